@@ -1,0 +1,39 @@
+"""The ``reptidex`` command line: one entry point, one sub-command module per area.
+
+Each area module exposes ``register(subparsers)``, which adds its commands and sets
+``func`` on each parser to a callable ``func(args) -> int`` returning the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from reptidex import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every area's sub-commands."""
+    from reptidex.cli import genetics, pedigree, platform
+
+    parser = argparse.ArgumentParser(
+        prog="reptidex",
+        description="ReptiDex: the platform for reptile breeders, and its genetics and pedigree engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"reptidex {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for area in (platform, genetics, pedigree):
+        area.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line and exit with the command's status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        sys.exit(2)
+    sys.exit(func(args))

@@ -1,0 +1,10 @@
+"""``reptidex pedigree`` commands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the pedigree commands."""
