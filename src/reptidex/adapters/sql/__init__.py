@@ -1,0 +1,1 @@
+"""Relational persistence: SQLAlchemy models, engines and Alembic migrations, per service database."""

@@ -1,0 +1,72 @@
+"""Declarative bases, one per service database.
+
+advanced-alchemy's ``__bind_key__`` gives each service its own :class:`~sqlalchemy.MetaData`, so a
+service's migrations and queries see only its own tables. Every table gets a UUID primary key and
+``created_at`` / ``updated_at`` timestamps in UTC.
+"""
+
+from __future__ import annotations
+
+from advanced_alchemy.base import UUIDAuditBase, metadata_registry
+from sqlalchemy import MetaData
+
+
+class CoreModel(UUIDAuditBase):
+    """Base of repti-core's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "core"
+
+
+class AnimalModel(UUIDAuditBase):
+    """Base of repti-animal's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "animal"
+
+
+class CommerceModel(UUIDAuditBase):
+    """Base of repti-commerce's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "commerce"
+
+
+class MediaModel(UUIDAuditBase):
+    """Base of repti-media's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "media"
+
+
+class CommunityModel(UUIDAuditBase):
+    """Base of repti-community's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "community"
+
+
+class OpsModel(UUIDAuditBase):
+    """Base of repti-ops's tables."""
+
+    __abstract__ = True
+    __bind_key__ = "ops"
+
+
+def service_metadata(service: str) -> MetaData:
+    """The metadata holding ``service``'s tables (import its model modules first)."""
+    import reptidex.adapters.sql.outbox  # noqa: F401  (registers every service's outbox table)
+
+    return UUIDAuditBase.__metadata_registry__.get(service)
+
+
+__all__ = [
+    "AnimalModel",
+    "CommerceModel",
+    "CommunityModel",
+    "CoreModel",
+    "MediaModel",
+    "OpsModel",
+    "metadata_registry",
+    "service_metadata",
+]

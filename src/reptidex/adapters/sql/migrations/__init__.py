@@ -1,0 +1,53 @@
+"""Alembic migrations: one shared ``env.py`` and one independent history per service database.
+
+Each service's revisions live in ``versions/<service>/``; :func:`upgrade` applies them to that
+service's database (SQLite or PostgreSQL, the same scripts for both).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reptidex.adapters.sql.engine import ensure_sqlite_folder
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    """An Alembic configuration for ``service``'s history against ``database_url``."""
+    versions = MIGRATIONS_DIR / "versions" / service
+    if not versions.is_dir():
+        raise KeyError(f"no migrations for service {service!r}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", str(versions))
+    config.set_main_option("path_separator", "os")
+    config.attributes["service"] = service
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    """Apply ``service``'s migrations to its database up to ``revision`` (synchronously)."""
+    ensure_sqlite_folder(database_url)
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def head_revision(service: str) -> str | None:
+    """The newest revision of ``service``'s history."""
+    script = ScriptDirectory.from_config(alembic_config(service, "sqlite://"))
+    return script.get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database behind ``engine`` is at, or ``None`` before the first migration."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )

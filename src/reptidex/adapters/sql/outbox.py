@@ -1,0 +1,81 @@
+"""The transactional outbox table, which every service database has.
+
+A use case stores its state change and its events in one transaction; a relay later publishes the
+unsent rows in ``occurred_at`` order and stamps ``published_at``. Nothing is lost if the process
+dies between the commit and the publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from advanced_alchemy.types import JsonB
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import DateTime
+
+from reptidex.adapters.sql.bases import (
+    AnimalModel,
+    CommerceModel,
+    CommunityModel,
+    CoreModel,
+    MediaModel,
+    OpsModel,
+)
+
+
+class OutboxColumns:
+    """The columns of an outbox row: one versioned domain event and its publication state."""
+
+    __tablename__ = "outbox_message"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    producer: Mapped[str] = mapped_column(String(40))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, object]] = mapped_column(JsonB, default=dict)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Index, ...]:
+        return (Index("ix_outbox_message_unpublished", "published_at", "occurred_at"),)
+
+
+class CoreOutboxMessage(OutboxColumns, CoreModel):
+    """repti-core's outbox."""
+
+
+class AnimalOutboxMessage(OutboxColumns, AnimalModel):
+    """repti-animal's outbox."""
+
+
+class CommerceOutboxMessage(OutboxColumns, CommerceModel):
+    """repti-commerce's outbox."""
+
+
+class MediaOutboxMessage(OutboxColumns, MediaModel):
+    """repti-media's outbox."""
+
+
+class CommunityOutboxMessage(OutboxColumns, CommunityModel):
+    """repti-community's outbox."""
+
+
+class OpsOutboxMessage(OutboxColumns, OpsModel):
+    """repti-ops's outbox."""
+
+
+OUTBOX_MODELS: dict[str, type[OutboxColumns]] = {
+    "core": CoreOutboxMessage,
+    "animal": AnimalOutboxMessage,
+    "commerce": CommerceOutboxMessage,
+    "media": MediaOutboxMessage,
+    "community": CommunityOutboxMessage,
+    "ops": OpsOutboxMessage,
+}
+"""Each service's outbox model, by service name."""

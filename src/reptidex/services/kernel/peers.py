@@ -1,0 +1,37 @@
+"""Calls to other services: timeouts, and the current request id carried on every call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from reptidex.services.kernel.request_context import REQUEST_ID_HEADER, current_request_id
+
+
+async def _carry_request_id(request: httpx.Request) -> None:
+    request_id = current_request_id.get()
+    if request_id and REQUEST_ID_HEADER not in request.headers:
+        request.headers[REQUEST_ID_HEADER] = request_id
+
+
+class PeerClient:
+    """An HTTP client for the services this one calls, addressed by service name."""
+
+    def __init__(self, base_urls: Mapping[str, str], timeout: float) -> None:
+        self.base_urls = dict(base_urls)
+        self._client = httpx.AsyncClient(
+            timeout=timeout, event_hooks={"request": [_carry_request_id]}
+        )
+
+    def url(self, service: str, path: str) -> str:
+        """The absolute URL of ``path`` on ``service``."""
+        return f"{self.base_urls[service]}{path}"
+
+    async def get(self, service: str, path: str, **kwargs: object) -> httpx.Response:
+        """``GET`` ``path`` on ``service``."""
+        return await self._client.get(self.url(service, path), **kwargs)  # type: ignore[arg-type]
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()

@@ -1,0 +1,115 @@
+"""Every failure as an RFC 9457 problem document (``application/problem+json``).
+
+Domain errors raised by use cases map to HTTP here, in one place: not found → 404, conflict → 409,
+permission → 403, validation → 422. Unexpected errors become a 500 without a stack trace in the
+response; the trace goes to the log with the request id.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from reptidex.services.kernel.logging import get_logger
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://reptidex.dev/problems/"
+
+_log = get_logger("reptidex.errors")
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One invalid field of a request: where it is, and what is wrong with it."""
+
+    field: str
+    message: str
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_type(status: int) -> str:
+    """The ``type`` URI for a status, e.g. ``.../not-found`` for 404."""
+    phrase = HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+    return PROBLEM_TYPE_BASE + phrase
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    """Build a problem+json response for ``request``."""
+    problem = Problem(
+        type=problem_type(status),
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request.headers.get("x-request-id") or request.scope.get("state", {}).get(
+            "request_id"
+        ),
+        errors=errors or None,
+    )
+    return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    if not isinstance(extra, list):
+        return []
+    found = []
+    for item in extra:
+        if isinstance(item, dict):
+            found.append(
+                FieldError(
+                    field=str(item.get("key") or item.get("field") or ""),
+                    message=str(item.get("message", "")),
+                    source=item.get("source"),
+                )
+            )
+    return found
+
+
+def _handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    errors = _field_errors(exc.extra)
+    status = 422 if errors else 400
+    detail = exc.detail if exc.detail else "The request is not valid."
+    return problem_response(request, status, detail, errors=errors)
+
+
+def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    detail = exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"Nothing is found at {request.url.path}."
+    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+
+
+def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    _log.exception("unhandled error", path=request.url.path, method=request.method)
+    return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    ValidationException: _handle_validation,
+    HTTPException: _handle_http,
+    Exception: _handle_unexpected,
+}
+"""The exception handlers every service installs."""

@@ -1,0 +1,86 @@
+"""The outermost layer of every service: request id, one log line per request, metrics.
+
+It wraps Litestar's whole ASGI handler (not a route's middleware stack), so requests to unknown
+routes and wrong methods are logged and counted too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from reptidex.services.kernel.logging import get_logger
+from reptidex.services.kernel.metrics import ServiceMetrics
+
+REQUEST_ID_HEADER = "x-request-id"
+UNMATCHED_ROUTE = "<unmatched>"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+current_request_id: ContextVar[str | None] = ContextVar("reptidex_request_id", default=None)
+"""The id of the request being handled, for outgoing calls to carry on."""
+
+_log = get_logger("reptidex.access")
+
+
+def incoming_request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is well formed, else a new one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _VALID_REQUEST_ID.fullmatch(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestContext:
+    """ASGI wrapper that gives each HTTP request an id, logs it once and records its metrics."""
+
+    def __init__(self, app: ASGIApp, service: str, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.service = service
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-unknown-key]
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        token = current_request_id.set(request_id)
+        try:
+            with structlog.contextvars.bound_contextvars(
+                request_id=request_id, service=self.service
+            ):
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    duration = time.perf_counter() - started
+                    route = scope.get("path_template") or UNMATCHED_ROUTE
+                    self.metrics.observe(scope["method"], route, status, duration)
+                    _log.info(
+                        "request",
+                        method=scope["method"],
+                        path=scope["path"],
+                        route=route,
+                        status=status,
+                        duration_ms=round(duration * 1000, 2),
+                    )
+        finally:
+            current_request_id.reset(token)

@@ -1,0 +1,225 @@
+"""Platform settings, read from ``REPTIDEX_*`` environment variables and validated at start.
+
+Every variable is optional; the defaults give the embedded platform (SQLite files in a data
+folder, in-process events, local files). :func:`load_settings` collects every bad value before
+raising, so one start tells the operator everything that is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
+
+T = TypeVar("T")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("auto", "json", "console")
+
+_PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL")
+_GLOBAL_VARS = (
+    "REPTIDEX_DATA_DIR",
+    "REPTIDEX_HOST",
+    "REPTIDEX_PORT",
+    "REPTIDEX_REDIS_URL",
+    "REPTIDEX_LOG_LEVEL",
+    "REPTIDEX_LOG_FORMAT",
+    "REPTIDEX_CORS_ORIGINS",
+    "REPTIDEX_HEALTH_TIMEOUT",
+    "REPTIDEX_HTTP_TIMEOUT",
+    "REPTIDEX_SHUTDOWN_TIMEOUT",
+    "REPTIDEX_DB_POOL_SIZE",
+    "REPTIDEX_DB_ECHO",
+)
+
+KNOWN_ENV_VARS: frozenset[str] = frozenset(
+    _GLOBAL_VARS
+    + tuple(f"{spec.env_prefix}{suffix}" for spec in SERVICES for suffix in _PER_SERVICE_SUFFIXES)
+)
+"""Every environment variable the platform reads."""
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; ``problems`` lists each as ``VARIABLE: reason``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated settings of the whole platform (each service reads the parts it needs)."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int | None = None
+    database_urls: Mapping[str, str] = field(default_factory=dict)
+    peer_urls: Mapping[str, str] = field(default_factory=dict)
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "auto"
+    cors_origins: tuple[str, ...] = ()
+    health_timeout: float = 2.0
+    http_timeout: float = 5.0
+    shutdown_timeout: float = 10.0
+    db_pool_size: int = 10
+    db_echo: bool = False
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy async URL of ``service``'s database."""
+        return self.database_urls[service_spec(service).name]
+
+    def peer_url(self, service: str) -> str:
+        """The base URL at which ``service`` is reached."""
+        return self.peer_urls[service_spec(service).name]
+
+
+def default_database_url(data_dir: Path, service: str) -> str:
+    """The embedded default: a SQLite file per service in the data folder."""
+    return f"sqlite+aiosqlite:///{(data_dir / f'{service}.sqlite3').resolve()}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Return ``url`` with the async driver the platform uses for its scheme.
+
+    >>> normalise_database_url("postgresql://u@localhost/repti_core_db")
+    'postgresql+asyncpg://u@localhost/repti_core_db'
+    >>> normalise_database_url("sqlite:///data/core.sqlite3")
+    'sqlite+aiosqlite:///data/core.sqlite3'
+
+    Raises:
+        ValueError: when the scheme is neither PostgreSQL nor SQLite.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("expected a URL such as postgresql+asyncpg://user@host:5432/name")
+    base = scheme.split("+", 1)[0]
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError(f"unsupported database scheme {scheme!r}; use postgresql+asyncpg or sqlite")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _redis_url(value: str) -> str:
+    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("expected a redis://host:port/db URL")
+    return value
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError("must be between 1 and 65535")
+    return port
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a positive number of seconds")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.upper() if upper else value.lower()
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    origins = tuple(item.strip() for item in value.split(",") if item.strip())
+    for origin in origins:
+        if origin != "*":
+            _http_url(origin)
+    return origins
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings from ``environ`` (default: the process environment).
+
+    Raises:
+        SettingsError: listing every invalid variable with the reason.
+    """
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+
+    def read(name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            problems.append(f"{name}={raw!r}: {exc}")
+            return default
+
+    data_dir = Path(env.get("REPTIDEX_DATA_DIR") or "data")
+    database_urls = {
+        name: read(
+            f"REPTIDEX_{name.upper()}_DATABASE_URL",
+            normalise_database_url,
+            default_database_url(data_dir, name),
+        )
+        for name in SERVICE_NAMES
+    }
+    peer_urls = {
+        spec.name: read(f"{spec.env_prefix}URL", _http_url, f"http://127.0.0.1:{spec.port}")
+        for spec in SERVICES
+    }
+    settings = Settings(
+        data_dir=data_dir,
+        host=env.get("REPTIDEX_HOST") or "127.0.0.1",
+        port=read("REPTIDEX_PORT", _port, None),
+        database_urls=database_urls,
+        peer_urls=peer_urls,
+        redis_url=read("REPTIDEX_REDIS_URL", _redis_url, None),
+        log_level=read("REPTIDEX_LOG_LEVEL", _choice(LOG_LEVELS, upper=True), "INFO"),
+        log_format=read("REPTIDEX_LOG_FORMAT", _choice(LOG_FORMATS), "auto"),
+        cors_origins=read("REPTIDEX_CORS_ORIGINS", _origins, ()),
+        health_timeout=read("REPTIDEX_HEALTH_TIMEOUT", _positive_float, 2.0),
+        http_timeout=read("REPTIDEX_HTTP_TIMEOUT", _positive_float, 5.0),
+        shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
+        db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _positive_int, 10),
+        db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
+    )
+    unknown = sorted(
+        name for name in env if name.startswith("REPTIDEX_") and name not in KNOWN_ENV_VARS
+    )
+    problems.extend(f"{name}: unknown setting (typo?)" for name in unknown)
+    if problems:
+        raise SettingsError(problems)
+    return settings
