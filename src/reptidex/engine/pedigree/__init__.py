@@ -1,0 +1,68 @@
+"""The ReptiDex pedigree engine: validated pedigrees, ancestry, inbreeding and kinship.
+
+Pure computation over the standard library, numpy and networkx; the only I/O is the
+explicit readers (:func:`read_csv`, :func:`read_records`).
+
+Examples
+--------
+>>> from reptidex.engine.pedigree import parse_csv, inbreeding, prospective_inbreeding
+>>> ped = parse_csv("id,sire,dam\\nS,,\\nD,,\\nB,S,D\\nG,S,D\\n")
+>>> prospective_inbreeding(ped, "B", "G")
+0.25
+"""
+
+from reptidex.engine.pedigree.inbreeding import (
+    CoefficientTable,
+    inbreeding,
+    kinship,
+    kinship_matrix,
+    mendelian_sampling_factors,
+    prospective_inbreeding,
+    update_inbreeding,
+)
+from reptidex.engine.pedigree.model import (
+    Animal,
+    MissingParentWarning,
+    Pedigree,
+    PedigreeError,
+    Sex,
+)
+from reptidex.engine.pedigree.readers import (
+    from_graph,
+    parse_csv,
+    parse_records,
+    read_csv,
+    read_records,
+    to_graph,
+)
+from reptidex.engine.pedigree.validation import (
+    PedigreeProblem,
+    find_cycles,
+    find_problems,
+    missing_parents,
+)
+
+__all__ = [
+    "Animal",
+    "CoefficientTable",
+    "MissingParentWarning",
+    "Pedigree",
+    "PedigreeError",
+    "PedigreeProblem",
+    "Sex",
+    "find_cycles",
+    "find_problems",
+    "from_graph",
+    "inbreeding",
+    "kinship",
+    "kinship_matrix",
+    "mendelian_sampling_factors",
+    "missing_parents",
+    "parse_csv",
+    "parse_records",
+    "prospective_inbreeding",
+    "read_csv",
+    "read_records",
+    "to_graph",
+    "update_inbreeding",
+]
