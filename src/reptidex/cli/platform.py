@@ -1,10 +1,187 @@
-"""``reptidex platform`` commands."""
+"""``reptidex up``, ``reptidex serve SERVICE`` and ``reptidex db``: run the platform and its databases."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import os
+import sys
 from typing import Any
+
+from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
+from reptidex.services.kernel.logging import configure_logging
+from reptidex.services.kernel.settings import Settings, SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the platform commands."""
+    up = subparsers.add_parser(
+        "up",
+        help="start all six services in one process (embedded default: SQLite, local files)",
+        description="Start the whole platform in one process, one port per service.",
+    )
+    up.add_argument("--host", help="address to listen on (default: REPTIDEX_HOST or 127.0.0.1)")
+    up.add_argument(
+        "--port-base",
+        type=int,
+        default=8001,
+        help="port of repti-core; the others follow in order (default: 8001)",
+    )
+    up.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="SERVICE=PORT",
+        help="override one service's port, e.g. --port media=9004 (repeatable)",
+    )
+    up.add_argument("--data-dir", help="folder for the SQLite databases and files (default: ./data)")
+    up.add_argument(
+        "--services",
+        default=",".join(SERVICE_NAMES),
+        help="comma-separated subset of services to start (default: all six)",
+    )
+    up.set_defaults(func=_up)
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="run one service alone (what a container runs)",
+        description="Run one service; its database, Redis and peers' URLs come from REPTIDEX_* variables.",
+    )
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("--host", help="address to listen on (default: REPTIDEX_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: REPTIDEX_PORT or the service's own)")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not apply migrations at start (run `reptidex db upgrade` as a separate step)",
+    )
+    serve.set_defaults(func=_serve)
+
+    db = subparsers.add_parser("db", help="database migrations of each service")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
+    db_upgrade.add_argument("services", nargs="*", choices=[*SERVICE_NAMES, []], metavar="SERVICE")
+    db_upgrade.set_defaults(func=_db_upgrade)
+    db_current = db_commands.add_parser("current", help="show each database's schema revision")
+    db_current.add_argument("services", nargs="*", choices=[*SERVICE_NAMES, []], metavar="SERVICE")
+    db_current.set_defaults(func=_db_current)
+
+
+def _settings(data_dir: str | None = None, ports: dict[str, int] | None = None) -> Settings:
+    environ = dict(os.environ)
+    if data_dir:
+        environ["REPTIDEX_DATA_DIR"] = data_dir
+    for name, port in (ports or {}).items():
+        # Services started together find each other on the ports chosen for this run.
+        environ.setdefault(f"REPTIDEX_{name.upper()}_URL", f"http://127.0.0.1:{port}")
+    settings = load_settings(environ)
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _fail(message: str) -> int:
+    print(f"reptidex: {message}", file=sys.stderr)
+    return 2
+
+
+def _ports(args: argparse.Namespace, services: list[str]) -> dict[str, int]:
+    ports = {spec.name: args.port_base + index for index, spec in enumerate(SERVICES)}
+    for override in args.port:
+        name, sep, value = override.partition("=")
+        if not sep or name not in ports or not value.isdigit():
+            raise ValueError(f"--port expects SERVICE=PORT with a known service, got {override!r}")
+        ports[name] = int(value)
+    return {name: ports[name] for name in services}
+
+
+def _up(args: argparse.Namespace) -> int:
+    from reptidex.services.runner import (
+        PortInUseError,
+        build_apps,
+        ensure_ports_free,
+        migrate,
+        serve_apps,
+    )
+
+    try:
+        services = [name.strip() for name in args.services.split(",") if name.strip()]
+        for name in services:
+            service_spec(name)
+        ports = _ports(args, services)
+        settings = _settings(args.data_dir, ports)
+        host = args.host or settings.host
+        ensure_ports_free(host, ports)
+    except (SettingsError, ValueError, KeyError, PortInUseError) as exc:
+        return _fail(str(exc).strip("'\""))
+    # The banner below says where everything is; uvicorn's six start-up stories would repeat it.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    migrate(services, settings)
+    apps = build_apps(services, settings)
+
+    def announce() -> None:
+        lines = ["", "ReptiDex is running:"]
+        for name in services:
+            url = f"http://{host}:{ports[name]}"
+            lines.append(f"  repti-{name:<10} {url:<24} docs {url}/schema")
+        lines += [f"Data folder: {settings.data_dir.resolve()}", "Press Ctrl-C to stop.", ""]
+        print("\n".join(lines), flush=True)
+
+    asyncio.run(serve_apps(apps, host, ports, settings, on_ready=announce))
+    print("ReptiDex stopped.", flush=True)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from reptidex.services.runner import PortInUseError, build_apps, ensure_ports_free, migrate, serve_apps
+
+    try:
+        settings = _settings()
+        host = args.host or settings.host
+        ports = {args.service: args.port or settings.port or service_spec(args.service).port}
+        ensure_ports_free(host, ports)
+    except (SettingsError, PortInUseError) as exc:
+        return _fail(str(exc))
+    if not args.no_migrate:
+        migrate([args.service], settings)
+    apps = build_apps([args.service], settings)
+    asyncio.run(serve_apps(apps, host, ports, settings))
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from reptidex.services.runner import migrate
+
+    try:
+        settings = _settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    services = args.services or list(SERVICE_NAMES)
+    migrate(services, settings)
+    for name in services:
+        print(f"repti-{name}: up to date")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    from reptidex.adapters.sql.engine import create_engine
+    from reptidex.adapters.sql.migrations import current_revision, head_revision
+
+    try:
+        settings = _settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+    async def revision(name: str) -> str | None:
+        engine = create_engine(settings.database_url(name), pool_size=1)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    for name in args.services or list(SERVICE_NAMES):
+        current = asyncio.run(revision(name))
+        head = head_revision(name)
+        state = "up to date" if current == head else f"behind (newest is {head})"
+        print(f"repti-{name}: {current or 'empty'} ({state})")
+    return 0
