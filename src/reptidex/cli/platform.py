@@ -165,23 +165,23 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_current(args: argparse.Namespace) -> int:
     from reptidex.adapters.sql.engine import create_engine
-    from reptidex.adapters.sql.migrations import current_revision, head_revision
+    from reptidex.adapters.sql.migrations import current_revisions, head_revisions
 
     try:
         settings = _settings()
     except SettingsError as exc:
         return _fail(str(exc))
 
-    async def revision(name: str) -> str | None:
+    async def revisions(name: str) -> frozenset[str]:
         engine = create_engine(settings.database_url(name), pool_size=1)
         try:
-            return await current_revision(engine)
+            return await current_revisions(engine)
         finally:
             await engine.dispose()
 
     for name in args.services or list(SERVICE_NAMES):
-        current = asyncio.run(revision(name))
-        head = head_revision(name)
-        state = "up to date" if current == head else f"behind (newest is {head})"
-        print(f"repti-{name}: {current or 'empty'} ({state})")
+        current = asyncio.run(revisions(name))
+        heads = head_revisions(name)
+        state = "up to date" if current == heads else f"behind (newest: {', '.join(sorted(heads))})"
+        print(f"repti-{name}: {', '.join(sorted(current)) or 'empty'} ({state})")
     return 0

@@ -35,6 +35,16 @@ from reptidex.engine.pedigree.readers import (
     read_records,
     to_graph,
 )
+from reptidex.engine.pedigree.relationship import (
+    SparseMatrix,
+    relationship_matrix,
+    relationship_matrix_inverse,
+)
+from reptidex.engine.pedigree.tabular import (
+    exact_inbreeding,
+    exact_kinship,
+    tabular_kinship_matrix,
+)
 from reptidex.engine.pedigree.validation import (
     PedigreeProblem,
     find_cycles,
@@ -50,6 +60,9 @@ __all__ = [
     "PedigreeError",
     "PedigreeProblem",
     "Sex",
+    "SparseMatrix",
+    "exact_inbreeding",
+    "exact_kinship",
     "find_cycles",
     "find_problems",
     "from_graph",
@@ -63,6 +76,9 @@ __all__ = [
     "prospective_inbreeding",
     "read_csv",
     "read_records",
+    "relationship_matrix",
+    "relationship_matrix_inverse",
+    "tabular_kinship_matrix",
     "to_graph",
     "update_inbreeding",
 ]

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex import __version__
 from reptidex.adapters.sql.engine import create_engine
-from reptidex.adapters.sql.migrations import current_revision, head_revision
+from reptidex.adapters.sql.migrations import current_revisions, head_revisions
 from reptidex.services.kernel.catalog import ServiceSpec
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
@@ -32,6 +32,10 @@ from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
+
+
+def _revisions(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "no revision"
 
 
 class ServiceResources:
@@ -68,11 +72,14 @@ class ServiceResources:
         """Probe the database and report its migration revision."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        revision = await current_revision(self.engine)
-        head = head_revision(self.spec.name)
-        if revision != head:
-            raise RuntimeError(f"schema at {revision}, expected {head}: run reptidex db upgrade")
-        return f"{self.engine.dialect.name}, schema at {revision}"
+        current = await current_revisions(self.engine)
+        expected = head_revisions(self.spec.name)
+        if current != expected:
+            raise RuntimeError(
+                f"schema at {_revisions(current)}, expected {_revisions(expected)}: "
+                "run `reptidex db upgrade`"
+            )
+        return f"{self.engine.dialect.name}, schema at {_revisions(current)}"
 
     async def check_redis(self) -> str:
         """Probe Redis."""

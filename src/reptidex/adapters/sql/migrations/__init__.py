@@ -1,7 +1,8 @@
 """Alembic migrations: one shared ``env.py`` and one independent history per service database.
 
 Each service's revisions live in ``versions/<service>/``; :func:`upgrade` applies them to that
-service's database (SQLite or PostgreSQL, the same scripts for both).
+service's database (SQLite or PostgreSQL, the same scripts for both). A history may have several
+heads (independent features that each start from an earlier revision); upgrading goes to all.
 """
 
 from __future__ import annotations
@@ -33,21 +34,22 @@ def alembic_config(service: str, database_url: str) -> Config:
     return config
 
 
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+def upgrade(service: str, database_url: str, revision: str = "heads") -> None:
     """Apply ``service``'s migrations to its database up to ``revision`` (synchronously)."""
     ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(service, database_url), revision)
 
 
-def head_revision(service: str) -> str | None:
-    """The newest revision of ``service``'s history."""
+def head_revisions(service: str) -> frozenset[str]:
+    """The newest revisions (heads) of ``service``'s history."""
     script = ScriptDirectory.from_config(alembic_config(service, "sqlite://"))
-    return script.get_current_head()
+    return frozenset(script.get_heads())
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database behind ``engine`` is at, or ``None`` before the first migration."""
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database behind ``engine`` is at (empty before the first migration)."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        heads = await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_heads()
         )
+    return frozenset(heads)

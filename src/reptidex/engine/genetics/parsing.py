@@ -1,0 +1,441 @@
+"""Reading and writing morph names the way breeders write them.
+
+:func:`parse_genotype` reads ``"Pastel het Clown 66% het Pied"``, ``"Super Pastel Enchi poss
+het Hypo"``, ``"ph Clown"``, ``"Lesser Mojave"``, ``"BEL"``, ``"Killer Bee"`` or ``"Normal"``
+(case-insensitively, with aliases) into a :class:`Genotype`; :func:`name_genotype` writes a
+genotype back so that parsing the name gives the same genotype.
+
+Conventions: ``poss het`` / ``ph`` without a percentage means 50%; ``66%`` and ``67%`` mean
+exactly 2/3 and ``33%`` means 1/3 (the hobby's rounding); ``double het A B`` makes both hets.
+For a sex-linked gene in a heterogametic animal (e.g. a male ball python's Banana) ``male
+maker`` puts the mutant allele on the Y (or Z) and ``female maker`` on the X (or W); without
+either, both phases are taken as equally likely.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from reptidex.engine.genetics.genotype import Genotype, sex_pair
+from reptidex.engine.genetics.model import SEX_LOCUS, Catalog, Sex, SexSystem, TraitDefinition
+from reptidex.engine.genetics.phenotype import (
+    Diplotype,
+    block_phenotype,
+    locus_phenotype,
+    morph_name,
+)
+
+
+class MorphParseError(ValueError):
+    """A morph description that cannot be read; the message names the word and suggests genes."""
+
+
+_NORMAL_WORDS = frozenset({"normal", "wild", "type", "wildtype", "wt", "classic"})
+_POSSIBLE_WORDS = frozenset({"poss", "possible", "pos", "possibly", "probable"})
+_COUNT_WORDS = {"double": 2, "triple": 3, "quad": 4, "quadruple": 4}
+_SHORT_HETS = {"ph": (True, 1), "dh": (False, 2), "th": (False, 3)}
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)%?$|^(\d+)/(\d+)$")
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    traits: tuple[str, ...]
+    label: str
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").replace("'", "").split())
+
+
+def _phrases(catalog: Catalog) -> dict[str, _Phrase]:
+    memo = catalog.__dict__.get("_phrase_table")
+    if isinstance(memo, dict):
+        return memo
+    table: dict[str, _Phrase] = {}
+
+    def add(name: str, traits: tuple[str, ...]) -> None:
+        table.setdefault(_fold(name), _Phrase(traits, name))
+
+    for trait in catalog.traits:
+        add(trait, (trait,))
+    for _, _, allele in catalog.alleles():
+        for alias in (allele.id, *allele.aliases):
+            add(alias, (allele.name,))
+        if not allele.expression.is_recessive:
+            for alias in (*allele.super_aliases, f"super {allele.name}", f"homozygous {allele.name}"):
+                add(alias, (allele.homozygous_name,))
+            for alias in allele.aliases:
+                add(f"super {alias}", (allele.homozygous_name,))
+    for locus in catalog.loci:
+        for compound in locus.compounds:
+            if compound.name:
+                for alias in compound.aliases:
+                    add(alias, (compound.name,))
+    for combo in catalog.combos:
+        for name in (combo.name, *combo.aliases):
+            add(name, tuple(sorted(combo.traits)))
+    object.__setattr__(catalog, "_phrase_table", table)
+    return table
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.lower().replace("%", "% ")
+    text = re.sub(r"(?<!\d)/|/(?!\d)", " ", text)
+    text = re.sub(r"[,;+&()\[\]]", " ", text)
+    text = text.replace("-", " ").replace("'", "")
+    return text.split()
+
+
+def _percent(token: str) -> Fraction | None:
+    match = _NUMBER.match(token.rstrip("%") + ("%" if token.endswith("%") else ""))
+    if not match:
+        return None
+    if match.group(2):
+        value = Fraction(int(match.group(2)), int(match.group(3)))
+    else:
+        number = Fraction(match.group(1))
+        value = {66: Fraction(2, 3), 67: Fraction(2, 3), 33: Fraction(1, 3)}.get(
+            int(number) if number.denominator == 1 else -1, number / 100
+        )
+    if not 0 < value <= 1:
+        raise MorphParseError(f"{token!r} is not a probability between 0 and 100%")
+    return value
+
+
+@dataclass
+class _LocusWords:
+    visual: list[TraitDefinition] = field(default_factory=list)
+    hets: list[int] = field(default_factory=list)
+    possible: list[tuple[int, Fraction]] = field(default_factory=list)
+
+
+def _suggest(catalog: Catalog, word: str) -> str:
+    table = _phrases(catalog)
+    words = {w for key in table for w in key.split()}
+    close = difflib.get_close_matches(word, sorted(words | set(table)), n=3, cutoff=0.6)
+    labels = []
+    for guess in close:
+        label = table[guess].label if guess in table else guess
+        if label not in labels:
+            labels.append(label)
+    return f"; did you mean {', '.join(labels)}?" if labels else ""
+
+
+def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Genotype:
+    """Read a breeder's morph description into a genotype of ``catalog``'s species.
+
+    ``sex`` is needed when the description has a sex-linked gene.
+
+    Raises :class:`MorphParseError` naming an unknown word (with the closest gene names) or an
+    impossible combination.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> bp = load_catalog("ball_python")
+    >>> g = parse_genotype(bp, "Pastel het Clown 66% het Pied")
+    >>> g.carrier_probability("Piebald"), g.carrier_probability("clown")
+    (Fraction(2, 3), Fraction(1, 1))
+    >>> name_genotype(parse_genotype(bp, "super pastel spider"))
+    'Killer Bee'
+    >>> parse_genotype(bp, "Pastle")
+    Traceback (most recent call last):
+    ...
+    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel?
+    """
+    if isinstance(sex, str):
+        sex = Sex(sex)
+    table = _phrases(catalog)
+    longest = max((len(k.split()) for k in table), default=1)
+    tokens = _tokens(text)
+    words: dict[int, _LocusWords] = {}
+    maker: str | None = None
+    pending: Fraction | None = None
+    possible = False
+    het_left = 0
+    het_probability = Fraction(1)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        number = _percent(token)
+        if number is not None:
+            pending = number
+            i += 1
+            continue
+        if token in _POSSIBLE_WORDS:
+            possible = True
+            i += 1
+            continue
+        if token in _COUNT_WORDS and i + 1 < len(tokens) and tokens[i + 1] == "het":
+            het_left, het_probability = _COUNT_WORDS[token], _het_probability(pending, possible)
+            pending, possible = None, False
+            i += 2
+            continue
+        if token == "het" or token in _SHORT_HETS:
+            is_possible, count = _SHORT_HETS.get(token, (False, 1))
+            het_left = count
+            het_probability = _het_probability(pending, possible or is_possible)
+            pending, possible = None, False
+            i += 1
+            continue
+        if token in {"male", "female"} and i + 1 < len(tokens) and tokens[i + 1] == "maker":
+            maker = token
+            i += 2
+            continue
+        if pending is not None or possible:
+            raise MorphParseError(f"a probability must be followed by 'het' in {text!r}")
+        phrase = None
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            phrase = table.get(" ".join(tokens[i : i + size]))
+            if phrase is not None:
+                i += size
+                break
+        if phrase is None:
+            if token in _NORMAL_WORDS:
+                i += 1
+                continue
+            raise MorphParseError(f"unknown word {token!r} in {text!r}{_suggest(catalog, token)}")
+        for trait_name in phrase.traits:
+            trait = catalog.traits[trait_name]
+            slot = words.setdefault(trait.locus, _LocusWords())
+            if het_left:
+                if not trait.recessive_visual:
+                    raise MorphParseError(
+                        f"{phrase.label} is not recessive: an animal carrying it shows it, "
+                        "so it cannot be a het"
+                    )
+                if het_probability == 1:
+                    slot.hets.append(trait.alleles[0])
+                else:
+                    slot.possible.append((trait.alleles[0], het_probability))
+            else:
+                slot.visual.append(trait)
+        if het_left:
+            het_left -= 1
+    if pending is not None or possible:
+        raise MorphParseError(f"a probability must be followed by 'het' and a gene in {text!r}")
+    return _build(catalog, text, words, sex, maker)
+
+
+def _het_probability(pending: Fraction | None, possible: bool) -> Fraction:
+    if pending is not None:
+        return pending
+    return Fraction(1, 2) if possible else Fraction(1)
+
+
+def _locus_pairs(
+    catalog: Catalog, text: str, locus: int, words: _LocusWords
+) -> dict[tuple[int, int], Fraction]:
+    spec = catalog.loci[locus]
+    fixed: list[int] = []
+    default = 0
+    for trait in words.visual:
+        if trait.recessive_visual:
+            # A recessive visual fills both copies, unless a het it masks takes the second.
+            fixed.append(trait.alleles[0])
+            default = trait.alleles[0]
+        else:
+            fixed.extend(a for a in trait.alleles if a != 0)
+    if len(fixed) > 2:
+        raise MorphParseError(f"{text!r} gives more than two alleles at the {spec.name} locus")
+    slots = list(fixed)
+    for het in words.hets:
+        if len(slots) >= 2:
+            name = spec.allele(het).name
+            raise MorphParseError(f"{text!r}: no room for het {name} at the {spec.name} locus")
+        slots.append(het)
+    reference = locus_phenotype(spec, *(fixed + [default] * (2 - len(fixed)))).traits
+    free = 2 - len(slots)
+    total = sum((p for _, p in words.possible), Fraction(0))
+    if words.possible and free == 0:
+        raise MorphParseError(f"{text!r}: no room for a possible het at the {spec.name} locus")
+    if total > 1:
+        raise MorphParseError(f"{text!r}: possible hets at the {spec.name} locus exceed 100%")
+    filler = default if len(slots) == 1 else 0
+    pairs: dict[tuple[int, int], Fraction] = {}
+    options = list(words.possible)
+    if total < 1 or not options:
+        options.append((filler, 1 - total))
+    for allele, p in options:
+        chosen = sorted([*slots, allele, *([0] * max(0, free - 1))][:2]) if free else sorted(slots)
+        key = (chosen[0], chosen[1])
+        pairs[key] = pairs.get(key, Fraction(0)) + p
+    for a, b in pairs:
+        shown = locus_phenotype(spec, a, b).traits
+        if sorted(shown) != sorted(reference):
+            names = ", ".join(spec.allele(x).name for x in (a, b) if x) or "wild type"
+            look = " ".join(shown) or "Normal"
+            raise MorphParseError(
+                f"{text!r}: {names} at the {spec.name} locus looks {look}, not as written"
+            )
+    return pairs
+
+
+def _build(
+    catalog: Catalog, text: str, words: dict[int, _LocusWords], sex: Sex | None, maker: str | None
+) -> Genotype:
+    per_block: dict[int, list[int]] = {}
+    for locus in words:
+        per_block.setdefault(catalog.block_of_locus[locus][0], []).append(locus)
+    blocks: dict[int, dict[Diplotype, Fraction]] = {}
+    for index, loci in per_block.items():
+        block = catalog.blocks[index]
+        options: list[list[tuple[tuple[int, int], Fraction]]] = []
+        for position, locus in enumerate(block.loci):
+            if locus == SEX_LOCUS:
+                if sex is None:
+                    raise MorphParseError(f"{text!r} has a sex-linked gene: give the animal's sex")
+                options.append([(sex_pair(catalog.sex_system, sex), Fraction(1))])
+            elif locus in loci:
+                options.append(list(_locus_pairs(catalog, text, locus, words[locus]).items()))
+            else:
+                options.append([((0, 0), Fraction(1))])
+            del position
+        distribution: dict[Diplotype, Fraction] = {}
+        for combo in itertools.product(*options):
+            weight = Fraction(1)
+            for _, p in combo:
+                weight *= p
+            for diplotype, share in _phases(catalog, [pair for pair, _ in combo], block.sex_linked, maker, text):
+                distribution[diplotype] = distribution.get(diplotype, Fraction(0)) + weight * share
+        blocks[index] = distribution
+    if maker is not None and not any(catalog.blocks[i].sex_linked for i in blocks):
+        raise MorphParseError(f"{text!r}: 'maker' applies only to a sex-linked gene")
+    try:
+        return Genotype.from_blocks(catalog, blocks, sex)
+    except ValueError as error:
+        raise MorphParseError(f"{text!r}: {error}") from error
+
+
+def _phases(
+    catalog: Catalog, pairs: Sequence[tuple[int, int]], sex_linked: bool, maker: str | None, text: str
+) -> list[tuple[Diplotype, Fraction]]:
+    """The phased diplotypes of unordered pairs at linked positions, with probabilities."""
+    het_positions = [i for i, (a, b) in enumerate(pairs) if a != b]
+    if sex_linked and maker is not None and 0 in het_positions:
+        male_allele = 1 if catalog.sex_system is SexSystem.XY else 0
+        target = male_allele if maker == "male" else 1 - male_allele
+        first: list[int] = []
+        second: list[int] = []
+        for position, (a, b) in enumerate(pairs):
+            if position == 0:
+                first.append(target)
+                second.append(1 - target)
+            elif a == b:
+                first.append(a)
+                second.append(a)
+            elif a == 0:
+                first.append(b)
+                second.append(0)
+            else:
+                raise MorphParseError(f"{text!r}: 'maker' is ambiguous for two mutant alleles")
+        return [((tuple(first), tuple(second)), Fraction(1))]
+    if sex_linked and maker is not None:
+        raise MorphParseError(
+            f"{text!r}: 'male maker'/'female maker' applies only to an animal with two different "
+            "sex chromosomes"
+        )
+    if len(het_positions) <= 1:
+        first = [a for a, _ in pairs]
+        second = [b for _, b in pairs]
+        return [((tuple(first), tuple(second)), Fraction(1))]
+    flips = list(itertools.product((False, True), repeat=len(het_positions) - 1))
+    out = []
+    for flip in flips:
+        first, second = [], []
+        switch = dict(zip(het_positions[1:], flip, strict=True))
+        for position, (a, b) in enumerate(pairs):
+            if switch.get(position, False):
+                a, b = b, a
+            first.append(a)
+            second.append(b)
+        out.append(((tuple(first), tuple(second)), Fraction(1, len(flips))))
+    return out
+
+
+def _format_probability(p: Fraction) -> str:
+    if p == Fraction(2, 3):
+        return "66%"
+    if p == Fraction(1, 3):
+        return "33%"
+    percent = p * 100
+    if percent.denominator == 1:
+        return f"{percent.numerator}%"
+    return f"{p.numerator}/{p.denominator}"
+
+
+def name_genotype(genotype: Genotype) -> str:
+    """The breeder's name of a genotype: visual morph name, certain hets, then possible hets.
+
+    Raises :class:`ValueError` for a genotype the hobby's language cannot state exactly (e.g.
+    one that may or may not be visual).
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+    >>> bp = load_catalog("ball_python")
+    >>> name_genotype(parse_genotype(bp, "het pied pastel ph clown"))
+    'Pastel het Piebald 50% het Clown'
+    >>> name_genotype(parse_genotype(bp, "normal"))
+    'Normal'
+    """
+    catalog = genotype.catalog
+    traits: list[str] = []
+    hets: list[str] = []
+    possible: list[str] = []
+    heterogametic = False
+    for block, distribution in genotype.iter_blocks():
+        for position, locus in enumerate(block.loci):
+            if locus == SEX_LOCUS:
+                first, second = distribution[0][0]
+                heterogametic = first[0] != second[0]
+                continue
+            spec = catalog.loci[locus]
+            shown: set[tuple[str, ...]] = set()
+            carried: dict[str, Fraction] = {}
+            for pair, p in genotype.locus_distribution(locus).items():
+                look = locus_phenotype(spec, *pair)
+                shown.add(tuple(sorted(look.traits)))
+                for name in look.hidden:
+                    carried[name] = carried.get(name, Fraction(0)) + p
+            if len(shown) != 1:
+                raise ValueError(f"the {spec.name} locus may or may not show: no morph name says that")
+            traits.extend(shown.pop())
+            for name, p in carried.items():
+                if p == 1:
+                    hets.append(f"het {name}")
+                else:
+                    possible.append(f"{_format_probability(p)} het {name}")
+    base = " ".join([morph_name(catalog, traits), *hets, *possible])
+    candidates = [base]
+    if heterogametic:
+        candidates += [f"male maker {base}", f"female maker {base}"]
+    for candidate in candidates:
+        try:
+            if parse_genotype(catalog, candidate, genotype.sex) == genotype:
+                return candidate
+        except MorphParseError:
+            continue
+    raise ValueError("this genotype has no exact morph name (e.g. a known phase of linked genes)")
+
+
+def visual_traits(catalog: Catalog, text: str) -> frozenset[str]:
+    """The visual traits a morph description states (hets ignored), e.g. to describe offspring.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> sorted(visual_traits(load_catalog("ball_python"), "Killer Bee het Clown"))
+    ['Spider', 'Super Pastel']
+    """
+    genotype = parse_genotype(catalog, text, Sex.MALE if catalog.sex_system is not SexSystem.TEMPERATURE else None)
+    traits: set[str] = set()
+    for block, distribution in genotype.iter_blocks():
+        for diplotype, _ in distribution:
+            traits.update(block_phenotype(catalog, block, diplotype).traits)
+    return frozenset(traits)

@@ -1,0 +1,109 @@
+"""Shared fixtures: real PostgreSQL and Redis servers, and a settings factory.
+
+Outside CI a test that needs a server skips, with the reason, when the server is unreachable.
+Under ``CI=true`` it fails instead, so a suite that skipped its database tests never passes as
+green. Point the tests at other servers with ``TEST_POSTGRES_URL`` and ``TEST_REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from reptidex.services.kernel.settings import Settings, load_settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test outside CI; fail it under CI, where every server must be there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: servers are required, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _postgres_reachable() -> str | None:
+    import asyncpg
+
+    try:
+        connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {exc}"
+    await connection.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of the real PostgreSQL server (skips or fails when it is down)."""
+    problem = asyncio.run(_postgres_reachable())
+    if problem:
+        unavailable(problem)
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards; yields its URL."""
+    import asyncpg
+
+    name = f"reptidex_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(postgres_server))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = postgres_server.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The URL of a real Redis database for one test, flushed before and after."""
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as exc:
+        await client.aclose()
+        unavailable(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    await client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Build validated settings from ``REPTIDEX_*`` overrides, with a private data folder."""
+
+    def build(**overrides: str) -> Settings:
+        environ = {"REPTIDEX_DATA_DIR": str(tmp_path / "data"), "REPTIDEX_LOG_FORMAT": "json"}
+        environ.update({f"REPTIDEX_{key.upper()}": value for key, value in overrides.items()})
+        return load_settings(environ)
+
+    return build

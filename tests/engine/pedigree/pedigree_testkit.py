@@ -1,0 +1,51 @@
+"""Helpers shared by the pedigree engine tests: classic pedigrees and random ones."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reptidex.engine.pedigree import Animal, Pedigree, Sex
+
+
+def random_records(seed: int, n: int, founders: int = 8, unknown: float = 0.1) -> list[Animal]:
+    """A random pedigree of ``n`` animals with realistic loops (small population)."""
+    rng = np.random.default_rng(seed)
+    records: list[Animal] = []
+    males: list[str] = []
+    females: list[str] = []
+    for i in range(n):
+        ident = f"a{i}"
+        male = bool(rng.integers(2))
+        sire = dam = None
+        if i >= founders:
+            window = 30  # recent animals only, so that relatives mate
+            if males and rng.random() > unknown:
+                sire = males[int(rng.integers(max(0, len(males) - window), len(males)))]
+            if females and rng.random() > unknown:
+                dam = females[int(rng.integers(max(0, len(females) - window), len(females)))]
+        records.append(Animal(ident, sire, dam, Sex.MALE if male else Sex.FEMALE))
+        (males if male else females).append(ident)
+    return records
+
+
+def full_sib_series(generations: int) -> Pedigree:
+    """Repeated full-sib mating: s_g and d_g are offspring of s_{g-1} x d_{g-1}."""
+    rows = [Animal("s0", sex=Sex.MALE), Animal("d0", sex=Sex.FEMALE)]
+    for g in range(1, generations + 1):
+        rows.append(Animal(f"s{g}", f"s{g - 1}", f"d{g - 1}", Sex.MALE))
+        rows.append(Animal(f"d{g}", f"s{g - 1}", f"d{g - 1}", Sex.FEMALE))
+    return Pedigree(rows)
+
+
+def mrode() -> Pedigree:
+    """Mrode (2005), Linear Models for the Prediction of Animal Breeding Values, ch. 2."""
+    return Pedigree(
+        [
+            Animal("1"),
+            Animal("2"),
+            Animal("3", "1", "2"),
+            Animal("4", "1", None),
+            Animal("5", "4", "3"),
+            Animal("6", "5", "2"),
+        ]
+    )
