@@ -35,6 +35,7 @@ class OutboxColumns:
     version: Mapped[int] = mapped_column(Integer, default=1)
     producer: Mapped[str] = mapped_column(String(40))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, object]] = mapped_column(JsonB, default=dict)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -17,6 +17,7 @@ def create_outbox_table() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("producer", sa.String(40), nullable=False),
         sa.Column("organisation_id", GUID(length=16), nullable=True),
+        sa.Column("actor_id", GUID(length=16), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", JsonB, nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,463 @@
+"""Crosses: the exact offspring distribution of a sire and a dam.
+
+The method: blocks of loci (an unlinked locus, or a linkage group) are inherited
+independently, so each block is crossed on its own — parent diplotypes give gametes (with
+recombination between linked positions, no interference), gametes pair into offspring
+diplotypes — and the offspring distribution is the product of the block distributions. Each
+block's offspring are grouped into phenotype classes (same visual traits, lethality and sex);
+a visual phenotype of the whole animal is one class per block, and because blocks are
+independent its het probabilities are those of its classes. The cost therefore grows with the
+number of distinct outcomes (classes per block multiplied out), never with 4^genes.
+
+Probabilities are exact :class:`fractions.Fraction` values; products over many blocks are
+taken on integer numerators over a common denominator with numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from reptidex.engine.genetics.genotype import BlockDistribution, Genotype, canonical
+from reptidex.engine.genetics.model import Block, Catalog, Sex
+from reptidex.engine.genetics.parsing import name_genotype, parse_genotype
+from reptidex.engine.genetics.phenotype import (
+    Diplotype,
+    Haplotype,
+    block_phenotype,
+    morph_name,
+    sort_traits,
+)
+
+
+@dataclass(frozen=True)
+class PossibleHet:
+    """A gene an offspring group may carry, with the exact probability that it does."""
+
+    gene: str
+    probability: Fraction
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One group of the breeder's view of a cross: offspring that look alike.
+
+    ``traits`` are the visual traits (empty for Normal), ``phenotype`` their display name with
+    combo names, ``hets`` the genes every animal of the group carries, ``possible_hets`` the
+    ones it may carry, ``sex`` is set only when sex-linkage makes sex matter.
+    """
+
+    probability: Fraction
+    phenotype: str
+    traits: tuple[str, ...]
+    hets: tuple[str, ...]
+    possible_hets: tuple[PossibleHet, ...]
+    sex: Sex | None
+    lethal: bool
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the outcome (see ``docs/genetics.md``).
+
+        Examples
+        --------
+        >>> from fractions import Fraction
+        >>> Outcome(Fraction(3, 16), "Pastel", ("Pastel",), (), (), None, False, ()).to_dict()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'probability': '3/16', 'percent': 18.75, 'phenotype': 'Pastel', 'traits': ['Pastel'],
+         'hets': [], 'possible_hets': [], 'sex': None, 'lethal': False, 'warnings': []}
+        """
+        return {
+            "probability": str(self.probability),
+            "percent": round(float(self.probability * 100), 4),
+            "phenotype": self.phenotype,
+            "traits": list(self.traits),
+            "hets": list(self.hets),
+            "possible_hets": [
+                {"gene": h.gene, "probability": str(h.probability)} for h in self.possible_hets
+            ],
+            "sex": self.sex.value if self.sex else None,
+            "lethal": self.lethal,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class _Class:
+    traits: tuple[str, ...]
+    lethal: bool
+    sex: Sex | None
+    warnings: tuple[str, ...]
+    probability: Fraction
+    hidden: tuple[tuple[str, Fraction], ...]
+    diplotypes: tuple[tuple[Diplotype, Fraction], ...]
+
+
+def gametes(diplotype: Diplotype, recombination: tuple[Fraction, ...]) -> dict[Haplotype, Fraction]:
+    """The gametes (haplotypes) of a phased diplotype, with crossover fraction
+    ``recombination[i]`` between positions ``i`` and ``i + 1`` (no interference).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> gametes(((1, 1), (0, 0)), (Fraction(1, 10),))
+    {(1, 1): Fraction(9, 20), (1, 0): Fraction(1, 20), (0, 0): Fraction(9, 20), (0, 1): Fraction(1, 20)}
+    """
+    first, second = diplotype
+    strands = (first, second)
+    states: dict[tuple[Haplotype, int], Fraction] = {}
+    for strand in (0, 1):
+        key = ((strands[strand][0],), strand)
+        states[key] = states.get(key, Fraction(0)) + Fraction(1, 2)
+    for position in range(1, len(first)):
+        r = recombination[position - 1]
+        following: dict[tuple[Haplotype, int], Fraction] = {}
+        for (haplotype, strand), p in states.items():
+            for next_strand, q in ((strand, 1 - r), (1 - strand, r)):
+                if q:
+                    key = (haplotype + (strands[next_strand][position],), next_strand)
+                    following[key] = following.get(key, Fraction(0)) + p * q
+        states = following
+    out: dict[Haplotype, Fraction] = {}
+    for (haplotype, _), p in states.items():
+        out[haplotype] = out.get(haplotype, Fraction(0)) + p
+    return out
+
+
+def _gamete_pool(distribution: BlockDistribution, block: Block) -> dict[Haplotype, Fraction]:
+    pool: dict[Haplotype, Fraction] = {}
+    for diplotype, p in distribution:
+        for haplotype, q in gametes(diplotype, block.recombination).items():
+            pool[haplotype] = pool.get(haplotype, Fraction(0)) + p * q
+    return pool
+
+
+def cross_block(
+    block: Block, sire: BlockDistribution, dam: BlockDistribution
+) -> dict[Diplotype, Fraction]:
+    """The offspring distribution of one block from the parents' block distributions.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from reptidex.engine.genetics.model import Block
+    >>> het = ((((0,), (1,)), Fraction(1)),)
+    >>> sorted(cross_block(Block(0, (0,), ()), het, het).values())
+    [Fraction(1, 4), Fraction(1, 4), Fraction(1, 2)]
+    """
+    sire_pool = _gamete_pool(sire, block)
+    dam_pool = _gamete_pool(dam, block)
+    out: dict[Diplotype, Fraction] = {}
+    for paternal, p in sire_pool.items():
+        for maternal, q in dam_pool.items():
+            key = canonical((paternal, maternal))
+            out[key] = out.get(key, Fraction(0)) + p * q
+    return out
+
+
+def _classes(catalog: Catalog, block: Block, offspring: dict[Diplotype, Fraction]) -> list[_Class]:
+    grouped: dict[tuple[tuple[str, ...], bool, Sex | None], list[tuple[Diplotype, Fraction]]] = {}
+    looks = {}
+    for diplotype, p in sorted(offspring.items()):
+        look = block_phenotype(catalog, block, diplotype)
+        key = (look.traits, look.lethal, look.sex)
+        grouped.setdefault(key, []).append((diplotype, p))
+        looks[diplotype] = look
+    classes = []
+    for (traits, lethal, sex), members in grouped.items():
+        total = sum((p for _, p in members), Fraction(0))
+        carried: dict[str, Fraction] = {}
+        warnings: list[str] = []
+        for diplotype, p in members:
+            for name in looks[diplotype].hidden:
+                carried[name] = carried.get(name, Fraction(0)) + p
+            for warning in looks[diplotype].warnings:
+                if warning not in warnings:
+                    warnings.append(warning)
+        hidden = tuple((name, p / total) for name, p in carried.items())
+        classes.append(_Class(traits, lethal, sex, tuple(warnings), total, hidden, tuple(members)))
+    return classes
+
+
+def _viable(classes: list[_Class]) -> list[_Class]:
+    alive = [c for c in classes if not c.lethal]
+    total = sum((c.probability for c in alive), Fraction(0))
+    if not alive:
+        raise ValueError("this pairing produces no viable offspring")
+    return [
+        _Class(
+            c.traits,
+            c.lethal,
+            c.sex,
+            c.warnings,
+            c.probability / total,
+            c.hidden,
+            tuple((d, p / total) for d, p in c.diplotypes),
+        )
+        for c in alive
+    ]
+
+
+def _joint(weights: list[list[Fraction]]) -> tuple[npt.NDArray[Any], int]:
+    """Integer numerators of the product distribution (C order) and their common denominator."""
+    denominators = [reduce(math.lcm, (w.denominator for w in ws), 1) for ws in weights]
+    denominator = math.prod(denominators)
+    exact = denominator < 2**62
+    arrays = [
+        np.array([int(w * d) for w in ws], dtype=np.int64 if exact else object)
+        for ws, d in zip(weights, denominators, strict=True)
+    ]
+    if not arrays:
+        return np.array([1], dtype=np.int64), 1
+    joint = reduce(lambda a, b: np.multiply.outer(a, b).ravel(), arrays)
+    return joint, denominator
+
+
+@dataclass(frozen=True)
+class GenotypeTable:
+    """Every offspring genotype of a cross as arrays: ``codes[i, b]`` is the index of the
+    diplotype of block ``blocks[b]`` in ``diplotypes[b]`` for genotype ``i``, whose
+    probability is ``numerators[i] / denominator``."""
+
+    catalog: Catalog
+    blocks: tuple[Block, ...]
+    diplotypes: tuple[tuple[Diplotype, ...], ...]
+    numerators: npt.NDArray[Any]
+    denominator: int
+
+    def __len__(self) -> int:
+        return len(self.numerators)
+
+    @property
+    def codes(self) -> npt.NDArray[np.intp]:
+        """The diplotype index of each block for each genotype (rows in table order)."""
+        shape = tuple(len(d) for d in self.diplotypes)
+        if not shape:
+            return np.zeros((1, 0), dtype=np.intp)
+        return np.stack(np.unravel_index(np.arange(len(self)), shape), axis=1)
+
+    def probability(self, row: int) -> Fraction:
+        """The exact probability of genotype ``row``."""
+        return Fraction(int(self.numerators[row]), self.denominator)
+
+    def __iter__(self) -> Iterator[tuple[Genotype, Fraction]]:
+        sex_position = next((b for b, block in enumerate(self.blocks) if block.sex_linked), None)
+        for row, code in enumerate(self.codes):
+            chosen = [self.diplotypes[b][int(c)] for b, c in enumerate(code)]
+            sex = None
+            if sex_position is not None:
+                look = block_phenotype(self.catalog, self.blocks[sex_position], chosen[sex_position])
+                sex = look.sex
+            blocks = {
+                block.index: {diplotype: Fraction(1)}
+                for block, diplotype in zip(self.blocks, chosen, strict=True)
+            }
+            yield Genotype.from_blocks(self.catalog, blocks, sex), self.probability(row)
+
+
+class CrossResult:
+    """The exact offspring distribution of a cross, at genotype and phenotype level.
+
+    Build with :func:`cross`. ``outcomes()`` is the breeder's view, ``genotype_table()`` every
+    genotype, ``to_dict()`` the JSON contract.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        sire: Genotype,
+        dam: Genotype,
+        blocks: list[tuple[Block, list[_Class]]],
+        viable_only: bool,
+        lethal_probability: Fraction,
+    ) -> None:
+        self.catalog = catalog
+        self.sire = sire
+        self.dam = dam
+        self.viable_only = viable_only
+        self.lethal_probability = lethal_probability
+        """The probability that an offspring is lethal (before any renormalisation)."""
+        self._blocks = blocks
+        self._outcomes: list[Outcome] | None = None
+
+    def outcomes(self) -> list[Outcome]:
+        """The phenotype groups, most likely first (ties: viable first, then by name)."""
+        if self._outcomes is None:
+            self._outcomes = self._build_outcomes()
+        return list(self._outcomes)
+
+    def _build_outcomes(self) -> list[Outcome]:
+        classes = [c for _, c in self._blocks]
+        numerators, denominator = _joint([[c.probability for c in cs] for cs in classes])
+        shape = tuple(len(cs) for cs in classes)
+        codes = np.stack(np.unravel_index(np.arange(len(numerators)), shape), axis=1) if shape else np.zeros((1, 0), dtype=np.intp)
+        names: dict[tuple[str, ...], str] = {}
+        rows = []
+        for number, code in zip(numerators.tolist(), codes.tolist(), strict=True):
+            chosen = [classes[b][c] for b, c in enumerate(code)]
+            traits: list[str] = []
+            warnings: list[str] = []
+            hets: list[str] = []
+            possible: list[PossibleHet] = []
+            sex = None
+            lethal = False
+            for cls in chosen:
+                traits.extend(cls.traits)
+                warnings.extend(cls.warnings)
+                lethal = lethal or cls.lethal
+                sex = sex or cls.sex
+                for name, p in cls.hidden:
+                    if p == 1:
+                        hets.append(name)
+                    else:
+                        possible.append(PossibleHet(name, p))
+            ordered = sort_traits(self.catalog, traits)
+            name = names.get(ordered)
+            if name is None:
+                name = names[ordered] = morph_name(self.catalog, ordered)
+            rows.append(
+                (
+                    -number,
+                    lethal,
+                    name,
+                    sex or "",
+                    Outcome(
+                        Fraction(number, denominator),
+                        name,
+                        ordered,
+                        tuple(hets),
+                        tuple(possible),
+                        sex,
+                        lethal,
+                        tuple(warnings),
+                    ),
+                )
+            )
+        rows.sort(key=lambda row: row[:4])
+        return [row[4] for row in rows]
+
+    def genotype_table(self) -> GenotypeTable:
+        """Every offspring genotype with its exact probability, as arrays."""
+        blocks = tuple(block for block, _ in self._blocks)
+        members = [
+            [(d, p) for c in classes for d, p in c.diplotypes] for _, classes in self._blocks
+        ]
+        numerators, denominator = _joint([[p for _, p in m] for m in members])
+        return GenotypeTable(
+            self.catalog,
+            blocks,
+            tuple(tuple(d for d, _ in m) for m in members),
+            numerators,
+            denominator,
+        )
+
+    def genotypes(self) -> Iterator[tuple[Genotype, Fraction]]:
+        """Every offspring genotype (as a certain :class:`Genotype`) with its probability."""
+        return iter(self.genotype_table())
+
+    def probability(self, target: Callable[[Outcome], bool]) -> Fraction:
+        """The probability that one offspring is in a group for which ``target`` is true."""
+        return sum((o.probability for o in self.outcomes() if target(o)), Fraction(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of a cross (documented in ``docs/genetics.md``)."""
+
+        def name(genotype: Genotype) -> str | None:
+            try:
+                return name_genotype(genotype)
+            except ValueError:
+                return None
+
+        return {
+            "species": self.catalog.id,
+            "sire": name(self.sire),
+            "dam": name(self.dam),
+            "viable_only": self.viable_only,
+            "lethal_probability": str(self.lethal_probability),
+            "outcomes": [o.to_dict() for o in self.outcomes()],
+        }
+
+
+def cross(sire: Genotype, dam: Genotype, *, viable_only: bool = False) -> CrossResult:
+    """The exact offspring distribution of ``sire`` × ``dam``.
+
+    Lethal outcomes are kept and flagged; ``viable_only=True`` conditions on survival
+    (renormalises over viable offspring).
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+    >>> bp = load_catalog("ball_python")
+    >>> result = cross(parse_genotype(bp, "Pastel het Clown"), parse_genotype(bp, "het Clown"))
+    >>> [(o.phenotype, str(o.probability)) for o in result.outcomes()]
+    [('Normal', '3/8'), ('Pastel', '3/8'), ('Clown', '1/8'), ('Pastel Clown', '1/8')]
+    >>> result.outcomes()[0].possible_hets
+    (PossibleHet(gene='Clown', probability=Fraction(2, 3)),)
+    """
+    if sire.species != dam.species:
+        raise ValueError(f"cannot cross a {sire.species} with a {dam.species}")
+    if sire.sex is Sex.FEMALE or dam.sex is Sex.MALE:
+        raise ValueError("the sire must be male and the dam female")
+    catalog = sire.catalog
+    present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
+    blocks: list[tuple[Block, list[_Class]]] = []
+    lethal = Fraction(0)
+    alive = Fraction(1)
+    for index in present:
+        block = catalog.blocks[index]
+        offspring = cross_block(block, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE))
+        classes = _classes(catalog, block, offspring)
+        block_alive = sum((c.probability for c in classes if not c.lethal), Fraction(0))
+        alive *= block_alive
+        if viable_only:
+            classes = _viable(classes)
+        blocks.append((block, classes))
+    lethal = 1 - alive
+    return CrossResult(catalog, sire, dam, blocks, viable_only, lethal)
+
+
+def cross_morphs(
+    catalog: Catalog, sire: str, dam: str, *, viable_only: bool = False
+) -> CrossResult:
+    """Parse two morph descriptions (a male and a female) and cross them.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> result = cross_morphs(load_catalog("ball_python"), "Pastel Spider het Clown", "Pastel het Clown")
+    >>> len(result.outcomes())
+    12
+    >>> killer_bee = next(o for o in result.outcomes() if o.phenotype == "Killer Bee")
+    >>> str(killer_bee.probability), str(killer_bee.possible_hets[0].probability)
+    ('3/32', '2/3')
+    """
+    has_sex = catalog.sex_block is not None
+    male = Sex.MALE if has_sex else None
+    female = Sex.FEMALE if has_sex else None
+    return cross(
+        parse_genotype(catalog, sire, male),
+        parse_genotype(catalog, dam, female),
+        viable_only=viable_only,
+    )
+
+
+def outcomes_to_json(result: CrossResult, *, indent: int | None = 2) -> str:
+    """The JSON text of :meth:`CrossResult.to_dict` (the repti-animal API's response body).
+
+    Examples
+    --------
+    >>> import json
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> result = cross_morphs(load_catalog("corn_snake"), "Amel", "Amel")
+    >>> json.loads(outcomes_to_json(result))["outcomes"][0]["probability"]
+    '1'
+    """
+    return json.dumps(result.to_dict(), indent=indent)

@@ -1,0 +1,88 @@
+"""The real genea140 genealogy (41,523 individuals, 17 generations): read it, compute every F."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reptidex.engine.pedigree import (
+    Pedigree,
+    inbreeding,
+    kinship_matrix,
+    read_csv,
+    tabular_kinship_matrix,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+GENEA140 = REPO_ROOT.parent / "shared" / "data" / "genea140.csv"
+
+
+@pytest.fixture(scope="module")
+def genea140() -> Pedigree:
+    if not GENEA140.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{GENEA140} is missing in CI")
+        pytest.skip(f"{GENEA140} not found (shared data is not beside the repository)")
+    return read_csv(GENEA140)
+
+
+def ancestors_of(ped: Pedigree, ident: str) -> Pedigree:
+    seen = {ident}
+    stack = [ident]
+    while stack:
+        for parent in ped.parents(stack.pop()):
+            if parent is not None and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return Pedigree(ped.animal(x) for x in ped.ids if x in seen)
+
+
+def test_every_inbreeding_coefficient(genea140: Pedigree) -> None:
+    assert len(genea140) == 41_523
+    assert int(genea140.depth.max()) >= 16
+    f = inbreeding(genea140).array
+    assert f.shape == (41_523,)
+    assert np.all(f >= 0)
+    assert np.all(f < 1)
+    founders = (genea140.sire < 0) & (genea140.dam < 0)
+    assert np.all(f[founders] == 0)
+    # a large, old founder population: inbreeding is present but low on average
+    assert 0.0005 < f.mean() < 0.05
+    assert np.count_nonzero(f > 0) > 1000
+    assert f.max() < 0.5
+
+
+def test_agrees_with_tabular_method_on_some_ancestries(genea140: Pedigree) -> None:
+    table = inbreeding(genea140)
+    f = table.array
+    inbred = np.flatnonzero(f > 0.01)
+    # the inbred animals with the smallest ancestries keep the tabular table small
+    sizes = []
+    for i in inbred[:: max(1, inbred.shape[0] // 60)].tolist():
+        ident = genea140.ids[i]
+        sub = ancestors_of(genea140, ident)
+        sizes.append((len(sub), ident, sub))
+    sizes.sort(key=lambda item: item[0])
+    for _, ident, sub in sizes[:3]:
+        tab = tabular_kinship_matrix(sub)
+        k = sub.index(ident)
+        assert 2 * tab[k, k] - 1 == pytest.approx(table[ident], abs=1e-12)
+        assert table[ident] > 0.01
+
+
+def test_kinship_matrix_of_probands(genea140: Pedigree) -> None:
+    starts, _ = genea140.children_index()
+    childless = np.flatnonzero(np.diff(starts) == 0)
+    probands = [genea140.ids[i] for i in childless.tolist()]
+    assert len(probands) == 140
+    table = inbreeding(genea140)
+    matrix = kinship_matrix(genea140, probands, inbreeding=table)
+    np.testing.assert_allclose(matrix, matrix.T, atol=1e-14)
+    np.testing.assert_allclose(
+        np.diag(matrix), [(1 + table[p]) / 2 for p in probands], atol=1e-12
+    )
+    # the same numbers without precomputed inbreeding
+    np.testing.assert_allclose(kinship_matrix(genea140, probands[:10]), matrix[:10, :10])
