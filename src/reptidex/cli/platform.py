@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="SERVICE=PORT",
         help="override one service's port, e.g. --port media=9004 (repeatable)",
     )
-    up.add_argument("--data-dir", help="folder for the SQLite databases and files (default: ./data)")
+    up.add_argument(
+        "--data-dir", help="folder for the SQLite databases and files (default: ./data)"
+    )
     up.add_argument(
         "--services",
         default=",".join(SERVICE_NAMES),
@@ -50,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--host", help="address to listen on (default: REPTIDEX_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: REPTIDEX_PORT or the service's own)")
+    serve.add_argument(
+        "--port", type=int, help="port (default: REPTIDEX_PORT or the service's own)"
+    )
     serve.add_argument(
         "--no-migrate",
         action="store_true",
@@ -133,7 +137,13 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from reptidex.services.runner import PortInUseError, build_apps, ensure_ports_free, migrate, serve_apps
+    from reptidex.services.runner import (
+        PortInUseError,
+        build_apps,
+        ensure_ports_free,
+        migrate,
+        serve_apps,
+    )
 
     try:
         settings = _settings()

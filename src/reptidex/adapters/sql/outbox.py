@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from advanced_alchemy.base import UUIDAuditBase
 from advanced_alchemy.types import JsonB
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -27,8 +28,6 @@ from reptidex.adapters.sql.bases import (
 
 class OutboxColumns:
     """The columns of an outbox row: one versioned domain event and its publication state."""
-
-    __tablename__ = "outbox_message"
 
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     event_type: Mapped[str] = mapped_column(String(100))
@@ -50,28 +49,40 @@ class OutboxColumns:
 class CoreOutboxMessage(OutboxColumns, CoreModel):
     """repti-core's outbox."""
 
+    __tablename__ = "outbox_message"
+
 
 class AnimalOutboxMessage(OutboxColumns, AnimalModel):
     """repti-animal's outbox."""
+
+    __tablename__ = "outbox_message"
 
 
 class CommerceOutboxMessage(OutboxColumns, CommerceModel):
     """repti-commerce's outbox."""
 
+    __tablename__ = "outbox_message"
+
 
 class MediaOutboxMessage(OutboxColumns, MediaModel):
     """repti-media's outbox."""
+
+    __tablename__ = "outbox_message"
 
 
 class CommunityOutboxMessage(OutboxColumns, CommunityModel):
     """repti-community's outbox."""
 
+    __tablename__ = "outbox_message"
+
 
 class OpsOutboxMessage(OutboxColumns, OpsModel):
     """repti-ops's outbox."""
 
+    __tablename__ = "outbox_message"
 
-OUTBOX_MODELS: dict[str, type[OutboxColumns]] = {
+
+OUTBOX_MODELS: dict[str, type[UUIDAuditBase]] = {
     "core": CoreOutboxMessage,
     "animal": AnimalOutboxMessage,
     "commerce": CommerceOutboxMessage,

@@ -7,8 +7,8 @@ and metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, and th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -16,6 +16,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlche
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
@@ -114,15 +115,23 @@ def create_service_app(
     route_handlers: Sequence[ControllerRouterHandler] = (),
     *,
     description: str | None = None,
+    dependencies: Mapping[str, Provide] | None = None,
+    lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
+    state: Mapping[str, Any] | None = None,
     debug: bool = False,
 ) -> Litestar:
-    """Build the Litestar app of ``spec`` with the shared kernel around ``route_handlers``."""
+    """Build the Litestar app of ``spec`` with the shared kernel around ``route_handlers``.
+
+    ``dependencies`` are app-level providers for the controllers; ``lifespan`` context managers
+    run after the kernel's resources are open (and close before them); ``state`` is added to
+    ``app.state``.
+    """
     resources = ServiceResources(spec, settings)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
 
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:
         await resources.open()
         try:
             yield
@@ -141,7 +150,8 @@ def create_service_app(
             *route_handlers,
         ],
         plugins=[SQLAlchemyPlugin(config=database)],
-        lifespan=[lifespan],
+        lifespan=[kernel_lifespan, *lifespan],
+        dependencies=dict(dependencies or {}),
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
@@ -153,7 +163,7 @@ def create_service_app(
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        state=State({"spec": spec, "settings": settings, "resources": resources}),
+        state=State({**(state or {}), "spec": spec, "settings": settings, "resources": resources}),
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )

@@ -44,14 +44,14 @@ class DeepHealth(msgspec.Struct, frozen=True):
     checks: list[CheckResult]
 
 
-async def run_check(name: str, check: DependencyCheck, timeout: float) -> CheckResult:
-    """Run one probe within ``timeout`` seconds and report how it went."""
+async def run_check(name: str, check: DependencyCheck, within: float) -> CheckResult:
+    """Run one probe, allowing it ``within`` seconds, and report how it went."""
     started = time.perf_counter()
     try:
-        detail = await asyncio.wait_for(check(), timeout)
+        detail = await asyncio.wait_for(check(), within)
         status: Literal["ok", "failing"] = "ok"
     except TimeoutError:
-        status, detail = "failing", f"no answer within {timeout:g} s"
+        status, detail = "failing", f"no answer within {within:g} s"
     except Exception as exc:  # a probe reports any failure; it never fails the endpoint
         status, detail = "failing", f"{type(exc).__name__}: {exc}"
     elapsed = round((time.perf_counter() - started) * 1000, 2)
@@ -63,7 +63,12 @@ def health_routes(
 ) -> list[HTTPRouteHandler]:
     """The two health endpoints of ``service``; ``checks()`` lists the probes at request time."""
 
-    @get("/health", tags=["operations"], summary="Liveness: the process answers", sync_to_thread=False)
+    @get(
+        "/health",
+        tags=["operations"],
+        summary="Liveness: the process answers",
+        sync_to_thread=False,
+    )
     def health() -> HealthStatus:
         return HealthStatus(status="ok", service=service, version=__version__)
 

@@ -23,9 +23,7 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer()
-        if use_console
-        else structlog.processors.JSONRenderer()
+        structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     )
     exception_formatter: list[structlog.typing.Processor] = (
         [] if use_console else [structlog.processors.dict_tracebacks]

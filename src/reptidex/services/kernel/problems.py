@@ -15,6 +15,16 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from reptidex.domain.errors import (
+    Conflict,
+    DomainError,
+    FeatureUnavailable,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from reptidex.services.kernel.logging import get_logger
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -64,9 +74,7 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path,
-        request_id=request.headers.get("x-request-id") or request.scope.get("state", {}).get(
-            "request_id"
-        ),
+        request_id=request.scope.get("state", {}).get("request_id"),
         errors=errors or None,
     )
     return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
@@ -88,7 +96,9 @@ def _field_errors(extra: Any) -> list[FieldError]:
     return found
 
 
-def _handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+def _handle_validation(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Problem]:
     errors = _field_errors(exc.extra)
     status = 422 if errors else 400
     detail = exc.detail if exc.detail else "The request is not valid."
@@ -102,12 +112,41 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (NotAuthenticated, 401),
+    (PermissionDenied, 403),
+    (RateLimited, 429),
+    (FeatureUnavailable, 503),
+)
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status of a domain error."""
+    for kind, status in _DOMAIN_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    status = domain_status(exc)
+    errors = [FieldError(field=name, message=text) for name, text in exc.field_errors.items()]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return problem_response(request, status, exc.detail, errors=errors, headers=headers)
+
+
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     _log.exception("unhandled error", path=request.url.path, method=request.method)
     return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _handle_domain,
     ValidationException: _handle_validation,
     HTTPException: _handle_http,
     Exception: _handle_unexpected,

@@ -27,7 +27,9 @@ def create_outbox_table() -> None:
         sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
         sa.UniqueConstraint("event_id", name="uq_outbox_message_event_id"),
     )
-    op.create_index("ix_outbox_message_unpublished", "outbox_message", ["published_at", "occurred_at"])
+    op.create_index(
+        "ix_outbox_message_unpublished", "outbox_message", ["published_at", "occurred_at"]
+    )
 
 
 def drop_outbox_table() -> None:
