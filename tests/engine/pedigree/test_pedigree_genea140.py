@@ -55,22 +55,20 @@ def test_every_inbreeding_coefficient(genea140: Pedigree) -> None:
     assert f.max() < 0.5
 
 
-def test_agrees_with_tabular_method_on_some_ancestries(genea140: Pedigree) -> None:
+def test_agrees_with_tabular_method_on_proband_ancestries(genea140: Pedigree) -> None:
     table = inbreeding(genea140)
-    f = table.array
-    inbred = np.flatnonzero(f > 0.01)
-    # the inbred animals with the smallest ancestries keep the tabular table small
-    sizes = []
-    for i in inbred[:: max(1, inbred.shape[0] // 60)].tolist():
-        ident = genea140.ids[i]
-        sub = ancestors_of(genea140, ident)
-        sizes.append((len(sub), ident, sub))
-    sizes.sort(key=lambda item: item[0])
-    for _, ident, sub in sizes[:3]:
+    starts, _ = genea140.children_index()
+    probands = [genea140.ids[i] for i in np.flatnonzero(np.diff(starts) == 0).tolist()]
+    subs = sorted((ancestors_of(genea140, p) for p in probands), key=len)
+    # a small, a middling and a deep ancestry (thousands of ancestors, many loops)
+    checked = 0
+    for sub in (subs[len(subs) // 4], subs[len(subs) // 2], subs[-30]):
         tab = tabular_kinship_matrix(sub)
-        k = sub.index(ident)
-        assert 2 * tab[k, k] - 1 == pytest.approx(table[ident], abs=1e-12)
-        assert table[ident] > 0.01
+        expected = 2 * np.diag(tab) - 1
+        got = np.array([table[x] for x in sub.ids])
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+        checked += int(np.count_nonzero(expected > 0))
+    assert checked > 100
 
 
 def test_kinship_matrix_of_probands(genea140: Pedigree) -> None:
@@ -81,8 +79,6 @@ def test_kinship_matrix_of_probands(genea140: Pedigree) -> None:
     table = inbreeding(genea140)
     matrix = kinship_matrix(genea140, probands, inbreeding=table)
     np.testing.assert_allclose(matrix, matrix.T, atol=1e-14)
-    np.testing.assert_allclose(
-        np.diag(matrix), [(1 + table[p]) / 2 for p in probands], atol=1e-12
-    )
+    np.testing.assert_allclose(np.diag(matrix), [(1 + table[p]) / 2 for p in probands], atol=1e-12)
     # the same numbers without precomputed inbreeding
     np.testing.assert_allclose(kinship_matrix(genea140, probands[:10]), matrix[:10, :10])

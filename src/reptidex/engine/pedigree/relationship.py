@@ -165,7 +165,7 @@ def relationship_matrix_inverse(
     v = np.concatenate(vals)
     key = r * n + c
     unique, where = np.unique(key, return_inverse=True)
-    summed = np.bincount(where, weights=v, minlength=unique.shape[0])
+    summed = np.bincount(where, weights=v, minlength=unique.shape[0]).astype(np.float64)
     out_r = unique // n
     out_c = unique % n
     for array in (out_r, out_c, summed):
