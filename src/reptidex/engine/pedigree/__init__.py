@@ -11,6 +11,16 @@ Examples
 0.25
 """
 
+from reptidex.engine.pedigree.ancestry import (
+    CommonAncestor,
+    PedigreeTree,
+    TreeNode,
+    ancestors,
+    common_ancestors,
+    descendants,
+    pedigree_tree,
+    relationship,
+)
 from reptidex.engine.pedigree.inbreeding import (
     CoefficientTable,
     inbreeding,
@@ -19,6 +29,11 @@ from reptidex.engine.pedigree.inbreeding import (
     mendelian_sampling_factors,
     prospective_inbreeding,
     update_inbreeding,
+)
+from reptidex.engine.pedigree.matrices import (
+    SparseMatrix,
+    relationship_matrix,
+    relationship_matrix_inverse,
 )
 from reptidex.engine.pedigree.model import (
     Animal,
@@ -35,11 +50,6 @@ from reptidex.engine.pedigree.readers import (
     read_records,
     to_graph,
 )
-from reptidex.engine.pedigree.relationship import (
-    SparseMatrix,
-    relationship_matrix,
-    relationship_matrix_inverse,
-)
 from reptidex.engine.pedigree.tabular import (
     exact_inbreeding,
     exact_kinship,
@@ -55,12 +65,18 @@ from reptidex.engine.pedigree.validation import (
 __all__ = [
     "Animal",
     "CoefficientTable",
+    "CommonAncestor",
     "MissingParentWarning",
     "Pedigree",
     "PedigreeError",
     "PedigreeProblem",
+    "PedigreeTree",
     "Sex",
     "SparseMatrix",
+    "TreeNode",
+    "ancestors",
+    "common_ancestors",
+    "descendants",
     "exact_inbreeding",
     "exact_kinship",
     "find_cycles",
@@ -73,9 +89,11 @@ __all__ = [
     "missing_parents",
     "parse_csv",
     "parse_records",
+    "pedigree_tree",
     "prospective_inbreeding",
     "read_csv",
     "read_records",
+    "relationship",
     "relationship_matrix",
     "relationship_matrix_inverse",
     "tabular_kinship_matrix",
