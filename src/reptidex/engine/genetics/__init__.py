@@ -1,0 +1,111 @@
+"""The ReptiDex genetics engine: gene catalogs, exact clutch predictions, morph names, het odds.
+
+A scientist's entry points::
+
+    >>> from reptidex.engine.genetics import load_catalog, cross_morphs
+    >>> bp = load_catalog("ball_python")
+    >>> result = cross_morphs(bp, "Pastel Spider het Clown", "Pastel het Clown")
+    >>> [(o.phenotype, str(o.probability)) for o in result.outcomes()][:2]
+    [('Bumblebee', '3/16'), ('Pastel', '3/16')]
+
+Everything public is re-exported here; see ``docs/genetics.md`` for the catalog format and the
+JSON contract of :meth:`CrossResult.to_dict`.
+"""
+
+from reptidex.engine.genetics.analysis import (
+    PairRanking,
+    clutch_probability,
+    posterior_genotypes,
+    prove_out,
+    rank_pairs,
+    trait_target,
+)
+from reptidex.engine.genetics.catalog import (
+    CatalogError,
+    available_species,
+    catalog_from_mapping,
+    catalog_from_toml,
+    catalog_to_mapping,
+    extend_catalog,
+    load_catalog,
+    load_catalog_file,
+)
+from reptidex.engine.genetics.cross import (
+    CrossResult,
+    GenotypeTable,
+    Outcome,
+    PossibleHet,
+    cross,
+    cross_block,
+    cross_morphs,
+    gametes,
+    outcomes_to_json,
+)
+from reptidex.engine.genetics.genotype import Genotype
+from reptidex.engine.genetics.model import (
+    Allele,
+    Block,
+    Catalog,
+    Combo,
+    Compound,
+    Expression,
+    HealthNote,
+    LinkageGroup,
+    Locus,
+    Severity,
+    Sex,
+    SexSystem,
+)
+from reptidex.engine.genetics.parsing import (
+    MorphParseError,
+    name_genotype,
+    parse_genotype,
+    visual_traits,
+)
+from reptidex.engine.genetics.phenotype import block_phenotype, locus_phenotype, morph_name
+
+__all__ = [
+    "Allele",
+    "Block",
+    "Catalog",
+    "CatalogError",
+    "Combo",
+    "Compound",
+    "CrossResult",
+    "Expression",
+    "Genotype",
+    "GenotypeTable",
+    "HealthNote",
+    "LinkageGroup",
+    "Locus",
+    "MorphParseError",
+    "Outcome",
+    "PairRanking",
+    "PossibleHet",
+    "Severity",
+    "Sex",
+    "SexSystem",
+    "available_species",
+    "block_phenotype",
+    "catalog_from_mapping",
+    "catalog_from_toml",
+    "catalog_to_mapping",
+    "clutch_probability",
+    "cross",
+    "cross_block",
+    "cross_morphs",
+    "extend_catalog",
+    "gametes",
+    "load_catalog",
+    "load_catalog_file",
+    "locus_phenotype",
+    "morph_name",
+    "name_genotype",
+    "outcomes_to_json",
+    "parse_genotype",
+    "posterior_genotypes",
+    "prove_out",
+    "rank_pairs",
+    "trait_target",
+    "visual_traits",
+]

@@ -51,7 +51,7 @@ def available_species() -> tuple[str, ...]:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_catalog(species: str) -> Catalog:
     """The built-in catalog of ``species`` (memoised; catalogs are immutable).
 
@@ -154,7 +154,9 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
         )
     for entry in _tables(data, "loci"):
         where = f"locus {entry.get('id')!r}"
-        alleles = tuple(_allele(a, f"{where} allele {a.get('id')!r}") for a in _tables(entry, "alleles"))
+        alleles = tuple(
+            _allele(a, f"{where} allele {a.get('id')!r}") for a in _tables(entry, "alleles")
+        )
         if not alleles:
             raise CatalogError(f"{where}: needs at least one allele")
         compounds = tuple(_compound(c, where, alleles) for c in _tables(entry, "compounds"))
@@ -167,7 +169,9 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
                 notes=_strings(entry, "notes"),
             )
         )
-    ids = [locus.id for locus in loci] + [a.id for locus in loci for a in locus.alleles if a.id != locus.id]
+    ids = [locus.id for locus in loci] + [
+        a.id for locus in loci for a in locus.alleles if a.id != locus.id
+    ]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogError(f"ids used twice: {', '.join(duplicates)}")
@@ -282,7 +286,12 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
             for g in catalog.linkage_groups
         ],
         "combos": [
-            {"name": c.name, "traits": sorted(c.traits), "aliases": list(c.aliases), "notes": list(c.notes)}
+            {
+                "name": c.name,
+                "traits": sorted(c.traits),
+                "aliases": list(c.aliases),
+                "notes": list(c.notes),
+            }
             for c in catalog.combos
         ],
     }
@@ -342,7 +351,9 @@ def _allele(entry: Mapping[str, Any], where: str) -> Allele:
         ) from error
     super_name = entry.get("super")
     if super_name is not None and (not isinstance(super_name, str) or expression.is_recessive):
-        raise CatalogError(f"{where}: 'super' is a name, and only for (incomplete) dominant alleles")
+        raise CatalogError(
+            f"{where}: 'super' is a name, and only for (incomplete) dominant alleles"
+        )
     return Allele(
         id=_text(entry, "id", where),
         name=_text(entry, "name", where),

@@ -115,7 +115,7 @@ def gametes(diplotype: Diplotype, recombination: tuple[Fraction, ...]) -> dict[H
     strands = (first, second)
     states: dict[tuple[Haplotype, int], Fraction] = {}
     for strand in (0, 1):
-        key = ((strands[strand][0],), strand)
+        key: tuple[Haplotype, int] = ((strands[strand][0],), strand)
         states[key] = states.get(key, Fraction(0)) + Fraction(1, 2)
     for position in range(1, len(first)):
         r = recombination[position - 1]
@@ -123,7 +123,7 @@ def gametes(diplotype: Diplotype, recombination: tuple[Fraction, ...]) -> dict[H
         for (haplotype, strand), p in states.items():
             for next_strand, q in ((strand, 1 - r), (1 - strand, r)):
                 if q:
-                    key = (haplotype + (strands[next_strand][position],), next_strand)
+                    key = ((*haplotype, strands[next_strand][position]), next_strand)
                     following[key] = following.get(key, Fraction(0)) + p * q
         states = following
     out: dict[Haplotype, Fraction] = {}
@@ -254,7 +254,9 @@ class GenotypeTable:
             chosen = [self.diplotypes[b][int(c)] for b, c in enumerate(code)]
             sex = None
             if sex_position is not None:
-                look = block_phenotype(self.catalog, self.blocks[sex_position], chosen[sex_position])
+                look = block_phenotype(
+                    self.catalog, self.blocks[sex_position], chosen[sex_position]
+                )
                 sex = look.sex
             blocks = {
                 block.index: {diplotype: Fraction(1)}
@@ -298,7 +300,11 @@ class CrossResult:
         classes = [c for _, c in self._blocks]
         numerators, denominator = _joint([[c.probability for c in cs] for cs in classes])
         shape = tuple(len(cs) for cs in classes)
-        codes = np.stack(np.unravel_index(np.arange(len(numerators)), shape), axis=1) if shape else np.zeros((1, 0), dtype=np.intp)
+        codes = (
+            np.stack(np.unravel_index(np.arange(len(numerators)), shape), axis=1)
+            if shape
+            else np.zeros((1, 0), dtype=np.intp)
+        )
         names: dict[tuple[str, ...], str] = {}
         rows = []
         for number, code in zip(numerators.tolist(), codes.tolist(), strict=True):

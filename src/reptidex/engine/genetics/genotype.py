@@ -101,7 +101,9 @@ class Genotype:
                 raise ValueError(f"block {index}: probabilities sum to {sum(merged.values())}")
             if len(merged) == 1:
                 (only,) = merged
-                wild = canonical(wild_diplotype(catalog, block, sex)) if _sex_ok(block, sex) else None
+                wild = (
+                    canonical(wild_diplotype(catalog, block, sex)) if _sex_ok(block, sex) else None
+                )
                 if only == wild:
                     continue
             out.append((index, tuple(sorted(merged.items()))))
@@ -161,7 +163,9 @@ class Genotype:
         for certain, weight in self.possibilities():
             traits: list[str] = []
             for index, ((diplotype, _),) in certain.blocks:
-                traits.extend(block_phenotype(self.catalog, self.catalog.blocks[index], diplotype).traits)
+                traits.extend(
+                    block_phenotype(self.catalog, self.catalog.blocks[index], diplotype).traits
+                )
             key = tuple(sorted(traits))
             out[key] = out.get(key, Fraction(0)) + weight
         return out
@@ -178,7 +182,9 @@ def _sex_ok(block: Block, sex: Sex | None) -> bool:
 
 def _check_diplotype(catalog: Catalog, block: Block, diplotype: Diplotype, sex: Sex | None) -> None:
     if len(diplotype) != 2 or any(len(h) != len(block.loci) for h in diplotype):
-        raise ValueError(f"a diplotype of block {block.index} is two haplotypes of {len(block.loci)}")
+        raise ValueError(
+            f"a diplotype of block {block.index} is two haplotypes of {len(block.loci)}"
+        )
     for position, locus in enumerate(block.loci):
         a, b = diplotype[0][position], diplotype[1][position]
         if locus == SEX_LOCUS:

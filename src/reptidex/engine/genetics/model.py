@@ -255,7 +255,7 @@ class Catalog:
         for group in self.linkage_groups:
             indexes = tuple(locus_index[locus_id] for locus_id in group.loci)
             grouped.update(indexes)
-            positions = ((SEX_LOCUS,) + indexes) if group.sex_linked else indexes
+            positions = ((SEX_LOCUS, *indexes)) if group.sex_linked else indexes
             blocks.append(Block(0, positions, group.recombination, group.sex_linked))
         for i in range(len(self.loci)):
             if i not in grouped:

@@ -67,7 +67,11 @@ def _phrases(catalog: Catalog) -> dict[str, _Phrase]:
         for alias in (allele.id, *allele.aliases):
             add(alias, (allele.name,))
         if not allele.expression.is_recessive:
-            for alias in (*allele.super_aliases, f"super {allele.name}", f"homozygous {allele.name}"):
+            for alias in (
+                *allele.super_aliases,
+                f"super {allele.name}",
+                f"homozygous {allele.name}",
+            ):
                 add(alias, (allele.homozygous_name,))
             for alias in allele.aliases:
                 add(f"super {alias}", (allele.homozygous_name,))
@@ -146,7 +150,7 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     >>> parse_genotype(bp, "Pastle")
     Traceback (most recent call last):
     ...
-    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel?
+    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastave, Pastel Jungle?
     """
     if isinstance(sex, str):
         sex = Sex(sex)
@@ -161,30 +165,30 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     het_probability = Fraction(1)
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        number = _percent(token)
+        word = tokens[i]
+        number = _percent(word)
         if number is not None:
             pending = number
             i += 1
             continue
-        if token in _POSSIBLE_WORDS:
+        if word in _POSSIBLE_WORDS:
             possible = True
             i += 1
             continue
-        if token in _COUNT_WORDS and i + 1 < len(tokens) and tokens[i + 1] == "het":
-            het_left, het_probability = _COUNT_WORDS[token], _het_probability(pending, possible)
+        if word in _COUNT_WORDS and i + 1 < len(tokens) and tokens[i + 1] == "het":
+            het_left, het_probability = _COUNT_WORDS[word], _het_probability(pending, possible)
             pending, possible = None, False
             i += 2
             continue
-        if token == "het" or token in _SHORT_HETS:
-            is_possible, count = _SHORT_HETS.get(token, (False, 1))
+        if word == "het" or word in _SHORT_HETS:
+            is_possible, count = _SHORT_HETS.get(word, (False, 1))
             het_left = count
             het_probability = _het_probability(pending, possible or is_possible)
             pending, possible = None, False
             i += 1
             continue
-        if token in {"male", "female"} and i + 1 < len(tokens) and tokens[i + 1] == "maker":
-            maker = token
+        if word in {"male", "female"} and i + 1 < len(tokens) and tokens[i + 1] == "maker":
+            maker = word
             i += 2
             continue
         if pending is not None or possible:
@@ -196,10 +200,10 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
                 i += size
                 break
         if phrase is None:
-            if token in _NORMAL_WORDS:
+            if word in _NORMAL_WORDS:
                 i += 1
                 continue
-            raise MorphParseError(f"unknown word {token!r} in {text!r}{_suggest(catalog, token)}")
+            raise MorphParseError(f"unknown word {word!r} in {text!r}{_suggest(catalog, word)}")
         for trait_name in phrase.traits:
             trait = catalog.traits[trait_name]
             slot = words.setdefault(trait.locus, _LocusWords())
@@ -301,7 +305,9 @@ def _build(
             weight = Fraction(1)
             for _, p in combo:
                 weight *= p
-            for diplotype, share in _phases(catalog, [pair for pair, _ in combo], block.sex_linked, maker, text):
+            for diplotype, share in _phases(
+                catalog, [pair for pair, _ in combo], block.sex_linked, maker, text
+            ):
                 distribution[diplotype] = distribution.get(diplotype, Fraction(0)) + weight * share
         blocks[index] = distribution
     if maker is not None and not any(catalog.blocks[i].sex_linked for i in blocks):
@@ -313,7 +319,11 @@ def _build(
 
 
 def _phases(
-    catalog: Catalog, pairs: Sequence[tuple[int, int]], sex_linked: bool, maker: str | None, text: str
+    catalog: Catalog,
+    pairs: Sequence[tuple[int, int]],
+    sex_linked: bool,
+    maker: str | None,
+    text: str,
 ) -> list[tuple[Diplotype, Fraction]]:
     """The phased diplotypes of unordered pairs at linked positions, with probabilities."""
     het_positions = [i for i, (a, b) in enumerate(pairs) if a != b]
@@ -390,7 +400,7 @@ def name_genotype(genotype: Genotype) -> str:
     possible: list[str] = []
     heterogametic = False
     for block, distribution in genotype.iter_blocks():
-        for position, locus in enumerate(block.loci):
+        for locus in block.loci:
             if locus == SEX_LOCUS:
                 first, second = distribution[0][0]
                 heterogametic = first[0] != second[0]
@@ -404,7 +414,9 @@ def name_genotype(genotype: Genotype) -> str:
                 for name in look.hidden:
                     carried[name] = carried.get(name, Fraction(0)) + p
             if len(shown) != 1:
-                raise ValueError(f"the {spec.name} locus may or may not show: no morph name says that")
+                raise ValueError(
+                    f"the {spec.name} locus may or may not show: no morph name says that"
+                )
             traits.extend(shown.pop())
             for name, p in carried.items():
                 if p == 1:
@@ -433,7 +445,9 @@ def visual_traits(catalog: Catalog, text: str) -> frozenset[str]:
     >>> sorted(visual_traits(load_catalog("ball_python"), "Killer Bee het Clown"))
     ['Spider', 'Super Pastel']
     """
-    genotype = parse_genotype(catalog, text, Sex.MALE if catalog.sex_system is not SexSystem.TEMPERATURE else None)
+    genotype = parse_genotype(
+        catalog, text, Sex.MALE if catalog.sex_system is not SexSystem.TEMPERATURE else None
+    )
     traits: set[str] = set()
     for block, distribution in genotype.iter_blocks():
         for diplotype, _ in distribution:

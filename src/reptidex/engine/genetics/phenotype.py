@@ -66,7 +66,9 @@ def locus_phenotype(locus: Locus, a: int, b: int) -> LocusPhenotype:
     if first.expression.is_recessive != second.expression.is_recessive:
         shown = second if first.expression.is_recessive else first
         carried = first if shown is second else second
-        return LocusPhenotype((shown.name,), (carried.name,), False, _warn(shown.name, shown.health))
+        return LocusPhenotype(
+            (shown.name,), (carried.name,), False, _warn(shown.name, shown.health)
+        )
     # Two recessive alleles of one locus do not complement, so both show; two (incomplete)
     # dominant alleles show both as well, unless the catalog names the compound.
     warnings = _warn(first.name, first.health) + _warn(second.name, second.health)
