@@ -35,6 +35,12 @@ _GLOBAL_VARS = (
     "REPTIDEX_SHUTDOWN_TIMEOUT",
     "REPTIDEX_DB_POOL_SIZE",
     "REPTIDEX_DB_ECHO",
+    # billing (Stripe); billing is switched off unless the key, webhook secret and prices are set
+    "REPTIDEX_STRIPE_SECRET_KEY",
+    "REPTIDEX_STRIPE_WEBHOOK_SECRET",
+    "REPTIDEX_STRIPE_API_BASE",
+    *(f"REPTIDEX_STRIPE_PRICE_{plan}" for plan in ("KEEPER", "BREEDER", "BUSINESS")),
+    "REPTIDEX_FLAG_CACHE_TTL",
 )
 
 KNOWN_ENV_VARS: frozenset[str] = frozenset(
@@ -70,6 +76,11 @@ class Settings:
     shutdown_timeout: float = 10.0
     db_pool_size: int = 10
     db_echo: bool = False
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    stripe_prices: Mapping[str, str] = field(default_factory=dict)
+    flag_cache_ttl: float = 30.0
 
     def database_url(self, service: str) -> str:
         """The SQLAlchemy async URL of ``service``'s database."""
@@ -131,6 +142,13 @@ def _positive_float(value: str) -> float:
     number = float(value)
     if not number > 0:
         raise ValueError("must be a positive number of seconds")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be zero or a positive number of seconds")
     return number
 
 
@@ -215,6 +233,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
         db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _positive_int, 10),
         db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
+        stripe_secret_key=env.get("REPTIDEX_STRIPE_SECRET_KEY") or None,
+        stripe_webhook_secret=env.get("REPTIDEX_STRIPE_WEBHOOK_SECRET") or None,
+        stripe_api_base=read("REPTIDEX_STRIPE_API_BASE", _http_url, None),
+        stripe_prices={
+            plan: env[f"REPTIDEX_STRIPE_PRICE_{plan.upper()}"]
+            for plan in ("keeper", "breeder", "business")
+            if env.get(f"REPTIDEX_STRIPE_PRICE_{plan.upper()}")
+        },
+        flag_cache_ttl=read("REPTIDEX_FLAG_CACHE_TTL", _non_negative_float, 30.0),
     )
     unknown = sorted(
         name for name in env if name.startswith("REPTIDEX_") and name not in KNOWN_ENV_VARS
