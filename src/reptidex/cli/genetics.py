@@ -1,10 +1,135 @@
-"""``reptidex genetics`` commands."""
+"""``reptidex genetics`` commands: species, genes and crosses from the genetics engine."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from reptidex.engine.genetics import (
+    Catalog,
+    MorphParseError,
+    available_species,
+    cross_morphs,
+    load_catalog,
+    outcomes_to_json,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the genetics commands."""
+    parser = subparsers.add_parser(
+        "genetics", help="gene catalogs and clutch predictions", description="Genetics engine."
+    )
+    commands = parser.add_subparsers(dest="genetics_command", metavar="COMMAND")
+    parser.set_defaults(func=lambda args: _help(parser))
+
+    species = commands.add_parser("species", help="list the built-in species catalogs")
+    species.set_defaults(func=_species)
+
+    genes = commands.add_parser("genes", help="list a species' genes")
+    genes.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    genes.set_defaults(func=_genes)
+
+    cross = commands.add_parser("cross", help="predict the offspring of a pairing")
+    cross.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    cross.add_argument(
+        "--viable-only", action="store_true", help="renormalise over viable offspring"
+    )
+    cross.add_argument("--json", action="store_true", help="print the JSON contract")
+    cross.add_argument("sire", metavar="SIRE", help='male morph, e.g. "Pastel Spider het Clown"')
+    cross.add_argument("dam", metavar="DAM", help='female morph, e.g. "Pastel het Clown"')
+    cross.set_defaults(func=_cross)
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _catalog(species: str) -> Catalog | None:
+    try:
+        return load_catalog(species)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return None
+
+
+def _species(args: argparse.Namespace) -> int:
+    for species in available_species():
+        catalog = load_catalog(species)
+        count = sum(len(locus.alleles) for locus in catalog.loci)
+        print(f"{catalog.id:<18} {catalog.name:<18} {catalog.scientific_name:<26} {count:>3} genes")
+    return 0
+
+
+def _genes(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.species)
+    if catalog is None:
+        return 1
+    for locus in catalog.loci:
+        complex_note = f" [{locus.name}]" if len(locus.alleles) > 1 else ""
+        for allele in locus.alleles:
+            line = f"{allele.name}{complex_note}: {allele.expression.value.replace('_', ' ')}"
+            if not allele.expression.is_recessive:
+                line += f"; two copies: {allele.homozygous_name}"
+                if allele.super_lethal:
+                    line += " (lethal)"
+            print(line)
+            aliases = [*allele.aliases, *allele.super_aliases]
+            if aliases:
+                print(f"    aliases: {', '.join(aliases)}")
+            for note in (*allele.health, *allele.super_health):
+                print(f"    health: {note}")
+            for text in allele.notes:
+                print(f"    note: {text}")
+        for compound in locus.compounds:
+            a, b = (locus.allele(locus.allele_index(x)).name for x in compound.alleles)
+            look = (
+                compound.name
+                or f"looks {locus.allele(locus.allele_index(compound.looks_like or '')).name}"
+            )
+            print(f"{a}/{b}: {look}" + (" (lethal)" if compound.lethal else ""))
+        for text in locus.notes:
+            print(f"    locus note: {text}")
+    for group in catalog.linkage_groups:
+        kind = "sex-linked" if group.sex_linked else "linked"
+        rates = ", ".join(str(r) for r in group.recombination)
+        print(f"{kind}: {', '.join(group.loci)} (recombination {rates})")
+    for combo in catalog.combos:
+        print(f"combo {combo.name} = {' + '.join(sorted(combo.traits))}")
+    return 0
+
+
+def _cross(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.species)
+    if catalog is None:
+        return 1
+    try:
+        result = cross_morphs(catalog, args.sire, args.dam, viable_only=args.viable_only)
+        outcomes = result.outcomes()
+    except (MorphParseError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(outcomes_to_json(result))
+        return 0
+    rows = [("phenotype", "chance", "percent", "sex", "hets", "possible hets", "warnings")]
+    for o in outcomes:
+        rows.append(
+            (
+                o.phenotype + (" (LETHAL)" if o.lethal else ""),
+                str(o.probability),
+                f"{float(o.probability) * 100:.2f}%",
+                o.sex.value if o.sex else "",
+                ", ".join(o.hets),
+                ", ".join(f"{p.probability} {p.gene}" for p in o.possible_hets),
+                "; ".join(o.warnings),
+            )
+        )
+    keep = [i for i in range(len(rows[0])) if i < 3 or any(row[i] for row in rows[1:])]
+    widths = [max(len(row[i]) for row in rows) for i in keep]
+    for row in rows:
+        print("  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip())
+    return 0
