@@ -11,10 +11,9 @@ import datetime as dt
 import uuid
 
 from advanced_alchemy.base import UUIDAuditBase
-from advanced_alchemy.types import JsonB
+from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
-from sqlalchemy.types import DateTime
 
 from reptidex.adapters.sql.bases import (
     AnimalModel,
@@ -35,9 +34,11 @@ class OutboxColumns:
     producer: Mapped[str] = mapped_column(String(40))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     payload: Mapped[dict[str, object]] = mapped_column(JsonB, default=dict)
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    published_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     @declared_attr.directive

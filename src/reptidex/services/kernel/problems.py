@@ -33,7 +33,7 @@ PROBLEM_TYPE_BASE = "https://reptidex.dev/problems/"
 _log = get_logger("reptidex.errors")
 
 
-class FieldError(msgspec.Struct, frozen=True):
+class FieldError(msgspec.Struct, frozen=True, omit_defaults=True):
     """One invalid field of a request: where it is, and what is wrong with it."""
 
     field: str

@@ -7,6 +7,9 @@ heads (independent features that each start from an earlier revision); upgrading
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -35,9 +38,25 @@ def alembic_config(service: str, database_url: str) -> Config:
 
 
 def upgrade(service: str, database_url: str, revision: str = "heads") -> None:
-    """Apply ``service``'s migrations to its database up to ``revision`` (synchronously)."""
+    """Apply ``service``'s migrations to its database up to ``revision`` (all heads by default)."""
     ensure_sqlite_folder(database_url)
-    command.upgrade(alembic_config(service, database_url), revision)
+    _run(command.upgrade, alembic_config(service, database_url), revision)
+
+
+def downgrade(service: str, database_url: str, revision: str) -> None:
+    """Revert ``service``'s database to ``revision`` (``base`` removes every table)."""
+    _run(command.downgrade, alembic_config(service, database_url), revision)
+
+
+def _run(alembic_command: Callable[[Config, str], object], config: Config, revision: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        alembic_command(config, revision)
+        return
+    # Called from async code: Alembic's environment runs its own event loop, so use a thread.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(alembic_command, config, revision).result()
 
 
 def head_revisions(service: str) -> frozenset[str]:

@@ -1,0 +1,5 @@
+"""``python -m reptidex`` runs the command line."""
+
+from reptidex.cli import main
+
+main()

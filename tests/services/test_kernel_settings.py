@@ -1,0 +1,101 @@
+"""Settings come from REPTIDEX_* variables and are validated, every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reptidex.services.kernel.catalog import SERVICE_NAMES, service_spec
+from reptidex.services.kernel.settings import (
+    KNOWN_ENV_VARS,
+    SettingsError,
+    load_settings,
+    normalise_database_url,
+)
+
+
+def test_defaults_give_the_embedded_platform(tmp_path: Path) -> None:
+    settings = load_settings({"REPTIDEX_DATA_DIR": str(tmp_path)})
+    for name in SERVICE_NAMES:
+        url = settings.database_url(name)
+        assert url.startswith("sqlite+aiosqlite:///")
+        assert url.endswith(f"{name}.sqlite3")
+        assert str(tmp_path.resolve()) in url
+        assert settings.peer_url(name) == f"http://127.0.0.1:{service_spec(name).port}"
+    assert settings.redis_url is None
+    assert settings.log_level == "INFO"
+    assert settings.cors_origins == ()
+
+
+def test_values_are_read_and_normalised() -> None:
+    settings = load_settings(
+        {
+            "REPTIDEX_ANIMAL_DATABASE_URL": "postgresql://app@db:5432/repti_animal_db",
+            "REPTIDEX_REDIS_URL": "redis://cache:6379/0",
+            "REPTIDEX_MEDIA_URL": "http://media:8004/",
+            "REPTIDEX_LOG_LEVEL": "debug",
+            "REPTIDEX_CORS_ORIGINS": "https://breeder.example, https://shop.example",
+            "REPTIDEX_HEALTH_TIMEOUT": "0.5",
+            "REPTIDEX_DB_ECHO": "yes",
+        }
+    )
+    assert settings.database_url("animal") == "postgresql+asyncpg://app@db:5432/repti_animal_db"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.peer_url("media") == "http://media:8004"
+    assert settings.log_level == "DEBUG"
+    assert settings.cors_origins == ("https://breeder.example", "https://shop.example")
+    assert settings.health_timeout == 0.5
+    assert settings.db_echo is True
+
+
+def test_every_bad_value_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "REPTIDEX_CORE_DATABASE_URL": "mysql://root@db/core",
+                "REPTIDEX_PORT": "70000",
+                "REPTIDEX_LOG_FORMAT": "xml",
+                "REPTIDEX_REDIS_URL": "http://cache",
+                "REPTIDEX_HEALTH_TIMEOUT": "-1",
+                "REPTIDEX_CORS_ORIGINS": "not a url",
+                "REPTIDEX_DB_ECHO": "maybe",
+                "REPTIDEX_DATABSE_URL": "typo",
+            }
+        )
+    problems = "\n".join(caught.value.problems)
+    assert len(caught.value.problems) == 8
+    for name in (
+        "REPTIDEX_CORE_DATABASE_URL",
+        "REPTIDEX_PORT",
+        "REPTIDEX_LOG_FORMAT",
+        "REPTIDEX_REDIS_URL",
+        "REPTIDEX_HEALTH_TIMEOUT",
+        "REPTIDEX_CORS_ORIGINS",
+        "REPTIDEX_DB_ECHO",
+        "REPTIDEX_DATABSE_URL: unknown setting",
+    ):
+        assert name in problems
+
+
+def test_known_variables_cover_every_service() -> None:
+    for name in SERVICE_NAMES:
+        assert f"REPTIDEX_{name.upper()}_DATABASE_URL" in KNOWN_ENV_VARS
+        assert f"REPTIDEX_{name.upper()}_URL" in KNOWN_ENV_VARS
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("sqlite:////tmp/x.db", "sqlite+aiosqlite:////tmp/x.db"),
+    ],
+)
+def test_database_urls_get_the_async_driver(given: str, expected: str) -> None:
+    assert normalise_database_url(given) == expected
+
+
+def test_unknown_service_names_are_refused() -> None:
+    with pytest.raises(KeyError, match="choose one of core, animal"):
+        service_spec("kennel")
