@@ -221,7 +221,7 @@ class TraitDefinition:
     recessive_visual: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Catalog:
     """The genetics of one species. Build with :func:`catalog_from_mapping` or load a TOML file.
 
@@ -277,6 +277,9 @@ class Catalog:
         object.__setattr__(self, "blocks", numbered)
         object.__setattr__(self, "block_of_locus", where)
         object.__setattr__(self, "traits", _trait_table(self.loci))
+
+    def __repr__(self) -> str:
+        return f"Catalog(id={self.id!r}, loci={len(self.loci)}, combos={len(self.combos)})"
 
     @property
     def sex_block(self) -> Block | None:

@@ -49,7 +49,7 @@ class _Phrase:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.lower().replace("-", " ").replace("'", "").split())
+    return " ".join(_tokens(text))
 
 
 def _phrases(catalog: Catalog) -> dict[str, _Phrase]:
