@@ -37,7 +37,9 @@ async def table_names(engine: AsyncEngine) -> set[str]:
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
-async def test_upgrade_reaches_every_head_and_is_repeatable(database_url: str, service: str) -> None:
+async def test_upgrade_reaches_every_head_and_is_repeatable(
+    database_url: str, service: str
+) -> None:
     engine = create_engine(database_url)
     try:
         assert await current_revisions(engine) == frozenset()
@@ -70,11 +72,10 @@ async def test_outbox_rows_commit_or_roll_back_with_the_transaction(database_url
     try:
         async with sessions() as session, session.begin():
             SqlOutbox(session, "animal").add(kept)
-        async with sessions() as session:
-            async with session.begin():
-                SqlOutbox(session, "animal").add(dropped)
-                await session.flush()
-                await session.rollback()
+        async with sessions() as session, session.begin():
+            SqlOutbox(session, "animal").add(dropped)
+            await session.flush()
+            await session.rollback()
         async with sessions() as session:
             rows = (await session.execute(select(model))).scalars().all()
         assert [row.event_id for row in rows] == [kept.id]  # type: ignore[attr-defined]

@@ -51,7 +51,9 @@ def clean_environment(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+def platform(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     tmp_path = tmp_path_factory.mktemp("platform")
     base = free_port_block()
     process = subprocess.Popen(

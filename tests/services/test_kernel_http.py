@@ -51,9 +51,7 @@ def domain_error(kind: FromPath[str]) -> None:
 def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient[Litestar]]:
     settings = make_settings(cors_origins="https://breeder.example")
     upgrade("animal", settings.database_url("animal"))
-    app = create_service_app(
-        service_spec("animal"), settings, [record_clutch, boom, domain_error]
-    )
+    app = create_service_app(service_spec("animal"), settings, [record_clutch, boom, domain_error])
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

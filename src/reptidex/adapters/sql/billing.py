@@ -1,0 +1,155 @@
+"""repti-core's billing tables and the unit of work the billing use cases write through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import TracebackType
+from typing import Self
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Boolean, String, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reptidex.adapters.sql.bases import CoreModel
+from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.domain.billing import Subscription, SubscriptionStatus
+
+
+class SubscriptionRow(CoreModel):
+    """One organisation's subscription, mirrored from the payment gateway."""
+
+    __tablename__ = "billing_subscription"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    plan: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    customer_ref: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    subscription_ref: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    current_period_end: Mapped[dt.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def to_domain(self) -> Subscription:
+        """The domain value of this row."""
+        return Subscription(
+            organisation_id=self.organisation_id,
+            plan=self.plan,
+            status=SubscriptionStatus(self.status),
+            customer_ref=self.customer_ref,
+            subscription_ref=self.subscription_ref,
+            current_period_end=self.current_period_end,
+            cancel_at_period_end=self.cancel_at_period_end,
+        )
+
+
+class ProcessedWebhookRow(CoreModel):
+    """A payment gateway event already handled (its id is unique: a replay cannot apply twice)."""
+
+    __tablename__ = "billing_processed_webhook"
+
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+
+
+class SqlSubscriptions:
+    """:class:`~reptidex.domain.billing.SubscriptionRepository` over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _row(self, organisation_id: uuid.UUID) -> SubscriptionRow | None:
+        found = await self._session.execute(
+            select(SubscriptionRow).where(SubscriptionRow.organisation_id == organisation_id)
+        )
+        return found.scalar_one_or_none()
+
+    async def get(self, organisation_id: uuid.UUID) -> Subscription | None:
+        """The subscription of ``organisation_id``, if any."""
+        row = await self._row(organisation_id)
+        return row.to_domain() if row else None
+
+    async def find_by_reference(
+        self, *, customer_ref: str | None = None, subscription_ref: str | None = None
+    ) -> Subscription | None:
+        """The subscription with that customer or subscription reference."""
+        query = select(SubscriptionRow)
+        if subscription_ref is not None:
+            query = query.where(SubscriptionRow.subscription_ref == subscription_ref)
+        elif customer_ref is not None:
+            query = query.where(SubscriptionRow.customer_ref == customer_ref)
+        else:
+            return None
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        return row.to_domain() if row else None
+
+    async def save(self, subscription: Subscription) -> None:
+        """Insert or update the organisation's row."""
+        row = await self._row(subscription.organisation_id)
+        if row is None:
+            row = SubscriptionRow(organisation_id=subscription.organisation_id)
+            self._session.add(row)
+        row.plan = subscription.plan
+        row.status = subscription.status.value
+        row.customer_ref = subscription.customer_ref
+        row.subscription_ref = subscription.subscription_ref
+        row.current_period_end = subscription.current_period_end
+        row.cancel_at_period_end = subscription.cancel_at_period_end
+        await self._session.flush()
+
+
+class SqlProcessedWebhooks:
+    """:class:`~reptidex.domain.billing.ProcessedWebhooks` over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, event_id: str) -> bool:
+        """Whether ``event_id`` was handled before."""
+        found = await self._session.execute(
+            select(ProcessedWebhookRow.id).where(ProcessedWebhookRow.event_id == event_id)
+        )
+        return found.first() is not None
+
+    async def record(self, event_id: str, event_type: str) -> None:
+        """Remember ``event_id``; a concurrent duplicate fails on the unique index at commit."""
+        self._session.add(ProcessedWebhookRow(event_id=event_id, event_type=event_type))
+
+
+class SqlBillingUnitOfWork:
+    """:class:`~reptidex.domain.billing.BillingUnitOfWork` on one SQLAlchemy session."""
+
+    subscriptions: SqlSubscriptions
+    webhooks: SqlProcessedWebhooks
+    outbox: SqlOutbox
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.subscriptions = SqlSubscriptions(self._session)
+        self.webhooks = SqlProcessedWebhooks(self._session)
+        self.outbox = SqlOutbox(self._session, "core")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Commit the changes and the staged events together."""
+        assert self._session is not None
+        await self._session.commit()

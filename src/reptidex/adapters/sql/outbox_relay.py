@@ -1,0 +1,208 @@
+"""The outbox relay: moves committed outbox rows to the bus, in order, at least once.
+
+One relay runs per service (a background task of its app). Each pass takes the oldest unpublished
+rows (``occurred_at``, then ``id``) inside a transaction, publishes them one by one and stamps
+``published_at`` in that same transaction, then commits. If the process dies before the commit,
+the rows stay unpublished and the next pass (here or in another replica) publishes them again:
+consumers see an event at least once, never zero times.
+
+On PostgreSQL a pass first takes a transaction-scoped advisory lock for the service's outbox, so
+of several replicas only one relays at a time and the order holds across them; the rows are also
+read ``FOR UPDATE SKIP LOCKED``. On SQLite, writes are serialised by the database itself.
+
+A failed publish increments the row's ``attempts``, ends the pass (later rows wait, to keep the
+order) and the relay backs off exponentially before trying again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.domain.events import DomainEvent, EventPublisher
+
+_log = structlog.get_logger("reptidex.events.relay")
+
+
+def outbox_lock_key(service: str) -> int:
+    """The PostgreSQL advisory lock id guarding ``service``'s relay (a signed 64-bit integer)."""
+    digest = hashlib.sha256(f"reptidex.outbox.{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def row_to_event(row: Any) -> DomainEvent:
+    """The :class:`DomainEvent` an outbox row holds."""
+    return DomainEvent(
+        id=row.event_id,
+        type=row.event_type,
+        version=row.version,
+        occurred_at=_utc(row.occurred_at),
+        producer=row.producer,
+        organisation_id=row.organisation_id,
+        actor_id=row.actor_id,
+        payload=dict(row.payload or {}),
+    )
+
+
+@dataclass(slots=True)
+class RelayStats:
+    """What the relay has done, for metrics and health."""
+
+    published: int = 0
+    failures: int = 0
+    pending: int = 0
+    oldest_pending_age: float = 0.0
+    last_error: str | None = None
+
+
+class OutboxRelay:
+    """Publishes ``service``'s outbox rows to ``publisher``.
+
+    Call :meth:`relay_once` for one pass (tests, scripts) or run :meth:`run` as a task; :meth:`wake`
+    cuts the wait short after a commit, and :meth:`stop` ends :meth:`run` between passes.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        service: str,
+        publisher: EventPublisher,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.engine = engine
+        self.service = service
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.stats = RelayStats()
+        self._model: Any = OUTBOX_MODELS[service]
+        self._postgres = engine.dialect.name == "postgresql"
+        self._lock_key = outbox_lock_key(service)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._pass_lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        """Start the next pass now (e.g. right after committing an event)."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Publish the oldest unpublished rows (up to a batch); return how many were published.
+
+        Raises:
+            Exception: whatever the database raises; a publisher's failure is recorded instead.
+        """
+        async with self._pass_lock:
+            return await self._pass()
+
+    async def _pass(self) -> int:
+        model = self._model
+        published = 0
+        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+            if self._postgres:
+                locked = await session.scalar(
+                    select(func.pg_try_advisory_xact_lock(self._lock_key))
+                )
+                if not locked:
+                    return 0  # another replica is relaying this outbox right now
+            query = (
+                select(model)
+                .where(model.published_at.is_(None))
+                .order_by(model.occurred_at, model.id)
+                .limit(self.batch_size)
+            )
+            if self._postgres:
+                query = query.with_for_update(skip_locked=True)
+            for row in (await session.scalars(query)).all():
+                try:
+                    await self.publisher.publish(row_to_event(row))
+                except Exception as exc:
+                    row.attempts = (row.attempts or 0) + 1
+                    self.stats.failures += 1
+                    self.stats.last_error = repr(exc)
+                    _log.warning(
+                        "outbox publish failed",
+                        service=self.service,
+                        event_id=str(row.event_id),
+                        event_type=row.event_type,
+                        attempts=row.attempts,
+                        error=repr(exc),
+                    )
+                    break
+                row.published_at = dt.datetime.now(dt.UTC)
+                published += 1
+        self.stats.published += published
+        return published
+
+    async def measure(self) -> RelayStats:
+        """Refresh the pending count and the age of the oldest unpublished event."""
+        model = self._model
+        async with AsyncSession(self.engine) as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(model.occurred_at)).where(
+                        model.published_at.is_(None)
+                    )
+                )
+            ).one()
+        self.stats.pending = int(count)
+        age = (dt.datetime.now(dt.UTC) - _utc(oldest)).total_seconds() if oldest else 0.0
+        self.stats.oldest_pending_age = max(age, 0.0)
+        return self.stats
+
+    async def run(self) -> None:
+        """Relay until :meth:`stop`: full batches back to back, then wait for a wake or a poll."""
+        failures = 0
+        while not self._stopping:
+            self._wake.clear()  # a commit from now on wakes the wait below
+            errors_before = self.stats.failures
+            try:
+                published = await self.relay_once()
+                await self.measure()
+            except Exception as exc:  # the database is away: keep trying, with backoff
+                published = 0
+                self.stats.failures += 1
+                self.stats.last_error = repr(exc)
+                _log.warning("outbox relay pass failed", service=self.service, error=repr(exc))
+            if self.stats.failures > errors_before:
+                # Back off, and do not let new commits cut the wait short: the bus is failing.
+                failures += 1
+                await self._sleep(min(self.max_backoff, self.poll_interval * 2**failures), False)
+                continue
+            failures = 0
+            if published < self.batch_size:
+                await self._sleep(self.poll_interval, True)
+
+    async def _sleep(self, seconds: float, wakeable: bool) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping and (remaining := deadline - time.monotonic()) > 0:
+            if self._wake.is_set():
+                if wakeable:
+                    return
+                self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            except TimeoutError:
+                return
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return after the pass in progress."""
+        self._stopping = True
+        self._wake.set()
