@@ -1,0 +1,1 @@
+"""Payment gateways behind :class:`reptidex.domain.billing.PaymentGateway`."""

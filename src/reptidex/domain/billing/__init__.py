@@ -1,0 +1,54 @@
+"""Billing: plans and entitlements, subscriptions, and the payment gateway behind a port."""
+
+from reptidex.domain.billing.model import Subscription, SubscriptionStatus
+from reptidex.domain.billing.plans import (
+    FREE_PLAN,
+    PAID_PLANS,
+    PLANS,
+    Entitlements,
+    Plan,
+    plan_by_code,
+)
+from reptidex.domain.billing.ports import (
+    BillingUnitOfWork,
+    CancellationScheduled,
+    CheckoutSession,
+    GatewayUnavailable,
+    InvalidWebhook,
+    NoticeKind,
+    PaymentGateway,
+    ProcessedWebhooks,
+    SubscriptionRepository,
+    WebhookNotice,
+)
+from reptidex.domain.billing.use_cases import (
+    Billing,
+    BillingNotConfigured,
+    BillingOverview,
+    WebhookOutcome,
+)
+
+__all__ = [
+    "FREE_PLAN",
+    "PAID_PLANS",
+    "PLANS",
+    "Billing",
+    "BillingNotConfigured",
+    "BillingOverview",
+    "BillingUnitOfWork",
+    "CancellationScheduled",
+    "CheckoutSession",
+    "Entitlements",
+    "GatewayUnavailable",
+    "InvalidWebhook",
+    "NoticeKind",
+    "PaymentGateway",
+    "Plan",
+    "ProcessedWebhooks",
+    "Subscription",
+    "SubscriptionRepository",
+    "SubscriptionStatus",
+    "WebhookNotice",
+    "WebhookOutcome",
+    "plan_by_code",
+]

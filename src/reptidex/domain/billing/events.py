@@ -1,0 +1,37 @@
+"""Payloads of the ``billing.*`` events (version 1 each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class CheckoutStarted(msgspec.Struct, frozen=True, kw_only=True):
+    """``billing.checkout_started``: an organisation was sent to pay for a plan."""
+
+    plan: str
+    customer_ref: str
+    checkout_ref: str
+
+
+class SubscriptionChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """``billing.subscription_activated`` / ``_updated`` / ``_canceled`` /
+    ``billing.cancellation_scheduled``: the subscription's new state."""
+
+    plan: str
+    effective_plan: str
+    status: str
+    subscription_ref: str | None
+    cancel_at_period_end: bool
+    current_period_end: dt.datetime | None
+    gateway_event_id: str | None = None
+
+
+class InvoiceSettled(msgspec.Struct, frozen=True, kw_only=True):
+    """``billing.invoice_paid`` / ``billing.payment_failed``."""
+
+    subscription_ref: str | None
+    amount_cents: int | None
+    currency: str | None
+    gateway_event_id: str

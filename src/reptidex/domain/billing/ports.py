@@ -1,0 +1,157 @@
+"""Ports of billing: the payment gateway, and the storage a billing use case writes through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from reptidex.domain.billing.model import Subscription, SubscriptionStatus
+from reptidex.domain.errors import DomainError, FeatureUnavailable
+from reptidex.domain.events import Outbox
+
+
+class InvalidWebhook(DomainError):
+    """A webhook whose signature does not verify, or whose body is not an event (HTTP 400)."""
+
+
+class GatewayUnavailable(FeatureUnavailable):
+    """The payment gateway refused or failed a call; nothing was changed on our side (HTTP 503)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSession:
+    """A hosted checkout page the customer is sent to."""
+
+    reference: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationScheduled:
+    """The gateway's answer to "cancel at the end of the period"."""
+
+    subscription_ref: str
+    cancel_at_period_end: bool
+    current_period_end: dt.datetime | None
+
+
+class NoticeKind(enum.StrEnum):
+    """The webhook notices billing acts on; everything else is acknowledged and ignored."""
+
+    CHECKOUT_COMPLETED = "checkout_completed"
+    SUBSCRIPTION_UPDATED = "subscription_updated"
+    SUBSCRIPTION_DELETED = "subscription_deleted"
+    INVOICE_PAID = "invoice_paid"
+    INVOICE_PAYMENT_FAILED = "invoice_payment_failed"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookNotice:
+    """A verified gateway event, translated into billing's terms by the gateway adapter."""
+
+    event_id: str
+    event_type: str
+    kind: NoticeKind
+    organisation_id: uuid.UUID | None = None
+    customer_ref: str | None = None
+    subscription_ref: str | None = None
+    plan: str | None = None
+    status: SubscriptionStatus | None = None
+    current_period_end: dt.datetime | None = None
+    cancel_at_period_end: bool | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+
+
+class PaymentGateway(Protocol):
+    """The payment provider (Stripe in production)."""
+
+    async def create_customer(self, organisation_id: uuid.UUID, email: str) -> str:
+        """Create the customer paying for ``organisation_id``; return its reference."""
+        ...
+
+    async def start_checkout(
+        self,
+        *,
+        customer_ref: str,
+        organisation_id: uuid.UUID,
+        plan: str,
+        success_url: str,
+        cancel_url: str,
+    ) -> CheckoutSession:
+        """Open a hosted checkout for a subscription to ``plan``."""
+        ...
+
+    async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
+        """Open the customer's self-service portal; return its URL."""
+        ...
+
+    async def cancel_at_period_end(self, subscription_ref: str) -> CancellationScheduled:
+        """Ask the gateway to end ``subscription_ref`` when the paid period ends."""
+        ...
+
+    def read_webhook(self, payload: bytes, signature: str | None) -> WebhookNotice:
+        """Verify ``signature`` over the raw ``payload`` and translate the event.
+
+        Raises:
+            InvalidWebhook: when the signature does not verify or the body is not an event.
+        """
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    """Where subscriptions are kept, one per organisation."""
+
+    async def get(self, organisation_id: uuid.UUID) -> Subscription | None:
+        """The subscription of ``organisation_id``, if it ever had one."""
+        ...
+
+    async def find_by_reference(
+        self, *, customer_ref: str | None = None, subscription_ref: str | None = None
+    ) -> Subscription | None:
+        """The subscription with that gateway customer or subscription reference."""
+        ...
+
+    async def save(self, subscription: Subscription) -> None:
+        """Insert or update ``subscription``."""
+        ...
+
+
+class ProcessedWebhooks(Protocol):
+    """The gateway event ids already handled, so a redelivered webhook has no second effect."""
+
+    async def seen(self, event_id: str) -> bool:
+        """Whether ``event_id`` was handled before."""
+        ...
+
+    async def record(self, event_id: str, event_type: str) -> None:
+        """Remember ``event_id`` (in the transaction that applies its effect)."""
+        ...
+
+
+class BillingUnitOfWork(Protocol):
+    """One transaction over subscriptions, processed webhooks and the outbox."""
+
+    subscriptions: SubscriptionRepository
+    webhooks: ProcessedWebhooks
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None:
+        """Commit the changes and the staged events together."""
+        ...
