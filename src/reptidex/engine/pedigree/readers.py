@@ -10,7 +10,7 @@ import csv
 import datetime as _dt
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import MappingProxyType
 
 import networkx as nx
@@ -81,6 +81,15 @@ def parse_records(lines: Iterable[str], *, delimiter: str | None = None) -> list
         else:
             delimiter = ","
     reader = csv.reader(_chain(first, iterator), delimiter=delimiter)
+    try:
+        return _parse_rows(reader)
+    except csv.Error as error:
+        raise PedigreeError(
+            [PedigreeProblem("bad-row", f"line {reader.line_num}: {error}", ())]
+        ) from None
+
+
+def _parse_rows(reader: Iterator[list[str]]) -> list[Animal]:
     header = next(reader)
     cols = [_pick(header, names) for names in (_ID, _SIRE, _DAM)]
     missing = [name for name, c in zip(("id", "sire", "dam"), cols, strict=True) if c is None]

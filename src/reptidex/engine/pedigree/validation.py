@@ -109,10 +109,11 @@ def find_problems(animals: Sequence[Animal]) -> list[PedigreeProblem]:
                         (parent, a.id),
                     )
                 )
-    edges = {
-        a.id: [p for p in (a.sire, a.dam) if p is not None and p in by_id and p != a.id]
-        for a in animals
-    }
+    edges: dict[str, list[str]] = {}
+    for a in animals:  # duplicates pool their parents, so no cycle hides behind one
+        edges.setdefault(a.id, []).extend(
+            p for p in (a.sire, a.dam) if p is not None and p in by_id and p != a.id
+        )
     problems.extend(find_cycles(edges))
     return problems
 
