@@ -7,15 +7,30 @@ from reptidex.domain.events.envelope import (
     event_family,
     new_event,
 )
-from reptidex.domain.events.ports import EventHandler, EventPublisher, Outbox
+from reptidex.domain.events.ports import EventBus, EventHandler, EventPublisher, Outbox
+from reptidex.domain.events.subscriptions import (
+    ANY_EVENT,
+    check_pattern,
+    decode_event,
+    encode_event,
+    pattern_families,
+    pattern_matches,
+)
 
 __all__ = [
+    "ANY_EVENT",
     "EVENT_FAMILIES",
     "DomainEvent",
+    "EventBus",
     "EventHandler",
     "EventPublisher",
     "Outbox",
     "UnknownEventType",
+    "check_pattern",
+    "decode_event",
+    "encode_event",
     "event_family",
     "new_event",
+    "pattern_families",
+    "pattern_matches",
 ]

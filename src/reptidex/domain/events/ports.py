@@ -1,4 +1,5 @@
-"""Ports for events: the outbox a use case writes to, the publisher a relay sends to."""
+"""Ports for events: the outbox a use case writes to, the bus a relay publishes to and consumers
+subscribe on."""
 
 from __future__ import annotations
 
@@ -23,3 +24,25 @@ class EventPublisher(Protocol):
 
     async def publish(self, event: DomainEvent) -> None:
         """Deliver ``event``."""
+
+
+class EventBus(EventPublisher, Protocol):
+    """A bus: publishers hand it events, subscribing services receive them.
+
+    Subscribers belong to a *group* (the subscribing service's name): each event reaches every
+    group once, whatever the number of replicas of that service. Delivery is at least once, so
+    handlers must be idempotent (see the idempotent consumer helpers).
+    """
+
+    def subscribe(self, group: str, pattern: str, handler: EventHandler) -> None:
+        """Call ``handler`` for every event whose type matches ``pattern`` (``animal.*``, an
+        exact type, or ``*``), as part of ``group``. Delivery begins once the bus is started."""
+
+    async def start(self) -> None:
+        """Begin delivering to the subscriptions made so far (safe to call again after more)."""
+
+    async def unsubscribe(self, group: str) -> None:
+        """Stop delivering to ``group``'s handlers, letting the one in progress finish."""
+
+    async def close(self) -> None:
+        """Stop every delivery and release the bus's connections."""
