@@ -1,0 +1,76 @@
+"""The ``reptidex genetics`` command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reptidex.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["genetics", *argv])
+    captured = capsys.readouterr()
+    return int(exit_info.value.code or 0), captured.out, captured.err
+
+
+def test_acceptance_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+        "cross",
+        "--species",
+        "ball_python",
+        "--json",
+        "Pastel Spider het Clown",
+        "Pastel het Clown",
+    )
+    assert code == 0 and not err
+    data = json.loads(out)
+    assert len(data["outcomes"]) == 12
+    killer_bee = next(o for o in data["outcomes"] if o["phenotype"] == "Killer Bee")
+    assert killer_bee == {
+        "probability": "3/32",
+        "percent": 9.375,
+        "phenotype": "Killer Bee",
+        "traits": ["Super Pastel", "Spider"],
+        "hets": [],
+        "possible_hets": [{"gene": "Clown", "probability": "2/3"}],
+        "sex": None,
+        "lethal": False,
+        "warnings": killer_bee["warnings"],
+    }
+    bumblebee_clown = next(o for o in data["outcomes"] if o["phenotype"] == "Bumblebee Clown")
+    assert bumblebee_clown["probability"] == "1/16"
+
+
+def test_plain_table_and_viable_only(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cross", "--species", "ball_python", "Spider", "Spider")
+    assert code == 0 and "Super Spider (LETHAL)" in out and "1/4" in out
+    code, out, _ = run(
+        capsys, "cross", "--species", "ball_python", "--viable-only", "Spider", "Spider"
+    )
+    assert code == 0 and "LETHAL" not in out and "2/3" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("cross", "--species", "ball_python", "Pastle", "Normal"),
+        ("cross", "--species", "dodo", "Normal", "Normal"),
+        ("genes", "--species", "dodo"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_message_on_stderr(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code != 0 and err.startswith("error:") and "Traceback" not in err and not out
+
+
+def test_species_and_genes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "species")
+    assert code == 0 and "ball_python" in out and "bearded_dragon" in out
+    code, out, _ = run(capsys, "genes", "--species", "leopard_gecko")
+    assert code == 0 and "Tremper Albino: recessive" in out and "Enigma syndrome" in out
