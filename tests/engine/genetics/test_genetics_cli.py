@@ -26,7 +26,8 @@ def test_acceptance_json(capsys: pytest.CaptureFixture[str]) -> None:
         "Pastel Spider het Clown",
         "Pastel het Clown",
     )
-    assert code == 0 and not err
+    assert code == 0
+    assert not err
     data = json.loads(out)
     assert len(data["outcomes"]) == 12
     killer_bee = next(o for o in data["outcomes"] if o["phenotype"] == "Killer Bee")
@@ -47,11 +48,15 @@ def test_acceptance_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_plain_table_and_viable_only(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "cross", "--species", "ball_python", "Spider", "Spider")
-    assert code == 0 and "Super Spider (LETHAL)" in out and "1/4" in out
+    assert code == 0
+    assert "Super Spider (LETHAL)" in out
+    assert "1/4" in out
     code, out, _ = run(
         capsys, "cross", "--species", "ball_python", "--viable-only", "Spider", "Spider"
     )
-    assert code == 0 and "LETHAL" not in out and "2/3" in out
+    assert code == 0
+    assert "LETHAL" not in out
+    assert "2/3" in out
 
 
 @pytest.mark.parametrize(
@@ -66,11 +71,18 @@ def test_bad_input_exits_non_zero_with_message_on_stderr(
     capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
 ) -> None:
     code, out, err = run(capsys, *argv)
-    assert code != 0 and err.startswith("error:") and "Traceback" not in err and not out
+    assert code != 0
+    assert err.startswith("error:")
+    assert "Traceback" not in err
+    assert not out
 
 
 def test_species_and_genes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "species")
-    assert code == 0 and "ball_python" in out and "bearded_dragon" in out
+    assert code == 0
+    assert "ball_python" in out
+    assert "bearded_dragon" in out
     code, out, _ = run(capsys, "genes", "--species", "leopard_gecko")
-    assert code == 0 and "Tremper Albino: recessive" in out and "Enigma syndrome" in out
+    assert code == 0
+    assert "Tremper Albino: recessive" in out
+    assert "Enigma syndrome" in out
