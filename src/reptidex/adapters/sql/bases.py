@@ -55,6 +55,8 @@ class OpsModel(UUIDAuditBase):
 
 def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
+    import reptidex.adapters.sql.billing
+    import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.outbox  # noqa: F401  (registers every service's outbox table)
 
     return UUIDAuditBase.__metadata_registry__.get(service)

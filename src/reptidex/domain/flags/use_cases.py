@@ -1,0 +1,219 @@
+"""Feature flag use cases: evaluate the caller's flags (cached), and manage flags and overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+
+from reptidex.domain.errors import Conflict, InvalidInput, NotFound
+from reptidex.domain.events import new_event
+from reptidex.domain.flags.cache import FlagCache
+from reptidex.domain.flags.events import FlagChanged, FlagDeleted, OverrideChanged
+from reptidex.domain.flags.model import (
+    Caller,
+    Evaluation,
+    FeatureFlag,
+    FlagOverride,
+    OverrideScope,
+    evaluate,
+)
+from reptidex.domain.flags.ports import FlagUnitOfWork
+
+PRODUCER = "core"
+_CHANGEABLE = frozenset({"description", "enabled", "rollout_percentage", "entitlement"})
+
+
+def _flag_changed(flag: FeatureFlag) -> FlagChanged:
+    return FlagChanged(
+        key=flag.key,
+        description=flag.description,
+        enabled=flag.enabled,
+        rollout_percentage=flag.rollout_percentage,
+        entitlement=flag.entitlement,
+    )
+
+
+class FeatureFlags:
+    """The feature flag application service of repti-core."""
+
+    def __init__(self, unit_of_work: Callable[[], FlagUnitOfWork], cache: FlagCache) -> None:
+        self._unit_of_work = unit_of_work
+        self._cache = cache
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def _all_flags(self) -> list[FeatureFlag]:
+        async with self._unit_of_work() as uow:
+            return await uow.flags.all_flags()
+
+    async def _overrides_for(self, caller: Caller) -> list[FlagOverride]:
+        async with self._unit_of_work() as uow:
+            return await uow.flags.overrides_for(
+                user_id=caller.user_id, organisation_id=caller.organisation_id
+            )
+
+    async def evaluate_for(self, caller: Caller) -> list[Evaluation]:
+        """Every flag's value for ``caller``, by key (reads go through the cache)."""
+        flags = await self._cache.get("flags", self._all_flags)
+        overrides = await self._cache.get(
+            ("overrides", caller.user_id, caller.organisation_id),
+            lambda: self._overrides_for(caller),
+        )
+        return [evaluate(flag, overrides, caller) for flag in flags]
+
+    async def list_flags(self) -> list[FeatureFlag]:
+        """Every flag (uncached: for administrators)."""
+        return await self._all_flags()
+
+    async def get_flag(self, key: str) -> tuple[FeatureFlag, list[FlagOverride]]:
+        """The flag ``key`` and its overrides.
+
+        Raises:
+            NotFound: when there is no such flag.
+        """
+        async with self._unit_of_work() as uow:
+            flag = await uow.flags.get(key)
+            if flag is None:
+                raise NotFound(f"there is no feature flag {key!r}")
+            return flag, await uow.flags.overrides_of(key)
+
+    # -- managing -------------------------------------------------------------------------
+
+    async def create_flag(self, flag: FeatureFlag, *, actor_id: uuid.UUID | None) -> FeatureFlag:
+        """Create ``flag``.
+
+        Raises:
+            Conflict: when a flag with that key exists.
+        """
+        async with self._unit_of_work() as uow:
+            if await uow.flags.get(flag.key) is not None:
+                raise Conflict(f"the feature flag {flag.key!r} exists already")
+            await uow.flags.save(flag)
+            uow.outbox.add(
+                new_event(
+                    "config.flag_created",
+                    producer=PRODUCER,
+                    actor_id=actor_id,
+                    payload=_flag_changed(flag),
+                )
+            )
+            await uow.commit()
+        self._cache.invalidate()
+        return flag
+
+    async def update_flag(
+        self, key: str, changes: dict[str, object], *, actor_id: uuid.UUID | None
+    ) -> FeatureFlag:
+        """Change some of ``description``, ``enabled``, ``rollout_percentage``, ``entitlement``.
+
+        Raises:
+            NotFound: when there is no such flag.
+            InvalidInput: when a change is unknown or makes the flag invalid.
+        """
+        unknown = set(changes) - _CHANGEABLE
+        if unknown:
+            raise InvalidInput(
+                "those fields cannot be changed",
+                field_errors={name: "not a changeable field" for name in sorted(unknown)},
+            )
+        async with self._unit_of_work() as uow:
+            current = await uow.flags.get(key)
+            if current is None:
+                raise NotFound(f"there is no feature flag {key!r}")
+            updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
+            await uow.flags.save(updated)
+            uow.outbox.add(
+                new_event(
+                    "config.flag_updated",
+                    producer=PRODUCER,
+                    actor_id=actor_id,
+                    payload=_flag_changed(updated),
+                )
+            )
+            await uow.commit()
+        self._cache.invalidate()
+        return updated
+
+    async def delete_flag(self, key: str, *, actor_id: uuid.UUID | None) -> None:
+        """Delete the flag ``key`` and its overrides.
+
+        Raises:
+            NotFound: when there is no such flag.
+        """
+        async with self._unit_of_work() as uow:
+            if await uow.flags.get(key) is None:
+                raise NotFound(f"there is no feature flag {key!r}")
+            await uow.flags.delete(key)
+            uow.outbox.add(
+                new_event(
+                    "config.flag_deleted",
+                    producer=PRODUCER,
+                    actor_id=actor_id,
+                    payload=FlagDeleted(key=key),
+                )
+            )
+            await uow.commit()
+        self._cache.invalidate()
+
+    async def set_override(
+        self, override: FlagOverride, *, actor_id: uuid.UUID | None
+    ) -> FlagOverride:
+        """Force a flag on or off for one organisation or user.
+
+        Raises:
+            NotFound: when there is no such flag.
+        """
+        async with self._unit_of_work() as uow:
+            if await uow.flags.get(override.flag_key) is None:
+                raise NotFound(f"there is no feature flag {override.flag_key!r}")
+            await uow.flags.save_override(override)
+            uow.outbox.add(
+                new_event(
+                    "config.override_set",
+                    producer=PRODUCER,
+                    actor_id=actor_id,
+                    organisation_id=override.subject_id
+                    if override.scope is OverrideScope.ORGANISATION
+                    else None,
+                    payload=OverrideChanged(
+                        flag_key=override.flag_key,
+                        scope=override.scope.value,
+                        subject_id=override.subject_id,
+                        enabled=override.enabled,
+                    ),
+                )
+            )
+            await uow.commit()
+        self._cache.invalidate()
+        return override
+
+    async def remove_override(
+        self,
+        key: str,
+        scope: OverrideScope,
+        subject_id: uuid.UUID,
+        *,
+        actor_id: uuid.UUID | None,
+    ) -> None:
+        """Remove one override.
+
+        Raises:
+            NotFound: when there is no such override.
+        """
+        async with self._unit_of_work() as uow:
+            if not await uow.flags.delete_override(key, scope, subject_id):
+                raise NotFound(f"there is no {scope.value} override of {key!r} for {subject_id}")
+            uow.outbox.add(
+                new_event(
+                    "config.override_removed",
+                    producer=PRODUCER,
+                    actor_id=actor_id,
+                    organisation_id=subject_id if scope is OverrideScope.ORGANISATION else None,
+                    payload=OverrideChanged(
+                        flag_key=key, scope=scope.value, subject_id=subject_id, enabled=None
+                    ),
+                )
+            )
+            await uow.commit()
+        self._cache.invalidate()
