@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
@@ -17,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _audit_columns() -> list[sa.Column[object]]:
+def _audit_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", GUID(length=16), primary_key=True),
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
