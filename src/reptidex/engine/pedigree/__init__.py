@@ -21,6 +21,7 @@ from reptidex.engine.pedigree.ancestry import (
     pedigree_tree,
     relationship,
 )
+from reptidex.engine.pedigree.chart import ChartBox, ChartLayout, ChartLine, chart_layout
 from reptidex.engine.pedigree.inbreeding import (
     CoefficientTable,
     inbreeding,
@@ -77,6 +78,9 @@ from reptidex.engine.pedigree.validation import (
 
 __all__ = [
     "Animal",
+    "ChartBox",
+    "ChartLayout",
+    "ChartLine",
     "CoefficientTable",
     "CommonAncestor",
     "MissingParentWarning",
@@ -90,6 +94,7 @@ __all__ = [
     "TreeNode",
     "ancestor_loss",
     "ancestors",
+    "chart_layout",
     "common_ancestors",
     "completeness",
     "completeness_index",
