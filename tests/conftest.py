@@ -56,10 +56,11 @@ def postgres_server() -> str:
 
 
 @pytest.fixture
-def postgres_database(postgres_server: str) -> Iterator[str]:
+def postgres_database(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards; yields its URL."""
     import asyncpg
 
+    request.node.user_properties.append(("server", "PostgreSQL"))
     name = f"reptidex_test_{uuid.uuid4().hex[:12]}"
 
     async def admin(statement: str) -> None:
@@ -78,11 +79,12 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
+async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """The URL of a real Redis database for one test, flushed before and after."""
     import redis.asyncio as aioredis
     from redis.exceptions import RedisError
 
+    request.node.user_properties.append(("server", "Redis"))
     client = aioredis.from_url(REDIS_URL)
     try:
         await client.ping()
@@ -107,3 +109,23 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return load_settings(environ)
 
     return build
+
+
+_server_outcomes: dict[str, dict[str, int]] = {"PostgreSQL": {}, "Redis": {}}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count, per real server, how the tests that used it ended (fixtures tag their test)."""
+    if report.when != "call" and report.outcome == "passed":
+        return
+    for key, server in report.user_properties:
+        if key == "server" and server in _server_outcomes:
+            counts = _server_outcomes[server]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against the real PostgreSQL and Redis servers."""
+    for server, counts in _server_outcomes.items():
+        figures = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+        terminalreporter.write_line(f"tests against the real {server} server: {figures or 'none'}")
