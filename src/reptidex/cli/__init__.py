@@ -7,6 +7,7 @@ Each area module exposes ``register(subparsers)``, which adds its commands and s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -36,4 +37,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if func is None:
         parser.print_help()
         sys.exit(2)
-    sys.exit(func(args))
+    try:
+        status = func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 0
+    except KeyboardInterrupt:
+        status = 130
+    sys.exit(status)
