@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_repeats_are_collapsed_and_lines_join_boxes() -> None:
         assert line.points[0] == (child.x + child.width, child.y + child.height / 2)
         assert line.points[-1] == (parent.x, parent.y + parent.height / 2)
     for box in chart.boxes:
-        assert 0 <= box.y
+        assert box.y >= 0
         assert box.y + box.height <= chart.height
         assert box.x + box.width <= chart.width
 
@@ -42,7 +43,7 @@ def test_collapse_off_draws_every_position_and_boxes_do_not_overlap() -> None:
         by_generation.setdefault(box.generation, []).append((box.y, box.y + box.height))
     for spans in by_generation.values():
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert end <= start
 
 

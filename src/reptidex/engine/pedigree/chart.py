@@ -155,7 +155,6 @@ def chart_layout(
         return generation * (box_width + column_gap), centre - box_height / 2
 
     boxes: list[ChartBox] = []
-    drawn: set[int] = set()
     for generation in range(depth + 1):
         for position in range(2**generation, 2 ** (generation + 1)):
             if collapse_repeats and hidden(position):
@@ -172,7 +171,6 @@ def chart_layout(
                 boxes.append(
                     ChartBox(position, None, generation, line, x, y, box_width, box_height)
                 )
-                drawn.add(position)
                 continue
             x, y = place(position, generation)
             collapsed = (
@@ -195,21 +193,20 @@ def chart_layout(
                     collapsed,
                 )
             )
-            drawn.add(position)
     by_position = {b.position: b for b in boxes}
     lines = []
     for box in boxes:
         if box.position == 1 or box.position // 2 not in by_position:
             continue
-        child = by_position[box.position // 2]
-        x1 = child.x + child.width
-        y1 = child.y + child.height / 2
+        below = by_position[box.position // 2]
+        x1 = below.x + below.width
+        y1 = below.y + below.height / 2
         x2 = box.x
         y2 = box.y + box.height / 2
         middle = x1 + (x2 - x1) / 2
         lines.append(
             ChartLine(
-                child.position, box.position, ((x1, y1), (middle, y1), (middle, y2), (x2, y2))
+                below.position, box.position, ((x1, y1), (middle, y1), (middle, y2), (x2, y2))
             )
         )
     return ChartLayout(tree.root, depth, width, height, tuple(boxes), tuple(lines))
