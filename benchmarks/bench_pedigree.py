@@ -32,10 +32,12 @@ from typing import Any
 import numpy as np
 
 from reptidex.engine.pedigree import (
+    Animal,
     Pedigree,
     inbreeding,
     kinship_matrix,
     read_csv,
+    update_inbreeding,
 )
 
 GENEA140 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genea140.csv"
@@ -291,6 +293,32 @@ def bench_inbreeding(label: str, ped: Pedigree, full_baseline: bool, sample: int
         )
 
 
+def bench_clutch(ped: Pedigree) -> None:
+    """Adding a clutch: the incremental update against computing everything again."""
+    table = inbreeding(ped)
+    sire = int(ped.sire[-1])
+    dam = int(ped.dam[-1])
+    clutch = [
+        Animal(f"egg{k}", ped.ids[sire] if sire >= 0 else None, ped.ids[dam] if dam >= 0 else None)
+        for k in range(8)
+    ]
+    start = time.perf_counter()
+    bigger = ped.extend(clutch)
+    extend_seconds = time.perf_counter() - start
+    seconds, peak, updated = measure(lambda: update_inbreeding(table, bigger))
+    start = time.perf_counter()
+    full = inbreeding(bigger)
+    base = time.perf_counter() - start
+    assert np.array_equal(updated.array, full.array)
+    line(
+        "  add a clutch of 8 (update F)",
+        seconds,
+        peak,
+        base,
+        f"  (baseline here: full recompute with the fast engine; extend {extend_seconds:.3f} s)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -328,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         ped = simulate(size)
         print(f"simulated {size:,} animals in {time.perf_counter() - start:.1f} s", flush=True)
         bench_inbreeding(f"simulated {size:,}", ped, full_baseline=size <= 10_000, sample=2000)
+        bench_clutch(ped)
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak resident memory (whole run): {usage:.0f} MiB")
     return 0
