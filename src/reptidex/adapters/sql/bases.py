@@ -57,7 +57,8 @@ def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
     import reptidex.adapters.sql.billing
     import reptidex.adapters.sql.flags
-    import reptidex.adapters.sql.outbox  # noqa: F401  (registers every service's outbox table)
+    import reptidex.adapters.sql.outbox  # every service's outbox table
+    import reptidex.adapters.sql.processed_event  # noqa: F401  (and its idempotent consumers' inbox)
 
     return UUIDAuditBase.__metadata_registry__.get(service)
 

@@ -1,0 +1,25 @@
+"""repti-community: the inbox of idempotent event consumers (processed_event).
+
+Revision ID: community_0002e
+Revises: community_0001
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+from reptidex.adapters.sql.migrations.inbox_table import create_inbox_table, drop_inbox_table
+
+revision = "community_0002e"
+down_revision = "community_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Create the processed_event table."""
+    create_inbox_table()
+
+
+def downgrade() -> None:
+    """Drop the processed_event table."""
+    drop_inbox_table()

@@ -1,0 +1,120 @@
+"""Idempotent consumers writing to their database: the mark commits with the effect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from reptidex.adapters.events import InProcessEventBus
+from reptidex.adapters.sql.engine import create_engine
+from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_processed
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.domain.events import DomainEvent, new_event
+
+SERVICE = "community"
+Outbox = OUTBOX_MODELS[SERVICE]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'community.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    upgrade(SERVICE, url)
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=4)
+    yield engine
+    await engine.dispose()
+
+
+async def notify_followers(event: DomainEvent, session: AsyncSession) -> None:
+    """The effect: a follow-up event staged in the consumer's own outbox."""
+    SqlOutbox(session, SERVICE).add(
+        new_event(
+            "notification.requested",
+            producer=SERVICE,
+            payload={"because": str(event.id)},
+        )
+    )
+
+
+async def effects(engine: AsyncEngine) -> int:
+    async with AsyncSession(engine) as session:
+        return int(await session.scalar(select(func.count()).select_from(Outbox)) or 0)
+
+
+async def test_a_duplicate_delivery_has_no_second_effect(engine: AsyncEngine) -> None:
+    handler = idempotent_handler(engine, SERVICE, "community", notify_followers)
+    event = new_event("animal.listed", producer="animal")
+
+    await handler(event)
+    await handler(event)
+    await handler(event)
+
+    assert await effects(engine) == 1
+    assert await was_processed(engine, SERVICE, "community", event)
+
+
+async def test_groups_are_independent(engine: AsyncEngine) -> None:
+    event = new_event("animal.listed", producer="animal")
+    await idempotent_handler(engine, SERVICE, "community:search", notify_followers)(event)
+    await idempotent_handler(engine, SERVICE, "community:feed", notify_followers)(event)
+    assert await effects(engine) == 2
+
+
+async def test_a_failing_handler_leaves_no_mark_so_the_redelivery_runs(engine: AsyncEngine) -> None:
+    calls: list[int] = []
+
+    async def fails_first(event: DomainEvent, session: AsyncSession) -> None:
+        calls.append(1)
+        await notify_followers(event, session)
+        if len(calls) == 1:
+            raise RuntimeError("search index unreachable")
+
+    handler = idempotent_handler(engine, SERVICE, "community", fails_first)
+    event = new_event("animal.listed", producer="animal")
+    with pytest.raises(RuntimeError):
+        await handler(event)
+    assert not await was_processed(engine, SERVICE, "community", event)
+    assert await effects(engine) == 0  # the effect rolled back with the mark
+
+    await handler(event)
+    await handler(event)
+    assert len(calls) == 2
+    assert await effects(engine) == 1
+
+
+async def test_concurrent_duplicates_take_effect_once(engine: AsyncEngine) -> None:
+    async def slow_effect(event: DomainEvent, session: AsyncSession) -> None:
+        await notify_followers(event, session)
+        await asyncio.sleep(0.05)
+
+    handler = idempotent_handler(engine, SERVICE, "community", slow_effect)
+    event = new_event("animal.listed", producer="animal")
+    await asyncio.gather(*(handler(event) for _ in range(4)), return_exceptions=True)
+    await handler(event)
+    assert await effects(engine) == 1
+
+
+async def test_with_the_bus(engine: AsyncEngine) -> None:
+    bus = InProcessEventBus()
+    bus.subscribe(
+        "community", "animal.*", idempotent_handler(engine, SERVICE, "community", notify_followers)
+    )
+    event = new_event("animal.listed", producer="animal")
+    await bus.publish(event)
+    await bus.publish(event)
+    assert await effects(engine) == 1
+    assert bus.dead_letters == []
