@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("auto", "json", "console")
+EVENT_BUSES = ("memory", "redis")
 
 _PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL")
 _GLOBAL_VARS = (
@@ -35,6 +36,13 @@ _GLOBAL_VARS = (
     "REPTIDEX_SHUTDOWN_TIMEOUT",
     "REPTIDEX_DB_POOL_SIZE",
     "REPTIDEX_DB_ECHO",
+    # events: bus (memory or redis; default redis when REPTIDEX_REDIS_URL is set), outbox relay
+    "REPTIDEX_EVENT_BUS",
+    "REPTIDEX_EVENT_STREAM_MAXLEN",
+    "REPTIDEX_EVENT_CLAIM_IDLE",
+    "REPTIDEX_EVENT_MAX_DELIVERIES",
+    "REPTIDEX_OUTBOX_POLL_INTERVAL",
+    "REPTIDEX_EVENTS_PUBLISH_TOKEN",
     # billing (Stripe); billing is switched off unless the key, webhook secret and prices are set
     "REPTIDEX_STRIPE_SECRET_KEY",
     "REPTIDEX_STRIPE_WEBHOOK_SECRET",
@@ -76,6 +84,12 @@ class Settings:
     shutdown_timeout: float = 10.0
     db_pool_size: int = 10
     db_echo: bool = False
+    event_bus: str | None = None
+    event_stream_maxlen: int = 100_000
+    event_claim_idle: float = 30.0
+    event_max_deliveries: int = 5
+    outbox_poll_interval: float = 0.5
+    events_publish_token: str | None = field(default=None, repr=False)
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -233,6 +247,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
         db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _positive_int, 10),
         db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
+        event_bus=read("REPTIDEX_EVENT_BUS", _choice(EVENT_BUSES), None),
+        event_stream_maxlen=read("REPTIDEX_EVENT_STREAM_MAXLEN", _positive_int, 100_000),
+        event_claim_idle=read("REPTIDEX_EVENT_CLAIM_IDLE", _positive_float, 30.0),
+        event_max_deliveries=read("REPTIDEX_EVENT_MAX_DELIVERIES", _positive_int, 5),
+        outbox_poll_interval=read("REPTIDEX_OUTBOX_POLL_INTERVAL", _positive_float, 0.5),
+        events_publish_token=env.get("REPTIDEX_EVENTS_PUBLISH_TOKEN") or None,
         stripe_secret_key=env.get("REPTIDEX_STRIPE_SECRET_KEY") or None,
         stripe_webhook_secret=env.get("REPTIDEX_STRIPE_WEBHOOK_SECRET") or None,
         stripe_api_base=read("REPTIDEX_STRIPE_API_BASE", _http_url, None),
@@ -243,6 +263,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         },
         flag_cache_ttl=read("REPTIDEX_FLAG_CACHE_TTL", _non_negative_float, 30.0),
     )
+    token = settings.events_publish_token
+    if token is not None and len(token) < 16:  # the message must not repeat the secret
+        problems.append("REPTIDEX_EVENTS_PUBLISH_TOKEN: must be at least 16 characters")
+    if settings.event_bus == "redis" and not settings.redis_url:
+        problems.append("REPTIDEX_EVENT_BUS='redis': needs REPTIDEX_REDIS_URL")
     unknown = sorted(
         name for name in env if name.startswith("REPTIDEX_") and name not in KNOWN_ENV_VARS
     )
