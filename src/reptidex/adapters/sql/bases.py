@@ -57,6 +57,7 @@ def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
     import reptidex.adapters.sql.billing
     import reptidex.adapters.sql.flags
+    import reptidex.adapters.sql.identity_models
     import reptidex.adapters.sql.outbox  # every service's outbox table
     import reptidex.adapters.sql.processed_event  # noqa: F401  (and its idempotent consumers' inbox)
 

@@ -1,0 +1,285 @@
+"""Account use cases: register, verify the email address, change and reset the password."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.identity.context import IdentityContext
+from reptidex.domain.identity.events import (
+    UserEmailVerified,
+    UserPasswordChanged,
+    UserPasswordResetRequested,
+    UserRegistered,
+)
+from reptidex.domain.identity.model import Email, OneTimeToken, TokenPurpose, User
+from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
+from reptidex.domain.identity.tokens import digest, new_secret
+
+_INVALID_LINK = "This link is invalid, already used or expired; ask for a new one."
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What registering answers: the same whether or not the address already had an account."""
+
+    email: Email
+
+
+def _verification_mail(email: Email, secret: str) -> MailMessage:
+    return MailMessage(
+        to=email,
+        subject="Confirm your ReptiDex email address",
+        body=(
+            "Welcome to ReptiDex.\n\n"
+            "Confirm this address by sending the token below to POST /auth/verify-email.\n\n"
+            f"Token: {secret}\n\n"
+            "If you did not register, ignore this message.\n"
+        ),
+        kind="verify_email",
+    )
+
+
+def _already_registered_mail(email: Email) -> MailMessage:
+    return MailMessage(
+        to=email,
+        subject="Someone tried to register with your ReptiDex address",
+        body=(
+            "Somebody (perhaps you) tried to create a ReptiDex account with this address, which "
+            "already has one.\nIf it was you, log in, or reset your password through "
+            "POST /auth/password/reset-request.\n"
+        ),
+        kind="already_registered",
+    )
+
+
+def _reset_mail(email: Email, secret: str) -> MailMessage:
+    return MailMessage(
+        to=email,
+        subject="Reset your ReptiDex password",
+        body=(
+            "Send the token below with your new password to POST /auth/password/reset.\n\n"
+            f"Token: {secret}\n\n"
+            "It works once, within the hour. If you did not ask for it, ignore this message.\n"
+        ),
+        kind="reset_password",
+    )
+
+
+class Accounts:
+    """Registration, email verification and password changes."""
+
+    def __init__(self, context: IdentityContext) -> None:
+        self.context = context
+
+    async def _store_one_time_token(
+        self, user: User, purpose: TokenPurpose, uow: IdentityUnitOfWork
+    ) -> str:
+        now = self.context.now()
+        await uow.one_time_tokens.use_all_of_user(user.id, purpose, now)
+        ttl = (
+            self.context.policy.verification_ttl
+            if purpose is TokenPurpose.VERIFY_EMAIL
+            else self.context.policy.password_reset_ttl
+        )
+        secret = new_secret()
+        await uow.one_time_tokens.add(
+            OneTimeToken(
+                user_id=user.id,
+                purpose=purpose,
+                token_digest=digest(secret),
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+        return secret
+
+    async def register(
+        self, email: str, password: str, *, display_name: str | None = None, address: str
+    ) -> Registration:
+        """Create an unverified account and mail a verification token.
+
+        When the address already has an account nothing is created and the owner is told by
+        mail instead; the answer is the same either way, so registering reveals no accounts.
+        """
+        context = self.context
+        await context.count(f"register:address:{address}", context.policy.register_per_address)
+        normalised = Email.parse(email)
+        checked = context.policy.passwords.check(password, email=normalised)
+        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
+        password_hash = await context.hasher.hash(checked)
+        async with context.unit_of_work() as uow:
+            if await uow.users.by_email(normalised) is not None:
+                message = _already_registered_mail(normalised)
+            else:
+                now = context.now()
+                user = User(
+                    email=normalised,
+                    password_hash=password_hash,
+                    created_at=now,
+                    display_name=display_name,
+                    password_changed_at=now,
+                )
+                await uow.users.add(user)
+                secret = await self._store_one_time_token(user, TokenPurpose.VERIFY_EMAIL, uow)
+                context.emit(
+                    uow,
+                    "user.registered",
+                    UserRegistered(user_id=user.id, email=normalised.value),
+                    actor_id=user.id,
+                )
+                message = _verification_mail(normalised, secret)
+            await uow.commit()
+        await context.notifier.send(message)
+        return Registration(email=normalised)
+
+    async def resend_verification(self, email: str, *, address: str) -> None:
+        """Mail a new verification token when the address has an unverified account."""
+        context = self.context
+        await context.count(f"register:address:{address}", context.policy.register_per_address)
+        try:
+            normalised = Email.parse(email)
+        except InvalidInput:
+            return
+        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
+        async with context.unit_of_work() as uow:
+            user = await uow.users.by_email(normalised)
+            if user is None or user.email_verified:
+                return
+            secret = await self._store_one_time_token(user, TokenPurpose.VERIFY_EMAIL, uow)
+            await uow.commit()
+        await context.notifier.send(_verification_mail(normalised, secret))
+
+    async def verify_email(self, token: str) -> User:
+        """Mark the account whose verification token this is as verified."""
+        context = self.context
+        async with context.unit_of_work() as uow:
+            stored = await uow.one_time_tokens.by_digest(TokenPurpose.VERIFY_EMAIL, digest(token))
+            now = context.now()
+            if stored is None or not stored.is_usable(now):
+                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+            user = await uow.users.get(stored.user_id)
+            if user is None:  # pragma: no cover - the foreign key keeps this from happening
+                raise NotFound("The account no longer exists.")
+            stored.used_at = now
+            await uow.one_time_tokens.save(stored)
+            if user.email_verified_at is None:
+                user.email_verified_at = now
+                await uow.users.save(user)
+                context.emit(
+                    uow,
+                    "user.email_verified",
+                    UserEmailVerified(user_id=user.id, email=user.email.value),
+                    actor_id=user.id,
+                )
+            await uow.commit()
+        return user
+
+    async def change_password(
+        self,
+        user_id: uuid.UUID,
+        current_password: str,
+        new_password: str,
+        *,
+        keep_session: uuid.UUID | None = None,
+    ) -> int:
+        """Change the password after checking the current one; end every other session.
+
+        Returns how many sessions were ended.
+        """
+        context = self.context
+        limit_key = f"password:user:{user_id}"
+        await context.ensure_below(limit_key, context.policy.password_failures_per_user)
+        async with context.unit_of_work() as uow:
+            user = await uow.users.get(user_id)
+            if user is None:
+                raise NotFound("The account no longer exists.")
+        if not await context.hasher.verify(user.password_hash, current_password):
+            await context.count(limit_key, context.policy.password_failures_per_user)
+            message = "The current password is wrong."
+            raise InvalidInput(message, field_errors={"current_password": message})
+        checked = context.policy.passwords.check(
+            new_password, email=user.email, field_name="new_password"
+        )
+        new_hash = await context.hasher.hash(checked)
+        async with context.unit_of_work() as uow:
+            user = await uow.users.get(user_id)
+            if user is None:  # pragma: no cover - deleted between the two transactions
+                raise NotFound("The account no longer exists.")
+            now = context.now()
+            user.password_hash = new_hash
+            user.password_changed_at = now
+            await uow.users.save(user)
+            revoked = await uow.sessions.revoke_all_of_user(
+                user.id, now, "password_changed", keep=keep_session
+            )
+            context.emit(
+                uow,
+                "user.password_changed",
+                UserPasswordChanged(user_id=user.id, sessions_revoked=revoked),
+                actor_id=user.id,
+            )
+            await uow.commit()
+        await context.rate_limiter.reset(limit_key)
+        return revoked
+
+    async def request_password_reset(self, email: str, *, address: str) -> None:
+        """Mail a reset token when the address has an account; answer the same either way."""
+        context = self.context
+        await context.count(f"reset:address:{address}", context.policy.register_per_address)
+        try:
+            normalised = Email.parse(email)
+        except InvalidInput:
+            return
+        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
+        async with context.unit_of_work() as uow:
+            user = await uow.users.by_email(normalised)
+            if user is None:
+                return
+            secret = await self._store_one_time_token(user, TokenPurpose.RESET_PASSWORD, uow)
+            context.emit(
+                uow,
+                "user.password_reset_requested",
+                UserPasswordResetRequested(user_id=user.id),
+                actor_id=user.id,
+            )
+            await uow.commit()
+        await context.notifier.send(_reset_mail(normalised, secret))
+
+    async def reset_password(self, token: str, new_password: str) -> None:
+        """Set a new password with a mailed reset token; end every session of the account."""
+        context = self.context
+        token_digest = digest(token)
+        async with context.unit_of_work() as uow:
+            stored = await uow.one_time_tokens.by_digest(TokenPurpose.RESET_PASSWORD, token_digest)
+            if stored is None or not stored.is_usable(context.now()):
+                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+            user = await uow.users.get(stored.user_id)
+            if user is None:  # pragma: no cover - the foreign key keeps this from happening
+                raise NotFound("The account no longer exists.")
+        checked = context.policy.passwords.check(
+            new_password, email=user.email, field_name="new_password"
+        )
+        new_hash = await context.hasher.hash(checked)
+        async with context.unit_of_work() as uow:
+            stored = await uow.one_time_tokens.by_digest(TokenPurpose.RESET_PASSWORD, token_digest)
+            user = await uow.users.get(user.id)
+            now = context.now()
+            if stored is None or user is None or not stored.is_usable(now):
+                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+            stored.used_at = now
+            await uow.one_time_tokens.save(stored)
+            user.password_hash = new_hash
+            user.password_changed_at = now
+            if user.email_verified_at is None:
+                user.email_verified_at = now  # the reset mail proved they read this mailbox
+            await uow.users.save(user)
+            revoked = await uow.sessions.revoke_all_of_user(user.id, now, "password_reset")
+            context.emit(
+                uow,
+                "user.password_reset",
+                UserPasswordChanged(user_id=user.id, sessions_revoked=revoked),
+                actor_id=user.id,
+            )
+            await uow.commit()

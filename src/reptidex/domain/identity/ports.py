@@ -1,0 +1,231 @@
+"""Identity's ports: storage (repositories in one unit of work), hashing, signing, mail, limits, time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from reptidex.domain.events import Outbox
+from reptidex.domain.identity.model import (
+    AuthSession,
+    Email,
+    Invitation,
+    Membership,
+    MembershipView,
+    OneTimeToken,
+    Organisation,
+    RefreshToken,
+    TokenPurpose,
+    User,
+)
+from reptidex.domain.identity.tokens import AccessClaims
+
+
+class UserRepository(Protocol):
+    """Users by id and by (normalised) email."""
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        """The user with ``user_id``, if any."""
+
+    async def by_email(self, email: Email) -> User | None:
+        """The user with ``email``, if any."""
+
+    async def add(self, user: User) -> None:
+        """Store a new user."""
+
+    async def save(self, user: User) -> None:
+        """Store changes to an existing user."""
+
+
+class OrganisationRepository(Protocol):
+    """Organisations."""
+
+    async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
+        """The organisation with ``organisation_id``, if any."""
+
+    async def add(self, organisation: Organisation) -> None:
+        """Store a new organisation."""
+
+
+class MembershipRepository(Protocol):
+    """Who belongs to which organisation, with which role."""
+
+    async def get(self, organisation_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
+        """The membership of ``user_id`` in ``organisation_id``, if any."""
+
+    async def add(self, membership: Membership) -> None:
+        """Store a new membership."""
+
+    async def save(self, membership: Membership) -> None:
+        """Store a changed role."""
+
+    async def of_user(self, user_id: uuid.UUID) -> list[MembershipView]:
+        """Every organisation ``user_id`` belongs to, oldest first."""
+
+    async def of_organisation(self, organisation_id: uuid.UUID) -> list[MembershipView]:
+        """Every member of ``organisation_id``, oldest first."""
+
+    async def count_owners(self, organisation_id: uuid.UUID) -> int:
+        """How many owners ``organisation_id`` has."""
+
+
+class InvitationRepository(Protocol):
+    """Invitations to organisations."""
+
+    async def by_digest(self, token_digest: str) -> Invitation | None:
+        """The invitation whose token has this digest, if any."""
+
+    async def add(self, invitation: Invitation) -> None:
+        """Store a new invitation."""
+
+    async def save(self, invitation: Invitation) -> None:
+        """Store an accepted invitation."""
+
+
+class SessionRepository(Protocol):
+    """Signed-in sessions (refresh-token families)."""
+
+    async def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        """The session with ``session_id``, if any."""
+
+    async def add(self, session: AuthSession) -> None:
+        """Store a new session."""
+
+    async def save(self, session: AuthSession) -> None:
+        """Store a changed session (revocation, active organisation)."""
+
+    async def revoke_all_of_user(
+        self,
+        user_id: uuid.UUID,
+        now: dt.datetime,
+        reason: str,
+        *,
+        keep: uuid.UUID | None = None,
+    ) -> int:
+        """Revoke every active session of ``user_id`` but ``keep``; return how many."""
+
+
+class RefreshTokenRepository(Protocol):
+    """The members of refresh-token families, by digest."""
+
+    async def by_digest(self, token_digest: str) -> RefreshToken | None:
+        """The refresh token whose secret has this digest, if any."""
+
+    async def add(self, token: RefreshToken) -> None:
+        """Store a new refresh token."""
+
+    async def claim(self, token: RefreshToken, now: dt.datetime) -> bool:
+        """Mark ``token`` used unless it already is; False when another request used it first.
+
+        This is the compare-and-set that makes rotation safe when two requests race with the
+        same token: only one of them wins, the other is treated as reuse.
+        """
+
+
+class OneTimeTokenRepository(Protocol):
+    """Mailed one-time tokens (email verification, password reset), by digest."""
+
+    async def by_digest(self, purpose: TokenPurpose, token_digest: str) -> OneTimeToken | None:
+        """The token for ``purpose`` with this digest, if any."""
+
+    async def add(self, token: OneTimeToken) -> None:
+        """Store a new token."""
+
+    async def save(self, token: OneTimeToken) -> None:
+        """Store a used token."""
+
+    async def use_all_of_user(
+        self, user_id: uuid.UUID, purpose: TokenPurpose, now: dt.datetime
+    ) -> None:
+        """Mark every open ``purpose`` token of ``user_id`` used (a newer one supersedes them)."""
+
+
+class IdentityUnitOfWork(Protocol):
+    """One transaction over identity's repositories and the outbox.
+
+    Leaving the ``async with`` block without :meth:`commit` rolls everything back, events included.
+    """
+
+    users: UserRepository
+    organisations: OrganisationRepository
+    memberships: MembershipRepository
+    invitations: InvitationRepository
+    sessions: SessionRepository
+    refresh_tokens: RefreshTokenRepository
+    one_time_tokens: OneTimeTokenRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    async def commit(self) -> None:
+        """Commit the changes and the staged events together."""
+
+
+class PasswordHasher(Protocol):
+    """A slow, salted password hash (Argon2id in production)."""
+
+    async def hash(self, password: str) -> str:
+        """Hash ``password`` with a fresh salt."""
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``password_hash``."""
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether ``password_hash`` was made with weaker parameters than today's."""
+
+
+class TokenSigner(Protocol):
+    """Signs access tokens with the current signing key."""
+
+    async def sign(self, claims: AccessClaims) -> str:
+        """The compact JWS of ``claims``."""
+
+
+@dataclass(frozen=True, slots=True)
+class MailMessage:
+    """A plain-text message to one address."""
+
+    to: Email
+    subject: str
+    body: str
+    kind: str
+    """What the message is for (``verify_email``, ``reset_password``, ``invitation``, …)."""
+
+
+class Notifier(Protocol):
+    """Sends messages to people."""
+
+    async def send(self, message: MailMessage) -> None:
+        """Deliver ``message``."""
+
+
+class RateLimiter(Protocol):
+    """Fixed-window counters keyed by strings (``login:address:…``, ``login:account:…``)."""
+
+    async def hit(self, key: str, limit: int, window: int) -> int | None:
+        """Count one event; return seconds to wait when the count now exceeds ``limit``."""
+
+    async def exceeded(self, key: str, limit: int, window: int) -> int | None:
+        """Seconds to wait when ``key`` has already reached ``limit``, without counting."""
+
+    async def reset(self, key: str) -> None:
+        """Forget ``key``'s count."""
+
+
+class Clock(Protocol):
+    """The current time (UTC)."""
+
+    def now(self) -> dt.datetime:
+        """Now, timezone-aware UTC."""
