@@ -1,0 +1,216 @@
+"""Genetics questions asked over the API: predicted clutches and proving out possible hets.
+
+These wrap the genetics engine for untrusted input: an unknown species or an unreadable morph
+becomes :class:`~reptidex.domain.errors.InvalidInput` (or :class:`NotFound`) naming the field and,
+for a morph, the word and the closest gene names the engine suggests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.engine.genetics import (
+    Catalog,
+    CrossResult,
+    Genotype,
+    MorphParseError,
+    Outcome,
+    Sex,
+    available_species,
+    clutch_probability,
+    cross,
+    load_catalog,
+    parse_genotype,
+    prove_out,
+)
+
+
+def species_catalog(species: str, *, field: str = "species") -> Catalog:
+    """The catalog of ``species``; :class:`InvalidInput` naming the known species otherwise.
+
+    >>> species_catalog("corn_snake").name
+    'Corn snake'
+    """
+    if species not in available_species():
+        known = ", ".join(available_species())
+        raise InvalidInput(
+            f"Unknown species {species!r}.",
+            field_errors={field: f"unknown species {species!r}; known species: {known}"},
+        )
+    return load_catalog(species)
+
+
+def catalog_or_404(species: str) -> Catalog:
+    """The catalog of ``species`` for a path lookup: :class:`NotFound` when there is none."""
+    if species not in available_species():
+        raise NotFound(f"No species {species!r}; known species: {', '.join(available_species())}.")
+    return load_catalog(species)
+
+
+def catalog_sex(catalog: Catalog, sex: Sex | None) -> Sex | None:
+    """The sex to parse a morph with: only species with sex chromosomes use it."""
+    return sex if catalog.sex_block is not None else None
+
+
+def read_genotype(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -> Genotype:
+    """Parse ``text`` as ``field``; an unreadable morph is :class:`InvalidInput` on that field.
+
+    >>> read_genotype(load_catalog("ball_python"), "Pastle", Sex.MALE, field="sire")
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastave, Pastel Jungle?
+    """
+    try:
+        return parse_genotype(catalog, text, catalog_sex(catalog, sex))
+    except MorphParseError as error:
+        raise InvalidInput(
+            f"The {field} morph cannot be read: {error}", field_errors={field: str(error)}
+        ) from error
+
+
+@dataclass(frozen=True, slots=True)
+class ClutchOdds:
+    """The probability of at least one hatchling of an outcome in a clutch of ``eggs``."""
+
+    phenotype: str
+    sex: str | None
+    eggs: int
+    probability: Fraction
+
+
+def _same_group(outcome: Outcome) -> Any:
+    def matches(other: Outcome) -> bool:
+        return (
+            other.phenotype == outcome.phenotype
+            and other.sex == outcome.sex
+            and other.lethal == outcome.lethal
+        )
+
+    return matches
+
+
+def clutch_odds(sire: Genotype, dam: Genotype, result: CrossResult, eggs: int) -> list[ClutchOdds]:
+    """For every outcome of ``result``, the odds of at least one such hatchling in ``eggs``.
+
+    Exact even for possible-het parents (the engine conditions on each of their genotypes).
+    """
+    return [
+        ClutchOdds(
+            outcome.phenotype,
+            outcome.sex.value if outcome.sex else None,
+            eggs,
+            clutch_probability(
+                sire, dam, _same_group(outcome), eggs, viable_only=result.viable_only
+            ),
+        )
+        for outcome in result.outcomes()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """A predicted clutch: the engine's cross and, if asked, the odds per clutch size."""
+
+    result: CrossResult
+    clutch: list[ClutchOdds] | None
+
+
+def predict_genotypes(
+    sire: Genotype, dam: Genotype, *, viable_only: bool = False, clutch_size: int | None = None
+) -> Prediction:
+    """Cross two genotypes; a pairing with no viable offspring is :class:`InvalidInput`."""
+    try:
+        result = cross(sire, dam, viable_only=viable_only)
+        result.outcomes()
+    except ValueError as error:
+        raise InvalidInput(f"These parents cannot be crossed: {error}") from error
+    odds = clutch_odds(sire, dam, result, clutch_size) if clutch_size else None
+    return Prediction(result, odds)
+
+
+def predict_morphs(
+    species: str,
+    sire: str,
+    dam: str,
+    *,
+    viable_only: bool = False,
+    clutch_size: int | None = None,
+) -> Prediction:
+    """Cross a male and a female described as morph strings.
+
+    >>> p = predict_morphs("ball_python", "Pastel het Clown", "het Clown")
+    >>> [(o.phenotype, str(o.probability)) for o in p.result.outcomes()][:2]
+    [('Normal', '3/8'), ('Pastel', '3/8')]
+    """
+    catalog = species_catalog(species)
+    problems: dict[str, str] = {}
+    genotypes: list[Genotype] = []
+    for field, text, sex in (("sire", sire, Sex.MALE), ("dam", dam, Sex.FEMALE)):
+        try:
+            genotypes.append(read_genotype(catalog, text, sex, field=field))
+        except InvalidInput as error:
+            problems.update(error.field_errors)
+    if problems:
+        words = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise InvalidInput(f"A morph cannot be read ({words}).", field_errors=problems)
+    return predict_genotypes(
+        genotypes[0], genotypes[1], viable_only=viable_only, clutch_size=clutch_size
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HetProbability:
+    """A possible het's probability before and after the offspring it produced."""
+
+    gene: str
+    prior: Fraction
+    posterior: Fraction
+    offspring: int
+
+
+def het_probability(
+    species: str,
+    animal: str,
+    mate: str,
+    offspring: Sequence[str],
+    gene: str,
+    *,
+    animal_is_sire: bool = True,
+) -> HetProbability:
+    """Update the probability that ``animal`` carries ``gene`` from its offspring with ``mate``.
+
+    >>> h = het_probability("ball_python", "66% het Clown", "Clown", ["Normal"] * 6, "Clown")
+    >>> str(h.prior), str(h.posterior)
+    ('2/3', '1/33')
+    """
+    catalog = species_catalog(species)
+    try:
+        allele = catalog.allele_by_name(gene)
+    except KeyError:
+        raise InvalidInput(
+            f"No gene {gene!r} in the {catalog.name} catalog.",
+            field_errors={"gene": f"unknown gene {gene!r}"},
+        ) from None
+    animal_sex, mate_sex = (Sex.MALE, Sex.FEMALE) if animal_is_sire else (Sex.FEMALE, Sex.MALE)
+    subject = read_genotype(catalog, animal, animal_sex, field="animal")
+    partner = read_genotype(catalog, mate, mate_sex, field="mate")
+    for index, text in enumerate(offspring):
+        read_genotype(catalog, text, Sex.MALE, field=f"offspring[{index}]")
+    try:
+        posterior = prove_out(subject, partner, offspring, allele.id, animal_is_sire=animal_is_sire)
+    except MorphParseError as error:
+        raise InvalidInput(
+            f"An offspring morph cannot be read: {error}", field_errors={"offspring": str(error)}
+        ) from error
+    except ValueError as error:
+        raise InvalidInput(
+            f"These offspring cannot come from this pairing: {error}",
+            field_errors={"offspring": str(error)},
+        ) from error
+    return HetProbability(
+        allele.name, subject.carrier_probability(allele.id), posterior, len(offspring)
+    )

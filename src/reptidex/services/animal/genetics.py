@@ -1,0 +1,221 @@
+"""``/genetics``: clutch predictions and proving out possible hets, public and rate-limited."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.params import JSONBody
+
+from reptidex.domain.animals.genetics import (
+    Prediction,
+    het_probability,
+    predict_morphs,
+)
+from reptidex.domain.errors import InvalidInput
+from reptidex.services.animal.ratelimit import AddressLimit
+
+Morph = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=300,
+        description="A morph as breeders write it, e.g. 'Pastel 66% het Clown'.",
+        examples=["Pastel het Clown"],
+    ),
+]
+SpeciesId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=60,
+        pattern=r"^[a-z0-9_]+$",
+        description="A species id from GET /taxonomy/species.",
+        examples=["ball_python"],
+    ),
+]
+Ratio = Annotated[str, msgspec.Meta(description="An exact probability, e.g. '3/16'.")]
+
+
+class PredictRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A pairing to predict: two morphs and a species (or, with a token, two animal ids)."""
+
+    species: SpeciesId | None = None
+    sire: Morph | None = None
+    dam: Morph | None = None
+    sire_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
+    dam_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
+    viable_only: bool = False
+    clutch_size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+
+
+class PossibleHetView(msgspec.Struct, frozen=True):
+    """A gene an outcome may carry, with its exact probability."""
+
+    gene: str
+    probability: Ratio
+
+
+class OutcomeView(msgspec.Struct, frozen=True):
+    """One group of look-alike offspring (the engine's JSON contract)."""
+
+    probability: Ratio
+    percent: float
+    phenotype: str
+    traits: list[str]
+    hets: list[str]
+    possible_hets: list[PossibleHetView]
+    sex: Literal["male", "female"] | None
+    lethal: bool
+    warnings: list[str]
+
+
+class ClutchOddsView(msgspec.Struct, frozen=True):
+    """The odds of at least one hatchling of an outcome in a clutch of ``eggs`` eggs."""
+
+    phenotype: str
+    sex: Literal["male", "female"] | None
+    eggs: int
+    probability: Ratio
+    percent: float
+
+
+class PredictionView(msgspec.Struct, frozen=True):
+    """A predicted clutch: the engine's JSON contract, plus the clutch odds when asked."""
+
+    species: str
+    sire: str | None
+    dam: str | None
+    viable_only: bool
+    lethal_probability: Ratio
+    outcomes: list[OutcomeView]
+    clutch: list[ClutchOddsView] | None = None
+
+
+def prediction_view(prediction: Prediction) -> PredictionView:
+    """The response body of a prediction."""
+    body: dict[str, Any] = prediction.result.to_dict()
+    if prediction.clutch is not None:
+        body["clutch"] = [
+            {
+                "phenotype": c.phenotype,
+                "sex": c.sex,
+                "eggs": c.eggs,
+                "probability": str(c.probability),
+                "percent": round(float(c.probability * 100), 4),
+            }
+            for c in prediction.clutch
+        ]
+    return msgspec.convert(body, PredictionView)
+
+
+class HetProbabilityRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A possible het to prove out: the animal, its mate, their offspring and the gene."""
+
+    species: SpeciesId
+    animal: Morph
+    mate: Morph
+    gene: Annotated[str, msgspec.Meta(min_length=1, max_length=60, examples=["Clown"])]
+    offspring: Annotated[
+        list[Morph],
+        msgspec.Meta(min_length=1, max_length=500, description="How each hatchling looks."),
+    ]
+    animal_is: Literal["sire", "dam"] = "sire"
+
+
+class HetProbabilityView(msgspec.Struct, frozen=True):
+    """The probability that the animal carries the gene, before and after its offspring."""
+
+    gene: str
+    prior: Ratio
+    posterior: Ratio
+    posterior_percent: float
+    offspring: int
+
+
+def _limit(request: Request[Any, Any, Any]) -> AddressLimit:
+    limit: AddressLimit = request.app.state["genetics_rate_limit"]
+    return limit
+
+
+async def predict_from_morphs(data: PredictRequest) -> PredictionView:
+    """Validate and run a morph-string prediction."""
+    missing = {
+        name: "required with morph strings"
+        for name, value in (("species", data.species), ("sire", data.sire), ("dam", data.dam))
+        if not value
+    }
+    if missing:
+        raise InvalidInput(
+            "Give species, sire and dam morphs (or sire_id and dam_id with a token).",
+            field_errors=missing,
+        )
+    prediction = predict_morphs(
+        data.species or "",
+        data.sire or "",
+        data.dam or "",
+        viable_only=data.viable_only,
+        clutch_size=data.clutch_size,
+    )
+    return prediction_view(prediction)
+
+
+class GeneticsController(Controller):
+    """Genetics over the API: free, no token for morph strings, rate-limited per address."""
+
+    path = "/genetics"
+    tags = ("genetics",)
+
+    @post(
+        "/predict",
+        summary="Predict a clutch",
+        description="The exact offspring distribution of a sire and a dam given as morph strings "
+        "and a species, in the engine's JSON contract (same as `reptidex genetics cross --json`):"
+        " outcomes with exact probabilities, hets, possible hets, lethality. `viable_only` "
+        "conditions on survival; `clutch_size` adds, per outcome, the odds of at least one such "
+        "hatchling in a clutch of that many eggs. Public and rate-limited per address (429 with "
+        "Retry-After). An unreadable morph is a 422 naming the word and the closest genes.",
+        status_code=200,
+    )
+    async def predict(
+        self, request: Request[Any, Any, Any], data: JSONBody[PredictRequest]
+    ) -> PredictionView:
+        """Predict a clutch."""
+        await _limit(request).check(request)
+        if data.sire_id or data.dam_id:
+            raise InvalidInput(
+                "Predicting from animal ids needs a signed-in member of the animals' organisation.",
+                field_errors={"sire_id": "not available without a token"},
+            )
+        return await predict_from_morphs(data)
+
+    @post(
+        "/het-probability",
+        summary="Prove out a possible het",
+        description="Bayes' rule over the parents' possible genotypes: the probability that "
+        "`animal` carries `gene` after it produced `offspring` (how each hatchling looks) with "
+        "`mate`. E.g. a 66% het Clown male bred to a Clown female that gave six normals is het "
+        "with probability 1/33. Public and rate-limited per address.",
+        status_code=200,
+    )
+    async def het_probability(
+        self, request: Request[Any, Any, Any], data: JSONBody[HetProbabilityRequest]
+    ) -> HetProbabilityView:
+        """Prove out a possible het."""
+        await _limit(request).check(request)
+        result = het_probability(
+            data.species,
+            data.animal,
+            data.mate,
+            data.offspring,
+            data.gene,
+            animal_is_sire=data.animal_is == "sire",
+        )
+        return HetProbabilityView(
+            result.gene,
+            str(result.prior),
+            str(result.posterior),
+            round(float(result.posterior * 100), 4),
+            result.offspring,
+        )

@@ -1,0 +1,209 @@
+"""repti-animal's public endpoints: taxonomy and genetics over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.engine.genetics import cross_morphs, load_catalog
+from reptidex.services.animal.app import create_app
+from reptidex.services.kernel.settings import Settings
+
+
+@pytest.fixture
+def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient[Litestar]]:
+    settings = make_settings()
+    upgrade("animal", settings.database_url("animal"))
+    with TestClient(create_app(settings, genetics_per_minute=1000)) as test_client:
+        yield test_client
+
+
+def problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert body["status"] == status
+    return body
+
+
+def test_species_are_listed_with_paging(client: TestClient[Litestar]) -> None:
+    body = client.get("/taxonomy/species").json()
+    ids = [s["id"] for s in body["items"]]
+    assert "ball_python" in ids
+    assert body["total"] == len(ids)
+    second = client.get("/taxonomy/species", params={"limit": 1, "offset": 1}).json()
+    assert [s["id"] for s in second["items"]] == ids[1:2]
+    bp = client.get("/taxonomy/species/ball_python").json()
+    assert bp["sex_system"] == "XY"
+    assert any(c["name"] == "Bumblebee" for c in bp["combos"])
+
+
+def test_genes_of_a_species(client: TestClient[Litestar]) -> None:
+    body = client.get("/taxonomy/species/ball_python/genes", params={"limit": 500}).json()
+    assert body["total"] == len(load_catalog("ball_python").alleles())
+    pied = next(g for g in body["items"] if g["name"] == "Piebald")
+    assert pied["inheritance"] == "recessive"
+    assert "pied" in [a.lower() for a in pied["aliases"]]
+    spider = next(g for g in body["items"] if g["name"] == "Spider")
+    assert spider["health"], "the Spider wobble is a health note"
+    found = client.get(
+        "/taxonomy/species/ball_python/genes", params={"q": "pied", "inheritance": "recessive"}
+    ).json()
+    assert [g["name"] for g in found["items"]] == ["Piebald"]
+
+
+def test_unknown_species_and_bad_paging_are_problems(client: TestClient[Litestar]) -> None:
+    problem(client.get("/taxonomy/species/dragonfly/genes"), 404)
+    problem(client.get("/taxonomy/species", params={"limit": 0}), 422)
+    problem(client.get("/taxonomy/species/ball_python/genes", params={"inheritance": "x"}), 422)
+
+
+def test_predict_returns_the_engine_contract(client: TestClient[Litestar]) -> None:
+    response = client.post(
+        "/genetics/predict",
+        json={
+            "species": "ball_python",
+            "sire": "Pastel Spider het Clown",
+            "dam": "Pastel het Clown",
+        },
+    )
+    assert response.status_code == 200, response.text
+    expected = cross_morphs(
+        load_catalog("ball_python"), "Pastel Spider het Clown", "Pastel het Clown"
+    ).to_dict()
+    assert response.json() | {"clutch": None} == expected | {"clutch": None}
+
+
+def test_predict_viable_only_and_clutch_odds(client: TestClient[Litestar]) -> None:
+    body = client.post(
+        "/genetics/predict",
+        json={
+            "species": "ball_python",
+            "sire": "Spider",
+            "dam": "Spider",
+            "viable_only": True,
+            "clutch_size": 6,
+        },
+    ).json()
+    assert body["viable_only"] is True
+    assert all(not o["lethal"] for o in body["outcomes"])
+    spider = next(c for c in body["clutch"] if c["phenotype"] == "Spider")
+    assert spider["eggs"] == 6
+    assert spider["probability"] == str(1 - (1 - __import__("fractions").Fraction(2, 3)) ** 6)
+
+
+def test_clutch_odds_condition_on_a_possible_het_parent(client: TestClient[Litestar]) -> None:
+    body = client.post(
+        "/genetics/predict",
+        json={
+            "species": "ball_python",
+            "sire": "50% het Clown",
+            "dam": "het Clown",
+            "clutch_size": 6,
+        },
+    ).json()
+    clown = next(c for c in body["clutch"] if c["phenotype"] == "Clown")
+    assert clown["probability"] == "3367/8192"
+
+
+def test_bad_morph_is_a_422_naming_the_word(client: TestClient[Litestar]) -> None:
+    body = problem(
+        client.post(
+            "/genetics/predict", json={"species": "ball_python", "sire": "Pastle", "dam": "Clown"}
+        ),
+        422,
+    )
+    errors = {e["field"]: e["message"] for e in body["errors"]}  # type: ignore[union-attr,index]
+    assert "pastle" in errors["sire"]
+    assert "Pastel" in errors["sire"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"species": "ball_python", "sire": "Clown"},
+        {"species": "unicorn", "sire": "Clown", "dam": "Clown"},
+        {"species": "ball_python", "sire": "", "dam": "Clown"},
+        {"species": "ball_python", "sire": "Clown", "dam": "Clown", "clutch_size": 0},
+        {"species": "ball_python", "sire": "Clown", "dam": "Clown", "colour": "red"},
+        {"species": "ball_python", "sire": "Clown", "dam": "Clown", "sire_id": "x"},
+    ],
+)
+def test_bad_predict_requests_are_4xx_problems(
+    client: TestClient[Litestar], payload: dict[str, object]
+) -> None:
+    response = client.post("/genetics/predict", json=payload)
+    assert response.status_code in (400, 422)
+    problem(response, response.status_code)
+
+
+def test_het_probability_proves_out(client: TestClient[Litestar]) -> None:
+    body = client.post(
+        "/genetics/het-probability",
+        json={
+            "species": "ball_python",
+            "animal": "66% het Clown",
+            "mate": "Clown",
+            "gene": "Clown",
+            "offspring": ["Normal"] * 6,
+        },
+    ).json()
+    assert (body["prior"], body["posterior"], body["offspring"]) == ("2/3", "1/33", 6)
+
+
+def test_het_probability_rejects_impossible_offspring(client: TestClient[Litestar]) -> None:
+    payload = {
+        "species": "ball_python",
+        "animal": "Normal",
+        "mate": "Normal",
+        "gene": "Clown",
+        "offspring": ["Clown"],
+    }
+    problem(client.post("/genetics/het-probability", json=payload), 422)
+    payload |= {"gene": "Glitter", "offspring": ["Normal"]}
+    problem(client.post("/genetics/het-probability", json=payload), 422)
+
+
+def test_genetics_is_rate_limited_per_address(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    upgrade("animal", settings.database_url("animal"))
+    payload = {"species": "corn_snake", "sire": "Amel", "dam": "Amel"}
+    with TestClient(create_app(settings, genetics_per_minute=2)) as client:
+        assert client.post("/genetics/predict", json=payload).status_code == 200
+        assert client.post("/genetics/predict", json=payload).status_code == 200
+        body = problem(client.post("/genetics/predict", json=payload), 429)
+        assert body["detail"]
+
+
+async def test_rate_limit_in_redis(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    from reptidex.services.animal.ratelimit import RedisWindow
+
+    client = aioredis.from_url(redis_url)
+    try:
+        window = RedisWindow(client)
+        assert await window.hit("k", 2, 60) is None
+        assert await window.hit("k", 2, 60) is None
+        wait = await window.hit("k", 2, 60)
+        assert wait is not None
+        assert 1 <= wait <= 60
+    finally:
+        await client.aclose()
+
+
+def test_openapi_documents_the_endpoints(client: TestClient[Litestar]) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    for path, method in (
+        ("/taxonomy/species", "get"),
+        ("/taxonomy/species/{species_id}/genes", "get"),
+        ("/genetics/predict", "post"),
+        ("/genetics/het-probability", "post"),
+    ):
+        operation = schema["paths"][path][method]
+        assert operation["summary"]
+        assert operation["description"]
