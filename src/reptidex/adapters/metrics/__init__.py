@@ -1,0 +1,1 @@
+"""Metrics adapters: Prometheus collectors behind the telemetry port."""
