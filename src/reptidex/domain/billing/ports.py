@@ -137,9 +137,20 @@ class ProcessedWebhooks(Protocol):
 class BillingUnitOfWork(Protocol):
     """One transaction over subscriptions, processed webhooks and the outbox."""
 
-    subscriptions: SubscriptionRepository
-    webhooks: ProcessedWebhooks
-    outbox: Outbox
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        """Subscriptions, in this transaction."""
+        ...
+
+    @property
+    def webhooks(self) -> ProcessedWebhooks:
+        """Processed webhook ids, in this transaction."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox, in this transaction."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -51,8 +51,15 @@ class FlagRepository(Protocol):
 class FlagUnitOfWork(Protocol):
     """One transaction over flags and the outbox."""
 
-    flags: FlagRepository
-    outbox: Outbox
+    @property
+    def flags(self) -> FlagRepository:
+        """Flags and overrides, in this transaction."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox, in this transaction."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 
