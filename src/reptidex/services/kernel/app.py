@@ -163,7 +163,15 @@ def create_service_app(
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        state=State({**(state or {}), "spec": spec, "settings": settings, "resources": resources}),
+        state=State(
+            {
+                **(state or {}),
+                "spec": spec,
+                "settings": settings,
+                "resources": resources,
+                "metrics": metrics,
+            }
+        ),
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )
