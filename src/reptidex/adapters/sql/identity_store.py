@@ -42,6 +42,10 @@ from reptidex.domain.identity.model import (
     User,
 )
 
+# Every ``add`` flushes at once (see "in foreign-key order"): the tables have no ORM relationships,
+# so SQLAlchemy would not order a flush by the foreign keys (a membership could be inserted
+# before its organisation). Flushing in the order the use case adds keeps them right.
+
 
 def _user(row: UserRow) -> User:
     return User(
@@ -82,6 +86,7 @@ class SqlUsers:
                 updated_at=user.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, user: User) -> None:
         row = await self._session.get_one(UserRow, user.id)
@@ -116,6 +121,7 @@ class SqlOrganisations:
                 updated_at=organisation.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
 
 def _membership(row: MembershipRow) -> Membership:
@@ -158,6 +164,7 @@ class SqlMemberships:
                 updated_at=membership.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, membership: Membership) -> None:
         row = await self._session.get_one(MembershipRow, membership.id)
@@ -245,6 +252,7 @@ class SqlInvitations:
                 updated_at=invitation.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, invitation: Invitation) -> None:
         row = await self._session.get_one(InvitationRow, invitation.id)
@@ -287,6 +295,7 @@ class SqlSessions:
                 updated_at=session.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, session: AuthSession) -> None:
         row = await self._session.get_one(AuthSessionRow, session.id)
@@ -347,6 +356,7 @@ class SqlRefreshTokens:
                 updated_at=token.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def claim(self, token: RefreshToken, now: dt.datetime) -> bool:
         # A conditional UPDATE is the compare-and-set: of two racing requests, one sees 1 row.
@@ -401,6 +411,7 @@ class SqlOneTimeTokens:
                 updated_at=token.created_at,
             )
         )
+        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, token: OneTimeToken) -> None:
         row = await self._session.get_one(OneTimeTokenRow, token.id)

@@ -149,14 +149,37 @@ class IdentityUnitOfWork(Protocol):
     Leaving the ``async with`` block without :meth:`commit` rolls everything back, events included.
     """
 
-    users: UserRepository
-    organisations: OrganisationRepository
-    memberships: MembershipRepository
-    invitations: InvitationRepository
-    sessions: SessionRepository
-    refresh_tokens: RefreshTokenRepository
-    one_time_tokens: OneTimeTokenRepository
-    outbox: Outbox
+    @property
+    def users(self) -> UserRepository:
+        """The users of this transaction."""
+
+    @property
+    def organisations(self) -> OrganisationRepository:
+        """The organisations of this transaction."""
+
+    @property
+    def memberships(self) -> MembershipRepository:
+        """The memberships of this transaction."""
+
+    @property
+    def invitations(self) -> InvitationRepository:
+        """The invitations of this transaction."""
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """The sessions of this transaction."""
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository:
+        """The refresh tokens of this transaction."""
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository:
+        """The one time tokens of this transaction."""
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox of this transaction."""
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from reptidex import __version__
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import current_revisions, head_revisions
+from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authenticator
 from reptidex.services.kernel.catalog import ServiceSpec
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
@@ -118,14 +120,17 @@ def create_service_app(
     dependencies: Mapping[str, Provide] | None = None,
     lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
     state: Mapping[str, Any] | None = None,
+    authenticator: Authenticator | None = None,
     debug: bool = False,
 ) -> Litestar:
     """Build the Litestar app of ``spec`` with the shared kernel around ``route_handlers``.
 
     ``dependencies`` are app-level providers for the controllers; ``lifespan`` context managers
     run after the kernel's resources are open (and close before them); ``state`` is added to
-    ``app.state``.
+    ``app.state``. ``authenticator`` verifies access tokens (default: against core's JWKS);
+    handlers receive the caller as the ``principal`` / ``optional_principal`` dependencies.
     """
+    auth = authenticator or Authenticator.from_settings(settings)
     resources = ServiceResources(spec, settings)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
@@ -136,6 +141,7 @@ def create_service_app(
         try:
             yield
         finally:
+            await auth.aclose()
             await resources.close()
 
     database = SQLAlchemyAsyncConfig(
@@ -151,7 +157,7 @@ def create_service_app(
         ],
         plugins=[SQLAlchemyPlugin(config=database)],
         lifespan=[kernel_lifespan, *lifespan],
-        dependencies=dict(dependencies or {}),
+        dependencies={**AUTH_DEPENDENCIES, **(dependencies or {})},
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
@@ -162,6 +168,16 @@ def create_service_app(
             description=description or spec.summary,
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="An access token from repti-core (POST /auth/login).",
+                    )
+                }
+            ),
         ),
         state=State(
             {
@@ -169,6 +185,7 @@ def create_service_app(
                 "spec": spec,
                 "settings": settings,
                 "resources": resources,
+                "authenticator": auth,
                 "metrics": metrics,
             }
         ),

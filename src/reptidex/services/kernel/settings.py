@@ -22,7 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("auto", "json", "console")
 EVENT_BUSES = ("memory", "redis")
 
-_PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL")
+_PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL", "SERVICE_SECRET")
 _GLOBAL_VARS = (
     "REPTIDEX_DATA_DIR",
     "REPTIDEX_HOST",
@@ -49,6 +49,13 @@ _GLOBAL_VARS = (
     "REPTIDEX_STRIPE_API_BASE",
     *(f"REPTIDEX_STRIPE_PRICE_{plan}" for plan in ("KEEPER", "BREEDER", "BUSINESS")),
     "REPTIDEX_FLAG_CACHE_TTL",
+    # identity: token lifetimes (seconds), signing keys, mail
+    "REPTIDEX_ACCESS_TOKEN_TTL",
+    "REPTIDEX_REFRESH_TOKEN_TTL",
+    "REPTIDEX_SIGNING_KEY_LIFETIME",
+    "REPTIDEX_SIGNING_KEY_SECRET",
+    "REPTIDEX_SMTP_URL",
+    "REPTIDEX_MAIL_FROM",
 )
 
 KNOWN_ENV_VARS: frozenset[str] = frozenset(
@@ -95,6 +102,13 @@ class Settings:
     stripe_api_base: str | None = None
     stripe_prices: Mapping[str, str] = field(default_factory=dict)
     flag_cache_ttl: float = 30.0
+    access_token_ttl: float = 900.0
+    refresh_token_ttl: float = 30 * 86400.0
+    signing_key_lifetime: float = 30 * 86400.0
+    signing_key_secret: str | None = field(default=None, repr=False)
+    service_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "ReptiDex <no-reply@reptidex.invalid>"
 
     def database_url(self, service: str) -> str:
         """The SQLAlchemy async URL of ``service``'s database."""
@@ -142,6 +156,13 @@ def _http_url(value: str) -> str:
 def _redis_url(value: str) -> str:
     if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
         raise ValueError("expected a redis://host:port/db URL")
+    return value
+
+
+def _smtp_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("expected smtp://[user:password@]host[:port] or smtps://…")
     return value
 
 
@@ -262,10 +283,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             if env.get(f"REPTIDEX_STRIPE_PRICE_{plan.upper()}")
         },
         flag_cache_ttl=read("REPTIDEX_FLAG_CACHE_TTL", _non_negative_float, 30.0),
+        access_token_ttl=read("REPTIDEX_ACCESS_TOKEN_TTL", _positive_float, 900.0),
+        refresh_token_ttl=read("REPTIDEX_REFRESH_TOKEN_TTL", _positive_float, 30 * 86400.0),
+        signing_key_lifetime=read("REPTIDEX_SIGNING_KEY_LIFETIME", _positive_float, 30 * 86400.0),
+        signing_key_secret=env.get("REPTIDEX_SIGNING_KEY_SECRET") or None,
+        service_secrets={
+            spec.name: env[f"{spec.env_prefix}SERVICE_SECRET"]
+            for spec in SERVICES
+            if env.get(f"{spec.env_prefix}SERVICE_SECRET")
+        },
+        smtp_url=read("REPTIDEX_SMTP_URL", _smtp_url, None),
+        mail_from=env.get("REPTIDEX_MAIL_FROM") or "ReptiDex <no-reply@reptidex.invalid>",
     )
     token = settings.events_publish_token
     if token is not None and len(token) < 16:  # the message must not repeat the secret
         problems.append("REPTIDEX_EVENTS_PUBLISH_TOKEN: must be at least 16 characters")
+    problems.extend(
+        f"{spec.env_prefix}SERVICE_SECRET: must be at least 16 characters"
+        for spec in SERVICES
+        if len(settings.service_secrets.get(spec.name, "x" * 16)) < 16
+    )
     if settings.event_bus == "redis" and not settings.redis_url:
         problems.append("REPTIDEX_EVENT_BUS='redis': needs REPTIDEX_REDIS_URL")
     unknown = sorted(

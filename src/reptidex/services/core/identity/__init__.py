@@ -1,0 +1,6 @@
+"""repti-core's identity endpoints: accounts, sessions, organisations, invitations, JWKS."""
+
+from reptidex.services.core.identity.controllers import IDENTITY_ROUTES
+from reptidex.services.core.identity.wiring import IdentityComponents, IdentityRuntime
+
+__all__ = ["IDENTITY_ROUTES", "IdentityComponents", "IdentityRuntime"]

@@ -1,0 +1,407 @@
+"""In-memory fakes of identity's ports, and helpers for the identity API tests."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from litestar.testing import TestClient
+
+from reptidex.adapters.identity.passwords import Argon2PasswordHasher
+from reptidex.adapters.identity.rate_limit import MemoryRateLimiter
+from reptidex.domain.events import DomainEvent
+from reptidex.domain.identity import (
+    AccessClaims,
+    Accounts,
+    AuthSession,
+    Email,
+    IdentityContext,
+    IdentityPolicy,
+    Invitation,
+    Membership,
+    MembershipView,
+    OneTimeToken,
+    Organisation,
+    Organisations,
+    RefreshToken,
+    Role,
+    Sessions,
+    TokenPurpose,
+    User,
+)
+from reptidex.domain.identity.ports import MailMessage
+from reptidex.services.core.identity import IdentityRuntime
+from reptidex.services.kernel.settings import Settings
+
+STRONG_PASSWORD = "basking-under-the-heat-lamp"
+OTHER_PASSWORD = "cool-side-of-the-vivarium"
+
+
+@dataclass
+class FakeStore:
+    """Committed state of the fake database."""
+
+    users: dict[uuid.UUID, User] = field(default_factory=dict)
+    organisations: dict[uuid.UUID, Organisation] = field(default_factory=dict)
+    memberships: dict[uuid.UUID, Membership] = field(default_factory=dict)
+    invitations: dict[uuid.UUID, Invitation] = field(default_factory=dict)
+    sessions: dict[uuid.UUID, AuthSession] = field(default_factory=dict)
+    refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
+    one_time_tokens: dict[uuid.UUID, OneTimeToken] = field(default_factory=dict)
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def event_types(self) -> list[str]:
+        return [event.type for event in self.events]
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def s(self) -> FakeStore:
+        assert self.uow.working is not None
+        return self.uow.working
+
+
+class FakeUsers(_Repo):
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return self.s.users.get(user_id)
+
+    async def by_email(self, email: Email) -> User | None:
+        return next((u for u in self.s.users.values() if u.email == email), None)
+
+    async def add(self, user: User) -> None:
+        self.s.users[user.id] = user
+
+    async def save(self, user: User) -> None:
+        self.s.users[user.id] = user
+
+
+class FakeOrganisations(_Repo):
+    async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
+        return self.s.organisations.get(organisation_id)
+
+    async def add(self, organisation: Organisation) -> None:
+        self.s.organisations[organisation.id] = organisation
+
+
+class FakeMemberships(_Repo):
+    async def get(self, organisation_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
+        return next(
+            (
+                m
+                for m in self.s.memberships.values()
+                if m.organisation_id == organisation_id and m.user_id == user_id
+            ),
+            None,
+        )
+
+    async def add(self, membership: Membership) -> None:
+        self.s.memberships[membership.id] = membership
+
+    async def save(self, membership: Membership) -> None:
+        self.s.memberships[membership.id] = membership
+
+    def _view(self, m: Membership) -> MembershipView:
+        return MembershipView(
+            organisation_id=m.organisation_id,
+            organisation_name=self.s.organisations[m.organisation_id].name,
+            user_id=m.user_id,
+            email=self.s.users[m.user_id].email,
+            role=m.role,
+            joined_at=m.created_at,
+        )
+
+    async def of_user(self, user_id: uuid.UUID) -> list[MembershipView]:
+        found = [m for m in self.s.memberships.values() if m.user_id == user_id]
+        return [self._view(m) for m in sorted(found, key=lambda m: m.created_at)]
+
+    async def of_organisation(self, organisation_id: uuid.UUID) -> list[MembershipView]:
+        found = [m for m in self.s.memberships.values() if m.organisation_id == organisation_id]
+        return [self._view(m) for m in sorted(found, key=lambda m: m.created_at)]
+
+    async def count_owners(self, organisation_id: uuid.UUID) -> int:
+        return sum(
+            1
+            for m in self.s.memberships.values()
+            if m.organisation_id == organisation_id and m.role is Role.OWNER
+        )
+
+
+class FakeInvitations(_Repo):
+    async def by_digest(self, token_digest: str) -> Invitation | None:
+        return next(
+            (i for i in self.s.invitations.values() if i.token_digest == token_digest), None
+        )
+
+    async def add(self, invitation: Invitation) -> None:
+        self.s.invitations[invitation.id] = invitation
+
+    async def save(self, invitation: Invitation) -> None:
+        self.s.invitations[invitation.id] = invitation
+
+
+class FakeSessions(_Repo):
+    async def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        return self.s.sessions.get(session_id)
+
+    async def add(self, session: AuthSession) -> None:
+        self.s.sessions[session.id] = session
+
+    async def save(self, session: AuthSession) -> None:
+        self.s.sessions[session.id] = session
+
+    async def revoke_all_of_user(
+        self, user_id: uuid.UUID, now: dt.datetime, reason: str, *, keep: uuid.UUID | None = None
+    ) -> int:
+        count = 0
+        for session in self.s.sessions.values():
+            if session.user_id == user_id and session.revoked_at is None and session.id != keep:
+                session.revoke(now, reason)
+                count += 1
+        return count
+
+
+class FakeRefreshTokens(_Repo):
+    async def by_digest(self, token_digest: str) -> RefreshToken | None:
+        return next(
+            (t for t in self.s.refresh_tokens.values() if t.token_digest == token_digest), None
+        )
+
+    async def add(self, token: RefreshToken) -> None:
+        self.s.refresh_tokens[token.id] = token
+
+    async def claim(self, token: RefreshToken, now: dt.datetime) -> bool:
+        stored = self.s.refresh_tokens[token.id]
+        if stored.used_at is not None:
+            return False
+        stored.used_at = token.used_at = now
+        return True
+
+
+class FakeOneTimeTokens(_Repo):
+    async def by_digest(self, purpose: TokenPurpose, token_digest: str) -> OneTimeToken | None:
+        return next(
+            (
+                t
+                for t in self.s.one_time_tokens.values()
+                if t.token_digest == token_digest and t.purpose is purpose
+            ),
+            None,
+        )
+
+    async def add(self, token: OneTimeToken) -> None:
+        self.s.one_time_tokens[token.id] = token
+
+    async def save(self, token: OneTimeToken) -> None:
+        self.s.one_time_tokens[token.id] = token
+
+    async def use_all_of_user(
+        self, user_id: uuid.UUID, purpose: TokenPurpose, now: dt.datetime
+    ) -> None:
+        for token in self.s.one_time_tokens.values():
+            if token.user_id == user_id and token.purpose is purpose and token.used_at is None:
+                token.used_at = now
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.staged: list[DomainEvent] = []
+
+    def add(self, event: DomainEvent) -> None:
+        self.staged.append(event)
+
+
+class FakeUnitOfWork:
+    """Works on a deep copy of the store; commit writes the copy back (so no half writes)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.working: FakeStore | None = None
+        self.users = FakeUsers(self)
+        self.organisations = FakeOrganisations(self)
+        self.memberships = FakeMemberships(self)
+        self.invitations = FakeInvitations(self)
+        self.sessions = FakeSessions(self)
+        self.refresh_tokens = FakeRefreshTokens(self)
+        self.one_time_tokens = FakeOneTimeTokens(self)
+        self.outbox = FakeOutbox()
+
+    async def __aenter__(self) -> Self:
+        self.working = copy.deepcopy(self.store)
+        self.outbox = FakeOutbox()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.working = None
+
+    async def commit(self) -> None:
+        assert self.working is not None
+        for name in (
+            "users",
+            "organisations",
+            "memberships",
+            "invitations",
+            "sessions",
+            "refresh_tokens",
+            "one_time_tokens",
+        ):
+            setattr(self.store, name, copy.deepcopy(getattr(self.working, name)))
+        self.store.events.extend(self.outbox.staged)
+        self.outbox.staged = []
+
+
+class FakeHasher:
+    """Reversible "hash" that is fast: tests of the use cases need no Argon2."""
+
+    def __init__(self) -> None:
+        self.version = 1
+
+    async def hash(self, password: str) -> str:
+        return f"fake{self.version}${password}"
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash.split("$", 1)[1] == password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith(f"fake{self.version}$")
+
+
+class FakeSigner:
+    """Records the claims it signed; the "token" is an index into that list."""
+
+    def __init__(self) -> None:
+        self.signed: list[AccessClaims] = []
+
+    async def sign(self, claims: AccessClaims) -> str:
+        self.signed.append(claims)
+        return f"token-{len(self.signed) - 1}"
+
+    def claims(self, token: str) -> AccessClaims:
+        return self.signed[int(token.removeprefix("token-"))]
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[MailMessage] = []
+
+    async def send(self, message: MailMessage) -> None:
+        self.sent.append(message)
+
+    def last_token(self, kind: str, to: str | None = None) -> str:
+        for message in reversed(self.sent):
+            if message.kind == kind and (to is None or message.to.value == to):
+                return token_in(message.body)
+        raise AssertionError(f"no {kind} mail sent")
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.current = now or dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+@dataclass
+class FakeIdentity:
+    """Use cases wired to fakes, and the fakes to inspect."""
+
+    store: FakeStore
+    hasher: FakeHasher
+    signer: FakeSigner
+    notifier: FakeNotifier
+    clock: FakeClock
+    limiter: MemoryRateLimiter
+    accounts: Accounts
+    sessions: Sessions
+    organisations: Organisations
+
+
+def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
+    store, hasher, signer = FakeStore(), FakeHasher(), FakeSigner()
+    notifier, clock, limiter = FakeNotifier(), FakeClock(), MemoryRateLimiter()
+    context = IdentityContext(
+        unit_of_work=lambda: FakeUnitOfWork(store),
+        hasher=hasher,
+        signer=signer,
+        notifier=notifier,
+        rate_limiter=limiter,
+        clock=clock,
+        policy=policy or IdentityPolicy(),
+    )
+    return FakeIdentity(
+        store=store,
+        hasher=hasher,
+        signer=signer,
+        notifier=notifier,
+        clock=clock,
+        limiter=limiter,
+        accounts=Accounts(context),
+        sessions=Sessions(context),
+        organisations=Organisations(context),
+    )
+
+
+_TOKEN_LINE = re.compile(r"^Token: (\S+)$", re.MULTILINE)
+
+
+def token_in(body: str) -> str:
+    match = _TOKEN_LINE.search(body)
+    assert match, body
+    return match.group(1)
+
+
+def fast_hasher() -> Argon2PasswordHasher:
+    """Argon2id with small parameters, so API tests do not spend their time hashing."""
+    return Argon2PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+
+
+def fast_identity(settings: Settings, **overrides: Any) -> IdentityRuntime:
+    return IdentityRuntime(settings, hasher=fast_hasher(), **overrides)
+
+
+def mail_token(data_dir: Path, kind: str, to: str) -> str:
+    """The token of the newest ``kind`` mail to ``to`` in the local mail outbox folder."""
+    folder = data_dir / "mail-outbox"
+    for path in sorted(folder.glob(f"*-{kind}-*.eml"), reverse=True):
+        text = path.read_text("utf-8")
+        if re.search(rf"^To: {re.escape(to)}$", text, re.MULTILINE):
+            return token_in(text)
+    raise AssertionError(f"no {kind} mail to {to} in {folder}")
+
+
+def register_and_verify(
+    client: TestClient[Any], data_dir: Path, email: str, password: str = STRONG_PASSWORD
+) -> None:
+    response = client.post("/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 202, response.text
+    token = mail_token(data_dir, "verify_email", email.strip().lower())
+    response = client.post("/auth/verify-email", json={"token": token})
+    assert response.status_code == 200, response.text
+
+
+def login(client: TestClient[Any], email: str, password: str = STRONG_PASSWORD) -> dict[str, Any]:
+    response = client.post("/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
