@@ -286,8 +286,9 @@ class RecordedRequest:
 
 
 class SessionsStandIn:
-    """A minimal stand-in for the two Stripe endpoints localstripe lacks: Checkout Sessions and
-    billing portal sessions. It answers with Stripe-shaped JSON and records every request."""
+    """A minimal stand-in for the two Stripe endpoints localstripe lacks, Checkout Sessions and
+    billing portal sessions (plus customer creation, so one stand-in serves a whole checkout).
+    It answers with Stripe-shaped JSON and records every request."""
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
@@ -303,7 +304,10 @@ class SessionsStandIn:
                 outer.requests.append(
                     RecordedRequest("POST", self.path, form, self.headers.get("Authorization"))
                 )
-                if self.path == "/v1/checkout/sessions":
+                if self.path == "/v1/customers":
+                    number = len(outer.requests)
+                    self._answer(200, {"id": f"cus_test_{number}", "object": "customer"})
+                elif self.path == "/v1/checkout/sessions":
                     number = len(outer.requests)
                     body = {
                         "id": f"cs_test_{number}",

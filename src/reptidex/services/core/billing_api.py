@@ -1,0 +1,190 @@
+"""HTTP side of billing: plans, the organisation's subscription, checkout, portal, cancellation,
+and Stripe's webhook. Thin: each handler translates HTTP to one :class:`Billing` call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, TypeAlias
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from reptidex.domain.billing import Billing, BillingOverview, Entitlements, Plan
+from reptidex.domain.identity.model import Role
+from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
+
+HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2048)]
+Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+PlanCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{1,40}$")]
+
+BillingDep: TypeAlias = NamedDependency[Billing]
+
+
+class PlansResponse(msgspec.Struct, frozen=True):
+    """Every plan, and whether payments can be taken on this installation."""
+
+    billing_enabled: bool
+    plans: list[Plan]
+
+
+class SubscriptionResponse(msgspec.Struct, frozen=True):
+    """The organisation's subscription and the entitlements in force."""
+
+    billing_enabled: bool
+    organisation_id: uuid.UUID
+    plan: str
+    effective_plan: str
+    status: str
+    cancel_at_period_end: bool
+    current_period_end: dt.datetime | None
+    entitlements: Entitlements
+
+    @classmethod
+    def of(cls, overview: BillingOverview) -> SubscriptionResponse:
+        """The response for ``overview``."""
+        subscription = overview.subscription
+        return cls(
+            billing_enabled=overview.billing_enabled,
+            organisation_id=subscription.organisation_id,
+            plan=subscription.plan,
+            effective_plan=overview.plan.code,
+            status=subscription.status.value,
+            cancel_at_period_end=subscription.cancel_at_period_end,
+            current_period_end=subscription.current_period_end,
+            entitlements=overview.plan.entitlements,
+        )
+
+
+class CheckoutRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Start paying for ``plan``; Stripe sends the payer back to one of the two URLs."""
+
+    plan: PlanCode
+    email: Email
+    success_url: HttpUrl
+    cancel_url: HttpUrl
+
+
+class CheckoutResponse(msgspec.Struct, frozen=True):
+    """Where to send the payer."""
+
+    checkout_id: str
+    url: str
+
+
+class PortalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Open the billing portal; it links back to ``return_url``."""
+
+    return_url: HttpUrl
+
+
+class PortalResponse(msgspec.Struct, frozen=True):
+    """Where to send the customer."""
+
+    url: str
+
+
+class WebhookResponse(msgspec.Struct, frozen=True):
+    """What handling the delivery did: applied, duplicate or ignored."""
+
+    received: bool
+    outcome: str
+
+
+class BillingPlansController(Controller):
+    """Public billing endpoints: the plans and Stripe's webhook."""
+
+    path = "/billing"
+    tags = ("billing",)
+
+    @get("/plans", summary="Plans with prices and entitlements")
+    async def plans(self, billing: BillingDep) -> PlansResponse:
+        """Every plan, cheapest first; ``billing_enabled`` is false when Stripe is not set up."""
+        return PlansResponse(billing_enabled=billing.enabled, plans=billing.plans())
+
+    @post(
+        "/webhooks/stripe",
+        summary="Stripe webhook",
+        status_code=HTTP_200_OK,
+        description="Verified with the Stripe-Signature header over the raw body; "
+        "idempotent by Stripe event id.",
+    )
+    async def stripe_webhook(
+        self, request: Request[Any, Any, Any], billing: BillingDep
+    ) -> WebhookResponse:
+        """Apply one Stripe event to the subscription it concerns."""
+        payload = await request.body()
+        outcome = await billing.receive_webhook(payload, request.headers.get("stripe-signature"))
+        return WebhookResponse(received=True, outcome=outcome.value)
+
+
+class BillingAccountController(Controller):
+    """The organisation's billing: read by members, changed by its owner or admins."""
+
+    path = "/billing"
+    tags = ("billing",)
+    security = BEARER
+
+    @get(
+        "/subscriptions",
+        summary="The organisation's subscription",
+        guards=[requires_role(Role.VIEWER)],
+    )
+    async def subscription(
+        self, billing: BillingDep, principal: CurrentPrincipal
+    ) -> SubscriptionResponse:
+        """The active organisation's subscription (Free when billing is off)."""
+        overview = await billing.overview(principal.require_organisation())
+        return SubscriptionResponse.of(overview)
+
+    @post(
+        "/checkout",
+        summary="Start a Stripe Checkout for a plan",
+        status_code=HTTP_200_OK,
+        guards=[requires_role(Role.ADMIN)],
+    )
+    async def checkout(
+        self, data: JSONBody[CheckoutRequest], billing: BillingDep, principal: CurrentPrincipal
+    ) -> CheckoutResponse:
+        """Create a Checkout Session; the client redirects the payer to ``url``."""
+        session = await billing.start_checkout(
+            organisation_id=principal.require_organisation(),
+            actor_id=principal.user_id,
+            email=data.email,
+            plan=data.plan,
+            success_url=data.success_url,
+            cancel_url=data.cancel_url,
+        )
+        return CheckoutResponse(checkout_id=session.reference, url=session.url)
+
+    @post(
+        "/portal",
+        summary="Open the Stripe customer portal",
+        status_code=HTTP_200_OK,
+        guards=[requires_role(Role.ADMIN)],
+    )
+    async def portal(
+        self, data: JSONBody[PortalRequest], billing: BillingDep, principal: CurrentPrincipal
+    ) -> PortalResponse:
+        """Create a portal session for changing plan, card or invoices."""
+        url = await billing.open_portal(
+            organisation_id=principal.require_organisation(), return_url=data.return_url
+        )
+        return PortalResponse(url=url)
+
+    @post(
+        "/cancel",
+        summary="Cancel at the end of the paid period",
+        status_code=HTTP_200_OK,
+        guards=[requires_role(Role.ADMIN)],
+    )
+    async def cancel(
+        self, billing: BillingDep, principal: CurrentPrincipal
+    ) -> SubscriptionResponse:
+        """Schedule the end of the subscription; the plan stays until the period ends."""
+        organisation_id = principal.require_organisation()
+        await billing.cancel(organisation_id=organisation_id, actor_id=principal.user_id)
+        return SubscriptionResponse.of(await billing.overview(organisation_id))
