@@ -45,7 +45,8 @@ class _Metric:
     histograms: dict[tuple[str, ...], _Histogram] = field(default_factory=dict)
 
     def series(self) -> set[tuple[str, ...]]:
-        return set(self.counters) | set(self.histograms)
+        """The label-value combinations seen, whatever the source (the keys lead with it)."""
+        return {key[1:] for key in (*self.counters, *self.histograms)}
 
 
 class TelemetryCollector(Collector):
