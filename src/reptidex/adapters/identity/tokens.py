@@ -370,7 +370,7 @@ class JwksKeySource:
         client: httpx.AsyncClient | None = None,
         timeout: float = 5.0,
         max_age: float = 600.0,
-        min_interval: float = 30.0,
+        min_interval: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
