@@ -55,6 +55,7 @@ class OpsModel(UUIDAuditBase):
 
 def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
+    import reptidex.adapters.sql.animal.models
     import reptidex.adapters.sql.billing
     import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.identity_models

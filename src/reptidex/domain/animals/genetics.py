@@ -26,6 +26,7 @@ from reptidex.engine.genetics import (
     load_catalog,
     parse_genotype,
     prove_out,
+    visual_traits,
 )
 
 
@@ -214,3 +215,51 @@ def het_probability(
     return HetProbability(
         allele.name, subject.carrier_probability(allele.id), posterior, len(offspring)
     )
+
+
+def gene_filter(species: str | None, names: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """For each gene name, the allele ids it may mean (in ``species``, or in any catalog).
+
+    >>> gene_filter("ball_python", ["pied"])
+    (('piebald',),)
+    """
+    catalogs = (
+        [species_catalog(species)] if species else [load_catalog(s) for s in available_species()]
+    )
+    out = []
+    for name in names:
+        ids: list[str] = []
+        for catalog in catalogs:
+            try:
+                allele = catalog.allele_by_name(name)
+            except KeyError:
+                continue
+            if allele.id not in ids:
+                ids.append(allele.id)
+        if not ids:
+            raise InvalidInput(
+                f"No gene {name!r} in the catalogs.",
+                field_errors={"gene": f"unknown gene {name!r}"},
+            )
+        out.append(tuple(ids))
+    return tuple(out)
+
+
+def trait_filter(species: str | None, morph: str) -> tuple[str, ...]:
+    """The visual traits a morph filter asks for (needs the species to read the morph).
+
+    >>> trait_filter("ball_python", "Bumblebee")
+    ('Pastel', 'Spider')
+    """
+    if not species:
+        raise InvalidInput(
+            "Filtering by visual morph needs the species.",
+            field_errors={"species": "required with morph"},
+        )
+    catalog = species_catalog(species)
+    try:
+        return tuple(sorted(visual_traits(catalog, morph)))
+    except MorphParseError as error:
+        raise InvalidInput(
+            f"The morph filter cannot be read: {error}", field_errors={"morph": str(error)}
+        ) from error

@@ -1,34 +1,48 @@
 """The repti-animal app: the composition root of the animal service.
 
-Controllers: ``/taxonomy`` (species and genes), ``/genetics`` (predictions, proving out hets).
+Controllers: ``/taxonomy`` (species and genes, public), ``/genetics`` (predictions and proving
+out hets, public and rate-limited), ``/animals`` (the caller's collection).
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
 
+from reptidex.services.animal.access import DEPENDENCIES
+from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
 from reptidex.services.kernel.app import create_service_app
+from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
     "The breeder's collection: species and gene catalogs, genetics predictions, animals, "
-    "lineage, breeding pairs and clutches. Errors are RFC 9457 problem+json."
+    "lineage, breeding pairs and clutches. Collection endpoints take a bearer token from "
+    "repti-core and are scoped to its active organisation (viewers read, members and above "
+    "write). Errors are RFC 9457 problem+json."
 )
 
 
-def create_app(settings: Settings | None = None, *, genetics_per_minute: int = 120) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    genetics_per_minute: int = 120,
+    authenticator: Authenticator | None = None,
+) -> Litestar:
     """Build repti-animal from settings (default: the environment).
 
-    ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off).
+    ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off);
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS).
     """
     return create_service_app(
         service_spec("animal"),
         settings or load_settings(),
-        [TaxonomyController, GeneticsController],
+        [TaxonomyController, GeneticsController, AnimalController],
         description=DESCRIPTION,
+        dependencies=DEPENDENCIES,
         state={"genetics_rate_limit": AddressLimit("genetics", genetics_per_minute)},
+        authenticator=authenticator,
     )

@@ -1,0 +1,1 @@
+"""repti-animal's SQL adapters: the collection's tables, repositories and unit of work."""

@@ -1,0 +1,65 @@
+"""repti-animal's tables: animals and each organisation's id-code counter.
+
+Lists filter on ``trait_index``, ``gene_index`` and ``tag_index``: the values between bars
+(``|pastel|clown|``), so that a plain ``LIKE '%|clown|%'`` works the same on SQLite and
+PostgreSQL without JSON operators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from advanced_alchemy.types import JsonB
+from sqlalchemy import Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reptidex.adapters.sql.bases import AnimalModel
+
+
+class AnimalRow(AnimalModel):
+    """One animal of an organisation's collection."""
+
+    __tablename__ = "animal"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "code", name="uq_animal_organisation_code"),
+        Index("ix_animal_organisation_species", "organisation_id", "species"),
+        Index("ix_animal_sire_id", "sire_id"),
+        Index("ix_animal_dam_id", "dam_id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column()
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str | None] = mapped_column(String(120), default=None)
+    species: Mapped[str] = mapped_column(String(60))
+    sex: Mapped[str] = mapped_column(String(10))
+    hatch_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    origin: Mapped[str] = mapped_column(String(12))
+    morph: Mapped[str] = mapped_column(String(300))
+    phenotype: Mapped[str] = mapped_column(String(300))
+    genotype: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    trait_index: Mapped[str] = mapped_column(String(1000))
+    gene_index: Mapped[str] = mapped_column(String(2000))
+    tag_index: Mapped[str] = mapped_column(String(2000))
+    sire_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    dam_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    external_sire: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
+    external_dam: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
+    status: Mapped[str] = mapped_column(String(12))
+    visibility: Mapped[str] = mapped_column(String(14))
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    tags: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    photo_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    clutch_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class IdCodeRow(AnimalModel):
+    """An organisation's id-code template and the next running number."""
+
+    __tablename__ = "animal_id_code"
+    __table_args__ = (UniqueConstraint("organisation_id", name="uq_animal_id_code_organisation"),)
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column()
+    template: Mapped[str | None] = mapped_column(String(100), default=None)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,347 @@
+"""The collection in SQL: animals, id codes and the unit of work of one transaction.
+
+The pedigree of an animal (ancestors and descendants to a depth) is read with ONE statement
+of two recursive CTEs, which SQLite and PostgreSQL both run; nothing walks the tree one query
+per ancestor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from reptidex.adapters.sql.animal.models import AnimalRow, IdCodeRow
+from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.domain.animals.model import (
+    Animal,
+    AnimalSex,
+    ExternalParent,
+    GenotypeRecord,
+    Origin,
+    PossibleHetShare,
+    Status,
+    Visibility,
+    blocks_from_data,
+)
+from reptidex.domain.animals.ports import AnimalQuery
+from reptidex.domain.errors import Conflict
+
+
+def bar_index(values: Sequence[str]) -> str:
+    """``["Pastel", "Clown"]`` → ``"|pastel|clown|"`` (``"|"`` for none)."""
+    return "|" + "".join(v.lower().replace("|", " ") + "|" for v in values)
+
+
+def _external(parent: ExternalParent | None) -> dict[str, Any] | None:
+    return None if parent is None else {"name": parent.name, "morph": parent.morph}
+
+
+def _read_external(data: dict[str, Any] | None) -> ExternalParent | None:
+    return None if data is None else ExternalParent(str(data["name"]), data.get("morph"))
+
+
+def _genotype_data(record: GenotypeRecord) -> dict[str, Any]:
+    return {
+        "blocks": record.to_data(),
+        "traits": list(record.traits),
+        "hets": list(record.hets),
+        "possible_hets": [[h.gene, str(h.probability)] for h in record.possible_hets],
+        "genes": list(record.genes),
+        "certain": record.certain_phenotype,
+    }
+
+
+def _fill(row: AnimalRow, animal: Animal) -> None:
+    row.organisation_id = animal.organisation_id
+    row.code = animal.code
+    row.name = animal.name
+    row.species = animal.species
+    row.sex = animal.sex.value
+    row.hatch_date = animal.hatch_date
+    row.origin = animal.origin.value
+    row.morph = animal.genotype.morph
+    row.phenotype = animal.genotype.phenotype
+    row.genotype = _genotype_data(animal.genotype)
+    row.trait_index = bar_index(animal.genotype.traits)
+    row.gene_index = bar_index(animal.genotype.genes)
+    row.tag_index = bar_index(animal.tags)
+    row.sire_id = animal.sire_id
+    row.dam_id = animal.dam_id
+    row.external_sire = _external(animal.external_sire)
+    row.external_dam = _external(animal.external_dam)
+    row.status = animal.status.value
+    row.visibility = animal.visibility.value
+    row.notes = animal.notes
+    row.tags = list(animal.tags)
+    row.photo_ids = [str(p) for p in animal.photo_ids]
+    row.clutch_id = animal.clutch_id
+
+
+def to_animal(row: AnimalRow) -> Animal:
+    """The domain value of a row."""
+    data = row.genotype
+    return Animal(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        code=row.code,
+        name=row.name,
+        species=row.species,
+        sex=AnimalSex(row.sex),
+        genotype=GenotypeRecord(
+            morph=row.morph,
+            phenotype=row.phenotype,
+            traits=tuple(data.get("traits", ())),
+            hets=tuple(data.get("hets", ())),
+            possible_hets=tuple(
+                PossibleHetShare(g, Fraction(p)) for g, p in data.get("possible_hets", ())
+            ),
+            genes=tuple(data.get("genes", ())),
+            blocks=blocks_from_data(data.get("blocks", ())),
+            certain_phenotype=bool(data.get("certain", True)),
+        ),
+        hatch_date=row.hatch_date,
+        origin=Origin(row.origin),
+        sire_id=row.sire_id,
+        dam_id=row.dam_id,
+        external_sire=_read_external(row.external_sire),
+        external_dam=_read_external(row.external_dam),
+        status=Status(row.status),
+        visibility=Visibility(row.visibility),
+        notes=row.notes,
+        tags=tuple(row.tags or ()),
+        photo_ids=tuple(uuid.UUID(p) for p in row.photo_ids or ()),
+        clutch_id=row.clutch_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    return func.lower(column).like(f"%{_like_escape(text.lower())}%", escape="\\")
+
+
+_SORT_COLUMNS = {
+    "code": AnimalRow.code,
+    "name": AnimalRow.name,
+    "species": AnimalRow.species,
+    "phenotype": AnimalRow.phenotype,
+    "hatch_date": AnimalRow.hatch_date,
+    "created_at": AnimalRow.created_at,
+    "updated_at": AnimalRow.updated_at,
+}
+
+
+class SqlAnimalRepository:
+    """:class:`~reptidex.domain.animals.ports.AnimalRepository` on a SQLAlchemy session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _row(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> AnimalRow | None:
+        row = await self._session.get(AnimalRow, animal_id)
+        if row is None or row.organisation_id != organisation_id:
+            return None
+        return row
+
+    async def get(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> Animal | None:
+        """The organisation's animal with this id, if any."""
+        row = await self._row(organisation_id, animal_id)
+        return None if row is None else to_animal(row)
+
+    async def _flush(self, code: str) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            raise Conflict(
+                f"The id code {code} is taken.", field_errors={"code": "already used"}
+            ) from error
+
+    async def add(self, animal: Animal) -> Animal:
+        """Store a new animal."""
+        row = AnimalRow(id=animal.id)
+        _fill(row, animal)
+        self._session.add(row)
+        await self._flush(animal.code)
+        return to_animal(row)
+
+    async def update(self, animal: Animal) -> Animal:
+        """Store a changed animal."""
+        row = await self._row(animal.organisation_id, animal.id)
+        if row is None:
+            raise Conflict(f"The animal {animal.code} was removed meanwhile.")
+        _fill(row, animal)
+        row.updated_at = dt.datetime.now(dt.UTC)
+        await self._flush(animal.code)
+        return to_animal(row)
+
+    async def remove(self, animal: Animal) -> None:
+        """Delete an animal."""
+        row = await self._row(animal.organisation_id, animal.id)
+        if row is not None:
+            await self._session.delete(row)
+            await self._session.flush()
+
+    async def search(
+        self, organisation_id: uuid.UUID, query: AnimalQuery
+    ) -> tuple[list[Animal], int]:
+        """A page of the organisation's animals matching ``query`` and the total count."""
+        where: list[ColumnElement[bool]] = [AnimalRow.organisation_id == organisation_id]
+        if query.species:
+            where.append(AnimalRow.species == query.species)
+        if query.sex:
+            where.append(AnimalRow.sex == query.sex.value)
+        if query.status:
+            where.append(AnimalRow.status == query.status.value)
+        for alternatives in query.genes:
+            where.append(
+                or_(*(_contains(AnimalRow.gene_index, bar_index([g])) for g in alternatives))
+            )
+        where.extend(_contains(AnimalRow.trait_index, bar_index([t])) for t in query.traits)
+        if query.tag:
+            where.append(_contains(AnimalRow.tag_index, bar_index([query.tag])))
+        if query.text:
+            where.append(
+                or_(
+                    *(
+                        _contains(column, query.text)
+                        for column in (
+                            AnimalRow.code,
+                            AnimalRow.name,
+                            AnimalRow.morph,
+                            AnimalRow.phenotype,
+                            AnimalRow.notes,
+                        )
+                    )
+                )
+            )
+        condition = and_(*where)
+        total = await self._session.scalar(
+            select(func.count()).select_from(AnimalRow).where(condition)
+        )
+        column = _SORT_COLUMNS[query.sort]
+        order = column.desc() if query.descending else column.asc()
+        rows = await self._session.scalars(
+            select(AnimalRow)
+            .where(condition)
+            .order_by(order, AnimalRow.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        return [to_animal(r) for r in rows], int(total or 0)
+
+    async def code_taken(
+        self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
+    ) -> bool:
+        """Whether another animal of the organisation has ``code``."""
+        statement = select(AnimalRow.id).where(
+            AnimalRow.organisation_id == organisation_id, AnimalRow.code == code
+        )
+        if other_than is not None:
+            statement = statement.where(AnimalRow.id != other_than)
+        return (await self._session.scalar(statement.limit(1))) is not None
+
+    async def has_offspring(self, animal_id: uuid.UUID) -> bool:
+        """Whether any animal has this one as a parent."""
+        statement = (
+            select(AnimalRow.id)
+            .where(or_(AnimalRow.sire_id == animal_id, AnimalRow.dam_id == animal_id))
+            .limit(1)
+        )
+        return (await self._session.scalar(statement)) is not None
+
+    async def pedigree(
+        self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int
+    ) -> list[Animal]:
+        """The roots with their ancestors and descendants to the given depths, in one query."""
+        if not roots:
+            return []
+        child = aliased(AnimalRow)
+        parent = aliased(AnimalRow)
+        up = (
+            select(AnimalRow.id.label("id"), literal(0).label("depth"))
+            .where(AnimalRow.id.in_(roots))
+            .cte("ancestry", recursive=True)
+        )
+        up = up.union(
+            select(parent.id, up.c.depth + 1)
+            .join(child, child.id == up.c.id)
+            .join(parent, or_(parent.id == child.sire_id, parent.id == child.dam_id))
+            .where(up.c.depth < ancestors)
+        )
+        down = (
+            select(AnimalRow.id.label("id"), literal(0).label("depth"))
+            .where(AnimalRow.id.in_(roots))
+            .cte("progeny", recursive=True)
+        )
+        kid = aliased(AnimalRow)
+        down = down.union(
+            select(kid.id, down.c.depth + 1)
+            .join(kid, or_(kid.sire_id == down.c.id, kid.dam_id == down.c.id))
+            .where(down.c.depth < descendants)
+        )
+        wanted = select(up.c.id).union(select(down.c.id))
+        rows = await self._session.scalars(select(AnimalRow).where(AnimalRow.id.in_(wanted)))
+        return [to_animal(r) for r in rows]
+
+
+class SqlIdCodes:
+    """:class:`~reptidex.domain.animals.ports.IdCodes` in ``animal_id_code``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _row(self, organisation_id: uuid.UUID) -> IdCodeRow:
+        statement = select(IdCodeRow).where(IdCodeRow.organisation_id == organisation_id)
+        row = await self._session.scalar(statement.with_for_update())
+        if row is not None:
+            return row
+        try:
+            async with self._session.begin_nested():
+                row = IdCodeRow(organisation_id=organisation_id, template=None, next_number=1)
+                self._session.add(row)
+        except IntegrityError:  # another request made it first
+            row = await self._session.scalar(statement.with_for_update())
+            assert row is not None
+        return row
+
+    async def template(self, organisation_id: uuid.UUID) -> str | None:
+        """The organisation's template (``None``: the default)."""
+        return await self._session.scalar(
+            select(IdCodeRow.template).where(IdCodeRow.organisation_id == organisation_id)
+        )
+
+    async def set_template(self, organisation_id: uuid.UUID, template: str) -> None:
+        """Change the template."""
+        row = await self._row(organisation_id)
+        row.template = template
+        await self._session.flush()
+
+    async def next_number(self, organisation_id: uuid.UUID) -> int:
+        """Take the next running number."""
+        row = await self._row(organisation_id)
+        number = row.next_number
+        row.next_number = number + 1
+        await self._session.flush()
+        return number
+
+
+class SqlAnimalUnitOfWork:
+    """The animal use cases' unit of work on one session (its transaction is the request's)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.animals = SqlAnimalRepository(session)
+        self.codes = SqlIdCodes(session)
+        self.outbox = SqlOutbox(session, "animal")

@@ -1,0 +1,38 @@
+"""Payloads of the events the animal use cases stage in the outbox (version 1)."""
+
+from __future__ import annotations
+
+import msgspec
+
+PRODUCER = "animal"
+
+
+class AnimalChanged(msgspec.Struct, frozen=True):
+    """``animal.created`` / ``animal.updated``: the animal's public summary after the change."""
+
+    animal_id: str
+    code: str
+    name: str | None
+    species: str
+    sex: str
+    phenotype: str
+    status: str
+    visibility: str
+    changed: list[str] = []
+
+
+class AnimalDeleted(msgspec.Struct, frozen=True):
+    """``animal.deleted``."""
+
+    animal_id: str
+    code: str
+
+
+class LineageChanged(msgspec.Struct, frozen=True):
+    """``lineage.changed``: a parent link of an animal was set, changed or cleared."""
+
+    animal_id: str
+    sire_id: str | None
+    dam_id: str | None
+    previous_sire_id: str | None
+    previous_dam_id: str | None

@@ -1,0 +1,45 @@
+"""Who may do what in repti-animal: the caller's organisation and role, from the shared auth
+layer, turned into the domain's :class:`Actor`; and the unit of work of the request."""
+
+from __future__ import annotations
+
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork
+from reptidex.domain.animals.use_cases import Actor
+from reptidex.domain.identity.model import Role
+from reptidex.services.kernel.auth import BEARER, Principal, requires_role
+
+READ = [requires_role(Role.VIEWER)]
+"""Guards of a read of the caller's collection (viewer or higher)."""
+WRITE = [requires_role(Role.MEMBER)]
+"""Guards of a change to the caller's collection (member or higher)."""
+SECURITY = BEARER
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The domain's actor for a verified caller (its active organisation, its rights)."""
+    return Actor(
+        organisation_id=principal.require_organisation(),
+        user_id=principal.user_id,
+        may_write=principal.has_role(Role.MEMBER),
+    )
+
+
+async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
+    """Dependency ``actor``."""
+    return actor_of(principal)
+
+
+async def provide_uow(db_session: NamedDependency[AsyncSession]) -> SqlAnimalUnitOfWork:
+    """Dependency ``uow``: the request's transaction (committed by the kernel on 2xx)."""
+    return SqlAnimalUnitOfWork(db_session)
+
+
+CallerActor = NamedDependency[Actor]
+"""A handler parameter ``actor``: the caller as the domain's actor."""
+UnitOfWork = NamedDependency[SqlAnimalUnitOfWork]
+"""A handler parameter ``uow``: the request's unit of work."""
+
+DEPENDENCIES = {"actor": Provide(provide_actor), "uow": Provide(provide_uow)}
