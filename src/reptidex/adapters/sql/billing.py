@@ -9,12 +9,14 @@ from typing import Self
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import CoreModel
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.billing import Subscription, SubscriptionStatus
+from reptidex.domain.errors import Conflict
 
 
 class SubscriptionRow(CoreModel):
@@ -150,6 +152,14 @@ class SqlBillingUnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
-        """Commit the changes and the staged events together."""
+        """Commit the changes and the staged events together.
+
+        Raises:
+            Conflict: when a unique rule breaks, e.g. the same webhook committed concurrently.
+        """
         assert self._session is not None
-        await self._session.commit()
+        try:
+            await self._session.commit()
+        except IntegrityError as exc:
+            await self._session.rollback()
+            raise Conflict("the change clashes with one committed concurrently") from exc

@@ -236,8 +236,18 @@ class Billing:
                 return WebhookOutcome.DUPLICATE
             outcome = await self._apply(uow, notice)
             await uow.webhooks.record(notice.event_id, notice.event_type)
-            await uow.commit()
+            try:
+                await uow.commit()
+            except Conflict:
+                # Stripe retried while the first delivery was being handled; that one won.
+                if await self._seen_after_race(notice.event_id):
+                    return WebhookOutcome.DUPLICATE
+                raise
         return outcome
+
+    async def _seen_after_race(self, event_id: str) -> bool:
+        async with self._unit_of_work() as uow:
+            return await uow.webhooks.seen(event_id)
 
     async def _apply(self, uow: BillingUnitOfWork, notice: WebhookNotice) -> WebhookOutcome:
         if notice.kind is NoticeKind.OTHER:
