@@ -5,6 +5,11 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.di import Provide
 
+from reptidex.services.core.components import (
+    COMPONENT_DEPENDENCIES,
+    core_routes,
+    install_components,
+)
 from reptidex.services.core.identity import IDENTITY_ROUTES, IdentityRuntime
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -21,12 +26,17 @@ def create_app(
     """
     settings = settings or load_settings()
     identity = identity or IdentityRuntime(settings)
-    return create_service_app(
+    app = create_service_app(
         service_spec("core"),
         settings,
-        [*IDENTITY_ROUTES],
-        dependencies={"identity": Provide(identity.provide, sync_to_thread=False)},
+        [*IDENTITY_ROUTES, *core_routes()],
+        dependencies={
+            "identity": Provide(identity.provide, sync_to_thread=False),
+            **COMPONENT_DEPENDENCIES,
+        },
         lifespan=[identity.lifespan],
         # core verifies its own tokens straight from its key ring, without HTTP
         authenticator=Authenticator(identity),
     )
+    install_components(app)  # billing, feature flags, telemetry
+    return app
