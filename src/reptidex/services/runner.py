@@ -16,6 +16,7 @@ import uvicorn
 from litestar import Litestar
 
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.services.kernel.events import share_event_bus
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
@@ -62,8 +63,11 @@ def ensure_ports_free(host: str, ports: Mapping[str, int]) -> None:
 
 
 def build_apps(services: list[str], settings: Settings) -> dict[str, Litestar]:
-    """Create each named service's app."""
-    return {name: APP_FACTORIES[name](settings) for name in services}
+    """Create each named service's app; services run together share one event bus."""
+    apps = {name: APP_FACTORIES[name](settings) for name in services}
+    if len(apps) > 1:
+        share_event_bus(apps.values(), settings)
+    return apps
 
 
 async def serve_apps(

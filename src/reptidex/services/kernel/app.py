@@ -29,6 +29,7 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import current_revisions, head_revisions
 from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authenticator
 from reptidex.services.kernel.catalog import ServiceSpec
+from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.peers import PeerClient
@@ -134,6 +135,8 @@ def create_service_app(
     resources = ServiceResources(spec, settings)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
+    events = ServiceEvents(spec.name, settings, resources.engine)
+    metrics.registry.register(events.metrics())
 
     @asynccontextmanager
     async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -143,6 +146,16 @@ def create_service_app(
         finally:
             await auth.aclose()
             await resources.close()
+
+    @asynccontextmanager
+    async def events_lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Last in, first out: subscriptions made by the service's own lifespans are in place
+        # before the bus starts, and the relay stops before them.
+        await events.start()
+        try:
+            yield
+        finally:
+            await events.stop()
 
     database = SQLAlchemyAsyncConfig(
         engine_instance=resources.engine,
@@ -156,7 +169,7 @@ def create_service_app(
             *route_handlers,
         ],
         plugins=[SQLAlchemyPlugin(config=database)],
-        lifespan=[kernel_lifespan, *lifespan],
+        lifespan=[kernel_lifespan, *lifespan, events_lifespan],
         dependencies={**AUTH_DEPENDENCIES, **(dependencies or {})},
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
@@ -185,8 +198,9 @@ def create_service_app(
                 "spec": spec,
                 "settings": settings,
                 "resources": resources,
-                "authenticator": auth,
                 "metrics": metrics,
+                "authenticator": auth,
+                "events": events,
             }
         ),
         logging_config=None,  # the process configures structlog once (kernel.logging)
