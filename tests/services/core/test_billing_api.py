@@ -236,3 +236,32 @@ async def test_checkout_and_signed_webhooks_on_postgres(
             make_settings, stand_in.base, core_database_url=postgres_database
         )
         await run_checkout_and_webhooks(settings, stand_in)
+
+
+def test_stripe_settings_are_read_and_checked() -> None:
+    from reptidex.services.core.components import stripe_config
+    from reptidex.services.kernel.settings import SettingsError, load_settings
+
+    environ = {
+        "REPTIDEX_STRIPE_SECRET_KEY": "sk_test_1",
+        "REPTIDEX_STRIPE_WEBHOOK_SECRET": "whsec_1",
+        "REPTIDEX_STRIPE_PRICE_KEEPER": "price_k",
+        "REPTIDEX_STRIPE_PRICE_BREEDER": "price_b",
+        "REPTIDEX_STRIPE_PRICE_BUSINESS": "price_x",
+        "REPTIDEX_FLAG_CACHE_TTL": "0",
+    }
+    settings = load_settings(environ)
+    assert settings.stripe_prices == {
+        "keeper": "price_k",
+        "breeder": "price_b",
+        "business": "price_x",
+    }
+    assert settings.flag_cache_ttl == 0
+    assert stripe_config(settings) is not None
+    partial = {k: v for k, v in environ.items() if k != "REPTIDEX_STRIPE_PRICE_BUSINESS"}
+    assert stripe_config(load_settings(partial)) is None  # billing off, not half on
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"REPTIDEX_STRIPE_API_BASE": "ftp://x", "REPTIDEX_STRIPE_PRICE_GOLD": "p"})
+    problems = "\n".join(raised.value.problems)
+    assert "REPTIDEX_STRIPE_API_BASE" in problems
+    assert "REPTIDEX_STRIPE_PRICE_GOLD: unknown setting" in problems
