@@ -222,3 +222,25 @@ def test_changes_stage_events_in_the_outbox(sqlite_client: object) -> None:
 def test_bad_ids_are_4xx(breeder: Breeder, path: str) -> None:
     response = breeder.get(path)
     assert response.status_code in (400, 404)  # type: ignore[attr-defined]
+
+
+def test_predict_from_animal_ids(breeder: Breeder, rival: Breeder) -> None:
+    sire = breeder.add(sex="male", morph="Pastel 66% het Clown")
+    dam = breeder.add(sex="female", morph="Clown")
+    payload = {"sire_id": sire["id"], "dam_id": dam["id"], "clutch_size": 4}
+    response = breeder.post("/genetics/predict", json=payload)
+    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["species"] == "ball_python"
+    assert body["sire"] == "Pastel 66% het Clown"
+    clown = next(o for o in body["outcomes"] if o["phenotype"] == "Clown")
+    assert clown["probability"] == "1/6"
+    assert len(body["clutch"]) == len(body["outcomes"])
+    problem(breeder.client.post("/genetics/predict", json=payload), 401)
+    problem(rival.post("/genetics/predict", json=payload), 422)
+    swapped = {"sire_id": dam["id"], "dam_id": sire["id"]}
+    assert set(field_errors(problem(breeder.post("/genetics/predict", json=swapped), 422))) == {
+        "sire_id",
+        "dam_id",
+    }
+    problem(breeder.post("/genetics/predict", json={"sire_id": sire["id"]}), 422)

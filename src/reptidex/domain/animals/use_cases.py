@@ -26,7 +26,12 @@ from reptidex.domain.animals.events import (
     AnimalDeleted,
     LineageChanged,
 )
-from reptidex.domain.animals.genetics import read_genotype, species_catalog
+from reptidex.domain.animals.genetics import (
+    Prediction,
+    predict_genotypes,
+    read_genotype,
+    species_catalog,
+)
 from reptidex.domain.animals.model import (
     Animal,
     AnimalSex,
@@ -41,6 +46,7 @@ from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events import new_event
 from reptidex.engine import pedigree as ped
+from reptidex.engine.genetics import Sex
 
 MAX_ANCESTRY = 200
 """Generations of ancestry loaded to check that an animal is not its own ancestor."""
@@ -396,3 +402,49 @@ async def set_code_template(uow: AnimalUnitOfWork, actor: Actor, template: str) 
 async def code_template(uow: AnimalUnitOfWork, actor: Actor) -> str:
     """The organisation's id-code template."""
     return await uow.codes.template(actor.organisation_id) or DEFAULT_TEMPLATE
+
+
+async def pairing_parents(
+    uow: AnimalUnitOfWork, actor: Actor, sire_id: uuid.UUID, dam_id: uuid.UUID
+) -> tuple[Animal, Animal]:
+    """The sire and dam of a planned pairing, checked: both of the actor's collection, a male
+    and a female of one species. :class:`InvalidInput` names each problem."""
+    problems: dict[str, str] = {}
+    found: list[Animal] = []
+    for field, animal_id, sex in (
+        ("sire_id", sire_id, AnimalSex.MALE),
+        ("dam_id", dam_id, AnimalSex.FEMALE),
+    ):
+        animal = await uow.animals.get(actor.organisation_id, animal_id)
+        if animal is None:
+            problems[field] = "no such animal in this collection"
+        elif animal.sex is not sex:
+            problems[field] = f"{animal.label} is {animal.sex.value}, not {sex.value}"
+        else:
+            found.append(animal)
+    if not problems and found[0].species != found[1].species:
+        problems["dam_id"] = f"a {found[0].species} cannot be paired with a {found[1].species}"
+    if problems:
+        raise InvalidInput("These animals cannot be paired.", field_errors=problems)
+    return found[0], found[1]
+
+
+async def predict_pairing(
+    uow: AnimalUnitOfWork,
+    actor: Actor,
+    sire_id: uuid.UUID,
+    dam_id: uuid.UUID,
+    *,
+    viable_only: bool = False,
+    clutch_size: int | None = None,
+) -> Prediction:
+    """The predicted clutch of two animals of the actor's collection, from their stored
+    genotypes (possible hets included)."""
+    sire, dam = await pairing_parents(uow, actor, sire_id, dam_id)
+    catalog = species_catalog(sire.species)
+    return predict_genotypes(
+        sire.genotype.genotype(catalog, Sex.MALE),
+        dam.genotype.genotype(catalog, Sex.FEMALE),
+        viable_only=viable_only,
+        clutch_size=clutch_size,
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from reptidex.domain.animals.genetics import (
@@ -13,8 +15,12 @@ from reptidex.domain.animals.genetics import (
     het_probability,
     predict_morphs,
 )
-from reptidex.domain.errors import InvalidInput
+from reptidex.domain.animals.use_cases import predict_pairing
+from reptidex.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from reptidex.domain.identity.model import Role
+from reptidex.services.animal.access import UnitOfWork, actor_of
 from reptidex.services.animal.ratelimit import AddressLimit
+from reptidex.services.kernel.auth import Principal
 
 Morph = Annotated[
     str,
@@ -44,8 +50,8 @@ class PredictRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     species: SpeciesId | None = None
     sire: Morph | None = None
     dam: Morph | None = None
-    sire_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
-    dam_id: Annotated[str, msgspec.Meta(max_length=36)] | None = None
+    sire_id: uuid.UUID | None = None
+    dam_id: uuid.UUID | None = None
     viable_only: bool = False
     clutch_size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
 
@@ -171,7 +177,9 @@ class GeneticsController(Controller):
         "/predict",
         summary="Predict a clutch",
         description="The exact offspring distribution of a sire and a dam given as morph strings "
-        "and a species, in the engine's JSON contract (same as `reptidex genetics cross --json`):"
+        "and a species (public), or of two animals of the caller's collection given by "
+        "`sire_id`/`dam_id` (bearer token; their stored genotypes, possible hets included), "
+        "in the engine's JSON contract (same as `reptidex genetics cross --json`):"
         " outcomes with exact probabilities, hets, possible hets, lethality. `viable_only` "
         "conditions on survival; `clutch_size` adds, per outcome, the odds of at least one such "
         "hatchling in a clutch of that many eggs. Public and rate-limited per address (429 with "
@@ -179,16 +187,36 @@ class GeneticsController(Controller):
         status_code=200,
     )
     async def predict(
-        self, request: Request[Any, Any, Any], data: JSONBody[PredictRequest]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[PredictRequest],
+        optional_principal: NamedDependency[Principal | None],
+        uow: UnitOfWork,
     ) -> PredictionView:
         """Predict a clutch."""
         await _limit(request).check(request)
-        if data.sire_id or data.dam_id:
+        if data.sire_id is None and data.dam_id is None:
+            return await predict_from_morphs(data)
+        if data.sire_id is None or data.dam_id is None or data.sire or data.dam:
             raise InvalidInput(
-                "Predicting from animal ids needs a signed-in member of the animals' organisation.",
-                field_errors={"sire_id": "not available without a token"},
+                "Give either sire and dam morphs with a species, or sire_id and dam_id.",
+                field_errors={"sire_id": "give both ids, without morphs"},
             )
-        return await predict_from_morphs(data)
+        if optional_principal is None:
+            raise NotAuthenticated(
+                "Predicting from animal ids needs an access token of the animals' organisation."
+            )
+        if not optional_principal.has_role(Role.VIEWER):
+            raise PermissionDenied("This needs a role in the animals' organisation.")
+        prediction = await predict_pairing(
+            uow,
+            actor_of(optional_principal),
+            data.sire_id,
+            data.dam_id,
+            viable_only=data.viable_only,
+            clutch_size=data.clutch_size,
+        )
+        return prediction_view(prediction)
 
     @post(
         "/het-probability",

@@ -1,0 +1,205 @@
+"""The animal use cases with in-memory fakes of their ports: no database, no HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+import pytest
+
+from reptidex.domain.animals.model import Animal, AnimalSex, Visibility
+from reptidex.domain.animals.ports import AnimalQuery
+from reptidex.domain.animals.use_cases import (
+    Actor,
+    AnimalChanges,
+    AnimalDraft,
+    delete_animal,
+    list_animals,
+    predict_pairing,
+    register_animal,
+    update_animal,
+)
+from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from reptidex.domain.events import DomainEvent
+
+
+class FakeAnimals:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Animal] = {}
+
+    async def get(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> Animal | None:
+        animal = self.rows.get(animal_id)
+        return animal if animal and animal.organisation_id == organisation_id else None
+
+    async def add(self, animal: Animal) -> Animal:
+        if await self.code_taken(animal.organisation_id, animal.code):
+            raise Conflict("taken")
+        self.rows[animal.id] = animal
+        return animal
+
+    async def update(self, animal: Animal) -> Animal:
+        self.rows[animal.id] = animal
+        return animal
+
+    async def remove(self, animal: Animal) -> None:
+        del self.rows[animal.id]
+
+    async def search(
+        self, organisation_id: uuid.UUID, query: AnimalQuery
+    ) -> tuple[list[Animal], int]:
+        found = [
+            a
+            for a in self.rows.values()
+            if a.organisation_id == organisation_id
+            and (query.species is None or a.species == query.species)
+            and (query.sex is None or a.sex is query.sex)
+            and all(set(alt) & set(a.genotype.genes) for alt in query.genes)
+        ]
+        found.sort(key=lambda a: a.code)
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    async def code_taken(
+        self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
+    ) -> bool:
+        return any(
+            a.code == code and a.organisation_id == organisation_id and a.id != other_than
+            for a in self.rows.values()
+        )
+
+    async def has_offspring(self, animal_id: uuid.UUID) -> bool:
+        return any(animal_id in (a.sire_id, a.dam_id) for a in self.rows.values())
+
+    async def pedigree(
+        self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int
+    ) -> list[Animal]:
+        seen = {r for r in roots if r in self.rows}
+        frontier = set(seen)
+        for _ in range(ancestors):
+            frontier = {
+                p
+                for i in frontier
+                for p in (self.rows[i].sire_id, self.rows[i].dam_id)
+                if p and p in self.rows and p not in seen
+            }
+            seen |= frontier
+        return [self.rows[i] for i in seen]
+
+
+class FakeCodes:
+    def __init__(self) -> None:
+        self.templates: dict[uuid.UUID, str] = {}
+        self.numbers: dict[uuid.UUID, int] = {}
+
+    async def template(self, organisation_id: uuid.UUID) -> str | None:
+        return self.templates.get(organisation_id)
+
+    async def set_template(self, organisation_id: uuid.UUID, template: str) -> None:
+        self.templates[organisation_id] = template
+
+    async def next_number(self, organisation_id: uuid.UUID) -> int:
+        self.numbers[organisation_id] = self.numbers.get(organisation_id, 0) + 1
+        return self.numbers[organisation_id]
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def add(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.animals = FakeAnimals()
+        self.codes = FakeCodes()
+        self.outbox = FakeOutbox()
+
+    @property
+    def kinds(self) -> list[str]:
+        return [e.type for e in self.outbox.events]
+
+
+ORG = uuid.uuid4()
+ACTOR = Actor(ORG, uuid.uuid4())
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+async def test_register_reads_the_genotype_and_stages_an_event(uow: FakeUnitOfWork) -> None:
+    draft = AnimalDraft("ball_python", AnimalSex.MALE, "Pastel het Clown")
+    animal = await register_animal(uow, ACTOR, draft, today=TODAY)
+    assert animal.code == "BP-26-0001"
+    assert (animal.genotype.phenotype, animal.genotype.hets) == ("Pastel", ("Clown",))
+    assert set(animal.genotype.genes) == {"pastel", "clown"}
+    assert uow.kinds == ["animal.created"]
+    assert uow.outbox.events[0].organisation_id == ORG
+
+
+async def test_viewers_cannot_write(uow: FakeUnitOfWork) -> None:
+    viewer = dataclasses.replace(ACTOR, may_write=False)
+    with pytest.raises(PermissionDenied):
+        await register_animal(uow, viewer, AnimalDraft("ball_python"))
+    assert uow.kinds == []
+
+
+async def test_parent_change_stages_lineage_changed(uow: FakeUnitOfWork) -> None:
+    sire = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE))
+    kid = await register_animal(uow, ACTOR, AnimalDraft("ball_python"))
+    await update_animal(uow, ACTOR, kid.id, AnimalChanges(sire_id=sire.id))
+    await update_animal(uow, ACTOR, kid.id, AnimalChanges(name="Kid"))
+    assert uow.kinds == [
+        "animal.created",
+        "animal.created",
+        "animal.updated",
+        "lineage.changed",
+        "animal.updated",
+    ]
+    assert uow.outbox.events[3].payload["sire_id"] == str(sire.id)
+
+
+async def test_own_ancestor_is_refused_by_the_pedigree_engine(uow: FakeUnitOfWork) -> None:
+    a = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE))
+    b = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, sire_id=a.id))
+    c = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, sire_id=b.id))
+    with pytest.raises(InvalidInput) as error:
+        await update_animal(uow, ACTOR, a.id, AnimalChanges(sire_id=c.id))
+    assert a.code in error.value.detail
+    assert (await uow.animals.get(ORG, a.id)).sire_id is None  # type: ignore[union-attr]
+
+
+async def test_sex_of_a_parent_cannot_change(uow: FakeUnitOfWork) -> None:
+    sire = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE))
+    await register_animal(uow, ACTOR, AnimalDraft("ball_python", sire_id=sire.id))
+    with pytest.raises(Conflict):
+        await update_animal(uow, ACTOR, sire.id, AnimalChanges(sex=AnimalSex.FEMALE))
+    with pytest.raises(Conflict):
+        await delete_animal(uow, ACTOR, sire.id)
+
+
+async def test_other_organisations_are_invisible(uow: FakeUnitOfWork) -> None:
+    mine = await register_animal(
+        uow, ACTOR, AnimalDraft("ball_python", visibility=Visibility.PUBLIC)
+    )
+    other = Actor(uuid.uuid4())
+    with pytest.raises(NotFound):
+        await update_animal(uow, other, mine.id, AnimalChanges(name="x"))
+    assert await list_animals(uow, other, AnimalQuery()) == ([], 0)
+
+
+async def test_predict_pairing_uses_stored_genotypes(uow: FakeUnitOfWork) -> None:
+    sire = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, "het Pied"))
+    dam = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.FEMALE, "Pied"))
+    prediction = await predict_pairing(uow, ACTOR, sire.id, dam.id)
+    assert {o.phenotype: str(o.probability) for o in prediction.result.outcomes()} == {
+        "Normal": "1/2",
+        "Piebald": "1/2",
+    }
+    with pytest.raises(InvalidInput):
+        await predict_pairing(uow, ACTOR, dam.id, sire.id)
