@@ -120,6 +120,4 @@ async def test_with_redis_configured_services_talk_through_streams(
 def test_the_redis_bus_needs_a_redis_url(make_settings: Callable[..., Settings]) -> None:
     with pytest.raises(SettingsError, match="REPTIDEX_EVENT_BUS"):
         make_settings(event_bus="redis")
-    with pytest.raises(SettingsError, match="at least 16"):
-        make_settings(events_publish_token="short")
     assert make_settings(event_bus="memory", redis_url="redis://x:6379/0").event_bus == "memory"

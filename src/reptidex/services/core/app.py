@@ -10,6 +10,7 @@ from reptidex.services.core.components import (
     core_routes,
     install_components,
 )
+from reptidex.services.core.events_api import EVENT_ROUTES
 from reptidex.services.core.identity import IDENTITY_ROUTES, IdentityRuntime
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -29,7 +30,7 @@ def create_app(
     app = create_service_app(
         service_spec("core"),
         settings,
-        [*IDENTITY_ROUTES, *core_routes()],
+        [*IDENTITY_ROUTES, *core_routes(), *EVENT_ROUTES],
         dependencies={
             "identity": Provide(identity.provide, sync_to_thread=False),
             **COMPONENT_DEPENDENCIES,

@@ -42,7 +42,6 @@ _GLOBAL_VARS = (
     "REPTIDEX_EVENT_CLAIM_IDLE",
     "REPTIDEX_EVENT_MAX_DELIVERIES",
     "REPTIDEX_OUTBOX_POLL_INTERVAL",
-    "REPTIDEX_EVENTS_PUBLISH_TOKEN",
     # billing (Stripe); billing is switched off unless the key, webhook secret and prices are set
     "REPTIDEX_STRIPE_SECRET_KEY",
     "REPTIDEX_STRIPE_WEBHOOK_SECRET",
@@ -96,7 +95,6 @@ class Settings:
     event_claim_idle: float = 30.0
     event_max_deliveries: int = 5
     outbox_poll_interval: float = 0.5
-    events_publish_token: str | None = field(default=None, repr=False)
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -273,7 +271,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         event_claim_idle=read("REPTIDEX_EVENT_CLAIM_IDLE", _positive_float, 30.0),
         event_max_deliveries=read("REPTIDEX_EVENT_MAX_DELIVERIES", _positive_int, 5),
         outbox_poll_interval=read("REPTIDEX_OUTBOX_POLL_INTERVAL", _positive_float, 0.5),
-        events_publish_token=env.get("REPTIDEX_EVENTS_PUBLISH_TOKEN") or None,
         stripe_secret_key=env.get("REPTIDEX_STRIPE_SECRET_KEY") or None,
         stripe_webhook_secret=env.get("REPTIDEX_STRIPE_WEBHOOK_SECRET") or None,
         stripe_api_base=read("REPTIDEX_STRIPE_API_BASE", _http_url, None),
@@ -295,9 +292,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=read("REPTIDEX_SMTP_URL", _smtp_url, None),
         mail_from=env.get("REPTIDEX_MAIL_FROM") or "ReptiDex <no-reply@reptidex.invalid>",
     )
-    token = settings.events_publish_token
-    if token is not None and len(token) < 16:  # the message must not repeat the secret
-        problems.append("REPTIDEX_EVENTS_PUBLISH_TOKEN: must be at least 16 characters")
     problems.extend(
         f"{spec.env_prefix}SERVICE_SECRET: must be at least 16 characters"
         for spec in SERVICES
