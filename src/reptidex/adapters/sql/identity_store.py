@@ -42,9 +42,18 @@ from reptidex.domain.identity.model import (
     User,
 )
 
-# Every ``add`` flushes at once (see "in foreign-key order"): the tables have no ORM relationships,
+# Every ``add`` flushes at once (see ``_insert``): the tables have no ORM relationships,
 # so SQLAlchemy would not order a flush by the foreign keys (a membership could be inserted
 # before its organisation). Flushing in the order the use case adds keeps them right.
+
+
+async def _insert(session: AsyncSession, row: object) -> None:
+    """Add ``row`` and flush it at once (in foreign-key order, see above)."""
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("The change clashes with existing data; try again.") from exc
 
 
 def _user(row: UserRow) -> User:
@@ -74,7 +83,8 @@ class SqlUsers:
         return _user(row) if row else None
 
     async def add(self, user: User) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             UserRow(
                 id=user.id,
                 email=user.email.value,
@@ -84,9 +94,8 @@ class SqlUsers:
                 password_changed_at=user.password_changed_at,
                 created_at=user.created_at,
                 updated_at=user.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, user: User) -> None:
         row = await self._session.get_one(UserRow, user.id)
@@ -112,16 +121,16 @@ class SqlOrganisations:
         )
 
     async def add(self, organisation: Organisation) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             OrganisationRow(
                 id=organisation.id,
                 name=organisation.name,
                 created_by=organisation.created_by,
                 created_at=organisation.created_at,
                 updated_at=organisation.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
 
 def _membership(row: MembershipRow) -> Membership:
@@ -154,7 +163,8 @@ class SqlMemberships:
         return _membership(row) if row else None
 
     async def add(self, membership: Membership) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             MembershipRow(
                 id=membership.id,
                 user_id=membership.user_id,
@@ -162,9 +172,8 @@ class SqlMemberships:
                 role=membership.role.value,
                 created_at=membership.created_at,
                 updated_at=membership.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, membership: Membership) -> None:
         row = await self._session.get_one(MembershipRow, membership.id)
@@ -237,7 +246,8 @@ class SqlInvitations:
         return _invitation(row) if row else None
 
     async def add(self, invitation: Invitation) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             InvitationRow(
                 id=invitation.id,
                 organisation_id=invitation.organisation_id,
@@ -250,9 +260,8 @@ class SqlInvitations:
                 accepted_by=invitation.accepted_by,
                 created_at=invitation.created_at,
                 updated_at=invitation.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, invitation: Invitation) -> None:
         row = await self._session.get_one(InvitationRow, invitation.id)
@@ -283,7 +292,8 @@ class SqlSessions:
         return _auth_session(row) if row else None
 
     async def add(self, session: AuthSession) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             AuthSessionRow(
                 id=session.id,
                 user_id=session.user_id,
@@ -293,9 +303,8 @@ class SqlSessions:
                 revoked_reason=session.revoked_reason,
                 created_at=session.created_at,
                 updated_at=session.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, session: AuthSession) -> None:
         row = await self._session.get_one(AuthSessionRow, session.id)
@@ -345,7 +354,8 @@ class SqlRefreshTokens:
         )
 
     async def add(self, token: RefreshToken) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             RefreshTokenRow(
                 id=token.id,
                 session_id=token.session_id,
@@ -354,9 +364,8 @@ class SqlRefreshTokens:
                 used_at=token.used_at,
                 created_at=token.created_at,
                 updated_at=token.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def claim(self, token: RefreshToken, now: dt.datetime) -> bool:
         # A conditional UPDATE is the compare-and-set: of two racing requests, one sees 1 row.
@@ -399,7 +408,8 @@ class SqlOneTimeTokens:
         )
 
     async def add(self, token: OneTimeToken) -> None:
-        self._session.add(
+        await _insert(
+            self._session,
             OneTimeTokenRow(
                 id=token.id,
                 user_id=token.user_id,
@@ -409,9 +419,8 @@ class SqlOneTimeTokens:
                 used_at=token.used_at,
                 created_at=token.created_at,
                 updated_at=token.created_at,
-            )
+            ),
         )
-        await self._session.flush()  # in foreign-key order, see above
 
     async def save(self, token: OneTimeToken) -> None:
         row = await self._session.get_one(OneTimeTokenRow, token.id)
