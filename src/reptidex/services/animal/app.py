@@ -1,7 +1,8 @@
 """The repti-animal app: the composition root of the animal service.
 
 Controllers: ``/taxonomy`` (species and genes, public), ``/genetics`` (predictions and proving
-out hets, public and rate-limited), ``/animals`` (the caller's collection).
+out hets, public and rate-limited), ``/animals`` (the caller's collection),
+``/lineage`` (pedigree trees).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from litestar import Litestar
 from reptidex.services.animal.access import DEPENDENCIES
 from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.genetics import GeneticsController
+from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
 from reptidex.services.kernel.app import create_service_app
@@ -40,7 +42,7 @@ def create_app(
     return create_service_app(
         service_spec("animal"),
         settings or load_settings(),
-        [TaxonomyController, GeneticsController, AnimalController],
+        [TaxonomyController, GeneticsController, AnimalController, LineageController],
         description=DESCRIPTION,
         dependencies=DEPENDENCIES,
         state={"genetics_rate_limit": AddressLimit("genetics", genetics_per_minute)},
