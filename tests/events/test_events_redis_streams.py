@@ -290,3 +290,5 @@ async def test_a_graceful_stop_lets_the_handler_in_progress_finish(
     await consumer.unsubscribe("ops")
     assert finished.is_set()
     assert await pending(client, publisher.stream("admin"), "ops") == 0
+    # It left the group tidy: a stopped consumer holding nothing is removed.
+    assert await client.xinfo_consumers(publisher.stream("admin"), "ops") == []

@@ -51,6 +51,7 @@ from reptidex.domain.events import (
 )
 
 DEFAULT_PREFIX = "reptidex:events"
+_MAX_REMEMBERED_ERRORS = 10_000  # last errors of pending entries, quoted in their dead letters
 
 _log = structlog.get_logger("reptidex.events.redis")
 
@@ -249,6 +250,19 @@ class RedisStreamBus:
                     "event consumer error", group=group.name, error=repr(exc), failures=failures
                 )
                 await asyncio.sleep(min(0.1 * 2**failures, 5.0))
+        await self._forget_consumer(group)
+
+    async def _forget_consumer(self, group: _Group) -> None:
+        """After a graceful stop, remove this consumer from the group if it holds nothing, so
+        restarts (a new name each time) do not pile up idle consumers."""
+        for stream in group.ready_streams:
+            try:
+                consumers = await self.redis.xinfo_consumers(stream, group.name)
+                mine = [c for c in consumers if _text(c["name"]) == self.consumer]
+                if mine and int(mine[0]["pending"]) == 0:
+                    await self.redis.xgroup_delconsumer(stream, group.name, self.consumer)
+            except (RedisError, OSError):
+                return  # only tidiness is lost
 
     async def _ensure_group(self, group: _Group, stream: str) -> None:
         if stream in group.ready_streams:
@@ -301,6 +315,8 @@ class RedisStreamBus:
                 if pattern_matches(pattern, event.type):
                     await handler(event)
         except Exception as exc:
+            if len(self._last_errors) >= _MAX_REMEMBERED_ERRORS:
+                self._last_errors.pop(next(iter(self._last_errors)))
             self._last_errors[key] = repr(exc)
             _log.warning(
                 "event handler failed; the entry stays pending for redelivery",
