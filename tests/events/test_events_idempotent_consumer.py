@@ -15,6 +15,7 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_processed
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.adapters.sql.outbox_relay import OutboxRelay
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.events import DomainEvent, new_event
 
@@ -118,3 +119,21 @@ async def test_with_the_bus(engine: AsyncEngine) -> None:
     await bus.publish(event)
     assert await effects(engine) == 1
     assert bus.dead_letters == []
+
+
+async def test_a_consumer_writing_the_database_its_relay_reads(engine: AsyncEngine) -> None:
+    """A service consuming its own events writes while its relay is mid-pass (SQLite too)."""
+    bus = InProcessEventBus(max_attempts=1)
+    bus.subscribe(
+        "community", "animal.*", idempotent_handler(engine, SERVICE, "community", notify_followers)
+    )
+    events = [new_event("animal.listed", producer="animal") for _ in range(3)]
+    async with AsyncSession(engine) as session, session.begin():
+        for event in events:
+            SqlOutbox(session, SERVICE).add(event)
+    relay = OutboxRelay(engine, SERVICE, bus)
+    assert await relay.relay_once() == 3  # each delivery staged a follow-up in the same outbox
+    assert relay.stats.failures == 0
+    assert bus.dead_letters == []
+    assert await effects(engine) == 6
+    assert await relay.relay_once() == 3  # the follow-ups (nobody subscribes to them)
