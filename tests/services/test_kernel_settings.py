@@ -99,3 +99,10 @@ def test_database_urls_get_the_async_driver(given: str, expected: str) -> None:
 def test_unknown_service_names_are_refused() -> None:
     with pytest.raises(KeyError, match="choose one of core, animal"):
         service_spec("kennel")
+
+
+def test_errors_never_echo_secrets() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"REPTIDEX_REDIS_URL": "http://user:hunter2@cache:6379"})
+    assert "hunter2" not in str(caught.value)
+    assert "REPTIDEX_REDIS_URL" in str(caught.value)

@@ -219,6 +219,26 @@ def _origins(value: str) -> tuple[str, ...]:
     return origins
 
 
+_SECRET_MARKERS = ("SECRET", "KEY", "TOKEN", "PASSWORD")
+
+
+def shown_value(name: str, raw: str) -> str:
+    """``raw`` as it may appear in an error message: secrets hidden, URL passwords masked.
+
+    >>> shown_value("REPTIDEX_STRIPE_SECRET_KEY", "sk_live_123")
+    '<hidden>'
+    >>> shown_value("REPTIDEX_SMTP_URL", "smtp://mailer:hunter2@mail.example:587")
+    'smtp://mailer:***@mail.example:587'
+    """
+    if any(marker in name for marker in _SECRET_MARKERS):
+        return "<hidden>"
+    parts = urlsplit(raw)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return parts._replace(netloc=netloc).geturl()
+    return raw
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings from ``environ`` (default: the process environment).
 
@@ -235,7 +255,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         try:
             return parse(raw)
         except ValueError as exc:
-            problems.append(f"{name}={raw!r}: {exc}")
+            problems.append(f"{name}={shown_value(name, raw)!r}: {exc}")
             return default
 
     data_dir = Path(env.get("REPTIDEX_DATA_DIR") or "data")
