@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.events import InProcessEventBus
 from reptidex.adapters.sql.engine import create_engine
+from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_processed
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
@@ -212,3 +213,21 @@ async def test_replicas_on_postgres_never_publish_a_row_twice(database_url: str)
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_old_published_rows_and_consumer_marks_are_pruned(engine: AsyncEngine) -> None:
+    events = hatchling_events(3)
+    await stage(engine, events)
+    relay = OutboxRelay(engine, SERVICE, Recorder(), batch_size=2)
+    assert await relay.relay_once() == 2  # the third stays unpublished
+
+    async def no_effect(event: DomainEvent, session: AsyncSession) -> None:
+        return None
+
+    await idempotent_handler(engine, SERVICE, "animal", no_effect)(events[0])
+
+    assert await relay.prune() == 0  # nothing is old yet
+    later = dt.datetime.now(dt.UTC) + relay.retention + dt.timedelta(minutes=1)
+    assert await relay.prune(now=later) == 3  # two published rows and one mark
+    assert await unpublished(engine) == 1  # an unpublished row is never pruned
+    assert not await was_processed(engine, SERVICE, "animal", events[0])

@@ -12,6 +12,10 @@ read ``FOR UPDATE SKIP LOCKED``. On SQLite, writes are serialised by the databas
 
 A failed publish increments the row's ``attempts``, ends the pass (later rows wait, to keep the
 order) and the relay backs off exponentially before trying again.
+
+Housekeeping: once an hour the relay deletes published outbox rows and idempotent consumers'
+marks (``processed_event``) older than ``retention`` (7 days by default, as long as the Redis
+idempotency marks live; a redelivery older than that is not expected).
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
 from reptidex.domain.events import DomainEvent, EventPublisher
 
 _log = structlog.get_logger("reptidex.events.relay")
@@ -84,6 +89,8 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_interval: float = 0.5,
         max_backoff: float = 30.0,
+        retention: dt.timedelta = dt.timedelta(days=7),
+        prune_interval: float = 3600.0,
     ) -> None:
         self.engine = engine
         self.service = service
@@ -91,8 +98,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
+        self.retention = retention
+        self.prune_interval = prune_interval
         self.stats = RelayStats()
         self._model: Any = OUTBOX_MODELS[service]
+        self._processed: Any = PROCESSED_EVENT_MODELS[service]
+        self._last_prune = float("-inf")
         self._postgres = engine.dialect.name == "postgresql"
         self._lock_key = outbox_lock_key(service)
         self._wake = asyncio.Event()
@@ -167,6 +178,17 @@ class OutboxRelay:
         self.stats.oldest_pending_age = max(age, 0.0)
         return self.stats
 
+    async def prune(self, now: dt.datetime | None = None) -> int:
+        """Delete published rows and consumers' marks older than ``retention``; return how many."""
+        cutoff = (now or dt.datetime.now(dt.UTC)) - self.retention
+        outbox, processed = self._model, self._processed
+        async with AsyncSession(self.engine) as session, session.begin():
+            published = await session.execute(
+                delete(outbox).where(outbox.published_at.is_not(None), outbox.published_at < cutoff)
+            )
+            marks = await session.execute(delete(processed).where(processed.created_at < cutoff))
+        return int(getattr(published, "rowcount", 0) or 0) + int(getattr(marks, "rowcount", 0) or 0)
+
     async def run(self) -> None:
         """Relay until :meth:`stop`: full batches back to back, then wait for a wake or a poll."""
         failures = 0
@@ -176,6 +198,9 @@ class OutboxRelay:
             try:
                 published = await self.relay_once()
                 await self.measure()
+                if time.monotonic() - self._last_prune >= self.prune_interval:
+                    self._last_prune = time.monotonic()
+                    await self.prune()
             except Exception as exc:  # the database is away: keep trying, with backoff
                 published = 0
                 self.stats.failures += 1
