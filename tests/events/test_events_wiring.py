@@ -121,3 +121,15 @@ def test_the_redis_bus_needs_a_redis_url(make_settings: Callable[..., Settings])
     with pytest.raises(SettingsError, match="REPTIDEX_EVENT_BUS"):
         make_settings(event_bus="redis")
     assert make_settings(event_bus="memory", redis_url="redis://x:6379/0").event_bus == "memory"
+
+
+async def test_a_service_stops_cleanly_while_its_peers_never_started(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings()
+    for name in ("core", "ops"):
+        upgrade(name, settings.database_url(name))
+    apps = build_apps(["core", "ops"], settings)
+    async with asyncio.timeout(3), running(apps["core"]):
+        pass  # ops never starts: core's relay was still waiting for it, and stops at once
+    assert events_of(apps["core"]).relay is not None

@@ -78,6 +78,11 @@ class SharedEventBus:
         if self._started >= self._users:
             self._all_started.set()
 
+    @property
+    def everyone_started(self) -> bool:
+        """Whether every sharing service has started."""
+        return self._all_started.is_set()
+
     async def all_started(self) -> None:
         """Wait until every sharing service has started (at most ``start_wait`` seconds)."""
         try:
@@ -191,13 +196,13 @@ class ServiceEvents:
         """Stop relaying (after the pass in progress) and consuming; close an own bus."""
         if self._relay is not None and self._relay_task is not None:
             self._relay.stop()
-            try:
-                await asyncio.wait_for(
-                    asyncio.shield(self._relay_task), self.settings.shutdown_timeout
-                )
-            except TimeoutError:
-                self._relay_task.cancel()
-                await asyncio.gather(self._relay_task, return_exceptions=True)
+            task = self._relay_task
+            if self._shared is not None and not self._shared.everyone_started:
+                task.cancel()  # still waiting for the others: it has not relayed anything
+            done, _ = await asyncio.wait({task}, timeout=self.settings.shutdown_timeout)
+            if not done:
+                task.cancel()  # a pass in progress rolls back: its rows are relayed again later
+            await asyncio.gather(task, return_exceptions=True)
         bus, self._bus = self._bus, None
         if bus is None:
             return
