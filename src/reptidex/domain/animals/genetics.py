@@ -21,13 +21,16 @@ from reptidex.engine.genetics import (
     Outcome,
     Sex,
     available_species,
+    block_phenotype,
     clutch_probability,
     cross,
+    cross_block,
     load_catalog,
     parse_genotype,
     prove_out,
     visual_traits,
 )
+from reptidex.engine.genetics.phenotype import Diplotype
 
 
 def species_catalog(species: str, *, field: str = "species") -> Catalog:
@@ -263,3 +266,68 @@ def trait_filter(species: str | None, morph: str) -> tuple[str, ...]:
         raise InvalidInput(
             f"The morph filter cannot be read: {error}", field_errors={"morph": str(error)}
         ) from error
+
+
+def hatchling_genotype(
+    catalog: Catalog, sire: Genotype, dam: Genotype, observed: str, sex: Sex | None
+) -> Genotype:
+    """A hatchling's genotype: the distribution the cross predicts for one offspring,
+    narrowed to the diplotypes that look as the breeder sees it (``observed``, a morph whose
+    hets are ignored) and, for sex-linked genes, to its sex.
+
+    Blocks are inherited independently and each visual trait belongs to one block, so the
+    condition splits into one per block (the engine's :func:`cross_block` and
+    :func:`block_phenotype` do the genetics).
+
+    >>> bp = load_catalog("ball_python")
+    >>> sire = parse_genotype(bp, "Pastel het Clown", Sex.MALE)
+    >>> dam = parse_genotype(bp, "het Clown", Sex.FEMALE)
+    >>> kid = hatchling_genotype(bp, sire, dam, "Pastel", None)
+    >>> str(kid.carrier_probability("Clown")), str(kid.carrier_probability("Pastel"))
+    ('2/3', '1')
+    """
+    try:
+        wanted = visual_traits(catalog, observed)
+    except MorphParseError as error:
+        raise InvalidInput(
+            f"The hatchling's morph cannot be read: {error}", field_errors={"morph": str(error)}
+        ) from error
+    present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
+    blocks: dict[int, dict[Diplotype, Fraction]] = {}
+    covered: set[str] = set()
+    needs_sex = False
+    for index in present:
+        block = catalog.blocks[index]
+        if block.sex_linked:
+            needs_sex = True
+            if sex is None:
+                raise InvalidInput(
+                    "This pairing has sex-linked genes: give the hatchling's sex.",
+                    field_errors={"sex": "required for sex-linked genes"},
+                )
+        offspring = cross_block(block, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE))
+        looks = {d: block_phenotype(catalog, block, d) for d in offspring}
+        possible = {t for look in looks.values() for t in look.traits}
+        allowed = frozenset(wanted & possible)
+        kept = {
+            d: p
+            for d, p in offspring.items()
+            if not looks[d].lethal
+            and frozenset(looks[d].traits) == allowed
+            and (not block.sex_linked or looks[d].sex is sex)
+        }
+        if not kept:
+            raise InvalidInput(
+                f"A hatchling of this pairing cannot look {observed!r}.",
+                field_errors={"morph": "not a possible outcome of the cross"},
+            )
+        total = sum(kept.values(), Fraction(0))
+        blocks[index] = {d: p / total for d, p in kept.items()}
+        covered |= allowed
+    if wanted - covered:
+        missing = ", ".join(sorted(wanted - covered))
+        raise InvalidInput(
+            f"A hatchling of this pairing cannot show {missing}.",
+            field_errors={"morph": "not a possible outcome of the cross"},
+        )
+    return Genotype.from_blocks(catalog, blocks, sex if needs_sex else None)

@@ -2,7 +2,8 @@
 
 Controllers: ``/taxonomy`` (species and genes, public), ``/genetics`` (predictions and proving
 out hets, public and rate-limited), ``/animals`` (the caller's collection),
-``/lineage`` (pedigree trees).
+``/lineage`` (pedigree trees),
+``/breeding`` (pairs, clutches, hatchlings, statistics, planner).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from litestar import Litestar
 
 from reptidex.services.animal.access import DEPENDENCIES
 from reptidex.services.animal.animals import AnimalController
+from reptidex.services.animal.breeding import BreedingController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.ratelimit import AddressLimit
@@ -42,7 +44,13 @@ def create_app(
     return create_service_app(
         service_spec("animal"),
         settings or load_settings(),
-        [TaxonomyController, GeneticsController, AnimalController, LineageController],
+        [
+            TaxonomyController,
+            GeneticsController,
+            AnimalController,
+            LineageController,
+            BreedingController,
+        ],
         description=DESCRIPTION,
         dependencies=DEPENDENCIES,
         state={"genetics_rate_limit": AddressLimit("genetics", genetics_per_minute)},

@@ -1,4 +1,4 @@
-"""repti-animal's tables: animals and each organisation's id-code counter.
+"""repti-animal's tables: animals, each organisation's id-code counter, pairs and clutches.
 
 Lists filter on ``trait_index``, ``gene_index`` and ``tag_index``: the values between bars
 (``|pastel|clown|``), so that a plain ``LIKE '%|clown|%'`` works the same on SQLite and
@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import JsonB
-from sqlalchemy import Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import AnimalModel
@@ -63,3 +63,43 @@ class IdCodeRow(AnimalModel):
     organisation_id: Mapped[uuid.UUID] = mapped_column()
     template: Mapped[str | None] = mapped_column(String(100), default=None)
     next_number: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class BreedingPairRow(AnimalModel):
+    """A sire and a dam paired (or planned) for a season."""
+
+    __tablename__ = "breeding_pair"
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id", "sire_id", "dam_id", "season", name="uq_breeding_pair_season"
+        ),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    sire_id: Mapped[uuid.UUID] = mapped_column()
+    dam_id: Mapped[uuid.UUID] = mapped_column()
+    season: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    prospective_coi: Mapped[float] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ClutchRow(AnimalModel):
+    """A clutch of eggs."""
+
+    __tablename__ = "clutch"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    pair_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    dam_id: Mapped[uuid.UUID] = mapped_column()
+    sire_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    season: Mapped[str] = mapped_column(String(20))
+    laid_on: Mapped[dt.date] = mapped_column(Date)
+    eggs: Mapped[int] = mapped_column(Integer)
+    fertile: Mapped[int | None] = mapped_column(Integer, default=None)
+    slugs: Mapped[int | None] = mapped_column(Integer, default=None)
+    incubation_temperature: Mapped[float | None] = mapped_column(Float, default=None)
+    expected_hatch: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    hatched_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    hatched: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)

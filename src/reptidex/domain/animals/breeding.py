@@ -1,0 +1,645 @@
+"""Breeding: pairs with their predicted clutch and prospective COI, clutches, hatchlings,
+statistics, and the pairing planner.
+
+The genetics are the genetics engine's (:func:`cross`, :func:`rank_pairs`, the hatchling's
+genotype narrowed from the cross); the coefficients of inbreeding are the pedigree engine's
+(:func:`prospective_inbreeding`, :func:`kinship_matrix`) on ancestry read in one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Protocol
+
+import msgspec
+
+from reptidex.domain.animals.events import PRODUCER
+from reptidex.domain.animals.genetics import (
+    Prediction,
+    hatchling_genotype,
+    predict_genotypes,
+    species_catalog,
+)
+from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, describe_genotype
+from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
+from reptidex.domain.animals.use_cases import (
+    Actor,
+    AnimalDraft,
+    get_animal,
+    pairing_parents,
+    register_animal,
+    require_writer,
+)
+from reptidex.domain.errors import Conflict, InvalidInput, NotFound
+from reptidex.domain.events import new_event
+from reptidex.engine import pedigree as ped
+from reptidex.engine.genetics import (
+    MorphParseError,
+    Sex,
+    name_genotype,
+    rank_pairs,
+    trait_target,
+)
+
+COI_ANCESTRY = 30
+"""Generations of ancestry read for a coefficient of inbreeding."""
+MAX_PLAN_PAIRS = 5000
+"""The most sire × dam combinations one planner request crosses."""
+
+
+class PairStatus(enum.StrEnum):
+    """Where a pairing stands."""
+
+    PLANNED = "planned"
+    INTRODUCED = "introduced"
+    LOCKED = "locked"
+    LAID = "laid"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class BreedingPair:
+    """A sire and a dam paired (or planned) for a season."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    sire_id: uuid.UUID
+    dam_id: uuid.UUID
+    season: str
+    status: PairStatus
+    prospective_coi: float
+    notes: str | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clutch:
+    """A clutch laid by a dam, by one sire (of a pair) or several possible sires."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    dam_id: uuid.UUID
+    sire_ids: tuple[uuid.UUID, ...]
+    pair_id: uuid.UUID | None
+    laid_on: dt.date
+    eggs: int
+    fertile: int | None = None
+    slugs: int | None = None
+    incubation_temperature: float | None = None
+    expected_hatch: dt.date | None = None
+    hatched_on: dt.date | None = None
+    hatched: int = 0
+    notes: str | None = None
+    season: str = ""
+
+    @property
+    def hatch_rate(self) -> float | None:
+        """Hatched over fertile eggs (over all eggs when fertility is unrecorded)."""
+        base = self.fertile if self.fertile is not None else self.eggs
+        return None if not base else round(self.hatched / base, 4)
+
+
+class BreedingRepository(Protocol):
+    """Pairs and clutches of one organisation."""
+
+    async def add_pair(self, pair: BreedingPair) -> BreedingPair:
+        """Store a new pair."""
+
+    async def get_pair(self, organisation_id: uuid.UUID, pair_id: uuid.UUID) -> BreedingPair | None:
+        """The organisation's pair, if any."""
+
+    async def update_pair(self, pair: BreedingPair) -> BreedingPair:
+        """Store a changed pair."""
+
+    async def find_pair(
+        self, organisation_id: uuid.UUID, sire_id: uuid.UUID, dam_id: uuid.UUID, season: str
+    ) -> BreedingPair | None:
+        """The pair of these animals in this season, if any."""
+
+    async def list_pairs(
+        self, organisation_id: uuid.UUID, *, season: str | None, status: PairStatus | None
+    ) -> list[BreedingPair]:
+        """The organisation's pairs, newest first."""
+
+    async def add_clutch(self, clutch: Clutch) -> Clutch:
+        """Store a new clutch."""
+
+    async def get_clutch(self, organisation_id: uuid.UUID, clutch_id: uuid.UUID) -> Clutch | None:
+        """The organisation's clutch, if any."""
+
+    async def update_clutch(self, clutch: Clutch) -> Clutch:
+        """Store a changed clutch."""
+
+    async def list_clutches(
+        self, organisation_id: uuid.UUID, *, pair_id: uuid.UUID | None = None
+    ) -> list[Clutch]:
+        """The organisation's clutches (of one pair), newest first."""
+
+
+class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):
+    """The animal unit of work with pairs and clutches."""
+
+    @property
+    def breeding(self) -> BreedingRepository:
+        """Pairs and clutches."""
+
+
+class PairCreated(msgspec.Struct, frozen=True):
+    """``breeding.pair_created``."""
+
+    pair_id: str
+    sire_id: str
+    dam_id: str
+    season: str
+    prospective_coi: float
+
+
+class ClutchRecorded(msgspec.Struct, frozen=True):
+    """``breeding.clutch_recorded``."""
+
+    clutch_id: str
+    dam_id: str
+    sire_ids: list[str]
+    pair_id: str | None
+    laid_on: str
+    eggs: int
+
+
+class Hatched(msgspec.Struct, frozen=True):
+    """``breeding.hatched``: hatchlings registered from a clutch."""
+
+    clutch_id: str
+    hatchling_ids: list[str]
+    hatched: int
+
+
+def _stage(uow: AnimalUnitOfWork, actor: Actor, kind: str, payload: msgspec.Struct) -> None:
+    uow.outbox.add(
+        new_event(
+            kind,
+            producer=PRODUCER,
+            payload=payload,
+            organisation_id=actor.organisation_id,
+            actor_id=actor.user_id,
+        )
+    )
+
+
+def _pedigree(records: Sequence[Animal]) -> ped.Pedigree:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ped.MissingParentWarning)
+        return ped.Pedigree(
+            ped.Animal(
+                str(a.id),
+                None if a.sire_id is None else str(a.sire_id),
+                None if a.dam_id is None else str(a.dam_id),
+                ped.Sex(a.sex.value),
+            )
+            for a in records
+        )
+
+
+async def prospective_coi(uow: AnimalUnitOfWork, sire: Animal, dam: Animal) -> float:
+    """The inbreeding coefficient of the offspring of ``sire`` × ``dam`` (their kinship),
+    from their ancestry read in one query."""
+    records = await uow.animals.pedigree([sire.id, dam.id], ancestors=COI_ANCESTRY, descendants=0)
+    return float(ped.prospective_inbreeding(_pedigree(records), str(sire.id), str(dam.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class PairPrediction:
+    """A pair with its predicted clutch."""
+
+    pair: BreedingPair
+    prediction: Prediction
+
+
+async def _predict(uow: AnimalUnitOfWork, actor: Actor, pair: BreedingPair) -> Prediction:
+    sire = await get_animal(uow, actor, pair.sire_id)
+    dam = await get_animal(uow, actor, pair.dam_id)
+    catalog = species_catalog(sire.species)
+    return predict_genotypes(
+        sire.genotype.genotype(catalog, Sex.MALE), dam.genotype.genotype(catalog, Sex.FEMALE)
+    )
+
+
+async def create_pair(
+    uow: BreedingUnitOfWork,
+    actor: Actor,
+    sire_id: uuid.UUID,
+    dam_id: uuid.UUID,
+    *,
+    season: str,
+    notes: str | None = None,
+    status: PairStatus = PairStatus.PLANNED,
+) -> PairPrediction:
+    """Pair a male and a female of the collection for a season; stage
+    ``breeding.pair_created``. :class:`Conflict` if they are already paired that season."""
+    require_writer(actor)
+    sire, dam = await pairing_parents(uow, actor, sire_id, dam_id)
+    if await uow.breeding.find_pair(actor.organisation_id, sire.id, dam.id, season):
+        raise Conflict(f"{sire.label} and {dam.label} are already paired in {season}.")
+    catalog = species_catalog(sire.species)
+    prediction = predict_genotypes(
+        sire.genotype.genotype(catalog, Sex.MALE), dam.genotype.genotype(catalog, Sex.FEMALE)
+    )
+    coi = await prospective_coi(uow, sire, dam)
+    pair = await uow.breeding.add_pair(
+        BreedingPair(
+            uuid.uuid4(), actor.organisation_id, sire.id, dam.id, season, status, coi, notes
+        )
+    )
+    _stage(
+        uow,
+        actor,
+        "breeding.pair_created",
+        PairCreated(str(pair.id), str(sire.id), str(dam.id), season, coi),
+    )
+    return PairPrediction(pair, prediction)
+
+
+async def get_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> BreedingPair:
+    """The actor's pair; :class:`NotFound` otherwise."""
+    pair = await uow.breeding.get_pair(actor.organisation_id, pair_id)
+    if pair is None:
+        raise NotFound(f"No breeding pair {pair_id} in this collection.")
+    return pair
+
+
+async def show_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairPrediction:
+    """A pair with its predicted clutch (from the parents' current genotypes)."""
+    pair = await get_pair(uow, actor, pair_id)
+    return PairPrediction(pair, await _predict(uow, actor, pair))
+
+
+async def change_pair(
+    uow: BreedingUnitOfWork,
+    actor: Actor,
+    pair_id: uuid.UUID,
+    *,
+    status: PairStatus | None = None,
+    notes: str | None = None,
+) -> BreedingPair:
+    """Move a pair to a new status and/or change its notes."""
+    require_writer(actor)
+    pair = await get_pair(uow, actor, pair_id)
+    changed = replace(
+        pair,
+        status=status or pair.status,
+        notes=notes if notes is not None else pair.notes,
+    )
+    return await uow.breeding.update_pair(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class ClutchDraft:
+    """A clutch as entered: of a pair, or of a dam with possible sires."""
+
+    laid_on: dt.date
+    eggs: int
+    pair_id: uuid.UUID | None = None
+    dam_id: uuid.UUID | None = None
+    sire_ids: tuple[uuid.UUID, ...] = ()
+    fertile: int | None = None
+    slugs: int | None = None
+    incubation_temperature: float | None = None
+    expected_hatch: dt.date | None = None
+    notes: str | None = None
+
+
+def _check_counts(eggs: int, fertile: int | None, slugs: int | None, hatched: int) -> None:
+    problems = {}
+    if fertile is not None and fertile > eggs:
+        problems["fertile"] = "more fertile eggs than eggs"
+    if slugs is not None and slugs > eggs:
+        problems["slugs"] = "more slugs than eggs"
+    if fertile is not None and slugs is not None and fertile + slugs > eggs:
+        problems["slugs"] = "fertile eggs and slugs exceed the eggs"
+    if hatched > (fertile if fertile is not None else eggs):
+        problems["hatched"] = "more hatched than fertile eggs"
+    if problems:
+        raise InvalidInput("The clutch's counts do not add up.", field_errors=problems)
+
+
+async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraft) -> Clutch:
+    """Record a clutch (the pair moves to ``laid``); stage ``breeding.clutch_recorded``."""
+    require_writer(actor)
+    _check_counts(draft.eggs, draft.fertile, draft.slugs, 0)
+    pair = None
+    sire_ids: tuple[uuid.UUID, ...]
+    if draft.pair_id is not None:
+        if draft.dam_id is not None or draft.sire_ids:
+            raise InvalidInput(
+                "Give a pair or a dam with possible sires, not both.",
+                field_errors={"pair_id": "a pair already names its sire and dam"},
+            )
+        pair = await get_pair(uow, actor, draft.pair_id)
+        dam_id, sire_ids, season = pair.dam_id, (pair.sire_id,), pair.season
+    else:
+        if draft.dam_id is None or not draft.sire_ids:
+            raise InvalidInput(
+                "Give the clutch's pair, or its dam and possible sires.",
+                field_errors={"pair_id": "required without dam_id and sire_ids"},
+            )
+        for sire_id in dict.fromkeys(draft.sire_ids):
+            await pairing_parents(uow, actor, sire_id, draft.dam_id)
+        dam_id, sire_ids, season = draft.dam_id, tuple(dict.fromkeys(draft.sire_ids)), ""
+    if draft.expected_hatch and draft.expected_hatch < draft.laid_on:
+        raise InvalidInput(
+            "The expected hatch date is before the laying date.",
+            field_errors={"expected_hatch": "before laid_on"},
+        )
+    clutch = await uow.breeding.add_clutch(
+        Clutch(
+            id=uuid.uuid4(),
+            organisation_id=actor.organisation_id,
+            dam_id=dam_id,
+            sire_ids=sire_ids,
+            pair_id=draft.pair_id,
+            laid_on=draft.laid_on,
+            eggs=draft.eggs,
+            fertile=draft.fertile,
+            slugs=draft.slugs,
+            incubation_temperature=draft.incubation_temperature,
+            expected_hatch=draft.expected_hatch,
+            notes=draft.notes,
+            season=season or str(draft.laid_on.year),
+        )
+    )
+    if pair is not None and pair.status is not PairStatus.LAID:
+        await uow.breeding.update_pair(replace(pair, status=PairStatus.LAID))
+    _stage(
+        uow,
+        actor,
+        "breeding.clutch_recorded",
+        ClutchRecorded(
+            str(clutch.id),
+            str(dam_id),
+            [str(s) for s in sire_ids],
+            None if pair is None else str(pair.id),
+            clutch.laid_on.isoformat(),
+            clutch.eggs,
+        ),
+    )
+    return clutch
+
+
+async def get_clutch(uow: BreedingUnitOfWork, actor: Actor, clutch_id: uuid.UUID) -> Clutch:
+    """The actor's clutch; :class:`NotFound` otherwise."""
+    clutch = await uow.breeding.get_clutch(actor.organisation_id, clutch_id)
+    if clutch is None:
+        raise NotFound(f"No clutch {clutch_id} in this collection.")
+    return clutch
+
+
+async def change_clutch(
+    uow: BreedingUnitOfWork, actor: Actor, clutch_id: uuid.UUID, **changes: object
+) -> Clutch:
+    """Change a clutch's counts and dates (``fertile``, ``slugs``, ``incubation_temperature``,
+    ``expected_hatch``, ``hatched_on``, ``hatched``, ``notes``)."""
+    require_writer(actor)
+    clutch = await get_clutch(uow, actor, clutch_id)
+    changed = replace(clutch, **changes)  # type: ignore[arg-type]
+    _check_counts(changed.eggs, changed.fertile, changed.slugs, changed.hatched)
+    if changed.hatched_on and changed.hatched_on < changed.laid_on:
+        raise InvalidInput(
+            "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
+        )
+    return await uow.breeding.update_clutch(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class HatchlingDraft:
+    """A hatchling as the breeder sees it."""
+
+    morph: str = "Normal"
+    sex: AnimalSex = AnimalSex.UNKNOWN
+    name: str | None = None
+    code: str | None = None
+
+
+async def register_hatchlings(
+    uow: BreedingUnitOfWork,
+    actor: Actor,
+    clutch_id: uuid.UUID,
+    hatchlings: Sequence[HatchlingDraft],
+    *,
+    hatched_on: dt.date | None = None,
+) -> list[Animal]:
+    """Register hatchlings of a clutch: parents set (the sire only when the clutch has one),
+    genotype the cross's distribution narrowed by how each looks. Stages ``animal.created``
+    and ``lineage.changed`` per hatchling and ``breeding.hatched``."""
+    require_writer(actor)
+    clutch = await get_clutch(uow, actor, clutch_id)
+    dam = await get_animal(uow, actor, clutch.dam_id)
+    sire = await get_animal(uow, actor, clutch.sire_ids[0]) if len(clutch.sire_ids) == 1 else None
+    catalog = species_catalog(dam.species)
+    date = hatched_on or clutch.hatched_on or dt.datetime.now(dt.UTC).date()
+    if date < clutch.laid_on:
+        raise InvalidInput(
+            "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
+        )
+    base = clutch.fertile if clutch.fertile is not None else clutch.eggs
+    if clutch.hatched + len(hatchlings) > base:
+        raise InvalidInput(
+            f"The clutch had {base} eggs that could hatch; {clutch.hatched} are registered.",
+            field_errors={"hatchlings": "more hatchlings than eggs"},
+        )
+    created: list[Animal] = []
+    for number, hatchling in enumerate(hatchlings):
+        record = None
+        if sire is not None:
+            try:
+                genotype = hatchling_genotype(
+                    catalog,
+                    sire.genotype.genotype(catalog, Sex.MALE),
+                    dam.genotype.genotype(catalog, Sex.FEMALE),
+                    hatchling.morph,
+                    hatchling.sex.genetic,
+                )
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"Hatchling {number + 1}: {error.detail}",
+                    field_errors={
+                        f"hatchlings[{number}].{k}": v for k, v in error.field_errors.items()
+                    },
+                ) from error
+            try:
+                morph = name_genotype(genotype)
+            except (ValueError, MorphParseError):
+                morph = hatchling.morph
+            record = describe_genotype(catalog, genotype, morph)
+        created.append(
+            await register_animal(
+                uow,
+                actor,
+                AnimalDraft(
+                    species=dam.species,
+                    sex=hatchling.sex,
+                    morph=hatchling.morph,
+                    name=hatchling.name,
+                    code=hatchling.code,
+                    hatch_date=date,
+                    origin=Origin.BRED,
+                    sire_id=None if sire is None else sire.id,
+                    dam_id=dam.id,
+                    status=Status.HOLDBACK,
+                    clutch_id=clutch.id,
+                    genotype=record,
+                ),
+            )
+        )
+    await uow.breeding.update_clutch(
+        replace(clutch, hatched=clutch.hatched + len(created), hatched_on=clutch.hatched_on or date)
+    )
+    _stage(
+        uow,
+        actor,
+        "breeding.hatched",
+        Hatched(str(clutch.id), [str(a.id) for a in created], clutch.hatched + len(created)),
+    )
+    return created
+
+
+@dataclass(frozen=True, slots=True)
+class BreedingStatistics:
+    """Totals of a group of pairings (a pair, a female or a season)."""
+
+    key: str
+    pairs: int
+    clutches: int
+    eggs: int
+    fertile: int
+    slugs: int
+    hatched: int
+
+    @property
+    def hatch_rate(self) -> float | None:
+        """Hatched over fertile eggs (over eggs when fertility is unrecorded)."""
+        return (
+            None
+            if not (self.fertile or self.eggs)
+            else round(self.hatched / (self.fertile or self.eggs), 4)
+        )
+
+
+async def breeding_statistics(
+    uow: BreedingUnitOfWork, actor: Actor, group: str
+) -> list[BreedingStatistics]:
+    """Totals per ``pair``, ``female`` or ``season``."""
+    pairs = await uow.breeding.list_pairs(actor.organisation_id, season=None, status=None)
+    clutches = await uow.breeding.list_clutches(actor.organisation_id)
+
+    def pair_key(pair: BreedingPair) -> str:
+        return {"pair": str(pair.id), "female": str(pair.dam_id)}.get(group, pair.season)
+
+    def clutch_key(clutch: Clutch) -> str:
+        if group == "pair":
+            return str(clutch.pair_id) if clutch.pair_id else f"clutch:{clutch.id}"
+        return {"female": str(clutch.dam_id)}.get(group, clutch.season)
+
+    totals: dict[str, list[int]] = {}
+    for pair in pairs:
+        totals.setdefault(pair_key(pair), [0] * 6)[0] += 1
+    for clutch in clutches:
+        row = totals.setdefault(clutch_key(clutch), [0] * 6)
+        row[1] += 1
+        row[2] += clutch.eggs
+        row[3] += clutch.fertile or 0
+        row[4] += clutch.slugs or 0
+        row[5] += clutch.hatched
+    return [BreedingStatistics(key, *values) for key, values in sorted(totals.items())]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPair:
+    """A possible pairing and its odds of the target per egg, with its prospective COI."""
+
+    sire: Animal
+    dam: Animal
+    probability: Fraction
+    coi: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The ranked pairings and how many were left out over the COI limit."""
+
+    pairs: list[PlannedPair]
+    considered: int
+    over_coi_limit: int
+
+
+async def plan_pairings(
+    uow: AnimalUnitOfWork,
+    actor: Actor,
+    *,
+    species: str,
+    target: str,
+    max_coi: float = 0.125,
+    limit: int = 20,
+    viable_only: bool = False,
+) -> Plan:
+    """Rank every male × female pairing of the actor's active animals of ``species`` by the
+    probability per egg of the ``target`` morph (the engine's :func:`rank_pairs`), leaving out
+    pairings whose prospective COI exceeds ``max_coi`` (kinship from the pedigree engine).
+    Equal odds rank the less inbred pairing first, then by name."""
+    catalog = species_catalog(species)
+    try:
+        wanted = trait_target(catalog, target)
+    except MorphParseError as error:
+        raise InvalidInput(
+            f"The target cannot be read: {error}", field_errors={"target": str(error)}
+        ) from error
+    animals: list[Animal] = []
+    for status in (Status.ACTIVE, Status.HOLDBACK):
+        offset = 0
+        while True:
+            page, total = await uow.animals.search(
+                actor.organisation_id,
+                AnimalQuery(species=species, status=status, limit=500, offset=offset),
+            )
+            animals.extend(page)
+            offset += len(page)
+            if not page or offset >= total:
+                break
+    males = [a for a in animals if a.sex is AnimalSex.MALE]
+    females = [a for a in animals if a.sex is AnimalSex.FEMALE]
+    if len(males) * len(females) > MAX_PLAN_PAIRS:
+        raise InvalidInput(
+            f"{len(males)} males × {len(females)} females is more than {MAX_PLAN_PAIRS} "
+            "pairings; narrow the candidates.",
+            field_errors={"species": "too many candidates"},
+        )
+    if not males or not females:
+        return Plan([], 0, 0)
+    by_id = {str(a.id): a for a in animals}
+    ranking = rank_pairs(
+        {str(m.id): m.genotype.genotype(catalog, Sex.MALE) for m in males},
+        {str(f.id): f.genotype.genotype(catalog, Sex.FEMALE) for f in females},
+        wanted,
+        viable_only=viable_only,
+    )
+    records = await uow.animals.pedigree(
+        [a.id for a in animals], ancestors=COI_ANCESTRY, descendants=0
+    )
+    ids = [str(a.id) for a in animals]
+    kinship = ped.kinship_matrix(_pedigree(records), ids)
+    index = {ident: i for i, ident in enumerate(ids)}
+    kept: list[PlannedPair] = []
+    over = 0
+    for entry in ranking:
+        coi = float(kinship[index[entry.sire], index[entry.dam]])
+        if coi > max_coi + 1e-12:
+            over += 1
+            continue
+        kept.append(PlannedPair(by_id[entry.sire], by_id[entry.dam], entry.probability, coi))
+    # equal odds: the less inbred pairing first, then by the breeder's names
+    kept.sort(key=lambda p: (-p.probability, p.coi, p.sire.label, p.dam.label))
+    return Plan(kept[:limit], len(ranking), over)

@@ -1,0 +1,490 @@
+"""``/breeding``: pairs, clutches, hatchlings, statistics and the pairing planner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from reptidex.domain.animals.breeding import (
+    BreedingPair,
+    Clutch,
+    ClutchDraft,
+    HatchlingDraft,
+    PairStatus,
+    breeding_statistics,
+    change_clutch,
+    change_pair,
+    create_pair,
+    get_clutch,
+    plan_pairings,
+    record_clutch,
+    register_hatchlings,
+    show_pair,
+)
+from reptidex.domain.animals.model import AnimalSex
+from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.animal.genetics import PredictionView, prediction_view
+from reptidex.services.animal.schemas import AnimalView, Morph, Name, Notes, animal_view
+
+PairStatusName = Literal["planned", "introduced", "locked", "laid", "failed"]
+Season = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["2026"])]
+Count = Annotated[int, msgspec.Meta(ge=0, le=500)]
+Temperature = Annotated[float, msgspec.Meta(ge=10, le=45, description="Degrees Celsius")]
+
+
+class PairCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A pairing of a male and a female of the collection for a season."""
+
+    sire_id: uuid.UUID
+    dam_id: uuid.UUID
+    season: Season | None = None
+    status: PairStatusName = "planned"
+    notes: Notes | None = None
+
+
+class PairPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A pair's new status and/or notes."""
+
+    status: PairStatusName | None = None
+    notes: Notes | None = None
+
+
+class PairSummary(msgspec.Struct, frozen=True):
+    """A pair without its prediction."""
+
+    id: uuid.UUID
+    sire_id: uuid.UUID
+    dam_id: uuid.UUID
+    season: str
+    status: PairStatusName
+    prospective_coi: float
+    notes: str | None
+
+
+class PairView(msgspec.Struct, frozen=True):
+    """A pair with its predicted clutch (engine JSON contract) and the offspring's COI."""
+
+    id: uuid.UUID
+    sire_id: uuid.UUID
+    dam_id: uuid.UUID
+    season: str
+    status: PairStatusName
+    prospective_coi: float
+    notes: str | None
+    prediction: PredictionView
+
+
+def pair_summary(pair: BreedingPair) -> PairSummary:
+    """The view of a pair without prediction."""
+    return PairSummary(
+        pair.id,
+        pair.sire_id,
+        pair.dam_id,
+        pair.season,
+        pair.status.value,
+        round(pair.prospective_coi, 10),
+        pair.notes,
+    )
+
+
+class ClutchCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A clutch: of a pair, or of a dam with its possible sires."""
+
+    laid_on: dt.date
+    eggs: Annotated[int, msgspec.Meta(ge=0, le=500)]
+    pair_id: uuid.UUID | None = None
+    dam_id: uuid.UUID | None = None
+    sire_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10)] = []
+    fertile: Count | None = None
+    slugs: Count | None = None
+    incubation_temperature: Temperature | None = None
+    expected_hatch: dt.date | None = None
+    notes: Notes | None = None
+
+
+class ClutchPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Changed counts and dates of a clutch (absent fields stay)."""
+
+    fertile: Count | msgspec.UnsetType | None = msgspec.UNSET
+    slugs: Count | msgspec.UnsetType | None = msgspec.UNSET
+    incubation_temperature: Temperature | msgspec.UnsetType | None = msgspec.UNSET
+    expected_hatch: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    hatched_on: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    hatched: Count | msgspec.UnsetType = msgspec.UNSET
+    notes: Notes | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ClutchView(msgspec.Struct, frozen=True):
+    """A clutch with its hatch rate (hatched over fertile eggs, or over eggs)."""
+
+    id: uuid.UUID
+    pair_id: uuid.UUID | None
+    dam_id: uuid.UUID
+    sire_ids: list[uuid.UUID]
+    season: str
+    laid_on: dt.date
+    eggs: int
+    fertile: int | None
+    slugs: int | None
+    incubation_temperature: float | None
+    expected_hatch: dt.date | None
+    hatched_on: dt.date | None
+    hatched: int
+    hatch_rate: float | None
+    notes: str | None
+
+
+def clutch_view(clutch: Clutch) -> ClutchView:
+    """The view of a clutch."""
+    return ClutchView(
+        clutch.id,
+        clutch.pair_id,
+        clutch.dam_id,
+        list(clutch.sire_ids),
+        clutch.season,
+        clutch.laid_on,
+        clutch.eggs,
+        clutch.fertile,
+        clutch.slugs,
+        clutch.incubation_temperature,
+        clutch.expected_hatch,
+        clutch.hatched_on,
+        clutch.hatched,
+        clutch.hatch_rate,
+        clutch.notes,
+    )
+
+
+class HatchlingBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A hatchling as seen: its visual morph (hets come from the cross), sex, name, code."""
+
+    morph: Morph = "Normal"
+    sex: Literal["male", "female", "unknown"] = "unknown"
+    name: Name | None = None
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] | None = None
+
+
+class HatchlingsCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Hatchlings of a clutch."""
+
+    hatchlings: Annotated[list[HatchlingBody], msgspec.Meta(min_length=1, max_length=100)]
+    hatched_on: dt.date | None = None
+
+
+class StatisticsRow(msgspec.Struct, frozen=True):
+    """Totals of one pair, female or season."""
+
+    key: str
+    pairs: int
+    clutches: int
+    eggs: int
+    fertile: int
+    slugs: int
+    hatched: int
+    hatch_rate: float | None
+
+
+class PlanRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A target morph to breed, and the COI limit."""
+
+    species: Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")]
+    target: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=300, examples=["Banana Pied Clown"])
+    ]
+    max_coi: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.125
+    limit: Annotated[int, msgspec.Meta(ge=1, le=200)] = 20
+    viable_only: bool = False
+
+
+class PlannedPairView(msgspec.Struct, frozen=True):
+    """A possible pairing with its odds of the target per egg and the offspring's COI."""
+
+    sire_id: uuid.UUID
+    sire: str
+    dam_id: uuid.UUID
+    dam: str
+    probability: str
+    percent: float
+    prospective_coi: float
+
+
+class PlanView(msgspec.Struct, frozen=True):
+    """Pairings best first, within the COI limit."""
+
+    target: str
+    max_coi: float
+    considered: int
+    over_coi_limit: int
+    pairs: list[PlannedPairView]
+
+
+class BreedingController(Controller):
+    """Breeding of the caller's organisation."""
+
+    path = "/breeding"
+    tags = ("breeding",)
+    security = SECURITY
+
+    @post(
+        "/pairs",
+        guards=WRITE,
+        summary="Pair a sire and a dam",
+        description="Pair a male and a female of the collection for a season (default: this "
+        "year). Returns the pair with its predicted clutch (the engine's outcomes, same shape "
+        "as `reptidex genetics cross --json`) and the prospective COI of the offspring. Emits "
+        "`breeding.pair_created`; 409 if they are already paired that season.",
+    )
+    async def create_pair(
+        self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[PairCreate]
+    ) -> PairView:
+        """Pair two animals."""
+        result = await create_pair(
+            uow,
+            actor,
+            data.sire_id,
+            data.dam_id,
+            season=data.season or str(dt.datetime.now(dt.UTC).year),
+            notes=data.notes,
+            status=PairStatus(data.status),
+        )
+        return PairView(
+            **msgspec.structs.asdict(pair_summary(result.pair)),
+            prediction=prediction_view(result.prediction),
+        )
+
+    @get(
+        "/pairs",
+        guards=READ,
+        summary="List pairs",
+        description="The organisation's pairs, newest first, filtered by season and status.",
+    )
+    async def list_pairs(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        season: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        status: Annotated[PairStatusName | None, QueryParameter()] = None,
+    ) -> list[PairSummary]:
+        """List pairs."""
+        pairs = await uow.breeding.list_pairs(
+            actor.organisation_id, season=season, status=PairStatus(status) if status else None
+        )
+        return [pair_summary(p) for p in pairs]
+
+    @get(
+        "/pairs/{pair_id:uuid}",
+        guards=READ,
+        summary="Show a pair",
+        description="A pair with its predicted clutch from the parents' current genotypes.",
+    )
+    async def show_pair(
+        self, actor: CallerActor, uow: UnitOfWork, pair_id: FromPath[uuid.UUID]
+    ) -> PairView:
+        """One pair."""
+        result = await show_pair(uow, actor, pair_id)
+        return PairView(
+            **msgspec.structs.asdict(pair_summary(result.pair)),
+            prediction=prediction_view(result.prediction),
+        )
+
+    @patch(
+        "/pairs/{pair_id:uuid}",
+        guards=WRITE,
+        summary="Change a pair's status",
+        description="Move a pair through planned → introduced → locked → laid (or failed), "
+        "or change its notes.",
+    )
+    async def change_pair(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        pair_id: FromPath[uuid.UUID],
+        data: JSONBody[PairPatch],
+    ) -> PairSummary:
+        """Change a pair."""
+        pair = await change_pair(
+            uow,
+            actor,
+            pair_id,
+            status=PairStatus(data.status) if data.status else None,
+            notes=data.notes,
+        )
+        return pair_summary(pair)
+
+    @post(
+        "/clutches",
+        guards=WRITE,
+        summary="Record a clutch",
+        description="A clutch of a pair (`pair_id`), or of a dam with several possible sires "
+        "(`dam_id`, `sire_ids`): laid date, eggs, fertile and slug counts, incubation "
+        "temperature, expected hatch date. The pair moves to `laid`. Emits "
+        "`breeding.clutch_recorded`. 422 when the counts do not add up.",
+    )
+    async def record_clutch(
+        self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[ClutchCreate]
+    ) -> ClutchView:
+        """Record a clutch."""
+        clutch = await record_clutch(
+            uow,
+            actor,
+            ClutchDraft(
+                laid_on=data.laid_on,
+                eggs=data.eggs,
+                pair_id=data.pair_id,
+                dam_id=data.dam_id,
+                sire_ids=tuple(data.sire_ids),
+                fertile=data.fertile,
+                slugs=data.slugs,
+                incubation_temperature=data.incubation_temperature,
+                expected_hatch=data.expected_hatch,
+                notes=data.notes,
+            ),
+        )
+        return clutch_view(clutch)
+
+    @get(
+        "/clutches",
+        guards=READ,
+        summary="List clutches",
+        description="The organisation's clutches, newest first (of one pair with `pair_id`).",
+    )
+    async def list_clutches(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        pair_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    ) -> list[ClutchView]:
+        """List clutches."""
+        clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair_id)
+        return [clutch_view(c) for c in clutches]
+
+    @get(
+        "/clutches/{clutch_id:uuid}",
+        guards=READ,
+        summary="Show a clutch",
+        description="One clutch with its hatch rate.",
+    )
+    async def show_clutch(
+        self, actor: CallerActor, uow: UnitOfWork, clutch_id: FromPath[uuid.UUID]
+    ) -> ClutchView:
+        """One clutch."""
+        return clutch_view(await get_clutch(uow, actor, clutch_id))
+
+    @patch(
+        "/clutches/{clutch_id:uuid}",
+        guards=WRITE,
+        summary="Change a clutch",
+        description="Fertile and slug counts, incubation temperature, expected and actual "
+        "hatch dates, hatched count, notes. 422 when counts do not add up.",
+    )
+    async def change_clutch(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        clutch_id: FromPath[uuid.UUID],
+        data: JSONBody[ClutchPatch],
+    ) -> ClutchView:
+        """Change a clutch."""
+        changes = {
+            name: getattr(data, name)
+            for name in data.__struct_fields__
+            if getattr(data, name) is not msgspec.UNSET
+        }
+        return clutch_view(await change_clutch(uow, actor, clutch_id, **changes))
+
+    @post(
+        "/clutches/{clutch_id:uuid}/hatchlings",
+        guards=WRITE,
+        summary="Register hatchlings",
+        description="Add hatchlings of a clutch to the collection with their parents set (the "
+        "sire only when the clutch has one) and, for a clutch of one sire, their genotype as "
+        "the distribution the cross predicts narrowed by how each looks (e.g. a Pastel from "
+        "Pastel het Clown × het Clown is Pastel 66% het Clown). Emits `animal.created`, "
+        "`lineage.changed` per hatchling and `breeding.hatched`. 422 for a morph the cross "
+        "cannot give, or more hatchlings than eggs.",
+    )
+    async def register_hatchlings(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        clutch_id: FromPath[uuid.UUID],
+        data: JSONBody[HatchlingsCreate],
+    ) -> list[AnimalView]:
+        """Register hatchlings."""
+        animals = await register_hatchlings(
+            uow,
+            actor,
+            clutch_id,
+            [HatchlingDraft(h.morph, AnimalSex(h.sex), h.name, h.code) for h in data.hatchlings],
+            hatched_on=data.hatched_on,
+        )
+        return [animal_view(a) for a in animals]
+
+    @get(
+        "/statistics",
+        guards=READ,
+        summary="Breeding statistics",
+        description="Pairs, clutches, eggs, fertile eggs, slugs, hatchlings and hatch rate per "
+        "`group`: pair, female (dam id) or season.",
+    )
+    async def statistics(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        group: Annotated[Literal["pair", "female", "season"], QueryParameter()] = "season",
+    ) -> list[StatisticsRow]:
+        """Breeding statistics."""
+        rows = await breeding_statistics(uow, actor, group)
+        return [
+            StatisticsRow(
+                r.key, r.pairs, r.clutches, r.eggs, r.fertile, r.slugs, r.hatched, r.hatch_rate
+            )
+            for r in rows
+        ]
+
+    @post(
+        "/plan",
+        guards=READ,
+        status_code=200,
+        summary="Plan pairings for a target",
+        description="Rank every male × female pairing of the organisation's active and "
+        "holdback animals of a species by the probability per egg of the target morph (e.g. "
+        "`Banana Pied Clown`: offspring showing at least those traits), with each pairing's "
+        "prospective COI; pairings over `max_coi` are left out (and counted).",
+    )
+    async def plan(
+        self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[PlanRequest]
+    ) -> PlanView:
+        """Plan pairings."""
+        plan = await plan_pairings(
+            uow,
+            actor,
+            species=data.species,
+            target=data.target,
+            max_coi=data.max_coi,
+            limit=data.limit,
+            viable_only=data.viable_only,
+        )
+        return PlanView(
+            data.target,
+            data.max_coi,
+            plan.considered,
+            plan.over_coi_limit,
+            [
+                PlannedPairView(
+                    p.sire.id,
+                    p.sire.label,
+                    p.dam.id,
+                    p.dam.label,
+                    str(p.probability),
+                    round(float(p.probability * 100), 4),
+                    round(p.coi, 10),
+                )
+                for p in plan.pairs
+            ],
+        )

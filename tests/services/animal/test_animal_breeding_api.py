@@ -1,0 +1,190 @@
+"""``/breeding`` over HTTP on SQLite and PostgreSQL: pairs, clutches, hatchlings, planner."""
+
+from __future__ import annotations
+
+from conftest import Breeder
+
+
+def ok(response: object, status: int = 200) -> object:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    return response.json()  # type: ignore[attr-defined]
+
+
+def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
+    sire = breeder.add(name="Zeus", sex="male", morph="Pastel het Clown", hatch_date="2020-05-01")
+    dam = breeder.add(name="Hera", sex="female", morph="het Clown", hatch_date="2020-06-01")
+    pair = ok(
+        breeder.post(
+            "/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"], "season": "2026"}
+        ),
+        201,
+    )
+    assert pair["status"] == "planned"  # type: ignore[index]
+    assert pair["prospective_coi"] == 0.0  # type: ignore[index]
+    outcomes = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}  # type: ignore[index]
+    assert outcomes == {"Normal": "3/8", "Pastel": "3/8", "Clown": "1/8", "Pastel Clown": "1/8"}
+    again = breeder.post(
+        "/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"], "season": "2026"}
+    )
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    ok(breeder.patch(f"/breeding/pairs/{pair['id']}", json={"status": "locked"}))  # type: ignore[index]
+
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches",
+            json={
+                "pair_id": pair["id"],  # type: ignore[index]
+                "laid_on": "2026-04-01",
+                "eggs": 6,
+                "fertile": 5,
+                "slugs": 1,
+                "incubation_temperature": 31.5,
+                "expected_hatch": "2026-05-28",
+            },
+        ),
+        201,
+    )
+    assert ok(breeder.get(f"/breeding/pairs/{pair['id']}"))["status"] == "laid"  # type: ignore[index]
+    babies = ok(
+        breeder.post(
+            f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+            json={
+                "hatched_on": "2026-05-30",
+                "hatchlings": [
+                    {"morph": "Pastel", "sex": "male"},
+                    {"morph": "Clown", "sex": "female"},
+                    {"morph": "Normal"},
+                ],
+            },
+        ),
+        201,
+    )
+    pastel, clown, normal = babies  # type: ignore[misc]
+    assert pastel["genotype"]["morph"] == "Pastel 66% het Clown"
+    assert clown["genotype"]["phenotype"] == "Clown"
+    assert normal["genotype"]["possible_hets"][0]["probability"] == "2/3"
+    assert (pastel["sire_id"], pastel["dam_id"]) == (sire["id"], dam["id"])
+    assert pastel["clutch_id"] == clutch["id"]  # type: ignore[index]
+    lineage = ok(breeder.get(f"/lineage/{pastel['id']}", params={"generations": 3}))
+    assert [p["animal"]["name"] for p in lineage["tree"]] == [None, "Zeus", "Hera"]  # type: ignore[index]
+    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))  # type: ignore[index]
+    assert (shown["hatched"], shown["hatch_rate"], shown["hatched_on"]) == (3, 0.6, "2026-05-30")  # type: ignore[index]
+    stats = ok(breeder.get("/breeding/statistics", params={"group": "season"}))
+    assert stats == [
+        {
+            "key": "2026",
+            "pairs": 1,
+            "clutches": 1,
+            "eggs": 6,
+            "fertile": 5,
+            "slugs": 1,
+            "hatched": 3,
+            "hatch_rate": 0.6,
+        }
+    ]
+    too_many = breeder.post(
+        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        json={"hatchlings": [{"morph": "Normal"}] * 3},
+    )
+    assert too_many.status_code == 422  # type: ignore[attr-defined]
+
+
+def test_impossible_hatchlings_and_counts_are_422(breeder: Breeder) -> None:
+    sire = breeder.add(sex="male", morph="Pastel")
+    dam = breeder.add(sex="female", morph="Normal")
+    pair = ok(
+        breeder.post("/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"]}), 201
+    )
+    bad = breeder.post(
+        "/breeding/clutches",
+        json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4, "fertile": 5},  # type: ignore[index]
+    )
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches", json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4}
+        ),  # type: ignore[index]
+        201,
+    )
+    body = breeder.post(
+        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        json={"hatchlings": [{"morph": "Clown"}]},
+    )
+    assert body.status_code == 422, body.text  # type: ignore[attr-defined]
+    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 0  # type: ignore[index]
+    assert breeder.get("/animals").json()["total"] == 2  # type: ignore[attr-defined]
+    early = breeder.patch(f"/breeding/clutches/{clutch['id']}", json={"hatched_on": "2026-01-01"})  # type: ignore[index]
+    assert early.status_code == 422  # type: ignore[attr-defined]
+
+
+def test_clutch_with_several_possible_sires(breeder: Breeder) -> None:
+    first = breeder.add(sex="male", morph="Clown")
+    second = breeder.add(sex="male", morph="Pied")
+    dam = breeder.add(sex="female")
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches",
+            json={
+                "dam_id": dam["id"],
+                "sire_ids": [first["id"], second["id"]],
+                "laid_on": "2026-03-01",
+                "eggs": 5,
+            },
+        ),
+        201,
+    )
+    babies = ok(
+        breeder.post(
+            f"/breeding/clutches/{clutch['id']}/hatchlings",
+            json={"hatchlings": [{"sex": "female"}]},
+        ),  # type: ignore[index]
+        201,
+    )
+    assert babies[0]["sire_id"] is None  # type: ignore[index]
+    assert babies[0]["dam_id"] == dam["id"]  # type: ignore[index]
+
+
+def test_planner_ranks_pairs_within_the_coi_limit(breeder: Breeder) -> None:
+    clown = breeder.add(name="Clown male", sex="male", morph="Clown")
+    het = breeder.add(name="Het male", sex="male", morph="het Clown")
+    mother = breeder.add(name="Mother", sex="female", morph="het Clown")
+    daughter = breeder.add(
+        name="Daughter", sex="female", morph="Clown", sire_id=clown["id"], dam_id=mother["id"]
+    )
+    plan = ok(
+        breeder.post(
+            "/breeding/plan", json={"species": "ball_python", "target": "Clown", "max_coi": 0.1}
+        )
+    )
+    ranked = [
+        (p["sire"].split(" (")[0], p["dam"].split(" (")[0], p["probability"]) for p in plan["pairs"]
+    ]  # type: ignore[index]
+    assert ranked == [
+        ("Clown male", "Mother", "1/2"),
+        ("Het male", "Daughter", "1/2"),
+        ("Het male", "Mother", "1/4"),
+    ]
+    assert (plan["considered"], plan["over_coi_limit"]) == (4, 1)  # type: ignore[index]
+    relaxed = ok(
+        breeder.post(
+            "/breeding/plan", json={"species": "ball_python", "target": "Clown", "max_coi": 0.5}
+        )
+    )
+    first = relaxed["pairs"][0]  # type: ignore[index]
+    assert (first["sire_id"], first["dam_id"], first["prospective_coi"]) == (
+        clown["id"],
+        daughter["id"],
+        0.25,
+    )
+    assert het["id"]
+    bad = breeder.post("/breeding/plan", json={"species": "ball_python", "target": "Clwon"})
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+
+
+def test_viewers_cannot_breed(breeder: Breeder) -> None:
+    sire = breeder.add(sex="male")
+    dam = breeder.add(sex="female")
+    viewer = Breeder(breeder.client, breeder.organisation_id, "viewer")
+    refused = viewer.post("/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"]})
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert viewer.get("/breeding/pairs").json() == []  # type: ignore[attr-defined]
