@@ -60,6 +60,15 @@ class FakeAnimals:
         found.sort(key=lambda a: a.code)
         return found[query.offset : query.offset + query.limit], len(found)
 
+    async def get_by_codes(
+        self, organisation_id: uuid.UUID, codes: Sequence[str]
+    ) -> dict[str, Animal]:
+        return {
+            a.code: a
+            for a in self.rows.values()
+            if a.organisation_id == organisation_id and a.code in codes
+        }
+
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
     ) -> bool:

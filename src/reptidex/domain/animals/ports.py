@@ -55,6 +55,11 @@ class AnimalRepository(Protocol):
     ) -> tuple[list[Animal], int]:
         """One page of the organisation's animals matching ``query``, and the total count."""
 
+    async def get_by_codes(
+        self, organisation_id: uuid.UUID, codes: Sequence[str]
+    ) -> dict[str, Animal]:
+        """The organisation's animals with these codes, by code."""
+
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
     ) -> bool:

@@ -3,7 +3,8 @@
 Controllers: ``/taxonomy`` (species and genes, public), ``/genetics`` (predictions and proving
 out hets, public and rate-limited), ``/animals`` (the caller's collection),
 ``/lineage`` (pedigree trees),
-``/breeding`` (pairs, clutches, hatchlings, statistics, planner).
+``/breeding`` (pairs, clutches, hatchlings, statistics, planner), husbandry logs, CSV import and
+export, transfers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from litestar import Litestar
 from reptidex.services.animal.access import DEPENDENCIES
 from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.breeding import BreedingController
+from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
+from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
@@ -47,7 +50,9 @@ def create_app(
         [
             TaxonomyController,
             GeneticsController,
+            CollectionController,
             AnimalController,
+            HusbandryController,
             LineageController,
             BreedingController,
         ],

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from advanced_alchemy.types import JsonB
+from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,3 +103,29 @@ class ClutchRow(AnimalModel):
     hatched_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     hatched: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class HusbandryLogRow(AnimalModel):
+    """A husbandry log entry (its kind's details as JSON)."""
+
+    __tablename__ = "husbandry_log"
+    __table_args__ = (Index("ix_husbandry_log_animal", "animal_id", "kind", "occurred_on"),)
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    animal_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(12))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class TransferRow(AnimalModel):
+    """An animal given from one organisation to another, with the seller's snapshot."""
+
+    __tablename__ = "animal_transfer"
+
+    animal_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    from_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    to_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    transferred_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonB)

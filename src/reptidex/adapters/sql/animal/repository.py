@@ -13,14 +13,23 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+import msgspec
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reptidex.adapters.sql.animal.models import AnimalRow, BreedingPairRow, ClutchRow, IdCodeRow
+from reptidex.adapters.sql.animal.models import (
+    AnimalRow,
+    BreedingPairRow,
+    ClutchRow,
+    HusbandryLogRow,
+    IdCodeRow,
+    TransferRow,
+)
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.animals.breeding import BreedingPair, Clutch, PairStatus
+from reptidex.domain.animals.husbandry import LogDetails, LogEntry
 from reptidex.domain.animals.model import (
     Animal,
     AnimalSex,
@@ -33,6 +42,7 @@ from reptidex.domain.animals.model import (
     blocks_from_data,
 )
 from reptidex.domain.animals.ports import AnimalQuery
+from reptidex.domain.animals.transfer import Transfer
 from reptidex.domain.errors import Conflict
 
 
@@ -241,6 +251,22 @@ class SqlAnimalRepository:
             .offset(query.offset)
         )
         return [to_animal(r) for r in rows], int(total or 0)
+
+    async def get_by_codes(
+        self, organisation_id: uuid.UUID, codes: Sequence[str]
+    ) -> dict[str, Animal]:
+        """The organisation's animals with these codes, by code."""
+        found: dict[str, Animal] = {}
+        wanted = sorted(set(codes))
+        for start in range(0, len(wanted), 500):
+            rows = await self._session.scalars(
+                select(AnimalRow).where(
+                    AnimalRow.organisation_id == organisation_id,
+                    AnimalRow.code.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update({r.code: to_animal(r) for r in rows})
+        return found
 
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
@@ -506,6 +532,124 @@ class SqlBreeding:
         return [_clutch(r) for r in rows]
 
 
+def _entry(row: HusbandryLogRow) -> LogEntry:
+    return LogEntry(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        animal_id=row.animal_id,
+        occurred_on=row.occurred_on,
+        details=msgspec.convert(row.details, LogDetails),
+        notes=row.notes,
+    )
+
+
+class SqlHusbandry:
+    """:class:`~reptidex.domain.animals.husbandry.HusbandryLogs` in ``husbandry_log``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entry: LogEntry) -> LogEntry:
+        """Store an entry."""
+        row = HusbandryLogRow(
+            id=entry.id,
+            organisation_id=entry.organisation_id,
+            animal_id=entry.animal_id,
+            kind=entry.kind,
+            occurred_on=entry.occurred_on,
+            details=msgspec.to_builtins(entry.details),
+            notes=entry.notes,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _entry(row)
+
+    async def list(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID, kind: str | None
+    ) -> list[LogEntry]:
+        """An animal's entries, oldest first."""
+        statement = select(HusbandryLogRow).where(
+            HusbandryLogRow.organisation_id == organisation_id,
+            HusbandryLogRow.animal_id == animal_id,
+        )
+        if kind:
+            statement = statement.where(HusbandryLogRow.kind == kind)
+        rows = await self._session.scalars(
+            statement.order_by(HusbandryLogRow.occurred_on, HusbandryLogRow.created_at)
+        )
+        return [_entry(r) for r in rows]
+
+    async def remove(self, organisation_id: uuid.UUID, entry_id: uuid.UUID) -> bool:
+        """Delete an entry; whether it existed."""
+        row = await self._session.get(HusbandryLogRow, entry_id)
+        if row is None or row.organisation_id != organisation_id:
+            return False
+        await self._session.delete(row)
+        await self._session.flush()
+        return True
+
+
+class SqlTransfers:
+    """:class:`~reptidex.domain.animals.transfer.Transfers` in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def move(self, animal: Animal, to_organisation_id: uuid.UUID, code: str) -> Animal:
+        """Give the animal and its logs to another organisation."""
+        row = await self._session.get(AnimalRow, animal.id)
+        assert row is not None
+        _fill(row, animal)
+        row.organisation_id = to_organisation_id
+        row.code = code
+        row.updated_at = dt.datetime.now(dt.UTC)
+        await self._session.execute(
+            update(HusbandryLogRow)
+            .where(HusbandryLogRow.animal_id == animal.id)
+            .values(organisation_id=to_organisation_id)
+        )
+        await self._session.flush()
+        return to_animal(row)
+
+    async def record(self, transfer: Transfer) -> None:
+        """Keep a transfer record."""
+        self._session.add(
+            TransferRow(
+                id=transfer.id,
+                animal_id=transfer.animal_id,
+                from_organisation_id=transfer.from_organisation_id,
+                to_organisation_id=transfer.to_organisation_id,
+                transferred_at=transfer.transferred_at,
+                snapshot=transfer.snapshot,
+            )
+        )
+        await self._session.flush()
+
+    async def involving(self, organisation_id: uuid.UUID) -> list[Transfer]:
+        """Transfers from or to the organisation, newest first."""
+        rows = await self._session.scalars(
+            select(TransferRow)
+            .where(
+                or_(
+                    TransferRow.from_organisation_id == organisation_id,
+                    TransferRow.to_organisation_id == organisation_id,
+                )
+            )
+            .order_by(TransferRow.transferred_at.desc(), TransferRow.id)
+        )
+        return [
+            Transfer(
+                r.id,
+                r.animal_id,
+                r.from_organisation_id,
+                r.to_organisation_id,
+                r.transferred_at,
+                r.snapshot,
+            )
+            for r in rows
+        ]
+
+
 class SqlAnimalUnitOfWork:
     """The animal use cases' unit of work on one session (its transaction is the request's)."""
 
@@ -515,3 +659,5 @@ class SqlAnimalUnitOfWork:
         self.codes = SqlIdCodes(session)
         self.outbox = SqlOutbox(session, "animal")
         self.breeding = SqlBreeding(session)
+        self.husbandry = SqlHusbandry(session)
+        self.transfers = SqlTransfers(session)

@@ -1,0 +1,149 @@
+"""Transfer on sale: an animal, with its logs, moves to another organisation.
+
+The buyer then owns it; the seller keeps a read-only record (a snapshot of the animal and its
+logs at the time). Parent links are kept, so the lineage stays linked across organisations;
+with ``share_lineage`` the seller's private ancestors of the animal become ``lineage_only``
+so that the buyer sees their public fields in the tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import msgspec
+
+from reptidex.domain.animals.events import PRODUCER
+from reptidex.domain.animals.husbandry import HusbandryUnitOfWork
+from reptidex.domain.animals.model import Animal, Status, Visibility
+from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
+from reptidex.domain.errors import InvalidInput
+from reptidex.domain.events import new_event
+
+SHARED_ANCESTRY = 20
+"""Generations of ancestors made visible to the buyer with ``share_lineage``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A record of an animal moving from one organisation to another."""
+
+    id: uuid.UUID
+    animal_id: uuid.UUID
+    from_organisation_id: uuid.UUID
+    to_organisation_id: uuid.UUID
+    transferred_at: dt.datetime
+    snapshot: dict[str, Any]
+
+
+class Transfers(Protocol):
+    """Moving animals between organisations and the records of it."""
+
+    async def move(self, animal: Animal, to_organisation_id: uuid.UUID, code: str) -> Animal:
+        """Give the animal (and its logs) to another organisation under ``code``."""
+
+    async def record(self, transfer: Transfer) -> None:
+        """Keep a transfer record."""
+
+    async def involving(self, organisation_id: uuid.UUID) -> list[Transfer]:
+        """Transfers from or to the organisation, newest first."""
+
+
+class TransferUnitOfWork(HusbandryUnitOfWork, Protocol):
+    """The unit of work with transfers."""
+
+    @property
+    def transfers(self) -> Transfers:
+        """Transfers."""
+
+
+class AnimalTransferred(msgspec.Struct, frozen=True):
+    """``animal.transferred``."""
+
+    animal_id: str
+    code: str
+    from_organisation_id: str
+    to_organisation_id: str
+
+
+async def _free_code(uow: TransferUnitOfWork, organisation_id: uuid.UUID, code: str) -> str:
+    candidate = code
+    number = 1
+    while await uow.animals.code_taken(organisation_id, candidate):
+        number += 1
+        candidate = f"{code}-T{number}"
+    return candidate
+
+
+async def transfer_animal(
+    uow: TransferUnitOfWork,
+    actor: Actor,
+    animal_id: uuid.UUID,
+    to_organisation_id: uuid.UUID,
+    *,
+    share_lineage: bool = True,
+    snapshot: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Transfer:
+    """Give an animal of the actor's collection to another organisation; stage
+    ``animal.transferred``. Its code is kept unless the buyer uses it (then ``-T2``, …)."""
+    require_writer(actor)
+    animal = await get_animal(uow, actor, animal_id)
+    if to_organisation_id == actor.organisation_id:
+        raise InvalidInput(
+            "The animal already belongs to this organisation.",
+            field_errors={"organisation_id": "give the buyer's organisation"},
+        )
+    logs = await uow.husbandry.list(actor.organisation_id, animal.id, None)
+    record = {
+        "animal": snapshot or {"code": animal.code, "name": animal.name},
+        "logs": [
+            {
+                "occurred_on": e.occurred_on.isoformat(),
+                "kind": e.kind,
+                "details": msgspec.to_builtins(e.details),
+                "notes": e.notes,
+            }
+            for e in logs
+        ],
+    }
+    if share_lineage:
+        ancestry = await uow.animals.pedigree([animal.id], ancestors=SHARED_ANCESTRY, descendants=0)
+        for ancestor in ancestry:
+            if (
+                ancestor.id != animal.id
+                and ancestor.organisation_id == actor.organisation_id
+                and ancestor.visibility is Visibility.PRIVATE
+            ):
+                await uow.animals.update(replace(ancestor, visibility=Visibility.LINEAGE_ONLY))
+    code = await _free_code(uow, to_organisation_id, animal.code)
+    status = Status.ACTIVE if animal.status in (Status.FOR_SALE, Status.SOLD) else animal.status
+    moved = await uow.transfers.move(replace(animal, status=status), to_organisation_id, code)
+    transfer = Transfer(
+        uuid.uuid4(),
+        moved.id,
+        actor.organisation_id,
+        to_organisation_id,
+        now or dt.datetime.now(dt.UTC),
+        record,
+    )
+    await uow.transfers.record(transfer)
+    uow.outbox.add(
+        new_event(
+            "animal.transferred",
+            producer=PRODUCER,
+            payload=AnimalTransferred(
+                str(moved.id), moved.code, str(actor.organisation_id), str(to_organisation_id)
+            ),
+            organisation_id=actor.organisation_id,
+            actor_id=actor.user_id,
+        )
+    )
+    return transfer
+
+
+async def transfer_history(uow: TransferUnitOfWork, actor: Actor) -> list[Transfer]:
+    """The transfers from and to the actor's organisation (the seller's read-only history)."""
+    return await uow.transfers.involving(actor.organisation_id)

@@ -1,0 +1,201 @@
+"""``/animals/import``, ``/animals/export``, ``/animals/{id}/transfer``, ``/animals/transfers``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from reptidex.domain.animals.collection_csv import (
+    ImportReport,
+    export_collection,
+    import_collection,
+    report_errors,
+)
+from reptidex.domain.animals.transfer import Transfer, transfer_animal, transfer_history
+from reptidex.domain.animals.use_cases import get_animal
+from reptidex.domain.errors import InvalidInput
+from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.animal.schemas import animal_view
+from reptidex.services.kernel.problems import FieldError
+
+
+class ImportRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A collection as CSV text, and whether to only check it."""
+
+    csv: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2_000_000,
+            description="CSV with a header row: code, name, species (required), sex, morph, "
+            "hatch_date, origin, status, visibility, sire_code, dam_code, tags (;-separated), "
+            "notes.",
+        ),
+    ]
+    dry_run: bool = True
+
+
+class RowProblemView(msgspec.Struct, frozen=True):
+    """The problems of one row (``line`` counts the header as line 1)."""
+
+    line: int
+    code: str | None
+    errors: list[FieldError]
+
+
+class ImportedAnimal(msgspec.Struct, frozen=True):
+    """An animal the import added."""
+
+    id: uuid.UUID
+    code: str
+
+
+class ImportReportView(msgspec.Struct, frozen=True):
+    """What the import found and added."""
+
+    rows: int
+    dry_run: bool
+    valid: bool
+    problems: list[RowProblemView]
+    created: list[ImportedAnimal]
+
+
+def report_view(report: ImportReport) -> ImportReportView:
+    """The response body of an import."""
+    return ImportReportView(
+        rows=report.rows,
+        dry_run=report.dry_run,
+        valid=report.valid,
+        problems=[
+            RowProblemView(
+                p.line, p.code, [FieldError(field=k, message=v) for k, v in p.errors.items()]
+            )
+            for p in report.problems
+        ],
+        created=[ImportedAnimal(a.id, a.code) for a in report.created],
+    )
+
+
+class TransferRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The buyer's organisation, and whether to share the animal's ancestry with it."""
+
+    organisation_id: uuid.UUID
+    share_lineage: bool = True
+
+
+class TransferView(msgspec.Struct, frozen=True):
+    """A transfer, with the seller's snapshot of the animal and its logs at the time."""
+
+    id: uuid.UUID
+    animal_id: uuid.UUID
+    from_organisation_id: uuid.UUID
+    to_organisation_id: uuid.UUID
+    transferred_at: dt.datetime
+    snapshot: dict[str, Any]
+
+
+def transfer_view(transfer: Transfer) -> TransferView:
+    """The view of a transfer."""
+    return TransferView(
+        transfer.id,
+        transfer.animal_id,
+        transfer.from_organisation_id,
+        transfer.to_organisation_id,
+        transfer.transferred_at,
+        transfer.snapshot,
+    )
+
+
+class CollectionController(Controller):
+    """The collection as a whole: CSV in and out, transfers to other organisations."""
+
+    path = "/animals"
+    tags = ("animals",)
+    security = SECURITY
+
+    @post(
+        "/import",
+        guards=WRITE,
+        status_code=200,
+        summary="Import a collection from CSV",
+        description="Check every row of a CSV collection (the morph must parse for the "
+        "species; parents by code, from the collection or the file, must be a male sire and a "
+        "female dam of the species; no duplicate codes; no cycles). With `dry_run` (the "
+        "default) nothing is written and the report lists every row's problems. Without it, a "
+        "file with any problem is a 422 listing them all and writes nothing; a clean file adds "
+        "every animal (parents first) in one transaction.",
+    )
+    async def import_csv(
+        self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[ImportRequest]
+    ) -> ImportReportView:
+        """Import a collection."""
+        report = await import_collection(uow, actor, data.csv, dry_run=data.dry_run)
+        if not data.dry_run and not report.valid:
+            raise InvalidInput(
+                f"{len(report.problems)} row(s) have problems; nothing was imported.",
+                field_errors=report_errors(report),
+            )
+        return report_view(report)
+
+    @get(
+        "/export",
+        guards=READ,
+        summary="Export the collection as CSV",
+        description="Every animal of the organisation as CSV, in the import's columns (parents "
+        "by code), in code order.",
+        media_type="text/csv",
+    )
+    async def export_csv(self, actor: CallerActor, uow: UnitOfWork) -> Response[str]:
+        """Export the collection."""
+        text = await export_collection(uow, actor)
+        return Response(
+            text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="collection.csv"'},
+        )
+
+    @post(
+        "/{animal_id:uuid}/transfer",
+        guards=WRITE,
+        summary="Transfer an animal to another organisation",
+        description="On sale: the animal and its logs move to the buyer's organisation, which "
+        "then owns it (its code is kept unless taken there). Parent links stay, so its lineage "
+        "stays linked; with `share_lineage` (default) the seller's private ancestors of it "
+        "become lineage-only so the buyer sees their public fields. The seller keeps a "
+        "read-only snapshot (GET /animals/transfers). Emits `animal.transferred`.",
+    )
+    async def transfer(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        animal_id: FromPath[uuid.UUID],
+        data: JSONBody[TransferRequest],
+    ) -> TransferView:
+        """Transfer an animal."""
+        animal = await get_animal(uow, actor, animal_id)
+        snapshot = msgspec.to_builtins(animal_view(animal))
+        transfer = await transfer_animal(
+            uow,
+            actor,
+            animal_id,
+            data.organisation_id,
+            share_lineage=data.share_lineage,
+            snapshot=snapshot,
+        )
+        return transfer_view(transfer)
+
+    @get(
+        "/transfers",
+        guards=READ,
+        summary="List transfers",
+        description="Animals transferred from or to the organisation, newest first, with the "
+        "seller's read-only snapshot of each animal and its logs at the time.",
+    )
+    async def transfers(self, actor: CallerActor, uow: UnitOfWork) -> list[TransferView]:
+        """The organisation's transfers."""
+        return [transfer_view(t) for t in await transfer_history(uow, actor)]
