@@ -21,6 +21,7 @@ T = TypeVar("T")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("auto", "json", "console")
 EVENT_BUSES = ("memory", "redis")
+BLOB_STORES = ("disk", "s3")
 
 _PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL", "SERVICE_SECRET")
 _GLOBAL_VARS = (
@@ -55,6 +56,12 @@ _GLOBAL_VARS = (
     "REPTIDEX_SIGNING_KEY_SECRET",
     "REPTIDEX_SMTP_URL",
     "REPTIDEX_MAIL_FROM",
+    # media: where file bytes live (disk under <data dir>/media, or S3; AWS_* for credentials)
+    "REPTIDEX_BLOB_STORE",
+    "REPTIDEX_S3_BUCKET",
+    "REPTIDEX_S3_PREFIX",
+    "REPTIDEX_S3_ENDPOINT_URL",
+    "REPTIDEX_S3_REGION",
 )
 
 KNOWN_ENV_VARS: frozenset[str] = frozenset(
@@ -107,6 +114,11 @@ class Settings:
     service_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "ReptiDex <no-reply@reptidex.invalid>"
+    blob_store: str = "disk"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
 
     def database_url(self, service: str) -> str:
         """The SQLAlchemy async URL of ``service``'s database."""
@@ -311,12 +323,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         },
         smtp_url=read("REPTIDEX_SMTP_URL", _smtp_url, None),
         mail_from=env.get("REPTIDEX_MAIL_FROM") or "ReptiDex <no-reply@reptidex.invalid>",
+        blob_store=read("REPTIDEX_BLOB_STORE", _choice(BLOB_STORES), "disk"),
+        s3_bucket=env.get("REPTIDEX_S3_BUCKET") or None,
+        s3_prefix=(env.get("REPTIDEX_S3_PREFIX") or "").strip("/"),
+        s3_endpoint_url=read("REPTIDEX_S3_ENDPOINT_URL", _http_url, None),
+        s3_region=env.get("REPTIDEX_S3_REGION") or None,
     )
     problems.extend(
         f"{spec.env_prefix}SERVICE_SECRET: must be at least 16 characters"
         for spec in SERVICES
         if len(settings.service_secrets.get(spec.name, "x" * 16)) < 16
     )
+    if settings.blob_store == "s3" and not settings.s3_bucket:
+        problems.append("REPTIDEX_BLOB_STORE='s3': needs REPTIDEX_S3_BUCKET")
     if settings.event_bus == "redis" and not settings.redis_url:
         problems.append("REPTIDEX_EVENT_BUS='redis': needs REPTIDEX_REDIS_URL")
     unknown = sorted(

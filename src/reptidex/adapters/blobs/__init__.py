@@ -1,0 +1,1 @@
+"""Blob stores: local disk (the embedded default) and S3 (boto3)."""

@@ -1,0 +1,2 @@
+"""The media context: stored files (photos, documents), rendered charts and certificates, and
+the embeddable widgets breeders put on their own websites."""
