@@ -64,7 +64,9 @@ def test_lineage_is_one_query(breeder: Breeder) -> None:
     statements: list[str] = []
 
     def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        text = statement.lstrip().upper()
+        # the transaction's tenant setting (PostgreSQL) is not a query of animals
+        if text.startswith(("SELECT", "WITH")) and "SET_CONFIG" not in text:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)

@@ -32,9 +32,16 @@ async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
     return actor_of(principal)
 
 
-async def provide_uow(db_session: NamedDependency[AsyncSession]) -> SqlAnimalUnitOfWork:
-    """Dependency ``uow``: the request's transaction (committed by the kernel on 2xx)."""
-    return SqlAnimalUnitOfWork(db_session)
+async def provide_uow(
+    db_session: NamedDependency[AsyncSession],
+    optional_principal: NamedDependency[Principal | None],
+) -> SqlAnimalUnitOfWork:
+    """Dependency ``uow``: the request's transaction (committed by the kernel on 2xx), scoped
+    to the caller's organisation for PostgreSQL's row-level security."""
+    uow = SqlAnimalUnitOfWork(db_session)
+    if optional_principal is not None and optional_principal.organisation_id is not None:
+        await uow.bind_organisation(optional_principal.organisation_id)
+    return uow
 
 
 CallerActor = NamedDependency[Actor]

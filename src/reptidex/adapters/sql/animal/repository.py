@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -596,19 +596,35 @@ class SqlTransfers:
         self._session = session
 
     async def move(self, animal: Animal, to_organisation_id: uuid.UUID, code: str) -> Animal:
-        """Give the animal and its logs to another organisation."""
+        """Give the animal and its logs to another organisation, under ``code`` or, when the
+        buyer already uses it (which row-level security may hide), ``code-T2``, ``code-T3`` …"""
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT set_config('reptidex.transfer_to', :organisation, true)"),
+                {"organisation": str(to_organisation_id)},
+            )
         row = await self._session.get(AnimalRow, animal.id)
         assert row is not None
-        _fill(row, animal)
-        row.organisation_id = to_organisation_id
-        row.code = code
-        row.updated_at = dt.datetime.now(dt.UTC)
+        for attempt in range(1, 50):
+            candidate = code if attempt == 1 else f"{code}-T{attempt}"
+            try:
+                async with self._session.begin_nested():
+                    _fill(row, animal)
+                    row.organisation_id = to_organisation_id
+                    row.code = candidate
+                    row.updated_at = dt.datetime.now(dt.UTC)
+                    await self._session.flush()
+                break
+            except IntegrityError:
+                row = await self._session.get(AnimalRow, animal.id, populate_existing=True)
+                assert row is not None
+        else:
+            raise Conflict(f"The buyer already uses the code {code} and its variants.")
         await self._session.execute(
             update(HusbandryLogRow)
             .where(HusbandryLogRow.animal_id == animal.id)
             .values(organisation_id=to_organisation_id)
         )
-        await self._session.flush()
         return to_animal(row)
 
     async def record(self, transfer: Transfer) -> None:
@@ -661,3 +677,12 @@ class SqlAnimalUnitOfWork:
         self.breeding = SqlBreeding(session)
         self.husbandry = SqlHusbandry(session)
         self.transfers = SqlTransfers(session)
+
+    async def bind_organisation(self, organisation_id: uuid.UUID) -> None:
+        """Scope this transaction to ``organisation_id`` for PostgreSQL's row-level security
+        (a transaction-local setting, passed as a bound parameter); a no-op on SQLite."""
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT set_config('reptidex.organisation_id', :organisation, true)"),
+                {"organisation": str(organisation_id)},
+            )

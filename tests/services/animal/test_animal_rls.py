@@ -1,0 +1,167 @@
+"""Tenant isolation in PostgreSQL: the service as a non-owner role under row-level security.
+
+First through the API with the service connected as that role (it must scope every
+transaction itself), then by connecting as the role directly: one organisation cannot read
+another's private rows nor change any of its rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+
+import asyncpg
+import pytest
+
+from conftest import Breeder, animal_client
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.services.kernel.settings import Settings
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _admin(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def app_role_url(postgres_database: str) -> Iterator[str]:
+    """The migrated database's URL for a fresh login role in ``reptidex_animal_app``."""
+    upgrade("animal", postgres_database)
+    role = f"rls_{uuid.uuid4().hex[:10]}"
+    asyncio.run(
+        _admin(
+            postgres_database,
+            f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+            f"GRANT reptidex_animal_app TO {role}",
+        )
+    )
+    host = postgres_database.split("@", 1)[1]
+    try:
+        yield f"postgresql+asyncpg://{role}:pw@{host}"
+    finally:
+        admin = postgres_database.rsplit("/", 1)[0] + "/postgres"
+        name = postgres_database.rsplit("/", 1)[1]
+        asyncio.run(
+            _admin(
+                admin,
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                f"DROP ROLE IF EXISTS {role}",
+            )
+        )
+
+
+def test_isolation_through_the_api_and_directly(
+    make_settings: Callable[..., Settings], app_role_url: str
+) -> None:
+    settings = make_settings(animal_database_url=app_role_url)
+    with animal_client(settings) as client:
+        alpha = Breeder(client, uuid.uuid4())
+        beta = Breeder(client, uuid.uuid4())
+        a_sire = alpha.add(name="A sire", sex="male", morph="Clown", visibility="lineage_only")
+        a_dam = alpha.add(name="A dam", sex="female", morph="het Clown")
+        a_kid = alpha.add(name="A kid", sex="female", sire_id=a_sire["id"], dam_id=a_dam["id"])
+        b_secret = beta.add(name="B secret", sex="male")
+        pair = alpha.post("/breeding/pairs", json={"sire_id": a_sire["id"], "dam_id": a_dam["id"]})
+        assert pair.status_code == 201, pair.text  # type: ignore[attr-defined]
+        weight = {"occurred_on": "2026-01-01", "details": {"kind": "weight", "grams": 50}}
+        assert alpha.post(f"/animals/{a_kid['id']}/logs", json=weight).status_code == 201  # type: ignore[attr-defined]
+
+        assert [a["name"] for a in beta.get("/animals").json()["items"]] == ["B secret"]  # type: ignore[attr-defined]
+        assert beta.get(f"/animals/{a_dam['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert alpha.get(f"/animals/{b_secret['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert beta.patch(f"/animals/{a_dam['id']}", json={"name": "x"}).status_code == 404  # type: ignore[attr-defined]
+        assert beta.get("/breeding/pairs").json() == []  # type: ignore[attr-defined]
+        lineage = alpha.get(f"/lineage/{a_kid['id']}").json()  # type: ignore[attr-defined]
+        assert lineage["inbreeding"]["coefficient"] == 0.0
+
+        # a sale moves the kid (and its log) to beta, who then sees its lineage-only sire
+        moved = alpha.post(
+            f"/animals/{a_kid['id']}/transfer",
+            json={"organisation_id": str(beta.organisation_id), "share_lineage": False},
+        )
+        assert moved.status_code == 201, moved.text  # type: ignore[attr-defined]
+        assert alpha.get(f"/animals/{a_kid['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert len(beta.get(f"/animals/{a_kid['id']}/logs").json()) == 1  # type: ignore[attr-defined,arg-type]
+        tree = beta.get(f"/lineage/{a_kid['id']}").json()["tree"]  # type: ignore[attr-defined]
+        names = {p["line"]: (p["animal"]["name"], p["animal"]["restricted"]) for p in tree}
+        # the private dam is invisible to beta's transaction: a restricted position
+        assert names == {"": ("A kid", False), "S": ("A sire", False), "D": (None, True)}
+        assert len(alpha.get("/animals/transfers").json()) == 1  # type: ignore[attr-defined,arg-type]
+
+    asyncio.run(_direct_checks(app_role_url, alpha.organisation_id, beta.organisation_id))
+
+
+async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        role = await connection.fetchrow(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )
+        assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
+        owner = await connection.fetchval(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'animal'"
+        )
+        assert owner != await connection.fetchval("SELECT current_user")
+
+        # no organisation set: only lineage-only and public animals
+        names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
+        assert names == {"A sire"}
+        assert await connection.fetchval("SELECT count(*) FROM breeding_pair") == 0
+
+        async with connection.transaction():
+            await connection.execute(
+                "SELECT set_config('reptidex.organisation_id', $1, true)", str(beta)
+            )
+            names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
+            assert names == {"B secret", "A kid", "A sire"}
+            assert await connection.fetchval("SELECT count(*) FROM breeding_pair") == 0
+            assert await connection.fetchval("SELECT count(*) FROM husbandry_log") == 1
+            # alpha's rows cannot be changed or removed, even the visible one
+            assert (
+                await connection.execute(
+                    "UPDATE animal SET name = 'stolen' WHERE organisation_id = $1", alpha
+                )
+                == "UPDATE 0"
+            )
+            assert (
+                await connection.execute("DELETE FROM animal WHERE organisation_id = $1", alpha)
+                == "DELETE 0"
+            )
+            assert (
+                await connection.execute(
+                    "UPDATE breeding_pair SET notes = 'x' WHERE organisation_id = $1", alpha
+                )
+                == "UPDATE 0"
+            )
+        for statement, args in (
+            # writing a row into another organisation
+            (
+                "INSERT INTO animal_id_code (id, organisation_id, next_number, created_at, "
+                "updated_at) VALUES ($1, $2, 1, now(), now())",
+                (uuid.uuid4(), alpha),
+            ),
+            # handing one's own row to another organisation outside a transfer
+            ("UPDATE animal SET organisation_id = $1 WHERE name = 'B secret'", (alpha,)),
+        ):
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT set_config('reptidex.organisation_id', $1, true)", str(beta)
+                )
+                await connection.execute("SAVEPOINT attempt")
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute(statement, *args)
+                await connection.execute("ROLLBACK TO SAVEPOINT attempt")
+        # the setting is per transaction: it does not leak into the next one
+        names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
+        assert names == {"A sire"}
+    finally:
+        await connection.close()
