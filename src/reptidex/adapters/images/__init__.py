@@ -1,0 +1,1 @@
+"""Image processing behind the media context's :class:`ImageProcessor` port."""

@@ -1,0 +1,1 @@
+"""repti-media's tables and repositories."""

@@ -1,0 +1,367 @@
+"""``/upload`` and ``/media``: store files, deliver them (ETag, Range, caching), delete them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
+from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.identity.model import Role
+from reptidex.domain.media.files import (
+    MAX_UPLOAD,
+    SIZE_LIMITS,
+    THUMBNAIL_SIZES,
+    FileTooLarge,
+    StoredFile,
+    Uploader,
+    Visibility,
+    delete_file,
+    readable,
+    upload_file,
+)
+from reptidex.domain.media.signing import MAX_LIFETIME
+from reptidex.services.kernel.auth import (
+    BEARER,
+    CurrentPrincipal,
+    OptionalPrincipal,
+    Principal,
+    requires_role,
+)
+from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.problems import problem_response
+from reptidex.services.media.delivery import (
+    RangeNotSatisfiable,
+    http_date,
+    not_modified,
+    parse_range,
+    range_applies,
+)
+from reptidex.services.media.wiring import media_of
+
+DbSession = NamedDependency[AsyncSession]
+
+VariantName = Literal["original", "thumb-128", "thumb-256", "thumb-512"]
+
+
+class UploadForm(msgspec.Struct):
+    """The multipart form of an upload."""
+
+    file: UploadFile
+    visibility: Literal["private", "public"] = "private"
+    animal_id: uuid.UUID | None = None
+
+
+class ThumbnailView(msgspec.Struct, frozen=True):
+    """A thumbnail: its longest edge, pixel size and URL."""
+
+    size: int
+    width: int
+    height: int
+    content_type: str
+    url: str
+
+
+class FileView(msgspec.Struct, frozen=True):
+    """A stored file."""
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    visibility: Literal["private", "public"]
+    animal_id: uuid.UUID | None
+    width: int | None
+    height: int | None
+    created_at: dt.datetime
+    url: str
+    thumbnails: list[ThumbnailView]
+    deduplicated: bool = False
+
+
+class SignedUrlView(msgspec.Struct, frozen=True):
+    """A URL to a private file that works without a token until ``expires_at``."""
+
+    url: str
+    expires_at: dt.datetime
+
+
+def uploader_of(principal: Principal) -> Uploader:
+    """The uploader a verified caller is."""
+    return Uploader(
+        organisation_id=principal.require_organisation(),
+        user_id=principal.user_id,
+        may_write=principal.has_role(Role.MEMBER),
+    )
+
+
+def file_view(record: StoredFile, *, deduplicated: bool = False) -> FileView:
+    """The response body of a file."""
+    return FileView(
+        id=record.id,
+        filename=record.filename,
+        content_type=record.content_type,
+        size=record.size,
+        sha256=record.sha256,
+        visibility=record.visibility.value,
+        animal_id=record.animal_id,
+        width=record.width,
+        height=record.height,
+        created_at=record.created_at,
+        url=f"/media/{record.id}",
+        thumbnails=[
+            ThumbnailView(
+                t.size,
+                t.width,
+                t.height,
+                t.content_type,
+                f"/media/{record.id}?variant=thumb-{t.size}",
+            )
+            for t in record.thumbnails
+        ],
+        deduplicated=deduplicated,
+    )
+
+
+_LIMITS = ", ".join(f"{kind} {limit // (1024 * 1024)} MiB" for kind, limit in SIZE_LIMITS.items())
+
+
+class FileController(Controller):
+    """Uploads and delivery of an organisation's files."""
+
+    tags = ("files",)
+
+    @post(
+        "/upload",
+        guards=[requires_role(Role.MEMBER)],
+        security=BEARER,
+        status_code=201,
+        request_max_body_size=MAX_UPLOAD + 1024 * 1024,
+        summary="Upload a file",
+        description="Multipart form: `file` (required), `visibility` (`private` default, or "
+        "`public`), `animal_id` (optional). The type is told from the bytes (JPEG, PNG, WebP, "
+        f"GIF, PDF); SVG is refused. Limits: {_LIMITS} (413 beyond). Images are decoded and "
+        "re-encoded, which drops EXIF metadata including the GPS position, and get thumbnails "
+        f"of {', '.join(map(str, THUMBNAIL_SIZES))} px. Identical bytes in one organisation are "
+        "stored once (`deduplicated`). Emits `file.uploaded`.",
+        responses={413: ResponseSpec(None, description="The file is too large")},
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> FileView:
+        """Store an upload."""
+        media = media_of(request.app)
+        content = await data.file.read()
+        try:
+            record, deduplicated = await upload_file(
+                SqlMediaUnitOfWork(db_session),
+                media.blobs,
+                media.images,
+                uploader_of(principal),
+                content,
+                filename=data.file.filename,
+                visibility=Visibility(data.visibility),
+                animal_id=data.animal_id,
+                now=dt.datetime.now(dt.UTC),
+            )
+        except FileTooLarge as exc:
+            raise HTTPException(status_code=413, detail=exc.detail) from None
+        events_of(request.app).committed()
+        return file_view(record, deduplicated=deduplicated)
+
+    @get(
+        "/media/{file_id:uuid}/info",
+        security=BEARER,
+        summary="Describe a file",
+        description="The record of a file: public files for anyone, private ones for the "
+        "organisation's members (any role).",
+    )
+    async def describe(
+        self,
+        db_session: DbSession,
+        optional_principal: OptionalPrincipal,
+        file_id: FromPath[uuid.UUID],
+    ) -> FileView:
+        """A file's record."""
+        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        organisation = optional_principal.organisation_id if optional_principal else None
+        return file_view(readable(record, organisation))
+
+    @post(
+        "/media/{file_id:uuid}/signed-url",
+        guards=[requires_role(Role.VIEWER)],
+        security=BEARER,
+        status_code=201,
+        summary="Make a signed URL to a private file",
+        description=f"A URL that fetches the file without a token for `ttl` seconds (1 to "
+        f"{MAX_LIFETIME}, default 300). The signature covers the file, the variant and expiry.",
+    )
+    async def signed_url(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        file_id: FromPath[uuid.UUID],
+        ttl: Annotated[int, QueryParameter(ge=1, le=MAX_LIFETIME, description="Seconds")] = 300,
+        variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
+    ) -> SignedUrlView:
+        """A signed URL."""
+        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        readable(record, principal.organisation_id)
+        expires = int(time.time()) + ttl
+        signature = media_of(request.app).signer.sign(file_id, variant, expires)
+        return SignedUrlView(
+            url=f"/media/{file_id}?variant={variant}&expires={expires}&signature={signature}",
+            expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
+        )
+
+    @get(
+        "/media/{file_id:uuid}",
+        media_type="application/octet-stream",
+        summary="Fetch a file's bytes",
+        description="Public files are open; private ones need the organisation's token or a "
+        "signed URL (`expires`, `signature`). `variant` picks a thumbnail. Sends `ETag` (the "
+        "sha256), `Last-Modified`, `Cache-Control` and `Accept-Ranges`; honours "
+        "`If-None-Match` / `If-Modified-Since` (304), a single `Range` (206, or 416 outside the "
+        "file) and `If-Range`.",
+        security=[*BEARER, {}],
+        responses={
+            206: ResponseSpec(None, description="Part of the file (Range)"),
+            304: ResponseSpec(None, description="The client's copy is current"),
+            416: ResponseSpec(None, description="The range is outside the file"),
+        },
+    )
+    async def fetch(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        optional_principal: OptionalPrincipal,
+        file_id: FromPath[uuid.UUID],
+        variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
+        expires: Annotated[int | None, QueryParameter(description="Signed URL expiry")] = None,
+        signature: Annotated[
+            str | None, QueryParameter(max_length=128, description="Signed URL signature")
+        ] = None,
+        range_header: Annotated[
+            str | None, HeaderParameter(name="Range", required=False, description="bytes=a-b")
+        ] = None,
+    ) -> Response[Any]:
+        """A file's bytes."""
+        media = media_of(request.app)
+        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        if record is None:
+            raise NotFound("No such file.")
+        signed = expires is not None or signature is not None
+        if signed and not record.is_public:
+            if expires is None or signature is None:
+                raise InvalidInput(
+                    "A signed URL needs both expires and signature.",
+                    field_errors={"signature": "required with expires"},
+                )
+            media.signer.check(file_id, variant, expires, signature, now=time.time())
+        else:
+            organisation = optional_principal.organisation_id if optional_principal else None
+            readable(record, organisation)
+        key, content_type, size, digest = (
+            record.blob_key,
+            record.content_type,
+            record.size,
+            record.sha256,
+        )
+        if variant != "original":
+            thumb = record.thumbnail(int(variant.removeprefix("thumb-")))
+            if thumb is None:
+                raise NotFound(f"This file has no {variant} variant.")
+            key, content_type, size, digest = (
+                thumb.key,
+                thumb.content_type,
+                thumb.byte_size,
+                thumb.sha256,
+            )
+        etag = f'"{digest}"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": http_date(record.created_at),
+            "Accept-Ranges": "bytes",
+            "Cache-Control": "public, max-age=31536000, immutable"
+            if record.is_public
+            else "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f"inline; filename*=UTF-8''{_quote(record.filename)}",
+        }
+        if not record.is_public:
+            headers["Vary"] = "Authorization"
+        if not_modified(
+            etag,
+            record.created_at,
+            request.headers.get("if-none-match"),
+            request.headers.get("if-modified-since"),
+        ):
+            return Response(b"", status_code=304, headers=headers)
+        try:
+            wanted = (
+                parse_range(range_header, size)
+                if range_applies(etag, record.created_at, request.headers.get("if-range"))
+                else None
+            )
+        except RangeNotSatisfiable:
+            return problem_response(
+                request,
+                416,
+                f"The file has {size} bytes; the range asked for is outside it.",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        if wanted is None:
+            body = await media.blobs.read(key)
+            return Response(body, media_type=content_type, headers=headers)
+        body = await media.blobs.read(key, wanted.start, wanted.end)
+        headers["Content-Range"] = f"bytes {wanted.start}-{wanted.end}/{size}"
+        return Response(body, status_code=206, media_type=content_type, headers=headers)
+
+    @delete(
+        "/media/{file_id:uuid}",
+        guards=[requires_role(Role.MEMBER)],
+        security=BEARER,
+        status_code=204,
+        summary="Delete a file",
+        description="Removes the record; the bytes go once no other record of identical bytes "
+        "uses them. Emits `file.deleted`.",
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        file_id: FromPath[uuid.UUID],
+    ) -> None:
+        """Delete a file."""
+        await delete_file(
+            SqlMediaUnitOfWork(db_session),
+            media_of(request.app).blobs,
+            uploader_of(principal),
+            file_id,
+        )
+        events_of(request.app).committed()
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,66 @@
+"""repti-media's adapters, chosen from the settings (the composition root's helpers)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+
+from reptidex.adapters.blobs.disk import DiskBlobStore
+from reptidex.adapters.blobs.s3 import S3BlobStore
+from reptidex.adapters.images.pillow_processor import PillowImageProcessor
+from reptidex.domain.media.blobs import BlobStore
+from reptidex.domain.media.files import ImageProcessor
+from reptidex.domain.media.signing import UrlSigner
+from reptidex.services.kernel.auth import service_secret
+from reptidex.services.kernel.settings import Settings
+
+
+def blob_store_from(settings: Settings) -> BlobStore:
+    """The local disk under ``<data dir>/media`` (default) or S3 (``REPTIDEX_BLOB_STORE=s3``)."""
+    if settings.blob_store == "s3":
+        assert settings.s3_bucket is not None  # load_settings insists on it
+        return S3BlobStore(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            timeout=settings.http_timeout,
+        )
+    return DiskBlobStore(settings.data_dir / "media")
+
+
+def url_signer_from(settings: Settings) -> UrlSigner:
+    """A signer keyed by the media service's secret (configured, or derived when embedded)."""
+    secret = service_secret(settings, "media") or ""
+    return UrlSigner(hashlib.sha256(b"reptidex-media-signed-url:" + secret.encode()).digest())
+
+
+@dataclass
+class MediaAdapters:
+    """What the media controllers use besides the request's database session."""
+
+    blobs: BlobStore
+    images: ImageProcessor
+    signer: UrlSigner
+
+
+def media_state(settings: Settings, blobs: BlobStore | None = None) -> dict[str, Any]:
+    """The entries repti-media adds to ``app.state``."""
+    return {
+        "media": MediaAdapters(
+            blobs=blobs or blob_store_from(settings),
+            images=PillowImageProcessor(),
+            signer=url_signer_from(settings),
+        )
+    }
+
+
+def media_of(app: Litestar | State) -> MediaAdapters:
+    """The :class:`MediaAdapters` of the app."""
+    state = app.state if isinstance(app, Litestar) else app
+    adapters: MediaAdapters = state["media"]
+    return adapters
