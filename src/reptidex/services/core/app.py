@@ -37,7 +37,7 @@ def create_app(
         },
         lifespan=[identity.lifespan],
         # core verifies its own tokens straight from its key ring, without HTTP
-        authenticator=Authenticator(identity),
+        authenticator=Authenticator(identity, leeway=settings.token_leeway),
     )
     install_components(app)  # billing, feature flags, telemetry
     return app

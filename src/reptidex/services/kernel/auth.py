@@ -116,7 +116,8 @@ class Authenticator:
     def from_settings(cls, settings: Settings) -> Authenticator:
         """Verify against core's JWKS at ``settings.peer_url("core")``."""
         return cls(
-            JwksKeySource(settings.peer_url("core") + JWKS_PATH, timeout=settings.http_timeout)
+            JwksKeySource(settings.peer_url("core") + JWKS_PATH, timeout=settings.http_timeout),
+            leeway=settings.token_leeway,
         )
 
     async def verify(self, token: str) -> Principal:

@@ -51,6 +51,7 @@ _GLOBAL_VARS = (
     "REPTIDEX_FLAG_CACHE_TTL",
     # identity: token lifetimes (seconds), signing keys, mail
     "REPTIDEX_ACCESS_TOKEN_TTL",
+    "REPTIDEX_TOKEN_LEEWAY",
     "REPTIDEX_REFRESH_TOKEN_TTL",
     "REPTIDEX_SIGNING_KEY_LIFETIME",
     "REPTIDEX_SIGNING_KEY_SECRET",
@@ -108,6 +109,7 @@ class Settings:
     stripe_prices: Mapping[str, str] = field(default_factory=dict)
     flag_cache_ttl: float = 30.0
     access_token_ttl: float = 900.0
+    token_leeway: int = 30
     refresh_token_ttl: float = 30 * 86400.0
     signing_key_lifetime: float = 30 * 86400.0
     signing_key_secret: str | None = field(default=None, repr=False)
@@ -201,6 +203,13 @@ def _positive_int(value: str) -> int:
     number = int(value)
     if number < 1:
         raise ValueError("must be a positive whole number")
+    return number
+
+
+def _leeway(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 300:
+        raise ValueError("must be a whole number of seconds from 0 to 300")
     return number
 
 
@@ -313,6 +322,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         },
         flag_cache_ttl=read("REPTIDEX_FLAG_CACHE_TTL", _non_negative_float, 30.0),
         access_token_ttl=read("REPTIDEX_ACCESS_TOKEN_TTL", _positive_float, 900.0),
+        token_leeway=read("REPTIDEX_TOKEN_LEEWAY", _leeway, 30),
         refresh_token_ttl=read("REPTIDEX_REFRESH_TOKEN_TTL", _positive_float, 30 * 86400.0),
         signing_key_lifetime=read("REPTIDEX_SIGNING_KEY_LIFETIME", _positive_float, 30 * 86400.0),
         signing_key_secret=env.get("REPTIDEX_SIGNING_KEY_SECRET") or None,
