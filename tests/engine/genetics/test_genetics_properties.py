@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 
 import pytest
@@ -165,7 +166,7 @@ def _linked_catalog(r: Fraction | None) -> Catalog:
     return catalog_from_mapping(data)
 
 
-def _visual_distribution(result_outcomes: list[Outcome]) -> dict[tuple[str, ...], Fraction]:
+def _visual_distribution(result_outcomes: Sequence[Outcome]) -> dict[tuple[str, ...], Fraction]:
     return {o.traits: o.probability for o in result_outcomes}
 
 

@@ -27,67 +27,17 @@ import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.genetics.genotype import BlockDistribution, Genotype, canonical
+from reptidex.engine.genetics.grouped import ClassView, GroupedView, Outcomes
+from reptidex.engine.genetics.grouped import Outcome as Outcome
+from reptidex.engine.genetics.grouped import PossibleHet as PossibleHet
 from reptidex.engine.genetics.model import Block, Catalog, Sex
 from reptidex.engine.genetics.parsing import name_genotype, parse_genotype
 from reptidex.engine.genetics.phenotype import (
     Diplotype,
     Haplotype,
     block_phenotype,
-    morph_name,
     sort_traits,
 )
-
-
-@dataclass(frozen=True)
-class PossibleHet:
-    """A gene an offspring group may carry, with the exact probability that it does."""
-
-    gene: str
-    probability: Fraction
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One group of the breeder's view of a cross: offspring that look alike.
-
-    ``traits`` are the visual traits (empty for Normal), ``phenotype`` their display name with
-    combo names, ``hets`` the genes every animal of the group carries, ``possible_hets`` the
-    ones it may carry, ``sex`` is set only when sex-linkage makes sex matter.
-    """
-
-    probability: Fraction
-    phenotype: str
-    traits: tuple[str, ...]
-    hets: tuple[str, ...]
-    possible_hets: tuple[PossibleHet, ...]
-    sex: Sex | None
-    lethal: bool
-    warnings: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the outcome (see ``docs/genetics.md``).
-
-        Examples
-        --------
-        >>> from fractions import Fraction
-        >>> Outcome(Fraction(3, 16), "Pastel", ("Pastel",), (), (), None, False, ()).to_dict()
-        ... # doctest: +NORMALIZE_WHITESPACE
-        {'probability': '3/16', 'percent': 18.75, 'phenotype': 'Pastel', 'traits': ['Pastel'],
-         'hets': [], 'possible_hets': [], 'sex': None, 'lethal': False, 'warnings': []}
-        """
-        return {
-            "probability": str(self.probability),
-            "percent": round(float(self.probability * 100), 4),
-            "phenotype": self.phenotype,
-            "traits": list(self.traits),
-            "hets": list(self.hets),
-            "possible_hets": [
-                {"gene": h.gene, "probability": str(h.probability)} for h in self.possible_hets
-            ],
-            "sex": self.sex.value if self.sex else None,
-            "lethal": self.lethal,
-            "warnings": list(self.warnings),
-        }
 
 
 @dataclass(frozen=True)
@@ -185,6 +135,17 @@ def _classes(catalog: Catalog, block: Block, offspring: dict[Diplotype, Fraction
         hidden = tuple((name, p / total) for name, p in carried.items())
         classes.append(_Class(traits, lethal, sex, tuple(warnings), total, hidden, tuple(members)))
     return classes
+
+
+def _view(catalog: Catalog, cls: _Class) -> ClassView:
+    return ClassView(
+        traits=sort_traits(catalog, cls.traits),
+        hets=tuple(name for name, p in cls.hidden if p == 1),
+        possible=tuple(PossibleHet(name, p) for name, p in cls.hidden if p != 1),
+        warnings=cls.warnings,
+        lethal=cls.lethal,
+        sex=cls.sex,
+    )
 
 
 def _viable(classes: list[_Class]) -> list[_Class]:
@@ -288,67 +249,24 @@ class CrossResult:
         self.lethal_probability = lethal_probability
         """The probability that an offspring is lethal (before any renormalisation)."""
         self._blocks = blocks
-        self._outcomes: list[Outcome] | None = None
+        self._outcomes: Outcomes | None = None
 
-    def outcomes(self) -> list[Outcome]:
-        """The phenotype groups, most likely first (ties: viable first, then by name)."""
+    def outcomes(self) -> Outcomes:
+        """The phenotype groups, most likely first (ties: viable first, then by name, then by
+        sex), as a read-only sequence of :class:`Outcome`.
+
+        The groups are computed once, in bulk (see :mod:`reptidex.engine.genetics.grouped`);
+        each :class:`Outcome` and its :class:`~fractions.Fraction` is made when first read.
+        """
         if self._outcomes is None:
-            self._outcomes = self._build_outcomes()
-        return list(self._outcomes)
+            self._outcomes = Outcomes(self._grouped())
+        return self._outcomes
 
-    def _build_outcomes(self) -> list[Outcome]:
+    def _grouped(self) -> GroupedView:
         classes = [c for _, c in self._blocks]
         numerators, denominator = _joint([[c.probability for c in cs] for cs in classes])
-        shape = tuple(len(cs) for cs in classes)
-        codes = (
-            np.stack(np.unravel_index(np.arange(len(numerators)), shape), axis=1)
-            if shape
-            else np.zeros((1, 0), dtype=np.intp)
-        )
-        names: dict[tuple[str, ...], str] = {}
-        rows = []
-        for number, code in zip(numerators.tolist(), codes.tolist(), strict=True):
-            chosen = [classes[b][c] for b, c in enumerate(code)]
-            traits: list[str] = []
-            warnings: list[str] = []
-            hets: list[str] = []
-            possible: list[PossibleHet] = []
-            sex = None
-            lethal = False
-            for cls in chosen:
-                traits.extend(cls.traits)
-                warnings.extend(cls.warnings)
-                lethal = lethal or cls.lethal
-                sex = sex or cls.sex
-                for name, p in cls.hidden:
-                    if p == 1:
-                        hets.append(name)
-                    else:
-                        possible.append(PossibleHet(name, p))
-            ordered = sort_traits(self.catalog, traits)
-            name = names.get(ordered)
-            if name is None:
-                name = names[ordered] = morph_name(self.catalog, ordered)
-            rows.append(
-                (
-                    -number,
-                    lethal,
-                    name,
-                    sex or "",
-                    Outcome(
-                        Fraction(number, denominator),
-                        name,
-                        ordered,
-                        tuple(hets),
-                        tuple(possible),
-                        sex,
-                        lethal,
-                        tuple(warnings),
-                    ),
-                )
-            )
-        rows.sort(key=lambda row: row[:4])
-        return [row[4] for row in rows]
+        views = [[_view(self.catalog, c) for c in cs] for cs in classes]
+        return GroupedView(self.catalog, views, numerators, denominator)
 
     def genotype_table(self) -> GenotypeTable:
         """Every offspring genotype with its exact probability, as arrays."""
@@ -388,7 +306,7 @@ class CrossResult:
             "dam": name(self.dam),
             "viable_only": self.viable_only,
             "lethal_probability": str(self.lethal_probability),
-            "outcomes": [o.to_dict() for o in self.outcomes()],
+            "outcomes": self.outcomes().to_dicts(),
         }
 
 
