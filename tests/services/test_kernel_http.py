@@ -185,8 +185,9 @@ def test_deep_health_fails_on_an_unmigrated_database(
     with TestClient(APP_FACTORIES["core"](make_settings())) as test_client:
         response = test_client.get("/health/deep")
     assert response.status_code == 503
-    (database,) = response.json()["checks"]
-    assert "reptidex db upgrade" in database["detail"]
+    checks = {check["name"]: check for check in response.json()["checks"]}
+    assert set(checks) == {"database", "events"}
+    assert "reptidex db upgrade" in checks["database"]["detail"]
 
 
 async def test_deep_health_checks_redis(
@@ -199,7 +200,7 @@ async def test_deep_health_checks_redis(
     async with AsyncTestClient(APP_FACTORIES["core"](settings)) as test_client:
         response = await test_client.get("/health/deep")
     assert response.status_code == 200, response.text
-    assert {check["name"] for check in response.json()["checks"]} == {"database", "redis"}
+    assert {check["name"] for check in response.json()["checks"]} == {"database", "redis", "events"}
 
 
 def test_every_service_builds(make_settings: Callable[..., Settings]) -> None:

@@ -1,11 +1,47 @@
-"""The SQL side of the outbox: events added to the session of the state change they report."""
+"""The SQL side of the outbox: events added to the session of the state change they report.
+
+A commit that carried outbox rows wakes the relays of that service in this process (registered
+with :func:`on_outbox_commit`), so an event goes to the bus right after its commit instead of
+at the relay's next poll, whichever use case or unit of work wrote it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.domain.events import DomainEvent
+
+_STAGED = "reptidex_outbox_services"
+_WAKERS: dict[str, list[Callable[[], None]]] = {}
+
+
+def on_outbox_commit(service: str, wake: Callable[[], None]) -> Callable[[], None]:
+    """Call ``wake`` after each commit that wrote ``service``'s outbox; returns the undo."""
+    _WAKERS.setdefault(service, []).append(wake)
+
+    def cancel() -> None:
+        wakers = _WAKERS.get(service, [])
+        if wake in wakers:
+            wakers.remove(wake)
+
+    return cancel
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    for service in session.info.pop(_STAGED, ()):
+        for wake in list(_WAKERS.get(service, ())):
+            wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_staged(session: Session) -> None:
+    session.info.pop(_STAGED, None)
 
 
 class SqlOutbox:
@@ -16,6 +52,7 @@ class SqlOutbox:
 
     def __init__(self, session: AsyncSession, service: str) -> None:
         self._session = session
+        self._service = service
         self._model = OUTBOX_MODELS[service]
 
     def add(self, event: DomainEvent) -> None:
@@ -34,3 +71,4 @@ class SqlOutbox:
                 attempts=0,
             )
         )
+        self._session.info.setdefault(_STAGED, set()).add(self._service)

@@ -164,7 +164,11 @@ def create_service_app(
     )
     app = Litestar(
         route_handlers=[
-            *health_routes(spec.name, resources.checks, settings.health_timeout),
+            *health_routes(
+                spec.name,
+                lambda: {**resources.checks(), "events": events.check},
+                settings.health_timeout,
+            ),
             metrics_route(metrics),
             *route_handlers,
         ],

@@ -15,7 +15,7 @@ its own bus at start-up; ``reptidex up`` creates one and shares it between the s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from litestar import Litestar
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from reptidex.adapters.events import InProcessEventBus, RedisStreamBus
 from reptidex.adapters.sql.idempotent_consumer import TransactionalHandler, idempotent_handler
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
-from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.adapters.sql.outbox_store import SqlOutbox, on_outbox_commit
 from reptidex.domain.events import EventBus, EventHandler, check_pattern
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
@@ -110,6 +110,7 @@ class ServiceEvents:
         self._bus: EventBus | None = None
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
+        self._unwake: Callable[[], None] | None = None
 
     # -- what services call --------------------------------------------------------------------
 
@@ -174,6 +175,8 @@ class ServiceEvents:
         self._relay = OutboxRelay(
             self.engine, self.service, bus, poll_interval=self.settings.outbox_poll_interval
         )
+        # Any commit in this process that wrote this service's outbox wakes the relay at once.
+        self._unwake = on_outbox_commit(self.service, self._relay.wake)
         self._relay_task = asyncio.create_task(
             self._relay_when_ready(self._relay), name=f"reptidex-outbox-relay-{self.service}"
         )
@@ -194,6 +197,9 @@ class ServiceEvents:
 
     async def stop(self) -> None:
         """Stop relaying (after the pass in progress) and consuming; close an own bus."""
+        if self._unwake is not None:
+            self._unwake()
+            self._unwake = None
         if self._relay is not None and self._relay_task is not None:
             self._relay.stop()
             task = self._relay_task
@@ -211,6 +217,26 @@ class ServiceEvents:
             await self._shared.leave()
         else:
             await bus.close()
+
+    async def check(self) -> str:
+        """The ``events`` probe of ``/health/deep``: the bus is started, the relay runs and the
+        outbox is not stuck (its oldest unpublished event is younger than
+        ``REPTIDEX_OUTBOX_MAX_LAG``); raises when any of that is not so."""
+        if self._bus is None or self._relay is None or self._relay_task is None:
+            raise RuntimeError("the event bus is not started")
+        if self._relay_task.done():
+            raise RuntimeError("the outbox relay has stopped")
+        stats = await self._relay.measure()
+        detail = (
+            f"{event_bus_kind(self.settings)} bus, {stats.pending} pending, "
+            f"oldest {stats.oldest_pending_age:.1f} s"
+        )
+        if stats.pending and stats.oldest_pending_age > self.settings.outbox_max_lag:
+            last = f"; last error: {stats.last_error}" if stats.last_error else ""
+            raise RuntimeError(
+                f"outbox stuck: {detail} (limit {self.settings.outbox_max_lag:g} s){last}"
+            )
+        return detail
 
     def metrics(self) -> Collector:
         """A Prometheus collector of this service's relay figures."""

@@ -43,6 +43,7 @@ _GLOBAL_VARS = (
     "REPTIDEX_EVENT_CLAIM_IDLE",
     "REPTIDEX_EVENT_MAX_DELIVERIES",
     "REPTIDEX_OUTBOX_POLL_INTERVAL",
+    "REPTIDEX_OUTBOX_MAX_LAG",
     # billing (Stripe); billing is switched off unless the key, webhook secret and prices are set
     "REPTIDEX_STRIPE_SECRET_KEY",
     "REPTIDEX_STRIPE_WEBHOOK_SECRET",
@@ -103,6 +104,7 @@ class Settings:
     event_claim_idle: float = 30.0
     event_max_deliveries: int = 5
     outbox_poll_interval: float = 0.5
+    outbox_max_lag: float = 60.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -312,6 +314,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         event_claim_idle=read("REPTIDEX_EVENT_CLAIM_IDLE", _positive_float, 30.0),
         event_max_deliveries=read("REPTIDEX_EVENT_MAX_DELIVERIES", _positive_int, 5),
         outbox_poll_interval=read("REPTIDEX_OUTBOX_POLL_INTERVAL", _positive_float, 0.5),
+        outbox_max_lag=read("REPTIDEX_OUTBOX_MAX_LAG", _positive_float, 60.0),
         stripe_secret_key=env.get("REPTIDEX_STRIPE_SECRET_KEY") or None,
         stripe_webhook_secret=env.get("REPTIDEX_STRIPE_WEBHOOK_SECRET") or None,
         stripe_api_base=read("REPTIDEX_STRIPE_API_BASE", _http_url, None),
