@@ -1,6 +1,12 @@
 """Benchmark of the pedigree engine: inbreeding of every animal, and a kinship matrix.
 
-Run ``python benchmarks/bench_pedigree.py`` (add ``--quick`` for a small smoke run).
+Run ``python benchmarks/bench_pedigree.py`` (add ``--quick`` for a small smoke run, or
+``--read-only`` for just the large-CSV figures).
+
+The largest simulated pedigree is also written as a CSV in a temporary folder and read
+back: ``read_csv`` (column-wise parsing, ``Pedigree.from_columns``) against the
+straightforward path (one ``Animal`` per row, then ``Pedigree(records)``), then the CLI
+``reptidex pedigree inbreeding`` is run on it end to end.
 
 Each figure is compared with a baseline measured in the same run: a straightforward
 pure-Python Meuwissen & Luo (1992) written below (one animal at a time, ancestors
@@ -21,7 +27,9 @@ import argparse
 import heapq
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -37,6 +45,7 @@ from reptidex.engine.pedigree import (
     inbreeding,
     kinship_matrix,
     read_csv,
+    read_records,
     update_inbreeding,
 )
 
@@ -319,14 +328,86 @@ def bench_clutch(ped: Pedigree) -> None:
     )
 
 
+def write_csv(ped: Pedigree, path: Path, seed: int = 5) -> None:
+    """Write ``ped`` as a breeder's CSV (id,sire,dam,sex), parents before offspring."""
+    n = len(ped)
+    rng = np.random.default_rng(seed)
+    names = np.array([f"RX{i:07d}" for i in range(n)], dtype=object)
+    sex = np.where(rng.random(n) < 0.5, "m", "f").astype(object)
+    sex[ped.sire[ped.sire >= 0]] = "m"
+    sex[ped.dam[ped.dam >= 0]] = "f"
+    blank = np.array([""], dtype=object)
+    sires = np.where(ped.sire >= 0, names[ped.sire], blank)
+    dams = np.where(ped.dam >= 0, names[ped.dam], blank)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write("id,sire,dam,sex\n")
+        for start in range(0, n, 100_000):
+            block = slice(start, start + 100_000)
+            rows = map("{},{},{},{}\n".format, names[block], sires[block], dams[block], sex[block])
+            handle.write("".join(rows))
+
+
+def bench_read_csv(ped: Pedigree, folder: Path) -> None:
+    """Reading a large CSV: column-wise reader + from_columns against the record path."""
+    path = folder / f"pedigree_{len(ped)}.csv"
+    write_csv(ped, path)
+    size = path.stat().st_size / 2**20
+    print(f"  wrote {path.name}: {len(ped):,} rows, {size:.0f} MiB", flush=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read_s, read_peak, fast = measure(lambda: read_csv(path))
+        f_s, f_peak, table = measure(lambda: inbreeding(fast))
+        # the straightforward path: one Animal per row, then Pedigree(records)
+        start = time.perf_counter()
+        slow = Pedigree(read_records(path))
+        base_read = time.perf_counter() - start
+        start = time.perf_counter()
+        slow_table = inbreeding(slow)
+        base_f = time.perf_counter() - start
+    assert fast.ids == slow.ids
+    assert np.array_equal(table.array, slow_table.array)
+    line(
+        f"read_csv {len(ped):,} rows",
+        read_s,
+        read_peak,
+        base_read,
+        "  (baseline: Pedigree(read_records(path)), same pedigree)",
+    )
+    line(
+        "  read_csv + inbreeding",
+        read_s + f_s,
+        max(read_peak, f_peak),
+        base_read + base_f,
+        "  (baseline: record path + inbreeding)",
+    )
+    command = [sys.executable, "-m", "reptidex", "pedigree", "inbreeding", str(path)]
+    start = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"  CLI `reptidex pedigree inbreeding` end to end: {wall:.2f} s wall, "
+        f"{usage.ru_utime + usage.ru_stime:.2f} s CPU, peak RSS {usage.ru_maxrss / 1024:.0f} MiB "
+        f"(exit {done.returncode})",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="only the large-CSV reading figures (skip genea140 and the F benchmarks)",
+    )
     args = parser.parse_args(argv)
     print(f"pedigree engine benchmark; python {sys.version.split()[0]}, numpy {np.__version__}")
     print(f"cpus: {os.cpu_count()}; figures: seconds (untraced), peak traced memory (tracemalloc)")
 
-    if GENEA140.exists():
+    if args.read_only:
+        pass
+    elif GENEA140.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
@@ -351,12 +432,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"genea140.csv not found at {GENEA140}; skipped")
 
     sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
-    for size in sizes:
-        start = time.perf_counter()
-        ped = simulate(size)
-        print(f"simulated {size:,} animals in {time.perf_counter() - start:.1f} s", flush=True)
-        bench_inbreeding(f"simulated {size:,}", ped, full_baseline=size <= 10_000, sample=2000)
-        bench_clutch(ped)
+    if args.read_only:
+        sizes = sizes[-1:]
+    with tempfile.TemporaryDirectory(prefix="bench_pedigree_") as folder:
+        for size in sizes:
+            start = time.perf_counter()
+            ped = simulate(size)
+            print(f"simulated {size:,} animals in {time.perf_counter() - start:.1f} s", flush=True)
+            if not args.read_only:
+                bench_inbreeding(
+                    f"simulated {size:,}", ped, full_baseline=size <= 10_000, sample=2000
+                )
+                bench_clutch(ped)
+            if size == sizes[-1]:
+                bench_read_csv(ped, Path(folder))
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak resident memory (whole run): {usage:.0f} MiB")
     return 0
