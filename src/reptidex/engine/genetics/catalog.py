@@ -24,6 +24,7 @@ from reptidex.engine.genetics.model import (
     Catalog,
     Combo,
     Compound,
+    Dispute,
     Expression,
     HealthNote,
     LinkageGroup,
@@ -167,6 +168,8 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
                 alleles=alleles,
                 compounds=compounds,
                 notes=_strings(entry, "notes"),
+                sources=_strings(entry, "sources"),
+                disputes=_disputes(entry, where),
             )
         )
     ids = [locus.id for locus in loci] + [
@@ -226,6 +229,9 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
             {"note": n.description, "severity": n.severity.value, "source": n.source} for n in items
         ]
 
+    def disputes(items: Sequence[Dispute]) -> list[dict[str, Any]]:
+        return [{"note": d.description, "sources": list(d.sources)} for d in items]
+
     def allele(a: Allele) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": a.id,
@@ -237,6 +243,8 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
             "health": notes(a.health),
             "super_health": notes(a.super_health),
             "notes": list(a.notes),
+            "sources": list(a.sources),
+            "disputes": disputes(a.disputes),
         }
         if a.super_name:
             out["super"] = a.super_name
@@ -249,6 +257,8 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
             "lethal": c.lethal,
             "health": notes(c.health),
             "notes": list(c.notes),
+            "sources": list(c.sources),
+            "disputes": disputes(c.disputes),
         }
         if c.name:
             out["name"] = c.name
@@ -270,6 +280,8 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
                 "id": locus.id,
                 "name": locus.name,
                 "notes": list(locus.notes),
+                "sources": list(locus.sources),
+                "disputes": disputes(locus.disputes),
                 "alleles": [allele(a) for a in locus.alleles],
                 "compounds": [compound(c) for c in locus.compounds],
             }
@@ -282,6 +294,8 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
                 "recombination": [str(r) for r in g.recombination],
                 "sex_linked": g.sex_linked,
                 "notes": list(g.notes),
+                "sources": list(g.sources),
+                "disputes": disputes(g.disputes),
             }
             for g in catalog.linkage_groups
         ],
@@ -291,6 +305,8 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
                 "traits": sorted(c.traits),
                 "aliases": list(c.aliases),
                 "notes": list(c.notes),
+                "sources": list(c.sources),
+                "disputes": disputes(c.disputes),
             }
             for c in catalog.combos
         ],
@@ -342,6 +358,16 @@ def _health(data: Mapping[str, Any], key: str, where: str) -> tuple[HealthNote, 
     return tuple(notes)
 
 
+def _disputes(data: Mapping[str, Any], where: str) -> tuple[Dispute, ...]:
+    disputes = []
+    for entry in _tables(data, "disputes"):
+        sources = _strings(entry, "sources")
+        if not sources or not all(s.strip() for s in sources):
+            raise CatalogError(f"{where}: a dispute needs at least one source")
+        disputes.append(Dispute(_text(entry, "note", where), sources))
+    return tuple(disputes)
+
+
 def _allele(entry: Mapping[str, Any], where: str) -> Allele:
     try:
         expression = Expression(entry.get("inheritance", ""))
@@ -365,6 +391,8 @@ def _allele(entry: Mapping[str, Any], where: str) -> Allele:
         health=_health(entry, "health", where),
         super_health=_health(entry, "super_health", where),
         notes=_strings(entry, "notes"),
+        sources=_strings(entry, "sources"),
+        disputes=_disputes(entry, where),
     )
 
 
@@ -387,6 +415,8 @@ def _compound(entry: Mapping[str, Any], where: str, alleles: tuple[Allele, ...])
         lethal=bool(entry.get("lethal", False)),
         health=_health(entry, "health", f"{where} compound {pair}"),
         notes=_strings(entry, "notes"),
+        sources=_strings(entry, "sources"),
+        disputes=_disputes(entry, f"{where} compound {pair}"),
     )
 
 
@@ -419,6 +449,8 @@ def _linkage(entry: Mapping[str, Any], loci: list[Locus], system: SexSystem) -> 
         recombination=tuple(_fraction(r, where) for r in rates),
         sex_linked=sex_linked,
         notes=_strings(entry, "notes"),
+        sources=_strings(entry, "sources"),
+        disputes=_disputes(entry, where),
     )
 
 
@@ -432,6 +464,8 @@ def _combo(entry: Mapping[str, Any]) -> Combo:
         traits=frozenset(traits),
         aliases=_strings(entry, "aliases"),
         notes=_strings(entry, "notes"),
+        sources=_strings(entry, "sources"),
+        disputes=_disputes(entry, where),
     )
 
 

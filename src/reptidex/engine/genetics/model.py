@@ -85,6 +85,26 @@ class HealthNote:
 
 
 @dataclass(frozen=True)
+class Dispute:
+    """A fact the hobby disagrees on, and where each position is stated.
+
+    The catalog models one position (the entry's behaviour); the dispute records the
+    disagreement so that a breeder can read the evidence.
+
+    Examples
+    --------
+    >>> str(Dispute("Super Spider viability", ("forum thread",)))
+    'Super Spider viability (sources: forum thread)'
+    """
+
+    description: str
+    sources: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.description} (sources: {'; '.join(self.sources)})"
+
+
+@dataclass(frozen=True)
 class Allele:
     """A mutant allele (a "gene" in the hobby's words) at a locus.
 
@@ -103,6 +123,8 @@ class Allele:
     health: tuple[HealthNote, ...] = ()
     super_health: tuple[HealthNote, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
     @property
     def homozygous_name(self) -> str:
@@ -128,6 +150,8 @@ class Compound:
     lethal: bool = False
     health: tuple[HealthNote, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,8 @@ class Locus:
     alleles: tuple[Allele, ...]
     compounds: tuple[Compound, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
     def allele_index(self, allele_id: str) -> int:
         """The index of a mutant allele (1-based; 0 is the wild type)."""
@@ -176,6 +202,8 @@ class LinkageGroup:
     recombination: tuple[Fraction, ...]
     sex_linked: bool = False
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,6 +214,8 @@ class Combo:
     traits: frozenset[str]
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
 
 SEX_LOCUS = -1
