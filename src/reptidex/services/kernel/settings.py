@@ -15,6 +15,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
+from reptidex.services.kernel.client_address import parse_networks
 
 T = TypeVar("T")
 
@@ -32,6 +33,7 @@ _GLOBAL_VARS = (
     "REPTIDEX_LOG_LEVEL",
     "REPTIDEX_LOG_FORMAT",
     "REPTIDEX_CORS_ORIGINS",
+    "REPTIDEX_TRUSTED_PROXIES",
     "REPTIDEX_HEALTH_TIMEOUT",
     "REPTIDEX_HTTP_TIMEOUT",
     "REPTIDEX_SHUTDOWN_TIMEOUT",
@@ -94,6 +96,8 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "auto"
     cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies (addresses or networks, validated) whose X-Forwarded-For is believed."""
     health_timeout: float = 2.0
     http_timeout: float = 5.0
     shutdown_timeout: float = 10.0
@@ -208,6 +212,10 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _networks(value: str) -> tuple[str, ...]:
+    return tuple(str(network) for network in parse_networks(value))
+
+
 def _leeway(value: str) -> int:
     number = int(value)
     if not 0 <= number <= 300:
@@ -304,6 +312,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=read("REPTIDEX_LOG_LEVEL", _choice(LOG_LEVELS, upper=True), "INFO"),
         log_format=read("REPTIDEX_LOG_FORMAT", _choice(LOG_FORMATS), "auto"),
         cors_origins=read("REPTIDEX_CORS_ORIGINS", _origins, ()),
+        trusted_proxies=read("REPTIDEX_TRUSTED_PROXIES", _networks, ()),
         health_timeout=read("REPTIDEX_HEALTH_TIMEOUT", _positive_float, 2.0),
         http_timeout=read("REPTIDEX_HTTP_TIMEOUT", _positive_float, 5.0),
         shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),

@@ -49,6 +49,7 @@ from reptidex.services.core.identity.schemas import (
 )
 from reptidex.services.core.identity.wiring import IdentityComponents
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_user
+from reptidex.services.kernel.client_address import client_address
 from reptidex.services.kernel.problems import Problem
 
 Identity: TypeAlias = NamedDependency[IdentityComponents]
@@ -76,7 +77,7 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)  # X-Forwarded-For only from REPTIDEX_TRUSTED_PROXIES
 
 
 def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:

@@ -1,0 +1,81 @@
+"""The client's address behind reverse proxies: ``X-Forwarded-For`` only from trusted proxies.
+
+Behind a load balancer every request comes from the balancer's address, so per-address rate
+limits would lump all clients together. ``REPTIDEX_TRUSTED_PROXIES`` lists the proxies (addresses
+or networks) whose ``X-Forwarded-For`` is believed. The header is read from the right (each proxy
+appends the address it received the request from) while the hop that handed it on is trusted;
+the first address not vouched for by a trusted proxy is the client. A client cannot forge its
+way past that: whatever it writes into the header itself stands to the left of what the trusted
+proxies appended.
+
+>>> from ipaddress import ip_network
+>>> trusted = (ip_network("10.0.0.0/8"),)
+>>> forwarded_client("10.0.0.5", ["203.0.113.7"], trusted)
+'203.0.113.7'
+>>> forwarded_client("10.0.0.5", ["1.2.3.4, 203.0.113.7, 10.0.0.9"], trusted)
+'203.0.113.7'
+>>> forwarded_client("198.51.100.1", ["1.2.3.4"], trusted)  # not from a trusted proxy
+'198.51.100.1'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+Network = IPv4Network | IPv6Network
+
+
+def parse_networks(value: str) -> tuple[Network, ...]:
+    """``10.0.0.0/8, 192.168.1.10, ::1`` → networks; raises :class:`ValueError` on a bad one."""
+    networks = []
+    for item in value.split(","):
+        item = item.strip()
+        if item:
+            try:
+                networks.append(ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+def forwarded_client(peer: str, headers: Iterable[str], trusted: Sequence[Network]) -> str:
+    """The client's address given the direct ``peer`` and its ``X-Forwarded-For`` values."""
+    if not trusted:
+        return peer
+    hops = [hop.strip() for header in headers for hop in header.split(",") if hop.strip()]
+    address = peer
+    for hop in reversed(hops):
+        if not _trusted(address, trusted):
+            break
+        try:
+            ip_address(hop)
+        except ValueError:
+            break  # garbage a client wrote: stop at the last address a proxy vouched for
+        address = hop
+    return address
+
+
+@functools.lru_cache(maxsize=16)
+def _networks(networks: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ip_network(network, strict=False) for network in networks)
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The request's client address, honouring ``X-Forwarded-For`` from trusted proxies only."""
+    peer = connection.client.host if connection.client else "unknown"
+    settings = connection.app.state.get("settings")
+    trusted = _networks(tuple(settings.trusted_proxies)) if settings is not None else ()
+    return forwarded_client(peer, connection.headers.getall("x-forwarded-for", []), trusted)
