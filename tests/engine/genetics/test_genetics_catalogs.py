@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from reptidex.engine.genetics import (
+    Catalog,
     CatalogError,
     available_species,
     catalog_from_mapping,
@@ -119,3 +120,88 @@ def test_user_file_and_extension(tmp_path: Path) -> None:
     )
     assert any(c.name == "Neon Snow" for c in bigger.combos)
     assert load_catalog("corn_snake").combos != bigger.combos
+
+
+def _entries(catalog: Catalog) -> list[tuple[str, Any]]:
+    """Every catalog entry that can carry sources, with a label."""
+    out: list[tuple[str, Any]] = []
+    for locus in catalog.loci:
+        out.append((f"locus {locus.id}", locus))
+        out.extend((f"allele {a.id}", a) for a in locus.alleles)
+        out.extend((f"compound {c.alleles}", c) for c in locus.compounds)
+    out.extend((f"linkage {g.id}", g) for g in catalog.linkage_groups)
+    out.extend((f"combo {c.name}", c) for c in catalog.combos)
+    return out
+
+
+@pytest.mark.parametrize("species", available_species())
+def test_every_health_note_and_dispute_carries_a_source(species: str) -> None:
+    catalog = load_catalog(species)
+    missing = []
+    for label, entry in _entries(catalog):
+        notes = [*getattr(entry, "health", ()), *getattr(entry, "super_health", ())]
+        missing += [f"{label}: {n.description}" for n in notes if not n.source.strip()]
+        missing += [
+            f"{label}: {d.description}"
+            for d in entry.disputes
+            if not d.sources or not all(s.strip() for s in d.sources)
+        ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("species", available_species())
+def test_lethal_entries_name_where_the_claim_comes_from(species: str) -> None:
+    catalog = load_catalog(species)
+    unsourced = []
+    for label, entry in _entries(catalog):
+        lethal = getattr(entry, "super_lethal", False) or getattr(entry, "lethal", False)
+        if lethal and not (entry.sources or entry.disputes):
+            unsourced.append(label)
+    assert unsourced == []
+
+
+def test_every_built_in_species_names_sources() -> None:
+    for species in available_species():
+        catalog = load_catalog(species)
+        assert catalog.sources, species
+        assert any(entry.sources for _, entry in _entries(catalog)), species
+
+
+def test_disputes_need_a_source_and_round_trip() -> None:
+    gene = {"id": "a", "name": "A", "inheritance": "recessive"}
+    with pytest.raises(CatalogError, match="dispute needs at least one source"):
+        catalog_from_mapping({**base(), "genes": [{**gene, "disputes": [{"note": "x"}]}]})
+    catalog = catalog_from_mapping(
+        {
+            **base(),
+            "genes": [
+                {
+                    **gene,
+                    "sources": ["paper"],
+                    "disputes": [{"note": "allelic?", "sources": ["forum", "book"]}],
+                }
+            ],
+        }
+    )
+    allele = catalog.allele_by_name("A")
+    assert allele.sources == ("paper",)
+    assert str(allele.disputes[0]) == "allelic? (sources: forum; book)"
+    assert catalog_from_mapping(catalog_to_mapping(catalog)) == catalog
+
+
+def test_old_catalogs_without_sources_still_load() -> None:
+    catalog = catalog_from_mapping(
+        {**base(), "genes": [{"id": "a", "name": "A", "inheritance": "dominant"}]}
+    )
+    assert catalog.allele_by_name("A").sources == ()
+    assert catalog.allele_by_name("A").disputes == ()
+
+
+def test_unknown_sex_system_allows_no_sex_linkage() -> None:
+    data = {
+        "species": {"id": "x", "name": "X", "sex_system": "unknown"},
+        "genes": [{"id": "a", "name": "A", "inheritance": "recessive"}],
+        "linkage": [{"id": "l", "loci": ["a"], "sex_linked": True, "recombination": ["0"]}],
+    }
+    with pytest.raises(CatalogError, match="sex chromosomes"):
+        catalog_from_mapping(data)

@@ -168,8 +168,24 @@ def test_ball_python_catalog_size_and_complexes() -> None:
         "Asphalt",
         "Specter",
     ]
-    assert any("Disputed" in n for n in bp.locus("bel").notes)
-    assert any("Disputed" in n for n in bp.allele_by_name("Spider").notes)
+    assert any("Lesser and Butter" in d.description for d in bp.locus("bel").disputes)
+    assert any("Super Spider" in d.description for d in bp.allele_by_name("Spider").disputes)
+    assert any("Candy and Toffee" in d.description for d in bp.locus("albino").disputes)
+    assert bp.linkage_groups[0].disputes
+
+
+def test_bel_complex_pairings_are_blue_eyed_leucistics_and_named_compounds() -> None:
+    bp = load_catalog("ball_python")
+    leucistic = ["Lesser", "Butter", "Mojave", "Russo"]
+    for i, a in enumerate(leucistic):
+        for b in leucistic[i + 1 :]:
+            outcomes = cross_morphs(bp, a, b).outcomes()
+            (compound,) = [o for o in outcomes if len(o.traits) == 1 and " " in o.traits[0]]
+            assert compound.probability == F("1/4")
+    assert table(cross_morphs(bp, "Mojave", "Phantom"))["Purple Passion"] == F("1/4")
+    assert table(cross_morphs(bp, "Mojave", "Mystic"))["Mystic Potion"] == F("1/4")
+    assert table(cross_morphs(bp, "Yellowbelly", "Asphalt"))["Freeway"] == F("1/4")
+    assert table(cross_morphs(bp, "Albino", "Toffee")) == {"Toffino": F("1")}
 
 
 # ------------------------------------------------------------------ parsing

@@ -181,7 +181,9 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
     try:
         sex_system = SexSystem(_text(species, "sex_system", "species"))
     except ValueError as error:
-        raise CatalogError(f"species: sex_system must be XY, ZW or temperature: {error}") from error
+        raise CatalogError(
+            f"species: sex_system must be XY, ZW, temperature or unknown: {error}"
+        ) from error
     groups = tuple(_linkage(g, loci, sex_system) for g in _tables(data, "linkage"))
     if sum(1 for g in groups if g.sex_linked) > 1:
         raise CatalogError("only one sex-linked linkage group is allowed (one sex chromosome pair)")
@@ -437,8 +439,10 @@ def _linkage(entry: Mapping[str, Any], loci: list[Locus], system: SexSystem) -> 
     if not isinstance(members, list) or not members or not set(members) <= known:
         raise CatalogError(f"{where}: 'loci' must list locus ids of this catalog")
     sex_linked = bool(entry.get("sex_linked", False))
-    if sex_linked and system is SexSystem.TEMPERATURE:
-        raise CatalogError(f"{where}: a species without sex chromosomes has no sex-linked loci")
+    if sex_linked and not system.has_sex_chromosomes:
+        raise CatalogError(
+            f"{where}: a species without known sex chromosomes has no sex-linked loci"
+        )
     rates = entry.get("recombination", [])
     expected = len(members) if sex_linked else len(members) - 1
     if not isinstance(rates, list) or len(rates) != expected:

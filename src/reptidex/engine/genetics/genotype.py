@@ -28,8 +28,8 @@ def sex_pair(system: SexSystem, sex: Sex) -> tuple[int, int]:
     >>> sex_pair(SexSystem.XY, Sex.MALE), sex_pair(SexSystem.ZW, Sex.MALE)
     ((0, 1), (0, 0))
     """
-    if system is SexSystem.TEMPERATURE:
-        raise ValueError("this species has no sex chromosomes")
+    if not system.has_sex_chromosomes:
+        raise ValueError("this species has no known sex chromosomes")
     heterogametic = (sex is Sex.MALE) == (system is SexSystem.XY)
     return (0, 1) if heterogametic else (0, 0)
 

@@ -58,12 +58,25 @@ class Sex(StrEnum):
 
 
 class SexSystem(StrEnum):
-    """How a species determines sex: XY (male heterogametic), ZW (female heterogametic) or
-    temperature (no sex chromosomes known, so no sex-linkage is possible)."""
+    """How a species determines sex: XY (male heterogametic), ZW (female heterogametic),
+    temperature (no sex chromosomes known), or unknown (not established by a source). Only XY
+    and ZW species can have sex-linked loci.
+
+    Examples
+    --------
+    >>> SexSystem("unknown").has_sex_chromosomes, SexSystem.ZW.has_sex_chromosomes
+    (False, True)
+    """
 
     XY = "XY"
     ZW = "ZW"
     TEMPERATURE = "temperature"
+    UNKNOWN = "unknown"
+
+    @property
+    def has_sex_chromosomes(self) -> bool:
+        """True when sex chromosomes are known (so genes can be sex-linked)."""
+        return self in (SexSystem.XY, SexSystem.ZW)
 
 
 @dataclass(frozen=True)

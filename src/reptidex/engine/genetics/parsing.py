@@ -150,7 +150,7 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     >>> parse_genotype(bp, "Pastle")
     Traceback (most recent call last):
     ...
-    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastave, Pastel Jungle?
+    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastel Jungle?
     """
     if isinstance(sex, str):
         sex = Sex(sex)
@@ -446,7 +446,7 @@ def visual_traits(catalog: Catalog, text: str) -> frozenset[str]:
     ['Spider', 'Super Pastel']
     """
     genotype = parse_genotype(
-        catalog, text, Sex.MALE if catalog.sex_system is not SexSystem.TEMPERATURE else None
+        catalog, text, Sex.MALE if catalog.sex_system.has_sex_chromosomes else None
     )
     traits: set[str] = set()
     for block, distribution in genotype.iter_blocks():
