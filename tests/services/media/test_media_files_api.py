@@ -11,9 +11,9 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from media_testkit import Member, gps_exif, media_client, photo
 from PIL import Image
 
-from conftest import Member, gps_exif, media_client, photo
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings

@@ -1,20 +1,27 @@
 """The repti-media app: the composition root of the media service.
 
 Controllers: ``/upload`` and ``/media`` (files), ``/render`` (pedigree charts, certificates),
-``/embed`` (widgets for breeders' websites).
+``/embed`` (widgets for breeders' websites). Cached renders are dropped when repti-animal
+announces ``lineage.changed`` or ``animal.updated`` for an animal they show.
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.media.renders import SqlRenderStore
+from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.blobs import BlobStore
+from reptidex.domain.media.lineage import LineageSource
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.media.files import FileController
-from reptidex.services.media.wiring import media_state
+from reptidex.services.media.renders import RenderController
+from reptidex.services.media.wiring import media_of, media_state
 
 DESCRIPTION = (
     "Files (uploads to local disk or S3, delivery with ETag and Range, signed URLs), pedigree "
@@ -23,24 +30,41 @@ DESCRIPTION = (
     "problem+json."
 )
 
+INVALIDATING_EVENTS = ("lineage.changed", "animal.updated")
+"""Events after which cached renders showing the animal are dropped."""
+
 
 def create_app(
     settings: Settings | None = None,
     *,
     authenticator: Authenticator | None = None,
     blobs: BlobStore | None = None,
+    lineage: LineageSource | None = None,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
-    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs`` replaces
-    the blob store the settings choose.
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs`` and
+    ``lineage`` replace the blob store and lineage source the settings choose.
     """
     settings = settings or load_settings()
-    return create_service_app(
+    slot: list[Litestar] = []
+    app = create_service_app(
         service_spec("media"),
         settings,
-        [FileController],
+        [FileController, RenderController],
         description=DESCRIPTION,
-        state=media_state(settings, blobs),
+        state=media_state(settings, slot, blobs=blobs, lineage=lineage),
         authenticator=authenticator,
     )
+    slot.append(app)
+    events = events_of(app)
+
+    async def drop_renders(event: DomainEvent, session: AsyncSession) -> None:
+        animal_id = str(event.payload.get("animal_id") or "")
+        if animal_id:
+            await SqlRenderStore(session).invalidate(animal_id)
+            media_of(app).recent.invalidate(animal_id)
+
+    for event_type in INVALIDATING_EVENTS:
+        events.subscribe(event_type, events.idempotent(drop_renders, purpose="renders"))
+    return app

@@ -12,10 +12,16 @@ from litestar.datastructures import State
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
+from reptidex.adapters.lineage.animal_http import HttpLineageSource
+from reptidex.adapters.render.pdf import PdfRenderer
+from reptidex.adapters.render.raster import PngRenderer
+from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.files import ImageProcessor
+from reptidex.domain.media.lineage import LineageSource
+from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
 from reptidex.domain.media.signing import UrlSigner
-from reptidex.services.kernel.auth import service_secret
+from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
 from reptidex.services.kernel.settings import Settings
 
 
@@ -46,15 +52,45 @@ class MediaAdapters:
     blobs: BlobStore
     images: ImageProcessor
     signer: UrlSigner
+    lineage: LineageSource
+    renderers: dict[str, ChartRenderer]
+    recent: RecentRenders
 
 
-def media_state(settings: Settings, blobs: BlobStore | None = None) -> dict[str, Any]:
+def renderers() -> dict[str, ChartRenderer]:
+    """The renderer of each output format."""
+    return {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
+
+
+def lineage_source_from(settings: Settings, app: list[Litestar]) -> LineageSource:
+    """repti-animal over the kernel's peer client, with this service's token when no caller
+    token is passed on (``app`` is filled in once the app exists)."""
+    from reptidex.services.kernel.app import resources_of
+
+    tokens = ServiceTokenClient.from_settings(settings, "media")
+
+    def peers() -> Any:
+        return resources_of(app[0]).peers
+
+    return HttpLineageSource(peers, tokens.headers)
+
+
+def media_state(
+    settings: Settings,
+    app_slot: list[Litestar],
+    *,
+    blobs: BlobStore | None = None,
+    lineage: LineageSource | None = None,
+) -> dict[str, Any]:
     """The entries repti-media adds to ``app.state``."""
     return {
         "media": MediaAdapters(
             blobs=blobs or blob_store_from(settings),
             images=PillowImageProcessor(),
             signer=url_signer_from(settings),
+            lineage=lineage or lineage_source_from(settings, app_slot),
+            renderers=renderers(),
+            recent=RecentRenders(),
         )
     }
 

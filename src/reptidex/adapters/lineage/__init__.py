@@ -1,0 +1,1 @@
+"""Lineage sources: repti-animal over HTTP."""

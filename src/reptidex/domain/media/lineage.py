@@ -1,0 +1,131 @@
+"""What a chart is drawn from: an animal's lineage as repti-animal reports it, and the port
+that fetches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reptidex.domain.errors import FeatureUnavailable
+from reptidex.engine.pedigree import PedigreeTree, TreeNode
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAnimal:
+    """An animal as a chart shows it. ``restricted`` ones (private, of another breeder) show
+    nothing but that; ``public`` says whether it may appear on public pages and widgets."""
+
+    restricted: bool = False
+    id: str | None = None
+    code: str | None = None
+    name: str | None = None
+    species: str | None = None
+    sex: str | None = None
+    morph: str | None = None
+    hets: tuple[str, ...] = ()
+    hatch_date: dt.date | None = None
+    public: bool = False
+    photo_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name, else the code, else a placeholder."""
+        if self.restricted:
+            return "Private animal"
+        return self.name or self.code or "Unnamed"
+
+    @property
+    def hatch_year(self) -> int | None:
+        """The year of hatching, when known."""
+        return None if self.hatch_date is None else self.hatch_date.year
+
+
+@dataclass(frozen=True, slots=True)
+class LineagePosition:
+    """A position of the tree (ahnentafel number) and the animal in it."""
+
+    position: int
+    generation: int
+    line: str
+    repeat_of: int | None
+    animal: ChartAnimal
+
+
+@dataclass(frozen=True, slots=True)
+class LineageSnapshot:
+    """An animal's lineage at one moment: the tree, its inbreeding coefficient and the depth
+    it rests on. ``version`` changes whenever anything drawn from it changes."""
+
+    animal_id: uuid.UUID
+    generations: int
+    positions: tuple[LineagePosition, ...]
+    coefficient: float
+    coefficient_generations: int
+    breeder: str | None = None
+    clutch: str | None = None
+    version: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            object.__setattr__(self, "version", self.fingerprint())
+
+    @property
+    def root(self) -> ChartAnimal:
+        """The animal the lineage is of."""
+        for entry in self.positions:
+            if entry.position == 1:
+                return entry.animal
+        return ChartAnimal(id=str(self.animal_id))
+
+    def fingerprint(self) -> str:
+        """A hash of everything a chart shows (the lineage's version)."""
+        digest = hashlib.sha256()
+        digest.update(f"{self.animal_id}|{self.generations}|{self.coefficient!r}|".encode())
+        digest.update(f"{self.coefficient_generations}|{self.breeder}|{self.clutch}".encode())
+        for p in self.positions:
+            digest.update(repr((p.position, p.generation, p.line, p.repeat_of, p.animal)).encode())
+        return digest.hexdigest()[:32]
+
+    def node_id(self, entry: LineagePosition) -> str:
+        """The tree node id of a position (restricted animals get one per position)."""
+        return entry.animal.id or f"restricted-{entry.position}"
+
+    def animal_at(self, position: int) -> ChartAnimal | None:
+        """The animal at a position."""
+        for entry in self.positions:
+            if entry.position == position:
+                return entry.animal
+        return None
+
+    def member_ids(self) -> tuple[str, ...]:
+        """Every known animal id in the tree (for invalidating cached charts)."""
+        return tuple(dict.fromkeys(p.animal.id for p in self.positions if p.animal.id))
+
+    def tree(self, generations: int | None = None) -> PedigreeTree:
+        """The engine's tree of this lineage, cut to ``generations`` when given."""
+        depth = self.generations if generations is None else min(generations, self.generations)
+        nodes = tuple(
+            TreeNode(self.node_id(p), p.position, p.generation, p.line, p.repeat_of)
+            for p in sorted(self.positions, key=lambda p: p.position)
+            if p.generation <= depth
+        )
+        return PedigreeTree(self.node_id(self.positions[0]) if nodes else "", depth, nodes)
+
+
+class LineageUnavailable(FeatureUnavailable):
+    """repti-animal could not be asked (down, slow, or answering nonsense)."""
+
+
+class LineageSource(Protocol):
+    """Where lineages come from (repti-animal over HTTP; fakes in tests)."""
+
+    async def lineage(
+        self, animal_id: uuid.UUID, generations: int, *, credential: str | None
+    ) -> LineageSnapshot:
+        """The lineage to ``generations``; ``credential`` is the caller's bearer token (None:
+        the service's own, for public pages). Raises ``NotFound`` or
+        :class:`LineageUnavailable`."""
+        ...

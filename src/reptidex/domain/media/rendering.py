@@ -1,0 +1,442 @@
+"""Pedigree charts and certificates: what a drawing holds, the renderer and cache ports, and
+the use case that renders once per lineage version.
+
+Every renderer (SVG, PNG, PDF) draws the engine's :class:`~reptidex.engine.pedigree.ChartLayout`
+and the text of :func:`box_lines`, so the three formats show the same chart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from reptidex.domain.errors import InvalidInput
+from reptidex.domain.events.envelope import DomainEvent, new_event
+from reptidex.domain.media.events import PRODUCER, RenderCompleted
+from reptidex.domain.media.lineage import LineageSnapshot, LineageSource
+from reptidex.engine.pedigree import ChartBox, ChartLayout, chart_layout
+
+BOX_WIDTH = 210.0
+BOX_HEIGHT = 66.0
+COLUMN_GAP = 30.0
+ROW_GAP = 8.0
+MARGIN = 24.0
+HEADER = 64.0
+FOOTER = 28.0
+COMPACT_BOX = (130.0, 34.0)
+
+MIN_GENERATIONS, MAX_GENERATIONS = 1, 6
+CERTIFICATE_GENERATIONS = 4
+
+Format = Literal["svg", "png", "pdf"]
+MEDIA_TYPES: Mapping[str, str] = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+}
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours of a chart."""
+
+    background: str
+    box: str
+    border: str
+    text: str
+    muted: str
+    accent: str
+    repeat: str
+    unknown: str
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Light or dark, an accent colour (``#rrggbb``) and an optional logo (PNG or JPEG bytes)."""
+
+    mode: Literal["light", "dark"] = "light"
+    accent: str = "#2f7d4f"
+    logo: bytes | None = field(default=None, repr=False)
+    logo_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _COLOUR.match(self.accent):
+            raise InvalidInput(
+                "The accent colour must look like #2f7d4f.", field_errors={"accent": "#rrggbb"}
+            )
+
+    @property
+    def palette(self) -> Palette:
+        """The colours of this theme."""
+        if self.mode == "dark":
+            return Palette(
+                "#17191c", "#23272c", "#3b424a", "#f1f3f5", "#a9b1ba", self.accent, "#3a3320",
+                "#1d2024", "#6b7580",
+            )  # fmt: skip
+        return Palette(
+            "#ffffff", "#f7f9f8", "#c9d1cc", "#1b1f1d", "#5c6660", self.accent, "#fff4d6",
+            "#fbfbfb", "#9aa59f",
+        )  # fmt: skip
+
+    def key(self) -> str:
+        """What distinguishes renders of this theme (the logo by its hash)."""
+        logo = hashlib.sha256(self.logo).hexdigest()[:16] if self.logo else "-"
+        return f"{self.mode}|{self.accent.lower()}|{logo}"
+
+
+def _clip(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def box_lines(snapshot: LineageSnapshot, box: ChartBox) -> tuple[str, ...]:
+    """The text of a box: name, id code, morph, hets, hatch year, and the repeat mark.
+
+    At most four lines, each at most 34 characters.
+    """
+    if box.unknown:
+        return ("Unknown",)
+    animal = snapshot.animal_at(box.position)
+    if animal is None or animal.restricted:
+        return ("Private animal",)
+    lines = [_clip(animal.label)]
+    details = [
+        x for x in (animal.code, f"hatched {animal.hatch_year}" if animal.hatch_year else None) if x
+    ]
+    if details:
+        lines.append(_clip(" · ".join(details)))
+    if animal.morph:
+        lines.append(_clip(animal.morph))
+    if animal.hets:
+        lines.append(_clip("het " + ", ".join(animal.hets)))
+    if box.repeat_of is not None:
+        lines = [*lines[:3], f"↻ repeat of #{box.repeat_of}"]
+    return tuple(lines[:4])
+
+
+@dataclass(frozen=True, slots=True)
+class PedigreeDrawing:
+    """Everything a renderer needs for a pedigree chart (coordinates from the layout, offset
+    by ``MARGIN`` and ``HEADER``)."""
+
+    snapshot: LineageSnapshot
+    layout: ChartLayout
+    theme: Theme
+    title: str
+    subtitle: str
+    max_lines: int = 4
+
+    @property
+    def width(self) -> float:
+        """The page width in points / pixels."""
+        return self.layout.width + 2 * MARGIN
+
+    @property
+    def height(self) -> float:
+        """The page height."""
+        return self.layout.height + HEADER + FOOTER + MARGIN
+
+    def lines_of(self, box: ChartBox) -> tuple[str, ...]:
+        """The text of a box (a repeat keeps its mark when lines are cut)."""
+        lines = box_lines(self.snapshot, box)
+        if len(lines) > self.max_lines and box.repeat_of is not None:
+            return (*lines[: self.max_lines - 1], lines[-1])
+        return lines[: self.max_lines]
+
+
+Paper = Literal["a4", "letter"]
+PAPER_SIZES: Mapping[str, tuple[float, float]] = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
+"""Page sizes in PostScript points (1/72 inch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateDrawing:
+    """A certificate: the animal, its genetics, breeder, hatch date, clutch, a 4-generation
+    chart, the COI and a QR code to the public profile."""
+
+    pedigree: PedigreeDrawing
+    paper: Paper
+    profile_url: str
+    issued: str
+
+    def facts(self) -> tuple[tuple[str, str], ...]:
+        """The labelled facts printed above the chart."""
+        snapshot = self.pedigree.snapshot
+        animal = snapshot.root
+        rows = [
+            ("Name", animal.label),
+            ("ID code", animal.code or "-"),
+            ("Species", (animal.species or "-").replace("_", " ")),
+            ("Sex", animal.sex or "unknown"),
+            ("Morph", animal.morph or "-"),
+            ("Genetics", ", ".join(f"het {h}" for h in animal.hets) or "-"),
+            ("Hatch date", animal.hatch_date.isoformat() if animal.hatch_date else "-"),
+            ("Breeder", snapshot.breeder or "-"),
+            ("Clutch", snapshot.clutch or "-"),
+            ("COI", coi_text(snapshot)),
+        ]
+        return tuple(rows)
+
+
+def coi_text(snapshot: LineageSnapshot) -> str:
+    """The inbreeding coefficient as breeders read it.
+
+    >>> from reptidex.domain.media.lineage import LineageSnapshot
+    >>> coi_text(LineageSnapshot(uuid.UUID(int=1), 5, (), 0.0625, 5))
+    'COI 6.25% over 5 generations'
+    """
+    plural = "s" if snapshot.coefficient_generations != 1 else ""
+    return (
+        f"COI {snapshot.coefficient * 100:.2f}% over "
+        f"{snapshot.coefficient_generations} generation{plural}"
+    )
+
+
+class ChartRenderer(Protocol):
+    """Draws pedigree drawings and certificates in one format."""
+
+    format: str
+
+    def pedigree(self, drawing: PedigreeDrawing) -> bytes:
+        """The chart as bytes of this format."""
+        ...
+
+    def certificate(self, drawing: CertificateDrawing) -> bytes:
+        """The certificate as bytes of this format (one page)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRender:
+    """A rendered chart or certificate, stored by its cache key."""
+
+    key: str
+    kind: str
+    animal_id: str
+    format: str
+    content: bytes
+    lineage_version: str
+    members: tuple[str, ...]
+
+    @property
+    def media_type(self) -> str:
+        """The content type of the bytes."""
+        return MEDIA_TYPES[self.format]
+
+
+class RenderStore(Protocol):
+    """Renders kept in the media database (shared by every replica)."""
+
+    async def get(self, key: str) -> CachedRender | None:
+        """A stored render."""
+        ...
+
+    async def put(self, render: CachedRender) -> None:
+        """Keep a render (replacing one of the same key)."""
+        ...
+
+    async def invalidate(self, animal_id: str) -> int:
+        """Drop every render whose chart shows the animal; returns how many."""
+        ...
+
+
+class RenderUnitOfWork(Protocol):
+    """The transaction of a render: the store and the outbox."""
+
+    @property
+    def renders(self) -> RenderStore:
+        """Stored renders."""
+        ...
+
+    def stage(self, event: DomainEvent) -> None:
+        """Put an event in this transaction's outbox."""
+        ...
+
+    async def commit(self) -> None:
+        """Make the changes durable."""
+        ...
+
+
+class RecentRenders:
+    """The most recently used renders of this process, in front of the database.
+
+    >>> recent = RecentRenders(capacity=1)
+    >>> recent.put(CachedRender("k1", "pedigree", "a", "svg", b"1", "v", ("a", "b")))
+    >>> recent.put(CachedRender("k2", "pedigree", "c", "svg", b"2", "v", ("c",)))
+    >>> recent.get("k1") is None, recent.get("k2").content
+    (True, b'2')
+    >>> recent.invalidate("c"), recent.get("k2")
+    (1, None)
+    """
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, CachedRender] = OrderedDict()
+
+    def get(self, key: str) -> CachedRender | None:
+        """A render, marked as recently used."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, render: CachedRender) -> None:
+        """Keep a render, forgetting the least recently used beyond the capacity."""
+        self._items[render.key] = render
+        self._items.move_to_end(render.key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def invalidate(self, animal_id: str) -> int:
+        """Forget every render whose chart shows the animal."""
+        stale = [k for k, r in self._items.items() if animal_id in r.members]
+        for key in stale:
+            del self._items[key]
+        return len(stale)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """What to render: a pedigree chart or a certificate of an animal, in a format."""
+
+    kind: Literal["pedigree", "certificate"]
+    animal_id: uuid.UUID
+    format: Format
+    generations: int = 5
+    theme: Theme = field(default_factory=Theme)
+    paper: Paper = "a4"
+
+    def __post_init__(self) -> None:
+        if not MIN_GENERATIONS <= self.generations <= MAX_GENERATIONS:
+            raise InvalidInput(
+                f"generations must be between {MIN_GENERATIONS} and {MAX_GENERATIONS}.",
+                field_errors={"generations": f"{MIN_GENERATIONS}-{MAX_GENERATIONS}"},
+            )
+
+    def cache_key(self, lineage_version: str) -> str:
+        """The key of this render of a lineage version."""
+        text = "|".join(
+            (
+                self.kind,
+                str(self.animal_id),
+                self.format,
+                str(self.generations),
+                self.theme.key(),
+                self.paper,
+                lineage_version,
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """A render and whether it came from the cache."""
+
+    render: CachedRender
+    cached: bool
+    milliseconds: float
+
+
+def pedigree_drawing(
+    snapshot: LineageSnapshot, generations: int, theme: Theme, *, compact: bool = False
+) -> PedigreeDrawing:
+    """The drawing of a lineage's pedigree chart to ``generations`` (``compact``: the small
+    two-line boxes of a certificate)."""
+    layout = chart_layout(
+        snapshot.tree(generations),
+        box_width=COMPACT_BOX[0] if compact else BOX_WIDTH,
+        box_height=COMPACT_BOX[1] if compact else BOX_HEIGHT,
+        column_gap=14.0 if compact else COLUMN_GAP,
+        row_gap=4.0 if compact else ROW_GAP,
+    )
+    root = snapshot.root
+    title = f"Pedigree of {root.label}" + (f" ({root.code})" if root.code and root.name else "")
+    subtitle = f"{coi_text(snapshot)} · {layout.generations} generations shown"
+    return PedigreeDrawing(snapshot, layout, theme, title, subtitle, 2 if compact else 4)
+
+
+def draw(
+    request: RenderRequest,
+    snapshot: LineageSnapshot,
+    renderers: Mapping[str, ChartRenderer],
+    *,
+    profile_url: str,
+    issued: str,
+) -> bytes:
+    """Render a request from a lineage (no cache)."""
+    renderer = renderers.get(request.format)
+    if renderer is None:
+        raise InvalidInput(
+            f"No renderer for {request.format}.", field_errors={"format": "unsupported"}
+        )
+    if request.kind == "pedigree":
+        return renderer.pedigree(pedigree_drawing(snapshot, request.generations, request.theme))
+    drawing = pedigree_drawing(snapshot, CERTIFICATE_GENERATIONS, request.theme, compact=True)
+    return renderer.certificate(CertificateDrawing(drawing, request.paper, profile_url, issued))
+
+
+async def render(
+    request: RenderRequest,
+    *,
+    source: LineageSource,
+    credential: str | None,
+    uow: RenderUnitOfWork,
+    recent: RecentRenders,
+    renderers: Mapping[str, ChartRenderer],
+    profile_url: str,
+    issued: str,
+    organisation_id: uuid.UUID | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> RenderResult:
+    """A chart or certificate, drawn once per lineage version and format, then cached.
+
+    The lineage is fetched every time (its version is the cache key's last part); a fresh render
+    is stored and announced with ``render.completed``.
+    """
+    generations = request.generations if request.kind == "pedigree" else CERTIFICATE_GENERATIONS
+    snapshot = await source.lineage(request.animal_id, generations, credential=credential)
+    started = clock()
+    key = request.cache_key(snapshot.version)
+    hit = recent.get(key) or await uow.renders.get(key)
+    if hit is not None:
+        recent.put(hit)
+        return RenderResult(hit, True, (clock() - started) * 1000)
+    content = draw(request, snapshot, renderers, profile_url=profile_url, issued=issued)
+    elapsed = (clock() - started) * 1000
+    stored = CachedRender(
+        key,
+        request.kind,
+        str(request.animal_id),
+        request.format,
+        content,
+        snapshot.version,
+        (str(request.animal_id), *snapshot.member_ids()),
+    )
+    await uow.renders.put(stored)
+    uow.stage(
+        new_event(
+            "render.completed",
+            producer=PRODUCER,
+            payload=RenderCompleted(
+                request.kind,
+                str(request.animal_id),
+                request.format,
+                len(content),
+                snapshot.version,
+                round(elapsed, 3),
+            ),
+            organisation_id=organisation_id,
+        )
+    )
+    await uow.commit()
+    recent.put(stored)
+    return RenderResult(stored, False, elapsed)

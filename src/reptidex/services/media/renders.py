@@ -1,0 +1,207 @@
+"""``/render``: pedigree charts (SVG, PNG, PDF) and certificates (PDF, PNG) of an animal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
+from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
+from reptidex.domain.errors import InvalidInput
+from reptidex.domain.identity.model import Role
+from reptidex.domain.media.files import readable
+from reptidex.domain.media.rendering import (
+    MAX_GENERATIONS,
+    MEDIA_TYPES,
+    MIN_GENERATIONS,
+    RenderRequest,
+    Theme,
+    render,
+)
+from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, requires_role
+from reptidex.services.kernel.events import events_of
+from reptidex.services.media.delivery import not_modified
+from reptidex.services.media.wiring import media_of
+
+DbSession = NamedDependency[AsyncSession]
+
+_LOGO_TYPES = {"image/png", "image/jpeg"}
+
+ThemeName = Annotated[Literal["light", "dark"], QueryParameter(description="Light or dark colours")]
+Accent = Annotated[
+    str,
+    QueryParameter(pattern=r"^#?[0-9a-fA-F]{6}$", description="Accent colour, rrggbb or #rrggbb"),
+]
+Logo = Annotated[
+    uuid.UUID | None,
+    QueryParameter(description="A PNG or JPEG file of yours (or a public one) drawn as the logo"),
+]
+
+_RESPONSES = {
+    304: ResponseSpec(None, description="The client's copy is current (ETag)"),
+    503: ResponseSpec(None, description="repti-animal could not be reached"),
+}
+
+
+def bearer_of(request: Request[Any, Any, Any]) -> str | None:
+    """The raw bearer token of the request, passed on to repti-animal."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _theme(
+    db_session: AsyncSession,
+    request: Request[Any, Any, Any],
+    organisation_id: uuid.UUID | None,
+    mode: str,
+    accent: str,
+    logo: uuid.UUID | None,
+) -> Theme:
+    logo_bytes, logo_type = None, None
+    if logo is not None:
+        record = readable(await SqlMediaUnitOfWork(db_session).files.get(logo), organisation_id)
+        variant = record.thumbnail(512)
+        content_type = variant.content_type if variant else record.content_type
+        if content_type not in _LOGO_TYPES:
+            raise InvalidInput(
+                "The logo must be a PNG or JPEG image.", field_errors={"logo": "type"}
+            )
+        logo_bytes = await media_of(request.app).blobs.read(
+            variant.key if variant else record.blob_key
+        )
+        logo_type = content_type
+    return Theme(
+        mode=mode,  # type: ignore[arg-type]
+        accent="#" + accent.lstrip("#").lower(),
+        logo=logo_bytes,
+        logo_type=logo_type,
+    )
+
+
+async def _respond(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    render_request: RenderRequest,
+    organisation_id: uuid.UUID | None,
+) -> Response[bytes]:
+    media = media_of(request.app)
+    base = request.app.state["settings"].peer_url("media")
+    result = await render(
+        render_request,
+        source=media.lineage,
+        credential=bearer_of(request),
+        uow=SqlRenderUnitOfWork(db_session),
+        recent=media.recent,
+        renderers=media.renderers,
+        profile_url=f"{base}/embed/profile/{render_request.animal_id}",
+        issued=dt.date.today().isoformat(),
+        organisation_id=organisation_id,
+    )
+    if not result.cached:
+        events_of(request.app).committed()
+    stored = result.render
+    etag = f'"{stored.key[:32]}"'
+    extension = stored.format
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "private, max-age=60",
+        "Vary": "Authorization",
+        "X-Render-Cache": "hit" if result.cached else "miss",
+        "Content-Disposition": f'inline; filename="{stored.kind}-{stored.animal_id}.{extension}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if stored.format == "svg":
+        headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+        )
+    if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(stored.content, media_type=MEDIA_TYPES[stored.format], headers=headers)
+
+
+class RenderController(Controller):
+    """Charts and certificates drawn from repti-animal's lineage."""
+
+    path = "/render"
+    tags = ("rendering",)
+    guards = [requires_role(Role.VIEWER, allow_services=True)]  # noqa: RUF012
+    security = BEARER
+
+    @get(
+        "/pedigree/{animal_id:uuid}",
+        media_type="image/svg+xml",
+        summary="Draw an animal's pedigree chart",
+        description=f"SVG, PNG or PDF of the pedigree to `generations` ({MIN_GENERATIONS}-"
+        f"{MAX_GENERATIONS}, default 5): sire line above dam line, each ancestor's name, id "
+        "code, morph and hets, hatch year, repeated ancestors marked, the inbreeding "
+        "coefficient with its depth; light or dark, an accent colour and a logo. The lineage "
+        "comes from repti-animal with the caller's token (so the caller's rights apply); the "
+        "render is cached per lineage version (`X-Render-Cache: hit|miss`, `ETag`) and a fresh "
+        "one emits `render.completed`.",
+        responses=_RESPONSES,
+    )
+    async def pedigree(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        optional_principal: OptionalPrincipal,
+        animal_id: FromPath[uuid.UUID],
+        generations: Annotated[
+            int, QueryParameter(ge=MIN_GENERATIONS, le=MAX_GENERATIONS, description="Depth")
+        ] = 5,
+        format: Annotated[
+            Literal["svg", "png", "pdf"], QueryParameter(description="Output format")
+        ] = "svg",
+        theme: ThemeName = "light",
+        accent: Accent = "2f7d4f",
+        logo: Logo = None,
+    ) -> Response[bytes]:
+        """A pedigree chart."""
+        organisation = optional_principal.organisation_id if optional_principal else None
+        look = await _theme(db_session, request, organisation, theme, accent, logo)
+        return await _respond(
+            request,
+            db_session,
+            RenderRequest("pedigree", animal_id, format, generations=generations, theme=look),
+            organisation,
+        )
+
+    @get(
+        "/certificate/{animal_id:uuid}",
+        media_type="application/pdf",
+        summary="Print an animal's certificate",
+        description="A one-page certificate (A4 or US Letter) as PDF or PNG (150 dpi): the "
+        "animal, its morph and genetics, breeder, hatch date, clutch, a 4-generation pedigree, "
+        "the COI and a QR code linking to the animal's public profile. Cached like charts.",
+        responses=_RESPONSES,
+    )
+    async def certificate(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        optional_principal: OptionalPrincipal,
+        animal_id: FromPath[uuid.UUID],
+        format: Annotated[
+            Literal["pdf", "png"], QueryParameter(description="Output format")
+        ] = "pdf",
+        paper: Annotated[Literal["a4", "letter"], QueryParameter(description="Paper size")] = "a4",
+        theme: ThemeName = "light",
+        accent: Accent = "2f7d4f",
+        logo: Logo = None,
+    ) -> Response[bytes]:
+        """A certificate."""
+        organisation = optional_principal.organisation_id if optional_principal else None
+        look = await _theme(db_session, request, organisation, theme, accent, logo)
+        return await _respond(
+            request,
+            db_session,
+            RenderRequest("certificate", animal_id, format, theme=look, paper=paper),
+            organisation,
+        )

@@ -1,0 +1,201 @@
+"""Helpers of the repti-media tests: tokens as repti-core signs them, the app on a database,
+images made on the spot, and a fake lineage source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from litestar import Litestar
+from litestar.testing import TestClient
+from PIL import Image
+
+from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.services.kernel.auth import Authenticator
+from reptidex.services.kernel.settings import Settings
+from reptidex.services.media.app import create_app
+
+_KEY = Ed25519PrivateKey.generate()
+_KID = "media-tests"
+
+
+class StaticKeys:
+    """One known public key, as if fetched from core's JWKS."""
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        return _KEY.public_key() if kid == _KID else None
+
+
+def media_token(
+    organisation_id: uuid.UUID | None, role: str | None = "member", **extra: Any
+) -> str:
+    """An access token signed as core signs them (a user's, or a service's with ``svc``)."""
+    now = dt.datetime.now(dt.UTC)
+    payload: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    if organisation_id is not None:
+        payload["org"] = str(organisation_id)
+    if role is not None:
+        payload["role"] = role
+    payload.update(extra)
+    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
+
+
+@dataclass
+class Member:
+    """A member of an organisation with the client of repti-media."""
+
+    client: TestClient[Litestar]
+    organisation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    role: str = "member"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {media_token(self.organisation_id, self.role)}"}
+
+    def upload(self, content: bytes, filename: str = "photo.jpg", **form: str) -> Any:
+        return self.client.post(
+            "/upload",
+            files={"file": (filename, content, "application/octet-stream")},
+            data=form,
+            headers=self.headers,
+        )
+
+    def get(self, url: str, **headers: str) -> Any:
+        return self.client.get(url, headers={**self.headers, **headers})
+
+
+def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
+    """A test client of repti-media on ``settings``' database (migrated first)."""
+    upgrade("media", settings.database_url("media"))
+    app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def photo(
+    size: tuple[int, int] = (640, 480), *, kind: str = "JPEG", exif: bytes | None = None
+) -> bytes:
+    """A photo with a gradient (so it is not blank), optionally with EXIF."""
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {} if exif is None else {"exif": exif}
+    image.save(buffer, kind, **options)
+    return buffer.getvalue()
+
+
+def gps_exif() -> bytes:
+    """EXIF with a GPS position (51°30'N 0°7'W), a camera make and an orientation."""
+    exif = Image.Exif()
+    exif[0x010F] = "SnakeCam"  # Make
+    exif[0x0112] = 1  # Orientation
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (51.0, 30.0, 0.0)
+    gps[3] = "W"
+    gps[4] = (0.0, 7.0, 0.0)
+    return exif.tobytes()
+
+
+EVIL_NAME = "<script>alert(1)</script>"
+
+
+def founder_pedigree(generations: int = 5) -> tuple[Any, str]:
+    """A complete pedigree of ``generations`` with one ancestor repeated (a half-sibling
+    mating two generations back) and a name that tries script injection; returns it and the
+    root's id."""
+    from reptidex.engine.pedigree import Animal, Pedigree
+
+    records: dict[str, Animal] = {}
+    counter = iter(range(1, 10_000))
+
+    def grow(depth: int) -> str:
+        ident = f"A{next(counter):03d}"
+        if depth == 0:
+            records[ident] = Animal(ident)
+            return ident
+        sire, dam = grow(depth - 1), grow(depth - 1)
+        records[ident] = Animal(ident, sire=sire, dam=dam)
+        return ident
+
+    root = grow(generations)
+    # the dam's sire is the sire's sire: pedigree collapse
+    sire, dam = records[root].sire, records[root].dam
+    assert sire is not None
+    assert dam is not None
+    grandsire = records[sire].sire
+    records[dam] = Animal(dam, sire=grandsire, dam=records[dam].dam)
+    return Pedigree(records.values()), root
+
+
+class FakeLineageSource:
+    """Lineages computed by the engine from :func:`founder_pedigree`, as repti-animal would
+    report them; ``restricted`` ids show as private, ``calls`` counts fetches."""
+
+    def __init__(self, generations: int = 6, *, animal_id: uuid.UUID | None = None) -> None:
+        self.pedigree, self.root = founder_pedigree(generations)
+        self.animal_id = animal_id or uuid.uuid4()
+        self.ids = {ident: str(uuid.uuid5(self.animal_id, ident)) for ident in self.pedigree.ids}
+        self.ids[self.root] = str(self.animal_id)
+        self.names = {ident: f"Name {ident}" for ident in self.pedigree.ids}
+        self.names[self.pedigree.parents(self.root)[0] or ""] = EVIL_NAME
+        self.restricted: set[str] = set()
+        self.calls = 0
+        self.credentials: list[str | None] = []
+
+    def uuid_of(self, ident: str) -> str:
+        return self.ids[ident]
+
+    async def lineage(
+        self, animal_id: uuid.UUID, generations: int, *, credential: str | None
+    ) -> Any:
+        from reptidex.domain.errors import NotFound
+        from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
+        from reptidex.engine.pedigree import inbreeding, pedigree_tree
+
+        self.calls += 1
+        self.credentials.append(credential)
+        if animal_id != self.animal_id:
+            raise NotFound("No such animal.")
+        tree = pedigree_tree(self.pedigree, self.root, generations)
+        coefficient = float(inbreeding(self.pedigree)[self.root])
+        positions = []
+        for node in tree.nodes:
+            if node.id in self.restricted:
+                animal = ChartAnimal(restricted=True)
+            else:
+                animal = ChartAnimal(
+                    id=self.ids[node.id],
+                    code=node.id,
+                    name=self.names[node.id],
+                    species="ball_python",
+                    sex="male" if node.line.endswith("S") else "female",
+                    morph="Pastel Clown",
+                    hets=("pied",) if node.position % 3 == 0 else (),
+                    hatch_date=dt.date(2024 - node.generation * 2, 5, 1),
+                    public=True,
+                )
+            positions.append(
+                LineagePosition(node.position, node.generation, node.line, node.repeat_of, animal)
+            )
+        return LineageSnapshot(
+            self.animal_id,
+            generations,
+            tuple(positions),
+            coefficient,
+            generations,
+            breeder="Scales & Tails",
+            clutch="2024-07",
+        )

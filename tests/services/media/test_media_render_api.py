@@ -1,0 +1,188 @@
+"""repti-media rendering over HTTP with a fake lineage source: formats, validation, caching by
+lineage version, invalidation by events, render.completed."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from media_testkit import EVIL_NAME, FakeLineageSource, Member, media_client, photo
+from PIL import Image
+from pypdf import PdfReader
+
+from reptidex.domain.events.envelope import DomainEvent, new_event
+from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.settings import Settings
+
+
+@pytest.fixture
+def source() -> FakeLineageSource:
+    return FakeLineageSource(6)
+
+
+@pytest.fixture
+def render_client(
+    make_settings: Callable[..., Settings], source: FakeLineageSource
+) -> Iterator[TestClient[Litestar]]:
+    with media_client(make_settings(), lineage=source) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def breeder(render_client: TestClient[Litestar]) -> Member:
+    return Member(render_client, role="viewer")
+
+
+def test_pedigree_svg_png_pdf(breeder: Member, source: FakeLineageSource) -> None:
+    url = f"/render/pedigree/{source.animal_id}?generations=5"
+    svg = breeder.get(url)
+    assert svg.status_code == 200, svg.text
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(svg.content)
+    text = "\n".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert EVIL_NAME in text
+    assert b"<script>" not in svg.content
+    assert source.credentials[-1] is not None  # the caller's token is passed on
+    png = breeder.get(url + "&format=png")
+    assert png.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(png.content)).size[0] > 1000
+    pdf = breeder.get(url + "&format=pdf&theme=dark&accent=%23aa3366")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
+
+
+def test_certificate_pdf_and_png(breeder: Member, source: FakeLineageSource) -> None:
+    pdf = breeder.get(f"/render/certificate/{source.animal_id}?paper=letter")
+    assert pdf.status_code == 200, pdf.text
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) == 1
+    assert round(float(reader.pages[0].mediabox.width)) == 612
+    text = reader.pages[0].extract_text()
+    assert "Certificate of Pedigree" in text
+    assert f"/embed/profile/{source.animal_id}" in text
+    png = breeder.get(f"/render/certificate/{source.animal_id}?format=png")
+    assert Image.open(io.BytesIO(png.content)).size == (1240, 1754)  # A4 at 150 dpi
+
+
+def test_bad_requests_are_problems(
+    breeder: Member, source: FakeLineageSource, render_client: TestClient[Litestar]
+) -> None:
+    base = f"/render/pedigree/{source.animal_id}"
+    for query in ("generations=0", "generations=7", "format=gif", "accent=red", "theme=blue"):
+        response = breeder.get(f"{base}?{query}")
+        assert response.status_code in (400, 422), query
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert breeder.get(f"/render/certificate/{source.animal_id}?format=svg").status_code in (
+        400,
+        422,
+    )
+    assert breeder.get(f"/render/pedigree/{uuid.uuid4()}").status_code == 404
+    assert render_client.get(base).status_code == 401
+    assert breeder.get(f"{base}?logo={uuid.uuid4()}").status_code == 404
+
+
+def test_logo_from_an_uploaded_file(
+    render_client: TestClient[Litestar], source: FakeLineageSource
+) -> None:
+    member = Member(render_client)
+    logo = member.upload(photo((200, 80), kind="PNG"), "logo.png").json()
+    response = member.get(f"/render/pedigree/{source.animal_id}?generations=3&logo={logo['id']}")
+    assert response.status_code == 200, response.text
+    assert b'href="data:image/' in response.content
+    pdf = member.upload(b"%PDF-1.4\n%%EOF\n", "x.pdf").json()
+    refused = member.get(f"/render/pedigree/{source.animal_id}?logo={pdf['id']}")
+    assert refused.status_code == 422
+
+
+def test_renders_are_cached_by_lineage_version(breeder: Member, source: FakeLineageSource) -> None:
+    url = f"/render/pedigree/{source.animal_id}?generations=4&format=png"
+    first = breeder.get(url)
+    second = breeder.get(url)
+    assert (first.headers["x-render-cache"], second.headers["x-render-cache"]) == ("miss", "hit")
+    assert first.content == second.content
+    assert breeder.get(url, **{"If-None-Match": first.headers["etag"]}).status_code == 304
+    source.names[source.root] = "Renamed"  # a new lineage version
+    third = breeder.get(url)
+    assert third.headers["x-render-cache"] == "miss"
+    assert third.headers["etag"] != first.headers["etag"]
+
+
+def test_events_invalidate_and_render_completed_is_published(
+    make_settings: Callable[..., Settings], source: FakeLineageSource
+) -> None:
+    seen: list[DomainEvent] = []
+
+    async def collect(event: DomainEvent) -> None:
+        seen.append(event)
+
+    test_client = media_client(make_settings(), lineage=source)
+    app = test_client.app
+    events_of(app).subscribe("render.*", collect)
+    with test_client:
+        breeder = Member(test_client)
+        url = f"/render/pedigree/{source.animal_id}?generations=3"
+        assert breeder.get(url).headers["x-render-cache"] == "miss"
+        assert breeder.get(url).headers["x-render-cache"] == "hit"
+        ancestor = source.uuid_of(source.pedigree.parents(source.root)[1] or "")
+        event = new_event(
+            "animal.updated", producer="animal", payload={"animal_id": ancestor, "code": "x"}
+        )
+        recent = app.state["media"].recent
+        assert recent.invalidate("nobody") == 0
+        with test_client.portal() as portal:
+            portal.call(events_of(app).bus.publish, event)
+        deadline = time.monotonic() + 5
+        while (recent._items or stored_renders(test_client)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert breeder.get(url).headers["x-render-cache"] == "miss"
+        deadline = time.monotonic() + 5
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert [e.type for e in seen] == ["render.completed", "render.completed"]
+    assert seen[0].payload["animal_id"] == str(source.animal_id)
+    assert seen[0].payload["format"] == "svg"
+
+
+def stored_renders(test_client: TestClient[Litestar]) -> int:
+    """How many renders the media database keeps."""
+    from sqlalchemy import text
+
+    from reptidex.services.kernel.app import resources_of
+
+    async def count() -> int:
+        async with resources_of(test_client.app).engine.connect() as connection:
+            return int(
+                (await connection.execute(text("SELECT count(*) FROM media_render"))).scalar_one()
+            )
+
+    with test_client.portal() as portal:
+        return portal.call(count)
+
+
+def test_openapi_documents_rendering(render_client: TestClient[Litestar]) -> None:
+    paths = render_client.get("/schema/openapi.json").json()["paths"]
+    pedigree = paths["/render/pedigree/{animal_id}"]["get"]
+    names = {p["name"] for p in pedigree["parameters"]}
+    assert {"generations", "format", "theme", "accent", "logo"} <= names
+    assert "/render/certificate/{animal_id}" in paths
+
+
+def test_render_cache_on_postgresql(
+    make_settings: Callable[..., Settings], postgres_database: str, source: FakeLineageSource
+) -> None:
+    settings = make_settings(media_database_url=postgres_database)
+    with media_client(settings, lineage=source) as test_client:
+        breeder = Member(test_client)
+        url = f"/render/pedigree/{source.animal_id}?generations=3&format=pdf"
+        first = breeder.get(url)
+        assert first.headers["x-render-cache"] == "miss"
+        test_client.app.state["media"].recent.invalidate(str(source.animal_id))
+        second = breeder.get(url)  # from the database this time
+        assert second.headers["x-render-cache"] == "hit"
+        assert second.content == first.content
