@@ -192,7 +192,7 @@ def run_inbreeding(args: argparse.Namespace) -> int:
         return 1
     table = inbreeding(pedigree, progress=_progress(pedigree, "inbreeding"))
     order = pedigree.record_order
-    values = table.array[[pedigree.index(ident) for ident in order]].tolist()
+    values = table.array[pedigree.record_index].tolist()
     out = sys.stdout
     if args.json:
         json.dump(dict(zip(order, values, strict=True)), out, indent=1)

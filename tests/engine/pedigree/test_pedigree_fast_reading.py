@@ -48,6 +48,8 @@ def assert_same(fast: Pedigree, slow: Pedigree) -> None:
     np.testing.assert_array_equal(fast.depth, slow.depth)
     assert fast.sexes == slow.sexes
     assert fast.animals == slow.animals  # parents, sex, hatch date and attributes
+    np.testing.assert_array_equal(fast.record_index, slow.record_index)
+    assert [fast.ids[i] for i in fast.record_index.tolist()] == list(fast.record_order)
 
 
 def write_random_file(path: Path, seed: int, n: int = 300) -> None:

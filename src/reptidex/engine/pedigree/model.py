@@ -242,6 +242,7 @@ class Pedigree:
         "_extras",
         "_ids",
         "_index",
+        "_record_index",
         "_record_order",
         "_sex",
         "_sire",
@@ -255,6 +256,7 @@ class Pedigree:
     _sex: tuple[Sex, ...]
     _extras: dict[str, tuple[_dt.date | None, Mapping[str, str]]]
     _record_order: tuple[str, ...]
+    _record_index: IntArray | None
     _children: tuple[IntArray, IntArray] | None
 
     def __init__(self, records: Iterable[Animal | Mapping[str, Any]]) -> None:
@@ -299,6 +301,7 @@ class Pedigree:
             a.id: (a.hatched, a.attributes) for a in animals if a.hatched or a.attributes
         }
         self._record_order = record_order
+        self._record_index = None
         self._children = None
 
     @classmethod
@@ -385,6 +388,7 @@ class Pedigree:
         self._sex = ()
         self._extras = {}
         self._record_order = names
+        self._record_index = None
         self._children = None
         return self
 
@@ -535,6 +539,7 @@ class Pedigree:
                 if day_i or attrs:
                     self._extras[ids[i]] = (day_i, attrs)
         self._record_order = tuple(ids)
+        self._record_index = _frozen(rank[m:])
         self._children = None
         return self
 
@@ -629,6 +634,7 @@ class Pedigree:
             {a.id: (a.hatched, a.attributes) for a in new if a.hatched or a.attributes}
         )
         result._record_order = self._record_order + tuple(a.id for a in new)
+        result._record_index = None
         result._children = None
         return result
 
@@ -643,6 +649,26 @@ class Pedigree:
     def record_order(self) -> tuple[str, ...]:
         """Identifiers of the listed animals in the order the records came."""
         return self._record_order
+
+    @property
+    def record_index(self) -> IntArray:
+        """Read-only array: the position in ``ids`` of each record, in record order.
+
+        ``values[ped.record_index]`` puts per-animal results (such as
+        ``inbreeding(ped).array``) back in the order the records came.
+
+        Examples
+        --------
+        >>> ped = Pedigree([Animal("kid", "S", "D"), Animal("S"), Animal("D")])
+        >>> ped.ids, ped.record_index.tolist()
+        (('S', 'D', 'kid'), [2, 0, 1])
+        """
+        if self._record_index is None:
+            positions = map(self._index.__getitem__, self._record_order)
+            index = np.fromiter(positions, dtype=np.int64, count=len(self._record_order))
+            object.__setattr__(self, "_record_index", _frozen(index))
+        assert self._record_index is not None
+        return self._record_index
 
     @property
     def sire(self) -> IntArray:
