@@ -16,12 +16,15 @@ import pytest
 from reptidex.engine.pedigree import (
     Animal,
     Pedigree,
+    completeness,
     descendants,
     exact_inbreeding,
+    founders,
     inbreeding,
     kinship,
     kinship_matrix,
     mendelian_sampling_factors,
+    parse_csv,
     read_csv,
     relationship_matrix,
     relationship_matrix_inverse,
@@ -410,3 +413,66 @@ def test_genea140_mean_kinship_of_probands(genea140: Pedigree) -> None:
     n = len(pro)
     mean = float(matrix[np.tril_indices(n, -1)].mean())
     assert mean == pytest.approx(0.0011437357709631094, rel=1e-12)
+
+
+# --- GENLIB geneaJi ---------------------------------------------------------------------
+
+# GENLIB's ``geneaJi`` data set ("highly inbred pedigree", 29 individuals), as shipped in
+# GPhMorin/GenLib.jl data/geneaJi.asc: individual, father, mother (0 = unknown), sex.
+GENEA_JI = """\
+1 4 3 1|2 4 3 1|3 7 5 2|4 8 6 1|5 9 10 2|6 9 10 2|7 12 11 1|8 12 13 1|9 15 0 1|10 17 16 2|
+11 0 14 2|12 17 16 1|13 20 14 2|14 17 16 2|15 19 18 1|16 19 18 2|17 0 0 1|18 25 26 2|
+19 0 0 1|20 0 0 1|21 20 14 1|22 20 14 2|23 0 0 2|24 21 23 2|25 0 0 1|26 0 0 2|27 25 26 1|
+28 27 22 1|29 28 24 2"""
+
+
+def genea_ji() -> Pedigree:
+    rows = [row.split() for row in GENEA_JI.replace("\n", "").split("|")]
+    text = "id,father,mother,sex\n" + "\n".join(",".join(row) for row in rows)
+    return parse_csv(text)
+
+
+def test_genea_ji_inbreeding_and_kinship() -> None:
+    """GENLIB figures on geneaJi, as checked by GenLib.jl (a Julia port of GENLIB).
+
+    Source: GPhMorin/GenLib.jl test/runtests.jl, testset "geneaJi": ``gen.f(ped, [1]) ==
+    [0.18359375]``, ``gen.f(ped, [17]) == [0]``, ``gen.phi(ped[1], ped[2]) ==
+    0.37109375``, the kinship matrix of the probands 1, 2 and 29 ``[0.591796875
+    0.37109375 0.072265625; 0.37109375 0.591796875 0.072265625; 0.072265625 0.072265625
+    0.53515625]``, ``phiMean == 0.171875``, and founders ``[17, 19, 20, 23, 25, 26]``.
+    """
+    ped = genea_ji()
+    table = inbreeding(ped)
+    assert table["1"] == 0.18359375
+    assert exact_inbreeding(ped, "1") == Fraction(47, 256)
+    assert table["17"] == 0.0
+    assert kinship(ped, "1", "2") == 0.37109375
+    matrix = kinship_matrix(ped, ["1", "2", "29"])
+    np.testing.assert_array_equal(
+        matrix,
+        [
+            [0.591796875, 0.37109375, 0.072265625],
+            [0.37109375, 0.591796875, 0.072265625],
+            [0.072265625, 0.072265625, 0.53515625],
+        ],
+    )
+    assert matrix[np.tril_indices(3, -1)].mean() == 0.171875
+    assert sorted(founders(ped), key=int) == ["17", "19", "20", "23", "25", "26"]
+    assert sorted(probands(ped), key=int) == ["1", "2", "29"]
+
+
+def test_genea_ji_completeness() -> None:
+    """GENLIB ``gen.completeness`` on geneaJi (Cazes & Cazes 1996: percent of the 2^g
+    ancestors of generation g that are known).
+
+    Source: GPhMorin/GenLib.jl test/runtests.jl: ``gen.completeness(ped, type="IND")[8, 1]
+    == 3.125`` (row 8 is generation 7, column 1 is proband 1) and the mean over the
+    probands ``gen.completeness(ped, genNo=[0, 4, 6]) == [100, 62.5, 18.75]``.
+    ``completeness`` returns proportions for generations 1, 2, …, so GENLIB's percentages
+    are 100 times ours; generation 0 (the proband itself) is always complete.
+    """
+    ped = genea_ji()
+    by_proband = {p: completeness(ped, p, 7) for p in ("1", "2", "29")}
+    assert by_proband["1"][6] * 100 == 3.125
+    mean = [sum(values[g - 1] for values in by_proband.values()) / 3 for g in (4, 6)]
+    assert [100 * m for m in mean] == [62.5, 18.75]
