@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from reptidex.engine.genetics import (
     block_phenotype,
     catalog_from_mapping,
     cross,
+    grouped,
     load_catalog,
     morph_name,
     parse_genotype,
@@ -90,8 +92,21 @@ def fast(result: CrossResult) -> list[dict[str, object]]:
 
 
 def assert_same(result: CrossResult) -> None:
-    assert fast(result) == reference(result)
-    assert result.to_dict()["outcomes"] == [o.to_dict() for o in result.outcomes()]
+    """The grouped view equals the reference, both when small crosses are named group by
+    group and when every cross takes the bulk path."""
+    expected = reference(result)
+    for small in (grouped._SMALL, 0):
+        with patch.object(grouped, "_SMALL", small):
+            again = CrossResult(
+                result.catalog,
+                result.sire,
+                result.dam,
+                result._blocks,
+                result.viable_only,
+                result.lethal_probability,
+            )
+            assert fast(again) == expected
+            assert again.to_dict()["outcomes"] == [o.to_dict() for o in again.outcomes()]
 
 
 MORPHS = st.lists(

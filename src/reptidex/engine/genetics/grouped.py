@@ -149,6 +149,25 @@ def _concatenations(parts: Sequence[Sequence[T]], empty: T) -> Objects:
     return acc
 
 
+_SMALL = 64
+"""Up to this many groups, names are spelt group by group instead of in bulk."""
+
+
+def _ranks(texts: list[str]) -> npt.NDArray[np.intp]:
+    """The rank of each text in sorted order, equal texts sharing a rank."""
+    by_text = sorted(range(len(texts)), key=texts.__getitem__)
+    ranks = [0] * len(texts)
+    rank = 0
+    previous: str | None = None
+    for i in by_text:
+        text = texts[i]
+        if text != previous:
+            rank += 1
+            previous = text
+        ranks[i] = rank
+    return np.array(ranks, dtype=np.intp)
+
+
 def _traits_in_block_order(catalog: Catalog, blocks: Sequence[Sequence[ClassView]]) -> bool:
     """True when concatenating the blocks' traits in block order is already catalog order
     (no linkage group spans another block's locus)."""
@@ -199,12 +218,15 @@ class GroupedView:
             return (rows // strides[b]) % sizes[b]
 
         traits = _concatenations([[c.traits for c in cs] for cs in blocks], ())
-        if _traits_in_block_order(catalog, blocks):
+        in_order = _traits_in_block_order(catalog, blocks)
+        if in_order and count > _SMALL:
             names = self._names(catalog, blocks, codes, count)
         else:
-            traits = _objects([sort_traits(catalog, t) for t in traits.tolist()])
-            cache: dict[tuple[str, ...], str] = {}
-            names = [cache.get(t) or cache.setdefault(t, morph_name(catalog, t)) for t in traits]
+            # Few groups (numpy's per-call cost would dominate) or traits to re-sort: name
+            # each group directly.
+            if not in_order:
+                traits = _objects([sort_traits(catalog, t) for t in traits.tolist()])
+            names = [morph_name(catalog, t) for t in traits.tolist()]
         lethal = np.zeros(count, dtype=bool)
         sex_rank = np.zeros(count, dtype=np.int8)
         for b, classes in enumerate(blocks):
@@ -214,9 +236,7 @@ class GroupedView:
                 sex_rank = np.array([_SEX_RANK[c.sex] for c in classes], dtype=np.int8)[codes(b)]
 
         if numerators.dtype != object:
-            ranks = {name: i for i, name in enumerate(sorted(set(names)))}
-            name_rank = np.fromiter(map(ranks.__getitem__, names), dtype=np.int64, count=count)
-            order = np.lexsort((sex_rank, name_rank, lethal, -numerators))
+            order = np.lexsort((sex_rank, _ranks(names), lethal, -numerators))
         else:
             keys = list(
                 zip((-numerators).tolist(), lethal.tolist(), names, sex_rank.tolist(), strict=True)
@@ -346,8 +366,8 @@ class GroupedView:
                 "phenotype": name,
                 "traits": list(traits),
                 "hets": list(hets),
-                "possible_hets": [dict(het_texts[h]) for h in possible],
-                "sex": sex.value if sex else None,
+                "possible_hets": [dict(het_texts[h]) for h in possible] if possible else [],
+                "sex": sex,
                 "lethal": lethal,
                 "warnings": list(warnings),
             }
@@ -357,7 +377,7 @@ class GroupedView:
                 self.traits,
                 self.hets,
                 self.possible,
-                self.sexes,
+                [sex.value if sex else None for sex in self.sexes],
                 self.lethal,
                 self.warnings,
                 strict=True,
