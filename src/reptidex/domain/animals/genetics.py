@@ -64,9 +64,10 @@ def read_genotype(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -
     """Parse ``text`` as ``field``; an unreadable morph is :class:`InvalidInput` on that field.
 
     >>> read_genotype(load_catalog("ball_python"), "Pastle", Sex.MALE, field="sire")
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastave, Pastel Jungle?
+    reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' in 'Pastle'; did you mean Pastel...?
     """
     try:
         return parse_genotype(catalog, text, catalog_sex(catalog, sex))

@@ -3,12 +3,17 @@ layer, turned into the domain's :class:`Actor`; and the unit of work of the requ
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.identity.model import Role
+from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.auth import BEARER, Principal, requires_role
 
 READ = [requires_role(Role.VIEWER)]
@@ -42,6 +47,17 @@ async def provide_uow(
     if optional_principal is not None and optional_principal.organisation_id is not None:
         await uow.bind_organisation(optional_principal.organisation_id)
     return uow
+
+
+@asynccontextmanager
+async def read_only_uow(app: Litestar, principal: Principal) -> AsyncIterator[SqlAnimalUnitOfWork]:
+    """A unit of work on a session of its own, for a handler that reads only in some cases
+    (so that its other cases need no session at all); scoped to the caller's organisation."""
+    async with AsyncSession(resources_of(app).engine, expire_on_commit=False) as session:
+        uow = SqlAnimalUnitOfWork(session)
+        if principal.organisation_id is not None:
+            await uow.bind_organisation(principal.organisation_id)
+        yield uow
 
 
 CallerActor = NamedDependency[Actor]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -18,7 +19,7 @@ from reptidex.domain.animals.genetics import (
 from reptidex.domain.animals.use_cases import predict_pairing
 from reptidex.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
-from reptidex.services.animal.access import UnitOfWork, actor_of
+from reptidex.services.animal.access import actor_of, read_only_uow
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.kernel.auth import Principal
 
@@ -145,6 +146,21 @@ def _limit(request: Request[Any, Any, Any]) -> AddressLimit:
     return limit
 
 
+@functools.lru_cache(maxsize=2048)
+def _morph_prediction(
+    species: str, sire: str, dam: str, viable_only: bool, clutch_size: int | None
+) -> PredictionView:
+    # A prediction is a pure function of its request, and breeders ask for the same popular
+    # crosses again and again: remember the last few thousand answers (errors are not kept).
+    return prediction_view(
+        predict_morphs(species, sire, dam, viable_only=viable_only, clutch_size=clutch_size)
+    )
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
 async def predict_from_morphs(data: PredictRequest) -> PredictionView:
     """Validate and run a morph-string prediction."""
     missing = {
@@ -157,14 +173,13 @@ async def predict_from_morphs(data: PredictRequest) -> PredictionView:
             "Give species, sire and dam morphs (or sire_id and dam_id with a token).",
             field_errors=missing,
         )
-    prediction = predict_morphs(
+    return _morph_prediction(
         data.species or "",
-        data.sire or "",
-        data.dam or "",
-        viable_only=data.viable_only,
-        clutch_size=data.clutch_size,
+        _folded(data.sire),
+        _folded(data.dam),
+        data.viable_only,
+        data.clutch_size,
     )
-    return prediction_view(prediction)
 
 
 class GeneticsController(Controller):
@@ -191,7 +206,6 @@ class GeneticsController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[PredictRequest],
         optional_principal: NamedDependency[Principal | None],
-        uow: UnitOfWork,
     ) -> PredictionView:
         """Predict a clutch."""
         await _limit(request).check(request)
@@ -208,14 +222,15 @@ class GeneticsController(Controller):
             )
         if not optional_principal.has_role(Role.VIEWER):
             raise PermissionDenied("This needs a role in the animals' organisation.")
-        prediction = await predict_pairing(
-            uow,
-            actor_of(optional_principal),
-            data.sire_id,
-            data.dam_id,
-            viable_only=data.viable_only,
-            clutch_size=data.clutch_size,
-        )
+        async with read_only_uow(request.app, optional_principal) as uow:
+            prediction = await predict_pairing(
+                uow,
+                actor_of(optional_principal),
+                data.sire_id,
+                data.dam_id,
+                viable_only=data.viable_only,
+                clutch_size=data.clutch_size,
+            )
         return prediction_view(prediction)
 
     @post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import msgspec
 from litestar import Controller, get
@@ -11,6 +11,8 @@ from litestar.params import FromPath, QueryParameter
 from reptidex.domain.animals.genetics import catalog_or_404
 from reptidex.engine.genetics import Allele, Catalog, HealthNote, available_species, load_catalog
 from reptidex.services.animal.pages import Limit, Offset, Page
+
+SexSystemName = Literal["XY", "ZW", "temperature"]
 
 
 class HealthNoteView(msgspec.Struct, frozen=True):
@@ -55,7 +57,7 @@ class SpeciesView(msgspec.Struct, frozen=True):
     id: str
     name: str
     scientific_name: str
-    sex_system: Literal["XY", "ZW", "temperature"]
+    sex_system: SexSystemName
     gene_count: int
     combos: list[ComboView]
     notes: list[str]
@@ -83,7 +85,7 @@ def species_view(catalog: Catalog) -> SpeciesView:
         id=catalog.id,
         name=catalog.name,
         scientific_name=catalog.scientific_name,
-        sex_system=catalog.sex_system.value,
+        sex_system=cast(SexSystemName, catalog.sex_system.value),
         gene_count=len(catalog.alleles()),
         combos=[ComboView(c.name, sorted(c.traits), list(c.aliases)) for c in catalog.combos],
         notes=list(catalog.notes),

@@ -1,0 +1,562 @@
+"""Benchmark of repti-animal over HTTP: lineage and clutch prediction against a bare endpoint.
+
+Run ``python benchmarks/bench_animal.py`` (add ``--quick`` for a small smoke run). It needs a
+PostgreSQL server (``TEST_POSTGRES_URL``, default ``postgresql+asyncpg://postgres@127.0.0.1/
+postgres``); it creates a scratch database and a login role and drops both afterwards.
+
+What it does:
+
+1. Fills the ``animal`` table with a pedigree of ``--animals`` animals (100,000; 5,000 with
+   ``--quick``) over 20 generations, in one organisation: each generation's parents come from a
+   breeding pool of the previous one, so pedigrees collapse as in real collections.
+2. Starts two servers on uvicorn, one process each: repti-animal (connected as a non-owner
+   role under row-level security, as in production; tokens verified with a local key) and a
+   *baseline*, a bare Litestar app whose one endpoint returns a fixed JSON body (the same bytes
+   a prediction returns).
+3. Drives each with ``--clients`` concurrent keep-alive connections (32), interleaving the
+   three workloads round by round so that all see the same machine: the baseline,
+   ``POST /genetics/predict`` for a 3-gene cross, and ``GET /lineage/{id}?generations=5`` of
+   animals of the last generations.
+4. Prints requests per second and latency percentiles of each, the ratio of prediction to
+   baseline throughput, and the targets (p95 under 50 ms; prediction throughput at least half
+   the baseline's).
+
+Set ``BENCH_PROFILE=/path/to/file`` to write a cProfile of the repti-animal server.
+
+The load generator is a small HTTP/1.1 client on asyncio streams (cheaper than a full client,
+so that more of the two shared cores go to the servers); latencies include queueing at the
+server, as a user would see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar, Response, post
+
+DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+PREDICT_BODY = {
+    "species": "ball_python",
+    "sire": "Pastel Spider het Clown",
+    "dam": "Pastel het Clown",
+}
+GENERATIONS = 20
+MORPHS = ("Normal", "Pastel", "het Clown", "Clown", "Spider", "Pastel het Clown")
+
+
+# --- the servers (run in subprocesses) --------------------------------------------------
+
+
+def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: str) -> None:
+    """Run one server until killed: ``animal`` (the service) or ``baseline``."""
+    import uvicorn
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    app: Any
+    if kind == "baseline":
+        app = baseline_app()
+    else:
+        from reptidex.services.animal.app import create_app
+        from reptidex.services.kernel.auth import Authenticator
+        from reptidex.services.kernel.logging import configure_logging
+        from reptidex.services.kernel.settings import load_settings
+
+        configure_logging("WARNING", "json")
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
+
+        class OneKey:
+            async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+                return key if kid == "bench" else None
+
+        settings = load_settings(
+            {
+                "REPTIDEX_DATA_DIR": data_dir,
+                "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
+                "REPTIDEX_LOG_LEVEL": "WARNING",
+                "REPTIDEX_DB_POOL_SIZE": "20",
+            }
+        )
+        app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile and kind == "animal":
+        import cProfile
+
+        class Quiet(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:  # the handler below stops it
+                yield
+
+        server = Quiet(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        )
+        signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            server.run()
+        finally:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        return
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+_FIXED: bytes = b""
+
+
+@post("/fixed", status_code=200, sync_to_thread=False)
+def fixed_json() -> Response[bytes]:
+    """The baseline: a fixed JSON body, the same bytes a prediction returns."""
+    return Response(_FIXED, media_type="application/json")
+
+
+def baseline_app() -> Litestar:
+    """A bare Litestar app with the one fixed endpoint."""
+    global _FIXED
+    _FIXED = _fixed_body()
+    return Litestar([fixed_json], logging_config=None)
+
+
+def _fixed_body() -> bytes:
+    from reptidex.engine.genetics import cross_morphs, load_catalog
+
+    result = cross_morphs(load_catalog("ball_python"), PREDICT_BODY["sire"], PREDICT_BODY["dam"])
+    return json.dumps(result.to_dict(), separators=(",", ":")).encode()
+
+
+# --- the data ---------------------------------------------------------------------------
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _genotype_rows() -> list[tuple[str, str, str, str, str]]:
+    """(morph, phenotype, genotype JSON, trait index, gene index) of a few morphs."""
+    from reptidex.adapters.sql.animal.repository import bar_index, genotype_data
+    from reptidex.domain.animals.model import describe_genotype
+    from reptidex.engine.genetics import load_catalog, parse_genotype
+
+    catalog = load_catalog("ball_python")
+    out = []
+    for morph in MORPHS:
+        record = describe_genotype(catalog, parse_genotype(catalog, morph), morph)
+        out.append(
+            (
+                morph,
+                record.phenotype,
+                json.dumps(genotype_data(record)),
+                bar_index(record.traits),
+                bar_index(record.genes),
+            )
+        )
+    return out
+
+
+async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> list[uuid.UUID]:
+    """Insert the pedigree; return the ids of the last three generations."""
+    import asyncpg
+
+    rng = random.Random(seed)
+    genotypes = _genotype_rows()
+    per_generation = max(10, animals // GENERATIONS)
+    now = dt.datetime.now(dt.UTC)
+    records: list[tuple[Any, ...]] = []
+    previous: list[tuple[uuid.UUID, str]] = []
+    recent: list[uuid.UUID] = []
+    for generation in range(GENERATIONS):
+        males = [i for i, s in previous if s == "male"]
+        females = [i for i, s in previous if s == "female"]
+        # a breeding pool per generation: a few males, more females (as in collections)
+        sires = rng.sample(males, min(len(males), max(2, per_generation // 25)))
+        dams = rng.sample(females, min(len(females), max(2, per_generation // 8)))
+        current: list[tuple[uuid.UUID, str]] = []
+        for n in range(per_generation):
+            ident = uuid.uuid4()
+            sex = "male" if n % 2 else "female"
+            morph, phenotype, genotype, traits, genes = rng.choice(genotypes)
+            sire = rng.choice(sires) if sires else None
+            dam = rng.choice(dams) if dams else None
+            records.append(
+                (
+                    ident,
+                    organisation,
+                    f"BN-{generation:02d}-{n:05d}",
+                    None,
+                    "ball_python",
+                    sex,
+                    dt.date(2000 + generation, 5, 1),
+                    "bred",
+                    morph,
+                    phenotype,
+                    genotype,
+                    traits,
+                    genes,
+                    "|",
+                    sire,
+                    dam,
+                    "active",
+                    "private",
+                    "[]",
+                    "[]",
+                    now,
+                    now,
+                )
+            )
+            current.append((ident, sex))
+            if generation >= GENERATIONS - 3:
+                recent.append(ident)
+        previous = current
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.copy_records_to_table(
+            "animal",
+            records=records,
+            columns=[
+                "id",
+                "organisation_id",
+                "code",
+                "name",
+                "species",
+                "sex",
+                "hatch_date",
+                "origin",
+                "morph",
+                "phenotype",
+                "genotype",
+                "trait_index",
+                "gene_index",
+                "tag_index",
+                "sire_id",
+                "dam_id",
+                "status",
+                "visibility",
+                "tags",
+                "photo_ids",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await connection.execute("ANALYZE animal")
+    finally:
+        await connection.close()
+    return recent
+
+
+# --- the load ---------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    """One kind of request: its name, port and how to make the next request's bytes."""
+
+    name: str
+    port: int
+    requests: list[bytes]
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    errors: int = 0
+
+
+def _request(method: str, path: str, body: bytes = b"", token: str | None = None) -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
+    if token:
+        head.append(f"Authorization: Bearer {token}")
+    if body or method == "POST":
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    chunked = False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+        elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def drive(work: Workload, clients: int, seconds: float, rng: random.Random) -> None:
+    """Keep ``clients`` connections busy for ``seconds``; record each request's latency."""
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", work.port)
+        try:
+            while time.perf_counter() < deadline:
+                payload = rng.choice(work.requests)
+                started = time.perf_counter()
+                writer.write(payload)
+                await writer.drain()
+                status = await _read_response(reader)
+                work.latencies.append(time.perf_counter() - started)
+                if status >= 400:
+                    work.errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    work.seconds += time.perf_counter() - started
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _wait_for(port: int, path: str, within: float = 60.0) -> None:
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(_request("GET", path))
+            await writer.drain()
+            await _read_response(reader)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+def _token(private_key: Any, organisation: uuid.UUID) -> str:
+    import jwt
+
+    from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "jti": uuid.uuid4().hex,
+        "org": str(organisation),
+        "role": "member",
+    }
+    return jwt.encode(
+        claims, private_key, algorithm=ALGORITHM, headers={"kid": "bench", "typ": TOKEN_TYPE}
+    )
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Set up, measure, tear down; return the figures."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from reptidex.adapters.sql.migrations import upgrade
+
+    admin = os.environ.get("TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
+    name = f"reptidex_bench_{uuid.uuid4().hex[:10]}"
+    role = f"bench_{uuid.uuid4().hex[:10]}"
+    base = admin.rsplit("/", 1)[0]
+    owner_url = f"{base}/{name}"
+    host = owner_url.split("@", 1)[1]
+    app_url = f"postgresql+asyncpg://{role}:bench@{host}"
+    organisation = uuid.uuid4()
+    rng = random.Random(args.seed)
+    private_key = Ed25519PrivateKey.generate()
+    public_key = base64.b64encode(
+        private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    ).decode()
+    await _admin(admin, f'CREATE DATABASE "{name}"')
+    servers: list[asyncio.subprocess.Process] = []
+    try:
+        await asyncio.to_thread(upgrade, "animal", owner_url)
+        await _admin(
+            owner_url,
+            f"CREATE ROLE {role} LOGIN PASSWORD 'bench' NOSUPERUSER NOBYPASSRLS",
+            f"GRANT reptidex_animal_app TO {role}",
+        )
+        started = time.perf_counter()
+        recent = await fill(owner_url, args.animals, organisation, args.seed)
+        fill_seconds = time.perf_counter() - started
+        ports = {"animal": _free_port(), "baseline": _free_port()}
+        data_dir = os.path.join("/tmp", name)
+        for kind, port in ports.items():
+            servers.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    __file__,
+                    "--serve",
+                    kind,
+                    "--port",
+                    str(port),
+                    "--database-url",
+                    app_url,
+                    "--public-key",
+                    public_key,
+                    "--data-dir",
+                    data_dir,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=None if args.verbose else asyncio.subprocess.DEVNULL,
+                )
+            )
+        await _wait_for(ports["animal"], "/health")
+        await _wait_for(ports["baseline"], "/fixed")
+        token = _token(private_key, organisation)
+        body = json.dumps(PREDICT_BODY).encode()
+        workloads = [
+            Workload(
+                "baseline (fixed JSON)", ports["baseline"], [_request("POST", "/fixed", body)]
+            ),
+            Workload(
+                "POST /genetics/predict (3 genes)",
+                ports["animal"],
+                [_request("POST", "/genetics/predict", body)],
+            ),
+            Workload(
+                "GET /lineage/{id}?generations=5",
+                ports["animal"],
+                [
+                    _request("GET", f"/lineage/{ident}?generations=5", token=token)
+                    for ident in rng.sample(recent, min(500, len(recent)))
+                ],
+            ),
+        ]
+        for work in workloads:  # warm up: connections, caches, the JIT-free paths
+            await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
+        for _ in range(args.rounds):
+            for work in workloads:
+                await drive(work, args.clients, args.seconds, rng)
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                await asyncio.wait_for(server.wait(), 10)
+            except TimeoutError:
+                server.kill()
+        await _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _admin(admin, f"DROP ROLE IF EXISTS {role}")
+    figures: dict[str, Any] = {
+        "animals": args.animals,
+        "generations": GENERATIONS,
+        "clients": args.clients,
+        "fill_seconds": round(fill_seconds, 2),
+        "workloads": {},
+    }
+    for work in workloads:
+        figures["workloads"][work.name] = {
+            "requests": len(work.latencies),
+            "errors": work.errors,
+            "per_second": round(len(work.latencies) / work.seconds, 1),
+            "p50_ms": round(_percentile(work.latencies, 50) * 1000, 2),
+            "p95_ms": round(_percentile(work.latencies, 95) * 1000, 2),
+            "p99_ms": round(_percentile(work.latencies, 99) * 1000, 2),
+            "mean_ms": round(statistics.fmean(work.latencies) * 1000, 2),
+        }
+    return figures
+
+
+def report(figures: dict[str, Any]) -> str:
+    """The figures as a table with the ratios and targets."""
+    rows = figures["workloads"]
+    lines = [
+        f"repti-animal benchmark: {figures['animals']:,} animals over {figures['generations']} "
+        f"generations (filled in {figures['fill_seconds']} s), {figures['clients']} concurrent "
+        "clients",
+        "",
+        f"{'workload':36} {'requests':>9} {'errors':>6} {'req/s':>9} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'p99 ms':>8}",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"{name:36} {row['requests']:>9} {row['errors']:>6} {row['per_second']:>9} "
+            f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}"
+        )
+    baseline, predict, lineage = rows.values()
+    ratio = predict["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
+    lines += [
+        "",
+        f"predict throughput / baseline: {ratio:.2f} (target >= 0.50: "
+        f"{'met' if ratio >= 0.5 else 'NOT met'})",
+        f"predict p95: {predict['p95_ms']} ms, lineage p95: {lineage['p95_ms']} ms (target < 50 "
+        f"ms: {'met' if max(predict['p95_ms'], lineage['p95_ms']) < 50 else 'NOT met'})",
+        f"lineage p95 / baseline p95: {lineage['p95_ms'] / baseline['p95_ms']:.2f}; "
+        f"predict p95 / baseline p95: {predict['p95_ms'] / baseline['p95_ms']:.2f}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small, short smoke run")
+    parser.add_argument("--animals", type=int, help="animals in the pedigree (100,000)")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
+    parser.add_argument("--seconds", type=float, help="seconds per workload per round (10)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (3)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--verbose", action="store_true", help="show the servers' errors")
+    parser.add_argument("--serve", choices=["animal", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--public-key", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.port, args.database_url, args.public_key, args.data_dir)
+        return 0
+    args.animals = args.animals or (5_000 if args.quick else 100_000)
+    args.seconds = args.seconds or (2.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    figures = asyncio.run(run(args))
+    print(json.dumps(figures, indent=2) if args.json else report(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
