@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import random
 import warnings
@@ -202,3 +203,17 @@ def test_cli_shows_a_progress_bar_while_reading(
     ped = cli._load(str(path))
     assert ped is not None
     assert shown[-1] == ("reading", path.stat().st_size, path.stat().st_size)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cli_check_says_what_the_record_path_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: int
+) -> None:
+    path = tmp_path / "random.csv"
+    write_random_file(path, seed)
+    assert cli.run_check(argparse.Namespace(file=str(path))) == 0
+    fast = capsys.readouterr()
+    assert cli._check_record_by_record(str(path)) == 0
+    slow = capsys.readouterr()
+    assert (fast.out, fast.err) == (slow.out, slow.err)
+    assert "taken as a founder" in fast.err
