@@ -78,6 +78,7 @@ class Platform:
     base: int
     data_dir: Path
     process: subprocess.Popen[str]
+    environ: dict[str, str]
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,7 +130,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         process.wait()
         log.seek(0)
         pytest.fail(f"reptidex up did not become ready:\n{log.read()[-4000:]}")
-    yield Platform(base=base, data_dir=tmp_path / "data", process=process)
+    yield Platform(base=base, data_dir=tmp_path / "data", process=process, environ=environ)
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -301,6 +302,57 @@ def test_a_new_user_gets_in_and_core_tokens_work_everywhere(platform: Platform) 
     )
 
 
+def test_an_operator_makes_a_platform_admin_who_manages_flags(platform: Platform) -> None:
+    if "user_id" not in platform.state:
+        pytest.skip("the journey did not get through")
+    core = httpx.Client(base_url=platform.core, timeout=15)
+    tokens = core.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
+    response = core.post(
+        "/config/flags/", json={"key": "e2e-flag"}, headers=bearer(tokens["access_token"])
+    )
+    assert_problem(response, 403)
+
+    grant = subprocess.run(
+        [*REPTIDEX, "admin", "grant", EMAIL.upper()],
+        env=platform.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert grant.returncode == 0, grant.stderr
+    assert f"{EMAIL} is now a platform administrator" in grant.stdout
+    unknown = subprocess.run(
+        [*REPTIDEX, "admin", "grant", "nobody@example.org"],
+        env=platform.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode == 1
+    assert "No account has the address" in unknown.stderr
+
+    # The right reaches the next token (here: a refresh).
+    renewed = core.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
+    admin = bearer(renewed["access_token"])
+    assert core.get("/auth/me", headers=admin).json()["platform_admin"] is True
+    response = core.post(
+        "/config/flags/",
+        json={"key": "e2e-flag", "description": "from the e2e test"},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    response = core.put(
+        f"/config/flags/e2e-flag/overrides/user/{platform.state['user_id']}",
+        json={"enabled": True},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+    # Flag reads are cached; the change cleared the cache at once.
+    features = core.get("/config/features", headers=admin).json()["features"]
+    assert features["e2e-flag"] == {"enabled": True, "reason": "user_override"}, features
+    platform.state["refresh_token"] = renewed["refresh_token"]
+
+
 class TokenKeeper:
     """A fresh organisation-scoped access token for the user of the journey (refreshing)."""
 
@@ -373,7 +425,7 @@ def _body_operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str,
     found = []
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if method in ("post", "put", "patch"):
+            if method in ("post", "put", "patch") and "requestBody" in operation:
                 found.append((method.upper(), path, operation))
     return sorted(found, key=lambda found: (found[1], found[0]))
 

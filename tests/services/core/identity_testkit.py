@@ -109,6 +109,9 @@ class FakeMemberships(_Repo):
     async def save(self, membership: Membership) -> None:
         self.s.memberships[membership.id] = membership
 
+    async def remove(self, membership: Membership) -> None:
+        del self.s.memberships[membership.id]
+
     def _view(self, m: Membership) -> MembershipView:
         return MembershipView(
             organisation_id=m.organisation_id,
@@ -140,6 +143,17 @@ class FakeInvitations(_Repo):
         return next(
             (i for i in self.s.invitations.values() if i.token_digest == token_digest), None
         )
+
+    async def get(self, invitation_id: uuid.UUID) -> Invitation | None:
+        return self.s.invitations.get(invitation_id)
+
+    async def pending_of(self, organisation_id: uuid.UUID) -> list[Invitation]:
+        found = [
+            i
+            for i in self.s.invitations.values()
+            if i.organisation_id == organisation_id and i.pending
+        ]
+        return sorted(found, key=lambda i: i.created_at)
 
     async def add(self, invitation: Invitation) -> None:
         self.s.invitations[invitation.id] = invitation

@@ -268,6 +268,8 @@ class JwtSigner:
             payload["role"] = claims.role.value
         if claims.session_id is not None:
             payload["sid"] = str(claims.session_id)
+        if claims.platform_admin:
+            payload["platform_admin"] = True
         return jwt.encode(
             payload,
             key.private_key,
@@ -351,6 +353,7 @@ class TokenVerifier:
             organisation_id=_optional_uuid(payload.get("org")),
             role=parsed_role,
             session_id=_optional_uuid(payload.get("sid")),
+            platform_admin=payload.get("platform_admin") is True,
         )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import CoreModel
@@ -22,6 +22,7 @@ class UserRow(CoreModel):
     display_name: Mapped[str | None] = mapped_column(String(100), default=None)
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
+    platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OrganisationRow(CoreModel):
@@ -67,6 +68,7 @@ class InvitationRow(CoreModel):
     accepted_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id"), default=None
     )
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
 
 
 class AuthSessionRow(CoreModel):

@@ -11,7 +11,7 @@ import uuid
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -65,6 +65,7 @@ def _user(row: UserRow) -> User:
         display_name=row.display_name,
         email_verified_at=row.email_verified_at,
         password_changed_at=row.password_changed_at,
+        platform_admin=bool(row.platform_admin),
     )
 
 
@@ -92,6 +93,7 @@ class SqlUsers:
                 display_name=user.display_name,
                 email_verified_at=user.email_verified_at,
                 password_changed_at=user.password_changed_at,
+                platform_admin=user.platform_admin,
                 created_at=user.created_at,
                 updated_at=user.created_at,
             ),
@@ -104,6 +106,7 @@ class SqlUsers:
         row.display_name = user.display_name
         row.email_verified_at = user.email_verified_at
         row.password_changed_at = user.password_changed_at
+        row.platform_admin = user.platform_admin
 
 
 class SqlOrganisations:
@@ -179,6 +182,9 @@ class SqlMemberships:
         row = await self._session.get_one(MembershipRow, membership.id)
         row.role = membership.role.value
 
+    async def remove(self, membership: Membership) -> None:
+        await self._session.execute(delete(MembershipRow).where(MembershipRow.id == membership.id))
+
     async def _views(self, *criteria: object) -> list[MembershipView]:
         statement = (
             select(MembershipRow, OrganisationRow.name, UserRow.email)
@@ -230,6 +236,7 @@ def _invitation(row: InvitationRow) -> Invitation:
         expires_at=row.expires_at,
         accepted_at=row.accepted_at,
         accepted_by=row.accepted_by,
+        revoked_at=row.revoked_at,
     )
 
 
@@ -244,6 +251,22 @@ class SqlInvitations:
             select(InvitationRow).where(InvitationRow.token_digest == token_digest)
         )
         return _invitation(row) if row else None
+
+    async def get(self, invitation_id: uuid.UUID) -> Invitation | None:
+        row = await self._session.get(InvitationRow, invitation_id)
+        return _invitation(row) if row else None
+
+    async def pending_of(self, organisation_id: uuid.UUID) -> list[Invitation]:
+        rows = await self._session.scalars(
+            select(InvitationRow)
+            .where(
+                InvitationRow.organisation_id == organisation_id,
+                InvitationRow.accepted_at.is_(None),
+                InvitationRow.revoked_at.is_(None),
+            )
+            .order_by(InvitationRow.created_at, InvitationRow.id)
+        )
+        return [_invitation(row) for row in rows]
 
     async def add(self, invitation: Invitation) -> None:
         await _insert(
@@ -267,6 +290,7 @@ class SqlInvitations:
         row = await self._session.get_one(InvitationRow, invitation.id)
         row.accepted_at = invitation.accepted_at
         row.accepted_by = invitation.accepted_by
+        row.revoked_at = invitation.revoked_at
 
 
 def _auth_session(row: AuthSessionRow) -> AuthSession:

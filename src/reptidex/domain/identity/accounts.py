@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.identity.context import IdentityContext
 from reptidex.domain.identity.events import (
+    PlatformAdminChanged,
     UserEmailVerified,
     UserPasswordChanged,
     UserPasswordResetRequested,
@@ -283,3 +284,26 @@ class Accounts:
                 actor_id=user.id,
             )
             await uow.commit()
+
+    async def set_platform_admin(self, email: str, granted: bool) -> User:
+        """Grant or take away the platform-admin right of the account at ``email``.
+
+        An operator's act (``reptidex admin grant|revoke EMAIL``), never an API call: nobody can
+        make themselves admin over HTTP. It reaches tokens at the next login, refresh or switch.
+        """
+        context = self.context
+        address = Email.parse(email)
+        async with context.unit_of_work() as uow:
+            user = await uow.users.by_email(address)
+            if user is None:
+                raise NotFound(f"No account has the address {address}.")
+            if user.platform_admin is not granted:
+                user.platform_admin = granted
+                await uow.users.save(user)
+                context.emit(
+                    uow,
+                    "user.platform_admin_granted" if granted else "user.platform_admin_revoked",
+                    PlatformAdminChanged(user_id=user.id, email=address.value),
+                )
+                await uow.commit()
+        return user

@@ -124,7 +124,12 @@ class IdentityContext:
         return secret, token
 
     async def sign_access_token(
-        self, subject: str, session: AuthSession | None, role: Role | None
+        self,
+        subject: str,
+        session: AuthSession | None,
+        role: Role | None,
+        *,
+        platform_admin: bool = False,
     ) -> tuple[str, dt.datetime]:
         """Sign an access token for ``subject``; return it and its expiry."""
         now = self.now()
@@ -137,15 +142,22 @@ class IdentityContext:
             organisation_id=session.organisation_id if session and role else None,
             role=role,
             session_id=session.id if session else None,
+            platform_admin=platform_admin,
         )
         return await self.signer.sign(claims), expires_at
 
     async def token_pair(
-        self, session: AuthSession, refresh_secret: str, refresh: RefreshToken, role: Role | None
+        self,
+        session: AuthSession,
+        refresh_secret: str,
+        refresh: RefreshToken,
+        role: Role | None,
+        *,
+        platform_admin: bool = False,
     ) -> TokenPair:
         """Sign the access token for ``session`` and pair it with its refresh token."""
         access, access_expires_at = await self.sign_access_token(
-            str(session.user_id), session, role
+            str(session.user_id), session, role, platform_admin=platform_admin
         )
         return TokenPair(
             access_token=access,

@@ -93,3 +93,29 @@ class MemberRoleChanged(msgspec.Struct, frozen=True, kw_only=True):
     user_id: uuid.UUID
     old_role: str
     new_role: str
+
+
+class MemberRemoved(msgspec.Struct, frozen=True, kw_only=True):
+    """``user.removed_from_organisation`` (by an admin or owner) or ``user.left_organisation``."""
+
+    organisation_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    removed_by: uuid.UUID
+
+
+class InvitationRevoked(msgspec.Struct, frozen=True, kw_only=True):
+    """``user.invitation_revoked``: the invitation can no longer be accepted."""
+
+    invitation_id: uuid.UUID
+    organisation_id: uuid.UUID
+    email: str
+    role: str
+    revoked_by: uuid.UUID
+
+
+class PlatformAdminChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """``user.platform_admin_granted`` or ``user.platform_admin_revoked``."""
+
+    user_id: uuid.UUID
+    email: str

@@ -104,6 +104,8 @@ class User:
     display_name: str | None = None
     email_verified_at: dt.datetime | None = None
     password_changed_at: dt.datetime | None = None
+    platform_admin: bool = False
+    """Runs the platform (feature flags, …); granted with ``reptidex admin grant EMAIL``."""
 
     @property
     def email_verified(self) -> bool:
@@ -146,10 +148,16 @@ class Invitation:
     id: uuid.UUID = field(default_factory=_new_id)
     accepted_at: dt.datetime | None = None
     accepted_by: uuid.UUID | None = None
+    revoked_at: dt.datetime | None = None
 
     def is_open(self, now: dt.datetime) -> bool:
         """Whether the invitation can still be accepted."""
-        return self.accepted_at is None and now < self.expires_at
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+    @property
+    def pending(self) -> bool:
+        """Neither accepted nor revoked (it may have expired)."""
+        return self.accepted_at is None and self.revoked_at is None
 
 
 @dataclass(slots=True, kw_only=True)

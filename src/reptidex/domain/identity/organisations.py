@@ -1,4 +1,5 @@
-"""Organisation use cases: create, list, invite by email, accept, list members, change roles."""
+"""Organisation use cases: create, list, invite by email, list and revoke invitations, accept,
+list members, change roles, remove members, leave."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.identity.context import IdentityContext
 from reptidex.domain.identity.events import (
+    InvitationRevoked,
     MemberInvited,
     MemberJoined,
+    MemberRemoved,
     MemberRoleChanged,
     OrganisationCreated,
 )
@@ -251,3 +254,98 @@ class Organisations:
             )
             await uow.commit()
         return target
+
+    async def invitations(
+        self, actor_id: uuid.UUID, organisation_id: uuid.UUID
+    ) -> list[Invitation]:
+        """The organisation's invitations not yet accepted or revoked (admins and owners)."""
+        async with self.context.unit_of_work() as uow:
+            await self._require_role(uow, organisation_id, actor_id, Role.ADMIN)
+            return await uow.invitations.pending_of(organisation_id)
+
+    async def revoke_invitation(
+        self, actor_id: uuid.UUID, organisation_id: uuid.UUID, invitation_id: uuid.UUID
+    ) -> Invitation:
+        """Withdraw an invitation so that its token no longer works (admins; owners for an
+        invitation to become owner)."""
+        context = self.context
+        async with context.unit_of_work() as uow:
+            actor = await self._require_role(uow, organisation_id, actor_id, Role.ADMIN)
+            invitation = await uow.invitations.get(invitation_id)
+            if invitation is None or invitation.organisation_id != organisation_id:
+                raise NotFound("No such invitation in this organisation.")
+            if invitation.role is Role.OWNER and actor.role is not Role.OWNER:
+                raise PermissionDenied("Only an owner can revoke an invitation to become owner.")
+            if not invitation.pending:
+                raise Conflict("The invitation was already accepted or revoked.")
+            invitation.revoked_at = context.now()
+            await uow.invitations.save(invitation)
+            context.emit(
+                uow,
+                "user.invitation_revoked",
+                InvitationRevoked(
+                    invitation_id=invitation.id,
+                    organisation_id=organisation_id,
+                    email=invitation.email.value,
+                    role=invitation.role.value,
+                    revoked_by=actor_id,
+                ),
+                actor_id=actor_id,
+                organisation_id=organisation_id,
+            )
+            await uow.commit()
+        return invitation
+
+    async def remove_member(
+        self, actor_id: uuid.UUID, organisation_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Membership:
+        """Remove a member: admins remove viewers, members and admins; only owners remove an
+        owner; the last owner cannot go. Removing yourself is leaving."""
+        if actor_id == user_id:
+            return await self.leave(actor_id, organisation_id)
+        context = self.context
+        async with context.unit_of_work() as uow:
+            actor = await self._require_role(uow, organisation_id, actor_id, Role.ADMIN)
+            target = await uow.memberships.get(organisation_id, user_id)
+            if target is None:
+                raise NotFound("That user is not a member of this organisation.")
+            if target.role is Role.OWNER and actor.role is not Role.OWNER:
+                raise PermissionDenied("Only an owner can remove an owner.")
+            await self._remove(uow, target, actor_id, "user.removed_from_organisation")
+            await uow.commit()
+        return target
+
+    async def leave(self, user_id: uuid.UUID, organisation_id: uuid.UUID) -> Membership:
+        """Leave an organisation; its last owner cannot (hand ownership over first)."""
+        async with self.context.unit_of_work() as uow:
+            membership = await uow.memberships.get(organisation_id, user_id)
+            if membership is None:
+                raise NotFound(_NOT_A_MEMBER)
+            await self._remove(uow, membership, user_id, "user.left_organisation")
+            await uow.commit()
+        return membership
+
+    async def _remove(
+        self, uow: IdentityUnitOfWork, membership: Membership, actor_id: uuid.UUID, event: str
+    ) -> None:
+        organisation_id = membership.organisation_id
+        if (
+            membership.role is Role.OWNER
+            and await uow.memberships.count_owners(organisation_id) <= 1
+        ):
+            raise Conflict(
+                "The last owner cannot leave or be removed; make someone else owner first."
+            )
+        await uow.memberships.remove(membership)
+        self.context.emit(
+            uow,
+            event,
+            MemberRemoved(
+                organisation_id=organisation_id,
+                user_id=membership.user_id,
+                role=membership.role.value,
+                removed_by=actor_id,
+            ),
+            actor_id=actor_id,
+            organisation_id=organisation_id,
+        )

@@ -62,6 +62,9 @@ class MembershipRepository(Protocol):
     async def save(self, membership: Membership) -> None:
         """Store a changed role."""
 
+    async def remove(self, membership: Membership) -> None:
+        """Delete a membership (the member leaves or is removed)."""
+
     async def of_user(self, user_id: uuid.UUID) -> list[MembershipView]:
         """Every organisation ``user_id`` belongs to, oldest first."""
 
@@ -78,11 +81,17 @@ class InvitationRepository(Protocol):
     async def by_digest(self, token_digest: str) -> Invitation | None:
         """The invitation whose token has this digest, if any."""
 
+    async def get(self, invitation_id: uuid.UUID) -> Invitation | None:
+        """The invitation with ``invitation_id``, if any."""
+
+    async def pending_of(self, organisation_id: uuid.UUID) -> list[Invitation]:
+        """The invitations of ``organisation_id`` neither accepted nor revoked, oldest first."""
+
     async def add(self, invitation: Invitation) -> None:
         """Store a new invitation."""
 
     async def save(self, invitation: Invitation) -> None:
-        """Store an accepted invitation."""
+        """Store an accepted or revoked invitation."""
 
 
 class SessionRepository(Protocol):

@@ -129,7 +129,9 @@ class Sessions:
             )
             role = memberships[0].role if memberships else None
             await uow.commit()
-        return await context.token_pair(session, secret, refresh, role)
+        return await context.token_pair(
+            session, secret, refresh, role, platform_admin=user.platform_admin
+        )
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a refresh token for a new pair; a reused token ends its whole family."""
@@ -164,8 +166,15 @@ class Sessions:
             secret, replacement = context.new_refresh_token(session)
             await uow.refresh_tokens.add(replacement)
             role = await self._active_role(uow, session)
+            user = await uow.users.get(session.user_id)
             await uow.commit()
-        return await context.token_pair(session, secret, replacement, role)
+        return await context.token_pair(
+            session,
+            secret,
+            replacement,
+            role,
+            platform_admin=user is not None and user.platform_admin,
+        )
 
     async def logout(self, refresh_token: str) -> None:
         """End the session the refresh token belongs to (unknown tokens are ignored)."""
@@ -202,6 +211,7 @@ class Sessions:
             membership = await uow.memberships.get(organisation_id, user_id)
             if membership is None:
                 raise NotFound("You are not a member of that organisation.")
+            user = await uow.users.get(user_id)
             session.organisation_id = organisation_id
             await uow.sessions.save(session)
             context.emit(
@@ -217,7 +227,12 @@ class Sessions:
                 organisation_id=organisation_id,
             )
             await uow.commit()
-        token, expires_at = await context.sign_access_token(str(user_id), session, membership.role)
+        token, expires_at = await context.sign_access_token(
+            str(user_id),
+            session,
+            membership.role,
+            platform_admin=user is not None and user.platform_admin,
+        )
         return AccessGrant(
             access_token=token,
             expires_at=expires_at,

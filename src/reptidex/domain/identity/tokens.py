@@ -25,6 +25,8 @@ class AccessClaims:
     organisation_id: uuid.UUID | None = None
     role: Role | None = None
     session_id: uuid.UUID | None = None
+    platform_admin: bool = False
+    """The user runs the platform (manages feature flags); never set for services."""
 
     @property
     def service(self) -> str | None:

@@ -1,5 +1,6 @@
 """HTTP side of feature flags: the caller's evaluated flags, and flag management for the
-platform's administrators (the repti-ops admin dashboard, with its service token)."""
+platform's administrators (users granted with ``reptidex admin grant EMAIL``, and the repti-ops
+admin dashboard with its service token)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from reptidex.services.kernel.auth import (
     BEARER,
     CurrentPrincipal,
     OptionalPrincipal,
-    requires_service,
+    requires_platform_admin,
 )
 
 FLAG_ADMINS = ("ops",)
@@ -148,7 +149,7 @@ class FlagAdminController(Controller):
     path = "/config/flags"
     tags = ("configuration",)
     security = BEARER
-    guards = (requires_service(*FLAG_ADMINS),)
+    guards = (requires_platform_admin(*FLAG_ADMINS),)
 
     @get("/", summary="Every feature flag")
     async def list_flags(self, flags: FlagsDep) -> list[FlagView]:

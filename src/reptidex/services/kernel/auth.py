@@ -64,6 +64,7 @@ class Principal:
     role: Role | None = None
     session_id: uuid.UUID | None = None
     service: str | None = None
+    platform_admin: bool = False
 
     @classmethod
     def from_claims(cls, claims: AccessClaims) -> Principal:
@@ -77,6 +78,7 @@ class Principal:
             role=claims.role,
             session_id=claims.session_id,
             service=claims.service,
+            platform_admin=claims.platform_admin and claims.service is None,
         )
 
     @property
@@ -246,6 +248,23 @@ def requires_service(*names: str) -> Guard:
             raise NotAuthenticated("This needs a service token.")
         if principal.service is None or (names and principal.service not in names):
             raise PermissionDenied("Only trusted services may call this.")
+
+    return guard
+
+
+def requires_platform_admin(*services: str) -> Guard:
+    """Guard: a platform administrator's user token (``reptidex admin grant EMAIL``), or a
+    service token from one of ``services`` (e.g. repti-ops' admin dashboard)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = await _principal_of(connection)
+        if principal is None:
+            raise NotAuthenticated("This needs an access token ('Authorization: Bearer <token>').")
+        if principal.platform_admin or (
+            principal.service is not None and principal.service in services
+        ):
+            return
+        raise PermissionDenied("Only platform administrators may do this.")
 
     return guard
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, TypeAlias
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
@@ -201,6 +201,7 @@ class AuthController(Controller):
             organisation_id=me.organisation_id,
             role=me.role.value if me.role else None,
             organisations=[MembershipOut.of(view) for view in me.memberships],
+            platform_admin=me.user.platform_admin,
         )
 
     @post(
@@ -349,14 +350,74 @@ class OrganisationController(Controller):
         issued = await identity.organisations.invite(
             principal.require_user(), organisation_id, data.email, Role(data.role)
         )
-        invitation = issued.invitation
-        return InvitationOut(
-            id=invitation.id,
-            organisation_id=invitation.organisation_id,
-            email=invitation.email.value,
-            role=invitation.role.value,
-            expires_at=invitation.expires_at,
+        return InvitationOut.of(issued.invitation, identity.context.now())
+
+    @get(
+        "/{organisation_id:uuid}/invitations",
+        summary="Invitations not yet accepted or revoked (admin or owner)",
+        description="Expired ones are listed with `expired: true` until revoked.",
+        responses=_problems(401, 403, 404),
+    )
+    async def invitations(
+        self, organisation_id: FromPath[uuid.UUID], principal: CurrentPrincipal, identity: Identity
+    ) -> list[InvitationOut]:
+        pending = await identity.organisations.invitations(
+            principal.require_user(), organisation_id
         )
+        now = identity.context.now()
+        return [InvitationOut.of(invitation, now) for invitation in pending]
+
+    @delete(
+        "/{organisation_id:uuid}/invitations/{invitation_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revoke an invitation (admin or owner; owner invitations by owners)",
+        description="Its token stops working at once. Emits `user.invitation_revoked`.",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def revoke_invitation(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        invitation_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        identity: Identity,
+    ) -> None:
+        await identity.organisations.revoke_invitation(
+            principal.require_user(), organisation_id, invitation_id
+        )
+
+    @delete(
+        "/{organisation_id:uuid}/members/{user_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Remove a member (admin or owner; owners by owners; never the last owner)",
+        description=(
+            "Removing yourself is leaving. The member's tokens lose the organisation at their "
+            "next refresh (within one access-token lifetime). Emits "
+            "`user.removed_from_organisation`."
+        ),
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def remove_member(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        identity: Identity,
+    ) -> None:
+        await identity.organisations.remove_member(
+            principal.require_user(), organisation_id, user_id
+        )
+
+    @post(
+        "/{organisation_id:uuid}/leave",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Leave an organisation (not as its last owner)",
+        description="Emits `user.left_organisation`.",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def leave(
+        self, organisation_id: FromPath[uuid.UUID], principal: CurrentPrincipal, identity: Identity
+    ) -> None:
+        await identity.organisations.leave(principal.require_user(), organisation_id)
 
     @get(
         "/{organisation_id:uuid}/members",

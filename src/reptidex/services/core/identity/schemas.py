@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from reptidex.domain.identity import MembershipView
+from reptidex.domain.identity import Invitation, MembershipView
 
 EmailText = Annotated[
     str,
@@ -171,6 +171,7 @@ class MeResponse(msgspec.Struct, frozen=True):
     organisation_id: uuid.UUID | None
     role: RoleName | None
     organisations: list[MembershipOut]
+    platform_admin: bool = False
 
 
 class SwitchOrganisationRequest(_Body):
@@ -209,6 +210,23 @@ class InvitationOut(msgspec.Struct, frozen=True):
     email: str
     role: RoleName
     expires_at: dt.datetime
+    invited_by: uuid.UUID | None = None
+    created_at: dt.datetime | None = None
+    expired: bool = False
+
+    @classmethod
+    def of(cls, invitation: Invitation, now: dt.datetime) -> InvitationOut:
+        """From the domain's invitation."""
+        return cls(
+            id=invitation.id,
+            organisation_id=invitation.organisation_id,
+            email=invitation.email.value,
+            role=invitation.role.value,
+            expires_at=invitation.expires_at,
+            invited_by=invitation.invited_by,
+            created_at=invitation.created_at,
+            expired=now >= invitation.expires_at,
+        )
 
 
 class MemberOut(msgspec.Struct, frozen=True):
