@@ -21,7 +21,8 @@ What it does:
    baseline throughput, and the targets (p95 under 50 ms; prediction throughput at least half
    the baseline's).
 
-Set ``BENCH_PROFILE=/path/to/file`` to write a cProfile of the repti-animal server.
+``--workers N`` runs N processes of each server on one port (SO_REUSEPORT). Set
+``BENCH_PROFILE=/path/prefix`` to write a cProfile of each repti-animal server process.
 
 The load generator is a small HTTP/1.1 client on asyncio streams (cheaper than a full client,
 so that more of the two shared cores go to the servers); latencies include queueing at the
@@ -93,28 +94,32 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
             }
         )
         app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
+    # each worker binds the port with SO_REUSEPORT: the kernel spreads connections over them
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+
+    class Quiet(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:  # the handler below stops it
+            yield
+
+    server = Quiet(uvicorn.Config(app, log_level="warning", access_log=False))
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     profile = os.environ.get("BENCH_PROFILE")
     if profile and kind == "animal":
         import cProfile
 
-        class Quiet(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self) -> Iterator[None]:  # the handler below stops it
-                yield
-
-        server = Quiet(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        )
-        signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
         profiler = cProfile.Profile()
         profiler.enable()
         try:
-            server.run()
+            server.run(sockets=[sock])
         finally:
             profiler.disable()
-            profiler.dump_stats(profile)
+            profiler.dump_stats(f"{profile}.{os.getpid()}")
         return
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server.run(sockets=[sock])
 
 
 _FIXED: bytes = b""
@@ -424,7 +429,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         fill_seconds = time.perf_counter() - started
         ports = {"animal": _free_port(), "baseline": _free_port()}
         data_dir = os.path.join("/tmp", name)
-        for kind, port in ports.items():
+        for kind, port in [(k, p) for k, p in ports.items() for _ in range(args.workers)]:
             servers.append(
                 await asyncio.create_subprocess_exec(
                     sys.executable,
@@ -484,6 +489,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "animals": args.animals,
         "generations": GENERATIONS,
         "clients": args.clients,
+        "workers": args.workers,
         "fill_seconds": round(fill_seconds, 2),
         "workloads": {},
     }
@@ -506,7 +512,7 @@ def report(figures: dict[str, Any]) -> str:
     lines = [
         f"repti-animal benchmark: {figures['animals']:,} animals over {figures['generations']} "
         f"generations (filled in {figures['fill_seconds']} s), {figures['clients']} concurrent "
-        "clients",
+        f"clients, {figures['workers']} server process(es) per app",
         "",
         f"{'workload':36} {'requests':>9} {'errors':>6} {'req/s':>9} {'p50 ms':>8} "
         f"{'p95 ms':>8} {'p99 ms':>8}",
@@ -538,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--seconds", type=float, help="seconds per workload per round (10)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (3)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes of each app (1)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="show the servers' errors")
