@@ -20,6 +20,7 @@ from reptidex.engine.pedigree import (
     descendants,
     exact_inbreeding,
     founders,
+    gene_diversity,
     inbreeding,
     kinship,
     kinship_matrix,
@@ -476,3 +477,21 @@ def test_genea_ji_completeness() -> None:
     assert by_proband["1"][6] * 100 == 3.125
     mean = [sum(values[g - 1] for values in by_proband.values()) / 3 for g in (4, 6)]
     assert [100 * m for m in mean] == [62.5, 18.75]
+
+
+def test_genea140_gene_diversity_agrees_with_phi_mean(genea140: Pedigree) -> None:
+    """Gene diversity of the probands, tied to GENLIB's published ``phiMean``.
+
+    ``gene_diversity`` is ``1 - mean kinship`` with each animal's kinship to itself in the
+    average (the zoo convention, Ballou & Lacy 1995), while GENLIB's ``phiMean`` =
+    0.0011437357709631094 (Genopop/geneakit test/test_genea140.py) leaves the diagonal
+    out. For n = 140 probands the two are linked by hand:
+    ``mean kinship = (n (n - 1) phiMean + sum of (1 + F_i) / 2) / n**2``.
+    """
+    ped = genea140
+    pro = probands(ped)
+    n = len(pro)
+    table = inbreeding(ped)
+    diagonal = sum((1 + table[p]) / 2 for p in pro)
+    expected = 1 - (n * (n - 1) * 0.0011437357709631094 + diagonal) / n**2
+    assert gene_diversity(ped, pro, inbreeding=table) == pytest.approx(expected, rel=1e-12)
