@@ -17,6 +17,7 @@ from reptidex.engine.genetics import (
     parse_genotype,
     prove_out,
     rank_pairs,
+    visual_traits,
 )
 
 
@@ -357,3 +358,42 @@ def test_bearded_dragon_silkback_and_wero() -> None:
     assert outcomes["Silkback"].probability == F("1/4")
     assert any("severe" in w for w in outcomes["Silkback"].warnings)
     assert table(cross_morphs(dragon, "Wero", "Witblits het Zero"))["Wero"] == F("1/2")
+
+
+# ------------------------------------------------------------------ corrected facts
+
+
+def test_corn_hypo_strawberry_looks_hypo_and_carries_strawberry() -> None:
+    corn = load_catalog("corn_snake")
+    outcomes = cross_morphs(corn, "Hypo", "Strawberry").outcomes()
+    assert [(o.phenotype, o.hets, o.probability) for o in outcomes] == [
+        ("Hypo", ("Strawberry",), F("1"))
+    ]
+
+
+def test_leopard_gecko_snake_eyes_is_not_eclipse_and_banana_blizzard_is_murphy_blizzard() -> None:
+    leo = load_catalog("leopard_gecko")
+    with pytest.raises(MorphParseError, match="snake"):
+        parse_genotype(leo, "Snake Eyes")
+    assert visual_traits(leo, "Banana Blizzard") == {"Murphy Patternless", "Blizzard"}
+    assert leo.allele_by_name("Giant").disputes
+    assert any("neurological" in n.description for n in leo.allele_by_name("W&Y").health)
+
+
+def test_crested_gecko_facts() -> None:
+    crested = load_catalog("crested_gecko")
+    assert crested.sex_system.value == "unknown"
+    assert crested.combos == ()
+    with pytest.raises(MorphParseError):
+        parse_genotype(crested, "Frappuccino")
+
+
+def test_ball_python_corrections() -> None:
+    bp = load_catalog("ball_python")
+    assert bp.linkage_groups[0].recombination == (F("1/40"),)
+    assert not bp.allele_by_name("Woma").super_lethal
+    assert bp.allele_by_name("Hidden Gene Woma").health
+    names = {c.name for c in bp.combos}
+    assert {"Bumblebee", "Killer Bee"} <= names
+    assert "Queen Bee" not in names
+    assert visual_traits(bp, "Ivory") == {"Ivory"}
