@@ -59,6 +59,7 @@ def service_metadata(service: str) -> MetaData:
     import reptidex.adapters.sql.billing
     import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.identity_models
+    import reptidex.adapters.sql.media.embeds
     import reptidex.adapters.sql.media.models
     import reptidex.adapters.sql.media.renders
     import reptidex.adapters.sql.outbox  # every service's outbox table

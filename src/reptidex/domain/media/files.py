@@ -148,6 +148,10 @@ class FileRepository(Protocol):
         """How many records point at a blob."""
         ...
 
+    async def latest_public_image(self, animal_id: uuid.UUID) -> StoredFile | None:
+        """The newest public image uploaded for an animal (its profile photo)."""
+        ...
+
 
 class MediaUnitOfWork(Protocol):
     """The transaction of a media use case: the records and the outbox."""

@@ -10,15 +10,18 @@ from __future__ import annotations
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.blobs import BlobStore
+from reptidex.domain.media.embeds import apply_animal_event
 from reptidex.domain.media.lineage import LineageSource
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings, load_settings
+from reptidex.services.media.embeds import EmbedController
 from reptidex.services.media.files import FileController
 from reptidex.services.media.renders import RenderController
 from reptidex.services.media.wiring import media_of, media_state
@@ -32,6 +35,9 @@ DESCRIPTION = (
 
 INVALIDATING_EVENTS = ("lineage.changed", "animal.updated")
 """Events after which cached renders showing the animal are dropped."""
+
+MIRRORED_EVENTS = ("animal.created", "animal.updated", "animal.deleted", "lineage.changed")
+"""Events that keep repti-media's copy of animals (for public widgets) up to date."""
 
 
 def create_app(
@@ -51,7 +57,7 @@ def create_app(
     app = create_service_app(
         service_spec("media"),
         settings,
-        [FileController, RenderController],
+        [FileController, RenderController, EmbedController],
         description=DESCRIPTION,
         state=media_state(settings, slot, blobs=blobs, lineage=lineage),
         authenticator=authenticator,
@@ -65,6 +71,13 @@ def create_app(
             await SqlRenderStore(session).invalidate(animal_id)
             media_of(app).recent.invalidate(animal_id)
 
+    async def mirror_animals(event: DomainEvent, session: AsyncSession) -> None:
+        await apply_animal_event(
+            SqlPublicAnimals(session), event.type, event.payload, event.organisation_id
+        )
+
     for event_type in INVALIDATING_EVENTS:
         events.subscribe(event_type, events.idempotent(drop_renders, purpose="renders"))
+    for event_type in MIRRORED_EVENTS:
+        events.subscribe(event_type, events.idempotent(mirror_animals, purpose="animals"))
     return app

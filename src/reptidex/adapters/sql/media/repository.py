@@ -105,6 +105,20 @@ class SqlFileRepository:
         )
         return int(count or 0)
 
+    async def latest_public_image(self, animal_id: uuid.UUID) -> StoredFile | None:
+        """The newest public image of the animal."""
+        row = await self.session.scalar(
+            select(MediaFileRow)
+            .where(
+                MediaFileRow.animal_id == animal_id,
+                MediaFileRow.visibility == "public",
+                MediaFileRow.content_type.like("image/%"),
+            )
+            .order_by(MediaFileRow.created_at.desc())
+            .limit(1)
+        )
+        return None if row is None else _record(row)
+
 
 class SqlMediaUnitOfWork:
     """The media use cases' transaction on one session, with the outbox."""

@@ -1,0 +1,307 @@
+"""repti-media widgets over HTTP: the read model fed by repti-animal's events, public data only,
+escaping, frame-ancestors and CORS from the allowed sites, ETags, views counted."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from media_testkit import Member, media_client, photo
+
+from reptidex.domain.events.envelope import DomainEvent, new_event
+from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.settings import Settings
+
+EVIL = "<script>alert(1)</script>"
+
+
+class Breeding:
+    """An organisation whose animals repti-animal announces by events."""
+
+    def __init__(self, client: TestClient[Litestar]) -> None:
+        self.client = client
+        self.organisation_id = uuid.uuid4()
+
+    def publish(self, event_type: str, payload: dict[str, Any]) -> None:
+        event = new_event(
+            event_type, producer="animal", payload=payload, organisation_id=self.organisation_id
+        )
+        with self.client.portal() as portal:
+            portal.call(events_of(self.client.app).bus.publish, event)
+
+    def animal(
+        self,
+        name: str | None,
+        *,
+        visibility: str = "public",
+        status: str = "active",
+        sire: str | None = None,
+        dam: str | None = None,
+        event: str = "animal.created",
+        animal_id: str | None = None,
+    ) -> str:
+        animal_id = animal_id or str(uuid.uuid4())
+        self.publish(
+            event,
+            {
+                "animal_id": animal_id,
+                "code": f"RX-{animal_id[:4]}",
+                "name": name,
+                "species": "ball_python",
+                "sex": "female",
+                "phenotype": "Pastel Clown",
+                "status": status,
+                "visibility": visibility,
+            },
+        )
+        if sire or dam:
+            self.publish(
+                "lineage.changed",
+                {"animal_id": animal_id, "sire_id": sire, "dam_id": dam,
+                 "previous_sire_id": None, "previous_dam_id": None},
+            )  # fmt: skip
+        return animal_id
+
+
+def eventually(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not check():
+        assert time.monotonic() < deadline, "the events were not applied in time"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def embed_client(make_settings: Callable[..., Settings]) -> Iterator[TestClient[Litestar]]:
+    with media_client(make_settings()) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def breeding(embed_client: TestClient[Litestar]) -> Breeding:
+    return Breeding(embed_client)
+
+
+class TextOf(HTMLParser):
+    """The text and the tags of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parsed(html: str) -> TextOf:
+    parser = TextOf()
+    parser.feed(html)
+    return parser
+
+
+def test_profile_card_shows_public_animals_escaped(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    animal = breeding.animal(EVIL)
+    eventually(lambda: EVIL in parsed(embed_client.get(f"/embed/profile/{animal}").text).text)
+    page = embed_client.get(f"/embed/profile/{animal}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    document = parsed(page.text)
+    assert "script" not in document.tags
+    assert "&lt;script&gt;" in page.text
+    assert "Pastel Clown" in page.text
+    assert 'name="viewport"' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors *" in csp
+    assert "default-src 'none'" in csp
+    assert page.headers["cache-control"].startswith("public")
+    again = embed_client.get(
+        f"/embed/profile/{animal}", headers={"If-None-Match": page.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_private_lineage_only_and_unknown_animals_are_not_public(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    private = breeding.animal("Secret", visibility="private")
+    lineage_only = breeding.animal("Quiet", visibility="lineage_only")
+    public = breeding.animal("Shown")
+    eventually(lambda: "Shown" in embed_client.get(f"/embed/profile/{public}").text)
+    for animal in (private, lineage_only, str(uuid.uuid4())):
+        for widget in ("profile", "pedigree"):
+            page = embed_client.get(f"/embed/{widget}/{animal}")
+            assert page.status_code == 200
+            assert "not public" in page.text
+            assert "Secret" not in page.text
+            assert "Quiet" not in page.text
+    # made private later: the card goes dark
+    breeding.animal("Shown", visibility="private", event="animal.updated", animal_id=public)
+    eventually(lambda: "not public" in embed_client.get(f"/embed/profile/{public}").text)
+
+
+def test_pedigree_widget_shows_public_ancestors_only(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    grandsire = breeding.animal("Grandsire")
+    hidden = breeding.animal("Hidden Dam", visibility="private")
+    quiet = breeding.animal("Quiet Dam", visibility="lineage_only")
+    sire = breeding.animal("Sire One", sire=grandsire, dam=hidden)
+    dam = breeding.animal("Dam Two", sire=grandsire, dam=quiet)
+    root = breeding.animal(EVIL, sire=sire, dam=dam)
+    eventually(lambda: "Dam Two" in embed_client.get(f"/embed/pedigree/{root}").text)
+    page = embed_client.get(f"/embed/pedigree/{root}?generations=2").text
+    assert "Grandsire" in page
+    assert "Quiet Dam" in page  # lineage-only: name and code in a pedigree
+    assert "Hidden Dam" not in page
+    assert "Not public" in page
+    assert "repeat of #4" in page
+    assert "COI 12.50%" in page  # offspring of half-siblings
+    assert "script" not in parsed(page).tags
+    fragment = embed_client.get(f"/embed/pedigree/{root}/fragment?generations=2&theme=dark").json()
+    assert fragment["public"] is True
+    assert "Grandsire" in fragment["html"]
+    assert ":host" in fragment["css"]
+    assert "#17191c" in fragment["css"]
+
+
+def test_available_animals_of_a_breeder(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    breeding.animal("For Sale One", status="for_sale")
+    breeding.animal("Kept", status="active")
+    breeding.animal("Private Sale", status="for_sale", visibility="private")
+    url = f"/embed/available/{breeding.organisation_id}"
+    eventually(lambda: "For Sale One" in embed_client.get(url).text)
+    page = embed_client.get(url).text
+    assert "Kept" not in page
+    assert "Private Sale" not in page
+    assert "No animals" in embed_client.get(f"/embed/available/{uuid.uuid4()}").text
+
+
+def test_allowed_sites_drive_frame_ancestors_and_cors(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    animal = breeding.animal("Framed")
+    eventually(lambda: "Framed" in embed_client.get(f"/embed/profile/{animal}").text)
+    open_fragment = embed_client.get(
+        f"/embed/profile/{animal}/fragment", headers={"Origin": "https://any.example"}
+    )
+    assert open_fragment.headers["access-control-allow-origin"] == "*"
+    admin = Member(embed_client, breeding.organisation_id, role="admin")
+    body = {"allowed_origins": ["https://breeder.example/", "https://*.shop.example"]}
+    saved = embed_client.put("/embed/settings", json=body, headers=admin.headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["allowed_origins"] == ["https://breeder.example", "https://*.shop.example"]
+    page = embed_client.get(f"/embed/profile/{animal}")
+    assert (
+        "frame-ancestors 'self' https://breeder.example https://*.shop.example"
+        in (page.headers["content-security-policy"])
+    )
+    allowed = embed_client.get(
+        f"/embed/profile/{animal}/fragment", headers={"Origin": "https://a.shop.example"}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://a.shop.example"
+    refused = embed_client.get(
+        f"/embed/profile/{animal}/fragment", headers={"Origin": "https://evil.example"}
+    )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    member = Member(embed_client, breeding.organisation_id, role="member")
+    assert embed_client.put("/embed/settings", json=body, headers=member.headers).status_code == 403
+    bad = embed_client.put(
+        "/embed/settings", json={"allowed_origins": ["javascript:alert(1)"]}, headers=admin.headers
+    )
+    assert bad.status_code == 422
+    assert embed_client.get("/embed/settings", headers=member.headers).json() == saved.json()
+
+
+def test_views_are_counted_and_announced(make_settings: Callable[..., Settings]) -> None:
+    seen: list[DomainEvent] = []
+
+    async def collect(event: DomainEvent) -> None:
+        seen.append(event)
+
+    test_client = media_client(make_settings())
+    events_of(test_client.app).subscribe("embed.*", collect)
+    with test_client:
+        breeding = Breeding(test_client)
+        animal = breeding.animal("Counted")
+        eventually(lambda: "Counted" in test_client.get(f"/embed/profile/{animal}").text)
+        test_client.get(
+            f"/embed/profile/{animal}/fragment", headers={"Referer": "https://b.example/x"}
+        )
+        test_client.get(f"/embed/profile/{uuid.uuid4()}")  # not public: not counted
+        viewer = Member(test_client, breeding.organisation_id, role="viewer")
+        stats = test_client.get("/embed/stats", headers=viewer.headers).json()
+        eventually(lambda: len(seen) >= 2)
+    assert stats["views"][0]["widget"] == "profile"
+    assert stats["views"][0]["views"] == len(seen)
+    assert {e.payload["mode"] for e in seen} == {"iframe", "script"}
+    assert any(e.payload["referrer_host"] == "b.example" for e in seen)
+
+
+def test_profile_photo_from_a_public_upload(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    animal = breeding.animal("Pictured")
+    eventually(lambda: "Pictured" in embed_client.get(f"/embed/profile/{animal}").text)
+    member = Member(embed_client, breeding.organisation_id)
+    upload = member.upload(photo(), visibility="public", animal_id=animal).json()
+    page = embed_client.get(f"/embed/profile/{animal}").text
+    assert f"/media/{upload['id']}?variant=thumb-512" in page
+
+
+def test_catalog_loader_and_bad_input(embed_client: TestClient[Litestar]) -> None:
+    animal, organisation = uuid.uuid4(), uuid.uuid4()
+    catalog = embed_client.get(f"/embed/widgets?animal_id={animal}&organisation_id={organisation}")
+    assert catalog.status_code == 200
+    widgets = {w["type"]: w for w in catalog.json()["widgets"]}
+    assert set(widgets) == {"profile", "pedigree", "available"}
+    assert f"/embed/profile/{animal}" in widgets["profile"]["iframe_snippet"]
+    assert 'data-reptidex-widget="available"' in widgets["available"]["script_snippet"]
+    assert str(organisation) in widgets["available"]["script_snippet"]
+    assert any(o["name"] == "generations" for o in widgets["pedigree"]["options"])
+    assert embed_client.get("/embed/widgets").json()["widgets"][0]["iframe_snippet"] is None
+    loader = embed_client.get("/embed/loader.js")
+    assert loader.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in loader.text
+    for url in (
+        f"/embed/gallery/{animal}",
+        f"/embed/pedigree/{animal}?generations=9",
+        f"/embed/profile/{animal}?accent=red",
+        f"/embed/profile/{animal}?theme=neon",
+        "/embed/profile/not-a-uuid",
+    ):
+        response = embed_client.get(url)
+        assert 400 <= response.status_code < 500, url
+        assert response.headers["content-type"].startswith("application/problem+json"), url
+    schema = embed_client.get("/schema/openapi.json").json()["paths"]
+    assert "/embed/{widget}/{subject_id}" in schema
+    assert "/embed/settings" in schema
+
+
+def test_widgets_on_postgresql(
+    make_settings: Callable[..., Settings], postgres_database: str
+) -> None:
+    with media_client(make_settings(media_database_url=postgres_database)) as test_client:
+        breeding = Breeding(test_client)
+        sire = breeding.animal("PG Sire")
+        root = breeding.animal("PG Root", sire=sire, status="for_sale")
+        eventually(lambda: "PG Sire" in test_client.get(f"/embed/pedigree/{root}").text)
+        assert "PG Root" in test_client.get(f"/embed/available/{breeding.organisation_id}").text
+        test_client.get(f"/embed/profile/{root}")
+        viewer = Member(test_client, breeding.organisation_id, role="viewer")
+        views = test_client.get("/embed/stats", headers=viewer.headers).json()["views"]
+        assert {v["widget"] for v in views} == {"pedigree", "available", "profile"}
