@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import structlog
 
-from reptidex.domain.identity.ports import MailMessage
+from reptidex.domain.identity.ports import MailMessage, Notifier
 
 DEFAULT_SENDER = "ReptiDex <no-reply@reptidex.invalid>"
 
@@ -107,3 +107,28 @@ class SmtpNotifier:
         mail = to_email_message(message, self.sender)
         await asyncio.to_thread(self._send_now, mail)
         _log.info("mail sent", to=message.to.value, subject=message.subject, kind=message.kind)
+
+
+class BestEffortNotifier:
+    """Wraps a notifier so that a failed delivery is logged, not raised.
+
+    Mail goes out after the change it reports has committed; when the mail server is away the
+    change stands (the account exists, the invitation is stored), so the request must not turn
+    into a 500. The person asks again (resend verification, a new reset, a new invitation after
+    revoking the old one); the log has the failure, without the message body (it holds a token).
+    """
+
+    def __init__(self, inner: Notifier) -> None:
+        self.inner = inner
+
+    async def send(self, message: MailMessage) -> None:
+        """Deliver ``message`` through the wrapped notifier; log a failure instead of raising."""
+        try:
+            await self.inner.send(message)
+        except Exception as exc:
+            _log.error(
+                "mail delivery failed",
+                to=message.to.value,
+                kind=message.kind,
+                error=f"{type(exc).__name__}: {exc}",
+            )

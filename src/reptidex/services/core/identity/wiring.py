@@ -13,7 +13,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.identity.clock import SystemClock
-from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
+from reptidex.adapters.identity.mail import BestEffortNotifier, MailOutboxNotifier, SmtpNotifier
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.identity.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from reptidex.adapters.identity.tokens import JwtSigner, KeyRing
@@ -55,10 +55,15 @@ class IdentityComponents:
 
 
 def build_notifier(settings: Settings) -> Notifier:
-    """SMTP when ``REPTIDEX_SMTP_URL`` is set, else the local mail outbox folder."""
+    """SMTP when ``REPTIDEX_SMTP_URL`` is set, else the local mail outbox folder; a failed
+    delivery is logged, never a failed request (see :class:`BestEffortNotifier`)."""
     if settings.smtp_url:
-        return SmtpNotifier(settings.smtp_url, settings.mail_from, timeout=settings.http_timeout)
-    return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
+        return BestEffortNotifier(
+            SmtpNotifier(settings.smtp_url, settings.mail_from, timeout=settings.http_timeout)
+        )
+    return BestEffortNotifier(
+        MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
+    )
 
 
 def build_identity(
