@@ -19,6 +19,8 @@ from reptidex.engine.pedigree import (
     completeness,
     descendants,
     exact_inbreeding,
+    founder_contributions,
+    founder_equivalents,
     founders,
     gene_diversity,
     inbreeding,
@@ -335,6 +337,40 @@ def test_ribd_repeated_full_sib_mating() -> None:
     for g in range(7):
         assert table[f"s{g}"] == float(expected[g])
         assert exact_inbreeding(ped, f"d{g}") == expected[g]
+
+
+# --- founder equivalents (Lacy 1989; PMx-style genetic value analysis) -----------------
+
+
+def test_lacy_1989_founder_equivalents() -> None:
+    """Lacy (1989) worked example: founder equivalents 2.91.
+
+    Source: Lacy, R. C. (1989), Zoo Biology 8, 111-123, as reproduced in
+    rmsharp/nprcgenekeepr tests/testthat/test_calcFE.R and test_calcFounderContributions.R
+    ("He presented 2.91 as the answer"; the package checks 2.9090909091). Founders A, B
+    and E; C and D by A x B; F and G by D x E.
+
+    The figure is for the descendants C, D, F and G as the population. By hand: A and B
+    each give 1/2 to C and D and 1/4 to F and G, so p_A = p_B = (1/2 + 1/2 + 1/4 + 1/4) / 4
+    = 3/8, and p_E = (1/2 + 1/2) / 4 = 1/4; f_e = 1 / (2 (3/8)^2 + (1/4)^2) = 32/11.
+    (With the animals without offspring, C, F and G, every founder gives 1/3 and f_e = 3.)
+    """
+    ped = Pedigree(
+        [
+            Animal("A"),
+            Animal("B"),
+            Animal("C", "A", "B"),
+            Animal("D", "A", "B"),
+            Animal("E"),
+            Animal("F", "D", "E"),
+            Animal("G", "D", "E"),
+        ]
+    )
+    descendants_ = ["C", "D", "F", "G"]
+    assert founder_contributions(ped, descendants_) == {"A": 0.375, "B": 0.375, "E": 0.25}
+    assert founder_equivalents(ped, descendants_) == pytest.approx(2.9090909091, abs=1e-10)
+    assert round(founder_equivalents(ped, descendants_), 2) == 2.91
+    assert founder_equivalents(ped) == pytest.approx(3.0)
 
 
 # --- GENLIB genea140 (as published by GENLIB's documentation and geneakit's tests) --------
