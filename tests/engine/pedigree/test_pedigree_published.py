@@ -246,6 +246,46 @@ def test_kinship2_ped2_kinship_matrix() -> None:
     assert inbreeding(ped)["10"] == 0.0625
 
 
+def test_kinship_package_help_example() -> None:
+    """The ``kinship()`` help example of kinship2's predecessor, the kinship package.
+
+    Source: kinship package (T. Therneau; ported to R by J. H. Zhao) help page for
+    ``kinship``, as archived on CRAN
+    (https://cran-archive.r-project.org/bin/macosx/universal/contrib/2.7/kinship_1.1.0-21.tgz)
+    and in the S-PLUS 8.1 kinship library: for ``test1`` (moms 0 0 0 0 2 2 4 4 6 2 0 0 12 13,
+    dads 0 0 0 0 1 1 3 3 3 7 0 0 11 10) it prints ``round(8 * kinship(...))``. R rounds
+    halves to even, as numpy does: 8 x 1/16 = 0.5 prints as 0 (e.g. animals 3 and 14).
+    """
+    moms = [0, 0, 0, 0, 2, 2, 4, 4, 6, 2, 0, 0, 12, 13]
+    dads = [0, 0, 0, 0, 1, 1, 3, 3, 3, 7, 0, 0, 11, 10]
+    ids = [str(i) for i in range(1, 15)]
+    ped = Pedigree(
+        Animal(x, str(d) if d else None, str(m) if m else None)
+        for x, d, m in zip(ids, dads, moms, strict=True)
+    )
+    printed = np.array(
+        [
+            [4, 0, 0, 0, 2, 2, 0, 0, 1, 0, 0, 0, 0, 0],
+            [0, 4, 0, 0, 2, 2, 0, 0, 1, 2, 0, 0, 0, 1],
+            [0, 0, 4, 0, 0, 0, 2, 2, 2, 1, 0, 0, 0, 0],
+            [0, 0, 0, 4, 0, 0, 2, 2, 0, 1, 0, 0, 0, 0],
+            [2, 2, 0, 0, 4, 2, 0, 0, 1, 1, 0, 0, 0, 0],
+            [2, 2, 0, 0, 2, 4, 0, 0, 2, 1, 0, 0, 0, 0],
+            [0, 0, 2, 2, 0, 0, 4, 2, 1, 2, 0, 0, 0, 1],
+            [0, 0, 2, 2, 0, 0, 2, 4, 1, 1, 0, 0, 0, 0],
+            [1, 1, 2, 0, 1, 2, 1, 1, 4, 1, 0, 0, 0, 0],
+            [0, 2, 1, 1, 1, 1, 2, 1, 1, 4, 0, 0, 0, 2],
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 2, 1],
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 2, 1],
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 2],
+            [0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 1, 1, 2, 4],
+        ]
+    )
+    matrix = kinship_matrix(ped, ids)
+    np.testing.assert_array_equal(np.round(8 * matrix), printed)
+    assert matrix[2, 13] == 1 / 16  # printed as 0: a half rounded to even
+
+
 # --- ribd / pedtools ------------------------------------------------------------------
 
 
