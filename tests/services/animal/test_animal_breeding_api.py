@@ -82,6 +82,18 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
             "hatch_rate": 0.6,
         }
     ]
+    outcomes = ok(breeder.get(f"/breeding/pairs/{pair['id']}/outcomes"))  # type: ignore[index]
+    tally = {
+        o["phenotype"]: (o["probability"], o["expected"], o["observed"])
+        for o in outcomes["outcomes"]
+    }  # type: ignore[index]
+    assert outcomes["hatchlings"] == 3  # type: ignore[index]
+    assert tally == {
+        "Normal": ("3/8", 1.125, 1),
+        "Pastel": ("3/8", 1.125, 1),
+        "Clown": ("1/8", 0.375, 1),
+        "Pastel Clown": ("1/8", 0.375, 0),
+    }
     too_many = breeder.post(
         f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
         json={"hatchlings": [{"morph": "Normal"}] * 3},

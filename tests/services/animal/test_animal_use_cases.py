@@ -69,6 +69,11 @@ class FakeAnimals:
             if a.organisation_id == organisation_id and a.code in codes
         }
 
+    async def in_clutches(
+        self, organisation_id: uuid.UUID, clutch_ids: Sequence[uuid.UUID]
+    ) -> list[Animal]:
+        return [a for a in self.rows.values() if a.clutch_id in clutch_ids]
+
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
     ) -> bool:

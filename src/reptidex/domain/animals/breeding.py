@@ -643,3 +643,63 @@ async def plan_pairings(
     # equal odds: the less inbred pairing first, then by the breeder's names
     kept.sort(key=lambda p: (-p.probability, p.coi, p.sire.label, p.dam.label))
     return Plan(kept[:limit], len(ranking), over)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeTally:
+    """One predicted (or unexpected) phenotype of a pair: its probability among viable
+    hatchlings, how many of the hatchlings registered so far were expected, and how many were
+    seen."""
+
+    phenotype: str
+    probability: Fraction
+    expected: float
+    observed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PairOutcomes:
+    """A pair's hatchlings against its prediction."""
+
+    pair: BreedingPair
+    hatchlings: int
+    outcomes: list[OutcomeTally]
+
+
+async def pair_outcomes(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairOutcomes:
+    """Compare the visual phenotypes of a pair's registered hatchlings with the prediction of
+    the cross (viable offspring, sexes merged), phenotype by phenotype."""
+    pair = await get_pair(uow, actor, pair_id)
+    sire = await get_animal(uow, actor, pair.sire_id)
+    dam = await get_animal(uow, actor, pair.dam_id)
+    catalog = species_catalog(sire.species)
+    prediction = predict_genotypes(
+        sire.genotype.genotype(catalog, Sex.MALE),
+        dam.genotype.genotype(catalog, Sex.FEMALE),
+        viable_only=True,
+    )
+    clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair.id)
+    hatchlings = await uow.animals.in_clutches(actor.organisation_id, [c.id for c in clutches])
+    seen: dict[str, int] = {}
+    for animal in hatchlings:
+        seen[animal.genotype.phenotype] = seen.get(animal.genotype.phenotype, 0) + 1
+    predicted: dict[str, Fraction] = {}
+    for outcome in prediction.result.outcomes():
+        predicted[outcome.phenotype] = predicted.get(outcome.phenotype, Fraction(0)) + (
+            outcome.probability
+        )
+    names = list(predicted) + [name for name in seen if name not in predicted]
+    total = len(hatchlings)
+    return PairOutcomes(
+        pair,
+        total,
+        [
+            OutcomeTally(
+                name,
+                predicted.get(name, Fraction(0)),
+                round(float(predicted.get(name, Fraction(0)) * total), 4),
+                seen.get(name, 0),
+            )
+            for name in names
+        ],
+    )

@@ -60,6 +60,11 @@ class AnimalRepository(Protocol):
     ) -> dict[str, Animal]:
         """The organisation's animals with these codes, by code."""
 
+    async def in_clutches(
+        self, organisation_id: uuid.UUID, clutch_ids: Sequence[uuid.UUID]
+    ) -> list[Animal]:
+        """The organisation's animals hatched from these clutches."""
+
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
     ) -> bool:

@@ -21,6 +21,7 @@ from reptidex.domain.animals.breeding import (
     change_pair,
     create_pair,
     get_clutch,
+    pair_outcomes,
     plan_pairings,
     record_clutch,
     register_hatchlings,
@@ -189,6 +190,24 @@ class StatisticsRow(msgspec.Struct, frozen=True):
     hatch_rate: float | None
 
 
+class OutcomeTallyView(msgspec.Struct, frozen=True):
+    """A phenotype: its predicted probability among viable hatchlings, how many of the
+    registered hatchlings were expected to show it, and how many did."""
+
+    phenotype: str
+    probability: str
+    expected: float
+    observed: int
+
+
+class PairOutcomesView(msgspec.Struct, frozen=True):
+    """A pair's registered hatchlings against its prediction."""
+
+    pair_id: uuid.UUID
+    hatchlings: int
+    outcomes: list[OutcomeTallyView]
+
+
 class PlanRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A target morph to breed, and the COI limit."""
 
@@ -315,6 +334,28 @@ class BreedingController(Controller):
             notes=data.notes,
         )
         return pair_summary(pair)
+
+    @get(
+        "/pairs/{pair_id:uuid}/outcomes",
+        guards=READ,
+        summary="Compare a pair's hatchlings with its prediction",
+        description="For each phenotype the cross predicts (viable offspring), its probability, "
+        "the number expected among the hatchlings registered from the pair's clutches, and the "
+        "number observed; phenotypes seen but not predicted are listed with probability 0.",
+    )
+    async def pair_outcomes(
+        self, actor: CallerActor, uow: UnitOfWork, pair_id: FromPath[uuid.UUID]
+    ) -> PairOutcomesView:
+        """Outcomes against prediction."""
+        result = await pair_outcomes(uow, actor, pair_id)
+        return PairOutcomesView(
+            result.pair.id,
+            result.hatchlings,
+            [
+                OutcomeTallyView(o.phenotype, str(o.probability), o.expected, o.observed)
+                for o in result.outcomes
+            ],
+        )
 
     @post(
         "/clutches",

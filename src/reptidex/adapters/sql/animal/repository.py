@@ -351,6 +351,20 @@ class SqlAnimalRepository:
             found.update({r.code: to_animal(r) for r in rows})
         return found
 
+    async def in_clutches(
+        self, organisation_id: uuid.UUID, clutch_ids: Sequence[uuid.UUID]
+    ) -> list[Animal]:
+        """The organisation's animals hatched from these clutches."""
+        if not clutch_ids:
+            return []
+        rows = await self._session.scalars(
+            select(AnimalRow).where(
+                AnimalRow.organisation_id == organisation_id,
+                AnimalRow.clutch_id.in_(list(clutch_ids)),
+            )
+        )
+        return [to_animal(r) for r in rows]
+
     async def code_taken(
         self, organisation_id: uuid.UUID, code: str, *, other_than: uuid.UUID | None = None
     ) -> bool:
