@@ -27,8 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.genetics.genotype import BlockDistribution, Genotype, canonical
-from reptidex.engine.genetics.grouped import ClassView, GroupedView, Outcomes
+from reptidex.engine.genetics.grouped import ClassView, GroupedView
 from reptidex.engine.genetics.grouped import Outcome as Outcome
+from reptidex.engine.genetics.grouped import Outcomes as Outcomes
 from reptidex.engine.genetics.grouped import PossibleHet as PossibleHet
 from reptidex.engine.genetics.model import Block, Catalog, Sex
 from reptidex.engine.genetics.parsing import name_genotype, parse_genotype
