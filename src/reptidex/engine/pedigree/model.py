@@ -261,6 +261,21 @@ class Pedigree:
 
     def __init__(self, records: Iterable[Animal | Mapping[str, Any]]) -> None:
         animals = [_coerce(r) for r in records]
+        columns = (
+            [a.id for a in animals],
+            [a.sire for a in animals],
+            [a.dam for a in animals],
+            [a.sex for a in animals],
+            [a.hatched for a in animals],
+            [a.attributes for a in animals],
+        )
+        if not self._fill(*columns):
+            self._one_by_one(animals)  # a check failed: word every problem
+
+    def _one_by_one(self, animals: list[Animal]) -> None:
+        """The record-by-record construction: every problem found and worded (raised),
+        else the pedigree set up from :class:`Animal` objects. The reference that the
+        array path of :meth:`_fill` is tested against."""
         problems = find_problems(animals)
         if problems:
             raise PedigreeError(problems)
@@ -272,7 +287,7 @@ class Pedigree:
             if a.dam is not None and a.dam not in listed:
                 missing.setdefault(a.dam, Sex.FEMALE)
         if missing:
-            _warn_missing(missing, stacklevel=2)
+            _warn_missing(missing, stacklevel=3)
         all_animals = [Animal(m, sex=s) for m, s in missing.items()] + animals
         self._setup(all_animals, tuple(a.id for a in animals))
 
@@ -464,9 +479,30 @@ class Pedigree:
                 for i in range(n)
             )
 
+        self = cls.__new__(cls)
+        if self._fill(ids, sires, dams, sexes, hatched, attributes):
+            return self
+        return one_by_one()
+
+    def _fill(
+        self,
+        ids: Sequence[str],
+        sires: Sequence[str | None],
+        dams: Sequence[str | None],
+        sexes: Sequence[Sex] | None,
+        hatched: Sequence[_dt.date | None] | None,
+        attributes: Sequence[Mapping[str, str]] | None,
+    ) -> bool:
+        """Set this pedigree up from columns on numpy arrays (see :meth:`from_columns`).
+
+        Returns ``False``, having set nothing, when a check of :func:`find_problems`
+        would fail: the caller then takes the record-by-record path, which words every
+        problem. Warns (at the caller's caller) about missing parents.
+        """
+        n = len(ids)
         lookup: dict[str | None, int] = dict(zip(ids, range(n), strict=True))
         if len(lookup) != n:
-            return one_by_one()  # duplicate ids
+            return False  # duplicate ids
         lookup[None] = -1
         s = np.fromiter(map(lookup.get, sires, repeat(-2)), dtype=np.int64, count=n)
         d = np.fromiter(map(lookup.get, dams, repeat(-2)), dtype=np.int64, count=n)
@@ -500,7 +536,7 @@ class Pedigree:
             male = np.fromiter(map(is_, sexes, repeat(Sex.MALE)), dtype=np.bool_, count=n)
             female = np.fromiter(map(is_, sexes, repeat(Sex.FEMALE)), dtype=np.bool_, count=n)
             codes[m:] = male + 2 * female.astype(np.int8)
-        # the checks of find_problems, on arrays; any hit sends us the slow way
+        # the checks of find_problems, on arrays; any hit sends the caller the slow way
         own = np.arange(total)
         has_s, has_d = s >= 0, d >= 0
         trouble = bool(np.any(s == own) or np.any(d == own))
@@ -517,14 +553,13 @@ class Pedigree:
                 trouble = trouble or bool(np.any((older >= 0) & (older >= day[kid])))
         depth, order = _layered_order(s, d) if not trouble else (s, s[:0])
         if trouble or order.shape[0] != total:
-            return one_by_one()
+            return False
         if missing:
-            _warn_missing(missing, stacklevel=2)
+            _warn_missing(missing, stacklevel=3)
         names = [*missing, *ids]
         rank = np.empty(total, dtype=np.int64)
         rank[order] = own
         so, do_ = s[order], d[order]
-        self = cls.__new__(cls)
         self._ids = tuple(map(names.__getitem__, order.tolist()))
         self._index = dict(zip(self._ids, range(total), strict=True))
         self._sire = _frozen(np.where(so >= 0, rank[so], -1))
@@ -541,7 +576,7 @@ class Pedigree:
         self._record_order = tuple(ids)
         self._record_index = _frozen(rank[m:])
         self._children = None
-        return self
+        return True
 
     def extend(self, records: Iterable[Animal | Mapping[str, Any]]) -> Pedigree:
         """Return a new pedigree with more animals (e.g. a clutch) added at the end.
