@@ -217,3 +217,21 @@ async def test_predict_pairing_uses_stored_genotypes(uow: FakeUnitOfWork) -> Non
     }
     with pytest.raises(InvalidInput):
         await predict_pairing(uow, ACTOR, dam.id, sire.id)
+
+
+async def test_a_stale_stored_genotype_is_read_again_from_its_morph(uow: FakeUnitOfWork) -> None:
+    from reptidex.domain.animals.genetics import animal_genotype
+    from reptidex.engine.genetics import Sex, load_catalog
+
+    animal = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, "Pied"))
+    catalog = load_catalog("ball_python")
+    stale = dataclasses.replace(
+        animal,
+        genotype=dataclasses.replace(animal.genotype, blocks=((9999, (((1,), (1,), "1"),)),)),
+    )
+    assert animal_genotype(stale, catalog, Sex.MALE).carrier_probability("Pied") == 1
+    unreadable = dataclasses.replace(
+        stale, genotype=dataclasses.replace(stale.genotype, morph="Glitterbomb")
+    )
+    with pytest.raises(Conflict):
+        animal_genotype(unreadable, catalog, Sex.MALE)

@@ -22,6 +22,7 @@ import msgspec
 from reptidex.domain.animals.events import PRODUCER
 from reptidex.domain.animals.genetics import (
     Prediction,
+    animal_genotype,
     hatchling_genotype,
     predict_genotypes,
     species_catalog,
@@ -225,7 +226,7 @@ async def _predict(uow: AnimalUnitOfWork, actor: Actor, pair: BreedingPair) -> P
     dam = await get_animal(uow, actor, pair.dam_id)
     catalog = species_catalog(sire.species)
     return predict_genotypes(
-        sire.genotype.genotype(catalog, Sex.MALE), dam.genotype.genotype(catalog, Sex.FEMALE)
+        animal_genotype(sire, catalog, Sex.MALE), animal_genotype(dam, catalog, Sex.FEMALE)
     )
 
 
@@ -247,7 +248,7 @@ async def create_pair(
         raise Conflict(f"{sire.label} and {dam.label} are already paired in {season}.")
     catalog = species_catalog(sire.species)
     prediction = predict_genotypes(
-        sire.genotype.genotype(catalog, Sex.MALE), dam.genotype.genotype(catalog, Sex.FEMALE)
+        animal_genotype(sire, catalog, Sex.MALE), animal_genotype(dam, catalog, Sex.FEMALE)
     )
     coi = await prospective_coi(uow, sire, dam)
     pair = await uow.breeding.add_pair(
@@ -458,8 +459,8 @@ async def register_hatchlings(
             try:
                 genotype = hatchling_genotype(
                     catalog,
-                    sire.genotype.genotype(catalog, Sex.MALE),
-                    dam.genotype.genotype(catalog, Sex.FEMALE),
+                    animal_genotype(sire, catalog, Sex.MALE),
+                    animal_genotype(dam, catalog, Sex.FEMALE),
                     hatchling.morph,
                     hatchling.sex.genetic,
                 )
@@ -621,8 +622,8 @@ async def plan_pairings(
         return Plan([], 0, 0)
     by_id = {str(a.id): a for a in animals}
     ranking = rank_pairs(
-        {str(m.id): m.genotype.genotype(catalog, Sex.MALE) for m in males},
-        {str(f.id): f.genotype.genotype(catalog, Sex.FEMALE) for f in females},
+        {str(m.id): animal_genotype(m, catalog, Sex.MALE) for m in males},
+        {str(f.id): animal_genotype(f, catalog, Sex.FEMALE) for f in females},
         wanted,
         viable_only=viable_only,
     )
@@ -674,8 +675,8 @@ async def pair_outcomes(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUI
     dam = await get_animal(uow, actor, pair.dam_id)
     catalog = species_catalog(sire.species)
     prediction = predict_genotypes(
-        sire.genotype.genotype(catalog, Sex.MALE),
-        dam.genotype.genotype(catalog, Sex.FEMALE),
+        animal_genotype(sire, catalog, Sex.MALE),
+        animal_genotype(dam, catalog, Sex.FEMALE),
         viable_only=True,
     )
     clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair.id)

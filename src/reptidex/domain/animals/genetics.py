@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.animals.model import Animal
+from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.engine.genetics import (
     Catalog,
     CrossResult,
@@ -332,3 +333,22 @@ def hatchling_genotype(
             field_errors={"morph": "not a possible outcome of the cross"},
         )
     return Genotype.from_blocks(catalog, blocks, sex if needs_sex else None)
+
+
+def animal_genotype(animal: Animal, catalog: Catalog, sex: Sex) -> Genotype:
+    """The engine genotype of a stored animal, as a parent of ``sex``.
+
+    The stored structure names alleles by their position in the catalog; if the catalog has
+    changed since (a gene added in the middle), the morph the breeder wrote is read again.
+    :class:`Conflict` when neither reads any more: the breeder must re-enter the morph.
+    """
+    try:
+        return animal.genotype.genotype(catalog, sex)
+    except (ValueError, IndexError, KeyError):
+        try:
+            return parse_genotype(catalog, animal.genotype.morph, catalog_sex(catalog, sex))
+        except MorphParseError as error:
+            raise Conflict(
+                f"The stored genotype of {animal.label} no longer reads in the {catalog.name} "
+                f"catalog ({error}); enter its morph again."
+            ) from error

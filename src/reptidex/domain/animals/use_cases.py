@@ -28,6 +28,7 @@ from reptidex.domain.animals.events import (
 )
 from reptidex.domain.animals.genetics import (
     Prediction,
+    animal_genotype,
     predict_genotypes,
     read_genotype,
     species_catalog,
@@ -443,8 +444,8 @@ async def predict_pairing(
     sire, dam = await pairing_parents(uow, actor, sire_id, dam_id)
     catalog = species_catalog(sire.species)
     return predict_genotypes(
-        sire.genotype.genotype(catalog, Sex.MALE),
-        dam.genotype.genotype(catalog, Sex.FEMALE),
+        animal_genotype(sire, catalog, Sex.MALE),
+        animal_genotype(dam, catalog, Sex.FEMALE),
         viable_only=viable_only,
         clutch_size=clutch_size,
     )
