@@ -19,6 +19,7 @@ from reptidex.engine.pedigree import (
     completeness,
     descendants,
     exact_inbreeding,
+    exact_kinship,
     founder_contributions,
     founder_equivalents,
     founders,
@@ -330,6 +331,27 @@ def test_ribd_child_of_full_sibs() -> None:
     )
     table = inbreeding(ped)
     assert [table[str(i)] for i in range(1, 6)] == [0, 0, 0, 0, 0.25]
+
+
+def test_quad_half_first_cousins() -> None:
+    """pedtools ``quadHalfFirstCousins()``: 9 (by 5 x 6) and 10 (by 7 x 8), where 5 = 1 x 2,
+    6 = 3 x 4, 7 = 1 x 4 and 8 = 3 x 2 (magnusdv/pedtools, R/ped_complex.R).
+
+    Derived by hand: each parent of 9 is a half sib of each parent of 10 (5 and 7 through
+    1, 5 and 8 through 2, 6 and 7 through 4, 6 and 8 through 3), so
+    kinship(9, 10) = (4 x 1/8) / 4 = 1/8, the F of their child. With ribd's ``kappaIBD``
+    formulas (ribd help): kappa2 = phi(6,8) phi(5,7) + phi(6,7) phi(5,8) = 2/64 = 1/32 and
+    kappa1 = 4 phi - 2 kappa2 = 7/16.
+    """
+    fathers = {"5": "1", "6": "3", "7": "1", "8": "3", "9": "5", "10": "7", "11": "9"}
+    mothers = {"5": "2", "6": "4", "7": "4", "8": "2", "9": "6", "10": "8", "11": "10"}
+    ped = Pedigree(Animal(str(i), fathers.get(str(i)), mothers.get(str(i))) for i in range(1, 12))
+    assert exact_kinship(ped, "9", "10") == Fraction(1, 8)
+    assert inbreeding(ped)["11"] == 0.125
+    k = {pair: kinship(ped, *pair) for pair in (("6", "8"), ("5", "7"), ("6", "7"), ("5", "8"))}
+    kappa2 = k["6", "8"] * k["5", "7"] + k["6", "7"] * k["5", "8"]
+    assert kappa2 == 1 / 32
+    assert 4 * kinship(ped, "9", "10") - 2 * kappa2 == 7 / 16
 
 
 def test_pedsuite_course_grandfather_granddaughter_mating() -> None:
