@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,32 +13,6 @@ from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.domain.errors import InvalidInput
 from reptidex.domain.media.blobs import BlobNotFound, BlobStore
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free port for this module's tests."""
-    from moto.server import ThreadedMotoServer
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def _s3_store(endpoint: str, bucket: str, **options: int) -> S3BlobStore:
@@ -107,3 +79,45 @@ async def test_s3_multipart_upload_of_a_large_file(s3_endpoint: str) -> None:
     assert await store.read("org/big.bin") == payload
     head = store.client.head_object(Bucket="bucket-multipart", Key="media/test/org/big.bin")
     assert head["ContentType"] == "image/jpeg"
+
+
+async def test_s3_large_put_goes_multipart(s3_endpoint: str) -> None:
+    part = 5 * 1024 * 1024
+    store = _s3_store(s3_endpoint, "bucket-large-put", multipart_threshold=part, part_size=part)
+    calls: list[str] = []
+    store.client.meta.events.register(
+        "before-call.s3.*", lambda model, **_: calls.append(model.name)
+    )
+    payload = b"x" * (part + 1)
+    await store.put("org/large.bin", payload, content_type="application/pdf")
+    assert "CreateMultipartUpload" in calls
+    assert await store.read("org/large.bin", part, part) == b"x"
+    calls.clear()
+    await store.put("org/small.bin", b"small", content_type="text/plain")
+    assert calls == ["PutObject"]
+
+
+def test_blob_store_settings(tmp_path: Path) -> None:
+    from reptidex.services.kernel.settings import SettingsError, load_settings
+    from reptidex.services.media.wiring import blob_store_from
+
+    base = {"REPTIDEX_DATA_DIR": str(tmp_path)}
+    assert isinstance(blob_store_from(load_settings(base)), DiskBlobStore)
+    s3 = load_settings(
+        {
+            **base,
+            "REPTIDEX_BLOB_STORE": "S3",
+            "REPTIDEX_S3_BUCKET": "b",
+            "REPTIDEX_S3_PREFIX": "/x/",
+        }
+    )
+    store = blob_store_from(s3)
+    assert isinstance(store, S3BlobStore)
+    assert (store.bucket, store.prefix) == ("b", "x")
+    with pytest.raises(SettingsError) as error:
+        load_settings({**base, "REPTIDEX_BLOB_STORE": "s3", "REPTIDEX_S3_ENDPOINT_URL": "ftp://x"})
+    problems = "\n".join(error.value.problems)
+    assert "REPTIDEX_S3_BUCKET" in problems
+    assert "REPTIDEX_S3_ENDPOINT_URL" in problems
+    with pytest.raises(SettingsError):
+        load_settings({**base, "REPTIDEX_BLOB_STORE": "tape"})

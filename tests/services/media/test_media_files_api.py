@@ -241,3 +241,29 @@ def test_files_on_postgresql(
             deleted = test_client.delete(body["url"], headers=member.headers)
             assert deleted.status_code == 204
         assert test_client.get(first["url"]).status_code == 404
+
+
+def test_files_in_s3_when_configured(
+    make_settings: Callable[..., Settings], s3_endpoint: str
+) -> None:
+    import boto3
+
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
+        Bucket="reptidex-files"
+    )
+    settings = make_settings(
+        blob_store="s3",
+        s3_bucket="reptidex-files",
+        s3_prefix="media",
+        s3_endpoint_url=s3_endpoint,
+        s3_region="us-east-1",
+    )
+    with media_client(settings) as test_client:
+        member = Member(test_client)
+        body = member.upload(photo(), visibility="public").json()
+        assert test_client.get(body["url"], headers={"Range": "bytes=0-1"}).content == b"\xff\xd8"
+        listed = boto3.client(
+            "s3", endpoint_url=s3_endpoint, region_name="us-east-1"
+        ).list_objects_v2(Bucket="reptidex-files", Prefix=f"media/{member.organisation_id.hex}/")
+        assert listed["KeyCount"] == 4  # the image and three thumbnails
+    assert not (settings.data_dir / "media").exists()

@@ -7,6 +7,7 @@ uploads (parts of ``part_size`` bytes once a file exceeds ``multipart_threshold`
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any, BinaryIO
 
 import boto3
@@ -55,7 +56,10 @@ class S3BlobStore:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
-        """Store ``data`` as one object."""
+        """Store ``data``: one PUT, or a multipart upload above the threshold."""
+        if len(data) > self.transfer.multipart_threshold:
+            await self.put_file(key, io.BytesIO(data), content_type=content_type)
+            return
         await asyncio.to_thread(
             self.client.put_object,
             Bucket=self.bucket,
