@@ -382,7 +382,7 @@ def test_leopard_gecko_snake_eyes_is_not_eclipse_and_banana_blizzard_is_murphy_b
 
 def test_crested_gecko_facts() -> None:
     crested = load_catalog("crested_gecko")
-    assert crested.sex_system.value == "unknown"
+    assert crested.sex_system.value == "ZW"
     assert table(cross_morphs(crested, "Sable", "Cappuccino"))["Luwak"] == F("1/4")
     assert "Luwak" not in {c.name for c in crested.combos}
     with pytest.raises(MorphParseError):
