@@ -111,9 +111,10 @@ _SEX_RANK = {None: 0, Sex.FEMALE: 1, Sex.MALE: 2}
 def _no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while many acyclic containers are made.
 
-    Creating tens of thousands of tuples, lists and dicts would otherwise trigger repeated
-    collections that each walk every live container, which makes bulk building quadratic.
-    Nothing made here forms a cycle, so reference counting frees it all the same.
+    Creating tens of thousands of tuples, lists and dicts would otherwise start a collection
+    every few hundred allocations, each walking the young containers again (measured: about
+    twice the time of the work itself for a 59,049-group ``to_dict``). Nothing made here forms
+    a cycle, so reference counting frees it all the same; one collection runs afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()
