@@ -229,7 +229,7 @@ def simulate(
             continue
         out_col = b_colony[leaving]
         out_male = b_male[leaving]
-        recruits: np.ndarray[Any, Any] = rng.integers(0, k, size=out_col.shape[0])
+        recruits = rng.integers(0, k, size=(out_col.shape[0],))
         # most recruits come from the colony's own clutches, some are bought elsewhere
         own = rng.random(out_col.shape[0]) > trade
         by_col = np.argsort(kid_col, kind="stable")
