@@ -4,9 +4,15 @@ images made on the spot, and a fake lineage source."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import shutil
+import subprocess
+import threading
 import uuid
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -199,3 +205,81 @@ class FakeLineageSource:
             breeder="Scales & Tails",
             clutch="2024-07",
         )
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class HostPage:
+    """A breeder's page served by a plain HTTP server on its own port (another origin)."""
+
+    def __init__(self, document: str) -> None:
+        body = document.encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path.split("?")[0] == "/breeder.html"
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body if found else b"not found")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/breeder.html"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def widgets_page(media: str, animal: uuid.UUID) -> str:
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body {{ font-family: serif; color: red; margin: 8px; }} .rdx {{ color: red !important; }}</style>
+<script>window.alert = function () {{ document.title = "ALERT FIRED"; }};</script>
+</head><body>
+<h1>Our snakes</h1>
+<iframe id="f1" src="{media}/embed/profile/{animal}" style="width:100%;height:260px;border:0"></iframe>
+<iframe id="f2" src="{media}/embed/pedigree/{animal}?generations=2&theme=dark"
+  style="width:100%;height:420px;border:0"></iframe>
+<div id="s1" data-reptidex-widget="profile" data-reptidex-id="{animal}"></div>
+<div id="s2" data-reptidex-widget="pedigree" data-reptidex-id="{animal}" data-generations="2"></div>
+<pre id="report"></pre>
+<script src="{media}/embed/loader.js" async></script>
+<script>
+  setTimeout(function () {{
+    var parts = ["s1", "s2"].map(function (id) {{
+      var root = document.getElementById(id).shadowRoot;
+      var card = root && root.querySelector(".rdx");
+      var text = card ? card.textContent.replace(/\\s+/g, " ") : "NO WIDGET";
+      return id + "|" + text + "|colour=" +
+        (card ? getComputedStyle(card).color : "none");
+    }});
+    document.getElementById("report").textContent = parts.join("\\n") + "\\ntitle=" + document.title;
+  }}, 1500);
+</script>
+</body></html>"""
+
+
+def chromium_report(url: str, screenshot: Path) -> tuple[dict[str, str], str]:
+    """Load ``url`` (a :func:`widgets_page`) in headless Chromium: the widgets' text read from
+    their Shadow DOM by the page, by placeholder id, the whole report, and a screenshot."""
+    assert CHROMIUM is not None
+    common = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+              "--virtual-time-budget=6000", "--window-size=420,1500"]  # fmt: skip
+    dom = subprocess.run(
+        [*common, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    subprocess.run(
+        [*common, f"--screenshot={screenshot}", url], capture_output=True, timeout=120, check=True
+    )
+    report = html.unescape(dom.split('<pre id="report">', 1)[1].split("</pre>", 1)[0])
+    lines = dict(line.split("|", 1) for line in report.splitlines() if "|" in line)
+    return lines, report
