@@ -244,3 +244,28 @@ def test_predict_from_animal_ids(breeder: Breeder, rival: Breeder) -> None:
         "dam_id",
     }
     problem(breeder.post("/genetics/predict", json={"sire_id": sire["id"]}), 422)
+
+
+def test_public_profiles_need_no_token(breeder: Breeder) -> None:
+    shown = breeder.add(
+        name="Star",
+        sex="male",
+        morph="Pastel 66% het Clown",
+        visibility="public",
+        notes="secret notes",
+        tags=["vip"],
+    )
+    hidden = breeder.add(name="Hidden", visibility="lineage_only")
+    response = breeder.client.get(f"/public/animals/{shown['id']}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["name"], body["phenotype"], body["possible_hets"][0]["gene"]) == (
+        "Star",
+        "Pastel",
+        "Clown",
+    )
+    assert "notes" not in body
+    assert "tags" not in body
+    assert "sire_id" not in body
+    problem(breeder.client.get(f"/public/animals/{hidden['id']}"), 404)
+    problem(breeder.client.get(f"/public/animals/{uuid.uuid4()}"), 404)

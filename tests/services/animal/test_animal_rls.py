@@ -70,12 +70,16 @@ def test_isolation_through_the_api_and_directly(
         a_dam = alpha.add(name="A dam", sex="female", morph="het Clown")
         a_kid = alpha.add(name="A kid", sex="female", sire_id=a_sire["id"], dam_id=a_dam["id"])
         b_secret = beta.add(name="B secret", sex="male")
+        b_star = beta.add(name="B star", sex="female", visibility="public")
+        assert client.get(f"/public/animals/{b_star['id']}").json()["name"] == "B star"
+        assert client.get(f"/public/animals/{b_secret['id']}").status_code == 404
         pair = alpha.post("/breeding/pairs", json={"sire_id": a_sire["id"], "dam_id": a_dam["id"]})
         assert pair.status_code == 201, pair.text  # type: ignore[attr-defined]
         weight = {"occurred_on": "2026-01-01", "details": {"kind": "weight", "grams": 50}}
         assert alpha.post(f"/animals/{a_kid['id']}/logs", json=weight).status_code == 201  # type: ignore[attr-defined]
 
-        assert [a["name"] for a in beta.get("/animals").json()["items"]] == ["B secret"]  # type: ignore[attr-defined]
+        listed = beta.get("/animals", params={"sort": "name"}).json()["items"]  # type: ignore[attr-defined]
+        assert [a["name"] for a in listed] == ["B secret", "B star"]
         assert beta.get(f"/animals/{a_dam['id']}").status_code == 404  # type: ignore[attr-defined]
         assert alpha.get(f"/animals/{b_secret['id']}").status_code == 404  # type: ignore[attr-defined]
         assert beta.patch(f"/animals/{a_dam['id']}", json={"name": "x"}).status_code == 404  # type: ignore[attr-defined]
@@ -114,7 +118,7 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
 
         # no organisation set: only lineage-only and public animals
         names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
-        assert names == {"A sire"}
+        assert names == {"A sire", "B star"}
         assert await connection.fetchval("SELECT count(*) FROM breeding_pair") == 0
 
         async with connection.transaction():
@@ -122,7 +126,7 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(beta)
             )
             names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
-            assert names == {"B secret", "A kid", "A sire"}
+            assert names == {"B secret", "B star", "A kid", "A sire"}
             assert await connection.fetchval("SELECT count(*) FROM breeding_pair") == 0
             assert await connection.fetchval("SELECT count(*) FROM husbandry_log") == 1
             # alpha's rows cannot be changed or removed, even the visible one
@@ -162,6 +166,6 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
                 await connection.execute("ROLLBACK TO SAVEPOINT attempt")
         # the setting is per transaction: it does not leak into the next one
         names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
-        assert names == {"A sire"}
+        assert names == {"A sire", "B star"}
     finally:
         await connection.close()

@@ -33,6 +33,10 @@ class FakeAnimals:
         animal = self.rows.get(animal_id)
         return animal if animal and animal.organisation_id == organisation_id else None
 
+    async def get_public(self, animal_id: uuid.UUID) -> Animal | None:
+        animal = self.rows.get(animal_id)
+        return animal if animal and animal.visibility is Visibility.PUBLIC else None
+
     async def add(self, animal: Animal) -> Animal:
         if await self.code_taken(animal.organisation_id, animal.code):
             raise Conflict("taken")

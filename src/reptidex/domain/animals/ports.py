@@ -41,6 +41,9 @@ class AnimalRepository(Protocol):
     async def get(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> Animal | None:
         """The organisation's animal with this id, if any."""
 
+    async def get_public(self, animal_id: uuid.UUID) -> Animal | None:
+        """The animal with this id if its visibility is public, of any organisation."""
+
     async def add(self, animal: Animal) -> Animal:
         """Store a new animal (with its timestamps set); :class:`Conflict` on a taken code."""
 

@@ -449,3 +449,11 @@ async def predict_pairing(
         viable_only=viable_only,
         clutch_size=clutch_size,
     )
+
+
+async def public_animal(uow: AnimalUnitOfWork, animal_id: uuid.UUID) -> Animal:
+    """A public animal of any organisation (no caller needed); :class:`NotFound` otherwise."""
+    animal = await uow.animals.get_public(animal_id)
+    if animal is None:
+        raise NotFound(f"No public animal {animal_id}.")
+    return animal

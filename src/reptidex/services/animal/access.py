@@ -50,12 +50,15 @@ async def provide_uow(
 
 
 @asynccontextmanager
-async def read_only_uow(app: Litestar, principal: Principal) -> AsyncIterator[SqlAnimalUnitOfWork]:
+async def read_only_uow(
+    app: Litestar, principal: Principal | None
+) -> AsyncIterator[SqlAnimalUnitOfWork]:
     """A unit of work on a session of its own, for a handler that reads only in some cases
-    (so that its other cases need no session at all); scoped to the caller's organisation."""
+    (so that its other cases need no session at all); scoped to the caller's organisation
+    (without a caller, row-level security shows only lineage-only and public animals)."""
     async with AsyncSession(resources_of(app).engine, expire_on_commit=False) as session:
         uow = SqlAnimalUnitOfWork(session)
-        if principal.organisation_id is not None:
+        if principal is not None and principal.organisation_id is not None:
             await uow.bind_organisation(principal.organisation_id)
         yield uow
 

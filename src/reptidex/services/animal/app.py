@@ -18,6 +18,7 @@ from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
+from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
 from reptidex.services.kernel.app import create_service_app
@@ -55,6 +56,7 @@ def create_app(
             HusbandryController,
             LineageController,
             BreedingController,
+            PublicController,
         ],
         description=DESCRIPTION,
         dependencies=DEPENDENCIES,

@@ -254,6 +254,13 @@ class SqlAnimalRepository:
         row = await self._row(organisation_id, animal_id)
         return None if row is None else to_animal(row)
 
+    async def get_public(self, animal_id: uuid.UUID) -> Animal | None:
+        """The animal with this id if its visibility is public, of any organisation."""
+        row = await self._session.scalar(
+            select(AnimalRow).where(AnimalRow.id == animal_id, AnimalRow.visibility == "public")
+        )
+        return None if row is None else to_animal(row)
+
     async def _flush(self, code: str) -> None:
         try:
             await self._session.flush()
