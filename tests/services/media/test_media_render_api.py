@@ -186,3 +186,26 @@ def test_render_cache_on_postgresql(
         second = breeder.get(url)  # from the database this time
         assert second.headers["x-render-cache"] == "hit"
         assert second.content == first.content
+
+
+def test_ancestor_photos_are_drawn_and_change_the_cache_key(
+    render_client: TestClient[Litestar], source: FakeLineageSource
+) -> None:
+    member = Member(render_client)
+    sire = source.uuid_of(source.pedigree.parents(source.root)[0] or "")
+    url = f"/render/pedigree/{source.animal_id}?generations=3"
+    before = member.get(url)
+    assert b'class="photo"' not in before.content
+    member.upload(photo((300, 300)), "sire.jpg", animal_id=sire)
+    after = member.get(url)
+    assert after.headers["x-render-cache"] == "miss"  # a new photo is a new render
+    root = ET.fromstring(after.content)
+    images = root.findall(".//{http://www.w3.org/2000/svg}image[@class='photo']")
+    assert len(images) == 1
+    assert images[0].get("href", "").startswith("data:image/jpeg;base64,")
+    png = member.get(url + "&format=png")
+    assert png.status_code == 200
+    pdf = member.get(url + "&format=pdf")
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
+    other = Member(render_client)  # another organisation does not see a private photo
+    assert b'class="photo"' not in other.get(url).content

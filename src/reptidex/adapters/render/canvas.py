@@ -16,6 +16,7 @@ from reptidex.domain.media.rendering import (
     HEADER,
     MARGIN,
     PAPER_SIZES,
+    PHOTO,
     CertificateDrawing,
     PedigreeDrawing,
 )
@@ -88,6 +89,15 @@ def compose_chart(
             width=(2 if box.position == 1 else 1) * scale,
             radius=6 * scale,
         )
+        picture = drawing.photo_of(box)
+        if picture:
+            canvas.image(
+                x0 + (box.x + box.width - PHOTO - 6) * scale,
+                y0 + (box.y + (box.height - PHOTO) / 2) * scale,
+                PHOTO * scale,
+                PHOTO * scale,
+                picture,
+            )
         for index, value in enumerate(drawing.lines_of(box)):
             canvas.text(
                 x0 + (box.x + 8) * scale,

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from reptidex.domain.media.rendering import (
     HEADER,
     MARGIN,
+    PHOTO,
     CertificateDrawing,
     PedigreeDrawing,
 )
@@ -102,6 +103,15 @@ class SvgRenderer:
                 f'height="{_n(box.height)}" rx="6" fill="{fill}" stroke="{stroke}" '
                 f'stroke-width="{2 if box.position == 1 else 1}"{dash}/>'
             )
+            picture = drawing.photo_of(box)
+            if picture:
+                kind = "image/png" if picture.startswith(b"\x89PNG") else "image/jpeg"
+                data = base64.b64encode(picture).decode("ascii")
+                out.append(
+                    f'<image class="photo" x="{_n(box.x + box.width - PHOTO - 6)}" '
+                    f'y="{_n(box.y + (box.height - PHOTO) / 2)}" width="{PHOTO}" height="{PHOTO}" '
+                    f'preserveAspectRatio="xMidYMid slice" href="data:{kind};base64,{data}"/>'
+                )
             for index, text in enumerate(lines):
                 size, weight = (13, ' font-weight="bold"') if index == 0 else (11, "")
                 colour = p.text if index == 0 else p.muted

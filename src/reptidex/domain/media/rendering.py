@@ -30,6 +30,8 @@ MARGIN = 24.0
 HEADER = 64.0
 FOOTER = 28.0
 COMPACT_BOX = (130.0, 34.0)
+PHOTO = 46.0
+"""The side of an ancestor's photo in its box."""
 
 MIN_GENERATIONS, MAX_GENERATIONS = 1, 6
 CERTIFICATE_GENERATIONS = 4
@@ -97,26 +99,26 @@ def _clip(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def box_lines(snapshot: LineageSnapshot, box: ChartBox) -> tuple[str, ...]:
+def box_lines(snapshot: LineageSnapshot, box: ChartBox, width: int = 34) -> tuple[str, ...]:
     """The text of a box: name, id code, morph, hets, hatch year, and the repeat mark.
 
-    At most four lines, each at most 34 characters.
+    At most four lines, each at most ``width`` characters.
     """
     if box.unknown:
         return ("Unknown",)
     animal = snapshot.animal_at(box.position)
     if animal is None or animal.restricted:
         return ("Private animal",)
-    lines = [_clip(animal.label)]
+    lines = [_clip(animal.label, width)]
     details = [
         x for x in (animal.code, f"hatched {animal.hatch_year}" if animal.hatch_year else None) if x
     ]
     if details:
-        lines.append(_clip(" · ".join(details)))
+        lines.append(_clip(" · ".join(details), width))
     if animal.morph:
-        lines.append(_clip(animal.morph))
+        lines.append(_clip(animal.morph, width))
     if animal.hets:
-        lines.append(_clip("het " + ", ".join(animal.hets)))
+        lines.append(_clip("het " + ", ".join(animal.hets), width))
     if box.repeat_of is not None:
         lines = [*lines[:3], f"↻ repeat of #{box.repeat_of}"]
     return tuple(lines[:4])
@@ -133,6 +135,8 @@ class PedigreeDrawing:
     title: str
     subtitle: str
     max_lines: int = 4
+    photos: Mapping[str, bytes] = field(default_factory=dict)
+    """Photo (PNG or JPEG thumbnail) by animal id, drawn at the right of its boxes."""
 
     @property
     def width(self) -> float:
@@ -144,9 +148,16 @@ class PedigreeDrawing:
         """The page height."""
         return self.layout.height + HEADER + FOOTER + MARGIN
 
+    def photo_of(self, box: ChartBox) -> bytes | None:
+        """The photo drawn in a box, if its animal has one (never in compact boxes)."""
+        if self.max_lines < 4 or box.unknown:
+            return None
+        animal = self.snapshot.animal_at(box.position)
+        return None if animal is None or animal.id is None else self.photos.get(animal.id)
+
     def lines_of(self, box: ChartBox) -> tuple[str, ...]:
         """The text of a box (a repeat keeps its mark when lines are cut)."""
-        lines = box_lines(self.snapshot, box)
+        lines = box_lines(self.snapshot, box, 26 if self.photo_of(box) else 34)
         if len(lines) > self.max_lines and box.repeat_of is not None:
             return (*lines[: self.max_lines - 1], lines[-1])
         return lines[: self.max_lines]
@@ -248,6 +259,20 @@ class RenderStore(Protocol):
         ...
 
 
+class PhotoSource(Protocol):
+    """Animals' photos: the newest image of each animal the caller may see."""
+
+    async def photos(
+        self, animal_ids: tuple[str, ...], organisation_id: uuid.UUID | None
+    ) -> Mapping[str, str]:
+        """A photo reference (stable for the same bytes) by animal id, for those that have one."""
+        ...
+
+    async def read(self, reference: str) -> bytes:
+        """The bytes of a photo (a small PNG or JPEG)."""
+        ...
+
+
 class RenderUnitOfWork(Protocol):
     """The transaction of a render: the store and the outbox."""
 
@@ -321,8 +346,8 @@ class RenderRequest:
                 field_errors={"generations": f"{MIN_GENERATIONS}-{MAX_GENERATIONS}"},
             )
 
-    def cache_key(self, lineage_version: str) -> str:
-        """The key of this render of a lineage version."""
+    def cache_key(self, lineage_version: str, photos: str = "") -> str:
+        """The key of this render of a lineage version (and of the photos it shows)."""
         text = "|".join(
             (
                 self.kind,
@@ -332,6 +357,7 @@ class RenderRequest:
                 self.theme.key(),
                 self.paper,
                 lineage_version,
+                photos,
             )
         )
         return hashlib.sha256(text.encode()).hexdigest()
@@ -347,7 +373,12 @@ class RenderResult:
 
 
 def pedigree_drawing(
-    snapshot: LineageSnapshot, generations: int, theme: Theme, *, compact: bool = False
+    snapshot: LineageSnapshot,
+    generations: int,
+    theme: Theme,
+    *,
+    compact: bool = False,
+    photos: Mapping[str, bytes] | None = None,
 ) -> PedigreeDrawing:
     """The drawing of a lineage's pedigree chart to ``generations`` (``compact``: the small
     two-line boxes of a certificate)."""
@@ -361,7 +392,9 @@ def pedigree_drawing(
     root = snapshot.root
     title = f"Pedigree of {root.label}" + (f" ({root.code})" if root.code and root.name else "")
     subtitle = f"{coi_text(snapshot)} · {layout.generations} generations shown"
-    return PedigreeDrawing(snapshot, layout, theme, title, subtitle, 2 if compact else 4)
+    return PedigreeDrawing(
+        snapshot, layout, theme, title, subtitle, 2 if compact else 4, dict(photos or {})
+    )
 
 
 def draw(
@@ -371,15 +404,18 @@ def draw(
     *,
     profile_url: str,
     issued: str,
+    photos: Mapping[str, bytes] | None = None,
 ) -> bytes:
-    """Render a request from a lineage (no cache)."""
+    """Render a request from a lineage (no cache); ``photos`` by animal id."""
     renderer = renderers.get(request.format)
     if renderer is None:
         raise InvalidInput(
             f"No renderer for {request.format}.", field_errors={"format": "unsupported"}
         )
     if request.kind == "pedigree":
-        return renderer.pedigree(pedigree_drawing(snapshot, request.generations, request.theme))
+        return renderer.pedigree(
+            pedigree_drawing(snapshot, request.generations, request.theme, photos=photos)
+        )
     drawing = pedigree_drawing(snapshot, CERTIFICATE_GENERATIONS, request.theme, compact=True)
     return renderer.certificate(CertificateDrawing(drawing, request.paper, profile_url, issued))
 
@@ -395,6 +431,7 @@ async def render(
     profile_url: str,
     issued: str,
     organisation_id: uuid.UUID | None = None,
+    photos: PhotoSource | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> RenderResult:
     """A chart or certificate, drawn once per lineage version and format, then cached.
@@ -405,12 +442,20 @@ async def render(
     generations = request.generations if request.kind == "pedigree" else CERTIFICATE_GENERATIONS
     snapshot = await source.lineage(request.animal_id, generations, credential=credential)
     started = clock()
-    key = request.cache_key(snapshot.version)
+    found: Mapping[str, str] = {}
+    if photos is not None and request.kind == "pedigree":
+        found = await photos.photos(snapshot.member_ids(), organisation_id)
+    key = request.cache_key(
+        snapshot.version, ",".join(f"{a}={r}" for a, r in sorted(found.items()))
+    )
     hit = recent.get(key) or await uow.renders.get(key)
     if hit is not None:
         recent.put(hit)
         return RenderResult(hit, True, (clock() - started) * 1000)
-    content = draw(request, snapshot, renderers, profile_url=profile_url, issued=issued)
+    pictures = {animal: await photos.read(ref) for animal, ref in found.items()} if photos else {}
+    content = draw(
+        request, snapshot, renderers, profile_url=profile_url, issued=issued, photos=pictures
+    )
     elapsed = (clock() - started) * 1000
     stored = CachedRender(
         key,

@@ -12,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.media.photos import SqlPhotoSource
 from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
 from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
 from reptidex.domain.errors import InvalidInput
@@ -103,6 +104,7 @@ async def _respond(
         profile_url=f"{base}/embed/profile/{render_request.animal_id}",
         issued=dt.date.today().isoformat(),
         organisation_id=organisation_id,
+        photos=SqlPhotoSource(db_session, media.blobs),
     )
     if not result.cached:
         events_of(request.app).committed()
@@ -140,7 +142,8 @@ class RenderController(Controller):
         summary="Draw an animal's pedigree chart",
         description=f"SVG, PNG or PDF of the pedigree to `generations` ({MIN_GENERATIONS}-"
         f"{MAX_GENERATIONS}, default 5): sire line above dam line, each ancestor's name, id "
-        "code, morph and hets, hatch year, repeated ancestors marked, the inbreeding "
+        "code, morph and hets, hatch year, photo (the newest image uploaded with its "
+        "`animal_id` that the caller may see), repeated ancestors marked, the inbreeding "
         "coefficient with its depth; light or dark, an accent colour and a logo. The lineage "
         "comes from repti-animal with the caller's token (so the caller's rights apply); the "
         "render is cached per lineage version (`X-Render-Cache: hit|miss`, `ETag`) and a fresh "
