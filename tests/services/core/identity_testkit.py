@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,11 +234,22 @@ class FakeOutbox:
         self.staged.append(event)
 
 
-class FakeUnitOfWork:
-    """Works on a deep copy of the store; commit writes the copy back (so no half writes)."""
+class FakeMailQueue:
+    def __init__(self) -> None:
+        self.staged: list[MailMessage] = []
 
-    def __init__(self, store: FakeStore) -> None:
+    def add(self, message: MailMessage) -> None:
+        self.staged.append(message)
+
+
+class FakeUnitOfWork:
+    """Works on a deep copy of the store; commit writes the copy back (so no half writes) and
+    then hands the queued mail to the notifier (as the mail dispatcher does)."""
+
+    def __init__(self, store: FakeStore, notifier: FakeNotifier | None = None) -> None:
         self.store = store
+        self.notifier = notifier
+        self.mail = FakeMailQueue()
         self.working: FakeStore | None = None
         self.users = FakeUsers(self)
         self.organisations = FakeOrganisations(self)
@@ -251,6 +263,7 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> Self:
         self.working = copy.deepcopy(self.store)
         self.outbox = FakeOutbox()
+        self.mail = FakeMailQueue()
         return self
 
     async def __aexit__(
@@ -275,6 +288,10 @@ class FakeUnitOfWork:
             setattr(self.store, name, copy.deepcopy(getattr(self.working, name)))
         self.store.events.extend(self.outbox.staged)
         self.outbox.staged = []
+        staged, self.mail.staged = self.mail.staged, []
+        if self.notifier is not None:
+            for message in staged:
+                await self.notifier.send(message)
 
 
 class FakeHasher:
@@ -351,7 +368,7 @@ def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
     store, hasher, signer = FakeStore(), FakeHasher(), FakeSigner()
     notifier, clock, limiter = FakeNotifier(), FakeClock(), MemoryRateLimiter()
     context = IdentityContext(
-        unit_of_work=lambda: FakeUnitOfWork(store),
+        unit_of_work=lambda: FakeUnitOfWork(store, notifier),
         hasher=hasher,
         signer=signer,
         notifier=notifier,
@@ -390,14 +407,29 @@ def fast_identity(settings: Settings, **overrides: Any) -> IdentityRuntime:
     return IdentityRuntime(settings, hasher=fast_hasher(), **overrides)
 
 
-def mail_token(data_dir: Path, kind: str, to: str) -> str:
-    """The token of the newest ``kind`` mail to ``to`` in the local mail outbox folder."""
+def mail_token(data_dir: Path, kind: str, to: str, *, within: float = 5.0) -> str:
+    """The token of the newest ``kind`` mail to ``to`` in the local mail outbox folder (mail is
+    sent by core's mail dispatcher right after the commit, so it may take a moment)."""
     folder = data_dir / "mail-outbox"
-    for path in sorted(folder.glob(f"*-{kind}-*.eml"), reverse=True):
-        text = path.read_text("utf-8")
-        if re.search(rf"^To: {re.escape(to)}$", text, re.MULTILINE):
-            return token_in(text)
-    raise AssertionError(f"no {kind} mail to {to} in {folder}")
+    deadline = time.monotonic() + within
+    while True:
+        for path in sorted(folder.glob(f"*-{kind}-*.eml"), reverse=True):
+            text = path.read_text("utf-8")
+            if re.search(rf"^To: {re.escape(to)}$", text, re.MULTILINE):
+                return token_in(text)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {kind} mail to {to} in {folder}")
+        time.sleep(0.02)
+
+
+def mails(data_dir: Path, kind: str, count: int, *, within: float = 5.0) -> list[Path]:
+    """The ``kind`` mails in the local outbox folder, once there are ``count`` of them."""
+    deadline = time.monotonic() + within
+    while True:
+        found = sorted((data_dir / "mail-outbox").glob(f"*-{kind}-*.eml"))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
 
 
 def register_and_verify(

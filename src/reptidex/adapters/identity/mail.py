@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import structlog
 
-from reptidex.domain.identity.ports import MailMessage, Notifier
+from reptidex.domain.identity.ports import MailMessage
 
 DEFAULT_SENDER = "ReptiDex <no-reply@reptidex.invalid>"
 
@@ -27,7 +27,7 @@ def to_email_message(message: MailMessage, sender: str) -> EmailMessage:
     mail["To"] = message.to.value
     mail["Subject"] = message.subject
     mail["Date"] = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    mail["Message-ID"] = f"<{uuid.uuid4().hex}@reptidex>"
+    mail["Message-ID"] = f"<{(message.id or uuid.uuid4()).hex}@reptidex>"
     mail["X-ReptiDex-Kind"] = message.kind
     mail.set_content(message.body)
     return mail
@@ -48,13 +48,18 @@ class MailOutboxNotifier:
         """Write ``message`` to the outbox folder."""
         mail = to_email_message(message, self.sender)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        path = self.folder / f"{stamp}-{message.kind}-{uuid.uuid4().hex[:8]}.eml"
+        name = (message.id or uuid.uuid4()).hex
+        path = self.folder / f"{stamp}-{message.kind}-{name}.eml"
 
-        def write() -> None:
+        def write() -> bool:
             self.folder.mkdir(parents=True, exist_ok=True)
+            if message.id is not None and any(self.folder.glob(f"*-{name}.eml")):
+                return False  # a redelivery of a message already written
             path.write_bytes(bytes(mail))
+            return True
 
-        await asyncio.to_thread(write)
+        if not await asyncio.to_thread(write):
+            return
         _log.info(
             "mail written to the local outbox",
             to=message.to.value,
@@ -107,28 +112,3 @@ class SmtpNotifier:
         mail = to_email_message(message, self.sender)
         await asyncio.to_thread(self._send_now, mail)
         _log.info("mail sent", to=message.to.value, subject=message.subject, kind=message.kind)
-
-
-class BestEffortNotifier:
-    """Wraps a notifier so that a failed delivery is logged, not raised.
-
-    Mail goes out after the change it reports has committed; when the mail server is away the
-    change stands (the account exists, the invitation is stored), so the request must not turn
-    into a 500. The person asks again (resend verification, a new reset, a new invitation after
-    revoking the old one); the log has the failure, without the message body (it holds a token).
-    """
-
-    def __init__(self, inner: Notifier) -> None:
-        self.inner = inner
-
-    async def send(self, message: MailMessage) -> None:
-        """Deliver ``message`` through the wrapped notifier; log a failure instead of raising."""
-        try:
-            await self.inner.send(message)
-        except Exception as exc:
-            _log.error(
-                "mail delivery failed",
-                to=message.to.value,
-                kind=message.kind,
-                error=f"{type(exc).__name__}: {exc}",
-            )

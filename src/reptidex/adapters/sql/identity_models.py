@@ -127,3 +127,21 @@ class SigningKeyRow(CoreModel):
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
     signs_until: Mapped[dt.datetime] = mapped_column(DateTimeUTC)
     published_until: Mapped[dt.datetime] = mapped_column(DateTimeUTC)
+
+
+class MailMessageRow(CoreModel):
+    """A mail queued in the transaction of the change it tells about, until it is sent.
+
+    The body may hold a one-time token, so the row is deleted as soon as the mail is sent:
+    tokens rest in the database in the clear only while their mail is in flight.
+    """
+
+    __tablename__ = "mail_message"
+    __table_args__ = (Index("ix_mail_message_created_at", "created_at"),)
+
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -26,6 +26,7 @@ from reptidex.adapters.sql.identity_models import (
     SigningKeyRow,
     UserRow,
 )
+from reptidex.adapters.sql.mail_queue import SqlMailQueue
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 from reptidex.domain.identity.model import (
@@ -475,6 +476,7 @@ class SqlIdentityUnitOfWork:
     refresh_tokens: SqlRefreshTokens
     one_time_tokens: SqlOneTimeTokens
     outbox: SqlOutbox
+    mail: SqlMailQueue
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -491,6 +493,7 @@ class SqlIdentityUnitOfWork:
         self.refresh_tokens = SqlRefreshTokens(session)
         self.one_time_tokens = SqlOneTimeTokens(session)
         self.outbox = SqlOutbox(session, "core")
+        self.mail = SqlMailQueue(session)
         return self
 
     async def __aexit__(

@@ -32,6 +32,12 @@ def on_outbox_commit(service: str, wake: Callable[[], None]) -> Callable[[], Non
     return cancel
 
 
+def wake_after_commit(session: AsyncSession, key: str) -> None:
+    """After ``session`` commits, call the callbacks registered for ``key`` (any queue that a
+    background task drains: a service's outbox, core's mail queue)."""
+    session.info.setdefault(_STAGED, set()).add(key)
+
+
 @event.listens_for(Session, "after_commit")
 def _wake_relays(session: Session) -> None:
     for service in session.info.pop(_STAGED, ()):
@@ -71,4 +77,4 @@ class SqlOutbox:
                 attempts=0,
             )
         )
-        self._session.info.setdefault(_STAGED, set()).add(self._service)
+        wake_after_commit(self._session, self._service)

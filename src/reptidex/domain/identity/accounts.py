@@ -131,8 +131,8 @@ class Accounts:
                     actor_id=user.id,
                 )
                 message = _verification_mail(normalised, secret)
+            uow.mail.add(message)
             await uow.commit()
-        await context.notifier.send(message)
         return Registration(email=normalised)
 
     async def resend_verification(self, email: str, *, address: str) -> None:
@@ -149,8 +149,8 @@ class Accounts:
             if user is None or user.email_verified:
                 return
             secret = await self._store_one_time_token(user, TokenPurpose.VERIFY_EMAIL, uow)
+            uow.mail.add(_verification_mail(normalised, secret))
             await uow.commit()
-        await context.notifier.send(_verification_mail(normalised, secret))
 
     async def verify_email(self, token: str) -> User:
         """Mark the account whose verification token this is as verified."""
@@ -245,8 +245,8 @@ class Accounts:
                 UserPasswordResetRequested(user_id=user.id),
                 actor_id=user.id,
             )
+            uow.mail.add(_reset_mail(normalised, secret))
             await uow.commit()
-        await context.notifier.send(_reset_mail(normalised, secret))
 
     async def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a mailed reset token; end every session of the account."""

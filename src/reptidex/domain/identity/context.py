@@ -66,6 +66,7 @@ class IdentityContext:
     hasher: PasswordHasher
     signer: TokenSigner
     notifier: Notifier
+    """Delivers the mail that units of work queued (the mail dispatcher sends through it)."""
     rate_limiter: RateLimiter
     clock: Clock
     policy: IdentityPolicy = field(default_factory=IdentityPolicy)

@@ -151,8 +151,8 @@ class Organisations:
                 actor_id=actor_id,
                 organisation_id=organisation_id,
             )
+            uow.mail.add(_invitation_mail(invitee, organisation, role, secret))
             await uow.commit()
-        await context.notifier.send(_invitation_mail(invitee, organisation, role, secret))
         return IssuedInvitation(invitation=invitation, organisation=organisation)
 
     async def accept(self, user_id: uuid.UUID, token: str) -> MembershipView:

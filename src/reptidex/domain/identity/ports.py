@@ -190,6 +190,10 @@ class IdentityUnitOfWork(Protocol):
     def outbox(self) -> Outbox:
         """The outbox of this transaction."""
 
+    @property
+    def mail(self) -> MailQueue:
+        """The mail queue of this transaction."""
+
     async def __aenter__(self) -> Self:
         """Begin the transaction."""
 
@@ -234,6 +238,15 @@ class MailMessage:
     body: str
     kind: str
     """What the message is for (``verify_email``, ``reset_password``, ``invitation``, …)."""
+    id: uuid.UUID | None = None
+    """Set by the mail queue: the same id for every delivery attempt of one message."""
+
+
+class MailQueue(Protocol):
+    """Mail staged in a unit of work: sent after the commit, at least once; never on rollback."""
+
+    def add(self, message: MailMessage) -> None:
+        """Stage ``message`` in the current transaction."""
 
 
 class Notifier(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.identity.clock import SystemClock
-from reptidex.adapters.identity.mail import BestEffortNotifier, MailOutboxNotifier, SmtpNotifier
+from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.identity.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from reptidex.adapters.identity.tokens import JwtSigner, KeyRing
@@ -22,6 +23,8 @@ from reptidex.adapters.sql.identity_store import (
     SqlSigningKeys,
     identity_unit_of_work_factory,
 )
+from reptidex.adapters.sql.mail_queue import MAIL_QUEUE, MailDispatcher
+from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.identity import (
     Accounts,
     IdentityContext,
@@ -55,15 +58,10 @@ class IdentityComponents:
 
 
 def build_notifier(settings: Settings) -> Notifier:
-    """SMTP when ``REPTIDEX_SMTP_URL`` is set, else the local mail outbox folder; a failed
-    delivery is logged, never a failed request (see :class:`BestEffortNotifier`)."""
+    """SMTP when ``REPTIDEX_SMTP_URL`` is set, else the local mail outbox folder."""
     if settings.smtp_url:
-        return BestEffortNotifier(
-            SmtpNotifier(settings.smtp_url, settings.mail_from, timeout=settings.http_timeout)
-        )
-    return BestEffortNotifier(
-        MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
-    )
+        return SmtpNotifier(settings.smtp_url, settings.mail_from, timeout=settings.http_timeout)
+    return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
 
 
 def build_identity(
@@ -123,6 +121,7 @@ class IdentityRuntime:
         self.settings = settings
         self._overrides = overrides
         self._components: IdentityComponents | None = None
+        self.mail: MailDispatcher | None = None
 
     @property
     def components(self) -> IdentityComponents:
@@ -141,9 +140,20 @@ class IdentityRuntime:
             resources.redis,
             **self._overrides,  # type: ignore[arg-type]
         )
+        # Mail queued by the use cases goes out right after their commit (and is retried).
+        dispatcher = MailDispatcher(resources.engine, self._components.context.notifier)
+        unwake = on_outbox_commit(MAIL_QUEUE, dispatcher.wake)
+        task = asyncio.create_task(dispatcher.run(), name="reptidex-core-mail")
+        self.mail = dispatcher
         try:
             yield
         finally:
+            unwake()
+            dispatcher.stop()
+            done, _ = await asyncio.wait({task}, timeout=self.settings.shutdown_timeout)
+            if not done:
+                task.cancel()  # the pass in progress rolls back; its mail is sent next start
+            await asyncio.gather(task, return_exceptions=True)
             self._components = None
 
     def provide(self) -> IdentityComponents:
