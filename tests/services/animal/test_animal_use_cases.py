@@ -239,3 +239,28 @@ async def test_a_stale_stored_genotype_is_read_again_from_its_morph(uow: FakeUni
     )
     with pytest.raises(Conflict):
         animal_genotype(unreadable, catalog, Sex.MALE)
+
+
+async def test_updates_carry_before_and_after_for_the_audit(uow: FakeUnitOfWork) -> None:
+    animal = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, "Pied"))
+    await update_animal(uow, ACTOR, animal.id, AnimalChanges(morph="Clown", name="Bozo"))
+    payload = uow.outbox.events[-1].payload
+    assert payload["changed"] == ["morph", "name"]
+    assert payload["before"] == {"morph": "Pied", "name": None}
+    assert payload["after"] == {"morph": "Clown", "name": "Bozo"}
+
+
+async def test_an_external_parents_morph_must_read(uow: FakeUnitOfWork) -> None:
+    from reptidex.domain.animals.model import ExternalParent
+
+    with pytest.raises(InvalidInput) as error:
+        await register_animal(
+            uow,
+            ACTOR,
+            AnimalDraft("ball_python", external_sire=ExternalParent("Wild male", "Pastle")),
+        )
+    assert "external_sire.morph" in error.value.field_errors
+    ok = await register_animal(
+        uow, ACTOR, AnimalDraft("ball_python", external_dam=ExternalParent("Import", "Pastel"))
+    )
+    assert ok.external_dam == ExternalParent("Import", "Pastel")

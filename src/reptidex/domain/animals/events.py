@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 PRODUCER = "animal"
 
 
 class AnimalChanged(msgspec.Struct, frozen=True):
-    """``animal.created`` / ``animal.updated``: the animal's public summary after the change."""
+    """``animal.created`` / ``animal.updated``: the animal's summary after the change and, for
+    an update, the changed fields' values before and after (the audit trail)."""
 
     animal_id: str
     code: str
@@ -19,6 +22,8 @@ class AnimalChanged(msgspec.Struct, frozen=True):
     status: str
     visibility: str
     changed: list[str] = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
 
 
 class AnimalDeleted(msgspec.Struct, frozen=True):

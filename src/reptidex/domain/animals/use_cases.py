@@ -129,7 +129,14 @@ class AnimalChanges:
         }
 
 
-def _summary(animal: Animal, changed: Sequence[str] = ()) -> AnimalChanged:
+def _audit_value(animal: Animal, name: str) -> Any:
+    value = animal.genotype.morph if name == "morph" else getattr(animal, name)
+    return msgspec.to_builtins(value)
+
+
+def _summary(
+    animal: Animal, changed: Sequence[str] = (), before: Animal | None = None
+) -> AnimalChanged:
     return AnimalChanged(
         animal_id=str(animal.id),
         code=animal.code,
@@ -140,6 +147,8 @@ def _summary(animal: Animal, changed: Sequence[str] = ()) -> AnimalChanged:
         status=animal.status.value,
         visibility=animal.visibility.value,
         changed=list(changed),
+        before={n: _audit_value(before, n) for n in changed} if before else {},
+        after={n: _audit_value(animal, n) for n in changed} if before else {},
     )
 
 
@@ -189,6 +198,16 @@ async def _check_parents(uow: AnimalUnitOfWork, actor: Actor, animal: Animal) ->
         problems["external_sire"] = "give a sire from the collection or an external one, not both"
     if animal.dam_id and animal.external_dam:
         problems["external_dam"] = "give a dam from the collection or an external one, not both"
+    catalog = species_catalog(animal.species)
+    for field, external, sex in (
+        ("external_sire", animal.external_sire, AnimalSex.MALE),
+        ("external_dam", animal.external_dam, AnimalSex.FEMALE),
+    ):
+        if external is not None and external.morph:
+            try:
+                read_genotype(catalog, external.morph, sex.genetic, field=field)
+            except InvalidInput as error:
+                problems[f"{field}.morph"] = next(iter(error.field_errors.values()), error.detail)
     parents: list[uuid.UUID] = []
     for field, parent_id, sex in (
         ("sire_id", animal.sire_id, AnimalSex.MALE),
@@ -366,7 +385,7 @@ async def update_animal(
     if {"sire_id", "dam_id", "external_sire", "external_dam", "hatch_date"} & given.keys():
         await _check_parents(uow, actor, after)
     stored = await uow.animals.update(after)
-    _stage(uow, actor, "animal.updated", _summary(stored, sorted(given)))
+    _stage(uow, actor, "animal.updated", _summary(stored, sorted(given), before))
     lineage = _lineage_event(before, stored)
     if lineage:
         _stage(uow, actor, "lineage.changed", lineage)
