@@ -251,3 +251,59 @@ async def test_concurrent_first_use_makes_a_usable_key(key_store: SqlSigningKeys
     ring = _ring(key_store, clock)
     kids = await asyncio.gather(*(ring.signing_key() for _ in range(5)))
     assert len({key.kid for key in kids}) == 1
+
+
+async def test_removal_revocation_and_platform_admin_persist(
+    factory: Callable[[], SqlIdentityUnitOfWork],
+) -> None:
+    from reptidex.domain.identity import Invitation
+
+    owner, guest = _user(), _user("guest@example.org")
+    organisation = Organisation(name="Scales", created_by=owner.id, created_at=NOW)
+    membership = Membership(
+        user_id=guest.id, organisation_id=organisation.id, role=Role.MEMBER, created_at=NOW
+    )
+    invitations = [
+        Invitation(
+            organisation_id=organisation.id,
+            email=Email.parse(f"i{n}@example.org"),
+            role=Role.VIEWER,
+            token_digest=digest(f"token-{n}"),
+            invited_by=owner.id,
+            created_at=NOW + dt.timedelta(seconds=n),
+            expires_at=NOW + dt.timedelta(days=7),
+        )
+        for n in range(3)
+    ]
+    async with factory() as uow:
+        await uow.users.add(owner)
+        await uow.users.add(guest)
+        await uow.organisations.add(organisation)
+        await uow.memberships.add(membership)
+        for invitation in invitations:
+            await uow.invitations.add(invitation)
+        await uow.commit()
+    async with factory() as uow:
+        invitations[0].revoked_at = NOW
+        await uow.invitations.save(invitations[0])
+        invitations[1].accepted_at = NOW
+        await uow.invitations.save(invitations[1])
+        await uow.memberships.remove(membership)
+        stored = await uow.users.get(owner.id)
+        assert stored is not None
+        stored.platform_admin = True
+        await uow.users.save(stored)
+        await uow.commit()
+    async with factory() as uow:
+        assert [i.id for i in await uow.invitations.pending_of(organisation.id)] == [
+            invitations[2].id
+        ]
+        revoked = await uow.invitations.get(invitations[0].id)
+        assert revoked is not None
+        assert revoked.revoked_at == NOW
+        assert not revoked.is_open(NOW)
+        assert await uow.memberships.get(organisation.id, guest.id) is None
+        admin = await uow.users.get(owner.id)
+        assert admin is not None
+        assert admin.platform_admin
+        assert not (await uow.users.get(guest.id)).platform_admin  # type: ignore[union-attr]
