@@ -84,9 +84,21 @@ class Member:
         return self.client.get(url, headers={**self.headers, **headers})
 
 
+class FixedPlans:
+    """Every organisation on one plan (``None``: unknown, as when repti-core is unreachable)."""
+
+    def __init__(self, plan: str | None = None) -> None:
+        self.plan = plan
+
+    async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
+        return self.plan
+
+
 def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
-    """A test client of repti-media on ``settings``' database (migrated first)."""
+    """A test client of repti-media on ``settings``' database (migrated first); no repti-core
+    is asked for plans unless ``plans`` is given."""
     upgrade("media", settings.database_url("media"))
+    options.setdefault("plans", FixedPlans())
     app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
     return TestClient(app, raise_server_exceptions=False)
 

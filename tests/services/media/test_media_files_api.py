@@ -9,11 +9,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from litestar import Litestar
 from litestar.testing import TestClient
-from media_testkit import Member, gps_exif, media_client, photo
+from media_testkit import FixedPlans, Member, gps_exif, media_client, photo
 from PIL import Image
 
+from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
@@ -267,3 +269,47 @@ def test_files_in_s3_when_configured(
         ).list_objects_v2(Bucket="reptidex-files", Prefix=f"media/{member.organisation_id.hex}/")
         assert listed["KeyCount"] == 4  # the image and three thumbnails
     assert not (settings.data_dir / "media").exists()
+
+
+def test_plan_limits(make_settings: Callable[..., Settings]) -> None:
+    with media_client(make_settings(), plans=FixedPlans("free")) as test_client:
+        member = Member(test_client)
+        gif = b"GIF89a" + b"\x00" * (6 * 1024 * 1024)
+        refused = member.upload(gif, "big.gif")
+        assert refused.status_code == 413
+        assert "5 MiB on the free plan" in refused.json()["detail"]
+        assert member.upload(photo(), "small.jpg").status_code == 201
+    with media_client(make_settings(), plans=FixedPlans("breeder")) as test_client:
+        refused = Member(test_client).upload(gif, "big.gif")
+        assert refused.status_code == 422  # within the breeder's 10 MiB: it is decoded, and fails
+        assert "does not decode" in refused.json()["detail"]
+
+
+class CorePeer:
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.calls: list[dict[str, object]] = []
+
+    async def get(self, service: str, path: str, **kwargs: object) -> httpx.Response:
+        assert (service, path) == ("core", "/config/features")
+        self.calls.append(kwargs)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def test_core_plan_source_reads_and_remembers_the_plan() -> None:
+    organisation = uuid.uuid4()
+    peer = CorePeer(httpx.Response(200, json={"plan": "keeper", "entitlements": {}}))
+    now = [0.0]
+    plans = CorePlanSource(lambda: peer, ttl=60, clock=lambda: now[0])
+    assert await plans.plan_of(organisation, "token") == "keeper"
+    assert await plans.plan_of(organisation, "token") == "keeper"
+    assert len(peer.calls) == 1
+    assert peer.calls[0]["headers"] == {"Authorization": "Bearer token"}
+    now[0] = 61
+    peer.answers += [httpx.ConnectError("down"), httpx.Response(401), httpx.Response(200, json={})]
+    for _ in range(3):
+        assert await plans.plan_of(organisation, "token") is None
+    assert await CorePlanSource(lambda: peer).plan_of(organisation, None) is None

@@ -35,6 +35,39 @@ SIZE_LIMITS: Mapping[str, int] = {
 MAX_UPLOAD = max(SIZE_LIMITS.values())
 """The largest upload of any type."""
 
+PLAN_SIZE_LIMITS: Mapping[str, Mapping[str, int]] = {
+    "free": {
+        "image/jpeg": 10 * MiB,
+        "image/png": 10 * MiB,
+        "image/webp": 10 * MiB,
+        GIF: 5 * MiB,
+        PDF: 10 * MiB,
+    },
+}
+"""Smaller limits of some plans (by plan code); other plans have :data:`SIZE_LIMITS`."""
+
+
+def size_limit(content_type: str, plan: str | None) -> int:
+    """The largest upload of a type on a plan (``None``: plan unknown, the general limit).
+
+    >>> size_limit("image/jpeg", "free") // MiB, size_limit("image/jpeg", "breeder") // MiB
+    (10, 20)
+    >>> size_limit("application/pdf", None) // MiB
+    25
+    """
+    return PLAN_SIZE_LIMITS.get(plan or "", SIZE_LIMITS).get(
+        content_type, SIZE_LIMITS[content_type]
+    )
+
+
+class PlanSource(Protocol):
+    """Which plan an organisation is on (repti-core's billing)."""
+
+    async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
+        """The plan's code, or ``None`` when it cannot be told now."""
+        ...
+
+
 THUMBNAIL_SIZES: tuple[int, ...] = (128, 256, 512)
 """Standard thumbnail sizes: the longest edge in pixels."""
 
@@ -204,7 +237,7 @@ def clean_filename(name: str | None, content_type: str) -> str:
     return base or f"file.{EXTENSIONS[content_type]}"
 
 
-def check_upload(data: bytes) -> str:
+def check_upload(data: bytes, plan: str | None = None) -> str:
     """The sniffed content type of an upload, or the reason it is refused."""
     if not data:
         raise InvalidInput("The file is empty.", field_errors={"file": "empty"})
@@ -219,10 +252,11 @@ def check_upload(data: bytes) -> str:
             "The file is not a JPEG, PNG, WebP, GIF or PDF (told from its bytes).",
             field_errors={"file": "unsupported type"},
         )
-    limit = SIZE_LIMITS[content_type]
+    limit = size_limit(content_type, plan)
     if len(data) > limit:
+        on_plan = f" on the {plan} plan" if plan in PLAN_SIZE_LIMITS else ""
         raise FileTooLarge(
-            f"A {content_type} file may be at most {limit // MiB} MiB; this one has "
+            f"A {content_type} file may be at most {limit // MiB} MiB{on_plan}; this one has "
             f"{len(data) / MiB:.1f} MiB.",
             field_errors={"file": f"larger than {limit // MiB} MiB"},
         )
@@ -245,11 +279,15 @@ async def upload_file(
     visibility: Visibility = Visibility.PRIVATE,
     animal_id: uuid.UUID | None = None,
     now: dt.datetime,
+    plan: str | None = None,
 ) -> tuple[StoredFile, bool]:
-    """Store an upload; returns the record and whether its bytes were there already."""
+    """Store an upload; returns the record and whether its bytes were there already.
+
+    ``plan`` is the organisation's plan code (its limits apply), ``None`` when unknown.
+    """
     if not uploader.may_write:
         raise PermissionDenied("Uploading needs the member role or higher.")
-    content_type = check_upload(data)
+    content_type = check_upload(data, plan)
     source_sha = hashlib.sha256(data).hexdigest()
     existing = await uow.files.find_source(uploader.organisation_id, source_sha)
     if existing is not None:

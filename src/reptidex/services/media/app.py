@@ -15,6 +15,7 @@ from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.embeds import apply_animal_event
+from reptidex.domain.media.files import PlanSource
 from reptidex.domain.media.lineage import LineageSource
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -46,11 +47,13 @@ def create_app(
     authenticator: Authenticator | None = None,
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
+    plans: PlanSource | None = None,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs`` and
-    ``lineage`` replace the blob store and lineage source the settings choose.
+    ``lineage`` and ``plans`` replace the blob store, lineage source and plan source the
+    settings choose.
     """
     settings = settings or load_settings()
     slot: list[Litestar] = []
@@ -59,7 +62,7 @@ def create_app(
         settings,
         [FileController, RenderController, EmbedController],
         description=DESCRIPTION,
-        state=media_state(settings, slot, blobs=blobs, lineage=lineage),
+        state=media_state(settings, slot, blobs=blobs, lineage=lineage, plans=plans),
         authenticator=authenticator,
     )
     slot.append(app)

@@ -22,6 +22,7 @@ from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.files import (
     MAX_UPLOAD,
+    PLAN_SIZE_LIMITS,
     SIZE_LIMITS,
     THUMBNAIL_SIZES,
     FileTooLarge,
@@ -49,7 +50,7 @@ from reptidex.services.media.delivery import (
     parse_range,
     range_applies,
 )
-from reptidex.services.media.wiring import media_of
+from reptidex.services.media.wiring import bearer_of, media_of
 
 DbSession = NamedDependency[AsyncSession]
 
@@ -136,6 +137,9 @@ def file_view(record: StoredFile, *, deduplicated: bool = False) -> FileView:
     )
 
 
+_FREE = ", ".join(
+    f"{kind} {limit // (1024 * 1024)} MiB" for kind, limit in PLAN_SIZE_LIMITS["free"].items()
+)
 _LIMITS = ", ".join(f"{kind} {limit // (1024 * 1024)} MiB" for kind, limit in SIZE_LIMITS.items())
 
 
@@ -153,7 +157,8 @@ class FileController(Controller):
         summary="Upload a file",
         description="Multipart form: `file` (required), `visibility` (`private` default, or "
         "`public`), `animal_id` (optional). The type is told from the bytes (JPEG, PNG, WebP, "
-        f"GIF, PDF); SVG is refused. Limits: {_LIMITS} (413 beyond). Images are decoded and "
+        f"GIF, PDF); SVG is refused. Limits: {_LIMITS}; on the free plan {_FREE} (413 "
+        "beyond; the plan is read from repti-core). Images are decoded and "
         "re-encoded, which drops EXIF metadata including the GPS position, and get thumbnails "
         f"of {', '.join(map(str, THUMBNAIL_SIZES))} px. Identical bytes in one organisation are "
         "stored once (`deduplicated`). Emits `file.uploaded`.",
@@ -169,17 +174,20 @@ class FileController(Controller):
         """Store an upload."""
         media = media_of(request.app)
         content = await data.file.read()
+        uploader = uploader_of(principal)
+        plan = await media.plans.plan_of(uploader.organisation_id, bearer_of(request))
         try:
             record, deduplicated = await upload_file(
                 SqlMediaUnitOfWork(db_session),
                 media.blobs,
                 media.images,
-                uploader_of(principal),
+                uploader,
                 content,
                 filename=data.file.filename,
                 visibility=Visibility(data.visibility),
                 animal_id=data.animal_id,
                 now=dt.datetime.now(dt.UTC),
+                plan=plan,
             )
         except FileTooLarge as exc:
             raise HTTPException(status_code=413, detail=exc.detail) from None

@@ -29,7 +29,7 @@ from reptidex.domain.media.rendering import (
 from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, requires_role
 from reptidex.services.kernel.events import events_of
 from reptidex.services.media.delivery import not_modified
-from reptidex.services.media.wiring import media_of
+from reptidex.services.media.wiring import bearer_of, media_of
 
 DbSession = NamedDependency[AsyncSession]
 
@@ -49,12 +49,6 @@ _RESPONSES = {
     304: ResponseSpec(None, description="The client's copy is current (ETag)"),
     503: ResponseSpec(None, description="repti-animal could not be reached"),
 }
-
-
-def bearer_of(request: Request[Any, Any, Any]) -> str | None:
-    """The raw bearer token of the request, passed on to repti-animal."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 async def _theme(

@@ -6,18 +6,19 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
+from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.files import ImageProcessor
+from reptidex.domain.media.files import ImageProcessor, PlanSource
 from reptidex.domain.media.lineage import LineageSource
 from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
 from reptidex.domain.media.signing import UrlSigner
@@ -55,6 +56,7 @@ class MediaAdapters:
     lineage: LineageSource
     renderers: dict[str, ChartRenderer]
     recent: RecentRenders
+    plans: PlanSource
 
 
 def renderers() -> dict[str, ChartRenderer]:
@@ -81,8 +83,14 @@ def media_state(
     *,
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
+    plans: PlanSource | None = None,
 ) -> dict[str, Any]:
     """The entries repti-media adds to ``app.state``."""
+    from reptidex.services.kernel.app import resources_of
+
+    def peers() -> Any:
+        return resources_of(app_slot[0]).peers
+
     return {
         "media": MediaAdapters(
             blobs=blobs or blob_store_from(settings),
@@ -91,6 +99,7 @@ def media_state(
             lineage=lineage or lineage_source_from(settings, app_slot),
             renderers=renderers(),
             recent=RecentRenders(),
+            plans=plans or CorePlanSource(peers),
         )
     }
 
@@ -100,3 +109,9 @@ def media_of(app: Litestar | State) -> MediaAdapters:
     state = app.state if isinstance(app, Litestar) else app
     adapters: MediaAdapters = state["media"]
     return adapters
+
+
+def bearer_of(request: Request[Any, Any, Any]) -> str | None:
+    """The raw bearer token of the request, passed on to repti-animal and repti-core."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

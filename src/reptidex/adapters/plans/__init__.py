@@ -1,0 +1,1 @@
+"""Plan sources: repti-core's billing over HTTP."""

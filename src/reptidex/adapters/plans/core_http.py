@@ -1,0 +1,62 @@
+"""The organisation's plan from repti-core's ``GET /config/features`` (the caller's token),
+remembered per organisation for a minute. Unreachable or odd answers give ``None``: the upload
+then gets the general limits rather than failing because billing is slow."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+import msgspec
+
+
+class PeerGetter(Protocol):
+    """The part of the kernel's peer client this adapter uses."""
+
+    async def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
+        """GET ``path`` of ``service``."""
+        ...
+
+
+class FeaturesBody(msgspec.Struct, frozen=True):
+    """The part of core's features answer this adapter reads."""
+
+    plan: str
+
+
+class CorePlanSource:
+    """The :class:`~reptidex.domain.media.files.PlanSource` on repti-core."""
+
+    def __init__(
+        self,
+        peers: Callable[[], PeerGetter],
+        *,
+        ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._peers = peers
+        self._ttl = ttl
+        self._clock = clock
+        self._known: dict[uuid.UUID, tuple[float, str]] = {}
+
+    async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
+        """The organisation's plan code, or ``None``."""
+        remembered = self._known.get(organisation_id)
+        if remembered is not None and self._clock() - remembered[0] < self._ttl:
+            return remembered[1]
+        if not credential:
+            return None
+        try:
+            response = await self._peers().get(
+                "core", "/config/features", headers={"Authorization": f"Bearer {credential}"}
+            )
+            if response.status_code != 200:
+                return None
+            plan = msgspec.json.decode(response.content, type=FeaturesBody).plan
+        except (httpx.HTTPError, msgspec.ValidationError, msgspec.DecodeError):
+            return None
+        self._known[organisation_id] = (self._clock(), plan)
+        return plan
