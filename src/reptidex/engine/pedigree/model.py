@@ -465,24 +465,23 @@ class Pedigree:
         if lengths - {n}:
             raise ValueError("every column must have one entry per animal")
 
-        def one_by_one() -> Pedigree:
-            # the slow path: it finds and words every problem (and raises)
-            return cls(
-                Animal(
-                    ids[i],
-                    sires[i],
-                    dams[i],
-                    sexes[i] if sexes is not None else Sex.UNKNOWN,
-                    hatched[i] if hatched is not None else None,
-                    attributes[i] if attributes is not None else _NO_ATTRIBUTES,
-                )
-                for i in range(n)
-            )
-
         self = cls.__new__(cls)
-        if self._fill(ids, sires, dams, sexes, hatched, attributes):
-            return self
-        return one_by_one()
+        if not self._fill(ids, sires, dams, sexes, hatched, attributes):
+            # a check failed: the record-by-record path words every problem
+            self._one_by_one(
+                [
+                    Animal(
+                        ids[i],
+                        sires[i],
+                        dams[i],
+                        sexes[i] if sexes is not None else Sex.UNKNOWN,
+                        hatched[i] if hatched is not None else None,
+                        attributes[i] if attributes is not None else _NO_ATTRIBUTES,
+                    )
+                    for i in range(n)
+                ]
+            )
+        return self
 
     def _fill(
         self,
