@@ -98,6 +98,9 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    # accepted connections inherit this; without it a response written in two parts waits for
+    # the client's delayed ACK (about 40 ms) behind Nagle's algorithm
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
 
     class Quiet(uvicorn.Server):
