@@ -106,3 +106,33 @@ def test_errors_never_echo_secrets() -> None:
         load_settings({"REPTIDEX_REDIS_URL": "http://user:hunter2@cache:6379"})
     assert "hunter2" not in str(caught.value)
     assert "REPTIDEX_REDIS_URL" in str(caught.value)
+
+
+def test_token_leeway_outbox_lag_and_trusted_proxies() -> None:
+    defaults = load_settings({})
+    assert (defaults.token_leeway, defaults.outbox_max_lag, defaults.trusted_proxies) == (
+        30,
+        60.0,
+        (),
+    )
+    settings = load_settings(
+        {
+            "REPTIDEX_TOKEN_LEEWAY": "0",
+            "REPTIDEX_OUTBOX_MAX_LAG": "120",
+            "REPTIDEX_TRUSTED_PROXIES": " 10.0.0.0/8 , 192.0.2.1,fd00::/8",
+        }
+    )
+    assert settings.token_leeway == 0
+    assert settings.outbox_max_lag == 120.0
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.1/32", "fd00::/8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "REPTIDEX_TOKEN_LEEWAY": "3600",
+                "REPTIDEX_OUTBOX_MAX_LAG": "0",
+                "REPTIDEX_TRUSTED_PROXIES": "lb.internal",
+            }
+        )
+    for name in ("REPTIDEX_TOKEN_LEEWAY", "REPTIDEX_OUTBOX_MAX_LAG", "REPTIDEX_TRUSTED_PROXIES"):
+        assert name in str(caught.value)
+        assert name in KNOWN_ENV_VARS
