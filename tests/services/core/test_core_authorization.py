@@ -333,3 +333,33 @@ def test_me_says_who_administers_the_platform(world: World) -> None:
         world.client.get("/auth/me", headers=world.headers("owner")).json()["platform_admin"]
         is False
     )
+
+
+def test_token_scoped_endpoints_cannot_reach_another_organisation(world: World) -> None:
+    # Events: an admin publishes for the active organisation only.
+    response = world.client.post(
+        "/events/publish",
+        json={"type": "integration.sync.finished", "organisation_id": world.other_org},
+        headers=world.headers("admin"),
+    )
+    assert response.status_code == 403, response.text
+    # Billing and features answer for the token's organisation, whatever else is asked.
+    response = world.client.get(
+        "/billing/subscriptions",
+        params={"organisation_id": world.other_org},
+        headers=world.headers("viewer"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["organisation_id"] == world.org
+    # Switching into an organisation you do not belong to reads as "no such organisation".
+    made_up = world.client.post(
+        "/auth/switch-organisation",
+        json={"organisation_id": str(uuid.uuid4())},
+        headers=world.headers("outsider"),
+    )
+    real = world.client.post(
+        "/auth/switch-organisation",
+        json={"organisation_id": world.org},
+        headers=world.headers("outsider"),
+    )
+    assert (real.status_code, real.json()["detail"]) == (404, made_up.json()["detail"])
