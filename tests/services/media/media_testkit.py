@@ -3,12 +3,15 @@ images made on the spot, and a fake lineage source."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import io
 import shutil
+import socket
 import subprocess
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -23,7 +27,9 @@ from PIL import Image
 
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.events.envelope import new_event
 from reptidex.services.kernel.auth import Authenticator
+from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.media.app import create_app
 
@@ -295,3 +301,49 @@ def chromium_report(url: str, screenshot: Path) -> tuple[dict[str, str], str]:
     report = html.unescape(dom.split('<pre id="report">', 1)[1].split("</pre>", 1)[0])
     lines = dict(line.split("|", 1) for line in report.splitlines() if "|" in line)
     return lines, report
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class MediaServer:
+    """repti-media served by uvicorn on a free port, in a thread with its own event loop."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        upgrade("media", settings.database_url("media"))
+        options.setdefault("plans", FixedPlans())
+        self.app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> MediaServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "repti-media did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def publish(self, event_type: str, organisation_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        event = new_event(
+            event_type, producer="animal", payload=payload, organisation_id=organisation_id
+        )
+        bus = events_of(self.app).bus
+        asyncio.run_coroutine_threadsafe(bus.publish(event), self.loop).result(timeout=10)

@@ -8,11 +8,8 @@ Skips when ``chromium`` is not installed (``apt-get install -y chromium``).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import shutil
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -21,65 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from media_testkit import CHROMIUM, HostPage, StaticKeys, chromium_report, widgets_page
+from media_testkit import CHROMIUM, HostPage, MediaServer, chromium_report, widgets_page
 from PIL import Image, ImageStat
 
-from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.events.envelope import new_event
-from reptidex.services.kernel.auth import Authenticator
-from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
-from reptidex.services.media.app import create_app
 
 pytestmark = pytest.mark.slow
 
 EVIL = "<script>alert(1)</script>"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class MediaServer:
-    """repti-media served by uvicorn on a free port, in a thread with its own event loop."""
-
-    def __init__(self, settings: Settings) -> None:
-        upgrade("media", settings.database_url("media"))
-        self.app = create_app(settings, authenticator=Authenticator(StaticKeys()))
-        self.port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> MediaServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "repti-media did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-
-    def publish(self, event_type: str, organisation_id: uuid.UUID, payload: dict[str, Any]) -> None:
-        event = new_event(
-            event_type, producer="animal", payload=payload, organisation_id=organisation_id
-        )
-        bus = events_of(self.app).bus
-        asyncio.run_coroutine_threadsafe(bus.publish(event), self.loop).result(timeout=10)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
