@@ -186,7 +186,7 @@ def test_deep_health_fails_on_an_unmigrated_database(
         response = test_client.get("/health/deep")
     assert response.status_code == 503
     checks = {check["name"]: check for check in response.json()["checks"]}
-    assert set(checks) == {"database", "events"}
+    assert set(checks) == {"database", "events", "mail"}
     assert "reptidex db upgrade" in checks["database"]["detail"]
 
 
@@ -200,7 +200,12 @@ async def test_deep_health_checks_redis(
     async with AsyncTestClient(APP_FACTORIES["core"](settings)) as test_client:
         response = await test_client.get("/health/deep")
     assert response.status_code == 200, response.text
-    assert {check["name"] for check in response.json()["checks"]} == {"database", "redis", "events"}
+    assert {check["name"] for check in response.json()["checks"]} == {
+        "database",
+        "redis",
+        "events",
+        "mail",
+    }
 
 
 def test_every_service_builds(make_settings: Callable[..., Settings]) -> None:

@@ -1,13 +1,15 @@
 """A mail server that is away never turns a committed change into a 500: the mail waits in the
-queue, the failure is logged (without the token) and the send is retried."""
+queue, the failure is logged (without the token), the send is retried, and ``/health/deep``
+reports the mail as stuck once it waited longer than REPTIDEX_OUTBOX_MAX_LAG."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable
 
-import structlog
+import pytest
 from identity_testkit import STRONG_PASSWORD, fast_identity
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, text
@@ -24,29 +26,49 @@ def closed_port() -> int:
 
 
 def test_registration_stands_when_the_mail_server_is_down(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = make_settings(smtp_url=f"smtp://127.0.0.1:{closed_port()}", http_timeout="1")
+    caplog.set_level(logging.ERROR, logger="reptidex.mail")
+    settings = make_settings(
+        smtp_url=f"smtp://127.0.0.1:{closed_port()}", http_timeout="1", outbox_max_lag="1"
+    )
     upgrade("core", settings.database_url("core"))
+    engine = create_engine(settings.database_url("core").replace("+aiosqlite", ""))
+
+    def queued() -> list[tuple[str, int]]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT kind, attempts FROM mail_message")).all()
+        return [(kind, attempts) for kind, attempts in rows]
+
     app = create_app(settings, identity=fast_identity(settings))
-    with structlog.testing.capture_logs() as logs, TestClient(app) as client:
+    with TestClient(app) as client:
         response = client.post(
             "/auth/register", json={"email": "down@example.org", "password": STRONG_PASSWORD}
         )
         assert response.status_code == 202, response.text
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not any(
-            entry["event"] == "mail delivery failed" for entry in logs
-        ):
+        while time.monotonic() < deadline and queued() != [("verify_email", 1)]:
             time.sleep(0.05)
-    failure = next(entry for entry in logs if entry["event"] == "mail delivery failed")
-    assert failure["kind"] == "verify_email"
-    assert failure["attempts"] == 1
-    assert failure["gave_up"] is False
-    assert "Token" not in str(failure)  # the log never holds the token
-    # The mail is still queued for the next attempt (or the next start).
-    engine = create_engine(settings.database_url("core").replace("+aiosqlite", ""))
-    with engine.connect() as connection:
-        queued = connection.execute(text("SELECT kind, attempts FROM mail_message")).all()
+        # Still queued for the next attempt (or the next start), after one failed send.
+        assert queued() == [("verify_email", 1)]
+        time.sleep(1.2)  # older than REPTIDEX_OUTBOX_MAX_LAG: /health/deep says so
+        response = client.get("/health/deep")
+        assert response.status_code == 503
+        mail = next(check for check in response.json()["checks"] if check["name"] == "mail")
+        assert mail["status"] == "failing"
+        assert "mail stuck: 1 queued" in mail["detail"], mail
     engine.dispose()
-    assert queued == [("verify_email", 1)]
+    failures = [r.getMessage() for r in caplog.records if "mail delivery failed" in r.getMessage()]
+    assert failures
+    assert "verify_email" in failures[0]
+    assert "Token" not in failures[0]  # the log never holds the token
+
+
+def test_deep_health_reports_an_empty_mail_queue(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    upgrade("core", settings.database_url("core"))
+    with TestClient(create_app(settings, identity=fast_identity(settings))) as client:
+        response = client.get("/health/deep")
+    assert response.status_code == 200, response.text
+    mail = next(check for check in response.json()["checks"] if check["name"] == "mail")
+    assert mail["detail"] == "0 queued, oldest 0.0 s"

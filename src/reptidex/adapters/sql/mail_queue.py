@@ -19,7 +19,7 @@ import datetime as dt
 import time
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.identity_models import MailMessageRow
@@ -84,6 +84,21 @@ class MailDispatcher:
     def wake(self) -> None:
         """Send now (mail was just committed)."""
         self._wake.set()
+
+    async def backlog(self) -> tuple[int, float]:
+        """How many mails wait, and the age in seconds of the oldest."""
+        async with AsyncSession(self.engine) as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(MailMessageRow.created_at)).select_from(
+                        MailMessageRow
+                    )
+                )
+            ).one()
+        if not oldest:
+            return int(count), 0.0
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
+        return int(count), max(0.0, (dt.datetime.now(dt.UTC) - oldest).total_seconds())
 
     async def dispatch_once(self) -> tuple[int, int]:
         """One pass over the queue: ``(sent, failed)``."""

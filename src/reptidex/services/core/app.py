@@ -38,6 +38,7 @@ def create_app(
         lifespan=[identity.lifespan],
         # core verifies its own tokens straight from its key ring, without HTTP
         authenticator=Authenticator(identity, leeway=settings.token_leeway),
+        checks={"mail": identity.check_mail},
     )
     install_components(app)  # billing, feature flags, telemetry
     return app

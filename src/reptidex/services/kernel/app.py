@@ -122,6 +122,7 @@ def create_service_app(
     lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
     state: Mapping[str, Any] | None = None,
     authenticator: Authenticator | None = None,
+    checks: Mapping[str, DependencyCheck] | None = None,
     debug: bool = False,
 ) -> Litestar:
     """Build the Litestar app of ``spec`` with the shared kernel around ``route_handlers``.
@@ -130,6 +131,8 @@ def create_service_app(
     run after the kernel's resources are open (and close before them); ``state`` is added to
     ``app.state``. ``authenticator`` verifies access tokens (default: against core's JWKS);
     handlers receive the caller as the ``principal`` / ``optional_principal`` dependencies.
+    ``checks`` are extra probes of ``/health/deep`` (the kernel's: database, Redis, peers,
+    events).
     """
     auth = authenticator or Authenticator.from_settings(settings)
     resources = ServiceResources(spec, settings)
@@ -166,7 +169,7 @@ def create_service_app(
         route_handlers=[
             *health_routes(
                 spec.name,
-                lambda: {**resources.checks(), "events": events.check},
+                lambda: {**resources.checks(), "events": events.check, **(checks or {})},
                 settings.health_timeout,
             ),
             metrics_route(metrics),

@@ -155,6 +155,21 @@ class IdentityRuntime:
                 task.cancel()  # the pass in progress rolls back; its mail is sent next start
             await asyncio.gather(task, return_exceptions=True)
             self._components = None
+            self.mail = None
+
+    async def check_mail(self) -> str:
+        """The ``mail`` probe of ``/health/deep``: the dispatcher runs and no mail has waited
+        longer than ``REPTIDEX_OUTBOX_MAX_LAG`` (a mail server that is away shows here)."""
+        if self.mail is None:
+            raise RuntimeError("the mail dispatcher is not running")
+        count, age = await self.mail.backlog()
+        detail = f"{count} queued, oldest {age:.1f} s"
+        if count and age > self.settings.outbox_max_lag:
+            raise RuntimeError(
+                f"mail stuck: {detail} (limit {self.settings.outbox_max_lag:g} s); see the log's "
+                "'mail delivery failed'"
+            )
+        return detail
 
     def provide(self) -> IdentityComponents:
         """Dependency ``identity``."""
