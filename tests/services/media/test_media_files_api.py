@@ -286,12 +286,16 @@ def test_plan_limits(make_settings: Callable[..., Settings]) -> None:
 
 
 class CorePeer:
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
+    def __init__(self, *answers: httpx.Response | Exception, billing: bool = True) -> None:
+        self.billing = billing
         self.answers = list(answers)
         self.calls: list[dict[str, object]] = []
 
     async def get(self, service: str, path: str, **kwargs: object) -> httpx.Response:
-        assert (service, path) == ("core", "/config/features")
+        assert service == "core"
+        if path == "/billing/plans":
+            return httpx.Response(200, json={"billing_enabled": self.billing, "plans": []})
+        assert path == "/config/features"
         self.calls.append(kwargs)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -313,3 +317,6 @@ async def test_core_plan_source_reads_and_remembers_the_plan() -> None:
     for _ in range(3):
         assert await plans.plan_of(organisation, "token") is None
     assert await CorePlanSource(lambda: peer).plan_of(organisation, None) is None
+    off = CorePeer(billing=False)  # billing switched off: no plan restricts anything
+    assert await CorePlanSource(lambda: off).plan_of(organisation, "token") is None
+    assert off.calls == []

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from media_testkit import EVIL_NAME, FakeLineageSource, Member, media_client, photo
+from media_testkit import EVIL_NAME, FakeLineageSource, FixedPlans, Member, media_client, photo
 from PIL import Image
 from pypdf import PdfReader
 
@@ -209,3 +209,16 @@ def test_ancestor_photos_are_drawn_and_change_the_cache_key(
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
     other = Member(render_client)  # another organisation does not see a private photo
     assert b'class="photo"' not in other.get(url).content
+
+
+def test_certificates_need_a_plan_that_prints_them(
+    make_settings: Callable[..., Settings], source: FakeLineageSource
+) -> None:
+    with media_client(make_settings(), lineage=source, plans=FixedPlans("free")) as test_client:
+        member = Member(test_client)
+        refused = member.get(f"/render/certificate/{source.animal_id}")
+        assert refused.status_code == 403
+        assert "Keeper plan" in refused.json()["detail"]
+        assert member.get(f"/render/pedigree/{source.animal_id}").status_code == 200
+    with media_client(make_settings(), lineage=source, plans=FixedPlans("keeper")) as test_client:
+        assert Member(test_client).get(f"/render/certificate/{source.animal_id}").status_code == 200

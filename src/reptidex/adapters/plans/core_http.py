@@ -1,6 +1,10 @@
 """The organisation's plan from repti-core's ``GET /config/features`` (the caller's token),
-remembered per organisation for a minute. Unreachable or odd answers give ``None``: the upload
-then gets the general limits rather than failing because billing is slow."""
+remembered per organisation for a minute.
+
+``None`` ("unknown": no plan restriction applies) when billing is switched off on the platform
+(``GET /billing/plans`` says ``billing_enabled: false``; every organisation is on Free then and
+could not pay for more), and when core is unreachable or answers oddly, so that media does not
+fail because billing is slow."""
 
 from __future__ import annotations
 
@@ -27,6 +31,12 @@ class FeaturesBody(msgspec.Struct, frozen=True):
     plan: str
 
 
+class BillingBody(msgspec.Struct, frozen=True):
+    """The part of core's plans answer this adapter reads."""
+
+    billing_enabled: bool
+
+
 class CorePlanSource:
     """The :class:`~reptidex.domain.media.files.PlanSource` on repti-core."""
 
@@ -41,13 +51,27 @@ class CorePlanSource:
         self._ttl = ttl
         self._clock = clock
         self._known: dict[uuid.UUID, tuple[float, str]] = {}
+        self._billing: tuple[float, bool] | None = None
+
+    async def _billing_enabled(self) -> bool | None:
+        if self._billing is not None and self._clock() - self._billing[0] < self._ttl:
+            return self._billing[1]
+        try:
+            response = await self._peers().get("core", "/billing/plans")
+            if response.status_code != 200:
+                return None
+            enabled = msgspec.json.decode(response.content, type=BillingBody).billing_enabled
+        except (httpx.HTTPError, msgspec.ValidationError, msgspec.DecodeError):
+            return None
+        self._billing = (self._clock(), enabled)
+        return enabled
 
     async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
         """The organisation's plan code, or ``None``."""
         remembered = self._known.get(organisation_id)
         if remembered is not None and self._clock() - remembered[0] < self._ttl:
             return remembered[1]
-        if not credential:
+        if not credential or not await self._billing_enabled():
             return None
         try:
             response = await self._peers().get(

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from reptidex.domain.errors import InvalidInput
+from reptidex.domain.billing.plans import PLANS
+from reptidex.domain.errors import InvalidInput, PermissionDenied
 from reptidex.domain.events.envelope import DomainEvent, new_event
 from reptidex.domain.media.events import PRODUCER, RenderCompleted
 from reptidex.domain.media.lineage import LineageSnapshot, LineageSource
@@ -195,6 +196,23 @@ class CertificateDrawing:
             ("COI", coi_text(snapshot)),
         ]
         return tuple(rows)
+
+
+def check_certificate_entitlement(plan: str | None) -> None:
+    """Certificates are printed on plans that entitle to it; an unknown plan (repti-core not
+    reachable) is given the benefit of the doubt.
+
+    >>> check_certificate_entitlement("keeper"), check_certificate_entitlement(None)
+    (None, None)
+    >>> check_certificate_entitlement("free")
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.PermissionDenied: Printing certificates needs the Keeper plan or above.
+    """
+    known = PLANS.get(plan or "")
+    if known is not None and not known.entitlements.certificate_printing:
+        first = next(p.name for p in PLANS.values() if p.entitlements.certificate_printing)
+        raise PermissionDenied(f"Printing certificates needs the {first} plan or above.")
 
 
 def coi_text(snapshot: LineageSnapshot) -> str:

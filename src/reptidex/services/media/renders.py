@@ -24,6 +24,7 @@ from reptidex.domain.media.rendering import (
     MIN_GENERATIONS,
     RenderRequest,
     Theme,
+    check_certificate_entitlement,
     render,
 )
 from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, requires_role
@@ -176,7 +177,8 @@ class RenderController(Controller):
         summary="Print an animal's certificate",
         description="A one-page certificate (A4 or US Letter) as PDF or PNG (150 dpi): the "
         "animal, its morph and genetics, breeder, hatch date, clutch, a 4-generation pedigree, "
-        "the COI and a QR code linking to the animal's public profile. Cached like charts.",
+        "the COI and a QR code linking to the animal's public profile. Cached like charts. Needs "
+        "a plan with certificate printing (403 on the free plan).",
         responses=_RESPONSES,
     )
     async def certificate(
@@ -195,6 +197,9 @@ class RenderController(Controller):
     ) -> Response[bytes]:
         """A certificate."""
         organisation = optional_principal.organisation_id if optional_principal else None
+        if organisation is not None:
+            plans = media_of(request.app).plans
+            check_certificate_entitlement(await plans.plan_of(organisation, bearer_of(request)))
         look = await _theme(db_session, request, organisation, theme, accent, logo)
         return await _respond(
             request,
