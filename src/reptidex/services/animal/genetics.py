@@ -7,8 +7,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, MediaType, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from reptidex.domain.animals.genetics import (
@@ -149,20 +150,27 @@ def _limit(request: Request[Any, Any, Any]) -> AddressLimit:
 @functools.lru_cache(maxsize=2048)
 def _morph_prediction(
     species: str, sire: str, dam: str, viable_only: bool, clutch_size: int | None
-) -> PredictionView:
+) -> bytes:
     # A prediction is a pure function of its request, and breeders ask for the same popular
-    # crosses again and again: remember the last few thousand answers (errors are not kept).
-    return prediction_view(
-        predict_morphs(species, sire, dam, viable_only=viable_only, clutch_size=clutch_size)
+    # crosses again and again: remember the last few thousand answers, encoded (errors are not
+    # kept).
+    return msgspec.json.encode(
+        prediction_view(
+            predict_morphs(species, sire, dam, viable_only=viable_only, clutch_size=clutch_size)
+        )
     )
+
+
+def _json(body: bytes) -> Response[bytes]:
+    return Response(body, media_type=MediaType.JSON)
 
 
 def _folded(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-async def predict_from_morphs(data: PredictRequest) -> PredictionView:
-    """Validate and run a morph-string prediction."""
+async def predict_from_morphs(data: PredictRequest) -> bytes:
+    """Validate and run a morph-string prediction; the JSON body of the answer."""
     missing = {
         name: "required with morph strings"
         for name, value in (("species", data.species), ("sire", data.sire), ("dam", data.dam))
@@ -200,17 +208,20 @@ class GeneticsController(Controller):
         "hatchling in a clutch of that many eggs. Public and rate-limited per address (429 with "
         "Retry-After). An unreadable morph is a 422 naming the word and the closest genes.",
         status_code=200,
+        responses={
+            200: ResponseSpec(data_container=PredictionView, description="The predicted clutch.")
+        },
     )
     async def predict(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[PredictRequest],
         optional_principal: NamedDependency[Principal | None],
-    ) -> PredictionView:
+    ) -> Response[bytes]:
         """Predict a clutch."""
         await _limit(request).check(request)
         if data.sire_id is None and data.dam_id is None:
-            return await predict_from_morphs(data)
+            return _json(await predict_from_morphs(data))
         if data.sire_id is None or data.dam_id is None or data.sire or data.dam:
             raise InvalidInput(
                 "Give either sire and dam morphs with a species, or sire_id and dam_id.",
@@ -231,7 +242,7 @@ class GeneticsController(Controller):
                 viable_only=data.viable_only,
                 clutch_size=data.clutch_size,
             )
-        return prediction_view(prediction)
+        return _json(msgspec.json.encode(prediction_view(prediction)))
 
     @post(
         "/het-probability",
