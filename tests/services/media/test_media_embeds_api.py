@@ -305,3 +305,22 @@ def test_widgets_on_postgresql(
         viewer = Member(test_client, breeding.organisation_id, role="viewer")
         views = test_client.get("/embed/stats", headers=viewer.headers).json()["views"]
         assert {v["widget"] for v in views} == {"pedigree", "available", "profile"}
+
+
+def test_transferred_and_deleted_animals(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    animal = breeding.animal("Moving", status="for_sale")
+    listing = f"/embed/available/{breeding.organisation_id}"
+    eventually(lambda: "Moving" in embed_client.get(listing).text)
+    buyer = uuid.uuid4()
+    breeding.publish(
+        "animal.transferred",
+        {"animal_id": animal, "code": "NEW-1", "from_organisation_id": str(breeding.organisation_id),
+         "to_organisation_id": str(buyer)},
+    )  # fmt: skip
+    eventually(lambda: "Moving" not in embed_client.get(listing).text)
+    assert "NEW-1" in embed_client.get(f"/embed/profile/{animal}").text
+    assert "Moving" not in embed_client.get(f"/embed/available/{buyer}").text  # status unknown
+    breeding.publish("animal.deleted", {"animal_id": animal, "code": "NEW-1"})
+    eventually(lambda: "not public" in embed_client.get(f"/embed/profile/{animal}").text)

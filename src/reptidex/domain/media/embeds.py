@@ -13,7 +13,7 @@ import re
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -250,12 +250,27 @@ async def apply_animal_event(
     payload: Mapping[str, Any],
     organisation_id: uuid.UUID | None,
 ) -> None:
-    """Update the read model from ``animal.created|updated|deleted`` or ``lineage.changed``."""
+    """Update the read model from ``animal.created|updated|deleted|transferred`` or
+    ``lineage.changed``."""
     animal_id = _uuid(payload.get("animal_id"))
     if animal_id is None:
         return
     if event_type == "animal.deleted":
         await animals.remove(animal_id)
+    elif event_type == "animal.transferred":
+        # The new owner's summary comes with its next animal.updated; until then the animal is
+        # under its new organisation and code, and not listed as available (status unknown).
+        current = await animals.get(animal_id)
+        to_organisation = _uuid(payload.get("to_organisation_id"))
+        if current is not None and to_organisation is not None:
+            await animals.upsert_summary(
+                replace(
+                    current,
+                    organisation_id=to_organisation,
+                    code=str(payload.get("code") or current.code),
+                    status="",
+                )
+            )
     elif event_type == "lineage.changed":
         await animals.set_parents(
             animal_id, _uuid(payload.get("sire_id")), _uuid(payload.get("dam_id"))

@@ -37,7 +37,13 @@ DESCRIPTION = (
 INVALIDATING_EVENTS = ("lineage.changed", "animal.updated")
 """Events after which cached renders showing the animal are dropped."""
 
-MIRRORED_EVENTS = ("animal.created", "animal.updated", "animal.deleted", "lineage.changed")
+MIRRORED_EVENTS = (
+    "animal.created",
+    "animal.updated",
+    "animal.deleted",
+    "animal.transferred",
+    "lineage.changed",
+)
 """Events that keep repti-media's copy of animals (for public widgets) up to date."""
 
 
