@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.identity.mail import MailOutboxNotifier
+from reptidex.adapters.sql import mail_queue
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.identity_models import MailMessageRow
 from reptidex.adapters.sql.identity_store import SqlIdentityUnitOfWork
@@ -97,7 +98,21 @@ async def test_mail_commits_with_the_change_and_is_sent_once(engine: AsyncEngine
     assert await dispatcher.dispatch_once() == (0, 0)
 
 
-async def test_failed_sends_are_retried_then_dropped(engine: AsyncEngine) -> None:
+class LogRecorder:
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, dict[str, object]]] = []
+
+    def error(self, event: str, **fields: object) -> None:
+        self.entries.append((event, fields))
+
+    warning = error
+
+
+async def test_failed_sends_are_retried_then_dropped(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = LogRecorder()
+    monkeypatch.setattr(mail_queue, "_log", log)
     async with unit_of_work(engine) as uow:
         uow.mail.add(message())
         await uow.commit()
@@ -119,6 +134,12 @@ async def test_failed_sends_are_retried_then_dropped(engine: AsyncEngine) -> Non
     assert await queued(engine) == 1
     assert await hopeless.dispatch_once() == (0, 1)
     assert await queued(engine) == 0  # given up (and logged)
+    events = [event for event, _ in log.entries]
+    assert events == ["mail delivery failed"] * 4
+    first, last = log.entries[0][1], log.entries[-1][1]
+    assert (first["kind"], first["attempts"], first["gave_up"]) == ("verify_email", 1, False)
+    assert last["gave_up"] is True
+    assert "secret-1" not in str(log.entries)  # the log never holds the token
 
 
 async def test_the_running_dispatcher_sends_right_after_the_commit(engine: AsyncEngine) -> None:
