@@ -82,6 +82,17 @@ class PillowImageProcessor:
         PNG (animation is not kept). Thumbnails are JPEG, or PNG when the image is transparent.
         """
         decoded = self._decode(data, content_type)
+        try:
+            return self._clean(decoded, content_type, sizes)
+        except (OSError, ValueError) as exc:  # an odd mode or a broken EXIF block
+            raise UnsupportedMedia(
+                f"The {content_type} file cannot be processed: {exc}",
+                field_errors={"file": "not a usable image"},
+            ) from None
+
+    def _clean(
+        self, decoded: Image.Image, content_type: str, sizes: tuple[int, ...]
+    ) -> ProcessedImage:
         image = ImageOps.exif_transpose(decoded)
         alpha = _has_alpha(image)
         if image.mode not in ("RGB", "RGBA", "L"):
