@@ -9,6 +9,7 @@ from typing import Any
 
 from advanced_alchemy.types import JsonB
 from sqlalchemy import Date, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -205,27 +206,35 @@ class SqlEmbedViews:
     async def count(
         self, organisation_id: uuid.UUID, widget: str, subject_id: uuid.UUID, day: dt.date
     ) -> None:
-        """Add one view (an UPDATE first, so concurrent views add up)."""
+        """Add one view: an UPDATE, else an INSERT in a savepoint; when a concurrent first view
+        of the day inserted the row meanwhile, the UPDATE is tried again."""
         key = (
             EmbedViewRow.organisation_id == organisation_id,
             EmbedViewRow.widget == widget,
             EmbedViewRow.subject_id == subject_id,
             EmbedViewRow.day == day,
         )
-        result = await self.session.execute(
-            update(EmbedViewRow).where(*key).values(views=EmbedViewRow.views + 1)
-        )
-        if not getattr(result, "rowcount", 0):
-            self.session.add(
-                EmbedViewRow(
-                    organisation_id=organisation_id,
-                    widget=widget,
-                    subject_id=subject_id,
-                    day=day,
-                    views=1,
-                )
+        for _ in range(3):
+            result = await self.session.execute(
+                update(EmbedViewRow).where(*key).values(views=EmbedViewRow.views + 1)
             )
-        await self.session.flush()
+            if getattr(result, "rowcount", 0):
+                return
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(
+                        EmbedViewRow(
+                            organisation_id=organisation_id,
+                            widget=widget,
+                            subject_id=subject_id,
+                            day=day,
+                            views=1,
+                        )
+                    )
+                    await self.session.flush()
+                return
+            except IntegrityError:
+                continue
 
     async def totals(
         self, organisation_id: uuid.UUID, since: dt.date

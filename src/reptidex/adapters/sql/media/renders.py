@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import LargeBinary, String, Text, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,20 +50,27 @@ class SqlRenderStore:
         )
 
     async def put(self, render: CachedRender) -> None:
-        """Keep a render (a concurrent twin of the same key is replaced)."""
-        await self.session.execute(delete(RenderRow).where(RenderRow.cache_key == render.key))
-        self.session.add(
-            RenderRow(
-                cache_key=render.key,
-                kind=render.kind,
-                animal_id=render.animal_id,
-                format=render.format,
-                lineage_version=render.lineage_version,
-                members="|" + "|".join(render.members) + "|",
-                content=render.content,
-            )
-        )
-        await self.session.flush()
+        """Keep a render. When a concurrent request stored the same key first, its row (the
+        same drawing of the same lineage version) is kept."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    delete(RenderRow).where(RenderRow.cache_key == render.key)
+                )
+                self.session.add(
+                    RenderRow(
+                        cache_key=render.key,
+                        kind=render.kind,
+                        animal_id=render.animal_id,
+                        format=render.format,
+                        lineage_version=render.lineage_version,
+                        members="|" + "|".join(render.members) + "|",
+                        content=render.content,
+                    )
+                )
+                await self.session.flush()
+        except IntegrityError:
+            pass
 
     async def invalidate(self, animal_id: str) -> int:
         """Drop the renders showing ``animal_id``."""
