@@ -193,15 +193,33 @@ def test_ancestor_photos_are_drawn_and_change_the_cache_key(
 ) -> None:
     member = Member(render_client)
     sire = source.uuid_of(source.pedigree.parents(source.root)[0] or "")
+    event = new_event(
+        "animal.created",
+        producer="animal",
+        payload={"animal_id": sire, "code": "S1", "name": "Sire", "species": "ball_python",
+                 "sex": "male", "phenotype": "Clown", "status": "active", "visibility": "public"},
+        organisation_id=member.organisation_id,
+    )  # fmt: skip
+    with render_client.portal() as portal:
+        portal.call(events_of(render_client.app).bus.publish, event)
     url = f"/render/pedigree/{source.animal_id}?generations=3"
     before = member.get(url)
     assert b'class="photo"' not in before.content
+    intruder = Member(render_client)  # another breeder cannot attach photos to this animal
+    refused = intruder.upload(photo((300, 300)), "fake.jpg", visibility="public", animal_id=sire)
+    deadline = time.monotonic() + 5
+    while refused.status_code == 201 and time.monotonic() < deadline:  # the event not yet applied
+        time.sleep(0.05)
+        refused = intruder.upload(
+            photo((301, 300)), "fake.jpg", visibility="public", animal_id=sire
+        )
+    assert refused.status_code == 422
     member.upload(photo((300, 300)), "sire.jpg", animal_id=sire)
     after = member.get(url)
     assert after.headers["x-render-cache"] == "miss"  # a new photo is a new render
     root = ET.fromstring(after.content)
     images = root.findall(".//{http://www.w3.org/2000/svg}image[@class='photo']")
-    assert len(images) == 1
+    assert len(images) == 1  # the member's own, not the intruder's early one
     assert images[0].get("href", "").startswith("data:image/jpeg;base64,")
     png = member.get(url + "&format=png")
     assert png.status_code == 200

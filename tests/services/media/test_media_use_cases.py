@@ -62,7 +62,9 @@ class FakeFiles:
     async def count_blob_users(self, blob_key: str) -> int:
         return sum(r.blob_key == blob_key for r in self.rows.values())
 
-    async def latest_public_image(self, animal_id: uuid.UUID) -> StoredFile | None:
+    async def latest_public_image(
+        self, animal_id: uuid.UUID, organisation_id: uuid.UUID
+    ) -> StoredFile | None:
         return None
 
 

@@ -181,8 +181,10 @@ class FileRepository(Protocol):
         """How many records point at a blob."""
         ...
 
-    async def latest_public_image(self, animal_id: uuid.UUID) -> StoredFile | None:
-        """The newest public image uploaded for an animal (its profile photo)."""
+    async def latest_public_image(
+        self, animal_id: uuid.UUID, organisation_id: uuid.UUID
+    ) -> StoredFile | None:
+        """The newest public image the animal's own organisation uploaded for it."""
         ...
 
 
@@ -280,13 +282,21 @@ async def upload_file(
     animal_id: uuid.UUID | None = None,
     now: dt.datetime,
     plan: str | None = None,
+    animal_owner: uuid.UUID | None = None,
 ) -> tuple[StoredFile, bool]:
     """Store an upload; returns the record and whether its bytes were there already.
 
-    ``plan`` is the organisation's plan code (its limits apply), ``None`` when unknown.
+    ``plan`` is the organisation's plan code (its limits apply), ``None`` when unknown;
+    ``animal_owner`` the organisation ``animal_id`` belongs to, when known: a file may only be
+    attached to the uploader's own animals.
     """
     if not uploader.may_write:
         raise PermissionDenied("Uploading needs the member role or higher.")
+    if animal_id is not None and animal_owner not in (None, uploader.organisation_id):
+        raise InvalidInput(
+            "Files can only be attached to your organisation's animals.",
+            field_errors={"animal_id": "not an animal of your organisation"},
+        )
     content_type = check_upload(data, plan)
     source_sha = hashlib.sha256(data).hexdigest()
     existing = await uow.files.find_source(uploader.organisation_id, source_sha)

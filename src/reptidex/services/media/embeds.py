@@ -191,7 +191,9 @@ async def _render_widget(
     if animal is None or not animal.is_public:
         return RenderedWidget(not_public_html(), css, None, False)
     if widget == "profile":
-        photo = await SqlFileRepository(session).latest_public_image(animal.id)
+        photo = await SqlFileRepository(session).latest_public_image(
+            animal.id, animal.organisation_id
+        )
         photo_url = f"{base}/media/{photo.id}?variant=thumb-512" if photo else None
         return RenderedWidget(profile_html(animal, photo_url), css, animal.organisation_id, True)
     pedigree = await public_pedigree(animals, animal, generations)

@@ -17,6 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
 from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
 from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.identity.model import Role
@@ -176,6 +177,7 @@ class FileController(Controller):
         content = await data.file.read()
         uploader = uploader_of(principal)
         plan = await media.plans.plan_of(uploader.organisation_id, bearer_of(request))
+        animal = await SqlPublicAnimals(db_session).get(data.animal_id) if data.animal_id else None
         try:
             record, deduplicated = await upload_file(
                 SqlMediaUnitOfWork(db_session),
@@ -188,6 +190,9 @@ class FileController(Controller):
                 animal_id=data.animal_id,
                 now=dt.datetime.now(dt.UTC),
                 plan=plan,
+                animal_owner=animal.organisation_id
+                if animal and animal.organisation_id.int
+                else None,
             )
         except FileTooLarge as exc:
             raise HTTPException(status_code=413, detail=exc.detail) from None

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.media.embeds import PublicAnimalRow
 from reptidex.adapters.sql.media.models import MediaFileRow
 from reptidex.domain.media.blobs import BlobStore
 
@@ -16,7 +17,8 @@ PHOTO_SIZE = 128
 
 class SqlPhotoSource:
     """The :class:`~reptidex.domain.media.rendering.PhotoSource` on ``media_file`` and the blob
-    store. A photo's reference is the blob key of its 128 px thumbnail, which names its bytes."""
+    store. A photo's reference is the blob key of its 128 px thumbnail, which names its bytes.
+    Photos count only when uploaded by the animal's own organisation."""
 
     def __init__(self, session: AsyncSession, blobs: BlobStore) -> None:
         self.session = session
@@ -37,8 +39,15 @@ class SqlPhotoSource:
         visible = MediaFileRow.visibility == "public"
         if organisation_id is not None:
             visible = or_(visible, MediaFileRow.organisation_id == organisation_id)
+        # Only the animal's own organisation's photos (per repti-media's copy of the animals),
+        # so nobody can put a picture into another breeder's chart.
         rows = await self.session.scalars(
             select(MediaFileRow)
+            .join(
+                PublicAnimalRow,
+                (PublicAnimalRow.id == MediaFileRow.animal_id)
+                & (PublicAnimalRow.organisation_id == MediaFileRow.organisation_id),
+            )
             .where(
                 MediaFileRow.animal_id.in_(ids),
                 MediaFileRow.content_type.like("image/%"),

@@ -105,12 +105,15 @@ class SqlFileRepository:
         )
         return int(count or 0)
 
-    async def latest_public_image(self, animal_id: uuid.UUID) -> StoredFile | None:
-        """The newest public image of the animal."""
+    async def latest_public_image(
+        self, animal_id: uuid.UUID, organisation_id: uuid.UUID
+    ) -> StoredFile | None:
+        """The newest public image of the animal uploaded by its organisation."""
         row = await self.session.scalar(
             select(MediaFileRow)
             .where(
                 MediaFileRow.animal_id == animal_id,
+                MediaFileRow.organisation_id == organisation_id,
                 MediaFileRow.visibility == "public",
                 MediaFileRow.content_type.like("image/%"),
             )
