@@ -23,9 +23,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar.connection import ASGIConnection
+if TYPE_CHECKING:  # settings import this module; keep Litestar out of every CLI start
+    from litestar.connection import ASGIConnection
 
 Network = IPv4Network | IPv6Network
 
