@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import html
 import io
+import os
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
@@ -226,6 +228,16 @@ class FakeLineageSource:
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def require_chromium() -> None:
+    """Skip without Chromium outside CI; under ``CI=true`` (where .ci/run installs it) fail."""
+    if CHROMIUM is not None:
+        return
+    reason = "chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason}; CI=true requires the browser tests to run")
+    pytest.skip(reason)
 
 
 class HostPage:

@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from media_testkit import CHROMIUM, HostPage, MediaServer, chromium_report, widgets_page
+from media_testkit import (
+    CHROMIUM,
+    HostPage,
+    MediaServer,
+    chromium_report,
+    require_chromium,
+    widgets_page,
+)
 from PIL import Image, ImageStat
 
 from reptidex.services.kernel.settings import Settings
@@ -28,10 +35,11 @@ pytestmark = pytest.mark.slow
 EVIL = "<script>alert(1)</script>"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_widgets_render_on_another_site_in_chromium(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
+    if CHROMIUM is None:
+        require_chromium()
     assert CHROMIUM is not None
     organisation, animal, sire, dam = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     with MediaServer(make_settings()) as media:

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from media_testkit import CHROMIUM, HostPage, chromium_report, photo, widgets_page
+from media_testkit import CHROMIUM, HostPage, chromium_report, photo, require_chromium, widgets_page
 from PIL import Image
 from pypdf import PdfReader
 
@@ -202,7 +202,7 @@ def test_a_breeder_uploads_renders_and_embeds(platform: Running, tmp_path: Path)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in profile
     assert f"/media/{uploaded.json()['id']}" in profile
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): browser part skipped")
+        require_chromium()
     with HostPage(widgets_page(platform.url(3), snake)) as url:  # type: ignore[arg-type]
         lines, report = chromium_report(url, tmp_path / "breeder.png")
     assert EVIL in lines["s1"]
