@@ -53,6 +53,38 @@ class OpsModel(UUIDAuditBase):
     __bind_key__ = "ops"
 
 
+SERVICE_BASES: dict[str, type[UUIDAuditBase]] = {
+    "core": CoreModel,
+    "animal": AnimalModel,
+    "commerce": CommerceModel,
+    "media": MediaModel,
+    "community": CommunityModel,
+    "ops": OpsModel,
+}
+"""Each service's declarative base, by service name."""
+
+
+def per_service_models(
+    columns: type, tablename: str, suffix: str, what: str
+) -> dict[str, type[UUIDAuditBase]]:
+    """One model class per service: ``columns`` mixed into each service's base as ``tablename``.
+
+    The classes are named like ``CoreOutboxMessage`` (the base's name without ``Model``, then
+    ``suffix``) and live in the module that defines ``columns``; ``what`` ends their docstring.
+    """
+    models: dict[str, type[UUIDAuditBase]] = {}
+    for service, base in SERVICE_BASES.items():
+        name = base.__name__.removesuffix("Model") + suffix
+        namespace = {
+            "__tablename__": tablename,
+            "__doc__": f"repti-{service}'s {what}.",
+            "__module__": columns.__module__,
+            "__qualname__": name,
+        }
+        models[service] = type(name, (columns, base), namespace)
+    return models
+
+
 def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
     import reptidex.adapters.sql.animal.models
@@ -69,6 +101,7 @@ def service_metadata(service: str) -> MetaData:
 
 
 __all__ = [
+    "SERVICE_BASES",
     "AnimalModel",
     "CommerceModel",
     "CommunityModel",
@@ -76,5 +109,6 @@ __all__ = [
     "MediaModel",
     "OpsModel",
     "metadata_registry",
+    "per_service_models",
     "service_metadata",
 ]

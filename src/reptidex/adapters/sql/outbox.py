@@ -15,14 +15,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from reptidex.adapters.sql.bases import (
-    AnimalModel,
-    CommerceModel,
-    CommunityModel,
-    CoreModel,
-    MediaModel,
-    OpsModel,
-)
+from reptidex.adapters.sql.bases import per_service_models
 
 
 class OutboxColumns:
@@ -47,48 +40,7 @@ class OutboxColumns:
         return (Index("ix_outbox_message_unpublished", "published_at", "occurred_at"),)
 
 
-class CoreOutboxMessage(OutboxColumns, CoreModel):
-    """repti-core's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-class AnimalOutboxMessage(OutboxColumns, AnimalModel):
-    """repti-animal's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-class CommerceOutboxMessage(OutboxColumns, CommerceModel):
-    """repti-commerce's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-class MediaOutboxMessage(OutboxColumns, MediaModel):
-    """repti-media's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-class CommunityOutboxMessage(OutboxColumns, CommunityModel):
-    """repti-community's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-class OpsOutboxMessage(OutboxColumns, OpsModel):
-    """repti-ops's outbox."""
-
-    __tablename__ = "outbox_message"
-
-
-OUTBOX_MODELS: dict[str, type[UUIDAuditBase]] = {
-    "core": CoreOutboxMessage,
-    "animal": AnimalOutboxMessage,
-    "commerce": CommerceOutboxMessage,
-    "media": MediaOutboxMessage,
-    "community": CommunityOutboxMessage,
-    "ops": OpsOutboxMessage,
-}
+OUTBOX_MODELS: dict[str, type[UUIDAuditBase]] = per_service_models(
+    OutboxColumns, "outbox_message", "OutboxMessage", "outbox"
+)
 """Each service's outbox model, by service name."""

@@ -14,14 +14,7 @@ from advanced_alchemy.base import UUIDAuditBase
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from reptidex.adapters.sql.bases import (
-    AnimalModel,
-    CommerceModel,
-    CommunityModel,
-    CoreModel,
-    MediaModel,
-    OpsModel,
-)
+from reptidex.adapters.sql.bases import per_service_models
 
 
 class ProcessedEventColumns:
@@ -39,48 +32,7 @@ class ProcessedEventColumns:
         )
 
 
-class CoreProcessedEvent(ProcessedEventColumns, CoreModel):
-    """repti-core's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-class AnimalProcessedEvent(ProcessedEventColumns, AnimalModel):
-    """repti-animal's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-class CommerceProcessedEvent(ProcessedEventColumns, CommerceModel):
-    """repti-commerce's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-class MediaProcessedEvent(ProcessedEventColumns, MediaModel):
-    """repti-media's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-class CommunityProcessedEvent(ProcessedEventColumns, CommunityModel):
-    """repti-community's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-class OpsProcessedEvent(ProcessedEventColumns, OpsModel):
-    """repti-ops's inbox."""
-
-    __tablename__ = "processed_event"
-
-
-PROCESSED_EVENT_MODELS: dict[str, type[UUIDAuditBase]] = {
-    "core": CoreProcessedEvent,
-    "animal": AnimalProcessedEvent,
-    "commerce": CommerceProcessedEvent,
-    "media": MediaProcessedEvent,
-    "community": CommunityProcessedEvent,
-    "ops": OpsProcessedEvent,
-}
+PROCESSED_EVENT_MODELS: dict[str, type[UUIDAuditBase]] = per_service_models(
+    ProcessedEventColumns, "processed_event", "ProcessedEvent", "inbox"
+)
 """Each service's inbox model, by service name."""
