@@ -16,11 +16,8 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,7 +34,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-REPTIDEX = [sys.executable, "-m", "reptidex"]
+from platform_process import REPTIDEX, clean_environment, free_port_block, running_platform
+
 TOKEN_TTL = 10
 PASSWORD = "basking-under-the-heat-lamp"
 EMAIL = "new.keeper@example.org"
@@ -46,29 +44,6 @@ BILLING_OFF = ("/billing/checkout", "/billing/portal", "/billing/cancel", "/bill
 """Without Stripe keys these answer 503 problem+json ("billing is not configured"), by design."""
 
 pytestmark = pytest.mark.slow
-
-
-def free_port_block(size: int = 6) -> int:
-    """A port such that it and the next ``size - 1`` are free right now."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size > 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base, base + size):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                sockets.append(sock)
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-        return base
-    raise RuntimeError("no block of free ports")
 
 
 @dataclass
@@ -93,51 +68,17 @@ class Platform:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     tmp_path = tmp_path_factory.mktemp("core-acceptance")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("REPTIDEX_")}
-    environ.update(
+    environ = clean_environment(
+        tmp_path / "data",
         {
-            "REPTIDEX_DATA_DIR": str(tmp_path / "data"),
-            "REPTIDEX_LOG_FORMAT": "json",
             "REPTIDEX_LOG_LEVEL": "WARNING",
             "REPTIDEX_ACCESS_TOKEN_TTL": str(TOKEN_TTL),
             "REPTIDEX_TOKEN_LEEWAY": "0",
-        }
+        },
     )
     base = free_port_block()
-    log = (tmp_path / "platform.log").open("w+")
-    process = subprocess.Popen(
-        [*REPTIDEX, "up", "--port-base", str(base)],
-        env=environ,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 90
-    ready = False
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            ready = all(
-                httpx.get(f"http://127.0.0.1:{base + i}/health", timeout=1).status_code == 200
-                for i in range(6)
-            )
-        except httpx.HTTPError:
-            ready = False
-        if ready:
-            break
-        time.sleep(0.3)
-    if not ready:
-        process.kill()
-        process.wait()
-        log.seek(0)
-        pytest.fail(f"reptidex up did not become ready:\n{log.read()[-4000:]}")
-    yield Platform(base=base, data_dir=tmp_path / "data", process=process, environ=environ)
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with running_platform(base, environ, tmp_path / "platform.log") as process:
+        yield Platform(base=base, data_dir=tmp_path / "data", process=process, environ=environ)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,38 +13,14 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from platform_process import (
+    REPTIDEX,
+    clean_environment,
+    free_port_block,
+    start_up,
+    wait_until_ready,
+)
 from reptidex.services.kernel.catalog import SERVICES
-
-REPTIDEX = [sys.executable, "-m", "reptidex"]
-
-
-def free_port_block(size: int = 6) -> int:
-    """A port such that it and the next ``size - 1`` are free right now."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size > 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base, base + size):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                sockets.append(sock)
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-        return base
-    raise RuntimeError("no block of free ports")
-
-
-def clean_environment(tmp_path: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("REPTIDEX_")}
-    environ.update({"REPTIDEX_DATA_DIR": str(tmp_path / "data"), "REPTIDEX_LOG_FORMAT": "json"})
-    return environ
 
 
 @pytest.fixture(scope="module")
@@ -56,27 +29,10 @@ def platform(
 ) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     tmp_path = tmp_path_factory.mktemp("platform")
     base = free_port_block()
-    process = subprocess.Popen(
-        [*REPTIDEX, "up", "--port-base", str(base)],
-        env=clean_environment(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_up(
+        base, clean_environment(tmp_path / "data"), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 60
-    ready = False
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            ready = all(
-                httpx.get(f"http://127.0.0.1:{base + i}/health", timeout=1).status_code == 200
-                for i in range(6)
-            )
-        except httpx.HTTPError:
-            ready = False
-        if ready:
-            break
-        time.sleep(0.3)
-    if not ready:
+    if not wait_until_ready(process, base, within=60):
         process.kill()
         out, err = process.communicate()
         pytest.fail(f"reptidex up did not become ready:\n{out}\n{err[-3000:]}")
@@ -141,7 +97,7 @@ def test_a_taken_port_is_named(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         result = subprocess.run(
             [*REPTIDEX, "up", "--port-base", str(port)],
-            env=clean_environment(tmp_path),
+            env=clean_environment(tmp_path / "data"),
             capture_output=True,
             text=True,
             timeout=60,
@@ -151,7 +107,7 @@ def test_a_taken_port_is_named(tmp_path: Path) -> None:
 
 
 def test_bad_settings_stop_the_start_with_every_reason(tmp_path: Path) -> None:
-    environ = clean_environment(tmp_path) | {
+    environ = clean_environment(tmp_path / "data") | {
         "REPTIDEX_LOG_LEVEL": "LOUD",
         "REPTIDEX_MEDIA_DATABASE_URL": "oracle://db",
     }
@@ -165,7 +121,7 @@ def test_bad_settings_stop_the_start_with_every_reason(tmp_path: Path) -> None:
 
 
 def test_db_commands_migrate_and_report(tmp_path: Path) -> None:
-    environ = clean_environment(tmp_path)
+    environ = clean_environment(tmp_path / "data")
     before = subprocess.run(
         [*REPTIDEX, "db", "current", "ops"], env=environ, capture_output=True, text=True, timeout=60
     )

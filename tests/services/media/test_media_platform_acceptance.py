@@ -11,11 +11,7 @@ is named ``<script>alert(1)</script>`` and must show as text.
 from __future__ import annotations
 
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -29,28 +25,13 @@ from media_testkit import CHROMIUM, HostPage, chromium_report, photo, require_ch
 from PIL import Image
 from pypdf import PdfReader
 
+from platform_process import clean_environment, free_port_block, running_platform
+
 pytestmark = pytest.mark.slow
 
 EVIL = "<script>alert(1)</script>"
 EMAIL = "keeper@example.org"
 PASSWORD = "warm-side-cool-side-hide"
-
-
-def _port_block(size: int = 6) -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + size > 65535:
-            continue
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no block of free ports")
 
 
 @dataclass
@@ -65,47 +46,13 @@ class Running:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     folder = tmp_path_factory.mktemp("media-acceptance")
-    base = _port_block()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("REPTIDEX_")}
-    environ.update(
-        {
-            "REPTIDEX_DATA_DIR": str(folder / "data"),
-            "REPTIDEX_LOG_FORMAT": "json",
-            "REPTIDEX_LOG_LEVEL": "WARNING",
-            "REPTIDEX_MEDIA_URL": f"http://127.0.0.1:{base + 3}",
-        }
+    base = free_port_block()
+    environ = clean_environment(
+        folder / "data",
+        {"REPTIDEX_LOG_LEVEL": "WARNING", "REPTIDEX_MEDIA_URL": f"http://127.0.0.1:{base + 3}"},
     )
-    log = (folder / "platform.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reptidex", "up", "--port-base", str(base)],
-        env=environ,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 90
-    ready = False
-    while not ready and time.monotonic() < deadline and process.poll() is None:
-        try:
-            ready = all(
-                httpx.get(f"http://127.0.0.1:{base + i}/health", timeout=1).status_code == 200
-                for i in range(6)
-            )
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    if not ready:
-        process.kill()
-        process.wait()
-        log.seek(0)
-        pytest.fail(f"reptidex up did not become ready:\n{log.read()[-4000:]}")
-    yield Running(base, folder / "data")
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with running_platform(base, environ, folder / "platform.log"):
+        yield Running(base, folder / "data")
 
 
 def _mail_token(data_dir: Path, kind: str) -> str:
