@@ -18,10 +18,15 @@ async def _carry_request_id(request: httpx.Request) -> None:
 class PeerClient:
     """An HTTP client for the services this one calls, addressed by service name."""
 
-    def __init__(self, base_urls: Mapping[str, str], timeout: float) -> None:
+    def __init__(
+        self,
+        base_urls: Mapping[str, str],
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.base_urls = dict(base_urls)
         self._client = httpx.AsyncClient(
-            timeout=timeout, event_hooks={"request": [_carry_request_id]}
+            timeout=timeout, transport=transport, event_hooks={"request": [_carry_request_id]}
         )
 
     def url(self, service: str, path: str) -> str:
