@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -15,14 +14,14 @@ from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixed_tokens import FixedTokens, bearer, principal
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
-from reptidex.domain.errors import NotAuthenticated
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity.model import Role
 from reptidex.services.core.events_api import EVENT_ROUTES
 from reptidex.services.kernel.app import create_service_app
-from reptidex.services.kernel.auth import Authenticator, Principal
+from reptidex.services.kernel.auth import Principal
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
@@ -32,42 +31,11 @@ ADMIN = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 MEMBER = uuid.UUID("00000000-0000-4000-8000-0000000000a2")
 
 
-def _principal(subject: str, **fields: Any) -> Principal:
-    return Principal(
-        subject=subject,
-        token_id=uuid.uuid4().hex,
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
-        **fields,
-    )
-
-
 PRINCIPALS: Mapping[str, Principal] = {
-    "admin": _principal(str(ADMIN), user_id=ADMIN, organisation_id=ORG, role=Role.ADMIN),
-    "member": _principal(str(MEMBER), user_id=MEMBER, organisation_id=ORG, role=Role.MEMBER),
-    "animal-service": _principal("service:animal", service="animal"),
+    "admin": principal(str(ADMIN), user_id=ADMIN, organisation_id=ORG, role=Role.ADMIN),
+    "member": principal(str(MEMBER), user_id=MEMBER, organisation_id=ORG, role=Role.MEMBER),
+    "animal-service": principal("service:animal", service="animal"),
 }
-
-
-class _NoKeys:
-    async def public_key(self, kid: str) -> None:
-        return None
-
-
-class KnownTokens(Authenticator):
-    """Accepts exactly the tokens of :data:`PRINCIPALS` (the real verifier is Identity's)."""
-
-    def __init__(self) -> None:
-        super().__init__(_NoKeys())
-
-    async def verify(self, token: str) -> Principal:
-        try:
-            return PRINCIPALS[token]
-        except KeyError:
-            raise NotAuthenticated("The access token is refused: unknown test token.") from None
-
-
-def bearer(name: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {name}"}
 
 
 @pytest.fixture
@@ -75,7 +43,7 @@ def app(make_settings: Callable[..., Settings]) -> Litestar:
     settings = make_settings(outbox_poll_interval="5")
     upgrade("core", settings.database_url("core"))
     return create_service_app(
-        service_spec("core"), settings, EVENT_ROUTES, authenticator=KnownTokens()
+        service_spec("core"), settings, EVENT_ROUTES, authenticator=FixedTokens(PRINCIPALS)
     )
 
 
