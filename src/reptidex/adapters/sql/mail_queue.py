@@ -14,9 +14,7 @@ subscribers (the audit log) must never see.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 
 import structlog
 from sqlalchemy import delete, func, select
@@ -24,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.identity_models import MailMessageRow
 from reptidex.adapters.sql.outbox_store import wake_after_commit
+from reptidex.adapters.sql.poller import Poller
 from reptidex.domain.identity.model import Email
 from reptidex.domain.identity.ports import MailMessage, Notifier
 
@@ -56,7 +55,7 @@ class SqlMailQueue:
         wake_after_commit(self._session, MAIL_QUEUE)
 
 
-class MailDispatcher:
+class MailDispatcher(Poller):
     """Sends queued mail through ``notifier``; run :meth:`run` as a task, :meth:`stop` to end."""
 
     def __init__(
@@ -69,21 +68,15 @@ class MailDispatcher:
         max_attempts: int = 10,
         batch_size: int = 50,
     ) -> None:
+        super().__init__(
+            batch_size=batch_size, poll_interval=poll_interval, max_backoff=max_backoff
+        )
         self.engine = engine
         self.notifier = notifier
-        self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
         self.max_attempts = max_attempts
-        self.batch_size = batch_size
         self.sent = 0
         self.failures = 0
         self._postgres = engine.dialect.name == "postgresql"
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        """Send now (mail was just committed)."""
-        self._wake.set()
 
     async def backlog(self) -> tuple[int, float]:
         """How many mails wait, and the age in seconds of the oldest."""
@@ -146,35 +139,12 @@ class MailDispatcher:
 
     async def run(self) -> None:
         """Dispatch until :meth:`stop`: at once when woken, else every ``poll_interval``."""
-        failures = 0
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                sent, failed = await self.dispatch_once()
-            except Exception as exc:  # the database is away: keep trying, with backoff
-                sent, failed = 0, 1
-                _log.warning("mail dispatch pass failed", error=repr(exc))
-            if failed:
-                failures += 1
-                await self._sleep(min(self.max_backoff, self.poll_interval * 2**failures), False)
-                continue
-            failures = 0
-            if sent < self.batch_size:
-                await self._sleep(self.poll_interval, True)
+        await self._loop(self._guarded_pass)
 
-    async def _sleep(self, seconds: float, wakeable: bool) -> None:
-        deadline = time.monotonic() + seconds
-        while not self._stopping and (remaining := deadline - time.monotonic()) > 0:
-            if self._wake.is_set():
-                if wakeable:
-                    return
-                self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
-            except TimeoutError:
-                return
-
-    def stop(self) -> None:
-        """Ask :meth:`run` to return after the pass in progress."""
-        self._stopping = True
-        self._wake.set()
+    async def _guarded_pass(self) -> tuple[int, bool]:
+        try:
+            sent, failed = await self.dispatch_once()
+        except Exception as exc:  # the database is away: keep trying, with backoff
+            sent, failed = 0, 1
+            _log.warning("mail dispatch pass failed", error=repr(exc))
+        return sent, bool(failed)

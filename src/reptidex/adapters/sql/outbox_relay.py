@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.adapters.sql.poller import Poller
 from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
 from reptidex.domain.events import DomainEvent, EventPublisher
 
@@ -73,7 +74,7 @@ class RelayStats:
     last_error: str | None = None
 
 
-class OutboxRelay:
+class OutboxRelay(Poller):
     """Publishes ``service``'s outbox rows to ``publisher``.
 
     Call :meth:`relay_once` for one pass (tests, scripts) or run :meth:`run` as a task; :meth:`wake`
@@ -92,12 +93,12 @@ class OutboxRelay:
         retention: dt.timedelta = dt.timedelta(days=7),
         prune_interval: float = 3600.0,
     ) -> None:
+        super().__init__(
+            batch_size=batch_size, poll_interval=poll_interval, max_backoff=max_backoff
+        )
         self.engine = engine
         self.service = service
         self.publisher = publisher
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
         self.retention = retention
         self.prune_interval = prune_interval
         self.stats = RelayStats()
@@ -106,13 +107,7 @@ class OutboxRelay:
         self._last_prune = float("-inf")
         self._postgres = engine.dialect.name == "postgresql"
         self._lock_key = outbox_lock_key(service)
-        self._wake = asyncio.Event()
-        self._stopping = False
         self._pass_lock = asyncio.Lock()
-
-    def wake(self) -> None:
-        """Start the next pass now (e.g. right after committing an event)."""
-        self._wake.set()
 
     async def relay_once(self) -> int:
         """Publish the oldest unpublished rows (up to a batch); return how many were published.
@@ -191,43 +186,19 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until :meth:`stop`: full batches back to back, then wait for a wake or a poll."""
-        failures = 0
-        while not self._stopping:
-            self._wake.clear()  # a commit from now on wakes the wait below
-            errors_before = self.stats.failures
-            try:
-                published = await self.relay_once()
-                await self.measure()
-                if time.monotonic() - self._last_prune >= self.prune_interval:
-                    self._last_prune = time.monotonic()
-                    await self.prune()
-            except Exception as exc:  # the database is away: keep trying, with backoff
-                published = 0
-                self.stats.failures += 1
-                self.stats.last_error = repr(exc)
-                _log.warning("outbox relay pass failed", service=self.service, error=repr(exc))
-            if self.stats.failures > errors_before:
-                # Back off, and do not let new commits cut the wait short: the bus is failing.
-                failures += 1
-                await self._sleep(min(self.max_backoff, self.poll_interval * 2**failures), False)
-                continue
-            failures = 0
-            if published < self.batch_size:
-                await self._sleep(self.poll_interval, True)
+        await self._loop(self._guarded_pass)
 
-    async def _sleep(self, seconds: float, wakeable: bool) -> None:
-        deadline = time.monotonic() + seconds
-        while not self._stopping and (remaining := deadline - time.monotonic()) > 0:
-            if self._wake.is_set():
-                if wakeable:
-                    return
-                self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
-            except TimeoutError:
-                return
-
-    def stop(self) -> None:
-        """Ask :meth:`run` to return after the pass in progress."""
-        self._stopping = True
-        self._wake.set()
+    async def _guarded_pass(self) -> tuple[int, bool]:
+        errors_before = self.stats.failures
+        try:
+            published = await self.relay_once()
+            await self.measure()
+            if time.monotonic() - self._last_prune >= self.prune_interval:
+                self._last_prune = time.monotonic()
+                await self.prune()
+        except Exception as exc:  # the database is away: keep trying, with backoff
+            published = 0
+            self.stats.failures += 1
+            self.stats.last_error = repr(exc)
+            _log.warning("outbox relay pass failed", service=self.service, error=repr(exc))
+        return published, self.stats.failures > errors_before
