@@ -38,6 +38,8 @@ SERVICES: dict[str, int] = {
 INFRA = ("postgres", "redis", "prometheus", "grafana")
 DB_USER = "reptidex"
 DB_PASSWORD = "reptidex"
+# repti-animal runs as a login role that does not own its tables, so row-level security applies.
+APP_CREDENTIALS = {"animal": ("reptidex_animal", "reptidex_animal")}
 REQUESTS_METRIC = "reptidex_http_requests_total"
 DURATION_BUCKETS = "reptidex_http_request_duration_seconds_bucket"
 
@@ -226,7 +228,7 @@ def test_service_runs_its_command_from_the_project_image(
     command = definition.get("command")
     if isinstance(command, str):
         command = shlex.split(command)
-    assert command == ["reptidex", "serve", name]
+    assert command == ["reptidex", "serve", name, "--no-migrate"]
 
 
 @pytest.mark.parametrize(("name", "port"), SERVICES.items())
@@ -267,7 +269,7 @@ def test_service_uses_its_own_postgres_database(
     assert parts.scheme == "postgresql+asyncpg"
     assert parts.hostname == "postgres"
     assert (parts.port or 5432) == 5432
-    assert (parts.username, parts.password) == (DB_USER, DB_PASSWORD)
+    assert (parts.username, parts.password) == APP_CREDENTIALS.get(name, (DB_USER, DB_PASSWORD))
     assert parts.path == f"/{_database_name(name)}"
     others = {_database_var(other) for other in SERVICES if other != name} & set(env)
     assert not others, f"{name} must not be given other services' databases: {sorted(others)}"
@@ -306,6 +308,46 @@ def test_service_waits_for_healthy_postgres_and_redis(
     for dependency in ("postgres", "redis"):
         assert dependency in depends_on, f"{name} does not depend on {dependency}"
         assert (depends_on[dependency] or {}).get("condition") == "service_healthy"
+
+
+def test_migrations_run_once_as_the_owner_before_the_services(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    job = services["migrate"]
+    assert job.get("command") == ["reptidex", "db", "upgrade"]
+    assert job.get("restart") == "no"
+    assert (job["depends_on"]["postgres"] or {}).get("condition") == "service_healthy"
+    env = _environment(job)
+    for name in SERVICES:
+        parts = urlsplit(env[_database_var(name)])
+        assert (parts.username, parts.password, parts.hostname) == (
+            DB_USER,
+            DB_PASSWORD,
+            "postgres",
+        )
+        assert parts.path == f"/{_database_name(name)}"
+        condition = (services[name]["depends_on"].get("migrate") or {}).get("condition")
+        assert condition == "service_completed_successfully", name
+
+
+def test_the_animal_role_is_a_non_owner_member_of_the_rls_role() -> None:
+    migration = next(
+        (ROOT / "src/reptidex/adapters/sql/migrations/versions/animal").glob("*row_level*.py")
+    ).read_text()
+    role = re.search(r'APP_ROLE = "(\w+)"', migration)
+    assert role, "the RLS migration names its role"
+    script = (DEPLOY / "postgres" / "init-databases.sql").read_text()
+    user, password = APP_CREDENTIALS["animal"]
+    assert f"CREATE ROLE {role.group(1)} NOLOGIN" in script
+    assert f"CREATE ROLE {user} LOGIN PASSWORD '{password}' IN ROLE {role.group(1)}" in script
+    assert f"OWNER {user}" not in script
+
+
+def test_every_service_shares_the_service_secrets(services: dict[str, dict[str, Any]]) -> None:
+    for name in SERVICES:
+        env = _environment(services[name])
+        for peer in SERVICES:
+            assert f"REPTIDEX_{peer.upper()}_SERVICE_SECRET" in env, f"{name} lacks {peer}'s"
 
 
 def test_compose_env_var_names_are_known_to_the_settings() -> None:
