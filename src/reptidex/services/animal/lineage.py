@@ -7,11 +7,17 @@ import uuid
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.enums import MediaType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
+from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import Lineage, LineageEntry, lineage
-from reptidex.services.animal.access import READ, SECURITY, CallerActor, UnitOfWork
+from reptidex.services.animal.access import READ, SECURITY, CallerActor
+from reptidex.services.kernel.app import ServiceResources
 
 
 class LineageAnimal(msgspec.Struct, frozen=True):
@@ -75,33 +81,55 @@ def lineage_animal(entry: LineageEntry) -> LineageAnimal:
     """The view of an entry: every field for the caller's own animals, public ones otherwise."""
     animal = entry.animal
     if animal is None:
-        return LineageAnimal(restricted=True, own=False)
-    private = entry.own
+        return _RESTRICTED
+    if entry.own:
+        return LineageAnimal(
+            False,
+            True,
+            animal.id,
+            animal.code,
+            animal.name,
+            animal.species,
+            animal.sex,  # type: ignore[arg-type]  # the column holds male/female/unknown
+            animal.phenotype,
+            animal.hatch_date,
+            list(animal.hets),
+            list(animal.possible_hets),
+            animal.status,
+        )
     return LineageAnimal(
-        restricted=False,
-        own=entry.own,
-        id=animal.id,
-        code=animal.code,
-        name=animal.name,
-        species=animal.species,
-        sex=animal.sex.value,
-        phenotype=animal.genotype.phenotype,
-        hatch_date=animal.hatch_date,
-        hets=list(animal.genotype.hets) if private else None,
-        possible_hets=[f"{h.probability} {h.gene}" for h in animal.genotype.possible_hets]
-        if private
-        else None,
-        status=animal.status.value if private else None,
+        False,
+        False,
+        animal.id,
+        animal.code,
+        animal.name,
+        animal.species,
+        animal.sex,  # type: ignore[arg-type]
+        animal.phenotype,
+        animal.hatch_date,
     )
 
 
+_RESTRICTED = LineageAnimal(restricted=True, own=False)
+_ENCODER = msgspec.json.Encoder()
+
+
 def lineage_view(result: Lineage) -> LineageView:
-    """The response body of a lineage."""
+    """The response body of a lineage (an ancestor's view is built once however often it
+    appears)."""
+    views: dict[int, LineageAnimal] = {}
+
+    def view(entry: LineageEntry) -> LineageAnimal:
+        shown = views.get(id(entry))
+        if shown is None:
+            shown = views[id(entry)] = lineage_animal(entry)
+        return shown
+
     return LineageView(
-        animal=lineage_animal(result.root),
+        animal=view(result.root),
         generations=result.generations,
         tree=[
-            TreePosition(p.position, p.generation, p.line, p.repeat_of, lineage_animal(p.entry))
+            TreePosition(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
             for p in result.tree
         ],
         repeated_ancestors=list(result.repeated_ancestors),
@@ -111,8 +139,15 @@ def lineage_view(result: Lineage) -> LineageView:
             round(result.inbreeding.equivalent_generations, 6),
         ),
         completeness=[round(c, 6) for c in result.completeness],
-        descendants=[DescendantView(g, lineage_animal(e)) for e, g in result.descendants],
+        descendants=[DescendantView(g, view(e)) for e, g in result.descendants],
     )
+
+
+async def provide_lineage_records(state: State) -> SqlLineageRecords:
+    """Dependency ``lineage_records``: the one-statement pedigree read on the service's engine
+    (no session: a lineage needs no transaction of its own beyond its one statement)."""
+    resources: ServiceResources = state["resources"]
+    return SqlLineageRecords(resources.engine)
 
 
 class LineageController(Controller):
@@ -133,11 +168,13 @@ class LineageController(Controller):
         "in one recursive query and computed by the pedigree engine. Animals of other "
         "organisations show only public fields (lineage-only and public ones) or as "
         "`restricted` (private).",
+        responses={200: ResponseSpec(data_container=LineageView, description="The lineage.")},
+        dependencies={"lineage_records": Provide(provide_lineage_records)},
     )
     async def show_lineage(
         self,
         actor: CallerActor,
-        uow: UnitOfWork,
+        lineage_records: NamedDependency[SqlLineageRecords],
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
             int, QueryParameter(ge=1, le=20, description="Generations of ancestors (1-20)")
@@ -145,9 +182,13 @@ class LineageController(Controller):
         descendants: Annotated[
             int, QueryParameter(ge=0, le=20, description="Generations of descendants (0-20)")
         ] = 3,
-    ) -> LineageView:
-        """An animal's lineage."""
+    ) -> Response[bytes]:
+        """An animal's lineage (encoded by msgspec straight to bytes)."""
         result = await lineage(
-            uow, actor, animal_id, generations=generations, descendant_generations=descendants
+            lineage_records,
+            actor,
+            animal_id,
+            generations=generations,
+            descendant_generations=descendants,
         )
-        return lineage_view(result)
+        return Response(_ENCODER.encode(lineage_view(result)), media_type=MediaType.JSON)

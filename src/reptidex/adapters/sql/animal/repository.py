@@ -26,15 +26,17 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.animal.models import (
     AnimalRow,
@@ -47,6 +49,7 @@ from reptidex.adapters.sql.animal.models import (
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.animals.breeding import BreedingPair, Clutch, PairStatus
 from reptidex.domain.animals.husbandry import LogDetails, LogEntry
+from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.domain.animals.model import (
     Animal,
     AnimalSex,
@@ -453,6 +456,167 @@ def pedigree_statement(postgres: bool) -> Select[Any]:
         # each id to the whole array)
         return select(*columns).where(animal.c.id == any_(cast(ids, ARRAY(PG_UUID(as_uuid=True)))))
     return select(*columns).where(animal.c.id.in_(select(wanted.c.id)))
+
+
+_LINEAGE_COLUMNS = (
+    "id",
+    "organisation_id",
+    "code",
+    "name",
+    "species",
+    "sex",
+    "phenotype",
+    "hatch_date",
+    "genotype",
+    "status",
+    "visibility",
+    "sire_id",
+    "dam_id",
+)
+
+
+class _LineageGenotype(msgspec.Struct):
+    hets: tuple[str, ...] = ()
+    possible_hets: tuple[tuple[str, str], ...] = ()
+
+
+_LINEAGE_GENOTYPE = msgspec.json.Decoder(_LineageGenotype)
+
+
+@functools.cache
+def lineage_statement(postgres: bool) -> Select[Any]:
+    """The one statement behind ``/lineage``: the ancestors (carrying their parent links, so
+    that each level is one join) and the descendants of ``:root`` to ``:ancestors`` and
+    ``:descendants`` generations, then only the columns a lineage shows.
+
+    On PostgreSQL the statement also sets the caller's organisation for row-level security
+    (``set_config(..., true)`` with the bound ``:organisation``), so that a lineage is ONE
+    round trip on a connection in autocommit mode, its own transaction: the setting is made
+    in a one-row subquery ``cfg`` and the pedigree read in a ``LATERAL`` subquery that depends
+    on it (fenced by ``OFFSET 0`` so the planner cannot flatten it), so the setting is in
+    place before any row of ``animal`` is read. Were it not, the policies would show fewer
+    rows, never more (an unset organisation sees only lineage-only and public animals).
+    """
+    animal = AnimalRow.__table__
+    parent = animal.alias("parent")
+    kid = animal.alias("kid")
+    up = (
+        select(
+            animal.c.id.label("id"),
+            animal.c.sire_id.label("sire_id"),
+            animal.c.dam_id.label("dam_id"),
+            literal(0).label("depth"),
+        )
+        .where(animal.c.id == bindparam("root"))
+        .cte("ancestry", recursive=True)
+    )
+    up = up.union(
+        select(parent.c.id, parent.c.sire_id, parent.c.dam_id, up.c.depth + 1)
+        .select_from(up.join(parent, or_(parent.c.id == up.c.sire_id, parent.c.id == up.c.dam_id)))
+        .where(up.c.depth < bindparam("ancestors"))
+    )
+    down = (
+        select(animal.c.id.label("id"), literal(0).label("depth"))
+        .where(animal.c.id == bindparam("root"))
+        .cte("progeny", recursive=True)
+    )
+    down = down.union(
+        select(kid.c.id, down.c.depth + 1)
+        .select_from(down.join(kid, or_(kid.c.sire_id == down.c.id, kid.c.dam_id == down.c.id)))
+        .where(down.c.depth < bindparam("descendants"))
+    )
+    wanted = select(up.c.id).union(select(down.c.id)).subquery("wanted")
+    columns = [
+        _json_text(animal.c[name]) if name == "genotype" else animal.c[name]
+        for name in _LINEAGE_COLUMNS
+    ]
+    if not postgres:
+        return select(*columns).where(animal.c.id.in_(select(wanted.c.id)))
+    ids = select(func.array_agg(wanted.c.id)).scalar_subquery()
+    cfg = select(
+        func.set_config(
+            "reptidex.organisation_id", bindparam("organisation", type_=Text), True
+        ).label("organisation")
+    ).subquery("cfg")
+    rows = (
+        select(*columns)
+        .where(
+            animal.c.id == any_(cast(ids, ARRAY(PG_UUID(as_uuid=True)))),
+            cfg.c.organisation.is_not(None),
+        )
+        .offset(literal_column("0"))
+        .lateral("lineage")
+    )
+    return select(*rows.c).select_from(cfg.join(rows, true()))
+
+
+class SqlLineageRecords:
+    """:class:`~reptidex.domain.animals.lineage.LineageRecords` on the engine: one statement on
+    a pooled connection in autocommit mode (no BEGIN/COMMIT round trips; on PostgreSQL the
+    statement sets the organisation itself), rows as plain tuples."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    async def lineage_records(
+        self,
+        organisation_id: uuid.UUID,
+        animal_id: uuid.UUID,
+        *,
+        ancestors: int,
+        descendants: int,
+    ) -> list[LineageRecord]:
+        """The animal with its ancestors and descendants, as the organisation may see them."""
+        parameters: dict[str, Any] = {
+            "root": animal_id,
+            "ancestors": ancestors,
+            "descendants": descendants,
+        }
+        if self._postgres:
+            parameters["organisation"] = str(organisation_id)
+        async with self._engine.connect() as connection:
+            if self._postgres:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await connection.execute(lineage_statement(self._postgres), parameters)
+            rows = result.all()
+        decode = _LINEAGE_GENOTYPE.decode
+        out: list[LineageRecord] = []
+        for (
+            ident,
+            organisation,
+            code,
+            name,
+            species,
+            sex,
+            phenotype,
+            hatch_date,
+            genotype,
+            status,
+            visibility,
+            sire_id,
+            dam_id,
+        ) in rows:
+            data = decode(genotype)
+            out.append(
+                LineageRecord(
+                    ident,
+                    organisation,
+                    code,
+                    name,
+                    species,
+                    sex,
+                    phenotype,
+                    hatch_date,
+                    data.hets,
+                    tuple(f"{p} {g}" for g, p in data.possible_hets),
+                    status,
+                    visibility,
+                    sire_id,
+                    dam_id,
+                )
+            )
+        return out
 
 
 class SqlIdCodes:
