@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from types import TracebackType
-from typing import Self
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, String, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import CoreModel
 from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
 from reptidex.domain.billing import Subscription, SubscriptionStatus
-from reptidex.domain.errors import Conflict
 
 
 class SubscriptionRow(CoreModel):
@@ -120,46 +117,17 @@ class SqlProcessedWebhooks:
         self._session.add(ProcessedWebhookRow(event_id=event_id, event_type=event_type))
 
 
-class SqlBillingUnitOfWork:
+class SqlBillingUnitOfWork(SqlUnitOfWork):
     """:class:`~reptidex.domain.billing.BillingUnitOfWork` on one SQLAlchemy session."""
 
     subscriptions: SqlSubscriptions
     webhooks: SqlProcessedWebhooks
     outbox: SqlOutbox
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._session: AsyncSession | None = None
+    conflict_message = "the change clashes with one committed concurrently"
+    """E.g. the same webhook committed concurrently."""
 
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        self.subscriptions = SqlSubscriptions(self._session)
-        self.webhooks = SqlProcessedWebhooks(self._session)
-        self.outbox = SqlOutbox(self._session, "core")
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
-
-    async def commit(self) -> None:
-        """Commit the changes and the staged events together.
-
-        Raises:
-            Conflict: when a unique rule breaks, e.g. the same webhook committed concurrently.
-        """
-        assert self._session is not None
-        try:
-            await self._session.commit()
-        except IntegrityError as exc:
-            await self._session.rollback()
-            raise Conflict("the change clashes with one committed concurrently") from exc
+    def _open(self, session: AsyncSession) -> None:
+        self.subscriptions = SqlSubscriptions(session)
+        self.webhooks = SqlProcessedWebhooks(session)
+        self.outbox = SqlOutbox(session, "core")

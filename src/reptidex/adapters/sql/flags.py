@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from types import TracebackType
-from typing import Self
 
 from sqlalchemy import (
     Boolean,
@@ -17,11 +15,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import CoreModel
 from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
 from reptidex.domain.flags import FeatureFlag, FlagOverride, OverrideScope
 
 
@@ -171,36 +170,12 @@ class SqlFlags:
         return bool(getattr(result, "rowcount", 0))
 
 
-class SqlFlagUnitOfWork:
+class SqlFlagUnitOfWork(SqlUnitOfWork):
     """:class:`~reptidex.domain.flags.FlagUnitOfWork` on one SQLAlchemy session."""
 
     flags: SqlFlags
     outbox: SqlOutbox
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._session: AsyncSession | None = None
-
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        self.flags = SqlFlags(self._session)
-        self.outbox = SqlOutbox(self._session, "core")
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
-
-    async def commit(self) -> None:
-        """Commit the changes and the staged events together."""
-        assert self._session is not None
-        await self._session.commit()
+    def _open(self, session: AsyncSession) -> None:
+        self.flags = SqlFlags(session)
+        self.outbox = SqlOutbox(session, "core")

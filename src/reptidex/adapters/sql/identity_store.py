@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from types import TracebackType
-from typing import Self
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -28,6 +26,7 @@ from reptidex.adapters.sql.identity_models import (
 )
 from reptidex.adapters.sql.mail_queue import SqlMailQueue
 from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
 from reptidex.domain.errors import Conflict
 from reptidex.domain.identity.model import (
     AuthSession,
@@ -465,7 +464,7 @@ class SqlOneTimeTokens:
         )
 
 
-class SqlIdentityUnitOfWork:
+class SqlIdentityUnitOfWork(SqlUnitOfWork):
     """One transaction over every identity repository and core's outbox."""
 
     users: SqlUsers
@@ -478,13 +477,9 @@ class SqlIdentityUnitOfWork:
     outbox: SqlOutbox
     mail: SqlMailQueue
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
-        self._session: AsyncSession | None = None
+    conflict_message = "The change clashes with a concurrent one; try again."
 
-    async def __aenter__(self) -> Self:
-        session = self._session_factory()
-        self._session = session
+    def _open(self, session: AsyncSession) -> None:
         self.users = SqlUsers(session)
         self.organisations = SqlOrganisations(session)
         self.memberships = SqlMemberships(session)
@@ -494,29 +489,6 @@ class SqlIdentityUnitOfWork:
         self.one_time_tokens = SqlOneTimeTokens(session)
         self.outbox = SqlOutbox(session, "core")
         self.mail = SqlMailQueue(session)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
-
-    async def commit(self) -> None:
-        """Commit; a unique constraint broken by a concurrent change becomes :class:`Conflict`."""
-        assert self._session is not None
-        try:
-            await self._session.commit()
-        except IntegrityError as exc:
-            await self._session.rollback()
-            raise Conflict("The change clashes with a concurrent one; try again.") from exc
 
 
 def identity_unit_of_work_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
