@@ -56,6 +56,25 @@ def _population(pedigree: Pedigree, population: Iterable[str] | None) -> IntArra
     return np.unique(chosen)
 
 
+def _uniform_over(pedigree: Pedigree, population: Iterable[str] | None) -> FloatArray:
+    """Weight ``1 / size`` on each animal of the reference population, 0 elsewhere."""
+    weights = np.zeros(len(pedigree), dtype=np.float64)
+    chosen = _population(pedigree, population)
+    weights[chosen] = 1.0 / chosen.shape[0]
+    return weights
+
+
+def _pass_to_parents(pedigree: Pedigree, layer: IntArray, values: FloatArray) -> FloatArray:
+    """Add half of each animal's value in ``layer`` to each known parent's; return the halves."""
+    n = values.shape[0]
+    s = pedigree.sire[layer]
+    d = pedigree.dam[layer]
+    half = 0.5 * values[layer]
+    values += np.bincount(s[s >= 0], weights=half[s >= 0], minlength=n)
+    values += np.bincount(d[d >= 0], weights=half[d >= 0], minlength=n)
+    return half
+
+
 def _gather(values: FloatArray, parent: IntArray) -> FloatArray:
     return np.where(parent >= 0, values[np.maximum(parent, 0)], 0.0)
 
@@ -266,19 +285,12 @@ def founder_contributions(
     >>> founder_contributions(ped)
     {'S': 0.5, 'D': 0.25, 'E': 0.25}
     """
-    n = len(pedigree)
-    share = np.zeros(n, dtype=np.float64)
-    chosen = _population(pedigree, population)
-    share[chosen] = 1.0 / chosen.shape[0]
-    own = np.zeros(n, dtype=np.float64)
+    share = _uniform_over(pedigree, population)
+    own = np.zeros(len(pedigree), dtype=np.float64)
     for layer in reversed(_layers(pedigree)):
-        s = pedigree.sire[layer]
-        d = pedigree.dam[layer]
-        half = 0.5 * share[layer]
-        share += np.bincount(s[s >= 0], weights=half[s >= 0], minlength=n)
-        share += np.bincount(d[d >= 0], weights=half[d >= 0], minlength=n)
-        unknown = (s < 0).astype(np.float64) + (d < 0).astype(np.float64)
-        own[layer] = half * unknown
+        half = _pass_to_parents(pedigree, layer, share)
+        s, d = pedigree.sire[layer], pedigree.dam[layer]
+        own[layer] = half * ((s < 0).astype(np.float64) + (d < 0).astype(np.float64))
     return {pedigree.ids[i]: float(own[i]) for i in np.flatnonzero(own > 0).tolist()}
 
 
@@ -367,17 +379,10 @@ def mean_kinship(
        Population Management for Survival and Recovery, 76-111.
     """
     f = (inbreeding if inbreeding is not None else _inbreeding(pedigree)).array
-    n = len(pedigree)
-    chosen = _population(pedigree, population)
-    x = np.zeros(n, dtype=np.float64)
-    x[chosen] = 1.0 / chosen.shape[0]
+    x = _uniform_over(pedigree, population)
     layers = _layers(pedigree)
     for layer in reversed(layers):  # x = T' v
-        s = pedigree.sire[layer]
-        d = pedigree.dam[layer]
-        half = 0.5 * x[layer]
-        x += np.bincount(s[s >= 0], weights=half[s >= 0], minlength=n)
-        x += np.bincount(d[d >= 0], weights=half[d >= 0], minlength=n)
+        _pass_to_parents(pedigree, layer, x)
     y = x * mendelian_sampling_factors(pedigree.sire, pedigree.dam, f)
     for layer in layers:  # z = T y
         s = pedigree.sire[layer]
