@@ -6,6 +6,8 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 
+import msgspec
+
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.flags.cache import FlagCache
@@ -31,6 +33,32 @@ def _flag_changed(flag: FeatureFlag) -> FlagChanged:
         enabled=flag.enabled,
         rollout_percentage=flag.rollout_percentage,
         entitlement=flag.entitlement,
+    )
+
+
+async def _existing_flag(uow: FlagUnitOfWork, key: str) -> FeatureFlag:
+    flag = await uow.flags.get(key)
+    if flag is None:
+        raise NotFound(f"there is no feature flag {key!r}")
+    return flag
+
+
+def _stage(
+    uow: FlagUnitOfWork,
+    event_type: str,
+    payload: msgspec.Struct,
+    *,
+    actor_id: uuid.UUID | None,
+    organisation_id: uuid.UUID | None = None,
+) -> None:
+    uow.outbox.add(
+        new_event(
+            event_type,
+            producer=PRODUCER,
+            actor_id=actor_id,
+            organisation_id=organisation_id,
+            payload=payload,
+        )
     )
 
 
@@ -73,9 +101,7 @@ class FeatureFlags:
             NotFound: when there is no such flag.
         """
         async with self._unit_of_work() as uow:
-            flag = await uow.flags.get(key)
-            if flag is None:
-                raise NotFound(f"there is no feature flag {key!r}")
+            flag = await _existing_flag(uow, key)
             return flag, await uow.flags.overrides_of(key)
 
     # -- managing -------------------------------------------------------------------------
@@ -90,14 +116,7 @@ class FeatureFlags:
             if await uow.flags.get(flag.key) is not None:
                 raise Conflict(f"the feature flag {flag.key!r} exists already")
             await uow.flags.save(flag)
-            uow.outbox.add(
-                new_event(
-                    "config.flag_created",
-                    producer=PRODUCER,
-                    actor_id=actor_id,
-                    payload=_flag_changed(flag),
-                )
-            )
+            _stage(uow, "config.flag_created", _flag_changed(flag), actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
         return flag
@@ -118,19 +137,10 @@ class FeatureFlags:
                 field_errors={name: "not a changeable field" for name in sorted(unknown)},
             )
         async with self._unit_of_work() as uow:
-            current = await uow.flags.get(key)
-            if current is None:
-                raise NotFound(f"there is no feature flag {key!r}")
+            current = await _existing_flag(uow, key)
             updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
             await uow.flags.save(updated)
-            uow.outbox.add(
-                new_event(
-                    "config.flag_updated",
-                    producer=PRODUCER,
-                    actor_id=actor_id,
-                    payload=_flag_changed(updated),
-                )
-            )
+            _stage(uow, "config.flag_updated", _flag_changed(updated), actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
         return updated
@@ -142,17 +152,9 @@ class FeatureFlags:
             NotFound: when there is no such flag.
         """
         async with self._unit_of_work() as uow:
-            if await uow.flags.get(key) is None:
-                raise NotFound(f"there is no feature flag {key!r}")
+            await _existing_flag(uow, key)
             await uow.flags.delete(key)
-            uow.outbox.add(
-                new_event(
-                    "config.flag_deleted",
-                    producer=PRODUCER,
-                    actor_id=actor_id,
-                    payload=FlagDeleted(key=key),
-                )
-            )
+            _stage(uow, "config.flag_deleted", FlagDeleted(key=key), actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
 
@@ -165,24 +167,21 @@ class FeatureFlags:
             NotFound: when there is no such flag.
         """
         async with self._unit_of_work() as uow:
-            if await uow.flags.get(override.flag_key) is None:
-                raise NotFound(f"there is no feature flag {override.flag_key!r}")
+            await _existing_flag(uow, override.flag_key)
             await uow.flags.save_override(override)
-            uow.outbox.add(
-                new_event(
-                    "config.override_set",
-                    producer=PRODUCER,
-                    actor_id=actor_id,
-                    organisation_id=override.subject_id
-                    if override.scope is OverrideScope.ORGANISATION
-                    else None,
-                    payload=OverrideChanged(
-                        flag_key=override.flag_key,
-                        scope=override.scope.value,
-                        subject_id=override.subject_id,
-                        enabled=override.enabled,
-                    ),
-                )
+            _stage(
+                uow,
+                "config.override_set",
+                OverrideChanged(
+                    flag_key=override.flag_key,
+                    scope=override.scope.value,
+                    subject_id=override.subject_id,
+                    enabled=override.enabled,
+                ),
+                actor_id=actor_id,
+                organisation_id=override.subject_id
+                if override.scope is OverrideScope.ORGANISATION
+                else None,
             )
             await uow.commit()
         self._cache.invalidate()
@@ -204,16 +203,14 @@ class FeatureFlags:
         async with self._unit_of_work() as uow:
             if not await uow.flags.delete_override(key, scope, subject_id):
                 raise NotFound(f"there is no {scope.value} override of {key!r} for {subject_id}")
-            uow.outbox.add(
-                new_event(
-                    "config.override_removed",
-                    producer=PRODUCER,
-                    actor_id=actor_id,
-                    organisation_id=subject_id if scope is OverrideScope.ORGANISATION else None,
-                    payload=OverrideChanged(
-                        flag_key=key, scope=scope.value, subject_id=subject_id, enabled=None
-                    ),
-                )
+            _stage(
+                uow,
+                "config.override_removed",
+                OverrideChanged(
+                    flag_key=key, scope=scope.value, subject_id=subject_id, enabled=None
+                ),
+                actor_id=actor_id,
+                organisation_id=subject_id if scope is OverrideScope.ORGANISATION else None,
             )
             await uow.commit()
         self._cache.invalidate()
