@@ -140,6 +140,7 @@ class PedigreeLinks:
         self._depth: dict[uuid.UUID, int] = {}
         self._inbreeding: dict[uuid.UUID, float] = {}
         self._rows: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
+        self._samplings: dict[uuid.UUID, float] = {}
         self._equivalent: dict[uuid.UUID, float] = {}
 
     def parents(self, ident: uuid.UUID) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -216,12 +217,20 @@ class PedigreeLinks:
 
     def _sampling(self, ident: uuid.UUID) -> float:
         """The Mendelian sampling factor ``d`` of the animal (Quaas 1976)."""
+        known = self._samplings.get(ident)
+        if known is not None:
+            return known
         sire, dam = self.parents(ident)
         if sire is not None and dam is not None:
-            return 0.5 - 0.25 * (self.inbreeding(sire) + self.inbreeding(dam))
-        if sire is not None or dam is not None:
-            return 0.75 - 0.25 * self.inbreeding(sire if sire is not None else dam)  # type: ignore[arg-type]
-        return 1.0
+            value = 0.5 - 0.25 * (self.inbreeding(sire) + self.inbreeding(dam))
+        elif sire is not None:
+            value = 0.75 - 0.25 * self.inbreeding(sire)
+        elif dam is not None:
+            value = 0.75 - 0.25 * self.inbreeding(dam)
+        else:
+            value = 1.0
+        self._samplings[ident] = value
+        return value
 
     def inbreeding(self, ident: uuid.UUID) -> float:
         """The inbreeding coefficient F of an animal, by Meuwissen & Luo's sum over its
@@ -231,7 +240,9 @@ class PedigreeLinks:
             return known
         sire, dam = self.parents(ident)
         value = 0.0
-        if sire is not None and dam is not None:
+        # without an ancestor common to both parents (or a parent that is an ancestor of the
+        # other) F is 0: the sum is needed only when the parents' rows of L overlap
+        if sire is not None and dam is not None and self._row(sire).keys() & self._row(dam).keys():
             value = max(
                 sum(w * w * self._sampling(j) for j, w in self._row(ident).items()) - 1.0, 0.0
             )
