@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from reptidex.adapters.events import InProcessEventBus
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_processed
-from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.events import DomainEvent, new_event
+from service_database import migrated_database_url
 
 SERVICE = "community"
 Outbox = OUTBOX_MODELS[SERVICE]
@@ -25,12 +25,7 @@ Outbox = OUTBOX_MODELS[SERVICE]
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'community.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    upgrade(SERVICE, url)
-    return url
+    return migrated_database_url(request, tmp_path, SERVICE)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from reptidex.adapters.sql.identity_store import (
     SqlSigningKeys,
     identity_unit_of_work_factory,
 )
-from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.errors import Conflict
 from reptidex.domain.identity import (
     AccessClaims,
@@ -35,18 +34,14 @@ from reptidex.domain.identity import (
     User,
 )
 from reptidex.domain.identity.tokens import digest
+from service_database import migrated_database_url
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'core.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    upgrade("core", url)
-    return url
+    return migrated_database_url(request, tmp_path, "core")
 
 
 @pytest.fixture
