@@ -22,6 +22,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl
 
 import httpx
+from memory_outbox import MemoryOutbox
 
 from reptidex.domain.billing import (
     CancellationScheduled,
@@ -75,14 +76,6 @@ class MemoryWebhooks:
 
     async def record(self, event_id: str, event_type: str) -> None:
         self.seen_ids[event_id] = event_type
-
-
-class MemoryOutbox:
-    def __init__(self) -> None:
-        self.staged: list[DomainEvent] = []
-
-    def add(self, event: DomainEvent) -> None:
-        self.staged.append(event)
 
 
 @dataclass

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from memory_outbox import MemoryOutbox
+
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.flags import FeatureFlag, FlagOverride, OverrideScope
 
@@ -64,14 +66,6 @@ class MemoryFlags:
 
     async def delete_override(self, key: str, scope: OverrideScope, subject_id: uuid.UUID) -> bool:
         return self.overrides.pop((key, scope, subject_id), None) is not None
-
-
-class MemoryOutbox:
-    def __init__(self) -> None:
-        self.staged: list[DomainEvent] = []
-
-    def add(self, event: DomainEvent) -> None:
-        self.staged.append(event)
 
 
 class MemoryFlagUnitOfWork:

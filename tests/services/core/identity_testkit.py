@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from litestar.testing import TestClient
+from memory_outbox import MemoryOutbox
 
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.identity.rate_limit import MemoryRateLimiter
@@ -226,14 +227,6 @@ class FakeOneTimeTokens(_Repo):
                 token.used_at = now
 
 
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.staged: list[DomainEvent] = []
-
-    def add(self, event: DomainEvent) -> None:
-        self.staged.append(event)
-
-
 class FakeMailQueue:
     def __init__(self) -> None:
         self.staged: list[MailMessage] = []
@@ -258,11 +251,11 @@ class FakeUnitOfWork:
         self.sessions = FakeSessions(self)
         self.refresh_tokens = FakeRefreshTokens(self)
         self.one_time_tokens = FakeOneTimeTokens(self)
-        self.outbox = FakeOutbox()
+        self.outbox = MemoryOutbox()
 
     async def __aenter__(self) -> Self:
         self.working = copy.deepcopy(self.store)
-        self.outbox = FakeOutbox()
+        self.outbox = MemoryOutbox()
         self.mail = FakeMailQueue()
         return self
 
