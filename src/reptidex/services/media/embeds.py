@@ -200,6 +200,29 @@ async def _render_widget(
     return RenderedWidget(pedigree_html(pedigree), css, animal.organisation_id, True)
 
 
+async def _render_with_rules(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    widget: str,
+    subject_id: uuid.UUID,
+    theme: Literal["light", "dark"],
+    accent: str,
+    generations: int,
+    limit: int,
+) -> tuple[RenderedWidget, EmbedSettings]:
+    """The widget in the asked look, and its organisation's embed rules (none: the defaults)."""
+    look = Theme(mode=theme, accent="#" + accent.lstrip("#").lower())
+    rendered = await _render_widget(
+        session, _base(request), widget, subject_id, look, generations, limit
+    )
+    rules = (
+        await SqlEmbedSettings(session).get(rendered.organisation_id)
+        if rendered.organisation_id
+        else EmbedSettings(uuid.UUID(int=0))
+    )
+    return rendered, rules
+
+
 async def _count_view(
     request: Request[Any, Any, Any],
     session: AsyncSession,
@@ -307,14 +330,8 @@ class EmbedController(Controller):
         limit: Limit = 12,
     ) -> Response[str]:
         """An iframe page."""
-        look = Theme(mode=theme, accent="#" + accent.lstrip("#").lower())
-        rendered = await _render_widget(
-            db_session, _base(request), widget, subject_id, look, generations, limit
-        )
-        rules = (
-            await SqlEmbedSettings(db_session).get(rendered.organisation_id)
-            if rendered.organisation_id
-            else EmbedSettings(uuid.UUID(int=0))
+        rendered, rules = await _render_with_rules(
+            request, db_session, widget, subject_id, theme, accent, generations, limit
         )
         title = f"ReptiDex {WIDGETS[widget].title}"
         body = widget_page(title, rendered.css, rendered.html)
@@ -353,16 +370,10 @@ class EmbedController(Controller):
         limit: Limit = 12,
     ) -> Response[Any]:
         """A loader fragment."""
-        look = Theme(mode=theme, accent="#" + accent.lstrip("#").lower())
-        rendered = await _render_widget(
-            db_session, _base(request), widget, subject_id, look, generations, limit
+        rendered, rules = await _render_with_rules(
+            request, db_session, widget, subject_id, theme, accent, generations, limit
         )
         origin = request.headers.get("origin")
-        rules = (
-            await SqlEmbedSettings(db_session).get(rendered.organisation_id)
-            if rendered.organisation_id
-            else EmbedSettings(uuid.UUID(int=0))
-        )
         if origin and not rules.allows(origin):
             raise PermissionDenied("This breeder's widgets may not be shown on that site.")
         body = FragmentView(widget, rendered.html, rendered.css, rendered.public)
