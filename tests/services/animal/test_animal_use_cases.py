@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from reptidex.domain.animals.model import Animal, AnimalSex, Visibility
-from reptidex.domain.animals.ports import AnimalQuery
+from reptidex.domain.animals.ports import AnimalQuery, BreedingReference
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalChanges,
@@ -88,6 +88,11 @@ class FakeAnimals:
 
     async def has_offspring(self, animal_id: uuid.UUID) -> bool:
         return any(animal_id in (a.sire_id, a.dam_id) for a in self.rows.values())
+
+    async def breeding_references(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID
+    ) -> list[BreedingReference]:
+        return []
 
     async def pedigree(
         self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int

@@ -23,12 +23,14 @@ from reptidex.domain.animals.events import PRODUCER
 from reptidex.domain.animals.genetics import (
     Prediction,
     animal_genotype,
+    catalog_sex,
     hatchling_genotype,
     predict_genotypes,
     species_catalog,
 )
 from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, describe_genotype
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
+from reptidex.domain.animals.transfer import Transfers
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
@@ -41,9 +43,11 @@ from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.engine import pedigree as ped
 from reptidex.engine.genetics import (
+    Genotype,
     MorphParseError,
     Sex,
     name_genotype,
+    parse_genotype,
     rank_pairs,
     trait_target,
 )
@@ -150,6 +154,10 @@ class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):
     def breeding(self) -> BreedingRepository:
         """Pairs and clutches."""
 
+    @property
+    def transfers(self) -> Transfers:
+        """Transfers (where a pair's parent sold since is found)."""
+
 
 class PairCreated(msgspec.Struct, frozen=True):
     """``breeding.pair_created``."""
@@ -215,19 +223,48 @@ async def prospective_coi(uow: AnimalUnitOfWork, sire: Animal, dam: Animal) -> f
 
 @dataclass(frozen=True, slots=True)
 class PairPrediction:
-    """A pair with its predicted clutch."""
+    """A pair with its predicted clutch. ``transferred`` lists the parents that were sold to
+    another organisation since (the pair is kept as the seller's history; its prediction
+    then uses the genotype the animal had when it left, from the transfer record)."""
 
     pair: BreedingPair
     prediction: Prediction
+    transferred: tuple[uuid.UUID, ...] = ()
 
 
-async def _predict(uow: AnimalUnitOfWork, actor: Actor, pair: BreedingPair) -> Prediction:
-    sire = await get_animal(uow, actor, pair.sire_id)
-    dam = await get_animal(uow, actor, pair.dam_id)
-    catalog = species_catalog(sire.species)
-    return predict_genotypes(
-        animal_genotype(sire, catalog, Sex.MALE), animal_genotype(dam, catalog, Sex.FEMALE)
-    )
+async def _parent_genotype(
+    uow: BreedingUnitOfWork, actor: Actor, animal_id: uuid.UUID, sex: Sex
+) -> tuple[Genotype, bool]:
+    """A pair's parent as the engine's genotype, and whether it has been transferred away.
+
+    A parent no longer in the collection is looked up in the organisation's transfers (its
+    morph as sold); :class:`NotFound` when it is in neither (which deletion prevents)."""
+    animal = await uow.animals.get(actor.organisation_id, animal_id)
+    if animal is not None:
+        return animal_genotype(animal, species_catalog(animal.species), sex), False
+    for transfer in await uow.transfers.involving(actor.organisation_id):
+        if transfer.animal_id == animal_id and transfer.from_organisation_id == (
+            actor.organisation_id
+        ):
+            sold = transfer.snapshot.get("animal") or {}
+            morph = str((sold.get("genotype") or {}).get("morph") or "Normal")
+            catalog = species_catalog(str(sold.get("species") or "ball_python"))
+            try:
+                return parse_genotype(catalog, morph, catalog_sex(catalog, sex)), True
+            except MorphParseError as error:
+                raise Conflict(
+                    f"The transferred parent {animal_id} no longer reads ({error})."
+                ) from error
+    raise NotFound(f"No animal {animal_id} in this collection.")
+
+
+async def _predict(
+    uow: BreedingUnitOfWork, actor: Actor, pair: BreedingPair
+) -> tuple[Prediction, tuple[uuid.UUID, ...]]:
+    sire, sire_gone = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE)
+    dam, dam_gone = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE)
+    gone = tuple(i for i, g in ((pair.sire_id, sire_gone), (pair.dam_id, dam_gone)) if g)
+    return predict_genotypes(sire, dam), gone
 
 
 async def create_pair(
@@ -276,7 +313,8 @@ async def get_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) ->
 async def show_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairPrediction:
     """A pair with its predicted clutch (from the parents' current genotypes)."""
     pair = await get_pair(uow, actor, pair_id)
-    return PairPrediction(pair, await _predict(uow, actor, pair))
+    prediction, transferred = await _predict(uow, actor, pair)
+    return PairPrediction(pair, prediction, transferred)
 
 
 async def change_pair(
@@ -671,14 +709,9 @@ async def pair_outcomes(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUI
     """Compare the visual phenotypes of a pair's registered hatchlings with the prediction of
     the cross (viable offspring, sexes merged), phenotype by phenotype."""
     pair = await get_pair(uow, actor, pair_id)
-    sire = await get_animal(uow, actor, pair.sire_id)
-    dam = await get_animal(uow, actor, pair.dam_id)
-    catalog = species_catalog(sire.species)
-    prediction = predict_genotypes(
-        animal_genotype(sire, catalog, Sex.MALE),
-        animal_genotype(dam, catalog, Sex.FEMALE),
-        viable_only=True,
-    )
+    sire, _ = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE)
+    dam, _ = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE)
+    prediction = predict_genotypes(sire, dam, viable_only=True)
     clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair.id)
     hatchlings = await uow.animals.in_clutches(actor.organisation_id, [c.id for c in clutches])
     seen: dict[str, int] = {}

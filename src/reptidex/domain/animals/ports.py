@@ -35,6 +35,15 @@ class AnimalQuery:
     offset: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class BreedingReference:
+    """A breeding pair or clutch of the organisation that names an animal (as sire or dam)."""
+
+    kind: Literal["pair", "clutch"]
+    id: uuid.UUID
+    season: str
+
+
 class AnimalRepository(Protocol):
     """Animals as stored. Reads and writes are of one organisation unless said otherwise."""
 
@@ -43,6 +52,11 @@ class AnimalRepository(Protocol):
 
     async def get_public(self, animal_id: uuid.UUID) -> Animal | None:
         """The animal with this id if its visibility is public, of any organisation."""
+
+    async def breeding_references(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID
+    ) -> list[BreedingReference]:
+        """The organisation's pairs and clutches with this animal as sire or dam."""
 
     async def add(self, animal: Animal) -> Animal:
         """Store a new animal (with its timestamps set); :class:`Conflict` on a taken code."""

@@ -393,13 +393,22 @@ async def update_animal(
 
 
 async def delete_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUID) -> None:
-    """Remove an animal that is nobody's parent; stage ``animal.deleted``."""
+    """Remove an animal that is nobody's parent and in no breeding pair or clutch; stage
+    ``animal.deleted``. :class:`Conflict` names the pairs and clutches otherwise."""
     require_writer(actor)
     animal = await get_animal(uow, actor, animal_id)
     if await uow.animals.has_offspring(animal.id):
         raise Conflict(
             f"{animal.label} is recorded as a parent; mark it deceased or sold instead of "
             "deleting it, so that its offspring keep their lineage."
+        )
+    references = await uow.animals.breeding_references(actor.organisation_id, animal.id)
+    if references:
+        named = ", ".join(f"{r.kind} {r.id} ({r.season})" for r in references)
+        raise Conflict(
+            f"{animal.label} is in the breeding records ({named}); mark it deceased or sold "
+            "instead of deleting it, so that its pairs and clutches keep their parents.",
+            field_errors={"animal_id": named},
         )
     await uow.animals.remove(animal)
     _stage(uow, actor, "animal.deleted", AnimalDeleted(str(animal.id), animal.code))

@@ -220,8 +220,10 @@ class AnimalController(Controller):
         "/{animal_id:uuid}",
         guards=WRITE,
         summary="Delete an animal",
-        description="Remove an animal that is nobody's parent (409 otherwise: mark it deceased "
-        "or sold so its offspring keep their lineage). Emits `animal.deleted`.",
+        description="Remove an animal that is nobody's parent and in no breeding pair or "
+        "clutch (409 otherwise, naming the pairs and clutches: mark it deceased or sold so its "
+        "offspring keep their lineage and its pairs and clutches their parents). Emits "
+        "`animal.deleted`.",
     )
     async def remove_animal(
         self, actor: CallerActor, uow: UnitOfWork, animal_id: FromPath[uuid.UUID]

@@ -78,6 +78,9 @@ class PairView(msgspec.Struct, frozen=True):
     prospective_coi: float
     notes: str | None
     prediction: PredictionView
+    transferred: list[uuid.UUID] = []
+    """Parents sold to another organisation since: the pair stays in the seller's history and
+    its prediction uses the genotype each had when it left."""
 
 
 def pair_summary(pair: BreedingPair) -> PairSummary:
@@ -299,7 +302,9 @@ class BreedingController(Controller):
         "/pairs/{pair_id:uuid}",
         guards=READ,
         summary="Show a pair",
-        description="A pair with its predicted clutch from the parents' current genotypes.",
+        description="A pair with its predicted clutch from the parents' current genotypes. A "
+        "parent sold to another organisation since is listed in `transferred` (the pair stays "
+        "in the seller's history; its prediction uses the genotype the parent had when sold).",
     )
     async def show_pair(
         self, actor: CallerActor, uow: UnitOfWork, pair_id: FromPath[uuid.UUID]
@@ -309,6 +314,7 @@ class BreedingController(Controller):
         return PairView(
             **msgspec.structs.asdict(pair_summary(result.pair)),
             prediction=prediction_view(result.prediction),
+            transferred=list(result.transferred),
         )
 
     @patch(

@@ -61,7 +61,7 @@ from reptidex.domain.animals.model import (
     Visibility,
     blocks_from_data,
 )
-from reptidex.domain.animals.ports import AnimalQuery
+from reptidex.domain.animals.ports import AnimalQuery, BreedingReference
 from reptidex.domain.animals.transfer import Transfer
 from reptidex.domain.errors import Conflict
 
@@ -263,6 +263,34 @@ class SqlAnimalRepository:
             select(AnimalRow).where(AnimalRow.id == animal_id, AnimalRow.visibility == "public")
         )
         return None if row is None else to_animal(row)
+
+    async def breeding_references(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID
+    ) -> list[BreedingReference]:
+        """The organisation's pairs and clutches with this animal as sire or dam."""
+        pairs = await self._session.execute(
+            select(BreedingPairRow.id, BreedingPairRow.season)
+            .where(
+                BreedingPairRow.organisation_id == organisation_id,
+                or_(BreedingPairRow.sire_id == animal_id, BreedingPairRow.dam_id == animal_id),
+            )
+            .order_by(BreedingPairRow.season, BreedingPairRow.id)
+        )
+        clutches = await self._session.execute(
+            select(ClutchRow.id, ClutchRow.season)
+            .where(
+                ClutchRow.organisation_id == organisation_id,
+                or_(
+                    ClutchRow.dam_id == animal_id,
+                    # the possible sires are a JSON list of id strings
+                    cast(ClutchRow.sire_ids, Text).contains(str(animal_id)),
+                ),
+            )
+            .order_by(ClutchRow.season, ClutchRow.id)
+        )
+        return [BreedingReference("pair", i, season) for i, season in pairs] + [
+            BreedingReference("clutch", i, season) for i, season in clutches
+        ]
 
     async def _flush(self, code: str) -> None:
         try:
