@@ -6,12 +6,11 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from reptidex.domain.billing.model import Subscription, SubscriptionStatus
 from reptidex.domain.errors import DomainError, FeatureUnavailable
-from reptidex.domain.events import Outbox
+from reptidex.domain.events import OutboxUnitOfWork
 
 
 class InvalidWebhook(DomainError):
@@ -134,7 +133,7 @@ class ProcessedWebhooks(Protocol):
         ...
 
 
-class BillingUnitOfWork(Protocol):
+class BillingUnitOfWork(OutboxUnitOfWork, Protocol):
     """One transaction over subscriptions, processed webhooks and the outbox."""
 
     @property
@@ -145,24 +144,4 @@ class BillingUnitOfWork(Protocol):
     @property
     def webhooks(self) -> ProcessedWebhooks:
         """Processed webhook ids, in this transaction."""
-        ...
-
-    @property
-    def outbox(self) -> Outbox:
-        """The outbox, in this transaction."""
-        ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-        ...
-
-    async def commit(self) -> None:
-        """Commit the changes and the staged events together."""
         ...

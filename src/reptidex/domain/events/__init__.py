@@ -7,7 +7,13 @@ from reptidex.domain.events.envelope import (
     event_family,
     new_event,
 )
-from reptidex.domain.events.ports import EventBus, EventHandler, EventPublisher, Outbox
+from reptidex.domain.events.ports import (
+    EventBus,
+    EventHandler,
+    EventPublisher,
+    Outbox,
+    OutboxUnitOfWork,
+)
 from reptidex.domain.events.subscriptions import (
     ANY_EVENT,
     check_pattern,
@@ -25,6 +31,7 @@ __all__ = [
     "EventHandler",
     "EventPublisher",
     "Outbox",
+    "OutboxUnitOfWork",
     "UnknownEventType",
     "check_pattern",
     "decode_event",

@@ -4,7 +4,8 @@ subscribe on."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from reptidex.domain.events.envelope import DomainEvent
 
@@ -17,6 +18,34 @@ class Outbox(Protocol):
 
     def add(self, event: DomainEvent) -> None:
         """Record ``event`` to be published once the transaction commits."""
+
+
+class OutboxUnitOfWork(Protocol):
+    """One transaction with an outbox: a use case's state change and its events commit together.
+
+    A service's unit of work extends this with its repositories. Leaving the ``async with``
+    block without :meth:`commit` rolls everything back, events included.
+    """
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox, in this transaction."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None:
+        """Commit the changes and the staged events together."""
+        ...
 
 
 class EventPublisher(Protocol):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from reptidex.domain.events import Outbox
+from reptidex.domain.events import OutboxUnitOfWork
 from reptidex.domain.flags.model import FeatureFlag, FlagOverride, OverrideScope
 
 
@@ -48,30 +47,10 @@ class FlagRepository(Protocol):
         ...
 
 
-class FlagUnitOfWork(Protocol):
+class FlagUnitOfWork(OutboxUnitOfWork, Protocol):
     """One transaction over flags and the outbox."""
 
     @property
     def flags(self) -> FlagRepository:
         """Flags and overrides, in this transaction."""
-        ...
-
-    @property
-    def outbox(self) -> Outbox:
-        """The outbox, in this transaction."""
-        ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-        ...
-
-    async def commit(self) -> None:
-        """Commit the changes and the staged events together."""
         ...

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from reptidex.domain.events import Outbox
+from reptidex.domain.events import OutboxUnitOfWork
 from reptidex.domain.identity.model import (
     AuthSession,
     Email,
@@ -152,7 +151,7 @@ class OneTimeTokenRepository(Protocol):
         """Mark every open ``purpose`` token of ``user_id`` used (a newer one supersedes them)."""
 
 
-class IdentityUnitOfWork(Protocol):
+class IdentityUnitOfWork(OutboxUnitOfWork, Protocol):
     """One transaction over identity's repositories and the outbox.
 
     Leaving the ``async with`` block without :meth:`commit` rolls everything back, events included.
@@ -187,26 +186,8 @@ class IdentityUnitOfWork(Protocol):
         """The one time tokens of this transaction."""
 
     @property
-    def outbox(self) -> Outbox:
-        """The outbox of this transaction."""
-
-    @property
     def mail(self) -> MailQueue:
         """The mail queue of this transaction."""
-
-    async def __aenter__(self) -> Self:
-        """Begin the transaction."""
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-
-    async def commit(self) -> None:
-        """Commit the changes and the staged events together."""
 
 
 class PasswordHasher(Protocol):
