@@ -74,6 +74,19 @@ class Accounts:
     def __init__(self, context: IdentityContext) -> None:
         self.context = context
 
+    async def _mail_recipient(self, email: str, address_key: str) -> Email | None:
+        """Count a mail request against the sender's address and the account; ``None`` (and no
+        mail-per-account count) when ``email`` is not an address, so the answer reveals nothing.
+        """
+        context = self.context
+        await context.count(address_key, context.policy.register_per_address)
+        try:
+            normalised = Email.parse(email)
+        except InvalidInput:
+            return None
+        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
+        return normalised
+
     async def _store_one_time_token(
         self, user: User, purpose: TokenPurpose, uow: IdentityUnitOfWork
     ) -> str:
@@ -138,12 +151,9 @@ class Accounts:
     async def resend_verification(self, email: str, *, address: str) -> None:
         """Mail a new verification token when the address has an unverified account."""
         context = self.context
-        await context.count(f"register:address:{address}", context.policy.register_per_address)
-        try:
-            normalised = Email.parse(email)
-        except InvalidInput:
+        normalised = await self._mail_recipient(email, f"register:address:{address}")
+        if normalised is None:
             return
-        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
         async with context.unit_of_work() as uow:
             user = await uow.users.by_email(normalised)
             if user is None or user.email_verified:
@@ -228,12 +238,9 @@ class Accounts:
     async def request_password_reset(self, email: str, *, address: str) -> None:
         """Mail a reset token when the address has an account; answer the same either way."""
         context = self.context
-        await context.count(f"reset:address:{address}", context.policy.register_per_address)
-        try:
-            normalised = Email.parse(email)
-        except InvalidInput:
+        normalised = await self._mail_recipient(email, f"reset:address:{address}")
+        if normalised is None:
             return
-        await context.count(f"mail:account:{normalised}", context.policy.mail_per_account)
         async with context.unit_of_work() as uow:
             user = await uow.users.by_email(normalised)
             if user is None:
