@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pedigree_testkit import read_genea140
 
 from reptidex.engine.pedigree import (
     Pedigree,
     inbreeding,
     kinship_matrix,
-    read_csv,
     tabular_kinship_matrix,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-GENEA140 = REPO_ROOT.parent / "shared" / "data" / "genea140.csv"
 
 
 @pytest.fixture(scope="module")
 def genea140() -> Pedigree:
-    if not GENEA140.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{GENEA140} is missing in CI")
-        pytest.skip(f"{GENEA140} not found (shared data is not beside the repository)")
-    return read_csv(GENEA140)
+    return read_genea140()
 
 
 def ancestors_of(ped: Pedigree, ident: str) -> Pedigree:

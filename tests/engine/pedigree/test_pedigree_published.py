@@ -6,12 +6,12 @@ derivation given); none was produced by this engine.
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
+from pedigree_testkit import mrode as mrode_table_2_1
+from pedigree_testkit import read_genea140
 
 from reptidex.engine.pedigree import (
     Animal,
@@ -29,13 +29,9 @@ from reptidex.engine.pedigree import (
     kinship_matrix,
     mendelian_sampling_factors,
     parse_csv,
-    read_csv,
     relationship_matrix,
     relationship_matrix_inverse,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-GENEA140 = REPO_ROOT.parent / "shared" / "data" / "genea140.csv"
 
 
 def dense_inverse(ped: Pedigree, order: list[str]) -> np.ndarray:
@@ -70,19 +66,6 @@ def test_pedigreetools_inbreeding_example() -> None:
 
 
 # --- Mrode, Linear Models for the Prediction of Animal Breeding Values ---------------
-
-
-def mrode_table_2_1() -> Pedigree:
-    return Pedigree(
-        [
-            Animal("1"),
-            Animal("2"),
-            Animal("3", "1", "2"),
-            Animal("4", "1", None),
-            Animal("5", "4", "3"),
-            Animal("6", "5", "2"),
-        ]
-    )
 
 
 def test_mrode_section_2_3_mendelian_sampling_factors() -> None:
@@ -440,11 +423,7 @@ def test_lacy_1989_founder_equivalents() -> None:
 
 @pytest.fixture(scope="module")
 def genea140() -> Pedigree:
-    if not GENEA140.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{GENEA140} is missing in CI")
-        pytest.skip(f"{GENEA140} not found (shared data is not beside the repository)")
-    return read_csv(GENEA140)
+    return read_genea140()
 
 
 def probands(ped: Pedigree) -> list[str]:
