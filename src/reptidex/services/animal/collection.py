@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, JSONBody, MultipartBody
 
 from reptidex.domain.animals.collection_csv import (
     ImportReport,
@@ -31,12 +32,25 @@ class ImportRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         str,
         msgspec.Meta(
             min_length=1,
-            max_length=2_000_000,
+            max_length=MAX_CSV,
             description="CSV with a header row: code, name, species (required), sex, morph, "
             "hatch_date, origin, status, visibility, sire_code, dam_code, tags (;-separated), "
             "notes.",
         ),
     ]
+    dry_run: bool = True
+
+
+MAX_CSV = 2_000_000
+"""The largest CSV an import takes (characters of the JSON form, bytes of an upload)."""
+
+
+class ImportUpload(msgspec.Struct):
+    """A collection as a CSV file uploaded from a form (``multipart/form-data``): ``file`` (UTF-8,
+    a byte-order mark allowed, as spreadsheets write it) and ``dry_run`` (``true`` by default;
+    ``false`` to import)."""
+
+    file: UploadFile
     dry_run: bool = True
 
 
@@ -111,6 +125,18 @@ def transfer_view(transfer: Transfer) -> TransferView:
     )
 
 
+async def _import(
+    uow: UnitOfWork, actor: CallerActor, text: str, *, dry_run: bool
+) -> ImportReportView:
+    report = await import_collection(uow, actor, text, dry_run=dry_run)
+    if not dry_run and not report.valid:
+        raise InvalidInput(
+            f"{len(report.problems)} row(s) have problems; nothing was imported.",
+            field_errors=report_errors(report),
+        )
+    return report_view(report)
+
+
 class CollectionController(Controller):
     """The collection as a whole: CSV in and out, transfers to other organisations."""
 
@@ -134,13 +160,39 @@ class CollectionController(Controller):
         self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[ImportRequest]
     ) -> ImportReportView:
         """Import a collection."""
-        report = await import_collection(uow, actor, data.csv, dry_run=data.dry_run)
-        if not data.dry_run and not report.valid:
+        return await _import(uow, actor, data.csv, dry_run=data.dry_run)
+
+    @post(
+        "/import/upload",
+        guards=WRITE,
+        status_code=200,
+        request_max_body_size=MAX_CSV + 64 * 1024,
+        summary="Import a collection from an uploaded CSV file",
+        description="The same import as `POST /animals/import`, from a browser form "
+        "(`multipart/form-data`): `file`, the CSV (UTF-8, a byte-order mark allowed; at most "
+        f"{MAX_CSV:,} bytes), and `dry_run` (`true` by default: only check and report; `false` "
+        "to import). A file that is empty or not UTF-8 is a 422.",
+    )
+    async def import_csv_upload(
+        self, actor: CallerActor, uow: UnitOfWork, data: MultipartBody[ImportUpload]
+    ) -> ImportReportView:
+        """Import a collection from an uploaded file."""
+        content = await data.file.read(MAX_CSV + 1)
+        if len(content) > MAX_CSV:
             raise InvalidInput(
-                f"{len(report.problems)} row(s) have problems; nothing was imported.",
-                field_errors=report_errors(report),
+                f"The file is larger than {MAX_CSV:,} bytes.",
+                field_errors={"file": f"at most {MAX_CSV:,} bytes"},
             )
-        return report_view(report)
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(
+                "The file is not UTF-8 text; save the CSV as UTF-8.",
+                field_errors={"file": f"not UTF-8 (byte {error.start})"},
+            ) from None
+        if not text.strip():
+            raise InvalidInput("The file is empty.", field_errors={"file": "empty"})
+        return await _import(uow, actor, text, dry_run=data.dry_run)
 
     @get(
         "/export",
