@@ -128,144 +128,157 @@ class Lineage:
 
 
 _RESTRICTED = LineageEntry(None, False)
-_NO_PARENTS: tuple[None, None] = (None, None)
 
 
 class PedigreeLinks:
     """The parent links of a set of records, with the engine's reading of a pedigree: a
-    parent that is referenced but not among the records is a founder."""
+    parent that is referenced but not among the records is a founder.
+
+    Animals are numbered once (a UUID hashes in Python, an int in C): every walk and
+    recursion below runs on those numbers and plain lists."""
 
     def __init__(self, records: Sequence[LineageRecord]) -> None:
-        self.records = {r.id: r for r in records}
-        self._depth: dict[uuid.UUID, int] = {}
-        self._inbreeding: dict[uuid.UUID, float] = {}
-        self._rows: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
-        self._samplings: dict[uuid.UUID, float] = {}
-        self._equivalent: dict[uuid.UUID, float] = {}
+        ids: list[uuid.UUID] = [r.id for r in records]
+        index = {ident: i for i, ident in enumerate(ids)}
+        sires: list[int] = []
+        dams: list[int] = []
+        for record in records:
+            for parent, column in ((record.sire_id, sires), (record.dam_id, dams)):
+                if parent is None:
+                    column.append(-1)
+                    continue
+                number = index.get(parent)
+                if number is None:  # not read: beyond the depth asked, or hidden
+                    number = index[parent] = len(ids)
+                    ids.append(parent)
+                column.append(number)
+        founders = len(ids) - len(records)
+        self.ids = ids
+        self.index = index
+        self.sire = sires + [-1] * founders
+        self.dam = dams + [-1] * founders
+        self.records: list[LineageRecord | None] = [*records, *([None] * founders)]
+        self._depth: list[int | None] = [None] * len(ids)
+        self._inbreeding: list[float | None] = [None] * len(ids)
+        self._samplings: list[float | None] = [None] * len(ids)
+        self._rows: list[dict[int, float] | None] = [None] * len(ids)
+        self._equivalent: list[float | None] = [None] * len(ids)
 
-    def parents(self, ident: uuid.UUID) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-        """Sire and dam (``None`` unknown); a founder for an animal that was not read."""
-        record = self.records.get(ident)
-        return _NO_PARENTS if record is None else (record.sire_id, record.dam_id)
-
-    def tree(self, root: uuid.UUID, generations: int) -> list[tuple[uuid.UUID, int, int, str]]:
+    def tree(self, root: int, generations: int) -> list[tuple[int, int, int, str]]:
         """Every known position to ``generations`` back, as ``pedigree_tree`` lists them:
-        ``(id, position, generation, line)`` in ahnentafel order."""
-        nodes: list[tuple[uuid.UUID, int, int, str]] = []
-        frontier: list[tuple[int, uuid.UUID, str]] = [(1, root, "")]
+        ``(animal, position, generation, line)`` in ahnentafel order."""
+        sires, dams = self.sire, self.dam
+        nodes: list[tuple[int, int, int, str]] = []
+        frontier: list[tuple[int, int, str]] = [(1, root, "")]
         for generation in range(generations + 1):
-            following: list[tuple[int, uuid.UUID, str]] = []
-            for position, ident, line in frontier:
-                nodes.append((ident, position, generation, line))
+            following: list[tuple[int, int, str]] = []
+            for position, animal, line in frontier:
+                nodes.append((animal, position, generation, line))
                 if generation < generations:
-                    sire, dam = self.parents(ident)
-                    if sire is not None:
+                    if (sire := sires[animal]) >= 0:
                         following.append((2 * position, sire, line + "S"))
-                    if dam is not None:
+                    if (dam := dams[animal]) >= 0:
                         following.append((2 * position + 1, dam, line + "D"))
             frontier = following
         return nodes
 
-    def ancestors(self, root: uuid.UUID, generations: int) -> dict[uuid.UUID, int]:
+    def ancestors(self, root: int, generations: int) -> dict[int, int]:
         """Ancestors with their shortest distance, to ``generations`` back."""
-        found: dict[uuid.UUID, int] = {}
+        found: dict[int, int] = {}
         frontier = [root]
         level = 0
         while frontier and level < generations:
             level += 1
-            following: list[uuid.UUID] = []
-            for ident in frontier:
-                for parent in self.parents(ident):
-                    if parent is not None and parent not in found and parent != root:
+            following: list[int] = []
+            for animal in frontier:
+                for parent in (self.sire[animal], self.dam[animal]):
+                    if parent >= 0 and parent not in found and parent != root:
                         found[parent] = level
                         following.append(parent)
             frontier = following
         return found
 
-    def depth(self, ident: uuid.UUID) -> int:
+    def depth(self, animal: int) -> int:
         """Generations from the animal to its oldest known ancestor (0 for a founder).
 
         Raises :class:`Conflict` when the links form a cycle (only data written around the
         use cases can)."""
-        known = self._depth.get(ident)
+        known = self._depth[animal]
         if known is not None:
             if known < 0:
                 raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.")
             return known
-        self._depth[ident] = -1  # in progress
-        sire, dam = self.parents(ident)
-        value = 1 + max(
-            -1 if sire is None else self.depth(sire), -1 if dam is None else self.depth(dam)
-        )
-        self._depth[ident] = value
+        self._depth[animal] = -1  # in progress
+        sire, dam = self.sire[animal], self.dam[animal]
+        value = 1 + max(-1 if sire < 0 else self.depth(sire), -1 if dam < 0 else self.depth(dam))
+        self._depth[animal] = value
         return value
 
-    def _row(self, ident: uuid.UUID) -> dict[uuid.UUID, float]:
+    def _row(self, animal: int) -> dict[int, float]:
         """The non-zero entries of the animal's row of ``L`` in ``A = L D L'``: itself with
         1, plus half its parents' rows (Henderson 1976)."""
-        known = self._rows.get(ident)
+        known = self._rows[animal]
         if known is not None:
             return known
-        row: dict[uuid.UUID, float] = {}
-        for parent in self.parents(ident):
-            if parent is not None:
+        row: dict[int, float] = {}
+        for parent in (self.sire[animal], self.dam[animal]):
+            if parent >= 0:
                 for ancestor, weight in self._row(parent).items():
                     row[ancestor] = row.get(ancestor, 0.0) + 0.5 * weight
-        row[ident] = 1.0
-        self._rows[ident] = row
+        row[animal] = 1.0
+        self._rows[animal] = row
         return row
 
-    def _sampling(self, ident: uuid.UUID) -> float:
+    def _sampling(self, animal: int) -> float:
         """The Mendelian sampling factor ``d`` of the animal (Quaas 1976)."""
-        known = self._samplings.get(ident)
+        known = self._samplings[animal]
         if known is not None:
             return known
-        sire, dam = self.parents(ident)
-        if sire is not None and dam is not None:
+        sire, dam = self.sire[animal], self.dam[animal]
+        if sire >= 0 and dam >= 0:
             value = 0.5 - 0.25 * (self.inbreeding(sire) + self.inbreeding(dam))
-        elif sire is not None:
+        elif sire >= 0:
             value = 0.75 - 0.25 * self.inbreeding(sire)
-        elif dam is not None:
+        elif dam >= 0:
             value = 0.75 - 0.25 * self.inbreeding(dam)
         else:
             value = 1.0
-        self._samplings[ident] = value
+        self._samplings[animal] = value
         return value
 
-    def inbreeding(self, ident: uuid.UUID) -> float:
+    def inbreeding(self, animal: int) -> float:
         """The inbreeding coefficient F of an animal, by Meuwissen & Luo's sum over its
         ancestors: ``F = Σ_j L[i, j]² d_j - 1`` (0 unless both parents are known)."""
-        known = self._inbreeding.get(ident)
+        known = self._inbreeding[animal]
         if known is not None:
             return known
-        sire, dam = self.parents(ident)
+        sire, dam = self.sire[animal], self.dam[animal]
         value = 0.0
         # without an ancestor common to both parents (or a parent that is an ancestor of the
         # other) F is 0: the sum is needed only when the parents' rows of L overlap
-        if sire is not None and dam is not None and self._row(sire).keys() & self._row(dam).keys():
-            value = max(
-                sum(w * w * self._sampling(j) for j, w in self._row(ident).items()) - 1.0, 0.0
-            )
-        self._inbreeding[ident] = value
+        if sire >= 0 and dam >= 0 and self._row(sire).keys() & self._row(dam).keys():
+            sampling = self._sampling
+            value = max(sum(w * w * sampling(j) for j, w in self._row(animal).items()) - 1.0, 0.0)
+        self._inbreeding[animal] = value
         return value
 
-    def equivalent_generations(self, ident: uuid.UUID) -> float:
+    def equivalent_generations(self, animal: int) -> float:
         """``E = Σ_known parents (1 + E_parent) / 2``, as the engine computes it."""
-        known = self._equivalent.get(ident)
+        known = self._equivalent[animal]
         if known is not None:
             return known
-        sire, dam = self.parents(ident)
+        sire, dam = self.sire[animal], self.dam[animal]
         value = 0.0
-        if sire is not None or dam is not None:
+        if sire >= 0 or dam >= 0:
             value = 0.5 * (
-                (1 + self.equivalent_generations(sire) if sire is not None else 0.0)
-                + (1 + self.equivalent_generations(dam) if dam is not None else 0.0)
+                (1 + self.equivalent_generations(sire) if sire >= 0 else 0.0)
+                + (1 + self.equivalent_generations(dam) if dam >= 0 else 0.0)
             )
-        self._equivalent[ident] = value
+        self._equivalent[animal] = value
         return value
 
-    def engine_inbreeding(self, root: uuid.UUID) -> float:
-        """F of ``root`` by the engine's vectorised method, on the root and every record
+    def engine_inbreeding(self, root: int) -> float:
+        """F of ``root`` by the engine's vectorised method, on the root and every animal
         reached from it through parent links (for large ancestries)."""
         ids: list[str] = []
         sires: list[str | None] = []
@@ -273,38 +286,39 @@ class PedigreeLinks:
         seen = {root}
         stack = [root]
         while stack:
-            ident = stack.pop()
-            sire, dam = self.parents(ident)
-            ids.append(str(ident))
-            sires.append(None if sire is None else str(sire))
-            dams.append(None if dam is None else str(dam))
+            animal = stack.pop()
+            sire, dam = self.sire[animal], self.dam[animal]
+            ids.append(str(self.ids[animal]))
+            sires.append(None if sire < 0 else str(self.ids[sire]))
+            dams.append(None if dam < 0 else str(self.ids[dam]))
             for parent in (sire, dam):
-                if parent is not None and parent in self.records and parent not in seen:
+                if parent >= 0 and self.records[parent] is not None and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ped.MissingParentWarning)
             pedigree = ped.Pedigree.from_columns(ids, sires, dams)
-        return float(ped.inbreeding(pedigree)[str(root)])
+        return float(ped.inbreeding(pedigree)[str(self.ids[root])])
 
-    def descendants(self, root: uuid.UUID, generations: int) -> dict[uuid.UUID, int]:
+    def descendants(self, root: int, generations: int) -> dict[int, int]:
         """Descendants among the records with their shortest distance, to ``generations``."""
         if generations <= 0:
             return {}
-        children: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for record in self.records.values():
-            if record.sire_id is not None:
-                children.setdefault(record.sire_id, []).append(record.id)
-            if record.dam_id is not None:
-                children.setdefault(record.dam_id, []).append(record.id)
-        found: dict[uuid.UUID, int] = {}
+        children: dict[int, list[int]] = {}
+        for animal, record in enumerate(self.records):
+            if record is None:
+                break  # the founders added for unread parents come last
+            for parent in (self.sire[animal], self.dam[animal]):
+                if parent >= 0:
+                    children.setdefault(parent, []).append(animal)
+        found: dict[int, int] = {}
         frontier = [root]
         level = 0
         while frontier and level < generations:
             level += 1
-            following: list[uuid.UUID] = []
-            for ident in frontier:
-                for child in children.get(ident, ()):
+            following: list[int] = []
+            for animal in frontier:
+                for child in children.get(animal, ()):
                     if child not in found and child != root:
                         found[child] = level
                         following.append(child)
@@ -357,19 +371,22 @@ def lineage_of(
 ) -> Lineage:
     """The lineage computed on the records read (see :func:`lineage`)."""
     links = PedigreeLinks(rows)
-    by_id = links.records
-    root = by_id.get(animal_id)
-    if root is None or (
-        root.organisation_id != actor.organisation_id and root.visibility != _PUBLIC
+    records = links.records
+    key = links.index.get(animal_id)
+    root = None if key is None else records[key]
+    if (
+        key is None
+        or root is None
+        or (root.organisation_id != actor.organisation_id and root.visibility != _PUBLIC)
     ):
         raise NotFound(f"No animal {animal_id} in this collection.")
     own_organisation = actor.organisation_id
-    entries: dict[uuid.UUID, LineageEntry] = {}
+    entries: list[LineageEntry | None] = [None] * len(records)
 
-    def entry(ident: uuid.UUID) -> LineageEntry:
-        shown = entries.get(ident)
+    def entry(animal: int) -> LineageEntry:
+        shown = entries[animal]
         if shown is None:
-            record = by_id.get(ident)
+            record = records[animal]
             if record is None:
                 shown = _RESTRICTED
             elif record.organisation_id == own_organisation:
@@ -378,44 +395,47 @@ def lineage_of(
                 shown = _RESTRICTED
             else:
                 shown = LineageEntry(record, False)
-            entries[ident] = shown
+            entries[animal] = shown
         return shown
 
-    known = links.ancestors(animal_id, generations)
-    links.depth(animal_id)  # raises Conflict on a cycle before any recursion relies on depths
+    known = links.ancestors(key, generations)
+    links.depth(key)  # raises Conflict on a cycle before any recursion relies on depths
     if len(known) > SMALL_ANCESTRY:
-        coefficient = links.engine_inbreeding(animal_id)
+        coefficient = links.engine_inbreeding(key)
     else:
-        coefficient = links.inbreeding(animal_id)
+        coefficient = links.inbreeding(key)
     positions: list[LineagePosition] = []
-    first_seen: dict[uuid.UUID, int] = {}
-    repeated: dict[uuid.UUID, None] = {}
+    first_seen: dict[int, int] = {}
+    repeated: dict[int, None] = {}
     per_generation = [0] * (generations + 1)
-    for ident, position, generation, line in links.tree(animal_id, generations):
-        repeat = first_seen.get(ident)
+    for animal, position, generation, line in links.tree(key, generations):
+        repeat = first_seen.get(animal)
         if repeat is None:
-            first_seen[ident] = position
+            first_seen[animal] = position
         else:
-            repeated[ident] = None
+            repeated[animal] = None
         per_generation[generation] += 1
-        positions.append(LineagePosition(position, generation, line, repeat, entry(ident)))
-    descendants = links.descendants(animal_id, descendant_generations)
+        positions.append(LineagePosition(position, generation, line, repeat, entry(animal)))
+    descendants = links.descendants(key, descendant_generations)
+
+    def code(item: tuple[int, int]) -> tuple[int, str]:
+        record = records[item[0]]
+        return item[1], "" if record is None else record.code
+
     return Lineage(
-        root=entry(animal_id),
+        root=entry(key),
         generations=generations,
         tree=tuple(positions),
-        repeated_ancestors=tuple(repeated),
+        repeated_ancestors=tuple(links.ids[a] for a in repeated),
         inbreeding=Inbreeding(
             coefficient=max(coefficient, 0.0),
             generations=max(known.values(), default=0),
-            equivalent_generations=links.equivalent_generations(animal_id),
+            equivalent_generations=links.equivalent_generations(key),
         ),
         completeness=tuple(per_generation[g] / 2**g for g in range(1, generations + 1)),
         descendants=tuple(
             (shown, depth)
-            for ident, depth in sorted(
-                descendants.items(), key=lambda item: (item[1], by_id[item[0]].code)
-            )
-            if not (shown := entry(ident)).restricted
+            for animal, depth in sorted(descendants.items(), key=code)
+            if not (shown := entry(animal)).restricted
         ),
     )
