@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -503,6 +504,9 @@ _LINEAGE_COLUMNS = (
 )
 
 
+_UUID_COLUMNS = frozenset({"id", "organisation_id", "sire_id", "dam_id"})
+
+
 class _LineageGenotype(msgspec.Struct):
     hets: tuple[str, ...] = ()
     possible_hets: tuple[tuple[str, str], ...] = ()
@@ -554,12 +558,18 @@ def lineage_statement(postgres: bool) -> Select[Any]:
         .where(down.c.depth < bindparam("descendants"))
     )
     wanted = select(up.c.id).union(select(down.c.id)).subquery("wanted")
-    columns = [
+    columns: list[Any] = [
         _json_text(animal.c[name]) if name == "genotype" else animal.c[name]
         for name in _LINEAGE_COLUMNS
     ]
     if not postgres:
         return select(*columns).where(animal.c.id.in_(select(wanted.c.id)))
+    # asyncpg already returns UUIDs (with a hash in C): no per-value conversion by the column
+    # type on the way out
+    columns = [
+        type_coerce(c, PG_UUID(as_uuid=True)).label(c.name) if c.name in _UUID_COLUMNS else c
+        for c in columns
+    ]
     ids = select(func.array_agg(wanted.c.id)).scalar_subquery()
     cfg = select(
         func.set_config(
