@@ -86,6 +86,14 @@ def test_isolation_through_the_api_and_directly(
         assert beta.get("/breeding/pairs").json() == []  # type: ignore[attr-defined]
         lineage = alpha.get(f"/lineage/{a_kid['id']}").json()  # type: ignore[attr-defined]
         assert lineage["inbreeding"]["coefficient"] == 0.0
+        # the lineage's one statement sets the organisation before it reads: the caller's own
+        # private animals (the kid, its dam) show in full
+        assert [(p["animal"]["name"], p["animal"]["own"]) for p in lineage["tree"]] == [
+            ("A kid", True),
+            ("A sire", True),
+            ("A dam", True),
+        ]
+        assert beta.get(f"/lineage/{a_kid['id']}").status_code == 404  # type: ignore[attr-defined]
 
         # a sale moves the kid (and its log) to beta, who then sees its lineage-only sire
         moved = alpha.post(
