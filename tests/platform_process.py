@@ -23,6 +23,13 @@ REPTIDEX = [sys.executable, "-m", "reptidex"]
 SERVICE_COUNT = 6
 
 
+def free_port() -> int:
+    """A port that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def free_port_block(size: int = SERVICE_COUNT) -> int:
     """A port such that it and the next ``size - 1`` are free right now."""
     for _ in range(50):

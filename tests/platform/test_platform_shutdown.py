@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 from litestar import get
 
+from platform_process import free_port
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.catalog import service_spec
@@ -22,12 +23,6 @@ from reptidex.services.runner import serve_apps
 async def slow() -> dict[str, str]:
     await asyncio.sleep(0.5)
     return {"finished": "yes"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_sigterm_finishes_requests_in_flight(make_settings: Callable[..., Settings]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from urllib.parse import parse_qsl
 import httpx
 from memory_outbox import MemoryOutbox
 
+from platform_process import free_port
 from reptidex.domain.billing import (
     CancellationScheduled,
     CheckoutSession,
@@ -232,12 +232,6 @@ def stripe_subscription(
 
 
 # -- local stand-ins for Stripe's HTTP API --------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

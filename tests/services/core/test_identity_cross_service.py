@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -26,6 +25,7 @@ from identity_testkit import STRONG_PASSWORD, bearer, fast_identity, mail_token
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
+from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import AUDIENCE, ISSUER, JwtSigner, public_jwk
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import AccessClaims, Role
@@ -63,13 +63,6 @@ async def public(optional_principal: OptionalPrincipal) -> dict[str, Any]:
 @get("/test-only/internal", guards=[requires_service("commerce")])
 async def internal(principal: CurrentPrincipal) -> dict[str, Any]:
     return {"service": principal.service}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -4,7 +4,6 @@ reports the mail as stuck once it waited longer than REPTIDEX_OUTBOX_MAX_LAG."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 
@@ -12,15 +11,10 @@ from identity_testkit import STRONG_PASSWORD, fast_identity
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, text
 
+from platform_process import free_port as closed_port
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app
 from reptidex.services.kernel.settings import Settings
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_registration_stands_when_the_mail_server_is_down(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -11,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from media_testkit import Member, media_client
 
+from platform_process import free_port as _free_port
 from reptidex.services.kernel.settings import Settings
 
 
@@ -25,12 +25,6 @@ def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient[Litest
 def member(client: TestClient[Litestar]) -> Member:
     """A member of a fresh organisation."""
     return Member(client)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import html
 import io
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -27,6 +26,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
+from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.events.envelope import new_event
@@ -313,12 +313,6 @@ def chromium_report(url: str, screenshot: Path) -> tuple[dict[str, str], str]:
     report = html.unescape(dom.split('<pre id="report">', 1)[1].split("</pre>", 1)[0])
     lines = dict(line.split("|", 1) for line in report.splitlines() if "|" in line)
     return lines, report
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class MediaServer:
