@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterator
 
 import asyncpg
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from conftest import Breeder, animal_client
+from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.settings import Settings
 
@@ -177,3 +180,40 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
         assert names == {"A sire", "B star"}
     finally:
         await connection.close()
+
+
+def test_the_lineage_statement_leaves_no_organisation_on_the_connection(
+    make_settings: Callable[..., Settings], app_role_url: str
+) -> None:
+    settings = make_settings(animal_database_url=app_role_url)
+    with animal_client(settings) as client:
+        alpha = Breeder(client, uuid.uuid4())
+        sire = alpha.add(name="Sire", sex="male")
+        kid = alpha.add(name="Kid", sex="female", sire_id=sire["id"])
+
+    async def check() -> None:
+        # one pooled connection: the lineage's, then the next checkout's
+        engine = create_async_engine(app_role_url, pool_size=1, max_overflow=0)
+        try:
+            records = SqlLineageRecords(engine)
+            rows = await records.lineage_records(
+                alpha.organisation_id, uuid.UUID(str(kid["id"])), ancestors=5, descendants=3
+            )
+            assert {r.name for r in rows} == {"Sire", "Kid"}
+            async with engine.connect() as connection:
+                setting = await connection.scalar(
+                    text("SELECT current_setting('reptidex.organisation_id', true)")
+                )
+                assert not setting
+                assert await connection.scalar(text("SELECT count(*) FROM animal")) == 0
+            # another organisation's lineage read sees nothing private of alpha's
+            assert (
+                await records.lineage_records(
+                    uuid.uuid4(), uuid.UUID(str(kid["id"])), ancestors=5, descendants=3
+                )
+                == []
+            )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check())
