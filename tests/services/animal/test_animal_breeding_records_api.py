@@ -85,3 +85,37 @@ def test_a_transferred_parent_stays_in_the_sellers_pair(breeder: Breeder, rival:
     assert ok(rival.get("/breeding/pairs")) == []
     # a pair with both parents at home has nothing transferred
     assert ok(breeder.get("/breeding/pairs"))[0]["sire_id"] == sire["id"]  # type: ignore[index]
+
+
+def test_a_clutch_of_a_transferred_dam_stays_but_takes_no_hatchlings(
+    breeder: Breeder, rival: Breeder
+) -> None:
+    sire = breeder.add(name="Zeus", sex="male", morph="Pastel")
+    dam = breeder.add(name="Hera", sex="female", morph="Clown")
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches",
+            json={
+                "dam_id": dam["id"],
+                "sire_ids": [sire["id"]],
+                "laid_on": "2026-04-01",
+                "eggs": 4,
+            },
+        ),
+        201,
+    )
+    ok(
+        breeder.post(
+            f"/animals/{dam['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
+        ),
+        201,
+    )
+    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))  # type: ignore[index]
+    assert shown["dam_id"] == dam["id"]  # type: ignore[index]
+    hatch = breeder.post(
+        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        json={"hatchlings": [{"morph": "Pastel"}], "hatched_on": "2026-05-30"},
+    )
+    assert hatch.status_code == 409  # type: ignore[attr-defined]
+    assert "transferred" in hatch.json()["detail"]  # type: ignore[attr-defined]
+    assert ok(breeder.get("/breeding/statistics", params={"group": "female"})) is not None

@@ -34,7 +34,6 @@ from reptidex.domain.animals.transfer import Transfers
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
-    get_animal,
     pairing_parents,
     register_animal,
     require_writer,
@@ -258,6 +257,27 @@ async def _parent_genotype(
     raise NotFound(f"No animal {animal_id} in this collection.")
 
 
+async def _clutch_parent(
+    uow: BreedingUnitOfWork, actor: Actor, animal_id: uuid.UUID, role: str
+) -> Animal:
+    """A clutch's parent for its hatchlings; :class:`Conflict` when it has been transferred to
+    another organisation since (hatchlings cannot be linked to another collection's animal)."""
+    animal = await uow.animals.get(actor.organisation_id, animal_id)
+    if animal is not None:
+        return animal
+    for transfer in await uow.transfers.involving(actor.organisation_id):
+        if transfer.animal_id == animal_id and transfer.from_organisation_id == (
+            actor.organisation_id
+        ):
+            raise Conflict(
+                f"The {role} of this clutch ({animal_id}) was transferred to another "
+                "organisation; register its hatchlings with POST /animals and an external "
+                f"{role} instead.",
+                field_errors={"clutch_id": f"{role} transferred"},
+            )
+    raise NotFound(f"No animal {animal_id} in this collection.")
+
+
 async def _predict(
     uow: BreedingUnitOfWork, actor: Actor, pair: BreedingPair
 ) -> tuple[Prediction, tuple[uuid.UUID, ...]]:
@@ -476,8 +496,12 @@ async def register_hatchlings(
     and ``lineage.changed`` per hatchling and ``breeding.hatched``."""
     require_writer(actor)
     clutch = await get_clutch(uow, actor, clutch_id)
-    dam = await get_animal(uow, actor, clutch.dam_id)
-    sire = await get_animal(uow, actor, clutch.sire_ids[0]) if len(clutch.sire_ids) == 1 else None
+    dam = await _clutch_parent(uow, actor, clutch.dam_id, "dam")
+    sire = (
+        await _clutch_parent(uow, actor, clutch.sire_ids[0], "sire")
+        if len(clutch.sire_ids) == 1
+        else None
+    )
     catalog = species_catalog(dam.species)
     date = hatched_on or clutch.hatched_on or dt.datetime.now(dt.UTC).date()
     if date < clutch.laid_on:
