@@ -114,12 +114,24 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 _server_outcomes: dict[str, dict[str, int]] = {"PostgreSQL": {}, "Redis": {}}
 
 
+_SERVER_FIXTURES = {"postgres_server": "PostgreSQL", "redis_url": "Redis"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tag every test that asks for a server fixture, directly or through another fixture."""
+    for item in items:
+        for fixture, server in _SERVER_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.user_properties.append(("server", server))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count, per real server, how the tests that used it ended (fixtures tag their test)."""
     if report.when != "call" and report.outcome == "passed":
         return
-    for key, server in report.user_properties:
-        if key == "server" and server in _server_outcomes:
+    servers = {value for key, value in report.user_properties if key == "server"}
+    for server in servers:
+        if server in _server_outcomes:
             counts = _server_outcomes[server]
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
 
