@@ -243,7 +243,7 @@ def test_a_new_user_gets_in_and_core_tokens_work_everywhere(platform: Platform) 
 
 def test_an_operator_makes_a_platform_admin_who_manages_flags(platform: Platform) -> None:
     if "user_id" not in platform.state:
-        pytest.skip("the journey did not get through")
+        pytest.fail("the new-user journey above failed first; this step depends on it")
     core = httpx.Client(base_url=platform.core, timeout=15)
     tokens = core.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
     response = core.post(
@@ -309,7 +309,7 @@ class TokenKeeper:
 @pytest.fixture(scope="module")
 def keeper(platform: Platform) -> TokenKeeper:
     if "refresh_token" not in platform.state:
-        pytest.skip("the journey did not get through")
+        pytest.fail("the new-user journey above failed first; this step depends on it")
     return TokenKeeper(platform)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from xml.sax.saxutils import escape, quoteattr
 
+from reptidex.domain.errors import InvalidInput
 from reptidex.domain.media.rendering import (
     HEADER,
     MARGIN,
@@ -131,5 +132,8 @@ class SvgRenderer:
         return "\n".join(out).encode("utf-8")
 
     def certificate(self, drawing: CertificateDrawing) -> bytes:
-        """Certificates are printed: PDF or PNG only."""
-        raise NotImplementedError("certificates are rendered as PDF or PNG")
+        """Certificates are printed: PDF or PNG only, so SVG refuses them."""
+        raise InvalidInput(
+            "Certificates are printed: ask for format=pdf or format=png.",
+            field_errors={"format": "certificates are available as pdf or png"},
+        )

@@ -7,6 +7,7 @@ and closes the session.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import ClassVar, Self
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reptidex.domain.errors import Conflict
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(ABC):
     """One transaction on one session; a subclass names its repositories in :meth:`_open`."""
 
     conflict_message: ClassVar[str | None] = None
@@ -27,9 +28,9 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._session: AsyncSession | None = None
 
+    @abstractmethod
     def _open(self, session: AsyncSession) -> None:
         """Build the repositories on ``session``."""
-        raise NotImplementedError
 
     async def __aenter__(self) -> Self:
         session = self._sessions()
