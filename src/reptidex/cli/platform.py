@@ -65,11 +65,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     db = subparsers.add_parser("db", help="database migrations of each service")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
-    db_upgrade.add_argument("services", nargs="*", choices=[*SERVICE_NAMES, []], metavar="SERVICE")
+    db_upgrade.add_argument("services", nargs="*", type=_service_name, metavar="SERVICE")
     db_upgrade.set_defaults(func=_db_upgrade)
     db_current = db_commands.add_parser("current", help="show each database's schema revision")
-    db_current.add_argument("services", nargs="*", choices=[*SERVICE_NAMES, []], metavar="SERVICE")
+    db_current.add_argument("services", nargs="*", type=_service_name, metavar="SERVICE")
     db_current.set_defaults(func=_db_current)
+
+
+def _service_name(name: str) -> str:
+    try:
+        return service_spec(name).name
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip("'\"")) from exc
 
 
 def _settings(data_dir: str | None = None, ports: dict[str, int] | None = None) -> Settings:

@@ -7,6 +7,7 @@ and metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, and th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -55,6 +56,11 @@ class ServiceResources:
         self.redis: aioredis.Redis | None = None
         self.peers: PeerClient | None = None
 
+    @functools.cached_property
+    def expected_revisions(self) -> frozenset[str]:
+        """The heads of this service's migration history (read from disk once)."""
+        return head_revisions(self.spec.name)
+
     async def open(self) -> None:
         """Open the connections that need a running event loop."""
         if self.settings.redis_url:
@@ -77,7 +83,7 @@ class ServiceResources:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         current = await current_revisions(self.engine)
-        expected = head_revisions(self.spec.name)
+        expected = self.expected_revisions
         if current != expected:
             raise RuntimeError(
                 f"schema at {_revisions(current)}, expected {_revisions(expected)}: "
