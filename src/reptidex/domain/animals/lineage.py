@@ -14,7 +14,9 @@ than :data:`SMALL_ANCESTRY` animals) takes the engine's vectorised inbreeding in
 check both ways against the engine.
 
 Animals of other organisations appear only when they are ``public`` or ``lineage_only``, and
-then only with their public fields; a private one is a position marked ``restricted``.
+then only with their public fields; a private one is a position marked ``restricted``. A caller
+of no organisation (another service, drawing a public page) sees what every other organisation
+sees, and only the lineage of a ``public`` animal.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ class LineageRecord(NamedTuple):
     visibility: str
     sire_id: uuid.UUID | None
     dam_id: uuid.UUID | None
+    origin: str = "bred"
+    """``bred``, ``bought`` or ``external``."""
+    clutch_id: uuid.UUID | None = None
+    clutch_laid_on: dt.date | None = None
+    """The clutch of origin's laid date: read for the root only, when the caller may see the
+    clutch (its own, or the clutch of an animal the caller may see)."""
+    clutch_organisation_id: uuid.UUID | None = None
+    """The organisation that recorded the clutch of origin (root only, as ``clutch_laid_on``)."""
 
 
 class LineageRecords(Protocol):
@@ -65,14 +75,15 @@ class LineageRecords(Protocol):
 
     async def lineage_records(
         self,
-        organisation_id: uuid.UUID,
+        organisation_id: uuid.UUID | None,
         animal_id: uuid.UUID,
         *,
         ancestors: int,
         descendants: int,
     ) -> Sequence[LineageRecord]:
         """The animal with its ancestors and descendants to these depths, as the
-        organisation may see them (one query)."""
+        organisation may see them (``None``: a caller of no organisation, who sees only
+        lineage-only and public animals); one query."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +125,59 @@ class Inbreeding:
 
 
 @dataclass(frozen=True, slots=True)
+class ClutchOfOrigin:
+    """The clutch an animal hatched from: laid date and the organisation that recorded it
+    (``None`` when the caller may not see the clutch record)."""
+
+    id: uuid.UUID
+    laid_on: dt.date | None
+    organisation_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnimalOrigin:
+    """Where the lineage's animal comes from, as a certificate prints it.
+
+    ``breeder_organisation_id`` is the organisation that recorded its clutch of origin (so a
+    sold animal keeps its breeder); without a clutch record, the keeper for an animal entered as
+    ``bred``, and unknown (``None``) for a ``bought`` or ``external`` one: the record holds no
+    breeder then."""
+
+    origin: str
+    keeper_organisation_id: uuid.UUID
+    breeder_organisation_id: uuid.UUID | None
+    clutch: ClutchOfOrigin | None
+
+
+def origin_of(record: LineageRecord) -> AnimalOrigin:
+    """The origin of an animal from its lineage record.
+
+    >>> a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    >>> row = LineageRecord(a, a, "C", None, "ball_python", "male", "Normal", None, (), (),
+    ...                     "active", "public", None, None, "bred", b, dt.date(2024, 3, 1), b)
+    >>> origin_of(row).breeder_organisation_id == b, origin_of(row).clutch.laid_on.isoformat()
+    (True, '2024-03-01')
+    >>> origin_of(row._replace(origin="bought", clutch_id=None)).breeder_organisation_id is None
+    True
+    """
+    clutch = None
+    if record.clutch_id is not None:
+        clutch = ClutchOfOrigin(
+            record.clutch_id, record.clutch_laid_on, record.clutch_organisation_id
+        )
+    if clutch is not None:
+        breeder = clutch.organisation_id
+    elif record.origin == "bred":
+        breeder = record.organisation_id
+    else:
+        breeder = None
+    return AnimalOrigin(record.origin, record.organisation_id, breeder, clutch)
+
+
+@dataclass(frozen=True, slots=True)
 class Lineage:
     """An animal's lineage to ``generations`` generations back and ``descendant_generations``
-    forward."""
+    forward, with the origin of the animal itself."""
 
     root: LineageEntry
     generations: int
@@ -125,6 +186,7 @@ class Lineage:
     inbreeding: Inbreeding
     completeness: tuple[float, ...]
     descendants: tuple[tuple[LineageEntry, int], ...]
+    origin: AnimalOrigin | None = None
 
 
 _RESTRICTED = LineageEntry(None, False)
@@ -341,7 +403,7 @@ def _check_depths(generations: int, descendant_generations: int) -> None:
 
 async def lineage(
     records: LineageRecords,
-    actor: Actor,
+    actor: Actor | None,
     animal_id: uuid.UUID,
     *,
     generations: int = 5,
@@ -349,12 +411,13 @@ async def lineage(
 ) -> Lineage:
     """The lineage of an animal of the actor's collection (or a public animal of another).
 
-    Raises :class:`NotFound` for an unknown or private foreign animal and
-    :class:`InvalidInput` for a depth outside 1..20.
+    ``actor`` ``None`` is a caller of no organisation (another service drawing a public page):
+    it is shown exactly what any other organisation may see. Raises :class:`NotFound` for an
+    unknown or private foreign animal and :class:`InvalidInput` for a depth outside 1..20.
     """
     _check_depths(generations, descendant_generations)
     rows = await records.lineage_records(
-        actor.organisation_id,
+        None if actor is None else actor.organisation_id,
         animal_id,
         ancestors=generations,
         descendants=descendant_generations,
@@ -364,7 +427,7 @@ async def lineage(
 
 def lineage_of(
     rows: Sequence[LineageRecord],
-    actor: Actor,
+    actor: Actor | None,
     animal_id: uuid.UUID,
     generations: int,
     descendant_generations: int,
@@ -374,13 +437,13 @@ def lineage_of(
     records = links.records
     key = links.index.get(animal_id)
     root = None if key is None else records[key]
+    own_organisation = None if actor is None else actor.organisation_id
     if (
         key is None
         or root is None
-        or (root.organisation_id != actor.organisation_id and root.visibility != _PUBLIC)
+        or (root.organisation_id != own_organisation and root.visibility != _PUBLIC)
     ):
         raise NotFound(f"No animal {animal_id} in this collection.")
-    own_organisation = actor.organisation_id
     entries: list[LineageEntry | None] = [None] * len(records)
 
     def entry(animal: int) -> LineageEntry:
@@ -438,4 +501,5 @@ def lineage_of(
             for animal, depth in sorted(descendants.items(), key=code)
             if not (shown := entry(animal)).restricted
         ),
+        origin=origin_of(root),
     )

@@ -27,6 +27,7 @@ class AnimalRow(AnimalModel):
         Index("ix_animal_organisation_species", "organisation_id", "species"),
         Index("ix_animal_sire_id", "sire_id"),
         Index("ix_animal_dam_id", "dam_id"),
+        Index("ix_animal_clutch_id", "clutch_id"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column()

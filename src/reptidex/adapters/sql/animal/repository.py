@@ -501,10 +501,14 @@ _LINEAGE_COLUMNS = (
     "visibility",
     "sire_id",
     "dam_id",
+    "origin",
+    "clutch_id",
 )
 
 
-_UUID_COLUMNS = frozenset({"id", "organisation_id", "sire_id", "dam_id"})
+_UUID_COLUMNS = frozenset(
+    {"id", "organisation_id", "sire_id", "dam_id", "clutch_id", "clutch_organisation_id"}
+)
 
 
 class _LineageGenotype(msgspec.Struct):
@@ -562,8 +566,17 @@ def lineage_statement(postgres: bool) -> Select[Any]:
         _json_text(animal.c[name]) if name == "genotype" else animal.c[name]
         for name in _LINEAGE_COLUMNS
     ]
+    # the root's clutch of origin (laid date, breeder), where the caller may see the clutch
+    clutch = ClutchRow.__table__
+    columns += [
+        clutch.c.laid_on.label("clutch_laid_on"),
+        clutch.c.organisation_id.label("clutch_organisation_id"),
+    ]
+    with_clutch = animal.outerjoin(
+        clutch, and_(clutch.c.id == animal.c.clutch_id, animal.c.id == bindparam("root"))
+    )
     if not postgres:
-        return select(*columns).where(animal.c.id.in_(select(wanted.c.id)))
+        return select(*columns).select_from(with_clutch).where(animal.c.id.in_(select(wanted.c.id)))
     # asyncpg already returns UUIDs (with a hash in C): no per-value conversion by the column
     # type on the way out
     columns = [
@@ -578,6 +591,7 @@ def lineage_statement(postgres: bool) -> Select[Any]:
     ).subquery("cfg")
     rows = (
         select(*columns)
+        .select_from(with_clutch)
         .where(
             animal.c.id == any_(cast(ids, ARRAY(PG_UUID(as_uuid=True)))),
             cfg.c.organisation.is_not(None),
@@ -599,20 +613,21 @@ class SqlLineageRecords:
 
     async def lineage_records(
         self,
-        organisation_id: uuid.UUID,
+        organisation_id: uuid.UUID | None,
         animal_id: uuid.UUID,
         *,
         ancestors: int,
         descendants: int,
     ) -> list[LineageRecord]:
-        """The animal with its ancestors and descendants, as the organisation may see them."""
+        """The animal with its ancestors and descendants, as the organisation may see them
+        (``None``: no organisation, as row-level security reads an unset one)."""
         parameters: dict[str, Any] = {
             "root": animal_id,
             "ancestors": ancestors,
             "descendants": descendants,
         }
         if self._postgres:
-            parameters["organisation"] = str(organisation_id)
+            parameters["organisation"] = "" if organisation_id is None else str(organisation_id)
         async with self._engine.connect() as connection:
             if self._postgres:
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -634,6 +649,10 @@ class SqlLineageRecords:
             visibility,
             sire_id,
             dam_id,
+            origin,
+            clutch_id,
+            clutch_laid_on,
+            clutch_organisation_id,
         ) in rows:
             data = decode(genotype)
             out.append(
@@ -652,6 +671,10 @@ class SqlLineageRecords:
                     visibility,
                     sire_id,
                     dam_id,
+                    origin,
+                    clutch_id,
+                    clutch_laid_on,
+                    clutch_organisation_id,
                 )
             )
         return out
