@@ -217,3 +217,50 @@ def test_the_lineage_statement_leaves_no_organisation_on_the_connection(
             await engine.dispose()
 
     asyncio.run(check())
+
+
+def test_a_service_reads_public_lineages_under_rls_and_buyers_see_the_clutch_of_origin(
+    make_settings: Callable[..., Settings], app_role_url: str
+) -> None:
+    from test_animal_lineage_origin import hatch, ok, service_headers
+
+    settings = make_settings(animal_database_url=app_role_url)
+    with animal_client(settings) as client:
+        seller = Breeder(client, uuid.uuid4())
+        buyer = Breeder(client, uuid.uuid4())
+        sire = seller.add(name="Sire", sex="male", visibility="lineage_only")
+        dam = seller.add(name="Dam", sex="female")  # private
+        clutch, baby = hatch(seller, sire["id"], dam["id"], "2025-02-02", name="Baby")
+        ok(seller.patch(f"/animals/{baby['id']}", json={"visibility": "public"}))
+        # a service binds no organisation: the policies show lineage-only and public rows
+        body = ok(client.get(f"/lineage/{baby['id']}", headers=service_headers()))
+        assert [(p["line"], p["animal"]["name"]) for p in body["tree"]] == [
+            ("", "Baby"),
+            ("S", "Sire"),
+            ("D", None),
+        ]
+        # the clutch is the seller's; readable through the public animal hatched from it
+        assert body["origin"]["clutch"] == {
+            "id": clutch["id"],
+            "laid_on": "2025-02-02",
+            "organisation_id": str(seller.organisation_id),
+        }
+        assert body["origin"]["breeder_organisation_id"] == str(seller.organisation_id)
+        private = seller.add(name="Private", sex="male", sire_id=sire["id"])
+        assert client.get(f"/lineage/{private['id']}", headers=service_headers()).status_code == 404
+        assert client.get(f"/lineage/{sire['id']}", headers=service_headers()).status_code == 404
+        # sold privately: the buyer (another organisation) still reads its clutch of origin
+        ok(seller.patch(f"/animals/{baby['id']}", json={"visibility": "private"}))
+        moved = seller.post(
+            f"/animals/{baby['id']}/transfer",
+            json={"organisation_id": str(buyer.organisation_id)},
+        )
+        assert moved.status_code == 201, moved.text  # type: ignore[attr-defined]
+        origin = ok(buyer.get(f"/lineage/{baby['id']}"))["origin"]
+        assert origin["breeder_organisation_id"] == str(seller.organisation_id)
+        assert origin["keeper_organisation_id"] == str(buyer.organisation_id)
+        assert origin["clutch"]["laid_on"] == "2025-02-02"
+        # the buyer lists no clutch of the seller's all the same
+        assert ok(buyer.get("/breeding/clutches")) == []
+        assert buyer.get(f"/breeding/clutches/{clutch['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert client.get(f"/lineage/{baby['id']}", headers=service_headers()).status_code == 404

@@ -18,6 +18,8 @@ from reptidex.services.kernel.auth import BEARER, Principal, requires_role
 
 READ = [requires_role(Role.VIEWER)]
 """Guards of a read of the caller's collection (viewer or higher)."""
+READ_OR_SERVICE = [requires_role(Role.VIEWER, allow_services=True)]
+"""Guards of a read that other services may make too (as a caller of no organisation)."""
 WRITE = [requires_role(Role.MEMBER)]
 """Guards of a change to the caller's collection (member or higher)."""
 SECURITY = BEARER
@@ -30,6 +32,12 @@ def actor_of(principal: Principal) -> Actor:
         user_id=principal.user_id,
         may_write=principal.has_role(Role.MEMBER),
     )
+
+
+def viewer_of(principal: Principal) -> Actor | None:
+    """The actor of a read: a user's as :func:`actor_of`; ``None`` for a service, which acts
+    for no organisation and sees what any other organisation may see."""
+    return None if principal.is_service else actor_of(principal)
 
 
 async def provide_actor(principal: NamedDependency[Principal]) -> Actor:

@@ -15,9 +15,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
-from reptidex.domain.animals.lineage import Lineage, LineageEntry, lineage
-from reptidex.services.animal.access import READ, SECURITY, CallerActor
+from reptidex.domain.animals.lineage import AnimalOrigin, Lineage, LineageEntry, lineage
+from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.kernel.app import ServiceResources
+from reptidex.services.kernel.auth import Principal
 
 
 class LineageAnimal(msgspec.Struct, frozen=True):
@@ -65,6 +66,27 @@ class DescendantView(msgspec.Struct, frozen=True):
     animal: LineageAnimal
 
 
+class ClutchOfOriginView(msgspec.Struct, frozen=True):
+    """The clutch the animal hatched from; ``laid_on`` and ``organisation_id`` (who recorded
+    it) are null when the caller may not see the clutch record."""
+
+    id: uuid.UUID
+    laid_on: dt.date | None
+    organisation_id: uuid.UUID | None
+
+
+class OriginView(msgspec.Struct, frozen=True):
+    """Where the lineage's animal comes from (of the animal itself only, never of ancestors):
+    ``origin`` as recorded, the organisation keeping it, the breeder's organisation (who
+    recorded its clutch; the keeper for an animal entered as bred without a clutch; null for a
+    bought or external one without a clutch: not recorded) and the clutch of origin."""
+
+    origin: Literal["bred", "bought", "external"]
+    keeper_organisation_id: uuid.UUID
+    breeder_organisation_id: uuid.UUID | None
+    clutch: ClutchOfOriginView | None
+
+
 class LineageView(msgspec.Struct, frozen=True):
     """An animal's lineage."""
 
@@ -75,6 +97,22 @@ class LineageView(msgspec.Struct, frozen=True):
     inbreeding: InbreedingView
     completeness: list[float]
     descendants: list[DescendantView]
+    origin: OriginView | None = None
+
+
+def origin_view(origin: AnimalOrigin | None) -> OriginView | None:
+    """The view of the root animal's origin."""
+    if origin is None:
+        return None
+    clutch = origin.clutch
+    return OriginView(
+        origin.origin,  # type: ignore[arg-type]  # the column holds bred/bought/external
+        origin.keeper_organisation_id,
+        origin.breeder_organisation_id,
+        None
+        if clutch is None
+        else ClutchOfOriginView(clutch.id, clutch.laid_on, clutch.organisation_id),
+    )
 
 
 def lineage_animal(entry: LineageEntry) -> LineageAnimal:
@@ -140,6 +178,7 @@ def lineage_view(result: Lineage) -> LineageView:
         ),
         completeness=[round(c, 6) for c in result.completeness],
         descendants=[DescendantView(g, view(e)) for e, g in result.descendants],
+        origin=origin_view(result.origin),
     )
 
 
@@ -159,7 +198,7 @@ class LineageController(Controller):
 
     @get(
         "/{animal_id:uuid}",
-        guards=READ,
+        guards=READ_OR_SERVICE,
         summary="Show an animal's lineage",
         description="The pedigree tree to `generations` generations (default 5, 1-20) with "
         "repeated ancestors marked, the animal's inbreeding coefficient F with the number of "
@@ -167,13 +206,17 @@ class LineageController(Controller):
         "per generation, and descendants to `descendants` generations (default 3, 0-20). Loaded "
         "in one recursive query and computed by the pedigree engine. Animals of other "
         "organisations show only public fields (lineage-only and public ones) or as "
-        "`restricted` (private).",
+        "`restricted` (private). `origin` tells where the animal itself comes from: origin, "
+        "keeper, breeder (the organisation that recorded its clutch) and clutch of origin. A "
+        "service token (e.g. repti-media drawing a public page) gets the view of a caller of "
+        "no organisation: only the lineage of a `public` animal (404 otherwise), public "
+        "fields only.",
         responses={200: ResponseSpec(data_container=LineageView, description="The lineage.")},
         dependencies={"lineage_records": Provide(provide_lineage_records)},
     )
     async def show_lineage(
         self,
-        actor: CallerActor,
+        principal: NamedDependency[Principal],
         lineage_records: NamedDependency[SqlLineageRecords],
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
@@ -186,7 +229,7 @@ class LineageController(Controller):
         """An animal's lineage (encoded by msgspec straight to bytes)."""
         result = await lineage(
             lineage_records,
-            actor,
+            viewer_of(principal),
             animal_id,
             generations=generations,
             descendant_generations=descendants,
