@@ -248,6 +248,7 @@ ROWS: tuple[Row, ...] = (
     Row("DELETE", "/orgs/{organisation_id}/invitations/{invitation_id}", ("admin", 204), (*BELOW_ADMIN, *OTHER_ORG), fresh_invitation),
     Row("PATCH", "/orgs/{organisation_id}/members/{user_id}", ("admin", 200), (*BELOW_ADMIN, *OTHER_ORG), fresh_member("/orgs/{org}/members/{user}", body={"role": "viewer"})),
     Row("DELETE", "/orgs/{organisation_id}/members/{user_id}", ("admin", 204), (*BELOW_ADMIN, *OTHER_ORG), fresh_member("/orgs/{org}/members/{user}")),
+    Row("GET", "/orgs/{organisation_id}/public", ("media", 200), (*NEEDS_TOKEN, ("owner", 403), ("viewer", 403), ("lonely", 403), ("platform_admin", 403)), static("/orgs/{org}/public")),
     Row("POST", "/orgs/{organisation_id}/leave", ("viewer", 204), (*USERS_ONLY, ("lonely", 404), *OTHER_ORG), static("/orgs/{org}/leave")),
     # --- billing: the token's active organisation ---------------------------------------------
     Row("GET", "/billing/subscriptions", ("viewer", 200), (*USERS_ONLY, ("lonely", 403)), static("/billing/subscriptions")),
@@ -363,3 +364,15 @@ def test_token_scoped_endpoints_cannot_reach_another_organisation(world: World) 
         headers=world.headers("outsider"),
     )
     assert (real.status_code, real.json()["detail"]) == (404, made_up.json()["detail"])
+
+
+def test_services_read_an_organisations_public_name_only(world: World) -> None:
+    response = world.client.get(f"/orgs/{world.org}/public", headers=world.headers("media"))
+    assert response.json() == {"id": world.org, "name": "owner"}
+    assert response.headers["cache-control"] == "private, max-age=300"
+    unknown = world.client.get(f"/orgs/{uuid.uuid4()}/public", headers=world.headers("ops"))
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    bad = world.client.get("/orgs/not-an-id/public", headers=world.headers("media"))
+    assert bad.status_code in (400, 404)
+    assert bad.headers["content-type"].startswith("application/problem+json")

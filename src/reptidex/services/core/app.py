@@ -12,6 +12,7 @@ from reptidex.services.core.components import (
 )
 from reptidex.services.core.events_api import EVENT_ROUTES
 from reptidex.services.core.identity import IDENTITY_ROUTES, IdentityRuntime
+from reptidex.services.core.organisation_profiles import organisation_public
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
@@ -30,7 +31,7 @@ def create_app(
     app = create_service_app(
         service_spec("core"),
         settings,
-        [*IDENTITY_ROUTES, *core_routes(), *EVENT_ROUTES],
+        [*IDENTITY_ROUTES, organisation_public, *core_routes(), *EVENT_ROUTES],
         dependencies={
             "identity": Provide(identity.provide, sync_to_thread=False),
             **COMPONENT_DEPENDENCIES,

@@ -1,0 +1,62 @@
+"""``GET /orgs/{id}/public``: an organisation's public name, for other services.
+
+repti-media prints the breeder's name on certificates; it asks here with its own service
+token. Only public fields leave (id and name): never members, plans or contact details.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from litestar import Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
+
+from reptidex.domain.errors import NotFound
+from reptidex.services.core.identity.wiring import IdentityComponents
+from reptidex.services.kernel.auth import BEARER, requires_service
+from reptidex.services.kernel.problems import Problem
+
+
+class OrganisationPublicView(msgspec.Struct, frozen=True):
+    """What anyone may be shown of an organisation: its id and name."""
+
+    id: uuid.UUID
+    name: str
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type="application/problem+json"
+    )
+
+
+@get(
+    "/orgs/{organisation_id:uuid}/public",
+    tags=["organisations"],
+    summary="An organisation's public name (service tokens)",
+    description="The id and name of an organisation, for other services that show who bred or "
+    "keeps an animal (repti-media's certificates). Service tokens only; 404 for an unknown "
+    "organisation. Cacheable for five minutes.",
+    guards=[requires_service()],
+    security=BEARER,
+    responses={
+        401: _problem("No valid credentials."),
+        403: _problem("Not a service token."),
+        404: _problem("No such organisation."),
+    },
+)
+async def organisation_public(
+    organisation_id: FromPath[uuid.UUID], identity: NamedDependency[IdentityComponents]
+) -> Response[OrganisationPublicView]:
+    """An organisation's public view."""
+    async with identity.context.unit_of_work() as uow:
+        organisation = await uow.organisations.get(organisation_id)
+    if organisation is None:
+        raise NotFound(f"No organisation {organisation_id}.")
+    return Response(
+        OrganisationPublicView(organisation.id, organisation.name),
+        headers={"Cache-Control": "private, max-age=300"},
+    )
