@@ -42,6 +42,7 @@ from reptidex.domain.errors import NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
 from reptidex.domain.identity.tokens import AccessClaims
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.kernel.verified_tokens import VerifiedTokens
 
 JWKS_PATH = "/.well-known/jwks.json"
 SERVICE_TOKEN_PATH = "/auth/service-token"  # noqa: S105 (a path, not a secret)
@@ -113,6 +114,7 @@ class Authenticator:
         self.verifier = (
             TokenVerifier(keys) if leeway is None else TokenVerifier(keys, leeway=leeway)
         )
+        self.verified = VerifiedTokens[Principal]()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Authenticator:
@@ -123,11 +125,20 @@ class Authenticator:
         )
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a raw token; :class:`NotAuthenticated` says why it is refused."""
+        """The principal of a raw token; :class:`NotAuthenticated` says why it is refused.
+
+        A token verified in the last minute is not checked again (see
+        :mod:`~reptidex.services.kernel.verified_tokens`); it still stops at its expiry."""
+        principal = self.verified.get(token)
+        if principal is not None:
+            return principal
         try:
-            return Principal.from_claims(await self.verifier.verify(token))
+            principal = Principal.from_claims(await self.verifier.verify(token))
         except InvalidToken as exc:
             raise NotAuthenticated(f"The access token is refused: {exc}.") from None
+        expires = principal.expires_at.timestamp() + self.verifier.leeway
+        self.verified.keep(token, principal, expires_at=expires)
+        return principal
 
     async def authenticate(
         self, connection: ASGIConnection[Any, Any, Any, Any]

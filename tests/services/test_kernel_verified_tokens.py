@@ -1,0 +1,121 @@
+"""The authenticator's memory of verified tokens: one signature check per token, never past
+the token's expiry, bounded, and refused tokens are never remembered."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from reptidex.domain.errors import NotAuthenticated
+from reptidex.services.kernel.auth import Authenticator
+from reptidex.services.kernel.verified_tokens import VerifiedTokens
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_entry_lives_until_the_ttl_or_the_expiry_whichever_comes_first() -> None:
+    clock = Clock()
+    memory = VerifiedTokens[str](ttl=60, clock=clock)
+    memory.keep("short", "a", expires_at=1_010.0)
+    memory.keep("long", "b", expires_at=5_000.0)
+    clock.now = 1_009.9
+    assert (memory.get("short"), memory.get("long")) == ("a", "b")
+    clock.now = 1_010.0
+    assert memory.get("short") is None
+    clock.now = 1_059.9
+    assert memory.get("long") == "b"
+    clock.now = 1_060.0
+    assert memory.get("long") is None
+    assert len(memory) == 0
+
+
+def test_an_expired_token_is_not_kept() -> None:
+    memory = VerifiedTokens[str](clock=Clock())
+    memory.keep("old", "a", expires_at=999.0)
+    assert memory.get("old") is None and len(memory) == 0
+
+
+def test_the_least_recently_used_token_goes_first() -> None:
+    memory = VerifiedTokens[str](size=2, clock=Clock())
+    memory.keep("a", "A", expires_at=2_000)
+    memory.keep("b", "B", expires_at=2_000)
+    assert memory.get("a") == "A"  # now b is the least recently used
+    memory.keep("c", "C", expires_at=2_000)
+    assert (memory.get("a"), memory.get("b"), memory.get("c")) == ("A", None, "C")
+
+
+def test_bad_bounds_are_refused() -> None:
+    with pytest.raises(ValueError):
+        VerifiedTokens[str](size=0)
+    with pytest.raises(ValueError):
+        VerifiedTokens[str](ttl=0)
+
+
+class CountingKeys:
+    """One Ed25519 key under kid ``k``, counting how often the verifier asks for it."""
+
+    def __init__(self, key: Ed25519PublicKey) -> None:
+        self.key = key
+        self.asked = 0
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        self.asked += 1
+        return self.key if kid == "k" else None
+
+
+def _token(key: Ed25519PrivateKey, *, expires_in: int) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + expires_in,
+        "jti": uuid.uuid4().hex,
+        "org": str(uuid.uuid4()),
+        "role": "member",
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": "k", "typ": TOKEN_TYPE})
+
+
+async def test_a_token_is_verified_once_then_remembered() -> None:
+    private = Ed25519PrivateKey.generate()
+    keys = CountingKeys(private.public_key())
+    authenticator = Authenticator(keys, leeway=0)
+    token = _token(private, expires_in=600)
+    first = await authenticator.verify(token)
+    again = await authenticator.verify(token)
+    assert again == first and keys.asked == 1
+
+
+async def test_a_refused_token_is_checked_every_time() -> None:
+    private = Ed25519PrivateKey.generate()
+    keys = CountingKeys(Ed25519PrivateKey.generate().public_key())  # not the signer's key
+    authenticator = Authenticator(keys, leeway=0)
+    token = _token(private, expires_in=600)
+    for _ in range(2):
+        with pytest.raises(NotAuthenticated, match="signature"):
+            await authenticator.verify(token)
+    assert keys.asked == 2 and len(authenticator.verified) == 0
+
+
+async def test_a_remembered_token_still_stops_at_its_expiry() -> None:
+    private = Ed25519PrivateKey.generate()
+    authenticator = Authenticator(CountingKeys(private.public_key()), leeway=0)
+    token = _token(private, expires_in=1)
+    await authenticator.verify(token)
+    assert len(authenticator.verified) == 1
+    time.sleep(1.1)
+    with pytest.raises(NotAuthenticated, match="expired"):
+        await authenticator.verify(token)
