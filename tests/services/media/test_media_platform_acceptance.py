@@ -139,6 +139,7 @@ def test_a_breeder_uploads_renders_and_embeds(platform: Running, tmp_path: Path)
     text = PdfReader(io.BytesIO(certificate.content)).pages[0].extract_text()
     assert "Certificate of Pedigree" in text
     assert f"/embed/profile/{snake}" in text
+    assert "Scales & Tails" in text  # breeder and keeper, named by repti-core
 
     # the widgets, fed by repti-animal's events, on another site in Chromium
     deadline = time.monotonic() + 15

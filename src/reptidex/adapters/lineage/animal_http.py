@@ -17,6 +17,7 @@ import msgspec
 
 from reptidex.domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from reptidex.domain.media.lineage import (
+    AnimalOrigin,
     ChartAnimal,
     LineagePosition,
     LineageSnapshot,
@@ -56,6 +57,23 @@ class InbreedingBody(msgspec.Struct, frozen=True):
     generations: int
 
 
+class ClutchBody(msgspec.Struct, frozen=True):
+    """The clutch of origin of repti-animal's lineage response."""
+
+    id: uuid.UUID
+    laid_on: dt.date | None = None
+    organisation_id: uuid.UUID | None = None
+
+
+class OriginBody(msgspec.Struct, frozen=True):
+    """Where the lineage's animal comes from (repti-animal's ``OriginView``)."""
+
+    origin: str = "bred"
+    keeper_organisation_id: uuid.UUID | None = None
+    breeder_organisation_id: uuid.UUID | None = None
+    clutch: ClutchBody | None = None
+
+
 class LineageBody(msgspec.Struct, frozen=True):
     """repti-animal's ``LineageView`` (unknown fields ignored, so it may grow)."""
 
@@ -63,6 +81,21 @@ class LineageBody(msgspec.Struct, frozen=True):
     generations: int
     tree: list[TreePositionBody]
     inbreeding: InbreedingBody
+    origin: OriginBody | None = None
+
+
+def origin_of(body: OriginBody | None) -> AnimalOrigin | None:
+    """The snapshot's origin from the response's."""
+    if body is None:
+        return None
+    clutch = body.clutch
+    return AnimalOrigin(
+        origin=body.origin,
+        keeper_organisation_id=body.keeper_organisation_id,
+        breeder_organisation_id=body.breeder_organisation_id,
+        clutch_id=None if clutch is None else clutch.id,
+        clutch_laid_on=None if clutch is None else clutch.laid_on,
+    )
 
 
 class PeerGetter(Protocol):
@@ -100,6 +133,7 @@ def snapshot_of(animal_id: uuid.UUID, body: LineageBody) -> LineageSnapshot:
         ),
         coefficient=body.inbreeding.coefficient,
         coefficient_generations=body.inbreeding.generations,
+        origin=origin_of(body.origin),
     )
 
 

@@ -55,6 +55,19 @@ class LineagePosition:
 
 
 @dataclass(frozen=True, slots=True)
+class AnimalOrigin:
+    """Where the lineage's animal comes from, as repti-animal reports it: ``origin`` (bred,
+    bought, external), the keeping and breeding organisations (``None``: not recorded) and the
+    clutch of origin (``clutch_laid_on`` ``None`` when the clutch record is not shown)."""
+
+    origin: str = "bred"
+    keeper_organisation_id: uuid.UUID | None = None
+    breeder_organisation_id: uuid.UUID | None = None
+    clutch_id: uuid.UUID | None = None
+    clutch_laid_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LineageSnapshot:
     """An animal's lineage at one moment: the tree, its inbreeding coefficient and the depth
     it rests on. ``version`` changes whenever anything drawn from it changes."""
@@ -66,6 +79,8 @@ class LineageSnapshot:
     coefficient_generations: int
     breeder: str | None = None
     clutch: str | None = None
+    origin: AnimalOrigin | None = None
+    keeper: str | None = None
     version: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -85,6 +100,7 @@ class LineageSnapshot:
         digest = hashlib.sha256()
         digest.update(f"{self.animal_id}|{self.generations}|{self.coefficient!r}|".encode())
         digest.update(f"{self.coefficient_generations}|{self.breeder}|{self.clutch}".encode())
+        digest.update(f"|{self.origin!r}|{self.keeper}".encode())
         for p in self.positions:
             digest.update(repr((p.position, p.generation, p.line, p.repeat_of, p.animal)).encode())
         return digest.hexdigest()[:32]
@@ -128,4 +144,12 @@ class LineageSource(Protocol):
         """The lineage to ``generations``; ``credential`` is the caller's bearer token (None:
         the service's own, for public pages). Raises ``NotFound`` or
         :class:`LineageUnavailable`."""
+        ...
+
+
+class OrganisationNames(Protocol):
+    """Organisations' public names (repti-core over HTTP; fakes in tests)."""
+
+    async def name_of(self, organisation_id: uuid.UUID) -> str | None:
+        """The organisation's name; ``None`` when unknown or not reachable just now."""
         ...

@@ -13,14 +13,14 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from reptidex.domain.billing.plans import PLANS
 from reptidex.domain.errors import InvalidInput, PermissionDenied
 from reptidex.domain.events.envelope import DomainEvent, new_event
 from reptidex.domain.media.events import PRODUCER, RenderCompleted
-from reptidex.domain.media.lineage import LineageSnapshot, LineageSource
+from reptidex.domain.media.lineage import LineageSnapshot, LineageSource, OrganisationNames
 from reptidex.engine.pedigree import ChartBox, ChartLayout, chart_layout
 
 BOX_WIDTH = 210.0
@@ -192,10 +192,62 @@ class CertificateDrawing:
             ("Genetics", ", ".join(f"het {h}" for h in animal.hets) or "-"),
             ("Hatch date", animal.hatch_date.isoformat() if animal.hatch_date else "-"),
             ("Breeder", snapshot.breeder or "-"),
+            ("Keeper", snapshot.keeper or "-"),
             ("Clutch", snapshot.clutch or "-"),
             ("COI", coi_text(snapshot)),
         ]
         return tuple(rows)
+
+
+NOT_RECORDED: Mapping[str, str] = {
+    "bought": "Not recorded (bought in)",
+    "external": "Not recorded (external animal)",
+}
+"""What a certificate prints as the breeder of an animal whose record names none."""
+
+
+def clutch_text(snapshot: LineageSnapshot) -> str | None:
+    """The clutch of origin as a certificate prints it: laid date, parents, short id.
+
+    >>> import datetime as dt
+    >>> from reptidex.domain.media.lineage import AnimalOrigin, ChartAnimal, LineagePosition
+    >>> origin = AnimalOrigin(clutch_id=uuid.UUID(int=0xABCDEF12 << 96),
+    ...                       clutch_laid_on=dt.date(2025, 3, 14))
+    >>> sire = LineagePosition(2, 1, "S", None, ChartAnimal(name="Zeus"))
+    >>> clutch_text(LineageSnapshot(uuid.UUID(int=1), 1, (sire,), 0.0, 0, origin=origin))
+    'laid 2025-03-14 · Zeus × Unknown · #abcdef12'
+    """
+    origin = snapshot.origin
+    if origin is None or origin.clutch_id is None:
+        return None
+    parts = [f"laid {origin.clutch_laid_on.isoformat()}"] if origin.clutch_laid_on else []
+    sire, dam = snapshot.animal_at(2), snapshot.animal_at(3)
+    if sire is not None or dam is not None:
+        parts.append(" × ".join(_clip(a.label, 24) if a else "Unknown" for a in (sire, dam)))
+    parts.append(f"#{origin.clutch_id.hex[:8]}")
+    return " · ".join(parts)
+
+
+async def name_origin(snapshot: LineageSnapshot, names: OrganisationNames) -> LineageSnapshot:
+    """The snapshot with the breeder, keeper and clutch a certificate prints, from the origin
+    repti-animal reported and the organisations' names (a name that cannot be had prints
+    "-"; the render's cache key changes once it can)."""
+    origin = snapshot.origin
+    if origin is None:
+        return snapshot
+    keeper = None
+    if origin.keeper_organisation_id is not None:
+        keeper = await names.name_of(origin.keeper_organisation_id)
+    breeder: str | None
+    if origin.breeder_organisation_id is None:
+        breeder = NOT_RECORDED.get(origin.origin, "Not recorded")
+    elif origin.breeder_organisation_id == origin.keeper_organisation_id:
+        breeder = keeper
+    else:
+        breeder = await names.name_of(origin.breeder_organisation_id)
+    return replace(
+        snapshot, breeder=breeder, keeper=keeper, clutch=clutch_text(snapshot), version=""
+    )
 
 
 def check_certificate_entitlement(plan: str | None) -> None:
@@ -450,15 +502,19 @@ async def render(
     issued: str,
     organisation_id: uuid.UUID | None = None,
     photos: PhotoSource | None = None,
+    names: OrganisationNames | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> RenderResult:
     """A chart or certificate, drawn once per lineage version and format, then cached.
 
-    The lineage is fetched every time (its version is the cache key's last part); a fresh render
-    is stored and announced with ``render.completed``.
+    The lineage is fetched every time (its version is the cache key's last part); a
+    certificate's breeder and keeper are named by ``names``. A fresh render is stored and
+    announced with ``render.completed``.
     """
     generations = request.generations if request.kind == "pedigree" else CERTIFICATE_GENERATIONS
     snapshot = await source.lineage(request.animal_id, generations, credential=credential)
+    if request.kind == "certificate" and names is not None:
+        snapshot = await name_origin(snapshot, names)
     started = clock()
     found: Mapping[str, str] = {}
     if photos is not None and request.kind == "pedigree":

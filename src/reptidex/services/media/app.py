@@ -16,7 +16,7 @@ from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.embeds import apply_animal_event
 from reptidex.domain.media.files import PlanSource
-from reptidex.domain.media.lineage import LineageSource
+from reptidex.domain.media.lineage import LineageSource, OrganisationNames
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
@@ -54,12 +54,13 @@ def create_app(
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
+    organisations: OrganisationNames | None = None,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
-    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs`` and
-    ``lineage`` and ``plans`` replace the blob store, lineage source and plan source the
-    settings choose.
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs``,
+    ``lineage``, ``plans`` and ``organisations`` replace the blob store, lineage source, plan
+    source and organisation names the settings choose.
     """
     settings = settings or load_settings()
     slot: list[Litestar] = []
@@ -68,7 +69,14 @@ def create_app(
         settings,
         [FileController, RenderController, EmbedController],
         description=DESCRIPTION,
-        state=media_state(settings, slot, blobs=blobs, lineage=lineage, plans=plans),
+        state=media_state(
+            settings,
+            slot,
+            blobs=blobs,
+            lineage=lineage,
+            plans=plans,
+            organisations=organisations,
+        ),
         authenticator=authenticator,
     )
     slot.append(app)

@@ -27,7 +27,7 @@ from reptidex.domain.media.rendering import (
     check_certificate_entitlement,
     render,
 )
-from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, requires_role
+from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, Principal, requires_role
 from reptidex.services.kernel.events import events_of
 from reptidex.services.media.delivery import not_modified
 from reptidex.services.media.wiring import bearer_of, media_of
@@ -81,18 +81,25 @@ async def _theme(
     )
 
 
+def _credential(request: Request[Any, Any, Any], principal: Principal | None) -> str | None:
+    """The token the lineage is asked with: a user's own (their rights apply); for a service
+    caller none, so that repti-media's own service token is sent (the public view)."""
+    return None if principal is None or principal.is_service else bearer_of(request)
+
+
 async def _respond(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
     render_request: RenderRequest,
-    organisation_id: uuid.UUID | None,
+    principal: Principal | None,
 ) -> Response[bytes]:
     media = media_of(request.app)
     base = request.app.state["settings"].peer_url("media")
+    organisation_id = None if principal is None else principal.organisation_id
     result = await render(
         render_request,
         source=media.lineage,
-        credential=bearer_of(request),
+        credential=_credential(request, principal),
         uow=SqlRenderUnitOfWork(db_session),
         recent=media.recent,
         renderers=media.renderers,
@@ -100,6 +107,7 @@ async def _respond(
         issued=dt.date.today().isoformat(),
         organisation_id=organisation_id,
         photos=SqlPhotoSource(db_session, media.blobs),
+        names=media.organisations,
     )
     if not result.cached:
         events_of(request.app).committed()
@@ -140,7 +148,8 @@ class RenderController(Controller):
         "code, morph and hets, hatch year, photo (the newest image uploaded with its "
         "`animal_id` that the caller may see), repeated ancestors marked, the inbreeding "
         "coefficient with its depth; light or dark, an accent colour and a logo. The lineage "
-        "comes from repti-animal with the caller's token (so the caller's rights apply); the "
+        "comes from repti-animal with the caller's token (so the caller's rights apply; a "
+        "service caller gets the public view, through repti-media's own service token); the "
         "render is cached per lineage version (`X-Render-Cache: hit|miss`, `ETag`) and a fresh "
         "one emits `render.completed`.",
         responses=_RESPONSES,
@@ -168,7 +177,7 @@ class RenderController(Controller):
             request,
             db_session,
             RenderRequest("pedigree", animal_id, format, generations=generations, theme=look),
-            organisation,
+            optional_principal,
         )
 
     @get(
@@ -176,7 +185,10 @@ class RenderController(Controller):
         media_type="application/pdf",
         summary="Print an animal's certificate",
         description="A one-page certificate (A4 or US Letter) as PDF or PNG (150 dpi): the "
-        "animal, its morph and genetics, breeder, hatch date, clutch, a 4-generation pedigree, "
+        "animal, its morph and genetics, hatch date, breeder (the organisation that recorded "
+        "its clutch of origin; the keeper for an animal entered as bred without one; 'Not "
+        "recorded' for a bought-in or external animal), keeper, clutch of origin (laid date, "
+        "parents, id), a 4-generation pedigree, "
         "the COI and a QR code linking to the animal's public profile. Cached like charts. Needs "
         "a plan with certificate printing (403 on the free plan).",
         responses=_RESPONSES,
@@ -205,5 +217,5 @@ class RenderController(Controller):
             request,
             db_session,
             RenderRequest("certificate", animal_id, format, theme=look, paper=paper),
-            organisation,
+            optional_principal,
         )

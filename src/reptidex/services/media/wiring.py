@@ -13,13 +13,14 @@ from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
+from reptidex.adapters.lineage.core_organisations import HttpOrganisationNames
 from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.files import ImageProcessor, PlanSource
-from reptidex.domain.media.lineage import LineageSource
+from reptidex.domain.media.lineage import LineageSource, OrganisationNames
 from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
 from reptidex.domain.media.signing import UrlSigner
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
@@ -57,24 +58,14 @@ class MediaAdapters:
     renderers: dict[str, ChartRenderer]
     recent: RecentRenders
     plans: PlanSource
+    organisations: OrganisationNames
+    tokens: ServiceTokenClient
+    """The media service's own token, for calls made for no user (public pages, backfill)."""
 
 
 def renderers() -> dict[str, ChartRenderer]:
     """The renderer of each output format."""
     return {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
-
-
-def lineage_source_from(settings: Settings, app: list[Litestar]) -> LineageSource:
-    """repti-animal over the kernel's peer client, with this service's token when no caller
-    token is passed on (``app`` is filled in once the app exists)."""
-    from reptidex.services.kernel.app import resources_of
-
-    tokens = ServiceTokenClient.from_settings(settings, "media")
-
-    def peers() -> Any:
-        return resources_of(app[0]).peers
-
-    return HttpLineageSource(peers, tokens.headers)
 
 
 def media_state(
@@ -84,22 +75,28 @@ def media_state(
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
+    organisations: OrganisationNames | None = None,
 ) -> dict[str, Any]:
-    """The entries repti-media adds to ``app.state``."""
+    """The entries repti-media adds to ``app.state``: repti-animal and repti-core over the
+    kernel's peer client (``app_slot`` is filled in once the app exists), with this service's
+    own token when no caller token is passed on."""
     from reptidex.services.kernel.app import resources_of
 
     def peers() -> Any:
         return resources_of(app_slot[0]).peers
 
+    tokens = ServiceTokenClient.from_settings(settings, "media")
     return {
         "media": MediaAdapters(
             blobs=blobs or blob_store_from(settings),
             images=PillowImageProcessor(),
             signer=url_signer_from(settings),
-            lineage=lineage or lineage_source_from(settings, app_slot),
+            lineage=lineage or HttpLineageSource(peers, tokens.headers),
             renderers=renderers(),
             recent=RecentRenders(),
             plans=plans or CorePlanSource(peers),
+            organisations=organisations or HttpOrganisationNames(peers, tokens.headers),
+            tokens=tokens,
         )
     }
 
