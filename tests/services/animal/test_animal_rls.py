@@ -264,3 +264,12 @@ def test_a_service_reads_public_lineages_under_rls_and_buyers_see_the_clutch_of_
         assert ok(buyer.get("/breeding/clutches")) == []
         assert buyer.get(f"/breeding/clutches/{clutch['id']}").status_code == 404  # type: ignore[attr-defined]
         assert client.get(f"/lineage/{baby['id']}", headers=service_headers()).status_code == 404
+
+
+def test_services_list_shared_animals_under_rls(
+    make_settings: Callable[..., Settings], app_role_url: str
+) -> None:
+    from test_animal_shared_api import check_listing
+
+    with animal_client(make_settings(animal_database_url=app_role_url)) as client:
+        check_listing(client, Breeder(client, uuid.uuid4()), Breeder(client, uuid.uuid4()))

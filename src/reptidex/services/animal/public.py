@@ -1,18 +1,22 @@
-"""``/public/animals/{id}``: an animal's public profile, readable without a token."""
+"""``/public/animals/{id}``: an animal's public profile, readable without a token; and
+``/public/animals``: the animals other organisations may see, page by page, for services."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 
+from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
+from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, shared_animals
 from reptidex.domain.animals.use_cases import public_animal
-from reptidex.services.animal.access import read_only_uow
+from reptidex.services.animal.access import SECURITY, read_only_uow
 from reptidex.services.animal.schemas import PossibleHetBody, SexName, StatusName
+from reptidex.services.kernel.auth import requires_service
 
 
 class PublicAnimalView(msgspec.Struct, frozen=True):
@@ -33,6 +37,43 @@ class PublicAnimalView(msgspec.Struct, frozen=True):
     hets: list[str]
     possible_hets: list[PossibleHetBody]
     photo_ids: list[uuid.UUID]
+
+
+class SharedAnimalView(msgspec.Struct, frozen=True):
+    """An animal other organisations may see: its public summary, parent links (ids only)
+    and when it last changed."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    code: str
+    name: str | None
+    species: str
+    sex: SexName
+    phenotype: str
+    status: StatusName
+    visibility: Literal["lineage_only", "public"]
+    sire_id: uuid.UUID | None
+    dam_id: uuid.UUID | None
+    updated_at: dt.datetime
+
+
+class SharedAnimalPage(msgspec.Struct, frozen=True):
+    """A page of the listing; ask for the next one with ``after=next_after`` (null: the last
+    page)."""
+
+    items: list[SharedAnimalView]
+    next_after: uuid.UUID | None
+
+
+def _shared_view(animal: SharedAnimal) -> SharedAnimalView:
+    return SharedAnimalView(
+        animal.id, animal.organisation_id, animal.code, animal.name, animal.species,
+        animal.sex,  # type: ignore[arg-type]  # the column holds male/female/unknown
+        animal.phenotype,
+        animal.status,  # type: ignore[arg-type]  # the column holds a Status
+        animal.visibility,  # type: ignore[arg-type]  # the query keeps lineage-only/public
+        animal.sire_id, animal.dam_id, animal.updated_at,
+    )  # fmt: skip
 
 
 class PublicController(Controller):
@@ -74,3 +115,43 @@ class PublicController(Controller):
             ],
             photo_ids=list(animal.photo_ids),
         )
+
+    @get(
+        "/",
+        guards=[requires_service()],
+        security=SECURITY,
+        summary="List the animals other organisations may see (service tokens)",
+        description="Every `lineage_only` and `public` animal of every organisation, by id, "
+        f"`limit` (1-{MAX_PAGE}, default 200) per page: ask for the next page with "
+        "`after=next_after` until `next_after` is null. `updated_since` lists only animals "
+        "changed since then (a catch-up), `organisation_id` one breeder's. Public summary, "
+        "parent ids and `updated_at` only (never notes, tags, hets or private animals). For "
+        "services' read models (repti-media's widgets backfill from it); service tokens only.",
+    )
+    async def list_shared(
+        self,
+        request: Request[Any, Any, Any],
+        after: Annotated[
+            uuid.UUID | None, QueryParameter(description="The last id of the previous page")
+        ] = None,
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=MAX_PAGE, description="Animals per page")
+        ] = 200,
+        updated_since: Annotated[
+            dt.datetime | None,
+            QueryParameter(description="Only animals changed since (ISO 8601 with zone)"),
+        ] = None,
+        organisation_id: Annotated[
+            uuid.UUID | None, QueryParameter(description="Only this organisation's animals")
+        ] = None,
+    ) -> SharedAnimalPage:
+        """A page of shared animals."""
+        async with read_only_uow(request.app, None) as uow:
+            page = await shared_animals(
+                SqlSharedAnimals(uow.session),
+                after=after,
+                limit=limit,
+                updated_since=updated_since,
+                organisation_id=organisation_id,
+            )
+        return SharedAnimalPage([_shared_view(a) for a in page.items], page.next_after)
