@@ -104,9 +104,11 @@ class FixedPlans:
 
 def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
     """A test client of repti-media on ``settings``' database (migrated first); no repti-core
-    is asked for plans unless ``plans`` is given."""
+    is asked for plans unless ``plans`` is given, nor repti-animal for a backfill unless
+    ``backfill_on_start`` is."""
     upgrade("media", settings.database_url("media"))
     options.setdefault("plans", FixedPlans())
+    options.setdefault("backfill_on_start", False)  # no repti-animal to ask in most tests
     app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
     return TestClient(app, raise_server_exceptions=False)
 
@@ -321,6 +323,7 @@ class MediaServer:
     def __init__(self, settings: Settings, **options: Any) -> None:
         upgrade("media", settings.database_url("media"))
         options.setdefault("plans", FixedPlans())
+        options.setdefault("backfill_on_start", False)
         self.app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
         self.port = _free_port()
         self.server = uvicorn.Server(

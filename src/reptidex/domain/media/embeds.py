@@ -9,6 +9,7 @@ a pedigree and nothing else.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 import warnings
@@ -218,18 +219,28 @@ class PublicAnimals(Protocol):
         """Animals by id (missing ones absent)."""
         ...
 
-    async def upsert_summary(self, summary: PublicAnimal) -> None:
-        """Store an animal's summary, keeping its known parents."""
+    async def upsert_summary(self, summary: PublicAnimal, at: dt.datetime | None = None) -> bool:
+        """Store an animal's summary as of ``at``, keeping its known parents; older news than
+        the stored summary, or news of a deleted animal, is ignored (``False``)."""
         ...
 
     async def set_parents(
-        self, animal_id: uuid.UUID, sire_id: uuid.UUID | None, dam_id: uuid.UUID | None
-    ) -> None:
-        """Record an animal's parents (creating a placeholder row when its summary is yet to come)."""
+        self,
+        animal_id: uuid.UUID,
+        sire_id: uuid.UUID | None,
+        dam_id: uuid.UUID | None,
+        at: dt.datetime | None = None,
+    ) -> bool:
+        """Record an animal's parents as of ``at`` (creating a placeholder row when its
+        summary is yet to come); older news is ignored."""
         ...
 
-    async def remove(self, animal_id: uuid.UUID) -> None:
-        """Forget an animal."""
+    async def remove(self, animal_id: uuid.UUID, at: dt.datetime | None = None) -> None:
+        """Forget an animal for good (a tombstone: no older news brings it back)."""
+        ...
+
+    async def count(self, organisation_id: uuid.UUID) -> int:
+        """How many animals of the organisation are known."""
         ...
 
     async def for_sale(self, organisation_id: uuid.UUID, limit: int) -> list[PublicAnimal]:
@@ -249,14 +260,16 @@ async def apply_animal_event(
     event_type: str,
     payload: Mapping[str, Any],
     organisation_id: uuid.UUID | None,
+    occurred_at: dt.datetime | None = None,
 ) -> None:
     """Update the read model from ``animal.created|updated|deleted|transferred`` or
-    ``lineage.changed``."""
+    ``lineage.changed`` that happened at ``occurred_at`` (news older than what the model holds,
+    e.g. from a backfill that read later, is ignored)."""
     animal_id = _uuid(payload.get("animal_id"))
     if animal_id is None:
         return
     if event_type == "animal.deleted":
-        await animals.remove(animal_id)
+        await animals.remove(animal_id, occurred_at)
     elif event_type == "animal.transferred":
         # The new owner's summary comes with its next animal.updated; until then the animal is
         # under its new organisation and code, and not listed as available (status unknown).
@@ -269,11 +282,12 @@ async def apply_animal_event(
                     organisation_id=to_organisation,
                     code=str(payload.get("code") or current.code),
                     status="",
-                )
+                ),
+                occurred_at,
             )
     elif event_type == "lineage.changed":
         await animals.set_parents(
-            animal_id, _uuid(payload.get("sire_id")), _uuid(payload.get("dam_id"))
+            animal_id, _uuid(payload.get("sire_id")), _uuid(payload.get("dam_id")), occurred_at
         )
     elif event_type in ("animal.created", "animal.updated") and organisation_id is not None:
         await animals.upsert_summary(
@@ -287,7 +301,8 @@ async def apply_animal_event(
                 phenotype=str(payload.get("phenotype") or ""),
                 status=str(payload.get("status") or ""),
                 visibility=str(payload.get("visibility") or "private"),
-            )
+            ),
+            occurred_at,
         )
 
 

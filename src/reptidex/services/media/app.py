@@ -2,7 +2,9 @@
 
 Controllers: ``/upload`` and ``/media`` (files), ``/render`` (pedigree charts, certificates),
 ``/embed`` (widgets for breeders' websites). Cached renders are dropped when repti-animal
-announces ``lineage.changed`` or ``animal.updated`` for an animal they show.
+announces ``lineage.changed`` or ``animal.updated`` for an animal they show. The widgets' copy
+of animals follows repti-animal's events and is backfilled from its listing in the background
+at start-up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.domain.events.envelope import DomainEvent
+from reptidex.domain.media.backfill import SharedAnimalSource
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.embeds import apply_animal_event
 from reptidex.domain.media.files import PlanSource
@@ -22,6 +25,7 @@ from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings, load_settings
+from reptidex.services.media.backfill import backfill_in_background
 from reptidex.services.media.embeds import EmbedController
 from reptidex.services.media.files import FileController
 from reptidex.services.media.renders import RenderController
@@ -55,12 +59,15 @@ def create_app(
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
     organisations: OrganisationNames | None = None,
+    shared: SharedAnimalSource | None = None,
+    backfill_on_start: bool = True,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs``,
-    ``lineage``, ``plans`` and ``organisations`` replace the blob store, lineage source, plan
-    source and organisation names the settings choose.
+    ``lineage``, ``plans``, ``organisations`` and ``shared`` replace the blob store, lineage
+    source, plan source, organisation names and repti-animal's listing the settings choose.
+    ``backfill_on_start`` runs a backfill of the widgets' copy of animals in the background.
     """
     settings = settings or load_settings()
     slot: list[Litestar] = []
@@ -76,7 +83,9 @@ def create_app(
             lineage=lineage,
             plans=plans,
             organisations=organisations,
+            shared=shared,
         ),
+        lifespan=[backfill_in_background] if backfill_on_start else [],
         authenticator=authenticator,
     )
     slot.append(app)
@@ -90,7 +99,11 @@ def create_app(
 
     async def mirror_animals(event: DomainEvent, session: AsyncSession) -> None:
         await apply_animal_event(
-            SqlPublicAnimals(session), event.type, event.payload, event.organisation_id
+            SqlPublicAnimals(session),
+            event.type,
+            event.payload,
+            event.organisation_id,
+            event.occurred_at,
         )
 
     for event_type in INVALIDATING_EVENTS:

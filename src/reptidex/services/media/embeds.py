@@ -41,6 +41,7 @@ from reptidex.domain.media.events import PRODUCER, EmbedViewed
 from reptidex.domain.media.rendering import Theme
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
 from reptidex.services.kernel.events import events_of
+from reptidex.services.media.backfill import backfill_breeder_if_unknown
 from reptidex.services.media.delivery import not_modified
 
 DbSession = NamedDependency[AsyncSession]
@@ -212,6 +213,8 @@ async def _render_with_rules(
 ) -> tuple[RenderedWidget, EmbedSettings]:
     """The widget in the asked look, and its organisation's embed rules (none: the defaults)."""
     look = Theme(mode=theme, accent="#" + accent.lstrip("#").lower())
+    if widget == "available":
+        await backfill_breeder_if_unknown(request.app, session, subject_id)
     rendered = await _render_widget(
         session, _base(request), widget, subject_id, look, generations, limit
     )

@@ -12,12 +12,14 @@ from litestar.datastructures import State
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
+from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
 from reptidex.adapters.lineage.core_organisations import HttpOrganisationNames
 from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
+from reptidex.domain.media.backfill import SharedAnimalSource
 from reptidex.domain.media.blobs import BlobStore
 from reptidex.domain.media.files import ImageProcessor, PlanSource
 from reptidex.domain.media.lineage import LineageSource, OrganisationNames
@@ -59,6 +61,8 @@ class MediaAdapters:
     recent: RecentRenders
     plans: PlanSource
     organisations: OrganisationNames
+    shared: SharedAnimalSource
+    """repti-animal's listing of animals, for backfilling the widgets' copy."""
     tokens: ServiceTokenClient
     """The media service's own token, for calls made for no user (public pages, backfill)."""
 
@@ -76,6 +80,7 @@ def media_state(
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
     organisations: OrganisationNames | None = None,
+    shared: SharedAnimalSource | None = None,
 ) -> dict[str, Any]:
     """The entries repti-media adds to ``app.state``: repti-animal and repti-core over the
     kernel's peer client (``app_slot`` is filled in once the app exists), with this service's
@@ -96,6 +101,7 @@ def media_state(
             recent=RecentRenders(),
             plans=plans or CorePlanSource(peers),
             organisations=organisations or HttpOrganisationNames(peers, tokens.headers),
+            shared=shared or HttpSharedAnimals(peers, tokens.headers),
             tokens=tokens,
         )
     }

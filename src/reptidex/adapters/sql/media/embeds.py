@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
-from advanced_alchemy.types import JsonB
-from sqlalchemy import Date, Integer, String, UniqueConstraint, select, update
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import Date, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import MediaModel
@@ -34,6 +34,26 @@ class PublicAnimalRow(MediaModel):
     visibility: Mapped[str] = mapped_column(String(14), default="private")
     sire_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     dam_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    summary_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
+    """When the summary last changed in repti-animal (an event's time, a listing's
+    ``updated_at``): older news is ignored."""
+    parents_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
+    """When the parent links last changed, likewise."""
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
+    """Set when the animal was deleted: a tombstone that nothing brings back."""
+
+
+class AnimalBackfillRow(MediaModel):
+    """A completed backfill of the read model from repti-animal: of every organisation
+    (``scope`` ``all``) or of one (its id), with the moment it started (the next pass's
+    ``updated_since``)."""
+
+    __tablename__ = "media_animal_backfill"
+    __table_args__ = (UniqueConstraint("scope", name="uq_media_animal_backfill_scope"),)
+
+    scope: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC)
+    animals: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EmbedSettingsRow(MediaModel):
@@ -63,6 +83,8 @@ class EmbedViewRow(MediaModel):
 
 
 def _animal(row: PublicAnimalRow) -> PublicAnimal | None:
+    if row.deleted_at is not None:
+        return None
     if row.organisation_id is None:  # parents known, summary not yet
         return PublicAnimal(
             row.id,
@@ -112,43 +134,71 @@ class SqlPublicAnimals:
         )
         return {row.id: animal for row in rows if (animal := _animal(row)) is not None}
 
-    async def upsert_summary(self, summary: PublicAnimal) -> None:
-        """Store the summary, keeping the parents already known."""
-        values: dict[str, Any] = {
-            "organisation_id": summary.organisation_id,
-            "code": summary.code,
-            "name": summary.name,
-            "species": summary.species,
-            "sex": summary.sex,
-            "phenotype": summary.phenotype,
-            "status": summary.status,
-            "visibility": summary.visibility,
-        }
-        row = await self.session.get(PublicAnimalRow, summary.id)
-        if row is None:
-            self.session.add(PublicAnimalRow(id=summary.id, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
+    async def _row(self, animal_id: uuid.UUID) -> PublicAnimalRow:
+        """The animal's row, locked for this transaction (made when missing; a concurrent
+        first write of the same animal is waited for and read)."""
+        statement = select(PublicAnimalRow).where(PublicAnimalRow.id == animal_id)
+        locked = statement.with_for_update().execution_options(populate_existing=True)
+        found: PublicAnimalRow | None = await self.session.scalar(locked)
+        if found is not None:
+            return found
+        try:
+            async with self.session.begin_nested():
+                made = PublicAnimalRow(id=animal_id)
+                self.session.add(made)
+                await self.session.flush()
+            return made
+        except IntegrityError:
+            found = await self.session.scalar(locked)
+            assert found is not None
+            return found
+
+    async def upsert_summary(self, summary: PublicAnimal, at: dt.datetime | None = None) -> bool:
+        """Store the summary as of ``at``, keeping the parents already known; news older
+        than the stored summary, or of a deleted animal, is ignored (``False``)."""
+        row = await self._row(summary.id)
+        if row.deleted_at is not None or _older(at, row.summary_at):
+            return False
+        row.organisation_id = summary.organisation_id
+        row.code, row.name, row.species = summary.code, summary.name, summary.species
+        row.sex, row.phenotype, row.status = summary.sex, summary.phenotype, summary.status
+        row.visibility = summary.visibility
+        row.summary_at = _latest(at, row.summary_at)
         await self.session.flush()
+        return True
 
     async def set_parents(
-        self, animal_id: uuid.UUID, sire_id: uuid.UUID | None, dam_id: uuid.UUID | None
-    ) -> None:
-        """Record the parents."""
-        row = await self.session.get(PublicAnimalRow, animal_id)
-        if row is None:
-            self.session.add(PublicAnimalRow(id=animal_id, sire_id=sire_id, dam_id=dam_id))
-        else:
-            row.sire_id, row.dam_id = sire_id, dam_id
+        self,
+        animal_id: uuid.UUID,
+        sire_id: uuid.UUID | None,
+        dam_id: uuid.UUID | None,
+        at: dt.datetime | None = None,
+    ) -> bool:
+        """Record the parents as of ``at`` (older news ignored, as for summaries)."""
+        row = await self._row(animal_id)
+        if row.deleted_at is not None or _older(at, row.parents_at):
+            return False
+        row.sire_id, row.dam_id = sire_id, dam_id
+        row.parents_at = _latest(at, row.parents_at)
+        await self.session.flush()
+        return True
+
+    async def remove(self, animal_id: uuid.UUID, at: dt.datetime | None = None) -> None:
+        """Forget the animal, keeping a tombstone so that no older news brings it back."""
+        row = await self._row(animal_id)
+        row.deleted_at = at or dt.datetime.now(dt.UTC)
+        row.visibility, row.status, row.name, row.code = "private", "", None, ""
         await self.session.flush()
 
-    async def remove(self, animal_id: uuid.UUID) -> None:
-        """Forget the animal."""
-        row = await self.session.get(PublicAnimalRow, animal_id)
-        if row is not None:
-            await self.session.delete(row)
-            await self.session.flush()
+    async def count(self, organisation_id: uuid.UUID) -> int:
+        """How many animals of the organisation the read model holds."""
+        total = await self.session.scalar(
+            select(func.count()).where(
+                PublicAnimalRow.organisation_id == organisation_id,
+                PublicAnimalRow.deleted_at.is_(None),
+            )
+        )
+        return int(total or 0)
 
     async def for_sale(self, organisation_id: uuid.UUID, limit: int) -> list[PublicAnimal]:
         """Public animals of the organisation marked for sale."""
@@ -158,11 +208,65 @@ class SqlPublicAnimals:
                 PublicAnimalRow.organisation_id == organisation_id,
                 PublicAnimalRow.visibility == "public",
                 PublicAnimalRow.status == "for_sale",
+                PublicAnimalRow.deleted_at.is_(None),
             )
             .order_by(PublicAnimalRow.name, PublicAnimalRow.code)
             .limit(limit)
         )
         return [animal for row in rows if (animal := _animal(row)) is not None]
+
+
+def _older(at: dt.datetime | None, stored: dt.datetime | None) -> bool:
+    return at is not None and stored is not None and at < stored
+
+
+def _latest(at: dt.datetime | None, stored: dt.datetime | None) -> dt.datetime | None:
+    return stored if at is None or (stored is not None and stored > at) else at
+
+
+class SqlAnimalBackfills:
+    """Completed backfills of the read model."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def completed(self, scope: str) -> dt.datetime | None:
+        """When the last completed backfill of ``scope`` started (``None``: never)."""
+        row = await self.session.scalar(
+            select(AnimalBackfillRow).where(AnimalBackfillRow.scope == scope)
+        )
+        return None if row is None else row.started_at
+
+    async def complete(self, scope: str, started_at: dt.datetime, animals: int) -> None:
+        """Record a completed backfill of ``scope``."""
+        row = await self.session.scalar(
+            select(AnimalBackfillRow).where(AnimalBackfillRow.scope == scope)
+        )
+        if row is None:
+            self.session.add(AnimalBackfillRow(scope=scope, started_at=started_at, animals=animals))
+        else:
+            row.started_at, row.animals = started_at, animals
+        await self.session.flush()
+
+
+class SqlBackfillStore:
+    """:class:`~reptidex.domain.media.backfill.BackfillStore` on a session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.animals = SqlPublicAnimals(session)
+        self.ledger = SqlAnimalBackfills(session)
+
+    async def commit(self) -> None:
+        """Commit the session."""
+        await self.session.commit()
+
+
+@asynccontextmanager
+async def backfill_transaction(engine: AsyncEngine) -> AsyncIterator[SqlBackfillStore]:
+    """A session of its own on ``engine`` for a backfill step (rolled back unless committed)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        yield SqlBackfillStore(session)
 
 
 class SqlEmbedSettings:
@@ -240,8 +344,6 @@ class SqlEmbedViews:
         self, organisation_id: uuid.UUID, since: dt.date
     ) -> list[tuple[str, uuid.UUID, int]]:
         """Views per widget and subject since a day, most viewed first."""
-        from sqlalchemy import func
-
         rows = await self.session.execute(
             select(EmbedViewRow.widget, EmbedViewRow.subject_id, func.sum(EmbedViewRow.views))
             .where(EmbedViewRow.organisation_id == organisation_id, EmbedViewRow.day >= since)

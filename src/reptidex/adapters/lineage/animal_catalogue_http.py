@@ -1,0 +1,111 @@
+"""repti-animal's ``GET /public/animals`` (lineage-only and public animals, page by page) with
+the media service's own token, over the kernel's peer client (timeouts, request id)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import msgspec
+
+from reptidex.adapters.lineage.animal_http import PeerGetter
+from reptidex.domain.media.backfill import SharedAnimal, SharedPage
+from reptidex.domain.media.embeds import PublicAnimal
+from reptidex.domain.media.lineage import LineageUnavailable
+
+PAGE_SIZE = 200
+
+
+class SharedAnimalBody(msgspec.Struct, frozen=True):
+    """An animal of the listing (unknown fields ignored)."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    code: str
+    name: str | None
+    species: str
+    sex: str
+    phenotype: str
+    status: str
+    visibility: str
+    sire_id: uuid.UUID | None
+    dam_id: uuid.UUID | None
+    updated_at: dt.datetime
+
+
+class SharedPageBody(msgspec.Struct, frozen=True):
+    """A page of the listing."""
+
+    items: list[SharedAnimalBody]
+    next_after: uuid.UUID | None
+
+
+def shared_animal(body: SharedAnimalBody) -> SharedAnimal:
+    """The domain's view of a listed animal."""
+    return SharedAnimal(
+        PublicAnimal(
+            body.id,
+            body.organisation_id,
+            body.code,
+            body.name,
+            body.species,
+            body.sex,
+            body.phenotype,
+            body.status,
+            body.visibility,
+            body.sire_id,
+            body.dam_id,
+        ),
+        body.updated_at,
+    )
+
+
+class HttpSharedAnimals:
+    """:class:`~reptidex.domain.media.backfill.SharedAnimalSource` on repti-animal."""
+
+    def __init__(
+        self,
+        peers: Callable[[], PeerGetter],
+        service_headers: Callable[[], Awaitable[dict[str, str]]],
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self._peers = peers
+        self._service_headers = service_headers
+        self._page_size = page_size
+
+    async def page(
+        self,
+        *,
+        after: uuid.UUID | None,
+        updated_since: dt.datetime | None,
+        organisation_id: uuid.UUID | None,
+    ) -> SharedPage:
+        """One page of the listing."""
+        params: dict[str, Any] = {"limit": self._page_size}
+        if after is not None:
+            params["after"] = str(after)
+        if updated_since is not None:
+            params["updated_since"] = updated_since.isoformat()
+        if organisation_id is not None:
+            params["organisation_id"] = str(organisation_id)
+        try:
+            response = await self._peers().get(
+                "animal", "/public/animals", params=params, headers=await self._service_headers()
+            )
+        except httpx.HTTPError as exc:
+            raise LineageUnavailable(
+                f"repti-animal could not be reached for its animals: {type(exc).__name__}."
+            ) from None
+        if response.status_code != 200:
+            raise LineageUnavailable(
+                f"repti-animal answered {response.status_code} for its animals."
+            )
+        try:
+            body = msgspec.json.decode(response.content, type=SharedPageBody)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise LineageUnavailable(f"repti-animal's animals did not parse: {exc}.") from None
+        return SharedPage(tuple(shared_animal(i) for i in body.items), body.next_after)

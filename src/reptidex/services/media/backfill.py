@@ -1,0 +1,94 @@
+"""Backfilling repti-media's copy of animals from repti-animal: a pass in the background at
+start-up (retried with back-off until one completes, never blocking the start), and a pass
+for one breeder when a widget asks for a breeder media knows nothing of yet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+import structlog
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reptidex.adapters.sql.media.embeds import (
+    SqlAnimalBackfills,
+    SqlPublicAnimals,
+    backfill_transaction,
+)
+from reptidex.domain.media.backfill import backfill, needs_backfill
+from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.services.kernel.app import resources_of
+from reptidex.services.media.wiring import media_of
+
+_log = structlog.get_logger("reptidex.media.backfill")
+RETRY_DELAYS = (1.0, 5.0, 30.0, 60.0, 300.0)
+"""Seconds between attempts of the start-up pass (the last repeats)."""
+
+
+async def run_backfill(app: Litestar, organisation_id: uuid.UUID | None = None) -> int:
+    """One pass (every organisation, or one), logging its progress; returns animals read."""
+    engine = resources_of(app).engine
+    scope = "all" if organisation_id is None else str(organisation_id)
+    _log.info("animal backfill started", scope=scope)
+
+    def progress(read: int, changed: int) -> None:
+        _log.info("animal backfill page", scope=scope, read=read, changed=changed)
+
+    read = await backfill(
+        media_of(app).shared,
+        lambda: backfill_transaction(engine),
+        organisation_id=organisation_id,
+        progress=progress,
+    )
+    _log.info("animal backfill completed", scope=scope, read=read)
+    return read
+
+
+async def backfill_until_done(app: Litestar, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+    """The start-up pass, tried again after each failure (repti-animal or core down)."""
+    attempt = 0
+    while True:
+        try:
+            await run_backfill(app)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure is retried; the cause is logged
+            delay = delays[min(attempt, len(delays) - 1)]
+            _log.warning(
+                "animal backfill failed", error=str(exc) or type(exc).__name__, retry_in=delay
+            )
+            attempt += 1
+            await asyncio.sleep(delay)
+
+
+@contextlib.asynccontextmanager
+async def backfill_in_background(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: start the start-up pass as a task; cancel it on shutdown."""
+    task = asyncio.create_task(backfill_until_done(app), name="media-animal-backfill")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def backfill_breeder_if_unknown(
+    app: Litestar, session: AsyncSession, organisation_id: uuid.UUID
+) -> None:
+    """Before listing a breeder's animals: when no completed pass covers the breeder and the
+    copy holds none of its animals, fill it now (bounded by the HTTP timeout; on failure the
+    widget shows what is known and the start-up pass carries on)."""
+    if not await needs_backfill(SqlAnimalBackfills(session), organisation_id):
+        return
+    if await SqlPublicAnimals(session).count(organisation_id):
+        return
+    timeout = app.state["settings"].http_timeout
+    try:
+        await asyncio.wait_for(run_backfill(app, organisation_id), timeout=timeout * 2)
+    except (LineageUnavailable, TimeoutError) as exc:
+        _log.warning("animal backfill of a breeder failed", error=str(exc) or "timeout")
