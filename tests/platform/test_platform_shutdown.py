@@ -32,7 +32,9 @@ async def test_sigterm_finishes_requests_in_flight(make_settings: Callable[..., 
     port = free_port()
     ready = asyncio.Event()
     server = asyncio.create_task(
-        serve_apps({"ops": app}, "127.0.0.1", {"ops": port}, settings, on_ready=ready.set)
+        serve_apps(
+            {"ops": app}, "127.0.0.1", {"ops": port}, settings, on_ready=ready.set, settle=False
+        )
     )
     await asyncio.wait_for(ready.wait(), 10)
     async with httpx.AsyncClient() as client:

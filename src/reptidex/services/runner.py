@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 from collections.abc import Callable, Generator, Mapping
@@ -28,12 +29,35 @@ class PortInUseError(OSError):
     """A service's port is already taken by another process."""
 
 
-class _PlatformServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to the platform, which stops all at once."""
+class PlatformServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the platform, which stops all at once,
+    and settles the heap once its app has started (see :func:`settle_heap`)."""
+
+    def __init__(self, config: uvicorn.Config, *, settle: bool = True) -> None:
+        super().__init__(config)
+        self.settle = settle
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start the app (its lifespan) and listen; then settle what start-up left alive."""
+        await super().startup(sockets)
+        if self.settle:
+            settle_heap()
+
+
+def settle_heap() -> None:
+    """Take everything alive once a service has started (its app, routes, schemas, catalogs,
+    pools: hundreds of thousands of objects that live as long as the process) out of the
+    cyclic garbage collector's sight, so that its collections walk only what requests create.
+
+    Measured on repti-animal's lineage (``benchmarks/bench_animal.py``): without it the
+    collector took a fifth of the CPU and its full passes tripled the 95th percentile
+    latency. Garbage is collected first, so none of it is kept for good."""
+    gc.collect()
+    gc.freeze()
 
 
 def migrate(services: list[str], settings: Settings) -> None:
@@ -76,10 +100,15 @@ async def serve_apps(
     ports: Mapping[str, int],
     settings: Settings,
     on_ready: Callable[[], None] | None = None,
+    *,
+    settle: bool = True,
 ) -> None:
-    """Serve ``apps`` until SIGINT or SIGTERM, then shut all of them down gracefully."""
+    """Serve ``apps`` until SIGINT or SIGTERM, then shut all of them down gracefully.
+
+    ``settle`` (default) settles the heap once each has started (:func:`settle_heap`); a
+    process that serves only for a while among other work (a test) passes ``False``."""
     servers = [
-        _PlatformServer(
+        PlatformServer(
             uvicorn.Config(
                 app,
                 host=host,
@@ -89,7 +118,8 @@ async def serve_apps(
                 lifespan="on",
                 timeout_graceful_shutdown=int(settings.shutdown_timeout),
                 server_header=False,
-            )
+            ),
+            settle=settle,
         )
         for name, app in apps.items()
     ]
