@@ -35,8 +35,8 @@ from reptidex.engine import pedigree as ped
 
 MAX_GENERATIONS = 20
 SMALL_ANCESTRY = 256
-"""Up to this many ancestors, inbreeding is computed on the links by Meuwissen & Luo's sum
-over each ancestor's row of ``L``; above it, by the engine's vectorised form of the same."""
+"""Up to this many ancestors, inbreeding is computed on the links by the kinship recursion
+(which expands only related pairs); above it, by the engine's vectorised Meuwissen & Luo."""
 
 _PRIVATE = Visibility.PRIVATE.value
 _PUBLIC = Visibility.PUBLIC.value
@@ -222,8 +222,8 @@ class PedigreeLinks:
         self.records: list[LineageRecord | None] = [*records, *([None] * founders)]
         self._depth: list[int | None] = [None] * len(ids)
         self._inbreeding: list[float | None] = [None] * len(ids)
-        self._samplings: list[float | None] = [None] * len(ids)
-        self._rows: list[dict[int, float] | None] = [None] * len(ids)
+        self._ancestry: list[int | None] = [None] * len(ids)
+        self._kinship: dict[tuple[int, int], float] = {}
         self._equivalent: list[float | None] = [None] * len(ids)
 
     def tree(self, root: int, generations: int) -> list[tuple[int, int, int, str]]:
@@ -276,51 +276,52 @@ class PedigreeLinks:
         self._depth[animal] = value
         return value
 
-    def _row(self, animal: int) -> dict[int, float]:
-        """The non-zero entries of the animal's row of ``L`` in ``A = L D L'``: itself with
-        1, plus half its parents' rows (Henderson 1976)."""
-        known = self._rows[animal]
+    def _lines(self, animal: int) -> int:
+        """The animal and its known ancestors as a bit set (bit ``k`` for animal ``k``): two
+        animals share an ancestor exactly when their sets meet, one ``&`` of two ints."""
+        known = self._ancestry[animal]
         if known is not None:
             return known
-        row: dict[int, float] = {}
-        for parent in (self.sire[animal], self.dam[animal]):
-            if parent >= 0:
-                for ancestor, weight in self._row(parent).items():
-                    row[ancestor] = row.get(ancestor, 0.0) + 0.5 * weight
-        row[animal] = 1.0
-        self._rows[animal] = row
-        return row
-
-    def _sampling(self, animal: int) -> float:
-        """The Mendelian sampling factor ``d`` of the animal (Quaas 1976)."""
-        known = self._samplings[animal]
-        if known is not None:
-            return known
+        bits = 1 << animal
         sire, dam = self.sire[animal], self.dam[animal]
-        if sire >= 0 and dam >= 0:
-            value = 0.5 - 0.25 * (self.inbreeding(sire) + self.inbreeding(dam))
-        elif sire >= 0:
-            value = 0.75 - 0.25 * self.inbreeding(sire)
-        elif dam >= 0:
-            value = 0.75 - 0.25 * self.inbreeding(dam)
-        else:
-            value = 1.0
-        self._samplings[animal] = value
+        if sire >= 0:
+            bits |= self._lines(sire)
+        if dam >= 0:
+            bits |= self._lines(dam)
+        self._ancestry[animal] = bits
+        return bits
+
+    def kinship(self, a: int, b: int) -> float:
+        """The coefficient of kinship of two animals (the probability that alleles drawn at
+        random from each are identical by descent), by the recursion of Malécot: ``f(a, a) =
+        (1 + F_a) / 2`` and otherwise the mean of ``f(a, parent)`` over the parents of
+        whichever of the two is not an ancestor of the other; 0 for animals without a common
+        ancestor, so only related pairs are ever expanded."""
+        if a < 0 or b < 0:
+            return 0.0
+        if a == b:
+            return 0.5 * (1.0 + self.inbreeding(a))
+        lines_a, lines_b = self._lines(a), self._lines(b)
+        if not lines_a & lines_b:
+            return 0.0
+        pair = (a, b) if a < b else (b, a)
+        known = self._kinship.get(pair)
+        if known is not None:
+            return known
+        if lines_b >> a & 1:  # a is an ancestor of b: b is the younger, expand it
+            a, b = b, a
+        value = 0.5 * (self.kinship(self.sire[a], b) + self.kinship(self.dam[a], b))
+        self._kinship[pair] = value
         return value
 
     def inbreeding(self, animal: int) -> float:
-        """The inbreeding coefficient F of an animal, by Meuwissen & Luo's sum over its
-        ancestors: ``F = Σ_j L[i, j]² d_j - 1`` (0 unless both parents are known)."""
+        """The inbreeding coefficient F of an animal: the kinship of its parents (0 unless
+        both are known)."""
         known = self._inbreeding[animal]
         if known is not None:
             return known
         sire, dam = self.sire[animal], self.dam[animal]
-        value = 0.0
-        # without an ancestor common to both parents (or a parent that is an ancestor of the
-        # other) F is 0: the sum is needed only when the parents' rows of L overlap
-        if sire >= 0 and dam >= 0 and self._row(sire).keys() & self._row(dam).keys():
-            sampling = self._sampling
-            value = max(sum(w * w * sampling(j) for j, w in self._row(animal).items()) - 1.0, 0.0)
+        value = self.kinship(sire, dam) if sire >= 0 and dam >= 0 else 0.0
         self._inbreeding[animal] = value
         return value
 
