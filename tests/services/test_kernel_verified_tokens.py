@@ -3,6 +3,7 @@ the token's expiry, bounded, and refused tokens are never remembered."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -43,7 +44,8 @@ def test_an_entry_lives_until_the_ttl_or_the_expiry_whichever_comes_first() -> N
 def test_an_expired_token_is_not_kept() -> None:
     memory = VerifiedTokens[str](clock=Clock())
     memory.keep("old", "a", expires_at=999.0)
-    assert memory.get("old") is None and len(memory) == 0
+    assert memory.get("old") is None
+    assert len(memory) == 0
 
 
 def test_the_least_recently_used_token_goes_first() -> None:
@@ -56,9 +58,9 @@ def test_the_least_recently_used_token_goes_first() -> None:
 
 
 def test_bad_bounds_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size"):
         VerifiedTokens[str](size=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ttl"):
         VerifiedTokens[str](ttl=0)
 
 
@@ -96,7 +98,8 @@ async def test_a_token_is_verified_once_then_remembered() -> None:
     token = _token(private, expires_in=600)
     first = await authenticator.verify(token)
     again = await authenticator.verify(token)
-    assert again == first and keys.asked == 1
+    assert again == first
+    assert keys.asked == 1
 
 
 async def test_a_refused_token_is_checked_every_time() -> None:
@@ -107,7 +110,8 @@ async def test_a_refused_token_is_checked_every_time() -> None:
     for _ in range(2):
         with pytest.raises(NotAuthenticated, match="signature"):
             await authenticator.verify(token)
-    assert keys.asked == 2 and len(authenticator.verified) == 0
+    assert keys.asked == 2
+    assert len(authenticator.verified) == 0
 
 
 async def test_a_remembered_token_still_stops_at_its_expiry() -> None:
@@ -116,6 +120,6 @@ async def test_a_remembered_token_still_stops_at_its_expiry() -> None:
     token = _token(private, expires_in=1)
     await authenticator.verify(token)
     assert len(authenticator.verified) == 1
-    time.sleep(1.1)
+    await asyncio.sleep(1.1)
     with pytest.raises(NotAuthenticated, match="expired"):
         await authenticator.verify(token)
