@@ -14,12 +14,15 @@ What it does:
    *baseline*, a bare Litestar app whose one endpoint returns a fixed JSON body (the same bytes
    a prediction returns).
 3. Drives each with ``--clients`` concurrent keep-alive connections (32), interleaving the
-   three workloads round by round so that all see the same machine: the baseline,
-   ``POST /genetics/predict`` for a 3-gene cross, and ``GET /lineage/{id}?generations=5`` of
-   animals of the last generations.
+   workloads round by round so that all see the same machine: the baseline,
+   ``POST /genetics/predict`` for a 3-gene cross, ``GET /lineage/{id}?generations=5`` of 500
+   animals of the last five generations drawn at random (as a breeder's pages and the
+   widgets revisit animals: after the first visit these come from the lineage cache, which
+   PostgreSQL's change notices keep exact), and the same for animals never asked before
+   (each request a different animal: every one computed from the database, the cold path).
 4. Prints requests per second and latency percentiles of each, the ratio of prediction to
    baseline throughput, and the targets (p95 under 50 ms; prediction throughput at least half
-   the baseline's).
+   the baseline's), for the cold lineage too.
 
 ``--workers N`` runs N processes of each server on one port (SO_REUSEPORT). Set
 ``BENCH_PROFILE=/path/prefix`` to write a cProfile of each repti-animal server process.
@@ -34,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import contextlib
 import datetime as dt
 import json
 import os
@@ -45,7 +47,6 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,8 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     import uvicorn
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from reptidex.services.runner import PlatformServer
+
     app: Any
     if kind == "baseline":
         app = baseline_app()
@@ -90,7 +93,6 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
                 "REPTIDEX_DATA_DIR": data_dir,
                 "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
                 "REPTIDEX_LOG_LEVEL": "WARNING",
-                "REPTIDEX_DB_POOL_SIZE": "20",
             }
         )
         app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
@@ -103,12 +105,8 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
 
-    class Quiet(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:  # the handler below stops it
-            yield
-
-    server = Quiet(uvicorn.Config(app, log_level="warning", access_log=False))
+    # the platform's own server (its start-up settles the heap); the handler below stops it
+    server = PlatformServer(uvicorn.Config(app, log_level="warning", access_log=False))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     profile = os.environ.get("BENCH_PROFILE")
     if profile and kind == "animal":
@@ -189,7 +187,7 @@ def _genotype_rows() -> list[tuple[str, str, str, str, str]]:
 
 
 async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> list[uuid.UUID]:
-    """Insert the pedigree; return the ids of the last three generations."""
+    """Insert the pedigree; return the ids of the last five generations."""
     import asyncpg
 
     rng = random.Random(seed)
@@ -239,7 +237,7 @@ async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> li
                 )
             )
             current.append((ident, sex))
-            if generation >= GENERATIONS - 3:
+            if generation >= GENERATIONS - 5:
                 recent.append(ident)
         previous = current
     connection = await asyncpg.connect(_dsn(url))
@@ -291,6 +289,18 @@ class Workload:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     errors: int = 0
+    fresh: bool = False
+    """Each request once, in order (no request repeats), rather than drawn at random."""
+    taken: int = 0
+
+    def next_request(self, rng: random.Random) -> bytes | None:
+        """The bytes of the next request (``None``: a fresh workload has sent them all)."""
+        if not self.fresh:
+            return rng.choice(self.requests)
+        if self.taken >= len(self.requests):
+            return None
+        self.taken += 1
+        return self.requests[self.taken - 1]
 
 
 def _request(method: str, path: str, body: bytes = b"", token: str | None = None) -> bytes:
@@ -333,7 +343,9 @@ async def drive(work: Workload, clients: int, seconds: float, rng: random.Random
         reader, writer = await asyncio.open_connection("127.0.0.1", work.port)
         try:
             while time.perf_counter() < deadline:
-                payload = rng.choice(work.requests)
+                payload = work.next_request(rng)
+                if payload is None:
+                    break
                 started = time.perf_counter()
                 writer.write(payload)
                 await writer.drain()
@@ -347,6 +359,10 @@ async def drive(work: Workload, clients: int, seconds: float, rng: random.Random
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     work.seconds += time.perf_counter() - started
+
+
+def _lineage(ident: uuid.UUID, token: str) -> bytes:
+    return _request("GET", f"/lineage/{ident}?generations=5", token=token)
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -454,6 +470,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await _wait_for(ports["animal"], "/health")
         await _wait_for(ports["baseline"], "/fixed")
         token = _token(private_key, organisation)
+        # a breeder's page and the widgets revisit the same animals (served from the lineage
+        # cache once computed); every first visit computes one (a miss, measured apart)
+        shuffled = rng.sample(recent, len(recent))
+        revisited, first_visits = shuffled[:500], shuffled[500:]
         body = json.dumps(PREDICT_BODY).encode()
         workloads = [
             Workload(
@@ -467,13 +487,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             Workload(
                 "GET /lineage/{id}?generations=5",
                 ports["animal"],
-                [
-                    _request("GET", f"/lineage/{ident}?generations=5", token=token)
-                    for ident in rng.sample(recent, min(500, len(recent)))
-                ],
+                [_lineage(ident, token) for ident in revisited],
+            ),
+            Workload(
+                "  the same, each animal once (cold)",
+                ports["animal"],
+                [_lineage(ident, token) for ident in first_visits],
+                fresh=True,
             ),
         ]
-        for work in workloads:  # warm up: connections, caches, the JIT-free paths
+        for work in workloads[:-1]:  # warm up: connections, the repeated lineages
             await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
         for _ in range(args.rounds):
             for work in workloads:
@@ -525,16 +548,21 @@ def report(figures: dict[str, Any]) -> str:
             f"{name:36} {row['requests']:>9} {row['errors']:>6} {row['per_second']:>9} "
             f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}"
         )
-    baseline, predict, lineage = rows.values()
+    baseline, predict, lineage, cold = rows.values()
     ratio = predict["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
     lines += [
         "",
-        f"predict throughput / baseline: {ratio:.2f} (target >= 0.50: "
-        f"{'met' if ratio >= 0.5 else 'NOT met'})",
-        f"predict p95: {predict['p95_ms']} ms, lineage p95: {lineage['p95_ms']} ms (target < 50 "
-        f"ms: {'met' if max(predict['p95_ms'], lineage['p95_ms']) < 50 else 'NOT met'})",
-        f"lineage p95 / baseline p95: {lineage['p95_ms'] / baseline['p95_ms']:.2f}; "
-        f"predict p95 / baseline p95: {predict['p95_ms'] / baseline['p95_ms']:.2f}",
+        f"predict throughput / baseline: {ratio:.2f} (target >= 0.50: {verdict(ratio >= 0.5)})",
+        f"p95 (target < 50 ms): predict {predict['p95_ms']} ms ({verdict(predict['p95_ms'] < 50)})"
+        f", lineage {lineage['p95_ms']} ms ({verdict(lineage['p95_ms'] < 50)}), lineage of "
+        f"animals not seen before {cold['p95_ms']} ms ({verdict(cold['p95_ms'] < 50)})",
+        f"p95 / baseline p95: predict {predict['p95_ms'] / baseline['p95_ms']:.2f}, lineage "
+        f"{lineage['p95_ms'] / baseline['p95_ms']:.2f}, cold lineage "
+        f"{cold['p95_ms'] / baseline['p95_ms']:.2f}",
     ]
     return "\n".join(lines)
 

@@ -187,6 +187,9 @@ class Lineage:
     completeness: tuple[float, ...]
     descendants: tuple[tuple[LineageEntry, int], ...]
     origin: AnimalOrigin | None = None
+    read: frozenset[uuid.UUID] = frozenset()
+    """Every id the lineage was computed from: the animals read, the parents they name
+    (read or not) and the clutch of origin. A change to none of them leaves it as it is."""
 
 
 _RESTRICTED = LineageEntry(None, False)
@@ -503,4 +506,5 @@ def lineage_of(
             if not (shown := entry(animal)).restricted
         ),
         origin=origin_of(root),
+        read=frozenset(links.ids if root.clutch_id is None else [*links.ids, root.clutch_id]),
     )

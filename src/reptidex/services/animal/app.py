@@ -18,6 +18,7 @@ from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
+from reptidex.services.animal.lineage_cache import LineageCache, listen_for_changes
 from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
@@ -60,6 +61,10 @@ def create_app(
         ],
         description=DESCRIPTION,
         dependencies=DEPENDENCIES,
-        state={"genetics_rate_limit": AddressLimit("genetics", genetics_per_minute)},
+        state={
+            "genetics_rate_limit": AddressLimit("genetics", genetics_per_minute),
+            "lineage_cache": LineageCache(),
+        },
+        lifespan=[listen_for_changes],
         authenticator=authenticator,
     )

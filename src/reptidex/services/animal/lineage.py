@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
@@ -17,6 +17,7 @@ from litestar.params import FromPath, QueryParameter
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import AnimalOrigin, Lineage, LineageEntry, lineage
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
+from reptidex.services.animal.lineage_cache import lineage_cache_of
 from reptidex.services.kernel.app import ServiceResources
 from reptidex.services.kernel.auth import Principal
 
@@ -216,6 +217,7 @@ class LineageController(Controller):
     )
     async def show_lineage(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         lineage_records: NamedDependency[SqlLineageRecords],
         animal_id: FromPath[uuid.UUID],
@@ -226,12 +228,26 @@ class LineageController(Controller):
             int, QueryParameter(ge=0, le=20, description="Generations of descendants (0-20)")
         ] = 3,
     ) -> Response[bytes]:
-        """An animal's lineage (encoded by msgspec straight to bytes)."""
-        result = await lineage(
-            lineage_records,
-            viewer_of(principal),
+        """An animal's lineage (encoded by msgspec straight to bytes), from the lineage cache
+        when an unchanged one was computed for the caller's organisation before."""
+        viewer = viewer_of(principal)
+        key = (
             animal_id,
-            generations=generations,
-            descendant_generations=descendants,
+            generations,
+            descendants,
+            None if viewer is None else viewer.organisation_id,
         )
-        return Response(_ENCODER.encode(lineage_view(result)), media_type=MediaType.JSON)
+        cache = lineage_cache_of(request.app)
+        body = cache.get(key)
+        if body is None:
+            ticket = cache.ticket()
+            result = await lineage(
+                lineage_records,
+                viewer,
+                animal_id,
+                generations=generations,
+                descendant_generations=descendants,
+            )
+            body = _ENCODER.encode(lineage_view(result))
+            cache.keep(key, body, result.read, ticket)
+        return Response(body, media_type=MediaType.JSON)

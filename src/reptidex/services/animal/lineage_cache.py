@@ -1,0 +1,216 @@
+"""Lineage responses kept in memory, each dropped as soon as an animal it was computed from
+changes.
+
+A lineage is read far more often than the pedigree under it changes (a breeder's page, the
+pedigree widgets on breeders' websites), so repti-animal keeps recent responses by
+``(animal, generations, descendants, caller's organisation)``: the view depends on nothing
+else. Each entry remembers the ids it was computed from (every animal read, the parents they
+name, the clutch of origin); PostgreSQL's change notices
+(:mod:`~reptidex.adapters.sql.animal.animal_changes`) drop every entry holding a changed id in
+every process, at commit.
+
+The cache trusts itself only while it hears every notice: it is off until the listener is
+connected, and emptied and off again whenever the connection is lost. A response computed
+while a notice arrived is not kept (its rows may predate the change), so an entry never
+outlives a change committed before it was stored. On SQLite (the embedded, single-process
+default) there are no notices and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, TypeAlias
+
+from litestar import Litestar
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from reptidex.adapters.sql.animal.animal_changes import AnimalChangeListener
+from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
+from reptidex.services.kernel.app import resources_of
+
+LineageKey: TypeAlias = tuple[uuid.UUID, int, int, uuid.UUID | None]
+"""``(animal, generations, descendants, caller's organisation or None)``."""
+
+DEFAULT_BYTES = 64 * 2**20
+"""64 MiB of responses per process (a 5-generation lineage is about 16 KiB)."""
+
+
+class LineageCache:
+    """Encoded lineage responses with the ids each depends on, up to ``max_bytes`` of them,
+    least recently used first out.
+
+    >>> cache = LineageCache(max_bytes=1024)
+    >>> cache.listening(True)
+    >>> a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    >>> ticket = cache.ticket()
+    >>> cache.keep((a, 5, 3, None), b"{}", {a, b}, ticket)
+    >>> cache.get((a, 5, 3, None))
+    b'{}'
+    >>> cache.changed([b])
+    >>> cache.get((a, 5, 3, None)) is None
+    True
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_BYTES) -> None:
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[LineageKey, tuple[bytes, frozenset[uuid.UUID]]] = OrderedDict()
+        self._holding: dict[uuid.UUID, set[LineageKey]] = {}
+        self._notices = 0
+        self._trusted = False
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def trusted(self) -> bool:
+        """Whether entries are kept and served (only while every notice is heard)."""
+        return self._trusted
+
+    def listening(self, connected: bool) -> None:
+        """The listener's state: entries are trusted only while it is connected; anything
+        kept before is dropped either way (notices may have been missed)."""
+        self._trusted = connected
+        self._notices += 1
+        self._entries.clear()
+        self._holding.clear()
+        self._bytes = 0
+
+    def ticket(self) -> int:
+        """Taken before reading a lineage; :meth:`keep` refuses the response if any notice
+        arrived since."""
+        return self._notices
+
+    def get(self, key: LineageKey) -> bytes | None:
+        """The kept response for ``key``, if any."""
+        entry = self._entries.get(key) if self._trusted else None
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry[0]
+
+    def keep(
+        self, key: LineageKey, body: bytes, depends_on: Iterable[uuid.UUID], ticket: int
+    ) -> None:
+        """Keep ``body`` for ``key`` unless a notice arrived since ``ticket`` was taken."""
+        if not self._trusted or ticket != self._notices or len(body) > self._max_bytes:
+            return
+        self._forget(key)
+        ids = frozenset(depends_on)
+        self._entries[key] = (body, ids)
+        self._bytes += len(body)
+        for ident in ids:
+            self._holding.setdefault(ident, set()).add(key)
+        while self._bytes > self._max_bytes:
+            self._forget(next(iter(self._entries)))
+
+    def changed(self, ids: Iterable[uuid.UUID]) -> None:
+        """A notice: these animals (or clutches) changed; drop every entry that read one."""
+        self._notices += 1
+        for ident in ids:
+            for key in self._holding.pop(ident, ()):
+                self._forget(key)
+
+    def _forget(self, key: LineageKey) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        self._bytes -= len(entry[0])
+        for ident in entry[1]:
+            keys = self._holding.get(ident)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._holding[ident]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of responses kept."""
+        return self._bytes
+
+
+def lineage_cache_of(app: Litestar) -> LineageCache:
+    """The app's lineage cache."""
+    cache: LineageCache = app.state["lineage_cache"]
+    return cache
+
+
+_PENDING = "reptidex_lineage_changes"
+
+
+class CommittedChanges:
+    """The ids of animals and clutches this process's own transactions change, passed to the
+    cache the moment each commits: the notices of PostgreSQL arrive a little later, and a
+    breeder reloading a pedigree right after changing it must see the change."""
+
+    def __init__(self, cache: LineageCache) -> None:
+        self._cache = cache
+
+    def after_flush(self, session: Session, _context: Any) -> None:
+        """Collect the ids a flush wrote (with the parents before and after)."""
+        ids: set[uuid.UUID] = session.info.setdefault(_PENDING, set())
+        for row in itertools.chain(session.new, session.dirty, session.deleted):
+            if isinstance(row, ClutchRow):
+                ids.add(row.id)
+            elif isinstance(row, AnimalRow):
+                ids.update((row.id, row.sire_id, row.dam_id))
+                state = inspect(row)
+                for name in ("sire_id", "dam_id"):
+                    ids.update(state.attrs[name].history.deleted or ())
+        ids.discard(None)  # type: ignore[arg-type]
+
+    def after_commit(self, session: Session) -> None:
+        """Pass the committed ids to the cache."""
+        ids = session.info.pop(_PENDING, None)
+        if ids:
+            self._cache.changed(ids)
+
+    def after_rollback(self, session: Session) -> None:
+        """Nothing was changed after all."""
+        session.info.pop(_PENDING, None)
+
+    def install(self) -> None:
+        """Listen to every session of the process (rows of other apps' sessions only ever
+        cause a needless drop)."""
+        for name in ("after_flush", "after_commit", "after_rollback"):
+            event.listen(Session, name, getattr(self, name))
+
+    def remove(self) -> None:
+        """Stop listening."""
+        for name in ("after_flush", "after_commit", "after_rollback"):
+            event.remove(Session, name, getattr(self, name))
+
+
+@contextlib.asynccontextmanager
+async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: on PostgreSQL, keep the app's cache in step with the change notices of every
+    process and with this process's own commits."""
+    resources = resources_of(app)
+    if resources.engine.dialect.name != "postgresql":
+        yield
+        return
+    cache = lineage_cache_of(app)
+    own = CommittedChanges(cache)
+    own.install()
+    listener = AnimalChangeListener(resources.database_url, cache.changed, cache.listening)
+    task = asyncio.create_task(listener.run(), name="lineage-change-listener")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        own.remove()
+        cache.listening(False)
