@@ -9,7 +9,7 @@ and for public pages; every other read of clutches still filters on the organisa
 
 Revision ID: animal_0006
 Revises: animal_0005
-Create Date: 2026-12-02
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ tombstones, and which backfills from repti-animal completed.
 
 Revision ID: media_0005
 Revises: media_0004
-Create Date: 2026-12-02
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations
