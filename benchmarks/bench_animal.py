@@ -16,7 +16,7 @@ What it does:
 3. Drives each with ``--clients`` concurrent keep-alive connections (32), interleaving the
    workloads round by round so that all see the same machine: the baseline,
    ``POST /genetics/predict`` for a 3-gene cross, ``GET /lineage/{id}?generations=5`` of 500
-   animals of the last five generations drawn at random (as a breeder's pages and the
+   animals of the last three generations drawn at random (as a breeder's pages and the
    widgets revisit animals: after the first visit these come from the lineage cache, which
    PostgreSQL's change notices keep exact), and the same for animals never asked before
    (each request a different animal: every one computed from the database, the cold path).
@@ -187,7 +187,7 @@ def _genotype_rows() -> list[tuple[str, str, str, str, str]]:
 
 
 async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> list[uuid.UUID]:
-    """Insert the pedigree; return the ids of the last five generations."""
+    """Insert the pedigree; return the ids of the last three generations."""
     import asyncpg
 
     rng = random.Random(seed)
@@ -237,7 +237,7 @@ async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> li
                 )
             )
             current.append((ident, sex))
-            if generation >= GENERATIONS - 5:
+            if generation >= GENERATIONS - 3:
                 recent.append(ident)
         previous = current
     connection = await asyncpg.connect(_dsn(url))

@@ -59,6 +59,23 @@ def test_a_response_read_while_a_notice_arrived_is_not_kept() -> None:
     assert cache.get((A, 5, 3, None)) is None
 
 
+def test_a_change_before_the_read_leaves_its_response_valid() -> None:
+    cache = trusted_cache()
+    cache.changed([A])
+    cache.keep((A, 5, 3, None), b"fresh", {A}, cache.ticket())
+    cache.changed([C])  # a later change of something else
+    assert cache.get((A, 5, 3, None)) == b"fresh"
+
+
+def test_the_memory_of_changes_is_bounded_and_restarts_conservatively() -> None:
+    cache = LineageCache(max_bytes=100, max_changes=2)
+    cache.listening(True)
+    cache.keep((A, 5, 3, None), b"a", {A}, cache.ticket())
+    cache.changed([B, C])
+    cache.changed([uuid.UUID(int=7)])  # full: forgets the changes, and so every older entry
+    assert cache.get((A, 5, 3, None)) is None
+
+
 def test_a_change_drops_exactly_the_entries_that_read_it() -> None:
     cache = trusted_cache()
     ticket = cache.ticket()
@@ -71,7 +88,7 @@ def test_a_change_drops_exactly_the_entries_that_read_it() -> None:
     assert cache.get((C, 5, 3, None)) == b"c"
 
 
-def test_the_least_recently_used_entry_goes_first_and_takes_its_index_along() -> None:
+def test_the_least_recently_used_entry_goes_first() -> None:
     cache = trusted_cache(max_bytes=2)
     ticket = cache.ticket()
     cache.keep((A, 5, 3, None), b"a", {A}, ticket)
