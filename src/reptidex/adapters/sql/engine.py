@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from reptidex.adapters.sql.fair_pool import FairAsyncPool
+
 
 def is_sqlite(url: str) -> bool:
     """Whether ``url`` names a SQLite database."""
@@ -35,7 +37,8 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     """An async engine for ``url``: WAL and FKs on SQLite; on PostgreSQL a fixed pool of
     ``pool_size`` connections, recycled after half an hour rather than pinged at every
     checkout (a round trip per request). A request finding every connection busy waits for
-    one: overflow connections, opened and closed again under load, made each burst pay for
+    one, in turn (:class:`~reptidex.adapters.sql.fair_pool.FairAsyncPool`): overflow
+    connections, opened and closed again under load, made each burst pay for
     new server processes (measured on ``benchmarks/bench_animal.py``, a fifth of the
     throughput)."""
     ensure_sqlite_folder(url)
@@ -44,5 +47,10 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         event.listen(engine.sync_engine, "connect", _enable_sqlite_integrity)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800
+        url,
+        echo=echo,
+        poolclass=FairAsyncPool,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_recycle=1800,
     )
