@@ -18,7 +18,7 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.errors import Conflict, NotFound, RateLimited
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.catalog import SERVICES, service_spec
-from reptidex.services.kernel.logging import configure_logging
+from reptidex.services.kernel.logging import configure_logging, get_logger
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
 
@@ -230,5 +230,19 @@ def test_access_log_is_json_with_the_request_id(
         assert entry["route"] == "/health"
         assert entry["service"] == "animal"
         assert entry["duration_ms"] >= 0
+    finally:
+        logging.getLogger().handlers.clear()
+
+
+def test_below_the_level_nothing_is_logged(
+    client: TestClient[Litestar], capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("WARNING", "json")
+    try:
+        client.get("/health", headers={"X-Request-ID": "quiet-please"})
+        get_logger("reptidex.test").warning("loud", code=7)
+        err = capfd.readouterr().err
+        assert "quiet-please" not in err
+        assert json.loads(next(line for line in err.splitlines() if "loud" in line))["code"] == 7
     finally:
         logging.getLogger().handlers.clear()

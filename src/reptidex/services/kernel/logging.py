@@ -29,7 +29,12 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
         [] if use_console else [structlog.processors.dict_tracebacks]
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # below the level a line is dropped first, before any processor formats it
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
