@@ -149,6 +149,23 @@ def test_a_repeated_lineage_comes_from_memory(postgres_breeder: Breeder) -> None
     assert cache.hits == hits + 1
 
 
+def test_the_cache_reports_on_metrics(postgres_breeder: Breeder) -> None:
+    ids = family(postgres_breeder)
+    lineage_of(postgres_breeder, ids["kid"])
+    lineage_of(postgres_breeder, ids["kid"])
+    text = postgres_breeder.client.get("/metrics").text
+    figures = {
+        line.split("{")[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("reptidex_lineage_cache_")
+    }
+    assert figures["reptidex_lineage_cache_hits_total"] >= 1
+    assert figures["reptidex_lineage_cache_misses_total"] >= 1
+    assert figures["reptidex_lineage_cache_entries"] >= 1
+    assert figures["reptidex_lineage_cache_bytes"] > 100
+    assert figures["reptidex_lineage_cache_in_use"] == 1
+
+
 def test_own_changes_show_at_once(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     assert names(lineage_of(postgres_breeder, ids["kid"])) == ["Kid", "Sire", "Dam"]

@@ -18,7 +18,11 @@ from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
-from reptidex.services.animal.lineage_cache import LineageCache, listen_for_changes
+from reptidex.services.animal.lineage_cache import (
+    LineageCache,
+    LineageCacheMetrics,
+    listen_for_changes,
+)
 from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
@@ -46,7 +50,8 @@ def create_app(
     ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off);
     ``authenticator`` verifies tokens (default: against repti-core's JWKS).
     """
-    return create_service_app(
+    cache = LineageCache()
+    app = create_service_app(
         service_spec("animal"),
         settings or load_settings(),
         [
@@ -63,8 +68,10 @@ def create_app(
         dependencies=DEPENDENCIES,
         state={
             "genetics_rate_limit": AddressLimit("genetics", genetics_per_minute),
-            "lineage_cache": LineageCache(),
+            "lineage_cache": cache,
         },
         lifespan=[listen_for_changes],
         authenticator=authenticator,
     )
+    app.state["metrics"].registry.register(LineageCacheMetrics(cache, "animal"))
+    return app

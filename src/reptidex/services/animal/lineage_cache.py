@@ -23,10 +23,12 @@ import contextlib
 import itertools
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, TypeAlias
 
 from litestar import Litestar
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -169,6 +171,38 @@ class LineageCache:
     def size_bytes(self) -> int:
         """Bytes of responses kept."""
         return self._bytes
+
+
+class LineageCacheMetrics(Collector):
+    """The cache's figures on ``/metrics``: hits and misses since start, entries, bytes, and
+    whether it is in use (1 while the change listener is connected)."""
+
+    def __init__(self, cache: LineageCache, service: str) -> None:
+        self._cache = cache
+        self._service = service
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the figures at scrape time."""
+        cache, service = self._cache, [self._service]
+        for name, documentation, value in (
+            ("hits", "Lineages served from the cache.", cache.hits),
+            ("misses", "Lineages computed (not in the cache, or stale).", cache.misses),
+        ):
+            counter = CounterMetricFamily(
+                f"reptidex_lineage_cache_{name}", documentation, labels=["service"]
+            )
+            counter.add_metric(service, float(value))
+            yield counter
+        for name, documentation, value in (
+            ("entries", "Lineage responses kept.", len(cache)),
+            ("bytes", "Bytes of lineage responses kept.", cache.size_bytes),
+            ("in_use", "1 while change notices are heard and the cache is used.", cache.trusted),
+        ):
+            gauge = GaugeMetricFamily(
+                f"reptidex_lineage_cache_{name}", documentation, labels=["service"]
+            )
+            gauge.add_metric(service, float(value))
+            yield gauge
 
 
 def lineage_cache_of(app: Litestar) -> LineageCache:
