@@ -24,7 +24,8 @@ What it does:
    baseline throughput, and the targets (p95 under 50 ms; prediction throughput at least half
    the baseline's), for the cold lineage too.
 
-``--workers N`` runs N processes of each server on one port (SO_REUSEPORT). Set
+``--workers N`` runs N processes of each server on one port (SO_REUSEPORT), as
+``reptidex serve --workers N`` does. Set
 ``BENCH_PROFILE=/path/prefix`` to write a cProfile of each repti-animal server process.
 
 The load generator is a small HTTP/1.1 client on asyncio streams (cheaper than a full client,
@@ -71,6 +72,7 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from reptidex.services.runner import PlatformServer
+    from reptidex.services.workers import shared_port_socket
 
     app: Any
     if kind == "baseline":
@@ -96,14 +98,8 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
             }
         )
         app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
-    # each worker binds the port with SO_REUSEPORT: the kernel spreads connections over them
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    # accepted connections inherit this; without it a response written in two parts waits for
-    # the client's delayed ACK (about 40 ms) behind Nagle's algorithm
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", port))
+    # each worker binds the port with SO_REUSEPORT, as `reptidex serve --workers` does
+    sock = shared_port_socket("127.0.0.1", port)
 
     # the platform's own server (its start-up settles the heap); the handler below stops it
     server = PlatformServer(uvicorn.Config(app, log_level="warning", access_log=False))

@@ -60,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="do not apply migrations at start (run `reptidex db upgrade` as a separate step)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving on the one port, to use several cores (PostgreSQL only; default 1)",
+    )
     serve.set_defaults(func=_serve)
 
     db = subparsers.add_parser("db", help="database migrations of each service")
@@ -151,16 +157,20 @@ def _serve(args: argparse.Namespace) -> int:
         migrate,
         serve_apps,
     )
+    from reptidex.services.workers import WorkersRefused, check_workers, supervise
 
     try:
         settings = _settings()
         host = args.host or settings.host
         ports = {args.service: args.port or settings.port or service_spec(args.service).port}
+        check_workers(args.service, settings, args.workers)
         ensure_ports_free(host, ports)
-    except (SettingsError, PortInUseError) as exc:
+    except (SettingsError, PortInUseError, WorkersRefused) as exc:
         return _fail(str(exc))
     if not args.no_migrate:
         migrate([args.service], settings)
+    if args.workers > 1:
+        return supervise(args.service, settings, host, ports[args.service], args.workers)
     apps = build_apps([args.service], settings)
     asyncio.run(serve_apps(apps, host, ports, settings))
     return 0

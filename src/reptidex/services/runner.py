@@ -102,11 +102,14 @@ async def serve_apps(
     on_ready: Callable[[], None] | None = None,
     *,
     settle: bool = True,
+    sockets: Mapping[str, socket.socket] | None = None,
 ) -> None:
     """Serve ``apps`` until SIGINT or SIGTERM, then shut all of them down gracefully.
 
     ``settle`` (default) settles the heap once each has started (:func:`settle_heap`); a
-    process that serves only for a while among other work (a test) passes ``False``."""
+    process that serves only for a while among other work (a test) passes ``False``.
+    ``sockets`` are listening sockets to serve on instead of binding ``host`` and the port
+    (worker processes sharing one port)."""
     servers = [
         PlatformServer(
             uvicorn.Config(
@@ -143,7 +146,12 @@ async def serve_apps(
 
     watcher = asyncio.create_task(announce())
     try:
-        await asyncio.gather(*(server.serve() for server in servers))
+        await asyncio.gather(
+            *(
+                server.serve(sockets=[sockets[name]] if sockets and name in sockets else None)
+                for name, server in zip(apps, servers, strict=True)
+            )
+        )
     finally:
         watcher.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
