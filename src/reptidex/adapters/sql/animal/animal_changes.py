@@ -17,13 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import structlog
 from sqlalchemy.engine import make_url
-
-from reptidex.services.kernel.logging import get_logger
 
 CHANNEL = "reptidex_animal_changed"
 
-_log = get_logger("reptidex.animal.changes")
+_log = structlog.get_logger("reptidex.animal.changes")
 
 
 def ids_of(payload: str) -> list[uuid.UUID]:
