@@ -18,7 +18,6 @@ default) there are no notices and nothing is kept.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import uuid
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 from reptidex.adapters.sql.animal.animal_changes import AnimalChangeListener
 from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
 from reptidex.services.kernel.app import resources_of
+from reptidex.services.kernel.background import in_background
 
 LineageKey: TypeAlias = tuple[uuid.UUID, int, int, uuid.UUID | None]
 """``(animal, generations, descendants, caller's organisation or None)``."""
@@ -183,26 +183,20 @@ class LineageCacheMetrics(Collector):
 
     def collect(self) -> Iterator[Metric]:
         """Read the figures at scrape time."""
-        cache, service = self._cache, [self._service]
-        for name, documentation, value in (
-            ("hits", "Lineages served from the cache.", cache.hits),
-            ("misses", "Lineages computed (not in the cache, or stale).", cache.misses),
-        ):
-            counter = CounterMetricFamily(
+        cache = self._cache
+        figures: tuple[tuple[Any, str, str, float], ...] = (
+            (CounterMetricFamily, "hits", "Lineages served from the cache.", cache.hits),
+            (CounterMetricFamily, "misses", "Lineages computed (absent or stale).", cache.misses),
+            (GaugeMetricFamily, "entries", "Lineage responses kept.", len(cache)),
+            (GaugeMetricFamily, "bytes", "Bytes of lineage responses kept.", cache.size_bytes),
+            (GaugeMetricFamily, "in_use", "1 while change notices are heard.", cache.trusted),
+        )
+        for family, name, documentation, value in figures:
+            metric: Any = family(
                 f"reptidex_lineage_cache_{name}", documentation, labels=["service"]
             )
-            counter.add_metric(service, float(value))
-            yield counter
-        for name, documentation, value in (
-            ("entries", "Lineage responses kept.", len(cache)),
-            ("bytes", "Bytes of lineage responses kept.", cache.size_bytes),
-            ("in_use", "1 while change notices are heard and the cache is used.", cache.trusted),
-        ):
-            gauge = GaugeMetricFamily(
-                f"reptidex_lineage_cache_{name}", documentation, labels=["service"]
-            )
-            gauge.add_metric(service, float(value))
-            yield gauge
+            metric.add_metric([self._service], float(value))
+            yield metric
 
 
 def lineage_cache_of(app: Litestar) -> LineageCache:
@@ -229,11 +223,9 @@ class CommittedChanges:
             if isinstance(row, ClutchRow):
                 ids.add(row.id)
             elif isinstance(row, AnimalRow):
-                ids.update((row.id, row.sire_id, row.dam_id))
                 state = inspect(row)
-                for name in ("sire_id", "dam_id"):
-                    ids.update(state.attrs[name].history.deleted or ())
-        ids.discard(None)  # type: ignore[arg-type]
+                before = [*state.attrs.sire_id.history.deleted, *state.attrs.dam_id.history.deleted]
+                ids.update(i for i in (row.id, row.sire_id, row.dam_id, *before) if i is not None)
 
     def after_commit(self, session: Session) -> None:
         """Pass the committed ids to the cache."""
@@ -269,12 +261,9 @@ async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
     own = CommittedChanges(cache)
     own.install()
     listener = AnimalChangeListener(resources.database_url, cache.changed, cache.listening)
-    task = asyncio.create_task(listener.run(), name="lineage-change-listener")
     try:
-        yield
+        async with in_background(listener.run(), "lineage-change-listener"):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         own.remove()
         cache.listening(False)

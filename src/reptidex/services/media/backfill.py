@@ -21,6 +21,7 @@ from reptidex.adapters.sql.media.embeds import (
 from reptidex.domain.media.backfill import backfill, needs_backfill
 from reptidex.domain.media.lineage import LineageUnavailable
 from reptidex.services.kernel.app import resources_of
+from reptidex.services.kernel.background import in_background
 from reptidex.services.media.wiring import media_of
 
 _log = structlog.get_logger("reptidex.media.backfill")
@@ -68,13 +69,8 @@ async def backfill_until_done(app: Litestar, delays: tuple[float, ...] = RETRY_D
 @contextlib.asynccontextmanager
 async def backfill_in_background(app: Litestar) -> AsyncIterator[None]:
     """Lifespan: start the start-up pass as a task; cancel it on shutdown."""
-    task = asyncio.create_task(backfill_until_done(app), name="media-animal-backfill")
-    try:
+    async with in_background(backfill_until_done(app), "media-animal-backfill"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def backfill_breeder_if_unknown(
