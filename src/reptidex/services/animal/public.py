@@ -15,20 +15,14 @@ from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
 from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, shared_animals
 from reptidex.domain.animals.use_cases import public_animal
 from reptidex.services.animal.access import SECURITY, read_only_uow
-from reptidex.services.animal.schemas import PossibleHetBody, SexName, StatusName
+from reptidex.services.animal.schemas import AnimalIdentity, PossibleHetBody, StatusName
 from reptidex.services.kernel.auth import requires_service
 
 
-class PublicAnimalView(msgspec.Struct, frozen=True):
+class PublicAnimalView(AnimalIdentity, frozen=True):
     """What anyone may see of a public animal: who it is and its genetics; never its notes,
     tags, parents' ids or husbandry."""
 
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    code: str
-    name: str | None
-    species: str
-    sex: SexName
     hatch_date: dt.date | None
     status: StatusName
     morph: str
@@ -39,16 +33,10 @@ class PublicAnimalView(msgspec.Struct, frozen=True):
     photo_ids: list[uuid.UUID]
 
 
-class SharedAnimalView(msgspec.Struct, frozen=True):
+class SharedAnimalView(AnimalIdentity, frozen=True):
     """An animal other organisations may see: its public summary, parent links (ids only)
     and when it last changed."""
 
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    code: str
-    name: str | None
-    species: str
-    sex: SexName
     phenotype: str
     status: StatusName
     visibility: Literal["lineage_only", "public"]

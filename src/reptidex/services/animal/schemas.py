@@ -114,8 +114,8 @@ class ExternalParentView(msgspec.Struct, frozen=True):
     morph: str | None
 
 
-class AnimalView(msgspec.Struct, frozen=True):
-    """An animal of the caller's collection."""
+class AnimalIdentity(msgspec.Struct, frozen=True):
+    """Who an animal is, the fields every view of it starts with."""
 
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -123,6 +123,11 @@ class AnimalView(msgspec.Struct, frozen=True):
     name: str | None
     species: str
     sex: SexName
+
+
+class AnimalView(AnimalIdentity, frozen=True):
+    """An animal of the caller's collection."""
+
     hatch_date: dt.date | None
     origin: OriginName
     genotype: GenotypeBody
