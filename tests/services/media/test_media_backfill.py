@@ -113,6 +113,24 @@ def test_an_unknown_breeder_is_backfilled_on_demand(
             assert peer.calls == calls  # remembered: asked once
 
 
+def test_an_on_demand_fill_needs_no_second_connection(
+    make_settings: Callable[..., Settings], postgres_database: str
+) -> None:
+    # a pool of one: the widget's request must give its connection back while the fill
+    # takes one (else it waits for itself until the fill times out, and shows nothing)
+    organisation = uuid.uuid4()
+    with animal_with_animals(make_settings(), organisation, 2) as animal:
+        peer = InProcessAnimal(animal)
+        shared = HttpSharedAnimals(lambda: peer, _media_service_headers)
+        settings = make_settings(
+            media_database_url=postgres_database, db_pool_size="1", http_timeout="1"
+        )
+        with media_client(settings, shared=shared) as media:
+            page = media.get(f"/embed/available/{organisation}")
+            assert page.status_code == 200
+            assert "Early 0" in page.text
+
+
 def test_a_breeder_page_survives_an_unreachable_repti_animal(
     make_settings: Callable[..., Settings],
 ) -> None:

@@ -78,12 +78,16 @@ async def backfill_breeder_if_unknown(
 ) -> None:
     """Before listing a breeder's animals: when no completed pass covers the breeder and the
     copy holds none of its animals, fill it now (bounded by the HTTP timeout; on failure the
-    widget shows what is known and the start-up pass carries on)."""
+    widget shows what is known and the start-up pass carries on). Call it before the request
+    writes anything: the session's transaction ends here when a fill is needed."""
     if not await needs_backfill(SqlAnimalBackfills(session), organisation_id):
         return
     if await SqlPublicAnimals(session).count(organisation_id):
         return
     timeout = app.state["settings"].http_timeout
+    # the request's session has only read so far: end its transaction, so that it holds no
+    # connection while the backfill takes its own (pools do not grow beyond their size)
+    await session.commit()
     try:
         await asyncio.wait_for(run_backfill(app, organisation_id), timeout=timeout * 2)
     except (LineageUnavailable, TimeoutError) as exc:
