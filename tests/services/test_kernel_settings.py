@@ -136,3 +136,9 @@ def test_token_leeway_outbox_lag_and_trusted_proxies() -> None:
     for name in ("REPTIDEX_TOKEN_LEEWAY", "REPTIDEX_OUTBOX_MAX_LAG", "REPTIDEX_TRUSTED_PROXIES"):
         assert name in str(caught.value)
         assert name in KNOWN_ENV_VARS
+
+
+def test_a_pool_needs_two_connections() -> None:
+    assert load_settings({"REPTIDEX_DB_POOL_SIZE": "2"}).db_pool_size == 2
+    with pytest.raises(SettingsError, match=r"REPTIDEX_DB_POOL_SIZE.*at least 2"):
+        load_settings({"REPTIDEX_DB_POOL_SIZE": "1"})

@@ -24,6 +24,7 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.backfill import SharedAnimal, SharedPage, apply_page, backfill
 from reptidex.domain.media.embeds import PublicAnimal, apply_animal_event
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.media.backfill import backfill_until_done
@@ -116,17 +117,23 @@ def test_an_unknown_breeder_is_backfilled_on_demand(
 def test_an_on_demand_fill_needs_no_second_connection(
     make_settings: Callable[..., Settings], postgres_database: str
 ) -> None:
-    # a pool of one: the widget's request must give its connection back while the fill
-    # takes one (else it waits for itself until the fill times out, and shows nothing)
+    # one free connection: the widget's request must give its own back while the fill takes
+    # one (else it waits for itself until the fill times out, and shows nothing)
     organisation = uuid.uuid4()
     with animal_with_animals(make_settings(), organisation, 2) as animal:
         peer = InProcessAnimal(animal)
         shared = HttpSharedAnimals(lambda: peer, _media_service_headers)
         settings = make_settings(
-            media_database_url=postgres_database, db_pool_size="1", http_timeout="1"
+            media_database_url=postgres_database, db_pool_size="2", http_timeout="1"
         )
         with media_client(settings, shared=shared) as media:
-            page = media.get(f"/embed/available/{organisation}")
+            engine = resources_of(media.app).engine
+            portal = media.blocking_portal
+            held = portal.call(engine.connect().start)  # the other connection, taken
+            try:
+                page = media.get(f"/embed/available/{organisation}")
+            finally:
+                portal.call(held.close)
             assert page.status_code == 200
             assert "Early 0" in page.text
 

@@ -212,6 +212,15 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _pool_size(value: str) -> int:
+    number = int(value)
+    if number < 2:
+        # the event relay holds one connection while a consumer of the same service writes
+        # through another: with one, they would wait for each other
+        raise ValueError("must be at least 2")
+    return number
+
+
 def _networks(value: str) -> tuple[str, ...]:
     return tuple(str(network) for network in parse_networks(value))
 
@@ -316,7 +325,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         health_timeout=read("REPTIDEX_HEALTH_TIMEOUT", _positive_float, 2.0),
         http_timeout=read("REPTIDEX_HTTP_TIMEOUT", _positive_float, 5.0),
         shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
-        db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _positive_int, 10),
+        db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _pool_size, 10),
         db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
         event_bus=read("REPTIDEX_EVENT_BUS", _choice(EVENT_BUSES), None),
         event_stream_maxlen=read("REPTIDEX_EVENT_STREAM_MAXLEN", _positive_int, 100_000),
