@@ -201,6 +201,27 @@ def test_another_processs_change_reaches_the_cache(postgres_breeder: Breeder) ->
     )
 
 
+def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breeder) -> None:
+    ids = family(postgres_breeder)
+    app = postgres_breeder.client.app
+    cache = lineage_cache_of(app)
+    lineage_of(postgres_breeder, ids["kid"])
+    assert len(cache) == 1
+
+    async def truncate_elsewhere() -> None:
+        connection = await asyncpg.connect(asyncpg_dsn(resources_of(app).database_url))
+        try:
+            await connection.execute("TRUNCATE animal CASCADE")
+        finally:
+            await connection.close()
+
+    asyncio.run(truncate_elsewhere())
+    wait_until(lambda: len(cache) == 0, "the cache kept lineages of an emptied table")
+    assert cache.trusted
+    missing = postgres_breeder.get(f"/lineage/{ids['kid']}")
+    assert missing.status_code == 404  # type: ignore[attr-defined]
+
+
 def test_a_lost_listener_stops_the_cache_until_it_is_back(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     app = postgres_breeder.client.app

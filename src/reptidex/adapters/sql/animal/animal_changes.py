@@ -6,7 +6,7 @@ ids, and every change of a ``clutch`` its id, on :data:`CHANNEL` when the change
 notice's ids to ``on_change``. While it is not connected (before the first connection, after
 a lost one) notices may be missed, so ``on_state(False)`` tells the holder of a copy to stop
 trusting it; ``on_state(True)`` follows each (re)connection, from which point nothing is
-missed again.
+missed again, and each emptied table (a fresh start too).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import structlog
 from sqlalchemy.engine import make_url
 
 CHANNEL = "reptidex_animal_changed"
+EVERYTHING = "*"
+"""The notice of a whole table emptied (``TRUNCATE``)."""
 
 _log = structlog.get_logger("reptidex.animal.changes")
 
@@ -63,6 +65,9 @@ class AnimalChangeListener:
         self._retry = retry
 
     def _notice(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.strip() == EVERYTHING:
+            self._on_state(True)  # a table was emptied: start afresh, as after a reconnection
+            return
         self._on_change(ids_of(payload))
 
     async def run(self) -> None:
