@@ -51,11 +51,25 @@ def test_losing_the_listener_drops_everything_and_stops_serving() -> None:
     assert cache.get((A, 5, 3, None)) is None
 
 
-def test_a_response_read_while_a_notice_arrived_is_not_kept() -> None:
+def test_a_response_read_while_one_of_its_animals_changed_is_not_kept() -> None:
     cache = trusted_cache()
     ticket = cache.ticket()
-    cache.changed([C])  # any change, even of an animal the response did not read
-    cache.keep((A, 5, 3, None), b"stale?", {A}, ticket)
+    cache.changed([C])  # another animal: does not matter
+    cache.changed([B])  # one the response read: its rows may predate the change
+    cache.keep((A, 5, 3, None), b"stale?", {A, B}, ticket)
+    assert cache.get((A, 5, 3, None)) is None
+    ticket = cache.ticket()
+    cache.changed([C])
+    cache.keep((A, 5, 3, None), b"fresh", {A, B}, ticket)
+    assert cache.get((A, 5, 3, None)) == b"fresh"
+
+
+def test_a_response_read_before_the_listener_reconnected_is_not_kept() -> None:
+    cache = trusted_cache()
+    ticket = cache.ticket()
+    cache.listening(False)
+    cache.listening(True)
+    cache.keep((A, 5, 3, None), b"from before", {A}, ticket)
     assert cache.get((A, 5, 3, None)) is None
 
 

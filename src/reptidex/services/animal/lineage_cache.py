@@ -6,13 +6,13 @@ pedigree widgets on breeders' websites), so repti-animal keeps recent responses 
 ``(animal, generations, descendants, caller's organisation)``: the view depends on nothing
 else. Each entry remembers the ids it was computed from (every animal read, the parents they
 name, the clutch of origin); PostgreSQL's change notices
-(:mod:`~reptidex.adapters.sql.animal.animal_changes`) drop every entry holding a changed id in
-every process, at commit.
+(:mod:`~reptidex.adapters.sql.animal.animal_changes`) make every entry holding a changed id
+stale in every process, at commit.
 
 The cache trusts itself only while it hears every notice: it is off until the listener is
 connected, and emptied and off again whenever the connection is lost. A response computed
-while a notice arrived is not kept (its rows may predate the change), so an entry never
-outlives a change committed before it was stored. On SQLite (the embedded, single-process
+while one of its ids changed is not kept (its rows may predate the change), so an entry
+never outlives a change committed before it was stored. On SQLite (the embedded, single-process
 default) there are no notices and nothing is kept.
 """
 
@@ -108,8 +108,8 @@ class LineageCache:
         self._bytes = 0
 
     def ticket(self) -> int:
-        """Taken before reading a lineage; :meth:`keep` refuses the response if any notice
-        arrived since."""
+        """Taken before reading a lineage: :meth:`keep` refuses the response if any id it
+        read has changed since (its rows may predate the change)."""
         return self._notices
 
     def get(self, key: LineageKey) -> bytes | None:
@@ -139,12 +139,16 @@ class LineageCache:
     def keep(
         self, key: LineageKey, body: bytes, depends_on: Iterable[uuid.UUID], ticket: int
     ) -> None:
-        """Keep ``body`` for ``key`` unless a notice arrived since ``ticket`` was taken."""
-        if not self._trusted or ticket != self._notices or len(body) > self._max_bytes:
+        """Keep ``body`` for ``key`` unless an id it read changed since ``ticket`` was taken
+        (notices about other animals do not matter)."""
+        if not self._trusted or len(body) > self._max_bytes:
+            return
+        stored = (body, tuple(ident.int for ident in depends_on), ticket)
+        if not self._valid(stored):
             return
         packed = _packed(key)
         self._drop(packed)
-        self._entries[packed] = (body, tuple(ident.int for ident in depends_on), ticket)
+        self._entries[packed] = stored
         self._bytes += len(body)
         while self._bytes > self._max_bytes:
             self._drop(next(iter(self._entries)))
