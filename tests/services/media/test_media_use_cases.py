@@ -198,7 +198,8 @@ class CountingRenderer:
         return f"{drawing.title}:{len(drawing.layout.boxes)}".encode()
 
     def certificate(self, drawing: CertificateDrawing) -> bytes:
-        raise NotImplementedError
+        self.drawn += 1
+        return f"certificate:{drawing.pedigree.title}".encode()
 
 
 async def test_render_once_per_lineage_version() -> None:
