@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import msgspec
 
-from reptidex.adapters.lineage.animal_http import PeerGetter
+from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
 from reptidex.domain.media.backfill import SharedAnimal, SharedPage
 from reptidex.domain.media.embeds import PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
@@ -69,7 +69,7 @@ class HttpSharedAnimals:
     def __init__(
         self,
         peers: Callable[[], PeerGetter],
-        service_headers: Callable[[], Awaitable[dict[str, str]]],
+        service_headers: ServiceHeaders,
         *,
         page_size: int = PAGE_SIZE,
     ) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Callable
 
 import httpx
 import msgspec
 
+from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
 from reptidex.domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from reptidex.domain.media.lineage import (
     AnimalOrigin,
@@ -98,14 +98,6 @@ def origin_of(body: OriginBody | None) -> AnimalOrigin | None:
     )
 
 
-class PeerGetter(Protocol):
-    """The part of the kernel's peer client this adapter uses."""
-
-    async def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
-        """GET ``path`` of ``service``."""
-        ...
-
-
 def chart_animal(body: LineageAnimalBody) -> ChartAnimal:
     """The chart's view of an animal of the response."""
     if body.restricted:
@@ -143,7 +135,7 @@ class HttpLineageSource:
     def __init__(
         self,
         peers: Callable[[], PeerGetter],
-        service_headers: Callable[[], Awaitable[dict[str, str]]],
+        service_headers: ServiceHeaders,
     ) -> None:
         self._peers = peers
         self._service_headers = service_headers

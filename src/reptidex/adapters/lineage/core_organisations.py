@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 import msgspec
 import structlog
 
-from reptidex.adapters.lineage.animal_http import PeerGetter
+from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
 
 _log = structlog.get_logger(__name__)
 
@@ -34,7 +34,7 @@ class HttpOrganisationNames:
     def __init__(
         self,
         peers: Callable[[], PeerGetter],
-        service_headers: Callable[[], Awaitable[dict[str, str]]],
+        service_headers: ServiceHeaders,
         *,
         ttl: float = 300.0,
         unknown_ttl: float = 60.0,

@@ -11,18 +11,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
 
 import httpx
 import msgspec
 
-
-class PeerGetter(Protocol):
-    """The part of the kernel's peer client this adapter uses."""
-
-    async def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
-        """GET ``path`` of ``service``."""
-        ...
+from reptidex.adapters.peer_calls import PeerGetter
 
 
 class FeaturesBody(msgspec.Struct, frozen=True):
