@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
@@ -18,7 +17,7 @@ from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import AnimalOrigin, Lineage, LineageEntry, lineage
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.animal.lineage_cache import lineage_cache_of
-from reptidex.services.kernel.app import ServiceResources
+from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.auth import Principal
 
 
@@ -183,13 +182,6 @@ def lineage_view(result: Lineage) -> LineageView:
     )
 
 
-async def provide_lineage_records(state: State) -> SqlLineageRecords:
-    """Dependency ``lineage_records``: the one-statement pedigree read on the service's engine
-    (no session: a lineage needs no transaction of its own beyond its one statement)."""
-    resources: ServiceResources = state["resources"]
-    return SqlLineageRecords(resources.engine)
-
-
 class LineageController(Controller):
     """Lineage of the caller's animals (and of public animals of others)."""
 
@@ -213,13 +205,11 @@ class LineageController(Controller):
         "no organisation: only the lineage of a `public` animal (404 otherwise), public "
         "fields only.",
         responses={200: ResponseSpec(data_container=LineageView, description="The lineage.")},
-        dependencies={"lineage_records": Provide(provide_lineage_records)},
     )
     async def show_lineage(
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        lineage_records: NamedDependency[SqlLineageRecords],
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
             int, QueryParameter(ge=1, le=20, description="Generations of ancestors (1-20)")
@@ -242,7 +232,8 @@ class LineageController(Controller):
         if body is None:
             ticket = cache.ticket()
             result = await lineage(
-                lineage_records,
+                # one statement on the engine: no session, no transaction of its own
+                SqlLineageRecords(resources_of(request.app).engine),
                 viewer,
                 animal_id,
                 generations=generations,
