@@ -105,13 +105,10 @@ def supervise(service: str, settings: Settings, host: str, port: int, workers: i
     try:
         while running:
             multiprocessing.connection.wait([p.sentinel for p, _ in running], timeout=1.0)
-            for index, (process, started) in enumerate(list(running)):
-                if process.is_alive():
+            for index, (process, started) in enumerate(running):
+                if stopping or process.is_alive():
                     continue
                 process.join()
-                if stopping:
-                    running.remove((process, started))
-                    continue
                 lived = time.monotonic() - started
                 quick_deaths = quick_deaths + 1 if lived <= QUICK_DEATH else 0
                 _log.warning("a worker died", exitcode=process.exitcode, seconds=round(lived, 1))
@@ -119,9 +116,10 @@ def supervise(service: str, settings: Settings, host: str, port: int, workers: i
                     _log.error("workers keep dying at start; stopping", service=service)
                     status = 1
                     stop(signal.SIGTERM, None)
-                    running.remove((process, started))
-                    continue
-                running[index] = start()
+                else:
+                    running[index] = start()
+            if stopping:  # wait only for the workers still finishing their requests
+                running = [(p, started) for p, started in running if p.is_alive()]
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
