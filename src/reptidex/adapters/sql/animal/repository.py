@@ -12,7 +12,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import (
@@ -808,6 +808,9 @@ def _fill_clutch(row: ClutchRow, clutch: Clutch) -> None:
     row.notes = clutch.notes
 
 
+_OwnedRow = TypeVar("_OwnedRow", BreedingPairRow, ClutchRow)
+
+
 class SqlBreeding:
     """:class:`~reptidex.domain.animals.breeding.BreedingRepository` on a session."""
 
@@ -833,20 +836,21 @@ class SqlBreeding:
             raise Conflict("These animals are already paired in this season.") from error
         return _pair(row)
 
-    async def _pair_row(
-        self, organisation_id: uuid.UUID, pair_id: uuid.UUID
-    ) -> BreedingPairRow | None:
-        row = await self._session.get(BreedingPairRow, pair_id)
+    async def _owned(
+        self, model: type[_OwnedRow], organisation_id: uuid.UUID, ident: uuid.UUID
+    ) -> _OwnedRow | None:
+        """The organisation's row of ``model`` with this id (another's is as none)."""
+        row = await self._session.get(model, ident)
         return row if row is not None and row.organisation_id == organisation_id else None
 
     async def get_pair(self, organisation_id: uuid.UUID, pair_id: uuid.UUID) -> BreedingPair | None:
         """The organisation's pair, if any."""
-        row = await self._pair_row(organisation_id, pair_id)
+        row = await self._owned(BreedingPairRow, organisation_id, pair_id)
         return None if row is None else _pair(row)
 
     async def update_pair(self, pair: BreedingPair) -> BreedingPair:
         """Store a changed pair (status and notes)."""
-        row = await self._pair_row(pair.organisation_id, pair.id)
+        row = await self._owned(BreedingPairRow, pair.organisation_id, pair.id)
         assert row is not None
         row.status = pair.status.value
         row.notes = pair.notes
@@ -892,20 +896,14 @@ class SqlBreeding:
         await self._session.flush()
         return _clutch(row)
 
-    async def _clutch_row(
-        self, organisation_id: uuid.UUID, clutch_id: uuid.UUID
-    ) -> ClutchRow | None:
-        row = await self._session.get(ClutchRow, clutch_id)
-        return row if row is not None and row.organisation_id == organisation_id else None
-
     async def get_clutch(self, organisation_id: uuid.UUID, clutch_id: uuid.UUID) -> Clutch | None:
         """The organisation's clutch, if any."""
-        row = await self._clutch_row(organisation_id, clutch_id)
+        row = await self._owned(ClutchRow, organisation_id, clutch_id)
         return None if row is None else _clutch(row)
 
     async def update_clutch(self, clutch: Clutch) -> Clutch:
         """Store a changed clutch."""
-        row = await self._clutch_row(clutch.organisation_id, clutch.id)
+        row = await self._owned(ClutchRow, clutch.organisation_id, clutch.id)
         assert row is not None
         _fill_clutch(row, clutch)
         row.updated_at = dt.datetime.now(dt.UTC)
