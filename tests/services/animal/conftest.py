@@ -3,11 +3,13 @@ or on a real PostgreSQL database."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import asyncpg
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -124,3 +126,46 @@ def breeder(any_client: TestClient[Litestar]) -> Breeder:
 def rival(any_client: TestClient[Litestar]) -> Breeder:
     """A member of another organisation on the same service."""
     return Breeder(any_client, uuid.uuid4())
+
+
+def asyncpg_url(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def run_sql(url: str, *statements: str) -> None:
+    """Run statements on a connection of their own."""
+    connection = await asyncpg.connect(asyncpg_url(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def app_role_url(postgres_database: str) -> Iterator[str]:
+    """The migrated database's URL for a fresh login role in ``reptidex_animal_app`` (a
+    non-owner role: row-level security applies to it, as to the deployed service)."""
+    upgrade("animal", postgres_database)
+    role = f"rls_{uuid.uuid4().hex[:10]}"
+    asyncio.run(
+        run_sql(
+            postgres_database,
+            f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+            f"GRANT reptidex_animal_app TO {role}",
+        )
+    )
+    host = postgres_database.split("@", 1)[1]
+    try:
+        yield f"postgresql+asyncpg://{role}:pw@{host}"
+    finally:
+        admin = postgres_database.rsplit("/", 1)[0] + "/postgres"
+        name = postgres_database.rsplit("/", 1)[1]
+        asyncio.run(
+            run_sql(
+                admin,
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                f"DROP ROLE IF EXISTS {role}",
+            )
+        )

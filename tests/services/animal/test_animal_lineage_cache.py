@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import asyncpg
 import pytest
@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from conftest import Breeder
-from reptidex.adapters.sql.animal.animal_changes import asyncpg_dsn
+from reptidex.adapters.sql.animal.animal_changes import AnimalChange, asyncpg_dsn
 from reptidex.services.animal.lineage_cache import (
     CommittedChanges,
     LineageCache,
@@ -263,15 +263,16 @@ def test_a_lost_listener_stops_the_cache_until_it_is_back(postgres_breeder: Bree
     assert len(cache) == 1
 
 
-class Recorder(LineageCache):
-    """A cache that records the ids it is told changed."""
+class Recorder:
+    """Records the ids and organisations of each change it is handed."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.told: list[set[uuid.UUID]] = []
+        self.organisations: list[set[uuid.UUID]] = []
 
-    def changed(self, ids: Iterable[uuid.UUID]) -> None:
-        self.told.append(set(ids))
+    def __call__(self, change: AnimalChange) -> None:
+        self.told.append(set(change.ids))
+        self.organisations.append(set(change.organisations))
 
 
 def test_own_commits_name_the_animals_they_change_with_old_and_new_parents(
@@ -286,6 +287,7 @@ def test_own_commits_name_the_animals_they_change_with_old_and_new_parents(
         other = uuid.UUID(str(breeder.add(name="Other", sex="male")["id"]))
         kid = uuid.UUID(str(breeder.add(name="Kid", sire_id=str(sire))["id"]))
         assert recorder.told[-1] == {kid, sire}
+        assert recorder.organisations[-1] == {breeder.organisation_id}
         moved = breeder.patch(f"/animals/{kid}", json={"sire_id": str(other)})
         assert moved.status_code == 200  # type: ignore[attr-defined]
         assert recorder.told[-1] == {kid, other, sire}  # the old sire loses a descendant

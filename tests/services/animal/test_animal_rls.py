@@ -9,57 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import Breeder, animal_client
+from conftest import Breeder, animal_client, asyncpg_url
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
-from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.settings import Settings
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _admin(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_dsn(url))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-def app_role_url(postgres_database: str) -> Iterator[str]:
-    """The migrated database's URL for a fresh login role in ``reptidex_animal_app``."""
-    upgrade("animal", postgres_database)
-    role = f"rls_{uuid.uuid4().hex[:10]}"
-    asyncio.run(
-        _admin(
-            postgres_database,
-            f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
-            f"GRANT reptidex_animal_app TO {role}",
-        )
-    )
-    host = postgres_database.split("@", 1)[1]
-    try:
-        yield f"postgresql+asyncpg://{role}:pw@{host}"
-    finally:
-        admin = postgres_database.rsplit("/", 1)[0] + "/postgres"
-        name = postgres_database.rsplit("/", 1)[1]
-        asyncio.run(
-            _admin(
-                admin,
-                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                f"DROP ROLE IF EXISTS {role}",
-            )
-        )
 
 
 def test_isolation_through_the_api_and_directly(
@@ -116,7 +75,7 @@ def test_isolation_through_the_api_and_directly(
 
 
 async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         role = await connection.fetchrow(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"

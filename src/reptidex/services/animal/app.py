@@ -18,11 +18,8 @@ from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
-from reptidex.services.animal.lineage_cache import (
-    LineageCache,
-    LineageCacheMetrics,
-    listen_for_changes,
-)
+from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
+from reptidex.services.animal.lineage_sources import PedigreeMirrorMetrics, listen_for_changes
 from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
@@ -73,5 +70,7 @@ def create_app(
         lifespan=[listen_for_changes],
         authenticator=authenticator,
     )
-    app.state["metrics"].registry.register(LineageCacheMetrics(cache, "animal"))
+    registry = app.state["metrics"].registry
+    registry.register(LineageCacheMetrics(cache, "animal"))
+    registry.register(PedigreeMirrorMetrics(app, "animal"))
     return app

@@ -13,11 +13,10 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import AnimalOrigin, Lineage, LineageEntry, lineage
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.animal.lineage_cache import lineage_cache_of
-from reptidex.services.kernel.app import resources_of
+from reptidex.services.animal.lineage_sources import lineage_records_of
 from reptidex.services.kernel.auth import Principal
 
 
@@ -232,8 +231,8 @@ class LineageController(Controller):
         if body is None:
             ticket = cache.ticket()
             result = await lineage(
-                # one statement on the engine: no session, no transaction of its own
-                SqlLineageRecords(resources_of(request.app).engine),
+                # the pedigree mirror, or one statement on the engine (no session of its own)
+                lineage_records_of(request.app),
                 viewer,
                 animal_id,
                 generations=generations,

@@ -18,11 +18,10 @@ default) there are no notices and nothing is kept.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeAlias
 
 from litestar import Litestar
@@ -31,10 +30,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from reptidex.adapters.sql.animal.animal_changes import AnimalChangeListener
+from reptidex.adapters.sql.animal.animal_changes import AnimalChange
 from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
-from reptidex.services.kernel.app import resources_of
-from reptidex.services.kernel.background import in_background
 
 LineageKey: TypeAlias = tuple[uuid.UUID, int, int, uuid.UUID | None]
 """``(animal, generations, descendants, caller's organisation or None)``."""
@@ -213,29 +210,37 @@ _PENDING = "reptidex_lineage_changes"
 
 
 class CommittedChanges:
-    """The ids of animals and clutches this process's own transactions change, passed to the
-    cache the moment each commits: the notices of PostgreSQL arrive a little later, and a
-    breeder reloading a pedigree right after changing it must see the change."""
+    """The animals and clutches this process's own transactions change (with the
+    organisations they belong to, before and after), handed to ``on_commit`` the moment each
+    commits: the notices of PostgreSQL arrive a little later, and a breeder reloading a
+    pedigree right after changing it must see the change."""
 
-    def __init__(self, cache: LineageCache) -> None:
-        self._cache = cache
+    def __init__(self, on_commit: Callable[[AnimalChange], None]) -> None:
+        self._on_commit = on_commit
 
     def after_flush(self, session: Session, _context: Any) -> None:
-        """Collect the ids a flush wrote (with the parents before and after)."""
-        ids: set[uuid.UUID] = session.info.setdefault(_PENDING, set())
+        """Collect the ids a flush wrote (with the parents and organisations before and
+        after)."""
+        ids, organisations = session.info.setdefault(_PENDING, (set(), set()))
         for row in itertools.chain(session.new, session.dirty, session.deleted):
             if isinstance(row, ClutchRow):
                 ids.add(row.id)
+                organisations.add(row.organisation_id)
             elif isinstance(row, AnimalRow):
-                state = inspect(row)
-                before = [*state.attrs.sire_id.history.deleted, *state.attrs.dam_id.history.deleted]
+                attrs = inspect(row).attrs
+                before = [*attrs.sire_id.history.deleted, *attrs.dam_id.history.deleted]
                 ids.update(i for i in (row.id, row.sire_id, row.dam_id, *before) if i is not None)
+                organisations.update(
+                    o
+                    for o in (row.organisation_id, *attrs.organisation_id.history.deleted)
+                    if o is not None
+                )
 
     def after_commit(self, session: Session) -> None:
-        """Pass the committed ids to the cache."""
-        ids = session.info.pop(_PENDING, None)
-        if ids:
-            self._cache.changed(ids)
+        """Hand the committed change on."""
+        pending = session.info.pop(_PENDING, None)
+        if pending is not None and pending[0]:
+            self._on_commit(AnimalChange(list(pending[0]), list(pending[1])))
 
     def after_rollback(self, session: Session) -> None:
         """Nothing was changed after all."""
@@ -251,23 +256,3 @@ class CommittedChanges:
         """Stop listening."""
         for name in ("after_flush", "after_commit", "after_rollback"):
             event.remove(Session, name, getattr(self, name))
-
-
-@contextlib.asynccontextmanager
-async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: on PostgreSQL, keep the app's cache in step with the change notices of every
-    process and with this process's own commits."""
-    resources = resources_of(app)
-    if resources.engine.dialect.name != "postgresql":
-        yield
-        return
-    cache = lineage_cache_of(app)
-    own = CommittedChanges(cache)
-    own.install()
-    listener = AnimalChangeListener(resources.database_url, cache.changed, cache.listening)
-    try:
-        async with in_background(listener.run(), "lineage-change-listener"):
-            yield
-    finally:
-        own.remove()
-        cache.listening(False)

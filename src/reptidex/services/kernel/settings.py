@@ -39,6 +39,7 @@ _GLOBAL_VARS = (
     "REPTIDEX_SHUTDOWN_TIMEOUT",
     "REPTIDEX_DB_POOL_SIZE",
     "REPTIDEX_DB_ECHO",
+    "REPTIDEX_LINEAGE_MIRROR_ANIMALS",
     # events: bus (memory or redis; default redis when REPTIDEX_REDIS_URL is set), outbox relay
     "REPTIDEX_EVENT_BUS",
     "REPTIDEX_EVENT_STREAM_MAXLEN",
@@ -103,6 +104,8 @@ class Settings:
     shutdown_timeout: float = 10.0
     db_pool_size: int = 10
     db_echo: bool = False
+    lineage_mirror_animals: int = 250_000
+    """Animals repti-animal holds in memory per process to answer lineages (0: none)."""
     event_bus: str | None = None
     event_stream_maxlen: int = 100_000
     event_claim_idle: float = 30.0
@@ -209,6 +212,13 @@ def _positive_int(value: str) -> int:
     number = int(value)
     if number < 1:
         raise ValueError("must be a positive whole number")
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
     return number
 
 
@@ -327,6 +337,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
         db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _pool_size, 10),
         db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
+        lineage_mirror_animals=read("REPTIDEX_LINEAGE_MIRROR_ANIMALS", _non_negative_int, 250_000),
         event_bus=read("REPTIDEX_EVENT_BUS", _choice(EVENT_BUSES), None),
         event_stream_maxlen=read("REPTIDEX_EVENT_STREAM_MAXLEN", _positive_int, 100_000),
         event_claim_idle=read("REPTIDEX_EVENT_CLAIM_IDLE", _positive_float, 30.0),

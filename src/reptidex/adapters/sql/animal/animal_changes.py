@@ -1,9 +1,10 @@
 """Notices of changed animals and clutches from PostgreSQL (``LISTEN``), for in-memory copies.
 
 Migration ``animal_0007`` makes every change of an ``animal`` row send its id and its parents'
-ids, and every change of a ``clutch`` its id, on :data:`CHANNEL` when the change commits.
+ids, and every change of a ``clutch`` its id, on :data:`CHANNEL` when the change commits;
+``animal_0008`` adds ``org:<id>`` for the organisations the row belongs to before and after.
 :class:`AnimalChangeListener` holds one connection of its own listening there and hands each
-notice's ids to ``on_change``. While it is not connected (before the first connection, after
+notice to ``on_change`` as an :class:`AnimalChange`. While it is not connected (before the first connection, after
 a lost one) notices may be missed, so ``on_state(False)`` tells the holder of a copy to stop
 trusting it; ``on_state(True)`` follows each (re)connection, from which point nothing is
 missed again, and each emptied table (a fresh start too).
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import structlog
@@ -24,7 +25,32 @@ CHANNEL = "reptidex_animal_changed"
 EVERYTHING = "*"
 """The notice of a whole table emptied (``TRUNCATE``)."""
 
+ORGANISATION = "org:"
+"""The prefix of an organisation's id in a notice."""
+
 _log = structlog.get_logger("reptidex.animal.changes")
+
+
+class AnimalChange(NamedTuple):
+    """What one notice (or one of this process's own commits) says changed: the ids of
+    animals and clutches, and the organisations the changed rows belong to before and after
+    (empty when the notice does not say: a notice of ``animal_0007``)."""
+
+    ids: list[uuid.UUID]
+    organisations: list[uuid.UUID]
+
+
+def change_of(payload: str) -> AnimalChange:
+    """The change a notice's payload names (words that are neither are skipped).
+
+    >>> change_of("00000000-0000-0000-0000-000000000001 org:00000000-0000-0000-0000-000000000009")
+    AnimalChange(ids=[UUID('00000000-0000-0000-0000-000000000001')], \
+organisations=[UUID('00000000-0000-0000-0000-000000000009')])
+    """
+    organisations = [
+        word.removeprefix(ORGANISATION) for word in payload.split() if word.startswith(ORGANISATION)
+    ]
+    return AnimalChange(ids_of(payload), ids_of(" ".join(organisations)))
 
 
 def ids_of(payload: str) -> list[uuid.UUID]:
@@ -54,7 +80,7 @@ class AnimalChangeListener:
     def __init__(
         self,
         url: str,
-        on_change: Callable[[list[uuid.UUID]], None],
+        on_change: Callable[[AnimalChange], None],
         on_state: Callable[[bool], None],
         *,
         retry: float = 2.0,
@@ -68,7 +94,7 @@ class AnimalChangeListener:
         if payload.strip() == EVERYTHING:
             self._on_state(True)  # a table was emptied: start afresh, as after a reconnection
             return
-        self._on_change(ids_of(payload))
+        self._on_change(change_of(payload))
 
     async def run(self) -> None:
         """Listen until cancelled."""

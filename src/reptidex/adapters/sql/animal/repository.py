@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -573,27 +573,14 @@ def lineage_statement(postgres: bool) -> Select[Any]:
         .where(down.c.depth < bindparam("descendants"))
     )
     wanted = select(up.c.id).union(select(down.c.id)).subquery("wanted")
-    columns: list[Any] = [
-        _json_text(animal.c[name]) if name == "genotype" else animal.c[name]
-        for name in _LINEAGE_COLUMNS
-    ]
+    columns = lineage_columns(postgres)
     # the root's clutch of origin (laid date, breeder), where the caller may see the clutch
     clutch = ClutchRow.__table__
-    columns += [
-        clutch.c.laid_on.label("clutch_laid_on"),
-        clutch.c.organisation_id.label("clutch_organisation_id"),
-    ]
     with_clutch = animal.outerjoin(
         clutch, and_(clutch.c.id == animal.c.clutch_id, animal.c.id == bindparam("root"))
     )
     if not postgres:
         return select(*columns).select_from(with_clutch).where(animal.c.id.in_(select(wanted.c.id)))
-    # asyncpg already returns UUIDs (with a hash in C): no per-value conversion by the column
-    # type on the way out
-    columns = [
-        type_coerce(c, PG_UUID(as_uuid=True)).label(c.name) if c.name in _UUID_COLUMNS else c
-        for c in columns
-    ]
     ids = select(func.array_agg(wanted.c.id)).scalar_subquery()
     cfg = select(
         func.set_config(
@@ -611,6 +598,78 @@ def lineage_statement(postgres: bool) -> Select[Any]:
         .lateral("lineage")
     )
     return select(*rows.c).select_from(cfg.join(rows, true()))
+
+
+def lineage_records_of(rows: Iterable[Sequence[Any]]) -> list[LineageRecord]:
+    """Rows of the lineage columns (and the clutch's laid date and organisation) as records."""
+    decode = _LINEAGE_GENOTYPE.decode
+    out: list[LineageRecord] = []
+    for (
+        ident,
+        organisation,
+        code,
+        name,
+        species,
+        sex,
+        phenotype,
+        hatch_date,
+        genotype,
+        status,
+        visibility,
+        sire_id,
+        dam_id,
+        origin,
+        clutch_id,
+        clutch_laid_on,
+        clutch_organisation_id,
+    ) in rows:
+        data = decode(genotype)
+        out.append(
+            LineageRecord(
+                ident,
+                organisation,
+                code,
+                name,
+                species,
+                sex,
+                phenotype,
+                hatch_date,
+                data.hets,
+                tuple(f"{p} {g}" for g, p in data.possible_hets),
+                status,
+                visibility,
+                sire_id,
+                dam_id,
+                origin,
+                clutch_id,
+                clutch_laid_on,
+                clutch_organisation_id,
+            )
+        )
+    return out
+
+
+def lineage_columns(postgres: bool) -> list[Any]:
+    """The columns a lineage record is read from, the clutch of origin's last (the statement
+    joins ``clutch``); on PostgreSQL ids come out as asyncpg's own UUIDs."""
+    animal = AnimalRow.__table__
+    clutch = ClutchRow.__table__
+    columns: list[Any] = [
+        _json_text(animal.c[name]) if name == "genotype" else animal.c[name]
+        for name in _LINEAGE_COLUMNS
+    ]
+    columns += [
+        clutch.c.laid_on.label("clutch_laid_on"),
+        clutch.c.organisation_id.label("clutch_organisation_id"),
+    ]
+    if not postgres:
+        return columns
+    # asyncpg already returns UUIDs (with a hash in C): no per-value conversion by the column
+    # type on the way out
+    return [
+        type_coerce(c, PG_UUID(as_uuid=True)).label(c.name) if c.name in _UUID_COLUMNS else c
+        for c in columns
+    ]
 
 
 class SqlLineageRecords:
@@ -645,51 +704,7 @@ class SqlLineageRecords:
             async with self._engine.connect() as connection:
                 result = await connection.execute(lineage_statement(False), parameters)
                 rows = result.all()
-        decode = _LINEAGE_GENOTYPE.decode
-        out: list[LineageRecord] = []
-        for (
-            ident,
-            organisation,
-            code,
-            name,
-            species,
-            sex,
-            phenotype,
-            hatch_date,
-            genotype,
-            status,
-            visibility,
-            sire_id,
-            dam_id,
-            origin,
-            clutch_id,
-            clutch_laid_on,
-            clutch_organisation_id,
-        ) in rows:
-            data = decode(genotype)
-            out.append(
-                LineageRecord(
-                    ident,
-                    organisation,
-                    code,
-                    name,
-                    species,
-                    sex,
-                    phenotype,
-                    hatch_date,
-                    data.hets,
-                    tuple(f"{p} {g}" for g, p in data.possible_hets),
-                    status,
-                    visibility,
-                    sire_id,
-                    dam_id,
-                    origin,
-                    clutch_id,
-                    clutch_laid_on,
-                    clutch_organisation_id,
-                )
-            )
-        return out
+        return lineage_records_of(rows)
 
     async def _postgres_rows(self, parameters: dict[str, Any]) -> Sequence[Any]:
         """The statement's rows on PostgreSQL, run by asyncpg itself on a pooled connection.
