@@ -308,7 +308,8 @@ def _request(method: str, path: str, body: bytes = b"", token: str | None = None
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def _read_response(reader: asyncio.StreamReader, into: bytearray | None = None) -> int:
+    """Read one response; its body goes to ``into`` when given (and is dropped otherwise)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split()[1])
@@ -320,15 +321,49 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
             length = int(value)
         elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
+    sink = bytearray() if into is None else into
     if chunked:
         while True:
             size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            await reader.readexactly(size + 2)
+            sink += (await reader.readexactly(size + 2))[:-2]
             if size == 0:
                 break
     elif length:
-        await reader.readexactly(length)
+        sink += await reader.readexactly(length)
     return status
+
+
+async def _metrics(port: int) -> dict[str, float]:
+    """The service's lineage figures from ``/metrics`` (of whichever worker answers)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = bytearray()
+    try:
+        writer.write(_request("GET", "/metrics"))
+        await writer.drain()
+        await _read_response(reader, body)
+    finally:
+        writer.close()
+    figures: dict[str, float] = {}
+    for line in body.decode().splitlines():
+        if line.startswith(("reptidex_pedigree_mirror_", "reptidex_lineage_cache_")):
+            figures[line.split("{")[0]] = float(line.rsplit(" ", 1)[1])
+    return figures
+
+
+async def _wait_for_mirror(port: int, animals: int, within: float = 120.0) -> float:
+    """Seconds until the pedigree mirror holds the collection in every worker asked (ten
+    answers in a row); raise if it does not within ``within``."""
+    started = time.perf_counter()
+    in_a_row = 0
+    while in_a_row < 10:
+        if time.perf_counter() - started > within:
+            raise RuntimeError("the pedigree mirror did not load the collection")
+        figures = await _metrics(port)
+        loaded = figures.get("reptidex_pedigree_mirror_animals", 0) >= animals
+        in_a_row = in_a_row + 1 if loaded else 0
+        if not loaded:
+            await asyncio.sleep(0.2)
+    return time.perf_counter() - started
 
 
 async def drive(work: Workload, clients: int, seconds: float, rng: random.Random) -> None:
@@ -494,9 +529,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ]
         for work in workloads[:-1]:  # warm up: connections, the repeated lineages
             await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
+        # the first lineage asked for made each worker load the collection into its pedigree
+        # mirror; measure once that is done (the steady state)
+        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals)
         for _ in range(args.rounds):
             for work in workloads:
                 await drive(work, args.clients, args.seconds, rng)
+        served = await _metrics(ports["animal"])
     finally:
         for server in servers:
             server.terminate()
@@ -513,6 +552,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "clients": args.clients,
         "workers": args.workers,
         "fill_seconds": round(fill_seconds, 2),
+        "mirror_wait_seconds": round(mirror_seconds, 2),
+        "served": served,
         "workloads": {},
     }
     for work in workloads:
@@ -544,6 +585,16 @@ def report(figures: dict[str, Any]) -> str:
             f"{name:36} {row['requests']:>9} {row['errors']:>6} {row['per_second']:>9} "
             f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}"
         )
+    served = figures["served"]
+    lines += [
+        "",
+        f"pedigree mirror: {served.get('reptidex_pedigree_mirror_animals', 0):,.0f} animals held"
+        f" (ready {figures['mirror_wait_seconds']} s after the warm-up); in one worker: "
+        f"{served.get('reptidex_lineage_cache_hits_total', 0):,.0f} lineages from the cache, "
+        f"{served.get('reptidex_pedigree_mirror_answered_total', 0):,.0f} computed from the "
+        f"mirror, {served.get('reptidex_pedigree_mirror_deferred_total', 0):,.0f} from the "
+        "database",
+    ]
     baseline, predict, lineage, cold = rows.values()
     ratio = predict["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import signal
 import socket
 from collections.abc import Callable, Generator, Mapping
@@ -18,6 +17,7 @@ from litestar import Litestar
 
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.events import share_event_bus
+from reptidex.services.kernel.heap import settle_heap
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
@@ -46,18 +46,6 @@ class PlatformServer(uvicorn.Server):
         await super().startup(sockets)
         if self.settle:
             settle_heap()
-
-
-def settle_heap() -> None:
-    """Take everything alive once a service has started (its app, routes, schemas, catalogs,
-    pools: hundreds of thousands of objects that live as long as the process) out of the
-    cyclic garbage collector's sight, so that its collections walk only what requests create.
-
-    Measured on repti-animal's lineage (``benchmarks/bench_animal.py``): without it the
-    collector took a fifth of the CPU and its full passes made the 95th percentile latency
-    2.5 times what it is with it. Garbage is collected first, so none of it is kept for good."""
-    gc.collect()
-    gc.freeze()
 
 
 def migrate(services: list[str], settings: Settings) -> None:

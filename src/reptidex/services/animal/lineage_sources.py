@@ -11,6 +11,7 @@ lineage is the statement's.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -25,6 +26,7 @@ from reptidex.domain.animals.lineage import LineageRecords
 from reptidex.services.animal.lineage_cache import CommittedChanges, lineage_cache_of
 from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.heap import settle_heap
 
 
 @contextlib.asynccontextmanager
@@ -38,7 +40,9 @@ async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
         return
     cache = lineage_cache_of(app)
     max_animals = resources.settings.lineage_mirror_animals
-    mirror = SqlPedigreeMirror(resources.engine, max_animals=max_animals) if max_animals else None
+    mirror = None
+    if max_animals:
+        mirror = SqlPedigreeMirror(resources.engine, max_animals=max_animals, on_load=settle_heap)
 
     def changed(change: AnimalChange) -> None:
         cache.changed(change.ids)
@@ -64,6 +68,8 @@ async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
         app.state.pop("pedigree_mirror", None)
         own.remove()
         listening(False)
+        if mirror is not None and mirror.loads:
+            gc.unfreeze()  # what was settled may be collected again now the app stops
 
 
 def lineage_records_of(app: Litestar) -> LineageRecords:

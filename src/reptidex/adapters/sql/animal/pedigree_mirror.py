@@ -30,7 +30,7 @@ import asyncio
 import functools
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -95,13 +95,21 @@ class SqlPedigreeMirror:
     are the change listener's callbacks."""
 
     def __init__(
-        self, engine: AsyncEngine, *, max_animals: int = DEFAULT_MAX_ANIMALS, retry: float = 2.0
+        self,
+        engine: AsyncEngine,
+        *,
+        max_animals: int = DEFAULT_MAX_ANIMALS,
+        retry: float = 2.0,
+        on_load: Callable[[], None] | None = None,
     ) -> None:
+        """``on_load`` is called after each layer is loaded (the service settles its heap
+        there: a layer is long-lived, and the cyclic garbage collector need not walk it)."""
         if max_animals < 0:
             raise ValueError("max_animals must not be negative")
         self._engine = engine
         self.max_animals = max_animals
         self._retry = retry
+        self._on_load = on_load
         self.mirror = PedigreeMirror()
         self._trusted = False
         self._epoch = 0
@@ -244,6 +252,8 @@ class SqlPedigreeMirror:
         if layer is not None:
             self._used[layer] = None
         self.loads += 1
+        if self._on_load is not None:
+            self._on_load()
         _log.info(
             "pedigree layer loaded",
             layer="shared" if layer is None else str(layer),
