@@ -86,8 +86,7 @@ class LineageRecords(Protocol):
         lineage-only and public animals); one query."""
 
 
-@dataclass(frozen=True, slots=True)
-class LineageEntry:
+class LineageEntry(NamedTuple):
     """An animal as a lineage shows it: ``animal`` is ``None`` when it is private to another
     organisation (``restricted``; private descendants of others are left out); ``own`` when it
     is of the caller's organisation (all fields may be shown), otherwise only its public fields
@@ -102,9 +101,11 @@ class LineageEntry:
         return self.animal is None
 
 
-@dataclass(frozen=True, slots=True)
-class LineagePosition:
-    """One position of the pedigree tree (ahnentafel numbering: sire of k is 2k, dam 2k+1)."""
+class LineagePosition(NamedTuple):
+    """One position of the pedigree tree (ahnentafel numbering: sire of k is 2k, dam 2k+1).
+
+    (Named tuples, as :class:`LineageEntry`: a lineage makes dozens of each, and a frozen
+    dataclass costs several times more to make.)"""
 
     position: int
     generation: int
@@ -223,7 +224,6 @@ class PedigreeLinks:
         self.sire = sires + [-1] * founders
         self.dam = dams + [-1] * founders
         self.records: list[LineageRecord | None] = [*records, *([None] * founders)]
-        self._depth: list[int | None] = [None] * len(ids)
         self._inbreeding: list[float | None] = [None] * len(ids)
         self._ancestry: list[int | None] = [None] * len(ids)
         self._kinship: dict[tuple[int, int], float] = {}
@@ -262,22 +262,6 @@ class PedigreeLinks:
                         following.append(parent)
             frontier = following
         return found
-
-    def depth(self, animal: int) -> int:
-        """Generations from the animal to its oldest known ancestor (0 for a founder).
-
-        Raises :class:`Conflict` when the links form a cycle (only data written around the
-        use cases can)."""
-        known = self._depth[animal]
-        if known is not None:
-            if known < 0:
-                raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.")
-            return known
-        self._depth[animal] = -1  # in progress
-        sire, dam = self.sire[animal], self.dam[animal]
-        value = 1 + max(-1 if sire < 0 else self.depth(sire), -1 if dam < 0 else self.depth(dam))
-        self._depth[animal] = value
-        return value
 
     def _lines(self, animal: int) -> int:
         """The animal and its known ancestors as a bit set (bit ``k`` for animal ``k``): two
@@ -329,10 +313,17 @@ class PedigreeLinks:
         return value
 
     def equivalent_generations(self, animal: int) -> float:
-        """``E = Σ_known parents (1 + E_parent) / 2``, as the engine computes it."""
+        """``E = Σ_known parents (1 + E_parent) / 2``, as the engine computes it.
+
+        Raises :class:`Conflict` when the links form a cycle (only data written around the
+        use cases can): it walks every known ancestor, so it runs before any other recursion
+        relies on the links being a pedigree."""
         known = self._equivalent[animal]
         if known is not None:
+            if known < 0:
+                raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.")
             return known
+        self._equivalent[animal] = -1.0  # in progress
         sire, dam = self.sire[animal], self.dam[animal]
         value = 0.0
         if sire >= 0 or dam >= 0:
@@ -466,7 +457,7 @@ def lineage_of(
         return shown
 
     known = links.ancestors(key, generations)
-    links.depth(key)  # raises Conflict on a cycle before any recursion relies on depths
+    equivalent = links.equivalent_generations(key)  # raises Conflict on a cycle, first
     if len(known) > SMALL_ANCESTRY:
         coefficient = links.engine_inbreeding(key)
     else:
@@ -497,7 +488,7 @@ def lineage_of(
         inbreeding=Inbreeding(
             coefficient=max(coefficient, 0.0),
             generations=max(known.values(), default=0),
-            equivalent_generations=links.equivalent_generations(key),
+            equivalent_generations=equivalent,
         ),
         completeness=tuple(per_generation[g] / 2**g for g in range(1, generations + 1)),
         descendants=tuple(
