@@ -142,3 +142,12 @@ def test_a_pool_needs_two_connections() -> None:
     assert load_settings({"REPTIDEX_DB_POOL_SIZE": "2"}).db_pool_size == 2
     with pytest.raises(SettingsError, match=r"REPTIDEX_DB_POOL_SIZE.*at least 2"):
         load_settings({"REPTIDEX_DB_POOL_SIZE": "1"})
+
+
+def test_the_pedigree_mirror_limit_is_a_count_of_animals() -> None:
+    assert load_settings({}).lineage_mirror_animals == 250_000
+    assert load_settings({"REPTIDEX_LINEAGE_MIRROR_ANIMALS": "0"}).lineage_mirror_animals == 0
+    with pytest.raises(SettingsError, match=r"REPTIDEX_LINEAGE_MIRROR_ANIMALS.*0 or more"):
+        load_settings({"REPTIDEX_LINEAGE_MIRROR_ANIMALS": "-1"})
+    with pytest.raises(SettingsError, match="REPTIDEX_LINEAGE_MIRROR_ANIMALS"):
+        load_settings({"REPTIDEX_LINEAGE_MIRROR_ANIMALS": "lots"})

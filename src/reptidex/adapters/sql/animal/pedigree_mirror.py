@@ -232,7 +232,7 @@ class SqlPedigreeMirror:
         ][0]
         if epoch != self._epoch:
             return
-        if not self._make_room(layer, count):
+        if not self._make_room(count):
             self._wanted.pop(layer, None)
             self._too_large.add(layer)
             _log.warning(
@@ -260,13 +260,18 @@ class SqlPedigreeMirror:
             animals=len(records),
         )
 
-    def _make_room(self, layer: Layer, count: int) -> bool:
-        """Drop least recently used organisations' layers until ``count`` more fit."""
-        while self.mirror.total + count > self.max_animals and self._used:
+    def _make_room(self, count: int) -> bool:
+        """Drop least recently used organisations' layers until ``count`` more animals fit;
+        drop none when even dropping them all would not make room."""
+        mirror = self.mirror
+        evictable = sum(mirror.size(organisation) for organisation in self._used)
+        if mirror.total - evictable + count > self.max_animals:
+            return False
+        while mirror.total + count > self.max_animals:
             oldest = next(iter(self._used))
             del self._used[oldest]
-            self.mirror.drop_layer(oldest)
-        return self.mirror.total + count <= self.max_animals
+            mirror.drop_layer(oldest)
+        return True
 
     async def _apply_changes(self) -> None:
         epoch = self._epoch
