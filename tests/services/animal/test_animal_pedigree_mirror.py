@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,8 +26,11 @@ from conftest import Breeder, animal_client, asyncpg_url
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.pedigree_mirror import SqlPedigreeMirror
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
-from reptidex.domain.animals.lineage import LineageRecord
+from reptidex.domain.animals.lineage import LineageEntry, LineageRecord, lineage_of
 from reptidex.domain.animals.pedigree_mirror import PedigreeMirror
+from reptidex.domain.animals.use_cases import Actor
+from reptidex.domain.errors import NotFound
+from reptidex.services.animal.lineage import AnimalViewCache, encode_lineage, lineage_view
 from reptidex.services.animal.lineage_sources import pedigree_mirror_of
 from reptidex.services.kernel.settings import Settings
 
@@ -503,3 +507,40 @@ def test_the_mirror_can_be_turned_off(
         kid = breeder.add(name="Kid")
         assert breeder.get(f"/lineage/{kid['id']}").status_code == 200  # type: ignore[attr-defined]
         assert "reptidex_pedigree_mirror_" not in client.get("/metrics").text
+
+
+# --- encoded views kept across requests ----------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(collections_of_records())
+def test_a_lineage_encoded_with_kept_views_is_the_documented_view(
+    records: list[LineageRecord],
+) -> None:
+    mirror = mirror_of(records)
+    views = AnimalViewCache(max_entries=7)  # small: it empties itself along the way
+    for viewer in VIEWERS:
+        actor = None if viewer is None else Actor(organisation_id=viewer)
+        for root in [r.id for r in records]:
+            rows = mirror.lineage_records(viewer, root, 4, 4)
+            assert rows is not None
+            try:
+                result = lineage_of(rows, actor, root, 4, 4)
+            except NotFound:
+                continue
+            expected = msgspec.json.encode(lineage_view(result))
+            assert encode_lineage(result, views) == expected
+            assert encode_lineage(result, views) == expected  # from the kept views
+            assert len(views) <= 7
+
+
+def test_a_changed_record_gets_a_view_of_its_own() -> None:
+    views = AnimalViewCache()
+    before = record(1, ORGS[0], "public", None, None)
+    after = before._replace(code="Renamed")
+    assert b'"A1"' in bytes(views.of(LineageEntry(before, True)))
+    assert b'"Renamed"' in bytes(views.of(LineageEntry(after, True)))
+    public = msgspec.json.decode(bytes(views.of(LineageEntry(after, False))))
+    assert public["own"] is False
+    assert public["code"] == "Renamed"
+    assert (public["hets"], public["possible_hets"], public["status"]) == (None, None, None)

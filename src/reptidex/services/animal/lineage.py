@@ -13,7 +13,13 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.domain.animals.lineage import AnimalOrigin, Lineage, LineageEntry, lineage
+from reptidex.domain.animals.lineage import (
+    AnimalOrigin,
+    Lineage,
+    LineageEntry,
+    LineageRecord,
+    lineage,
+)
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.animal.lineage_cache import lineage_cache_of
 from reptidex.services.animal.lineage_sources import lineage_records_of
@@ -149,6 +155,94 @@ def lineage_animal(entry: LineageEntry) -> LineageAnimal:
 
 _RESTRICTED = LineageAnimal(restricted=True, own=False)
 _ENCODER = msgspec.json.Encoder()
+_RESTRICTED_JSON = msgspec.Raw(_ENCODER.encode(_RESTRICTED))
+
+
+class AnimalViewCache:
+    """The encoded views of lineage records, kept across requests: with the pedigree mirror
+    the same record objects come back lineage after lineage (a breeder's ancestors recur in
+    every pedigree of the collection), and encoding an animal's view once saves building and
+    encoding it again each time. Keyed by the record object itself (held, so its identity
+    cannot be reused while kept); emptied when it holds ``max_entries``."""
+
+    def __init__(self, max_entries: int = 300_000) -> None:
+        self._max_entries = max_entries
+        self._views: dict[int, tuple[LineageRecord, msgspec.Raw | None, msgspec.Raw | None]] = {}
+
+    def of(self, entry: LineageEntry) -> msgspec.Raw:
+        """The encoded view of an entry (as :func:`lineage_animal` shows it)."""
+        record = entry.animal
+        if record is None:
+            return _RESTRICTED_JSON
+        kept = self._views.get(id(record))
+        if kept is None or kept[0] is not record:
+            if len(self._views) >= self._max_entries:
+                self._views.clear()
+            kept = (record, None, None)
+        view = kept[1] if entry.own else kept[2]
+        if view is None:
+            view = msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
+            kept = (record, view, kept[2]) if entry.own else (record, kept[1], view)
+            self._views[id(record)] = kept
+        return view
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+
+class _EncodedPosition(msgspec.Struct, frozen=True):
+    position: int
+    generation: int
+    line: str
+    repeat_of: int | None
+    animal: msgspec.Raw
+
+
+class _EncodedDescendant(msgspec.Struct, frozen=True):
+    generation: int
+    animal: msgspec.Raw
+
+
+class _EncodedLineage(msgspec.Struct, frozen=True):
+    """:class:`LineageView` field for field, with each animal's view already encoded."""
+
+    animal: msgspec.Raw
+    generations: int
+    tree: list[_EncodedPosition]
+    repeated_ancestors: list[uuid.UUID]
+    inbreeding: InbreedingView
+    completeness: list[float]
+    descendants: list[_EncodedDescendant]
+    origin: OriginView | None = None
+
+
+def encode_lineage(result: Lineage, views: AnimalViewCache) -> bytes:
+    """The response body of a lineage: the JSON of :func:`lineage_view`, with each animal's
+    view taken from ``views``."""
+    view = views.of
+    return _ENCODER.encode(
+        _EncodedLineage(
+            animal=view(result.root),
+            generations=result.generations,
+            tree=[
+                _EncodedPosition(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
+                for p in result.tree
+            ],
+            repeated_ancestors=list(result.repeated_ancestors),
+            inbreeding=_inbreeding_view(result),
+            completeness=[round(c, 6) for c in result.completeness],
+            descendants=[_EncodedDescendant(g, view(e)) for e, g in result.descendants],
+            origin=origin_view(result.origin),
+        )
+    )
+
+
+def _inbreeding_view(result: Lineage) -> InbreedingView:
+    return InbreedingView(
+        round(result.inbreeding.coefficient, 10),
+        result.inbreeding.generations,
+        round(result.inbreeding.equivalent_generations, 6),
+    )
 
 
 def lineage_view(result: Lineage) -> LineageView:
@@ -170,11 +264,7 @@ def lineage_view(result: Lineage) -> LineageView:
             for p in result.tree
         ],
         repeated_ancestors=list(result.repeated_ancestors),
-        inbreeding=InbreedingView(
-            round(result.inbreeding.coefficient, 10),
-            result.inbreeding.generations,
-            round(result.inbreeding.equivalent_generations, 6),
-        ),
+        inbreeding=_inbreeding_view(result),
         completeness=[round(c, 6) for c in result.completeness],
         descendants=[DescendantView(g, view(e)) for e, g in result.descendants],
         origin=origin_view(result.origin),
@@ -238,6 +328,6 @@ class LineageController(Controller):
                 generations=generations,
                 descendant_generations=descendants,
             )
-            body = _ENCODER.encode(lineage_view(result))
+            body = encode_lineage(result, request.app.state["lineage_views"])
             cache.keep(key, body, result.read, ticket)
         return Response(body, media_type=MediaType.JSON)
