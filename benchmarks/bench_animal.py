@@ -350,14 +350,17 @@ async def _metrics(port: int) -> dict[str, float]:
     return figures
 
 
-async def _wait_for_mirror(port: int, animals: int, within: float = 120.0) -> float:
+async def _wait_for_mirror(port: int, animals: int, ask: Workload, within: float = 120.0) -> float:
     """Seconds until the pedigree mirror holds the collection in every worker asked (ten
-    answers in a row); raise if it does not within ``within``."""
+    answers in a row), asking for a lineage between reads (a worker loads when asked); raise
+    if it does not within ``within``."""
     started = time.perf_counter()
     in_a_row = 0
+    rng = random.Random(0)
     while in_a_row < 10:
         if time.perf_counter() - started > within:
             raise RuntimeError("the pedigree mirror did not load the collection")
+        await drive(Workload(ask.name, ask.port, ask.requests), 2, 0.05, rng)
         figures = await _metrics(port)
         loaded = figures.get("reptidex_pedigree_mirror_animals", 0) >= animals
         in_a_row = in_a_row + 1 if loaded else 0
@@ -531,7 +534,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
         # the first lineage asked for made each worker load the collection into its pedigree
         # mirror; measure once that is done (the steady state)
-        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals)
+        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, workloads[2])
         for _ in range(args.rounds):
             for work in workloads:
                 await drive(work, args.clients, args.seconds, rng)
