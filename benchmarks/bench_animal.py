@@ -534,7 +534,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
         # the first lineage asked for made each worker load the collection into its pedigree
         # mirror; measure once that is done (the steady state)
-        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, workloads[2])
+        # asked meanwhile: lineages of other depths than the measured ones (the cache does
+        # not hold them, so each reaches the mirror, which loads when asked)
+        asked = Workload(
+            "other depths",
+            ports["animal"],
+            [
+                _request("GET", f"/lineage/{ident}?generations={g}&descendants={d}", token=token)
+                for ident in revisited[:50]
+                for g in range(1, 5)
+                for d in range(0, 21)
+            ],
+        )
+        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, asked)
         for _ in range(args.rounds):
             for work in workloads:
                 await drive(work, args.clients, args.seconds, rng)
