@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get
@@ -219,35 +220,14 @@ class _EncodedLineage(msgspec.Struct, frozen=True):
 def encode_lineage(result: Lineage, views: AnimalViewCache) -> bytes:
     """The response body of a lineage: the JSON of :func:`lineage_view`, with each animal's
     view taken from ``views``."""
-    view = views.of
     return _ENCODER.encode(
-        _EncodedLineage(
-            animal=view(result.root),
-            generations=result.generations,
-            tree=[
-                _EncodedPosition(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
-                for p in result.tree
-            ],
-            repeated_ancestors=list(result.repeated_ancestors),
-            inbreeding=_inbreeding_view(result),
-            completeness=[round(c, 6) for c in result.completeness],
-            descendants=[_EncodedDescendant(g, view(e)) for e, g in result.descendants],
-            origin=origin_view(result.origin),
-        )
-    )
-
-
-def _inbreeding_view(result: Lineage) -> InbreedingView:
-    return InbreedingView(
-        round(result.inbreeding.coefficient, 10),
-        result.inbreeding.generations,
-        round(result.inbreeding.equivalent_generations, 6),
+        _body(result, views.of, _EncodedPosition, _EncodedDescendant, _EncodedLineage)
     )
 
 
 def lineage_view(result: Lineage) -> LineageView:
-    """The response body of a lineage (an ancestor's view is built once however often it
-    appears)."""
+    """The response body of a lineage as documented (an ancestor's view is built once however
+    often it appears)."""
     views: dict[int, LineageAnimal] = {}
 
     def view(entry: LineageEntry) -> LineageAnimal:
@@ -256,17 +236,35 @@ def lineage_view(result: Lineage) -> LineageView:
             shown = views[id(entry)] = lineage_animal(entry)
         return shown
 
-    return LineageView(
+    return _body(result, view, TreePosition, DescendantView, LineageView)
+
+
+_Body = TypeVar("_Body")
+
+
+def _body(
+    result: Lineage,
+    view: Callable[[LineageEntry], Any],
+    position: Callable[..., Any],
+    descendant: Callable[..., Any],
+    body: Callable[..., _Body],
+) -> _Body:
+    """A lineage's body made of these types, each animal shown by ``view``."""
+    return body(
         animal=view(result.root),
         generations=result.generations,
         tree=[
-            TreePosition(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
+            position(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
             for p in result.tree
         ],
         repeated_ancestors=list(result.repeated_ancestors),
-        inbreeding=_inbreeding_view(result),
+        inbreeding=InbreedingView(
+            round(result.inbreeding.coefficient, 10),
+            result.inbreeding.generations,
+            round(result.inbreeding.equivalent_generations, 6),
+        ),
         completeness=[round(c, 6) for c in result.completeness],
-        descendants=[DescendantView(g, view(e)) for e, g in result.descendants],
+        descendants=[descendant(g, view(e)) for e, g in result.descendants],
         origin=origin_view(result.origin),
     )
 

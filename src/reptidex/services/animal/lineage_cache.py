@@ -192,12 +192,18 @@ class LineageCacheMetrics(Collector):
             (GaugeMetricFamily, "bytes", "Bytes of lineage responses kept.", cache.size_bytes),
             (GaugeMetricFamily, "in_use", "1 while change notices are heard.", cache.trusted),
         )
-        for family, name, documentation, value in figures:
-            metric: Any = family(
-                f"reptidex_lineage_cache_{name}", documentation, labels=["service"]
-            )
-            metric.add_metric([self._service], float(value))
-            yield metric
+        yield from metric_families("reptidex_lineage_cache_", self._service, figures)
+
+
+def metric_families(
+    prefix: str, service: str, figures: Iterable[tuple[Any, str, str, float]]
+) -> Iterator[Metric]:
+    """One Prometheus family per ``(family type, name, documentation, value)``, labelled with
+    the service."""
+    for family, name, documentation, value in figures:
+        metric: Any = family(f"{prefix}{name}", documentation, labels=["service"])
+        metric.add_metric([service], float(value))
+        yield metric
 
 
 def lineage_cache_of(app: Litestar) -> LineageCache:

@@ -23,7 +23,11 @@ from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChan
 from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import LineageRecords
-from reptidex.services.animal.lineage_cache import CommittedChanges, lineage_cache_of
+from reptidex.services.animal.lineage_cache import (
+    CommittedChanges,
+    lineage_cache_of,
+    metric_families,
+)
 from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.heap import settle_heap
@@ -107,9 +111,4 @@ class PedigreeMirrorMetrics(Collector):
             (GaugeMetricFamily, "layers", "Layers held.", len(mirror.mirror.layers)),
             (GaugeMetricFamily, "settled", "1 while it may answer.", mirror.settled),
         )
-        for family, name, documentation, value in figures:
-            metric: Any = family(
-                f"reptidex_pedigree_mirror_{name}", documentation, labels=["service"]
-            )
-            metric.add_metric([self._service], float(value))
-            yield metric
+        yield from metric_families("reptidex_pedigree_mirror_", self._service, figures)

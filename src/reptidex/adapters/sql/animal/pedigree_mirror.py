@@ -49,7 +49,7 @@ from reptidex.domain.animals.lineage import LineageRecord, LineageRecords
 from reptidex.domain.animals.pedigree_mirror import ClutchFacts, Layer, PedigreeMirror
 
 DEFAULT_MAX_ANIMALS = 250_000
-"""Animals held per process by default (about 1 KiB each)."""
+"""Animals held per process by default (about 1.7 KiB each: 100,000 take 170 MB)."""
 
 _log = structlog.get_logger("reptidex.animal.mirror")
 _ANIMAL = AnimalRow.__table__

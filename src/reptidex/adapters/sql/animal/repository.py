@@ -601,51 +601,15 @@ def lineage_statement(postgres: bool) -> Select[Any]:
 
 
 def lineage_records_of(rows: Iterable[Sequence[Any]]) -> list[LineageRecord]:
-    """Rows of the lineage columns (and the clutch's laid date and organisation) as records."""
+    """Rows of the lineage columns (and the clutch's laid date and organisation) as records:
+    the genotype column (the 9th) becomes the hets and the possible hets as breeders write
+    them; every other column is a field as it is."""
     decode = _LINEAGE_GENOTYPE.decode
     out: list[LineageRecord] = []
-    for (
-        ident,
-        organisation,
-        code,
-        name,
-        species,
-        sex,
-        phenotype,
-        hatch_date,
-        genotype,
-        status,
-        visibility,
-        sire_id,
-        dam_id,
-        origin,
-        clutch_id,
-        clutch_laid_on,
-        clutch_organisation_id,
-    ) in rows:
-        data = decode(genotype)
-        out.append(
-            LineageRecord(
-                ident,
-                organisation,
-                code,
-                name,
-                species,
-                sex,
-                phenotype,
-                hatch_date,
-                data.hets,
-                tuple(f"{p} {g}" for g, p in data.possible_hets),
-                status,
-                visibility,
-                sire_id,
-                dam_id,
-                origin,
-                clutch_id,
-                clutch_laid_on,
-                clutch_organisation_id,
-            )
-        )
+    for row in rows:
+        data = decode(row[8])
+        possible = tuple(f"{p} {g}" for g, p in data.possible_hets)
+        out.append(LineageRecord._make((*row[:8], data.hets, possible, *row[9:])))
     return out
 
 
