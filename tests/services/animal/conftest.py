@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.services.animal.app import create_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
@@ -169,3 +170,31 @@ def app_role_url(postgres_database: str) -> Iterator[str]:
                 f"DROP ROLE IF EXISTS {role}",
             )
         )
+
+
+def lineage_record(
+    ident: uuid.UUID,
+    organisation: uuid.UUID,
+    sire: uuid.UUID | None = None,
+    dam: uuid.UUID | None = None,
+    *,
+    visibility: str = "private",
+    code: str | None = None,
+) -> LineageRecord:
+    """A plain animal as the lineage query reads it (code: the id's first characters)."""
+    return LineageRecord(
+        ident,
+        organisation,
+        ident.hex[:8] if code is None else code,
+        None,
+        "ball_python",
+        "unknown",
+        "Normal",
+        None,
+        (),
+        (),
+        "active",
+        visibility,
+        sire,
+        dam,
+    )

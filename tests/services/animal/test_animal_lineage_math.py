@@ -13,6 +13,7 @@ import warnings
 
 import pytest
 
+from conftest import lineage_record
 from reptidex.domain.animals import lineage as lineage_module
 from reptidex.domain.animals.lineage import LineageRecord, lineage_of
 from reptidex.domain.animals.use_cases import Actor
@@ -23,22 +24,7 @@ ORGANISATION = uuid.uuid4()
 
 
 def record(ident: uuid.UUID, sire: uuid.UUID | None, dam: uuid.UUID | None) -> LineageRecord:
-    return LineageRecord(
-        ident,
-        ORGANISATION,
-        ident.hex[:8],
-        None,
-        "ball_python",
-        "unknown",
-        "Normal",
-        None,
-        (),
-        (),
-        "active",
-        "private",
-        sire,
-        dam,
-    )
+    return lineage_record(ident, ORGANISATION, sire, dam)
 
 
 def collapsed_pedigree(rng: random.Random, generations: int, size: int) -> list[LineageRecord]:

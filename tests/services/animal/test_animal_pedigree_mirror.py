@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from conftest import Breeder, animal_client, asyncpg_url
+from conftest import Breeder, animal_client, asyncpg_url, lineage_record
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.pedigree_mirror import SqlPedigreeMirror
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
@@ -46,21 +46,8 @@ DEPTHS = ((5, 3), (1, 0), (2, 1), (20, 20))
 def record(
     n: int, organisation: uuid.UUID, visibility: str, sire: uuid.UUID | None, dam: uuid.UUID | None
 ) -> LineageRecord:
-    return LineageRecord(
-        uuid.UUID(int=n),
-        organisation,
-        f"A{n}",
-        None,
-        "ball_python",
-        "unknown",
-        "Normal",
-        None,
-        (),
-        (),
-        "active",
-        visibility,
-        sire,
-        dam,
+    return lineage_record(
+        uuid.UUID(int=n), organisation, sire, dam, visibility=visibility, code=f"A{n}"
     )
 
 
@@ -402,13 +389,18 @@ async def test_the_mirror_reads_what_the_statement_reads_before_and_after_change
         assert any(set(c.organisations) == {ORGS[1], ORGS[2]} for c in running.heard)
 
 
+@pytest.fixture
+async def built(
+    make_settings: Callable[..., Settings], app_role_url: str, postgres_database: str
+) -> dict[str, Any]:
+    """The three organisations' animals (see :func:`build_collections`)."""
+    return await build_collections(make_settings, app_role_url, postgres_database)
+
+
 async def test_a_change_is_not_answered_from_memory_until_it_is_applied(
-    app_role_url: str,
-    postgres_database: str,
-    app_engine: AsyncEngine,
-    make_settings: Callable[..., Settings],
+    app_role_url: str, app_engine: AsyncEngine, built: dict[str, Any]
 ) -> None:
-    ids = (await build_collections(make_settings, app_role_url, postgres_database))["ids"]
+    ids = built["ids"]
     async with Running(app_engine, app_role_url) as running:
         await running.held(ORGS[0], ids[0])
         mirror = running.mirror
@@ -424,12 +416,9 @@ async def test_a_change_is_not_answered_from_memory_until_it_is_applied(
 
 
 async def test_layers_beyond_the_limit_are_dropped_or_never_loaded(
-    app_role_url: str,
-    postgres_database: str,
-    app_engine: AsyncEngine,
-    make_settings: Callable[..., Settings],
+    app_role_url: str, app_engine: AsyncEngine, built: dict[str, Any]
 ) -> None:
-    ids = (await build_collections(make_settings, app_role_url, postgres_database))["ids"]
+    ids = built["ids"]
     async with Running(app_engine, app_role_url) as running:
         await running.held(ORGS[1], ids[0])
         shared, beta = running.mirror.mirror.size(None), running.mirror.mirror.size(ORGS[1])
