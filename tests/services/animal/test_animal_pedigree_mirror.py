@@ -507,7 +507,7 @@ def test_a_lineage_encoded_with_kept_views_is_the_documented_view(
     records: list[LineageRecord],
 ) -> None:
     mirror = mirror_of(records)
-    views = AnimalViewCache(max_entries=7)  # small: it empties itself along the way
+    views = AnimalViewCache(mirror.holds_record, max_entries=7)  # small: it empties itself
     for viewer in VIEWERS:
         actor = None if viewer is None else Actor(organisation_id=viewer)
         for root in [r.id for r in records]:
@@ -523,8 +523,19 @@ def test_a_lineage_encoded_with_kept_views_is_the_documented_view(
             assert len(views) <= 7
 
 
+def test_only_records_the_mirror_holds_keep_their_views() -> None:
+    held = record(1, ORGS[0], "private", None, None)
+    mirror = PedigreeMirror()
+    mirror.replace_layer(ORGS[0], [held], {})
+    views = AnimalViewCache(mirror.holds_record)
+    views.of(LineageEntry(held._replace(code="read by a query"), True))
+    assert len(views) == 0  # a record of one request: encoded, not kept
+    views.of(LineageEntry(held, True))
+    assert len(views) == 1
+
+
 def test_a_changed_record_gets_a_view_of_its_own() -> None:
-    views = AnimalViewCache()
+    views = AnimalViewCache(lambda _record: True)
     before = record(1, ORGS[0], "public", None, None)
     after = before._replace(code="Renamed")
     assert b'"A1"' in bytes(views.of(LineageEntry(before, True)))

@@ -99,6 +99,15 @@ class PedigreeMirror:
         """Records held in all layers."""
         return sum(len(animals.records) for animals in self._layers.values())
 
+    def holds_record(self, record: LineageRecord) -> bool:
+        """Whether this very record object is held (it is then kept until its animal
+        changes; a root handed back with its clutch of origin is a copy, not held)."""
+        for layer in (record.organisation_id, None):
+            animals = self._layers.get(layer)
+            if animals is not None and animals.records.get(record.id) is record:
+                return True
+        return False
+
     def clutch(self, ident: uuid.UUID) -> ClutchFacts | None:
         """The facts held of a clutch."""
         return self._clutches.get(ident)

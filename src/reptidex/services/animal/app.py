@@ -17,7 +17,7 @@ from reptidex.services.animal.breeding import BreedingController
 from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
-from reptidex.services.animal.lineage import AnimalViewCache, LineageController
+from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
 from reptidex.services.animal.lineage_sources import PedigreeMirrorMetrics, listen_for_changes
 from reptidex.services.animal.public import PublicController
@@ -66,7 +66,6 @@ def create_app(
         state={
             "genetics_rate_limit": AddressLimit("genetics", genetics_per_minute),
             "lineage_cache": cache,
-            "lineage_views": AnimalViewCache(),
         },
         lifespan=[listen_for_changes],
         authenticator=authenticator,

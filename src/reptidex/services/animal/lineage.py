@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Litestar, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
@@ -23,7 +23,7 @@ from reptidex.domain.animals.lineage import (
 )
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.animal.lineage_cache import lineage_cache_of
-from reptidex.services.animal.lineage_sources import lineage_records_of
+from reptidex.services.animal.lineage_sources import lineage_records_of, pedigree_mirror_of
 from reptidex.services.kernel.auth import Principal
 
 
@@ -163,10 +163,17 @@ class AnimalViewCache:
     """The encoded views of lineage records, kept across requests: with the pedigree mirror
     the same record objects come back lineage after lineage (a breeder's ancestors recur in
     every pedigree of the collection), and encoding an animal's view once saves building and
-    encoding it again each time. Keyed by the record object itself (held, so its identity
-    cannot be reused while kept); emptied when it holds ``max_entries``."""
+    encoding it again each time. Only records ``keep`` says are long-lived (held by the
+    mirror) are kept: those a query read live for one request. Keyed by the record object
+    itself (held, so its identity cannot be reused while kept); emptied when it holds
+    ``max_entries``."""
 
-    def __init__(self, max_entries: int = 300_000) -> None:
+    def __init__(
+        self,
+        keep: Callable[[LineageRecord], bool] = lambda _record: False,
+        max_entries: int = 300_000,
+    ) -> None:
+        self._keep = keep
         self._max_entries = max_entries
         self._views: dict[int, tuple[LineageRecord, msgspec.Raw | None, msgspec.Raw | None]] = {}
 
@@ -176,6 +183,8 @@ class AnimalViewCache:
         if record is None:
             return _RESTRICTED_JSON
         kept = self._views.get(id(record))
+        if kept is None and not self._keep(record):
+            return msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
         if kept is None or kept[0] is not record:
             if len(self._views) >= self._max_entries:
                 self._views.clear()
@@ -189,6 +198,21 @@ class AnimalViewCache:
 
     def __len__(self) -> int:
         return len(self._views)
+
+
+_UNKEPT_VIEWS = AnimalViewCache()
+"""Without a mirror no record is long-lived: views are encoded and not kept."""
+
+
+def lineage_views_of(app: Litestar) -> AnimalViewCache:
+    """The app's kept views of its pedigree mirror's records (none kept without a mirror)."""
+    mirror = pedigree_mirror_of(app)
+    if mirror is None:
+        return _UNKEPT_VIEWS
+    views: AnimalViewCache | None = app.state.get("lineage_views")
+    if views is None:
+        views = app.state["lineage_views"] = AnimalViewCache(mirror.mirror.holds_record)
+    return views
 
 
 class _EncodedPosition(msgspec.Struct, frozen=True):
@@ -326,6 +350,6 @@ class LineageController(Controller):
                 generations=generations,
                 descendant_generations=descendants,
             )
-            body = encode_lineage(result, request.app.state["lineage_views"])
+            body = encode_lineage(result, lineage_views_of(request.app))
             cache.keep(key, body, result.read, ticket)
         return Response(body, media_type=MediaType.JSON)

@@ -70,6 +70,7 @@ async def listen_for_changes(app: Litestar) -> AsyncIterator[None]:
             yield
     finally:
         app.state.pop("pedigree_mirror", None)
+        app.state.pop("lineage_views", None)  # views of the mirror's records go with it
         own.remove()
         listening(False)
         if mirror is not None and mirror.loads:
