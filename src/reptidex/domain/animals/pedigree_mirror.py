@@ -62,11 +62,11 @@ class _Animals:
         if record is None:
             return
         for parent in (record.sire_id, record.dam_id):
-            siblings = self.children.get(parent) if parent is not None else None
-            if siblings is not None:
+            if parent is not None:
+                siblings = self.children[parent]
                 siblings.remove(ident)
                 if not siblings:
-                    del self.children[parent]  # type: ignore[arg-type]  # not None here
+                    del self.children[parent]
 
 
 class PedigreeMirror:
@@ -111,11 +111,6 @@ class PedigreeMirror:
     def clutch(self, ident: uuid.UUID) -> ClutchFacts | None:
         """The facts held of a clutch."""
         return self._clutches.get(ident)
-
-    @property
-    def clutches(self) -> Mapping[uuid.UUID, ClutchFacts]:
-        """Every clutch held."""
-        return self._clutches
 
     def replace_layer(
         self,

@@ -182,10 +182,10 @@ class AnimalViewCache:
         record = entry.animal
         if record is None:
             return _RESTRICTED_JSON
-        kept = self._views.get(id(record))
-        if kept is None and not self._keep(record):
-            return msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
-        if kept is None or kept[0] is not record:
+        kept = self._views.get(id(record))  # while kept, no other object has its id
+        if kept is None:
+            if not self._keep(record):
+                return msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
             if len(self._views) >= self._max_entries:
                 self._views.clear()
             kept = (record, None, None)

@@ -291,8 +291,9 @@ class SqlPedigreeMirror:
                 records, seen = _split(await self._read(layer, "animals", ids))
                 read[layer] = records
                 clutches.update(seen)
-            clutch_ids = [ident for ident in ids if self.mirror.clutch(ident) is not None]
-            for organisation in {self.mirror.clutches[c][1] for c in clutch_ids}:
+            held = {ident: facts for ident in ids if (facts := self.mirror.clutch(ident))}
+            clutch_ids = list(held)
+            for organisation in {recorder for _, recorder in held.values()}:
                 # a clutch is always readable by the organisation that recorded it
                 for ident, laid_on, recorder in await self._read(
                     organisation, "clutches", clutch_ids
