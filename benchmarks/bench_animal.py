@@ -97,14 +97,14 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
             async def public_key(self, kid: str) -> Ed25519PublicKey | None:
                 return key if kid == "bench" else None
 
-        settings = load_settings(
-            {
-                "REPTIDEX_DATA_DIR": data_dir,
-                "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
-                "REPTIDEX_LOG_LEVEL": "WARNING",
-                "REPTIDEX_LINEAGE_MIRROR_ANIMALS": "0" if kind == "statement" else "250000",
-            }
-        )
+        environ = {
+            "REPTIDEX_DATA_DIR": data_dir,
+            "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
+            "REPTIDEX_LOG_LEVEL": "WARNING",
+        }
+        if kind == "statement":
+            environ["REPTIDEX_LINEAGE_MIRROR_ANIMALS"] = "0"  # the mirror off
+        settings = load_settings(environ)
         app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
     # each worker binds the port with SO_REUSEPORT, as `reptidex serve --workers` does
     sock = shared_port_socket("127.0.0.1", port)
