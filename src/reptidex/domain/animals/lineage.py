@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple, Protocol
 
 from reptidex.domain.animals.model import Visibility
@@ -188,24 +189,33 @@ class Lineage:
     completeness: tuple[float, ...]
     descendants: tuple[tuple[LineageEntry, int], ...]
     origin: AnimalOrigin | None = None
-    read: frozenset[uuid.UUID] = frozenset()
-    """Every id the lineage was computed from: the animals read, the parents they name
-    (read or not) and the clutch of origin. A change to none of them leaves it as it is."""
+    read: tuple[uuid.UUID, ...] = ()
+    """Every id the lineage was computed from, once each: the animals read, the parents they
+    name (read or not) and the clutch of origin. A change to none of them leaves it as it
+    is."""
 
 
 _RESTRICTED = LineageEntry(None, False)
+# made by ``tuple.__new__`` straight from C: a lineage makes dozens of each, and a named
+# tuple's own constructor is a Python function
+_new_entry: Callable[[tuple[LineageRecord, bool]], LineageEntry] = partial(
+    tuple.__new__, LineageEntry
+)
+_new_position: Callable[[tuple[int, int, str, int | None, LineageEntry]], LineagePosition] = (
+    partial(tuple.__new__, LineagePosition)
+)
 
 
 class PedigreeLinks:
     """The parent links of a set of records, with the engine's reading of a pedigree: a
     parent that is referenced but not among the records is a founder.
 
-    Animals are numbered once (a UUID hashes in Python, an int in C): every walk and
-    recursion below runs on those numbers and plain lists."""
+    Animals are numbered once, through the ints of their UUIDs (a UUID hashes in Python, an
+    int in C): every walk and recursion below runs on those numbers and plain lists."""
 
     def __init__(self, records: Sequence[LineageRecord]) -> None:
         ids: list[uuid.UUID] = [r.id for r in records]
-        index = {ident: i for i, ident in enumerate(ids)}
+        index = {ident.int: i for i, ident in enumerate(ids)}
         sires: list[int] = []
         dams: list[int] = []
         for record in records:
@@ -213,9 +223,9 @@ class PedigreeLinks:
                 if parent is None:
                     column.append(-1)
                     continue
-                number = index.get(parent)
+                number = index.get(parent.int)
                 if number is None:  # not read: beyond the depth asked, or hidden
-                    number = index[parent] = len(ids)
+                    number = index[parent.int] = len(ids)
                     ids.append(parent)
                 column.append(number)
         founders = len(ids) - len(records)
@@ -430,7 +440,7 @@ def lineage_of(
     """The lineage computed on the records read (see :func:`lineage`)."""
     links = PedigreeLinks(rows)
     records = links.records
-    key = links.index.get(animal_id)
+    key = links.index.get(animal_id.int)
     root = None if key is None else records[key]
     own_organisation = None if actor is None else actor.organisation_id
     if (
@@ -439,23 +449,17 @@ def lineage_of(
         or (root.organisation_id != own_organisation and root.visibility != _PUBLIC)
     ):
         raise NotFound(f"No animal {animal_id} in this collection.")
-    entries: list[LineageEntry | None] = [None] * len(records)
-
-    def entry(animal: int) -> LineageEntry:
-        shown = entries[animal]
-        if shown is None:
-            record = records[animal]
-            if record is None:
-                shown = _RESTRICTED
-            elif record.organisation_id == own_organisation:
-                shown = LineageEntry(record, True)
-            elif record.visibility == _PRIVATE:
-                shown = _RESTRICTED
-            else:
-                shown = LineageEntry(record, False)
-            entries[animal] = shown
-        return shown
-
+    own = -1 if own_organisation is None else own_organisation.int  # ints compare in C
+    entries = [
+        _RESTRICTED
+        if record is None
+        else _new_entry((record, True))
+        if record.organisation_id.int == own
+        else _RESTRICTED
+        if record.visibility == _PRIVATE
+        else _new_entry((record, False))
+        for record in records
+    ]
     known = links.ancestors(key, generations)
     equivalent = links.equivalent_generations(key)  # raises Conflict on a cycle, first
     if len(known) > SMALL_ANCESTRY:
@@ -473,7 +477,7 @@ def lineage_of(
         else:
             repeated[animal] = None
         per_generation[generation] += 1
-        positions.append(LineagePosition(position, generation, line, repeat, entry(animal)))
+        positions.append(_new_position((position, generation, line, repeat, entries[animal])))
     descendants = links.descendants(key, descendant_generations)
 
     def code(item: tuple[int, int]) -> tuple[int, str]:
@@ -481,7 +485,7 @@ def lineage_of(
         return item[1], "" if record is None else record.code
 
     return Lineage(
-        root=entry(key),
+        root=entries[key],
         generations=generations,
         tree=tuple(positions),
         repeated_ancestors=tuple(links.ids[a] for a in repeated),
@@ -494,8 +498,8 @@ def lineage_of(
         descendants=tuple(
             (shown, depth)
             for animal, depth in sorted(descendants.items(), key=code)
-            if not (shown := entry(animal)).restricted
+            if (shown := entries[animal]).animal is not None
         ),
         origin=origin_of(root),
-        read=frozenset(links.ids if root.clutch_id is None else [*links.ids, root.clutch_id]),
+        read=tuple(links.ids) if root.clutch_id is None else (*links.ids, root.clutch_id),
     )

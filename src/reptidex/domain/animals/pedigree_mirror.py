@@ -32,6 +32,7 @@ the changes PostgreSQL notifies) is the adapter's work
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -48,25 +49,28 @@ ClutchFacts: TypeAlias = tuple[dt.date | None, uuid.UUID]
 
 @dataclass(slots=True)
 class _Animals:
-    records: dict[uuid.UUID, LineageRecord] = field(default_factory=dict)
-    children: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    """One layer's records and each animal's children, keyed by the int of the UUID (a UUID
+    hashes in Python, an int in C: a walk makes hundreds of lookups)."""
+
+    records: dict[int, LineageRecord] = field(default_factory=dict)
+    children: dict[int, list[LineageRecord]] = field(default_factory=dict)
 
     def add(self, record: LineageRecord) -> None:
-        self.records[record.id] = record
+        self.records[record.id.int] = record
         for parent in (record.sire_id, record.dam_id):
             if parent is not None:
-                self.children.setdefault(parent, []).append(record.id)
+                self.children.setdefault(parent.int, []).append(record)
 
     def remove(self, ident: uuid.UUID) -> None:
-        record = self.records.pop(ident, None)
+        record = self.records.pop(ident.int, None)
         if record is None:
             return
         for parent in (record.sire_id, record.dam_id):
             if parent is not None:
-                siblings = self.children[parent]
-                siblings.remove(ident)
+                siblings = self.children[parent.int]
+                siblings.remove(record)  # a NamedTuple: equal fields, and held only once
                 if not siblings:
-                    del self.children[parent]
+                    del self.children[parent.int]
 
 
 class PedigreeMirror:
@@ -104,7 +108,7 @@ class PedigreeMirror:
         changes; a root handed back with its clutch of origin is a copy, not held)."""
         for layer in (record.organisation_id, None):
             animals = self._layers.get(layer)
-            if animals is not None and animals.records.get(record.id) is record:
+            if animals is not None and animals.records.get(record.id.int) is record:
                 return True
         return False
 
@@ -172,48 +176,49 @@ class PedigreeMirror:
         own = None if viewer is None else self._layers.get(viewer)
         if shared is None or (viewer is not None and own is None):
             return None
-        shared_records = shared.records
-        own_records = {} if own is None else own.records
-
-        def visible(ident: uuid.UUID) -> LineageRecord | None:
-            return own_records.get(ident) or shared_records.get(ident)
-
-        first = visible(root)
+        shared_record = shared.records.get
+        own_record = _nothing if own is None else own.records.get
+        shared_children = shared.children.get
+        own_children = _nothing if own is None else own.children.get
+        first = own_record(root.int) or shared_record(root.int)
         if first is None:
             return []
-        found: dict[uuid.UUID, LineageRecord] = {root: first}
+        found: dict[int, LineageRecord] = {root.int: first}
         frontier = [first]
         for _ in range(ancestors):
             following: list[LineageRecord] = []
             for record in frontier:
                 for parent in (record.sire_id, record.dam_id):
-                    if parent is not None and parent not in found:
-                        shown = visible(parent)
+                    if parent is not None and (key := parent.int) not in found:
+                        shown = own_record(key) or shared_record(key)
                         if shown is not None:
-                            found[parent] = shown
+                            found[key] = shown
                             following.append(shown)
             frontier = following
-        progeny: set[uuid.UUID] = {root}
-        generation = [root]
-        shared_children = shared.children
-        own_children = {} if own is None else own.children
+        progeny: set[int] = {root.int}
+        generation = [root.int]
         for _ in range(descendants):
-            following_ids: list[uuid.UUID] = []
-            for parent in generation:
-                for child in (*own_children.get(parent, ()), *shared_children.get(parent, ())):
-                    if child not in progeny:
-                        progeny.add(child)
-                        following_ids.append(child)
-                        if child not in found:
-                            found[child] = visible(child)  # type: ignore[assignment]  # held
-            generation = following_ids
+            following_keys: list[int] = []
+            for parent_key in generation:
+                children = (own_children(parent_key) or (), shared_children(parent_key) or ())
+                for child in itertools.chain(*children):
+                    if (key := child.id.int) not in progeny:
+                        progeny.add(key)
+                        following_keys.append(key)
+                        if key not in found:  # the own record, where there is one
+                            found[key] = own_record(key) or child
+            generation = following_keys
         if first.clutch_id is not None:
             facts = self._clutches.get(first.clutch_id)
             if facts is not None:
-                found[root] = first._replace(
+                found[root.int] = first._replace(
                     clutch_laid_on=facts[0], clutch_organisation_id=facts[1]
                 )
         return list(found.values())
+
+
+def _nothing(_key: int) -> None:
+    return None
 
 
 def _without_clutch(record: LineageRecord) -> LineageRecord:

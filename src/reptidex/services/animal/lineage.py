@@ -175,29 +175,30 @@ class AnimalViewCache:
     ) -> None:
         self._keep = keep
         self._max_entries = max_entries
-        self._views: dict[int, tuple[LineageRecord, msgspec.Raw | None, msgspec.Raw | None]] = {}
+        # by the record's id: the view its organisation gets, and the view others get
+        self._own: dict[int, tuple[LineageRecord, msgspec.Raw]] = {}
+        self._others: dict[int, tuple[LineageRecord, msgspec.Raw]] = {}
 
     def of(self, entry: LineageEntry) -> msgspec.Raw:
         """The encoded view of an entry (as :func:`lineage_animal` shows it)."""
-        record = entry.animal
+        record, own = entry
         if record is None:
             return _RESTRICTED_JSON
-        kept = self._views.get(id(record))  # while kept, no other object has its id
-        if kept is None:
-            if not self._keep(record):
-                return msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
-            if len(self._views) >= self._max_entries:
-                self._views.clear()
-            kept = (record, None, None)
-        view = kept[1] if entry.own else kept[2]
-        if view is None:
-            view = msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
-            kept = (record, view, kept[2]) if entry.own else (record, kept[1], view)
-            self._views[id(record)] = kept
+        views = self._own if own else self._others
+        kept = views.get(id(record))  # while kept, no other object has its id
+        if kept is not None:
+            return kept[1]
+        view = msgspec.Raw(_ENCODER.encode(lineage_animal(entry)))
+        if self._keep(record):
+            if len(self) >= self._max_entries:
+                self._own.clear()
+                self._others.clear()
+            views[id(record)] = (record, view)
         return view
 
     def __len__(self) -> int:
-        return len(self._views)
+        """Views kept (an animal may have two: its own organisation's and others')."""
+        return len(self._own) + len(self._others)
 
 
 _UNKEPT_VIEWS = AnimalViewCache()
