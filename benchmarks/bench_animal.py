@@ -23,7 +23,8 @@ What it does:
    widgets revisit animals: after the first visit these come from the lineage cache, which
    PostgreSQL's change notices keep exact), the same for animals never asked before (each
    request a different animal: every one computed, from the mirror: the cold path), and the
-   cold path again on the server without the mirror (each computed from the database).
+   cold path again on the server without the mirror (each computed from the database). The
+   animals never asked before are shared out among the rounds, so each round measures them.
 5. Prints requests per second and latency percentiles of each, the ratio of prediction to
    baseline throughput, the mirror's against the statement's, where the lineages came from,
    and the targets (p95 under 50 ms; prediction throughput at least half the baseline's),
@@ -296,12 +297,20 @@ class Workload:
     fresh: bool = False
     """Each request once, in order (no request repeats), rather than drawn at random."""
     taken: int = 0
+    until: int | None = None
+    """A fresh workload's last request (exclusive) in the current round (``None``: all)."""
+
+    def share(self, rounds: int) -> None:
+        """Give the next round of a fresh workload its share of the requests left, so that
+        every round measures it (one round would otherwise send them all)."""
+        left = len(self.requests) - self.taken
+        self.until = self.taken + -(-left // max(1, rounds))
 
     def next_request(self, rng: random.Random) -> bytes | None:
-        """The bytes of the next request (``None``: a fresh workload has sent them all)."""
+        """The bytes of the next request (``None``: a fresh workload has sent its round's)."""
         if not self.fresh:
             return rng.choice(self.requests)
-        if self.taken >= len(self.requests):
+        if self.taken >= (len(self.requests) if self.until is None else self.until):
             return None
         self.taken += 1
         return self.requests[self.taken - 1]
@@ -563,8 +572,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             ],
         )
         mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, asked)
-        for _ in range(args.rounds):
+        for done in range(args.rounds):
             for work in workloads:
+                if work.fresh:
+                    work.share(args.rounds - done)
                 await drive(work, args.clients, args.seconds, rng)
         served = await _metrics(ports["animal"])
     finally:
