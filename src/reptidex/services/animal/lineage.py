@@ -279,8 +279,8 @@ def _body(
         animal=view(result.root),
         generations=result.generations,
         tree=[
-            position(p.position, p.generation, p.line, p.repeat_of, view(p.entry))
-            for p in result.tree
+            position(number, generation, line, repeat_of, view(entry))
+            for number, generation, line, repeat_of, entry in result.tree
         ],
         repeated_ancestors=list(result.repeated_ancestors),
         inbreeding=InbreedingView(

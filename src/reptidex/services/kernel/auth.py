@@ -31,6 +31,7 @@ from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Scope
 
 from reptidex.adapters.identity.tokens import (
     InvalidToken,
@@ -148,7 +149,7 @@ class Authenticator:
         cached = state.get(_STATE_KEY, _NO_PRINCIPAL)
         if cached is not _NO_PRINCIPAL:
             return cached  # type: ignore[no-any-return]
-        header = connection.headers.get("authorization")
+        header = _authorization(connection.scope)
         principal: Principal | None = None
         if header:
             scheme, _, token = header.strip().partition(" ")
@@ -163,6 +164,15 @@ class Authenticator:
         close = getattr(self.keys, "aclose", None)
         if close is not None:
             await close()
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The ``Authorization`` header, read from the ASGI scope (names come lowercased): cheaper
+    than building the request's header map, which every authenticated request would pay."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
 
 
 def authenticator_of(app: Litestar) -> Authenticator:
