@@ -40,12 +40,22 @@ class ServiceMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        """Each (method, route, status)'s counter and histogram: looking a labelled series up
+        takes a lock and a few calls, which every request would pay (routes are templates and
+        statuses few, so the series are few)."""
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request and its duration."""
-        labels = (self.service, method, route, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            labels = (self.service, method, route, str(status))
+            series = self._series[method, route, status] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def watch_pool(self, engine: Callable[[], AsyncEngine | None]) -> None:
         """Report the connection pool of ``engine()`` at every scrape."""
