@@ -68,7 +68,7 @@ class _Animals:
         for parent in (record.sire_id, record.dam_id):
             if parent is not None:
                 siblings = self.children[parent.int]
-                siblings.remove(record)  # a NamedTuple: equal fields, and held only once
+                siblings.remove(record)  # this very record: a layer holds one per animal
                 if not siblings:
                     del self.children[parent.int]
 
@@ -218,6 +218,7 @@ class PedigreeMirror:
 
 
 def _nothing(_key: int) -> None:
+    """The lookups of the own layer of a caller of no organisation: it has none."""
     return None
 
 
