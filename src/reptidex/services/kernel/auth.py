@@ -31,7 +31,6 @@ from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Scope
 
 from reptidex.adapters.identity.tokens import (
     InvalidToken,
@@ -42,6 +41,7 @@ from reptidex.adapters.identity.tokens import (
 from reptidex.domain.errors import NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
 from reptidex.domain.identity.tokens import AccessClaims
+from reptidex.services.kernel.request_context import scope_headers
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.kernel.verified_tokens import VerifiedTokens
 
@@ -149,7 +149,7 @@ class Authenticator:
         cached = state.get(_STATE_KEY, _NO_PRINCIPAL)
         if cached is not _NO_PRINCIPAL:
             return cached  # type: ignore[no-any-return]
-        header = _authorization(connection.scope)
+        header = next(scope_headers(connection.scope, b"authorization"), None)
         principal: Principal | None = None
         if header:
             scheme, _, token = header.strip().partition(" ")
@@ -164,15 +164,6 @@ class Authenticator:
         close = getattr(self.keys, "aclose", None)
         if close is not None:
             await close()
-
-
-def _authorization(scope: Scope) -> str | None:
-    """The ``Authorization`` header, read from the ASGI scope (names come lowercased): cheaper
-    than building the request's header map, which every authenticated request would pay."""
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            return value.decode("latin-1")
-    return None
 
 
 def authenticator_of(app: Litestar) -> Authenticator:

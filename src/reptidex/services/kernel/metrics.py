@@ -40,7 +40,7 @@ class ServiceMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         """Each (method, route, status)'s counter and histogram: looking a labelled series up
         takes a lock and a few calls, which every request would pay (routes are templates and
         statuses few, so the series are few)."""
