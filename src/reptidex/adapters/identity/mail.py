@@ -37,7 +37,8 @@ class MailOutboxNotifier:
     """Writes each message as an ``.eml`` file into a folder and logs it.
 
     This is what the embedded platform does with mail: nothing leaves the machine, and a new
-    user reads their verification token from ``<data dir>/mail-outbox/`` or from the log.
+    user reads their verification token from ``<data dir>/mail-outbox/``; the log names the file
+    but never shows the body, whose links carry one-time tokens.
     """
 
     def __init__(self, folder: Path, sender: str = DEFAULT_SENDER) -> None:
@@ -66,7 +67,6 @@ class MailOutboxNotifier:
             subject=message.subject,
             kind=message.kind,
             path=str(path),
-            body=message.body,
         )
 
 

@@ -40,15 +40,17 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     one, in turn (:class:`~reptidex.adapters.sql.fair_pool.FairAsyncPool`): overflow
     connections, opened and closed again under load, made each burst pay for
     new server processes (measured on ``benchmarks/bench_animal.py``, a fifth of the
-    throughput)."""
+    throughput). Statement parameters (password hashes, tokens) are kept out of error
+    messages, which reach the log."""
     ensure_sqlite_folder(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_integrity)
         return engine
     return create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         poolclass=FairAsyncPool,
         pool_size=pool_size,
         max_overflow=0,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
 from reptidex.services.kernel.client_address import parse_networks
+from reptidex.services.kernel.redaction import HIDDEN, is_secret_name, redact, value_is_set
 
 T = TypeVar("T")
 
@@ -84,9 +85,13 @@ class SettingsError(ValueError):
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Settings:
-    """Validated settings of the whole platform (each service reads the parts it needs)."""
+    """Validated settings of the whole platform (each service reads the parts it needs).
+
+    Its ``repr`` hides every secret (keys, webhook and signing secrets, service credentials)
+    and masks the passwords of URLs, so settings can never leak through a log line.
+    """
 
     data_dir: Path
     host: str = "127.0.0.1"
@@ -121,15 +126,22 @@ class Settings:
     token_leeway: int = 30
     refresh_token_ttl: float = 30 * 86400.0
     signing_key_lifetime: float = 30 * 86400.0
-    signing_key_secret: str | None = field(default=None, repr=False)
-    service_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
-    smtp_url: str | None = field(default=None, repr=False)
+    signing_key_secret: str | None = None
+    service_secrets: Mapping[str, str] = field(default_factory=dict)
+    smtp_url: str | None = None
     mail_from: str = "ReptiDex <no-reply@reptidex.invalid>"
     blob_store: str = "disk"
     s3_bucket: str | None = None
     s3_prefix: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{item.name}={redact(_hidden_if_secret(item.name, getattr(self, item.name)))!r}"
+            for item in fields(self)
+        )
+        return f"Settings({shown})"
 
     def database_url(self, service: str) -> str:
         """The SQLAlchemy async URL of ``service``'s database."""
@@ -138,6 +150,12 @@ class Settings:
     def peer_url(self, service: str) -> str:
         """The base URL at which ``service`` is reached."""
         return self.peer_urls[service_spec(service).name]
+
+
+def _hidden_if_secret(name: str, value: object) -> object:
+    if is_secret_name(name) and value_is_set(value):
+        return HIDDEN
+    return value
 
 
 def default_database_url(data_dir: Path, service: str) -> str:

@@ -1,0 +1,100 @@
+"""Secrets kept out of logs: fields known to hold them are hidden, and text that looks like one
+(a bearer token, a JWT, an Argon2 hash, a URL's password, a Stripe key) is masked wherever it
+appears, exception messages included.
+
+The log pipeline runs :func:`redact_event` last, after tracebacks are formatted (without their
+frames' local variables), so nothing rendered escapes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+HIDDEN = "<hidden>"
+
+_SECRET_KEY = re.compile(
+    r"secret|pass(word|wd|phrase)|private_?key|credential|"
+    r"(^|[_-])(token|authorization|api_?key|cookie|signature|hash)s?$",
+    re.IGNORECASE,
+)
+"""Names of fields whose value is a secret, whatever it looks like."""
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "Bearer <token>" in a header or message
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + HIDDEN),
+    # a JWT (three base64url segments, the first a JSON header)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), HIDDEN),
+    # an Argon2 (or other modular crypt) password hash
+    (re.compile(r"\$argon2(id|i|d)\$[^\s'\",)]+"), HIDDEN),
+    # the password of a URL: scheme://user:password@host
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:)[^\s@/'\"]+@"), r"\1***@"),
+    # Stripe keys and webhook secrets
+    (re.compile(r"\b(sk|rk|whsec)_(live_|test_)?[A-Za-z0-9]{6,}"), HIDDEN),
+)
+"""Text that is a secret wherever it appears."""
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a field called ``name`` holds a secret.
+
+    >>> [is_secret_name(n) for n in ("password", "stripe_secret_key", "refresh_token", "email")]
+    [True, True, True, False]
+    >>> is_secret_name("access_token_ttl")
+    False
+    """
+    return bool(_SECRET_KEY.search(name))
+
+
+def value_is_set(value: Any) -> bool:
+    """Whether a secret field holds something to hide (an unset one is shown as unset)."""
+    return value not in (None, "", False)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every secret-looking part masked.
+
+    >>> redact_text("postgresql+asyncpg://app:hunter2@db:5432/repti_core_db")
+    'postgresql+asyncpg://app:***@db:5432/repti_core_db'
+    >>> redact_text("Authorization: Bearer abcdefgh12345678")
+    'Authorization: Bearer <hidden>'
+    """
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any, *, depth: int = 0) -> Any:
+    """``value`` with secrets hidden: strings masked, secret-named mapping keys hidden.
+
+    >>> redact({"user": "ann", "password": "hunter2", "dsn": "redis://:pw@h:6379/0"})
+    {'user': 'ann', 'password': '<hidden>', 'dsn': 'redis://:***@h:6379/0'}
+    """
+    if depth > 20:
+        return value
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {
+            key: HIDDEN
+            if isinstance(key, str) and is_secret_name(key) and value_is_set(item)
+            else redact(item, depth=depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        items = [redact(item, depth=depth + 1) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def redact_event(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: every field of the line, redacted (see :func:`redact`)."""
+    for key, item in list(event.items()):
+        if is_secret_name(key) and value_is_set(item):
+            event[key] = HIDDEN
+        else:
+            event[key] = redact(item)
+    return event
