@@ -139,6 +139,10 @@ class FakeUnitOfWork:
         self.animals = FakeAnimals()
         self.codes = FakeCodes()
         self.outbox = FakeOutbox()
+        self.commits = 0
+
+    async def commit(self) -> None:
+        self.commits += 1
 
     @property
     def kinds(self) -> list[str]:
@@ -163,6 +167,22 @@ async def test_register_reads_the_genotype_and_stages_an_event(uow: FakeUnitOfWo
     assert set(animal.genotype.genes) == {"pastel", "clown"}
     assert uow.kinds == ["animal.created"]
     assert uow.outbox.events[0].organisation_id == ORG
+
+
+async def test_a_write_commits_once_at_its_end_and_a_refused_one_never(
+    uow: FakeUnitOfWork,
+) -> None:
+    sire = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE))
+    assert uow.commits == 1
+    kid = await register_animal(uow, ACTOR, AnimalDraft("ball_python", sire_id=sire.id))
+    await update_animal(uow, ACTOR, kid.id, AnimalChanges(name="Kid"))
+    assert uow.commits == 3
+    with pytest.raises(InvalidInput):
+        await update_animal(uow, ACTOR, sire.id, AnimalChanges(sire_id=kid.id))
+    with pytest.raises(Conflict):
+        await delete_animal(uow, ACTOR, sire.id)
+    await list_animals(uow, ACTOR, AnimalQuery())
+    assert uow.commits == 3
 
 
 async def test_viewers_cannot_write(uow: FakeUnitOfWork) -> None:

@@ -34,8 +34,8 @@ from reptidex.domain.animals.transfer import Transfers
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
+    add_animal,
     pairing_parents,
-    register_animal,
     require_writer,
 )
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
@@ -319,6 +319,7 @@ async def create_pair(
         "breeding.pair_created",
         PairCreated(str(pair.id), str(sire.id), str(dam.id), season, coi),
     )
+    await uow.commit()
     return PairPrediction(pair, prediction)
 
 
@@ -353,7 +354,9 @@ async def change_pair(
         status=status or pair.status,
         notes=notes if notes is not None else pair.notes,
     )
-    return await uow.breeding.update_pair(changed)
+    stored = await uow.breeding.update_pair(changed)
+    await uow.commit()
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +449,7 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
             clutch.eggs,
         ),
     )
+    await uow.commit()
     return clutch
 
 
@@ -470,7 +474,9 @@ async def change_clutch(
         raise InvalidInput(
             "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
         )
-    return await uow.breeding.update_clutch(changed)
+    stored = await uow.breeding.update_clutch(changed)
+    await uow.commit()
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,7 +545,7 @@ async def register_hatchlings(
                 morph = hatchling.morph
             record = describe_genotype(catalog, genotype, morph)
         created.append(
-            await register_animal(
+            await add_animal(
                 uow,
                 actor,
                 AnimalDraft(
@@ -567,6 +573,7 @@ async def register_hatchlings(
         "breeding.hatched",
         Hatched(str(clutch.id), [str(a.id) for a in created], clutch.hatched + len(created)),
     )
+    await uow.commit()
     return created
 
 

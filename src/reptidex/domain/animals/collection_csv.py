@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from reptidex.domain.animals.genetics import read_genotype, species_catalog
 from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, Visibility
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
-from reptidex.domain.animals.use_cases import Actor, AnimalDraft, register_animal, require_writer
+from reptidex.domain.animals.use_cases import Actor, AnimalDraft, add_animal, require_writer
 from reptidex.domain.errors import InvalidInput
 from reptidex.engine import pedigree as ped
 
@@ -239,7 +239,7 @@ async def import_collection(
     uow: AnimalUnitOfWork, actor: Actor, text: str, *, dry_run: bool
 ) -> ImportReport:
     """Check a CSV collection and, unless ``dry_run`` or a row has a problem, add every
-    animal (parents first) in the current transaction."""
+    animal (parents first) and commit them together."""
     require_writer(actor)
     rows = read_rows(text)
     await _check_collection(uow, actor, rows)
@@ -269,7 +269,7 @@ async def import_collection(
                     return None
                 return (created.get(code) or known[code]).id
 
-            animal = await register_animal(
+            animal = await add_animal(
                 uow,
                 actor,
                 AnimalDraft(
@@ -284,6 +284,7 @@ async def import_collection(
             if row.code:
                 created[row.code] = animal
         pending = [r for r in pending if r not in ready]
+    await uow.commit()
     return ImportReport(len(rows), False, [], made)
 
 

@@ -148,9 +148,11 @@ async def add_log(
                 "The pairing partner is not another animal of this collection.",
                 field_errors={"details.partner_id": "no such animal in this collection"},
             )
-    return await uow.husbandry.add(
+    entry = await uow.husbandry.add(
         LogEntry(uuid.uuid4(), actor.organisation_id, animal.id, occurred_on, details, notes)
     )
+    await uow.commit()
+    return entry
 
 
 async def list_logs(
@@ -169,6 +171,7 @@ async def remove_log(
     await get_animal(uow, actor, animal_id)
     if not await uow.husbandry.remove(actor.organisation_id, entry_id):
         raise NotFound(f"No log entry {entry_id} for this animal.")
+    await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)

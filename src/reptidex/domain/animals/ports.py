@@ -125,3 +125,7 @@ class AnimalUnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """Where events are staged."""
+
+    async def commit(self) -> None:
+        """Make the changes and the staged events durable, together. A use case that writes
+        commits once, at its end; what it has not committed is rolled back."""

@@ -141,6 +141,7 @@ async def transfer_animal(
             actor_id=actor.user_id,
         )
     )
+    await uow.commit()
     return transfer
 
 

@@ -3,8 +3,10 @@
 Each takes the unit of work of one transaction and the acting :class:`Actor`; it checks the
 actor's rights and organisation, validates with the engines (the genotype must parse for the
 species; parents must be animals of the collection of the right sex and species, older than
-their offspring, and an animal may not become its own ancestor), writes the change and stages
-its events in the same transaction.
+their offspring, and an animal may not become its own ancestor), writes the change, stages its
+events in the same transaction and commits: the change and its events become durable together,
+or not at all. A use case made of several steps (hatchlings, an import) commits once, after the
+last (:func:`add_animal` is the step that does not commit).
 """
 
 from __future__ import annotations
@@ -289,8 +291,22 @@ async def register_animal(
     *,
     today: dt.date | None = None,
 ) -> Animal:
-    """Add an animal to the actor's collection; stage ``animal.created`` (and
-    ``lineage.changed`` when it has parents)."""
+    """Add an animal to the actor's collection with ``animal.created`` (and
+    ``lineage.changed`` when it has parents), and commit."""
+    stored = await add_animal(uow, actor, draft, today=today)
+    await uow.commit()
+    return stored
+
+
+async def add_animal(
+    uow: AnimalUnitOfWork,
+    actor: Actor,
+    draft: AnimalDraft,
+    *,
+    today: dt.date | None = None,
+) -> Animal:
+    """The step of :func:`register_animal` without the commit: add the animal and stage its
+    events in ``uow``, for a use case that adds several in one transaction."""
     require_writer(actor)
     today = today or dt.datetime.now(dt.UTC).date()
     genotype = draft.genotype or _read_genotype(draft.species, draft.morph, draft.sex)
@@ -389,6 +405,7 @@ async def update_animal(
     lineage = _lineage_event(before, stored)
     if lineage:
         _stage(uow, actor, "lineage.changed", lineage)
+    await uow.commit()
     return stored
 
 
@@ -412,6 +429,7 @@ async def delete_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUI
         )
     await uow.animals.remove(animal)
     _stage(uow, actor, "animal.deleted", AnimalDeleted(str(animal.id), animal.code))
+    await uow.commit()
 
 
 async def list_animals(
@@ -425,6 +443,7 @@ async def set_code_template(uow: AnimalUnitOfWork, actor: Actor, template: str) 
     """Change the organisation's id-code template."""
     require_writer(actor)
     await uow.codes.set_template(actor.organisation_id, check_template(template))
+    await uow.commit()
     return template
 
 

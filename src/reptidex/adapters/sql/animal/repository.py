@@ -1037,7 +1037,7 @@ class SqlTransfers:
 
 
 class SqlAnimalUnitOfWork:
-    """The animal use cases' unit of work on one session (its transaction is the request's)."""
+    """The animal use cases' unit of work on one session: the use case commits it."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -1047,6 +1047,10 @@ class SqlAnimalUnitOfWork:
         self.breeding = SqlBreeding(session)
         self.husbandry = SqlHusbandry(session)
         self.transfers = SqlTransfers(session)
+
+    async def commit(self) -> None:
+        """Commit the changes and the staged events together."""
+        await self.session.commit()
 
     async def bind_organisation(self, organisation_id: uuid.UUID) -> None:
         """Scope this transaction to ``organisation_id`` for PostgreSQL's row-level security
