@@ -20,10 +20,10 @@ from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity.model import Role
 from reptidex.services.core.events_api import EVENT_ROUTES
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.core.wiring import build_core
+from reptidex.services.kernel.app import build_kernel, create_service_app, kernel_of
 from reptidex.services.kernel.auth import Principal
 from reptidex.services.kernel.catalog import service_spec
-from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
@@ -42,8 +42,14 @@ PRINCIPALS: Mapping[str, Principal] = {
 def app(make_settings: Callable[..., Settings]) -> Litestar:
     settings = make_settings(outbox_poll_interval="5")
     upgrade("core", settings.database_url("core"))
+    kernel = build_kernel(service_spec("core"), settings)
+    core = build_core(kernel)
     return create_service_app(
-        service_spec("core"), settings, EVENT_ROUTES, authenticator=FixedTokens(PRINCIPALS)
+        kernel,
+        EVENT_ROUTES,
+        components=core,
+        dependencies=core.dependencies(),
+        authenticator=FixedTokens(PRINCIPALS),
     )
 
 
@@ -54,7 +60,7 @@ def received(app: Litestar) -> list[DomainEvent]:
     async def collect(event: DomainEvent) -> None:
         got.append(event)
 
-    events_of(app).subscribe("*", collect)
+    kernel_of(app).events.subscribe("*", collect)
     return got
 
 
@@ -113,7 +119,7 @@ async def test_an_admin_publishes_integration_events_for_their_organisation(
         assert again.status_code == 409
         assert again.headers["content-type"].startswith("application/problem+json")
         model = OUTBOX_MODELS["core"]
-        async with AsyncSession(events_of(app).engine) as session:
+        async with AsyncSession(kernel_of(app).events.engine) as session:
             rows = (await session.scalars(select(model))).all()
         assert len(rows) == 1
 

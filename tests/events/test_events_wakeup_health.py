@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.events import DomainEvent, new_event
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
 
@@ -38,19 +38,19 @@ async def test_a_commit_through_any_session_wakes_the_relay(
         got.append(event)
         arrived.set()
 
-    events_of(app).subscribe("audit.*", handler)
+    kernel_of(app).events.subscribe("audit.*", handler)
     async with app.lifespan():
         await asyncio.sleep(0.2)  # the relay's first pass has run and it is waiting
         event = new_event("audit.recorded", producer="ops")
         # Written the way the identity/billing/flag units of work write: no committed() call.
-        async with AsyncSession(events_of(app).engine) as session:
+        async with AsyncSession(kernel_of(app).events.engine) as session:
             SqlOutbox(session, "ops").add(event)
             await session.commit()
         await asyncio.wait_for(arrived.wait(), timeout=3)
         assert got == [event]
 
         # A rolled-back transaction stages nothing and wakes nobody.
-        async with AsyncSession(events_of(app).engine) as session:
+        async with AsyncSession(kernel_of(app).events.engine) as session:
             SqlOutbox(session, "ops").add(new_event("audit.recorded", producer="ops"))
             await session.rollback()
         await asyncio.sleep(0.3)
@@ -71,7 +71,7 @@ async def test_a_real_identity_change_reaches_the_bus_at_once(
         if event.type == "user.registered":
             seen.set()
 
-    events_of(app).subscribe("user.*", handler)
+    kernel_of(app).events.subscribe("user.*", handler)
     async with app.lifespan(), http(app) as client:
         await asyncio.sleep(0.2)
         response = await client.post(
@@ -96,7 +96,7 @@ async def test_deep_health_reports_the_events_side(
         assert "memory bus, 0 pending" in checks["events"]["detail"]
 
         # An event that cannot be published, committed a minute ago: the outbox is stuck.
-        events = events_of(app)
+        events = kernel_of(app).events
         relay = events.relay
         assert relay is not None
         relay.publisher = _FailingPublisher()

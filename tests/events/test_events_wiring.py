@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.events import InProcessEventBus, RedisStreamBus
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.events import DomainEvent, new_event
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.settings import Settings, SettingsError
 from reptidex.services.registry import APP_FACTORIES
 from reptidex.services.runner import build_apps
@@ -30,10 +31,9 @@ def http(app: Litestar) -> httpx.AsyncClient:
 
 
 async def commit_event(app: Litestar, event: DomainEvent) -> None:
-    events = events_of(app)
-    async with AsyncSession(events.engine) as session, session.begin():
-        events.outbox(session).add(event)
-    events.committed()
+    kernel = kernel_of(app)
+    async with AsyncSession(kernel.engine) as session, session.begin():
+        SqlOutbox(session, kernel.spec.name).add(event)
 
 
 async def test_services_run_together_share_one_in_process_bus(
@@ -50,15 +50,15 @@ async def test_services_run_together_share_one_in_process_bus(
         received.append(event)
         arrived.set()
 
-    events_of(apps["community"]).subscribe("user.*", on_user)
+    kernel_of(apps["community"]).events.subscribe("user.*", on_user)
     async with running(apps["core"]), running(apps["community"]), http(apps["core"]) as core:
-        assert events_of(apps["core"]).bus is events_of(apps["community"]).bus
-        assert isinstance(events_of(apps["core"]).bus, InProcessEventBus)
+        assert kernel_of(apps["core"]).events.bus is kernel_of(apps["community"]).events.bus
+        assert isinstance(kernel_of(apps["core"]).events.bus, InProcessEventBus)
         event = new_event("user.registered", producer="core", payload={"email": "a@b.c"})
         await commit_event(apps["core"], event)
         await asyncio.wait_for(arrived.wait(), timeout=5)  # woken, not the 5 s poll
         assert received == [event]
-        relay = events_of(apps["core"]).relay
+        relay = kernel_of(apps["core"]).events.relay
         assert relay is not None
         for _ in range(100):  # the relay stamps the row after the delivery returned
             if relay.stats.published:
@@ -74,9 +74,9 @@ async def test_a_service_alone_gets_its_own_bus(make_settings: Callable[..., Set
     upgrade("ops", settings.database_url("ops"))
     app = APP_FACTORIES["ops"](settings)
     got: list[DomainEvent] = []
-    events_of(app).subscribe("audit.*", lambda event: _append(got, event))
+    kernel_of(app).events.subscribe("audit.*", lambda event: _append(got, event))
     async with running(app):
-        assert isinstance(events_of(app).bus, InProcessEventBus)
+        assert isinstance(kernel_of(app).events.bus, InProcessEventBus)
         event = new_event("audit.recorded", producer="ops")
         await commit_event(app, event)
         for _ in range(100):
@@ -85,7 +85,7 @@ async def test_a_service_alone_gets_its_own_bus(make_settings: Callable[..., Set
             await asyncio.sleep(0.02)
         assert got == [event]
     with pytest.raises(RuntimeError, match="not started"):
-        events_of(app).bus  # noqa: B018
+        kernel_of(app).events.bus  # noqa: B018
 
 
 async def _append(into: list[DomainEvent], event: DomainEvent) -> None:
@@ -104,10 +104,10 @@ async def test_with_redis_configured_services_talk_through_streams(
     # Two processes, each with one service: each has its own Redis bus.
     animal, media = APP_FACTORIES["animal"](settings), APP_FACTORIES["media"](settings)
     received: list[DomainEvent] = []
-    events_of(media).subscribe("animal.photo.*", lambda event: _append(received, event))
+    kernel_of(media).events.subscribe("animal.photo.*", lambda event: _append(received, event))
     async with running(animal), running(media):
-        assert isinstance(events_of(animal).bus, RedisStreamBus)
-        assert events_of(animal).bus is not events_of(media).bus
+        assert isinstance(kernel_of(animal).events.bus, RedisStreamBus)
+        assert kernel_of(animal).events.bus is not kernel_of(media).events.bus
         event = new_event("animal.photo.added", producer="animal")
         await commit_event(animal, event)
         for _ in range(250):
@@ -132,4 +132,4 @@ async def test_a_service_stops_cleanly_while_its_peers_never_started(
     apps = build_apps(["core", "ops"], settings)
     async with asyncio.timeout(3), running(apps["core"]):
         pass  # ops never starts: core's relay was still waiting for it, and stops at once
-    assert events_of(apps["core"]).relay is not None
+    assert kernel_of(apps["core"]).events.relay is not None

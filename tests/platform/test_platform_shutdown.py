@@ -13,7 +13,7 @@ from litestar import get
 
 from platform_process import free_port
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.runner import serve_apps
@@ -28,7 +28,7 @@ async def slow() -> dict[str, str]:
 async def test_sigterm_finishes_requests_in_flight(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     upgrade("ops", settings.database_url("ops"))
-    app = create_service_app(service_spec("ops"), settings, [slow])
+    app = create_service_app(build_kernel(service_spec("ops"), settings), [slow])
     port = free_port()
     ready = asyncio.Event()
     server = asyncio.create_task(

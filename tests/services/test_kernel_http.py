@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.errors import Conflict, NotFound, RateLimited
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.catalog import SERVICES, service_spec
 from reptidex.services.kernel.logging import configure_logging, get_logger
 from reptidex.services.kernel.settings import Settings
@@ -51,7 +51,9 @@ def domain_error(kind: FromPath[str]) -> None:
 def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient[Litestar]]:
     settings = make_settings(cors_origins="https://breeder.example")
     upgrade("animal", settings.database_url("animal"))
-    app = create_service_app(service_spec("animal"), settings, [record_clutch, boom, domain_error])
+    app = create_service_app(
+        build_kernel(service_spec("animal"), settings), [record_clutch, boom, domain_error]
+    )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -20,6 +20,7 @@ from reptidex.adapters.identity.mail import MailOutboxNotifier
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity.model import Email
 from reptidex.domain.identity.ports import MailMessage
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.redaction import redact, redact_text
 from reptidex.services.kernel.settings import Settings
@@ -77,7 +78,7 @@ def assert_no_secret(text: str) -> None:
 @post("/test-failure", status_code=200)
 async def failing_handler(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> None:
     """Fails with secrets in its locals and its message, as a library error would."""
-    settings = request.app.state["settings"]
+    settings = kernel_of(request.app).settings
     password = data["password"]
     password_hash = ARGON2_HASH
     authorization = request.headers.get("authorization")

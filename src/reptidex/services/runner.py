@@ -16,6 +16,7 @@ import uvicorn
 from litestar import Litestar
 
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.events import share_event_bus
 from reptidex.services.kernel.heap import settle_heap
 from reptidex.services.kernel.logging import get_logger
@@ -78,8 +79,26 @@ def build_apps(services: list[str], settings: Settings) -> dict[str, Litestar]:
     """Create each named service's app; services run together share one event bus."""
     apps = {name: APP_FACTORIES[name](settings) for name in services}
     if len(apps) > 1:
-        share_event_bus(apps.values(), settings)
+        share_event_bus([kernel_of(app).events for app in apps.values()], settings)
     return apps
+
+
+def server_config(app: Litestar, host: str, port: int, settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves a service. ``proxy_headers`` is off: uvicorn would otherwise take the
+    client address from ``X-Forwarded-For`` sent from the loopback, whoever wrote it, and the
+    per-address rate limits would believe it; the kernel reads the header itself, from
+    ``REPTIDEX_TRUSTED_PROXIES`` only (:mod:`~reptidex.services.kernel.client_address`)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 async def serve_apps(
@@ -99,19 +118,7 @@ async def serve_apps(
     ``sockets`` are listening sockets to serve on instead of binding ``host`` and the port
     (worker processes sharing one port)."""
     servers = [
-        PlatformServer(
-            uvicorn.Config(
-                app,
-                host=host,
-                port=ports[name],
-                log_config=None,
-                access_log=False,
-                lifespan="on",
-                timeout_graceful_shutdown=int(settings.shutdown_timeout),
-                server_header=False,
-            ),
-            settle=settle,
-        )
+        PlatformServer(server_config(app, host, ports[name], settings), settle=settle)
         for name, app in apps.items()
     ]
     loop = asyncio.get_running_loop()

@@ -20,6 +20,8 @@ from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.services.animal.app import create_app
+from reptidex.services.animal.wiring import AnimalAdapters
+from reptidex.services.kernel.app import components_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 
@@ -91,6 +93,11 @@ def animal_client(settings: Settings) -> TestClient[Litestar]:
     upgrade("animal", settings.database_url("animal"))
     app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(StaticKeys()))
     return TestClient(app, raise_server_exceptions=False)
+
+
+def adapters_of(app: Litestar) -> AnimalAdapters:
+    """What repti-animal's composition root built for ``app``."""
+    return components_of(app, AnimalAdapters)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.animal.app import create_app as create_animal_app
 from reptidex.services.core.app import create_app as create_core_app
-from reptidex.services.core.identity import IdentityRuntime
+from reptidex.services.core.identity import IdentityOverrides
 from reptidex.services.kernel.settings import Settings
 
 PASSWORD = "basking-under-the-heat-lamp"
@@ -81,8 +81,8 @@ async def services(
     settings = make_settings(core_url=f"http://127.0.0.1:{port}")
     upgrade("core", settings.database_url("core"))
     upgrade("animal", settings.database_url("animal"))
-    identity = IdentityRuntime(
-        settings, hasher=Argon2PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    identity = IdentityOverrides(
+        hasher=Argon2PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
     )
     server = uvicorn.Server(
         uvicorn.Config(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import Breeder
+from reptidex.services.kernel.app import kernel_of
 
 
 def problem(response: object, status: int) -> dict[str, object]:
@@ -200,7 +201,7 @@ def test_changes_stage_events_in_the_outbox(sqlite_client: object) -> None:
     breeder.patch(f"/animals/{kid['id']}", json={"sire_id": None})
     breeder.delete(f"/animals/{kid['id']}")
     problem(breeder.post("/animals", json={"species": "ball_python", "morph": "Pastle"}), 422)
-    url = sqlite_client.app.state["settings"].database_url("animal").replace("+aiosqlite", "")
+    url = kernel_of(sqlite_client.app).settings.database_url("animal").replace("+aiosqlite", "")
     with create_engine(url).connect() as connection:
         kinds = [
             r[0]

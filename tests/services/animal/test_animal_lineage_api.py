@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 
 from conftest import Breeder
 from reptidex.adapters.sql.animal.models import AnimalRow
-from reptidex.services.kernel.app import resources_of
+from reptidex.services.kernel.app import kernel_of
 
 
 def inbred_family(breeder: Breeder) -> dict[str, dict[str, object]]:
@@ -62,7 +62,7 @@ def test_lineage_is_the_engines_tree(breeder: Breeder) -> None:
 
 def test_lineage_is_one_query(breeder: Breeder) -> None:
     family = inbred_family(breeder)
-    engine = resources_of(breeder.client.app).engine.sync_engine
+    engine = kernel_of(breeder.client.app).engine.sync_engine
     statements: list[str] = []
 
     def count(statement: str) -> None:
@@ -117,7 +117,7 @@ def test_other_organisations_animals_show_only_public_fields(
     # the grandparents now belong to another organisation (as after a sale): S shares its
     # lineage, D is private
     breeder.patch(f"/animals/{family['S']['id']}", json={"visibility": "lineage_only"})
-    engine = resources_of(any_client.app).engine
+    engine = kernel_of(any_client.app).engine
 
     async def move() -> None:
         async with engine.begin() as connection:

@@ -14,14 +14,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from conftest import Breeder
+from conftest import Breeder, adapters_of
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, asyncpg_dsn
-from reptidex.services.animal.lineage_cache import (
-    CommittedChanges,
-    LineageCache,
-    lineage_cache_of,
-)
-from reptidex.services.kernel.app import resources_of
+from reptidex.adapters.sql.animal.committed_changes import CommittedChanges
+from reptidex.services.animal.lineage_cache import LineageCache
+from reptidex.services.kernel.app import kernel_of
 
 A, B, C = (uuid.UUID(int=n) for n in (1, 2, 3))
 
@@ -124,7 +121,7 @@ def test_the_least_recently_used_entry_goes_first() -> None:
 
 @pytest.fixture
 def postgres_breeder(postgres_client: TestClient[Litestar]) -> Breeder:
-    cache = lineage_cache_of(postgres_client.app)
+    cache = adapters_of(postgres_client.app).lineage.cache
     wait_until(lambda: cache.trusted, "the listener never connected")
     return Breeder(postgres_client, uuid.uuid4())
 
@@ -156,7 +153,7 @@ def names(body: dict[str, object]) -> list[str]:
 
 def test_a_repeated_lineage_comes_from_memory(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
-    cache = lineage_cache_of(postgres_breeder.client.app)
+    cache = adapters_of(postgres_breeder.client.app).lineage.cache
     first = lineage_of(postgres_breeder, ids["kid"])
     hits = cache.hits
     assert lineage_of(postgres_breeder, ids["kid"]) == first
@@ -200,7 +197,7 @@ def test_another_processs_change_reaches_the_cache(postgres_breeder: Breeder) ->
     assert names(lineage_of(postgres_breeder, ids["kid"])) == ["Kid", "Sire", "Dam"]  # kept
 
     async def rename_elsewhere() -> None:
-        connection = await asyncpg.connect(asyncpg_dsn(resources_of(app).database_url))
+        connection = await asyncpg.connect(asyncpg_dsn(kernel_of(app).resources.database_url))
         try:
             await connection.execute(
                 "UPDATE animal SET name = 'Elsewhere' WHERE id = $1", uuid.UUID(ids["sire"])
@@ -218,12 +215,12 @@ def test_another_processs_change_reaches_the_cache(postgres_breeder: Breeder) ->
 def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     app = postgres_breeder.client.app
-    cache = lineage_cache_of(app)
+    cache = adapters_of(app).lineage.cache
     lineage_of(postgres_breeder, ids["kid"])
     assert len(cache) == 1
 
     async def truncate_elsewhere() -> None:
-        connection = await asyncpg.connect(asyncpg_dsn(resources_of(app).database_url))
+        connection = await asyncpg.connect(asyncpg_dsn(kernel_of(app).resources.database_url))
         try:
             await connection.execute("TRUNCATE animal CASCADE")
         finally:
@@ -239,12 +236,12 @@ def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breede
 def test_a_lost_listener_stops_the_cache_until_it_is_back(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     app = postgres_breeder.client.app
-    cache = lineage_cache_of(app)
+    cache = adapters_of(app).lineage.cache
     lineage_of(postgres_breeder, ids["kid"])
     assert len(cache) == 1
 
     async def cut_the_listener() -> int:
-        connection = await asyncpg.connect(asyncpg_dsn(resources_of(app).database_url))
+        connection = await asyncpg.connect(asyncpg_dsn(kernel_of(app).resources.database_url))
         try:
             return len(
                 await connection.fetch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -182,16 +183,20 @@ def test_genetics_is_rate_limited_per_address(make_settings: Callable[..., Setti
 async def test_rate_limit_in_redis(redis_url: str) -> None:
     import redis.asyncio as aioredis
 
-    from reptidex.services.animal.ratelimit import RedisWindow
+    from reptidex.adapters.rate_limits import FallbackRateLimiter
+    from reptidex.domain.errors import RateLimited
+    from reptidex.services.kernel.rate_limits import AddressLimit
 
     client = aioredis.from_url(redis_url)
     try:
-        window = RedisWindow(client)
-        assert await window.hit("k", 2, 60) is None
-        assert await window.hit("k", 2, 60) is None
-        wait = await window.hit("k", 2, 60)
-        assert wait is not None
-        assert 1 <= wait <= 60
+        limiter = FallbackRateLimiter(client)
+        limit = AddressLimit(f"genetics-test-{uuid.uuid4().hex}", 2, limiter)
+        await limit.check("203.0.113.7")
+        await limit.check("203.0.113.7")
+        with pytest.raises(RateLimited) as refused:
+            await limit.check("203.0.113.7")
+        assert 1 <= refused.value.retry_after <= 60
+        assert not limiter.in_memory
     finally:
         await client.aclose()
 

@@ -11,12 +11,9 @@ from litestar import Litestar
 from fixed_tokens import FixedTokens, bearer, principal
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity.model import Role
-from reptidex.services.core.components import (
-    COMPONENT_DEPENDENCIES,
-    core_routes,
-    install_components,
-)
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.core.app import PLATFORM_ROUTES
+from reptidex.services.core.wiring import build_core
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Principal
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings
@@ -39,15 +36,16 @@ PRINCIPALS: Mapping[str, Principal] = {
 def build_app(settings: Settings) -> Litestar:
     """A core app with only billing, configuration and telemetry, on a migrated database."""
     upgrade("core", settings.database_url("core"))
-    app = create_service_app(
-        service_spec("core"),
-        settings,
-        core_routes(),
-        dependencies=COMPONENT_DEPENDENCIES,
+    kernel = build_kernel(service_spec("core"), settings)
+    core = build_core(kernel)
+    return create_service_app(
+        kernel,
+        PLATFORM_ROUTES,
+        components=core,
+        dependencies=core.dependencies(),
         authenticator=FixedTokens(PRINCIPALS),
+        collectors=core.collectors(),
     )
-    install_components(app)
-    return app
 
 
 __all__ = ["ORG", "OTHER_ORG", "OWNER", "PRINCIPALS", "VIEWER", "bearer", "build_app"]

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from memory_outbox import MemoryOutbox
 
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
-from reptidex.adapters.identity.rate_limit import MemoryRateLimiter
+from reptidex.adapters.rate_limits import MemoryRateLimiter
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity import (
     AccessClaims,
@@ -38,8 +38,7 @@ from reptidex.domain.identity import (
     User,
 )
 from reptidex.domain.identity.ports import MailMessage
-from reptidex.services.core.identity import IdentityRuntime
-from reptidex.services.kernel.settings import Settings
+from reptidex.services.core.identity import IdentityOverrides
 
 STRONG_PASSWORD = "basking-under-the-heat-lamp"
 OTHER_PASSWORD = "cool-side-of-the-vivarium"
@@ -396,8 +395,8 @@ def fast_hasher() -> Argon2PasswordHasher:
     return Argon2PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
 
-def fast_identity(settings: Settings, **overrides: Any) -> IdentityRuntime:
-    return IdentityRuntime(settings, hasher=fast_hasher(), **overrides)
+def fast_identity(**overrides: Any) -> IdentityOverrides:
+    return IdentityOverrides(hasher=fast_hasher(), **overrides)
 
 
 def mail_token(data_dir: Path, kind: str, to: str, *, within: float = 5.0) -> str:

@@ -239,7 +239,7 @@ async def test_checkout_and_signed_webhooks_on_postgres(
 
 
 def test_stripe_settings_are_read_and_checked() -> None:
-    from reptidex.services.core.components import stripe_config
+    from reptidex.services.core.wiring import stripe_config
     from reptidex.services.kernel.settings import SettingsError, load_settings
 
     environ = {

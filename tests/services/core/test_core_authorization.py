@@ -110,7 +110,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("authz") / "data"
     settings = load_settings({"REPTIDEX_DATA_DIR": str(data_dir), "REPTIDEX_LOG_FORMAT": "json"})
     upgrade("core", settings.database_url("core"))
-    app = create_app(settings, identity=fast_identity(settings, rate_limiter=NoLimits()))
+    app = create_app(settings, identity=fast_identity(rate_limiter=NoLimits()))
     with TestClient(app) as client:
         owner_email, outsider_email = "owner@example.org", "outsider@example.org"
         for email in (owner_email, outsider_email):

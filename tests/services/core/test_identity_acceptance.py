@@ -16,7 +16,7 @@ from reptidex.services.kernel.settings import Settings
 
 def _journey(settings: Settings) -> None:
     upgrade("core", settings.database_url("core"))
-    app = create_app(settings, identity=fast_identity(settings))
+    app = create_app(settings, identity=fast_identity())
     with TestClient(app) as client:
         email = "Ann.Keeper@Example.org"
         response = client.post(

@@ -42,7 +42,7 @@ class Core:
 def core(make_settings: Callable[..., Settings]) -> Iterator[Core]:
     settings = make_settings(core_service_secret="commerce-and-core-share-this")
     upgrade("core", settings.database_url("core"))
-    with TestClient(create_app(settings, identity=fast_identity(settings))) as client:
+    with TestClient(create_app(settings, identity=fast_identity())) as client:
         yield Core(client, settings.data_dir, settings)
 
 

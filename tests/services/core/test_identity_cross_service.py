@@ -30,8 +30,9 @@ from reptidex.adapters.identity.tokens import AUDIENCE, ISSUER, JwtSigner, publi
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import AccessClaims, Role
 from reptidex.services.core.app import create_app as create_core_app
-from reptidex.services.core.identity import IdentityRuntime
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.core.identity import IdentityComponents
+from reptidex.services.core.wiring import CoreComponents
+from reptidex.services.kernel.app import build_kernel, components_of, create_service_app
 from reptidex.services.kernel.auth import (
     BEARER,
     CurrentPrincipal,
@@ -68,7 +69,7 @@ async def internal(principal: CurrentPrincipal) -> dict[str, Any]:
 @dataclass
 class Platform:
     core_url: str
-    identity: IdentityRuntime
+    identity: IdentityComponents
     core_loop: asyncio.AbstractEventLoop
     animal: AsyncTestClient[Litestar]
     settings: Settings
@@ -91,10 +92,11 @@ async def platform(make_settings: Callable[..., Settings]) -> AsyncIterator[Plat
     settings = make_settings(core_url=core_url)
     upgrade("core", settings.database_url("core"))
     upgrade("animal", settings.database_url("animal"))
-    identity = fast_identity(settings)
+    core_app = create_core_app(settings, identity=fast_identity())
+    identity = components_of(core_app, CoreComponents).identity
     server = uvicorn.Server(
         uvicorn.Config(
-            create_core_app(settings, identity=identity),
+            core_app,
             host="127.0.0.1",
             port=port,
             log_config=None,
@@ -136,7 +138,7 @@ async def platform(make_settings: Callable[..., Settings]) -> AsyncIterator[Plat
             ).json()
         # The animal service as deployed: it knows only core's URL (REPTIDEX_CORE_URL).
         animal_app = create_service_app(
-            service_spec("animal"), settings, [members_only, public, internal]
+            build_kernel(service_spec("animal"), settings), [members_only, public, internal]
         )
         async with AsyncTestClient(animal_app) as animal:
             yield Platform(
@@ -160,7 +162,7 @@ async def _signed(platform: Platform, **changes: Any) -> str:
         role=Role.OWNER,
     )
     claims = AccessClaims(**{**_fields(claims), **changes})
-    return await platform.in_core(JwtSigner(platform.identity.components.keys).sign(claims))
+    return await platform.in_core(JwtSigner(platform.identity.keys).sign(claims))
 
 
 def _fields(claims: AccessClaims) -> dict[str, Any]:
@@ -287,7 +289,7 @@ async def test_unsigned_and_symmetric_tokens_are_refused(platform: Platform) -> 
 
 
 async def test_wrong_audience_or_issuer_is_refused(platform: Platform) -> None:
-    key = await platform.in_core(platform.identity.components.keys.signing_key())
+    key = await platform.in_core(platform.identity.keys.signing_key())
     now = int(dt.datetime.now(dt.UTC).timestamp())
     base = {
         "sub": str(uuid.uuid4()),
@@ -340,7 +342,7 @@ async def test_viewer_is_forbidden_and_service_tokens_are_not_users(platform: Pl
 
 async def test_rotated_keys_log_nobody_out(platform: Platform) -> None:
     old_token = platform.owner_token
-    new_kid = await platform.in_core(platform.identity.components.keys.rotate())
+    new_kid = await platform.in_core(platform.identity.keys.rotate())
     new_token = await _signed(platform)
     assert jwt.get_unverified_header(new_token)["kid"] == new_kid
     assert jwt.get_unverified_header(old_token)["kid"] != new_kid

@@ -31,7 +31,7 @@ def test_registration_stands_when_the_mail_server_is_down(
             rows = connection.execute(text("SELECT kind, attempts FROM mail_message")).all()
         return [(kind, attempts) for kind, attempts in rows]
 
-    app = create_app(settings, identity=fast_identity(settings))
+    app = create_app(settings, identity=fast_identity())
     with TestClient(app) as client:
         response = client.post(
             "/auth/register", json={"email": "down@example.org", "password": STRONG_PASSWORD}
@@ -54,7 +54,7 @@ def test_registration_stands_when_the_mail_server_is_down(
 def test_deep_health_reports_an_empty_mail_queue(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     upgrade("core", settings.database_url("core"))
-    with TestClient(create_app(settings, identity=fast_identity(settings))) as client:
+    with TestClient(create_app(settings, identity=fast_identity())) as client:
         response = client.get("/health/deep")
     assert response.status_code == 200, response.text
     mail = next(check for check in response.json()["checks"] if check["name"] == "mail")

@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from identity_testkit import OTHER_PASSWORD, STRONG_PASSWORD, fast_identity, register_and_verify
 from litestar.testing import AsyncTestClient, TestClient
 
-from reptidex.adapters.identity.rate_limit import MemoryRateLimiter, RedisRateLimiter
+from reptidex.adapters.rate_limits import MemoryRateLimiter, RedisRateLimiter
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app
 from reptidex.services.kernel.settings import Settings
@@ -66,7 +66,7 @@ async def test_redis_counter_windows(redis_url: str) -> None:
 
 async def _login_is_limited(settings: Settings) -> None:
     upgrade("core", settings.database_url("core"))
-    app = create_app(settings, identity=fast_identity(settings))
+    app = create_app(settings, identity=fast_identity())
     async with AsyncTestClient(app) as client:
         response = await client.post(
             "/auth/register", json={"email": "ann@example.org", "password": STRONG_PASSWORD}
@@ -106,7 +106,7 @@ async def test_login_rate_limit_in_redis(
 async def test_registration_is_limited_per_address(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     upgrade("core", settings.database_url("core"))
-    async with AsyncTestClient(create_app(settings, identity=fast_identity(settings))) as client:
+    async with AsyncTestClient(create_app(settings, identity=fast_identity())) as client:
         statuses = [
             (
                 await client.post(
@@ -124,7 +124,7 @@ def test_limits_do_not_stop_a_verified_user_after_success(
 ) -> None:
     settings = make_settings()
     upgrade("core", settings.database_url("core"))
-    with TestClient(create_app(settings, identity=fast_identity(settings))) as client:
+    with TestClient(create_app(settings, identity=fast_identity())) as client:
         register_and_verify(client, settings.data_dir, "ann@example.org")
         for _ in range(4):
             wrong = {"email": "ann@example.org", "password": OTHER_PASSWORD}

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from identity_testkit import STRONG_PASSWORD, fast_identity
 
-from reptidex.adapters.identity.rate_limit import MemoryRateLimiter
+from reptidex.adapters.rate_limits import MemoryRateLimiter
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app
 from reptidex.services.kernel.client_address import forwarded_client, parse_networks
@@ -28,7 +28,7 @@ class RecordingLimiter(MemoryRateLimiter):
 async def _register_from(settings: Settings, peer: str, forwarded: str | None) -> list[str]:
     upgrade("core", settings.database_url("core"))
     limiter = RecordingLimiter()
-    app = create_app(settings, identity=fast_identity(settings, rate_limiter=limiter))
+    app = create_app(settings, identity=fast_identity(rate_limiter=limiter))
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     transport = httpx.ASGITransport(app=app, client=(peer, 50000))
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://t") as c:

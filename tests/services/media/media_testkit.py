@@ -30,8 +30,8 @@ from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.events.envelope import new_event
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.auth import Authenticator
-from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.media.app import create_app
 
@@ -354,5 +354,5 @@ class MediaServer:
         event = new_event(
             event_type, producer="animal", payload=payload, organisation_id=organisation_id
         )
-        bus = events_of(self.app).bus
+        bus = kernel_of(self.app).events.bus
         asyncio.run_coroutine_threadsafe(bus.publish(event), self.loop).result(timeout=10)

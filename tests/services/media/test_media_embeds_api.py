@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from media_testkit import Member, media_client, photo
 
 from reptidex.domain.events.envelope import DomainEvent, new_event
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.settings import Settings
 
 EVIL = "<script>alert(1)</script>"
@@ -33,7 +33,7 @@ class Breeding:
             event_type, producer="animal", payload=payload, organisation_id=self.organisation_id
         )
         with self.client.portal() as portal:
-            portal.call(events_of(self.client.app).bus.publish, event)
+            portal.call(kernel_of(self.client.app).events.bus.publish, event)
 
     def animal(
         self,
@@ -234,7 +234,7 @@ def test_views_are_counted_and_announced(make_settings: Callable[..., Settings])
         seen.append(event)
 
     test_client = media_client(make_settings())
-    events_of(test_client.app).subscribe("embed.*", collect)
+    kernel_of(test_client.app).events.subscribe("embed.*", collect)
     with test_client:
         breeding = Breeding(test_client)
         animal = breeding.animal("Counted")

@@ -17,8 +17,9 @@ from PIL import Image
 
 from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.domain.events.envelope import DomainEvent
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.media.wiring import MediaComponents
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -165,7 +166,7 @@ def test_private_files_need_the_organisation_or_a_signed_url(
     assert client.get(url).status_code == 200
     assert client.get(url.replace("signature=", "signature=0")).status_code == 401
     file_id = uuid.UUID(body["id"])
-    signer = client.app.state["media"].signer
+    signer = components_of(client.app, MediaComponents).adapters.signer
     expired = int(time.time()) - 1
     stale = (
         f"/media/{file_id}?expires={expired}&signature={signer.sign(file_id, 'original', expired)}"
@@ -202,7 +203,7 @@ def test_upload_and_delete_publish_events(
         seen.append(event)
 
     test_client = media_client(make_settings())
-    events_of(test_client.app).subscribe("file.*", collect)
+    kernel_of(test_client.app).events.subscribe("file.*", collect)
     with test_client:
         member = Member(test_client)
         body = member.upload(photo(), visibility="public").json()

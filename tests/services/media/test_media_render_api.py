@@ -17,8 +17,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from reptidex.domain.events.envelope import DomainEvent, new_event
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.media.wiring import MediaComponents
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_events_invalidate_and_render_completed_is_published(
 
     test_client = media_client(make_settings(), lineage=source)
     app = test_client.app
-    events_of(app).subscribe("render.*", collect)
+    kernel_of(app).events.subscribe("render.*", collect)
     with test_client:
         breeder = Member(test_client)
         url = f"/render/pedigree/{source.animal_id}?generations=3"
@@ -133,10 +134,10 @@ def test_events_invalidate_and_render_completed_is_published(
         event = new_event(
             "animal.updated", producer="animal", payload={"animal_id": ancestor, "code": "x"}
         )
-        recent = app.state["media"].recent
+        recent = components_of(app, MediaComponents).adapters.recent
         assert recent.invalidate("nobody") == 0
         with test_client.portal() as portal:
-            portal.call(events_of(app).bus.publish, event)
+            portal.call(kernel_of(app).events.bus.publish, event)
         deadline = time.monotonic() + 5
         while (recent._items or stored_renders(test_client)) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -153,10 +154,10 @@ def stored_renders(test_client: TestClient[Litestar]) -> int:
     """How many renders the media database keeps."""
     from sqlalchemy import text
 
-    from reptidex.services.kernel.app import resources_of
+    from reptidex.services.kernel.app import kernel_of
 
     async def count() -> int:
-        async with resources_of(test_client.app).engine.connect() as connection:
+        async with kernel_of(test_client.app).resources.engine.connect() as connection:
             return int(
                 (await connection.execute(text("SELECT count(*) FROM media_render"))).scalar_one()
             )
@@ -182,7 +183,9 @@ def test_render_cache_on_postgresql(
         url = f"/render/pedigree/{source.animal_id}?generations=3&format=pdf"
         first = breeder.get(url)
         assert first.headers["x-render-cache"] == "miss"
-        test_client.app.state["media"].recent.invalidate(str(source.animal_id))
+        components_of(test_client.app, MediaComponents).adapters.recent.invalidate(
+            str(source.animal_id)
+        )
         second = breeder.get(url)  # from the database this time
         assert second.headers["x-render-cache"] == "hit"
         assert second.content == first.content
@@ -201,7 +204,7 @@ def test_ancestor_photos_are_drawn_and_change_the_cache_key(
         organisation_id=member.organisation_id,
     )  # fmt: skip
     with render_client.portal() as portal:
-        portal.call(events_of(render_client.app).bus.publish, event)
+        portal.call(kernel_of(render_client.app).events.bus.publish, event)
     url = f"/render/pedigree/{source.animal_id}?generations=3"
     before = member.get(url)
     assert b'class="photo"' not in before.content

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
 from reptidex.domain.events import DomainEvent
 
 _STAGED = "reptidex_outbox_services"
@@ -78,3 +79,18 @@ class SqlOutbox:
             )
         )
         wake_after_commit(self._session, self._service)
+
+
+class SqlOutboxUnitOfWork(SqlUnitOfWork):
+    """A unit of work with nothing but ``service``'s outbox, for events that change nothing
+    else (events accepted from outside); an event id used before is a :class:`Conflict`."""
+
+    conflict_message = "An event with this id was published already."
+    outbox: SqlOutbox
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], service: str) -> None:
+        super().__init__(sessions)
+        self._service = service
+
+    def _open(self, session: AsyncSession) -> None:
+        self.outbox = SqlOutbox(session, self._service)

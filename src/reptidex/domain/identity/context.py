@@ -18,7 +18,6 @@ from reptidex.domain.identity.ports import (
     IdentityUnitOfWork,
     Notifier,
     PasswordHasher,
-    RateLimiter,
     TokenSigner,
 )
 from reptidex.domain.identity.tokens import (
@@ -28,6 +27,7 @@ from reptidex.domain.identity.tokens import (
     new_secret,
     new_token_id,
 )
+from reptidex.domain.rate_limits import RateLimiter
 
 PRODUCER = "core"
 

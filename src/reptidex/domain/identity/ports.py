@@ -237,19 +237,6 @@ class Notifier(Protocol):
         """Deliver ``message``."""
 
 
-class RateLimiter(Protocol):
-    """Fixed-window counters keyed by strings (``login:address:…``, ``login:account:…``)."""
-
-    async def hit(self, key: str, limit: int, window: int) -> int | None:
-        """Count one event; return seconds to wait when the count now exceeds ``limit``."""
-
-    async def exceeded(self, key: str, limit: int, window: int) -> int | None:
-        """Seconds to wait when ``key`` has already reached ``limit``, without counting."""
-
-    async def reset(self, key: str) -> None:
-        """Forget ``key``'s count."""
-
-
 class Clock(Protocol):
     """The current time (UTC)."""
 

@@ -1,19 +1,24 @@
-"""Who may do what in repti-animal: the caller's organisation and role, from the shared auth
-layer, turned into the domain's :class:`Actor`; and the unit of work of the request."""
+"""Who may do what in repti-animal, and what its controllers are given.
+
+The caller's organisation and role, from the shared auth layer, become the domain's
+:class:`Actor`. The controllers receive their unit of work by dependency injection (the
+composition root, :mod:`~reptidex.services.animal.wiring`, provides it): typed here by the
+domain's ports, never by the SQL adapter behind them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import uuid
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, TypeAlias
 
-from litestar import Litestar
-from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import NamedDependency
 
-from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork
+from reptidex.domain.animals.breeding import BreedingUnitOfWork
+from reptidex.domain.animals.transfer import TransferUnitOfWork
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.identity.model import Role
-from reptidex.services.kernel.app import resources_of
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, Principal, requires_role
 
 READ = [requires_role(Role.VIEWER)]
@@ -45,35 +50,27 @@ async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
     return actor_of(principal)
 
 
-async def provide_uow(
-    db_session: NamedDependency[AsyncSession],
-    optional_principal: NamedDependency[Principal | None],
-) -> SqlAnimalUnitOfWork:
-    """Dependency ``uow``: the request's transaction (committed by the kernel on 2xx), scoped
-    to the caller's organisation for PostgreSQL's row-level security."""
-    uow = SqlAnimalUnitOfWork(db_session)
-    if optional_principal is not None and optional_principal.organisation_id is not None:
-        await uow.bind_organisation(optional_principal.organisation_id)
-    return uow
+class CollectionUnitOfWork(BreedingUnitOfWork, TransferUnitOfWork, Protocol):
+    """One transaction of the collection: animals, codes, breeding, husbandry, transfers and
+    the outbox; a use case that writes commits it."""
 
 
-@asynccontextmanager
-async def read_only_uow(
-    app: Litestar, principal: Principal | None
-) -> AsyncIterator[SqlAnimalUnitOfWork]:
-    """A unit of work on a session of its own, for a handler that reads only in some cases
-    (so that its other cases need no session at all); scoped to the caller's organisation
-    (without a caller, row-level security shows only lineage-only and public animals)."""
-    async with AsyncSession(resources_of(app).engine, expire_on_commit=False) as session:
-        uow = SqlAnimalUnitOfWork(session)
-        if principal is not None and principal.organisation_id is not None:
-            await uow.bind_organisation(principal.organisation_id)
-        yield uow
+class UnitsOfWork(Protocol):
+    """Opens units of work on demand (for a handler that reads only in some cases)."""
+
+    def open(
+        self, organisation_id: uuid.UUID | None
+    ) -> AbstractAsyncContextManager[CollectionUnitOfWork]:
+        """A unit of work on a session of its own, scoped to ``organisation_id`` for
+        PostgreSQL's row-level security (``None``: only lineage-only and public animals);
+        rolled back unless committed."""
+        ...
 
 
-CallerActor = NamedDependency[Actor]
+CallerActor: TypeAlias = NamedDependency[Actor]
 """A handler parameter ``actor``: the caller as the domain's actor."""
-UnitOfWork = NamedDependency[SqlAnimalUnitOfWork]
-"""A handler parameter ``uow``: the request's unit of work."""
-
-DEPENDENCIES = {"actor": Provide(provide_actor), "uow": Provide(provide_uow)}
+UnitOfWork: TypeAlias = Injected[CollectionUnitOfWork]
+"""A handler parameter ``uow``: the request's unit of work, scoped to the caller's
+organisation; closed (and rolled back unless a use case committed it) after the handler."""
+OnDemandUnitsOfWork: TypeAlias = Injected[UnitsOfWork]
+"""A handler parameter ``units``: opens units of work when the handler needs one."""

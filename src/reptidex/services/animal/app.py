@@ -11,19 +11,16 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from reptidex.services.animal.access import DEPENDENCIES
 from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.breeding import BreedingController
 from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
-from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
-from reptidex.services.animal.lineage_sources import PedigreeMirrorMetrics, listen_for_changes
 from reptidex.services.animal.public import PublicController
-from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.animal.wiring import build_animal
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
@@ -34,6 +31,17 @@ DESCRIPTION = (
     "repti-core and are scoped to its active organisation (viewers read, members and above "
     "write). Errors are RFC 9457 problem+json."
 )
+
+CONTROLLERS = [
+    TaxonomyController,
+    GeneticsController,
+    CollectionController,
+    AnimalController,
+    HusbandryController,
+    LineageController,
+    BreedingController,
+    PublicController,
+]
 
 
 def create_app(
@@ -47,30 +55,15 @@ def create_app(
     ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off);
     ``authenticator`` verifies tokens (default: against repti-core's JWKS).
     """
-    cache = LineageCache()
-    app = create_service_app(
-        service_spec("animal"),
-        settings or load_settings(),
-        [
-            TaxonomyController,
-            GeneticsController,
-            CollectionController,
-            AnimalController,
-            HusbandryController,
-            LineageController,
-            BreedingController,
-            PublicController,
-        ],
+    kernel = build_kernel(service_spec("animal"), settings or load_settings())
+    adapters = build_animal(kernel, genetics_per_minute=genetics_per_minute)
+    return create_service_app(
+        kernel,
+        CONTROLLERS,
+        components=adapters,
         description=DESCRIPTION,
-        dependencies=DEPENDENCIES,
-        state={
-            "genetics_rate_limit": AddressLimit("genetics", genetics_per_minute),
-            "lineage_cache": cache,
-        },
-        lifespan=[listen_for_changes],
+        dependencies=adapters.dependencies(),
+        lifespan=[adapters.lineage.listen_for_changes],
         authenticator=authenticator,
+        collectors=adapters.collectors(kernel.spec.name),
     )
-    registry = app.state["metrics"].registry
-    registry.register(LineageCacheMetrics(cache, "animal"))
-    registry.register(PedigreeMirrorMetrics(app, "animal"))
-    return app

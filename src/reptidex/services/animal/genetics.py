@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, post
+from litestar import Controller, MediaType, Response, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
@@ -20,9 +20,13 @@ from reptidex.domain.animals.genetics import (
 from reptidex.domain.animals.use_cases import predict_pairing
 from reptidex.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
-from reptidex.services.animal.access import actor_of, read_only_uow
-from reptidex.services.animal.ratelimit import AddressLimit
+from reptidex.services.animal.access import OnDemandUnitsOfWork, actor_of
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.rate_limits import AddressLimit, ClientAddress
+
+GeneticsLimit = Injected[AddressLimit]
+"""A handler parameter ``genetics_limit``: the public genetics endpoints' limit per address."""
 
 Morph = Annotated[
     str,
@@ -142,11 +146,6 @@ class HetProbabilityView(msgspec.Struct, frozen=True):
     offspring: int
 
 
-def _limit(request: Request[Any, Any, Any]) -> AddressLimit:
-    limit: AddressLimit = request.app.state["genetics_rate_limit"]
-    return limit
-
-
 @functools.lru_cache(maxsize=2048)
 def _morph_prediction(
     species: str, sire: str, dam: str, viable_only: bool, clutch_size: int | None
@@ -214,12 +213,14 @@ class GeneticsController(Controller):
     )
     async def predict(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[PredictRequest],
         optional_principal: NamedDependency[Principal | None],
+        genetics_limit: GeneticsLimit,
+        client_address: ClientAddress,
+        units: OnDemandUnitsOfWork,
     ) -> Response[bytes]:
         """Predict a clutch."""
-        await _limit(request).check(request)
+        await genetics_limit.check(client_address)
         if data.sire_id is None and data.dam_id is None:
             return _json(await predict_from_morphs(data))
         if data.sire_id is None or data.dam_id is None or data.sire or data.dam:
@@ -233,7 +234,7 @@ class GeneticsController(Controller):
             )
         if not optional_principal.has_role(Role.VIEWER):
             raise PermissionDenied("This needs a role in the animals' organisation.")
-        async with read_only_uow(request.app, optional_principal) as uow:
+        async with units.open(optional_principal.organisation_id) as uow:
             prediction = await predict_pairing(
                 uow,
                 actor_of(optional_principal),
@@ -254,10 +255,13 @@ class GeneticsController(Controller):
         status_code=200,
     )
     async def het_probability(
-        self, request: Request[Any, Any, Any], data: JSONBody[HetProbabilityRequest]
+        self,
+        data: JSONBody[HetProbabilityRequest],
+        genetics_limit: GeneticsLimit,
+        client_address: ClientAddress,
     ) -> HetProbabilityView:
         """Prove out a possible het."""
-        await _limit(request).check(request)
+        await genetics_limit.check(client_address)
         result = het_probability(
             data.species,
             data.animal,

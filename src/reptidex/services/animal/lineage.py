@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import msgspec
-from litestar import Controller, Litestar, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
@@ -19,11 +19,12 @@ from reptidex.domain.animals.lineage import (
     Lineage,
     LineageEntry,
     LineageRecord,
+    LineageRecords,
     lineage,
 )
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
-from reptidex.services.animal.lineage_cache import lineage_cache_of
-from reptidex.services.animal.lineage_sources import lineage_records_of, pedigree_mirror_of
+from reptidex.services.animal.lineage_cache import LineageCache
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
 
 
@@ -201,19 +202,20 @@ class AnimalViewCache:
         return len(self._own) + len(self._others)
 
 
-_UNKEPT_VIEWS = AnimalViewCache()
-"""Without a mirror no record is long-lived: views are encoded and not kept."""
+class LineageReader(Protocol):
+    """Where lineages are read (the composition root wires the SQL statement, the pedigree
+    mirror and the cache in :mod:`~reptidex.services.animal.wiring`)."""
 
+    cache: LineageCache
+    """Responses computed before, dropped when an animal they read changes."""
 
-def lineage_views_of(app: Litestar) -> AnimalViewCache:
-    """The app's kept views of its pedigree mirror's records (none kept without a mirror)."""
-    mirror = pedigree_mirror_of(app)
-    if mirror is None:
-        return _UNKEPT_VIEWS
-    views: AnimalViewCache | None = app.state.get("lineage_views")
-    if views is None:
-        views = app.state["lineage_views"] = AnimalViewCache(mirror.mirror.holds_record)
-    return views
+    def records(self) -> LineageRecords:
+        """Where the records of a lineage come from now."""
+        ...
+
+    def views(self) -> AnimalViewCache:
+        """The encoded views of records kept across requests."""
+        ...
 
 
 class _EncodedPosition(msgspec.Struct, frozen=True):
@@ -320,7 +322,7 @@ class LineageController(Controller):
     )
     async def show_lineage(
         self,
-        request: Request[Any, Any, Any],
+        lineage_reader: Injected[LineageReader],
         principal: NamedDependency[Principal],
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
@@ -339,18 +341,18 @@ class LineageController(Controller):
             descendants,
             None if viewer is None else viewer.organisation_id,
         )
-        cache = lineage_cache_of(request.app)
+        cache = lineage_reader.cache
         body = cache.get(key)
         if body is None:
             ticket = cache.ticket()
             result = await lineage(
                 # the pedigree mirror, or one statement on the engine (no session of its own)
-                lineage_records_of(request.app),
+                lineage_reader.records(),
                 viewer,
                 animal_id,
                 generations=generations,
                 descendant_generations=descendants,
             )
-            body = encode_lineage(result, lineage_views_of(request.app))
+            body = encode_lineage(result, lineage_reader.views())
             cache.keep(key, body, result.read, ticket)
         return Response(body, media_type=MediaType.JSON)

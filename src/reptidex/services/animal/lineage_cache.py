@@ -7,7 +7,8 @@ pedigree widgets on breeders' websites), so repti-animal keeps recent responses 
 else. Each entry remembers the ids it was computed from (every animal read, the parents they
 name, the clutch of origin); PostgreSQL's change notices
 (:mod:`~reptidex.adapters.sql.animal.animal_changes`) make every entry holding a changed id
-stale in every process, at commit.
+stale in every process, at commit, and this process's own commits
+(:mod:`~reptidex.adapters.sql.animal.committed_changes`) at once.
 
 The cache trusts itself only while it hears every notice: it is off until the listener is
 connected, and emptied and off again whenever the connection is lost. A response computed
@@ -18,20 +19,13 @@ default) there are no notices and nothing is kept.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias
 
-from litestar import Litestar
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
-
-from reptidex.adapters.sql.animal.animal_changes import AnimalChange
-from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
 
 LineageKey: TypeAlias = tuple[uuid.UUID, int, int, uuid.UUID | None]
 """``(animal, generations, descendants, caller's organisation or None)``."""
@@ -204,61 +198,3 @@ def metric_families(
         metric: Any = family(f"{prefix}{name}", documentation, labels=["service"])
         metric.add_metric([service], float(value))
         yield metric
-
-
-def lineage_cache_of(app: Litestar) -> LineageCache:
-    """The app's lineage cache."""
-    cache: LineageCache = app.state["lineage_cache"]
-    return cache
-
-
-_PENDING = "reptidex_lineage_changes"
-
-
-class CommittedChanges:
-    """The animals and clutches this process's own transactions change (with the
-    organisations they belong to, before and after), handed to ``on_commit`` the moment each
-    commits: the notices of PostgreSQL arrive a little later, and a breeder reloading a
-    pedigree right after changing it must see the change."""
-
-    def __init__(self, on_commit: Callable[[AnimalChange], None]) -> None:
-        self._on_commit = on_commit
-
-    def after_flush(self, session: Session, _context: Any) -> None:
-        """Collect the ids a flush wrote (with the parents and organisations before and
-        after)."""
-        ids, organisations = session.info.setdefault(_PENDING, (set(), set()))
-        for row in itertools.chain(session.new, session.dirty, session.deleted):
-            if isinstance(row, ClutchRow):
-                ids.add(row.id)
-                organisations.add(row.organisation_id)
-            elif isinstance(row, AnimalRow):
-                attrs = inspect(row).attrs
-                before = [*attrs.sire_id.history.deleted, *attrs.dam_id.history.deleted]
-                ids.update(i for i in (row.id, row.sire_id, row.dam_id, *before) if i is not None)
-                organisations.update(
-                    o
-                    for o in (row.organisation_id, *attrs.organisation_id.history.deleted)
-                    if o is not None
-                )
-
-    def after_commit(self, session: Session) -> None:
-        """Hand the committed change on."""
-        pending = session.info.pop(_PENDING, None)
-        if pending is not None and pending[0]:
-            self._on_commit(AnimalChange(list(pending[0]), list(pending[1])))
-
-    def after_rollback(self, session: Session) -> None:
-        """Nothing was changed after all."""
-        session.info.pop(_PENDING, None)
-
-    def install(self) -> None:
-        """Listen to every session of the process (rows of other apps' sessions only ever
-        cause a needless drop)."""
-        for name in ("after_flush", "after_commit", "after_rollback"):
-            event.listen(Session, name, getattr(self, name))
-
-    def remove(self) -> None:
-        """Stop listening."""
-        for name in ("after_flush", "after_commit", "after_rollback"):
-            event.remove(Session, name, getattr(self, name))

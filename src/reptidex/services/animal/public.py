@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
-from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, shared_animals
+from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, SharedAnimals, shared_animals
 from reptidex.domain.animals.use_cases import public_animal
-from reptidex.services.animal.access import SECURITY, read_only_uow
+from reptidex.services.animal.access import SECURITY, OnDemandUnitsOfWork
 from reptidex.services.animal.schemas import AnimalIdentity, PossibleHetBody, StatusName
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import requires_service
 
 
@@ -78,10 +78,10 @@ class PublicController(Controller):
         "possible hets, photo ids. 404 for any other animal.",
     )
     async def show_public(
-        self, request: Request[Any, Any, Any], animal_id: FromPath[uuid.UUID]
+        self, units: OnDemandUnitsOfWork, animal_id: FromPath[uuid.UUID]
     ) -> PublicAnimalView:
         """A public profile."""
-        async with read_only_uow(request.app, None) as uow:
+        async with units.open(None) as uow:
             animal = await public_animal(uow, animal_id)
         g = animal.genotype
         return PublicAnimalView(
@@ -118,7 +118,7 @@ class PublicController(Controller):
     )
     async def list_shared(
         self,
-        request: Request[Any, Any, Any],
+        shared_animals_source: Injected[SharedAnimals],
         after: Annotated[
             uuid.UUID | None, QueryParameter(description="The last id of the previous page")
         ] = None,
@@ -134,12 +134,11 @@ class PublicController(Controller):
         ] = None,
     ) -> SharedAnimalPage:
         """A page of shared animals."""
-        async with read_only_uow(request.app, None) as uow:
-            page = await shared_animals(
-                SqlSharedAnimals(uow.session),
-                after=after,
-                limit=limit,
-                updated_since=updated_since,
-                organisation_id=organisation_id,
-            )
+        page = await shared_animals(
+            shared_animals_source,
+            after=after,
+            limit=limit,
+            updated_since=updated_since,
+            organisation_id=organisation_id,
+        )
         return SharedAnimalPage([_shared_view(a) for a in page.items], page.next_after)

@@ -1,45 +1,56 @@
-"""The repti-core app."""
+"""The repti-core app: the composition root of the core service.
+
+Routes: identity (``/auth``, ``/orgs``, ``/invitations``, ``/.well-known/jwks.json``),
+``/orgs/{id}/public``, billing (``/billing``), configuration and feature flags (``/config``),
+telemetry ingest (``/telemetry``) and ``POST /events/publish``.
+"""
 
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
 
-from reptidex.services.core.components import (
-    COMPONENT_DEPENDENCIES,
-    core_routes,
-    install_components,
-)
+from reptidex.services.core.billing_api import BillingAccountController, BillingPlansController
+from reptidex.services.core.config_api import FeaturesController, FlagAdminController
 from reptidex.services.core.events_api import EVENT_ROUTES
-from reptidex.services.core.identity import IDENTITY_ROUTES, IdentityRuntime
+from reptidex.services.core.identity import IDENTITY_ROUTES
+from reptidex.services.core.identity.wiring import IdentityOverrides
 from reptidex.services.core.organisation_profiles import organisation_public
-from reptidex.services.kernel.app import create_service_app
+from reptidex.services.core.telemetry_api import TelemetryController
+from reptidex.services.core.wiring import build_core
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 
+PLATFORM_ROUTES: list[ControllerRouterHandler] = [
+    BillingPlansController,
+    BillingAccountController,
+    FeaturesController,
+    FlagAdminController,
+    TelemetryController,
+]
+"""Billing, configuration and telemetry."""
+
 
 def create_app(
-    settings: Settings | None = None, *, identity: IdentityRuntime | None = None
+    settings: Settings | None = None, *, identity: IdentityOverrides | None = None
 ) -> Litestar:
     """Build repti-core from settings (default: the environment).
 
-    ``identity`` replaces the identity wiring (tests pass one with fake adapters).
+    ``identity`` replaces some of identity's adapters (tests pass a fast hasher, a fake clock
+    or notifier, a recording rate limiter).
     """
-    settings = settings or load_settings()
-    identity = identity or IdentityRuntime(settings)
-    app = create_service_app(
-        service_spec("core"),
-        settings,
-        [*IDENTITY_ROUTES, organisation_public, *core_routes(), *EVENT_ROUTES],
-        dependencies={
-            "identity": Provide(identity.provide, sync_to_thread=False),
-            **COMPONENT_DEPENDENCIES,
-        },
-        lifespan=[identity.lifespan],
+    kernel = build_kernel(service_spec("core"), settings or load_settings())
+    core = build_core(kernel, identity=identity)
+    return create_service_app(
+        kernel,
+        [*IDENTITY_ROUTES, organisation_public, *PLATFORM_ROUTES, *EVENT_ROUTES],
+        components=core,
+        dependencies=core.dependencies(),
+        lifespan=[core.mail.lifespan],
         # core verifies its own tokens straight from its key ring, without HTTP
-        authenticator=Authenticator(identity, leeway=settings.token_leeway),
-        checks={"mail": identity.check_mail},
+        authenticator=Authenticator(core.identity.keys, leeway=kernel.settings.token_leeway),
+        checks={"mail": core.mail.check},
+        collectors=core.collectors(),
     )
-    install_components(app)  # billing, feature flags, telemetry
-    return app

@@ -9,19 +9,19 @@ from typing import Annotated, Any, TypeAlias
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from reptidex.domain.billing import Billing, BillingOverview, Entitlements, Plan
 from reptidex.domain.identity.model import Role
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
 
 HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2048)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 PlanCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{1,40}$")]
 
-BillingDep: TypeAlias = NamedDependency[Billing]
+BillingDep: TypeAlias = Injected[Billing]
 
 
 class PlansResponse(msgspec.Struct, frozen=True):

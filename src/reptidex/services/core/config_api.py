@@ -9,7 +9,6 @@ from typing import Annotated, TypeAlias
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -21,6 +20,7 @@ from reptidex.domain.flags import (
     FlagOverride,
     OverrideScope,
 )
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import (
     BEARER,
     CurrentPrincipal,
@@ -35,8 +35,8 @@ Percentage = Annotated[int, msgspec.Meta(ge=0, le=100)]
 Description = Annotated[str, msgspec.Meta(max_length=500)]
 EntitlementName = Annotated[str, msgspec.Meta(max_length=40)]
 
-BillingDep: TypeAlias = NamedDependency[Billing]
-FlagsDep: TypeAlias = NamedDependency[FeatureFlags]
+BillingDep: TypeAlias = Injected[Billing]
+FlagsDep: TypeAlias = Injected[FeatureFlags]
 
 
 class FeatureValue(msgspec.Struct, frozen=True):

@@ -19,16 +19,15 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, post
+from litestar import post
 from litestar.params import JSONBody
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.domain.errors import Conflict, InvalidInput, PermissionDenied
+from reptidex.domain.errors import InvalidInput, PermissionDenied
 from reptidex.domain.events import DomainEvent, UnknownEventType, event_family
+from reptidex.domain.events.intake import EventIntake
 from reptidex.domain.identity.model import Role
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
-from reptidex.services.kernel.events import events_of
 
 INTEGRATION_FAMILY = "integration"
 MAX_BODY_BYTES = 64 * 1024
@@ -73,9 +72,9 @@ class PublishedEvent(msgspec.Struct, frozen=True):
     request_max_body_size=MAX_BODY_BYTES,
 )
 async def publish_event(
-    request: Request[Any, Any, Any],
     data: JSONBody[PublishEvent],
     principal: CurrentPrincipal,
+    event_intake: Injected[EventIntake],
 ) -> PublishedEvent:
     """Accept one event for publication."""
     try:
@@ -108,16 +107,7 @@ async def publish_event(
         actor_id=actor_id,
         payload=data.payload,
     )
-    events = events_of(request.app)
-    try:
-        async with AsyncSession(events.engine) as session, session.begin():
-            events.outbox(session).add(event)
-    except IntegrityError:
-        raise Conflict(
-            f"An event with id {event.id} was published already.",
-            field_errors={"id": "already used"},
-        ) from None
-    events.committed()
+    await event_intake.accept(event)
     return PublishedEvent(
         id=event.id,
         type=event.type,

@@ -10,12 +10,12 @@ import uuid
 
 import msgspec
 from litestar import Response, get
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from reptidex.domain.errors import NotFound
 from reptidex.services.core.identity.wiring import IdentityComponents
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, requires_service
 from reptidex.services.kernel.problems import Problem
 
@@ -49,7 +49,7 @@ def _problem(description: str) -> ResponseSpec:
     },
 )
 async def organisation_public(
-    organisation_id: FromPath[uuid.UUID], identity: NamedDependency[IdentityComponents]
+    organisation_id: FromPath[uuid.UUID], identity: Injected[IdentityComponents]
 ) -> Response[OrganisationPublicView]:
     """An organisation's public view."""
     async with identity.context.unit_of_work() as uow:

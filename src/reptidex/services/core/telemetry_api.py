@@ -6,18 +6,18 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from reptidex.domain.telemetry import Measurement, MeasurementKind, Source, TelemetryIngest
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_auth
 
 # Generous outer bounds so a huge body is refused while decoding; the use case applies the
 # real limits with a field error per problem.
 _MAX_DECODED = 1000
 
-TelemetryDep: TypeAlias = NamedDependency[TelemetryIngest]
+TelemetryDep: TypeAlias = Injected[TelemetryIngest]
 
 
 class MeasurementBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -1,8 +1,20 @@
-"""The one app factory every service is built by.
+"""The kernel every service is built on, and the one app builder.
 
-It wires what all six services share: settings, the service's database (advanced-alchemy), health
-and metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, and the request context
-(request id, access log, metrics) around the whole app.
+A service's composition root (``services/<name>/app.py::create_app``) has one shape:
+
+1. :func:`build_kernel` makes what every service shares: the database engine and its session
+   factory, the Redis client, the peer client, the metrics registry, the events (subscriptions,
+   outbox relay, bus), the rate limiter and the client-address reader;
+2. the service's wiring builds its adapters and use cases on the kernel (and subscribes to
+   events), choosing every adapter from the settings in that one place;
+3. :func:`create_service_app` builds the Litestar app around the service's routes: health and
+   metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, authentication, the
+   request context (request id, access log, metrics), and the service's objects handed to the
+   controllers as Litestar dependencies.
+
+Nothing is added to the app once it is built, and no handler looks anything up on it: a
+controller declares what it needs (``uow: UnitOfWork``, ``principal: CurrentPrincipal``) and
+Litestar injects it.
 """
 
 from __future__ import annotations
@@ -10,26 +22,39 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
 
 import redis.asyncio as aioredis
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ControllerRouterHandler
+from litestar.params import SkipValidation
+from litestar.types import (
+    ControllerRouterHandler,
+    LifeSpanReceive,
+    LifeSpanScope,
+    LifeSpanSend,
+    Receive,
+    Scope,
+    Send,
+)
+from prometheus_client.registry import Collector
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reptidex import __version__
+from reptidex.adapters.rate_limits import FallbackRateLimiter
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import current_revisions, head_revisions
-from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authenticator
+from reptidex.domain.rate_limits import RateLimiter
+from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authentication, Authenticator
 from reptidex.services.kernel.catalog import ServiceSpec
+from reptidex.services.kernel.client_address import ClientAddresses
 from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
@@ -38,13 +63,19 @@ from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
 
+_T = TypeVar("_T")
+
 
 def _revisions(revisions: frozenset[str]) -> str:
     return ", ".join(sorted(revisions)) or "no revision"
 
 
 class ServiceResources:
-    """What one running service holds open: its engine, Redis client and peer client."""
+    """What one service holds open: its engine, Redis client and peer client.
+
+    All three are made here, before the app, so that adapters can be given them; each opens
+    its connections at first use, and :meth:`close` closes them (a later use opens them
+    again, so an app may be started more than once)."""
 
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
@@ -53,29 +84,24 @@ class ServiceResources:
         self.engine: AsyncEngine = create_engine(
             self.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
-        self.redis: aioredis.Redis | None = None
-        self.peers: PeerClient | None = None
+        self.redis: aioredis.Redis | None = (
+            aioredis.from_url(settings.redis_url) if settings.redis_url else None
+        )
+        self.peers = PeerClient(
+            {name: settings.peer_url(name) for name in spec.peers},
+            timeout=settings.http_timeout,
+        )
 
     @functools.cached_property
     def expected_revisions(self) -> frozenset[str]:
         """The heads of this service's migration history (read from disk once)."""
         return head_revisions(self.spec.name)
 
-    async def open(self) -> None:
-        """Open the connections that need a running event loop."""
-        if self.settings.redis_url:
-            self.redis = aioredis.from_url(self.settings.redis_url)
-        self.peers = PeerClient(
-            {name: self.settings.peer_url(name) for name in self.spec.peers},
-            timeout=self.settings.http_timeout,
-        )
-
     async def close(self) -> None:
-        """Close everything :meth:`open` opened and the engine's pool."""
+        """Close the connections and the engine's pool."""
         if self.redis is not None:
             await self.redis.aclose()
-        if self.peers is not None:
-            await self.peers.aclose()
+        await self.peers.aclose()
         await self.engine.dispose()
 
     async def check_database(self) -> str:
@@ -101,7 +127,6 @@ class ServiceResources:
         """A probe of ``service``'s ``/health``."""
 
         async def probe() -> str:
-            assert self.peers is not None
             response = await self.peers.get(service, "/health")
             response.raise_for_status()
             return f"{response.status_code} from {self.peers.url(service, '/health')}"
@@ -118,38 +143,122 @@ class ServiceResources:
         return probes
 
 
-def create_service_app(
-    spec: ServiceSpec,
-    settings: Settings,
-    route_handlers: Sequence[ControllerRouterHandler] = (),
-    *,
-    description: str | None = None,
-    dependencies: Mapping[str, Provide] | None = None,
-    lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
-    state: Mapping[str, Any] | None = None,
-    authenticator: Authenticator | None = None,
-    checks: Mapping[str, DependencyCheck] | None = None,
-    debug: bool = False,
-) -> Litestar:
-    """Build the Litestar app of ``spec`` with the shared kernel around ``route_handlers``.
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    """What every service shares, built by :func:`build_kernel` before the service's own
+    adapters (which are built on it) and before its app."""
 
-    ``dependencies`` are app-level providers for the controllers; ``lifespan`` context managers
-    run after the kernel's resources are open (and close before them); ``state`` is added to
-    ``app.state``. ``authenticator`` verifies access tokens (default: against core's JWKS);
-    handlers receive the caller as the ``principal`` / ``optional_principal`` dependencies.
-    ``checks`` are extra probes of ``/health/deep`` (the kernel's: database, Redis, peers,
-    events).
-    """
-    auth = authenticator or Authenticator.from_settings(settings)
+    spec: ServiceSpec
+    settings: Settings
+    resources: ServiceResources
+    sessions: async_sessionmaker[AsyncSession]
+    """Sessions on the service's database, for the units of work (``expire_on_commit`` off:
+    what a use case returns stays readable after its commit)."""
+    metrics: ServiceMetrics
+    events: ServiceEvents
+    rate_limiter: RateLimiter
+    """The one limiter of the service: Redis when configured, else (or while Redis does not
+    answer) this process's memory."""
+    client_addresses: ClientAddresses
+    """The client address of a request, ``X-Forwarded-For`` believed from trusted proxies only."""
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The service's database engine."""
+        return self.resources.engine
+
+
+def build_kernel(spec: ServiceSpec, settings: Settings) -> Kernel:
+    """The kernel of ``spec`` from ``settings``: connections are opened at first use."""
     resources = ServiceResources(spec, settings)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
     events = ServiceEvents(spec.name, settings, resources.engine)
     metrics.registry.register(events.metrics())
+    return Kernel(
+        spec=spec,
+        settings=settings,
+        resources=resources,
+        sessions=async_sessionmaker(resources.engine, expire_on_commit=False),
+        metrics=metrics,
+        events=events,
+        rate_limiter=FallbackRateLimiter(resources.redis),
+        client_addresses=ClientAddresses(settings.trusted_proxies),
+    )
+
+
+Injected: TypeAlias = NamedDependency[SkipValidation[_T]]
+"""A handler parameter the composition root provides (``uow: Injected[UnitOfWork]``), typed by
+the port it implements; Litestar injects it by name and does not check it (it is the service's
+own object, and a port is a Protocol)."""
+
+
+def provide_value(value: object) -> Provide:
+    """A dependency that is ``value`` itself, built once by the composition root (a use case,
+    an adapter, a limit): the same object for every request."""
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+class ServiceApp(Litestar):
+    """A service's Litestar app, as :func:`create_service_app` builds it: it keeps the kernel
+    and what the composition root built (``components``), for the runner and for tests (see
+    :func:`kernel_of`); requests get what they need by dependency injection.
+
+    The request context (request id, access log, metrics) wraps the whole app, so that requests
+    to unknown routes and wrong methods are logged and counted too.
+    """
+
+    def __init__(self, kernel: Kernel, components: object, **config: Any) -> None:
+        super().__init__(**config)
+        self.kernel = kernel
+        self.components = components
+        self._outermost = RequestContext(super().__call__, kernel.spec.name, kernel.metrics)
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        """Handle one ASGI call inside the request context."""
+        await self._outermost(scope, receive, send)  # type: ignore[arg-type]
+
+
+def create_service_app(
+    kernel: Kernel,
+    route_handlers: Sequence[ControllerRouterHandler] = (),
+    *,
+    components: object = None,
+    description: str | None = None,
+    dependencies: Mapping[str, Provide] | None = None,
+    lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
+    authenticator: Authenticator | None = None,
+    checks: Mapping[str, DependencyCheck] | None = None,
+    collectors: Sequence[Collector] = (),
+    debug: bool = False,
+) -> ServiceApp:
+    """The Litestar app of ``kernel``'s service around ``route_handlers``.
+
+    ``components`` is what the service's wiring built (kept on the app for tests);
+    ``dependencies`` provide the controllers with it, next to the kernel's own (``principal``,
+    ``optional_principal``, ``client_address``); ``lifespan`` context managers run after the
+    kernel's resources are ready (and stop before them); ``authenticator`` verifies access
+    tokens (default: against repti-core's JWKS); ``checks`` are extra probes of
+    ``/health/deep`` (the kernel's: database, Redis, peers, events); ``collectors`` report on
+    ``/metrics``.
+    """
+    spec, settings, resources, events = (
+        kernel.spec,
+        kernel.settings,
+        kernel.resources,
+        kernel.events,
+    )
+    auth = authenticator or Authenticator.from_settings(settings)
+    for collector in collectors:
+        kernel.metrics.registry.register(collector)
 
     @asynccontextmanager
     async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:
-        await resources.open()
         try:
             yield
         finally:
@@ -166,24 +275,22 @@ def create_service_app(
         finally:
             await events.stop()
 
-    database = SQLAlchemyAsyncConfig(
-        engine_instance=resources.engine,
-        before_send_handler="autocommit",
-        create_all=False,
-    )
-    app = Litestar(
+    probes = {**resources.checks(), "events": events.check, **(checks or {})}
+    return ServiceApp(
+        kernel,
+        components,
         route_handlers=[
-            *health_routes(
-                spec.name,
-                lambda: {**resources.checks(), "events": events.check, **(checks or {})},
-                settings.health_timeout,
-            ),
-            metrics_route(metrics),
+            *health_routes(spec.name, lambda: probes, settings.health_timeout),
+            metrics_route(kernel.metrics),
             *route_handlers,
         ],
-        plugins=[SQLAlchemyPlugin(config=database)],
         lifespan=[kernel_lifespan, *lifespan, events_lifespan],
-        dependencies={**AUTH_DEPENDENCIES, **(dependencies or {})},
+        dependencies={
+            **AUTH_DEPENDENCIES,
+            "client_address": Provide(kernel.client_addresses.of, sync_to_thread=False),
+            **(dependencies or {}),
+        },
+        middleware=[DefineMiddleware(Authentication, authenticator=auth)],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
@@ -205,25 +312,23 @@ def create_service_app(
                 }
             ),
         ),
-        state=State(
-            {
-                **(state or {}),
-                "spec": spec,
-                "settings": settings,
-                "resources": resources,
-                "metrics": metrics,
-                "authenticator": auth,
-                "events": events,
-            }
-        ),
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )
-    app.asgi_handler = RequestContext(app.asgi_handler, spec.name, metrics)
-    return app
 
 
-def resources_of(app: Litestar) -> ServiceResources:
-    """The :class:`ServiceResources` of a service app."""
-    resources: Any = app.state["resources"]
-    return resources  # type: ignore[no-any-return]
+def kernel_of(app: Litestar) -> Kernel:
+    """The kernel of a service app: for the runner (sharing one event bus) and for tests.
+    Handlers never call this; they receive what they need as dependencies."""
+    if not isinstance(app, ServiceApp):
+        raise TypeError(f"{app!r} was not built by create_service_app")
+    return app.kernel
+
+
+def components_of(app: Litestar, kind: type[_T]) -> _T:
+    """What the composition root of ``app`` built, as ``kind`` (for tests; handlers receive
+    their parts as dependencies)."""
+    components = app.components if isinstance(app, ServiceApp) else None
+    if not isinstance(components, kind):
+        raise TypeError(f"{app!r} holds no {kind.__name__}")
+    return components

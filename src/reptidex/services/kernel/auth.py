@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import httpx
-from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from reptidex.adapters.identity.tokens import (
     InvalidToken,
@@ -166,14 +166,26 @@ class Authenticator:
             await close()
 
 
-def authenticator_of(app: Litestar) -> Authenticator:
-    """The :class:`Authenticator` a service app verifies with."""
-    authenticator: Authenticator = app.state["authenticator"]
-    return authenticator
+class Authentication:
+    """ASGI middleware the kernel puts around every route: it hands each request the service's
+    :class:`Authenticator` (as the scope's ``auth``), with which the guards and the principal
+    dependencies verify the token when one of them first asks; a route that asks for no
+    caller never verifies one."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+        self.app = app
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["auth"] = self.authenticator
+        await self.app(scope, receive, send)
 
 
 async def _principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    return await authenticator_of(connection.app).authenticate(connection)
+    authenticator = connection.scope.get("auth")
+    if not isinstance(authenticator, Authenticator):
+        raise RuntimeError("no Authentication middleware: build the app with create_service_app")
+    return await authenticator.authenticate(connection)
 
 
 async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -201,7 +213,7 @@ AUTH_DEPENDENCIES: Mapping[str, Provide] = {
     "principal": Provide(provide_principal),
     "optional_principal": Provide(provide_optional_principal),
 }
-"""App-level dependencies every service has (the kernel's app factory installs them)."""
+"""App-level dependencies every service has (the kernel's app builder installs them)."""
 
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Any]

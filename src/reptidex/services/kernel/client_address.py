@@ -20,7 +20,6 @@ proxies appended.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import TYPE_CHECKING, Any
@@ -69,14 +68,20 @@ def forwarded_client(peer: str, headers: Iterable[str], trusted: Sequence[Networ
     return address
 
 
-@functools.lru_cache(maxsize=16)
-def _networks(networks: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ip_network(network, strict=False) for network in networks)
+class ClientAddresses:
+    """Reads a request's client address, believing ``X-Forwarded-For`` from ``trusted`` proxies
+    only (the kernel builds one from ``REPTIDEX_TRUSTED_PROXIES``).
 
+    The server must not rewrite the peer address from the header itself: the runner starts
+    uvicorn with ``proxy_headers=False``, so the peer is the socket's.
+    """
 
-def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The request's client address, honouring ``X-Forwarded-For`` from trusted proxies only."""
-    peer = connection.client.host if connection.client else "unknown"
-    settings = connection.app.state.get("settings")
-    trusted = _networks(tuple(settings.trusted_proxies)) if settings is not None else ()
-    return forwarded_client(peer, connection.headers.getall("x-forwarded-for", []), trusted)
+    def __init__(self, trusted: Iterable[str | Network] = ()) -> None:
+        self.trusted: tuple[Network, ...] = tuple(ip_network(t, strict=False) for t in trusted)
+
+    def of(self, request: ASGIConnection[Any, Any, Any, Any]) -> str:
+        """The client address of ``request`` (the kernel's ``client_address`` dependency)."""
+        peer = request.client.host if request.client else "unknown"
+        if not self.trusted:
+            return peer
+        return forwarded_client(peer, request.headers.getall("x-forwarded-for", []), self.trusted)

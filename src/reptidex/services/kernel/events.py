@@ -1,10 +1,10 @@
 """A service's side of the event bus: its subscriptions, its outbox relay, and the bus it uses.
 
-Every app built by :func:`~reptidex.services.kernel.app.create_service_app` has a
-:class:`ServiceEvents` (``events_of(app)``). A service subscribes with
-``events_of(app).subscribe("animal.*", handler)`` (its consumer group is its own name), stages
-events with ``events.outbox(session).add(event)`` in the transaction of its change, and its relay
-publishes them after the commit.
+Every service's kernel (:func:`~reptidex.services.kernel.app.build_kernel`) has a
+:class:`ServiceEvents`. The composition root subscribes with
+``kernel.events.subscribe("animal.*", handler)`` (the consumer group is the service's name)
+before it builds the app; use cases stage events in their unit of work's outbox, and the relay
+publishes them once the unit of work commits.
 
 Which bus: ``REPTIDEX_EVENT_BUS`` (``memory`` or ``redis``), by default Redis Streams when
 ``REPTIDEX_REDIS_URL`` is set and the in-process bus otherwise. A service started alone creates
@@ -18,15 +18,14 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from litestar import Litestar
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.events import InProcessEventBus, RedisStreamBus
 from reptidex.adapters.sql.idempotent_consumer import TransactionalHandler, idempotent_handler
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
-from reptidex.adapters.sql.outbox_store import SqlOutbox, on_outbox_commit
+from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.events import EventBus, EventHandler, check_pattern
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
@@ -134,15 +133,6 @@ class ServiceEvents:
         """
         group = f"{self.group}:{purpose}" if purpose else self.group
         return idempotent_handler(self.engine, self.service, group, handler)
-
-    def outbox(self, session: AsyncSession) -> SqlOutbox:
-        """This service's outbox, joined to ``session``'s transaction."""
-        return SqlOutbox(session, self.service)
-
-    def committed(self) -> None:
-        """Tell the relay that events were just committed, so it publishes them now."""
-        if self._relay is not None:
-            self._relay.wake()
 
     @property
     def bus(self) -> EventBus:
@@ -292,15 +282,10 @@ class _RelayCollector(Collector):
             yield family
 
 
-def events_of(app: Litestar) -> ServiceEvents:
-    """The :class:`ServiceEvents` of a service app."""
-    events: Any = app.state["events"]
-    return events  # type: ignore[no-any-return]
-
-
-def share_event_bus(apps: Iterable[Litestar], settings: Settings) -> SharedEventBus:
-    """Give ``apps`` (services of one process) one bus, created from ``settings``."""
+def share_event_bus(services: Iterable[ServiceEvents], settings: Settings) -> SharedEventBus:
+    """Give ``services`` (the events of services of one process) one bus, created from
+    ``settings``."""
     shared = SharedEventBus(create_event_bus(settings))
-    for app in apps:
-        events_of(app).share(shared)
+    for events in services:
+        events.share(shared)
     return shared

@@ -16,7 +16,11 @@ async def _carry_request_id(request: httpx.Request) -> None:
 
 
 class PeerClient:
-    """An HTTP client for the services this one calls, addressed by service name."""
+    """An HTTP client for the services this one calls, addressed by service name.
+
+    Built with the service (adapters hold it from the start); its connection pool opens at
+    the first call and closes with :meth:`aclose`, after which a call opens a new one.
+    """
 
     def __init__(
         self,
@@ -25,9 +29,19 @@ class PeerClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_urls = dict(base_urls)
-        self._client = httpx.AsyncClient(
-            timeout=timeout, transport=transport, event_hooks={"request": [_carry_request_id]}
-        )
+        self._timeout = timeout
+        self._transport = transport
+        self._pool: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._pool is None:
+            self._pool = httpx.AsyncClient(
+                timeout=self._timeout,
+                transport=self._transport,
+                event_hooks={"request": [_carry_request_id]},
+            )
+        return self._pool
 
     def url(self, service: str, path: str) -> str:
         """The absolute URL of ``path`` on ``service``."""
@@ -39,4 +53,6 @@ class PeerClient:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.aclose()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.aclose()

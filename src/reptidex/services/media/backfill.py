@@ -7,88 +7,88 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.embeds import (
-    SqlAnimalBackfills,
-    SqlPublicAnimals,
-    backfill_transaction,
+from reptidex.domain.media.backfill import (
+    BackfillStore,
+    SharedAnimalSource,
+    backfill,
+    needs_backfill,
 )
-from reptidex.domain.media.backfill import backfill, needs_backfill
 from reptidex.domain.media.lineage import LineageUnavailable
-from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.background import in_background
-from reptidex.services.media.wiring import media_of
 
 _log = structlog.get_logger("reptidex.media.backfill")
 RETRY_DELAYS = (1.0, 5.0, 30.0, 60.0, 300.0)
 """Seconds between attempts of the start-up pass (the last repeats)."""
 
 
-async def run_backfill(app: Litestar, organisation_id: uuid.UUID | None = None) -> int:
-    """One pass (every organisation, or one), logging its progress; returns animals read."""
-    engine = resources_of(app).engine
-    scope = "all" if organisation_id is None else str(organisation_id)
-    _log.info("animal backfill started", scope=scope)
+class AnimalBackfill:
+    """Fills the copy of animals from ``shared`` (repti-animal's listing), each page in a
+    transaction of its own (``transaction``); a breeder's pass on demand waits at most
+    ``2 × timeout`` seconds."""
 
-    def progress(read: int, changed: int) -> None:
-        _log.info("animal backfill page", scope=scope, read=read, changed=changed)
+    def __init__(
+        self,
+        shared: SharedAnimalSource,
+        transaction: Callable[[], contextlib.AbstractAsyncContextManager[BackfillStore]],
+        *,
+        timeout: float,
+    ) -> None:
+        self._shared = shared
+        self._transaction = transaction
+        self._timeout = timeout
 
-    read = await backfill(
-        media_of(app).shared,
-        lambda: backfill_transaction(engine),
-        organisation_id=organisation_id,
-        progress=progress,
-    )
-    _log.info("animal backfill completed", scope=scope, read=read)
-    return read
+    async def run(self, organisation_id: uuid.UUID | None = None) -> int:
+        """One pass (every organisation, or one), logging its progress; returns animals read."""
+        scope = "all" if organisation_id is None else str(organisation_id)
+        _log.info("animal backfill started", scope=scope)
 
+        def progress(read: int, changed: int) -> None:
+            _log.info("animal backfill page", scope=scope, read=read, changed=changed)
 
-async def backfill_until_done(app: Litestar, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
-    """The start-up pass, tried again after each failure (repti-animal or core down)."""
-    attempt = 0
-    while True:
+        read = await backfill(
+            self._shared, self._transaction, organisation_id=organisation_id, progress=progress
+        )
+        _log.info("animal backfill completed", scope=scope, read=read)
+        return read
+
+    async def until_done(self, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+        """The start-up pass, tried again after each failure (repti-animal or core down)."""
+        attempt = 0
+        while True:
+            try:
+                await self.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure is retried; the cause is logged
+                delay = delays[min(attempt, len(delays) - 1)]
+                _log.warning(
+                    "animal backfill failed", error=str(exc) or type(exc).__name__, retry_in=delay
+                )
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def in_background(self, app: Litestar) -> AsyncIterator[None]:
+        """Lifespan: start the start-up pass as a task; cancel it on shutdown."""
+        async with in_background(self.until_done(), "media-animal-backfill"):
+            yield
+
+    async def ensure_known(self, organisation_id: uuid.UUID) -> None:
+        """Before listing a breeder's animals: when no completed pass covers the breeder and
+        the copy holds none of its animals, fill it now (on failure the widget shows what is
+        known and the start-up pass carries on)."""
+        async with self._transaction() as store:
+            if not await needs_backfill(store.ledger, organisation_id):
+                return
+            if await store.animals.count(organisation_id):
+                return
         try:
-            await run_backfill(app)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # any failure is retried; the cause is logged
-            delay = delays[min(attempt, len(delays) - 1)]
-            _log.warning(
-                "animal backfill failed", error=str(exc) or type(exc).__name__, retry_in=delay
-            )
-            attempt += 1
-            await asyncio.sleep(delay)
-
-
-@contextlib.asynccontextmanager
-async def backfill_in_background(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: start the start-up pass as a task; cancel it on shutdown."""
-    async with in_background(backfill_until_done(app), "media-animal-backfill"):
-        yield
-
-
-async def backfill_breeder_if_unknown(
-    app: Litestar, session: AsyncSession, organisation_id: uuid.UUID
-) -> None:
-    """Before listing a breeder's animals: when no completed pass covers the breeder and the
-    copy holds none of its animals, fill it now (bounded by the HTTP timeout; on failure the
-    widget shows what is known and the start-up pass carries on). Call it before the request
-    writes anything: the session's transaction ends here when a fill is needed."""
-    if not await needs_backfill(SqlAnimalBackfills(session), organisation_id):
-        return
-    if await SqlPublicAnimals(session).count(organisation_id):
-        return
-    timeout = app.state["settings"].http_timeout
-    # the request's session has only read so far: end its transaction, so that it holds no
-    # connection while the backfill takes its own (pools do not grow beyond their size)
-    await session.commit()
-    try:
-        await asyncio.wait_for(run_backfill(app, organisation_id), timeout=timeout * 2)
-    except (LineageUnavailable, TimeoutError) as exc:
-        _log.warning("animal backfill of a breeder failed", error=str(exc) or "timeout")
+            await asyncio.wait_for(self.run(organisation_id), timeout=self._timeout * 2)
+        except (LineageUnavailable, TimeoutError) as exc:
+            _log.warning("animal backfill of a breeder failed", error=str(exc) or "timeout")

@@ -10,15 +10,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
-from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
 from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.files import (
@@ -28,22 +24,15 @@ from reptidex.domain.media.files import (
     THUMBNAIL_SIZES,
     FileTooLarge,
     StoredFile,
-    Uploader,
     Visibility,
     delete_file,
     readable,
     upload_file,
 )
 from reptidex.domain.media.signing import MAX_LIFETIME
-from reptidex.services.kernel.auth import (
-    BEARER,
-    CurrentPrincipal,
-    OptionalPrincipal,
-    Principal,
-    requires_role,
-)
-from reptidex.services.kernel.events import events_of
+from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, OptionalPrincipal, requires_role
 from reptidex.services.kernel.problems import problem_response
+from reptidex.services.media.access import Media, UnitOfWork, bearer_of, uploader_of
 from reptidex.services.media.delivery import (
     RangeNotSatisfiable,
     http_date,
@@ -51,9 +40,6 @@ from reptidex.services.media.delivery import (
     parse_range,
     range_applies,
 )
-from reptidex.services.media.wiring import bearer_of, media_of
-
-DbSession = NamedDependency[AsyncSession]
 
 VariantName = Literal["original", "thumb-128", "thumb-256", "thumb-512"]
 
@@ -99,15 +85,6 @@ class SignedUrlView(msgspec.Struct, frozen=True):
 
     url: str
     expires_at: dt.datetime
-
-
-def uploader_of(principal: Principal) -> Uploader:
-    """The uploader a verified caller is."""
-    return Uploader(
-        organisation_id=principal.require_organisation(),
-        user_id=principal.user_id,
-        may_write=principal.has_role(Role.MEMBER),
-    )
 
 
 def file_view(record: StoredFile, *, deduplicated: bool = False) -> FileView:
@@ -169,18 +146,18 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> FileView:
         """Store an upload."""
-        media = media_of(request.app)
         content = await data.file.read()
         uploader = uploader_of(principal)
         plan = await media.plans.plan_of(uploader.organisation_id, bearer_of(request))
-        animal = await SqlPublicAnimals(db_session).get(data.animal_id) if data.animal_id else None
+        animal = await uow.public_animals.get(data.animal_id) if data.animal_id else None
         try:
             record, deduplicated = await upload_file(
-                SqlMediaUnitOfWork(db_session),
+                uow,
                 media.blobs,
                 media.images,
                 uploader,
@@ -196,7 +173,6 @@ class FileController(Controller):
             )
         except FileTooLarge as exc:
             raise HTTPException(status_code=413, detail=exc.detail) from None
-        events_of(request.app).committed()
         return file_view(record, deduplicated=deduplicated)
 
     @get(
@@ -208,12 +184,12 @@ class FileController(Controller):
     )
     async def describe(
         self,
-        db_session: DbSession,
+        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         file_id: FromPath[uuid.UUID],
     ) -> FileView:
         """A file's record."""
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        record = await uow.files.get(file_id)
         organisation = optional_principal.organisation_id if optional_principal else None
         return file_view(readable(record, organisation))
 
@@ -228,18 +204,18 @@ class FileController(Controller):
     )
     async def signed_url(
         self,
-        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         file_id: FromPath[uuid.UUID],
         ttl: Annotated[int, QueryParameter(ge=1, le=MAX_LIFETIME, description="Seconds")] = 300,
         variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
     ) -> SignedUrlView:
         """A signed URL."""
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        record = await uow.files.get(file_id)
         readable(record, principal.organisation_id)
         expires = int(time.time()) + ttl
-        signature = media_of(request.app).signer.sign(file_id, variant, expires)
+        signature = media.signer.sign(file_id, variant, expires)
         return SignedUrlView(
             url=f"/media/{file_id}?variant={variant}&expires={expires}&signature={signature}",
             expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
@@ -264,7 +240,8 @@ class FileController(Controller):
     async def fetch(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         file_id: FromPath[uuid.UUID],
         variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
@@ -277,8 +254,7 @@ class FileController(Controller):
         ] = None,
     ) -> Response[Any]:
         """A file's bytes."""
-        media = media_of(request.app)
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
+        record = await uow.files.get(file_id)
         if record is None:
             raise NotFound("No such file.")
         signed = expires is not None or signature is not None
@@ -359,19 +335,13 @@ class FileController(Controller):
     )
     async def remove(
         self,
-        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         file_id: FromPath[uuid.UUID],
     ) -> None:
         """Delete a file."""
-        await delete_file(
-            SqlMediaUnitOfWork(db_session),
-            media_of(request.app).blobs,
-            uploader_of(principal),
-            file_id,
-        )
-        events_of(request.app).committed()
+        await delete_file(uow, media.blobs, uploader_of(principal), file_id)
 
 
 def _quote(name: str) -> str:

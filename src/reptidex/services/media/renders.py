@@ -7,14 +7,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.photos import SqlPhotoSource
-from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
-from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
 from reptidex.domain.errors import InvalidInput
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.files import readable
@@ -28,11 +23,8 @@ from reptidex.domain.media.rendering import (
     render,
 )
 from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, Principal, requires_role
-from reptidex.services.kernel.events import events_of
+from reptidex.services.media.access import Media, MediaAdapters, MediaWork, UnitOfWork, bearer_of
 from reptidex.services.media.delivery import not_modified
-from reptidex.services.media.wiring import bearer_of, media_of
-
-DbSession = NamedDependency[AsyncSession]
 
 _LOGO_TYPES = {"image/png", "image/jpeg"}
 
@@ -53,8 +45,8 @@ _RESPONSES = {
 
 
 async def _theme(
-    db_session: AsyncSession,
-    request: Request[Any, Any, Any],
+    uow: MediaWork,
+    media: MediaAdapters,
     organisation_id: uuid.UUID | None,
     mode: str,
     accent: str,
@@ -62,16 +54,14 @@ async def _theme(
 ) -> Theme:
     logo_bytes, logo_type = None, None
     if logo is not None:
-        record = readable(await SqlMediaUnitOfWork(db_session).files.get(logo), organisation_id)
+        record = readable(await uow.files.get(logo), organisation_id)
         variant = record.thumbnail(512)
         content_type = variant.content_type if variant else record.content_type
         if content_type not in _LOGO_TYPES:
             raise InvalidInput(
                 "The logo must be a PNG or JPEG image.", field_errors={"logo": "type"}
             )
-        logo_bytes = await media_of(request.app).blobs.read(
-            variant.key if variant else record.blob_key
-        )
+        logo_bytes = await media.blobs.read(variant.key if variant else record.blob_key)
         logo_type = content_type
     return Theme(
         mode=mode,  # type: ignore[arg-type]
@@ -89,28 +79,25 @@ def _credential(request: Request[Any, Any, Any], principal: Principal | None) ->
 
 async def _respond(
     request: Request[Any, Any, Any],
-    db_session: AsyncSession,
+    media: MediaAdapters,
+    uow: MediaWork,
     render_request: RenderRequest,
     principal: Principal | None,
 ) -> Response[bytes]:
-    media = media_of(request.app)
-    base = request.app.state["settings"].peer_url("media")
     organisation_id = None if principal is None else principal.organisation_id
     result = await render(
         render_request,
         source=media.lineage,
         credential=_credential(request, principal),
-        uow=SqlRenderUnitOfWork(db_session),
+        uow=uow,
         recent=media.recent,
         renderers=media.renderers,
-        profile_url=f"{base}/embed/profile/{render_request.animal_id}",
+        profile_url=f"{media.public_url}/embed/profile/{render_request.animal_id}",
         issued=dt.date.today().isoformat(),
         organisation_id=organisation_id,
-        photos=SqlPhotoSource(db_session, media.blobs),
+        photos=uow.photos,
         names=media.organisations,
     )
-    if not result.cached:
-        events_of(request.app).committed()
     stored = result.render
     etag = f'"{stored.key[:32]}"'
     extension = stored.format
@@ -157,7 +144,8 @@ class RenderController(Controller):
     async def pedigree(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
@@ -172,10 +160,11 @@ class RenderController(Controller):
     ) -> Response[bytes]:
         """A pedigree chart."""
         organisation = optional_principal.organisation_id if optional_principal else None
-        look = await _theme(db_session, request, organisation, theme, accent, logo)
+        look = await _theme(uow, media, organisation, theme, accent, logo)
         return await _respond(
             request,
-            db_session,
+            media,
+            uow,
             RenderRequest("pedigree", animal_id, format, generations=generations, theme=look),
             optional_principal,
         )
@@ -196,7 +185,8 @@ class RenderController(Controller):
     async def certificate(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
+        media: Media,
+        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         format: Annotated[
@@ -210,12 +200,13 @@ class RenderController(Controller):
         """A certificate."""
         organisation = optional_principal.organisation_id if optional_principal else None
         if organisation is not None:
-            plans = media_of(request.app).plans
-            check_certificate_entitlement(await plans.plan_of(organisation, bearer_of(request)))
-        look = await _theme(db_session, request, organisation, theme, accent, logo)
+            plan = await media.plans.plan_of(organisation, bearer_of(request))
+            check_certificate_entitlement(plan)
+        look = await _theme(uow, media, organisation, theme, accent, logo)
         return await _respond(
             request,
-            db_session,
+            media,
+            uow,
             RenderRequest("certificate", animal_id, format, theme=look, paper=paper),
             optional_principal,
         )

@@ -1,13 +1,19 @@
-"""repti-media's adapters, chosen from the settings (the composition root's helpers)."""
+"""repti-media's adapters, chosen in one place and handed to the controllers by dependency
+injection (the composition root, :func:`~reptidex.services.media.app.create_app`, calls
+:func:`build_media`): blobs on disk or S3, repti-animal and repti-core over the kernel's peer
+client (with media's own service token when no caller token is passed on), the renderers,
+the units of work on the kernel's sessions, and the consumers of repti-animal's events.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Litestar, Request
-from litestar.datastructures import State
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
@@ -19,14 +25,35 @@ from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
+from reptidex.adapters.render.widgets import HtmlWidgets
+from reptidex.adapters.sql.media.embeds import SqlBackfillStore, SqlPublicAnimals
+from reptidex.adapters.sql.media.renders import SqlRenderStore
+from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
+from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.backfill import SharedAnimalSource
 from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.files import ImageProcessor, PlanSource
+from reptidex.domain.media.embeds import apply_animal_event
+from reptidex.domain.media.files import PlanSource
 from reptidex.domain.media.lineage import LineageSource, OrganisationNames
 from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
 from reptidex.domain.media.signing import UrlSigner
+from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.media.access import MediaAdapters
+from reptidex.services.media.backfill import AnimalBackfill
+
+INVALIDATING_EVENTS = ("lineage.changed", "animal.updated")
+"""Events after which cached renders showing the animal are dropped."""
+
+MIRRORED_EVENTS = (
+    "animal.created",
+    "animal.updated",
+    "animal.deleted",
+    "animal.transferred",
+    "lineage.changed",
+)
+"""Events that keep repti-media's copy of animals (for public widgets) up to date."""
 
 
 def blob_store_from(settings: Settings) -> BlobStore:
@@ -49,72 +76,102 @@ def url_signer_from(settings: Settings) -> UrlSigner:
     return UrlSigner(hashlib.sha256(b"reptidex-media-signed-url:" + secret.encode()).digest())
 
 
-@dataclass
-class MediaAdapters:
-    """What the media controllers use besides the request's database session."""
-
-    blobs: BlobStore
-    images: ImageProcessor
-    signer: UrlSigner
-    lineage: LineageSource
-    renderers: dict[str, ChartRenderer]
-    recent: RecentRenders
-    plans: PlanSource
-    organisations: OrganisationNames
-    shared: SharedAnimalSource
-    """repti-animal's listing of animals, for backfilling the widgets' copy."""
-    tokens: ServiceTokenClient
-    """The media service's own token, for calls made for no user (public pages, backfill)."""
-
-
 def renderers() -> dict[str, ChartRenderer]:
     """The renderer of each output format."""
     return {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
 
 
-def media_state(
-    settings: Settings,
-    app_slot: list[Litestar],
+class MediaUnitsOfWork:
+    """The media use cases' units of work, each on a session of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore) -> None:
+        self._sessions = sessions
+        self._blobs = blobs
+
+    async def provide(self) -> AsyncIterator[SqlMediaUnitOfWork]:
+        """Dependency ``uow``: the request's unit of work."""
+        async with self._sessions() as session:
+            yield SqlMediaUnitOfWork(session, self._blobs)
+
+    @contextlib.asynccontextmanager
+    async def backfill_transaction(self) -> AsyncIterator[SqlBackfillStore]:
+        """A transaction of a backfill step (rolled back unless committed)."""
+        async with self._sessions() as session:
+            yield SqlBackfillStore(session)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaComponents:
+    """What repti-media's composition root builds: the adapters the controllers use, the units
+    of work, and media's own service token."""
+
+    adapters: MediaAdapters
+    units: MediaUnitsOfWork
+    tokens: ServiceTokenClient
+    """The media service's own token, for calls made for no user (public pages, backfill)."""
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependencies: ``media`` and ``uow``."""
+        return {"media": provide_value(self.adapters), "uow": Provide(self.units.provide)}
+
+
+def build_media(
+    kernel: Kernel,
     *,
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
-) -> dict[str, Any]:
-    """The entries repti-media adds to ``app.state``: repti-animal and repti-core over the
-    kernel's peer client (``app_slot`` is filled in once the app exists), with this service's
-    own token when no caller token is passed on."""
-    from reptidex.services.kernel.app import resources_of
-
-    def peers() -> Any:
-        return resources_of(app_slot[0]).peers
-
+) -> MediaComponents:
+    """repti-media's adapters on ``kernel`` (the keyword arguments replace the ones the
+    settings choose), and its subscriptions to repti-animal's events: cached renders of an
+    animal are dropped when it changes, and the widgets' copy of animals follows them."""
+    settings = kernel.settings
+    peers = kernel.resources.peers
     tokens = ServiceTokenClient.from_settings(settings, "media")
-    return {
-        "media": MediaAdapters(
-            blobs=blobs or blob_store_from(settings),
-            images=PillowImageProcessor(),
-            signer=url_signer_from(settings),
-            lineage=lineage or HttpLineageSource(peers, tokens.headers),
-            renderers=renderers(),
-            recent=RecentRenders(),
-            plans=plans or CorePlanSource(peers),
-            organisations=organisations or HttpOrganisationNames(peers, tokens.headers),
-            shared=shared or HttpSharedAnimals(peers, tokens.headers),
-            tokens=tokens,
+    blobs = blobs or blob_store_from(settings)
+    units = MediaUnitsOfWork(kernel.sessions, blobs)
+    adapters = MediaAdapters(
+        blobs=blobs,
+        images=PillowImageProcessor(),
+        signer=url_signer_from(settings),
+        lineage=lineage or HttpLineageSource(lambda: peers, tokens.headers),
+        renderers=renderers(),
+        recent=RecentRenders(),
+        plans=plans or CorePlanSource(lambda: peers),
+        organisations=organisations or HttpOrganisationNames(lambda: peers, tokens.headers),
+        widgets=HtmlWidgets(),
+        backfill=AnimalBackfill(
+            shared or HttpSharedAnimals(lambda: peers, tokens.headers),
+            units.backfill_transaction,
+            timeout=settings.http_timeout,
+        ),
+        public_url=settings.peer_url("media"),
+    )
+    _subscribe(kernel, adapters.recent)
+    return MediaComponents(adapters, units, tokens)
+
+
+def _subscribe(kernel: Kernel, recent: RecentRenders) -> None:
+    events = kernel.events
+
+    async def drop_renders(event: DomainEvent, session: AsyncSession) -> None:
+        animal_id = str(event.payload.get("animal_id") or "")
+        if animal_id:
+            await SqlRenderStore(session).invalidate(animal_id)
+            recent.invalidate(animal_id)
+
+    async def mirror_animals(event: DomainEvent, session: AsyncSession) -> None:
+        await apply_animal_event(
+            SqlPublicAnimals(session),
+            event.type,
+            event.payload,
+            event.organisation_id,
+            event.occurred_at,
         )
-    }
 
-
-def media_of(app: Litestar | State) -> MediaAdapters:
-    """The :class:`MediaAdapters` of the app."""
-    state = app.state if isinstance(app, Litestar) else app
-    adapters: MediaAdapters = state["media"]
-    return adapters
-
-
-def bearer_of(request: Request[Any, Any, Any]) -> str | None:
-    """The raw bearer token of the request, passed on to repti-animal and repti-core."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    for event_type in INVALIDATING_EVENTS:
+        events.subscribe(event_type, events.idempotent(drop_renders, purpose="renders"))
+    for event_type in MIRRORED_EVENTS:
+        events.subscribe(event_type, events.idempotent(mirror_animals, purpose="animals"))

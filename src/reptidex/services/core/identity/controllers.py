@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import (
@@ -48,11 +47,12 @@ from reptidex.services.core.identity.schemas import (
     VerifyEmailRequest,
 )
 from reptidex.services.core.identity.wiring import IdentityComponents
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_user
-from reptidex.services.kernel.client_address import client_address
 from reptidex.services.kernel.problems import Problem
+from reptidex.services.kernel.rate_limits import ClientAddress
 
-Identity: TypeAlias = NamedDependency[IdentityComponents]
+Identity: TypeAlias = Injected[IdentityComponents]
 
 _PROBLEM_TEXT = {
     400: "The body is not valid JSON or does not match the schema.",
@@ -74,10 +74,6 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
         )
         for code in (400, 422, *codes)
     }
-
-
-def _address(request: Request[Any, Any, Any]) -> str:
-    return client_address(request)  # X-Forwarded-For only from REPTIDEX_TRUSTED_PROXIES
 
 
 def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
@@ -114,10 +110,10 @@ class AuthController(Controller):
         responses=_problems(429),
     )
     async def register(
-        self, data: JSONBody[RegisterRequest], request: Request[Any, Any, Any], identity: Identity
+        self, data: JSONBody[RegisterRequest], client_address: ClientAddress, identity: Identity
     ) -> RegisterResponse:
         registration = await identity.accounts.register(
-            data.email, data.password, display_name=data.display_name, address=_address(request)
+            data.email, data.password, display_name=data.display_name, address=client_address
         )
         return RegisterResponse(email=registration.email.value)
 
@@ -140,9 +136,9 @@ class AuthController(Controller):
         responses=_problems(429),
     )
     async def resend_verification(
-        self, data: JSONBody[EmailRequest], request: Request[Any, Any, Any], identity: Identity
+        self, data: JSONBody[EmailRequest], client_address: ClientAddress, identity: Identity
     ) -> Accepted:
-        await identity.accounts.resend_verification(data.email, address=_address(request))
+        await identity.accounts.resend_verification(data.email, address=client_address)
         return Accepted(detail="If the address has an unverified account, a new token was mailed.")
 
     @post(
@@ -157,9 +153,9 @@ class AuthController(Controller):
         responses=_problems(401, 403, 429),
     )
     async def login(
-        self, data: JSONBody[LoginRequest], request: Request[Any, Any, Any], identity: Identity
+        self, data: JSONBody[LoginRequest], client_address: ClientAddress, identity: Identity
     ) -> TokenResponse:
-        pair = await identity.sessions.login(data.email, data.password, address=_address(request))
+        pair = await identity.sessions.login(data.email, data.password, address=client_address)
         return _tokens(pair, identity)
 
     @post(
@@ -231,9 +227,9 @@ class AuthController(Controller):
         responses=_problems(429),
     )
     async def request_password_reset(
-        self, data: JSONBody[EmailRequest], request: Request[Any, Any, Any], identity: Identity
+        self, data: JSONBody[EmailRequest], client_address: ClientAddress, identity: Identity
     ) -> Accepted:
-        await identity.accounts.request_password_reset(data.email, address=_address(request))
+        await identity.accounts.request_password_reset(data.email, address=client_address)
         return Accepted(detail="If the address has an account, a reset token was mailed to it.")
 
     @post(

@@ -1,4 +1,6 @@
-"""The composition root of identity: which adapters the use cases get, chosen from settings."""
+"""Identity's part of repti-core's composition root: which adapters the use cases get, chosen
+from the settings (tests replace some through :class:`IdentityOverrides`), and the mail
+dispatcher that delivers what the use cases queued."""
 
 from __future__ import annotations
 
@@ -8,16 +10,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.identity.clock import SystemClock
 from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
-from reptidex.adapters.identity.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from reptidex.adapters.identity.tokens import JwtSigner, KeyRing
+from reptidex.adapters.rate_limits import MemoryRateLimiter
 from reptidex.adapters.sql.identity_store import (
     SqlIdentityUnitOfWork,
     SqlSigningKeys,
@@ -32,13 +32,25 @@ from reptidex.domain.identity import (
     Organisations,
     Sessions,
 )
-from reptidex.domain.identity.ports import Clock, Notifier, PasswordHasher, RateLimiter
-from reptidex.services.kernel.app import resources_of
+from reptidex.domain.identity.ports import Clock, Notifier, PasswordHasher
+from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.kernel.auth import service_secret
 from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.settings import Settings
 
 MAIL_OUTBOX_FOLDER = "mail-outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityOverrides:
+    """Adapters that replace the ones the settings choose (tests: a fast hasher, a fake clock,
+    a recording notifier or limiter)."""
+
+    hasher: PasswordHasher | None = None
+    clock: Clock | None = None
+    notifier: Notifier | None = None
+    rate_limiter: RateLimiter | None = None
+    policy: IdentityPolicy | None = None
 
 
 @dataclass(slots=True)
@@ -67,17 +79,14 @@ def build_notifier(settings: Settings) -> Notifier:
 def build_identity(
     settings: Settings,
     engine: AsyncEngine,
-    redis: aioredis.Redis | None,
-    *,
-    hasher: PasswordHasher | None = None,
-    clock: Clock | None = None,
-    notifier: Notifier | None = None,
     rate_limiter: RateLimiter | None = None,
-    policy: IdentityPolicy | None = None,
+    overrides: IdentityOverrides | None = None,
 ) -> IdentityComponents:
-    """Wire identity from settings; the keyword arguments replace an adapter (for tests)."""
-    clock = clock or SystemClock()
-    policy = policy or IdentityPolicy(
+    """Wire identity on ``engine`` from ``settings``, counting attempts with ``rate_limiter``
+    (the kernel's; default: in memory); ``overrides`` replace adapters."""
+    overrides = overrides or IdentityOverrides()
+    clock = overrides.clock or SystemClock()
+    policy = overrides.policy or IdentityPolicy(
         access_token_ttl=dt.timedelta(seconds=settings.access_token_ttl),
         refresh_token_ttl=dt.timedelta(seconds=settings.refresh_token_ttl),
     )
@@ -89,14 +98,12 @@ def build_identity(
         access_token_ttl=policy.access_token_ttl,
         encryption_secret=settings.signing_key_secret,
     )
-    if rate_limiter is None:
-        rate_limiter = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
     context = IdentityContext(
         unit_of_work=lambda: SqlIdentityUnitOfWork(sessions_factory),
-        hasher=hasher or Argon2PasswordHasher(),
+        hasher=overrides.hasher or Argon2PasswordHasher(),
         signer=JwtSigner(keys),
-        notifier=notifier or build_notifier(settings),
-        rate_limiter=rate_limiter,
+        notifier=overrides.notifier or build_notifier(settings),
+        rate_limiter=overrides.rate_limiter or rate_limiter or MemoryRateLimiter(),
         clock=clock,
         policy=policy,
     )
@@ -110,73 +117,45 @@ def build_identity(
     )
 
 
-class IdentityRuntime:
-    """Holds core's identity components, built once the service's engine and Redis are open.
+class MailDelivery:
+    """Sends the mail the identity use cases queued, right after their commit (and retries):
+    a dispatcher task while the app runs."""
 
-    It is also the :class:`~reptidex.adapters.identity.tokens.PublicKeySource` core verifies
-    its own tokens with: the key ring, straight from the database, no HTTP.
-    """
-
-    def __init__(self, settings: Settings, **overrides: object) -> None:
-        self.settings = settings
-        self._overrides = overrides
-        self._components: IdentityComponents | None = None
-        self.mail: MailDispatcher | None = None
-
-    @property
-    def components(self) -> IdentityComponents:
-        """The wired components (only while the app runs)."""
-        if self._components is None:
-            raise RuntimeError("identity is not started: the app's lifespan has not run")
-        return self._components
+    def __init__(self, settings: Settings, engine: AsyncEngine, notifier: Notifier) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._notifier = notifier
+        self.dispatcher: MailDispatcher | None = None
+        """The dispatcher while the app runs."""
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        """Build the components from the running service's resources."""
-        resources = resources_of(app)
-        self._components = build_identity(
-            self.settings,
-            resources.engine,
-            resources.redis,
-            **self._overrides,  # type: ignore[arg-type]
-        )
-        # Mail queued by the use cases goes out right after their commit (and is retried).
-        dispatcher = MailDispatcher(resources.engine, self._components.context.notifier)
+        """Run the dispatcher, woken by every commit that queued mail."""
+        dispatcher = MailDispatcher(self._engine, self._notifier)
         unwake = on_outbox_commit(MAIL_QUEUE, dispatcher.wake)
         task = asyncio.create_task(dispatcher.run(), name="reptidex-core-mail")
-        self.mail = dispatcher
+        self.dispatcher = dispatcher
         try:
             yield
         finally:
             unwake()
             dispatcher.stop()
-            done, _ = await asyncio.wait({task}, timeout=self.settings.shutdown_timeout)
+            done, _ = await asyncio.wait({task}, timeout=self._settings.shutdown_timeout)
             if not done:
                 task.cancel()  # the pass in progress rolls back; its mail is sent next start
             await asyncio.gather(task, return_exceptions=True)
-            self._components = None
-            self.mail = None
+            self.dispatcher = None
 
-    async def check_mail(self) -> str:
+    async def check(self) -> str:
         """The ``mail`` probe of ``/health/deep``: the dispatcher runs and no mail has waited
         longer than ``REPTIDEX_OUTBOX_MAX_LAG`` (a mail server that is away shows here)."""
-        if self.mail is None:
+        if self.dispatcher is None:
             raise RuntimeError("the mail dispatcher is not running")
-        count, age = await self.mail.backlog()
+        count, age = await self.dispatcher.backlog()
         detail = f"{count} queued, oldest {age:.1f} s"
-        if count and age > self.settings.outbox_max_lag:
+        limit = self._settings.outbox_max_lag
+        if count and age > limit:
             raise RuntimeError(
-                f"mail stuck: {detail} (limit {self.settings.outbox_max_lag:g} s); see the log's "
-                "'mail delivery failed'"
+                f"mail stuck: {detail} (limit {limit:g} s); see the log's 'mail delivery failed'"
             )
         return detail
-
-    def provide(self) -> IdentityComponents:
-        """Dependency ``identity``."""
-        return self.components
-
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        """The published key with ``kid`` (core verifies its own tokens locally)."""
-        if self._components is None:
-            return None
-        return await self._components.keys.public_key(kid)

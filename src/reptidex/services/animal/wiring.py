@@ -1,0 +1,217 @@
+"""repti-animal's adapters, chosen in one place and handed to the controllers by dependency
+injection (the composition root, :func:`~reptidex.services.animal.app.create_app`, calls
+:func:`build_animal`).
+
+- Units of work: the SQL adapter on a session of the kernel's, scoped to the caller's
+  organisation for PostgreSQL's row-level security; the use case commits it, and whatever it
+  did not commit is rolled back when the request ends.
+- Lineages: on PostgreSQL a lineage comes from the lineage cache (a response computed before,
+  unchanged since), else from the pedigree mirror (the animals held in memory), else from the
+  one recursive statement. Both copies in memory follow PostgreSQL's change notices and this
+  process's own commits. On SQLite (the embedded, single-process default) there are no
+  notices: nothing is kept and every lineage is the statement's.
+- The public genetics endpoints' rate limit, on the kernel's limiter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import NamedDependency, Provide
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
+from reptidex.adapters.sql.animal.committed_changes import CommittedChanges
+from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
+from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork, SqlLineageRecords
+from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
+from reptidex.domain.animals.lineage import LineageRecords
+from reptidex.services.animal.access import provide_actor
+from reptidex.services.animal.lineage import AnimalViewCache
+from reptidex.services.animal.lineage_cache import (
+    LineageCache,
+    LineageCacheMetrics,
+    metric_families,
+)
+from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.heap import settle_heap
+from reptidex.services.kernel.rate_limits import AddressLimit
+
+
+class AnimalUnitsOfWork:
+    """The animal use cases' units of work, each on a session of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def open(self, organisation_id: uuid.UUID | None) -> AsyncIterator[SqlAnimalUnitOfWork]:
+        """A unit of work scoped to ``organisation_id`` (``None``: only lineage-only and public
+        animals); rolled back unless committed."""
+        async with self._sessions() as session:
+            uow = SqlAnimalUnitOfWork(session)
+            if organisation_id is not None:
+                await uow.bind_organisation(organisation_id)
+            yield uow
+
+    async def provide(
+        self, optional_principal: NamedDependency[Principal | None]
+    ) -> AsyncIterator[SqlAnimalUnitOfWork]:
+        """Dependency ``uow``: the request's unit of work, in the caller's organisation."""
+        organisation = None if optional_principal is None else optional_principal.organisation_id
+        async with self.open(organisation) as uow:
+            yield uow
+
+    async def provide_shared(self) -> AsyncIterator[SqlSharedAnimals]:
+        """Dependency ``shared_animals_source``: the listing of lineage-only and public animals, on a
+        session bound to no organisation."""
+        async with self._sessions() as session:
+            yield SqlSharedAnimals(session)
+
+
+_UNKEPT_VIEWS = AnimalViewCache()
+"""Without a mirror no record is long-lived: views are encoded and not kept."""
+
+
+class LineageSources:
+    """Where the lineage controller reads: the lineage cache, the records (the pedigree mirror
+    while it runs, else the one statement) and the kept views of the mirror's records."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.cache = LineageCache()
+        self._engine = kernel.engine
+        self._database_url = kernel.resources.database_url
+        self._max_mirror_animals = kernel.settings.lineage_mirror_animals
+        self._statement = SqlLineageRecords(kernel.engine)
+        self._records: LineageRecords = self._statement
+        self._views = _UNKEPT_VIEWS
+        self.mirror: SqlPedigreeMirror | None = None
+        """The pedigree mirror while it runs (PostgreSQL, not turned off)."""
+
+    def records(self) -> LineageRecords:
+        """Where lineages are read now: the pedigree mirror when it runs (it falls back on the
+        one recursive statement itself), else the statement."""
+        return self._records
+
+    def views(self) -> AnimalViewCache:
+        """The kept views of the mirror's records (none kept without a mirror)."""
+        return self._views
+
+    @contextlib.asynccontextmanager
+    async def listen_for_changes(self, app: Litestar) -> AsyncIterator[None]:
+        """Lifespan: on PostgreSQL, keep the lineage cache and the pedigree mirror in step with
+        the change notices of every process and with this process's own commits, and run the
+        mirror's loader (unless ``REPTIDEX_LINEAGE_MIRROR_ANIMALS`` is 0)."""
+        if self._engine.dialect.name != "postgresql":
+            yield
+            return
+        cache = self.cache
+        mirror = None
+        if self._max_mirror_animals:
+            mirror = SqlPedigreeMirror(
+                self._engine, max_animals=self._max_mirror_animals, on_load=settle_heap
+            )
+
+        def changed(change: AnimalChange) -> None:
+            cache.changed(change.ids)
+            if mirror is not None:
+                mirror.changed(change)
+
+        def listening(connected: bool) -> None:
+            cache.listening(connected)
+            if mirror is not None:
+                mirror.listening(connected)
+
+        own = CommittedChanges(changed)
+        own.install()
+        listener = AnimalChangeListener(self._database_url, changed, listening)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(in_background(listener.run(), "lineage-listener"))
+                if mirror is not None:
+                    await stack.enter_async_context(in_background(mirror.run(), "pedigree-mirror"))
+                    self.mirror = mirror
+                    self._records = MirroredLineageRecords(mirror, self._statement)
+                    self._views = AnimalViewCache(mirror.mirror.holds_record)
+                yield
+        finally:
+            self.mirror = None
+            self._records = self._statement
+            self._views = _UNKEPT_VIEWS  # views of the mirror's records go with it
+            own.remove()
+            listening(False)
+            if mirror is not None and mirror.loads:
+                gc.unfreeze()  # what was settled may be collected again now the app stops
+
+
+class PedigreeMirrorMetrics(Collector):
+    """The mirror's figures on ``/metrics``: lineages it answered and left to the statement,
+    layers loaded, animals and layers held, and 1 while it may answer."""
+
+    def __init__(self, sources: LineageSources, service: str) -> None:
+        self._sources = sources
+        self._service = service
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the figures at scrape time (nothing while no mirror runs)."""
+        mirror = self._sources.mirror
+        if mirror is None:
+            return
+        figures: tuple[tuple[Any, str, str, float], ...] = (
+            (CounterMetricFamily, "answered", "Lineages read from memory.", mirror.answered),
+            (CounterMetricFamily, "deferred", "Lineages left to the statement.", mirror.deferred),
+            (CounterMetricFamily, "loads", "Layers loaded.", mirror.loads),
+            (GaugeMetricFamily, "animals", "Animals held.", mirror.mirror.total),
+            (GaugeMetricFamily, "layers", "Layers held.", len(mirror.mirror.layers)),
+            (GaugeMetricFamily, "settled", "1 while it may answer.", mirror.settled),
+        )
+        yield from metric_families("reptidex_pedigree_mirror_", self._service, figures)
+
+
+@dataclass(frozen=True, slots=True)
+class AnimalAdapters:
+    """What the animal controllers are given, built once per app."""
+
+    units: AnimalUnitsOfWork
+    lineage: LineageSources
+    genetics_limit: AddressLimit
+    """The public genetics endpoints' limit per client address."""
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
+        ``lineage_reader`` and ``genetics_limit``."""
+        return {
+            "actor": Provide(provide_actor),
+            "uow": Provide(self.units.provide),
+            "units": provide_value(self.units),
+            "shared_animals_source": Provide(self.units.provide_shared),
+            "lineage_reader": provide_value(self.lineage),
+            "genetics_limit": provide_value(self.genetics_limit),
+        }
+
+    def collectors(self, service: str) -> list[Collector]:
+        """The lineage cache's and the pedigree mirror's figures on ``/metrics``."""
+        return [
+            LineageCacheMetrics(self.lineage.cache, service),
+            PedigreeMirrorMetrics(self.lineage, service),
+        ]
+
+
+def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalAdapters:
+    """repti-animal's adapters on ``kernel``; ``genetics_per_minute`` limits the public
+    genetics endpoints per client address (0: no limit)."""
+    return AnimalAdapters(
+        units=AnimalUnitsOfWork(kernel.sessions),
+        lineage=LineageSources(kernel),
+        genetics_limit=AddressLimit("genetics", genetics_per_minute, kernel.rate_limiter),
+    )

@@ -1,0 +1,95 @@
+"""repti-core's adapters and use cases, chosen in one place (the composition root,
+:func:`~reptidex.services.core.app.create_app`, calls :func:`build_core`): identity (accounts,
+sessions, organisations, signing keys, mail), billing (Stripe, or switched off), feature flags,
+telemetry, and the intake of events published from outside. Every use case opens its own unit
+of work and commits it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from litestar.di import Provide
+from prometheus_client.registry import Collector
+
+from reptidex.adapters.metrics.telemetry_collector import TelemetryCollector
+from reptidex.adapters.payments.stripe_gateway import StripeConfig, StripeGateway
+from reptidex.adapters.sql.billing import SqlBillingUnitOfWork
+from reptidex.adapters.sql.flags import SqlFlagUnitOfWork
+from reptidex.adapters.sql.outbox_store import SqlOutboxUnitOfWork
+from reptidex.domain.billing import Billing
+from reptidex.domain.events.intake import EventIntake
+from reptidex.domain.flags import FeatureFlags, FlagCache
+from reptidex.domain.telemetry import TelemetryIngest, TelemetryLimits
+from reptidex.services.core.identity.wiring import (
+    IdentityComponents,
+    IdentityOverrides,
+    MailDelivery,
+    build_identity,
+)
+from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class CoreComponents:
+    """The use cases of one repti-core app, and what runs beside them."""
+
+    identity: IdentityComponents
+    mail: MailDelivery
+    billing: Billing
+    flags: FeatureFlags
+    flag_cache: FlagCache
+    telemetry: TelemetryIngest
+    telemetry_metrics: TelemetryCollector
+    event_intake: EventIntake
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependencies: ``identity``, ``billing``, ``flags``, ``telemetry``
+        and ``event_intake``."""
+        return {
+            "identity": provide_value(self.identity),
+            "billing": provide_value(self.billing),
+            "flags": provide_value(self.flags),
+            "telemetry": provide_value(self.telemetry),
+            "event_intake": provide_value(self.event_intake),
+        }
+
+    def collectors(self) -> list[Collector]:
+        """The telemetry reported by clients, on ``/metrics``."""
+        return [self.telemetry_metrics]
+
+
+def stripe_config(settings: Settings) -> StripeConfig | None:
+    """The Stripe configuration, or ``None`` when billing is switched off."""
+    return StripeConfig.from_values(
+        secret_key=settings.stripe_secret_key,
+        webhook_secret=settings.stripe_webhook_secret,
+        prices=settings.stripe_prices,
+        api_base=settings.stripe_api_base,
+        timeout=settings.http_timeout,
+    )
+
+
+def build_core(kernel: Kernel, *, identity: IdentityOverrides | None = None) -> CoreComponents:
+    """repti-core's use cases on ``kernel``, with the adapters its settings choose
+    (``identity`` replaces some of identity's); subscribes the flag cache to ``config.*``, so
+    that other replicas' flag changes reach this one's cache through the bus."""
+    settings, sessions = kernel.settings, kernel.sessions
+    wired = build_identity(settings, kernel.engine, kernel.rate_limiter, identity)
+    config = stripe_config(settings)
+    gateway = StripeGateway(config) if config is not None else None
+    cache = FlagCache(ttl=settings.flag_cache_ttl)
+    kernel.events.subscribe("config.*", cache.on_config_event)
+    limits = TelemetryLimits()
+    collector = TelemetryCollector(limits)
+    return CoreComponents(
+        identity=wired,
+        mail=MailDelivery(settings, kernel.engine, wired.context.notifier),
+        billing=Billing(gateway, lambda: SqlBillingUnitOfWork(sessions)),
+        flags=FeatureFlags(lambda: SqlFlagUnitOfWork(sessions), cache),
+        flag_cache=cache,
+        telemetry=TelemetryIngest(collector, limits=limits),
+        telemetry_metrics=collector,
+        event_intake=EventIntake(lambda: SqlOutboxUnitOfWork(sessions, "core")),
+    )
