@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from identity_testkit import OTHER_PASSWORD, STRONG_PASSWORD, fast_identity, register_and_verify
 from litestar.testing import AsyncTestClient, TestClient
 
-from reptidex.adapters.rate_limits import MemoryRateLimiter, RedisRateLimiter
+from reptidex.adapters.rate_limits import (
+    FallbackRateLimiter,
+    MemoryRateLimiter,
+    RedisRateLimiter,
+)
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.settings import Settings
 
 
@@ -131,3 +137,23 @@ def test_limits_do_not_stop_a_verified_user_after_success(
             assert client.post("/auth/login", json=wrong).status_code == 401
             right = {"email": "ann@example.org", "password": STRONG_PASSWORD}
             assert client.post("/auth/login", json=right).status_code == 200
+
+
+async def test_with_redis_away_login_is_limited_in_memory_and_answers(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(redis_url="redis://127.0.0.1:1/0", event_bus="memory")  # nobody
+    upgrade("core", settings.database_url("core"))
+    app = create_app(settings, identity=fast_identity())
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.2", 50000))
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://c") as c:
+        registered = await c.post(
+            "/auth/register", json={"email": "ann@example.org", "password": STRONG_PASSWORD}
+        )
+        wrong = {"email": "ann@example.org", "password": OTHER_PASSWORD}
+        statuses = [(await c.post("/auth/login", json=wrong)).status_code for _ in range(6)]
+    assert registered.status_code == 202, registered.text
+    assert statuses == [401] * 5 + [429]
+    limiter = kernel_of(app).rate_limiter
+    assert isinstance(limiter, FallbackRateLimiter)
+    assert limiter.in_memory
