@@ -67,3 +67,82 @@ def test_nothing_outside_the_entry_points_imports_services() -> None:
         if module.startswith("reptidex.services")
     ]
     assert not breaches, "\n".join(breaches)
+
+
+SERVICES = PACKAGE / "services"
+COMPOSITION_MODULES = {"app.py", "wiring.py"}
+"""A service's composition root and its wiring: the only modules of a service that choose
+adapters."""
+
+
+def service_modules() -> list[Path]:
+    """The modules of the six services (not the kernel, the registry or the runner)."""
+    return sorted(
+        path
+        for path in SERVICES.rglob("*.py")
+        if path.parent != SERVICES and SERVICES / "kernel" not in (path, *path.parents)
+    )
+
+
+def controller_modules() -> list[Path]:
+    """Every service module but its composition root and wiring: controllers and their
+    helpers, which get adapters by dependency injection."""
+    return [path for path in service_modules() if path.name not in COMPOSITION_MODULES]
+
+
+def attribute_reads(path: Path, name: str) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == name
+    ]
+
+
+def test_the_services_are_found() -> None:
+    names = {path.relative_to(SERVICES).parts[0] for path in service_modules()}
+    assert names == {"animal", "commerce", "community", "core", "media", "ops"}
+    assert SERVICES / "animal" / "genetics.py" in controller_modules()
+    assert SERVICES / "media" / "wiring.py" not in controller_modules()
+
+
+def test_controllers_import_no_adapters() -> None:
+    breaches = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {module}"
+        for path in controller_modules()
+        for line, module in imported_modules(path)
+        if module.startswith("reptidex.adapters")
+    ]
+    assert not breaches, "\n".join(breaches)
+
+
+def test_nothing_is_looked_up_on_app_state() -> None:
+    breaches = [
+        f"{path.relative_to(PACKAGE)}:{line} reads .state"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for line in attribute_reads(path, "state")
+    ]
+    assert not breaches, "\n".join(breaches)
+
+
+def test_handlers_reach_nothing_through_the_app() -> None:
+    """A handler declares what it needs (Litestar injects it); it never goes through
+    ``request.app``, nor through the getters kept for the runner and the tests."""
+    getters = {"kernel_of", "components_of"}
+    breaches = [
+        f"{path.relative_to(PACKAGE)}:{line} reads .app"
+        for path in controller_modules()
+        for line in attribute_reads(path, "app")
+    ]
+    for path in sorted(SERVICES.rglob("*.py")):
+        if path == SERVICES / "runner.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        breaches += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno} imports {alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+            if alias.name in getters
+        ]
+    assert not breaches, "\n".join(breaches)
