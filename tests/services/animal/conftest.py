@@ -20,7 +20,7 @@ from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.services.animal.app import create_app
-from reptidex.services.animal.wiring import AnimalAdapters
+from reptidex.services.animal.wiring import AnimalComponents
 from reptidex.services.kernel.app import components_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
@@ -95,9 +95,9 @@ def animal_client(settings: Settings) -> TestClient[Litestar]:
     return TestClient(app, raise_server_exceptions=False)
 
 
-def adapters_of(app: Litestar) -> AnimalAdapters:
+def animal_components(app: Litestar) -> AnimalComponents:
     """What repti-animal's composition root built for ``app``."""
-    return components_of(app, AnimalAdapters)
+    return components_of(app, AnimalComponents)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from conftest import Breeder, adapters_of
+from conftest import Breeder, animal_components
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, asyncpg_dsn
 from reptidex.adapters.sql.animal.committed_changes import CommittedChanges
 from reptidex.services.animal.lineage_cache import LineageCache
@@ -121,7 +121,7 @@ def test_the_least_recently_used_entry_goes_first() -> None:
 
 @pytest.fixture
 def postgres_breeder(postgres_client: TestClient[Litestar]) -> Breeder:
-    cache = adapters_of(postgres_client.app).lineage.cache
+    cache = animal_components(postgres_client.app).lineage.cache
     wait_until(lambda: cache.trusted, "the listener never connected")
     return Breeder(postgres_client, uuid.uuid4())
 
@@ -153,7 +153,7 @@ def names(body: dict[str, object]) -> list[str]:
 
 def test_a_repeated_lineage_comes_from_memory(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
-    cache = adapters_of(postgres_breeder.client.app).lineage.cache
+    cache = animal_components(postgres_breeder.client.app).lineage.cache
     first = lineage_of(postgres_breeder, ids["kid"])
     hits = cache.hits
     assert lineage_of(postgres_breeder, ids["kid"]) == first
@@ -215,7 +215,7 @@ def test_another_processs_change_reaches_the_cache(postgres_breeder: Breeder) ->
 def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     app = postgres_breeder.client.app
-    cache = adapters_of(app).lineage.cache
+    cache = animal_components(app).lineage.cache
     lineage_of(postgres_breeder, ids["kid"])
     assert len(cache) == 1
 
@@ -236,7 +236,7 @@ def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breede
 def test_a_lost_listener_stops_the_cache_until_it_is_back(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     app = postgres_breeder.client.app
-    cache = adapters_of(app).lineage.cache
+    cache = animal_components(app).lineage.cache
     lineage_of(postgres_breeder, ids["kid"])
     assert len(cache) == 1
 

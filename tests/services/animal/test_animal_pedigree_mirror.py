@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from conftest import Breeder, adapters_of, animal_client, asyncpg_url, lineage_record
+from conftest import Breeder, animal_client, animal_components, asyncpg_url, lineage_record
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.pedigree_mirror import SqlPedigreeMirror
 from reptidex.adapters.sql.animal.repository import SqlLineageRecords
@@ -457,7 +457,7 @@ def test_the_service_answers_lineages_from_the_mirror_and_reports_it(
         breeder = Breeder(client, ORGS[0])
         sire = breeder.add(name="Sire", sex="male")
         kid = breeder.add(name="Kid", sire_id=sire["id"])
-        mirror = adapters_of(client.app).lineage.mirror
+        mirror = animal_components(client.app).lineage.mirror
         assert mirror is not None
         asked = iter(range(1, 21))  # each a new lineage (the lineage cache answers repeats)
 
@@ -490,7 +490,7 @@ def test_the_mirror_can_be_turned_off(
 ) -> None:
     settings = make_settings(animal_database_url=postgres_database, lineage_mirror_animals="0")
     with animal_client(settings) as client:
-        assert adapters_of(client.app).lineage.mirror is None
+        assert animal_components(client.app).lineage.mirror is None
         breeder = Breeder(client, ORGS[0])
         kid = breeder.add(name="Kid")
         assert breeder.get(f"/lineage/{kid['id']}").status_code == 200  # type: ignore[attr-defined]

@@ -56,14 +56,14 @@ def create_app(
     ``authenticator`` verifies tokens (default: against repti-core's JWKS).
     """
     kernel = build_kernel(service_spec("animal"), settings or load_settings())
-    adapters = build_animal(kernel, genetics_per_minute=genetics_per_minute)
+    animal = build_animal(kernel, genetics_per_minute=genetics_per_minute)
     return create_service_app(
         kernel,
         CONTROLLERS,
-        components=adapters,
+        components=animal,
         description=DESCRIPTION,
-        dependencies=adapters.dependencies(),
-        lifespan=[adapters.lineage.listen_for_changes],
+        dependencies=animal.dependencies(),
+        lifespan=[animal.lineage.listen_for_changes],
         authenticator=authenticator,
-        collectors=adapters.collectors(kernel.spec.name),
+        collectors=animal.collectors(kernel.spec.name),
     )

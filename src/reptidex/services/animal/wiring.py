@@ -179,7 +179,7 @@ class PedigreeMirrorMetrics(Collector):
 
 
 @dataclass(frozen=True, slots=True)
-class AnimalAdapters:
+class AnimalComponents:
     """What the animal controllers are given, built once per app."""
 
     units: AnimalUnitsOfWork
@@ -207,10 +207,10 @@ class AnimalAdapters:
         ]
 
 
-def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalAdapters:
+def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalComponents:
     """repti-animal's adapters on ``kernel``; ``genetics_per_minute`` limits the public
     genetics endpoints per client address (0: no limit)."""
-    return AnimalAdapters(
+    return AnimalComponents(
         units=AnimalUnitsOfWork(kernel.sessions),
         lineage=LineageSources(kernel),
         genetics_limit=AddressLimit("genetics", genetics_per_minute, kernel.rate_limiter),
