@@ -1,8 +1,9 @@
-"""Each setting is declared once; the loader, the known names, the secrets hidden and the README
-table all follow the declarations."""
+"""Each setting is declared once; the loader, the known names, the secrets hidden, the README
+table and ``reptidex settings`` all follow the declarations."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reptidex.cli import main
 from reptidex.services.kernel.redaction import is_secret_name
 from reptidex.services.kernel.setting_declarations import (
     SECTIONS,
@@ -189,3 +191,52 @@ def test_the_table_has_a_row_per_declaration_under_its_section() -> None:
         assert headings[section] < rows.index(row) < after
     assert "`<SERVICE>` is `CORE`, `ANIMAL`" in table
     assert "`<PLAN>` is `KEEPER`, `BREEDER` or `BUSINESS`" in table
+
+
+def _run(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    return int(exited.value.code or 0)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for name in [name for name in os.environ if name.startswith("REPTIDEX_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("REPTIDEX_DATA_DIR", str(tmp_path))
+    return monkeypatch
+
+
+def test_the_command_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["settings", "--markdown"]) == 0
+    assert capsys.readouterr().out == markdown_table(DECLARATIONS)
+
+
+def test_the_command_shows_the_values_in_effect_secrets_hidden(
+    clean_environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    clean_environment.setenv("REPTIDEX_REDIS_URL", "redis://:cache-password@cache:6379/0")
+    clean_environment.setenv("REPTIDEX_STRIPE_SECRET_KEY", "sk_test_abcdef123456")
+    clean_environment.setenv("REPTIDEX_HEALTH_TIMEOUT", "0.25")
+    assert _run(["settings"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(KNOWN_ENV_VARS)
+    assert f"REPTIDEX_DATA_DIR={tmp_path}" in lines
+    assert "REPTIDEX_REDIS_URL=redis://:***@cache:6379/0" in lines
+    assert "REPTIDEX_STRIPE_SECRET_KEY=<hidden>" in lines
+    assert "REPTIDEX_HEALTH_TIMEOUT=0.25" in lines
+    assert "REPTIDEX_HTTP_TIMEOUT=5  # default" in lines
+    assert "REPTIDEX_CORE_URL=http://127.0.0.1:8001  # default" in lines
+    assert "REPTIDEX_S3_REGION=  # default: boto3's" in lines
+
+
+def test_the_command_refuses_bad_settings(
+    clean_environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_environment.setenv("REPTIDEX_TOKEN_LEEWAY", "3600")
+    assert _run(["settings"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "REPTIDEX_TOKEN_LEEWAY='3600': must be a whole number of seconds from 0 to 300" in (
+        captured.err
+    )
