@@ -63,7 +63,7 @@ def create_app(
         components=animal,
         description=DESCRIPTION,
         dependencies=animal.dependencies(),
-        lifespan=[animal.lineage.listen_for_changes],
+        lifespan=animal.lifespans(),
         authenticator=authenticator,
         collectors=animal.collectors(kernel.spec.name),
     )

@@ -10,7 +10,8 @@ injection (the composition root, :func:`~reptidex.services.animal.app.create_app
   one recursive statement. Both copies in memory follow PostgreSQL's change notices and this
   process's own commits. On SQLite (the embedded, single-process default) there are no
   notices: nothing is kept and every lineage is the statement's.
-- The public genetics endpoints' rate limit, on the kernel's limiter.
+- Predictions: computed on threads of their own, bounded, their answers cached; and the public
+  genetics endpoints' rate limit, on the kernel's limiter.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,7 @@ from reptidex.services.animal.lineage_cache import (
     LineageCacheMetrics,
     metric_families,
 )
+from reptidex.services.animal.predictions import Predictions
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal
 from reptidex.services.kernel.background import in_background
@@ -184,20 +187,33 @@ class AnimalComponents:
 
     units: AnimalUnitsOfWork
     lineage: LineageSources
+    predictions: Predictions
     genetics_limit: AddressLimit
     """The public genetics endpoints' limit per client address."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
-        ``lineage_reader`` and ``genetics_limit``."""
+        ``lineage_reader``, ``predictions`` and ``genetics_limit``."""
         return {
             "actor": Provide(provide_actor),
             "uow": Provide(self.units.provide),
             "units": provide_value(self.units),
             "shared_animals_source": Provide(self.units.provide_shared),
             "lineage_reader": provide_value(self.lineage),
+            "predictions": provide_value(self.predictions),
             "genetics_limit": provide_value(self.genetics_limit),
         }
+
+    def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the lineage copies' listener, the prediction threads."""
+        return [self.lineage.listen_for_changes, self._prediction_threads]
+
+    @contextlib.asynccontextmanager
+    async def _prediction_threads(self, app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            self.predictions.close()
 
     def collectors(self, service: str) -> list[Collector]:
         """The lineage cache's and the pedigree mirror's figures on ``/metrics``."""
@@ -213,5 +229,6 @@ def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalComponent
     return AnimalComponents(
         units=AnimalUnitsOfWork(kernel.sessions),
         lineage=LineageSources(kernel),
+        predictions=Predictions(),
         genetics_limit=AddressLimit("genetics", genetics_per_minute, kernel.rate_limiter),
     )
