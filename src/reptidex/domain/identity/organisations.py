@@ -105,6 +105,15 @@ class Organisations:
             await uow.commit()
         return organisation
 
+    async def public(self, organisation_id: uuid.UUID) -> Organisation:
+        """An organisation as other services may show it (its name); :class:`NotFound` for an
+        unknown one."""
+        async with self.context.unit_of_work() as uow:
+            organisation = await uow.organisations.get(organisation_id)
+        if organisation is None:
+            raise NotFound(f"No organisation {organisation_id}.")
+        return organisation
+
     async def of_user(self, user_id: uuid.UUID) -> list[MembershipView]:
         """The organisations ``user_id`` belongs to, with their role in each."""
         async with self.context.unit_of_work() as uow:

@@ -13,7 +13,6 @@ from litestar import Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
-from reptidex.domain.errors import NotFound
 from reptidex.services.core.identity.wiring import IdentityComponents
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, requires_service
@@ -52,10 +51,7 @@ async def organisation_public(
     organisation_id: FromPath[uuid.UUID], identity: Injected[IdentityComponents]
 ) -> Response[OrganisationPublicView]:
     """An organisation's public view."""
-    async with identity.context.unit_of_work() as uow:
-        organisation = await uow.organisations.get(organisation_id)
-    if organisation is None:
-        raise NotFound(f"No organisation {organisation_id}.")
+    organisation = await identity.organisations.public(organisation_id)
     return Response(
         OrganisationPublicView(organisation.id, organisation.name),
         headers={"Cache-Control": "private, max-age=300"},
