@@ -49,7 +49,7 @@ from reptidex.adapters.sql.animal.models import (
     TransferRow,
 )
 from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.animals.breeding import BreedingPair, Clutch, PairStatus
+from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
 from reptidex.domain.animals.husbandry import LogDetails, LogEntry
 from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.domain.animals.model import (
@@ -637,7 +637,7 @@ def lineage_columns(postgres: bool) -> list[Any]:
 
 
 class SqlLineageRecords:
-    """:class:`~reptidex.domain.animals.lineage.LineageRecords` on the engine: one statement on
+    """:class:`~reptidex.domain.animals.ports.LineageRecords` on the engine: one statement on
     a pooled connection in autocommit mode (no BEGIN/COMMIT round trips; on PostgreSQL the
     statement sets the organisation itself), rows as plain tuples."""
 
@@ -791,7 +791,7 @@ _OwnedRow = TypeVar("_OwnedRow", BreedingPairRow, ClutchRow)
 
 
 class SqlBreeding:
-    """:class:`~reptidex.domain.animals.breeding.BreedingRepository` on a session."""
+    """:class:`~reptidex.domain.animals.ports.BreedingRepository` on a session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -914,7 +914,7 @@ def _entry(row: HusbandryLogRow) -> LogEntry:
 
 
 class SqlHusbandry:
-    """:class:`~reptidex.domain.animals.husbandry.HusbandryLogs` in ``husbandry_log``."""
+    """:class:`~reptidex.domain.animals.ports.HusbandryLogs` in ``husbandry_log``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -960,7 +960,7 @@ class SqlHusbandry:
 
 
 class SqlTransfers:
-    """:class:`~reptidex.domain.animals.transfer.Transfers` in SQL."""
+    """:class:`~reptidex.domain.animals.ports.Transfers` in SQL."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
