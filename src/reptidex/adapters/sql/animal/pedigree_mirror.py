@@ -43,8 +43,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange
+from reptidex.adapters.sql.animal.lineage import lineage_columns, lineage_records_of
 from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
-from reptidex.adapters.sql.animal.repository import lineage_columns, lineage_records_of
 from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.domain.animals.pedigree_mirror import ClutchFacts, Layer, PedigreeMirror
 from reptidex.domain.animals.ports import LineageRecords
