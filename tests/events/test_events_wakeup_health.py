@@ -42,7 +42,7 @@ async def test_a_commit_through_any_session_wakes_the_relay(
     async with app.lifespan():
         await asyncio.sleep(0.2)  # the relay's first pass has run and it is waiting
         event = new_event("audit.recorded", producer="ops")
-        # Written the way the identity/billing/flag units of work write: no committed() call.
+        # Written the way the identity/billing/flag units of work write.
         async with AsyncSession(kernel_of(app).events.engine) as session:
             SqlOutbox(session, "ops").add(event)
             await session.commit()

@@ -21,9 +21,10 @@ from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals, backfill_transaction
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.media.backfill import SharedAnimal, SharedPage, apply_page, backfill
-from reptidex.domain.media.embeds import PublicAnimal, apply_animal_event
+from reptidex.domain.media.embeds import PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.domain.media.ports import SharedAnimal, SharedPage
+from reptidex.domain.media.use_cases.animal_copy import apply_animal_event, apply_page, backfill
 from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
@@ -131,7 +132,7 @@ def test_an_on_demand_fill_needs_no_second_connection(
             media_database_url=postgres_database, db_pool_size="2", http_timeout="1"
         )
         with media_client(settings, shared=shared) as media:
-            engine = kernel_of(media.app).resources.engine
+            engine = kernel_of(media.app).engine
             portal = media.blocking_portal
             held = portal.call(engine.connect().start)  # the other connection, taken
             try:
@@ -318,9 +319,7 @@ def test_the_start_up_pass_is_retried_until_it_completes(
     source = Pages(SharedPage((one,), None), failures=2)
     with media_client(make_settings(), shared=source) as media:
         with media.portal() as portal:
-            portal.call(
-                components_of(media.app, MediaComponents).adapters.backfill.until_done, (0.0,)
-            )
+            portal.call(components_of(media.app, MediaComponents).backfill.until_done, (0.0,))
         page = media.get(f"/embed/available/{organisation}").text
     assert "Patient" in page
     assert len(source.asked) == 3

@@ -151,6 +151,39 @@ def available_html(animals: list[PublicAnimal]) -> str:
     )
 
 
+class HtmlWidgets:
+    """The :class:`~reptidex.domain.media.ports.WidgetRenderer` of this module's fragments."""
+
+    def css(self, theme: Theme) -> str:
+        """The stylesheet of every widget in a theme."""
+        return widget_css(theme)
+
+    def not_public(self) -> str:
+        """What a widget of an animal that is not public shows."""
+        return not_public_html()
+
+    def profile(self, animal: PublicAnimal, photo_url: str | None) -> str:
+        """A profile card."""
+        return profile_html(animal, photo_url)
+
+    def pedigree(self, pedigree: WidgetPedigree) -> str:
+        """A pedigree tree."""
+        return pedigree_html(pedigree)
+
+    def available(self, animals: list[PublicAnimal]) -> str:
+        """A breeder's available animals."""
+        return available_html(animals)
+
+    def page(self, title: str, css: str, body: str) -> str:
+        """A whole HTML page of a widget, for an iframe."""
+        return widget_page(title, css, body)
+
+    @property
+    def loader_js(self) -> str:
+        """The script loader."""
+        return LOADER_JS
+
+
 def widget_page(title: str, css: str, body: str) -> str:
     """A whole HTML page of a widget, for an iframe."""
     return (
@@ -203,34 +236,3 @@ LOADER_JS = """/* ReptiDex widgets: <div data-reptidex-widget="profile" data-rep
 })();
 """
 """The script loader, written by hand (no build step)."""
-
-
-class HtmlWidgets:
-    """The :class:`~reptidex.domain.media.widgets.WidgetRenderer` of this module: escaped HTML
-    fragments, scoped stylesheets, the iframe page and the loader script."""
-
-    loader_js = LOADER_JS
-
-    def css(self, theme: Theme) -> str:
-        """The stylesheet of every widget in ``theme``."""
-        return widget_css(theme)
-
-    def not_public(self) -> str:
-        """The fragment shown for an animal that is not public."""
-        return not_public_html()
-
-    def profile(self, animal: PublicAnimal, photo_url: str | None) -> str:
-        """A public animal's profile card."""
-        return profile_html(animal, photo_url)
-
-    def pedigree(self, pedigree: WidgetPedigree) -> str:
-        """A public animal's pedigree tree."""
-        return pedigree_html(pedigree)
-
-    def available(self, animals: list[PublicAnimal]) -> str:
-        """A breeder's animals for sale."""
-        return available_html(animals)
-
-    def page(self, title: str, css: str, body: str) -> str:
-        """A whole HTML page of a widget, for an iframe."""
-        return widget_page(title, css, body)

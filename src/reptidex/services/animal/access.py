@@ -14,8 +14,7 @@ from typing import Protocol, TypeAlias
 
 from litestar.di import NamedDependency
 
-from reptidex.domain.animals.breeding import BreedingUnitOfWork
-from reptidex.domain.animals.transfer import TransferUnitOfWork
+from reptidex.domain.animals.ports import BreedingUnitOfWork, TransferUnitOfWork
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import Injected

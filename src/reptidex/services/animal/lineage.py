@@ -19,9 +19,9 @@ from reptidex.domain.animals.lineage import (
     Lineage,
     LineageEntry,
     LineageRecord,
-    LineageRecords,
     lineage,
 )
+from reptidex.domain.animals.ports import LineageRecords
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY, viewer_of
 from reptidex.services.animal.lineage_cache import LineageCache
 from reptidex.services.kernel.app import Injected

@@ -11,7 +11,8 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, SharedAnimals, shared_animals
+from reptidex.domain.animals.ports import SharedAnimals
+from reptidex.domain.animals.shared import MAX_PAGE, SharedAnimal, shared_animals
 from reptidex.domain.animals.use_cases import public_animal
 from reptidex.services.animal.access import SECURITY, OnDemandUnitsOfWork
 from reptidex.services.animal.schemas import AnimalIdentity, PossibleHetBody, StatusName

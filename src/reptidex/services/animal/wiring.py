@@ -32,10 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.committed_changes import CommittedChanges
+from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
-from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork, SqlLineageRecords
 from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
-from reptidex.domain.animals.lineage import LineageRecords
+from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
+from reptidex.domain.animals.ports import LineageRecords
 from reptidex.services.animal.access import provide_actor
 from reptidex.services.animal.lineage import AnimalViewCache
 from reptidex.services.animal.lineage_cache import (

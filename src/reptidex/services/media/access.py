@@ -1,46 +1,44 @@
 """What the repti-media controllers are given, and who is calling.
 
-The composition root (:mod:`~reptidex.services.media.wiring`) builds one :class:`MediaAdapters`
-(typed by the domain's ports, filled with the adapters the settings choose) and a unit of work
-per request; the controllers receive both by dependency injection (``media: Media``,
-``uow: UnitOfWork``) and never name an adapter.
+The composition root (:mod:`~reptidex.services.media.wiring`) builds one :class:`MediaAdapters`,
+typed by the domain's ports and filled with the adapters the settings choose; the controllers
+receive it by dependency injection (``media: Media``), open a unit of work from it around the
+use case they call, and never name an adapter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
 from litestar import Request
 
 from reptidex.domain.identity.model import Role
-from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.files import (
-    FileRepository,
-    ImageProcessor,
-    MediaUnitOfWork,
-    PlanSource,
-    Uploader,
-)
-from reptidex.domain.media.lineage import LineageSource, OrganisationNames
-from reptidex.domain.media.rendering import (
+from reptidex.domain.media.files import Uploader
+from reptidex.domain.media.ports import (
+    BlobStore,
+    BreederBackfill,
     ChartRenderer,
-    PhotoSource,
-    RecentRenders,
-    RenderUnitOfWork,
+    ImageProcessor,
+    LineageSource,
+    MediaUnitOfWork,
+    OrganisationNames,
+    PlanSource,
+    WidgetRenderer,
 )
+from reptidex.domain.media.rendering import RecentRenders
 from reptidex.domain.media.signing import UrlSigner
-from reptidex.domain.media.widgets import EmbedUnitOfWork, WidgetRenderer
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
-from reptidex.services.media.backfill import AnimalBackfill
 
 
 @dataclass(frozen=True, slots=True)
 class MediaAdapters:
-    """The adapters the media controllers use besides their unit of work."""
+    """What the media controllers use."""
 
+    unit_of_work: Callable[[], MediaUnitOfWork]
+    """Opens a transaction on the media database (with the outbox) for one use case."""
     blobs: BlobStore
     images: ImageProcessor
     signer: UrlSigner
@@ -48,36 +46,18 @@ class MediaAdapters:
     """repti-animal's lineages, asked with the caller's token (or media's own)."""
     renderers: Mapping[str, ChartRenderer]
     """The renderer of each output format."""
+    widgets: WidgetRenderer
     recent: RecentRenders
     plans: PlanSource
     organisations: OrganisationNames
-    widgets: WidgetRenderer
-    backfill: AnimalBackfill
+    backfill: BreederBackfill
     """Fills the widgets' copy of a breeder's animals that media knows nothing of yet."""
     public_url: str
     """Where repti-media is reached (``REPTIDEX_MEDIA_URL``), for links printed on renders."""
 
 
-class MediaWork(MediaUnitOfWork, RenderUnitOfWork, EmbedUnitOfWork, Protocol):
-    """One transaction of repti-media: files, renders, the copy of animals, embedding rules and
-    counts, and the outbox; the use case that writes commits it."""
-
-    @property
-    def files(self) -> FileRepository:
-        """File records."""
-        ...
-
-    @property
-    def photos(self) -> PhotoSource:
-        """Animals' photos, for charts."""
-        ...
-
-
 Media: TypeAlias = Injected[MediaAdapters]
 """A handler parameter ``media``: the service's adapters."""
-UnitOfWork: TypeAlias = Injected[MediaWork]
-"""A handler parameter ``uow``: the request's unit of work, rolled back after the handler
-unless its use case committed it."""
 
 
 def uploader_of(principal: Principal) -> Uploader:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from reptidex.domain.media.backfill import SharedAnimalSource
-from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.files import PlanSource
-from reptidex.domain.media.lineage import LineageSource, OrganisationNames
+from reptidex.domain.media.ports import (
+    BlobStore,
+    LineageSource,
+    OrganisationNames,
+    PlanSource,
+    SharedAnimalSource,
+)
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
@@ -65,6 +68,6 @@ def create_app(
         components=media,
         description=DESCRIPTION,
         dependencies=media.dependencies(),
-        lifespan=[media.adapters.backfill.in_background] if backfill_on_start else [],
+        lifespan=[media.backfill.in_background] if backfill_on_start else [],
         authenticator=authenticator,
     )

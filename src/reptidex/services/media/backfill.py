@@ -1,6 +1,7 @@
 """Backfilling repti-media's copy of animals from repti-animal: a pass in the background at
 start-up (retried with back-off until one completes, never blocking the start), and a pass
-for one breeder when a widget asks for a breeder media knows nothing of yet."""
+for one breeder when a widget asks for a breeder media knows nothing of yet (see
+:func:`~reptidex.domain.media.use_cases.widgets.show_widget`)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,9 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from litestar import Litestar
 
-from reptidex.domain.media.backfill import (
-    BackfillStore,
-    SharedAnimalSource,
-    backfill,
-    needs_backfill,
-)
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.domain.media.ports import BackfillStore, SharedAnimalSource
+from reptidex.domain.media.use_cases.animal_copy import backfill
 from reptidex.services.kernel.background import in_background
 
 _log = structlog.get_logger("reptidex.media.backfill")
@@ -28,8 +25,10 @@ RETRY_DELAYS = (1.0, 5.0, 30.0, 60.0, 300.0)
 
 class AnimalBackfill:
     """Fills the copy of animals from ``shared`` (repti-animal's listing), each page in a
-    transaction of its own (``transaction``); a breeder's pass on demand waits at most
-    ``2 × timeout`` seconds."""
+    transaction of its own (``transaction``). It is the
+    :class:`~reptidex.domain.media.ports.BreederBackfill` of the widgets: a breeder's pass
+    waits at most ``2 × timeout`` seconds; on failure the widget shows what is known and the
+    start-up pass carries on."""
 
     def __init__(
         self,
@@ -79,15 +78,8 @@ class AnimalBackfill:
         async with in_background(self.until_done(), "media-animal-backfill"):
             yield
 
-    async def ensure_known(self, organisation_id: uuid.UUID) -> None:
-        """Before listing a breeder's animals: when no completed pass covers the breeder and
-        the copy holds none of its animals, fill it now (on failure the widget shows what is
-        known and the start-up pass carries on)."""
-        async with self._transaction() as store:
-            if not await needs_backfill(store.ledger, organisation_id):
-                return
-            if await store.animals.count(organisation_id):
-                return
+    async def fill(self, organisation_id: uuid.UUID) -> None:
+        """Fill the copy with the organisation's animals now, or log why not."""
         try:
             await asyncio.wait_for(self.run(organisation_id), timeout=self._timeout * 2)
         except (LineageUnavailable, TimeoutError) as exc:

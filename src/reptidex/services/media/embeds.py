@@ -13,20 +13,19 @@ from litestar import Controller, Request, Response, get, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from reptidex.domain.errors import PermissionDenied
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.embeds import MAX_WIDGET_GENERATIONS, WIDGETS, EmbedSettings
 from reptidex.domain.media.rendering import Theme
-from reptidex.domain.media.widgets import (
+from reptidex.domain.media.use_cases.widgets import (
     ShownWidget,
+    WidgetRequest,
     change_embed_settings,
-    count_view,
     embed_settings,
     show_widget,
-    view_totals,
+    widget_views,
 )
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
-from reptidex.services.media.access import Media, MediaAdapters, MediaWork, UnitOfWork
+from reptidex.services.media.access import Media
 from reptidex.services.media.delivery import not_modified
 
 WidgetName = Literal["profile", "pedigree", "available"]
@@ -151,42 +150,35 @@ def _catalog(
 
 async def _show(
     request: Request[Any, Any, Any],
-    media: MediaAdapters,
-    uow: MediaWork,
+    media: Media,
     widget: WidgetName,
     subject_id: uuid.UUID,
+    mode: Literal["iframe", "script"],
     theme: Literal["light", "dark"],
     accent: str,
     generations: int,
     limit: int,
 ) -> ShownWidget:
-    """The widget in the asked look, with its organisation's embedding rules."""
-    return await show_widget(
-        uow,
-        media.widgets,
+    """The widget in the asked look (its view counted), with its organisation's rules."""
+    asked = WidgetRequest(
         widget,
         subject_id,
         Theme(mode=theme, accent="#" + accent.lstrip("#").lower()),
         generations=generations,
         limit=limit,
-        base_url=_base(request),
-        ensure_known=media.backfill.ensure_known,
+        mode=mode,
+        origin=request.headers.get("origin"),
+        referer=request.headers.get("referer"),
     )
-
-
-async def _count_view(
-    request: Request[Any, Any, Any],
-    uow: MediaWork,
-    shown: ShownWidget,
-    widget: WidgetName,
-    subject_id: uuid.UUID,
-    mode: str,
-) -> None:
-    from urllib.parse import urlsplit
-
-    referrer = request.headers.get("origin") or request.headers.get("referer")
-    host = urlsplit(referrer).hostname if referrer else None
-    await count_view(uow, shown, widget, subject_id, mode=mode, referrer_host=host)
+    async with media.unit_of_work() as uow:
+        return await show_widget(
+            uow,
+            media.widgets,
+            asked,
+            base_url=_base(request),
+            today=dt.datetime.now(dt.UTC).date(),
+            backfill=media.backfill,
+        )
 
 
 def _etag(*parts: str) -> str:
@@ -259,7 +251,6 @@ class EmbedController(Controller):
         self,
         request: Request[Any, Any, Any],
         media: Media,
-        uow: UnitOfWork,
         widget: FromPath[WidgetName],
         subject_id: FromPath[uuid.UUID],
         theme: ThemeName = "light",
@@ -269,7 +260,7 @@ class EmbedController(Controller):
     ) -> Response[str]:
         """An iframe page."""
         shown = await _show(
-            request, media, uow, widget, subject_id, theme, accent, generations, limit
+            request, media, widget, subject_id, "iframe", theme, accent, generations, limit
         )
         title = f"ReptiDex {WIDGETS[widget].title}"
         body = media.widgets.page(title, shown.css, shown.html)
@@ -283,7 +274,6 @@ class EmbedController(Controller):
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",
         }
-        await _count_view(request, uow, shown, widget, subject_id, "iframe")
         if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
             return Response("", status_code=304, headers=headers)
         return Response(body, media_type="text/html; charset=utf-8", headers=headers)
@@ -300,7 +290,6 @@ class EmbedController(Controller):
         self,
         request: Request[Any, Any, Any],
         media: Media,
-        uow: UnitOfWork,
         widget: FromPath[WidgetName],
         subject_id: FromPath[uuid.UUID],
         theme: ThemeName = "light",
@@ -310,11 +299,9 @@ class EmbedController(Controller):
     ) -> Response[Any]:
         """A loader fragment."""
         shown = await _show(
-            request, media, uow, widget, subject_id, theme, accent, generations, limit
+            request, media, widget, subject_id, "script", theme, accent, generations, limit
         )
         origin = request.headers.get("origin")
-        if origin and not shown.rules.allows(origin):
-            raise PermissionDenied("This breeder's widgets may not be shown on that site.")
         body = FragmentView(widget, shown.html, shown.css, shown.public)
         content = msgspec.json.encode(body)
         etag = _etag(content.decode(), *shown.rules.allowed_origins)
@@ -327,7 +314,6 @@ class EmbedController(Controller):
             else "*",
             "X-Content-Type-Options": "nosniff",
         }
-        await _count_view(request, uow, shown, widget, subject_id, "script")
         if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
             return Response(b"", status_code=304, headers=headers)
         return Response(content, media_type="application/json", headers=headers)
@@ -339,11 +325,10 @@ class EmbedController(Controller):
         summary="Show the allowed sites",
         description="The origins allowed to show the organisation's widgets (empty: any site).",
     )
-    async def show_settings(
-        self, principal: CurrentPrincipal, uow: UnitOfWork
-    ) -> EmbedSettingsBody:
+    async def show_settings(self, media: Media, principal: CurrentPrincipal) -> EmbedSettingsBody:
         """The settings."""
-        rules = await embed_settings(uow, principal.require_organisation())
+        async with media.unit_of_work() as uow:
+            rules = await embed_settings(uow.embed_settings, principal.require_organisation())
         return EmbedSettingsBody(list(rules.allowed_origins))
 
     @put(
@@ -356,12 +341,16 @@ class EmbedController(Controller):
         "iframe pages and to CORS of the loader's fragments. Admins and owners.",
     )
     async def change_settings(
-        self, principal: CurrentPrincipal, uow: UnitOfWork, data: JSONBody[EmbedSettingsBody]
+        self,
+        media: Media,
+        principal: CurrentPrincipal,
+        data: JSONBody[EmbedSettingsBody],
     ) -> EmbedSettingsBody:
         """Change the settings."""
-        rules = await change_embed_settings(
-            uow, principal.require_organisation(), data.allowed_origins
-        )
+        async with media.unit_of_work() as uow:
+            rules = await change_embed_settings(
+                uow, principal.require_organisation(), data.allowed_origins
+            )
         return EmbedSettingsBody(list(rules.allowed_origins))
 
     @get(
@@ -374,11 +363,16 @@ class EmbedController(Controller):
     )
     async def stats(
         self,
+        media: Media,
         principal: CurrentPrincipal,
-        uow: UnitOfWork,
         days: Annotated[int, QueryParameter(ge=1, le=366, description="Days back")] = 30,
     ) -> EmbedStats:
         """View statistics."""
-        since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)
-        totals = await view_totals(uow, principal.require_organisation(), since)
-        return EmbedStats(since, [ViewCount(w, s, n) for w, s, n in totals])
+        async with media.unit_of_work() as uow:
+            views = await widget_views(
+                uow.embed_views,
+                principal.require_organisation(),
+                days=days,
+                today=dt.datetime.now(dt.UTC).date(),
+            )
+        return EmbedStats(views.since, [ViewCount(w, s, n) for w, s, n in views.totals])

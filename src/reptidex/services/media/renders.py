@@ -10,23 +10,19 @@ from litestar import Controller, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.domain.errors import InvalidInput
 from reptidex.domain.identity.model import Role
-from reptidex.domain.media.files import readable
 from reptidex.domain.media.rendering import (
     MAX_GENERATIONS,
     MEDIA_TYPES,
     MIN_GENERATIONS,
-    RenderRequest,
-    Theme,
-    check_certificate_entitlement,
-    render,
+    Format,
+    Paper,
+    RenderResult,
 )
+from reptidex.domain.media.use_cases.charts import render_chart
 from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, Principal, requires_role
-from reptidex.services.media.access import Media, MediaAdapters, MediaWork, UnitOfWork, bearer_of
+from reptidex.services.media.access import Media, bearer_of
 from reptidex.services.media.delivery import not_modified
-
-_LOGO_TYPES = {"image/png", "image/jpeg"}
 
 ThemeName = Annotated[Literal["light", "dark"], QueryParameter(description="Light or dark colours")]
 Accent = Annotated[
@@ -44,33 +40,6 @@ _RESPONSES = {
 }
 
 
-async def _theme(
-    uow: MediaWork,
-    media: MediaAdapters,
-    organisation_id: uuid.UUID | None,
-    mode: str,
-    accent: str,
-    logo: uuid.UUID | None,
-) -> Theme:
-    logo_bytes, logo_type = None, None
-    if logo is not None:
-        record = readable(await uow.files.get(logo), organisation_id)
-        variant = record.thumbnail(512)
-        content_type = variant.content_type if variant else record.content_type
-        if content_type not in _LOGO_TYPES:
-            raise InvalidInput(
-                "The logo must be a PNG or JPEG image.", field_errors={"logo": "type"}
-            )
-        logo_bytes = await media.blobs.read(variant.key if variant else record.blob_key)
-        logo_type = content_type
-    return Theme(
-        mode=mode,  # type: ignore[arg-type]
-        accent="#" + accent.lstrip("#").lower(),
-        logo=logo_bytes,
-        logo_type=logo_type,
-    )
-
-
 def _credential(request: Request[Any, Any, Any], principal: Principal | None) -> str | None:
     """The token the lineage is asked with: a user's own (their rights apply); for a service
     caller none, so that repti-media's own service token is sent (the public view)."""
@@ -79,25 +48,45 @@ def _credential(request: Request[Any, Any, Any], principal: Principal | None) ->
 
 async def _respond(
     request: Request[Any, Any, Any],
-    media: MediaAdapters,
-    uow: MediaWork,
-    render_request: RenderRequest,
+    media: Media,
     principal: Principal | None,
+    kind: Literal["pedigree", "certificate"],
+    animal_id: uuid.UUID,
+    format: Format,
+    *,
+    generations: int = 5,
+    paper: Paper = "a4",
+    theme: Literal["light", "dark"],
+    accent: str,
+    logo: uuid.UUID | None,
 ) -> Response[bytes]:
-    organisation_id = None if principal is None else principal.organisation_id
-    result = await render(
-        render_request,
-        source=media.lineage,
-        credential=_credential(request, principal),
-        uow=uow,
-        recent=media.recent,
-        renderers=media.renderers,
-        profile_url=f"{media.public_url}/embed/profile/{render_request.animal_id}",
-        issued=dt.date.today().isoformat(),
-        organisation_id=organisation_id,
-        photos=uow.photos,
-        names=media.organisations,
-    )
+    async with media.unit_of_work() as uow:
+        result = await render_chart(
+            kind,
+            animal_id,
+            format,
+            generations=generations,
+            paper=paper,
+            mode=theme,
+            accent=accent,
+            logo=logo,
+            organisation_id=None if principal is None else principal.organisation_id,
+            credential=_credential(request, principal),
+            token=bearer_of(request),
+            uow=uow,
+            blobs=media.blobs,
+            source=media.lineage,
+            plans=media.plans,
+            names=media.organisations,
+            recent=media.recent,
+            renderers=media.renderers,
+            profile_url=f"{media.public_url}/embed/profile/{animal_id}",
+            issued=dt.date.today().isoformat(),
+        )
+    return _response(request, result)
+
+
+def _response(request: Request[Any, Any, Any], result: RenderResult) -> Response[bytes]:
     stored = result.render
     etag = f'"{stored.key[:32]}"'
     extension = stored.format
@@ -145,7 +134,6 @@ class RenderController(Controller):
         self,
         request: Request[Any, Any, Any],
         media: Media,
-        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
@@ -159,14 +147,17 @@ class RenderController(Controller):
         logo: Logo = None,
     ) -> Response[bytes]:
         """A pedigree chart."""
-        organisation = optional_principal.organisation_id if optional_principal else None
-        look = await _theme(uow, media, organisation, theme, accent, logo)
         return await _respond(
             request,
             media,
-            uow,
-            RenderRequest("pedigree", animal_id, format, generations=generations, theme=look),
             optional_principal,
+            "pedigree",
+            animal_id,
+            format,
+            generations=generations,
+            theme=theme,
+            accent=accent,
+            logo=logo,
         )
 
     @get(
@@ -186,7 +177,6 @@ class RenderController(Controller):
         self,
         request: Request[Any, Any, Any],
         media: Media,
-        uow: UnitOfWork,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         format: Annotated[
@@ -198,15 +188,15 @@ class RenderController(Controller):
         logo: Logo = None,
     ) -> Response[bytes]:
         """A certificate."""
-        organisation = optional_principal.organisation_id if optional_principal else None
-        if organisation is not None:
-            plan = await media.plans.plan_of(organisation, bearer_of(request))
-            check_certificate_entitlement(plan)
-        look = await _theme(uow, media, organisation, theme, accent, logo)
         return await _respond(
             request,
             media,
-            uow,
-            RenderRequest("certificate", animal_id, format, theme=look, paper=paper),
             optional_principal,
+            "certificate",
+            animal_id,
+            format,
+            paper=paper,
+            theme=theme,
+            accent=accent,
+            logo=logo,
         )

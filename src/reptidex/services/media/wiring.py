@@ -1,19 +1,18 @@
 """repti-media's adapters, chosen in one place and handed to the controllers by dependency
 injection (the composition root, :func:`~reptidex.services.media.app.create_app`, calls
 :func:`build_media`): blobs on disk or S3, repti-animal and repti-core over the kernel's peer
-client (with media's own service token when no caller token is passed on), the renderers,
-the units of work on the kernel's sessions, and the consumers of repti-animal's events.
+client (with media's own service token when no caller token is passed on), the renderers, the
+units of work on the kernel's sessions, and the consumers of repti-animal's events.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
@@ -26,17 +25,21 @@ from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.render.widgets import HtmlWidgets
-from reptidex.adapters.sql.media.embeds import SqlBackfillStore, SqlPublicAnimals
+from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.domain.events.envelope import DomainEvent
-from reptidex.domain.media.backfill import SharedAnimalSource
-from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.embeds import apply_animal_event
-from reptidex.domain.media.files import PlanSource
-from reptidex.domain.media.lineage import LineageSource, OrganisationNames
-from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
+from reptidex.domain.media.ports import (
+    BlobStore,
+    ChartRenderer,
+    LineageSource,
+    OrganisationNames,
+    PlanSource,
+    SharedAnimalSource,
+)
+from reptidex.domain.media.rendering import RecentRenders
 from reptidex.domain.media.signing import UrlSigner
+from reptidex.domain.media.use_cases.animal_copy import apply_animal_event
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
 from reptidex.services.kernel.settings import Settings
@@ -81,38 +84,19 @@ def renderers() -> dict[str, ChartRenderer]:
     return {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
 
 
-class MediaUnitsOfWork:
-    """The media use cases' units of work, each on a session of its own."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore) -> None:
-        self._sessions = sessions
-        self._blobs = blobs
-
-    async def provide(self) -> AsyncIterator[SqlMediaUnitOfWork]:
-        """Dependency ``uow``: the request's unit of work."""
-        async with self._sessions() as session:
-            yield SqlMediaUnitOfWork(session, self._blobs)
-
-    @contextlib.asynccontextmanager
-    async def backfill_transaction(self) -> AsyncIterator[SqlBackfillStore]:
-        """A transaction of a backfill step (rolled back unless committed)."""
-        async with self._sessions() as session:
-            yield SqlBackfillStore(session)
-
-
 @dataclass(frozen=True, slots=True)
 class MediaComponents:
-    """What repti-media's composition root builds: the adapters the controllers use, the units
-    of work, and media's own service token."""
+    """What repti-media's composition root builds: the adapters the controllers use, the
+    backfill of the widgets' copy of animals, and media's own service token."""
 
     adapters: MediaAdapters
-    units: MediaUnitsOfWork
+    backfill: AnimalBackfill
     tokens: ServiceTokenClient
     """The media service's own token, for calls made for no user (public pages, backfill)."""
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``media`` and ``uow``."""
-        return {"media": provide_value(self.adapters), "uow": Provide(self.units.provide)}
+        """The controllers' dependency: ``media``."""
+        return {"media": provide_value(self.adapters)}
 
 
 def build_media(
@@ -127,30 +111,35 @@ def build_media(
     """repti-media's adapters on ``kernel`` (the keyword arguments replace the ones the
     settings choose), and its subscriptions to repti-animal's events: cached renders of an
     animal are dropped when it changes, and the widgets' copy of animals follows them."""
-    settings = kernel.settings
+    settings, sessions = kernel.settings, kernel.sessions
     peers = kernel.resources.peers
     tokens = ServiceTokenClient.from_settings(settings, "media")
-    blobs = blobs or blob_store_from(settings)
-    units = MediaUnitsOfWork(kernel.sessions, blobs)
+    blob_store = blobs or blob_store_from(settings)
+
+    def unit_of_work() -> SqlMediaUnitOfWork:
+        return SqlMediaUnitOfWork(sessions, blob_store)
+
+    backfill = AnimalBackfill(
+        shared or HttpSharedAnimals(lambda: peers, tokens.headers),
+        unit_of_work,
+        timeout=settings.http_timeout,
+    )
     adapters = MediaAdapters(
-        blobs=blobs,
+        unit_of_work=unit_of_work,
+        blobs=blob_store,
         images=PillowImageProcessor(),
         signer=url_signer_from(settings),
         lineage=lineage or HttpLineageSource(lambda: peers, tokens.headers),
         renderers=renderers(),
+        widgets=HtmlWidgets(),
         recent=RecentRenders(),
         plans=plans or CorePlanSource(lambda: peers),
         organisations=organisations or HttpOrganisationNames(lambda: peers, tokens.headers),
-        widgets=HtmlWidgets(),
-        backfill=AnimalBackfill(
-            shared or HttpSharedAnimals(lambda: peers, tokens.headers),
-            units.backfill_transaction,
-            timeout=settings.http_timeout,
-        ),
+        backfill=backfill,
         public_url=settings.peer_url("media"),
     )
     _subscribe(kernel, adapters.recent)
-    return MediaComponents(adapters, units, tokens)
+    return MediaComponents(adapters, backfill, tokens)
 
 
 def _subscribe(kernel: Kernel, recent: RecentRenders) -> None:

@@ -27,7 +27,7 @@ class RenderRow(MediaModel):
 
 
 class SqlRenderStore:
-    """The :class:`~reptidex.domain.media.rendering.RenderStore` on ``media_render``."""
+    """The :class:`~reptidex.domain.media.ports.RenderStore` on ``media_render``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

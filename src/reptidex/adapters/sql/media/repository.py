@@ -1,4 +1,4 @@
-"""File records of the media database on SQLAlchemy."""
+"""File records on SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _record(row: MediaFileRow) -> StoredFile:
 
 
 class SqlFileRepository:
-    """File records in ``media_file``."""
+    """The :class:`~reptidex.domain.media.ports.FileRepository` on ``media_file``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
