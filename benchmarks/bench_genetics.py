@@ -87,8 +87,12 @@ CLOCK: Callable[[], float] = time.process_time
 """The clock of every measurement: CPU time by default (``--wall`` for wall time)."""
 
 
-def best_time(function: Callable[[], object], repeat: int) -> float:
-    """The best time of ``repeat`` runs on :data:`CLOCK`, in milliseconds."""
+def best_time(function: Callable[..., object], repeat: int) -> float:
+    """The best time of ``repeat`` runs of ``function()`` on :data:`CLOCK`, in milliseconds.
+
+    ``function`` is called without arguments; it is typed ``Callable[..., object]`` so that
+    lambdas binding loop values as defaults (``lambda s=sire: ...``) type-check.
+    """
     best = float("inf")
     for _ in range(repeat):
         start = CLOCK()

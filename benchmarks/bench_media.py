@@ -32,7 +32,7 @@ from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
-from reptidex.domain.media.rendering import RecentRenders, RenderRequest, render
+from reptidex.domain.media.rendering import ChartRenderer, RecentRenders, RenderRequest, render
 from reptidex.engine import pedigree as ped
 
 TARGETS_MS = {"svg": 20.0, "png": 200.0, "pdf": 300.0}
@@ -109,7 +109,11 @@ async def _timed(runs: int, action: Callable[[], Awaitable[object]]) -> list[flo
 
 
 async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
-    renderers = {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
+    renderers: dict[str, ChartRenderer] = {
+        "svg": SvgRenderer(),
+        "png": PngRenderer(),
+        "pdf": PdfRenderer(),
+    }
     snapshot = five_generation_lineage()
     source = FixedSource(snapshot)
     rows = []
