@@ -1,8 +1,9 @@
 """The code shown in the README files and docs/*.md works: its Python runs, its commands exist.
 
 - ```python blocks run: the blocks of one document in order, in one namespace (as a reader
-  would run them), in a scratch folder. A ``>>>`` session (```pycon, or a python block that
-  starts with ``>>>``) runs as a doctest. A failure names the document and the line.
+  would run them), in a scratch folder and without ``REPTIDEX_*`` settings. A ``>>>``
+  session (```pycon, or a python block that starts with ``>>>``) runs as a doctest. A
+  failure names the document and the line.
 - A block that cannot run by nature (it needs a running platform) says so in its info string,
   ```python no-run, and is counted in :data:`NOT_RUN`, so that such blocks stay few.
 - Shell blocks (sh, shell, bash, console, and blocks without a language) and inline code are
@@ -20,6 +21,7 @@ import contextlib
 import doctest
 import inspect
 import io
+import os
 import re
 import shlex
 import sys
@@ -148,6 +150,8 @@ def test_python_blocks_run_in_order(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # blocks may write files
+    for name in [name for name in os.environ if name.startswith("REPTIDEX_")]:
+        monkeypatch.delenv(name)  # the defaults the pages describe, whatever runs the tests
     module = types.ModuleType(f"docs_{path.stem}")
     monkeypatch.setitem(sys.modules, module.__name__, module)
     for block in python_blocks(path):
