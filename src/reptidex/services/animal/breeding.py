@@ -29,7 +29,7 @@ from reptidex.domain.animals.breeding import (
 )
 from reptidex.domain.animals.model import AnimalSex
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
-from reptidex.services.animal.genetics import PredictionView, prediction_view
+from reptidex.services.animal.genetics_schemas import PredictionView, prediction_view
 from reptidex.services.animal.schemas import AnimalView, Morph, Name, Notes, animal_view
 
 PairStatusName = Literal["planned", "introduced", "locked", "laid", "failed"]
