@@ -30,8 +30,8 @@ from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.events.envelope import new_event
-from reptidex.domain.media.files import PlanSource
 from reptidex.domain.media.lineage import LineageSnapshot
+from reptidex.domain.media.ports import PlanSource
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
