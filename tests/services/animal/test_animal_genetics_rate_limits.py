@@ -20,7 +20,7 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
 
 async def _predict(app: object, peer: str, forwarded: str | None = None) -> int:
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     async with httpx.AsyncClient(transport=transport, base_url="http://animal") as client:
         response = await client.post("/genetics/predict", json=PREDICT, headers=headers)

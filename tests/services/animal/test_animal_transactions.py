@@ -4,15 +4,18 @@ animal, no count, no event), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+from animal_testkit import Breeder
 from sqlalchemy import text
 
-from conftest import Breeder
 from reptidex.services.kernel.app import kernel_of
 
 
-def ok(response: object, status: int = 200) -> object:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    return response.json()  # type: ignore[attr-defined]
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
 
 
 def outbox_count(breeder: Breeder) -> int:
@@ -31,7 +34,7 @@ def outbox_count(breeder: Breeder) -> int:
 
 def codes(breeder: Breeder) -> list[str]:
     page = ok(breeder.get("/animals?limit=500&sort=code"))
-    return [a["code"] for a in page["items"]]  # type: ignore[index]
+    return [a["code"] for a in page["items"]]
 
 
 def test_hatchlings_whose_second_fails_leave_nothing(breeder: Breeder) -> None:
@@ -46,7 +49,7 @@ def test_hatchlings_whose_second_fails_leave_nothing(breeder: Breeder) -> None:
     clutch = ok(
         breeder.post(
             "/breeding/clutches",
-            json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4},  # type: ignore[index]
+            json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4},
         ),
         201,
     )
@@ -55,25 +58,25 @@ def test_hatchlings_whose_second_fails_leave_nothing(breeder: Breeder) -> None:
     # The first hatchling is written, then the second's code is taken: a 409, and the first
     # must not stay (nor the clutch's hatched count, nor any event).
     refused = breeder.post(
-        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        f"/breeding/clutches/{clutch['id']}/hatchlings",
         json={"hatchlings": [{"code": "NEW-1"}, {"code": "TAKEN"}]},
     )
-    assert refused.status_code == 409, refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 409, refused.text
 
     assert codes(breeder) == before_codes
     assert outbox_count(breeder) == before_events
-    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 0  # type: ignore[index]
+    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 0
 
     # The same request without the clash is written whole, with its events.
     babies = ok(
         breeder.post(
-            f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+            f"/breeding/clutches/{clutch['id']}/hatchlings",
             json={"hatchlings": [{"code": "NEW-1"}, {"code": "NEW-2"}]},
         ),
         201,
     )
-    assert [b["code"] for b in babies] == ["NEW-1", "NEW-2"]  # type: ignore[union-attr]
-    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 2  # type: ignore[index]
+    assert [b["code"] for b in babies] == ["NEW-1", "NEW-2"]
+    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 2
     # per hatchling animal.created and lineage.changed, then breeding.hatched
     assert outbox_count(breeder) == before_events + 5
 
@@ -83,7 +86,7 @@ def test_an_import_with_a_bad_row_writes_none_of_the_good_ones(breeder: Breeder)
     before_events = outbox_count(breeder)
     csv = "code,species,sex\nIM-1,ball_python,male\nIM-2,ball_python,female\nDUP,ball_python,male\n"
     refused = breeder.post("/animals/import", json={"csv": csv, "dry_run": False})
-    assert refused.status_code == 422, refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 422, refused.text
     assert codes(breeder) == ["DUP"]
     assert outbox_count(breeder) == before_events
 
@@ -94,15 +97,15 @@ def test_a_refused_change_leaves_the_animal_as_it_was(breeder: Breeder) -> None:
     before_events = outbox_count(breeder)
     # the sex change is refused (the animal has offspring), and the name change with it
     refused = breeder.patch(f"/animals/{sire['id']}", json={"name": "Renamed", "sex": "female"})
-    assert refused.status_code == 409, refused.text  # type: ignore[attr-defined]
-    assert ok(breeder.get(f"/animals/{sire['id']}"))["name"] == "Sire"  # type: ignore[index]
+    assert refused.status_code == 409, refused.text
+    assert ok(breeder.get(f"/animals/{sire['id']}"))["name"] == "Sire"
     assert outbox_count(breeder) == before_events
-    assert ok(breeder.get(f"/animals/{kid['id']}"))["sire_id"] == sire["id"]  # type: ignore[index]
+    assert ok(breeder.get(f"/animals/{kid['id']}"))["sire_id"] == sire["id"]
 
 
 def test_reads_write_nothing(breeder: Breeder) -> None:
     breeder.add(name="Only")
     before_events = outbox_count(breeder)
     for url in ("/animals", "/animals/export", "/animals/id-code-template", "/breeding/pairs"):
-        assert breeder.get(url).status_code == 200  # type: ignore[attr-defined]
+        assert breeder.get(url).status_code == 200
     assert outbox_count(breeder) == before_events

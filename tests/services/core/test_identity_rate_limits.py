@@ -145,7 +145,7 @@ async def test_with_redis_away_login_is_limited_in_memory_and_answers(
     settings = make_settings(redis_url="redis://127.0.0.1:1/0", event_bus="memory")  # nobody
     upgrade("core", settings.database_url("core"))
     app = create_app(settings, identity=fast_identity())
-    transport = httpx.ASGITransport(app=app, client=("192.0.2.2", 50000))
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.2", 50000))  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://c") as c:
         registered = await c.post(
             "/auth/register", json={"email": "ann@example.org", "password": STRONG_PASSWORD}

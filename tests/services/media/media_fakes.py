@@ -373,6 +373,13 @@ class TextWidgets:
     def available(self, animals: list[PublicAnimal]) -> str:
         return "available:" + ",".join(a.label for a in animals)
 
+    def page(self, title: str, css: str, body: str) -> str:
+        return f"page:{title}:{css}:{body}"
+
+    @property
+    def loader_js(self) -> str:
+        return "loader"
+
 
 def public_animal(
     organisation_id: uuid.UUID,

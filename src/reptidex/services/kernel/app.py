@@ -236,8 +236,9 @@ def create_service_app(
     checks: Mapping[str, DependencyCheck] | None = None,
     collectors: Sequence[Collector] = (),
     debug: bool = False,
-) -> ServiceApp:
-    """The Litestar app of ``kernel``'s service around ``route_handlers``.
+) -> Litestar:
+    """The Litestar app (a :class:`ServiceApp`) of ``kernel``'s service around
+    ``route_handlers``.
 
     ``components`` is what the service's wiring built (kept on the app for tests);
     ``dependencies`` provide the controllers with it, next to the kernel's own (``principal``,
