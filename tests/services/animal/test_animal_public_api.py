@@ -188,16 +188,17 @@ async def test_rate_limit_in_redis(redis_url: str) -> None:
 
     from reptidex.adapters.rate_limits import FallbackRateLimiter
     from reptidex.domain.errors import RateLimited
+    from reptidex.services.kernel.client_address import ClientAddresses
     from reptidex.services.kernel.rate_limits import AddressLimit
 
     client = aioredis.from_url(redis_url)
     try:
         limiter = FallbackRateLimiter(client)
-        limit = AddressLimit(f"genetics-test-{uuid.uuid4().hex}", 2, limiter)
-        await limit.check("203.0.113.7")
-        await limit.check("203.0.113.7")
+        limit = AddressLimit(f"genetics-test-{uuid.uuid4().hex}", 2, limiter, ClientAddresses())
+        await limit.check_address("203.0.113.7")
+        await limit.check_address("203.0.113.7")
         with pytest.raises(RateLimited) as refused:
-            await limit.check("203.0.113.7")
+            await limit.check_address("203.0.113.7")
         assert 1 <= refused.value.retry_after <= 60
         assert not limiter.in_memory
     finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Controller, MediaType, Response, post
+from litestar import Controller, MediaType, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
@@ -12,7 +14,7 @@ from reptidex.domain.animals.genetics import PredictionLimits, het_probability
 from reptidex.domain.animals.use_cases import predict_pairing
 from reptidex.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
-from reptidex.services.animal.access import OnDemandUnitsOfWork, actor_of
+from reptidex.services.animal.access import GeneticsDependency, actor_of
 from reptidex.services.animal.genetics_schemas import (
     MAX_OUTCOMES,
     HetProbabilityRequest,
@@ -22,14 +24,7 @@ from reptidex.services.animal.genetics_schemas import (
     prediction_view,
 )
 from reptidex.services.animal.predictions import Predictions
-from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
-from reptidex.services.kernel.rate_limits import AddressLimit, ClientAddress
-
-GeneticsLimit = Injected[AddressLimit]
-"""A handler parameter ``genetics_limit``: the public genetics endpoints' limit per address."""
-PredictionRunner = Injected[Predictions]
-"""A handler parameter ``predictions``: the limits, threads and cache of predictions."""
 
 
 def _json(body: bytes) -> Response[bytes]:
@@ -91,14 +86,13 @@ class GeneticsController(Controller):
     async def predict(
         self,
         data: JSONBody[PredictRequest],
+        request: Request[Any, Any, Any],
         optional_principal: NamedDependency[Principal | None],
-        predictions: PredictionRunner,
-        genetics_limit: GeneticsLimit,
-        client_address: ClientAddress,
-        units: OnDemandUnitsOfWork,
+        genetics: GeneticsDependency,
     ) -> Response[bytes]:
         """Predict a clutch."""
-        await genetics_limit.check(client_address)
+        await genetics.limit.check(request)
+        predictions = genetics.predictions
         if data.sire_id is None and data.dam_id is None:
             return _json(await predict_from_morphs(predictions, data))
         if data.sire_id is None or data.dam_id is None or data.sire or data.dam:
@@ -112,7 +106,7 @@ class GeneticsController(Controller):
             )
         if not optional_principal.has_role(Role.VIEWER):
             raise PermissionDenied("This needs a role in the animals' organisation.")
-        async with units.open(optional_principal.organisation_id) as uow:
+        async with genetics.units.open(optional_principal.organisation_id) as uow:
             prediction = await predict_pairing(
                 uow,
                 actor_of(optional_principal),
@@ -140,12 +134,12 @@ class GeneticsController(Controller):
     async def het_probability(
         self,
         data: JSONBody[HetProbabilityRequest],
-        predictions: PredictionRunner,
-        genetics_limit: GeneticsLimit,
-        client_address: ClientAddress,
+        request: Request[Any, Any, Any],
+        genetics: GeneticsDependency,
     ) -> HetProbabilityView:
         """Prove out a possible het."""
-        await genetics_limit.check(client_address)
+        await genetics.limit.check(request)
+        predictions = genetics.predictions
         result = await predictions.compute(
             lambda: het_probability(
                 data.species,

@@ -37,7 +37,8 @@ from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords,
 from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
 from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
 from reptidex.domain.animals.ports import LineageRecords
-from reptidex.services.animal.access import provide_actor
+from reptidex.domain.animals.use_cases import Actor
+from reptidex.services.animal.access import Genetics, provide_actor, viewer_of
 from reptidex.services.animal.lineage import AnimalViewCache
 from reptidex.services.animal.lineage_cache import (
     LineageCache,
@@ -111,6 +112,10 @@ class LineageSources:
         """The kept views of the mirror's records (none kept without a mirror)."""
         return self._views
 
+    def provide(self, principal: NamedDependency[Principal]) -> CallerLineage:
+        """Dependency ``lineage_reader``: these sources, read as the request's caller."""
+        return CallerLineage(viewer_of(principal), self)
+
     @contextlib.asynccontextmanager
     async def listen_for_changes(self, app: Litestar) -> AsyncIterator[None]:
         """Lifespan: on PostgreSQL, keep the lineage cache and the pedigree mirror in step with
@@ -158,6 +163,28 @@ class LineageSources:
                 gc.unfreeze()  # what was settled may be collected again now the app stops
 
 
+@dataclass(frozen=True, slots=True)
+class CallerLineage:
+    """The lineage sources as one caller reads them (the lineage controller's
+    :class:`~reptidex.services.animal.lineage.LineageReader`)."""
+
+    viewer: Actor | None
+    sources: LineageSources
+
+    @property
+    def cache(self) -> LineageCache:
+        """The lineage cache."""
+        return self.sources.cache
+
+    def records(self) -> LineageRecords:
+        """Where lineages are read now."""
+        return self.sources.records()
+
+    def views(self) -> AnimalViewCache:
+        """The kept views of the mirror's records."""
+        return self.sources.views()
+
+
 class PedigreeMirrorMetrics(Collector):
     """The mirror's figures on ``/metrics``: lineages it answered and left to the statement,
     layers loaded, animals and layers held, and 1 while it may answer."""
@@ -188,21 +215,19 @@ class AnimalComponents:
 
     units: AnimalUnitsOfWork
     lineage: LineageSources
-    predictions: Predictions
-    genetics_limit: AddressLimit
-    """The public genetics endpoints' limit per client address."""
+    genetics: Genetics
+    """Predictions (threads, limits, cache) and the public genetics endpoints' limit."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
-        ``lineage_reader``, ``predictions`` and ``genetics_limit``."""
+        ``lineage_reader`` and ``genetics``."""
         return {
             "actor": Provide(provide_actor),
             "uow": Provide(self.units.provide),
             "units": provide_value(self.units),
             "shared_animals_source": Provide(self.units.provide_shared),
-            "lineage_reader": provide_value(self.lineage),
-            "predictions": provide_value(self.predictions),
-            "genetics_limit": provide_value(self.genetics_limit),
+            "lineage_reader": Provide(self.lineage.provide, sync_to_thread=False),
+            "genetics": provide_value(self.genetics),
         }
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
@@ -214,7 +239,7 @@ class AnimalComponents:
         try:
             yield
         finally:
-            self.predictions.close()
+            self.genetics.predictions.close()
 
     def collectors(self, service: str) -> list[Collector]:
         """The lineage cache's and the pedigree mirror's figures on ``/metrics``."""
@@ -227,9 +252,15 @@ class AnimalComponents:
 def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalComponents:
     """repti-animal's adapters on ``kernel``; ``genetics_per_minute`` limits the public
     genetics endpoints per client address (0: no limit)."""
+    units = AnimalUnitsOfWork(kernel.sessions)
     return AnimalComponents(
-        units=AnimalUnitsOfWork(kernel.sessions),
+        units=units,
         lineage=LineageSources(kernel),
-        predictions=Predictions(),
-        genetics_limit=AddressLimit("genetics", genetics_per_minute, kernel.rate_limiter),
+        genetics=Genetics(
+            Predictions(),
+            AddressLimit(
+                "genetics", genetics_per_minute, kernel.rate_limiter, kernel.client_addresses
+            ),
+            units,
+        ),
     )
