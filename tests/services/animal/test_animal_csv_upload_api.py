@@ -34,8 +34,13 @@ def test_uploaded_csv_dry_run_then_import(breeder: Breeder) -> None:
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert refused.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
     assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
-    # a spreadsheet's UTF-8 file with a byte-order mark imports
+    # a spreadsheet's UTF-8 file with a byte-order mark: checked by default, then imported
     good = "\ufeff".encode() + collection_csv(bad=False).encode()
+    checked = upload(breeder, good)
+    assert checked.status_code == 200, checked.text  # type: ignore[attr-defined]
+    report = checked.json()  # type: ignore[attr-defined]
+    assert (report["dry_run"], report["valid"], report["created"]) == (True, True, [])
+    assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
     imported = upload(breeder, good, dry_run="false")
     assert imported.status_code == 200, imported.text  # type: ignore[attr-defined]
     assert len(imported.json()["created"]) == 50  # type: ignore[attr-defined]
