@@ -180,23 +180,6 @@ def test_genetics_is_rate_limited_per_address(make_settings: Callable[..., Setti
         assert body["detail"]
 
 
-async def test_rate_limit_in_redis(redis_url: str) -> None:
-    import redis.asyncio as aioredis
-
-    from reptidex.services.animal.ratelimit import RedisWindow
-
-    client = aioredis.from_url(redis_url)
-    try:
-        window = RedisWindow(client)
-        assert await window.hit("k", 2, 60) is None
-        assert await window.hit("k", 2, 60) is None
-        wait = await window.hit("k", 2, 60)
-        assert wait is not None
-        assert 1 <= wait <= 60
-    finally:
-        await client.aclose()
-
-
 def test_openapi_documents_every_endpoint(client: TestClient[Litestar]) -> None:
     response = client.get("/schema/openapi.json")
     assert response.status_code == 200, response.text

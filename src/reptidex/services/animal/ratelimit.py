@@ -6,6 +6,7 @@ Redis makes the limit hold across replicas; the in-memory window suits the embed
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -14,14 +15,18 @@ from reptidex.domain.errors import RateLimited
 
 
 class MemoryWindow:
-    """Counters of one process, keyed by string, each reset when its window ends."""
+    """Counters of one process, keyed by string, each reset when its window ends.
 
-    def __init__(self) -> None:
+    ``clock`` gives seconds from any fixed origin (by default :func:`time.monotonic`).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}
 
     async def hit(self, key: str, limit: int, window: int) -> int | None:
         """Count one event; seconds to wait when the count now exceeds ``limit``."""
-        now = time.monotonic()
+        now = self._clock()
         count, ends = self._counts.get(key, (0, now + window))
         if now >= ends:
             count, ends = 0, now + window
