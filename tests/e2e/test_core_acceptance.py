@@ -99,8 +99,8 @@ def mail_token(data_dir: Path, kind: str, to: str, *, within: float = 10.0) -> s
         time.sleep(0.1)
 
 
-def assert_problem(response: httpx.Response, *statuses: int) -> dict[str, Any]:
-    assert response.status_code in statuses, (response.status_code, response.text)
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.text)
     assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
     body: dict[str, Any] = response.json()
     assert body["status"] == response.status_code
