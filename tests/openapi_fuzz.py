@@ -1,20 +1,34 @@
 """A bounded schemathesis probe of one OpenAPI operation against a running server.
 
 Valid and invalid requests alike must never get a server error, and every 4xx must be
-problem+json; what breaks that is recorded in ``failures`` for the test to report at once.
+problem+json; what breaks that is recorded in ``failures`` for the test to report at once. So is
+an operation that got no request at all: only an operation without any input (no parameters, no
+body) may have no invalid request to receive.
+
+Each run draws new cases from a random seed, named in every failure; set
+``REPTIDEX_FUZZ_SEED`` to that number to send the same requests again.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 PROBLEM_JSON = "application/problem+json"
+FUZZ_SEED = int(os.environ.get("REPTIDEX_FUZZ_SEED") or secrets.randbits(32))
+"""The seed of this run's cases."""
+
+
+def has_inputs(operation: Any) -> bool:
+    """Whether ``operation`` takes anything a request could get wrong."""
+    parts = ("path_parameters", "query", "headers", "cookies", "body")
+    return any(len(getattr(operation, part)) for part in parts)
 
 
 def fuzz_operation(
@@ -33,22 +47,23 @@ def fuzz_operation(
     is not checked.
     """
     calls = 0
+    replay = f"REPTIDEX_FUZZ_SEED={FUZZ_SEED}"
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=max_examples,
         deadline=None,
-        derandomize=True,
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
+    @seed(FUZZ_SEED)
     def probe(case: Any) -> None:
         nonlocal calls
         calls += 1
         response = case.call(headers=headers(), timeout=timeout)
         where = (
-            f"{case.method} {case.formatted_path} ({mode.value}): "
+            f"{case.method} {case.formatted_path} ({mode.value}, {replay}): "
             f"{response.status_code} {response.text[:200]}"
         )
         content_type = (response.headers.get("content-type") or [""])[0]
@@ -59,6 +74,13 @@ def fuzz_operation(
         elif response.status_code >= 400 and not content_type.startswith(PROBLEM_JSON):
             failures.append(f"not problem+json: {where}")
 
-    with contextlib.suppress(Unsatisfiable):  # nothing to make invalid (no parameters or body)
+    try:
         probe()
+    except Unsatisfiable:
+        if mode is GenerationMode.NEGATIVE and not has_inputs(operation):
+            return 0  # nothing to make invalid
+        failures.append(f"{operation.label} ({mode.value}): no request could be generated")
+        return calls
+    if calls == 0:
+        failures.append(f"{operation.label} ({mode.value}): no request was sent")
     return calls
