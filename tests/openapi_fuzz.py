@@ -2,8 +2,8 @@
 
 Valid and invalid requests alike must never get a server error, and every 4xx must be
 problem+json; what breaks that is recorded in ``failures`` for the test to report at once. So is
-an operation that got no request at all: only an operation without any input (no parameters, no
-body) may have no invalid request to receive.
+an operation that got no request at all: only an operation that takes nothing a request could
+get wrong (no body, no parameters but path text of any kind) may receive no invalid request.
 
 Each run draws new cases from a random seed, named in every failure; set
 ``REPTIDEX_FUZZ_SEED`` to that number to send the same requests again.
@@ -25,10 +25,12 @@ FUZZ_SEED = int(os.environ.get("REPTIDEX_FUZZ_SEED") or secrets.randbits(32))
 """The seed of this run's cases."""
 
 
-def has_inputs(operation: Any) -> bool:
-    """Whether ``operation`` takes anything a request could get wrong."""
-    parts = ("path_parameters", "query", "headers", "cookies", "body")
-    return any(len(getattr(operation, part)) for part in parts)
+def can_be_invalid(operation: Any) -> bool:
+    """Whether a request to ``operation`` can get something wrong: it has a body, a query,
+    header or cookie parameter, or a path parameter that not every text fits."""
+    if any(len(getattr(operation, part)) for part in ("query", "headers", "cookies", "body")):
+        return True
+    return any(p.definition.get("schema") != {"type": "string"} for p in operation.path_parameters)
 
 
 def fuzz_operation(
@@ -77,7 +79,7 @@ def fuzz_operation(
     try:
         probe()
     except Unsatisfiable:
-        if mode is GenerationMode.NEGATIVE and not has_inputs(operation):
+        if mode is GenerationMode.NEGATIVE and not can_be_invalid(operation):
             return 0  # nothing to make invalid
         failures.append(f"{operation.label} ({mode.value}): no request could be generated")
         return calls

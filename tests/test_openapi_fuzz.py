@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 from litestar import Litestar, get
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from schemathesis import GenerationMode
 
 from openapi_fuzz import fuzz_operation
@@ -30,9 +30,15 @@ async def plain() -> dict[str, str]:
     return {"ok": "yes"}
 
 
+@get("/names/{name:str}")
+async def named(name: FromPath[str]) -> dict[str, str]:
+    """Takes any text in its path."""
+    return {"name": name}
+
+
 def operations(**options: Any) -> dict[str, Any]:
     """The app's operations by path, served in-process."""
-    app = Litestar([count, plain], **options)
+    app = Litestar([count, plain, named], **options)
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     found = {}
     for result in schema.get_all_operations():
@@ -64,11 +70,13 @@ def test_with_problem_json_only_server_errors_remain() -> None:
     assert not any(f.startswith("not problem+json") for f in failures), failures
 
 
-def test_an_operation_without_input_needs_no_invalid_request() -> None:
+def test_an_operation_that_takes_nothing_checkable_needs_no_invalid_request() -> None:
     found = operations(exception_handlers=EXCEPTION_HANDLERS)
     failures: list[str] = []
     assert fuzz(found["/plain"], GenerationMode.POSITIVE, failures) == 1
     assert fuzz(found["/plain"], GenerationMode.NEGATIVE, failures) == 0
+    assert fuzz(found["/names/{name}"], GenerationMode.POSITIVE, failures) > 0
+    assert fuzz(found["/names/{name}"], GenerationMode.NEGATIVE, failures) == 0
     assert failures == []
 
 
