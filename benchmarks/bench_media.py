@@ -26,13 +26,16 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
-from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
+from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
-from reptidex.domain.media.rendering import RecentRenders, RenderRequest, render
+from reptidex.domain.media.ports import ChartRenderer
+from reptidex.domain.media.rendering import RecentRenders, RenderRequest
+from reptidex.domain.media.use_cases.charts import render
 from reptidex.engine import pedigree as ped
 
 TARGETS_MS = {"svg": 20.0, "png": 200.0, "pdf": 300.0}
@@ -109,7 +112,11 @@ async def _timed(runs: int, action: Callable[[], Awaitable[object]]) -> list[flo
 
 
 async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
-    renderers = {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
+    renderers: dict[str, ChartRenderer] = {
+        "svg": SvgRenderer(),
+        "png": PngRenderer(),
+        "pdf": PdfRenderer(),
+    }
     snapshot = five_generation_lineage()
     source = FixedSource(snapshot)
     rows = []
@@ -118,6 +125,7 @@ async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
         upgrade("media", url)
         engine = create_async_engine(url)
         sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        blobs = DiskBlobStore(Path(folder) / "blobs")
         recent = RecentRenders()
         cases = [
             ("pedigree svg", RenderRequest("pedigree", snapshot.animal_id, "svg", generations=5)),
@@ -137,12 +145,12 @@ async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
                     source.bump()
                 if not memory:
                     recent.invalidate(str(request.animal_id))
-                async with sessions() as session:
+                async with SqlMediaUnitOfWork(sessions, blobs) as uow:
                     result = await render(
                         request,
                         source=source,
                         credential=None,
-                        uow=SqlRenderUnitOfWork(session),
+                        uow=uow,
                         recent=recent,
                         renderers=renderers,
                         profile_url="http://127.0.0.1:8004/embed/profile/x",

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from litestar import Litestar, get
 from litestar.params import FromPath, FromQuery
 from schemathesis import GenerationMode
+from schemathesis.core.result import Err
 
 from openapi_fuzz import fuzz_operation
 from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
@@ -42,6 +43,8 @@ def operations(**options: Any) -> dict[str, Any]:
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     found = {}
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
         operation = result.ok()
         found[operation.path] = operation
     return found

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reptidex.engine.genetics import (
+    Allele,
     Block,
     Catalog,
     Expression,
@@ -145,7 +146,7 @@ def genotypes(
             chosen += sex_linked(catalog)
     else:
         chosen = draw(st.lists(st.sampled_from(loci), max_size=max_loci, unique=True))
-    blocks = {}
+    blocks: dict[int, dict[Diplotype, Fraction]] = {}
     for locus in chosen:
         block = catalog.blocks[catalog.block_of_locus[locus][0]]
         blocks[block.index] = draw(block_distributions(catalog, block, sex, 1 if certain else 3))
@@ -169,9 +170,9 @@ def outcome_key(o: Outcome) -> tuple[object, ...]:
 
 
 def genotype_distribution(sire: Genotype, dam: Genotype, **kw: bool) -> dict[Genotype, Fraction]:
-    out: Counter[Genotype] = Counter()
+    out: defaultdict[Genotype, Fraction] = defaultdict(Fraction)
     for genotype, p in cross(sire, dam, **kw).genotypes():
-        out[genotype] += p  # type: ignore[assignment]
+        out[genotype] += p
     return dict(out)
 
 
@@ -210,7 +211,7 @@ EVERY_AUTOSOMAL_ALLELE = [
 
 @FAST
 @given(st.sampled_from(EVERY_AUTOSOMAL_ALLELE))
-def test_mendelian_ratios(entry: tuple[Catalog, int, int, object]) -> None:
+def test_mendelian_ratios(entry: tuple[Catalog, int, int, Allele]) -> None:
     catalog, locus, index, allele = entry
     het = _single(locus, 0, index, catalog)
     counts = {g.locus_distribution(locus).popitem()[0]: p for g, p in cross(het, het).genotypes()}
@@ -221,17 +222,17 @@ def test_mendelian_ratios(entry: tuple[Catalog, int, int, object]) -> None:
         (index, index): Fraction(1, 4),
     }
     looks = {o.traits: o.probability for o in cross(het, het).outcomes()}
-    if allele.expression is Expression.RECESSIVE:  # type: ignore[attr-defined]
-        assert looks[(allele.name,)] == Fraction(1, 4)  # type: ignore[attr-defined]
+    if allele.expression is Expression.RECESSIVE:
+        assert looks[(allele.name,)] == Fraction(1, 4)
         assert looks[()] == Fraction(3, 4)
         normal = next(o for o in cross(het, het).outcomes() if not o.traits)
         assert [(p.gene, p.probability) for p in normal.possible_hets] == [
             (allele.name, Fraction(2, 3))
-        ]  # type: ignore[attr-defined]
+        ]
     else:
         wild = _single(locus, 0, 0, catalog)
         single = {o.traits: o.probability for o in cross(het, wild).outcomes()}
-        assert single == {(allele.name,): Fraction(1, 2), (): Fraction(1, 2)}  # type: ignore[attr-defined]
+        assert single == {(allele.name,): Fraction(1, 2), (): Fraction(1, 2)}
 
 
 @FAST
@@ -326,7 +327,7 @@ def test_no_animal_has_more_than_two_alleles_per_locus(pair: tuple[Genotype, Gen
         for locus in loci:
             for alleles in genotype.locus_distribution(locus):
                 assert len(alleles) == 2
-                inherited = set()
+                inherited: set[int] = set()
                 for parent in (sire, dam):
                     for parent_pair in parent.locus_distribution(locus):
                         inherited.update(parent_pair)
@@ -348,10 +349,12 @@ def test_no_animal_has_more_than_two_alleles_per_locus(pair: tuple[Genotype, Gen
     )
 )
 def test_homozygous_animal_crossed_with_itself_gives_itself(
-    entries: tuple[Catalog, list[tuple[int, int, object]]],
+    entries: tuple[Catalog, list[tuple[int, int, Allele]]],
 ) -> None:
     catalog, alleles = entries
-    blocks = {catalog.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in alleles}
+    blocks: dict[int, dict[Diplotype, Fraction]] = {
+        catalog.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in alleles
+    }
     animal = Genotype.from_blocks(catalog, blocks)
     assert genotype_distribution(animal, animal) == {animal: Fraction(1)}
 
@@ -362,10 +365,10 @@ def test_possible_het_parent_is_the_weighted_mix_of_its_possibilities(
     pair: tuple[Genotype, Genotype],
 ) -> None:
     sire, dam = pair
-    mixed: Counter[Genotype] = Counter()
+    mixed: defaultdict[Genotype, Fraction] = defaultdict(Fraction)
     for option, weight in sire.possibilities():
         for genotype, p in genotype_distribution(option, dam).items():
-            mixed[genotype] += weight * p  # type: ignore[assignment]
+            mixed[genotype] += weight * p
     direct = genotype_distribution(sire, dam)
     assert {g: p for g, p in mixed.items() if p} == direct
 
@@ -380,8 +383,8 @@ def morph_texts(draw: st.DrawFn) -> str:
     ):
         used.add(li)
         kind = draw(st.sampled_from(["visual", "super", "het", "possible"]))
-        name = allele.name  # type: ignore[attr-defined]
-        if allele.expression is not Expression.RECESSIVE:  # type: ignore[attr-defined]
+        name = allele.name
+        if allele.expression is not Expression.RECESSIVE:
             parts.append(f"super {name}" if kind == "super" else name)
         elif kind == "het":
             parts.append(f"het {name}")
@@ -425,11 +428,11 @@ LETHAL_PRONE = [(li, ai, a) for li, ai, a in ALLELES if a.super_lethal]
 @FAST
 @given(parents(species=[BP]), st.sampled_from(LETHAL_PRONE))
 def test_viable_only_is_the_conditional_distribution(
-    pair: tuple[Genotype, Genotype], entry: tuple[int, int, object]
+    pair: tuple[Genotype, Genotype], entry: tuple[int, int, Allele]
 ) -> None:
     locus, index, _ = entry
     block = BP.block_of_locus[locus][0]
-    extra = {block: {((0,), (index,)): Fraction(1)}}
+    extra: dict[int, dict[Diplotype, Fraction]] = {block: {((0,), (index,)): Fraction(1)}}
     sire, dam = (
         Genotype.from_blocks(BP, {**{i: dict(d) for i, d in g.blocks}, **extra}, g.sex)
         for g in pair
@@ -488,13 +491,19 @@ def _gametes(diplotype: Diplotype, crossing_over: Fraction) -> dict[tuple[int, i
     return out
 
 
+def _sex_block(catalog: Catalog) -> Block:
+    block = catalog.sex_block
+    assert block is not None
+    return block
+
+
 @FAST
 @given(
     st.sampled_from([BP, ZW_LINKED]).flatmap(
         lambda catalog: st.tuples(
             st.just(catalog),
-            diplotypes(catalog, catalog.sex_block, Sex.MALE),
-            diplotypes(catalog, catalog.sex_block, Sex.FEMALE),
+            diplotypes(catalog, _sex_block(catalog), Sex.MALE),
+            diplotypes(catalog, _sex_block(catalog), Sex.FEMALE),
         )
     )
 )
@@ -504,8 +513,7 @@ def test_a_sex_linked_gene_follows_its_chromosome_but_for_crossing_over(
     """XY (Banana) and ZW alike: a parent passes each sex chromosome half the time, with the
     gene it carries, or with the other one's gene at the catalog's crossing-over rate."""
     catalog, male, female = drawn
-    block = catalog.sex_block
-    assert block is not None
+    block = _sex_block(catalog)
     crossing_over = block.recombination[0]
     expected: defaultdict[tuple[Sex, tuple[int, int]], Fraction] = defaultdict(Fraction)
     for (from_sire, a), p in _gametes(male, crossing_over).items():
