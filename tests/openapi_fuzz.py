@@ -6,7 +6,7 @@ an operation that got no request at all: only an operation that takes nothing a 
 get wrong (no body, no parameters but path text of any kind) may receive no invalid request.
 
 Each run draws new cases from a random seed, named in every failure; set
-``REPTIDEX_FUZZ_SEED`` to that number to send the same requests again.
+``TEST_FUZZ_SEED`` to that number to send the same requests again.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 PROBLEM_JSON = "application/problem+json"
-FUZZ_SEED = int(os.environ.get("REPTIDEX_FUZZ_SEED") or secrets.randbits(32))
+FUZZ_SEED = int(os.environ.get("TEST_FUZZ_SEED") or secrets.randbits(32))
 """The seed of this run's cases."""
 
 
@@ -49,7 +49,7 @@ def fuzz_operation(
     is not checked.
     """
     calls = 0
-    replay = f"REPTIDEX_FUZZ_SEED={FUZZ_SEED}"
+    replay = f"TEST_FUZZ_SEED={FUZZ_SEED}"
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
