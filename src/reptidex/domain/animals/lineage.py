@@ -265,9 +265,9 @@ def lineage_of(
     ]
     entries += [_RESTRICTED] * (len(ids) - len(rows))  # parents not read
     try:
-        equivalent = links.equivalent_generations(key)  # the first to walk every ancestor
+        equivalent = links.equivalent_generations(key)
         coefficient = links.inbreeding(key)
-    except ped.PedigreeError as error:  # only data written around the use cases can
+    except ped.PedigreeError as error:  # a cycle: only data written around the use cases
         raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.") from error
     tree = links.tree(key, generations)
     descendants = links.descendants(key, descendant_generations)
@@ -286,7 +286,7 @@ def lineage_of(
         ),
         repeated_ancestors=tuple([ids[animal] for animal in tree.repeated]),
         inbreeding=Inbreeding(
-            coefficient=max(coefficient, 0.0),
+            coefficient=coefficient,
             generations=max(tree.ancestors.values(), default=0),
             equivalent_generations=equivalent,
         ),
