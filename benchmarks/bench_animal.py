@@ -171,7 +171,7 @@ async def _admin(url: str, *statements: str) -> None:
 
 def _genotype_rows() -> list[tuple[str, str, str, str, str]]:
     """(morph, phenotype, genotype JSON, trait index, gene index) of a few morphs."""
-    from reptidex.adapters.sql.animal.repository import bar_index, genotype_data
+    from reptidex.adapters.sql.animal.mapping import bar_index, genotype_data
     from reptidex.domain.animals.model import describe_genotype
     from reptidex.engine.genetics import load_catalog, parse_genotype
 

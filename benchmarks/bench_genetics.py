@@ -21,8 +21,9 @@ does not inflate them; ``--wall`` measures wall time instead. The baselines are 
 real up to ``--naive-max`` genes (10 by default, 8 with
 --quick); beyond that their time is extrapolated by x4 per gene and marked as such. The ratios
 are naive / table and naive view / inc. view. Also timed: the three ways of reading the
-10-gene incomplete dominant view, a typical 3-gene cross, and a realistic 6-gene cross with
-possible hets.
+10-gene incomplete dominant view, a typical 3-gene cross, a realistic 6-gene cross with
+possible hets, the 100 most likely groups of a 10-gene cross against its full view (the API's
+``top``), and the clutch odds of every group at once against group by group.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from fractions import Fraction
 
 from reptidex.engine.genetics import (
     Catalog,
+    clutch_odds,
+    clutch_probability,
     cross,
     load_catalog,
     locus_phenotype,
@@ -199,6 +202,38 @@ def main() -> None:
         f"realistic 6-gene cross with possible hets ({groups6} groups), to_dict: {realistic:.3f} ms;"
         f" naive genotypes only (8 parent combinations x 8 loci) {naive6:.1f} ms;"
         f" ratio {naive6 / realistic:.0f}x"
+    )
+
+    # Bounded answers (the public API's `top` and clutch odds): the most likely groups of a
+    # large cross without making the others, against the full view of the same cross.
+    big = parse_genotype(bp, " ".join(incomplete[:10]))
+    full_ms = best_time(lambda: cross(big, big).to_dict(), 1)
+    top_ms = best_time(
+        lambda: cross(big, big).most_likely(100).to_dicts(), 5 if not args.quick else 2
+    )
+    print(
+        f"the 100 most likely of {cross(big, big).outcome_count:,} groups (10 genes): "
+        f"{top_ms:.2f} ms; the full view {full_ms:.0f} ms; ratio {full_ms / top_ms:.0f}x"
+    )
+    clutch_sire = parse_genotype(bp, "Pastel Spider 50% het Clown")
+    clutch_dam = parse_genotype(bp, "Pastel het Clown")
+    outcomes = cross(clutch_sire, clutch_dam).outcomes()
+    at_once_ms = best_time(
+        lambda: clutch_odds(clutch_sire, clutch_dam, 6), 20 if not args.quick else 3
+    )
+    one_by_one_ms = best_time(
+        lambda: [
+            clutch_probability(
+                clutch_sire, clutch_dam, lambda o, x=outcome: o.phenotype == x.phenotype, 6
+            )
+            for outcome in outcomes
+        ],
+        3,
+    )
+    print(
+        f"clutch odds of 6 eggs for all {len(outcomes)} groups (a possible-het sire): "
+        f"{at_once_ms:.2f} ms at once; {one_by_one_ms:.1f} ms group by group; "
+        f"ratio {one_by_one_ms / at_once_ms:.0f}x"
     )
 
 

@@ -26,13 +26,15 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
-from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
+from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
-from reptidex.domain.media.rendering import RecentRenders, RenderRequest, render
+from reptidex.domain.media.rendering import RecentRenders, RenderRequest
+from reptidex.domain.media.use_cases.charts import render
 from reptidex.engine import pedigree as ped
 
 TARGETS_MS = {"svg": 20.0, "png": 200.0, "pdf": 300.0}
@@ -118,6 +120,7 @@ async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
         upgrade("media", url)
         engine = create_async_engine(url)
         sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        blobs = DiskBlobStore(Path(folder) / "blobs")
         recent = RecentRenders()
         cases = [
             ("pedigree svg", RenderRequest("pedigree", snapshot.animal_id, "svg", generations=5)),
@@ -137,12 +140,12 @@ async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
                     source.bump()
                 if not memory:
                     recent.invalidate(str(request.animal_id))
-                async with sessions() as session:
+                async with SqlMediaUnitOfWork(sessions, blobs) as uow:
                     result = await render(
                         request,
                         source=source,
                         credential=None,
-                        uow=SqlRenderUnitOfWork(session),
+                        uow=uow,
                         recent=recent,
                         renderers=renderers,
                         profile_url="http://127.0.0.1:8004/embed/profile/x",

@@ -1,30 +1,35 @@
-"""The README documents every setting the platform reads."""
+"""The README's configuration table is the one the settings' declarations generate, and every
+setting the README and docs/ name is one the platform reads."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from reptidex.services.kernel.catalog import SERVICES
-from reptidex.services.kernel.settings import KNOWN_ENV_VARS
+import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+from reptidex.services.kernel.setting_declarations import markdown_table
+from reptidex.services.kernel.settings import DECLARATIONS, KNOWN_ENV_VARS
 
-
-def documented(name: str) -> bool:
-    for spec in SERVICES:
-        name = name.replace(spec.env_prefix, "REPTIDEX_<SERVICE>_")
-    if name in README:
-        return True
-    # A row may list sibling variables by their suffix, e.g. `_BREEDER` after `..._KEEPER`.
-    suffix = "_" + name.rsplit("_", 1)[-1]
-    stem = name.rsplit("_", 1)[0]
-    return f"`{suffix}`" in README and stem in README
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_setting_is_in_the_readme() -> None:
-    missing = sorted(name for name in KNOWN_ENV_VARS if not documented(name))
-    assert not missing, f"README lacks: {', '.join(missing)}"
+def test_the_configuration_table_is_generated_from_the_declarations() -> None:
+    assert README.count("| variable | default | meaning |") == 1
+    assert markdown_table(DECLARATIONS) in README, (
+        "README.md's configuration table differs from the declarations: replace it with the "
+        "output of `reptidex settings --markdown`"
+    )
+
+
+@pytest.mark.parametrize(
+    "page", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))], ids=lambda p: p.name
+)
+def test_every_setting_named_is_a_known_one(page: Path) -> None:
+    # A name with a placeholder (`REPTIDEX_<SERVICE>_URL`, `REPTIDEX_STRIPE_PRICE_*`) is not matched.
+    named = set(re.findall(r"\bREPTIDEX_[A-Z0-9_]+\b(?![<*])", page.read_text(encoding="utf-8")))
+    assert not named - KNOWN_ENV_VARS, f"{page.name} names unknown settings"
 
 
 def test_quick_start_has_exactly_two_commands() -> None:

@@ -16,7 +16,7 @@ from reptidex import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every area's sub-commands."""
-    from reptidex.cli import admin, genetics, pedigree, platform
+    from reptidex.cli import admin, genetics, pedigree, platform, settings
 
     parser = argparse.ArgumentParser(
         prog="reptidex",
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reptidex {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for area in (platform, admin, genetics, pedigree):
+    for area in (platform, settings, admin, genetics, pedigree):
         area.register(subparsers)
     return parser
 

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from conftest import Breeder, animal_client, asyncpg_url, lineage_record
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
+from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import SqlPedigreeMirror
-from reptidex.adapters.sql.animal.repository import SqlLineageRecords
 from reptidex.domain.animals.lineage import LineageEntry, LineageRecord, lineage_of
 from reptidex.domain.animals.pedigree_mirror import PedigreeMirror
 from reptidex.domain.animals.use_cases import Actor

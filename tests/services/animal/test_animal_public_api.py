@@ -75,7 +75,8 @@ def test_predict_returns_the_engine_contract(client: TestClient[Litestar]) -> No
     expected = cross_morphs(
         load_catalog("ball_python"), "Pastel Spider het Clown", "Pastel het Clown"
     ).to_dict()
-    assert response.json() | {"clutch": None} == expected | {"clutch": None}
+    listed = {"clutch": None, "outcome_count": 12, "omitted_probability": "0"}
+    assert response.json() | {"clutch": None} == expected | listed
 
 
 def test_predict_viable_only_and_clutch_odds(client: TestClient[Litestar]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conftest import Breeder, animal_client, asyncpg_url
-from reptidex.adapters.sql.animal.repository import SqlLineageRecords
+from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.services.kernel.settings import Settings
 
 

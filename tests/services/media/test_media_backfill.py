@@ -21,9 +21,10 @@ from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals, backfill_transaction
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.media.backfill import SharedAnimal, SharedPage, apply_page, backfill
-from reptidex.domain.media.embeds import PublicAnimal, apply_animal_event
+from reptidex.domain.media.embeds import PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.domain.media.ports import SharedAnimal, SharedPage
+from reptidex.domain.media.use_cases.animal_copy import apply_animal_event, apply_page, backfill
 from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings

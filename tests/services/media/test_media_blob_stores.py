@@ -12,7 +12,8 @@ import pytest
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.domain.errors import InvalidInput
-from reptidex.domain.media.blobs import BlobNotFound, BlobStore
+from reptidex.domain.media.blobs import BlobNotFound
+from reptidex.domain.media.ports import BlobStore
 
 
 def _s3_store(endpoint: str, bucket: str, **options: int) -> S3BlobStore:

@@ -22,7 +22,7 @@ from reptidex.adapters.lineage.animal_http import HttpLineageSource
 from reptidex.adapters.lineage.core_organisations import HttpOrganisationNames
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.lineage import AnimalOrigin, LineageSnapshot
-from reptidex.domain.media.rendering import name_origin
+from reptidex.domain.media.use_cases.charts import name_origin
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 

@@ -19,8 +19,6 @@ from reptidex.domain.media.files import (
     UnsupportedMedia,
     Uploader,
     Visibility,
-    delete_file,
-    upload_file,
 )
 from reptidex.domain.media.rendering import (
     CachedRender,
@@ -28,8 +26,9 @@ from reptidex.domain.media.rendering import (
     PedigreeDrawing,
     RecentRenders,
     RenderRequest,
-    render,
 )
+from reptidex.domain.media.use_cases.charts import render
+from reptidex.domain.media.use_cases.files import delete_file, upload_file
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
 

@@ -27,7 +27,7 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 class PillowImageProcessor:
-    """The :class:`~reptidex.domain.media.files.ImageProcessor` on Pillow."""
+    """The :class:`~reptidex.domain.media.ports.ImageProcessor` on Pillow."""
 
     def __init__(self, *, jpeg_quality: int = 88, max_pixels: int = MAX_PIXELS) -> None:
         self.jpeg_quality = jpeg_quality

@@ -12,9 +12,9 @@ import httpx
 import msgspec
 
 from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
-from reptidex.domain.media.backfill import SharedAnimal, SharedPage
 from reptidex.domain.media.embeds import PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.domain.media.ports import SharedAnimal, SharedPage
 
 PAGE_SIZE = 200
 
@@ -64,7 +64,7 @@ def shared_animal(body: SharedAnimalBody) -> SharedAnimal:
 
 
 class HttpSharedAnimals:
-    """:class:`~reptidex.domain.media.backfill.SharedAnimalSource` on repti-animal."""
+    """:class:`~reptidex.domain.media.ports.SharedAnimalSource` on repti-animal."""
 
     def __init__(
         self,

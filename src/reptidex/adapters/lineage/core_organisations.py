@@ -29,7 +29,7 @@ class OrganisationBody(msgspec.Struct, frozen=True):
 
 
 class HttpOrganisationNames:
-    """:class:`~reptidex.domain.media.lineage.OrganisationNames` on repti-core."""
+    """:class:`~reptidex.domain.media.ports.OrganisationNames` on repti-core."""
 
     def __init__(
         self,

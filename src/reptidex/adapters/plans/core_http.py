@@ -31,7 +31,7 @@ class BillingBody(msgspec.Struct, frozen=True):
 
 
 class CorePlanSource:
-    """The :class:`~reptidex.domain.media.files.PlanSource` on repti-core."""
+    """The :class:`~reptidex.domain.media.ports.PlanSource` on repti-core."""
 
     def __init__(
         self,

@@ -151,6 +151,30 @@ def available_html(animals: list[PublicAnimal]) -> str:
     )
 
 
+class HtmlWidgets:
+    """The :class:`~reptidex.domain.media.ports.WidgetRenderer` of this module's fragments."""
+
+    def css(self, theme: Theme) -> str:
+        """The stylesheet of every widget in a theme."""
+        return widget_css(theme)
+
+    def not_public(self) -> str:
+        """What a widget of an animal that is not public shows."""
+        return not_public_html()
+
+    def profile(self, animal: PublicAnimal, photo_url: str | None) -> str:
+        """A profile card."""
+        return profile_html(animal, photo_url)
+
+    def pedigree(self, pedigree: WidgetPedigree) -> str:
+        """A pedigree tree."""
+        return pedigree_html(pedigree)
+
+    def available(self, animals: list[PublicAnimal]) -> str:
+        """A breeder's available animals."""
+        return available_html(animals)
+
+
 def widget_page(title: str, css: str, body: str) -> str:
     """A whole HTML page of a widget, for an iframe."""
     return (

@@ -1,24 +1,23 @@
-"""Breeding: pairs with their predicted clutch and prospective COI, clutches, hatchlings,
-statistics, and the pairing planner.
+"""Breeding use cases: pairs with their predicted clutch and prospective COI, clutches,
+hatchlings, and a pair's hatchlings against its prediction.
 
-The genetics are the genetics engine's (:func:`cross`, :func:`rank_pairs`, the hatchling's
-genotype narrowed from the cross); the coefficients of inbreeding are the pedigree engine's
-(:func:`prospective_inbreeding`, :func:`kinship_matrix`) on ancestry read in one query.
+The genetics are the genetics engine's (:func:`cross`, the hatchling's genotype narrowed from
+the cross); the coefficient of inbreeding is the pedigree engine's
+(:func:`prospective_inbreeding`) on ancestry read in one query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Protocol
 
 import msgspec
 
-from reptidex.domain.animals.events import PRODUCER
+from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
+from reptidex.domain.animals.events import PRODUCER, ClutchRecorded, Hatched, PairCreated
 from reptidex.domain.animals.genetics import (
     Prediction,
     animal_genotype,
@@ -28,8 +27,7 @@ from reptidex.domain.animals.genetics import (
     species_catalog,
 )
 from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, describe_genotype
-from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
-from reptidex.domain.animals.transfer import Transfers
+from reptidex.domain.animals.ports import AnimalUnitOfWork, BreedingUnitOfWork
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
@@ -47,144 +45,10 @@ from reptidex.engine.genetics import (
     Sex,
     name_genotype,
     parse_genotype,
-    rank_pairs,
-    trait_target,
 )
 
 COI_ANCESTRY = 30
 """Generations of ancestry read for a coefficient of inbreeding."""
-MAX_PLAN_PAIRS = 5000
-"""The most sire × dam combinations one planner request crosses."""
-
-
-class PairStatus(enum.StrEnum):
-    """Where a pairing stands."""
-
-    PLANNED = "planned"
-    INTRODUCED = "introduced"
-    LOCKED = "locked"
-    LAID = "laid"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class BreedingPair:
-    """A sire and a dam paired (or planned) for a season."""
-
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    sire_id: uuid.UUID
-    dam_id: uuid.UUID
-    season: str
-    status: PairStatus
-    prospective_coi: float
-    notes: str | None = None
-    created_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Clutch:
-    """A clutch laid by a dam, by one sire (of a pair) or several possible sires."""
-
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    dam_id: uuid.UUID
-    sire_ids: tuple[uuid.UUID, ...]
-    pair_id: uuid.UUID | None
-    laid_on: dt.date
-    eggs: int
-    fertile: int | None = None
-    slugs: int | None = None
-    incubation_temperature: float | None = None
-    expected_hatch: dt.date | None = None
-    hatched_on: dt.date | None = None
-    hatched: int = 0
-    notes: str | None = None
-    season: str = ""
-
-    @property
-    def hatch_rate(self) -> float | None:
-        """Hatched over fertile eggs (over all eggs when fertility is unrecorded)."""
-        base = self.fertile if self.fertile is not None else self.eggs
-        return None if not base else round(self.hatched / base, 4)
-
-
-class BreedingRepository(Protocol):
-    """Pairs and clutches of one organisation."""
-
-    async def add_pair(self, pair: BreedingPair) -> BreedingPair:
-        """Store a new pair."""
-
-    async def get_pair(self, organisation_id: uuid.UUID, pair_id: uuid.UUID) -> BreedingPair | None:
-        """The organisation's pair, if any."""
-
-    async def update_pair(self, pair: BreedingPair) -> BreedingPair:
-        """Store a changed pair."""
-
-    async def find_pair(
-        self, organisation_id: uuid.UUID, sire_id: uuid.UUID, dam_id: uuid.UUID, season: str
-    ) -> BreedingPair | None:
-        """The pair of these animals in this season, if any."""
-
-    async def list_pairs(
-        self, organisation_id: uuid.UUID, *, season: str | None, status: PairStatus | None
-    ) -> list[BreedingPair]:
-        """The organisation's pairs, newest first."""
-
-    async def add_clutch(self, clutch: Clutch) -> Clutch:
-        """Store a new clutch."""
-
-    async def get_clutch(self, organisation_id: uuid.UUID, clutch_id: uuid.UUID) -> Clutch | None:
-        """The organisation's clutch, if any."""
-
-    async def update_clutch(self, clutch: Clutch) -> Clutch:
-        """Store a changed clutch."""
-
-    async def list_clutches(
-        self, organisation_id: uuid.UUID, *, pair_id: uuid.UUID | None = None
-    ) -> list[Clutch]:
-        """The organisation's clutches (of one pair), newest first."""
-
-
-class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):
-    """The animal unit of work with pairs and clutches."""
-
-    @property
-    def breeding(self) -> BreedingRepository:
-        """Pairs and clutches."""
-
-    @property
-    def transfers(self) -> Transfers:
-        """Transfers (where a pair's parent sold since is found)."""
-
-
-class PairCreated(msgspec.Struct, frozen=True):
-    """``breeding.pair_created``."""
-
-    pair_id: str
-    sire_id: str
-    dam_id: str
-    season: str
-    prospective_coi: float
-
-
-class ClutchRecorded(msgspec.Struct, frozen=True):
-    """``breeding.clutch_recorded``."""
-
-    clutch_id: str
-    dam_id: str
-    sire_ids: list[str]
-    pair_id: str | None
-    laid_on: str
-    eggs: int
-
-
-class Hatched(msgspec.Struct, frozen=True):
-    """``breeding.hatched``: hatchlings registered from a clutch."""
-
-    clutch_id: str
-    hatchling_ids: list[str]
-    hatched: int
 
 
 def _stage(uow: AnimalUnitOfWork, actor: Actor, kind: str, payload: msgspec.Struct) -> None:
@@ -558,144 +422,6 @@ async def register_hatchlings(
         Hatched(str(clutch.id), [str(a.id) for a in created], clutch.hatched + len(created)),
     )
     return created
-
-
-@dataclass(frozen=True, slots=True)
-class BreedingStatistics:
-    """Totals of a group of pairings (a pair, a female or a season)."""
-
-    key: str
-    pairs: int
-    clutches: int
-    eggs: int
-    fertile: int
-    slugs: int
-    hatched: int
-
-    @property
-    def hatch_rate(self) -> float | None:
-        """Hatched over fertile eggs (over eggs when fertility is unrecorded)."""
-        return (
-            None
-            if not (self.fertile or self.eggs)
-            else round(self.hatched / (self.fertile or self.eggs), 4)
-        )
-
-
-async def breeding_statistics(
-    uow: BreedingUnitOfWork, actor: Actor, group: str
-) -> list[BreedingStatistics]:
-    """Totals per ``pair``, ``female`` or ``season``."""
-    pairs = await uow.breeding.list_pairs(actor.organisation_id, season=None, status=None)
-    clutches = await uow.breeding.list_clutches(actor.organisation_id)
-
-    def pair_key(pair: BreedingPair) -> str:
-        return {"pair": str(pair.id), "female": str(pair.dam_id)}.get(group, pair.season)
-
-    def clutch_key(clutch: Clutch) -> str:
-        if group == "pair":
-            return str(clutch.pair_id) if clutch.pair_id else f"clutch:{clutch.id}"
-        return {"female": str(clutch.dam_id)}.get(group, clutch.season)
-
-    totals: dict[str, list[int]] = {}
-    for pair in pairs:
-        totals.setdefault(pair_key(pair), [0] * 6)[0] += 1
-    for clutch in clutches:
-        row = totals.setdefault(clutch_key(clutch), [0] * 6)
-        row[1] += 1
-        row[2] += clutch.eggs
-        row[3] += clutch.fertile or 0
-        row[4] += clutch.slugs or 0
-        row[5] += clutch.hatched
-    return [BreedingStatistics(key, *values) for key, values in sorted(totals.items())]
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedPair:
-    """A possible pairing and its odds of the target per egg, with its prospective COI."""
-
-    sire: Animal
-    dam: Animal
-    probability: Fraction
-    coi: float
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The ranked pairings and how many were left out over the COI limit."""
-
-    pairs: list[PlannedPair]
-    considered: int
-    over_coi_limit: int
-
-
-async def plan_pairings(
-    uow: AnimalUnitOfWork,
-    actor: Actor,
-    *,
-    species: str,
-    target: str,
-    max_coi: float = 0.125,
-    limit: int = 20,
-    viable_only: bool = False,
-) -> Plan:
-    """Rank every male × female pairing of the actor's active animals of ``species`` by the
-    probability per egg of the ``target`` morph (the engine's :func:`rank_pairs`), leaving out
-    pairings whose prospective COI exceeds ``max_coi`` (kinship from the pedigree engine).
-    Equal odds rank the less inbred pairing first, then by name."""
-    catalog = species_catalog(species)
-    try:
-        wanted = trait_target(catalog, target)
-    except MorphParseError as error:
-        raise InvalidInput(
-            f"The target cannot be read: {error}", field_errors={"target": str(error)}
-        ) from error
-    animals: list[Animal] = []
-    for status in (Status.ACTIVE, Status.HOLDBACK):
-        offset = 0
-        while True:
-            page, total = await uow.animals.search(
-                actor.organisation_id,
-                AnimalQuery(species=species, status=status, limit=500, offset=offset),
-            )
-            animals.extend(page)
-            offset += len(page)
-            if not page or offset >= total:
-                break
-    males = [a for a in animals if a.sex is AnimalSex.MALE]
-    females = [a for a in animals if a.sex is AnimalSex.FEMALE]
-    if len(males) * len(females) > MAX_PLAN_PAIRS:
-        raise InvalidInput(
-            f"{len(males)} males × {len(females)} females is more than {MAX_PLAN_PAIRS} "
-            "pairings; narrow the candidates.",
-            field_errors={"species": "too many candidates"},
-        )
-    if not males or not females:
-        return Plan([], 0, 0)
-    by_id = {str(a.id): a for a in animals}
-    ranking = rank_pairs(
-        {str(m.id): animal_genotype(m, catalog, Sex.MALE) for m in males},
-        {str(f.id): animal_genotype(f, catalog, Sex.FEMALE) for f in females},
-        wanted,
-        viable_only=viable_only,
-    )
-    records = await uow.animals.pedigree(
-        [a.id for a in animals], ancestors=COI_ANCESTRY, descendants=0
-    )
-    ids = [str(a.id) for a in animals]
-    kinship = ped.kinship_matrix(_pedigree(records), ids)
-    index = {ident: i for i, ident in enumerate(ids)}
-    kept: list[PlannedPair] = []
-    over = 0
-    for entry in ranking:
-        coi = float(kinship[index[entry.sire], index[entry.dam]])
-        if coi > max_coi + 1e-12:
-            over += 1
-            continue
-        kept.append(PlannedPair(by_id[entry.sire], by_id[entry.dam], entry.probability, coi))
-    # equal odds: the less inbred pairing first, then by the breeder's names
-    kept.sort(key=lambda p: (-p.probability, p.coi, p.sire.label, p.dam.label))
-    return Plan(kept[:limit], len(ranking), over)
 
 
 @dataclass(frozen=True, slots=True)

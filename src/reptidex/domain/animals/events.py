@@ -41,3 +41,41 @@ class LineageChanged(msgspec.Struct, frozen=True):
     dam_id: str | None
     previous_sire_id: str | None
     previous_dam_id: str | None
+
+
+class PairCreated(msgspec.Struct, frozen=True):
+    """``breeding.pair_created``."""
+
+    pair_id: str
+    sire_id: str
+    dam_id: str
+    season: str
+    prospective_coi: float
+
+
+class ClutchRecorded(msgspec.Struct, frozen=True):
+    """``breeding.clutch_recorded``."""
+
+    clutch_id: str
+    dam_id: str
+    sire_ids: list[str]
+    pair_id: str | None
+    laid_on: str
+    eggs: int
+
+
+class Hatched(msgspec.Struct, frozen=True):
+    """``breeding.hatched``: hatchlings registered from a clutch."""
+
+    clutch_id: str
+    hatchling_ids: list[str]
+    hatched: int
+
+
+class AnimalTransferred(msgspec.Struct, frozen=True):
+    """``animal.transferred``."""
+
+    animal_id: str
+    code: str
+    from_organisation_id: str
+    to_organisation_id: str

@@ -7,10 +7,9 @@ for a morph, the word and the closest gene names the engine suggests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 from reptidex.domain.animals.model import Animal
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
@@ -20,16 +19,19 @@ from reptidex.engine.genetics import (
     Genotype,
     MorphParseError,
     Outcome,
+    Outcomes,
     Sex,
     available_species,
     block_phenotype,
-    clutch_probability,
     cross,
     cross_block,
     load_catalog,
     parse_genotype,
     prove_out,
     visual_traits,
+)
+from reptidex.engine.genetics import (
+    clutch_odds as engine_clutch_odds,
 )
 from reptidex.engine.genetics.phenotype import Diplotype
 
@@ -88,54 +90,158 @@ class ClutchOdds:
     probability: Fraction
 
 
-def _same_group(outcome: Outcome) -> Any:
-    def matches(other: Outcome) -> bool:
-        return (
-            other.phenotype == outcome.phenotype
-            and other.sex == outcome.sex
-            and other.lethal == outcome.lethal
+@dataclass(frozen=True, slots=True)
+class PredictionLimits:
+    """How much work one prediction may ask for. Beyond a limit the request is refused, before
+    any of the work is done, with what to ask instead; ``None`` fields do not limit.
+
+    ``outcomes``: groups one answer lists (more only as the ``top`` most likely);
+    ``parent_options``: combinations of the parents' uncertain genotypes (each is crossed on
+    its own for clutch odds and for proving out a het); ``clutch_work``: parent combinations
+    times outcomes, the cost of clutch odds.
+    """
+
+    outcomes: int | None = 4096
+    parent_options: int | None = 64
+    clutch_work: int | None = 16_384
+
+
+UNLIMITED = PredictionLimits(outcomes=None, parent_options=None, clutch_work=None)
+"""No limit: for callers whose inputs are already bounded (a breeder's own stored animals)."""
+
+
+def _refuse(message: str, field: str, hint: str) -> InvalidInput:
+    return InvalidInput(message, field_errors={field: hint})
+
+
+def check_parent_options(
+    sire: Genotype, dam: Genotype, limits: PredictionLimits, *, asking: str
+) -> int:
+    """The number of parent genotype combinations; :class:`InvalidInput` beyond the limit.
+
+    >>> bp = load_catalog("ball_python")
+    >>> g = parse_genotype(bp, "50% het Clown 50% het Pied", Sex.MALE)
+    >>> check_parent_options(g, g, PredictionLimits(parent_options=8), asking="clutch odds")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.InvalidInput: The parents' possible hets make 16 combinations ...
+    """
+    options = sire.possibility_count * dam.possibility_count
+    if limits.parent_options is not None and options > limits.parent_options:
+        raise _refuse(
+            f"The parents' possible hets make {options:,} combinations of genotypes, each "
+            f"computed on its own for {asking}; at most {limits.parent_options:,} are "
+            "computed at once. Ask with fewer possible hets (e.g. one gene at a time).",
+            "sire",
+            f"{options:,} genotype combinations; at most {limits.parent_options:,}",
         )
+    return options
 
-    return matches
 
-
-def clutch_odds(sire: Genotype, dam: Genotype, result: CrossResult, eggs: int) -> list[ClutchOdds]:
-    """For every outcome of ``result``, the odds of at least one such hatchling in ``eggs``.
+def clutch_odds(
+    sire: Genotype, dam: Genotype, outcomes: Sequence[Outcome], eggs: int, *, viable_only: bool
+) -> list[ClutchOdds]:
+    """For each of ``outcomes``, the odds of at least one such hatchling in ``eggs``.
 
     Exact even for possible-het parents (the engine conditions on each of their genotypes).
     """
+    odds = engine_clutch_odds(sire, dam, eggs, viable_only=viable_only)
     return [
         ClutchOdds(
             outcome.phenotype,
             outcome.sex.value if outcome.sex else None,
             eggs,
-            clutch_probability(
-                sire, dam, _same_group(outcome), eggs, viable_only=result.viable_only
-            ),
+            odds[(outcome.phenotype, outcome.sex, outcome.lethal)],
         )
-        for outcome in result.outcomes()
+        for outcome in outcomes
     ]
 
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """A predicted clutch: the engine's cross and, if asked, the odds per clutch size."""
+    """A predicted clutch: the engine's cross, the outcomes listed (all of them, or the most
+    likely when fewer were asked for) and, if asked, the odds per clutch size."""
 
     result: CrossResult
     clutch: list[ClutchOdds] | None
+    outcomes: Outcomes
+    omitted_probability: Fraction = Fraction(0)
+    """The probability of the outcomes not listed (0 when all are)."""
+
+    @property
+    def outcome_count(self) -> int:
+        """How many outcomes the cross has, listed or not."""
+        return self.result.outcome_count
+
+
+Compute = Callable[[Callable[[], Prediction]], Awaitable[Prediction]]
+"""Where a prediction's CPU work runs: here (:func:`compute_here`), or a service's threads."""
+
+
+async def compute_here(work: Callable[[], Prediction]) -> Prediction:
+    """Run ``work`` at once, in the caller's thread."""
+    return work()
 
 
 def predict_genotypes(
-    sire: Genotype, dam: Genotype, *, viable_only: bool = False, clutch_size: int | None = None
+    sire: Genotype,
+    dam: Genotype,
+    *,
+    viable_only: bool = False,
+    clutch_size: int | None = None,
+    top: int | None = None,
+    limits: PredictionLimits = UNLIMITED,
 ) -> Prediction:
-    """Cross two genotypes; a pairing with no viable offspring is :class:`InvalidInput`."""
+    """Cross two genotypes; a pairing with no viable offspring is :class:`InvalidInput`.
+
+    ``top`` lists only the most likely outcomes. Work beyond ``limits`` is refused before it
+    is done (:class:`InvalidInput` saying how to ask for less).
+
+    >>> bp = load_catalog("ball_python")
+    >>> genes = "Pastel Spider Mojave Enchi Fire Cinnamon Yellowbelly Leopard Pinstripe"
+    >>> sire, dam = parse_genotype(bp, genes, Sex.MALE), parse_genotype(bp, genes, Sex.FEMALE)
+    >>> predict_genotypes(sire, dam, limits=PredictionLimits())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.InvalidInput: This pairing has 19,683 possible outcomes; ...
+    >>> p = predict_genotypes(sire, dam, top=2, limits=PredictionLimits())
+    >>> len(p.outcomes), p.outcome_count, str(p.omitted_probability)
+    (2, 19683, '1021/1024')
+    """
     try:
         result = cross(sire, dam, viable_only=viable_only)
-        result.outcomes()
     except ValueError as error:
         raise InvalidInput(f"These parents cannot be crossed: {error}") from error
-    odds = clutch_odds(sire, dam, result, clutch_size) if clutch_size else None
-    return Prediction(result, odds)
+    count = result.outcome_count
+    most = limits.outcomes
+    if top is None and most is not None and count > most:
+        raise _refuse(
+            f"This pairing has {count:,} possible outcomes; one prediction lists at most "
+            f'{most:,}. Ask for the most likely ones with `top` (e.g. "top": 100), or '
+            "predict fewer genes at a time.",
+            "top",
+            f"required when a pairing has more than {most:,} outcomes",
+        )
+    if top is not None and top < count:
+        outcomes = result.most_likely(top)
+        omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
+    else:
+        outcomes, omitted = result.outcomes(), Fraction(0)
+    odds = None
+    if clutch_size:
+        options = check_parent_options(sire, dam, limits, asking="clutch odds")
+        work = limits.clutch_work
+        if work is not None and options * count > work:
+            raise _refuse(
+                f"Clutch odds for this pairing would cross {options:,} combinations of the "
+                f"parents' genotypes with {count:,} outcomes each; at most {work:,} are "
+                "computed at once. Ask without `clutch_size`, or with fewer genes.",
+                "clutch_size",
+                f"{options * count:,} outcome computations; at most {work:,}",
+            )
+        odds = clutch_odds(sire, dam, outcomes, clutch_size, viable_only=viable_only)
+    return Prediction(result, odds, outcomes, omitted)
 
 
 def predict_morphs(
@@ -145,8 +251,10 @@ def predict_morphs(
     *,
     viable_only: bool = False,
     clutch_size: int | None = None,
+    top: int | None = None,
+    limits: PredictionLimits = UNLIMITED,
 ) -> Prediction:
-    """Cross a male and a female described as morph strings.
+    """Cross a male and a female described as morph strings (see :func:`predict_genotypes`).
 
     >>> p = predict_morphs("ball_python", "Pastel het Clown", "het Clown")
     >>> [(o.phenotype, str(o.probability)) for o in p.result.outcomes()][:2]
@@ -164,7 +272,12 @@ def predict_morphs(
         words = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise InvalidInput(f"A morph cannot be read ({words}).", field_errors=problems)
     return predict_genotypes(
-        genotypes[0], genotypes[1], viable_only=viable_only, clutch_size=clutch_size
+        genotypes[0],
+        genotypes[1],
+        viable_only=viable_only,
+        clutch_size=clutch_size,
+        top=top,
+        limits=limits,
     )
 
 
@@ -186,6 +299,7 @@ def het_probability(
     gene: str,
     *,
     animal_is_sire: bool = True,
+    limits: PredictionLimits = UNLIMITED,
 ) -> HetProbability:
     """Update the probability that ``animal`` carries ``gene`` from its offspring with ``mate``.
 
@@ -206,6 +320,7 @@ def het_probability(
     partner = read_genotype(catalog, mate, mate_sex, field="mate")
     for index, text in enumerate(offspring):
         read_genotype(catalog, text, Sex.MALE, field=f"offspring[{index}]")
+    check_parent_options(subject, partner, limits, asking="proving out a het")
     try:
         posterior = prove_out(subject, partner, offspring, allele.id, animal_is_sire=animal_is_sire)
     except MorphParseError as error:

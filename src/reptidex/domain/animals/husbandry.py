@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
 import msgspec
 
-from reptidex.domain.animals.ports import AnimalUnitOfWork
+from reptidex.domain.animals.ports import HusbandryUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
 from reptidex.domain.errors import InvalidInput, NotFound
 
@@ -94,29 +94,6 @@ class LogEntry:
         """The entry's kind (``feeding``, ``weight`` …)."""
         tag: str = type(self.details).__struct_config__.tag  # type: ignore[assignment]
         return tag
-
-
-class HusbandryLogs(Protocol):
-    """Husbandry log entries."""
-
-    async def add(self, entry: LogEntry) -> LogEntry:
-        """Store an entry."""
-
-    async def list(
-        self, organisation_id: uuid.UUID, animal_id: uuid.UUID, kind: str | None
-    ) -> list[LogEntry]:
-        """An animal's entries, oldest first."""
-
-    async def remove(self, organisation_id: uuid.UUID, entry_id: uuid.UUID) -> bool:
-        """Delete an entry; whether it existed."""
-
-
-class HusbandryUnitOfWork(AnimalUnitOfWork, Protocol):
-    """The animal unit of work with husbandry logs."""
-
-    @property
-    def husbandry(self) -> HusbandryLogs:
-        """The logs."""
 
 
 async def add_log(

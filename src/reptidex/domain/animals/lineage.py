@@ -22,9 +22,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from reptidex.domain.animals.model import Visibility
+from reptidex.domain.animals.ports import LineageRecords
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.pedigree import numbered_links
@@ -62,22 +63,6 @@ class LineageRecord(NamedTuple):
     clutch (its own, or the clutch of an animal the caller may see)."""
     clutch_organisation_id: uuid.UUID | None = None
     """The organisation that recorded the clutch of origin (root only, as ``clutch_laid_on``)."""
-
-
-class LineageRecords(Protocol):
-    """The read behind a lineage."""
-
-    async def lineage_records(
-        self,
-        organisation_id: uuid.UUID | None,
-        animal_id: uuid.UUID,
-        *,
-        ancestors: int,
-        descendants: int,
-    ) -> Sequence[LineageRecord]:
-        """The animal with its ancestors and descendants to these depths, as the
-        organisation may see them (``None``: a caller of no organisation, who sees only
-        lineage-only and public animals); one query."""
 
 
 class LineageEntry(NamedTuple):

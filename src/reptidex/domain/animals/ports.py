@@ -1,14 +1,25 @@
-"""The ports the animal use cases need: repositories, the id-code counter, the outbox."""
+"""The ports of the animals context: the repositories of animals, id codes, pairs and clutches,
+husbandry logs and transfers, the units of work that hold them in one transaction, and the
+reads behind a lineage and the shared-animals listing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
 from reptidex.domain.animals.model import Animal, AnimalSex, Status
 from reptidex.domain.events import Outbox
+
+if TYPE_CHECKING:  # these modules' use cases take the ports: importing them here would be a cycle
+    from reptidex.domain.animals.husbandry import LogEntry
+    from reptidex.domain.animals.lineage import LineageRecord
+    from reptidex.domain.animals.shared import SharedAnimal
+    from reptidex.domain.animals.transfer import Transfer
 
 SortKey = Literal["code", "name", "species", "phenotype", "hatch_date", "created_at", "updated_at"]
 
@@ -111,6 +122,102 @@ class IdCodes(Protocol):
         """Take the next running number (1, 2, …), atomically."""
 
 
+class BreedingRepository(Protocol):
+    """Pairs and clutches of one organisation."""
+
+    async def add_pair(self, pair: BreedingPair) -> BreedingPair:
+        """Store a new pair."""
+
+    async def get_pair(self, organisation_id: uuid.UUID, pair_id: uuid.UUID) -> BreedingPair | None:
+        """The organisation's pair, if any."""
+
+    async def update_pair(self, pair: BreedingPair) -> BreedingPair:
+        """Store a changed pair."""
+
+    async def find_pair(
+        self, organisation_id: uuid.UUID, sire_id: uuid.UUID, dam_id: uuid.UUID, season: str
+    ) -> BreedingPair | None:
+        """The pair of these animals in this season, if any."""
+
+    async def list_pairs(
+        self, organisation_id: uuid.UUID, *, season: str | None, status: PairStatus | None
+    ) -> list[BreedingPair]:
+        """The organisation's pairs, newest first."""
+
+    async def add_clutch(self, clutch: Clutch) -> Clutch:
+        """Store a new clutch."""
+
+    async def get_clutch(self, organisation_id: uuid.UUID, clutch_id: uuid.UUID) -> Clutch | None:
+        """The organisation's clutch, if any."""
+
+    async def update_clutch(self, clutch: Clutch) -> Clutch:
+        """Store a changed clutch."""
+
+    async def list_clutches(
+        self, organisation_id: uuid.UUID, *, pair_id: uuid.UUID | None = None
+    ) -> list[Clutch]:
+        """The organisation's clutches (of one pair), newest first."""
+
+
+class HusbandryLogs(Protocol):
+    """Husbandry log entries."""
+
+    async def add(self, entry: LogEntry) -> LogEntry:
+        """Store an entry."""
+
+    async def list(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID, kind: str | None
+    ) -> list[LogEntry]:
+        """An animal's entries, oldest first."""
+
+    async def remove(self, organisation_id: uuid.UUID, entry_id: uuid.UUID) -> bool:
+        """Delete an entry; whether it existed."""
+
+
+class Transfers(Protocol):
+    """Moving animals between organisations and the records of it."""
+
+    async def move(self, animal: Animal, to_organisation_id: uuid.UUID, code: str) -> Animal:
+        """Give the animal (and its logs) to another organisation under ``code``."""
+
+    async def record(self, transfer: Transfer) -> None:
+        """Keep a transfer record."""
+
+    async def involving(self, organisation_id: uuid.UUID) -> list[Transfer]:
+        """Transfers from or to the organisation, newest first."""
+
+
+class LineageRecords(Protocol):
+    """The read behind a lineage."""
+
+    async def lineage_records(
+        self,
+        organisation_id: uuid.UUID | None,
+        animal_id: uuid.UUID,
+        *,
+        ancestors: int,
+        descendants: int,
+    ) -> Sequence[LineageRecord]:
+        """The animal with its ancestors and descendants to these depths, as the
+        organisation may see them (``None``: a caller of no organisation, who sees only
+        lineage-only and public animals); one query."""
+
+
+class SharedAnimals(Protocol):
+    """The read behind the listing of shared (lineage-only and public) animals."""
+
+    async def shared_page(
+        self,
+        *,
+        after: uuid.UUID | None,
+        limit: int,
+        updated_since: dt.datetime | None,
+        organisation_id: uuid.UUID | None,
+    ) -> Sequence[SharedAnimal]:
+        """Lineage-only and public animals with an id above ``after``, by id."""
+        ...
+
+
 class AnimalUnitOfWork(Protocol):
     """What one animal use case works with, all inside one transaction."""
 
@@ -125,3 +232,31 @@ class AnimalUnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """Where events are staged."""
+
+
+class HusbandryUnitOfWork(AnimalUnitOfWork, Protocol):
+    """The animal unit of work with husbandry logs."""
+
+    @property
+    def husbandry(self) -> HusbandryLogs:
+        """The logs."""
+
+
+class TransferUnitOfWork(HusbandryUnitOfWork, Protocol):
+    """The unit of work with transfers."""
+
+    @property
+    def transfers(self) -> Transfers:
+        """Transfers."""
+
+
+class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):
+    """The animal unit of work with pairs and clutches."""
+
+    @property
+    def breeding(self) -> BreedingRepository:
+        """Pairs and clutches."""
+
+    @property
+    def transfers(self) -> Transfers:
+        """Transfers (where a pair's parent sold since is found)."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from reptidex.domain.animals.ports import SharedAnimals
 from reptidex.domain.errors import InvalidInput
 
 MAX_PAGE = 500
@@ -35,21 +34,6 @@ class SharedAnimal:
     sire_id: uuid.UUID | None
     dam_id: uuid.UUID | None
     updated_at: dt.datetime
-
-
-class SharedAnimals(Protocol):
-    """The read behind the listing."""
-
-    async def shared_page(
-        self,
-        *,
-        after: uuid.UUID | None,
-        limit: int,
-        updated_since: dt.datetime | None,
-        organisation_id: uuid.UUID | None,
-    ) -> Sequence[SharedAnimal]:
-        """Lineage-only and public animals with an id above ``after``, by id."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

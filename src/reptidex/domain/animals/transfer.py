@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
-from reptidex.domain.animals.events import PRODUCER
-from reptidex.domain.animals.husbandry import HusbandryUnitOfWork
-from reptidex.domain.animals.model import Animal, Status, Visibility
+from reptidex.domain.animals.events import PRODUCER, AnimalTransferred
+from reptidex.domain.animals.model import Status, Visibility
+from reptidex.domain.animals.ports import TransferUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
 from reptidex.domain.errors import InvalidInput
 from reptidex.domain.events import new_event
@@ -36,36 +36,6 @@ class Transfer:
     to_organisation_id: uuid.UUID
     transferred_at: dt.datetime
     snapshot: dict[str, Any]
-
-
-class Transfers(Protocol):
-    """Moving animals between organisations and the records of it."""
-
-    async def move(self, animal: Animal, to_organisation_id: uuid.UUID, code: str) -> Animal:
-        """Give the animal (and its logs) to another organisation under ``code``."""
-
-    async def record(self, transfer: Transfer) -> None:
-        """Keep a transfer record."""
-
-    async def involving(self, organisation_id: uuid.UUID) -> list[Transfer]:
-        """Transfers from or to the organisation, newest first."""
-
-
-class TransferUnitOfWork(HusbandryUnitOfWork, Protocol):
-    """The unit of work with transfers."""
-
-    @property
-    def transfers(self) -> Transfers:
-        """Transfers."""
-
-
-class AnimalTransferred(msgspec.Struct, frozen=True):
-    """``animal.transferred``."""
-
-    animal_id: str
-    code: str
-    from_organisation_id: str
-    to_organisation_id: str
 
 
 async def _free_code(uow: TransferUnitOfWork, organisation_id: uuid.UUID, code: str) -> str:

@@ -26,8 +26,12 @@ from reptidex.domain.animals.events import (
     LineageChanged,
 )
 from reptidex.domain.animals.genetics import (
+    UNLIMITED,
+    Compute,
     Prediction,
+    PredictionLimits,
     animal_genotype,
+    compute_here,
     predict_genotypes,
     read_genotype,
     species_catalog,
@@ -456,16 +460,25 @@ async def predict_pairing(
     *,
     viable_only: bool = False,
     clutch_size: int | None = None,
+    top: int | None = None,
+    limits: PredictionLimits = UNLIMITED,
+    compute: Compute = compute_here,
 ) -> Prediction:
     """The predicted clutch of two animals of the actor's collection, from their stored
-    genotypes (possible hets included)."""
+    genotypes (possible hets included); the cross itself runs through ``compute``."""
     sire, dam = await pairing_parents(uow, actor, sire_id, dam_id)
     catalog = species_catalog(sire.species)
-    return predict_genotypes(
-        animal_genotype(sire, catalog, Sex.MALE),
-        animal_genotype(dam, catalog, Sex.FEMALE),
-        viable_only=viable_only,
-        clutch_size=clutch_size,
+    sire_genotype = animal_genotype(sire, catalog, Sex.MALE)
+    dam_genotype = animal_genotype(dam, catalog, Sex.FEMALE)
+    return await compute(
+        lambda: predict_genotypes(
+            sire_genotype,
+            dam_genotype,
+            viable_only=viable_only,
+            clutch_size=clutch_size,
+            top=top,
+            limits=limits,
+        )
     )
 
 

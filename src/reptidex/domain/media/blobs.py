@@ -1,9 +1,8 @@
-"""The blob-store port: where the bytes of files live (local disk or S3), by key."""
+"""Blob keys: where the bytes of files live in the blob store (local disk or S3)."""
 
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Protocol
 
 from reptidex.domain.errors import InvalidInput, NotFound
 
@@ -30,31 +29,3 @@ def checked_key(key: str) -> str:
 
 class BlobNotFound(NotFound):
     """No blob is stored under the key."""
-
-
-class BlobStore(Protocol):
-    """Bytes by key. Writes replace; reads of a missing key raise :class:`BlobNotFound`."""
-
-    async def put(self, key: str, data: bytes, *, content_type: str) -> None:
-        """Store ``data`` under ``key``."""
-        ...
-
-    async def put_file(self, key: str, source: BinaryIO, *, content_type: str) -> None:
-        """Store a (possibly large) binary file; adapters stream it in parts."""
-        ...
-
-    async def read(self, key: str, start: int = 0, end: int | None = None) -> bytes:
-        """The bytes ``start`` to ``end`` inclusive (``end`` None: to the last byte)."""
-        ...
-
-    async def size(self, key: str) -> int:
-        """The blob's size in bytes."""
-        ...
-
-    async def exists(self, key: str) -> bool:
-        """Whether a blob is stored under ``key``."""
-        ...
-
-    async def delete(self, key: str) -> None:
-        """Remove the blob; removing a missing key is not an error."""
-        ...

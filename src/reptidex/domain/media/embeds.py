@@ -9,17 +9,14 @@ a pedigree and nothing else.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
 
 from reptidex.domain.errors import InvalidInput
-from reptidex.domain.pedigree import engine_pedigree
-from reptidex.engine import pedigree as ped
 
 WidgetType = Literal["profile", "pedigree", "available"]
 WIDGET_TYPES: tuple[WidgetType, ...] = ("profile", "pedigree", "available")
@@ -206,137 +203,3 @@ def checked_origins(values: Sequence[str]) -> tuple[str, ...]:
         if origin not in found:
             found.append(origin)
     return tuple(found)
-
-
-class PublicAnimals(Protocol):
-    """The read model of animals (fed by events)."""
-
-    async def get(self, animal_id: uuid.UUID) -> PublicAnimal | None:
-        """An animal by id."""
-        ...
-
-    async def many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PublicAnimal]:
-        """Animals by id (missing ones absent)."""
-        ...
-
-    async def upsert_summary(self, summary: PublicAnimal, at: dt.datetime | None = None) -> bool:
-        """Store an animal's summary as of ``at``, keeping its known parents; older news than
-        the stored summary, or news of a deleted animal, is ignored (``False``)."""
-        ...
-
-    async def set_parents(
-        self,
-        animal_id: uuid.UUID,
-        sire_id: uuid.UUID | None,
-        dam_id: uuid.UUID | None,
-        at: dt.datetime | None = None,
-    ) -> bool:
-        """Record an animal's parents as of ``at`` (creating a placeholder row when its
-        summary is yet to come); older news is ignored."""
-        ...
-
-    async def remove(self, animal_id: uuid.UUID, at: dt.datetime | None = None) -> None:
-        """Forget an animal for good (a tombstone: no older news brings it back)."""
-        ...
-
-    async def count(self, organisation_id: uuid.UUID) -> int:
-        """How many animals of the organisation are known."""
-        ...
-
-    async def for_sale(self, organisation_id: uuid.UUID, limit: int) -> list[PublicAnimal]:
-        """The organisation's public animals marked for sale, by name."""
-        ...
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return None if value in (None, "") else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-async def apply_animal_event(
-    animals: PublicAnimals,
-    event_type: str,
-    payload: Mapping[str, Any],
-    organisation_id: uuid.UUID | None,
-    occurred_at: dt.datetime | None = None,
-) -> None:
-    """Update the read model from ``animal.created|updated|deleted|transferred`` or
-    ``lineage.changed`` that happened at ``occurred_at`` (news older than what the model holds,
-    e.g. from a backfill that read later, is ignored)."""
-    animal_id = _uuid(payload.get("animal_id"))
-    if animal_id is None:
-        return
-    if event_type == "animal.deleted":
-        await animals.remove(animal_id, occurred_at)
-    elif event_type == "animal.transferred":
-        # The new owner's summary comes with its next animal.updated; until then the animal is
-        # under its new organisation and code, and not listed as available (status unknown).
-        current = await animals.get(animal_id)
-        to_organisation = _uuid(payload.get("to_organisation_id"))
-        if current is not None and to_organisation is not None:
-            await animals.upsert_summary(
-                replace(
-                    current,
-                    organisation_id=to_organisation,
-                    code=str(payload.get("code") or current.code),
-                    status="",
-                ),
-                occurred_at,
-            )
-    elif event_type == "lineage.changed":
-        await animals.set_parents(
-            animal_id, _uuid(payload.get("sire_id")), _uuid(payload.get("dam_id")), occurred_at
-        )
-    elif event_type in ("animal.created", "animal.updated") and organisation_id is not None:
-        await animals.upsert_summary(
-            PublicAnimal(
-                id=animal_id,
-                organisation_id=organisation_id,
-                code=str(payload.get("code") or ""),
-                name=payload.get("name"),
-                species=str(payload.get("species") or ""),
-                sex=str(payload.get("sex") or "unknown"),
-                phenotype=str(payload.get("phenotype") or ""),
-                status=str(payload.get("status") or ""),
-                visibility=str(payload.get("visibility") or "private"),
-            ),
-            occurred_at,
-        )
-
-
-async def public_pedigree(
-    animals: PublicAnimals, root: PublicAnimal, generations: int
-) -> WidgetPedigree:
-    """The pedigree of a public animal as a widget may show it."""
-    known: dict[uuid.UUID, PublicAnimal] = {root.id: root}
-    frontier = [root]
-    for _ in range(generations):
-        wanted = [
-            p for a in frontier for p in (a.sire_id, a.dam_id) if p is not None and p not in known
-        ]
-        if not wanted:
-            break
-        found = await animals.many(list(dict.fromkeys(wanted)))
-        known.update(found)
-        frontier = list(found.values())
-    # a parent not found (beyond the depth, or not in this copy) is no position of the tree
-    pedigree = engine_pedigree(list(known.values()), unread_parents="unknown")
-    tree = ped.pedigree_tree(pedigree, str(root.id), generations)
-    coefficient = float(ped.inbreeding(pedigree)[str(root.id)])
-    entries = []
-    for node in tree.nodes:
-        animal = known[uuid.UUID(node.id)]
-        shown = animal if animal.in_lineage else None
-        entries.append(
-            PedigreeEntry(
-                node.position,
-                node.generation,
-                node.line,
-                node.repeat_of,
-                shown,
-                shown is not None and animal.is_public,
-            )
-        )
-    return WidgetPedigree(root, generations, tuple(entries), coefficient)

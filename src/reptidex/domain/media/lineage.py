@@ -1,5 +1,4 @@
-"""What a chart is drawn from: an animal's lineage as repti-animal reports it, and the port
-that fetches it."""
+"""What a chart is drawn from: an animal's lineage as repti-animal reports it."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from reptidex.domain.errors import FeatureUnavailable
 from reptidex.engine.pedigree import PedigreeTree, TreeNode
@@ -133,23 +131,3 @@ class LineageSnapshot:
 
 class LineageUnavailable(FeatureUnavailable):
     """repti-animal could not be asked (down, slow, or answering nonsense)."""
-
-
-class LineageSource(Protocol):
-    """Where lineages come from (repti-animal over HTTP; fakes in tests)."""
-
-    async def lineage(
-        self, animal_id: uuid.UUID, generations: int, *, credential: str | None
-    ) -> LineageSnapshot:
-        """The lineage to ``generations``; ``credential`` is the caller's bearer token (None:
-        the service's own, for public pages). Raises ``NotFound`` or
-        :class:`LineageUnavailable`."""
-        ...
-
-
-class OrganisationNames(Protocol):
-    """Organisations' public names (repti-core over HTTP; fakes in tests)."""
-
-    async def name_of(self, organisation_id: uuid.UUID) -> str | None:
-        """The organisation's name; ``None`` when unknown or not reachable just now."""
-        ...

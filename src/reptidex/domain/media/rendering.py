@@ -1,5 +1,5 @@
-"""Pedigree charts and certificates: what a drawing holds, the renderer and cache ports, and
-the use case that renders once per lineage version.
+"""Pedigree charts and certificates: what a drawing holds, the themes, the render cache's
+entries and the key a render is cached under.
 
 Every renderer (SVG, PNG, PDF) draws the engine's :class:`~reptidex.engine.pedigree.ChartLayout`
 and the text of :func:`box_lines`, so the three formats show the same chart.
@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 
 from reptidex.domain.billing.plans import PLANS
 from reptidex.domain.errors import InvalidInput, PermissionDenied
-from reptidex.domain.events.envelope import DomainEvent, new_event
-from reptidex.domain.media.events import PRODUCER, RenderCompleted
-from reptidex.domain.media.lineage import LineageSnapshot, LineageSource, OrganisationNames
+from reptidex.domain.media.lineage import LineageSnapshot
 from reptidex.engine.pedigree import ChartBox, ChartLayout, chart_layout
 
 BOX_WIDTH = 210.0
@@ -228,28 +225,6 @@ def clutch_text(snapshot: LineageSnapshot) -> str | None:
     return " · ".join(parts)
 
 
-async def name_origin(snapshot: LineageSnapshot, names: OrganisationNames) -> LineageSnapshot:
-    """The snapshot with the breeder, keeper and clutch a certificate prints, from the origin
-    repti-animal reported and the organisations' names (a name that cannot be had prints
-    "-"; the render's cache key changes once it can)."""
-    origin = snapshot.origin
-    if origin is None:
-        return snapshot
-    keeper = None
-    if origin.keeper_organisation_id is not None:
-        keeper = await names.name_of(origin.keeper_organisation_id)
-    breeder: str | None
-    if origin.breeder_organisation_id is None:
-        breeder = NOT_RECORDED.get(origin.origin, "Not recorded")
-    elif origin.breeder_organisation_id == origin.keeper_organisation_id:
-        breeder = keeper
-    else:
-        breeder = await names.name_of(origin.breeder_organisation_id)
-    return replace(
-        snapshot, breeder=breeder, keeper=keeper, clutch=clutch_text(snapshot), version=""
-    )
-
-
 def check_certificate_entitlement(plan: str | None) -> None:
     """Certificates are printed on plans that entitle to it; an unknown plan (repti-core not
     reachable) is given the benefit of the doubt.
@@ -281,20 +256,6 @@ def coi_text(snapshot: LineageSnapshot) -> str:
     )
 
 
-class ChartRenderer(Protocol):
-    """Draws pedigree drawings and certificates in one format."""
-
-    format: str
-
-    def pedigree(self, drawing: PedigreeDrawing) -> bytes:
-        """The chart as bytes of this format."""
-        ...
-
-    def certificate(self, drawing: CertificateDrawing) -> bytes:
-        """The certificate as bytes of this format (one page)."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class CachedRender:
     """A rendered chart or certificate, stored by its cache key."""
@@ -311,53 +272,6 @@ class CachedRender:
     def media_type(self) -> str:
         """The content type of the bytes."""
         return MEDIA_TYPES[self.format]
-
-
-class RenderStore(Protocol):
-    """Renders kept in the media database (shared by every replica)."""
-
-    async def get(self, key: str) -> CachedRender | None:
-        """A stored render."""
-        ...
-
-    async def put(self, render: CachedRender) -> None:
-        """Keep a render (replacing one of the same key)."""
-        ...
-
-    async def invalidate(self, animal_id: str) -> int:
-        """Drop every render whose chart shows the animal; returns how many."""
-        ...
-
-
-class PhotoSource(Protocol):
-    """Animals' photos: the newest image of each animal the caller may see."""
-
-    async def photos(
-        self, animal_ids: tuple[str, ...], organisation_id: uuid.UUID | None
-    ) -> Mapping[str, str]:
-        """A photo reference (stable for the same bytes) by animal id, for those that have one."""
-        ...
-
-    async def read(self, reference: str) -> bytes:
-        """The bytes of a photo (a small PNG or JPEG)."""
-        ...
-
-
-class RenderUnitOfWork(Protocol):
-    """The transaction of a render: the store and the outbox."""
-
-    @property
-    def renders(self) -> RenderStore:
-        """Stored renders."""
-        ...
-
-    def stage(self, event: DomainEvent) -> None:
-        """Put an event in this transaction's outbox."""
-        ...
-
-    async def commit(self) -> None:
-        """Make the changes durable."""
-        ...
 
 
 class RecentRenders:
@@ -465,97 +379,3 @@ def pedigree_drawing(
     return PedigreeDrawing(
         snapshot, layout, theme, title, subtitle, 2 if compact else 4, dict(photos or {})
     )
-
-
-def draw(
-    request: RenderRequest,
-    snapshot: LineageSnapshot,
-    renderers: Mapping[str, ChartRenderer],
-    *,
-    profile_url: str,
-    issued: str,
-    photos: Mapping[str, bytes] | None = None,
-) -> bytes:
-    """Render a request from a lineage (no cache); ``photos`` by animal id."""
-    renderer = renderers.get(request.format)
-    if renderer is None:
-        raise InvalidInput(
-            f"No renderer for {request.format}.", field_errors={"format": "unsupported"}
-        )
-    if request.kind == "pedigree":
-        return renderer.pedigree(
-            pedigree_drawing(snapshot, request.generations, request.theme, photos=photos)
-        )
-    drawing = pedigree_drawing(snapshot, CERTIFICATE_GENERATIONS, request.theme, compact=True)
-    return renderer.certificate(CertificateDrawing(drawing, request.paper, profile_url, issued))
-
-
-async def render(
-    request: RenderRequest,
-    *,
-    source: LineageSource,
-    credential: str | None,
-    uow: RenderUnitOfWork,
-    recent: RecentRenders,
-    renderers: Mapping[str, ChartRenderer],
-    profile_url: str,
-    issued: str,
-    organisation_id: uuid.UUID | None = None,
-    photos: PhotoSource | None = None,
-    names: OrganisationNames | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-) -> RenderResult:
-    """A chart or certificate, drawn once per lineage version and format, then cached.
-
-    The lineage is fetched every time (its version is the cache key's last part); a
-    certificate's breeder and keeper are named by ``names``. A fresh render is stored and
-    announced with ``render.completed``.
-    """
-    generations = request.generations if request.kind == "pedigree" else CERTIFICATE_GENERATIONS
-    snapshot = await source.lineage(request.animal_id, generations, credential=credential)
-    if request.kind == "certificate" and names is not None:
-        snapshot = await name_origin(snapshot, names)
-    started = clock()
-    found: Mapping[str, str] = {}
-    if photos is not None and request.kind == "pedigree":
-        found = await photos.photos(snapshot.member_ids(), organisation_id)
-    key = request.cache_key(
-        snapshot.version, ",".join(f"{a}={r}" for a, r in sorted(found.items()))
-    )
-    hit = recent.get(key) or await uow.renders.get(key)
-    if hit is not None:
-        recent.put(hit)
-        return RenderResult(hit, True, (clock() - started) * 1000)
-    pictures = {animal: await photos.read(ref) for animal, ref in found.items()} if photos else {}
-    content = draw(
-        request, snapshot, renderers, profile_url=profile_url, issued=issued, photos=pictures
-    )
-    elapsed = (clock() - started) * 1000
-    stored = CachedRender(
-        key,
-        request.kind,
-        str(request.animal_id),
-        request.format,
-        content,
-        snapshot.version,
-        (str(request.animal_id), *snapshot.member_ids()),
-    )
-    await uow.renders.put(stored)
-    uow.stage(
-        new_event(
-            "render.completed",
-            producer=PRODUCER,
-            payload=RenderCompleted(
-                request.kind,
-                str(request.animal_id),
-                request.format,
-                len(content),
-                snapshot.version,
-                round(elapsed, 3),
-            ),
-            organisation_id=organisation_id,
-        )
-    )
-    await uow.commit()
-    recent.put(stored)
-    return RenderResult(stored, False, elapsed)

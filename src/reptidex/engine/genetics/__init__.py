@@ -14,6 +14,7 @@ JSON contract of :meth:`CrossResult.to_dict`.
 
 from reptidex.engine.genetics.analysis import (
     PairRanking,
+    clutch_odds,
     clutch_probability,
     posterior_genotypes,
     prove_out,
@@ -94,6 +95,7 @@ __all__ = [
     "catalog_from_mapping",
     "catalog_from_toml",
     "catalog_to_mapping",
+    "clutch_odds",
     "clutch_probability",
     "cross",
     "cross_block",

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from reptidex.engine.genetics.cross import Outcome, cross
 from reptidex.engine.genetics.genotype import Genotype
-from reptidex.engine.genetics.model import Catalog
+from reptidex.engine.genetics.model import Catalog, Sex
 from reptidex.engine.genetics.parsing import visual_traits
 
 Target = Callable[[Outcome], bool]
@@ -82,6 +82,43 @@ def clutch_probability(
             p = cross(sire_option, dam_option, viable_only=viable_only).probability(chosen)
             total += sire_weight * dam_weight * (1 - (1 - p) ** eggs)
     return total
+
+
+OutcomeKey = tuple[str, Sex | None, bool]
+"""What identifies a group of look-alike offspring across crosses: phenotype, sex, lethality."""
+
+
+def clutch_odds(
+    sire: Genotype, dam: Genotype, eggs: int, *, viable_only: bool = False
+) -> dict[OutcomeKey, Fraction]:
+    """For every group of look-alike offspring, the exact probability of at least one such
+    hatchling among ``eggs`` eggs: :func:`clutch_probability` of every group at once.
+
+    A possible-het parent is one genotype or another for the whole clutch, so the odds are
+    averaged over the parents' possibilities; each possibility pair is crossed once, so the
+    cost is (sire possibilities × dam possibilities) crosses, whatever the number of groups.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+    >>> bp = load_catalog("ball_python")
+    >>> odds = clutch_odds(parse_genotype(bp, "50% het Clown"), parse_genotype(bp, "het Clown"), 6)
+    >>> odds[("Clown", None, False)]
+    Fraction(3367, 8192)
+    >>> odds[("Normal", None, False)]
+    Fraction(8191, 8192)
+    """
+    if eggs < 0:
+        raise ValueError("the number of eggs cannot be negative")
+    odds: dict[OutcomeKey, Fraction] = {}
+    for sire_option, sire_weight in sire.possibilities():
+        for dam_option, dam_weight in dam.possibilities():
+            weight = sire_weight * dam_weight
+            for outcome in cross(sire_option, dam_option, viable_only=viable_only).outcomes():
+                key = (outcome.phenotype, outcome.sex, outcome.lethal)
+                at_least_one = 1 - (1 - outcome.probability) ** eggs
+                odds[key] = odds.get(key, Fraction(0)) + weight * at_least_one
+    return odds
 
 
 def posterior_genotypes(

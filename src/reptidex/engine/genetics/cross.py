@@ -15,6 +15,7 @@ taken on integer numerators over a common denominator with numpy.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -183,6 +184,46 @@ def _joint(weights: list[list[Fraction]]) -> tuple[npt.NDArray[Any], int]:
     return joint, denominator
 
 
+def _most_likely_cells(
+    weights: list[list[Fraction]], count: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any], int]:
+    """The ``count`` most probable cells of the product of ``weights`` (flat C-order indices),
+    their integer numerators and the common denominator: best first over each block's
+    classes sorted by weight, every cell reached once (from its first raised block)."""
+    denominators = [reduce(math.lcm, (w.denominator for w in ws), 1) for ws in weights]
+    denominator = math.prod(denominators)
+    scaled = [
+        sorted(((int(w * d), i) for i, w in enumerate(ws)), key=lambda item: -item[0])
+        for ws, d in zip(weights, denominators, strict=True)
+    ]
+    sizes = [len(ws) for ws in weights]
+    strides = [math.prod(sizes[b + 1 :]) for b in range(len(sizes))]
+
+    def value(position: tuple[int, ...]) -> int:
+        return math.prod(scaled[b][k][0] for b, k in enumerate(position))
+
+    start = (0,) * len(weights)
+    frontier: list[tuple[int, tuple[int, ...]]] = [(-value(start), start)]
+    cells: list[int] = []
+    numerators: list[int] = []
+    while frontier and len(cells) < count:
+        negative, position = heapq.heappop(frontier)
+        cells.append(sum(scaled[b][k][1] * strides[b] for b, k in enumerate(position)))
+        numerators.append(-negative)
+        # Successors raise one block at or after the last raised one: each cell once.
+        last = max((b for b, k in enumerate(position) if k), default=0)
+        for b in range(last, len(position)):
+            if position[b] + 1 < sizes[b]:
+                following = (*position[:b], position[b] + 1, *position[b + 1 :])
+                heapq.heappush(frontier, (-value(following), following))
+    exact = denominator < 2**62
+    return (
+        np.array(cells, dtype=np.intp),
+        np.array(numerators, dtype=np.int64 if exact else object),
+        denominator,
+    )
+
+
 @dataclass(frozen=True)
 class GenotypeTable:
     """Every offspring genotype of a cross as arrays: ``codes[i, b]`` is the index of the
@@ -263,6 +304,57 @@ class CrossResult:
             self._outcomes = Outcomes(self._grouped())
         return self._outcomes
 
+    @property
+    def outcome_count(self) -> int:
+        """How many groups :meth:`outcomes` lists, known before any is made (the product of
+        the blocks' class counts), so a caller can bound the work before asking for them.
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+        >>> bp = load_catalog("ball_python")
+        >>> sire = parse_genotype(bp, "Pastel Spider het Clown")
+        >>> cross(sire, parse_genotype(bp, "Pastel het Clown")).outcome_count
+        12
+        """
+        return math.prod(len(classes) for _, classes in self._blocks)
+
+    def most_likely(self, count: int) -> Outcomes:
+        """The ``count`` most likely groups of :meth:`outcomes`, in the same order, found
+        without making the others: a best-first walk over the block product (each block's
+        classes sorted by probability, a cell's successors one class further in one block),
+        so the cost grows with ``count`` and the number of blocks, not with the product.
+
+        Among groups of equal probability at the cut, those of earlier classes are kept.
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+        >>> bp = load_catalog("ball_python")
+        >>> genes = "Pastel Spider Mojave Enchi Fire Cinnamon Yellowbelly Leopard Pinstripe"
+        >>> result = cross(parse_genotype(bp, genes), parse_genotype(bp, genes))
+        >>> result.outcome_count
+        19683
+        >>> top = result.most_likely(3)
+        >>> [(o.phenotype, str(o.probability)) for o in top]  # doctest: +NORMALIZE_WHITESPACE
+        [('Bumblebee Enchi Fire Cinnamon Leopard Pinstripe Mojave Yellowbelly', '1/512'),
+         ('Bumblebee Enchi Fire Cinnamon Leopard Pinstripe Mojave', '1/1024'),
+         ('Bumblebee Enchi Fire Cinnamon Leopard Pinstripe Mojave Ivory', '1/1024')]
+
+        Raises
+        ------
+        ValueError
+            If ``count`` is not positive.
+        """
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        classes = [c for _, c in self._blocks]
+        cells, numerators, denominator = _most_likely_cells(
+            [[c.probability for c in cs] for cs in classes], count
+        )
+        views = [[_view(self.catalog, c) for c in cs] for cs in classes]
+        return Outcomes(GroupedView(self.catalog, views, numerators, denominator, cells))
+
     def _grouped(self) -> GroupedView:
         classes = [c for _, c in self._blocks]
         numerators, denominator = _joint([[c.probability for c in cs] for cs in classes])
@@ -292,8 +384,9 @@ class CrossResult:
         """The probability that one offspring is in a group for which ``target`` is true."""
         return sum((o.probability for o in self.outcomes() if target(o)), Fraction(0))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of a cross (documented in ``docs/genetics.md``)."""
+    def summary(self) -> dict[str, Any]:
+        """The JSON contract of the cross without its outcomes: species, the parents' names,
+        ``viable_only`` and the lethal probability."""
 
         def name(genotype: Genotype) -> str | None:
             try:
@@ -307,8 +400,11 @@ class CrossResult:
             "dam": name(self.dam),
             "viable_only": self.viable_only,
             "lethal_probability": str(self.lethal_probability),
-            "outcomes": self.outcomes().to_dicts(),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of a cross (documented in ``docs/genetics.md``)."""
+        return {**self.summary(), "outcomes": self.outcomes().to_dicts()}
 
 
 def cross(sire: Genotype, dam: Genotype, *, viable_only: bool = False) -> CrossResult:

@@ -9,6 +9,7 @@ or :meth:`Genotype.from_blocks`.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -121,6 +122,16 @@ class Genotype:
     def is_certain(self) -> bool:
         """True when every block has a single diplotype (no possible hets, phase known)."""
         return all(len(d) == 1 for _, d in self.blocks)
+
+    @property
+    def possibility_count(self) -> int:
+        """How many entries :meth:`possibilities` has, without making them.
+
+        >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+        >>> parse_genotype(load_catalog("ball_python"), "66% het Clown 50% het Pied").possibility_count
+        4
+        """
+        return math.prod(len(distribution) for _, distribution in self.blocks)
 
     def possibilities(self) -> list[tuple[Genotype, Fraction]]:
         """Every certain genotype this animal may have, with its probability.

@@ -187,7 +187,9 @@ class GroupedView:
     """Every phenotype group of a cross, as parallel columns sorted for display: most likely
     first, then viable before lethal, then by name, then by sex.
 
-    ``numerators[i] / denominator`` is the probability of group ``i``.
+    ``numerators[i] / denominator`` is the probability of group ``i``. ``cells``, when given,
+    chooses some groups (flat C-order indices into the block product, block 0 slowest) and
+    ``numerators`` holds theirs; by default every group is there.
     """
 
     def __init__(
@@ -196,9 +198,10 @@ class GroupedView:
         blocks: Sequence[Sequence[ClassView]],
         numerators: npt.NDArray[Any],
         denominator: int,
+        cells: npt.NDArray[np.intp] | None = None,
     ) -> None:
         with _no_cyclic_gc():
-            self._build(catalog, blocks, numerators, denominator)
+            self._build(catalog, blocks, numerators, denominator, cells)
 
     def _build(
         self,
@@ -206,22 +209,34 @@ class GroupedView:
         blocks: Sequence[Sequence[ClassView]],
         numerators: npt.NDArray[Any],
         denominator: int,
+        cells: npt.NDArray[np.intp] | None,
     ) -> None:
         sizes = [len(classes) for classes in blocks]
-        count = math.prod(sizes)
+        rows = np.arange(math.prod(sizes)) if cells is None else cells
+        count = len(rows)
         if len(numerators) != count:
             raise ValueError("one probability per group is needed")
-        rows = np.arange(count)
         strides = [math.prod(sizes[b + 1 :]) for b in range(len(sizes))]
 
         def codes(b: int) -> npt.NDArray[np.intp]:
             """The class of block ``b`` of every group."""
             return (rows // strides[b]) % sizes[b]
 
-        traits = _concatenations([[c.traits for c in cs] for cs in blocks], ())
+        def combined(parts: Sequence[Sequence[Any]], empty: Any) -> Objects:
+            """Per group, its classes' entries concatenated: built over the whole product,
+            or only for the chosen cells (never the product a few groups were chosen from)."""
+            if cells is None:
+                return _concatenations(parts, empty)
+            acc = _objects([empty] * count)
+            for b, part in enumerate(parts):
+                if any(part):
+                    acc = acc + _objects(part)[codes(b)]
+            return acc
+
+        traits = combined([[c.traits for c in cs] for cs in blocks], ())
         in_order = _traits_in_block_order(catalog, blocks)
         if in_order and count > _SMALL:
-            names = self._names(catalog, blocks, codes, count)
+            names = self._names(catalog, blocks, codes, count, combined)
         else:
             # Few groups (numpy's per-call cost would dominate) or traits to re-sort: name
             # each group directly.
@@ -251,13 +266,13 @@ class GroupedView:
         self.numerators: npt.NDArray[Any] = numerators[order]
         self.names: list[str] = [names[i] for i in order.tolist()]
         self.traits: list[tuple[str, ...]] = traits[order].tolist()
-        self.hets: list[tuple[str, ...]] = _concatenations(
-            [[c.hets for c in cs] for cs in blocks], ()
-        )[order].tolist()
-        self.possible: list[tuple[PossibleHet, ...]] = _concatenations(
+        self.hets: list[tuple[str, ...]] = combined([[c.hets for c in cs] for cs in blocks], ())[
+            order
+        ].tolist()
+        self.possible: list[tuple[PossibleHet, ...]] = combined(
             [[c.possible for c in cs] for cs in blocks], ()
         )[order].tolist()
-        self.warnings: list[tuple[str, ...]] = _concatenations(
+        self.warnings: list[tuple[str, ...]] = combined(
             [[c.warnings for c in cs] for cs in blocks], ()
         )[order].tolist()
         self.lethal: list[bool] = lethal[order].tolist()
@@ -270,12 +285,11 @@ class GroupedView:
         blocks: Sequence[Sequence[ClassView]],
         codes: Any,
         count: int,
+        combined: Any,
     ) -> list[str]:
         """Morph names of all groups: the traits of each class written once, the combos that
         apply found with boolean masks, and only the groups that use a combo re-spelt."""
-        spelt = _concatenations(
-            [["".join(f" {t}" for t in c.traits) for c in cs] for cs in blocks], ""
-        )
+        spelt = combined([["".join(f" {t}" for t in c.traits) for c in cs] for cs in blocks], "")
         where: dict[str, int] = {}
         for b, classes in enumerate(blocks):
             for c in classes:

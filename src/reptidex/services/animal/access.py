@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.animal.repository import SqlAnimalUnitOfWork
+from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import resources_of

@@ -9,7 +9,11 @@ export, transfers.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from litestar import Litestar
+from litestar.di import Provide
 
 from reptidex.services.animal.access import DEPENDENCIES
 from reptidex.services.animal.animals import AnimalController
@@ -20,6 +24,7 @@ from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
 from reptidex.services.animal.lineage_sources import PedigreeMirrorMetrics, listen_for_changes
+from reptidex.services.animal.predictions import Predictions
 from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.ratelimit import AddressLimit
 from reptidex.services.animal.taxonomy import TaxonomyController
@@ -48,6 +53,15 @@ def create_app(
     ``authenticator`` verifies tokens (default: against repti-core's JWKS).
     """
     cache = LineageCache()
+    predictions = Predictions()
+
+    @asynccontextmanager
+    async def prediction_threads(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            predictions.close()
+
     app = create_service_app(
         service_spec("animal"),
         settings or load_settings(),
@@ -62,12 +76,15 @@ def create_app(
             PublicController,
         ],
         description=DESCRIPTION,
-        dependencies=DEPENDENCIES,
+        dependencies={
+            **DEPENDENCIES,
+            "predictions": Provide(lambda: predictions, sync_to_thread=False),
+        },
         state={
             "genetics_rate_limit": AddressLimit("genetics", genetics_per_minute),
             "lineage_cache": cache,
         },
-        lifespan=[listen_for_changes],
+        lifespan=[listen_for_changes, prediction_threads],
         authenticator=authenticator,
     )
     registry = app.state["metrics"].registry

@@ -11,25 +11,23 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from reptidex.domain.animals.breeding import (
-    BreedingPair,
-    Clutch,
     ClutchDraft,
     HatchlingDraft,
-    PairStatus,
-    breeding_statistics,
     change_clutch,
     change_pair,
     create_pair,
     get_clutch,
     pair_outcomes,
-    plan_pairings,
     record_clutch,
     register_hatchlings,
     show_pair,
 )
+from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
+from reptidex.domain.animals.breeding_statistics import breeding_statistics
 from reptidex.domain.animals.model import AnimalSex
+from reptidex.domain.animals.pairing_planner import plan_pairings
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
-from reptidex.services.animal.genetics import PredictionView, prediction_view
+from reptidex.services.animal.genetics_schemas import PredictionView, prediction_view
 from reptidex.services.animal.schemas import AnimalView, Morph, Name, Notes, animal_view
 
 PairStatusName = Literal["planned", "introduced", "locked", "laid", "failed"]

@@ -20,9 +20,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
+from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
-from reptidex.adapters.sql.animal.repository import SqlLineageRecords
-from reptidex.domain.animals.lineage import LineageRecords
+from reptidex.domain.animals.ports import LineageRecords
 from reptidex.services.animal.lineage_cache import (
     CommittedChanges,
     lineage_cache_of,

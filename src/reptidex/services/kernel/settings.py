@@ -1,80 +1,54 @@
 """Platform settings, read from ``REPTIDEX_*`` environment variables and validated at start.
 
-Every variable is optional; the defaults give the embedded platform (SQLite files in a data
-folder, in-process events, local files). :func:`load_settings` collects every bad value before
-raising, so one start tells the operator everything that is wrong.
+Every variable is declared once, on its field of :class:`Settings`: type and bounds, default,
+help and README section, secret or not. Every variable is optional; the defaults give the
+embedded platform (SQLite files in a data folder, in-process events, local files).
+:func:`load_settings` collects every bad value before raising, so one start tells the operator
+everything that is wrong.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
-from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
-from reptidex.services.kernel.client_address import parse_networks
-from reptidex.services.kernel.redaction import HIDDEN, is_secret_name, redact, value_is_set
-
-T = TypeVar("T")
+from reptidex.domain.billing.plans import PAID_PLANS
+from reptidex.services.kernel.catalog import SERVICE_NAMES, service_spec
+from reptidex.services.kernel.redaction import HIDDEN, redact, redact_text, value_is_set
+from reptidex.services.kernel.setting_declarations import (
+    BILLING,
+    COUNT,
+    COUNT_OR_ZERO,
+    EVENTS,
+    IDENTITY,
+    MEDIA,
+    PLATFORM,
+    SECONDS,
+    SECONDS_OR_ZERO,
+    Bounded,
+    Declaration,
+    Family,
+    boolean,
+    choice,
+    declarations,
+    family,
+    http_url,
+    key_prefix,
+    networks,
+    origins,
+    redis_server,
+    setting,
+    smtp_server,
+    text,
+)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("auto", "json", "console")
 EVENT_BUSES = ("memory", "redis")
 BLOB_STORES = ("disk", "s3")
-
-_PER_SERVICE_SUFFIXES = ("DATABASE_URL", "URL", "SERVICE_SECRET")
-_GLOBAL_VARS = (
-    "REPTIDEX_DATA_DIR",
-    "REPTIDEX_HOST",
-    "REPTIDEX_PORT",
-    "REPTIDEX_REDIS_URL",
-    "REPTIDEX_LOG_LEVEL",
-    "REPTIDEX_LOG_FORMAT",
-    "REPTIDEX_CORS_ORIGINS",
-    "REPTIDEX_TRUSTED_PROXIES",
-    "REPTIDEX_HEALTH_TIMEOUT",
-    "REPTIDEX_HTTP_TIMEOUT",
-    "REPTIDEX_SHUTDOWN_TIMEOUT",
-    "REPTIDEX_DB_POOL_SIZE",
-    "REPTIDEX_DB_ECHO",
-    "REPTIDEX_LINEAGE_MIRROR_ANIMALS",
-    # events: bus (memory or redis; default redis when REPTIDEX_REDIS_URL is set), outbox relay
-    "REPTIDEX_EVENT_BUS",
-    "REPTIDEX_EVENT_STREAM_MAXLEN",
-    "REPTIDEX_EVENT_CLAIM_IDLE",
-    "REPTIDEX_EVENT_MAX_DELIVERIES",
-    "REPTIDEX_OUTBOX_POLL_INTERVAL",
-    "REPTIDEX_OUTBOX_MAX_LAG",
-    # billing (Stripe); billing is switched off unless the key, webhook secret and prices are set
-    "REPTIDEX_STRIPE_SECRET_KEY",
-    "REPTIDEX_STRIPE_WEBHOOK_SECRET",
-    "REPTIDEX_STRIPE_API_BASE",
-    *(f"REPTIDEX_STRIPE_PRICE_{plan}" for plan in ("KEEPER", "BREEDER", "BUSINESS")),
-    "REPTIDEX_FLAG_CACHE_TTL",
-    # identity: token lifetimes (seconds), signing keys, mail
-    "REPTIDEX_ACCESS_TOKEN_TTL",
-    "REPTIDEX_TOKEN_LEEWAY",
-    "REPTIDEX_REFRESH_TOKEN_TTL",
-    "REPTIDEX_SIGNING_KEY_LIFETIME",
-    "REPTIDEX_SIGNING_KEY_SECRET",
-    "REPTIDEX_SMTP_URL",
-    "REPTIDEX_MAIL_FROM",
-    # media: where file bytes live (disk under <data dir>/media, or S3; AWS_* for credentials)
-    "REPTIDEX_BLOB_STORE",
-    "REPTIDEX_S3_BUCKET",
-    "REPTIDEX_S3_PREFIX",
-    "REPTIDEX_S3_ENDPOINT_URL",
-    "REPTIDEX_S3_REGION",
-)
-
-KNOWN_ENV_VARS: frozenset[str] = frozenset(
-    _GLOBAL_VARS
-    + tuple(f"{spec.env_prefix}{suffix}" for spec in SERVICES for suffix in _PER_SERVICE_SUFFIXES)
-)
-"""Every environment variable the platform reads."""
 
 
 class SettingsError(ValueError):
@@ -83,79 +57,6 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class Settings:
-    """Validated settings of the whole platform (each service reads the parts it needs).
-
-    Its ``repr`` hides every secret (keys, webhook and signing secrets, service credentials)
-    and masks the passwords of URLs, so settings can never leak through a log line.
-    """
-
-    data_dir: Path
-    host: str = "127.0.0.1"
-    port: int | None = None
-    database_urls: Mapping[str, str] = field(default_factory=dict)
-    peer_urls: Mapping[str, str] = field(default_factory=dict)
-    redis_url: str | None = None
-    log_level: str = "INFO"
-    log_format: str = "auto"
-    cors_origins: tuple[str, ...] = ()
-    trusted_proxies: tuple[str, ...] = ()
-    """Proxies (addresses or networks, validated) whose X-Forwarded-For is believed."""
-    health_timeout: float = 2.0
-    http_timeout: float = 5.0
-    shutdown_timeout: float = 10.0
-    db_pool_size: int = 10
-    db_echo: bool = False
-    lineage_mirror_animals: int = 250_000
-    """Animals repti-animal holds in memory per process to answer lineages (0: none)."""
-    event_bus: str | None = None
-    event_stream_maxlen: int = 100_000
-    event_claim_idle: float = 30.0
-    event_max_deliveries: int = 5
-    outbox_poll_interval: float = 0.5
-    outbox_max_lag: float = 60.0
-    stripe_secret_key: str | None = None
-    stripe_webhook_secret: str | None = None
-    stripe_api_base: str | None = None
-    stripe_prices: Mapping[str, str] = field(default_factory=dict)
-    flag_cache_ttl: float = 30.0
-    access_token_ttl: float = 900.0
-    token_leeway: int = 30
-    refresh_token_ttl: float = 30 * 86400.0
-    signing_key_lifetime: float = 30 * 86400.0
-    signing_key_secret: str | None = None
-    service_secrets: Mapping[str, str] = field(default_factory=dict)
-    smtp_url: str | None = None
-    mail_from: str = "ReptiDex <no-reply@reptidex.invalid>"
-    blob_store: str = "disk"
-    s3_bucket: str | None = None
-    s3_prefix: str = ""
-    s3_endpoint_url: str | None = None
-    s3_region: str | None = None
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{item.name}={redact(_hidden_if_secret(item.name, getattr(self, item.name)))!r}"
-            for item in fields(self)
-        )
-        return f"Settings({shown})"
-
-    def database_url(self, service: str) -> str:
-        """The SQLAlchemy async URL of ``service``'s database."""
-        return self.database_urls[service_spec(service).name]
-
-    def peer_url(self, service: str) -> str:
-        """The base URL at which ``service`` is reached."""
-        return self.peer_urls[service_spec(service).name]
-
-
-def _hidden_if_secret(name: str, value: object) -> object:
-    if is_secret_name(name) and value_is_set(value):
-        return HIDDEN
-    return value
 
 
 def default_database_url(data_dir: Path, service: str) -> str:
@@ -185,109 +86,287 @@ def normalise_database_url(url: str) -> str:
     raise ValueError(f"unsupported database scheme {scheme!r}; use postgresql+asyncpg or sqlite")
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("expected an http:// or https:// URL")
-    return value.rstrip("/")
+def _local_peer_url(_data_dir: Path, service: str) -> str:
+    return f"http://127.0.0.1:{service_spec(service).port}"
 
 
-def _redis_url(value: str) -> str:
-    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
-        raise ValueError("expected a redis://host:port/db URL")
+def _service_secret(value: str) -> str:
+    if len(value) < 16:
+        raise ValueError("must be at least 16 characters")
     return value
 
 
-def _smtp_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("expected smtp://[user:password@]host[:port] or smtps://…")
-    return value
+@dataclass(frozen=True, slots=True, repr=False)
+class Settings:
+    """Validated settings of the whole platform (each service reads the parts it needs).
 
+    Each field declares its variable once (see :mod:`.setting_declarations`), in the order of
+    the README's configuration table. The ``repr`` hides every field declared secret and masks
+    the passwords of URLs, so settings can never leak through a log line.
+    """
 
-def _port(value: str) -> int:
-    port = int(value)
-    if not 1 <= port <= 65535:
-        raise ValueError("must be between 1 and 65535")
-    return port
-
-
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a positive number of seconds")
-    return number
-
-
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise ValueError("must be zero or a positive number of seconds")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be a positive whole number")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be a whole number, 0 or more")
-    return number
-
-
-def _pool_size(value: str) -> int:
-    number = int(value)
-    if number < 2:
+    # platform (setting() returns a dataclasses.Field, as field() does, not a shared default)
+    data_dir: Path = setting(  # noqa: RUF009
+        Path("data"),
+        Path,
+        "folder for the embedded SQLite databases, local files and the mail outbox",
+        section=PLATFORM,
+    )
+    host: str = setting("127.0.0.1", text, "address the services listen on", section=PLATFORM)
+    port: int | None = setting(
+        None,
+        Bounded(int, "must be between 1 and 65535", at_least=1, at_most=65535),
+        "port of `reptidex serve`",
+        section=PLATFORM,
+        shown_default="the service's port",
+    )
+    database_urls: Mapping[str, str] = family(
+        "REPTIDEX_{}_DATABASE_URL",
+        "SERVICE",
+        SERVICE_NAMES,
+        normalise_database_url,
+        "the service's database; `postgresql+asyncpg://user:pass@host:5432/repti_<service>_db`"
+        " for PostgreSQL (`postgresql://` is accepted)",
+        section=PLATFORM,
+        default=default_database_url,
+        shown_default="`sqlite+aiosqlite:///<data dir>/<service>.sqlite3`",
+    )
+    peer_urls: Mapping[str, str] = family(
+        "REPTIDEX_{}_URL",
+        "SERVICE",
+        SERVICE_NAMES,
+        http_url,
+        "where the other services reach this one",
+        section=PLATFORM,
+        default=_local_peer_url,
+        shown_default="`http://127.0.0.1:<port>`",
+    )
+    service_secrets: Mapping[str, str] = family(
+        "REPTIDEX_{}_SERVICE_SECRET",
+        "SERVICE",
+        SERVICE_NAMES,
+        _service_secret,
+        "the service's own credential for service-to-service tokens (16+ characters); set it"
+        " when services run in separate containers",
+        section=PLATFORM,
+        secret=True,
+        shown_default="derived from `<data dir>/service-master.key`",
+    )
+    redis_url: str | None = setting(
+        None,
+        redis_server,
+        "Redis (`redis://host:6379/0`) for events, caches and rate limits",
+        section=PLATFORM,
+    )
+    log_level: str = setting(
+        "INFO",
+        choice(LOG_LEVELS, upper=True),
+        "`DEBUG`, `INFO`, `WARNING` or `ERROR`",
+        section=PLATFORM,
+    )
+    log_format: str = setting(
+        "auto",
+        choice(LOG_FORMATS),
+        "`json`, `console`, or `auto` (console on a terminal)",
+        section=PLATFORM,
+    )
+    cors_origins: tuple[str, ...] = setting(
+        (), origins, "comma-separated origins allowed by CORS (`*` for any)", section=PLATFORM
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        networks,
+        "proxies (addresses or networks) whose `X-Forwarded-For` is believed for per-address"
+        " rate limits; set it behind a load balancer",
+        section=PLATFORM,
+    )
+    health_timeout: float = setting(
+        2.0, SECONDS, "seconds each `/health/deep` probe may take", section=PLATFORM
+    )
+    http_timeout: float = setting(
+        5.0, SECONDS, "seconds for calls to other services", section=PLATFORM
+    )
+    shutdown_timeout: float = setting(
+        10.0, SECONDS, "seconds in-flight requests get on shutdown", section=PLATFORM
+    )
+    db_pool_size: int = setting(
+        10,
         # the event relay holds one connection while a consumer of the same service writes
         # through another: with one, they would wait for each other
-        raise ValueError("must be at least 2")
-    return number
+        Bounded(int, "must be at least 2", at_least=2),
+        "PostgreSQL connections per service process (at least 2); a request finding all busy"
+        " waits for one, in turn",
+        section=PLATFORM,
+    )
+    db_echo: bool = setting(False, boolean, "log every SQL statement", section=PLATFORM)
+    lineage_mirror_animals: int = setting(
+        250_000,
+        COUNT_OR_ZERO,
+        "animals repti-animal holds in memory per process (about 1.7 KiB each) to compute"
+        " lineages without a query, on PostgreSQL; `0` turns the mirror off"
+        " ([docs/animal.md](docs/animal.md))",
+        section=PLATFORM,
+    )
+
+    # events
+    event_bus: str | None = setting(
+        None,
+        choice(EVENT_BUSES),
+        "`memory` (in-process) or `redis` (Redis Streams)",
+        section=EVENTS,
+        shown_default="`redis` when `REPTIDEX_REDIS_URL` is set, else `memory`",
+    )
+    event_stream_maxlen: int = setting(
+        100_000, COUNT, "approximate length each event stream is trimmed to", section=EVENTS
+    )
+    event_claim_idle: float = setting(
+        30.0,
+        SECONDS,
+        "seconds an unacknowledged event waits before another consumer claims it",
+        section=EVENTS,
+    )
+    event_max_deliveries: int = setting(
+        5, COUNT, "deliveries before an event goes to the dead-letter stream", section=EVENTS
+    )
+    outbox_poll_interval: float = setting(
+        0.5, SECONDS, "seconds between relay passes over the outbox", section=EVENTS
+    )
+    outbox_max_lag: float = setting(
+        60.0,
+        SECONDS,
+        "seconds an event (or core's mail) may wait unpublished before `/health/deep` fails",
+        section=EVENTS,
+    )
+
+    # identity
+    access_token_ttl: float = setting(
+        900.0, SECONDS, "seconds an access token lives", section=IDENTITY
+    )
+    refresh_token_ttl: float = setting(
+        30 * 86400.0, SECONDS, "seconds a refresh token lives (30 days)", section=IDENTITY
+    )
+    token_leeway: int = setting(
+        30,
+        Bounded(int, "must be a whole number of seconds from 0 to 300", at_least=0, at_most=300),
+        "seconds of clock skew tolerated when checking an access token's expiry",
+        section=IDENTITY,
+    )
+    signing_key_lifetime: float = setting(
+        30 * 86400.0,
+        SECONDS,
+        "seconds before core rotates its signing key (30 days)",
+        section=IDENTITY,
+    )
+    signing_key_secret: str | None = setting(
+        None,
+        text,
+        "when set, signing keys are stored encrypted with it",
+        section=IDENTITY,
+        secret=True,
+    )
+    smtp_url: str | None = setting(
+        None,
+        smtp_server,
+        "`smtp://user:pass@host:587` to send mail; without it mail is written to"
+        " `<data dir>/mail-outbox/` (the log names each file, never its body)",
+        section=IDENTITY,
+    )
+    mail_from: str = setting(
+        "ReptiDex <no-reply@reptidex.invalid>",
+        text,
+        "sender of the platform's mail",
+        section=IDENTITY,
+    )
+
+    # billing and flags
+    stripe_secret_key: str | None = setting(
+        None,
+        text,
+        "Stripe secret key; billing is off (everyone on Free) until it, the webhook secret and"
+        " the three prices are set",
+        section=BILLING,
+        secret=True,
+    )
+    stripe_webhook_secret: str | None = setting(
+        None,
+        text,
+        "signing secret of the Stripe webhook endpoint",
+        section=BILLING,
+        secret=True,
+    )
+    stripe_prices: Mapping[str, str] = family(
+        "REPTIDEX_STRIPE_PRICE_{}",
+        "PLAN",
+        PAID_PLANS,
+        text,
+        "Stripe price ids of the paid plans",
+        section=BILLING,
+    )
+    stripe_api_base: str | None = setting(
+        None,
+        http_url,
+        "another Stripe-compatible API address (tests use a local one)",
+        section=BILLING,
+        shown_default="Stripe's",
+    )
+    flag_cache_ttl: float = setting(
+        30.0,
+        SECONDS_OR_ZERO,
+        "seconds evaluated feature flags are cached (changes clear it at once)",
+        section=BILLING,
+    )
+
+    # media
+    blob_store: str = setting(
+        "disk",
+        choice(BLOB_STORES),
+        "where repti-media keeps file bytes: `disk` (`<data dir>/media`) or `s3`",
+        section=MEDIA,
+    )
+    s3_bucket: str | None = setting(
+        None, text, "the bucket for `s3` (required with it)", section=MEDIA
+    )
+    s3_prefix: str = setting("", key_prefix, "a folder inside the bucket", section=MEDIA)
+    s3_endpoint_url: str | None = setting(
+        None,
+        http_url,
+        "another S3-compatible server (MinIO, Ceph, moto)",
+        section=MEDIA,
+        shown_default="AWS's",
+    )
+    s3_region: str | None = setting(
+        None, text, "the bucket's region", section=MEDIA, shown_default="boto3's"
+    )
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{item.attribute}={redact(_hidden_if_secret(item, getattr(self, item.attribute)))!r}"
+            for item in DECLARATIONS
+        )
+        return f"Settings({shown})"
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy async URL of ``service``'s database."""
+        return self.database_urls[service_spec(service).name]
+
+    def peer_url(self, service: str) -> str:
+        """The base URL at which ``service`` is reached."""
+        return self.peer_urls[service_spec(service).name]
 
 
-def _networks(value: str) -> tuple[str, ...]:
-    return tuple(str(network) for network in parse_networks(value))
+DECLARATIONS: tuple[Declaration, ...] = declarations(Settings)
+"""Every setting's declaration, in the order of the README's configuration table."""
+
+KNOWN_ENV_VARS: frozenset[str] = frozenset(name for item in DECLARATIONS for name in item.env_names)
+"""Every environment variable the platform reads."""
+
+_SECRET_ENV_VARS = frozenset(
+    name for item in DECLARATIONS if item.secret for name in item.env_names
+)
 
 
-def _leeway(value: str) -> int:
-    number = int(value)
-    if not 0 <= number <= 300:
-        raise ValueError("must be a whole number of seconds from 0 to 300")
-    return number
-
-
-def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.upper() if upper else value.lower()
-        if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
-        return value
-
-    return parse
-
-
-def _boolean(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError("must be true or false")
-
-
-def _origins(value: str) -> tuple[str, ...]:
-    origins = tuple(item.strip() for item in value.split(",") if item.strip())
-    for origin in origins:
-        if origin != "*":
-            _http_url(origin)
-    return origins
-
-
-_SECRET_MARKERS = ("SECRET", "KEY", "TOKEN", "PASSWORD")
+def _hidden_if_secret(declared: Declaration, value: object) -> object:
+    return HIDDEN if declared.secret and value_is_set(value) else value
 
 
 def shown_value(name: str, raw: str) -> str:
@@ -298,13 +377,7 @@ def shown_value(name: str, raw: str) -> str:
     >>> shown_value("REPTIDEX_SMTP_URL", "smtp://mailer:hunter2@mail.example:587")
     'smtp://mailer:***@mail.example:587'
     """
-    if any(marker in name for marker in _SECRET_MARKERS):
-        return "<hidden>"
-    parts = urlsplit(raw)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return parts._replace(netloc=netloc).geturl()
-    return raw
+    return HIDDEN if name in _SECRET_ENV_VARS else redact_text(raw)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -316,84 +389,31 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     problems: list[str] = []
 
-    def read(name: str, parse: Callable[[str], T], default: T) -> T:
+    def read(name: str, declared: Declaration, default: Any) -> Any:
         raw = env.get(name)
-        if raw is None or raw == "":
+        if not raw:
             return default
         try:
-            return parse(raw)
+            return declared.parse(raw)
         except ValueError as exc:
-            problems.append(f"{name}={shown_value(name, raw)!r}: {exc}")
+            # a secret's value is not even shown hidden: the name and the reason say it all
+            shown = "" if declared.secret else f"={shown_value(name, raw)!r}"
+            problems.append(f"{name}{shown}: {exc}")
             return default
 
-    data_dir = Path(env.get("REPTIDEX_DATA_DIR") or "data")
-    database_urls = {
-        name: read(
-            f"REPTIDEX_{name.upper()}_DATABASE_URL",
-            normalise_database_url,
-            default_database_url(data_dir, name),
-        )
-        for name in SERVICE_NAMES
-    }
-    peer_urls = {
-        spec.name: read(f"{spec.env_prefix}URL", _http_url, f"http://127.0.0.1:{spec.port}")
-        for spec in SERVICES
-    }
-    settings = Settings(
-        data_dir=data_dir,
-        host=env.get("REPTIDEX_HOST") or "127.0.0.1",
-        port=read("REPTIDEX_PORT", _port, None),
-        database_urls=database_urls,
-        peer_urls=peer_urls,
-        redis_url=read("REPTIDEX_REDIS_URL", _redis_url, None),
-        log_level=read("REPTIDEX_LOG_LEVEL", _choice(LOG_LEVELS, upper=True), "INFO"),
-        log_format=read("REPTIDEX_LOG_FORMAT", _choice(LOG_FORMATS), "auto"),
-        cors_origins=read("REPTIDEX_CORS_ORIGINS", _origins, ()),
-        trusted_proxies=read("REPTIDEX_TRUSTED_PROXIES", _networks, ()),
-        health_timeout=read("REPTIDEX_HEALTH_TIMEOUT", _positive_float, 2.0),
-        http_timeout=read("REPTIDEX_HTTP_TIMEOUT", _positive_float, 5.0),
-        shutdown_timeout=read("REPTIDEX_SHUTDOWN_TIMEOUT", _positive_float, 10.0),
-        db_pool_size=read("REPTIDEX_DB_POOL_SIZE", _pool_size, 10),
-        db_echo=read("REPTIDEX_DB_ECHO", _boolean, False),
-        lineage_mirror_animals=read("REPTIDEX_LINEAGE_MIRROR_ANIMALS", _non_negative_int, 250_000),
-        event_bus=read("REPTIDEX_EVENT_BUS", _choice(EVENT_BUSES), None),
-        event_stream_maxlen=read("REPTIDEX_EVENT_STREAM_MAXLEN", _positive_int, 100_000),
-        event_claim_idle=read("REPTIDEX_EVENT_CLAIM_IDLE", _positive_float, 30.0),
-        event_max_deliveries=read("REPTIDEX_EVENT_MAX_DELIVERIES", _positive_int, 5),
-        outbox_poll_interval=read("REPTIDEX_OUTBOX_POLL_INTERVAL", _positive_float, 0.5),
-        outbox_max_lag=read("REPTIDEX_OUTBOX_MAX_LAG", _positive_float, 60.0),
-        stripe_secret_key=env.get("REPTIDEX_STRIPE_SECRET_KEY") or None,
-        stripe_webhook_secret=env.get("REPTIDEX_STRIPE_WEBHOOK_SECRET") or None,
-        stripe_api_base=read("REPTIDEX_STRIPE_API_BASE", _http_url, None),
-        stripe_prices={
-            plan: env[f"REPTIDEX_STRIPE_PRICE_{plan.upper()}"]
-            for plan in ("keeper", "breeder", "business")
-            if env.get(f"REPTIDEX_STRIPE_PRICE_{plan.upper()}")
-        },
-        flag_cache_ttl=read("REPTIDEX_FLAG_CACHE_TTL", _non_negative_float, 30.0),
-        access_token_ttl=read("REPTIDEX_ACCESS_TOKEN_TTL", _positive_float, 900.0),
-        token_leeway=read("REPTIDEX_TOKEN_LEEWAY", _leeway, 30),
-        refresh_token_ttl=read("REPTIDEX_REFRESH_TOKEN_TTL", _positive_float, 30 * 86400.0),
-        signing_key_lifetime=read("REPTIDEX_SIGNING_KEY_LIFETIME", _positive_float, 30 * 86400.0),
-        signing_key_secret=env.get("REPTIDEX_SIGNING_KEY_SECRET") or None,
-        service_secrets={
-            spec.name: env[f"{spec.env_prefix}SERVICE_SECRET"]
-            for spec in SERVICES
-            if env.get(f"{spec.env_prefix}SERVICE_SECRET")
-        },
-        smtp_url=read("REPTIDEX_SMTP_URL", _smtp_url, None),
-        mail_from=env.get("REPTIDEX_MAIL_FROM") or "ReptiDex <no-reply@reptidex.invalid>",
-        blob_store=read("REPTIDEX_BLOB_STORE", _choice(BLOB_STORES), "disk"),
-        s3_bucket=env.get("REPTIDEX_S3_BUCKET") or None,
-        s3_prefix=(env.get("REPTIDEX_S3_PREFIX") or "").strip("/"),
-        s3_endpoint_url=read("REPTIDEX_S3_ENDPOINT_URL", _http_url, None),
-        s3_region=env.get("REPTIDEX_S3_REGION") or None,
-    )
-    problems.extend(
-        f"{spec.env_prefix}SERVICE_SECRET: must be at least 16 characters"
-        for spec in SERVICES
-        if len(settings.service_secrets.get(spec.name, "x" * 16)) < 16
-    )
+    values: dict[str, Any] = {}
+    for item in DECLARATIONS:  # data_dir comes first: the families' defaults lie in it
+        if isinstance(item, Family):
+            members = {
+                member: read(item.env_name(member), item, item.default(values["data_dir"], member))
+                for member in item.members
+            }
+            values[item.attribute] = {
+                key: value for key, value in members.items() if value is not None
+            }
+        else:
+            values[item.attribute] = read(item.name, item, item.default)
+    settings = Settings(**values)
     if settings.blob_store == "s3" and not settings.s3_bucket:
         problems.append("REPTIDEX_BLOB_STORE='s3': needs REPTIDEX_S3_BUCKET")
     if settings.event_bus == "redis" and not settings.redis_url:

@@ -15,11 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.domain.events.envelope import DomainEvent
-from reptidex.domain.media.backfill import SharedAnimalSource
-from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.embeds import apply_animal_event
-from reptidex.domain.media.files import PlanSource
-from reptidex.domain.media.lineage import LineageSource, OrganisationNames
+from reptidex.domain.media.ports import (
+    BlobStore,
+    LineageSource,
+    OrganisationNames,
+    PlanSource,
+    SharedAnimalSource,
+)
+from reptidex.domain.media.use_cases.animal_copy import apply_animal_event
 from reptidex.services.kernel.app import create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec

@@ -1,6 +1,7 @@
 """Backfilling repti-media's copy of animals from repti-animal: a pass in the background at
 start-up (retried with back-off until one completes, never blocking the start), and a pass
-for one breeder when a widget asks for a breeder media knows nothing of yet."""
+for one breeder when a widget asks for a breeder media knows nothing of yet (see
+:func:`~reptidex.domain.media.use_cases.widgets.show_widget`)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,10 @@ from collections.abc import AsyncIterator
 
 import structlog
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.embeds import (
-    SqlAnimalBackfills,
-    SqlPublicAnimals,
-    backfill_transaction,
-)
-from reptidex.domain.media.backfill import backfill, needs_backfill
+from reptidex.adapters.sql.media.embeds import backfill_transaction
 from reptidex.domain.media.lineage import LineageUnavailable
+from reptidex.domain.media.use_cases.animal_copy import backfill
 from reptidex.services.kernel.app import resources_of
 from reptidex.services.kernel.background import in_background
 from reptidex.services.media.wiring import media_of
@@ -73,22 +69,18 @@ async def backfill_in_background(app: Litestar) -> AsyncIterator[None]:
         yield
 
 
-async def backfill_breeder_if_unknown(
-    app: Litestar, session: AsyncSession, organisation_id: uuid.UUID
-) -> None:
-    """Before listing a breeder's animals: when no completed pass covers the breeder and the
-    copy holds none of its animals, fill it now (bounded by the HTTP timeout; on failure the
-    widget shows what is known and the start-up pass carries on). Call it before the request
-    writes anything: the session's transaction ends here when a fill is needed."""
-    if not await needs_backfill(SqlAnimalBackfills(session), organisation_id):
-        return
-    if await SqlPublicAnimals(session).count(organisation_id):
-        return
-    timeout = app.state["settings"].http_timeout
-    # the request's session has only read so far: end its transaction, so that it holds no
-    # connection while the backfill takes its own (pools do not grow beyond their size)
-    await session.commit()
-    try:
-        await asyncio.wait_for(run_backfill(app, organisation_id), timeout=timeout * 2)
-    except (LineageUnavailable, TimeoutError) as exc:
-        _log.warning("animal backfill of a breeder failed", error=str(exc) or "timeout")
+class BreederBackfills:
+    """The :class:`~reptidex.domain.media.ports.BreederBackfill` of an app: one pass for the
+    organisation, bounded by twice the HTTP timeout; on failure the widget shows what is known
+    and the start-up pass carries on."""
+
+    def __init__(self, app: Litestar) -> None:
+        self.app = app
+
+    async def fill(self, organisation_id: uuid.UUID) -> None:
+        """Fill the copy with the organisation's animals now, or log why not."""
+        timeout = self.app.state["settings"].http_timeout
+        try:
+            await asyncio.wait_for(run_backfill(self.app, organisation_id), timeout=timeout * 2)
+        except (LineageUnavailable, TimeoutError) as exc:
+            _log.warning("animal backfill of a breeder failed", error=str(exc) or "timeout")

@@ -10,41 +10,26 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.render.widgets import (
-    LOADER_JS,
-    available_html,
-    not_public_html,
-    pedigree_html,
-    profile_html,
-    widget_css,
-    widget_page,
-)
-from reptidex.adapters.sql.media.embeds import SqlEmbedSettings, SqlEmbedViews, SqlPublicAnimals
-from reptidex.adapters.sql.media.repository import SqlFileRepository
-from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.errors import PermissionDenied
-from reptidex.domain.events.envelope import new_event
+from reptidex.adapters.render.widgets import LOADER_JS, widget_page
 from reptidex.domain.identity.model import Role
-from reptidex.domain.media.embeds import (
-    MAX_WIDGET_GENERATIONS,
-    WIDGETS,
-    EmbedSettings,
-    checked_origins,
-    public_pedigree,
-)
-from reptidex.domain.media.events import PRODUCER, EmbedViewed
+from reptidex.domain.media.embeds import MAX_WIDGET_GENERATIONS, WIDGETS, EmbedSettings
 from reptidex.domain.media.rendering import Theme
+from reptidex.domain.media.use_cases.widgets import (
+    ShownWidget,
+    WidgetRequest,
+    change_embed_settings,
+    embed_settings,
+    show_widget,
+    widget_views,
+)
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
-from reptidex.services.kernel.events import events_of
-from reptidex.services.media.backfill import backfill_breeder_if_unknown
+from reptidex.services.media.backfill import BreederBackfills
 from reptidex.services.media.delivery import not_modified
+from reptidex.services.media.wiring import media_of
 
-DbSession = NamedDependency[AsyncSession]
 WidgetName = Literal["profile", "pedigree", "available"]
 
 ThemeName = Annotated[Literal["light", "dark"], QueryParameter(description="Light or dark")]
@@ -165,94 +150,37 @@ def _catalog(
     return WidgetCatalog(f"{base}/embed/loader.js", views)
 
 
-class RenderedWidget(msgspec.Struct, frozen=True):
-    """A widget's HTML, its organisation and whether it shows public data."""
-
-    html: str
-    css: str
-    organisation_id: uuid.UUID | None
-    public: bool
-
-
-async def _render_widget(
-    session: AsyncSession,
-    base: str,
-    widget: str,
-    subject_id: uuid.UUID,
-    theme: Theme,
-    generations: int,
-    limit: int,
-) -> RenderedWidget:
-    css = widget_css(theme)
-    animals = SqlPublicAnimals(session)
-    if widget == "available":
-        listed = await animals.for_sale(subject_id, limit)
-        return RenderedWidget(available_html(listed), css, subject_id, True)
-    animal = await animals.get(subject_id)
-    if animal is None or not animal.is_public:
-        return RenderedWidget(not_public_html(), css, None, False)
-    if widget == "profile":
-        photo = await SqlFileRepository(session).latest_public_image(
-            animal.id, animal.organisation_id
-        )
-        photo_url = f"{base}/media/{photo.id}?variant=thumb-512" if photo else None
-        return RenderedWidget(profile_html(animal, photo_url), css, animal.organisation_id, True)
-    pedigree = await public_pedigree(animals, animal, generations)
-    return RenderedWidget(pedigree_html(pedigree), css, animal.organisation_id, True)
-
-
-async def _render_with_rules(
+async def _show(
     request: Request[Any, Any, Any],
-    session: AsyncSession,
-    widget: str,
+    widget: WidgetName,
     subject_id: uuid.UUID,
+    mode: Literal["iframe", "script"],
     theme: Literal["light", "dark"],
     accent: str,
     generations: int,
     limit: int,
-) -> tuple[RenderedWidget, EmbedSettings]:
-    """The widget in the asked look, and its organisation's embed rules (none: the defaults)."""
-    look = Theme(mode=theme, accent="#" + accent.lstrip("#").lower())
-    if widget == "available":
-        await backfill_breeder_if_unknown(request.app, session, subject_id)
-    rendered = await _render_widget(
-        session, _base(request), widget, subject_id, look, generations, limit
+) -> ShownWidget:
+    """The widget in the asked look (its view counted), with its organisation's rules."""
+    media = media_of(request.app)
+    asked = WidgetRequest(
+        widget,
+        subject_id,
+        Theme(mode=theme, accent="#" + accent.lstrip("#").lower()),
+        generations=generations,
+        limit=limit,
+        mode=mode,
+        origin=request.headers.get("origin"),
+        referer=request.headers.get("referer"),
     )
-    rules = (
-        await SqlEmbedSettings(session).get(rendered.organisation_id)
-        if rendered.organisation_id
-        else EmbedSettings(uuid.UUID(int=0))
-    )
-    return rendered, rules
-
-
-async def _count_view(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    rendered: RenderedWidget,
-    widget: str,
-    subject_id: uuid.UUID,
-    mode: str,
-) -> None:
-    if not rendered.public or rendered.organisation_id is None:
-        return
-    from urllib.parse import urlsplit
-
-    referrer = request.headers.get("origin") or request.headers.get("referer")
-    host = urlsplit(referrer).hostname if referrer else None
-    await SqlEmbedViews(session).count(
-        rendered.organisation_id, widget, subject_id, dt.datetime.now(dt.UTC).date()
-    )
-    SqlOutbox(session, "media").add(
-        new_event(
-            "embed.viewed",
-            producer=PRODUCER,
-            payload=EmbedViewed(widget, str(subject_id), mode, host),
-            organisation_id=rendered.organisation_id,
+    async with media.unit_of_work() as uow:
+        return await show_widget(
+            uow,
+            media.widgets,
+            asked,
+            base_url=_base(request),
+            today=dt.datetime.now(dt.UTC).date(),
+            backfill=BreederBackfills(request.app),
         )
-    )
-    await session.commit()
-    events_of(request.app).committed()
 
 
 def _etag(*parts: str) -> str:
@@ -324,7 +252,6 @@ class EmbedController(Controller):
     async def page(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         widget: FromPath[WidgetName],
         subject_id: FromPath[uuid.UUID],
         theme: ThemeName = "light",
@@ -333,22 +260,21 @@ class EmbedController(Controller):
         limit: Limit = 12,
     ) -> Response[str]:
         """An iframe page."""
-        rendered, rules = await _render_with_rules(
-            request, db_session, widget, subject_id, theme, accent, generations, limit
+        shown = await _show(
+            request, widget, subject_id, "iframe", theme, accent, generations, limit
         )
         title = f"ReptiDex {WIDGETS[widget].title}"
-        body = widget_page(title, rendered.css, rendered.html)
-        etag = _etag(body, *rules.allowed_origins)
+        body = widget_page(title, shown.css, shown.html)
+        etag = _etag(body, *shown.rules.allowed_origins)
         headers = {
             "ETag": etag,
             "Cache-Control": "public, max-age=60",
             "Content-Security-Policy": "default-src 'none'; img-src 'self' data:; "
             f"style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
-            f"frame-ancestors {_frame_ancestors(rules)}",
+            f"frame-ancestors {_frame_ancestors(shown.rules)}",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",
         }
-        await _count_view(request, db_session, rendered, widget, subject_id, "iframe")
         if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
             return Response("", status_code=304, headers=headers)
         return Response(body, media_type="text/html; charset=utf-8", headers=headers)
@@ -364,7 +290,6 @@ class EmbedController(Controller):
     async def fragment(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         widget: FromPath[WidgetName],
         subject_id: FromPath[uuid.UUID],
         theme: ThemeName = "light",
@@ -373,23 +298,22 @@ class EmbedController(Controller):
         limit: Limit = 12,
     ) -> Response[Any]:
         """A loader fragment."""
-        rendered, rules = await _render_with_rules(
-            request, db_session, widget, subject_id, theme, accent, generations, limit
+        shown = await _show(
+            request, widget, subject_id, "script", theme, accent, generations, limit
         )
         origin = request.headers.get("origin")
-        if origin and not rules.allows(origin):
-            raise PermissionDenied("This breeder's widgets may not be shown on that site.")
-        body = FragmentView(widget, rendered.html, rendered.css, rendered.public)
+        body = FragmentView(widget, shown.html, shown.css, shown.public)
         content = msgspec.json.encode(body)
-        etag = _etag(content.decode(), *rules.allowed_origins)
+        etag = _etag(content.decode(), *shown.rules.allowed_origins)
         headers = {
             "ETag": etag,
             "Cache-Control": "public, max-age=60",
             "Vary": "Origin",
-            "Access-Control-Allow-Origin": origin if rules.allowed_origins and origin else "*",
+            "Access-Control-Allow-Origin": origin
+            if shown.rules.allowed_origins and origin
+            else "*",
             "X-Content-Type-Options": "nosniff",
         }
-        await _count_view(request, db_session, rendered, widget, subject_id, "script")
         if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
             return Response(b"", status_code=304, headers=headers)
         return Response(content, media_type="application/json", headers=headers)
@@ -402,10 +326,11 @@ class EmbedController(Controller):
         description="The origins allowed to show the organisation's widgets (empty: any site).",
     )
     async def show_settings(
-        self, principal: CurrentPrincipal, db_session: DbSession
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
     ) -> EmbedSettingsBody:
         """The settings."""
-        rules = await SqlEmbedSettings(db_session).get(principal.require_organisation())
+        async with media_of(request.app).unit_of_work() as uow:
+            rules = await embed_settings(uow.embed_settings, principal.require_organisation())
         return EmbedSettingsBody(list(rules.allowed_origins))
 
     @put(
@@ -418,13 +343,16 @@ class EmbedController(Controller):
         "iframe pages and to CORS of the loader's fragments. Admins and owners.",
     )
     async def change_settings(
-        self, principal: CurrentPrincipal, db_session: DbSession, data: JSONBody[EmbedSettingsBody]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[EmbedSettingsBody],
     ) -> EmbedSettingsBody:
         """Change the settings."""
-        rules = EmbedSettings(
-            principal.require_organisation(), checked_origins(data.allowed_origins)
-        )
-        await SqlEmbedSettings(db_session).put(rules)
+        async with media_of(request.app).unit_of_work() as uow:
+            rules = await change_embed_settings(
+                uow, principal.require_organisation(), data.allowed_origins
+            )
         return EmbedSettingsBody(list(rules.allowed_origins))
 
     @get(
@@ -437,11 +365,16 @@ class EmbedController(Controller):
     )
     async def stats(
         self,
+        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
         days: Annotated[int, QueryParameter(ge=1, le=366, description="Days back")] = 30,
     ) -> EmbedStats:
         """View statistics."""
-        since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)
-        totals = await SqlEmbedViews(db_session).totals(principal.require_organisation(), since)
-        return EmbedStats(since, [ViewCount(w, s, n) for w, s, n in totals])
+        async with media_of(request.app).unit_of_work() as uow:
+            views = await widget_views(
+                uow.embed_views,
+                principal.require_organisation(),
+                days=days,
+                today=dt.datetime.now(dt.UTC).date(),
+            )
+        return EmbedStats(views.since, [ViewCount(w, s, n) for w, s, n in views.totals])

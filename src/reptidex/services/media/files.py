@@ -10,16 +10,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
-from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
-from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.files import (
     MAX_UPLOAD,
@@ -30,11 +25,15 @@ from reptidex.domain.media.files import (
     StoredFile,
     Uploader,
     Visibility,
-    delete_file,
-    readable,
-    upload_file,
 )
 from reptidex.domain.media.signing import MAX_LIFETIME
+from reptidex.domain.media.use_cases.files import (
+    delete_file,
+    file_bytes,
+    find_file,
+    receive_upload,
+    sign_file,
+)
 from reptidex.services.kernel.auth import (
     BEARER,
     CurrentPrincipal,
@@ -42,7 +41,6 @@ from reptidex.services.kernel.auth import (
     Principal,
     requires_role,
 )
-from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.problems import problem_response
 from reptidex.services.media.delivery import (
     RangeNotSatisfiable,
@@ -52,8 +50,6 @@ from reptidex.services.media.delivery import (
     range_applies,
 )
 from reptidex.services.media.wiring import bearer_of, media_of
-
-DbSession = NamedDependency[AsyncSession]
 
 VariantName = Literal["original", "thumb-128", "thumb-256", "thumb-512"]
 
@@ -169,34 +165,28 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> FileView:
         """Store an upload."""
         media = media_of(request.app)
         content = await data.file.read()
-        uploader = uploader_of(principal)
-        plan = await media.plans.plan_of(uploader.organisation_id, bearer_of(request))
-        animal = await SqlPublicAnimals(db_session).get(data.animal_id) if data.animal_id else None
         try:
-            record, deduplicated = await upload_file(
-                SqlMediaUnitOfWork(db_session),
-                media.blobs,
-                media.images,
-                uploader,
-                content,
-                filename=data.file.filename,
-                visibility=Visibility(data.visibility),
-                animal_id=data.animal_id,
-                now=dt.datetime.now(dt.UTC),
-                plan=plan,
-                animal_owner=animal.organisation_id
-                if animal and animal.organisation_id.int
-                else None,
-            )
+            async with media.unit_of_work() as uow:
+                record, deduplicated = await receive_upload(
+                    uow,
+                    media.blobs,
+                    media.images,
+                    media.plans,
+                    uploader_of(principal),
+                    content,
+                    credential=bearer_of(request),
+                    filename=data.file.filename,
+                    visibility=Visibility(data.visibility),
+                    animal_id=data.animal_id,
+                    now=dt.datetime.now(dt.UTC),
+                )
         except FileTooLarge as exc:
             raise HTTPException(status_code=413, detail=exc.detail) from None
-        events_of(request.app).committed()
         return file_view(record, deduplicated=deduplicated)
 
     @get(
@@ -208,14 +198,15 @@ class FileController(Controller):
     )
     async def describe(
         self,
-        db_session: DbSession,
+        request: Request[Any, Any, Any],
         optional_principal: OptionalPrincipal,
         file_id: FromPath[uuid.UUID],
     ) -> FileView:
         """A file's record."""
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
         organisation = optional_principal.organisation_id if optional_principal else None
-        return file_view(readable(record, organisation))
+        async with media_of(request.app).unit_of_work() as uow:
+            record = await find_file(uow.files, file_id, organisation)
+        return file_view(record)
 
     @post(
         "/media/{file_id:uuid}/signed-url",
@@ -230,19 +221,26 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
         file_id: FromPath[uuid.UUID],
         ttl: Annotated[int, QueryParameter(ge=1, le=MAX_LIFETIME, description="Seconds")] = 300,
         variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
     ) -> SignedUrlView:
         """A signed URL."""
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
-        readable(record, principal.organisation_id)
-        expires = int(time.time()) + ttl
-        signature = media_of(request.app).signer.sign(file_id, variant, expires)
+        media = media_of(request.app)
+        async with media.unit_of_work() as uow:
+            signed = await sign_file(
+                uow.files,
+                media.signer,
+                file_id,
+                variant,
+                organisation_id=principal.organisation_id,
+                lifetime=ttl,
+                now=time.time(),
+            )
         return SignedUrlView(
-            url=f"/media/{file_id}?variant={variant}&expires={expires}&signature={signature}",
-            expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
+            url=f"/media/{file_id}?variant={variant}&expires={signed.expires}"
+            f"&signature={signed.signature}",
+            expires_at=dt.datetime.fromtimestamp(signed.expires, dt.UTC),
         )
 
     @get(
@@ -264,7 +262,6 @@ class FileController(Controller):
     async def fetch(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         optional_principal: OptionalPrincipal,
         file_id: FromPath[uuid.UUID],
         variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
@@ -278,37 +275,19 @@ class FileController(Controller):
     ) -> Response[Any]:
         """A file's bytes."""
         media = media_of(request.app)
-        record = await SqlMediaUnitOfWork(db_session).files.get(file_id)
-        if record is None:
-            raise NotFound("No such file.")
-        signed = expires is not None or signature is not None
-        if signed and not record.is_public:
-            if expires is None or signature is None:
-                raise InvalidInput(
-                    "A signed URL needs both expires and signature.",
-                    field_errors={"signature": "required with expires"},
-                )
-            media.signer.check(file_id, variant, expires, signature, now=time.time())
-        else:
-            organisation = optional_principal.organisation_id if optional_principal else None
-            readable(record, organisation)
-        key, content_type, size, digest = (
-            record.blob_key,
-            record.content_type,
-            record.size,
-            record.sha256,
-        )
-        if variant != "original":
-            thumb = record.thumbnail(int(variant.removeprefix("thumb-")))
-            if thumb is None:
-                raise NotFound(f"This file has no {variant} variant.")
-            key, content_type, size, digest = (
-                thumb.key,
-                thumb.content_type,
-                thumb.byte_size,
-                thumb.sha256,
+        async with media.unit_of_work() as uow:
+            found = await file_bytes(
+                uow.files,
+                media.signer,
+                file_id,
+                variant,
+                organisation_id=optional_principal.organisation_id if optional_principal else None,
+                expires=expires,
+                signature=signature,
+                now=time.time(),
             )
-        etag = f'"{digest}"'
+        record, key, content_type, size = found.record, found.key, found.content_type, found.size
+        etag = f'"{found.sha256}"'
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(record.created_at),
@@ -361,17 +340,12 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        db_session: DbSession,
         file_id: FromPath[uuid.UUID],
     ) -> None:
         """Delete a file."""
-        await delete_file(
-            SqlMediaUnitOfWork(db_session),
-            media_of(request.app).blobs,
-            uploader_of(principal),
-            file_id,
-        )
-        events_of(request.app).committed()
+        media = media_of(request.app)
+        async with media.unit_of_work() as uow:
+            await delete_file(uow, media.blobs, uploader_of(principal), file_id)
 
 
 def _quote(name: str) -> str:

@@ -7,34 +7,22 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.media.photos import SqlPhotoSource
-from reptidex.adapters.sql.media.renders import SqlRenderUnitOfWork
-from reptidex.adapters.sql.media.repository import SqlMediaUnitOfWork
-from reptidex.domain.errors import InvalidInput
 from reptidex.domain.identity.model import Role
-from reptidex.domain.media.files import readable
 from reptidex.domain.media.rendering import (
     MAX_GENERATIONS,
     MEDIA_TYPES,
     MIN_GENERATIONS,
-    RenderRequest,
-    Theme,
-    check_certificate_entitlement,
-    render,
+    Format,
+    Paper,
+    RenderResult,
 )
+from reptidex.domain.media.use_cases.charts import render_chart
 from reptidex.services.kernel.auth import BEARER, OptionalPrincipal, Principal, requires_role
-from reptidex.services.kernel.events import events_of
 from reptidex.services.media.delivery import not_modified
 from reptidex.services.media.wiring import bearer_of, media_of
-
-DbSession = NamedDependency[AsyncSession]
-
-_LOGO_TYPES = {"image/png", "image/jpeg"}
 
 ThemeName = Annotated[Literal["light", "dark"], QueryParameter(description="Light or dark colours")]
 Accent = Annotated[
@@ -52,35 +40,6 @@ _RESPONSES = {
 }
 
 
-async def _theme(
-    db_session: AsyncSession,
-    request: Request[Any, Any, Any],
-    organisation_id: uuid.UUID | None,
-    mode: str,
-    accent: str,
-    logo: uuid.UUID | None,
-) -> Theme:
-    logo_bytes, logo_type = None, None
-    if logo is not None:
-        record = readable(await SqlMediaUnitOfWork(db_session).files.get(logo), organisation_id)
-        variant = record.thumbnail(512)
-        content_type = variant.content_type if variant else record.content_type
-        if content_type not in _LOGO_TYPES:
-            raise InvalidInput(
-                "The logo must be a PNG or JPEG image.", field_errors={"logo": "type"}
-            )
-        logo_bytes = await media_of(request.app).blobs.read(
-            variant.key if variant else record.blob_key
-        )
-        logo_type = content_type
-    return Theme(
-        mode=mode,  # type: ignore[arg-type]
-        accent="#" + accent.lstrip("#").lower(),
-        logo=logo_bytes,
-        logo_type=logo_type,
-    )
-
-
 def _credential(request: Request[Any, Any, Any], principal: Principal | None) -> str | None:
     """The token the lineage is asked with: a user's own (their rights apply); for a service
     caller none, so that repti-media's own service token is sent (the public view)."""
@@ -89,28 +48,46 @@ def _credential(request: Request[Any, Any, Any], principal: Principal | None) ->
 
 async def _respond(
     request: Request[Any, Any, Any],
-    db_session: AsyncSession,
-    render_request: RenderRequest,
     principal: Principal | None,
+    kind: Literal["pedigree", "certificate"],
+    animal_id: uuid.UUID,
+    format: Format,
+    *,
+    generations: int = 5,
+    paper: Paper = "a4",
+    theme: Literal["light", "dark"],
+    accent: str,
+    logo: uuid.UUID | None,
 ) -> Response[bytes]:
     media = media_of(request.app)
     base = request.app.state["settings"].peer_url("media")
-    organisation_id = None if principal is None else principal.organisation_id
-    result = await render(
-        render_request,
-        source=media.lineage,
-        credential=_credential(request, principal),
-        uow=SqlRenderUnitOfWork(db_session),
-        recent=media.recent,
-        renderers=media.renderers,
-        profile_url=f"{base}/embed/profile/{render_request.animal_id}",
-        issued=dt.date.today().isoformat(),
-        organisation_id=organisation_id,
-        photos=SqlPhotoSource(db_session, media.blobs),
-        names=media.organisations,
-    )
-    if not result.cached:
-        events_of(request.app).committed()
+    async with media.unit_of_work() as uow:
+        result = await render_chart(
+            kind,
+            animal_id,
+            format,
+            generations=generations,
+            paper=paper,
+            mode=theme,
+            accent=accent,
+            logo=logo,
+            organisation_id=None if principal is None else principal.organisation_id,
+            credential=_credential(request, principal),
+            token=bearer_of(request),
+            uow=uow,
+            blobs=media.blobs,
+            source=media.lineage,
+            plans=media.plans,
+            names=media.organisations,
+            recent=media.recent,
+            renderers=media.renderers,
+            profile_url=f"{base}/embed/profile/{animal_id}",
+            issued=dt.date.today().isoformat(),
+        )
+    return _response(request, result)
+
+
+def _response(request: Request[Any, Any, Any], result: RenderResult) -> Response[bytes]:
     stored = result.render
     etag = f'"{stored.key[:32]}"'
     extension = stored.format
@@ -157,7 +134,6 @@ class RenderController(Controller):
     async def pedigree(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         generations: Annotated[
@@ -171,13 +147,16 @@ class RenderController(Controller):
         logo: Logo = None,
     ) -> Response[bytes]:
         """A pedigree chart."""
-        organisation = optional_principal.organisation_id if optional_principal else None
-        look = await _theme(db_session, request, organisation, theme, accent, logo)
         return await _respond(
             request,
-            db_session,
-            RenderRequest("pedigree", animal_id, format, generations=generations, theme=look),
             optional_principal,
+            "pedigree",
+            animal_id,
+            format,
+            generations=generations,
+            theme=theme,
+            accent=accent,
+            logo=logo,
         )
 
     @get(
@@ -196,7 +175,6 @@ class RenderController(Controller):
     async def certificate(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         optional_principal: OptionalPrincipal,
         animal_id: FromPath[uuid.UUID],
         format: Annotated[
@@ -208,14 +186,14 @@ class RenderController(Controller):
         logo: Logo = None,
     ) -> Response[bytes]:
         """A certificate."""
-        organisation = optional_principal.organisation_id if optional_principal else None
-        if organisation is not None:
-            plans = media_of(request.app).plans
-            check_certificate_entitlement(await plans.plan_of(organisation, bearer_of(request)))
-        look = await _theme(db_session, request, organisation, theme, accent, logo)
         return await _respond(
             request,
-            db_session,
-            RenderRequest("certificate", animal_id, format, theme=look, paper=paper),
             optional_principal,
+            "certificate",
+            animal_id,
+            format,
+            paper=paper,
+            theme=theme,
+            accent=accent,
+            logo=logo,
         )

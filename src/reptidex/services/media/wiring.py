@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Litestar, Request
 from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
@@ -19,11 +22,20 @@ from reptidex.adapters.plans.core_http import CorePlanSource
 from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
-from reptidex.domain.media.backfill import SharedAnimalSource
-from reptidex.domain.media.blobs import BlobStore
-from reptidex.domain.media.files import ImageProcessor, PlanSource
-from reptidex.domain.media.lineage import LineageSource, OrganisationNames
-from reptidex.domain.media.rendering import ChartRenderer, RecentRenders
+from reptidex.adapters.render.widgets import HtmlWidgets
+from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
+from reptidex.domain.media.ports import (
+    BlobStore,
+    ChartRenderer,
+    ImageProcessor,
+    LineageSource,
+    MediaUnitOfWork,
+    OrganisationNames,
+    PlanSource,
+    SharedAnimalSource,
+    WidgetRenderer,
+)
+from reptidex.domain.media.rendering import RecentRenders
 from reptidex.domain.media.signing import UrlSigner
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
 from reptidex.services.kernel.settings import Settings
@@ -51,13 +63,16 @@ def url_signer_from(settings: Settings) -> UrlSigner:
 
 @dataclass
 class MediaAdapters:
-    """What the media controllers use besides the request's database session."""
+    """What the media controllers use."""
 
+    unit_of_work: Callable[[], MediaUnitOfWork]
+    """Opens a transaction on the media database (with the outbox) for one use case."""
     blobs: BlobStore
     images: ImageProcessor
     signer: UrlSigner
     lineage: LineageSource
     renderers: dict[str, ChartRenderer]
+    widgets: WidgetRenderer
     recent: RecentRenders
     plans: PlanSource
     organisations: OrganisationNames
@@ -82,22 +97,35 @@ def media_state(
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
 ) -> dict[str, Any]:
-    """The entries repti-media adds to ``app.state``: repti-animal and repti-core over the
-    kernel's peer client (``app_slot`` is filled in once the app exists), with this service's
-    own token when no caller token is passed on."""
+    """The entries repti-media adds to ``app.state``: units of work on the service's database,
+    repti-animal and repti-core over the kernel's peer client (both the app's: ``app_slot`` is
+    filled in once the app exists), with this service's own token when no caller token is
+    passed on."""
     from reptidex.services.kernel.app import resources_of
 
     def peers() -> Any:
         return resources_of(app_slot[0]).peers
 
     tokens = ServiceTokenClient.from_settings(settings, "media")
+    blob_store = blobs or blob_store_from(settings)
+
+    @functools.cache
+    def sessions() -> async_sessionmaker[AsyncSession]:
+        # the engine is the app's: made once the app is
+        return async_sessionmaker(resources_of(app_slot[0]).engine, expire_on_commit=False)
+
+    def unit_of_work() -> MediaUnitOfWork:
+        return SqlMediaUnitOfWork(sessions(), blob_store)
+
     return {
         "media": MediaAdapters(
-            blobs=blobs or blob_store_from(settings),
+            unit_of_work=unit_of_work,
+            blobs=blob_store,
             images=PillowImageProcessor(),
             signer=url_signer_from(settings),
             lineage=lineage or HttpLineageSource(peers, tokens.headers),
             renderers=renderers(),
+            widgets=HtmlWidgets(),
             recent=RecentRenders(),
             plans=plans or CorePlanSource(peers),
             organisations=organisations or HttpOrganisationNames(peers, tokens.headers),

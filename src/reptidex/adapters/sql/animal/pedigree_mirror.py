@@ -1,7 +1,7 @@
 """The pedigree mirror on PostgreSQL: layers loaded under row-level security, kept exact by the
 change notices, and lineages read from it when it may answer.
 
-:class:`MirroredLineageRecords` is the :class:`~reptidex.domain.animals.lineage.LineageRecords`
+:class:`MirroredLineageRecords` is the :class:`~reptidex.domain.animals.ports.LineageRecords`
 of repti-animal on PostgreSQL. It answers from the
 :class:`~reptidex.domain.animals.pedigree_mirror.PedigreeMirror` when the mirror is *settled*
 (the change listener connected, no change heard but not yet applied, the layers the caller
@@ -43,10 +43,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange
+from reptidex.adapters.sql.animal.lineage import lineage_columns, lineage_records_of
 from reptidex.adapters.sql.animal.models import AnimalRow, ClutchRow
-from reptidex.adapters.sql.animal.repository import lineage_columns, lineage_records_of
-from reptidex.domain.animals.lineage import LineageRecord, LineageRecords
+from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.domain.animals.pedigree_mirror import ClutchFacts, Layer, PedigreeMirror
+from reptidex.domain.animals.ports import LineageRecords
 
 DEFAULT_MAX_ANIMALS = 250_000
 """Animals held per process by default (about 1.7 KiB each: 100,000 take 170 MB)."""
@@ -311,7 +312,7 @@ class SqlPedigreeMirror:
 
 
 class MirroredLineageRecords:
-    """:class:`~reptidex.domain.animals.lineage.LineageRecords` from the mirror when it may
+    """:class:`~reptidex.domain.animals.ports.LineageRecords` from the mirror when it may
     answer, else from ``statement`` (the one recursive query)."""
 
     def __init__(self, mirror: SqlPedigreeMirror, statement: LineageRecords) -> None:

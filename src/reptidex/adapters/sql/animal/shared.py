@@ -1,4 +1,4 @@
-""":class:`~reptidex.domain.animals.shared.SharedAnimals` on the animal table: keyset pages
+""":class:`~reptidex.domain.animals.ports.SharedAnimals` on the animal table: keyset pages
 by id of lineage-only and public animals (the filter is in the query as well as in the
 row-level security policies, so SQLite lists the same)."""
 

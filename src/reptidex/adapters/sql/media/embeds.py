@@ -115,7 +115,7 @@ def _animal(row: PublicAnimalRow) -> PublicAnimal | None:
 
 
 class SqlPublicAnimals:
-    """The :class:`~reptidex.domain.media.embeds.PublicAnimals` read model."""
+    """The :class:`~reptidex.domain.media.ports.PublicAnimals` read model."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -225,7 +225,7 @@ def _latest(at: dt.datetime | None, stored: dt.datetime | None) -> dt.datetime |
 
 
 class SqlAnimalBackfills:
-    """Completed backfills of the read model."""
+    """The :class:`~reptidex.domain.media.ports.BackfillLedger` on ``media_animal_backfill``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -250,7 +250,7 @@ class SqlAnimalBackfills:
 
 
 class SqlBackfillStore:
-    """:class:`~reptidex.domain.media.backfill.BackfillStore` on a session."""
+    """:class:`~reptidex.domain.media.ports.BackfillStore` on a session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -270,7 +270,7 @@ async def backfill_transaction(engine: AsyncEngine) -> AsyncIterator[SqlBackfill
 
 
 class SqlEmbedSettings:
-    """Organisations' embedding settings."""
+    """The :class:`~reptidex.domain.media.ports.EmbedSettingsStore` on ``media_embed_settings``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -302,7 +302,7 @@ class SqlEmbedSettings:
 
 
 class SqlEmbedViews:
-    """Daily view counters of widgets."""
+    """The :class:`~reptidex.domain.media.ports.EmbedViews` on ``media_embed_view``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.media.embeds import PublicAnimalRow
 from reptidex.adapters.sql.media.models import MediaFileRow
-from reptidex.domain.media.blobs import BlobStore
+from reptidex.domain.media.ports import BlobStore
 
 PHOTO_SIZE = 128
 
 
 class SqlPhotoSource:
-    """The :class:`~reptidex.domain.media.rendering.PhotoSource` on ``media_file`` and the blob
+    """The :class:`~reptidex.domain.media.ports.PhotoSource` on ``media_file`` and the blob
     store. A photo's reference is the blob key of its 128 px thumbnail, which names its bytes.
     Photos count only when uploaded by the animal's own organisation."""
 

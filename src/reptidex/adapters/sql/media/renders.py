@@ -8,8 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import MediaModel
-from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.rendering import CachedRender
 
 
@@ -29,7 +27,7 @@ class RenderRow(MediaModel):
 
 
 class SqlRenderStore:
-    """The :class:`~reptidex.domain.media.rendering.RenderStore` on ``media_render``."""
+    """The :class:`~reptidex.domain.media.ports.RenderStore` on ``media_render``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -80,20 +78,3 @@ class SqlRenderStore:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-class SqlRenderUnitOfWork:
-    """A render's transaction: the store and the outbox."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.renders = SqlRenderStore(session)
-        self.outbox = SqlOutbox(session, "media")
-
-    def stage(self, event: DomainEvent) -> None:
-        """Put an event in the outbox."""
-        self.outbox.add(event)
-
-    async def commit(self) -> None:
-        """Commit."""
-        await self.session.commit()

@@ -1,4 +1,4 @@
-"""The media use cases' repositories and unit of work on SQLAlchemy."""
+"""File records on SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.media.models import MediaFileRow
-from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.files import StoredFile, Thumbnail, Visibility
 
 
@@ -34,7 +32,7 @@ def _record(row: MediaFileRow) -> StoredFile:
 
 
 class SqlFileRepository:
-    """File records in ``media_file``."""
+    """The :class:`~reptidex.domain.media.ports.FileRepository` on ``media_file``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -121,20 +119,3 @@ class SqlFileRepository:
             .limit(1)
         )
         return None if row is None else _record(row)
-
-
-class SqlMediaUnitOfWork:
-    """The media use cases' transaction on one session, with the outbox."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.files = SqlFileRepository(session)
-        self.outbox = SqlOutbox(session, "media")
-
-    def stage(self, event: DomainEvent) -> None:
-        """Put an event in this transaction's outbox."""
-        self.outbox.add(event)
-
-    async def commit(self) -> None:
-        """Commit the request's transaction."""
-        await self.session.commit()
