@@ -34,7 +34,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON[0])
 def typecheck(session: nox.Session) -> None:
-    """Mypy over the package, strict on the engine and the domain."""
+    """Mypy over the package, the tests, the benchmarks and this file; strict on the engine and
+    the domain."""
     session.install("-e", ".[dev]")
     session.run("mypy")
 

@@ -36,6 +36,7 @@ from fractions import Fraction
 
 from reptidex.engine.genetics import (
     Catalog,
+    Outcome,
     clutch_odds,
     clutch_probability,
     cross,
@@ -86,12 +87,21 @@ def naive_view(
     }
 
 
+def shows(phenotype: str) -> Callable[[Outcome], bool]:
+    """Whether an outcome shows ``phenotype``."""
+    return lambda outcome: outcome.phenotype == phenotype
+
+
 CLOCK: Callable[[], float] = time.process_time
 """The clock of every measurement: CPU time by default (``--wall`` for wall time)."""
 
 
-def best_time(function: Callable[[], object], repeat: int) -> float:
-    """The best time of ``repeat`` runs on :data:`CLOCK`, in milliseconds."""
+def best_time(function: Callable[..., object], repeat: int) -> float:
+    """The best time of ``repeat`` runs of ``function()`` on :data:`CLOCK`, in milliseconds.
+
+    ``function`` is called without arguments; it is typed ``Callable[..., object]`` so that
+    lambdas binding loop values as defaults (``lambda s=sire: ...``) type-check.
+    """
     best = float("inf")
     for _ in range(repeat):
         start = CLOCK()
@@ -223,9 +233,7 @@ def main() -> None:
     )
     one_by_one_ms = best_time(
         lambda: [
-            clutch_probability(
-                clutch_sire, clutch_dam, lambda o, x=outcome: o.phenotype == x.phenotype, 6
-            )
+            clutch_probability(clutch_sire, clutch_dam, shows(outcome.phenotype), 6)
             for outcome in outcomes
         ],
         3,

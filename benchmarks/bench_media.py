@@ -33,6 +33,7 @@ from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
+from reptidex.domain.media.ports import ChartRenderer
 from reptidex.domain.media.rendering import RecentRenders, RenderRequest
 from reptidex.domain.media.use_cases.charts import render
 from reptidex.engine import pedigree as ped
@@ -111,7 +112,11 @@ async def _timed(runs: int, action: Callable[[], Awaitable[object]]) -> list[flo
 
 
 async def bench(runs: int) -> list[tuple[str, float, float, float, int]]:
-    renderers = {"svg": SvgRenderer(), "png": PngRenderer(), "pdf": PdfRenderer()}
+    renderers: dict[str, ChartRenderer] = {
+        "svg": SvgRenderer(),
+        "png": PngRenderer(),
+        "pdf": PdfRenderer(),
+    }
     snapshot = five_generation_lineage()
     source = FixedSource(snapshot)
     rows = []

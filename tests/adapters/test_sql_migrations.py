@@ -82,8 +82,8 @@ async def test_outbox_rows_commit_or_roll_back_with_the_transaction(database_url
         (row,) = rows
         assert row.payload == {"name": "Aurora"}  # type: ignore[attr-defined]
         assert row.published_at is None  # type: ignore[attr-defined]
-        assert row.created_at.tzinfo is not None  # type: ignore[attr-defined]
-        assert row.created_at.utcoffset() == dt.timedelta(0)  # type: ignore[attr-defined]
+        assert row.created_at.tzinfo is not None
+        assert row.created_at.utcoffset() == dt.timedelta(0)
         assert row.occurred_at.utcoffset() == dt.timedelta(0)  # type: ignore[attr-defined]
     finally:
         await engine.dispose()

@@ -200,7 +200,8 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return compose["services"]
+    services: dict[str, dict[str, Any]] = compose["services"]
+    return services
 
 
 # --------------------------------------------------------------------------------------
@@ -373,10 +374,12 @@ def test_container_environment_passes_settings_validation(name: str, port: int) 
     """The values (not only the names) are ones the settings accept, image ENV included."""
     from reptidex.services.kernel import settings
 
-    image_env = {}
+    image_env: dict[str, str] = {}
     for keyword, arguments in _dockerfile_instructions():
         if keyword == "ENV":
-            image_env.update(token.split("=", 1) for token in shlex.split(arguments))
+            for token in shlex.split(arguments):
+                key, value = token.split("=", 1)
+                image_env[key] = value
     definition = yaml.safe_load(COMPOSE_FILE.read_text())["services"][name]
     environ = {
         key: value
@@ -513,7 +516,8 @@ def test_grafana_datasource_is_prometheus() -> None:
 
 @pytest.fixture(scope="module")
 def dashboard() -> dict[str, Any]:
-    return json.loads(DASHBOARD_FILE.read_text())
+    document: dict[str, Any] = json.loads(DASHBOARD_FILE.read_text())
+    return document
 
 
 def _panel(dashboard: dict[str, Any], *words: str) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from reptidex.services.registry import APP_FACTORIES
 
 
 def http(app: Litestar) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 async def test_a_commit_through_any_session_wakes_the_relay(

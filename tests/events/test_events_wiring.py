@@ -26,7 +26,8 @@ def running(app: Litestar):  # type: ignore[no-untyped-def]
 
 
 def http(app: Litestar) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 async def commit_event(app: Litestar, event: DomainEvent) -> None:

@@ -168,6 +168,6 @@ async def test_local_mail_is_logged_without_its_one_time_token(
     written = list((tmp_path / "mail-outbox").glob("*.eml"))
     assert len(written) == 1
     mail = email.message_from_bytes(written[0].read_bytes(), policy=email.policy.default)
-    assert one_time in mail.get_content()  # type: ignore[attr-defined]
+    assert one_time in mail.get_content()
     assert written[0].name in captured_log.getvalue()
     assert one_time not in captured_log.getvalue()

@@ -15,7 +15,19 @@ from reptidex import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every area's sub-commands."""
+    """Build the top-level parser with every area's sub-commands.
+
+    Each command's arguments land on the namespace, with ``func`` the function to run:
+
+    >>> args = build_parser().parse_args(["pedigree", "kinship", "herd.csv", "K1", "K2"])
+    >>> args.command, args.pedigree_command, args.file, args.animals
+    ('pedigree', 'kinship', 'herd.csv', ['K1', 'K2'])
+    >>> args = build_parser().parse_args(
+    ...     ["genetics", "cross", "--species", "ball_python", "Pastel het Clown", "Clown"]
+    ... )
+    >>> args.sire, args.dam, args.viable_only
+    ('Pastel het Clown', 'Clown', False)
+    """
     from reptidex.cli import admin, genetics, pedigree, platform, settings
 
     parser = argparse.ArgumentParser(

@@ -26,7 +26,7 @@ from reptidex.engine.genetics.phenotype import sort_traits
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BP = load_catalog("ball_python")
 
-Key = tuple[tuple[str, ...], bool, object]
+Key = tuple[tuple[str, ...], bool, Sex | None]
 
 
 def reference(result: CrossResult) -> list[dict[str, object]]:
@@ -56,14 +56,14 @@ def reference(result: CrossResult) -> list[dict[str, object]]:
             carried[name] = carried.get(name, Fraction(0)) + p
         group["warnings"] |= warnings  # type: ignore[operator]
     out = []
-    for (traits, lethal, sex), group in groups.items():
+    for (shown, lethal, sex), group in groups.items():
         total: Fraction = group["p"]  # type: ignore[assignment]
         carried = group["carried"]  # type: ignore[assignment]
         out.append(
             {
                 "probability": total,
-                "phenotype": morph_name(catalog, traits),
-                "traits": traits,
+                "phenotype": morph_name(catalog, shown),
+                "traits": shown,
                 "hets": sorted(n for n, q in carried.items() if q == total),
                 "possible": sorted((n, q / total) for n, q in carried.items() if q != total),
                 "sex": sex,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from test_genetics_properties import FAST, genotypes, outcome_key
 
 from reptidex.engine.genetics import (
+    Genotype,
     Outcome,
     Sex,
     clutch_odds,
@@ -25,7 +26,9 @@ BP = load_catalog("ball_python")
 
 @FAST
 @given(genotypes(max_loci=4), genotypes(max_loci=4), st.integers(1, 40), st.booleans())
-def test_outcome_count_is_the_length_of_the_outcomes(sire, dam, count, viable_only) -> None:
+def test_outcome_count_is_the_length_of_the_outcomes(
+    sire: Genotype, dam: Genotype, count: int, viable_only: bool
+) -> None:
     try:
         result = cross(sire, dam, viable_only=viable_only)
     except ValueError:
@@ -35,7 +38,9 @@ def test_outcome_count_is_the_length_of_the_outcomes(sire, dam, count, viable_on
 
 @FAST
 @given(genotypes(max_loci=4), genotypes(max_loci=4), st.integers(1, 40))
-def test_most_likely_are_the_head_of_the_outcomes_up_to_ties(sire, dam, count) -> None:
+def test_most_likely_are_the_head_of_the_outcomes_up_to_ties(
+    sire: Genotype, dam: Genotype, count: int
+) -> None:
     result = cross(sire, dam)
     every = list(result.outcomes())
     top = list(result.most_likely(count))
@@ -77,7 +82,9 @@ def test_most_likely_needs_a_positive_count() -> None:
 @given(
     genotypes(max_loci=2, sex=Sex.MALE), genotypes(max_loci=2, sex=Sex.FEMALE), st.integers(0, 8)
 )
-def test_clutch_odds_agree_with_the_odds_of_each_group(sire, dam, eggs) -> None:
+def test_clutch_odds_agree_with_the_odds_of_each_group(
+    sire: Genotype, dam: Genotype, eggs: int
+) -> None:
     try:
         result = cross(sire, dam)
     except ValueError:

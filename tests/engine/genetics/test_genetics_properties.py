@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reptidex.engine.genetics import (
+    Allele,
     Catalog,
     Expression,
     Genotype,
@@ -22,6 +23,7 @@ from reptidex.engine.genetics import (
     name_genotype,
     parse_genotype,
 )
+from reptidex.engine.genetics.phenotype import Diplotype
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BP = load_catalog("ball_python")
@@ -62,7 +64,7 @@ def genotypes(
             st.sampled_from(loci if loci is not None else AUTOSOMAL), max_size=max_loci, unique=True
         )
     )
-    blocks = {}
+    blocks: dict[int, dict[Diplotype, Fraction]] = {}
     for locus in chosen:
         block, _ = catalog.block_of_locus[locus]
         blocks[block] = {
@@ -76,9 +78,9 @@ def outcome_key(o: Outcome) -> tuple[object, ...]:
 
 
 def genotype_distribution(sire: Genotype, dam: Genotype, **kw: bool) -> dict[Genotype, Fraction]:
-    out: Counter[Genotype] = Counter()
+    out: defaultdict[Genotype, Fraction] = defaultdict(Fraction)
     for genotype, p in cross(sire, dam, **kw).genotypes():
-        out[genotype] += p  # type: ignore[assignment]
+        out[genotype] += p
     return dict(out)
 
 
@@ -109,7 +111,7 @@ ALLELES = [(li, ai, allele) for li, ai, allele in BP.alleles() if li in AUTOSOMA
 
 @FAST
 @given(st.sampled_from(ALLELES))
-def test_mendelian_ratios(entry: tuple[int, int, object]) -> None:
+def test_mendelian_ratios(entry: tuple[int, int, Allele]) -> None:
     locus, index, allele = entry
     het = _single(locus, 0, index)
     counts = {g.locus_distribution(locus).popitem()[0]: p for g, p in cross(het, het).genotypes()}
@@ -120,16 +122,16 @@ def test_mendelian_ratios(entry: tuple[int, int, object]) -> None:
         (index, index): Fraction(1, 4),
     }
     looks = {o.traits: o.probability for o in cross(het, het).outcomes()}
-    if allele.expression is Expression.RECESSIVE:  # type: ignore[attr-defined]
-        assert looks[(allele.name,)] == Fraction(1, 4)  # type: ignore[attr-defined]
+    if allele.expression is Expression.RECESSIVE:
+        assert looks[(allele.name,)] == Fraction(1, 4)
         assert looks[()] == Fraction(3, 4)
         normal = next(o for o in cross(het, het).outcomes() if not o.traits)
         assert [(p.gene, p.probability) for p in normal.possible_hets] == [
             (allele.name, Fraction(2, 3))
-        ]  # type: ignore[attr-defined]
+        ]
     else:
         single = {o.traits: o.probability for o in cross(het, _single(locus, 0, 0)).outcomes()}
-        assert single == {(allele.name,): Fraction(1, 2), (): Fraction(1, 2)}  # type: ignore[attr-defined]
+        assert single == {(allele.name,): Fraction(1, 2), (): Fraction(1, 2)}
 
 
 @FAST
@@ -217,7 +219,7 @@ def test_no_animal_has_more_than_two_alleles_per_locus(sire: Genotype, dam: Geno
         for locus in AUTOSOMAL:
             for pair in genotype.locus_distribution(locus):
                 assert len(pair) == 2
-                parents = set()
+                parents: set[int] = set()
                 for parent in (sire, dam):
                     for parent_pair in parent.locus_distribution(locus):
                         parents.update(parent_pair)
@@ -227,9 +229,11 @@ def test_no_animal_has_more_than_two_alleles_per_locus(sire: Genotype, dam: Geno
 @FAST
 @given(st.lists(st.sampled_from(ALLELES), min_size=1, max_size=4, unique_by=lambda e: e[0]))
 def test_homozygous_animal_crossed_with_itself_gives_itself(
-    entries: list[tuple[int, int, object]],
+    entries: list[tuple[int, int, Allele]],
 ) -> None:
-    blocks = {BP.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in entries}
+    blocks: dict[int, dict[Diplotype, Fraction]] = {
+        BP.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in entries
+    }
     animal = Genotype.from_blocks(BP, blocks)
     assert genotype_distribution(animal, animal) == {animal: Fraction(1)}
 
@@ -239,10 +243,10 @@ def test_homozygous_animal_crossed_with_itself_gives_itself(
 def test_possible_het_parent_is_the_weighted_mix_of_its_possibilities(
     sire: Genotype, dam: Genotype
 ) -> None:
-    mixed: Counter[Genotype] = Counter()
+    mixed: defaultdict[Genotype, Fraction] = defaultdict(Fraction)
     for option, weight in sire.possibilities():
         for genotype, p in genotype_distribution(option, dam).items():
-            mixed[genotype] += weight * p  # type: ignore[assignment]
+            mixed[genotype] += weight * p
     direct = genotype_distribution(sire, dam)
     assert {g: p for g, p in mixed.items() if p} == direct
 
@@ -257,8 +261,8 @@ def morph_texts(draw: st.DrawFn) -> str:
     ):
         used.add(li)
         kind = draw(st.sampled_from(["visual", "super", "het", "possible"]))
-        name = allele.name  # type: ignore[attr-defined]
-        if allele.expression is not Expression.RECESSIVE:  # type: ignore[attr-defined]
+        name = allele.name
+        if allele.expression is not Expression.RECESSIVE:
             parts.append(f"super {name}" if kind == "super" else name)
         elif kind == "het":
             parts.append(f"het {name}")
@@ -302,11 +306,11 @@ LETHAL_PRONE = [(li, ai, a) for li, ai, a in ALLELES if a.super_lethal]
 @FAST
 @given(genotypes(), genotypes(), st.sampled_from(LETHAL_PRONE))
 def test_viable_only_is_the_conditional_distribution(
-    sire: Genotype, dam: Genotype, entry: tuple[int, int, object]
+    sire: Genotype, dam: Genotype, entry: tuple[int, int, Allele]
 ) -> None:
     locus, index, _ = entry
     block = BP.block_of_locus[locus][0]
-    extra = {block: {((0,), (index,)): Fraction(1)}}
+    extra: dict[int, dict[Diplotype, Fraction]] = {block: {((0,), (index,)): Fraction(1)}}
     sire = Genotype.from_blocks(BP, {**{i: dict(d) for i, d in sire.blocks}, **extra})
     dam = Genotype.from_blocks(BP, {**{i: dict(d) for i, d in dam.blocks}, **extra})
     full = cross(sire, dam).outcomes()

@@ -172,9 +172,9 @@ def test_from_columns_matches_the_records_constructor() -> None:
             ids, [a.sire for a in listed], [a.dam for a in listed], [a.sex for a in listed]
         )
         slow = one_by_one(listed)
-        records = Pedigree(listed)
+        built = Pedigree(listed)
     assert_same(fast, slow)
-    assert_same(records, slow)
+    assert_same(built, slow)
 
 
 def test_from_columns_warns_like_the_constructor() -> None:

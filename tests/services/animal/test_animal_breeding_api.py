@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import Breeder
+from typing import Any
+
+import httpx
+from animal_testkit import Breeder
 
 
-def ok(response: object, status: int = 200) -> object:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    return response.json()  # type: ignore[attr-defined]
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
 
 
 def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
@@ -19,21 +22,21 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
         ),
         201,
     )
-    assert pair["status"] == "planned"  # type: ignore[index]
-    assert pair["prospective_coi"] == 0.0  # type: ignore[index]
-    outcomes = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}  # type: ignore[index]
+    assert pair["status"] == "planned"
+    assert pair["prospective_coi"] == 0.0
+    outcomes = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}
     assert outcomes == {"Normal": "3/8", "Pastel": "3/8", "Clown": "1/8", "Pastel Clown": "1/8"}
     again = breeder.post(
         "/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"], "season": "2026"}
     )
-    assert again.status_code == 409  # type: ignore[attr-defined]
-    ok(breeder.patch(f"/breeding/pairs/{pair['id']}", json={"status": "locked"}))  # type: ignore[index]
+    assert again.status_code == 409
+    ok(breeder.patch(f"/breeding/pairs/{pair['id']}", json={"status": "locked"}))
 
     clutch = ok(
         breeder.post(
             "/breeding/clutches",
             json={
-                "pair_id": pair["id"],  # type: ignore[index]
+                "pair_id": pair["id"],
                 "laid_on": "2026-04-01",
                 "eggs": 6,
                 "fertile": 5,
@@ -44,10 +47,10 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
         ),
         201,
     )
-    assert ok(breeder.get(f"/breeding/pairs/{pair['id']}"))["status"] == "laid"  # type: ignore[index]
+    assert ok(breeder.get(f"/breeding/pairs/{pair['id']}"))["status"] == "laid"
     babies = ok(
         breeder.post(
-            f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+            f"/breeding/clutches/{clutch['id']}/hatchlings",
             json={
                 "hatched_on": "2026-05-30",
                 "hatchlings": [
@@ -59,16 +62,16 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
         ),
         201,
     )
-    pastel, clown, normal = babies  # type: ignore[misc]
+    pastel, clown, normal = babies
     assert pastel["genotype"]["morph"] == "Pastel 66% het Clown"
     assert clown["genotype"]["phenotype"] == "Clown"
     assert normal["genotype"]["possible_hets"][0]["probability"] == "2/3"
     assert (pastel["sire_id"], pastel["dam_id"]) == (sire["id"], dam["id"])
-    assert pastel["clutch_id"] == clutch["id"]  # type: ignore[index]
+    assert pastel["clutch_id"] == clutch["id"]
     lineage = ok(breeder.get(f"/lineage/{pastel['id']}", params={"generations": 3}))
-    assert [p["animal"]["name"] for p in lineage["tree"]] == [None, "Zeus", "Hera"]  # type: ignore[index]
-    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))  # type: ignore[index]
-    assert (shown["hatched"], shown["hatch_rate"], shown["hatched_on"]) == (3, 0.6, "2026-05-30")  # type: ignore[index]
+    assert [p["animal"]["name"] for p in lineage["tree"]] == [None, "Zeus", "Hera"]
+    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))
+    assert (shown["hatched"], shown["hatch_rate"], shown["hatched_on"]) == (3, 0.6, "2026-05-30")
     stats = ok(breeder.get("/breeding/statistics", params={"group": "season"}))
     assert stats == [
         {
@@ -82,12 +85,12 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
             "hatch_rate": 0.6,
         }
     ]
-    outcomes = ok(breeder.get(f"/breeding/pairs/{pair['id']}/outcomes"))  # type: ignore[index]
+    outcomes = ok(breeder.get(f"/breeding/pairs/{pair['id']}/outcomes"))
     tally = {
         o["phenotype"]: (o["probability"], o["expected"], o["observed"])
         for o in outcomes["outcomes"]
-    }  # type: ignore[index]
-    assert outcomes["hatchlings"] == 3  # type: ignore[index]
+    }
+    assert outcomes["hatchlings"] == 3
     assert tally == {
         "Normal": ("3/8", 1.125, 1),
         "Pastel": ("3/8", 1.125, 1),
@@ -95,10 +98,10 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
         "Pastel Clown": ("1/8", 0.375, 0),
     }
     too_many = breeder.post(
-        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        f"/breeding/clutches/{clutch['id']}/hatchlings",
         json={"hatchlings": [{"morph": "Normal"}] * 3},
     )
-    assert too_many.status_code == 422  # type: ignore[attr-defined]
+    assert too_many.status_code == 422
 
 
 def test_impossible_hatchlings_and_counts_are_422(breeder: Breeder) -> None:
@@ -109,24 +112,24 @@ def test_impossible_hatchlings_and_counts_are_422(breeder: Breeder) -> None:
     )
     bad = breeder.post(
         "/breeding/clutches",
-        json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4, "fertile": 5},  # type: ignore[index]
+        json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4, "fertile": 5},
     )
-    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.status_code == 422
     clutch = ok(
         breeder.post(
             "/breeding/clutches", json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4}
-        ),  # type: ignore[index]
+        ),
         201,
     )
     body = breeder.post(
-        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        f"/breeding/clutches/{clutch['id']}/hatchlings",
         json={"hatchlings": [{"morph": "Clown"}]},
     )
-    assert body.status_code == 422, body.text  # type: ignore[attr-defined]
-    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 0  # type: ignore[index]
-    assert breeder.get("/animals").json()["total"] == 2  # type: ignore[attr-defined]
-    early = breeder.patch(f"/breeding/clutches/{clutch['id']}", json={"hatched_on": "2026-01-01"})  # type: ignore[index]
-    assert early.status_code == 422  # type: ignore[attr-defined]
+    assert body.status_code == 422, body.text
+    assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == 0
+    assert breeder.get("/animals").json()["total"] == 2
+    early = breeder.patch(f"/breeding/clutches/{clutch['id']}", json={"hatched_on": "2026-01-01"})
+    assert early.status_code == 422
 
 
 def test_clutch_with_several_possible_sires(breeder: Breeder) -> None:
@@ -149,11 +152,11 @@ def test_clutch_with_several_possible_sires(breeder: Breeder) -> None:
         breeder.post(
             f"/breeding/clutches/{clutch['id']}/hatchlings",
             json={"hatchlings": [{"sex": "female"}]},
-        ),  # type: ignore[index]
+        ),
         201,
     )
-    assert babies[0]["sire_id"] is None  # type: ignore[index]
-    assert babies[0]["dam_id"] == dam["id"]  # type: ignore[index]
+    assert babies[0]["sire_id"] is None
+    assert babies[0]["dam_id"] == dam["id"]
 
 
 def test_planner_ranks_pairs_within_the_coi_limit(breeder: Breeder) -> None:
@@ -170,19 +173,19 @@ def test_planner_ranks_pairs_within_the_coi_limit(breeder: Breeder) -> None:
     )
     ranked = [
         (p["sire"].split(" (")[0], p["dam"].split(" (")[0], p["probability"]) for p in plan["pairs"]
-    ]  # type: ignore[index]
+    ]
     assert ranked == [
         ("Clown male", "Mother", "1/2"),
         ("Het male", "Daughter", "1/2"),
         ("Het male", "Mother", "1/4"),
     ]
-    assert (plan["considered"], plan["over_coi_limit"]) == (4, 1)  # type: ignore[index]
+    assert (plan["considered"], plan["over_coi_limit"]) == (4, 1)
     relaxed = ok(
         breeder.post(
             "/breeding/plan", json={"species": "ball_python", "target": "Clown", "max_coi": 0.5}
         )
     )
-    first = relaxed["pairs"][0]  # type: ignore[index]
+    first = relaxed["pairs"][0]
     assert (first["sire_id"], first["dam_id"], first["prospective_coi"]) == (
         clown["id"],
         daughter["id"],
@@ -190,7 +193,7 @@ def test_planner_ranks_pairs_within_the_coi_limit(breeder: Breeder) -> None:
     )
     assert het["id"]
     bad = breeder.post("/breeding/plan", json={"species": "ball_python", "target": "Clwon"})
-    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.status_code == 422
 
 
 def test_viewers_cannot_breed(breeder: Breeder) -> None:
@@ -198,5 +201,5 @@ def test_viewers_cannot_breed(breeder: Breeder) -> None:
     dam = breeder.add(sex="female")
     viewer = Breeder(breeder.client, breeder.organisation_id, "viewer")
     refused = viewer.post("/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"]})
-    assert refused.status_code == 403  # type: ignore[attr-defined]
-    assert viewer.get("/breeding/pairs").json() == []  # type: ignore[attr-defined]
+    assert refused.status_code == 403
+    assert viewer.get("/breeding/pairs").json() == []

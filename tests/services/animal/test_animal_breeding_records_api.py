@@ -4,12 +4,15 @@ parent as transferred instead of failing."""
 
 from __future__ import annotations
 
-from conftest import Breeder
+from typing import Any
+
+import httpx
+from animal_testkit import Breeder
 
 
-def ok(response: object, status: int = 200) -> object:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    return response.json()  # type: ignore[attr-defined]
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
 
 
 def test_an_animal_in_a_pair_or_clutch_cannot_be_deleted(breeder: Breeder) -> None:
@@ -37,22 +40,22 @@ def test_an_animal_in_a_pair_or_clutch_cannot_be_deleted(breeder: Breeder) -> No
         201,
     )
     refused = breeder.delete(f"/animals/{sire['id']}")
-    assert refused.status_code == 409  # type: ignore[attr-defined]
-    problem = refused.json()  # type: ignore[attr-defined]
-    assert refused.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    assert str(pair["id"]) in problem["detail"]  # type: ignore[index]
-    assert str(clutch["id"]) in problem["detail"]  # type: ignore[index]
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert str(pair["id"]) in problem["detail"]
+    assert str(clutch["id"]) in problem["detail"]
     by_possible_sire = breeder.delete(f"/animals/{other_sire['id']}")
-    assert by_possible_sire.status_code == 409  # type: ignore[attr-defined]
-    assert str(clutch["id"]) in by_possible_sire.json()["detail"]  # type: ignore[attr-defined]
-    assert str(pair["id"]) not in by_possible_sire.json()["detail"]  # type: ignore[attr-defined]
-    dam_refused = breeder.delete(f"/animals/{dam['id']}").json()  # type: ignore[attr-defined]
+    assert by_possible_sire.status_code == 409
+    assert str(clutch["id"]) in by_possible_sire.json()["detail"]
+    assert str(pair["id"]) not in by_possible_sire.json()["detail"]
+    dam_refused = breeder.delete(f"/animals/{dam['id']}").json()
     assert str(pair["id"]) in dam_refused["detail"]
     assert str(clutch["id"]) in dam_refused["detail"]
     # nothing was removed; the pair still shows; an animal in no record can go
-    ok(breeder.get(f"/breeding/pairs/{pair['id']}"))  # type: ignore[index]
+    ok(breeder.get(f"/breeding/pairs/{pair['id']}"))
     ok(breeder.get(f"/animals/{sire['id']}"))
-    assert breeder.delete(f"/animals/{loner['id']}").status_code == 204  # type: ignore[attr-defined]
+    assert breeder.delete(f"/animals/{loner['id']}").status_code == 204
 
 
 def test_a_transferred_parent_stays_in_the_sellers_pair(breeder: Breeder, rival: Breeder) -> None:
@@ -64,27 +67,27 @@ def test_a_transferred_parent_stays_in_the_sellers_pair(breeder: Breeder, rival:
         ),
         201,
     )
-    before = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}  # type: ignore[index]
+    before = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}
     ok(
         breeder.post(
             f"/animals/{sire['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
         ),
         201,
     )
-    shown = ok(breeder.get(f"/breeding/pairs/{pair['id']}"))  # type: ignore[index]
-    assert shown["transferred"] == [sire["id"]]  # type: ignore[index]
-    assert shown["sire_id"] == sire["id"]  # type: ignore[index]
-    after = {o["phenotype"]: o["probability"] for o in shown["prediction"]["outcomes"]}  # type: ignore[index]
+    shown = ok(breeder.get(f"/breeding/pairs/{pair['id']}"))
+    assert shown["transferred"] == [sire["id"]]
+    assert shown["sire_id"] == sire["id"]
+    after = {o["phenotype"]: o["probability"] for o in shown["prediction"]["outcomes"]}
     assert after == before
-    outcomes = ok(breeder.get(f"/breeding/pairs/{pair['id']}/outcomes"))  # type: ignore[index]
-    assert outcomes["hatchlings"] == 0  # type: ignore[index]
+    outcomes = ok(breeder.get(f"/breeding/pairs/{pair['id']}/outcomes"))
+    assert outcomes["hatchlings"] == 0
     listed = ok(breeder.get("/breeding/pairs"))
-    assert [p["id"] for p in listed] == [pair["id"]]  # type: ignore[index,union-attr]
+    assert [p["id"] for p in listed] == [pair["id"]]
     # the buyer owns the animal now and sees none of the seller's pairs
-    assert ok(rival.get(f"/animals/{sire['id']}"))["name"] == "Zeus"  # type: ignore[index]
+    assert ok(rival.get(f"/animals/{sire['id']}"))["name"] == "Zeus"
     assert ok(rival.get("/breeding/pairs")) == []
     # a pair with both parents at home has nothing transferred
-    assert ok(breeder.get("/breeding/pairs"))[0]["sire_id"] == sire["id"]  # type: ignore[index]
+    assert ok(breeder.get("/breeding/pairs"))[0]["sire_id"] == sire["id"]
 
 
 def test_a_clutch_of_a_transferred_dam_stays_but_takes_no_hatchlings(
@@ -110,12 +113,12 @@ def test_a_clutch_of_a_transferred_dam_stays_but_takes_no_hatchlings(
         ),
         201,
     )
-    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))  # type: ignore[index]
-    assert shown["dam_id"] == dam["id"]  # type: ignore[index]
+    shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))
+    assert shown["dam_id"] == dam["id"]
     hatch = breeder.post(
-        f"/breeding/clutches/{clutch['id']}/hatchlings",  # type: ignore[index]
+        f"/breeding/clutches/{clutch['id']}/hatchlings",
         json={"hatchlings": [{"morph": "Pastel"}], "hatched_on": "2026-05-30"},
     )
-    assert hatch.status_code == 409  # type: ignore[attr-defined]
-    assert "transferred" in hatch.json()["detail"]  # type: ignore[attr-defined]
+    assert hatch.status_code == 409
+    assert "transferred" in hatch.json()["detail"]
     assert ok(breeder.get("/breeding/statistics", params={"group": "female"})) is not None

@@ -3,40 +3,41 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import httpx
 import pytest
+from animal_testkit import Breeder
 from sqlalchemy import create_engine, text
 
-from conftest import Breeder
 
-
-def problem(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
     return body
 
 
 def field_errors(body: dict[str, object]) -> dict[str, str]:
-    return {e["field"]: e["message"] for e in body.get("errors") or []}  # type: ignore[union-attr,index,attr-defined]
+    return {e["field"]: e["message"] for e in body.get("errors") or []}  # type: ignore[attr-defined]
 
 
 def test_add_and_show_an_animal(breeder: Breeder) -> None:
     zeus = breeder.add(name="Zeus", sex="male", morph="pastel spider 66% het pied", tags=["proven"])
-    assert zeus["code"].startswith("BP-")  # type: ignore[union-attr]
+    assert zeus["code"].startswith("BP-")
     genotype = zeus["genotype"]
-    assert genotype["phenotype"] == "Bumblebee"  # type: ignore[index]
-    assert genotype["possible_hets"] == [  # type: ignore[index]
+    assert genotype["phenotype"] == "Bumblebee"
+    assert genotype["possible_hets"] == [
         {"gene": "Piebald", "probability": "2/3", "percent": 66.6667}
     ]
-    shown = breeder.get(f"/animals/{zeus['id']}").json()  # type: ignore[attr-defined]
+    shown = breeder.get(f"/animals/{zeus['id']}").json()
     assert shown == zeus
 
 
 def test_codes_follow_the_template(breeder: Breeder) -> None:
-    assert breeder.get("/animals/id-code-template").json()["template"]  # type: ignore[attr-defined]
+    assert breeder.get("/animals/id-code-template").json()["template"]
     response = breeder.put("/animals/id-code-template", json={"template": "RX{sex}-{seq:3}"})
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
     first = breeder.add(sex="female")
     second = breeder.add(sex="male")
     assert (first["code"], second["code"]) == ("RXF-001", "RXM-002")
@@ -65,7 +66,7 @@ def test_sex_linked_gene_needs_a_sex(breeder: Breeder) -> None:
         breeder.post("/animals", json={"species": "ball_python", "morph": "Banana"}), 422
     )
     assert "sex" in field_errors(body)["morph"]
-    assert breeder.add(sex="male", morph="Banana")["genotype"]["phenotype"] == "Banana"  # type: ignore[index]
+    assert breeder.add(sex="male", morph="Banana")["genotype"]["phenotype"] == "Banana"
 
 
 def test_parents_are_validated(breeder: Breeder) -> None:
@@ -113,7 +114,7 @@ def test_an_animal_cannot_become_its_own_ancestor(breeder: Breeder) -> None:
     )
     assert "cycle" in str(body["detail"]).lower() or "ancestor" in str(body["detail"]).lower()
     problem(breeder.patch(f"/animals/{son['id']}", json={"sire_id": son["id"]}), 422)
-    unchanged = breeder.get(f"/animals/{grandsire['id']}").json()  # type: ignore[attr-defined]
+    unchanged = breeder.get(f"/animals/{grandsire['id']}").json()
     assert unchanged["sire_id"] is None
 
 
@@ -123,8 +124,8 @@ def test_patch_changes_and_rereads(breeder: Breeder) -> None:
         f"/animals/{animal['id']}",
         json={"morph": "Pastel Clown", "notes": None, "status": "holdback"},
     )
-    assert changed.status_code == 200, changed.text  # type: ignore[attr-defined]
-    body = changed.json()  # type: ignore[attr-defined]
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
     assert body["genotype"]["phenotype"] == "Pastel Clown"
     assert body["notes"] is None
     assert body["status"] == "holdback"
@@ -136,8 +137,8 @@ def test_delete_refuses_a_parent(breeder: Breeder) -> None:
     sire = breeder.add(sex="male")
     kid = breeder.add(sire_id=sire["id"])
     problem(breeder.delete(f"/animals/{sire['id']}"), 409)
-    assert breeder.delete(f"/animals/{kid['id']}").status_code == 204  # type: ignore[attr-defined]
-    assert breeder.delete(f"/animals/{sire['id']}").status_code == 204  # type: ignore[attr-defined]
+    assert breeder.delete(f"/animals/{kid['id']}").status_code == 204
+    assert breeder.delete(f"/animals/{sire['id']}").status_code == 204
     problem(breeder.get(f"/animals/{sire['id']}"), 404)
 
 
@@ -149,12 +150,12 @@ def test_list_filters_sorts_and_pages(breeder: Breeder) -> None:
 
     def names(**params: object) -> list[str]:
         response = breeder.get("/animals", params={"sort": "name", **params})
-        assert response.status_code == 200, response.text  # type: ignore[attr-defined]
-        return [a["name"] for a in response.json()["items"]]  # type: ignore[attr-defined]
+        assert response.status_code == 200, response.text
+        return [a["name"] for a in response.json()["items"]]
 
     assert names() == ["Aurora", "Boreas", "Cirrus", "Draco"]
     assert names(order="desc", limit=2) == ["Draco", "Cirrus"]
-    page = breeder.get("/animals", params={"sort": "name", "limit": 2, "offset": 2}).json()  # type: ignore[attr-defined]
+    page = breeder.get("/animals", params={"sort": "name", "limit": 2, "offset": 2}).json()
     assert ([a["name"] for a in page["items"]], page["total"]) == (["Cirrus", "Draco"], 4)
     assert names(species="ball_python", sex="male") == ["Boreas", "Cirrus"]
     assert names(status="for_sale") == ["Boreas"]
@@ -172,7 +173,7 @@ def test_list_filters_sorts_and_pages(breeder: Breeder) -> None:
 
 def test_organisations_do_not_see_each_other(breeder: Breeder, rival: Breeder) -> None:
     mine = breeder.add(sex="male")
-    assert rival.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
+    assert rival.get("/animals").json()["total"] == 0
     problem(rival.get(f"/animals/{mine['id']}"), 404)
     problem(rival.patch(f"/animals/{mine['id']}", json={"name": "Stolen"}), 404)
     problem(rival.delete(f"/animals/{mine['id']}"), 404)
@@ -186,7 +187,7 @@ def test_tokens_and_roles_are_enforced(breeder: Breeder) -> None:
     problem(breeder.client.get("/animals"), 401)
     problem(breeder.client.get("/animals", headers={"Authorization": "Bearer nonsense"}), 401)
     viewer = Breeder(breeder.client, breeder.organisation_id, "viewer")
-    assert viewer.get("/animals").status_code == 200  # type: ignore[attr-defined]
+    assert viewer.get("/animals").status_code == 200
     problem(viewer.post("/animals", json={"species": "ball_python"}), 403)
 
 
@@ -221,7 +222,7 @@ def test_changes_stage_events_in_the_outbox(sqlite_client: object) -> None:
 @pytest.mark.parametrize("path", ["/animals/not-a-uuid"])
 def test_bad_ids_are_4xx(breeder: Breeder, path: str) -> None:
     response = breeder.get(path)
-    assert response.status_code in (400, 404)  # type: ignore[attr-defined]
+    assert response.status_code in (400, 404)
 
 
 def test_predict_from_animal_ids(breeder: Breeder, rival: Breeder) -> None:
@@ -229,8 +230,8 @@ def test_predict_from_animal_ids(breeder: Breeder, rival: Breeder) -> None:
     dam = breeder.add(sex="female", morph="Clown")
     payload = {"sire_id": sire["id"], "dam_id": dam["id"], "clutch_size": 4}
     response = breeder.post("/genetics/predict", json=payload)
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert body["species"] == "ball_python"
     assert body["sire"] == "Pastel 66% het Clown"
     clown = next(o for o in body["outcomes"] if o["phenotype"] == "Clown")

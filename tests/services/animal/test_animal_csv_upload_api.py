@@ -3,9 +3,8 @@ SQLite and PostgreSQL: the same report, dry run by default, 422 problems on bad 
 
 from __future__ import annotations
 
+from animal_testkit import Breeder
 from test_animal_husbandry_csv_transfer_api import collection_csv
-
-from conftest import Breeder
 
 
 def upload(
@@ -29,17 +28,17 @@ def test_uploaded_csv_dry_run_then_import(breeder: Breeder) -> None:
     assert {p["code"] for p in report["problems"]} == {"K7", "K9"}
     # the JSON form of the same file reports the same problems
     same = breeder.post("/animals/import", json={"csv": bad.decode(), "dry_run": True})
-    assert same.json()["problems"] == report["problems"]  # type: ignore[attr-defined]
+    assert same.json()["problems"] == report["problems"]
     refused = upload(breeder, bad, dry_run="false")
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert refused.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
+    assert breeder.get("/animals").json()["total"] == 0
     # a spreadsheet's UTF-8 file with a byte-order mark imports
     good = "\ufeff".encode() + collection_csv(bad=False).encode()
     imported = upload(breeder, good, dry_run="false")
     assert imported.status_code == 200, imported.text  # type: ignore[attr-defined]
     assert len(imported.json()["created"]) == 50  # type: ignore[attr-defined]
-    assert breeder.get("/animals").json()["total"] == 50  # type: ignore[attr-defined]
+    assert breeder.get("/animals").json()["total"] == 50
 
 
 def test_bad_uploads_are_problems(breeder: Breeder) -> None:
@@ -54,4 +53,4 @@ def test_bad_uploads_are_problems(breeder: Breeder) -> None:
         assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
     viewer = Breeder(breeder.client, breeder.organisation_id, role="viewer")
     assert upload(viewer, b"code,species\nA,ball_python\n").status_code == 403  # type: ignore[attr-defined]
-    assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
+    assert breeder.get("/animals").json()["total"] == 0

@@ -11,10 +11,10 @@ from fractions import Fraction
 
 import msgspec
 import pytest
+from animal_testkit import Breeder
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from conftest import Breeder
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.animals.genetics import PredictionLimits
 from reptidex.services.animal.app import create_app
@@ -155,8 +155,8 @@ def test_a_prediction_by_animal_ids_is_bounded_too(sqlite_client: TestClient[Lit
     ids = {"sire_id": sire["id"], "dam_id": dam["id"]}
     refused(breeder.post("/genetics/predict", json=ids), "top")
     answered = breeder.post("/genetics/predict", json={**ids, "top": 5})
-    assert answered.status_code == 200, answered.text  # type: ignore[attr-defined]
-    assert answered.json()["outcome_count"] == 3**11  # type: ignore[attr-defined]
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["outcome_count"] == 3**11
 
 
 async def test_predictions_run_on_their_own_threads_not_the_event_loop() -> None:

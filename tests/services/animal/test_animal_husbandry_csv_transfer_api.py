@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
-from conftest import Breeder
+import httpx
+from animal_testkit import Breeder
 
 
-def ok(response: object, status: int = 200) -> object:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    return response.json()  # type: ignore[attr-defined]
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
 
 
 def test_logs_and_growth(breeder: Breeder) -> None:
@@ -53,23 +55,23 @@ def test_logs_and_growth(breeder: Breeder) -> None:
         201,
     )
     log = ok(breeder.get(f"{url}/logs"))
-    assert [e["kind"] for e in log] == ["weight", "feeding", "shed", "weight"]  # type: ignore[union-attr]
+    assert [e["kind"] for e in log] == ["weight", "feeding", "shed", "weight"]
     assert log[1]["details"] == {
         "kind": "feeding",
         "prey": "rat pup",
         "result": "refused",
         "size": "small",
         "count": 1,
-    }  # type: ignore[index]
+    }
     assert [e["kind"] for e in ok(breeder.get(f"{url}/logs", params={"kind": "feeding"}))] == [
         "feeding"
-    ]  # type: ignore[union-attr]
+    ]
     growth = ok(breeder.get(f"{url}/growth"))
     assert growth == [
         {"on": "2025-07-01", "grams": 60.0, "gain": None, "age_days": 30},
         {"on": "2025-08-01", "grams": 95.5, "gain": 35.5, "age_days": 61},
     ]
-    assert breeder.delete(f"{url}/logs/{fed['id']}").status_code == 204  # type: ignore[index,attr-defined]
+    assert breeder.delete(f"{url}/logs/{fed['id']}").status_code == 204
     for bad in (
         {"occurred_on": "2025-07-01", "details": {"kind": "weight", "grams": -1}},
         {"occurred_on": "2025-07-01", "details": {"kind": "dance"}},
@@ -80,7 +82,7 @@ def test_logs_and_growth(breeder: Breeder) -> None:
             "details": {"kind": "feeding", "prey": "rat", "result": "maybe"},
         },
     ):
-        assert breeder.post(f"{url}/logs", json=bad).status_code == 422  # type: ignore[attr-defined]
+        assert breeder.post(f"{url}/logs", json=bad).status_code == 422
 
 
 def collection_csv(rows: int = 50, bad: bool = True) -> str:
@@ -122,52 +124,52 @@ def collection_csv(rows: int = 50, bad: bool = True) -> str:
 def test_csv_import_dry_run_reports_every_bad_row_and_writes_nothing(breeder: Breeder) -> None:
     text = collection_csv()
     report = ok(breeder.post("/animals/import", json={"csv": text, "dry_run": True}))
-    assert (report["rows"], report["valid"], report["created"]) == (50, False, [])  # type: ignore[index]
-    by_code = {p["code"]: {e["field"] for e in p["errors"]} for p in report["problems"]}  # type: ignore[index]
+    assert (report["rows"], report["valid"], report["created"]) == (50, False, [])
+    by_code = {p["code"]: {e["field"] for e in p["errors"]} for p in report["problems"]}
     assert by_code == {"K7": {"morph"}, "K9": {"sire_code", "dam_code"}}
-    assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
+    assert breeder.get("/animals").json()["total"] == 0
     refused = breeder.post("/animals/import", json={"csv": text, "dry_run": False})
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    fields = {e["field"] for e in refused.json()["errors"]}  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    fields = {e["field"] for e in refused.json()["errors"]}
     assert any(f.endswith("morph") for f in fields)
-    assert breeder.get("/animals").json()["total"] == 0  # type: ignore[attr-defined]
+    assert breeder.get("/animals").json()["total"] == 0
 
 
 def test_csv_import_then_export_round_trips(breeder: Breeder) -> None:
     report = ok(
         breeder.post("/animals/import", json={"csv": collection_csv(bad=False), "dry_run": False})
     )
-    assert report["valid"] is True  # type: ignore[index]
-    assert len(report["created"]) == 50  # type: ignore[index]
-    listing = breeder.get("/animals", params={"q": "K10"}).json()  # type: ignore[attr-defined]
+    assert report["valid"] is True
+    assert len(report["created"]) == 50
+    listing = breeder.get("/animals", params={"q": "K10"}).json()
     kid = listing["items"][0]
     assert kid["genotype"]["phenotype"] == "Pastel"
-    sire = breeder.get(f"/animals/{kid['sire_id']}").json()  # type: ignore[attr-defined]
+    sire = breeder.get(f"/animals/{kid['sire_id']}").json()
     assert sire["code"] == "S1"
     exported = breeder.get("/animals/export")
-    assert exported.status_code == 200  # type: ignore[attr-defined]
-    assert exported.headers["content-type"].startswith("text/csv")  # type: ignore[attr-defined]
-    rows = list(csv.DictReader(io.StringIO(exported.text)))  # type: ignore[attr-defined]
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 50
     k10 = next(r for r in rows if r["code"] == "K10")
     assert (k10["sire_code"], k10["dam_code"], k10["morph"]) == ("S1", "D1", "Pastel")
     assert next(r for r in rows if r["code"] == "D1")["tags"] == "founder;keeper"
     # importing the export again clashes on every code, and says so without writing
-    again = ok(breeder.post("/animals/import", json={"csv": exported.text, "dry_run": True}))  # type: ignore[attr-defined]
-    assert len(again["problems"]) == 50  # type: ignore[index]
+    again = ok(breeder.post("/animals/import", json={"csv": exported.text, "dry_run": True}))
+    assert len(again["problems"]) == 50
 
 
 def test_csv_structure_problems(breeder: Breeder) -> None:
-    assert breeder.post("/animals/import", json={"csv": "name\nx\n"}).status_code == 422  # type: ignore[attr-defined]
+    assert breeder.post("/animals/import", json={"csv": "name\nx\n"}).status_code == 422
     assert (
         breeder.post(
             "/animals/import", json={"csv": "species,colour\nball_python,red\n"}
         ).status_code
         == 422
-    )  # type: ignore[attr-defined]
+    )
     cyclic = "code,species,sex,sire_code\nA,ball_python,male,B\nB,ball_python,male,A\n"
     report = ok(breeder.post("/animals/import", json={"csv": cyclic}))
-    assert {p["code"] for p in report["problems"]} == {"A", "B"}  # type: ignore[index]
+    assert {p["code"] for p in report["problems"]} == {"A", "B"}
 
 
 def test_transfer_moves_animal_and_logs_and_keeps_lineage(breeder: Breeder, rival: Breeder) -> None:
@@ -194,15 +196,15 @@ def test_transfer_moves_animal_and_logs_and_keeps_lineage(breeder: Breeder, riva
         ),
         201,
     )
-    assert transfer["snapshot"]["animal"]["name"] == "Baby"  # type: ignore[index]
-    assert transfer["snapshot"]["logs"][0]["details"]["grams"] == 80  # type: ignore[index]
-    assert breeder.get(f"/animals/{baby['id']}").status_code == 404  # type: ignore[attr-defined]
-    assert [t["animal_id"] for t in ok(breeder.get("/animals/transfers"))] == [baby["id"]]  # type: ignore[union-attr]
+    assert transfer["snapshot"]["animal"]["name"] == "Baby"
+    assert transfer["snapshot"]["logs"][0]["details"]["grams"] == 80
+    assert breeder.get(f"/animals/{baby['id']}").status_code == 404
+    assert [t["animal_id"] for t in ok(breeder.get("/animals/transfers"))] == [baby["id"]]
     mine = ok(rival.get(f"/animals/{baby['id']}"))
-    assert (mine["status"], mine["sire_id"]) == ("active", sire["id"])  # type: ignore[index]
-    assert len(ok(rival.get(f"/animals/{baby['id']}/logs"))) == 1  # type: ignore[arg-type]
+    assert (mine["status"], mine["sire_id"]) == ("active", sire["id"])
+    assert len(ok(rival.get(f"/animals/{baby['id']}/logs"))) == 1
     lineage = ok(rival.get(f"/lineage/{baby['id']}"))
-    parents = {p["line"]: p["animal"] for p in lineage["tree"] if p["generation"] == 1}  # type: ignore[index]
+    parents = {p["line"]: p["animal"] for p in lineage["tree"] if p["generation"] == 1}
     assert parents["S"]["name"] == "Sire"
     assert parents["S"]["own"] is False
     assert parents["S"]["hets"] is None
@@ -212,10 +214,10 @@ def test_transfer_moves_animal_and_logs_and_keeps_lineage(breeder: Breeder, riva
             json={"organisation_id": str(breeder.organisation_id)},
         ).status_code
         == 422
-    )  # type: ignore[attr-defined]
+    )
     assert (
         rival.post(
             f"/animals/{sire['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
         ).status_code
         == 404
-    )  # type: ignore[attr-defined]
+    )

@@ -6,10 +6,11 @@ import re
 import uuid
 from typing import Any
 
+from animal_testkit import Breeder
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import event, update
 
-from conftest import Breeder
 from reptidex.adapters.sql.animal.models import AnimalRow
 from reptidex.services.kernel.app import resources_of
 
@@ -27,8 +28,8 @@ def inbred_family(breeder: Breeder) -> dict[str, dict[str, object]]:
 def test_lineage_is_the_engines_tree(breeder: Breeder) -> None:
     family = inbred_family(breeder)
     response = breeder.get(f"/lineage/{family['K']['id']}", params={"generations": 3})
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    body = response.json()
     by_position = {
         p["position"]: (p["animal"]["name"], p["line"], p["repeat_of"]) for p in body["tree"]
     }
@@ -47,7 +48,7 @@ def test_lineage_is_the_engines_tree(breeder: Breeder) -> None:
     assert body["completeness"] == [1.0, 1.0, 0.0]
     assert body["animal"]["own"] is True
     assert body["descendants"] == []
-    founder = breeder.get(f"/lineage/{family['S']['id']}").json()  # type: ignore[attr-defined]
+    founder = breeder.get(f"/lineage/{family['S']['id']}").json()
     assert founder["inbreeding"] == {
         "coefficient": 0.0,
         "generations": 0,
@@ -94,7 +95,7 @@ def test_lineage_is_one_query(breeder: Breeder) -> None:
         event.remove(engine.pool, "checkout", on_checkout)
         for driver in loggers:
             driver.remove_query_logger(on_query)
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     assert len(statements) == 1, statements
     assert "RECURSIVE" in statements[0].upper()
 
@@ -104,14 +105,14 @@ def test_lineage_bounds_and_strangers(breeder: Breeder, rival: Breeder) -> None:
     kid = family["K"]["id"]
     for bad in (0, 21):
         response = breeder.get(f"/lineage/{kid}", params={"generations": bad})
-        assert response.status_code == 422  # type: ignore[attr-defined]
-    assert breeder.get(f"/lineage/{uuid.uuid4()}").status_code == 404  # type: ignore[attr-defined]
-    assert rival.get(f"/lineage/{kid}").status_code == 404  # type: ignore[attr-defined]
+        assert response.status_code == 422
+    assert breeder.get(f"/lineage/{uuid.uuid4()}").status_code == 404
+    assert rival.get(f"/lineage/{kid}").status_code == 404
     assert breeder.client.get(f"/lineage/{kid}").status_code == 401
 
 
 def test_other_organisations_animals_show_only_public_fields(
-    breeder: Breeder, rival: Breeder, any_client: TestClient[object]
+    breeder: Breeder, rival: Breeder, any_client: TestClient[Litestar]
 ) -> None:
     family = inbred_family(breeder)
     # the grandparents now belong to another organisation (as after a sale): S shares its
@@ -129,7 +130,7 @@ def test_other_organisations_animals_show_only_public_fields(
 
     with any_client.portal() as portal:
         portal.call(move)
-    body = breeder.get(f"/lineage/{family['K']['id']}", params={"generations": 2}).json()  # type: ignore[attr-defined]
+    body = breeder.get(f"/lineage/{family['K']['id']}", params={"generations": 2}).json()
     shown = {p["position"]: p["animal"] for p in body["tree"]}
     assert shown[4]["name"] == "S"
     assert shown[4]["own"] is False
@@ -151,7 +152,7 @@ def test_other_organisations_animals_show_only_public_fields(
     }
     assert body["inbreeding"]["coefficient"] == 0.25
     # the new owner sees the lineage of S, without the breeder's private kids
-    seen = rival.get(f"/lineage/{family['S']['id']}").json()  # type: ignore[attr-defined]
+    seen = rival.get(f"/lineage/{family['S']['id']}").json()
     assert seen["descendants"] == []
 
 
@@ -161,7 +162,7 @@ def test_a_parent_change_changes_the_lineage(breeder: Breeder) -> None:
         f"/animals/{family['K']['id']}",
         json={"dam_id": None, "external_dam": {"name": "Wild-caught", "morph": "Normal"}},
     )
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
-    body = breeder.get(f"/lineage/{family['K']['id']}").json()  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    body = breeder.get(f"/lineage/{family['K']['id']}").json()
     assert body["inbreeding"]["coefficient"] == 0.0
     assert [p["position"] for p in body["tree"]] == [1, 2, 4, 5]

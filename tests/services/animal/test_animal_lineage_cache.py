@@ -8,13 +8,14 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 import pytest
+from animal_testkit import Breeder
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from conftest import Breeder
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, asyncpg_dsn
 from reptidex.services.animal.lineage_cache import (
     CommittedChanges,
@@ -145,13 +146,13 @@ def family(breeder: Breeder) -> dict[str, str]:
 
 def lineage_of(breeder: Breeder, animal: str) -> dict[str, object]:
     response = breeder.get(f"/lineage/{animal}")
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
     return body
 
 
 def names(body: dict[str, object]) -> list[str]:
-    return [p["animal"]["name"] for p in body["tree"]]  # type: ignore[attr-defined, index]
+    return [p["animal"]["name"] for p in body["tree"]]  # type: ignore[attr-defined]
 
 
 def test_a_repeated_lineage_comes_from_memory(postgres_breeder: Breeder) -> None:
@@ -184,7 +185,7 @@ def test_own_changes_show_at_once(postgres_breeder: Breeder) -> None:
     ids = family(postgres_breeder)
     assert names(lineage_of(postgres_breeder, ids["kid"])) == ["Kid", "Sire", "Dam"]
     renamed = postgres_breeder.patch(f"/animals/{ids['dam']}", json={"name": "Queen"})
-    assert renamed.status_code == 200  # type: ignore[attr-defined]
+    assert renamed.status_code == 200
     assert names(lineage_of(postgres_breeder, ids["kid"])) == ["Kid", "Sire", "Queen"]
     # a new hatchling of the sire is a new descendant in the sire's lineage
     before = lineage_of(postgres_breeder, ids["sire"])
@@ -233,7 +234,7 @@ def test_emptying_the_table_elsewhere_empties_the_cache(postgres_breeder: Breede
     wait_until(lambda: len(cache) == 0, "the cache kept lineages of an emptied table")
     assert cache.trusted
     missing = postgres_breeder.get(f"/lineage/{ids['kid']}")
-    assert missing.status_code == 404  # type: ignore[attr-defined]
+    assert missing.status_code == 404
 
 
 def test_a_lost_listener_stops_the_cache_until_it_is_back(postgres_breeder: Breeder) -> None:
@@ -289,13 +290,13 @@ def test_own_commits_name_the_animals_they_change_with_old_and_new_parents(
         assert recorder.told[-1] == {kid, sire}
         assert recorder.organisations[-1] == {breeder.organisation_id}
         moved = breeder.patch(f"/animals/{kid}", json={"sire_id": str(other)})
-        assert moved.status_code == 200  # type: ignore[attr-defined]
+        assert moved.status_code == 200
         assert recorder.told[-1] == {kid, other, sire}  # the old sire loses a descendant
         told = len(recorder.told)
         refused = breeder.patch(f"/animals/{kid}", json={"sire_id": str(kid)})
-        assert refused.status_code in (409, 422)  # type: ignore[attr-defined]
+        assert refused.status_code in (409, 422)
         assert len(recorder.told) == told  # nothing committed, nothing told
-        assert breeder.delete(f"/animals/{kid}").status_code == 204  # type: ignore[attr-defined]
+        assert breeder.delete(f"/animals/{kid}").status_code == 204
         assert kid in recorder.told[-1]
     finally:
         own.remove()

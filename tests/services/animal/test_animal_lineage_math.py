@@ -12,8 +12,8 @@ import uuid
 import warnings
 
 import pytest
+from animal_testkit import lineage_record
 
-from conftest import lineage_record
 from reptidex.domain.animals.lineage import LineageRecord, lineage_of
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import Conflict

@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 import jwt
+from animal_testkit import _KEY, _KID, Breeder
 
-from conftest import _KEY, _KID, Breeder
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 
 

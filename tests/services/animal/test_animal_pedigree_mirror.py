@@ -17,12 +17,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from animal_testkit import Breeder, animal_client, asyncpg_url, lineage_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from conftest import Breeder, animal_client, asyncpg_url, lineage_record
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import SqlPedigreeMirror
@@ -157,7 +157,7 @@ def test_applied_changes_leave_what_loading_afresh_would_hold(
             "visibility": lambda r: r._replace(visibility=data.draw(st.sampled_from(VISIBILITIES))),
             "keeper": lambda r: r._replace(organisation_id=data.draw(st.sampled_from(ORGS))),
         }[action](current)
-    if records and data.draw(st.booleans()):
+    if len(records) > 0 and data.draw(st.booleans()):
         newborn = record(500, ORGS[0], "public", records[-1].id, None)
         after[newborn.id] = newborn
         changed.add(newborn.id)
@@ -297,23 +297,23 @@ def _through_the_api(client: TestClient[Any]) -> dict[str, Any]:
             "eggs": 4,
         },
     )
-    assert clutch.status_code == 201, clutch.text  # type: ignore[attr-defined]
+    assert clutch.status_code == 201, clutch.text
     hatched = alpha.post(
-        f"/breeding/clutches/{clutch.json()['id']}/hatchlings",  # type: ignore[attr-defined]
+        f"/breeding/clutches/{clutch.json()['id']}/hatchlings",
         json={
             "hatchlings": [{"name": "A kid", "sex": "female"}],
             "hatched_on": "2025-05-20",
         },
     )
-    assert hatched.status_code == 201, hatched.text  # type: ignore[attr-defined]
-    a_kid = hatched.json()[0]  # type: ignore[attr-defined]
+    assert hatched.status_code == 201, hatched.text
+    a_kid = hatched.json()[0]
     shown = alpha.patch(f"/animals/{a_kid['id']}", json={"visibility": "public"})
-    assert shown.status_code == 200, shown.text  # type: ignore[attr-defined]
+    assert shown.status_code == 200, shown.text
     b_kid = beta.add(name="B kid", sex="male", dam_id=b_star["id"])
     c_kid = gamma.add(name="C kid", sex="female", sire_id=c_male["id"], visibility="public")
     b_grandkid = beta.add(name="B grandkid", sire_id=b_secret["id"])
     sold = alpha.post(f"/animals/{a_kid['id']}/transfer", json={"organisation_id": str(ORGS[2])})
-    assert sold.status_code in (200, 201), sold.text  # type: ignore[attr-defined]
+    assert sold.status_code in (200, 201), sold.text
     animals = [a_sire, a_dam, b_star, b_secret, c_male, a_kid, b_kid, c_kid, b_grandkid]
     return {
         "ids": [uuid.UUID(str(a["id"])) for a in animals],
@@ -465,15 +465,15 @@ def test_the_service_answers_lineages_from_the_mirror_and_reports_it(
         def answered_from_memory() -> bool:
             before = mirror.answered
             response = breeder.get(f"/lineage/{kid['id']}?generations={next(asked)}")
-            assert response.status_code == 200  # type: ignore[attr-defined]
+            assert response.status_code == 200
             return mirror.answered > before
 
         while not answered_from_memory():  # the first asks for the layers, loaded meanwhile
             time.sleep(0.2)
         # a change of this process shows at once, whichever way the next lineage is read
         renamed = breeder.patch(f"/animals/{sire['id']}", json={"name": "Renamed"})
-        assert renamed.status_code == 200  # type: ignore[attr-defined]
-        tree = breeder.get(f"/lineage/{kid['id']}?descendants=7").json()["tree"]  # type: ignore[attr-defined]
+        assert renamed.status_code == 200
+        tree = breeder.get(f"/lineage/{kid['id']}?descendants=7").json()["tree"]
         assert [p["animal"]["name"] for p in tree] == ["Kid", "Renamed"]
         text = client.get("/metrics").text
         figures = {
@@ -494,7 +494,7 @@ def test_the_mirror_can_be_turned_off(
         assert pedigree_mirror_of(client.app) is None
         breeder = Breeder(client, ORGS[0])
         kid = breeder.add(name="Kid")
-        assert breeder.get(f"/lineage/{kid['id']}").status_code == 200  # type: ignore[attr-defined]
+        assert breeder.get(f"/lineage/{kid['id']}").status_code == 200
         assert "reptidex_pedigree_mirror_" not in client.get("/metrics").text
 
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import asyncpg
 import pytest
+from animal_testkit import Breeder, animal_client, asyncpg_url
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import Breeder, animal_client, asyncpg_url
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.services.kernel.settings import Settings
 
@@ -36,17 +36,17 @@ def test_isolation_through_the_api_and_directly(
         assert client.get(f"/public/animals/{b_star['id']}").json()["name"] == "B star"
         assert client.get(f"/public/animals/{b_secret['id']}").status_code == 404
         pair = alpha.post("/breeding/pairs", json={"sire_id": a_sire["id"], "dam_id": a_dam["id"]})
-        assert pair.status_code == 201, pair.text  # type: ignore[attr-defined]
+        assert pair.status_code == 201, pair.text
         weight = {"occurred_on": "2026-01-01", "details": {"kind": "weight", "grams": 50}}
-        assert alpha.post(f"/animals/{a_kid['id']}/logs", json=weight).status_code == 201  # type: ignore[attr-defined]
+        assert alpha.post(f"/animals/{a_kid['id']}/logs", json=weight).status_code == 201
 
-        listed = beta.get("/animals", params={"sort": "name"}).json()["items"]  # type: ignore[attr-defined]
+        listed = beta.get("/animals", params={"sort": "name"}).json()["items"]
         assert [a["name"] for a in listed] == ["B secret", "B star"]
-        assert beta.get(f"/animals/{a_dam['id']}").status_code == 404  # type: ignore[attr-defined]
-        assert alpha.get(f"/animals/{b_secret['id']}").status_code == 404  # type: ignore[attr-defined]
-        assert beta.patch(f"/animals/{a_dam['id']}", json={"name": "x"}).status_code == 404  # type: ignore[attr-defined]
-        assert beta.get("/breeding/pairs").json() == []  # type: ignore[attr-defined]
-        lineage = alpha.get(f"/lineage/{a_kid['id']}").json()  # type: ignore[attr-defined]
+        assert beta.get(f"/animals/{a_dam['id']}").status_code == 404
+        assert alpha.get(f"/animals/{b_secret['id']}").status_code == 404
+        assert beta.patch(f"/animals/{a_dam['id']}", json={"name": "x"}).status_code == 404
+        assert beta.get("/breeding/pairs").json() == []
+        lineage = alpha.get(f"/lineage/{a_kid['id']}").json()
         assert lineage["inbreeding"]["coefficient"] == 0.0
         # the lineage's one statement sets the organisation before it reads: the caller's own
         # private animals (the kid, its dam) show in full
@@ -55,21 +55,21 @@ def test_isolation_through_the_api_and_directly(
             ("A sire", True),
             ("A dam", True),
         ]
-        assert beta.get(f"/lineage/{a_kid['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert beta.get(f"/lineage/{a_kid['id']}").status_code == 404
 
         # a sale moves the kid (and its log) to beta, who then sees its lineage-only sire
         moved = alpha.post(
             f"/animals/{a_kid['id']}/transfer",
             json={"organisation_id": str(beta.organisation_id), "share_lineage": False},
         )
-        assert moved.status_code == 201, moved.text  # type: ignore[attr-defined]
-        assert alpha.get(f"/animals/{a_kid['id']}").status_code == 404  # type: ignore[attr-defined]
-        assert len(beta.get(f"/animals/{a_kid['id']}/logs").json()) == 1  # type: ignore[attr-defined,arg-type]
-        tree = beta.get(f"/lineage/{a_kid['id']}").json()["tree"]  # type: ignore[attr-defined]
+        assert moved.status_code == 201, moved.text
+        assert alpha.get(f"/animals/{a_kid['id']}").status_code == 404
+        assert len(beta.get(f"/animals/{a_kid['id']}/logs").json()) == 1
+        tree = beta.get(f"/lineage/{a_kid['id']}").json()["tree"]
         names = {p["line"]: (p["animal"]["name"], p["animal"]["restricted"]) for p in tree}
         # the private dam is invisible to beta's transaction: a restricted position
         assert names == {"": ("A kid", False), "S": ("A sire", False), "D": (None, True)}
-        assert len(alpha.get("/animals/transfers").json()) == 1  # type: ignore[attr-defined,arg-type]
+        assert len(alpha.get("/animals/transfers").json()) == 1
 
     asyncio.run(_direct_checks(app_role_url, alpha.organisation_id, beta.organisation_id))
 
@@ -214,14 +214,14 @@ def test_a_service_reads_public_lineages_under_rls_and_buyers_see_the_clutch_of_
             f"/animals/{baby['id']}/transfer",
             json={"organisation_id": str(buyer.organisation_id)},
         )
-        assert moved.status_code == 201, moved.text  # type: ignore[attr-defined]
+        assert moved.status_code == 201, moved.text
         origin = ok(buyer.get(f"/lineage/{baby['id']}"))["origin"]
         assert origin["breeder_organisation_id"] == str(seller.organisation_id)
         assert origin["keeper_organisation_id"] == str(buyer.organisation_id)
         assert origin["clutch"]["laid_on"] == "2025-02-02"
         # the buyer lists no clutch of the seller's all the same
         assert ok(buyer.get("/breeding/clutches")) == []
-        assert buyer.get(f"/breeding/clutches/{clutch['id']}").status_code == 404  # type: ignore[attr-defined]
+        assert buyer.get(f"/breeding/clutches/{clutch['id']}").status_code == 404
         assert client.get(f"/lineage/{baby['id']}", headers=service_headers()).status_code == 404
 
 

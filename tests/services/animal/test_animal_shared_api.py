@@ -8,10 +8,9 @@ import time
 import uuid
 from typing import Any
 
+from animal_testkit import Breeder
 from litestar.testing import TestClient
 from test_animal_lineage_origin import ok, service_headers
-
-from conftest import Breeder
 
 
 def pages(client: TestClient[Any], **params: Any) -> list[list[dict[str, Any]]]:
@@ -62,7 +61,7 @@ def test_the_listing_is_for_services_only(breeder: Breeder) -> None:
     anonymous = client.get("/public/animals")
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"].startswith("application/problem+json")
-    assert breeder.get("/public/animals").status_code == 403  # type: ignore[attr-defined]
+    assert breeder.get("/public/animals").status_code == 403
     for bad in ({"limit": 0}, {"limit": 501}, {"after": "nope"}, {"updated_since": "yesterday"}):
         response = client.get("/public/animals", params=bad, headers=service_headers())
         assert response.status_code == 422, (bad, response.text)

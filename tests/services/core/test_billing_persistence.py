@@ -94,7 +94,7 @@ async def test_a_concurrent_redelivery_is_reported_as_a_duplicate(
     billing = Billing(FakeGateway(), lambda: SqlBillingUnitOfWork(sessions))
     body = notice(id="evt_race", kind="checkout_completed", organisation_id=str(ORG), plan="keeper")
     original = SqlProcessedWebhooks.seen
-    raced = []
+    raced: list[str] = []
 
     async def seen_then_the_other_delivery_commits(
         self: SqlProcessedWebhooks, event_id: str

@@ -8,6 +8,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import stripe
@@ -45,7 +46,7 @@ def gateway(api_base: str | None = None) -> StripeGateway:
 
 
 def test_config_is_none_unless_key_secret_and_every_price_are_set() -> None:
-    full = {"secret_key": "sk", "webhook_secret": "wh", "prices": PRICES}
+    full: dict[str, Any] = {"secret_key": "sk", "webhook_secret": "wh", "prices": PRICES}
     assert StripeConfig.from_values(**full) is not None
     assert StripeConfig.from_values(**{**full, "secret_key": None}) is None
     assert StripeConfig.from_values(**{**full, "webhook_secret": ""}) is None
@@ -183,6 +184,7 @@ async def test_customer_and_cancel_at_period_end_against_localstripe(localstripe
     )
     found = await client.v1.customers.retrieve_async(customer)
     assert found.email == "owner@example.com"
+    assert found.metadata is not None
     assert found.metadata["organisation_id"] == str(ORG)
 
     answer = await stripe_gateway.cancel_at_period_end(subscription.id)

@@ -31,6 +31,7 @@ from litestar.testing import TestClient
 
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.identity.ports import RateLimiter
 from reptidex.services.core.app import create_app
 from reptidex.services.core.identity.wiring import build_identity
 from reptidex.services.kernel.auth import service_secret
@@ -94,7 +95,8 @@ class World:
         email = f"i{uuid.uuid4().hex[:10]}@example.org"
         self.invite(email)
         listed = self.client.get(f"/orgs/{self.org}/invitations", headers=self.headers("owner"))
-        return next(i["id"] for i in listed.json() if i["email"] == email)
+        invitation: str = next(i["id"] for i in listed.json() if i["email"] == email)
+        return invitation
 
 
 async def _grant_platform_admin(settings: Settings, email: str) -> None:
@@ -110,7 +112,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("authz") / "data"
     settings = load_settings({"REPTIDEX_DATA_DIR": str(data_dir), "REPTIDEX_LOG_FORMAT": "json"})
     upgrade("core", settings.database_url("core"))
-    app = create_app(settings, identity=fast_identity(settings, rate_limiter=NoLimits()))
+    no_limits: RateLimiter = NoLimits()
+    app = create_app(settings, identity=fast_identity(settings, rate_limiter=no_limits))
     with TestClient(app) as client:
         owner_email, outsider_email = "owner@example.org", "outsider@example.org"
         for email in (owner_email, outsider_email):

@@ -40,7 +40,8 @@ def _jwks_server(keys: list[dict[str, str]], calls: list[str]) -> httpx.AsyncCli
 async def test_jwks_is_cached_and_refetched_for_a_new_kid_at_most_every_interval() -> None:
     first = public_jwk(Ed25519PrivateKey.generate().public_key())
     second = public_jwk(Ed25519PrivateKey.generate().public_key())
-    keys, calls, ticker = [first], [], Ticker()
+    keys, ticker = [first], Ticker()
+    calls: list[str] = []
     source = JwksKeySource(
         "http://core/.well-known/jwks.json",
         client=_jwks_server(keys, calls),

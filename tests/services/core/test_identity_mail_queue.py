@@ -172,4 +172,5 @@ async def test_a_redelivered_message_is_written_once(tmp_path: Path) -> None:
     await notifier.send(again)
     await notifier.send(again)
     (path,) = folder.glob("*.eml")
+    assert again.id is not None
     assert f"Message-ID: <{again.id.hex}@reptidex>" in path.read_text()

@@ -30,7 +30,7 @@ async def _register_from(settings: Settings, peer: str, forwarded: str | None) -
     limiter = RecordingLimiter()
     app = create_app(settings, identity=fast_identity(settings, rate_limiter=limiter))
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         response = await c.post(
             "/auth/register",

@@ -30,6 +30,8 @@ from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.events.envelope import new_event
+from reptidex.domain.media.lineage import LineageSnapshot
+from reptidex.domain.media.ports import PlanSource
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.events import events_of
 from reptidex.services.kernel.settings import Settings
@@ -107,7 +109,8 @@ def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
     is asked for plans unless ``plans`` is given, nor repti-animal for a backfill unless
     ``backfill_on_start`` is."""
     upgrade("media", settings.database_url("media"))
-    options.setdefault("plans", FixedPlans())
+    plans: PlanSource = FixedPlans()
+    options.setdefault("plans", plans)
     options.setdefault("backfill_on_start", False)  # no repti-animal to ask in most tests
     app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
     return TestClient(app, raise_server_exceptions=False)
@@ -188,9 +191,9 @@ class FakeLineageSource:
 
     async def lineage(
         self, animal_id: uuid.UUID, generations: int, *, credential: str | None
-    ) -> Any:
+    ) -> LineageSnapshot:
         from reptidex.domain.errors import NotFound
-        from reptidex.domain.media.lineage import ChartAnimal, LineagePosition, LineageSnapshot
+        from reptidex.domain.media.lineage import ChartAnimal, LineagePosition
         from reptidex.engine.pedigree import inbreeding, pedigree_tree
 
         self.calls += 1

@@ -51,7 +51,7 @@ class OriginLineage(FakeLineageSource):
 
     async def lineage(
         self, animal_id: uuid.UUID, generations: int, *, credential: str | None
-    ) -> Any:
+    ) -> LineageSnapshot:
         snapshot = await super().lineage(animal_id, generations, credential=credential)
         return dataclasses.replace(
             snapshot, breeder=None, clutch=None, origin=self.origin, version=""

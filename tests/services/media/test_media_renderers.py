@@ -7,6 +7,7 @@ import asyncio
 import io
 import uuid
 import xml.etree.ElementTree as ET
+from typing import cast
 
 import pytest
 from media_testkit import EVIL_NAME, FakeLineageSource, photo
@@ -48,6 +49,7 @@ def test_svg_parses_and_shows_every_ancestor(generations: int) -> None:
     joined = "\n".join(texts)
     shown = {p.animal.code for p in lineage.positions if p.repeat_of is None}
     for code in shown:
+        assert code is not None
         assert any(t.startswith(code) for t in texts), code  # the id-code line of each box
     for p in lineage.positions:
         assert source.names[p.animal.code or ""] in joined
@@ -89,7 +91,7 @@ def test_png_decodes_at_the_expected_size_and_is_not_blank() -> None:
     image = Image.open(io.BytesIO(content))
     assert image.format == "PNG"
     assert image.size == (round(drawing.width), round(drawing.height))
-    extrema = image.convert("L").getextrema()
+    extrema = cast(tuple[int, int], image.convert("L").getextrema())  # one band: (min, max)
     assert extrema[0] < 80  # dark text on a light page
     assert extrema[1] > 200
     assert ImageStat.Stat(image.convert("L")).stddev[0] > 10

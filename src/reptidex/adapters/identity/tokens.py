@@ -57,7 +57,18 @@ def _b64url_decode(text: str) -> bytes:
 
 
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
-    """The RFC 8037 JWK of ``key`` with its RFC 7638 thumbprint as ``kid``."""
+    """The RFC 8037 JWK of ``key`` with its RFC 7638 thumbprint as ``kid``.
+
+    >>> from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    >>> key = Ed25519PrivateKey.from_private_bytes(bytes(32)).public_key()
+    >>> jwk = public_jwk(key)
+    >>> jwk["kty"], jwk["crv"], jwk["x"]
+    ('OKP', 'Ed25519', 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik')
+    >>> jwk["kid"]
+    '9ZP03Nu8GrXPAUkbKNxHOKBzxPX83SShgFkRNK-f2lw'
+    >>> public_key_from_jwk(jwk) == key
+    True
+    """
     x = _b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
     canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
     kid = _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
@@ -65,7 +76,11 @@ def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> Ed25519PublicKey | None:
-    """The Ed25519 key of a JWK, or None when it is anything else (other curves are ignored)."""
+    """The Ed25519 key of a JWK, or None when it is anything else (other curves are ignored).
+
+    >>> public_key_from_jwk({"kty": "EC", "crv": "P-256", "x": "...", "y": "..."}) is None
+    True
+    """
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or jwk.get("use", "sig") != "sig":
         return None
     try:

@@ -41,7 +41,13 @@ def _printable(value: str) -> str:
 
 
 def xml_attr(value: str) -> str:
-    """``value`` as a quoted XML attribute (markup and quotes escaped)."""
+    """``value`` as a quoted XML attribute (markup and quotes escaped).
+
+    >>> print(xml_attr('Zeus "the bold" & <co>'))
+    'Zeus "the bold" &amp; &lt;co&gt;'
+    >>> print(xml_attr("Hera's"))
+    "Hera's"
+    """
     return quoteattr(_printable(value))
 
 

@@ -13,7 +13,13 @@ from reptidex.adapters.sql.fair_pool import FairAsyncPool
 
 
 def is_sqlite(url: str) -> bool:
-    """Whether ``url`` names a SQLite database."""
+    """Whether ``url`` names a SQLite database.
+
+    >>> is_sqlite("sqlite+aiosqlite:///data/core.sqlite3")
+    True
+    >>> is_sqlite("postgresql+asyncpg://app@db:5432/repti_core_db")
+    False
+    """
     return make_url(url).get_backend_name() == "sqlite"
 
 

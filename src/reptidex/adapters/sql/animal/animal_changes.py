@@ -69,7 +69,11 @@ def ids_of(payload: str) -> list[uuid.UUID]:
 
 
 def asyncpg_dsn(url: str) -> str:
-    """A SQLAlchemy URL (``postgresql+asyncpg://...``) as a DSN asyncpg connects to."""
+    """A SQLAlchemy URL (``postgresql+asyncpg://...``) as a DSN asyncpg connects to.
+
+    >>> asyncpg_dsn("postgresql+asyncpg://app:s3cret@db:5432/repti_animal_db")
+    'postgresql://app:s3cret@db:5432/repti_animal_db'
+    """
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 

@@ -1,0 +1,125 @@
+"""Helpers of the repti-animal tests: tokens as repti-core signs them, a breeder's client, the
+app on a given database, and plain lineage records (the fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.animals.lineage import LineageRecord
+from reptidex.services.animal.app import create_app
+from reptidex.services.kernel.auth import Authenticator
+from reptidex.services.kernel.settings import Settings
+
+_KEY = Ed25519PrivateKey.generate()
+_KID = "animal-tests"
+
+
+class StaticKeys:
+    """One known public key, as if fetched from core's JWKS."""
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        return _KEY.public_key() if kid == _KID else None
+
+
+def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
+    """An access token of a user of ``organisation_id`` with ``role``, signed as core does."""
+    now = dt.datetime.now(dt.UTC)
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "org": str(organisation_id),
+        "role": role,
+    }
+    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
+
+
+@dataclass
+class Breeder:
+    """A member of an organisation with a client that sends their token."""
+
+    client: TestClient[Litestar]
+    organisation_id: uuid.UUID
+    role: str = "member"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_token(self.organisation_id, self.role)}"}
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        return self.client.get(url, params=params, headers=self.headers)
+
+    def post(self, url: str, json: object = None) -> httpx.Response:
+        return self.client.post(url, json=json, headers=self.headers)
+
+    def patch(self, url: str, json: object = None) -> httpx.Response:
+        return self.client.patch(url, json=json, headers=self.headers)
+
+    def put(self, url: str, json: object = None) -> httpx.Response:
+        return self.client.put(url, json=json, headers=self.headers)
+
+    def delete(self, url: str) -> httpx.Response:
+        return self.client.delete(url, headers=self.headers)
+
+    def add(self, **fields: object) -> dict[str, Any]:
+        """Add an animal; fail the test unless it is created."""
+        response = self.post("/animals", json={"species": "ball_python", **fields})
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def animal_client(settings: Settings) -> TestClient[Litestar]:
+    """A test client of repti-animal on ``settings``' database (migrated first)."""
+    upgrade("animal", settings.database_url("animal"))
+    app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(StaticKeys()))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def asyncpg_url(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def lineage_record(
+    ident: uuid.UUID,
+    organisation: uuid.UUID,
+    sire: uuid.UUID | None = None,
+    dam: uuid.UUID | None = None,
+    *,
+    visibility: str = "private",
+    code: str | None = None,
+) -> LineageRecord:
+    """A plain animal as the lineage query reads it (code: the id's first characters)."""
+    return LineageRecord(
+        ident,
+        organisation,
+        ident.hex[:8] if code is None else code,
+        None,
+        "ball_python",
+        "unknown",
+        "Normal",
+        None,
+        (),
+        (),
+        "active",
+        visibility,
+        sire,
+        dam,
+    )
