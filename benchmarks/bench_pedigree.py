@@ -1,7 +1,8 @@
-"""Benchmark of the pedigree engine: inbreeding of every animal, and a kinship matrix.
+"""Benchmark of the pedigree engine: inbreeding of every animal, a kinship matrix, a lineage.
 
-Run ``python benchmarks/bench_pedigree.py`` (add ``--quick`` for a small smoke run, or
-``--read-only`` for just the large-CSV figures).
+Run ``python benchmarks/bench_pedigree.py`` (add ``--quick`` for a small smoke run,
+``--read-only`` for just the large-CSV figures, or ``--lineage-only`` for just the lineage
+figures).
 
 The largest simulated pedigree is also written as a CSV in a temporary folder and read
 back: ``read_csv`` (column-wise parsing, ``Pedigree.from_columns``) against the
@@ -20,6 +21,16 @@ females and three males each), a clutch per female per year (Poisson, mean 8), b
 replaced from the colony's own hatchlings after a few seasons (overlapping generations),
 and some hatchlings traded to other colonies. This gives realistic inbreeding (mean F
 of a few percent, rising over the years) and loops through traded animals.
+
+The lineage of one animal (repti-animal's ``GET /lineage/{id}``: tree, ancestors,
+descendants, inbreeding, completeness, equivalent generations) is computed by
+``lineage_of`` on the records the pedigree mirror reads for it, from a simulated pedigree of
+100,000 animals, for 500 animals of its second half (breeders among them have descendants):
+to 5 generations with 3 of descendants (the default request) and to 10 generations (larger
+ancestries). The baseline is the implementation ``lineage_of`` had before it called the
+engine's :class:`~reptidex.engine.pedigree.PedigreeLinks` (its own walks and recursions on
+the parent links, kept below as it was), timed call by call in the same rounds; the two
+results must be equal.
 """
 
 from __future__ import annotations
@@ -33,13 +44,28 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reptidex.domain.animals.lineage import (
+    Inbreeding,
+    Lineage,
+    LineageEntry,
+    LineagePosition,
+    LineageRecord,
+    lineage_of,
+    origin_of,
+)
+from reptidex.domain.animals.pedigree_mirror import PedigreeMirror
+from reptidex.domain.animals.use_cases import Actor
+from reptidex.domain.errors import Conflict, NotFound
+from reptidex.engine import pedigree as ped
 from reptidex.engine.pedigree import (
     Animal,
     Pedigree,
@@ -405,6 +431,344 @@ def bench_read_csv(ped: Pedigree, folder: Path) -> None:
     )
 
 
+# --- the lineage of one animal ------------------------------------------------------------
+# The baseline: ``lineage_of`` as it was before it called the engine's PedigreeLinks, with
+# its own parent links, walks and recursions (kept as they were, to be timed alongside).
+
+
+class BaselineLinks:
+    """The parent links of a set of records, with the engine's reading of a pedigree: a
+    parent that is referenced but not among the records is a founder."""
+
+    def __init__(self, records: Sequence[LineageRecord]) -> None:
+        ids: list[uuid.UUID] = [r.id for r in records]
+        index = {ident.int: i for i, ident in enumerate(ids)}
+        sires: list[int] = []
+        dams: list[int] = []
+        for record in records:
+            for parent, column in ((record.sire_id, sires), (record.dam_id, dams)):
+                if parent is None:
+                    column.append(-1)
+                    continue
+                number = index.get(parent.int)
+                if number is None:
+                    number = index[parent.int] = len(ids)
+                    ids.append(parent)
+                column.append(number)
+        founders = len(ids) - len(records)
+        self.ids = ids
+        self.index = index
+        self.sire = sires + [-1] * founders
+        self.dam = dams + [-1] * founders
+        self.records: list[LineageRecord | None] = [*records, *([None] * founders)]
+        self._inbreeding: list[float | None] = [None] * len(ids)
+        self._ancestry: list[int | None] = [None] * len(ids)
+        self._kinship: dict[tuple[int, int], float] = {}
+        self._equivalent: list[float | None] = [None] * len(ids)
+
+    def tree(self, root: int, generations: int) -> list[tuple[int, int, int, str]]:
+        sires, dams = self.sire, self.dam
+        nodes: list[tuple[int, int, int, str]] = []
+        frontier: list[tuple[int, int, str]] = [(1, root, "")]
+        for generation in range(generations + 1):
+            following: list[tuple[int, int, str]] = []
+            for position, animal, line in frontier:
+                nodes.append((animal, position, generation, line))
+                if generation < generations:
+                    if (sire := sires[animal]) >= 0:
+                        following.append((2 * position, sire, line + "S"))
+                    if (dam := dams[animal]) >= 0:
+                        following.append((2 * position + 1, dam, line + "D"))
+            frontier = following
+        return nodes
+
+    def ancestors(self, root: int, generations: int) -> dict[int, int]:
+        found: dict[int, int] = {}
+        frontier = [root]
+        level = 0
+        while frontier and level < generations:
+            level += 1
+            following: list[int] = []
+            for animal in frontier:
+                for parent in (self.sire[animal], self.dam[animal]):
+                    if parent >= 0 and parent not in found and parent != root:
+                        found[parent] = level
+                        following.append(parent)
+            frontier = following
+        return found
+
+    def _lines(self, animal: int) -> int:
+        known = self._ancestry[animal]
+        if known is not None:
+            return known
+        bits = 1 << animal
+        sire, dam = self.sire[animal], self.dam[animal]
+        if sire >= 0:
+            bits |= self._lines(sire)
+        if dam >= 0:
+            bits |= self._lines(dam)
+        self._ancestry[animal] = bits
+        return bits
+
+    def kinship(self, a: int, b: int) -> float:
+        if a < 0 or b < 0:
+            return 0.0
+        if a == b:
+            return 0.5 * (1.0 + self.inbreeding(a))
+        lines_a, lines_b = self._lines(a), self._lines(b)
+        if not lines_a & lines_b:
+            return 0.0
+        pair = (a, b) if a < b else (b, a)
+        known = self._kinship.get(pair)
+        if known is not None:
+            return known
+        if lines_b >> a & 1:
+            a, b = b, a
+        value = 0.5 * (self.kinship(self.sire[a], b) + self.kinship(self.dam[a], b))
+        self._kinship[pair] = value
+        return value
+
+    def inbreeding(self, animal: int) -> float:
+        known = self._inbreeding[animal]
+        if known is not None:
+            return known
+        sire, dam = self.sire[animal], self.dam[animal]
+        value = self.kinship(sire, dam) if sire >= 0 and dam >= 0 else 0.0
+        self._inbreeding[animal] = value
+        return value
+
+    def equivalent_generations(self, animal: int) -> float:
+        known = self._equivalent[animal]
+        if known is not None:
+            if known < 0:
+                raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.")
+            return known
+        self._equivalent[animal] = -1.0
+        sire, dam = self.sire[animal], self.dam[animal]
+        value = 0.0
+        if sire >= 0 or dam >= 0:
+            value = 0.5 * (
+                (1 + self.equivalent_generations(sire) if sire >= 0 else 0.0)
+                + (1 + self.equivalent_generations(dam) if dam >= 0 else 0.0)
+            )
+        self._equivalent[animal] = value
+        return value
+
+    def engine_inbreeding(self, root: int) -> float:
+        ids: list[str] = []
+        sires: list[str | None] = []
+        dams: list[str | None] = []
+        seen = {root}
+        stack = [root]
+        while stack:
+            animal = stack.pop()
+            sire, dam = self.sire[animal], self.dam[animal]
+            ids.append(str(self.ids[animal]))
+            sires.append(None if sire < 0 else str(self.ids[sire]))
+            dams.append(None if dam < 0 else str(self.ids[dam]))
+            for parent in (sire, dam):
+                if parent >= 0 and self.records[parent] is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ped.MissingParentWarning)
+            pedigree = ped.Pedigree.from_columns(ids, sires, dams)
+        return float(ped.inbreeding(pedigree)[str(self.ids[root])])
+
+    def descendants(self, root: int, generations: int) -> dict[int, int]:
+        if generations <= 0:
+            return {}
+        children: dict[int, list[int]] = {}
+        for animal, record in enumerate(self.records):
+            if record is None:
+                break
+            for parent in (self.sire[animal], self.dam[animal]):
+                if parent >= 0:
+                    children.setdefault(parent, []).append(animal)
+        found: dict[int, int] = {}
+        frontier = [root]
+        level = 0
+        while frontier and level < generations:
+            level += 1
+            following: list[int] = []
+            for animal in frontier:
+                for child in children.get(animal, ()):
+                    if child not in found and child != root:
+                        found[child] = level
+                        following.append(child)
+            frontier = following
+        return found
+
+
+_BASELINE_RESTRICTED = LineageEntry(None, False)
+_new_entry: Callable[[tuple[LineageRecord, bool]], LineageEntry] = partial(
+    tuple.__new__, LineageEntry
+)
+_new_position: Callable[[tuple[int, int, str, int | None, LineageEntry]], LineagePosition] = (
+    partial(tuple.__new__, LineagePosition)
+)
+
+
+def baseline_lineage_of(
+    rows: Sequence[LineageRecord],
+    actor: Actor | None,
+    animal_id: uuid.UUID,
+    generations: int,
+    descendant_generations: int,
+) -> Lineage:
+    """``lineage_of`` as it was, on :class:`BaselineLinks`."""
+    links = BaselineLinks(rows)
+    records = links.records
+    key = links.index.get(animal_id.int)
+    root = None if key is None else records[key]
+    own_organisation = None if actor is None else actor.organisation_id
+    if (
+        key is None
+        or root is None
+        or (root.organisation_id != own_organisation and root.visibility != "public")
+    ):
+        raise NotFound(f"No animal {animal_id} in this collection.")
+    own = -1 if own_organisation is None else own_organisation.int
+    entries = [
+        _BASELINE_RESTRICTED
+        if record is None
+        else _new_entry((record, True))
+        if record.organisation_id.int == own
+        else _BASELINE_RESTRICTED
+        if record.visibility == "private"
+        else _new_entry((record, False))
+        for record in records
+    ]
+    known = links.ancestors(key, generations)
+    equivalent = links.equivalent_generations(key)
+    coefficient = links.engine_inbreeding(key) if len(known) > 256 else links.inbreeding(key)
+    positions: list[LineagePosition] = []
+    first_seen: dict[int, int] = {}
+    repeated: dict[int, None] = {}
+    per_generation = [0] * (generations + 1)
+    for animal, position, generation, line in links.tree(key, generations):
+        repeat = first_seen.get(animal)
+        if repeat is None:
+            first_seen[animal] = position
+        else:
+            repeated[animal] = None
+        per_generation[generation] += 1
+        positions.append(_new_position((position, generation, line, repeat, entries[animal])))
+    descendants = links.descendants(key, descendant_generations)
+
+    def code(item: tuple[int, int]) -> tuple[int, str]:
+        record = records[item[0]]
+        return item[1], "" if record is None else record.code
+
+    return Lineage(
+        root=entries[key],
+        generations=generations,
+        tree=tuple(positions),
+        repeated_ancestors=tuple(links.ids[a] for a in repeated),
+        inbreeding=Inbreeding(
+            coefficient=max(coefficient, 0.0),
+            generations=max(known.values(), default=0),
+            equivalent_generations=equivalent,
+        ),
+        completeness=tuple(per_generation[g] / 2**g for g in range(1, generations + 1)),
+        descendants=tuple(
+            (shown, depth)
+            for animal, depth in sorted(descendants.items(), key=code)
+            if (shown := entries[animal]).animal is not None
+        ),
+        origin=origin_of(root),
+        read=tuple(links.ids) if root.clutch_id is None else (*links.ids, root.clutch_id),
+    )
+
+
+def lineage_mirror(pedigree: Pedigree, seed: int = 3) -> tuple[PedigreeMirror, list[uuid.UUID]]:
+    """The pedigree as one organisation's records in a pedigree mirror; the animals' ids in
+    the order of ``pedigree.ids``."""
+    rng = np.random.default_rng(seed)
+    organisation = uuid.UUID(int=1)
+    ids = [uuid.UUID(bytes=bytes(b)) for b in rng.integers(0, 256, (len(pedigree), 16), np.uint8)]
+    sire, dam = pedigree.sire.tolist(), pedigree.dam.tolist()
+    role = {p: "male" for p in sire if p >= 0} | {p: "female" for p in dam if p >= 0}
+    records = [
+        LineageRecord(
+            ids[i],
+            organisation,
+            f"RX{i:07d}",
+            None,
+            "ball_python",
+            role.get(i, "unknown"),
+            "Normal",
+            None,
+            (),
+            (),
+            "active",
+            "private",
+            ids[sire[i]] if sire[i] >= 0 else None,
+            ids[dam[i]] if dam[i] >= 0 else None,
+        )
+        for i in range(len(pedigree))
+    ]
+    mirror = PedigreeMirror()
+    mirror.replace_layer(None, [], {})
+    mirror.replace_layer(organisation, records, {})
+    return mirror, ids
+
+
+def bench_lineage(pedigree: Pedigree, roots: int, rounds: int) -> None:
+    """``lineage_of`` against the baseline on the records read for ``roots`` animals, the two
+    timed call by call, alternating which goes first, over ``rounds`` rounds."""
+    mirror, ids = lineage_mirror(pedigree)
+    actor = Actor(uuid.UUID(int=1))
+    rng = np.random.default_rng(11)
+    chosen = [ids[i] for i in rng.choice(np.arange(len(ids) // 2, len(ids)), roots).tolist()]
+    for generations, descendants in ((5, 3), (10, 0)):
+        cases = []
+        for root in chosen:
+            rows = mirror.lineage_records(actor.organisation_id, root, generations, descendants)
+            assert rows is not None
+            cases.append((rows, root))
+        worst = 0.0
+        for rows, root in cases:  # the same lineage both ways (warms up both, too)
+            new = lineage_of(rows, actor, root, generations, descendants)
+            old = baseline_lineage_of(rows, actor, root, generations, descendants)
+            worst = max(worst, abs(new.inbreeding.coefficient - old.inbreeding.coefficient))
+            assert new == old or (
+                worst < 1e-12
+                and new.tree == old.tree
+                and new.descendants == old.descendants
+                and new.read == old.read
+            ), f"lineage of {root} differs from the baseline"
+        # per animal, the fastest of the rounds: the cost of the computation itself, as free
+        # as it gets of what else the machine is doing
+        times = {"engine": np.full(len(cases), np.inf), "baseline": np.full(len(cases), np.inf)}
+        runs = (("engine", lineage_of), ("baseline", baseline_lineage_of))
+        for round_ in range(rounds):
+            for k, (rows, root) in enumerate(cases):
+                for label, compute in runs if (round_ + k) % 2 == 0 else runs[::-1]:
+                    start = time.perf_counter()
+                    compute(rows, actor, root, generations, descendants)
+                    elapsed = time.perf_counter() - start
+                    times[label][k] = min(times[label][k], elapsed)
+        sizes = [len(rows) for rows, _ in cases]
+        print(
+            f"  lineage to {generations} generations, {descendants} of descendants: "
+            f"{len(cases)} animals, {np.mean(sizes):.0f} records read on average "
+            f"(at most {max(sizes)}); per animal the fastest of {rounds} rounds",
+            flush=True,
+        )
+        for label, values in times.items():
+            us = values * 1e6
+            print(
+                f"    {label:<9} mean {us.mean():8.1f} us  p50 {np.percentile(us, 50):8.1f} us"
+                f"  p95 {np.percentile(us, 95):8.1f} us  max {us.max():9.1f} us",
+                flush=True,
+            )
+        ratio = times["engine"].mean() / times["baseline"].mean()
+        print(
+            f"    engine / baseline (mean): {ratio:.3f}  (max |diff| of F {worst:.1e})", flush=True
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -413,9 +777,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the large-CSV reading figures (skip genea140 and the F benchmarks)",
     )
+    parser.add_argument(
+        "--lineage-only", action="store_true", help="only the lineage figures (lineage_of)"
+    )
     args = parser.parse_args(argv)
     print(f"pedigree engine benchmark; python {sys.version.split()[0]}, numpy {np.__version__}")
     print(f"cpus: {os.cpu_count()}; figures: seconds (untraced), peak traced memory (tracemalloc)")
+
+    if args.lineage_only or not args.read_only:
+        size = 10_000 if args.quick else 100_000
+        start = time.perf_counter()
+        pedigree = simulate(size)
+        print(f"simulated {size:,} animals in {time.perf_counter() - start:.1f} s", flush=True)
+        bench_lineage(pedigree, roots=100 if args.quick else 500, rounds=2 if args.quick else 6)
+    if args.lineage_only:
+        return 0
 
     if args.read_only:
         pass

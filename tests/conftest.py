@@ -1,8 +1,9 @@
 """Shared fixtures: real PostgreSQL and Redis servers, and a settings factory.
 
 Outside CI a test that needs a server skips, with the reason, when the server is unreachable.
-Under ``CI=true`` it fails instead, so a suite that skipped its database tests never passes as
-green. Point the tests at other servers with ``TEST_POSTGRES_URL`` and ``TEST_REDIS_URL``.
+Under CI (``CI`` set to any true value) it fails instead, so a suite that skipped its database
+tests never passes as green (the rule is :mod:`ci_gate`'s). Point the tests at other servers
+with ``TEST_POSTGRES_URL`` and ``TEST_REDIS_URL``.
 """
 
 from __future__ import annotations
@@ -15,20 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from ci_gate import unavailable
 from reptidex.services.kernel.settings import Settings, load_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def unavailable(reason: str) -> None:
-    """Skip the test outside CI; fail it under CI, where every server must be there."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: servers are required, so this fails instead of skipping)")
-    pytest.skip(reason)
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -1,20 +1,36 @@
 """A bounded schemathesis probe of one OpenAPI operation against a running server.
 
 Valid and invalid requests alike must never get a server error, and every 4xx must be
-problem+json; what breaks that is recorded in ``failures`` for the test to report at once.
+problem+json; what breaks that is recorded in ``failures`` for the test to report at once. So is
+an operation that got no request at all: only an operation that takes nothing a request could
+get wrong (no body, no parameters but path text of any kind) may receive no invalid request.
+
+Each run draws new cases from a random seed, named in every failure; set
+``TEST_FUZZ_SEED`` to that number to send the same requests again.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 PROBLEM_JSON = "application/problem+json"
+FUZZ_SEED = int(os.environ.get("TEST_FUZZ_SEED") or secrets.randbits(32))
+"""The seed of this run's cases."""
+
+
+def can_be_invalid(operation: Any) -> bool:
+    """Whether a request to ``operation`` can get something wrong: it has a body, a query,
+    header or cookie parameter, or a path parameter that not every text fits."""
+    if any(len(getattr(operation, part)) for part in ("query", "headers", "cookies", "body")):
+        return True
+    return any(p.definition.get("schema") != {"type": "string"} for p in operation.path_parameters)
 
 
 def fuzz_operation(
@@ -33,22 +49,23 @@ def fuzz_operation(
     is not checked.
     """
     calls = 0
+    replay = f"TEST_FUZZ_SEED={FUZZ_SEED}"
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=max_examples,
         deadline=None,
-        derandomize=True,
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
+    @seed(FUZZ_SEED)
     def probe(case: Any) -> None:
         nonlocal calls
         calls += 1
         response = case.call(headers=headers(), timeout=timeout)
         where = (
-            f"{case.method} {case.formatted_path} ({mode.value}): "
+            f"{case.method} {case.formatted_path} ({mode.value}, {replay}): "
             f"{response.status_code} {response.text[:200]}"
         )
         content_type = (response.headers.get("content-type") or [""])[0]
@@ -59,6 +76,13 @@ def fuzz_operation(
         elif response.status_code >= 400 and not content_type.startswith(PROBLEM_JSON):
             failures.append(f"not problem+json: {where}")
 
-    with contextlib.suppress(Unsatisfiable):  # nothing to make invalid (no parameters or body)
+    try:
         probe()
+    except Unsatisfiable:
+        if mode is GenerationMode.NEGATIVE and not can_be_invalid(operation):
+            return 0  # nothing to make invalid
+        failures.append(f"{operation.label} ({mode.value}): no request could be generated")
+        return calls
+    if calls == 0:
+        failures.append(f"{operation.label} ({mode.value}): no request was sent")
     return calls

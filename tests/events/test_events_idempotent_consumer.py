@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.events import InProcessEventBus
@@ -92,16 +93,51 @@ async def test_a_failing_handler_leaves_no_mark_so_the_redelivery_runs(engine: A
     assert await effects(engine) == 1
 
 
+async def test_a_handlers_own_integrity_error_is_a_failure_not_a_duplicate(
+    engine: AsyncEngine,
+) -> None:
+    """A constraint broken by the handler's change is raised and leaves no mark, so the event
+    is retried (and dead-lettered in the end) rather than silently taken as already handled."""
+    clash = new_event("notification.requested", producer=SERVICE)
+    async with AsyncSession(engine) as session, session.begin():
+        SqlOutbox(session, SERVICE).add(clash)
+    calls: list[int] = []
+
+    async def stages_a_clash(event: DomainEvent, session: AsyncSession) -> None:
+        calls.append(1)
+        SqlOutbox(session, SERVICE).add(clash)  # an event id the outbox already holds
+        await session.flush()
+
+    handler = idempotent_handler(engine, SERVICE, "community", stages_a_clash)
+    event = new_event("animal.listed", producer="animal")
+    for attempt in (1, 2):
+        with pytest.raises(IntegrityError):
+            await handler(event)
+        assert len(calls) == attempt  # the redelivery runs the handler again
+        assert not await was_processed(engine, SERVICE, "community", event)
+    assert await effects(engine) == 1  # only the row staged before
+
+
 async def test_concurrent_duplicates_take_effect_once(engine: AsyncEngine) -> None:
     async def slow_effect(event: DomainEvent, session: AsyncSession) -> None:
         await notify_followers(event, session)
         await asyncio.sleep(0.05)
 
-    handler = idempotent_handler(engine, SERVICE, "community", slow_effect)
+    calls: list[int] = []
+
+    async def slow_effect_counted(event: DomainEvent, session: AsyncSession) -> None:
+        calls.append(1)
+        await slow_effect(event, session)
+
+    handler = idempotent_handler(engine, SERVICE, "community", slow_effect_counted)
     event = new_event("animal.listed", producer="animal")
-    await asyncio.gather(*(handler(event) for _ in range(4)), return_exceptions=True)
+    results = await asyncio.gather(*(handler(event) for _ in range(4)), return_exceptions=True)
+    # every delivery ends normally: the first with the effect, the others as duplicates
+    assert results == [None] * 4, results
     await handler(event)
     assert await effects(engine) == 1
+    assert len(calls) == 1
+    assert await was_processed(engine, SERVICE, "community", event)
 
 
 async def test_with_the_bus(engine: AsyncEngine) -> None:

@@ -4,6 +4,7 @@ XAUTOCLAIM, dead letters, bounded streams and idempotent consumers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
@@ -103,25 +104,38 @@ async def test_each_group_receives_every_event_once_and_acknowledges_it(
 
 
 async def test_replicas_of_one_service_share_the_work(
-    make_bus: Callable[..., RedisStreamBus],
+    make_bus: Callable[..., RedisStreamBus], client: aioredis.Redis
 ) -> None:
+    """While one replica is busy with an event, the other takes the next ones; each event is
+    handled once, by one of them."""
     publisher = make_bus()
     handled: list[tuple[str, uuid.UUID]] = []
+    busy: set[str] = set()
+    both_busy = asyncio.Event()
     for replica in ("a", "b"):
-        bus = make_bus(consumer=f"media-{replica}")
+        # no redelivery to the other replica while a first event is held below
+        bus = make_bus(consumer=f"media-{replica}", claim_idle=60.0)
 
         async def handle(event: DomainEvent, replica: str = replica) -> None:
+            first = replica not in busy
+            busy.add(replica)
+            if len(busy) == 2:
+                both_busy.set()
+            if first:  # hold this replica's first event until the other replica has one too
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(both_busy.wait(), 5)
             handled.append((replica, event.id))
-            await asyncio.sleep(0.01)
 
         bus.subscribe("media", "file.*", handle)
         await bus.start()
     events = [new_event("file.uploaded", producer="media") for _ in range(20)]
     for event in events:
         await publisher.publish(event)
-    await eventually(lambda: len(handled) >= 20)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(handled) >= 20, within=15)
+    await settled(client, publisher.stream("file"), "media")
     assert sorted(event_id for _, event_id in handled) == sorted(e.id for e in events)
+    assert both_busy.is_set(), f"only {busy} took work"
+    assert {replica for replica, _ in handled} == {"a", "b"}
 
 
 async def test_a_consumer_killed_mid_handling_gets_its_event_redelivered_to_another(

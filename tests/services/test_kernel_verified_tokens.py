@@ -3,7 +3,6 @@ the token's expiry, bounded, and refused tokens are never remembered."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 
@@ -76,8 +75,8 @@ class CountingKeys:
         return self.key if kid == "k" else None
 
 
-def _token(key: Ed25519PrivateKey, *, expires_in: int) -> str:
-    now = int(time.time())
+def _token(key: Ed25519PrivateKey, *, expires_in: int, now: int | None = None) -> str:
+    now = int(time.time()) if now is None else now
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -116,10 +115,28 @@ async def test_a_refused_token_is_checked_every_time() -> None:
 
 async def test_a_remembered_token_still_stops_at_its_expiry() -> None:
     private = Ed25519PrivateKey.generate()
-    authenticator = Authenticator(CountingKeys(private.public_key()), leeway=0)
-    token = _token(private, expires_in=1)
+    clock = Clock()
+    keys = CountingKeys(private.public_key())
+    authenticator = Authenticator(keys, leeway=0, clock=clock)
+    token = _token(private, expires_in=1, now=1_000)
+    clock.now = 1_000.999
     await authenticator.verify(token)
     assert len(authenticator.verified) == 1
-    await asyncio.sleep(1.1)
+    clock.now = 1_001.0
+    with pytest.raises(NotAuthenticated, match="expired"):
+        await authenticator.verify(token)
+    assert keys.asked == 2  # the memory let it go, and the verifier refused it
+
+
+async def test_a_remembered_token_lives_through_the_leeway_and_no_longer() -> None:
+    private = Ed25519PrivateKey.generate()
+    clock = Clock()
+    keys = CountingKeys(private.public_key())
+    authenticator = Authenticator(keys, leeway=30, clock=clock)
+    token = _token(private, expires_in=60, now=1_000)
+    await authenticator.verify(token)
+    clock.now = 1_060 + 29
+    await authenticator.verify(token)
+    clock.now = 1_060 + 30
     with pytest.raises(NotAuthenticated, match="expired"):
         await authenticator.verify(token)

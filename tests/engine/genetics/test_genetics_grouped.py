@@ -153,11 +153,8 @@ def test_ball_python_groups_match_the_reference(
 ) -> None:
     male = parse_genotype(BP, _text(sire), Sex.MALE)
     female = parse_genotype(BP, _text(dam), Sex.FEMALE)
-    try:
-        result = cross(male, female, viable_only=viable_only)
-    except ValueError:
-        return
-    assert_same(result)
+    # none of these morphs is lethal when homozygous, so every pairing has viable offspring
+    assert_same(cross(male, female, viable_only=viable_only))
 
 
 def _interleaved() -> Catalog:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from reptidex.engine.genetics import (
     Allele,
+    Block,
     Catalog,
     Expression,
     Genotype,
@@ -23,31 +25,103 @@ from reptidex.engine.genetics import (
     name_genotype,
     parse_genotype,
 )
+from reptidex.engine.genetics.genotype import canonical, sex_pair
+from reptidex.engine.genetics.model import SEX_LOCUS
 from reptidex.engine.genetics.phenotype import Diplotype
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-BP = load_catalog("ball_python")
-AUTOSOMAL = [li for li in range(len(BP.loci)) if not BP.blocks[BP.block_of_locus[li][0]].sex_linked]
+BP = load_catalog("ball_python")  # XY, with a sex-linked gene (Banana) and three complexes
+CORN = load_catalog("corn_snake")  # ZW, complexes with a named compound (Ultramel)
+ZW_LINKED = catalog_from_mapping(
+    {
+        "species": {"id": "zw_demo", "name": "ZW demo", "sex_system": "ZW"},
+        "genes": [
+            {"id": "zeta", "name": "Zeta", "inheritance": "recessive"},
+            {"id": "eta", "name": "Eta", "inheritance": "incomplete_dominant"},
+        ],
+        "linkage": [
+            {"id": "zeta_z", "loci": ["zeta"], "sex_linked": True, "recombination": ["1/8"]}
+        ],
+    }
+)
+"""A Z-linked gene: crossing-over with the sex-determining region in a ZW species."""
+SPECIES = (BP, CORN, ZW_LINKED)
 PROBABILITIES = st.sampled_from([Fraction(1, 2), Fraction(2, 3), Fraction(1, 3), Fraction(1, 4)])
 
 
+def autosomal(catalog: Catalog) -> list[int]:
+    """The loci of ``catalog`` not on the sex chromosomes."""
+    return [
+        li
+        for li in range(len(catalog.loci))
+        if not catalog.blocks[catalog.block_of_locus[li][0]].sex_linked
+    ]
+
+
+def sex_linked(catalog: Catalog) -> list[int]:
+    """The loci of ``catalog`` on the sex chromosomes."""
+    return [li for li in range(len(catalog.loci)) if li not in autosomal(catalog)]
+
+
+AUTOSOMAL = autosomal(BP)
+
+
+def compound_pairs(catalog: Catalog, locus: int) -> list[tuple[int, int]]:
+    """The allele pairs of ``locus`` that the catalog names as compounds."""
+    spec = catalog.loci[locus]
+    return [
+        (spec.allele_index(c.alleles[0]), spec.allele_index(c.alleles[1])) for c in spec.compounds
+    ]
+
+
 @st.composite
-def locus_distributions(
-    draw: st.DrawFn, catalog: Catalog, locus: int
-) -> dict[tuple[int, int], Fraction]:
-    """Any distribution over one to three allele pairs at ``locus``."""
+def allele_pairs(draw: st.DrawFn, catalog: Catalog, locus: int) -> tuple[int, int]:
+    """An unordered allele pair at ``locus``; at an allelic complex, often two different
+    mutant alleles, and often a pair the catalog names as a compound."""
     count = len(catalog.loci[locus].alleles)
-    pairs = draw(
-        st.lists(
-            st.tuples(st.integers(0, count), st.integers(0, count)).map(lambda p: tuple(sorted(p))),
-            min_size=1,
-            max_size=3,
-            unique=True,
-        )
-    )
-    weights = draw(st.lists(st.integers(1, 5), min_size=len(pairs), max_size=len(pairs)))
+    options = [st.tuples(st.integers(0, count), st.integers(0, count))]
+    if count > 1:
+        different = st.lists(st.integers(1, count), min_size=2, max_size=2, unique=True)
+        options.append(different.map(lambda pair: (pair[0], pair[1])))
+    if compound_pairs(catalog, locus):
+        options.append(st.sampled_from(compound_pairs(catalog, locus)))
+    a, b = draw(st.one_of(options))
+    return (a, b) if a <= b else (b, a)
+
+
+@st.composite
+def diplotypes(draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None) -> Diplotype:
+    """Two phased haplotypes of ``block``; a sex-linked block carries the sex chromosomes of
+    ``sex``, with either allele on either chromosome (a male maker or a female maker)."""
+    first: list[int] = []
+    second: list[int] = []
+    for locus in block.loci:
+        if locus == SEX_LOCUS:
+            assert sex is not None
+            a, b = sex_pair(catalog.sex_system, sex)
+        else:
+            a, b = draw(allele_pairs(catalog, locus))
+            if draw(st.booleans()):
+                a, b = b, a
+        first.append(a)
+        second.append(b)
+    return tuple(first), tuple(second)
+
+
+@st.composite
+def block_distributions(
+    draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None, options: int = 3
+) -> dict[Diplotype, Fraction]:
+    """Any distribution over one to ``options`` diplotypes of ``block``."""
+    choices = st.lists(diplotypes(catalog, block, sex), min_size=1, max_size=options, unique=True)
+    drawn = draw(choices)
+    weights = draw(st.lists(st.integers(1, 5), min_size=len(drawn), max_size=len(drawn)))
     total = sum(weights)
-    return {(a, b): Fraction(w, total) for (a, b), w in zip(pairs, weights, strict=True)}
+    merged: dict[Diplotype, Fraction] = {}
+    for diplotype, weight in zip(drawn, weights, strict=True):
+        key = canonical(diplotype)
+        merged[key] = merged.get(key, Fraction(0)) + Fraction(weight, total)
+    return merged
 
 
 @st.composite
@@ -57,20 +131,38 @@ def genotypes(
     loci: list[int] | None = None,
     sex: Sex | None = None,
     max_loci: int = 3,
+    certain: bool = False,
 ) -> Genotype:
-    """A random (possibly uncertain) genotype over a few unlinked loci."""
-    chosen = draw(
-        st.lists(
-            st.sampled_from(loci if loci is not None else AUTOSOMAL), max_size=max_loci, unique=True
-        )
-    )
+    """A random genotype over a few loci of ``catalog`` (``certain``: one diplotype per block,
+    else possibly uncertain).
+
+    By default the loci are drawn from the autosomal ones and an animal of known sex carries
+    its species' sex-linked loci half the time; allelic complexes and named compounds come up
+    often.
+    """
+    if loci is None:
+        chosen = draw(st.lists(st.sampled_from(autosomal(catalog)), max_size=max_loci, unique=True))
+        if sex is not None and draw(st.booleans()):
+            chosen += sex_linked(catalog)
+    else:
+        chosen = draw(st.lists(st.sampled_from(loci), max_size=max_loci, unique=True))
     blocks: dict[int, dict[Diplotype, Fraction]] = {}
     for locus in chosen:
-        block, _ = catalog.block_of_locus[locus]
-        blocks[block] = {
-            ((a,), (b,)): p for (a, b), p in draw(locus_distributions(catalog, locus)).items()
-        }
+        block = catalog.blocks[catalog.block_of_locus[locus][0]]
+        blocks[block.index] = draw(block_distributions(catalog, block, sex, 1 if certain else 3))
     return Genotype.from_blocks(catalog, blocks, sex)
+
+
+@st.composite
+def parents(
+    draw: st.DrawFn, /, species: Sequence[Catalog] = SPECIES, sexed: bool | None = None, **kw: Any
+) -> tuple[Genotype, Genotype]:
+    """A sire and a dam of one species, sexed (and then possibly with sex-linked genes) or not."""
+    catalog = draw(st.sampled_from(species))
+    if sexed is None:
+        sexed = draw(st.booleans())
+    male, female = (Sex.MALE, Sex.FEMALE) if sexed else (None, None)
+    return draw(genotypes(catalog, sex=male, **kw)), draw(genotypes(catalog, sex=female, **kw))
 
 
 def outcome_key(o: Outcome) -> tuple[object, ...]:
@@ -85,35 +177,43 @@ def genotype_distribution(sire: Genotype, dam: Genotype, **kw: bool) -> dict[Gen
 
 
 @FAST
-@given(genotypes(), genotypes())
-def test_probabilities_sum_to_exactly_one(sire: Genotype, dam: Genotype) -> None:
-    result = cross(sire, dam)
+@given(parents())
+def test_probabilities_sum_to_exactly_one(pair: tuple[Genotype, Genotype]) -> None:
+    result = cross(*pair)
     assert sum(o.probability for o in result.outcomes()) == 1
     assert sum(p for _, p in result.genotypes()) == 1
 
 
 @FAST
-@given(genotypes(), genotypes())
+@given(parents(sexed=False))
 def test_swapping_sire_and_dam_changes_nothing_for_autosomal_loci(
-    sire: Genotype, dam: Genotype
+    pair: tuple[Genotype, Genotype],
 ) -> None:
+    sire, dam = pair
     forward = sorted(map(outcome_key, cross(sire, dam).outcomes()), key=repr)
     backward = sorted(map(outcome_key, cross(dam, sire).outcomes()), key=repr)
     assert forward == backward
 
 
-def _single(locus: int, a: int, b: int) -> Genotype:
-    return Genotype.from_blocks(BP, {BP.block_of_locus[locus][0]: {((a,), (b,)): Fraction(1)}})
+def _single(locus: int, a: int, b: int, catalog: Catalog = BP) -> Genotype:
+    block = catalog.block_of_locus[locus][0]
+    return Genotype.from_blocks(catalog, {block: {((a,), (b,)): Fraction(1)}})
 
 
 ALLELES = [(li, ai, allele) for li, ai, allele in BP.alleles() if li in AUTOSOMAL]
+EVERY_AUTOSOMAL_ALLELE = [
+    (catalog, li, ai, allele)
+    for catalog in SPECIES
+    for li, ai, allele in catalog.alleles()
+    if li in autosomal(catalog)
+]
 
 
 @FAST
-@given(st.sampled_from(ALLELES))
-def test_mendelian_ratios(entry: tuple[int, int, Allele]) -> None:
-    locus, index, allele = entry
-    het = _single(locus, 0, index)
+@given(st.sampled_from(EVERY_AUTOSOMAL_ALLELE))
+def test_mendelian_ratios(entry: tuple[Catalog, int, int, Allele]) -> None:
+    catalog, locus, index, allele = entry
+    het = _single(locus, 0, index, catalog)
     counts = {g.locus_distribution(locus).popitem()[0]: p for g, p in cross(het, het).genotypes()}
     # het x het: 1 : 2 : 1 for recessive, incomplete dominant and dominant alike.
     assert counts == {
@@ -130,16 +230,17 @@ def test_mendelian_ratios(entry: tuple[int, int, Allele]) -> None:
             (allele.name, Fraction(2, 3))
         ]
     else:
-        single = {o.traits: o.probability for o in cross(het, _single(locus, 0, 0)).outcomes()}
+        wild = _single(locus, 0, 0, catalog)
+        single = {o.traits: o.probability for o in cross(het, wild).outcomes()}
         assert single == {(allele.name,): Fraction(1, 2), (): Fraction(1, 2)}
 
 
 @FAST
-@given(genotypes(max_loci=4), genotypes(max_loci=4))
+@given(parents(max_loci=4))
 def test_unlinked_joint_distribution_is_the_product_of_marginals(
-    sire: Genotype, dam: Genotype
+    pair: tuple[Genotype, Genotype],
 ) -> None:
-    table = cross(sire, dam).genotype_table()
+    table = cross(*pair).genotype_table()
     codes = table.codes
     probabilities = [table.probability(i) for i in range(len(table))]
     marginals = []
@@ -209,40 +310,61 @@ def test_linkage_at_zero_keeps_parental_haplotypes() -> None:
 
 
 @FAST
-@given(genotypes(), genotypes())
-def test_no_animal_has_more_than_two_alleles_per_locus(sire: Genotype, dam: Genotype) -> None:
+@given(parents())
+def test_no_animal_has_more_than_two_alleles_per_locus(pair: tuple[Genotype, Genotype]) -> None:
+    sire, dam = pair
+    catalog = sire.catalog
     for genotype, _ in cross(sire, dam).genotypes():
         for block, distribution in genotype.iter_blocks():
             for diplotype, _p in distribution:
                 assert len(diplotype) == 2
                 assert all(len(h) == len(block.loci) for h in diplotype)
-        for locus in AUTOSOMAL:
-            for pair in genotype.locus_distribution(locus):
-                assert len(pair) == 2
-                parents: set[int] = set()
+                if block.sex_linked:  # the offspring's own sex chromosomes
+                    assert genotype.sex is not None
+                    pair_of_sex = tuple(sorted(h[0] for h in diplotype))
+                    assert pair_of_sex == sex_pair(catalog.sex_system, genotype.sex)
+        loci = autosomal(catalog) + (sex_linked(catalog) if genotype.sex is not None else [])
+        for locus in loci:
+            for alleles in genotype.locus_distribution(locus):
+                assert len(alleles) == 2
+                inherited: set[int] = set()
                 for parent in (sire, dam):
                     for parent_pair in parent.locus_distribution(locus):
-                        parents.update(parent_pair)
-                assert set(pair) <= parents | {0} or set(pair) <= parents
+                        inherited.update(parent_pair)
+                assert set(alleles) <= inherited | {0} or set(alleles) <= inherited
 
 
 @FAST
-@given(st.lists(st.sampled_from(ALLELES), min_size=1, max_size=4, unique_by=lambda e: e[0]))
+@given(
+    st.sampled_from(SPECIES).flatmap(
+        lambda catalog: st.tuples(
+            st.just(catalog),
+            st.lists(
+                st.sampled_from([e[1:] for e in EVERY_AUTOSOMAL_ALLELE if e[0] is catalog]),
+                min_size=1,
+                max_size=4,
+                unique_by=lambda e: e[0],
+            ),
+        )
+    )
+)
 def test_homozygous_animal_crossed_with_itself_gives_itself(
-    entries: list[tuple[int, int, Allele]],
+    entries: tuple[Catalog, list[tuple[int, int, Allele]]],
 ) -> None:
+    catalog, alleles = entries
     blocks: dict[int, dict[Diplotype, Fraction]] = {
-        BP.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in entries
+        catalog.block_of_locus[li][0]: {((ai,), (ai,)): Fraction(1)} for li, ai, _ in alleles
     }
-    animal = Genotype.from_blocks(BP, blocks)
+    animal = Genotype.from_blocks(catalog, blocks)
     assert genotype_distribution(animal, animal) == {animal: Fraction(1)}
 
 
 @FAST
-@given(genotypes(), genotypes())
+@given(parents())
 def test_possible_het_parent_is_the_weighted_mix_of_its_possibilities(
-    sire: Genotype, dam: Genotype
+    pair: tuple[Genotype, Genotype],
 ) -> None:
+    sire, dam = pair
     mixed: defaultdict[Genotype, Fraction] = defaultdict(Fraction)
     for option, weight in sire.possibilities():
         for genotype, p in genotype_distribution(option, dam).items():
@@ -304,15 +426,17 @@ LETHAL_PRONE = [(li, ai, a) for li, ai, a in ALLELES if a.super_lethal]
 
 
 @FAST
-@given(genotypes(), genotypes(), st.sampled_from(LETHAL_PRONE))
+@given(parents(species=[BP]), st.sampled_from(LETHAL_PRONE))
 def test_viable_only_is_the_conditional_distribution(
-    sire: Genotype, dam: Genotype, entry: tuple[int, int, Allele]
+    pair: tuple[Genotype, Genotype], entry: tuple[int, int, Allele]
 ) -> None:
     locus, index, _ = entry
     block = BP.block_of_locus[locus][0]
     extra: dict[int, dict[Diplotype, Fraction]] = {block: {((0,), (index,)): Fraction(1)}}
-    sire = Genotype.from_blocks(BP, {**{i: dict(d) for i, d in sire.blocks}, **extra})
-    dam = Genotype.from_blocks(BP, {**{i: dict(d) for i, d in dam.blocks}, **extra})
+    sire, dam = (
+        Genotype.from_blocks(BP, {**{i: dict(d) for i, d in g.blocks}, **extra}, g.sex)
+        for g in pair
+    )
     full = cross(sire, dam).outcomes()
     alive = sum(o.probability for o in full if not o.lethal)
     if alive == 0:
@@ -334,3 +458,92 @@ def test_every_species_sums_to_one_for_multi_het_crosses(species: str) -> None:
     text = " ".join(f"het {n}" if catalog.traits[n].recessive_visual else n for n in names)
     result = cross(parse_genotype(catalog, text), parse_genotype(catalog, text))
     assert sum(o.probability for o in result.outcomes()) == 1
+
+
+@FAST
+@given(parents())
+def test_sons_and_daughters_are_even_whenever_sex_is_in_play(
+    pair: tuple[Genotype, Genotype],
+) -> None:
+    """Sex-linked genes change which offspring carry what, never the sex ratio; without them
+    an outcome has no sex."""
+    sire, dam = pair
+    result = cross(sire, dam)
+    sex_block = sire.catalog.sex_block
+    in_play = sex_block is not None and any(i == sex_block.index for g in pair for i, _ in g.blocks)
+    sexes: defaultdict[Sex | None, Fraction] = defaultdict(Fraction)
+    for outcome in result.outcomes():
+        sexes[outcome.sex] += outcome.probability
+    if in_play:
+        assert sexes == {Sex.MALE: Fraction(1, 2), Sex.FEMALE: Fraction(1, 2)}
+    else:
+        assert sexes == {None: 1}
+
+
+def _gametes(diplotype: Diplotype, crossing_over: Fraction) -> dict[tuple[int, int], Fraction]:
+    """(sex chromosome, allele) of a parent's gametes at a one-gene sex-linked block: each
+    chromosome half the time, carrying its own allele unless a crossing-over swapped them."""
+    (sex_a, allele_a), (sex_b, allele_b) = diplotype
+    out: defaultdict[tuple[int, int], Fraction] = defaultdict(Fraction)
+    for chromosome, own, other in ((sex_a, allele_a, allele_b), (sex_b, allele_b, allele_a)):
+        out[(chromosome, own)] += (1 - crossing_over) / 2
+        out[(chromosome, other)] += crossing_over / 2
+    return out
+
+
+def _sex_block(catalog: Catalog) -> Block:
+    block = catalog.sex_block
+    assert block is not None
+    return block
+
+
+@FAST
+@given(
+    st.sampled_from([BP, ZW_LINKED]).flatmap(
+        lambda catalog: st.tuples(
+            st.just(catalog),
+            diplotypes(catalog, _sex_block(catalog), Sex.MALE),
+            diplotypes(catalog, _sex_block(catalog), Sex.FEMALE),
+        )
+    )
+)
+def test_a_sex_linked_gene_follows_its_chromosome_but_for_crossing_over(
+    drawn: tuple[Catalog, Diplotype, Diplotype],
+) -> None:
+    """XY (Banana) and ZW alike: a parent passes each sex chromosome half the time, with the
+    gene it carries, or with the other one's gene at the catalog's crossing-over rate."""
+    catalog, male, female = drawn
+    block = _sex_block(catalog)
+    crossing_over = block.recombination[0]
+    expected: defaultdict[tuple[Sex, tuple[int, int]], Fraction] = defaultdict(Fraction)
+    for (from_sire, a), p in _gametes(male, crossing_over).items():
+        for (from_dam, b), q in _gametes(female, crossing_over).items():
+            chromosomes = tuple(sorted((from_sire, from_dam)))
+            sex = Sex.MALE if chromosomes == sex_pair(catalog.sex_system, Sex.MALE) else Sex.FEMALE
+            expected[(sex, (min(a, b), max(a, b)))] += p * q
+    sire = Genotype.from_blocks(catalog, {block.index: {male: Fraction(1)}}, Sex.MALE)
+    dam = Genotype.from_blocks(catalog, {block.index: {female: Fraction(1)}}, Sex.FEMALE)
+    if not sire.blocks and not dam.blocks:  # both wild type: sex is not in play
+        assert [g.sex for g, _ in cross(sire, dam).genotypes()] == [None]
+        return
+    got: defaultdict[tuple[Sex, tuple[int, int]], Fraction] = defaultdict(Fraction)
+    for offspring, p in cross(sire, dam).genotypes():
+        assert offspring.sex is not None
+        ((alleles, certain),) = offspring.locus_distribution(block.loci[1]).items()
+        assert certain == 1
+        got[(offspring.sex, alleles)] += p
+    assert got == {key: p for key, p in expected.items() if p}
+
+
+@FAST
+@given(
+    st.sampled_from(SPECIES).flatmap(
+        lambda catalog: st.sampled_from([Sex.MALE, Sex.FEMALE, None]).flatmap(
+            lambda sex: genotypes(catalog, sex=sex, certain=True)
+        )
+    )
+)
+def test_every_certain_genotype_has_a_name_that_reads_back(genotype: Genotype) -> None:
+    """Complexes and their compounds, male and female makers, in every species."""
+    name = name_genotype(genotype)
+    assert parse_genotype(genotype.catalog, name, genotype.sex) == genotype

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pedigree_testkit
 import pytest
 from pedigree_testkit import read_genea140
 
+from ci_gate import outcome_of
 from reptidex.engine.pedigree import (
     Pedigree,
     inbreeding,
@@ -17,6 +21,15 @@ from reptidex.engine.pedigree import (
 @pytest.fixture(scope="module")
 def genea140() -> Pedigree:
     return read_genea140()
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "fail"), ("1", "fail"), ("", "skip")])
+def test_without_the_data_file_ci_fails_and_elsewhere_it_skips(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str, outcome: str
+) -> None:
+    monkeypatch.setattr(pedigree_testkit, "GENEA140", tmp_path / "absent.csv")
+    monkeypatch.setenv("CI", ci)
+    assert outcome_of(read_genea140) == outcome
 
 
 def ancestors_of(ped: Pedigree, ident: str) -> Pedigree:

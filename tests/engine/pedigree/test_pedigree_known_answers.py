@@ -15,6 +15,7 @@ from reptidex.engine.pedigree import (
     exact_kinship,
     inbreeding,
     kinship,
+    mendelian_sampling_factors,
     prospective_inbreeding,
     relationship_matrix,
     relationship_matrix_inverse,
@@ -187,3 +188,62 @@ def test_one_unknown_parent_gives_no_inbreeding() -> None:
     table = inbreeding(ped)
     assert table["b"] == 0.25
     assert table["c"] == 0.0
+
+
+def one_parent_pedigree(known: str) -> Pedigree:
+    """X has one known parent, I, who is inbred; X's descendants trace back to I through X."""
+    records = [Animal("S"), Animal("D"), Animal("P", "S", "D"), Animal("Q", "S", "D")]
+    records += [Animal("I", "P", "Q"), Animal("M1"), Animal("M2"), Animal("M3")]
+    if known == "sire":
+        records += [
+            Animal("X", "I", None),
+            Animal("Y1", "X", "M1"),
+            Animal("Y2", "X", "M2"),
+            Animal("K", "I", "M3"),
+            Animal("T", "X", "K"),
+        ]
+    else:
+        records += [
+            Animal("X", None, "I"),
+            Animal("Y1", "M1", "X"),
+            Animal("Y2", "M2", "X"),
+            Animal("K", "M3", "I"),
+            Animal("T", "K", "X"),
+        ]
+    return Pedigree([*records, Animal("Z", "Y1", "Y2")])
+
+
+@pytest.mark.parametrize("known", ["sire", "dam"])
+def test_one_known_parent_who_is_inbred(known: str) -> None:
+    """Descendants of an animal with one unknown parent, worked by hand.
+
+    Wright's path formula: ``F = sum over common ancestors A of (1/2)^n (1 + F_A)``, ``n`` the
+    number of animals on the path from one parent up to A and down to the other, A counted
+    once (Wright 1922; Falconer & Mackay 1996, ch. 5).
+
+    * I, offspring of the full sibs P and Q: paths P-S-Q and P-D-Q, so
+      ``F_I = 2 (1/2)^3 = 1/4``.
+    * X has I as its only known parent: no common ancestor, ``F_X = 0``.
+    * Z, offspring of Y1 and Y2, half sibs through X: path Y1-X-Y2,
+      ``F_Z = (1/2)^3 (1 + F_X) = 1/8`` (paths through I would pass X twice).
+    * T, offspring of X and K, half sibs through I: path X-I-K,
+      ``F_T = (1/2)^3 (1 + F_I) = 5/32`` (paths through P, Q, S, D would pass I twice).
+
+    The Meuwissen & Luo (1992) method reaches these through X's Mendelian sampling factor,
+    ``d_X = 3/4 - F_I/4 = 11/16`` with the one known parent's inbreeding, on either side.
+    """
+    ped = one_parent_pedigree(known)
+    expected = {"I": Fraction(1, 4), "X": Fraction(0), "Z": Fraction(1, 8), "T": Fraction(5, 32)}
+    table = inbreeding(ped)
+    for ident, value in expected.items():
+        assert exact_inbreeding(ped, ident) == value, ident
+        assert table[ident] == pytest.approx(float(value), abs=1e-15), ident
+    x = ped.index("X")
+    factors = mendelian_sampling_factors(ped.sire, ped.dam, table.array)
+    assert factors[x] == pytest.approx(11 / 16, abs=1e-15)
+    # the relationship matrix and its inverse built with those factors agree
+    a = relationship_matrix(ped)
+    assert a[x, x] == pytest.approx(1.0, abs=1e-15)
+    assert a[ped.index("Z"), ped.index("Z")] == pytest.approx(1 + 1 / 8, abs=1e-15)
+    inverse = relationship_matrix_inverse(ped).to_dense()
+    np.testing.assert_allclose(a @ inverse, np.eye(len(ped)), atol=1e-12)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -45,6 +47,59 @@ def test_missing_parent_becomes_founder_with_warning() -> None:
     assert "S" in ped
     assert ped.parents("S") == (None, None)
     assert ped.animal("S").sex is Sex.MALE
+
+
+@pytest.mark.parametrize("build", ["records", "columns", "one by one", "csv"])
+def test_missing_parents_founders_or_unknown_without_a_warning(build: str) -> None:
+    # K's sire S is listed with parents of its own that are not; D is not listed
+    rows = [Animal("K", "S", "D"), Animal("S", "SS", "SD")]
+
+    def make(missing: Literal["warn", "founders", "unknown"]) -> Pedigree:
+        if build == "records":
+            return Pedigree(rows, missing_parents=missing)
+        if build == "columns":
+            return Pedigree.from_columns(
+                [a.id for a in rows],
+                [a.sire for a in rows],
+                [a.dam for a in rows],
+                missing_parents=missing,
+            )
+        if build == "csv":
+            text = "id,sire,dam\n" + "".join(f"{a.id},{a.sire},{a.dam}\n" for a in rows)
+            return parse_csv(text, missing_parents=missing)
+        ped = Pedigree.__new__(Pedigree)
+        ped._one_by_one(list(rows), missing)  # the reference the array path is held to
+        return ped
+
+    with pytest.warns(MissingParentWarning, match="3 parent"):
+        warned = make("warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        founders = make("founders")
+        unknown = make("unknown")
+    assert founders.ids == warned.ids == ("D", "SS", "SD", "S", "K")
+    assert founders.sexes == warned.sexes
+    assert founders.parents("S") == ("SS", "SD")
+    assert unknown.ids == ("S", "K")
+    assert unknown.parents("K") == ("S", None)
+    assert unknown.parents("S") == (None, None)
+    assert unknown.record_order == ("K", "S")
+
+
+def test_unlisted_parents_taken_as_unknown_are_no_problem() -> None:
+    # X, not listed, is used as sire and as dam: a problem only if it is made a founder
+    rows = [Animal("A", "X", None), Animal("B", None, "X")]
+    with pytest.raises(PedigreeError) as caught:
+        Pedigree(rows, missing_parents="founders")
+    assert codes(caught.value) == ["sire-and-dam"]
+    assert Pedigree(rows, missing_parents="unknown").parents("B") == (None, None)
+
+
+def test_missing_parents_takes_three_values() -> None:
+    with pytest.raises(ValueError, match="missing_parents"):
+        Pedigree([Animal("A")], missing_parents="drop")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="missing_parents"):
+        Pedigree.from_columns(["A"], [None], [None], missing_parents="")  # type: ignore[arg-type]
 
 
 def test_all_problems_reported_at_once() -> None:

@@ -135,6 +135,19 @@ def test_csv_import_dry_run_reports_every_bad_row_and_writes_nothing(breeder: Br
     assert breeder.get("/animals").json()["total"] == 0
 
 
+def test_csv_import_dry_run_of_a_clean_file_writes_nothing(breeder: Breeder) -> None:
+    text = collection_csv(bad=False)
+    for body in ({"csv": text, "dry_run": True}, {"csv": text}):  # explicit, and the default
+        report = ok(breeder.post("/animals/import", json=body))
+        assert (report["rows"], report["dry_run"], report["valid"]) == (50, True, True)
+        assert (report["problems"], report["created"]) == ([], [])
+        assert breeder.get("/animals").json()["total"] == 0
+    # the same file, for real, then writes all 50
+    report = ok(breeder.post("/animals/import", json={"csv": text, "dry_run": False}))
+    assert (report["dry_run"], len(report["created"])) == (False, 50)
+    assert breeder.get("/animals").json()["total"] == 50
+
+
 def test_csv_import_then_export_round_trips(breeder: Breeder) -> None:
     report = ok(
         breeder.post("/animals/import", json={"csv": collection_csv(bad=False), "dry_run": False})

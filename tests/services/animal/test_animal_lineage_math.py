@@ -14,11 +14,11 @@ import warnings
 import pytest
 from animal_testkit import lineage_record
 
-from reptidex.domain.animals import lineage as lineage_module
 from reptidex.domain.animals.lineage import LineageRecord, lineage_of
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import Conflict
 from reptidex.engine import pedigree as ped
+from reptidex.engine.pedigree import links as links_module
 
 ORGANISATION = uuid.uuid4()
 
@@ -86,7 +86,7 @@ def engine_figures(
 @pytest.mark.parametrize("small", [True, False])
 def test_lineage_figures_are_the_engines(small: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if not small:  # every ancestry takes the engine's vectorised inbreeding
-        monkeypatch.setattr(lineage_module, "SMALL_ANCESTRY", 0)
+        monkeypatch.setattr(links_module, "RECURSION_GENERATIONS", 0)
     rng = random.Random(11)
     records = collapsed_pedigree(rng, generations=9, size=24)
     actor = Actor(ORGANISATION)

@@ -134,11 +134,46 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await connection.execute(statement, *args)
                 await connection.execute("ROLLBACK TO SAVEPOINT attempt")
+        await _inserts_stay_in_the_own_organisation(connection, alpha, beta)
         # the setting is per transaction: it does not leak into the next one
         names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
         assert names == {"A sire", "B star"}
     finally:
         await connection.close()
+
+
+# A copy of beta's public animal with another id, code and organisation.
+COPY_ANIMAL = (
+    "INSERT INTO animal SELECT copy.* FROM animal original, jsonb_populate_record("
+    "NULL::animal, to_jsonb(original) || jsonb_build_object("
+    "'id', $1::uuid, 'code', 'COPY', 'organisation_id', $2::uuid)) copy "
+    "WHERE original.name = 'B star'"
+)
+
+
+async def _inserts_stay_in_the_own_organisation(
+    connection: asyncpg.Connection, alpha: uuid.UUID, beta: uuid.UUID
+) -> None:
+    """An animal row may be inserted into the transaction's organisation and no other."""
+    for organisation, into, allowed in (
+        (beta, beta, True),  # the statement itself is sound
+        (beta, alpha, False),  # into another organisation's collection
+        (None, alpha, False),  # without an organisation (the row it copies is public)
+        (None, beta, False),
+    ):
+        async with connection.transaction():
+            if organisation is not None:
+                await connection.execute(
+                    "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
+                )
+            await connection.execute("SAVEPOINT attempt")
+            if allowed:
+                assert await connection.execute(COPY_ANIMAL, uuid.uuid4(), into) == "INSERT 0 1"
+            else:
+                with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level"):
+                    await connection.execute(COPY_ANIMAL, uuid.uuid4(), into)
+            await connection.execute("ROLLBACK TO SAVEPOINT attempt")
+    assert await connection.fetchval("SELECT count(*) FROM animal WHERE code = 'COPY'") == 0
 
 
 def test_the_lineage_statement_leaves_no_organisation_on_the_connection(

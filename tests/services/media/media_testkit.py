@@ -7,7 +7,6 @@ import asyncio
 import datetime as dt
 import html
 import io
-import os
 import shutil
 import subprocess
 import threading
@@ -19,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
+from ci_gate import unavailable
 from platform_process import free_port as _free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
@@ -236,13 +235,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def require_chromium() -> None:
-    """Skip without Chromium outside CI; under ``CI=true`` (where .ci/run installs it) fail."""
-    if CHROMIUM is not None:
-        return
-    reason = "chromium is not installed (apt-get install chromium)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason}; CI=true requires the browser tests to run")
-    pytest.skip(reason)
+    """Skip without Chromium outside CI; under CI (where .ci/run installs it) fail."""
+    if CHROMIUM is None:
+        unavailable("chromium is not installed (apt-get install chromium)")
 
 
 class HostPage:

@@ -303,7 +303,11 @@ def _optional_uuid(value: object) -> uuid.UUID | None:
 
 
 class TokenVerifier:
-    """Verifies access tokens locally against the public keys of a :class:`PublicKeySource`."""
+    """Verifies access tokens locally against the public keys of a :class:`PublicKeySource`.
+
+    ``exp`` and ``nbf`` are judged against ``clock`` (seconds since the epoch), give or take
+    ``leeway`` seconds of clock skew.
+    """
 
     def __init__(
         self,
@@ -343,18 +347,19 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=self.leeway,
                 options={
                     "require": ["exp", "iat", "sub", "jti", "iss", "aud"],
                     "verify_iat": False,
+                    # PyJWT reads the system clock; the times are checked below against ours
+                    "verify_exp": False,
+                    "verify_nbf": False,
                 },
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("the token has expired") from None
         except jwt.InvalidSignatureError:
             raise InvalidToken("the token's signature is not valid") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from None
+        self._check_times(payload)
         role = payload.get("role")
         try:
             parsed_role = Role(role) if role is not None else None
@@ -370,6 +375,31 @@ class TokenVerifier:
             session_id=_optional_uuid(payload.get("sid")),
             platform_admin=payload.get("platform_admin") is True,
         )
+
+    def _check_times(self, payload: Mapping[str, Any]) -> None:
+        """Refuse a token expired, or not yet valid, by more than the leeway."""
+        now = self._clock()
+        not_before = _numeric_date(payload, "nbf")
+        if not_before is not None and not_before > now + self.leeway:
+            raise InvalidToken("the token is not valid: The token is not yet valid (nbf)")
+        expires = _numeric_date(payload, "exp")
+        if expires is not None and expires <= now - self.leeway:
+            raise InvalidToken("the token has expired")
+
+
+_CLAIM_NAMES = {"exp": "Expiration Time", "nbf": "Not Before"}
+
+
+def _numeric_date(payload: Mapping[str, Any], claim: str) -> int | None:
+    """An RFC 7519 NumericDate claim as whole seconds; None when the token has none."""
+    if claim not in payload:
+        return None
+    try:
+        return int(payload[claim])
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidToken(
+            f"the token is not valid: {_CLAIM_NAMES[claim]} claim ({claim}) must be an integer."
+        ) from None
 
 
 class JwksKeySource:

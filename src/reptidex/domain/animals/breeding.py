@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -38,6 +37,7 @@ from reptidex.domain.animals.use_cases import (
 )
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
+from reptidex.domain.pedigree import engine_pedigree
 from reptidex.engine import pedigree as ped
 from reptidex.engine.genetics import (
     Genotype,
@@ -64,17 +64,7 @@ def _stage(uow: AnimalUnitOfWork, actor: Actor, kind: str, payload: msgspec.Stru
 
 
 def _pedigree(records: Sequence[Animal]) -> ped.Pedigree:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ped.MissingParentWarning)
-        return ped.Pedigree(
-            ped.Animal(
-                str(a.id),
-                None if a.sire_id is None else str(a.sire_id),
-                None if a.dam_id is None else str(a.dam_id),
-                ped.Sex(a.sex.value),
-            )
-            for a in records
-        )
+    return engine_pedigree(records, sexes=[a.sex for a in records])
 
 
 async def prospective_coi(uow: AnimalUnitOfWork, sire: Animal, dam: Animal) -> float:

@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import uuid
-import warnings
 from dataclasses import dataclass, field
 
 from reptidex.domain.animals.genetics import read_genotype, species_catalog
@@ -225,14 +224,12 @@ async def _check_collection(uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row
         if a.code not in seen
     ]
     by_name = {row.code or f"line {row.line}": row for row in rows}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ped.MissingParentWarning)
-        for problem in ped.find_problems(records):
-            if problem.code in ("duplicate-id", "sex-mismatch", "sire-and-dam"):
-                continue  # reported above, on the offspring's parent columns
-            for name in problem.animals:
-                if name in by_name:
-                    by_name[name].problems.errors.setdefault("parents", problem.message)
+    for problem in ped.find_problems(records):
+        if problem.code in ("duplicate-id", "sex-mismatch", "sire-and-dam"):
+            continue  # reported above, on the offspring's parent columns
+        for name in problem.animals:
+            if name in by_name:
+                by_name[name].problems.errors.setdefault("parents", problem.message)
 
 
 async def import_collection(

@@ -2,16 +2,12 @@
 
 The records come from :class:`LineageRecords` in one query, as light :class:`LineageRecord`
 tuples (the few columns a lineage shows, no full :class:`~reptidex.domain.animals.model.Animal`).
-The figures are those of the pedigree engine on the pedigree those records form (parents that
-were not read, beyond the depth asked or hidden from the caller, count as founders):
-:func:`~reptidex.engine.pedigree.pedigree_tree`, :func:`~reptidex.engine.pedigree.inbreeding`,
-:func:`~reptidex.engine.pedigree.completeness`,
-:func:`~reptidex.engine.pedigree.equivalent_generations`,
-:func:`~reptidex.engine.pedigree.ancestors` and :func:`~reptidex.engine.pedigree.descendants`.
-For the tree of one animal they are computed straight from the parent links (a walk of a few
-dozen ancestors costs less than building a validated engine pedigree); a large ancestry (more
-than :data:`SMALL_ANCESTRY` animals) takes the engine's vectorised inbreeding instead. Tests
-check both ways against the engine.
+The figures are the pedigree engine's on the pedigree those records form (parents that were
+not read, beyond the depth asked or hidden from the caller, count as founders), from its
+:class:`~reptidex.engine.pedigree.PedigreeLinks`, the fast path for the questions about one
+animal (it answers on the parent links as read, where building a validated engine pedigree
+would cost more than the few dozen ancestors of a lineage): the tree with its completeness and
+repeated ancestors, inbreeding, equivalent generations and descendants.
 
 Animals of other organisations appear only when they are ``public`` or ``lineage_only``, and
 then only with their public fields; a private one is a position marked ``restricted``. A caller
@@ -23,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -33,12 +28,10 @@ from reptidex.domain.animals.model import Visibility
 from reptidex.domain.animals.ports import LineageRecords
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
+from reptidex.domain.pedigree import numbered_links
 from reptidex.engine import pedigree as ped
 
 MAX_GENERATIONS = 20
-SMALL_ANCESTRY = 256
-"""Up to this many ancestors, inbreeding is computed on the links by the kinship recursion
-(which expands only related pairs); above it, by the engine's vectorised Meuwissen & Luo."""
 
 _PRIVATE = Visibility.PRIVATE.value
 _PUBLIC = Visibility.PUBLIC.value
@@ -191,193 +184,6 @@ _new_position: Callable[[tuple[int, int, str, int | None, LineageEntry]], Lineag
 )
 
 
-class PedigreeLinks:
-    """The parent links of a set of records, with the engine's reading of a pedigree: a
-    parent that is referenced but not among the records is a founder.
-
-    Animals are numbered once, through the ints of their UUIDs (a UUID hashes in Python, an
-    int in C): every walk and recursion below runs on those numbers and plain lists."""
-
-    def __init__(self, records: Sequence[LineageRecord]) -> None:
-        ids: list[uuid.UUID] = [r.id for r in records]
-        index = {ident.int: i for i, ident in enumerate(ids)}
-        sires: list[int] = []
-        dams: list[int] = []
-        for record in records:
-            for parent, column in ((record.sire_id, sires), (record.dam_id, dams)):
-                if parent is None:
-                    column.append(-1)
-                    continue
-                number = index.get(parent.int)
-                if number is None:  # not read: beyond the depth asked, or hidden
-                    number = index[parent.int] = len(ids)
-                    ids.append(parent)
-                column.append(number)
-        founders = len(ids) - len(records)
-        self.ids = ids
-        self.index = index
-        self.sire = sires + [-1] * founders
-        self.dam = dams + [-1] * founders
-        self.records: list[LineageRecord | None] = [*records, *([None] * founders)]
-        self._inbreeding: list[float | None] = [None] * len(ids)
-        self._ancestry: list[int | None] = [None] * len(ids)
-        self._kinship: dict[tuple[int, int], float] = {}
-        self._equivalent: list[float | None] = [None] * len(ids)
-
-    def tree(self, root: int, generations: int) -> list[tuple[int, int, int, str]]:
-        """Every known position to ``generations`` back, as ``pedigree_tree`` lists them:
-        ``(animal, position, generation, line)`` in ahnentafel order."""
-        sires, dams = self.sire, self.dam
-        nodes: list[tuple[int, int, int, str]] = []
-        frontier: list[tuple[int, int, str]] = [(1, root, "")]
-        for generation in range(generations + 1):
-            following: list[tuple[int, int, str]] = []
-            for position, animal, line in frontier:
-                nodes.append((animal, position, generation, line))
-                if generation < generations:
-                    if (sire := sires[animal]) >= 0:
-                        following.append((2 * position, sire, line + "S"))
-                    if (dam := dams[animal]) >= 0:
-                        following.append((2 * position + 1, dam, line + "D"))
-            frontier = following
-        return nodes
-
-    def ancestors(self, root: int, generations: int) -> dict[int, int]:
-        """Ancestors with their shortest distance, to ``generations`` back."""
-        found: dict[int, int] = {}
-        frontier = [root]
-        level = 0
-        while frontier and level < generations:
-            level += 1
-            following: list[int] = []
-            for animal in frontier:
-                for parent in (self.sire[animal], self.dam[animal]):
-                    if parent >= 0 and parent not in found and parent != root:
-                        found[parent] = level
-                        following.append(parent)
-            frontier = following
-        return found
-
-    def _lines(self, animal: int) -> int:
-        """The animal and its known ancestors as a bit set (bit ``k`` for animal ``k``): two
-        animals share an ancestor exactly when their sets meet, one ``&`` of two ints."""
-        known = self._ancestry[animal]
-        if known is not None:
-            return known
-        bits = 1 << animal
-        sire, dam = self.sire[animal], self.dam[animal]
-        if sire >= 0:
-            bits |= self._lines(sire)
-        if dam >= 0:
-            bits |= self._lines(dam)
-        self._ancestry[animal] = bits
-        return bits
-
-    def kinship(self, a: int, b: int) -> float:
-        """The coefficient of kinship of two animals (the probability that alleles drawn at
-        random from each are identical by descent), by the recursion of Malécot: ``f(a, a) =
-        (1 + F_a) / 2`` and otherwise the mean of ``f(a, parent)`` over the parents of
-        whichever of the two is not an ancestor of the other; 0 for animals without a common
-        ancestor, so only related pairs are ever expanded."""
-        if a < 0 or b < 0:
-            return 0.0
-        if a == b:
-            return 0.5 * (1.0 + self.inbreeding(a))
-        lines_a, lines_b = self._lines(a), self._lines(b)
-        if not lines_a & lines_b:
-            return 0.0
-        pair = (a, b) if a < b else (b, a)
-        known = self._kinship.get(pair)
-        if known is not None:
-            return known
-        if lines_b >> a & 1:  # a is an ancestor of b: b is the younger, expand it
-            a, b = b, a
-        value = 0.5 * (self.kinship(self.sire[a], b) + self.kinship(self.dam[a], b))
-        self._kinship[pair] = value
-        return value
-
-    def inbreeding(self, animal: int) -> float:
-        """The inbreeding coefficient F of an animal: the kinship of its parents (0 unless
-        both are known)."""
-        known = self._inbreeding[animal]
-        if known is not None:
-            return known
-        sire, dam = self.sire[animal], self.dam[animal]
-        value = self.kinship(sire, dam) if sire >= 0 and dam >= 0 else 0.0
-        self._inbreeding[animal] = value
-        return value
-
-    def equivalent_generations(self, animal: int) -> float:
-        """``E = Σ_known parents (1 + E_parent) / 2``, as the engine computes it.
-
-        Raises :class:`Conflict` when the links form a cycle (only data written around the
-        use cases can): it walks every known ancestor, so it runs before any other recursion
-        relies on the links being a pedigree."""
-        known = self._equivalent[animal]
-        if known is not None:
-            if known < 0:
-                raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.")
-            return known
-        self._equivalent[animal] = -1.0  # in progress
-        sire, dam = self.sire[animal], self.dam[animal]
-        value = 0.0
-        if sire >= 0 or dam >= 0:
-            value = 0.5 * (
-                (1 + self.equivalent_generations(sire) if sire >= 0 else 0.0)
-                + (1 + self.equivalent_generations(dam) if dam >= 0 else 0.0)
-            )
-        self._equivalent[animal] = value
-        return value
-
-    def engine_inbreeding(self, root: int) -> float:
-        """F of ``root`` by the engine's vectorised method, on the root and every animal
-        reached from it through parent links (for large ancestries)."""
-        ids: list[str] = []
-        sires: list[str | None] = []
-        dams: list[str | None] = []
-        seen = {root}
-        stack = [root]
-        while stack:
-            animal = stack.pop()
-            sire, dam = self.sire[animal], self.dam[animal]
-            ids.append(str(self.ids[animal]))
-            sires.append(None if sire < 0 else str(self.ids[sire]))
-            dams.append(None if dam < 0 else str(self.ids[dam]))
-            for parent in (sire, dam):
-                if parent >= 0 and self.records[parent] is not None and parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ped.MissingParentWarning)
-            pedigree = ped.Pedigree.from_columns(ids, sires, dams)
-        return float(ped.inbreeding(pedigree)[str(self.ids[root])])
-
-    def descendants(self, root: int, generations: int) -> dict[int, int]:
-        """Descendants among the records with their shortest distance, to ``generations``."""
-        if generations <= 0:
-            return {}
-        children: dict[int, list[int]] = {}
-        for animal, record in enumerate(self.records):
-            if record is None:
-                break  # the founders added for unread parents come last
-            for parent in (self.sire[animal], self.dam[animal]):
-                if parent >= 0:
-                    children.setdefault(parent, []).append(animal)
-        found: dict[int, int] = {}
-        frontier = [root]
-        level = 0
-        while frontier and level < generations:
-            level += 1
-            following: list[int] = []
-            for animal in frontier:
-                for child in children.get(animal, ()):
-                    if child not in found and child != root:
-                        found[child] = level
-                        following.append(child)
-            frontier = following
-        return found
-
-
 def _check_depths(generations: int, descendant_generations: int) -> None:
     if not 1 <= generations <= MAX_GENERATIONS:
         raise InvalidInput(
@@ -423,10 +229,9 @@ def lineage_of(
     descendant_generations: int,
 ) -> Lineage:
     """The lineage computed on the records read (see :func:`lineage`)."""
-    links = PedigreeLinks(rows)
-    records = links.records
-    key = links.index.get(animal_id.int)
-    root = None if key is None else records[key]
+    links, ids, numbers = numbered_links(rows)
+    key = numbers.get(animal_id.int)
+    root = None if key is None or key >= len(rows) else rows[key]
     own_organisation = None if actor is None else actor.organisation_id
     if (
         key is None
@@ -436,55 +241,46 @@ def lineage_of(
         raise NotFound(f"No animal {animal_id} in this collection.")
     own = -1 if own_organisation is None else own_organisation.int  # ints compare in C
     entries = [
-        _RESTRICTED
-        if record is None
-        else _new_entry((record, True))
+        _new_entry((record, True))
         if record.organisation_id.int == own
         else _RESTRICTED
         if record.visibility == _PRIVATE
         else _new_entry((record, False))
-        for record in records
+        for record in rows
     ]
-    known = links.ancestors(key, generations)
-    equivalent = links.equivalent_generations(key)  # raises Conflict on a cycle, first
-    if len(known) > SMALL_ANCESTRY:
-        coefficient = links.engine_inbreeding(key)
-    else:
+    entries += [_RESTRICTED] * (len(ids) - len(rows))  # parents not read
+    try:
+        equivalent = links.equivalent_generations(key)
         coefficient = links.inbreeding(key)
-    positions: list[LineagePosition] = []
-    first_seen: dict[int, int] = {}
-    repeated: dict[int, None] = {}
-    per_generation = [0] * (generations + 1)
-    for animal, position, generation, line in links.tree(key, generations):
-        repeat = first_seen.get(animal)
-        if repeat is None:
-            first_seen[animal] = position
-        else:
-            repeated[animal] = None
-        per_generation[generation] += 1
-        positions.append(_new_position((position, generation, line, repeat, entries[animal])))
+    except ped.PedigreeError as error:  # a cycle: only data written around the use cases
+        raise Conflict("The stored pedigree of this animal is inconsistent: a cycle.") from error
+    tree = links.tree(key, generations)
     descendants = links.descendants(key, descendant_generations)
 
     def code(item: tuple[int, int]) -> tuple[int, str]:
-        record = records[item[0]]
-        return item[1], "" if record is None else record.code
+        return item[1], rows[item[0]].code  # descendants have parents: all were read
 
     return Lineage(
         root=entries[key],
         generations=generations,
-        tree=tuple(positions),
-        repeated_ancestors=tuple(links.ids[a] for a in repeated),
+        tree=tuple(
+            [
+                _new_position((position, generation, line, repeat, entries[animal]))
+                for animal, position, generation, line, repeat in tree.nodes
+            ]
+        ),
+        repeated_ancestors=tuple([ids[animal] for animal in tree.repeated]),
         inbreeding=Inbreeding(
-            coefficient=max(coefficient, 0.0),
-            generations=max(known.values(), default=0),
+            coefficient=coefficient,
+            generations=max(tree.ancestors.values(), default=0),
             equivalent_generations=equivalent,
         ),
-        completeness=tuple(per_generation[g] / 2**g for g in range(1, generations + 1)),
+        completeness=tree.completeness,
         descendants=tuple(
             (shown, depth)
             for animal, depth in sorted(descendants.items(), key=code)
             if (shown := entries[animal]).animal is not None
         ),
         origin=origin_of(root),
-        read=tuple(links.ids) if root.clutch_id is None else (*links.ids, root.clutch_id),
+        read=tuple(ids) if root.clutch_id is None else (*ids, root.clutch_id),
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -52,6 +51,7 @@ from reptidex.domain.animals.model import (
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events import new_event
+from reptidex.domain.pedigree import engine_pedigree
 from reptidex.engine import pedigree as ped
 from reptidex.engine.genetics import Sex
 
@@ -241,19 +241,9 @@ async def _check_parents(uow: AnimalUnitOfWork, actor: Actor, animal: Animal) ->
     records = {a.id: a for a in known if a.id != animal.id}
     records[animal.id] = animal
     names = {str(a.id): a.label for a in records.values()}
+    rows = list(records.values())
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ped.MissingParentWarning)
-            ped.Pedigree(
-                ped.Animal(
-                    str(a.id),
-                    _id(a.sire_id),
-                    _id(a.dam_id),
-                    ped.Sex(a.sex.value),
-                    a.hatch_date,
-                )
-                for a in records.values()
-            )
+        engine_pedigree(rows, sexes=[a.sex for a in rows], hatched=[a.hatch_date for a in rows])
     except ped.PedigreeError as error:
         messages = []
         for problem in error.problems:

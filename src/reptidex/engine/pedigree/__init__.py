@@ -31,6 +31,12 @@ from reptidex.engine.pedigree.inbreeding import (
     prospective_inbreeding,
     update_inbreeding,
 )
+from reptidex.engine.pedigree.links import (
+    RECURSION_BUDGET,
+    RECURSION_GENERATIONS,
+    LinksTree,
+    PedigreeLinks,
+)
 from reptidex.engine.pedigree.matrices import (
     SparseMatrix,
     relationship_matrix,
@@ -77,15 +83,19 @@ from reptidex.engine.pedigree.validation import (
 )
 
 __all__ = [
+    "RECURSION_BUDGET",
+    "RECURSION_GENERATIONS",
     "Animal",
     "ChartBox",
     "ChartLayout",
     "ChartLine",
     "CoefficientTable",
     "CommonAncestor",
+    "LinksTree",
     "MissingParentWarning",
     "Pedigree",
     "PedigreeError",
+    "PedigreeLinks",
     "PedigreeProblem",
     "PedigreeSummary",
     "PedigreeTree",

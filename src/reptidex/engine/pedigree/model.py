@@ -11,11 +11,11 @@ import datetime as _dt
 import enum
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from operator import is_
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,9 @@ from reptidex.engine.pedigree.validation import (
 )
 
 IntArray = npt.NDArray[np.int64]
+
+MissingParents: TypeAlias = Literal["warn", "founders", "unknown"]
+"""What a parent that is referenced but not listed becomes (see :class:`Pedigree`)."""
 
 __all__ = [
     "Animal",
@@ -124,7 +127,16 @@ class PedigreeError(ValueError):
 
 
 class MissingParentWarning(UserWarning):
-    """A parent is referenced but has no record of its own; it becomes a founder."""
+    """A parent is referenced but has no record of its own; it becomes a founder.
+
+    Records known to be part of a larger pedigree (read to some depth) say so with
+    ``missing_parents="founders"`` instead (see :class:`Pedigree`), and nothing is warned.
+    """
+
+
+def _missing_parents_option(value: str) -> None:
+    if value not in ("warn", "founders", "unknown"):
+        raise ValueError(f"missing_parents must be 'warn', 'founders' or 'unknown', not {value!r}")
 
 
 def _coerce(record: Animal | Mapping[str, Any]) -> Animal:
@@ -206,7 +218,8 @@ class Pedigree:
 
     Build it from records (:class:`Animal` objects or mappings with ``id``, ``sire``,
     ``dam`` and optional ``sex``, ``hatched`` and further keys) in any order. A parent that
-    is referenced but not listed becomes a founder, with a :class:`MissingParentWarning`.
+    is referenced but not listed becomes a founder (a sire male, a dam female), with a
+    :class:`MissingParentWarning` unless ``missing_parents`` says otherwise.
 
     Animals are kept so that parents precede offspring (``ids``); ``record_order`` keeps
     the order in which the records came. ``sire`` and ``dam`` are read-only integer arrays
@@ -216,6 +229,12 @@ class Pedigree:
     ----------
     records : iterable of Animal or mapping
         The animals.
+    missing_parents : {"warn", "founders", "unknown"}
+        What a parent that is referenced but not listed becomes: a founder, with a
+        :class:`MissingParentWarning` (``"warn"``, the default: a file should list every
+        animal); a founder, silently (``"founders"``: the records are a part of a larger
+        pedigree, read to some depth); or an unknown parent, the link dropped
+        (``"unknown"``: only the records listed count).
 
     Raises
     ------
@@ -223,6 +242,13 @@ class Pedigree:
         With every problem found: duplicate ids, an animal as its own parent, an animal
         used both as sire and as dam, a sire recorded as female or a dam as male, a parent
         hatched after its offspring, a cycle.
+    ValueError
+        If ``missing_parents`` is none of its three values.
+
+    Warns
+    -----
+    MissingParentWarning
+        When parents are referenced but not listed, with ``missing_parents="warn"``.
 
     Examples
     --------
@@ -233,6 +259,14 @@ class Pedigree:
     ('kid', 'S', 'D')
     >>> len(ped), "kid" in ped, ped.parents("kid")
     (3, True, ('S', 'D'))
+
+    The ancestors of ``kid`` read to one generation, ``S`` with parents of its own:
+
+    >>> read = [Animal("kid", "S", "D"), Animal("S", "SS", "SD"), Animal("D")]
+    >>> Pedigree(read, missing_parents="founders").ids
+    ('SS', 'SD', 'D', 'S', 'kid')
+    >>> Pedigree(read, missing_parents="unknown").parents("S")
+    (None, None)
     """
 
     __slots__ = (
@@ -259,7 +293,13 @@ class Pedigree:
     _record_index: IntArray | None
     _children: tuple[IntArray, IntArray] | None
 
-    def __init__(self, records: Iterable[Animal | Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        records: Iterable[Animal | Mapping[str, Any]],
+        *,
+        missing_parents: MissingParents = "warn",
+    ) -> None:
+        _missing_parents_option(missing_parents)
         animals = [_coerce(r) for r in records]
         columns = (
             [a.id for a in animals],
@@ -269,24 +309,33 @@ class Pedigree:
             [a.hatched for a in animals],
             [a.attributes for a in animals],
         )
-        if not self._fill(*columns):
-            self._one_by_one(animals)  # a check failed: word every problem
+        if not self._fill(*columns, missing_parents):
+            self._one_by_one(animals, missing_parents)  # a check failed: word every problem
 
-    def _one_by_one(self, animals: list[Animal]) -> None:
+    def _one_by_one(self, animals: list[Animal], missing_parents: MissingParents = "warn") -> None:
         """The record-by-record construction: every problem found and worded (raised),
         else the pedigree set up from :class:`Animal` objects. The reference that the
         array path of :meth:`_fill` is tested against."""
+        listed = {a.id for a in animals}
+        if missing_parents == "unknown":
+            animals = [
+                replace(
+                    a,
+                    sire=a.sire if a.sire in listed else None,
+                    dam=a.dam if a.dam in listed else None,
+                )
+                for a in animals
+            ]
         problems = find_problems(animals)
         if problems:
             raise PedigreeError(problems)
-        listed = {a.id for a in animals}
         missing: dict[str, Sex] = {}
         for a in animals:
             if a.sire is not None and a.sire not in listed:
                 missing.setdefault(a.sire, Sex.MALE)
             if a.dam is not None and a.dam not in listed:
                 missing.setdefault(a.dam, Sex.FEMALE)
-        if missing:
+        if missing and missing_parents == "warn":
             _warn_missing(missing, stacklevel=3)
         all_animals = [Animal(m, sex=s) for m, s in missing.items()] + animals
         self._setup(all_animals, tuple(a.id for a in animals))
@@ -416,6 +465,8 @@ class Pedigree:
         sexes: Sequence[Sex] | None = None,
         hatched: Sequence[_dt.date | None] | None = None,
         attributes: Sequence[Mapping[str, str]] | None = None,
+        *,
+        missing_parents: MissingParents = "warn",
     ) -> Pedigree:
         """Build a pedigree from one sequence per column, the fast path for large files.
 
@@ -436,6 +487,9 @@ class Pedigree:
         hatched : sequence of datetime.date or None, optional
         attributes : sequence of mapping, optional
             Further columns of each record.
+        missing_parents : {"warn", "founders", "unknown"}
+            What a parent that is referenced but not listed becomes (see
+            :class:`Pedigree`).
 
         Returns
         -------
@@ -444,14 +498,16 @@ class Pedigree:
         Raises
         ------
         ValueError
-            If the columns have different lengths.
+            If the columns have different lengths, or ``missing_parents`` is none of its
+            values.
         PedigreeError
             With every problem of the records (see :class:`Pedigree`).
 
         Warns
         -----
         MissingParentWarning
-            When parents are referenced but not listed; they become founders.
+            When parents are referenced but not listed, with ``missing_parents="warn"``;
+            they become founders.
 
         Examples
         --------
@@ -464,9 +520,10 @@ class Pedigree:
         lengths.update(len(c) for c in (sexes, hatched, attributes) if c is not None)
         if lengths - {n}:
             raise ValueError("every column must have one entry per animal")
+        _missing_parents_option(missing_parents)
 
         self = cls.__new__(cls)
-        if not self._fill(ids, sires, dams, sexes, hatched, attributes):
+        if not self._fill(ids, sires, dams, sexes, hatched, attributes, missing_parents):
             # a check failed: the record-by-record path words every problem
             self._one_by_one(
                 [
@@ -479,7 +536,8 @@ class Pedigree:
                         attributes[i] if attributes is not None else _NO_ATTRIBUTES,
                     )
                     for i in range(n)
-                ]
+                ],
+                missing_parents,
             )
         return self
 
@@ -491,12 +549,13 @@ class Pedigree:
         sexes: Sequence[Sex] | None,
         hatched: Sequence[_dt.date | None] | None,
         attributes: Sequence[Mapping[str, str]] | None,
+        missing_parents: MissingParents = "warn",
     ) -> bool:
         """Set this pedigree up from columns on numpy arrays (see :meth:`from_columns`).
 
         Returns ``False``, having set nothing, when a check of :func:`find_problems`
         would fail: the caller then takes the record-by-record path, which words every
-        problem. Warns (at the caller's caller) about missing parents.
+        problem. Warns (at the caller's caller) about missing parents, if asked to.
         """
         n = len(ids)
         lookup: dict[str | None, int] = dict(zip(ids, range(n), strict=True))
@@ -510,7 +569,10 @@ class Pedigree:
         missing: dict[str, Sex] = {}
         lost_s = np.flatnonzero(s == -2)
         lost_d = np.flatnonzero(d == -2)
-        if lost_s.size or lost_d.size:
+        if missing_parents == "unknown":
+            s[lost_s] = -1
+            d[lost_d] = -1
+        elif lost_s.size or lost_d.size:
             refs = np.concatenate([2 * lost_s, 2 * lost_d + 1])
             refs.sort()
             for ref in refs.tolist():
@@ -553,7 +615,7 @@ class Pedigree:
         depth, order = _layered_order(s, d) if not trouble else (s, s[:0])
         if trouble or order.shape[0] != total:
             return False
-        if missing:
+        if missing and missing_parents == "warn":
             _warn_missing(missing, stacklevel=3)
         names = [*missing, *ids]
         rank = np.empty(total, dtype=np.int64)

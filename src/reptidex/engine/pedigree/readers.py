@@ -20,7 +20,13 @@ from typing import Any
 
 import networkx as nx
 
-from reptidex.engine.pedigree.model import Animal, Pedigree, PedigreeError, Sex
+from reptidex.engine.pedigree.model import (
+    Animal,
+    MissingParents,
+    Pedigree,
+    PedigreeError,
+    Sex,
+)
 from reptidex.engine.pedigree.validation import PedigreeProblem
 
 __all__ = ["from_graph", "parse_csv", "parse_records", "read_csv", "read_records", "to_graph"]
@@ -115,9 +121,15 @@ class _Columns:
     hatched: list[_dt.date | None] | None = None
     attributes: list[Mapping[str, str]] | None = None
 
-    def pedigree(self) -> Pedigree:
+    def pedigree(self, missing_parents: MissingParents) -> Pedigree:
         return Pedigree.from_columns(
-            self.ids, self.sires, self.dams, self.sexes, self.hatched, self.attributes
+            self.ids,
+            self.sires,
+            self.dams,
+            self.sexes,
+            self.hatched,
+            self.attributes,
+            missing_parents=missing_parents,
         )
 
 
@@ -347,7 +359,10 @@ def read_records(path: str | os.PathLike[str]) -> list[Animal]:
 
 
 def read_csv(
-    path: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None
+    path: str | os.PathLike[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    missing_parents: MissingParents = "warn",
 ) -> Pedigree:
     """Read a CSV or TSV pedigree file into a :class:`Pedigree`.
 
@@ -364,6 +379,8 @@ def read_csv(
     progress : callable, optional
         Called as ``progress(done, total)`` while reading, with the characters read so
         far and the file size in bytes (equal at the end).
+    missing_parents : {"warn", "founders", "unknown"}
+        What a parent that is referenced but not listed becomes (see :class:`Pedigree`).
 
     Returns
     -------
@@ -379,7 +396,8 @@ def read_csv(
     Warns
     -----
     MissingParentWarning
-        When parents are referenced but not listed; they become founders.
+        When parents are referenced but not listed, with ``missing_parents="warn"``;
+        they become founders.
 
     Examples
     --------
@@ -397,7 +415,7 @@ def read_csv(
         columns = _parse_columns(_progress_lines(handle, total, progress), delimiter)
     if progress is not None:
         progress(total, total)
-    return columns.pedigree()
+    return columns.pedigree(missing_parents)
 
 
 def _progress_lines(
@@ -416,17 +434,19 @@ def _progress_lines(
     return chain.from_iterable(blocks())  # lines handed on in C, one Python step a block
 
 
-def parse_csv(text: str) -> Pedigree:
+def parse_csv(text: str, *, missing_parents: MissingParents = "warn") -> Pedigree:
     """Build a :class:`Pedigree` from CSV or TSV text (see :func:`read_csv`).
 
     Examples
     --------
     >>> parse_csv("id,sire,dam\\nS,,\\nD,,\\nK,S,D\\n").ids
     ('S', 'D', 'K')
+    >>> parse_csv("id,sire,dam\\nK,S,D\\n", missing_parents="founders").ids
+    ('S', 'D', 'K')
     """
     with _collector_paused():
         columns = _parse_columns(io.StringIO(text), None)
-    return columns.pedigree()
+    return columns.pedigree(missing_parents)
 
 
 @contextlib.contextmanager

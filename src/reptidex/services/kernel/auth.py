@@ -108,14 +108,26 @@ class Principal:
 
 
 class Authenticator:
-    """Turns a request's ``Authorization: Bearer`` header into a :class:`Principal`."""
+    """Turns a request's ``Authorization: Bearer`` header into a :class:`Principal`.
 
-    def __init__(self, keys: PublicKeySource, *, leeway: int | None = None) -> None:
+    ``clock`` (seconds since the epoch) judges token expiry, both when verifying and when
+    remembering a verified token.
+    """
+
+    def __init__(
+        self,
+        keys: PublicKeySource,
+        *,
+        leeway: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.verifier = (
-            TokenVerifier(keys) if leeway is None else TokenVerifier(keys, leeway=leeway)
+            TokenVerifier(keys, clock=clock)
+            if leeway is None
+            else TokenVerifier(keys, leeway=leeway, clock=clock)
         )
-        self.verified = VerifiedTokens[Principal]()
+        self.verified = VerifiedTokens[Principal](clock=clock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Authenticator:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -36,6 +35,7 @@ from reptidex.domain.media.ports import (
 )
 from reptidex.domain.media.rendering import Theme
 from reptidex.domain.media.use_cases.animal_copy import needs_backfill
+from reptidex.domain.pedigree import engine_pedigree
 from reptidex.engine import pedigree as ped
 
 NO_RULES = EmbedSettings(uuid.UUID(int=0))
@@ -163,17 +163,8 @@ async def public_pedigree(
         found = await animals.many(list(dict.fromkeys(wanted)))
         known.update(found)
         frontier = list(found.values())
-    records = [
-        ped.Animal(
-            str(a.id),
-            None if a.sire_id is None or a.sire_id not in known else str(a.sire_id),
-            None if a.dam_id is None or a.dam_id not in known else str(a.dam_id),
-        )
-        for a in known.values()
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ped.MissingParentWarning)
-        pedigree = ped.Pedigree(records)
+    # a parent not found (beyond the depth, or not in this copy) is no position of the tree
+    pedigree = engine_pedigree(list(known.values()), unread_parents="unknown")
     tree = ped.pedigree_tree(pedigree, str(root.id), generations)
     coefficient = float(ped.inbreeding(pedigree)[str(root.id)])
     entries = []
