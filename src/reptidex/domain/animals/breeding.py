@@ -185,6 +185,17 @@ async def get_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) ->
     return pair
 
 
+async def list_pairs(
+    uow: BreedingUnitOfWork,
+    actor: Actor,
+    *,
+    season: str | None = None,
+    status: PairStatus | None = None,
+) -> list[BreedingPair]:
+    """The actor's pairs, newest first, of one season and status when given."""
+    return await uow.breeding.list_pairs(actor.organisation_id, season=season, status=status)
+
+
 async def show_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairPrediction:
     """A pair with its predicted clutch (from the parents' current genotypes)."""
     pair = await get_pair(uow, actor, pair_id)
@@ -313,6 +324,13 @@ async def get_clutch(uow: BreedingUnitOfWork, actor: Actor, clutch_id: uuid.UUID
     if clutch is None:
         raise NotFound(f"No clutch {clutch_id} in this collection.")
     return clutch
+
+
+async def list_clutches(
+    uow: BreedingUnitOfWork, actor: Actor, *, pair_id: uuid.UUID | None = None
+) -> list[Clutch]:
+    """The actor's clutches, newest first (of one pair when ``pair_id`` is given)."""
+    return await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair_id)
 
 
 async def change_clutch(

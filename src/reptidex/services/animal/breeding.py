@@ -17,6 +17,8 @@ from reptidex.domain.animals.breeding import (
     change_pair,
     create_pair,
     get_clutch,
+    list_clutches,
+    list_pairs,
     pair_outcomes,
     record_clutch,
     register_hatchlings,
@@ -291,8 +293,8 @@ class BreedingController(Controller):
         status: Annotated[PairStatusName | None, QueryParameter()] = None,
     ) -> list[PairSummary]:
         """List pairs."""
-        pairs = await uow.breeding.list_pairs(
-            actor.organisation_id, season=season, status=PairStatus(status) if status else None
+        pairs = await list_pairs(
+            uow, actor, season=season, status=PairStatus(status) if status else None
         )
         return [pair_summary(p) for p in pairs]
 
@@ -405,7 +407,7 @@ class BreedingController(Controller):
         pair_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
     ) -> list[ClutchView]:
         """List clutches."""
-        clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair_id)
+        clutches = await list_clutches(uow, actor, pair_id=pair_id)
         return [clutch_view(c) for c in clutches]
 
     @get(
