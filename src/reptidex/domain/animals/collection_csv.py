@@ -142,9 +142,26 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
 
 
 def read_rows(text: str) -> list[_Row]:
-    """Parse the CSV text into rows with their field problems; :class:`InvalidInput` for a
-    file that cannot be read at all (no header, unknown columns, too many rows)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    r"""Parse the CSV text into rows with their field problems; :class:`InvalidInput` for a
+    file that cannot be read at all (no header, unknown columns, too many rows, text the CSV
+    reader refuses).
+
+    >>> read_rows("species,notes\nball_python," + "x" * 200_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.InvalidInput: The CSV cannot be read after line 1: field larger than ...
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _read(reader)
+    except csv.Error as error:
+        raise InvalidInput(
+            f"The CSV cannot be read after line {reader.line_num}: {error}.",
+            field_errors={"csv": f"after line {reader.line_num}: {error}"},
+        ) from error
+
+
+def _read(reader: csv.DictReader[str]) -> list[_Row]:
     header = [h.strip() for h in reader.fieldnames or []]
     if "species" not in header:
         raise InvalidInput(
