@@ -16,9 +16,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.core.result import Err
 
 PROBLEM_JSON = "application/problem+json"
 FUZZ_SEED = int(os.environ.get("TEST_FUZZ_SEED") or secrets.randbits(32))
@@ -86,3 +88,35 @@ def fuzz_operation(
     if calls == 0:
         failures.append(f"{operation.label} ({mode.value}): no request was sent")
     return calls
+
+
+def fuzz_service(
+    schema_url: str,
+    headers: dict[str, str],
+    *,
+    max_examples: int,
+    timeout: float = 30,
+) -> tuple[int, int, list[str]]:
+    """Fuzz every operation of a service's OpenAPI document but health and metrics, with valid
+    and invalid requests; return how many operations and requests there were, and the
+    failures."""
+    schema = schemathesis.openapi.from_url(schema_url)
+    failures: list[str] = []
+    operations = calls = 0
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()  # the schema's own fault, not the server's
+        operation = result.ok()
+        if operation.path.startswith(("/health", "/metrics")):
+            continue
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            calls += fuzz_operation(
+                operation,
+                mode,
+                lambda: headers,
+                failures,
+                max_examples=max_examples,
+                timeout=timeout,
+            )
+    return operations, calls, failures
