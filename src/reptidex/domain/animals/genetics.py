@@ -90,6 +90,10 @@ class ClutchOdds:
     probability: Fraction
 
 
+MAX_OUTCOMES = 4096
+"""The most outcomes one prediction lists by default (more only as the ``top`` most likely)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PredictionLimits:
     """How much work one prediction may ask for. Beyond a limit the request is refused, before
@@ -101,7 +105,7 @@ class PredictionLimits:
     times outcomes, the cost of clutch odds.
     """
 
-    outcomes: int | None = 4096
+    outcomes: int | None = MAX_OUTCOMES
     parent_options: int | None = 64
     clutch_work: int | None = 16_384
 

@@ -9,13 +9,12 @@ from litestar import Controller, MediaType, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
-from reptidex.domain.animals.genetics import PredictionLimits, het_probability
+from reptidex.domain.animals.genetics import MAX_OUTCOMES, PredictionLimits, het_probability
 from reptidex.domain.animals.use_cases import predict_pairing
 from reptidex.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from reptidex.domain.identity.model import Role
 from reptidex.services.animal.access import GeneticsDependency, actor_of
 from reptidex.services.animal.genetics_schemas import (
-    MAX_OUTCOMES,
     HetProbabilityRequest,
     HetProbabilityView,
     PredictionView,

@@ -7,10 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from reptidex.domain.animals.genetics import Prediction, PredictionLimits
-
-MAX_OUTCOMES = PredictionLimits().outcomes or 4096
-"""The most outcomes one prediction lists (more only as the ``top`` most likely)."""
+from reptidex.domain.animals.genetics import MAX_OUTCOMES, Prediction
 
 Morph = Annotated[
     str,
