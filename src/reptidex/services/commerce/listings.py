@@ -253,7 +253,7 @@ class SellerListingController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         listing_state: Annotated[
-            ListingStateName | None, QueryParameter(query="state", description="Only this state")
+            ListingStateName | None, QueryParameter(name="state", description="Only this state")
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,

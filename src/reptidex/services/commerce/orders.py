@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from reptidex.domain.commerce.order_model import OrderAction, OrderState, Party
 from reptidex.domain.commerce.orders import (
@@ -41,8 +41,8 @@ from reptidex.services.commerce.schemas import (
 
 IdempotencyKey = Annotated[
     str,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=MAX_KEY_LENGTH,
         description="A key of the client's choosing: the same key returns the same order.",
@@ -119,7 +119,7 @@ class OrderController(Controller):
         uow: UnitOfWork,
         role: Annotated[Literal["buyer", "seller"] | None, QueryParameter()] = None,
         order_state: Annotated[
-            OrderStateName | None, QueryParameter(query="state", description="Only this state")
+            OrderStateName | None, QueryParameter(name="state", description="Only this state")
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -177,7 +177,7 @@ class OrderController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         order_id: FromPath[uuid.UUID],
-        data: JSONBody[StepNote] | None = None,
+        data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Record the payment."""
         return await _step(member, uow, order_id, OrderAction.MARK_PAID, data)
@@ -196,7 +196,7 @@ class OrderController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         order_id: FromPath[uuid.UUID],
-        data: JSONBody[StepNote] | None = None,
+        data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Hand over."""
         return await _step(member, uow, order_id, OrderAction.HAND_OVER, data)
@@ -216,7 +216,7 @@ class OrderController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         order_id: FromPath[uuid.UUID],
-        data: JSONBody[StepNote] | None = None,
+        data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Confirm receipt."""
         return await _step(member, uow, order_id, OrderAction.COMPLETE, data)
@@ -236,7 +236,7 @@ class OrderController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         order_id: FromPath[uuid.UUID],
-        data: JSONBody[StepNote] | None = None,
+        data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Cancel."""
         return await _step(member, uow, order_id, OrderAction.CANCEL, data)
@@ -256,7 +256,7 @@ class OrderController(Controller):
         member: CallerMember,
         uow: UnitOfWork,
         order_id: FromPath[uuid.UUID],
-        data: JSONBody[StepNote] | None = None,
+        data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Refund."""
         return await _step(member, uow, order_id, OrderAction.REFUND, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.models import LedgerEntryRow
@@ -20,7 +20,15 @@ class SqlLedger:
         self.session = session
 
     async def post(self, posting: Posting) -> None:
-        """Store every entry of a (balanced) posting."""
+        """Store every entry of a (balanced) posting, numbered after its order's others."""
+        number = 1
+        if posting.order_id is not None:
+            last = await self.session.scalar(
+                select(func.max(LedgerEntryRow.posting_number)).where(
+                    LedgerEntryRow.order_id == posting.order_id
+                )
+            )
+            number = (last or 0) + 1
         self.session.add_all(
             LedgerEntryRow(
                 posting_id=posting.id,
@@ -32,6 +40,7 @@ class SqlLedger:
                 account_organisation_id=entry.account.organisation_id,
                 currency=entry.money.currency.code,
                 amount=entry.money.amount,
+                posting_number=number,
                 position=position,
                 posted_at=posting.at,
                 created_at=posting.at,
@@ -47,9 +56,7 @@ class SqlLedger:
             await self.session.scalars(
                 select(LedgerEntryRow)
                 .where(LedgerEntryRow.order_id == order_id)
-                .order_by(
-                    LedgerEntryRow.posted_at, LedgerEntryRow.posting_id, LedgerEntryRow.position
-                )
+                .order_by(LedgerEntryRow.posting_number, LedgerEntryRow.position)
             )
         )
         postings = []

@@ -129,7 +129,10 @@ class LedgerEntryRow(CommerceModel):
     account_organisation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
+    posting_number: Mapped[int] = mapped_column(Integer)
+    """The posting's place among its order's postings (1, 2, …)."""
     position: Mapped[int] = mapped_column(Integer)
+    """The entry's place in its posting."""
     posted_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 

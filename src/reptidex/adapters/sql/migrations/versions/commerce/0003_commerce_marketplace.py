@@ -119,6 +119,7 @@ def upgrade() -> None:
         _uuid("account_organisation_id", nullable=True),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("posting_number", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("posted_at", DateTimeUTC(timezone=True), nullable=False),
     )
