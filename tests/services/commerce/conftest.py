@@ -10,15 +10,18 @@ from collections.abc import Callable, Iterator
 
 import asyncpg
 import pytest
-from commerce_testkit import FakeAnimals, Trader, asyncpg_url, commerce_client
+from commerce_testkit import (
+    FEE_BASIS_POINTS,
+    FakeAnimals,
+    Trader,
+    asyncpg_url,
+    commerce_client,
+)
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.settings import Settings
-
-FEE_BASIS_POINTS = 250
-"""The platform fee of the tests' app (2.5 %)."""
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_listing_moves_only_along_the_allowed_transitions(
 ) -> None:
     listing = _listing(start)
     if target in TRANSITIONS[start]:
-        assert listing.moved_to(target, AT).state is target
+        assert listing.moved_to(target, AT).status is target
     else:
         with pytest.raises(Conflict):
             listing.moved_to(target, AT)
@@ -111,7 +111,11 @@ def _order() -> Order:
         platform_fee=Money.of(500, "EUR"),
         at=AT,
     )
-    assert (step.action, step.party, step.to_state) == (OrderAction.PLACE, Party.BUYER, order.state)
+    assert (step.action, step.party, step.to_state) == (
+        OrderAction.PLACE,
+        Party.BUYER,
+        order.status,
+    )
     return order
 
 
@@ -126,7 +130,7 @@ def test_an_order_goes_pending_paid_handed_over_completed_recording_who_and_when
     ):
         order, step = order.act(action, org, user, AT + dt.timedelta(minutes=minutes))
         steps.append(step)
-    assert order.state is OrderState.COMPLETED
+    assert order.status is OrderState.COMPLETED
     assert [(s.from_state, s.to_state, s.party) for s in steps] == [
         (OrderState.PENDING, OrderState.PAID, Party.SELLER),
         (OrderState.PAID, OrderState.HANDED_OVER, Party.SELLER),
@@ -156,7 +160,7 @@ def test_the_wrong_party_is_refused_and_the_wrong_state_conflicts() -> None:
     with pytest.raises(Conflict):
         paid.act(OrderAction.CANCEL, BUYER, None, AT)  # paid: only a refund undoes it
     refunded, _ = paid.act(OrderAction.REFUND, SELLER, None, AT)
-    assert refunded.state is OrderState.REFUNDED
+    assert refunded.status is OrderState.REFUNDED
 
 
 def test_a_posting_that_does_not_balance_is_refused() -> None:

@@ -124,7 +124,9 @@ def test_search_filters_sorts_and_pages(
     )  # fmt: skip
 
 
-def test_ending_soon_and_listings_past_their_end(seller: Trader, any_client: TestClient) -> None:
+def test_ending_soon_and_listings_past_their_end(
+    seller: Trader, any_client: TestClient[Litestar]
+) -> None:
     later = seller.list_animal(100, expires_at="2999-01-01T00:00:00Z")
     sooner = seller.list_animal(100, expires_at="2998-01-01T00:00:00Z")
     open_ended = seller.list_animal(100)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from commerce_testkit import Trader
-from conftest import FEE_BASIS_POINTS
+from commerce_testkit import FEE_BASIS_POINTS, Trader
 from litestar import Litestar
 from litestar.testing import TestClient
 from test_commerce_listings_api import outbox_types

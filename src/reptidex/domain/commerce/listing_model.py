@@ -101,7 +101,7 @@ class Listing:
     title: str
     description: str
     price: Money
-    state: ListingState
+    status: ListingState
     country: str
     region: str | None = None
     shipping_available: bool = False
@@ -115,22 +115,22 @@ class Listing:
 
     def moved_to(self, state: ListingState, at: dt.datetime) -> Listing:
         """This listing in ``state``; :class:`Conflict` unless the move is allowed."""
-        if state not in TRANSITIONS[self.state]:
-            raise Conflict(f"A listing that is {self.state.value} cannot become {state.value}.")
-        return replace(self, state=state, updated_at=at)
+        if state not in TRANSITIONS[self.status]:
+            raise Conflict(f"A listing that is {self.status.value} cannot become {state.value}.")
+        return replace(self, status=state, updated_at=at)
 
     def require_editable(self) -> None:
         """:class:`Conflict` unless what the listing offers may be changed now."""
-        if self.state not in EDITABLE_STATES:
+        if self.status not in EDITABLE_STATES:
             raise Conflict(
-                f"A listing that is {self.state.value} cannot be changed; "
+                f"A listing that is {self.status.value} cannot be changed; "
                 "cancel its order first, or list the animal again."
             )
 
     def is_public(self) -> bool:
         """Whether anyone may see it."""
-        return self.state in PUBLIC_STATES
+        return self.status in PUBLIC_STATES
 
     def is_open(self, now: dt.datetime) -> bool:
         """Whether it may be ordered now: available and not past its end."""
-        return self.state is S.AVAILABLE and (self.expires_at is None or self.expires_at > now)
+        return self.status is S.AVAILABLE and (self.expires_at is None or self.expires_at > now)

@@ -87,6 +87,10 @@ class ListingChanges:
         }
 
 
+_ATTRIBUTES = {"state": "status"}
+"""The listing's attribute behind an event's field name."""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -111,12 +115,16 @@ def stage_listing_event(
         listing_id=str(listing.id),
         animal_id=str(listing.animal.animal_id),
         species=listing.animal.species,
-        state=listing.state.value,
+        state=listing.status.value,
         price_amount=listing.price.amount,
         currency=listing.price.currency.code,
         changed=list(changed),
-        before={n: _audit(getattr(before, n)) for n in changed} if before else {},
-        after={n: _audit(getattr(listing, n)) for n in changed} if before else {},
+        before={n: _audit(getattr(before, _ATTRIBUTES.get(n, n))) for n in changed}
+        if before
+        else {},
+        after={n: _audit(getattr(listing, _ATTRIBUTES.get(n, n))) for n in changed}
+        if before
+        else {},
     )
     uow.outbox.add(
         new_event(
@@ -180,7 +188,7 @@ async def create_listing(
     _check_expiry(draft.expires_at, now)
     current = await uow.listings.current_for_animal(actor.organisation_id, animal.animal_id)
     if current is not None:
-        raise Conflict(f"The animal is already listed ({current.id}, {current.state.value}).")
+        raise Conflict(f"The animal is already listed ({current.id}, {current.status.value}).")
     listing = await uow.listings.add(
         Listing(
             id=uuid.uuid4(),
@@ -189,7 +197,7 @@ async def create_listing(
             title=draft.title,
             description=draft.description,
             price=draft.price,
-            state=ListingState.AVAILABLE if draft.publish else ListingState.DRAFT,
+            status=ListingState.AVAILABLE if draft.publish else ListingState.DRAFT,
             country=draft.country.upper(),
             region=draft.region,
             shipping_available=draft.shipping_available,
@@ -216,7 +224,7 @@ async def _require_no_active_order(uow: CommerceUnitOfWork, listing: Listing) ->
     order: Order | None = await uow.orders.active_for_listing(listing.id)
     if order is not None:
         raise Conflict(
-            f"Order {order.id} holds the listing ({order.state.value}): cancel or refund it."
+            f"Order {order.id} holds the listing ({order.status.value}): cancel or refund it."
         )
 
 
@@ -248,8 +256,8 @@ async def change_listing(
         if "country" in terms:
             terms["country"] = terms["country"].upper()
         listing = replace(listing, **terms, updated_at=now)
-    if state is not None and state is not listing.state:
-        if listing.state is ListingState.ON_HOLD:
+    if state is not None and state is not listing.status:
+        if listing.status is ListingState.ON_HOLD:
             await _require_no_active_order(uow, listing)
         if state is ListingState.AVAILABLE and listing.expires_at and listing.expires_at <= now:
             raise Conflict("The listing's end has passed: set a new expires_at to list it again.")
@@ -259,7 +267,7 @@ async def change_listing(
     stored = await uow.listings.update(listing)
     if terms:
         stage_listing_event(uow, actor, "listing.updated", stored, before, tuple(sorted(terms)))
-    if stored.state is not before.state:
+    if stored.status is not before.status:
         stage_listing_event(uow, actor, "listing.state_changed", stored, before, ("state",))
     await uow.commit()
     return stored
@@ -270,8 +278,8 @@ async def delete_listing(uow: CommerceUnitOfWork, actor: Member, listing_id: uui
     (hide it instead). Emits ``listing.deleted``."""
     actor.require_writer()
     listing = await _own_listing(uow, actor, listing_id)
-    if listing.state not in REMOVABLE_STATES:
-        raise Conflict(f"A listing that is {listing.state.value} is part of an order's record.")
+    if listing.status not in REMOVABLE_STATES:
+        raise Conflict(f"A listing that is {listing.status.value} is part of an order's record.")
     await uow.listings.remove(listing)
     uow.outbox.add(
         new_event(

@@ -101,7 +101,7 @@ class Order:
     buyer_user_id: uuid.UUID | None
     price: Money
     platform_fee: Money
-    state: OrderState
+    status: OrderState
     placed_at: dt.datetime
     updated_at: dt.datetime
     note: str | None = None
@@ -129,7 +129,7 @@ class Order:
             buyer_user_id=buyer_user_id,
             price=price,
             platform_fee=platform_fee,
-            state=OrderState.PENDING,
+            status=OrderState.PENDING,
             placed_at=at,
             updated_at=at,
             note=note,
@@ -151,7 +151,7 @@ class Order:
     @property
     def is_active(self) -> bool:
         """Whether the order still holds its listing."""
-        return self.state in ACTIVE_STATES
+        return self.status in ACTIVE_STATES
 
     def act(
         self,
@@ -173,11 +173,11 @@ class Order:
         if party is None or party not in rule.parties:
             who = " or ".join(sorted(p.value for p in rule.parties))
             raise PermissionDenied(f"Only the {who} may {action.value.replace('_', ' ')}.")
-        if self.state not in rule.from_states:
+        if self.status not in rule.from_states:
             raise Conflict(
-                f"An order that is {self.state.value} cannot {action.value.replace('_', ' ')}."
+                f"An order that is {self.status.value} cannot {action.value.replace('_', ' ')}."
             )
         step = OrderStep(
-            self.id, action, self.state, rule.to, party, organisation_id, user_id, at, note
+            self.id, action, self.status, rule.to, party, organisation_id, user_id, at, note
         )
-        return replace(self, state=rule.to, updated_at=at), step
+        return replace(self, status=rule.to, updated_at=at), step

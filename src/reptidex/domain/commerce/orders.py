@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from reptidex.domain.commerce.events import PRODUCER, OrderChanged
@@ -85,7 +87,7 @@ def _stage_order(uow: CommerceUnitOfWork, order: Order, step: OrderStep) -> None
         listing_id=str(order.listing_id),
         seller_organisation_id=str(order.seller_organisation_id),
         buyer_organisation_id=str(order.buyer_organisation_id),
-        state=order.state.value,
+        state=order.status.value,
         previous_state=None if step.from_state is None else step.from_state.value,
         party=step.party.value,
         price_amount=order.price.amount,
@@ -149,7 +151,7 @@ async def place_order(
     if listing.organisation_id == actor.organisation_id:
         raise InvalidInput("You cannot order your own listing.")
     if not listing.is_open(now):
-        raise Conflict(f"The listing is not available ({listing.state.value}).")
+        raise Conflict(f"The listing is not available ({listing.status.value}).")
     order, step = Order.place(
         listing_id=listing.id,
         seller_organisation_id=listing.organisation_id,
@@ -170,6 +172,30 @@ async def place_order(
     _stage_order(uow, order, step)
     await uow.commit()
     return PlacedOrder(order, created=True)
+
+
+async def place_order_once(
+    open_unit: Callable[[], AbstractAsyncContextManager[CommerceUnitOfWork]],
+    actor: Member,
+    request: OrderRequest,
+    idempotency_key: str,
+    *,
+    fee_basis_points: int = 0,
+) -> PlacedOrder:
+    """:func:`place_order` in a unit of work of its own, and once more in a new one after a
+    :class:`Conflict`: when the conflict was a request with the same key running at the same
+    time, the second attempt finds that request's order and returns it (so concurrent repeats
+    of a key all get the one order); any other conflict (another buyer's order) stands."""
+    for attempt in (1, 2):
+        try:
+            async with open_unit() as uow:
+                return await place_order(
+                    uow, actor, request, idempotency_key, fee_basis_points=fee_basis_points
+                )
+        except Conflict:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _party_order(uow: CommerceUnitOfWork, actor: Member, order_id: uuid.UUID) -> Order:

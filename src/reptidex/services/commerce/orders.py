@@ -16,7 +16,7 @@ from reptidex.domain.commerce.orders import (
     act_on_order,
     list_orders,
     order_ledger,
-    place_order,
+    place_order_once,
     show_order,
 )
 from reptidex.services.commerce.access import (
@@ -24,6 +24,7 @@ from reptidex.services.commerce.access import (
     SECURITY,
     WRITE,
     CallerMember,
+    OnDemandUnits,
     Terms,
     UnitOfWork,
 )
@@ -85,20 +86,21 @@ class OrderController(Controller):
         "header: the first request makes the order (201), a repeat with the same key and "
         "body returns it (200); the same key with another body is a 422. 409 when the "
         "listing is not available (on hold, sold, ended) or another buyer's order came "
-        "first. Emits `order.placed` and `listing.state_changed`.",
+        "first (requests with the same key at the same time all get the one order). Emits "
+        "`order.placed` and `listing.state_changed`.",
         responses={200: ResponseSpec(OrderView, description="The order this key made before")},
     )
     async def place(
         self,
         member: CallerMember,
-        uow: UnitOfWork,
+        units: OnDemandUnits,
         terms: Terms,
         idempotency_key: IdempotencyKey,
         data: JSONBody[OrderCreate],
     ) -> Response[OrderView]:
         """Place an order."""
-        placed = await place_order(
-            uow,
+        placed = await place_order_once(
+            lambda: units.open(member.organisation_id),
             member,
             OrderRequest(data.listing_id, data.note),
             idempotency_key,

@@ -160,7 +160,7 @@ def listing_view(listing: Listing) -> ListingView:
     return ListingView(
         id=listing.id,
         seller_organisation_id=listing.organisation_id,
-        state=listing.state.value,
+        state=listing.status.value,
         title=listing.title,
         description=listing.description,
         price=money_view(listing.price),
@@ -249,7 +249,7 @@ def order_view(order: Order, history: list[OrderStep] | None = None) -> OrderVie
         seller_organisation_id=order.seller_organisation_id,
         buyer_organisation_id=order.buyer_organisation_id,
         buyer_user_id=order.buyer_user_id,
-        state=order.state.value,
+        state=order.status.value,
         price=money_view(order.price),
         platform_fee=money_view(order.platform_fee),
         placed_at=order.placed_at,
