@@ -48,7 +48,7 @@ def canonical(record: AuditRecord, seq: int, previous_hash: str) -> bytes:
     >>> record = AuditRecord(id=uuid.UUID(int=1), occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
     ...     service="animal", resource_kind="animal", resource_id="a1", action="created",
     ...     after={"name": "Pip"})
-    >>> canonical(record, 1, GENESIS)[:60]
+    >>> canonical(record, 1, GENESIS)[:59]
     b'{"action":"created","actor_id":null,"after":{"name":"Pip"},'
     """
     body = {
