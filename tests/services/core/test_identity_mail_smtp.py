@@ -119,6 +119,15 @@ async def test_the_password_waits_for_tls_where_the_server_would_take_it_in_clea
     assert len(server.delivered) == 1
 
 
+async def test_a_server_without_starttls_never_sees_the_password() -> None:
+    # A server (or someone between) that hides STARTTLS would get the password in clear.
+    async with running_mail_server(credentials=CREDENTIALS, auth_require_tls=False) as server:
+        with pytest.raises(smtplib.SMTPNotSupportedError, match="STARTTLS"):
+            await SmtpNotifier(smtp_url("smtp", server.port), SENDER).send(message())
+    assert server.logins == []
+    assert server.delivered == []
+
+
 @pytest.mark.parametrize("mechanism", ["LOGIN", "PLAIN"])
 async def test_auth_mechanisms_carry_the_url_credentials_exactly(
     trusted: CertificateAuthority, tmp_path: Path, mechanism: str
