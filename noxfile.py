@@ -51,3 +51,12 @@ def bench(session: nox.Session) -> None:
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.log(f"benchmark: {script}")
         session.run(python, str(script), *session.posargs, external=True)
+
+
+@nox.session(python=PYTHON[0])
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of the scopes in tests/mutation/scopes.toml (all of them unless named);
+    ``-- check`` runs only the changed scopes and fails on a new survivor, as CI does."""
+    session.install("-e", ".[dev]")
+    args = session.posargs or ["run"]
+    session.run("python", "tests/mutation/mutation_run.py", *args)

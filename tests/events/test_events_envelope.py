@@ -29,7 +29,7 @@ class ClutchLaid(msgspec.Struct, frozen=True):
 def test_every_registered_family_from_the_architecture_is_known() -> None:
     expected = {
         "user", "auth", "config", "billing", "animal", "lineage", "breeding", "genetics",
-        "order", "transaction", "inventory", "file", "render", "embed", "search",
+        "order", "listing", "transaction", "inventory", "file", "render", "embed", "search",
         "notification", "community", "audit", "admin", "integration",
     }  # fmt: skip
     assert expected == EVENT_FAMILIES

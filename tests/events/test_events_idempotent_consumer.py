@@ -62,6 +62,10 @@ async def test_a_duplicate_delivery_has_no_second_effect(engine: AsyncEngine) ->
 
     assert await effects(engine) == 1
     assert await was_processed(engine, SERVICE, "community", event)
+    # the mark is per group and per event
+    assert not await was_processed(engine, SERVICE, "community:feed", event)
+    other = new_event("animal.listed", producer="animal")
+    assert not await was_processed(engine, SERVICE, "community", other)
 
 
 async def test_groups_are_independent(engine: AsyncEngine) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from outbox_testkit import Recorder, hatchling_events, stage
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -17,25 +18,11 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_processed
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
-from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.events import DomainEvent, new_event
+from reptidex.domain.events import DomainEvent
 from service_database import migrated_database_url
 
 SERVICE = "animal"
 Outbox: Any = OUTBOX_MODELS[SERVICE]  # built per service: its columns are not in its type
-
-
-class Recorder:
-    """A publisher that remembers what it was given, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-        self.failing = False
-
-    async def publish(self, event: DomainEvent) -> None:
-        if self.failing:
-            raise ConnectionError("bus is down")
-        self.events.append(event)
 
 
 class ProcessDied(BaseException):
@@ -52,31 +39,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=2)
     yield engine
     await engine.dispose()
-
-
-def hatchling_events(count: int) -> list[DomainEvent]:
-    start = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-    return [
-        new_event(
-            "animal.created",
-            producer=SERVICE,
-            payload={"code": f"H-{index}"},
-            occurred_at=start + dt.timedelta(seconds=index),
-        )
-        for index in range(count)
-    ]
-
-
-async def stage(engine: AsyncEngine, events: list[DomainEvent], *, commit: bool = True) -> None:
-    async with AsyncSession(engine) as session:
-        outbox = SqlOutbox(session, SERVICE)
-        for event in events:
-            outbox.add(event)
-        await session.flush()
-        if commit:
-            await session.commit()
-        else:
-            await session.rollback()
 
 
 async def unpublished(engine: AsyncEngine) -> int:

@@ -26,7 +26,13 @@ from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
 from platform_process import free_port as _free_port
-from reptidex.adapters.identity.tokens import AUDIENCE, ISSUER, JwtSigner, public_jwk
+from reptidex.adapters.identity.tokens import (
+    AUDIENCE,
+    ISSUER,
+    JwksKeySource,
+    JwtSigner,
+    public_jwk,
+)
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import AccessClaims, Role
 from reptidex.services.core.app import create_app as create_core_app
@@ -35,6 +41,8 @@ from reptidex.services.core.wiring import CoreComponents
 from reptidex.services.kernel.app import build_kernel, components_of, create_service_app
 from reptidex.services.kernel.auth import (
     BEARER,
+    JWKS_PATH,
+    Authenticator,
     CurrentPrincipal,
     OptionalPrincipal,
     requires_role,
@@ -74,6 +82,11 @@ class Platform:
     animal: AsyncTestClient[Litestar]
     settings: Settings
     owner_token: str
+    clock: list[float]
+
+    def advance(self, seconds: float) -> None:
+        """Move the animal service's key-cache clock forward, as time passing would."""
+        self.clock[0] += seconds
 
     async def in_core(self, work: Coroutine[Any, Any, T]) -> T:
         """Run ``work`` on core's event loop (its database connections live there)."""
@@ -136,14 +149,24 @@ async def platform(make_settings: Callable[..., Settings]) -> AsyncIterator[Plat
                     headers=bearer(login["access_token"]),
                 )
             ).json()
-        # The animal service as deployed: it knows only core's URL (REPTIDEX_CORE_URL).
+        # The animal service as deployed: it knows only core's URL (REPTIDEX_CORE_URL) and
+        # fetches core's keys from there; only the key cache's clock is the test's.
+        clock = [0.0]
+        keys = JwksKeySource(
+            settings.peer_url("core") + JWKS_PATH,
+            timeout=settings.http_timeout,
+            monotonic=lambda: clock[0],
+        )
         animal_app = create_service_app(
-            build_kernel(service_spec("animal"), settings), [members_only, public, internal]
+            build_kernel(service_spec("animal"), settings),
+            [members_only, public, internal],
+            authenticator=Authenticator(keys, leeway=settings.token_leeway),
         )
         async with AsyncTestClient(animal_app) as animal:
             yield Platform(
-                core_url, identity, core_loop, animal, settings, switched["access_token"]
+                core_url, identity, core_loop, animal, settings, switched["access_token"], clock
             )
+        await keys.aclose()
     finally:
         server.should_exit = True
         await asyncio.to_thread(serving.join)
@@ -342,14 +365,18 @@ async def test_viewer_is_forbidden_and_service_tokens_are_not_users(platform: Pl
 
 async def test_rotated_keys_log_nobody_out(platform: Platform) -> None:
     old_token = platform.owner_token
+    response = await platform.animal.get("/test-only/collection", headers=bearer(old_token))
+    assert response.status_code == 200, response.text  # the animal service now caches the set
     new_kid = await platform.in_core(platform.identity.keys.rotate())
     new_token = await _signed(platform)
     assert jwt.get_unverified_header(new_token)["kid"] == new_kid
     assert jwt.get_unverified_header(old_token)["kid"] != new_kid
     jwks = await _jwks(platform)
     assert len(jwks["keys"]) == 2
-    # The animal service still has the old set cached and may refetch only every few seconds.
-    await asyncio.sleep(5.1)
+    # The animal service has the old set cached and refetches at most every 5 seconds.
+    response = await platform.animal.get("/test-only/collection", headers=bearer(new_token))
+    assert response.status_code == 401, response.text
+    platform.advance(5.0)
     response = await platform.animal.get("/test-only/collection", headers=bearer(new_token))
     assert response.status_code == 200, response.text
     response = await platform.animal.get("/test-only/collection", headers=bearer(old_token))

@@ -172,6 +172,7 @@ def test_private_files_need_the_organisation_or_a_signed_url(
     assert delivered.content == member.get(body["url"]).content  # the file's own bytes
     assert Image.open(io.BytesIO(delivered.content)).size == (body["width"], body["height"])
     assert client.get(url.replace("signature=", "signature=0")).status_code == 401
+    assert client.get(url.replace("signature=", "signature=%C3%A9")).status_code == 401
     file_id = uuid.UUID(body["id"])
     signer = components_of(client.app, MediaComponents).adapters.signer
     expired = int(time.time()) - 1

@@ -36,9 +36,9 @@ def idempotent_handler(
     model = PROCESSED_EVENT_MODELS[service]
 
     async def handle_once(event: DomainEvent) -> None:
-        marked = False
+        marked = False  # set once the mark is flushed: later integrity errors are the handler's
         try:
-            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            async with AsyncSession(engine) as session, session.begin():
                 session.add(model(consumer_group=group, event_id=event.id, event_type=event.type))
                 await session.flush()
                 marked = True

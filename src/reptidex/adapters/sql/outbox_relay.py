@@ -24,11 +24,12 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, Result, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
@@ -45,8 +46,9 @@ def outbox_lock_key(service: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+def _rowcount(result: Result[Any]) -> int:
+    """The rows a DELETE removed (its result is always a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def row_to_event(row: Any) -> DomainEvent:
@@ -55,7 +57,7 @@ def row_to_event(row: Any) -> DomainEvent:
         id=row.event_id,
         type=row.event_type,
         version=row.version,
-        occurred_at=_utc(row.occurred_at),
+        occurred_at=row.occurred_at,  # DateTimeUTC: aware UTC on every database
         producer=row.producer,
         organisation_id=row.organisation_id,
         actor_id=row.actor_id,
@@ -92,6 +94,7 @@ class OutboxRelay(Poller):
         max_backoff: float = 30.0,
         retention: dt.timedelta = dt.timedelta(days=7),
         prune_interval: float = 3600.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             batch_size=batch_size, poll_interval=poll_interval, max_backoff=max_backoff
@@ -104,6 +107,7 @@ class OutboxRelay(Poller):
         self.stats = RelayStats()
         self._model: Any = OUTBOX_MODELS[service]
         self._processed: Any = PROCESSED_EVENT_MODELS[service]
+        self._monotonic = monotonic
         self._last_prune = float("-inf")
         self._postgres = engine.dialect.name == "postgresql"
         self._lock_key = outbox_lock_key(service)
@@ -121,7 +125,7 @@ class OutboxRelay(Poller):
     async def _pass(self) -> int:
         model = self._model
         published = 0
-        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+        async with AsyncSession(self.engine) as session, session.begin():
             if self._postgres:
                 locked = await session.scalar(
                     select(func.pg_try_advisory_xact_lock(self._lock_key))
@@ -169,7 +173,7 @@ class OutboxRelay(Poller):
                 )
             ).one()
         self.stats.pending = int(count)
-        age = (dt.datetime.now(dt.UTC) - _utc(oldest)).total_seconds() if oldest else 0.0
+        age = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
         self.stats.oldest_pending_age = max(age, 0.0)
         return self.stats
 
@@ -178,11 +182,10 @@ class OutboxRelay(Poller):
         cutoff = (now or dt.datetime.now(dt.UTC)) - self.retention
         outbox, processed = self._model, self._processed
         async with AsyncSession(self.engine) as session, session.begin():
-            published = await session.execute(
-                delete(outbox).where(outbox.published_at.is_not(None), outbox.published_at < cutoff)
-            )
+            # an unpublished row has no published_at, and NULL < cutoff is never true
+            published = await session.execute(delete(outbox).where(outbox.published_at < cutoff))
             marks = await session.execute(delete(processed).where(processed.created_at < cutoff))
-        return int(getattr(published, "rowcount", 0) or 0) + int(getattr(marks, "rowcount", 0) or 0)
+        return _rowcount(published) + _rowcount(marks)
 
     async def run(self) -> None:
         """Relay until :meth:`stop`: full batches back to back, then wait for a wake or a poll."""
@@ -193,8 +196,8 @@ class OutboxRelay(Poller):
         try:
             published = await self.relay_once()
             await self.measure()
-            if time.monotonic() - self._last_prune >= self.prune_interval:
-                self._last_prune = time.monotonic()
+            if self._monotonic() - self._last_prune >= self.prune_interval:
+                self._last_prune = self._monotonic()
                 await self.prune()
         except Exception as exc:  # the database is away: keep trying, with backoff
             published = 0

@@ -12,7 +12,7 @@ import msgspec
 EVENT_FAMILIES: frozenset[str] = frozenset(
     {
         "user", "auth", "config", "billing", "animal", "lineage", "breeding", "genetics",
-        "order", "transaction", "inventory", "file", "render", "embed", "search",
+        "order", "listing", "transaction", "inventory", "file", "render", "embed", "search",
         "notification", "community", "audit", "admin", "integration",
     }
 )  # fmt: skip

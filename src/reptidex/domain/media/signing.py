@@ -39,7 +39,8 @@ class UrlSigner:
         self, file_id: uuid.UUID, variant: str, expires: int, signature: str, *, now: float
     ) -> None:
         """Nothing when the signature is right and not expired; else :class:`NotAuthenticated`."""
-        if not hmac.compare_digest(self.sign(file_id, variant, expires), signature):
+        expected = self.sign(file_id, variant, expires)
+        if not signature.isascii() or not hmac.compare_digest(expected, signature):
             raise NotAuthenticated("The signed URL is not valid.")
         if now >= expires:
             raise NotAuthenticated("The signed URL has expired.")

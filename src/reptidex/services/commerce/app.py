@@ -1,15 +1,53 @@
-"""The repti-commerce app."""
+"""The repti-commerce app: the composition root of the marketplace.
+
+Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
+``/marketplace/seller/listings`` (a seller's own, in every state) and ``/orders`` (placing
+orders idempotently, moving them through their states, their ledger).
+"""
 
 from __future__ import annotations
 
 from litestar import Litestar
 
+from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.services.commerce.listings import ListingController, SellerListingController
+from reptidex.services.commerce.orders import OrderController
+from reptidex.services.commerce.wiring import build_commerce
 from reptidex.services.kernel.app import build_kernel, create_service_app
+from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 
+DESCRIPTION = (
+    "The marketplace: listings of animals from the sellers' collections (public to search, "
+    "with each animal's genetics), and orders between organisations with their state machine "
+    "and a double-entry ledger in integer minor units. Selling and buying take a bearer token "
+    "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
+)
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build repti-commerce from settings (default: the environment)."""
+CONTROLLERS = [ListingController, SellerListingController, OrderController]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    authenticator: Authenticator | None = None,
+    animals: AnimalCatalogue | None = None,
+    fee_basis_points: int = 0,
+) -> Litestar:
+    """Build repti-commerce from settings (default: the environment).
+
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``animals`` reads
+    the sellers' animals (default: repti-animal over HTTP); ``fee_basis_points`` is the
+    platform's fee on each sale (default none).
+    """
     kernel = build_kernel(service_spec("commerce"), settings or load_settings())
-    return create_service_app(kernel)
+    commerce = build_commerce(kernel, animals=animals, fee_basis_points=fee_basis_points)
+    return create_service_app(
+        kernel,
+        CONTROLLERS,
+        components=commerce,
+        description=DESCRIPTION,
+        dependencies=commerce.dependencies(),
+        authenticator=authenticator,
+    )

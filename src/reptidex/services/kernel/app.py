@@ -57,6 +57,7 @@ from reptidex.services.kernel.catalog import ServiceSpec
 from reptidex.services.kernel.client_address import ClientAddresses
 from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
+from reptidex.services.kernel.input_guard import guard_input
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
@@ -292,6 +293,7 @@ def create_service_app(
             **(dependencies or {}),
         },
         middleware=[DefineMiddleware(Authentication, authenticator=auth)],
+        before_request=guard_input,
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins

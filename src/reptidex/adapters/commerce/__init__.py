@@ -1,0 +1,1 @@
+"""repti-commerce's adapters to the other services."""

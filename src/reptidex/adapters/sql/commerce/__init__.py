@@ -1,0 +1,1 @@
+"""repti-commerce's tables and the SQL side of its ports."""

@@ -1,0 +1,52 @@
+"""Payloads of the events the commerce use cases stage in the outbox (version 1).
+
+``listing.created``, ``listing.updated`` (with the changed fields before and after),
+``listing.state_changed``, ``listing.deleted``; ``order.placed``, ``order.paid``,
+``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+PRODUCER = "commerce"
+
+
+class ListingChanged(msgspec.Struct, frozen=True):
+    """``listing.created`` / ``listing.updated`` / ``listing.state_changed``: the listing's
+    summary after the change and, for an update, the changed fields before and after."""
+
+    listing_id: str
+    animal_id: str
+    species: str
+    state: str
+    price_amount: int
+    currency: str
+    changed: list[str] = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+
+
+class ListingDeleted(msgspec.Struct, frozen=True):
+    """``listing.deleted``."""
+
+    listing_id: str
+    animal_id: str
+
+
+class OrderChanged(msgspec.Struct, frozen=True):
+    """``order.<action>``: the order after a step, and the step (who, from which state)."""
+
+    order_id: str
+    listing_id: str
+    seller_organisation_id: str
+    buyer_organisation_id: str
+    state: str
+    previous_state: str | None
+    party: str
+    price_amount: int
+    currency: str
+    platform_fee_amount: int
+    note: str | None = None

@@ -1,0 +1,339 @@
+"""Use cases of the marketplace's listings: list an animal, change, publish, hide or delete a
+listing, show one, search the open ones, and a seller's own.
+
+A listing is made in two steps: :func:`listed_animal` reads the animal from the seller's
+collection (outside any transaction: it is a call to repti-animal), then
+:func:`create_listing` stores the listing with that snapshot. Each writing use case stages its
+events in the unit of work's outbox and commits once, at its end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import msgspec
+
+from reptidex.domain.commerce.events import PRODUCER, ListingChanged, ListingDeleted
+from reptidex.domain.commerce.listing_model import (
+    REMOVABLE_STATES,
+    AnimalSnapshot,
+    Listing,
+    ListingState,
+)
+from reptidex.domain.commerce.members import Member
+from reptidex.domain.commerce.money import Money
+from reptidex.domain.commerce.order_model import Order
+from reptidex.domain.commerce.ports import (
+    AnimalCatalogue,
+    CommerceUnitOfWork,
+    ListingQuery,
+)
+from reptidex.domain.errors import Conflict, InvalidInput, NotFound
+from reptidex.domain.events import new_event
+
+UNSELLABLE_STATUSES = frozenset({"sold", "deceased", "on_loan"})
+"""Animal statuses (repti-animal's) that cannot be listed."""
+MAX_PAGE = 100
+"""The most listings one page holds."""
+
+
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+"""A field of :class:`ListingChanges` left as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDraft:
+    """A new listing as the seller enters it."""
+
+    animal_id: uuid.UUID
+    title: str
+    price: Money
+    country: str
+    description: str = ""
+    region: str | None = None
+    shipping_available: bool = False
+    pickup_available: bool = True
+    expires_at: dt.datetime | None = None
+    publish: bool = False
+    """Make it available at once (else a draft)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingChanges:
+    """The fields a change sets; every other field stays (:data:`KEEP`)."""
+
+    title: str | _Keep = KEEP
+    description: str | _Keep = KEEP
+    price: Money | _Keep = KEEP
+    country: str | _Keep = KEEP
+    region: str | _Keep | None = KEEP
+    shipping_available: bool | _Keep = KEEP
+    pickup_available: bool | _Keep = KEEP
+    expires_at: dt.datetime | _Keep | None = KEEP
+    state: ListingState | _Keep = KEEP
+
+    def given(self) -> dict[str, Any]:
+        """The fields this change sets, by name."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not KEEP
+        }
+
+
+_ATTRIBUTES = {"state": "status"}
+"""The listing's attribute behind an event's field name."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _audit(value: object) -> object:
+    if isinstance(value, Money):
+        return {"amount": value.amount, "currency": value.currency.code}
+    return msgspec.to_builtins(value)
+
+
+def stage_listing_event(
+    uow: CommerceUnitOfWork,
+    actor: Member,
+    kind: str,
+    listing: Listing,
+    before: Listing | None = None,
+    changed: tuple[str, ...] = (),
+) -> None:
+    """Stage ``kind`` (``listing.*``) for ``listing``, with the ``changed`` fields' values
+    ``before`` and after."""
+    payload = ListingChanged(
+        listing_id=str(listing.id),
+        animal_id=str(listing.animal.animal_id),
+        species=listing.animal.species,
+        state=listing.status.value,
+        price_amount=listing.price.amount,
+        currency=listing.price.currency.code,
+        changed=list(changed),
+        before={n: _audit(getattr(before, _ATTRIBUTES.get(n, n))) for n in changed}
+        if before
+        else {},
+        after={n: _audit(getattr(listing, _ATTRIBUTES.get(n, n))) for n in changed}
+        if before
+        else {},
+    )
+    uow.outbox.add(
+        new_event(
+            kind,
+            producer=PRODUCER,
+            payload=payload,
+            organisation_id=listing.organisation_id,
+            actor_id=actor.user_id,
+        )
+    )
+
+
+def _check_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> None:
+    if expires_at is None:
+        return
+    if expires_at.utcoffset() is None:
+        raise InvalidInput(
+            "expires_at needs a time zone.", field_errors={"expires_at": "with a time zone"}
+        )
+    if expires_at <= now:
+        raise InvalidInput(
+            "A listing cannot end in the past.", field_errors={"expires_at": "in the future"}
+        )
+
+
+def _check_price(price: Money) -> None:
+    if price.amount <= 0:
+        raise InvalidInput("A price is more than zero.", field_errors={"price": "above zero"})
+
+
+async def listed_animal(
+    catalogue: AnimalCatalogue, actor: Member, animal_id: uuid.UUID, *, credential: str | None
+) -> AnimalSnapshot:
+    """The snapshot of an animal of the actor's collection that may be listed.
+
+    :class:`NotFound` when it is not in the actor's organisation, :class:`Conflict` when its
+    status (sold, deceased, on loan) does not let it be sold.
+    """
+    actor.require_writer()
+    found = await catalogue.animal(animal_id, credential=credential)
+    if found.organisation_id != actor.organisation_id:
+        raise NotFound(f"No animal {animal_id} in your collection.")
+    if found.status in UNSELLABLE_STATUSES:
+        raise Conflict(f"An animal that is {found.status} cannot be listed.")
+    return found.snapshot
+
+
+async def create_listing(
+    uow: CommerceUnitOfWork,
+    actor: Member,
+    animal: AnimalSnapshot,
+    draft: ListingDraft,
+    *,
+    now: dt.datetime | None = None,
+) -> Listing:
+    """List ``animal`` (from :func:`listed_animal`); :class:`Conflict` when the animal already
+    has a listing that is neither sold nor expired. Emits ``listing.created``."""
+    actor.require_writer()
+    now = now or _now()
+    _check_price(draft.price)
+    _check_expiry(draft.expires_at, now)
+    current = await uow.listings.current_for_animal(actor.organisation_id, animal.animal_id)
+    if current is not None:
+        raise Conflict(f"The animal is already listed ({current.id}, {current.status.value}).")
+    listing = await uow.listings.add(
+        Listing(
+            id=uuid.uuid4(),
+            organisation_id=actor.organisation_id,
+            animal=animal,
+            title=draft.title,
+            description=draft.description,
+            price=draft.price,
+            status=ListingState.AVAILABLE if draft.publish else ListingState.DRAFT,
+            country=draft.country.upper(),
+            region=draft.region,
+            shipping_available=draft.shipping_available,
+            pickup_available=draft.pickup_available,
+            expires_at=draft.expires_at,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    stage_listing_event(uow, actor, "listing.created", listing)
+    await uow.commit()
+    return listing
+
+
+async def _own_listing(uow: CommerceUnitOfWork, actor: Member, listing_id: uuid.UUID) -> Listing:
+    listing = await uow.listings.get(listing_id)
+    if listing is None or listing.organisation_id != actor.organisation_id:
+        raise NotFound(f"No listing {listing_id} of yours.")
+    return listing
+
+
+async def _require_no_active_order(uow: CommerceUnitOfWork, listing: Listing) -> None:
+    order: Order | None = await uow.orders.active_for_listing(listing.id)
+    if order is not None:
+        raise Conflict(
+            f"Order {order.id} holds the listing ({order.status.value}): cancel or refund it."
+        )
+
+
+async def change_listing(
+    uow: CommerceUnitOfWork,
+    actor: Member,
+    listing_id: uuid.UUID,
+    changes: ListingChanges,
+    *,
+    now: dt.datetime | None = None,
+) -> Listing:
+    """Change the seller's listing: its terms (while draft, available, hidden or expired) and
+    its state (the moves :data:`~reptidex.domain.commerce.listing_model.TRANSITIONS` allows;
+    a listing an order holds is released or sold only through the order). Emits
+    ``listing.updated`` for new terms and ``listing.state_changed`` for a new state."""
+    actor.require_writer()
+    now = now or _now()
+    before = await _own_listing(uow, actor, listing_id)
+    given = changes.given()
+    state = given.pop("state", None)
+    terms = {name: value for name, value in given.items() if getattr(before, name) != value}
+    listing = before
+    if terms:
+        listing.require_editable()
+        if "price" in terms:
+            _check_price(terms["price"])
+        if terms.get("expires_at") is not None:
+            _check_expiry(terms["expires_at"], now)
+        if "country" in terms:
+            terms["country"] = terms["country"].upper()
+        listing = replace(listing, **terms, updated_at=now)
+    if state is not None and state is not listing.status:
+        if listing.status is ListingState.ON_HOLD:
+            await _require_no_active_order(uow, listing)
+        if state is ListingState.AVAILABLE and listing.expires_at and listing.expires_at <= now:
+            raise Conflict("The listing's end has passed: set a new expires_at to list it again.")
+        listing = listing.moved_to(state, now)
+    if listing is before:
+        return before
+    stored = await uow.listings.update(listing)
+    if terms:
+        stage_listing_event(uow, actor, "listing.updated", stored, before, tuple(sorted(terms)))
+    if stored.status is not before.status:
+        stage_listing_event(uow, actor, "listing.state_changed", stored, before, ("state",))
+    await uow.commit()
+    return stored
+
+
+async def delete_listing(uow: CommerceUnitOfWork, actor: Member, listing_id: uuid.UUID) -> None:
+    """Delete the seller's listing; :class:`Conflict` when an order holds it or it is sold
+    (hide it instead). Emits ``listing.deleted``."""
+    actor.require_writer()
+    listing = await _own_listing(uow, actor, listing_id)
+    if listing.status not in REMOVABLE_STATES:
+        raise Conflict(f"A listing that is {listing.status.value} is part of an order's record.")
+    await uow.listings.remove(listing)
+    uow.outbox.add(
+        new_event(
+            "listing.deleted",
+            producer=PRODUCER,
+            payload=ListingDeleted(str(listing.id), str(listing.animal.animal_id)),
+            organisation_id=listing.organisation_id,
+            actor_id=actor.user_id,
+        )
+    )
+    await uow.commit()
+
+
+async def show_listing(
+    uow: CommerceUnitOfWork, viewer: uuid.UUID | None, listing_id: uuid.UUID
+) -> Listing:
+    """A listing anyone may see (available, on hold, sold), or one of ``viewer``'s own."""
+    listing = await uow.listings.get(listing_id)
+    if listing is None or not (listing.is_public() or listing.organisation_id == viewer):
+        raise NotFound(f"No listing {listing_id}.")
+    return listing
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidInput(
+            f"limit is 1 to {MAX_PAGE}, offset at least 0.",
+            field_errors={"limit": f"1 to {MAX_PAGE}"},
+        )
+
+
+async def search_listings(
+    uow: CommerceUnitOfWork, query: ListingQuery
+) -> tuple[list[Listing], int]:
+    """One page of the open listings matching ``query``, and the total."""
+    _check_page(query.limit, query.offset)
+    if (
+        query.min_price is not None
+        and query.max_price is not None
+        and query.min_price > query.max_price
+    ):
+        raise InvalidInput(
+            "min_price is above max_price.", field_errors={"min_price": "at most max_price"}
+        )
+    return await uow.listings.search(query)
+
+
+async def seller_listings(
+    uow: CommerceUnitOfWork,
+    actor: Member,
+    state: ListingState | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Listing], int]:
+    """One page of the actor's organisation's listings, in any state."""
+    _check_page(limit, offset)
+    return await uow.listings.of_seller(actor.organisation_id, state, limit, offset)

@@ -1,0 +1,90 @@
+"""repti-commerce's adapters, chosen in one place and handed to the controllers by dependency
+injection (the composition root, :func:`~reptidex.services.commerce.app.create_app`, calls
+:func:`build_commerce`).
+
+- Units of work: the SQL adapter on a session of the kernel's, scoped to the caller's
+  organisation for PostgreSQL's row-level security; the use case commits it, and whatever it
+  did not commit is rolled back when the request ends.
+- The animal catalogue: repti-animal's ``GET /animals/{id}`` through the kernel's peer client,
+  with the seller's own token (a test passes another catalogue).
+- The terms of sale: the platform's fee.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
+from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
+from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.services.commerce.access import MarketplaceTerms, provide_member
+from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.auth import Principal
+
+
+class CommerceUnitsOfWork:
+    """The commerce use cases' units of work, each on a session of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def open(self, organisation_id: uuid.UUID | None) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work scoped to ``organisation_id`` (``None``: public listings only);
+        rolled back unless committed."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            if organisation_id is not None:
+                await uow.bind_organisation(organisation_id)
+            yield uow
+
+    async def provide(
+        self, optional_principal: NamedDependency[Principal | None]
+    ) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """Dependency ``uow``: the request's unit of work, in the caller's organisation."""
+        principal = optional_principal
+        organisation = None if principal is None else principal.organisation_id
+        async with self.open(organisation) as uow:
+            yield uow
+
+
+@dataclass(frozen=True, slots=True)
+class CommerceComponents:
+    """What the commerce controllers are given, built once per app."""
+
+    units: CommerceUnitsOfWork
+    catalogue: AnimalCatalogue
+    terms: MarketplaceTerms
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
+        ``terms``."""
+        return {
+            "member": Provide(provide_member),
+            "uow": Provide(self.units.provide),
+            "units": provide_value(self.units),
+            "catalogue": provide_value(self.catalogue),
+            "terms": provide_value(self.terms),
+        }
+
+
+def build_commerce(
+    kernel: Kernel,
+    *,
+    animals: AnimalCatalogue | None = None,
+    fee_basis_points: int = 0,
+) -> CommerceComponents:
+    """repti-commerce's adapters on ``kernel``; ``animals`` replaces repti-animal over HTTP,
+    ``fee_basis_points`` is the platform's fee on each sale."""
+    peers = kernel.resources.peers
+    return CommerceComponents(
+        units=CommerceUnitsOfWork(kernel.sessions),
+        catalogue=animals or HttpAnimalCatalogue(lambda: peers),
+        terms=MarketplaceTerms(fee_basis_points),
+    )

@@ -1,0 +1,179 @@
+"""In-memory fakes of the commerce ports: one unit of work whose repositories hold what was
+committed, so that a use case's test needs no database (a failing use case commits nothing)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+
+from reptidex.domain.commerce.ledger import Posting
+from reptidex.domain.commerce.listing_model import Listing, ListingState
+from reptidex.domain.commerce.order_model import Order, OrderState, OrderStep, Party
+from reptidex.domain.commerce.ports import KeptRequest, ListingQuery
+from reptidex.domain.errors import Conflict
+from reptidex.domain.events import DomainEvent
+
+
+@dataclass
+class Store:
+    """What is committed."""
+
+    listings: dict[uuid.UUID, Listing] = field(default_factory=dict)
+    orders: dict[uuid.UUID, Order] = field(default_factory=dict)
+    steps: list[OrderStep] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
+    keys: dict[tuple[uuid.UUID, str], KeptRequest] = field(default_factory=dict)
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def copy(self) -> Store:
+        return Store(
+            dict(self.listings), dict(self.orders), list(self.steps), list(self.postings),
+            dict(self.keys), list(self.events),
+        )  # fmt: skip
+
+
+class FakeListings:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, listing_id: uuid.UUID) -> Listing | None:
+        return self.store.listings.get(listing_id)
+
+    async def add(self, listing: Listing) -> Listing:
+        self.store.listings[listing.id] = listing
+        return listing
+
+    async def update(self, listing: Listing) -> Listing:
+        stored = self.store.listings[listing.id]
+        if stored.version != listing.version:
+            raise Conflict("The listing changed meanwhile.")
+        listing = dataclasses.replace(listing, version=listing.version + 1)
+        self.store.listings[listing.id] = listing
+        return listing
+
+    async def remove(self, listing: Listing) -> None:
+        del self.store.listings[listing.id]
+
+    async def search(self, query: ListingQuery) -> tuple[list[Listing], int]:
+        found = [x for x in self.store.listings.values() if x.is_open(query.now)]
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    async def of_seller(
+        self, organisation_id: uuid.UUID, state: ListingState | None, limit: int, offset: int
+    ) -> tuple[list[Listing], int]:
+        found = [
+            x
+            for x in self.store.listings.values()
+            if x.organisation_id == organisation_id and state in (None, x.status)
+        ]
+        return found[offset : offset + limit], len(found)
+
+    async def current_for_animal(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID
+    ) -> Listing | None:
+        for x in self.store.listings.values():
+            if (x.organisation_id, x.animal.animal_id) == (organisation_id, animal_id) and (
+                x.status not in (ListingState.SOLD, ListingState.EXPIRED)
+            ):
+                return x
+        return None
+
+
+class FakeOrders:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, order_id: uuid.UUID) -> Order | None:
+        return self.store.orders.get(order_id)
+
+    async def add(self, order: Order) -> Order:
+        if await self.active_for_listing(order.listing_id):
+            raise Conflict("Another order holds this listing.")
+        self.store.orders[order.id] = order
+        return order
+
+    async def update(self, order: Order) -> Order:
+        if self.store.orders[order.id].version != order.version:
+            raise Conflict("The order changed meanwhile.")
+        order = dataclasses.replace(order, version=order.version + 1)
+        self.store.orders[order.id] = order
+        return order
+
+    async def record(self, step: OrderStep) -> None:
+        self.store.steps.append(step)
+
+    async def history(self, order_id: uuid.UUID) -> list[OrderStep]:
+        return [s for s in self.store.steps if s.order_id == order_id]
+
+    async def active_for_listing(self, listing_id: uuid.UUID) -> Order | None:
+        for order in self.store.orders.values():
+            if order.listing_id == listing_id and order.is_active:
+                return order
+        return None
+
+    async def of_organisation(
+        self,
+        organisation_id: uuid.UUID,
+        party: Party | None,
+        state: OrderState | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Order], int]:
+        found = [
+            o
+            for o in self.store.orders.values()
+            if o.party_of(organisation_id) in ({party} if party else {Party.BUYER, Party.SELLER})
+            and state in (None, o.status)
+        ]
+        return found[offset : offset + limit], len(found)
+
+
+class FakeLedger:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def post(self, posting: Posting) -> None:
+        self.store.postings.append(posting)
+
+    async def of_order(self, order_id: uuid.UUID) -> list[Posting]:
+        return [p for p in self.store.postings if p.order_id == order_id]
+
+
+class FakeKeys:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, organisation_id: uuid.UUID, key: str) -> KeptRequest | None:
+        return self.store.keys.get((organisation_id, key))
+
+    async def keep(self, organisation_id: uuid.UUID, request: KeptRequest) -> None:
+        if (organisation_id, request.key) in self.store.keys:
+            raise Conflict("The key is taken.")
+        self.store.keys[(organisation_id, request.key)] = request
+
+
+class FakeOutbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, event: DomainEvent) -> None:
+        self.store.events.append(event)
+
+
+class FakeUnitOfWork:
+    """A transaction on a copy of the committed store: :meth:`commit` makes it the store."""
+
+    def __init__(self, committed: Store) -> None:
+        self.committed = committed
+        self.working = committed.copy()
+        self.commits = 0
+        self.listings = FakeListings(self.working)
+        self.orders = FakeOrders(self.working)
+        self.ledger = FakeLedger(self.working)
+        self.idempotency = FakeKeys(self.working)
+        self.outbox = FakeOutbox(self.working)
+
+    async def commit(self) -> None:
+        self.commits += 1
+        self.committed.__dict__.update(self.working.copy().__dict__)

@@ -1,0 +1,217 @@
+"""Helpers of the repti-commerce tests: tokens as repti-core signs them, a trader's client,
+an in-process animal catalogue, and the app on a given database (fixtures: conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import httpx
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from platform_process import free_port
+from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
+from reptidex.domain.commerce.ports import AnimalCatalogue, CatalogueAnimal
+from reptidex.domain.errors import NotFound
+from reptidex.services.commerce.app import create_app
+from reptidex.services.kernel.auth import Authenticator
+from reptidex.services.kernel.settings import Settings
+
+FEE_BASIS_POINTS = 250
+"""The platform fee of the API tests' app (2.5 %)."""
+
+_KEY = Ed25519PrivateKey.generate()
+_KID = "commerce-tests"
+
+
+class StaticKeys:
+    """One known public key, as if fetched from core's JWKS."""
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        return _KEY.public_key() if kid == _KID else None
+
+
+def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
+    """An access token of a user of ``organisation_id`` with ``role``, signed as core does."""
+    now = dt.datetime.now(dt.UTC)
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "org": str(organisation_id),
+        "role": role,
+    }
+    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
+
+
+@dataclass
+class FakeAnimals:
+    """An in-process :class:`~reptidex.domain.commerce.ports.AnimalCatalogue`: animals by id,
+    each of one organisation (what repti-animal's ``GET /animals/{id}`` would answer)."""
+
+    animals: dict[uuid.UUID, CatalogueAnimal] = field(default_factory=dict)
+
+    async def animal(self, animal_id: uuid.UUID, *, credential: str | None) -> CatalogueAnimal:
+        found = self.animals.get(animal_id)
+        if found is None or credential is None:
+            raise NotFound(f"No animal {animal_id} in your collection.")
+        claims = jwt.decode(credential, options={"verify_signature": False})
+        if claims["org"] != str(found.organisation_id):
+            raise NotFound(f"No animal {animal_id} in your collection.")
+        return found
+
+    def add(
+        self,
+        organisation_id: uuid.UUID,
+        *,
+        species: str = "ball_python",
+        sex: str = "male",
+        morph: str = "Normal",
+        traits: tuple[str, ...] = (),
+        hets: tuple[str, ...] = (),
+        possible_hets: tuple[tuple[str, str], ...] = (),
+        status: str = "active",
+    ) -> uuid.UUID:
+        """An animal of ``organisation_id``'s collection; its id."""
+        animal_id = uuid.uuid4()
+        self.animals[animal_id] = CatalogueAnimal(
+            organisation_id,
+            status,
+            AnimalSnapshot(
+                animal_id=animal_id,
+                species=species,
+                sex=sex,
+                hatch_date=dt.date(2025, 6, 1),
+                morph=morph,
+                phenotype=" ".join(traits) or "Normal",
+                traits=traits,
+                hets=hets,
+                possible_hets=tuple(PossibleHet(g, Fraction(p)) for g, p in possible_hets),
+                name=f"{morph} {sex}",
+                code=animal_id.hex[:6],
+            ),
+        )
+        return animal_id
+
+
+@dataclass
+class Trader:
+    """A member of an organisation with a client that sends their token."""
+
+    client: TestClient[Litestar]
+    organisation_id: uuid.UUID
+    animals: FakeAnimals | None = None
+    role: str = "member"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_token(self.organisation_id, self.role)}"}
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        return self.client.get(url, params=params, headers=self.headers)
+
+    def post(
+        self, url: str, json: object = None, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return self.client.post(url, json=json, headers={**self.headers, **(headers or {})})
+
+    def patch(self, url: str, json: object = None) -> httpx.Response:
+        return self.client.patch(url, json=json, headers=self.headers)
+
+    def delete(self, url: str) -> httpx.Response:
+        return self.client.delete(url, headers=self.headers)
+
+    def list_animal(
+        self, price: int = 25000, currency: str = "EUR", **fields: Any
+    ) -> dict[str, Any]:
+        """Add an animal (with ``morph``, ``traits``, ``hets``... of ``fields``) and list it,
+        published; fail the test unless it is created."""
+        assert self.animals is not None
+        animal = {k: fields.pop(k) for k in list(fields) if k in _ANIMAL_FIELDS}
+        animal_id = self.animals.add(self.organisation_id, **animal)
+        body = {
+            "animal_id": str(animal_id),
+            "title": fields.pop("title", "A fine animal"),
+            "price": {"amount": price, "currency": currency},
+            "country": fields.pop("country", "DE"),
+            "publish": fields.pop("publish", True),
+            **fields,
+        }
+        response = self.post("/marketplace/listings", json=body)
+        assert response.status_code == 201, response.text
+        listing: dict[str, Any] = response.json()
+        return listing
+
+    def order(self, listing_id: object, key: str | None = None) -> httpx.Response:
+        """Order a listing under ``key`` (a fresh one by default)."""
+        return self.post(
+            "/orders",
+            json={"listing_id": str(listing_id)},
+            headers={"Idempotency-Key": key or uuid.uuid4().hex},
+        )
+
+
+_ANIMAL_FIELDS = {"species", "sex", "morph", "traits", "hets", "possible_hets", "status"}
+
+
+def commerce_client(
+    settings: Settings, animals: AnimalCatalogue, *, fee_basis_points: int = 0
+) -> TestClient[Litestar]:
+    """A test client of repti-commerce on ``settings``' database (migrated first)."""
+    upgrade("commerce", settings.database_url("commerce"))
+    app = create_app(
+        settings,
+        authenticator=Authenticator(StaticKeys()),
+        animals=animals,
+        fee_basis_points=fee_basis_points,
+    )
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def asyncpg_url(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@contextlib.contextmanager
+def served(app: Litestar) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port, in a thread with its own event loop; its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "repti-commerce did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        loop.close()
+
+
+def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
+    """repti-commerce on ``settings``' database (migrated first), for a real server."""
+    upgrade("commerce", settings.database_url("commerce"))
+    return create_app(settings, authenticator=Authenticator(StaticKeys()), animals=animals)

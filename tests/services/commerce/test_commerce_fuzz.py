@@ -1,0 +1,30 @@
+"""A bounded schemathesis run over repti-commerce's OpenAPI against a real server: valid and
+invalid requests alike never get a server error, and every 4xx is problem+json."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from commerce_testkit import FakeAnimals, commerce_app, mint_token, served
+
+from openapi_fuzz import fuzz_service
+from reptidex.services.kernel.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_fuzzed_requests_never_get_a_server_error(make_settings: Callable[..., Settings]) -> None:
+    organisation = uuid.uuid4()
+    animals = FakeAnimals()
+    for _ in range(3):  # animals the fuzzer may happen to list (most ids it sends are unknown)
+        animals.add(organisation)
+    with served(commerce_app(make_settings(), animals)) as url:
+        headers = {"Authorization": f"Bearer {mint_token(organisation, 'admin')}"}
+        operations, calls, failures = fuzz_service(
+            f"{url}/schema/openapi.json", headers, max_examples=8
+        )
+    assert operations == 15
+    assert calls >= 12 * operations
+    assert not failures, "\n".join(failures)
