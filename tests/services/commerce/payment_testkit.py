@@ -102,12 +102,15 @@ def make_sale(
     animals: FakeAnimals,
     price: int = 20000,
     currency: str = "EUR",
+    seller: Trader | None = None,
     **listing: Any,
 ) -> Sale:
-    """A listing ordered by a buyer, its seller with a Stripe and a PayPal account."""
-    seller = Trader(client, uuid.uuid4(), animals, role="admin")
+    """A listing ordered by a new buyer, of ``seller`` or of a new seller with a Stripe and a
+    PayPal account."""
     buyer = Trader(client, uuid.uuid4(), animals)
-    for provider, account in (("stripe", STRIPE_ACCOUNT), ("paypal", PAYPAL_MERCHANT)):
+    accounts = () if seller else (("stripe", STRIPE_ACCOUNT), ("paypal", PAYPAL_MERCHANT))
+    seller = seller or Trader(client, uuid.uuid4(), animals, role="admin")
+    for provider, account in accounts:
         put = client.put(
             f"/transactions/payout-accounts/{provider}",
             json={"account": account},

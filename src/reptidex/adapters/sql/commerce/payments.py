@@ -223,7 +223,11 @@ class SqlLedgerBook:
                     )
                 )
                 .order_by(
-                    LedgerEntryRow.posted_at, LedgerEntryRow.posting_id, LedgerEntryRow.position
+                    LedgerEntryRow.posted_at,
+                    LedgerEntryRow.order_id,
+                    LedgerEntryRow.posting_number,
+                    LedgerEntryRow.posting_id,
+                    LedgerEntryRow.position,
                 )
             )
         )
