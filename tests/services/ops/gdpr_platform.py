@@ -214,7 +214,7 @@ async def gdpr_platform(settings: Settings) -> AsyncIterator[GdprPlatform]:
             platform.clients[name] = await stack.enter_async_context(
                 AsyncTestClient(app, raise_server_exceptions=False)
             )
-            router.apps[name] = httpx.ASGITransport(app)
+            router.apps[name] = httpx.ASGITransport(app)  # type: ignore[arg-type]
         try:
             yield platform
         finally:

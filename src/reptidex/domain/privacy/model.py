@@ -31,7 +31,7 @@ class ServiceTask:
     exported data, or the counts of what was erased)."""
 
     service: str
-    state: TaskState = TaskState.PENDING
+    status: TaskState = TaskState.PENDING
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None
     last_error: str | None = None
@@ -57,7 +57,7 @@ class PrivacyRequest:
     def status(self) -> str:
         """``pending`` while a service has not answered, ``failed`` when one was given up,
         else ``completed``."""
-        states = {task.state for task in self.tasks}
+        states = {task.status for task in self.tasks}
         if TaskState.PENDING in states:
             return "pending"
         return "failed" if TaskState.FAILED in states else "completed"

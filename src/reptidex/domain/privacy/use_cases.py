@@ -124,7 +124,7 @@ async def work_on(
     last attempt its task is given up (``failed``)."""
     failures = 0
     for task in request.tasks:
-        if task.state is not TaskState.PENDING or (
+        if task.status is not TaskState.PENDING or (
             task.next_attempt_at is not None and task.next_attempt_at > now
         ):
             continue
@@ -140,7 +140,7 @@ async def work_on(
             failures += 1
             task.last_error = str(exc)[:500]
             gave_up = task.attempts >= retry.attempts
-            task.state = TaskState.FAILED if gave_up else TaskState.PENDING
+            task.status = TaskState.FAILED if gave_up else TaskState.PENDING
             task.next_attempt_at = None if gave_up else now + retry.delay(task.attempts)
             _log.warning(
                 "gdpr_task_failed",
@@ -151,6 +151,6 @@ async def work_on(
                 error=task.last_error,
             )
             continue
-        task.state, task.completed_at, task.last_error = TaskState.DONE, now, None
+        task.status, task.completed_at, task.last_error = TaskState.DONE, now, None
         task.next_attempt_at = None
     return failures

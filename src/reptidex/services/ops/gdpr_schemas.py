@@ -60,7 +60,7 @@ def request_view(request: PrivacyRequest) -> GdprRequestView:
         tasks=[
             GdprTaskView(
                 service=t.service,
-                state=t.state.value,
+                state=t.status.value,
                 attempts=t.attempts,
                 next_attempt_at=t.next_attempt_at,
                 last_error=t.last_error,

@@ -21,7 +21,7 @@ PRIVACY_QUEUE = "ops:privacy"
 def _task(row: PrivacyTaskRow) -> ServiceTask:
     return ServiceTask(
         service=row.service,
-        state=TaskState(row.state),
+        status=TaskState(row.state),
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
@@ -69,7 +69,7 @@ class SqlPrivacyRequests:
                     request_id=request.id,
                     service=task.service,
                     position=position,
-                    state=task.state.value,
+                    state=task.status.value,
                     attempts=task.attempts,
                     next_attempt_at=task.next_attempt_at,
                     created_at=now,
@@ -122,7 +122,7 @@ class SqlPrivacyRequests:
                     PrivacyTaskRow.service == task.service,
                 )
                 .values(
-                    state=task.state.value,
+                    state=task.status.value,
                     attempts=task.attempts,
                     next_attempt_at=task.next_attempt_at,
                     last_error=task.last_error,

@@ -3,7 +3,7 @@
 
 On PostgreSQL the service's role (``reptidex_ops_app``) keeps the requests, and may now
 rewrite exactly the columns an erasure pseudonymises in an audit record (``actor_id``,
-``resource_id``, ``before``, ``after``), in a transaction that sees the whole trail; it still
+``resource_id``, ``before``, ``after``; and ``updated_at``, which is not hashed), in a transaction that sees the whole trail; it still
 may not change any other column, nor delete or truncate a record. Every pseudonymised record
 gets a row in ``audit_pseudonymised`` with the hash of its new content, which verification
 checks instead of the original.
@@ -79,7 +79,7 @@ def upgrade() -> None:
         )
         op.execute(f"GRANT SELECT, INSERT, UPDATE ON audit_pseudonymised TO {APP_ROLE}")
         op.execute(
-            f"GRANT UPDATE (actor_id, resource_id, before, after) ON audit_record TO {APP_ROLE}"
+            f"GRANT UPDATE (actor_id, resource_id, before, after, updated_at) ON audit_record TO {APP_ROLE}"
         )
         op.execute(
             f"CREATE POLICY audit_record_pseudonymise ON audit_record FOR UPDATE "
@@ -92,7 +92,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP POLICY IF EXISTS audit_record_pseudonymise ON audit_record")
         op.execute(
-            f"REVOKE UPDATE (actor_id, resource_id, before, after) ON audit_record FROM {APP_ROLE}"
+            f"REVOKE UPDATE (actor_id, resource_id, before, after, updated_at) ON audit_record FROM {APP_ROLE}"
         )
         op.execute(
             f"REVOKE ALL ON privacy_request, privacy_task, audit_pseudonymised FROM {APP_ROLE}"
