@@ -111,6 +111,19 @@ class SqlPrivacyRequests:
         )
         return [_request(row, by_request[row.id]) for row in rows]
 
+    async def lease(self, requests: list[PrivacyRequest], until: dt.datetime) -> None:
+        """Hold the tasks of ``requests`` (as :meth:`due` returned them) until ``until``: no
+        other worker takes them meanwhile, and a worker that dies leaves them due again."""
+        for request in requests:
+            await self._session.execute(
+                update(PrivacyTaskRow)
+                .where(
+                    PrivacyTaskRow.request_id == request.id,
+                    PrivacyTaskRow.service.in_([t.service for t in request.tasks]),
+                )
+                .values(next_attempt_at=until)
+            )
+
     async def save(self, request: PrivacyRequest) -> None:
         """Write the progress of the request's tasks."""
         now = dt.datetime.now(dt.UTC)

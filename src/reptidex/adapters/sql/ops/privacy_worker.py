@@ -34,6 +34,7 @@ class PrivacyWorker(Poller):
         poll_interval: float = 1.0,
         max_backoff: float = 60.0,
         batch_size: int = 20,
+        lease: dt.timedelta = dt.timedelta(minutes=5),
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
         super().__init__(
@@ -43,14 +44,23 @@ class PrivacyWorker(Poller):
         self.holders = dict(holders)
         self.retry = retry or RetryPolicy()
         self._clock = clock
+        self.lease = lease
 
     async def work_once(self) -> int:
-        """One pass: every due task asked once; how many tasks were due."""
+        """One pass: every due task asked once; how many tasks were due.
+
+        The due tasks are leased in one short transaction, the services asked outside any,
+        and the answers saved in another: no lock is held while a service is called."""
+        now = self._clock()
         async with self._sessions() as session, session.begin():
             requests = SqlPrivacyRequests(session)
-            due = await requests.due(self._clock(), self.batch_size)
+            due = await requests.due(now, self.batch_size)
+            await requests.lease(due, now + self.lease)
+        for request in due:
+            await work_on(request, self.holders, self._clock(), self.retry)
+        async with self._sessions() as session, session.begin():
+            requests = SqlPrivacyRequests(session)
             for request in due:
-                await work_on(request, self.holders, self._clock(), self.retry)
                 await requests.save(request)
         return sum(len(r.tasks) for r in due)
 
