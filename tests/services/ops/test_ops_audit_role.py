@@ -11,10 +11,14 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 from ops_testkit import change
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.idempotent_consumer import idempotent_handler
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
+from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, scope_session
+from reptidex.domain.audit.verification import verify_trail
 from reptidex.services.ops.wiring import keep_record
 
 
@@ -113,5 +117,62 @@ async def _checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
                 await connection.execute(statement)
         updated = "SELECT count(*) FROM audit_record WHERE action = 'updated'"
         assert await connection.fetchval(updated) == 4
+    finally:
+        await connection.close()
+
+
+def test_the_service_role_pseudonymises_a_users_records_and_nothing_else(
+    ops_role_url: str,
+) -> None:
+    user, pseudonym, alpha = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def erase() -> tuple[dict[str, int], bool]:
+        engine = create_engine(ops_role_url)
+        try:
+            handler = idempotent_handler(engine, "ops", "ops:audit", keep_record)
+            await handler(change(alpha, actor_id=user))
+            await handler(change(alpha, actor_id=uuid.uuid4()))
+            counts = await SqlAuditPersonalData(async_sessionmaker(engine)).erase(user, pseudonym)
+            async with AsyncSession(engine) as session, session.begin():
+                await scope_session(session, None)
+                verdict = await verify_trail(SqlChainSource(session))
+            return counts, verdict.intact
+        finally:
+            await engine.dispose()
+
+    counts, intact = asyncio.run(erase())
+    assert counts["audit_records_pseudonymised"] == 1
+    assert intact
+    asyncio.run(_pseudonymised_only(ops_role_url, user, pseudonym, alpha))
+
+
+async def _pseudonymised_only(
+    url: str, user: uuid.UUID, pseudonym: uuid.UUID, alpha: uuid.UUID
+) -> None:
+    connection = await asyncpg.connect(_asyncpg(url))
+    try:
+        # scoped to an organisation, the pseudonymising policy lets no row be rewritten
+        async with connection.transaction():
+            await connection.execute(
+                "SELECT set_config('reptidex.organisation_id', $1, true)", str(alpha)
+            )
+            assert await connection.execute("UPDATE audit_record SET actor_id = NULL") == (
+                "UPDATE 0"
+            )
+        await connection.execute("SELECT set_config('reptidex.audit_scope', 'all', false)")
+        actors = {
+            r["actor_id"] for r in await connection.fetch("SELECT actor_id FROM audit_record")
+        }
+        assert pseudonym in actors
+        assert user not in actors
+        for statement in (
+            "UPDATE audit_record SET action = 'forged'",
+            "UPDATE audit_record SET hash = 'x'",
+            "UPDATE audit_record SET occurred_at = now()",
+            "DELETE FROM audit_record",
+            "DELETE FROM audit_pseudonymised",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await connection.execute(statement)
     finally:
         await connection.close()

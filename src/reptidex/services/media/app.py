@@ -21,6 +21,7 @@ from reptidex.domain.media.ports import (
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.media.embeds import EmbedController
 from reptidex.services.media.files import FileController
@@ -64,7 +65,7 @@ def create_app(
     )
     return create_service_app(
         kernel,
-        [FileController, RenderController, EmbedController],
+        [FileController, RenderController, EmbedController, *PERSONAL_DATA_ROUTES],
         components=media,
         description=DESCRIPTION,
         dependencies=media.dependencies(),

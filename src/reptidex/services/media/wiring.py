@@ -26,6 +26,7 @@ from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.render.widgets import HtmlWidgets
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
+from reptidex.adapters.sql.media.personal_data import SqlMediaPersonalData
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.domain.events.envelope import DomainEvent
@@ -40,6 +41,7 @@ from reptidex.domain.media.ports import (
 from reptidex.domain.media.rendering import RecentRenders
 from reptidex.domain.media.signing import UrlSigner
 from reptidex.domain.media.use_cases.animal_copy import apply_animal_event
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
 from reptidex.services.kernel.settings import Settings
@@ -94,9 +96,15 @@ class MediaComponents:
     tokens: ServiceTokenClient
     """The media service's own token, for calls made for no user (public pages, backfill)."""
 
+    personal_data: PersonalDataHolder
+    """The GDPR port: the files a user uploaded."""
+
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependency: ``media``."""
-        return {"media": provide_value(self.adapters)}
+        """The controllers' dependencies: ``media`` and ``personal_data``."""
+        return {
+            "media": provide_value(self.adapters),
+            "personal_data": provide_value(self.personal_data),
+        }
 
 
 def build_media(
@@ -139,7 +147,7 @@ def build_media(
         public_url=settings.peer_url("media"),
     )
     _subscribe(kernel, adapters.recent)
-    return MediaComponents(adapters, backfill, tokens)
+    return MediaComponents(adapters, backfill, tokens, SqlMediaPersonalData(sessions))
 
 
 def _subscribe(kernel: Kernel, recent: RecentRenders) -> None:
