@@ -61,6 +61,8 @@ class MutationResult:
 
     killed: list[str] = field(default_factory=list)
     survived: list[str] = field(default_factory=list)
+    # policies with nothing to loosen: every expression absent or already ``true``
+    admitting: list[str] = field(default_factory=list)
 
     @property
     def mutants(self) -> list[str]:
@@ -163,7 +165,11 @@ async def run_mutants(owner_url: str, checks: Checks) -> MutationResult:
         before = await _state(owner)
         await checks()  # a failure here is the checks' own: they must pass as written
         assert await _state(owner) == before, "the checks changed the data they read"
-        result = MutationResult()
+        result = MutationResult(
+            admitting=[
+                p["policyname"] for p in await owner.fetch(POLICIES) if not any(_policy_mutants(p))
+            ]
+        )
         for mutant in await mutants_of(owner):
             await owner.execute(mutant.plant)
             try:

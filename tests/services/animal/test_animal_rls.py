@@ -165,6 +165,10 @@ COPY_ANIMAL = (
     "'id', $1::uuid, 'code', 'COPY', 'organisation_id', $2::uuid)) copy "
     "WHERE original.name = 'B star'"
 )
+ID_CODE = (
+    "INSERT INTO animal_id_code (id, organisation_id, next_number, created_at, updated_at) "
+    "VALUES (gen_random_uuid(), $1, 1, now(), now())"
+)
 # A copy of the transfer the transaction reads, with another id (same seller and buyer).
 COPY_TRANSFER = (
     "INSERT INTO animal_transfer SELECT (jsonb_populate_record(NULL::animal_transfer, "
@@ -253,13 +257,9 @@ async def _writes_stay_in_the_own_organisation(
         (alpha, "UPDATE clutch SET organisation_id = $1", (elsewhere,), "refused"),
         (beta, "UPDATE husbandry_log SET organisation_id = $1", (elsewhere,), "refused"),
         (beta, "UPDATE animal_id_code SET organisation_id = $1", (elsewhere,), "refused"),
-        (
-            beta,
-            "INSERT INTO animal_id_code (id, organisation_id, next_number, created_at, "
-            "updated_at) VALUES ($1, $2, 1, now(), now())",
-            (uuid.uuid4(), alpha),
-            "refused",
-        ),
+        # (into an organisation with no counter yet: its one row per organisation is unique)
+        (beta, ID_CODE, (elsewhere,), "refused"),
+        (elsewhere, ID_CODE, (elsewhere,), "INSERT 0 1"),
         # a transfer is recorded by its seller only, and never changed or removed
         (alpha, COPY_TRANSFER, (), "INSERT 0 1"),
         (beta, COPY_TRANSFER, (), "refused"),
