@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -129,10 +129,19 @@ TABLES = (
 )
 
 
-async def mutants_of(owner: asyncpg.Connection) -> list[Mutant]:
-    """The mutants of the schema's row-level security, policies first, then tables."""
-    found = [m for p in await owner.fetch(POLICIES) for m in _policy_mutants(p)]
-    return found + [m for t in await owner.fetch(TABLES) for m in _table_mutants(t)]
+async def mutants_of(
+    owner: asyncpg.Connection, tables: Collection[str] | None = None
+) -> list[Mutant]:
+    """The mutants of the schema's row-level security (of ``tables`` only, when given),
+    policies first, then tables."""
+    policies = [p for p in await owner.fetch(POLICIES) if _among(p["tablename"], tables)]
+    found = [m for p in policies for m in _policy_mutants(p)]
+    relations = [t for t in await owner.fetch(TABLES) if _among(t["relname"], tables)]
+    return found + [m for t in relations for m in _table_mutants(t)]
+
+
+def _among(table: str, tables: Collection[str] | None) -> bool:
+    return tables is None or table in tables
 
 
 STATE = ("policies", "tables' row level security", "rows")
@@ -152,8 +161,11 @@ async def _state(owner: asyncpg.Connection) -> tuple[object, ...]:
     return (policies, [tuple(t) for t in tables], digests)
 
 
-async def run_mutants(owner_url: str, checks: Checks) -> MutationResult:
-    """Plant each mutant in turn as the owner, run ``checks`` and restore it.
+async def run_mutants(
+    owner_url: str, checks: Checks, tables: Collection[str] | None = None
+) -> MutationResult:
+    """Plant each mutant (of ``tables``' security, when given) in turn as the owner, run
+    ``checks`` and restore it.
 
     Raises ``AssertionError`` when ``checks`` fail on the unmutated policies, and when a
     restoration or the checks themselves leave the policies or the data changed.
@@ -167,10 +179,12 @@ async def run_mutants(owner_url: str, checks: Checks) -> MutationResult:
         assert await _state(owner) == before, "the checks changed the data they read"
         result = MutationResult(
             admitting=[
-                p["policyname"] for p in await owner.fetch(POLICIES) if not any(_policy_mutants(p))
+                p["policyname"]
+                for p in await owner.fetch(POLICIES)
+                if _among(p["tablename"], tables) and not any(_policy_mutants(p))
             ]
         )
-        for mutant in await mutants_of(owner):
+        for mutant in await mutants_of(owner, tables):
             await owner.execute(mutant.plant)
             try:
                 await checks()
@@ -192,15 +206,20 @@ async def run_mutants(owner_url: str, checks: Checks) -> MutationResult:
 
 
 async def require_policies_needed(
-    owner_url: str, checks: Checks, *, equivalent: Mapping[str, str] | None = None
+    owner_url: str,
+    checks: Checks,
+    *,
+    tables: Collection[str] | None = None,
+    equivalent: Mapping[str, str] | None = None,
 ) -> MutationResult:
-    """Run every mutant; fail naming each that survived unless listed ``equivalent``.
+    """Run every mutant (of ``tables``, when given: those ``checks`` cover); fail naming each
+    that survived unless listed ``equivalent``.
 
     ``equivalent`` maps a mutant's name to the reason it cannot change what any role may do;
     a listed mutant that is killed, or that no longer exists, fails too (the list stays true).
     """
     equivalent = dict(equivalent or {})
-    result = await run_mutants(owner_url, checks)
+    result = await run_mutants(owner_url, checks, tables)
     assert result.mutants, "no row-level security to mutate: wrong database?"
     surviving = [m for m in result.survived if m not in equivalent]
     assert not surviving, f"surviving policy mutants (loosened, yet the checks pass): {surviving}"

@@ -61,7 +61,9 @@ def test_isolation_through_the_api_and_directly(market: Market) -> None:
 
 
 def test_every_policy_is_needed(market: Market) -> None:
-    result = asyncio.run(require_policies_needed(market.owner_url, market.checks))
+    result = asyncio.run(
+        require_policies_needed(market.owner_url, market.checks, tables=MARKETPLACE_TABLES)
+    )
     # 15 policy expressions (migration 0004) and 5 tables under RLS, all killed
     assert (len(result.killed), result.survived) == (20, []), result
 
@@ -98,6 +100,8 @@ def _trade_through_the_api(
 
 
 COUNTED = ("listing", "commerce_order", "commerce_order_step", "ledger_entry", "idempotency_key")
+# the tables these checks cover (migration 0004); the payments' tests cover theirs
+MARKETPLACE_TABLES = COUNTED
 
 
 async def _as(connection: asyncpg.Connection, organisation: uuid.UUID | None) -> None:
@@ -105,6 +109,17 @@ async def _as(connection: asyncpg.Connection, organisation: uuid.UUID | None) ->
         await connection.execute(
             "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
         )
+
+
+async def _count(connection: asyncpg.Connection, table: str) -> int:
+    value: int = await connection.fetchval(f"SELECT count(*) FROM {table}")
+    return value
+
+
+async def _refused(
+    connection: asyncpg.Connection, organisation: uuid.UUID, statement: str, *args: Any
+) -> None:
+    assert await _outcome(connection, organisation, statement, *args) == "refused", statement
 
 
 async def _outcome(
