@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import html
 import io
 import shutil
+import struct
 import subprocess
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -124,6 +127,26 @@ def photo(
     options: dict[str, Any] = {} if exif is None else {"exif": exif}
     image.save(buffer, kind, **options)
     return buffer.getvalue()
+
+
+@functools.cache
+def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid black PNG of ``width`` × ``height`` pixels in a few dozen kilobytes: a
+    decompression bomb (written row by row, never held decoded)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then one bit per pixel
+    rows, rest = divmod(height, 1000)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row * 1000) for _ in range(rows))
+    pixels += packer.compress(row * rest) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def gps_exif() -> bytes:
