@@ -13,10 +13,10 @@ import copy
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO, Self, TypeVar
 
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.embeds import EmbedSettings, PublicAnimal, WidgetPedigree
@@ -24,6 +24,7 @@ from reptidex.domain.media.files import ProcessedImage, ScaledImage, StoredFile,
 from reptidex.domain.media.rendering import CachedRender, Theme
 
 ViewKey = tuple[uuid.UUID, str, uuid.UUID, dt.date]
+T = TypeVar("T")
 
 
 @dataclass
@@ -340,6 +341,18 @@ class FakeImages:
             ScaledImage(b"clean:" + data[:16], content_type, 64, 48),
             {size: ScaledImage(b"thumb", "image/jpeg", size, size) for size in sizes},
         )
+
+
+class RecordingRunner:
+    """A :class:`~reptidex.domain.cpu_work.CpuRunner` that runs work at once and names each
+    function it was handed (the function a ``partial`` wraps)."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    async def __call__(self, work: Callable[[], T], /) -> T:
+        self.ran.append(getattr(work, "func", work).__name__)
+        return work()
 
 
 class FixedPlans:

@@ -4,6 +4,7 @@ images made on the spot, and a fake lineage source."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -15,11 +16,13 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -106,16 +109,30 @@ class FixedPlans:
         return self.plan
 
 
-def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
-    """A test client of repti-media on ``settings``' database (migrated first); no repti-core
-    is asked for plans unless ``plans`` is given, nor repti-animal for a backfill unless
-    ``backfill_on_start`` is."""
+def media_app(settings: Settings, **options: Any) -> Litestar:
+    """repti-media on ``settings``' database (migrated first); no repti-core is asked for plans
+    unless ``plans`` is given, nor repti-animal for a backfill unless ``backfill_on_start`` is."""
     upgrade("media", settings.database_url("media"))
     plans: PlanSource = FixedPlans()
     options.setdefault("plans", plans)
     options.setdefault("backfill_on_start", False)  # no repti-animal to ask in most tests
-    app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
-    return TestClient(app, raise_server_exceptions=False)
+    return create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
+
+
+def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
+    """A test client of :func:`media_app`."""
+    return TestClient(media_app(settings, **options), raise_server_exceptions=False)
+
+
+@contextlib.asynccontextmanager
+async def served(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of ``app`` (started, stopped at the end) whose requests the app serves
+    on the test's own event loop, side by side: a test sees whether the loop stays free while a
+    request is worked on. (Litestar's ``AsyncTestClient`` serves one request at a time, on a
+    thread of its own.)"""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://media") as c:
+        yield c
 
 
 def photo(

@@ -16,6 +16,7 @@ from media_fakes import (
     FakeMediaUnitOfWork,
     FixedPlans,
     MediaTables,
+    RecordingRunner,
     public_animal,
 )
 from media_testkit import photo
@@ -46,6 +47,7 @@ async def upload(
     fail: str | None = None,
     animal_id: uuid.UUID | None = None,
     visibility: Visibility = Visibility.PRIVATE,
+    cpu: RecordingRunner | None = None,
 ) -> tuple[StoredFile, bool]:
     async with FakeMediaUnitOfWork(state, fail=fail) as uow:
         return await receive_upload(
@@ -60,7 +62,17 @@ async def upload(
             visibility=visibility,
             animal_id=animal_id,
             now=NOW,
+            cpu=cpu or RecordingRunner(),
         )
+
+
+async def test_hashing_and_image_processing_run_through_the_cpu_runner() -> None:
+    state, cpu = MediaTables(), RecordingRunner()
+    await upload(state, photo(), cpu=cpu)
+    assert cpu.ran == ["sha256_hex", "_clean"]
+    await upload(state, photo(), cpu=cpu)  # the same bytes again: nothing to process
+    await upload(state, b"%PDF-1.4\n%%EOF\n", cpu=cpu)  # no image
+    assert cpu.ran == ["sha256_hex", "_clean", "sha256_hex", "sha256_hex"]
 
 
 async def test_an_upload_is_stored_with_its_event_in_one_commit() -> None:
