@@ -93,6 +93,7 @@ class Studio:
         fail: str | None = None,
     ) -> RenderResult:
         async with FakeMediaUnitOfWork(self.state, fail=fail, blobs=self.blobs) as uow:
+            self.cpu.uow = uow
             return await render_chart(
                 kind, self.source.animal_id, "svg", generations=3, logo=logo, accent="AA0000",
                 organisation_id=organisation_id, credential="user-token", token="user-token",
@@ -117,6 +118,7 @@ async def test_a_fresh_chart_is_stored_with_its_event_in_one_commit_then_served_
     assert (again.cached, again.render) == (True, first.render)
     assert len(studio.state.commits) == 1  # nothing written for a cached chart
     assert studio.cpu.ran == ["draw"]  # drawn once, through the CPU runner
+    assert studio.cpu.in_transaction == [False]  # holding no connection meanwhile
     assert studio.source.credentials == ["user-token", "user-token"]
 
 

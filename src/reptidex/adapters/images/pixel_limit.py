@@ -1,7 +1,7 @@
 """The decompression-bomb limit: an image's pixel count is read from its header, before decoding.
 
-A few kilobytes of PNG can declare 20000×20000 pixels, which take 1.6 GB and many seconds to
-decode. Every place that decodes images people sent (uploads, the logos and photos drawn on
+A few dozen kilobytes of PNG can declare 20000×20000 pixels, which take gigabytes and many
+seconds to decode. Every place that decodes images people sent (uploads, the logos and photos drawn on
 charts) opens them here first: opening reads the header only, and an image of more than
 :data:`MAX_PIXELS` is refused before any pixel is decoded.
 """

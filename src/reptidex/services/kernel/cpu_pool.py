@@ -4,8 +4,8 @@ Decoding a large image, drawing a chart or computing a prediction takes seconds 
 event loop it would stall every request of the process (and, in the embedded mode, of every
 service). A :class:`CpuPool` runs such work on ``workers`` threads of its own; the rest waits
 its turn, which also bounds the memory the work holds at once (at most ``workers`` decoded
-images). Pillow, zlib and hashlib release the GIL while they work, so the loop's thread runs
-meanwhile. The pool is the :class:`~reptidex.domain.cpu_work.CpuRunner` the use cases take.
+images). Pillow, zlib and hashlib release the GIL while they work; pure-Python work shares it
+with the loop, which still gets its turn every few milliseconds. The pool is the :class:`~reptidex.domain.cpu_work.CpuRunner` the use cases take.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ MIRRORED_EVENTS = (
 
 CPU_WORKERS = 2
 """Images processed and charts drawn at once per process (the rest wait their turn): a bound on
-the CPU and the memory they take (an image of 60 megapixels decodes to about 240 MB)."""
+the CPU and the memory they take (a 60-megapixel image holds several hundred MB meanwhile)."""
 
 
 def blob_store_from(settings: Settings) -> BlobStore:

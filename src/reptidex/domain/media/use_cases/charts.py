@@ -136,6 +136,9 @@ async def render(
         recent.put(hit)
         return RenderResult(hit, True, (clock() - started) * 1000)
     pictures = {animal: await photos.read(ref) for animal, ref in found.items()} if photos else {}
+    # nothing is written yet: ending the read transaction here keeps the render from holding a
+    # database connection while it waits for a worker and is drawn
+    await uow.commit()
     content = await cpu(
         partial(
             draw,
