@@ -1,8 +1,9 @@
 """The repti-commerce app: the composition root of the marketplace.
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
-``/marketplace/seller/listings`` (a seller's own, in every state) and ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger).
+``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
+orders idempotently, moving them through their states, their ledger) and ``/transactions``
+(payments through Stripe or PayPal, refunds, webhooks, payout accounts).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from litestar import Litestar
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
-from reptidex.services.commerce.wiring import build_commerce
+from reptidex.services.commerce.transactions import TransactionController
+from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
@@ -25,7 +27,7 @@ DESCRIPTION = (
     "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
 )
 
-CONTROLLERS = [ListingController, SellerListingController, OrderController]
+CONTROLLERS = [ListingController, SellerListingController, OrderController, TransactionController]
 
 
 def create_app(
@@ -43,11 +45,12 @@ def create_app(
     """
     kernel = build_kernel(service_spec("commerce"), settings or load_settings())
     commerce = build_commerce(kernel, animals=animals, fee_basis_points=fee_basis_points)
+    payments = build_payments(kernel)
     return create_service_app(
         kernel,
         CONTROLLERS,
         components=commerce,
         description=DESCRIPTION,
-        dependencies=commerce.dependencies(),
+        dependencies={**commerce.dependencies(), **payments.dependencies()},
         authenticator=authenticator,
     )
