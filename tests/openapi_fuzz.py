@@ -19,8 +19,11 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
+from litestar import Litestar
 from schemathesis import GenerationMode
 from schemathesis.core.result import Err
+
+from threaded_server import served
 
 PROBLEM_JSON = "application/problem+json"
 FUZZ_SEED = int(os.environ.get("TEST_FUZZ_SEED") or secrets.randbits(32))
@@ -120,3 +123,11 @@ def fuzz_service(
                 timeout=timeout,
             )
     return operations, calls, failures
+
+
+def fuzz_app(
+    app: Litestar, headers: dict[str, str], *, max_examples: int
+) -> tuple[int, int, list[str]]:
+    """:func:`fuzz_service` over ``app`` served by a real server for the run."""
+    with served(app) as url:
+        return fuzz_service(f"{url}/schema/openapi.json", headers, max_examples=max_examples)

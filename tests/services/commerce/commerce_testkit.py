@@ -3,25 +3,19 @@ an in-process animal catalogue, and the app on a given database (fixtures: conft
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import threading
-import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import httpx
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from platform_process import free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
@@ -189,26 +183,6 @@ def commerce_client(
 def asyncpg_url(url: str) -> str:
     """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-@contextlib.contextmanager
-def served(app: Litestar) -> Iterator[str]:
-    """``app`` served by uvicorn on a free port, in a thread with its own event loop; its URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "repti-commerce did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        loop.close()
 
 
 def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:

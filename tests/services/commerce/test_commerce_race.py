@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from commerce_testkit import FakeAnimals, commerce_app, mint_token, served
+from commerce_testkit import FakeAnimals, commerce_app, mint_token
 
 from reptidex.services.kernel.settings import Settings
+from threaded_server import served
 
 BUYERS = 8
 
