@@ -18,6 +18,16 @@ from __future__ import annotations
 
 from alembic import op
 
+from reptidex.adapters.sql.migrations.app_role import (
+    create_app_role,
+    disable_row_level_security,
+    drop_policies,
+    enable_row_level_security,
+    grant_every_table,
+    on_postgres,
+    revoke_every_table,
+)
+
 revision = "animal_0005"
 down_revision = "animal_0004"
 branch_labels = None
@@ -27,35 +37,16 @@ APP_ROLE = "reptidex_animal_app"
 ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 TRANSFER_TO = "NULLIF(current_setting('reptidex.transfer_to', true), '')::uuid"
 TENANT_TABLES = ("animal_id_code", "breeding_pair", "clutch")
-
-
-def _postgres() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
+TABLES = ("animal", "husbandry_log", "animal_transfer", *TENANT_TABLES)
 
 
 def upgrade() -> None:
     """Make the application role, grant it the tables, enable RLS and create the policies."""
-    if not _postgres():
+    if not on_postgres():
         return
-    op.execute(
-        f"""
-        DO $$
-        BEGIN
-            CREATE ROLE {APP_ROLE} NOLOGIN;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END
-        $$;
-        """
-    )
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
-    )
-    for table in ("animal", "husbandry_log", "animal_transfer", *TENANT_TABLES):
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    create_app_role(APP_ROLE)
+    grant_every_table(APP_ROLE)
+    enable_row_level_security(TABLES)
     op.execute(
         f"CREATE POLICY animal_read ON animal FOR SELECT "
         f"USING (organisation_id = {ORG} OR visibility IN ('lineage_only', 'public') "
@@ -91,26 +82,19 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the policies, disable RLS and revoke the grants (the role stays: it is shared)."""
-    if not _postgres():
+    if not on_postgres():
         return
-    for policy, table in (
-        ("animal_read", "animal"),
-        ("animal_insert", "animal"),
-        ("animal_update", "animal"),
-        ("animal_delete", "animal"),
-        ("husbandry_log_tenant", "husbandry_log"),
-        ("animal_transfer_read", "animal_transfer"),
-        ("animal_transfer_insert", "animal_transfer"),
-        *((f"{t}_tenant", t) for t in TENANT_TABLES),
-    ):
-        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-    for table in ("animal", "husbandry_log", "animal_transfer", *TENANT_TABLES):
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {APP_ROLE}"
+    drop_policies(
+        (
+            ("animal_read", "animal"),
+            ("animal_insert", "animal"),
+            ("animal_update", "animal"),
+            ("animal_delete", "animal"),
+            ("husbandry_log_tenant", "husbandry_log"),
+            ("animal_transfer_read", "animal_transfer"),
+            ("animal_transfer_insert", "animal_transfer"),
+            *((f"{t}_tenant", t) for t in TENANT_TABLES),
+        )
     )
-    op.execute(
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}"
-    )
-    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
+    disable_row_level_security(TABLES)
+    revoke_every_table(APP_ROLE)

@@ -21,6 +21,16 @@ from __future__ import annotations
 
 from alembic import op
 
+from reptidex.adapters.sql.migrations.app_role import (
+    create_app_role,
+    disable_row_level_security,
+    drop_policies,
+    enable_row_level_security,
+    grant_every_table,
+    on_postgres,
+    revoke_every_table,
+)
+
 revision = "commerce_0004"
 down_revision = "commerce_0003"
 branch_labels = None
@@ -55,33 +65,13 @@ POLICIES = (
 )
 
 
-def _postgres() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
-
-
 def upgrade() -> None:
     """Make the application role, grant it the tables, enable RLS and create the policies."""
-    if not _postgres():
+    if not on_postgres():
         return
-    op.execute(
-        f"""
-        DO $$
-        BEGIN
-            CREATE ROLE {APP_ROLE} NOLOGIN;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END
-        $$;
-        """
-    )
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
-    )
-    for table in TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    create_app_role(APP_ROLE)
+    grant_every_table(APP_ROLE)
+    enable_row_level_security(TABLES)
     statements = (
         f"CREATE POLICY listing_read ON listing FOR SELECT USING (organisation_id = {ORG} "
         f"OR state IN ('available', 'on_hold', 'sold') OR {BUYER_OF_LISTING})",
@@ -109,17 +99,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the policies, disable RLS and revoke the grants (the role stays: it is shared)."""
-    if not _postgres():
+    if not on_postgres():
         return
-    for policy, table in POLICIES:
-        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-    for table in TABLES:
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {APP_ROLE}"
-    )
-    op.execute(
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}"
-    )
-    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
+    drop_policies(POLICIES)
+    disable_row_level_security(TABLES)
+    revoke_every_table(APP_ROLE)

@@ -18,6 +18,13 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
 
+from reptidex.adapters.sql.migrations.app_role import (
+    create_app_role,
+    drop_policies,
+    enable_row_level_security,
+    on_postgres,
+)
+
 revision = "ops_0003"
 down_revision = "ops_0002e"
 branch_labels = None
@@ -27,10 +34,6 @@ APP_ROLE = "reptidex_ops_app"
 ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 ALL = "current_setting('reptidex.audit_scope', true) = 'all'"
 GENESIS = "0" * 64
-
-
-def _postgres() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
 
 
 def upgrade() -> None:
@@ -76,30 +79,19 @@ def upgrade() -> None:
         sa.Column("expired", sa.BigInteger(), nullable=False),
         sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
     )
-    if _postgres():
+    if on_postgres():
         _secure()
 
 
 def _secure() -> None:
-    op.execute(
-        f"""
-        DO $$
-        BEGIN
-            CREATE ROLE {APP_ROLE} NOLOGIN;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END
-        $$;
-        """
-    )
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
+    create_app_role(APP_ROLE)
     op.execute(
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_message, processed_event TO {APP_ROLE}"
     )
     op.execute(f"GRANT SELECT, INSERT ON audit_record, audit_checkpoint TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, UPDATE ON audit_chain_head TO {APP_ROLE}")
     op.execute("REVOKE UPDATE, DELETE, TRUNCATE ON audit_record, audit_checkpoint FROM PUBLIC")
-    op.execute("ALTER TABLE audit_record ENABLE ROW LEVEL SECURITY")
+    enable_row_level_security(("audit_record",))
     op.execute(
         f"CREATE POLICY audit_record_read ON audit_record FOR SELECT "
         f"USING (organisation_id = {ORG} OR {ALL})"
@@ -109,9 +101,10 @@ def _secure() -> None:
 
 def downgrade() -> None:
     """Drop the policies, grants and tables (the role stays: it may be shared)."""
-    if _postgres():
-        op.execute("DROP POLICY IF EXISTS audit_record_append ON audit_record")
-        op.execute("DROP POLICY IF EXISTS audit_record_read ON audit_record")
+    if on_postgres():
+        drop_policies(
+            (("audit_record_append", "audit_record"), ("audit_record_read", "audit_record"))
+        )
         op.execute(
             f"REVOKE ALL ON outbox_message, processed_event, audit_record, audit_checkpoint, "
             f"audit_chain_head FROM {APP_ROLE}"
