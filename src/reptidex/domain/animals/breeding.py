@@ -74,6 +74,40 @@ def _clutch_fields(clutch: Clutch) -> dict[str, Any]:
     return snapshot(clutch, drop={"id"})
 
 
+async def _update_pair(
+    uow: BreedingUnitOfWork, actor: Actor, pair: BreedingPair, changed: BreedingPair
+) -> BreedingPair:
+    """Store ``changed`` over ``pair`` and stage the audit record of the change."""
+    stored = await uow.breeding.update_pair(changed)
+    audit(
+        uow,
+        actor,
+        "breeding_pair",
+        pair.id,
+        "updated",
+        before=_pair_fields(pair),
+        after=_pair_fields(stored),
+    )
+    return stored
+
+
+async def _update_clutch(
+    uow: BreedingUnitOfWork, actor: Actor, clutch: Clutch, changed: Clutch
+) -> Clutch:
+    """Store ``changed`` over ``clutch`` and stage the audit record of the change."""
+    stored = await uow.breeding.update_clutch(changed)
+    audit(
+        uow,
+        actor,
+        "clutch",
+        clutch.id,
+        "updated",
+        before=_clutch_fields(clutch),
+        after=_clutch_fields(stored),
+    )
+    return stored
+
+
 def _pedigree(records: Sequence[Animal]) -> ped.Pedigree:
     return engine_pedigree(records, sexes=[a.sex for a in records])
 
@@ -231,16 +265,7 @@ async def change_pair(
         status=status or pair.status,
         notes=notes if notes is not None else pair.notes,
     )
-    stored = await uow.breeding.update_pair(changed)
-    audit(
-        uow,
-        actor,
-        "breeding_pair",
-        pair.id,
-        "updated",
-        before=_pair_fields(pair),
-        after=_pair_fields(stored),
-    )
+    stored = await _update_pair(uow, actor, pair, changed)
     await uow.commit()
     return stored
 
@@ -321,16 +346,7 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
         )
     )
     if pair is not None and pair.status is not PairStatus.LAID:
-        laid = await uow.breeding.update_pair(replace(pair, status=PairStatus.LAID))
-        audit(
-            uow,
-            actor,
-            "breeding_pair",
-            pair.id,
-            "updated",
-            before=_pair_fields(pair),
-            after=_pair_fields(laid),
-        )
+        await _update_pair(uow, actor, pair, replace(pair, status=PairStatus.LAID))
     audit(uow, actor, "clutch", clutch.id, "created", after=_clutch_fields(clutch))
     _stage(
         uow,
@@ -377,16 +393,7 @@ async def change_clutch(
         raise InvalidInput(
             "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
         )
-    stored = await uow.breeding.update_clutch(changed)
-    audit(
-        uow,
-        actor,
-        "clutch",
-        clutch.id,
-        "updated",
-        before=_clutch_fields(clutch),
-        after=_clutch_fields(stored),
-    )
+    stored = await _update_clutch(uow, actor, clutch, changed)
     await uow.commit()
     return stored
 
@@ -476,17 +483,13 @@ async def register_hatchlings(
                 ),
             )
         )
-    hatched = await uow.breeding.update_clutch(
-        replace(clutch, hatched=clutch.hatched + len(created), hatched_on=clutch.hatched_on or date)
-    )
-    audit(
+    await _update_clutch(
         uow,
         actor,
-        "clutch",
-        clutch.id,
-        "updated",
-        before=_clutch_fields(clutch),
-        after=_clutch_fields(hatched),
+        clutch,
+        replace(
+            clutch, hatched=clutch.hatched + len(created), hatched_on=clutch.hatched_on or date
+        ),
     )
     _stage(
         uow,
