@@ -29,17 +29,12 @@ from dataclasses import dataclass, field
 import asyncpg
 import pytest
 
-from reptidex.adapters.sql.migrations import upgrade
+from service_database import asyncpg_dsn, non_owner_url, run_sql
 
 Checks = Callable[[], Awaitable[None]]
 
 # What a failing check raises: an assertion, or pytest.fail / pytest.raises' "DID NOT RAISE".
 KILLING = (AssertionError, pytest.fail.Exception)
-
-
-def asyncpg_dsn(url: str) -> str:
-    """``url`` as asyncpg spells it (no ``+asyncpg`` driver suffix)."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _name(identifier: str) -> str:
@@ -236,34 +231,10 @@ def non_owner_database(server_url: str, service: str) -> Iterator[tuple[str, str
     For module-scoped fixtures: the data a module's checks read is then set up once.
     """
     name = f"reptidex_test_{uuid.uuid4().hex[:12]}"
-    role = f"rls_{uuid.uuid4().hex[:10]}"
-    base = server_url.rsplit("/", 1)[0]
-    owner_url = f"{base}/{name}"
-
-    async def run(url: str, *statements: str) -> None:
-        connection = await asyncpg.connect(asyncpg_dsn(url))
-        try:
-            for statement in statements:
-                await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(server_url, f'CREATE DATABASE "{name}"'))
+    owner_url = f"{server_url.rsplit('/', 1)[0]}/{name}"
+    asyncio.run(run_sql(server_url, f'CREATE DATABASE "{name}"'))
     try:
-        upgrade(service, owner_url)
-        asyncio.run(
-            run(
-                owner_url,
-                f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
-                f"GRANT reptidex_{service}_app TO {role}",
-            )
-        )
-        yield owner_url, f"postgresql+asyncpg://{role}:pw@{owner_url.split('@', 1)[1]}"
-    finally:
-        asyncio.run(
-            run(
-                server_url,
-                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                f"DROP ROLE IF EXISTS {role}",
-            )
-        )
+        with non_owner_url(owner_url, service) as role_url:
+            yield owner_url, role_url
+    finally:  # the database stays when the migration fails
+        asyncio.run(run_sql(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

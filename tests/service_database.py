@@ -1,9 +1,15 @@
-"""A service's database for persistence tests, migrated to head."""
+"""A service's database for persistence tests, migrated to head, and the non-owner role that
+row-level security applies to."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from reptidex.adapters.sql.migrations import upgrade
@@ -21,3 +27,46 @@ def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path, servic
         url = request.getfixturevalue("postgres_database")
     upgrade(service, url)
     return url
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def run_sql(url: str, *statements: str) -> None:
+    """Run ``statements`` on a connection of their own."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def non_owner_url(database_url: str, service: str) -> Iterator[str]:
+    """``service``'s migrations on the PostgreSQL database at ``database_url`` and a fresh login
+    role in ``reptidex_<service>_app`` (not the tables' owner: row-level security applies to it,
+    as to the deployed service); yields the database's URL for that role, then drops the
+    database and the role."""
+    upgrade(service, database_url)
+    role = f"rls_{uuid.uuid4().hex[:10]}"
+    asyncio.run(
+        run_sql(
+            database_url,
+            f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+            f"GRANT reptidex_{service}_app TO {role}",
+        )
+    )
+    try:
+        yield f"postgresql+asyncpg://{role}:pw@{database_url.split('@', 1)[1]}"
+    finally:
+        base, name = database_url.rsplit("/", 1)
+        asyncio.run(
+            run_sql(
+                f"{base}/postgres",
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                f"DROP ROLE IF EXISTS {role}",
+            )
+        )

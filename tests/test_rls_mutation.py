@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from rls_mutation import Checks, asyncpg_dsn, require_policies_needed, run_mutants
+from rls_mutation import Checks, require_policies_needed, run_mutants
+from service_database import asyncpg_dsn
 
 ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 ALPHA, BETA = uuid.uuid4(), uuid.uuid4()

@@ -99,11 +99,6 @@ def animal_components(app: Litestar) -> AnimalComponents:
     return components_of(app, AnimalComponents)
 
 
-def asyncpg_url(url: str) -> str:
-    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 def lineage_record(
     ident: uuid.UUID,
     organisation: uuid.UUID,

@@ -21,7 +21,6 @@ from animal_testkit import (
     Breeder,
     animal_client,
     animal_components,
-    asyncpg_url,
     lineage_record,
 )
 from hypothesis import given, settings
@@ -38,6 +37,7 @@ from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import NotFound
 from reptidex.services.animal.lineage import AnimalViewCache, encode_lineage, lineage_view
 from reptidex.services.kernel.settings import Settings
+from service_database import asyncpg_dsn
 
 ORGS = [uuid.UUID(int=1000 + n) for n in range(3)]
 VIEWERS: list[uuid.UUID | None] = [*ORGS, None]
@@ -257,7 +257,7 @@ async def app_engine(app_role_url: str) -> AsyncIterator[AsyncEngine]:
 async def owner_sql(url: str, statement: str, *arguments: Any) -> None:
     import asyncpg
 
-    connection = await asyncpg.connect(asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(statement, *arguments)
     finally:

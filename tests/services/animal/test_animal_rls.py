@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from animal_testkit import Breeder, animal_client, asyncpg_url
+from animal_testkit import Breeder, animal_client
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.services.kernel.settings import Settings, load_settings
 from rls_mutation import non_owner_database, require_policies_needed
+from service_database import asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ COPY_TRANSFER = (
 
 
 async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID, gamma: uuid.UUID) -> None:
-    connection = await asyncpg.connect(asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         role = await connection.fetchrow(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"

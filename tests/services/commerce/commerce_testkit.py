@@ -180,11 +180,6 @@ def commerce_client(
     return TestClient(app, raise_server_exceptions=False)
 
 
-def asyncpg_url(url: str) -> str:
-    """A SQLAlchemy ``postgresql+asyncpg://`` URL as asyncpg takes it."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
     """repti-commerce on ``settings``' database (migrated first), for a real server."""
     upgrade("commerce", settings.database_url("commerce"))

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 
 import asyncpg
-from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, asyncpg_url, commerce_client
+from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, commerce_client
 from payment_standins import PayPalStandIn, StripeStandIn, signed_stripe_event
 from payment_testkit import STRIPE_ACCOUNT, make_sale, payment_settings
 from test_commerce_rls import _as, _count, _outcome
@@ -19,6 +19,7 @@ from test_commerce_stripe_payments import ok
 
 from reptidex.services.kernel.settings import Settings
 from rls_mutation import require_policies_needed
+from service_database import asyncpg_dsn
 
 PAYMENT_TABLES = ("commerce_payment", "commerce_payout_account")
 
@@ -79,7 +80,7 @@ async def _direct_checks(
     stranger: uuid.UUID,
     reference: str,
 ) -> None:
-    connection = await asyncpg.connect(asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         # no organisation: nothing (the handled webhook ids are the platform's, no tenant's)
         assert await _count(connection, "commerce_payment") == 0

@@ -16,12 +16,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from commerce_testkit import FakeAnimals, Trader, asyncpg_url, commerce_client
+from commerce_testkit import FakeAnimals, Trader, commerce_client
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from reptidex.services.kernel.settings import load_settings
 from rls_mutation import non_owner_database, require_policies_needed
+from service_database import asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _copy(table: str, **changes: str) -> str:
 async def _direct_checks(
     url: str, seller: uuid.UUID, buyer: uuid.UUID, stranger: uuid.UUID
 ) -> None:
-    connection = await asyncpg.connect(asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         role = await connection.fetchrow(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"

@@ -21,7 +21,8 @@ from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, scope_session
 from reptidex.domain.audit.verification import verify_trail
 from reptidex.services.ops.wiring import keep_record
-from rls_mutation import asyncpg_dsn, non_owner_database, require_policies_needed
+from rls_mutation import non_owner_database, require_policies_needed
+from service_database import asyncpg_dsn
 
 
 @dataclass(frozen=True)
