@@ -3,19 +3,16 @@ app on a given database, and plain lineage records (the fixtures are in conftest
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from core_tokens import StaticKeys, mint_token
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.animals.lineage import LineageRecord
 from reptidex.services.animal.app import create_app
@@ -23,33 +20,6 @@ from reptidex.services.animal.wiring import AnimalComponents
 from reptidex.services.kernel.app import components_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
-
-_KEY = Ed25519PrivateKey.generate()
-_KID = "animal-tests"
-
-
-class StaticKeys:
-    """One known public key, as if fetched from core's JWKS."""
-
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        return _KEY.public_key() if kid == _KID else None
-
-
-def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
-    """An access token of a user of ``organisation_id`` with ``role``, signed as core does."""
-    now = dt.datetime.now(dt.UTC)
-    payload = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
-        "jti": uuid.uuid4().hex,
-        "org": str(organisation_id),
-        "role": role,
-    }
-    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
 
 
 @dataclass

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from animal_testkit import StaticKeys, mint_token
 
+from core_tokens import StaticKeys, mint_token
 from openapi_fuzz import fuzz_app
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.animal.app import create_app

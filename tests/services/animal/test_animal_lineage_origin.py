@@ -3,30 +3,17 @@ the lineage's animal (keeper, breeder, clutch of origin), on SQLite and PostgreS
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
-import jwt
-from animal_testkit import _KEY, _KID, Breeder
+from animal_testkit import Breeder
 
-from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from core_tokens import signed_token
 
 
 def service_headers(service: str = "media") -> dict[str, str]:
     """The headers of a service token as repti-core signs it (no organisation, no role)."""
-    now = dt.datetime.now(dt.UTC)
-    payload = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": f"service:{service}",
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=5)).timestamp()),
-        "jti": uuid.uuid4().hex,
-    }
-    token = jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {signed_token(sub=f'service:{service}')}"}
 
 
 def ok(response: Any, status: int = 200) -> Any:

@@ -12,11 +12,10 @@ from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from core_tokens import StaticKeys, mint_token
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
 from reptidex.domain.commerce.ports import AnimalCatalogue, CatalogueAnimal
@@ -27,33 +26,6 @@ from reptidex.services.kernel.settings import Settings
 
 FEE_BASIS_POINTS = 250
 """The platform fee of the API tests' app (2.5 %)."""
-
-_KEY = Ed25519PrivateKey.generate()
-_KID = "commerce-tests"
-
-
-class StaticKeys:
-    """One known public key, as if fetched from core's JWKS."""
-
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        return _KEY.public_key() if kid == _KID else None
-
-
-def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
-    """An access token of a user of ``organisation_id`` with ``role``, signed as core does."""
-    now = dt.datetime.now(dt.UTC)
-    payload = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
-        "jti": uuid.uuid4().hex,
-        "org": str(organisation_id),
-        "role": role,
-    }
-    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
 
 
 @dataclass

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from commerce_testkit import FakeAnimals, commerce_app, mint_token
+from commerce_testkit import FakeAnimals, commerce_app
 from payment_standins import PayPalStandIn, StripeStandIn
 from payment_testkit import payment_settings
 
+from core_tokens import mint_token
 from openapi_fuzz import fuzz_app
 from reptidex.services.kernel.settings import Settings
 

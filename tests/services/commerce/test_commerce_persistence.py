@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from commerce_testkit import StaticKeys, Trader, commerce_client, mint_token
+from commerce_testkit import Trader, commerce_client
 from litestar.testing import TestClient
 
+from core_tokens import StaticKeys, mint_token
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
 from reptidex.adapters.sql.bases import service_metadata
 from reptidex.adapters.sql.migrations import upgrade

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from commerce_testkit import FakeAnimals, commerce_app, mint_token
+from commerce_testkit import FakeAnimals, commerce_app
 
+from core_tokens import mint_token
 from reptidex.services.kernel.settings import Settings
 from threaded_server import served
 

@@ -23,16 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
 from ci_gate import unavailable
+from core_tokens import StaticKeys, signed_token
 from platform_process import free_port as _free_port
-from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.events.envelope import new_event
 from reptidex.domain.media.lineage import LineageSnapshot
@@ -42,37 +40,17 @@ from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.media.app import create_app
 
-_KEY = Ed25519PrivateKey.generate()
-_KID = "media-tests"
-
-
-class StaticKeys:
-    """One known public key, as if fetched from core's JWKS."""
-
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        return _KEY.public_key() if kid == _KID else None
-
 
 def media_token(
     organisation_id: uuid.UUID | None, role: str | None = "member", **extra: Any
 ) -> str:
     """An access token signed as core signs them (a user's, or a service's with ``svc``)."""
-    now = dt.datetime.now(dt.UTC)
-    payload: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
-        "jti": uuid.uuid4().hex,
-    }
+    claims: dict[str, Any] = {}
     if organisation_id is not None:
-        payload["org"] = str(organisation_id)
+        claims["org"] = str(organisation_id)
     if role is not None:
-        payload["role"] = role
-    payload.update(extra)
-    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
+        claims["role"] = role
+    return signed_token(**claims, **extra)
 
 
 @dataclass

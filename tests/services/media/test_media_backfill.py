@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import TestClient
-from media_testkit import StaticKeys, media_client, media_token
+from media_testkit import media_client, media_token
 
+from core_tokens import StaticKeys
 from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals, backfill_transaction

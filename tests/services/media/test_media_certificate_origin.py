@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import TestClient
-from media_testkit import FakeLineageSource, StaticKeys, media_client, media_token
+from media_testkit import FakeLineageSource, media_client, media_token
 from pypdf import PdfReader
 
+from core_tokens import StaticKeys
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
 from reptidex.adapters.lineage.core_organisations import HttpOrganisationNames
 from reptidex.adapters.sql.migrations import upgrade

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import TestClient
-from media_testkit import StaticKeys, media_token
+from media_testkit import media_token
 
+from core_tokens import StaticKeys
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.sql.migrations import upgrade

@@ -7,28 +7,16 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from core_tokens import StaticKeys, signed_token
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.audit import AuditRecord, audit_event
 from reptidex.domain.events import DomainEvent
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.app import create_app
-
-_KEY = Ed25519PrivateKey.generate()
-_KID = "ops-tests"
-
-
-class StaticKeys:
-    """One known public key, as if fetched from core's JWKS."""
-
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        return _KEY.public_key() if kid == _KID else None
 
 
 def mint_token(
@@ -41,21 +29,14 @@ def mint_token(
 ) -> str:
     """An access token as core signs it: a user's (in an organisation with a role, or a
     platform admin's), or a service's."""
-    now = dt.datetime.now(dt.UTC)
-    payload: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
+    claims: dict[str, Any] = {
         "sub": f"service:{service}" if service else str(user_id or uuid.uuid4()),
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
-        "jti": uuid.uuid4().hex,
     }
     if organisation_id is not None and role is not None:
-        payload |= {"org": str(organisation_id), "role": role}
+        claims |= {"org": str(organisation_id), "role": role}
     if platform_admin:
-        payload["platform_admin"] = True
-    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
+        claims["platform_admin"] = True
+    return signed_token(**claims)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from ops_testkit import StaticKeys, bearer, mint_token
+from ops_testkit import bearer, mint_token
 
+from core_tokens import StaticKeys
 from openapi_fuzz import fuzz_app
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.auth import Authenticator

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from ops_testkit import StaticKeys, bearer, mint_token, ops_client
+from ops_testkit import bearer, mint_token, ops_client
 
+from core_tokens import StaticKeys
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.animal.app import create_app as create_animal
 from reptidex.services.kernel.auth import Authenticator
