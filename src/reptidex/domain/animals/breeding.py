@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -74,37 +74,19 @@ def _clutch_fields(clutch: Clutch) -> dict[str, Any]:
     return snapshot(clutch, drop={"id"})
 
 
-async def _update_pair(
-    uow: BreedingUnitOfWork, actor: Actor, pair: BreedingPair, changed: BreedingPair
-) -> BreedingPair:
-    """Store ``changed`` over ``pair`` and stage the audit record of the change."""
-    stored = await uow.breeding.update_pair(changed)
-    audit(
-        uow,
-        actor,
-        "breeding_pair",
-        pair.id,
-        "updated",
-        before=_pair_fields(pair),
-        after=_pair_fields(stored),
-    )
-    return stored
+_Record = TypeVar("_Record", BreedingPair, Clutch)
 
 
-async def _update_clutch(
-    uow: BreedingUnitOfWork, actor: Actor, clutch: Clutch, changed: Clutch
-) -> Clutch:
-    """Store ``changed`` over ``clutch`` and stage the audit record of the change."""
-    stored = await uow.breeding.update_clutch(changed)
-    audit(
-        uow,
-        actor,
-        "clutch",
-        clutch.id,
-        "updated",
-        before=_clutch_fields(clutch),
-        after=_clutch_fields(stored),
-    )
+async def _store_change(
+    uow: BreedingUnitOfWork, actor: Actor, current: _Record, changed: _Record
+) -> _Record:
+    """Store ``changed`` over ``current`` (a pair or a clutch); stage the change's audit record."""
+    if isinstance(current, BreedingPair):
+        kind, fields, store = "breeding_pair", _pair_fields, uow.breeding.update_pair
+    else:
+        kind, fields, store = "clutch", _clutch_fields, uow.breeding.update_clutch
+    stored = await store(changed)
+    audit(uow, actor, kind, current.id, "updated", before=fields(current), after=fields(stored))
     return stored
 
 
@@ -265,7 +247,7 @@ async def change_pair(
         status=status or pair.status,
         notes=notes if notes is not None else pair.notes,
     )
-    stored = await _update_pair(uow, actor, pair, changed)
+    stored = await _store_change(uow, actor, pair, changed)
     await uow.commit()
     return stored
 
@@ -346,7 +328,7 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
         )
     )
     if pair is not None and pair.status is not PairStatus.LAID:
-        await _update_pair(uow, actor, pair, replace(pair, status=PairStatus.LAID))
+        await _store_change(uow, actor, pair, replace(pair, status=PairStatus.LAID))
     audit(uow, actor, "clutch", clutch.id, "created", after=_clutch_fields(clutch))
     _stage(
         uow,
@@ -393,7 +375,7 @@ async def change_clutch(
         raise InvalidInput(
             "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
         )
-    stored = await _update_clutch(uow, actor, clutch, changed)
+    stored = await _store_change(uow, actor, clutch, changed)
     await uow.commit()
     return stored
 
@@ -483,7 +465,7 @@ async def register_hatchlings(
                 ),
             )
         )
-    await _update_clutch(
+    await _store_change(
         uow,
         actor,
         clutch,
