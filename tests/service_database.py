@@ -44,6 +44,19 @@ async def run_sql(url: str, *statements: str) -> None:
         await connection.close()
 
 
+async def assert_row_security_applies(connection: asyncpg.Connection, table: str) -> None:
+    """Fail unless ``connection``'s role is bound by ``table``'s row-level security: neither a
+    superuser, nor exempt from RLS, nor the table's owner."""
+    role = await connection.fetchrow(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    )
+    assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
+    owner = await connection.fetchval(
+        "SELECT tableowner FROM pg_tables WHERE tablename = $1", table
+    )
+    assert owner != await connection.fetchval("SELECT current_user")
+
+
 @contextmanager
 def non_owner_url(database_url: str, service: str) -> Iterator[str]:
     """``service``'s migrations on the PostgreSQL database at ``database_url`` and a fresh login

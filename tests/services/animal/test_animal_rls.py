@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.services.kernel.settings import Settings, load_settings
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -180,14 +180,7 @@ COPY_TRANSFER = (
 async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID, gamma: uuid.UUID) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        role = await connection.fetchrow(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
-        assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
-        owner = await connection.fetchval(
-            "SELECT tableowner FROM pg_tables WHERE tablename = 'animal'"
-        )
-        assert owner != await connection.fetchval("SELECT current_user")
+        await assert_row_security_applies(connection, "animal")
         await _reads_stay_in_the_own_organisation(connection, alpha, beta, gamma)
         await _writes_stay_in_the_own_organisation(connection, alpha, beta)
         await _inserts_stay_in_the_own_organisation(connection, alpha, beta)

@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 
 from reptidex.services.kernel.settings import load_settings
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -157,14 +157,7 @@ async def _direct_checks(
 ) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        role = await connection.fetchrow(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
-        assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
-        owner = await connection.fetchval(
-            "SELECT tableowner FROM pg_tables WHERE tablename = 'listing'"
-        )
-        assert owner != await connection.fetchval("SELECT current_user")
+        await assert_row_security_applies(connection, "listing")
         await _reads(connection, seller, buyer, stranger)
         await _writes(connection, seller, buyer, stranger)
         # the setting is per transaction: it does not leak into the next one

@@ -22,7 +22,7 @@ from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, scope_session
 from reptidex.domain.audit.verification import verify_trail
 from reptidex.services.ops.wiring import keep_record
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,7 @@ def test_every_policy_is_needed(trail: Trail) -> None:
 async def _checks(url: str, alpha: uuid.UUID, beta: uuid.UUID) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        role = await connection.fetchrow(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
-        assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
-        owner = await connection.fetchval(
-            "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_record'"
-        )
-        assert owner != await connection.fetchval("SELECT current_user")
+        await assert_row_security_applies(connection, "audit_record")
 
         # nothing without a scope; one organisation's records with it; all when asked
         assert await connection.fetchval("SELECT count(*) FROM audit_record") == 0
