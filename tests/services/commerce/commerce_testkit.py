@@ -25,6 +25,7 @@ from platform_process import free_port
 from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
+from reptidex.domain.commerce.ownership import AnimalHandover, OwnershipTransfer
 from reptidex.domain.commerce.ports import AnimalCatalogue, CatalogueAnimal
 from reptidex.domain.errors import NotFound
 from reptidex.services.commerce.app import create_app
@@ -43,6 +44,21 @@ class StaticKeys:
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
         return _KEY.public_key() if kid == _KID else None
+
+
+def mint_service_token(service: str) -> str:
+    """A service token of ``service`` (subject ``service:<name>``), signed as core does."""
+    now = dt.datetime.now(dt.UTC)
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": f"service:{service}",
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(payload, _KEY, algorithm=ALGORITHM, headers={"kid": _KID, "typ": TOKEN_TYPE})
 
 
 def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
@@ -172,15 +188,32 @@ class Trader:
 _ANIMAL_FIELDS = {"species", "sex", "morph", "traits", "hets", "possible_hets", "status"}
 
 
+@dataclass
+class RecordingHandover:
+    """An in-process :class:`~reptidex.domain.commerce.ownership.AnimalHandover`: every
+    transfer asked for is done, and kept."""
+
+    done: list[OwnershipTransfer] = field(default_factory=list)
+
+    async def transfer(self, request: OwnershipTransfer) -> None:
+        self.done.append(request)
+
+
 def commerce_client(
-    settings: Settings, animals: AnimalCatalogue, *, fee_basis_points: int = 0
+    settings: Settings,
+    animals: AnimalCatalogue,
+    *,
+    fee_basis_points: int = 0,
+    handover: AnimalHandover | None = None,
 ) -> TestClient[Litestar]:
-    """A test client of repti-commerce on ``settings``' database (migrated first)."""
+    """A test client of repti-commerce on ``settings``' database (migrated first); sold
+    animals go to ``handover`` (by default one that only records them)."""
     upgrade("commerce", settings.database_url("commerce"))
     app = create_app(
         settings,
         authenticator=Authenticator(StaticKeys()),
         animals=animals,
+        handover=handover or RecordingHandover(),
         fee_basis_points=fee_basis_points,
     )
     return TestClient(app, raise_server_exceptions=False)
@@ -214,4 +247,9 @@ def served(app: Litestar) -> Iterator[str]:
 def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
     """repti-commerce on ``settings``' database (migrated first), for a real server."""
     upgrade("commerce", settings.database_url("commerce"))
-    return create_app(settings, authenticator=Authenticator(StaticKeys()), animals=animals)
+    return create_app(
+        settings,
+        authenticator=Authenticator(StaticKeys()),
+        animals=animals,
+        handover=RecordingHandover(),
+    )

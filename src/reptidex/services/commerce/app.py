@@ -2,16 +2,19 @@
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
 ``/marketplace/seller/listings`` (a seller's own, in every state) and ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger).
+orders idempotently, moving them through their states, their ledger) and
+``/orders/{id}/animal-transfer``; the worker that hands sold animals to their buyers.
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
 
+from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
+from reptidex.services.commerce.ownership import OwnershipTransferController
 from reptidex.services.commerce.wiring import build_commerce
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -25,7 +28,12 @@ DESCRIPTION = (
     "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
 )
 
-CONTROLLERS = [ListingController, SellerListingController, OrderController]
+CONTROLLERS = [
+    ListingController,
+    SellerListingController,
+    OrderController,
+    OwnershipTransferController,
+]
 
 
 def create_app(
@@ -33,21 +41,26 @@ def create_app(
     *,
     authenticator: Authenticator | None = None,
     animals: AnimalCatalogue | None = None,
+    handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
 ) -> Litestar:
     """Build repti-commerce from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``animals`` reads
-    the sellers' animals (default: repti-animal over HTTP); ``fee_basis_points`` is the
+    the sellers' animals and ``handover`` transfers sold ones to their buyers (default:
+    repti-animal over HTTP); ``fee_basis_points`` is the
     platform's fee on each sale (default none).
     """
     kernel = build_kernel(service_spec("commerce"), settings or load_settings())
-    commerce = build_commerce(kernel, animals=animals, fee_basis_points=fee_basis_points)
+    commerce = build_commerce(
+        kernel, animals=animals, handover=handover, fee_basis_points=fee_basis_points
+    )
     return create_service_app(
         kernel,
         CONTROLLERS,
         components=commerce,
         description=DESCRIPTION,
         dependencies=commerce.dependencies(),
+        lifespan=commerce.lifespans(),
         authenticator=authenticator,
     )

@@ -8,24 +8,33 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The animal catalogue: repti-animal's ``GET /animals/{id}`` through the kernel's peer client,
   with the seller's own token (a test passes another catalogue).
 - The terms of sale: the platform's fee.
+- The ownership transfer worker: hands sold animals to their buyers through repti-animal's
+  ``PUT /animals/{id}/sales/{order_id}``, with commerce's own service token, while the app
+  runs (a test passes another handover).
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from litestar import Litestar
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
+from reptidex.adapters.sql.commerce.transfer_worker import OwnershipTransferWorker
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
+from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
-from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.auth import Principal, ServiceTokenClient
+from reptidex.services.kernel.background import in_background
 
 
 class CommerceUnitsOfWork:
@@ -42,6 +51,14 @@ class CommerceUnitsOfWork:
             uow = SqlCommerceUnitOfWork(session)
             if organisation_id is not None:
                 await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_worker(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work of the ownership transfer worker (every organisation's requests)."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            await uow.ownership.bind_worker()
             yield uow
 
     async def provide(
@@ -61,6 +78,19 @@ class CommerceComponents:
     units: CommerceUnitsOfWork
     catalogue: AnimalCatalogue
     terms: MarketplaceTerms
+    transfers: OwnershipTransferWorker
+
+    def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the ownership transfer worker."""
+        return [self._transfer_worker]
+
+    @contextlib.asynccontextmanager
+    async def _transfer_worker(self, app: Litestar) -> AsyncIterator[None]:
+        async with in_background(self.transfers.run(), "reptidex-commerce-transfers"):
+            try:
+                yield
+            finally:
+                self.transfers.stop()
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
@@ -78,13 +108,21 @@ def build_commerce(
     kernel: Kernel,
     *,
     animals: AnimalCatalogue | None = None,
+    handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
 ) -> CommerceComponents:
-    """repti-commerce's adapters on ``kernel``; ``animals`` replaces repti-animal over HTTP,
-    ``fee_basis_points`` is the platform's fee on each sale."""
+    """repti-commerce's adapters on ``kernel``; ``animals`` and ``handover`` replace
+    repti-animal over HTTP, ``fee_basis_points`` is the platform's fee on each sale."""
     peers = kernel.resources.peers
+    units = CommerceUnitsOfWork(kernel.sessions)
+    if handover is None:
+        tokens = ServiceTokenClient.from_settings(kernel.settings, "commerce")
+        handover = HttpAnimalHandover(lambda: peers, tokens.headers)
     return CommerceComponents(
-        units=CommerceUnitsOfWork(kernel.sessions),
+        units=units,
         catalogue=animals or HttpAnimalCatalogue(lambda: peers),
         terms=MarketplaceTerms(fee_basis_points),
+        transfers=OwnershipTransferWorker(
+            units.open_worker, handover, poll_interval=kernel.settings.outbox_poll_interval
+        ),
     )

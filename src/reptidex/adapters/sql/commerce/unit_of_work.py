@@ -1,5 +1,5 @@
-"""The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys and
-the outbox on one session."""
+"""The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
+ownership transfer requests and the outbox on one session."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
+from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
@@ -26,6 +27,7 @@ class SqlCommerceUnitOfWork:
         self.orders = SqlOrders(session)
         self.ledger = SqlLedger(session)
         self.idempotency = SqlIdempotencyKeys(session)
+        self.ownership = SqlOwnershipTransfers(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
