@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,25 +73,55 @@ def postgres_database(postgres_server: str, request: pytest.FixtureRequest) -> I
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+TEST_REDIS_DATABASES = range(15, 0, -1)  # database 0 is left to a developer's own platform
+
+
+async def _claim_redis_database(lock: Any, token: str) -> int | None:
+    """A Redis database number no other test process is using, claimed for ``token``."""
+    for number in TEST_REDIS_DATABASES:
+        if await lock.set(f"reptidex:test-database:{number}", token, nx=True, ex=600):
+            return number
+    return None
+
+
 @pytest.fixture
 async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    """The URL of a real Redis database for one test, flushed before and after."""
+    """The URL of a real Redis database for one test, flushed before and after.
+
+    Test processes running side by side (pytest-xdist, mutation testing) each claim a database
+    of their own, through a lock key in database 0, so that none flushes another's keys.
+    """
     import redis.asyncio as aioredis
     from redis.exceptions import RedisError
 
     request.node.user_properties.append(("server", "Redis"))
-    client = aioredis.from_url(REDIS_URL)
+    base = REDIS_URL.rsplit("/", 1)[0]
+    lock = aioredis.from_url(f"{base}/0")
     try:
-        await client.ping()
+        await lock.ping()
     except (OSError, RedisError) as exc:
-        await client.aclose()
+        await lock.aclose()
         unavailable(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    token = uuid.uuid4().hex
+    number = None
+    for _ in range(600):
+        number = await _claim_redis_database(lock, token)
+        if number is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert number is not None, "every Redis test database stayed claimed for 30 s"
+    url = f"{base}/{number}"
+    client = aioredis.from_url(url)
     await client.flushdb()
     try:
-        yield REDIS_URL
+        yield url
     finally:
         await client.flushdb()
         await client.aclose()
+        key = f"reptidex:test-database:{number}"
+        if await lock.get(key) == token.encode():
+            await lock.delete(key)
+        await lock.aclose()
 
 
 @pytest.fixture

@@ -45,6 +45,10 @@ _PROGRESS = re.compile(r"(\d+)/(\d+)\s+🎉 (\d+) 🫥 (\d+)\s+⏰ (\d+)\s+🤔 
 _RESULT_LINE = re.compile(r"^\s+(\S+): (.+)$")
 
 
+class MutmutFailed(Exception):
+    """mutmut could not run a scope (its clean test run failed, say); the others still run."""
+
+
 def _mutmut() -> str:
     found = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or shutil.which("mutmut")
     if found is None:
@@ -117,7 +121,7 @@ def _run_mutmut(scope: Scope, workspace: Path, jobs: int) -> None:
         code = process.wait()
     if code != 0:
         tail = log_path.read_text("utf-8", errors="replace")[-3000:]
-        raise SystemExit(f"mutmut failed on {scope.module} (exit {code}); its log ends:\n{tail}")
+        raise MutmutFailed(f"mutmut failed on {scope.module} (exit {code}); its log ends:\n{tail}")
     print(f"  {scope.module}: done in {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -183,8 +187,14 @@ def _select(scopes: list[Scope], modules: list[str]) -> list[Scope]:
 def command_run(modules: list[str], record: bool, jobs: int) -> int:
     recorded = load_results()
     results = dict(recorded)
+    failed = []
     for scope in _select(load_scopes(), modules):
-        result = run_scope(scope, jobs)
+        try:
+            result = run_scope(scope, jobs)
+        except MutmutFailed as exc:
+            print(exc, flush=True)
+            failed.append(scope.module)
+            continue
         previous = recorded.get(scope.module)
         result.survivors = with_verdicts(result.survivors, previous.survivors if previous else [])
         results[scope.module] = result
@@ -197,6 +207,9 @@ def command_run(modules: list[str], record: bool, jobs: int) -> int:
             _print_survivors("open survivors:", open_survivors)
         if record:
             RESULTS_FILE.write_text(dump_results(results), "utf-8")
+    if failed:
+        print(f"mutmut could not run: {', '.join(failed)}")
+        return 1
     return 0
 
 
@@ -215,7 +228,12 @@ def command_check(jobs: int) -> int:
         return 0
     print(f"mutation check: {len(stale)} scope(s) changed since their recorded run")
     for scope in stale:
-        result = run_scope(scope, jobs)
+        try:
+            result = run_scope(scope, jobs)
+        except MutmutFailed as exc:
+            print(exc, flush=True)
+            failures += 1
+            continue
         previous = recorded.get(scope.module)
         fresh = new_survivors(result.survivors, previous.survivors if previous else [])
         if fresh:

@@ -30,6 +30,10 @@ class MemoryRateLimiter:
         self._monotonic = monotonic
         self._windows: dict[str, tuple[int, float]] = {}
 
+    def __len__(self) -> int:
+        """How many windows are kept (expired ones go once more than 10,000 are)."""
+        return len(self._windows)
+
     def _current(self, key: str) -> tuple[int, float] | None:
         entry = self._windows.get(key)
         if entry is not None and entry[1] <= self._monotonic():
@@ -78,7 +82,7 @@ class RedisRateLimiter:
         self._prefix = prefix
 
     def _key(self, key: str) -> str:
-        return self._prefix + hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self._prefix + hashlib.sha256(key.encode()).hexdigest()
 
     async def hit(self, key: str, limit: int, window: int) -> int | None:
         """Count one event; seconds to wait when the count now exceeds ``limit``."""
@@ -127,8 +131,8 @@ class FallbackRateLimiter:
     ) -> None:
         self._redis = RedisRateLimiter(redis) if redis is not None else None
         self._memory = MemoryRateLimiter(monotonic)
-        self._timeout = timeout
-        self._retry_in = retry_in
+        self.timeout = timeout
+        self.retry_in = retry_in
         self._monotonic = monotonic
         self._down_until: float | None = None
 
@@ -146,14 +150,14 @@ class FallbackRateLimiter:
             self._down_until is None or self._monotonic() >= self._down_until
         ):
             try:
-                result = await asyncio.wait_for(in_redis(self._redis), self._timeout)
+                result = await asyncio.wait_for(in_redis(self._redis), self.timeout)
             except (RedisError, OSError, TimeoutError) as exc:
                 if self._down_until is None:
                     _log.warning(
                         "rate limits count in memory: Redis does not answer",
                         error=str(exc) or type(exc).__name__,
                     )
-                self._down_until = self._monotonic() + self._retry_in
+                self._down_until = self._monotonic() + self.retry_in
             else:
                 if self._down_until is not None:
                     _log.info("rate limits count in Redis again")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from reptidex.domain.animals.codes import DEFAULT_TEMPLATE
 from reptidex.domain.animals.model import Animal, AnimalSex, Visibility
 from reptidex.domain.animals.ports import AnimalQuery, BreedingReference
 from reptidex.domain.animals.use_cases import (
@@ -19,8 +20,10 @@ from reptidex.domain.animals.use_cases import (
     list_animals,
     predict_pairing,
     register_animal,
+    set_code_template,
     update_animal,
 )
+from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events import DomainEvent
 
@@ -145,8 +148,18 @@ class FakeUnitOfWork:
         self.commits += 1
 
     @property
+    def staged(self) -> list[DomainEvent]:
+        """The domain events staged (the audit records are :attr:`audits`)."""
+        return [e for e in self.outbox.events if e.type != AUDIT_EVENT]
+
+    @property
     def kinds(self) -> list[str]:
-        return [e.type for e in self.outbox.events]
+        return [e.type for e in self.staged]
+
+    @property
+    def audits(self) -> list[AuditRecord]:
+        """The audit records staged, in order."""
+        return [record_of(e) for e in self.outbox.events if e.type == AUDIT_EVENT]
 
 
 ORG = uuid.uuid4()
@@ -204,7 +217,7 @@ async def test_parent_change_stages_lineage_changed(uow: FakeUnitOfWork) -> None
         "lineage.changed",
         "animal.updated",
     ]
-    assert uow.outbox.events[3].payload["sire_id"] == str(sire.id)
+    assert uow.staged[3].payload["sire_id"] == str(sire.id)
 
 
 async def test_own_ancestor_is_refused_by_the_pedigree_engine(uow: FakeUnitOfWork) -> None:
@@ -269,10 +282,24 @@ async def test_a_stale_stored_genotype_is_read_again_from_its_morph(uow: FakeUni
 async def test_updates_carry_before_and_after_for_the_audit(uow: FakeUnitOfWork) -> None:
     animal = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE, "Pied"))
     await update_animal(uow, ACTOR, animal.id, AnimalChanges(morph="Clown", name="Bozo"))
-    payload = uow.outbox.events[-1].payload
+    payload = uow.staged[-1].payload
     assert payload["changed"] == ["morph", "name"]
     assert payload["before"] == {"morph": "Pied", "name": None}
     assert payload["after"] == {"morph": "Clown", "name": "Bozo"}
+    created, updated = uow.audits
+    assert (created.action, created.resource_id, created.before) == ("created", str(animal.id), {})
+    assert created.after["morph"] == "Pied"
+    assert created.after["species"] == "ball_python"
+    assert (updated.action, updated.service, updated.actor_id) == (
+        "updated",
+        "animal",
+        ACTOR.user_id,
+    )
+    assert updated.organisation_id == ORG
+    # only the fields that changed: the genotype as entered and as read, and the name
+    assert updated.before == {"morph": "Pied", "name": None, "phenotype": "Piebald"}
+    assert updated.after == {"morph": "Clown", "name": "Bozo", "phenotype": "Clown"}
+    assert updated.withheld == []
 
 
 async def test_an_external_parents_morph_must_read(uow: FakeUnitOfWork) -> None:
@@ -289,3 +316,32 @@ async def test_an_external_parents_morph_must_read(uow: FakeUnitOfWork) -> None:
         uow, ACTOR, AnimalDraft("ball_python", external_dam=ExternalParent("Import", "Pastel"))
     )
     assert ok.external_dam == ExternalParent("Import", "Pastel")
+
+
+async def test_each_change_of_the_collection_stages_its_audit_record(uow: FakeUnitOfWork) -> None:
+    animal = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.MALE))
+    await set_code_template(uow, ACTOR, "RX{seq:5}")
+    await delete_animal(uow, ACTOR, animal.id)
+    assert [(r.resource_kind, r.action) for r in uow.audits] == [
+        ("animal", "created"),
+        ("code_template", "updated"),
+        ("animal", "deleted"),
+    ]
+    deleted = uow.audits[-1]
+    assert deleted.after == {}
+    assert deleted.before["code"] == animal.code
+    assert uow.audits[1].before == {"template": DEFAULT_TEMPLATE}
+    # every record is staged with the change: one commit per use case, the record in it
+    assert uow.commits == 3
+
+
+async def test_an_audit_record_carries_the_request_it_was_made_in(uow: FakeUnitOfWork) -> None:
+    from reptidex.domain.audit import current_request_id
+
+    token = current_request_id.set("req-audit-1")
+    try:
+        await register_animal(uow, ACTOR, AnimalDraft("ball_python"))
+    finally:
+        current_request_id.reset(token)
+    await register_animal(uow, ACTOR, AnimalDraft("ball_python"))
+    assert [r.request_id for r in uow.audits] == ["req-audit-1", None]

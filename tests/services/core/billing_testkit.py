@@ -1,5 +1,6 @@
 """Fakes and helpers of the billing tests: an in-memory unit of work, a fake gateway, Stripe
-signatures made from a test secret, and local stand-ins for Stripe's HTTP API."""
+signatures made from a test secret, and localstripe run locally (the Checkout and portal stand-in
+is stripe_stand_in.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,14 @@ import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qsl
 
 import httpx
 from memory_outbox import MemoryOutbox
@@ -35,6 +33,7 @@ from reptidex.domain.billing import (
 )
 from reptidex.domain.events import DomainEvent
 
+SECRET_KEY = "sk_test_reptidex"
 WEBHOOK_SECRET = "whsec_test_reptidex_0123456789abcdef"
 PRICES = {
     "keeper": "price_keeper_test",
@@ -231,7 +230,7 @@ def stripe_subscription(
     }
 
 
-# -- local stand-ins for Stripe's HTTP API --------------------------------------------------
+# -- localstripe ---------------------------------------------------------------------------
 
 
 @contextmanager
@@ -262,76 +261,3 @@ def running_localstripe() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    form: dict[str, str]
-    authorization: str | None
-
-
-class SessionsStandIn:
-    """A minimal stand-in for the two Stripe endpoints localstripe lacks, Checkout Sessions and
-    billing portal sessions (plus customer creation, so one stand-in serves a whole checkout).
-    It answers with Stripe-shaped JSON and records every request."""
-
-    def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
-                outer.requests.append(
-                    RecordedRequest("POST", self.path, form, self.headers.get("Authorization"))
-                )
-                if self.path == "/v1/customers":
-                    number = len(outer.requests)
-                    self._answer(200, {"id": f"cus_test_{number}", "object": "customer"})
-                elif self.path == "/v1/checkout/sessions":
-                    number = len(outer.requests)
-                    body = {
-                        "id": f"cs_test_{number}",
-                        "object": "checkout.session",
-                        "mode": form.get("mode"),
-                        "customer": form.get("customer"),
-                        "url": f"https://checkout.stripe.test/c/pay/cs_test_{number}",
-                    }
-                    self._answer(200, body)
-                elif self.path == "/v1/billing_portal/sessions":
-                    body = {
-                        "id": "bps_test_1",
-                        "object": "billing_portal.session",
-                        "customer": form.get("customer"),
-                        "url": "https://billing.stripe.test/p/session/bps_test_1",
-                    }
-                    self._answer(200, body)
-                else:
-                    error = {"error": {"type": "invalid_request_error", "message": "no such route"}}
-                    self._answer(404, error)
-
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

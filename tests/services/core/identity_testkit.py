@@ -17,6 +17,7 @@ from memory_outbox import MemoryOutbox
 
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.rate_limits import MemoryRateLimiter
+from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity import (
     AccessClaims,
@@ -56,6 +57,8 @@ class FakeStore:
     refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
     one_time_tokens: dict[uuid.UUID, OneTimeToken] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
+    audits: list[AuditRecord] = field(default_factory=list)
+    """The audit records committed (kept apart from the domain events)."""
 
     def event_types(self) -> list[str]:
         return [event.type for event in self.events]
@@ -278,7 +281,11 @@ class FakeUnitOfWork:
             "one_time_tokens",
         ):
             setattr(self.store, name, copy.deepcopy(getattr(self.working, name)))
-        self.store.events.extend(self.outbox.staged)
+        for event in self.outbox.staged:
+            if event.type == AUDIT_EVENT:
+                self.store.audits.append(record_of(event))
+            else:
+                self.store.events.append(event)
         self.outbox.staged = []
         staged, self.mail.staged = self.mail.staged, []
         if self.notifier is not None:

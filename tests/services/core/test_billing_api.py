@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from billing_testkit import PRICES, WEBHOOK_SECRET, SessionsStandIn, stripe_event, stripe_signature
+from billing_testkit import PRICES, SECRET_KEY, WEBHOOK_SECRET, stripe_event, stripe_signature
 from core_api_testkit import ORG, bearer, build_app
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from stripe_stand_in import StripeStandIn
 
 from reptidex.services.kernel.settings import Settings
 
@@ -21,7 +22,7 @@ PROBLEM = "application/problem+json"
 
 def stripe_settings(make_settings: Callable[..., Settings], api_base: str, **more: str) -> Settings:
     return make_settings(
-        stripe_secret_key="sk_test_reptidex",
+        stripe_secret_key=SECRET_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=api_base,
         **{f"stripe_price_{plan}": price for plan, price in PRICES.items()},
@@ -103,7 +104,7 @@ async def test_bad_checkout_input_is_a_4xx_problem_with_field_errors(
         "cancel_url": "https://app.example/no",
         **change,
     }
-    with SessionsStandIn() as stand_in:
+    with StripeStandIn() as stand_in:
         app = build_app(stripe_settings(make_settings, stand_in.base))
         async with AsyncTestClient(app) as client:
             response = await client.post("/billing/checkout", json=body, headers=bearer("owner"))
@@ -115,7 +116,7 @@ async def test_bad_checkout_input_is_a_4xx_problem_with_field_errors(
     assert not any(r.path == "/v1/checkout/sessions" for r in stand_in.requests)
 
 
-async def run_checkout_and_webhooks(settings: Settings, stand_in: SessionsStandIn) -> None:
+async def run_checkout_and_webhooks(settings: Settings, stand_in: StripeStandIn) -> None:
     app = build_app(settings)
     async with AsyncTestClient(app) as client:
         checkout = await client.post(
@@ -185,6 +186,11 @@ async def run_checkout_and_webhooks(settings: Settings, stand_in: SessionsStandI
             "/billing/portal", json={"return_url": "https://app.example"}, headers=bearer("owner")
         )
         assert portal.json()["url"].startswith("https://billing.stripe.test/")
+        assert [(r.path, r.status) for r in stand_in.requests] == [
+            ("/v1/customers", 200),
+            ("/v1/checkout/sessions", 200),
+            ("/v1/billing_portal/sessions", 200),
+        ]
 
         deleted = stripe_event(
             "customer.subscription.deleted",
@@ -223,7 +229,7 @@ async def run_checkout_and_webhooks(settings: Settings, stand_in: SessionsStandI
 async def test_checkout_and_signed_webhooks_on_sqlite(
     make_settings: Callable[..., Settings],
 ) -> None:
-    with SessionsStandIn() as stand_in:
+    with StripeStandIn() as stand_in:
         await run_checkout_and_webhooks(stripe_settings(make_settings, stand_in.base), stand_in)
 
 
@@ -231,7 +237,7 @@ async def test_checkout_and_signed_webhooks_on_sqlite(
 async def test_checkout_and_signed_webhooks_on_postgres(
     make_settings: Callable[..., Settings], postgres_database: str
 ) -> None:
-    with SessionsStandIn() as stand_in:
+    with StripeStandIn() as stand_in:
         settings = stripe_settings(
             make_settings, stand_in.base, core_database_url=postgres_database
         )

@@ -1,29 +1,32 @@
 """The Stripe adapter: webhooks with real signatures from a test secret, and the outgoing calls
-against local stand-ins of Stripe's HTTP API (localstripe, plus a minimal stand-in for the
-Checkout and portal session endpoints localstripe does not implement)."""
+against local stand-ins of Stripe's HTTP API: localstripe, and for the Checkout and portal
+sessions localstripe does not implement, a stand-in that checks each request as Stripe does
+(stripe_stand_in.py) and refuses a malformed one, so the exact parameters are asserted here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 import stripe
 from billing_testkit import (
     PRICES,
+    SECRET_KEY,
     WEBHOOK_SECRET,
-    SessionsStandIn,
     running_localstripe,
     stripe_event,
     stripe_signature,
     stripe_subscription,
 )
+from stripe_stand_in import StripeStandIn
 
 from reptidex.adapters.payments.stripe_gateway import StripeConfig, StripeGateway
 from reptidex.domain.billing import (
+    CheckoutSession,
     GatewayUnavailable,
     InvalidWebhook,
     NoticeKind,
@@ -34,12 +37,16 @@ from reptidex.domain.billing import (
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning:httpx")
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000000a")
-SECRET_KEY = "sk_test_reptidex"
 
 
-def gateway(api_base: str | None = None) -> StripeGateway:
+def gateway(
+    api_base: str | None = None,
+    *,
+    secret_key: str = SECRET_KEY,
+    prices: Mapping[str, str] = PRICES,
+) -> StripeGateway:
     config = StripeConfig.from_values(
-        secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, prices=PRICES, api_base=api_base
+        secret_key=secret_key, webhook_secret=WEBHOOK_SECRET, prices=prices, api_base=api_base
     )
     assert config is not None
     return StripeGateway(config)
@@ -201,32 +208,111 @@ async def test_a_refusal_from_stripe_becomes_gateway_unavailable(localstripe_url
         await gateway(localstripe_url).cancel_at_period_end("sub_does_not_exist")
 
 
-async def test_checkout_and_portal_sessions_send_what_stripe_expects() -> None:
-    with SessionsStandIn() as stand_in:
-        stripe_gateway = gateway(stand_in.base)
+async def test_checkout_sends_exactly_what_stripe_needs_and_reads_its_answer() -> None:
+    with StripeStandIn() as stripe_api:
+        stripe_gateway = gateway(stripe_api.base)
+        customer = await stripe_gateway.create_customer(ORG, "owner@example.com")
         session = await stripe_gateway.start_checkout(
-            customer_ref="cus_1",
+            customer_ref=customer,
             organisation_id=ORG,
             plan="breeder",
-            success_url="https://app.example/billing/done",
+            success_url="https://app.example/billing/done?session={CHECKOUT_SESSION_ID}",
             cancel_url="https://app.example/billing",
         )
-        portal = await stripe_gateway.open_portal(
-            customer_ref="cus_1", return_url="https://app.example/billing"
-        )
-    assert session.reference.startswith("cs_test_")
-    assert session.url.startswith("https://")
-    assert portal == "https://billing.stripe.test/p/session/bps_test_1"
-    checkout, portal_request = stand_in.requests
-    assert checkout.path == "/v1/checkout/sessions"
+    created, checkout = stripe_api.requests
+    assert (created.path, created.status) == ("/v1/customers", 200)
+    assert created.form == {"email": "owner@example.com", "metadata[organisation_id]": str(ORG)}
+    assert created.idempotency_key == f"customer-{ORG}"
+    assert customer == created.answer["id"]
+
+    assert (checkout.path, checkout.status) == ("/v1/checkout/sessions", 200)
     assert checkout.authorization == f"Bearer {SECRET_KEY}"
-    assert checkout.form["mode"] == "subscription"
-    assert checkout.form["customer"] == "cus_1"
-    assert checkout.form["client_reference_id"] == str(ORG)
-    assert checkout.form["line_items[0][price]"] == PRICES["breeder"]
-    assert checkout.form["line_items[0][quantity]"] == "1"
-    assert checkout.form["metadata[plan]"] == "breeder"
-    assert checkout.form["subscription_data[metadata][organisation_id]"] == str(ORG)
-    assert checkout.form["success_url"] == "https://app.example/billing/done"
-    assert portal_request.path == "/v1/billing_portal/sessions"
-    assert portal_request.form == {"customer": "cus_1", "return_url": "https://app.example/billing"}
+    assert checkout.form == {
+        "mode": "subscription",
+        "customer": customer,
+        "client_reference_id": str(ORG),
+        "line_items[0][price]": PRICES["breeder"],
+        "line_items[0][quantity]": "1",
+        "success_url": "https://app.example/billing/done?session={CHECKOUT_SESSION_ID}",
+        "cancel_url": "https://app.example/billing",
+        "metadata[organisation_id]": str(ORG),
+        "metadata[plan]": "breeder",
+        "subscription_data[metadata][organisation_id]": str(ORG),
+        "subscription_data[metadata][plan]": "breeder",
+    }
+    assert checkout.answer["object"] == "checkout.session"
+    assert session == CheckoutSession(reference=checkout.answer["id"], url=checkout.answer["url"])
+
+
+async def test_the_portal_is_opened_for_the_customer_with_the_return_url() -> None:
+    with StripeStandIn(customers=["cus_known"]) as stripe_api:
+        url = await gateway(stripe_api.base).open_portal(
+            customer_ref="cus_known", return_url="https://app.example/billing"
+        )
+    (portal,) = stripe_api.requests
+    assert (portal.path, portal.status) == ("/v1/billing_portal/sessions", 200)
+    assert portal.authorization == f"Bearer {SECRET_KEY}"
+    assert portal.form == {"customer": "cus_known", "return_url": "https://app.example/billing"}
+    assert portal.answer["object"] == "billing_portal.session"
+    assert url == portal.answer["url"]
+
+
+async def test_creating_the_customer_twice_gets_stripes_first_answer() -> None:
+    # A retry after a lost answer must not leave the organisation with two Stripe customers.
+    with StripeStandIn() as stripe_api:
+        stripe_gateway = gateway(stripe_api.base)
+        first = await stripe_gateway.create_customer(ORG, "owner@example.com")
+        again = await stripe_gateway.create_customer(ORG, "owner@example.com")
+    assert first == again
+    assert list(stripe_api.customers) == [first]
+
+
+async def open_checkout(stripe_gateway: StripeGateway, customer_ref: str = "cus_known") -> None:
+    await stripe_gateway.start_checkout(
+        customer_ref=customer_ref,
+        organisation_id=ORG,
+        plan="keeper",
+        success_url="https://app.example/ok",
+        cancel_url="https://app.example/no",
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "param"),
+    [
+        pytest.param(
+            lambda base: open_checkout(gateway(base, prices={**PRICES, "keeper": "price_gone"})),
+            400,
+            "line_items[0][price]",
+            id="a price Stripe does not know",
+        ),
+        pytest.param(
+            lambda base: open_checkout(gateway(base), customer_ref="cus_deleted"),
+            400,
+            "customer",
+            id="a customer Stripe does not know",
+        ),
+        pytest.param(
+            lambda base: gateway(base).open_portal(
+                customer_ref="cus_deleted", return_url="https://app.example"
+            ),
+            400,
+            "customer",
+            id="a portal for a customer Stripe does not know",
+        ),
+        pytest.param(
+            lambda base: open_checkout(gateway(base, secret_key="sk_test_revoked")),
+            401,
+            None,
+            id="a revoked secret key",
+        ),
+    ],
+)
+async def test_a_request_stripe_refuses_becomes_gateway_unavailable(
+    call: Callable[[str], Awaitable[object]], status: int, param: str | None
+) -> None:
+    with StripeStandIn(customers=["cus_known"]) as stripe_api, pytest.raises(GatewayUnavailable):
+        await call(stripe_api.base)
+    (refused,) = stripe_api.requests  # a refusal is not retried
+    assert refused.status == status
+    assert refused.answer["error"].get("param") == param

@@ -1,9 +1,8 @@
 """The kernel's JWKS cache and service-token client, with HTTP served by httpx mock transports;
-and the mail notifiers (the local outbox folder, and SMTP against a tiny local server)."""
+and the local mail outbox folder (SMTP against a real server: test_identity_mail_smtp.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email
 import json
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
+from reptidex.adapters.identity.mail import MailOutboxNotifier
 from reptidex.adapters.identity.tokens import JwksKeySource, public_jwk
 from reptidex.domain.identity import Email
 from reptidex.domain.identity.ports import MailMessage
@@ -138,43 +137,6 @@ async def test_mail_outbox_folder(tmp_path: Path) -> None:
     assert parsed["To"] == "ann@example.org"
     assert parsed["X-ReptiDex-Kind"] == "verify_email"
     assert "Token: abc" in parsed.get_payload()
-
-
-async def test_smtp_notifier_speaks_smtp() -> None:
-    received: list[bytes] = []
-
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 test ESMTP\r\n")
-        while line := await reader.readline():
-            command = line.decode().strip().upper()
-            if command.startswith("EHLO"):
-                writer.write(b"250-test\r\n250 SIZE 100000\r\n")
-            elif command == "DATA":
-                writer.write(b"354 go ahead\r\n")
-                await writer.drain()
-                received.append(await reader.readuntil(b"\r\n.\r\n"))
-                writer.write(b"250 queued\r\n")
-            elif command == "QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(session, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        await SmtpNotifier(f"smtp://127.0.0.1:{port}", "ReptiDex <no-reply@example.org>").send(
-            _message()
-        )
-    finally:
-        server.close()
-        await server.wait_closed()
-    (data,) = received
-    assert b"To: ann@example.org" in data
-    assert b"Token: abc" in data
 
 
 def test_smtp_url_is_checked() -> None:

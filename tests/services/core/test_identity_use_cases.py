@@ -488,3 +488,57 @@ async def test_service_token(identity: FakeIdentity) -> None:
     for service, secret in (("animal", "wrong"), ("media", "a-secret-of-the-animal-service")):
         with pytest.raises(NotAuthenticated):
             await identity.sessions.service_token(service, secret, secrets)
+
+
+async def test_password_changes_are_audited_without_the_hash(identity: FakeIdentity) -> None:
+    await signed_up(identity)
+    (user,) = identity.store.users.values()
+    old_hash = user.password_hash
+    await identity.accounts.change_password(user.id, STRONG_PASSWORD, OTHER_PASSWORD)
+    registered, verified, changed = identity.store.audits
+    assert (registered.resource_kind, registered.action) == ("user", "registered")
+    assert registered.after["email"] == "ann@example.org"
+    assert "password_hash" not in registered.after
+    assert registered.withheld == ["password_hash"]
+    assert (verified.action, list(verified.after)) == ("email_verified", ["email_verified_at"])
+    assert (changed.service, changed.action, changed.actor_id) == (
+        "core",
+        "password_changed",
+        user.id,
+    )
+    assert changed.resource_id == str(user.id)
+    assert "password_hash" not in {**changed.before, **changed.after}
+    assert changed.withheld == ["password_hash"]
+    new_hash = identity.store.users[user.id].password_hash
+    for record in identity.store.audits:
+        text = repr(record)
+        assert old_hash not in text
+        assert new_hash not in text
+
+
+async def test_organisation_changes_are_audited_in_the_organisation(identity: FakeIdentity) -> None:
+    await signed_up(identity, "owner@example.org")
+    await signed_up(identity, "bob@example.org")
+    users = {u.email.value: u.id for u in identity.store.users.values()}
+    owner, bob = users["owner@example.org"], users["bob@example.org"]
+    organisation = await identity.organisations.create(owner, "Scales")
+    await identity.organisations.invite(owner, organisation.id, "bob@example.org", Role.MEMBER)
+    token = identity.notifier.last_token("invitation", "bob@example.org")
+    await identity.organisations.accept(bob, token)
+    await identity.organisations.change_role(owner, organisation.id, bob, Role.ADMIN)
+    await identity.organisations.remove_member(owner, organisation.id, bob)
+    trail = [r for r in identity.store.audits if r.organisation_id == organisation.id]
+    assert [(r.resource_kind, r.action) for r in trail] == [
+        ("organisation", "created"),
+        ("membership", "created"),
+        ("invitation", "created"),
+        ("membership", "created"),
+        ("invitation", "accepted"),
+        ("membership", "role_changed"),
+        ("membership", "removed"),
+    ]
+    invited = trail[2]
+    assert "token_digest" not in invited.after
+    assert invited.withheld == ["token_digest"]
+    assert (trail[5].before, trail[5].after) == ({"role": "member"}, {"role": "admin"})
+    assert trail[6].actor_id == owner

@@ -74,7 +74,9 @@ class SmtpNotifier:
     """Sends messages through an SMTP server given as a URL.
 
     ``smtp://user:password@host:25`` (plain, upgraded with STARTTLS when the server offers it),
-    ``smtps://…:465`` (TLS from the start).
+    ``smtps://…:465`` (TLS from the start). The server's certificate is verified against the
+    system's authorities (``SSL_CERT_FILE`` names another bundle). A password is only ever sent
+    encrypted: with credentials, a server that does not offer STARTTLS is refused.
     """
 
     def __init__(self, url: str, sender: str = DEFAULT_SENDER, timeout: float = 10.0) -> None:
@@ -103,6 +105,11 @@ class SmtpNotifier:
             if not self._tls and client.has_extn("starttls"):
                 client.starttls(context=context)
                 client.ehlo()
+            elif not self._tls and self._user is not None:
+                # Hiding STARTTLS is how a man in the middle would read the password.
+                raise smtplib.SMTPNotSupportedError(
+                    "the SMTP server does not offer STARTTLS: the password is not sent in clear"
+                )
             if self._user is not None:
                 client.login(self._user, self._password or "")
             client.send_message(mail)

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 import msgspec
 
+from reptidex.domain.animals.audit import audit
 from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
 from reptidex.domain.animals.events import PRODUCER, ClutchRecorded, Hatched, PairCreated
 from reptidex.domain.animals.genetics import (
@@ -35,6 +37,7 @@ from reptidex.domain.animals.use_cases import (
     pairing_parents,
     require_writer,
 )
+from reptidex.domain.audit import snapshot
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.pedigree import engine_pedigree
@@ -61,6 +64,14 @@ def _stage(uow: AnimalUnitOfWork, actor: Actor, kind: str, payload: msgspec.Stru
             actor_id=actor.user_id,
         )
     )
+
+
+def _pair_fields(pair: BreedingPair) -> dict[str, Any]:
+    return snapshot(pair, drop={"id", "created_at"})
+
+
+def _clutch_fields(clutch: Clutch) -> dict[str, Any]:
+    return snapshot(clutch, drop={"id"})
 
 
 def _pedigree(records: Sequence[Animal]) -> ped.Pedigree:
@@ -173,6 +184,7 @@ async def create_pair(
         "breeding.pair_created",
         PairCreated(str(pair.id), str(sire.id), str(dam.id), season, coi),
     )
+    audit(uow, actor, "breeding_pair", pair.id, "created", after=_pair_fields(pair))
     await uow.commit()
     return PairPrediction(pair, prediction)
 
@@ -220,6 +232,15 @@ async def change_pair(
         notes=notes if notes is not None else pair.notes,
     )
     stored = await uow.breeding.update_pair(changed)
+    audit(
+        uow,
+        actor,
+        "breeding_pair",
+        pair.id,
+        "updated",
+        before=_pair_fields(pair),
+        after=_pair_fields(stored),
+    )
     await uow.commit()
     return stored
 
@@ -300,7 +321,17 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
         )
     )
     if pair is not None and pair.status is not PairStatus.LAID:
-        await uow.breeding.update_pair(replace(pair, status=PairStatus.LAID))
+        laid = await uow.breeding.update_pair(replace(pair, status=PairStatus.LAID))
+        audit(
+            uow,
+            actor,
+            "breeding_pair",
+            pair.id,
+            "updated",
+            before=_pair_fields(pair),
+            after=_pair_fields(laid),
+        )
+    audit(uow, actor, "clutch", clutch.id, "created", after=_clutch_fields(clutch))
     _stage(
         uow,
         actor,
@@ -347,6 +378,15 @@ async def change_clutch(
             "The hatch date is before the laying date.", field_errors={"hatched_on": "too early"}
         )
     stored = await uow.breeding.update_clutch(changed)
+    audit(
+        uow,
+        actor,
+        "clutch",
+        clutch.id,
+        "updated",
+        before=_clutch_fields(clutch),
+        after=_clutch_fields(stored),
+    )
     await uow.commit()
     return stored
 
@@ -436,8 +476,17 @@ async def register_hatchlings(
                 ),
             )
         )
-    await uow.breeding.update_clutch(
+    hatched = await uow.breeding.update_clutch(
         replace(clutch, hatched=clutch.hatched + len(created), hatched_on=clutch.hatched_on or date)
+    )
+    audit(
+        uow,
+        actor,
+        "clutch",
+        clutch.id,
+        "updated",
+        before=_clutch_fields(clutch),
+        after=_clutch_fields(hatched),
     )
     _stage(
         uow,

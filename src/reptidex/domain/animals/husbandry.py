@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
+from reptidex.domain.animals.audit import audit
 from reptidex.domain.animals.ports import HusbandryUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
+from reptidex.domain.audit import snapshot
 from reptidex.domain.errors import InvalidInput, NotFound
 
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -96,6 +98,11 @@ class LogEntry:
         return tag
 
 
+def log_fields(entry: LogEntry) -> dict[str, Any]:
+    """A log entry as its audit records show it (its details with their kind)."""
+    return snapshot(entry, drop={"id"})
+
+
 async def add_log(
     uow: HusbandryUnitOfWork,
     actor: Actor,
@@ -128,6 +135,7 @@ async def add_log(
     entry = await uow.husbandry.add(
         LogEntry(uuid.uuid4(), actor.organisation_id, animal.id, occurred_on, details, notes)
     )
+    audit(uow, actor, "husbandry_log", entry.id, "created", after=log_fields(entry))
     await uow.commit()
     return entry
 
@@ -146,8 +154,11 @@ async def remove_log(
     """Delete a log entry."""
     require_writer(actor)
     await get_animal(uow, actor, animal_id)
-    if not await uow.husbandry.remove(actor.organisation_id, entry_id):
+    entries = await uow.husbandry.list(actor.organisation_id, animal_id, None)
+    entry = next((e for e in entries if e.id == entry_id), None)
+    if entry is None or not await uow.husbandry.remove(actor.organisation_id, entry_id):
         raise NotFound(f"No log entry {entry_id} for this animal.")
+    audit(uow, actor, "husbandry_log", entry.id, "deleted", before=log_fields(entry))
     await uow.commit()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from reptidex.domain.animals.audit import animal_fields, audit
 from reptidex.domain.animals.events import PRODUCER, AnimalTransferred
 from reptidex.domain.animals.model import Status, Visibility
 from reptidex.domain.animals.ports import TransferUnitOfWork
@@ -90,7 +91,17 @@ async def transfer_animal(
                 and ancestor.organisation_id == actor.organisation_id
                 and ancestor.visibility is Visibility.PRIVATE
             ):
-                await uow.animals.update(replace(ancestor, visibility=Visibility.LINEAGE_ONLY))
+                shared = replace(ancestor, visibility=Visibility.LINEAGE_ONLY)
+                await uow.animals.update(shared)
+                audit(
+                    uow,
+                    actor,
+                    "animal",
+                    ancestor.id,
+                    "updated",
+                    before=animal_fields(ancestor),
+                    after=animal_fields(shared),
+                )
     code = await _free_code(uow, to_organisation_id, animal.code)
     status = Status.ACTIVE if animal.status in (Status.FOR_SALE, Status.SOLD) else animal.status
     moved = await uow.transfers.move(replace(animal, status=status), to_organisation_id, code)
@@ -104,6 +115,17 @@ async def transfer_animal(
         reference,
     )
     await uow.transfers.record(transfer)
+    for organisation_id in (actor.organisation_id, to_organisation_id):
+        audit(
+            uow,
+            actor,
+            "animal",
+            moved.id,
+            "transferred",
+            before=animal_fields(animal),
+            after=animal_fields(moved),
+            organisation_id=organisation_id,
+        )
     uow.outbox.add(
         new_event(
             "animal.transferred",

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from reptidex.domain.animals.audit import animal_fields, audit
 from reptidex.domain.animals.codes import DEFAULT_TEMPLATE, check_template, render_code
 from reptidex.domain.animals.events import (
     PRODUCER,
@@ -334,6 +335,7 @@ async def add_animal(
     await _check_parents(uow, actor, animal)
     stored = await uow.animals.add(animal)
     _stage(uow, actor, "animal.created", _summary(stored))
+    audit(uow, actor, "animal", stored.id, "created", after=animal_fields(stored))
     lineage = _lineage_event(None, stored)
     if lineage:
         _stage(uow, actor, "lineage.changed", lineage)
@@ -396,6 +398,15 @@ async def update_animal(
         await _check_parents(uow, actor, after)
     stored = await uow.animals.update(after)
     _stage(uow, actor, "animal.updated", _summary(stored, sorted(given), before))
+    audit(
+        uow,
+        actor,
+        "animal",
+        stored.id,
+        "updated",
+        before=animal_fields(before),
+        after=animal_fields(stored),
+    )
     lineage = _lineage_event(before, stored)
     if lineage:
         _stage(uow, actor, "lineage.changed", lineage)
@@ -423,6 +434,7 @@ async def delete_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUI
         )
     await uow.animals.remove(animal)
     _stage(uow, actor, "animal.deleted", AnimalDeleted(str(animal.id), animal.code))
+    audit(uow, actor, "animal", animal.id, "deleted", before=animal_fields(animal))
     await uow.commit()
 
 
@@ -436,7 +448,17 @@ async def list_animals(
 async def set_code_template(uow: AnimalUnitOfWork, actor: Actor, template: str) -> str:
     """Change the organisation's id-code template."""
     require_writer(actor)
+    before = await uow.codes.template(actor.organisation_id) or DEFAULT_TEMPLATE
     await uow.codes.set_template(actor.organisation_id, check_template(template))
+    audit(
+        uow,
+        actor,
+        "code_template",
+        actor.organisation_id,
+        "updated",
+        before={"template": before},
+        after={"template": template},
+    )
     await uow.commit()
     return template
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.identity.audit import audit, fields_of
 from reptidex.domain.identity.context import IdentityContext
 from reptidex.domain.identity.events import (
     PlatformAdminChanged,
@@ -136,6 +137,7 @@ class Accounts:
                     password_changed_at=now,
                 )
                 await uow.users.add(user)
+                audit(uow, "registered", after=user, actor_id=user.id)
                 secret = await self._store_one_time_token(user, TokenPurpose.VERIFY_EMAIL, uow)
                 context.emit(
                     uow,
@@ -176,8 +178,10 @@ class Accounts:
             stored.used_at = now
             await uow.one_time_tokens.save(stored)
             if user.email_verified_at is None:
+                before = fields_of(user)
                 user.email_verified_at = now
                 await uow.users.save(user)
+                audit(uow, "email_verified", before=before, after=user, actor_id=user.id)
                 context.emit(
                     uow,
                     "user.email_verified",
@@ -219,9 +223,11 @@ class Accounts:
             if user is None:  # pragma: no cover - deleted between the two transactions
                 raise NotFound("The account no longer exists.")
             now = context.now()
+            before = fields_of(user)
             user.password_hash = new_hash
             user.password_changed_at = now
             await uow.users.save(user)
+            audit(uow, "password_changed", before=before, after=user, actor_id=user.id)
             revoked = await uow.sessions.revoke_all_of_user(
                 user.id, now, "password_changed", keep=keep_session
             )
@@ -278,11 +284,13 @@ class Accounts:
                 raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
             stored.used_at = now
             await uow.one_time_tokens.save(stored)
+            before = fields_of(user)
             user.password_hash = new_hash
             user.password_changed_at = now
             if user.email_verified_at is None:
                 user.email_verified_at = now  # the reset mail proved they read this mailbox
             await uow.users.save(user)
+            audit(uow, "password_reset", before=before, after=user, actor_id=user.id)
             revoked = await uow.sessions.revoke_all_of_user(user.id, now, "password_reset")
             context.emit(
                 uow,
@@ -305,8 +313,16 @@ class Accounts:
             if user is None:
                 raise NotFound(f"No account has the address {address}.")
             if user.platform_admin is not granted:
+                before = fields_of(user)
                 user.platform_admin = granted
                 await uow.users.save(user)
+                audit(
+                    uow,
+                    "platform_admin_granted" if granted else "platform_admin_revoked",
+                    before=before,
+                    after=user,
+                    actor_id=None,
+                )
                 context.emit(
                     uow,
                     "user.platform_admin_granted" if granted else "user.platform_admin_revoked",

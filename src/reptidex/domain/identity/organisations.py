@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from reptidex.domain.identity.audit import audit, fields_of
 from reptidex.domain.identity.context import IdentityContext
 from reptidex.domain.identity.events import (
     InvitationRevoked,
@@ -87,14 +88,14 @@ class Organisations:
             now = context.now()
             organisation = Organisation(name=clean, created_by=user_id, created_at=now)
             await uow.organisations.add(organisation)
-            await uow.memberships.add(
-                Membership(
-                    user_id=user_id,
-                    organisation_id=organisation.id,
-                    role=Role.OWNER,
-                    created_at=now,
-                )
+            owner = Membership(
+                user_id=user_id, organisation_id=organisation.id, role=Role.OWNER, created_at=now
             )
+            await uow.memberships.add(owner)
+            for created in (organisation, owner):
+                audit(
+                    uow, "created", after=created, actor_id=user_id, organisation_id=organisation.id
+                )
             context.emit(
                 uow,
                 "user.organisation_created",
@@ -147,6 +148,9 @@ class Organisations:
                 expires_at=now + context.policy.invitation_ttl,
             )
             await uow.invitations.add(invitation)
+            audit(
+                uow, "created", after=invitation, actor_id=actor_id, organisation_id=organisation_id
+            )
             context.emit(
                 uow,
                 "user.invited",
@@ -189,9 +193,25 @@ class Organisations:
                 created_at=now,
             )
             await uow.memberships.add(membership)
+            before = fields_of(invitation)
             invitation.accepted_at = now
             invitation.accepted_by = user_id
             await uow.invitations.save(invitation)
+            audit(
+                uow,
+                "created",
+                after=membership,
+                actor_id=user_id,
+                organisation_id=invitation.organisation_id,
+            )
+            audit(
+                uow,
+                "accepted",
+                before=before,
+                after=invitation,
+                actor_id=user_id,
+                organisation_id=invitation.organisation_id,
+            )
             context.emit(
                 uow,
                 "user.joined_organisation",
@@ -247,8 +267,17 @@ class Organisations:
                 return target
             if old_role is Role.OWNER and await uow.memberships.count_owners(organisation_id) <= 1:
                 raise Conflict("The last owner cannot step down; make someone else owner first.")
+            before = fields_of(target)
             target.role = role
             await uow.memberships.save(target)
+            audit(
+                uow,
+                "role_changed",
+                before=before,
+                after=target,
+                actor_id=actor_id,
+                organisation_id=organisation_id,
+            )
             context.emit(
                 uow,
                 "user.role_changed",
@@ -287,8 +316,17 @@ class Organisations:
                 raise PermissionDenied("Only an owner can revoke an invitation to become owner.")
             if not invitation.pending:
                 raise Conflict("The invitation was already accepted or revoked.")
+            before = fields_of(invitation)
             invitation.revoked_at = context.now()
             await uow.invitations.save(invitation)
+            audit(
+                uow,
+                "revoked",
+                before=before,
+                after=invitation,
+                actor_id=actor_id,
+                organisation_id=organisation_id,
+            )
             context.emit(
                 uow,
                 "user.invitation_revoked",
@@ -346,6 +384,13 @@ class Organisations:
                 "The last owner cannot leave or be removed; make someone else owner first."
             )
         await uow.memberships.remove(membership)
+        audit(
+            uow,
+            "removed" if membership.user_id != actor_id else "left",
+            before=membership,
+            actor_id=actor_id,
+            organisation_id=organisation_id,
+        )
         self.context.emit(
             uow,
             event,

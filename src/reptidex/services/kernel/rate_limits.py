@@ -47,8 +47,7 @@ class AddressLimit:
 
     async def check(self, request: ASGIConnection[Any, Any, Any, Any]) -> None:
         """Count ``request``; :class:`RateLimited` (HTTP 429) past the limit."""
-        if self.limit > 0:
-            await self.check_address(self._addresses.of(request))
+        await self.check_address(self._addresses.of(request))
 
     async def check_address(self, address: str) -> None:
         """Count a request from ``address``; :class:`RateLimited` (HTTP 429) past the limit."""

@@ -12,14 +12,12 @@ import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from reptidex.domain.secret_names import is_secret_name
+
 HIDDEN = "<hidden>"
 
-_SECRET_KEY = re.compile(
-    r"secret|pass(word|wd|phrase)|private_?key|credential|"
-    r"(^|[_-])(token|authorization|api_?key|cookie|signature|hash)s?$",
-    re.IGNORECASE,
-)
-"""Names of fields whose value is a secret, whatever it looks like."""
+__all__ = ["HIDDEN", "is_secret_name", "redact", "redact_event", "redact_text", "value_is_set"]
+
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "Bearer <token>" in a header or message
@@ -34,17 +32,6 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(sk|rk|whsec)_(live_|test_)?[A-Za-z0-9]{6,}"), HIDDEN),
 )
 """Text that is a secret wherever it appears."""
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a field called ``name`` holds a secret.
-
-    >>> [is_secret_name(n) for n in ("password", "stripe_secret_key", "refresh_token", "email")]
-    [True, True, True, False]
-    >>> is_secret_name("access_token_ttl")
-    False
-    """
-    return bool(_SECRET_KEY.search(name))
 
 
 def value_is_set(value: Any) -> bool:

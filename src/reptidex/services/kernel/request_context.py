@@ -10,12 +10,12 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from contextvars import ContextVar
 
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
+from reptidex.domain.audit.correlation import current_request_id
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.metrics import ServiceMetrics
 
@@ -24,10 +24,10 @@ UNMATCHED_ROUTE = "<unmatched>"
 _REQUEST_ID_NAME = REQUEST_ID_HEADER.encode()
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-current_request_id: ContextVar[str | None] = ContextVar("reptidex_request_id", default=None)
-"""The id of the request being handled, for outgoing calls to carry on."""
 
 _log = get_logger("reptidex.access")
+
+__all__ = ["REQUEST_ID_HEADER", "RequestContext", "current_request_id", "incoming_request_id"]
 
 
 def scope_headers(scope: Scope, name: bytes) -> Iterator[str]:

@@ -51,7 +51,8 @@ EVENTS = Section("events", "docs/events.md")
 IDENTITY = Section("identity", "docs/identity.md")
 BILLING = Section("billing and flags", "docs/billing.md")
 MEDIA = Section("media", "docs/media.md")
-SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, MEDIA)
+OPS = Section("ops", "docs/ops.md")
+SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, MEDIA, OPS)
 """The README table's sections, in its order."""
 
 

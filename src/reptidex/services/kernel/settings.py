@@ -25,6 +25,7 @@ from reptidex.services.kernel.setting_declarations import (
     EVENTS,
     IDENTITY,
     MEDIA,
+    OPS,
     PLATFORM,
     SECONDS,
     SECONDS_OR_ZERO,
@@ -336,6 +337,14 @@ class Settings:
     )
     s3_region: str | None = setting(
         None, text, "the bucket's region", section=MEDIA, shown_default="boto3's"
+    )
+
+    # ops
+    audit_retention_days: int = setting(
+        2557,
+        Bounded(int, "must be a whole number of days from 1 to 36500", at_least=1, at_most=36500),
+        "days audit records are kept before `reptidex audit expire` removes their segment",
+        section=OPS,
     )
 
     def __repr__(self) -> str:

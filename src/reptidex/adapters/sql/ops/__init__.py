@@ -1,0 +1,1 @@
+"""repti-ops' tables and stores: the audit trail."""

@@ -1,0 +1,230 @@
+"""The audit trail in repti-ops' database: appending chained records, reading them within an
+organisation's scope (or the whole trail), and walking the chain for verification."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reptidex.adapters.sql.ops.models import (
+    AUDIT_CHAIN,
+    AuditRecordRow,
+    audit_chain_head,
+    audit_checkpoint,
+)
+from reptidex.domain.audit import AuditRecord, ChainedRecord, ChainPoint, chain_hash
+from reptidex.domain.audit.chain import START
+from reptidex.domain.audit.ports import AuditQuery
+
+EXPORT_BATCH = 500
+
+
+def entry_of(row: AuditRecordRow) -> ChainedRecord:
+    """The chained record a row holds."""
+    record = AuditRecord(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        service=row.service,
+        actor_id=row.actor_id,
+        organisation_id=row.organisation_id,
+        request_id=row.request_id,
+        resource_kind=row.resource_kind,
+        resource_id=row.resource_id,
+        action=row.action,
+        before=row.before,
+        after=row.after,
+        withheld=list(row.withheld),
+    )
+    return ChainedRecord(row.seq, record, row.previous_hash, row.hash)
+
+
+async def append_record(session: AsyncSession, record: AuditRecord) -> ChainedRecord:
+    """Chain ``record`` after the last one and store it, in ``session``'s transaction.
+
+    The head row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite allows one writer), so
+    concurrent consumers append one after the other.
+    """
+    head = (
+        await session.execute(
+            select(audit_chain_head.c.seq, audit_chain_head.c.hash)
+            .where(audit_chain_head.c.chain == AUDIT_CHAIN)
+            .with_for_update()
+        )
+    ).one()
+    seq = head.seq + 1
+    digest = chain_hash(record, seq, head.hash)
+    session.add(
+        AuditRecordRow(
+            id=record.id,
+            seq=seq,
+            occurred_at=record.occurred_at,
+            service=record.service,
+            actor_id=record.actor_id,
+            organisation_id=record.organisation_id,
+            request_id=record.request_id,
+            resource_kind=record.resource_kind,
+            resource_id=record.resource_id,
+            action=record.action,
+            before=record.before,
+            after=record.after,
+            withheld=list(record.withheld),
+            previous_hash=head.hash,
+            hash=digest,
+        )
+    )
+    await session.execute(
+        update(audit_chain_head)
+        .where(audit_chain_head.c.chain == AUDIT_CHAIN)
+        .values(seq=seq, hash=digest)
+    )
+    return ChainedRecord(seq, record, head.hash, digest)
+
+
+async def scope_session(session: AsyncSession, scope: uuid.UUID | None) -> None:
+    """Scope the transaction for PostgreSQL's row-level security: one organisation's records,
+    or (``None``) the whole trail; a no-op on SQLite."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    if scope is None:
+        await session.execute(text("SELECT set_config('reptidex.audit_scope', 'all', true)"))
+    else:
+        await session.execute(
+            text("SELECT set_config('reptidex.organisation_id', :organisation, true)"),
+            {"organisation": str(scope)},
+        )
+
+
+def _filtered(query: AuditQuery, scope: uuid.UUID | None) -> Select[Any]:
+    statement = select(AuditRecordRow)
+    conditions = [
+        (AuditRecordRow.organisation_id, scope),
+        (AuditRecordRow.organisation_id, query.organisation_id),
+        (AuditRecordRow.actor_id, query.actor_id),
+        (AuditRecordRow.resource_kind, query.resource_kind),
+        (AuditRecordRow.resource_id, query.resource_id),
+        (AuditRecordRow.action, query.action),
+        (AuditRecordRow.service, query.service),
+    ]
+    for column, value in conditions:
+        if value is not None:
+            statement = statement.where(column == value)
+    if query.since is not None:
+        statement = statement.where(AuditRecordRow.occurred_at >= query.since)
+    if query.until is not None:
+        statement = statement.where(AuditRecordRow.occurred_at < query.until)
+    return statement
+
+
+class SqlAuditTrail:
+    """The :class:`~reptidex.domain.audit.ports.AuditTrail` on repti-ops' sessions."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def search(
+        self, query: AuditQuery, scope: uuid.UUID | None
+    ) -> tuple[list[ChainedRecord], int]:
+        """One page, newest first, and the total."""
+        statement = _filtered(query, scope)
+        async with self._sessions() as session, session.begin():
+            await scope_session(session, scope)
+            total = await session.scalar(
+                select(func.count()).select_from(statement.order_by(None).subquery())
+            )
+            rows = await session.scalars(
+                statement.order_by(AuditRecordRow.seq.desc())
+                .limit(query.limit)
+                .offset(query.offset)
+            )
+            return [entry_of(row) for row in rows], int(total or 0)
+
+    async def export(
+        self, query: AuditQuery, scope: uuid.UUID | None
+    ) -> AsyncIterator[ChainedRecord]:
+        """Every matching record, newest first, read :data:`EXPORT_BATCH` at a time (keyset
+        on ``seq``, so a long export holds no transaction open between batches)."""
+        below: int | None = None
+        while True:
+            statement = _filtered(query, scope)
+            if below is not None:
+                statement = statement.where(AuditRecordRow.seq < below)
+            async with self._sessions() as session, session.begin():
+                await scope_session(session, scope)
+                rows = list(
+                    await session.scalars(
+                        statement.order_by(AuditRecordRow.seq.desc()).limit(EXPORT_BATCH)
+                    )
+                )
+            for row in rows:
+                yield entry_of(row)
+            if len(rows) < EXPORT_BATCH:
+                return
+            below = rows[-1].seq
+
+
+async def chain_start(session: AsyncSession) -> ChainPoint:
+    """Where the kept chain begins: the newest checkpoint, or the genesis."""
+    row = (
+        await session.execute(
+            select(audit_checkpoint.c.seq, audit_checkpoint.c.hash)
+            .order_by(audit_checkpoint.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    return START if row is None else ChainPoint(row.seq, row.hash)
+
+
+async def chain_head(session: AsyncSession) -> ChainPoint:
+    """The last record the chain's head names."""
+    row = (
+        await session.execute(
+            select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
+                audit_chain_head.c.chain == AUDIT_CHAIN
+            )
+        )
+    ).one()
+    return ChainPoint(row.seq, row.hash)
+
+
+async def chain_batch(session: AsyncSession, after_seq: int, size: int) -> list[ChainedRecord]:
+    """Up to ``size`` records after ``after_seq``, in chain order."""
+    rows = await session.scalars(
+        select(AuditRecordRow)
+        .where(AuditRecordRow.seq > after_seq)
+        .order_by(AuditRecordRow.seq)
+        .limit(size)
+    )
+    return [entry_of(row) for row in rows]
+
+
+async def record_count(session: AsyncSession) -> int:
+    """How many records are kept."""
+    return int(await session.scalar(select(func.count()).select_from(AuditRecordRow)) or 0)
+
+
+class SqlChainSource:
+    """The :class:`~reptidex.domain.audit.verification.ChainSource` of one session (which must
+    see the whole trail: the owner's connection, or a session scoped to all)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def start(self) -> ChainPoint:
+        """The newest checkpoint, or the genesis."""
+        return await chain_start(self._session)
+
+    async def head(self) -> ChainPoint:
+        """The chain's head."""
+        return await chain_head(self._session)
+
+    async def count(self) -> int:
+        """The records kept."""
+        return await record_count(self._session)
+
+    async def batch(self, after_seq: int, size: int) -> list[ChainedRecord]:
+        """The next records in chain order."""
+        return await chain_batch(self._session, after_seq, size)
