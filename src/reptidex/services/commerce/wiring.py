@@ -11,6 +11,7 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The ownership transfer worker: hands sold animals to their buyers through repti-animal's
   ``PUT /animals/{id}/sales/{order_id}``, with commerce's own service token, while the app
   runs (a test passes another handover).
+- The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
+from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
 from reptidex.adapters.sql.commerce.transfer_worker import OwnershipTransferWorker
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
+from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
@@ -111,13 +114,18 @@ def build_commerce(
     handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
 ) -> CommerceComponents:
-    """repti-commerce's adapters on ``kernel``; ``animals`` and ``handover`` replace
-    repti-animal over HTTP, ``fee_basis_points`` is the platform's fee on each sale."""
+    """repti-commerce's adapters on ``kernel`` and its subscription to repti-animal's events;
+    ``animals`` and ``handover`` replace repti-animal over HTTP, ``fee_basis_points`` is the
+    platform's fee on each sale."""
     peers = kernel.resources.peers
     units = CommerceUnitsOfWork(kernel.sessions)
     if handover is None:
         tokens = ServiceTokenClient.from_settings(kernel.settings, "commerce")
         handover = HttpAnimalHandover(lambda: peers, tokens.headers)
+    for event_type in FOLLOWED_EVENTS:
+        kernel.events.subscribe(
+            event_type, kernel.events.idempotent(follow_animal_event, purpose="listings")
+        )
     return CommerceComponents(
         units=units,
         catalogue=animals or HttpAnimalCatalogue(lambda: peers),
