@@ -26,7 +26,7 @@ from test_commerce_persistence import InProcessAnimal
 
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
-from reptidex.adapters.sql.commerce.transfer_worker import OwnershipTransferWorker
+from reptidex.adapters.sql.commerce.workers import OwnershipTransferWorker
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.commerce.wiring import CommerceUnitsOfWork

@@ -15,7 +15,7 @@ import pytest
 from commerce_testkit import FakeAnimals, RecordingHandover, Trader, asyncpg_url, commerce_client
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from reptidex.adapters.sql.commerce.transfer_worker import OwnershipTransferWorker
+from reptidex.adapters.sql.commerce.workers import OwnershipTransferWorker
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.services.commerce.wiring import CommerceUnitsOfWork
 from reptidex.services.kernel.settings import Settings

@@ -11,6 +11,7 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The ownership transfer worker: hands sold animals to their buyers through repti-animal's
   ``PUT /animals/{id}/sales/{order_id}``, with commerce's own service token, while the app
   runs (a test passes another handover).
+- The listing expiry worker: moves listings past their end to ``expired``.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
 """
 
@@ -29,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
 from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
-from reptidex.adapters.sql.commerce.transfer_worker import OwnershipTransferWorker
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
+from reptidex.adapters.sql.commerce.workers import ListingExpiryWorker, OwnershipTransferWorker
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
@@ -38,6 +39,9 @@ from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
 from reptidex.services.kernel.background import in_background
+
+EXPIRY_INTERVAL = 30.0
+"""Seconds between two passes of the listing expiry worker."""
 
 
 class CommerceUnitsOfWork:
@@ -54,6 +58,14 @@ class CommerceUnitsOfWork:
             uow = SqlCommerceUnitOfWork(session)
             if organisation_id is not None:
                 await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_expiry(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work of the listing expiry worker (every organisation's ended listings)."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            await uow.ended.bind_worker()
             yield uow
 
     @contextlib.asynccontextmanager
@@ -82,18 +94,19 @@ class CommerceComponents:
     catalogue: AnimalCatalogue
     terms: MarketplaceTerms
     transfers: OwnershipTransferWorker
+    expiry: ListingExpiryWorker
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
-        """What runs while the app does: the ownership transfer worker."""
-        return [self._transfer_worker]
+        """What runs while the app does: the ownership transfer and listing expiry workers."""
+        return [self._workers]
 
     @contextlib.asynccontextmanager
-    async def _transfer_worker(self, app: Litestar) -> AsyncIterator[None]:
-        async with in_background(self.transfers.run(), "reptidex-commerce-transfers"):
-            try:
-                yield
-            finally:
-                self.transfers.stop()
+    async def _workers(self, app: Litestar) -> AsyncIterator[None]:
+        async with (
+            in_background(self.transfers.run(), "reptidex-commerce-transfers"),
+            in_background(self.expiry.run(), "reptidex-commerce-expiry"),
+        ):
+            yield
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
@@ -113,10 +126,12 @@ def build_commerce(
     animals: AnimalCatalogue | None = None,
     handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
+    expiry_interval: float = EXPIRY_INTERVAL,
 ) -> CommerceComponents:
     """repti-commerce's adapters on ``kernel`` and its subscription to repti-animal's events;
     ``animals`` and ``handover`` replace repti-animal over HTTP, ``fee_basis_points`` is the
-    platform's fee on each sale."""
+    platform's fee on each sale, ``expiry_interval`` the seconds between two passes of the
+    listing expiry worker."""
     peers = kernel.resources.peers
     units = CommerceUnitsOfWork(kernel.sessions)
     if handover is None:
@@ -133,4 +148,5 @@ def build_commerce(
         transfers=OwnershipTransferWorker(
             units.open_worker, handover, poll_interval=kernel.settings.outbox_poll_interval
         ),
+        expiry=ListingExpiryWorker(units.open_expiry, poll_interval=expiry_interval),
     )

@@ -1,5 +1,5 @@
 """The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
-ownership transfer requests and the outbox on one session."""
+ownership transfer requests, the listings past their end and the outbox on one session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
+from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
 from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
@@ -28,6 +29,7 @@ class SqlCommerceUnitOfWork:
         self.ledger = SqlLedger(session)
         self.idempotency = SqlIdempotencyKeys(session)
         self.ownership = SqlOwnershipTransfers(session)
+        self.ended = SqlEndedListings(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
