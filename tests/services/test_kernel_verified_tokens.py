@@ -43,6 +43,7 @@ def test_an_entry_lives_until_the_ttl_or_the_expiry_whichever_comes_first() -> N
 def test_an_expired_token_is_not_kept() -> None:
     memory = VerifiedTokens[str](clock=Clock())
     memory.keep("old", "a", expires_at=999.0)
+    memory.keep("expiring-now", "a", expires_at=1_000.0)
     assert memory.get("old") is None
     assert len(memory) == 0
 
@@ -57,10 +58,21 @@ def test_the_least_recently_used_token_goes_first() -> None:
 
 
 def test_bad_bounds_are_refused() -> None:
-    with pytest.raises(ValueError, match="size"):
+    message = "^size must be at least 1 and ttl positive$"
+    with pytest.raises(ValueError, match=message):
         VerifiedTokens[str](size=0)
-    with pytest.raises(ValueError, match="ttl"):
+    with pytest.raises(ValueError, match=message):
         VerifiedTokens[str](ttl=0)
+
+
+def test_the_smallest_bounds_work() -> None:
+    clock = Clock()
+    memory = VerifiedTokens[str](size=1, ttl=0.5, clock=clock)
+    memory.keep("a", "A", expires_at=2_000)
+    memory.keep("b", "B", expires_at=2_000)
+    assert (memory.get("a"), memory.get("b")) == (None, "B")
+    clock.now += 0.5
+    assert memory.get("b") is None
 
 
 class CountingKeys:

@@ -67,7 +67,7 @@ class VerifiedTokens(Generic[T]):
         self._entries[token] = (value, until)
         self._entries.move_to_end(token)
         while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+            del self._entries[next(iter(self._entries))]  # the least recently used
 
     def clear(self) -> None:
         """Forget every token (after a key rotation, for instance)."""
