@@ -91,6 +91,7 @@ def service_metadata(service: str) -> MetaData:
     import reptidex.adapters.sql.billing
     import reptidex.adapters.sql.commerce.models
     import reptidex.adapters.sql.commerce.ownership
+    import reptidex.adapters.sql.commerce.reputation
     import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.identity_models
     import reptidex.adapters.sql.media.embeds

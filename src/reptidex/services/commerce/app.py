@@ -3,7 +3,8 @@
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
 ``/marketplace/seller/listings`` (a seller's own, in every state) and ``/orders`` (placing
 orders idempotently, moving them through their states, their ledger) and
-``/orders/{id}/animal-transfer``; the worker that hands sold animals to their buyers.
+``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles, with ratings) and
+``/orders/{id}/rating``; the worker that hands sold animals to their buyers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
+from reptidex.services.commerce.reputation import OrderRatingController, SellerController
 from reptidex.services.commerce.wiring import build_commerce
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -33,6 +35,8 @@ CONTROLLERS = [
     SellerListingController,
     OrderController,
     OwnershipTransferController,
+    SellerController,
+    OrderRatingController,
 ]
 
 

@@ -1,5 +1,6 @@
 """The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
-ownership transfer requests, the listings past their end and the outbox on one session."""
+ownership transfer requests, the listings past their end, seller profiles, ratings and the
+outbox on one session."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
 from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
+from reptidex.adapters.sql.commerce.reputation import SqlRatings, SqlSellerProfiles
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
@@ -30,6 +32,8 @@ class SqlCommerceUnitOfWork:
         self.idempotency = SqlIdempotencyKeys(session)
         self.ownership = SqlOwnershipTransfers(session)
         self.ended = SqlEndedListings(session)
+        self.profiles = SqlSellerProfiles(session)
+        self.ratings = SqlRatings(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
