@@ -37,11 +37,11 @@ async def test_memory_keeps_windows_until_more_than_ten_thousand() -> None:
         await memory.hit(f"k{n}", 5, 1)
     clock.now += 1  # every window has ended, exactly now
     await memory.hit("k0", 5, 1)  # 10,000 kept: no housekeeping yet (k0 replaced)
-    assert len(memory) == 10_000
+    assert memory.tracked == 10_000
     await memory.hit("fresh", 5, 1)
-    assert len(memory) == 10_001
+    assert memory.tracked == 10_001
     await memory.hit("another", 5, 1)  # more than 10,000: the ended windows go
-    assert len(memory) == 3  # k0, fresh and another are current
+    assert memory.tracked == 3  # k0, fresh and another are current
 
 
 async def test_memory_reset_forgets_a_key_and_ignores_an_unknown_one() -> None:

@@ -30,7 +30,8 @@ class MemoryRateLimiter:
         self._monotonic = monotonic
         self._windows: dict[str, tuple[int, float]] = {}
 
-    def __len__(self) -> int:
+    @property
+    def tracked(self) -> int:
         """How many windows are kept (expired ones go once more than 10,000 are)."""
         return len(self._windows)
 

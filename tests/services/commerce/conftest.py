@@ -19,6 +19,7 @@ from commerce_testkit import (
 )
 from litestar import Litestar
 from litestar.testing import TestClient
+from payment_testkit import pay_animals, pay_client, paypal, stripe  # noqa: F401 - fixtures
 
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.settings import Settings

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import pytest
 from commerce_testkit import FakeAnimals, commerce_app, mint_token, served
+from payment_standins import PayPalStandIn, StripeStandIn
+from payment_testkit import payment_settings
 
 from openapi_fuzz import fuzz_service
 from reptidex.services.kernel.settings import Settings
@@ -15,16 +17,19 @@ from reptidex.services.kernel.settings import Settings
 pytestmark = pytest.mark.slow
 
 
-def test_fuzzed_requests_never_get_a_server_error(make_settings: Callable[..., Settings]) -> None:
+def test_fuzzed_requests_never_get_a_server_error(
+    make_settings: Callable[..., Settings], stripe: StripeStandIn, paypal: PayPalStandIn
+) -> None:
     organisation = uuid.uuid4()
     animals = FakeAnimals()
     for _ in range(3):  # animals the fuzzer may happen to list (most ids it sends are unknown)
         animals.add(organisation)
-    with served(commerce_app(make_settings(), animals)) as url:
+    settings = payment_settings(make_settings, stripe.base, paypal.base)  # providers on
+    with served(commerce_app(settings, animals)) as url:
         headers = {"Authorization": f"Bearer {mint_token(organisation, 'admin')}"}
         operations, calls, failures = fuzz_service(
             f"{url}/schema/openapi.json", headers, max_examples=8
         )
-    assert operations == 19
+    assert operations == 29
     assert calls >= 12 * operations
     assert not failures, "\n".join(failures)

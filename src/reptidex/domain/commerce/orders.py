@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -224,10 +224,12 @@ async def act_on_order(
     *,
     note: str | None = None,
     now: dt.datetime | None = None,
+    postings: Sequence[Posting] | None = None,
 ) -> Order:
     """Take ``action`` on an order the actor's organisation is party to (the rules are
     :data:`~reptidex.domain.commerce.order_model.RULES`); move its listing, post the money that
-    moves, keep the step and emit ``order.<action>``."""
+    moves (``postings`` when it is not the whole price and fee: what is left of a payment
+    refunded in parts), keep the step and emit ``order.<action>``."""
     actor.require_writer()
     now = now or _now()
     before = await _party_order(uow, actor, order_id)
@@ -242,7 +244,7 @@ async def act_on_order(
         await _move_listing(uow, actor, listing, target, now)
         if action is OrderAction.COMPLETE:
             await uow.ownership.add(ownership_request(order, listing.animal.animal_id, now))
-    for posting in _postings(action, order, now):
+    for posting in _postings(action, order, now) if postings is None else postings:
         await uow.ledger.post(posting)
     _stage_order(uow, order, step)
     await uow.commit()

@@ -1,10 +1,12 @@
 """The repti-commerce app: the composition root of the marketplace.
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
-``/marketplace/seller/listings`` (a seller's own, in every state) and ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger) and
-``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles, with ratings) and
-``/orders/{id}/rating``; the worker that hands sold animals to their buyers.
+``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
+orders idempotently, moving them through their states, their ledger),
+``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
+accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
+with ratings) and ``/orders/{id}/rating``; the workers that hand sold animals to their
+buyers and expire ended listings.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from reptidex.services.commerce.listings import ListingController, SellerListing
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
 from reptidex.services.commerce.reputation import OrderRatingController, SellerController
-from reptidex.services.commerce.wiring import build_commerce
+from reptidex.services.commerce.transactions import TransactionController
+from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
@@ -34,6 +37,7 @@ CONTROLLERS = [
     ListingController,
     SellerListingController,
     OrderController,
+    TransactionController,
     OwnershipTransferController,
     SellerController,
     OrderRatingController,
@@ -59,12 +63,13 @@ def create_app(
     commerce = build_commerce(
         kernel, animals=animals, handover=handover, fee_basis_points=fee_basis_points
     )
+    payments = build_payments(kernel)
     return create_service_app(
         kernel,
         CONTROLLERS,
         components=commerce,
         description=DESCRIPTION,
-        dependencies=commerce.dependencies(),
+        dependencies={**commerce.dependencies(), **payments.dependencies()},
         lifespan=commerce.lifespans(),
         authenticator=authenticator,
     )

@@ -13,6 +13,9 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
   runs (a test passes another handover).
 - The listing expiry worker: moves listings past their end to ``expired``.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
+- Payments (:func:`build_payments`): Stripe when its secret key and the marketplace's webhook
+  secret are set, PayPal when its client id, secret and webhook id are set; without them the
+  marketplace sells offline only (payments through a provider answer 503).
 """
 
 from __future__ import annotations
@@ -29,16 +32,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
+from reptidex.adapters.payments.paypal_marketplace import PayPalConfig, PayPalMarketplace
+from reptidex.adapters.payments.stripe_marketplace import (
+    StripeMarketplace,
+    StripeMarketplaceConfig,
+)
 from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
+from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
 from reptidex.adapters.sql.commerce.workers import ListingExpiryWorker, OwnershipTransferWorker
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
+from reptidex.domain.commerce.payment_model import ProviderName
+from reptidex.domain.commerce.payment_ports import PaymentProvider, ProviderUnavailable
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
 from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.settings import Settings
 
 EXPIRY_INTERVAL = 30.0
 """Seconds between two passes of the listing expiry worker."""
@@ -150,3 +162,81 @@ def build_commerce(
         ),
         expiry=ListingExpiryWorker(units.open_expiry, poll_interval=expiry_interval),
     )
+
+
+class ConfiguredProviders:
+    """:class:`~reptidex.domain.commerce.payment_ports.ProviderChoice` over the providers the
+    settings turn on."""
+
+    def __init__(self, providers: Mapping[ProviderName, PaymentProvider]) -> None:
+        self._providers = dict(providers)
+
+    def get(self, name: ProviderName) -> PaymentProvider:
+        """The provider; :class:`ProviderUnavailable` when it is not configured."""
+        provider = self._providers.get(name)
+        if provider is None:
+            raise ProviderUnavailable(f"Payments through {name.value} are not configured.")
+        return provider
+
+    def names(self) -> list[ProviderName]:
+        """The configured providers."""
+        return [name for name in ProviderName if name in self._providers]
+
+
+def providers_of(settings: Settings) -> ConfiguredProviders:
+    """The providers ``settings`` configure."""
+    found: dict[ProviderName, PaymentProvider] = {}
+    if settings.stripe_secret_key and settings.commerce_stripe_webhook_secret:
+        found[ProviderName.STRIPE] = StripeMarketplace(
+            StripeMarketplaceConfig(
+                settings.stripe_secret_key,
+                settings.commerce_stripe_webhook_secret,
+                settings.stripe_api_base,
+            )
+        )
+    if settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id:
+        found[ProviderName.PAYPAL] = PayPalMarketplace(
+            PayPalConfig(
+                settings.paypal_client_id,
+                settings.paypal_client_secret,
+                settings.paypal_webhook_id,
+                settings.paypal_api_base,
+            )
+        )
+    return ConfiguredProviders(found)
+
+
+class PaymentUnits:
+    """Units of work with payments, each on a session of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def open(self, organisation_id: uuid.UUID | None) -> AsyncIterator[SqlPaymentUnitOfWork]:
+        """A unit of work scoped to ``organisation_id`` (``None``: to nobody yet); rolled
+        back unless committed."""
+        async with self._sessions() as session:
+            uow = SqlPaymentUnitOfWork(session)
+            await uow.scope(organisation_id)
+            yield uow
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentComponents:
+    """What the transaction controllers are given."""
+
+    units: PaymentUnits
+    providers: ConfiguredProviders
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """``payment_units`` and ``providers``."""
+        return {
+            "payment_units": provide_value(self.units),
+            "providers": provide_value(self.providers),
+        }
+
+
+def build_payments(kernel: Kernel) -> PaymentComponents:
+    """The payment components on ``kernel`` and its settings."""
+    return PaymentComponents(PaymentUnits(kernel.sessions), providers_of(kernel.settings))

@@ -50,9 +50,10 @@ PLATFORM = Section("platform")
 EVENTS = Section("events", "docs/events.md")
 IDENTITY = Section("identity", "docs/identity.md")
 BILLING = Section("billing and flags", "docs/billing.md")
+COMMERCE = Section("marketplace payments", "docs/commerce.md")
 MEDIA = Section("media", "docs/media.md")
 OPS = Section("ops", "docs/ops.md")
-SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, MEDIA, OPS)
+SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, COMMERCE, MEDIA, OPS)
 """The README table's sections, in its order."""
 
 

@@ -20,6 +20,7 @@ from reptidex.services.kernel.catalog import SERVICE_NAMES, service_spec
 from reptidex.services.kernel.redaction import HIDDEN, redact, redact_text, value_is_set
 from reptidex.services.kernel.setting_declarations import (
     BILLING,
+    COMMERCE,
     COUNT,
     COUNT_OR_ZERO,
     EVENTS,
@@ -315,6 +316,38 @@ class Settings:
         SECONDS_OR_ZERO,
         "seconds evaluated feature flags are cached (changes clear it at once)",
         section=BILLING,
+    )
+
+    # marketplace payments (repti-commerce; Stripe's secret key and API address are billing's)
+    commerce_stripe_webhook_secret: str | None = setting(
+        None,
+        text,
+        "signing secret of the marketplace's Stripe webhook endpoint; with the Stripe secret key"
+        " it turns Stripe payments on",
+        section=COMMERCE,
+        secret=True,
+    )
+    paypal_client_id: str | None = setting(
+        None,
+        text,
+        "PayPal REST app's client id; PayPal payments are on when it, the secret and the webhook"
+        " id are set",
+        section=COMMERCE,
+    )
+    paypal_client_secret: str | None = setting(
+        None, text, "PayPal REST app's secret", section=COMMERCE, secret=True
+    )
+    paypal_webhook_id: str | None = setting(
+        None,
+        text,
+        "id of the marketplace's PayPal webhook (for its verification)",
+        section=COMMERCE,
+    )
+    paypal_api_base: str = setting(
+        "https://api-m.paypal.com",
+        http_url,
+        "PayPal's API address (`https://api-m.sandbox.paypal.com` for the sandbox)",
+        section=COMMERCE,
     )
 
     # media

@@ -1,7 +1,7 @@
 """The listings past their end, for the expiry worker, in SQL. Its transactions set
 ``reptidex.worker`` to ``listing_expiry`` (:meth:`SqlEndedListings.bind_worker`): on
 PostgreSQL that lets it read every organisation's available and hidden listings and move them
-to ``expired``, and nothing else (migration ``commerce_0006``)."""
+to ``expired``, and nothing else (migration ``commerce_0007``)."""
 
 from __future__ import annotations
 

@@ -76,6 +76,11 @@ def build_notifier(settings: Settings) -> Notifier:
     return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
 
 
+def _first_given(*limiters: RateLimiter | None) -> RateLimiter:
+    """The first limiter given (tested with ``is not None``: a limiter may be falsy)."""
+    return next(limiter for limiter in limiters if limiter is not None)
+
+
 def build_identity(
     settings: Settings,
     engine: AsyncEngine,
@@ -103,7 +108,7 @@ def build_identity(
         hasher=overrides.hasher or Argon2PasswordHasher(),
         signer=JwtSigner(keys),
         notifier=overrides.notifier or build_notifier(settings),
-        rate_limiter=overrides.rate_limiter or rate_limiter or MemoryRateLimiter(),
+        rate_limiter=_first_given(overrides.rate_limiter, rate_limiter, MemoryRateLimiter()),
         clock=clock,
         policy=policy,
     )

@@ -5,8 +5,8 @@
   a rating only as itself, of the other party of a completed order it is party to; nobody
   changes or deletes one.
 
-Revision ID: commerce_0007
-Revises: commerce_0006
+Revision ID: commerce_0008
+Revises: commerce_0007
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "commerce_0007"
-down_revision = "commerce_0006"
+revision = "commerce_0008"
+down_revision = "commerce_0007"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ On PostgreSQL, a transaction that sets ``reptidex.worker`` to ``listing_expiry``
 available, hidden and expired listings of every organisation and may move the available and
 hidden ones to ``expired``, and to nothing else; an index serves its search for ended listings.
 
-Revision ID: commerce_0006
-Revises: commerce_0005
+Revision ID: commerce_0007
+Revises: commerce_0006
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "commerce_0006"
-down_revision = "commerce_0005"
+revision = "commerce_0007"
+down_revision = "commerce_0006"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ The two parties of the order read the request, and the buyer (who completes the 
 inserts it; only the transfer worker, whose transactions set ``reptidex.worker`` to
 ``ownership_transfer``, reads every request and updates them. Nobody deletes one.
 
-Revision ID: commerce_0005
-Revises: commerce_0004
+Revision ID: commerce_0006
+Revises: commerce_0005
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "commerce_0005"
-down_revision = "commerce_0004"
+revision = "commerce_0006"
+down_revision = "commerce_0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,266 @@
+"""``/transactions``: paying orders through Stripe or PayPal, capturing and refunding those
+payments, the providers' webhooks, the sellers' payout accounts and an organisation's
+ledger."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
+
+from reptidex.domain.commerce.payment_model import ProviderName
+from reptidex.domain.commerce.transactions import (
+    apply_notice,
+    capture_payment,
+    organisation_ledger,
+    refund_payment,
+    set_payout_account,
+    show_payment,
+    start_payment,
+)
+from reptidex.services.commerce.access import READ, SECURITY, WRITE, CallerMember
+from reptidex.services.commerce.payment_access import ADMIN, PaymentUnitsDependency, Providers
+from reptidex.services.commerce.schemas import LedgerView, ledger_view
+from reptidex.services.commerce.transaction_schemas import (
+    NoticeOutcome,
+    PayoutAccountBody,
+    PayoutAccountView,
+    ProviderLabel,
+    ProvidersView,
+    RefundCreate,
+    TransactionCreate,
+    TransactionView,
+    payout_account_view,
+    transaction_view,
+)
+
+_NOT_CONFIGURED = ResponseSpec(None, description="The provider is not configured or refused")
+_WEBHOOK_RESPONSES = {
+    400: ResponseSpec(None, description="The signature does not verify or is stale"),
+    503: _NOT_CONFIGURED,
+}
+
+
+class TransactionController(Controller):
+    """Payments of orders through providers, for the seller's account less the platform's
+    fee."""
+
+    path = "/transactions"
+    tags = ("transactions",)
+    security = SECURITY
+
+    @get(
+        "/providers",
+        summary="The payment providers",
+        description="The providers a buyer may choose at checkout; empty when none is "
+        "configured (sales are then recorded offline by the seller).",
+        security=[],
+    )
+    async def providers(self, providers: Providers) -> ProvidersView:
+        """The configured providers."""
+        return ProvidersView([name.value for name in providers.names()])
+
+    @post(
+        "/",
+        guards=WRITE,
+        status_code=201,
+        summary="Pay an order (buyer)",
+        description="The buyer of a `pending` order chooses `stripe` or `paypal`: the "
+        "provider collects the price for the seller's payout account, less the platform's "
+        "fee; send the buyer to `approval_url`. A repeat while that payment is open returns "
+        "it (200). 403 for the seller, 404 for anyone else, 409 when the order is not "
+        "pending, is paid, or the seller has no account with the provider, 422 for a "
+        "currency the provider does not take, 503 when the provider is not configured. "
+        "Emits `transaction.started`.",
+        responses={
+            200: ResponseSpec(TransactionView, description="The open payment"),
+            503: _NOT_CONFIGURED,
+        },
+    )
+    async def start(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+        data: JSONBody[TransactionCreate],
+    ) -> Response[TransactionView]:
+        """Start a payment."""
+        payment, created = await start_payment(
+            payment_units.open,
+            providers,
+            member,
+            data.order_id,
+            ProviderName(data.provider),
+            return_url=data.return_url,
+            cancel_url=data.cancel_url,
+        )
+        return Response(transaction_view(payment), status_code=201 if created else 200)
+
+    @get(
+        "/{payment_id:uuid}",
+        guards=READ,
+        summary="Show a payment",
+        description="A payment of an order the caller's organisation is party to; 404 for "
+        "anyone else.",
+    )
+    async def show(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        payment_id: FromPath[uuid.UUID],
+    ) -> TransactionView:
+        """One payment."""
+        async with payment_units.open(member.organisation_id) as uow:
+            return transaction_view(await show_payment(uow, member, payment_id))
+
+    @post(
+        "/{payment_id:uuid}/capture",
+        guards=WRITE,
+        status_code=200,
+        summary="Capture an approved payment",
+        description="After the buyer approved it at the provider, take the money: the "
+        "payment succeeds and the order is `paid` (payment and fee posted to the ledger). "
+        "The payment as it stands while the provider has not taken the money. A webhook "
+        "does the same; whichever comes first wins. Emits `transaction.succeeded` and "
+        "`order.paid`.",
+        responses={503: _NOT_CONFIGURED},
+    )
+    async def capture(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+        payment_id: FromPath[uuid.UUID],
+    ) -> TransactionView:
+        """Capture."""
+        payment = await capture_payment(payment_units.open, providers, member, payment_id)
+        return transaction_view(payment)
+
+    @post(
+        "/{payment_id:uuid}/refunds",
+        guards=WRITE,
+        status_code=200,
+        summary="Refund a payment (seller)",
+        description="The seller refunds `amount` minor units (all that is left without it) "
+        "through the provider: the refund and its share of the platform's fee are posted; "
+        "once all is refunded a paid or handed-over order is `refunded` and its listing "
+        "available again. 403 for the buyer, 409 when no money was taken, 422 for more "
+        "than is left. Emits `transaction.refunded` (and `order.refunded`).",
+        responses={503: _NOT_CONFIGURED},
+    )
+    async def refund(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+        payment_id: FromPath[uuid.UUID],
+        data: JSONBody[RefundCreate | None] = None,
+    ) -> TransactionView:
+        """Refund."""
+        amount = None if data is None else data.amount
+        payment = await refund_payment(payment_units.open, providers, member, payment_id, amount)
+        return transaction_view(payment)
+
+    @get(
+        "/ledger",
+        guards=READ,
+        summary="Your organisation's ledger",
+        description="Every posting of the caller's organisation as seller or buyer (payments, "
+        "fees, refunds, payouts) and their sum per currency (always zero).",
+    )
+    async def ledger(
+        self, member: CallerMember, payment_units: PaymentUnitsDependency
+    ) -> LedgerView:
+        """The organisation's ledger."""
+        async with payment_units.open(member.organisation_id) as uow:
+            return ledger_view(await organisation_ledger(uow, member))
+
+    @get(
+        "/payout-accounts",
+        guards=READ,
+        summary="Your payout accounts",
+        description="The accounts the providers pay the organisation's sales into.",
+    )
+    async def payout_accounts(
+        self, member: CallerMember, payment_units: PaymentUnitsDependency
+    ) -> list[PayoutAccountView]:
+        """The organisation's payout accounts."""
+        async with payment_units.open(member.organisation_id) as uow:
+            accounts = await uow.payout_accounts.of_organisation(member.organisation_id)
+        return [payout_account_view(account) for account in accounts]
+
+    @put(
+        "/payout-accounts/{provider:str}",
+        guards=ADMIN,
+        summary="Name a payout account (admin)",
+        description="The organisation's Stripe connected account (`acct_…`) or PayPal "
+        "merchant id, which buyers' payments go to. 409 when another organisation named "
+        "it, 422 for an id of another shape. Emits `transaction.payout_account_set`.",
+    )
+    async def put_payout_account(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        provider: FromPath[ProviderLabel],
+        data: JSONBody[PayoutAccountBody],
+    ) -> PayoutAccountView:
+        """Set a payout account."""
+        async with payment_units.open(member.organisation_id) as uow:
+            account = await set_payout_account(uow, member, ProviderName(provider), data.account)
+        return payout_account_view(account)
+
+    @post(
+        "/webhooks/stripe",
+        status_code=200,
+        security=[],
+        summary="Stripe webhook",
+        description="`checkout.session.completed`, `payment_intent.succeeded`, "
+        "`charge.refunded` and (Connect) `payout.paid`, verified with the Stripe-Signature "
+        "header over the raw body (five minutes' tolerance); idempotent by event id.",
+        responses=_WEBHOOK_RESPONSES,
+    )
+    async def stripe_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+    ) -> NoticeOutcome:
+        """Apply one Stripe event."""
+        return await _notice(request, payment_units, providers, ProviderName.STRIPE)
+
+    @post(
+        "/webhooks/paypal",
+        status_code=200,
+        security=[],
+        summary="PayPal webhook",
+        description="`CHECKOUT.ORDER.APPROVED` (the order is captured), "
+        "`PAYMENT.CAPTURE.COMPLETED` and `PAYMENT.CAPTURE.REFUNDED`, verified by PayPal's "
+        "verify-webhook-signature call with the PAYPAL-* transmission headers; idempotent by "
+        "event id.",
+        responses=_WEBHOOK_RESPONSES,
+    )
+    async def paypal_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+    ) -> NoticeOutcome:
+        """Apply one PayPal event."""
+        return await _notice(request, payment_units, providers, ProviderName.PAYPAL)
+
+
+async def _notice(
+    request: Request[Any, Any, Any],
+    payment_units: PaymentUnitsDependency,
+    providers: Providers,
+    name: ProviderName,
+) -> NoticeOutcome:
+    provider = providers.get(name)
+    payload = await request.body()
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    notice = await provider.read_notice(payload, headers)
+    outcome = await apply_notice(payment_units.open, providers, notice)
+    return NoticeOutcome(received=True, outcome=outcome)

@@ -1,0 +1,462 @@
+"""Local stand-ins for the HTTP APIs of Stripe (Checkout Sessions with Connect destination
+charges, refunds) and PayPal (OAuth2 token, Orders v2, capture refunds, webhook verification),
+which localstripe and no reachable sandbox serve. Each checks its parameters as the provider
+documents them, answers in the provider's JSON shape, and records the requests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+STRIPE_KEY = "sk_test_marketplace"
+STRIPE_WEBHOOK_SECRET = "whsec_marketplace_test_secret"
+PAYPAL_CLIENT = ("paypal-client-id", "paypal-client-secret")
+PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
+PAYPAL_SIGNING_KEY = b"paypal-stand-in-signing-key"
+PAYPAL_PLACES = {"EUR": 2, "USD": 2, "GBP": 2, "JPY": 0, "HUF": 0, "TWD": 0}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+class StandIn:
+    """A threaded HTTP server whose ``route`` answers each request."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                body = outer.decode(raw, headers)
+                outer.requests.append(Recorded(method, self.path, body, headers))
+                try:
+                    with outer.lock:
+                        status, answer = outer.route(method, self.path, body, headers)
+                except ApiError as exc:
+                    status, answer = exc.status, exc.body
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._handle("GET")
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def route(
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# -- Stripe ----------------------------------------------------------------------------------
+
+
+def _stripe_error(message: str, param: str | None = None, status: int = 400) -> ApiError:
+    return ApiError(
+        status, {"error": {"type": "invalid_request_error", "message": message, "param": param}}
+    )
+
+
+def _integer(form: dict[str, Any], key: str, *, minimum: int = 0) -> int:
+    value = form.get(key)
+    if value is None or not re.fullmatch(r"\d+", str(value)) or int(value) < minimum:
+        raise _stripe_error(f"Invalid integer: {value}", key)
+    return int(value)
+
+
+class StripeStandIn(StandIn):
+    """Checkout Sessions in payment mode with a destination charge, and refunds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.intents: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
+        return dict(parse_qsl(raw, keep_blank_values=True))
+
+    def route(
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        if headers.get("authorization") != f"Bearer {STRIPE_KEY}":
+            raise _stripe_error("Invalid API Key provided", status=401)
+        key = headers.get("idempotency-key")
+        if method == "POST" and key and key in self.keys:
+            return self.keys[key]
+        if method == "POST" and path == "/v1/checkout/sessions":
+            answer = (200, self._create_session(body))
+        elif method == "GET" and path.startswith("/v1/checkout/sessions/"):
+            session = self.sessions.get(path.rsplit("/", 1)[1])
+            if session is None:
+                raise _stripe_error("No such checkout.session", "id", 404)
+            answer = (200, session)
+        elif method == "POST" and path == "/v1/refunds":
+            answer = (200, self._refund(body))
+        else:
+            raise _stripe_error(f"Unrecognized request URL ({method}: {path})", status=404)
+        if method == "POST" and key:
+            self.keys[key] = answer
+        return answer
+
+    def _create_session(self, form: dict[str, Any]) -> dict[str, Any]:
+        if form.get("mode") != "payment":
+            raise _stripe_error("mode must be payment", "mode")
+        for required in ("success_url", "cancel_url"):
+            if not str(form.get(required, "")).startswith(("http://", "https://")):
+                raise _stripe_error(f"Not a valid URL: {required}", required)
+        item = "line_items[0][price_data]"
+        currency = str(form.get(f"{item}[currency]", ""))
+        if not re.fullmatch(r"[a-z]{3}", currency):
+            raise _stripe_error("Invalid currency", f"{item}[currency]")
+        amount = _integer(form, f"{item}[unit_amount]", minimum=1)
+        if _integer(form, "line_items[0][quantity]", minimum=1) != 1:
+            raise _stripe_error("one item", "line_items[0][quantity]")
+        destination = str(form.get("payment_intent_data[transfer_data][destination]", ""))
+        if not destination.startswith("acct_"):
+            raise _stripe_error("No such destination", "payment_intent_data[transfer_data]")
+        if form.get("payment_intent_data[on_behalf_of]") != destination:
+            raise _stripe_error("on_behalf_of must be the destination", "on_behalf_of")
+        fee = 0
+        if "payment_intent_data[application_fee_amount]" in form:
+            fee = _integer(form, "payment_intent_data[application_fee_amount]", minimum=1)
+        if fee > amount:
+            raise _stripe_error("The application fee exceeds the amount", "application_fee")
+        number = len(self.sessions) + 1
+        session_id = f"cs_test_{number:04d}{uuid.uuid4().hex[:8]}"
+        self.sessions[session_id] = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "amount_total": amount,
+            "currency": currency,
+            "client_reference_id": form.get("client_reference_id"),
+            "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+            "payment_status": "unpaid",
+            "status": "open",
+            "payment_intent": None,
+            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "application_fee_amount": fee,
+            "destination": destination,
+        }
+        return self.sessions[session_id]
+
+    def complete(self, session_id: str) -> dict[str, Any]:
+        """The buyer pays: the session is complete and paid, with its PaymentIntent."""
+        with self.lock:
+            session = self.sessions[session_id]
+            intent_id = f"pi_test_{uuid.uuid4().hex[:16]}"
+            self.intents[intent_id] = {
+                "id": intent_id,
+                "amount": session["amount_total"],
+                "currency": session["currency"],
+                "refunded": 0,
+                "application_fee_amount": session["application_fee_amount"],
+                "metadata": session["metadata"],
+            }
+            session.update(status="complete", payment_status="paid", payment_intent=intent_id)
+            return dict(session)
+
+    def _refund(self, form: dict[str, Any]) -> dict[str, Any]:
+        intent = self.intents.get(str(form.get("payment_intent")))
+        if intent is None:
+            raise _stripe_error("No such payment_intent", "payment_intent", 404)
+        if form.get("reverse_transfer") != "true":
+            raise _stripe_error("a destination charge is refunded with reverse_transfer")
+        left = intent["amount"] - intent["refunded"]
+        amount = _integer(form, "amount", minimum=1) if "amount" in form else left
+        if amount > left:
+            raise _stripe_error(
+                f"Refund amount ({amount}) is greater than unrefunded amount ({left})", "amount"
+            )
+        intent["refunded"] += amount
+        return {
+            "id": f"re_test_{uuid.uuid4().hex[:16]}",
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "status": "succeeded",
+        }
+
+
+def stripe_signature(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header as Stripe computes it: HMAC-SHA256 of ``t.payload``."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + payload, hashlib.sha256)
+    return f"t={stamp},v1={digest.hexdigest()}"
+
+
+def signed_stripe_event(
+    event_type: str,
+    obj: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    account: str | None = None,
+    timestamp: int | None = None,
+    secret: str = STRIPE_WEBHOOK_SECRET,
+) -> tuple[bytes, dict[str, str]]:
+    """A Stripe event's body and headers, signed as Stripe signs them."""
+    event: dict[str, Any] = {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "livemode": False,
+        "type": event_type,
+        "data": {"object": obj},
+    }
+    if account:
+        event["account"] = account
+    body = json.dumps(event).encode()
+    signature = stripe_signature(body, secret, timestamp)
+    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
+
+
+# -- PayPal ----------------------------------------------------------------------------------
+
+
+def _paypal_error(status: int, name: str, issue: str) -> ApiError:
+    return ApiError(status, {"name": name, "details": [{"issue": issue}], "debug_id": "x"})
+
+
+def paypal_signature(transmission_id: str, when: str, body: bytes) -> str:
+    """The stand-in's signature of a webhook (PayPal signs the same fields with its key)."""
+    message = f"{transmission_id}|{when}|{PAYPAL_WEBHOOK_ID}|{zlib.crc32(body)}"
+    return hmac.new(PAYPAL_SIGNING_KEY, message.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class PayPalOrder:
+    id: str
+    currency: str
+    value: str
+    payee: str
+    fee: str | None
+    custom_id: str
+    status: str = "CREATED"
+    capture_id: str | None = None
+    refunded_minor: int = 0
+    amount_minor: int = 0
+    refunds: list[str] = field(default_factory=list)
+
+
+class PayPalStandIn(StandIn):
+    """OAuth2 tokens, Orders v2 (create, capture), capture refunds and webhook verification."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: set[str] = set()
+        self.orders: dict[str, PayPalOrder] = {}
+        self.request_ids: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
+        if headers.get("content-type", "").startswith("application/json") and raw:
+            decoded: dict[str, Any] = json.loads(raw)
+            return decoded
+        return dict(parse_qsl(raw))
+
+    def _amount(self, amount: Any, where: str) -> tuple[str, str, int]:
+        if not isinstance(amount, dict):
+            raise _paypal_error(400, "INVALID_REQUEST", f"MISSING_REQUIRED_PARAMETER {where}")
+        currency, value = amount.get("currency_code"), amount.get("value")
+        places = PAYPAL_PLACES.get(str(currency))
+        if places is None:
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED")
+        pattern = r"\d{1,10}" if places == 0 else rf"\d{{1,10}}(\.\d{{1,{places}}})?"
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION")
+        whole, _, fraction = value.partition(".")
+        return str(currency), value, int(whole) * 10**places + int(fraction.ljust(places, "0") or 0)
+
+    def route(
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/oauth2/token":
+            expected = base64.b64encode(":".join(PAYPAL_CLIENT).encode()).decode()
+            if headers.get("authorization") != f"Basic {expected}":
+                raise ApiError(401, {"error": "invalid_client"})
+            if body.get("grant_type") != "client_credentials":
+                raise ApiError(400, {"error": "unsupported_grant_type"})
+            token = f"A21AA{uuid.uuid4().hex}"
+            self.tokens.add(token)
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 32400}
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
+            raise ApiError(401, {"name": "AUTHENTICATION_FAILURE"})
+        request_id = headers.get("paypal-request-id")
+        if request_id and request_id in self.request_ids:
+            return self.request_ids[request_id]
+        if path == "/v2/checkout/orders":
+            answer = self._create(body)
+        elif (found := re.fullmatch(r"/v2/checkout/orders/([^/]+)/capture", path)) is not None:
+            answer = self._capture(found.group(1))
+        elif (found := re.fullmatch(r"/v2/payments/captures/([^/]+)/refund", path)) is not None:
+            answer = self._refund(found.group(1), body)
+        elif path == "/v1/notifications/verify-webhook-signature":
+            answer = self._verify(body)
+        else:
+            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
+        if request_id:
+            self.request_ids[request_id] = answer
+        return answer
+
+    def _create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if body.get("intent") != "CAPTURE":
+            raise _paypal_error(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE intent")
+        unit = body["purchase_units"][0]
+        currency, value, minor = self._amount(unit.get("amount"), "amount")
+        payee = unit.get("payee", {}).get("merchant_id")
+        if not isinstance(payee, str) or not re.fullmatch(r"[A-Z0-9]{13}", payee):
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PAYEE_ACCOUNT_INVALID")
+        fee = None
+        fees = unit.get("payment_instruction", {}).get("platform_fees")
+        if fees:
+            fee_currency, fee, fee_minor = self._amount(fees[0].get("amount"), "platform_fees")
+            if fee_currency != currency or fee_minor > minor:
+                raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PLATFORM_FEE_EXCEEDED")
+        order_id = uuid.uuid4().hex[:17].upper()
+        self.orders[order_id] = PayPalOrder(
+            order_id, currency, value, payee, fee, unit.get("custom_id", ""), amount_minor=minor
+        )
+        links = [
+            {"href": f"{self.base}/v2/checkout/orders/{order_id}", "rel": "self"},
+            {
+                "href": f"https://www.paypal.test/checkoutnow?token={order_id}",
+                "rel": "payer-action",
+            },
+        ]
+        return 200, {"id": order_id, "status": "PAYER_ACTION_REQUIRED", "links": links}
+
+    def approve(self, order_id: str) -> None:
+        """The buyer approves the order at PayPal."""
+        with self.lock:
+            self.orders[order_id].status = "APPROVED"
+
+    def _capture(self, order_id: str) -> tuple[int, dict[str, Any]]:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
+        if order.status == "COMPLETED":
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_ALREADY_CAPTURED")
+        if order.status != "APPROVED":
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_NOT_APPROVED")
+        order.status, order.capture_id = "COMPLETED", f"CAP{uuid.uuid4().hex[:14].upper()}"
+        capture = {
+            "id": order.capture_id,
+            "status": "COMPLETED",
+            "amount": {"currency_code": order.currency, "value": order.value},
+            "custom_id": order.custom_id,
+        }
+        units = [{"reference_id": "default", "payments": {"captures": [capture]}}]
+        return 201, {"id": order.id, "status": "COMPLETED", "purchase_units": units}
+
+    def _refund(self, capture_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        order = next((o for o in self.orders.values() if o.capture_id == capture_id), None)
+        if order is None:
+            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
+        currency, value, minor = self._amount(body.get("amount"), "amount")
+        if currency != order.currency:
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_CURRENCY_MISMATCH")
+        if minor > order.amount_minor - order.refunded_minor:
+            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED")
+        order.refunded_minor += minor
+        refund_id = f"REF{uuid.uuid4().hex[:14].upper()}"
+        order.refunds.append(refund_id)
+        return 201, {
+            "id": refund_id,
+            "status": "COMPLETED",
+            "amount": {"currency_code": currency, "value": value},
+        }
+
+    def _verify(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        for required in ("auth_algo", "cert_url", "transmission_id", "transmission_sig"):
+            if not body.get(required):
+                raise _paypal_error(400, "VALIDATION_ERROR", f"MISSING {required}")
+        event = json.dumps(body["webhook_event"], separators=(",", ":")).encode()
+        expected = paypal_signature(body["transmission_id"], body["transmission_time"], event)
+        good = body.get("webhook_id") == PAYPAL_WEBHOOK_ID and hmac.compare_digest(
+            expected, str(body["transmission_sig"])
+        )
+        return 200, {"verification_status": "SUCCESS" if good else "FAILURE"}
+
+
+def signed_paypal_event(
+    event_type: str,
+    resource: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    sent: float | None = None,
+    forge: bool = False,
+) -> tuple[bytes, dict[str, str]]:
+    """A PayPal webhook's body and transmission headers, signed for the stand-in."""
+    event = {
+        "id": event_id or f"WH-{uuid.uuid4().hex[:20].upper()}",
+        "event_version": "1.0",
+        "create_time": "2026-12-07T10:00:00Z",
+        "resource_type": "capture",
+        "event_type": event_type,
+        "resource": resource,
+    }
+    body = json.dumps(event, separators=(",", ":")).encode()
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sent or time.time()))
+    transmission_id = str(uuid.uuid4())
+    signature = paypal_signature(transmission_id, when, body)
+    headers = {
+        "Content-Type": "application/json",
+        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+        "PAYPAL-CERT-URL": "https://api.paypal.test/v1/notifications/certs/CERT-1",
+        "PAYPAL-TRANSMISSION-ID": transmission_id,
+        "PAYPAL-TRANSMISSION-SIG": ("0" if forge else "") + signature[: 64 - forge],
+        "PAYPAL-TRANSMISSION-TIME": when,
+    }
+    return body, headers
