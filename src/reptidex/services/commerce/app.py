@@ -5,8 +5,9 @@ Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' 
 orders idempotently, moving them through their states, their ledger),
 ``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
-with ratings) and ``/orders/{id}/rating``; the workers that hand sold animals to their
-buyers and expire ended listings.
+with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
+sellers' answers) and ``/marketplace/seller/listings/{id}/stats``; the workers that hand
+sold animals to their buyers and expire ended listings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from litestar import Litestar
 
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.services.commerce.inquiries import InquiryController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
@@ -41,6 +43,7 @@ CONTROLLERS = [
     OwnershipTransferController,
     SellerController,
     OrderRatingController,
+    InquiryController,
 ]
 
 

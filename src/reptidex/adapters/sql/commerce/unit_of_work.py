@@ -1,6 +1,6 @@
 """The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
-ownership transfer requests, the listings past their end, seller profiles, ratings and the
-outbox on one session."""
+ownership transfer requests, the listings past their end, seller profiles, ratings,
+inquiries, listing views and the outbox on one session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
+from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
 from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
@@ -34,6 +35,8 @@ class SqlCommerceUnitOfWork:
         self.ended = SqlEndedListings(session)
         self.profiles = SqlSellerProfiles(session)
         self.ratings = SqlRatings(session)
+        self.inquiries = SqlInquiries(session)
+        self.views = SqlListingViews(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
