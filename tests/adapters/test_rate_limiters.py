@@ -188,6 +188,9 @@ async def test_fallback_logs_the_error_message_and_resets_in_redis() -> None:
     with capture_logs() as logs:
         await limiter.hit("a", 1, 60)
     assert logs[0]["error"] == "connection refused"
+    assert await limiter.hit("a", 1, 60) == 60  # counted in memory during the outage
+    await limiter.reset("a")  # and reset there too
+    assert await limiter.hit("a", 1, 60) is None
 
 
 async def test_fallback_gives_up_on_a_redis_that_hangs() -> None:

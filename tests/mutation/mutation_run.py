@@ -15,6 +15,7 @@ result never depends on an earlier run.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -184,9 +185,16 @@ def _select(scopes: list[Scope], modules: list[str]) -> list[Scope]:
     return [by_name[module] for module in modules]  # in the order asked for
 
 
+def _record(result: ScopeResult) -> None:
+    """Write one scope's result into the record, under a lock: runs may go side by side."""
+    with (RESULTS_FILE.parent / ".results.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = load_results()
+        results[result.module] = result
+        RESULTS_FILE.write_text(dump_results(results), "utf-8")
+
+
 def command_run(modules: list[str], record: bool, jobs: int) -> int:
-    recorded = load_results()
-    results = dict(recorded)
     failed = []
     for scope in _select(load_scopes(), modules):
         try:
@@ -195,9 +203,8 @@ def command_run(modules: list[str], record: bool, jobs: int) -> int:
             print(exc, flush=True)
             failed.append(scope.module)
             continue
-        previous = recorded.get(scope.module)
+        previous = load_results().get(scope.module)  # verdicts written since the run began
         result.survivors = with_verdicts(result.survivors, previous.survivors if previous else [])
-        results[scope.module] = result
         open_survivors = [s for s in result.survivors if s.verdict == "open"]
         print(
             f"{scope.module}: {result.killed} of {result.total} killed, {result.equivalent} "
@@ -206,7 +213,7 @@ def command_run(modules: list[str], record: bool, jobs: int) -> int:
         if open_survivors:
             _print_survivors("open survivors:", open_survivors)
         if record:
-            RESULTS_FILE.write_text(dump_results(results), "utf-8")
+            _record(result)
     if failed:
         print(f"mutmut could not run: {', '.join(failed)}")
         return 1

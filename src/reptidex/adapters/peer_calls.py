@@ -1,5 +1,5 @@
 """What the HTTP adapters that call other ReptiDex services need of the kernel's peer client
-(timeouts, the request id passed on): a GET, and the service's own credentials."""
+(timeouts, the request id passed on): a GET or a POST, and the service's own credentials."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ class PeerGetter(Protocol):
 
     async def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
         """GET ``path`` of ``service``."""
+        ...
+
+
+class PeerPoster(Protocol):
+    """The part of the kernel's peer client that posts."""
+
+    async def post(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
+        """POST to ``path`` of ``service``."""
         ...
 
 

@@ -14,15 +14,19 @@ import asyncpg
 from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, asyncpg_url, commerce_client
 from payment_standins import PayPalStandIn, StripeStandIn, signed_stripe_event
 from payment_testkit import STRIPE_ACCOUNT, make_sale, payment_settings
-from test_commerce_rls import _as, _count, _refused
+from test_commerce_rls import _as, _count, _outcome
 from test_commerce_stripe_payments import ok
 
 from reptidex.services.kernel.settings import Settings
+from rls_mutation import require_policies_needed
+
+PAYMENT_TABLES = ("commerce_payment", "commerce_payout_account")
 
 
 def test_payments_are_isolated_through_the_api_and_directly(
     make_settings: Callable[..., Settings],
     app_role_url: str,
+    postgres_database: str,
     stripe: StripeStandIn,
     paypal: PayPalStandIn,
 ) -> None:
@@ -50,8 +54,8 @@ def test_payments_are_isolated_through_the_api_and_directly(
         second = make_sale(client, animals, 500, seller=sale.seller)
         assert second.pay("paypal")["status"] == "created"
 
-    asyncio.run(
-        _direct_checks(
+    async def checks() -> None:
+        await _direct_checks(
             app_role_url,
             sale.seller.organisation_id,
             sale.buyer.organisation_id,
@@ -59,7 +63,12 @@ def test_payments_are_isolated_through_the_api_and_directly(
             stranger.organisation_id,
             payment["reference"],
         )
-    )
+
+    asyncio.run(checks())
+    # every policy of the payments' tables is needed: loosened in turn, each fails the checks
+    result = asyncio.run(require_policies_needed(postgres_database, checks, tables=PAYMENT_TABLES))
+    # 7 policy expressions (migration 0005) and 2 tables under RLS, all killed
+    assert (len(result.killed), result.survived) == (9, []), result
 
 
 async def _direct_checks(
@@ -102,41 +111,65 @@ async def _direct_checks(
                     await _count(connection, "commerce_payout_account"),
                 )
                 assert found == counts, value
-        async with connection.transaction():
-            await _as(connection, stranger)
+        await _writes(connection, seller, buyer, pending_buyer, stranger, reference)
+    finally:
+        await connection.close()
+
+
+async def _writes(
+    connection: asyncpg.Connection,
+    seller: uuid.UUID,
+    buyer: uuid.UUID,
+    pending_buyer: uuid.UUID,
+    stranger: uuid.UUID,
+    reference: str,
+) -> None:
+    """Each write a party may make, and the ones nobody may (each rolled back)."""
+    elsewhere = uuid.uuid4()
+    payment = (
+        "INSERT INTO commerce_payment (id, order_id, provider, seller_organisation_id, "
+        "buyer_organisation_id, amount, currency, fee_amount, status, reference, "
+        "approval_url, refunded, fee_refunded, version, created_at, updated_at) VALUES "
+        "(gen_random_uuid(), gen_random_uuid(), 'stripe', $1, $2, 1, 'EUR', 0, 'created', "
+        "'cs_forged', 'https://x', 0, 0, 1, now(), now())"
+    )
+    account = (
+        "INSERT INTO commerce_payout_account (id, organisation_id, provider, account, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), $1, 'stripe', 'acct_evil', "
+        "now(), now())"
+    )
+    for organisation, statement, args, outcome in (
+        # a payment is inserted by its buyer only
+        (buyer, payment, (seller, buyer), "INSERT 0 1"),
+        (stranger, payment, (seller, buyer), "refused"),
+        # a party never hands a payment to an organisation outside it (no WHERE: the new
+        # row is then checked by the update's policy alone, not by the read policy too)
+        (buyer, "UPDATE commerce_payment SET buyer_organisation_id = $1", (elsewhere,), "refused"),
+        (seller, "UPDATE commerce_payment SET refunded = refunded", (), "UPDATE 2"),
+        # an account for the own organisation only (one with none yet: one per provider)
+        (elsewhere, account, (elsewhere,), "INSERT 0 1"),
+        (stranger, account, (elsewhere,), "refused"),
+        (
+            seller,
+            "UPDATE commerce_payout_account SET organisation_id = $1",
+            (elsewhere,),
+            "refused",
+        ),
+        # the buyer reads the seller's account but does not change it
+        (pending_buyer, "UPDATE commerce_payout_account SET account = 'acct_mine'", (), "UPDATE 0"),
+    ):
+        assert await _outcome(connection, organisation, statement, *args) == outcome, statement
+    # reading by reference is not changing: the stranger changes nothing
+    for statement, outcome in (
+        ("UPDATE commerce_payment SET refunded = 0", "UPDATE 0"),
+        ("DELETE FROM commerce_payout_account", "DELETE 0"),
+    ):
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
             await connection.execute(
                 "SELECT set_config('reptidex.provider_reference', $1, true)", reference
             )
-            # reading by reference is not changing: the stranger changes nothing
-            assert await connection.execute("UPDATE commerce_payment SET refunded = 0") == (
-                "UPDATE 0"
-            )
-            assert await connection.execute("DELETE FROM commerce_payout_account") == "DELETE 0"
-        async with connection.transaction():
-            await _as(connection, pending_buyer)
-            # the buyer reads the seller's account but does not change it
-            assert await connection.execute(
-                "UPDATE commerce_payout_account SET account = 'acct_mine'"
-            ) == ("UPDATE 0")
-        # a payment is inserted by its buyer only; an account for the own organisation only
-        await _refused(
-            connection,
-            stranger,
-            "INSERT INTO commerce_payment (id, order_id, provider, seller_organisation_id, "
-            "buyer_organisation_id, amount, currency, fee_amount, status, reference, "
-            "approval_url, refunded, fee_refunded, version, created_at, updated_at) VALUES "
-            "(gen_random_uuid(), gen_random_uuid(), 'stripe', $1, $2, 1, 'EUR', 0, 'created', "
-            "'cs_forged', 'https://x', 0, 0, 1, now(), now())",
-            seller,
-            buyer,
-        )
-        await _refused(
-            connection,
-            stranger,
-            "INSERT INTO commerce_payout_account (id, organisation_id, provider, account, "
-            "created_at, updated_at) VALUES (gen_random_uuid(), $1, 'stripe', 'acct_evil', "
-            "now(), now())",
-            seller,
-        )
-    finally:
-        await connection.close()
+            assert await _outcome(connection, stranger, statement) == outcome, statement
+        finally:
+            await transaction.rollback()

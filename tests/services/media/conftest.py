@@ -9,9 +9,20 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from media_testkit import Member, media_client
+from PIL import ImageFile
 
 from platform_process import free_port as _free_port
 from reptidex.services.kernel.settings import Settings
+
+
+@pytest.fixture
+def nothing_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any decoding of an image's pixels (by Pillow, in any thread) fails the test."""
+
+    def refuse(self: ImageFile.ImageFile) -> None:
+        raise AssertionError(f"{self.size} pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
 
 
 @pytest.fixture

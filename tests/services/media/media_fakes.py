@@ -4,7 +4,8 @@
 it taken when its transaction begins (at the first access after opening or after a commit), as
 a database transaction would: :meth:`~FakeMediaUnitOfWork.commit` makes the copy and the staged
 events the committed state in one step, and leaving the ``async with`` block forgets whatever
-was not committed. Each commit is logged with the tables it changed and the events it carried.
+was not committed. Each commit that writes is logged with the tables it changed and the events
+it carried (one that only ends a transaction that read is not, and cannot be made to fail).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import copy
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO, Self, TypeVar
 
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.embeds import EmbedSettings, PublicAnimal, WidgetPedigree
@@ -24,6 +25,7 @@ from reptidex.domain.media.files import ProcessedImage, ScaledImage, StoredFile,
 from reptidex.domain.media.rendering import CachedRender, Theme
 
 ViewKey = tuple[uuid.UUID, str, uuid.UUID, dt.date]
+T = TypeVar("T")
 
 
 @dataclass
@@ -94,18 +96,27 @@ class FakeMediaUnitOfWork:
             self._work = copy.deepcopy(self.state.tables)
         return self._work
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction has begun and not ended (a database would hold a connection)."""
+        return self._work is not None or bool(self._staged)
+
     def stage(self, event: DomainEvent) -> None:
         self.tx("stage")
         self._staged.append(event)
 
     async def commit(self) -> None:
-        work = self.tx("commit")
+        work = self._work if self._work is not None else copy.deepcopy(self.state.tables)
         before = self.state.tables
         changed = frozenset(
             f.name
             for f in dataclasses.fields(Tables)
             if getattr(work, f.name) != getattr(before, f.name)
         )
+        if not changed and not self._staged:  # a transaction that only read ends
+            self._work = None
+            return
+        self.tx("commit")
         self.state.tables = work
         self.state.outbox.extend(self._staged)
         self.state.commits.append(Commit(changed, tuple(e.type for e in self._staged)))
@@ -340,6 +351,23 @@ class FakeImages:
             ScaledImage(b"clean:" + data[:16], content_type, 64, 48),
             {size: ScaledImage(b"thumb", "image/jpeg", size, size) for size in sizes},
         )
+
+
+class RecordingRunner:
+    """A :class:`~reptidex.domain.cpu_work.CpuRunner` that runs work at once and names each
+    function it was handed (the function a ``partial`` wraps), with whether ``uow`` (when set)
+    was in a transaction meanwhile."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+        self.uow: FakeMediaUnitOfWork | None = None
+        self.in_transaction: list[bool] = []
+
+    async def __call__(self, work: Callable[[], T], /) -> T:
+        self.ran.append(getattr(work, "func", work).__name__)
+        if self.uow is not None:
+            self.in_transaction.append(self.uow.in_transaction)
+        return work()
 
 
 class FixedPlans:

@@ -4,19 +4,25 @@ images made on the spot, and a fake lineage source."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import functools
 import html
 import io
 import shutil
+import struct
 import subprocess
 import threading
 import time
 import uuid
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -103,16 +109,30 @@ class FixedPlans:
         return self.plan
 
 
-def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
-    """A test client of repti-media on ``settings``' database (migrated first); no repti-core
-    is asked for plans unless ``plans`` is given, nor repti-animal for a backfill unless
-    ``backfill_on_start`` is."""
+def media_app(settings: Settings, **options: Any) -> Litestar:
+    """repti-media on ``settings``' database (migrated first); no repti-core is asked for plans
+    unless ``plans`` is given, nor repti-animal for a backfill unless ``backfill_on_start`` is."""
     upgrade("media", settings.database_url("media"))
     plans: PlanSource = FixedPlans()
     options.setdefault("plans", plans)
     options.setdefault("backfill_on_start", False)  # no repti-animal to ask in most tests
-    app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
-    return TestClient(app, raise_server_exceptions=False)
+    return create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
+
+
+def media_client(settings: Settings, **options: Any) -> TestClient[Litestar]:
+    """A test client of :func:`media_app`."""
+    return TestClient(media_app(settings, **options), raise_server_exceptions=False)
+
+
+@contextlib.asynccontextmanager
+async def served(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of ``app`` (started, stopped at the end) whose requests the app serves
+    on the test's own event loop, side by side: a test sees whether the loop stays free while a
+    request is worked on. (Litestar's ``AsyncTestClient`` serves one request at a time, on a
+    thread of its own.)"""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types ASGI more narrowly than httpx
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://media") as c:
+        yield c
 
 
 def photo(
@@ -124,6 +144,26 @@ def photo(
     options: dict[str, Any] = {} if exif is None else {"exif": exif}
     image.save(buffer, kind, **options)
     return buffer.getvalue()
+
+
+@functools.cache
+def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid black PNG of ``width`` × ``height`` pixels in a few dozen kilobytes: a
+    decompression bomb (written row by row, never held decoded)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then one bit per pixel
+    rows, rest = divmod(height, 1000)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row * 1000) for _ in range(rows))
+    pixels += packer.compress(row * rest) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def gps_exif() -> bytes:

@@ -8,7 +8,14 @@ import uuid
 from typing import Literal
 
 import pytest
-from media_fakes import Broken, FakeBlobs, FakeMediaUnitOfWork, FixedPlans, MediaTables
+from media_fakes import (
+    Broken,
+    FakeBlobs,
+    FakeMediaUnitOfWork,
+    FixedPlans,
+    MediaTables,
+    RecordingRunner,
+)
 from media_testkit import FakeLineageSource, photo
 
 from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied
@@ -57,6 +64,7 @@ class Studio:
         self.plans = FixedPlans(plan)
         self.recent = RecentRenders()
         self.renderer = Recorder()
+        self.cpu = RecordingRunner()
 
     def file(
         self,
@@ -85,12 +93,14 @@ class Studio:
         fail: str | None = None,
     ) -> RenderResult:
         async with FakeMediaUnitOfWork(self.state, fail=fail, blobs=self.blobs) as uow:
+            self.cpu.uow = uow
             return await render_chart(
                 kind, self.source.animal_id, "svg", generations=3, logo=logo, accent="AA0000",
                 organisation_id=organisation_id, credential="user-token", token="user-token",
                 uow=uow, blobs=self.blobs, source=self.source, plans=self.plans,
                 names=NoNames(), recent=self.recent, renderers={"svg": self.renderer},
                 profile_url="https://media.example/embed/profile/x", issued="2026-11-25",
+                cpu=self.cpu,
             )  # fmt: skip
 
 
@@ -107,6 +117,8 @@ async def test_a_fresh_chart_is_stored_with_its_event_in_one_commit_then_served_
     again = await studio.chart()
     assert (again.cached, again.render) == (True, first.render)
     assert len(studio.state.commits) == 1  # nothing written for a cached chart
+    assert studio.cpu.ran == ["draw"]  # drawn once, through the CPU runner
+    assert studio.cpu.in_transaction == [False]  # holding no connection meanwhile
     assert studio.source.credentials == ["user-token", "user-token"]
 
 

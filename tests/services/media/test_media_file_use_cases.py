@@ -16,6 +16,7 @@ from media_fakes import (
     FakeMediaUnitOfWork,
     FixedPlans,
     MediaTables,
+    RecordingRunner,
     public_animal,
 )
 from media_testkit import photo
@@ -46,8 +47,11 @@ async def upload(
     fail: str | None = None,
     animal_id: uuid.UUID | None = None,
     visibility: Visibility = Visibility.PRIVATE,
+    cpu: RecordingRunner | None = None,
 ) -> tuple[StoredFile, bool]:
     async with FakeMediaUnitOfWork(state, fail=fail) as uow:
+        cpu = cpu or RecordingRunner()
+        cpu.uow = uow
         return await receive_upload(
             uow,
             blobs or FakeBlobs(),
@@ -60,7 +64,19 @@ async def upload(
             visibility=visibility,
             animal_id=animal_id,
             now=NOW,
+            cpu=cpu,
         )
+
+
+async def test_image_processing_runs_through_the_cpu_runner() -> None:
+    state, cpu = MediaTables(), RecordingRunner()
+    await upload(state, photo(), cpu=cpu)
+    assert cpu.ran == ["_clean"]
+    # its read transaction ended first: no connection held while it waits for a worker
+    assert cpu.in_transaction == [False]
+    await upload(state, photo(), cpu=cpu)  # the same bytes again: nothing to process
+    await upload(state, b"%PDF-1.4\n%%EOF\n", cpu=cpu)  # no image
+    assert cpu.ran == ["_clean"]
 
 
 async def test_an_upload_is_stored_with_its_event_in_one_commit() -> None:

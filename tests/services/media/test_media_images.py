@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from media_testkit import gps_exif
+from media_testkit import bomb_png, gps_exif
 from PIL import Image
 
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
@@ -67,6 +67,14 @@ def test_too_many_pixels_are_refused_before_decoding() -> None:
     data = encoded(Image.new("1", (10_000, 7_000)), "PNG")  # 70 megapixels, a small file
     with pytest.raises(UnsupportedMedia, match="megapixels"):
         PillowImageProcessor().process(data, "image/png", THUMBNAIL_SIZES)
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(nothing_decoded: None) -> None:
+    data = bomb_png(20_000, 20_000)  # 400 megapixels in 48 kB: more than Pillow opens at all
+    with pytest.raises(UnsupportedMedia, match="too many pixels; at most 60 megapixels"):
+        PillowImageProcessor().process(data, "image/png", THUMBNAIL_SIZES)
+    with pytest.raises(UnsupportedMedia, match="10000×7000 pixels; at most 60 megapixels"):
+        PillowImageProcessor().process(bomb_png(10_000, 7_000), "image/png", THUMBNAIL_SIZES)
 
 
 def test_truncated_images_are_refused() -> None:

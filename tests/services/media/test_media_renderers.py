@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from typing import cast
 
 import pytest
-from media_testkit import EVIL_NAME, FakeLineageSource, photo
+from media_testkit import EVIL_NAME, FakeLineageSource, bomb_png, photo
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
@@ -18,6 +18,7 @@ from reptidex.adapters.render.pdf import PdfRenderer
 from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.domain.errors import InvalidInput
+from reptidex.domain.media.files import UnsupportedMedia
 from reptidex.domain.media.lineage import LineageSnapshot
 from reptidex.domain.media.rendering import (
     PAPER_SIZES,
@@ -128,3 +129,38 @@ def test_certificates_in_pdf_and_png(paper: str, size: tuple[int, int]) -> None:
     width, height = PAPER_SIZES[paper]
     assert png.size == (round(width * 100 / 72), round(height * 100 / 72))
     assert ImageStat.Stat(png.convert("L")).stddev[0] > 10
+
+
+@pytest.mark.parametrize("size", [(10_000, 7_000), (20_000, 20_000)])
+@pytest.mark.parametrize("renderer", [PngRenderer(), PdfRenderer()], ids=["png", "pdf"])
+def test_a_logo_of_too_many_pixels_is_refused_before_decoding(
+    renderer: PngRenderer | PdfRenderer, size: tuple[int, int], nothing_decoded: None
+) -> None:
+    _, lineage = snapshot(3)
+    theme = Theme(logo=bomb_png(*size), logo_type="image/png")
+    with pytest.raises(UnsupportedMedia, match="megapixels") as refused:
+        renderer.pedigree(pedigree_drawing(lineage, 3, theme))
+    assert refused.value.field_errors == {"image": "too many pixels"}
+    certificate = CertificateDrawing(
+        pedigree_drawing(lineage, 4, theme, compact=True), "a4", "http://x/p", "2026-11-25"
+    )
+    with pytest.raises(UnsupportedMedia, match="megapixels"):
+        renderer.certificate(certificate)
+
+
+@pytest.mark.parametrize("renderer", [PngRenderer(), PdfRenderer()], ids=["png", "pdf"])
+def test_a_photo_of_too_many_pixels_is_refused_before_decoding(
+    renderer: PngRenderer | PdfRenderer, nothing_decoded: None
+) -> None:
+    source, lineage = snapshot(3)
+    photos = {str(source.animal_id): bomb_png()}
+    with pytest.raises(UnsupportedMedia, match="megapixels"):
+        renderer.pedigree(pedigree_drawing(lineage, 3, Theme(), photos=photos))
+
+
+@pytest.mark.parametrize("renderer", [PngRenderer(), PdfRenderer()], ids=["png", "pdf"])
+def test_a_logo_within_the_limit_is_drawn(renderer: PngRenderer | PdfRenderer) -> None:
+    _, lineage = snapshot(3)
+    plain = renderer.pedigree(pedigree_drawing(lineage, 3, Theme()))
+    theme = Theme(logo=photo((600, 240), kind="PNG"), logo_type="image/png")
+    assert renderer.pedigree(pedigree_drawing(lineage, 3, theme)) != plain

@@ -2,20 +2,18 @@
 
 Re-encoding from pixels writes no EXIF, XMP or ICC text chunks, so a photo's GPS position, camera
 serial and the like never reach the stored file. The EXIF orientation is applied first, so a
-photo taken upright stays upright once its metadata is gone.
+photo taken upright stays upright once its metadata is gone. An image of more pixels than the
+limit (:mod:`~reptidex.adapters.images.pixel_limit`) is refused before it is decoded.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from reptidex.adapters.images.pixel_limit import MAX_PIXELS, open_within_limit
 from reptidex.domain.media.files import ProcessedImage, ScaledImage, UnsupportedMedia
-
-MAX_PIXELS = 60_000_000
-"""The largest image (in pixels) decoded; larger ones are refused before decoding."""
 
 _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
 
@@ -35,26 +33,11 @@ class PillowImageProcessor:
 
     def _decode(self, data: bytes, content_type: str) -> Image.Image:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = Image.open(io.BytesIO(data), formats=[_FORMATS[content_type]])
-                if image.width * image.height > self.max_pixels:
-                    raise UnsupportedMedia(
-                        f"The image has {image.width}×{image.height} pixels; at most "
-                        f"{self.max_pixels // 1_000_000} megapixels are accepted.",
-                        field_errors={"file": "too many pixels"},
-                    )
-                image.load()
-        except UnsupportedMedia:
-            raise
-        except (
-            UnidentifiedImageError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-            OSError,
-            SyntaxError,
-            ValueError,
-        ) as exc:
+            image = open_within_limit(
+                data, formats=(_FORMATS[content_type],), max_pixels=self.max_pixels
+            )
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise UnsupportedMedia(
                 f"The {content_type} file does not decode: {exc}",
                 field_errors={"file": "not a valid image"},

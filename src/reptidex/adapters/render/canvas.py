@@ -23,6 +23,9 @@ from reptidex.domain.media.rendering import (
 
 Colour = str
 
+DRAWN_IMAGE = "An image drawn on this chart (its logo or an animal's photo)"
+"""How a refusal of an image a canvas was given names it."""
+
 
 class Canvas(Protocol):
     """The drawing primitives both raster and PDF output provide."""
@@ -55,7 +58,9 @@ class Canvas(Protocol):
         ...
 
     def image(self, x: float, y: float, w: float, h: float, data: bytes) -> None:
-        """A PNG or JPEG scaled into the box (aspect kept)."""
+        """A PNG or JPEG scaled into the box (aspect kept); one of more pixels than
+        :data:`~reptidex.adapters.images.pixel_limit.MAX_PIXELS` is refused before decoding
+        (:class:`~reptidex.domain.media.files.UnsupportedMedia`)."""
         ...
 
 

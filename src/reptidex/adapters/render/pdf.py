@@ -10,7 +10,9 @@ import io
 
 from fpdf import FPDF
 
+from reptidex.adapters.images.pixel_limit import open_within_limit
 from reptidex.adapters.render.canvas import (
+    DRAWN_IMAGE,
     Colour,
     compose_certificate,
     compose_pedigree,
@@ -83,7 +85,9 @@ class FpdfCanvas:
         self.pdf.text(x, y, latin1(value))
 
     def image(self, x: float, y: float, w: float, h: float, data: bytes) -> None:
-        """An image fitted into the box."""
+        """An image fitted into the box (refused before fpdf2 decodes it when it has too many
+        pixels)."""
+        open_within_limit(data, what=DRAWN_IMAGE, field="image").close()
         self.pdf.image(io.BytesIO(data), x=x, y=y, w=w, h=h, keep_aspect_ratio=True)
 
     def output(self) -> bytes:

@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from reptidex.adapters.images.pixel_limit import open_within_limit
 from reptidex.adapters.render.canvas import (
+    DRAWN_IMAGE,
     Colour,
     compose_certificate,
     compose_pedigree,
@@ -80,8 +82,8 @@ class PillowCanvas:
         )
 
     def image(self, x: float, y: float, w: float, h: float, data: bytes) -> None:
-        """An image scaled into the box."""
-        with Image.open(io.BytesIO(data)) as opened:
+        """An image scaled into the box (refused before decoding when it has too many pixels)."""
+        with open_within_limit(data, what=DRAWN_IMAGE, field="image") as opened:
             picture = opened.convert("RGBA")
             picture.thumbnail((round(w * self.scale), round(h * self.scale)))
             self.page.paste(picture, (round(x * self.scale), round(y * self.scale)), picture)

@@ -89,12 +89,17 @@ START = ChainPoint(0, GENESIS)
 
 @dataclass(frozen=True, slots=True)
 class ChainedRecord:
-    """A stored record with its place in the chain."""
+    """A stored record with its place in the chain.
+
+    ``pseudonymised_hash`` is set when a GDPR erasure pseudonymised the record: the hash of its
+    content as it now reads (at the same place, after the same previous hash), which then
+    stands in for ``hash`` when its content is checked; ``hash`` still links the chain."""
 
     seq: int
     record: AuditRecord
     previous_hash: str
     hash: str
+    pseudonymised_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +120,10 @@ def check_link(previous: ChainPoint, entry: ChainedRecord) -> str | None:
         return f"expected record {previous.seq + 1} here (records are missing or reordered)"
     if entry.previous_hash != previous.hash:
         return "its previous hash is not the hash of the record before it"
-    if chain_hash(entry.record, entry.seq, entry.previous_hash) != entry.hash:
+    content = chain_hash(entry.record, entry.seq, entry.previous_hash)
+    if content != entry.hash and (
+        entry.pseudonymised_hash is None or content != entry.pseudonymised_hash
+    ):
         return "its content does not match its hash (it was changed)"
     return None
 

@@ -24,6 +24,7 @@ from reptidex.services.animal.wiring import build_animal
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
@@ -43,6 +44,7 @@ CONTROLLERS = [
     BreedingController,
     PublicController,
     SaleController,
+    *PERSONAL_DATA_ROUTES,
 ]
 
 

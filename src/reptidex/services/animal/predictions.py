@@ -2,22 +2,22 @@
 within a memory budget.
 
 A prediction is CPU work (exact fractions over every outcome): on the event loop it would stall
-every request of the process while it runs. It runs on a small pool of threads of its own, so
-the loop keeps serving, and at most ``concurrency`` predictions compute at once (the others
-wait their turn). Its size is bounded before it starts by :class:`PredictionLimits`.
+every request of the process while it runs. It runs on a
+:class:`~reptidex.services.kernel.cpu_pool.CpuPool` of its own, so the loop keeps serving, and
+at most ``concurrency`` predictions compute at once (the others wait their turn). Its size is
+bounded before it starts by :class:`PredictionLimits`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import msgspec
 
 from reptidex.domain.animals.genetics import PredictionLimits, predict_morphs
 from reptidex.services.animal.genetics_schemas import prediction_view
+from reptidex.services.kernel.cpu_pool import CpuPool
 from reptidex.services.kernel.sized_cache import SizedCache
 
 T = TypeVar("T")
@@ -35,14 +35,14 @@ class Predictions:
         cache_entry_bytes: int = 1024 * 1024,
     ) -> None:
         self.limits = limits or PredictionLimits()
-        self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="predictions")
+        self._threads = CpuPool(concurrency, name="predictions")
         # Breeders ask for the same popular crosses again and again: their encoded answers
         # are kept (errors are not), least recently used first out.
         self.cache = SizedCache(cache_bytes, cache_entry_bytes)
 
     async def compute(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the prediction threads and wait for its result."""
-        return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+        return await self._threads.run(work)
 
     async def from_morphs(
         self,
@@ -78,4 +78,4 @@ class Predictions:
 
     def close(self) -> None:
         """Let the threads end once their work is done."""
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        self._threads.close()

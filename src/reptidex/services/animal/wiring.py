@@ -38,6 +38,7 @@ from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
 from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
 from reptidex.domain.animals.ports import LineageRecords
 from reptidex.domain.animals.use_cases import Actor
+from reptidex.domain.privacy.ports import HoldsNothing
 from reptidex.services.animal.access import Genetics, provide_actor, viewer_of
 from reptidex.services.animal.lineage import AnimalViewCache
 from reptidex.services.animal.lineage_cache import (
@@ -163,6 +164,14 @@ class LineageSources:
                 gc.unfreeze()  # what was settled may be collected again now the app stops
 
 
+ANIMAL_PERSONAL_DATA = HoldsNothing(
+    "repti-animal keeps no user's id or contact on its records: animals, pairs, clutches and "
+    "logs belong to organisations. What the user changed there is in the audit trail "
+    "(ops.json)."
+)
+"""repti-animal's answer to GDPR requests."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallerLineage:
     """The lineage sources as one caller reads them (the lineage controller's
@@ -220,7 +229,8 @@ class AnimalComponents:
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
-        ``lineage_reader`` and ``genetics``."""
+        ``lineage_reader``, ``genetics`` and ``personal_data`` (the GDPR port: animals belong
+        to organisations and name no user)."""
         return {
             "actor": Provide(provide_actor),
             "uow": Provide(self.units.provide),
@@ -228,6 +238,7 @@ class AnimalComponents:
             "shared_animals_source": Provide(self.units.provide_shared),
             "lineage_reader": Provide(self.lineage.provide, sync_to_thread=False),
             "genetics": provide_value(self.genetics),
+            "personal_data": provide_value(ANIMAL_PERSONAL_DATA),
         }
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:

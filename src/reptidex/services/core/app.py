@@ -2,7 +2,8 @@
 
 Routes: identity (``/auth``, ``/orgs``, ``/invitations``, ``/.well-known/jwks.json``),
 ``/orgs/{id}/public``, billing (``/billing``), configuration and feature flags (``/config``),
-telemetry ingest (``/telemetry``) and ``POST /events/publish``.
+telemetry ingest (``/telemetry``), ``POST /events/publish`` and the GDPR port
+(``/internal/personal-data``, for repti-ops).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reptidex.services.core.wiring import build_core
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 PLATFORM_ROUTES: list[ControllerRouterHandler] = [
@@ -45,7 +47,13 @@ def create_app(
     core = build_core(kernel, identity=identity)
     return create_service_app(
         kernel,
-        [*IDENTITY_ROUTES, organisation_public, *PLATFORM_ROUTES, *EVENT_ROUTES],
+        [
+            *IDENTITY_ROUTES,
+            organisation_public,
+            *PLATFORM_ROUTES,
+            *EVENT_ROUTES,
+            *PERSONAL_DATA_ROUTES,
+        ],
         components=core,
         dependencies=core.dependencies(),
         lifespan=[core.mail.lifespan],

@@ -16,10 +16,12 @@ from reptidex.adapters.metrics.telemetry_collector import TelemetryCollector
 from reptidex.adapters.payments.stripe_gateway import StripeConfig, StripeGateway
 from reptidex.adapters.sql.billing import SqlBillingUnitOfWork
 from reptidex.adapters.sql.flags import SqlFlagUnitOfWork
+from reptidex.adapters.sql.identity_personal_data import SqlIdentityPersonalData
 from reptidex.adapters.sql.outbox_store import SqlOutboxUnitOfWork
 from reptidex.domain.billing import Billing
 from reptidex.domain.events.intake import EventIntake
 from reptidex.domain.flags import FeatureFlags, FlagCache
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.telemetry import TelemetryIngest, TelemetryLimits
 from reptidex.services.core.identity.wiring import (
     IdentityComponents,
@@ -43,16 +45,19 @@ class CoreComponents:
     telemetry: TelemetryIngest
     telemetry_metrics: TelemetryCollector
     event_intake: EventIntake
+    personal_data: PersonalDataHolder
+    """The GDPR port: a user's account, memberships, sessions and invitations."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``identity``, ``billing``, ``flags``, ``telemetry``
-        and ``event_intake``."""
+        ``event_intake`` and ``personal_data``."""
         return {
             "identity": provide_value(self.identity),
             "billing": provide_value(self.billing),
             "flags": provide_value(self.flags),
             "telemetry": provide_value(self.telemetry),
             "event_intake": provide_value(self.event_intake),
+            "personal_data": provide_value(self.personal_data),
         }
 
     def collectors(self) -> list[Collector]:
@@ -92,4 +97,5 @@ def build_core(kernel: Kernel, *, identity: IdentityOverrides | None = None) -> 
         telemetry=TelemetryIngest(collector, limits=limits),
         telemetry_metrics=collector,
         event_intake=EventIntake(lambda: SqlOutboxUnitOfWork(sessions, "core")),
+        personal_data=SqlIdentityPersonalData(sessions),
     )

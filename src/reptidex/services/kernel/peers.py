@@ -51,6 +51,10 @@ class PeerClient:
         """``GET`` ``path`` on ``service``."""
         return await self._client.get(self.url(service, path), **kwargs)  # type: ignore[arg-type]
 
+    async def post(self, service: str, path: str, **kwargs: object) -> httpx.Response:
+        """``POST`` to ``path`` on ``service``."""
+        return await self._client.post(self.url(service, path), **kwargs)  # type: ignore[arg-type]
+
     async def put(self, service: str, path: str, **kwargs: object) -> httpx.Response:
         """``PUT`` ``path`` on ``service``."""
         return await self._client.put(self.url(service, path), **kwargs)  # type: ignore[arg-type]

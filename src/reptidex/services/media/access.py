@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 from litestar import Request
 
+from reptidex.domain.cpu_work import CpuRunner
 from reptidex.domain.identity.model import Role
 from reptidex.domain.media.files import Uploader
 from reptidex.domain.media.ports import (
@@ -41,6 +42,8 @@ class MediaAdapters:
     """Opens a transaction on the media database (with the outbox) for one use case."""
     blobs: BlobStore
     images: ImageProcessor
+    cpu: CpuRunner
+    """Where image processing and drawing run: a few threads, off the event loop."""
     signer: UrlSigner
     lineage: LineageSource
     """repti-animal's lineages, asked with the caller's token (or media's own)."""

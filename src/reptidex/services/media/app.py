@@ -9,10 +9,14 @@ at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from litestar import Litestar
 
 from reptidex.domain.media.ports import (
     BlobStore,
+    ChartRenderer,
+    ImageProcessor,
     LineageSource,
     OrganisationNames,
     PlanSource,
@@ -21,6 +25,7 @@ from reptidex.domain.media.ports import (
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.media.embeds import EmbedController
 from reptidex.services.media.files import FileController
@@ -44,13 +49,16 @@ def create_app(
     plans: PlanSource | None = None,
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
+    images: ImageProcessor | None = None,
+    renderers: Mapping[str, ChartRenderer] | None = None,
     backfill_on_start: bool = True,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs``,
-    ``lineage``, ``plans``, ``organisations`` and ``shared`` replace the blob store, lineage
-    source, plan source, organisation names and repti-animal's listing the settings choose.
+    ``lineage``, ``plans``, ``organisations``, ``shared``, ``images`` and ``renderers``
+    replace the blob store, lineage source, plan source, organisation names, repti-animal's
+    listing, image processor and chart renderers (by format) the settings choose.
     ``backfill_on_start`` runs a backfill of the widgets' copy of animals in the background.
     """
     kernel = build_kernel(service_spec("media"), settings or load_settings())
@@ -61,13 +69,15 @@ def create_app(
         plans=plans,
         organisations=organisations,
         shared=shared,
+        images=images,
+        chart_renderers=renderers,
     )
     return create_service_app(
         kernel,
-        [FileController, RenderController, EmbedController],
+        [FileController, RenderController, EmbedController, *PERSONAL_DATA_ROUTES],
         components=media,
         description=DESCRIPTION,
         dependencies=media.dependencies(),
-        lifespan=[media.backfill.in_background] if backfill_on_start else [],
+        lifespan=media.lifespans(backfill_on_start=backfill_on_start),
         authenticator=authenticator,
     )

@@ -173,6 +173,7 @@ class FileController(Controller):
                     visibility=Visibility(data.visibility),
                     animal_id=data.animal_id,
                     now=dt.datetime.now(dt.UTC),
+                    cpu=media.cpu,
                 )
         except FileTooLarge as exc:
             raise HTTPException(status_code=413, detail=exc.detail) from None

@@ -82,6 +82,7 @@ async def _respond(
             renderers=media.renderers,
             profile_url=f"{media.public_url}/embed/profile/{animal_id}",
             issued=dt.date.today().isoformat(),
+            cpu=media.cpu,
         )
     return _response(request, result)
 

@@ -1,16 +1,19 @@
 """repti-media's adapters, chosen in one place and handed to the controllers by dependency
 injection (the composition root, :func:`~reptidex.services.media.app.create_app`, calls
 :func:`build_media`): blobs on disk or S3, repti-animal and repti-core over the kernel's peer
-client (with media's own service token when no caller token is passed on), the renderers, the
-units of work on the kernel's sessions, and the consumers of repti-animal's events.
+client (with media's own service token when no caller token is passed on), the image processor
+and renderers with the pool of threads their CPU work runs on, the units of work on the
+kernel's sessions, and the consumers of repti-animal's events.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from litestar import Litestar
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +29,14 @@ from reptidex.adapters.render.raster import PngRenderer
 from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.render.widgets import HtmlWidgets
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals
+from reptidex.adapters.sql.media.personal_data import SqlMediaPersonalData
 from reptidex.adapters.sql.media.renders import SqlRenderStore
 from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.ports import (
     BlobStore,
     ChartRenderer,
+    ImageProcessor,
     LineageSource,
     OrganisationNames,
     PlanSource,
@@ -40,8 +45,10 @@ from reptidex.domain.media.ports import (
 from reptidex.domain.media.rendering import RecentRenders
 from reptidex.domain.media.signing import UrlSigner
 from reptidex.domain.media.use_cases.animal_copy import apply_animal_event
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient, service_secret
+from reptidex.services.kernel.cpu_pool import CpuPool
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.media.access import MediaAdapters
 from reptidex.services.media.backfill import AnimalBackfill
@@ -57,6 +64,10 @@ MIRRORED_EVENTS = (
     "lineage.changed",
 )
 """Events that keep repti-media's copy of animals (for public widgets) up to date."""
+
+CPU_WORKERS = 2
+"""Images processed and charts drawn at once per process (the rest wait their turn): a bound on
+the CPU and the memory they take (a 60-megapixel image holds several hundred MB meanwhile)."""
 
 
 def blob_store_from(settings: Settings) -> BlobStore:
@@ -87,16 +98,31 @@ def renderers() -> dict[str, ChartRenderer]:
 @dataclass(frozen=True, slots=True)
 class MediaComponents:
     """What repti-media's composition root builds: the adapters the controllers use, the
-    backfill of the widgets' copy of animals, and media's own service token."""
+    backfill of the widgets' copy of animals, media's own service token and the threads image
+    processing and drawing run on."""
 
     adapters: MediaAdapters
     backfill: AnimalBackfill
     tokens: ServiceTokenClient
     """The media service's own token, for calls made for no user (public pages, backfill)."""
+    cpu: CpuPool
+    """The threads image processing and drawing run on (``adapters.cpu``)."""
+    personal_data: PersonalDataHolder
+    """The GDPR port: the files a user uploaded."""
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependency: ``media``."""
-        return {"media": provide_value(self.adapters)}
+        """The controllers' dependencies: ``media`` and ``personal_data``."""
+        return {
+            "media": provide_value(self.adapters),
+            "personal_data": provide_value(self.personal_data),
+        }
+
+    def lifespans(
+        self, *, backfill_on_start: bool
+    ) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the CPU pool (closed at the end) and, when asked, a
+        backfill of the widgets' copy of animals in the background."""
+        return [self.cpu.lifespan, *([self.backfill.in_background] if backfill_on_start else [])]
 
 
 def build_media(
@@ -107,14 +133,18 @@ def build_media(
     plans: PlanSource | None = None,
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
+    images: ImageProcessor | None = None,
+    chart_renderers: Mapping[str, ChartRenderer] | None = None,
 ) -> MediaComponents:
     """repti-media's adapters on ``kernel`` (the keyword arguments replace the ones the
     settings choose), and its subscriptions to repti-animal's events: cached renders of an
-    animal are dropped when it changes, and the widgets' copy of animals follows them."""
+    animal are dropped when it changes, and the widgets' copy of animals follows them. Image
+    processing and drawing run on :data:`CPU_WORKERS` threads of their own."""
     settings, sessions = kernel.settings, kernel.sessions
     peers = kernel.resources.peers
     tokens = ServiceTokenClient.from_settings(settings, "media")
     blob_store = blobs or blob_store_from(settings)
+    cpu = CpuPool(CPU_WORKERS, name="media-cpu")
 
     def unit_of_work() -> SqlMediaUnitOfWork:
         return SqlMediaUnitOfWork(sessions, blob_store)
@@ -127,10 +157,11 @@ def build_media(
     adapters = MediaAdapters(
         unit_of_work=unit_of_work,
         blobs=blob_store,
-        images=PillowImageProcessor(),
+        images=images or PillowImageProcessor(),
+        cpu=cpu,
         signer=url_signer_from(settings),
         lineage=lineage or HttpLineageSource(lambda: peers, tokens.headers),
-        renderers=renderers(),
+        renderers=chart_renderers or renderers(),
         widgets=HtmlWidgets(),
         recent=RecentRenders(),
         plans=plans or CorePlanSource(lambda: peers),
@@ -139,7 +170,7 @@ def build_media(
         public_url=settings.peer_url("media"),
     )
     _subscribe(kernel, adapters.recent)
-    return MediaComponents(adapters, backfill, tokens)
+    return MediaComponents(adapters, backfill, tokens, cpu, SqlMediaPersonalData(sessions))
 
 
 def _subscribe(kernel: Kernel, recent: RecentRenders) -> None:

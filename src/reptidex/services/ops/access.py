@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from reptidex.domain.audit.ports import AuditTrail
 from reptidex.domain.audit.reading import AuditReader
 from reptidex.domain.identity.model import Role
+from reptidex.domain.privacy.ports import PrivacyUnitOfWork
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
 
@@ -22,3 +26,16 @@ def reader_of(principal: Principal) -> AuditReader:
         owner=principal.role is Role.OWNER and not principal.is_service,
         platform_admin=principal.platform_admin,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyDesk:
+    """What the GDPR endpoints need: units of work over the requests, and the services every
+    request asks."""
+
+    unit_of_work: Callable[[], AbstractAsyncContextManager[PrivacyUnitOfWork]]
+    services: tuple[str, ...]
+
+
+Privacy: TypeAlias = Injected[PrivacyDesk]
+"""The ``privacy`` dependency."""

@@ -16,6 +16,7 @@ from reptidex.adapters.sql.ops.models import (
     audit_chain_head,
     audit_checkpoint,
 )
+from reptidex.adapters.sql.ops.privacy_models import audit_pseudonymised
 from reptidex.domain.audit import AuditRecord, ChainedRecord, ChainPoint, chain_hash
 from reptidex.domain.audit.chain import START
 from reptidex.domain.audit.ports import AuditQuery
@@ -23,8 +24,9 @@ from reptidex.domain.audit.ports import AuditQuery
 EXPORT_BATCH = 500
 
 
-def entry_of(row: AuditRecordRow) -> ChainedRecord:
-    """The chained record a row holds."""
+def entry_of(row: AuditRecordRow, pseudonymised_hash: str | None = None) -> ChainedRecord:
+    """The chained record a row holds (``pseudonymised_hash``: see
+    :class:`~reptidex.domain.audit.ChainedRecord`)."""
     record = AuditRecord(
         id=row.id,
         occurred_at=row.occurred_at,
@@ -39,7 +41,7 @@ def entry_of(row: AuditRecordRow) -> ChainedRecord:
         after=row.after,
         withheld=list(row.withheld),
     )
-    return ChainedRecord(row.seq, record, row.previous_hash, row.hash)
+    return ChainedRecord(row.seq, record, row.previous_hash, row.hash, pseudonymised_hash)
 
 
 async def append_record(session: AsyncSession, record: AuditRecord) -> ChainedRecord:
@@ -191,14 +193,16 @@ async def chain_head(session: AsyncSession) -> ChainPoint:
 
 
 async def chain_batch(session: AsyncSession, after_seq: int, size: int) -> list[ChainedRecord]:
-    """Up to ``size`` records after ``after_seq``, in chain order."""
-    rows = await session.scalars(
-        select(AuditRecordRow)
+    """Up to ``size`` records after ``after_seq``, in chain order, with the content hash of
+    those an erasure pseudonymised."""
+    rows = await session.execute(
+        select(AuditRecordRow, audit_pseudonymised.c.content_hash)
+        .outerjoin(audit_pseudonymised, audit_pseudonymised.c.seq == AuditRecordRow.seq)
         .where(AuditRecordRow.seq > after_seq)
         .order_by(AuditRecordRow.seq)
         .limit(size)
     )
-    return [entry_of(row) for row in rows]
+    return [entry_of(row, content_hash) for row, content_hash in rows.all()]
 
 
 async def record_count(session: AsyncSession) -> int:

@@ -2,8 +2,9 @@
 
 The lineage is asked of repti-animal on every request (its version is the last part of the
 cache key, so a change shows at once); a render is drawn only when neither this process's
-recent renders nor the media database hold it, and a fresh one is announced with
-``render.completed`` in the transaction that stores it.
+recent renders nor the media database hold it (drawing is CPU work, run through the
+:class:`~reptidex.domain.cpu_work.CpuRunner` given: off the event loop in the service), and a
+fresh one is announced with ``render.completed`` in the transaction that stores it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Literal
 
+from reptidex.domain.cpu_work import CpuRunner, run_here
 from reptidex.domain.errors import InvalidInput
 from reptidex.domain.events.envelope import new_event
 from reptidex.domain.media.events import PRODUCER, RenderCompleted
@@ -109,12 +112,13 @@ async def render(
     photos: PhotoSource | None = None,
     names: OrganisationNames | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    cpu: CpuRunner = run_here,
 ) -> RenderResult:
     """A chart or certificate, drawn once per lineage version and format, then cached.
 
     The lineage is fetched every time (its version is the cache key's last part); a
-    certificate's breeder and keeper are named by ``names``. A fresh render is stored and
-    announced with ``render.completed``.
+    certificate's breeder and keeper are named by ``names``. A fresh render is drawn through
+    ``cpu``, stored and announced with ``render.completed``.
     """
     generations = request.generations if request.kind == "pedigree" else CERTIFICATE_GENERATIONS
     snapshot = await source.lineage(request.animal_id, generations, credential=credential)
@@ -132,8 +136,19 @@ async def render(
         recent.put(hit)
         return RenderResult(hit, True, (clock() - started) * 1000)
     pictures = {animal: await photos.read(ref) for animal, ref in found.items()} if photos else {}
-    content = draw(
-        request, snapshot, renderers, profile_url=profile_url, issued=issued, photos=pictures
+    # nothing is written yet: ending the read transaction here keeps the render from holding a
+    # database connection while it waits for a worker and is drawn
+    await uow.commit()
+    content = await cpu(
+        partial(
+            draw,
+            request,
+            snapshot,
+            renderers,
+            profile_url=profile_url,
+            issued=issued,
+            photos=pictures,
+        )
     )
     elapsed = (clock() - started) * 1000
     stored = CachedRender(
@@ -216,8 +231,9 @@ async def render_chart(
     renderers: Mapping[str, ChartRenderer],
     profile_url: str,
     issued: str,
+    cpu: CpuRunner = run_here,
 ) -> RenderResult:
-    """A pedigree chart or a certificate as a caller asks for it.
+    """A pedigree chart or a certificate as a caller asks for it (drawn through ``cpu``).
 
     ``organisation_id`` is the caller's (its files may be the logo, its photos show;
     ``None``: a caller of no organisation); ``credential`` the token repti-animal is asked
@@ -244,4 +260,5 @@ async def render_chart(
         organisation_id=organisation_id,
         photos=uow.photos,
         names=names,
+        cpu=cpu,
     )

@@ -1,0 +1,1 @@
+"""Adapters of the GDPR port: other services' personal data over HTTP."""
