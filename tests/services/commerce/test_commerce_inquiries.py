@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.services.kernel.settings import Settings
+from rls_mutation import require_policies_needed
 
 Outbox: Any = OUTBOX_MODELS["commerce"]
 
@@ -158,7 +159,7 @@ def test_the_events_name_organisations_only(
 
 
 def test_inquiries_and_views_under_row_level_security(
-    make_settings: Callable[..., Settings], app_role_url: str
+    make_settings: Callable[..., Settings], app_role_url: str, postgres_database: str
 ) -> None:
     animals = FakeAnimals()
     with commerce_client(make_settings(commerce_database_url=app_role_url), animals) as client:
@@ -180,15 +181,23 @@ def test_inquiries_and_views_under_row_level_security(
             "inquiries": 1,
             "unanswered": 0,
         }
-    asyncio.run(
-        _direct(
-            app_role_url,
-            seller.organisation_id,
-            buyer.organisation_id,
-            uuid.UUID(listing["id"]),
-            uuid.UUID(draft["id"]),
+    ids = (
+        seller.organisation_id,
+        buyer.organisation_id,
+        uuid.UUID(listing["id"]),
+        uuid.UUID(draft["id"]),
+    )
+    asyncio.run(_direct(app_role_url, *ids))
+    # every policy is needed: loosened in turn (or RLS off), each fails the checks
+    result = asyncio.run(
+        require_policies_needed(
+            postgres_database,
+            lambda: _direct(app_role_url, *ids),
+            tables=("listing_inquiry", "listing_view"),
         )
     )
+    # 6 policy expressions (migration 0009) and 2 tables under RLS, all killed
+    assert (len(result.killed), result.survived) == (8, []), result
 
 
 async def _direct(
@@ -231,9 +240,14 @@ async def _direct(
             assert await count(organisation, "listing_view") == views, organisation
         async with connection.transaction():
             await scoped(buyer)
-            rewritten = await connection.execute("UPDATE listing_inquiry SET answer = 'no'")
-            assert rewritten == "UPDATE 0"  # only the seller answers
+            # only the seller answers: the buyer cannot reach the row, even to take it over
+            rewritten = await connection.execute(
+                "UPDATE listing_inquiry SET seller_organisation_id = $1, answer = 'no'", buyer
+            )
+            assert rewritten == "UPDATE 0"
             assert await connection.execute("DELETE FROM listing_inquiry") == "DELETE 0"
+        # the seller answers, but cannot hand the inquiry to another organisation
+        await refused(seller, "UPDATE listing_inquiry SET seller_organisation_id = $1", stranger)
         async with connection.transaction():
             await scoped(seller)
             assert await connection.execute("DELETE FROM listing_view") == "DELETE 0"
@@ -245,10 +259,15 @@ async def _direct(
         # a view of a listing one may see, naming its seller
         await refused(None, view, draft, seller)
         await refused(None, view, listing, stranger)
-        async with connection.transaction():
-            await connection.execute(view, listing, seller)  # anyone, even without a token
-        async with connection.transaction():
-            await scoped(stranger)
-            await connection.execute(ask, listing, seller, stranger)
+        # anyone adds a view, even without a token; anyone asks (both taken back)
+        for organisation, statement, args in (
+            (None, view, (listing, seller)),
+            (stranger, ask, (listing, seller, stranger)),
+        ):
+            attempt = connection.transaction()
+            await attempt.start()
+            await scoped(organisation)
+            await connection.execute(statement, *args)
+            await attempt.rollback()
     finally:
         await connection.close()

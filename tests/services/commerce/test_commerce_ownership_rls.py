@@ -19,7 +19,9 @@ from reptidex.adapters.sql.commerce.workers import OwnershipTransferWorker
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.services.commerce.wiring import CommerceUnitsOfWork
 from reptidex.services.kernel.settings import Settings
+from rls_mutation import require_policies_needed
 
+TABLES = ("ownership_transfer",)
 WORKER = "SELECT set_config('reptidex.worker', 'ownership_transfer', true)"
 
 
@@ -39,7 +41,7 @@ def _carry_out(url: str, handover: RecordingHandover) -> int:
 
 
 def test_transfer_requests_under_row_level_security(
-    make_settings: Callable[..., Settings], app_role_url: str
+    make_settings: Callable[..., Settings], app_role_url: str, postgres_database: str
 ) -> None:
     animals = FakeAnimals()
     settings = make_settings(commerce_database_url=app_role_url, outbox_poll_interval="3600")
@@ -57,11 +59,16 @@ def test_transfer_requests_under_row_level_security(
         assert _carry_out(app_role_url, handover) == 1
         assert [str(r.order_id) for r in handover.done] == [order_id]
         assert seller.get(f"/orders/{order_id}/animal-transfer").json()["status"] == "done"
-    asyncio.run(
-        _direct(
-            app_role_url, seller.organisation_id, buyer.organisation_id, stranger.organisation_id
+    parties = (seller.organisation_id, buyer.organisation_id, stranger.organisation_id)
+    asyncio.run(_direct(app_role_url, *parties))
+    # every policy is needed: loosened in turn (or RLS off), each fails the checks
+    result = asyncio.run(
+        require_policies_needed(
+            postgres_database, lambda: _direct(app_role_url, *parties), tables=TABLES
         )
     )
+    # 3 policy expressions (migration 0006) and the table under RLS, all killed
+    assert (len(result.killed), result.survived) == (4, []), result
 
 
 async def _count(connection: asyncpg.Connection) -> int:
@@ -89,14 +96,14 @@ async def _direct(url: str, seller: uuid.UUID, buyer: uuid.UUID, stranger: uuid.
                 )
                 assert changed == "UPDATE 0"
                 assert await connection.execute("DELETE FROM ownership_transfer") == "DELETE 0"
-        async with connection.transaction():
-            await connection.execute(WORKER)
-            assert await _count(connection) == 1
-            assert await connection.execute("DELETE FROM ownership_transfer") == "DELETE 0"
-            assert (
-                await connection.execute("UPDATE ownership_transfer SET attempts = attempts")
-                == "UPDATE 1"
-            )
+        worker = connection.transaction()
+        await worker.start()
+        await connection.execute(WORKER)
+        assert await _count(connection) == 1
+        assert await connection.execute("DELETE FROM ownership_transfer") == "DELETE 0"
+        changed = await connection.execute("UPDATE ownership_transfer SET attempts = 9")
+        await worker.rollback()
+        assert changed == "UPDATE 1"
         async with connection.transaction():
             await connection.execute(
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(stranger)

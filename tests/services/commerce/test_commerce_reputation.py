@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from reptidex.services.kernel.settings import Settings
+from rls_mutation import require_policies_needed
 
 PROFILE = {
     "display_name": "Sunny Scales",
@@ -128,7 +129,7 @@ def test_each_party_rates_the_other_once_after_completion(
 
 
 def test_profiles_and_ratings_under_row_level_security(
-    make_settings: Callable[..., Settings], app_role_url: str
+    make_settings: Callable[..., Settings], app_role_url: str, postgres_database: str
 ) -> None:
     animals = FakeAnimals()
     with commerce_client(make_settings(commerce_database_url=app_role_url), animals) as client:
@@ -140,15 +141,23 @@ def test_profiles_and_ratings_under_row_level_security(
         assert buyer.post(f"/orders/{order_id}/rating", json={"score": 4}).status_code == 201
         assert client.get(path).json()["as_seller"] == {"count": 1, "average": 4.0}
         unfinished = buyer.order(seller.list_animal()["id"]).json()["id"]
-    asyncio.run(
-        _direct(
-            app_role_url,
-            seller.organisation_id,
-            buyer.organisation_id,
-            uuid.UUID(order_id),
-            uuid.UUID(unfinished),
+    ids = (
+        seller.organisation_id,
+        buyer.organisation_id,
+        uuid.UUID(order_id),
+        uuid.UUID(unfinished),
+    )
+    asyncio.run(_direct(app_role_url, *ids))
+    # every policy is needed: loosened in turn (or RLS off), each fails the checks
+    result = asyncio.run(
+        require_policies_needed(
+            postgres_database,
+            lambda: _direct(app_role_url, *ids),
+            tables=("seller_profile", "order_rating"),
         )
     )
+    # 4 policy expressions that are not `true` (migration 0008) and 2 tables, all killed
+    assert (len(result.killed), result.survived) == (6, []), result
 
 
 async def _direct(
@@ -179,13 +188,18 @@ async def _direct(
         assert await connection.fetchval("SELECT count(*) FROM order_rating") == 1
         async with connection.transaction():
             await as_organisation(buyer)
-            changed = await connection.execute("UPDATE seller_profile SET display_name = 'x'")
-            assert changed == "UPDATE 0"
+            # another organisation's profile is out of reach, even to take it over
+            taken = await connection.execute(
+                "UPDATE seller_profile SET organisation_id = $1, display_name = 'x'", buyer
+            )
+            assert taken == "UPDATE 0"
+        # the seller cannot hand its profile to another organisation
+        await refused(seller, "UPDATE seller_profile SET organisation_id = $1", stranger)
         await refused(
             stranger,
             "INSERT INTO seller_profile (id, organisation_id, display_name, created_at, "
             "updated_at) VALUES (gen_random_uuid(), $1, 'Fake', now(), now())",
-            seller,
+            uuid.uuid4(),
         )
         # a rating only as oneself, of the other party of one's completed order
         await refused(stranger, insert, order, stranger, seller, "buyer")
@@ -193,11 +207,16 @@ async def _direct(
         await refused(seller, insert, order, seller, seller, "seller")
         await refused(seller, insert, order, seller, buyer, "buyer")
         await refused(buyer, insert, unfinished, buyer, seller, "buyer")
+        # ratings are never changed nor deleted
         async with connection.transaction():
-            await as_organisation(seller)
-            await connection.execute(insert, order, seller, buyer, "seller")
-            # ratings are never changed nor deleted
+            await as_organisation(buyer)
             assert await connection.execute("UPDATE order_rating SET score = 1") == "UPDATE 0"
             assert await connection.execute("DELETE FROM order_rating") == "DELETE 0"
+        # the seller's own rating of the buyer is let in (and taken back: the data stays)
+        attempt = connection.transaction()
+        await attempt.start()
+        await as_organisation(seller)
+        await connection.execute(insert, order, seller, buyer, "seller")
+        await attempt.rollback()
     finally:
         await connection.close()

@@ -64,8 +64,7 @@ def upgrade() -> None:
         f"WITH CHECK {PARTY}"
     )
     op.execute(
-        "CREATE POLICY ownership_transfer_update ON ownership_transfer FOR UPDATE "
-        f"USING {WORKER} WITH CHECK {WORKER}"
+        f"CREATE POLICY ownership_transfer_update ON ownership_transfer FOR UPDATE USING {WORKER}"
     )
 
 
