@@ -43,3 +43,8 @@ def signed_token(**claims: Any) -> str:
 def mint_token(organisation_id: uuid.UUID, role: str = "member") -> str:
     """An access token of a user of ``organisation_id`` with ``role``, signed as core does."""
     return signed_token(org=str(organisation_id), role=role)
+
+
+def mint_service_token(service: str) -> str:
+    """A service token of ``service`` (subject ``service:<name>``), signed as core does."""
+    return signed_token(sub=f"service:{service}")

@@ -4,11 +4,14 @@ Three keepers register with repti-core and each make an organisation. The seller
 66% het Clown to repti-animal and lists it on repti-commerce (which reads the animal from
 repti-animal with the seller's token); a buyer finds it by searching for a possible het Clown
 under a price, orders it while a second buyer loses the race; the seller records the payment
-and hands it over, the buyer confirms; the listing is sold and the order's ledger balances.
+and hands it over, the buyer confirms; the listing is sold and the order's ledger balances;
+repti-commerce's worker has repti-animal move the animal to the buyer (with its service token
+from repti-core), and both parties rate each other once.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +138,25 @@ def test_a_breeder_sells_a_het_clown_to_another_organisation(ports: tuple[int, P
     history = ok(commerce.get(url, headers=seller))["history"]
     assert [s["to_state"] for s in history] == ["pending", "paid", "handed_over", "completed"]
     assert commerce.get(url, headers=rival).status_code == 404
+
+    # the animal's record passes to the buyer: commerce's worker asks repti-animal with its
+    # own service token from repti-core
+    deadline = time.monotonic() + 20
+    while (transfer := ok(commerce.get(f"{url}/animal-transfer", headers=buyer)))["status"] == (
+        "pending"
+    ):
+        assert time.monotonic() < deadline, transfer
+        time.sleep(0.2)
+    assert transfer["status"] == "done", transfer
+    mine = ok(animal.get(f"/animals/{pastel['id']}", headers=buyer))
+    assert (mine["name"], mine["organisation_id"]) == ("Sunny", transfer["buyer_organisation_id"])
+    assert animal.get(f"/animals/{pastel['id']}", headers=seller).status_code == 404
+    (record,) = ok(animal.get("/animals/transfers", headers=seller))
+    assert record["snapshot"]["animal"]["name"] == "Sunny"
+
+    # each rates the other once; the seller's profile shows it
+    ok(commerce.post(f"{url}/rating", json={"score": 5}, headers=buyer), 201)
+    ok(commerce.post(f"{url}/rating", json={"score": 4}, headers=seller), 201)
+    assert commerce.post(f"{url}/rating", json={"score": 1}, headers=buyer).status_code == 409
+    profile = ok(commerce.get(f"/marketplace/sellers/{transfer['seller_organisation_id']}"))
+    assert profile["as_seller"] == {"count": 1, "average": 5.0}

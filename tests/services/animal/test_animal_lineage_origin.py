@@ -8,12 +8,12 @@ from typing import Any
 
 from animal_testkit import Breeder
 
-from core_tokens import signed_token
+from core_tokens import mint_service_token
 
 
 def service_headers(service: str = "media") -> dict[str, str]:
     """The headers of a service token as repti-core signs it (no organisation, no role)."""
-    return {"Authorization": f"Bearer {signed_token(sub=f'service:{service}')}"}
+    return {"Authorization": f"Bearer {mint_service_token(service)}"}
 
 
 def ok(response: Any, status: int = 200) -> Any:

@@ -96,6 +96,9 @@ class FakeTransfers:
             if organisation_id in (t.from_organisation_id, t.to_organisation_id)
         ]
 
+    async def by_reference(self, reference: str) -> Transfer | None:
+        return next((t for t in self.records if t.reference == reference), None)
+
 
 class FakeTransferUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:

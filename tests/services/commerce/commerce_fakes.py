@@ -4,12 +4,14 @@ committed, so that a use case's test needs no database (a failing use case commi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.order_model import Order, OrderState, OrderStep, Party
+from reptidex.domain.commerce.ownership import OwnershipTransfer, TransferStatus
 from reptidex.domain.commerce.ports import KeptRequest, ListingQuery
 from reptidex.domain.errors import Conflict
 from reptidex.domain.events import DomainEvent
@@ -25,11 +27,12 @@ class Store:
     postings: list[Posting] = field(default_factory=list)
     keys: dict[tuple[uuid.UUID, str], KeptRequest] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
+    transfers: dict[uuid.UUID, OwnershipTransfer] = field(default_factory=dict)
 
     def copy(self) -> Store:
         return Store(
             dict(self.listings), dict(self.orders), list(self.steps), list(self.postings),
-            dict(self.keys), list(self.events),
+            dict(self.keys), list(self.events), dict(self.transfers),
         )  # fmt: skip
 
 
@@ -153,6 +156,31 @@ class FakeKeys:
         self.store.keys[(organisation_id, request.key)] = request
 
 
+class FakeOwnership:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, request: OwnershipTransfer) -> None:
+        assert request.order_id not in self.store.transfers
+        self.store.transfers[request.order_id] = request
+
+    async def get(self, order_id: uuid.UUID) -> OwnershipTransfer | None:
+        return self.store.transfers.get(order_id)
+
+    async def due(self, now: dt.datetime, limit: int) -> list[OwnershipTransfer]:
+        due = [
+            r
+            for r in self.store.transfers.values()
+            if r.status is TransferStatus.PENDING
+            and r.next_attempt_at is not None
+            and r.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda r: r.requested_at)[:limit]
+
+    async def save(self, request: OwnershipTransfer) -> None:
+        self.store.transfers[request.order_id] = request
+
+
 class FakeOutbox:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -172,6 +200,7 @@ class FakeUnitOfWork:
         self.orders = FakeOrders(self.working)
         self.ledger = FakeLedger(self.working)
         self.idempotency = FakeKeys(self.working)
+        self.ownership = FakeOwnership(self.working)
         self.outbox = FakeOutbox(self.working)
 
     async def commit(self) -> None:

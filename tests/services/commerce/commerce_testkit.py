@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 from core_tokens import StaticKeys, mint_token
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
+from reptidex.domain.commerce.ownership import AnimalHandover, OwnershipTransfer
 from reptidex.domain.commerce.ports import AnimalCatalogue, CatalogueAnimal
 from reptidex.domain.errors import NotFound
 from reptidex.services.commerce.app import create_app
@@ -138,15 +139,32 @@ class Trader:
 _ANIMAL_FIELDS = {"species", "sex", "morph", "traits", "hets", "possible_hets", "status"}
 
 
+@dataclass
+class RecordingHandover:
+    """An in-process :class:`~reptidex.domain.commerce.ownership.AnimalHandover`: every
+    transfer asked for is done, and kept."""
+
+    done: list[OwnershipTransfer] = field(default_factory=list)
+
+    async def transfer(self, request: OwnershipTransfer) -> None:
+        self.done.append(request)
+
+
 def commerce_client(
-    settings: Settings, animals: AnimalCatalogue, *, fee_basis_points: int = 0
+    settings: Settings,
+    animals: AnimalCatalogue,
+    *,
+    fee_basis_points: int = 0,
+    handover: AnimalHandover | None = None,
 ) -> TestClient[Litestar]:
-    """A test client of repti-commerce on ``settings``' database (migrated first)."""
+    """A test client of repti-commerce on ``settings``' database (migrated first); sold
+    animals go to ``handover`` (by default one that only records them)."""
     upgrade("commerce", settings.database_url("commerce"))
     app = create_app(
         settings,
         authenticator=Authenticator(StaticKeys()),
         animals=animals,
+        handover=handover or RecordingHandover(),
         fee_basis_points=fee_basis_points,
     )
     return TestClient(app, raise_server_exceptions=False)
@@ -155,4 +173,9 @@ def commerce_client(
 def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
     """repti-commerce on ``settings``' database (migrated first), for a real server."""
     upgrade("commerce", settings.database_url("commerce"))
-    return create_app(settings, authenticator=Authenticator(StaticKeys()), animals=animals)
+    return create_app(
+        settings,
+        authenticator=Authenticator(StaticKeys()),
+        animals=animals,
+        handover=RecordingHandover(),
+    )

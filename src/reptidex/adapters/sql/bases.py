@@ -89,7 +89,10 @@ def service_metadata(service: str) -> MetaData:
     """The metadata holding ``service``'s tables (import its model modules first)."""
     import reptidex.adapters.sql.animal.models
     import reptidex.adapters.sql.billing
+    import reptidex.adapters.sql.commerce.inquiries
     import reptidex.adapters.sql.commerce.models
+    import reptidex.adapters.sql.commerce.ownership
+    import reptidex.adapters.sql.commerce.reputation
     import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.identity_models
     import reptidex.adapters.sql.media.embeds

@@ -10,8 +10,9 @@ PRODUCER = "animal"
 
 
 class AnimalChanged(msgspec.Struct, frozen=True):
-    """``animal.created`` / ``animal.updated``: the animal's summary after the change and, for
-    an update, the changed fields' values before and after (the audit trail)."""
+    """``animal.created`` / ``animal.updated``: the animal's summary after the change (with
+    its genotype, which copies of it such as marketplace listings keep) and, for an update,
+    the changed fields' values before and after (the audit trail)."""
 
     animal_id: str
     code: str
@@ -24,6 +25,13 @@ class AnimalChanged(msgspec.Struct, frozen=True):
     changed: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    morph: str | None = None
+    hatch_date: str | None = None
+    """ISO date."""
+    traits: list[str] = []
+    hets: list[str] = []
+    possible_hets: list[list[str]] = []
+    """``[gene, probability]`` pairs, the probability an exact fraction (``"2/3"``)."""
 
 
 class AnimalDeleted(msgspec.Struct, frozen=True):

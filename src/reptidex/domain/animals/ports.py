@@ -186,6 +186,9 @@ class Transfers(Protocol):
     async def involving(self, organisation_id: uuid.UUID) -> list[Transfer]:
         """Transfers from or to the organisation, newest first."""
 
+    async def by_reference(self, reference: str) -> Transfer | None:
+        """The transfer made under ``reference``, if the transaction may see it."""
+
 
 class LineageRecords(Protocol):
     """The read behind a lineage."""

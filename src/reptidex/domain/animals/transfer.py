@@ -37,6 +37,8 @@ class Transfer:
     to_organisation_id: uuid.UUID
     transferred_at: dt.datetime
     snapshot: dict[str, Any]
+    reference: str | None = None
+    """What the transfer carries out, unique when set (``order:<id>``: a marketplace sale)."""
 
 
 async def _free_code(uow: TransferUnitOfWork, organisation_id: uuid.UUID, code: str) -> str:
@@ -56,6 +58,7 @@ async def transfer_animal(
     *,
     share_lineage: bool = True,
     snapshot: dict[str, Any] | None = None,
+    reference: str | None = None,
     now: dt.datetime | None = None,
 ) -> Transfer:
     """Give an animal of the actor's collection to another organisation; stage
@@ -109,6 +112,7 @@ async def transfer_animal(
         to_organisation_id,
         now or dt.datetime.now(dt.UTC),
         record,
+        reference,
     )
     await uow.transfers.record(transfer)
     for organisation_id in (actor.organisation_id, to_organisation_id):

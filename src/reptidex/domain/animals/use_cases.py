@@ -156,6 +156,11 @@ def _summary(
         changed=list(changed),
         before={n: _audit_value(before, n) for n in changed} if before else {},
         after={n: _audit_value(animal, n) for n in changed} if before else {},
+        morph=animal.genotype.morph,
+        hatch_date=None if animal.hatch_date is None else animal.hatch_date.isoformat(),
+        traits=list(animal.genotype.traits),
+        hets=list(animal.genotype.hets),
+        possible_hets=[[h.gene, str(h.probability)] for h in animal.genotype.possible_hets],
     )
 
 

@@ -2,7 +2,8 @@
 states, and show or list the orders an organisation is party to.
 
 Placing an order puts its listing on hold; cancelling or refunding it makes the listing
-available again; completing it marks the listing sold. When money moves the ledger gets its
+available again; completing it marks the listing sold and asks for the animal's transfer to
+the buyer (:mod:`~reptidex.domain.commerce.ownership`). When money moves the ledger gets its
 postings: the payment (and the platform's fee) when the seller records it, their reversal on a
 refund. Every step is kept in the order's history and staged as an ``order.*`` event (and a
 ``listing.state_changed`` when the listing moves), committed with the change.
@@ -23,6 +24,7 @@ from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.listings import MAX_PAGE, stage_listing_event
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.order_model import Order, OrderAction, OrderState, OrderStep, Party
+from reptidex.domain.commerce.ownership import ownership_request
 from reptidex.domain.commerce.ports import CommerceUnitOfWork, KeptRequest
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
@@ -240,6 +242,8 @@ async def act_on_order(
         if listing is None:  # pragma: no cover - a listing on hold cannot be deleted
             raise Conflict("The order's listing is gone.")
         await _move_listing(uow, actor, listing, target, now)
+        if action is OrderAction.COMPLETE:
+            await uow.ownership.add(ownership_request(order, listing.animal.animal_id, now))
     for posting in _postings(action, order, now) if postings is None else postings:
         await uow.ledger.post(posting)
     _stage_order(uow, order, step)

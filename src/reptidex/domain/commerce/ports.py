@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, Listing, ListingState
 from reptidex.domain.commerce.order_model import Order, OrderState, OrderStep, Party
 from reptidex.domain.errors import FeatureUnavailable
 from reptidex.domain.events import Outbox
+
+if TYPE_CHECKING:
+    from reptidex.domain.commerce.ownership import OwnershipTransfers
 
 ListingSort = Literal["newest", "price", "-price", "ending_soon"]
 Zygosity = Literal["any", "visual", "het", "possible_het"]
@@ -162,6 +165,10 @@ class CommerceUnitOfWork(Protocol):
     @property
     def idempotency(self) -> IdempotencyKeys:
         """The idempotency keys."""
+
+    @property
+    def ownership(self) -> OwnershipTransfers:
+        """The requests to transfer sold animals to their buyers."""
 
     @property
     def outbox(self) -> Outbox:

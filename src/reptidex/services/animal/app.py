@@ -18,6 +18,7 @@ from reptidex.services.animal.genetics import GeneticsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.public import PublicController
+from reptidex.services.animal.sales import SaleController
 from reptidex.services.animal.taxonomy import TaxonomyController
 from reptidex.services.animal.wiring import build_animal
 from reptidex.services.kernel.app import build_kernel, create_service_app
@@ -42,6 +43,7 @@ CONTROLLERS = [
     LineageController,
     BreedingController,
     PublicController,
+    SaleController,
     *PERSONAL_DATA_ROUTES,
 ]
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeAlias
 from litestar import Request
 from litestar.di import NamedDependency
 
+from reptidex.domain.commerce.inquiries import InquiryUnitOfWork
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.ports import AnimalCatalogue, CommerceUnitOfWork
 from reptidex.domain.identity.model import Role
@@ -80,5 +81,14 @@ OnDemandUnits: TypeAlias = Injected[CommerceUnits]
 """A handler parameter ``units``: opens units of work when the handler needs one."""
 Catalogue: TypeAlias = Injected[AnimalCatalogue]
 """A handler parameter ``catalogue``: the sellers' animals (repti-animal)."""
+
+
+class BrowsingUnitOfWork(CommerceUnitOfWork, InquiryUnitOfWork, Protocol):
+    """The request's unit of work as listings, inquiries and views use it."""
+
+
+Browsing: TypeAlias = Injected[BrowsingUnitOfWork]
+"""A handler parameter ``uow`` (the request's unit of work) that also counts views and keeps
+inquiries."""
 Terms: TypeAlias = Injected[MarketplaceTerms]
 """A handler parameter ``terms``: the platform's terms of sale."""

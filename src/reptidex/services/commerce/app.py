@@ -2,17 +2,25 @@
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
 ``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger) and ``/transactions``
-(payments through Stripe or PayPal, refunds, webhooks, payout accounts).
+orders idempotently, moving them through their states, their ledger),
+``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
+accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
+with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
+sellers' answers) and ``/marketplace/seller/listings/{id}/stats``; the workers that hand
+sold animals to their buyers and expire ended listings.
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
 
+from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.services.commerce.inquiries import InquiryController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
+from reptidex.services.commerce.ownership import OwnershipTransferController
+from reptidex.services.commerce.reputation import OrderRatingController, SellerController
 from reptidex.services.commerce.transactions import TransactionController
 from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
@@ -27,7 +35,16 @@ DESCRIPTION = (
     "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
 )
 
-CONTROLLERS = [ListingController, SellerListingController, OrderController, TransactionController]
+CONTROLLERS = [
+    ListingController,
+    SellerListingController,
+    OrderController,
+    TransactionController,
+    OwnershipTransferController,
+    SellerController,
+    OrderRatingController,
+    InquiryController,
+]
 
 
 def create_app(
@@ -35,16 +52,20 @@ def create_app(
     *,
     authenticator: Authenticator | None = None,
     animals: AnimalCatalogue | None = None,
+    handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
 ) -> Litestar:
     """Build repti-commerce from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``animals`` reads
-    the sellers' animals (default: repti-animal over HTTP); ``fee_basis_points`` is the
+    the sellers' animals and ``handover`` transfers sold ones to their buyers (default:
+    repti-animal over HTTP); ``fee_basis_points`` is the
     platform's fee on each sale (default none).
     """
     kernel = build_kernel(service_spec("commerce"), settings or load_settings())
-    commerce = build_commerce(kernel, animals=animals, fee_basis_points=fee_basis_points)
+    commerce = build_commerce(
+        kernel, animals=animals, handover=handover, fee_basis_points=fee_basis_points
+    )
     payments = build_payments(kernel)
     return create_service_app(
         kernel,
@@ -52,5 +73,6 @@ def create_app(
         components=commerce,
         description=DESCRIPTION,
         dependencies={**commerce.dependencies(), **payments.dependencies()},
+        lifespan=commerce.lifespans(),
         authenticator=authenticator,
     )

@@ -12,6 +12,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from reptidex.domain.commerce.inquiries import count_view
 from reptidex.domain.commerce.listing_model import ListingState, gene_key
 from reptidex.domain.commerce.listings import (
     MAX_PAGE,
@@ -31,6 +32,7 @@ from reptidex.services.commerce.access import (
     READ,
     SECURITY,
     WRITE,
+    Browsing,
     CallerMember,
     Catalogue,
     OnDemandUnits,
@@ -156,17 +158,20 @@ class ListingController(Controller):
         "/{listing_id:uuid}",
         summary="Show a listing",
         description="A listing that is available, on hold or sold, without a token; a "
-        "seller also sees its own drafts, hidden and expired listings. 404 otherwise.",
+        "seller also sees its own drafts, hidden and expired listings. 404 otherwise. Each "
+        "view by someone other than the seller is counted for the seller's statistics.",
     )
     async def show(
         self,
-        uow: UnitOfWork,
+        uow: Browsing,
         optional_principal: NamedDependency[Principal | None],
         listing_id: FromPath[uuid.UUID],
     ) -> ListingView:
-        """One listing."""
+        """One listing (a view of it, unless by its seller, is counted)."""
         viewer = None if optional_principal is None else optional_principal.organisation_id
-        return listing_view(await show_listing(uow, viewer, listing_id))
+        listing = await show_listing(uow, viewer, listing_id)
+        await count_view(uow, listing, viewer, dt.datetime.now(dt.UTC))
+        return listing_view(listing)
 
     @post(
         "/",

@@ -8,6 +8,11 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The animal catalogue: repti-animal's ``GET /animals/{id}`` through the kernel's peer client,
   with the seller's own token (a test passes another catalogue).
 - The terms of sale: the platform's fee.
+- The ownership transfer worker: hands sold animals to their buyers through repti-animal's
+  ``PUT /animals/{id}/sales/{order_id}``, with commerce's own service token, while the app
+  runs (a test passes another handover).
+- The listing expiry worker: moves listings past their end to ``expired``.
+- The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
 - Payments (:func:`build_payments`): Stripe when its secret key and the marketplace's webhook
   secret are set, PayPal when its client id, secret and webhook id are set; without them the
   marketplace sells offline only (payments through a provider answer 503).
@@ -17,27 +22,38 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from litestar import Litestar
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
 from reptidex.adapters.payments.paypal_marketplace import PayPalConfig, PayPalMarketplace
 from reptidex.adapters.payments.stripe_marketplace import (
     StripeMarketplace,
     StripeMarketplaceConfig,
 )
+from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
+from reptidex.adapters.sql.commerce.workers import ListingExpiryWorker, OwnershipTransferWorker
+from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
+from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.payment_model import ProviderName
 from reptidex.domain.commerce.payment_ports import PaymentProvider, ProviderUnavailable
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
-from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.auth import Principal, ServiceTokenClient
+from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.settings import Settings
+
+EXPIRY_INTERVAL = 30.0
+"""Seconds between two passes of the listing expiry worker."""
 
 
 class CommerceUnitsOfWork:
@@ -54,6 +70,22 @@ class CommerceUnitsOfWork:
             uow = SqlCommerceUnitOfWork(session)
             if organisation_id is not None:
                 await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_expiry(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work of the listing expiry worker (every organisation's ended listings)."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            await uow.ended.bind_worker()
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_worker(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work of the ownership transfer worker (every organisation's requests)."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            await uow.ownership.bind_worker()
             yield uow
 
     async def provide(
@@ -73,6 +105,20 @@ class CommerceComponents:
     units: CommerceUnitsOfWork
     catalogue: AnimalCatalogue
     terms: MarketplaceTerms
+    transfers: OwnershipTransferWorker
+    expiry: ListingExpiryWorker
+
+    def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the ownership transfer and listing expiry workers."""
+        return [self._workers]
+
+    @contextlib.asynccontextmanager
+    async def _workers(self, app: Litestar) -> AsyncIterator[None]:
+        async with (
+            in_background(self.transfers.run(), "reptidex-commerce-transfers"),
+            in_background(self.expiry.run(), "reptidex-commerce-expiry"),
+        ):
+            yield
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
@@ -90,15 +136,31 @@ def build_commerce(
     kernel: Kernel,
     *,
     animals: AnimalCatalogue | None = None,
+    handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
+    expiry_interval: float = EXPIRY_INTERVAL,
 ) -> CommerceComponents:
-    """repti-commerce's adapters on ``kernel``; ``animals`` replaces repti-animal over HTTP,
-    ``fee_basis_points`` is the platform's fee on each sale."""
+    """repti-commerce's adapters on ``kernel`` and its subscription to repti-animal's events;
+    ``animals`` and ``handover`` replace repti-animal over HTTP, ``fee_basis_points`` is the
+    platform's fee on each sale, ``expiry_interval`` the seconds between two passes of the
+    listing expiry worker."""
     peers = kernel.resources.peers
+    units = CommerceUnitsOfWork(kernel.sessions)
+    if handover is None:
+        tokens = ServiceTokenClient.from_settings(kernel.settings, "commerce")
+        handover = HttpAnimalHandover(lambda: peers, tokens.headers)
+    for event_type in FOLLOWED_EVENTS:
+        kernel.events.subscribe(
+            event_type, kernel.events.idempotent(follow_animal_event, purpose="listings")
+        )
     return CommerceComponents(
-        units=CommerceUnitsOfWork(kernel.sessions),
+        units=units,
         catalogue=animals or HttpAnimalCatalogue(lambda: peers),
         terms=MarketplaceTerms(fee_basis_points),
+        transfers=OwnershipTransferWorker(
+            units.open_worker, handover, poll_interval=kernel.settings.outbox_poll_interval
+        ),
+        expiry=ListingExpiryWorker(units.open_expiry, poll_interval=expiry_interval),
     )
 
 

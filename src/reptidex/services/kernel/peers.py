@@ -55,6 +55,10 @@ class PeerClient:
         """``POST`` to ``path`` on ``service``."""
         return await self._client.post(self.url(service, path), **kwargs)  # type: ignore[arg-type]
 
+    async def put(self, service: str, path: str, **kwargs: object) -> httpx.Response:
+        """``PUT`` ``path`` on ``service``."""
+        return await self._client.put(self.url(service, path), **kwargs)  # type: ignore[arg-type]
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         pool, self._pool = self._pool, None

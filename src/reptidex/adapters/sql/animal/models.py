@@ -130,3 +130,4 @@ class TransferRow(AnimalModel):
     to_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
     transferred_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    reference: Mapped[str | None] = mapped_column(String(80), default=None, index=True, unique=True)

@@ -65,6 +65,7 @@ class SqlTransfers:
                 to_organisation_id=transfer.to_organisation_id,
                 transferred_at=transfer.transferred_at,
                 snapshot=transfer.snapshot,
+                reference=transfer.reference,
             )
         )
         await self._session.flush()
@@ -81,14 +82,23 @@ class SqlTransfers:
             )
             .order_by(TransferRow.transferred_at.desc(), TransferRow.id)
         )
-        return [
-            Transfer(
-                r.id,
-                r.animal_id,
-                r.from_organisation_id,
-                r.to_organisation_id,
-                r.transferred_at,
-                r.snapshot,
-            )
-            for r in rows
-        ]
+        return [_transfer(r) for r in rows]
+
+    async def by_reference(self, reference: str) -> Transfer | None:
+        """The transfer made under ``reference``, if row-level security lets it be seen."""
+        row = await self._session.scalar(
+            select(TransferRow).where(TransferRow.reference == reference)
+        )
+        return None if row is None else _transfer(row)
+
+
+def _transfer(row: TransferRow) -> Transfer:
+    return Transfer(
+        row.id,
+        row.animal_id,
+        row.from_organisation_id,
+        row.to_organisation_id,
+        row.transferred_at,
+        row.snapshot,
+        row.reference,
+    )

@@ -40,6 +40,7 @@ class ListingRow(CommerceModel):
     __table_args__ = (
         Index("ix_listing_state_species", "state", "species"),
         Index("ix_listing_organisation_animal", "organisation_id", "animal_id"),
+        Index("ix_listing_state_expires_at", "state", "expires_at"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column()

@@ -1,5 +1,6 @@
-"""The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys and
-the outbox on one session."""
+"""The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
+ownership transfer requests, the listings past their end, seller profiles, ratings,
+inquiries, listing views and the outbox on one session."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
+from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
+from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
+from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
+from reptidex.adapters.sql.commerce.reputation import SqlRatings, SqlSellerProfiles
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
@@ -26,6 +31,12 @@ class SqlCommerceUnitOfWork:
         self.orders = SqlOrders(session)
         self.ledger = SqlLedger(session)
         self.idempotency = SqlIdempotencyKeys(session)
+        self.ownership = SqlOwnershipTransfers(session)
+        self.ended = SqlEndedListings(session)
+        self.profiles = SqlSellerProfiles(session)
+        self.ratings = SqlRatings(session)
+        self.inquiries = SqlInquiries(session)
+        self.views = SqlListingViews(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
