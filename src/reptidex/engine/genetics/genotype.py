@@ -102,10 +102,8 @@ class Genotype:
                 raise ValueError(f"block {index}: probabilities sum to {sum(merged.values())}")
             if len(merged) == 1:
                 (only,) = merged
-                wild = (
-                    canonical(wild_diplotype(catalog, block, sex)) if _sex_ok(block, sex) else None
-                )
-                if only == wild:
+                # A sex-linked block without a sex was refused by _check_diplotype above.
+                if only == canonical(wild_diplotype(catalog, block, sex)):
                     continue
             out.append((index, tuple(sorted(merged.items()))))
         return cls(catalog, tuple(out), sex)
@@ -185,10 +183,6 @@ class Genotype:
         """The present blocks with their distributions."""
         for index, distribution in self.blocks:
             yield self.catalog.blocks[index], distribution
-
-
-def _sex_ok(block: Block, sex: Sex | None) -> bool:
-    return not block.sex_linked or sex is not None
 
 
 def _check_diplotype(catalog: Catalog, block: Block, diplotype: Diplotype, sex: Sex | None) -> None:
