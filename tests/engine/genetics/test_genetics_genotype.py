@@ -47,9 +47,9 @@ def test_zero_probability_entries_are_dropped_wherever_they_are() -> None:
 
 def test_a_certainly_wild_block_is_left_out() -> None:
     assert Genotype.from_blocks(BP, {CLOWN: {WILD: Fraction(1)}}).blocks == ()
-    wild_male = {BANANA: {((0, 0), (1, 0)): Fraction(1)}}
+    wild_male: dict[int, dict[Diplotype, Fraction]] = {BANANA: {((0, 0), (1, 0)): Fraction(1)}}
     assert Genotype.from_blocks(BP, wild_male, Sex.MALE).blocks == ()
-    wild_female = {BANANA: {((0, 0), (0, 0)): Fraction(1)}}
+    wild_female: dict[int, dict[Diplotype, Fraction]] = {BANANA: {((0, 0), (0, 0)): Fraction(1)}}
     assert Genotype.from_blocks(BP, wild_female, Sex.FEMALE).blocks == ()
 
 
