@@ -36,6 +36,7 @@ from mutation_scopes import (
     load_scopes,
     markdown_report,
     new_survivors,
+    scopes_to_check,
     with_verdicts,
 )
 
@@ -224,14 +225,11 @@ def command_check(jobs: int) -> int:
     """CI: mutate only the scopes that changed; a survivor the record lacks fails the run."""
     recorded = load_results()
     failures = 0
-    stale = [
-        scope
-        for scope in load_scopes()
-        if scope.module not in recorded
-        or recorded[scope.module].fingerprint != scope.fingerprint(ROOT)
-    ]
+    stale, skipped = scopes_to_check(load_scopes(), recorded, ROOT)
+    for scope in skipped:
+        print(f"mutation check: skipping {scope.module}, not measured yet ({scope.pending})")
     if not stale:
-        print("mutation check: no scoped module or its tests changed since its recorded run")
+        print("mutation check: no measured module changed since its recorded run")
         return 0
     print(f"mutation check: {len(stale)} scope(s) changed since their recorded run")
     for scope in stale:

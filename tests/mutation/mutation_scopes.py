@@ -141,6 +141,23 @@ class ScopeResult:
         return 100.0 if killable == 0 else 100.0 * self.killed / killable
 
 
+def scopes_to_check(
+    scopes: list[Scope], recorded: dict[str, ScopeResult], root: Path
+) -> tuple[list[Scope], list[Scope]]:
+    """(the scopes CI mutates, the pending ones it skips): a recorded scope whose module changed,
+    and a new scope that is not pending (every survivor of its first run is new)."""
+    stale, skipped = [], []
+    for scope in scopes:
+        if scope.module in recorded:
+            if recorded[scope.module].fingerprint != scope.fingerprint(root):
+                stale.append(scope)
+        elif scope.pending:
+            skipped.append(scope)
+        else:
+            stale.append(scope)
+    return stale, skipped
+
+
 def new_survivors(found: list[Survivor], recorded: list[Survivor]) -> list[Survivor]:
     """Survivors of this run that the record does not list (counted, so duplicates matter)."""
     allowance = Counter(survivor.key for survivor in recorded)

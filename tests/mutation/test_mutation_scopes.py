@@ -16,6 +16,7 @@ from mutation_scopes import (
     load_scopes,
     markdown_report,
     new_survivors,
+    scopes_to_check,
     with_verdicts,
 )
 
@@ -97,3 +98,21 @@ def test_the_recorded_results_cover_every_scope_and_docs_show_their_table() -> N
     assert markdown_report(results, scopes) in (ROOT / ROOT_RELATIVE_DOCS).read_text("utf-8"), (
         "docs/testing.md must show the output of `./dev mutation report`"
     )
+
+
+def test_ci_checks_changed_and_new_scopes_and_skips_pending_ones(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for name in ("same", "changed", "new", "pending", "pending_measured"):
+        (tmp_path / "src" / f"{name}.py").write_text(f"NAME = {name!r}\n")
+    scope = {name: Scope(f"src/{name}.py", ("tests",)) for name in ("same", "changed", "new")}
+    scope["pending"] = Scope("src/pending.py", ("tests",), "not run yet")
+    scope["pending_measured"] = Scope("src/pending_measured.py", ("tests",), "a reason")
+    recorded = {
+        s.module: ScopeResult(s.module, s.fingerprint(tmp_path), {"killed": 1})
+        for s in (scope["same"], scope["changed"], scope["pending_measured"])
+    }
+    (tmp_path / "src" / "changed.py").write_text("NAME = 'edited'\n")
+    (tmp_path / "src" / "pending_measured.py").write_text("NAME = 'edited'\n")
+    stale, skipped = scopes_to_check(list(scope.values()), recorded, tmp_path)
+    assert stale == [scope["changed"], scope["new"], scope["pending_measured"]]
+    assert skipped == [scope["pending"]]
