@@ -206,6 +206,22 @@ def flag(path: str, body: Any = None, override: bool = False) -> Fill:
     return fill
 
 
+NOT_OPS = (*NEEDS_TOKEN, ("owner", 403), ("platform_admin", 403), ("media", 403))
+
+
+def personal_data(action: str) -> Fill:
+    """A fresh user's data to export or erase (the erasure must not touch the shared world)."""
+
+    def fill(w: World) -> tuple[str, Any]:
+        user_id, _, _ = w.person(None)
+        body: dict[str, str] = {"user_id": str(user_id)}
+        if action == "erase":
+            body["pseudonym"] = str(uuid.uuid4())
+        return f"/internal/personal-data/{action}", body
+
+    return fill
+
+
 def accept_fill(w: World) -> tuple[str, Any]:
     _, email, access = w.person(None)
     token = w.invite(email)
@@ -269,6 +285,9 @@ ROWS: tuple[Row, ...] = (
     Row("DELETE", FLAG, ("platform_admin", 204), NOT_FLAG_ADMINS, flag(FLAG)),
     Row("PUT", FLAG + "/overrides/{subject_kind}/{subject_id}", ("platform_admin", 200), NOT_FLAG_ADMINS, flag(FLAG + "/overrides/user/{user}", {"enabled": True})),
     Row("DELETE", FLAG + "/overrides/{subject_kind}/{subject_id}", ("ops", 204), NOT_FLAG_ADMINS, flag(FLAG + "/overrides/user/{user}", override=True)),
+    # --- GDPR: repti-ops' service only (a user asks repti-ops, which asks every service) -----
+    Row("POST", "/internal/personal-data/export", ("ops", 200), NOT_OPS, personal_data("export")),
+    Row("POST", "/internal/personal-data/erase", ("ops", 200), NOT_OPS, personal_data("erase")),
 )  # fmt: skip
 
 
