@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 import zlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -41,7 +42,7 @@ class ApiError(Exception):
         self.status, self.body = status, body
 
 
-class StandIn:
+class StandIn(ABC):
     """A threaded HTTP server whose ``route`` answers each request."""
 
     def __init__(self) -> None:
@@ -81,13 +82,15 @@ class StandIn:
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+    @abstractmethod
     def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The request body as the provider reads it."""
 
+    @abstractmethod
     def route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        """The provider's answer: status and JSON body."""
 
     def __enter__(self) -> Self:
         self._thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from itertools import groupby
 
 from sqlalchemy import func, select
@@ -59,25 +60,30 @@ class SqlLedger:
                 .order_by(LedgerEntryRow.posting_number, LedgerEntryRow.position)
             )
         )
-        postings = []
-        for posting_id, entries in groupby(rows, key=lambda r: r.posting_id):
-            group = list(entries)
-            first = group[0]
-            postings.append(
-                Posting(
-                    id=posting_id,
-                    kind=PostingKind(first.posting_kind),
-                    order_id=first.order_id,
-                    seller_organisation_id=first.seller_organisation_id,
-                    buyer_organisation_id=first.buyer_organisation_id,
-                    entries=tuple(
-                        Entry(
-                            Account(AccountKind(r.account_kind), r.account_organisation_id),
-                            Money.of(r.amount, r.currency),
-                        )
-                        for r in group
-                    ),
-                    at=first.posted_at,
-                )
+        return postings_of(rows)
+
+
+def postings_of(rows: Iterable[LedgerEntryRow]) -> list[Posting]:
+    """The postings of ledger rows ordered so that each posting's entries are adjacent."""
+    postings = []
+    for posting_id, entries in groupby(rows, key=lambda r: r.posting_id):
+        group = list(entries)
+        first = group[0]
+        postings.append(
+            Posting(
+                id=posting_id,
+                kind=PostingKind(first.posting_kind),
+                order_id=first.order_id,
+                seller_organisation_id=first.seller_organisation_id,
+                buyer_organisation_id=first.buyer_organisation_id,
+                entries=tuple(
+                    Entry(
+                        Account(AccountKind(r.account_kind), r.account_organisation_id),
+                        Money.of(r.amount, r.currency),
+                    )
+                    for r in group
+                ),
+                at=first.posted_at,
             )
-        return postings
+        )
+    return postings

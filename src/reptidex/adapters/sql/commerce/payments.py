@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -14,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.commerce.ledger import postings_of
 from reptidex.adapters.sql.commerce.models import LedgerEntryRow
 from reptidex.adapters.sql.commerce.payment_models import (
     HandledNoticeRow,
@@ -21,7 +21,7 @@ from reptidex.adapters.sql.commerce.payment_models import (
     PayoutAccountRow,
 )
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
-from reptidex.domain.commerce.ledger import Account, AccountKind, Entry, Posting, PostingKind
+from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.money import Currency, Money
 from reptidex.domain.commerce.payment_model import Payment, PaymentStatus, ProviderName
 from reptidex.domain.commerce.payment_ports import PayoutAccount
@@ -231,25 +231,4 @@ class SqlLedgerBook:
                 )
             )
         )
-        postings = []
-        for posting_id, entries in groupby(rows, key=lambda r: r.posting_id):
-            group = list(entries)
-            first = group[0]
-            postings.append(
-                Posting(
-                    id=posting_id,
-                    kind=PostingKind(first.posting_kind),
-                    order_id=first.order_id,
-                    seller_organisation_id=first.seller_organisation_id,
-                    buyer_organisation_id=first.buyer_organisation_id,
-                    entries=tuple(
-                        Entry(
-                            Account(AccountKind(r.account_kind), r.account_organisation_id),
-                            Money.of(r.amount, r.currency),
-                        )
-                        for r in group
-                    ),
-                    at=first.posted_at,
-                )
-            )
-        return postings
+        return postings_of(rows)

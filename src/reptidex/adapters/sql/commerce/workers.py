@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -30,7 +31,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class ClockedWorker(Poller):
+class ClockedWorker(Poller, ABC):
     """Passes of :meth:`run_once` at the clock's time; a failed pass is logged and backs off."""
 
     name = "worker"
@@ -48,9 +49,9 @@ class ClockedWorker(Poller):
         )
         self.clock = clock
 
+    @abstractmethod
     async def run_once(self) -> int:
         """One pass; the number of rows it found."""
-        raise NotImplementedError
 
     async def _pass(self) -> tuple[int, bool]:
         try:
