@@ -45,7 +45,7 @@ References
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple, NoReturn, TypeAlias
 
 import numpy as np
@@ -283,19 +283,7 @@ class PedigreeLinks:
         """
         self._check(animal)
         sires, dams = self._sire, self._dam
-        found: dict[int, int] = {}
-        frontier = [animal]
-        level = 0
-        while frontier and (generations is None or level < generations):
-            level += 1
-            following: list[int] = []
-            for here in frontier:
-                for parent in (sires[here], dams[here]):
-                    if parent >= 0 and parent not in found and parent != animal:
-                        found[parent] = level
-                        following.append(parent)
-            frontier = following
-        return found
+        return _by_generation(animal, generations, lambda here: (sires[here], dams[here]))
 
     def descendants(self, animal: int, generations: int | None = None) -> dict[int, int]:
         """The descendants of an animal with the generation at which each first appears.
@@ -334,19 +322,7 @@ class PedigreeLinks:
                 for parent in (sire, dam):
                     if parent >= 0:
                         children.setdefault(parent, []).append(child)
-        found: dict[int, int] = {}
-        frontier = [animal]
-        level = 0
-        while frontier and (generations is None or level < generations):
-            level += 1
-            following: list[int] = []
-            for here in frontier:
-                for child in children.get(here, ()):
-                    if child not in found and child != animal:
-                        found[child] = level
-                        following.append(child)
-            frontier = following
-        return found
+        return _by_generation(animal, generations, lambda here: children.get(here, ()))
 
     # --- coefficients -----------------------------------------------------------------
 
@@ -624,3 +600,24 @@ class PedigreeLinks:
         ]
         parents = {str(i): [str(p) for p in (s, d) if p >= 0 and p != i] for i, (s, d) in pairs}
         raise PedigreeError(problems + find_cycles(parents))
+
+
+def _by_generation(
+    animal: int, generations: int | None, next_of: Callable[[int], Iterable[int]]
+) -> dict[int, int]:
+    """Every animal reached from ``animal`` by ``next_of`` (its parents, or its children), with
+    the generation at which it is first reached, at most ``generations`` away (a negative
+    number, an unknown parent, is skipped)."""
+    found: dict[int, int] = {}
+    frontier = [animal]
+    level = 0
+    while frontier and (generations is None or level < generations):
+        level += 1
+        following: list[int] = []
+        for here in frontier:
+            for other in next_of(here):
+                if other >= 0 and other not in found and other != animal:
+                    found[other] = level
+                    following.append(other)
+        frontier = following
+    return found
