@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from reptidex.domain.commerce.audit import audit, listing_fields
 from reptidex.domain.commerce.events import PRODUCER, ListingChanged, ListingDeleted
 from reptidex.domain.commerce.listing_model import (
     REMOVABLE_STATES,
@@ -134,6 +135,16 @@ def stage_listing_event(
             organisation_id=listing.organisation_id,
             actor_id=actor.user_id,
         )
+    )
+    audit(
+        uow.outbox,
+        "listing",
+        listing.id,
+        kind.removeprefix("listing."),
+        organisation_id=listing.organisation_id,
+        actor_id=actor.user_id,
+        before=payload.before if before else None,
+        after=payload.after if before else listing_fields(listing),
     )
 
 
@@ -289,6 +300,15 @@ async def delete_listing(uow: CommerceUnitOfWork, actor: Member, listing_id: uui
             organisation_id=listing.organisation_id,
             actor_id=actor.user_id,
         )
+    )
+    audit(
+        uow.outbox,
+        "listing",
+        listing.id,
+        "deleted",
+        organisation_id=listing.organisation_id,
+        actor_id=actor.user_id,
+        before=listing_fields(listing),
     )
     await uow.commit()
 

@@ -17,7 +17,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
+from reptidex.domain.commerce.audit import audit, order_fields
 from reptidex.domain.commerce.events import PRODUCER, OrderChanged
 from reptidex.domain.commerce.ledger import Posting, payment, refund
 from reptidex.domain.commerce.listing_model import Listing, ListingState
@@ -106,6 +108,21 @@ def _stage_order(uow: CommerceUnitOfWork, order: Order, step: OrderStep) -> None
             actor_id=step.user_id,
             occurred_at=step.at,
         )
+    )
+    before: dict[str, Any] | None = None
+    after = order_fields(order)
+    if step.from_state is not None:  # a step: the move, and the note that came with it
+        before = {"status": step.from_state.value}
+        after = {"status": step.to_state.value, **({"note": step.note} if step.note else {})}
+    audit(
+        uow.outbox,
+        "order",
+        order.id,
+        step.action.value,
+        organisation_id=step.organisation_id,
+        actor_id=step.user_id,
+        before=before,
+        after=after,
     )
 
 
