@@ -843,6 +843,36 @@ async def test_a_refusal_by_core_raises_and_the_next_call_asks_again(
     assert await client.token() == "t2"
 
 
+@pytest.mark.parametrize(
+    "answer", [{"access_token": "t0"}, {"access_token": "t0", "expires_in": "soon"}]
+)
+async def test_an_answer_without_a_lifetime_caches_nothing(
+    own_clients: OwnClients, answer: dict[str, str]
+) -> None:
+    """Whatever the clock's origin, a token whose lifetime core did not say is never served."""
+    answers = [
+        httpx.Response(200, json=answer),
+        httpx.Response(200, json={"access_token": "t1", "expires_in": 900}),
+    ]
+    asked: list[httpx.Request] = []
+
+    def core(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return answers[len(asked) - 1]
+
+    client = ServiceTokenClient(
+        "animal",
+        "secret",
+        "http://core",
+        client=RealAsyncClient(transport=httpx.MockTransport(core)),
+        clock=Clock(-10_000.0),
+    )
+    with pytest.raises((KeyError, ValueError)):
+        await client.token()
+    assert await client.token() == "t1"
+    assert len(asked) == 2
+
+
 async def test_the_client_makes_its_own_http_client_and_closes_only_that(
     own_clients: OwnClients,
 ) -> None:

@@ -382,8 +382,8 @@ class ServiceTokenClient:
                     )
                     response.raise_for_status()
                     body = response.json()
-                    self._token = str(body["access_token"])
-                    self._expires_at = self._clock() + float(body["expires_in"])
+                    token, lifetime = str(body["access_token"]), float(body["expires_in"])
+                    self._token, self._expires_at = token, self._clock() + lifetime
         assert self._token is not None
         return self._token
 
