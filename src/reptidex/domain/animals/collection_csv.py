@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reptidex.domain.animals.genetics import read_genotype, species_catalog
@@ -44,7 +45,8 @@ _SEXES = {"m": "male", "f": "female", "u": "unknown", "": "unknown", "?": "unkno
 
 @dataclass(slots=True)
 class RowProblems:
-    """The problems of one data row (``line`` counts the header as line 1)."""
+    """The problems of one data row; ``line`` is its row number in the file, the header's
+    being 1 (blank rows count; a line break inside a quoted cell does not)."""
 
     line: int
     code: str | None
@@ -149,20 +151,20 @@ def read_rows(text: str) -> list[_Row]:
     >>> read_rows("species,notes\nball_python," + "x" * 200_000)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    reptidex.domain.errors.InvalidInput: The CSV cannot be read after line 1: field larger than ...
+    reptidex.domain.errors.InvalidInput: The CSV cannot be read at line 2: field larger than ...
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         return _read(reader)
     except csv.Error as error:
         raise InvalidInput(
-            f"The CSV cannot be read after line {reader.line_num}: {error}.",
-            field_errors={"csv": f"after line {reader.line_num}: {error}"},
+            f"The CSV cannot be read at line {reader.line_num}: {error}.",
+            field_errors={"csv": f"at line {reader.line_num}: {error}"},
         ) from error
 
 
-def _read(reader: csv.DictReader[str]) -> list[_Row]:
-    header = [h.strip() for h in reader.fieldnames or []]
+def _read(reader: Iterator[list[str]]) -> list[_Row]:
+    header = [h.strip() for h in next(reader, [])]
     if "species" not in header:
         raise InvalidInput(
             "The CSV needs a header row with at least a species column.",
@@ -174,16 +176,16 @@ def _read(reader: csv.DictReader[str]) -> list[_Row]:
             f"Unknown columns: {', '.join(unknown)}.",
             field_errors={"csv": f"columns: {', '.join(COLUMNS)}"},
         )
-    reader.fieldnames = header
     rows: list[_Row] = []
-    for number, raw in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2):  # a blank row keeps its number
+        if not any(c.strip() for c in cells):
+            continue
         if len(rows) >= MAX_ROWS:
             raise InvalidInput(
                 f"At most {MAX_ROWS} rows per import.", field_errors={"csv": "too many rows"}
             )
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue
-        if None in raw:
+        raw = dict(zip(header, cells, strict=False))
+        if len(cells) > len(header):
             problems = RowProblems(number, (raw.get("code") or "").strip() or None)
             problems.errors["row"] = "more cells than columns"
             rows.append(_Row(number, AnimalDraft(species=""), None, None, None, problems))
