@@ -92,7 +92,8 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
         return (raw.get(name) or "").strip()
 
     species = cell("species")
-    sex = _SEXES.get(cell("sex").lower(), cell("sex").lower())
+    sex_text = cell("sex").lower()
+    sex = _SEXES.get(sex_text, sex_text)
     values: dict[str, str] = {}
     for name, kind, default in (
         ("sex", AnimalSex, "unknown"),
