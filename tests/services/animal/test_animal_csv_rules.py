@@ -351,36 +351,46 @@ async def test_a_parent_used_as_sire_and_as_dam_is_reported_once_on_the_wrong_co
 
 async def test_pedigree_problems_are_reported_on_every_row_involved(uow: FakeUnitOfWork) -> None:
     text = (
-        "code,species,sex,sire_code,hatch_date\n"
+        "code,species,sex,sire_code,dam_code\n"
         "K2,ball_python,m,,\n"
         "K2,ball_python,m,,\n"  # a duplicate, reported on its code only
         "A,ball_python,m,B,\n"
         "B,ball_python,m,A,\n"
         "O,ball_python,m,O,\n"
+        "F,ball_python,f,,G\n"
+        "G,ball_python,f,,F\n"
+        "P,ball_python,f,,P\n"
     )
     assert await problems_by_line(uow, text) == {
         3: {"code": "K2 is also on line 2"},
         4: {"parents": "cycle: A -> B -> A (each has the next as a parent)"},
         5: {"parents": "cycle: A -> B -> A (each has the next as a parent)"},
         6: {"parents": "O is recorded as its own parent"},
+        7: {"parents": "cycle: F -> G -> F (each has the next as a parent)"},
+        8: {"parents": "cycle: F -> G -> F (each has the next as a parent)"},
+        9: {"parents": "P is recorded as its own parent"},
     }
 
 
 async def test_a_parent_must_be_older_than_its_offspring(uow: FakeUnitOfWork) -> None:
     await stored(uow, "CS", AnimalSex.MALE, hatch_date=dt.date(2024, 6, 1))
     text = (
-        "code,species,sex,sire_code,hatch_date\n"
-        "S1,ball_python,m,,2024-01-01\n"
-        ",ball_python,f,S1,2023-01-01\n"  # without a code, named by its line
-        "K1,ball_python,f,CS,2024-01-01\n"
-        "K2,ball_python,f,S1,2024-01-02\n"
-        "K3,ball_python,f,CS,2024-06-02\n"
+        "code,species,sex,sire_code,dam_code,hatch_date\n"
+        "S1,ball_python,m,,,2024-01-01\n"
+        ",ball_python,f,S1,,2023-01-01\n"  # without a code, named by its line
+        "K1,ball_python,f,CS,,2024-01-01\n"
+        "K2,ball_python,f,S1,,2024-01-02\n"
+        "K3,ball_python,f,CS,,2024-06-02\n"
+        "D1,ball_python,f,,,2024-03-01\n"
+        "K4,ball_python,f,,D1,2024-03-01\n"
     )
     older = "is not older than its offspring"
     assert await problems_by_line(uow, text) == {
         2: {"parents": f"S1 (sire, hatched 2024-01-01) {older} line 3 (hatched 2023-01-01)"},
         3: {"parents": f"S1 (sire, hatched 2024-01-01) {older} line 3 (hatched 2023-01-01)"},
         4: {"parents": f"CS (sire, hatched 2024-06-01) {older} K1 (hatched 2024-01-01)"},
+        7: {"parents": f"D1 (dam, hatched 2024-03-01) {older} K4 (hatched 2024-03-01)"},
+        8: {"parents": f"D1 (dam, hatched 2024-03-01) {older} K4 (hatched 2024-03-01)"},
     }
 
 
@@ -524,11 +534,14 @@ async def test_the_export_writes_the_import_columns_in_code_order() -> None:
     )
     bee = await add_animal(uow, ACTOR, draft)
     uow.animals.rows[bee.id] = dataclasses.replace(bee, dam_id=uuid.uuid4())  # not in it
-    await stored(uow, "Z1", AnimalSex.MALE, actor=Actor(uuid.uuid4()))  # another collection's
+    outside = await stored(uow, "Z1", AnimalSex.MALE, actor=Actor(uuid.uuid4()))
+    kid = await add_animal(uow, ACTOR, AnimalDraft("ball_python", code="C1", dam_id=bee.id))
+    uow.animals.rows[kid.id] = dataclasses.replace(kid, sire_id=outside.id)
     assert await export_collection(uow, ACTOR) == (
         f"{HEADER}\n"
         "A1,,ball_python,male,Normal,,bred,active,private,,,,\n"
         'B1,Bee,ball_python,female,Pastel het Clown,2024-05-01,bought,for_sale,public,A1,,x;y,"calm, ""sweet"""\n'
+        "C1,,ball_python,unknown,Normal,,bred,active,private,,B1,,\n"
     )
 
 

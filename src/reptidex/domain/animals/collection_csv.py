@@ -70,12 +70,16 @@ class ImportReport:
 
 @dataclass(slots=True)
 class _Row:
-    line: int
     draft: AnimalDraft
     code: str | None
     sire_code: str | None
     dam_code: str | None
     problems: RowProblems
+
+    @property
+    def line(self) -> int:
+        """The row's number in the file (see :class:`RowProblems`)."""
+        return self.problems.line
 
 
 def _enum(value: str, kind: type[AnimalSex | Origin | Status | Visibility], default: str) -> str:
@@ -139,9 +143,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
         notes=cell("notes") or None,
         tags=tags,
     )
-    return _Row(
-        line, draft, draft.code, cell("sire_code") or None, cell("dam_code") or None, problems
-    )
+    return _Row(draft, draft.code, cell("sire_code") or None, cell("dam_code") or None, problems)
 
 
 def read_rows(text: str) -> list[_Row]:
@@ -189,14 +191,17 @@ def _read(reader: Iterator[list[str]]) -> list[_Row]:
         if len(cells) > len(header):
             problems = RowProblems(number, (raw.get("code") or "").strip() or None)
             problems.errors["row"] = "more cells than columns"
-            rows.append(_Row(number, AnimalDraft(species=""), None, None, None, problems))
+            rows.append(_Row(AnimalDraft(species=""), None, None, None, problems))
             continue
         rows.append(_parse_row(number, raw))
     return rows
 
 
-async def _check_collection(uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row]) -> None:
-    """Cross-row checks: codes unique, parents resolvable and fit, no cycles."""
+async def _check_collection(
+    uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row]
+) -> dict[str, Animal]:
+    """Cross-row checks: codes unique, parents resolvable and fit, no cycles. Returns the
+    collection's animals that the file names (by code)."""
     codes = [r.code for r in rows if r.code]
     parents = [c for r in rows for c in (r.sire_code, r.dam_code) if c]
     existing = await uow.animals.get_by_codes(actor.organisation_id, [*codes, *parents])
@@ -250,6 +255,7 @@ async def _check_collection(uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row
         for name in problem.animals:
             if name in by_name:
                 by_name[name].problems.errors.setdefault("parents", problem.message)
+    return existing
 
 
 async def import_collection(
@@ -259,11 +265,17 @@ async def import_collection(
     animal (parents first) and commit them together."""
     require_writer(actor)
     rows = read_rows(text)
-    await _check_collection(uow, actor, rows)
+    existing = await _check_collection(uow, actor, rows)
     problems = [r.problems for r in rows if r.problems.errors]
     if dry_run or problems:
         return ImportReport(len(rows), dry_run, problems, [])
     created: dict[str, Animal] = {}
+
+    def parent(code: str | None) -> uuid.UUID | None:
+        if code is None:
+            return None
+        return (created.get(code) or existing[code]).id
+
     pending = list(rows)
     made: list[Animal] = []
     while pending:
@@ -275,17 +287,7 @@ async def import_collection(
                 for c in (r.sire_code, r.dam_code)
             )
         ]
-        existing = await uow.animals.get_by_codes(
-            actor.organisation_id,
-            [c for r in ready for c in (r.sire_code, r.dam_code) if c and c not in created],
-        )
         for row in ready:
-
-            def parent(code: str | None, known: dict[str, Animal] = existing) -> uuid.UUID | None:
-                if code is None:
-                    return None
-                return (created.get(code) or known[code]).id
-
             animal = await add_animal(
                 uow,
                 actor,
@@ -317,7 +319,7 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
         offset += len(page)
         if not page or offset >= total:
             break
-    codes = {a.id: a.code for a in animals}
+    codes: dict[uuid.UUID | None, str] = {a.id: a.code for a in animals}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -333,8 +335,8 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
                 a.origin.value,
                 a.status.value,
                 a.visibility.value,
-                codes.get(a.sire_id, "") if a.sire_id else "",
-                codes.get(a.dam_id, "") if a.dam_id else "",
+                codes.get(a.sire_id),  # None (no parent, or one outside): written empty
+                codes.get(a.dam_id),
                 ";".join(a.tags),
                 a.notes or "",
             ]
