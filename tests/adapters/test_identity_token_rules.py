@@ -75,7 +75,8 @@ def test_a_jwk_is_read_back_to_its_key() -> None:
         {"x": RFC_X[:-3]},  # 30 bytes: padded right, but no Ed25519 key
         {"x": RFC_X + "AA"},  # 33 bytes
         {"x": RFC_X[:20] + " " + RFC_X[20:]},
-        {"x": RFC_X[:20] + "\n" + RFC_X[20:]},
+        {"x": RFC_X[:20] + "\r\n" + RFC_X[20:]},  # a lenient decoder would skip the break
+        {"x": RFC_X[:20] + "  " + RFC_X[20:]},
         {"x": RFC_X[:-1] + "!"},
         {"x": None},
     ],
