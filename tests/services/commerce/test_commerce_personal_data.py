@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from commerce_testkit import FakeAnimals, Trader, commerce_client
-from core_tokens import mint_service_token, signed_token
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from core_tokens import mint_service_token, signed_token
 from reptidex.services.kernel.settings import Settings
 
 OPS = {"Authorization": f"Bearer {mint_service_token('ops')}"}
