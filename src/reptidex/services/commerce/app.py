@@ -29,6 +29,7 @@ from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
@@ -49,6 +50,7 @@ CONTROLLERS = [
     OrderRatingController,
     InquiryController,
     SalesReportController,
+    *PERSONAL_DATA_ROUTES,
 ]
 
 
