@@ -184,6 +184,8 @@ class PayPalStandIn(StandIn):
             return self._token(body, headers)
         if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
             raise ApiError(401, {"name": "AUTHENTICATION_FAILURE", "debug_id": "a1b2c3d4e5f60"})
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise paypal_error(415, "UNSUPPORTED_MEDIA_TYPE", "UNSUPPORTED_MEDIA_TYPE")
         request_id = headers.get("paypal-request-id")
         if method == "POST" and request_id and request_id in self.request_ids:
             return self.request_ids[request_id]
