@@ -82,6 +82,11 @@ def test_a_seller_keeps_supplies_and_sets_or_changes_their_stock(
     assert taken.status_code == 409  # the SKU is the seller's already
     assert taken.headers["content-type"].startswith("application/problem+json")
     assert add_supply(buyer)["sku"] == "FT-RAT-M"  # another organisation's SKUs are its own
+    tank = add_supply(seller, name="Tank", kind="enclosure", sku="TANK-60")
+    tank_path = f"/inventory/supplies/{tank['id']}"
+    assert seller.patch(tank_path, json={"sku": "FT-RAT-M"}).status_code == 409
+    cleared = seller.patch(tank_path, json={"sku": None, "kind": "equipment"})
+    assert (cleared.json()["sku"], cleared.json()["kind"]) == (None, "equipment")
     path = f"/inventory/supplies/{supply['id']}"
 
     changed = seller.patch(
@@ -375,7 +380,8 @@ def test_every_change_has_its_event_and_audit_record(
 ) -> None:
     supply = add_supply(seller, stock=4)
     path = f"/inventory/supplies/{supply['id']}"
-    assert seller.patch(path, json={"unit_price": {"amount": 275, "currency": "EUR"}}).status_code
+    repriced = seller.patch(path, json={"unit_price": {"amount": 275, "currency": "EUR"}})
+    assert repriced.status_code == 200
     assert seller.patch(path, json={"stock_change": 2}).status_code == 200
     first = reserve(buyer, supply, 2).json()
     second = reserve(buyer, supply, 1).json()

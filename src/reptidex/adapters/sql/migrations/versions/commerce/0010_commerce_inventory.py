@@ -168,9 +168,10 @@ def upgrade() -> None:
         sa.Column("sold", sa.Integer(), nullable=False),
         sa.Column("created_by", GUID(length=16), nullable=True),
         sa.UniqueConstraint("organisation_id", "sku", name="uq_supply_organisation_sku"),
-        sa.CheckConstraint("available >= 0", name="ck_supply_available"),
-        sa.CheckConstraint("reserved >= 0", name="ck_supply_reserved"),
-        sa.CheckConstraint("sold >= 0", name="ck_supply_sold"),
+        # named by the naming convention: ck_supply_available, ...
+        sa.CheckConstraint("available >= 0", name="available"),
+        sa.CheckConstraint("reserved >= 0", name="reserved"),
+        sa.CheckConstraint("sold >= 0", name="sold"),
     )
     op.create_index("ix_supply_organisation_kind", "supply", ["organisation_id", "kind"])
     op.create_table(
@@ -189,11 +190,9 @@ def upgrade() -> None:
         sa.Column("expires_at", DateTimeUTC(timezone=True), nullable=False),
         sa.Column("settled_at", DateTimeUTC(timezone=True), nullable=True),
         sa.Column("settled_by", GUID(length=16), nullable=True),
-        sa.CheckConstraint("quantity > 0", name="ck_supply_reservation_quantity"),
-        sa.CheckConstraint(
-            "buyer_organisation_id <> seller_organisation_id",
-            name="ck_supply_reservation_parties",
-        ),
+        # named by the naming convention: ck_supply_reservation_quantity, ..._parties
+        sa.CheckConstraint("quantity > 0", name="quantity"),
+        sa.CheckConstraint("buyer_organisation_id <> seller_organisation_id", name="parties"),
     )
     op.create_index(
         "ix_supply_reservation_status_expires_at", "supply_reservation", ["status", "expires_at"]
