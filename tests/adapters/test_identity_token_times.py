@@ -23,7 +23,7 @@ from reptidex.adapters.identity.tokens import (
     TokenVerifier,
 )
 
-ISSUED = 1_800_000_000  # a fixed moment, far from the real clock
+ISSUED = 4_000_000_000  # a fixed moment (2096), far from the real clock
 LIFETIME = 600
 
 

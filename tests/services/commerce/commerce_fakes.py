@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.order_model import Order, OrderState, OrderStep, Party
@@ -28,11 +29,13 @@ class Store:
     keys: dict[tuple[uuid.UUID, str], KeptRequest] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
     transfers: dict[uuid.UUID, OwnershipTransfer] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+    """The audit records staged beside the events (``audit.recorded``), kept apart."""
 
     def copy(self) -> Store:
         return Store(
             dict(self.listings), dict(self.orders), list(self.steps), list(self.postings),
-            dict(self.keys), list(self.events), dict(self.transfers),
+            dict(self.keys), list(self.events), dict(self.transfers), list(self.audit),
         )  # fmt: skip
 
 
@@ -186,7 +189,10 @@ class FakeOutbox:
         self.store = store
 
     def add(self, event: DomainEvent) -> None:
-        self.store.events.append(event)
+        if event.type == AUDIT_EVENT:
+            self.store.audit.append(record_of(event))
+        else:
+            self.store.events.append(event)
 
 
 class FakeUnitOfWork:

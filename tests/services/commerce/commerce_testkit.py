@@ -3,7 +3,9 @@ an in-process animal catalogue, and the app on a given database (fixtures: conft
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,14 +16,17 @@ import httpx
 import jwt
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from core_tokens import StaticKeys, mint_token
+from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, PossibleHet
 from reptidex.domain.commerce.ownership import AnimalHandover, OwnershipTransfer
 from reptidex.domain.commerce.ports import AnimalCatalogue, CatalogueAnimal
 from reptidex.domain.errors import NotFound
 from reptidex.services.commerce.app import create_app
+from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 
@@ -35,8 +40,11 @@ class FakeAnimals:
     each of one organisation (what repti-animal's ``GET /animals/{id}`` would answer)."""
 
     animals: dict[uuid.UUID, CatalogueAnimal] = field(default_factory=dict)
+    asked: list[uuid.UUID] = field(default_factory=list)
+    """Every animal asked for, in order."""
 
     async def animal(self, animal_id: uuid.UUID, *, credential: str | None) -> CatalogueAnimal:
+        self.asked.append(animal_id)
         found = self.animals.get(animal_id)
         if found is None or credential is None:
             raise NotFound(f"No animal {animal_id} in your collection.")
@@ -179,3 +187,27 @@ def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
         animals=animals,
         handover=RecordingHandover(),
     )
+
+
+def outbox_events(client: TestClient[Litestar]) -> list[tuple[str, dict[str, Any]]]:
+    """The events in repti-commerce's outbox, oldest first: (type, payload)."""
+    url = kernel_of(client.app).resources.database_url
+
+    async def read() -> list[tuple[str, dict[str, Any]]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT event_type, payload FROM outbox_message "
+                        "ORDER BY occurred_at, created_at"
+                    )
+                )
+                return [
+                    (kind, json.loads(payload) if isinstance(payload, str) else payload)
+                    for kind, payload in rows
+                ]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())

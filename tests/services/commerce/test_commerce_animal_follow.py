@@ -178,6 +178,15 @@ def test_the_events_of_a_withdrawal_and_a_refresh() -> None:
         {"state": "hidden"},
     )
     assert run(follow_animal(uow.listings, uow.outbox, gone)) is None
+    refresh, withdrawal = uow.working.audit[-2:]  # no user acted: repti-animal's events did
+    assert (refresh.action, refresh.resource_id, refresh.actor_id) == (
+        "updated",
+        str(listing.id),
+        None,
+    )
+    assert (refresh.before["hets"], refresh.after["hets"]) == ([], ["Clown"])
+    assert refresh.organisation_id == SELLER.organisation_id
+    assert (withdrawal.action, withdrawal.after) == ("state_changed", {"state": "hidden"})
 
 
 def test_the_consumer_works_as_the_non_owner_role(make_settings: Any, app_role_url: str) -> None:

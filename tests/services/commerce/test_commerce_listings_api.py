@@ -3,35 +3,20 @@ filters, sort and pages, a seller's changes and the listing's states, and who ma
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
-from commerce_testkit import FakeAnimals, Trader
+from commerce_testkit import FakeAnimals, Trader, outbox_events
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import text
 
-from reptidex.adapters.sql.engine import create_engine
-from reptidex.services.kernel.app import kernel_of
+from reptidex.domain.audit import AUDIT_EVENT
 
 
 def outbox_types(client: TestClient[Litestar]) -> list[str]:
-    """The event types in repti-commerce's outbox, oldest first."""
-    url = kernel_of(client.app).resources.database_url
-
-    async def read() -> list[str]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as connection:
-                rows = await connection.execute(
-                    text("SELECT event_type FROM outbox_message ORDER BY occurred_at, created_at")
-                )
-                return [r[0] for r in rows]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
+    """The types of the events in repti-commerce's outbox, oldest first, without the audit
+    records staged beside them."""
+    return [kind for kind, _ in outbox_events(client) if kind != AUDIT_EVENT]
 
 
 def ids(page: dict[str, Any]) -> list[str]:

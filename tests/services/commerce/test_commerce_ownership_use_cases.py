@@ -105,6 +105,17 @@ def test_unreachable_animal_is_retried_later_then_done_with_its_event() -> None:
     assert event.payload["buyer_organisation_id"] == str(BUYER.organisation_id)
     assert run(carry_out_due_transfers(_units(store), handover, done_at)) == 0
     assert len(handover.asked) == 3
+    finished = store.audit[-1]  # the outcome is recorded; the retries' bookkeeping is not
+    assert [r.resource_kind for r in store.audit].count("ownership_transfer") == 1
+    assert (finished.resource_kind, finished.resource_id, finished.action) == (
+        "ownership_transfer",
+        str(request.order_id),
+        "done",
+    )
+    assert (finished.before, finished.after) == (
+        {"status": "pending"},
+        {"status": "done", "attempts": 3},
+    )
 
 
 def test_a_refusal_ends_the_request_with_its_event() -> None:
@@ -120,6 +131,7 @@ def test_a_refusal_ends_the_request_with_its_event() -> None:
     )
     assert store.events[-1].type == "order.animal_transfer_refused"
     assert store.events[-1].payload["error"] == "no such animal"
+    assert store.audit[-1].after == {"status": "refused", "attempts": 1, "error": "no such animal"}
     assert run(carry_out_due_transfers(_units(store), handover, NOW + dt.timedelta(days=9))) == 0
 
 

@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from reptidex.adapters.sql.identity_models import SigningKeyRow
-from reptidex.adapters.sql.identity_store import SqlSigningKeys
 from reptidex.domain.identity.model import Role
 from reptidex.domain.identity.ports import Clock
 from reptidex.domain.identity.tokens import AccessClaims
@@ -53,7 +52,8 @@ def _b64url(data: bytes) -> str:
 
 
 def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Unpadded base64url (RFC 7515 section 2); any other character, or extra padding, fails."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
@@ -105,6 +105,19 @@ class PublicKeySource(Protocol):
         """The key with ``kid``, or None when there is none."""
 
 
+class SigningKeyStore(Protocol):
+    """Where the key ring keeps its key pairs: core's database (``SqlSigningKeys``)."""
+
+    async def published(self, now: dt.datetime) -> list[SigningKeyRow]:
+        """Every key still in the JWKS at ``now``, newest first."""
+
+    async def add(self, row: SigningKeyRow) -> None:
+        """Store a new key pair."""
+
+    async def retire(self, kid: str, now: dt.datetime) -> None:
+        """Stop ``kid`` signing from ``now``."""
+
+
 class KeyRing:
     """Core's signing keys, stored in its database, with rotation.
 
@@ -117,7 +130,7 @@ class KeyRing:
 
     def __init__(
         self,
-        store: SqlSigningKeys,
+        store: SigningKeyStore,
         clock: Clock,
         *,
         key_lifetime: dt.timedelta,
@@ -367,8 +380,8 @@ class TokenVerifier:
             raise InvalidToken("the token's claims are malformed") from None
         return AccessClaims(
             subject=str(payload["sub"]),
-            issued_at=dt.datetime.fromtimestamp(int(payload["iat"]), dt.UTC),
-            expires_at=dt.datetime.fromtimestamp(int(payload["exp"]), dt.UTC),
+            issued_at=_moment(payload, "iat"),
+            expires_at=_moment(payload, "exp"),
             token_id=str(payload["jti"]),
             organisation_id=_optional_uuid(payload.get("org")),
             role=parsed_role,
@@ -387,7 +400,7 @@ class TokenVerifier:
             raise InvalidToken("the token has expired")
 
 
-_CLAIM_NAMES = {"exp": "Expiration Time", "nbf": "Not Before"}
+_CLAIM_NAMES = {"exp": "Expiration Time", "nbf": "Not Before", "iat": "Issued At"}
 
 
 def _numeric_date(payload: Mapping[str, Any], claim: str) -> int | None:
@@ -400,6 +413,16 @@ def _numeric_date(payload: Mapping[str, Any], claim: str) -> int | None:
         raise InvalidToken(
             f"the token is not valid: {_CLAIM_NAMES[claim]} claim ({claim}) must be an integer."
         ) from None
+
+
+def _moment(payload: Mapping[str, Any], claim: str) -> dt.datetime:
+    """A required NumericDate claim as a UTC datetime; one no datetime can hold is refused."""
+    seconds = _numeric_date(payload, claim)
+    assert seconds is not None  # PyJWT refused the token had the claim been missing
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InvalidToken("the token's claims are malformed") from None
 
 
 class JwksKeySource:

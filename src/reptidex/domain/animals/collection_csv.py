@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reptidex.domain.animals.genetics import read_genotype, species_catalog
@@ -44,7 +45,8 @@ _SEXES = {"m": "male", "f": "female", "u": "unknown", "": "unknown", "?": "unkno
 
 @dataclass(slots=True)
 class RowProblems:
-    """The problems of one data row (``line`` counts the header as line 1)."""
+    """The problems of one data row; ``line`` is its row number in the file, the header's
+    being 1 (blank rows count; a line break inside a quoted cell does not)."""
 
     line: int
     code: str | None
@@ -68,12 +70,16 @@ class ImportReport:
 
 @dataclass(slots=True)
 class _Row:
-    line: int
     draft: AnimalDraft
     code: str | None
     sire_code: str | None
     dam_code: str | None
     problems: RowProblems
+
+    @property
+    def line(self) -> int:
+        """The row's number in the file (see :class:`RowProblems`)."""
+        return self.problems.line
 
 
 def _enum(value: str, kind: type[AnimalSex | Origin | Status | Visibility], default: str) -> str:
@@ -90,7 +96,8 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
         return (raw.get(name) or "").strip()
 
     species = cell("species")
-    sex = _SEXES.get(cell("sex").lower(), cell("sex").lower())
+    sex_text = cell("sex").lower()
+    sex = _SEXES.get(sex_text, sex_text)
     values: dict[str, str] = {}
     for name, kind, default in (
         ("sex", AnimalSex, "unknown"),
@@ -136,9 +143,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
         notes=cell("notes") or None,
         tags=tags,
     )
-    return _Row(
-        line, draft, draft.code, cell("sire_code") or None, cell("dam_code") or None, problems
-    )
+    return _Row(draft, draft.code, cell("sire_code") or None, cell("dam_code") or None, problems)
 
 
 def read_rows(text: str) -> list[_Row]:
@@ -149,20 +154,20 @@ def read_rows(text: str) -> list[_Row]:
     >>> read_rows("species,notes\nball_python," + "x" * 200_000)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    reptidex.domain.errors.InvalidInput: The CSV cannot be read after line 1: field larger than ...
+    reptidex.domain.errors.InvalidInput: The CSV cannot be read at line 2: field larger than ...
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         return _read(reader)
     except csv.Error as error:
         raise InvalidInput(
-            f"The CSV cannot be read after line {reader.line_num}: {error}.",
-            field_errors={"csv": f"after line {reader.line_num}: {error}"},
+            f"The CSV cannot be read at line {reader.line_num}: {error}.",
+            field_errors={"csv": f"at line {reader.line_num}: {error}"},
         ) from error
 
 
-def _read(reader: csv.DictReader[str]) -> list[_Row]:
-    header = [h.strip() for h in reader.fieldnames or []]
+def _read(reader: Iterator[list[str]]) -> list[_Row]:
+    header = [h.strip() for h in next(reader, [])]
     if "species" not in header:
         raise InvalidInput(
             "The CSV needs a header row with at least a species column.",
@@ -174,26 +179,29 @@ def _read(reader: csv.DictReader[str]) -> list[_Row]:
             f"Unknown columns: {', '.join(unknown)}.",
             field_errors={"csv": f"columns: {', '.join(COLUMNS)}"},
         )
-    reader.fieldnames = header
     rows: list[_Row] = []
-    for number, raw in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2):  # a blank row keeps its number
+        if not any(c.strip() for c in cells):
+            continue
         if len(rows) >= MAX_ROWS:
             raise InvalidInput(
                 f"At most {MAX_ROWS} rows per import.", field_errors={"csv": "too many rows"}
             )
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue
-        if None in raw:
+        raw = dict(zip(header, cells, strict=False))
+        if len(cells) > len(header):
             problems = RowProblems(number, (raw.get("code") or "").strip() or None)
             problems.errors["row"] = "more cells than columns"
-            rows.append(_Row(number, AnimalDraft(species=""), None, None, None, problems))
+            rows.append(_Row(AnimalDraft(species=""), None, None, None, problems))
             continue
         rows.append(_parse_row(number, raw))
     return rows
 
 
-async def _check_collection(uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row]) -> None:
-    """Cross-row checks: codes unique, parents resolvable and fit, no cycles."""
+async def _check_collection(
+    uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row]
+) -> dict[str, Animal]:
+    """Cross-row checks: codes unique, parents resolvable and fit, no cycles. Returns the
+    collection's animals that the file names (by code)."""
     codes = [r.code for r in rows if r.code]
     parents = [c for r in rows for c in (r.sire_code, r.dam_code) if c]
     existing = await uow.animals.get_by_codes(actor.organisation_id, [*codes, *parents])
@@ -247,6 +255,7 @@ async def _check_collection(uow: AnimalUnitOfWork, actor: Actor, rows: list[_Row
         for name in problem.animals:
             if name in by_name:
                 by_name[name].problems.errors.setdefault("parents", problem.message)
+    return existing
 
 
 async def import_collection(
@@ -256,11 +265,17 @@ async def import_collection(
     animal (parents first) and commit them together."""
     require_writer(actor)
     rows = read_rows(text)
-    await _check_collection(uow, actor, rows)
+    existing = await _check_collection(uow, actor, rows)
     problems = [r.problems for r in rows if r.problems.errors]
     if dry_run or problems:
         return ImportReport(len(rows), dry_run, problems, [])
     created: dict[str, Animal] = {}
+
+    def parent(code: str | None) -> uuid.UUID | None:
+        if code is None:
+            return None
+        return (created.get(code) or existing[code]).id
+
     pending = list(rows)
     made: list[Animal] = []
     while pending:
@@ -272,17 +287,7 @@ async def import_collection(
                 for c in (r.sire_code, r.dam_code)
             )
         ]
-        existing = await uow.animals.get_by_codes(
-            actor.organisation_id,
-            [c for r in ready for c in (r.sire_code, r.dam_code) if c and c not in created],
-        )
         for row in ready:
-
-            def parent(code: str | None, known: dict[str, Animal] = existing) -> uuid.UUID | None:
-                if code is None:
-                    return None
-                return (created.get(code) or known[code]).id
-
             animal = await add_animal(
                 uow,
                 actor,
@@ -314,7 +319,7 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
         offset += len(page)
         if not page or offset >= total:
             break
-    codes = {a.id: a.code for a in animals}
+    codes: dict[uuid.UUID | None, str] = {a.id: a.code for a in animals}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -330,8 +335,8 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
                 a.origin.value,
                 a.status.value,
                 a.visibility.value,
-                codes.get(a.sire_id, "") if a.sire_id else "",
-                codes.get(a.dam_id, "") if a.dam_id else "",
+                codes.get(a.sire_id),  # None (no parent, or one outside): written empty
+                codes.get(a.dam_id),
                 ";".join(a.tags),
                 a.notes or "",
             ]

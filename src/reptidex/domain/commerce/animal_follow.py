@@ -22,6 +22,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from reptidex.domain.commerce.audit import audit
 from reptidex.domain.commerce.events import PRODUCER, ListingChanged
 from reptidex.domain.commerce.listing_model import (
     AnimalSnapshot,
@@ -123,6 +124,15 @@ def _stage(
             organisation_id=listing.organisation_id,
             occurred_at=event.occurred_at,
         )
+    )
+    audit(
+        outbox,
+        "listing",
+        listing.id,
+        kind.removeprefix("listing."),
+        organisation_id=listing.organisation_id,
+        before={k: v[0] for k, v in changed.items()},
+        after={k: v[1] for k, v in changed.items()},
     )
 
 

@@ -18,6 +18,8 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from reptidex.domain.audit import snapshot
+from reptidex.domain.commerce.audit import CORRESPONDENCE, audit
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.listing_model import Listing
 from reptidex.domain.commerce.members import Member
@@ -137,7 +139,18 @@ def _text(value: str, field: str) -> str:
     return text
 
 
-def _stage(uow: InquiryUnitOfWork, kind: str, inquiry: Inquiry, actor: Member) -> None:
+def _fields(inquiry: Inquiry) -> dict[str, object]:
+    """An inquiry as its audit records show it: what it holds so far."""
+    return {k: v for k, v in snapshot(inquiry, drop={"id"}).items() if v is not None}
+
+
+def _stage(
+    uow: InquiryUnitOfWork,
+    kind: str,
+    inquiry: Inquiry,
+    actor: Member,
+    before: Inquiry | None = None,
+) -> None:
     uow.outbox.add(
         new_event(
             kind,
@@ -153,6 +166,17 @@ def _stage(uow: InquiryUnitOfWork, kind: str, inquiry: Inquiry, actor: Member) -
             organisation_id=actor.organisation_id,
             actor_id=actor.user_id,
         )
+    )
+    audit(
+        uow.outbox,
+        "inquiry",
+        inquiry.id,
+        "answered" if before else "created",
+        organisation_id=actor.organisation_id,
+        actor_id=actor.user_id,
+        before=_fields(before) if before else None,
+        after=_fields(inquiry),
+        withhold=CORRESPONDENCE,
     )
 
 
@@ -201,7 +225,7 @@ async def answer_inquiry(
     answered = replace(inquiry, answer=text, answered_at=now)
     if inquiry.answer is not None or not await uow.inquiries.answer(answered):
         raise Conflict("This inquiry is answered already.")
-    _stage(uow, "listing.inquiry_answered", answered, actor)
+    _stage(uow, "listing.inquiry_answered", answered, actor, inquiry)
     await uow.commit()
     return answered
 

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import msgspec
 
+from reptidex.domain.commerce.audit import audit
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.order_model import Order
@@ -153,6 +154,19 @@ def _stage(uow: OwnershipUnitOfWork, request: OwnershipTransfer, event_type: str
             organisation_id=request.seller_organisation_id,
             occurred_at=request.finished_at,
         )
+    )
+    audit(
+        uow.outbox,
+        "ownership_transfer",
+        request.order_id,
+        request.status.value,
+        organisation_id=request.seller_organisation_id,
+        before={"status": TransferStatus.PENDING.value},
+        after={
+            "status": request.status.value,
+            "attempts": request.attempts,
+            **({"error": request.last_error} if request.last_error else {}),
+        },
     )
 
 

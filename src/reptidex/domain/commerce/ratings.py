@@ -13,6 +13,8 @@ from typing import Protocol
 
 import msgspec
 
+from reptidex.domain.audit import snapshot
+from reptidex.domain.commerce.audit import audit
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.order_model import OrderState, Party
@@ -126,6 +128,15 @@ async def rate_order(
             actor_id=actor.user_id,
             occurred_at=now,
         )
+    )
+    audit(
+        uow.outbox,
+        "rating",
+        order.id,
+        "created",
+        organisation_id=actor.organisation_id,
+        actor_id=actor.user_id,
+        after=snapshot(rating),
     )
     await uow.commit()
     return rating

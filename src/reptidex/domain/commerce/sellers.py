@@ -12,9 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from reptidex.domain.audit import snapshot
+from reptidex.domain.commerce.audit import audit
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.ratings import Ratings, RatingSummary
 from reptidex.domain.errors import NotFound, PermissionDenied
+from reptidex.domain.events import Outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,10 @@ class ProfileUnitOfWork(Protocol):
     def ratings(self) -> Ratings:
         """The ratings."""
 
+    @property
+    def outbox(self) -> Outbox:
+        """Where the change's audit record is staged."""
+
     async def commit(self) -> None:
         """Make the changes durable."""
 
@@ -94,6 +101,7 @@ async def save_profile(
     actor.require_writer()
     if profile.organisation_id != actor.organisation_id:
         raise PermissionDenied("You may only write your own organisation's profile.")
+    before = await uow.profiles.get(actor.organisation_id)
     saved = await uow.profiles.save(
         SellerProfile(
             profile.organisation_id,
@@ -104,6 +112,16 @@ async def save_profile(
             profile.policy,
             now,
         )
+    )
+    audit(
+        uow.outbox,
+        "seller_profile",
+        saved.organisation_id,
+        "updated" if before else "created",
+        organisation_id=actor.organisation_id,
+        actor_id=actor.user_id,
+        before=snapshot(before, drop={"updated_at"}) if before else None,
+        after=snapshot(saved, drop={"updated_at"}),
     )
     await uow.commit()
     return saved

@@ -19,11 +19,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Literal
 
 from reptidex.domain.commerce import ledger
+from reptidex.domain.commerce.audit import audit, money_fields, payment_fields
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.money import Money
-from reptidex.domain.commerce.order_model import OrderAction, OrderState, Party
-from reptidex.domain.commerce.orders import act_on_order
+from reptidex.domain.commerce.order_model import Order, OrderAction, OrderState, Party
+from reptidex.domain.commerce.orders import act_on_order, show_order
 from reptidex.domain.commerce.payment_events import PayoutAccountSet, PayoutPaid, TransactionChanged
 from reptidex.domain.commerce.payment_model import (
     TAKEN,
@@ -66,6 +67,7 @@ def _stage(
     *,
     refund: int = 0,
     actor: Member | None = None,
+    before: Payment | None = None,
 ) -> None:
     payload = TransactionChanged(
         payment_id=str(payment.id),
@@ -88,6 +90,16 @@ def _stage(
             occurred_at=at,
         )
     )
+    audit(
+        uow.outbox,
+        "payment",
+        payment.id,
+        kind,
+        organisation_id=actor.organisation_id if actor else payment.seller_organisation_id,
+        actor_id=actor.user_id if actor else None,
+        before=payment_fields(before) if before else None,
+        after=payment_fields(payment),
+    )
 
 
 def _seller(payment: Payment) -> Member:
@@ -108,7 +120,18 @@ async def set_payout_account(
             field_errors={"account": ACCOUNT_FORMS[provider].pattern},
         )
     stored = PayoutAccount(actor.organisation_id, provider, account)
+    previous = await uow.payout_accounts.get(actor.organisation_id, provider)
     await uow.payout_accounts.put(stored)
+    audit(
+        uow.outbox,
+        "payout_account",
+        f"{actor.organisation_id}/{provider.value}",
+        "updated" if previous else "created",
+        organisation_id=actor.organisation_id,
+        actor_id=actor.user_id,
+        before={"account": previous.account} if previous else None,
+        after={"account": account},
+    )
     uow.outbox.add(
         new_event(
             "transaction.payout_account_set",
@@ -214,8 +237,8 @@ async def _record_success(
     """The money is taken: the payment succeeds and the order is paid, with the payment and
     fee posted (an order no longer pending keeps its state; the money is posted all the same,
     for the seller to refund). Commits."""
-    payment = await uow.payments.update(payment.succeed(charge_reference, at))
-    _stage(uow, "succeeded", payment, at)
+    before, payment = payment, await uow.payments.update(payment.succeed(charge_reference, at))
+    _stage(uow, "succeeded", payment, at, before=before)
     order = await uow.orders.get(payment.order_id)
     if order is not None and order.status is OrderState.PENDING:
         note = f"paid through {payment.provider.value}"
@@ -242,7 +265,7 @@ async def _record_refund(
         await uow.commit()
         return payment
     after = await uow.payments.update(after)
-    _stage(uow, "refunded", after, at, refund=back.amount)
+    _stage(uow, "refunded", after, at, refund=back.amount, before=payment)
     postings = ledger.refund(
         payment.order_id, payment.seller_organisation_id, payment.buyer_organisation_id,
         back, fee_back, at,
@@ -326,6 +349,30 @@ async def refund_payment(
         # the webhook may have counted this refund already: totals only grow
         total = max(current.refunded, before.refunded + receipt.amount.amount)
         return await _record_refund(uow, current, total, now or _now())
+
+
+async def refund_order_offline(
+    open_unit: OpenUnit,
+    actor: Member,
+    order_id: uuid.UUID,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """The seller records that a paid order's money went back to the buyer outside any
+    provider. :class:`Conflict` while a provider holds money of the order: that payment is
+    refunded through its provider instead, so the buyer really gets the money back and the
+    ledger says what the provider did."""
+    actor.require_writer()
+    async with open_unit(actor.organisation_id) as uow:
+        await show_order(uow, actor, order_id)  # NotFound for an order of others
+        for held in await uow.payments.of_order(order_id):
+            if held.status in TAKEN:
+                raise Conflict(
+                    f"This order was paid through {held.provider.value}: refund the payment "
+                    f"(POST /transactions/{held.id}/refunds) so the buyer gets the money back."
+                )
+        return await act_on_order(uow, actor, order_id, OrderAction.REFUND, note=note, now=now)
 
 
 async def apply_notice(
@@ -416,6 +463,14 @@ async def _apply_payout(
             organisation_id=account.organisation_id,
             occurred_at=at,
         )
+    )
+    audit(
+        uow.outbox,
+        "payout",
+        notice.event_id,
+        "paid",
+        organisation_id=account.organisation_id,
+        after={"provider": notice.provider.value, **money_fields("amount", money)},
     )
     await uow.commit()
     return "applied"

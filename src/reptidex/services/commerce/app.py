@@ -1,12 +1,13 @@
 """The repti-commerce app: the composition root of the marketplace.
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
-``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger),
+``/marketplace/seller/listings`` (a seller's own, in every state, and its CSV import),
+``/orders`` (placing orders idempotently, moving them through their states, their ledger),
 ``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
 with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
-sellers' answers) and ``/marketplace/seller/listings/{id}/stats``; the workers that hand
+sellers' answers), ``/marketplace/seller/listings/{id}/stats`` and
+``/marketplace/reports/sales`` (a seller's sales report and its CSV); the workers that hand
 sold animals to their buyers and expire ended listings.
 """
 
@@ -17,15 +18,18 @@ from litestar import Litestar
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.inquiries import InquiryController
+from reptidex.services.commerce.listing_import import ListingImportController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
+from reptidex.services.commerce.reports import SalesReportController
 from reptidex.services.commerce.reputation import OrderRatingController, SellerController
 from reptidex.services.commerce.transactions import TransactionController
 from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
@@ -38,12 +42,15 @@ DESCRIPTION = (
 CONTROLLERS = [
     ListingController,
     SellerListingController,
+    ListingImportController,
     OrderController,
     TransactionController,
     OwnershipTransferController,
     SellerController,
     OrderRatingController,
     InquiryController,
+    SalesReportController,
+    *PERSONAL_DATA_ROUTES,
 ]
 
 

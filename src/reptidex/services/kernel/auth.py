@@ -366,21 +366,25 @@ class ServiceTokenClient:
         assert secret is not None
         return cls(service, secret, settings.peer_url("core"), timeout=settings.http_timeout)
 
+    def _fresh(self) -> bool:
+        """Whether the cached token has more than a minute left."""
+        return self._token is not None and self._clock() < self._expires_at - 60
+
     async def token(self) -> str:
         """A valid service token."""
-        if self._token is not None and self._clock() < self._expires_at - 60:
-            return self._token
-        async with self._lock:
-            if self._token is None or self._clock() >= self._expires_at - 60:
-                if self._client is None:
-                    self._client = httpx.AsyncClient(timeout=self._timeout)
-                response = await self._client.post(
-                    self._url, json={"service": self.service, "secret": self._secret}
-                )
-                response.raise_for_status()
-                body = response.json()
-                self._token = str(body["access_token"])
-                self._expires_at = self._clock() + float(body["expires_in"])
+        if not self._fresh():
+            async with self._lock:
+                if not self._fresh():  # unless a caller it waited for has just renewed it
+                    if self._client is None:
+                        self._client = httpx.AsyncClient(timeout=self._timeout)
+                    response = await self._client.post(
+                        self._url, json={"service": self.service, "secret": self._secret}
+                    )
+                    response.raise_for_status()
+                    body = response.json()
+                    token, lifetime = str(body["access_token"]), float(body["expires_in"])
+                    self._token, self._expires_at = token, self._clock() + lifetime
+        assert self._token is not None
         return self._token
 
     async def headers(self) -> dict[str, str]:
