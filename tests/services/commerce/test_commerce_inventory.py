@@ -367,7 +367,7 @@ def test_an_ended_listing_counts_as_expired(
         any_client,
         lambda uow: breeder_inventory(uow, None, seller.organisation_id, now=later),
     )
-    assert [(s.state.value, s.count) for s in found.shelves] == [
+    assert [(s.listing_state.value, s.count) for s in found.shelves] == [
         ("available", 0),
         ("on_hold", 0),
         ("sold", 0),
@@ -448,10 +448,10 @@ def test_every_change_has_its_event_and_audit_record(
     def record(kind: str, action: str) -> dict[str, Any]:
         return next(r for r in records if (r["resource_kind"], r["action"]) == (kind, action))
 
-    created, repriced = record("supply", "created"), record("supply", "updated")
+    created, updated = record("supply", "created"), record("supply", "updated")
     assert created["after"]["unit_price_amount"] == 250
     assert created["after"]["available"] == 4
-    assert (repriced["before"], repriced["after"]) == (
+    assert (updated["before"], updated["after"]) == (
         {"unit_price_amount": 250},
         {"unit_price_amount": 275},
     )

@@ -2,8 +2,9 @@
 first through the API (the service scopes every transaction itself), then by connecting as
 the role. Anyone reads the supplies; a seller writes its own; the parties read a reservation,
 a buyer inserts one only as itself, a party releases it and only the seller confirms it; the
-expiry worker reads the held and expired ones and expires held ones only. A buyer moves a
-seller's counts only through its reservations (the triggers of migration ``commerce_0010``),
+expiry worker reads the held and expired ones and expires held ones only; repti-ops' GDPR port
+pseudonymises users in both. A buyer moves a
+seller's counts only through its reservations (the triggers of migration ``commerce_0011``),
 never by writing the supply. Every policy is needed: loosened in turn (``rls_mutation``), each
 fails the direct checks."""
 
@@ -134,9 +135,9 @@ def test_every_policy_is_needed(stockroom: Stockroom) -> None:
     result = asyncio.run(
         require_policies_needed(stockroom.owner_url, stockroom.checks, tables=TABLES)
     )
-    # 10 policy expressions (migration 0010; supply_read admits everyone: nothing to loosen)
-    # and 2 tables under RLS, all killed
-    assert (len(result.killed), result.survived) == (12, []), result
+    # 15 policy expressions (migration 0011, the GDPR port's among them; supply_read admits
+    # everyone: nothing to loosen) and 2 tables under RLS, all killed
+    assert (len(result.killed), result.survived) == (17, []), result
     assert result.admitting == ["supply_read"]
 
 
@@ -145,11 +146,11 @@ async def _outcome(
     organisation: uuid.UUID | None,
     statement: str,
     *args: Any,
-    worker: bool = False,
+    worker: str | None = None,
     then: str | None = None,
 ) -> Any:
-    """What ``statement`` does in a transaction of ``organisation`` (and of the expiry worker,
-    when ``worker``), rolled back: its status (``UPDATE 0``), ``refused`` by row-level
+    """What ``statement`` does in a transaction of ``organisation`` (and of a ``worker``:
+    ``inventory_expiry``, ``personal_data``), rolled back: its status (``UPDATE 0``), ``refused`` by row-level
     security, or the reason a trigger or constraint refused it; with ``then``, that query's
     first row after the statement."""
     transaction = connection.transaction()
@@ -159,10 +160,8 @@ async def _outcome(
             await connection.execute(
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
             )
-        if worker:
-            await connection.execute(
-                "SELECT set_config('reptidex.worker', 'inventory_expiry', true)"
-            )
+        if worker is not None:
+            await connection.execute("SELECT set_config('reptidex.worker', $1, true)", worker)
         try:
             status: str = await connection.execute(statement, *args)
         except asyncpg.InsufficientPrivilegeError as exc:
@@ -205,7 +204,7 @@ async def _reads(connection: asyncpg.Connection, room: Stockroom) -> None:
     """Everyone reads the supplies; the parties their reservations; the worker the held and
     expired ones."""
 
-    async def count(organisation: uuid.UUID | None, table: str, worker: bool = False) -> int:
+    async def count(organisation: uuid.UUID | None, table: str, worker: str | None = None) -> int:
         statuses = await _outcome(
             connection,
             organisation,
@@ -221,7 +220,8 @@ async def _reads(connection: asyncpg.Connection, room: Stockroom) -> None:
     expected = {room.seller: 4, room.buyer: 4, room.stranger: 0, None: 0}
     for organisation, reservations in expected.items():
         assert await count(organisation, "supply_reservation") == reservations, organisation
-    assert await count(None, "supply_reservation", worker=True) == 2  # held and expired
+    assert await count(None, "supply_reservation", "inventory_expiry") == 2  # held, expired
+    assert await count(None, "supply_reservation", "personal_data") == 4
 
 
 async def _supply_writes(connection: asyncpg.Connection, room: Stockroom) -> None:
@@ -259,7 +259,7 @@ async def _reservation_writes(connection: asyncpg.Connection, room: Stockroom) -
         (seller, held, ("confirmed",), ("UPDATE 1", (3, 0, 3))),
         (None, "UPDATE supply_reservation SET status = 'expired'", (), ("UPDATE 1", (5, 0, 1))),
     ):
-        worker = organisation is None
+        worker = "inventory_expiry" if organisation is None else None
         found = await _outcome(
             connection, organisation, statement, *args, worker=worker, then=counts
         )
@@ -294,7 +294,16 @@ async def _reservation_writes(connection: asyncpg.Connection, room: Stockroom) -
         assert await _outcome(connection, organisation, statement, *args) == refusal, statement
     # the worker expires held reservations only
     expire_held = "UPDATE supply_reservation SET status = $1 WHERE status = 'held'"
-    assert await _outcome(connection, None, expire_held, "released", worker=True) == "refused"
+    assert await _outcome(connection, None, expire_held, "released", worker="inventory_expiry") == (
+        "refused"
+    )
+    # the GDPR port puts a pseudonym in place of a user everywhere, and moves no stock
+    for statement, status in (
+        ("UPDATE supply_reservation SET buyer_user_id = gen_random_uuid()", "UPDATE 4"),
+        ("UPDATE supply SET created_by = gen_random_uuid()", "UPDATE 2"),
+    ):
+        found = await _outcome(connection, None, statement, worker="personal_data", then=counts)
+        assert found == (status, (3, 2, 1)), statement
     # the triggers' functions are the database's: nobody calls them
     denied = await _outcome(connection, buyer, "SELECT commerce_supply_hold()")
     assert str(denied).startswith("denied: permission denied for function"), denied

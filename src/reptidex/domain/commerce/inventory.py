@@ -28,7 +28,7 @@ MAX_PAGE = 100
 class Shelf:
     """The breeder's listings in one state: how many, and one page of them."""
 
-    state: ListingState
+    listing_state: ListingState
     count: int
     listings: list[Listing]
 

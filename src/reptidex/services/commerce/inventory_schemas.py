@@ -237,7 +237,7 @@ def inventory_view(
     inventory: BreederInventory, viewer: uuid.UUID | None, limit: int, offset: int
 ) -> InventoryView:
     """The response body of a breeder's inventory, as ``viewer`` sees it."""
-    shelves = {s.state: shelf_view(s) for s in inventory.shelves}
+    shelves = {s.listing_state: shelf_view(s) for s in inventory.shelves}
     private = inventory.private_counts
     return InventoryView(
         breeder_id=inventory.breeder_id,

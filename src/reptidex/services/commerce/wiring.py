@@ -40,6 +40,7 @@ from reptidex.adapters.payments.stripe_marketplace import (
 )
 from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
+from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
 from reptidex.adapters.sql.commerce.workers import (
     ListingExpiryWorker,
@@ -51,6 +52,7 @@ from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.payment_model import ProviderName
 from reptidex.domain.commerce.payment_ports import PaymentProvider, ProviderUnavailable
 from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
@@ -123,6 +125,7 @@ class CommerceComponents:
     transfers: OwnershipTransferWorker
     expiry: ListingExpiryWorker
     reservation_expiry: ReservationExpiryWorker
+    personal_data: PersonalDataHolder
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """What runs while the app does: the ownership transfer, listing expiry and
@@ -139,14 +142,15 @@ class CommerceComponents:
             yield
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
-        ``terms``."""
+        """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue``,
+        ``terms`` and ``personal_data`` (the GDPR port)."""
         return {
             "member": Provide(provide_member),
             "uow": Provide(self.units.provide),
             "units": provide_value(self.units),
             "catalogue": provide_value(self.catalogue),
             "terms": provide_value(self.terms),
+            "personal_data": provide_value(self.personal_data),
         }
 
 
@@ -182,6 +186,7 @@ def build_commerce(
         reservation_expiry=ReservationExpiryWorker(
             units.open_reservation_expiry, poll_interval=expiry_interval
         ),
+        personal_data=SqlCommercePersonalData(kernel.sessions),
     )
 
 

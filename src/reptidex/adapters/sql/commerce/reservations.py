@@ -1,7 +1,7 @@
 """Reservations of supplies in SQL.
 
 The database moves a supply's counts with its reservations (triggers of migration
-``commerce_0010``, on SQLite and PostgreSQL alike): inserting a held reservation takes its
+``commerce_0011``, on SQLite and PostgreSQL alike): inserting a held reservation takes its
 units in one conditional update (``available = available - quantity ... WHERE available >=
 quantity``) and refuses the insert, with ``insufficient_stock``, when fewer are available;
 moving a held reservation to ``confirmed`` makes its units sold, to ``released`` or

@@ -1,7 +1,7 @@
 """Supplies in SQL: a seller's stock items with their counts (``available``, ``reserved``,
 ``sold``, each ``CHECK (... >= 0)``). The counts move with reservations through the database's
 triggers on ``supply_reservation`` (:mod:`~reptidex.adapters.sql.commerce.reservations`,
-migration ``commerce_0010``); a seller's own stock change locks the row, so that no
+migration ``commerce_0011``); a seller's own stock change locks the row, so that no
 reservation moves the counts between reading and writing them."""
 
 from __future__ import annotations

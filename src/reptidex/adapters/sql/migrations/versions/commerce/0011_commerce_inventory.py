@@ -8,6 +8,9 @@ with its reservations; row-level security on PostgreSQL.
   ``released``, only the seller to ``confirmed``; nobody deletes one. The expiry worker,
   whose transactions set ``reptidex.worker`` to ``inventory_expiry``, reads the held and
   expired reservations of every organisation and moves held ones to ``expired`` only.
+- repti-ops' GDPR port, whose transactions set ``reptidex.worker`` to ``personal_data``
+  (migration ``commerce_0010``), reads every reservation and puts a pseudonym in place of the
+  user who made one or added a supply.
 
 A buyer never writes the seller's supply itself. Row-level security can admit or refuse a
 row, not limit which columns an update changes nor by how much, so a policy that let a buyer
@@ -15,13 +18,14 @@ update a seller's supply (even under a setting) would let it rename, reprice or 
 Instead the counts move in triggers on ``supply_reservation``: inserting a held reservation
 takes its units in one conditional update (``WHERE available >= quantity``, else the insert
 fails with ``insufficient_stock``), settling one gives them back (released, expired) or makes
-them sold (confirmed), and a settled reservation never moves again. On PostgreSQL the trigger
+them sold (confirmed), and a settled reservation never moves again (an update that leaves
+its status alone, the GDPR port's pseudonym, moves nothing). On PostgreSQL the trigger
 functions are ``SECURITY DEFINER``: they act for the buyer on exactly the counts of the
 reservation the buyer's policies let it write, and cannot be called otherwise (a trigger
 function cannot). ``CHECK`` constraints keep every count at zero or more.
 
-Revision ID: commerce_0010
-Revises: commerce_0009
+Revision ID: commerce_0011
+Revises: commerce_0010
 Create Date: 2026-12-08
 """
 
@@ -33,8 +37,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "commerce_0010"
-down_revision = "commerce_0009"
+revision = "commerce_0011"
+down_revision = "commerce_0010"
 branch_labels = None
 depends_on = None
 
@@ -42,6 +46,7 @@ APP_ROLE = "reptidex_commerce_app"
 ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 PARTY = f"(seller_organisation_id = {ORG} OR buyer_organisation_id = {ORG})"
 WORKER = "(current_setting('reptidex.worker', true) = 'inventory_expiry')"
+PERSONAL_DATA = "(current_setting('reptidex.worker', true) = 'personal_data')"
 # constants only, no input: the policies' SQL
 OF_THE_SELLERS_SUPPLY = (
     "EXISTS (SELECT 1 FROM supply s WHERE s.id = supply_reservation.supply_id "
@@ -70,12 +75,16 @@ POSTGRES_TRIGGERS = (
     CREATE FUNCTION commerce_supply_settle() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     BEGIN
-        IF OLD.status <> 'held' OR NEW.status NOT IN ('confirmed', 'released', 'expired')
-           OR NEW.supply_id IS DISTINCT FROM OLD.supply_id
+        IF NEW.supply_id IS DISTINCT FROM OLD.supply_id
            OR NEW.quantity IS DISTINCT FROM OLD.quantity
            OR NEW.seller_organisation_id IS DISTINCT FROM OLD.seller_organisation_id
-           OR NEW.buyer_organisation_id IS DISTINCT FROM OLD.buyer_organisation_id THEN
+           OR NEW.buyer_organisation_id IS DISTINCT FROM OLD.buyer_organisation_id
+           OR (NEW.status IS DISTINCT FROM OLD.status AND (OLD.status <> 'held'
+               OR NEW.status NOT IN ('confirmed', 'released', 'expired'))) THEN
             RAISE EXCEPTION 'reservation_settled' USING ERRCODE = 'check_violation';
+        END IF;
+        IF NEW.status = OLD.status THEN
+            RETURN NEW;
         END IF;
         IF NEW.status = 'confirmed' THEN
             UPDATE supply SET reserved = reserved - OLD.quantity, sold = sold + OLD.quantity
@@ -112,15 +121,17 @@ SQLITE_TRIGGERS = (
     CREATE TRIGGER supply_reservation_settle BEFORE UPDATE ON supply_reservation
     BEGIN
         SELECT RAISE(ABORT, 'reservation_settled')
-         WHERE OLD.status <> 'held' OR NEW.status NOT IN ('confirmed', 'released', 'expired')
-            OR NEW.supply_id IS NOT OLD.supply_id OR NEW.quantity IS NOT OLD.quantity
+         WHERE NEW.supply_id IS NOT OLD.supply_id OR NEW.quantity IS NOT OLD.quantity
             OR NEW.seller_organisation_id IS NOT OLD.seller_organisation_id
-            OR NEW.buyer_organisation_id IS NOT OLD.buyer_organisation_id;
+            OR NEW.buyer_organisation_id IS NOT OLD.buyer_organisation_id
+            OR (NEW.status IS NOT OLD.status AND (OLD.status <> 'held'
+                OR NEW.status NOT IN ('confirmed', 'released', 'expired')));
         UPDATE supply SET reserved = reserved - OLD.quantity, sold = sold + OLD.quantity
-         WHERE id = OLD.supply_id AND NEW.status = 'confirmed';
+         WHERE id = OLD.supply_id AND OLD.status = 'held' AND NEW.status = 'confirmed';
         UPDATE supply
            SET reserved = reserved - OLD.quantity, available = available + OLD.quantity
-         WHERE id = OLD.supply_id AND NEW.status <> 'confirmed';
+         WHERE id = OLD.supply_id AND OLD.status = 'held'
+           AND NEW.status IN ('released', 'expired');
     END
     """,
 )
@@ -140,6 +151,12 @@ POLICIES = (
     f"OR (status = 'confirmed' AND seller_organisation_id = {ORG}))",
     "CREATE POLICY supply_reservation_expiry ON supply_reservation FOR UPDATE "
     f"USING ({WORKER} AND status = 'held') WITH CHECK ({WORKER} AND status = 'expired')",
+    "CREATE POLICY supply_personal_data_update ON supply FOR UPDATE "
+    f"USING {PERSONAL_DATA} WITH CHECK {PERSONAL_DATA}",
+    "CREATE POLICY supply_reservation_personal_data_read ON supply_reservation FOR SELECT "
+    f"USING {PERSONAL_DATA}",
+    "CREATE POLICY supply_reservation_personal_data_update ON supply_reservation FOR UPDATE "
+    f"USING {PERSONAL_DATA} WITH CHECK {PERSONAL_DATA}",
 )
 
 
