@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -319,3 +320,114 @@ def test_placing_once_retries_a_conflict_once_and_then_lets_it_stand() -> None:
     with pytest.raises(Conflict):  # another buyer's order holds it: two attempts, then 409
         run(place_order_once(open_unit, STRANGER, OrderRequest(listing.id), "k"))
     assert len(opened) == 3
+
+
+def test_a_step_is_told_in_full_to_the_events_and_the_trail() -> None:
+    store = Store()
+    listing = listed(store, 12000)
+    placed, _ = order(store, listing, fee=100)
+    made = placed.order
+    held, placed_event = store.events[-2:]
+    assert held.producer == placed_event.producer == "commerce"
+    assert held.payload["changed"] == ["state"]
+    assert (held.payload["before"], held.payload["after"]) == (
+        {"state": "available"},
+        {"state": "on_hold"},
+    )
+    assert held.payload["listing_id"] == str(listing.id)
+    assert held.payload["state"] == "on_hold"
+    assert placed_event.payload == {
+        "order_id": str(made.id),
+        "listing_id": str(listing.id),
+        "seller_organisation_id": str(SELLER.organisation_id),
+        "buyer_organisation_id": str(BUYER.organisation_id),
+        "state": "pending",
+        "previous_state": None,
+        "party": "buyer",
+        "price_amount": 12000,
+        "currency": "EUR",
+        "platform_fee_amount": 120,
+        "note": None,
+    }
+    placing = store.audit[-1]
+    assert (placing.resource_id, placing.actor_id, placing.before) == (
+        str(made.id),
+        BUYER.user_id,
+        {},
+    )
+    assert placing.after["status"] == "pending"
+    act(store, SELLER, made.id, OrderAction.MARK_PAID)
+    paid = store.events[-1]
+    assert (paid.payload["state"], paid.payload["previous_state"], paid.payload["party"]) == (
+        "paid",
+        "pending",
+        "seller",
+    )
+    assert paid.actor_id == SELLER.user_id
+    step = store.steps[-1]
+    assert (step.user_id, step.at, step.organisation_id) == (
+        SELLER.user_id,
+        NOW,
+        SELLER.organisation_id,
+    )
+    assert {p.at for p in store.postings} == {NOW}
+    act(store, SELLER, made.id, OrderAction.REFUND)
+    assert {p.at for p in store.postings} == {NOW}
+    assert store.listings[listing.id].updated_at == NOW
+
+
+def test_without_a_time_or_fee_given_now_and_no_fee() -> None:
+    store = Store()
+    listing = listed(store)
+    uow = FakeUnitOfWork(store)
+    made = run(place_order(uow, BUYER, OrderRequest(listing.id), "k")).order
+    assert made.platform_fee == Money.of(0, "EUR")
+    assert made.placed_at.tzinfo is dt.UTC
+    assert store.postings == []
+    moved = run(act_on_order(FakeUnitOfWork(store), BUYER, made.id, OrderAction.CANCEL))
+    assert moved.updated_at.tzinfo is dt.UTC
+
+
+def test_a_note_is_part_of_what_a_key_asked_for() -> None:
+    store = Store()
+    listing = listed(store)
+    first, _ = order(store, listing)  # no note
+    again, _ = order(store, listing, note="")  # an empty note is no note: the same request
+    assert (again.order.id, again.created) == (first.order.id, False)
+    with pytest.raises(
+        InvalidInput, match=r"^This Idempotency-Key was used for another request\.$"
+    ):
+        order(store, listing, note="Saturday")
+    assert OrderRequest(listing.id).fingerprint() == OrderRequest(listing.id, "").fingerprint()
+    assert OrderRequest(listing.id).fingerprint() != OrderRequest(listing.id, "x").fingerprint()
+    text = f"{listing.id}\x1f"
+    assert OrderRequest(listing.id).fingerprint() == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_exact_refusals() -> None:
+    store = Store()
+    listing = listed(store)
+    with pytest.raises(InvalidInput, match=r"^You cannot order your own listing\.$"):
+        run(place_order(FakeUnitOfWork(store), SELLER, OrderRequest(listing.id), "a", now=NOW))
+    placed, _ = order(store, listing)
+    # a key whose order is gone (it cannot be, as both commit together) is a clear 404
+    del store.orders[placed.order.id]
+    with pytest.raises(NotFound, match=r"^The order of this Idempotency-Key is gone\.$"):
+        order(store, listing)
+    # an order whose listing is gone (a held listing cannot be deleted) is a clear 409
+    other, _ = order(store, listed(store), key="other")
+    del store.listings[other.order.listing_id]
+    with pytest.raises(Conflict, match=r"^The order's listing is gone\.$"):
+        act(store, BUYER, other.order.id, OrderAction.CANCEL)
+
+
+def test_placing_once_defaults_to_no_fee() -> None:
+    store = Store()
+    listing = listed(store)
+
+    @asynccontextmanager
+    async def open_unit() -> AsyncIterator[FakeUnitOfWork]:
+        yield FakeUnitOfWork(store)
+
+    placed = run(place_order_once(open_unit, BUYER, OrderRequest(listing.id), "k"))
+    assert placed.order.platform_fee.amount == 0
