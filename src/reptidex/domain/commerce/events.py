@@ -2,7 +2,8 @@
 
 ``listing.created``, ``listing.updated`` (with the changed fields before and after),
 ``listing.state_changed``, ``listing.deleted``; ``order.placed``, ``order.paid``,
-``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``.
+``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``;
+``seller.profile_updated``.
 """
 
 from __future__ import annotations
@@ -50,3 +51,13 @@ class OrderChanged(msgspec.Struct, frozen=True):
     currency: str
     platform_fee_amount: int
     note: str | None = None
+
+
+class SellerProfileUpdated(msgspec.Struct, frozen=True):
+    """``seller.profile_updated``: an organisation wrote its seller profile (created or
+    replaced it); what a search index keeps of a seller, as it now stands."""
+
+    organisation_id: str
+    display_name: str
+    country: str | None
+    region: str | None
