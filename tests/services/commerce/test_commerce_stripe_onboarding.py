@@ -41,6 +41,14 @@ def sent(stripe: StripeStandIn, method: str, path: str) -> list[dict[str, Any]]:
     return [r.body for r in stripe.requests if (r.method, r.path) == (method, path)]
 
 
+def payout_accounts(trader: Trader) -> list[dict[str, Any]]:
+    """The trader's organisation's payout accounts."""
+    response = trader.get("/transactions/payout-accounts")
+    assert response.status_code == 200, response.text
+    accounts: list[dict[str, Any]] = response.json()
+    return accounts
+
+
 def pay(buyer: Trader, order: dict[str, Any]) -> Any:
     return buyer.post("/transactions", json={"order_id": order["id"], "provider": "stripe", **URLS})
 
@@ -90,7 +98,7 @@ def test_onboarding_opens_one_express_account_and_a_new_link_each_time(
     assert sent(stripe, "POST", "/v1/account_links") == [
         {"account": account, "type": "account_onboarding", **REDIRECTS}
     ]
-    listed = ok(admin.get("/transactions/payout-accounts"))
+    listed = payout_accounts(admin)
     assert listed == [{"provider": "stripe", "account": account, "status": "pending"}]
     # a repeat (the link expired: Stripe sent the seller to refresh_url) links the same account
     again = ok(admin.post(ONBOARDING, json=REDIRECTS), 201)
@@ -133,7 +141,7 @@ def test_a_pending_account_refuses_payments_until_the_webhook_reports_it_enabled
     claimed = {**stripe.accounts[account], "charges_enabled": True}
     early = signed_stripe_event("account.updated", claimed, account=account)
     assert ok(webhook(pay_client, *early))["outcome"] == "applied"
-    assert ok(seller.get("/transactions/payout-accounts"))[0]["status"] == "pending"
+    assert payout_accounts(seller)[0]["status"] == "pending"
     problem(pay(buyer, order), 409)
     # the seller finishes at Stripe; forged, stale or unsigned notices of it change nothing
     stripe.finish_onboarding(account)
@@ -145,15 +153,23 @@ def test_a_pending_account_refuses_payments_until_the_webhook_reports_it_enabled
         400,
     )
     problem(webhook(pay_client, body, {"Content-Type": "application/json"}), 400)
-    assert ok(seller.get("/transactions/payout-accounts"))[0]["status"] == "pending"
+    assert payout_accounts(seller)[0]["status"] == "pending"
     # signed: the account is enabled; a redelivery is a no-op
     assert ok(webhook(pay_client, body, headers)) == {"received": True, "outcome": "applied"}
     assert ok(webhook(pay_client, body, headers))["outcome"] == "duplicate"
-    assert ok(seller.get("/transactions/payout-accounts"))[0]["status"] == "enabled"
-    # accounts that are no seller's: unknown to Stripe, or known but never kept
-    stranger = {**stripe.accounts[account], "id": "acct_1Unknown"}
-    unknown = signed_stripe_event("account.updated", stranger, account="acct_1Unknown")
-    assert ok(webhook(pay_client, *unknown))["outcome"] == "ignored"
+    assert payout_accounts(seller)[0]["status"] == "enabled"
+    # accounts that are no seller's: unknown to Stripe, or known there but never kept here
+    for other in ("acct_1Unknown", "acct_1Elsewhere"):
+        stranger = {**stripe.accounts[account], "id": other}
+        if other == "acct_1Elsewhere":
+            stripe.accounts[other] = stranger
+        event = signed_stripe_event("account.updated", stranger, account=other)
+        assert ok(webhook(pay_client, *event))["outcome"] == "ignored"
+    assert payout_accounts(seller)[0] == {
+        "provider": "stripe",
+        "account": account,
+        "status": "enabled",
+    }
     # the buyer pays into the account now
     payment = ok(pay(buyer, order), 201)
     [checkout] = sent(stripe, "POST", "/v1/checkout/sessions")
@@ -210,7 +226,7 @@ def test_the_status_call_reads_the_account_and_follows_it(
     put = pay_client.put("/transactions/payout-accounts/stripe", json=named, headers=other.headers)
     assert ok(put)["status"] == "enabled"
     problem(other.get(STATUS), 409)
-    assert ok(other.get("/transactions/payout-accounts"))[0]["status"] == "enabled"
+    assert payout_accounts(other)[0]["status"] == "enabled"
 
 
 @pytest.mark.parametrize(
@@ -294,10 +310,10 @@ def test_onboarding_under_row_level_security(
         problem(pay(buyer, order), 409)
         stripe.finish_onboarding(account)
         assert ok(webhook(client, *account_updated(stripe, account)))["outcome"] == "applied"
-        assert ok(seller.get("/transactions/payout-accounts"))[0]["status"] == "enabled"
+        assert payout_accounts(seller)[0]["status"] == "enabled"
         assert ok(pay(buyer, order), 201)["status"] == "created"
         stripe.finish_onboarding(account, charges=False)
         assert ok(seller.get(STATUS))["status"] == "pending"
         stranger = Trader(client, uuid.uuid4(), role="admin")
-        assert ok(stranger.get("/transactions/payout-accounts")) == []
+        assert payout_accounts(stranger) == []
         problem(stranger.get(STATUS), 404)
