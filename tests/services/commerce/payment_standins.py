@@ -1,7 +1,8 @@
 """Local stand-ins for the HTTP APIs of Stripe (Checkout Sessions with Connect destination
-charges, refunds, Connect accounts and account links) and PayPal (OAuth2 token, Orders v2, capture refunds, webhook verification),
-which localstripe and no reachable sandbox serve. Each checks its parameters as the provider
-documents them, answers in the provider's JSON shape, and records the requests."""
+charges, refunds, Connect accounts and account links) and PayPal (OAuth2 token, Orders v2,
+capture refunds, webhook verification), which localstripe and no reachable sandbox serve.
+Each checks its parameters as the provider documents them, answers in the provider's JSON
+shape, and records the requests."""
 
 from __future__ import annotations
 

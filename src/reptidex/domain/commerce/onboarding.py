@@ -132,10 +132,10 @@ async def start_onboarding(
 ) -> Onboarding:
     """Open a Stripe connected account for the actor's organisation (``country``, optional
     ``email``; both used only then), kept as its pending Stripe payout account, and a link to
-    its onboarding; a new link for the same account while it is pending. :class:`Conflict` when the
-    organisation's Stripe account takes payments already, :class:`InvalidInput` for a bad
-    redirect address, country or email. Emits ``transaction.payout_account_set`` when it
-    opens the account."""
+    its onboarding; a new link for the same account while it is pending. :class:`Conflict`
+    when the organisation's Stripe account takes payments already, :class:`InvalidInput` for
+    a bad redirect address, country or email. Emits ``transaction.payout_account_set`` when
+    it opens the account."""
     actor.require_writer()
     refresh = redirect_url(refresh_url, "refresh_url")
     back = redirect_url(return_url, "return_url")

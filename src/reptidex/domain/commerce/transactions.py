@@ -369,8 +369,8 @@ async def apply_notice(
 ) -> Outcome:
     """Apply a verified webhook once: a success pays the order (an approval is captured
     first), a refund posts what the running total adds, a payout moves the seller's balance
-    out, a connected account's update sets whether buyers may pay into it. ``duplicate`` for an event handled before, ``ignored`` for one that concerns
-    nothing of the marketplace."""
+    out, a connected account's update sets whether buyers may pay into it. ``duplicate`` for
+    an event handled before, ``ignored`` for one that concerns nothing of the marketplace."""
     if notice.kind is NoticeKind.ACCOUNT_UPDATED and notice.payee:
         return await apply_account_notice(open_unit, providers, notice, notice.payee)
     at = _now()

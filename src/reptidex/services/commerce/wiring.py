@@ -14,8 +14,9 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The listing expiry worker: moves listings past their end to ``expired``.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
 - Payments (:func:`build_payments`): Stripe (with Connect onboarding of sellers' accounts)
-  when its secret key and the marketplace's webhook secret are set, PayPal when its client id, secret and webhook id are set; without them the
-  marketplace sells offline only (payments through a provider answer 503).
+  when its secret key and the marketplace's webhook secret are set, PayPal when its client
+  id, secret and webhook id are set; without them the marketplace sells offline only
+  (payments through a provider answer 503).
 """
 
 from __future__ import annotations
