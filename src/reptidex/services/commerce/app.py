@@ -1,8 +1,8 @@
 """The repti-commerce app: the composition root of the marketplace.
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
-``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger),
+``/marketplace/seller/listings`` (a seller's own, in every state, and its CSV import),
+``/orders`` (placing orders idempotently, moving them through their states, their ledger),
 ``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
 with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
@@ -18,6 +18,7 @@ from litestar import Litestar
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.inquiries import InquiryController
+from reptidex.services.commerce.listing_import import ListingImportController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
@@ -28,6 +29,7 @@ from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
@@ -40,6 +42,7 @@ DESCRIPTION = (
 CONTROLLERS = [
     ListingController,
     SellerListingController,
+    ListingImportController,
     OrderController,
     TransactionController,
     OwnershipTransferController,
@@ -47,6 +50,7 @@ CONTROLLERS = [
     OrderRatingController,
     InquiryController,
     SalesReportController,
+    *PERSONAL_DATA_ROUTES,
 ]
 
 

@@ -13,6 +13,7 @@ from litestar import Controller, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from reptidex.domain.commerce.listing_fields import Country, Region
 from reptidex.domain.commerce.ratings import (
     MAX_COMMENT,
     Rating,
@@ -29,7 +30,6 @@ from reptidex.domain.commerce.sellers import (
     show_profile,
 )
 from reptidex.services.commerce.access import SECURITY, WRITE, CallerMember
-from reptidex.services.commerce.schemas import Country, Region
 from reptidex.services.kernel.app import Injected
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=r"\S")]

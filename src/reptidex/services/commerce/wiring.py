@@ -40,6 +40,7 @@ from reptidex.adapters.payments.stripe_marketplace import (
 )
 from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
+from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
 from reptidex.adapters.sql.commerce.workers import ListingExpiryWorker, OwnershipTransferWorker
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
@@ -51,6 +52,7 @@ from reptidex.domain.commerce.payment_ports import (
     ProviderUnavailable,
 )
 from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
@@ -112,6 +114,7 @@ class CommerceComponents:
     terms: MarketplaceTerms
     transfers: OwnershipTransferWorker
     expiry: ListingExpiryWorker
+    personal_data: PersonalDataHolder
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """What runs while the app does: the ownership transfer and listing expiry workers."""
@@ -126,14 +129,15 @@ class CommerceComponents:
             yield
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue`` and
-        ``terms``."""
+        """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue``,
+        ``terms`` and ``personal_data`` (the GDPR port)."""
         return {
             "member": Provide(provide_member),
             "uow": Provide(self.units.provide),
             "units": provide_value(self.units),
             "catalogue": provide_value(self.catalogue),
             "terms": provide_value(self.terms),
+            "personal_data": provide_value(self.personal_data),
         }
 
 
@@ -166,6 +170,7 @@ def build_commerce(
             units.open_worker, handover, poll_interval=kernel.settings.outbox_poll_interval
         ),
         expiry=ListingExpiryWorker(units.open_expiry, poll_interval=expiry_interval),
+        personal_data=SqlCommercePersonalData(kernel.sessions),
     )
 
 

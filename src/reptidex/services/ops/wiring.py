@@ -31,7 +31,7 @@ from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
 from reptidex.services.ops.access import PrivacyDesk
 
-GDPR_SERVICES = ("core", "animal", "media", "ops")
+GDPR_SERVICES = ("core", "animal", "media", "commerce", "ops")
 """The services every GDPR request asks (repti-commerce and repti-community do not answer
 the port yet: ``docs/ops.md``)."""
 

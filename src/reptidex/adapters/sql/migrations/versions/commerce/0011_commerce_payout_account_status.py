@@ -6,8 +6,8 @@ The row-level-security policies of ``commerce_payout_account`` (migration ``comm
 name no column this adds: they stay as they are, and the organisation's own policy covers
 the status it changes.
 
-Revision ID: commerce_0010
-Revises: commerce_0009
+Revision ID: commerce_0011
+Revises: commerce_0010
 Create Date: 2026-12-08
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "commerce_0010"
-down_revision = "commerce_0009"
+revision = "commerce_0011"
+down_revision = "commerce_0010"
 branch_labels = None
 depends_on = None
 
