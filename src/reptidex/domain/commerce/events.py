@@ -5,7 +5,7 @@
 ``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``;
 ``inventory.item_created``, ``inventory.item_updated``, ``inventory.stock_changed``,
 ``inventory.item_deleted``; ``inventory.reserved``, ``inventory.confirmed``,
-``inventory.released``, ``inventory.expired``.
+``inventory.released``, ``inventory.expired``; ``seller.profile_updated``.
 """
 
 from __future__ import annotations
@@ -95,3 +95,13 @@ class ReservationChanged(msgspec.Struct, frozen=True):
     sold: int
     party: str | None
     """Who moved it (``buyer``, ``seller``; none for the expiry worker)."""
+
+
+class SellerProfileUpdated(msgspec.Struct, frozen=True):
+    """``seller.profile_updated``: an organisation wrote its seller profile (created or
+    replaced it); what a search index keeps of a seller, as it now stands."""
+
+    organisation_id: str
+    display_name: str
+    country: str | None
+    region: str | None

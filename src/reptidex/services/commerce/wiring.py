@@ -14,9 +14,10 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The listing expiry worker: moves listings past their end to ``expired``.
 - The reservation expiry worker: releases reservations of supplies held past their end.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
-- Payments (:func:`build_payments`): Stripe when its secret key and the marketplace's webhook
-  secret are set, PayPal when its client id, secret and webhook id are set; without them the
-  marketplace sells offline only (payments through a provider answer 503).
+- Payments (:func:`build_payments`): Stripe (with Connect onboarding of sellers' accounts)
+  when its secret key and the marketplace's webhook secret are set, PayPal when its client
+  id, secret and webhook id are set; without them the marketplace sells offline only
+  (payments through a provider answer 503).
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ from reptidex.adapters.sql.commerce.workers import (
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.payment_model import ProviderName
-from reptidex.domain.commerce.payment_ports import PaymentProvider, ProviderUnavailable
+from reptidex.domain.commerce.payment_ports import (
+    AccountOnboarding,
+    PaymentProvider,
+    ProviderUnavailable,
+)
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
@@ -194,8 +199,13 @@ class ConfiguredProviders:
     """:class:`~reptidex.domain.commerce.payment_ports.ProviderChoice` over the providers the
     settings turn on."""
 
-    def __init__(self, providers: Mapping[ProviderName, PaymentProvider]) -> None:
+    def __init__(
+        self,
+        providers: Mapping[ProviderName, PaymentProvider],
+        onboardings: Mapping[ProviderName, AccountOnboarding] | None = None,
+    ) -> None:
         self._providers = dict(providers)
+        self._onboardings = dict(onboardings or {})
 
     def get(self, name: ProviderName) -> PaymentProvider:
         """The provider; :class:`ProviderUnavailable` when it is not configured."""
@@ -208,18 +218,28 @@ class ConfiguredProviders:
         """The configured providers."""
         return [name for name in ProviderName if name in self._providers]
 
+    def onboarding(self, name: ProviderName) -> AccountOnboarding:
+        """The provider's onboarding of connected accounts; :class:`ProviderUnavailable` when
+        it is not configured or onboards none."""
+        onboarding = self._onboardings.get(name)
+        if onboarding is None:
+            raise ProviderUnavailable(f"Onboarding through {name.value} is not configured.")
+        return onboarding
+
 
 def providers_of(settings: Settings) -> ConfiguredProviders:
     """The providers ``settings`` configure."""
     found: dict[ProviderName, PaymentProvider] = {}
+    onboardings: dict[ProviderName, AccountOnboarding] = {}
     if settings.stripe_secret_key and settings.commerce_stripe_webhook_secret:
-        found[ProviderName.STRIPE] = StripeMarketplace(
+        stripe = StripeMarketplace(
             StripeMarketplaceConfig(
                 settings.stripe_secret_key,
                 settings.commerce_stripe_webhook_secret,
                 settings.stripe_api_base,
             )
         )
+        found[ProviderName.STRIPE] = onboardings[ProviderName.STRIPE] = stripe
     if settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id:
         found[ProviderName.PAYPAL] = PayPalMarketplace(
             PayPalConfig(
@@ -229,7 +249,7 @@ def providers_of(settings: Settings) -> ConfiguredProviders:
                 settings.paypal_api_base,
             )
         )
-    return ConfiguredProviders(found)
+    return ConfiguredProviders(found, onboardings)
 
 
 class PaymentUnits:
