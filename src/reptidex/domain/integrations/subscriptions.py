@@ -222,8 +222,6 @@ async def rotate_secret(
         action="secret_rotated",
         actor_id=manager.user_id,
         organisation_id=manager.organisation_id,
-        before={"secret_version": webhook.secret.version},
-        after={"secret_version": version},
         changed_secrets=("secret",),
         occurred_at=now,
     )
