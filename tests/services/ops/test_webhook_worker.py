@@ -295,3 +295,19 @@ async def test_a_leased_delivery_is_not_due_until_its_lease_ends(
         assert await queue.due(now + dt.timedelta(seconds=119), 10) == []
         assert len(await queue.due(now + dt.timedelta(minutes=2), 10)) == 1
         assert await queue.due(now + dt.timedelta(minutes=2), 0) == []
+
+
+async def test_a_previous_secret_the_keys_cannot_open_is_left_out(
+    hooks: Hooks, receiver: Receiver, hook_url: str
+) -> None:
+    webhook, _ = await hooks.subscribe(ALPHA, hook_url, ["animal.updated"], LOCAL)
+    # the key management changed: the old secret is sealed by a key no longer held
+    hooks.keys = LocalKeyManagement(bytes(32))
+    manager = Manager(ALPHA, uuid.uuid4(), may_manage=True)
+    async with SqlWebhookUnitOfWork(hooks.sessions, ALPHA) as uow:
+        _, new = await rotate_secret(uow, hooks.keys, manager, webhook.id, hooks.clock())
+    await hooks.publish(updated())
+    await hooks.worker(LOCAL).work_once()
+    (got,) = receiver.wait_for(1)
+    assert got.signed_with(new, hooks.clock().timestamp())
+    assert got.headers[SIGNATURE_HEADER.lower()].count("sha256=") == 1

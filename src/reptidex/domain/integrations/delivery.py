@@ -20,6 +20,7 @@ from reptidex.domain.integrations.model import (
     Delivery,
     DeliveryPolicy,
     DeliveryStatus,
+    SealedSecret,
     Webhook,
     secret_context,
 )
@@ -80,18 +81,28 @@ async def fan_out(store: WebhookStore, event: DomainEvent, now: dt.datetime) -> 
     return made
 
 
+async def _open(webhook: Webhook, sealed: SealedSecret, keys: KeyManagement) -> str:
+    if sealed.key != keys.name:
+        raise SecretUnavailable(f"sealed by the {sealed.key!r} key, not {keys.name!r}")
+    context = secret_context(webhook.organisation_id, webhook.id, sealed.version)
+    return (await keys.decrypt(sealed.ciphertext, context)).decode("utf-8")
+
+
 async def signing_secrets(webhook: Webhook, keys: KeyManagement, now: dt.datetime) -> list[str]:
-    """The plaintext secrets that sign a delivery sent at ``now``, newest first.
+    """The plaintext secrets that sign a delivery sent at ``now``, newest first: the current
+    one, and the previous one while its grace lasts and it can be read (a rotation after a
+    change of key management leaves a previous secret the new keys cannot open).
 
     Raises:
-        SecretUnavailable: a secret cannot be decrypted.
+        SecretUnavailable: the current secret cannot be decrypted.
     """
-    found = []
-    for sealed in webhook.secrets_at(now):
-        if sealed.key != keys.name:
-            raise SecretUnavailable(f"sealed by the {sealed.key!r} key, not {keys.name!r}")
-        context = secret_context(webhook.organisation_id, webhook.id, sealed.version)
-        found.append((await keys.decrypt(sealed.ciphertext, context)).decode("utf-8"))
+    current, *previous = webhook.secrets_at(now)
+    found = [await _open(webhook, current, keys)]
+    for sealed in previous:
+        try:
+            found.append(await _open(webhook, sealed, keys))
+        except SecretUnavailable:
+            continue
     return found
 
 
