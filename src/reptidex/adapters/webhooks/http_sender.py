@@ -7,6 +7,7 @@ most ``max_response_bytes`` of the answer read."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Mapping
 
@@ -31,6 +32,7 @@ class HttpWebhookSender:
         timeout: float = 10.0,
         max_response_bytes: int = 64 * 1024,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.resolver = resolver
         self.allow_local = allow_local
@@ -42,6 +44,7 @@ class HttpWebhookSender:
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_keepalive_connections=0),
             transport=transport,
+            verify=verify,
         )
 
     async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptOutcome:
@@ -77,7 +80,7 @@ class HttpWebhookSender:
                 response_ms=_milliseconds(started), error=f"no answer within {self.timeout:g} s"
             )
         except httpx.HTTPError as exc:
-            return AttemptOutcome(error=f"{type(exc).__name__}: {exc}"[:500] or "failed")
+            return AttemptOutcome(error=f"{type(exc).__name__}: {exc}")
         status = response.status_code
         error = None
         if response.is_redirect:
