@@ -44,14 +44,29 @@ def test_the_allow_list_covers_animals_listings_and_orders() -> None:
 def test_kinds_are_checked_against_the_allow_list() -> None:
     assert check_kinds(["order.*", "animal.updated", "order.*"]) == ("animal.updated", "order.*")
     assert check_kinds(list(WEBHOOK_EVENT_KINDS)) == tuple(sorted(WEBHOOK_EVENT_KINDS))
-    for bad in (["audit.recorded"], ["user.*"], ["*"], ["animal"], ["animal.updated", "x.y"]):
+    for bad, named in (
+        (["audit.recorded"], "audit.recorded"),
+        (["user.*"], "user.*"),
+        (["*"], "*"),
+        (["animal"], "animal"),
+        (["animal.updated", "x.y", "a.b"], "a.b, x.y"),
+    ):
         with pytest.raises(InvalidInput) as refused:
             check_kinds(bad)
-        assert "event_kinds" in refused.value.field_errors
-    with pytest.raises(InvalidInput, match="at least one"):
+        assert refused.value.detail == f"Not an event kind webhooks deliver: {named}."
+        assert refused.value.field_errors == {
+            "event_kinds": "use GET /integrations/webhooks/event-kinds"
+        }
+    with pytest.raises(InvalidInput) as empty:
         check_kinds([])
-    with pytest.raises(InvalidInput, match="At most 32"):
+    assert empty.value.detail == "Subscribe to at least one event kind."
+    assert empty.value.field_errors == {"event_kinds": "empty"}
+    with pytest.raises(InvalidInput) as many:
         check_kinds([f"animal.k{i}" for i in range(33)])
+    assert many.value.detail == "At most 32 event kinds."
+    assert many.value.field_errors == {"event_kinds": "too many"}
+    with pytest.raises(InvalidInput, match="Not an event kind"):  # 32 is not too many
+        check_kinds([f"animal.k{i}" for i in range(32)])
 
 
 def test_a_subscription_wants_its_kinds_and_families_within_the_allow_list() -> None:
@@ -80,6 +95,20 @@ def test_an_event_goes_to_its_organisation_and_the_other_party_it_names() -> Non
         payload={"seller_organisation_id": str(ALPHA), "buyer_organisation_id": str(BETA)},
     )
     assert audience(paid) == {ALPHA, BETA}
+    handed = new_event(
+        "order.handed_over",
+        producer="commerce",
+        organisation_id=ALPHA,
+        payload={"seller_organisation_id": str(ALPHA), "buyer_organisation_id": str(BETA)},
+    )
+    assert audience(handed) == {ALPHA, BETA}
+    bought = new_event(
+        "order.placed",
+        producer="commerce",
+        organisation_id=None,
+        payload={"buyer_organisation_id": str(BETA)},
+    )
+    assert audience(bought) == {BETA}
     # only those two fields of those events name other organisations
     listing = new_event(
         "listing.updated",

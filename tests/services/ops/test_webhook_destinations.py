@@ -32,6 +32,10 @@ class Names:
         return [ipaddress.ip_address(a) for a in self.table.get(host, [])]
 
 
+CREDENTIALS = "put no credentials in the URL; verify the signature instead"
+BLANKS = "it contains blanks or control characters"
+
+
 def _ip(text: str) -> Address:
     return ipaddress.ip_address(text)
 
@@ -61,26 +65,31 @@ def test_plain_http_only_where_local_destinations_are_allowed() -> None:
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("ftp://hooks.example.com/", "only https"),
-        ("file:///etc/passwd", "only https"),
-        ("hooks.example.com/in", "only https"),
-        ("https://user:pw@hooks.example.com/", "credentials"),
-        ("https://user@hooks.example.com/", "credentials"),
-        ("https://hooks.example.com/#part", "fragment"),
-        ("https:///path", "no host"),
-        ("https://hooks.example.com:99999/", "bad host or port"),
-        ("https://hooks.example.com:x/", "bad host or port"),
-        ("https://hooks.example.com/a b", "blanks"),
-        ("https://hooks.example.com/\n", "blanks"),
-        ("https://hooks.example.com/\x7f\x01", "control"),
-        ("https://" + "a" * 2040 + ".com/", "longer than 2048"),
+        ("ftp://hooks.example.com/", "only https URLs are called"),
+        ("file:///etc/passwd", "only https URLs are called"),
+        ("hooks.example.com/in", "only https URLs are called"),
+        ("https://user:pw@hooks.example.com/", CREDENTIALS),
+        ("https://user@hooks.example.com/", CREDENTIALS),
+        ("https://:pw@hooks.example.com/", CREDENTIALS),
+        ("https://hooks.example.com/#part", "a URL with a fragment"),
+        ("https:///path", "it names no host"),
+        ("https://hooks.example.com:99999/", "a bad host or port"),
+        ("https://hooks.example.com:x/", "a bad host or port"),
+        ("https://hooks.example.com/a b", BLANKS),
+        ("https://hooks.example.com/\n", BLANKS),
+        ("https://hooks.example.com/\x7f", BLANKS),
+        ("https://hooks.example.com/\x01", BLANKS),
+        ("https://hooks.example.com/\u2028", BLANKS),
+        ("https://" + "a" * 2040 + ".com/", "longer than 2048 characters"),
     ],
 )
 def test_refused_urls(url: str, reason: str) -> None:
-    with pytest.raises(DestinationRefused, match=reason) as refused:
+    with pytest.raises(DestinationRefused) as refused:
         parse_destination(url, allow_local=True)
+    assert refused.value.reason == reason
     assert isinstance(refused.value, InvalidInput)
-    assert refused.value.field_errors == {"url": refused.value.reason}
+    assert refused.value.detail == f"This webhook URL is refused: {reason}."
+    assert refused.value.field_errors == {"url": reason}
 
 
 def test_a_url_of_exactly_the_longest_length_is_accepted() -> None:
@@ -97,37 +106,35 @@ def test_the_pinned_url_carries_the_checked_address() -> None:
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
-        ("127.0.0.1", "loopback"),
-        ("127.255.0.9", "loopback"),
-        ("::1", "loopback"),
-        ("::ffff:127.0.0.1", "loopback"),
-        ("169.254.169.254", "link-local"),  # the cloud metadata service
-        ("fe80::1", "link-local"),
-        ("10.0.0.1", "private"),
-        ("10.255.255.255", "private"),
-        ("172.16.0.1", "private"),
-        ("192.168.1.1", "private"),
-        ("fd00:ec2::254", "private"),  # AWS' metadata service over IPv6
-        ("fc00::1", "private"),
-        ("::ffff:10.0.0.1", "private"),
-        ("2002:a00:1::1", "private"),  # 6to4 of 10.0.0.1
-        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 of 169.254.169.254
-        ("64:ff9b::7f00:1", "loopback"),
-        ("0.0.0.0", "private"),
-        ("::", "private"),
-        ("224.0.0.1", "multicast"),
-        ("ff02::1", "multicast"),
+        ("127.0.0.1", "a loopback address"),
+        ("127.255.0.9", "a loopback address"),
+        ("::1", "a loopback address"),
+        ("::ffff:127.0.0.1", "a loopback address"),
+        ("169.254.169.254", "a link-local address"),  # the cloud metadata service
+        ("fe80::1", "a link-local address"),
+        ("10.0.0.1", "a private address"),
+        ("10.255.255.255", "a private address"),
+        ("172.16.0.1", "a private address"),
+        ("192.168.1.1", "a private address"),
+        ("fd00:ec2::254", "a private address"),  # AWS' metadata service over IPv6
+        ("fc00::1", "a private address"),
+        ("::ffff:10.0.0.1", "a private address"),
+        ("2002:a00:1::1", "a private address"),  # 6to4 of 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", "a link-local address"),  # NAT64 of 169.254.169.254
+        ("64:ff9b::7f00:1", "a loopback address"),
+        ("0.0.0.0", "a private address"),
+        ("::", "a private address"),
+        ("224.0.0.1", "a multicast address"),
+        ("ff02::1", "a multicast address"),
         ("100.64.0.1", "not a public address"),  # shared (carrier-grade NAT)
         ("100.100.100.200", "not a public address"),  # Alibaba's metadata service
-        ("240.0.0.1", "private"),
-        ("255.255.255.255", "private"),
-        ("192.0.2.1", "private"),  # documentation
+        ("240.0.0.1", "a private address"),
+        ("255.255.255.255", "a private address"),
+        ("192.0.2.1", "a private address"),  # documentation
     ],
 )
 def test_refused_addresses(address: str, reason: str) -> None:
-    found = refusal(_ip(address), allow_local=False)
-    assert found is not None
-    assert reason in found, found
+    assert refusal(_ip(address), allow_local=False) == reason
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700::1111", "1.1.1.1"])
@@ -143,6 +150,7 @@ def test_allowing_local_destinations_admits_loopback_only(address: str) -> None:
 
 @pytest.mark.parametrize("address", ["10.0.0.1", "169.254.169.254", "192.168.0.1", "0.0.0.0"])
 def test_allowing_local_destinations_still_refuses_the_rest(address: str) -> None:
+    assert refusal(_ip(address), allow_local=True) == refusal(_ip(address), allow_local=False)
     assert refusal(_ip(address), allow_local=True) is not None
 
 
@@ -156,13 +164,15 @@ async def test_a_destination_is_pinned_to_its_first_public_address() -> None:
 
 async def test_one_refused_address_among_several_refuses_the_host() -> None:
     names = Names({"mixed.example": ["93.184.216.34", "10.1.2.3"]})
-    with pytest.raises(DestinationRefused, match=r"mixed.example resolves to 10.1.2.3, a private"):
+    with pytest.raises(DestinationRefused) as refused:
         await pin_destination("https://mixed.example/", names, allow_local=False)
+    assert refused.value.reason == "mixed.example resolves to 10.1.2.3, a private address"
 
 
 async def test_a_host_that_does_not_resolve_is_refused() -> None:
-    with pytest.raises(DestinationRefused, match="does not resolve"):
+    with pytest.raises(DestinationRefused) as refused:
         await pin_destination("https://nowhere.example/", Names({}), allow_local=False)
+    assert refused.value.reason == "nowhere.example does not resolve"
 
 
 async def test_a_malformed_url_is_refused_before_any_lookup() -> None:

@@ -82,7 +82,7 @@ def parse_destination(url: str, *, allow_local: bool) -> Destination:
     """
     if len(url) > MAX_URL_LENGTH:
         raise DestinationRefused(f"longer than {MAX_URL_LENGTH} characters")
-    if any(character.isspace() or ord(character) < 32 for character in url):
+    if any(character.isspace() or not character.isprintable() for character in url):
         raise DestinationRefused("it contains blanks or control characters")
     parts = urlsplit(url)
     schemes = ("https", "http") if allow_local else ("https",)

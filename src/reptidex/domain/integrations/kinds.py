@@ -79,7 +79,7 @@ def wants(kinds: Iterable[str], event_type: str) -> bool:
     """
     if event_type not in WEBHOOK_EVENT_KINDS:
         return False
-    family = event_type.split(".", 1)[0]
+    family = event_type.partition(".")[0]
     return any(kind in (event_type, f"{family}.*") for kind in kinds)
 
 

@@ -42,8 +42,8 @@ def new_secret() -> str:
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """The hex HMAC-SHA256 of ``<timestamp>.<body>`` keyed with ``secret``."""
-    message = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def signature_header(secrets_in_use: Sequence[str], timestamp: int, body: bytes) -> str:
