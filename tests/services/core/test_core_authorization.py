@@ -248,6 +248,7 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/auth/logout", ("anon", 204), (), static("/auth/logout", {"refresh_token": "y" * 40})),
     Row("POST", "/auth/password/reset-request", ("anon", 202), (), static("/auth/password/reset-request", {"email": "r@example.org"})),
     Row("POST", "/auth/password/reset", ("anon", 422), (), static("/auth/password/reset", {"token": "z" * 20, "new_password": OTHER_PASSWORD})),
+    Row("POST", "/auth/unlock", ("anon", 422), (), static("/auth/unlock", {"token": "u" * 20})),
     Row("POST", "/auth/service-token", ("anon", 401), (), static("/auth/service-token", {"service": "ops", "secret": "w" * 32})),
     Row("GET", "/.well-known/jwks.json", ("anon", 200), (), static("/.well-known/jwks.json")),
     Row("GET", "/billing/plans", ("anon", 200), (), static("/billing/plans")),
