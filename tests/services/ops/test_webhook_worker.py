@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 import msgspec
 import pytest
@@ -16,10 +16,11 @@ from webhook_testkit import Hooks, Names
 
 from reptidex.adapters.keys.local import LocalKeyManagement
 from reptidex.adapters.sql.engine import create_engine
+from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
 from reptidex.adapters.sql.ops.webhooks import SqlDeliveryQueue, SqlWebhookUnitOfWork, bind_worker
 from reptidex.domain.events import DomainEvent, new_event
 from reptidex.domain.integrations.delivery import delivery_body
-from reptidex.domain.integrations.model import DeliveryPolicy, DeliveryStatus
+from reptidex.domain.integrations.model import AttemptOutcome, DeliveryPolicy, DeliveryStatus
 from reptidex.domain.integrations.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -311,3 +312,33 @@ async def test_a_previous_secret_the_keys_cannot_open_is_left_out(
     (got,) = receiver.wait_for(1)
     assert got.signed_with(new, hooks.clock().timestamp())
     assert got.headers[SIGNATURE_HEADER.lower()].count("sha256=") == 1
+
+
+class Faulty:
+    """A sender that fails with a bug for one URL and answers 200 for the others."""
+
+    def __init__(self, broken: str) -> None:
+        self.broken = broken
+
+    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptOutcome:
+        if url == self.broken:
+            raise RuntimeError("a bug")
+        return AttemptOutcome(200, 1)
+
+
+async def test_a_bug_in_one_attempt_leaves_it_leased_and_the_others_recorded(
+    hooks: Hooks,
+) -> None:
+    names = Names({"one.test": "127.0.0.1", "two.test": "127.0.0.1"})
+    await hooks.subscribe(ALPHA, "http://one.test/hook", ["animal.updated"], names)
+    await hooks.subscribe(ALPHA, "http://two.test/hook", ["animal.updated"], names)
+    await hooks.publish(updated())
+    worker = WebhookWorker(
+        hooks.sessions, hooks.keys, Faulty("http://one.test/hook"), clock=hooks.clock
+    )
+    assert await worker.work_once() == 2
+    by_status = {d.status: d for d in await hooks.deliveries()}
+    assert by_status[DeliveryStatus.DELIVERED].attempts == 1
+    leased = by_status[DeliveryStatus.PENDING]
+    assert leased.attempts == 0
+    assert leased.next_attempt_at == hooks.clock() + worker.lease

@@ -75,15 +75,15 @@ class WebhookWorker(Poller):
                 _log.error(
                     "webhook attempt failed", delivery_id=str(delivery.id), error=repr(outcome)
                 )
-        due = [
-            item
-            for item, outcome in zip(due, outcomes, strict=True)
+        attempted = [
+            delivery
+            for (delivery, _), outcome in zip(due, outcomes, strict=True)
             if not isinstance(outcome, BaseException)
         ]
         async with self._sessions() as session, session.begin():
             await bind_worker(session)
             queue, outbox = SqlDeliveryQueue(session), SqlOutbox(session, "ops")
-            for delivery, _ in due:
+            for delivery in attempted:
                 await queue.save(delivery)
                 if delivery.status is DeliveryStatus.FAILED:
                     stage_given_up(outbox, delivery, self._clock())
