@@ -318,6 +318,22 @@ class Settings:
         section=BILLING,
         shown_default="Stripe's",
     )
+    billing_paypal_webhook_id: str | None = setting(
+        None,
+        text,
+        "id of billing's PayPal webhook (for its verification); with the PayPal client id and"
+        " secret and the three plan ids it offers PayPal for plans",
+        section=BILLING,
+    )
+    paypal_plans: Mapping[str, str] = family(
+        "REPTIDEX_PAYPAL_PLAN_{}",
+        "PLAN",
+        PAID_PLANS,
+        text,
+        "PayPal billing plan ids (`P-…`) of the paid plans (`reptidex billing paypal-plans`"
+        " creates them)",
+        section=BILLING,
+    )
     flag_cache_ttl: float = setting(
         30.0,
         SECONDS_OR_ZERO,
@@ -325,7 +341,8 @@ class Settings:
         section=BILLING,
     )
 
-    # marketplace payments (repti-commerce; Stripe's secret key and API address are billing's)
+    # marketplace payments (repti-commerce; Stripe's secret key and API address are billing's,
+    # PayPal's app and API address billing's too)
     commerce_stripe_webhook_secret: str | None = setting(
         None,
         text,
@@ -337,8 +354,8 @@ class Settings:
     paypal_client_id: str | None = setting(
         None,
         text,
-        "PayPal REST app's client id; PayPal payments are on when it, the secret and the webhook"
-        " id are set",
+        "PayPal REST app's client id (the marketplace's and billing's); PayPal payments are on"
+        " when it, the secret and the webhook id are set",
         section=COMMERCE,
     )
     paypal_client_secret: str | None = setting(
