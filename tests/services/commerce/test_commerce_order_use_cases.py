@@ -431,3 +431,39 @@ def test_placing_once_defaults_to_no_fee() -> None:
 
     placed = run(place_order_once(open_unit, BUYER, OrderRequest(listing.id), "k"))
     assert placed.order.platform_fee.amount == 0
+
+
+def test_the_second_attempt_keeps_the_fee() -> None:
+    """A conflict at the first commit (a racing request) and the retry places the order, fee
+    and all."""
+    store = Store()
+    listing = listed(store)
+    attempts: list[FakeUnitOfWork] = []
+
+    class RacedOnce(FakeUnitOfWork):
+        async def commit(self) -> None:
+            if len(attempts) == 1:
+                raise Conflict("Another request changed the same thing first; try again.")
+            await super().commit()
+
+    @asynccontextmanager
+    async def open_unit() -> AsyncIterator[FakeUnitOfWork]:
+        unit = RacedOnce(store)
+        attempts.append(unit)
+        yield unit
+
+    request = OrderRequest(listing.id)
+    placed = run(place_order_once(open_unit, BUYER, request, "k", fee_basis_points=100))
+    assert len(attempts) == 2
+    assert placed.created
+    assert placed.order.platform_fee.amount == 100
+    assert store.orders[placed.order.id].platform_fee.amount == 100
+
+
+def test_the_placing_record_holds_the_whole_order() -> None:
+    store = Store()
+    placed, _ = order(store, listed(store, 9000))
+    record = store.audit[-1]
+    assert record.after["price_amount"] == 9000
+    assert record.after["listing_id"] == str(placed.order.listing_id)
+    assert record.after["note"] is None
