@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody
 
 from reptidex.domain.animals.sale_transfer import transfer_sold_animal
 from reptidex.services.animal.access import SECURITY, OnDemandUnitsOfWork
-from reptidex.services.animal.collection import TransferView, transfer_view
 from reptidex.services.animal.schemas import animal_view
+from reptidex.services.animal.transfers import TransferView, transfer_view
 from reptidex.services.kernel.auth import requires_service
 
 
