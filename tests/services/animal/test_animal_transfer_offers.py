@@ -604,31 +604,48 @@ async def test_the_worker_expires_at_most_a_batch_earliest_end_first(
 async def test_an_offer_answered_while_the_worker_ran_is_left_as_answered(
     uow: FakeTransferUnitOfWork,
 ) -> None:
-    offer = await offered(uow, await add(uow), days=1)
+    answered, gone, due = [await offered(uow, await add(uow), days=1) for _ in range(3)]
 
     class Racing(Units):
         @contextlib.asynccontextmanager
         async def open(self) -> AsyncIterator[FakeTransferUnitOfWork]:
-            if self.opened == 1:  # between the search and the offer's own transaction
-                await decline_offer(uow, BUYER_ACTOR, offer.id, now=NOW)
+            if self.opened == 1:  # between the search and the offers' own transactions
+                await decline_offer(uow, BUYER_ACTOR, answered.id, now=NOW)
+                del uow.transfer_offers.rows[gone.id]  # as if it could no longer be seen
                 uow.forget_staged()
             self.opened += 1
             yield self.uow
 
-    assert await expire_due_offers(Racing(uow).open, LATER) == 1
-    assert uow.transfer_offers.rows[offer.id].status is OfferStatus.DECLINED
-    assert (uow.outbox.events, uow.commits) == ([], 0)
+    assert await expire_due_offers(Racing(uow).open, LATER) == 3
+    assert uow.transfer_offers.rows[answered.id].status is OfferStatus.DECLINED
+    # the others still expire
+    assert uow.transfer_offers.rows[due.id].status is OfferStatus.EXPIRED
+    assert [e.payload["offer_id"] for e in uow.staged] == [str(due.id)]
+    assert uow.commits == 1
 
 
 async def test_an_offer_settled_between_its_read_and_its_update_is_skipped(
     uow: FakeTransferUnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    offer = await offered(uow, await add(uow), days=1)
+    first, second = [await offered(uow, await add(uow), days=1) for _ in range(2)]
+    settle = uow.transfer_offers.settle
+    tried: list[uuid.UUID] = []
 
-    async def answered_first(closed: TransferOffer) -> bool:
-        return False
+    async def first_answered_first(closed: TransferOffer) -> bool:
+        tried.append(closed.id)
+        return False if closed.id == first.id else await settle(closed)
 
-    monkeypatch.setattr(uow.transfer_offers, "settle", answered_first)
+    monkeypatch.setattr(uow.transfer_offers, "settle", first_answered_first)
+    assert await expire_due_offers(Units(uow).open, LATER) == 2
+    assert tried == [first.id, second.id]
+    assert uow.transfer_offers.rows[first.id] == first
+    assert uow.transfer_offers.rows[second.id].status is OfferStatus.EXPIRED
+    assert [e.payload["offer_id"] for e in uow.staged] == [str(second.id)]
+    assert uow.commits == 1
+
+
+async def test_a_pass_takes_a_hundred_offers_by_default(uow: FakeTransferUnitOfWork) -> None:
+    for _ in range(101):
+        await offered(uow, await add(uow), days=1)
+    assert await expire_due_offers(Units(uow).open, LATER) == 100
     assert await expire_due_offers(Units(uow).open, LATER) == 1
-    assert uow.transfer_offers.rows[offer.id] == offer
-    assert (uow.outbox.events, uow.commits) == ([], 0)

@@ -24,19 +24,16 @@ async def expire_due_offers(
     the number found."""
     async with open_unit() as uow:
         found = await uow.transfer_offers.due(now, limit)
-    for due in found:
+    for offer in found:
         async with open_unit() as uow:
-            offer = await uow.transfer_offers.get(due.id)
-            if offer is None or offer.status is not OfferStatus.PENDING or offer.is_open(now):
-                continue
-            try:
+            try:  # the conditional update leaves an offer answered meanwhile as it is
                 await settle(
                     uow,
                     Actor(offer.from_organisation_id),
                     offer,
                     offer.settled(OfferStatus.EXPIRED, now),
                 )
-            except Conflict:  # accepted, declined or withdrawn a moment ago
+            except Conflict:
                 continue
             await uow.commit()
     return len(found)

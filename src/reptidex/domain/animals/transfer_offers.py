@@ -20,7 +20,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from reptidex.domain.animals.audit import audit
 from reptidex.domain.animals.events import PRODUCER, TransferOfferChanged
@@ -217,13 +217,13 @@ async def _open_offer(
     actor: Actor,
     offer_id: uuid.UUID,
     *,
-    receiving: bool,
+    party: Literal["sending", "receiving"],
     verb: str,
     now: dt.datetime,
 ) -> TransferOffer:
-    """The offer the actor's organisation may ``verb`` now: :class:`NotFound` when it is not
-    party to it, :class:`PermissionDenied` when it is the other party, :class:`Conflict` when
-    the offer is closed or past its end."""
+    """The offer the actor's organisation, as the ``party`` named, may ``verb`` now:
+    :class:`NotFound` when it is not party to it, :class:`PermissionDenied` when it is the
+    other party, :class:`Conflict` when the offer is closed or past its end."""
     require_writer(actor)
     offer = await uow.transfer_offers.get(offer_id)
     if offer is None or actor.organisation_id not in (
@@ -231,9 +231,8 @@ async def _open_offer(
         offer.to_organisation_id,
     ):
         raise NotFound(f"No transfer offer {offer_id} for this organisation.")
-    side = offer.to_organisation_id if receiving else offer.from_organisation_id
+    side = offer.to_organisation_id if party == "receiving" else offer.from_organisation_id
     if side != actor.organisation_id:
-        party = "receiving" if receiving else "sending"
         raise PermissionDenied(f"Only the {party} organisation may {verb} this offer.")
     if offer.status is not OfferStatus.PENDING:
         raise Conflict(f"The offer was {offer.status.value}; it is no longer pending.")
@@ -254,7 +253,7 @@ async def accept_offer(
     gives the sender's record of the animal; the transfer's reference is the offer's). Stages
     ``animal.transfer_accepted`` and ``animal.transferred``."""
     at = _now(now)
-    offer = await _open_offer(uow, actor, offer_id, receiving=True, verb="accept", now=at)
+    offer = await _open_offer(uow, actor, offer_id, party="receiving", verb="accept", now=at)
     await settle(uow, actor, offer, offer.settled(OfferStatus.ACCEPTED, at))
     await uow.act_for(offer.from_organisation_id)
     animal = await uow.animals.get(offer.from_organisation_id, offer.animal_id)
@@ -282,7 +281,7 @@ async def decline_offer(
     """Decline an offer made to the actor's organisation (the animal stays with the sender);
     stage ``animal.transfer_declined``."""
     at = _now(now)
-    offer = await _open_offer(uow, actor, offer_id, receiving=True, verb="decline", now=at)
+    offer = await _open_offer(uow, actor, offer_id, party="receiving", verb="decline", now=at)
     declined = offer.settled(OfferStatus.DECLINED, at)
     await settle(uow, actor, offer, declined)
     await uow.commit()
@@ -298,7 +297,7 @@ async def withdraw_offer(
 ) -> TransferOffer:
     """Withdraw an offer the actor's organisation made; stage ``animal.transfer_withdrawn``."""
     at = _now(now)
-    offer = await _open_offer(uow, actor, offer_id, receiving=False, verb="withdraw", now=at)
+    offer = await _open_offer(uow, actor, offer_id, party="sending", verb="withdraw", now=at)
     withdrawn = offer.settled(OfferStatus.WITHDRAWN, at)
     await settle(uow, actor, offer, withdrawn)
     await uow.commit()
