@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from reptidex.domain.animals.model import Animal
@@ -35,8 +36,29 @@ from reptidex.services.animal.access import (
     UnitOfWork,
 )
 from reptidex.services.animal.schemas import animal_view
+from reptidex.services.kernel.problems import Problem
 
 OfferStatusName = Literal["pending", "accepted", "declined", "withdrawn", "expired"]
+
+_PROBLEMS = {
+    403: "A viewer, or the other party of the offer.",
+    404: "No such animal or offer in this organisation.",
+    409: "The animal is already offered or the offer is no longer open.",
+    422: "No such organisation, the caller's own, or a bad field.",
+    503: "repti-core could not confirm the organisation; try again shortly.",
+}
+
+
+def _problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem+json answers of an operation, each with what it means there."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_PROBLEMS[status],
+            media_type="application/problem+json",
+        )
+        for status in statuses
+    }
 
 
 class TransferRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -154,6 +176,7 @@ class TransferController(Controller):
         "move as a sale moves them: its code is kept unless taken there, parent links stay; "
         "with `share_lineage` (default) the sender's private ancestors of it become "
         "lineage-only. Emits `animal.transfer_offered`.",
+        responses=_problems(403, 404, 409, 422, 503),
     )
     async def offer(
         self,
@@ -208,6 +231,7 @@ class TransferController(Controller):
         guards=READ,
         summary="Show a transfer offer",
         description="An offer the organisation sent or received (404 otherwise).",
+        responses=_problems(404),
     )
     async def show_offer(
         self, actor: CallerActor, uow: UnitOfWork, offer_id: FromPath[uuid.UUID]
@@ -224,6 +248,7 @@ class TransferController(Controller):
         "(`GET /animals/transfers`, the transfer's `reference` is `offer:<id>`). 403 for "
         "the sender, 404 for anyone else; 409 when the offer is no longer pending or is past "
         "its end. Emits `animal.transfer_accepted` and `animal.transferred`.",
+        responses=_problems(403, 404, 409),
     )
     async def accept(
         self, actor: CallerActor, uow: UnitOfWork, offer_id: FromPath[uuid.UUID]
@@ -239,6 +264,7 @@ class TransferController(Controller):
         description="The receiving organisation refuses the animal, which stays with the "
         "sender. 403 for the sender, 404 for anyone else; 409 when the offer is no longer "
         "pending or is past its end. Emits `animal.transfer_declined`.",
+        responses=_problems(403, 404, 409),
     )
     async def decline(
         self, actor: CallerActor, uow: UnitOfWork, offer_id: FromPath[uuid.UUID]
@@ -254,6 +280,7 @@ class TransferController(Controller):
         description="The sender takes its offer back. 403 for the receiver, 404 for anyone "
         "else; 409 when the offer is no longer pending or is past its end. Emits "
         "`animal.transfer_withdrawn`.",
+        responses=_problems(403, 404, 409),
     )
     async def withdraw(
         self, actor: CallerActor, uow: UnitOfWork, offer_id: FromPath[uuid.UUID]
