@@ -24,6 +24,8 @@ from core_tokens import mint_service_token
 from reptidex.adapters.sql.animal.workers import TransferOfferExpiryWorker
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.domain.animals.transfer_offers import OfferedAnimal, OfferStatus, TransferOffer
+from reptidex.domain.errors import Conflict
 from reptidex.services.animal.wiring import AnimalUnitsOfWork
 from reptidex.services.kernel.settings import Settings
 
@@ -298,3 +300,37 @@ def test_a_sale_withdraws_the_open_offer(service: Service) -> None:
     assert ok(friend.get(f"/animals/transfer-offers/{made['id']}"))["status"] == "withdrawn"
     assert friend.post(f"/animals/transfer-offers/{made['id']}/accept").status_code == 409
     assert friend.get(f"/animals/{animal['id']}").status_code == 404
+
+
+def test_the_database_keeps_one_pending_offer_per_animal(service: Service) -> None:
+    """Two offers of one animal racing past the use case's check: the partial unique index
+    refuses the second as a conflict; closed offers do not count."""
+    animal_id, sender, receiver = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def an_offer(status: OfferStatus = OfferStatus.PENDING) -> TransferOffer:
+        at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        shown = OfferedAnimal("K1", None, "ball_python", "unknown", "Normal", None)
+        return TransferOffer(uuid.uuid4(), animal_id, sender, receiver, shown, True, at, at, status)
+
+    async def add(offer: TransferOffer) -> str:
+        engine = create_engine(service.url)
+        try:
+            units = AnimalUnitsOfWork(async_sessionmaker(engine, expire_on_commit=False))
+            async with units.open(sender) as uow:
+                try:
+                    await uow.transfer_offers.add(offer)
+                except Conflict as conflict:
+                    return conflict.detail
+                await uow.commit()
+                return "added"
+        finally:
+            await engine.dispose()
+
+    first = an_offer()
+    assert asyncio.run(add(first)) == "added"
+    assert asyncio.run(add(an_offer())) == "The animal is already offered to another organisation."
+    assert asyncio.run(add(an_offer(OfferStatus.DECLINED))) == "added"
+    assert asyncio.run(add(an_offer(OfferStatus.WITHDRAWN))) == "added"
+    receiver_breeder = service.breeder(organisation=receiver)
+    listed = ok(receiver_breeder.get("/animals/transfer-offers"))
+    assert {o["id"] for o in listed if o["status"] == "pending"} == {str(first.id)}
