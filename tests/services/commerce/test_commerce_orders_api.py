@@ -144,6 +144,7 @@ def test_only_the_parties_see_or_move_an_order(
         stranger.get(f"{url}/ledger"),
         stranger.post(f"{url}/cancel"),
         stranger.post(f"{url}/paid"),
+        stranger.post(f"{url}/refund"),
     ):
         assert response.status_code == 404, response.text
     assert ok(stranger.get("/orders"))["total"] == 0
@@ -151,6 +152,7 @@ def test_only_the_parties_see_or_move_an_order(
     viewer = Trader(any_client, seller.organisation_id, role="viewer")
     assert viewer.get(url).status_code == 200  # viewers read
     assert viewer.post(f"{url}/paid").status_code == 403  # but do not trade
+    assert viewer.post(f"{url}/refund").status_code == 403
     assert ok(seller.get("/orders", params={"role": "seller"}))["total"] == 1
     assert ok(seller.get("/orders", params={"role": "buyer"}))["total"] == 0
     assert ok(buyer.get("/orders", params={"role": "buyer", "state": "pending"}))["total"] == 1

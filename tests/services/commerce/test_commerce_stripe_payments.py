@@ -136,6 +136,11 @@ def test_the_webhook_pays_the_order_once_and_refunds_move_the_money_back(
     assert [p["kind"] for p in ledger["postings"]] == ["payment", "platform_fee"]
     # a capture after the webhook changes nothing
     assert ok(sale.buyer.post(f"{url}/capture"))["status"] == "succeeded"
+    # the provider holds the money: an offline refund would leave the buyer unpaid
+    offline = sale.seller.post(f"{order_url}/refund", json={"note": "paid back in cash"})
+    problem(offline, 409)
+    assert f"/transactions/{payment['id']}/refunds" in offline.json()["detail"]
+    assert ok(sale.buyer.get(order_url))["state"] == "paid"
     # refunds: the seller's, within what is left
     problem(sale.buyer.post(f"{url}/refunds", json={"amount": 100}), 403)
     problem(sale.seller.post(f"{url}/refunds", json={"amount": PRICE + 1}), 422)

@@ -23,8 +23,8 @@ from reptidex.domain.commerce.audit import audit, money_fields, payment_fields
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.money import Money
-from reptidex.domain.commerce.order_model import OrderAction, OrderState, Party
-from reptidex.domain.commerce.orders import act_on_order
+from reptidex.domain.commerce.order_model import Order, OrderAction, OrderState, Party
+from reptidex.domain.commerce.orders import act_on_order, show_order
 from reptidex.domain.commerce.payment_events import PayoutAccountSet, PayoutPaid, TransactionChanged
 from reptidex.domain.commerce.payment_model import (
     TAKEN,
@@ -349,6 +349,30 @@ async def refund_payment(
         # the webhook may have counted this refund already: totals only grow
         total = max(current.refunded, before.refunded + receipt.amount.amount)
         return await _record_refund(uow, current, total, now or _now())
+
+
+async def refund_order_offline(
+    open_unit: OpenUnit,
+    actor: Member,
+    order_id: uuid.UUID,
+    *,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """The seller records that a paid order's money went back to the buyer outside any
+    provider. :class:`Conflict` while a provider holds money of the order: that payment is
+    refunded through its provider instead, so the buyer really gets the money back and the
+    ledger says what the provider did."""
+    actor.require_writer()
+    async with open_unit(actor.organisation_id) as uow:
+        await show_order(uow, actor, order_id)  # NotFound for an order of others
+        for held in await uow.payments.of_order(order_id):
+            if held.status in TAKEN:
+                raise Conflict(
+                    f"This order was paid through {held.provider.value}: refund the payment "
+                    f"(POST /transactions/{held.id}/refunds) so the buyer gets the money back."
+                )
+        return await act_on_order(uow, actor, order_id, OrderAction.REFUND, note=note, now=now)
 
 
 async def apply_notice(

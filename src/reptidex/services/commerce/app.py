@@ -6,7 +6,8 @@ orders idempotently, moving them through their states, their ledger),
 ``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
 with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
-sellers' answers) and ``/marketplace/seller/listings/{id}/stats``; the workers that hand
+sellers' answers), ``/marketplace/seller/listings/{id}/stats`` and
+``/marketplace/reports/sales`` (a seller's sales report and its CSV); the workers that hand
 sold animals to their buyers and expire ended listings.
 """
 
@@ -20,6 +21,7 @@ from reptidex.services.commerce.inquiries import InquiryController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
+from reptidex.services.commerce.reports import SalesReportController
 from reptidex.services.commerce.reputation import OrderRatingController, SellerController
 from reptidex.services.commerce.transactions import TransactionController
 from reptidex.services.commerce.wiring import build_commerce, build_payments
@@ -44,6 +46,7 @@ CONTROLLERS = [
     SellerController,
     OrderRatingController,
     InquiryController,
+    SalesReportController,
 ]
 
 

@@ -19,6 +19,7 @@ from reptidex.domain.commerce.orders import (
     place_order_once,
     show_order,
 )
+from reptidex.domain.commerce.transactions import refund_order_offline
 from reptidex.services.commerce.access import (
     READ,
     SECURITY,
@@ -29,6 +30,7 @@ from reptidex.services.commerce.access import (
     UnitOfWork,
 )
 from reptidex.services.commerce.listings import Limit, Offset
+from reptidex.services.commerce.payment_access import PaymentUnitsDependency
 from reptidex.services.commerce.schemas import (
     LedgerView,
     OrderCreate,
@@ -249,16 +251,20 @@ class OrderController(Controller):
         status_code=200,
         summary="Refund an order (seller)",
         description="The seller refunds a `paid` or `handed_over` order (paid back offline): "
-        "the ledger gets the reversing postings and the listing is available again. Emits "
-        "`order.refunded` and `listing.state_changed`.",
+        "the ledger gets the reversing postings and the listing is available again. 409 "
+        "while a provider holds the order's money: refund that payment "
+        "(`POST /transactions/{payment_id}/refunds`) instead. Emits `order.refunded` and "
+        "`listing.state_changed`.",
         responses=_STEP_RESPONSES,
     )
     async def refund(
         self,
         member: CallerMember,
-        uow: UnitOfWork,
+        payment_units: PaymentUnitsDependency,
         order_id: FromPath[uuid.UUID],
         data: JSONBody[StepNote | None] = None,
     ) -> OrderView:
         """Refund."""
-        return await _step(member, uow, order_id, OrderAction.REFUND, data)
+        note = None if data is None else data.note
+        order = await refund_order_offline(payment_units.open, member, order_id, note=note)
+        return order_view(order)

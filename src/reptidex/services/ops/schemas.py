@@ -3,15 +3,14 @@ formats."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from typing import Any
 
 import msgspec
 
 from reptidex.domain.audit import ChainedRecord
+from reptidex.services.kernel.csv_lines import csv_line
 
 
 class AuditRecordView(msgspec.Struct, frozen=True):
@@ -69,30 +68,10 @@ def view_of(entry: ChainedRecord) -> AuditRecordView:
 CSV_COLUMNS = tuple(AuditRecordView.__struct_fields__)
 """The CSV export's columns (``before``, ``after`` and ``withheld`` as JSON text)."""
 
-_encoder = msgspec.json.Encoder(order="sorted")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return _encoder.encode(value).decode()
-    text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
-    # a spreadsheet must not run a value as a formula (OWASP's CSV injection)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def csv_header() -> bytes:
     """The CSV export's header line."""
     return csv_line(CSV_COLUMNS)
-
-
-def csv_line(cells: tuple[object, ...] | list[object]) -> bytes:
-    """One CSV line (RFC 4180 quoting, CRLF)."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([_cell(c) for c in cells])
-    return buffer.getvalue().encode()
 
 
 def csv_row(view: AuditRecordView) -> bytes:

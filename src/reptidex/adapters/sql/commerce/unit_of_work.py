@@ -18,6 +18,7 @@ from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
 from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
 from reptidex.adapters.sql.commerce.reputation import SqlRatings, SqlSellerProfiles
+from reptidex.adapters.sql.commerce.sales_records import SqlSalesRecords
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
@@ -37,6 +38,7 @@ class SqlCommerceUnitOfWork:
         self.ratings = SqlRatings(session)
         self.inquiries = SqlInquiries(session)
         self.views = SqlListingViews(session)
+        self.sales = SqlSalesRecords(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
