@@ -13,6 +13,7 @@ import pytest
 from reptidex.engine.genetics import (
     Catalog,
     Genotype,
+    Outcome,
     Sex,
     catalog_from_mapping,
     clutch_odds,
@@ -124,6 +125,40 @@ def test_a_trait_target_wants_at_least_its_traits_unless_exact() -> None:
     assert result.probability(trait_target(BP, "Pastel", exact=True)) == F(1, 4)
     assert result.probability(trait_target(BP, "Pastel Spider", exact=True)) == F(1, 4)
     assert result.probability(trait_target(BP, "Normal", exact=True)) == F(1, 4)
+
+
+def test_clutch_odds_average_each_pairing_of_possibilities_by_its_weight() -> None:
+    """Two 66% het Clowns, two eggs: both het (4/9) gives a Clown with 1 - (3/4)^2 = 7/16
+    and a Normal with 1 - (1/4)^2 = 15/16; the other pairings (5/9) give only Normals."""
+    ph = parse_genotype(BP, "66% het Clown")
+    assert clutch_odds(ph, ph, 2) == {
+        ("Normal", None, False): F(5, 9) + F(4, 9) * F(15, 16),
+        ("Clown", None, False): F(4, 9) * F(7, 16),
+    }
+    assert clutch_probability(ph, ph, "Clown", 2) == F(7, 36)
+
+
+def test_a_target_may_be_any_predicate_on_offspring() -> None:
+    """A callable target is used as it is: at least one non-Clown in two eggs of two 66% het
+    Clowns is 5/9 + 4/9 * 15/16 = 35/36."""
+    ph = parse_genotype(BP, "66% het Clown")
+
+    def not_clown(outcome: Outcome) -> bool:
+        return "Clown" not in outcome.traits
+
+    assert clutch_probability(ph, ph, not_clown, 2) == F(35, 36)
+    ranked = rank_pairs({"A": ph}, {"B": ph, "C": parse_genotype(BP, "Clown")}, not_clown)
+    assert [(r.dam, r.probability) for r in ranked] == [("B", F(8, 9)), ("C", F(2, 3))]
+
+
+def test_no_eggs_give_no_hatchling() -> None:
+    """A clutch of zero eggs is allowed: every chance of at least one is 0."""
+    assert clutch_probability(SPIDER, SPIDER, "Spider", 0) == 0
+    assert clutch_odds(SPIDER, SPIDER, 0) == {
+        ("Spider", None, False): 0,
+        ("Normal", None, False): 0,
+        ("Super Spider", None, True): 0,
+    }
 
 
 @pytest.mark.parametrize("eggs", [-1, -6])

@@ -331,3 +331,10 @@ def test_traits_the_catalog_does_not_know_go_last_in_the_order_given() -> None:
         "Mystery",
     )
     assert morph_name(bp, ["Mystery", "Clown", "Spider", "Pastel"]) == "Bumblebee Clown Mystery"
+
+
+def test_the_largest_combo_takes_its_traits_first() -> None:
+    """Lesser Pinstripe Spider is Kingspin, which takes Spider before Bumblebee (Pastel
+    Spider) could: the Pastel is left to be named on its own."""
+    bp = load_catalog("ball_python")
+    assert morph_name(bp, ["Pastel", "Lesser", "Pinstripe", "Spider"]) == "Kingspin Pastel"
