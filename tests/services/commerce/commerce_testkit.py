@@ -40,8 +40,11 @@ class FakeAnimals:
     each of one organisation (what repti-animal's ``GET /animals/{id}`` would answer)."""
 
     animals: dict[uuid.UUID, CatalogueAnimal] = field(default_factory=dict)
+    asked: list[uuid.UUID] = field(default_factory=list)
+    """Every animal asked for, in order."""
 
     async def animal(self, animal_id: uuid.UUID, *, credential: str | None) -> CatalogueAnimal:
+        self.asked.append(animal_id)
         found = self.animals.get(animal_id)
         if found is None or credential is None:
             raise NotFound(f"No animal {animal_id} in your collection.")

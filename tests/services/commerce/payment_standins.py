@@ -1,104 +1,40 @@
-"""Local stand-ins for the HTTP APIs of Stripe (Checkout Sessions with Connect destination
-charges, refunds) and PayPal (OAuth2 token, Orders v2, capture refunds, webhook verification),
-which localstripe and no reachable sandbox serve. Each checks its parameters as the provider
-documents them, answers in the provider's JSON shape, and records the requests."""
+"""A local stand-in for the HTTP API of Stripe's marketplace calls (Checkout Sessions with
+Connect destination charges, refunds, Connect accounts and account links), which localstripe
+does not serve: it checks its parameters as Stripe documents them, answers in Stripe's JSON
+shape, and records the requests. PayPal's stand-in, shared with billing's tests, is
+tests/paypal_stand_in.py."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 import uuid
-import zlib
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
-from urllib.parse import parse_qsl
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from http_stand_in import ApiError, StandIn
 
 STRIPE_KEY = "sk_test_marketplace"
 STRIPE_WEBHOOK_SECRET = "whsec_marketplace_test_secret"
-PAYPAL_CLIENT = ("paypal-client-id", "paypal-client-secret")
-PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
-PAYPAL_SIGNING_KEY = b"paypal-stand-in-signing-key"
-PAYPAL_PLACES = {"EUR": 2, "USD": 2, "GBP": 2, "JPY": 0, "HUF": 0, "TWD": 0}
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(status)
-        self.status, self.body = status, body
-
-
-class StandIn(ABC):
-    """A threaded HTTP server whose ``route`` answers each request."""
-
-    def __init__(self) -> None:
-        self.requests: list[Recorded] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-            def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                body = outer.decode(raw, headers)
-                outer.requests.append(Recorded(method, self.path, body, headers))
-                try:
-                    with outer.lock:
-                        status, answer = outer.route(method, self.path, body, headers)
-                except ApiError as exc:
-                    status, answer = exc.status, exc.body
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_POST(self) -> None:
-                self._handle("POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @abstractmethod
-    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
-        """The request body as the provider reads it."""
-
-    @abstractmethod
-    def route(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        """The provider's answer: status and JSON body."""
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+STRIPE_COUNTRIES = frozenset(
+    {
+        "AE", "AT", "AU", "BE", "BG", "CA", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR",
+        "GB", "GI", "GR", "HK", "HR", "HU", "IE", "IT", "JP", "LI", "LT", "LU", "LV", "MT", "MX",
+        "MY", "NL", "NO", "NZ", "PL", "PT", "RO", "SE", "SG", "SI", "SK", "TH", "US",
+    }
+)  # fmt: skip
+"""Countries the stand-in opens connected accounts in (Stripe's markets, abridged)."""
+EXPRESS = {
+    "controller[stripe_dashboard][type]": "express",
+    "controller[requirement_collection]": "stripe",
+    "controller[fees][payer]": "application",
+    "controller[losses][payments]": "application",
+}
+"""The controller properties of an Express account, as form fields."""
+ACCOUNT_LINK_SECONDS = 300
 
 
 # -- Stripe ----------------------------------------------------------------------------------
@@ -117,14 +53,46 @@ def _integer(form: dict[str, Any], key: str, *, minimum: int = 0) -> int:
     return int(value)
 
 
+def _only(form: dict[str, Any], allowed: re.Pattern[str]) -> None:
+    """Stripe refuses a parameter it does not know."""
+    for key in form:
+        if not allowed.fullmatch(key):
+            raise _stripe_error(f"Received unknown parameter: {key}", key)
+
+
+def _url(form: dict[str, Any], key: str) -> str:
+    value = str(form.get(key) or "")
+    if not value:
+        raise _stripe_error(f"Missing required param: {key}.", key)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise _stripe_error(f"Not a valid URL: {key}", key)
+    return value
+
+
+ACCOUNT_PARAMS = re.compile(
+    r"type|country|email|controller\[(stripe_dashboard\]\[type|requirement_collection|"
+    r"fees\]\[payer|losses\]\[payments)\]|capabilities\[[a-z_]+\]\[requested\]|"
+    r"metadata\[[^\]]*\]"
+)
+ACCOUNT_LINK_PARAMS = re.compile(
+    r"account|refresh_url|return_url|type|collection_options\[(fields|future_requirements)\]"
+)
+
+
 class StripeStandIn(StandIn):
-    """Checkout Sessions in payment mode with a destination charge, and refunds."""
+    """Checkout Sessions in payment mode with a destination charge, refunds, and Connect:
+    Express accounts (created with ``type=express`` or its controller properties), account
+    links to their onboarding, and reading them. Unknown or missing parameters are refused
+    as Stripe refuses them; an idempotency key sent again with other parameters too."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sessions: dict[str, dict[str, Any]] = {}
         self.intents: dict[str, dict[str, Any]] = {}
-        self.keys: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.links: list[dict[str, Any]] = []
+        self.keys: dict[str, tuple[str, dict[str, Any], tuple[int, dict[str, Any]]]] = {}
 
     def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
         return dict(parse_qsl(raw, keep_blank_values=True))
@@ -136,8 +104,27 @@ class StripeStandIn(StandIn):
             raise _stripe_error("Invalid API Key provided", status=401)
         key = headers.get("idempotency-key")
         if method == "POST" and key and key in self.keys:
-            return self.keys[key]
-        if method == "POST" and path == "/v1/checkout/sessions":
+            first_path, first_body, first_answer = self.keys[key]
+            if (first_path, first_body) != (path, body):
+                raise ApiError(
+                    400,
+                    {
+                        "error": {
+                            "type": "idempotency_error",
+                            "message": "Keys for idempotent requests can only be used with "
+                            "the same parameters they were first used with.",
+                        }
+                    },
+                )
+            return first_answer
+        account = re.fullmatch(r"/v1/accounts/(acct_[A-Za-z0-9]+)", path)
+        if method == "POST" and path == "/v1/accounts":
+            answer = (200, self._create_account(body))
+        elif method == "GET" and account is not None:
+            answer = (200, self._account(account.group(1)))
+        elif method == "POST" and path == "/v1/account_links":
+            answer = (200, self._account_link(body))
+        elif method == "POST" and path == "/v1/checkout/sessions":
             answer = (200, self._create_session(body))
         elif method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session = self.sessions.get(path.rsplit("/", 1)[1])
@@ -149,8 +136,125 @@ class StripeStandIn(StandIn):
         else:
             raise _stripe_error(f"Unrecognized request URL ({method}: {path})", status=404)
         if method == "POST" and key:
-            self.keys[key] = answer
+            self.keys[key] = (path, body, answer)
         return answer
+
+    def _create_account(self, form: dict[str, Any]) -> dict[str, Any]:
+        _only(form, ACCOUNT_PARAMS)
+        controller = {k: v for k, v in form.items() if k.startswith("controller[")}
+        if "type" in form and controller:
+            raise _stripe_error("You cannot specify both type and controller.", "type")
+        if form.get("type", "express") != "express" or (controller and controller != EXPRESS):
+            raise _stripe_error("The stand-in opens Express accounts only.", "controller")
+        if "type" not in form and not controller:
+            raise _stripe_error("Missing required param: type.", "type")
+        country = str(form.get("country", ""))
+        if country not in STRIPE_COUNTRIES:
+            raise _stripe_error(f"Country '{country}' is unknown or not supported.", "country")
+        email = form.get("email")
+        if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
+            raise _stripe_error("Invalid email address: " + str(email), "email")
+        requested: dict[str, str] = {}
+        for key, value in form.items():
+            if found := re.fullmatch(r"capabilities\[([a-z_]+)\]\[requested\]", key):
+                if found.group(1) not in ("card_payments", "transfers"):
+                    raise _stripe_error(f"Invalid capability: {found.group(1)}", key)
+                if value not in ("true", "false"):
+                    raise _stripe_error(f"Invalid boolean: {value}", key)
+                requested[found.group(1)] = value
+        if requested.get("card_payments") == "true" and requested.get("transfers") != "true":
+            raise _stripe_error(
+                "card_payments needs transfers on an Express account.", "capabilities"
+            )
+        metadata = {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")}
+        for name, value in metadata.items():
+            if not name or len(name) > 40 or len(str(value)) > 500:
+                raise _stripe_error("Invalid metadata", f"metadata[{name}]")
+        account_id = f"acct_1{uuid.uuid4().hex[:15].upper()}"
+        self.accounts[account_id] = {
+            "id": account_id,
+            "object": "account",
+            "type": "express",
+            "country": country,
+            "email": email,
+            "created": int(time.time()),
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+            "capabilities": {name: "inactive" for name, on in requested.items() if on == "true"},
+            "controller": {
+                "type": "application",
+                "is_controller": True,
+                "stripe_dashboard": {"type": "express"},
+                "requirement_collection": "stripe",
+                "fees": {"payer": "application_express"},
+                "losses": {"payments": "application"},
+            },
+            "metadata": metadata,
+            "requirements": {"currently_due": ["external_account", "tos_acceptance.date"]},
+        }
+        return self.accounts[account_id]
+
+    def _account(self, account_id: str) -> dict[str, Any]:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise ApiError(
+                403,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "account_invalid",
+                        "message": f"The provided key does not have access to account "
+                        f"'{account_id}' (or that account does not exist).",
+                    }
+                },
+            )
+        return account
+
+    def _account_link(self, form: dict[str, Any]) -> dict[str, Any]:
+        _only(form, ACCOUNT_LINK_PARAMS)
+        account_id = str(form.get("account") or "")
+        if not account_id:
+            raise _stripe_error("Missing required param: account.", "account")
+        if account_id not in self.accounts:
+            raise _stripe_error(f"No such account: '{account_id}'", "account", 404)
+        kind = form.get("type")
+        if kind is None:
+            raise _stripe_error("Missing required param: type.", "type")
+        if kind != "account_onboarding":
+            raise _stripe_error(
+                "Accounts with the Express Dashboard are onboarded, not updated, by links.",
+                "type",
+            )
+        refresh_url, return_url = _url(form, "refresh_url"), _url(form, "return_url")
+        created = int(time.time())
+        token = uuid.uuid4().hex
+        link = {
+            "object": "account_link",
+            "created": created,
+            "expires_at": created + ACCOUNT_LINK_SECONDS,
+            "url": f"https://connect.stripe.test/setup/e/{account_id}/{token}",
+        }
+        self.links.append(
+            {**link, "account": account_id, "refresh_url": refresh_url, "return_url": return_url}
+        )
+        return link
+
+    def finish_onboarding(self, account_id: str, *, charges: bool = True) -> dict[str, Any]:
+        """The seller completes Stripe's onboarding: the account takes charges (unless
+        ``charges`` is false) and payouts. The account as an event would carry it."""
+        with self.lock:
+            account = self.accounts[account_id]
+            account.update(
+                details_submitted=True,
+                charges_enabled=charges,
+                payouts_enabled=charges,
+                capabilities={
+                    name: "active" if charges else "inactive" for name in account["capabilities"]
+                },
+                requirements={"currently_due": []},
+            )
+            return dict(account)
 
     def _create_session(self, form: dict[str, Any]) -> dict[str, Any]:
         if form.get("mode") != "payment":
@@ -264,202 +368,3 @@ def signed_stripe_event(
     body = json.dumps(event).encode()
     signature = stripe_signature(body, secret, timestamp)
     return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
-
-
-# -- PayPal ----------------------------------------------------------------------------------
-
-
-def _paypal_error(status: int, name: str, issue: str) -> ApiError:
-    return ApiError(status, {"name": name, "details": [{"issue": issue}], "debug_id": "x"})
-
-
-def paypal_signature(transmission_id: str, when: str, body: bytes) -> str:
-    """The stand-in's signature of a webhook (PayPal signs the same fields with its key)."""
-    message = f"{transmission_id}|{when}|{PAYPAL_WEBHOOK_ID}|{zlib.crc32(body)}"
-    return hmac.new(PAYPAL_SIGNING_KEY, message.encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass
-class PayPalOrder:
-    id: str
-    currency: str
-    value: str
-    payee: str
-    fee: str | None
-    custom_id: str
-    status: str = "CREATED"
-    capture_id: str | None = None
-    refunded_minor: int = 0
-    amount_minor: int = 0
-    refunds: list[str] = field(default_factory=list)
-
-
-class PayPalStandIn(StandIn):
-    """OAuth2 tokens, Orders v2 (create, capture), capture refunds and webhook verification."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tokens: set[str] = set()
-        self.orders: dict[str, PayPalOrder] = {}
-        self.request_ids: dict[str, tuple[int, dict[str, Any]]] = {}
-
-    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
-        if headers.get("content-type", "").startswith("application/json") and raw:
-            decoded: dict[str, Any] = json.loads(raw)
-            return decoded
-        return dict(parse_qsl(raw))
-
-    def _amount(self, amount: Any, where: str) -> tuple[str, str, int]:
-        if not isinstance(amount, dict):
-            raise _paypal_error(400, "INVALID_REQUEST", f"MISSING_REQUIRED_PARAMETER {where}")
-        currency, value = amount.get("currency_code"), amount.get("value")
-        places = PAYPAL_PLACES.get(str(currency))
-        if places is None:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED")
-        pattern = r"\d{1,10}" if places == 0 else rf"\d{{1,10}}(\.\d{{1,{places}}})?"
-        if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION")
-        whole, _, fraction = value.partition(".")
-        return str(currency), value, int(whole) * 10**places + int(fraction.ljust(places, "0") or 0)
-
-    def route(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        if path == "/v1/oauth2/token":
-            expected = base64.b64encode(":".join(PAYPAL_CLIENT).encode()).decode()
-            if headers.get("authorization") != f"Basic {expected}":
-                raise ApiError(401, {"error": "invalid_client"})
-            if body.get("grant_type") != "client_credentials":
-                raise ApiError(400, {"error": "unsupported_grant_type"})
-            token = f"A21AA{uuid.uuid4().hex}"
-            self.tokens.add(token)
-            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 32400}
-        if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
-            raise ApiError(401, {"name": "AUTHENTICATION_FAILURE"})
-        request_id = headers.get("paypal-request-id")
-        if request_id and request_id in self.request_ids:
-            return self.request_ids[request_id]
-        if path == "/v2/checkout/orders":
-            answer = self._create(body)
-        elif (found := re.fullmatch(r"/v2/checkout/orders/([^/]+)/capture", path)) is not None:
-            answer = self._capture(found.group(1))
-        elif (found := re.fullmatch(r"/v2/payments/captures/([^/]+)/refund", path)) is not None:
-            answer = self._refund(found.group(1), body)
-        elif path == "/v1/notifications/verify-webhook-signature":
-            answer = self._verify(body)
-        else:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if request_id:
-            self.request_ids[request_id] = answer
-        return answer
-
-    def _create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if body.get("intent") != "CAPTURE":
-            raise _paypal_error(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE intent")
-        unit = body["purchase_units"][0]
-        currency, value, minor = self._amount(unit.get("amount"), "amount")
-        payee = unit.get("payee", {}).get("merchant_id")
-        if not isinstance(payee, str) or not re.fullmatch(r"[A-Z0-9]{13}", payee):
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PAYEE_ACCOUNT_INVALID")
-        fee = None
-        fees = unit.get("payment_instruction", {}).get("platform_fees")
-        if fees:
-            fee_currency, fee, fee_minor = self._amount(fees[0].get("amount"), "platform_fees")
-            if fee_currency != currency or fee_minor > minor:
-                raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PLATFORM_FEE_EXCEEDED")
-        order_id = uuid.uuid4().hex[:17].upper()
-        self.orders[order_id] = PayPalOrder(
-            order_id, currency, value, payee, fee, unit.get("custom_id", ""), amount_minor=minor
-        )
-        links = [
-            {"href": f"{self.base}/v2/checkout/orders/{order_id}", "rel": "self"},
-            {
-                "href": f"https://www.paypal.test/checkoutnow?token={order_id}",
-                "rel": "payer-action",
-            },
-        ]
-        return 200, {"id": order_id, "status": "PAYER_ACTION_REQUIRED", "links": links}
-
-    def approve(self, order_id: str) -> None:
-        """The buyer approves the order at PayPal."""
-        with self.lock:
-            self.orders[order_id].status = "APPROVED"
-
-    def _capture(self, order_id: str) -> tuple[int, dict[str, Any]]:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if order.status == "COMPLETED":
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_ALREADY_CAPTURED")
-        if order.status != "APPROVED":
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_NOT_APPROVED")
-        order.status, order.capture_id = "COMPLETED", f"CAP{uuid.uuid4().hex[:14].upper()}"
-        capture = {
-            "id": order.capture_id,
-            "status": "COMPLETED",
-            "amount": {"currency_code": order.currency, "value": order.value},
-            "custom_id": order.custom_id,
-        }
-        units = [{"reference_id": "default", "payments": {"captures": [capture]}}]
-        return 201, {"id": order.id, "status": "COMPLETED", "purchase_units": units}
-
-    def _refund(self, capture_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        order = next((o for o in self.orders.values() if o.capture_id == capture_id), None)
-        if order is None:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        currency, value, minor = self._amount(body.get("amount"), "amount")
-        if currency != order.currency:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_CURRENCY_MISMATCH")
-        if minor > order.amount_minor - order.refunded_minor:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED")
-        order.refunded_minor += minor
-        refund_id = f"REF{uuid.uuid4().hex[:14].upper()}"
-        order.refunds.append(refund_id)
-        return 201, {
-            "id": refund_id,
-            "status": "COMPLETED",
-            "amount": {"currency_code": currency, "value": value},
-        }
-
-    def _verify(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        for required in ("auth_algo", "cert_url", "transmission_id", "transmission_sig"):
-            if not body.get(required):
-                raise _paypal_error(400, "VALIDATION_ERROR", f"MISSING {required}")
-        event = json.dumps(body["webhook_event"], separators=(",", ":")).encode()
-        expected = paypal_signature(body["transmission_id"], body["transmission_time"], event)
-        good = body.get("webhook_id") == PAYPAL_WEBHOOK_ID and hmac.compare_digest(
-            expected, str(body["transmission_sig"])
-        )
-        return 200, {"verification_status": "SUCCESS" if good else "FAILURE"}
-
-
-def signed_paypal_event(
-    event_type: str,
-    resource: dict[str, Any],
-    *,
-    event_id: str | None = None,
-    sent: float | None = None,
-    forge: bool = False,
-) -> tuple[bytes, dict[str, str]]:
-    """A PayPal webhook's body and transmission headers, signed for the stand-in."""
-    event = {
-        "id": event_id or f"WH-{uuid.uuid4().hex[:20].upper()}",
-        "event_version": "1.0",
-        "create_time": "2026-12-07T10:00:00Z",
-        "resource_type": "capture",
-        "event_type": event_type,
-        "resource": resource,
-    }
-    body = json.dumps(event, separators=(",", ":")).encode()
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sent or time.time()))
-    transmission_id = str(uuid.uuid4())
-    signature = paypal_signature(transmission_id, when, body)
-    headers = {
-        "Content-Type": "application/json",
-        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
-        "PAYPAL-CERT-URL": "https://api.paypal.test/v1/notifications/certs/CERT-1",
-        "PAYPAL-TRANSMISSION-ID": transmission_id,
-        "PAYPAL-TRANSMISSION-SIG": ("0" if forge else "") + signature[: 64 - forge],
-        "PAYPAL-TRANSMISSION-TIME": when,
-    }
-    return body, headers

@@ -93,7 +93,8 @@ def test_an_offline_sale_from_order_to_completion_with_its_ledger(
         ("platform_fees", 500),
     ]
     events = outbox_types(any_client)
-    order_events = [e for e in events if e.startswith("order.")]
+    # the steps' events (the handover worker may have added its order.animal_transferred)
+    order_events = [e for e in events if e.startswith("order.") and "animal_transfer" not in e]
     assert order_events == ["order.placed", "order.paid", "order.handed_over", "order.completed"]
     assert events.count("listing.state_changed") == 2  # on hold, sold
 

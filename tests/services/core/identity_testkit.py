@@ -347,6 +347,10 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         self.current += dt.timedelta(**delta)
 
+    def seconds(self) -> float:
+        """Now as seconds: the monotonic time of a memory rate limiter that follows this clock."""
+        return self.current.timestamp()
+
 
 @dataclass
 class FakeIdentity:
@@ -365,7 +369,8 @@ class FakeIdentity:
 
 def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
     store, hasher, signer = FakeStore(), FakeHasher(), FakeSigner()
-    notifier, clock, limiter = FakeNotifier(), FakeClock(), MemoryRateLimiter()
+    notifier, clock = FakeNotifier(), FakeClock()
+    limiter = MemoryRateLimiter(clock.seconds)  # windows pass as the fake clock advances
     context = IdentityContext(
         unit_of_work=lambda: FakeUnitOfWork(store, notifier),
         hasher=hasher,

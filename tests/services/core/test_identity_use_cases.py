@@ -431,20 +431,7 @@ async def test_me_reports_the_active_organisation(identity: FakeIdentity) -> Non
 # --- rate limits and service credentials ---------------------------------------------------
 
 
-async def test_login_failures_are_limited_per_account_whether_or_not_it_exists(
-    identity: FakeIdentity,
-) -> None:
-    await signed_up(identity)
-    for email in ("ann@example.org", "nobody@example.org"):
-        for attempt in range(5):
-            with pytest.raises(NotAuthenticated):
-                await identity.sessions.login(email, OTHER_PASSWORD, address=f"10.0.0.{attempt}")
-        with pytest.raises(RateLimited) as caught:
-            await identity.sessions.login(email, STRONG_PASSWORD, address="10.0.1.1")
-        assert 0 < caught.value.retry_after <= 900
-
-
-async def test_success_resets_the_account_counter(identity: FakeIdentity) -> None:
+async def test_success_resets_the_failure_counters(identity: FakeIdentity) -> None:
     await signed_up(identity)
     for _ in range(3):
         with pytest.raises(NotAuthenticated):

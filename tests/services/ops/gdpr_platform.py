@@ -1,4 +1,4 @@
-"""repti-core, repti-animal, repti-media and repti-ops in one event loop for the GDPR tests:
+"""repti-core, repti-animal, repti-media, repti-commerce and repti-ops in one event loop for the GDPR tests:
 each app runs its lifespan, other services reach it over HTTP through an in-process router
 that can take a service down, and every service verifies core's real tokens."""
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from PIL import Image
@@ -23,9 +24,12 @@ from PIL import Image
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.commerce.listing_model import AnimalSnapshot
+from reptidex.domain.commerce.ports import CatalogueAnimal
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.animal.app import create_app as create_animal
+from reptidex.services.commerce.app import create_app as create_commerce
 from reptidex.services.core.app import create_app as create_core
 from reptidex.services.core.identity.wiring import IdentityOverrides
 from reptidex.services.core.wiring import CoreComponents
@@ -37,7 +41,7 @@ from reptidex.services.media.app import create_app as create_media
 from reptidex.services.ops.app import create_app as create_ops
 
 PASSWORD = "basking-under-the-heat-lamp"
-SERVICES = ("core", "animal", "media")
+SERVICES = ("core", "animal", "media", "commerce")
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -55,6 +59,16 @@ class Router(httpx.AsyncBaseTransport):
         if host in self.down or host not in self.apps:
             raise httpx.ConnectError(f"{host} is down", request=request)
         return await self.apps[host].handle_async_request(request)
+
+
+class KeepersAnimals:
+    """Every animal asked for is the caller's own, available to list (commerce asks repti-animal
+    otherwise); the caller's organisation is read from the token core signed."""
+
+    async def animal(self, animal_id: uuid.UUID, *, credential: str | None) -> CatalogueAnimal:
+        claims = jwt.decode(credential or "", options={"verify_signature": False})
+        snapshot = AnimalSnapshot(animal_id, "ball_python", "male", None, "Pastel", "Pastel")
+        return CatalogueAnimal(uuid.UUID(claims["org"]), "active", snapshot)
 
 
 class AnyPlan:
@@ -128,6 +142,22 @@ class GdprPlatform:
         login = await self.core.post("/auth/login", json={"email": email, "password": PASSWORD})
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
+    async def list_animal(self, headers: dict[str, str]) -> dict[str, Any]:
+        """A listing on repti-commerce."""
+        response = await self.clients["commerce"].post(
+            "/marketplace/listings",
+            json={
+                "animal_id": str(uuid.uuid4()),
+                "title": "Pastel male",
+                "price": {"amount": 15000, "currency": "EUR"},
+                "country": "DE",
+            },
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     async def upload(self, headers: dict[str, str]) -> dict[str, Any]:
         """A photo uploaded to repti-media."""
         buffer = io.BytesIO()
@@ -169,7 +199,7 @@ async def eventually(check: Callable[[], Any], within: float = 15.0) -> Any:
 
 @asynccontextmanager
 async def gdpr_platform(settings: Settings) -> AsyncIterator[GdprPlatform]:
-    """The four services on ``settings``' SQLite databases (migrated first)."""
+    """The five services on ``settings``' SQLite databases (migrated first)."""
     for service in (*SERVICES, "ops"):
         upgrade(service, settings.database_url(service))
     router = Router()
@@ -199,6 +229,9 @@ async def gdpr_platform(settings: Settings) -> AsyncIterator[GdprPlatform]:
         "animal": create_animal(settings, authenticator=authenticator()),
         "media": create_media(
             settings, authenticator=authenticator(), plans=AnyPlan(), backfill_on_start=False
+        ),
+        "commerce": create_commerce(
+            settings, authenticator=authenticator(), animals=KeepersAnimals()
         ),
         "ops": create_ops(
             settings,

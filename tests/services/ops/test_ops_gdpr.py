@@ -109,6 +109,7 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     email = f"ann-{uuid.uuid4().hex[:6]}@example.org"
     user, headers = await platform.keeper(email)
     upload = await platform.upload(headers)
+    listing = await platform.list_animal(headers)
     await _seed_audit(platform.settings, user, email)
 
     started = await platform.ops.post("/admin/gdpr/export", json={}, headers=headers)
@@ -117,13 +118,13 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert started.json()["archive_url"] is None
     export = await _finished(platform, started.json()["id"], headers)
     assert export["status"] == "completed"
-    assert [t["service"] for t in export["tasks"]] == ["core", "animal", "media", "ops"]
+    assert [t["service"] for t in export["tasks"]] == ["core", "animal", "media", "commerce", "ops"]
     archive = await platform.ops.get(export["archive_url"], headers=headers)
     assert archive.status_code == 200
     assert archive.headers["content-type"] == "application/zip"
     files = zipfile.ZipFile(io.BytesIO(archive.content))
     assert sorted(files.namelist()) == [
-        "animal.json", "core.json", "media.json", "ops.json", "request.json"
+        "animal.json", "commerce.json", "core.json", "media.json", "ops.json", "request.json"
     ]  # fmt: skip
     core = json.loads(files.read("core.json"))["data"]
     assert core["account"]["email"] == email
@@ -132,6 +133,8 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert core["sessions"], "the sign-in session"
     media = json.loads(files.read("media.json"))["data"]
     assert [u["id"] for u in media["uploads"]] == [upload["id"]]
+    commerce = json.loads(files.read("commerce.json"))["data"]
+    assert [x["id"] for x in commerce["listings"]] == [listing["id"]]
     audit = json.loads(files.read("ops.json"))["data"]["audit_records"]
     assert {(r["resource_kind"], r["action"]) for r in audit} >= {
         ("user", "created"), ("animal", "updated"), ("membership", "updated")
@@ -155,6 +158,13 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert counts["core"]["accounts"] == 1
     assert counts["core"]["memberships"] == 1
     assert counts["media"] == {"uploads_unattributed": 1}
+    assert counts["commerce"] == {
+        "listings_pseudonymised": 1,
+        "orders_pseudonymised": 0,
+        "order_steps_pseudonymised": 0,
+        "supplies_pseudonymised": 0,
+        "supply_reservations_pseudonymised": 0,
+    }
     assert counts["ops"]["audit_records_pseudonymised"] == 4  # and the export's own record
 
     # nobody signs in as them, and no service answers with their data
@@ -166,6 +176,7 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert (await _port(platform, "core", user))["memberships"] == []
     assert (await _port(platform, "core", user))["sessions"] == []
     assert (await _port(platform, "media", user))["uploads"] == []
+    assert (await _port(platform, "commerce", user))["listings"] == []
     assert (await _ops_holds(platform.settings, user))["audit_records"] == []
 
     # the trail keeps the events, under the pseudonym, and still verifies
@@ -219,3 +230,4 @@ async def test_a_service_down_during_an_erasure_is_retried_until_it_answers(
     assert (done["status"], media["state"], media["last_error"]) == ("completed", "done", None)
     assert media["erased"] == {"uploads_unattributed": 1}
     assert (await _port(platform, "media", user))["uploads"] == []
+    assert (await _port(platform, "commerce", user))["listings"] == []

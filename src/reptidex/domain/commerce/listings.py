@@ -4,7 +4,10 @@ listing, show one, search the open ones, and a seller's own.
 A listing is made in two steps: :func:`listed_animal` reads the animal from the seller's
 collection (outside any transaction: it is a call to repti-animal), then
 :func:`create_listing` stores the listing with that snapshot. Each writing use case stages its
-events in the unit of work's outbox and commits once, at its end.
+events in the unit of work's outbox and commits once, at its end. The parts of
+:func:`create_listing` (:func:`new_listing` checks and builds, :func:`require_unlisted`,
+:func:`add_listing` stores and stages) serve the CSV import of many listings as well
+(:mod:`~reptidex.domain.commerce.listing_csv`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.order_model import Order
 from reptidex.domain.commerce.ports import (
     AnimalCatalogue,
+    CatalogueAnimal,
     CommerceUnitOfWork,
     ListingQuery,
 )
@@ -148,7 +152,9 @@ def stage_listing_event(
     )
 
 
-def _check_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> None:
+def check_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> None:
+    """:class:`InvalidInput` unless a listing's end (if any) has a time zone and is after
+    ``now``."""
     if expires_at is None:
         return
     if expires_at.utcoffset() is None:
@@ -161,26 +167,74 @@ def _check_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> None:
         )
 
 
-def _check_price(price: Money) -> None:
+def check_price(price: Money) -> None:
+    """:class:`InvalidInput` unless a listing's price is above zero."""
     if price.amount <= 0:
         raise InvalidInput("A price is more than zero.", field_errors={"price": "above zero"})
 
 
-async def listed_animal(
-    catalogue: AnimalCatalogue, actor: Member, animal_id: uuid.UUID, *, credential: str | None
-) -> AnimalSnapshot:
-    """The snapshot of an animal of the actor's collection that may be listed.
-
+def listable(actor: Member, animal_id: uuid.UUID, found: CatalogueAnimal) -> AnimalSnapshot:
+    """The snapshot of the catalogue's answer for ``animal_id`` if the actor may list it:
     :class:`NotFound` when it is not in the actor's organisation, :class:`Conflict` when its
-    status (sold, deceased, on loan) does not let it be sold.
-    """
-    actor.require_writer()
-    found = await catalogue.animal(animal_id, credential=credential)
+    status (sold, deceased, on loan) does not let it be sold."""
     if found.organisation_id != actor.organisation_id:
         raise NotFound(f"No animal {animal_id} in your collection.")
     if found.status in UNSELLABLE_STATUSES:
         raise Conflict(f"An animal that is {found.status} cannot be listed.")
     return found.snapshot
+
+
+async def listed_animal(
+    catalogue: AnimalCatalogue, actor: Member, animal_id: uuid.UUID, *, credential: str | None
+) -> AnimalSnapshot:
+    """The snapshot of an animal of the actor's collection that may be listed
+    (:func:`listable`)."""
+    actor.require_writer()
+    found = await catalogue.animal(animal_id, credential=credential)
+    return listable(actor, animal_id, found)
+
+
+def new_listing(
+    actor: Member, animal: AnimalSnapshot, draft: ListingDraft, now: dt.datetime
+) -> Listing:
+    """The listing ``draft`` makes of ``animal`` at ``now``, checked (price above zero, end in
+    the future) but not stored."""
+    actor.require_writer()
+    check_price(draft.price)
+    check_expiry(draft.expires_at, now)
+    return Listing(
+        id=uuid.uuid4(),
+        organisation_id=actor.organisation_id,
+        animal=animal,
+        title=draft.title,
+        description=draft.description,
+        price=draft.price,
+        status=ListingState.AVAILABLE if draft.publish else ListingState.DRAFT,
+        country=draft.country.upper(),
+        region=draft.region,
+        shipping_available=draft.shipping_available,
+        pickup_available=draft.pickup_available,
+        expires_at=draft.expires_at,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def require_unlisted(uow: CommerceUnitOfWork, actor: Member, animal_id: uuid.UUID) -> None:
+    """:class:`Conflict` when the actor's organisation already has a listing of the animal that
+    is neither sold nor expired."""
+    current = await uow.listings.current_for_animal(actor.organisation_id, animal_id)
+    if current is not None:
+        raise Conflict(f"The animal is already listed ({current.id}, {current.status.value}).")
+
+
+async def add_listing(uow: CommerceUnitOfWork, actor: Member, listing: Listing) -> Listing:
+    """Store a listing of :func:`new_listing` and stage ``listing.created`` with its audit
+    record; the use case around it commits."""
+    stored = await uow.listings.add(listing)
+    stage_listing_event(uow, actor, "listing.created", stored)
+    return stored
 
 
 async def create_listing(
@@ -193,35 +247,11 @@ async def create_listing(
 ) -> Listing:
     """List ``animal`` (from :func:`listed_animal`); :class:`Conflict` when the animal already
     has a listing that is neither sold nor expired. Emits ``listing.created``."""
-    actor.require_writer()
-    now = now or _now()
-    _check_price(draft.price)
-    _check_expiry(draft.expires_at, now)
-    current = await uow.listings.current_for_animal(actor.organisation_id, animal.animal_id)
-    if current is not None:
-        raise Conflict(f"The animal is already listed ({current.id}, {current.status.value}).")
-    listing = await uow.listings.add(
-        Listing(
-            id=uuid.uuid4(),
-            organisation_id=actor.organisation_id,
-            animal=animal,
-            title=draft.title,
-            description=draft.description,
-            price=draft.price,
-            status=ListingState.AVAILABLE if draft.publish else ListingState.DRAFT,
-            country=draft.country.upper(),
-            region=draft.region,
-            shipping_available=draft.shipping_available,
-            pickup_available=draft.pickup_available,
-            expires_at=draft.expires_at,
-            created_by=actor.user_id,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    stage_listing_event(uow, actor, "listing.created", listing)
+    listing = new_listing(actor, animal, draft, now or _now())
+    await require_unlisted(uow, actor, animal.animal_id)
+    stored = await add_listing(uow, actor, listing)
     await uow.commit()
-    return listing
+    return stored
 
 
 async def _own_listing(uow: CommerceUnitOfWork, actor: Member, listing_id: uuid.UUID) -> Listing:
@@ -261,9 +291,9 @@ async def change_listing(
     if terms:
         listing.require_editable()
         if "price" in terms:
-            _check_price(terms["price"])
+            check_price(terms["price"])
         if terms.get("expires_at") is not None:
-            _check_expiry(terms["expires_at"], now)
+            check_expiry(terms["expires_at"], now)
         if "country" in terms:
             terms["country"] = terms["country"].upper()
         listing = replace(listing, **terms, updated_at=now)

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
 
 from reptidex.domain.commerce.audit import audit, order_fields
 from reptidex.domain.commerce.events import PRODUCER, OrderChanged
@@ -109,11 +108,13 @@ def _stage_order(uow: CommerceUnitOfWork, order: Order, step: OrderStep) -> None
             occurred_at=step.at,
         )
     )
-    before: dict[str, Any] | None = None
-    after = order_fields(order)
-    if step.from_state is not None:  # a step: the move, and the note that came with it
-        before = {"status": step.from_state.value}
-        after = {"status": step.to_state.value, **({"note": step.note} if step.note else {})}
+    # placed: the whole order; a later step: the move, and the note that came with it
+    before = None if step.from_state is None else {"status": step.from_state.value}
+    after = (
+        order_fields(order)
+        if before is None
+        else {"status": step.to_state.value, **({"note": step.note} if step.note else {})}
+    )
     audit(
         uow.outbox,
         "order",
@@ -205,16 +206,17 @@ async def place_order_once(
     :class:`Conflict`: when the conflict was a request with the same key running at the same
     time, the second attempt finds that request's order and returns it (so concurrent repeats
     of a key all get the one order); any other conflict (another buyer's order) stands."""
-    for attempt in (1, 2):
-        try:
-            async with open_unit() as uow:
-                return await place_order(
-                    uow, actor, request, idempotency_key, fee_basis_points=fee_basis_points
-                )
-        except Conflict:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        async with open_unit() as uow:
+            return await place_order(
+                uow, actor, request, idempotency_key, fee_basis_points=fee_basis_points
+            )
+    except Conflict:
+        pass  # perhaps the same key's request, committed meanwhile: the next attempt tells
+    async with open_unit() as uow:
+        return await place_order(
+            uow, actor, request, idempotency_key, fee_basis_points=fee_basis_points
+        )
 
 
 async def _party_order(uow: CommerceUnitOfWork, actor: Member, order_id: uuid.UUID) -> Order:

@@ -15,11 +15,11 @@ from reptidex.domain.identity.events import (
     UserPasswordResetRequested,
     UserRegistered,
 )
-from reptidex.domain.identity.model import Email, OneTimeToken, TokenPurpose, User
+from reptidex.domain.identity.model import Email, TokenPurpose, User
 from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
-from reptidex.domain.identity.tokens import digest, new_secret
+from reptidex.domain.identity.tokens import digest
 
-_INVALID_LINK = "This link is invalid, already used or expired; ask for a new one."
+INVALID_LINK = "This link is invalid, already used or expired; ask for a new one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +91,13 @@ class Accounts:
     async def _store_one_time_token(
         self, user: User, purpose: TokenPurpose, uow: IdentityUnitOfWork
     ) -> str:
-        now = self.context.now()
-        await uow.one_time_tokens.use_all_of_user(user.id, purpose, now)
+        policy = self.context.policy
         ttl = (
-            self.context.policy.verification_ttl
+            policy.verification_ttl
             if purpose is TokenPurpose.VERIFY_EMAIL
-            else self.context.policy.password_reset_ttl
+            else policy.password_reset_ttl
         )
-        secret = new_secret()
-        await uow.one_time_tokens.add(
-            OneTimeToken(
-                user_id=user.id,
-                purpose=purpose,
-                token_digest=digest(secret),
-                created_at=now,
-                expires_at=now + ttl,
-            )
-        )
-        return secret
+        return await self.context.store_one_time_token(uow, user.id, purpose, ttl)
 
     async def register(
         self, email: str, password: str, *, display_name: str | None = None, address: str
@@ -171,7 +160,7 @@ class Accounts:
             stored = await uow.one_time_tokens.by_digest(TokenPurpose.VERIFY_EMAIL, digest(token))
             now = context.now()
             if stored is None or not stored.is_usable(now):
-                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+                raise InvalidInput(INVALID_LINK, field_errors={"token": INVALID_LINK})
             user = await uow.users.get(stored.user_id)
             if user is None:  # pragma: no cover - the foreign key keeps this from happening
                 raise NotFound("The account no longer exists.")
@@ -268,7 +257,7 @@ class Accounts:
         async with context.unit_of_work() as uow:
             stored = await uow.one_time_tokens.by_digest(TokenPurpose.RESET_PASSWORD, token_digest)
             if stored is None or not stored.is_usable(context.now()):
-                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+                raise InvalidInput(INVALID_LINK, field_errors={"token": INVALID_LINK})
             user = await uow.users.get(stored.user_id)
             if user is None:  # pragma: no cover - the foreign key keeps this from happening
                 raise NotFound("The account no longer exists.")
@@ -281,7 +270,7 @@ class Accounts:
             user = await uow.users.get(user.id)
             now = context.now()
             if stored is None or user is None or not stored.is_usable(now):
-                raise InvalidInput(_INVALID_LINK, field_errors={"token": _INVALID_LINK})
+                raise InvalidInput(INVALID_LINK, field_errors={"token": INVALID_LINK})
             stored.used_at = now
             await uow.one_time_tokens.save(stored)
             before = fields_of(user)

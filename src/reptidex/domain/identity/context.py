@@ -11,7 +11,13 @@ import msgspec
 
 from reptidex.domain.errors import RateLimited
 from reptidex.domain.events import new_event
-from reptidex.domain.identity.model import AuthSession, RefreshToken, Role
+from reptidex.domain.identity.model import (
+    AuthSession,
+    OneTimeToken,
+    RefreshToken,
+    Role,
+    TokenPurpose,
+)
 from reptidex.domain.identity.passwords import PasswordPolicy
 from reptidex.domain.identity.ports import (
     Clock,
@@ -50,7 +56,22 @@ class IdentityPolicy:
     password_reset_ttl: dt.timedelta = dt.timedelta(hours=1)
     invitation_ttl: dt.timedelta = dt.timedelta(days=7)
     login_per_address: Limit = Limit(attempts=30, window=15 * 60)
-    login_failures_per_account: Limit = Limit(attempts=5, window=15 * 60)
+    """Every login attempt from one address, whichever account it names."""
+    login_failures_per_pair: tuple[Limit, ...] = (
+        Limit(attempts=5, window=60),
+        Limit(attempts=10, window=15 * 60),
+        Limit(attempts=20, window=60 * 60),
+    )
+    """Backoff tiers of wrong passwords from one address for one account: the wait grows
+    from the rest of a minute to the rest of an hour as failures go on."""
+    login_failures_per_account: Limit = Limit(attempts=50, window=60 * 60)
+    """The ceiling of wrong passwords for one account from all addresses together (guessing
+    from many addresses); reaching it mails the owner an unlock token."""
+    login_known_address_ttl: dt.timedelta = dt.timedelta(days=30)
+    """How long after a login its address may still log in while the account is at its
+    ceiling (each login from there starts it again)."""
+    unlock_ttl: dt.timedelta = dt.timedelta(hours=1)
+    """How long the mailed unlock token works (once)."""
     register_per_address: Limit = Limit(attempts=10, window=60 * 60)
     mail_per_account: Limit = Limit(attempts=3, window=60 * 60)
     password_failures_per_user: Limit = Limit(attempts=5, window=15 * 60)
@@ -111,6 +132,29 @@ class IdentityContext:
                 occurred_at=self.now(),
             )
         )
+
+    async def store_one_time_token(
+        self,
+        uow: IdentityUnitOfWork,
+        user_id: uuid.UUID,
+        purpose: TokenPurpose,
+        ttl: dt.timedelta,
+    ) -> str:
+        """Store a new ``purpose`` token of ``user_id`` (its digest only), valid for ``ttl``;
+        the user's older open ones of that purpose stop working. Returns the secret to mail."""
+        now = self.now()
+        await uow.one_time_tokens.use_all_of_user(user_id, purpose, now)
+        secret = new_secret()
+        await uow.one_time_tokens.add(
+            OneTimeToken(
+                user_id=user_id,
+                purpose=purpose,
+                token_digest=digest(secret),
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+        return secret
 
     def new_refresh_token(self, session: AuthSession) -> tuple[str, RefreshToken]:
         """A fresh member of ``session``'s family: the secret to hand out and the stored row."""

@@ -119,3 +119,18 @@ class PlatformAdminChanged(msgspec.Struct, frozen=True, kw_only=True):
 
     user_id: uuid.UUID
     email: str
+
+
+class LoginLocked(msgspec.Struct, frozen=True, kw_only=True):
+    """``auth.login_locked``: the account's ceiling of failed logins was reached (from any
+    address); its owner was mailed an unlock token."""
+
+    user_id: uuid.UUID
+    retry_after: int
+    """Seconds until the ceiling lifts by itself."""
+
+
+class AccountUnlocked(msgspec.Struct, frozen=True, kw_only=True):
+    """``auth.account_unlocked``: the owner used the mailed unlock token."""
+
+    user_id: uuid.UUID

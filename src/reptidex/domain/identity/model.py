@@ -204,11 +204,13 @@ class TokenPurpose(enum.StrEnum):
 
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
+    UNLOCK_ACCOUNT = "unlock_account"
 
 
 @dataclass(slots=True, kw_only=True)
 class OneTimeToken:
-    """A token mailed to a user (verification, password reset); only its digest is kept."""
+    """A token mailed to a user (verification, password reset, unlocking the login); only its
+    digest is kept."""
 
     user_id: uuid.UUID
     purpose: TokenPurpose

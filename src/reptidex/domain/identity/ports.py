@@ -134,7 +134,7 @@ class RefreshTokenRepository(Protocol):
 
 
 class OneTimeTokenRepository(Protocol):
-    """Mailed one-time tokens (email verification, password reset), by digest."""
+    """Mailed one-time tokens (email verification, password reset, login unlock), by digest."""
 
     async def by_digest(self, purpose: TokenPurpose, token_digest: str) -> OneTimeToken | None:
         """The token for ``purpose`` with this digest, if any."""

@@ -1,4 +1,5 @@
-"""Session use cases: log in, refresh with rotation, log out, switch organisation, who am I."""
+"""Session use cases: log in (and unlock the login), refresh with rotation, log out, switch
+organisation, who am I."""
 
 from __future__ import annotations
 
@@ -9,16 +10,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reptidex.domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from reptidex.domain.identity.accounts import INVALID_LINK
 from reptidex.domain.identity.context import IdentityContext
-from reptidex.domain.identity.events import OrganisationSwitched, SessionEnded, SessionStarted
+from reptidex.domain.identity.events import (
+    AccountUnlocked,
+    LoginLocked,
+    OrganisationSwitched,
+    SessionEnded,
+    SessionStarted,
+)
+from reptidex.domain.identity.login_limits import LoginThrottle
 from reptidex.domain.identity.model import (
     AuthSession,
     Email,
     MembershipView,
     Role,
+    TokenPurpose,
     User,
 )
-from reptidex.domain.identity.ports import IdentityUnitOfWork
+from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
 from reptidex.domain.identity.tokens import SERVICE_SUBJECT_PREFIX, TokenPair, digest
 
 WRONG_CREDENTIALS = "The email address or the password is wrong."
@@ -45,6 +55,29 @@ class Me:
     role: Role | None
 
 
+def _minutes(seconds: float) -> int:
+    return max(1, -(-int(seconds) // 60))
+
+
+def _unlock_mail(
+    email: Email, secret: str, locked_for: int, valid_for: dt.timedelta
+) -> MailMessage:
+    return MailMessage(
+        to=email,
+        subject="Logging in to your ReptiDex account is paused",
+        body=(
+            "Many wrong passwords were tried for your ReptiDex account, so logging in to it is "
+            f"paused for up to {_minutes(locked_for)} minutes. Your password has not been "
+            "changed.\n\n"
+            "To log in now, send the token below to POST /auth/unlock, then log in as usual.\n\n"
+            f"Token: {secret}\n\n"
+            f"It works once, within {_minutes(valid_for.total_seconds())} minutes. If someone "
+            "may know your password, reset it through POST /auth/password/reset-request.\n"
+        ),
+        kind="unlock_account",
+    )
+
+
 ServiceSecrets = Callable[[str], str | None]
 """The expected secret of a service by name, or None when it may not get tokens."""
 
@@ -54,6 +87,7 @@ class Sessions:
 
     def __init__(self, context: IdentityContext) -> None:
         self.context = context
+        self.throttle = LoginThrottle(context)
         self._dummy_hash: str | None = None
 
     async def _burn_hash_time(self, password: str) -> None:
@@ -72,8 +106,10 @@ class Sessions:
     async def login(self, email: str, password: str, *, address: str) -> TokenPair:
         """Check the credentials and start a session in the user's first organisation.
 
-        Rate limited per address (every attempt) and per account (failures); a wrong address
-        and a wrong password give the same answer in the same time.
+        Every attempt counts against the address; wrong passwords against the (address,
+        account) pair, with backoff, and against the account's ceiling (see
+        :mod:`~reptidex.domain.identity.login_limits`). A wrong address and a wrong password
+        give the same answer in the same time.
         """
         context = self.context
         policy = context.policy
@@ -82,8 +118,7 @@ class Sessions:
             normalised = Email.parse(email)
         except InvalidInput:
             raise NotAuthenticated(WRONG_CREDENTIALS) from None
-        account_key = f"login:account:{normalised}"
-        await context.ensure_below(account_key, policy.login_failures_per_account)
+        await self.throttle.admit(address, normalised)
         async with context.unit_of_work() as uow:
             user = await uow.users.by_email(normalised)
         if user is None:
@@ -92,9 +127,11 @@ class Sessions:
         else:
             matches = await context.hasher.verify(user.password_hash, password)
         if user is None or not matches:
-            await context.count(account_key, policy.login_failures_per_account)
+            locked_for = await self.throttle.failed(address, normalised)
+            if locked_for is not None and user is not None:
+                await self._mail_unlock(user, locked_for)
             raise NotAuthenticated(WRONG_CREDENTIALS)
-        await context.rate_limiter.reset(account_key)
+        await self.throttle.succeeded(address, normalised)
         if policy.require_verified_email and not user.email_verified:
             raise PermissionDenied(
                 "Confirm your email address first: use the token we mailed you "
@@ -132,6 +169,41 @@ class Sessions:
         return await context.token_pair(
             session, secret, refresh, role, platform_admin=user.platform_admin
         )
+
+    async def _mail_unlock(self, user: User, locked_for: int) -> None:
+        context = self.context
+        async with context.unit_of_work() as uow:
+            secret = await context.store_one_time_token(
+                uow, user.id, TokenPurpose.UNLOCK_ACCOUNT, context.policy.unlock_ttl
+            )
+            uow.mail.add(_unlock_mail(user.email, secret, locked_for, context.policy.unlock_ttl))
+            context.emit(
+                uow,
+                "auth.login_locked",
+                LoginLocked(user_id=user.id, retry_after=locked_for),
+                actor_id=user.id,
+            )
+            await uow.commit()
+
+    async def unlock(self, token: str) -> None:
+        """Lift the account's login ceiling with the mailed unlock token (once, within
+        :attr:`IdentityPolicy.unlock_ttl`); the owner then logs in as usual."""
+        context = self.context
+        async with context.unit_of_work() as uow:
+            stored = await uow.one_time_tokens.by_digest(TokenPurpose.UNLOCK_ACCOUNT, digest(token))
+            now = context.now()
+            if stored is None or not stored.is_usable(now):
+                raise InvalidInput(INVALID_LINK, field_errors={"token": INVALID_LINK})
+            user = await uow.users.get(stored.user_id)
+            if user is None:  # pragma: no cover - the foreign key keeps this from happening
+                raise NotFound("The account no longer exists.")
+            stored.used_at = now
+            await uow.one_time_tokens.save(stored)
+            context.emit(
+                uow, "auth.account_unlocked", AccountUnlocked(user_id=user.id), actor_id=user.id
+            )
+            await uow.commit()
+        await self.throttle.unlock(user.email)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Exchange a refresh token for a new pair; a reused token ends its whole family."""

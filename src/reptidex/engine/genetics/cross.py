@@ -19,7 +19,7 @@ import heapq
 import json
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import reduce
 from typing import Any
@@ -65,10 +65,11 @@ def gametes(diplotype: Diplotype, recombination: tuple[Fraction, ...]) -> dict[H
     """
     first, second = diplotype
     strands = (first, second)
-    states: dict[tuple[Haplotype, int], Fraction] = {}
-    for strand in (0, 1):
-        key: tuple[Haplotype, int] = ((strands[strand][0],), strand)
-        states[key] = states.get(key, Fraction(0)) + Fraction(1, 2)
+    # A partial gamete with the strand it is copying: either strand first, half the time each.
+    states: dict[tuple[Haplotype, int], Fraction] = {
+        ((first[0],), 0): Fraction(1, 2),
+        ((second[0],), 1): Fraction(1, 2),
+    }
     for position in range(1, len(first)):
         r = recombination[position - 1]
         following: dict[tuple[Haplotype, int], Fraction] = {}
@@ -152,35 +153,43 @@ def _view(catalog: Catalog, cls: _Class) -> ClassView:
 
 def _viable(classes: list[_Class]) -> list[_Class]:
     alive = [c for c in classes if not c.lethal]
-    total = sum((c.probability for c in alive), Fraction(0))
     if not alive:
         raise ValueError("this pairing produces no viable offspring")
+    total = sum(c.probability for c in alive)
     return [
-        _Class(
-            c.traits,
-            c.lethal,
-            c.sex,
-            c.warnings,
-            c.probability / total,
-            c.hidden,
-            tuple((d, p / total) for d, p in c.diplotypes),
+        replace(
+            c,
+            probability=c.probability / total,
+            diplotypes=tuple((d, p / total) for d, p in c.diplotypes),
         )
         for c in alive
     ]
 
 
+def _integers(weights: list[list[Fraction]]) -> tuple[list[list[int]], int]:
+    """Each block's weights as integer numerators over the block's least common denominator,
+    and the product of those denominators: the common denominator of every cell."""
+    numerators: list[list[int]] = []
+    denominator = 1
+    for ws in weights:
+        d = math.lcm(*(w.denominator for w in ws))
+        numerators.append([int(w * d) for w in ws])
+        denominator *= d
+    return numerators, denominator
+
+
+def _numerator_array(numerators: list[int], denominator: int) -> npt.NDArray[Any]:
+    """Numerators over ``denominator`` as int64 while it is below 2**62 (no numerator exceeds
+    its denominator), as Python integers from there on: exact either way."""
+    return np.array(numerators, dtype=np.int64 if denominator < 2**62 else object)
+
+
 def _joint(weights: list[list[Fraction]]) -> tuple[npt.NDArray[Any], int]:
     """Integer numerators of the product distribution (C order) and their common denominator."""
-    denominators = [reduce(math.lcm, (w.denominator for w in ws), 1) for ws in weights]
-    denominator = math.prod(denominators)
-    exact = denominator < 2**62
-    arrays = [
-        np.array([int(w * d) for w in ws], dtype=np.int64 if exact else object)
-        for ws, d in zip(weights, denominators, strict=True)
-    ]
-    if not arrays:
-        return np.array([1], dtype=np.int64), 1
-    joint = reduce(lambda a, b: np.multiply.outer(a, b).ravel(), arrays)
+    integers, denominator = _integers(weights)
+    arrays = [_numerator_array(ns, denominator) for ns in integers]
+    certain = _numerator_array([1], denominator)  # the product of no blocks
+    joint = reduce(lambda a, b: np.multiply.outer(a, b).ravel(), arrays, certain)
     return joint, denominator
 
 
@@ -190,11 +199,9 @@ def _most_likely_cells(
     """The ``count`` most probable cells of the product of ``weights`` (flat C-order indices),
     their integer numerators and the common denominator: best first over each block's
     classes sorted by weight, every cell reached once (from its first raised block)."""
-    denominators = [reduce(math.lcm, (w.denominator for w in ws), 1) for ws in weights]
-    denominator = math.prod(denominators)
+    integers, denominator = _integers(weights)
     scaled = [
-        sorted(((int(w * d), i) for i, w in enumerate(ws)), key=lambda item: -item[0])
-        for ws, d in zip(weights, denominators, strict=True)
+        sorted(((n, i) for i, n in enumerate(ns)), key=lambda item: -item[0]) for ns in integers
     ]
     sizes = [len(ws) for ws in weights]
     strides = [math.prod(sizes[b + 1 :]) for b in range(len(sizes))]
@@ -216,10 +223,9 @@ def _most_likely_cells(
             if position[b] + 1 < sizes[b]:
                 following = (*position[:b], position[b] + 1, *position[b + 1 :])
                 heapq.heappush(frontier, (-value(following), following))
-    exact = denominator < 2**62
     return (
         np.array(cells, dtype=np.intp),
-        np.array(numerators, dtype=np.int64 if exact else object),
+        _numerator_array(numerators, denominator),
         denominator,
     )
 
@@ -430,7 +436,6 @@ def cross(sire: Genotype, dam: Genotype, *, viable_only: bool = False) -> CrossR
     catalog = sire.catalog
     present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
     blocks: list[tuple[Block, list[_Class]]] = []
-    lethal = Fraction(0)
     alive = Fraction(1)
     for index in present:
         block = catalog.blocks[index]

@@ -293,25 +293,17 @@ class Catalog:
 
     def __post_init__(self) -> None:
         locus_index = {locus.id: i for i, locus in enumerate(self.loci)}
-        blocks: list[Block] = []
+        # (loci, recombination, sex_linked) of each block, numbered once sorted by first locus
+        units: list[tuple[tuple[int, ...], tuple[Fraction, ...], bool]] = []
         grouped: set[int] = set()
         for group in self.linkage_groups:
             indexes = tuple(locus_index[locus_id] for locus_id in group.loci)
             grouped.update(indexes)
-            positions = ((SEX_LOCUS, *indexes)) if group.sex_linked else indexes
-            blocks.append(Block(0, positions, group.recombination, group.sex_linked))
-        for i in range(len(self.loci)):
-            if i not in grouped:
-                blocks.append(Block(0, (i,), ()))
-
-        def first_locus(block: Block) -> int:
-            return min(i for i in block.loci if i != SEX_LOCUS)
-
-        blocks.sort(key=first_locus)
-        numbered = tuple(
-            Block(n, block.loci, block.recombination, block.sex_linked)
-            for n, block in enumerate(blocks)
-        )
+            positions = (SEX_LOCUS, *indexes) if group.sex_linked else indexes
+            units.append((positions, group.recombination, group.sex_linked))
+        units.extend(((i,), (), False) for i in range(len(self.loci)) if i not in grouped)
+        units.sort(key=lambda unit: min(i for i in unit[0] if i != SEX_LOCUS))
+        numbered = tuple(Block(n, *unit) for n, unit in enumerate(units))
         where: dict[int, tuple[int, int]] = {}
         for block in numbered:
             for position, locus in enumerate(block.loci):

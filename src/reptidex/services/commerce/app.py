@@ -1,14 +1,15 @@
 """The repti-commerce app: the composition root of the marketplace.
 
 Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' listings),
-``/marketplace/seller/listings`` (a seller's own, in every state), ``/orders`` (placing
-orders idempotently, moving them through their states, their ledger),
+``/marketplace/seller/listings`` (a seller's own, in every state, and its CSV import),
+``/orders`` (placing orders idempotently, moving them through their states, their ledger),
 ``/transactions`` (payments through Stripe or PayPal, refunds, webhooks, payout
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
 with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
 sellers' answers), ``/marketplace/seller/listings/{id}/stats`` and
-``/marketplace/reports/sales`` (a seller's sales report and its CSV); the workers that hand
-sold animals to their buyers and expire ended listings.
+``/marketplace/reports/sales`` (a seller's sales report and its CSV), ``/inventory`` (a
+breeder's inventory, supplies and their reservations); the workers that hand sold animals to
+their buyers, expire ended listings and release reservations held past their end.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from litestar import Litestar
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.inquiries import InquiryController
+from reptidex.services.commerce.inventory import InventoryController
+from reptidex.services.commerce.listing_import import ListingImportController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
@@ -28,18 +31,21 @@ from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
     "The marketplace: listings of animals from the sellers' collections (public to search, "
     "with each animal's genetics), and orders between organisations with their state machine "
-    "and a double-entry ledger in integer minor units. Selling and buying take a bearer token "
+    "and a double-entry ledger in integer minor units; breeders' inventories of animals and "
+    "supplies, with reservations of supplies that expire. Selling and buying take a bearer token "
     "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
 )
 
 CONTROLLERS = [
     ListingController,
     SellerListingController,
+    ListingImportController,
     OrderController,
     TransactionController,
     OwnershipTransferController,
@@ -47,6 +53,8 @@ CONTROLLERS = [
     OrderRatingController,
     InquiryController,
     SalesReportController,
+    InventoryController,
+    *PERSONAL_DATA_ROUTES,
 ]
 
 

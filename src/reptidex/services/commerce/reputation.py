@@ -13,6 +13,7 @@ from litestar import Controller, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from reptidex.domain.commerce.listing_fields import Country, Region
 from reptidex.domain.commerce.ratings import (
     MAX_COMMENT,
     Rating,
@@ -29,7 +30,6 @@ from reptidex.domain.commerce.sellers import (
     show_profile,
 )
 from reptidex.services.commerce.access import SECURITY, WRITE, CallerMember
-from reptidex.services.commerce.schemas import Country, Region
 from reptidex.services.kernel.app import Injected
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=r"\S")]
@@ -161,7 +161,8 @@ class SellerController(Controller):
         security=SECURITY,
         summary="Write your organisation's profile",
         description="Create or replace the caller's organisation's public profile and store "
-        "policy (member or higher). 403 for another organisation's.",
+        "policy (member or higher). 403 for another organisation's. Emits "
+        "`seller.profile_updated`.",
         responses={403: ResponseSpec(None, description="Another organisation's profile")},
     )
     async def save(

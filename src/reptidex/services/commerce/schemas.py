@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from reptidex.domain.commerce.ledger import Posting, balances
+from reptidex.domain.commerce.listing_fields import Country, Description, Region, Title
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, Listing
 from reptidex.domain.commerce.money import MAX_AMOUNT, Money
 from reptidex.domain.commerce.order_model import Order, OrderStep
@@ -27,13 +28,6 @@ Amount = Annotated[
 CurrencyCode = Annotated[
     str, msgspec.Meta(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["EUR"])
 ]
-Country = Annotated[
-    str,
-    msgspec.Meta(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"]),
-]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-Description = Annotated[str, msgspec.Meta(max_length=5000)]
-Region = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 
 

@@ -109,6 +109,8 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
     if exc.status_code == 404 and detail is None:
         detail = f"Nothing is found at {request.url.path}."
+    if exc.status_code == 413 and detail is None:
+        detail = "The request body is larger than this endpoint takes."
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 

@@ -43,6 +43,7 @@ from reptidex.services.core.identity.schemas import (
     ServiceTokenResponse,
     SwitchOrganisationRequest,
     TokenResponse,
+    UnlockRequest,
     VerifiedEmail,
     VerifyEmailRequest,
 )
@@ -148,7 +149,11 @@ class AuthController(Controller):
         description=(
             "The access token is a short-lived EdDSA JWT for every service; the refresh token "
             "works once. A wrong address and a wrong password give the same 401. Rate limited "
-            "per address and per account."
+            "(429 with Retry-After): every attempt per client address; wrong passwords per "
+            "client address and account, with a wait that grows as they go on; and wrong "
+            "passwords per account from all addresses together, a ceiling whose first trip "
+            "in a window mails the owner an unlock token (POST /auth/unlock). Unknown "
+            "accounts are limited exactly alike."
         ),
         responses=_problems(401, 403, 429),
     )
@@ -157,6 +162,20 @@ class AuthController(Controller):
     ) -> TokenResponse:
         pair = await identity.sessions.login(data.email, data.password, address=client_address)
         return _tokens(pair, identity)
+
+    @post(
+        "/unlock",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Lift the account's login ceiling with the mailed unlock token",
+        description=(
+            "The token works once, within the hour it was mailed. It lifts the ceiling of "
+            "failed logins for the account (from all addresses), not the wait of an address "
+            "that guessed wrong itself. Emits `auth.account_unlocked`."
+        ),
+        responses=_problems(),
+    )
+    async def unlock(self, data: JSONBody[UnlockRequest], identity: Identity) -> None:
+        await identity.sessions.unlock(data.token)
 
     @post(
         "/refresh",

@@ -94,6 +94,12 @@ class LoginRequest(_Body):
     password: AnyPassword
 
 
+class UnlockRequest(_Body):
+    """The token from the mail sent when the account's ceiling of failed logins was reached."""
+
+    token: OpaqueToken
+
+
 class RefreshRequest(_Body):
     """A refresh token (each works once: the answer carries its replacement)."""
 
