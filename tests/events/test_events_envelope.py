@@ -29,8 +29,8 @@ class ClutchLaid(msgspec.Struct, frozen=True):
 def test_every_registered_family_from_the_architecture_is_known() -> None:
     expected = {
         "user", "auth", "config", "billing", "animal", "lineage", "breeding", "genetics",
-        "order", "listing", "transaction", "inventory", "file", "render", "embed", "search",
-        "notification", "community", "audit", "admin", "integration",
+        "order", "listing", "seller", "transaction", "inventory", "file", "render", "embed",
+        "search", "notification", "community", "audit", "admin", "integration",
     }  # fmt: skip
     assert expected == EVENT_FAMILIES
 

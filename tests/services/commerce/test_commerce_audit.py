@@ -152,7 +152,7 @@ def test_payments_and_payout_accounts_are_recorded(
     assert stripe_account["resource_id"] == f"{sale.seller.organisation_id}/stripe"
     assert (stripe_account["action"], stripe_account["after"]) == (
         "created",
-        {"account": "acct_1SellerTest"},
+        {"account": "acct_1SellerTest", "status": "enabled"},
     )
     assert paypal_account["resource_id"] == f"{sale.seller.organisation_id}/paypal"
     started, succeeded = of(pay_client, "payment")

@@ -32,6 +32,8 @@ COMMERCE_TABLES = {
     "commerce_order_step",
     "ledger_entry",
     "idempotency_key",
+    "supply",
+    "supply_reservation",
 }
 
 

@@ -1,7 +1,7 @@
 """repti-commerce's GDPR port (``/internal/personal-data``), on SQLite and on PostgreSQL as the
-service's non-owner role: a user's listings, orders and order steps are exported, and an
-erasure puts repti-ops' pseudonym where the user's id was while the records stay; only
-repti-ops' service token may ask."""
+service's non-owner role: a user's listings, orders, order steps, supplies and reservations
+are exported, and an erasure puts repti-ops' pseudonym where the user's id was while the
+records stay; only repti-ops' service token may ask."""
 
 from __future__ import annotations
 
@@ -65,6 +65,18 @@ def test_a_users_trading_is_exported_then_pseudonymised(
     order = placed.json()
     paid = seller.post(f"/orders/{order['id']}/paid", json={"note": "cash"})
     assert paid.status_code == 200, paid.text
+    supply = seller.post(
+        "/inventory/supplies",
+        json={
+            "name": "Frozen rats",
+            "kind": "feeder",
+            "unit_price": {"amount": 250, "currency": "EUR"},
+            "stock": 5,
+        },
+    ).json()
+    reserved = buyer.post(f"/inventory/supplies/{supply['id']}/reservations", json={"quantity": 2})
+    assert reserved.status_code == 201, reserved.text
+    reservation = reserved.json()
 
     mine = ask(client, "export", {"user_id": str(buyer.user_id)})["data"]
     assert mine["listings"] == []
@@ -72,12 +84,18 @@ def test_a_users_trading_is_exported_then_pseudonymised(
         (order["id"], "paid", {"amount": 25000, "currency": "EUR"})
     ]
     assert [s["action"] for s in mine["order_steps"]] == ["place"]
+    assert mine["supplies"] == []
+    assert [(r["id"], r["quantity"], r["status"]) for r in mine["supply_reservations"]] == [
+        (reservation["id"], 2, "held")
+    ]
     theirs = ask(client, "export", {"user_id": str(seller.user_id)})["data"]
     assert [(x["id"], x["title"]) for x in theirs["listings"]] == [
         (listing["id"], "Pastel het Clown")
     ]
     assert theirs["orders"] == []
     assert [(s["action"], s["note"]) for s in theirs["order_steps"]] == [("mark_paid", "cash")]
+    assert [(x["id"], x["name"]) for x in theirs["supplies"]] == [(supply["id"], "Frozen rats")]
+    assert theirs["supply_reservations"] == []
 
     pseudonym = uuid.uuid4()
     erasure = {"user_id": str(buyer.user_id), "pseudonym": str(pseudonym)}
@@ -85,14 +103,24 @@ def test_a_users_trading_is_exported_then_pseudonymised(
         "listings_pseudonymised": 0,
         "orders_pseudonymised": 1,
         "order_steps_pseudonymised": 1,
+        "supplies_pseudonymised": 0,
+        "supply_reservations_pseudonymised": 1,
     }
     assert ask(client, "export", {"user_id": str(buyer.user_id)})["data"] == {
         "listings": [],
         "orders": [],
         "order_steps": [],
+        "supplies": [],
+        "supply_reservations": [],
     }
     kept = ask(client, "export", {"user_id": str(pseudonym)})["data"]
     assert [o["id"] for o in kept["orders"]] == [order["id"]]  # the ledger's record stays
+    assert [r["id"] for r in kept["supply_reservations"]] == [reservation["id"]]
+    # the reservation still holds its units: a pseudonym moves no stock
+    stock = client.get(f"/inventory/supplies/{supply['id']}").json()
+    assert (stock["available"], stock["reserved"]) == (3, 2)
+    shown = buyer.get(f"/inventory/reservations/{reservation['id']}").json()
+    assert (shown["status"], shown["buyer_user_id"]) == ("held", str(pseudonym))
     again = ask(client, "erase", erasure)["erased"]
     assert set(again.values()) == {0}
     shown = seller.get(f"/orders/{order['id']}")

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from commerce_testkit import FakeAnimals, Trader, commerce_client
+from commerce_testkit import FakeAnimals, Trader, commerce_client, outbox_events
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -63,6 +63,36 @@ def test_profiles_are_public_and_written_by_their_organisation(
     assert any_client.put(path, json=PROFILE, headers=viewer.headers).status_code == 403
     assert any_client.put(path, json=PROFILE).status_code == 401
     assert any_client.get(path).json()["display_name"] == "Sunny"
+
+
+def test_each_profile_write_stages_what_a_search_index_keeps_of_the_seller(
+    any_client: TestClient[Litestar], seller: Trader, buyer: Trader
+) -> None:
+    path = f"/marketplace/sellers/{seller.organisation_id}"
+    assert seller.client.put(path, json=PROFILE, headers=seller.headers).status_code == 200
+    again = {"display_name": "Sunny Scales Reptiles", "country": "at"}
+    assert seller.client.put(path, json=again, headers=seller.headers).status_code == 200
+    # refused writes stage nothing
+    assert any_client.put(path, json=PROFILE, headers=buyer.headers).status_code == 403
+    assert (
+        any_client.put(path, json={"display_name": ""}, headers=seller.headers).status_code == 422
+    )
+    updates = [p for kind, p in outbox_events(any_client) if kind == "seller.profile_updated"]
+    organisation = str(seller.organisation_id)
+    assert updates == [
+        {
+            "organisation_id": organisation,
+            "display_name": "Sunny Scales",
+            "country": "DE",
+            "region": "Bavaria",
+        },
+        {
+            "organisation_id": organisation,
+            "display_name": "Sunny Scales Reptiles",
+            "country": "AT",
+            "region": None,
+        },
+    ]
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_a_seller_without_an_account_is_not_paid_through_the_provider(
     other = Trader(pay_client, uuid.uuid4(), role="admin")
     problem(pay_client.put(put, json={"account": "acct_1X"}, headers=other.headers), 409)
     assert admin.get("/transactions/payout-accounts").json() == [
-        {"provider": "stripe", "account": "acct_1X"}
+        {"provider": "stripe", "account": "acct_1X", "status": "enabled"}
     ]
     assert ok(buyer.post("/transactions", json=body), 201)["status"] == "created"
 

@@ -162,6 +162,8 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
         "listings_pseudonymised": 1,
         "orders_pseudonymised": 0,
         "order_steps_pseudonymised": 0,
+        "supplies_pseudonymised": 0,
+        "supply_reservations_pseudonymised": 0,
     }
     assert counts["ops"]["audit_records_pseudonymised"] == 4  # and the export's own record
 

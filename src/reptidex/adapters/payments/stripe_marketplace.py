@@ -5,10 +5,16 @@ A payment is a Checkout Session in payment mode whose PaymentIntent is a destina
 ``application_fee_amount`` keeps the platform's fee. Refunds reverse the transfer and refund
 the fee in proportion. Webhooks are verified with the endpoint's signing secret over the raw
 body (``Stripe-Signature``, five minutes' tolerance).
+
+Sellers without an account are onboarded through Connect: an account with the controller
+properties of an Express account (Stripe's Express Dashboard, Stripe collecting its
+requirements, the platform paying Stripe's fees and liable for negative balances), card
+payments and transfers requested, and account links to its onboarding.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,19 +25,30 @@ import stripe
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.payment_model import ProviderName
 from reptidex.domain.commerce.payment_ports import (
+    AccountRequest,
+    ConnectedAccount,
     InvalidNotice,
     NoticeKind,
+    OnboardingLink,
     PaymentNotice,
     PaymentRequest,
     ProviderUnavailable,
     RefundReceipt,
     Settlement,
     StartedPayment,
+    UnknownAccount,
 )
-from reptidex.domain.errors import InvalidInput
+from reptidex.domain.errors import Conflict, InvalidInput
 
 TOLERANCE_SECONDS = 300
 """How old a signed webhook may be (Stripe's own default)."""
+EXPRESS_CONTROLLER: dict[str, Any] = {
+    "stripe_dashboard": {"type": "express"},
+    "requirement_collection": "stripe",
+    "fees": {"payer": "application"},
+    "losses": {"payments": "application"},
+}
+"""An Express account in controller properties (Stripe deprecates ``type=express``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +76,21 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
+
+
+def _connected(body: Mapping[str, Any]) -> ConnectedAccount:
+    return ConnectedAccount(
+        account=str(body["id"]),
+        charges_enabled=body.get("charges_enabled") is True,
+        payouts_enabled=body.get("payouts_enabled") is True,
+        details_submitted=body.get("details_submitted") is True,
+    )
+
+
+def _not_shown(exc: stripe.StripeError) -> bool:
+    """Stripe's answer about an account that does not exist or is not the platform's."""
+    refused = isinstance(exc, stripe.PermissionError | stripe.InvalidRequestError)
+    return refused and exc.http_status in (403, 404)
 
 
 def _money(amount: Any, currency: Any) -> Money | None:
@@ -155,6 +187,74 @@ class StripeMarketplace:
         money = _money(body.get("amount"), str(body.get("currency", "")).upper()) or amount
         return RefundReceipt(reference=str(body["id"]), amount=money)
 
+    async def create_account(
+        self, request: AccountRequest, *, idempotency_key: str
+    ) -> ConnectedAccount:
+        """A connected account (Express) for the seller, with card payments and transfers
+        requested and the organisation in its metadata."""
+        params: dict[str, Any] = {
+            "controller": EXPRESS_CONTROLLER,
+            "country": request.country,
+            "capabilities": {
+                "card_payments": {"requested": True},
+                "transfers": {"requested": True},
+            },
+            "metadata": {"organisation_id": str(request.organisation_id)},
+        }
+        if request.email:
+            params["email"] = request.email
+        try:
+            account = await self._client.v1.accounts.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.IdempotencyError as exc:
+            raise Conflict(
+                "A Stripe account for your organisation is being opened with other details: "
+                "ask again with the same country and email."
+            ) from exc
+        except stripe.InvalidRequestError as exc:
+            if exc.param in ("country", "email"):
+                message = exc.user_message or "refused"
+                raise InvalidInput(
+                    f"Stripe refused the {exc.param}: {message}",
+                    field_errors={exc.param: message},
+                ) from exc
+            raise ProviderUnavailable(f"Stripe refused to open an account: {exc}") from exc
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable(f"Stripe refused to open an account: {exc}") from exc
+        return _connected(account.to_dict())
+
+    async def account_link(
+        self, account: str, *, refresh_url: str, return_url: str
+    ) -> OnboardingLink:
+        """An Account Link of type ``account_onboarding``."""
+        try:
+            link = await self._client.v1.account_links.create_async(
+                {
+                    "account": account,
+                    "refresh_url": refresh_url,
+                    "return_url": return_url,
+                    "type": "account_onboarding",
+                }
+            )
+        except stripe.StripeError as exc:
+            if _not_shown(exc):
+                raise UnknownAccount(f"Stripe does not onboard {account} for you.") from exc
+            raise ProviderUnavailable(f"Stripe refused an onboarding link: {exc}") from exc
+        expires_at = dt.datetime.fromtimestamp(link.expires_at, dt.UTC)
+        return OnboardingLink(url=str(link.url), expires_at=expires_at)
+
+    async def retrieve_account(self, account: str) -> ConnectedAccount:
+        """The account as Stripe shows it to the platform."""
+        try:
+            found = await self._client.v1.accounts.retrieve_async(account)
+        except stripe.StripeError as exc:
+            if _not_shown(exc):
+                raise UnknownAccount(f"Stripe does not show {account} to the platform.") from exc
+            raise ProviderUnavailable(f"Stripe did not show the account: {exc}") from exc
+        return _connected(found.to_dict())
+
     async def read_notice(self, payload: bytes, headers: Mapping[str, str]) -> PaymentNotice:
         """Verify ``Stripe-Signature`` over the raw body and translate the event."""
         signature = headers.get("stripe-signature")
@@ -214,4 +314,6 @@ def translate(event: Mapping[str, Any]) -> PaymentNotice:
             payee=_text(event.get("account")),
             payout=_money(obj.get("amount"), currency),
         )
+    if event_type == "account.updated" and obj.get("object") == "account":
+        return PaymentNotice(**base, kind=NoticeKind.ACCOUNT_UPDATED, payee=_text(obj.get("id")))
     return PaymentNotice(**base, kind=NoticeKind.OTHER)

@@ -19,6 +19,7 @@ from reptidex.domain.commerce.listing_model import Listing
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.order_model import Order
 from reptidex.domain.commerce.payment_model import Payment
+from reptidex.domain.commerce.supply_model import Reservation, Stock, Supply
 from reptidex.domain.events import Outbox
 
 CORRESPONDENCE = frozenset({"message", "answer"})
@@ -66,6 +67,34 @@ def payment_fields(payment: Payment) -> dict[str, Any]:
         payment, drop={"id", "amount", "fee", "approval_url", "created_at", "updated_at", "version"}
     )
     return {**fields, **money_fields("amount", payment.amount), "fee_amount": payment.fee.amount}
+
+
+def stock_fields(stock: Stock) -> dict[str, int]:
+    """A supply's counts as its records show them: on hand, available, reserved, sold.
+
+    >>> stock_fields(Stock(available=3, reserved=2, sold=1))
+    {'stock': 5, 'available': 3, 'reserved': 2, 'sold': 1}
+    """
+    return {
+        "stock": stock.on_hand,
+        "available": stock.available,
+        "reserved": stock.reserved,
+        "sold": stock.sold,
+    }
+
+
+def supply_fields(supply: Supply) -> dict[str, Any]:
+    """A supply as its records show it: what it is, its price and its counts."""
+    fields = snapshot(
+        supply, drop={"id", "unit_price", "stock", "created_by", "created_at", "updated_at"}
+    )
+    return {**fields, **money_fields("unit_price", supply.unit_price), **stock_fields(supply.stock)}
+
+
+def reservation_fields(reservation: Reservation) -> dict[str, Any]:
+    """A reservation as its records show it."""
+    fields = snapshot(reservation, drop={"id", "unit_price"})
+    return {**fields, **money_fields("unit_price", reservation.unit_price)}
 
 
 def audit(

@@ -2,11 +2,15 @@
 
 ``listing.created``, ``listing.updated`` (with the changed fields before and after),
 ``listing.state_changed``, ``listing.deleted``; ``order.placed``, ``order.paid``,
-``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``.
+``order.handed_over``, ``order.completed``, ``order.cancelled``, ``order.refunded``;
+``inventory.item_created``, ``inventory.item_updated``, ``inventory.stock_changed``,
+``inventory.item_deleted``; ``inventory.reserved``, ``inventory.confirmed``,
+``inventory.released``, ``inventory.expired``; ``seller.profile_updated``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -50,3 +54,54 @@ class OrderChanged(msgspec.Struct, frozen=True):
     currency: str
     platform_fee_amount: int
     note: str | None = None
+
+
+class SupplyChanged(msgspec.Struct, frozen=True):
+    """``inventory.item_created`` / ``item_updated`` / ``stock_changed`` / ``item_deleted``:
+    the supply after the change (before it, when deleted) and, for a change, the changed
+    fields before and after."""
+
+    supply_id: str
+    organisation_id: str
+    name: str
+    kind: str
+    sku: str | None
+    unit_price_amount: int
+    currency: str
+    available: int
+    reserved: int
+    sold: int
+    changed: list[str] = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+
+
+class ReservationChanged(msgspec.Struct, frozen=True):
+    """``inventory.reserved`` / ``confirmed`` / ``released`` / ``expired``: the reservation
+    after the move, and its supply's counts after it."""
+
+    reservation_id: str
+    supply_id: str
+    seller_organisation_id: str
+    buyer_organisation_id: str
+    quantity: int
+    status: str
+    previous_status: str | None
+    unit_price_amount: int
+    currency: str
+    expires_at: dt.datetime
+    available: int
+    reserved: int
+    sold: int
+    party: str | None
+    """Who moved it (``buyer``, ``seller``; none for the expiry worker)."""
+
+
+class SellerProfileUpdated(msgspec.Struct, frozen=True):
+    """``seller.profile_updated``: an organisation wrote its seller profile (created or
+    replaced it); what a search index keeps of a seller, as it now stands."""
+
+    organisation_id: str
+    display_name: str
+    country: str | None
+    region: str | None

@@ -1,6 +1,6 @@
 """Payloads of the ``transaction.*`` events (version 1): ``transaction.started``,
-``transaction.succeeded``, ``transaction.refunded``, ``transaction.payout_paid`` and
-``transaction.payout_account_set``."""
+``transaction.succeeded``, ``transaction.refunded``, ``transaction.payout_paid``,
+``transaction.payout_account_set`` and ``transaction.payout_account_status_changed``."""
 
 from __future__ import annotations
 
@@ -32,8 +32,24 @@ class PayoutPaid(msgspec.Struct, frozen=True):
 
 
 class PayoutAccountSet(msgspec.Struct, frozen=True):
-    """``transaction.payout_account_set``: a seller named the account a provider pays into."""
+    """``transaction.payout_account_set``: a seller named the account a provider pays into,
+    or had one opened through the platform's onboarding (``pending`` until the provider takes
+    charges for it)."""
 
     organisation_id: str
     provider: str
     account: str
+    status: str = "enabled"
+
+
+class PayoutAccountStatusChanged(msgspec.Struct, frozen=True):
+    """``transaction.payout_account_status_changed``: the provider now takes charges for a
+    seller's account (``enabled``), or no longer does (``pending``)."""
+
+    organisation_id: str
+    provider: str
+    account: str
+    status: str
+    previous_status: str
+    charges_enabled: bool
+    payouts_enabled: bool

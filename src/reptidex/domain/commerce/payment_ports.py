@@ -1,20 +1,22 @@
 """The ports of payments through providers: the provider itself (create a payment, capture
-it, refund it, read its webhook notices) and the storage of payments, payout accounts and
-handled notices, in the commerce unit of work."""
+it, refund it, read its webhook notices), the onboarding of sellers' connected accounts, and
+the storage of payments, payout accounts and handled notices, in the commerce unit of work."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.payment_model import Payment, ProviderName
 from reptidex.domain.commerce.ports import CommerceUnitOfWork
-from reptidex.domain.errors import DomainError, FeatureUnavailable
+from reptidex.domain.errors import Conflict, DomainError, FeatureUnavailable
 
 
 class InvalidNotice(DomainError):
@@ -23,6 +25,11 @@ class InvalidNotice(DomainError):
 
 class ProviderUnavailable(FeatureUnavailable):
     """The provider is not configured, refused a call or did not answer (HTTP 503)."""
+
+
+class UnknownAccount(Conflict):
+    """The provider does not know the connected account, or it is not the platform's to read
+    (HTTP 409)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,8 @@ class NoticeKind(enum.StrEnum):
     SUCCEEDED = "succeeded"
     REFUNDED = "refunded"
     PAYOUT_PAID = "payout_paid"
+    ACCOUNT_UPDATED = "account_updated"
+    """A seller's connected account changed (``payee``): read it again for what it may do."""
     OTHER = "other"
 
 
@@ -82,7 +91,8 @@ class PaymentNotice:
     ``payment_id`` (the metadata the payment was created with), ``reference`` or
     ``charge_reference`` find the payment; ``refunded_total`` is the running
     total of its refunds (``refund``: the one refund, when the provider reports no total);
-    ``payee`` and ``payout`` are a payout's account and amount."""
+    ``payee`` and ``payout`` are a payout's account and amount; ``payee`` alone, the account
+    an ``account_updated`` notice is about."""
 
     provider: ProviderName
     event_id: str
@@ -147,14 +157,81 @@ class Payments(Protocol):
         """The order's payments, oldest first."""
 
 
+class PayoutStatus(enum.StrEnum):
+    """Whether buyers may pay into a payout account."""
+
+    PENDING = "pending"
+    """Made through the platform's onboarding, and the provider does not take charges for it
+    yet (or no longer)."""
+    ENABLED = "enabled"
+    """The provider takes charges for it (or the seller named an account it already has)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PayoutAccount:
     """The account a provider pays a seller's sales into (Stripe ``acct_…``, PayPal merchant
-    id)."""
+    id), and whether it takes payments yet."""
 
     organisation_id: uuid.UUID
     provider: ProviderName
     account: str
+    status: PayoutStatus = PayoutStatus.ENABLED
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRequest:
+    """A connected account to open for a seller: where it is established (ISO 3166-1
+    alpha-2) and, optionally, the email address the provider prefills."""
+
+    organisation_id: uuid.UUID
+    country: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount:
+    """A seller's connected account as the provider shows it."""
+
+    account: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+
+    @property
+    def status(self) -> PayoutStatus:
+        """Buyers may pay into it once the provider takes charges for it."""
+        return PayoutStatus.ENABLED if self.charges_enabled else PayoutStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingLink:
+    """Where the seller completes the provider's onboarding of an account, until when."""
+
+    url: str
+    expires_at: dt.datetime
+
+
+class AccountOnboarding(Protocol):
+    """The provider's onboarding of sellers' connected accounts (Stripe Connect)."""
+
+    async def create_account(
+        self, request: AccountRequest, *, idempotency_key: str
+    ) -> ConnectedAccount:
+        """Open a connected account for the seller, to be onboarded."""
+        ...
+
+    async def account_link(
+        self, account: str, *, refresh_url: str, return_url: str
+    ) -> OnboardingLink:
+        """A new, short-lived link to the provider's onboarding of ``account``; the provider
+        sends the seller to ``return_url`` when they leave it, to ``refresh_url`` when the
+        link has expired or was used."""
+        ...
+
+    async def retrieve_account(self, account: str) -> ConnectedAccount:
+        """The account as it is now; :class:`UnknownAccount` when the provider does not show
+        it to the platform."""
+        ...
 
 
 class PayoutAccounts(Protocol):
@@ -167,8 +244,8 @@ class PayoutAccounts(Protocol):
         """The organisation's accounts."""
 
     async def put(self, account: PayoutAccount) -> None:
-        """Set the organisation's account with a provider; :class:`Conflict` when another
-        organisation has it."""
+        """Set the organisation's account with a provider, and its status;
+        :class:`Conflict` when another organisation has it."""
 
     async def find(self, provider: ProviderName, account: str) -> PayoutAccount | None:
         """The account with this provider id (the transaction was given it to find)."""
@@ -224,3 +301,14 @@ class ProviderChoice(Protocol):
     def names(self) -> list[ProviderName]:
         """The configured providers."""
         ...
+
+    def onboarding(self, name: ProviderName) -> AccountOnboarding:
+        """The provider's onboarding of connected accounts; :class:`ProviderUnavailable` when
+        the provider is not configured or onboards no accounts."""
+        ...
+
+
+OpenUnit = Callable[[uuid.UUID | None], AbstractAsyncContextManager[PaymentUnitOfWork]]
+"""Opens a unit of work scoped to an organisation (``None``: to nobody yet)."""
+Outcome = Literal["applied", "duplicate", "ignored"]
+"""What a webhook did."""

@@ -1,8 +1,9 @@
 """Seller profiles: what an organisation shows buyers about itself (name, about, where it
 is) and its store policy (shipping, returns, payment terms), with the ratings it received.
 
-Anyone reads a profile; a member of the organisation writes it. An organisation that never
-wrote a profile and was never rated has none (404).
+Anyone reads a profile; a member of the organisation writes it, which stages
+``seller.profile_updated`` (for a search index of sellers) beside its audit record. An
+organisation that never wrote a profile and was never rated has none (404).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Protocol
 
 from reptidex.domain.audit import snapshot
 from reptidex.domain.commerce.audit import audit
+from reptidex.domain.commerce.events import PRODUCER, SellerProfileUpdated
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.ratings import Ratings, RatingSummary
 from reptidex.domain.errors import NotFound, PermissionDenied
-from reptidex.domain.events import Outbox
+from reptidex.domain.events import Outbox, new_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class ProfileUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox:
-        """Where the change's audit record is staged."""
+        """Where the change's event and audit record are staged."""
 
     async def commit(self) -> None:
         """Make the changes durable."""
@@ -97,7 +99,7 @@ async def save_profile(
     uow: ProfileUnitOfWork, actor: Member, profile: SellerProfile, now: dt.datetime
 ) -> SellerProfile:
     """Write the actor's organisation's profile; :class:`PermissionDenied` for another
-    organisation's, or for a viewer."""
+    organisation's, or for a viewer. Emits ``seller.profile_updated``."""
     actor.require_writer()
     if profile.organisation_id != actor.organisation_id:
         raise PermissionDenied("You may only write your own organisation's profile.")
@@ -122,6 +124,18 @@ async def save_profile(
         actor_id=actor.user_id,
         before=snapshot(before, drop={"updated_at"}) if before else None,
         after=snapshot(saved, drop={"updated_at"}),
+    )
+    uow.outbox.add(
+        new_event(
+            "seller.profile_updated",
+            producer=PRODUCER,
+            payload=SellerProfileUpdated(
+                str(saved.organisation_id), saved.display_name, saved.country, saved.region
+            ),
+            organisation_id=actor.organisation_id,
+            actor_id=actor.user_id,
+            occurred_at=now,
+        )
     )
     await uow.commit()
     return saved

@@ -14,18 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from typing import Literal
 
 from reptidex.domain.commerce import ledger
 from reptidex.domain.commerce.audit import audit, money_fields, payment_fields
 from reptidex.domain.commerce.events import PRODUCER
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.money import Money
+from reptidex.domain.commerce.onboarding import apply_account_notice
 from reptidex.domain.commerce.order_model import Order, OrderAction, OrderState, Party
 from reptidex.domain.commerce.orders import act_on_order, show_order
-from reptidex.domain.commerce.payment_events import PayoutAccountSet, PayoutPaid, TransactionChanged
+from reptidex.domain.commerce.payment_events import PayoutPaid, TransactionChanged
 from reptidex.domain.commerce.payment_model import (
     TAKEN,
     Payment,
@@ -34,18 +32,18 @@ from reptidex.domain.commerce.payment_model import (
 )
 from reptidex.domain.commerce.payment_ports import (
     NoticeKind,
+    OpenUnit,
+    Outcome,
     PaymentNotice,
     PaymentRequest,
     PaymentUnitOfWork,
     PayoutAccount,
+    PayoutStatus,
     ProviderChoice,
 )
+from reptidex.domain.commerce.payout_accounts import stage_payout_account
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events import new_event
-
-OpenUnit = Callable[[uuid.UUID | None], AbstractAsyncContextManager[PaymentUnitOfWork]]
-"""Opens a unit of work scoped to an organisation (``None``: to nobody yet)."""
-Outcome = Literal["applied", "duplicate", "ignored"]
 
 ACCOUNT_FORMS: dict[ProviderName, re.Pattern[str]] = {
     ProviderName.STRIPE: re.compile(r"^acct_[A-Za-z0-9]{1,64}$"),
@@ -119,28 +117,13 @@ async def set_payout_account(
             f"{account!r} is not a {provider.value} account id.",
             field_errors={"account": ACCOUNT_FORMS[provider].pattern},
         )
-    stored = PayoutAccount(actor.organisation_id, provider, account)
     previous = await uow.payout_accounts.get(actor.organisation_id, provider)
+    # naming again the account being onboarded does not let buyers pay into it before Stripe
+    same = previous is not None and previous.account == account
+    status = previous.status if same and previous else PayoutStatus.ENABLED
+    stored = PayoutAccount(actor.organisation_id, provider, account, status)
     await uow.payout_accounts.put(stored)
-    audit(
-        uow.outbox,
-        "payout_account",
-        f"{actor.organisation_id}/{provider.value}",
-        "updated" if previous else "created",
-        organisation_id=actor.organisation_id,
-        actor_id=actor.user_id,
-        before={"account": previous.account} if previous else None,
-        after={"account": account},
-    )
-    uow.outbox.add(
-        new_event(
-            "transaction.payout_account_set",
-            producer=PRODUCER,
-            payload=PayoutAccountSet(str(actor.organisation_id), provider.value, account),
-            organisation_id=actor.organisation_id,
-            actor_id=actor.user_id,
-        )
-    )
+    stage_payout_account(uow, actor, stored, previous)
     await uow.commit()
     return stored
 
@@ -157,9 +140,10 @@ async def start_payment(
     now: dt.datetime | None = None,
 ) -> tuple[Payment, bool]:
     """Send the buyer of a pending order to ``provider_name`` to pay it, and ``True``; the
-    buyer's open payment with that provider and ``False`` when there is one. :class:`PermissionDenied` for the seller,
-    :class:`NotFound` for anyone else, :class:`Conflict` when the order is not pending, is
-    paid already, or the seller has no account with the provider. Emits
+    buyer's open payment with that provider and ``False`` when there is one.
+    :class:`PermissionDenied` for the seller, :class:`NotFound` for anyone else,
+    :class:`Conflict` when the order is not pending, is paid already, or the seller has no
+    account with the provider or one that does not take payments yet. Emits
     ``transaction.started``."""
     actor.require_writer()
     now = now or _now()
@@ -181,6 +165,11 @@ async def start_payment(
         account = await uow.payout_accounts.get(order.seller_organisation_id, provider_name)
         if account is None:
             raise Conflict(f"The seller takes no payments through {provider_name.value}.")
+        if account.status is not PayoutStatus.ENABLED:
+            raise Conflict(
+                f"The seller's {provider_name.value} account does not take payments yet: its "
+                "onboarding is not finished."
+            )
     payment_id = uuid.uuid4()
     started = await provider.create_payment(
         PaymentRequest(
@@ -380,8 +369,10 @@ async def apply_notice(
 ) -> Outcome:
     """Apply a verified webhook once: a success pays the order (an approval is captured
     first), a refund posts what the running total adds, a payout moves the seller's balance
-    out. ``duplicate`` for an event handled before, ``ignored`` for one that concerns
-    nothing of the marketplace."""
+    out, a connected account's update sets whether buyers may pay into it. ``duplicate`` for
+    an event handled before, ``ignored`` for one that concerns nothing of the marketplace."""
+    if notice.kind is NoticeKind.ACCOUNT_UPDATED and notice.payee:
+        return await apply_account_notice(open_unit, providers, notice, notice.payee)
     at = _now()
     charge_reference = notice.charge_reference
     kind = notice.kind

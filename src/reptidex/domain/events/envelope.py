@@ -12,8 +12,8 @@ import msgspec
 EVENT_FAMILIES: frozenset[str] = frozenset(
     {
         "user", "auth", "config", "billing", "animal", "lineage", "breeding", "genetics",
-        "order", "listing", "transaction", "inventory", "file", "render", "embed", "search",
-        "notification", "community", "audit", "admin", "integration",
+        "order", "listing", "seller", "transaction", "inventory", "file", "render", "embed",
+        "search", "notification", "community", "audit", "admin", "integration",
     }
 )  # fmt: skip
 """The registry of event families; an event type is ``<family>.<name>``."""

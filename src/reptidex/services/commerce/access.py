@@ -18,6 +18,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from reptidex.domain.commerce.inquiries import InquiryUnitOfWork
+from reptidex.domain.commerce.inventory_ports import InventoryUnitOfWork
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.ports import AnimalCatalogue, CommerceUnitOfWork
 from reptidex.domain.identity.model import Role
@@ -90,5 +91,8 @@ class BrowsingUnitOfWork(CommerceUnitOfWork, InquiryUnitOfWork, Protocol):
 Browsing: TypeAlias = Injected[BrowsingUnitOfWork]
 """A handler parameter ``uow`` (the request's unit of work) that also counts views and keeps
 inquiries."""
+Stockroom: TypeAlias = Injected[InventoryUnitOfWork]
+"""A handler parameter ``uow`` (the request's unit of work) as the inventory uses it:
+supplies, reservations and a breeder's listings by state."""
 Terms: TypeAlias = Injected[MarketplaceTerms]
 """A handler parameter ``terms``: the platform's terms of sale."""

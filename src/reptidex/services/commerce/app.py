@@ -7,8 +7,9 @@ Controllers: ``/marketplace/listings`` (the public marketplace and the sellers' 
 accounts), ``/orders/{id}/animal-transfer``, ``/marketplace/sellers/{id}`` (profiles,
 with ratings), ``/orders/{id}/rating``, ``/marketplace/inquiries`` (buyers' questions and
 sellers' answers), ``/marketplace/seller/listings/{id}/stats`` and
-``/marketplace/reports/sales`` (a seller's sales report and its CSV); the workers that hand
-sold animals to their buyers and expire ended listings.
+``/marketplace/reports/sales`` (a seller's sales report and its CSV), ``/inventory`` (a
+breeder's inventory, supplies and their reservations); the workers that hand sold animals to
+their buyers, expire ended listings and release reservations held past their end.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from litestar import Litestar
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.services.commerce.inquiries import InquiryController
+from reptidex.services.commerce.inventory import InventoryController
 from reptidex.services.commerce.listing_import import ListingImportController
 from reptidex.services.commerce.listings import ListingController, SellerListingController
 from reptidex.services.commerce.orders import OrderController
@@ -35,7 +37,8 @@ from reptidex.services.kernel.settings import Settings, load_settings
 DESCRIPTION = (
     "The marketplace: listings of animals from the sellers' collections (public to search, "
     "with each animal's genetics), and orders between organisations with their state machine "
-    "and a double-entry ledger in integer minor units. Selling and buying take a bearer token "
+    "and a double-entry ledger in integer minor units; breeders' inventories of animals and "
+    "supplies, with reservations of supplies that expire. Selling and buying take a bearer token "
     "from repti-core (members and above; viewers read). Errors are RFC 9457 problem+json."
 )
 
@@ -50,6 +53,7 @@ CONTROLLERS = [
     OrderRatingController,
     InquiryController,
     SalesReportController,
+    InventoryController,
     *PERSONAL_DATA_ROUTES,
 ]
 

@@ -161,7 +161,8 @@ class SellerController(Controller):
         security=SECURITY,
         summary="Write your organisation's profile",
         description="Create or replace the caller's organisation's public profile and store "
-        "policy (member or higher). 403 for another organisation's.",
+        "policy (member or higher). 403 for another organisation's. Emits "
+        "`seller.profile_updated`.",
         responses={403: ResponseSpec(None, description="Another organisation's profile")},
     )
     async def save(

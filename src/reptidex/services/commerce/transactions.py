@@ -1,6 +1,6 @@
 """``/transactions``: paying orders through Stripe or PayPal, capturing and refunding those
-payments, the providers' webhooks, the sellers' payout accounts and an organisation's
-ledger."""
+payments, the providers' webhooks, the sellers' payout accounts (and their onboarding at
+Stripe) and an organisation's ledger."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from reptidex.domain.commerce.onboarding import refresh_payout_status, start_onboarding
 from reptidex.domain.commerce.payment_model import ProviderName
 from reptidex.domain.commerce.transactions import (
     apply_notice,
@@ -26,14 +27,19 @@ from reptidex.services.commerce.payment_access import ADMIN, PaymentUnitsDepende
 from reptidex.services.commerce.schemas import LedgerView, ledger_view
 from reptidex.services.commerce.transaction_schemas import (
     NoticeOutcome,
+    OnboardingCreate,
+    OnboardingView,
     PayoutAccountBody,
     PayoutAccountView,
+    PayoutStatusView,
     ProviderLabel,
     ProvidersView,
     RefundCreate,
     TransactionCreate,
     TransactionView,
+    onboarding_view,
     payout_account_view,
+    payout_status_view,
     transaction_view,
 )
 
@@ -213,13 +219,67 @@ class TransactionController(Controller):
         return payout_account_view(account)
 
     @post(
+        "/payout-accounts/stripe/onboarding",
+        guards=ADMIN,
+        status_code=201,
+        summary="Onboard at Stripe (admin)",
+        description="For a seller without a Stripe account: the first call opens a Stripe "
+        "connected account (Express; `country` needed, `email` optional) kept as the "
+        "organisation's Stripe payout account, `pending` until Stripe takes charges for it; "
+        "every call answers a new link to Stripe's onboarding of that account (`url`, valid "
+        "until `expires_at`). Stripe sends the seller back to `return_url`, or to "
+        "`refresh_url` when the link has expired (ask for a new one there): https addresses, "
+        "or http to localhost. 409 when the organisation's Stripe account takes payments "
+        "already, 422 for a bad address, country or email. Emits "
+        "`transaction.payout_account_set` when it opens the account.",
+        responses={503: _NOT_CONFIGURED},
+    )
+    async def onboard_stripe(
+        self,
+        member: CallerMember,
+        payment_units: PaymentUnitsDependency,
+        providers: Providers,
+        data: JSONBody[OnboardingCreate],
+    ) -> OnboardingView:
+        """Open or continue the onboarding."""
+        onboarding = await start_onboarding(
+            payment_units.open,
+            providers,
+            member,
+            refresh_url=data.refresh_url,
+            return_url=data.return_url,
+            country=data.country,
+            email=data.email,
+        )
+        return onboarding_view(onboarding)
+
+    @get(
+        "/payout-accounts/stripe/status",
+        guards=READ,
+        summary="Your Stripe account's status",
+        description="The organisation's Stripe payout account as Stripe shows it now "
+        "(`charges_enabled`, `payouts_enabled`, `details_submitted`); its stored `status` "
+        "follows (`enabled` once Stripe takes charges for it). 404 without a Stripe account, "
+        "409 when Stripe does not show it to the platform. Emits "
+        "`transaction.payout_account_status_changed` when the status changes.",
+        responses={503: _NOT_CONFIGURED},
+    )
+    async def stripe_status(
+        self, member: CallerMember, payment_units: PaymentUnitsDependency, providers: Providers
+    ) -> PayoutStatusView:
+        """Read the account at Stripe."""
+        account, shown = await refresh_payout_status(payment_units.open, providers, member)
+        return payout_status_view(account, shown)
+
+    @post(
         "/webhooks/stripe",
         status_code=200,
         security=[],
         summary="Stripe webhook",
         description="`checkout.session.completed`, `payment_intent.succeeded`, "
-        "`charge.refunded` and (Connect) `payout.paid`, verified with the Stripe-Signature "
-        "header over the raw body (five minutes' tolerance); idempotent by event id.",
+        "`charge.refunded` and (Connect) `payout.paid` and `account.updated` (the account "
+        "is read from Stripe for its status), verified with the Stripe-Signature header "
+        "over the raw body (five minutes' tolerance); idempotent by event id.",
         responses=_WEBHOOK_RESPONSES,
     )
     async def stripe_webhook(

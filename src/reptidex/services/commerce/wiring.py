@@ -12,10 +12,12 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
   ``PUT /animals/{id}/sales/{order_id}``, with commerce's own service token, while the app
   runs (a test passes another handover).
 - The listing expiry worker: moves listings past their end to ``expired``.
+- The reservation expiry worker: releases reservations of supplies held past their end.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
-- Payments (:func:`build_payments`): Stripe when its secret key and the marketplace's webhook
-  secret are set, PayPal when its client id, secret and webhook id are set; without them the
-  marketplace sells offline only (payments through a provider answer 503).
+- Payments (:func:`build_payments`): Stripe (with Connect onboarding of sellers' accounts)
+  when its secret key and the marketplace's webhook secret are set, PayPal when its client
+  id, secret and webhook id are set; without them the marketplace sells offline only
+  (payments through a provider answer 503).
 """
 
 from __future__ import annotations
@@ -41,11 +43,19 @@ from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
-from reptidex.adapters.sql.commerce.workers import ListingExpiryWorker, OwnershipTransferWorker
+from reptidex.adapters.sql.commerce.workers import (
+    ListingExpiryWorker,
+    OwnershipTransferWorker,
+    ReservationExpiryWorker,
+)
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.payment_model import ProviderName
-from reptidex.domain.commerce.payment_ports import PaymentProvider, ProviderUnavailable
+from reptidex.domain.commerce.payment_ports import (
+    AccountOnboarding,
+    PaymentProvider,
+    ProviderUnavailable,
+)
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
@@ -55,7 +65,8 @@ from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.settings import Settings
 
 EXPIRY_INTERVAL = 30.0
-"""Seconds between two passes of the listing expiry worker."""
+"""Seconds between two passes of the listing expiry worker, and of the reservation expiry
+worker."""
 
 
 class CommerceUnitsOfWork:
@@ -80,6 +91,15 @@ class CommerceUnitsOfWork:
         async with self._sessions() as session:
             uow = SqlCommerceUnitOfWork(session)
             await uow.ended.bind_worker()
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_reservation_expiry(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
+        """A unit of work of the reservation expiry worker (every organisation's held
+        reservations)."""
+        async with self._sessions() as session:
+            uow = SqlCommerceUnitOfWork(session)
+            await uow.due_reservations.bind_worker()
             yield uow
 
     @contextlib.asynccontextmanager
@@ -109,10 +129,12 @@ class CommerceComponents:
     terms: MarketplaceTerms
     transfers: OwnershipTransferWorker
     expiry: ListingExpiryWorker
+    reservation_expiry: ReservationExpiryWorker
     personal_data: PersonalDataHolder
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
-        """What runs while the app does: the ownership transfer and listing expiry workers."""
+        """What runs while the app does: the ownership transfer, listing expiry and
+        reservation expiry workers."""
         return [self._workers]
 
     @contextlib.asynccontextmanager
@@ -120,6 +142,7 @@ class CommerceComponents:
         async with (
             in_background(self.transfers.run(), "reptidex-commerce-transfers"),
             in_background(self.expiry.run(), "reptidex-commerce-expiry"),
+            in_background(self.reservation_expiry.run(), "reptidex-commerce-reservations"),
         ):
             yield
 
@@ -147,7 +170,7 @@ def build_commerce(
     """repti-commerce's adapters on ``kernel`` and its subscription to repti-animal's events;
     ``animals`` and ``handover`` replace repti-animal over HTTP, ``fee_basis_points`` is the
     platform's fee on each sale, ``expiry_interval`` the seconds between two passes of the
-    listing expiry worker."""
+    listing and reservation expiry workers."""
     peers = kernel.resources.peers
     units = CommerceUnitsOfWork(kernel.sessions)
     if handover is None:
@@ -165,6 +188,9 @@ def build_commerce(
             units.open_worker, handover, poll_interval=kernel.settings.outbox_poll_interval
         ),
         expiry=ListingExpiryWorker(units.open_expiry, poll_interval=expiry_interval),
+        reservation_expiry=ReservationExpiryWorker(
+            units.open_reservation_expiry, poll_interval=expiry_interval
+        ),
         personal_data=SqlCommercePersonalData(kernel.sessions),
     )
 
@@ -173,8 +199,13 @@ class ConfiguredProviders:
     """:class:`~reptidex.domain.commerce.payment_ports.ProviderChoice` over the providers the
     settings turn on."""
 
-    def __init__(self, providers: Mapping[ProviderName, PaymentProvider]) -> None:
+    def __init__(
+        self,
+        providers: Mapping[ProviderName, PaymentProvider],
+        onboardings: Mapping[ProviderName, AccountOnboarding] | None = None,
+    ) -> None:
         self._providers = dict(providers)
+        self._onboardings = dict(onboardings or {})
 
     def get(self, name: ProviderName) -> PaymentProvider:
         """The provider; :class:`ProviderUnavailable` when it is not configured."""
@@ -187,18 +218,28 @@ class ConfiguredProviders:
         """The configured providers."""
         return [name for name in ProviderName if name in self._providers]
 
+    def onboarding(self, name: ProviderName) -> AccountOnboarding:
+        """The provider's onboarding of connected accounts; :class:`ProviderUnavailable` when
+        it is not configured or onboards none."""
+        onboarding = self._onboardings.get(name)
+        if onboarding is None:
+            raise ProviderUnavailable(f"Onboarding through {name.value} is not configured.")
+        return onboarding
+
 
 def providers_of(settings: Settings) -> ConfiguredProviders:
     """The providers ``settings`` configure."""
     found: dict[ProviderName, PaymentProvider] = {}
+    onboardings: dict[ProviderName, AccountOnboarding] = {}
     if settings.stripe_secret_key and settings.commerce_stripe_webhook_secret:
-        found[ProviderName.STRIPE] = StripeMarketplace(
+        stripe = StripeMarketplace(
             StripeMarketplaceConfig(
                 settings.stripe_secret_key,
                 settings.commerce_stripe_webhook_secret,
                 settings.stripe_api_base,
             )
         )
+        found[ProviderName.STRIPE] = onboardings[ProviderName.STRIPE] = stripe
     if settings.paypal_client_id and settings.paypal_client_secret and settings.paypal_webhook_id:
         found[ProviderName.PAYPAL] = PayPalMarketplace(
             PayPalConfig(
@@ -208,7 +249,7 @@ def providers_of(settings: Settings) -> ConfiguredProviders:
                 settings.paypal_api_base,
             )
         )
-    return ConfiguredProviders(found)
+    return ConfiguredProviders(found, onboardings)
 
 
 class PaymentUnits:

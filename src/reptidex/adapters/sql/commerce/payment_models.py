@@ -51,7 +51,8 @@ class PaymentRow(CommerceModel):
 
 
 class PayoutAccountRow(CommerceModel):
-    """The account a provider pays a seller into."""
+    """The account a provider pays a seller into, and whether buyers may pay into it yet
+    (``pending`` while a platform-opened account is being onboarded, ``enabled``)."""
 
     __tablename__ = "commerce_payout_account"
     __table_args__ = (
@@ -62,6 +63,7 @@ class PayoutAccountRow(CommerceModel):
     organisation_id: Mapped[uuid.UUID] = mapped_column()
     provider: Mapped[str] = mapped_column(String(10))
     account: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10), server_default="enabled")
 
 
 class HandledNoticeRow(CommerceModel):

@@ -24,7 +24,7 @@ from reptidex.adapters.sql.commerce.versioned import compare_and_set
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.money import Currency, Money
 from reptidex.domain.commerce.payment_model import Payment, PaymentStatus, ProviderName
-from reptidex.domain.commerce.payment_ports import PayoutAccount
+from reptidex.domain.commerce.payment_ports import PayoutAccount, PayoutStatus
 from reptidex.domain.errors import Conflict
 
 
@@ -120,6 +120,12 @@ class SqlPayments:
         return [_payment(row) for row in rows]
 
 
+def _account(row: PayoutAccountRow) -> PayoutAccount:
+    return PayoutAccount(
+        row.organisation_id, ProviderName(row.provider), row.account, PayoutStatus(row.status)
+    )
+
+
 class SqlPayoutAccounts:
     """The :class:`~reptidex.domain.commerce.payment_ports.PayoutAccounts` port."""
 
@@ -134,7 +140,7 @@ class SqlPayoutAccounts:
                 PayoutAccountRow.provider == provider.value,
             )
         )
-        return None if row is None else PayoutAccount(row.organisation_id, provider, row.account)
+        return None if row is None else _account(row)
 
     async def of_organisation(self, organisation_id: uuid.UUID) -> list[PayoutAccount]:
         """The organisation's accounts, by provider."""
@@ -143,11 +149,11 @@ class SqlPayoutAccounts:
             .where(PayoutAccountRow.organisation_id == organisation_id)
             .order_by(PayoutAccountRow.provider)
         )
-        return [PayoutAccount(r.organisation_id, ProviderName(r.provider), r.account) for r in rows]
+        return [_account(row) for row in rows]
 
     async def put(self, account: PayoutAccount) -> None:
-        """Set the organisation's account; :class:`Conflict` when another organisation has
-        it."""
+        """Set the organisation's account and its status; :class:`Conflict` when another
+        organisation has it."""
         row = await self.session.scalar(
             select(PayoutAccountRow).where(
                 PayoutAccountRow.organisation_id == account.organisation_id,
@@ -160,6 +166,7 @@ class SqlPayoutAccounts:
             )
             self.session.add(row)
         row.account = account.account
+        row.status = account.status.value
         try:
             await self.session.flush()
         except IntegrityError:
@@ -172,7 +179,7 @@ class SqlPayoutAccounts:
                 PayoutAccountRow.provider == provider.value, PayoutAccountRow.account == account
             )
         )
-        return None if row is None else PayoutAccount(row.organisation_id, provider, row.account)
+        return None if row is None else _account(row)
 
 
 class SqlHandledNotices:

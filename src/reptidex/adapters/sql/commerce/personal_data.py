@@ -1,10 +1,12 @@
 """repti-commerce's personal data about a user (GDPR): the listings they created, the orders
-they placed and the steps they took on orders. Listings and orders belong to organisations and
-orders are the ledger's records, so an erasure keeps them and puts repti-ops' pseudonym where
-the user's id was.
+they placed and the steps they took on orders, the supplies they added and the reservations
+they made. Listings, orders, supplies and reservations belong to organisations and orders are
+the ledger's records, so an erasure keeps them and puts repti-ops' pseudonym where the user's
+id was.
 
-On PostgreSQL each transaction sets ``reptidex.worker`` to ``personal_data`` (migration
-``commerce_0010``): row-level security lets it read and pseudonymise across organisations."""
+On PostgreSQL each transaction sets ``reptidex.worker`` to ``personal_data`` (migrations
+``commerce_0010`` and ``commerce_0011``): row-level security lets it read and pseudonymise
+across organisations."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.commerce.models import ListingRow, OrderRow, OrderStepRow
+from reptidex.adapters.sql.commerce.reservations import ReservationRow
+from reptidex.adapters.sql.commerce.supplies import SupplyRow
 
 WORKER = "personal_data"
 """The value of ``reptidex.worker`` under which row-level security lets the port work."""
@@ -35,7 +39,7 @@ class SqlCommercePersonalData:
         self._sessions = sessions
 
     async def export(self, user_id: uuid.UUID) -> dict[str, Any]:
-        """The user's listings, orders and order steps."""
+        """The user's listings, orders, order steps, supplies and reservations."""
         async with self._sessions() as session, session.begin():
             await _as_port(session)
             listings = await session.scalars(
@@ -88,7 +92,48 @@ class SqlCommercePersonalData:
                 }
                 for row in steps
             ]
-        return {"listings": listed, "orders": ordered, "order_steps": taken}
+            supplies = await session.scalars(
+                select(SupplyRow)
+                .where(SupplyRow.created_by == user_id)
+                .order_by(SupplyRow.created_at, SupplyRow.id)
+            )
+            added = [
+                {
+                    "id": str(row.id),
+                    "organisation_id": str(row.organisation_id),
+                    "name": row.name,
+                    "kind": row.kind,
+                    "unit_price": {"amount": row.unit_price_amount, "currency": row.currency},
+                    "created_at": row.created_at.isoformat(),
+                }
+                for row in supplies
+            ]
+            reservations = await session.scalars(
+                select(ReservationRow)
+                .where(ReservationRow.buyer_user_id == user_id)
+                .order_by(ReservationRow.reserved_at, ReservationRow.id)
+            )
+            held = [
+                {
+                    "id": str(row.id),
+                    "supply_id": str(row.supply_id),
+                    "supply_name": row.supply_name,
+                    "buyer_organisation_id": str(row.buyer_organisation_id),
+                    "seller_organisation_id": str(row.seller_organisation_id),
+                    "quantity": row.quantity,
+                    "unit_price": {"amount": row.unit_price_amount, "currency": row.currency},
+                    "status": row.status,
+                    "reserved_at": row.reserved_at.isoformat(),
+                }
+                for row in reservations
+            ]
+        return {
+            "listings": listed,
+            "orders": ordered,
+            "order_steps": taken,
+            "supplies": added,
+            "supply_reservations": held,
+        }
 
     async def erase(self, user_id: uuid.UUID, pseudonym: uuid.UUID) -> dict[str, int]:
         """Put ``pseudonym`` where the user's id was; the records stay their organisations'."""
@@ -110,8 +155,23 @@ class SqlCommercePersonalData:
                 .where(OrderStepRow.user_id == user_id)
                 .values(user_id=pseudonym)
             )
+            supplies = await session.execute(
+                update(SupplyRow)
+                .where(SupplyRow.created_by == user_id)
+                .values(created_by=pseudonym, updated_at=now)
+            )
+            # the reservation's trigger moves no stock for a change that leaves its status alone
+            reservations = await session.execute(
+                update(ReservationRow)
+                .where(ReservationRow.buyer_user_id == user_id)
+                .values(buyer_user_id=pseudonym, updated_at=now)
+            )
         return {
             "listings_pseudonymised": listings.rowcount or 0,  # type: ignore[attr-defined]
             "orders_pseudonymised": orders.rowcount or 0,  # type: ignore[attr-defined]
             "order_steps_pseudonymised": steps.rowcount or 0,  # type: ignore[attr-defined]
+            "supplies_pseudonymised": supplies.rowcount or 0,  # type: ignore[attr-defined]
+            "supply_reservations_pseudonymised": (
+                reservations.rowcount or 0  # type: ignore[attr-defined]
+            ),
         }

@@ -1,6 +1,7 @@
 """The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
 ownership transfer requests, the listings past their end, seller profiles, ratings,
-inquiries, listing views and the outbox on one session."""
+inquiries, listing views, supplies and their reservations, a breeder's listings by state and
+the outbox on one session."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.commerce.breeder_listings import SqlBreederListings
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
@@ -18,7 +20,9 @@ from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
 from reptidex.adapters.sql.commerce.ownership import SqlOwnershipTransfers
 from reptidex.adapters.sql.commerce.reputation import SqlRatings, SqlSellerProfiles
+from reptidex.adapters.sql.commerce.reservations import SqlDueReservations, SqlReservations
 from reptidex.adapters.sql.commerce.sales_records import SqlSalesRecords
+from reptidex.adapters.sql.commerce.supplies import SqlSupplies
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
@@ -39,6 +43,10 @@ class SqlCommerceUnitOfWork:
         self.inquiries = SqlInquiries(session)
         self.views = SqlListingViews(session)
         self.sales = SqlSalesRecords(session)
+        self.supplies = SqlSupplies(session)
+        self.reservations = SqlReservations(session)
+        self.due_reservations = SqlDueReservations(session)
+        self.breeder_listings = SqlBreederListings(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:

@@ -4,7 +4,9 @@
 - :class:`OwnershipTransferWorker` hands sold animals to their buyers
   (:func:`~reptidex.domain.commerce.ownership.carry_out_due_transfers`);
 - :class:`ListingExpiryWorker` expires listings past their end
-  (:func:`~reptidex.domain.commerce.listing_expiry.expire_ended_listings`).
+  (:func:`~reptidex.domain.commerce.listing_expiry.expire_ended_listings`);
+- :class:`ReservationExpiryWorker` releases reservations of supplies held past their end
+  (:func:`~reptidex.domain.commerce.reservations.expire_due_reservations`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from contextlib import AbstractAsyncContextManager
 import structlog
 
 from reptidex.adapters.sql.poller import Poller
+from reptidex.domain.commerce.inventory_ports import ReservationExpiryUnitOfWork
 from reptidex.domain.commerce.listing_expiry import ExpiryUnitOfWork, expire_ended_listings
 from reptidex.domain.commerce.ownership import (
     AnimalHandover,
     OwnershipUnitOfWork,
     carry_out_due_transfers,
 )
+from reptidex.domain.commerce.reservations import expire_due_reservations
 
 _log = structlog.get_logger("reptidex.commerce.workers")
 
@@ -109,3 +113,24 @@ class ListingExpiryWorker(ClockedWorker):
     async def run_once(self) -> int:
         """Expire the ended listings; the number found."""
         return await expire_ended_listings(self._open_unit, self.clock(), self.batch_size)
+
+
+class ReservationExpiryWorker(ClockedWorker):
+    """Releases the reservations of supplies held past their end."""
+
+    name = "reservation_expiry"
+
+    def __init__(
+        self,
+        open_unit: Callable[[], AbstractAsyncContextManager[ReservationExpiryUnitOfWork]],
+        *,
+        poll_interval: float = 30.0,
+        batch_size: int = 100,
+        clock: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        super().__init__(poll_interval=poll_interval, batch_size=batch_size, clock=clock)
+        self._open_unit = open_unit
+
+    async def run_once(self) -> int:
+        """Expire the due reservations; the number found."""
+        return await expire_due_reservations(self._open_unit, self.clock(), self.batch_size)
