@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
@@ -111,6 +112,15 @@ class SqlListings:
         statement = _ordered(select(ListingRow).where(*filters), query)
         rows = await self.session.scalars(statement.limit(query.limit).offset(query.offset))
         return [listing_of(r) for r in rows], int(total or 0)
+
+    async def next_end(self, after: dt.datetime) -> dt.datetime | None:
+        """The earliest end after ``after`` of an available listing."""
+        end: dt.datetime | None = await self.session.scalar(
+            select(func.min(ListingRow.expires_at)).where(
+                ListingRow.state == ListingState.AVAILABLE.value, ListingRow.expires_at > after
+            )
+        )
+        return end
 
     async def of_seller(
         self, organisation_id: uuid.UUID, state: ListingState | None, limit: int, offset: int
