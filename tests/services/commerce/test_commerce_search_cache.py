@@ -88,6 +88,66 @@ def test_the_least_recently_used_page_goes_first() -> None:
     assert (cache.hits, cache.misses) == (3, 2)
 
 
+class Reads:
+    """A page reader that counts its reads and waits for ``release`` before answering."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.count = 0
+        self.release = asyncio.Event()
+        self.fail = fail
+
+    async def __call__(self) -> tuple[bytes, dt.datetime | None]:
+        self.count += 1
+        number = self.count
+        await self.release.wait()
+        if self.fail:
+            raise RuntimeError("the database is gone")
+        return f"page {number}".encode(), None
+
+
+async def test_requests_asking_for_a_page_being_read_share_that_read() -> None:
+    cache = trusted_cache()
+    reads = Reads()
+    asking = [asyncio.create_task(cache.page(b"q", NOW, reads)) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    reads.release.set()
+    assert await asyncio.gather(*asking) == [b"page 1"] * 5
+    assert (reads.count, cache.hits, cache.misses) == (1, 4, 1)
+    assert await cache.page(b"q", NOW, reads) == b"page 1"  # kept
+    assert reads.count == 1
+
+
+async def test_a_request_after_a_change_does_not_take_a_read_begun_before_it() -> None:
+    cache = trusted_cache()
+    reads = Reads()
+    before = asyncio.create_task(cache.page(b"q", NOW, reads))
+    await asyncio.sleep(0.01)
+    cache.changed()
+    after = asyncio.create_task(cache.page(b"q", NOW, reads))
+    await asyncio.sleep(0.01)
+    reads.release.set()
+    assert (await before, await after) == (b"page 1", b"page 2")
+    assert cache.get(b"q", NOW) == b"page 2"  # the first read predates the change: not kept
+
+
+async def test_when_the_shared_read_fails_each_waiting_request_reads_itself() -> None:
+    cache = trusted_cache()
+    reads = Reads(fail=True)
+    asking = [asyncio.create_task(cache.page(b"q", NOW, reads)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    reads.release.set()
+    outcomes = await asyncio.gather(*asking, return_exceptions=True)
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert reads.count == 3
+
+
+async def test_without_the_listener_every_request_reads_its_own_page() -> None:
+    cache = SearchCache()
+    reads = Reads()
+    reads.release.set()
+    assert [await cache.page(b"q", NOW, reads) for _ in range(2)] == [b"page 1", b"page 2"]
+
+
 def test_own_commits_of_listings_are_told_and_nothing_else(
     sqlite_client: TestClient[Litestar], animals: FakeAnimals
 ) -> None:

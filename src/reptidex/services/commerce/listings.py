@@ -141,39 +141,37 @@ class ListingController(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response[bytes]:
-        """Search the open listings (encoded by msgspec straight to bytes): from the search
-        cache when an unchanged page of this query string was read before."""
+        """Search the open listings (encoded by msgspec straight to bytes) through the search
+        cache: a page of this query string kept since the last change, or one read for it
+        (and for the requests asking for it meanwhile)."""
         now = dt.datetime.now(dt.UTC)
-        key: bytes = request.scope["query_string"]
         cache = marketplace.cache
-        body = cache.get(key, now)
-        if body is not None:
-            return Response(body, media_type=MediaType.JSON)
-        query = ListingQuery(
-            now=now,
-            species=species,
-            gene=(gene_key(gene) or None) if gene else None,
-            zygosity=zygosity,
-            sex=sex,
-            min_price=min_price,
-            max_price=max_price,
-            currency=Currency.of(currency).code if currency else None,
-            seller=seller,
-            country=country.upper() if country else None,
-            shipping_available=shipping,
-            text=q or None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
-        ticket = cache.ticket()
-        async with marketplace.units.open(None) as uow:
-            listings, total = await search_listings(uow, query)
-            until = await uow.listings.next_end(now) if cache.trusted else None
-        body = _ENCODER.encode(
-            ListingPage([listing_view(x) for x in listings], total, limit, offset)
-        )
-        cache.keep(key, body, ticket, until)
+
+        async def read() -> tuple[bytes, dt.datetime | None]:
+            query = ListingQuery(
+                now=now,
+                species=species,
+                gene=(gene_key(gene) or None) if gene else None,
+                zygosity=zygosity,
+                sex=sex,
+                min_price=min_price,
+                max_price=max_price,
+                currency=Currency.of(currency).code if currency else None,
+                seller=seller,
+                country=country.upper() if country else None,
+                shipping_available=shipping,
+                text=q or None,
+                sort=sort,
+                limit=limit,
+                offset=offset,
+            )
+            async with marketplace.units.open(None) as uow:
+                listings, total = await search_listings(uow, query)
+                until = await uow.listings.next_end(now) if cache.trusted else None
+            page = ListingPage([listing_view(x) for x in listings], total, limit, offset)
+            return _ENCODER.encode(page), until
+
+        body = await cache.page(request.scope["query_string"], now, read)
         return Response(body, media_type=MediaType.JSON)
 
     @get(

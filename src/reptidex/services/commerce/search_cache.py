@@ -18,11 +18,12 @@ there are no notices and nothing is kept.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -32,6 +33,10 @@ from reptidex.services.kernel.metrics import metric_families
 
 DEFAULT_BYTES = 32 * 2**20
 """32 MiB of pages per process (a page of 50 listings is about 40 KiB)."""
+
+PageReader: TypeAlias = Callable[[], Awaitable[tuple[bytes, dt.datetime | None]]]
+"""Reads a page from the database: its body, and the time until which it holds (the next end
+of a listing; ``None``: until a listing changes)."""
 
 
 class SearchCache:
@@ -62,7 +67,10 @@ class SearchCache:
         self._entries: OrderedDict[bytes, tuple[bytes, dt.datetime | None]] = OrderedDict()
         self._notices = 0
         self._trusted = False
+        self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        """The pages being read: the notice count when each read began, and its outcome."""
         self.hits = 0
+        """Pages served without reading the database (kept, or read for another request)."""
         self.misses = 0
 
     @property
@@ -82,15 +90,53 @@ class SearchCache:
 
     def get(self, key: bytes, now: dt.datetime) -> bytes | None:
         """The kept page for ``key``, if any and still valid at ``now``."""
-        stored = self._entries.get(key) if self._trusted else None
-        if stored is not None and stored[1] is not None and now >= stored[1]:
-            self._drop(key)
-            stored = None
-        if stored is None:
+        body = self._kept(key, now)
+        if body is None:
             self.misses += 1
+        else:
+            self.hits += 1
+        return body
+
+    async def page(self, key: bytes, now: dt.datetime, read: PageReader) -> bytes:
+        """The page for ``key`` at ``now``: the kept one, else the one ``read`` returns (with
+        the time until which it holds), kept. While one request reads a page, the others
+        asking for it wait for that read rather than each reading it (after a change drops
+        every page, the popular ones are asked for by many at once); a request that arrives
+        after a change does not take a read begun before it."""
+        body = self._kept(key, now)
+        if body is not None:
+            self.hits += 1
+            return body
+        flight = self._flights.get(key) if self._trusted else None
+        if flight is not None and flight[0] == self._notices:
+            shared = await asyncio.shield(flight[1])
+            if shared is not None:
+                self.hits += 1
+                return shared
+        self.misses += 1
+        if not self._trusted:
+            return (await read())[0]
+        ticket = self._notices
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._flights[key] = (ticket, future)
+        body = None
+        try:
+            body, until = await read()
+            self.keep(key, body, ticket, until)
+            return body
+        finally:
+            if self._flights.get(key, (0, None))[1] is future:
+                del self._flights[key]
+            future.set_result(body)  # None when the read failed: each waiter reads itself
+
+    def _kept(self, key: bytes, now: dt.datetime) -> bytes | None:
+        stored = self._entries.get(key) if self._trusted else None
+        if stored is None:
+            return None
+        if stored[1] is not None and now >= stored[1]:
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
-        self.hits += 1
         return stored[0]
 
     def keep(self, key: bytes, body: bytes, ticket: int, until: dt.datetime | None) -> None:
@@ -146,7 +192,12 @@ class SearchCacheMetrics(Collector):
         """Read the figures at scrape time."""
         cache = self._cache
         figures: tuple[tuple[Any, str, str, float], ...] = (
-            (CounterMetricFamily, "hits", "Searches served from the cache.", cache.hits),
+            (
+                CounterMetricFamily,
+                "hits",
+                "Searches served without a read of their own.",
+                cache.hits,
+            ),
             (CounterMetricFamily, "misses", "Searches read from the database.", cache.misses),
             (GaugeMetricFamily, "entries", "Search pages kept.", len(cache)),
             (GaugeMetricFamily, "bytes", "Bytes of search pages kept.", cache.size_bytes),
