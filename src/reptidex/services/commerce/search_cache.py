@@ -34,6 +34,11 @@ from reptidex.services.kernel.metrics import metric_families
 DEFAULT_BYTES = 32 * 2**20
 """32 MiB of pages per process (a page of 50 listings is about 40 KiB)."""
 
+ASKED = 10_000
+"""Query strings remembered as read once: a page read for the first time is not kept, so a
+query asked only once (a crawler's, one of many price bounds) takes no room from the pages
+asked again and again."""
+
 PageReader: TypeAlias = Callable[[], Awaitable[tuple[bytes, dt.datetime | None]]]
 """Reads a page from the database: its body, and the time until which it holds (the next end
 of a listing; ``None``: until a listing changes)."""
@@ -68,6 +73,8 @@ class SearchCache:
         self._notices = 0
         self._trusted = False
         self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        self._asked: OrderedDict[bytes, None] = OrderedDict()
+        """The query strings read lately: a page is kept the second time it is read."""
         """The pages being read: the notice count when each read began, and its outcome."""
         self.hits = 0
         """Pages served without reading the database (kept, or read for another request)."""
@@ -102,7 +109,8 @@ class SearchCache:
         the time until which it holds), kept. While one request reads a page, the others
         asking for it wait for that read rather than each reading it (after a change drops
         every page, the popular ones are asked for by many at once); a request that arrives
-        after a change does not take a read begun before it."""
+        after a change does not take a read begun before it. A page is kept from the second
+        time its query string is read (:data:`ASKED`)."""
         body = self._kept(key, now)
         if body is not None:
             self.hits += 1
@@ -122,12 +130,23 @@ class SearchCache:
         body = None
         try:
             body, until = await read()
-            self.keep(key, body, ticket, until)
+            if self._asked_before(key):
+                self.keep(key, body, ticket, until)
             return body
         finally:
             if self._flights.get(key, (0, None))[1] is future:
                 del self._flights[key]
             future.set_result(body)  # None when the read failed: each waiter reads itself
+
+    def _asked_before(self, key: bytes) -> bool:
+        """Whether ``key`` was read before (among the last :data:`ASKED` read); remember it."""
+        if key in self._asked:
+            self._asked.move_to_end(key)
+            return True
+        self._asked[key] = None
+        if len(self._asked) > ASKED:
+            self._asked.popitem(last=False)
+        return False
 
     def _kept(self, key: bytes, now: dt.datetime) -> bytes | None:
         stored = self._entries.get(key) if self._trusted else None
