@@ -124,6 +124,29 @@ async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         await lock.aclose()
 
 
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """A moto server (every AWS service it mocks: S3, KMS, ...) on a free port, shared by the
+    tests; its URL. moto accepts any credentials: the test ones are set unless some are."""
+    from moto.server import ThreadedMotoServer
+
+    from platform_process import free_port
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ.setdefault(name, value)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Build validated settings from ``REPTIDEX_*`` overrides, with a private data folder."""

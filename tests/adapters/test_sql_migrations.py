@@ -92,3 +92,16 @@ async def test_outbox_rows_commit_or_roll_back_with_the_transaction(database_url
 def test_an_unknown_service_has_no_history() -> None:
     with pytest.raises(KeyError, match="kennel"):
         alembic_config("kennel", "sqlite://")
+
+
+async def test_the_transfer_offers_migration_goes_down_and_up_again(database_url: str) -> None:
+    upgrade("animal", database_url)
+    downgrade("animal", database_url, "animal_0009")
+    engine = create_engine(database_url)
+    try:
+        assert "animal_transfer_offer" not in await table_names(engine)
+        upgrade("animal", database_url)
+        assert "animal_transfer_offer" in await table_names(engine)
+        assert await current_revisions(engine) == head_revisions("animal")
+    finally:
+        await engine.dispose()

@@ -1,5 +1,6 @@
 """Helpers of the repti-animal tests: tokens as repti-core signs them, a breeder's client, the
-app on a given database, and plain lineage records (the fixtures are in conftest.py)."""
+app on a given database (with a stand-in for repti-core's directory of organisations), a
+transfer offered and accepted, and plain lineage records (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from litestar.testing import TestClient
 from core_tokens import StaticKeys, mint_token
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.animals.lineage import LineageRecord
+from reptidex.domain.animals.ports import OrganisationsUnavailable
 from reptidex.services.animal.app import create_app
 from reptidex.services.animal.wiring import AnimalComponents
 from reptidex.services.kernel.app import components_of
@@ -57,11 +59,48 @@ class Breeder:
         return body
 
 
-def animal_client(settings: Settings) -> TestClient[Litestar]:
+class Organisations:
+    """repti-core's directory of organisations as the tests need it: every organisation exists
+    but those in ``missing``; with ``unavailable`` every question fails, as with core down."""
+
+    def __init__(self) -> None:
+        self.missing: set[uuid.UUID] = set()
+        self.unavailable = False
+        self.asked: list[uuid.UUID] = []
+
+    async def exists(self, organisation_id: uuid.UUID) -> bool:
+        self.asked.append(organisation_id)
+        if self.unavailable:
+            raise OrganisationsUnavailable("repti-core is away.")
+        return organisation_id not in self.missing
+
+
+def animal_client(
+    settings: Settings, organisations: Organisations | None = None
+) -> TestClient[Litestar]:
     """A test client of repti-animal on ``settings``' database (migrated first)."""
     upgrade("animal", settings.database_url("animal"))
-    app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(StaticKeys()))
+    app = create_app(
+        settings,
+        genetics_per_minute=0,
+        authenticator=Authenticator(StaticKeys()),
+        organisations=organisations or Organisations(),
+    )
     return TestClient(app, raise_server_exceptions=False)
+
+
+def transfer(
+    seller: Breeder, animal: Mapping[str, Any], buyer: Breeder, **fields: object
+) -> dict[str, Any]:
+    """Offer the animal to the buyer's organisation and have the buyer accept it; the
+    transfer made (fail the test unless both succeed)."""
+    body = {"organisation_id": str(buyer.organisation_id), **fields}
+    offered = seller.post(f"/animals/{animal['id']}/transfer", json=body)
+    assert offered.status_code == 201, offered.text
+    accepted = buyer.post(f"/animals/transfer-offers/{offered.json()['id']}/accept")
+    assert accepted.status_code == 201, accepted.text
+    made: dict[str, Any] = accepted.json()
+    return made
 
 
 def animal_components(app: Litestar) -> AnimalComponents:

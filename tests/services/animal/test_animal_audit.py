@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from animal_testkit import Breeder
+from animal_testkit import Breeder, transfer
 from sqlalchemy import text
 
 from reptidex.domain.audit import AUDIT_EVENT
@@ -106,13 +106,7 @@ def test_husbandry_and_transfer_are_recorded_for_both_organisations(
     animal = breeder.add(name="Kid", sex="female")
     weight = {"occurred_on": "2026-01-01", "details": {"kind": "weight", "grams": 50}}
     entry = ok(breeder.post(f"/animals/{animal['id']}/logs", json=weight), 201)
-    ok(
-        breeder.post(
-            f"/animals/{animal['id']}/transfer",
-            json={"organisation_id": str(rival.organisation_id), "share_lineage": False},
-        ),
-        201,
-    )
+    transfer(breeder, animal, rival, share_lineage=False)
     records = audit_payloads(breeder)
     logged = next(r for r in records if r["resource_kind"] == "husbandry_log")
     assert logged["resource_id"] == entry["id"]

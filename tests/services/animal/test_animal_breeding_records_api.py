@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from animal_testkit import Breeder
+from animal_testkit import Breeder, transfer
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -68,12 +68,7 @@ def test_a_transferred_parent_stays_in_the_sellers_pair(breeder: Breeder, rival:
         201,
     )
     before = {o["phenotype"]: o["probability"] for o in pair["prediction"]["outcomes"]}
-    ok(
-        breeder.post(
-            f"/animals/{sire['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
-        ),
-        201,
-    )
+    transfer(breeder, sire, rival)
     shown = ok(breeder.get(f"/breeding/pairs/{pair['id']}"))
     assert shown["transferred"] == [sire["id"]]
     assert shown["sire_id"] == sire["id"]
@@ -107,12 +102,7 @@ def test_a_clutch_of_a_transferred_dam_stays_but_takes_no_hatchlings(
         ),
         201,
     )
-    ok(
-        breeder.post(
-            f"/animals/{dam['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
-        ),
-        201,
-    )
+    transfer(breeder, dam, rival)
     shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))
     assert shown["dam_id"] == dam["id"]
     hatch = breeder.post(

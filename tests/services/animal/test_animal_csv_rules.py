@@ -571,3 +571,32 @@ async def test_the_export_reads_the_collection_page_by_page(
     assert repository.queries == [
         (ORG, AnimalQuery(sort="code", limit=500, offset=offset)) for offset in offsets
     ]
+
+
+async def test_formula_looking_text_is_defused_in_the_export_and_restored_on_import() -> None:
+    """A name, code, tag or note a spreadsheet would run as a formula (CSV injection) is
+    exported with a leading apostrophe; importing the export gives the text back."""
+    uow, _ = paged_uow()
+    draft = AnimalDraft(
+        "ball_python",
+        AnimalSex.MALE,
+        "Pastel",
+        name='=HYPERLINK("https://evil.example","Zeus")',
+        code="+K1",
+        notes="@SUM(A1)",
+        tags=("-cheap",),
+    )
+    await add_animal(uow, ACTOR, draft)
+    text = await export_collection(uow, ACTOR)
+    row = text.splitlines()[1]
+    assert row.startswith("'+K1,\"'=HYPERLINK(")
+    assert row.endswith(",'-cheap,'@SUM(A1)")
+    again = FakeUnitOfWork()
+    report = await import_collection(again, ACTOR, text, dry_run=False)
+    (made,) = report.created
+    assert (made.name, made.code, made.notes, made.tags) == (
+        draft.name,
+        "+K1",
+        "@SUM(A1)",
+        ("-cheap",),
+    )

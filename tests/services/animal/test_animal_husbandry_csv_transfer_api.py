@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import httpx
-from animal_testkit import Breeder
+from animal_testkit import Breeder, transfer
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -203,14 +203,9 @@ def test_transfer_moves_animal_and_logs_and_keeps_lineage(breeder: Breeder, riva
         ),
         201,
     )
-    transfer = ok(
-        breeder.post(
-            f"/animals/{baby['id']}/transfer", json={"organisation_id": str(rival.organisation_id)}
-        ),
-        201,
-    )
-    assert transfer["snapshot"]["animal"]["name"] == "Baby"
-    assert transfer["snapshot"]["logs"][0]["details"]["grams"] == 80
+    made = transfer(breeder, baby, rival)
+    assert made["snapshot"]["animal"]["name"] == "Baby"
+    assert made["snapshot"]["logs"][0]["details"]["grams"] == 80
     assert breeder.get(f"/animals/{baby['id']}").status_code == 404
     assert [t["animal_id"] for t in ok(breeder.get("/animals/transfers"))] == [baby["id"]]
     mine = ok(rival.get(f"/animals/{baby['id']}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from animal_testkit import Breeder
+from animal_testkit import Breeder, transfer
 
 from core_tokens import mint_service_token
 
@@ -88,13 +88,7 @@ def test_the_origin_of_a_hatchling_follows_it_when_sold(breeder: Breeder, rival:
     }
     # sold as a public animal: the buyer keeps it, the seller stays its breeder
     ok(breeder.patch(f"/animals/{baby['id']}", json={"visibility": "public"}))
-    ok(
-        breeder.post(
-            f"/animals/{baby['id']}/transfer",
-            json={"organisation_id": str(rival.organisation_id)},
-        ),
-        201,
-    )
+    transfer(breeder, baby, rival)
     for headers in (rival.headers, service_headers()):
         origin = ok(breeder.client.get(f"/lineage/{baby['id']}", headers=headers))["origin"]
         assert origin["keeper_organisation_id"] == str(rival.organisation_id)

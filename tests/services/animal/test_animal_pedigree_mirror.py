@@ -22,6 +22,7 @@ from animal_testkit import (
     animal_client,
     animal_components,
     lineage_record,
+    transfer,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -317,8 +318,7 @@ def _through_the_api(client: TestClient[Any]) -> dict[str, Any]:
     b_kid = beta.add(name="B kid", sex="male", dam_id=b_star["id"])
     c_kid = gamma.add(name="C kid", sex="female", sire_id=c_male["id"], visibility="public")
     b_grandkid = beta.add(name="B grandkid", sire_id=b_secret["id"])
-    sold = alpha.post(f"/animals/{a_kid['id']}/transfer", json={"organisation_id": str(ORGS[2])})
-    assert sold.status_code == 201, sold.text
+    transfer(alpha, a_kid, gamma)
     animals = [a_sire, a_dam, b_star, b_secret, c_male, a_kid, b_kid, c_kid, b_grandkid]
     return {
         "ids": [uuid.UUID(str(a["id"])) for a in animals],

@@ -9,6 +9,7 @@ time (``rls_mutation``), each fails the direct checks.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from animal_testkit import Breeder, animal_client
+from animal_testkit import Breeder, animal_client, transfer
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from test_animal_transfer_offers_api import expire
 
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.services.kernel.settings import Settings, load_settings
@@ -56,6 +58,8 @@ def tenancy(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
         )
         with animal_client(settings) as client:
             alpha, beta, gamma = _trade_through_the_api(client)
+        # the worker, as the same role, expires the one offer past its end by then
+        assert expire(role_url, dt.datetime.now(dt.UTC) + dt.timedelta(days=2)) == 1
         yield Tenancy(owner_url, role_url, alpha, beta, gamma)
 
 
@@ -65,8 +69,8 @@ def test_isolation_through_the_api_and_directly(tenancy: Tenancy) -> None:
 
 def test_every_policy_is_needed(tenancy: Tenancy) -> None:
     result = asyncio.run(require_policies_needed(tenancy.owner_url, tenancy.checks))
-    # 16 policy expressions (migrations 0005 and 0006) and 6 tables under RLS, all killed
-    assert (len(result.killed), result.survived) == (22, []), result
+    # 25 policy expressions (migrations 0005, 0006 and 0010) and 7 tables under RLS, all killed
+    assert (len(result.killed), result.survived) == (32, []), result
 
 
 def _trade_through_the_api(client: TestClient[Litestar]) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
@@ -109,11 +113,19 @@ def _trade_through_the_api(client: TestClient[Litestar]) -> tuple[uuid.UUID, uui
     ]
     assert beta.get(f"/lineage/{a_kid['id']}").status_code == 404
 
-    # a sale moves the kid (and its log) to beta, who then sees its lineage-only sire
-    moved = alpha.post(
+    # beta accepts the kid (and its log) from alpha, and then sees its lineage-only sire;
+    # before that, beta cannot read the kid, nor take the offer alpha may only withdraw
+    offered = alpha.post(
         f"/animals/{a_kid['id']}/transfer",
         json={"organisation_id": str(beta.organisation_id), "share_lineage": False},
     )
+    assert offered.status_code == 201, offered.text
+    offer = f"/animals/transfer-offers/{offered.json()['id']}"
+    assert beta.get(f"/animals/{a_kid['id']}").status_code == 404
+    assert beta.post(f"{offer}/withdraw").status_code == 403
+    assert alpha.post(f"{offer}/accept").status_code == 403
+    assert gamma.get(offer).status_code == 404
+    moved = beta.post(f"{offer}/accept")
     assert moved.status_code == 201, moved.text
     assert alpha.get(f"/animals/{a_kid['id']}").status_code == 404
     assert len(beta.get(f"/animals/{a_kid['id']}/logs").json()) == 1
@@ -122,18 +134,51 @@ def _trade_through_the_api(client: TestClient[Litestar]) -> tuple[uuid.UUID, uui
     # the private dam is invisible to beta's transaction: a restricted position
     assert names == {"": ("A kid", False), "S": ("A sire", False), "D": (None, True)}
     assert len(alpha.get("/animals/transfers").json()) == 1
+    _offer_in_every_state(alpha, beta, a_dam, a_sire)
     return alpha.organisation_id, beta.organisation_id, gamma.organisation_id
 
 
+def _offer_in_every_state(
+    alpha: Breeder, beta: Breeder, a_dam: dict[str, Any], a_sire: dict[str, Any]
+) -> None:
+    """Besides the accepted offer: one declined, one withdrawn, one pending and one that the
+    worker expires (alpha's to beta, each)."""
+
+    def offered(animal: dict[str, Any], **fields: object) -> str:
+        body = {"organisation_id": str(beta.organisation_id), **fields}
+        made = alpha.post(f"/animals/{animal['id']}/transfer", json=body)
+        assert made.status_code == 201, made.text
+        return f"/animals/transfer-offers/{made.json()['id']}"
+
+    assert beta.post(f"{offered(a_dam)}/decline").status_code == 200
+    assert alpha.post(f"{offered(a_dam)}/withdraw").status_code == 200
+    offered(a_dam)  # pending, for 14 days
+    offered(a_sire, expires_in_days=1)
+    states = sorted(o["status"] for o in beta.get("/animals/transfer-offers").json())
+    assert states == ["accepted", "declined", "pending", "pending", "withdrawn"]
+
+
+WORKER = "worker"
+"""In place of an organisation: a transaction of the transfer offer expiry worker."""
+
+
 async def _outcome(
-    connection: asyncpg.Connection, organisation: uuid.UUID | None, statement: str, *args: Any
+    connection: asyncpg.Connection,
+    organisation: uuid.UUID | str | None,
+    statement: str,
+    *args: Any,
 ) -> str:
-    """What ``statement`` does in a transaction of ``organisation`` (``None``: of none),
-    rolled back: its status (``UPDATE 0``), or ``refused`` by row-level security."""
+    """What ``statement`` does in a transaction of ``organisation`` (``None``: of none;
+    :data:`WORKER`: the expiry worker's), rolled back: its status (``UPDATE 0``), or
+    ``refused`` by row-level security."""
     transaction = connection.transaction()
     await transaction.start()
     try:
-        if organisation is not None:
+        if organisation == WORKER:
+            await connection.execute(
+                "SELECT set_config('reptidex.worker', 'transfer_offer_expiry', true)"
+            )
+        elif organisation is not None:
             await connection.execute(
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
             )
@@ -146,10 +191,14 @@ async def _outcome(
         await transaction.rollback()
 
 
-async def _visible(connection: asyncpg.Connection, organisation: uuid.UUID | None) -> Any:
+async def _visible(connection: asyncpg.Connection, organisation: uuid.UUID | str | None) -> Any:
     """What a transaction of ``organisation`` reads: animals by name, the other tables' counts."""
     async with connection.transaction():
-        if organisation is not None:
+        if organisation == WORKER:
+            await connection.execute(
+                "SELECT set_config('reptidex.worker', 'transfer_offer_expiry', true)"
+            )
+        elif organisation is not None:
             await connection.execute(
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
             )
@@ -158,7 +207,14 @@ async def _visible(connection: asyncpg.Connection, organisation: uuid.UUID | Non
         return names, dict(zip(COUNTED, counts, strict=True))
 
 
-COUNTED = ("animal_id_code", "breeding_pair", "clutch", "husbandry_log", "animal_transfer")
+COUNTED = (
+    "animal_id_code",
+    "breeding_pair",
+    "clutch",
+    "husbandry_log",
+    "animal_transfer",
+    "animal_transfer_offer",
+)
 # A copy of beta's public animal with another id, code and organisation.
 COPY_ANIMAL = (
     "INSERT INTO animal SELECT copy.* FROM animal original, jsonb_populate_record("
@@ -170,10 +226,22 @@ ID_CODE = (
     "INSERT INTO animal_id_code (id, organisation_id, next_number, created_at, updated_at) "
     "VALUES (gen_random_uuid(), $1, 1, now(), now())"
 )
-# A copy of the transfer the transaction reads, with another id (same seller and buyer).
+# A copy of the declined offer, of another animal, with the status given.
+COPY_OFFER = (
+    "INSERT INTO animal_transfer_offer SELECT (jsonb_populate_record("
+    "NULL::animal_transfer_offer, to_jsonb(o) || jsonb_build_object('id', gen_random_uuid(), "
+    "'animal_id', gen_random_uuid(), 'status', $1::text))).* "
+    "FROM animal_transfer_offer o WHERE o.status = 'declined'"
+)
+SET_STATUS = "UPDATE animal_transfer_offer SET status = $1 WHERE status = $2"
+# reads no column, so only the update policies apply (not the read ones)
+SET_EVERY_STATUS = "UPDATE animal_transfer_offer SET status = $1"
+# A copy of the transfer the transaction reads, with another id and no reference (same
+# seller and buyer).
 COPY_TRANSFER = (
     "INSERT INTO animal_transfer SELECT (jsonb_populate_record(NULL::animal_transfer, "
-    "to_jsonb(t) || jsonb_build_object('id', gen_random_uuid()))).* FROM animal_transfer t"
+    "to_jsonb(t) || jsonb_build_object('id', gen_random_uuid(), 'reference', NULL))).* "
+    "FROM animal_transfer t"
 )
 
 
@@ -184,6 +252,7 @@ async def _direct_checks(url: str, alpha: uuid.UUID, beta: uuid.UUID, gamma: uui
         await _reads_stay_in_the_own_organisation(connection, alpha, beta, gamma)
         await _writes_stay_in_the_own_organisation(connection, alpha, beta)
         await _inserts_stay_in_the_own_organisation(connection, alpha, beta)
+        await _each_party_answers_only_its_part_of_an_offer(connection, alpha, beta)
         # the setting is per transaction: it does not leak into the next one
         names = {r["name"] for r in await connection.fetch("SELECT name FROM animal")}
         assert names == {"A sire", "B star"}
@@ -197,12 +266,15 @@ async def _reads_stay_in_the_own_organisation(
     """Each organisation reads its own rows, lineage-only and public animals, and the
     transfers it is party to; without an organisation, only those animals."""
     public = {"A sire", "B star"}
-    expected = {
-        None: (public, (0, 0, 0, 0, 0)),
-        alpha: (public | {"A dam", "A hatchling"}, (1, 1, 1, 0, 1)),
-        # beta bought the kid (with its log) from alpha
-        beta: (public | {"B secret", "A kid"}, (1, 0, 0, 1, 1)),
-        gamma: (public | {"G own"}, (1, 0, 0, 0, 0)),
+    expected: dict[uuid.UUID | str | None, tuple[set[str], tuple[int, ...]]] = {
+        None: (public, (0, 0, 0, 0, 0, 0)),
+        # alpha's five offers to beta: accepted, declined, withdrawn, pending, expired
+        alpha: (public | {"A dam", "A hatchling"}, (1, 1, 1, 0, 1, 5)),
+        # beta accepted the kid (with its log) from alpha
+        beta: (public | {"B secret", "A kid"}, (1, 0, 0, 1, 1, 5)),
+        gamma: (public | {"G own"}, (1, 0, 0, 0, 0, 0)),
+        # the expiry worker reads the pending and the expired offers, nothing else private
+        WORKER: (public, (0, 0, 0, 0, 0, 2)),
     }
     for organisation, (names, counts) in expected.items():
         assert await _visible(connection, organisation) == (
@@ -277,6 +349,45 @@ async def _inserts_stay_in_the_own_organisation(
     assert await connection.fetchval("SELECT count(*) FROM animal WHERE code = 'COPY'") == 0
 
 
+async def _each_party_answers_only_its_part_of_an_offer(
+    connection: asyncpg.Connection, alpha: uuid.UUID, beta: uuid.UUID
+) -> None:
+    """The sender (alpha) makes offers and withdraws them, the receiver (beta) accepts or
+    declines, the worker expires; each only while pending, none rewrites the parties, none
+    deletes an offer."""
+    elsewhere = uuid.uuid4()
+    for organisation, statement, args, outcome in (
+        # only the sender offers, and only a pending offer
+        (alpha, COPY_OFFER, ("pending",), "INSERT 0 1"),
+        (beta, COPY_OFFER, ("pending",), "refused"),
+        (alpha, COPY_OFFER, ("accepted",), "refused"),
+        # each party's own answer to the pending offer
+        (alpha, SET_STATUS, ("withdrawn", "pending"), "UPDATE 1"),
+        (beta, SET_STATUS, ("accepted", "pending"), "UPDATE 1"),
+        (beta, SET_STATUS, ("declined", "pending"), "UPDATE 1"),
+        (WORKER, SET_STATUS, ("expired", "pending"), "UPDATE 1"),
+        # not the other party's answer
+        (alpha, SET_STATUS, ("accepted", "pending"), "refused"),
+        (beta, SET_STATUS, ("withdrawn", "pending"), "refused"),
+        (WORKER, SET_EVERY_STATUS, ("accepted", None), "refused"),
+        # a closed offer stays closed
+        (alpha, SET_STATUS, ("withdrawn", "declined"), "UPDATE 0"),
+        (beta, SET_STATUS, ("declined", "withdrawn"), "UPDATE 0"),
+        (WORKER, SET_EVERY_STATUS, ("expired", None), "UPDATE 1"),
+        # nobody else answers, nor without an organisation
+        (elsewhere, SET_STATUS, ("withdrawn", "pending"), "UPDATE 0"),
+        (None, SET_EVERY_STATUS, ("expired", None), "UPDATE 0"),
+        # the parties and the animal are not the application's to rewrite; nor is a deletion
+        (beta, "UPDATE animal_transfer_offer SET from_organisation_id = $1", (beta,), "denied"),
+        (alpha, "UPDATE animal_transfer_offer SET to_organisation_id = $1", (elsewhere,), "denied"),
+        (alpha, "DELETE FROM animal_transfer_offer", (), "DELETE 0"),
+        (beta, "DELETE FROM animal_transfer_offer", (), "DELETE 0"),
+    ):
+        bound = args[:1] if statement == SET_EVERY_STATUS else args
+        found = await _outcome(connection, organisation, statement, *bound)
+        assert found.split(":")[0] == outcome, (organisation, statement, args, found)
+
+
 def test_the_lineage_statement_leaves_no_organisation_on_the_connection(
     make_settings: Callable[..., Settings], app_role_url: str
 ) -> None:
@@ -346,11 +457,7 @@ def test_a_service_reads_public_lineages_under_rls_and_buyers_see_the_clutch_of_
         assert client.get(f"/lineage/{sire['id']}", headers=service_headers()).status_code == 404
         # sold privately: the buyer (another organisation) still reads its clutch of origin
         ok(seller.patch(f"/animals/{baby['id']}", json={"visibility": "private"}))
-        moved = seller.post(
-            f"/animals/{baby['id']}/transfer",
-            json={"organisation_id": str(buyer.organisation_id)},
-        )
-        assert moved.status_code == 201, moved.text
+        transfer(seller, baby, buyer)
         origin = ok(buyer.get(f"/lineage/{baby['id']}"))["origin"]
         assert origin["breeder_organisation_id"] == str(seller.organisation_id)
         assert origin["keeper_organisation_id"] == str(buyer.organisation_id)

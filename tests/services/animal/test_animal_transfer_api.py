@@ -1,23 +1,18 @@
-"""What a breeder sees of a transfer over HTTP: the refusal of their own organisation, the
-code the buyer's collection gives the animal, the snapshot of its logs, its status and the
-ancestors it shares (on SQLite and PostgreSQL)."""
+"""What a breeder sees of a transfer over HTTP, once the buyer accepted the offer: the refusal
+of their own organisation, the code the buyer's collection gives the animal, the snapshot of
+its logs, its status and the ancestors it shares (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-from animal_testkit import Breeder
+from animal_testkit import Breeder, transfer
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()
-
-
-def transfer(seller: Breeder, animal: dict[str, Any], buyer: Breeder, **fields: object) -> Any:
-    body = {"organisation_id": str(buyer.organisation_id), **fields}
-    return ok(seller.post(f"/animals/{animal['id']}/transfer", json=body), 201)
 
 
 def test_a_transfer_to_ones_own_organisation_is_a_422_naming_the_field(breeder: Breeder) -> None:
@@ -30,9 +25,10 @@ def test_a_transfer_to_ones_own_organisation_is_a_422_naming_the_field(breeder: 
     problem = refused.json()
     assert problem["detail"] == "The animal already belongs to this organisation."
     assert problem["errors"] == [
-        {"field": "organisation_id", "message": "give the buyer's organisation"}
+        {"field": "organisation_id", "message": "give the receiving organisation"}
     ]
     assert ok(breeder.get("/animals/transfers")) == []
+    assert ok(breeder.get("/animals/transfer-offers")) == []
     assert ok(breeder.get(f"/animals/{animal['id']}"))["code"] == "K1"
 
 

@@ -1,5 +1,6 @@
 """The transfer of an animal to another organisation, with in-memory fakes: the code it gets
-there, the seller's snapshot, the ancestors it shares, its audit records and its event."""
+there, the seller's snapshot, the ancestors it shares, its audit records and its event. The
+fakes (transfers and transfer offers among them) serve the offer and sale tests too."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from test_animal_use_cases import FakeAnimals, FakeUnitOfWork
 from reptidex.domain.animals.husbandry import Feeding, LogEntry, Weight, add_log
 from reptidex.domain.animals.model import Animal, AnimalSex, Status, Visibility
 from reptidex.domain.animals.transfer import Transfer, transfer_animal, transfer_history
+from reptidex.domain.animals.transfer_offers import OfferStatus, TransferOffer
 from reptidex.domain.animals.use_cases import Actor, AnimalDraft, register_animal
 from reptidex.domain.audit import AuditRecord
-from reptidex.domain.errors import InvalidInput
+from reptidex.domain.errors import Conflict, InvalidInput
 
 SELLER = uuid.uuid4()
 BUYER = uuid.uuid4()
@@ -28,8 +30,71 @@ NOW = dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 25)
 
 
+class FakeTransferOffers:
+    """Transfer offers as stored: one pending offer per animal, a settlement only of a pending
+    one (as the SQL adapter's conditional update)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, TransferOffer] = {}
+
+    async def add(self, offer: TransferOffer) -> None:
+        if await self.pending_for(offer.animal_id) is not None:
+            raise Conflict("already offered")
+        self.rows[offer.id] = offer
+
+    async def get(self, offer_id: uuid.UUID) -> TransferOffer | None:
+        return self.rows.get(offer_id)
+
+    async def pending_for(self, animal_id: uuid.UUID) -> TransferOffer | None:
+        return next(
+            (
+                o
+                for o in self.rows.values()
+                if o.animal_id == animal_id and o.status is OfferStatus.PENDING
+            ),
+            None,
+        )
+
+    async def involving(
+        self,
+        organisation_id: uuid.UUID,
+        *,
+        incoming: bool | None = None,
+        status: OfferStatus | None = None,
+    ) -> list[TransferOffer]:
+        def party(offer: TransferOffer) -> bool:
+            received = offer.to_organisation_id == organisation_id
+            sent = offer.from_organisation_id == organisation_id
+            return (received or sent) if incoming is None else received if incoming else sent
+
+        found = [o for o in self.rows.values() if party(o) and status in (None, o.status)]
+        return sorted(found, key=lambda o: o.offered_at, reverse=True)
+
+    async def settle(self, offer: TransferOffer) -> bool:
+        current = self.rows.get(offer.id)
+        if current is None or current.status is not OfferStatus.PENDING:
+            return False
+        self.rows[offer.id] = offer
+        return True
+
+    async def due(self, now: dt.datetime, limit: int) -> list[TransferOffer]:
+        found = [
+            o for o in self.rows.values() if o.status is OfferStatus.PENDING and o.expires_at <= now
+        ]
+        return sorted(found, key=lambda o: o.expires_at)[:limit]
+
+
 class FakeLineage(FakeAnimals):
-    """The animals, with a pedigree that also walks down to descendants when asked to."""
+    """The animals, with a pedigree that also walks down to descendants when asked to, and
+    the offers they are in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offers = FakeTransferOffers()
+
+    async def offered_to(self, animal_id: uuid.UUID) -> uuid.UUID | None:
+        pending = await self.offers.pending_for(animal_id)
+        return None if pending is None else pending.to_organisation_id
 
     async def pedigree(
         self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int
@@ -106,6 +171,11 @@ class FakeTransferUnitOfWork(FakeUnitOfWork):
         self.animals = FakeLineage()
         self.husbandry = FakeHusbandry()
         self.transfers = FakeTransfers(self.animals, self.husbandry)
+        self.transfer_offers = self.animals.offers
+        self.acting_for: list[uuid.UUID] = []
+
+    async def act_for(self, organisation_id: uuid.UUID) -> None:
+        self.acting_for.append(organisation_id)
 
     def forget_staged(self) -> None:
         """Drop what the setup staged, so that a test reads only the transfer's."""

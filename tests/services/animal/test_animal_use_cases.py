@@ -92,6 +92,9 @@ class FakeAnimals:
     async def has_offspring(self, animal_id: uuid.UUID) -> bool:
         return any(animal_id in (a.sire_id, a.dam_id) for a in self.rows.values())
 
+    async def offered_to(self, animal_id: uuid.UUID) -> uuid.UUID | None:
+        return None
+
     async def breeding_references(
         self, organisation_id: uuid.UUID, animal_id: uuid.UUID
     ) -> list[BreedingReference]:

@@ -1,32 +1,24 @@
-"""Local stand-ins for the HTTP APIs of Stripe (Checkout Sessions with Connect destination
-charges, refunds, Connect accounts and account links) and PayPal (OAuth2 token, Orders v2,
-capture refunds, webhook verification), which localstripe and no reachable sandbox serve.
-Each checks its parameters as the provider documents them, answers in the provider's JSON
-shape, and records the requests."""
+"""A local stand-in for the HTTP API of Stripe's marketplace calls (Checkout Sessions with
+Connect destination charges, refunds, Connect accounts and account links), which localstripe
+does not serve: it checks its parameters as Stripe documents them, answers in Stripe's JSON
+shape, and records the requests. PayPal's stand-in, shared with billing's tests, is
+tests/paypal_stand_in.py."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 import uuid
-import zlib
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from http_stand_in import ApiError, StandIn
 
 STRIPE_KEY = "sk_test_marketplace"
 STRIPE_WEBHOOK_SECRET = "whsec_marketplace_test_secret"
-PAYPAL_CLIENT = ("paypal-client-id", "paypal-client-secret")
-PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
-PAYPAL_SIGNING_KEY = b"paypal-stand-in-signing-key"
-PAYPAL_PLACES = {"EUR": 2, "USD": 2, "GBP": 2, "JPY": 0, "HUF": 0, "TWD": 0}
 STRIPE_COUNTRIES = frozenset(
     {
         "AE", "AT", "AU", "BE", "BG", "CA", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR",
@@ -43,79 +35,6 @@ EXPRESS = {
 }
 """The controller properties of an Express account, as form fields."""
 ACCOUNT_LINK_SECONDS = 300
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(status)
-        self.status, self.body = status, body
-
-
-class StandIn(ABC):
-    """A threaded HTTP server whose ``route`` answers each request."""
-
-    def __init__(self) -> None:
-        self.requests: list[Recorded] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-            def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                body = outer.decode(raw, headers)
-                outer.requests.append(Recorded(method, self.path, body, headers))
-                try:
-                    with outer.lock:
-                        status, answer = outer.route(method, self.path, body, headers)
-                except ApiError as exc:
-                    status, answer = exc.status, exc.body
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_POST(self) -> None:
-                self._handle("POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @abstractmethod
-    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
-        """The request body as the provider reads it."""
-
-    @abstractmethod
-    def route(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        """The provider's answer: status and JSON body."""
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 # -- Stripe ----------------------------------------------------------------------------------
@@ -449,202 +368,3 @@ def signed_stripe_event(
     body = json.dumps(event).encode()
     signature = stripe_signature(body, secret, timestamp)
     return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
-
-
-# -- PayPal ----------------------------------------------------------------------------------
-
-
-def _paypal_error(status: int, name: str, issue: str) -> ApiError:
-    return ApiError(status, {"name": name, "details": [{"issue": issue}], "debug_id": "x"})
-
-
-def paypal_signature(transmission_id: str, when: str, body: bytes) -> str:
-    """The stand-in's signature of a webhook (PayPal signs the same fields with its key)."""
-    message = f"{transmission_id}|{when}|{PAYPAL_WEBHOOK_ID}|{zlib.crc32(body)}"
-    return hmac.new(PAYPAL_SIGNING_KEY, message.encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass
-class PayPalOrder:
-    id: str
-    currency: str
-    value: str
-    payee: str
-    fee: str | None
-    custom_id: str
-    status: str = "CREATED"
-    capture_id: str | None = None
-    refunded_minor: int = 0
-    amount_minor: int = 0
-    refunds: list[str] = field(default_factory=list)
-
-
-class PayPalStandIn(StandIn):
-    """OAuth2 tokens, Orders v2 (create, capture), capture refunds and webhook verification."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tokens: set[str] = set()
-        self.orders: dict[str, PayPalOrder] = {}
-        self.request_ids: dict[str, tuple[int, dict[str, Any]]] = {}
-
-    def decode(self, raw: str, headers: dict[str, str]) -> dict[str, Any]:
-        if headers.get("content-type", "").startswith("application/json") and raw:
-            decoded: dict[str, Any] = json.loads(raw)
-            return decoded
-        return dict(parse_qsl(raw))
-
-    def _amount(self, amount: Any, where: str) -> tuple[str, str, int]:
-        if not isinstance(amount, dict):
-            raise _paypal_error(400, "INVALID_REQUEST", f"MISSING_REQUIRED_PARAMETER {where}")
-        currency, value = amount.get("currency_code"), amount.get("value")
-        places = PAYPAL_PLACES.get(str(currency))
-        if places is None:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED")
-        pattern = r"\d{1,10}" if places == 0 else rf"\d{{1,10}}(\.\d{{1,{places}}})?"
-        if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION")
-        whole, _, fraction = value.partition(".")
-        return str(currency), value, int(whole) * 10**places + int(fraction.ljust(places, "0") or 0)
-
-    def route(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        if path == "/v1/oauth2/token":
-            expected = base64.b64encode(":".join(PAYPAL_CLIENT).encode()).decode()
-            if headers.get("authorization") != f"Basic {expected}":
-                raise ApiError(401, {"error": "invalid_client"})
-            if body.get("grant_type") != "client_credentials":
-                raise ApiError(400, {"error": "unsupported_grant_type"})
-            token = f"A21AA{uuid.uuid4().hex}"
-            self.tokens.add(token)
-            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 32400}
-        if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
-            raise ApiError(401, {"name": "AUTHENTICATION_FAILURE"})
-        request_id = headers.get("paypal-request-id")
-        if request_id and request_id in self.request_ids:
-            return self.request_ids[request_id]
-        if path == "/v2/checkout/orders":
-            answer = self._create(body)
-        elif (found := re.fullmatch(r"/v2/checkout/orders/([^/]+)/capture", path)) is not None:
-            answer = self._capture(found.group(1))
-        elif (found := re.fullmatch(r"/v2/payments/captures/([^/]+)/refund", path)) is not None:
-            answer = self._refund(found.group(1), body)
-        elif path == "/v1/notifications/verify-webhook-signature":
-            answer = self._verify(body)
-        else:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if request_id:
-            self.request_ids[request_id] = answer
-        return answer
-
-    def _create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if body.get("intent") != "CAPTURE":
-            raise _paypal_error(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE intent")
-        unit = body["purchase_units"][0]
-        currency, value, minor = self._amount(unit.get("amount"), "amount")
-        payee = unit.get("payee", {}).get("merchant_id")
-        if not isinstance(payee, str) or not re.fullmatch(r"[A-Z0-9]{13}", payee):
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PAYEE_ACCOUNT_INVALID")
-        fee = None
-        fees = unit.get("payment_instruction", {}).get("platform_fees")
-        if fees:
-            fee_currency, fee, fee_minor = self._amount(fees[0].get("amount"), "platform_fees")
-            if fee_currency != currency or fee_minor > minor:
-                raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "PLATFORM_FEE_EXCEEDED")
-        order_id = uuid.uuid4().hex[:17].upper()
-        self.orders[order_id] = PayPalOrder(
-            order_id, currency, value, payee, fee, unit.get("custom_id", ""), amount_minor=minor
-        )
-        links = [
-            {"href": f"{self.base}/v2/checkout/orders/{order_id}", "rel": "self"},
-            {
-                "href": f"https://www.paypal.test/checkoutnow?token={order_id}",
-                "rel": "payer-action",
-            },
-        ]
-        return 200, {"id": order_id, "status": "PAYER_ACTION_REQUIRED", "links": links}
-
-    def approve(self, order_id: str) -> None:
-        """The buyer approves the order at PayPal."""
-        with self.lock:
-            self.orders[order_id].status = "APPROVED"
-
-    def _capture(self, order_id: str) -> tuple[int, dict[str, Any]]:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        if order.status == "COMPLETED":
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_ALREADY_CAPTURED")
-        if order.status != "APPROVED":
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "ORDER_NOT_APPROVED")
-        order.status, order.capture_id = "COMPLETED", f"CAP{uuid.uuid4().hex[:14].upper()}"
-        capture = {
-            "id": order.capture_id,
-            "status": "COMPLETED",
-            "amount": {"currency_code": order.currency, "value": order.value},
-            "custom_id": order.custom_id,
-        }
-        units = [{"reference_id": "default", "payments": {"captures": [capture]}}]
-        return 201, {"id": order.id, "status": "COMPLETED", "purchase_units": units}
-
-    def _refund(self, capture_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        order = next((o for o in self.orders.values() if o.capture_id == capture_id), None)
-        if order is None:
-            raise _paypal_error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
-        currency, value, minor = self._amount(body.get("amount"), "amount")
-        if currency != order.currency:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_CURRENCY_MISMATCH")
-        if minor > order.amount_minor - order.refunded_minor:
-            raise _paypal_error(422, "UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED")
-        order.refunded_minor += minor
-        refund_id = f"REF{uuid.uuid4().hex[:14].upper()}"
-        order.refunds.append(refund_id)
-        return 201, {
-            "id": refund_id,
-            "status": "COMPLETED",
-            "amount": {"currency_code": currency, "value": value},
-        }
-
-    def _verify(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        for required in ("auth_algo", "cert_url", "transmission_id", "transmission_sig"):
-            if not body.get(required):
-                raise _paypal_error(400, "VALIDATION_ERROR", f"MISSING {required}")
-        event = json.dumps(body["webhook_event"], separators=(",", ":")).encode()
-        expected = paypal_signature(body["transmission_id"], body["transmission_time"], event)
-        good = body.get("webhook_id") == PAYPAL_WEBHOOK_ID and hmac.compare_digest(
-            expected, str(body["transmission_sig"])
-        )
-        return 200, {"verification_status": "SUCCESS" if good else "FAILURE"}
-
-
-def signed_paypal_event(
-    event_type: str,
-    resource: dict[str, Any],
-    *,
-    event_id: str | None = None,
-    sent: float | None = None,
-    forge: bool = False,
-) -> tuple[bytes, dict[str, str]]:
-    """A PayPal webhook's body and transmission headers, signed for the stand-in."""
-    event = {
-        "id": event_id or f"WH-{uuid.uuid4().hex[:20].upper()}",
-        "event_version": "1.0",
-        "create_time": "2026-12-07T10:00:00Z",
-        "resource_type": "capture",
-        "event_type": event_type,
-        "resource": resource,
-    }
-    body = json.dumps(event, separators=(",", ":")).encode()
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sent or time.time()))
-    transmission_id = str(uuid.uuid4())
-    signature = paypal_signature(transmission_id, when, body)
-    headers = {
-        "Content-Type": "application/json",
-        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
-        "PAYPAL-CERT-URL": "https://api.paypal.test/v1/notifications/certs/CERT-1",
-        "PAYPAL-TRANSMISSION-ID": transmission_id,
-        "PAYPAL-TRANSMISSION-SIG": ("0" if forge else "") + signature[: 64 - forge],
-        "PAYPAL-TRANSMISSION-TIME": when,
-    }
-    return body, headers

@@ -12,19 +12,13 @@ import pytest
 from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, commerce_client
 from litestar import Litestar
 from litestar.testing import TestClient
-from payment_standins import (
-    PAYPAL_CLIENT,
-    PAYPAL_WEBHOOK_ID,
-    STRIPE_KEY,
-    STRIPE_WEBHOOK_SECRET,
-    PayPalStandIn,
-    StripeStandIn,
-)
+from payment_standins import STRIPE_KEY, STRIPE_WEBHOOK_SECRET, StripeStandIn
 
+from paypal_stand_in import PAYPAL_CLIENT, PAYPAL_WEBHOOK_ID, PayPalStandIn
 from reptidex.services.kernel.settings import Settings
 
 STRIPE_ACCOUNT = "acct_1SellerTest"
-PAYPAL_MERCHANT = "SELLERMERCH01"
+PAYPAL_MERCHANT = "SELLERMERCH23"
 URLS = {"return_url": "https://reptidex.test/paid", "cancel_url": "https://reptidex.test/cart"}
 
 

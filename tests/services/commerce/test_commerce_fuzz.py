@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 import pytest
 from commerce_testkit import FakeAnimals, commerce_app
-from payment_standins import PayPalStandIn, StripeStandIn
+from payment_standins import StripeStandIn
 from payment_testkit import payment_settings
 
 from core_tokens import mint_token
 from openapi_fuzz import fuzz_app
+from paypal_stand_in import PayPalStandIn
 from reptidex.services.kernel.settings import Settings
 
 pytestmark = pytest.mark.slow

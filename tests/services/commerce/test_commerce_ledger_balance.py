@@ -7,9 +7,11 @@ from __future__ import annotations
 from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals
 from litestar import Litestar
 from litestar.testing import TestClient
-from payment_standins import PayPalStandIn, StripeStandIn, signed_paypal_event, signed_stripe_event
+from payment_standins import StripeStandIn, signed_stripe_event
 from payment_testkit import STRIPE_ACCOUNT, make_sale
 from test_commerce_stripe_payments import ok
+
+from paypal_stand_in import PayPalStandIn, signed_paypal_event
 
 
 def fee_of(price: int) -> int:

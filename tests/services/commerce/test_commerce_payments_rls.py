@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 import asyncpg
 from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, commerce_client
-from payment_standins import PayPalStandIn, StripeStandIn, signed_stripe_event
+from payment_standins import StripeStandIn, signed_stripe_event
 from payment_testkit import STRIPE_ACCOUNT, make_sale, payment_settings
 from test_commerce_rls import _as, _count, _outcome
 from test_commerce_stripe_payments import ok
 
+from paypal_stand_in import PayPalStandIn
 from reptidex.services.kernel.settings import Settings
 from rls_mutation import require_policies_needed
 from service_database import asyncpg_dsn

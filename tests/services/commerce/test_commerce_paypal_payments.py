@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from typing import Any
 
 import pytest
-from commerce_testkit import FakeAnimals
+from commerce_testkit import FakeAnimals, Trader
 from litestar import Litestar
 from litestar.testing import TestClient
-from payment_standins import PAYPAL_CLIENT, PAYPAL_WEBHOOK_ID, PayPalStandIn, signed_paypal_event
 from payment_testkit import PAYPAL_MERCHANT, make_sale
 from test_commerce_stripe_payments import ok, problem
 
+from paypal_stand_in import PAYPAL_CLIENT, PAYPAL_WEBHOOK_ID, PayPalStandIn, signed_paypal_event
 from reptidex.adapters.payments.paypal_marketplace import (
     PayPalConfig,
     PayPalMarketplace,
@@ -146,3 +147,12 @@ def test_a_currency_paypal_does_not_take_is_refused_before_anything_is_stored(
     urls = {"return_url": "https://r.test/a", "cancel_url": "https://r.test/b"}
     problem(sale.buyer.post("/transactions", json={**body, **urls}), 422)
     assert ok(sale.buyer.get(f"/orders/{sale.order['id']}"))["state"] == "pending"
+
+
+def test_a_merchant_id_paypal_never_issues_is_refused(pay_client: TestClient[Litestar]) -> None:
+    admin = Trader(pay_client, uuid.uuid4(), role="admin")
+    put = "/transactions/payout-accounts/paypal"
+    # PayPal's account ids are 13 of 2-9 and A-Z without I and O
+    for wrong in ("SELLERMERCH01", "SELLERMERCHI2", "SELLERMERCHO2", "sellermerch23"):
+        problem(pay_client.put(put, json={"account": wrong}, headers=admin.headers), 422)
+    assert ok(pay_client.put(put, json={"account": PAYPAL_MERCHANT}, headers=admin.headers))

@@ -16,10 +16,11 @@ import pytest
 from commerce_testkit import FEE_BASIS_POINTS, FakeAnimals, Trader, commerce_client, outbox_events
 from litestar import Litestar
 from litestar.testing import TestClient
-from payment_standins import EXPRESS, PayPalStandIn, StripeStandIn, signed_stripe_event
+from payment_standins import EXPRESS, StripeStandIn, signed_stripe_event
 from payment_testkit import URLS, payment_settings
 from test_commerce_stripe_payments import ok, problem, webhook
 
+from paypal_stand_in import PayPalStandIn
 from reptidex.domain.audit import AUDIT_EVENT
 from reptidex.services.kernel.settings import Settings
 

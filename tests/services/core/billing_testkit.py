@@ -1,9 +1,10 @@
-"""Fakes and helpers of the billing tests: an in-memory unit of work, a fake gateway, Stripe
+"""Fakes and helpers of the billing tests: an in-memory unit of work, fake gateways, Stripe
 signatures made from a test secret, and localstripe run locally (the Checkout and portal stand-in
 is stripe_stand_in.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from memory_outbox import MemoryOutbox
 
 from platform_process import free_port
 from reptidex.domain.billing import (
+    BillingProvider,
     CancellationScheduled,
     CheckoutSession,
     InvalidWebhook,
@@ -117,38 +119,37 @@ class MemoryBillingUnitOfWork:
         self.outbox.staged = []
 
 
-# -- fake gateway ---------------------------------------------------------------------------
+# -- fake gateways --------------------------------------------------------------------------
+
+GOOD = {"signature": "good"}
+"""The headers of a fake webhook delivery that verifies."""
 
 
-class FakeGateway:
-    """A gateway double: counts calls; webhooks are JSON notices signed with "good"."""
+class FakeProvider:
+    """A gateway double without customers (as PayPal): records checkouts and cancellations;
+    its webhooks are JSON notices whose ``signature`` header is "good"."""
 
-    def __init__(self) -> None:
-        self.customers: list[tuple[uuid.UUID, str]] = []
+    def __init__(self, provider: BillingProvider = BillingProvider.PAYPAL) -> None:
+        self.provider = provider
         self.checkouts: list[dict[str, Any]] = []
         self.cancelled: list[str] = []
-
-    async def create_customer(self, organisation_id: uuid.UUID, email: str) -> str:
-        self.customers.append((organisation_id, email))
-        return f"cus_{len(self.customers)}"
+        self.paid_until: dt.datetime | None = None
 
     async def start_checkout(self, **request: Any) -> CheckoutSession:
         self.checkouts.append(request)
         number = len(self.checkouts)
         return CheckoutSession(f"cs_{number}", f"https://pay.example/cs_{number}")
 
-    async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
-        return f"https://portal.example/{customer_ref}"
-
     async def cancel_at_period_end(self, subscription_ref: str) -> CancellationScheduled:
         self.cancelled.append(subscription_ref)
-        return CancellationScheduled(subscription_ref, True, None)
+        return CancellationScheduled(subscription_ref, True, self.paid_until)
 
-    def read_webhook(self, payload: bytes, signature: str | None) -> WebhookNotice:
-        if signature != "good":
+    async def read_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookNotice:
+        if headers.get("signature") != "good":
             raise InvalidWebhook("bad signature")
         body = json.loads(payload)
         org = body.get("organisation_id")
+        end = body.get("current_period_end")
         return WebhookNotice(
             event_id=body["id"],
             event_type=body.get("type", "x"),
@@ -158,9 +159,25 @@ class FakeGateway:
             subscription_ref=body.get("subscription_ref"),
             plan=body.get("plan"),
             status=SubscriptionStatus(body["status"]) if body.get("status") else None,
+            current_period_end=dt.datetime.fromisoformat(end) if end else None,
             cancel_at_period_end=body.get("cancel_at_period_end"),
             amount_cents=body.get("amount_cents"),
         )
+
+
+class FakeGateway(FakeProvider):
+    """A gateway double with customers and a portal (as Stripe)."""
+
+    def __init__(self, provider: BillingProvider = BillingProvider.STRIPE) -> None:
+        super().__init__(provider)
+        self.customers: list[tuple[uuid.UUID, str]] = []
+
+    async def create_customer(self, organisation_id: uuid.UUID, email: str) -> str:
+        self.customers.append((organisation_id, email))
+        return f"cus_{len(self.customers)}"
+
+    async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
+        return f"https://portal.example/{customer_ref}"
 
 
 def notice(**body: Any) -> bytes:

@@ -27,8 +27,9 @@ async def test_core_app_wires_billing_flags_and_telemetry(
         assert features.json()["plan"] == "free"
         assert (await client.get("/billing/subscriptions")).status_code == 401
         assert (await client.post("/telemetry/", json={"measurements": []})).status_code == 401
-        webhook = await client.post("/billing/webhooks/stripe", content=b"{}")
-        assert webhook.status_code == 503
+        for provider in ("stripe", "paypal"):
+            webhook = await client.post(f"/billing/webhooks/{provider}", content=b"{}")
+            assert webhook.status_code == 503
         schema = (await client.get("/schema/openapi.json")).json()
         metrics = await client.get("/metrics")
     for path in (
@@ -38,6 +39,7 @@ async def test_core_app_wires_billing_flags_and_telemetry(
         "/billing/portal",
         "/billing/cancel",
         "/billing/webhooks/stripe",
+        "/billing/webhooks/paypal",
         "/config/features",
         "/config/flags",
         "/telemetry",

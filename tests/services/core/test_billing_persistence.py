@@ -8,13 +8,21 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from billing_testkit import FakeGateway, notice
+import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
+from billing_testkit import GOOD, FakeGateway, notice
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.billing import SqlBillingUnitOfWork, SqlProcessedWebhooks
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.billing import Billing, Subscription, SubscriptionStatus, WebhookOutcome
+from reptidex.domain.billing import (
+    Billing,
+    BillingProvider,
+    Subscription,
+    SubscriptionStatus,
+    WebhookOutcome,
+)
 from reptidex.domain.errors import Conflict
 from reptidex.services.kernel.settings import Settings
 
@@ -49,6 +57,7 @@ async def test_subscriptions_round_trip_and_are_found_by_reference(
         organisation_id=ORG,
         plan="breeder",
         status=SubscriptionStatus.PAST_DUE,
+        provider=BillingProvider.PAYPAL,
         customer_ref="cus_1",
         subscription_ref="sub_1",
         current_period_end=end,
@@ -69,6 +78,7 @@ async def test_subscriptions_round_trip_and_are_found_by_reference(
         found = await uow.subscriptions.get(ORG)
         assert found is not None
         assert found.status is SubscriptionStatus.PAST_DUE
+        assert found.provider is BillingProvider.PAYPAL
         assert found.current_period_end == end
 
 
@@ -91,7 +101,7 @@ async def test_the_same_webhook_id_cannot_commit_twice(
 async def test_a_concurrent_redelivery_is_reported_as_a_duplicate(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    billing = Billing(FakeGateway(), lambda: SqlBillingUnitOfWork(sessions))
+    billing = Billing([FakeGateway()], lambda: SqlBillingUnitOfWork(sessions))
     body = notice(id="evt_race", kind="checkout_completed", organisation_id=str(ORG), plan="keeper")
     original = SqlProcessedWebhooks.seen
     raced: list[str] = []
@@ -108,7 +118,64 @@ async def test_a_concurrent_redelivery_is_reported_as_a_duplicate(
         return answer
 
     monkeypatch.setattr(SqlProcessedWebhooks, "seen", seen_then_the_other_delivery_commits)
-    assert await billing.receive_webhook(body, "good") is WebhookOutcome.DUPLICATE
+    assert (
+        await billing.receive_webhook(BillingProvider.STRIPE, body, GOOD)
+        is WebhookOutcome.DUPLICATE
+    )
     assert raced == ["evt_race"]
     async with SqlBillingUnitOfWork(sessions) as uow:
         assert await uow.subscriptions.get(ORG) is None  # the loser's change was rolled back
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_url(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> str:
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_database")
+        return make_settings(core_database_url=url).database_url("core")
+    return make_settings().database_url("core")
+
+
+async def test_the_provider_migration_names_stripe_for_every_subscription_it_finds(
+    unmigrated_url: str,
+) -> None:
+    upgrade("core", unmigrated_url, "core_0003")
+    rows = sa.table(
+        "billing_subscription",
+        sa.column("id", GUID()),
+        sa.column("organisation_id", GUID()),
+        sa.column("plan", sa.String()),
+        sa.column("status", sa.String()),
+        sa.column("customer_ref", sa.String()),
+        sa.column("subscription_ref", sa.String()),
+        sa.column("cancel_at_period_end", sa.Boolean()),
+        sa.column("created_at", DateTimeUTC()),
+        sa.column("updated_at", DateTimeUTC()),
+    )
+    now = dt.datetime.now(dt.UTC)
+    paying, customer, free = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    refs = {paying: ("cus_1", "sub_1"), customer: ("cus_2", None), free: (None, None)}
+    engine = create_engine(unmigrated_url)
+    try:
+        async with engine.begin() as connection:
+            for organisation_id, (customer_ref, subscription_ref) in refs.items():
+                await connection.execute(
+                    rows.insert().values(
+                        id=uuid.uuid4(),
+                        organisation_id=organisation_id,
+                        plan="keeper",
+                        status="active",
+                        customer_ref=customer_ref,
+                        subscription_ref=subscription_ref,
+                        cancel_at_period_end=False,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        upgrade("core", unmigrated_url)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        async with SqlBillingUnitOfWork(sessions) as uow:
+            found = {org: await uow.subscriptions.get(org) for org in refs}
+    finally:
+        await engine.dispose()
+    providers = {org: None if row is None else row.provider for org, row in found.items()}
+    assert providers == {paying: BillingProvider.STRIPE, customer: None, free: None}

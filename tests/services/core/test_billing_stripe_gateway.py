@@ -26,7 +26,9 @@ from stripe_stand_in import StripeStandIn
 
 from reptidex.adapters.payments.stripe_gateway import StripeConfig, StripeGateway
 from reptidex.domain.billing import (
+    BillingProvider,
     CheckoutSession,
+    CustomerGateway,
     GatewayUnavailable,
     InvalidWebhook,
     NoticeKind,
@@ -52,6 +54,17 @@ def gateway(
     return StripeGateway(config)
 
 
+def signed(signature: str | None) -> dict[str, str]:
+    """A delivery's headers (lower-case names) with its ``Stripe-Signature``, if any."""
+    return {} if signature is None else {"stripe-signature": signature}
+
+
+def test_the_gateway_is_stripes_and_keeps_customers() -> None:
+    stripe_gateway = gateway()
+    assert stripe_gateway.provider is BillingProvider.STRIPE
+    assert isinstance(stripe_gateway, CustomerGateway)
+
+
 def test_config_is_none_unless_key_secret_and_every_price_are_set() -> None:
     full: dict[str, Any] = {"secret_key": "sk", "webhook_secret": "wh", "prices": PRICES}
     assert StripeConfig.from_values(**full) is not None
@@ -63,7 +76,7 @@ def test_config_is_none_unless_key_secret_and_every_price_are_set() -> None:
 # -- webhooks -------------------------------------------------------------------------------
 
 
-def test_a_signed_checkout_completion_is_read() -> None:
+async def test_a_signed_checkout_completion_is_read() -> None:
     body = stripe_event(
         "checkout.session.completed",
         {
@@ -78,7 +91,7 @@ def test_a_signed_checkout_completion_is_read() -> None:
         },
         event_id="evt_checkout",
     )
-    notice = gateway().read_webhook(body, stripe_signature(body))
+    notice = await gateway().read_webhook(body, signed(stripe_signature(body)))
     assert notice.event_id == "evt_checkout"
     assert notice.kind is NoticeKind.CHECKOUT_COMPLETED
     assert notice.organisation_id == ORG
@@ -90,12 +103,12 @@ def test_a_signed_checkout_completion_is_read() -> None:
     assert notice.status is SubscriptionStatus.ACTIVE
 
 
-def test_a_signed_subscription_update_maps_price_status_and_period() -> None:
+async def test_a_signed_subscription_update_maps_price_status_and_period() -> None:
     obj = stripe_subscription(
         "sub_1", "cus_1", plan="business", status="past_due", cancel_at_period_end=True
     )
     body = stripe_event("customer.subscription.updated", obj)
-    notice = gateway().read_webhook(body, stripe_signature(body))
+    notice = await gateway().read_webhook(body, signed(stripe_signature(body)))
     assert notice.kind is NoticeKind.SUBSCRIPTION_UPDATED
     assert notice.plan == "business"
     assert notice.status is SubscriptionStatus.PAST_DUE
@@ -103,7 +116,7 @@ def test_a_signed_subscription_update_maps_price_status_and_period() -> None:
     assert notice.current_period_end == dt.datetime.fromtimestamp(1_900_000_000, dt.UTC)
 
 
-def test_invoices_name_their_subscription_in_current_and_older_shapes() -> None:
+async def test_invoices_name_their_subscription_in_current_and_older_shapes() -> None:
     current = {
         "id": "in_1",
         "object": "invoice",
@@ -116,8 +129,8 @@ def test_invoices_name_their_subscription_in_current_and_older_shapes() -> None:
     read = gateway().read_webhook
     first = stripe_event("invoice.paid", current)
     second = stripe_event("invoice.payment_failed", older)
-    paid = read(first, stripe_signature(first))
-    failed = read(second, stripe_signature(second))
+    paid = await read(first, signed(stripe_signature(first)))
+    failed = await read(second, signed(stripe_signature(second)))
     assert (paid.kind, paid.subscription_ref, paid.amount_cents) == (
         NoticeKind.INVOICE_PAID,
         "sub_1",
@@ -126,9 +139,10 @@ def test_invoices_name_their_subscription_in_current_and_older_shapes() -> None:
     assert (failed.kind, failed.subscription_ref) == (NoticeKind.INVOICE_PAYMENT_FAILED, "sub_2")
 
 
-def test_other_event_types_are_read_as_other() -> None:
+async def test_other_event_types_are_read_as_other() -> None:
     body = stripe_event("customer.created", {"id": "cus_1", "object": "customer"})
-    assert gateway().read_webhook(body, stripe_signature(body)).kind is NoticeKind.OTHER
+    notice = await gateway().read_webhook(body, signed(stripe_signature(body)))
+    assert notice.kind is NoticeKind.OTHER
 
 
 @pytest.mark.parametrize(
@@ -143,16 +157,16 @@ def test_other_event_types_are_read_as_other() -> None:
         pytest.param(lambda body: "t=1,v1=00", id="garbage"),
     ],
 )
-def test_a_webhook_that_does_not_verify_is_refused(forge: object) -> None:
+async def test_a_webhook_that_does_not_verify_is_refused(forge: object) -> None:
     body = stripe_event("invoice.paid", {"id": "in_1", "object": "invoice"})
     with pytest.raises(InvalidWebhook):
-        gateway().read_webhook(body, forge(body))  # type: ignore[operator]
+        await gateway().read_webhook(body, signed(forge(body)))  # type: ignore[operator]
 
 
-def test_a_signed_body_that_is_not_an_event_is_refused() -> None:
+async def test_a_signed_body_that_is_not_an_event_is_refused() -> None:
     body = b"not json"
     with pytest.raises(InvalidWebhook):
-        gateway().read_webhook(body, stripe_signature(body))
+        await gateway().read_webhook(body, signed(stripe_signature(body)))
 
 
 # -- outgoing calls -------------------------------------------------------------------------
@@ -216,6 +230,7 @@ async def test_checkout_sends_exactly_what_stripe_needs_and_reads_its_answer() -
             customer_ref=customer,
             organisation_id=ORG,
             plan="breeder",
+            email="owner@example.com",
             success_url="https://app.example/billing/done?session={CHECKOUT_SESSION_ID}",
             cancel_url="https://app.example/billing",
         )
@@ -272,6 +287,7 @@ async def open_checkout(stripe_gateway: StripeGateway, customer_ref: str = "cus_
         customer_ref=customer_ref,
         organisation_id=ORG,
         plan="keeper",
+        email="owner@example.com",
         success_url="https://app.example/ok",
         cancel_url="https://app.example/no",
     )

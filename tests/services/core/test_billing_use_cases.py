@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
-from billing_testkit import FakeGateway, MemoryBillingStore, notice
+from billing_testkit import GOOD, FakeGateway, MemoryBillingStore, notice
 
 from reptidex.domain.billing import (
     PLANS,
     Billing,
     BillingNotConfigured,
+    BillingProvider,
     InvalidWebhook,
     Subscription,
     SubscriptionStatus,
@@ -21,6 +23,8 @@ from reptidex.domain.errors import Conflict, FeatureUnavailable, InvalidInput
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 USER = uuid.UUID("00000000-0000-4000-8000-0000000000b0")
+NOW = dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC)
+STRIPE = BillingProvider.STRIPE
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def billing(store: MemoryBillingStore, gateway: FakeGateway) -> Billing:
-    return Billing(gateway, store.unit_of_work)
+    return Billing([gateway], store.unit_of_work, clock=lambda: NOW)
 
 
 async def checkout(billing: Billing, plan: str = "keeper") -> str:
@@ -67,7 +71,7 @@ def test_plans_are_data_cheapest_first_with_entitlements() -> None:
 async def test_billing_off_puts_everyone_on_free_and_refuses_payments(
     store: MemoryBillingStore,
 ) -> None:
-    billing = Billing(None, store.unit_of_work)
+    billing = Billing([], store.unit_of_work)
     store.subscriptions[ORG] = Subscription(
         organisation_id=ORG, plan="business", subscription_ref="sub_x"
     )
@@ -81,7 +85,7 @@ async def test_billing_off_puts_everyone_on_free_and_refuses_payments(
     for call in (
         billing.open_portal(organisation_id=ORG, return_url="https://a.example"),
         billing.cancel(organisation_id=ORG, actor_id=USER),
-        billing.receive_webhook(b"{}", "good"),
+        billing.receive_webhook(STRIPE, b"{}", GOOD),
     ):
         with pytest.raises(BillingNotConfigured):
             await call
@@ -96,7 +100,7 @@ async def test_checkout_creates_the_customer_once_and_records_an_event(
     assert gateway.customers == [(ORG, "owner@example.com")]
     assert [c["customer_ref"] for c in gateway.checkouts] == ["cus_1", "cus_1"]
     assert store.subscriptions[ORG].customer_ref == "cus_1"
-    assert store.subscriptions[ORG].effective_plan.code == "free"  # nothing paid yet
+    assert store.subscriptions[ORG].effective_plan_at(NOW).code == "free"  # nothing paid yet
     assert store.event_types() == ["billing.checkout_started"] * 2
     assert store.events[0].organisation_id == ORG
     assert store.events[0].actor_id == USER
@@ -134,11 +138,15 @@ async def test_cancel_schedules_the_end_of_a_paid_subscription(
     with pytest.raises(Conflict):
         await billing.cancel(organisation_id=ORG, actor_id=USER)
     store.subscriptions[ORG] = Subscription(
-        organisation_id=ORG, plan="keeper", customer_ref="cus_1", subscription_ref="sub_1"
+        organisation_id=ORG,
+        plan="keeper",
+        provider=STRIPE,
+        customer_ref="cus_1",
+        subscription_ref="sub_1",
     )
     updated = await billing.cancel(organisation_id=ORG, actor_id=USER)
     assert updated.cancel_at_period_end
-    assert updated.effective_plan.code == "keeper"
+    assert updated.effective_plan_at(NOW).code == "keeper"
     assert gateway.cancelled == ["sub_1"]
     assert store.event_types() == ["billing.cancellation_scheduled"]
 
@@ -155,28 +163,28 @@ async def test_webhooks_drive_the_subscription_and_apply_once(
         subscription_ref="sub_1",
         plan="keeper",
     )
-    assert await billing.receive_webhook(completed, "good") is WebhookOutcome.APPLIED
+    assert await billing.receive_webhook(STRIPE, completed, GOOD) is WebhookOutcome.APPLIED
     assert (await billing.overview(ORG)).plan.code == "keeper"
-    assert await billing.receive_webhook(completed, "good") is WebhookOutcome.DUPLICATE
+    assert await billing.receive_webhook(STRIPE, completed, GOOD) is WebhookOutcome.DUPLICATE
     assert store.event_types().count("billing.subscription_activated") == 1
 
     failed = notice(kind="invoice_payment_failed", customer_ref="cus_1", subscription_ref="sub_1")
-    assert await billing.receive_webhook(failed, "good") is WebhookOutcome.APPLIED
+    assert await billing.receive_webhook(STRIPE, failed, GOOD) is WebhookOutcome.APPLIED
     assert store.subscriptions[ORG].status is SubscriptionStatus.PAST_DUE
     assert (await billing.overview(ORG)).plan.code == "keeper"  # kept during retries
 
     paid = notice(kind="invoice_paid", customer_ref="cus_1", amount_cents=900)
-    await billing.receive_webhook(paid, "good")
+    await billing.receive_webhook(STRIPE, paid, GOOD)
     assert store.subscriptions[ORG].status is SubscriptionStatus.ACTIVE
 
     upgraded = notice(
         kind="subscription_updated", subscription_ref="sub_1", plan="business", status="active"
     )
-    await billing.receive_webhook(upgraded, "good")
+    await billing.receive_webhook(STRIPE, upgraded, GOOD)
     assert (await billing.overview(ORG)).plan.code == "business"
 
     deleted = notice(kind="subscription_deleted", subscription_ref="sub_1")
-    await billing.receive_webhook(deleted, "good")
+    await billing.receive_webhook(STRIPE, deleted, GOOD)
     assert store.subscriptions[ORG].status is SubscriptionStatus.CANCELED
     assert (await billing.overview(ORG)).plan.code == "free"
     assert store.event_types() == [
@@ -193,16 +201,16 @@ async def test_unknown_or_unrelated_webhooks_are_acknowledged_and_ignored(
     billing: Billing, store: MemoryBillingStore
 ) -> None:
     other = notice(id="evt_other", kind="other")
-    assert await billing.receive_webhook(other, "good") is WebhookOutcome.IGNORED
+    assert await billing.receive_webhook(STRIPE, other, GOOD) is WebhookOutcome.IGNORED
     stranger = notice(kind="subscription_updated", subscription_ref="sub_unknown")
-    assert await billing.receive_webhook(stranger, "good") is WebhookOutcome.IGNORED
-    assert await billing.receive_webhook(other, "good") is WebhookOutcome.DUPLICATE
+    assert await billing.receive_webhook(STRIPE, stranger, GOOD) is WebhookOutcome.IGNORED
+    assert await billing.receive_webhook(STRIPE, other, GOOD) is WebhookOutcome.DUPLICATE
     assert store.events == []
 
 
 async def test_a_bad_signature_changes_nothing(billing: Billing, store: MemoryBillingStore) -> None:
     body = notice(kind="checkout_completed", organisation_id=str(ORG), plan="keeper")
     with pytest.raises(InvalidWebhook):
-        await billing.receive_webhook(body, "forged")
+        await billing.receive_webhook(STRIPE, body, {"signature": "forged"})
     assert store.subscriptions == {}
     assert store.webhooks == {}

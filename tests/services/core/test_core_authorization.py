@@ -2,7 +2,7 @@
 
 For each operation of core's OpenAPI: no token (401), a token of the wrong kind or too low a
 role (403), a caller of another organisation (404, word for word what a made-up organisation
-gets, so nothing leaks), and the right caller (2xx, or billing's 503 when Stripe is not
+gets, so nothing leaks), and the right caller (2xx, or billing's 503 when no payment provider is
 configured: authorization passed, the payment side is switched off). A denied request always
 carries a body that *would* work, so a missing guard shows as a success where a refusal was due.
 The table must list every operation: a new endpoint without a row fails here.
@@ -253,6 +253,7 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/.well-known/jwks.json", ("anon", 200), (), static("/.well-known/jwks.json")),
     Row("GET", "/billing/plans", ("anon", 200), (), static("/billing/plans")),
     Row("POST", "/billing/webhooks/stripe", ("anon", 503), (), static("/billing/webhooks/stripe", {"id": "evt_1"})),
+    Row("POST", "/billing/webhooks/paypal", ("anon", 503), (), static("/billing/webhooks/paypal", {"id": "WH-1"})),
     Row("GET", "/config/features", ("viewer", 200), (("anon", 200),), static("/config/features")),
     # --- a signed-in user --------------------------------------------------------------------
     Row("GET", "/auth/me", ("lonely", 200), USERS_ONLY, static("/auth/me")),

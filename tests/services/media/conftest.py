@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -11,7 +10,6 @@ from litestar.testing import TestClient
 from media_testkit import Member, media_client
 from PIL import ImageFile
 
-from platform_process import free_port as _free_port
 from reptidex.services.kernel.settings import Settings
 
 
@@ -39,20 +37,6 @@ def member(client: TestClient[Litestar]) -> Member:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free port shared by the tests."""
-    from moto.server import ThreadedMotoServer
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+def s3_endpoint(aws_endpoint: str) -> str:
+    """The shared moto server, as the S3 endpoint."""
+    return aws_endpoint

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import BinaryIO, Self, TypeVar
 
+from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.embeds import EmbedSettings, PublicAnimal, WidgetPedigree
 from reptidex.domain.media.files import ProcessedImage, ScaledImage, StoredFile, UnsupportedMedia
@@ -55,6 +56,8 @@ class MediaTables:
     tables: Tables = field(default_factory=Tables)
     outbox: list[DomainEvent] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    """The audit records committed beside the events (``audit.recorded``), kept apart."""
 
 
 class Broken(Exception):
@@ -118,8 +121,10 @@ class FakeMediaUnitOfWork:
             return
         self.tx("commit")
         self.state.tables = work
-        self.state.outbox.extend(self._staged)
-        self.state.commits.append(Commit(changed, tuple(e.type for e in self._staged)))
+        events = [e for e in self._staged if e.type != AUDIT_EVENT]
+        self.state.outbox.extend(events)
+        self.state.audit.extend(record_of(e) for e in self._staged if e.type == AUDIT_EVENT)
+        self.state.commits.append(Commit(changed, tuple(e.type for e in events)))
         self._work, self._staged = None, []
 
     async def __aenter__(self) -> Self:

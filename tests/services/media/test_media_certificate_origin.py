@@ -194,6 +194,13 @@ async def _media_service_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {media_token(None, None, sub='service:media')}"}
 
 
+class EveryOrganisation:
+    """repti-core's directory of organisations, for whom every organisation exists."""
+
+    async def exists(self, organisation_id: uuid.UUID) -> bool:
+        return True
+
+
 def test_a_service_renders_a_public_certificate_through_media_s_own_credential(
     make_settings: Callable[..., Settings],
 ) -> None:
@@ -204,7 +211,10 @@ def test_a_service_renders_a_public_certificate_through_media_s_own_credential(
     settings = make_settings()
     upgrade("animal", settings.database_url("animal"))
     animal_app = create_animal_app(
-        settings, genetics_per_minute=0, authenticator=Authenticator(StaticKeys())
+        settings,
+        genetics_per_minute=0,
+        authenticator=Authenticator(StaticKeys()),
+        organisations=EveryOrganisation(),
     )
     seller, buyer = uuid.uuid4(), uuid.uuid4()
     with TestClient(animal_app) as animal:
@@ -224,12 +234,13 @@ def test_a_service_renders_a_public_certificate_through_media_s_own_credential(
         baby = call("POST", f"/breeding/clutches/{clutch['id']}/hatchlings", seller,
                     {"hatchlings": [{"name": "Apollo", "sex": "male"}]})[0]  # fmt: skip
         call("PATCH", f"/animals/{baby['id']}", seller, {"visibility": "public"})
-        call(
+        offer = call(
             "POST",
             f"/animals/{baby['id']}/transfer",
             seller,
             {"organisation_id": str(buyer), "share_lineage": False},
         )
+        call("POST", f"/animals/transfer-offers/{offer['id']}/accept", buyer, None)
         peer = InProcessAnimal(animal)
         lineage = HttpLineageSource(lambda: peer, _media_service_headers)
         names = Names({seller: "Scales & Tails", buyer: "Happy Herps"})

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pytest
 from media_testkit import FakeLineageSource, photo
 
+from reptidex.domain.audit import AUDIT_EVENT, record_of
 from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.files import (
@@ -149,11 +150,31 @@ async def test_upload_dedupes_and_delete_counts_references() -> None:
     assert second.blob_key == first.blob_key
     assert blobs.items[first.blob_key].startswith(b"clean:")
     assert len(blobs.items) == 4
-    assert [e.type for e in uow.staged] == ["file.uploaded", "file.uploaded"]
-    assert uow.staged[1].payload["deduplicated"] is True
+    events = [e for e in uow.staged if e.type != AUDIT_EVENT]
+    assert [e.type for e in events] == ["file.uploaded", "file.uploaded"]
+    assert events[1].payload["deduplicated"] is True
     assert await delete_file(uow, blobs, MEMBER, first.id) is False
     assert len(blobs.items) == 4
     assert await delete_file(uow, blobs, MEMBER, second.id) is True
+    records = [record_of(e) for e in uow.staged if e.type == AUDIT_EVENT]
+    assert [(r.resource_kind, r.action, r.service) for r in records] == [
+        ("file", "created", "media"),
+        ("file", "created", "media"),
+        ("file", "deleted", "media"),
+        ("file", "deleted", "media"),
+    ]
+    created = records[1]
+    assert (created.resource_id, created.actor_id, created.organisation_id) == (
+        str(second.id),
+        MEMBER.user_id,
+        ORG,
+    )
+    assert created.after["filename"] == "b.jpg"
+    assert created.after["visibility"] == "public"
+    assert created.after["sha256"] == second.sha256
+    assert "blob_key" not in created.after  # where the bytes are kept is no change of record
+    assert records[2].before["filename"] == "a.jpg"
+    assert records[2].after == {}
     assert blobs.items == {}
     with pytest.raises(NotFound):
         await delete_file(uow, blobs, MEMBER, second.id)

@@ -186,19 +186,32 @@ async def test_a_failure_after_the_view_is_counted_commits_nothing(step: str) ->
     assert state.commits == []
 
 
+ADMIN_ID = uuid.uuid4()
+
+
 async def test_embed_settings_are_checked_stored_in_one_commit_and_read_back() -> None:
     state = MediaTables()
     async with FakeMediaUnitOfWork(state) as uow:
         rules = await change_embed_settings(
-            uow, ORG, ["https://Breeder.example/", "https://*.shop.example"]
+            uow, ORG, ["https://Breeder.example/", "https://*.shop.example"], actor_id=ADMIN_ID
         )
     assert rules.allowed_origins == ("https://breeder.example", "https://*.shop.example")
     assert [c.tables for c in state.commits] == [frozenset({"settings"})]
+    (record,) = state.audit  # committed with the change
+    assert (record.resource_kind, record.resource_id, record.action) == (
+        "embed_settings",
+        str(ORG),
+        "updated",
+    )
+    assert (record.actor_id, record.organisation_id) == (ADMIN_ID, ORG)
+    assert record.before == {"allowed_origins": []}
+    assert record.after == {"allowed_origins": list(rules.allowed_origins)}
     async with FakeMediaUnitOfWork(state) as uow:
         with pytest.raises(InvalidInput):
             await change_embed_settings(uow, ORG, ["javascript:alert(1)"])
         assert await embed_settings(uow.embed_settings, ORG) == rules
     assert len(state.commits) == 1
+    assert len(state.audit) == 1  # a refused change leaves no record
 
 
 async def test_views_are_totalled_over_the_last_days_most_viewed_first() -> None:

@@ -17,6 +17,7 @@ import stripe
 
 from reptidex.domain.billing import (
     PAID_PLANS,
+    BillingProvider,
     CancellationScheduled,
     CheckoutSession,
     GatewayUnavailable,
@@ -107,7 +108,9 @@ def _organisation(*candidates: Any) -> uuid.UUID | None:
 
 
 class StripeGateway:
-    """:class:`~reptidex.domain.billing.PaymentGateway` backed by Stripe."""
+    """:class:`~reptidex.domain.billing.CustomerGateway` backed by Stripe."""
+
+    provider = BillingProvider.STRIPE
 
     def __init__(self, config: StripeConfig) -> None:
         self._config = config
@@ -135,13 +138,17 @@ class StripeGateway:
     async def start_checkout(
         self,
         *,
-        customer_ref: str,
+        customer_ref: str | None,
         organisation_id: uuid.UUID,
         plan: str,
+        email: str,
         success_url: str,
         cancel_url: str,
     ) -> CheckoutSession:
-        """Create a Checkout Session in subscription mode for ``plan``'s price."""
+        """Create a Checkout Session in subscription mode for ``plan``'s price, for the
+        organisation's customer (which has the e-mail address already)."""
+        if customer_ref is None:
+            raise ValueError("a Stripe checkout is for the organisation's customer")
         metadata = {"organisation_id": str(organisation_id), "plan": plan}
         try:
             session = await self._client.v1.checkout.sessions.create_async(
@@ -187,8 +194,9 @@ class StripeGateway:
 
     # -- webhooks -------------------------------------------------------------------------
 
-    def read_webhook(self, payload: bytes, signature: str | None) -> WebhookNotice:
+    async def read_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookNotice:
         """Verify the ``Stripe-Signature`` header over ``payload`` and translate the event."""
+        signature = headers.get("stripe-signature")
         if not signature:
             raise InvalidWebhook("the Stripe-Signature header is missing")
         try:

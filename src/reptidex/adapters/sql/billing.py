@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from reptidex.adapters.sql.bases import CoreModel
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
-from reptidex.domain.billing import Subscription, SubscriptionStatus
+from reptidex.domain.billing import BillingProvider, Subscription, SubscriptionStatus
 
 
 class SubscriptionRow(CoreModel):
@@ -24,6 +24,7 @@ class SubscriptionRow(CoreModel):
     organisation_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     plan: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str | None] = mapped_column(String(20), default=None)
     customer_ref: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     subscription_ref: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     current_period_end: Mapped[dt.datetime | None] = mapped_column(
@@ -37,6 +38,7 @@ class SubscriptionRow(CoreModel):
             organisation_id=self.organisation_id,
             plan=self.plan,
             status=SubscriptionStatus(self.status),
+            provider=None if self.provider is None else BillingProvider(self.provider),
             customer_ref=self.customer_ref,
             subscription_ref=self.subscription_ref,
             current_period_end=self.current_period_end,
@@ -92,6 +94,7 @@ class SqlSubscriptions:
             self._session.add(row)
         row.plan = subscription.plan
         row.status = subscription.status.value
+        row.provider = None if subscription.provider is None else subscription.provider.value
         row.customer_ref = subscription.customer_ref
         row.subscription_ref = subscription.subscription_ref
         row.current_period_end = subscription.current_period_end

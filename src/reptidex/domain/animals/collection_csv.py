@@ -22,6 +22,7 @@ from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, Vis
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, AnimalDraft, add_animal, require_writer
 from reptidex.domain.errors import InvalidInput
+from reptidex.domain.spreadsheet_text import defused, restored
 from reptidex.engine import pedigree as ped
 
 COLUMNS = (
@@ -93,7 +94,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
     errors = problems.errors
 
     def cell(name: str) -> str:
-        return (raw.get(name) or "").strip()
+        return restored((raw.get(name) or "").strip())
 
     species = cell("species")
     sex_text = cell("sex").lower()
@@ -308,7 +309,8 @@ async def import_collection(
 
 
 async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
-    """The collection as CSV text (the import's columns), in code order."""
+    """The collection as CSV text (the import's columns), in code order; text a spreadsheet
+    would run as a formula gets a leading apostrophe, which the import takes off again."""
     animals: list[Animal] = []
     offset = 0
     while True:
@@ -326,19 +328,19 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
     for a in animals:
         writer.writerow(
             [
-                a.code,
-                a.name or "",
+                defused(a.code or ""),
+                defused(a.name or ""),
                 a.species,
                 a.sex.value,
-                a.genotype.morph,
+                defused(a.genotype.morph),
                 a.hatch_date.isoformat() if a.hatch_date else "",
                 a.origin.value,
                 a.status.value,
                 a.visibility.value,
-                codes.get(a.sire_id),  # None (no parent, or one outside): written empty
-                codes.get(a.dam_id),
-                ";".join(a.tags),
-                a.notes or "",
+                defused(codes.get(a.sire_id) or ""),  # no parent, or one outside: empty
+                defused(codes.get(a.dam_id) or ""),
+                defused(";".join(a.tags)),
+                defused(a.notes or ""),
             ]
         )
     return out.getvalue()

@@ -87,3 +87,19 @@ class AnimalTransferred(msgspec.Struct, frozen=True):
     code: str
     from_organisation_id: str
     to_organisation_id: str
+
+
+class TransferOfferChanged(msgspec.Struct, frozen=True):
+    """``animal.transfer_offered``, ``animal.transfer_accepted``, ``animal.transfer_declined``,
+    ``animal.transfer_withdrawn``, ``animal.transfer_expired``: a transfer offer as it stands
+    after the change."""
+
+    offer_id: str
+    animal_id: str
+    code: str
+    """The animal's code with the sender, at the offer."""
+    from_organisation_id: str
+    to_organisation_id: str
+    status: str
+    expires_at: str
+    """ISO date and time (UTC)."""

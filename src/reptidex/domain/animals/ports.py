@@ -1,6 +1,7 @@
 """The ports of the animals context: the repositories of animals, id codes, pairs and clutches,
-husbandry logs and transfers, the units of work that hold them in one transaction, and the
-reads behind a lineage and the shared-animals listing.
+husbandry logs, transfers and transfer offers, the units of work that hold them in one
+transaction, the reads behind a lineage and the shared-animals listing, and the directory of
+organisations (repti-core's).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
 from reptidex.domain.animals.model import Animal, AnimalSex, Status
+from reptidex.domain.errors import FeatureUnavailable
 from reptidex.domain.events import Outbox
 
 if TYPE_CHECKING:  # these modules' use cases take the ports: importing them here would be a cycle
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # these modules' use cases take the ports: importing them her
     from reptidex.domain.animals.lineage import LineageRecord
     from reptidex.domain.animals.shared import SharedAnimal
     from reptidex.domain.animals.transfer import Transfer
+    from reptidex.domain.animals.transfer_offers import OfferStatus, TransferOffer
 
 SortKey = Literal["code", "name", "species", "phenotype", "hatch_date", "created_at", "updated_at"]
 
@@ -100,6 +103,9 @@ class AnimalRepository(Protocol):
 
     async def has_offspring(self, animal_id: uuid.UUID) -> bool:
         """Whether any animal (of any organisation) has this one as a parent."""
+
+    async def offered_to(self, animal_id: uuid.UUID) -> uuid.UUID | None:
+        """The organisation the animal's pending transfer offer is made to, if it has one."""
 
     async def pedigree(
         self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int
@@ -190,6 +196,50 @@ class Transfers(Protocol):
         """The transfer made under ``reference``, if the transaction may see it."""
 
 
+class TransferOffers(Protocol):
+    """Transfer offers, as the transaction may see them (its organisation's, sent or received;
+    every pending one for the expiry worker)."""
+
+    async def add(self, offer: TransferOffer) -> None:
+        """Store a new (pending) offer; :class:`~reptidex.domain.errors.Conflict` when the
+        animal has a pending offer already."""
+
+    async def get(self, offer_id: uuid.UUID) -> TransferOffer | None:
+        """The offer with this id, if the transaction may see it."""
+
+    async def pending_for(self, animal_id: uuid.UUID) -> TransferOffer | None:
+        """The animal's pending offer, if any."""
+
+    async def involving(
+        self,
+        organisation_id: uuid.UUID,
+        *,
+        incoming: bool | None = None,
+        status: OfferStatus | None = None,
+    ) -> list[TransferOffer]:
+        """The offers the organisation sent or received (``incoming``: only those it
+        received, or only those it sent), newest first."""
+
+    async def settle(self, offer: TransferOffer) -> bool:
+        """Store the offer's new status and decision time if it is still pending; whether it
+        was (``False``: another answer came first)."""
+
+    async def due(self, now: dt.datetime, limit: int) -> list[TransferOffer]:
+        """Up to ``limit`` pending offers whose end is at or before ``now``, earliest first."""
+
+
+class OrganisationsUnavailable(FeatureUnavailable):
+    """The directory of organisations could not answer (HTTP 503): try again shortly."""
+
+
+class OrganisationDirectory(Protocol):
+    """Which organisations exist (repti-core keeps them)."""
+
+    async def exists(self, organisation_id: uuid.UUID) -> bool:
+        """Whether the organisation exists; :class:`OrganisationsUnavailable` when that cannot
+        be known now."""
+
+
 class LineageRecords(Protocol):
     """The read behind a lineage."""
 
@@ -255,6 +305,18 @@ class TransferUnitOfWork(HusbandryUnitOfWork, Protocol):
     @property
     def transfers(self) -> Transfers:
         """Transfers."""
+
+
+class TransferOfferUnitOfWork(TransferUnitOfWork, Protocol):
+    """The unit of work with transfers and transfer offers."""
+
+    @property
+    def transfer_offers(self) -> TransferOffers:
+        """Transfer offers."""
+
+    async def act_for(self, organisation_id: uuid.UUID) -> None:
+        """Carry on this transaction as ``organisation_id`` (an accepted offer's sender, whose
+        animal moves): what it reads and writes from now on is that organisation's."""
 
 
 class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):

@@ -4,7 +4,9 @@ move from the seller's organisation to the buyer's.
 The request may come again (commerce retries until it hears an answer), so the transfer is
 kept under the order's reference: a repeat returns the first transfer instead of moving the
 animal twice. The transfer itself is :func:`~reptidex.domain.animals.transfer.transfer_animal`
-(logs follow, lineage stays linked and shared, the seller keeps a read-only snapshot).
+(logs follow, lineage stays linked and shared, the seller keeps a read-only snapshot). Buyer
+and seller agreed through their order, so no offer is needed; a pending transfer offer of the
+animal is withdrawn in the same transaction (the paid order wins).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reptidex.domain.animals.ports import TransferUnitOfWork
+from reptidex.domain.animals.ports import TransferOfferUnitOfWork
 from reptidex.domain.animals.transfer import Transfer, transfer_animal
+from reptidex.domain.animals.transfer_offers import withdraw_for_sale
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import Conflict
 
@@ -24,7 +27,7 @@ def sale_reference(order_id: uuid.UUID) -> str:
 
 
 async def transfer_sold_animal(
-    uow: TransferUnitOfWork,
+    uow: TransferOfferUnitOfWork,
     order_id: uuid.UUID,
     animal_id: uuid.UUID,
     seller_organisation_id: uuid.UUID,
@@ -35,7 +38,8 @@ async def transfer_sold_animal(
 
     ``uow`` is scoped to the seller's organisation. A repeat of the order returns its
     transfer; :class:`Conflict` when the order's transfer was of another animal or buyer;
-    :class:`~reptidex.domain.errors.NotFound` when the seller no longer holds the animal.
+    :class:`~reptidex.domain.errors.NotFound` when the seller no longer holds the animal. The
+    animal's pending transfer offer, if any, is withdrawn.
     """
     reference = sale_reference(order_id)
     kept = await uow.transfers.by_reference(reference)
@@ -48,6 +52,7 @@ async def transfer_sold_animal(
             raise Conflict(f"Order {order_id} already transferred another animal or buyer.")
         return kept, False
     seller = Actor(organisation_id=seller_organisation_id)
+    await withdraw_for_sale(uow, seller, animal_id)
     transfer = await transfer_animal(
         uow,
         seller,

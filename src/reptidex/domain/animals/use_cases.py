@@ -420,10 +420,16 @@ async def update_animal(
 
 
 async def delete_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUID) -> None:
-    """Remove an animal that is nobody's parent and in no breeding pair or clutch; stage
-    ``animal.deleted``. :class:`Conflict` names the pairs and clutches otherwise."""
+    """Remove an animal that is nobody's parent, in no breeding pair or clutch and not offered
+    to another organisation; stage ``animal.deleted``. :class:`Conflict` says which otherwise."""
     require_writer(actor)
     animal = await get_animal(uow, actor, animal_id)
+    offered_to = await uow.animals.offered_to(animal.id)
+    if offered_to is not None:
+        raise Conflict(
+            f"{animal.label} is offered to organisation {offered_to}; withdraw the offer "
+            "before deleting the animal."
+        )
     if await uow.animals.has_offspring(animal.id):
         raise Conflict(
             f"{animal.label} is recorded as a parent; mark it deceased or sold instead of "

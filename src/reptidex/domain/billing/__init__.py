@@ -1,6 +1,6 @@
 """Billing: plans and entitlements, subscriptions, and the payment gateway behind a port."""
 
-from reptidex.domain.billing.model import Subscription, SubscriptionStatus
+from reptidex.domain.billing.model import BillingProvider, Subscription, SubscriptionStatus
 from reptidex.domain.billing.plans import (
     FREE_PLAN,
     PAID_PLANS,
@@ -13,6 +13,7 @@ from reptidex.domain.billing.ports import (
     BillingUnitOfWork,
     CancellationScheduled,
     CheckoutSession,
+    CustomerGateway,
     GatewayUnavailable,
     InvalidWebhook,
     NoticeKind,
@@ -25,6 +26,7 @@ from reptidex.domain.billing.use_cases import (
     Billing,
     BillingNotConfigured,
     BillingOverview,
+    ProviderNotConfigured,
     WebhookOutcome,
 )
 
@@ -35,9 +37,11 @@ __all__ = [
     "Billing",
     "BillingNotConfigured",
     "BillingOverview",
+    "BillingProvider",
     "BillingUnitOfWork",
     "CancellationScheduled",
     "CheckoutSession",
+    "CustomerGateway",
     "Entitlements",
     "GatewayUnavailable",
     "InvalidWebhook",
@@ -45,6 +49,7 @@ __all__ = [
     "PaymentGateway",
     "Plan",
     "ProcessedWebhooks",
+    "ProviderNotConfigured",
     "Subscription",
     "SubscriptionRepository",
     "SubscriptionStatus",

@@ -8,11 +8,13 @@ import msgspec
 
 
 class CheckoutStarted(msgspec.Struct, frozen=True, kw_only=True):
-    """``billing.checkout_started``: an organisation was sent to pay for a plan."""
+    """``billing.checkout_started``: an organisation was sent to pay for a plan through
+    ``provider`` (``customer_ref`` is its customer at Stripe; PayPal keeps none)."""
 
     plan: str
-    customer_ref: str
+    customer_ref: str | None
     checkout_ref: str
+    provider: str = "stripe"
 
 
 class SubscriptionChanged(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,6 +28,7 @@ class SubscriptionChanged(msgspec.Struct, frozen=True, kw_only=True):
     cancel_at_period_end: bool
     current_period_end: dt.datetime | None
     gateway_event_id: str | None = None
+    provider: str | None = None
 
 
 class InvoiceSettled(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from reptidex.domain.billing.model import Subscription, SubscriptionStatus
+from reptidex.domain.billing.model import BillingProvider, Subscription, SubscriptionStatus
 from reptidex.domain.errors import DomainError, FeatureUnavailable
 from reptidex.domain.events import OutboxUnitOfWork
 
@@ -68,38 +69,59 @@ class WebhookNotice:
 
 
 class PaymentGateway(Protocol):
-    """The payment provider (Stripe in production)."""
+    """A payment provider that sells the plans as subscriptions: Stripe or PayPal."""
 
-    async def create_customer(self, organisation_id: uuid.UUID, email: str) -> str:
-        """Create the customer paying for ``organisation_id``; return its reference."""
+    @property
+    def provider(self) -> BillingProvider:
+        """Which provider this is."""
         ...
 
     async def start_checkout(
         self,
         *,
-        customer_ref: str,
+        customer_ref: str | None,
         organisation_id: uuid.UUID,
         plan: str,
+        email: str,
         success_url: str,
         cancel_url: str,
     ) -> CheckoutSession:
-        """Open a hosted checkout for a subscription to ``plan``."""
+        """Open the provider's page where the payer subscribes to ``plan``.
+
+        ``customer_ref`` is the organisation's customer at a :class:`CustomerGateway` (``None``
+        for the others); ``email`` is the payer's, for the provider to fill in.
+        """
+        ...
+
+    async def cancel_at_period_end(self, subscription_ref: str) -> CancellationScheduled:
+        """Stop ``subscription_ref`` renewing; its paid period runs to its end."""
+        ...
+
+    async def read_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookNotice:
+        """Verify a delivery (its raw ``payload``, its ``headers`` with lower-case names) and
+        translate its event.
+
+        Raises:
+            InvalidWebhook: when the delivery does not verify or the body is not an event.
+            GatewayUnavailable: when the provider could not be asked to verify it.
+        """
+        ...
+
+
+@runtime_checkable
+class CustomerGateway(PaymentGateway, Protocol):
+    """A gateway that keeps a customer per organisation, with a self-service portal (Stripe).
+
+    A gateway without (PayPal) has the payer sign in at the provider and manage the
+    subscription in their own account there.
+    """
+
+    async def create_customer(self, organisation_id: uuid.UUID, email: str) -> str:
+        """Create the customer paying for ``organisation_id``; return its reference."""
         ...
 
     async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
         """Open the customer's self-service portal; return its URL."""
-        ...
-
-    async def cancel_at_period_end(self, subscription_ref: str) -> CancellationScheduled:
-        """Ask the gateway to end ``subscription_ref`` when the paid period ends."""
-        ...
-
-    def read_webhook(self, payload: bytes, signature: str | None) -> WebhookNotice:
-        """Verify ``signature`` over the raw ``payload`` and translate the event.
-
-        Raises:
-            InvalidWebhook: when the signature does not verify or the body is not an event.
-        """
         ...
 
 

@@ -6,17 +6,19 @@ plan, and the actions that would take money say so with :class:`BillingNotConfig
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from reptidex.domain.billing.events import CheckoutStarted, InvoiceSettled, SubscriptionChanged
-from reptidex.domain.billing.model import Subscription, SubscriptionStatus
+from reptidex.domain.billing.model import BillingProvider, Subscription, SubscriptionStatus
 from reptidex.domain.billing.plans import PAID_PLANS, PLANS, Plan, plan_by_code
 from reptidex.domain.billing.ports import (
     BillingUnitOfWork,
     CheckoutSession,
+    CustomerGateway,
     NoticeKind,
     PaymentGateway,
     WebhookNotice,
@@ -26,15 +28,28 @@ from reptidex.domain.events import new_event
 
 PRODUCER = "core"
 
+PROVIDER_NAMES = {BillingProvider.STRIPE: "Stripe", BillingProvider.PAYPAL: "PayPal"}
+
 
 class BillingNotConfigured(FeatureUnavailable):
-    """Billing is switched off on this installation (no payment gateway keys)."""
+    """Billing is switched off on this installation (no payment provider's keys)."""
 
     def __init__(self) -> None:
         super().__init__(
             "Billing is not configured on this installation: every organisation is on the "
             "Free plan and no payment can be taken. An operator enables billing by setting "
-            "the Stripe keys and price ids (see docs/billing.md)."
+            "the Stripe keys and price ids, or the PayPal app, webhook and plan ids "
+            "(see docs/billing.md)."
+        )
+
+
+class ProviderNotConfigured(FeatureUnavailable):
+    """Billing is on, but not through ``provider``: its keys are not set."""
+
+    def __init__(self, provider: BillingProvider) -> None:
+        super().__init__(
+            f"{PROVIDER_NAMES[provider]} is not configured on this installation: no payment "
+            f"goes through it (see docs/billing.md)."
         )
 
 
@@ -48,52 +63,97 @@ class WebhookOutcome(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BillingOverview:
-    """An organisation's billing as its owner sees it."""
+    """An organisation's billing as its owner sees it, and the plan whose entitlements apply."""
 
     billing_enabled: bool
     subscription: Subscription
-
-    @property
-    def plan(self) -> Plan:
-        """The plan whose entitlements apply now."""
-        return self.subscription.effective_plan
+    plan: Plan
 
 
-def _changed(subscription: Subscription, gateway_event_id: str | None) -> SubscriptionChanged:
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _changed(
+    subscription: Subscription, gateway_event_id: str | None, now: dt.datetime
+) -> SubscriptionChanged:
     return SubscriptionChanged(
         plan=subscription.plan,
-        effective_plan=subscription.effective_plan.code,
+        effective_plan=subscription.effective_plan_at(now).code,
         status=subscription.status.value,
         subscription_ref=subscription.subscription_ref,
         cancel_at_period_end=subscription.cancel_at_period_end,
         current_period_end=subscription.current_period_end,
         gateway_event_id=gateway_event_id,
+        provider=None if subscription.provider is None else subscription.provider.value,
+    )
+
+
+def _concerns(current: Subscription, notice: WebhookNotice, provider: BillingProvider) -> bool:
+    """Whether ``notice`` is about the organisation's current subscription: a late event of an
+    earlier one (through another provider, or with another reference) changes nothing, while
+    an activation starts the new one."""
+    if notice.kind is NoticeKind.CHECKOUT_COMPLETED:
+        return True
+    if current.provider is not None and current.provider is not provider:
+        return False
+    return not (
+        notice.subscription_ref
+        and current.subscription_ref
+        and notice.subscription_ref != current.subscription_ref
     )
 
 
 class Billing:
     """The billing application service of repti-core.
 
-    ``gateway`` is ``None`` when billing is switched off; ``unit_of_work`` opens one transaction.
+    ``gateways`` are the payment providers configured (none when billing is switched off);
+    the organisation chooses one of them at checkout. ``unit_of_work`` opens one transaction;
+    ``clock`` tells the time entitlements are judged at.
     """
 
     def __init__(
         self,
-        gateway: PaymentGateway | None,
+        gateways: Iterable[PaymentGateway],
         unit_of_work: Callable[[], BillingUnitOfWork],
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
-        self._gateway = gateway
+        self._gateways: Mapping[BillingProvider, PaymentGateway] = {
+            gateway.provider: gateway for gateway in gateways
+        }
         self._unit_of_work = unit_of_work
+        self._clock = clock
 
     @property
     def enabled(self) -> bool:
         """Whether payments can be taken on this installation."""
-        return self._gateway is not None
+        return bool(self._gateways)
 
-    def _require_gateway(self) -> PaymentGateway:
-        if self._gateway is None:
+    @property
+    def providers(self) -> list[BillingProvider]:
+        """The providers an organisation may choose at checkout."""
+        return [provider for provider in BillingProvider if provider in self._gateways]
+
+    def _gateway(self, provider: BillingProvider) -> PaymentGateway:
+        if not self._gateways:
             raise BillingNotConfigured()
-        return self._gateway
+        found = self._gateways.get(provider)
+        if found is None:
+            raise ProviderNotConfigured(provider)
+        return found
+
+    def _offered(self, provider: BillingProvider) -> PaymentGateway:
+        if not self._gateways:
+            raise BillingNotConfigured()
+        found = self._gateways.get(provider)
+        if found is None:
+            offered = ", ".join(choice.value for choice in self.providers)
+            raise InvalidInput(
+                f"{PROVIDER_NAMES[provider]} is not offered on this installation",
+                field_errors={"provider": f"must be one of {offered}"},
+            )
+        return found
 
     @staticmethod
     def plans() -> list[Plan]:
@@ -103,10 +163,12 @@ class Billing:
     async def overview(self, organisation_id: uuid.UUID) -> BillingOverview:
         """The subscription of ``organisation_id`` (Free when it has none or billing is off)."""
         if not self.enabled:
-            return BillingOverview(False, Subscription.free(organisation_id))
+            free = Subscription.free(organisation_id)
+            return BillingOverview(False, free, PLANS[free.plan])
         async with self._unit_of_work() as uow:
             found = await uow.subscriptions.get(organisation_id)
-        return BillingOverview(True, found or Subscription.free(organisation_id))
+        subscription = found or Subscription.free(organisation_id)
+        return BillingOverview(True, subscription, subscription.effective_plan_at(self._clock()))
 
     async def entitled_plan(self, organisation_id: uuid.UUID) -> Plan:
         """The plan whose entitlements ``organisation_id`` has now."""
@@ -121,15 +183,16 @@ class Billing:
         plan: str,
         success_url: str,
         cancel_url: str,
+        provider: BillingProvider = BillingProvider.STRIPE,
     ) -> CheckoutSession:
-        """Send the organisation to the gateway's checkout to subscribe to ``plan``.
+        """Send the organisation to ``provider``'s page to subscribe to ``plan``.
 
         Raises:
             BillingNotConfigured: when billing is off.
-            InvalidInput: when ``plan`` is unknown or free.
-            Conflict: when the organisation already pays for a plan (it changes plan in the portal).
+            InvalidInput: when ``plan`` is unknown or free, or ``provider`` is not offered.
+            Conflict: when the organisation already pays for a plan.
         """
-        gateway = self._require_gateway()
+        gateway = self._offered(provider)
         chosen = plan_by_code(plan)
         if not chosen.is_paid:
             raise InvalidInput(
@@ -141,20 +204,20 @@ class Billing:
                 organisation_id
             )
             if current.subscription_ref and current.status.grants_plan:
-                raise Conflict(
-                    f"the organisation already subscribes to {current.effective_plan.name}; "
-                    "change plan in the billing portal"
-                )
-            customer_ref = current.customer_ref
-            if customer_ref is None:
-                # Kept at once, so a failed checkout below never leaves an unknown customer.
-                customer_ref = await gateway.create_customer(organisation_id, email)
-                await uow.subscriptions.save(current.evolve(customer_ref=customer_ref))
-                await uow.commit()
+                raise Conflict(self._already_paying(current))
+            customer_ref = None
+            if isinstance(gateway, CustomerGateway):
+                customer_ref = current.customer_ref
+                if customer_ref is None:
+                    # Kept at once, so a failed checkout below never leaves an unknown customer.
+                    customer_ref = await gateway.create_customer(organisation_id, email)
+                    await uow.subscriptions.save(current.evolve(customer_ref=customer_ref))
+                    await uow.commit()
         session = await gateway.start_checkout(
             customer_ref=customer_ref,
             organisation_id=organisation_id,
             plan=chosen.code,
+            email=email,
             success_url=success_url,
             cancel_url=cancel_url,
         )
@@ -166,26 +229,51 @@ class Billing:
                     organisation_id=organisation_id,
                     actor_id=actor_id,
                     payload=CheckoutStarted(
-                        plan=chosen.code, customer_ref=customer_ref, checkout_ref=session.reference
+                        plan=chosen.code,
+                        customer_ref=customer_ref,
+                        checkout_ref=session.reference,
+                        provider=gateway.provider.value,
                     ),
                 )
             )
             await uow.commit()
         return session
 
+    def _already_paying(self, current: Subscription) -> str:
+        plan = current.effective_plan_at(self._clock()).name
+        if current.provider is BillingProvider.PAYPAL:
+            return (
+                f"the organisation already subscribes to {plan} through PayPal; cancel that "
+                "subscription (its plan stays until the paid period ends), then choose another"
+            )
+        return f"the organisation already subscribes to {plan}; change plan in the billing portal"
+
     async def open_portal(self, *, organisation_id: uuid.UUID, return_url: str) -> str:
         """The URL of the gateway's self-service portal for the organisation.
 
         Raises:
             BillingNotConfigured: when billing is off.
-            Conflict: when the organisation has never been a customer.
+            Conflict: when the organisation has never been a customer, or pays through PayPal
+                (its payer manages that subscription in their PayPal account).
+            FeatureUnavailable: when no configured gateway has a portal.
         """
-        gateway = self._require_gateway()
+        if not self.enabled:
+            raise BillingNotConfigured()
         async with self._unit_of_work() as uow:
             current = await uow.subscriptions.get(organisation_id)
+        if current is not None and current.provider is BillingProvider.PAYPAL:
+            raise Conflict(
+                "the organisation pays through PayPal, which has no billing portal: its payer "
+                "manages the subscription in their PayPal account, and it is cancelled here"
+            )
         if current is None or current.customer_ref is None:
             raise Conflict("the organisation has no billing account yet; start a checkout first")
-        return await gateway.open_portal(customer_ref=current.customer_ref, return_url=return_url)
+        accounts = [g for g in self._gateways.values() if isinstance(g, CustomerGateway)]
+        if not accounts:
+            raise FeatureUnavailable("no payment provider of this installation has a portal")
+        return await accounts[0].open_portal(
+            customer_ref=current.customer_ref, return_url=return_url
+        )
 
     async def cancel(
         self, *, organisation_id: uuid.UUID, actor_id: uuid.UUID | None
@@ -194,17 +282,21 @@ class Billing:
 
         Raises:
             BillingNotConfigured: when billing is off.
+            ProviderNotConfigured: when the subscription's provider is no longer configured.
             Conflict: when there is no paid subscription to cancel.
         """
-        gateway = self._require_gateway()
+        if not self.enabled:
+            raise BillingNotConfigured()
         async with self._unit_of_work() as uow:
             current = await uow.subscriptions.get(organisation_id)
             if (
                 current is None
                 or current.subscription_ref is None
+                or current.provider is None
                 or not current.status.grants_plan
             ):
                 raise Conflict("the organisation has no paid subscription to cancel")
+            gateway = self._gateway(current.provider)
             answer = await gateway.cancel_at_period_end(current.subscription_ref)
             updated = current.evolve(
                 cancel_at_period_end=answer.cancel_at_period_end,
@@ -217,29 +309,33 @@ class Billing:
                     producer=PRODUCER,
                     organisation_id=organisation_id,
                     actor_id=actor_id,
-                    payload=_changed(updated, None),
+                    payload=_changed(updated, None, self._clock()),
                 )
             )
             await uow.commit()
         return updated
 
-    async def receive_webhook(self, payload: bytes, signature: str | None) -> WebhookOutcome:
-        """Verify and apply one gateway webhook, at most once per gateway event id.
+    async def receive_webhook(
+        self, provider: BillingProvider, payload: bytes, headers: Mapping[str, str]
+    ) -> WebhookOutcome:
+        """Verify and apply one delivery of ``provider``'s webhook, at most once per event id.
 
         Raises:
             BillingNotConfigured: when billing is off.
-            InvalidWebhook: when the signature does not verify.
+            ProviderNotConfigured: when ``provider`` is not configured.
+            InvalidWebhook: when the delivery does not verify.
         """
-        notice = self._require_gateway().read_webhook(payload, signature)
+        gateway = self._gateway(provider)
+        notice = await gateway.read_webhook(payload, headers)
         async with self._unit_of_work() as uow:
             if await uow.webhooks.seen(notice.event_id):
                 return WebhookOutcome.DUPLICATE
-            outcome = await self._apply(uow, notice)
+            outcome = await self._apply(uow, notice, gateway.provider)
             await uow.webhooks.record(notice.event_id, notice.event_type)
             try:
                 await uow.commit()
             except Conflict:
-                # Stripe retried while the first delivery was being handled; that one won.
+                # The provider retried while the first delivery was being handled; that one won.
                 if await self._seen_after_race(notice.event_id):
                     return WebhookOutcome.DUPLICATE
                 raise
@@ -249,11 +345,13 @@ class Billing:
         async with self._unit_of_work() as uow:
             return await uow.webhooks.seen(event_id)
 
-    async def _apply(self, uow: BillingUnitOfWork, notice: WebhookNotice) -> WebhookOutcome:
+    async def _apply(
+        self, uow: BillingUnitOfWork, notice: WebhookNotice, provider: BillingProvider
+    ) -> WebhookOutcome:
         if notice.kind is NoticeKind.OTHER:
             return WebhookOutcome.IGNORED
         current = await self._subscription_of(uow, notice)
-        if current is None:
+        if current is None or not _concerns(current, notice, provider):
             return WebhookOutcome.IGNORED
         if notice.kind in (NoticeKind.INVOICE_PAID, NoticeKind.INVOICE_PAYMENT_FAILED):
             return await self._settle_invoice(uow, current, notice)
@@ -262,15 +360,17 @@ class Billing:
             updated = current.evolve(
                 plan=notice.plan or current.plan,
                 status=notice.status or SubscriptionStatus.ACTIVE,
+                provider=provider,
                 customer_ref=notice.customer_ref or current.customer_ref,
                 subscription_ref=notice.subscription_ref or current.subscription_ref,
+                current_period_end=notice.current_period_end or current.current_period_end,
                 cancel_at_period_end=False,
             )
             event_type = "billing.subscription_activated"
         elif notice.kind is NoticeKind.SUBSCRIPTION_DELETED:
+            # A scheduled end keeps cancel_at_period_end: the plan stays until the period ends.
             updated = current.evolve(
                 status=SubscriptionStatus.CANCELED,
-                cancel_at_period_end=False,
                 current_period_end=notice.current_period_end or current.current_period_end,
             )
             event_type = "billing.subscription_canceled"
@@ -278,6 +378,7 @@ class Billing:
             updated = current.evolve(
                 plan=notice.plan or current.plan,
                 status=notice.status or current.status,
+                provider=provider if notice.subscription_ref else current.provider,
                 customer_ref=notice.customer_ref or current.customer_ref,
                 subscription_ref=notice.subscription_ref or current.subscription_ref,
                 current_period_end=notice.current_period_end or current.current_period_end,
@@ -291,7 +392,7 @@ class Billing:
                 event_type,
                 producer=PRODUCER,
                 organisation_id=updated.organisation_id,
-                payload=_changed(updated, notice.event_id),
+                payload=_changed(updated, notice.event_id, self._clock()),
             )
         )
         return WebhookOutcome.APPLIED

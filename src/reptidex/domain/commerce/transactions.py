@@ -47,7 +47,7 @@ from reptidex.domain.events import new_event
 
 ACCOUNT_FORMS: dict[ProviderName, re.Pattern[str]] = {
     ProviderName.STRIPE: re.compile(r"^acct_[A-Za-z0-9]{1,64}$"),
-    ProviderName.PAYPAL: re.compile(r"^[A-Z0-9]{13}$"),
+    ProviderName.PAYPAL: re.compile(r"^[2-9A-HJ-NP-Z]{13}$"),
 }
 """What a payout account id looks like: a Stripe connected account, a PayPal merchant id."""
 REFUNDABLE_ORDER = frozenset({OrderState.PAID, OrderState.HANDED_OVER})

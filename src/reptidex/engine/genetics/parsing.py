@@ -14,6 +14,7 @@ either, both phases are taken as equally likely.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import re
@@ -39,7 +40,13 @@ _NORMAL_WORDS = frozenset({"normal", "wild", "type", "wildtype", "wt", "classic"
 _POSSIBLE_WORDS = frozenset({"poss", "possible", "pos", "possibly", "probable"})
 _COUNT_WORDS = {"double": 2, "triple": 3, "quad": 4, "quadruple": 4}
 _SHORT_HETS = {"ph": (True, 1), "dh": (False, 2), "th": (False, 3)}
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)%?$|^(\d+)/(\d+)$")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%?")
+_RATIO = re.compile(r"(\d+)/(\d+)")
+_HOBBY_PERCENTS = {  # the hobby's rounded thirds
+    Fraction(66): Fraction(2, 3),
+    Fraction(67): Fraction(2, 3),
+    Fraction(33): Fraction(1, 3),
+}
 
 
 @dataclass(frozen=True)
@@ -96,17 +103,17 @@ def _tokens(text: str) -> list[str]:
 
 
 def _percent(token: str) -> Fraction | None:
-    match = _NUMBER.match(token.rstrip("%") + ("%" if token.endswith("%") else ""))
-    if not match:
-        return None
-    if match.group(2):
-        value = Fraction(int(match.group(2)), int(match.group(3)))
+    """The probability a token states (``66%``, ``50``, ``1/3``), or None for another word."""
+    value: Fraction | None
+    if ratio := _RATIO.fullmatch(token):
+        top, bottom = int(ratio[1]), int(ratio[2])
+        value = Fraction(top, bottom) if bottom else None
+    elif percent := _PERCENT.fullmatch(token):
+        number = Fraction(percent[1])
+        value = _HOBBY_PERCENTS.get(number, number / 100)
     else:
-        number = Fraction(match.group(1))
-        value = {66: Fraction(2, 3), 67: Fraction(2, 3), 33: Fraction(1, 3)}.get(
-            int(number) if number.denominator == 1 else -1, number / 100
-        )
-    if not 0 < value <= 1:
+        return None
+    if value is None or not 0 < value <= 1:
         raise MorphParseError(f"{token!r} is not a probability between 0 and 100%")
     return value
 
@@ -121,7 +128,8 @@ class _LocusWords:
 def _suggest(catalog: Catalog, word: str) -> str:
     table = _phrases(catalog)
     words = {w for key in table for w in key.split()}
-    close = difflib.get_close_matches(word, sorted(words | set(table)), n=3, cutoff=0.6)
+    # difflib's defaults: the three closest, with a similarity of at least 0.6
+    close = difflib.get_close_matches(word, sorted(words | set(table)))
     labels = []
     for guess in close:
         label = table[guess].label if guess in table else guess
@@ -135,8 +143,8 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
 
     ``sex`` is needed when the description has a sex-linked gene.
 
-    Raises :class:`MorphParseError` naming an unknown word (with the closest gene names) or an
-    impossible combination.
+    Raises :class:`MorphParseError` naming an unknown word (with the closest gene names), an
+    impossible combination, or an incomplete one (a probability or a ``het`` without its gene).
 
     Examples
     --------
@@ -155,14 +163,13 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     if isinstance(sex, str):
         sex = Sex(sex)
     table = _phrases(catalog)
-    longest = max((len(k.split()) for k in table), default=1)
     tokens = _tokens(text)
     words: dict[int, _LocusWords] = {}
     maker: str | None = None
     pending: Fraction | None = None
     possible = False
     het_left = 0
-    het_probability = Fraction(1)
+    het_probability: Fraction  # set with het_left
     i = 0
     while i < len(tokens):
         word = tokens[i]
@@ -193,17 +200,13 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
             continue
         if pending is not None or possible:
             raise MorphParseError(f"a probability must be followed by 'het' in {text!r}")
-        phrase = None
-        for size in range(min(longest, len(tokens) - i), 0, -1):
-            phrase = table.get(" ".join(tokens[i : i + size]))
-            if phrase is not None:
-                i += size
-                break
-        if phrase is None:
+        found = _longest_phrase(table, tokens, i)
+        if found is None:
             if word in _NORMAL_WORDS:
                 i += 1
                 continue
             raise MorphParseError(f"unknown word {word!r} in {text!r}{_suggest(catalog, word)}")
+        phrase, i = found
         for trait_name in phrase.traits:
             trait = catalog.traits[trait_name]
             slot = words.setdefault(trait.locus, _LocusWords())
@@ -223,7 +226,20 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
             het_left -= 1
     if pending is not None or possible:
         raise MorphParseError(f"a probability must be followed by 'het' and a gene in {text!r}")
+    if het_left:
+        raise MorphParseError(f"'het' must be followed by the gene(s) it names in {text!r}")
     return _build(catalog, text, words, sex, maker)
+
+
+def _longest_phrase(
+    table: dict[str, _Phrase], tokens: list[str], start: int
+) -> tuple[_Phrase, int] | None:
+    """The longest phrase of ``table`` that ``tokens`` have at ``start``, and where it ends."""
+    for end in range(len(tokens), start, -1):
+        phrase = table.get(" ".join(tokens[start:end]))
+        if phrase is not None:
+            return phrase, end
+    return None
 
 
 def _het_probability(pending: Fraction | None, possible: bool) -> Fraction:
@@ -254,28 +270,29 @@ def _locus_pairs(
             raise MorphParseError(f"{text!r}: no room for het {name} at the {spec.name} locus")
         slots.append(het)
     reference = locus_phenotype(spec, *(fixed + [default] * (2 - len(fixed)))).traits
-    free = 2 - len(slots)
     total = sum((p for _, p in words.possible), Fraction(0))
-    if words.possible and free == 0:
+    if words.possible and len(slots) == 2:
         raise MorphParseError(f"{text!r}: no room for a possible het at the {spec.name} locus")
     if total > 1:
         raise MorphParseError(f"{text!r}: possible hets at the {spec.name} locus exceed 100%")
-    filler = default if len(slots) == 1 else 0
-    pairs: dict[tuple[int, int], Fraction] = {}
     options = list(words.possible)
-    if total < 1 or not options:
-        options.append((filler, 1 - total))
+    if total < 1:
+        # the rest: a recessive visual's second copy, else the wild type
+        options.append((default, 1 - total))
+    pairs: dict[tuple[int, int], Fraction] = {}
     for allele, p in options:
-        chosen = sorted([*slots, allele, *([0] * max(0, free - 1))][:2]) if free else sorted(slots)
-        key = (chosen[0], chosen[1])
-        pairs[key] = pairs.get(key, Fraction(0)) + p
+        # the written alleles, then this option's, then the wild type, in the two copies
+        first, second = sorted([*slots, allele, 0][:2])
+        pairs[(first, second)] = pairs.get((first, second), Fraction(0)) + p
     for a, b in pairs:
         shown = locus_phenotype(spec, a, b).traits
         if sorted(shown) != sorted(reference):
-            names = ", ".join(spec.allele(x).name for x in (a, b) if x) or "wild type"
-            look = " ".join(shown) or "Normal"
+            # A pair that differs shows a trait (with no visual written, it must show one to
+            # differ; with one written, it holds that visual's allele), so neither is empty.
+            names = ", ".join(spec.allele(x).name for x in (a, b) if x)
             raise MorphParseError(
-                f"{text!r}: {names} at the {spec.name} locus looks {look}, not as written"
+                f"{text!r}: {names} at the {spec.name} locus looks {' '.join(shown)}, "
+                "not as written"
             )
     return pairs
 
@@ -290,7 +307,7 @@ def _build(
     for index, loci in per_block.items():
         block = catalog.blocks[index]
         options: list[list[tuple[tuple[int, int], Fraction]]] = []
-        for position, locus in enumerate(block.loci):
+        for locus in block.loci:
             if locus == SEX_LOCUS:
                 if sex is None:
                     raise MorphParseError(f"{text!r} has a sex-linked gene: give the animal's sex")
@@ -299,7 +316,6 @@ def _build(
                 options.append(list(_locus_pairs(catalog, text, locus, words[locus]).items()))
             else:
                 options.append([((0, 0), Fraction(1))])
-            del position
         distribution: dict[Diplotype, Fraction] = {}
         for combo in itertools.product(*options):
             weight = Fraction(1)
@@ -350,22 +366,18 @@ def _phases(
             f"{text!r}: 'male maker'/'female maker' applies only to an animal with two different "
             "sex chromosomes"
         )
-    if len(het_positions) <= 1:
-        first = [a for a, _ in pairs]
-        second = [b for _, b in pairs]
-        return [((tuple(first), tuple(second)), Fraction(1))]
-    flips = list(itertools.product((False, True), repeat=len(het_positions) - 1))
-    out = []
-    for flip in flips:
-        first, second = [], []
-        switch = dict(zip(het_positions[1:], flip, strict=True))
-        for position, (a, b) in enumerate(pairs):
-            if switch.get(position, False):
-                a, b = b, a
-            first.append(a)
-            second.append(b)
-        out.append(((tuple(first), tuple(second)), Fraction(1, len(flips))))
-    return out
+    # The phase is unknown: the first het fixes which haplotype is which, and every later het
+    # lies either way round, each way as likely.
+    later_hets = het_positions[1:]
+    ways = [
+        [(a, b), (b, a)] if position in later_hets else [(a, b)]
+        for position, (a, b) in enumerate(pairs)
+    ]
+    phased = list(itertools.product(*ways))
+    return [
+        ((tuple(a for a, _ in chosen), tuple(b for _, b in chosen)), Fraction(1, len(phased)))
+        for chosen in phased
+    ]
 
 
 def _format_probability(p: Fraction) -> str:
@@ -398,12 +410,9 @@ def name_genotype(genotype: Genotype) -> str:
     traits: list[str] = []
     hets: list[str] = []
     possible: list[str] = []
-    heterogametic = False
-    for block, distribution in genotype.iter_blocks():
+    for block, _ in genotype.iter_blocks():
         for locus in block.loci:
             if locus == SEX_LOCUS:
-                first, second = distribution[0][0]
-                heterogametic = first[0] != second[0]
                 continue
             spec = catalog.loci[locus]
             shown: set[tuple[str, ...]] = set()
@@ -424,15 +433,11 @@ def name_genotype(genotype: Genotype) -> str:
                 else:
                     possible.append(f"{_format_probability(p)} het {name}")
     base = " ".join([morph_name(catalog, traits), *hets, *possible])
-    candidates = [base]
-    if heterogametic:
-        candidates += [f"male maker {base}", f"female maker {base}"]
-    for candidate in candidates:
-        try:
+    # A known phase on the sex chromosomes needs a maker; one that cannot apply fails to parse.
+    for candidate in (base, f"male maker {base}", f"female maker {base}"):
+        with contextlib.suppress(MorphParseError):
             if parse_genotype(catalog, candidate, genotype.sex) == genotype:
                 return candidate
-        except MorphParseError:
-            continue
     raise ValueError("this genotype has no exact morph name (e.g. a known phase of linked genes)")
 
 
@@ -445,9 +450,8 @@ def visual_traits(catalog: Catalog, text: str) -> frozenset[str]:
     >>> sorted(visual_traits(load_catalog("ball_python"), "Killer Bee het Clown"))
     ['Spider', 'Super Pastel']
     """
-    genotype = parse_genotype(
-        catalog, text, Sex.MALE if catalog.sex_system.has_sex_chromosomes else None
-    )
+    # Any sex lets a sex-linked gene be read; what shows does not depend on it.
+    genotype = parse_genotype(catalog, text, Sex.MALE)
     traits: set[str] = set()
     for block, distribution in genotype.iter_blocks():
         for diplotype, _ in distribution:

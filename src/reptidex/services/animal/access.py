@@ -15,7 +15,11 @@ from typing import Protocol, TypeAlias
 
 from litestar.di import NamedDependency
 
-from reptidex.domain.animals.ports import BreedingUnitOfWork, TransferUnitOfWork
+from reptidex.domain.animals.ports import (
+    BreedingUnitOfWork,
+    OrganisationDirectory,
+    TransferOfferUnitOfWork,
+)
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.identity.model import Role
 from reptidex.services.animal.predictions import Predictions
@@ -52,9 +56,9 @@ async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
     return actor_of(principal)
 
 
-class CollectionUnitOfWork(BreedingUnitOfWork, TransferUnitOfWork, Protocol):
-    """One transaction of the collection: animals, codes, breeding, husbandry, transfers and
-    the outbox; a use case that writes commits it."""
+class CollectionUnitOfWork(BreedingUnitOfWork, TransferOfferUnitOfWork, Protocol):
+    """One transaction of the collection: animals, codes, breeding, husbandry, transfers,
+    transfer offers and the outbox; a use case that writes commits it."""
 
 
 class UnitsOfWork(Protocol):
@@ -89,5 +93,7 @@ UnitOfWork: TypeAlias = Injected[CollectionUnitOfWork]
 organisation; closed (and rolled back unless a use case committed it) after the handler."""
 OnDemandUnitsOfWork: TypeAlias = Injected[UnitsOfWork]
 """A handler parameter ``units``: opens units of work when the handler needs one."""
+Organisations: TypeAlias = Injected[OrganisationDirectory]
+"""A handler parameter ``organisations``: which organisations exist (repti-core's)."""
 GeneticsDependency: TypeAlias = Injected[Genetics]
 """A handler parameter ``genetics``: predictions, the per-address limit, units of work."""

@@ -222,7 +222,8 @@ class AnimalController(Controller):
         summary="Delete an animal",
         description="Remove an animal that is nobody's parent and in no breeding pair or "
         "clutch (409 otherwise, naming the pairs and clutches: mark it deceased or sold so its "
-        "offspring keep their lineage and its pairs and clutches their parents). Emits "
+        "offspring keep their lineage and its pairs and clutches their parents) and not "
+        "offered to another organisation (409: withdraw the offer first). Emits "
         "`animal.deleted`.",
     )
     async def remove_animal(

@@ -4,13 +4,14 @@ Controllers: ``/taxonomy`` (species and genes, public), ``/genetics`` (predictio
 out hets, public and rate-limited), ``/animals`` (the caller's collection),
 ``/lineage`` (pedigree trees),
 ``/breeding`` (pairs, clutches, hatchlings, statistics, planner), husbandry logs, CSV import and
-export, transfers.
+export, transfer offers and transfers.
 """
 
 from __future__ import annotations
 
 from litestar import Litestar
 
+from reptidex.domain.animals.ports import OrganisationDirectory
 from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.breeding import BreedingController
 from reptidex.services.animal.collection import CollectionController
@@ -20,6 +21,7 @@ from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.public import PublicController
 from reptidex.services.animal.sales import SaleController
 from reptidex.services.animal.taxonomy import TaxonomyController
+from reptidex.services.animal.transfers import TransferController
 from reptidex.services.animal.wiring import build_animal
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -38,6 +40,7 @@ CONTROLLERS = [
     TaxonomyController,
     GeneticsController,
     CollectionController,
+    TransferController,
     AnimalController,
     HusbandryController,
     LineageController,
@@ -53,14 +56,18 @@ def create_app(
     *,
     genetics_per_minute: int = 120,
     authenticator: Authenticator | None = None,
+    organisations: OrganisationDirectory | None = None,
 ) -> Litestar:
     """Build repti-animal from settings (default: the environment).
 
     ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off);
-    ``authenticator`` verifies tokens (default: against repti-core's JWKS).
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``organisations``
+    says which organisations exist (default: repti-core, asked with the service's token).
     """
     kernel = build_kernel(service_spec("animal"), settings or load_settings())
-    animal = build_animal(kernel, genetics_per_minute=genetics_per_minute)
+    animal = build_animal(
+        kernel, genetics_per_minute=genetics_per_minute, organisations=organisations
+    )
     return create_service_app(
         kernel,
         CONTROLLERS,

@@ -1,15 +1,14 @@
-"""``/animals/import``, ``/animals/export``, ``/animals/{id}/transfer``, ``/animals/transfers``."""
+"""``/animals/import``, ``/animals/import/upload``, ``/animals/export``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.params import JSONBody, MultipartBody
 
 from reptidex.domain.animals.collection_csv import (
     ImportReport,
@@ -17,11 +16,8 @@ from reptidex.domain.animals.collection_csv import (
     import_collection,
     report_errors,
 )
-from reptidex.domain.animals.transfer import Transfer, transfer_animal, transfer_history
-from reptidex.domain.animals.use_cases import get_animal
 from reptidex.domain.errors import InvalidInput
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
-from reptidex.services.animal.schemas import animal_view
 from reptidex.services.kernel.problems import FieldError
 
 
@@ -95,36 +91,6 @@ def report_view(report: ImportReport) -> ImportReportView:
     )
 
 
-class TransferRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The buyer's organisation, and whether to share the animal's ancestry with it."""
-
-    organisation_id: uuid.UUID
-    share_lineage: bool = True
-
-
-class TransferView(msgspec.Struct, frozen=True):
-    """A transfer, with the seller's snapshot of the animal and its logs at the time."""
-
-    id: uuid.UUID
-    animal_id: uuid.UUID
-    from_organisation_id: uuid.UUID
-    to_organisation_id: uuid.UUID
-    transferred_at: dt.datetime
-    snapshot: dict[str, Any]
-
-
-def transfer_view(transfer: Transfer) -> TransferView:
-    """The view of a transfer."""
-    return TransferView(
-        transfer.id,
-        transfer.animal_id,
-        transfer.from_organisation_id,
-        transfer.to_organisation_id,
-        transfer.transferred_at,
-        transfer.snapshot,
-    )
-
-
 async def _import(
     uow: UnitOfWork, actor: CallerActor, text: str, *, dry_run: bool
 ) -> ImportReportView:
@@ -138,7 +104,7 @@ async def _import(
 
 
 class CollectionController(Controller):
-    """The collection as a whole: CSV in and out, transfers to other organisations."""
+    """The collection as a whole: CSV in and out."""
 
     path = "/animals"
     tags = ("animals",)
@@ -210,44 +176,3 @@ class CollectionController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="collection.csv"'},
         )
-
-    @post(
-        "/{animal_id:uuid}/transfer",
-        guards=WRITE,
-        summary="Transfer an animal to another organisation",
-        description="On sale: the animal and its logs move to the buyer's organisation, which "
-        "then owns it (its code is kept unless taken there). Parent links stay, so its lineage "
-        "stays linked; with `share_lineage` (default) the seller's private ancestors of it "
-        "become lineage-only so the buyer sees their public fields. The seller keeps a "
-        "read-only snapshot (GET /animals/transfers). Emits `animal.transferred`.",
-    )
-    async def transfer(
-        self,
-        actor: CallerActor,
-        uow: UnitOfWork,
-        animal_id: FromPath[uuid.UUID],
-        data: JSONBody[TransferRequest],
-    ) -> TransferView:
-        """Transfer an animal."""
-        animal = await get_animal(uow, actor, animal_id)
-        snapshot = msgspec.to_builtins(animal_view(animal))
-        transfer = await transfer_animal(
-            uow,
-            actor,
-            animal_id,
-            data.organisation_id,
-            share_lineage=data.share_lineage,
-            snapshot=snapshot,
-        )
-        return transfer_view(transfer)
-
-    @get(
-        "/transfers",
-        guards=READ,
-        summary="List transfers",
-        description="Animals transferred from or to the organisation, newest first, with the "
-        "seller's read-only snapshot of each animal and its logs at the time.",
-    )
-    async def transfers(self, actor: CallerActor, uow: UnitOfWork) -> list[TransferView]:
-        """The organisation's transfers."""
-        return [transfer_view(t) for t in await transfer_history(uow, actor)]

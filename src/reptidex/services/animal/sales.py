@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody
 
 from reptidex.domain.animals.sale_transfer import transfer_sold_animal
 from reptidex.services.animal.access import SECURITY, OnDemandUnitsOfWork
-from reptidex.services.animal.collection import TransferView, transfer_view
 from reptidex.services.animal.schemas import animal_view
+from reptidex.services.animal.transfers import TransferView, transfer_view
 from reptidex.services.kernel.auth import requires_service
 
 
@@ -35,9 +35,11 @@ class SaleController(Controller):
         guards=[requires_service("commerce")],
         summary="Transfer a sold animal to its buyer (repti-commerce only)",
         description="Called by repti-commerce once an order completes, with its service token: "
-        "the animal moves from the seller's organisation to the buyer's as "
-        "`POST /animals/{id}/transfer` moves it (logs follow, lineage shared, the seller "
-        "keeps a read-only snapshot) and `animal.transferred` is emitted. Idempotent per "
+        "the animal moves from the seller's organisation to the buyer's as an accepted "
+        "transfer offer moves it, without an offer since the order is the parties' agreement "
+        "(logs follow, lineage shared, the seller keeps a read-only snapshot) and "
+        "`animal.transferred` is emitted; a pending transfer offer of the animal is "
+        "withdrawn (`animal.transfer_withdrawn`). Idempotent per "
         "order: 201 when the transfer is made, 200 with the same transfer on a repeat; 404 "
         "when the seller does not hold the animal; 409 when the order already moved another "
         "animal or went to another buyer.",

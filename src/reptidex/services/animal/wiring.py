@@ -12,6 +12,8 @@ injection (the composition root, :func:`~reptidex.services.animal.app.create_app
   notices: nothing is kept and every lineage is the statement's.
 - Predictions: computed on threads of their own, bounded, their answers cached; and the public
   genetics endpoints' rate limit, on the kernel's limiter.
+- Transfer offers: the directory of organisations is repti-core's (asked with repti-animal's
+  own service token), and a worker expires the offers past their end.
 """
 
 from __future__ import annotations
@@ -30,13 +32,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.animal.core_organisations import HttpOrganisationDirectory
 from reptidex.adapters.sql.animal.animal_changes import AnimalChange, AnimalChangeListener
 from reptidex.adapters.sql.animal.committed_changes import CommittedChanges
 from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
 from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
 from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
-from reptidex.domain.animals.ports import LineageRecords
+from reptidex.adapters.sql.animal.workers import TransferOfferExpiryWorker
+from reptidex.domain.animals.ports import LineageRecords, OrganisationDirectory
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.privacy.ports import HoldsNothing
 from reptidex.services.animal.access import Genetics, provide_actor, viewer_of
@@ -44,7 +48,7 @@ from reptidex.services.animal.lineage import AnimalViewCache
 from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
 from reptidex.services.animal.predictions import Predictions
 from reptidex.services.kernel.app import Kernel, provide_value
-from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.auth import Principal, ServiceTokenClient
 from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.heap import settle_heap
 from reptidex.services.kernel.metrics import metric_families
@@ -65,6 +69,15 @@ class AnimalUnitsOfWork:
             uow = SqlAnimalUnitOfWork(session)
             if organisation_id is not None:
                 await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_expiry(self) -> AsyncIterator[SqlAnimalUnitOfWork]:
+        """A unit of work of the transfer offer expiry worker (every organisation's pending
+        offers, which it may only expire)."""
+        async with self._sessions() as session:
+            uow = SqlAnimalUnitOfWork(session)
+            await uow.transfer_offers.bind_worker()
             yield uow
 
     async def provide(
@@ -223,11 +236,15 @@ class AnimalComponents:
     lineage: LineageSources
     genetics: Genetics
     """Predictions (threads, limits, cache) and the public genetics endpoints' limit."""
+    organisations: OrganisationDirectory
+    """Which organisations exist (a transfer is offered only to one that does)."""
+    offer_expiry: TransferOfferExpiryWorker
+    """Expires the transfer offers past their end."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
-        ``lineage_reader``, ``genetics`` and ``personal_data`` (the GDPR port: animals belong
-        to organisations and name no user)."""
+        ``lineage_reader``, ``genetics``, ``organisations`` and ``personal_data`` (the GDPR
+        port: animals belong to organisations and name no user)."""
         return {
             "actor": Provide(provide_actor),
             "uow": Provide(self.units.provide),
@@ -235,12 +252,19 @@ class AnimalComponents:
             "shared_animals_source": Provide(self.units.provide_shared),
             "lineage_reader": Provide(self.lineage.provide, sync_to_thread=False),
             "genetics": provide_value(self.genetics),
+            "organisations": provide_value(self.organisations),
             "personal_data": provide_value(ANIMAL_PERSONAL_DATA),
         }
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
-        """What runs while the app does: the lineage copies' listener, the prediction threads."""
-        return [self.lineage.listen_for_changes, self._prediction_threads]
+        """What runs while the app does: the lineage copies' listener, the prediction threads,
+        the transfer offer expiry worker."""
+        return [self.lineage.listen_for_changes, self._prediction_threads, self._offer_expiry]
+
+    @contextlib.asynccontextmanager
+    async def _offer_expiry(self, app: Litestar) -> AsyncIterator[None]:
+        async with in_background(self.offer_expiry.run(), "reptidex-animal-offer-expiry"):
+            yield
 
     @contextlib.asynccontextmanager
     async def _prediction_threads(self, app: Litestar) -> AsyncIterator[None]:
@@ -257,10 +281,26 @@ class AnimalComponents:
         ]
 
 
-def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalComponents:
+OFFER_EXPIRY_INTERVAL = 60.0
+"""Seconds between two passes of the transfer offer expiry worker."""
+
+
+def build_animal(
+    kernel: Kernel,
+    *,
+    genetics_per_minute: int,
+    organisations: OrganisationDirectory | None = None,
+    offer_expiry_interval: float = OFFER_EXPIRY_INTERVAL,
+) -> AnimalComponents:
     """repti-animal's adapters on ``kernel``; ``genetics_per_minute`` limits the public
-    genetics endpoints per client address (0: no limit)."""
+    genetics endpoints per client address (0: no limit); ``organisations`` replaces
+    repti-core's directory over HTTP; ``offer_expiry_interval`` is the seconds between two
+    passes of the transfer offer expiry worker."""
     units = AnimalUnitsOfWork(kernel.sessions)
+    if organisations is None:
+        peers = kernel.resources.peers
+        tokens = ServiceTokenClient.from_settings(kernel.settings, "animal")
+        organisations = HttpOrganisationDirectory(lambda: peers, tokens.headers)
     return AnimalComponents(
         units=units,
         lineage=LineageSources(kernel),
@@ -270,5 +310,9 @@ def build_animal(kernel: Kernel, *, genetics_per_minute: int) -> AnimalComponent
                 "genetics", genetics_per_minute, kernel.rate_limiter, kernel.client_addresses
             ),
             units,
+        ),
+        organisations=organisations,
+        offer_expiry=TransferOfferExpiryWorker(
+            units.open_expiry, poll_interval=offer_expiry_interval
         ),
     )

@@ -43,7 +43,7 @@ class RefundCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PayoutAccountBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The seller's account with a provider: a Stripe connected account (``acct_…``) or a
-    PayPal merchant id (13 characters)."""
+    PayPal merchant id (13 of 2-9 and A-Z without I and O)."""
 
     account: Annotated[str, msgspec.Meta(min_length=3, max_length=255)]
 

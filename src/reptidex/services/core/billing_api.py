@@ -1,5 +1,6 @@
-"""HTTP side of billing: plans, the organisation's subscription, checkout, portal, cancellation,
-and Stripe's webhook. Thin: each handler translates HTTP to one :class:`Billing` call."""
+"""HTTP side of billing: plans, the organisation's subscription, checkout (through Stripe or
+PayPal), portal, cancellation, and the providers' webhooks. Thin: each handler translates HTTP
+to one :class:`Billing` call."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from reptidex.domain.billing import Billing, BillingOverview, Entitlements, Plan
+from reptidex.domain.billing import Billing, BillingOverview, BillingProvider, Entitlements, Plan
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
@@ -25,10 +26,12 @@ BillingDep: TypeAlias = Injected[Billing]
 
 
 class PlansResponse(msgspec.Struct, frozen=True):
-    """Every plan, and whether payments can be taken on this installation."""
+    """Every plan, whether payments can be taken on this installation, and through which
+    providers an organisation may pay."""
 
     billing_enabled: bool
     plans: list[Plan]
+    providers: list[BillingProvider]
 
 
 class SubscriptionResponse(msgspec.Struct, frozen=True):
@@ -39,6 +42,7 @@ class SubscriptionResponse(msgspec.Struct, frozen=True):
     plan: str
     effective_plan: str
     status: str
+    provider: BillingProvider | None
     cancel_at_period_end: bool
     current_period_end: dt.datetime | None
     entitlements: Entitlements
@@ -53,6 +57,7 @@ class SubscriptionResponse(msgspec.Struct, frozen=True):
             plan=subscription.plan,
             effective_plan=overview.plan.code,
             status=subscription.status.value,
+            provider=subscription.provider,
             cancel_at_period_end=subscription.cancel_at_period_end,
             current_period_end=subscription.current_period_end,
             entitlements=overview.plan.entitlements,
@@ -60,19 +65,23 @@ class SubscriptionResponse(msgspec.Struct, frozen=True):
 
 
 class CheckoutRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Start paying for ``plan``; Stripe sends the payer back to one of the two URLs."""
+    """Start paying for ``plan`` through ``provider`` (one of ``GET /billing/plans``'s
+    ``providers``); the provider sends the payer back to one of the two URLs."""
 
     plan: PlanCode
     email: Email
     success_url: HttpUrl
     cancel_url: HttpUrl
+    provider: BillingProvider = BillingProvider.STRIPE
 
 
 class CheckoutResponse(msgspec.Struct, frozen=True):
-    """Where to send the payer."""
+    """Where to send the payer: Stripe Checkout, or PayPal's approval page (``checkout_id`` is
+    then the PayPal subscription's id)."""
 
     checkout_id: str
     url: str
+    provider: BillingProvider
 
 
 class PortalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -95,15 +104,17 @@ class WebhookResponse(msgspec.Struct, frozen=True):
 
 
 class BillingPlansController(Controller):
-    """Public billing endpoints: the plans and Stripe's webhook."""
+    """Public billing endpoints: the plans and the providers' webhooks."""
 
     path = "/billing"
     tags = ("billing",)
 
     @get("/plans", summary="Plans with prices and entitlements")
     async def plans(self, billing: BillingDep) -> PlansResponse:
-        """Every plan, cheapest first; ``billing_enabled`` is false when Stripe is not set up."""
-        return PlansResponse(billing_enabled=billing.enabled, plans=billing.plans())
+        """Every plan, cheapest first; ``billing_enabled`` is false when no provider is set up."""
+        return PlansResponse(
+            billing_enabled=billing.enabled, plans=billing.plans(), providers=billing.providers
+        )
 
     @post(
         "/webhooks/stripe",
@@ -116,9 +127,31 @@ class BillingPlansController(Controller):
         self, request: Request[Any, Any, Any], billing: BillingDep
     ) -> WebhookResponse:
         """Apply one Stripe event to the subscription it concerns."""
-        payload = await request.body()
-        outcome = await billing.receive_webhook(payload, request.headers.get("stripe-signature"))
-        return WebhookResponse(received=True, outcome=outcome.value)
+        return await _webhook(request, billing, BillingProvider.STRIPE)
+
+    @post(
+        "/webhooks/paypal",
+        summary="PayPal webhook",
+        status_code=HTTP_200_OK,
+        description="`BILLING.SUBSCRIPTION.ACTIVATED`, `.UPDATED`, `.SUSPENDED`, `.CANCELLED`, "
+        "`.EXPIRED`, `.PAYMENT.FAILED` and `PAYMENT.SALE.COMPLETED`, verified by PayPal's "
+        "verify-webhook-signature call with the PAYPAL-* transmission headers; idempotent by "
+        "event id.",
+    )
+    async def paypal_webhook(
+        self, request: Request[Any, Any, Any], billing: BillingDep
+    ) -> WebhookResponse:
+        """Apply one PayPal event to the subscription it concerns."""
+        return await _webhook(request, billing, BillingProvider.PAYPAL)
+
+
+async def _webhook(
+    request: Request[Any, Any, Any], billing: Billing, provider: BillingProvider
+) -> WebhookResponse:
+    payload = await request.body()
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    outcome = await billing.receive_webhook(provider, payload, headers)
+    return WebhookResponse(received=True, outcome=outcome.value)
 
 
 class BillingAccountController(Controller):
@@ -142,14 +175,15 @@ class BillingAccountController(Controller):
 
     @post(
         "/checkout",
-        summary="Start a Stripe Checkout for a plan",
+        summary="Start paying for a plan through Stripe or PayPal",
         status_code=HTTP_200_OK,
         guards=[requires_role(Role.ADMIN)],
     )
     async def checkout(
         self, data: JSONBody[CheckoutRequest], billing: BillingDep, principal: CurrentPrincipal
     ) -> CheckoutResponse:
-        """Create a Checkout Session; the client redirects the payer to ``url``."""
+        """Create a Stripe Checkout Session or a PayPal subscription awaiting approval; the
+        client redirects the payer to ``url``."""
         session = await billing.start_checkout(
             organisation_id=principal.require_organisation(),
             actor_id=principal.user_id,
@@ -157,8 +191,11 @@ class BillingAccountController(Controller):
             plan=data.plan,
             success_url=data.success_url,
             cancel_url=data.cancel_url,
+            provider=data.provider,
         )
-        return CheckoutResponse(checkout_id=session.reference, url=session.url)
+        return CheckoutResponse(
+            checkout_id=session.reference, url=session.url, provider=data.provider
+        )
 
     @post(
         "/portal",

@@ -1,7 +1,8 @@
 """``GET /orgs/{id}/public``: an organisation's public name, for other services.
 
-repti-media prints the breeder's name on certificates; it asks here with its own service
-token. Only public fields leave (id and name): never members, plans or contact details.
+repti-media prints the breeder's name on certificates, and repti-animal offers a transfer
+only to an organisation that exists; each asks here with its own service token. Only public
+fields leave (id and name): never members, plans or contact details.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _problem(description: str) -> ResponseSpec:
     tags=["organisations"],
     summary="An organisation's public name (service tokens)",
     description="The id and name of an organisation, for other services that show who bred or "
-    "keeps an animal (repti-media's certificates). Service tokens only; 404 for an unknown "
-    "organisation. Cacheable for five minutes.",
+    "keeps an animal (repti-media's certificates) or check that an organisation exists "
+    "(repti-animal's transfer offers). Service tokens only; 404 for an unknown organisation. "
+    "Cacheable for five minutes.",
     guards=[requires_service()],
     security=BEARER,
     responses={

@@ -1,6 +1,6 @@
 """repti-core's adapters and use cases, chosen in one place (the composition root,
 :func:`~reptidex.services.core.app.create_app`, calls :func:`build_core`): identity (accounts,
-sessions, organisations, signing keys, mail), billing (Stripe, or switched off), feature flags,
+sessions, organisations, signing keys, mail), billing (Stripe, PayPal, both, or switched off), feature flags,
 telemetry, and the intake of events published from outside. Every use case opens its own unit
 of work and commits it."""
 
@@ -13,12 +13,13 @@ from litestar.di import Provide
 from prometheus_client.registry import Collector
 
 from reptidex.adapters.metrics.telemetry_collector import TelemetryCollector
+from reptidex.adapters.payments.paypal_billing import PayPalBillingConfig, PayPalSubscriptions
 from reptidex.adapters.payments.stripe_gateway import StripeConfig, StripeGateway
 from reptidex.adapters.sql.billing import SqlBillingUnitOfWork
 from reptidex.adapters.sql.flags import SqlFlagUnitOfWork
 from reptidex.adapters.sql.identity_personal_data import SqlIdentityPersonalData
 from reptidex.adapters.sql.outbox_store import SqlOutboxUnitOfWork
-from reptidex.domain.billing import Billing
+from reptidex.domain.billing import Billing, PaymentGateway
 from reptidex.domain.events.intake import EventIntake
 from reptidex.domain.flags import FeatureFlags, FlagCache
 from reptidex.domain.privacy.ports import PersonalDataHolder
@@ -66,7 +67,7 @@ class CoreComponents:
 
 
 def stripe_config(settings: Settings) -> StripeConfig | None:
-    """The Stripe configuration, or ``None`` when billing is switched off."""
+    """The Stripe configuration, or ``None`` when plans are not sold through Stripe."""
     return StripeConfig.from_values(
         secret_key=settings.stripe_secret_key,
         webhook_secret=settings.stripe_webhook_secret,
@@ -76,14 +77,37 @@ def stripe_config(settings: Settings) -> StripeConfig | None:
     )
 
 
+def paypal_billing_config(settings: Settings) -> PayPalBillingConfig | None:
+    """The PayPal configuration of billing (the platform's PayPal app, billing's webhook and
+    the plans' ids), or ``None`` when plans are not sold through PayPal."""
+    return PayPalBillingConfig.from_values(
+        client_id=settings.paypal_client_id,
+        client_secret=settings.paypal_client_secret,
+        webhook_id=settings.billing_paypal_webhook_id,
+        plans=settings.paypal_plans,
+        api_base=settings.paypal_api_base,
+        timeout=settings.http_timeout,
+    )
+
+
+def payment_gateways(settings: Settings) -> list[PaymentGateway]:
+    """The providers plans are sold through: Stripe, PayPal, both or none (billing off)."""
+    gateways: list[PaymentGateway] = []
+    stripe = stripe_config(settings)
+    if stripe is not None:
+        gateways.append(StripeGateway(stripe))
+    paypal = paypal_billing_config(settings)
+    if paypal is not None:
+        gateways.append(PayPalSubscriptions(paypal))
+    return gateways
+
+
 def build_core(kernel: Kernel, *, identity: IdentityOverrides | None = None) -> CoreComponents:
     """repti-core's use cases on ``kernel``, with the adapters its settings choose
     (``identity`` replaces some of identity's); subscribes the flag cache to ``config.*``, so
     that other replicas' flag changes reach this one's cache through the bus."""
     settings, sessions = kernel.settings, kernel.sessions
     wired = build_identity(settings, kernel.engine, kernel.rate_limiter, identity)
-    config = stripe_config(settings)
-    gateway = StripeGateway(config) if config is not None else None
     cache = FlagCache(ttl=settings.flag_cache_ttl)
     kernel.events.subscribe("config.*", cache.on_config_event)
     limits = TelemetryLimits()
@@ -91,7 +115,7 @@ def build_core(kernel: Kernel, *, identity: IdentityOverrides | None = None) -> 
     return CoreComponents(
         identity=wired,
         mail=MailDelivery(settings, kernel.engine, wired.context.notifier),
-        billing=Billing(gateway, lambda: SqlBillingUnitOfWork(sessions)),
+        billing=Billing(payment_gateways(settings), lambda: SqlBillingUnitOfWork(sessions)),
         flags=FeatureFlags(lambda: SqlFlagUnitOfWork(sessions), cache),
         flag_cache=cache,
         telemetry=TelemetryIngest(collector, limits=limits),

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection)."""
+from reptidex.domain.spreadsheet_text import defused
 
 _encoder = msgspec.json.Encoder(order="sorted")
 
@@ -32,7 +31,7 @@ def csv_cell(value: object) -> str:
     if isinstance(value, dict | list):
         return _encoder.encode(value).decode()
     text = value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return defused(text)
 
 
 def csv_line(cells: Sequence[object]) -> bytes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reptidex.adapters.keys.local import parse_key
 from reptidex.domain.billing.plans import PAID_PLANS
 from reptidex.services.kernel.catalog import SERVICE_NAMES, service_spec
 from reptidex.services.kernel.redaction import HIDDEN, redact, redact_text, value_is_set
@@ -51,6 +52,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("auto", "json", "console")
 EVENT_BUSES = ("memory", "redis")
 BLOB_STORES = ("disk", "s3")
+KEY_MANAGERS = ("local", "aws-kms")
 
 
 class SettingsError(ValueError):
@@ -90,6 +92,11 @@ def normalise_database_url(url: str) -> str:
 
 def _local_peer_url(_data_dir: Path, service: str) -> str:
     return f"http://127.0.0.1:{service_spec(service).port}"
+
+
+def _secrets_key(value: str) -> str:
+    parse_key(value)
+    return value.strip()
 
 
 def _service_secret(value: str) -> str:
@@ -311,6 +318,22 @@ class Settings:
         section=BILLING,
         shown_default="Stripe's",
     )
+    billing_paypal_webhook_id: str | None = setting(
+        None,
+        text,
+        "id of billing's PayPal webhook (for its verification); with the PayPal client id and"
+        " secret and the three plan ids it offers PayPal for plans",
+        section=BILLING,
+    )
+    paypal_plans: Mapping[str, str] = family(
+        "REPTIDEX_PAYPAL_PLAN_{}",
+        "PLAN",
+        PAID_PLANS,
+        text,
+        "PayPal billing plan ids (`P-…`) of the paid plans (`reptidex billing paypal-plans`"
+        " creates them)",
+        section=BILLING,
+    )
     flag_cache_ttl: float = setting(
         30.0,
         SECONDS_OR_ZERO,
@@ -318,7 +341,8 @@ class Settings:
         section=BILLING,
     )
 
-    # marketplace payments (repti-commerce; Stripe's secret key and API address are billing's)
+    # marketplace payments (repti-commerce; Stripe's secret key and API address are billing's,
+    # PayPal's app and API address billing's too)
     commerce_stripe_webhook_secret: str | None = setting(
         None,
         text,
@@ -330,8 +354,8 @@ class Settings:
     paypal_client_id: str | None = setting(
         None,
         text,
-        "PayPal REST app's client id; PayPal payments are on when it, the secret and the webhook"
-        " id are set",
+        "PayPal REST app's client id (the marketplace's and billing's); PayPal payments are on"
+        " when it, the secret and the webhook id are set",
         section=COMMERCE,
     )
     paypal_client_secret: str | None = setting(
@@ -378,6 +402,54 @@ class Settings:
         Bounded(int, "must be a whole number of days from 1 to 36500", at_least=1, at_most=36500),
         "days audit records are kept before `reptidex audit expire` removes their segment",
         section=OPS,
+    )
+    webhook_allow_local: bool = setting(
+        False,
+        boolean,
+        "let webhooks call loopback addresses, and over plain `http` (development and tests"
+        " only; private, link-local and metadata addresses stay refused)",
+        section=OPS,
+    )
+    webhook_timeout: float = setting(
+        10.0, SECONDS, "seconds a webhook receiver has to answer a delivery", section=OPS
+    )
+    webhook_max_attempts: int = setting(
+        12,
+        Bounded(int, "must be a whole number from 1 to 50", at_least=1, at_most=50),
+        "attempts before a webhook delivery is given up (the second 30 s after the first,"
+        " the wait doubling up to 6 h)",
+        section=OPS,
+    )
+    key_management: str = setting(
+        "local",
+        choice(KEY_MANAGERS),
+        "what encrypts integration secrets: `local` (an AES-256-GCM key) or `aws-kms`",
+        section=OPS,
+    )
+    integration_secrets_key: str | None = setting(
+        None,
+        _secrets_key,
+        "the `local` key: 32 random bytes in base64 (`openssl rand -base64 32`); keep a copy,"
+        " the secrets cannot be read without it",
+        section=OPS,
+        secret=True,
+        shown_default="made in `<data dir>/integration-secrets.key`",
+    )
+    kms_key_id: str | None = setting(
+        None,
+        text,
+        "the KMS key for `aws-kms` (id, ARN or `alias/...`; required with it)",
+        section=OPS,
+    )
+    kms_endpoint_url: str | None = setting(
+        None,
+        http_url,
+        "another KMS-compatible endpoint (moto in tests)",
+        section=OPS,
+        shown_default="AWS's",
+    )
+    kms_region: str | None = setting(
+        None, text, "the KMS key's region", section=OPS, shown_default="boto3's"
     )
 
     def __repr__(self) -> str:
@@ -458,6 +530,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values)
     if settings.blob_store == "s3" and not settings.s3_bucket:
         problems.append("REPTIDEX_BLOB_STORE='s3': needs REPTIDEX_S3_BUCKET")
+    if settings.key_management == "aws-kms" and not settings.kms_key_id:
+        problems.append("REPTIDEX_KEY_MANAGEMENT='aws-kms': needs REPTIDEX_KMS_KEY_ID")
     if settings.event_bus == "redis" and not settings.redis_url:
         problems.append("REPTIDEX_EVENT_BUS='redis': needs REPTIDEX_REDIS_URL")
     unknown = sorted(

@@ -349,7 +349,10 @@ class EmbedController(Controller):
         """Change the settings."""
         async with media.unit_of_work() as uow:
             rules = await change_embed_settings(
-                uow, principal.require_organisation(), data.allowed_origins
+                uow,
+                principal.require_organisation(),
+                data.allowed_origins,
+                actor_id=principal.user_id,
             )
         return EmbedSettingsBody(list(rules.allowed_origins))
 

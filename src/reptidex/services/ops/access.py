@@ -1,7 +1,9 @@
-"""Who reads repti-ops' audit trail, and what its controllers are given."""
+"""Who reads repti-ops' audit trail and manages webhooks, and what its controllers are given."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -10,6 +12,9 @@ from typing import TypeAlias
 from reptidex.domain.audit.ports import AuditTrail
 from reptidex.domain.audit.reading import AuditReader
 from reptidex.domain.identity.model import Role
+from reptidex.domain.integrations.keys import KeyManagement
+from reptidex.domain.integrations.ports import WebhookUnitOfWork
+from reptidex.domain.integrations.subscriptions import Destinations, Manager
 from reptidex.domain.privacy.ports import PrivacyUnitOfWork
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
@@ -39,3 +44,27 @@ class PrivacyDesk:
 
 Privacy: TypeAlias = Injected[PrivacyDesk]
 """The ``privacy`` dependency."""
+
+
+def manager_of(principal: Principal) -> Manager:
+    """The caller as a manager of its active organisation's webhooks (owners and admins)."""
+    return Manager(
+        organisation_id=principal.require_organisation(),
+        user_id=principal.user_id,
+        may_manage=principal.has_role(Role.ADMIN) and not principal.is_service,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDesk:
+    """What the webhook endpoints need: units of work scoped to an organisation, the key
+    management that seals secrets, how URLs are checked, and the clock."""
+
+    unit_of_work: Callable[[uuid.UUID], AbstractAsyncContextManager[WebhookUnitOfWork]]
+    keys: KeyManagement
+    destinations: Destinations
+    clock: Callable[[], dt.datetime]
+
+
+Integrations: TypeAlias = Injected[WebhookDesk]
+"""The ``integrations`` dependency."""

@@ -1,12 +1,16 @@
-"""The repti-ops app: the audit trail of every service's data changes and GDPR export and
-erasure (``docs/ops.md``)."""
+"""The repti-ops app: the audit trail of every service's data changes, GDPR export and
+erasure, and outgoing webhooks (``docs/ops.md``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 
 from litestar import Litestar
 
+from reptidex.domain.integrations.destinations import AddressResolver
+from reptidex.domain.integrations.keys import KeyManagement
+from reptidex.domain.integrations.model import DeliveryPolicy
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import build_kernel, create_service_app
@@ -15,9 +19,10 @@ from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.ops.audit import AuditController
 from reptidex.services.ops.gdpr import GdprController
+from reptidex.services.ops.webhooks import WebhookController
 from reptidex.services.ops.wiring import build_ops
 
-CONTROLLERS = [AuditController, GdprController]
+CONTROLLERS = [AuditController, GdprController, WebhookController]
 
 
 def create_app(
@@ -27,20 +32,34 @@ def create_app(
     holders: Mapping[str, PersonalDataHolder] | None = None,
     retry: RetryPolicy | None = None,
     tokens: ServiceTokenClient | None = None,
+    keys: KeyManagement | None = None,
+    resolver: AddressResolver | None = None,
+    webhook_policy: DeliveryPolicy | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Litestar:
     """Build repti-ops from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``holders``
-    replace services' personal data by name, ``retry`` the GDPR retry policy and ``tokens``
-    ops' own service token client.
+    replace services' personal data by name, ``retry`` the GDPR retry policy, ``tokens``
+    ops' own service token client; ``keys``, ``resolver``, ``webhook_policy`` and ``clock``
+    the webhooks' key management, host resolver, retry policy and time.
     """
     kernel = build_kernel(service_spec("ops"), settings or load_settings())
-    ops = build_ops(kernel, holders=holders, retry=retry, tokens=tokens)
+    ops = build_ops(
+        kernel,
+        holders=holders,
+        retry=retry,
+        tokens=tokens,
+        keys=keys,
+        resolver=resolver,
+        webhook_policy=webhook_policy,
+        clock=clock,
+    )
     return create_service_app(
         kernel,
         CONTROLLERS,
         components=ops,
         dependencies=ops.dependencies(),
-        lifespan=[ops.run_worker],
+        lifespan=[ops.run_worker, ops.run_webhooks],
         authenticator=authenticator,
     )

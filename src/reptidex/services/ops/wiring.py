@@ -2,13 +2,16 @@
 :func:`~reptidex.services.ops.app.create_app`, calls :func:`build_ops`): the audit trail on the
 kernel's sessions and the consumer that appends every service's audit records to it; the GDPR
 requests, each service's personal data (over HTTP with ops' service token, its own audit
-records locally) and the worker that asks them.
+records locally) and the worker that asks them; outgoing webhooks (the consumer that turns
+events into deliveries, the worker that sends them) and the key management that seals their
+secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -16,20 +19,37 @@ from litestar import Litestar
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
+from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail, append_record
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
+from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
+from reptidex.adapters.sql.ops.webhooks import (
+    WEBHOOK_QUEUE,
+    SqlWebhookStore,
+    SqlWebhookUnitOfWork,
+)
 from reptidex.adapters.sql.outbox_store import on_outbox_commit
+from reptidex.adapters.webhooks.http_sender import HttpWebhookSender
+from reptidex.adapters.webhooks.resolver import DnsResolver
 from reptidex.domain.audit import AUDIT_EVENT, record_of
 from reptidex.domain.audit.ports import AuditTrail
-from reptidex.domain.events import DomainEvent
+from reptidex.domain.events import DomainEvent, EventHandler
+from reptidex.domain.integrations.delivery import fan_out
+from reptidex.domain.integrations.destinations import AddressResolver
+from reptidex.domain.integrations.keys import KeyManagement
+from reptidex.domain.integrations.kinds import WEBHOOK_EVENT_KINDS, WEBHOOK_FAMILIES
+from reptidex.domain.integrations.model import DeliveryPolicy
+from reptidex.domain.integrations.subscriptions import Destinations
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
-from reptidex.services.ops.access import PrivacyDesk
+from reptidex.services.kernel.settings import Settings
+from reptidex.services.ops.access import PrivacyDesk, WebhookDesk
 
 GDPR_SERVICES = ("core", "animal", "media", "commerce", "ops")
 """The services every GDPR request asks (repti-commerce and repti-community do not answer
@@ -44,10 +64,17 @@ class OpsComponents:
     privacy: PrivacyDesk
     worker: PrivacyWorker
     tokens: ServiceTokenClient
+    integrations: WebhookDesk
+    webhook_worker: WebhookWorker
+    sender: HttpWebhookSender
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``trail`` and ``privacy``."""
-        return {"trail": provide_value(self.trail), "privacy": provide_value(self.privacy)}
+        """The controllers' dependencies: ``trail``, ``privacy`` and ``integrations``."""
+        return {
+            "trail": provide_value(self.trail),
+            "privacy": provide_value(self.privacy),
+            "integrations": provide_value(self.integrations),
+        }
 
     @asynccontextmanager
     async def run_worker(self, app: Litestar) -> AsyncIterator[None]:
@@ -62,6 +89,53 @@ class OpsComponents:
             await asyncio.gather(task, return_exceptions=True)
             await self.tokens.aclose()
 
+    @asynccontextmanager
+    async def run_webhooks(self, app: Litestar) -> AsyncIterator[None]:
+        """Send webhook deliveries while the app runs, woken by every commit of new ones."""
+        worker = self.webhook_worker
+        unwake = on_outbox_commit(WEBHOOK_QUEUE, worker.wake)
+        task = asyncio.create_task(worker.run(), name="reptidex-ops-webhooks")
+        try:
+            yield
+        finally:
+            unwake()
+            worker.stop()
+            await asyncio.gather(task, return_exceptions=True)
+            await self.sender.aclose()
+
+
+def key_management(settings: Settings) -> KeyManagement:
+    """What seals integration secrets, as the settings choose: AWS KMS, or the local key
+    (``REPTIDEX_INTEGRATION_SECRETS_KEY``, else the data folder's)."""
+    if settings.key_management == "aws-kms":
+        if not settings.kms_key_id:
+            raise ValueError("aws-kms key management needs REPTIDEX_KMS_KEY_ID")
+        return AwsKmsKeyManagement(
+            settings.kms_key_id,
+            endpoint_url=settings.kms_endpoint_url,
+            region=settings.kms_region,
+        )
+    if settings.integration_secrets_key:
+        return LocalKeyManagement(parse_key(settings.integration_secrets_key))
+    return LocalKeyManagement(key_from_folder(settings.data_dir))
+
+
+async def deliveries_of(event: DomainEvent, session: AsyncSession) -> None:
+    """Store a delivery of ``event`` for each webhook that wants it."""
+    await fan_out(SqlWebhookStore(session), event, dt.datetime.now(dt.UTC))
+
+
+def _deliverable(handler: EventHandler) -> EventHandler:
+    async def handle(event: DomainEvent) -> None:
+        if event.type in WEBHOOK_EVENT_KINDS:  # no mark kept for the others
+            await handler(event)
+
+    return handle
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
 
 async def keep_record(event: DomainEvent, session: AsyncSession) -> None:
     """Append the audit record an ``audit.recorded`` event carries to the chain."""
@@ -75,13 +149,22 @@ def build_ops(
     holders: Mapping[str, PersonalDataHolder] | None = None,
     retry: RetryPolicy | None = None,
     tokens: ServiceTokenClient | None = None,
+    keys: KeyManagement | None = None,
+    resolver: AddressResolver | None = None,
+    webhook_policy: DeliveryPolicy | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> OpsComponents:
-    """repti-ops' adapters on ``kernel``, and its subscription to every service's audit
-    records (idempotent: a record delivered twice is stored once). ``holders`` replace
-    services' personal data (by name), ``retry`` the GDPR retry policy, ``tokens`` ops'
-    service token client."""
-    events, sessions = kernel.events, kernel.sessions
+    """repti-ops' adapters on ``kernel``, and its subscriptions: to every service's audit
+    records and to the events webhooks deliver (both idempotent: an event delivered twice is
+    handled once). ``holders`` replace services' personal data (by name), ``retry`` the GDPR
+    retry policy, ``tokens`` ops' service token client, ``keys`` the key management,
+    ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries and ``clock``
+    the webhooks' time."""
+    events, sessions, settings = kernel.events, kernel.sessions, kernel.settings
     events.subscribe(AUDIT_EVENT, events.idempotent(keep_record, purpose="audit"))
+    fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
+    for family in sorted(WEBHOOK_FAMILIES):
+        events.subscribe(f"{family}.*", fanning)
     tokens = tokens or ServiceTokenClient.from_settings(kernel.settings, "ops")
     peers = kernel.resources.peers
     chosen: dict[str, PersonalDataHolder] = {
@@ -93,4 +176,31 @@ def build_ops(
     chosen.update(holders or {})
     desk = PrivacyDesk(lambda: SqlPrivacyUnitOfWork(sessions), GDPR_SERVICES)
     worker = PrivacyWorker(sessions, chosen, retry=retry)
-    return OpsComponents(trail or SqlAuditTrail(sessions), desk, worker, tokens)
+    keys = keys or key_management(settings)
+    clock = clock or _now
+    resolver = resolver or DnsResolver()
+    sender = HttpWebhookSender(
+        resolver, allow_local=settings.webhook_allow_local, timeout=settings.webhook_timeout
+    )
+    webhook_worker = WebhookWorker(
+        sessions,
+        keys,
+        sender,
+        policy=webhook_policy or DeliveryPolicy(attempts=settings.webhook_max_attempts),
+        clock=clock,
+    )
+    integrations = WebhookDesk(
+        lambda organisation_id: SqlWebhookUnitOfWork(sessions, organisation_id),
+        keys,
+        Destinations(resolver, settings.webhook_allow_local),
+        clock,
+    )
+    return OpsComponents(
+        trail or SqlAuditTrail(sessions),
+        desk,
+        worker,
+        tokens,
+        integrations,
+        webhook_worker,
+        sender,
+    )

@@ -39,7 +39,12 @@ from reptidex.adapters.sql.animal.mapping import (
     to_animal,
     to_animal_from_text,
 )
-from reptidex.adapters.sql.animal.models import AnimalRow, BreedingPairRow, ClutchRow
+from reptidex.adapters.sql.animal.models import (
+    AnimalRow,
+    BreedingPairRow,
+    ClutchRow,
+    TransferOfferRow,
+)
 from reptidex.domain.animals.model import Animal
 from reptidex.domain.animals.ports import AnimalQuery, BreedingReference
 from reptidex.domain.errors import Conflict
@@ -246,6 +251,14 @@ class SqlAnimalRepository:
             .limit(1)
         )
         return (await self._session.scalar(statement)) is not None
+
+    async def offered_to(self, animal_id: uuid.UUID) -> uuid.UUID | None:
+        """The organisation the animal's pending transfer offer is made to, if any."""
+        statement = select(TransferOfferRow.to_organisation_id).where(
+            TransferOfferRow.animal_id == animal_id, TransferOfferRow.status == "pending"
+        )
+        found: uuid.UUID | None = await self._session.scalar(statement)
+        return found
 
     async def pedigree(
         self, roots: Sequence[uuid.UUID], *, ancestors: int, descendants: int

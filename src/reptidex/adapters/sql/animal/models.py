@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import AnimalModel
@@ -131,3 +131,33 @@ class TransferRow(AnimalModel):
     transferred_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JsonB)
     reference: Mapped[str | None] = mapped_column(String(80), default=None, index=True, unique=True)
+
+
+PENDING_OFFER = text("status = 'pending'")
+"""The rows of the pending offers (one per animal at most)."""
+
+
+class TransferOfferRow(AnimalModel):
+    """An animal offered to another organisation, pending until it answers (or expires)."""
+
+    __tablename__ = "animal_transfer_offer"
+    __table_args__ = (
+        Index(
+            "ix_animal_transfer_offer_pending",
+            "animal_id",
+            unique=True,
+            sqlite_where=PENDING_OFFER,
+            postgresql_where=PENDING_OFFER,
+        ),
+        Index("ix_animal_transfer_offer_status_expires_at", "status", "expires_at"),
+    )
+
+    animal_id: Mapped[uuid.UUID] = mapped_column()
+    from_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    to_organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    animal: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    share_lineage: Mapped[bool] = mapped_column()
+    offered_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    status: Mapped[str] = mapped_column(String(12))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

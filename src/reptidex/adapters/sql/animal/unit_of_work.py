@@ -12,6 +12,7 @@ from reptidex.adapters.sql.animal.animals import SqlAnimalRepository
 from reptidex.adapters.sql.animal.breeding import SqlBreeding
 from reptidex.adapters.sql.animal.husbandry import SqlHusbandry
 from reptidex.adapters.sql.animal.id_codes import SqlIdCodes
+from reptidex.adapters.sql.animal.transfer_offers import SqlTransferOffers
 from reptidex.adapters.sql.animal.transfers import SqlTransfers
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 
@@ -27,6 +28,7 @@ class SqlAnimalUnitOfWork:
         self.breeding = SqlBreeding(session)
         self.husbandry = SqlHusbandry(session)
         self.transfers = SqlTransfers(session)
+        self.transfer_offers = SqlTransferOffers(session)
 
     async def commit(self) -> None:
         """Commit the changes and the staged events together."""
@@ -40,3 +42,7 @@ class SqlAnimalUnitOfWork:
                 text("SELECT set_config('reptidex.organisation_id', :organisation, true)"),
                 {"organisation": str(organisation_id)},
             )
+
+    async def act_for(self, organisation_id: uuid.UUID) -> None:
+        """Carry on this transaction as ``organisation_id`` (an accepted offer's sender)."""
+        await self.bind_organisation(organisation_id)

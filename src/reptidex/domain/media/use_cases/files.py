@@ -20,6 +20,7 @@ from functools import partial
 from reptidex.domain.cpu_work import CpuRunner, run_here
 from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied
 from reptidex.domain.events.envelope import new_event
+from reptidex.domain.media.audit import audit, file_fields
 from reptidex.domain.media.events import PRODUCER, FileDeleted, FileUploaded
 from reptidex.domain.media.files import (
     THUMBNAIL_SIZES,
@@ -168,6 +169,15 @@ async def upload_file(
             actor_id=uploader.user_id,
         )
     )
+    audit(
+        uow,
+        "file",
+        record.id,
+        "created",
+        organisation_id=uploader.organisation_id,
+        actor_id=uploader.user_id,
+        after=file_fields(record),
+    )
     await uow.commit()
     return record, existing is not None
 
@@ -271,6 +281,15 @@ async def delete_file(
             organisation_id=uploader.organisation_id,
             actor_id=uploader.user_id,
         )
+    )
+    audit(
+        uow,
+        "file",
+        record.id,
+        "deleted",
+        organisation_id=uploader.organisation_id,
+        actor_id=uploader.user_id,
+        before=file_fields(record),
     )
     await uow.commit()
     if unused:

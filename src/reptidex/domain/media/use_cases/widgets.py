@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from reptidex.domain.errors import PermissionDenied
 from reptidex.domain.events.envelope import new_event
+from reptidex.domain.media.audit import audit
 from reptidex.domain.media.embeds import (
     EmbedSettings,
     PedigreeEntry,
@@ -190,12 +191,28 @@ async def embed_settings(store: EmbedSettingsStore, organisation_id: uuid.UUID) 
 
 
 async def change_embed_settings(
-    uow: WidgetUnitOfWork, organisation_id: uuid.UUID, origins: Sequence[str]
+    uow: WidgetUnitOfWork,
+    organisation_id: uuid.UUID,
+    origins: Sequence[str],
+    *,
+    actor_id: uuid.UUID | None = None,
 ) -> EmbedSettings:
     """Set the sites allowed to show the organisation's widgets (validated and normalised by
-    :func:`~reptidex.domain.media.embeds.checked_origins`; empty: any site)."""
+    :func:`~reptidex.domain.media.embeds.checked_origins`; empty: any site), with the audit
+    record of the change by ``actor_id``."""
     rules = EmbedSettings(organisation_id, checked_origins(origins))
+    before = await uow.embed_settings.get(organisation_id)
     await uow.embed_settings.put(rules)
+    audit(
+        uow,
+        "embed_settings",
+        organisation_id,
+        "updated",
+        organisation_id=organisation_id,
+        actor_id=actor_id,
+        before={"allowed_origins": list(before.allowed_origins)},
+        after={"allowed_origins": list(rules.allowed_origins)},
+    )
     await uow.commit()
     return rules
 

@@ -1,0 +1,1 @@
+"""repti-animal's adapters to the other services."""

@@ -1,0 +1,49 @@
+"""The ``integration.*`` events repti-ops publishes about webhooks (version 1 payloads)."""
+
+from __future__ import annotations
+
+import msgspec
+
+WEBHOOK_CREATED = "integration.webhook_created"
+WEBHOOK_DELETED = "integration.webhook_deleted"
+WEBHOOK_SECRET_ROTATED = "integration.webhook_secret_rotated"  # noqa: S105 (an event type)
+WEBHOOK_REDELIVERY_REQUESTED = "integration.webhook_redelivery_requested"
+WEBHOOK_DELIVERY_FAILED = "integration.webhook_delivery_failed"
+
+
+class WebhookChanged(msgspec.Struct, frozen=True):
+    """``integration.webhook_created`` / ``_deleted``: the webhook, its URL's origin only."""
+
+    webhook_id: str
+    origin: str
+    event_kinds: list[str]
+
+
+class WebhookSecretRotated(msgspec.Struct, frozen=True):
+    """``integration.webhook_secret_rotated``: until when the previous secret still signs."""
+
+    webhook_id: str
+    secret_version: int
+    previous_valid_until: str
+
+
+class RedeliveryRequested(msgspec.Struct, frozen=True):
+    """``integration.webhook_redelivery_requested``: a new delivery of an earlier one's event."""
+
+    webhook_id: str
+    delivery_id: str
+    redelivery_of: str
+    event_id: str
+    event_type: str
+
+
+class DeliveryFailed(msgspec.Struct, frozen=True):
+    """``integration.webhook_delivery_failed``: a delivery given up after its last attempt."""
+
+    webhook_id: str
+    delivery_id: str
+    event_id: str
+    event_type: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
