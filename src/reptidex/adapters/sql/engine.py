@@ -14,8 +14,9 @@ from reptidex.adapters.sql.fair_pool import FairAsyncPool
 SERVER_SETTINGS = {"jit": "off"}
 """Settings of every PostgreSQL connection of a service. JIT off: the services' statements
 are short, but the planner prices a row-level-security policy's subquery on every row, so a
-search of 100,000 listings was estimated far above ``jit_above_cost`` and spent about half a
-second compiling each statement, more than running it took (``benchmarks/bench_commerce.py``)."""
+search of 100,000 listings is estimated far above ``jit_above_cost``, and JIT would spend about
+half a second compiling each statement, more than running it takes
+(``benchmarks/bench_commerce.py``)."""
 
 
 def is_sqlite(url: str) -> bool:
