@@ -251,15 +251,9 @@ class GroupedView:
             if any(c.sex for c in classes):
                 sex_rank = np.array([_SEX_RANK[c.sex] for c in classes], dtype=np.int8)[codes(b)]
 
-        if numerators.dtype != object:
-            order = np.lexsort((sex_rank, _ranks(names), lethal, -numerators))
-        else:
-            keys = list(
-                zip((-numerators).tolist(), lethal.tolist(), names, sex_rank.tolist(), strict=True)
-            )
-            order = np.array(sorted(range(count), key=keys.__getitem__), dtype=np.intp)
+        # lexsort sorts int64 and object (Python int) numerators alike, stably.
+        order = np.lexsort((sex_rank, _ranks(names), lethal, -numerators))
 
-        self.catalog = catalog
         self._numbers: list[int] | None = None
         self._fractions: dict[int, Fraction] = {}
         self.denominator = denominator
@@ -442,7 +436,7 @@ class Outcomes(Sequence[Outcome]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+            return list(self) == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
