@@ -42,15 +42,23 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON[0])
 def bench(session: nox.Session) -> None:
-    """Run every benchmark script; pass ``-- --quick`` for a short smoke run."""
+    """Run every benchmark script; pass ``-- --quick`` for a short smoke run, or a benchmark's
+    name first to run that one with its own options (``-- commerce --listings 10000``)."""
     python = "python"
     if session.venv_backend == "none":
         python = sys.executable  # ``./dev bench`` runs in the project's own environment
     else:
         session.install("-e", ".[dev]")
-    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+    args = list(session.posargs)
+    scripts = sorted(Path("benchmarks").glob("bench_*.py"))
+    if args and not args[0].startswith("-"):
+        name = args.pop(0)
+        scripts = [script for script in scripts if script.stem == f"bench_{name}"]
+        if not scripts:
+            session.error(f"no benchmark named {name!r} (benchmarks/bench_{name}.py)")
+    for script in scripts:
         session.log(f"benchmark: {script}")
-        session.run(python, str(script), *session.posargs, external=True)
+        session.run(python, str(script), *args, external=True)
 
 
 @nox.session(python=PYTHON[0])

@@ -34,9 +34,8 @@ What it does:
 ``reptidex serve --workers N`` does. Set
 ``BENCH_PROFILE=/path/prefix`` to write a cProfile of each repti-animal server process.
 
-The load generator is a small HTTP/1.1 client on asyncio streams (cheaper than a full client,
-so that more of the two shared cores go to the servers); latencies include queueing at the
-server, as a user would see them.
+The database, the servers and the load generator are ``loadkit``'s, shared with the other
+HTTP benchmarks.
 """
 
 from __future__ import annotations
@@ -48,18 +47,28 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import socket
-import statistics
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Litestar, Response, post
+from loadkit import (
+    Workload,
+    baseline_app,
+    drive,
+    dsn,
+    fetch,
+    free_port,
+    request,
+    scratch_database,
+    serve_app,
+    start_server,
+    stop_servers,
+    table,
+    verdict,
+    wait_for,
+)
 
-DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PREDICT_BODY = {
     "species": "ball_python",
     "sire": "Pastel Spider het Clown",
@@ -75,73 +84,34 @@ MORPHS = ("Normal", "Pastel", "het Clown", "Clown", "Spider", "Pastel het Clown"
 def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: str) -> None:
     """Run one server until killed: ``animal`` (the service), ``statement`` (the service with
     its pedigree mirror turned off: every lineage not in the cache is read by the one
-    recursive statement) or ``baseline``."""
-    import uvicorn
+    recursive statement) or ``baseline`` (a fixed JSON body: the bytes a prediction returns)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from reptidex.services.runner import PlatformServer
-    from reptidex.services.workers import shared_port_socket
-
-    app: Any
     if kind == "baseline":
-        app = baseline_app()
-    else:
-        from reptidex.services.animal.app import create_app
-        from reptidex.services.kernel.auth import Authenticator
-        from reptidex.services.kernel.logging import configure_logging
-        from reptidex.services.kernel.settings import load_settings
-
-        configure_logging("WARNING", "json")
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
-
-        class OneKey:
-            async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-                return key if kid == "bench" else None
-
-        environ = {
-            "REPTIDEX_DATA_DIR": data_dir,
-            "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
-            "REPTIDEX_LOG_LEVEL": "WARNING",
-        }
-        if kind == "statement":
-            environ["REPTIDEX_LINEAGE_MIRROR_ANIMALS"] = "0"  # the mirror off
-        settings = load_settings(environ)
-        app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
-    # each worker binds the port with SO_REUSEPORT, as `reptidex serve --workers` does
-    sock = shared_port_socket("127.0.0.1", port)
-
-    # the platform's own server (its start-up settles the heap); the handler below stops it
-    server = PlatformServer(uvicorn.Config(app, log_level="warning", access_log=False))
-    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    profile = os.environ.get("BENCH_PROFILE")
-    if profile and kind == "animal":
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        try:
-            server.run(sockets=[sock])
-        finally:
-            profiler.disable()
-            profiler.dump_stats(f"{profile}.{os.getpid()}")
+        serve_app(baseline_app(_fixed_body()), port)
         return
-    server.run(sockets=[sock])
+    from reptidex.services.animal.app import create_app
+    from reptidex.services.kernel.auth import Authenticator
+    from reptidex.services.kernel.logging import configure_logging
+    from reptidex.services.kernel.settings import load_settings
 
+    configure_logging("WARNING", "json")
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
 
-_FIXED: bytes = b""
+    class OneKey:
+        async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+            return key if kid == "bench" else None
 
-
-@post("/fixed", status_code=200, sync_to_thread=False)
-def fixed_json() -> Response[bytes]:
-    """The baseline: a fixed JSON body, the same bytes a prediction returns."""
-    return Response(_FIXED, media_type="application/json")
-
-
-def baseline_app() -> Litestar:
-    """A bare Litestar app with the one fixed endpoint."""
-    global _FIXED
-    _FIXED = _fixed_body()
-    return Litestar([fixed_json], logging_config=None)
+    environ = {
+        "REPTIDEX_DATA_DIR": data_dir,
+        "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
+        "REPTIDEX_LOG_LEVEL": "WARNING",
+    }
+    if kind == "statement":
+        environ["REPTIDEX_LINEAGE_MIRROR_ANIMALS"] = "0"  # the mirror off
+    settings = load_settings(environ)
+    app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
+    serve_app(app, port, os.environ.get("BENCH_PROFILE") if kind == "animal" else None)
 
 
 def _fixed_body() -> bytes:
@@ -152,21 +122,6 @@ def _fixed_body() -> bytes:
 
 
 # --- the data ---------------------------------------------------------------------------
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_dsn(url))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def _genotype_rows() -> list[tuple[str, str, str, str, str]]:
@@ -245,7 +200,7 @@ async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> li
             if generation >= GENERATIONS - 3:
                 recent.append(ident)
         previous = current
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(dsn(url))
     try:
         await connection.copy_records_to_table(
             "animal",
@@ -284,82 +239,9 @@ async def fill(url: str, animals: int, organisation: uuid.UUID, seed: int) -> li
 # --- the load ---------------------------------------------------------------------------
 
 
-@dataclass
-class Workload:
-    """One kind of request: its name, port and how to make the next request's bytes."""
-
-    name: str
-    port: int
-    requests: list[bytes]
-    latencies: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    errors: int = 0
-    fresh: bool = False
-    """Each request once, in order (no request repeats), rather than drawn at random."""
-    taken: int = 0
-    until: int | None = None
-    """A fresh workload's last request (exclusive) in the current round (``None``: all)."""
-
-    def share(self, rounds: int) -> None:
-        """Give the next round of a fresh workload its share of the requests left, so that
-        every round measures it (one round would otherwise send them all)."""
-        left = len(self.requests) - self.taken
-        self.until = self.taken + -(-left // max(1, rounds))
-
-    def next_request(self, rng: random.Random) -> bytes | None:
-        """The bytes of the next request (``None``: a fresh workload has sent its round's)."""
-        if not self.fresh:
-            return rng.choice(self.requests)
-        if self.taken >= (len(self.requests) if self.until is None else self.until):
-            return None
-        self.taken += 1
-        return self.requests[self.taken - 1]
-
-
-def _request(method: str, path: str, body: bytes = b"", token: str | None = None) -> bytes:
-    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
-    if token:
-        head.append(f"Authorization: Bearer {token}")
-    if body or method == "POST":
-        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
-
-
-async def _read_response(reader: asyncio.StreamReader, into: bytearray | None = None) -> int:
-    """Read one response; its body goes to ``into`` when given (and is dropped otherwise)."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split()[1])
-    length = 0
-    chunked = False
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-        elif name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-    sink = bytearray() if into is None else into
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            sink += (await reader.readexactly(size + 2))[:-2]
-            if size == 0:
-                break
-    elif length:
-        sink += await reader.readexactly(length)
-    return status
-
-
 async def _metrics(port: int) -> dict[str, float]:
     """The service's lineage figures from ``/metrics`` (of whichever worker answers)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = bytearray()
-    try:
-        writer.write(_request("GET", "/metrics"))
-        await writer.drain()
-        await _read_response(reader, body)
-    finally:
-        writer.close()
+    _, body = await fetch(port, request("GET", "/metrics"))
     figures: dict[str, float] = {}
     for line in body.decode().splitlines():
         if line.startswith(("reptidex_pedigree_mirror_", "reptidex_lineage_cache_")):
@@ -386,61 +268,8 @@ async def _wait_for_mirror(port: int, animals: int, ask: Workload, within: float
     return time.perf_counter() - started
 
 
-async def drive(work: Workload, clients: int, seconds: float, rng: random.Random) -> None:
-    """Keep ``clients`` connections busy for ``seconds``; record each request's latency."""
-    deadline = time.perf_counter() + seconds
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", work.port)
-        try:
-            while time.perf_counter() < deadline:
-                payload = work.next_request(rng)
-                if payload is None:
-                    break
-                started = time.perf_counter()
-                writer.write(payload)
-                await writer.drain()
-                status = await _read_response(reader)
-                work.latencies.append(time.perf_counter() - started)
-                if status >= 400:
-                    work.errors += 1
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    work.seconds += time.perf_counter() - started
-
-
 def _lineage(ident: uuid.UUID, token: str) -> bytes:
-    return _request("GET", f"/lineage/{ident}?generations=5", token=token)
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def _wait_for(port: int, path: str, within: float = 60.0) -> None:
-    deadline = time.perf_counter() + within
-    while time.perf_counter() < deadline:
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(_request("GET", path))
-            await writer.drain()
-            await _read_response(reader)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"the server on port {port} did not start")
+    return request("GET", f"/lineage/{ident}?generations=5", token=token)
 
 
 def _token(private_key: Any, organisation: uuid.UUID) -> str:
@@ -470,124 +299,89 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    from reptidex.adapters.sql.migrations import upgrade
-
-    admin = os.environ.get("TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
-    name = f"reptidex_bench_{uuid.uuid4().hex[:10]}"
-    role = f"bench_{uuid.uuid4().hex[:10]}"
-    base = admin.rsplit("/", 1)[0]
-    owner_url = f"{base}/{name}"
-    host = owner_url.split("@", 1)[1]
-    app_url = f"postgresql+asyncpg://{role}:bench@{host}"
     organisation = uuid.uuid4()
     rng = random.Random(args.seed)
     private_key = Ed25519PrivateKey.generate()
     public_key = base64.b64encode(
         private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     ).decode()
-    await _admin(admin, f'CREATE DATABASE "{name}"')
     servers: list[asyncio.subprocess.Process] = []
-    try:
-        await asyncio.to_thread(upgrade, "animal", owner_url)
-        await _admin(
-            owner_url,
-            f"CREATE ROLE {role} LOGIN PASSWORD 'bench' NOSUPERUSER NOBYPASSRLS",
-            f"GRANT reptidex_animal_app TO {role}",
-        )
-        started = time.perf_counter()
-        recent = await fill(owner_url, args.animals, organisation, args.seed)
-        fill_seconds = time.perf_counter() - started
-        ports = {"animal": _free_port(), "statement": _free_port(), "baseline": _free_port()}
-        data_dir = os.path.join("/tmp", name)
-        for kind, port in [(k, p) for k, p in ports.items() for _ in range(args.workers)]:
-            servers.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    __file__,
-                    "--serve",
-                    kind,
-                    "--port",
-                    str(port),
-                    "--database-url",
-                    app_url,
-                    "--public-key",
-                    public_key,
-                    "--data-dir",
-                    data_dir,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=None if args.verbose else asyncio.subprocess.DEVNULL,
-                )
+    async with scratch_database("animal") as database:
+        try:
+            started = time.perf_counter()
+            recent = await fill(database.owner_url, args.animals, organisation, args.seed)
+            fill_seconds = time.perf_counter() - started
+            ports = {"animal": free_port(), "statement": free_port(), "baseline": free_port()}
+            data_dir = os.path.join("/tmp", database.name)
+            for kind, port in [(k, p) for k, p in ports.items() for _ in range(args.workers)]:
+                argv = ["--serve", kind, "--port", str(port), "--database-url", database.app_url]
+                argv += ["--public-key", public_key, "--data-dir", data_dir]
+                servers.append(await start_server(__file__, argv, args.verbose))
+            await wait_for(ports["animal"], "/health")
+            await wait_for(ports["statement"], "/health")
+            await wait_for(ports["baseline"], "/fixed")
+            token = _token(private_key, organisation)
+            # a breeder's page and the widgets revisit the same animals (served from the
+            # lineage cache once computed); every first visit computes one (a miss, measured
+            # apart)
+            shuffled = rng.sample(recent, len(recent))
+            revisited, first_visits = shuffled[:500], shuffled[500:]
+            body = json.dumps(PREDICT_BODY).encode()
+            workloads = [
+                Workload(
+                    "baseline (fixed JSON)", ports["baseline"], [request("POST", "/fixed", body)]
+                ),
+                Workload(
+                    "POST /genetics/predict (3 genes)",
+                    ports["animal"],
+                    [request("POST", "/genetics/predict", body)],
+                ),
+                Workload(
+                    "GET /lineage/{id}?generations=5",
+                    ports["animal"],
+                    [_lineage(ident, token) for ident in revisited],
+                ),
+                Workload(
+                    "  the same, each animal once (cold)",
+                    ports["animal"],
+                    [_lineage(ident, token) for ident in first_visits],
+                    fresh=True,
+                ),
+                Workload(
+                    "  cold, mirror off (the statement)",
+                    ports["statement"],
+                    [_lineage(ident, token) for ident in first_visits],
+                    fresh=True,
+                ),
+            ]
+            for work in workloads:  # warm up: connections, the repeated lineages
+                if not work.fresh:
+                    await drive(
+                        Workload(work.name, work.port, work.requests), args.clients, 1.0, rng
+                    )
+            # the first lineage asked for made each worker load the collection into its
+            # pedigree mirror; measure once that is done (the steady state)
+            # asked meanwhile: lineages of other depths than the measured ones (the cache
+            # does not hold them, so each reaches the mirror, which loads when asked)
+            asked = Workload(
+                "other depths",
+                ports["animal"],
+                [
+                    request("GET", f"/lineage/{ident}?generations={g}&descendants={d}", token=token)
+                    for ident in revisited[:50]
+                    for g in range(1, 5)
+                    for d in range(0, 21)
+                ],
             )
-        await _wait_for(ports["animal"], "/health")
-        await _wait_for(ports["statement"], "/health")
-        await _wait_for(ports["baseline"], "/fixed")
-        token = _token(private_key, organisation)
-        # a breeder's page and the widgets revisit the same animals (served from the lineage
-        # cache once computed); every first visit computes one (a miss, measured apart)
-        shuffled = rng.sample(recent, len(recent))
-        revisited, first_visits = shuffled[:500], shuffled[500:]
-        body = json.dumps(PREDICT_BODY).encode()
-        workloads = [
-            Workload(
-                "baseline (fixed JSON)", ports["baseline"], [_request("POST", "/fixed", body)]
-            ),
-            Workload(
-                "POST /genetics/predict (3 genes)",
-                ports["animal"],
-                [_request("POST", "/genetics/predict", body)],
-            ),
-            Workload(
-                "GET /lineage/{id}?generations=5",
-                ports["animal"],
-                [_lineage(ident, token) for ident in revisited],
-            ),
-            Workload(
-                "  the same, each animal once (cold)",
-                ports["animal"],
-                [_lineage(ident, token) for ident in first_visits],
-                fresh=True,
-            ),
-            Workload(
-                "  cold, mirror off (the statement)",
-                ports["statement"],
-                [_lineage(ident, token) for ident in first_visits],
-                fresh=True,
-            ),
-        ]
-        for work in workloads:  # warm up: connections, the repeated lineages
-            if not work.fresh:
-                await drive(Workload(work.name, work.port, work.requests), args.clients, 1.0, rng)
-        # the first lineage asked for made each worker load the collection into its pedigree
-        # mirror; measure once that is done (the steady state)
-        # asked meanwhile: lineages of other depths than the measured ones (the cache does
-        # not hold them, so each reaches the mirror, which loads when asked)
-        asked = Workload(
-            "other depths",
-            ports["animal"],
-            [
-                _request("GET", f"/lineage/{ident}?generations={g}&descendants={d}", token=token)
-                for ident in revisited[:50]
-                for g in range(1, 5)
-                for d in range(0, 21)
-            ],
-        )
-        mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, asked)
-        for done in range(args.rounds):
-            for work in workloads:
-                if work.fresh:
-                    work.share(args.rounds - done)
-                await drive(work, args.clients, args.seconds, rng)
-        served = await _metrics(ports["animal"])
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                await asyncio.wait_for(server.wait(), 10)
-            except TimeoutError:
-                server.kill()
-        await _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await _admin(admin, f"DROP ROLE IF EXISTS {role}")
+            mirror_seconds = await _wait_for_mirror(ports["animal"], args.animals, asked)
+            for done in range(args.rounds):
+                for work in workloads:
+                    if work.fresh:
+                        work.share(args.rounds - done)
+                    await drive(work, args.clients, args.seconds, rng)
+            served = await _metrics(ports["animal"])
+        finally:
+            await stop_servers(servers)
     figures: dict[str, Any] = {
         "animals": args.animals,
         "generations": GENERATIONS,
@@ -599,15 +393,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "workloads": {},
     }
     for work in workloads:
-        figures["workloads"][work.name] = {
-            "requests": len(work.latencies),
-            "errors": work.errors,
-            "per_second": round(len(work.latencies) / work.seconds, 1),
-            "p50_ms": round(_percentile(work.latencies, 50) * 1000, 2),
-            "p95_ms": round(_percentile(work.latencies, 95) * 1000, 2),
-            "p99_ms": round(_percentile(work.latencies, 99) * 1000, 2),
-            "mean_ms": round(statistics.fmean(work.latencies) * 1000, 2),
-        }
+        figures["workloads"][work.name] = work.figures()
     return figures
 
 
@@ -619,14 +405,8 @@ def report(figures: dict[str, Any]) -> str:
         f"generations (filled in {figures['fill_seconds']} s), {figures['clients']} concurrent "
         f"clients, {figures['workers']} server process(es) per app",
         "",
-        f"{'workload':36} {'requests':>9} {'errors':>6} {'req/s':>9} {'p50 ms':>8} "
-        f"{'p95 ms':>8} {'p99 ms':>8}",
+        *table(rows),
     ]
-    for name, row in rows.items():
-        lines.append(
-            f"{name:36} {row['requests']:>9} {row['errors']:>6} {row['per_second']:>9} "
-            f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}"
-        )
     served = figures["served"]
     lines += [
         "",
@@ -639,9 +419,6 @@ def report(figures: dict[str, Any]) -> str:
     ]
     baseline, predict, lineage, cold, statement = rows.values()
     ratio = predict["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
 
     lines += [
         "",

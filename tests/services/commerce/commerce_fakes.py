@@ -65,6 +65,14 @@ class FakeListings:
         found = [x for x in self.store.listings.values() if x.is_open(query.now)]
         return found[query.offset : query.offset + query.limit], len(found)
 
+    async def next_end(self, after: dt.datetime) -> dt.datetime | None:
+        ends = [
+            x.expires_at
+            for x in self.store.listings.values()
+            if x.status is ListingState.AVAILABLE and x.expires_at and x.expires_at > after
+        ]
+        return min(ends, default=None)
+
     async def of_seller(
         self, organisation_id: uuid.UUID, state: ListingState | None, limit: int, offset: int
     ) -> tuple[list[Listing], int]:

@@ -11,6 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from reptidex.adapters.sql.fair_pool import FairAsyncPool
 
+SERVER_SETTINGS = {"jit": "off"}
+"""Settings of every PostgreSQL connection of a service. JIT off: the services' statements
+are short, but the planner prices a row-level-security policy's subquery on every row, so a
+search of 100,000 listings is estimated far above ``jit_above_cost``, and JIT would spend about
+half a second compiling each statement, more than running it takes
+(``benchmarks/bench_commerce.py``)."""
+
 
 def is_sqlite(url: str) -> bool:
     """Whether ``url`` names a SQLite database.
@@ -46,8 +53,9 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     one, in turn (:class:`~reptidex.adapters.sql.fair_pool.FairAsyncPool`): overflow
     connections, opened and closed again under load, made each burst pay for
     new server processes (measured on ``benchmarks/bench_animal.py``, a fifth of the
-    throughput). Statement parameters (password hashes, tokens) are kept out of error
-    messages, which reach the log."""
+    throughput). PostgreSQL's JIT compilation is off on these connections
+    (:data:`SERVER_SETTINGS`). Statement parameters (password hashes, tokens) are kept out of
+    error messages, which reach the log."""
     ensure_sqlite_folder(url)
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, hide_parameters=True)
@@ -61,4 +69,5 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_size=pool_size,
         max_overflow=0,
         pool_recycle=1800,
+        connect_args={"server_settings": dict(SERVER_SETTINGS)},
     )

@@ -69,6 +69,10 @@ class Listings(Protocol):
         """One page of the open listings (available, not past their end) matching ``query``,
         and the total count."""
 
+    async def next_end(self, after: dt.datetime) -> dt.datetime | None:
+        """The earliest end after ``after`` of an available listing (``None``: none ends): until
+        then, time alone changes no search's results."""
+
     async def of_seller(
         self,
         organisation_id: uuid.UUID,

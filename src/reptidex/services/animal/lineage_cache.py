@@ -27,6 +27,8 @@ from typing import Any, TypeAlias
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from reptidex.services.kernel.metrics import metric_families
+
 LineageKey: TypeAlias = tuple[uuid.UUID, int, int, uuid.UUID | None]
 """``(animal, generations, descendants, caller's organisation or None)``."""
 
@@ -187,14 +189,3 @@ class LineageCacheMetrics(Collector):
             (GaugeMetricFamily, "in_use", "1 while change notices are heard.", cache.trusted),
         )
         yield from metric_families("reptidex_lineage_cache_", self._service, figures)
-
-
-def metric_families(
-    prefix: str, service: str, figures: Iterable[tuple[Any, str, str, float]]
-) -> Iterator[Metric]:
-    """One Prometheus family per ``(family type, name, documentation, value)``, labelled with
-    the service."""
-    for family, name, documentation, value in figures:
-        metric: Any = family(f"{prefix}{name}", documentation, labels=["service"])
-        metric.add_metric([service], float(value))
-        yield metric

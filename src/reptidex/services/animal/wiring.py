@@ -45,16 +45,13 @@ from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.privacy.ports import HoldsNothing
 from reptidex.services.animal.access import Genetics, provide_actor, viewer_of
 from reptidex.services.animal.lineage import AnimalViewCache
-from reptidex.services.animal.lineage_cache import (
-    LineageCache,
-    LineageCacheMetrics,
-    metric_families,
-)
+from reptidex.services.animal.lineage_cache import LineageCache, LineageCacheMetrics
 from reptidex.services.animal.predictions import Predictions
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
 from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.heap import settle_heap
+from reptidex.services.kernel.metrics import metric_families
 from reptidex.services.kernel.rate_limits import AddressLimit
 
 

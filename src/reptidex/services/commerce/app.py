@@ -86,4 +86,5 @@ def create_app(
         dependencies={**commerce.dependencies(), **payments.dependencies()},
         lifespan=commerce.lifespans(),
         authenticator=authenticator,
+        collectors=commerce.collectors("commerce"),
     )

@@ -8,8 +8,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from reptidex.domain.commerce.inquiries import count_view
@@ -48,6 +49,8 @@ from reptidex.services.commerce.schemas import (
     PriceBody,
     listing_view,
 )
+from reptidex.services.commerce.search_cache import MarketplaceSearch
+from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
 
 Limit = Annotated[
@@ -57,6 +60,7 @@ Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items t
 Price = Annotated[
     int | None, QueryParameter(ge=0, le=MAX_AMOUNT, description="Integer minor units")
 ]
+_ENCODER = msgspec.json.Encoder()
 
 
 def draft_of(data: ListingCreate) -> ListingDraft:
@@ -105,11 +109,15 @@ class ListingController(Controller):
         "these), `sex`, `min_price`/`max_price` (minor units; with `currency` to compare like "
         "with like), `currency`, `seller` (organisation id), `country`, `shipping`, `q` (title "
         "or description contains). Sorted by `sort`: `newest`, `price`, `-price`, "
-        "`ending_soon`; paged with `limit`/`offset`, with the `total` count.",
+        "`ending_soon`; paged with `limit`/`offset`, with the `total` count. Every caller "
+        "gets the same answer; on PostgreSQL a page is answered from memory until a listing "
+        "changes or ends.",
+        responses={200: ResponseSpec(data_container=ListingPage, description="A page.")},
     )
     async def search(
         self,
-        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        marketplace: Injected[MarketplaceSearch],
         species: Annotated[str | None, QueryParameter(max_length=60)] = None,
         gene: Annotated[
             str | None, QueryParameter(max_length=60, description="A gene, e.g. clown")
@@ -132,27 +140,39 @@ class ListingController(Controller):
         ] = "newest",
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> ListingPage:
-        """Search the open listings."""
-        query = ListingQuery(
-            now=dt.datetime.now(dt.UTC),
-            species=species,
-            gene=(gene_key(gene) or None) if gene else None,
-            zygosity=zygosity,
-            sex=sex,
-            min_price=min_price,
-            max_price=max_price,
-            currency=Currency.of(currency).code if currency else None,
-            seller=seller,
-            country=country.upper() if country else None,
-            shipping_available=shipping,
-            text=q or None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
-        listings, total = await search_listings(uow, query)
-        return ListingPage([listing_view(x) for x in listings], total, limit, offset)
+    ) -> Response[bytes]:
+        """Search the open listings (encoded by msgspec straight to bytes) through the search
+        cache: a page of this query string kept since the last change, or one read for it
+        (and for the requests asking for it meanwhile)."""
+        now = dt.datetime.now(dt.UTC)
+        cache = marketplace.cache
+
+        async def read() -> tuple[bytes, dt.datetime | None]:
+            query = ListingQuery(
+                now=now,
+                species=species,
+                gene=(gene_key(gene) or None) if gene else None,
+                zygosity=zygosity,
+                sex=sex,
+                min_price=min_price,
+                max_price=max_price,
+                currency=Currency.of(currency).code if currency else None,
+                seller=seller,
+                country=country.upper() if country else None,
+                shipping_available=shipping,
+                text=q or None,
+                sort=sort,
+                limit=limit,
+                offset=offset,
+            )
+            async with marketplace.units.open(None) as uow:
+                listings, total = await search_listings(uow, query)
+                until = await uow.listings.next_end(now) if cache.trusted else None
+            page = ListingPage([listing_view(x) for x in listings], total, limit, offset)
+            return _ENCODER.encode(page), until
+
+        body = await cache.page(request.scope["query_string"], now, read)
+        return Response(body, media_type=MediaType.JSON)
 
     @get(
         "/{listing_id:uuid}",

@@ -14,6 +14,8 @@ injection (the composition root, :func:`~reptidex.services.commerce.app.create_a
 - The listing expiry worker: moves listings past their end to ``expired``.
 - The reservation expiry worker: releases reservations of supplies held past their end.
 - The consumer of repti-animal's ``animal.*`` events that withdraws or refreshes listings.
+- The public search's cache of pages, kept in step with every listing change on PostgreSQL by
+  the notices of migration ``commerce_0013`` and this process's own commits.
 - Payments (:func:`build_payments`): Stripe (with Connect onboarding of sellers' accounts)
   when its secret key and the marketplace's webhook secret are set, PayPal when its client
   id, secret and webhook id are set; without them the marketplace sells offline only
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.di import NamedDependency, Provide
+from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
@@ -40,6 +43,7 @@ from reptidex.adapters.payments.stripe_marketplace import (
     StripeMarketplaceConfig,
 )
 from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
+from reptidex.adapters.sql.commerce.listing_changes import CHANNEL, CommittedListingChanges
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
@@ -48,6 +52,7 @@ from reptidex.adapters.sql.commerce.workers import (
     OwnershipTransferWorker,
     ReservationExpiryWorker,
 )
+from reptidex.adapters.sql.notices import NoticeListener
 from reptidex.domain.commerce.animal_follow import FOLLOWED_EVENTS
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.payment_model import ProviderName
@@ -59,6 +64,7 @@ from reptidex.domain.commerce.payment_ports import (
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
+from reptidex.services.commerce.search_cache import MarketplaceSearch, SearchCacheMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
 from reptidex.services.kernel.background import in_background
@@ -131,11 +137,34 @@ class CommerceComponents:
     expiry: ListingExpiryWorker
     reservation_expiry: ReservationExpiryWorker
     personal_data: PersonalDataHolder
+    search: MarketplaceSearch
+    notices_url: str | None = None
+    """The PostgreSQL database whose listing notices keep the search cache (``None``: SQLite,
+    nothing kept)."""
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """What runs while the app does: the ownership transfer, listing expiry and
-        reservation expiry workers."""
-        return [self._workers]
+        reservation expiry workers, and the listener of listing changes."""
+        return [self._workers, self._listing_changes]
+
+    @contextlib.asynccontextmanager
+    async def _listing_changes(self, app: Litestar) -> AsyncIterator[None]:
+        """On PostgreSQL, keep the search cache in step with the listing changes of every
+        process (notices) and with this process's own commits."""
+        if self.notices_url is None:
+            yield
+            return
+        cache = self.search.cache
+        own = CommittedListingChanges(cache.changed)
+        own.install()
+        listener = NoticeListener(
+            self.notices_url, CHANNEL, lambda _payload: cache.changed(), cache.listening
+        )
+        try:
+            async with in_background(listener.run(), "reptidex-commerce-listing-changes"):
+                yield
+        finally:
+            own.remove()
 
     @contextlib.asynccontextmanager
     async def _workers(self, app: Litestar) -> AsyncIterator[None]:
@@ -146,9 +175,13 @@ class CommerceComponents:
         ):
             yield
 
+    def collectors(self, service: str) -> list[Collector]:
+        """The search cache's figures on ``/metrics``."""
+        return [SearchCacheMetrics(self.search.cache, service)]
+
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue``,
-        ``terms`` and ``personal_data`` (the GDPR port)."""
+        ``terms``, ``personal_data`` (the GDPR port) and ``marketplace`` (the public search)."""
         return {
             "member": Provide(provide_member),
             "uow": Provide(self.units.provide),
@@ -156,6 +189,7 @@ class CommerceComponents:
             "catalogue": provide_value(self.catalogue),
             "terms": provide_value(self.terms),
             "personal_data": provide_value(self.personal_data),
+            "marketplace": provide_value(self.search),
         }
 
 
@@ -192,6 +226,10 @@ def build_commerce(
             units.open_reservation_expiry, poll_interval=expiry_interval
         ),
         personal_data=SqlCommercePersonalData(kernel.sessions),
+        search=MarketplaceSearch(units),
+        notices_url=(
+            kernel.resources.database_url if kernel.engine.dialect.name == "postgresql" else None
+        ),
     )
 
 

@@ -6,7 +6,7 @@ never mix their figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from litestar import Response, get
@@ -108,3 +108,14 @@ def metrics_route(metrics: ServiceMetrics) -> HTTPRouteHandler:
         return Response(metrics.exposition(), media_type=PROMETHEUS_CONTENT_TYPE)
 
     return serve_metrics
+
+
+def metric_families(
+    prefix: str, service: str, figures: Iterable[tuple[Any, str, str, float]]
+) -> Iterator[Metric]:
+    """One Prometheus family per ``(family type, name, documentation, value)``, labelled with
+    the service."""
+    for family, name, documentation, value in figures:
+        metric: Any = family(f"{prefix}{name}", documentation, labels=["service"])
+        metric.add_metric([service], float(value))
+        yield metric

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, column, delete, func, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
@@ -14,15 +15,32 @@ from reptidex.adapters.sql.commerce.versioned import compare_and_set
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.ports import ListingQuery
 
-_ZYGOSITY_COLUMNS = {
-    "visual": (ListingRow.visual_index,),
-    "het": (ListingRow.het_index,),
-    "possible_het": (ListingRow.possible_het_index,),
-    "any": (ListingRow.visual_index, ListingRow.het_index, ListingRow.possible_het_index),
+_INDEX_COLUMNS = {
+    "visual": ListingRow.visual_index,
+    "het": ListingRow.het_index,
+    "possible_het": ListingRow.possible_het_index,
 }
+"""Each zygosity's gene index column (``|pastel|clown|``)."""
+_LISTING_GENE = table("listing_gene", column("gene"), column("zygosity"), column("listing_id"))
+"""The genes of the available listings by zygosity (PostgreSQL, migration ``commerce_0014``)."""
 
 
-def _filters(query: ListingQuery) -> list[ColumnElement[bool]]:
+def _has_gene(query: ListingQuery, postgres: bool) -> ColumnElement[bool]:
+    """The listings with ``query``'s gene in its zygosity (``any``: in one of them). On
+    PostgreSQL by equality in ``listing_gene`` (row-level security keeps ``LIKE``, which is not
+    leakproof, from any index); on SQLite in the index columns."""
+    zygosities = list(_INDEX_COLUMNS) if query.zygosity == "any" else [query.zygosity]
+    if postgres:
+        return ListingRow.id.in_(
+            select(_LISTING_GENE.c.listing_id).where(
+                _LISTING_GENE.c.gene == query.gene, _LISTING_GENE.c.zygosity.in_(zygosities)
+            )
+        )
+    needle = f"%|{query.gene}|%"
+    return or_(*(_INDEX_COLUMNS[z].like(needle) for z in zygosities))
+
+
+def _filters(query: ListingQuery, postgres: bool) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [
         ListingRow.state == ListingState.AVAILABLE.value,
         or_(ListingRow.expires_at.is_(None), ListingRow.expires_at > query.now),
@@ -30,8 +48,7 @@ def _filters(query: ListingQuery) -> list[ColumnElement[bool]]:
     if query.species:
         found.append(ListingRow.species == query.species)
     if query.gene:
-        needle = f"%|{query.gene}|%"
-        found.append(or_(*(c.like(needle) for c in _ZYGOSITY_COLUMNS[query.zygosity])))
+        found.append(_has_gene(query, postgres))
     if query.sex:
         found.append(ListingRow.sex == query.sex)
     if query.min_price is not None:
@@ -104,13 +121,22 @@ class SqlListings:
 
     async def search(self, query: ListingQuery) -> tuple[list[Listing], int]:
         """A page of the open listings matching ``query``, and the total."""
-        filters = _filters(query)
+        filters = _filters(query, self.session.bind.dialect.name == "postgresql")
         total = await self.session.scalar(
             select(func.count()).select_from(ListingRow).where(*filters)
         )
         statement = _ordered(select(ListingRow).where(*filters), query)
         rows = await self.session.scalars(statement.limit(query.limit).offset(query.offset))
         return [listing_of(r) for r in rows], int(total or 0)
+
+    async def next_end(self, after: dt.datetime) -> dt.datetime | None:
+        """The earliest end after ``after`` of an available listing."""
+        end: dt.datetime | None = await self.session.scalar(
+            select(func.min(ListingRow.expires_at)).where(
+                ListingRow.state == ListingState.AVAILABLE.value, ListingRow.expires_at > after
+            )
+        )
+        return end
 
     async def of_seller(
         self, organisation_id: uuid.UUID, state: ListingState | None, limit: int, offset: int

@@ -1,0 +1,225 @@
+"""Marketplace search pages kept in memory, every one dropped as soon as any listing changes.
+
+The public search is asked far more often than listings change, and its answer is the same
+for every caller (open listings only, which anyone may see), so repti-commerce keeps recent
+response bodies by query string. Any change of a listing, in any process, drops them all:
+PostgreSQL's notices (migration ``commerce_0013``, read by
+:class:`~reptidex.adapters.sql.notices.NoticeListener`) at commit, and this process's own
+commits at once (:mod:`~reptidex.adapters.sql.commerce.listing_changes`). A page is also
+kept only until the next end of an available listing after it was read: from then on time
+alone changes the results.
+
+The cache trusts itself only while it hears every notice: it is off until the listener is
+connected, and emptied and off again whenever the connection is lost. A page read while a
+change arrived is not kept (its rows may predate the change), so a page never outlives a
+change committed before it was stored. On SQLite (the embedded, single-process default)
+there are no notices and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from reptidex.services.commerce.access import CommerceUnits
+from reptidex.services.kernel.metrics import metric_families
+
+DEFAULT_BYTES = 32 * 2**20
+"""32 MiB of pages per process (a page of 50 listings is about 40 KiB)."""
+
+ASKED = 10_000
+"""Query strings remembered as read once: a page read for the first time is not kept, so a
+query asked only once (a crawler's, one of many price bounds) takes no room from the pages
+asked again and again."""
+
+PageReader: TypeAlias = Callable[[], Awaitable[tuple[bytes, dt.datetime | None]]]
+"""Reads a page from the database: its body, and the time until which it holds (the next end
+of a listing; ``None``: until a listing changes)."""
+
+
+class SearchCache:
+    """Encoded search pages by query string, up to ``max_bytes`` of them, least recently used
+    first out.
+
+    >>> import datetime as dt
+    >>> cache = SearchCache(max_bytes=1024)
+    >>> cache.listening(True)
+    >>> now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    >>> ticket = cache.ticket()
+    >>> cache.keep(b"gene=clown", b"{}", ticket, until=now + dt.timedelta(hours=1))
+    >>> cache.get(b"gene=clown", now)
+    b'{}'
+    >>> cache.get(b"gene=clown", now + dt.timedelta(hours=1)) is None  # a listing ended
+    True
+    >>> cache.keep(b"gene=clown", b"{}", cache.ticket(), until=None)
+    >>> cache.changed()
+    >>> cache.get(b"gene=clown", now) is None
+    True
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_BYTES) -> None:
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[bytes, tuple[bytes, dt.datetime | None]] = OrderedDict()
+        self._notices = 0
+        self._trusted = False
+        self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        self._asked: OrderedDict[bytes, None] = OrderedDict()
+        """The query strings read lately: a page is kept the second time it is read."""
+        """The pages being read: the notice count when each read began, and its outcome."""
+        self.hits = 0
+        """Pages served without reading the database (kept, or read for another request)."""
+        self.misses = 0
+
+    @property
+    def trusted(self) -> bool:
+        """Whether pages are kept and served (only while every notice is heard)."""
+        return self._trusted
+
+    def listening(self, connected: bool) -> None:
+        """The listener's state: pages are trusted only while it is connected; anything kept
+        before is dropped either way (notices may have been missed)."""
+        self._trusted = connected
+        self.changed()
+
+    def ticket(self) -> int:
+        """Taken before reading a page: :meth:`keep` refuses it if a listing changed since."""
+        return self._notices
+
+    def get(self, key: bytes, now: dt.datetime) -> bytes | None:
+        """The kept page for ``key``, if any and still valid at ``now``."""
+        body = self._kept(key, now)
+        if body is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return body
+
+    async def page(self, key: bytes, now: dt.datetime, read: PageReader) -> bytes:
+        """The page for ``key`` at ``now``: the kept one, else the one ``read`` returns (with
+        the time until which it holds), kept. While one request reads a page, the others
+        asking for it wait for that read rather than each reading it (after a change drops
+        every page, the popular ones are asked for by many at once); a request that arrives
+        after a change does not take a read begun before it. A page is kept from the second
+        time its query string is read (:data:`ASKED`)."""
+        body = self._kept(key, now)
+        if body is not None:
+            self.hits += 1
+            return body
+        flight = self._flights.get(key) if self._trusted else None
+        if flight is not None and flight[0] == self._notices:
+            shared = await asyncio.shield(flight[1])
+            if shared is not None:
+                self.hits += 1
+                return shared
+        self.misses += 1
+        if not self._trusted:
+            return (await read())[0]
+        ticket = self._notices
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._flights[key] = (ticket, future)
+        body = None
+        try:
+            body, until = await read()
+            if self._asked_before(key):
+                self.keep(key, body, ticket, until)
+            return body
+        finally:
+            if self._flights.get(key, (0, None))[1] is future:
+                del self._flights[key]
+            future.set_result(body)  # None when the read failed: each waiter reads itself
+
+    def _asked_before(self, key: bytes) -> bool:
+        """Whether ``key`` was read before (among the last :data:`ASKED` read); remember it."""
+        if key in self._asked:
+            self._asked.move_to_end(key)
+            return True
+        self._asked[key] = None
+        if len(self._asked) > ASKED:
+            self._asked.popitem(last=False)
+        return False
+
+    def _kept(self, key: bytes, now: dt.datetime) -> bytes | None:
+        stored = self._entries.get(key) if self._trusted else None
+        if stored is None:
+            return None
+        if stored[1] is not None and now >= stored[1]:
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return stored[0]
+
+    def keep(self, key: bytes, body: bytes, ticket: int, until: dt.datetime | None) -> None:
+        """Keep ``body`` for ``key`` until ``until`` (``None``: until a listing changes) unless
+        a listing changed since ``ticket`` was taken."""
+        if not self._trusted or ticket != self._notices or len(body) > self._max_bytes:
+            return
+        self._drop(key)
+        self._entries[key] = (body, until)
+        self._bytes += len(body)
+        while self._bytes > self._max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def changed(self) -> None:
+        """A notice: some listing changed; every page is stale."""
+        self._notices += 1
+        self._entries.clear()
+        self._bytes = 0
+
+    def _drop(self, key: bytes) -> None:
+        stored = self._entries.pop(key, None)
+        if stored is not None:
+            self._bytes -= len(stored[0])
+
+    def __len__(self) -> int:
+        """Pages kept (some may be found ended when next asked for)."""
+        return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of pages kept."""
+        return self._bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceSearch:
+    """What the public search reads through: units of work (of no organisation: every caller
+    gets the same answer) and the cache of pages."""
+
+    units: CommerceUnits
+    cache: SearchCache = field(default_factory=SearchCache)
+
+
+class SearchCacheMetrics(Collector):
+    """The cache's figures on ``/metrics``: hits and misses since start, pages, bytes, and
+    whether it is in use (1 while the change listener is connected)."""
+
+    def __init__(self, cache: SearchCache, service: str) -> None:
+        self._cache = cache
+        self._service = service
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the figures at scrape time."""
+        cache = self._cache
+        figures: tuple[tuple[Any, str, str, float], ...] = (
+            (
+                CounterMetricFamily,
+                "hits",
+                "Searches served without a read of their own.",
+                cache.hits,
+            ),
+            (CounterMetricFamily, "misses", "Searches read from the database.", cache.misses),
+            (GaugeMetricFamily, "entries", "Search pages kept.", len(cache)),
+            (GaugeMetricFamily, "bytes", "Bytes of search pages kept.", cache.size_bytes),
+            (GaugeMetricFamily, "in_use", "1 while change notices are heard.", cache.trusted),
+        )
+        yield from metric_families("reptidex_search_cache_", self._service, figures)
