@@ -601,10 +601,3 @@ async def test_formula_looking_text_is_defused_in_the_export_and_restored_on_imp
         ("-cheap",),
     )
 
-
-async def test_an_animal_without_a_code_exports_an_empty_code_cell() -> None:
-    uow, _ = paged_uow()
-    made = await add_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.FEMALE, "Clown"))
-    uow.animals.rows[made.id] = dataclasses.replace(made, code=None)  # one stored before codes
-    (row,) = (await export_collection(uow, ACTOR)).splitlines()[1:]
-    assert row == ",,ball_python,female,Clown,,bred,active,private,,,,"

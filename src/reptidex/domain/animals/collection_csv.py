@@ -328,7 +328,7 @@ async def export_collection(uow: AnimalUnitOfWork, actor: Actor) -> str:
     for a in animals:
         writer.writerow(
             [
-                defused(a.code or ""),
+                defused(a.code),
                 defused(a.name or ""),
                 a.species,
                 a.sex.value,
