@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
 import msgspec
 
@@ -99,6 +100,29 @@ def _stage(
     )
 
 
+def _record(
+    uow: WebhookUnitOfWork,
+    manager: Manager,
+    webhook_id: uuid.UUID,
+    action: str,
+    now: dt.datetime,
+    **change: Any,
+) -> None:
+    """Stage the audit record of the manager's change to a webhook (``change``: its
+    ``before``/``after``/``changed_secrets``)."""
+    record_change(
+        uow.outbox,
+        service=PRODUCER,
+        resource_kind="webhook",
+        resource_id=webhook_id,
+        action=action,
+        actor_id=manager.user_id,
+        organisation_id=manager.organisation_id,
+        occurred_at=now,
+        **change,
+    )
+
+
 def _audited(webhook: Webhook) -> dict[str, object]:
     return {"origin": origin_of(webhook.url), "event_kinds": list(webhook.event_kinds)}
 
@@ -135,17 +159,14 @@ async def subscribe(
         raise Conflict(f"An organisation has at most {MAX_WEBHOOKS} webhooks; delete one first.")
     webhook = Webhook(webhook_id, manager.organisation_id, url, kinds, description, now, sealed)
     await uow.webhooks.add(webhook)
-    record_change(
-        uow.outbox,
-        service=PRODUCER,
-        resource_kind="webhook",
-        resource_id=webhook.id,
-        action="created",
-        actor_id=manager.user_id,
-        organisation_id=manager.organisation_id,
+    _record(
+        uow,
+        manager,
+        webhook.id,
+        "created",
+        now,
         after=_audited(webhook),
         changed_secrets=("secret",),
-        occurred_at=now,
     )
     changed = WebhookChanged(str(webhook.id), origin_of(url), list(kinds))
     _stage(uow, manager, webhook, WEBHOOK_CREATED, changed, now)
@@ -178,16 +199,13 @@ async def delete_webhook(
     """Delete a webhook and its delivery log; nothing more is sent to it."""
     webhook = await read_webhook(uow, manager, webhook_id)
     await uow.webhooks.remove(manager.organisation_id, webhook.id)
-    record_change(
-        uow.outbox,
-        service=PRODUCER,
-        resource_kind="webhook",
-        resource_id=webhook.id,
-        action="deleted",
-        actor_id=manager.user_id,
-        organisation_id=manager.organisation_id,
+    _record(
+        uow,
+        manager,
+        webhook.id,
+        "deleted",
+        now,
         before=_audited(webhook),
-        occurred_at=now,
     )
     changed = WebhookChanged(str(webhook.id), origin_of(webhook.url), list(webhook.event_kinds))
     _stage(uow, manager, webhook, WEBHOOK_DELETED, changed, now)
@@ -214,16 +232,13 @@ async def rotate_secret(
         previous_secret_expires_at=now + ROTATION_GRACE,
     )
     await uow.webhooks.save_secrets(rotated)
-    record_change(
-        uow.outbox,
-        service=PRODUCER,
-        resource_kind="webhook",
-        resource_id=webhook.id,
-        action="secret_rotated",
-        actor_id=manager.user_id,
-        organisation_id=manager.organisation_id,
+    _record(
+        uow,
+        manager,
+        webhook.id,
+        "secret_rotated",
+        now,
         changed_secrets=("secret",),
-        occurred_at=now,
     )
     until = (now + ROTATION_GRACE).isoformat()
     _stage(
@@ -283,20 +298,17 @@ async def redeliver(
         redelivery_of=original.id,
     )
     await uow.deliveries.add(again)
-    record_change(
-        uow.outbox,
-        service=PRODUCER,
-        resource_kind="webhook",
-        resource_id=webhook.id,
-        action="redelivery_requested",
-        actor_id=manager.user_id,
-        organisation_id=manager.organisation_id,
+    _record(
+        uow,
+        manager,
+        webhook.id,
+        "redelivery_requested",
+        now,
         after={
             "delivery_id": str(again.id),
             "redelivery_of": str(original.id),
             "event_id": str(original.event_id),
         },
-        occurred_at=now,
     )
     requested = RedeliveryRequested(
         str(webhook.id), str(again.id), str(original.id), str(again.event_id), again.event_type
