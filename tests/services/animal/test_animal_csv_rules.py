@@ -600,4 +600,3 @@ async def test_formula_looking_text_is_defused_in_the_export_and_restored_on_imp
         "@SUM(A1)",
         ("-cheap",),
     )
-
