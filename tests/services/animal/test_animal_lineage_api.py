@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event, update
 
 from reptidex.adapters.sql.animal.models import AnimalRow
+from reptidex.adapters.sql.animal.pedigree_mirror import _statements
 from reptidex.services.kernel.app import kernel_of
 
 
@@ -66,9 +67,15 @@ def test_lineage_is_one_query(breeder: Breeder) -> None:
     engine = kernel_of(breeder.client.app).engine.sync_engine
     statements: list[str] = []
 
+    # the pedigree mirror loads, in the background on the same engine, the layer this request
+    # asks for: its reads are not the request's
+    mirror = {" ".join(sql.split()) for sql in _statements(engine.dialect).values()}
+
     def count(statement: str) -> None:
         # count reads of the animal table; the event relay polling the outbox on the same
         # engine does not query animals
+        if " ".join(statement.split()) in mirror:
+            return
         if re.search(r"\bFROM animal\b", statement) and "outbox_message" not in statement:
             statements.append(statement)
 

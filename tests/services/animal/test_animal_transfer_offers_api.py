@@ -308,9 +308,13 @@ def test_the_database_keeps_one_pending_offer_per_animal(service: Service) -> No
     animal_id, sender, receiver = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
     def an_offer(status: OfferStatus = OfferStatus.PENDING) -> TransferOffer:
-        at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        # open for a day: the service's expiry worker must not close it while the test runs
+        at = dt.datetime.now(dt.UTC)
         shown = OfferedAnimal("K1", None, "ball_python", "unknown", "Normal", None)
-        return TransferOffer(uuid.uuid4(), animal_id, sender, receiver, shown, True, at, at, status)
+        ends = at + dt.timedelta(days=1)
+        return TransferOffer(
+            uuid.uuid4(), animal_id, sender, receiver, shown, True, at, ends, status
+        )
 
     async def add(offer: TransferOffer) -> str:
         engine = create_engine(service.url)
