@@ -25,6 +25,17 @@ WORKER = "personal_data"
 """The value of ``reptidex.worker`` under which row-level security lets the port work."""
 
 
+_NAMING_USERS: tuple[tuple[str, Any], ...] = (
+    ("listings", ListingRow.created_by),
+    ("orders", OrderRow.buyer_user_id),
+    ("order_steps", OrderStepRow.user_id),
+    ("supplies", SupplyRow.created_by),
+    # a reservation's trigger moves no stock for a change that leaves its status alone
+    ("supply_reservations", ReservationRow.buyer_user_id),
+)
+"""Each kind of record that names a user, by the column that names them."""
+
+
 async def _as_port(session: AsyncSession) -> None:
     if session.bind.dialect.name == "postgresql":
         await session.execute(
@@ -138,40 +149,15 @@ class SqlCommercePersonalData:
     async def erase(self, user_id: uuid.UUID, pseudonym: uuid.UUID) -> dict[str, int]:
         """Put ``pseudonym`` where the user's id was; the records stay their organisations'."""
         now = dt.datetime.now(dt.UTC)
+        erased: dict[str, int] = {}
         async with self._sessions() as session, session.begin():
             await _as_port(session)
-            listings = await session.execute(
-                update(ListingRow)
-                .where(ListingRow.created_by == user_id)
-                .values(created_by=pseudonym, updated_at=now)
-            )
-            orders = await session.execute(
-                update(OrderRow)
-                .where(OrderRow.buyer_user_id == user_id)
-                .values(buyer_user_id=pseudonym, updated_at=now)
-            )
-            steps = await session.execute(
-                update(OrderStepRow)
-                .where(OrderStepRow.user_id == user_id)
-                .values(user_id=pseudonym)
-            )
-            supplies = await session.execute(
-                update(SupplyRow)
-                .where(SupplyRow.created_by == user_id)
-                .values(created_by=pseudonym, updated_at=now)
-            )
-            # the reservation's trigger moves no stock for a change that leaves its status alone
-            reservations = await session.execute(
-                update(ReservationRow)
-                .where(ReservationRow.buyer_user_id == user_id)
-                .values(buyer_user_id=pseudonym, updated_at=now)
-            )
-        return {
-            "listings_pseudonymised": listings.rowcount or 0,  # type: ignore[attr-defined]
-            "orders_pseudonymised": orders.rowcount or 0,  # type: ignore[attr-defined]
-            "order_steps_pseudonymised": steps.rowcount or 0,  # type: ignore[attr-defined]
-            "supplies_pseudonymised": supplies.rowcount or 0,  # type: ignore[attr-defined]
-            "supply_reservations_pseudonymised": (
-                reservations.rowcount or 0  # type: ignore[attr-defined]
-            ),
-        }
+            for kind, column in _NAMING_USERS:
+                values: dict[str, Any] = {column.key: pseudonym}
+                if kind != "order_steps":  # a step is never changed: it has no updated_at
+                    values["updated_at"] = now
+                result = await session.execute(
+                    update(column.class_).where(column == user_id).values(values)
+                )
+                erased[f"{kind}_pseudonymised"] = result.rowcount or 0  # type: ignore[attr-defined]
+        return erased
