@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -54,17 +55,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     connections, opened and closed again under load, made each burst pay for
     new server processes (measured on ``benchmarks/bench_animal.py``, a fifth of the
     throughput). PostgreSQL's JIT compilation is off on these connections
-    (:data:`SERVER_SETTINGS`). Statement parameters (password hashes, tokens) are kept out of
+    (:data:`SERVER_SETTINGS`). JSON columns are decoded by msgspec (several times faster than
+    the standard library's decoder, to the same values). Statement parameters (password hashes, tokens) are kept out of
     error messages, which reach the log."""
     ensure_sqlite_folder(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, hide_parameters=True)
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, json_deserializer=msgspec.json.decode
+        )
         event.listen(engine.sync_engine, "connect", _enable_sqlite_integrity)
         return engine
     return create_async_engine(
         url,
         echo=echo,
         hide_parameters=True,
+        json_deserializer=msgspec.json.decode,
         poolclass=FairAsyncPool,
         pool_size=pool_size,
         max_overflow=0,
