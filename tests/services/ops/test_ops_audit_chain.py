@@ -7,17 +7,17 @@ import asyncio
 import datetime as dt
 import uuid
 
+import msgspec
 import pytest
 from ops_testkit import change
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.engine import create_engine
-from reptidex.adapters.sql.idempotent_consumer import idempotent_handler
+from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_trail import SqlChainSource
 from reptidex.domain.audit import GENESIS, chain_hash, record_of
 from reptidex.domain.audit.verification import Verdict, verify_trail
-from reptidex.services.ops.wiring import keep_record
 
 ORG = uuid.uuid4()
 
@@ -38,7 +38,7 @@ async def _verify(url: str, *, batch: int = 5000) -> tuple[Verdict, list[tuple[i
 async def _consume(url: str, events: list) -> None:  # type: ignore[type-arg]
     engine = create_engine(url)
     try:
-        handler = idempotent_handler(engine, "ops", "ops:audit", keep_record)
+        handler = AuditIngest(engine, "ops:audit")
         for event in events:
             await handler(event)
     finally:
@@ -109,7 +109,7 @@ def test_concurrent_consumers_keep_one_unbroken_chain(ops_database: str) -> None
     async def consume_side_by_side() -> None:
         engine = create_engine(ops_database)
         try:
-            handlers = [idempotent_handler(engine, "ops", "ops:audit", keep_record) for _ in "ab"]
+            handlers = [AuditIngest(engine, "ops:audit") for _ in "ab"]
 
             async def run(handler, share) -> None:  # type: ignore[no-untyped-def]
                 for event in share:
@@ -141,3 +141,49 @@ def test_a_record_of_another_time_zone_hashes_the_same() -> None:
     moved = msgspec.structs.replace(record, occurred_at=shifted)
     assert chain_hash(record, 1, GENESIS) == chain_hash(moved, 1, GENESIS)
     assert chain_hash(record, 1, GENESIS) != chain_hash(record, 2, GENESIS)
+
+
+def test_records_arriving_together_are_appended_in_few_transactions(ops_database: str) -> None:
+    events = [change(ORG, resource_id=f"b{i}") for i in range(40)]
+    commits: list[int] = []
+
+    async def deliver_at_once() -> list[BaseException | None]:
+        engine = create_engine(ops_database)
+        event.listen(engine.sync_engine, "commit", lambda _connection: commits.append(1))
+        try:
+            ingest = AuditIngest(engine, "ops:audit")
+            # each event twice (a redelivery racing the first), and one that is no audit record
+            broken = msgspec.structs.replace(
+                events[0], id=uuid.uuid4(), payload={"service": "animal"}
+            )
+            deliveries = [ingest(e) for e in [*events, *events[::-1], broken]]
+            return await asyncio.gather(*deliveries, return_exceptions=True)
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(deliver_at_once())
+    assert outcomes[:-1] == [None] * 80
+    assert isinstance(outcomes[-1], msgspec.ValidationError)  # it alone fails
+    assert 1 <= len(commits) < 40  # together, not one transaction each
+    verdict, _ = asyncio.run(_verify(ops_database))
+    assert verdict.intact
+    assert verdict.checked == 40
+    asyncio.run(_consume(ops_database, events[5:9]))  # delivered again later: still once
+    assert asyncio.run(_verify(ops_database))[0].checked == 40
+
+
+def test_a_batch_that_cannot_commit_fails_each_delivery(ops_database: str) -> None:
+    events = [change(ORG, resource_id=f"f{i}") for i in range(3)]
+
+    async def deliver_while_the_head_is_gone() -> list[BaseException | None]:
+        engine = create_engine(ops_database)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("DELETE FROM audit_chain_head"))
+            ingest = AuditIngest(engine, "ops:audit")
+            return await asyncio.gather(*(ingest(e) for e in events), return_exceptions=True)
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(deliver_while_the_head_is_gone())
+    assert all(isinstance(outcome, Exception) for outcome in outcomes)

@@ -14,10 +14,9 @@ from ops_testkit import change
 from sqlalchemy import text
 
 from reptidex.adapters.sql.engine import create_engine
-from reptidex.adapters.sql.idempotent_consumer import idempotent_handler
 from reptidex.adapters.sql.ops.audit_expiry import expire_segments
+from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.cli import build_parser
-from reptidex.services.ops.wiring import keep_record
 
 ORG = uuid.uuid4()
 
@@ -39,7 +38,7 @@ def _consume(url: str, count: int) -> None:
     async def run() -> None:
         engine = create_engine(url)
         try:
-            handler = idempotent_handler(engine, "ops", "ops:audit", keep_record)
+            handler = AuditIngest(engine, "ops:audit")
             for i in range(count):
                 await handler(change(ORG, resource_id=f"r{i}"))
         finally:

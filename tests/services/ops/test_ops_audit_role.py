@@ -16,11 +16,10 @@ from ops_testkit import change
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.engine import create_engine
-from reptidex.adapters.sql.idempotent_consumer import idempotent_handler
+from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, scope_session
 from reptidex.domain.audit.verification import verify_trail
-from reptidex.services.ops.wiring import keep_record
 from rls_mutation import non_owner_database, require_policies_needed
 from service_database import assert_row_security_applies, asyncpg_dsn
 
@@ -47,7 +46,7 @@ def trail(postgres_server: str) -> Iterator[Trail]:
     async def consume(url: str) -> None:
         engine = create_engine(url)
         try:
-            handler = idempotent_handler(engine, "ops", "ops:audit", keep_record)
+            handler = AuditIngest(engine, "ops:audit")
             for organisation in (alpha, beta, alpha, None):
                 await handler(change(organisation))
         finally:
@@ -142,7 +141,7 @@ def test_the_service_role_pseudonymises_a_users_records_and_nothing_else(
     async def erase(ops_role_url: str) -> tuple[dict[str, int], bool]:
         engine = create_engine(ops_role_url)
         try:
-            handler = idempotent_handler(engine, "ops", "ops:audit", keep_record)
+            handler = AuditIngest(engine, "ops:audit")
             await handler(change(alpha, actor_id=user))
             await handler(change(alpha, actor_id=uuid.uuid4()))
             counts = await SqlAuditPersonalData(async_sessionmaker(engine)).erase(user, pseudonym)

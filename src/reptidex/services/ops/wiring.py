@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
 from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
+from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
-from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail, append_record
+from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
 from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
@@ -35,7 +36,7 @@ from reptidex.adapters.sql.ops.webhooks import (
 from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.adapters.webhooks.http_sender import HttpWebhookSender
 from reptidex.adapters.webhooks.resolver import DnsResolver
-from reptidex.domain.audit import AUDIT_EVENT, record_of
+from reptidex.domain.audit import AUDIT_EVENT
 from reptidex.domain.audit.ports import AuditTrail
 from reptidex.domain.events import DomainEvent, EventHandler
 from reptidex.domain.integrations.delivery import fan_out
@@ -137,11 +138,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def keep_record(event: DomainEvent, session: AsyncSession) -> None:
-    """Append the audit record an ``audit.recorded`` event carries to the chain."""
-    await append_record(session, record_of(event))
-
-
 def build_ops(
     kernel: Kernel,
     *,
@@ -161,7 +157,7 @@ def build_ops(
     ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries and ``clock``
     the webhooks' time."""
     events, sessions, settings = kernel.events, kernel.sessions, kernel.settings
-    events.subscribe(AUDIT_EVENT, events.idempotent(keep_record, purpose="audit"))
+    events.subscribe(AUDIT_EVENT, AuditIngest(events.engine, f"{events.group}:audit"))
     fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
     for family in sorted(WEBHOOK_FAMILIES):
         events.subscribe(f"{family}.*", fanning)

@@ -4,7 +4,7 @@ organisation's scope (or the whole trail), and walking the chain for verificatio
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select, text, update
@@ -45,10 +45,19 @@ def entry_of(row: AuditRecordRow, pseudonymised_hash: str | None = None) -> Chai
 
 
 async def append_record(session: AsyncSession, record: AuditRecord) -> ChainedRecord:
-    """Chain ``record`` after the last one and store it, in ``session``'s transaction.
+    """Chain ``record`` after the last one and store it, in ``session``'s transaction."""
+    (chained,) = await append_records(session, [record])
+    return chained
+
+
+async def append_records(
+    session: AsyncSession, records: Sequence[AuditRecord]
+) -> list[ChainedRecord]:
+    """Chain ``records``, in order, after the last one and store them, in ``session``'s
+    transaction.
 
     The head row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite allows one writer), so
-    concurrent consumers append one after the other.
+    concurrent consumers append one after the other; a batch locks it once.
     """
     head = (
         await session.execute(
@@ -57,33 +66,41 @@ async def append_record(session: AsyncSession, record: AuditRecord) -> ChainedRe
             .with_for_update()
         )
     ).one()
-    seq = head.seq + 1
-    digest = chain_hash(record, seq, head.hash)
-    session.add(
+    seq, previous = head.seq, head.hash
+    chained = []
+    for record in records:
+        seq += 1
+        digest = chain_hash(record, seq, previous)
+        chained.append(ChainedRecord(seq, record, previous, digest))
+        previous = digest
+    if not chained:
+        return chained
+    session.add_all(
         AuditRecordRow(
-            id=record.id,
-            seq=seq,
-            occurred_at=record.occurred_at,
-            service=record.service,
-            actor_id=record.actor_id,
-            organisation_id=record.organisation_id,
-            request_id=record.request_id,
-            resource_kind=record.resource_kind,
-            resource_id=record.resource_id,
-            action=record.action,
-            before=record.before,
-            after=record.after,
-            withheld=list(record.withheld),
-            previous_hash=head.hash,
-            hash=digest,
+            id=entry.record.id,
+            seq=entry.seq,
+            occurred_at=entry.record.occurred_at,
+            service=entry.record.service,
+            actor_id=entry.record.actor_id,
+            organisation_id=entry.record.organisation_id,
+            request_id=entry.record.request_id,
+            resource_kind=entry.record.resource_kind,
+            resource_id=entry.record.resource_id,
+            action=entry.record.action,
+            before=entry.record.before,
+            after=entry.record.after,
+            withheld=list(entry.record.withheld),
+            previous_hash=entry.previous_hash,
+            hash=entry.hash,
         )
+        for entry in chained
     )
     await session.execute(
         update(audit_chain_head)
         .where(audit_chain_head.c.chain == AUDIT_CHAIN)
-        .values(seq=seq, hash=digest)
+        .values(seq=seq, hash=previous)
     )
-    return ChainedRecord(seq, record, head.hash, digest)
+    return chained
 
 
 async def scope_session(session: AsyncSession, scope: uuid.UUID | None) -> None:
