@@ -385,3 +385,20 @@ async def test_lockout_over_http_in_redis(
         assert not [key for key in keys if "example.org" in key or "203.0.113" in key]
     finally:
         await client.aclose()
+
+
+async def test_the_refusals_say_how_long_to_wait(identity: FakeIdentity) -> None:
+    await signed_up(identity)
+    await guess(identity, OWNER, "203.0.113.66", 5)
+    with pytest.raises(RateLimited) as pair:
+        await identity.sessions.login(OWNER, OTHER_PASSWORD, address="203.0.113.66")
+    assert pair.value.detail == (
+        "Too many failed logins from this address; try again in 60 seconds."
+    )
+    await trip_ceiling(identity)
+    with pytest.raises(RateLimited) as account:
+        await identity.sessions.login(OWNER, STRONG_PASSWORD, address="192.0.2.99")
+    assert account.value.detail == (
+        f"Too many failed logins for this account; try again in {account.value.retry_after} "
+        "seconds, or use the unlock token mailed to its owner (POST /auth/unlock)."
+    )
