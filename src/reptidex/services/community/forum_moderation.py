@@ -1,5 +1,6 @@
-"""``/community/forums`` moderation: categories, reports of posts, the moderators' queue,
-hiding and restoring posts, pinning and locking threads. Moderators are the platform
+"""``/community/forums`` moderation: reports of posts, the moderators' queue, hiding and
+restoring posts (making categories, pinning and locking threads are in
+:mod:`~reptidex.services.community.forums`). Moderators are the platform
 administrators; reporting takes any user's token."""
 
 from __future__ import annotations
@@ -7,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from reptidex.domain.forums import moderation, writing
-from reptidex.domain.forums.model import CategorySummary
+from reptidex.domain.forums import moderation
 from reptidex.services.community.forum_access import (
     MODERATE,
     SECURITY,
@@ -22,23 +22,15 @@ from reptidex.services.community.forum_access import (
     ForumUnit,
 )
 from reptidex.services.community.forum_schemas import (
-    CategoryBody,
-    CategoryView,
     PostView,
     QueuePage,
     ReasonBody,
     ReportView,
-    ThreadModerationBody,
-    ThreadView,
-    category_view,
     post_view,
     queue_entry_view,
     report_view,
-    thread_view,
 )
-from reptidex.services.community.forums import NOT_FOUND, Limit, Offset
-
-MODERATORS_ONLY = {403: ResponseSpec(None, description="Not a platform administrator")}
+from reptidex.services.community.forums import MODERATORS_ONLY, NOT_FOUND, Limit, Offset
 
 
 def _now() -> dt.datetime:
@@ -51,53 +43,6 @@ class ForumModerationController(Controller):
     path = "/community/forums"
     tags = ("forums",)
     security = SECURITY
-
-    @post(
-        "",
-        guards=MODERATE,
-        summary="Make a forum",
-        description="A category (platform administrators): its slug (lower-case words joined "
-        "by hyphens; `threads`, `posts`, `moderation` and `members` are reserved), name, "
-        "description, whether anonymous readers see it, and its position. 409 for a taken "
-        "slug.",
-        responses={**MODERATORS_ONLY, 409: ResponseSpec(None, description="Slug taken")},
-    )
-    async def create_category(
-        self, forum_actor: ForumCaller, forum_uow: ForumUnit, data: JSONBody[CategoryBody]
-    ) -> CategoryView:
-        """Make a category."""
-        category = await writing.create_category(
-            forum_uow,
-            forum_actor,
-            slug=data.slug,
-            name=data.name,
-            description=data.description,
-            public=data.public,
-            position=data.position,
-            now=_now(),
-        )
-        return category_view(CategorySummary(category, 0))
-
-    @patch(
-        "/threads/{thread_id:uuid}",
-        guards=MODERATE,
-        summary="Pin or lock a thread",
-        description="Pin (listed first) or lock (no more replies or edits but from "
-        "moderators) a thread, or undo either. Emits `community.thread_moderated`.",
-        responses={**NOT_FOUND, **MODERATORS_ONLY},
-    )
-    async def moderate_thread(
-        self,
-        forum_actor: ForumCaller,
-        forum_uow: ForumUnit,
-        thread_id: FromPath[uuid.UUID],
-        data: JSONBody[ThreadModerationBody],
-    ) -> ThreadView:
-        """Pin or lock."""
-        thread = await moderation.moderate_thread(
-            forum_uow, forum_actor, thread_id, pinned=data.pinned, locked=data.locked, now=_now()
-        )
-        return thread_view(thread)
 
     @post(
         "/posts/{post_id:uuid}/reports",

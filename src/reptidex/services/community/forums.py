@@ -11,9 +11,10 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from reptidex.domain.forums import engagement, reading, writing
+from reptidex.domain.forums import engagement, moderation, reading, writing
 from reptidex.domain.forums.model import CategorySummary, ReactionKind
 from reptidex.services.community.forum_access import (
+    MODERATE,
     SECURITY,
     WRITE,
     ForumCaller,
@@ -22,7 +23,9 @@ from reptidex.services.community.forum_access import (
     ForumUnit,
 )
 from reptidex.services.community.forum_schemas import (
+    CategoryBody,
     CategoryList,
+    CategoryView,
     FollowView,
     HandleBody,
     MemberView,
@@ -32,8 +35,10 @@ from reptidex.services.community.forum_schemas import (
     RevisionView,
     StartedThread,
     ThreadBody,
+    ThreadModerationBody,
     ThreadPage,
     ThreadReadingView,
+    ThreadView,
     category_view,
     member_view,
     post_reading_view,
@@ -49,6 +54,7 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="Items to skip.")]
 NOT_FOUND = {404: ResponseSpec(None, description="No such thing the caller may read")}
+MODERATORS_ONLY = {403: ResponseSpec(None, description="Not a platform administrator")}
 LIMITED = {429: ResponseSpec(None, description="Posting limit or new-account slow mode")}
 
 
@@ -57,7 +63,7 @@ def _now() -> dt.datetime:
 
 
 class ForumController(Controller):
-    """Categories, threads and posts."""
+    """Categories, threads and posts; making categories, pinning and locking threads."""
 
     path = "/community/forums"
     tags = ("forums",)
@@ -328,3 +334,52 @@ class ForumController(Controller):
     ) -> MemberView:
         """Choose a handle."""
         return member_view(await engagement.choose_handle(forum_uow, forum_actor, data.handle))
+
+    @post(
+        "",
+        guards=MODERATE,
+        security=SECURITY,
+        summary="Make a forum",
+        description="A category (platform administrators): its slug (lower-case words joined "
+        "by hyphens; `threads`, `posts`, `moderation` and `members` are reserved), name, "
+        "description, whether anonymous readers see it, and its position. 409 for a taken "
+        "slug.",
+        responses={**MODERATORS_ONLY, 409: ResponseSpec(None, description="Slug taken")},
+    )
+    async def create_category(
+        self, forum_actor: ForumCaller, forum_uow: ForumUnit, data: JSONBody[CategoryBody]
+    ) -> CategoryView:
+        """Make a category."""
+        category = await writing.create_category(
+            forum_uow,
+            forum_actor,
+            slug=data.slug,
+            name=data.name,
+            description=data.description,
+            public=data.public,
+            position=data.position,
+            now=_now(),
+        )
+        return category_view(CategorySummary(category, 0))
+
+    @patch(
+        "/threads/{thread_id:uuid}",
+        guards=MODERATE,
+        security=SECURITY,
+        summary="Pin or lock a thread",
+        description="Pin (listed first) or lock (no more replies or edits but from "
+        "moderators) a thread, or undo either. Emits `community.thread_moderated`.",
+        responses={**NOT_FOUND, **MODERATORS_ONLY},
+    )
+    async def moderate_thread(
+        self,
+        forum_actor: ForumCaller,
+        forum_uow: ForumUnit,
+        thread_id: FromPath[uuid.UUID],
+        data: JSONBody[ThreadModerationBody],
+    ) -> ThreadView:
+        """Pin or lock."""
+        thread = await moderation.moderate_thread(
+            forum_uow, forum_actor, thread_id, pinned=data.pinned, locked=data.locked, now=_now()
+        )
+        return thread_view(thread)
