@@ -24,7 +24,7 @@ def test_a_reported_post_waits_in_the_queue_and_hiding_it_hides_it_from_readers(
     post_url = f"/community/forums/posts/{spam['id']}"
     reported = alice.post(f"{post_url}/reports", {"reason": "Spam"})
     assert reported.status_code == 201
-    assert reported.json()["state"] == "open"
+    assert reported.json()["status"] == "open"
     assert alice.post(f"{post_url}/reports", {"reason": "Spam again"}).status_code == 409
     assert alice.post(f"{post_url}/reports", {"reason": ""}).status_code in (400, 422)
     assert any_client.post(f"{post_url}/reports", json={"reason": "Spam"}).status_code == 401

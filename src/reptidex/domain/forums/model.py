@@ -127,7 +127,7 @@ class PostRevision:
     replaced_at: dt.datetime
 
 
-class ReportState(enum.StrEnum):
+class ReportStatus(enum.StrEnum):
     """An open report waits in the moderators' queue until the post is hidden or restored."""
 
     OPEN = "open"
@@ -142,7 +142,7 @@ class Report:
     reporter_id: uuid.UUID
     reason: str
     created_at: dt.datetime
-    state: ReportState = ReportState.OPEN
+    status: ReportStatus = ReportStatus.OPEN
     resolved_by: uuid.UUID | None = None
     resolved_at: dt.datetime | None = None
     id: uuid.UUID = field(default_factory=_new_id)

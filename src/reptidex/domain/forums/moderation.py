@@ -22,7 +22,7 @@ from reptidex.domain.forums.model import (
     Post,
     QueueEntry,
     Report,
-    ReportState,
+    ReportStatus,
     Thread,
 )
 from reptidex.domain.forums.ports import ForumUnitOfWork
@@ -121,8 +121,8 @@ async def _moderate(
     await uow.posts.save(post)
     resolved = 0
     for report in await uow.reports.open_for(post.id):
-        report.state, report.resolved_by, report.resolved_at = (
-            ReportState.RESOLVED,
+        report.status, report.resolved_by, report.resolved_at = (
+            ReportStatus.RESOLVED,
             actor.user_id,
             now,
         )
@@ -133,8 +133,8 @@ async def _moderate(
             report.id,
             "resolved",
             actor_id=actor.user_id,
-            before={"state": ReportState.OPEN.value},
-            after={"state": report.state.value, "resolved_by": str(actor.user_id)},
+            before={"status": ReportStatus.OPEN.value},
+            after={"status": report.status.value, "resolved_by": str(actor.user_id)},
         )
         resolved += 1
     action = "hidden" if hide else "restored"

@@ -201,7 +201,7 @@ class ReportView(msgspec.Struct, frozen=True):
     post_id: uuid.UUID
     reporter_id: uuid.UUID
     reason: str
-    state: str
+    status: str
     created_at: dt.datetime
 
 
@@ -297,7 +297,7 @@ def report_view(report: Report) -> ReportView:
         report.post_id,
         report.reporter_id,
         report.reason,
-        report.state.value,
+        report.status.value,
         report.created_at,
     )
 

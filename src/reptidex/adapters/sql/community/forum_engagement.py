@@ -17,7 +17,7 @@ from reptidex.adapters.sql.community.forum_models import (
     ForumReportRow,
 )
 from reptidex.domain.errors import Conflict
-from reptidex.domain.forums.model import ForumMember, ReactionKind, Report, ReportState
+from reptidex.domain.forums.model import ForumMember, ReactionKind, Report, ReportStatus
 
 
 class SqlReactions:
@@ -116,7 +116,7 @@ def _report(row: ForumReportRow) -> Report:
         reporter_id=row.reporter_id,
         reason=row.reason,
         created_at=row.created_at,
-        state=ReportState(row.state),
+        status=ReportStatus(row.state),
         resolved_by=row.resolved_by,
         resolved_at=row.resolved_at,
     )
@@ -144,7 +144,7 @@ class SqlReports:
                 post_id=report.post_id,
                 reporter_id=report.reporter_id,
                 reason=report.reason,
-                state=report.state.value,
+                state=report.status.value,
                 created_at=report.created_at,
             )
         )
@@ -156,7 +156,7 @@ class SqlReports:
             select(ForumReportRow)
             .where(
                 ForumReportRow.post_id == post_id,
-                ForumReportRow.state == ReportState.OPEN.value,
+                ForumReportRow.state == ReportStatus.OPEN.value,
             )
             .order_by(ForumReportRow.created_at, ForumReportRow.id)
         )
@@ -166,7 +166,7 @@ class SqlReports:
         """Store the report's state."""
         row = await self.session.get(ForumReportRow, report.id)
         assert row is not None
-        row.state, row.resolved_by = report.state.value, report.resolved_by
+        row.state, row.resolved_by = report.status.value, report.resolved_by
         row.resolved_at = report.resolved_at
         await self.session.flush()
 
@@ -174,7 +174,7 @@ class SqlReports:
         """The posts with open reports, the longest waiting first."""
         waiting = (
             select(ForumReportRow.post_id, func.min(ForumReportRow.created_at).label("since"))
-            .where(ForumReportRow.state == ReportState.OPEN.value)
+            .where(ForumReportRow.state == ReportStatus.OPEN.value)
             .group_by(ForumReportRow.post_id)
         )
         total = await self.session.scalar(select(func.count()).select_from(waiting.subquery()))
