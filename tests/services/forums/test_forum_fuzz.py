@@ -27,6 +27,6 @@ def test_fuzzed_requests_never_get_a_server_error(make_settings: Callable[..., S
     operations, calls, failures = fuzz_app(
         app, {"Authorization": f"Bearer {token}"}, max_examples=8
     )
-    assert operations == 18
+    assert operations == 20
     assert calls >= 8 * operations
     assert not failures, "\n".join(failures)

@@ -14,7 +14,10 @@ from typing import Any
 import asyncpg
 import pytest
 from forum_testkit import ForumUser, forum_client, make_category
+from litestar import Litestar
+from litestar.testing import TestClient
 
+from core_tokens import mint_service_token
 from reptidex.services.kernel.settings import Settings, load_settings
 from rls_mutation import non_owner_database, require_policies_needed
 from service_database import assert_row_security_applies, asyncpg_dsn
@@ -106,6 +109,7 @@ def _written(settings: Settings, owner_url: str, role_url: str) -> Forum:
             alice.post(f"/community/forums/posts/{bob_post}/reports", {"reason": "x"}).status_code
             == 409
         )
+        _erase_a_writer(client, admin, thread)
     return Forum(
         owner_url,
         role_url,
@@ -116,6 +120,30 @@ def _written(settings: Settings, owner_url: str, role_url: str) -> Forum:
         alice_post,
         bob_post,
     )
+
+
+def _erase_a_writer(client: TestClient[Litestar], admin: ForumUser, thread: str) -> None:
+    """A third user writes, reacts, follows, reports and is erased through the GDPR port, as
+    the app role (the platform's own transactions)."""
+    carol = ForumUser(client)
+    carol.put("/community/forums/members/me", {"handle": "carol"})
+    post = carol.reply(thread, "soon gone")
+    carol.patch(f"/community/forums/posts/{post['id']}", {"body": "edited"})
+    carol.put(f"/community/forums/posts/{post['id']}/reactions/wow")
+    carol.post(f"/community/forums/posts/{post['id']}/reports", {"reason": "mine"})
+    admin.post(f"/community/forums/posts/{post['id']}/hide", {"reason": "gone"})
+    ops = {"Authorization": f"Bearer {mint_service_token('ops')}"}
+    body = {"user_id": str(carol.user_id), "pseudonym": str(uuid.uuid4())}
+    erased = client.post("/internal/personal-data/erase", json=body, headers=ops)
+    assert erased.status_code == 200, erased.text
+    assert {k: v for k, v in erased.json()["erased"].items() if v} == {
+        "posts_pseudonymised": 1,
+        "reports_pseudonymised": 1,
+        "post_revisions_removed": 1,
+        "reactions_removed": 1,
+        "follows_removed": 1,
+        "member_removed": 1,
+    }
 
 
 async def _outcome(
@@ -162,7 +190,7 @@ async def _reads(c: asyncpg.Connection, f: Forum) -> None:
     reports = "SELECT count(*) FROM forum_report"
     assert await _outcome(c, f.alice, reports) == 1
     assert await _outcome(c, f.bob, reports) == 0
-    assert await _outcome(c, None, "SELECT count(*) FROM forum_post") == 2
+    assert await _outcome(c, None, "SELECT count(*) FROM forum_post") == 3
 
 
 async def _writes_as_another(c: asyncpg.Connection, f: Forum) -> None:
@@ -255,6 +283,16 @@ async def _changes_of_anothers_rows(c: asyncpg.Connection, f: Forum) -> None:
     assert await _outcome(c, None, rename, alice, system=True) == "UPDATE 1"
     take_over = "UPDATE forum_member SET user_id = $2 WHERE user_id = $1"
     assert await _outcome(c, alice, take_over, alice, uuid.uuid4()) == "refused"
+    forget = "DELETE FROM forum_post_revision"
+    assert await _outcome(c, alice, forget) == "DELETE 0"
+    assert await _outcome(c, None, forget, system=True) == "DELETE 1"
+    leave = "DELETE FROM forum_member WHERE user_id = $1"
+    assert await _outcome(c, alice, leave, alice) == "DELETE 0"
+    assert await _outcome(c, None, leave, alice, system=True) == "DELETE 1"
+    assert await _outcome(c, None, unlike, bob_post, system=True) == "DELETE 1"
+    assert await _outcome(c, None, unfollow, alice, system=True) == "DELETE 1"
+    assert await _outcome(c, None, "UPDATE forum_thread SET title = 'x'", system=True) == "UPDATE 1"
+    assert await _outcome(c, None, edit, alice_post, system=True) == "UPDATE 1"
     pin = "UPDATE forum_thread SET pinned = false"
     assert await _outcome(c, alice, pin) == "UPDATE 0"
     rename_forum = "UPDATE forum_category SET name = 'Mine'"
@@ -267,14 +305,14 @@ async def _moderators(c: asyncpg.Connection, f: Forum) -> None:
     hide = "UPDATE forum_post SET hidden_reason = 'x' WHERE id = $1"
     assert await _outcome(c, moderator, hide, bob_post, moderator=True) == "UPDATE 1"
     assert await _outcome(c, moderator, hide, bob_post) == "UPDATE 0"
-    assert await _outcome(c, moderator, "SELECT count(*) FROM forum_report", moderator=True) == 1
+    assert await _outcome(c, moderator, "SELECT count(*) FROM forum_report", moderator=True) == 2
     assert (
         await _outcome(c, moderator, "SELECT count(*) FROM forum_post_revision", moderator=True)
         == 1
     )
     assert (
         await _outcome(c, moderator, "UPDATE forum_report SET state = 'open'", moderator=True)
-        == "UPDATE 1"
+        == "UPDATE 2"
     )
     assert (
         await _outcome(c, moderator, "UPDATE forum_thread SET locked = true", moderator=True)

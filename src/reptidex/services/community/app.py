@@ -1,5 +1,6 @@
 """The repti-community app: the composition root of the forums (``/community/forums``:
-categories, threads, posts, reactions, follows, moderation)."""
+categories, threads, posts, reactions, follows, moderation) and of their answer to repti-ops'
+GDPR requests (``/internal/personal-data``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.forum_moderation import ForumModerationController
 from reptidex.services.community.forum_wiring import build_forums
 from reptidex.services.community.forums import ForumController
-from reptidex.services.kernel.app import build_kernel, create_service_app
+from reptidex.services.kernel.app import build_kernel, create_service_app, provide_value
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
@@ -22,7 +24,7 @@ DESCRIPTION = (
     "administrator's. Errors are RFC 9457 problem+json."
 )
 
-CONTROLLERS = [ForumController, ForumModerationController]
+CONTROLLERS = [ForumController, ForumModerationController, *PERSONAL_DATA_ROUTES]
 
 
 def create_app(
@@ -44,7 +46,10 @@ def create_app(
         CONTROLLERS,
         components=forums,
         description=DESCRIPTION,
-        dependencies=forums.dependencies(),
+        dependencies={
+            **forums.dependencies(),
+            "personal_data": provide_value(forums.personal_data),
+        },
         lifespan=forums.lifespans(),
         authenticator=authenticator,
     )

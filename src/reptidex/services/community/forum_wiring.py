@@ -7,6 +7,7 @@
   of its own (closed by a lifespan), and the limits counted by the kernel's rate limiter.
 - The consumer of repti-core's ``user.registered`` that notes when each account was
   registered (the new-account slow mode counts from it).
+- The forums' personal data (GDPR export and erasure), on sessions of the kernel's.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.render.post_markdown import SanitisedMarkdown
+from reptidex.adapters.sql.community.forum_personal_data import SqlForumPersonalData
 from reptidex.adapters.sql.community.forum_registrations import (
     REGISTRATION_EVENT,
     note_registration,
 )
 from reptidex.adapters.sql.community.forum_unit_of_work import SqlForumUnitOfWork
 from reptidex.domain.forums.posting import ForumRules, Posting
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.forum_access import provide_forum_actor, provide_forum_reader
 from reptidex.services.kernel.app import Kernel, provide_value
@@ -73,6 +76,8 @@ class ForumComponents:
     units: ForumUnits
     posting: Posting
     renderers: CpuPool
+    personal_data: PersonalDataHolder
+    """The forums' answer to repti-ops' GDPR requests."""
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """The rendering pool, closed when the app stops."""
@@ -110,4 +115,5 @@ def build_forums(
             rules or ForumRules(),
         ),
         renderers=renderers,
+        personal_data=SqlForumPersonalData(kernel.sessions),
     )

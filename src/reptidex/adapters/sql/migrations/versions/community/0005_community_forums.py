@@ -2,21 +2,22 @@
 
 The application role ``reptidex_community_app`` reads and writes every table; the policies
 read the transaction's ``reptidex.user_id``, ``reptidex.forum_moderator`` (``on`` for a
-moderator) and ``reptidex.forum_system`` (``on`` when the platform writes, for repti-core's
-events):
+moderator) and ``reptidex.forum_system`` (``on`` when the platform writes: repti-core's
+events, the GDPR port):
 
 - ``forum_category``: anyone reads; moderators add and change.
 - ``forum_thread``: anyone reads; a user opens threads as themselves; moderators change them
-  (pin, lock).
+  (pin, lock), the platform too (GDPR erasure).
 - ``forum_post``: anyone reads (the use cases leave hidden posts out); a user writes posts as
-  themselves; its author or a moderator changes one.
-- ``forum_post_revision``: its editor and moderators read; an author keeps the earlier texts
-  of their own posts only.
+  themselves; its author, a moderator or the platform changes one.
+- ``forum_post_revision``: its editor, moderators and the platform read; an author keeps the
+  earlier texts of their own posts only; the platform removes them.
 - ``forum_reaction`` and ``forum_follow``: anyone reads (the counts, whom to notify); a user
-  adds and removes their own only.
-- ``forum_report``: its reporter and moderators read; a user reports as themselves; moderators
-  resolve.
-- ``forum_member``: anyone reads (handles); a user writes their own, the platform anyone's.
+  adds and removes their own only; the platform removes anyone's.
+- ``forum_report``: its reporter, moderators and the platform read; a user reports as
+  themselves; moderators resolve, the platform changes.
+- ``forum_member``: anyone reads (handles); a user writes their own, the platform writes and
+  removes anyone's.
 
 Revision ID: community_0005
 Revises: community_0002e
@@ -70,7 +71,7 @@ POLICIES = (
     ("forum_category_update", "forum_category", f"FOR UPDATE USING ({MODERATOR})"),
     ("forum_thread_read", "forum_thread", "FOR SELECT USING (true)"),
     ("forum_thread_insert", "forum_thread", f"FOR INSERT WITH CHECK (author_id = {USER})"),
-    ("forum_thread_update", "forum_thread", f"FOR UPDATE USING ({MODERATOR})"),
+    ("forum_thread_update", "forum_thread", f"FOR UPDATE USING ({MODERATOR} OR {SYSTEM})"),
     ("forum_post_read", "forum_post", "FOR SELECT USING (true)"),
     ("forum_post_insert", "forum_post", f"FOR INSERT WITH CHECK (author_id = {USER})"),
     (
@@ -84,6 +85,7 @@ POLICIES = (
         "forum_post_revision",
         f"FOR SELECT USING (editor_id = {USER} OR {MODERATOR} OR {SYSTEM})",
     ),
+    ("forum_post_revision_delete", "forum_post_revision", f"FOR DELETE USING ({SYSTEM})"),
     (
         "forum_post_revision_insert",
         "forum_post_revision",
@@ -91,10 +93,18 @@ POLICIES = (
     ),
     ("forum_reaction_read", "forum_reaction", "FOR SELECT USING (true)"),
     ("forum_reaction_insert", "forum_reaction", f"FOR INSERT WITH CHECK (user_id = {USER})"),
-    ("forum_reaction_delete", "forum_reaction", f"FOR DELETE USING (user_id = {USER})"),
+    (
+        "forum_reaction_delete",
+        "forum_reaction",
+        f"FOR DELETE USING (user_id = {USER} OR {SYSTEM})",
+    ),
     ("forum_follow_read", "forum_follow", "FOR SELECT USING (true)"),
     ("forum_follow_insert", "forum_follow", f"FOR INSERT WITH CHECK (user_id = {USER})"),
-    ("forum_follow_delete", "forum_follow", f"FOR DELETE USING (user_id = {USER})"),
+    (
+        "forum_follow_delete",
+        "forum_follow",
+        f"FOR DELETE USING (user_id = {USER} OR {SYSTEM})",
+    ),
     (
         "forum_report_read",
         "forum_report",
@@ -103,6 +113,7 @@ POLICIES = (
     ("forum_report_insert", "forum_report", f"FOR INSERT WITH CHECK (reporter_id = {USER})"),
     ("forum_report_update", "forum_report", f"FOR UPDATE USING ({MODERATOR} OR {SYSTEM})"),
     ("forum_member_read", "forum_member", "FOR SELECT USING (true)"),
+    ("forum_member_delete", "forum_member", f"FOR DELETE USING ({SYSTEM})"),
     (
         "forum_member_insert",
         "forum_member",
