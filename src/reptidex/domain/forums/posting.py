@@ -22,8 +22,9 @@ from reptidex.domain.forums.model import ForumActor, ForumMember
 from reptidex.domain.forums.ports import MarkdownRenderer
 from reptidex.domain.rate_limits import RateLimiter
 
-MAX_POST_CHARS = 20_000
-"""The longest post source, in characters (bounded before it is rendered)."""
+MAX_POST_CHARS = 10_000
+"""The longest post source, in characters (bounded before it is rendered: markdown-it-py is
+pure Python, and hostile Markdown of this length takes it up to about a second)."""
 MAX_TITLE_CHARS = 200
 """The longest thread title."""
 

@@ -222,7 +222,10 @@ class SqlMembers:
             async with self.session.begin_nested():
                 await self.session.flush()
         except IntegrityError:
-            raise Conflict(f"The handle {member.handle!r} is taken.") from None
+            # a taken handle, or the same user's first post racing this one
+            if member.handle is not None:
+                raise Conflict(f"The handle {member.handle!r} is taken.") from None
+            raise Conflict("Another request changed the same thing first; try again.") from None
 
     async def by_handles(self, handles: Collection[str]) -> dict[str, uuid.UUID]:
         """The users holding ``handles``."""
