@@ -74,6 +74,8 @@ def test_new_accounts_post_slowly(limited: TestClient[Litestar]) -> None:
     assert refused.status_code == 429
     assert "younger than 7 days" in refused.json()["detail"]
     assert int(refused.headers["Retry-After"]) > 0
+    listed = limited.get("/community/forums/ball-pythons", params={"limit": 100}).json()
+    assert listed["total"] == 2  # the refused post left nothing behind
 
     recent = ForumUser(limited)
     _register(limited, recent, days_ago=2)
