@@ -1,4 +1,5 @@
-"""repti-core, repti-animal, repti-media, repti-commerce and repti-ops in one event loop for the GDPR tests:
+"""repti-core, repti-animal, repti-media, repti-commerce, repti-community and repti-ops in one
+event loop for the GDPR tests:
 each app runs its lifespan, other services reach it over HTTP through an in-process router
 that can take a service down, and every service verifies core's real tokens."""
 
@@ -30,6 +31,7 @@ from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.animal.app import create_app as create_animal
 from reptidex.services.commerce.app import create_app as create_commerce
+from reptidex.services.community.app import create_app as create_community
 from reptidex.services.core.app import create_app as create_core
 from reptidex.services.core.identity.wiring import IdentityOverrides
 from reptidex.services.core.wiring import CoreComponents
@@ -41,7 +43,7 @@ from reptidex.services.media.app import create_app as create_media
 from reptidex.services.ops.app import create_app as create_ops
 
 PASSWORD = "basking-under-the-heat-lamp"
-SERVICES = ("core", "animal", "media", "commerce")
+SERVICES = ("core", "animal", "media", "commerce", "community")
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -199,7 +201,7 @@ async def eventually(check: Callable[[], Any], within: float = 15.0) -> Any:
 
 @asynccontextmanager
 async def gdpr_platform(settings: Settings) -> AsyncIterator[GdprPlatform]:
-    """The five services on ``settings``' SQLite databases (migrated first)."""
+    """The six services on ``settings``' SQLite databases (migrated first)."""
     for service in (*SERVICES, "ops"):
         upgrade(service, settings.database_url(service))
     router = Router()
@@ -233,6 +235,7 @@ async def gdpr_platform(settings: Settings) -> AsyncIterator[GdprPlatform]:
         "commerce": create_commerce(
             settings, authenticator=authenticator(), animals=KeepersAnimals()
         ),
+        "community": create_community(settings, authenticator=authenticator()),
         "ops": create_ops(
             settings,
             authenticator=authenticator(),

@@ -118,13 +118,16 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert started.json()["archive_url"] is None
     export = await _finished(platform, started.json()["id"], headers)
     assert export["status"] == "completed"
-    assert [t["service"] for t in export["tasks"]] == ["core", "animal", "media", "commerce", "ops"]
+    assert [t["service"] for t in export["tasks"]] == [
+        "core", "animal", "media", "commerce", "community", "ops"
+    ]  # fmt: skip
     archive = await platform.ops.get(export["archive_url"], headers=headers)
     assert archive.status_code == 200
     assert archive.headers["content-type"] == "application/zip"
     files = zipfile.ZipFile(io.BytesIO(archive.content))
     assert sorted(files.namelist()) == [
-        "animal.json", "commerce.json", "core.json", "media.json", "ops.json", "request.json"
+        "animal.json", "commerce.json", "community.json", "core.json", "media.json", "ops.json",
+        "request.json",
     ]  # fmt: skip
     core = json.loads(files.read("core.json"))["data"]
     assert core["account"]["email"] == email
@@ -135,6 +138,8 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
     assert [u["id"] for u in media["uploads"]] == [upload["id"]]
     commerce = json.loads(files.read("commerce.json"))["data"]
     assert [x["id"] for x in commerce["listings"]] == [listing["id"]]
+    community = json.loads(files.read("community.json"))["data"]
+    assert (community["member"], community["posts"]) == (None, [])
     audit = json.loads(files.read("ops.json"))["data"]["audit_records"]
     assert {(r["resource_kind"], r["action"]) for r in audit} >= {
         ("user", "created"), ("animal", "updated"), ("membership", "updated")
@@ -165,6 +170,7 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
         "supplies_pseudonymised": 0,
         "supply_reservations_pseudonymised": 0,
     }
+    assert set(counts["community"].values()) == {0}
     assert counts["ops"]["audit_records_pseudonymised"] == 4  # and the export's own record
 
     # nobody signs in as them, and no service answers with their data

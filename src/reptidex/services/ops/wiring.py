@@ -52,9 +52,8 @@ from reptidex.services.kernel.auth import ServiceTokenClient
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.access import PrivacyDesk, WebhookDesk
 
-GDPR_SERVICES = ("core", "animal", "media", "commerce", "ops")
-"""The services every GDPR request asks (repti-commerce and repti-community do not answer
-the port yet: ``docs/ops.md``)."""
+GDPR_SERVICES = ("core", "animal", "media", "commerce", "community", "ops")
+"""The services every GDPR request asks (``docs/ops.md``)."""
 
 
 @dataclass(frozen=True, slots=True)
