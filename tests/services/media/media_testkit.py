@@ -248,8 +248,6 @@ class FakeLineageSource:
         )
 
 
-
-
 class HostPage:
     """A breeder's page served by a plain HTTP server on its own port (another origin)."""
 

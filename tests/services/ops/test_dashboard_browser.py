@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chromium import Browser, require_chromium
 from gdpr_platform import PASSWORD
 
+from chromium import Browser, require_chromium
 from reptidex.adapters.identity.passwords import Argon2PasswordHasher
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
