@@ -21,6 +21,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.events.redis_streams import DEFAULT_PREFIX
 from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
 from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
@@ -177,6 +178,7 @@ def build_dashboard(
         kernel.metrics.registry,
         settings.health_timeout,
         bus_kind=event_bus_kind(settings),
+        stream_prefix=DEFAULT_PREFIX,
         redis=resources.redis,
     )
     return DashboardDesk(

@@ -18,7 +18,6 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
-from reptidex.adapters.events.redis_streams import DEFAULT_PREFIX
 from reptidex.services.kernel.health import DependencyCheck, run_check
 from reptidex.services.kernel.peers import PeerClient
 
@@ -102,8 +101,8 @@ class PlatformWatch:
         timeout: float,
         *,
         bus_kind: str,
+        stream_prefix: str,
         redis: aioredis.Redis | None = None,
-        stream_prefix: str = DEFAULT_PREFIX,
     ) -> None:
         self._peers = peers
         self._own_checks = own_checks
