@@ -164,7 +164,7 @@ def static(path: str, body: Any = None) -> Fill:
     return lambda w: (path.format(org=w.org), body)
 
 
-def fresh_member(path: str, role: str = "member", body: Any = None) -> Fill:
+def fresh_member(path: str, role: str | None = "member", body: Any = None) -> Fill:
     def fill(w: World) -> tuple[str, Any]:
         user_id, _, _ = w.person(role)
         return path.format(org=w.org, user=user_id), body
