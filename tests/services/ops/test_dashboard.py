@@ -16,6 +16,7 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_trail import append_record
 from reptidex.domain.audit import AuditRecord
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.ops.dashboard.desk import SIGN_IN_ATTEMPTS
 
 PAGES = ["", "/users", "/organisations", "/flags", "/audit", "/backlogs", "/figures"]
 EVIL = "<script>alert(1)</script>"
@@ -299,3 +300,23 @@ async def test_sign_out_ends_the_session(platform: DashboardPlatform) -> None:
     assert out.status_code == 303
     assert out.headers["location"] == f"{HOME}/sign-in"
     assert (await platform.ops.get(f"{HOME}/users")).status_code == 303
+
+
+async def test_sign_in_attempts_are_limited_per_address(platform: DashboardPlatform) -> None:
+    # Not an address: core refuses it before its own per-account backoff, so ops' limit shows.
+    statuses = [
+        (await platform.sign_in("not-an-address", "not-the-password-at-all")).status_code
+        for _ in range(SIGN_IN_ATTEMPTS)
+    ]
+    assert statuses == [401] * SIGN_IN_ATTEMPTS
+    refused = await platform.sign_in("not-an-address", "not-the-password-at-all")
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+
+
+async def test_pages_are_not_in_the_openapi_document(platform: DashboardPlatform) -> None:
+    schema = await platform.ops.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert not [path for path in schema.json()["paths"] if path.startswith("/admin/dashboard")]
+    assert "/audit/logs" in schema.json()["paths"]

@@ -187,6 +187,7 @@ def build_dashboard(
         watch=watch,
         trail=trail,
         activity=SqlActivityRecords(kernel.sessions),
+        limiter=kernel.rate_limiter,
     )
 
 

@@ -13,7 +13,8 @@ from litestar import Request
 
 from reptidex.domain.audit.figures import ActivityRecords
 from reptidex.domain.audit.ports import AuditTrail
-from reptidex.domain.errors import NotAuthenticated, PermissionDenied
+from reptidex.domain.errors import NotAuthenticated, PermissionDenied, RateLimited
+from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.ops.dashboard.core_api import CoreAdmin, CoreTokens
@@ -27,6 +28,10 @@ from reptidex.services.ops.dashboard.sessions import (
 
 REFRESH_BEFORE = 30.0
 """Seconds before its access token expires that a session refreshes it."""
+SIGN_IN_ATTEMPTS = 20
+"""Sign-in attempts one client address may make per :data:`SIGN_IN_WINDOW` at the dashboard
+(before core's own login limits, which may see only ops' address)."""
+SIGN_IN_WINDOW = 300
 
 NOT_AN_ADMIN = "This account is not a platform administrator."
 
@@ -80,7 +85,19 @@ class DashboardDesk:
     watch: PlatformWatch
     trail: AuditTrail
     activity: ActivityRecords
+    limiter: RateLimiter
     clock: Callable[[], float] = time.time
+
+    async def count_sign_in(self, client_address: str) -> None:
+        """Count a sign-in attempt from ``client_address``; :class:`RateLimited` past
+        :data:`SIGN_IN_ATTEMPTS` in :data:`SIGN_IN_WINDOW` seconds."""
+        key = f"dashboard-sign-in:{client_address}"
+        retry_after = await self.limiter.hit(key, SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+        if retry_after is not None:
+            raise RateLimited(
+                f"Too many sign-in attempts; try again in {retry_after} s.",
+                retry_after=retry_after,
+            )
 
     async def new_session(
         self, request: Request[Any, Any, Any], tokens: CoreTokens

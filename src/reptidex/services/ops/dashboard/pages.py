@@ -233,14 +233,18 @@ class DashboardController(Controller):
         """Sign in with a core account; only platform administrators get a session."""
         require_form_token(request.cookies.get(SIGN_IN_COOKIE), data.csrf_token)
         try:
+            await dashboard.count_sign_in(client_address)
             tokens = await dashboard.core.login(data.email, data.password, client_address)
         except (NotAuthenticated, InvalidInput):
             return self._sign_in_page(
                 401, "The email address or the password is wrong.", data.email
             )
-        except (PermissionDenied, RateLimited) as exc:
-            return self._sign_in_page(403 if isinstance(exc, PermissionDenied) else 429,
-                                      exc.detail, data.email)  # fmt: skip
+        except PermissionDenied as exc:
+            return self._sign_in_page(403, exc.detail, data.email)
+        except RateLimited as exc:
+            refused = self._sign_in_page(429, exc.detail, data.email)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         session_id, _ = await dashboard.new_session(request, tokens)
         previous = session_id_of(request)
         if previous:
