@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_trail import append_record
 from reptidex.domain.audit import AuditRecord
+from reptidex.services.core.wiring import CoreComponents
+from reptidex.services.kernel.app import components_of
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.dashboard.desk import SIGN_IN_ATTEMPTS
 
@@ -320,3 +322,44 @@ async def test_pages_are_not_in_the_openapi_document(platform: DashboardPlatform
     assert schema.status_code == 200
     assert not [path for path in schema.json()["paths"] if path.startswith("/admin/dashboard")]
     assert "/audit/logs" in schema.json()["paths"]
+
+
+@pytest.fixture
+async def short_tokens(
+    make_settings: Callable[..., Settings],
+) -> AsyncIterator[DashboardPlatform]:
+    """Access tokens of 30 s: each dashboard request refreshes its session's token at core."""
+    async with dashboard_platform(make_settings(access_token_ttl="30")) as running:
+        yield running
+
+
+async def test_a_revoked_right_ends_the_session_at_the_next_refresh(
+    short_tokens: DashboardPlatform,
+) -> None:
+    platform = short_tokens
+    await platform.admin_signed_in()
+    assert (await platform.ops.get(f"{HOME}/users")).status_code == 200  # refreshed, still admin
+    accounts = components_of(platform.core_app, CoreComponents).identity.accounts
+    await accounts.set_platform_admin("root@example.org", False)
+    refused = await platform.ops.get(f"{HOME}/users")
+    assert refused.status_code == 403
+    assert "not a platform administrator" in refused.text
+    assert (await platform.ops.get(f"{HOME}/users")).status_code == 303  # the session is gone
+
+
+async def test_a_suspended_administrator_is_signed_out(short_tokens: DashboardPlatform) -> None:
+    platform = short_tokens
+    await platform.admin_signed_in()
+    await platform.account("other@example.org", admin=True)
+    login = await platform.core.post(
+        "/auth/login", json={"email": "other@example.org", "password": PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    root = (await platform.core.get("/admin/users", params={"q": "root"}, headers=headers)).json()
+    suspended = await platform.core.put(
+        f"/admin/users/{root['items'][0]['id']}/suspension", headers=headers
+    )
+    assert suspended.status_code == 200, suspended.text
+    response = await platform.ops.get(f"{HOME}/users")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{HOME}/sign-in"
