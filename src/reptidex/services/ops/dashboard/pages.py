@@ -155,7 +155,10 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         raise exc
     if isinstance(exc, ValidationException):
         detail = "The request's fields are not valid."
-    return _page("error.html", None, status, title=title, detail=detail)
+    page = _page("error.html", None, status, title=title, detail=detail)
+    if isinstance(exc, RateLimited):
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
 
 
 def _utc(text: str, name: str) -> dt.datetime | None:
