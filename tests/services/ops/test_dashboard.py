@@ -163,6 +163,7 @@ async def test_acting_on_your_own_account_is_refused(platform: DashboardPlatform
     response = await platform.ops.post(f"{HOME}/users/{own}/suspend", data={"csrf_token": token})
     assert response.status_code == 409
     assert "own account" in response.text
+    assert 'id="signed-in-as"' in response.text  # the error page keeps the menu
 
 
 async def test_output_is_escaped(platform: DashboardPlatform) -> None:

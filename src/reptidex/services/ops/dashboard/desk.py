@@ -36,6 +36,10 @@ SIGN_IN_WINDOW = 300
 NOT_AN_ADMIN = "This account is not a platform administrator."
 
 
+ADMIN_STATE = "dashboard_admin"
+"""Where a request keeps its signed-in administrator once known."""
+
+
 class SignInRequired(Exception):
     """The page needs a signed-in administrator and the request has no live session."""
 
@@ -151,7 +155,9 @@ class DashboardDesk:
         if not session.platform_admin:
             await self.sign_out(session_id, session)
             raise PermissionDenied(NOT_AN_ADMIN)
-        return Admin(session_id, session)
+        admin = Admin(session_id, session)
+        request.state[ADMIN_STATE] = admin  # an error page of this request still shows the menu
+        return admin
 
     async def sign_out(self, session_id: str, session: DashboardSession) -> None:
         """End the dashboard session and its core session."""

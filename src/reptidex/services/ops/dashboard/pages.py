@@ -37,7 +37,7 @@ from reptidex.domain.errors import (
 )
 from reptidex.services.kernel.rate_limits import ClientAddress
 from reptidex.services.ops.dashboard.core_api import CoreUnreachable
-from reptidex.services.ops.dashboard.desk import Admin, Desk, SignInRequired
+from reptidex.services.ops.dashboard.desk import ADMIN_STATE, Admin, Desk, SignInRequired
 from reptidex.services.ops.dashboard.sessions import (
     COOKIE,
     LIFETIME,
@@ -155,7 +155,9 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         raise exc
     if isinstance(exc, ValidationException):
         detail = "The request's fields are not valid."
-    page = _page("error.html", None, status, title=title, detail=detail)
+    admin = request.state.get(ADMIN_STATE)
+    signed_in = admin if isinstance(admin, Admin) else None
+    page = _page("error.html", signed_in, status, title=title, detail=detail)
     if isinstance(exc, RateLimited):
         page.headers["Retry-After"] = str(exc.retry_after)
     return page
