@@ -168,7 +168,7 @@ def build_dashboard(
     kernel: Kernel, trail: AuditTrail, peers: PeerClient | None = None
 ) -> DashboardDesk:
     """The admin dashboard on ``kernel``: repti-core and the other services through the peer
-    client (``peers`` replaces it), health and backlogs bounded by the health timeout."""
+    client (``peers`` replaces it), health and backlogs bounded by twice the health timeout."""
     settings, resources = kernel.settings, kernel.resources
     chosen = peers or resources.peers
     own_checks = {**resources.checks(), "events": kernel.events.check}
@@ -176,7 +176,8 @@ def build_dashboard(
         lambda: chosen,
         lambda: own_checks,
         kernel.metrics.registry,
-        settings.health_timeout,
+        # a peer's own probes take up to the health timeout: allow it that twice
+        2 * settings.health_timeout,
         bus_kind=event_bus_kind(settings),
         stream_prefix=DEFAULT_PREFIX,
         redis=resources.redis,
