@@ -156,7 +156,8 @@ class DashboardDesk:
             await self.sign_out(session_id, session)
             raise PermissionDenied(NOT_AN_ADMIN)
         admin = Admin(session_id, session)
-        request.state[ADMIN_STATE] = admin  # an error page of this request still shows the menu
+        # the request's own scope state: an error page of this request still shows the menu
+        request.scope.setdefault("state", {})[ADMIN_STATE] = admin
         return admin
 
     async def sign_out(self, session_id: str, session: DashboardSession) -> None:

@@ -155,7 +155,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         raise exc
     if isinstance(exc, ValidationException):
         detail = "The request's fields are not valid."
-    admin = request.state.get(ADMIN_STATE)
+    admin = request.scope.get("state", {}).get(ADMIN_STATE)
     signed_in = admin if isinstance(admin, Admin) else None
     page = _page("error.html", signed_in, status, title=title, detail=detail)
     if isinstance(exc, RateLimited):
