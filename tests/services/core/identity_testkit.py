@@ -38,6 +38,8 @@ from reptidex.domain.identity import (
     TokenPurpose,
     User,
 )
+from reptidex.domain.identity.administration import PlatformAdministration
+from reptidex.domain.identity.model import OrganisationSummary
 from reptidex.domain.identity.ports import MailMessage
 from reptidex.services.core.identity import IdentityOverrides
 
@@ -87,6 +89,15 @@ class FakeUsers(_Repo):
     async def save(self, user: User) -> None:
         self.s.users[user.id] = user
 
+    async def search(self, text: str, limit: int, offset: int) -> tuple[list[User], int]:
+        wanted = text.strip().lower()
+        found = [
+            u
+            for u in sorted(self.s.users.values(), key=lambda u: u.created_at)
+            if wanted in u.email.value or wanted in (u.display_name or "").lower()
+        ]
+        return found[offset : offset + limit], len(found)
+
 
 class FakeOrganisations(_Repo):
     async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
@@ -94,6 +105,19 @@ class FakeOrganisations(_Repo):
 
     async def add(self, organisation: Organisation) -> None:
         self.s.organisations[organisation.id] = organisation
+
+    async def search(
+        self, text: str, limit: int, offset: int
+    ) -> tuple[list[OrganisationSummary], int]:
+        wanted = text.strip().lower()
+        found = [
+            OrganisationSummary(
+                o, sum(m.organisation_id == o.id for m in self.s.memberships.values())
+            )
+            for o in sorted(self.s.organisations.values(), key=lambda o: o.created_at)
+            if wanted in o.name.lower()
+        ]
+        return found[offset : offset + limit], len(found)
 
 
 class FakeMemberships(_Repo):
@@ -365,6 +389,7 @@ class FakeIdentity:
     accounts: Accounts
     sessions: Sessions
     organisations: Organisations
+    administration: PlatformAdministration
 
 
 def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
@@ -390,6 +415,7 @@ def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
         accounts=Accounts(context),
         sessions=Sessions(context),
         organisations=Organisations(context),
+        administration=PlatformAdministration(context),
     )
 
 

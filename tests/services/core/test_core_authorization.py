@@ -164,7 +164,7 @@ def static(path: str, body: Any = None) -> Fill:
     return lambda w: (path.format(org=w.org), body)
 
 
-def fresh_member(path: str, role: str = "member", body: Any = None) -> Fill:
+def fresh_member(path: str, role: str | None = "member", body: Any = None) -> Fill:
     def fill(w: World) -> tuple[str, Any]:
         user_id, _, _ = w.person(role)
         return path.format(org=w.org, user=user_id), body
@@ -206,6 +206,7 @@ def flag(path: str, body: Any = None, override: bool = False) -> Fill:
     return fill
 
 
+NOT_PLATFORM_ADMINS = (*NEEDS_TOKEN, ("owner", 403), ("ops", 403), ("lonely", 403))
 NOT_OPS = (*NEEDS_TOKEN, ("owner", 403), ("platform_admin", 403), ("media", 403))
 
 
@@ -287,6 +288,13 @@ ROWS: tuple[Row, ...] = (
     Row("DELETE", FLAG, ("platform_admin", 204), NOT_FLAG_ADMINS, flag(FLAG)),
     Row("PUT", FLAG + "/overrides/{subject_kind}/{subject_id}", ("platform_admin", 200), NOT_FLAG_ADMINS, flag(FLAG + "/overrides/user/{user}", {"enabled": True})),
     Row("DELETE", FLAG + "/overrides/{subject_kind}/{subject_id}", ("ops", 204), NOT_FLAG_ADMINS, flag(FLAG + "/overrides/user/{user}", override=True)),
+    # --- platform administration: a platform administrator's own token (not even ops') --------
+    Row("GET", "/admin/users", ("platform_admin", 200), NOT_PLATFORM_ADMINS, static("/admin/users")),
+    Row("GET", "/admin/organisations", ("platform_admin", 200), NOT_PLATFORM_ADMINS, static("/admin/organisations")),
+    Row("PUT", "/admin/users/{user_id}/suspension", ("platform_admin", 200), NOT_PLATFORM_ADMINS, fresh_member("/admin/users/{user}/suspension", None)),
+    Row("DELETE", "/admin/users/{user_id}/suspension", ("platform_admin", 200), NOT_PLATFORM_ADMINS, fresh_member("/admin/users/{user}/suspension", None)),
+    Row("PUT", "/admin/users/{user_id}/platform-admin", ("platform_admin", 200), NOT_PLATFORM_ADMINS, fresh_member("/admin/users/{user}/platform-admin", None)),
+    Row("DELETE", "/admin/users/{user_id}/platform-admin", ("platform_admin", 200), NOT_PLATFORM_ADMINS, fresh_member("/admin/users/{user}/platform-admin", None)),
     # --- GDPR: repti-ops' service only (a user asks repti-ops, which asks every service) -----
     Row("POST", "/internal/personal-data/export", ("ops", 200), NOT_OPS, personal_data("export")),
     Row("POST", "/internal/personal-data/erase", ("ops", 200), NOT_OPS, personal_data("erase")),

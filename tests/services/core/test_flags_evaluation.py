@@ -11,6 +11,7 @@ from flags_testkit import MemoryFlagStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reptidex.domain.audit import AUDIT_EVENT, record_of
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.flags import (
@@ -165,15 +166,37 @@ async def test_managing_flags_emits_config_events(
     await flags.delete_flag("beta", actor_id=USER)
     with pytest.raises(NotFound):
         await flags.delete_flag("beta", actor_id=USER)
-    assert [e.type for e in store.events] == [
+    config = [e for e in store.events if e.type != AUDIT_EVENT]
+    assert [e.type for e in config] == [
         "config.flag_created",
         "config.flag_updated",
         "config.override_set",
         "config.override_removed",
         "config.flag_deleted",
     ]
-    assert store.events[2].organisation_id == ORG
-    assert all(e.actor_id == USER for e in store.events)
+    assert config[2].organisation_id == ORG
+    assert all(e.actor_id == USER for e in config)
+
+
+async def test_managing_flags_is_audited(flags: FeatureFlags, store: MemoryFlagStore) -> None:
+    await flags.create_flag(FeatureFlag(key="beta"), actor_id=USER)
+    await flags.update_flag("beta", {"enabled": True}, actor_id=USER)
+    await flags.set_override(override(OverrideScope.ORGANISATION, ORG, False), actor_id=USER)
+    await flags.remove_override("beta", OverrideScope.ORGANISATION, ORG, actor_id=USER)
+    await flags.delete_flag("beta", actor_id=USER)
+    records = [record_of(e) for e in store.events if e.type == AUDIT_EVENT]
+    assert [(r.resource_kind, r.action) for r in records] == [
+        ("feature_flag", "created"),
+        ("feature_flag", "updated"),
+        ("feature_flag_override", "override_set"),
+        ("feature_flag_override", "override_removed"),
+        ("feature_flag", "deleted"),
+    ]
+    assert all(r.actor_id == USER and r.service == "core" for r in records)
+    assert records[1].resource_id == "beta"
+    assert (records[1].before, records[1].after) == ({"enabled": False}, {"enabled": True})
+    assert records[2].organisation_id == ORG
+    assert records[2].after["enabled"] is False
 
 
 async def test_an_override_of_a_missing_flag_is_not_found(flags: FeatureFlags) -> None:

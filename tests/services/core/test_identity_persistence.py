@@ -302,3 +302,48 @@ async def test_removal_revocation_and_platform_admin_persist(
         assert admin is not None
         assert admin.platform_admin
         assert not (await uow.users.get(guest.id)).platform_admin  # type: ignore[union-attr]
+
+
+async def test_search_and_suspension_persist(
+    factory: Callable[[], SqlIdentityUnitOfWork],
+) -> None:
+    ann, bob = _user(), _user("bob_100%@scales.example")
+    ann.display_name = "Ann Keeper"
+    bob.created_at = NOW + dt.timedelta(seconds=1)
+    sunny = Organisation(name="Sunny Scales", created_by=ann.id, created_at=NOW)
+    dusk = Organisation(name="Dusk", created_by=ann.id, created_at=NOW + dt.timedelta(seconds=1))
+    async with factory() as uow:
+        for user in (ann, bob):
+            await uow.users.add(user)
+        for organisation in (sunny, dusk):
+            await uow.organisations.add(organisation)
+        await uow.memberships.add(
+            Membership(user_id=ann.id, organisation_id=sunny.id, role=Role.OWNER, created_at=NOW)
+        )
+        await uow.memberships.add(
+            Membership(user_id=bob.id, organisation_id=sunny.id, role=Role.MEMBER, created_at=NOW)
+        )
+        await uow.commit()
+    async with factory() as uow:
+        everyone, total = await uow.users.search("", 10, 0)
+        assert ([u.id for u in everyone], total) == ([ann.id, bob.id], 2)
+        by_name, _ = await uow.users.search("KEEPER", 10, 0)
+        assert [u.id for u in by_name] == [ann.id]
+        literal, _ = await uow.users.search("100%", 10, 0)  # % is a character, not a wildcard
+        assert [u.id for u in literal] == [bob.id]
+        assert (await uow.users.search("_", 10, 0))[1] == 1
+        second, total = await uow.users.search("", 1, 1)
+        assert ([u.id for u in second], total) == ([bob.id], 2)
+        found, total = await uow.organisations.search("scales", 10, 0)
+        assert [(s.organisation.id, s.members) for s in found] == [(sunny.id, 2)]
+        assert (await uow.organisations.search("", 10, 0))[1] == 2
+        stored = await uow.users.get(bob.id)
+        assert stored is not None
+        assert not stored.suspended
+        stored.suspended_at = NOW
+        await uow.users.save(stored)
+        await uow.commit()
+    async with factory() as uow:
+        again = await uow.users.get(bob.id)
+        assert again is not None
+        assert again.suspended_at == NOW

@@ -9,7 +9,6 @@ import datetime as dt
 import functools
 import html
 import io
-import shutil
 import struct
 import subprocess
 import threading
@@ -28,7 +27,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
-from ci_gate import unavailable
+from chromium import CHROMIUM
 from core_tokens import StaticKeys, signed_token
 from platform_process import free_port as _free_port
 from reptidex.adapters.sql.migrations import upgrade
@@ -247,15 +246,6 @@ class FakeLineageSource:
             breeder="Scales & Tails",
             clutch="2024-07",
         )
-
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def require_chromium() -> None:
-    """Skip without Chromium outside CI; under CI (where .ci/run installs it) fail."""
-    if CHROMIUM is None:
-        unavailable("chromium is not installed (apt-get install chromium)")
 
 
 class HostPage:

@@ -18,16 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-from media_testkit import (
-    CHROMIUM,
-    HostPage,
-    MediaServer,
-    chromium_report,
-    require_chromium,
-    widgets_page,
-)
+from media_testkit import HostPage, MediaServer, chromium_report, widgets_page
 from PIL import Image, ImageStat
 
+from chromium import CHROMIUM, require_chromium
 from reptidex.services.kernel.settings import Settings
 
 pytestmark = pytest.mark.slow

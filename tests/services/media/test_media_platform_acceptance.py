@@ -21,10 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
-from media_testkit import CHROMIUM, HostPage, chromium_report, photo, require_chromium, widgets_page
+from media_testkit import HostPage, chromium_report, photo, widgets_page
 from PIL import Image
 from pypdf import PdfReader
 
+from chromium import CHROMIUM, require_chromium
 from platform_process import clean_environment, free_port_block, running_platform
 
 pytestmark = pytest.mark.slow

@@ -23,6 +23,7 @@ class UserRow(CoreModel):
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
     platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
 
 
 class OrganisationRow(CoreModel):

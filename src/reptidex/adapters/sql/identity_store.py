@@ -36,6 +36,7 @@ from reptidex.domain.identity.model import (
     MembershipView,
     OneTimeToken,
     Organisation,
+    OrganisationSummary,
     RefreshToken,
     Role,
     TokenPurpose,
@@ -66,6 +67,7 @@ def _user(row: UserRow) -> User:
         email_verified_at=row.email_verified_at,
         password_changed_at=row.password_changed_at,
         platform_admin=bool(row.platform_admin),
+        suspended_at=row.suspended_at,
     )
 
 
@@ -94,6 +96,7 @@ class SqlUsers:
                 email_verified_at=user.email_verified_at,
                 password_changed_at=user.password_changed_at,
                 platform_admin=user.platform_admin,
+                suspended_at=user.suspended_at,
                 created_at=user.created_at,
                 updated_at=user.created_at,
             ),
@@ -107,6 +110,21 @@ class SqlUsers:
         row.email_verified_at = user.email_verified_at
         row.password_changed_at = user.password_changed_at
         row.platform_admin = user.platform_admin
+        row.suspended_at = user.suspended_at
+
+    async def search(self, text: str, limit: int, offset: int) -> tuple[list[User], int]:
+        wanted = text.strip().lower()
+        query = select(UserRow)
+        if wanted:
+            query = query.where(
+                UserRow.email.contains(wanted, autoescape=True)
+                | func.lower(UserRow.display_name).contains(wanted, autoescape=True)
+            )
+        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self._session.scalars(
+            query.order_by(UserRow.created_at, UserRow.id).limit(limit).offset(offset)
+        )
+        return [_user(row) for row in rows], int(total or 0)
 
 
 class SqlOrganisations:
@@ -134,6 +152,38 @@ class SqlOrganisations:
                 updated_at=organisation.created_at,
             ),
         )
+
+    async def search(
+        self, text: str, limit: int, offset: int
+    ) -> tuple[list[OrganisationSummary], int]:
+        wanted = text.strip().lower()
+        matching = select(OrganisationRow.id)
+        if wanted:
+            matching = matching.where(
+                func.lower(OrganisationRow.name).contains(wanted, autoescape=True)
+            )
+        total = await self._session.scalar(select(func.count()).select_from(matching.subquery()))
+        members = (
+            select(func.count(MembershipRow.id))
+            .where(MembershipRow.organisation_id == OrganisationRow.id)
+            .scalar_subquery()
+        )
+        rows = await self._session.execute(
+            select(OrganisationRow, members)
+            .where(OrganisationRow.id.in_(matching))
+            .order_by(OrganisationRow.created_at, OrganisationRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            OrganisationSummary(
+                Organisation(
+                    id=row.id, name=row.name, created_by=row.created_by, created_at=row.created_at
+                ),
+                int(count),
+            )
+            for row, count in rows.tuples()
+        ], int(total or 0)
 
 
 def _membership(row: MembershipRow) -> Membership:

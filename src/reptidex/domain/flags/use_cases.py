@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from reptidex.domain.audit import record_change, snapshot
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.flags.cache import FlagCache
@@ -59,6 +60,55 @@ def _stage(
             organisation_id=organisation_id,
             payload=payload,
         )
+    )
+
+
+def _audit_flag(
+    uow: FlagUnitOfWork,
+    action: str,
+    key: str,
+    *,
+    before: FeatureFlag | None,
+    after: FeatureFlag | None,
+    actor_id: uuid.UUID | None,
+) -> None:
+    """Stage the audit record of a change to the flag ``key`` (its key is the resource id)."""
+    record_change(
+        uow.outbox,
+        service=PRODUCER,
+        resource_kind="feature_flag",
+        resource_id=key,
+        action=action,
+        actor_id=actor_id,
+        organisation_id=None,
+        before=None if before is None else snapshot(before, drop={"key"}),
+        after=None if after is None else snapshot(after, drop={"key"}),
+    )
+
+
+def _audit_override(
+    uow: FlagUnitOfWork,
+    action: str,
+    key: str,
+    scope: OverrideScope,
+    subject_id: uuid.UUID,
+    enabled: bool | None,
+    *,
+    actor_id: uuid.UUID | None,
+) -> None:
+    """Stage the audit record of an override set (``enabled``) or removed (``None``), in the
+    organisation's trail when it forces the flag for an organisation."""
+    override = {"flag_key": key, "scope": scope.value, "subject_id": str(subject_id)}
+    record_change(
+        uow.outbox,
+        service=PRODUCER,
+        resource_kind="feature_flag_override",
+        resource_id=f"{key}:{scope.value}:{subject_id}",
+        action=action,
+        actor_id=actor_id,
+        organisation_id=subject_id if scope is OverrideScope.ORGANISATION else None,
+        before=override if enabled is None else None,
+        after=None if enabled is None else {**override, "enabled": enabled},
     )
 
 
@@ -117,6 +167,7 @@ class FeatureFlags:
                 raise Conflict(f"the feature flag {flag.key!r} exists already")
             await uow.flags.save(flag)
             _stage(uow, "config.flag_created", _flag_changed(flag), actor_id=actor_id)
+            _audit_flag(uow, "created", flag.key, before=None, after=flag, actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
         return flag
@@ -141,6 +192,7 @@ class FeatureFlags:
             updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
             await uow.flags.save(updated)
             _stage(uow, "config.flag_updated", _flag_changed(updated), actor_id=actor_id)
+            _audit_flag(uow, "updated", key, before=current, after=updated, actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
         return updated
@@ -152,9 +204,10 @@ class FeatureFlags:
             NotFound: when there is no such flag.
         """
         async with self._unit_of_work() as uow:
-            await _existing_flag(uow, key)
+            current = await _existing_flag(uow, key)
             await uow.flags.delete(key)
             _stage(uow, "config.flag_deleted", FlagDeleted(key=key), actor_id=actor_id)
+            _audit_flag(uow, "deleted", key, before=current, after=None, actor_id=actor_id)
             await uow.commit()
         self._cache.invalidate()
 
@@ -182,6 +235,15 @@ class FeatureFlags:
                 organisation_id=override.subject_id
                 if override.scope is OverrideScope.ORGANISATION
                 else None,
+            )
+            _audit_override(
+                uow,
+                "override_set",
+                override.flag_key,
+                override.scope,
+                override.subject_id,
+                override.enabled,
+                actor_id=actor_id,
             )
             await uow.commit()
         self._cache.invalidate()
@@ -211,6 +273,9 @@ class FeatureFlags:
                 ),
                 actor_id=actor_id,
                 organisation_id=subject_id if scope is OverrideScope.ORGANISATION else None,
+            )
+            _audit_override(
+                uow, "override_removed", key, scope, subject_id, None, actor_id=actor_id
             )
             await uow.commit()
         self._cache.invalidate()

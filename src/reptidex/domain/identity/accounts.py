@@ -292,8 +292,10 @@ class Accounts:
     async def set_platform_admin(self, email: str, granted: bool) -> User:
         """Grant or take away the platform-admin right of the account at ``email``.
 
-        An operator's act (``reptidex admin grant|revoke EMAIL``), never an API call: nobody can
-        make themselves admin over HTTP. It reaches tokens at the next login, refresh or switch.
+        The operator's command (``reptidex admin grant|revoke EMAIL``), which makes the first
+        administrator; over HTTP only another administrator grants the right
+        (:class:`~reptidex.domain.identity.administration.PlatformAdministration`). It reaches
+        tokens at the next login, refresh or switch.
         """
         context = self.context
         address = Email.parse(email)

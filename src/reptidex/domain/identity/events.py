@@ -121,6 +121,15 @@ class PlatformAdminChanged(msgspec.Struct, frozen=True, kw_only=True):
     email: str
 
 
+class UserSuspensionChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """``user.suspended`` (with the sessions it ended) or ``user.reinstated``, by a platform
+    administrator."""
+
+    user_id: uuid.UUID
+    by: uuid.UUID
+    sessions_revoked: int = 0
+
+
 class LoginLocked(msgspec.Struct, frozen=True, kw_only=True):
     """``auth.login_locked``: the account's ceiling of failed logins was reached (from any
     address); its owner was mailed an unlock token."""

@@ -105,12 +105,20 @@ class User:
     email_verified_at: dt.datetime | None = None
     password_changed_at: dt.datetime | None = None
     platform_admin: bool = False
-    """Runs the platform (feature flags, …); granted with ``reptidex admin grant EMAIL``."""
+    """Runs the platform (feature flags, …); granted with ``reptidex admin grant EMAIL`` or by
+    another platform administrator."""
+    suspended_at: dt.datetime | None = None
+    """When a platform administrator suspended the account (it cannot sign in meanwhile)."""
 
     @property
     def email_verified(self) -> bool:
         """Whether the person proved they read mail at :attr:`email`."""
         return self.email_verified_at is not None
+
+    @property
+    def suspended(self) -> bool:
+        """Whether the account is suspended."""
+        return self.suspended_at is not None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -121,6 +129,14 @@ class Organisation:
     created_by: uuid.UUID
     created_at: dt.datetime
     id: uuid.UUID = field(default_factory=_new_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationSummary:
+    """An organisation as platform administrators list it."""
+
+    organisation: Organisation
+    members: int
 
 
 @dataclass(slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from reptidex.domain.identity.model import (
     MembershipView,
     OneTimeToken,
     Organisation,
+    OrganisationSummary,
     RefreshToken,
     TokenPurpose,
     User,
@@ -38,6 +39,10 @@ class UserRepository(Protocol):
     async def save(self, user: User) -> None:
         """Store changes to an existing user."""
 
+    async def search(self, text: str, limit: int, offset: int) -> tuple[list[User], int]:
+        """A page of the users whose address or name contains ``text`` (any case; every user
+        for ``""``), oldest first, and how many match."""
+
 
 class OrganisationRepository(Protocol):
     """Organisations."""
@@ -47,6 +52,12 @@ class OrganisationRepository(Protocol):
 
     async def add(self, organisation: Organisation) -> None:
         """Store a new organisation."""
+
+    async def search(
+        self, text: str, limit: int, offset: int
+    ) -> tuple[list[OrganisationSummary], int]:
+        """A page of the organisations whose name contains ``text`` (any case; all for ``""``),
+        oldest first, with their member counts, and how many match."""
 
 
 class MembershipRepository(Protocol):

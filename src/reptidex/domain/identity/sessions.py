@@ -33,6 +33,7 @@ from reptidex.domain.identity.tokens import SERVICE_SUBJECT_PREFIX, TokenPair, d
 
 WRONG_CREDENTIALS = "The email address or the password is wrong."
 _SESSION_ENDED = "This session has ended; log in again."
+SUSPENDED = "This account is suspended; ask the platform's administrators."
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,8 @@ class Sessions:
                 await self._mail_unlock(user, locked_for)
             raise NotAuthenticated(WRONG_CREDENTIALS)
         await self.throttle.succeeded(address, normalised)
+        if user.suspended:  # told only to whoever knows the password
+            raise PermissionDenied(SUSPENDED)
         if policy.require_verified_email and not user.email_verified:
             raise PermissionDenied(
                 "Confirm your email address first: use the token we mailed you "
@@ -239,6 +242,8 @@ class Sessions:
             await uow.refresh_tokens.add(replacement)
             role = await self._active_role(uow, session)
             user = await uow.users.get(session.user_id)
+            if user is None or user.suspended:
+                raise NotAuthenticated(SUSPENDED)
             await uow.commit()
         return await context.token_pair(
             session,
@@ -284,6 +289,8 @@ class Sessions:
             if membership is None:
                 raise NotFound("You are not a member of that organisation.")
             user = await uow.users.get(user_id)
+            if user is None or user.suspended:
+                raise NotAuthenticated(SUSPENDED)
             session.organisation_id = organisation_id
             await uow.sessions.save(session)
             context.emit(

@@ -15,6 +15,7 @@ from reptidex.services.core.billing_api import BillingAccountController, Billing
 from reptidex.services.core.config_api import FeaturesController, FlagAdminController
 from reptidex.services.core.events_api import EVENT_ROUTES
 from reptidex.services.core.identity import IDENTITY_ROUTES
+from reptidex.services.core.identity.administration_api import PlatformAdminController
 from reptidex.services.core.identity.wiring import IdentityOverrides
 from reptidex.services.core.organisation_profiles import organisation_public
 from reptidex.services.core.telemetry_api import TelemetryController
@@ -30,9 +31,10 @@ PLATFORM_ROUTES: list[ControllerRouterHandler] = [
     BillingAccountController,
     FeaturesController,
     FlagAdminController,
+    PlatformAdminController,
     TelemetryController,
 ]
-"""Billing, configuration and telemetry."""
+"""Billing, configuration, platform administration and telemetry."""
 
 
 def create_app(

@@ -34,6 +34,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import SkipValidation
+from litestar.template import TemplateConfig
 from litestar.types import (
     ControllerRouterHandler,
     LifeSpanReceive,
@@ -236,6 +237,7 @@ def create_service_app(
     authenticator: Authenticator | None = None,
     checks: Mapping[str, DependencyCheck] | None = None,
     collectors: Sequence[Collector] = (),
+    template_config: TemplateConfig[Any] | None = None,
     debug: bool = False,
 ) -> Litestar:
     """The Litestar app (a :class:`ServiceApp`) of ``kernel``'s service around
@@ -247,7 +249,7 @@ def create_service_app(
     kernel's resources are ready (and stop before them); ``authenticator`` verifies access
     tokens (default: against repti-core's JWKS); ``checks`` are extra probes of
     ``/health/deep`` (the kernel's: database, Redis, peers, events); ``collectors`` report on
-    ``/metrics``.
+    ``/metrics``; ``template_config`` renders a service's HTML pages (repti-ops' dashboard).
     """
     spec, settings, resources, events = (
         kernel.spec,
@@ -315,6 +317,7 @@ def create_service_app(
                 }
             ),
         ),
+        template_config=template_config,
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )

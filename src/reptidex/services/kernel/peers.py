@@ -47,6 +47,12 @@ class PeerClient:
         """The absolute URL of ``path`` on ``service``."""
         return f"{self.base_urls[service]}{path}"
 
+    async def request(
+        self, method: str, service: str, path: str, **kwargs: object
+    ) -> httpx.Response:
+        """``method`` ``path`` on ``service``."""
+        return await self._client.request(method, self.url(service, path), **kwargs)  # type: ignore[arg-type]
+
     async def get(self, service: str, path: str, **kwargs: object) -> httpx.Response:
         """``GET`` ``path`` on ``service``."""
         return await self._client.get(self.url(service, path), **kwargs)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 from litestar import Litestar
+from litestar.types import ControllerRouterHandler
 
 from reptidex.domain.integrations.destinations import AddressResolver
 from reptidex.domain.integrations.keys import KeyManagement
@@ -16,13 +17,21 @@ from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator, ServiceTokenClient
 from reptidex.services.kernel.catalog import service_spec
+from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.ops.audit import AuditController
+from reptidex.services.ops.dashboard.pages import DASHBOARD
+from reptidex.services.ops.dashboard.templating import dashboard_templates
 from reptidex.services.ops.gdpr import GdprController
 from reptidex.services.ops.webhooks import WebhookController
 from reptidex.services.ops.wiring import build_ops
 
-CONTROLLERS = [AuditController, GdprController, WebhookController]
+CONTROLLERS: list[ControllerRouterHandler] = [
+    AuditController,
+    GdprController,
+    WebhookController,
+    DASHBOARD,
+]
 
 
 def create_app(
@@ -36,13 +45,15 @@ def create_app(
     resolver: AddressResolver | None = None,
     webhook_policy: DeliveryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    peers: PeerClient | None = None,
 ) -> Litestar:
     """Build repti-ops from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``holders``
     replace services' personal data by name, ``retry`` the GDPR retry policy, ``tokens``
     ops' own service token client; ``keys``, ``resolver``, ``webhook_policy`` and ``clock``
-    the webhooks' key management, host resolver, retry policy and time.
+    the webhooks' key management, host resolver, retry policy and time; ``peers`` the
+    admin dashboard's client of the other services.
     """
     kernel = build_kernel(service_spec("ops"), settings or load_settings())
     ops = build_ops(
@@ -54,6 +65,7 @@ def create_app(
         resolver=resolver,
         webhook_policy=webhook_policy,
         clock=clock,
+        peers=peers,
     )
     return create_service_app(
         kernel,
@@ -62,4 +74,5 @@ def create_app(
         dependencies=ops.dependencies(),
         lifespan=[ops.run_worker, ops.run_webhooks],
         authenticator=authenticator,
+        template_config=dashboard_templates(),
     )

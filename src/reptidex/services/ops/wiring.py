@@ -17,11 +17,15 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.events.redis_streams import DEFAULT_PREFIX
 from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
 from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
+from reptidex.adapters.sql.ops.activity_records import SqlActivityRecords
 from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail
@@ -49,8 +53,14 @@ from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
+from reptidex.services.kernel.events import event_bus_kind
+from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.access import PrivacyDesk, WebhookDesk
+from reptidex.services.ops.dashboard.core_api import CoreAdmin
+from reptidex.services.ops.dashboard.desk import DashboardDesk
+from reptidex.services.ops.dashboard.platform import PlatformWatch
+from reptidex.services.ops.dashboard.sessions import SessionStore
 
 GDPR_SERVICES = ("core", "animal", "media", "commerce", "community", "ops")
 """The services every GDPR request asks (``docs/ops.md``)."""
@@ -67,13 +77,16 @@ class OpsComponents:
     integrations: WebhookDesk
     webhook_worker: WebhookWorker
     sender: HttpWebhookSender
+    dashboard: DashboardDesk
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``trail``, ``privacy`` and ``integrations``."""
+        """The controllers' dependencies: ``trail``, ``privacy``, ``integrations`` and
+        ``dashboard``."""
         return {
             "trail": provide_value(self.trail),
             "privacy": provide_value(self.privacy),
             "integrations": provide_value(self.integrations),
+            "dashboard": provide_value(self.dashboard),
         }
 
     @asynccontextmanager
@@ -137,6 +150,43 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def dashboard_sessions(kernel: Kernel) -> SessionStore:
+    """The dashboard's sessions: in Redis when configured (every replica sees them), else in
+    this process's memory."""
+    redis = kernel.resources.redis
+    if redis is not None:
+        return SessionStore(RedisStore(redis, namespace="reptidex-ops-dashboard"))
+    return SessionStore(MemoryStore())
+
+
+def build_dashboard(
+    kernel: Kernel, trail: AuditTrail, peers: PeerClient | None = None
+) -> DashboardDesk:
+    """The admin dashboard on ``kernel``: repti-core and the other services through the peer
+    client (``peers`` replaces it), health and backlogs bounded by twice the health timeout."""
+    settings, resources = kernel.settings, kernel.resources
+    chosen = peers or resources.peers
+    own_checks = {**resources.checks(), "events": kernel.events.check}
+    watch = PlatformWatch(
+        lambda: chosen,
+        lambda: own_checks,
+        kernel.metrics.registry,
+        # a peer's own probes take up to the health timeout: allow it that twice
+        2 * settings.health_timeout,
+        bus_kind=event_bus_kind(settings),
+        stream_prefix=DEFAULT_PREFIX,
+        redis=resources.redis,
+    )
+    return DashboardDesk(
+        sessions=dashboard_sessions(kernel),
+        core=CoreAdmin(lambda: chosen),
+        watch=watch,
+        trail=trail,
+        activity=SqlActivityRecords(kernel.sessions),
+        limiter=kernel.rate_limiter,
+    )
+
+
 def build_ops(
     kernel: Kernel,
     *,
@@ -148,22 +198,23 @@ def build_ops(
     resolver: AddressResolver | None = None,
     webhook_policy: DeliveryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    peers: PeerClient | None = None,
 ) -> OpsComponents:
     """repti-ops' adapters on ``kernel``, and its subscriptions: to every service's audit
     records and to the events webhooks deliver (both idempotent: an event delivered twice is
     handled once). ``holders`` replace services' personal data (by name), ``retry`` the GDPR
     retry policy, ``tokens`` ops' service token client, ``keys`` the key management,
-    ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries and ``clock``
-    the webhooks' time."""
+    ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries, ``clock``
+    the webhooks' time and ``peers`` the dashboard's client of the other services."""
     events, sessions, settings = kernel.events, kernel.sessions, kernel.settings
     events.subscribe(AUDIT_EVENT, AuditIngest(events.engine, f"{events.group}:audit"))
     fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
     for family in sorted(WEBHOOK_FAMILIES):
         events.subscribe(f"{family}.*", fanning)
     tokens = tokens or ServiceTokenClient.from_settings(kernel.settings, "ops")
-    peers = kernel.resources.peers
+    kernel_peers = kernel.resources.peers
     chosen: dict[str, PersonalDataHolder] = {
-        service: HttpPersonalData(service, lambda: peers, tokens.headers)
+        service: HttpPersonalData(service, lambda: kernel_peers, tokens.headers)
         for service in GDPR_SERVICES
         if service != "ops"
     }
@@ -190,12 +241,14 @@ def build_ops(
         Destinations(resolver, settings.webhook_allow_local),
         clock,
     )
+    trail = trail or SqlAuditTrail(sessions)
     return OpsComponents(
-        trail or SqlAuditTrail(sessions),
+        trail,
         desk,
         worker,
         tokens,
         integrations,
         webhook_worker,
         sender,
+        build_dashboard(kernel, trail, peers),
     )

@@ -32,6 +32,7 @@ from reptidex.domain.identity import (
     Organisations,
     Sessions,
 )
+from reptidex.domain.identity.administration import PlatformAdministration
 from reptidex.domain.identity.ports import Clock, Notifier, PasswordHasher
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.kernel.auth import service_secret
@@ -60,6 +61,7 @@ class IdentityComponents:
     accounts: Accounts
     sessions: Sessions
     organisations: Organisations
+    administration: PlatformAdministration
     keys: KeyRing
     context: IdentityContext
     settings: Settings
@@ -116,6 +118,7 @@ def build_identity(
         accounts=Accounts(context),
         sessions=Sessions(context),
         organisations=Organisations(context),
+        administration=PlatformAdministration(context),
         keys=keys,
         context=context,
         settings=settings,

@@ -1,0 +1,2 @@
+"""repti-ops' admin dashboard: server-rendered pages for platform administrators
+(``docs/ops.md``, "Admin dashboard")."""

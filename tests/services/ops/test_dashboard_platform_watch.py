@@ -1,0 +1,84 @@
+"""What the dashboard reads from the services: deep health and outbox figures, each answer
+bounded by the timeout (a hanging service never holds the page)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from prometheus_client.registry import CollectorRegistry
+
+from reptidex.services.kernel.health import DependencyCheck
+from reptidex.services.kernel.peers import PeerClient
+from reptidex.services.ops.dashboard.platform import PlatformWatch
+
+METRICS = """# HELP reptidex_outbox_pending Outbox events committed but not yet published.
+# TYPE reptidex_outbox_pending gauge
+reptidex_outbox_pending{service="core"} 3.0
+# HELP reptidex_outbox_lag_seconds Age of the oldest unpublished outbox event.
+# TYPE reptidex_outbox_lag_seconds gauge
+reptidex_outbox_lag_seconds{service="core"} 1.5
+# HELP reptidex_outbox_failures_total Failed outbox publishes and relay passes.
+# TYPE reptidex_outbox_failures_total counter
+reptidex_outbox_failures_total{service="core"} 2.0
+"""
+
+DEEP = {
+    "status": "failing",
+    "service": "core",
+    "version": "0",
+    "checks": [
+        {"name": "database", "status": "ok", "duration_ms": 1.0, "detail": "sqlite"},
+        {"name": "mail", "status": "failing", "duration_ms": 2.0, "detail": "mail stuck"},
+    ],
+}
+
+
+async def answer(request: httpx.Request) -> httpx.Response:
+    if request.url.host == "animal":
+        await asyncio.sleep(30)  # hangs
+    if request.url.path == "/metrics":
+        return httpx.Response(200, text=METRICS)
+    return httpx.Response(503, json=DEEP)
+
+
+async def own_probe() -> str:
+    return "fine"
+
+
+def watch() -> PlatformWatch:
+    peers = PeerClient(
+        {"core": "http://core", "animal": "http://animal"},
+        timeout=60,
+        transport=httpx.MockTransport(answer),
+    )
+    checks: dict[str, DependencyCheck] = {"database": own_probe}
+    return PlatformWatch(
+        lambda: peers,
+        lambda: checks,
+        CollectorRegistry(),
+        0.2,
+        bus_kind="memory",
+        stream_prefix="unused",
+    )
+
+
+async def test_health_is_read_side_by_side_and_bounded() -> None:
+    started = time.monotonic()
+    core, animal, ops = await watch().health(("core", "animal", "ops"))
+    assert time.monotonic() - started < 5
+    assert (core.status, [(c.name, c.status) for c in core.checks]) == (
+        "failing",
+        [("database", "ok"), ("mail", "failing")],
+    )
+    assert (animal.status, animal.detail) == ("unreachable", "no answer within 0.2 s")
+    assert (ops.status, ops.checks[0].detail) == ("ok", "fine")
+
+
+async def test_outbox_figures_from_metrics() -> None:
+    core, animal, ops = await watch().outboxes(("core", "animal", "ops"))
+    assert (core.pending, core.oldest_seconds, core.failures) == (3.0, 1.5, 2.0)
+    assert (animal.pending, animal.detail) == (None, "no answer within 0.2 s")
+    assert ops.pending is None  # no relay registered its figures here
+    assert ops.detail == "no outbox figures (relay not running)"
