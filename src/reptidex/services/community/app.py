@@ -1,15 +1,50 @@
-"""The repti-community app."""
+"""The repti-community app: notifications on every channel (``docs/community-notifications.md``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
+
 from litestar import Litestar
 
+from reptidex.domain.notifications.model import Channel, DeliveryPolicy
+from reptidex.domain.notifications.ports import ChannelSender
+from reptidex.services.community.notification_wiring import build_notifications
+from reptidex.services.community.notifications import NotificationController
 from reptidex.services.kernel.app import build_kernel, create_service_app
+from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 
+CONTROLLERS = [NotificationController]
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build repti-community from settings (default: the environment)."""
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    authenticator: Authenticator | None = None,
+    notification_senders: Mapping[Channel, ChannelSender] | None = None,
+    notification_policy: DeliveryPolicy | None = None,
+    notification_clock: Callable[[], dt.datetime] | None = None,
+) -> Litestar:
+    """Build repti-community from settings (default: the environment).
+
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS);
+    ``notification_senders`` replace the notification channels' senders,
+    ``notification_policy`` their retries and ``notification_clock`` their time.
+    """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
-    return create_service_app(kernel)
+    notifications = build_notifications(
+        kernel,
+        senders=notification_senders,
+        policy=notification_policy,
+        clock=notification_clock,
+    )
+    return create_service_app(
+        kernel,
+        CONTROLLERS,
+        components=notifications,
+        dependencies=notifications.dependencies(),
+        lifespan=notifications.lifespans(),
+        authenticator=authenticator,
+    )

@@ -1,0 +1,155 @@
+"""repti-community's notifications, chosen in one place (the composition root calls
+:func:`build_notifications`): the units of work on the kernel's sessions, the channels the
+settings give (email through SMTP or the local mail folder), the delivery worker, the live
+feed, and the event consumers that keep recipients' addresses."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from litestar import Litestar
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
+from reptidex.adapters.notifications.email import EmailChannel
+from reptidex.adapters.sql.community.notification_feed import SqlLiveFeed
+from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
+from reptidex.adapters.sql.community.notifications import (
+    DELIVERY_QUEUE,
+    SqlNotificationStore,
+    SqlNotificationUnitOfWork,
+    bind_system,
+)
+from reptidex.adapters.sql.outbox_store import on_outbox_commit
+from reptidex.domain.events import DomainEvent
+from reptidex.domain.identity.ports import Notifier
+from reptidex.domain.notifications.model import Channel, Delivery, DeliveryPolicy
+from reptidex.domain.notifications.ports import ChannelSender
+from reptidex.domain.notifications.settings import remember_email
+from reptidex.domain.notifications.unsubscribe import Unsubscription, sign
+from reptidex.services.community.notification_access import NotificationDesk
+from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.auth import service_secret
+from reptidex.services.kernel.settings import Settings
+
+MAIL_OUTBOX_FOLDER = "mail-outbox"
+"""Where the embedded platform's mail goes without SMTP (core's folder: one place to look)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def unsubscribe_key(settings: Settings) -> bytes:
+    """The key that signs unsubscribe links: derived from community's service secret, which
+    every replica shares (``REPTIDEX_COMMUNITY_SERVICE_SECRET``)."""
+    secret = service_secret(settings, "community") or ""
+    return hmac.new(secret.encode(), b"notification-unsubscribe", hashlib.sha256).digest()
+
+
+def mail_notifier(settings: Settings) -> Notifier:
+    """SMTP when ``REPTIDEX_SMTP_URL`` is set, else the local mail outbox folder (the same
+    adapters and settings as repti-core's mail)."""
+    if settings.smtp_url:
+        return SmtpNotifier(settings.smtp_url, settings.mail_from, timeout=settings.http_timeout)
+    return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationComponents:
+    """What the notifications' composition root builds."""
+
+    desk: NotificationDesk
+    worker: DeliveryWorker
+    feed: SqlLiveFeed
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependency: ``notifications``."""
+        return {"notifications": provide_value(self.desk)}
+
+    def lifespans(self) -> Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """The delivery worker and the live feed's end, while the app runs."""
+        return [self.run_deliveries]
+
+    @asynccontextmanager
+    async def run_deliveries(self, app: Litestar) -> AsyncIterator[None]:
+        """Send deliveries while the app runs, woken by every commit of new ones; end the
+        live streams when it stops."""
+        worker = self.worker
+        unwake = on_outbox_commit(DELIVERY_QUEUE, worker.wake)
+        task = asyncio.create_task(worker.run(), name="reptidex-community-notifications")
+        try:
+            yield
+        finally:
+            self.feed.close()
+            unwake()
+            worker.stop()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def keep_verified_email(event: DomainEvent, session: AsyncSession) -> None:
+    """``user.email_verified``: the address notifications are mailed to."""
+    await bind_system(session)
+    payload = event.payload
+    await remember_email(
+        SqlNotificationStore(session),
+        uuid.UUID(str(payload["user_id"])),
+        str(payload["email"]),
+        event.actor_id,
+    )
+
+
+def build_notifications(
+    kernel: Kernel,
+    *,
+    senders: Mapping[Channel, ChannelSender] | None = None,
+    policy: DeliveryPolicy | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    public_url: str | None = None,
+    feed: SqlLiveFeed | None = None,
+) -> NotificationComponents:
+    """Notifications on ``kernel``, and their event subscriptions (idempotent).
+
+    ``senders`` replace the channels' senders (default: email as the settings choose),
+    ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
+    point at (default: community's URL), ``feed`` the live feed."""
+    settings, sessions, events = kernel.settings, kernel.sessions, kernel.events
+    events.subscribe(
+        "user.email_verified", events.idempotent(keep_verified_email, purpose="recipients")
+    )
+    chosen: dict[Channel, ChannelSender] = (
+        dict(senders)
+        if senders is not None
+        else {Channel.EMAIL: EmailChannel(mail_notifier(settings))}
+    )
+    key = unsubscribe_key(settings)
+    base = (public_url or settings.peer_url("community")).rstrip("/")
+
+    def unsubscribe_link(delivery: Delivery, kind: str) -> str | None:
+        if delivery.channel is not Channel.EMAIL:
+            return None
+        token = sign(key, Unsubscription(delivery.user_id, kind, delivery.channel))
+        return f"{base}/notifications/unsubscribe?token={quote(token)}"
+
+    clock = clock or _now
+    worker = DeliveryWorker(
+        sessions, chosen, unsubscribe_links=unsubscribe_link, policy=policy, clock=clock
+    )
+    feed = feed or SqlLiveFeed(sessions)
+    desk = NotificationDesk(
+        lambda user_id: SqlNotificationUnitOfWork(sessions, user_id),
+        frozenset(chosen),
+        feed,
+        key,
+        clock,
+    )
+    return NotificationComponents(desk, worker, feed)
