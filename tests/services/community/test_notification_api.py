@@ -60,12 +60,14 @@ def test_a_service_notifies_users_who_read_them_in_app(client_factory: Any) -> N
     newest = page["items"][0]["id"]
 
     read = client.post(f"/notifications/{newest}/read", headers=user_token(ann))
-    assert read.status_code == 200 and read.json()["read_at"] is not None
+    assert read.status_code == 200
+    assert read.json()["read_at"] is not None
     assert client.get("/notifications/unread-count", headers=user_token(ann)).json() == {
         "unread": 3
     }
     unread = client.get("/notifications?unread=true", headers=user_token(ann)).json()
-    assert newest not in [n["id"] for n in unread["items"]] and unread["total"] == 3
+    assert newest not in [n["id"] for n in unread["items"]]
+    assert unread["total"] == 3
     assert client.post("/notifications/read-all", headers=user_token(ann)).json() == {"marked": 3}
     assert client.post("/notifications/read-all", headers=user_token(ann)).json() == {"marked": 0}
     assert client.get("/notifications/unread-count", headers=user_token(bob)).json() == {

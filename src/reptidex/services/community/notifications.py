@@ -92,7 +92,7 @@ def _time(text: str | None) -> dt.time | None:
 
 def _stream_message(notification: Notification | None) -> ServerSentEventMessage:
     if notification is None:
-        return ServerSentEventMessage(comment="heartbeat")
+        return ServerSentEventMessage(data=None, comment="heartbeat")
     return ServerSentEventMessage(
         data=msgspec.json.encode(notification_view(notification)).decode(),
         event="notification",
@@ -293,7 +293,7 @@ class NotificationController(Controller):
             raise InvalidInput("Last-Event-ID is not a notification id.") from exc
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
-            yield ServerSentEventMessage(comment="connected")
+            yield ServerSentEventMessage(data=None, comment="connected")
             async for notification in notifications.feed.follow(user_id, after):
                 yield _stream_message(notification)
 
