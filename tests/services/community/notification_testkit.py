@@ -69,12 +69,19 @@ def client_factory(community_database: str, tmp_path: Path) -> Iterator[Any]:
     opened: list[TestClient[Litestar]] = []
 
     def make(
-        senders: Mapping[Channel, ChannelSender] | None = None, **overrides: Any
+        senders: Mapping[Channel, ChannelSender] | None = None,
+        *,
+        settings: Mapping[str, str] | None = None,
+        real_channels: bool = False,
+        **overrides: Any,
     ) -> TestClient[Litestar]:
-        settings = community_settings(community_database, tmp_path / "data")
-        client = TestClient(
-            community_app(settings, senders, **overrides), raise_server_exceptions=False
+        chosen = community_settings(community_database, tmp_path / "data", **(settings or {}))
+        app = (
+            create_app(chosen, authenticator=Authenticator(StaticKeys()), **overrides)
+            if real_channels
+            else community_app(chosen, senders, **overrides)
         )
+        client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         opened.append(client)
         return client

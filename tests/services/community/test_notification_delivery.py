@@ -11,7 +11,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from notification_testkit import FAST, Clock, Recording, community_database, outbox_events, sessions_on
+from notification_testkit import (
+    FAST,
+    Clock,
+    Recording,
+    community_database,
+    outbox_events,
+    sessions_on,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
@@ -51,10 +58,15 @@ class Desk:
             [(notification, _)] = await send(uow, PLATFORM, [user], request, channels, self.clock())
         return notification.id
 
-    async def log(self, user: uuid.UUID, notification_id: uuid.UUID) -> list[tuple[str, str | None, str]]:
+    async def log(
+        self, user: uuid.UUID, notification_id: uuid.UUID
+    ) -> list[tuple[str, str | None, str]]:
         async with SqlNotificationUnitOfWork(self.sessions, user) as uow:
             entries = await uow.log.of(user, notification_id)
-        return [(e.status.value, None if e.channel is None else e.channel.value, e.detail) for e in entries]
+        return [
+            (e.status.value, None if e.channel is None else e.channel.value, e.detail)
+            for e in entries
+        ]
 
     def worker(self, channel: Recording) -> DeliveryWorker:
         return DeliveryWorker(
@@ -88,7 +100,11 @@ async def test_a_delivery_is_sent_once_with_its_unsubscribe_link(
     assert message.recipient.email == f"{ann.hex[:8]}@example.org"
     assert message.unsubscribe_url == "https://x.test/u/order.shipped"
     log = await desk.log(ann, notification)
-    assert [(s, c) for s, c, _ in log] == [("sent", "in_app"), ("queued", "email"), ("sent", "email")]
+    assert [(s, c) for s, c, _ in log] == [
+        ("sent", "in_app"),
+        ("queued", "email"),
+        ("sent", "email"),
+    ]
     delivered = await outbox_events(community_database, "notification.delivered")
     assert [p["channel"] for _, p in delivered] == ["email"]
 
@@ -112,7 +128,11 @@ async def test_failures_are_retried_with_backoff_then_given_up(
     desk.clock.advance(1)
     assert await worker.work_once() == 1  # the third attempt goes through
     log = await desk.log(ann, flaky)
-    assert [(s, c) for s, c, _ in log][-3:] == [("failed", "email"), ("failed", "email"), ("sent", "email")]
+    assert [(s, c) for s, c, _ in log][-3:] == [
+        ("failed", "email"),
+        ("failed", "email"),
+        ("sent", "email"),
+    ]
     assert "attempt 1: ConnectionError: refused (call 1); next at" in log[2][2]
 
     hopeless = await desk.notify(bob, {Channel.EMAIL})
