@@ -49,7 +49,7 @@ def quiet_until(
 
     ``start``/``end`` are local wall-clock times in ``time_zone``; the window may span
     midnight (22:00-07:00). On a day that springs forward an end that does not exist is read
-    as the first instant after the gap.
+    with the offset before the gap (02:30 in a skipped hour ends at 03:30 on the new clock).
 
     >>> utc = dt.timezone.utc
     >>> quiet_until(dt.datetime(2026, 7, 1, 21, 30, tzinfo=utc), "Europe/Berlin",
@@ -68,9 +68,6 @@ def quiet_until(
     day = local.date()
     if start > end and local.time().replace(tzinfo=None) >= start:
         day += dt.timedelta(days=1)  # after the evening start: the quiet ends tomorrow
-    wall = dt.datetime.combine(day, end)
-    ends = wall.replace(tzinfo=zone)
-    # A wall time in a spring-forward gap does not round-trip; take the instant after the gap.
-    if ends.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
-        ends = wall.replace(tzinfo=zone, fold=1)
-    return ends.astimezone(dt.UTC)
+    # fold=0: an end in a spring-forward gap is read with the offset before the gap, i.e. as
+    # late as the clocks show after it (02:30 that never comes ends at 03:30); never earlier.
+    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
