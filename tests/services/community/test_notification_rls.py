@@ -37,6 +37,8 @@ TABLES = (
     "notification_log",
     "notification_recipient",
     "notification_preference",
+    "notification_member",
+    "saved_listing",
 )
 
 
@@ -66,6 +68,15 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
                         bus.publish,
                         new_event("user.email_verified", producer="core", payload=payload),
                     )
+                    joined = {
+                        "organisation_id": str(uuid.uuid4()),
+                        "user_id": str(user),
+                        "role": "member",
+                    }
+                    portal.call(
+                        bus.publish,
+                        new_event("user.joined_organisation", producer="core", payload=joined),
+                    )
             ids = {}
             for user in (ann, bob):
                 body = {
@@ -90,6 +101,11 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
                     ).status_code
                     == 200
                 )
+            for user in (ann, bob):
+                saved = client.put(
+                    f"/community/saved-listings/{uuid.uuid4()}", headers=user_token(user)
+                )
+                assert saved.status_code == 200, saved.text
             deadline = time.monotonic() + 10
             while len(channel.sent) < 2:
                 assert time.monotonic() < deadline, "the mails were not sent"
@@ -140,6 +156,15 @@ def _inserts(user: uuid.UUID, notification: uuid.UUID) -> dict[str, tuple[str, t
             f"VALUES ({values}, 'order.paid', 'push', true)",
             (user,),
         ),
+        "notification_member": (
+            f"INSERT INTO notification_member ({base}, organisation_id, role) "
+            f"VALUES ({values}, gen_random_uuid(), 'owner')",
+            (user,),
+        ),
+        "saved_listing": (
+            f"INSERT INTO saved_listing ({base}, listing_id) VALUES ({values}, gen_random_uuid())",
+            (user,),
+        ),
     }
 
 
@@ -181,6 +206,12 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         assert await _outcome(connection, *_flat(own["notification_delivery"])) == "refused"
         assert await _outcome(connection, *_flat(own["notification_log"])) == "INSERT 0 1"
         assert await _outcome(connection, *_flat(own["notification_preference"])) == "INSERT 0 1"
+        assert await _outcome(connection, *_flat(own["saved_listing"])) == "INSERT 0 1"
+        assert await _outcome(connection, *_flat(own["notification_member"])) == "refused"
+        give_saved = "UPDATE saved_listing SET user_id = $1"
+        assert await _outcome(connection, give_saved, bob) == "refused"
+        assert await _outcome(connection, "DELETE FROM saved_listing") == "DELETE 1"
+        assert await _outcome(connection, "DELETE FROM notification_member") == "DELETE 0"
         change = "UPDATE notification_recipient SET language = 'en'"
         assert await _outcome(connection, change) == "UPDATE 1"
         give = "UPDATE notification_recipient SET user_id = $1"
@@ -236,7 +267,7 @@ def test_every_policy_is_needed(written: Written) -> None:
             },
         )
     )
-    # 20 policy expressions (migration community_0004) and 5 tables under RLS; all killed
+    # 27 policy expressions (migration community_0004) and 7 tables under RLS; all killed
     # but the one equivalent
-    assert len(result.killed) == 24
+    assert len(result.killed) == 33
     assert result.survived == ["notification_update_own WITH CHECK (true)"]

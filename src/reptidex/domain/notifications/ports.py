@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -155,3 +155,51 @@ class LiveFeed(Protocol):
         """The user's notifications stored after ``after`` (one of theirs; ``None``: from
         now), oldest first, then each new one as it commits; ``None`` now and then as a
         heartbeat. Ends after a while (the client reconnects) or when the service stops."""
+
+
+class Members(Protocol):
+    """Community's copy of organisations' members (from repti-core's ``user.*`` events)."""
+
+    async def set(self, organisation_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
+        """Record the user in the organisation with ``role``."""
+
+    async def remove(self, organisation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Forget the user's membership."""
+
+    async def of(self, organisation_id: uuid.UUID, roles: Collection[str]) -> list[uuid.UUID]:
+        """The organisation's members holding one of ``roles``."""
+
+
+class SavedListings(Protocol):
+    """The listings users saved."""
+
+    async def add(self, user_id: uuid.UUID, listing_id: uuid.UUID, at: dt.datetime) -> bool:
+        """Save it (``False`` when it was saved already)."""
+
+    async def remove(self, user_id: uuid.UUID, listing_id: uuid.UUID) -> bool:
+        """Unsave it (``False`` when it was not saved)."""
+
+    async def of_user(
+        self, user_id: uuid.UUID, limit: int, offset: int
+    ) -> tuple[list[tuple[uuid.UUID, dt.datetime]], int]:
+        """The user's saved listings, newest first, with when; and how many."""
+
+    async def count(self, user_id: uuid.UUID) -> int:
+        """How many listings the user saved."""
+
+    async def savers(self, listing_id: uuid.UUID) -> list[uuid.UUID]:
+        """Who saved the listing."""
+
+
+class AudienceUnitOfWork(NotificationUnitOfWork, Protocol):
+    """Notifications with the members and the saved listings, on one transaction."""
+
+    @property
+    def members(self) -> Members:
+        """Organisations' members."""
+        ...
+
+    @property
+    def saved_listings(self) -> SavedListings:
+        """Users' saved listings."""
+        ...

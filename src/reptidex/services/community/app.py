@@ -11,12 +11,13 @@ from reptidex.domain.notifications.model import Channel, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.services.community.notification_wiring import build_notifications
 from reptidex.services.community.notifications import NotificationController
+from reptidex.services.community.saved_listings import SavedListingController
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.settings import Settings, load_settings
 
-CONTROLLERS = [NotificationController]
+CONTROLLERS = [NotificationController, SavedListingController]
 
 
 def create_app(

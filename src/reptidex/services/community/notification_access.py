@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from reptidex.domain.notifications.model import Channel
-from reptidex.domain.notifications.ports import LiveFeed, NotificationUnitOfWork
+from reptidex.domain.notifications.ports import AudienceUnitOfWork, LiveFeed
 from reptidex.domain.notifications.sending import NotificationSender
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
@@ -22,7 +22,7 @@ class NotificationDesk:
     ``None``, to the platform), the channels the service sends on, the live feed, the key of
     unsubscribe links, and the clock."""
 
-    unit_of_work: Callable[[uuid.UUID | None], AbstractAsyncContextManager[NotificationUnitOfWork]]
+    unit_of_work: Callable[[uuid.UUID | None], AbstractAsyncContextManager[AudienceUnitOfWork]]
     channels: frozenset[Channel]
     feed: LiveFeed
     unsubscribe_key: bytes

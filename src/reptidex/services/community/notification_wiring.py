@@ -29,12 +29,21 @@ from reptidex.adapters.sql.community.notifications import (
     SqlNotificationUnitOfWork,
     bind_system,
 )
+from reptidex.adapters.sql.idempotent_consumer import TransactionalHandler
 from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity.ports import Notifier
+from reptidex.domain.notifications.audience import MEMBERSHIP_EVENTS, fire, follow_membership
 from reptidex.domain.notifications.model import Channel, Delivery, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.settings import remember_email
+from reptidex.domain.notifications.triggers import (
+    Trigger,
+    inquiry_trigger,
+    order_trigger,
+    price_drop_trigger,
+    reply_trigger,
+)
 from reptidex.domain.notifications.unsubscribe import Unsubscription, sign
 from reptidex.services.community.notification_access import NotificationDesk
 from reptidex.services.kernel.app import Kernel, provide_value
@@ -96,6 +105,50 @@ class NotificationComponents:
             await asyncio.gather(task, return_exceptions=True)
 
 
+def _triggered(
+    channels: frozenset[Channel],
+    clock: Callable[[], dt.datetime],
+    trigger_of: Callable[[DomainEvent], Trigger | None],
+) -> TransactionalHandler:
+    async def handle(event: DomainEvent, session: AsyncSession) -> None:
+        trigger = trigger_of(event)
+        if trigger is not None:
+            await bind_system(session)
+            await fire(SqlNotificationStore(session), trigger, channels, clock())
+
+    return handle
+
+
+async def keep_membership(event: DomainEvent, session: AsyncSession) -> None:
+    """repti-core's membership events: who an organisation's notifications reach."""
+    await bind_system(session)
+    await follow_membership(SqlNotificationStore(session), event.type, event.payload)
+
+
+def subscribe_triggers(
+    kernel: Kernel, channels: frozenset[Channel], clock: Callable[[], dt.datetime]
+) -> None:
+    """Subscribe the consumers that notify on the platform's events (``triggers``) and keep
+    the memberships and verified emails they need; each idempotent."""
+    events = kernel.events
+    events.subscribe(
+        "user.email_verified", events.idempotent(keep_verified_email, purpose="recipients")
+    )
+    members = events.idempotent(keep_membership, purpose="members")
+    for kind in MEMBERSHIP_EVENTS:
+        events.subscribe(kind, members)
+    handlers: dict[str, Callable[[DomainEvent], Trigger | None]] = {
+        "order.paid": lambda e: order_trigger(e.type, e.id, e.payload),
+        "order.handed_over": lambda e: order_trigger(e.type, e.id, e.payload),
+        "listing.inquiry_received": lambda e: inquiry_trigger(e.id, e.payload),
+        "listing.updated": lambda e: price_drop_trigger(e.id, e.payload),
+        "community.post_created": lambda e: reply_trigger(e.id, e.payload),
+    }
+    for kind, trigger_of in handlers.items():
+        handler = _triggered(channels, clock, trigger_of)
+        events.subscribe(kind, events.idempotent(handler, purpose=f"notify:{kind}"))
+
+
 async def keep_verified_email(event: DomainEvent, session: AsyncSession) -> None:
     """``user.email_verified``: the address notifications are mailed to."""
     await bind_system(session)
@@ -122,10 +175,7 @@ def build_notifications(
     ``senders`` replace the channels' senders (default: email as the settings choose),
     ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
     point at (default: community's URL), ``feed`` the live feed."""
-    settings, sessions, events = kernel.settings, kernel.sessions, kernel.events
-    events.subscribe(
-        "user.email_verified", events.idempotent(keep_verified_email, purpose="recipients")
-    )
+    settings, sessions = kernel.settings, kernel.sessions
     chosen: dict[Channel, ChannelSender] = (
         dict(senders)
         if senders is not None
@@ -141,6 +191,7 @@ def build_notifications(
         return f"{base}/notifications/unsubscribe?token={quote(token)}"
 
     clock = clock or _now
+    subscribe_triggers(kernel, frozenset(chosen), clock)
     worker = DeliveryWorker(
         sessions, chosen, unsubscribe_links=unsubscribe_link, policy=policy, clock=clock
     )

@@ -99,3 +99,29 @@ class NotificationPreferenceRow(CommunityModel):
     kind: Mapped[str] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(10))
     enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class NotificationMemberRow(CommunityModel):
+    """A user's membership of an organisation, as repti-core's events report it."""
+
+    __tablename__ = "notification_member"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id", name="uq_notification_member"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column()
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    role: Mapped[str] = mapped_column(String(10))
+
+
+class SavedListingRow(CommunityModel):
+    """A listing a user saved."""
+
+    __tablename__ = "saved_listing"
+    __table_args__ = (
+        UniqueConstraint("user_id", "listing_id", name="uq_saved_listing"),
+        Index("ix_saved_listing_listing", "listing_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    listing_id: Mapped[uuid.UUID] = mapped_column()

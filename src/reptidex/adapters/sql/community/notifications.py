@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Self
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.community.notification_models import (
     NotificationDeliveryRow,
     NotificationLogRow,
+    NotificationMemberRow,
     NotificationPreferenceRow,
     NotificationRecipientRow,
     NotificationRow,
+    SavedListingRow,
 )
 from reptidex.adapters.sql.outbox_store import SqlOutbox, wake_after_commit
 from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -364,6 +367,119 @@ class SqlPreferences:
         await self._session.flush()
 
 
+class SqlMembers:
+    """The :class:`~reptidex.domain.notifications.ports.Members` of one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def set(self, organisation_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
+        """Record the membership with ``role``."""
+        row = await self._session.scalar(
+            select(NotificationMemberRow).where(
+                NotificationMemberRow.organisation_id == organisation_id,
+                NotificationMemberRow.user_id == user_id,
+            )
+        )
+        now = dt.datetime.now(dt.UTC)
+        if row is None:
+            self._session.add(
+                NotificationMemberRow(
+                    organisation_id=organisation_id,
+                    user_id=user_id,
+                    role=role,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        else:
+            row.role = role
+            row.updated_at = now
+        await self._session.flush()
+
+    async def remove(self, organisation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Forget the membership."""
+        await self._session.execute(
+            delete(NotificationMemberRow).where(
+                NotificationMemberRow.organisation_id == organisation_id,
+                NotificationMemberRow.user_id == user_id,
+            )
+        )
+
+    async def of(self, organisation_id: uuid.UUID, roles: Collection[str]) -> list[uuid.UUID]:
+        """The members holding one of ``roles``, oldest first."""
+        ids = await self._session.scalars(
+            select(NotificationMemberRow.user_id)
+            .where(
+                NotificationMemberRow.organisation_id == organisation_id,
+                NotificationMemberRow.role.in_(list(roles)),
+            )
+            .order_by(NotificationMemberRow.created_at, NotificationMemberRow.user_id)
+        )
+        return list(ids)
+
+
+class SqlSavedListings:
+    """The :class:`~reptidex.domain.notifications.ports.SavedListings` of one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _one(self, user_id: uuid.UUID, listing_id: uuid.UUID) -> ColumnElement[bool]:
+        return and_(SavedListingRow.user_id == user_id, SavedListingRow.listing_id == listing_id)
+
+    async def add(self, user_id: uuid.UUID, listing_id: uuid.UUID, at: dt.datetime) -> bool:
+        """Save it; ``False`` when it was saved already."""
+        known = await self._session.scalar(
+            select(SavedListingRow.id).where(self._one(user_id, listing_id))
+        )
+        if known is not None:
+            return False
+        self._session.add(
+            SavedListingRow(user_id=user_id, listing_id=listing_id, created_at=at, updated_at=at)
+        )
+        await self._session.flush()
+        return True
+
+    async def remove(self, user_id: uuid.UUID, listing_id: uuid.UUID) -> bool:
+        """Unsave it; ``False`` when it was not saved."""
+        done = await self._session.execute(
+            delete(SavedListingRow).where(self._one(user_id, listing_id))
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def of_user(
+        self, user_id: uuid.UUID, limit: int, offset: int
+    ) -> tuple[list[tuple[uuid.UUID, dt.datetime]], int]:
+        """Newest first, and how many."""
+        rows = await self._session.execute(
+            select(SavedListingRow.listing_id, SavedListingRow.created_at)
+            .where(SavedListingRow.user_id == user_id)
+            .order_by(SavedListingRow.created_at.desc(), SavedListingRow.listing_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(row[0], row[1]) for row in rows], await self.count(user_id)
+
+    async def count(self, user_id: uuid.UUID) -> int:
+        """How many the user saved."""
+        total = await self._session.scalar(
+            select(func.count())
+            .select_from(SavedListingRow)
+            .where(SavedListingRow.user_id == user_id)
+        )
+        return int(total or 0)
+
+    async def savers(self, listing_id: uuid.UUID) -> list[uuid.UUID]:
+        """Who saved the listing."""
+        ids = await self._session.scalars(
+            select(SavedListingRow.user_id)
+            .where(SavedListingRow.listing_id == listing_id)
+            .order_by(SavedListingRow.created_at, SavedListingRow.user_id)
+        )
+        return list(ids)
+
+
 class SqlNotificationStore:
     """Every notification repository on one session (the event consumers' transaction)."""
 
@@ -374,6 +490,8 @@ class SqlNotificationStore:
         self.log = SqlDeliveryLog(session)
         self.recipients = SqlRecipients(session)
         self.preferences = SqlPreferences(session)
+        self.members = SqlMembers(session)
+        self.saved_listings = SqlSavedListings(session)
         self.outbox = SqlOutbox(session, "community")
 
     async def commit(self) -> None:
@@ -390,6 +508,8 @@ class SqlNotificationUnitOfWork(SqlUnitOfWork):
     log: SqlDeliveryLog
     recipients: SqlRecipients
     preferences: SqlPreferences
+    members: SqlMembers
+    saved_listings: SqlSavedListings
     outbox: SqlOutbox
 
     def __init__(
@@ -406,6 +526,8 @@ class SqlNotificationUnitOfWork(SqlUnitOfWork):
         self.log = store.log
         self.recipients = store.recipients
         self.preferences = store.preferences
+        self.members = store.members
+        self.saved_listings = store.saved_listings
         self.outbox = store.outbox
 
     async def __aenter__(self) -> Self:

@@ -1,11 +1,13 @@
 """repti-community: notifications (notification, notification_delivery, notification_log,
-notification_recipient, notification_preference).
+notification_recipient, notification_preference), the copy of organisations' members that
+events notify (notification_member) and users' saved listings (saved_listing).
 
 On PostgreSQL the service connects as a member of ``reptidex_community_app`` (made here
 unless it exists), which row-level security binds. A transaction that sets
 ``reptidex.user_id`` (a user's request) reads its own notifications, deliveries and log,
 marks its own notifications read (only ``read_at`` may change), appends to its own log, and
-reads and writes its own settings and channel choices; nothing of another user's. A
+reads and writes its own settings, channel choices and saved listings, and reads its own
+memberships; nothing of another user's. A
 transaction that sets ``reptidex.worker`` to ``notifications`` (sending, event consumers,
 the delivery worker, one-click unsubscribes) works on every user's rows. Deliveries may
 change only their outcome columns, log lines never change.
@@ -45,6 +47,8 @@ TABLES = (
     "notification_log",
     "notification_recipient",
     "notification_preference",
+    "notification_member",
+    "saved_listing",
 )
 OWNER_RIGHTS = {
     "notification": ("SELECT", "UPDATE"),
@@ -52,6 +56,8 @@ OWNER_RIGHTS = {
     "notification_log": ("SELECT", "INSERT"),
     "notification_recipient": ("ALL",),
     "notification_preference": ("ALL",),
+    "notification_member": ("SELECT",),
+    "saved_listing": ("ALL",),
 }
 """What a user's transaction may do to its own rows, by table."""
 POLICIES = tuple(
@@ -143,6 +149,20 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("user_id", "kind", "channel", name="uq_notification_preference"),
     )
+    op.create_table(
+        "notification_member",
+        *_base(),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("role", sa.String(10), nullable=False),
+        sa.UniqueConstraint("organisation_id", "user_id", name="uq_notification_member"),
+    )
+    op.create_table(
+        "saved_listing",
+        *_base(),
+        sa.Column("listing_id", GUID(length=16), nullable=False),
+        sa.UniqueConstraint("user_id", "listing_id", name="uq_saved_listing"),
+    )
+    op.create_index("ix_saved_listing_listing", "saved_listing", ["listing_id"])
     if on_postgres():
         _secure()
 
@@ -161,7 +181,7 @@ def _secure() -> None:
     op.execute(f"GRANT SELECT, INSERT ON notification_log TO {APP_ROLE}")
     op.execute(
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON notification_recipient, "
-        f"notification_preference TO {APP_ROLE}"
+        f"notification_preference, notification_member, saved_listing TO {APP_ROLE}"
     )
     enable_row_level_security(TABLES)
     for table, rights in OWNER_RIGHTS.items():
