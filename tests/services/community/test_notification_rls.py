@@ -40,6 +40,7 @@ TABLES = (
     "notification_member",
     "saved_listing",
 )
+REMINDERS = "notification_reminder"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,23 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
                     portal.call(
                         bus.publish,
                         new_event("user.email_verified", producer="core", payload=payload),
+                    )
+                    clutch = {
+                        "clutch_id": str(uuid.uuid4()),
+                        "dam_id": str(uuid.uuid4()),
+                        "sire_ids": [],
+                        "pair_id": None,
+                        "laid_on": "2026-01-01",
+                        "eggs": 4,
+                    }
+                    portal.call(
+                        bus.publish,
+                        new_event(
+                            "breeding.clutch_recorded",
+                            producer="animal",
+                            organisation_id=uuid.uuid4(),
+                            payload=clutch,
+                        ),
                     )
                     joined = {
                         "organisation_id": str(uuid.uuid4()),
@@ -171,7 +189,7 @@ def _inserts(user: uuid.UUID, notification: uuid.UUID) -> dict[str, tuple[str, t
 async def _checks(w: Written) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(w.role_url))
     try:
-        for table in TABLES:
+        for table in (*TABLES, REMINDERS):
             await assert_row_security_applies(connection, table)
         await _unscoped(connection, w)
         await _user(connection, w)
@@ -186,6 +204,8 @@ async def _unscoped(connection: asyncpg.Connection, w: Written) -> None:
             assert await connection.fetchval(f"SELECT count(*) FROM {table}") == 0, table
         for table, (statement, args) in _inserts(uuid.uuid4(), w.ann_notification).items():
             assert await _outcome(connection, statement, *args) == "refused", table
+        assert await connection.fetchval(f"SELECT count(*) FROM {REMINDERS}") == 0
+        assert await _outcome(connection, INSERT_REMINDER) == "refused"
 
 
 async def _user(connection: asyncpg.Connection, w: Written) -> None:
@@ -195,6 +215,8 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         for table in TABLES:
             users = await connection.fetch(f"SELECT DISTINCT user_id FROM {table}")
             assert [r["user_id"] for r in users] == [ann], table
+        assert await connection.fetchval(f"SELECT count(*) FROM {REMINDERS}") == 0
+        assert await _outcome(connection, INSERT_REMINDER) == "refused"
         # its own: read_at changes (no WHERE: only the own rows are there to change)
         mark = "UPDATE notification SET read_at = NULL"
         assert await _outcome(connection, mark) == "UPDATE 1"
@@ -239,12 +261,21 @@ async def _platform(connection: asyncpg.Connection, w: Written) -> None:
         stranger = uuid.uuid4()
         for table, statement in _inserts(stranger, w.bob_notification).items():
             assert await _outcome(connection, *_flat(statement)) == "INSERT 0 1", table
+        assert await connection.fetchval(f"SELECT count(*) FROM {REMINDERS}") == 2
+        assert await _outcome(connection, INSERT_REMINDER) == "INSERT 0 1"
         outcome = "UPDATE notification_delivery SET attempts = 9, last_error = 'x'"
         assert await _outcome(connection, outcome) == "UPDATE 2"
         move = "UPDATE notification_delivery SET notification_id = $1"
         assert await _outcome(connection, move, w.ann_notification) == "refused"
         assert await _outcome(connection, "UPDATE notification_log SET detail = 'x'") == "refused"
         assert await _outcome(connection, "DELETE FROM notification_log") == "refused"
+
+
+INSERT_REMINDER = (
+    f"INSERT INTO {REMINDERS} (id, created_at, updated_at, organisation_id, subject_id, kind, "
+    "parameters, event_id, due_at, status) VALUES (gen_random_uuid(), now(), now(), "
+    "gen_random_uuid(), 'c', 'clutch.due', '{}', gen_random_uuid(), now(), 'pending')"
+)
 
 
 def _flat(statement: tuple[str, tuple[object, ...]]) -> tuple[object, ...]:
@@ -260,14 +291,14 @@ def test_every_policy_is_needed(written: Written) -> None:
         require_policies_needed(
             written.owner_url,
             lambda: _checks(written),
-            tables=TABLES,
+            tables=(*TABLES, REMINDERS),
             equivalent={
                 "notification_update_own WITH CHECK (true)": "a user may change only read_at "
                 "and updated_at (the column grant): never the row's user",
             },
         )
     )
-    # 27 policy expressions (migration community_0004) and 7 tables under RLS; all killed
+    # 29 policy expressions (migration community_0004) and 8 tables under RLS; all killed
     # but the one equivalent
-    assert len(result.killed) == 33
+    assert len(result.killed) == 36
     assert result.survived == ["notification_update_own WITH CHECK (true)"]

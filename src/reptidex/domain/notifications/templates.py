@@ -62,13 +62,11 @@ TEMPLATES: dict[str, dict[str, Template]] = {
     "clutch.due": {
         "en": Template(
             "Clutch due to hatch",
-            "Clutch {clutch_id}, laid {laid_on}, is due to hatch around {due_on} "
-            "(incubated at {temperature} °C).",
+            "Clutch {clutch_id}, laid {laid_on}, is due to hatch around {due_on}.",
         ),
         "de": Template(
             "Gelege schlüpft bald",
-            "Gelege {clutch_id}, gelegt am {laid_on}, schlüpft voraussichtlich um den {due_on} "
-            "(bebrütet bei {temperature} °C).",
+            "Gelege {clutch_id}, gelegt am {laid_on}, schlüpft voraussichtlich um den {due_on}.",
         ),
     },
     "listing.price_dropped": {

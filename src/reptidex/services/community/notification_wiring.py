@@ -29,6 +29,7 @@ from reptidex.adapters.sql.community.notifications import (
     SqlNotificationUnitOfWork,
     bind_system,
 )
+from reptidex.adapters.sql.community.reminders import SqlReminders
 from reptidex.adapters.sql.idempotent_consumer import TransactionalHandler
 from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.events import DomainEvent
@@ -36,6 +37,7 @@ from reptidex.domain.identity.ports import Notifier
 from reptidex.domain.notifications.audience import MEMBERSHIP_EVENTS, fire, follow_membership
 from reptidex.domain.notifications.model import Channel, Delivery, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
+from reptidex.domain.notifications.reminders import schedule_hatch
 from reptidex.domain.notifications.settings import remember_email
 from reptidex.domain.notifications.triggers import (
     Trigger,
@@ -119,6 +121,18 @@ def _triggered(
     return handle
 
 
+def _hatch_reminders(clock: Callable[[], dt.datetime]) -> TransactionalHandler:
+    async def handle(event: DomainEvent, session: AsyncSession) -> None:
+        await bind_system(session)
+        reminders = SqlReminders(session)
+        if event.type == "breeding.hatched":
+            await reminders.cancel(str(event.payload["clutch_id"]), "clutch.due")
+        elif event.organisation_id is not None:
+            await schedule_hatch(reminders, event.id, event.organisation_id, event.payload, clock())
+
+    return handle
+
+
 async def keep_membership(event: DomainEvent, session: AsyncSession) -> None:
     """repti-core's membership events: who an organisation's notifications reach."""
     await bind_system(session)
@@ -144,6 +158,9 @@ def subscribe_triggers(
         "listing.updated": lambda e: price_drop_trigger(e.id, e.payload),
         "community.post_created": lambda e: reply_trigger(e.id, e.payload),
     }
+    hatching = events.idempotent(_hatch_reminders(clock), purpose="hatch-reminders")
+    events.subscribe("breeding.clutch_recorded", hatching)
+    events.subscribe("breeding.hatched", hatching)
     for kind, trigger_of in handlers.items():
         handler = _triggered(channels, clock, trigger_of)
         events.subscribe(kind, events.idempotent(handler, purpose=f"notify:{kind}"))

@@ -125,3 +125,22 @@ class SavedListingRow(CommunityModel):
 
     user_id: Mapped[uuid.UUID] = mapped_column()
     listing_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class NotificationReminderRow(CommunityModel):
+    """A notification for an organisation's members, scheduled for later."""
+
+    __tablename__ = "notification_reminder"
+    __table_args__ = (
+        UniqueConstraint("subject_id", "kind", name="uq_notification_reminder_subject"),
+        Index("ix_notification_reminder_due", "status", "due_at"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column()
+    subject_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(60))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    link: Mapped[str | None] = mapped_column(String(2048), default=None)
+    event_id: Mapped[uuid.UUID] = mapped_column()
+    due_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    status: Mapped[str] = mapped_column(String(10))

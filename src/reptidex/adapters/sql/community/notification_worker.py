@@ -1,6 +1,7 @@
-"""The background worker of notification deliveries: sends the due ones on their channels,
-woken by every commit of new deliveries and polling for retries and for deliveries held by
-quiet hours (each waits out its own time, see
+"""The background worker of notification deliveries: fires the reminders that fall due and
+sends the due deliveries on their channels, woken by every commit of new deliveries or
+reminders and polling for retries, reminders and deliveries held by quiet hours (each waits
+out its own time, see
 :class:`~reptidex.domain.notifications.model.DeliveryPolicy`)."""
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from reptidex.adapters.sql.community.notification_models import (
 )
 from reptidex.adapters.sql.community.notifications import (
     SqlDeliveryLog,
+    SqlNotificationStore,
     bind_system,
     delivery_of,
     notification_of,
     recipient_of,
 )
+from reptidex.adapters.sql.community.reminders import SqlReminders
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.adapters.sql.poller import Poller
 from reptidex.domain.notifications.delivery import attempt, stage_outcome
@@ -36,6 +39,7 @@ from reptidex.domain.notifications.model import (
     Recipient,
 )
 from reptidex.domain.notifications.ports import ChannelSender, OutgoingMessage
+from reptidex.domain.notifications.reminders import fire_due
 
 _log = structlog.get_logger("reptidex.notifications")
 
@@ -107,11 +111,26 @@ class DeliveryWorker(Poller):
             messages.append((delivery, OutgoingMessage(delivery.id, notification, recipient, link)))
         return messages
 
+    async def fire_reminders(self) -> int:
+        """Fire the reminders that fell due (up to a batch): their notifications and
+        deliveries commit with their stamps; how many."""
+        async with self._sessions() as session, session.begin():
+            await bind_system(session)
+            return await fire_due(
+                SqlNotificationStore(session),
+                SqlReminders(session),
+                frozenset(self.senders),
+                self._clock(),
+                self.batch_size,
+            )
+
     async def work_once(self) -> int:
-        """One pass: every due delivery (up to a batch) attempted once, side by side; how many.
+        """One pass: the due reminders fired, then every due delivery (up to a batch)
+        attempted once, side by side; how many deliveries.
 
         The due deliveries are leased in one short transaction, sent outside any, and their
         outcomes saved in another: no lock is held while a channel answers."""
+        await self.fire_reminders()
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await bind_system(session)

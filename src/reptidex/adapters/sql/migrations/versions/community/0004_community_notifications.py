@@ -1,13 +1,14 @@
 """repti-community: notifications (notification, notification_delivery, notification_log,
 notification_recipient, notification_preference), the copy of organisations' members that
-events notify (notification_member) and users' saved listings (saved_listing).
+events notify (notification_member), users' saved listings (saved_listing) and reminders
+scheduled for later (notification_reminder).
 
 On PostgreSQL the service connects as a member of ``reptidex_community_app`` (made here
 unless it exists), which row-level security binds. A transaction that sets
 ``reptidex.user_id`` (a user's request) reads its own notifications, deliveries and log,
 marks its own notifications read (only ``read_at`` may change), appends to its own log, and
 reads and writes its own settings, channel choices and saved listings, and reads its own
-memberships; nothing of another user's. A
+memberships; nothing of another user's, and no reminder (they belong to the platform). A
 transaction that sets ``reptidex.worker`` to ``notifications`` (sending, event consumers,
 the delivery worker, one-click unsubscribes) works on every user's rows. Deliveries may
 change only their outcome columns, log lines never change.
@@ -49,6 +50,7 @@ TABLES = (
     "notification_preference",
     "notification_member",
     "saved_listing",
+    "notification_reminder",
 )
 OWNER_RIGHTS = {
     "notification": ("SELECT", "UPDATE"),
@@ -163,6 +165,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "listing_id", name="uq_saved_listing"),
     )
     op.create_index("ix_saved_listing_listing", "saved_listing", ["listing_id"])
+    op.create_table(
+        "notification_reminder",
+        sa.Column("id", GUID(length=16), primary_key=True),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("subject_id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(60), nullable=False),
+        sa.Column("parameters", JsonB, nullable=False),
+        sa.Column("link", sa.String(2048), nullable=True),
+        sa.Column("event_id", GUID(length=16), nullable=False),
+        sa.Column("due_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.UniqueConstraint("subject_id", "kind", name="uq_notification_reminder_subject"),
+    )
+    op.create_index("ix_notification_reminder_due", "notification_reminder", ["status", "due_at"])
     if on_postgres():
         _secure()
 
@@ -183,6 +202,7 @@ def _secure() -> None:
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON notification_recipient, "
         f"notification_preference, notification_member, saved_listing TO {APP_ROLE}"
     )
+    op.execute(f"GRANT SELECT, INSERT, UPDATE ON notification_reminder TO {APP_ROLE}")
     enable_row_level_security(TABLES)
     for table, rights in OWNER_RIGHTS.items():
         for right in rights:
