@@ -27,12 +27,14 @@ def create_app(
     notification_senders: Mapping[Channel, ChannelSender] | None = None,
     notification_policy: DeliveryPolicy | None = None,
     notification_clock: Callable[[], dt.datetime] | None = None,
+    stream_lifetime: float = 600.0,
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS);
     ``notification_senders`` replace the notification channels' senders,
-    ``notification_policy`` their retries and ``notification_clock`` their time.
+    ``notification_policy`` their retries and ``notification_clock`` their time;
+    ``stream_lifetime`` is how many seconds a live stream lasts before the client reconnects.
     """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
     notifications = build_notifications(
@@ -40,6 +42,7 @@ def create_app(
         senders=notification_senders,
         policy=notification_policy,
         clock=notification_clock,
+        stream_lifetime=stream_lifetime,
     )
     return create_service_app(
         kernel,

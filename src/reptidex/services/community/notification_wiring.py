@@ -185,13 +185,14 @@ def build_notifications(
     policy: DeliveryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     public_url: str | None = None,
-    feed: SqlLiveFeed | None = None,
+    stream_lifetime: float = 600.0,
 ) -> NotificationComponents:
     """Notifications on ``kernel``, and their event subscriptions (idempotent).
 
     ``senders`` replace the channels' senders (default: email as the settings choose),
     ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
-    point at (default: community's URL), ``feed`` the live feed."""
+    point at (default: community's URL); a live stream ends after ``stream_lifetime``
+    seconds."""
     settings, sessions = kernel.settings, kernel.sessions
     chosen: dict[Channel, ChannelSender] = (
         dict(senders)
@@ -212,7 +213,7 @@ def build_notifications(
     worker = DeliveryWorker(
         sessions, chosen, unsubscribe_links=unsubscribe_link, policy=policy, clock=clock
     )
-    feed = feed or SqlLiveFeed(sessions)
+    feed = SqlLiveFeed(sessions, lifetime=stream_lifetime)
     desk = NotificationDesk(
         lambda user_id: SqlNotificationUnitOfWork(sessions, user_id),
         frozenset(chosen),
