@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
 from reptidex.adapters.notifications.email import EmailChannel
+from reptidex.adapters.notifications.twilio_sms import TwilioSms
 from reptidex.adapters.sql.community.notification_feed import SqlLiveFeed
 from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
 from reptidex.adapters.sql.community.notifications import (
@@ -75,6 +76,21 @@ def mail_notifier(settings: Settings) -> Notifier:
     return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
 
 
+def channel_senders(settings: Settings) -> dict[Channel, ChannelSender]:
+    """The channels the settings give: email always (SMTP or the mail folder), SMS through
+    Twilio when its account, token and number are set."""
+    senders: dict[Channel, ChannelSender] = {Channel.EMAIL: EmailChannel(mail_notifier(settings))}
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
+        senders[Channel.SMS] = TwilioSms(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from_number,
+            api_base=settings.twilio_api_base,
+            timeout=settings.http_timeout,
+        )
+    return senders
+
+
 @dataclass(frozen=True, slots=True)
 class NotificationComponents:
     """What the notifications' composition root builds."""
@@ -105,6 +121,9 @@ class NotificationComponents:
             unwake()
             worker.stop()
             await asyncio.gather(task, return_exceptions=True)
+            for sender in worker.senders.values():
+                if isinstance(sender, TwilioSms):
+                    await sender.aclose()
 
 
 def _triggered(
@@ -189,16 +208,12 @@ def build_notifications(
 ) -> NotificationComponents:
     """Notifications on ``kernel``, and their event subscriptions (idempotent).
 
-    ``senders`` replace the channels' senders (default: email as the settings choose),
+    ``senders`` replace the channels' senders (default: :func:`channel_senders`),
     ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
     point at (default: community's URL); a live stream ends after ``stream_lifetime``
     seconds."""
     settings, sessions = kernel.settings, kernel.sessions
-    chosen: dict[Channel, ChannelSender] = (
-        dict(senders)
-        if senders is not None
-        else {Channel.EMAIL: EmailChannel(mail_notifier(settings))}
-    )
+    chosen = dict(senders) if senders is not None else channel_senders(settings)
     key = unsubscribe_key(settings)
     base = (public_url or settings.peer_url("community")).rstrip("/")
 
