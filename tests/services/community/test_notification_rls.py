@@ -39,6 +39,7 @@ TABLES = (
     "notification_preference",
     "notification_member",
     "saved_listing",
+    "push_subscription",
 )
 REMINDERS = "notification_reminder"
 
@@ -59,7 +60,9 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
     with non_owner_database(postgres_server, "community") as (owner_url, role_url):
         settings = community_settings(role_url, tmp_path_factory.mktemp("data"))
         channel = Recording()
-        app = community_app(settings, {Channel.EMAIL: channel})
+        app = community_app(
+            settings, {Channel.EMAIL: channel}, push_services=["https://push.example"]
+        )
         with TestClient(app) as client:
             bus = kernel_of(client.app).events.bus
             with client.portal() as portal:
@@ -120,6 +123,14 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
                     == 200
                 )
             for user in (ann, bob):
+                subscription = {
+                    "endpoint": f"https://push.example/{user}",
+                    "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22},
+                }
+                pushed = client.post(
+                    "/notifications/push/subscriptions", json=subscription, headers=user_token(user)
+                )
+                assert pushed.status_code == 201, pushed.text
                 saved = client.put(
                     f"/community/saved-listings/{uuid.uuid4()}", headers=user_token(user)
                 )
@@ -183,6 +194,11 @@ def _inserts(user: uuid.UUID, notification: uuid.UUID) -> dict[str, tuple[str, t
             f"INSERT INTO saved_listing ({base}, listing_id) VALUES ({values}, gen_random_uuid())",
             (user,),
         ),
+        "push_subscription": (
+            f"INSERT INTO push_subscription ({base}, endpoint, p256dh, auth) "
+            f"VALUES ({values}, gen_random_uuid()::text, 'k', 'a')",
+            (user,),
+        ),
     }
 
 
@@ -229,6 +245,9 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         assert await _outcome(connection, *_flat(own["notification_log"])) == "INSERT 0 1"
         assert await _outcome(connection, *_flat(own["notification_preference"])) == "INSERT 0 1"
         assert await _outcome(connection, *_flat(own["saved_listing"])) == "INSERT 0 1"
+        assert await _outcome(connection, *_flat(own["push_subscription"])) == "INSERT 0 1"
+        give_push = "UPDATE push_subscription SET user_id = $1"
+        assert await _outcome(connection, give_push, bob) == "refused"
         assert await _outcome(connection, *_flat(own["notification_member"])) == "refused"
         give_saved = "UPDATE saved_listing SET user_id = $1"
         assert await _outcome(connection, give_saved, bob) == "refused"
@@ -298,7 +317,7 @@ def test_every_policy_is_needed(written: Written) -> None:
             },
         )
     )
-    # 29 policy expressions (migration community_0004) and 8 tables under RLS; all killed
+    # 33 policy expressions (migration community_0004) and 9 tables under RLS; all killed
     # but the one equivalent
-    assert len(result.killed) == 36
+    assert len(result.killed) == 41
     assert result.survived == ["notification_update_own WITH CHECK (true)"]

@@ -124,3 +124,16 @@ class DeliveryPolicy:
         [30, 60, 100, 100]
         """
         return dt.timedelta(seconds=min(self.longest, self.first * 2 ** (attempts - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class PushSubscription:
+    """Where a browser receives web push for a user: its push service endpoint and the keys
+    the payload is encrypted to (RFC 8291: the P-256 public key and the auth secret)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    endpoint: str
+    p256dh: str
+    auth: str
+    created_at: dt.datetime

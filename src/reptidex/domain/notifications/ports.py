@@ -14,6 +14,7 @@ from reptidex.domain.notifications.model import (
     Delivery,
     LogEntry,
     Notification,
+    PushSubscription,
     Recipient,
 )
 
@@ -89,6 +90,19 @@ class Preferences(Protocol):
         """Store one choice."""
 
 
+class PushSubscriptions(Protocol):
+    """Users' web push subscriptions."""
+
+    async def add(self, subscription: PushSubscription) -> PushSubscription:
+        """Keep it (the same endpoint again: the stored one, with the new keys)."""
+
+    async def of(self, user_id: uuid.UUID) -> list[PushSubscription]:
+        """The user's subscriptions, oldest first."""
+
+    async def remove(self, user_id: uuid.UUID, subscription_id: uuid.UUID) -> bool:
+        """Forget one (``False`` when the user has no such subscription)."""
+
+
 class NotificationUnitOfWork(Protocol):
     """One transaction over notifications and community's outbox."""
 
@@ -115,6 +129,11 @@ class NotificationUnitOfWork(Protocol):
     @property
     def preferences(self) -> Preferences:
         """Users' channel choices."""
+        ...
+
+    @property
+    def push_subscriptions(self) -> PushSubscriptions:
+        """Users' web push subscriptions."""
         ...
 
     @property

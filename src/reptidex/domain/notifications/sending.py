@@ -85,16 +85,14 @@ async def notify(
     request: Request,
     channels: Collection[Channel],
     now: dt.datetime,
-    *,
-    push_endpoints: int = 0,
 ) -> tuple[Notification, bool]:
     """Store ``request`` for ``user_id`` and queue it on each of ``channels`` (those the
     service can send on) that the user takes and has an address for; ``(notification,
     whether it is new)``. A second request with the same event id changes nothing and gives
     the first notification back. Does not commit.
 
-    A delivery due in the user's quiet hours waits for their end. ``push_endpoints`` is how
-    many web push subscriptions the user has (push needs at least one)."""
+    A delivery due in the user's quiet hours waits for their end; push needs a web push
+    subscription."""
     known = await uow.notifications.for_event(user_id, request.event_id)
     if known is not None:
         return known, False
@@ -120,7 +118,10 @@ async def notify(
     for channel in OUTSIDE_CHANNELS:
         if channel not in channels or not enabled(choices, request.kind, channel):
             continue
-        reachable = push_endpoints > 0 if channel is Channel.PUSH else _address(recipient, channel)
+        if channel is Channel.PUSH:
+            reachable: object = await uow.push_subscriptions.of(user_id)
+        else:
+            reachable = _address(recipient, channel)
         if not reachable:
             continue
         delivery = Delivery(uuid.uuid4(), notification.id, user_id, channel, now, held or now)
@@ -172,7 +173,6 @@ async def send(
     request: Request,
     channels: Collection[Channel],
     now: dt.datetime,
-    push_endpoints: Mapping[uuid.UUID, int] | None = None,
 ) -> list[tuple[Notification, bool]]:
     """``POST /notifications/send``: check the sender and the kind, notify every user (each
     once, in the order given) and commit."""
@@ -180,16 +180,6 @@ async def send(
     check_kind(request.kind, request.parameters)
     results = []
     for user_id in dict.fromkeys(users):
-        results.append(
-            await notify(
-                uow,
-                sender,
-                user_id,
-                request,
-                channels,
-                now,
-                push_endpoints=(push_endpoints or {}).get(user_id, 0),
-            )
-        )
+        results.append(await notify(uow, sender, user_id, request, channels, now))
     await uow.commit()
     return results

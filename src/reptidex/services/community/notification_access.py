@@ -20,13 +20,17 @@ from reptidex.services.kernel.auth import Principal
 class NotificationDesk:
     """What the notification endpoints need: units of work scoped to a user (or, with
     ``None``, to the platform), the channels the service sends on, the live feed, the key of
-    unsubscribe links, and the clock."""
+    unsubscribe links, the clock, and web push's accepted services and public key."""
 
     unit_of_work: Callable[[uuid.UUID | None], AbstractAsyncContextManager[AudienceUnitOfWork]]
     channels: frozenset[Channel]
     feed: LiveFeed
     unsubscribe_key: bytes
     clock: Callable[[], dt.datetime]
+    push_services: tuple[str, ...]
+    """The origins a push subscription may name."""
+    vapid_public_key: str
+    """The browsers' ``applicationServerKey``."""
 
 
 NotificationsDependency: TypeAlias = Injected[NotificationDesk]

@@ -13,21 +13,24 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from email.utils import parseaddr
 from urllib.parse import quote
 
 from litestar import Litestar
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
 from reptidex.adapters.notifications.email import EmailChannel
 from reptidex.adapters.notifications.twilio_sms import TwilioSms
+from reptidex.adapters.notifications.web_push import VapidKey, WebPushChannel
 from reptidex.adapters.sql.community.notification_feed import SqlLiveFeed
 from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
 from reptidex.adapters.sql.community.notifications import (
     DELIVERY_QUEUE,
     SqlNotificationStore,
     SqlNotificationUnitOfWork,
+    SqlPushSubscriptions,
     bind_system,
 )
 from reptidex.adapters.sql.community.reminders import SqlReminders
@@ -36,8 +39,14 @@ from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.events import DomainEvent
 from reptidex.domain.identity.ports import Notifier
 from reptidex.domain.notifications.audience import MEMBERSHIP_EVENTS, fire, follow_membership
-from reptidex.domain.notifications.model import Channel, Delivery, DeliveryPolicy
-from reptidex.domain.notifications.ports import ChannelSender
+from reptidex.domain.notifications.model import (
+    Channel,
+    Delivery,
+    DeliveryPolicy,
+    PushSubscription,
+)
+from reptidex.domain.notifications.ports import ChannelSender, OutgoingMessage
+from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.notifications.reminders import schedule_hatch
 from reptidex.domain.notifications.settings import remember_email
 from reptidex.domain.notifications.triggers import (
@@ -76,10 +85,41 @@ def mail_notifier(settings: Settings) -> Notifier:
     return MailOutboxNotifier(settings.data_dir / MAIL_OUTBOX_FOLDER, settings.mail_from)
 
 
-def channel_senders(settings: Settings) -> dict[Channel, ChannelSender]:
-    """The channels the settings give: email always (SMTP or the mail folder), SMS through
-    Twilio when its account, token and number are set."""
-    senders: dict[Channel, ChannelSender] = {Channel.EMAIL: EmailChannel(mail_notifier(settings))}
+def vapid_key(settings: Settings) -> VapidKey:
+    """The web push key pair, derived from community's service secret (every replica's the
+    same), with the platform's sender address as its contact."""
+    secret = (service_secret(settings, "community") or "").encode()
+    address = parseaddr(settings.mail_from)[1] or "no-reply@reptidex.invalid"
+    return VapidKey.derived(secret, f"mailto:{address}")
+
+
+def web_push(
+    sessions: async_sessionmaker[AsyncSession], vapid: VapidKey, timeout: float
+) -> WebPushChannel:
+    """The web push channel, reading and forgetting subscriptions as the platform."""
+
+    async def subscriptions_of(message: OutgoingMessage) -> list[PushSubscription]:
+        async with sessions() as session, session.begin():
+            await bind_system(session)
+            return await SqlPushSubscriptions(session).of(message.recipient.user_id)
+
+    async def forget(subscription: PushSubscription) -> None:
+        async with sessions() as session, session.begin():
+            await bind_system(session)
+            await SqlPushSubscriptions(session).remove(subscription.user_id, subscription.id)
+
+    return WebPushChannel(vapid, subscriptions_of, forget, timeout=timeout)
+
+
+def channel_senders(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], vapid: VapidKey
+) -> dict[Channel, ChannelSender]:
+    """The channels the settings give: email always (SMTP or the mail folder), web push
+    always, SMS through Twilio when its account, token and number are set."""
+    senders: dict[Channel, ChannelSender] = {
+        Channel.EMAIL: EmailChannel(mail_notifier(settings)),
+        Channel.PUSH: web_push(sessions, vapid, settings.http_timeout),
+    }
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
         senders[Channel.SMS] = TwilioSms(
             settings.twilio_account_sid,
@@ -122,7 +162,7 @@ class NotificationComponents:
             worker.stop()
             await asyncio.gather(task, return_exceptions=True)
             for sender in worker.senders.values():
-                if isinstance(sender, TwilioSms):
+                if isinstance(sender, TwilioSms | WebPushChannel):
                     await sender.aclose()
 
 
@@ -205,15 +245,17 @@ def build_notifications(
     clock: Callable[[], dt.datetime] | None = None,
     public_url: str | None = None,
     stream_lifetime: float = 600.0,
+    push_services: Sequence[str] = PUSH_SERVICES,
 ) -> NotificationComponents:
     """Notifications on ``kernel``, and their event subscriptions (idempotent).
 
     ``senders`` replace the channels' senders (default: :func:`channel_senders`),
     ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
     point at (default: community's URL); a live stream ends after ``stream_lifetime``
-    seconds."""
+    seconds; ``push_services`` are the origins push subscriptions may name."""
     settings, sessions = kernel.settings, kernel.sessions
-    chosen = dict(senders) if senders is not None else channel_senders(settings)
+    vapid = vapid_key(settings)
+    chosen = dict(senders) if senders is not None else channel_senders(settings, sessions, vapid)
     key = unsubscribe_key(settings)
     base = (public_url or settings.peer_url("community")).rstrip("/")
 
@@ -235,5 +277,7 @@ def build_notifications(
         feed,
         key,
         clock,
+        tuple(push_services),
+        vapid.public_key,
     )
     return NotificationComponents(desk, worker, feed)

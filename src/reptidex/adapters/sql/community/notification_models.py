@@ -144,3 +144,17 @@ class NotificationReminderRow(CommunityModel):
     event_id: Mapped[uuid.UUID] = mapped_column()
     due_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     status: Mapped[str] = mapped_column(String(10))
+
+
+class PushSubscriptionRow(CommunityModel):
+    """A browser's web push subscription of a user."""
+
+    __tablename__ = "push_subscription"
+    __table_args__ = (
+        UniqueConstraint("user_id", "endpoint", name="uq_push_subscription_endpoint"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    endpoint: Mapped[str] = mapped_column(String(2048))
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))

@@ -23,6 +23,7 @@ from reptidex.adapters.sql.community.notification_models import (
     NotificationPreferenceRow,
     NotificationRecipientRow,
     NotificationRow,
+    PushSubscriptionRow,
     SavedListingRow,
 )
 from reptidex.adapters.sql.outbox_store import SqlOutbox, wake_after_commit
@@ -34,6 +35,7 @@ from reptidex.domain.notifications.model import (
     LogEntry,
     LogStatus,
     Notification,
+    PushSubscription,
     Recipient,
 )
 
@@ -480,6 +482,58 @@ class SqlSavedListings:
         return list(ids)
 
 
+def push_subscription_of(row: PushSubscriptionRow) -> PushSubscription:
+    """The subscription a row holds."""
+    return PushSubscription(row.id, row.user_id, row.endpoint, row.p256dh, row.auth, row.created_at)
+
+
+class SqlPushSubscriptions:
+    """The :class:`~reptidex.domain.notifications.ports.PushSubscriptions` of one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, subscription: PushSubscription) -> PushSubscription:
+        """Keep it; the same endpoint again updates the keys."""
+        row = await self._session.scalar(
+            select(PushSubscriptionRow).where(
+                PushSubscriptionRow.user_id == subscription.user_id,
+                PushSubscriptionRow.endpoint == subscription.endpoint,
+            )
+        )
+        if row is None:
+            row = PushSubscriptionRow(
+                id=subscription.id,
+                user_id=subscription.user_id,
+                endpoint=subscription.endpoint,
+                created_at=subscription.created_at,
+            )
+            self._session.add(row)
+        row.p256dh = subscription.p256dh
+        row.auth = subscription.auth
+        row.updated_at = subscription.created_at
+        await self._session.flush()
+        return push_subscription_of(row)
+
+    async def of(self, user_id: uuid.UUID) -> list[PushSubscription]:
+        """Oldest first."""
+        rows = await self._session.scalars(
+            select(PushSubscriptionRow)
+            .where(PushSubscriptionRow.user_id == user_id)
+            .order_by(PushSubscriptionRow.created_at, PushSubscriptionRow.id)
+        )
+        return [push_subscription_of(row) for row in rows]
+
+    async def remove(self, user_id: uuid.UUID, subscription_id: uuid.UUID) -> bool:
+        """Forget one."""
+        done = await self._session.execute(
+            delete(PushSubscriptionRow).where(
+                PushSubscriptionRow.id == subscription_id, PushSubscriptionRow.user_id == user_id
+            )
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+
 class SqlNotificationStore:
     """Every notification repository on one session (the event consumers' transaction)."""
 
@@ -492,6 +546,7 @@ class SqlNotificationStore:
         self.preferences = SqlPreferences(session)
         self.members = SqlMembers(session)
         self.saved_listings = SqlSavedListings(session)
+        self.push_subscriptions = SqlPushSubscriptions(session)
         self.outbox = SqlOutbox(session, "community")
 
     async def commit(self) -> None:
@@ -510,6 +565,7 @@ class SqlNotificationUnitOfWork(SqlUnitOfWork):
     preferences: SqlPreferences
     members: SqlMembers
     saved_listings: SqlSavedListings
+    push_subscriptions: SqlPushSubscriptions
     outbox: SqlOutbox
 
     def __init__(
@@ -528,6 +584,7 @@ class SqlNotificationUnitOfWork(SqlUnitOfWork):
         self.preferences = store.preferences
         self.members = store.members
         self.saved_listings = store.saved_listings
+        self.push_subscriptions = store.push_subscriptions
         self.outbox = store.outbox
 
     async def __aenter__(self) -> Self:

@@ -1,13 +1,15 @@
 """repti-community: notifications (notification, notification_delivery, notification_log,
 notification_recipient, notification_preference), the copy of organisations' members that
-events notify (notification_member), users' saved listings (saved_listing) and reminders
-scheduled for later (notification_reminder).
+events notify (notification_member), users' saved listings (saved_listing), reminders
+scheduled for later (notification_reminder) and browsers' web push subscriptions
+(push_subscription).
 
 On PostgreSQL the service connects as a member of ``reptidex_community_app`` (made here
 unless it exists), which row-level security binds. A transaction that sets
 ``reptidex.user_id`` (a user's request) reads its own notifications, deliveries and log,
 marks its own notifications read (only ``read_at`` may change), appends to its own log, and
-reads and writes its own settings, channel choices and saved listings, and reads its own
+reads and writes its own settings, channel choices, saved listings and push subscriptions,
+and reads its own
 memberships; nothing of another user's, and no reminder (they belong to the platform). A
 transaction that sets ``reptidex.worker`` to ``notifications`` (sending, event consumers,
 the delivery worker, one-click unsubscribes) works on every user's rows. Deliveries may
@@ -50,6 +52,7 @@ TABLES = (
     "notification_preference",
     "notification_member",
     "saved_listing",
+    "push_subscription",
     "notification_reminder",
 )
 OWNER_RIGHTS = {
@@ -60,6 +63,7 @@ OWNER_RIGHTS = {
     "notification_preference": ("ALL",),
     "notification_member": ("SELECT",),
     "saved_listing": ("ALL",),
+    "push_subscription": ("ALL",),
 }
 """What a user's transaction may do to its own rows, by table."""
 POLICIES = tuple(
@@ -166,6 +170,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_saved_listing_listing", "saved_listing", ["listing_id"])
     op.create_table(
+        "push_subscription",
+        *_base(),
+        sa.Column("endpoint", sa.String(2048), nullable=False),
+        sa.Column("p256dh", sa.String(100), nullable=False),
+        sa.Column("auth", sa.String(40), nullable=False),
+        sa.UniqueConstraint("user_id", "endpoint", name="uq_push_subscription_endpoint"),
+    )
+    op.create_table(
         "notification_reminder",
         sa.Column("id", GUID(length=16), primary_key=True),
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
@@ -200,7 +212,8 @@ def _secure() -> None:
     op.execute(f"GRANT SELECT, INSERT ON notification_log TO {APP_ROLE}")
     op.execute(
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON notification_recipient, "
-        f"notification_preference, notification_member, saved_listing TO {APP_ROLE}"
+        f"notification_preference, notification_member, saved_listing, push_subscription "
+        f"TO {APP_ROLE}"
     )
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON notification_reminder TO {APP_ROLE}")
     enable_row_level_security(TABLES)
