@@ -107,7 +107,7 @@ class PushService:
             plain = http_ece.decrypt(
                 body, private_key=browser.private_key, auth_secret=browser.auth, version="aes128gcm"
             )
-        except Exception as exc:  # noqa: BLE001 (every refusal is recorded for the test)
+        except Exception as exc:  # every refusal is recorded for the test
             self.refusals.append(repr(exc))
             return 400
         self.pushes.append(Push(token, json.loads(plain), headers, fields["k"]))
