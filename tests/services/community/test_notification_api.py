@@ -4,6 +4,7 @@ deduplication by event id, the events and audit records, and refused input."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -176,3 +177,17 @@ def test_the_kinds_are_listed(client_factory: Any) -> None:
     kinds = client_factory().get("/notifications/kinds").json()
     assert kinds["kinds"]["order.paid"] == ["order_id", "price"]
     assert kinds["languages"] == ["en", "de"]
+
+
+def test_open_rates_are_on_the_metrics_page(client_factory: Any) -> None:
+    client = client_factory(metrics_interval=0.05)
+    ann, bob = uuid.uuid4(), uuid.uuid4()
+    items = client.post(SEND, json=_announce([ann, bob]), headers=service_token()).json()["items"]
+    client.post(f"/notifications/{items[0]['notification_id']}/read", headers=user_token(ann))
+    expected = 'reptidex_notification_open_rate{kind="announcement",service="community"} 0.5'
+    deadline = time.monotonic() + 10
+    while expected not in (page := client.get("/metrics").text):
+        assert time.monotonic() < deadline, page[-2000:]
+        time.sleep(0.05)
+    assert 'reptidex_notifications_stored{kind="announcement",service="community"} 2.0' in page
+    assert "reptidex_notification_deliveries_sent_total" in page

@@ -31,6 +31,7 @@ def create_app(
     notification_clock: Callable[[], dt.datetime] | None = None,
     stream_lifetime: float = 600.0,
     push_services: Sequence[str] = PUSH_SERVICES,
+    metrics_interval: float = 30.0,
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
@@ -39,7 +40,7 @@ def create_app(
     ``notification_policy`` their retries and ``notification_clock`` their time;
     ``stream_lifetime`` is how many seconds a live stream lasts before the client reconnects;
     ``push_services`` are the origins web push subscriptions may name (default: the
-    browsers').
+    browsers'); ``metrics_interval`` how often the notification figures are read.
     """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
     notifications = build_notifications(
@@ -49,6 +50,7 @@ def create_app(
         clock=notification_clock,
         stream_lifetime=stream_lifetime,
         push_services=push_services,
+        metrics_interval=metrics_interval,
     )
     return create_service_app(
         kernel,
@@ -57,4 +59,5 @@ def create_app(
         dependencies=notifications.dependencies(),
         lifespan=notifications.lifespans(),
         authenticator=authenticator,
+        collectors=notifications.collectors(),
     )

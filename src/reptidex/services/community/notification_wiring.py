@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from litestar import Litestar
 from litestar.di import Provide
+from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.identity.mail import MailOutboxNotifier, SmtpNotifier
@@ -25,6 +26,7 @@ from reptidex.adapters.notifications.email import EmailChannel
 from reptidex.adapters.notifications.twilio_sms import TwilioSms
 from reptidex.adapters.notifications.web_push import VapidKey, WebPushChannel
 from reptidex.adapters.sql.community.notification_feed import SqlLiveFeed
+from reptidex.adapters.sql.community.notification_figures import read_figures
 from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
 from reptidex.adapters.sql.community.notifications import (
     DELIVERY_QUEUE,
@@ -58,6 +60,7 @@ from reptidex.domain.notifications.triggers import (
 )
 from reptidex.domain.notifications.unsubscribe import Unsubscription, sign
 from reptidex.services.community.notification_access import NotificationDesk
+from reptidex.services.community.notification_metrics import NotificationMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import service_secret
 from reptidex.services.kernel.settings import Settings
@@ -138,14 +141,30 @@ class NotificationComponents:
     desk: NotificationDesk
     worker: DeliveryWorker
     feed: SqlLiveFeed
+    metrics: NotificationMetrics
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependency: ``notifications``."""
         return {"notifications": provide_value(self.desk)}
 
     def lifespans(self) -> Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
-        """The delivery worker and the live feed's end, while the app runs."""
-        return [self.run_deliveries]
+        """The delivery worker, the live feed's end and the figures' refresh."""
+        return [self.run_deliveries, self.run_metrics]
+
+    def collectors(self) -> list[Collector]:
+        """The notification figures on ``/metrics``."""
+        return [self.metrics]
+
+    @asynccontextmanager
+    async def run_metrics(self, app: Litestar) -> AsyncIterator[None]:
+        """Refresh the notification figures while the app runs."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.metrics.run(stop), name="reptidex-notification-figures")
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(task, return_exceptions=True)
 
     @asynccontextmanager
     async def run_deliveries(self, app: Litestar) -> AsyncIterator[None]:
@@ -246,13 +265,15 @@ def build_notifications(
     public_url: str | None = None,
     stream_lifetime: float = 600.0,
     push_services: Sequence[str] = PUSH_SERVICES,
+    metrics_interval: float = 30.0,
 ) -> NotificationComponents:
     """Notifications on ``kernel``, and their event subscriptions (idempotent).
 
     ``senders`` replace the channels' senders (default: :func:`channel_senders`),
     ``policy`` the retries, ``clock`` the time, ``public_url`` the address unsubscribe links
     point at (default: community's URL); a live stream ends after ``stream_lifetime``
-    seconds; ``push_services`` are the origins push subscriptions may name."""
+    seconds; ``push_services`` are the origins push subscriptions may name; the figures on
+    ``/metrics`` are read every ``metrics_interval`` seconds."""
     settings, sessions = kernel.settings, kernel.sessions
     vapid = vapid_key(settings)
     chosen = dict(senders) if senders is not None else channel_senders(settings, sessions, vapid)
@@ -280,4 +301,10 @@ def build_notifications(
         tuple(push_services),
         vapid.public_key,
     )
-    return NotificationComponents(desk, worker, feed)
+    metrics = NotificationMetrics(
+        lambda: read_figures(sessions),
+        lambda: (worker.sent, worker.failed),
+        kernel.spec.name,
+        interval=metrics_interval,
+    )
+    return NotificationComponents(desk, worker, feed, metrics)
