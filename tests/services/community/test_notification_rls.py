@@ -72,7 +72,7 @@ def written(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
                         bus.publish,
                         new_event("user.email_verified", producer="core", payload=payload),
                     )
-                    clutch = {
+                    clutch: dict[str, object] = {
                         "clutch_id": str(uuid.uuid4()),
                         "dam_id": str(uuid.uuid4()),
                         "sire_ids": [],
@@ -240,15 +240,15 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         assert await _outcome(connection, "UPDATE notification SET user_id = $1", bob) == "refused"
         assert await _outcome(connection, "DELETE FROM notification") == "refused"
         own = _inserts(ann, w.ann_notification)
-        assert await _outcome(connection, *_flat(own["notification"])) == "refused"
-        assert await _outcome(connection, *_flat(own["notification_delivery"])) == "refused"
-        assert await _outcome(connection, *_flat(own["notification_log"])) == "INSERT 0 1"
-        assert await _outcome(connection, *_flat(own["notification_preference"])) == "INSERT 0 1"
-        assert await _outcome(connection, *_flat(own["saved_listing"])) == "INSERT 0 1"
-        assert await _outcome(connection, *_flat(own["push_subscription"])) == "INSERT 0 1"
+        assert await _try(connection, own["notification"]) == "refused"
+        assert await _try(connection, own["notification_delivery"]) == "refused"
+        assert await _try(connection, own["notification_log"]) == "INSERT 0 1"
+        assert await _try(connection, own["notification_preference"]) == "INSERT 0 1"
+        assert await _try(connection, own["saved_listing"]) == "INSERT 0 1"
+        assert await _try(connection, own["push_subscription"]) == "INSERT 0 1"
         give_push = "UPDATE push_subscription SET user_id = $1"
         assert await _outcome(connection, give_push, bob) == "refused"
-        assert await _outcome(connection, *_flat(own["notification_member"])) == "refused"
+        assert await _try(connection, own["notification_member"]) == "refused"
         give_saved = "UPDATE saved_listing SET user_id = $1"
         assert await _outcome(connection, give_saved, bob) == "refused"
         assert await _outcome(connection, "DELETE FROM saved_listing") == "DELETE 1"
@@ -266,7 +266,7 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         # another user's: never
         for table, statement in _inserts(bob, w.bob_notification).items():
             if table != "notification_recipient":
-                assert await _outcome(connection, *_flat(statement)) == "refused", table
+                assert await _try(connection, statement) == "refused", table
         theirs = "INSERT INTO notification_recipient (id, created_at, updated_at, user_id, language, time_zone) VALUES (gen_random_uuid(), now(), now(), $1, 'en', 'UTC')"
         assert await _outcome(connection, theirs, uuid.uuid4()) == "refused"
 
@@ -279,7 +279,7 @@ async def _platform(connection: asyncpg.Connection, w: Written) -> None:
             assert {r["user_id"] for r in users} == {w.ann, w.bob}, table
         stranger = uuid.uuid4()
         for table, statement in _inserts(stranger, w.bob_notification).items():
-            assert await _outcome(connection, *_flat(statement)) == "INSERT 0 1", table
+            assert await _try(connection, statement) == "INSERT 0 1", table
         assert await connection.fetchval(f"SELECT count(*) FROM {REMINDERS}") == 2
         assert await _outcome(connection, INSERT_REMINDER) == "INSERT 0 1"
         outcome = "UPDATE notification_delivery SET attempts = 9, last_error = 'x'"
@@ -297,8 +297,8 @@ INSERT_REMINDER = (
 )
 
 
-def _flat(statement: tuple[str, tuple[object, ...]]) -> tuple[object, ...]:
-    return (statement[0], *statement[1])
+async def _try(connection: asyncpg.Connection, statement: tuple[str, tuple[object, ...]]) -> str:
+    return await _outcome(connection, statement[0], *statement[1])
 
 
 def test_the_api_works_as_the_role_and_the_role_is_bound(written: Written) -> None:
