@@ -4,7 +4,9 @@ user's never, and a reconnect with ``Last-Event-ID`` missing nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,3 +90,26 @@ def test_the_stream_needs_a_user_and_a_valid_last_event_id(base_url: str) -> Non
         refused = client.get("/notifications/stream", headers=headers)
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_user_holds_at_most_five_streams(base_url: str) -> None:
+    ann = uuid.uuid4()
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(httpx.Client(base_url=base_url, timeout=10.0))
+        readers = []  # kept: a dropped line iterator closes its stream
+        for _ in range(5):
+            stream = stack.enter_context(
+                client.stream("GET", "/notifications/stream", headers=user_token(ann))
+            )
+            readers.append(stream.iter_lines())
+            assert next(readers[-1]) == ": connected"
+        deadline = time.monotonic() + 5
+        while (
+            sixth := client.get("/notifications/stream", headers=user_token(ann))
+        ).status_code != 429:
+            assert time.monotonic() < deadline, sixth.status_code
+            time.sleep(0.05)
+        assert sixth.headers["content-type"].startswith("application/problem+json")
+        other = uuid.uuid4()
+        with client.stream("GET", "/notifications/stream", headers=user_token(other)) as stream:
+            assert stream.status_code == 200

@@ -168,12 +168,16 @@ class ChannelSender(Protocol):
 class LiveFeed(Protocol):
     """A user's notifications as they are stored, for the live stream."""
 
+    def streams_of(self, user_id: uuid.UUID) -> int:
+        """How many streams of the user this process serves now."""
+
     def follow(
         self, user_id: uuid.UUID, after: uuid.UUID | None
     ) -> AsyncIterator[Notification | None]:
-        """The user's notifications stored after ``after`` (one of theirs; ``None``: from
-        now), oldest first, then each new one as it commits; ``None`` now and then as a
-        heartbeat. Ends after a while (the client reconnects) or when the service stops."""
+        """``None`` once the stream is open, then the user's notifications stored after
+        ``after`` (one of theirs; ``None``: from now), oldest first, then each new one as it
+        commits; ``None`` now and then as a heartbeat. Ends after a while (the client
+        reconnects) or when the service stops."""
 
 
 class Members(Protocol):

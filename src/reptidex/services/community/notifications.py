@@ -16,7 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from reptidex.domain.errors import InvalidInput
+from reptidex.domain.errors import InvalidInput, RateLimited
 from reptidex.domain.notifications.inbox import (
     delivery_log,
     mark_all_read,
@@ -64,6 +64,8 @@ from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_aut
 from reptidex.services.kernel.problems import PROBLEM_MEDIA_TYPE, Problem
 
 MAX_PAGE = 100
+MAX_STREAMS = 5
+"""Live streams one user may hold open on one process (tabs, devices)."""
 Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Items per page (1-{MAX_PAGE}).")
 ]
@@ -274,8 +276,8 @@ class NotificationController(Controller):
         "(its id the notification's, its data the notification as JSON), a comment now and "
         "then as a heartbeat. With `Last-Event-ID` the stream starts after that notification "
         "(nothing missed across a reconnect); without, from now. The server ends a stream "
-        "after ten minutes; clients reconnect.",
-        responses=_USER,
+        "after ten minutes; clients reconnect. At most five streams of one user at once.",
+        responses={**_USER, 429: _problem("Five streams of the caller are open already.")},
     )
     async def stream(
         self,
@@ -291,10 +293,18 @@ class NotificationController(Controller):
             after = None if not last_event_id else uuid.UUID(last_event_id)
         except ValueError as exc:
             raise InvalidInput("Last-Event-ID is not a notification id.") from exc
+        if notifications.feed.streams_of(user_id) >= MAX_STREAMS:
+            raise RateLimited(
+                f"At most {MAX_STREAMS} live streams at once; close one.", retry_after=10
+            )
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
-            yield ServerSentEventMessage(data=None, comment="connected")
+            opened = False
             async for notification in notifications.feed.follow(user_id, after):
+                if not opened:  # the first item says the stream is open
+                    opened = True
+                    yield ServerSentEventMessage(data=None, comment="connected")
+                    continue
                 yield _stream_message(notification)
 
         return ServerSentEvent(messages(), headers={"Cache-Control": "no-store"})

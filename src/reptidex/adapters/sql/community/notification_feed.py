@@ -44,6 +44,11 @@ class SqlLiveFeed:
         self.lifetime = lifetime
         self.batch = batch
         self._closing = asyncio.Event()
+        self._open: dict[uuid.UUID, int] = {}
+
+    def streams_of(self, user_id: uuid.UUID) -> int:
+        """How many streams of the user are open in this process."""
+        return self._open.get(user_id, 0)
 
     def close(self) -> None:
         """End every stream (the service is stopping)."""
@@ -73,8 +78,10 @@ class SqlLiveFeed:
         """See the port."""
         woken = asyncio.Event()
         cancel = on_outbox_commit(feed_key(user_id), woken.set)
+        self._open[user_id] = self._open.get(user_id, 0) + 1
         try:
             since, last = await self._cursor(user_id, after)
+            yield None  # open: counted, and following from the cursor
             ends = time.monotonic() + self.lifetime
             quiet_since = time.monotonic()
             while not self._closing.is_set() and time.monotonic() < ends:
@@ -102,3 +109,6 @@ class SqlLiveFeed:
                     waking.cancel()
         finally:
             cancel()
+            left = self._open.pop(user_id, 1) - 1
+            if left:
+                self._open[user_id] = left
