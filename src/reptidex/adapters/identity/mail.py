@@ -29,6 +29,8 @@ def to_email_message(message: MailMessage, sender: str) -> EmailMessage:
     mail["Date"] = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     mail["Message-ID"] = f"<{(message.id or uuid.uuid4()).hex}@reptidex>"
     mail["X-ReptiDex-Kind"] = message.kind
+    for name, value in message.headers:
+        mail[name] = value
     mail.set_content(message.body)
     return mail
 

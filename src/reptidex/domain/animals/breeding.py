@@ -330,6 +330,7 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
     if pair is not None and pair.status is not PairStatus.LAID:
         await _store_change(uow, actor, pair, replace(pair, status=PairStatus.LAID))
     audit(uow, actor, "clutch", clutch.id, "created", after=_clutch_fields(clutch))
+    dam = await uow.animals.get(actor.organisation_id, dam_id)
     _stage(
         uow,
         actor,
@@ -341,6 +342,9 @@ async def record_clutch(uow: BreedingUnitOfWork, actor: Actor, draft: ClutchDraf
             None if pair is None else str(pair.id),
             clutch.laid_on.isoformat(),
             clutch.eggs,
+            None if dam is None else dam.species,
+            clutch.incubation_temperature,
+            None if clutch.expected_hatch is None else clutch.expected_hatch.isoformat(),
         ),
     )
     await uow.commit()

@@ -70,6 +70,12 @@ class ClutchRecorded(msgspec.Struct, frozen=True):
     pair_id: str | None
     laid_on: str
     eggs: int
+    species: str | None = None
+    """The dam's species (repti-community's hatch reminders read it)."""
+    incubation_temperature: float | None = None
+    """°C, when the breeder gave it."""
+    expected_hatch: str | None = None
+    """The breeder's own expected hatch date, when given."""
 
 
 class Hatched(msgspec.Struct, frozen=True):

@@ -232,6 +232,8 @@ class MailMessage:
     """What the message is for (``verify_email``, ``reset_password``, ``invitation``, …)."""
     id: uuid.UUID | None = None
     """Set by the mail queue: the same id for every delivery attempt of one message."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra header fields (a notification's ``List-Unsubscribe``, RFC 8058)."""
 
 
 class MailQueue(Protocol):

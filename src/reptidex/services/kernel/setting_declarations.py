@@ -52,8 +52,9 @@ IDENTITY = Section("identity", "docs/identity.md")
 BILLING = Section("billing and flags", "docs/billing.md")
 COMMERCE = Section("marketplace payments", "docs/commerce.md")
 MEDIA = Section("media", "docs/media.md")
+COMMUNITY = Section("community notifications", "docs/community-notifications.md")
 OPS = Section("ops", "docs/ops.md")
-SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, COMMERCE, MEDIA, OPS)
+SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, COMMERCE, MEDIA, COMMUNITY, OPS)
 """The README table's sections, in its order."""
 
 

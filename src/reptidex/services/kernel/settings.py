@@ -22,6 +22,7 @@ from reptidex.services.kernel.redaction import HIDDEN, redact, redact_text, valu
 from reptidex.services.kernel.setting_declarations import (
     BILLING,
     COMMERCE,
+    COMMUNITY,
     COUNT,
     COUNT_OR_ZERO,
     EVENTS,
@@ -394,6 +395,27 @@ class Settings:
     )
     s3_region: str | None = setting(
         None, text, "the bucket's region", section=MEDIA, shown_default="boto3's"
+    )
+
+    # community notifications
+    twilio_account_sid: str | None = setting(
+        None,
+        text,
+        "Twilio account SID; notifications go out by SMS when it, the auth token and the"
+        " sender number are set",
+        section=COMMUNITY,
+    )
+    twilio_auth_token: str | None = setting(
+        None, text, "Twilio auth token", section=COMMUNITY, secret=True
+    )
+    twilio_from_number: str | None = setting(
+        None, text, "the number SMS are sent from (E.164, `+15005550006`)", section=COMMUNITY
+    )
+    twilio_api_base: str = setting(
+        "https://api.twilio.com",
+        http_url,
+        "Twilio's API address (a stand-in in tests)",
+        section=COMMUNITY,
     )
 
     # ops

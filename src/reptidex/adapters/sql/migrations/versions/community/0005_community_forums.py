@@ -20,7 +20,7 @@ events, the GDPR port):
   removes anyone's.
 
 Revision ID: community_0005
-Revises: community_0002e
+Revises: community_0004
 Create Date: 2026-12-06
 """
 
@@ -40,7 +40,7 @@ from reptidex.adapters.sql.migrations.app_role import (
 )
 
 revision = "community_0005"
-down_revision = "community_0002e"
+down_revision = "community_0004"
 branch_labels = None
 depends_on = None
 

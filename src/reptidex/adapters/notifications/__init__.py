@@ -1,0 +1,1 @@
+"""The channels notifications go out on (email, SMS, web push)."""
