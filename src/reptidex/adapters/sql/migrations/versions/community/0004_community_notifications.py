@@ -200,6 +200,9 @@ def upgrade() -> None:
 
 def _secure() -> None:
     create_app_role(APP_ROLE)
+    # the schema's default privileges may have given the role every right on the new tables:
+    # take them back, then grant exactly these
+    op.execute(f"REVOKE ALL ON {', '.join(TABLES)} FROM {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_message TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON processed_event TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT ON notification TO {APP_ROLE}")

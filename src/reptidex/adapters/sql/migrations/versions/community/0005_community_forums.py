@@ -35,7 +35,6 @@ from alembic import op
 from reptidex.adapters.sql.migrations.app_role import (
     create_app_role,
     enable_row_level_security,
-    grant_every_table,
     on_postgres,
 )
 
@@ -225,7 +224,11 @@ def upgrade() -> None:
     if not on_postgres():
         return
     create_app_role(APP_ROLE)
-    grant_every_table(APP_ROLE)
+    # its own tables only: a grant on every table would widen the column grants of others
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(TABLES)} TO {APP_ROLE}")
+    op.execute(
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_message, processed_event TO {APP_ROLE}"
+    )
     enable_row_level_security(TABLES)
     for name, table, rule in POLICIES:
         op.execute(f"CREATE POLICY {name} ON {table} {rule}")
