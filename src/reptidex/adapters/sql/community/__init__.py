@@ -1,0 +1,1 @@
+"""repti-community's tables and stores."""
