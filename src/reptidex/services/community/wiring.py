@@ -51,7 +51,7 @@ class CommunityComponents:
     def dependencies(self) -> Mapping[str, Provide]:
         """``actor`` (the caller) and every area's dependencies."""
         provided: dict[str, Provide] = {
-            "actor": Provide(provide_actor, sync_to_thread=False),
+            "actor": Provide(provide_actor),
         }
         for area in self.areas():
             for name, dependency in area.dependencies().items():
