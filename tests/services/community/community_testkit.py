@@ -64,7 +64,7 @@ def animal_event(
         producer="animal",
         payload=payload,
         organisation_id=organisation_id,
-        **({"occurred_at": occurred_at} if occurred_at else {}),
+        occurred_at=occurred_at,
     )
 
 

@@ -41,7 +41,7 @@ def client(
 
 
 def _ids(body: dict[str, object], kind: str) -> list[str]:
-    return [i["id"] for i in body["items"] if i["kind"] == kind]  # type: ignore[attr-defined,index]
+    return [i["id"] for i in body["items"] if i["kind"] == kind]  # type: ignore[attr-defined]
 
 
 def test_an_animal_made_private_disappears_from_results(client: TestClient[Litestar]) -> None:
@@ -173,7 +173,7 @@ def test_pages_are_bounded_and_consistent(client: TestClient[Litestar]) -> None:
     ],
 )
 def test_requests_out_of_bounds_are_refused_as_problems(
-    client: TestClient[Litestar], params: dict[str, object], status: int
+    client: TestClient[Litestar], params: dict[str, str | int], status: int
 ) -> None:
     response = client.get("/search", params=params)
     assert response.status_code == status, response.text

@@ -144,7 +144,7 @@ def _tombstone(kind: str, source_id: str, at: dt.datetime, now: dt.datetime) -> 
     }
 
 
-def _document(row: Mapping[str, Any]) -> SearchDocument:
+def _document(row: sa.RowMapping) -> SearchDocument:
     return SearchDocument(
         kind=row["kind"],
         source_id=row["source_id"],
@@ -162,9 +162,9 @@ def _document(row: Mapping[str, Any]) -> SearchDocument:
     )
 
 
-def _filters(filters: Filters, postgres: bool) -> list[sa.ColumnElement[bool]]:
+def _filters(filters: Filters, postgres: bool) -> list[sa.ColumnElement[bool] | sa.TextClause]:
     t = search_document.c
-    found: list[sa.ColumnElement[bool]] = [t.listed.is_(True)]
+    found: list[sa.ColumnElement[bool] | sa.TextClause] = [t.listed.is_(True)]
     for column, value in (
         (t.kind, filters.kind),
         (t.species, filters.species),
@@ -343,7 +343,7 @@ class SqlSearchStore:
         conditions = _filters(filters, self.postgres)
         if self.postgres:
             query = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("q"))
-            document = sa.literal_column("search_document.document")
+            document: sa.ColumnElement[Any] = sa.literal_column("search_document.document")
             matched = document.op("@@")(query)
             score = sa.func.ts_rank_cd(document, query).label("score")
             source: sa.FromClause = search_document
@@ -375,7 +375,7 @@ class SqlSearchStore:
         self,
         source: sa.FromClause,
         matched: sa.ColumnElement[bool],
-        conditions: list[sa.ColumnElement[bool]],
+        conditions: list[sa.ColumnElement[bool] | sa.TextClause],
         params: Mapping[str, Any],
     ) -> dict[str, list[tuple[str, int]]]:
         t = search_document.c

@@ -53,7 +53,8 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
     if typos:
         similar = await index.similar_words(typos)
         groups = tuple(
-            g.with_words(similar[g.typo_word]) if g.typo_word in similar else g for g in groups
+            g.with_words(similar[g.typo_word]) if g.typo_word and g.typo_word in similar else g
+            for g in groups
         )
     found = await index.match(groups, request.filters, limit=request.limit, offset=request.offset)
     marked = matched_words(groups)
