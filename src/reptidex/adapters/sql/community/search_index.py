@@ -21,9 +21,11 @@ from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.community.search.documents import SearchDocument
 from reptidex.domain.community.search.ports import FACETS, Matches, StoredHit
 from reptidex.domain.community.search.query import Filters, TermGroup
+from reptidex.domain.events import DomainEvent
 
 FACET_VALUES = 20
 """Values listed per facet (the most frequent)."""
@@ -441,6 +443,29 @@ class SqlSearchStore:
             await self.session.scalar(sa.select(sa.func.count()).where(t.listed.is_(True))) or 0
         )
 
+    async def listed_ids(self, kind: str, changed_before: dt.datetime) -> set[str]:
+        """The source ids of the listed documents of ``kind`` last changed before then."""
+        t = search_document.c
+        found = await self.session.scalars(
+            sa.select(t.source_id).where(
+                t.kind == kind, t.listed.is_(True), t.changed_at < changed_before
+            )
+        )
+        return set(found.all())
+
+    async def remove_many(
+        self, kind: str, source_ids: Sequence[str], at: dt.datetime, event: DomainEvent | None
+    ) -> int:
+        """Leave tombstones of those documents (as of ``at``) and stage ``event``."""
+        now = dt.datetime.now(dt.UTC)
+        removed = 0
+        for start in range(0, len(source_ids), 500):
+            chunk = source_ids[start : start + 500]
+            removed += await self._upsert([_tombstone(kind, i, at, now) for i in chunk])
+        if event is not None:
+            SqlOutbox(self.session, "community").add(event)
+        return removed
+
 
 class SqlSearchIndex:
     """:class:`~reptidex.domain.community.search.ports.SearchIndex` with a transaction of its
@@ -485,3 +510,15 @@ class SqlSearchIndex:
         """How many listed documents there are."""
         async with self._store() as store:
             return await store.count()
+
+    async def listed_ids(self, kind: str, changed_before: dt.datetime) -> set[str]:
+        """The source ids of the listed documents of ``kind`` last changed before then."""
+        async with self._store() as store:
+            return await store.listed_ids(kind, changed_before)
+
+    async def remove_many(
+        self, kind: str, source_ids: Sequence[str], at: dt.datetime, event: DomainEvent | None
+    ) -> int:
+        """Take those documents out and stage ``event``, in one transaction."""
+        async with self._store() as store:
+            return await store.remove_many(kind, source_ids, at, event)
