@@ -96,7 +96,8 @@ def similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
-def _row(document: SearchDocument, now: dt.datetime) -> dict[str, Any]:
+def row_of(document: SearchDocument, now: dt.datetime) -> dict[str, Any]:
+    """The row of ``document`` as stored ``now`` (a fresh id, for a new row)."""
     return {
         "id": uuid.uuid4(),
         "created_at": now,
@@ -229,7 +230,7 @@ class SqlSearchStore:
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
         """Store ``documents``; how many were written (older news is ignored)."""
         now = dt.datetime.now(dt.UTC)
-        rows = list({(d.kind, d.source_id): _row(d, now) for d in documents}.values())
+        rows = list({(d.kind, d.source_id): row_of(d, now) for d in documents}.values())
         written = await self._upsert(rows)
         if written:
             await self._remember_words(
@@ -268,14 +269,10 @@ class SqlSearchStore:
         return written
 
     async def _remember_words(self, words: Iterable[str]) -> None:
+        # Only the words not stored yet are inserted: concurrent inserts of one word wait for
+        # each other's commit, which serialised the consumers on common words.
         fresh = sorted({w for w in words if len(w) <= 100})
         if not fresh:
-            return
-        rows = [{"word": w} for w in fresh]
-        if self.postgres:
-            await self.session.execute(
-                postgresql.insert(search_word).values(rows).on_conflict_do_nothing()
-            )
             return
         known = set(
             (
@@ -284,15 +281,18 @@ class SqlSearchStore:
                 )
             ).all()
         )
-        new = [w for w in fresh if w not in known]
+        new = [{"word": w} for w in fresh if w not in known]
         if not new:
             return
-        await self.session.execute(
-            sqlite.insert(search_word).on_conflict_do_nothing(), [{"word": w} for w in new]
-        )
+        if self.postgres:
+            await self.session.execute(
+                postgresql.insert(search_word).values(new).on_conflict_do_nothing()
+            )
+            return
+        await self.session.execute(sqlite.insert(search_word).on_conflict_do_nothing(), new)
         await self.session.execute(
             sqlite.insert(search_word_trigram).on_conflict_do_nothing(),
-            [{"trigram": g, "word": w} for w in new for g in trigrams(w)],
+            [{"trigram": g, "word": w["word"]} for w in new for g in trigrams(w["word"])],
         )
 
     async def similar_words(self, words: Iterable[str]) -> Mapping[str, frozenset[str]]:
@@ -340,7 +340,9 @@ class SqlSearchStore:
     async def match(
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
     ) -> Matches:
-        """The page of documents matching ``groups`` and ``filters``, the total and facets."""
+        """The page of documents matching ``groups`` (typos resolved) and ``filters``, the
+        total and facets."""
+        groups = await self.resolve_typos(groups)
         t = search_document.c
         conditions = _filters(filters, self.postgres)
         if self.postgres:
@@ -371,7 +373,35 @@ class SqlSearchStore:
         hits = [StoredHit(_document(r), float(r["score"])) for r in rows]
         facets = await self._facets(source, matched, conditions, params)
         total = sum(count for _, count in facets["kind"])
-        return Matches(hits, total, facets)
+        return Matches(hits, total, facets, groups)
+
+    async def resolve_typos(self, groups: Sequence[TermGroup]) -> list[TermGroup]:
+        """``groups`` with the closest stored words standing in for typo words no document
+        holds (on PostgreSQL in one query)."""
+        typos = sorted({g.typo_word for g in groups if g.typo_word})
+        if not typos:
+            return list(groups)
+        if self.postgres:
+            rows = await self.session.execute(
+                sa.text(
+                    "SELECT w.q, s.word FROM unnest(CAST(:words AS text[])) AS w(q) "
+                    "CROSS JOIN LATERAL (SELECT word FROM search_word "
+                    "WHERE word % w.q AND NOT EXISTS "
+                    "(SELECT 1 FROM search_word k WHERE k.word = w.q) "
+                    "ORDER BY similarity(word, w.q) DESC, word LIMIT :n) AS s"
+                ),
+                {"words": typos, "n": SIMILAR_WORDS},
+            )
+            similar: dict[str, set[str]] = {}
+            for typo, word in rows.all():
+                similar.setdefault(typo, set()).add(word)
+            found = {k: frozenset(v) for k, v in similar.items()}
+        else:
+            found = dict(await self.similar_words(typos))
+        return [
+            g.with_words(found[g.typo_word]) if g.typo_word and g.typo_word in found else g
+            for g in groups
+        ]
 
     async def _facets(
         self,
@@ -488,11 +518,6 @@ class SqlSearchIndex:
         """Take a document out and commit."""
         async with self._store() as store:
             return await store.remove(kind, source_id, at)
-
-    async def similar_words(self, words: Iterable[str]) -> Mapping[str, frozenset[str]]:
-        """The closest stored words to each missing word."""
-        async with self._store() as store:
-            return await store.similar_words(words)
 
     async def match(
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int

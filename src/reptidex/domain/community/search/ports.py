@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,12 +24,14 @@ class StoredHit:
 
 @dataclass(frozen=True, slots=True)
 class Matches:
-    """A page of matches, how many match in all, and the facet counts over all of them
-    (``facet -> [(value, count)]``, most frequent first)."""
+    """A page of matches, how many match in all, the facet counts over all of them
+    (``facet -> [(value, count)]``, most frequent first), and the groups as matched (with
+    the stored words that stood in for typos)."""
 
     hits: Sequence[StoredHit]
     total: int
     facets: Mapping[str, Sequence[tuple[str, int]]]
+    groups: Sequence[TermGroup]
 
 
 class SearchIndex(Protocol):
@@ -45,15 +47,12 @@ class SearchIndex(Protocol):
         whether it was."""
         ...
 
-    async def similar_words(self, words: Iterable[str]) -> Mapping[str, frozenset[str]]:
-        """For each of ``words`` that no document holds, the stored words closest to it
-        (trigram similarity of at least 0.3, the three closest)."""
-        ...
-
     async def match(
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
     ) -> Matches:
-        """The documents matching every group and the filters, best first."""
+        """The documents matching every group and the filters, best first. A group's
+        ``typo_word`` that no document holds is also matched by the stored words closest to
+        it (trigram similarity of at least 0.3, the three closest)."""
         ...
 
     async def get(self, kind: str, source_id: str) -> SearchDocument | None:

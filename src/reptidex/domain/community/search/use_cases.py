@@ -49,15 +49,8 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
     words no document holds by the stored words closest to them."""
     request.check()
     groups = term_groups(request.text, genes)
-    typos = [g.typo_word for g in groups if g.typo_word]
-    if typos:
-        similar = await index.similar_words(typos)
-        groups = tuple(
-            g.with_words(similar[g.typo_word]) if g.typo_word and g.typo_word in similar else g
-            for g in groups
-        )
     found = await index.match(groups, request.filters, limit=request.limit, offset=request.offset)
-    marked = matched_words(groups)
+    marked = matched_words(tuple(found.groups))
     hits = [
         Hit(
             kind=d.kind,
