@@ -268,6 +268,7 @@ def _events(rng: random.Random, count: int, genes: dict[str, list[str]]) -> list
     for _ in range(count):
         species = rng.choice(SPECIES)
         chosen = rng.sample(genes[species], k=min(len(genes[species]), 2))
+        payload: dict[str, Any]
         if rng.random() < 0.5:
             payload = {
                 "animal_id": str(uuid.uuid4()), "code": "BP-26-0001", "name": rng.choice(WORDS),
@@ -312,6 +313,29 @@ async def index_throughput(url: str, events: list[Any], at_once: int = 8) -> flo
         await engine.dispose()
 
 
+async def batch_throughput(
+    url: str, rng: random.Random, genes: dict[str, list[str]], count: int
+) -> float:
+    """Documents per second stored in batches of 500 (the path ``reptidex search reindex``
+    takes), each batch in a transaction."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from reptidex.adapters.sql.community.search_index import SqlSearchIndex
+    from reptidex.adapters.sql.engine import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    index = SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False))
+    now = dt.datetime.now(dt.UTC)
+    batches = [[_document(rng, genes, now) for _ in range(500)] for _ in range(count // 500)]
+    try:
+        started = time.perf_counter()
+        for batch in batches:
+            await index.upsert(batch)
+        return sum(map(len, batches)) / (time.perf_counter() - started)
+    finally:
+        await engine.dispose()
+
+
 def _queries(rng: random.Random, genes: dict[str, list[str]], count: int) -> list[str]:
     """Two-word queries: two genes of a species, or a gene and a hobby word."""
     out = []
@@ -339,6 +363,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             per_second = await index_throughput(
                 database.app_url, _events(rng, args.events + 1, genes)
             )
+            progress(f"index throughput in batches: {args.events:,} documents")
+            batched = await batch_throughput(database.app_url, rng, genes, args.events)
             data_dir = os.path.join("/tmp", database.name)
             os.makedirs(data_dir, exist_ok=True)
             ports = {"community": free_port(), "naive": free_port()}
@@ -379,6 +405,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "first_query_found": found[0],
         "clients": args.clients,
         "index_documents_per_second": round(per_second, 1),
+        "batch_documents_per_second": round(batched, 1),
         "workloads": {w.name: w.figures() for w in (search, naive)},
     }
 
@@ -401,7 +428,8 @@ def report(figures: dict[str, Any]) -> str:
             f"({ratio:.1f} times the search's); target p95 < {TARGET_P95_MS:.0f} ms: "
             f"{verdict(search['p95_ms'] < TARGET_P95_MS)}",
             f"index throughput from events: {rate:,.0f} documents/s (target "
-            f"{TARGET_PER_SECOND:,.0f}: {verdict(rate >= TARGET_PER_SECOND)})",
+            f"{TARGET_PER_SECOND:,.0f}: {verdict(rate >= TARGET_PER_SECOND)}); in batches of "
+            f"500 (the reindex): {figures['batch_documents_per_second']:,.0f} documents/s",
         ]
     )
 
