@@ -219,6 +219,45 @@ def fts5_query(groups: Sequence[TermGroup]) -> str:
     )
 
 
+def _page_and_facets(
+    hits: sa.CTE, limit: int, offset: int, *, postgres: bool
+) -> sa.CompoundSelect[Any]:
+    """One statement over ``hits``: the page's ids and scores (facet ``""``), and each
+    facet's values with their counts."""
+    no_id = sa.cast(sa.null(), hits.c.id.type)
+    no_score = sa.cast(sa.null(), sa.Float)
+    page = (
+        sa.select(
+            sa.literal("").label("facet"),
+            sa.cast(sa.null(), sa.String).label("value"),
+            sa.literal(0).label("n"),
+            hits.c.id,
+            hits.c.score,
+        )
+        .order_by(hits.c.score.desc(), hits.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    parts: list[sa.Select[Any]] = [sa.select(page.subquery())]
+    for name in ("kind", "species", "price_band", "country"):
+        parts.append(
+            sa.select(sa.literal(name), hits.c[name], sa.func.count(), no_id, no_score)
+            .where(hits.c[name].is_not(None))
+            .group_by(hits.c[name])
+        )
+    if postgres:
+        gene = sa.func.jsonb_array_elements_text(hits.c.genes).table_valued("value")
+    else:
+        gene = sa.func.json_each(hits.c.genes).table_valued("value")
+    parts.append(
+        sa.select(sa.literal("genes"), sa.cast(gene.c.value, sa.String), sa.func.count(),
+                  no_id, no_score)
+        .select_from(hits.join(gene, sa.true()))
+        .group_by(gene.c.value)
+    )  # fmt: skip
+    return sa.union_all(*parts)
+
+
 class SqlSearchStore:
     """:class:`~reptidex.domain.community.search.ports.SearchIndex` in ``session``'s
     transaction (the caller commits)."""
@@ -341,7 +380,11 @@ class SqlSearchStore:
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
     ) -> Matches:
         """The page of documents matching ``groups`` (typos resolved) and ``filters``, the
-        total and facets."""
+        total and facets.
+
+        The matching rows are read once (a materialised CTE of their ids, facets and
+        score): one statement returns the page's ids and every facet's counts; the page's
+        documents are then read by id."""
         groups = await self.resolve_typos(groups)
         t = search_document.c
         conditions = _filters(filters, self.postgres)
@@ -349,31 +392,60 @@ class SqlSearchStore:
             query = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("q"))
             document: sa.ColumnElement[Any] = sa.literal_column("search_document.document")
             matched = document.op("@@")(query)
-            score = sa.func.ts_rank_cd(document, query).label("score")
+            score: sa.ColumnElement[Any] = sa.func.ts_rank_cd(document, query)
             source: sa.FromClause = search_document
-            order: list[Any] = [score.desc(), t.id]
             params = {"q": tsquery(groups)}
         else:
             fts = sa.table("search_fts", sa.column("rowid"))
             matched = sa.literal_column("search_fts").op("MATCH")(sa.bindparam("q"))
-            score = (-sa.func.bm25(sa.literal_column("search_fts"), 4.0, 1.0)).label("score")
+            score = -sa.func.bm25(sa.literal_column("search_fts"), 4.0, 1.0)
             source = fts.join(search_document, t.fts_rowid == fts.c.rowid)
-            order = [score.desc(), t.id]
             params = {"q": fts5_query(groups)}
-        shown = [t[name] for name in _SHOWN]
-        page = (
-            sa.select(*shown, score)
+        hits = (
+            sa.select(
+                t.id,
+                t.kind,
+                t.species,
+                t.genes,
+                t.price_band,
+                t.country,
+                sa.cast(score, sa.Float).label("score"),
+            )
             .select_from(source)
             .where(matched, *conditions)
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
+            .cte("hits")
         )
-        rows = (await self.session.execute(page, params)).mappings().all()
-        hits = [StoredHit(_document(r), float(r["score"])) for r in rows]
-        facets = await self._facets(source, matched, conditions, params)
+        if self.postgres:
+            hits = hits.prefix_with("MATERIALIZED", dialect="postgresql")
+        rows = (
+            await self.session.execute(
+                _page_and_facets(hits, limit, offset, postgres=self.postgres), params
+            )
+        ).all()
+        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        page: list[tuple[Any, float]] = []
+        for facet, value, count, document_id, rank in rows:
+            if facet == "":
+                page.append((document_id, float(rank)))
+            else:
+                facets[facet].append((str(value), int(count)))
+        for values in facets.values():
+            values.sort(key=lambda pair: (-pair[1], pair[0]))
+            del values[FACET_VALUES:]
+        page.sort(key=lambda pair: (-pair[1], str(pair[0])))
+        documents = await self._documents([i for i, _ in page])
+        hits_found = [StoredHit(documents[i], r) for i, r in page if i in documents]
         total = sum(count for _, count in facets["kind"])
-        return Matches(hits, total, facets, groups)
+        return Matches(hits_found, total, facets, groups)
+
+    async def _documents(self, ids: Sequence[Any]) -> dict[Any, SearchDocument]:
+        if not ids:
+            return {}
+        t = search_document.c
+        rows = await self.session.execute(
+            sa.select(t.id, *[t[name] for name in _SHOWN]).where(t.id.in_(ids))
+        )
+        return {r["id"]: _document(r) for r in rows.mappings()}
 
     async def resolve_typos(self, groups: Sequence[TermGroup]) -> list[TermGroup]:
         """``groups`` with the closest stored words standing in for typo words no document
@@ -402,53 +474,6 @@ class SqlSearchStore:
             g.with_words(found[g.typo_word]) if g.typo_word and g.typo_word in found else g
             for g in groups
         ]
-
-    async def _facets(
-        self,
-        source: sa.FromClause,
-        matched: sa.ColumnElement[bool],
-        conditions: list[sa.ColumnElement[bool] | sa.TextClause],
-        params: Mapping[str, Any],
-    ) -> dict[str, list[tuple[str, int]]]:
-        t = search_document.c
-        hits = (
-            sa.select(t.id, t.kind, t.species, t.genes, t.price_band, t.country)
-            .select_from(source)
-            .where(matched, *conditions)
-            .cte("hits")
-        )
-        if self.postgres:
-            hits = hits.prefix_with("MATERIALIZED", dialect="postgresql")
-            gene = sa.func.jsonb_array_elements_text(hits.c.genes).table_valued("value")
-        else:
-            gene = sa.func.json_each(hits.c.genes).table_valued("value")
-        parts = [
-            sa.select(
-                sa.literal(name).label("facet"),
-                hits.c[name].label("value"),
-                sa.func.count().label("n"),
-            )
-            .where(hits.c[name].is_not(None))
-            .group_by(hits.c[name])
-            for name in ("kind", "species", "price_band", "country")
-        ]
-        parts.append(
-            sa.select(
-                sa.literal("genes").label("facet"),
-                sa.cast(gene.c.value, sa.String).label("value"),
-                sa.func.count().label("n"),
-            )
-            .select_from(hits.join(gene, sa.true()))
-            .group_by(gene.c.value)
-        )
-        rows = (await self.session.execute(sa.union_all(*parts), params)).all()
-        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-        for facet, value, count in rows:
-            facets[facet].append((str(value), int(count)))
-        for values in facets.values():
-            values.sort(key=lambda pair: (-pair[1], pair[0]))
-            del values[FACET_VALUES:]
-        return facets
 
     async def get(self, kind: str, source_id: str) -> SearchDocument | None:
         """One listed document."""

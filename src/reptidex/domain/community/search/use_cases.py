@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reptidex.domain.community.search.documents import KINDS, SearchDocument
+from reptidex.domain.community.search.documents import KINDS, SearchDocument, words
 from reptidex.domain.community.search.genes import GeneNames, builtin_articles
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.query import SearchRequest, matched_words, term_groups
@@ -44,6 +44,13 @@ class SearchResults:
     matched: frozenset[str]
 
 
+def _snippet_source(document: SearchDocument, marked: frozenset[str]) -> str:
+    """The body when it holds a matched word, else the title."""
+    if document.body and marked.intersection(words(document.body)):
+        return document.body
+    return document.title or document.body
+
+
 async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -> SearchResults:
     """Run ``request`` (checked first): gene names and aliases matched by all their names,
     words no document holds by the stored words closest to them."""
@@ -56,7 +63,7 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
             kind=d.kind,
             id=d.source_id,
             title=d.title,
-            snippet=highlight(d.body or d.title, marked),
+            snippet=highlight(_snippet_source(d, marked), marked),
             link=d.link,
             species=d.species,
             genes=d.genes,
