@@ -313,6 +313,16 @@ class SqlSearchStore:
         fresh = sorted({w for w in words if len(w) <= 100})
         if not fresh:
             return
+        if self.postgres:  # one round trip: words already stored are not even locked
+            await self.session.execute(
+                sa.text(
+                    "INSERT INTO search_word (word) SELECT w FROM unnest(CAST(:words AS text[])) "
+                    "AS w WHERE NOT EXISTS (SELECT 1 FROM search_word s WHERE s.word = w) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"words": fresh},
+            )
+            return
         known = set(
             (
                 await self.session.scalars(
@@ -322,11 +332,6 @@ class SqlSearchStore:
         )
         new = [{"word": w} for w in fresh if w not in known]
         if not new:
-            return
-        if self.postgres:
-            await self.session.execute(
-                postgresql.insert(search_word).values(new).on_conflict_do_nothing()
-            )
             return
         await self.session.execute(sqlite.insert(search_word).on_conflict_do_nothing(), new)
         await self.session.execute(

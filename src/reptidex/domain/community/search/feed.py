@@ -10,6 +10,7 @@ whether it is public there); a listing while it is ``available``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +31,7 @@ BREEDER_LINK = "/marketplace/sellers/{id}"
 """Where a reader sees each kind (repti-animal's and repti-commerce's public endpoints)."""
 
 
+@functools.cache
 def species_name(species: str) -> str:
     """The common name of a catalog's species (its id when there is no catalog)."""
     if species in available_species():
