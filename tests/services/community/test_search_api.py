@@ -183,3 +183,11 @@ def test_requests_out_of_bounds_are_refused_as_problems(
 def test_an_unknown_article_is_a_404(client: TestClient[Litestar]) -> None:
     response = client.get("/search/articles/ball_python.unicorn")
     assert response.status_code == 404
+
+
+def test_the_service_starts_on_a_database_not_migrated_yet(
+    make_settings: Callable[..., Settings],
+) -> None:
+    with community_client(make_settings()) as test_client:
+        assert test_client.get("/health").status_code == 200
+        assert test_client.get("/health/deep").status_code == 503

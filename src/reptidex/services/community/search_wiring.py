@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.di import Provide
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.community.search_index import SqlSearchIndex, SqlSearchStore
@@ -54,9 +55,14 @@ class SearchComponents:
 
     @asynccontextmanager
     async def store_articles(self, app: Litestar) -> AsyncIterator[None]:
-        """Store the knowledge articles (those already stored are left as they are)."""
-        written = await index_articles(self.desk.index)
-        _log.info("knowledge articles stored", written=written)
+        """Store the knowledge articles; a database not ready (not migrated yet: ``/health/deep``
+        says so) leaves them for the next start or ``reptidex search reindex``."""
+        try:
+            written = await index_articles(self.desk.index)
+        except SQLAlchemyError as exc:
+            _log.warning("knowledge articles not stored", error=type(exc).__name__)
+        else:
+            _log.info("knowledge articles stored", written=written)
         yield
 
 
