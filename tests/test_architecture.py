@@ -71,8 +71,13 @@ def test_nothing_outside_the_entry_points_imports_services() -> None:
 
 SERVICES = PACKAGE / "services"
 COMPOSITION_MODULES = {"app.py", "wiring.py"}
-"""A service's composition root and its wiring: the only modules of a service that choose
-adapters (with the wiring of one part of a service, ``<part>_wiring.py``)."""
+"""A service's composition root and its wiring (with its areas' ``<area>_wiring.py``, as
+repti-community's): the only modules of a service that choose adapters."""
+
+
+def is_composition(path: Path) -> bool:
+    """Whether ``path`` is a composition root or wiring module."""
+    return path.name in COMPOSITION_MODULES or path.name.endswith("_wiring.py")
 
 
 def service_modules() -> list[Path]:
@@ -87,11 +92,7 @@ def service_modules() -> list[Path]:
 def controller_modules() -> list[Path]:
     """Every service module but its composition root and wiring: controllers and their
     helpers, which get adapters by dependency injection."""
-    return [
-        path
-        for path in service_modules()
-        if path.name not in COMPOSITION_MODULES and not path.name.endswith("_wiring.py")
-    ]
+    return [path for path in service_modules() if not is_composition(path)]
 
 
 def attribute_reads(path: Path, name: str) -> list[int]:

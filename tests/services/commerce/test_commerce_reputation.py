@@ -85,12 +85,14 @@ def test_each_profile_write_stages_what_a_search_index_keeps_of_the_seller(
             "display_name": "Sunny Scales",
             "country": "DE",
             "region": "Bavaria",
+            "about": "Ball pythons since 2010.",
         },
         {
             "organisation_id": organisation,
             "display_name": "Sunny Scales Reptiles",
             "country": "AT",
             "region": None,
+            "about": "",
         },
     ]
 

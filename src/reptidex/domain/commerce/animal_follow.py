@@ -30,6 +30,7 @@ from reptidex.domain.commerce.listing_model import (
     ListingState,
     PossibleHet,
 )
+from reptidex.domain.commerce.listings import searchable_fields
 from reptidex.domain.commerce.ports import Listings
 from reptidex.domain.events import DomainEvent, Outbox, new_event
 
@@ -120,6 +121,7 @@ def _stage(
                 changed=list(changed),
                 before={k: v[0] for k, v in changed.items()},
                 after={k: v[1] for k, v in changed.items()},
+                **searchable_fields(listing),
             ),
             organisation_id=listing.organisation_id,
             occurred_at=event.occurred_at,

@@ -20,7 +20,9 @@ PRODUCER = "commerce"
 
 class ListingChanged(msgspec.Struct, frozen=True):
     """``listing.created`` / ``listing.updated`` / ``listing.state_changed``: the listing's
-    summary after the change and, for an update, the changed fields before and after."""
+    summary after the change and, for an update, the changed fields before and after; with
+    what a search index keeps of it (title, description, where, and the animal's morph,
+    sex, visual traits and hets)."""
 
     listing_id: str
     animal_id: str
@@ -31,6 +33,14 @@ class ListingChanged(msgspec.Struct, frozen=True):
     changed: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    title: str = ""
+    description: str = ""
+    country: str | None = None
+    region: str | None = None
+    sex: str | None = None
+    morph: str | None = None
+    traits: list[str] = []
+    hets: list[str] = []
 
 
 class ListingDeleted(msgspec.Struct, frozen=True):
@@ -105,3 +115,4 @@ class SellerProfileUpdated(msgspec.Struct, frozen=True):
     display_name: str
     country: str | None
     region: str | None
+    about: str = ""

@@ -106,6 +106,21 @@ def _audit(value: object) -> object:
     return msgspec.to_builtins(value)
 
 
+def searchable_fields(listing: Listing) -> dict[str, Any]:
+    """What :class:`ListingChanged` carries for a search index."""
+    animal = listing.animal
+    return {
+        "title": listing.title,
+        "description": listing.description,
+        "country": listing.country,
+        "region": listing.region,
+        "sex": animal.sex,
+        "morph": animal.morph,
+        "traits": list(animal.traits),
+        "hets": list(animal.hets),
+    }
+
+
 def stage_listing_event(
     uow: CommerceUnitOfWork,
     actor: Member,
@@ -130,6 +145,7 @@ def stage_listing_event(
         after={n: _audit(getattr(listing, _ATTRIBUTES.get(n, n))) for n in changed}
         if before
         else {},
+        **searchable_fields(listing),
     )
     uow.outbox.add(
         new_event(

@@ -130,7 +130,11 @@ async def save_profile(
             "seller.profile_updated",
             producer=PRODUCER,
             payload=SellerProfileUpdated(
-                str(saved.organisation_id), saved.display_name, saved.country, saved.region
+                str(saved.organisation_id),
+                saved.display_name,
+                saved.country,
+                saved.region,
+                saved.about or "",
             ),
             organisation_id=actor.organisation_id,
             actor_id=actor.user_id,

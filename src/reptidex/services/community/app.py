@@ -1,68 +1,60 @@
-"""The repti-community app: the composition root of the forums (``/community/forums``:
-categories, threads, posts, reactions, follows, moderation), of notifications on every channel
-(``/notifications``, ``/community/saved-listings``) and of their answers to repti-ops' GDPR
-requests (``/internal/personal-data``)."""
+"""The repti-community app: the composition root of search across the platform (``/search``),
+notifications on every channel (``/notifications``, ``/community/saved-listings``), the forums
+(``/community/forums``) and their answer to repti-ops' GDPR requests
+(``/internal/personal-data``); see ``docs/community.md``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from litestar import Litestar
 
+from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.forums.posting import ForumRules
 from reptidex.domain.notifications.model import Channel, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.forum_moderation import ForumModerationController
-from reptidex.services.community.forum_wiring import ForumComponents, build_forums
 from reptidex.services.community.forums import ForumController
-from reptidex.services.community.notification_wiring import (
-    NotificationComponents,
-    build_notifications,
-)
 from reptidex.services.community.notifications import NotificationController
 from reptidex.services.community.push_subscriptions import PushSubscriptionController
 from reptidex.services.community.saved_listings import SavedListingController
-from reptidex.services.kernel.app import build_kernel, create_service_app, provide_value
+from reptidex.services.community.search import SearchController
+from reptidex.services.community.wiring import build_community
+from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.personal_data import PERSONAL_DATA_ROUTES
 from reptidex.services.kernel.settings import Settings, load_settings
 
 DESCRIPTION = (
-    "The community: forums with categories, threads and posts in Markdown (kept as sanitised "
-    "HTML), mentions, reactions, following, and moderation; notifications in the app (with a "
-    "live stream), by email, SMS and web push, with preferences, quiet hours and one-click "
-    "unsubscribe; saved listings. Reading public forums needs no token; writing takes a user's "
-    "bearer token from repti-core; moderating, a platform administrator's. Errors are RFC 9457 "
-    "problem+json."
+    "The community: one search across public animals, marketplace listings, breeders and "
+    "knowledge articles; notifications in the app (with a live stream), by email, SMS and web "
+    "push, with preferences, quiet hours and one-click unsubscribe; saved listings; forums "
+    "with categories, threads and posts in Markdown (kept as sanitised HTML), mentions, "
+    "reactions, following and moderation. Searching and reading public forums need no token; "
+    "the rest takes a user's bearer token from repti-core; moderating, a platform "
+    "administrator's. Errors are RFC 9457 problem+json."
 )
 
 CONTROLLERS = [
-    ForumController,
-    ForumModerationController,
+    SearchController,
     NotificationController,
     PushSubscriptionController,
     SavedListingController,
+    ForumController,
+    ForumModerationController,
     *PERSONAL_DATA_ROUTES,
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CommunityComponents:
-    """What repti-community's composition root builds: each part's components."""
-
-    forums: ForumComponents
-    notifications: NotificationComponents
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     authenticator: Authenticator | None = None,
+    search_index: SearchIndex | None = None,
     forum_rules: ForumRules | None = None,
     rate_limiter: RateLimiter | None = None,
     notification_senders: Mapping[Channel, ChannelSender] | None = None,
@@ -74,21 +66,24 @@ def create_app(
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
-    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``forum_rules``
-    replace the forums' posting limits and ``rate_limiter`` the kernel's counters (tests);
-    ``notification_senders`` replace the notification channels' senders,
-    ``notification_policy`` their retries and ``notification_clock`` their time;
-    ``stream_lifetime`` is how many seconds a live stream lasts before the client reconnects;
-    ``push_services`` are the origins web push subscriptions may name (default: the
-    browsers'); ``metrics_interval`` how often the notification figures are read.
+    ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``search_index``
+    replaces the search index; ``forum_rules`` the forums' posting limits and
+    ``rate_limiter`` the kernel's counters (tests); ``notification_senders`` replace the
+    notification channels' senders, ``notification_policy`` their retries and
+    ``notification_clock`` their time; ``stream_lifetime`` is how many seconds a live stream
+    lasts before the client reconnects; ``push_services`` are the origins web push
+    subscriptions may name (default: the browsers'); ``metrics_interval`` how often the
+    notification figures are read.
     """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
-    forums = build_forums(kernel, rules=forum_rules, rate_limiter=rate_limiter)
-    notifications = build_notifications(
+    community = build_community(
         kernel,
-        senders=notification_senders,
-        policy=notification_policy,
-        clock=notification_clock,
+        search_index=search_index,
+        forum_rules=forum_rules,
+        rate_limiter=rate_limiter,
+        notification_senders=notification_senders,
+        notification_policy=notification_policy,
+        notification_clock=notification_clock,
         stream_lifetime=stream_lifetime,
         push_services=push_services,
         metrics_interval=metrics_interval,
@@ -96,14 +91,10 @@ def create_app(
     return create_service_app(
         kernel,
         CONTROLLERS,
-        components=CommunityComponents(forums, notifications),
+        components=community,
         description=DESCRIPTION,
-        dependencies={
-            **forums.dependencies(),
-            **notifications.dependencies(),
-            "personal_data": provide_value(forums.personal_data),
-        },
-        lifespan=[*forums.lifespans(), *notifications.lifespans()],
+        dependencies=community.dependencies(),
+        lifespan=community.lifespans(),
         authenticator=authenticator,
-        collectors=notifications.collectors(),
+        collectors=community.collectors(),
     )

@@ -1,1 +1,1 @@
-"""repti-community's SQL adapters."""
+"""repti-community's tables and stores."""

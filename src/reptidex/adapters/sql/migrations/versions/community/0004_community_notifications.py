@@ -16,7 +16,7 @@ the delivery worker, one-click unsubscribes) works on every user's rows. Deliver
 change only their outcome columns, log lines never change.
 
 Revision ID: community_0004
-Revises: community_0002e
+Revises: community_0003
 Create Date: 2026-12-06
 """
 
@@ -37,7 +37,7 @@ from reptidex.adapters.sql.migrations.app_role import (
 )
 
 revision = "community_0004"
-down_revision = "community_0002e"
+down_revision = "community_0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""repti-community's adapters outside its database: the owning services over HTTP."""

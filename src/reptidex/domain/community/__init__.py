@@ -1,0 +1,1 @@
+"""repti-community's business: search across the platform (``search``)."""

@@ -1,0 +1,114 @@
+"""repti-community's adapters, chosen in one place (the composition root,
+:func:`~reptidex.services.community.app.create_app`, calls :func:`build_community`).
+
+The service is made of areas (search, notifications, forums), each built by its own ``build_<area>(kernel, ...)`` in ``<area>_wiring.py``: an area is
+anything with ``dependencies()`` (Litestar ``Provide``s by name) and ``lifespans()``.
+:class:`CommunityComponents` hands the app all of them, and refuses two areas providing one
+name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from litestar import Litestar
+from litestar.di import Provide
+from prometheus_client.registry import Collector
+
+from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.forums.posting import ForumRules
+from reptidex.domain.notifications.model import Channel, DeliveryPolicy
+from reptidex.domain.notifications.ports import ChannelSender
+from reptidex.domain.notifications.push import PUSH_SERVICES
+from reptidex.domain.rate_limits import RateLimiter
+from reptidex.services.community.access import provide_actor
+from reptidex.services.community.forum_wiring import ForumComponents, build_forums
+from reptidex.services.community.notification_wiring import (
+    NotificationComponents,
+    build_notifications,
+)
+from reptidex.services.community.search_wiring import SearchComponents, build_search
+from reptidex.services.kernel.app import Kernel, provide_value
+
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+
+class Area(Protocol):
+    """A part of repti-community as its wiring builds it."""
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependencies it provides, by name."""
+        ...
+
+    def lifespans(self) -> Sequence[Lifespan]:
+        """What runs while the app does (workers, start-up work)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityComponents:
+    """What repti-community's composition root builds: each area, by name."""
+
+    search: SearchComponents
+    notifications: NotificationComponents
+    forums: ForumComponents
+
+    def areas(self) -> tuple[Area, ...]:
+        """Every area."""
+        return (self.search, self.notifications, self.forums)
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """``actor`` (the caller), ``personal_data`` (the answer to repti-ops' GDPR requests:
+        the forums') and every area's dependencies."""
+        provided: dict[str, Provide] = {
+            "actor": Provide(provide_actor),
+            "personal_data": provide_value(self.forums.personal_data),
+        }
+        for area in self.areas():
+            for name, dependency in area.dependencies().items():
+                if name in provided:
+                    raise ValueError(f"two areas of repti-community provide {name!r}")
+                provided[name] = dependency
+        return provided
+
+    def lifespans(self) -> list[Lifespan]:
+        """Every area's lifespans, in the order of :meth:`areas`."""
+        return [lifespan for area in self.areas() for lifespan in area.lifespans()]
+
+    def collectors(self) -> list[Collector]:
+        """The metrics the areas add to ``/metrics``."""
+        return self.notifications.collectors()
+
+
+def build_community(
+    kernel: Kernel,
+    *,
+    search_index: SearchIndex | None = None,
+    forum_rules: ForumRules | None = None,
+    rate_limiter: RateLimiter | None = None,
+    notification_senders: Mapping[Channel, ChannelSender] | None = None,
+    notification_policy: DeliveryPolicy | None = None,
+    notification_clock: Callable[[], dt.datetime] | None = None,
+    stream_lifetime: float = 600.0,
+    push_services: Sequence[str] = PUSH_SERVICES,
+    metrics_interval: float = 30.0,
+) -> CommunityComponents:
+    """repti-community's areas on ``kernel`` (a keyword argument replaces what the settings
+    choose: see :func:`~reptidex.services.community.app.create_app`)."""
+    return CommunityComponents(
+        search=build_search(kernel, index=search_index),
+        notifications=build_notifications(
+            kernel,
+            senders=notification_senders,
+            policy=notification_policy,
+            clock=notification_clock,
+            stream_lifetime=stream_lifetime,
+            push_services=push_services,
+            metrics_interval=metrics_interval,
+        ),
+        forums=build_forums(kernel, rules=forum_rules, rate_limiter=rate_limiter),
+    )
