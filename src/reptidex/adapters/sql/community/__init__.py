@@ -1,0 +1,1 @@
+"""repti-community's SQL adapters."""

@@ -1,0 +1,192 @@
+"""repti-community: advertising (campaigns, their days, ad credits and their purchases, the
+sightings that filter duplicate impressions and clicks); row-level security on PostgreSQL.
+
+The service connects as a role in ``reptidex_community_app`` (made here, NOLOGIN; grant it to
+the service's login role). Each transaction sets ``reptidex.organisation_id``; two kinds of
+transaction also set ``reptidex.worker``:
+
+- ``ad_campaign``: an organisation reads, adds and changes its own; nobody deletes one. The ad
+  server (``reptidex.worker = 'ad_server'``: serving and recording) reads every campaign and
+  updates their spend.
+- ``ad_campaign_day``: an organisation reads its campaigns' days; the ad server reads, adds
+  and updates them.
+- ``ad_credit_account``: an organisation reads its own balances; only the crediting of a paid
+  purchase (``reptidex.worker = 'ad_credits'``, scoped to the buying organisation) adds an
+  account or raises it; the ad server reads them and takes each impression's cost.
+- ``ad_credit_purchase``: an organisation reads its own; the crediting adds them.
+- ``ad_sighting``: the ad server's alone.
+
+Row-level security admits rows, not columns: the ad server's update of a campaign could change
+more than its spend. The application's server transactions only run the conditional updates of
+``adapters/sql/community/ad_serving.py``; ``CHECK`` constraints keep spend within the total
+budget and balances at zero or more whoever writes.
+
+Revision ID: community_0006
+Revises: community_0002e
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from alembic import op
+
+from reptidex.adapters.sql.migrations.app_role import (
+    create_app_role,
+    enable_row_level_security,
+    grant_every_table,
+    on_postgres,
+)
+
+revision = "community_0006"
+down_revision = "community_0002e"
+branch_labels = None
+depends_on = None
+
+APP_ROLE = "reptidex_community_app"
+ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
+SERVER = "(current_setting('reptidex.worker', true) = 'ad_server')"
+CREDITS = "(current_setting('reptidex.worker', true) = 'ad_credits')"
+OWN = f"(organisation_id = {ORG})"
+TABLES = (
+    "ad_campaign",
+    "ad_campaign_day",
+    "ad_credit_account",
+    "ad_credit_purchase",
+    "ad_sighting",
+)
+# constants only, no input: the policies' SQL, as (name, table, rest of the statement)
+POLICY_SQL = (
+    ("ad_campaign_read", "ad_campaign", f"FOR SELECT USING ({OWN} OR {SERVER})"),
+    ("ad_campaign_insert", "ad_campaign", f"FOR INSERT WITH CHECK {OWN}"),
+    ("ad_campaign_update", "ad_campaign", f"FOR UPDATE USING {OWN} WITH CHECK {OWN}"),
+    ("ad_campaign_spend", "ad_campaign", f"FOR UPDATE USING {SERVER} WITH CHECK {SERVER}"),
+    ("ad_campaign_day_read", "ad_campaign_day", f"FOR SELECT USING ({OWN} OR {SERVER})"),
+    ("ad_campaign_day_insert", "ad_campaign_day", f"FOR INSERT WITH CHECK {SERVER}"),
+    ("ad_campaign_day_update", "ad_campaign_day", f"FOR UPDATE USING {SERVER} WITH CHECK {SERVER}"),
+    ("ad_credit_account_read", "ad_credit_account", f"FOR SELECT USING ({OWN} OR {SERVER})"),
+    (
+        "ad_credit_account_insert",
+        "ad_credit_account",
+        f"FOR INSERT WITH CHECK ({CREDITS} AND {OWN})",
+    ),
+    (
+        "ad_credit_account_credit",
+        "ad_credit_account",
+        f"FOR UPDATE USING ({CREDITS} AND {OWN}) WITH CHECK ({CREDITS} AND {OWN})",
+    ),
+    (
+        "ad_credit_account_spend",
+        "ad_credit_account",
+        f"FOR UPDATE USING {SERVER} WITH CHECK {SERVER}",
+    ),
+    ("ad_credit_purchase_read", "ad_credit_purchase", f"FOR SELECT USING {OWN}"),
+    (
+        "ad_credit_purchase_insert",
+        "ad_credit_purchase",
+        f"FOR INSERT WITH CHECK ({CREDITS} AND {OWN})",
+    ),
+    ("ad_sighting_read", "ad_sighting", f"FOR SELECT USING {SERVER}"),
+    ("ad_sighting_insert", "ad_sighting", f"FOR INSERT WITH CHECK {SERVER}"),
+)
+
+
+def _audit_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("id", GUID(length=16), primary_key=True),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    """Create the tables; on PostgreSQL make the role, grant it the tables, add the policies."""
+    op.create_table(
+        "ad_campaign",
+        *_audit_columns(),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("name", sa.String(120), nullable=False),
+        sa.Column("boost", sa.String(10), nullable=False),
+        sa.Column("listing_ids", JsonB, nullable=False),
+        sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("daily_budget_amount", sa.BigInteger(), nullable=False),
+        sa.Column("total_budget_amount", sa.BigInteger(), nullable=False),
+        sa.Column("cpm", sa.Integer(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("species", JsonB, nullable=False),
+        sa.Column("genes", JsonB, nullable=False),
+        sa.Column("countries", JsonB, nullable=False),
+        sa.Column("spent_millis", sa.BigInteger(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by", GUID(length=16), nullable=True),
+        # named by the naming convention: ck_ad_campaign_spent, ..._within_budget
+        sa.CheckConstraint("spent_millis >= 0", name="spent"),
+        sa.CheckConstraint("spent_millis <= total_budget_amount * 1000", name="within_budget"),
+    )
+    op.create_index("ix_ad_campaign_organisation", "ad_campaign", ["organisation_id", "created_at"])
+    op.create_index("ix_ad_campaign_running", "ad_campaign", ["state", "starts_on", "ends_on"])
+    op.create_table(
+        "ad_campaign_day",
+        *_audit_columns(),
+        sa.Column("campaign_id", GUID(length=16), nullable=False),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("impressions", sa.BigInteger(), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), nullable=False),
+        sa.Column("spent_millis", sa.BigInteger(), nullable=False),
+        sa.UniqueConstraint("campaign_id", "day", name="uq_ad_campaign_day"),
+        sa.CheckConstraint("spent_millis >= 0", name="spent"),
+    )
+    op.create_table(
+        "ad_credit_account",
+        *_audit_columns(),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("balance_millis", sa.BigInteger(), nullable=False),
+        sa.UniqueConstraint("organisation_id", "currency", name="uq_ad_credit_account"),
+        sa.CheckConstraint("balance_millis >= 0", name="balance"),
+    )
+    op.create_table(
+        "ad_credit_purchase",
+        *_audit_columns(),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("payment_ref", sa.String(200), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.UniqueConstraint("payment_ref", name="uq_ad_credit_purchase_payment"),
+    )
+    op.create_table(
+        "ad_sighting",
+        *_audit_columns(),
+        sa.Column("campaign_id", GUID(length=16), nullable=False),
+        sa.Column("organisation_id", GUID(length=16), nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("viewer", sa.String(64), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.UniqueConstraint(
+            "campaign_id", "kind", "slot", "viewer", "bucket", name="uq_ad_sighting"
+        ),
+    )
+    op.create_index("ix_ad_sighting_bucket", "ad_sighting", ["bucket"])
+    if not on_postgres():
+        return
+    create_app_role(APP_ROLE)
+    grant_every_table(APP_ROLE)
+    enable_row_level_security(TABLES)
+    for name, table, rest in POLICY_SQL:
+        op.execute(f"CREATE POLICY {name} ON {table} {rest}")
+
+
+def downgrade() -> None:
+    """Drop the tables (their policies and grants go with them; the role stays: it is
+    shared)."""
+    op.drop_index("ix_ad_sighting_bucket", table_name="ad_sighting")
+    for table in reversed(TABLES):
+        op.drop_table(table)

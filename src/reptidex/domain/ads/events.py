@@ -1,0 +1,54 @@
+"""Payloads of the advertising events repti-community stages in its outbox (version 1):
+``community.ad_campaign_created``, ``community.ad_campaign_updated`` (with the changed fields
+before and after) and ``community.ad_credits_added``; and the payload of the event that feeds
+the credits, ``billing.ad_credits_purchased`` (repti-core's, see ``docs/community-ads.md``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+PRODUCER = "community"
+CAMPAIGN_CREATED = "community.ad_campaign_created"
+CAMPAIGN_UPDATED = "community.ad_campaign_updated"
+CREDITS_ADDED = "community.ad_credits_added"
+CREDITS_PURCHASED = "billing.ad_credits_purchased"
+
+
+class CampaignChanged(msgspec.Struct, frozen=True):
+    """A campaign after its creation or change (and, for a change, the fields that changed)."""
+
+    campaign_id: str
+    organisation_id: str
+    boost: str
+    state: str
+    currency: str
+    daily_budget_amount: int
+    total_budget_amount: int
+    cpm: int
+    starts_on: str
+    ends_on: str
+    changed: list[str] = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+
+
+class AdCreditsPurchased(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """``billing.ad_credits_purchased``: an organisation (the event's ``organisation_id``) paid
+    for ad credits; ``payment_ref`` is the provider's payment, unique."""
+
+    payment_ref: str
+    amount: int
+    currency: str
+    provider: str = "stripe"
+
+
+class AdCreditsAdded(msgspec.Struct, frozen=True):
+    """``community.ad_credits_added``: a purchase credited an organisation's balance."""
+
+    organisation_id: str
+    payment_ref: str
+    amount: int
+    currency: str
+    balance_millis: int
