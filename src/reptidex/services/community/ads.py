@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from reptidex.domain.ads.campaigns import BoostKind, CampaignState, CampaignTerms, Targeting
@@ -81,7 +81,7 @@ def targeting_of(body: TargetingBody) -> Targeting:
     return Targeting(tuple(body.species), tuple(body.genes), tuple(body.countries))
 
 
-def changes_of(data: CampaignPatch) -> CampaignChanges:
+def changes_of(data: JSONBody[CampaignPatch]) -> CampaignChanges:
     """The domain changes of a patch (absent fields kept)."""
     values: dict[str, Any] = {}
     for name in ("name", "daily_budget", "total_budget", "cpm", "starts_on", "ends_on"):
@@ -120,7 +120,7 @@ class AdCampaignController(Controller):
         ads: Ads,
         principal: CurrentPrincipal,
         request: Request[Any, Any, Any],
-        data: CampaignCreate,
+        data: JSONBody[CampaignCreate],
     ) -> CampaignView:
         """Start a campaign."""
         actor = advertiser_of(principal, bearer_of(request))
@@ -156,7 +156,9 @@ class AdCampaignController(Controller):
         self,
         ads: Ads,
         principal: CurrentPrincipal,
-        state: Annotated[StateName | None, QueryParameter(description="Only these")] = None,
+        campaign_state: Annotated[
+            StateName | None, QueryParameter(name="state", description="Only these")
+        ] = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> CampaignPage:
@@ -164,7 +166,11 @@ class AdCampaignController(Controller):
         actor = advertiser_of(principal)
         async with ads.units.open(actor.organisation_id) as uow:
             found, total = await list_campaigns(
-                uow, actor, None if state is None else CampaignState(state), limit, offset
+                uow,
+                actor,
+                None if campaign_state is None else CampaignState(campaign_state),
+                limit,
+                offset,
             )
         return CampaignPage([campaign_view(c) for c in found], total, limit, offset)
 
@@ -193,7 +199,11 @@ class AdCampaignController(Controller):
         responses=NOT_YOURS,
     )
     async def change(
-        self, ads: Ads, principal: CurrentPrincipal, campaign_id: CampaignId, data: CampaignPatch
+        self,
+        ads: Ads,
+        principal: CurrentPrincipal,
+        campaign_id: CampaignId,
+        data: JSONBody[CampaignPatch],
     ) -> CampaignView:
         """Change a campaign."""
         actor = advertiser_of(principal)
@@ -338,7 +348,7 @@ class AdServingController(Controller):
         ads: Ads,
         optional_principal: OptionalPrincipal,
         client_address: ClientAddress,
-        data: TokenBody,
+        data: JSONBody[TokenBody],
     ) -> RecordView:
         """Record an impression."""
         await ads.record_limit.check_address(client_address)
@@ -359,7 +369,7 @@ class AdServingController(Controller):
         ads: Ads,
         optional_principal: OptionalPrincipal,
         client_address: ClientAddress,
-        data: TokenBody,
+        data: JSONBody[TokenBody],
     ) -> RecordView:
         """Record a click."""
         await ads.record_limit.check_address(client_address)

@@ -97,6 +97,8 @@ class SqlCampaigns:
                 spent_millis=campaign.spent,
                 version=campaign.version,
                 created_by=campaign.created_by,
+                created_at=campaign.created_at,
+                updated_at=campaign.updated_at,
                 **_terms_columns(campaign),
             )
         )
