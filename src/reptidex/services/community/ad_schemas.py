@@ -70,7 +70,8 @@ class CampaignCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     starts_on: dt.date
     ends_on: dt.date
     listing_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=MAX_TARGETS)] = []
-    targeting: TargetingBody = TargetingBody()
+    targeting: TargetingBody | None = None
+    """Who sees it (absent: everyone)."""
 
 
 class CampaignPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -132,7 +132,7 @@ class AdCampaignController(Controller):
             cpm=data.cpm,
             starts_on=data.starts_on,
             ends_on=data.ends_on,
-            targeting=targeting_of(data.targeting),
+            targeting=Targeting() if data.targeting is None else targeting_of(data.targeting),
         )
         async with ads.units.open(actor.organisation_id) as uow:
             campaign = await create_campaign(
