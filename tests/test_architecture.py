@@ -71,8 +71,8 @@ def test_nothing_outside_the_entry_points_imports_services() -> None:
 
 SERVICES = PACKAGE / "services"
 COMPOSITION_MODULES = {"app.py", "wiring.py"}
-"""A service's composition root and its wiring: the only modules of a service that choose
-adapters."""
+"""A service's composition root and its wiring (and the wiring of one of its areas,
+``<area>_wiring.py``): the only modules of a service that choose adapters."""
 
 
 def service_modules() -> list[Path]:
@@ -87,7 +87,11 @@ def service_modules() -> list[Path]:
 def controller_modules() -> list[Path]:
     """Every service module but its composition root and wiring: controllers and their
     helpers, which get adapters by dependency injection."""
-    return [path for path in service_modules() if path.name not in COMPOSITION_MODULES]
+    return [
+        path
+        for path in service_modules()
+        if path.name not in COMPOSITION_MODULES and not path.name.endswith("_wiring.py")
+    ]
 
 
 def attribute_reads(path: Path, name: str) -> list[int]:

@@ -31,7 +31,7 @@ def test_a_member_starts_a_listings_campaign_with_its_event_and_audit_record(
         targeting={"species": ["ball_python"], "genes": ["clown"], "countries": ["DE"]},
     )
     assert created["organisation_id"] == str(advertiser.organisation_id)
-    assert (created["state"], created["spent"], created["spent_millis"]) == ("active", 0, 0)
+    assert (created["status"], created["spent"], created["spent_millis"]) == ("active", 0, 0)
     assert created["listing_ids"] == [str(listing)]
     assert created["targeting"] == {
         "species": ["ball_python"],
@@ -100,31 +100,31 @@ def test_who_may_do_what(
     assert any_client.get("/ads/campaigns").status_code == 401
     viewer = advertiser.as_role("viewer")
     assert viewer.post("/ads/campaigns", json=campaign_body()).status_code == 403
-    assert viewer.patch(path, json={"state": "paused"}).status_code == 403
+    assert viewer.patch(path, json={"status": "paused"}).status_code == 403
     assert viewer.get(path).status_code == 200
     assert viewer.get("/ads/campaigns").json()["total"] == 1
     assert viewer.get(f"{path}/report").status_code == 200
     assert rival.get(path).status_code == 404
-    assert rival.patch(path, json={"state": "paused"}).status_code == 404
+    assert rival.patch(path, json={"status": "paused"}).status_code == 404
     assert rival.get(f"{path}/report").status_code == 404
     assert rival.get("/ads/campaigns").json()["total"] == 0
-    assert advertiser.get(path).json()["state"] == "active"
+    assert advertiser.get(path).json()["status"] == "active"
 
 
 def test_pause_resume_and_edit(advertiser: Advertiser, any_client: TestClient[Litestar]) -> None:
     created = _start(advertiser)
     path = f"/ads/campaigns/{created['id']}"
-    paused = advertiser.patch(path, json={"state": "paused"})
+    paused = advertiser.patch(path, json={"status": "paused"})
     assert paused.status_code == 200
-    assert paused.json()["state"] == "paused"
-    assert advertiser.get("/ads/campaigns", {"state": "paused"}).json()["total"] == 1
-    assert advertiser.get("/ads/campaigns", {"state": "active"}).json()["total"] == 0
+    assert paused.json()["status"] == "paused"
+    assert advertiser.get("/ads/campaigns", {"status": "paused"}).json()["total"] == 1
+    assert advertiser.get("/ads/campaigns", {"status": "active"}).json()["total"] == 0
     edited = advertiser.patch(
         path,
-        json={"state": "active", "daily_budget": 2000, "total_budget": 9000, "cpm": 300,
+        json={"status": "active", "daily_budget": 2000, "total_budget": 9000, "cpm": 300,
               "targeting": {"genes": ["pastel"]}},
     ).json()  # fmt: skip
-    assert (edited["state"], edited["daily_budget"], edited["cpm"]) == ("active", 2000, 300)
+    assert (edited["status"], edited["daily_budget"], edited["cpm"]) == ("active", 2000, 300)
     assert edited["targeting"]["genes"] == ["pastel"]
     assert edited["version"] == 3
     bad = advertiser.patch(path, json={"daily_budget": 10_000})
@@ -136,11 +136,11 @@ def test_pause_resume_and_edit(advertiser: Advertiser, any_client: TestClient[Li
         p for kind, p in outbox_events(any_client) if kind == "community.ad_campaign_updated"
     ]
     assert [u["changed"] for u in updates] == [
-        ["state"],
-        ["state", "daily_budget_amount", "total_budget_amount", "cpm", "genes"],
+        ["status"],
+        ["status", "daily_budget_amount", "total_budget_amount", "cpm", "genes"],
     ]
-    assert updates[0]["before"] == {"state": "active"}
-    assert updates[0]["after"] == {"state": "paused"}
+    assert updates[0]["before"] == {"status": "active"}
+    assert updates[0]["after"] == {"status": "paused"}
     audits = [p for kind, p in outbox_events(any_client) if kind == "audit.recorded"]
     assert [a["action"] for a in audits] == ["created", "updated", "updated"]
 

@@ -171,7 +171,7 @@ async def _reads(connection: asyncpg.Connection, room: Advertising) -> None:
 
 
 CAMPAIGN = (
-    "INSERT INTO ad_campaign (id, organisation_id, name, boost, listing_ids, state, currency, "
+    "INSERT INTO ad_campaign (id, organisation_id, name, boost, listing_ids, status, currency, "
     "daily_budget_amount, total_budget_amount, cpm, starts_on, ends_on, species, genes, "
     "countries, spent_millis, version, created_at, updated_at) VALUES (gen_random_uuid(), $1, "
     "'Mine', 'breeder', '[]', 'active', 'EUR', 100, 100, 10, current_date, current_date, '[]', "

@@ -106,7 +106,7 @@ def test_slots_go_to_running_targeted_campaigns_with_credits(
     assert _serve(any_client) == []
     own = any_client.get("/ads/serve", params=context, headers=advertiser.headers)
     assert own.json()["slots"] == []
-    advertiser.patch(f"/ads/campaigns/{campaign['id']}", json={"state": "paused"})
+    advertiser.patch(f"/ads/campaigns/{campaign['id']}", json={"status": "paused"})
     assert _serve(any_client, **context) == []
 
 
@@ -212,7 +212,7 @@ def test_pacing_spreads_the_day_and_impressions_stop_when_the_budget_is_spent(
     shown = advertiser.get(f"/ads/campaigns/{campaign['id']}").json()
     assert (shown["spent_millis"], shown["spent"]) == (1000, 1)
     assert _balance(advertiser) == 1_000_000 - 1000
-    below = advertiser.patch(f"/ads/campaigns/{campaign['id']}", json={"state": "paused"})
+    below = advertiser.patch(f"/ads/campaigns/{campaign['id']}", json={"status": "paused"})
     assert below.status_code == 200
     more = advertiser.patch(
         f"/ads/campaigns/{campaign['id']}", json={"total_budget": 2, "daily_budget": 2}

@@ -48,7 +48,7 @@ class BoostKind(StrEnum):
     """The organisation's breeder profile."""
 
 
-class CampaignState(StrEnum):
+class CampaignStatus(StrEnum):
     """Whether the advertiser lets the campaign run (its dates and budgets decide the rest)."""
 
     ACTIVE = "active"
@@ -112,7 +112,7 @@ class Campaign:
     boost: BoostKind
     listing_ids: tuple[uuid.UUID, ...]
     terms: CampaignTerms
-    state: CampaignState
+    status: CampaignStatus
     spent: int = 0
     created_by: uuid.UUID | None = None
     created_at: dt.datetime | None = None
@@ -126,7 +126,7 @@ class Campaign:
 
     def runs_on(self, day: dt.date) -> bool:
         """Whether ``day`` is inside the campaign's dates and it is not paused."""
-        return self.state is CampaignState.ACTIVE and (
+        return self.status is CampaignStatus.ACTIVE and (
             self.terms.starts_on <= day <= self.terms.ends_on
         )
 

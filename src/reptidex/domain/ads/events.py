@@ -22,7 +22,7 @@ class CampaignChanged(msgspec.Struct, frozen=True):
     campaign_id: str
     organisation_id: str
     boost: str
-    state: str
+    status: str
     currency: str
     daily_budget_amount: int
     total_budget_amount: int

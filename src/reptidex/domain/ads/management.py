@@ -13,7 +13,7 @@ from typing import Any
 from reptidex.domain.ads.campaigns import (
     BoostKind,
     Campaign,
-    CampaignState,
+    CampaignStatus,
     CampaignTerms,
     Targeting,
     check_boost,
@@ -54,7 +54,7 @@ class CampaignChanges:
     """What a change sets (``None``: kept)."""
 
     name: str | None = None
-    state: CampaignState | None = None
+    status: CampaignStatus | None = None
     daily_budget: int | None = None
     total_budget: int | None = None
     cpm: int | None = None
@@ -70,7 +70,7 @@ def campaign_fields(campaign: Campaign) -> dict[str, Any]:
         "name": terms.name,
         "boost": campaign.boost.value,
         "listing_ids": [str(i) for i in campaign.listing_ids],
-        "state": campaign.state.value,
+        "status": campaign.status.value,
         "currency": campaign.currency,
         "daily_budget_amount": terms.daily_budget.amount,
         "total_budget_amount": terms.total_budget.amount,
@@ -102,7 +102,7 @@ def _stage(
                 campaign_id=str(campaign.id),
                 organisation_id=str(campaign.organisation_id),
                 boost=campaign.boost.value,
-                state=campaign.state.value,
+                status=campaign.status.value,
                 currency=campaign.currency,
                 daily_budget_amount=terms.daily_budget.amount,
                 total_budget_amount=terms.total_budget.amount,
@@ -162,7 +162,7 @@ async def create_campaign(
         boost=boost,
         listing_ids=listing_ids,
         terms=terms,
-        state=CampaignState.ACTIVE,
+        status=CampaignStatus.ACTIVE,
         created_by=actor.user_id,
         created_at=now,
         updated_at=now,
@@ -184,12 +184,12 @@ async def show_campaign(uow: AdUnitOfWork, actor: Advertiser, campaign_id: uuid.
 async def list_campaigns(
     uow: AdUnitOfWork,
     actor: Advertiser,
-    state: CampaignState | None,
+    status: CampaignStatus | None,
     limit: int,
     offset: int,
 ) -> tuple[list[Campaign], int]:
     """A page of the actor's organisation's campaigns, newest first, and the total."""
-    return await uow.campaigns.page(actor.organisation_id, state, limit, offset)
+    return await uow.campaigns.page(actor.organisation_id, status, limit, offset)
 
 
 def _changed_terms(terms: CampaignTerms, changes: CampaignChanges) -> CampaignTerms:
@@ -230,7 +230,7 @@ async def change_campaign(
     campaign = dataclasses.replace(
         before,
         terms=terms,
-        state=changes.state or before.state,
+        status=changes.status or before.status,
         updated_at=now,
         version=before.version + 1,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from reptidex.domain.ads.campaigns import Campaign, CampaignState
+from reptidex.domain.ads.campaigns import Campaign, CampaignStatus
 from reptidex.domain.events import Outbox
 
 
@@ -42,7 +42,7 @@ class Campaigns(Protocol):
         ...
 
     async def page(
-        self, organisation_id: uuid.UUID, state: CampaignState | None, limit: int, offset: int
+        self, organisation_id: uuid.UUID, status: CampaignStatus | None, limit: int, offset: int
     ) -> tuple[list[Campaign], int]:
         """A page of the organisation's campaigns, newest first, and how many there are."""
         ...

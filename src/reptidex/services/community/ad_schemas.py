@@ -24,7 +24,7 @@ from reptidex.domain.ads.serving import Outcome, SponsoredSlot
 from reptidex.domain.ads.tokens import MAX_TOKEN
 
 BoostName = Literal["listings", "breeder"]
-StateName = Literal["active", "paused"]
+StatusName = Literal["active", "paused"]
 OutcomeName = Literal[
     "counted", "duplicate", "self", "expired", "budget", "pacing", "credits", "not_running"
 ]
@@ -75,10 +75,10 @@ class CampaignCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class CampaignPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """What to change (absent fields stay): ``state`` pauses or resumes."""
+    """What to change (absent fields stay): ``status`` pauses or resumes."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    state: StateName | msgspec.UnsetType = msgspec.UNSET
+    status: StatusName | msgspec.UnsetType = msgspec.UNSET
     daily_budget: DailyBudget | msgspec.UnsetType = msgspec.UNSET
     total_budget: TotalBudget | msgspec.UnsetType = msgspec.UNSET
     cpm: Cpm | msgspec.UnsetType = msgspec.UNSET
@@ -95,7 +95,7 @@ class CampaignView(msgspec.Struct, frozen=True):
     name: str
     boost: BoostName
     listing_ids: list[uuid.UUID]
-    state: StateName
+    status: StatusName
     currency: str
     daily_budget: int
     total_budget: int
@@ -120,7 +120,7 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         name=terms.name,
         boost=campaign.boost.value,
         listing_ids=list(campaign.listing_ids),
-        state=campaign.state.value,
+        status=campaign.status.value,
         currency=campaign.currency,
         daily_budget=terms.daily_budget.amount,
         total_budget=terms.total_budget.amount,

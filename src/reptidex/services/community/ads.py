@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from reptidex.domain.ads.campaigns import BoostKind, CampaignState, CampaignTerms, Targeting
+from reptidex.domain.ads.campaigns import BoostKind, CampaignStatus, CampaignTerms, Targeting
 from reptidex.domain.ads.management import (
     CampaignChanges,
     campaign_report,
@@ -52,7 +52,7 @@ from reptidex.services.community.ad_schemas import (
     ReportDay,
     ReportView,
     ServeView,
-    StateName,
+    StatusName,
     TargetingBody,
     TokenBody,
     balance_view,
@@ -87,8 +87,8 @@ def changes_of(data: JSONBody[CampaignPatch]) -> CampaignChanges:
     for name in ("name", "daily_budget", "total_budget", "cpm", "starts_on", "ends_on"):
         if getattr(data, name) is not msgspec.UNSET:
             values[name] = getattr(data, name)
-    if data.state is not msgspec.UNSET:
-        values["state"] = CampaignState(data.state)
+    if data.status is not msgspec.UNSET:
+        values["status"] = CampaignStatus(data.status)
     if data.targeting is not msgspec.UNSET:
         values["targeting"] = targeting_of(data.targeting)
     return CampaignChanges(**values)
@@ -150,14 +150,14 @@ class AdCampaignController(Controller):
         "/campaigns",
         guards=READ,
         summary="Your campaigns",
-        description="Your organisation's campaigns, newest first, paged; `state` narrows them.",
+        description="Your organisation's campaigns, newest first, paged; `status` narrows them.",
     )
     async def campaigns(
         self,
         ads: Ads,
         principal: CurrentPrincipal,
-        campaign_state: Annotated[
-            StateName | None, QueryParameter(name="state", description="Only these")
+        campaign_status: Annotated[
+            StatusName | None, QueryParameter(name="status", description="Only these")
         ] = None,
         limit: Limit = 20,
         offset: Offset = 0,
@@ -168,7 +168,7 @@ class AdCampaignController(Controller):
             found, total = await list_campaigns(
                 uow,
                 actor,
-                None if campaign_state is None else CampaignState(campaign_state),
+                None if campaign_status is None else CampaignStatus(campaign_status),
                 limit,
                 offset,
             )
@@ -193,7 +193,7 @@ class AdCampaignController(Controller):
         "/campaigns/{campaign_id:uuid}",
         guards=WRITE,
         summary="Pause, resume or edit a campaign",
-        description="`state` pauses (`paused`) or resumes (`active`) it; the other fields "
+        description="`status` pauses (`paused`) or resumes (`active`) it; the other fields "
         "change its terms under the rules of its creation. The total budget cannot go below "
         "the spend so far. 409 when another change (or spend past the new budget) came first.",
         responses=NOT_YOURS,

@@ -26,7 +26,7 @@ from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.ads.campaigns import (
     BoostKind,
     Campaign,
-    CampaignState,
+    CampaignStatus,
     CampaignTerms,
     Targeting,
 )
@@ -54,7 +54,7 @@ def campaign_of(row: AdCampaignRow) -> Campaign:
             ends_on=row.ends_on,
             targeting=Targeting(tuple(row.species), tuple(row.genes), tuple(row.countries)),
         ),
-        state=CampaignState(row.state),
+        status=CampaignStatus(row.status),
         spent=row.spent_millis,
         created_by=row.created_by,
         created_at=row.created_at,
@@ -67,7 +67,7 @@ def _terms_columns(campaign: Campaign) -> dict[str, object]:
     terms = campaign.terms
     return {
         "name": terms.name,
-        "state": campaign.state.value,
+        "status": campaign.status.value,
         "daily_budget_amount": terms.daily_budget.amount,
         "total_budget_amount": terms.total_budget.amount,
         "cpm": terms.cpm,
@@ -114,12 +114,12 @@ class SqlCampaigns:
         return None if row is None else campaign_of(row)
 
     async def page(
-        self, organisation_id: uuid.UUID, state: CampaignState | None, limit: int, offset: int
+        self, organisation_id: uuid.UUID, status: CampaignStatus | None, limit: int, offset: int
     ) -> tuple[list[Campaign], int]:
         """A page of the organisation's campaigns, newest first, and the total."""
         where = [AdCampaignRow.organisation_id == organisation_id]
-        if state is not None:
-            where.append(AdCampaignRow.state == state.value)
+        if status is not None:
+            where.append(AdCampaignRow.status == status.value)
         total = await self.session.scalar(
             select(func.count()).select_from(AdCampaignRow).where(*where)
         )
@@ -133,7 +133,7 @@ class SqlCampaigns:
         return [campaign_of(r) for r in rows], int(total or 0)
 
     async def save(self, campaign: Campaign, expected_version: int) -> None:
-        """Write the campaign's terms and state if nobody changed it since it was read."""
+        """Write the campaign's terms and status if nobody changed it since it was read."""
         result = await self.session.execute(
             update(AdCampaignRow)
             .where(

@@ -27,14 +27,14 @@ class AdCampaignRow(CommunityModel):
         CheckConstraint("spent_millis >= 0", name="spent"),
         CheckConstraint("spent_millis <= total_budget_amount * 1000", name="within_budget"),
         Index("ix_ad_campaign_organisation", "organisation_id", "created_at"),
-        Index("ix_ad_campaign_running", "state", "starts_on", "ends_on"),
+        Index("ix_ad_campaign_running", "status", "starts_on", "ends_on"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column()
     name: Mapped[str] = mapped_column(String(120))
     boost: Mapped[str] = mapped_column(String(10))
     listing_ids: Mapped[list[Any]] = mapped_column(JsonB)
-    state: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3))
     daily_budget_amount: Mapped[int] = mapped_column(BigInteger)
     total_budget_amount: Mapped[int] = mapped_column(BigInteger)

@@ -33,7 +33,7 @@ from reptidex.adapters.sql.community.ad_models import (
     AdCreditAccountRow,
     AdSightingRow,
 )
-from reptidex.domain.ads.campaigns import Campaign, CampaignState
+from reptidex.domain.ads.campaigns import Campaign, CampaignStatus
 from reptidex.domain.ads.ports import Candidate, Charge, Refusal, Sighting
 
 SERVER_WORKER = "ad_server"
@@ -74,7 +74,7 @@ class SqlAdServing:
                 & (AdCreditAccountRow.currency == AdCampaignRow.currency),
             )
             .where(
-                AdCampaignRow.state == CampaignState.ACTIVE.value,
+                AdCampaignRow.status == CampaignStatus.ACTIVE.value,
                 AdCampaignRow.starts_on <= day,
                 AdCampaignRow.ends_on >= day,
                 AdCampaignRow.spent_millis + AdCampaignRow.cpm
@@ -146,7 +146,7 @@ class SqlAdServing:
             update(AdCampaignRow)
             .where(
                 AdCampaignRow.id == charge.campaign_id,
-                AdCampaignRow.state == CampaignState.ACTIVE.value,
+                AdCampaignRow.status == CampaignStatus.ACTIVE.value,
                 AdCampaignRow.spent_millis + c <= charge.total_budget,
                 AdCampaignRow.spent_millis + c <= AdCampaignRow.total_budget_amount * 1000,
             )

@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(120), nullable=False),
         sa.Column("boost", sa.String(10), nullable=False),
         sa.Column("listing_ids", JsonB, nullable=False),
-        sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("daily_budget_amount", sa.BigInteger(), nullable=False),
         sa.Column("total_budget_amount", sa.BigInteger(), nullable=False),
@@ -130,7 +130,7 @@ def upgrade() -> None:
         sa.CheckConstraint("spent_millis <= total_budget_amount * 1000", name="within_budget"),
     )
     op.create_index("ix_ad_campaign_organisation", "ad_campaign", ["organisation_id", "created_at"])
-    op.create_index("ix_ad_campaign_running", "ad_campaign", ["state", "starts_on", "ends_on"])
+    op.create_index("ix_ad_campaign_running", "ad_campaign", ["status", "starts_on", "ends_on"])
     op.create_table(
         "ad_campaign_day",
         *_audit_columns(),
