@@ -1,7 +1,7 @@
 """Payloads of the advertising events repti-community stages in its outbox (version 1):
 ``community.ad_campaign_created``, ``community.ad_campaign_updated`` (with the changed fields
 before and after) and ``community.ad_credits_added``; and the payload of the event that feeds
-the credits, ``billing.ad_credits_purchased`` (repti-core's, see ``docs/community-ads.md``)."""
+the credits, ``billing.ad_credits_purchased`` (repti-core's: ``domain/billing/events.py``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,25 @@ from typing import Any
 
 import msgspec
 
+from reptidex.domain.billing.events import AdCreditsPurchased
+
 PRODUCER = "community"
 CAMPAIGN_CREATED = "community.ad_campaign_created"
 CAMPAIGN_UPDATED = "community.ad_campaign_updated"
 CREDITS_ADDED = "community.ad_credits_added"
 CREDITS_PURCHASED = "billing.ad_credits_purchased"
+"""repti-core's event of a paid purchase of ad credits (payload :class:`AdCreditsPurchased`)."""
+
+__all__ = [
+    "CAMPAIGN_CREATED",
+    "CAMPAIGN_UPDATED",
+    "CREDITS_ADDED",
+    "CREDITS_PURCHASED",
+    "PRODUCER",
+    "AdCreditsAdded",
+    "AdCreditsPurchased",
+    "CampaignChanged",
+]
 
 
 class CampaignChanged(msgspec.Struct, frozen=True):
@@ -32,16 +46,6 @@ class CampaignChanged(msgspec.Struct, frozen=True):
     changed: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-
-
-class AdCreditsPurchased(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
-    """``billing.ad_credits_purchased``: an organisation (the event's ``organisation_id``) paid
-    for ad credits; ``payment_ref`` is the provider's payment, unique."""
-
-    payment_ref: str
-    amount: int
-    currency: str
-    provider: str = "stripe"
 
 
 class AdCreditsAdded(msgspec.Struct, frozen=True):
