@@ -1,6 +1,7 @@
 """Spend never passes a budget or the credits left, under many concurrent impressions, on
 SQLite and on a real PostgreSQL database: each impression runs in a transaction of its own,
-all at once, as the service's requests would."""
+all at once, as the service's requests would. And sightings older than the dedup window are
+forgotten."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.community.ad_credits_consumer import credit_purchase
+from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.domain.ads.campaigns import BoostKind, CampaignTerms
 from reptidex.domain.ads.management import Advertiser, create_campaign
@@ -134,3 +136,30 @@ def test_concurrent_impressions_of_two_campaigns_never_pass_the_credits(database
             await engine.dispose()
 
     asyncio.run(race())
+
+
+def test_sightings_older_than_the_dedup_window_are_forgotten(database_url: str) -> None:
+    async def purge() -> None:
+        engine = create_engine(database_url)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        units = AdUnitsOfWork(sessions)
+        try:
+            organisation = uuid.uuid4()
+            campaign = await _campaign(units, organisation, budget_cents=1, cpm=100)
+            await _credit(sessions, organisation, 100)
+            token = (await _tokens(units))[campaign]
+            early = LATE - dt.timedelta(hours=2)
+            for at, viewers in ((early, 3), (LATE, 2)):
+                for _ in range(viewers):
+                    async with units.serving() as serving:
+                        viewer = Viewer(None, f"user:{uuid.uuid4()}")
+                        await record_impression(serving, SIGNER, token, viewer, at)
+            worker = SightingPurge(units.serving, batch_size=2, clock=lambda: LATE)
+            assert [await worker.run_once() for _ in range(3)] == [2, 1, 0]
+            async with sessions() as session:
+                kept = await session.scalar(text("SELECT count(*) FROM ad_sighting"))
+            assert kept == 2
+        finally:
+            await engine.dispose()
+
+    asyncio.run(purge())

@@ -168,6 +168,10 @@ class AdServing(Protocol):
         """Add a click to the campaign's day."""
         ...
 
+    async def forget_sightings(self, before_window: int, limit: int) -> int:
+        """Delete up to ``limit`` sightings of windows before ``before_window``; how many."""
+        ...
+
     async def commit(self) -> None:
         """Commit."""
         ...

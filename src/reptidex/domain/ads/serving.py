@@ -246,3 +246,11 @@ async def record_click(
     await serving.count_click(campaign_id, owner, now.date())
     await serving.commit()
     return Outcome.COUNTED
+
+
+async def forget_old_sightings(serving: AdServing, now: dt.datetime, limit: int) -> int:
+    """Delete up to ``limit`` sightings older than the dedup window before ``now``'s (they
+    can no longer make anything a duplicate); how many."""
+    deleted = await serving.forget_sightings(int(now.timestamp()) // DEDUP_WINDOW - 1, limit)
+    await serving.commit()
+    return deleted

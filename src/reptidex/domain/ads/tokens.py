@@ -77,7 +77,9 @@ class TicketSigner:
         else (expiry is the caller's to check)."""
         invalid = InvalidInput("The ad token is not valid.", field_errors={"token": "invalid"})
         body, dot, mac = token.partition(".")
-        if len(token) > MAX_TOKEN or not dot or not hmac.compare_digest(mac, self._mac(body)):
+        # compared as bytes: compare_digest refuses text that is not ASCII
+        expected = self._mac(body).encode()
+        if len(token) > MAX_TOKEN or not dot or not hmac.compare_digest(mac.encode(), expected):
             raise invalid
         try:
             return _decoder.decode(_unb64(body))

@@ -2,7 +2,8 @@
 :func:`build_ads`): the units of work on the kernel's sessions (scoped to the caller's
 organisation, or acting as the ad server), the listings' owners from repti-commerce, the
 signer of impression and click tokens (keyed by the service's secret), the per-address limits
-of the public endpoints, and the consumer of ``billing.ad_credits_purchased``."""
+of the public endpoints, the consumer of ``billing.ad_credits_purchased``, and the worker
+that forgets sightings older than the dedup window."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from litestar import Litestar
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,12 +23,14 @@ from reptidex.adapters.ads.commerce_listings import HttpListingOwners
 from reptidex.adapters.sql.community.ad_campaigns import SqlAdUnitOfWork
 from reptidex.adapters.sql.community.ad_credits_consumer import credit_purchase
 from reptidex.adapters.sql.community.ad_serving import SqlAdServing
+from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.domain.ads.events import CREDITS_PURCHASED
 from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.services.community.ad_access import AdDesk
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import service_secret
+from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.rate_limits import AddressLimit
 from reptidex.services.kernel.settings import Settings
 
@@ -72,13 +77,23 @@ def _now() -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class AdComponents:
-    """What the advertising controllers are given."""
+    """What the advertising controllers are given, and the worker that runs beside them."""
 
     desk: AdDesk
+    purge: SightingPurge
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependency ``ads``."""
         return {"ads": provide_value(self.desk)}
+
+    def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the purge of old sightings."""
+        return [self._purge]
+
+    @contextlib.asynccontextmanager
+    async def _purge(self, app: Litestar) -> AsyncIterator[None]:
+        async with in_background(self.purge.run(), "reptidex-community-ad-sightings"):
+            yield
 
 
 def build_ads(
@@ -97,13 +112,15 @@ def build_ads(
     )
     peers = kernel.resources.peers
     limiter, addresses = kernel.rate_limiter, kernel.client_addresses
+    units = AdUnitsOfWork(kernel.sessions)
     return AdComponents(
         AdDesk(
-            units=AdUnitsOfWork(kernel.sessions),
+            units=units,
             listings=listings or HttpListingOwners(lambda: peers),
             signer=ticket_signer(kernel.settings),
             clock=clock or _now,
             serve_limit=AddressLimit("ads-serve", serve_per_minute, limiter, addresses),
             record_limit=AddressLimit("ads-record", record_per_minute, limiter, addresses),
-        )
+        ),
+        SightingPurge(units.serving),
     )

@@ -48,5 +48,6 @@ def create_app(
         CONTROLLERS,
         components=ads,
         dependencies=ads.dependencies(),
+        lifespan=ads.lifespans(),
         authenticator=authenticator,
     )

@@ -15,7 +15,7 @@ no spend, no impression. ``CHECK`` constraints on the tables refuse the same in 
 
 On PostgreSQL these transactions set ``reptidex.worker`` to ``ad_server`` (migration
 ``community_0006``): it reads every organisation's campaigns and writes spend, days, credits
-and sightings, and nothing else.
+and sightings, and nothing else (a trigger lets spend only grow and credits only shrink).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.community.ad_campaigns import campaign_of, insert_ignoring
@@ -200,6 +200,21 @@ class SqlAdServing:
             .values(clicks=AdCampaignDayRow.clicks + 1)
             .execution_options(synchronize_session=False)
         )
+
+    async def forget_sightings(self, before_window: int, limit: int) -> int:
+        """Delete up to ``limit`` sightings of windows before ``before_window``."""
+        oldest = (
+            select(AdSightingRow.id)
+            .where(AdSightingRow.bucket < before_window)
+            .order_by(AdSightingRow.bucket)
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(AdSightingRow)
+            .where(AdSightingRow.id.in_(oldest.scalar_subquery()))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult
 
     async def commit(self) -> None:
         """Commit."""

@@ -14,12 +14,12 @@ transaction also set ``reptidex.worker``:
   purchase (``reptidex.worker = 'ad_credits'``, scoped to the buying organisation) adds an
   account or raises it; the ad server reads them and takes each impression's cost.
 - ``ad_credit_purchase``: an organisation reads its own; the crediting adds them.
-- ``ad_sighting``: the ad server's alone.
+- ``ad_sighting``: the ad server's alone (it adds them, reads them and forgets old ones).
 
-Row-level security admits rows, not columns: the ad server's update of a campaign could change
-more than its spend. The application's server transactions only run the conditional updates of
-``adapters/sql/community/ad_serving.py``; ``CHECK`` constraints keep spend within the total
-budget and balances at zero or more whoever writes.
+Row-level security admits rows, not columns, so a trigger (``community_ad_server_guard``)
+limits the ad server's updates: a campaign's spend only grows, a balance only shrinks, and
+nothing else of either row changes. ``CHECK`` constraints keep spend within the total budget
+and balances at zero or more whoever writes.
 
 Revision ID: community_0006
 Revises: community_0002e
@@ -91,7 +91,31 @@ POLICY_SQL = (
     ),
     ("ad_sighting_read", "ad_sighting", f"FOR SELECT USING {SERVER}"),
     ("ad_sighting_insert", "ad_sighting", f"FOR INSERT WITH CHECK {SERVER}"),
+    ("ad_sighting_forget", "ad_sighting", f"FOR DELETE USING {SERVER}"),
 )
+# the ad server adds spend to a campaign and takes costs from credits, and changes nothing else
+AD_SERVER_GUARD = """
+CREATE FUNCTION community_ad_server_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    amount text := CASE TG_TABLE_NAME WHEN 'ad_campaign' THEN 'spent_millis'
+                                      ELSE 'balance_millis' END;
+    before bigint := (to_jsonb(OLD) ->> amount)::bigint;
+    after bigint := (to_jsonb(NEW) ->> amount)::bigint;
+BEGIN
+    IF current_setting('reptidex.worker', true) IS DISTINCT FROM 'ad_server' THEN
+        RETURN NEW;
+    END IF;
+    IF (to_jsonb(NEW) - amount - 'updated_at') IS DISTINCT FROM
+       (to_jsonb(OLD) - amount - 'updated_at')
+       OR (TG_TABLE_NAME = 'ad_campaign' AND after < before)
+       OR (TG_TABLE_NAME = 'ad_credit_account' AND after > before) THEN
+        RAISE EXCEPTION 'the ad server only adds spend and takes costs from credits'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$
+"""
 
 
 def _audit_columns() -> list[sa.Column[Any]]:
@@ -182,11 +206,19 @@ def upgrade() -> None:
     enable_row_level_security(TABLES)
     for name, table, rest in POLICY_SQL:
         op.execute(f"CREATE POLICY {name} ON {table} {rest}")
+    op.execute(AD_SERVER_GUARD)
+    for table in ("ad_campaign", "ad_credit_account"):
+        op.execute(
+            f"CREATE TRIGGER {table}_ad_server_guard BEFORE UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION community_ad_server_guard()"
+        )
 
 
 def downgrade() -> None:
-    """Drop the tables (their policies and grants go with them; the role stays: it is
-    shared)."""
+    """Drop the tables (their policies, triggers and grants go with them; the role stays: it
+    is shared) and the guard's function."""
     op.drop_index("ix_ad_sighting_bucket", table_name="ad_sighting")
     for table in reversed(TABLES):
         op.drop_table(table)
+    if on_postgres():
+        op.execute("DROP FUNCTION IF EXISTS community_ad_server_guard()")
