@@ -142,6 +142,8 @@ class SqlAdServing:
     async def charge(self, charge: Charge) -> Refusal | None:
         """The three conditional updates; the first refusal rolls all back."""
         c = charge.cost
+        # the day's row first: its insert takes no lock the concurrent charges queue on
+        await self._ensure_day(charge.campaign_id, charge.organisation_id, charge.day)
         spent = await self.session.execute(
             update(AdCampaignRow)
             .where(
@@ -155,7 +157,6 @@ class SqlAdServing:
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
             return await self._refuse(Refusal.BUDGET)
-        await self._ensure_day(charge.campaign_id, charge.organisation_id, charge.day)
         paced = await self.session.execute(
             update(AdCampaignDayRow)
             .where(
