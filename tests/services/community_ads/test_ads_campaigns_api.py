@@ -107,6 +107,8 @@ def test_who_may_do_what(
     assert rival.get(path).status_code == 404
     assert rival.patch(path, json={"status": "paused"}).status_code == 404
     assert rival.get(f"{path}/report").status_code == 404
+    assert rival.get(f"{path}/report.csv").status_code == 404
+    assert viewer.get(f"{path}/report.csv").status_code == 200
     assert rival.get("/ads/campaigns").json()["total"] == 0
     assert advertiser.get(path).json()["status"] == "active"
 

@@ -40,6 +40,6 @@ def test_fuzzed_requests_never_get_a_server_error(make_settings: Callable[..., S
         listings.add(organisation)
     headers = {"Authorization": f"Bearer {mint_token(organisation, 'admin')}"}
     operations, calls, failures = fuzz_app(_app(make_settings(), listings), headers, max_examples=8)
-    assert operations == 9
+    assert operations == 10
     assert calls >= 12 * operations
     assert not failures, "\n".join(failures)

@@ -13,7 +13,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from reptidex.domain.ads.campaigns import BoostKind, CampaignStatus, CampaignTerms, Targeting
+from reptidex.domain.ads.campaigns import (
+    BoostKind,
+    Campaign,
+    CampaignStatus,
+    CampaignTerms,
+    Targeting,
+)
 from reptidex.domain.ads.management import (
     CampaignChanges,
     campaign_report,
@@ -36,6 +42,7 @@ from reptidex.services.community.ad_access import (
     READ,
     SECURITY,
     WRITE,
+    AdDesk,
     Ads,
     advertiser_of,
     bearer_of,
@@ -72,6 +79,8 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip.")]
 CampaignId = FromPath[uuid.UUID]
+Since = Annotated[dt.date | None, QueryParameter(description="First day (UTC)")]
+Until = Annotated[dt.date | None, QueryParameter(description="Last day (UTC), included")]
 NOT_YOURS = {404: ResponseSpec(None, description="No such campaign of the caller's organisation")}
 REPORT_COLUMNS = ("day", "impressions", "clicks", "spent", "spent_millis", "ctr")
 
@@ -217,41 +226,23 @@ class AdCampaignController(Controller):
         summary="A campaign's report per day",
         description="Each UTC day from `since` to `until` (both included, at most 366; "
         "default: the last 30 days): impressions charged, clicks, spend (minor units rounded "
-        "down, and exactly in millis) and CTR, with totals. `format=csv` answers the days as "
-        "CSV instead.",
+        "down, and exactly in millis) and CTR, with totals.",
         responses=NOT_YOURS,
-        media_type="application/json",
     )
     async def report(
         self,
         ads: Ads,
         principal: CurrentPrincipal,
         campaign_id: CampaignId,
-        since: Annotated[dt.date | None, QueryParameter(description="First day")] = None,
-        until: Annotated[dt.date | None, QueryParameter(description="Last day")] = None,
-        format: Annotated[
-            str, QueryParameter(pattern="^(json|csv)$", description="`json` or `csv`")
-        ] = "json",
-    ) -> Response[Any]:
+        since: Since = None,
+        until: Until = None,
+    ) -> ReportView:
         """The report."""
-        actor = advertiser_of(principal)
-        last = until or ads.clock().date()
-        first = since or last - dt.timedelta(days=29)
-        async with ads.units.open(actor.organisation_id) as uow:
-            campaign, days = await campaign_report(uow, actor, campaign_id, first, last)
-        rows = [report_day(d) for d in days]
-        if format == "csv":
-            body = b"".join([csv_line(REPORT_COLUMNS), *(_csv_row(r) for r in rows)])
-            name = f"campaign-{campaign.id}-{first.isoformat()}-{last.isoformat()}.csv"
-            return Response(
-                body,
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
-            )
+        campaign, first, last, rows = await _report(ads, principal, campaign_id, since, until)
         impressions = sum(r.impressions for r in rows)
         clicks = sum(r.clicks for r in rows)
         spent = sum(r.spent_millis for r in rows)
-        view = ReportView(
+        return ReportView(
             campaign_id=campaign.id,
             currency=campaign.currency,
             since=first,
@@ -263,7 +254,33 @@ class AdCampaignController(Controller):
             spent_millis=spent,
             ctr=ctr(clicks, impressions),
         )
-        return Response(view, status_code=HTTP_200_OK)
+
+    @get(
+        "/campaigns/{campaign_id:uuid}/report.csv",
+        guards=READ,
+        summary="A campaign's report per day as CSV",
+        description="The days of the report, one line each: `day`, `impressions`, `clicks`, "
+        "`spent`, `spent_millis`, `ctr` (no cell a spreadsheet would run as a formula).",
+        responses=NOT_YOURS,
+        media_type="text/csv; charset=utf-8",
+    )
+    async def report_csv(
+        self,
+        ads: Ads,
+        principal: CurrentPrincipal,
+        campaign_id: CampaignId,
+        since: Since = None,
+        until: Until = None,
+    ) -> Response[bytes]:
+        """The report, as CSV."""
+        campaign, first, last, rows = await _report(ads, principal, campaign_id, since, until)
+        body = b"".join([csv_line(REPORT_COLUMNS), *(_csv_row(r) for r in rows)])
+        name = f"campaign-{campaign.id}-{first.isoformat()}-{last.isoformat()}.csv"
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @get(
         "/credits",
@@ -278,6 +295,21 @@ class AdCampaignController(Controller):
         async with ads.units.open(actor.organisation_id) as uow:
             balances = await credit_balances(uow, actor)
         return CreditsView([balance_view(b) for b in balances])
+
+
+async def _report(
+    ads: AdDesk,
+    principal: Principal,
+    campaign_id: uuid.UUID,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> tuple[Campaign, dt.date, dt.date, list[ReportDay]]:
+    actor = advertiser_of(principal)
+    last = until or ads.clock().date()
+    first = since or last - dt.timedelta(days=29)
+    async with ads.units.open(actor.organisation_id) as uow:
+        campaign, days = await campaign_report(uow, actor, campaign_id, first, last)
+    return campaign, first, last, [report_day(d) for d in days]
 
 
 def _csv_row(row: ReportDay) -> bytes:
