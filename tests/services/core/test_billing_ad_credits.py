@@ -1,11 +1,10 @@
 """Buying ad credits through core's billing, on SQLite and PostgreSQL: a one-off Stripe
-Checkout in payment mode against the Stripe stand-in (exact parameters), and the signed paid
-webhook that stages ``billing.ad_credits_purchased`` once (repti-community credits it)."""
+Checkout in payment mode against the Stripe stand-in (exact parameters), the signed paid
+webhook that stages ``billing.ad_credits_purchased`` once, and repti-community's consumer
+crediting the event core staged (once, though delivered twice)."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +12,15 @@ import pytest
 from billing_testkit import PRICES, SECRET_KEY, WEBHOOK_SECRET, stripe_event, stripe_signature
 from core_api_testkit import ORG, bearer, build_app
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from stripe_stand_in import StripeStandIn
 
+from reptidex.adapters.sql.community.ad_campaigns import SqlCredits
+from reptidex.adapters.sql.community.ad_credits_consumer import credit_purchase
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.adapters.sql.outbox import OUTBOX_MODELS
+from reptidex.domain.events import DomainEvent
 from reptidex.services.kernel.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning:httpx")
@@ -75,10 +79,10 @@ async def _buy_and_get_paid(settings: Settings, stand_in: StripeStandIn) -> None
         )
         assert checkout.status_code == 200, checkout.text
         assert checkout.json()["url"].startswith("https://checkout.stripe.test/")
-        session = stand_in.requests[-1]
-        assert session.path == "/v1/checkout/sessions"
-        assert session.status == 200
-        assert session.form == {
+        opened = stand_in.requests[-1]
+        assert opened.path == "/v1/checkout/sessions"
+        assert opened.status == 200
+        assert opened.form == {
             "mode": "payment",
             "customer": "cus_test_1",
             "client_reference_id": str(ORG),
@@ -116,29 +120,54 @@ async def _buy_and_get_paid(settings: Settings, stand_in: StripeStandIn) -> None
         mine = (await client.get("/billing/subscriptions", headers=bearer("viewer"))).json()
         assert mine["plan"] == "free"  # credits are no subscription
 
-    engine = create_async_engine(settings.database_url("core"))
-    try:
-        async with engine.connect() as connection:
-            rows = (
-                await connection.execute(
-                    text(
-                        "SELECT organisation_id, payload FROM outbox_message "
-                        "WHERE event_type = 'billing.ad_credits_purchased'"
-                    )
-                )
-            ).all()
-    finally:
-        await engine.dispose()
-    [(organisation, payload)] = rows
-    stored = organisation if isinstance(organisation, uuid.UUID) else uuid.UUID(bytes=organisation)
-    assert stored == ORG
-    body = json.loads(payload) if isinstance(payload, str) else payload
-    assert body == {
+    [event] = await _purchases(settings.database_url("core"))
+    assert event.organisation_id == ORG
+    assert event.payload == {
         "payment_ref": "pi_ads_1",
         "amount": 2500,
         "currency": "EUR",
         "provider": "stripe",
     }
+    # repti-community's consumer credits what core published
+    community = settings.database_url("community")
+    upgrade("community", community)
+    engine = create_async_engine(community)
+    try:
+        for _ in range(2):  # a redelivery
+            async with AsyncSession(engine) as session, session.begin():
+                await credit_purchase(event, session)
+        async with AsyncSession(engine) as session:
+            balances = await SqlCredits(session).balances(ORG)
+    finally:
+        await engine.dispose()
+    assert [(b.currency, b.balance) for b in balances] == [("EUR", 2_500_000)]
+
+
+async def _purchases(url: str) -> list[DomainEvent]:
+    """The ``billing.ad_credits_purchased`` events in core's outbox, as the relay publishes
+    them."""
+    model: Any = OUTBOX_MODELS["core"]
+    engine = create_async_engine(url)
+    try:
+        async with AsyncSession(engine) as session:
+            rows = await session.scalars(
+                select(model).where(model.event_type == "billing.ad_credits_purchased")
+            )
+            return [
+                DomainEvent(
+                    id=row.event_id,
+                    type=row.event_type,
+                    version=row.version,
+                    occurred_at=row.occurred_at,
+                    producer=row.producer,
+                    organisation_id=row.organisation_id,
+                    actor_id=row.actor_id,
+                    payload=dict(row.payload),
+                )
+                for row in rows
+            ]
+    finally:
+        await engine.dispose()
 
 
 async def test_ad_credits_are_bought_and_reported_paid_on_sqlite(
