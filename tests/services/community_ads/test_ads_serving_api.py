@@ -160,6 +160,14 @@ def test_impressions_and_clicks_are_filtered_charged_and_reported(
 
     shown = advertiser.get(f"/ads/campaigns/{campaign['id']}").json()
     assert (shown["spent_millis"], shown["spent"]) == (750, 0)
+    metrics = any_client.get("/metrics").text
+    for line in (
+        'reptidex_ad_slots_served_total{service="community"} 1.0',
+        'reptidex_ad_recordings_total{kind="impression",outcome="counted",service="community"} 3.0',
+        'reptidex_ad_recordings_total{kind="impression",outcome="duplicate",service="community"} 1.0',
+        'reptidex_ad_recordings_total{kind="click",outcome="self",service="community"} 1.0',
+    ):
+        assert line in metrics, line
     assert _balance(advertiser) == 1_000_000 - 750
     report = advertiser.get(
         f"/ads/campaigns/{campaign['id']}/report", {"since": "2026-12-05", "until": "2026-12-06"}

@@ -20,6 +20,7 @@ from reptidex.domain.ads.management import Advertiser
 from reptidex.domain.ads.ports import AdServing, AdUnitOfWork, ListingOwners
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.domain.identity.model import Role
+from reptidex.services.community.ad_metrics import AdMetrics
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, Principal, requires_role
 from reptidex.services.kernel.rate_limits import AddressLimit
@@ -62,7 +63,8 @@ class AdUnits(Protocol):
 @dataclass(frozen=True, slots=True)
 class AdDesk:
     """What the advertising endpoints need: units of work, the listings' owners, the token
-    signer, the clock and the public endpoints' per-address limits."""
+    signer, the clock, the public endpoints' per-address limits and the figures on
+    ``/metrics``."""
 
     units: AdUnits
     listings: ListingOwners
@@ -70,6 +72,7 @@ class AdDesk:
     clock: Callable[[], dt.datetime]
     serve_limit: AddressLimit
     record_limit: AddressLimit
+    metrics: AdMetrics
 
 
 Ads: TypeAlias = Injected[AdDesk]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.di import Provide
+from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.ads.commerce_listings import HttpListingOwners
@@ -28,6 +29,7 @@ from reptidex.domain.ads.events import CREDITS_PURCHASED
 from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.services.community.ad_access import AdDesk
+from reptidex.services.community.ad_metrics import AdMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import service_secret
 from reptidex.services.kernel.background import in_background
@@ -86,6 +88,10 @@ class AdComponents:
         """The controllers' dependency ``ads``."""
         return {"ads": provide_value(self.desk)}
 
+    def collectors(self) -> list[Collector]:
+        """Advertising's figures on ``/metrics``."""
+        return [self.desk.metrics]
+
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """What runs while the app does: the purge of old sightings."""
         return [self._purge]
@@ -121,6 +127,7 @@ def build_ads(
             clock=clock or _now,
             serve_limit=AddressLimit("ads-serve", serve_per_minute, limiter, addresses),
             record_limit=AddressLimit("ads-record", record_per_minute, limiter, addresses),
+            metrics=AdMetrics(kernel.spec.name),
         ),
         SightingPurge(units.serving),
     )

@@ -363,6 +363,7 @@ class AdServingController(Controller):
         )
         async with ads.units.serving() as serving:
             chosen = await choose_sponsored(serving, ads.signer, context, ads.clock(), slots)
+        ads.metrics.served(len(chosen))
         return ServeView([slot_view(s) for s in chosen])
 
     @post(
@@ -387,6 +388,7 @@ class AdServingController(Controller):
         viewer = _viewer(optional_principal, client_address)
         async with ads.units.serving() as serving:
             outcome = await record_impression(serving, ads.signer, data.token, viewer, ads.clock())
+        ads.metrics.recorded("impression", outcome.value)
         return record_view(outcome)
 
     @post(
@@ -408,6 +410,7 @@ class AdServingController(Controller):
         viewer = _viewer(optional_principal, client_address)
         async with ads.units.serving() as serving:
             outcome = await record_click(serving, ads.signer, data.token, viewer, ads.clock())
+        ads.metrics.recorded("click", outcome.value)
         return record_view(outcome)
 
 

@@ -49,5 +49,6 @@ def create_app(
         components=ads,
         dependencies=ads.dependencies(),
         lifespan=ads.lifespans(),
+        collectors=ads.collectors(),
         authenticator=authenticator,
     )
