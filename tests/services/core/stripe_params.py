@@ -84,11 +84,26 @@ CHECKOUT_SESSION = Obj(
         "customer_email": "email",
         "client_reference_id": "string",
         "line_items": Arr(
-            Obj({"price": "string", "quantity": "integer"}, frozenset({"price", "quantity"}))
+            Obj(
+                {
+                    "price": "string",
+                    "price_data": Obj(
+                        {
+                            "currency": "string",
+                            "unit_amount": "integer",
+                            "product_data": Obj({"name": "string"}, frozenset({"name"})),
+                        },
+                        frozenset({"currency", "unit_amount", "product_data"}),
+                    ),
+                    "quantity": "integer",
+                },
+                frozenset({"quantity"}),
+            )
         ),
         "success_url": "url",
         "cancel_url": "url",
         "metadata": "metadata",
+        "payment_intent_data": Obj({"metadata": "metadata"}),
         "subscription_data": Obj(
             {"metadata": "metadata", "trial_period_days": "integer", "description": "string"}
         ),

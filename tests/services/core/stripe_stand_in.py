@@ -207,7 +207,20 @@ class StripeStandIn:
             self._known_customer(params["customer"])
         for index, item in enumerate(params["line_items"]):
             where = f"line_items[{index}]"
-            if item["price"] not in self.prices:
+            if ("price" in item) == ("price_data" in item):
+                raise StripeRefusal(
+                    "You must specify exactly one of price or price_data.",
+                    param=f"{where}[price]",
+                    code="parameter_missing",
+                )
+            if "price_data" in item:
+                if int(item["price_data"]["unit_amount"]) < 1:
+                    raise StripeRefusal(
+                        "This value must be greater than or equal to 1.",
+                        param=f"{where}[price_data][unit_amount]",
+                        code="parameter_invalid_integer",
+                    )
+            elif item["price"] not in self.prices:
                 raise StripeRefusal(
                     f"No such price: '{item['price']}'",
                     param=f"{where}[price]",

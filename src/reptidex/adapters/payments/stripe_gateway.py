@@ -27,6 +27,9 @@ from reptidex.domain.billing import (
     WebhookNotice,
 )
 
+AD_CREDITS = "ad_credits"
+"""The ``purpose`` in the metadata of a Checkout Session that buys ad credits."""
+
 _NOTICE_KINDS = {
     "checkout.session.completed": NoticeKind.CHECKOUT_COMPLETED,
     "customer.subscription.created": NoticeKind.SUBSCRIPTION_UPDATED,
@@ -167,6 +170,47 @@ class StripeGateway:
             raise GatewayUnavailable(f"Stripe refused to open a checkout: {exc}") from exc
         return CheckoutSession(reference=str(session.id), url=str(session.url))
 
+    async def start_payment(
+        self,
+        *,
+        customer_ref: str | None,
+        organisation_id: uuid.UUID,
+        amount: int,
+        currency: str,
+        success_url: str,
+        cancel_url: str,
+    ) -> CheckoutSession:
+        """Create a Checkout Session in payment mode for ``amount`` minor units of ad
+        credits, for the organisation's customer."""
+        if customer_ref is None:
+            raise ValueError("a Stripe checkout is for the organisation's customer")
+        metadata = {"organisation_id": str(organisation_id), "purpose": AD_CREDITS}
+        try:
+            session = await self._client.v1.checkout.sessions.create_async(
+                {
+                    "mode": "payment",
+                    "customer": customer_ref,
+                    "client_reference_id": str(organisation_id),
+                    "line_items": [
+                        {
+                            "price_data": {
+                                "currency": currency.lower(),
+                                "unit_amount": amount,
+                                "product_data": {"name": "ReptiDex ad credits"},
+                            },
+                            "quantity": 1,
+                        }
+                    ],
+                    "success_url": success_url,
+                    "cancel_url": cancel_url,
+                    "metadata": metadata,
+                    "payment_intent_data": {"metadata": metadata},
+                }
+            )
+        except stripe.StripeError as exc:
+            raise GatewayUnavailable(f"Stripe refused to open a checkout: {exc}") from exc
+        return CheckoutSession(reference=str(session.id), url=str(session.url))
+
     async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
         """Create a customer portal session."""
         try:
@@ -222,6 +266,8 @@ class StripeGateway:
         base = WebhookNotice(event_id=event_id, event_type=event_type, kind=kind)
         metadata = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
         assert isinstance(metadata, Mapping)
+        if kind is NoticeKind.CHECKOUT_COMPLETED and metadata.get("purpose") == AD_CREDITS:
+            return self._credits_paid(base, obj, metadata)
         if kind is NoticeKind.CHECKOUT_COMPLETED:
             plan = metadata.get("plan")
             return replace(
@@ -260,6 +306,29 @@ class StripeGateway:
         return base
 
     # -- reading Stripe objects -----------------------------------------------------------
+
+    @staticmethod
+    def _credits_paid(
+        base: WebhookNotice, session: Mapping[str, Any], metadata: Mapping[str, Any]
+    ) -> WebhookNotice:
+        """A completed payment-mode session for ad credits: paid, or nothing to act on."""
+        if session.get("mode") != "payment" or session.get("payment_status") != "paid":
+            return replace(base, kind=NoticeKind.OTHER)
+        amount = session.get("amount_total")
+        currency = session.get("currency")
+        return replace(
+            base,
+            kind=NoticeKind.AD_CREDITS_PAID,
+            organisation_id=_organisation(
+                session.get("client_reference_id"), metadata.get("organisation_id")
+            ),
+            customer_ref=_reference(session.get("customer")),
+            payment_ref=_reference(session.get("payment_intent")) or _reference(session.get("id")),
+            amount_cents=amount
+            if isinstance(amount, int) and not isinstance(amount, bool)
+            else None,
+            currency=currency.upper() if isinstance(currency, str) else None,
+        )
 
     def _plan_of(self, subscription: Mapping[str, Any]) -> str | None:
         for item in self._items(subscription):

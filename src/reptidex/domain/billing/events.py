@@ -38,3 +38,14 @@ class InvoiceSettled(msgspec.Struct, frozen=True, kw_only=True):
     amount_cents: int | None
     currency: str | None
     gateway_event_id: str
+
+
+class AdCreditsPurchased(msgspec.Struct, frozen=True, kw_only=True):
+    """``billing.ad_credits_purchased``: an organisation (the event's ``organisation_id``) paid
+    for ad credits, ``amount`` minor units of ``currency``; ``payment_ref`` is the provider's
+    payment, unique. repti-community credits them (``docs/community-ads.md``)."""
+
+    payment_ref: str
+    amount: int
+    currency: str
+    provider: str = "stripe"

@@ -47,6 +47,8 @@ class NoticeKind(enum.StrEnum):
     SUBSCRIPTION_DELETED = "subscription_deleted"
     INVOICE_PAID = "invoice_paid"
     INVOICE_PAYMENT_FAILED = "invoice_payment_failed"
+    AD_CREDITS_PAID = "ad_credits_paid"
+    """A one-off payment for ad credits succeeded."""
     OTHER = "other"
 
 
@@ -66,6 +68,8 @@ class WebhookNotice:
     cancel_at_period_end: bool | None = None
     amount_cents: int | None = None
     currency: str | None = None
+    payment_ref: str | None = None
+    """The provider's payment, for a one-off payment (ad credits)."""
 
 
 class PaymentGateway(Protocol):
@@ -122,6 +126,25 @@ class CustomerGateway(PaymentGateway, Protocol):
 
     async def open_portal(self, *, customer_ref: str, return_url: str) -> str:
         """Open the customer's self-service portal; return its URL."""
+        ...
+
+
+@runtime_checkable
+class CreditSeller(PaymentGateway, Protocol):
+    """A gateway that also takes one-off payments for ad credits (Stripe)."""
+
+    async def start_payment(
+        self,
+        *,
+        customer_ref: str | None,
+        organisation_id: uuid.UUID,
+        amount: int,
+        currency: str,
+        success_url: str,
+        cancel_url: str,
+    ) -> CheckoutSession:
+        """Open the provider's page where the payer pays ``amount`` minor units of
+        ``currency`` for ad credits once."""
         ...
 
 

@@ -12,23 +12,33 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from reptidex.domain.billing.events import CheckoutStarted, InvoiceSettled, SubscriptionChanged
+from reptidex.domain.billing.events import (
+    AdCreditsPurchased,
+    CheckoutStarted,
+    InvoiceSettled,
+    SubscriptionChanged,
+)
 from reptidex.domain.billing.model import BillingProvider, Subscription, SubscriptionStatus
 from reptidex.domain.billing.plans import PAID_PLANS, PLANS, Plan, plan_by_code
 from reptidex.domain.billing.ports import (
     BillingUnitOfWork,
     CheckoutSession,
+    CreditSeller,
     CustomerGateway,
     NoticeKind,
     PaymentGateway,
     WebhookNotice,
 )
+from reptidex.domain.commerce.money import Money
 from reptidex.domain.errors import Conflict, FeatureUnavailable, InvalidInput
 from reptidex.domain.events import new_event
 
 PRODUCER = "core"
 
 PROVIDER_NAMES = {BillingProvider.STRIPE: "Stripe", BillingProvider.PAYPAL: "PayPal"}
+
+MAX_AD_CREDITS = 10**8
+"""The largest purchase of ad credits, in minor units (a million of a two-decimal currency)."""
 
 
 class BillingNotConfigured(FeatureUnavailable):
@@ -239,6 +249,57 @@ class Billing:
             await uow.commit()
         return session
 
+    async def buy_ad_credits(
+        self,
+        *,
+        organisation_id: uuid.UUID,
+        email: str,
+        amount: int,
+        currency: str,
+        success_url: str,
+        cancel_url: str,
+        provider: BillingProvider = BillingProvider.STRIPE,
+    ) -> CheckoutSession:
+        """Send the organisation to ``provider``'s page to pay ``amount`` minor units of
+        ``currency`` for ad credits once; the paid webhook stages ``billing.ad_credits_purchased``.
+
+        Raises:
+            BillingNotConfigured: when billing is off.
+            InvalidInput: for an amount out of 1 to :data:`MAX_AD_CREDITS`, an unsupported
+                currency, or a provider that is not offered or sells no ad credits.
+        """
+        gateway = self._offered(provider)
+        if not isinstance(gateway, CreditSeller):
+            raise InvalidInput(
+                f"Ad credits are not sold through {PROVIDER_NAMES[provider]} yet.",
+                field_errors={"provider": "stripe"},
+            )
+        money = Money.of(amount, currency)
+        if not 0 < money.amount <= MAX_AD_CREDITS:
+            raise InvalidInput(
+                "A purchase of ad credits is 1 to 100000000 minor units.",
+                field_errors={"amount": f"1 to {MAX_AD_CREDITS}"},
+            )
+        customer_ref = None
+        if isinstance(gateway, CustomerGateway):
+            async with self._unit_of_work() as uow:
+                current = await uow.subscriptions.get(organisation_id) or Subscription.free(
+                    organisation_id
+                )
+                customer_ref = current.customer_ref
+                if customer_ref is None:
+                    customer_ref = await gateway.create_customer(organisation_id, email)
+                    await uow.subscriptions.save(current.evolve(customer_ref=customer_ref))
+                    await uow.commit()
+        return await gateway.start_payment(
+            customer_ref=customer_ref,
+            organisation_id=organisation_id,
+            amount=money.amount,
+            currency=money.currency.code,
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+
     def _already_paying(self, current: Subscription) -> str:
         plan = current.effective_plan_at(self._clock()).name
         if current.provider is BillingProvider.PAYPAL:
@@ -350,6 +411,8 @@ class Billing:
     ) -> WebhookOutcome:
         if notice.kind is NoticeKind.OTHER:
             return WebhookOutcome.IGNORED
+        if notice.kind is NoticeKind.AD_CREDITS_PAID:
+            return self._credits_paid(uow, notice, provider)
         current = await self._subscription_of(uow, notice)
         if current is None or not _concerns(current, notice, provider):
             return WebhookOutcome.IGNORED
@@ -393,6 +456,33 @@ class Billing:
                 producer=PRODUCER,
                 organisation_id=updated.organisation_id,
                 payload=_changed(updated, notice.event_id, self._clock()),
+            )
+        )
+        return WebhookOutcome.APPLIED
+
+    @staticmethod
+    def _credits_paid(
+        uow: BillingUnitOfWork, notice: WebhookNotice, provider: BillingProvider
+    ) -> WebhookOutcome:
+        if (
+            notice.organisation_id is None
+            or notice.payment_ref is None
+            or notice.amount_cents is None
+            or notice.amount_cents <= 0
+            or notice.currency is None
+        ):
+            return WebhookOutcome.IGNORED
+        uow.outbox.add(
+            new_event(
+                "billing.ad_credits_purchased",
+                producer=PRODUCER,
+                organisation_id=notice.organisation_id,
+                payload=AdCreditsPurchased(
+                    payment_ref=notice.payment_ref,
+                    amount=notice.amount_cents,
+                    currency=notice.currency.upper(),
+                    provider=provider.value,
+                ),
             )
         )
         return WebhookOutcome.APPLIED

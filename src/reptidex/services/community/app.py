@@ -1,6 +1,6 @@
 """The repti-community app: the composition root of search across the platform (``/search``),
 notifications on every channel (``/notifications``, ``/community/saved-listings``), the forums
-(``/community/forums``) and their answer to repti-ops' GDPR requests
+(``/community/forums``), advertising (``/ads``) and the forums' answer to repti-ops' GDPR requests
 (``/internal/personal-data``); see ``docs/community.md``."""
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from litestar import Litestar
 
+from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.forums.posting import ForumRules
 from reptidex.domain.notifications.model import Channel, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.rate_limits import RateLimiter
+from reptidex.services.community.ads import AD_CONTROLLERS
 from reptidex.services.community.forum_moderation import ForumModerationController
 from reptidex.services.community.forums import ForumController
 from reptidex.services.community.notifications import NotificationController
@@ -34,7 +36,8 @@ DESCRIPTION = (
     "knowledge articles; notifications in the app (with a live stream), by email, SMS and web "
     "push, with preferences, quiet hours and one-click unsubscribe; saved listings; forums "
     "with categories, threads and posts in Markdown (kept as sanitised HTML), mentions, "
-    "reactions, following and moderation. Searching and reading public forums need no token; "
+    "reactions, following and moderation; advertising campaigns that boost listings and "
+    "breeder profiles, paid with ad credits. Searching and reading public forums need no token; "
     "the rest takes a user's bearer token from repti-core; moderating, a platform "
     "administrator's. Errors are RFC 9457 problem+json."
 )
@@ -46,6 +49,7 @@ CONTROLLERS = [
     SavedListingController,
     ForumController,
     ForumModerationController,
+    *AD_CONTROLLERS,
     *PERSONAL_DATA_ROUTES,
 ]
 
@@ -63,6 +67,10 @@ def create_app(
     stream_lifetime: float = 600.0,
     push_services: Sequence[str] = PUSH_SERVICES,
     metrics_interval: float = 30.0,
+    ad_listings: ListingOwners | None = None,
+    ad_clock: Callable[[], dt.datetime] | None = None,
+    ad_serve_per_minute: int | None = None,
+    ad_record_per_minute: int | None = None,
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
@@ -73,7 +81,9 @@ def create_app(
     ``notification_clock`` their time; ``stream_lifetime`` is how many seconds a live stream
     lasts before the client reconnects; ``push_services`` are the origins web push
     subscriptions may name (default: the browsers'); ``metrics_interval`` how often the
-    notification figures are read.
+    notification figures are read; ``ad_listings`` replaces repti-commerce's listings for
+    advertising, ``ad_clock`` its time, and the two ``ad_*_per_minute`` limits its public
+    endpoints' requests per address and minute.
     """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
     community = build_community(
@@ -87,6 +97,10 @@ def create_app(
         stream_lifetime=stream_lifetime,
         push_services=push_services,
         metrics_interval=metrics_interval,
+        ad_listings=ad_listings,
+        ad_clock=ad_clock,
+        ad_serve_per_minute=ad_serve_per_minute,
+        ad_record_per_minute=ad_record_per_minute,
     )
     return create_service_app(
         kernel,

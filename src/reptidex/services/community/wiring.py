@@ -1,7 +1,7 @@
 """repti-community's adapters, chosen in one place (the composition root,
 :func:`~reptidex.services.community.app.create_app`, calls :func:`build_community`).
 
-The service is made of areas (search, notifications, forums), each built by its own ``build_<area>(kernel, ...)`` in ``<area>_wiring.py``: an area is
+The service is made of areas (search, notifications, forums, advertising), each built by its own ``build_<area>(kernel, ...)`` in ``<area>_wiring.py``: an area is
 anything with ``dependencies()`` (Litestar ``Provide``s by name) and ``lifespans()``.
 :class:`CommunityComponents` hands the app all of them, and refuses two areas providing one
 name.
@@ -19,6 +19,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from prometheus_client.registry import Collector
 
+from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.forums.posting import ForumRules
 from reptidex.domain.notifications.model import Channel, DeliveryPolicy
@@ -26,6 +27,7 @@ from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.access import provide_actor
+from reptidex.services.community.ad_wiring import AdComponents, build_ads
 from reptidex.services.community.forum_wiring import ForumComponents, build_forums
 from reptidex.services.community.notification_wiring import (
     NotificationComponents,
@@ -56,10 +58,11 @@ class CommunityComponents:
     search: SearchComponents
     notifications: NotificationComponents
     forums: ForumComponents
+    ads: AdComponents
 
     def areas(self) -> tuple[Area, ...]:
         """Every area."""
-        return (self.search, self.notifications, self.forums)
+        return (self.search, self.notifications, self.forums, self.ads)
 
     def dependencies(self) -> Mapping[str, Provide]:
         """``actor`` (the caller), ``personal_data`` (the answer to repti-ops' GDPR requests:
@@ -81,7 +84,7 @@ class CommunityComponents:
 
     def collectors(self) -> list[Collector]:
         """The metrics the areas add to ``/metrics``."""
-        return self.notifications.collectors()
+        return [*self.notifications.collectors(), *self.ads.collectors()]
 
 
 def build_community(
@@ -96,9 +99,21 @@ def build_community(
     stream_lifetime: float = 600.0,
     push_services: Sequence[str] = PUSH_SERVICES,
     metrics_interval: float = 30.0,
+    ad_listings: ListingOwners | None = None,
+    ad_clock: Callable[[], dt.datetime] | None = None,
+    ad_serve_per_minute: int | None = None,
+    ad_record_per_minute: int | None = None,
 ) -> CommunityComponents:
     """repti-community's areas on ``kernel`` (a keyword argument replaces what the settings
     choose: see :func:`~reptidex.services.community.app.create_app`)."""
+    limits = {
+        name: value
+        for name, value in (
+            ("serve_per_minute", ad_serve_per_minute),
+            ("record_per_minute", ad_record_per_minute),
+        )
+        if value is not None
+    }
     return CommunityComponents(
         search=build_search(kernel, index=search_index),
         notifications=build_notifications(
@@ -111,4 +126,5 @@ def build_community(
             metrics_interval=metrics_interval,
         ),
         forums=build_forums(kernel, rules=forum_rules, rate_limiter=rate_limiter),
+        ads=build_ads(kernel, listings=ad_listings, clock=ad_clock, **limits),
     )

@@ -14,6 +14,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from reptidex.domain.billing import Billing, BillingOverview, BillingProvider, Entitlements, Plan
+from reptidex.domain.billing.use_cases import MAX_AD_CREDITS
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
@@ -82,6 +83,18 @@ class CheckoutResponse(msgspec.Struct, frozen=True):
     checkout_id: str
     url: str
     provider: BillingProvider
+
+
+class AdCreditsCheckoutRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Pay ``amount`` minor units of ``currency`` once for ad credits through ``provider``
+    (Stripe); the provider sends the payer back to one of the two URLs."""
+
+    amount: Annotated[int, msgspec.Meta(ge=1, le=MAX_AD_CREDITS)]
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{3}$")]
+    email: Email
+    success_url: HttpUrl
+    cancel_url: HttpUrl
+    provider: BillingProvider = BillingProvider.STRIPE
 
 
 class PortalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -189,6 +202,37 @@ class BillingAccountController(Controller):
             actor_id=principal.user_id,
             email=data.email,
             plan=data.plan,
+            success_url=data.success_url,
+            cancel_url=data.cancel_url,
+            provider=data.provider,
+        )
+        return CheckoutResponse(
+            checkout_id=session.reference, url=session.url, provider=data.provider
+        )
+
+    @post(
+        "/ad-credits/checkout",
+        summary="Buy ad credits through Stripe",
+        status_code=HTTP_200_OK,
+        guards=[requires_role(Role.ADMIN)],
+        description="A one-off Stripe Checkout (payment mode) of `amount` minor units of "
+        "`currency` (1 to 100,000,000). When Stripe reports it paid (`checkout.session."
+        "completed`, `payment_status: paid`), core stages `billing.ad_credits_purchased` and "
+        "repti-community credits the organisation's ad credits. 422 for PayPal, which sells "
+        "no ad credits yet.",
+    )
+    async def ad_credits_checkout(
+        self,
+        data: JSONBody[AdCreditsCheckoutRequest],
+        billing: BillingDep,
+        principal: CurrentPrincipal,
+    ) -> CheckoutResponse:
+        """Create the Checkout Session; the client redirects the payer to ``url``."""
+        session = await billing.buy_ad_credits(
+            organisation_id=principal.require_organisation(),
+            email=data.email,
+            amount=data.amount,
+            currency=data.currency,
             success_url=data.success_url,
             cancel_url=data.cancel_url,
             provider=data.provider,

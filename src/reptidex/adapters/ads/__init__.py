@@ -1,0 +1,1 @@
+"""Advertising's adapters to other services."""

@@ -1,0 +1,133 @@
+"""repti-community's advertising, composed in one place (``create_app`` calls
+:func:`build_ads`): the units of work on the kernel's sessions (scoped to the caller's
+organisation, or acting as the ad server), the listings' owners from repti-commerce, the
+signer of impression and click tokens (keyed by the service's secret), the per-address limits
+of the public endpoints, the consumer of ``billing.ad_credits_purchased``, and the worker
+that forgets sightings older than the dedup window."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from litestar import Litestar
+from litestar.di import Provide
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reptidex.adapters.ads.commerce_listings import HttpListingOwners
+from reptidex.adapters.sql.community.ad_campaigns import SqlAdUnitOfWork
+from reptidex.adapters.sql.community.ad_credits_consumer import credit_purchase
+from reptidex.adapters.sql.community.ad_serving import SqlAdServing
+from reptidex.adapters.sql.community.ad_workers import SightingPurge
+from reptidex.domain.ads.events import CREDITS_PURCHASED
+from reptidex.domain.ads.ports import ListingOwners
+from reptidex.domain.ads.tokens import TicketSigner
+from reptidex.services.community.ad_access import AdDesk
+from reptidex.services.community.ad_metrics import AdMetrics
+from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.auth import service_secret
+from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.rate_limits import AddressLimit
+from reptidex.services.kernel.settings import Settings
+
+SERVE_PER_MINUTE = 120
+"""Default limit of ``GET /ads/serve`` per client address and minute."""
+RECORD_PER_MINUTE = 240
+"""Default limit of ``POST /ads/impressions`` and ``/ads/clicks`` together, per address and
+minute."""
+
+
+class AdUnitsOfWork:
+    """The advertising units of work, each on a session of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def open(self, organisation_id: uuid.UUID) -> AsyncIterator[SqlAdUnitOfWork]:
+        """A unit of work scoped to ``organisation_id``; rolled back unless committed."""
+        async with self._sessions() as session:
+            uow = SqlAdUnitOfWork(session)
+            await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[SqlAdServing]:
+        """A transaction of the ad server; rolled back unless committed."""
+        async with self._sessions() as session:
+            serving = SqlAdServing(session)
+            await serving.bind_server()
+            yield serving
+
+
+def ticket_signer(settings: Settings) -> TicketSigner:
+    """The token signer, keyed by repti-community's secret (configured, or derived from the
+    data folder's master key when embedded)."""
+    secret = service_secret(settings, "community") or ""
+    return TicketSigner(hashlib.sha256(b"reptidex-ad-ticket:" + secret.encode()).digest())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AdComponents:
+    """What the advertising controllers are given, and the worker that runs beside them."""
+
+    desk: AdDesk
+    purge: SightingPurge
+
+    def dependencies(self) -> Mapping[str, Provide]:
+        """The controllers' dependency ``ads``."""
+        return {"ads": provide_value(self.desk)}
+
+    def collectors(self) -> list[Collector]:
+        """Advertising's figures on ``/metrics``."""
+        return [self.desk.metrics]
+
+    def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
+        """What runs while the app does: the purge of old sightings."""
+        return [self._purge]
+
+    @contextlib.asynccontextmanager
+    async def _purge(self, app: Litestar) -> AsyncIterator[None]:
+        async with in_background(self.purge.run(), "reptidex-community-ad-sightings"):
+            yield
+
+
+def build_ads(
+    kernel: Kernel,
+    *,
+    listings: ListingOwners | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    serve_per_minute: int = SERVE_PER_MINUTE,
+    record_per_minute: int = RECORD_PER_MINUTE,
+) -> AdComponents:
+    """Advertising on ``kernel``, subscribed to ``billing.ad_credits_purchased`` (idempotent);
+    ``listings`` replaces repti-commerce over HTTP, ``clock`` the time, the limits count per
+    client address and minute (0: none)."""
+    kernel.events.subscribe(
+        CREDITS_PURCHASED, kernel.events.idempotent(credit_purchase, purpose="ad_credits")
+    )
+    peers = kernel.resources.peers
+    limiter, addresses = kernel.rate_limiter, kernel.client_addresses
+    units = AdUnitsOfWork(kernel.sessions)
+    return AdComponents(
+        AdDesk(
+            units=units,
+            listings=listings or HttpListingOwners(lambda: peers),
+            signer=ticket_signer(kernel.settings),
+            clock=clock or _now,
+            serve_limit=AddressLimit("ads-serve", serve_per_minute, limiter, addresses),
+            record_limit=AddressLimit("ads-record", record_per_minute, limiter, addresses),
+            metrics=AdMetrics(kernel.spec.name),
+        ),
+        SightingPurge(units.serving),
+    )
