@@ -5,9 +5,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, delete, func, or_, select, table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    String,
+    Text,
+    Uuid,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
@@ -21,70 +37,146 @@ _INDEX_COLUMNS = {
     "possible_het": ListingRow.possible_het_index,
 }
 """Each zygosity's gene index column (``|pastel|clown|``)."""
-_LISTING_GENE = table("listing_gene", column("gene"), column("zygosity"), column("listing_id"))
-"""The genes of the available listings by zygosity (PostgreSQL, migration ``commerce_0014``)."""
+_SEARCH = table(
+    "listing_search",
+    column("gene", Text),
+    column("zygosity", String),
+    column("listing_id", Uuid),
+    column("price_amount", BigInteger),
+    column("currency", String),
+    column("created_at", DateTime(timezone=True)),
+    column("expires_at", DateTime(timezone=True)),
+    column("species", String),
+    column("sex", String),
+    column("organisation_id", Uuid),
+    column("country", String),
+    column("shipping_available", Boolean),
+)
+"""What the search filters and sorts on, a row per available listing and gene key in each of
+its zygosities and ``any``, and with the gene ``""`` (``any``) for every search without a gene
+(PostgreSQL, migration ``commerce_0015``)."""
 
 
-def _has_gene(query: ListingQuery, postgres: bool) -> ColumnElement[bool]:
-    """The listings with ``query``'s gene in its zygosity (``any``: in one of them). On
-    PostgreSQL by equality in ``listing_gene`` (row-level security keeps ``LIKE``, which is not
-    leakproof, from any index); on SQLite in the index columns."""
+_Columns = ReadOnlyColumnCollection[str, Any]
+"""The columns a search filters and sorts on (of ``listing`` or ``listing_search``)."""
+
+_LISTING = ListingRow.__table__.c
+
+
+def _has_gene(query: ListingQuery) -> ColumnElement[bool]:
+    """The listings with ``query``'s gene in its zygosity (``any``: in one of them), by the
+    gene index columns (``|pastel|clown|``; SQLite)."""
     zygosities = list(_INDEX_COLUMNS) if query.zygosity == "any" else [query.zygosity]
-    if postgres:
-        return ListingRow.id.in_(
-            select(_LISTING_GENE.c.listing_id).where(
-                _LISTING_GENE.c.gene == query.gene, _LISTING_GENE.c.zygosity.in_(zygosities)
-            )
-        )
     needle = f"%|{query.gene}|%"
     return or_(*(_INDEX_COLUMNS[z].like(needle) for z in zygosities))
 
 
-def _filters(query: ListingQuery, postgres: bool) -> list[ColumnElement[bool]]:
+def _text(query: ListingQuery) -> ColumnElement[bool]:
+    """Title or description contains the text (case-insensitive, ``%`` and ``_`` literal)."""
+    text = (query.text or "").lower()
+    return or_(
+        func.lower(ListingRow.title).contains(text, autoescape=True),
+        func.lower(ListingRow.description).contains(text, autoescape=True),
+    )
+
+
+def _filters(query: ListingQuery, of: _Columns) -> list[ColumnElement[bool]]:
+    """Every filter but the gene, the state and the text, on the columns ``of``."""
     found: list[ColumnElement[bool]] = [
-        ListingRow.state == ListingState.AVAILABLE.value,
-        or_(ListingRow.expires_at.is_(None), ListingRow.expires_at > query.now),
+        or_(of.expires_at.is_(None), of.expires_at > query.now),
     ]
     if query.species:
-        found.append(ListingRow.species == query.species)
-    if query.gene:
-        found.append(_has_gene(query, postgres))
+        found.append(of.species == query.species)
     if query.sex:
-        found.append(ListingRow.sex == query.sex)
+        found.append(of.sex == query.sex)
     if query.min_price is not None:
-        found.append(ListingRow.price_amount >= query.min_price)
+        found.append(of.price_amount >= query.min_price)
     if query.max_price is not None:
-        found.append(ListingRow.price_amount <= query.max_price)
+        found.append(of.price_amount <= query.max_price)
     if query.currency:
-        found.append(ListingRow.currency == query.currency)
+        found.append(of.currency == query.currency)
     if query.seller:
-        found.append(ListingRow.organisation_id == query.seller)
+        found.append(of.organisation_id == query.seller)
     if query.country:
-        found.append(ListingRow.country == query.country)
+        found.append(of.country == query.country)
     if query.shipping_available is not None:
-        found.append(ListingRow.shipping_available == query.shipping_available)
-    if query.text:
-        text = query.text.lower()
-        found.append(
-            or_(
-                func.lower(ListingRow.title).contains(text, autoescape=True),
-                func.lower(ListingRow.description).contains(text, autoescape=True),
-            )
-        )
+        found.append(of.shipping_available == query.shipping_available)
     return found
 
 
-def _ordered(
-    statement: Select[tuple[ListingRow]], query: ListingQuery
-) -> Select[tuple[ListingRow]]:
-    newest = (ListingRow.created_at.desc(), ListingRow.id)
+def _order(query: ListingQuery, of: _Columns, ident: ColumnElement[uuid.UUID]) -> list[Any]:
+    """The sort keys of ``query`` on the columns ``of`` (ties: newest first, then by id)."""
+    newest = [of.created_at.desc(), ident]
     if query.sort == "price":
-        return statement.order_by(ListingRow.price_amount, *newest)
+        return [of.price_amount, *newest]
     if query.sort == "-price":
-        return statement.order_by(ListingRow.price_amount.desc(), *newest)
+        return [of.price_amount.desc(), *newest]
     if query.sort == "ending_soon":
-        return statement.order_by(ListingRow.expires_at.is_(None), ListingRow.expires_at, *newest)
-    return statement.order_by(*newest)
+        return [of.expires_at.is_(None), of.expires_at, *newest]
+    return newest
+
+
+async def _search_listing(
+    session: AsyncSession, query: ListingQuery
+) -> tuple[list[ListingRow], int]:
+    """A page and the total, read from ``listing`` (SQLite)."""
+    found = [ListingRow.state == ListingState.AVAILABLE.value, *_filters(query, _LISTING)]
+    if query.gene:
+        found.append(_has_gene(query))
+    if query.text:
+        found.append(_text(query))
+    total = await session.scalar(select(func.count()).select_from(ListingRow).where(*found))
+    rows = await session.scalars(
+        select(ListingRow)
+        .where(*found)
+        .order_by(*_order(query, _LISTING, _LISTING.id))
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def _search_index(session: AsyncSession, query: ListingQuery) -> tuple[list[ListingRow], int]:
+    """A page and the total, found in ``listing_search`` (PostgreSQL): the count in it alone
+    (with the listings' text when searched), the page in the index of its sort, and only the
+    page's listings read."""
+    by = _SEARCH.c
+    found = [
+        by.gene == (query.gene or ""),
+        by.zygosity == (query.zygosity if query.gene else "any"),
+        *_filters(query, by),
+    ]
+    order = _order(query, by, by.listing_id)
+    if query.text:
+        # the text is in the listing: join it, with its state as a guard
+        found += [ListingRow.state == ListingState.AVAILABLE.value, _text(query)]
+        joined = _SEARCH.join(ListingRow, ListingRow.id == by.listing_id)
+        total = await session.scalar(select(func.count()).select_from(joined).where(*found))
+        statement = (
+            select(ListingRow)
+            .select_from(joined)
+            .where(*found)
+            .order_by(*order)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+    else:
+        total = await session.scalar(select(func.count()).select_from(_SEARCH).where(*found))
+        page = (
+            select(by.listing_id, by.price_amount, by.created_at, by.expires_at)
+            .where(*found)
+            .order_by(*order)
+            .limit(query.limit)
+            .offset(query.offset)
+            .subquery("page")
+        )
+        statement = (
+            select(ListingRow)
+            .join(page, ListingRow.id == page.c.listing_id)
+            .order_by(*_order(query, page.c, page.c.listing_id))
+        )
+    rows = await session.scalars(statement)
+    return list(rows), int(total or 0)
 
 
 class SqlListings:
@@ -121,13 +213,11 @@ class SqlListings:
 
     async def search(self, query: ListingQuery) -> tuple[list[Listing], int]:
         """A page of the open listings matching ``query``, and the total."""
-        filters = _filters(query, self.session.bind.dialect.name == "postgresql")
-        total = await self.session.scalar(
-            select(func.count()).select_from(ListingRow).where(*filters)
-        )
-        statement = _ordered(select(ListingRow).where(*filters), query)
-        rows = await self.session.scalars(statement.limit(query.limit).offset(query.offset))
-        return [listing_of(r) for r in rows], int(total or 0)
+        if self.session.bind.dialect.name == "postgresql":
+            rows, total = await _search_index(self.session, query)
+        else:
+            rows, total = await _search_listing(self.session, query)
+        return [listing_of(r) for r in rows], total
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing."""
