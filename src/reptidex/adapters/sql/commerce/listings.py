@@ -12,6 +12,8 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     DateTime,
+    Row,
+    Select,
     String,
     Text,
     Uuid,
@@ -61,6 +63,7 @@ _Columns = ReadOnlyColumnCollection[str, Any]
 """The columns a search filters and sorts on (of ``listing`` or ``listing_search``)."""
 
 _LISTING = ListingRow.__table__.c
+"""The listing table's columns: a search reads its rows without the ORM's bookkeeping."""
 
 
 def _has_gene(query: ListingQuery) -> ColumnElement[bool]:
@@ -116,27 +119,38 @@ def _order(query: ListingQuery, of: _Columns, ident: ColumnElement[uuid.UUID]) -
     return newest
 
 
-async def _search_listing(
-    session: AsyncSession, query: ListingQuery
-) -> tuple[list[ListingRow], int]:
+async def _page_and_total(
+    session: AsyncSession, page: Select[Any], count: Select[tuple[int]], query: ListingQuery
+) -> tuple[list[Row[Any]], int]:
+    """The rows of ``page`` and the total ``count`` finds, read together in one statement
+    (one snapshot, one round trip); ``count`` alone only for a page past the end."""
+    rows = list(await session.execute(page.add_columns(count.scalar_subquery().label("total"))))
+    if rows:
+        return rows, int(rows[0].total)
+    if query.offset == 0:
+        return rows, 0
+    return rows, int(await session.scalar(count) or 0)
+
+
+async def _search_listing(session: AsyncSession, query: ListingQuery) -> tuple[list[Row[Any]], int]:
     """A page and the total, read from ``listing`` (SQLite)."""
     found = [ListingRow.state == ListingState.AVAILABLE.value, *_filters(query, _LISTING)]
     if query.gene:
         found.append(_has_gene(query))
     if query.text:
         found.append(_text(query))
-    total = await session.scalar(select(func.count()).select_from(ListingRow).where(*found))
-    rows = await session.scalars(
-        select(ListingRow)
+    page = (
+        select(*_LISTING)
         .where(*found)
         .order_by(*_order(query, _LISTING, _LISTING.id))
         .limit(query.limit)
         .offset(query.offset)
     )
-    return list(rows), int(total or 0)
+    count = select(func.count()).select_from(ListingRow).where(*found)
+    return await _page_and_total(session, page, count, query)
 
 
-async def _search_index(session: AsyncSession, query: ListingQuery) -> tuple[list[ListingRow], int]:
+async def _search_index(session: AsyncSession, query: ListingQuery) -> tuple[list[Row[Any]], int]:
     """A page and the total, found in ``listing_search`` (PostgreSQL): the count in it alone
     (with the listings' text when searched), the page in the index of its sort, and only the
     page's listings read."""
@@ -151,32 +165,31 @@ async def _search_index(session: AsyncSession, query: ListingQuery) -> tuple[lis
         # the text is in the listing: join it, with its state as a guard
         found += [ListingRow.state == ListingState.AVAILABLE.value, _text(query)]
         joined = _SEARCH.join(ListingRow, ListingRow.id == by.listing_id)
-        total = await session.scalar(select(func.count()).select_from(joined).where(*found))
-        statement = (
-            select(ListingRow)
+        count = select(func.count()).select_from(joined).where(*found)
+        page = (
+            select(*_LISTING)
             .select_from(joined)
             .where(*found)
             .order_by(*order)
             .limit(query.limit)
             .offset(query.offset)
         )
-    else:
-        total = await session.scalar(select(func.count()).select_from(_SEARCH).where(*found))
-        page = (
-            select(by.listing_id, by.price_amount, by.created_at, by.expires_at)
-            .where(*found)
-            .order_by(*order)
-            .limit(query.limit)
-            .offset(query.offset)
-            .subquery("page")
-        )
-        statement = (
-            select(ListingRow)
-            .join(page, ListingRow.id == page.c.listing_id)
-            .order_by(*_order(query, page.c, page.c.listing_id))
-        )
-    rows = await session.scalars(statement)
-    return list(rows), int(total or 0)
+        return await _page_and_total(session, page, count, query)
+    count = select(func.count()).select_from(_SEARCH).where(*found)
+    ids = (
+        select(by.listing_id, by.price_amount, by.created_at, by.expires_at)
+        .where(*found)
+        .order_by(*order)
+        .limit(query.limit)
+        .offset(query.offset)
+        .subquery("page")
+    )
+    page = (
+        select(*_LISTING)
+        .join_from(ListingRow, ids, ListingRow.id == ids.c.listing_id)
+        .order_by(*_order(query, ids.c, ids.c.listing_id))
+    )
+    return await _page_and_total(session, page, count, query)
 
 
 class SqlListings:
