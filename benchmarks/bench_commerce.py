@@ -361,7 +361,7 @@ async def fill(url: str, count: int, seed: int) -> None:
             await connection.copy_records_to_table("listing", records=batch, columns=columns)
             done += size
             progress(f"  listings: {done:,} of {count:,} ({time.perf_counter() - started:.1f} s)")
-        await connection.execute("VACUUM ANALYZE listing")
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
 

@@ -1,8 +1,10 @@
 """The gene search finds the same listings on SQLite (the gene index columns) and on
-PostgreSQL (``listing_gene``, kept by the triggers of migration ``commerce_0014``) while
+PostgreSQL (``listing_search``, kept by the triggers of migration ``commerce_0015``) while
 listings are added, hidden, refreshed by their animal's events, reserved and deleted; on
-PostgreSQL the table holds exactly the genes of the available listings, the migration writes
-those of the listings already there, and the service's role reads it but cannot write it."""
+PostgreSQL the table holds exactly the rows of the available listings (each gene in its
+zygosity and in ``any``, and ``''`` in ``any``, with the searched columns), the migration
+writes those of the listings already there (and its downgrade the genes of
+``listing_gene`` again), and the service's role reads it but cannot write it."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from test_commerce_animal_follow import publish, updated
 
 from reptidex.adapters.sql.commerce.listings import SqlListings
-from reptidex.adapters.sql.migrations import upgrade
+from reptidex.adapters.sql.migrations import downgrade, upgrade
 from reptidex.domain.commerce.listing_model import (
     AnimalSnapshot,
     Listing,
@@ -40,7 +42,23 @@ from service_database import asyncpg_dsn
 GENES = ("Clown", "Pied", "Pastel", "Yellow Belly", "Albino", "Desert Ghost")
 ZYGOSITIES = ("visual", "het", "possible_het")
 
-# the genes of the available listings, derived from their index columns (as the owner)
+# the search rows of the available listings, derived from their columns (as the owner)
+SEARCHED = (
+    "price_amount, currency, created_at, expires_at, species, sex, organisation_id, country, "
+    "shipping_available"
+)
+DERIVED_ROWS = f"""
+    SELECT g.gene, g.zygosity, l.id, {", ".join(f"l.{c}" for c in SEARCHED.split(", "))}
+    FROM listing AS l, LATERAL (
+        SELECT unnest(string_to_array(l.visual_index, '|')) AS gene, 'visual' AS zygosity
+        UNION SELECT unnest(string_to_array(l.het_index, '|')), 'het'
+        UNION SELECT unnest(string_to_array(l.possible_het_index, '|')), 'possible_het'
+        UNION SELECT unnest(string_to_array(
+            '|' || l.visual_index || l.het_index || l.possible_het_index, '|')), 'any'
+    ) AS g WHERE l.state = 'available' AND (g.gene <> '' OR g.zygosity = 'any')
+"""
+KEPT_ROWS = f"SELECT gene, zygosity, listing_id, {SEARCHED} FROM listing_search"
+# the genes of the available listings, as ``listing_gene`` (migration ``commerce_0014``) kept
 DERIVED_GENES = """
     SELECT l.id, g.gene, g.zygosity FROM listing AS l, LATERAL (
         SELECT unnest(string_to_array(l.visual_index, '|')) AS gene, 'visual' AS zygosity
@@ -204,9 +222,17 @@ def test_as_the_service_role_the_table_holds_exactly_the_genes_of_the_available_
     assert hidden.status_code == 200
     market.open.discard(listings[1]["id"])
     market.check(role_client)  # under row-level security, written by the role's own inserts
-    kept = rows(postgres_database, "SELECT listing_id, gene, zygosity FROM listing_gene")
-    assert kept == rows(postgres_database, DERIVED_GENES)
-    assert {i for i, _, _ in kept} == {uuid.UUID(i) for i in market.open}
+    repriced = seller.patch(
+        f"/marketplace/listings/{listings[2]['id']}",
+        json={"price": {"amount": 123, "currency": "USD"}, "shipping_available": False},
+    )
+    assert repriced.status_code == 200
+    kept = rows(postgres_database, KEPT_ROWS)
+    assert kept == rows(postgres_database, DERIVED_ROWS)
+    assert {r[2] for r in kept} == {uuid.UUID(i) for i in market.open}
+    assert {(r[3], r[4], r[11]) for r in kept if r[2] == uuid.UUID(listings[2]["id"])} == {
+        (123, "USD", False)
+    }
 
 
 def test_the_service_role_reads_the_table_but_cannot_write_it(
@@ -219,11 +245,12 @@ def test_the_service_role_reads_the_table_but_cannot_write_it(
     async def as_the_role() -> None:
         connection = await asyncpg.connect(asyncpg_dsn(role_url))
         try:
-            assert await connection.fetchval("SELECT count(*) FROM listing_gene") == 1
+            # clown in het and in any, and the row of every search without a gene
+            assert await connection.fetchval("SELECT count(*) FROM listing_search") == 3
             for statement in (
-                "INSERT INTO listing_gene VALUES ('pied', 'het', $1)",
-                "UPDATE listing_gene SET gene = 'pied' WHERE listing_id = $1",
-                "DELETE FROM listing_gene WHERE listing_id = $1",
+                "INSERT INTO listing_search (gene, zygosity, listing_id) VALUES ('pied', 'het', $1)",
+                "UPDATE listing_search SET gene = 'pied' WHERE listing_id = $1",
+                "DELETE FROM listing_search WHERE listing_id = $1",
             ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await connection.execute(statement, uuid.UUID(listing["id"]))
@@ -233,7 +260,7 @@ def test_the_service_role_reads_the_table_but_cannot_write_it(
     asyncio.run(as_the_role())
 
 
-def test_the_migration_writes_the_genes_of_the_listings_already_there(
+def test_the_migrations_write_the_rows_of_the_listings_already_there(
     postgres_database: str,
 ) -> None:
     upgrade("commerce", postgres_database, "commerce_0013")
@@ -276,6 +303,10 @@ def test_the_migration_writes_the_genes_of_the_listings_already_there(
 
     asyncio.run(add_listings())
     upgrade("commerce", postgres_database)
-    kept = rows(postgres_database, "SELECT listing_id, gene, zygosity FROM listing_gene")
+    kept = rows(postgres_database, KEPT_ROWS)
     assert len(kept) > 20
-    assert kept == rows(postgres_database, DERIVED_GENES)
+    assert kept == rows(postgres_database, DERIVED_ROWS)
+    downgrade("commerce", postgres_database, "commerce_0014")
+    genes = rows(postgres_database, "SELECT listing_id, gene, zygosity FROM listing_gene")
+    assert len(genes) > 15
+    assert genes == rows(postgres_database, DERIVED_GENES)

@@ -6,85 +6,15 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import ColumnElement, Select, column, delete, func, or_, select, table
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.commerce.listing_search import search_rows
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.ports import ListingQuery
-
-_INDEX_COLUMNS = {
-    "visual": ListingRow.visual_index,
-    "het": ListingRow.het_index,
-    "possible_het": ListingRow.possible_het_index,
-}
-"""Each zygosity's gene index column (``|pastel|clown|``)."""
-_LISTING_GENE = table("listing_gene", column("gene"), column("zygosity"), column("listing_id"))
-"""The genes of the available listings by zygosity (PostgreSQL, migration ``commerce_0014``)."""
-
-
-def _has_gene(query: ListingQuery, postgres: bool) -> ColumnElement[bool]:
-    """The listings with ``query``'s gene in its zygosity (``any``: in one of them). On
-    PostgreSQL by equality in ``listing_gene`` (row-level security keeps ``LIKE``, which is not
-    leakproof, from any index); on SQLite in the index columns."""
-    zygosities = list(_INDEX_COLUMNS) if query.zygosity == "any" else [query.zygosity]
-    if postgres:
-        return ListingRow.id.in_(
-            select(_LISTING_GENE.c.listing_id).where(
-                _LISTING_GENE.c.gene == query.gene, _LISTING_GENE.c.zygosity.in_(zygosities)
-            )
-        )
-    needle = f"%|{query.gene}|%"
-    return or_(*(_INDEX_COLUMNS[z].like(needle) for z in zygosities))
-
-
-def _filters(query: ListingQuery, postgres: bool) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [
-        ListingRow.state == ListingState.AVAILABLE.value,
-        or_(ListingRow.expires_at.is_(None), ListingRow.expires_at > query.now),
-    ]
-    if query.species:
-        found.append(ListingRow.species == query.species)
-    if query.gene:
-        found.append(_has_gene(query, postgres))
-    if query.sex:
-        found.append(ListingRow.sex == query.sex)
-    if query.min_price is not None:
-        found.append(ListingRow.price_amount >= query.min_price)
-    if query.max_price is not None:
-        found.append(ListingRow.price_amount <= query.max_price)
-    if query.currency:
-        found.append(ListingRow.currency == query.currency)
-    if query.seller:
-        found.append(ListingRow.organisation_id == query.seller)
-    if query.country:
-        found.append(ListingRow.country == query.country)
-    if query.shipping_available is not None:
-        found.append(ListingRow.shipping_available == query.shipping_available)
-    if query.text:
-        text = query.text.lower()
-        found.append(
-            or_(
-                func.lower(ListingRow.title).contains(text, autoescape=True),
-                func.lower(ListingRow.description).contains(text, autoescape=True),
-            )
-        )
-    return found
-
-
-def _ordered(
-    statement: Select[tuple[ListingRow]], query: ListingQuery
-) -> Select[tuple[ListingRow]]:
-    newest = (ListingRow.created_at.desc(), ListingRow.id)
-    if query.sort == "price":
-        return statement.order_by(ListingRow.price_amount, *newest)
-    if query.sort == "-price":
-        return statement.order_by(ListingRow.price_amount.desc(), *newest)
-    if query.sort == "ending_soon":
-        return statement.order_by(ListingRow.expires_at.is_(None), ListingRow.expires_at, *newest)
-    return statement.order_by(*newest)
 
 
 class SqlListings:
@@ -121,13 +51,9 @@ class SqlListings:
 
     async def search(self, query: ListingQuery) -> tuple[list[Listing], int]:
         """A page of the open listings matching ``query``, and the total."""
-        filters = _filters(query, self.session.bind.dialect.name == "postgresql")
-        total = await self.session.scalar(
-            select(func.count()).select_from(ListingRow).where(*filters)
-        )
-        statement = _ordered(select(ListingRow).where(*filters), query)
-        rows = await self.session.scalars(statement.limit(query.limit).offset(query.offset))
-        return [listing_of(r) for r in rows], int(total or 0)
+        postgres = self.session.bind.dialect.name == "postgresql"
+        rows, total = await search_rows(self.session, query, postgres)
+        return [listing_of(r) for r in rows], total
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing."""

@@ -7,6 +7,8 @@ import uuid
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import Row
+
 from reptidex.adapters.sql.commerce.models import ListingRow, OrderRow
 from reptidex.domain.commerce.listing_model import (
     AnimalSnapshot,
@@ -65,8 +67,8 @@ def snapshot_of(data: dict[str, Any]) -> AnimalSnapshot:
     )
 
 
-def listing_of(row: ListingRow) -> Listing:
-    """The domain listing of a row."""
+def listing_of(row: ListingRow | Row[Any]) -> Listing:
+    """The domain listing of a row (mapped, or as the query returned it)."""
     return Listing(
         id=row.id,
         organisation_id=row.organisation_id,

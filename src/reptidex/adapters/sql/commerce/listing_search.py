@@ -1,0 +1,228 @@
+"""The marketplace search's statements: on PostgreSQL in ``listing_search`` (migration
+``commerce_0015``), on SQLite in ``listing``; each built once per shape (which filters, which
+sort) with its values as parameters, so a search only binds them."""
+
+from __future__ import annotations
+
+import functools
+import operator
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Row,
+    Select,
+    String,
+    Text,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+
+from reptidex.adapters.sql.commerce.models import ListingRow
+from reptidex.domain.commerce.listing_model import ListingState
+from reptidex.domain.commerce.ports import ListingQuery
+
+SEARCH = table(
+    "listing_search",
+    column("gene", Text),
+    column("zygosity", String),
+    column("listing_id", Uuid),
+    column("price_amount", BigInteger),
+    column("currency", String),
+    column("created_at", DateTime(timezone=True)),
+    column("expires_at", DateTime(timezone=True)),
+    column("species", String),
+    column("sex", String),
+    column("organisation_id", Uuid),
+    column("country", String),
+    column("shipping_available", Boolean),
+)
+"""What the search filters and sorts on, a row per available listing and gene key in each of
+its zygosities and ``any``, and with the gene ``""`` (``any``) for every search without a gene
+(PostgreSQL)."""
+LISTING = ListingRow.__table__.c
+"""The listing table's columns: a search reads its rows without the ORM's bookkeeping."""
+INDEX_COLUMNS = {
+    "visual": LISTING.visual_index,
+    "het": LISTING.het_index,
+    "possible_het": LISTING.possible_het_index,
+}
+"""Each zygosity's gene index column (``|pastel|clown|``; SQLite)."""
+FILTERS: dict[str, tuple[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
+    "species": ("species", operator.eq),
+    "sex": ("sex", operator.eq),
+    "min_price": ("price_amount", operator.ge),
+    "max_price": ("price_amount", operator.le),
+    "currency": ("currency", operator.eq),
+    "seller": ("organisation_id", operator.eq),
+    "country": ("country", operator.eq),
+    "shipping_available": ("shipping_available", operator.eq),
+}
+"""Each optional filter of :class:`ListingQuery`: the column it compares, and how."""
+ESCAPE = "/"
+"""The escape character of the text search's ``LIKE`` pattern."""
+
+Columns = ReadOnlyColumnCollection[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a search's statement depends on besides its values."""
+
+    postgres: bool
+    filters: tuple[str, ...]
+    gene: bool
+    zygosity: str
+    text: bool
+    sort: str
+
+
+def shape_of(query: ListingQuery, postgres: bool) -> Shape:
+    """The shape of ``query``'s statement."""
+    return Shape(
+        postgres=postgres,
+        filters=tuple(name for name in FILTERS if _given(getattr(query, name))),
+        gene=bool(query.gene),
+        # on PostgreSQL the zygosity is a value like the gene; on SQLite it picks the columns
+        zygosity="" if postgres else query.zygosity,
+        text=bool(query.text),
+        sort=query.sort,
+    )
+
+
+def _given(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def values_of(query: ListingQuery) -> dict[str, Any]:
+    """The parameters of ``query``'s statement."""
+    values: dict[str, Any] = {
+        name: getattr(query, name) for name in FILTERS if _given(getattr(query, name))
+    }
+    values.update(
+        now=query.now,
+        gene=query.gene or "",
+        zygosity=query.zygosity if query.gene else "any",
+        needle=f"%|{query.gene or ''}|%",
+        limit=query.limit,
+        offset=query.offset,
+    )
+    if query.text:
+        escaped = query.text.lower()
+        for special in (ESCAPE, "%", "_"):
+            escaped = escaped.replace(special, ESCAPE + special)
+        values["text"] = f"%{escaped}%"
+    return values
+
+
+def _filters(shape: Shape, of: Columns) -> list[ColumnElement[bool]]:
+    """The end and the optional filters, on the columns ``of``."""
+    found = [or_(of.expires_at.is_(None), of.expires_at > bindparam("now"))]
+    for name in shape.filters:
+        column_name, compare = FILTERS[name]
+        found.append(compare(of[column_name], bindparam(name)))
+    return found
+
+
+def _text() -> ColumnElement[bool]:
+    """Title or description contains the text (case-insensitive, ``%`` and ``_`` literal)."""
+    return or_(
+        *(
+            func.lower(c).like(bindparam("text"), escape=ESCAPE)
+            for c in (LISTING.title, LISTING.description)
+        )
+    )
+
+
+def _order(shape: Shape, of: Columns, ident: ColumnElement[uuid.UUID]) -> list[Any]:
+    """The sort keys on the columns ``of`` (ties: newest first, then by id)."""
+    newest = [of.created_at.desc(), ident]
+    if shape.sort == "price":
+        return [of.price_amount, *newest]
+    if shape.sort == "-price":
+        return [of.price_amount.desc(), *newest]
+    if shape.sort == "ending_soon":
+        return [of.expires_at.is_(None), of.expires_at, *newest]
+    return newest
+
+
+@functools.lru_cache(maxsize=512)
+def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
+    """The statement of a page of ``shape`` (the listings' columns and the ``total``) and of
+    its count alone."""
+    if not shape.postgres:
+        return _listing_statements(shape)
+    by = SEARCH.c
+    found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
+    found += _filters(shape, by)
+    order = _order(shape, by, by.listing_id)
+    if shape.text:
+        # the text is in the listing: join it, with its state as a guard
+        found += [LISTING.state == ListingState.AVAILABLE.value, _text()]
+        joined = SEARCH.join(ListingRow, LISTING.id == by.listing_id)
+        count = select(func.count()).select_from(joined).where(*found)
+        page = select(*LISTING).select_from(joined).where(*found).order_by(*order)
+        page = page.limit(bindparam("limit")).offset(bindparam("offset"))
+    else:
+        count = select(func.count()).select_from(SEARCH).where(*found)
+        ids = (
+            select(by.listing_id, by.price_amount, by.created_at, by.expires_at)
+            .where(*found)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+            .subquery("page")
+        )
+        page = (
+            select(*LISTING)
+            .join_from(ListingRow, ids, LISTING.id == ids.c.listing_id)
+            .order_by(*_order(shape, ids.c, ids.c.listing_id))
+        )
+    return page.add_columns(count.scalar_subquery().label("total")), count
+
+
+def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
+    """The statements in ``listing`` itself (SQLite): the gene in its index columns."""
+    found = [LISTING.state == ListingState.AVAILABLE.value, *_filters(shape, LISTING)]
+    if shape.gene:
+        zygosities = list(INDEX_COLUMNS) if shape.zygosity == "any" else [shape.zygosity]
+        found.append(or_(*(INDEX_COLUMNS[z].like(bindparam("needle")) for z in zygosities)))
+    if shape.text:
+        found.append(_text())
+    count = select(func.count()).select_from(ListingRow).where(*found)
+    page = (
+        select(*LISTING)
+        .where(*found)
+        .order_by(*_order(shape, LISTING, LISTING.id))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page.add_columns(count.scalar_subquery().label("total")), count
+
+
+async def search_rows(
+    session: AsyncSession, query: ListingQuery, postgres: bool
+) -> tuple[list[Row[Any]], int]:
+    """The rows of ``query``'s page and the total, read together in one statement (one
+    snapshot, one round trip); the count alone only for a page past the end."""
+    page, count = statements(shape_of(query, postgres))
+    values = values_of(query)
+    rows = list(await session.execute(page, values))
+    if rows:
+        return rows, int(rows[0].total)
+    if query.offset == 0:
+        return rows, 0
+    return rows, int(await session.scalar(count, values) or 0)
