@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Protocol
 
+from reptidex.domain.errors import FeatureUnavailable
 from reptidex.domain.events import Outbox
 from reptidex.domain.integrations.labs.model import LabAnimal, LabIntegration
 
 
-class AnimalsUnavailable(Exception):
-    """repti-animal could not be asked, or did not answer as it should."""
+class AnimalsUnavailable(FeatureUnavailable):
+    """repti-animal could not be asked, or did not answer as it should (503)."""
 
 
 class ChangeRefused(Exception):

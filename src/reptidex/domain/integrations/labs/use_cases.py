@@ -182,9 +182,7 @@ async def _look_up(
         async with gate:
             found[reference] = await animals.find(reference, credential=credential)
 
-    async with asyncio.TaskGroup() as group:
-        for reference in wanted:
-            group.create_task(one(reference))
+    await asyncio.gather(*(one(reference) for reference in wanted))
     return found
 
 
