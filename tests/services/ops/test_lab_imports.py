@@ -78,11 +78,14 @@ def animal_audits(platform: Platform) -> list[dict[str, Any]]:
 
 def test_configuring_a_lab_seals_its_key_audits_and_publishes(platform: Platform) -> None:
     made = platform.configure(columns=COLUMNS, api_key="lab-key-123")
-    assert made["created"] is True and made["has_api_key"] is True
+    assert made["created"] is True
+    assert made["has_api_key"] is True
     assert "lab-key-123" not in json.dumps(made)
     changed = platform.configure(lab="example  genetics", columns={"animal": "Sample Animal"})
-    assert changed["id"] == made["id"] and changed["created"] is False
-    assert changed["lab"] == "Example Genetics" and changed["has_api_key"] is True
+    assert changed["id"] == made["id"]
+    assert changed["created"] is False
+    assert changed["lab"] == "Example Genetics"
+    assert changed["has_api_key"] is True
     assert changed["columns"]["animal"] == "Sample Animal"
 
     listed = platform.ops.get("/integrations/labs", headers=platform.headers("owner"))
@@ -239,7 +242,8 @@ def test_the_import_proves_hets_with_the_lab_as_source_and_leaves_conflicts(
     (record,) = [
         r for r in outbox(platform, "audit.recorded") if r["resource_kind"] == "lab_import"
     ]
-    assert record["action"] == "imported" and record["after"]["applied"] == 3
+    assert record["action"] == "imported"
+    assert record["after"]["applied"] == 3
     (event,) = outbox(platform, "integration.lab_results_imported")
     assert event["summary"]["conflict"] == 1
 
@@ -269,7 +273,8 @@ def test_a_change_since_the_read_fails_the_row_instead_of_overwriting(
         made["id"], "animal,test,result\r\nBP-1,Clown,het Clown positive\r\n", dry_run=False
     )
     row = answer.json()["rows"][0]
-    assert row["outcome"] == "failed" and "409" in row["detail"], row
+    assert row["outcome"] == "failed", row
+    assert "409" in row["detail"], row
     assert platform.morph(animal["id"]) == "Pastel 66% het Clown"
 
 
@@ -278,9 +283,11 @@ def test_the_file_is_bounded_before_any_animal_is_asked(platform: Platform) -> N
     many = "animal,result\r\n" + "BP-1,het Clown positive\r\n" * (MAX_ROWS + 1)
     calls = len(platform.transport.calls)
     too_many = platform.import_file(made["id"], many, dry_run=True)
-    assert too_many.status_code == 422 and "rows" in too_many.text
+    assert too_many.status_code == 422
+    assert "rows" in too_many.text
     no_column = platform.import_file(made["id"], "code,outcome\r\nBP-1,x\r\n", dry_run=True)
-    assert no_column.status_code == 422 and "animal" in no_column.text
+    assert no_column.status_code == 422
+    assert "animal" in no_column.text
     huge = platform.import_file(made["id"], "animal,result\r\n" + "x" * 1_100_000, dry_run=True)
     assert huge.status_code in (413, 422)
     assert len(platform.transport.calls) == calls
@@ -298,5 +305,7 @@ def test_the_csv_answer_defuses_formulas(platform: Platform) -> None:
     assert answer.headers["content-type"].startswith("text/csv")
     lines = answer.text.splitlines()
     assert lines[0].startswith("line,outcome,detail,animal")
-    assert "'=HYPERLINK" in lines[1] and ",'+R1," in lines[1]
-    assert "\n=" not in answer.text and ",=" not in answer.text
+    assert "'=HYPERLINK" in lines[1]
+    assert ",'+R1," in lines[1]
+    assert "\n=" not in answer.text
+    assert ",=" not in answer.text
