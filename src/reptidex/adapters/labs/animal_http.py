@@ -23,8 +23,9 @@ from reptidex.domain.integrations.labs.ports import AnimalsUnavailable, ChangeRe
 
 T = TypeVar("T")
 
-CODE_MATCHES = 100
-"""Animals read for one code (the search matches codes, names, morphs and notes)."""
+CODE_MATCHES = 500
+"""Animals read for one code (the search matches codes, names, morphs and notes; the
+exact code is kept among them)."""
 
 
 class Peers(Protocol):
