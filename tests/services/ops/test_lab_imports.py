@@ -87,6 +87,8 @@ def test_configuring_a_lab_seals_its_key_audits_and_publishes(platform: Platform
     assert changed["lab"] == "Example Genetics"
     assert changed["has_api_key"] is True
     assert changed["columns"]["animal"] == "Sample Animal"
+    same = platform.configure(lab="Example Genetics", columns={"animal": "Sample Animal"})
+    assert same["updated_at"] == changed["updated_at"]
 
     listed = platform.ops.get("/integrations/labs", headers=platform.headers("owner"))
     assert [i["id"] for i in listed.json()["items"]] == [made["id"]]

@@ -93,11 +93,14 @@ async def configure_lab(
 ) -> tuple[LabIntegration, bool]:
     """Make the organisation's integration with ``lab``, or change it (its columns, and its
     API key when one is given: sealed through ``keys``); the integration and whether it is
-    new. Audited (``lab_integration``, the key withheld) and published."""
+    new. Audited (``lab_integration``, the key withheld) and published, unless nothing
+    changes."""
     _require_manager(manager)
     lab = " ".join(lab.split())
     chosen = _columns(columns)
     before = await uow.labs.by_lab(manager.organisation_id, lab)
+    if before is not None and before.columns == chosen and api_key is None:
+        return before, False  # nothing changes: nothing to record
     if before is None and len(await uow.labs.of(manager.organisation_id)) >= MAX_LABS:
         raise Conflict(f"An organisation has at most {MAX_LABS} lab integrations.")
     integration_id = before.id if before else uuid.uuid4()
