@@ -32,6 +32,9 @@ class AnimalChanged(msgspec.Struct, frozen=True):
     hets: list[str] = []
     possible_hets: list[list[str]] = []
     """``[gene, probability]`` pairs, the probability an exact fraction (``"2/3"``)."""
+    genotype_source: dict[str, Any] | None = None
+    """For a genotype changed on a lab's evidence: ``kind`` (``lab``), ``lab``,
+    ``report_id``, ``test`` and ``report_date``."""
 
 
 class AnimalDeleted(msgspec.Struct, frozen=True):

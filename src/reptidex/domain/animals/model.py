@@ -160,6 +160,27 @@ def describe_genotype(catalog: Catalog, genotype: Genotype, morph: str) -> Genot
 
 
 @dataclass(frozen=True, slots=True)
+class GenotypeEvidence:
+    """Where a change of genotype comes from: a genetics lab's report of a test of the
+    animal (``test`` names the gene tested, ``report_id`` the lab's report)."""
+
+    lab: str
+    report_id: str
+    test: str
+    report_date: dt.date | None = None
+
+    def to_data(self) -> dict[str, str | None]:
+        """The evidence as JSON-ready data (audit records and events)."""
+        return {
+            "kind": "lab",
+            "lab": self.lab,
+            "report_id": self.report_id,
+            "test": self.test,
+            "report_date": None if self.report_date is None else self.report_date.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Animal:
     """One animal of an organisation's collection."""
 

@@ -43,6 +43,7 @@ from reptidex.domain.animals.model import (
     Animal,
     AnimalSex,
     ExternalParent,
+    GenotypeEvidence,
     GenotypeRecord,
     Origin,
     Status,
@@ -360,14 +361,36 @@ async def get_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUID) 
 
 
 async def update_animal(
-    uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUID, changes: AnimalChanges
+    uow: AnimalUnitOfWork,
+    actor: Actor,
+    animal_id: uuid.UUID,
+    changes: AnimalChanges,
+    *,
+    evidence: GenotypeEvidence | None = None,
+    expected_morph: str | None = None,
 ) -> Animal:
     """Change an animal; re-read its genotype when the morph or sex changes, re-check its
     parents when they (or its sex or hatch date) change, and the offspring's view of it when
-    its sex changes. Stages ``animal.updated`` and, for a parent change, ``lineage.changed``."""
+    its sex changes. Stages ``animal.updated`` and, for a parent change, ``lineage.changed``.
+
+    ``evidence`` (with a new morph only) names the lab report the new genotype comes from,
+    kept in the audit record and the event; ``expected_morph`` makes the change conditional
+    on the morph still being that (:class:`Conflict` otherwise), so a change computed from a
+    read of the animal never overwrites a change made since."""
     require_writer(actor)
     before = await get_animal(uow, actor, animal_id)
     given = changes.given()
+    if evidence is not None and "morph" not in given:
+        raise InvalidInput(
+            "A genotype source goes with a new morph.",
+            field_errors={"genotype_source": "given without morph"},
+        )
+    if expected_morph is not None and before.genotype.morph != expected_morph:
+        raise Conflict(
+            f"The morph of {before.label} is now {before.genotype.morph!r}, "
+            f"not {expected_morph!r}.",
+            field_errors={"expected_morph": "the morph has changed"},
+        )
     if not given:
         return before
     values: dict[str, Any] = dict(given)
@@ -402,16 +425,14 @@ async def update_animal(
     if {"sire_id", "dam_id", "external_sire", "external_dam", "hatch_date"} & given.keys():
         await _check_parents(uow, actor, after)
     stored = await uow.animals.update(after)
-    _stage(uow, actor, "animal.updated", _summary(stored, sorted(given), before))
-    audit(
-        uow,
-        actor,
-        "animal",
-        stored.id,
-        "updated",
-        before=animal_fields(before),
-        after=animal_fields(stored),
-    )
+    summary = _summary(stored, sorted(given), before)
+    audited_before, audited_after = animal_fields(before), animal_fields(stored)
+    if evidence is not None:
+        summary = msgspec.structs.replace(summary, genotype_source=evidence.to_data())
+        audited_before["genotype_source"] = None
+        audited_after["genotype_source"] = evidence.to_data()
+    _stage(uow, actor, "animal.updated", summary)
+    audit(uow, actor, "animal", stored.id, "updated", before=audited_before, after=audited_after)
     lineage = _lineage_event(before, stored)
     if lineage:
         _stage(uow, actor, "lineage.changed", lineage)

@@ -1,4 +1,5 @@
-"""The ``integration.*`` events repti-ops publishes about webhooks (version 1 payloads)."""
+"""The ``integration.*`` events repti-ops publishes about webhooks and lab integrations
+(version 1 payloads)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,26 @@ class DeliveryFailed(msgspec.Struct, frozen=True):
     attempts: int
     last_status_code: int | None
     last_error: str | None
+
+
+LAB_CONFIGURED = "integration.lab_configured"
+LAB_RESULTS_IMPORTED = "integration.lab_results_imported"
+
+
+class LabConfigured(msgspec.Struct, frozen=True):
+    """``integration.lab_configured``: a lab integration made or changed (never its key)."""
+
+    integration_id: str
+    lab: str
+    columns: dict[str, str]
+    has_api_key: bool
+
+
+class LabResultsImported(msgspec.Struct, frozen=True):
+    """``integration.lab_results_imported``: a results file imported (not a dry run), with
+    how many rows ended each way."""
+
+    import_id: str
+    integration_id: str
+    lab: str
+    summary: dict[str, int]

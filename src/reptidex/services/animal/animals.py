@@ -35,6 +35,8 @@ from reptidex.services.animal.schemas import (
     animal_view,
 )
 
+_PRECONDITIONS = ("genotype_source", "expected_morph")
+"""Fields of a patch that say how to change, not what."""
 _ENUMS = {"sex": AnimalSex, "origin": Origin, "status": Status, "visibility": Visibility}
 
 
@@ -65,7 +67,7 @@ def changes_of(data: AnimalPatch) -> AnimalChanges:
     values = {}
     for name in data.__struct_fields__:
         value = getattr(data, name)
-        if value is msgspec.UNSET:
+        if value is msgspec.UNSET or name in _PRECONDITIONS:
             continue
         if name in _ENUMS:
             value = _ENUMS[name](value)
@@ -203,8 +205,10 @@ class AnimalController(Controller):
         summary="Change an animal",
         description="Change the given fields (absent ones stay; null clears). A new morph or "
         "sex is re-read by the engine; new parents are re-validated (no animal may become its "
-        "own ancestor). The species cannot change. Emits `animal.updated`, and "
-        "`lineage.changed` when a parent changes.",
+        "own ancestor). The species cannot change. With a new morph, `genotype_source` names "
+        "the lab report it comes from (kept in the audit record and the event); "
+        "`expected_morph` makes the change conditional (409 when the morph is another). "
+        "Emits `animal.updated`, and `lineage.changed` when a parent changes.",
     )
     async def change_animal(
         self,
@@ -214,7 +218,17 @@ class AnimalController(Controller):
         data: JSONBody[AnimalPatch],
     ) -> AnimalView:
         """Change an animal."""
-        return animal_view(await update_animal(uow, actor, animal_id, changes_of(data)))
+        source = None if data.genotype_source is msgspec.UNSET else data.genotype_source
+        expected = None if data.expected_morph is msgspec.UNSET else data.expected_morph
+        changed = await update_animal(
+            uow,
+            actor,
+            animal_id,
+            changes_of(data),
+            evidence=None if source is None else source.to_domain(),
+            expected_morph=expected,
+        )
+        return animal_view(changed)
 
     @delete(
         "/{animal_id:uuid}",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from reptidex.domain.animals.model import Animal, ExternalParent
+from reptidex.domain.animals.model import Animal, ExternalParent, GenotypeEvidence
 
 SexName = Literal["male", "female", "unknown"]
 OriginName = Literal["bred", "bought", "external"]
@@ -67,6 +67,22 @@ class AnimalCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     photo_ids: PhotoIds = []
 
 
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+
+
+class GenotypeSourceBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The genetics lab's report a genotype change comes from."""
+
+    lab: Label
+    report_id: Label
+    test: Label
+    report_date: dt.date | None = None
+
+    def to_domain(self) -> GenotypeEvidence:
+        """The domain's evidence."""
+        return GenotypeEvidence(self.lab, self.report_id, self.test, self.report_date)
+
+
 class AnimalPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The fields to change; absent fields stay, ``null`` clears an optional field."""
 
@@ -85,6 +101,10 @@ class AnimalPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     notes: Notes | msgspec.UnsetType | None = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     photo_ids: PhotoIds | msgspec.UnsetType = msgspec.UNSET
+    genotype_source: GenotypeSourceBody | msgspec.UnsetType = msgspec.UNSET
+    """With ``morph``: the lab report the new genotype comes from (audited, in the event)."""
+    expected_morph: Morph | msgspec.UnsetType = msgspec.UNSET
+    """Change only if the morph is still this (409 otherwise)."""
 
 
 class PossibleHetBody(msgspec.Struct, frozen=True):

@@ -1,4 +1,5 @@
-"""Who reads repti-ops' audit trail and manages webhooks, and what its controllers are given."""
+"""Who reads repti-ops' audit trail and manages webhooks and lab integrations, and what its
+controllers are given."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from reptidex.domain.audit.ports import AuditTrail
 from reptidex.domain.audit.reading import AuditReader
 from reptidex.domain.identity.model import Role
 from reptidex.domain.integrations.keys import KeyManagement
+from reptidex.domain.integrations.labs.use_cases import LabImport
 from reptidex.domain.integrations.ports import WebhookUnitOfWork
 from reptidex.domain.integrations.subscriptions import Destinations, Manager
 from reptidex.domain.privacy.ports import PrivacyUnitOfWork
@@ -68,3 +70,16 @@ class WebhookDesk:
 
 Integrations: TypeAlias = Injected[WebhookDesk]
 """The ``integrations`` dependency."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabDesk:
+    """What the lab integration endpoints need: the import's units of work, collection and
+    clock, and the key management that seals a lab's API key."""
+
+    imports: LabImport
+    keys: KeyManagement
+
+
+Labs: TypeAlias = Injected[LabDesk]
+"""The ``labs`` dependency."""

@@ -1,5 +1,5 @@
 """The repti-ops app: the audit trail of every service's data changes, GDPR export and
-erasure, and outgoing webhooks (``docs/ops.md``)."""
+erasure, outgoing webhooks and genetics lab integrations (``docs/ops.md``)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from reptidex.services.ops.audit import AuditController
 from reptidex.services.ops.dashboard.pages import DASHBOARD
 from reptidex.services.ops.dashboard.templating import dashboard_templates
 from reptidex.services.ops.gdpr import GdprController
+from reptidex.services.ops.labs import LabController
 from reptidex.services.ops.webhooks import WebhookController
 from reptidex.services.ops.wiring import build_ops
 
@@ -30,6 +31,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     AuditController,
     GdprController,
     WebhookController,
+    LabController,
     DASHBOARD,
 ]
 

@@ -4,7 +4,8 @@ kernel's sessions and the consumer that appends every service's audit records to
 requests, each service's personal data (over HTTP with ops' service token, its own audit
 records locally) and the worker that asks them; outgoing webhooks (the consumer that turns
 events into deliveries, the worker that sends them) and the key management that seals their
-secrets.
+secrets; the genetics lab integrations (their configurations, and repti-animal over HTTP
+with the caller's token).
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.events.redis_streams import DEFAULT_PREFIX
 from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
 from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
+from reptidex.adapters.labs.animal_http import HttpLabAnimals
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
 from reptidex.adapters.sql.ops.activity_records import SqlActivityRecords
 from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail
+from reptidex.adapters.sql.ops.labs import SqlLabUnitOfWork
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
 from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
@@ -47,6 +50,7 @@ from reptidex.domain.integrations.delivery import fan_out
 from reptidex.domain.integrations.destinations import AddressResolver
 from reptidex.domain.integrations.keys import KeyManagement
 from reptidex.domain.integrations.kinds import WEBHOOK_EVENT_KINDS, WEBHOOK_FAMILIES
+from reptidex.domain.integrations.labs.use_cases import LabImport
 from reptidex.domain.integrations.model import DeliveryPolicy
 from reptidex.domain.integrations.subscriptions import Destinations
 from reptidex.domain.privacy.ports import PersonalDataHolder
@@ -56,7 +60,7 @@ from reptidex.services.kernel.auth import ServiceTokenClient
 from reptidex.services.kernel.events import event_bus_kind
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
-from reptidex.services.ops.access import PrivacyDesk, WebhookDesk
+from reptidex.services.ops.access import LabDesk, PrivacyDesk, WebhookDesk
 from reptidex.services.ops.dashboard.core_api import CoreAdmin
 from reptidex.services.ops.dashboard.desk import DashboardDesk
 from reptidex.services.ops.dashboard.platform import PlatformWatch
@@ -78,15 +82,17 @@ class OpsComponents:
     webhook_worker: WebhookWorker
     sender: HttpWebhookSender
     dashboard: DashboardDesk
+    labs: LabDesk
 
     def dependencies(self) -> Mapping[str, Provide]:
-        """The controllers' dependencies: ``trail``, ``privacy``, ``integrations`` and
-        ``dashboard``."""
+        """The controllers' dependencies: ``trail``, ``privacy``, ``integrations``,
+        ``dashboard`` and ``labs``."""
         return {
             "trail": provide_value(self.trail),
             "privacy": provide_value(self.privacy),
             "integrations": provide_value(self.integrations),
             "dashboard": provide_value(self.dashboard),
+            "labs": provide_value(self.labs),
         }
 
     @asynccontextmanager
@@ -242,6 +248,15 @@ def build_ops(
         clock,
     )
     trail = trail or SqlAuditTrail(sessions)
+    lab_peers = peers or kernel_peers
+    labs = LabDesk(
+        LabImport(
+            lambda organisation_id: SqlLabUnitOfWork(sessions, organisation_id),
+            HttpLabAnimals(lambda: lab_peers),
+            clock,
+        ),
+        keys,
+    )
     return OpsComponents(
         trail,
         desk,
@@ -251,4 +266,5 @@ def build_ops(
         webhook_worker,
         sender,
         build_dashboard(kernel, trail, peers),
+        labs,
     )

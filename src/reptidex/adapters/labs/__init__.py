@@ -1,0 +1,1 @@
+"""repti-ops' lab integrations' adapters: the animals of repti-animal over HTTP."""
