@@ -16,6 +16,7 @@ from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.forums.audit import audit, post_fields
 from reptidex.domain.forums.events import PRODUCER, PostModerated, PostReported, ThreadModerated
+from reptidex.domain.forums.findable import post_changed
 from reptidex.domain.forums.model import (
     ForumActor,
     Hiding,
@@ -166,6 +167,10 @@ async def _moderate(
         before=before,
         after=after,
     )
+    thread = await uow.threads.get(post.thread_id)
+    category = None if thread is None else await uow.categories.get(thread.category_id)
+    if thread is not None and category is not None:
+        await post_changed(uow, category, thread, post, now, moderated=True)
     await uow.commit()
     return post
 
