@@ -5,13 +5,24 @@ SQLite and PostgreSQL (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import uuid
 from typing import Any
 
 from forum_testkit import ForumUser
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from reptidex.adapters.sql.community.forum_search_sources import SqlForumReplies, SqlForumThreads
+from reptidex.adapters.sql.community.search_index import SqlSearchIndex
+from reptidex.adapters.sql.engine import create_engine
+from reptidex.domain.community.search.documents import SearchDocument
+from reptidex.domain.community.search.reindex import reindex
 from reptidex.domain.forums.findable import plain_text
+from reptidex.services.kernel.app import kernel_of
 
 
 def found(client: TestClient[Litestar], q: str, **params: str) -> list[dict[str, Any]]:
@@ -121,3 +132,52 @@ def test_a_hidden_opening_post_takes_its_thread_and_replies_out(
 
 def test_plain_text_is_what_a_reader_sees() -> None:
     assert plain_text('<p>a<a href="https://x.org">link</a>&lt;b&gt;</p><p>c</p>') == "a link <b> c"
+
+
+def _rebuild(client: TestClient[Litestar], stale: str) -> dict[str, int]:
+    """Forget the forums' documents but a ``stale`` thread's, then rebuild them from the
+    forum tables; what the rebuild read."""
+    url = kernel_of(client.app).resources.database_url
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(url)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("DELETE FROM search_document WHERE kind IN ('thread', 'post')")
+                )
+            index = SqlSearchIndex(sessions)
+            old = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+            await index.upsert([SearchDocument("thread", stale, "Gone banana", "/x", old)])
+            report = await reindex(index, [SqlForumThreads(sessions), SqlForumReplies(sessions)])
+            return report.documents
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_the_reindex_rebuilds_the_forums_documents(
+    any_client: TestClient[Litestar],
+    admin: ForumUser,
+    alice: ForumUser,
+    bob: ForumUser,
+    forums: Any,
+) -> None:
+    shown = alice.start_thread("ball-pythons", "Banana clutch", "Six eggs")["thread"]["id"]
+    reply = bob.reply(shown, "Banana congrats")
+    hidden = bob.reply(shown, "Banana spam")
+    assert admin.post(f"/community/forums/posts/{hidden['id']}/hide", {"reason": "spam"}).is_success
+    gone = alice.start_thread("ball-pythons", "Banana trade", "Swap?")["thread"]["id"]
+    bob.reply(gone, "Banana offer")
+    opening = admin.get(f"/community/forums/threads/{gone}").json()["posts"][0]["id"]
+    assert admin.post(f"/community/forums/posts/{opening}/hide", {"reason": "spam"}).is_success
+    alice.start_thread("breeders-lounge", "Banana lounge", "Members only")
+    stale = str(uuid.uuid4())
+
+    read = _rebuild(any_client, stale)
+    assert read["thread"] == 1
+    assert read["post"] == 1
+    assert ids(any_client, "banana", "thread") == {shown}
+    assert ids(any_client, "banana", "post") == {reply["id"]}
