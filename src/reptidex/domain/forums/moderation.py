@@ -3,7 +3,8 @@ work through the queue of reported posts, hide a post from its readers or restor
 with a reason, and pin or lock threads.
 
 A hidden post disappears for every reader but moderators (a thread whose opening post is
-hidden disappears with it). Hiding or restoring a post resolves its open reports.
+hidden disappears with it), and from search in the same transaction; restored, it returns.
+Hiding or restoring a post resolves its open reports.
 """
 
 from __future__ import annotations
