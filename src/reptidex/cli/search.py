@@ -3,7 +3,8 @@ services.
 
 It reads repti-animal's public animals (with repti-community's service token, so repti-core
 must be running) and repti-commerce's open listings and their sellers' profiles over HTTP,
-stores them with the catalogs' knowledge articles in repti-community's database, takes out
+and the forums' public threads and posts from repti-community's own database, stores them
+with the catalogs' knowledge articles in repti-community's database, takes out
 what those services no longer hold, and stages ``search.reindexed``. Progress goes to stderr.
 """
 
@@ -24,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     actions = search.add_subparsers(dest="search_action", metavar="ACTION", required=True)
     reindex = actions.add_parser(
-        "reindex", help="rebuild the index from repti-animal and repti-commerce, with progress"
+        "reindex",
+        help="rebuild the index from repti-animal, repti-commerce and the forums, with progress",
     )
     reindex.add_argument(
         "--database-url", help="repti-community's database (default: from the settings)"
@@ -38,6 +40,10 @@ def _reindex(args: argparse.Namespace) -> int:
         HttpPublicAnimals,
         HttpSellers,
         SourceUnavailable,
+    )
+    from reptidex.adapters.sql.community.forum_search_sources import (
+        SqlForumReplies,
+        SqlForumThreads,
     )
     from reptidex.adapters.sql.community.search_index import SqlSearchIndex
     from reptidex.adapters.sql.engine import create_engine
@@ -68,10 +74,12 @@ def _reindex(args: argparse.Namespace) -> int:
         )
         listings = HttpOpenListings(lambda: peers)
         sources: list[DocumentSource] = [HttpPublicAnimals(lambda: peers, tokens.headers), listings]
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        forums: list[DocumentSource] = [SqlForumThreads(sessions), SqlForumReplies(sessions)]
         try:
             return await reindex(
-                SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False)),
-                [*sources, HttpSellers(lambda: peers, listings)],
+                SqlSearchIndex(sessions),
+                [*sources, HttpSellers(lambda: peers, listings), *forums],
                 progress=progress,
             )
         finally:

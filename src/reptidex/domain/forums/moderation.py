@@ -3,7 +3,8 @@ work through the queue of reported posts, hide a post from its readers or restor
 with a reason, and pin or lock threads.
 
 A hidden post disappears for every reader but moderators (a thread whose opening post is
-hidden disappears with it). Hiding or restoring a post resolves its open reports.
+hidden disappears with it), and from search in the same transaction; restored, it returns.
+Hiding or restoring a post resolves its open reports.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reptidex.domain.errors import InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.forums.audit import audit, post_fields
 from reptidex.domain.forums.events import PRODUCER, PostModerated, PostReported, ThreadModerated
+from reptidex.domain.forums.findable import post_changed
 from reptidex.domain.forums.model import (
     ForumActor,
     Hiding,
@@ -166,6 +168,10 @@ async def _moderate(
         before=before,
         after=after,
     )
+    thread = await uow.threads.get(post.thread_id)
+    category = None if thread is None else await uow.categories.get(thread.category_id)
+    if thread is not None and category is not None:
+        await post_changed(uow, category, thread, post, now, moderated=True)
     await uow.commit()
     return post
 

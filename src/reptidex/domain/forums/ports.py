@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection
 from typing import Protocol
 
+from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.events import Outbox
 from reptidex.domain.forums.model import (
     Category,
@@ -193,6 +194,11 @@ class ForumUnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """Where events (and audit records) are staged."""
+
+    @property
+    def search(self) -> SearchIndex:
+        """The search index, in this unit of work's transaction (public threads and posts are
+        found through it)."""
 
     async def commit(self) -> None:
         """Make the changes and the staged events durable, together."""

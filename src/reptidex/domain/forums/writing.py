@@ -17,6 +17,7 @@ from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionD
 from reptidex.domain.events import new_event
 from reptidex.domain.forums.audit import audit, post_fields
 from reptidex.domain.forums.events import PRODUCER, PostCreated, PostEdited, ThreadCreated
+from reptidex.domain.forums.findable import post_changed
 from reptidex.domain.forums.mentions import mentioned_handles
 from reptidex.domain.forums.model import (
     Category,
@@ -131,6 +132,7 @@ async def _add_post(
     uow: ForumUnitOfWork,
     posting: Posting,
     actor: ForumActor,
+    category: Category,
     thread: Thread,
     source: str,
     now: dt.datetime,
@@ -186,6 +188,7 @@ async def _add_post(
         actor_id=actor.user_id,
         after=post_fields(post),
     )
+    await post_changed(uow, category, thread, post, now)
     return post
 
 
@@ -231,7 +234,7 @@ async def start_thread(
         actor_id=actor.user_id,
         after=snapshot(thread, drop={"id"}),
     )
-    post = await _add_post(uow, posting, actor, thread, source, now, first_post=True)
+    post = await _add_post(uow, posting, actor, category, thread, source, now, first_post=True)
     await uow.commit()
     return thread, post
 
@@ -246,10 +249,10 @@ async def reply(
 ) -> Post:
     """Reply to a thread the actor may read; a locked thread is a :class:`Conflict` (but for
     moderators)."""
-    thread, _ = await readable_thread(uow, reader_of(actor), thread_id)
+    thread, category = await readable_thread(uow, reader_of(actor), thread_id)
     if thread.locked and not actor.moderator:
         raise Conflict("The thread is locked.")
-    post = await _add_post(uow, posting, actor, thread, source, now, first_post=False)
+    post = await _add_post(uow, posting, actor, category, thread, source, now, first_post=False)
     await uow.commit()
     return post
 
@@ -276,8 +279,8 @@ async def edit_post(
 ) -> Post:
     """Replace the text of the actor's own post, keeping the text it replaces."""
     post = await editable_post(uow, actor, post_id)
-    thread = await uow.threads.get(post.thread_id)
-    if thread is not None and thread.locked and not actor.moderator:
+    thread, category = await readable_thread(uow, reader_of(actor), post.thread_id)
+    if thread.locked and not actor.moderator:
         raise Conflict("The thread is locked.")
     check_source(source)
     await posting.admit_action(actor)
@@ -310,6 +313,7 @@ async def edit_post(
         before=before,
         after=post_fields(post),
     )
+    await post_changed(uow, category, thread, post, now)
     await uow.commit()
     return post
 

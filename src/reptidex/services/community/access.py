@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 
 from reptidex.domain.community.search.genes import GeneNames
 from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.community.search.sponsored import Sponsors
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, Principal, requires_platform_admin, requires_role
@@ -70,10 +71,12 @@ Actor: TypeAlias = NamedDependency[Neighbour]
 
 @dataclass(frozen=True, slots=True)
 class SearchDesk:
-    """What the search endpoints need: the index and the catalogs' gene names."""
+    """What the search endpoints need: the index, the catalogs' gene names, and advertising
+    for the sponsored slots."""
 
     index: SearchIndex
     genes: GeneNames
+    sponsors: Sponsors
 
 
 Search: TypeAlias = Injected[SearchDesk]

@@ -27,6 +27,7 @@ from reptidex.adapters.sql.community.ad_serving import SqlAdServing
 from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.domain.ads.events import CREDITS_PURCHASED
 from reptidex.domain.ads.ports import ListingOwners
+from reptidex.domain.ads.serving import AdContext, SponsoredSlot, choose_sponsored
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.services.community.ad_access import AdDesk
 from reptidex.services.community.ad_metrics import AdMetrics
@@ -100,6 +101,24 @@ class AdComponents:
     async def _purge(self, app: Litestar) -> AsyncIterator[None]:
         async with in_background(self.purge.run(), "reptidex-community-ad-sightings"):
             yield
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSponsors:
+    """Advertising as ``GET /search`` asks it for sponsored slots
+    (:class:`~reptidex.domain.community.search.sponsored.Sponsors`): the serving of
+    ``GET /ads/serve``, in a transaction of the ad server, counted on ``/metrics``."""
+
+    desk: AdDesk
+
+    async def choose(self, context: AdContext, slots: int) -> list[SponsoredSlot]:
+        """Up to ``slots`` slots for ``context``, now."""
+        async with self.desk.units.serving() as serving:
+            chosen = await choose_sponsored(
+                serving, self.desk.signer, context, self.desk.clock(), slots
+            )
+        self.desk.metrics.served(len(chosen))
+        return chosen
 
 
 def build_ads(

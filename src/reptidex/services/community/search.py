@@ -17,6 +17,7 @@ from reptidex.domain.community.search.query import (
     Filters,
     SearchRequest,
 )
+from reptidex.domain.community.search.sponsored import MAX_SPONSORED, ad_context, sponsored_slots
 from reptidex.services.community.access import Search
 from reptidex.services.community.search_schemas import (
     ArticleView,
@@ -24,6 +25,7 @@ from reptidex.services.community.search_schemas import (
     article_view,
     page_of,
 )
+from reptidex.services.kernel.auth import OptionalPrincipal
 
 Facet = Annotated[str | None, QueryParameter(min_length=1, max_length=100)]
 
@@ -42,13 +44,18 @@ class SearchController(Controller):
         "first. Every word must match; a gene's name or alias matches all its names ('BEL' "
         "finds a Blue-Eyed Leucistic); a word no document holds matches the closest stored "
         "words ('pastle' finds Pastel). Narrow with the facets (`kind`, `species`, `gene`, "
-        "`price_band`, `country`), each counted over all results. `q` at most "
+        "`price_band`, `country`), each counted over all results. Beside the results, up to "
+        f"`sponsored` (0-{MAX_SPONSORED}) sponsored slots of campaigns targeting the search's "
+        "species, genes and country (its filters, else its results' most frequent), marked "
+        "`sponsored` with their impression and click tokens; a slow or failing ad lookup "
+        "leaves them empty. `q` at most "
         f"{MAX_QUERY_CHARS} characters and 8 words; `limit` 1-{MAX_LIMIT}, `offset` at most "
         f"{MAX_OFFSET}.",
     )
     async def find(
         self,
         search: Search,
+        optional_principal: OptionalPrincipal,
         q: Annotated[
             str,
             QueryParameter(min_length=1, max_length=MAX_QUERY_CHARS, description="The words"),
@@ -68,15 +75,24 @@ class SearchController(Controller):
         offset: Annotated[
             int, QueryParameter(ge=0, le=MAX_OFFSET, description="Results to skip")
         ] = 0,
+        sponsored: Annotated[
+            int,
+            QueryParameter(
+                ge=0, le=MAX_SPONSORED, description="Sponsored slots wanted beside the results"
+            ),
+        ] = 2,
     ) -> SearchPage:
-        """A page of results with facets."""
+        """A page of results with facets, and its sponsored slots."""
         request = SearchRequest(
             q,
             Filters(kind, species, gene, price_band, country.upper() if country else None),
             limit,
             offset,
         )
-        return page_of(await use_cases.search(search.index, search.genes, request))
+        results = await use_cases.search(search.index, search.genes, request)
+        viewer = None if optional_principal is None else optional_principal.organisation_id
+        context = ad_context(request.filters, results.facets, viewer)
+        return page_of(results, await sponsored_slots(search.sponsors, context, sponsored))
 
     @get(
         "/articles/{article_id:str}",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
+from reptidex.domain.ads.serving import SponsoredSlot
 from reptidex.domain.community.search.documents import SearchDocument
 from reptidex.domain.community.search.use_cases import Hit, SearchResults
+from reptidex.services.community.ad_schemas import SlotView, slot_view
 
 
 class ResultView(msgspec.Struct, frozen=True):
@@ -54,6 +58,11 @@ class SearchPage(msgspec.Struct, frozen=True):
     offset: int
     facets: Facets
     matched: list[str]
+    sponsored: list[SlotView]
+    """Sponsored results (advertising's campaigns targeting what the search is about),
+    shown apart from ``items`` and marked ``sponsored``; each carries the tokens that record
+    its impression (``POST /ads/impressions``) and click (``POST /ads/clicks``). Empty when
+    none targets the search, or advertising does not answer in time."""
 
 
 class ArticleView(msgspec.Struct, frozen=True):
@@ -74,8 +83,8 @@ def _result(hit: Hit) -> ResultView:
     )  # fmt: skip
 
 
-def page_of(results: SearchResults) -> SearchPage:
-    """The body of a search."""
+def page_of(results: SearchResults, sponsored: Sequence[SponsoredSlot] = ()) -> SearchPage:
+    """The body of a search, with its sponsored slots."""
     facets = {
         name: [FacetValue(v, c) for v, c in results.facets.get(name, ())]
         for name in ("kind", "species", "genes", "price_band", "country")
@@ -87,6 +96,7 @@ def page_of(results: SearchResults) -> SearchPage:
         offset=results.offset,
         facets=Facets(**facets),
         matched=sorted(results.matched),
+        sponsored=[slot_view(slot) for slot in sponsored],
     )
 
 

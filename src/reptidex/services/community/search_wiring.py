@@ -18,6 +18,7 @@ from reptidex.adapters.sql.community.search_index import SqlSearchIndex, SqlSear
 from reptidex.domain.community.search.feed import INDEXED_EVENTS, apply_event
 from reptidex.domain.community.search.genes import builtin_gene_names
 from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.community.search.sponsored import Sponsors
 from reptidex.domain.community.search.use_cases import index_articles
 from reptidex.domain.events import DomainEvent
 from reptidex.services.community.access import SearchDesk
@@ -66,13 +67,16 @@ class SearchComponents:
         yield
 
 
-def build_search(kernel: Kernel, *, index: SearchIndex | None = None) -> SearchComponents:
-    """The search area on ``kernel``: the index (``index`` replaces it) and idempotent
-    consumers of :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
+def build_search(
+    kernel: Kernel, *, sponsors: Sponsors, index: SearchIndex | None = None
+) -> SearchComponents:
+    """The search area on ``kernel``: the index (``index`` replaces it), advertising's
+    ``sponsors`` and idempotent consumers of
+    :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
     events = kernel.events
     consumer = events.idempotent(index_event, purpose="search")
     for event_type in INDEXED_EVENTS:
         events.subscribe(event_type, consumer)
     return SearchComponents(
-        SearchDesk(index or SqlSearchIndex(kernel.sessions), builtin_gene_names())
+        SearchDesk(index or SqlSearchIndex(kernel.sessions), builtin_gene_names(), sponsors)
     )

@@ -27,7 +27,7 @@ from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.access import provide_actor
-from reptidex.services.community.ad_wiring import AdComponents, build_ads
+from reptidex.services.community.ad_wiring import AdComponents, SearchSponsors, build_ads
 from reptidex.services.community.forum_wiring import ForumComponents, build_forums
 from reptidex.services.community.notification_wiring import (
     NotificationComponents,
@@ -114,8 +114,9 @@ def build_community(
         )
         if value is not None
     }
+    ads = build_ads(kernel, listings=ad_listings, clock=ad_clock, **limits)
     return CommunityComponents(
-        search=build_search(kernel, index=search_index),
+        search=build_search(kernel, index=search_index, sponsors=SearchSponsors(ads.desk)),
         notifications=build_notifications(
             kernel,
             senders=notification_senders,
@@ -126,5 +127,5 @@ def build_community(
             metrics_interval=metrics_interval,
         ),
         forums=build_forums(kernel, rules=forum_rules, rate_limiter=rate_limiter),
-        ads=build_ads(kernel, listings=ad_listings, clock=ad_clock, **limits),
+        ads=ads,
     )

@@ -21,12 +21,14 @@ from reptidex.adapters.sql.community.forum_engagement import (
     SqlReports,
 )
 from reptidex.adapters.sql.community.forum_posts import SqlCategories, SqlPosts, SqlThreads
+from reptidex.adapters.sql.community.search_index import SqlSearchStore
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.errors import Conflict
 
 
 class SqlForumUnitOfWork:
-    """The forums' repositories and the outbox on one session; the use case commits it."""
+    """The forums' repositories, the outbox and the search index on one session; the use
+    case commits it."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -38,6 +40,7 @@ class SqlForumUnitOfWork:
         self.reports = SqlReports(session)
         self.members = SqlMembers(session)
         self.outbox = SqlOutbox(session, "community")
+        self.search = SqlSearchStore(session)
 
     async def commit(self) -> None:
         """Commit the changes and the staged events together; a unique rule broken by a
