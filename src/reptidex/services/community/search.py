@@ -18,6 +18,7 @@ from reptidex.domain.community.search.query import (
     SearchRequest,
 )
 from reptidex.services.community.access import Search
+from reptidex.services.community.engagement_access import Engagement
 from reptidex.services.community.search_schemas import (
     ArticleView,
     SearchPage,
@@ -44,11 +45,13 @@ class SearchController(Controller):
         "words ('pastle' finds Pastel). Narrow with the facets (`kind`, `species`, `gene`, "
         "`price_band`, `country`), each counted over all results. `q` at most "
         f"{MAX_QUERY_CHARS} characters and 8 words; `limit` 1-{MAX_LIMIT}, `offset` at most "
-        f"{MAX_OFFSET}.",
+        f"{MAX_OFFSET}. A first page counts in the engagement analytics by its normalised "
+        "words only (no user, no address).",
     )
     async def find(
         self,
         search: Search,
+        engagement: Engagement,
         q: Annotated[
             str,
             QueryParameter(min_length=1, max_length=MAX_QUERY_CHARS, description="The words"),
@@ -76,7 +79,9 @@ class SearchController(Controller):
             limit,
             offset,
         )
-        return page_of(await use_cases.search(search.index, search.genes, request))
+        results = await use_cases.search(search.index, search.genes, request)
+        engagement.searched(results, q)
+        return page_of(results)
 
     @get(
         "/articles/{article_id:str}",
