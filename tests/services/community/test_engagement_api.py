@@ -100,7 +100,8 @@ def test_searches_are_reported_platform_wide_and_per_organisation(
     assert [d["searches"] for d in beta["shown_in_searches"]] == [1]
     assert beta["queries"] == []  # searched once: not listed to the organisation
     other = _get(client, ORGANISATION, _headers(org=str(uuid.uuid4()), role="owner"))
-    assert other["shown_in_searches"] == [] and other["queries"] == []
+    assert other["shown_in_searches"] == []
+    assert other["queries"] == []
 
     # written twice, the counts add up
     search(client, q="banana spider")

@@ -53,7 +53,9 @@ def test_the_tally_is_bounded_and_drains() -> None:
     assert tally.days[DAY].unrecorded == 1
     drained = tally.drain()
     assert drained.days[DAY].searches == 4
-    assert not tally and not tally.queries and not tally.showings
+    assert not tally
+    assert not tally.queries
+    assert not tally.showings
 
 
 def test_a_range_defaults_to_the_last_30_days_and_is_bounded() -> None:
