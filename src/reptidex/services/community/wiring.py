@@ -26,6 +26,7 @@ from reptidex.domain.forums.posting import ForumRules
 from reptidex.domain.notifications.model import Channel, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
+from reptidex.domain.privacy.areas import AreasPersonalData
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.access import provide_actor
 from reptidex.services.community.ad_wiring import AdComponents, build_ads
@@ -72,10 +73,10 @@ class CommunityComponents:
 
     def dependencies(self) -> Mapping[str, Provide]:
         """``actor`` (the caller), ``personal_data`` (the answer to repti-ops' GDPR requests:
-        the forums') and every area's dependencies."""
+        :meth:`personal_data`) and every area's dependencies."""
         provided: dict[str, Provide] = {
             "actor": Provide(provide_actor),
-            "personal_data": provide_value(self.forums.personal_data),
+            "personal_data": provide_value(self.personal_data()),
         }
         for area in self.areas():
             for name, dependency in area.dependencies().items():
@@ -83,6 +84,18 @@ class CommunityComponents:
                     raise ValueError(f"two areas of repti-community provide {name!r}")
                 provided[name] = dependency
         return provided
+
+    def personal_data(self) -> AreasPersonalData:
+        """The one holder of the service's personal data: the forums', the notifications'
+        and advertising's, by area (the search index and the engagement figures hold none:
+        public documents, and words and counts without users)."""
+        return AreasPersonalData(
+            {
+                "forums": self.forums.personal_data,
+                "notifications": self.notifications.personal_data,
+                "advertising": self.ads.personal_data,
+            }
+        )
 
     def lifespans(self) -> list[Lifespan]:
         """Every area's lifespans, in the order of :meth:`areas`."""

@@ -2,6 +2,11 @@
 query, and per organisation the queries whose first page showed its things); row-level
 security on PostgreSQL.
 
+And the right to erase a user's notifications (GDPR): the role may now also delete
+``notification``, ``notification_delivery`` and ``notification_log`` rows; row-level
+security (migration ``community_0004``) admits it only in the notifications' worker's
+transactions (``reptidex.worker = 'notifications'``): a user cannot delete their own.
+
 Only words and counts per day are kept: no user, no address. The role
 ``reptidex_community_app`` is granted these tables only:
 
@@ -38,6 +43,7 @@ APP_ROLE = "reptidex_community_app"
 ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 ANALYTICS = "(current_setting('reptidex.worker', true) = 'search_analytics')"
 TABLES = ("search_day", "search_query_day", "search_showing_day")
+ERASABLE = ("notification", "notification_delivery", "notification_log")
 # constants only, no input: the policies' SQL, as (name, table, rest of the statement)
 POLICY_SQL = (
     *(
@@ -58,7 +64,8 @@ def _audit_columns() -> list[sa.Column[Any]]:
 
 
 def upgrade() -> None:
-    """Create the tables; on PostgreSQL grant them to the role and add the policies."""
+    """Create the tables; on PostgreSQL grant them to the role and add the policies, and let
+    the role delete notifications, their deliveries and their log."""
     op.create_table(
         "search_day",
         *_audit_columns(),
@@ -94,11 +101,14 @@ def upgrade() -> None:
     enable_row_level_security(TABLES)
     for name, table, rest in POLICY_SQL:
         op.execute(f"CREATE POLICY {name} ON {table} {rest}")
+    op.execute(f"GRANT DELETE ON {', '.join(ERASABLE)} TO {APP_ROLE}")
 
 
 def downgrade() -> None:
     """Drop the tables (their policies and grants go with them; the role stays: it is
-    shared)."""
+    shared) and take back the deletes."""
+    if on_postgres():
+        op.execute(f"REVOKE DELETE ON {', '.join(ERASABLE)} FROM {APP_ROLE}")
     op.drop_index("ix_search_showing_day_day", table_name="search_showing_day")
     for table in reversed(TABLES):
         op.drop_table(table)
