@@ -4,9 +4,10 @@ with each one's deliveries and delivery log, their browsers' push subscriptions,
 listings and the memberships community copied from repti-core's events.
 
 All of it is the user's alone, so an erasure removes every row (nothing is kept for others:
-a notification names only its recipient). Each transaction is the notifications' worker's
-(``reptidex.worker = 'notifications'``), which row-level security lets read and remove every
-user's rows (migrations ``community_0004`` and ``community_0007``)."""
+a notification names only its recipient). The export reads as the notifications' worker
+(``reptidex.worker = 'notifications'``); the erasure removes notifications, deliveries and log
+lines as the personal-data worker (``personal_data``, the only one row-level security lets
+delete them: migration ``community_0007``), then the rest as the notifications' worker."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.community.notification_models import (
@@ -27,19 +28,26 @@ from reptidex.adapters.sql.community.notification_models import (
     PushSubscriptionRow,
     SavedListingRow,
 )
-from reptidex.adapters.sql.community.notifications import bind_system
+from reptidex.adapters.sql.community.notifications import WORKER, bind_system
 
-_REMOVED: tuple[tuple[str, Any], ...] = (
+ERASER = "personal_data"
+"""``reptidex.worker`` of the erasure of notifications, their deliveries and their log."""
+
+_ERASED: tuple[tuple[str, Any], ...] = (
     ("delivery_log", NotificationLogRow),
     ("deliveries", NotificationDeliveryRow),
     ("notifications", NotificationRow),
+)
+"""What only the personal-data worker removes (a notification's log and deliveries first)."""
+
+_REMOVED: tuple[tuple[str, Any], ...] = (
     ("settings", NotificationRecipientRow),
     ("preferences", NotificationPreferenceRow),
     ("push_subscriptions", PushSubscriptionRow),
     ("saved_listings", SavedListingRow),
     ("memberships", NotificationMemberRow),
 )
-"""Each kind of item an erasure removes (a notification's log and deliveries before it)."""
+"""The rest an erasure removes, as the notifications' worker."""
 
 
 def _when(value: dt.datetime | dt.time | None) -> str | None:
@@ -114,10 +122,15 @@ class SqlNotificationPersonalData:
         idempotent."""
         erased: dict[str, int] = {}
         async with self._sessions() as session, session.begin():
-            await bind_system(session)
-            for kind, model in _REMOVED:
-                result = await session.execute(delete(model).where(model.user_id == user_id))
-                erased[f"{kind}_removed"] = result.rowcount or 0  # type: ignore[attr-defined]
+            for worker, removed in ((ERASER, _ERASED), (WORKER, _REMOVED)):
+                if session.bind.dialect.name == "postgresql":
+                    await session.execute(
+                        text("SELECT set_config('reptidex.worker', :worker, true)"),
+                        {"worker": worker},
+                    )
+                for kind, model in removed:
+                    result = await session.execute(delete(model).where(model.user_id == user_id))
+                    erased[f"{kind}_removed"] = result.rowcount or 0  # type: ignore[attr-defined]
         return erased
 
 

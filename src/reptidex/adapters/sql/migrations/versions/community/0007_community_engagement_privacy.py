@@ -2,10 +2,13 @@
 query, and per organisation the queries whose first page showed its things); row-level
 security on PostgreSQL.
 
-And the right to erase a user's notifications (GDPR): the role may now also delete
-``notification``, ``notification_delivery`` and ``notification_log`` rows; row-level
-security (migration ``community_0004``) admits it only in the notifications' worker's
-transactions (``reptidex.worker = 'notifications'``): a user cannot delete their own.
+And the erasure of a user's notifications (GDPR): the role may now also delete
+``notification``, ``notification_delivery`` and ``notification_log`` rows, and row-level
+security admits it only in the transactions of repti-ops' personal-data requests
+(``reptidex.worker = 'personal_data'``), which read those rows and change none. The notifications' worker keeps what migration
+``community_0004`` let it do there (read, add, and change a notification's ``read_at`` and a
+delivery's outcome), no more: its policy on these tables is split by command so that it
+cannot delete; a user deletes none of them.
 
 Only words and counts per day are kept: no user, no address. The role
 ``reptidex_community_app`` is granted these tables only:
@@ -44,6 +47,26 @@ ORG = "NULLIF(current_setting('reptidex.organisation_id', true), '')::uuid"
 ANALYTICS = "(current_setting('reptidex.worker', true) = 'search_analytics')"
 TABLES = ("search_day", "search_query_day", "search_showing_day")
 ERASABLE = ("notification", "notification_delivery", "notification_log")
+SYSTEM = "(current_setting('reptidex.worker', true) = 'notifications')"
+ERASER = "(current_setting('reptidex.worker', true) = 'personal_data')"
+# the notifications' worker on the erasable tables, by command (no DELETE), and the erasure
+ERASABLE_POLICY_SQL = tuple(
+    (name, table, rest)
+    for table in ERASABLE
+    for name, rest in (
+        (f"{table}_system_read", f"FOR SELECT USING {SYSTEM}"),
+        (f"{table}_system_insert", f"FOR INSERT WITH CHECK {SYSTEM}"),
+        # log lines never change: the role has no UPDATE on them
+        *(
+            ()
+            if table == "notification_log"
+            # (no WITH CHECK: USING checks the new row too, and the setting cannot change)
+            else ((f"{table}_system_update", f"FOR UPDATE USING {SYSTEM}"),)
+        ),
+        (f"{table}_erase_read", f"FOR SELECT USING {ERASER}"),
+        (f"{table}_erase", f"FOR DELETE USING {ERASER}"),
+    )
+)
 # constants only, no input: the policies' SQL, as (name, table, rest of the statement)
 POLICY_SQL = (
     *(
@@ -101,6 +124,10 @@ def upgrade() -> None:
     enable_row_level_security(TABLES)
     for name, table, rest in POLICY_SQL:
         op.execute(f"CREATE POLICY {name} ON {table} {rest}")
+    for table in ERASABLE:
+        op.execute(f"DROP POLICY {table}_system ON {table}")
+    for name, table, rest in ERASABLE_POLICY_SQL:
+        op.execute(f"CREATE POLICY {name} ON {table} {rest}")
     op.execute(f"GRANT DELETE ON {', '.join(ERASABLE)} TO {APP_ROLE}")
 
 
@@ -109,6 +136,12 @@ def downgrade() -> None:
     shared) and take back the deletes."""
     if on_postgres():
         op.execute(f"REVOKE DELETE ON {', '.join(ERASABLE)} FROM {APP_ROLE}")
+        for name, table, _ in ERASABLE_POLICY_SQL:
+            op.execute(f"DROP POLICY {name} ON {table}")
+        for table in ERASABLE:
+            op.execute(
+                f"CREATE POLICY {table}_system ON {table} USING {SYSTEM} WITH CHECK {SYSTEM}"
+            )
     op.drop_index("ix_search_showing_day_day", table_name="search_showing_day")
     for table in reversed(TABLES):
         op.drop_table(table)
