@@ -3,6 +3,7 @@ report ranges checked."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -10,6 +11,7 @@ import pytest
 
 from reptidex.domain.community.analytics.reports import MAX_DAYS, DayRange, check_top
 from reptidex.domain.community.analytics.tally import SearchTally, normalise_query
+from reptidex.domain.community.analytics.use_cases import keep_searches
 from reptidex.domain.errors import InvalidInput
 
 DAY = dt.date(2026, 12, 6)
@@ -71,3 +73,27 @@ def test_a_range_defaults_to_the_last_30_days_and_is_bounded() -> None:
     with pytest.raises(InvalidInput):
         check_top(0)
     assert check_top(50) == 50
+
+
+class _FailingStore:
+    """A store whose writes fail (the database is away)."""
+
+    async def add(self, tally: SearchTally, *, max_queries_per_day: int) -> None:
+        raise ConnectionError("away")
+
+
+def test_a_failed_write_gives_the_counts_back_within_the_bounds() -> None:
+    tally, organisation = SearchTally(max_queries=2), uuid.uuid4()
+    tally.record(DAY, "pastel", 0, [organisation])
+    tally.record(DAY, "clown", 1)
+    with pytest.raises(ConnectionError):
+        asyncio.run(keep_searches(_FailingStore(), tally, DAY))  # type: ignore[arg-type]
+    assert tally.days[DAY].searches == 2
+    assert tally.queries[(DAY, "pastel")].empty == 1
+    assert tally.showings == {(DAY, organisation, "pastel"): 1}
+    # counted again later, beside new searches: still within the bounds
+    newer = SearchTally(max_queries=2)
+    newer.record(DAY, "spider", 1)
+    newer.absorb(tally)
+    assert len(newer.queries) == 2
+    assert (newer.days[DAY].searches, newer.days[DAY].unrecorded) == (3, 1)

@@ -89,5 +89,27 @@ class SearchTally:
         self.days, self.queries, self.showings = {}, {}, {}
         return counted
 
+    def absorb(self, other: SearchTally) -> None:
+        """Count ``other``'s searches again (a write that failed), within this tally's
+        bounds: what finds no room counts only in its day's totals."""
+        for day, totals in other.days.items():
+            mine = self.days.setdefault(day, DayTotals())
+            mine.searches += totals.searches
+            mine.empty += totals.empty
+            mine.unrecorded += totals.unrecorded
+        for key, count in other.queries.items():
+            kept = self.queries.get(key)
+            if kept is None and len(self.queries) >= self.max_queries:
+                self.days[key[0]].unrecorded += count.searches
+                continue
+            kept = self.queries.setdefault(key, QueryCount())
+            kept.searches += count.searches
+            kept.empty += count.empty
+        for showing, searches in other.showings.items():
+            if (showing[0], showing[2]) in self.queries and (
+                showing in self.showings or len(self.showings) < self.max_showings
+            ):
+                self.showings[showing] = self.showings.get(showing, 0) + searches
+
     def __bool__(self) -> bool:
         return bool(self.days)

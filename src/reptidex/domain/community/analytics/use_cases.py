@@ -48,10 +48,15 @@ async def organisation_report(
 
 
 async def keep_searches(store: EngagementStore, tally: SearchTally, today: dt.date) -> int:
-    """Write what ``tally`` counted (draining it) and forget days older than the retention;
-    how many searches were written."""
+    """Write what ``tally`` counted (draining it; a failed write gives the counts back to
+    ``tally`` for the next) and forget days older than the retention; how many searches were
+    written."""
     counted = tally.drain()
     if counted:
-        await store.add(counted, max_queries_per_day=MAX_QUERIES_PER_DAY)
+        try:
+            await store.add(counted, max_queries_per_day=MAX_QUERIES_PER_DAY)
+        except Exception:
+            tally.absorb(counted)
+            raise
     await store.forget_before(today - dt.timedelta(days=RETENTION_DAYS))
     return sum(d.searches for d in counted.days.values())
