@@ -28,10 +28,8 @@ from reptidex.services.community.engagement_schemas import (
 )
 from reptidex.services.kernel.auth import CurrentPrincipal
 
-Since = Annotated[
-    dt.date | None, QueryParameter(description=f"First UTC day (default: {DEFAULT_DAYS} days "
-                                   "before `until`)")
-]  # fmt: skip
+SINCE = f"First UTC day (default: the {DEFAULT_DAYS} days up to `until`)"
+Since = Annotated[dt.date | None, QueryParameter(description=SINCE)]
 Until = Annotated[
     dt.date | None, QueryParameter(description="Last UTC day, included (default: today)")
 ]
