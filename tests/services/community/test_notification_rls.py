@@ -42,6 +42,7 @@ TABLES = (
     "push_subscription",
 )
 REMINDERS = "notification_reminder"
+ERASABLE = ("notification", "notification_delivery", "notification_log")
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ async def _checks(w: Written) -> None:
         await _unscoped(connection, w)
         await _user(connection, w)
         await _platform(connection, w)
+        await _erasure(connection, w)
     finally:
         await connection.close()
 
@@ -238,7 +240,7 @@ async def _user(connection: asyncpg.Connection, w: Written) -> None:
         assert await _outcome(connection, mark) == "UPDATE 1"
         assert await _outcome(connection, "UPDATE notification SET title = 'x'") == "refused"
         assert await _outcome(connection, "UPDATE notification SET user_id = $1", bob) == "refused"
-        assert await _outcome(connection, "DELETE FROM notification") == "refused"
+        assert await _outcome(connection, "DELETE FROM notification") == "DELETE 0"
         own = _inserts(ann, w.ann_notification)
         assert await _try(connection, own["notification"]) == "refused"
         assert await _try(connection, own["notification_delivery"]) == "refused"
@@ -287,7 +289,29 @@ async def _platform(connection: asyncpg.Connection, w: Written) -> None:
         move = "UPDATE notification_delivery SET notification_id = $1"
         assert await _outcome(connection, move, w.ann_notification) == "refused"
         assert await _outcome(connection, "UPDATE notification_log SET detail = 'x'") == "refused"
-        assert await _outcome(connection, "DELETE FROM notification_log") == "refused"
+        for table in ERASABLE:
+            assert await _outcome(connection, f"DELETE FROM {table}") == "DELETE 0", table
+
+
+async def _erasure(connection: asyncpg.Connection, w: Written) -> None:
+    """repti-ops' personal-data requests read and delete notifications, their deliveries and
+    their log, and change or add none."""
+    async with connection.transaction():
+        await connection.execute("SELECT set_config('reptidex.worker', 'personal_data', true)")
+        for table in ERASABLE:
+            users = await connection.fetch(f"SELECT DISTINCT user_id FROM {table}")
+            assert {r["user_id"] for r in users} == {w.ann, w.bob}, table
+        for table, statement in _inserts(uuid.uuid4(), w.bob_notification).items():
+            assert await _try(connection, statement) == "refused", table
+        assert await _outcome(connection, "UPDATE notification SET read_at = NULL") == "UPDATE 0"
+        outcome = "UPDATE notification_delivery SET attempts = 9"
+        assert await _outcome(connection, outcome) == "UPDATE 0"
+        for table in ERASABLE:
+            deleted = await _outcome(connection, f"DELETE FROM {table} WHERE user_id = $1", w.ann)
+            assert deleted != "DELETE 0", table
+        for table in TABLES:
+            if table not in ERASABLE:
+                assert await _outcome(connection, f"DELETE FROM {table}") == "DELETE 0", table
 
 
 INSERT_REMINDER = (
@@ -317,7 +341,8 @@ def test_every_policy_is_needed(written: Written) -> None:
             },
         )
     )
-    # 33 policy expressions (migration community_0004) and 9 tables under RLS; all killed
-    # but the one equivalent
-    assert len(result.killed) == 41
+    # 41 policy expressions (migrations community_0004 and community_0007: the erasable
+    # tables' platform policy split by command, and the erasure's) and 9 tables under RLS;
+    # all killed but the one equivalent
+    assert len(result.killed) == 49
     assert result.survived == ["notification_update_own WITH CHECK (true)"]

@@ -137,12 +137,12 @@ def _erase_a_writer(client: TestClient[Litestar], admin: ForumUser, thread: str)
     erased = client.post("/internal/personal-data/erase", json=body, headers=ops)
     assert erased.status_code == 200, erased.text
     assert {k: v for k, v in erased.json()["erased"].items() if v} == {
-        "posts_pseudonymised": 1,
-        "reports_pseudonymised": 1,
-        "post_revisions_removed": 1,
-        "reactions_removed": 1,
-        "follows_removed": 1,
-        "member_removed": 1,
+        "forums.posts_pseudonymised": 1,
+        "forums.reports_pseudonymised": 1,
+        "forums.post_revisions_removed": 1,
+        "forums.reactions_removed": 1,
+        "forums.follows_removed": 1,
+        "forums.member_removed": 1,
     }
 
 

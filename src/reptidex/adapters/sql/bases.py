@@ -96,6 +96,7 @@ def service_metadata(service: str) -> MetaData:
     import reptidex.adapters.sql.commerce.reservations
     import reptidex.adapters.sql.commerce.supplies
     import reptidex.adapters.sql.community.ad_models
+    import reptidex.adapters.sql.community.engagement_models
     import reptidex.adapters.sql.community.notification_models
     import reptidex.adapters.sql.flags
     import reptidex.adapters.sql.identity_models

@@ -164,6 +164,11 @@ class Viewer:
     organisation_id: uuid.UUID | None
     key: str
 
+    @classmethod
+    def user(cls, organisation_id: uuid.UUID | None, user_id: uuid.UUID) -> Viewer:
+        """A signed-in user (keyed by their id: what a GDPR request finds them by)."""
+        return cls(organisation_id, f"user:{user_id}")
+
     def hashed(self) -> str:
         """The key as stored for duplicate filtering (SHA-256, hex)."""
         return hashlib.sha256(self.key.encode()).hexdigest()

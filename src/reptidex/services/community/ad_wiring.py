@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reptidex.adapters.ads.commerce_listings import HttpListingOwners
 from reptidex.adapters.sql.community.ad_campaigns import SqlAdUnitOfWork
 from reptidex.adapters.sql.community.ad_credits_consumer import credit_purchase
+from reptidex.adapters.sql.community.ad_personal_data import SqlAdPersonalData
 from reptidex.adapters.sql.community.ad_serving import SqlAdServing
 from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.domain.ads.events import CREDITS_PURCHASED
 from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.ads.serving import AdContext, SponsoredSlot, choose_sponsored
 from reptidex.domain.ads.tokens import TicketSigner
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.community.ad_access import AdDesk
 from reptidex.services.community.ad_metrics import AdMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
@@ -80,10 +82,12 @@ def _now() -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class AdComponents:
-    """What the advertising controllers are given, and the worker that runs beside them."""
+    """What the advertising controllers are given, the worker that runs beside them, and
+    advertising's answer to GDPR requests."""
 
     desk: AdDesk
     purge: SightingPurge
+    personal_data: PersonalDataHolder
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependency ``ads``."""
@@ -149,4 +153,5 @@ def build_ads(
             metrics=AdMetrics(kernel.spec.name),
         ),
         SightingPurge(units.serving),
+        SqlAdPersonalData(kernel.sessions),
     )

@@ -318,7 +318,7 @@ def _csv_row(row: ReportDay) -> bytes:
 
 def _viewer(principal: Principal | None, address: str) -> Viewer:
     if principal is not None and principal.user_id is not None:
-        return Viewer(principal.organisation_id, f"user:{principal.user_id}")
+        return Viewer.user(principal.organisation_id, principal.user_id)
     return Viewer(None if principal is None else principal.organisation_id, f"address:{address}")
 
 

@@ -18,6 +18,7 @@ from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.ads import AD_CONTROLLERS
+from reptidex.services.community.engagement import EngagementController
 from reptidex.services.community.forum_moderation import ForumModerationController
 from reptidex.services.community.forums import ForumController
 from reptidex.services.community.notifications import NotificationController
@@ -37,13 +38,15 @@ DESCRIPTION = (
     "push, with preferences, quiet hours and one-click unsubscribe; saved listings; forums "
     "with categories, threads and posts in Markdown (kept as sanitised HTML), mentions, "
     "reactions, following and moderation; advertising campaigns that boost listings and "
-    "breeder profiles, paid with ad credits. Searching and reading public forums need no token; "
+    "breeder profiles, paid with ad credits; engagement analytics (searches, notification open "
+    "rates, forum activity) for platform administrators and for each organisation. Searching and reading public forums need no token; "
     "the rest takes a user's bearer token from repti-core; moderating, a platform "
     "administrator's. Errors are RFC 9457 problem+json."
 )
 
 CONTROLLERS = [
     SearchController,
+    EngagementController,
     NotificationController,
     PushSubscriptionController,
     SavedListingController,
@@ -71,6 +74,8 @@ def create_app(
     ad_clock: Callable[[], dt.datetime] | None = None,
     ad_serve_per_minute: int | None = None,
     ad_record_per_minute: int | None = None,
+    engagement_clock: Callable[[], dt.datetime] | None = None,
+    engagement_interval: float = 10.0,
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
@@ -83,7 +88,8 @@ def create_app(
     subscriptions may name (default: the browsers'); ``metrics_interval`` how often the
     notification figures are read; ``ad_listings`` replaces repti-commerce's listings for
     advertising, ``ad_clock`` its time, and the two ``ad_*_per_minute`` limits its public
-    endpoints' requests per address and minute.
+    endpoints' requests per address and minute; ``engagement_clock`` is the analytics' time
+    and ``engagement_interval`` how often their searches are written.
     """
     kernel = build_kernel(service_spec("community"), settings or load_settings())
     community = build_community(
@@ -101,6 +107,8 @@ def create_app(
         ad_clock=ad_clock,
         ad_serve_per_minute=ad_serve_per_minute,
         ad_record_per_minute=ad_record_per_minute,
+        engagement_clock=engagement_clock,
+        engagement_interval=engagement_interval,
     )
     return create_service_app(
         kernel,

@@ -27,6 +27,9 @@ from reptidex.adapters.notifications.twilio_sms import TwilioSms
 from reptidex.adapters.notifications.web_push import VapidKey, WebPushChannel
 from reptidex.adapters.sql.community.notification_feed import SqlLiveFeed
 from reptidex.adapters.sql.community.notification_figures import read_figures
+from reptidex.adapters.sql.community.notification_personal_data import (
+    SqlNotificationPersonalData,
+)
 from reptidex.adapters.sql.community.notification_worker import DeliveryWorker
 from reptidex.adapters.sql.community.notifications import (
     DELIVERY_QUEUE,
@@ -59,6 +62,7 @@ from reptidex.domain.notifications.triggers import (
     reply_trigger,
 )
 from reptidex.domain.notifications.unsubscribe import Unsubscription, sign
+from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.community.notification_access import NotificationDesk
 from reptidex.services.community.notification_metrics import NotificationMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
@@ -142,6 +146,7 @@ class NotificationComponents:
     worker: DeliveryWorker
     feed: SqlLiveFeed
     metrics: NotificationMetrics
+    personal_data: PersonalDataHolder
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependency: ``notifications``."""
@@ -307,4 +312,6 @@ def build_notifications(
         kernel.spec.name,
         interval=metrics_interval,
     )
-    return NotificationComponents(desk, worker, feed, metrics)
+    return NotificationComponents(
+        desk, worker, feed, metrics, SqlNotificationPersonalData(sessions)
+    )

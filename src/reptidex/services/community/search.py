@@ -19,6 +19,7 @@ from reptidex.domain.community.search.query import (
 )
 from reptidex.domain.community.search.sponsored import MAX_SPONSORED, ad_context, sponsored_slots
 from reptidex.services.community.access import Search
+from reptidex.services.community.engagement_access import Engagement
 from reptidex.services.community.search_schemas import (
     ArticleView,
     SearchPage,
@@ -50,12 +51,14 @@ class SearchController(Controller):
         "`sponsored` with their impression and click tokens; a slow or failing ad lookup "
         "leaves them empty. `q` at most "
         f"{MAX_QUERY_CHARS} characters and 8 words; `limit` 1-{MAX_LIMIT}, `offset` at most "
-        f"{MAX_OFFSET}.",
+        f"{MAX_OFFSET}. A first page counts in the engagement analytics by its normalised "
+        "words only (no user, no address).",
     )
     async def find(
         self,
         search: Search,
         optional_principal: OptionalPrincipal,
+        engagement: Engagement,
         q: Annotated[
             str,
             QueryParameter(min_length=1, max_length=MAX_QUERY_CHARS, description="The words"),
@@ -90,6 +93,7 @@ class SearchController(Controller):
             offset,
         )
         results = await use_cases.search(search.index, search.genes, request)
+        engagement.searched(results, q)
         viewer = None if optional_principal is None else optional_principal.organisation_id
         context = ad_context(request.filters, results.facets, viewer)
         return page_of(results, await sponsored_slots(search.sponsors, context, sponsored))

@@ -1,7 +1,8 @@
 """repti-community's adapters, chosen in one place (the composition root,
 :func:`~reptidex.services.community.app.create_app`, calls :func:`build_community`).
 
-The service is made of areas (search, notifications, forums, advertising), each built by its own ``build_<area>(kernel, ...)`` in ``<area>_wiring.py``: an area is
+The service is made of areas (search, notifications, forums, advertising, engagement
+analytics), each built by its own ``build_<area>(kernel, ...)`` in ``<area>_wiring.py``: an area is
 anything with ``dependencies()`` (Litestar ``Provide``s by name) and ``lifespans()``.
 :class:`CommunityComponents` hands the app all of them, and refuses two areas providing one
 name.
@@ -25,9 +26,14 @@ from reptidex.domain.forums.posting import ForumRules
 from reptidex.domain.notifications.model import Channel, DeliveryPolicy
 from reptidex.domain.notifications.ports import ChannelSender
 from reptidex.domain.notifications.push import PUSH_SERVICES
+from reptidex.domain.privacy.areas import AreasPersonalData
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.access import provide_actor
 from reptidex.services.community.ad_wiring import AdComponents, SearchSponsors, build_ads
+from reptidex.services.community.engagement_wiring import (
+    EngagementComponents,
+    build_engagement,
+)
 from reptidex.services.community.forum_wiring import ForumComponents, build_forums
 from reptidex.services.community.notification_wiring import (
     NotificationComponents,
@@ -59,17 +65,18 @@ class CommunityComponents:
     notifications: NotificationComponents
     forums: ForumComponents
     ads: AdComponents
+    engagement: EngagementComponents
 
     def areas(self) -> tuple[Area, ...]:
         """Every area."""
-        return (self.search, self.notifications, self.forums, self.ads)
+        return (self.search, self.notifications, self.forums, self.ads, self.engagement)
 
     def dependencies(self) -> Mapping[str, Provide]:
         """``actor`` (the caller), ``personal_data`` (the answer to repti-ops' GDPR requests:
-        the forums') and every area's dependencies."""
+        :meth:`personal_data`) and every area's dependencies."""
         provided: dict[str, Provide] = {
             "actor": Provide(provide_actor),
-            "personal_data": provide_value(self.forums.personal_data),
+            "personal_data": provide_value(self.personal_data()),
         }
         for area in self.areas():
             for name, dependency in area.dependencies().items():
@@ -78,13 +85,29 @@ class CommunityComponents:
                 provided[name] = dependency
         return provided
 
+    def personal_data(self) -> AreasPersonalData:
+        """The one holder of the service's personal data: the forums', the notifications'
+        and advertising's, by area (the search index and the engagement figures hold none:
+        public documents, and words and counts without users)."""
+        return AreasPersonalData(
+            {
+                "forums": self.forums.personal_data,
+                "notifications": self.notifications.personal_data,
+                "advertising": self.ads.personal_data,
+            }
+        )
+
     def lifespans(self) -> list[Lifespan]:
         """Every area's lifespans, in the order of :meth:`areas`."""
         return [lifespan for area in self.areas() for lifespan in area.lifespans()]
 
     def collectors(self) -> list[Collector]:
         """The metrics the areas add to ``/metrics``."""
-        return [*self.notifications.collectors(), *self.ads.collectors()]
+        return [
+            *self.notifications.collectors(),
+            *self.ads.collectors(),
+            *self.engagement.collectors(),
+        ]
 
 
 def build_community(
@@ -103,6 +126,8 @@ def build_community(
     ad_clock: Callable[[], dt.datetime] | None = None,
     ad_serve_per_minute: int | None = None,
     ad_record_per_minute: int | None = None,
+    engagement_clock: Callable[[], dt.datetime] | None = None,
+    engagement_interval: float = 10.0,
 ) -> CommunityComponents:
     """repti-community's areas on ``kernel`` (a keyword argument replaces what the settings
     choose: see :func:`~reptidex.services.community.app.create_app`)."""
@@ -128,4 +153,5 @@ def build_community(
         ),
         forums=build_forums(kernel, rules=forum_rules, rate_limiter=rate_limiter),
         ads=ads,
+        engagement=build_engagement(kernel, clock=engagement_clock, interval=engagement_interval),
     )

@@ -4,6 +4,7 @@ command and other contexts (forums) call."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class Hit:
     price_band: str | None
     country: str | None
     score: float
+    organisation_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
             price_band=d.price_band,
             country=d.country,
             score=h.score,
+            organisation_id=d.organisation_id,
         )
         for h in found.hits
         for d in (h.document,)
