@@ -25,7 +25,8 @@ class StaticKeys:
 
 def signed_token(**claims: Any) -> str:
     """An access token with ``claims`` over those core always sets (issuer, audience, a fresh
-    subject and id, 15 minutes of validity), signed as core does."""
+    subject and id), signed as core does; valid for a day rather than core's 15 minutes, since
+    a module may mint its tokens when it is collected and the suite run longer than that."""
     now = dt.datetime.now(dt.UTC)
     payload: dict[str, Any] = {
         "iss": ISSUER,
@@ -33,7 +34,7 @@ def signed_token(**claims: Any) -> str:
         "sub": str(uuid.uuid4()),
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
-        "exp": int((now + dt.timedelta(minutes=15)).timestamp()),
+        "exp": int((now + dt.timedelta(days=1)).timestamp()),
         "jti": uuid.uuid4().hex,
         **claims,
     }

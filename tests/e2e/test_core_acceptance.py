@@ -39,7 +39,13 @@ TOKEN_TTL = 10
 PASSWORD = "basking-under-the-heat-lamp"
 EMAIL = "new.keeper@example.org"
 PROBLEM_JSON = "application/problem+json"
-BILLING_OFF = ("/billing/checkout", "/billing/portal", "/billing/cancel", "/billing/webhooks")
+BILLING_OFF = (
+    "/billing/checkout",
+    "/billing/ad-credits/checkout",
+    "/billing/portal",
+    "/billing/cancel",
+    "/billing/webhooks",
+)
 """Without Stripe keys these answer 503 problem+json ("billing is not configured"), by design."""
 
 pytestmark = pytest.mark.slow

@@ -189,6 +189,13 @@ CHECKOUT = {
     "success_url": "https://example.org/ok",
     "cancel_url": "https://example.org/no",
 }
+AD_CREDITS = {
+    "amount": 5000,
+    "currency": "USD",
+    "email": "pay@example.org",
+    "success_url": "https://example.org/ok",
+    "cancel_url": "https://example.org/back",
+}
 
 
 def flag(path: str, body: Any = None, override: bool = False) -> Fill:
@@ -275,6 +282,7 @@ ROWS: tuple[Row, ...] = (
     # --- billing: the token's active organisation ---------------------------------------------
     Row("GET", "/billing/subscriptions", ("viewer", 200), (*USERS_ONLY, ("lonely", 403)), static("/billing/subscriptions")),
     Row("POST", "/billing/checkout", ("admin", 503), BILLING_ADMINS, static("/billing/checkout", CHECKOUT)),
+    Row("POST", "/billing/ad-credits/checkout", ("admin", 503), BILLING_ADMINS, static("/billing/ad-credits/checkout", AD_CREDITS)),
     Row("POST", "/billing/portal", ("admin", 503), BILLING_ADMINS, static("/billing/portal", {"return_url": "https://example.org/"})),
     Row("POST", "/billing/cancel", ("owner", 503), BILLING_ADMINS, static("/billing/cancel")),
     # --- events and telemetry -----------------------------------------------------------------
