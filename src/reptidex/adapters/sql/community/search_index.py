@@ -315,26 +315,30 @@ class SqlSearchStore:
         if not rows:
             return 0
         t = search_document.c
+        # One cached statement executed with every row: SQLAlchemy sends them as one
+        # multi-row INSERT (its "insertmanyvalues"), without compiling a statement of
+        # thousands of parameters each time (which cost more than the database's work).
         if self.postgres:
-            pg = postgresql.insert(search_document).values(rows)
+            pg = postgresql.insert(search_document)
             statement = pg.on_conflict_do_update(
                 index_elements=[t.kind, t.source_id],
                 set_={name: pg.excluded[name] for name in _UPDATED},
                 where=t.changed_at <= pg.excluded.changed_at,
             ).returning(t.id)
-            return len((await self.session.execute(statement)).all())
+            return len((await self.session.execute(statement, rows)).all())
         # A new row's FTS rowid: past the largest, and apart from the statement's other rows
         # (a row that updates a stored one keeps its own).
         next_rowid = sa.select(sa.func.coalesce(sa.func.max(t.fts_rowid), 0) + 1).scalar_subquery()
         lite = sqlite.insert(search_document).values(
-            [{**row, "fts_rowid": next_rowid + n} for n, row in enumerate(rows)]
+            fts_rowid=next_rowid + sa.bindparam("rowid_offset", type_=sa.BigInteger())
         )
         statement = lite.on_conflict_do_update(
             index_elements=[t.kind, t.source_id],
             set_={name: lite.excluded[name] for name in _UPDATED},
             where=t.changed_at <= lite.excluded.changed_at,
         ).returning(t.id)
-        return len((await self.session.execute(statement)).all())
+        numbered = [{**row, "rowid_offset": n} for n, row in enumerate(rows)]
+        return len((await self.session.execute(statement, numbered)).all())
 
     async def _remember_words(self, words: Iterable[str]) -> None:
         # Only the words not stored yet are inserted: concurrent inserts of one word wait for
