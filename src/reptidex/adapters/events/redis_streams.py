@@ -16,8 +16,8 @@ Handling a read
     order (an ``any_order`` attribute that is true: the batching consumers of
     :mod:`reptidex.adapters.sql.batched_consumer`) is given all of its entries of the read at
     once, so that it can apply them together; every other handler gets its entries one after
-    the other, in stream order (consumers such as the notifications' triggers may depend on
-    it). The group's different handlers run side by side.
+    the other, in stream order (a consumer not written for any order may depend on it). The
+    group's different handlers run side by side.
 
 Acknowledgement and redelivery
     An entry is acknowledged (``XACK``) only after every matching handler of the group returned.

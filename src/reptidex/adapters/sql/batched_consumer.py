@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
@@ -121,11 +121,16 @@ class BatchedConsumer(Generic[T]):
                     fresh.append(waiting)
             if not fresh:
                 return
-            session.add_all(
-                model(consumer_group=self._group, event_id=w.event.id, event_type=w.event.type)
-                for w in fresh
-            )
-            await session.flush()  # the marks first: a concurrent consumer's fail the batch here
+            # The marks first (a concurrent consumer's fail the batch here), in one statement
+            # executed with every row rather than through the ORM's unit of work.
+            await session.execute(
+                insert(model),
+                [
+                    {"consumer_group": self._group, "event_id": w.event.id,
+                     "event_type": w.event.type}
+                    for w in fresh
+                ],
+            )  # fmt: skip
             await self._handle_batch([w.prepared for w in fresh], session)
 
 
