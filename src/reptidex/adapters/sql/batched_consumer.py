@@ -89,6 +89,7 @@ class BatchedConsumer(Generic[T]):
         await done
 
     async def _drain(self) -> None:
+        await asyncio.sleep(0)  # let the deliveries woken with this one join its batch
         while self._waiting:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
