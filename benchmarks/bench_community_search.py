@@ -19,7 +19,7 @@ What it does:
    batching consumer (one transaction per batch: the marks, one upsert of the documents,
    their words) and, as the baseline, to an idempotent consumer committing one transaction
    per event; then published to a Redis Streams bus (``--redis-url``; left out when no Redis
-   answers) whose consumer reads ``--read-count`` entries at a time (16) and hands them to
+   answers) whose consumer reads ``--read-count`` entries at a time (100) and hands them to
    the batching consumer at once: documents per second each. ``--indexing-only`` stops
    after this step (and the reindex's batches of 500).
 3. Starts repti-community on uvicorn (connected as a non-owner role, as in production) and a

@@ -170,3 +170,18 @@ async def test_a_batching_consumer_applies_a_read_in_few_transactions(
         assert all([await was_processed(engine, "community", "community:count", e) for e in events])
     finally:
         await engine.dispose()
+
+
+async def test_a_large_read_is_acknowledged_in_full(
+    make_bus: Callable[..., RedisStreamBus], client: aioredis.Redis
+) -> None:
+    publisher, consumer = make_bus(), make_bus(batch_size=300)
+    handler = Recorder(any_order=True)
+    consumer.subscribe("community", "animal.*", handler)
+    for event in numbered(300):  # more than the client's connections
+        await publisher.publish(event)
+    await consumer.start()
+
+    await eventually(lambda: len(handler.seen) == 300)
+    await eventually(lambda: _nothing_pending(client, publisher.stream("animal"), "community"))
+    assert len(handler.seen) == 300  # handled once: nothing left pending to come back

@@ -335,8 +335,8 @@ class RedisStreamBus:
         return int(pending[0]["times_delivered"]) if pending else 1
 
     async def _handle(self, group: _Group, entries: list[tuple[str, str, Any]]) -> None:
-        """Run a read's (or a claim's) ``(stream, entry, fields)`` through the group's handlers;
-        acknowledge each entry once every handler it matches has returned.
+        """Run a read's (or a claim's) ``(stream, entry, fields)`` through the group's handlers,
+        then acknowledge the entries whose every matching handler returned.
 
         A handler that takes events in any order (``any_order``, such as a
         :class:`~reptidex.adapters.sql.batched_consumer.BatchedConsumer`) is given its entries
@@ -360,15 +360,19 @@ class RedisStreamBus:
                 lanes.setdefault(id(handler), (handler, []))[1].extend(matched)
         for lane in lanes.values():  # one handler under several patterns: still in stream order
             lane[1].sort(key=pending.index)
-        for e in pending:
-            if e.calls == 0:  # no handler of the group wants it
-                await self.redis.xack(e.stream, group.name, e.entry)
-        _raise_first(
-            await asyncio.gather(
-                *(self._lane(group, handler, lane) for handler, lane in lanes.values()),
-                return_exceptions=True,
-            )
+        outcomes = await asyncio.gather(
+            *(self._lane(group, handler, lane) for handler, lane in lanes.values()),
+            return_exceptions=True,
         )
+        # One XACK per stream for the entries whose handlers all returned (or that no handler
+        # wants): an entry handled but not acknowledged when the process dies is redelivered.
+        done: dict[str, list[str]] = {}
+        for e in pending:
+            if e.calls == 0 and e.error is None and not e.held:
+                done.setdefault(e.stream, []).append(e.entry)
+        for stream, acknowledged in done.items():
+            await self.redis.xack(stream, group.name, *acknowledged)
+        _raise_first(outcomes)
 
     async def _lane(self, group: _Group, handler: EventHandler, entries: list[_Entry]) -> None:
         if getattr(handler, "any_order", False):
@@ -381,7 +385,7 @@ class RedisStreamBus:
         for e in entries:
             if group.stopping:
                 e.held = True  # left pending: redelivered to a live consumer
-                await self._settle(group, e)
+                self._settle(group, e)
             else:
                 await self._call(group, handler, e)
 
@@ -398,24 +402,21 @@ class RedisStreamBus:
                 entry=e.entry,
                 error=e.error,
             )
-        await self._settle(group, e)
+        self._settle(group, e)
 
-    async def _settle(self, group: _Group, e: _Entry) -> None:
-        """One of ``e``'s handler calls is over; after the last, acknowledge it if they all
-        succeeded."""
+    def _settle(self, group: _Group, e: _Entry) -> None:
+        """One of ``e``'s handler calls is over; after the last, remember its error (quoted
+        if it ends in the dead letters) or forget an earlier one."""
         e.calls -= 1
         if e.calls:
             return
         key = (group.name, e.stream, e.entry)
-        if e.error is not None:
-            if len(self._last_errors) >= _MAX_REMEMBERED_ERRORS:
-                self._last_errors.pop(next(iter(self._last_errors)))
-            self._last_errors[key] = e.error
+        if e.error is None:
+            self._last_errors.pop(key, None)
             return
-        if e.held:
-            return
-        self._last_errors.pop(key, None)
-        await self.redis.xack(e.stream, group.name, e.entry)
+        if len(self._last_errors) >= _MAX_REMEMBERED_ERRORS:
+            self._last_errors.pop(next(iter(self._last_errors)))
+        self._last_errors[key] = e.error
 
     async def _dead_letter(
         self,

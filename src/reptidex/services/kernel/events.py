@@ -50,6 +50,7 @@ def create_event_bus(settings: Settings) -> EventBus:
             maxlen=settings.event_stream_maxlen,
             claim_idle=settings.event_claim_idle,
             max_deliveries=settings.event_max_deliveries,
+            batch_size=settings.event_read_count,
         )
     return InProcessEventBus(max_attempts=settings.event_max_deliveries)
 
