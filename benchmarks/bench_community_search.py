@@ -573,8 +573,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--read-count",
         type=int,
-        default=16,
-        help="entries per Redis Streams read (16, the bus's default)",
+        default=100,
+        help="entries per Redis Streams read (100, as REPTIDEX_EVENT_READ_COUNT)",
     )
     parser.add_argument(
         "--redis-url",
