@@ -12,12 +12,12 @@ Consumers
     published before a service first started are not lost.
 
 Handling a read
-    A consumer reads up to ``batch_size`` entries at once. A handler that takes events in any
-    order (an ``any_order`` attribute that is true: the batching consumers of
-    :mod:`reptidex.adapters.sql.batched_consumer`) is given all of its entries of the read at
-    once, so that it can apply them together; every other handler gets its entries one after
-    the other, in stream order (a consumer not written for any order may depend on it). The
-    group's different handlers run side by side.
+    A consumer reads up to ``batch_size`` entries of each of its streams at once. A handler
+    that takes events in any order (an ``any_order`` attribute that is true: the batching
+    consumers of :mod:`reptidex.adapters.sql.batched_consumer`) is given all of its entries of
+    the read at once, so that it can apply them together; every other handler gets its
+    entries one after the other, in stream order (a consumer not written for any order may
+    depend on it). The group's different handlers run side by side.
 
 Acknowledgement and redelivery
     An entry is acknowledged (``XACK``) only after every matching handler of the group returned.
@@ -127,7 +127,7 @@ class RedisStreamBus:
             graceful stop waits for an idle consumer.
         claim_idle: after how many idle seconds an unacknowledged entry is redelivered.
         max_deliveries: deliveries of one entry to a group before it goes to the dead letters.
-        batch_size: entries read or claimed at once.
+        batch_size: entries read (of each stream) or claimed at once.
         consumer: this replica's consumer name (default: host, process id and a random suffix).
     """
 
@@ -140,7 +140,7 @@ class RedisStreamBus:
         block: float = 1.0,
         claim_idle: float = 30.0,
         max_deliveries: int = 5,
-        batch_size: int = 16,
+        batch_size: int = 100,
         consumer: str | None = None,
         owns_client: bool = False,
     ) -> None:
@@ -340,8 +340,9 @@ class RedisStreamBus:
 
         A handler that takes events in any order (``any_order``, such as a
         :class:`~reptidex.adapters.sql.batched_consumer.BatchedConsumer`) is given its entries
-        at once (at most ``batch_size``: the read's count bounds it); any other handler gets
-        its entries one after the other, in stream order. Different handlers run side by side.
+        at once (the read's count bounds them: ``batch_size`` of each stream); any other
+        handler gets its entries one after the other, in stream order. Different handlers run
+        side by side.
         """
         pending: list[_Entry] = []
         for stream, entry, fields in entries:

@@ -107,11 +107,12 @@ class BatchedConsumer(Generic[T]):
     async def _write(self, batch: list[_Waiting[T]]) -> None:
         model = self._model
         async with AsyncSession(self._engine) as session, session.begin():
+            ids = [w.event.id for w in batch]
             seen: set[uuid.UUID] = set(
                 await session.scalars(
                     select(model.event_id).where(  # type: ignore[attr-defined]
                         model.consumer_group == self._group,  # type: ignore[attr-defined]
-                        model.event_id.in_([w.event.id for w in batch]),  # type: ignore[attr-defined]
+                        model.event_id.in_(ids),  # type: ignore[attr-defined]
                     )
                 )
             )
