@@ -10,13 +10,13 @@ import pytest
 from community_testkit import animal_event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from reptidex.adapters.sql.batched_consumer import BatchedConsumer
 from reptidex.adapters.sql.community.search_index import SqlSearchIndex
 from reptidex.adapters.sql.engine import create_engine
-from reptidex.adapters.sql.idempotent_consumer import idempotent_handler
 from reptidex.domain.community.search.genes import builtin_gene_names
 from reptidex.domain.community.search.query import SearchRequest
 from reptidex.domain.community.search.use_cases import index_articles, search
-from reptidex.services.community.search_wiring import index_event
+from reptidex.services.community.search_wiring import index_changes, indexed_change
 from service_database import non_owner_url
 
 
@@ -30,7 +30,9 @@ def role_url(postgres_database: str) -> Iterator[str]:
 async def test_the_service_role_keeps_and_searches_the_index(role_url: str) -> None:
     engine = create_engine(role_url)
     try:
-        handle = idempotent_handler(engine, "community", "community:search", index_event)
+        handle = BatchedConsumer(
+            engine, "community", "community:search", index_changes, indexed_change
+        )
         index = SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False))
         animal, organisation = uuid.uuid4(), uuid.uuid4()
         await index_articles(index)

@@ -11,6 +11,14 @@ Consumers
     created for the first time reads the stream from its start (what the bound kept), so events
     published before a service first started are not lost.
 
+Handling a read
+    A consumer reads up to ``batch_size`` entries of each of its streams at once. A handler
+    that takes events in any order (an ``any_order`` attribute that is true: the batching
+    consumers of :mod:`reptidex.adapters.sql.batched_consumer`) is given all of its entries of
+    the read at once, so that it can apply them together; every other handler gets its
+    entries one after the other, in stream order (a consumer not written for any order may
+    depend on it). The group's different handlers run side by side.
+
 Acknowledgement and redelivery
     An entry is acknowledged (``XACK``) only after every matching handler of the group returned.
     An entry whose handler raised, or whose consumer died, stays pending; once it has been idle
@@ -78,6 +86,24 @@ def _entries(reply: Any) -> Iterable[tuple[str, list[tuple[Any, Any]]]]:
     return found
 
 
+def _raise_first(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+@dataclass(slots=True, eq=False)
+class _Entry:
+    """An entry in hand: its handler calls not yet over, and whether one failed."""
+
+    stream: str
+    entry: str
+    event: DomainEvent
+    calls: int = 0
+    error: str | None = None
+    held: bool = False
+
+
 @dataclass(slots=True)
 class _Group:
     name: str
@@ -101,7 +127,7 @@ class RedisStreamBus:
             graceful stop waits for an idle consumer.
         claim_idle: after how many idle seconds an unacknowledged entry is redelivered.
         max_deliveries: deliveries of one entry to a group before it goes to the dead letters.
-        batch_size: entries read or claimed at once.
+        batch_size: entries read (of each stream) or claimed at once.
         consumer: this replica's consumer name (default: host, process id and a random suffix).
     """
 
@@ -114,7 +140,7 @@ class RedisStreamBus:
         block: float = 1.0,
         claim_idle: float = 30.0,
         max_deliveries: int = 5,
-        batch_size: int = 16,
+        batch_size: int = 100,
         consumer: str | None = None,
         owns_client: bool = False,
     ) -> None:
@@ -236,11 +262,14 @@ class RedisStreamBus:
                     count=self.batch_size,
                     block=max(int(self.block * 1000), 1),
                 )
-                for stream, entries in _entries(reply):
-                    for entry_id, fields in entries:
-                        if group.stopping:
-                            break  # left pending: redelivered to a live consumer
-                        await self._handle(group, stream, _text(entry_id), fields)
+                await self._handle(
+                    group,
+                    [
+                        (stream, _text(entry_id), fields)
+                        for stream, entries in _entries(reply)
+                        for entry_id, fields in entries
+                    ],
+                )
                 failures = 0
             except (RedisError, OSError) as exc:
                 if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
@@ -286,6 +315,7 @@ class RedisStreamBus:
                 count=self.batch_size,
             )
             start, claimed = _text(reply[0]), reply[1]
+            again = []
             for entry_id, fields in claimed:
                 entry = _text(entry_id)
                 if not fields:  # trimmed away while pending (Redis < 7 returns it empty)
@@ -295,7 +325,8 @@ class RedisStreamBus:
                 if deliveries > self.max_deliveries:
                     await self._dead_letter(group, stream, entry, fields, deliveries, None)
                 else:
-                    await self._handle(group, stream, entry, fields)
+                    again.append((stream, entry, fields))
+            await self._handle(group, again)
             if start == "0-0":
                 return
 
@@ -303,32 +334,90 @@ class RedisStreamBus:
         pending = await self.redis.xpending_range(stream, group.name, entry, entry, 1)
         return int(pending[0]["times_delivered"]) if pending else 1
 
-    async def _handle(self, group: _Group, stream: str, entry: str, fields: Any) -> None:
-        try:
-            event = decode_event(_field(fields, "event"))
-        except (ValueError, TypeError) as exc:  # msgspec errors and unknown types are ValueErrors
-            await self._dead_letter(group, stream, entry, fields, 1, f"unreadable event: {exc}")
+    async def _handle(self, group: _Group, entries: list[tuple[str, str, Any]]) -> None:
+        """Run a read's (or a claim's) ``(stream, entry, fields)`` through the group's handlers,
+        then acknowledge the entries whose every matching handler returned.
+
+        A handler that takes events in any order (``any_order``, such as a
+        :class:`~reptidex.adapters.sql.batched_consumer.BatchedConsumer`) is given its entries
+        at once (the read's count bounds them: ``batch_size`` of each stream); any other
+        handler gets its entries one after the other, in stream order. Different handlers run
+        side by side.
+        """
+        pending: list[_Entry] = []
+        for stream, entry, fields in entries:
+            try:
+                event = decode_event(_field(fields, "event"))
+            except (ValueError, TypeError) as exc:  # msgspec errors, unknown types: ValueErrors
+                await self._dead_letter(group, stream, entry, fields, 1, f"unreadable event: {exc}")
+                continue
+            pending.append(_Entry(stream, entry, event))
+        lanes: dict[int, tuple[EventHandler, list[_Entry]]] = {}
+        for pattern, handler in list(group.subscriptions):
+            matched = [e for e in pending if pattern_matches(pattern, e.event.type)]
+            for e in matched:
+                e.calls += 1
+            if matched:
+                lanes.setdefault(id(handler), (handler, []))[1].extend(matched)
+        for lane in lanes.values():  # one handler under several patterns: still in stream order
+            lane[1].sort(key=pending.index)
+        outcomes = await asyncio.gather(
+            *(self._lane(group, handler, lane) for handler, lane in lanes.values()),
+            return_exceptions=True,
+        )
+        # One XACK per stream for the entries whose handlers all returned (or that no handler
+        # wants): an entry handled but not acknowledged when the process dies is redelivered.
+        done: dict[str, list[str]] = {}
+        for e in pending:
+            if e.calls == 0 and e.error is None and not e.held:
+                done.setdefault(e.stream, []).append(e.entry)
+        for stream, acknowledged in done.items():
+            await self.redis.xack(stream, group.name, *acknowledged)
+        _raise_first(outcomes)
+
+    async def _lane(self, group: _Group, handler: EventHandler, entries: list[_Entry]) -> None:
+        if getattr(handler, "any_order", False):
+            _raise_first(
+                await asyncio.gather(
+                    *(self._call(group, handler, e) for e in entries), return_exceptions=True
+                )
+            )
             return
-        key = (group.name, stream, entry)
+        for e in entries:
+            if group.stopping:
+                e.held = True  # left pending: redelivered to a live consumer
+                self._settle(group, e)
+            else:
+                await self._call(group, handler, e)
+
+    async def _call(self, group: _Group, handler: EventHandler, e: _Entry) -> None:
         try:
-            for pattern, handler in list(group.subscriptions):
-                if pattern_matches(pattern, event.type):
-                    await handler(event)
+            await handler(e.event)
         except Exception as exc:
-            if len(self._last_errors) >= _MAX_REMEMBERED_ERRORS:
-                self._last_errors.pop(next(iter(self._last_errors)))
-            self._last_errors[key] = repr(exc)
+            e.error = repr(exc)
             _log.warning(
                 "event handler failed; the entry stays pending for redelivery",
                 group=group.name,
-                event_id=str(event.id),
-                event_type=event.type,
-                entry=entry,
-                error=repr(exc),
+                event_id=str(e.event.id),
+                event_type=e.event.type,
+                entry=e.entry,
+                error=e.error,
             )
+        self._settle(group, e)
+
+    def _settle(self, group: _Group, e: _Entry) -> None:
+        """One of ``e``'s handler calls is over; after the last, remember its error (quoted
+        if it ends in the dead letters) or forget an earlier one."""
+        e.calls -= 1
+        if e.calls:
             return
-        self._last_errors.pop(key, None)
-        await self.redis.xack(stream, group.name, entry)
+        key = (group.name, e.stream, e.entry)
+        if e.error is None:
+            self._last_errors.pop(key, None)
+            return
+        if len(self._last_errors) >= _MAX_REMEMBERED_ERRORS:
+            self._last_errors.pop(next(iter(self._last_errors)))
+        self._last_errors[key] = e.error
 
     async def _dead_letter(
         self,

@@ -5,7 +5,7 @@ events, and the knowledge articles stored at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
@@ -15,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.community.search_index import SqlSearchIndex, SqlSearchStore
-from reptidex.domain.community.search.feed import INDEXED_EVENTS, apply_event
+from reptidex.domain.community.search.documents import IndexChange
+from reptidex.domain.community.search.feed import INDEXED_EVENTS, change_of
 from reptidex.domain.community.search.genes import builtin_gene_names
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.sponsored import Sponsors
@@ -28,16 +29,18 @@ from reptidex.services.kernel.logging import get_logger
 _log = get_logger("reptidex.community.search")
 
 
-async def index_event(event: DomainEvent, session: AsyncSession) -> None:
-    """Follow one of the owning services' events in the index, in the consumer's transaction
-    (with its idempotency mark)."""
-    await apply_event(
-        SqlSearchStore(session),
-        event.type,
-        event.payload,
-        event.organisation_id,
-        event.occurred_at,
-    )
+def indexed_change(event: DomainEvent) -> IndexChange | None:
+    """What one of the owning services' events does to the index (a payload it cannot read
+    raises: that delivery fails alone)."""
+    return change_of(event.type, event.payload, event.organisation_id, event.occurred_at)
+
+
+async def index_changes(changes: Sequence[IndexChange | None], session: AsyncSession) -> None:
+    """Apply the changes of a batch of events in the consumer's transaction (with their
+    idempotency marks): one upsert of the newest news of each document, and its words."""
+    found = [change for change in changes if change is not None]
+    if found:
+        await SqlSearchStore(session).apply(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +74,10 @@ def build_search(
     kernel: Kernel, *, sponsors: Sponsors, index: SearchIndex | None = None
 ) -> SearchComponents:
     """The search area on ``kernel``: the index (``index`` replaces it), advertising's
-    ``sponsors`` and idempotent consumers of
+    ``sponsors`` and a batching idempotent consumer of
     :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
     events = kernel.events
-    consumer = events.idempotent(index_event, purpose="search")
+    consumer = events.batched(index_changes, indexed_change, purpose="search")
     for event_type in INDEXED_EVENTS:
         events.subscribe(event_type, consumer)
     return SearchComponents(

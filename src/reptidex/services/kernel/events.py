@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reptidex.adapters.events import InProcessEventBus, RedisStreamBus
+from reptidex.adapters.sql.batched_consumer import BatchedConsumer, BatchHandler
 from reptidex.adapters.sql.idempotent_consumer import TransactionalHandler, idempotent_handler
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
 from reptidex.adapters.sql.outbox_store import on_outbox_commit
-from reptidex.domain.events import EventBus, EventHandler, check_pattern
+from reptidex.domain.events import DomainEvent, EventBus, EventHandler, check_pattern
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
 
 _log = get_logger("reptidex.events")
+T = TypeVar("T")
 
 
 def event_bus_kind(settings: Settings) -> str:
@@ -48,6 +50,7 @@ def create_event_bus(settings: Settings) -> EventBus:
             maxlen=settings.event_stream_maxlen,
             claim_idle=settings.event_claim_idle,
             max_deliveries=settings.event_max_deliveries,
+            batch_size=settings.event_read_count,
         )
     return InProcessEventBus(max_attempts=settings.event_max_deliveries)
 
@@ -133,6 +136,19 @@ class ServiceEvents:
         """
         group = f"{self.group}:{purpose}" if purpose else self.group
         return idempotent_handler(self.engine, self.service, group, handler)
+
+    def batched(
+        self,
+        handle_batch: BatchHandler[T],
+        prepare: Callable[[DomainEvent], T],
+        *,
+        purpose: str | None = None,
+    ) -> BatchedConsumer[T]:
+        """``handle_batch(prepared, session)`` run on the events arriving together, in one
+        transaction with their marks, each event once (see
+        :mod:`reptidex.adapters.sql.batched_consumer`); ``prepare`` refuses an event alone."""
+        group = f"{self.group}:{purpose}" if purpose else self.group
+        return BatchedConsumer(self.engine, self.service, group, handle_batch, prepare)
 
     @property
     def bus(self) -> EventBus:

@@ -235,6 +235,12 @@ class Settings:
         "seconds an unacknowledged event waits before another consumer claims it",
         section=EVENTS,
     )
+    event_read_count: int = setting(
+        100,
+        COUNT,
+        "entries a Redis Streams consumer reads at once (a batching consumer's largest batch)",
+        section=EVENTS,
+    )
     event_max_deliveries: int = setting(
         5, COUNT, "deliveries before an event goes to the dead-letter stream", section=EVENTS
     )

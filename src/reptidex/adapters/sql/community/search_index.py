@@ -22,11 +22,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.outbox_store import SqlOutbox
-from reptidex.domain.community.search.documents import SearchDocument
+from reptidex.domain.community.search.documents import (
+    IndexChange,
+    Removal,
+    SearchDocument,
+    newest_changes,
+)
 from reptidex.domain.community.search.ports import FACETS, Matches, StoredHit
 from reptidex.domain.community.search.query import Filters, TermGroup
 from reptidex.domain.events import DomainEvent
 
+ROWS_PER_STATEMENT = 500
+"""Documents written by one statement at most (a row binds 22 values; both databases bound a
+statement's parameters)."""
 FACET_VALUES = 20
 """Values listed per facet (the most frequent)."""
 SIMILAR_WORDS = 3
@@ -268,44 +276,69 @@ class SqlSearchStore:
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
         """Store ``documents``; how many were written (older news is ignored)."""
-        now = dt.datetime.now(dt.UTC)
-        rows = list({(d.kind, d.source_id): row_of(d, now) for d in documents}.values())
-        written = await self._upsert(rows)
-        if written:
-            await self._remember_words(
-                w for d in documents for w in f"{d.title_terms} {d.body_terms}".split()
-            )
-        return written
+        return await self.apply(documents)
 
     async def remove(self, kind: str, source_id: str, at: dt.datetime) -> bool:
         """Leave a tombstone of the document (no words, not listed)."""
         if not source_id:
             return False
-        return await self._upsert([_tombstone(kind, source_id, at, dt.datetime.now(dt.UTC))]) == 1
+        return await self.apply([Removal(kind, source_id, at)]) == 1
+
+    async def apply(self, changes: Sequence[IndexChange]) -> int:
+        """Store the documents and tombstones of ``changes`` (the newest of each document),
+        a statement per :data:`ROWS_PER_STATEMENT`; how many were written (older news than
+        the stored is ignored)."""
+        now = dt.datetime.now(dt.UTC)
+        kept = newest_changes(changes)
+        rows = [
+            _tombstone(c.kind, c.source_id, c.at, now) if isinstance(c, Removal) else row_of(c, now)
+            for c in kept
+        ]
+        written = await self._upsert(rows)
+        if written:
+            await self._remember_words(
+                w
+                for c in kept
+                if isinstance(c, SearchDocument)
+                for w in f"{c.title_terms} {c.body_terms}".split()
+            )
+        return written
 
     async def _upsert(self, rows: list[dict[str, Any]]) -> int:
+        """Write ``rows`` (one per document), each unless the stored row has newer news."""
+        written = 0
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            written += await self._upsert_rows(rows[start : start + ROWS_PER_STATEMENT])
+        return written
+
+    async def _upsert_rows(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
         t = search_document.c
+        # One cached statement executed with every row: SQLAlchemy sends them as one
+        # multi-row INSERT (its "insertmanyvalues"), without compiling a statement of
+        # thousands of parameters each time (which cost more than the database's work).
         if self.postgres:
-            pg = postgresql.insert(search_document).values(rows)
+            pg = postgresql.insert(search_document)
             statement = pg.on_conflict_do_update(
                 index_elements=[t.kind, t.source_id],
                 set_={name: pg.excluded[name] for name in _UPDATED},
                 where=t.changed_at <= pg.excluded.changed_at,
             ).returning(t.id)
-            return len((await self.session.execute(statement)).all())
-        written = 0
+            return len((await self.session.execute(statement, rows)).all())
+        # A new row's FTS rowid: past the largest, and apart from the statement's other rows
+        # (a row that updates a stored one keeps its own).
         next_rowid = sa.select(sa.func.coalesce(sa.func.max(t.fts_rowid), 0) + 1).scalar_subquery()
-        for row in rows:
-            lite = sqlite.insert(search_document).values(**row, fts_rowid=next_rowid)
-            statement = lite.on_conflict_do_update(
-                index_elements=[t.kind, t.source_id],
-                set_={name: lite.excluded[name] for name in _UPDATED},
-                where=t.changed_at <= lite.excluded.changed_at,
-            ).returning(t.id)
-            written += len((await self.session.execute(statement)).all())
-        return written
+        lite = sqlite.insert(search_document).values(
+            fts_rowid=next_rowid + sa.bindparam("rowid_offset", type_=sa.BigInteger())
+        )
+        statement = lite.on_conflict_do_update(
+            index_elements=[t.kind, t.source_id],
+            set_={name: lite.excluded[name] for name in _UPDATED},
+            where=t.changed_at <= lite.excluded.changed_at,
+        ).returning(t.id)
+        numbered = [{**row, "rowid_offset": n} for n, row in enumerate(rows)]
+        return len((await self.session.execute(statement, numbered)).all())
 
     async def _remember_words(self, words: Iterable[str]) -> None:
         # Only the words not stored yet are inserted: concurrent inserts of one word wait for
@@ -518,10 +551,9 @@ class SqlSearchStore:
     ) -> int:
         """Leave tombstones of those documents (as of ``at``) and stage ``event``."""
         now = dt.datetime.now(dt.UTC)
-        removed = 0
-        for start in range(0, len(source_ids), 500):
-            chunk = source_ids[start : start + 500]
-            removed += await self._upsert([_tombstone(kind, i, at, now) for i in chunk])
+        removed = await self._upsert(
+            [_tombstone(kind, i, at, now) for i in dict.fromkeys(source_ids)]
+        )
         if event is not None:
             SqlOutbox(self.session, "community").add(event)
         return removed
@@ -548,6 +580,11 @@ class SqlSearchIndex:
         """Take a document out and commit."""
         async with self._store() as store:
             return await store.remove(kind, source_id, at)
+
+    async def apply(self, changes: Sequence[IndexChange]) -> int:
+        """Store and take out documents together, and commit."""
+        async with self._store() as store:
+            return await store.apply(changes)
 
     async def match(
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reptidex.domain.commerce.money import MINOR_UNITS
@@ -114,3 +115,39 @@ class SearchDocument:
     def body_terms(self) -> str:
         """What the rest is found by: body, genes and keywords."""
         return terms(" ".join((self.body[:MAX_BODY], *self.genes, *self.keywords)))
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """News that a document is no longer public (as of ``at``): the index keeps a tombstone."""
+
+    kind: str
+    source_id: str
+    at: dt.datetime
+
+
+IndexChange = SearchDocument | Removal
+"""What one event does to the index: store a document, or take one out."""
+
+
+def newest_changes(changes: Sequence[IndexChange]) -> list[IndexChange]:
+    """The newest change of each document among ``changes`` (of two of the same time, the
+    later one), in the order they first came: what applying them one after the other leaves.
+
+    >>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> later = at + dt.timedelta(seconds=1)
+    >>> kept = newest_changes([Removal("animal", "a", later), Removal("animal", "a", at)])
+    >>> [change.at == later for change in kept]
+    [True]
+    """
+    newest: dict[tuple[str, str], IndexChange] = {}
+    for change in changes:
+        key = (change.kind, change.source_id)
+        kept = newest.get(key)
+        if kept is None or _when(change) >= _when(kept):
+            newest[key] = change
+    return list(newest.values())
+
+
+def _when(change: IndexChange) -> dt.datetime:
+    return change.at if isinstance(change, Removal) else change.changed_at

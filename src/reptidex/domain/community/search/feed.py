@@ -15,8 +15,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from reptidex.domain.community.search.documents import ANIMAL, BREEDER, LISTING, SearchDocument
-from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.community.search.documents import (
+    ANIMAL,
+    BREEDER,
+    LISTING,
+    IndexChange,
+    Removal,
+    SearchDocument,
+)
 from reptidex.engine.genetics import available_species, load_catalog
 
 ANIMAL_EVENTS = ("animal.created", "animal.updated", "animal.deleted", "animal.transferred")
@@ -128,29 +134,31 @@ def breeder_document(payload: Mapping[str, Any], at: dt.datetime) -> SearchDocum
     )
 
 
-async def apply_event(
-    index: SearchIndex,
+def change_of(
     event_type: str,
     payload: Mapping[str, Any],
     organisation_id: uuid.UUID | None,
     occurred_at: dt.datetime,
-) -> None:
-    """Follow one event of :data:`INDEXED_EVENTS` in the index (news older than what the index
-    holds of a document is ignored, so events may arrive in any order)."""
+) -> IndexChange | None:
+    """What one event of :data:`INDEXED_EVENTS` does to the index (``None``: nothing).
+    Raises ``ValueError`` for a payload it cannot read (a price that is not a number)."""
     if event_type in ("animal.created", "animal.updated"):
-        animal_id = _text(payload.get("animal_id"))
         if payload.get("visibility") == "public":
-            await index.upsert([animal_document(payload, organisation_id, occurred_at)])
-        elif animal_id:
-            await index.remove(ANIMAL, animal_id, occurred_at)
-    elif event_type in ("animal.deleted", "animal.transferred"):
-        await index.remove(ANIMAL, _text(payload.get("animal_id")), occurred_at)
-    elif event_type in ("listing.created", "listing.updated", "listing.state_changed"):
+            return animal_document(payload, organisation_id, occurred_at)
+        return _removal(ANIMAL, payload.get("animal_id"), occurred_at)
+    if event_type in ("animal.deleted", "animal.transferred"):
+        return _removal(ANIMAL, payload.get("animal_id"), occurred_at)
+    if event_type in ("listing.created", "listing.updated", "listing.state_changed"):
         if payload.get("state") == "available":
-            await index.upsert([listing_document(payload, organisation_id, occurred_at)])
-        else:
-            await index.remove(LISTING, _text(payload.get("listing_id")), occurred_at)
-    elif event_type == "listing.deleted":
-        await index.remove(LISTING, _text(payload.get("listing_id")), occurred_at)
-    elif event_type == "seller.profile_updated":
-        await index.upsert([breeder_document(payload, occurred_at)])
+            return listing_document(payload, organisation_id, occurred_at)
+        return _removal(LISTING, payload.get("listing_id"), occurred_at)
+    if event_type == "listing.deleted":
+        return _removal(LISTING, payload.get("listing_id"), occurred_at)
+    if event_type == "seller.profile_updated":
+        return breeder_document(payload, occurred_at)
+    return None
+
+
+def _removal(kind: str, source_id: Any, at: dt.datetime) -> Removal | None:
+    text = _text(source_id)
+    return Removal(kind, text, at) if text else None

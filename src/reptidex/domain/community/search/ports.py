@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from reptidex.domain.community.search.documents import SearchDocument
+from reptidex.domain.community.search.documents import IndexChange, SearchDocument
 from reptidex.domain.community.search.query import Filters, TermGroup
 
 FACETS: tuple[str, ...] = ("kind", "species", "genes", "price_band", "country")
@@ -45,6 +45,12 @@ class SearchIndex(Protocol):
     async def remove(self, kind: str, source_id: str, at: dt.datetime) -> bool:
         """Take a document out of every search (unless the index holds newer news of it);
         whether it was."""
+        ...
+
+    async def apply(self, changes: Sequence[IndexChange]) -> int:
+        """Store the documents and take out the removed ones among ``changes`` together, the
+        newest news of each document winning (as :meth:`upsert` and :meth:`remove` one after
+        the other would leave them); how many were written."""
         ...
 
     async def match(
