@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import datetime as dt
 import json
 import os
@@ -55,6 +54,9 @@ from typing import Any
 from loadkit import (
     Workload,
     baseline_app,
+    bench_authenticator,
+    bench_keys,
+    bench_token,
     drive,
     dsn,
     fetch,
@@ -85,23 +87,14 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     """Run one server until killed: ``animal`` (the service), ``statement`` (the service with
     its pedigree mirror turned off: every lineage not in the cache is read by the one
     recursive statement) or ``baseline`` (a fixed JSON body: the bytes a prediction returns)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     if kind == "baseline":
         serve_app(baseline_app(_fixed_body()), port)
         return
     from reptidex.services.animal.app import create_app
-    from reptidex.services.kernel.auth import Authenticator
     from reptidex.services.kernel.logging import configure_logging
     from reptidex.services.kernel.settings import load_settings
 
     configure_logging("WARNING", "json")
-    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
-
-    class OneKey:
-        async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-            return key if kid == "bench" else None
-
     environ = {
         "REPTIDEX_DATA_DIR": data_dir,
         "REPTIDEX_ANIMAL_DATABASE_URL": database_url,
@@ -110,7 +103,7 @@ def serve(kind: str, port: int, database_url: str, public_key: str, data_dir: st
     if kind == "statement":
         environ["REPTIDEX_LINEAGE_MIRROR_ANIMALS"] = "0"  # the mirror off
     settings = load_settings(environ)
-    app = create_app(settings, genetics_per_minute=0, authenticator=Authenticator(OneKey()))
+    app = create_app(settings, genetics_per_minute=0, authenticator=bench_authenticator(public_key))
     serve_app(app, port, os.environ.get("BENCH_PROFILE") if kind == "animal" else None)
 
 
@@ -272,39 +265,12 @@ def _lineage(ident: uuid.UUID, token: str) -> bytes:
     return request("GET", f"/lineage/{ident}?generations=5", token=token)
 
 
-def _token(private_key: Any, organisation: uuid.UUID) -> str:
-    import jwt
-
-    from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
-
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-        "jti": uuid.uuid4().hex,
-        "org": str(organisation),
-        "role": "member",
-    }
-    return jwt.encode(
-        claims, private_key, algorithm=ALGORITHM, headers={"kid": "bench", "typ": TOKEN_TYPE}
-    )
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set up, measure, tear down; return the figures."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     organisation = uuid.uuid4()
     rng = random.Random(args.seed)
-    private_key = Ed25519PrivateKey.generate()
-    public_key = base64.b64encode(
-        private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    ).decode()
+    keys = bench_keys()
+    private_key, public_key = keys.private_key, keys.public_text
     servers: list[asyncio.subprocess.Process] = []
     async with scratch_database("animal") as database:
         try:
@@ -320,7 +286,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await wait_for(ports["animal"], "/health")
             await wait_for(ports["statement"], "/health")
             await wait_for(ports["baseline"], "/fixed")
-            token = _token(private_key, organisation)
+            token = bench_token(private_key, organisation, "member")
             # a breeder's page and the widgets revisit the same animals (served from the
             # lineage cache once computed); every first visit computes one (a miss, measured
             # apart)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import datetime as dt
 import json
 import os
@@ -46,6 +45,9 @@ from typing import Any
 from loadkit import (
     Workload,
     baseline_app,
+    bench_authenticator,
+    bench_keys,
+    bench_token,
     drive,
     dsn,
     fetch,
@@ -98,7 +100,9 @@ def serve(kind: str, port: int, database_url: str, data_dir: str, public_key: st
     from reptidex.services.ops.app import create_app
 
     configure_logging("WARNING", "json")
-    app = create_app(_settings(database_url, data_dir), authenticator=_authenticator(public_key))
+    app = create_app(
+        _settings(database_url, data_dir), authenticator=bench_authenticator(public_key)
+    )
     serve_app(app, port, os.environ.get("BENCH_PROFILE"))
 
 
@@ -111,42 +115,6 @@ def _settings(database_url: str, data_dir: str) -> Any:
             "REPTIDEX_OPS_DATABASE_URL": database_url,
             "REPTIDEX_LOG_LEVEL": "WARNING",
         }
-    )
-
-
-def _authenticator(public_key: str) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    from reptidex.services.kernel.auth import Authenticator
-
-    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
-
-    class OneKey:
-        async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-            return key if kid == "bench" else None
-
-    return Authenticator(OneKey())
-
-
-def _token(private_key: Any, organisation: uuid.UUID) -> str:
-    import jwt
-
-    from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
-
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-        "jti": uuid.uuid4().hex,
-        "org": str(organisation),
-        "role": "owner",
-    }
-    return jwt.encode(
-        claims, private_key, algorithm=ALGORITHM, headers={"kid": "bench", "typ": TOKEN_TYPE}
     )
 
 
@@ -375,9 +343,6 @@ def _month(trail: Trail, rng: random.Random) -> str:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set up, measure, tear down; return the figures."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     rng = random.Random(args.seed)
     now = dt.datetime.now(dt.UTC)
     trail = Trail(args.seed, args.records, now)
@@ -394,13 +359,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             data_dir = os.path.join("/tmp", database.name)
             os.makedirs(data_dir, exist_ok=True)
-            private_key = Ed25519PrivateKey.generate()
-            public_key = base64.b64encode(
-                private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            ).decode()
+            keys = bench_keys()
+            public_key = keys.public_text
             # the organisation of median size among those with records
             organisation = trail.organisations[ORGANISATIONS // 20]
-            token = _token(private_key, organisation)
+            token = bench_token(keys.private_key, organisation, "owner")
             ports = {"ops": free_port(), "baseline": free_port()}
 
             async def start(kind: str) -> None:

@@ -325,3 +325,70 @@ def table(rows: dict[str, dict[str, Any]], width: int = 36) -> list[str]:
 def verdict(ok: bool) -> str:
     """How a target reads in a report."""
     return "met" if ok else "NOT met"
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BenchKeys:
+    """A signing key made for one run: its private key (the benchmark signs tokens) and its
+    public key as base64 text (handed to the servers it starts)."""
+
+    private_key: Any
+    public_text: str
+
+
+def bench_keys() -> BenchKeys:
+    """A fresh Ed25519 key pair, as repti-core's signing key would be."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    private_key = Ed25519PrivateKey.generate()
+    raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return BenchKeys(private_key, base64.b64encode(raw).decode())
+
+
+def bench_authenticator(public_text: str) -> Any:
+    """A service's authenticator that trusts only the run's key (kid ``bench``)."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from reptidex.services.kernel.auth import Authenticator
+
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_text))
+
+    class OneKey:
+        async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+            return key if kid == "bench" else None
+
+    return Authenticator(OneKey())
+
+
+def bench_token(private_key: Any, organisation: uuid.UUID, role: str) -> str:
+    """An hour's access token of a new user with ``role`` in ``organisation``, signed as
+    repti-core does with the run's key."""
+    import time as clock
+
+    import jwt
+
+    from reptidex.adapters.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+
+    now = int(clock.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "jti": uuid.uuid4().hex,
+        "org": str(organisation),
+        "role": role,
+    }
+    return jwt.encode(
+        claims, private_key, algorithm=ALGORITHM, headers={"kid": "bench", "typ": TOKEN_TYPE}
+    )
