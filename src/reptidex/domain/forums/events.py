@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import msgspec
+
+from reptidex.domain.events import new_event
+from reptidex.domain.events.ports import Outbox
 
 PRODUCER = "community"
 """The producer of the forums' events and audit records."""
+
+
+def stage(
+    outbox: Outbox, event_type: str, payload: msgspec.Struct, actor_id: uuid.UUID, at: dt.datetime
+) -> None:
+    """Stage the forums' event ``event_type`` of ``actor_id``, made ``at``, in ``outbox``."""
+    outbox.add(
+        new_event(event_type, producer=PRODUCER, payload=payload, actor_id=actor_id, occurred_at=at)
+    )
 
 
 class ThreadCreated(msgspec.Struct, frozen=True, kw_only=True):

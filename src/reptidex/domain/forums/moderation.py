@@ -14,9 +14,13 @@ import uuid
 
 from reptidex.domain.audit import snapshot
 from reptidex.domain.errors import InvalidInput, NotFound
-from reptidex.domain.events import new_event
 from reptidex.domain.forums.audit import audit, post_fields
-from reptidex.domain.forums.events import PRODUCER, PostModerated, PostReported, ThreadModerated
+from reptidex.domain.forums.events import (
+    PostModerated,
+    PostReported,
+    ThreadModerated,
+    stage,
+)
 from reptidex.domain.forums.findable import post_changed
 from reptidex.domain.forums.model import (
     ForumActor,
@@ -63,19 +67,17 @@ async def report_post(
     await posting.admit_action(actor)
     report = Report(post_id=post.id, reporter_id=actor.user_id, reason=reason, created_at=now)
     await uow.reports.add(report)
-    uow.outbox.add(
-        new_event(
-            "community.post_reported",
-            producer=PRODUCER,
-            payload=PostReported(
-                thread_id=str(post.thread_id),
-                post_id=str(post.id),
-                report_id=str(report.id),
-                reporter_id=str(actor.user_id),
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        "community.post_reported",
+        PostReported(
+            thread_id=str(post.thread_id),
+            post_id=str(post.id),
+            report_id=str(report.id),
+            reporter_id=str(actor.user_id),
+        ),
+        actor.user_id,
+        now,
     )
     audit(
         uow.outbox,
@@ -140,21 +142,19 @@ async def _moderate(
         )
         resolved += 1
     action = "hidden" if hide else "restored"
-    uow.outbox.add(
-        new_event(
-            f"community.post_{action}",
-            producer=PRODUCER,
-            payload=PostModerated(
-                thread_id=str(post.thread_id),
-                post_id=str(post.id),
-                author_id=str(post.author_id),
-                moderator_id=str(actor.user_id),
-                reason=reason,
-                reports_resolved=resolved,
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        f"community.post_{action}",
+        PostModerated(
+            thread_id=str(post.thread_id),
+            post_id=str(post.id),
+            author_id=str(post.author_id),
+            moderator_id=str(actor.user_id),
+            reason=reason,
+            reports_resolved=resolved,
+        ),
+        actor.user_id,
+        now,
     )
     after = post_fields(post)
     if not hide:
@@ -209,19 +209,17 @@ async def moderate_thread(
     if locked is not None:
         thread.locked = locked
     await uow.threads.save(thread)
-    uow.outbox.add(
-        new_event(
-            "community.thread_moderated",
-            producer=PRODUCER,
-            payload=ThreadModerated(
-                thread_id=str(thread.id),
-                moderator_id=str(actor.user_id),
-                pinned=thread.pinned,
-                locked=thread.locked,
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        "community.thread_moderated",
+        ThreadModerated(
+            thread_id=str(thread.id),
+            moderator_id=str(actor.user_id),
+            pinned=thread.pinned,
+            locked=thread.locked,
+        ),
+        actor.user_id,
+        now,
     )
     audit(
         uow.outbox,

@@ -14,9 +14,8 @@ import uuid
 
 from reptidex.domain.audit import snapshot
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from reptidex.domain.events import new_event
 from reptidex.domain.forums.audit import audit, post_fields
-from reptidex.domain.forums.events import PRODUCER, PostCreated, PostEdited, ThreadCreated
+from reptidex.domain.forums.events import PostCreated, PostEdited, ThreadCreated, stage
 from reptidex.domain.forums.findable import post_changed
 from reptidex.domain.forums.mentions import mentioned_handles
 from reptidex.domain.forums.model import (
@@ -162,23 +161,21 @@ async def _add_post(
             after={"thread_id": str(thread.id), "user_id": str(actor.user_id), "automatic": True},
         )
     followers = [str(f) for f in await uow.follows.followers(thread.id) if f != actor.user_id]
-    uow.outbox.add(
-        new_event(
-            "community.post_created",
-            producer=PRODUCER,
-            payload=PostCreated(
-                thread_id=str(thread.id),
-                post_id=str(post.id),
-                author_id=str(actor.user_id),
-                category_id=str(thread.category_id),
-                title=thread.title,
-                first_post=first_post,
-                follower_ids=sorted(followers),
-                mentioned_ids=[str(m) for m in post.mentions],
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        "community.post_created",
+        PostCreated(
+            thread_id=str(thread.id),
+            post_id=str(post.id),
+            author_id=str(actor.user_id),
+            category_id=str(thread.category_id),
+            title=thread.title,
+            first_post=first_post,
+            follower_ids=sorted(followers),
+            mentioned_ids=[str(m) for m in post.mentions],
+        ),
+        actor.user_id,
+        now,
     )
     audit(
         uow.outbox,
@@ -211,20 +208,18 @@ async def start_thread(
         )
     thread = Thread(category_id=category.id, author_id=actor.user_id, title=title, created_at=now)
     await uow.threads.add(thread)
-    uow.outbox.add(
-        new_event(
-            "community.thread_created",
-            producer=PRODUCER,
-            payload=ThreadCreated(
-                thread_id=str(thread.id),
-                category_id=str(category.id),
-                category_slug=category.slug,
-                author_id=str(actor.user_id),
-                title=title,
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        "community.thread_created",
+        ThreadCreated(
+            thread_id=str(thread.id),
+            category_id=str(category.id),
+            category_slug=category.slug,
+            author_id=str(actor.user_id),
+            title=title,
+        ),
+        actor.user_id,
+        now,
     )
     audit(
         uow.outbox,
@@ -290,19 +285,17 @@ async def edit_post(
     post.source, post.html, post.edited_at = source, html, now
     post.mentions = await _mentions(uow, source, actor.user_id)
     await uow.posts.save(post)
-    uow.outbox.add(
-        new_event(
-            "community.post_edited",
-            producer=PRODUCER,
-            payload=PostEdited(
-                thread_id=str(post.thread_id),
-                post_id=str(post.id),
-                author_id=str(post.author_id),
-                mentioned_ids=[str(m) for m in post.mentions],
-            ),
-            actor_id=actor.user_id,
-            occurred_at=now,
-        )
+    stage(
+        uow.outbox,
+        "community.post_edited",
+        PostEdited(
+            thread_id=str(post.thread_id),
+            post_id=str(post.id),
+            author_id=str(post.author_id),
+            mentioned_ids=[str(m) for m in post.mentions],
+        ),
+        actor.user_id,
+        now,
     )
     audit(
         uow.outbox,
