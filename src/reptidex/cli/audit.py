@@ -1,8 +1,9 @@
 """``reptidex audit verify|expire``: check repti-ops' audit chain; remove expired segments.
 
 ``verify`` walks the chain from its start (the genesis, or the newest expiry checkpoint) to
-its head, recomputing every record's hash; it names the first broken record and exits 1, or
-says how many records hold and exits 0. Runs longer than one batch report progress on stderr.
+its head, recomputing every record's hash (on PostgreSQL in ``--jobs`` consecutive segments
+checked side by side); it names the first broken record and exits 1, or says how many records
+hold and exits 0. Runs longer than one batch report progress on stderr.
 
 ``expire`` removes the whole segments older than ``REPTIDEX_AUDIT_RETENTION_DAYS``, leaving a
 checkpoint so that the rest still verifies. It deletes audit records, which the service's role
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 from typing import Any
 
@@ -29,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     verify = actions.add_parser("verify", help="check the hash chain; name the first broken record")
     verify.add_argument("--database-url", help="repti-ops' database (default: from the settings)")
     verify.add_argument("--batch", type=int, default=5000, help="records read at a time")
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes checking segments side by side on PostgreSQL (one per CPU)",
+    )
     verify.set_defaults(func=_verify)
     expire = actions.add_parser(
         "expire", help="remove whole segments older than the retention (as the database owner)"
@@ -50,35 +58,22 @@ def _database_url(args: argparse.Namespace) -> tuple[str | None, int, str | None
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from reptidex.adapters.sql.engine import create_engine
-    from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, scope_session
+    from reptidex.adapters.sql.ops.audit_verification import verify_database
     from reptidex.cli.platform import _fail
-    from reptidex.domain.audit.verification import Verdict, verify_trail
 
     url, _, problem = _database_url(args)
     if url is None:
         return _fail(problem or "no database")
     if args.batch < 1:
         return _fail("--batch must be at least 1")
+    if args.jobs < 1:
+        return _fail("--jobs must be at least 1")
 
     def progress(checked: int, total: int) -> None:
         if total > args.batch:
             print(f"checked {checked:,} of {total:,} records", file=sys.stderr, flush=True)
 
-    async def run() -> Verdict:
-        engine = create_engine(url, pool_size=1)
-        try:
-            async with AsyncSession(engine) as session, session.begin():
-                await scope_session(session, None)
-                return await verify_trail(
-                    SqlChainSource(session), batch=args.batch, progress=progress
-                )
-        finally:
-            await engine.dispose()
-
-    verdict = asyncio.run(run())
+    verdict = asyncio.run(verify_database(url, jobs=args.jobs, batch=args.batch, progress=progress))
     if verdict.broken is not None:
         print(f"audit trail BROKEN at {verdict.broken}", file=sys.stderr)
         print(f"{verdict.checked:,} records before it hold.", file=sys.stderr)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_trail import SqlChainSource
+from reptidex.adapters.sql.ops.audit_verification import verify_database
 from reptidex.domain.audit import GENESIS, chain_hash, record_of
 from reptidex.domain.audit.verification import Verdict, verify_trail
 
@@ -82,25 +83,74 @@ def test_records_chain_once_each_and_verify(ops_database: str) -> None:
     assert first_hash == chain_hash(record_of(events[0]), 1, GENESIS)
 
 
-@pytest.mark.parametrize(
-    ("statement", "seq", "reason"),
-    [
-        ("UPDATE audit_record SET action = 'deleted' WHERE seq = 3", 3, "content"),
-        ('UPDATE audit_record SET before = \'{"name": "Forged"}\' WHERE seq = 4', 4, "content"),
-        ("DELETE FROM audit_record WHERE seq = 2", 3, "missing"),
-        ("UPDATE audit_record SET previous_hash = hash WHERE seq = 5", 5, "previous hash"),
-        ("DELETE FROM audit_record WHERE seq = 6", 6, "head"),
-    ],
-)
+TAMPERING = [
+    ("UPDATE audit_record SET action = 'deleted' WHERE seq = 3", 3, 2, "content"),
+    ('UPDATE audit_record SET before = \'{"name": "Forged"}\' WHERE seq = 4', 4, 3, "content"),
+    ("DELETE FROM audit_record WHERE seq = 2", 3, 1, "missing"),
+    ("DELETE FROM audit_record WHERE seq = 3", 4, 2, "missing"),
+    ("UPDATE audit_record SET previous_hash = hash WHERE seq = 5", 5, 4, "previous hash"),
+    ("DELETE FROM audit_record WHERE seq = 6", 6, 5, "head"),
+]
+"""A tampering, the record named as the first broken, the records before it that hold and
+why."""
+
+
+@pytest.mark.parametrize(("statement", "seq", "checked", "reason"), TAMPERING)
 def test_verify_names_the_first_broken_record(
-    ops_database: str, statement: str, seq: int, reason: str
+    ops_database: str, statement: str, seq: int, checked: int, reason: str
 ) -> None:
     asyncio.run(_consume(ops_database, [change(ORG, resource_id=f"a{i}") for i in range(6)]))
     asyncio.run(_execute(ops_database, statement))
     verdict, _ = asyncio.run(_verify(ops_database))
     assert verdict.broken is not None
-    assert verdict.broken.seq == seq
+    assert (verdict.broken.seq, verdict.checked) == (seq, checked)
     assert reason in verdict.broken.reason
+
+
+@pytest.mark.parametrize(
+    ("statement", "seq", "checked", "reason"),
+    [TAMPERING[3], TAMPERING[4]],  # where two segments meet, and within one
+)
+def test_verify_in_worker_processes_names_the_same_record(
+    ops_database: str, statement: str, seq: int, checked: int, reason: str
+) -> None:
+    asyncio.run(_consume(ops_database, [change(ORG, resource_id=f"a{i}") for i in range(6)]))
+    intact = asyncio.run(verify_database(ops_database, jobs=3, batch=1))
+    assert (intact.checked, intact.broken, intact.last.seq) == (6, None, 6)
+    asyncio.run(_execute(ops_database, statement))
+    seen: list[tuple[int, int]] = []
+    verdict = asyncio.run(
+        verify_database(ops_database, jobs=3, batch=1, progress=lambda a, b: seen.append((a, b)))
+    )
+    one_pass, _ = asyncio.run(_verify(ops_database, batch=1))
+    assert verdict == one_pass
+    assert verdict.broken is not None
+    assert (verdict.broken.seq, verdict.checked) == (seq, checked)
+    assert reason in verdict.broken.reason
+    assert seen
+    assert all(0 <= done <= total for done, total in seen)
+
+
+def test_verify_in_workers_reads_one_state_while_records_arrive(ops_database: str) -> None:
+    asyncio.run(_consume(ops_database, [change(ORG, resource_id=f"s{i}") for i in range(30)]))
+
+    async def verify_while_appending() -> tuple[Verdict, Verdict]:
+        engine = create_engine(ops_database)
+        try:
+            ingest = AuditIngest(engine, "ops:audit")
+            verifying = asyncio.create_task(verify_database(ops_database, jobs=2, batch=1))
+            for i in range(15):
+                await ingest(change(ORG, resource_id=f"t{i}"))
+                await asyncio.sleep(0.01)
+            during = await verifying
+            return during, await verify_database(ops_database, jobs=2)
+        finally:
+            await engine.dispose()
+
+    during, after = asyncio.run(verify_while_appending())
+    assert during.intact
+    assert 30 <= during.checked <= 45
+    assert (after.intact, after.checked) == (True, 45)
 
 
 def test_concurrent_consumers_keep_one_unbroken_chain(ops_database: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,35 @@ GENESIS = "0" * 64
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
-def _instant(value: dt.datetime) -> str:
+class CanonicalRecord(msgspec.Struct, frozen=True):
+    """A record's content as its hash covers it: every field in its canonical JSON form (ids
+    as text, the instant as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, ``before``/``after`` as stored).
+
+    A verification builds it straight from the stored columns (:func:`canonical_of` is for a
+    record in hand), and :func:`content_hash` hashes it."""
+
+    seq: int
+    previous_hash: str
+    id: str
+    occurred_at: str
+    service: str
+    actor_id: str | None
+    organisation_id: str | None
+    request_id: str | None
+    resource_kind: str
+    resource_id: str
+    action: str
+    before: Any
+    after: Any
+    withheld: Any
+
+
+def instant_text(value: dt.datetime) -> str:
+    """The canonical text of an instant: UTC, to the microsecond.
+
+    >>> instant_text(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    '2026-01-02T03:04:05.000000Z'
+    """
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -41,38 +70,50 @@ def _json(value: Any) -> Any:
     return msgspec.json.decode(_encoder.encode(value))
 
 
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def canonical_of(record: AuditRecord, seq: int, previous_hash: str) -> CanonicalRecord:
+    """``record``'s content at position ``seq`` after ``previous_hash``."""
+    return CanonicalRecord(
+        seq=seq,
+        previous_hash=previous_hash,
+        id=str(record.id),
+        occurred_at=instant_text(record.occurred_at),
+        service=record.service,
+        actor_id=_text(record.actor_id),
+        organisation_id=_text(record.organisation_id),
+        request_id=record.request_id,
+        resource_kind=record.resource_kind,
+        resource_id=record.resource_id,
+        action=record.action,
+        before=_json(record.before),
+        after=_json(record.after),
+        withheld=list(record.withheld),
+    )
+
+
 def canonical(record: AuditRecord, seq: int, previous_hash: str) -> bytes:
     """The bytes that are hashed for ``record`` at position ``seq`` after ``previous_hash``.
 
-    >>> import uuid
     >>> record = AuditRecord(id=uuid.UUID(int=1), occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
     ...     service="animal", resource_kind="animal", resource_id="a1", action="created",
     ...     after={"name": "Pip"})
     >>> canonical(record, 1, GENESIS)[:59]
     b'{"action":"created","actor_id":null,"after":{"name":"Pip"},'
     """
-    body = {
-        "seq": seq,
-        "previous_hash": previous_hash,
-        "id": str(record.id),
-        "occurred_at": _instant(record.occurred_at),
-        "service": record.service,
-        "actor_id": None if record.actor_id is None else str(record.actor_id),
-        "organisation_id": None if record.organisation_id is None else str(record.organisation_id),
-        "request_id": record.request_id,
-        "resource_kind": record.resource_kind,
-        "resource_id": record.resource_id,
-        "action": record.action,
-        "before": _json(record.before),
-        "after": _json(record.after),
-        "withheld": list(record.withheld),
-    }
-    return _encoder.encode(body)
+    return _encoder.encode(canonical_of(record, seq, previous_hash))
+
+
+def content_hash(content: CanonicalRecord) -> str:
+    """The hex SHA-256 of ``content``'s canonical bytes (keys sorted at every level)."""
+    return hashlib.sha256(_encoder.encode(content)).hexdigest()
 
 
 def chain_hash(record: AuditRecord, seq: int, previous_hash: str) -> str:
     """The hex SHA-256 of :func:`canonical`."""
-    return hashlib.sha256(canonical(record, seq, previous_hash)).hexdigest()
+    return content_hash(canonical_of(record, seq, previous_hash))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,27 +155,42 @@ class Break:
         return f"record {self.seq} ({self.record_id}): {self.reason}"
 
 
-def check_link(previous: ChainPoint, entry: ChainedRecord) -> str | None:
-    """Why ``entry`` does not follow ``previous`` (``None`` when it does)."""
-    if entry.seq != previous.seq + 1:
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """A stored record as a verification checks it: its content (which names its place and
+    the hash before it), its stored hash, and the content hash standing in for a
+    pseudonymised record's (see :class:`ChainedRecord`)."""
+
+    content: CanonicalRecord
+    hash: str
+    pseudonymised_hash: str | None = None
+
+    @property
+    def seq(self) -> int:
+        """Its place in the chain."""
+        return self.content.seq
+
+
+def check_link(previous: ChainPoint, link: ChainLink) -> str | None:
+    """Why ``link`` does not follow ``previous`` (``None`` when it does)."""
+    content = link.content
+    if content.seq != previous.seq + 1:
         return f"expected record {previous.seq + 1} here (records are missing or reordered)"
-    if entry.previous_hash != previous.hash:
+    if content.previous_hash != previous.hash:
         return "its previous hash is not the hash of the record before it"
-    content = chain_hash(entry.record, entry.seq, entry.previous_hash)
-    if content != entry.hash and (
-        entry.pseudonymised_hash is None or content != entry.pseudonymised_hash
-    ):
+    digest = content_hash(content)
+    if digest != link.hash and digest != link.pseudonymised_hash:
         return "its content does not match its hash (it was changed)"
     return None
 
 
-def verify_chain(entries: Iterable[ChainedRecord], start: ChainPoint = START) -> Break | ChainPoint:
-    """Walk ``entries`` (in sequence order) from ``start``: the first :class:`Break`, or the
+def verify_chain(links: Iterable[ChainLink], start: ChainPoint = START) -> Break | ChainPoint:
+    """Walk ``links`` (in sequence order) from ``start``: the first :class:`Break`, or the
     :class:`ChainPoint` of the last record when the chain holds."""
     point = start
-    for entry in entries:
-        reason = check_link(point, entry)
+    for link in links:
+        reason = check_link(point, link)
         if reason is not None:
-            return Break(entry.seq, str(entry.record.id), reason)
-        point = ChainPoint(entry.seq, entry.hash)
+            return Break(link.seq, link.content.id, reason)
+        point = ChainPoint(link.seq, link.hash)
     return point

@@ -4,7 +4,7 @@ organisation's scope (or the whole trail), and walking the chain for verificatio
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -19,7 +19,7 @@ from reptidex.adapters.sql.ops.models import (
 )
 from reptidex.adapters.sql.ops.privacy_models import audit_pseudonymised
 from reptidex.domain.audit import AuditRecord, ChainedRecord, ChainPoint, chain_hash
-from reptidex.domain.audit.chain import START
+from reptidex.domain.audit.chain import START, CanonicalRecord, ChainLink, instant_text
 from reptidex.domain.audit.ports import AuditQuery
 
 EXPORT_BATCH = 500
@@ -220,7 +220,6 @@ _CHAIN_COLUMNS = [
     for name in (
         "seq",
         "previous_hash",
-        "hash",
         "id",
         "occurred_at",
         "service",
@@ -233,57 +232,73 @@ _CHAIN_COLUMNS = [
         "before",
         "after",
         "withheld",
+        "hash",
     )
 ]
-
+"""A record's columns in the order of :class:`~reptidex.domain.audit.chain.CanonicalRecord`'s
+fields, then its hash."""
 
 _POSTGRES_CHAIN_BATCH = """
-SELECT r.seq, r.previous_hash, r.hash, r.id, r.occurred_at, r.service, r.actor_id,
-       r.organisation_id, r.request_id, r.resource_kind, r.resource_id, r.action,
-       r.before::text, r.after::text, r.withheld::text, p.content_hash
+SELECT r.seq, r.previous_hash, r.id::text,
+       to_char(r.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       r.service, r.actor_id::text, r.organisation_id::text, r.request_id, r.resource_kind,
+       r.resource_id, r.action, r.before::text, r.after::text, r.withheld::text, r.hash,
+       p.content_hash
 FROM audit_record r LEFT JOIN audit_pseudonymised p ON p.seq = r.seq
-WHERE r.seq > $1 ORDER BY r.seq LIMIT $2
+WHERE r.seq > $1 AND r.seq <= $3 ORDER BY r.seq LIMIT $2
 """
-"""A verification's batch as asyncpg runs it: the JSON columns as their text (decoded by
-msgspec here), every other column in asyncpg's own types."""
+"""A verification's batch as asyncpg runs it: every column already in its canonical text
+(ids, the instant in UTC), the JSON columns as text for msgspec to decode."""
+
+_LAST_SEQ = 2**63 - 1
 
 
-async def chain_batch(session: AsyncSession, after_seq: int, size: int) -> list[ChainedRecord]:
-    """Up to ``size`` records after ``after_seq``, in chain order, with the content hash of
-    those an erasure pseudonymised.
+async def chain_batch(
+    session: AsyncSession, after_seq: int, size: int, until_seq: int | None = None
+) -> list[ChainLink]:
+    """Up to ``size`` records after ``after_seq`` (at most ``until_seq``), in chain order,
+    with the content hash of those an erasure pseudonymised.
 
-    A verification reads every record, and SQLAlchemy's result machinery took most of its
-    time: on PostgreSQL asyncpg runs the batch itself (on the session's connection, in its
-    transaction); elsewhere the rows are read as plain tuples, not entities."""
+    A verification reads every record: on PostgreSQL asyncpg runs the batch itself (on the
+    session's connection, in its transaction) and the server renders the canonical text of
+    ids and instants; elsewhere the rows are read as plain tuples, not entities."""
+    until = _LAST_SEQ if until_seq is None else until_seq
     if session.bind.dialect.name == "postgresql":
         raw = await (await session.connection()).get_raw_connection()
         driver: Any = raw.driver_connection
-        rows = await driver.fetch(_POSTGRES_CHAIN_BATCH, after_seq, size)
+        rows = await driver.fetch(_POSTGRES_CHAIN_BATCH, after_seq, size, until)
         decode = msgspec.json.decode
+        content: Callable[..., CanonicalRecord] = CanonicalRecord  # positional, in field order
         return [
-            _chained((*row[:12], decode(row[12]), decode(row[13]), decode(row[14]), row[15]))
+            ChainLink(
+                content(*row[:11], decode(row[11]), decode(row[12]), decode(row[13])),
+                row[14],
+                row[15],
+            )
             for row in rows
         ]
     result = await session.execute(
         select(*_CHAIN_COLUMNS, audit_pseudonymised.c.content_hash)
         .outerjoin(audit_pseudonymised, audit_pseudonymised.c.seq == AuditRecordRow.seq)
-        .where(AuditRecordRow.seq > after_seq)
+        .where(AuditRecordRow.seq > after_seq, AuditRecordRow.seq <= until)
         .order_by(AuditRecordRow.seq)
         .limit(size)
     )
-    return [_chained(row) for row in result.tuples()]
+    return [_link(row) for row in result.tuples()]
 
 
-def _chained(row: Sequence[Any]) -> ChainedRecord:
-    """The chained record of a row of :data:`_CHAIN_COLUMNS` and the content hash."""
-    seq, previous_hash, digest, ident, occurred_at, service, actor_id, organisation_id = row[:8]
-    request_id, resource_kind, resource_id, action, before, after, withheld = row[8:15]
-    record = AuditRecord(
-        id=ident,
-        occurred_at=occurred_at,
+def _link(row: Sequence[Any]) -> ChainLink:
+    """The link of a row of :data:`_CHAIN_COLUMNS` and the content hash."""
+    seq, previous_hash, ident, occurred_at, service, actor_id, organisation_id = row[:7]
+    request_id, resource_kind, resource_id, action, before, after, withheld = row[7:14]
+    content = CanonicalRecord(
+        seq=seq,
+        previous_hash=previous_hash,
+        id=str(ident),
+        occurred_at=instant_text(occurred_at),
         service=service,
-        actor_id=actor_id,
-        organisation_id=organisation_id,
+        actor_id=None if actor_id is None else str(actor_id),
+        organisation_id=None if organisation_id is None else str(organisation_id),
         request_id=request_id,
         resource_kind=resource_kind,
         resource_id=resource_id,
@@ -292,7 +307,7 @@ def _chained(row: Sequence[Any]) -> ChainedRecord:
         after=after,
         withheld=withheld,
     )
-    return ChainedRecord(seq, record, previous_hash, digest, row[15])
+    return ChainLink(content, row[14], row[15])
 
 
 async def record_count(session: AsyncSession) -> int:
@@ -319,6 +334,8 @@ class SqlChainSource:
         """The records kept."""
         return await record_count(self._session)
 
-    async def batch(self, after_seq: int, size: int) -> list[ChainedRecord]:
+    async def batch(
+        self, after_seq: int, size: int, until_seq: int | None = None
+    ) -> list[ChainLink]:
         """The next records in chain order."""
-        return await chain_batch(self._session, after_seq, size)
+        return await chain_batch(self._session, after_seq, size, until_seq)
