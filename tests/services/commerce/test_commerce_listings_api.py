@@ -237,3 +237,50 @@ def test_other_organisations_cannot_change_or_delete_a_listing(
     mine = seller.get("/marketplace/seller/listings").json()
     assert mine["total"] == 0
     assert buyer.get("/marketplace/seller/listings").json()["total"] == 0
+
+
+def test_an_external_reference_makes_the_create_idempotent_and_is_found_by_the_seller(
+    seller: Trader, buyer: Trader, any_client: TestClient[Litestar]
+) -> None:
+    first = seller.list_animal(15000, external_ref="mm-42", title="Imported")
+    assert first["external_ref"] == "mm-42"
+    other_animal = seller.animals.add(seller.organisation_id) if seller.animals else None
+    again = seller.post(
+        "/marketplace/listings",
+        json={
+            "animal_id": str(other_animal),
+            "title": "Imported again",
+            "price": {"amount": 1, "currency": "EUR"},
+            "country": "DE",
+            "external_ref": "mm-42",
+        },
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first["id"]
+    assert again.json()["title"] == "Imported"
+    # another seller's reference is its own
+    theirs = buyer.list_animal(15000, external_ref="mm-42")
+    assert theirs["id"] != first["id"]
+    plain = seller.list_animal(100)
+    found = seller.get(
+        "/marketplace/seller/listings", params={"external_ref": ["mm-42", "mm-missing"]}
+    )
+    assert found.status_code == 200, found.text
+    assert ids(found.json()) == [first["id"]]
+    assert plain["external_ref"] is None
+    too_many = seller.get(
+        "/marketplace/seller/listings", params={"external_ref": [str(i) for i in range(101)]}
+    )
+    assert too_many.status_code == 422, too_many.text
+    blank = seller.post(
+        "/marketplace/listings",
+        json={
+            "animal_id": str(other_animal),
+            "title": "x",
+            "price": {"amount": 1, "currency": "EUR"},
+            "country": "DE",
+            "external_ref": " ",
+        },
+    )
+    assert blank.status_code in (400, 422), blank.text
+    assert outbox_types(any_client).count("listing.created") == 3
