@@ -74,7 +74,8 @@ def test_enabling_a_feed_shows_its_token_once_and_stores_only_its_digest(
 ) -> None:
     made = platform.configure()
     token = made["feed_token"]
-    assert made["created"] is True and token.startswith("rdxfeed_")
+    assert made["created"] is True
+    assert token.startswith("rdxfeed_")
     assert made["feed_path"] == f"/integrations/marketplaces/{made['id']}/feed.csv"
     again = platform.configure(partner="example  MARKET")
     assert (again["id"], again["created"], again["feed_token"]) == (made["id"], False, None)
