@@ -3,14 +3,25 @@ filters, sort and pages, a seller's changes and the listing's states, and who ma
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from commerce_testkit import FakeAnimals, Trader, outbox_events
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from core_tokens import mint_token
+from reptidex.adapters.sql.engine import create_engine
 from reptidex.domain.audit import AUDIT_EVENT
+from reptidex.domain.commerce.listings import ListingDraft, create_listing
+from reptidex.domain.commerce.members import Member
+from reptidex.domain.commerce.money import Money
+from reptidex.domain.errors import Conflict
+from reptidex.services.commerce.wiring import CommerceUnitsOfWork
+from reptidex.services.kernel.app import kernel_of
 
 
 def outbox_types(client: TestClient[Litestar]) -> list[str]:
@@ -284,3 +295,38 @@ def test_an_external_reference_makes_the_create_idempotent_and_is_found_by_the_s
     )
     assert blank.status_code in (400, 422), blank.text
     assert outbox_types(any_client).count("listing.created") == 3
+
+
+def test_the_database_keeps_one_listing_per_reference_and_seller(
+    seller: Trader, any_client: TestClient[Litestar]
+) -> None:
+    """Two requests that both found no listing of a reference: the second write is a
+    conflict, not a second listing."""
+    first = seller.list_animal(15000, external_ref="race-1")
+    assert seller.animals is not None
+    other = seller.animals.add(seller.organisation_id)
+    member = Member(seller.organisation_id, uuid.uuid4())
+    draft = ListingDraft(
+        animal_id=other,
+        title="Racing",
+        price=Money.of(100, "EUR"),
+        country="DE",
+        external_ref="race-1",
+    )
+
+    async def race() -> None:
+        engine = create_engine(kernel_of(any_client.app).resources.database_url)
+        try:
+            units = CommerceUnitsOfWork(async_sessionmaker(engine, expire_on_commit=False))
+            animal = await seller.animals.animal(  # type: ignore[union-attr]
+                other, credential=mint_token(seller.organisation_id, "member")
+            )
+            async with units.open(seller.organisation_id) as uow:
+                await create_listing(uow, member, animal.snapshot, draft)
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(Conflict, match="race-1"):
+        asyncio.run(race())
+    refs = seller.get("/marketplace/seller/listings").json()["items"]
+    assert [x["id"] for x in refs if x["external_ref"] == "race-1"] == [first["id"]]
