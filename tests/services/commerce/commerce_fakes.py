@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
@@ -92,6 +93,16 @@ class FakeListings:
             ):
                 return x
         return None
+
+    async def by_external_refs(
+        self, organisation_id: uuid.UUID, refs: Sequence[str]
+    ) -> list[Listing]:
+        wanted = set(refs)
+        return [
+            x
+            for x in self.store.listings.values()
+            if x.organisation_id == organisation_id and x.external_ref in wanted
+        ]
 
 
 class FakeOrders:

@@ -3,14 +3,25 @@ filters, sort and pages, a seller's changes and the listing's states, and who ma
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from commerce_testkit import FakeAnimals, Trader, outbox_events
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from core_tokens import mint_token
+from reptidex.adapters.sql.engine import create_engine
 from reptidex.domain.audit import AUDIT_EVENT
+from reptidex.domain.commerce.listings import ListingDraft, create_listing
+from reptidex.domain.commerce.members import Member
+from reptidex.domain.commerce.money import Money
+from reptidex.domain.errors import Conflict
+from reptidex.services.commerce.wiring import CommerceUnitsOfWork
+from reptidex.services.kernel.app import kernel_of
 
 
 def outbox_types(client: TestClient[Litestar]) -> list[str]:
@@ -237,3 +248,85 @@ def test_other_organisations_cannot_change_or_delete_a_listing(
     mine = seller.get("/marketplace/seller/listings").json()
     assert mine["total"] == 0
     assert buyer.get("/marketplace/seller/listings").json()["total"] == 0
+
+
+def test_an_external_reference_makes_the_create_idempotent_and_is_found_by_the_seller(
+    seller: Trader, buyer: Trader, any_client: TestClient[Litestar]
+) -> None:
+    first = seller.list_animal(15000, external_ref="mm-42", title="Imported")
+    assert first["external_ref"] == "mm-42"
+    other_animal = seller.animals.add(seller.organisation_id) if seller.animals else None
+    again = seller.post(
+        "/marketplace/listings",
+        json={
+            "animal_id": str(other_animal),
+            "title": "Imported again",
+            "price": {"amount": 1, "currency": "EUR"},
+            "country": "DE",
+            "external_ref": "mm-42",
+        },
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first["id"]
+    assert again.json()["title"] == "Imported"
+    # another seller's reference is its own
+    theirs = buyer.list_animal(15000, external_ref="mm-42")
+    assert theirs["id"] != first["id"]
+    plain = seller.list_animal(100)
+    found = seller.get(
+        "/marketplace/seller/listings", params={"external_ref": ["mm-42", "mm-missing"]}
+    )
+    assert found.status_code == 200, found.text
+    assert ids(found.json()) == [first["id"]]
+    assert plain["external_ref"] is None
+    too_many = seller.get(
+        "/marketplace/seller/listings", params={"external_ref": [str(i) for i in range(101)]}
+    )
+    assert too_many.status_code == 422, too_many.text
+    blank = seller.post(
+        "/marketplace/listings",
+        json={
+            "animal_id": str(other_animal),
+            "title": "x",
+            "price": {"amount": 1, "currency": "EUR"},
+            "country": "DE",
+            "external_ref": " ",
+        },
+    )
+    assert blank.status_code in (400, 422), blank.text
+    assert outbox_types(any_client).count("listing.created") == 3
+
+
+def test_the_database_keeps_one_listing_per_reference_and_seller(
+    seller: Trader, any_client: TestClient[Litestar]
+) -> None:
+    """Two requests that both found no listing of a reference: the second write is a
+    conflict, not a second listing."""
+    first = seller.list_animal(15000, external_ref="race-1")
+    assert seller.animals is not None
+    other = seller.animals.add(seller.organisation_id)
+    member = Member(seller.organisation_id, uuid.uuid4())
+    draft = ListingDraft(
+        animal_id=other,
+        title="Racing",
+        price=Money.of(100, "EUR"),
+        country="DE",
+        external_ref="race-1",
+    )
+
+    async def race() -> None:
+        engine = create_engine(kernel_of(any_client.app).resources.database_url)
+        try:
+            units = CommerceUnitsOfWork(async_sessionmaker(engine, expire_on_commit=False))
+            animal = await seller.animals.animal(  # type: ignore[union-attr]
+                other, credential=mint_token(seller.organisation_id, "member")
+            )
+            async with units.open(seller.organisation_id) as uow:
+                await create_listing(uow, member, animal.snapshot, draft)
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(Conflict, match="race-1"):
+        asyncio.run(race())
+    refs = seller.get("/marketplace/seller/listings").json()["items"]
+    assert [x["id"] for x in refs if x["external_ref"] == "race-1"] == [first["id"]]

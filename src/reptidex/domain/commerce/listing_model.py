@@ -112,6 +112,9 @@ class Listing:
     updated_at: dt.datetime | None = None
     version: int = 1
     """Counts the stored changes; a change stored from a stale copy is a conflict."""
+    external_ref: str | None = None
+    """Where an import took it from (a partner marketplace's listing id): one listing per
+    reference and seller."""
 
     def moved_to(self, state: ListingState, at: dt.datetime) -> Listing:
         """This listing in ``state``; :class:`Conflict` unless the move is allowed."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -69,6 +70,8 @@ class ListingDraft:
     expires_at: dt.datetime | None = None
     publish: bool = False
     """Make it available at once (else a draft)."""
+    external_ref: str | None = None
+    """Where an import takes it from (a partner marketplace's listing id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,7 @@ def new_listing(
         created_by=actor.user_id,
         created_at=now,
         updated_at=now,
+        external_ref=draft.external_ref,
     )
 
 
@@ -391,6 +395,19 @@ async def search_listings(
             "min_price is above max_price.", field_errors={"min_price": "at most max_price"}
         )
     return await uow.listings.search(query)
+
+
+async def imported_listings(
+    uow: CommerceUnitOfWork, actor: Member, refs: Sequence[str]
+) -> list[Listing]:
+    """The actor's organisation's listings imported under any of ``refs`` (at most
+    :data:`MAX_PAGE` references at once)."""
+    if len(refs) > MAX_PAGE:
+        raise InvalidInput(
+            f"At most {MAX_PAGE} external references at once.",
+            field_errors={"external_ref": f"at most {MAX_PAGE}"},
+        )
+    return await uow.listings.by_external_refs(actor.organisation_id, refs)
 
 
 async def seller_listings(

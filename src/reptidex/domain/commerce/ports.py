@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -86,6 +87,11 @@ class Listings(Protocol):
         self, organisation_id: uuid.UUID, animal_id: uuid.UUID
     ) -> Listing | None:
         """The organisation's listing of the animal that is neither sold nor expired, if any."""
+
+    async def by_external_refs(
+        self, organisation_id: uuid.UUID, refs: Sequence[str]
+    ) -> list[Listing]:
+        """The organisation's listings imported under any of ``refs`` (in any state)."""
 
 
 class Orders(Protocol):

@@ -1,5 +1,5 @@
-"""The ``integration.*`` events repti-ops publishes about webhooks and lab integrations
-(version 1 payloads)."""
+"""The ``integration.*`` events repti-ops publishes about webhooks, lab integrations and
+partner marketplaces (version 1 payloads)."""
 
 from __future__ import annotations
 
@@ -70,4 +70,27 @@ class LabResultsImported(msgspec.Struct, frozen=True):
     import_id: str
     integration_id: str
     lab: str
+    summary: dict[str, int]
+
+
+MARKETPLACE_FEED_CONFIGURED = "integration.marketplace_feed_configured"
+MARKETPLACE_LISTINGS_IMPORTED = "integration.marketplace_listings_imported"
+
+
+class MarketplaceFeedConfigured(msgspec.Struct, frozen=True):
+    """``integration.marketplace_feed_configured``: a partner marketplace's feed enabled, or
+    its token replaced (never the token)."""
+
+    feed_id: str
+    partner: str
+    token_rotated: bool
+
+
+class MarketplaceListingsImported(msgspec.Struct, frozen=True):
+    """``integration.marketplace_listings_imported``: a partner's export imported (not a dry
+    run), with how many rows ended each way."""
+
+    import_id: str
+    feed_id: str
+    partner: str
     summary: dict[str, int]

@@ -22,6 +22,7 @@ from reptidex.domain.commerce.listings import (
     change_listing,
     create_listing,
     delete_listing,
+    imported_listings,
     listed_animal,
     search_listings,
     seller_listings,
@@ -76,6 +77,7 @@ def draft_of(data: ListingCreate) -> ListingDraft:
         pickup_available=data.pickup_available,
         expires_at=data.expires_at,
         publish=data.publish,
+        external_ref=data.external_ref,
     )
 
 
@@ -203,7 +205,15 @@ class ListingController(Controller):
         "on loan, or already listed) and its public data (species, sex, hatch date, morph, "
         "hets with probabilities) is kept with the listing. A draft unless `publish`. Price "
         "in integer minor units of an ISO 4217 currency. Emits `listing.created`. 503 when "
-        "repti-animal cannot be reached.",
+        "repti-animal cannot be reached. With an `external_ref` (an import's partner listing "
+        "id) the request is idempotent: when the seller already has a listing of that "
+        "reference, it is answered (200) and nothing is made.",
+        responses={
+            200: ResponseSpec(
+                data_container=ListingView,
+                description="The seller's listing already imported under `external_ref`.",
+            )
+        },
     )
     async def create(
         self,
@@ -212,14 +222,20 @@ class ListingController(Controller):
         catalogue: Catalogue,
         units: OnDemandUnits,
         data: JSONBody[ListingCreate],
-    ) -> ListingView:
-        """List an animal."""
+    ) -> Response[ListingView]:
+        """List an animal (or answer the listing already imported under its reference)."""
         draft = draft_of(data)
+        if data.external_ref is not None:
+            async with units.open(member.organisation_id) as uow:
+                found = await imported_listings(uow, member, [data.external_ref])
+            if found:
+                return Response(listing_view(found[0]), status_code=200)
         animal = await listed_animal(
             catalogue, member, data.animal_id, credential=bearer_of(request)
         )
         async with units.open(member.organisation_id) as uow:
-            return listing_view(await create_listing(uow, member, animal, draft))
+            listing = await create_listing(uow, member, animal, draft)
+        return Response(listing_view(listing), status_code=201)
 
     @patch(
         "/{listing_id:uuid}",
@@ -271,7 +287,9 @@ class SellerListingController(Controller):
         guards=READ,
         summary="List your listings",
         description="The caller's organisation's listings in every state (or one `state`), "
-        "newest first, paged with `limit`/`offset` and the `total` count.",
+        "newest first, paged with `limit`/`offset` and the `total` count. `external_ref` "
+        f"(repeated, at most {MAX_PAGE}) answers instead the listings imported under those "
+        "references, in one page.",
     )
     async def mine(
         self,
@@ -280,10 +298,17 @@ class SellerListingController(Controller):
         listing_state: Annotated[
             ListingStateName | None, QueryParameter(name="state", description="Only this state")
         ] = None,
+        external_ref: Annotated[
+            list[str] | None,
+            QueryParameter(description="Only the listings imported under these references"),
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> ListingPage:
         """The seller's listings."""
+        if external_ref is not None:
+            found = await imported_listings(uow, member, external_ref)
+            return ListingPage([listing_view(x) for x in found], len(found), MAX_PAGE, 0)
         listings, total = await seller_listings(
             uow, member, ListingState(listing_state) if listing_state else None, limit, offset
         )

@@ -29,6 +29,16 @@ CurrencyCode = Annotated[
     str, msgspec.Meta(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["EUR"])
 ]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
+ExternalRef = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        description="Where an import takes the listing from (a partner's listing id): one "
+        "listing per reference and seller.",
+    ),
+]
 
 
 class PriceBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -69,6 +79,7 @@ class ListingCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pickup_available: bool = True
     expires_at: dt.datetime | None = None
     publish: bool = False
+    external_ref: ExternalRef | None = None
 
 
 class ListingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -147,6 +158,7 @@ class ListingView(msgspec.Struct, frozen=True):
     animal: ListedAnimalView
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
+    external_ref: str | None = None
 
 
 def listing_view(listing: Listing) -> ListingView:
@@ -166,6 +178,7 @@ def listing_view(listing: Listing) -> ListingView:
         animal=animal_view(listing.animal),
         created_at=listing.created_at,
         updated_at=listing.updated_at,
+        external_ref=listing.external_ref,
     )
 
 

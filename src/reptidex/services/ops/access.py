@@ -1,5 +1,5 @@
-"""Who reads repti-ops' audit trail and manages webhooks and lab integrations, and what its
-controllers are given."""
+"""Who reads repti-ops' audit trail and manages webhooks, lab integrations and partner
+marketplaces, and what its controllers are given."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from reptidex.domain.audit.reading import AuditReader
 from reptidex.domain.identity.model import Role
 from reptidex.domain.integrations.keys import KeyManagement
 from reptidex.domain.integrations.labs.use_cases import LabImport
+from reptidex.domain.integrations.marketplaces.use_cases import FeedDesk
 from reptidex.domain.integrations.ports import WebhookUnitOfWork
 from reptidex.domain.integrations.subscriptions import Destinations, Manager
 from reptidex.domain.privacy.ports import PrivacyUnitOfWork
@@ -83,3 +84,6 @@ class LabDesk:
 
 Labs: TypeAlias = Injected[LabDesk]
 """The ``labs`` dependency."""
+
+Marketplaces: TypeAlias = Injected[FeedDesk]
+"""The ``marketplaces`` dependency: partner marketplace feeds and imports."""

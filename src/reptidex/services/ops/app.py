@@ -1,5 +1,6 @@
 """The repti-ops app: the audit trail of every service's data changes, GDPR export and
-erasure, outgoing webhooks and genetics lab integrations (``docs/ops.md``)."""
+erasure, outgoing webhooks, genetics lab integrations and partner marketplaces
+(``docs/ops.md``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from reptidex.services.ops.dashboard.pages import DASHBOARD
 from reptidex.services.ops.dashboard.templating import dashboard_templates
 from reptidex.services.ops.gdpr import GdprController
 from reptidex.services.ops.labs import LabController
+from reptidex.services.ops.marketplaces import MarketplaceController
 from reptidex.services.ops.webhooks import WebhookController
 from reptidex.services.ops.wiring import build_ops
 
@@ -32,6 +34,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     GdprController,
     WebhookController,
     LabController,
+    MarketplaceController,
     DASHBOARD,
 ]
 

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
@@ -40,12 +40,17 @@ class LabColumns(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return {name: getattr(self, name) for name in self.__struct_fields__}
 
 
-class ConfigureRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """An integration to make or change: ``genetics_lab`` (the only kind so far), the lab's
+class ConfigureRequest(
+    msgspec.Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    tag_field="kind",
+    tag="genetics_lab",
+):
+    """A genetics lab integration to make or change (``kind``: ``genetics_lab``): the lab's
     name (one integration per lab), its files' columns and, if the lab gives one, its API key
     (stored sealed, never shown again)."""
 
-    kind: Literal["genetics_lab"]
     lab: LabName
     columns: LabColumns = msgspec.field(default_factory=LabColumns)
     api_key: ApiKey | None = None

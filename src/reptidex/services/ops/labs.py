@@ -1,5 +1,6 @@
-"""``/integrations``: an organisation's genetics lab integrations and the import of a lab's
-results file into its animals' genotypes, for its owners and admins."""
+"""``/integrations``: the configuration of an organisation's integrations (genetics labs and
+partner marketplaces), its lab integrations and the import of a lab's results file into its
+animals' genotypes, for its owners and admins."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from reptidex.domain.integrations.labs.use_cases import (
     list_labs,
     read_lab,
 )
+from reptidex.domain.integrations.marketplaces.use_cases import FeedDesk, configure_feed
+from reptidex.domain.integrations.subscriptions import Manager
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
 from reptidex.services.kernel.problems import PROBLEM_MEDIA_TYPE, Problem
-from reptidex.services.ops.access import Labs, manager_of
+from reptidex.services.ops.access import Labs, Marketplaces, manager_of
 from reptidex.services.ops.lab_schemas import (
     ConfigureAnswer,
     ConfigureRequest,
@@ -31,6 +34,11 @@ from reptidex.services.ops.lab_schemas import (
     import_csv,
     import_view,
     lab_view,
+)
+from reptidex.services.ops.marketplace_schemas import (
+    MarketplaceAnswer,
+    MarketplaceConfigure,
+    marketplace_view,
 )
 
 
@@ -56,6 +64,19 @@ Format = Annotated[
 ]
 
 
+async def _configure_marketplace(
+    desk: FeedDesk, manager: Manager, data: MarketplaceConfigure
+) -> MarketplaceAnswer:
+    async with desk.unit_of_work(manager.organisation_id) as uow:
+        feed, created, token = await configure_feed(
+            uow, manager, data.partner, data.rotate_token, desk.clock()
+        )
+    view = marketplace_view(feed)
+    return MarketplaceAnswer(
+        **{n: getattr(view, n) for n in view.__struct_fields__}, created=created, feed_token=token
+    )
+
+
 class LabController(Controller):
     """Genetics lab integrations of the caller's active organisation."""
 
@@ -67,22 +88,33 @@ class LabController(Controller):
     @post(
         "/configure",
         status_code=200,
-        summary="Configure a genetics lab integration",
-        description="Make the organisation's integration with a lab, or change it (one per "
-        "lab, by name): the headers of its results files' columns and, if the lab gives one, "
-        "its API key, sealed through the key management and never shown again. Audited "
-        "(`lab_integration`) and published (`integration.lab_configured`).",
+        summary="Configure a genetics lab or a partner marketplace",
+        description="`kind: genetics_lab`: make the organisation's integration with a lab, or "
+        "change it (one per lab, by name): the headers of its results files' columns and, if "
+        "the lab gives one, its API key, sealed through the key management and never shown "
+        "again. Audited (`lab_integration`) and published (`integration.lab_configured`). "
+        "`kind: partner_marketplace`: enable the feed of the organisation's available "
+        "listings for a partner (one per partner, by name), or with `rotate_token` replace "
+        "its token; the token is in the answer this once, stored only as its SHA-256. "
+        "Audited (`marketplace_feed`) and published "
+        "(`integration.marketplace_feed_configured`).",
         responses={
             **_ACCESS,
-            409: _problem("The organisation has the most lab integrations it may have."),
-            422: _problem("An invalid body: two roles naming one header, a blank lab."),
+            409: _problem("The organisation has the most integrations of the kind it may have."),
+            422: _problem("An invalid body: two roles naming one header, a blank name."),
         },
     )
     async def configure(
-        self, principal: CurrentPrincipal, labs: Labs, data: JSONBody[ConfigureRequest]
-    ) -> ConfigureAnswer:
+        self,
+        principal: CurrentPrincipal,
+        labs: Labs,
+        marketplaces: Marketplaces,
+        data: JSONBody[ConfigureRequest | MarketplaceConfigure],
+    ) -> ConfigureAnswer | MarketplaceAnswer:
         """Configure."""
         manager = manager_of(principal)
+        if isinstance(data, MarketplaceConfigure):
+            return await _configure_marketplace(marketplaces, manager, data)
         desk = labs.imports
         async with desk.unit_of_work(manager.organisation_id) as uow:
             integration, created = await configure_lab(

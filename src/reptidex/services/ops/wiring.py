@@ -5,7 +5,8 @@ requests, each service's personal data (over HTTP with ops' service token, its o
 records locally) and the worker that asks them; outgoing webhooks (the consumer that turns
 events into deliveries, the worker that sends them) and the key management that seals their
 secrets; the genetics lab integrations (their configurations, and repti-animal over HTTP
-with the caller's token).
+with the caller's token); the partner marketplace feeds (their token digests, repti-commerce's
+listings over HTTP: public reads for the feed, the caller's token for an import).
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from reptidex.adapters.events.redis_streams import DEFAULT_PREFIX
 from reptidex.adapters.keys.aws_kms import AwsKmsKeyManagement
 from reptidex.adapters.keys.local import LocalKeyManagement, key_from_folder, parse_key
 from reptidex.adapters.labs.animal_http import HttpLabAnimals
+from reptidex.adapters.marketplaces.commerce_http import HttpPartnerListings
 from reptidex.adapters.privacy.http_holder import HttpPersonalData
 from reptidex.adapters.sql.ops.activity_records import SqlActivityRecords
 from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
 from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlAuditTrail
 from reptidex.adapters.sql.ops.labs import SqlLabUnitOfWork
+from reptidex.adapters.sql.ops.marketplaces import SqlFeedUnitOfWork
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
 from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
@@ -51,6 +54,7 @@ from reptidex.domain.integrations.destinations import AddressResolver
 from reptidex.domain.integrations.keys import KeyManagement
 from reptidex.domain.integrations.kinds import WEBHOOK_EVENT_KINDS, WEBHOOK_FAMILIES
 from reptidex.domain.integrations.labs.use_cases import LabImport
+from reptidex.domain.integrations.marketplaces.use_cases import FeedDesk
 from reptidex.domain.integrations.model import DeliveryPolicy
 from reptidex.domain.integrations.subscriptions import Destinations
 from reptidex.domain.privacy.ports import PersonalDataHolder
@@ -83,16 +87,18 @@ class OpsComponents:
     sender: HttpWebhookSender
     dashboard: DashboardDesk
     labs: LabDesk
+    marketplaces: FeedDesk
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``trail``, ``privacy``, ``integrations``,
-        ``dashboard`` and ``labs``."""
+        ``dashboard``, ``labs`` and ``marketplaces``."""
         return {
             "trail": provide_value(self.trail),
             "privacy": provide_value(self.privacy),
             "integrations": provide_value(self.integrations),
             "dashboard": provide_value(self.dashboard),
             "labs": provide_value(self.labs),
+            "marketplaces": provide_value(self.marketplaces),
         }
 
     @asynccontextmanager
@@ -249,13 +255,21 @@ def build_ops(
     )
     trail = trail or SqlAuditTrail(sessions)
     lab_peers = peers or kernel_peers
+    animals = HttpLabAnimals(lambda: lab_peers)
     labs = LabDesk(
         LabImport(
             lambda organisation_id: SqlLabUnitOfWork(sessions, organisation_id),
-            HttpLabAnimals(lambda: lab_peers),
+            animals,
             clock,
         ),
         keys,
+    )
+    marketplaces = FeedDesk(
+        lambda organisation_id: SqlFeedUnitOfWork(sessions, organisation_id),
+        lambda digest: SqlFeedUnitOfWork(sessions, token_digest=digest),
+        HttpPartnerListings(lambda: lab_peers),
+        animals,
+        clock,
     )
     return OpsComponents(
         trail,
@@ -267,4 +281,5 @@ def build_ops(
         sender,
         build_dashboard(kernel, trail, peers),
         labs,
+        marketplaces,
     )

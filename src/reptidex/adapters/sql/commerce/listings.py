@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.listing_search import search_rows
@@ -15,6 +17,7 @@ from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.ports import ListingQuery
+from reptidex.domain.errors import Conflict
 
 
 class SqlListings:
@@ -34,7 +37,12 @@ class SqlListings:
         if listing.created_at is not None:
             row.created_at = row.updated_at = listing.created_at
         self.session.add(row)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:  # the only unique rule of a listing: its external reference
+            raise Conflict(
+                f"The organisation already has a listing imported as {listing.external_ref!r}."
+            ) from None
         return listing_of(row)
 
     async def update(self, listing: Listing) -> Listing:
@@ -97,3 +105,17 @@ class SqlListings:
             .limit(1)
         )
         return None if row is None else listing_of(row)
+
+    async def by_external_refs(
+        self, organisation_id: uuid.UUID, refs: Sequence[str]
+    ) -> list[Listing]:
+        """The organisation's listings imported under any of ``refs``."""
+        if not refs:
+            return []
+        rows = await self.session.scalars(
+            select(ListingRow).where(
+                ListingRow.organisation_id == organisation_id,
+                ListingRow.external_ref.in_(list(refs)),
+            )
+        )
+        return [listing_of(r) for r in rows]

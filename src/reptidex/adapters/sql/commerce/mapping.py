@@ -86,6 +86,7 @@ def listing_of(row: ListingRow | Row[Any]) -> Listing:
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+        external_ref=row.external_ref,
     )
 
 
@@ -113,6 +114,7 @@ def listing_columns(listing: Listing) -> dict[str, Any]:
         "visual_index": gene_index(snapshot.traits),
         "het_index": gene_index(snapshot.hets),
         "possible_het_index": gene_index([h.gene for h in snapshot.possible_hets]),
+        "external_ref": listing.external_ref,
     }
 
 

@@ -41,6 +41,7 @@ class ListingRow(CommerceModel):
         Index("ix_listing_state_species", "state", "species"),
         Index("ix_listing_organisation_animal", "organisation_id", "animal_id"),
         Index("ix_listing_state_expires_at", "state", "expires_at"),
+        Index("uq_listing_external_ref", "organisation_id", "external_ref", unique=True),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column()
@@ -64,6 +65,8 @@ class ListingRow(CommerceModel):
     visual_index: Mapped[str] = mapped_column(String(2000))
     het_index: Mapped[str] = mapped_column(String(2000))
     possible_het_index: Mapped[str] = mapped_column(String(2000))
+    external_ref: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Where an import took the listing from (a partner's row id), unique per seller."""
 
 
 class OrderRow(CommerceModel):

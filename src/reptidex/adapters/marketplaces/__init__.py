@@ -1,0 +1,1 @@
+"""Partner marketplace integrations' adapters."""
