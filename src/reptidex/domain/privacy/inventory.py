@@ -6,7 +6,7 @@ The GDPR exports say what each service holds about a user; this inventory says t
 audit trail's terms (service, resource kind, the fields that name the person), so that the
 compliance report (:mod:`reptidex.domain.audit.compliance`) and the erasure's pseudonyms
 (:mod:`reptidex.domain.audit.pseudonyms`) read personal data the way the exports do. A test
-holds the two together (every export part is named here; every part named here is exported).
+holds the two together: every part named here is one its service's export holds.
 """
 
 from __future__ import annotations
