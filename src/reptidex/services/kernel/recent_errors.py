@@ -16,10 +16,9 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import msgspec
 from typing import Any
 
+import msgspec
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
