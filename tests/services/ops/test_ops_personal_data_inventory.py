@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from reptidex.adapters.sql.commerce.personal_data import _NAMING_USERS
 from reptidex.domain.audit import AuditRecord
 from reptidex.domain.audit.compliance import PERSONAL_KINDS, concerns, is_personal_data
 from reptidex.domain.audit.pseudonyms import PERSONAL_FIELDS
@@ -71,3 +72,10 @@ def test_which_records_are_about_one_user() -> None:
     member = record("core", "membership", "m1", before={"user_id": str(USER), "role": "owner"})
     assert concerns(member, USER)  # a removal names them on the side before
     assert not concerns(record("animal", "animal", "a1", after={"owner": str(USER)}), USER)
+
+
+def test_commerce_names_users_by_the_fields_the_inventory_names() -> None:
+    columns = {part: column.key for part, column in _NAMING_USERS}
+    for kind in PERSONAL_DATA:
+        if kind.service == "commerce":
+            assert columns[kind.export] == kind.names, kind.resource_kind
