@@ -12,6 +12,7 @@ from reptidex.domain.errors import Conflict, NotAuthenticated, NotFound, Permiss
 from reptidex.domain.identity import User
 
 ADDRESS = "192.0.2.9"
+ADMIN = uuid.UUID(int=7)
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def identity() -> FakeIdentity:
 async def account(identity: FakeIdentity, email: str, name: str | None = None) -> User:
     await identity.accounts.register(email, STRONG_PASSWORD, display_name=name, address=ADDRESS)
     await identity.accounts.verify_email(identity.notifier.last_token("verify_email", email))
-    found = await identity.administration.search_users(email)
+    found = await identity.administration.search_users(ADMIN, email)
     (user,) = found.items
     return user
 
@@ -30,13 +31,39 @@ async def account(identity: FakeIdentity, email: str, name: str | None = None) -
 async def test_search_users_by_address_or_name_in_any_case(identity: FakeIdentity) -> None:
     ann = await account(identity, "ann@example.org", "Ann Keeper")
     bob = await account(identity, "bob@scales.example", "Bob")
-    everyone = await identity.administration.search_users("")
+    everyone = await identity.administration.search_users(ADMIN, "")
     assert [u.id for u in everyone.items] == [ann.id, bob.id]
     assert everyone.total == 2
-    assert [u.id for u in (await identity.administration.search_users("KEEPER")).items] == [ann.id]
-    assert [u.id for u in (await identity.administration.search_users("scales")).items] == [bob.id]
-    page = await identity.administration.search_users("", limit=1, offset=1)
+    assert [u.id for u in (await identity.administration.search_users(ADMIN, "KEEPER")).items] == [
+        ann.id
+    ]
+    assert [u.id for u in (await identity.administration.search_users(ADMIN, "scales")).items] == [
+        bob.id
+    ]
+    page = await identity.administration.search_users(ADMIN, "", limit=1, offset=1)
     assert ([u.id for u in page.items], page.total) == ([bob.id], 2)
+
+
+async def test_each_account_an_administrator_is_shown_is_recorded_as_accessed(
+    identity: FakeIdentity,
+) -> None:
+    await account(identity, "ann@example.org", "Ann Keeper")
+    bob = await account(identity, "bob@scales.example", "Bob")
+    before = len(identity.store.audits)
+    await identity.administration.search_users(ADMIN, "scales")
+    (record,) = identity.store.audits[before:]
+    assert (record.action, record.resource_kind, record.resource_id) == (
+        "accessed",
+        "user",
+        str(bob.id),
+    )
+    assert (record.actor_id, record.organisation_id, record.service) == (ADMIN, None, "core")
+    assert record.after["purpose"] == "admin_user_search"
+    assert "email" in record.after["read"]
+    assert record.before == {}
+    assert "bob@scales.example" not in str(record.after)  # names the fields, never their values
+    await identity.administration.search_users(ADMIN, "nobody-matches")
+    assert len(identity.store.audits) == before + 1  # a search that shows no one reads no one
 
 
 async def test_search_organisations_with_member_counts(identity: FakeIdentity) -> None:

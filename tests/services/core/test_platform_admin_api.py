@@ -3,6 +3,8 @@ administrator's action (search, suspend, reinstate, grant, revoke)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,11 +12,13 @@ import pytest
 from identity_testkit import bearer, fast_identity, login, register_and_verify
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import text
 
+from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app
 from reptidex.services.core.wiring import CoreComponents
-from reptidex.services.kernel.app import components_of
+from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
 
 
@@ -113,3 +117,43 @@ def test_bad_requests_are_clear_4xx(platform: Platform) -> None:
         400,
         422,
     }
+
+
+def _audit_records(platform: Platform) -> list[dict[str, Any]]:
+    """The audit records in core's outbox (the relay publishes them to repti-ops)."""
+    url = kernel_of(platform.client.app).resources.database_url
+
+    async def read() -> list[dict[str, Any]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT payload FROM outbox_message WHERE event_type = 'audit.recorded' "
+                        "ORDER BY occurred_at, created_at"
+                    )
+                )
+                return [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_an_administrators_search_is_recorded_as_access(platform: Platform) -> None:
+    admin = platform.admin()
+    platform.user("ann@example.org")
+    platform.user("bob@example.org")
+    admin_id = platform.user_id(admin, "admin@")
+    before = len(_audit_records(platform))
+    found = platform.client.get("/admin/users", params={"q": "ann@"}, headers=admin).json()
+    (ann,) = found["items"]
+    (record,) = _audit_records(platform)[before:]
+    assert (record["action"], record["resource_kind"], record["resource_id"]) == (
+        "accessed",
+        "user",
+        ann["id"],
+    )
+    assert (record["actor_id"], record["service"]) == (admin_id, "core")
+    assert record["after"]["purpose"] == "admin_user_search"
+    assert "ann@example.org" not in json.dumps(record)  # which fields were read, not their values

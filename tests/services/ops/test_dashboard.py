@@ -16,11 +16,11 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_trail import append_record
 from reptidex.domain.audit import AuditRecord
 from reptidex.services.core.wiring import CoreComponents
-from reptidex.services.kernel.app import components_of
+from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.dashboard.desk import SIGN_IN_ATTEMPTS
 
-PAGES = ["", "/users", "/organisations", "/flags", "/audit", "/backlogs", "/figures"]
+PAGES = ["", "/errors", "/users", "/organisations", "/flags", "/audit", "/backlogs", "/figures"]
 EVIL = "<script>alert(1)</script>"
 
 
@@ -206,6 +206,43 @@ async def test_health_shows_every_service_bounded(platform: DashboardPlatform) -
     assert "ConnectError" in rows["animal"]
     assert rows["ops"].startswith("failing")  # its peers but core are down
     assert "database" in rows["ops"]
+
+
+async def test_recent_errors_of_every_service_filtered_by_service(
+    platform: DashboardPlatform,
+) -> None:
+    await platform.admin_signed_in()
+    core_errors = kernel_of(platform.core_app).errors
+    for request_id in ("req-1", "req-2"):  # a repeat: one row, counted twice
+        core_errors.record(
+            LookupError(f"no row for {EVIL} password=hunter2"),
+            route="/orgs/{organisation_id}",
+            method="GET",
+            request_id=request_id,
+        )
+    kernel_of(platform.ops.app).errors.record(
+        RuntimeError("ops broke"), route="/audit/logs", method="GET", request_id="req-ops"
+    )
+    page = await platform.ops.get(f"{HOME}/errors")
+    assert page.status_code == 200
+    table = page.text.split('<table id="errors">', 1)[1]
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == 2
+    assert "ops broke" in rows[0]  # the most recently seen first
+    core_row = rows[1]
+    assert "<strong>LookupError</strong>" in core_row
+    assert "GET /orgs/{organisation_id}" in core_row
+    assert "<td>2</td>" in core_row
+    assert "req-2" in core_row
+    assert "hunter2" not in page.text
+    assert EVIL not in page.text
+    assert "animal: errors not readable" in page.text  # unreachable, said so
+    only_core = await platform.ops.get(f"{HOME}/errors", params={"service": "core"})
+    assert "LookupError" in only_core.text
+    assert "ops broke" not in only_core.text
+    assert "animal" not in only_core.text.split("</select>", 1)[1]
+    bad = await platform.ops.get(f"{HOME}/errors", params={"service": "nowhere"})
+    assert bad.status_code in (400, 422)
 
 
 async def test_flags_are_listed_and_switched(platform: DashboardPlatform) -> None:

@@ -112,6 +112,12 @@ def test_admin_signs_in_searches_and_suspends_in_chromium(
             )
             assert refused.status_code == 403
 
+            browser.open(f"{ops_url}/admin/dashboard/errors?service=core")
+            assert "Recent errors" in browser.text
+            assert "No unhandled errors since the services started." in browser.text
+            browser.open(f"{ops_url}/admin/dashboard/errors")
+            assert "animal: errors not readable" in browser.text  # nowhere to be asked
+
             browser.click("header form button")  # sign out
             assert browser.path == "/admin/dashboard/sign-in"
             browser.fill("#email", "dusk@example.org")

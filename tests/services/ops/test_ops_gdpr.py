@@ -23,6 +23,7 @@ from reptidex.adapters.sql.ops.audit_personal_data import SqlAuditPersonalData
 from reptidex.adapters.sql.ops.audit_trail import SqlChainSource, append_record, scope_session
 from reptidex.domain.audit import record_of
 from reptidex.domain.audit.verification import verify_trail
+from reptidex.domain.privacy.inventory import exported_parts
 from reptidex.services.kernel.settings import Settings
 
 
@@ -146,6 +147,12 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
         ("user", "created"), ("animal", "updated"), ("membership", "updated")
     }  # fmt: skip
     assert json.loads(files.read("request.json"))["user_id"] == str(user)
+    # every part of personal data the inventory names is one its service exports
+    exported = {
+        "core": core, "media": media, "commerce": commerce, "community": community
+    }  # fmt: skip
+    for service, data in exported.items():
+        assert exported_parts(service) <= set(data), service
 
     admin = await platform.admin()
 
@@ -153,7 +160,12 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
         page = await platform.ops.get(
             "/audit/logs", params={"resource_kind": "gdpr_request"}, headers=admin
         )
-        return [r["action"] for r in page.json()["items"]] == ["export_requested"]
+        read = await platform.ops.get(
+            "/audit/logs", params={"resource_id": str(user), "action": "accessed"}, headers=admin
+        )
+        return [r["action"] for r in page.json()["items"]] == ["export_requested"] and [
+            (r["actor_id"], r["after"]["purpose"]) for r in read.json()["items"]
+        ] == [(str(user), "gdpr_export")]  # the download, as the user's access to their data
 
     await eventually(export_audited)
     erased = await platform.ops.post("/admin/gdpr/erase", json={}, headers=headers)
@@ -172,7 +184,8 @@ async def test_a_keeper_exports_then_erases_their_data(platform: GdprPlatform) -
         "supply_reservations_pseudonymised": 0,
     }
     assert set(counts["community"].values()) == {0}
-    assert counts["ops"]["audit_records_pseudonymised"] == 4  # and the export's own record
+    # and the export's own records: asked for, and downloaded
+    assert counts["ops"]["audit_records_pseudonymised"] == 5
 
     # nobody signs in as them, and no service answers with their data
     login = await platform.core.post("/auth/login", json={"email": email, "password": PASSWORD})

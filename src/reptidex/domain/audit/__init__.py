@@ -14,10 +14,17 @@ from reptidex.domain.audit.chain import (
 )
 from reptidex.domain.audit.changes import WITHHELD_FIELDS, Change, diff, is_withheld, snapshot
 from reptidex.domain.audit.correlation import current_request_id
-from reptidex.domain.audit.record import AUDIT_EVENT, AuditRecord, audit_event, record_of
-from reptidex.domain.audit.trail import record_change
+from reptidex.domain.audit.record import (
+    ACCESSED,
+    AUDIT_EVENT,
+    AuditRecord,
+    audit_event,
+    record_of,
+)
+from reptidex.domain.audit.trail import record_access, record_change
 
 __all__ = [
+    "ACCESSED",
     "AUDIT_EVENT",
     "GENESIS",
     "WITHHELD_FIELDS",
@@ -31,6 +38,7 @@ __all__ = [
     "current_request_id",
     "diff",
     "is_withheld",
+    "record_access",
     "record_change",
     "record_of",
     "snapshot",

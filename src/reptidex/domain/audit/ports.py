@@ -18,7 +18,9 @@ MAX_PAGE = 500
 class AuditQuery:
     """Filters (each narrows), and a page of the trail, newest first.
 
-    ``since`` is inclusive, ``until`` exclusive (both on ``occurred_at``).
+    ``since`` is inclusive, ``until`` exclusive (both on ``occurred_at``). ``kinds_or_access``,
+    when given, keeps only records of one of its (service, resource kind) pairs and records of
+    an access (action ``accessed``): the personal-data report's candidates.
     """
 
     organisation_id: uuid.UUID | None = None
@@ -29,6 +31,7 @@ class AuditQuery:
     service: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    kinds_or_access: tuple[tuple[str, str], ...] | None = None
     limit: int = 50
     offset: int = 0
 

@@ -12,9 +12,11 @@ from collections.abc import Collection
 from typing import Any
 
 from reptidex.domain.audit.record import AuditRecord
+from reptidex.domain.privacy.inventory import CONTACT_FIELDS
 
-PERSONAL_FIELDS: frozenset[str] = frozenset({"email", "display_name", "name_of_user"})
-"""Fields of a user's records whose values are their contact details."""
+PERSONAL_FIELDS: frozenset[str] = CONTACT_FIELDS
+"""Fields of a user's records whose values are their contact details (the personal-data
+inventory's, :mod:`reptidex.domain.privacy.inventory`)."""
 
 ERASED = "<erased>"
 """What replaces a contact detail."""

@@ -15,6 +15,10 @@ AUDIT_EVENT = "audit.recorded"
 
 AUDIT_RECORD_VERSION = 1
 
+ACCESSED = "accessed"
+"""The action of an access record: personal data was read, not changed (``after`` names the
+fields read, ``read``, and why, ``purpose``)."""
+
 
 class AuditRecord(msgspec.Struct, frozen=True, kw_only=True):
     """One data change: who, what, when and the changed fields.

@@ -18,7 +18,7 @@ from typing import Any
 
 from reptidex.domain.audit.changes import diff
 from reptidex.domain.audit.correlation import current_request_id
-from reptidex.domain.audit.record import AuditRecord, audit_event
+from reptidex.domain.audit.record import ACCESSED, AuditRecord, audit_event
 from reptidex.domain.events import Outbox
 
 
@@ -61,3 +61,40 @@ def record_change(
     )
     outbox.add(audit_event(record))
     return record
+
+
+def record_access(
+    outbox: Outbox,
+    *,
+    service: str,
+    resource_kind: str,
+    resource_id: str | uuid.UUID,
+    actor_id: uuid.UUID | None,
+    organisation_id: uuid.UUID | None,
+    read: Collection[str],
+    purpose: str,
+) -> AuditRecord:
+    """Stage the audit record of a read of personal data (action ``accessed``) in ``outbox``:
+    who read which fields of which resource, and why (``purpose``: the endpoint's name for
+    it, such as ``admin_user_search``). Its ``after`` holds ``read`` and ``purpose``; no value
+    read is recorded.
+
+    >>> from reptidex.domain.events import DomainEvent
+    >>> class Box(list[DomainEvent]):
+    ...     add = list.append
+    >>> record = record_access(Box(), service="core", resource_kind="user", resource_id="u1",
+    ...     actor_id=None, organisation_id=None, read={"email", "display_name"},
+    ...     purpose="admin_user_search")
+    >>> record.action, record.after
+    ('accessed', {'purpose': 'admin_user_search', 'read': ['display_name', 'email']})
+    """
+    return record_change(
+        outbox,
+        service=service,
+        resource_kind=resource_kind,
+        resource_id=resource_id,
+        action=ACCESSED,
+        actor_id=actor_id,
+        organisation_id=organisation_id,
+        after={"read": sorted(read), "purpose": purpose},
+    )

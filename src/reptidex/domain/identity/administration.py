@@ -8,8 +8,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from reptidex.domain.audit import record_access
 from reptidex.domain.errors import Conflict, NotFound
-from reptidex.domain.identity.audit import audit, fields_of
+from reptidex.domain.identity.audit import PRODUCER, audit, fields_of
 from reptidex.domain.identity.context import IdentityContext
 from reptidex.domain.identity.events import PlatformAdminChanged, UserSuspensionChanged
 from reptidex.domain.identity.model import OrganisationSummary, User
@@ -17,6 +18,9 @@ from reptidex.domain.identity.ports import IdentityUnitOfWork
 
 MAX_SEARCH_PAGE = 100
 """The largest page of a search."""
+
+SHOWN_TO_ADMINS = ("email", "display_name", "email_verified_at", "platform_admin", "suspended_at")
+"""The personal fields of an account that an administrator's search shows."""
 
 _T = TypeVar("_T")
 
@@ -35,10 +39,26 @@ class PlatformAdministration:
     def __init__(self, context: IdentityContext) -> None:
         self.context = context
 
-    async def search_users(self, text: str, limit: int = 20, offset: int = 0) -> Page[User]:
-        """Users whose address or name contains ``text``, oldest first."""
+    async def search_users(
+        self, admin_id: uuid.UUID, text: str, limit: int = 20, offset: int = 0
+    ) -> Page[User]:
+        """Users whose address or name contains ``text``, oldest first. Each account shown
+        is recorded as ``accessed`` by ``admin_id`` in the audit trail."""
         async with self.context.unit_of_work() as uow:
             users, total = await uow.users.search(text, min(limit, MAX_SEARCH_PAGE), offset)
+            for user in users:
+                record_access(
+                    uow.outbox,
+                    service=PRODUCER,
+                    resource_kind="user",
+                    resource_id=user.id,
+                    actor_id=admin_id,
+                    organisation_id=None,
+                    read=SHOWN_TO_ADMINS,
+                    purpose="admin_user_search",
+                )
+            if users:
+                await uow.commit()
         return Page(users, total)
 
     async def search_organisations(

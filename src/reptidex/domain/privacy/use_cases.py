@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import structlog
 
-from reptidex.domain.audit import record_change
+from reptidex.domain.audit import record_access, record_change
 from reptidex.domain.errors import NotFound, PermissionDenied
+from reptidex.domain.privacy.archive import export_archive
 from reptidex.domain.privacy.model import PrivacyRequest, RequestKind, ServiceTask, TaskState
 from reptidex.domain.privacy.ports import (
     HolderUnavailable,
@@ -110,6 +111,33 @@ async def read_request(
     ):
         raise NotFound("No such GDPR request.")
     return request
+
+
+async def download_export(
+    uow: PrivacyUnitOfWork, requester: Requester, request_id: uuid.UUID
+) -> tuple[PrivacyRequest, bytes]:
+    """A completed export and its archive (:func:`~reptidex.domain.privacy.archive.export_archive`),
+    recorded in the audit trail as the requester's access to the user's personal data (one
+    ``accessed`` record naming the services whose parts it holds), in one commit.
+
+    Raises:
+        NotFound: no such request, or not one the requester may see.
+        Conflict: the export is not completed, or its data was erased since.
+    """
+    request = await read_request(uow.requests, requester, request_id)
+    archive = export_archive(request)
+    record_access(
+        uow.outbox,
+        service=PRODUCER,
+        resource_kind="user",
+        resource_id=request.subject_id,
+        actor_id=requester.user_id,
+        organisation_id=None,
+        read=[task.service for task in request.tasks],
+        purpose="gdpr_export",
+    )
+    await uow.commit()
+    return request, archive
 
 
 async def work_on(

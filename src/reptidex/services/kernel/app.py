@@ -7,8 +7,8 @@ A service's composition root (``services/<name>/app.py::create_app``) has one sh
    outbox relay, bus), the rate limiter and the client-address reader;
 2. the service's wiring builds its adapters and use cases on the kernel (and subscribes to
    events), choosing every adapter from the settings in that one place;
-3. :func:`create_service_app` builds the Litestar app around the service's routes: health and
-   metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, authentication, the
+3. :func:`create_service_app` builds the Litestar app around the service's routes: health,
+   recent errors and metrics endpoints, OpenAPI at ``/schema``, CORS, problem+json errors, authentication, the
    request context (request id, access log, metrics), and the service's objects handed to the
    controllers as Litestar dependencies.
 
@@ -61,7 +61,8 @@ from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.peers import PeerClient
-from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
+from reptidex.services.kernel.problems import exception_handlers
+from reptidex.services.kernel.recent_errors import RecentErrors, errors_route
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
 
@@ -163,6 +164,8 @@ class Kernel:
     answer) this process's memory."""
     client_addresses: ClientAddresses
     """The client address of a request, ``X-Forwarded-For`` believed from trusted proxies only."""
+    errors: RecentErrors
+    """The process's recent unhandled errors (``GET /health/errors``)."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -186,6 +189,7 @@ def build_kernel(spec: ServiceSpec, settings: Settings) -> Kernel:
         events=events,
         rate_limiter=FallbackRateLimiter(resources.redis),
         client_addresses=ClientAddresses(settings.trusted_proxies),
+        errors=RecentErrors(),
     )
 
 
@@ -285,6 +289,7 @@ def create_service_app(
         components,
         route_handlers=[
             *health_routes(spec.name, lambda: probes, settings.health_timeout),
+            errors_route(spec.name, kernel.errors),
             metrics_route(kernel.metrics),
             *route_handlers,
         ],
@@ -296,7 +301,7 @@ def create_service_app(
         },
         middleware=[DefineMiddleware(Authentication, authenticator=auth)],
         before_request=guard_input,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(kernel.errors.remember),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,

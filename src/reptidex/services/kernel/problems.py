@@ -7,6 +7,7 @@ response; the trace goes to the log with the request id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -142,15 +143,28 @@ def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Respons
     return problem_response(request, status, exc.detail, errors=errors, headers=headers)
 
 
-def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    _log.exception("unhandled error", path=request.url.path, method=request.method)
-    return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
+Unexpected = Callable[[Request[Any, Any, Any], Exception], None]
+"""What else is done with an unexpected error, after it is logged (the service's recent
+errors keep it)."""
 
 
-EXCEPTION_HANDLERS: ExceptionHandlersMap = {
-    DomainError: _handle_domain,
-    ValidationException: _handle_validation,
-    HTTPException: _handle_http,
-    Exception: _handle_unexpected,
-}
-"""The exception handlers every service installs."""
+def exception_handlers(on_unexpected: Unexpected | None = None) -> ExceptionHandlersMap:
+    """The exception handlers every service installs; ``on_unexpected`` is told of each
+    unexpected error (answered 500)."""
+
+    def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+        _log.exception("unhandled error", path=request.url.path, method=request.method)
+        if on_unexpected is not None:
+            on_unexpected(request, exc)
+        return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+    return {
+        DomainError: _handle_domain,
+        ValidationException: _handle_validation,
+        HTTPException: _handle_http,
+        Exception: handle_unexpected,
+    }
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = exception_handlers()
+"""The exception handlers of an app that keeps no recent errors (tests of the kernel)."""

@@ -33,6 +33,27 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 """Text that is a secret wherever it appears."""
 
+_NAME_BEFORE_VALUE = re.compile(r"""\b([A-Za-z][\w-]*)(?:\s*[=:]\s*|'\s*:\s*')""")
+_VALUE = re.compile(r"""[^\s,;&'"]+""")
+
+
+def _hide_named_values(text: str) -> str:
+    """``text`` with the value after a secret's name hidden: ``password=hunter2``,
+    ``token: abc`` or a dict's ``'api_key': 'k'`` (a bearer value is masked already)."""
+    parts: list[str] = []
+    position = 0
+    for match in _NAME_BEFORE_VALUE.finditer(text):
+        if match.start() < position or not is_secret_name(match.group(1)):
+            continue
+        value = _VALUE.match(text, match.end())
+        if value is None or value.group(0) in (HIDDEN, "Bearer", "Basic"):
+            continue
+        parts.append(text[position : match.end()])
+        parts.append(HIDDEN)
+        position = value.end()
+    parts.append(text[position:])
+    return "".join(parts)
+
 
 def value_is_set(value: Any) -> bool:
     """Whether a secret field holds something to hide (an unset one is shown as unset)."""
@@ -46,10 +67,12 @@ def redact_text(text: str) -> str:
     'postgresql+asyncpg://app:***@db:5432/repti_core_db'
     >>> redact_text("Authorization: Bearer abcdefgh12345678")
     'Authorization: Bearer <hidden>'
+    >>> redact_text("login failed: password=hunter2, {'api_key': 'k-123'}")
+    "login failed: password=<hidden>, {'api_key': '<hidden>'}"
     """
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return _hide_named_values(text)
 
 
 def redact(value: Any, *, depth: int = 0) -> Any:

@@ -21,6 +21,7 @@ from reptidex.services.kernel.catalog import service_spec
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings, load_settings
 from reptidex.services.ops.audit import AuditController
+from reptidex.services.ops.compliance import ComplianceController
 from reptidex.services.ops.dashboard.pages import DASHBOARD
 from reptidex.services.ops.dashboard.templating import dashboard_templates
 from reptidex.services.ops.gdpr import GdprController
@@ -31,6 +32,7 @@ from reptidex.services.ops.wiring import build_ops
 
 CONTROLLERS: list[ControllerRouterHandler] = [
     AuditController,
+    ComplianceController,
     GdprController,
     WebhookController,
     LabController,

@@ -10,9 +10,13 @@ from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from reptidex.domain.privacy.archive import export_archive
 from reptidex.domain.privacy.model import RequestKind
-from reptidex.domain.privacy.use_cases import Requester, read_request, request_privacy
+from reptidex.domain.privacy.use_cases import (
+    Requester,
+    download_export,
+    read_request,
+    request_privacy,
+)
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, Principal, requires_user
 from reptidex.services.kernel.problems import PROBLEM_MEDIA_TYPE, Problem
 from reptidex.services.ops.access import Privacy
@@ -113,7 +117,9 @@ class GdprController(Controller):
         "/requests/{request_id:uuid}/archive",
         summary="Download an export's archive",
         description="A zip of `request.json` and one `<service>.json` per service, once the "
-        "export is completed (409 before, or once the user's data was erased since).",
+        "export is completed (409 before, or once the user's data was erased since). Each "
+        "download is recorded in the audit trail as the caller's access (`accessed`) to the "
+        "user's personal data.",
         response_description="The archive (`application/zip`)",
         responses={
             **_READING,
@@ -126,9 +132,9 @@ class GdprController(Controller):
     ) -> Response[bytes]:
         """The zip of an export."""
         async with privacy.unit_of_work() as uow:
-            request = await read_request(uow.requests, _requester(principal), request_id)
+            request, archive = await download_export(uow, _requester(principal), request_id)
         return Response(
-            export_archive(request),
+            archive,
             media_type="application/zip",
             headers={
                 "content-disposition": f'attachment; filename="reptidex-export-{request.id}.zip"',

@@ -185,6 +185,7 @@ def build_dashboard(
         kernel.metrics.registry,
         # a peer's own probes take up to the health timeout: allow it that twice
         2 * settings.health_timeout,
+        own_errors=kernel.errors,
         bus_kind=event_bus_kind(settings),
         stream_prefix=DEFAULT_PREFIX,
         redis=resources.redis,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, func, insert, select, text, update
+from sqlalchemy import Select, and_, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.sql.ops.models import (
@@ -18,7 +18,7 @@ from reptidex.adapters.sql.ops.models import (
     audit_checkpoint,
 )
 from reptidex.adapters.sql.ops.privacy_models import audit_pseudonymised
-from reptidex.domain.audit import AuditRecord, ChainedRecord, ChainPoint, chain_hash
+from reptidex.domain.audit import ACCESSED, AuditRecord, ChainedRecord, ChainPoint, chain_hash
 from reptidex.domain.audit.chain import START, CanonicalRecord, ChainLink, instant_text
 from reptidex.domain.audit.ports import AuditQuery
 
@@ -141,6 +141,16 @@ def _filtered(query: AuditQuery, scope: uuid.UUID | None) -> Select[Any]:
         statement = statement.where(AuditRecordRow.occurred_at >= query.since)
     if query.until is not None:
         statement = statement.where(AuditRecordRow.occurred_at < query.until)
+    if query.kinds_or_access is not None:
+        statement = statement.where(
+            or_(
+                AuditRecordRow.action == ACCESSED,
+                *(
+                    and_(AuditRecordRow.service == service, AuditRecordRow.resource_kind == kind)
+                    for service, kind in query.kinds_or_access
+                ),
+            )
+        )
     return statement
 
 

@@ -98,12 +98,24 @@ class PlatformAdminController(Controller):
     guards = (requires_platform_admin(),)
     security = tuple(BEARER)
 
-    @get("/users", summary="Search users", responses=_problems(401, 403))
+    @get(
+        "/users",
+        summary="Search users",
+        description="Users whose address or display name contains `q` (any case), oldest "
+        "first. Each account shown is recorded in the audit trail as `accessed` by the caller.",
+        responses=_problems(401, 403),
+    )
     async def search_users(
-        self, identity: Identity, q: SearchText = "", limit: Limit = 20, offset: Offset = 0
+        self,
+        identity: Identity,
+        principal: CurrentPrincipal,
+        q: SearchText = "",
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> UserPage:
         """Users whose address or display name contains ``q`` (any case), oldest first."""
-        page = await identity.administration.search_users(q, limit, offset)
+        administration = identity.administration
+        page = await administration.search_users(principal.require_user(), q, limit, offset)
         return UserPage([AdminUserOut.of(user) for user in page.items], page.total)
 
     @get("/organisations", summary="Search organisations", responses=_problems(401, 403))

@@ -38,6 +38,7 @@ from reptidex.domain.errors import (
 from reptidex.services.kernel.rate_limits import ClientAddress
 from reptidex.services.ops.dashboard.core_api import CoreUnreachable
 from reptidex.services.ops.dashboard.desk import ADMIN_STATE, Admin, Desk, SignInRequired
+from reptidex.services.ops.dashboard.platform import SERVICES
 from reptidex.services.ops.dashboard.sessions import (
     COOKIE,
     LIFETIME,
@@ -90,6 +91,9 @@ Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 Filter = Annotated[str, QueryParameter(max_length=200)]
 Done = Annotated[str, QueryParameter(max_length=20)]
 AccountAction = Literal["suspend", "reinstate", "grant-admin", "revoke-admin"]
+ServiceName = Annotated[
+    Literal["", "core", "animal", "commerce", "media", "community", "ops"], QueryParameter()
+]
 
 
 class SignInForm(msgspec.Struct, kw_only=True):
@@ -279,6 +283,24 @@ class DashboardController(Controller):
         admin = await dashboard.admin(request)
         services = await dashboard.watch.health()
         return _page("health.html", admin, services=services)
+
+    @get("/errors")
+    async def errors(
+        self, request: Request[Any, Any, Any], dashboard: Desk, service: ServiceName = ""
+    ) -> Response[Any]:
+        """Every service's recent unhandled errors, or one service's (``service``)."""
+        admin = await dashboard.admin(request)
+        chosen = (service,) if service else SERVICES
+        found = await dashboard.watch.errors(admin.token, chosen)
+        errors = sorted(
+            (error for part in found for error in part.errors),
+            key=lambda e: e.last_at,
+            reverse=True,
+        )
+        unread = [part for part in found if part.detail]
+        return _page(
+            "errors.html", admin, errors=errors, unread=unread, services=SERVICES, service=service
+        )
 
     # -- users and organisations -------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""What the dashboard reads from every service: its deep health, and its outbox backlog (from
-its Prometheus metrics); the event bus's backlog from Redis Streams when that is the bus.
+"""What the dashboard reads from every service: its deep health, its recent unhandled errors,
+and its outbox backlog (from its Prometheus metrics); the event bus's backlog from Redis
+Streams when that is the bus.
 
 Every service is asked side by side and each answer is bounded by a timeout, so one service
 that hangs shows as unreachable and never holds the page."""
@@ -7,6 +8,7 @@ that hangs shows as unreachable and never holds the page."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from reptidex.services.kernel.health import DependencyCheck, run_check
 from reptidex.services.kernel.peers import PeerClient
+from reptidex.services.kernel.recent_errors import RecentErrors, RecentErrorsView, errors_view
 
 SERVICES = ("core", "animal", "commerce", "media", "community", "ops")
 """Every service the dashboard shows, in the catalogue's order."""
@@ -86,6 +89,50 @@ class BusBacklog:
     detail: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceError:
+    """One recent unhandled error of a service (as its ``GET /health/errors`` shows it)."""
+
+    service: str
+    exception: str
+    message: str
+    method: str
+    route: str
+    request_id: str | None
+    first_at: dt.datetime
+    last_at: dt.datetime
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceErrors:
+    """A service's recent errors, or why they could not be read (``detail``)."""
+
+    service: str
+    errors: list[ServiceError] = field(default_factory=list)
+    detail: str | None = None
+
+
+def _errors_of(view: RecentErrorsView, service: str) -> ServiceErrors:
+    return ServiceErrors(
+        service,
+        [
+            ServiceError(
+                service,
+                e.exception,
+                e.message,
+                e.method,
+                e.route,
+                e.request_id,
+                e.first_at,
+                e.last_at,
+                e.count,
+            )
+            for e in view.errors
+        ],
+    )
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -100,6 +147,7 @@ class PlatformWatch:
         own_metrics: CollectorRegistry,
         timeout: float,
         *,
+        own_errors: RecentErrors | None = None,
         bus_kind: str,
         stream_prefix: str,
         redis: aioredis.Redis | None = None,
@@ -107,6 +155,7 @@ class PlatformWatch:
         self._peers = peers
         self._own_checks = own_checks
         self._own_metrics = own_metrics
+        self._own_errors = own_errors if own_errors is not None else RecentErrors()
         self._timeout = timeout
         self._bus_kind = bus_kind
         self._redis = redis
@@ -152,6 +201,36 @@ class PlatformWatch:
                 )
             )
         )
+
+    async def _peer_errors(self, service: str, token: str) -> ServiceErrors:
+        try:
+            response = await self._bounded(
+                self._peers().get(
+                    service, "/health/errors", headers={"Authorization": f"Bearer {token}"}
+                )
+            )
+            response.raise_for_status()
+            view = msgspec.json.decode(response.content, type=RecentErrorsView)
+        except (TimeoutError, httpx.HTTPError, msgspec.DecodeError, KeyError) as exc:
+            return ServiceErrors(service, detail=_why(exc, self._timeout))
+        return _errors_of(view, service)
+
+    async def errors(self, token: str, services: Sequence[str] = SERVICES) -> list[ServiceErrors]:
+        """Every service's recent unhandled errors, asked side by side with the signed-in
+        administrator's access ``token`` (ops' own from its process)."""
+        return list(
+            await asyncio.gather(
+                *(
+                    self._own_errors_now()
+                    if service == "ops"
+                    else self._peer_errors(service, token)
+                    for service in services
+                )
+            )
+        )
+
+    async def _own_errors_now(self) -> ServiceErrors:
+        return _errors_of(errors_view("ops", self._own_errors), "ops")
 
     async def _peer_outbox(self, service: str) -> OutboxBacklog:
         try:
