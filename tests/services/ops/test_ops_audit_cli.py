@@ -62,11 +62,20 @@ def test_verify_reports_progress_and_names_the_edited_record(
     ops_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _consume(ops_database, 5)
-    assert _cli("audit", "verify", "--database-url", ops_database, "--batch", "2") == 0
+    one_pass = ["--batch", "2", "--jobs", "1"]
+    assert _cli("audit", "verify", "--database-url", ops_database, *one_pass) == 0
     out, err = capsys.readouterr()
     assert "intact: 5 records" in out
     assert "checked 2 of 5 records" in err
     assert "checked 5 of 5 records" in err
+    assert (
+        _cli("audit", "verify", "--database-url", ops_database, "--batch", "2", "--jobs", "2") == 0
+    )
+    out, err = capsys.readouterr()
+    assert "intact: 5 records, last 5." in out
+    assert "checked 5 of 5 records" in err  # side by side: told every second and at the end
+    assert _cli("audit", "verify", "--database-url", ops_database, "--jobs", "0") == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
 
     _run_sql(ops_database, "UPDATE audit_record SET resource_id = 'forged' WHERE seq = 4")
     assert _cli("audit", "verify", "--database-url", ops_database) == 1

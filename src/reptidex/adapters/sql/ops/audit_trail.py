@@ -3,6 +3,7 @@ organisation's scope (or the whole trail), and walking the chain for verificatio
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -76,37 +77,88 @@ async def append_records(
         previous = digest
     if not chained:
         return chained
-    # One statement executed with every row (not the ORM's unit of work: its cost per object
-    # was most of a batch's).
-    await session.execute(
-        insert(AuditRecordRow),
-        [
-            {
-                "id": entry.record.id,
-                "seq": entry.seq,
-                "occurred_at": entry.record.occurred_at,
-                "service": entry.record.service,
-                "actor_id": entry.record.actor_id,
-                "organisation_id": entry.record.organisation_id,
-                "request_id": entry.record.request_id,
-                "resource_kind": entry.record.resource_kind,
-                "resource_id": entry.record.resource_id,
-                "action": entry.record.action,
-                "before": entry.record.before,
-                "after": entry.record.after,
-                "withheld": list(entry.record.withheld),
-                "previous_hash": entry.previous_hash,
-                "hash": entry.hash,
-            }
-            for entry in chained
-        ],
-    )
+    await _insert(session, chained)
     await session.execute(
         update(audit_chain_head)
         .where(audit_chain_head.c.chain == AUDIT_CHAIN)
         .values(seq=seq, hash=previous)
     )
     return chained
+
+
+_STORED = (
+    "id",
+    "seq",
+    "occurred_at",
+    "service",
+    "actor_id",
+    "organisation_id",
+    "request_id",
+    "resource_kind",
+    "resource_id",
+    "action",
+    "before",
+    "after",
+    "withheld",
+    "previous_hash",
+    "hash",
+)
+"""The columns an append writes (besides the stored time)."""
+
+
+def _stored(entry: ChainedRecord) -> tuple[Any, ...]:
+    record = entry.record
+    return (
+        record.id,
+        entry.seq,
+        record.occurred_at,
+        record.service,
+        record.actor_id,
+        record.organisation_id,
+        record.request_id,
+        record.resource_kind,
+        record.resource_id,
+        record.action,
+        record.before,
+        record.after,
+        list(record.withheld),
+        entry.previous_hash,
+        entry.hash,
+    )
+
+
+_POSTGRES_INSERT = """
+INSERT INTO audit_record (id, seq, occurred_at, service, actor_id, organisation_id, request_id,
+    resource_kind, resource_id, action, before, after, withheld, previous_hash, hash,
+    created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+"""
+"""An append's statement as asyncpg runs it with every row (its parameters in the order of
+:data:`_STORED`, then the stored time twice)."""
+
+
+async def _insert(session: AsyncSession, chained: Sequence[ChainedRecord]) -> None:
+    """Store ``chained`` in ``session``'s transaction: on PostgreSQL one statement asyncpg
+    runs with every row (SQLAlchemy's handling of each row's parameters was half an append's
+    time), elsewhere one executed with every row."""
+    rows = [_stored(entry) for entry in chained]
+    if session.bind.dialect.name == "postgresql":
+        raw = await (await session.connection()).get_raw_connection()
+        driver: Any = raw.driver_connection
+        encode = msgspec.json.encode
+        now = dt.datetime.now(dt.UTC)
+        await driver.executemany(
+            _POSTGRES_INSERT,
+            [
+                (*row[:10], encode(row[10]).decode(), encode(row[11]).decode(),
+                 encode(row[12]).decode(), *row[13:], now, now)
+                for row in rows
+            ],
+        )  # fmt: skip
+        return
+    await session.execute(
+        insert(AuditRecordRow), [dict(zip(_STORED, row, strict=True)) for row in rows]
+    )
 
 
 async def scope_session(session: AsyncSession, scope: uuid.UUID | None) -> None:
