@@ -51,6 +51,7 @@ from loadkit import (
     dsn,
     fetch,
     free_port,
+    redis_reachable,
     request,
     scratch_database,
     serve_app,
@@ -375,20 +376,6 @@ async def bus_throughput(url: str, redis_url: str, events: list[Any], read_count
             await client.delete(*keys)
         await client.aclose()
         await engine.dispose()
-
-
-async def redis_reachable(redis_url: str) -> bool:
-    """Whether a Redis server answers at ``redis_url``."""
-    import redis.asyncio as aioredis
-    from redis.exceptions import RedisError
-
-    client = aioredis.from_url(redis_url)
-    try:
-        return bool(await client.ping())
-    except (RedisError, OSError):
-        return False
-    finally:
-        await client.aclose()
 
 
 async def indexing(

@@ -392,3 +392,17 @@ def bench_token(private_key: Any, organisation: uuid.UUID, role: str) -> str:
     return jwt.encode(
         claims, private_key, algorithm=ALGORITHM, headers={"kid": "bench", "typ": TOKEN_TYPE}
     )
+
+
+async def redis_reachable(redis_url: str) -> bool:
+    """Whether a Redis server answers at ``redis_url``."""
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    client = aioredis.from_url(redis_url)
+    try:
+        return bool(await client.ping())
+    except (RedisError, OSError):
+        return False
+    finally:
+        await client.aclose()

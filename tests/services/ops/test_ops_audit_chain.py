@@ -115,12 +115,14 @@ def test_verify_in_worker_processes_names_the_same_record(
     ops_database: str, statement: str, seq: int, checked: int, reason: str
 ) -> None:
     asyncio.run(_consume(ops_database, [change(ORG, resource_id=f"a{i}") for i in range(6)]))
-    intact = asyncio.run(verify_database(ops_database, jobs=3, batch=1))
+    intact = asyncio.run(verify_database(ops_database, jobs=3, batch=1, min_segment=1))
     assert (intact.checked, intact.broken, intact.last.seq) == (6, None, 6)
     asyncio.run(_execute(ops_database, statement))
     seen: list[tuple[int, int]] = []
     verdict = asyncio.run(
-        verify_database(ops_database, jobs=3, batch=1, progress=lambda a, b: seen.append((a, b)))
+        verify_database(
+            ops_database, jobs=3, batch=1, min_segment=1, progress=lambda a, b: seen.append((a, b))
+        )
     )
     one_pass, _ = asyncio.run(_verify(ops_database, batch=1))
     assert verdict == one_pass
@@ -138,12 +140,14 @@ def test_verify_in_workers_reads_one_state_while_records_arrive(ops_database: st
         engine = create_engine(ops_database)
         try:
             ingest = AuditIngest(engine, "ops:audit")
-            verifying = asyncio.create_task(verify_database(ops_database, jobs=2, batch=1))
+            verifying = asyncio.create_task(
+                verify_database(ops_database, jobs=2, batch=1, min_segment=1)
+            )
             for i in range(15):
                 await ingest(change(ORG, resource_id=f"t{i}"))
                 await asyncio.sleep(0.01)
             during = await verifying
-            return during, await verify_database(ops_database, jobs=2)
+            return during, await verify_database(ops_database, jobs=2, min_segment=1)
         finally:
             await engine.dispose()
 

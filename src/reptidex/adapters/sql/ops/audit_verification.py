@@ -40,12 +40,21 @@ _checked: Synchronized[int] | None = None
 """In a worker process: the count of checked records shared by every worker."""
 
 
+MIN_SEGMENT = 100_000
+"""Records a worker process checks at least: below it, starting one costs more than it saves."""
+
+
 async def verify_database(
-    url: str, *, jobs: int = 1, batch: int = 5000, progress: Progress | None = None
+    url: str,
+    *,
+    jobs: int = 1,
+    batch: int = 5000,
+    progress: Progress | None = None,
+    min_segment: int = MIN_SEGMENT,
 ) -> Verdict:
     """Verify the audit chain stored at ``url`` (the owner's URL, or a role that may read
-    the whole trail) with up to ``jobs`` worker processes (PostgreSQL only; one pass
-    otherwise)."""
+    the whole trail) with up to ``jobs`` worker processes, each checking ``min_segment``
+    records or more (PostgreSQL only; one pass otherwise)."""
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as connection:
@@ -54,10 +63,12 @@ async def verify_database(
                 session = AsyncSession(bind=isolated)
                 await scope_session(session, None)
                 source = SqlChainSource(session)
+                total = await source.count()
+                jobs = min(jobs, total // max(1, min_segment))
                 if jobs <= 1 or is_sqlite(url):
                     return await verify_trail(source, batch=batch, progress=progress)
                 snapshot = await _export_snapshot(isolated)
-                start, head, total = await source.start(), await source.head(), await source.count()
+                start, head = await source.start(), await source.head()
                 segments = split(start, head, jobs)
                 verdicts = await _in_workers(url, snapshot, segments, batch, total, progress)
                 return join(start, verdicts, head)
