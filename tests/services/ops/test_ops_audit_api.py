@@ -98,6 +98,8 @@ def test_filters_and_pages(client: TestClient[Litestar]) -> None:
     assert total(until="2000-01-01T00:00:00Z") == 0
     page = client.get("/audit/logs", headers=ADMIN, params={"limit": 2, "offset": 1}).json()
     assert (len(page["items"]), page["total"], page["limit"], page["offset"]) == (2, 6, 2, 1)
+    past_the_end = client.get("/audit/logs", headers=ADMIN, params={"offset": 10}).json()
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 6)
     assert [r["seq"] for r in page["items"]] == [5, 4]
 
 
