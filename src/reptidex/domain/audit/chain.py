@@ -155,11 +155,11 @@ class Break:
         return f"record {self.seq} ({self.record_id}): {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
-class ChainLink:
+class ChainLink(msgspec.Struct, frozen=True):
     """A stored record as a verification checks it: its content (which names its place and
     the hash before it), its stored hash, and the content hash standing in for a
-    pseudonymised record's (see :class:`ChainedRecord`)."""
+    pseudonymised record's (see :class:`ChainedRecord`). A verification makes one per record:
+    a struct, made several times faster than a frozen dataclass."""
 
     content: CanonicalRecord
     hash: str
