@@ -464,7 +464,7 @@ async def test_registration_is_limited_per_address_and_per_mailbox(identity: Fak
 async def test_service_token(identity: FakeIdentity) -> None:
     secrets = {"animal": "a-secret-of-the-animal-service"}.get
     token, expires_at = await identity.sessions.service_token(
-        "animal", "a-secret-of-the-animal-service", secrets
+        "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.9"
     )
     claims = identity.signer.claims(token)
     assert claims.subject == "service:animal"
@@ -474,7 +474,33 @@ async def test_service_token(identity: FakeIdentity) -> None:
     assert expires_at == claims.expires_at
     for service, secret in (("animal", "wrong"), ("media", "a-secret-of-the-animal-service")):
         with pytest.raises(NotAuthenticated):
-            await identity.sessions.service_token(service, secret, secrets)
+            await identity.sessions.service_token(service, secret, secrets, address="10.0.0.9")
+
+
+async def test_service_tokens_are_limited_per_address_and_per_service() -> None:
+    policy = IdentityPolicy(
+        service_token_per_address=Limit(attempts=3, window=60),
+        service_token_per_service=Limit(attempts=2, window=60),
+    )
+    identity = fake_identity(policy)
+    secrets = {"animal": "a-secret-of-the-animal-service"}.get
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            await identity.sessions.service_token("animal", "wrong", secrets, address="10.0.0.1")
+    with pytest.raises(RateLimited) as refused:  # even the right secret, from that address
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.1"
+        )
+    assert 0 < refused.value.retry_after <= 60
+    # Wrong secrets did not use up the service's tokens: two are issued, then it waits.
+    for address in ("10.0.0.2", "10.0.0.3"):
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address=address
+        )
+    with pytest.raises(RateLimited):
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.4"
+        )
 
 
 async def test_password_changes_are_audited_without_the_hash(identity: FakeIdentity) -> None:
