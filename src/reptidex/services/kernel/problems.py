@@ -26,6 +26,7 @@ from reptidex.domain.errors import (
     RateLimited,
 )
 from reptidex.services.kernel.logging import get_logger
+from reptidex.services.kernel.request_context import loggable_path
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://reptidex.dev/problems/"
@@ -143,7 +144,7 @@ def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Respons
 
 
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    _log.exception("unhandled error", path=request.url.path, method=request.method)
+    _log.exception("unhandled error", path=loggable_path(request.scope), method=request.method)
     return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
 
 
