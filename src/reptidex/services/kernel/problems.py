@@ -24,6 +24,7 @@ from reptidex.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Unavailable,
 )
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.request_context import loggable_path
@@ -123,6 +124,7 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PermissionDenied, 403),
     (RateLimited, 429),
     (FeatureUnavailable, 503),
+    (Unavailable, 503),
 )
 
 
@@ -138,7 +140,7 @@ def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Respons
     status = domain_status(exc)
     errors = [FieldError(field=name, message=text) for name, text in exc.field_errors.items()]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(request, status, exc.detail, errors=errors, headers=headers)
 
