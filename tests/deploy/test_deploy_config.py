@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import stat
+import subprocess
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -26,6 +28,8 @@ COMPOSE_FILE = DEPLOY / "docker-compose.yml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 PROMETHEUS_FILE = DEPLOY / "prometheus" / "prometheus.yml"
 DASHBOARD_FILE = DEPLOY / "grafana" / "dashboards" / "reptidex.json"
+INIT_SCRIPT = DEPLOY / "postgres" / "init-databases.sh"
+NEW_ENV_SCRIPT = DEPLOY / "new-env.sh"
 
 SERVICES: dict[str, int] = {
     "core": 8001,
@@ -37,15 +41,64 @@ SERVICES: dict[str, int] = {
 }
 INFRA = ("postgres", "redis", "prometheus", "grafana")
 DB_USER = "reptidex"
-DB_PASSWORD = "reptidex"
+DB_PASSWORD_VAR = "POSTGRES_PASSWORD"
 # repti-animal runs as a login role that does not own its tables, so row-level security applies.
-APP_CREDENTIALS = {"animal": ("reptidex_animal", "reptidex_animal")}
+APP_CREDENTIALS = {"animal": ("reptidex_animal", "ANIMAL_DB_PASSWORD")}
+# An environment variable whose value is a credential: it must come from the operator.
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY$|API_?KEY|PRIVATE|CREDENTIAL")
+# What a secret's value must be: one required reference to the operator's environment.
+REQUIRED_REFERENCE = re.compile(r"\$\{(\w+):?\?[^}]*\}")
 REQUESTS_METRIC = "reptidex_http_requests_total"
 DURATION_BUCKETS = "reptidex_http_request_duration_seconds_bucket"
 
 
 # --------------------------------------------------------------------------------------
 # helpers
+
+
+class MissingVariable(Exception):
+    """Compose would refuse to start: a required variable is not set."""
+
+
+def _interpolate(text: str, env: dict[str, str]) -> str:
+    """``text`` with compose's ``${NAME}``, ``${NAME:-default}``, ``${NAME-default}``,
+    ``${NAME:?message}``, ``${NAME?message}`` and ``$$`` replaced from ``env``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, operator, argument = match.group(1), match.group(2) or "", match.group(3) or ""
+        value = env.get(name)
+        empty = value is None or (operator.startswith(":") and value == "")
+        if operator.endswith("?") and empty:
+            raise MissingVariable(f"{name}: {argument}")
+        if operator.endswith("-") and empty:
+            return argument
+        return value or ""
+
+    return re.sub(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}", replace, text)
+
+
+def _operator_env(folder: Path) -> dict[str, str]:
+    """The variables ``deploy/new-env.sh`` writes, read back from a fresh file in ``folder``."""
+    target = folder / ".env"
+    subprocess.run(["sh", str(NEW_ENV_SCRIPT), str(target)], check=True, capture_output=True)
+    pairs = (
+        line.split("=", 1)
+        for line in target.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return {name: value for name, value in pairs}
+
+
+def _interpolated(node: Any, env: dict[str, str]) -> Any:
+    if isinstance(node, str):
+        return _interpolate(node, env)
+    if isinstance(node, list):
+        return [_interpolated(item, env) for item in node]
+    if isinstance(node, dict):
+        return {key: _interpolated(value, env) for key, value in node.items()}
+    return node
 
 
 def _database_name(service: str) -> str:
@@ -191,10 +244,23 @@ def _grouped_by_service(expr: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
+def raw_compose() -> dict[str, Any]:
+    """The compose file as written, before compose fills in the operator's variables."""
     document = yaml.safe_load(COMPOSE_FILE.read_text())
     assert isinstance(document, dict)
     assert isinstance(document.get("services"), dict)
+    return document
+
+
+@pytest.fixture(scope="module")
+def operator_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return _operator_env(tmp_path_factory.mktemp("deploy-env"))
+
+
+@pytest.fixture(scope="module")
+def compose(raw_compose: dict[str, Any], operator_env: dict[str, str]) -> dict[str, Any]:
+    """The compose file as compose runs it, with the secrets ``deploy/new-env.sh`` makes."""
+    document: dict[str, Any] = _interpolated(raw_compose, operator_env)
     return document
 
 
@@ -261,7 +327,7 @@ def test_service_listens_where_it_is_published(
 
 @pytest.mark.parametrize(("name", "port"), SERVICES.items())
 def test_service_uses_its_own_postgres_database(
-    services: dict[str, dict[str, Any]], name: str, port: int
+    services: dict[str, dict[str, Any]], operator_env: dict[str, str], name: str, port: int
 ) -> None:
     env = _environment(services[name])
     url = env.get(_database_var(name))
@@ -270,7 +336,8 @@ def test_service_uses_its_own_postgres_database(
     assert parts.scheme == "postgresql+asyncpg"
     assert parts.hostname == "postgres"
     assert (parts.port or 5432) == 5432
-    assert (parts.username, parts.password) == APP_CREDENTIALS.get(name, (DB_USER, DB_PASSWORD))
+    user, password_var = APP_CREDENTIALS.get(name, (DB_USER, DB_PASSWORD_VAR))
+    assert (parts.username, parts.password) == (user, operator_env[password_var])
     assert parts.path == f"/{_database_name(name)}"
     others = {_database_var(other) for other in SERVICES if other != name} & set(env)
     assert not others, f"{name} must not be given other services' databases: {sorted(others)}"
@@ -312,7 +379,7 @@ def test_service_waits_for_healthy_postgres_and_redis(
 
 
 def test_migrations_run_once_as_the_owner_before_the_services(
-    services: dict[str, dict[str, Any]],
+    services: dict[str, dict[str, Any]], operator_env: dict[str, str]
 ) -> None:
     job = services["migrate"]
     assert job.get("command") == ["reptidex", "db", "upgrade"]
@@ -323,7 +390,7 @@ def test_migrations_run_once_as_the_owner_before_the_services(
         parts = urlsplit(env[_database_var(name)])
         assert (parts.username, parts.password, parts.hostname) == (
             DB_USER,
-            DB_PASSWORD,
+            operator_env[DB_PASSWORD_VAR],
             "postgres",
         )
         assert parts.path == f"/{_database_name(name)}"
@@ -337,11 +404,21 @@ def test_the_animal_role_is_a_non_owner_member_of_the_rls_role() -> None:
     ).read_text()
     role = re.search(r'APP_ROLE = "(\w+)"', migration)
     assert role, "the RLS migration names its role"
-    script = (DEPLOY / "postgres" / "init-databases.sql").read_text()
-    user, password = APP_CREDENTIALS["animal"]
+    script = INIT_SCRIPT.read_text()
+    user, password_var = APP_CREDENTIALS["animal"]
     assert f"CREATE ROLE {role.group(1)} NOLOGIN" in script
-    assert f"CREATE ROLE {user} LOGIN PASSWORD '{password}' IN ROLE {role.group(1)}" in script
+    assert f"CREATE ROLE {user} LOGIN PASSWORD :'animal_password' IN ROLE {role.group(1)}" in script
+    assert f'-v animal_password="${password_var}"' in script
     assert f"OWNER {user}" not in script
+
+
+def test_the_postgres_container_gets_the_animal_role_password(
+    services: dict[str, dict[str, Any]], operator_env: dict[str, str]
+) -> None:
+    _, password_var = APP_CREDENTIALS["animal"]
+    env = _environment(services["postgres"])
+    assert env.get(password_var) == operator_env[password_var]
+    assert INIT_SCRIPT.stat().st_mode & stat.S_IXUSR, "the entrypoint runs executable scripts"
 
 
 def test_every_service_shares_the_service_secrets(services: dict[str, dict[str, Any]]) -> None:
@@ -370,7 +447,9 @@ def test_compose_env_var_names_are_known_to_the_settings() -> None:
 
 
 @pytest.mark.parametrize(("name", "port"), SERVICES.items())
-def test_container_environment_passes_settings_validation(name: str, port: int) -> None:
+def test_container_environment_passes_settings_validation(
+    services: dict[str, dict[str, Any]], name: str, port: int
+) -> None:
     """The values (not only the names) are ones the settings accept, image ENV included."""
     from reptidex.services.kernel import settings
 
@@ -380,7 +459,7 @@ def test_container_environment_passes_settings_validation(name: str, port: int) 
             for token in shlex.split(arguments):
                 key, value = token.split("=", 1)
                 image_env[key] = value
-    definition = yaml.safe_load(COMPOSE_FILE.read_text())["services"][name]
+    definition = services[name]
     environ = {
         key: value
         for key, value in {**image_env, **_environment(definition)}.items()
@@ -388,6 +467,80 @@ def test_container_environment_passes_settings_validation(name: str, port: int) 
     }
     loaded = settings.load_settings(environ)
     assert loaded.port == port
+
+
+# --------------------------------------------------------------------------------------
+# secrets: none ships with the files
+
+
+def _secret_values(raw_compose: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(container, variable, value as written) of every credential in the compose file: the
+    variables named like one, and the password of every URL."""
+    for name, definition in raw_compose["services"].items():
+        for key, value in _environment(definition).items():
+            if SECRET_NAME.search(key):
+                yield name, key, value
+            password = re.match(r"\w[\w+.-]*://[^:/@]+:(.+)@", value)
+            if password:
+                yield name, f"{key} (password)", password.group(1)
+
+
+def test_no_secret_has_a_literal_value(raw_compose: dict[str, Any]) -> None:
+    """Every credential is a required reference (``${NAME:?...}``): no literal value and no
+    default that would start a stack with a password everyone knows."""
+    found = list(_secret_values(raw_compose))
+    assert {key for _, key, _ in found} >= {
+        "POSTGRES_PASSWORD",
+        "GF_SECURITY_ADMIN_PASSWORD",
+        "REPTIDEX_SIGNING_KEY_SECRET",
+        "REPTIDEX_CORE_SERVICE_SECRET",
+        "REPTIDEX_CORE_DATABASE_URL (password)",
+    }
+    literal = [
+        f"{name}: {key}={value}"
+        for name, key, value in found
+        if not REQUIRED_REFERENCE.fullmatch(value)
+    ]
+    assert not literal, f"secrets with a literal or default value: {literal}"
+
+
+def test_no_secret_is_written_in_the_deploy_files() -> None:
+    """Neither the image nor the database init script carries a password of its own."""
+    assert not [name for name in _dockerfile_env_names() if SECRET_NAME.search(name)]
+    script = INIT_SCRIPT.read_text()
+    assert not re.search(r"PASSWORD\s+'", script, re.IGNORECASE), "a literal role password"
+
+
+def test_compose_refuses_to_start_without_the_secrets(
+    raw_compose: dict[str, Any], operator_env: dict[str, str]
+) -> None:
+    """Without each one of the variables, interpolation stops and names it."""
+    required = {
+        match.group(1)
+        for _, _, value in _secret_values(raw_compose)
+        for match in [REQUIRED_REFERENCE.fullmatch(value)]
+        if match
+    }
+    assert required == set(operator_env), "deploy/new-env.sh and the compose file disagree"
+    for variable in sorted(required):
+        env = {key: value for key, value in operator_env.items() if key != variable}
+        with pytest.raises(MissingVariable, match=rf"^{variable}: run deploy/new-env.sh$"):
+            _interpolated(raw_compose, env)
+        with pytest.raises(MissingVariable):
+            _interpolated(raw_compose, {**env, variable: ""})
+
+
+def test_new_env_writes_private_random_secrets_once(tmp_path: Path) -> None:
+    first = _operator_env(tmp_path)
+    target = tmp_path / ".env"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in first.values()), first
+    assert len(set(first.values())) == len(first), "every secret is its own"
+    assert _operator_env(tmp_path) == first, "an existing file is kept"
+    (tmp_path / "other").mkdir()
+    assert _operator_env(tmp_path / "other") != first
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "deploy/.env" in ignored
 
 
 # --------------------------------------------------------------------------------------
@@ -422,11 +575,11 @@ def test_backing_services_have_health_checks(
 
 
 def test_postgres_credentials_match_the_database_urls(
-    services: dict[str, dict[str, Any]],
+    services: dict[str, dict[str, Any]], operator_env: dict[str, str]
 ) -> None:
     env = _environment(services["postgres"])
     assert env.get("POSTGRES_USER") == DB_USER
-    assert env.get("POSTGRES_PASSWORD") == DB_PASSWORD
+    assert env.get("POSTGRES_PASSWORD") == operator_env[DB_PASSWORD_VAR]
 
 
 def test_postgres_init_script_creates_every_database(

@@ -144,6 +144,7 @@ async def test_an_unknown_family_is_a_422_naming_the_field(app: Litestar) -> Non
         {"type": "animal.created", "version": 0},
         {"type": "animal.created", "colour": "red"},  # unknown field
         {"type": "animal.created", "occurred_at": "2026-01-01T10:00:00"},  # no time zone
+        {"type": "animal.created", "occurred_at": "0001-01-01T10:00:00Z"},  # implausible
         {"type": "animal.created", "id": "not-a-uuid"},
     ],
 )

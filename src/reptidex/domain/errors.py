@@ -40,5 +40,19 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """Something this action depends on cannot answer now, and the action is not done without
+    it; try again after ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, detail: str, *, retry_after: int = 30) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PlanUnknown(Unavailable):
+    """The organisation's plan cannot be told now (billing does not answer), and the action is
+    one its plan limits: it is refused rather than allowed (HTTP 503)."""
+
+
 class FeatureUnavailable(DomainError):
     """The feature is switched off on this installation or plan (HTTP 503 or 402 by context)."""

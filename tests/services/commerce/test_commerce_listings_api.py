@@ -123,8 +123,8 @@ def test_search_filters_sorts_and_pages(
 def test_ending_soon_and_listings_past_their_end(
     seller: Trader, any_client: TestClient[Litestar]
 ) -> None:
-    later = seller.list_animal(100, expires_at="2999-01-01T00:00:00Z")
-    sooner = seller.list_animal(100, expires_at="2998-01-01T00:00:00Z")
+    later = seller.list_animal(100, expires_at="2031-01-01T00:00:00Z")
+    sooner = seller.list_animal(100, expires_at="2030-01-01T00:00:00Z")
     open_ended = seller.list_animal(100)
     assert ids(search(any_client, sort="ending_soon")) == [
         sooner["id"],
@@ -142,6 +142,18 @@ def test_ending_soon_and_listings_past_their_end(
         },
     )
     assert past.status_code == 422
+    never = seller.post(
+        "/marketplace/listings",
+        json={
+            "animal_id": str(seller.animals.add(seller.organisation_id)),  # type: ignore[union-attr]
+            "title": "x",
+            "price": {"amount": 1, "currency": "EUR"},
+            "country": "DE",
+            "expires_at": "9999-12-31T00:00:00Z",
+        },
+    )
+    assert never.status_code == 422, never.text
+    assert [error["field"] for error in never.json()["errors"]] == ["expires_at"]
 
 
 def test_invalid_searches_are_problems(any_client: TestClient[Litestar]) -> None:

@@ -104,6 +104,8 @@ def test_the_csv_has_one_line_per_sale_with_formulas_defused(seller: Trader, buy
         ({"start": "2020-01-01", "end": "2026-01-01"}, "start"),
         ({"period": "year"}, None),
         ({"start": "yesterday"}, None),
+        ({"start": "0001-01-01", "end": "0001-02-01"}, "start"),
+        ({"end": "9999-12-31"}, "end"),
     ],
 )
 def test_a_range_it_cannot_report_is_a_422(

@@ -186,3 +186,15 @@ def test_ranges_and_lists_are_bounded(client: TestClient[Litestar], params: dict
     response = client.get(PLATFORM, params=params, headers=ADMIN)
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "params", [{"since": "0001-01-01", "until": "0001-01-02"}, {"until": "9999-12-31"}]
+)
+def test_implausible_days_are_a_422_naming_them(
+    client: TestClient[Litestar], params: dict[str, str]
+) -> None:
+    response = client.get(PLATFORM, params=params, headers=ADMIN)
+    assert response.status_code == 422, response.text
+    assert {error["field"] for error in response.json()["errors"]} <= set(params)
+    assert "not a plausible date" in response.text

@@ -66,6 +66,8 @@ def test_a_listing_of_another_organisation_cannot_be_boosted(
         ({"starts_on": "2026-12-20", "ends_on": "2026-12-10"}, 422, "ends_on"),
         ({"starts_on": "2026-01-01", "ends_on": "2027-06-01"}, 422, "ends_on"),
         ({"starts_on": "2026-11-01", "ends_on": "2026-11-30"}, 422, "ends_on"),
+        ({"starts_on": "0001-01-01"}, 422, "starts_on"),
+        ({"ends_on": "9999-12-31"}, 422, "ends_on"),
         ({"daily_budget": 0}, 422, "daily_budget"),
         ({"daily_budget": 6000, "total_budget": 5000}, 422, "total_budget"),
         ({"total_budget": 10**12}, 422, "total_budget"),

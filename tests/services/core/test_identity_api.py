@@ -109,6 +109,13 @@ def test_register_reports_each_rule_by_field(core: Core) -> None:
     register_and_verify(core.client, core.data_dir, "ann@example.org")
 
 
+def test_invisible_padding_does_not_make_a_password_long_enough(core: Core) -> None:
+    padded = {"email": "ann@example.org", "password": "kestrel-9\u200b\u200b\u200b"}
+    body = problem(core.client.post("/auth/register", json=padded), 422)
+    assert body["errors"][0]["field"] == "password"
+    assert "visible characters" in body["detail"]
+
+
 def test_register_twice_answers_the_same(core: Core) -> None:
     first = core.client.post(
         "/auth/register", json={"email": "ann@example.org", "password": STRONG_PASSWORD}

@@ -157,3 +157,20 @@ async def test_with_redis_away_login_is_limited_in_memory_and_answers(
     limiter = kernel_of(app).rate_limiter
     assert isinstance(limiter, FallbackRateLimiter)
     assert limiter.in_memory
+
+
+async def test_service_token_is_limited_per_address(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    upgrade("core", settings.database_url("core"))
+    app = create_app(settings, identity=fast_identity())
+    wrong = {"service": "animal", "secret": "w" * 32}
+    async with AsyncTestClient(app) as client:
+        statuses = [
+            (await client.post("/auth/service-token", json=wrong)).status_code for _ in range(20)
+        ]
+        refused = await client.post("/auth/service-token", json=wrong)
+    assert statuses == [401] * 20
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["status"] == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60

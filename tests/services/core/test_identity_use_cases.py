@@ -86,6 +86,51 @@ def test_password_policy_normalises_and_accepts_passphrases() -> None:
     assert policy.check("ünïcödé-" * 16)  # 128 characters, not bytes
 
 
+# Nine visible characters padded past ten with what prints nothing or only spaces.
+PADDED_PASSWORDS = [
+    "kestrel-9" + "\u200b" * 5,  # zero-width spaces
+    "kestrel-9\u200d\u200c\ufeff",  # zero-width joiner, non-joiner, byte-order mark
+    "\u00adkestrel-9\u00ad\u2060",  # soft hyphens, word joiner
+    "kestrel-9\u202e\u202c",  # bidirectional overrides
+    "   kestrel-9   ",  # padding spaces
+    "kestrel-9\u3000\u3000",  # ideographic spaces (NFKC: spaces)
+    "kestrel-9\x01\x02",  # control characters
+]
+
+
+@pytest.mark.parametrize("password", PADDED_PASSWORDS)
+def test_invisible_characters_do_not_count_toward_the_length(password: str) -> None:
+    with pytest.raises(InvalidInput, match="at least 10 visible characters") as caught:
+        PasswordPolicy().check(password)
+    assert caught.value.field_errors == {"password": caught.value.detail}
+
+
+def test_invisible_characters_hide_no_common_password() -> None:
+    for hidden in ("pass\u200bword1234", "q\u00adwertyuiop", "dragon\u200d2024!!"):
+        with pytest.raises(InvalidInput, match="too common"):
+            PasswordPolicy().check(hidden)
+    # spaces inside a passphrase count once per run; the password itself stays as typed
+    assert PasswordPolicy().check("kestrel  9 b") == "kestrel  9 b"
+
+
+async def test_padded_passwords_are_refused_at_registration_change_and_reset(
+    identity: FakeIdentity,
+) -> None:
+    padded = "kestrel-9" + "\u200b" * 5
+    with pytest.raises(InvalidInput, match="visible characters"):
+        await identity.accounts.register("bob@example.org", padded, address=ADDRESS)
+    await signed_up(identity)
+    (user,) = identity.store.users.values()
+    with pytest.raises(InvalidInput, match="visible characters") as changed:
+        await identity.accounts.change_password(user.id, STRONG_PASSWORD, padded)
+    assert set(changed.value.field_errors) == {"new_password"}
+    await identity.accounts.request_password_reset("ann@example.org", address=ADDRESS)
+    token = identity.notifier.last_token("reset_password")
+    with pytest.raises(InvalidInput, match="visible characters"):
+        await identity.accounts.reset_password(token, "   kestrel-9   ")
+    await identity.accounts.reset_password(token, OTHER_PASSWORD)  # the token still works
+
+
 def test_roles_are_ordered() -> None:
     assert Role.OWNER.at_least(Role.ADMIN)
     assert Role.ADMIN.at_least(Role.ADMIN)
@@ -464,7 +509,7 @@ async def test_registration_is_limited_per_address_and_per_mailbox(identity: Fak
 async def test_service_token(identity: FakeIdentity) -> None:
     secrets = {"animal": "a-secret-of-the-animal-service"}.get
     token, expires_at = await identity.sessions.service_token(
-        "animal", "a-secret-of-the-animal-service", secrets
+        "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.9"
     )
     claims = identity.signer.claims(token)
     assert claims.subject == "service:animal"
@@ -474,7 +519,33 @@ async def test_service_token(identity: FakeIdentity) -> None:
     assert expires_at == claims.expires_at
     for service, secret in (("animal", "wrong"), ("media", "a-secret-of-the-animal-service")):
         with pytest.raises(NotAuthenticated):
-            await identity.sessions.service_token(service, secret, secrets)
+            await identity.sessions.service_token(service, secret, secrets, address="10.0.0.9")
+
+
+async def test_service_tokens_are_limited_per_address_and_per_service() -> None:
+    policy = IdentityPolicy(
+        service_token_per_address=Limit(attempts=3, window=60),
+        service_token_per_service=Limit(attempts=2, window=60),
+    )
+    identity = fake_identity(policy)
+    secrets = {"animal": "a-secret-of-the-animal-service"}.get
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            await identity.sessions.service_token("animal", "wrong", secrets, address="10.0.0.1")
+    with pytest.raises(RateLimited) as refused:  # even the right secret, from that address
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.1"
+        )
+    assert 0 < refused.value.retry_after <= 60
+    # Wrong secrets did not use up the service's tokens: two are issued, then it waits.
+    for address in ("10.0.0.2", "10.0.0.3"):
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address=address
+        )
+    with pytest.raises(RateLimited):
+        await identity.sessions.service_token(
+            "animal", "a-secret-of-the-animal-service", secrets, address="10.0.0.4"
+        )
 
 
 async def test_password_changes_are_audited_without_the_hash(identity: FakeIdentity) -> None:

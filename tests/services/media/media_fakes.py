@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import BinaryIO, Self, TypeVar
 
 from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
+from reptidex.domain.errors import PlanUnknown
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.embeds import EmbedSettings, PublicAnimal, WidgetPedigree
 from reptidex.domain.media.files import ProcessedImage, ScaledImage, StoredFile, UnsupportedMedia
@@ -378,12 +379,14 @@ class RecordingRunner:
 class FixedPlans:
     """Every organisation on one plan; remembers the credentials it was asked with."""
 
-    def __init__(self, plan: str | None = None) -> None:
+    def __init__(self, plan: str | PlanUnknown | None = None) -> None:
         self.plan = plan
         self.credentials: list[str | None] = []
 
     async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
         self.credentials.append(credential)
+        if isinstance(self.plan, PlanUnknown):
+            raise self.plan
         return self.plan
 
 

@@ -31,6 +31,7 @@ from chromium import CHROMIUM
 from core_tokens import StaticKeys, signed_token
 from platform_process import free_port as _free_port
 from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.errors import PlanUnknown
 from reptidex.domain.events.envelope import new_event
 from reptidex.domain.media.lineage import LineageSnapshot
 from reptidex.domain.media.ports import PlanSource
@@ -77,12 +78,15 @@ class Member:
 
 
 class FixedPlans:
-    """Every organisation on one plan (``None``: unknown, as when repti-core is unreachable)."""
+    """Every organisation on one plan (``None``: billing off, no plan restricts; ``PlanUnknown``:
+    raised, as when repti-core is unreachable)."""
 
-    def __init__(self, plan: str | None = None) -> None:
+    def __init__(self, plan: str | PlanUnknown | None = None) -> None:
         self.plan = plan
 
     async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
+        if isinstance(self.plan, PlanUnknown):
+            raise self.plan
         return self.plan
 
 

@@ -18,7 +18,7 @@ from media_fakes import (
 )
 from media_testkit import FakeLineageSource, photo
 
-from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied
+from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied, PlanUnknown
 from reptidex.domain.media.embeds import PublicAnimal
 from reptidex.domain.media.files import StoredFile, Visibility
 from reptidex.domain.media.rendering import (
@@ -57,7 +57,7 @@ class NoNames:
 class Studio:
     """The ports of a chart, and a way to ask for one."""
 
-    def __init__(self, plan: str | None = "breeder") -> None:
+    def __init__(self, plan: str | PlanUnknown | None = "breeder") -> None:
         self.state = MediaTables()
         self.blobs = FakeBlobs()
         self.source = FakeLineageSource(4)
@@ -143,6 +143,15 @@ async def test_certificates_need_a_plan_that_prints_them() -> None:
     assert studio.plans.credentials == ["user-token"]  # asked for the certificate only
     # a caller of no organisation (a service) is not asked about
     assert (await studio.chart("certificate", organisation_id=None)).cached is False
+
+
+async def test_a_certificate_is_refused_while_the_plan_cannot_be_told() -> None:
+    studio = Studio(plan=PlanUnknown("The plan cannot be told."))
+    with pytest.raises(PlanUnknown):
+        await studio.chart("certificate")
+    assert studio.source.calls == 0
+    assert (await studio.chart("pedigree")).cached is False  # no plan limits a pedigree
+    assert (await Studio(plan=None).chart("certificate")).cached is False  # billing off
 
 
 async def test_the_logo_is_a_png_or_jpeg_the_caller_may_read() -> None:

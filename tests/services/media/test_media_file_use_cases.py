@@ -21,7 +21,7 @@ from media_fakes import (
 )
 from media_testkit import photo
 
-from reptidex.domain.errors import InvalidInput, NotAuthenticated, NotFound
+from reptidex.domain.errors import InvalidInput, NotAuthenticated, NotFound, PlanUnknown
 from reptidex.domain.media.files import FileTooLarge, StoredFile, Uploader, Visibility
 from reptidex.domain.media.signing import UrlSigner
 from reptidex.domain.media.use_cases.files import (
@@ -95,8 +95,19 @@ async def test_the_plan_of_the_organisation_sets_the_limit() -> None:
     with pytest.raises(FileTooLarge):
         await upload(MediaTables(), pdf, plans=FixedPlans("free"))
     state = MediaTables()
-    await upload(state, pdf, plans=FixedPlans(None))  # plan unknown: the general limit
+    await upload(state, pdf, plans=FixedPlans(None))  # billing off: the general limit
     assert len(state.tables.files) == 1
+
+
+async def test_while_the_plan_cannot_be_told_only_what_every_plan_takes_is_stored() -> None:
+    unknown = FixedPlans(PlanUnknown("The plan cannot be told.", retry_after=30))
+    state = MediaTables()
+    with pytest.raises(PlanUnknown, match="at most 10 MiB is accepted") as refused:
+        await upload(state, b"%PDF-" + b"0" * (11 * 1024 * 1024), plans=unknown)
+    assert refused.value.retry_after == 30
+    assert state.tables.files == {}  # refused, not stored on the general limit
+    record, _ = await upload(state, b"%PDF-" + b"0" * 1024, plans=unknown)
+    assert state.tables.files == {record.id: record}  # every plan takes this one
 
 
 async def test_files_attach_only_to_the_organisations_own_animals() -> None:

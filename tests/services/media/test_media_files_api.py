@@ -7,15 +7,18 @@ import io
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from media_testkit import FixedPlans, Member, gps_exif, media_client, photo
 from PIL import Image
 
 from reptidex.adapters.plans.core_http import CorePlanSource
+from reptidex.domain.errors import PlanUnknown
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
@@ -336,9 +339,42 @@ async def test_core_plan_source_reads_and_remembers_the_plan() -> None:
     assert peer.calls[0]["headers"] == {"Authorization": "Bearer token"}
     now[0] = 61
     peer.answers += [httpx.ConnectError("down"), httpx.Response(401), httpx.Response(200, json={})]
-    for _ in range(3):
-        assert await plans.plan_of(organisation, "token") is None
-    assert await CorePlanSource(lambda: peer).plan_of(organisation, None) is None
+    for _ in range(3):  # cannot be told: refused (fail closed), and not remembered
+        with pytest.raises(PlanUnknown):
+            await plans.plan_of(organisation, "token")
+    with pytest.raises(PlanUnknown):  # no token to ask with
+        await CorePlanSource(lambda: peer).plan_of(organisation, None)
     off = CorePeer(billing=False)  # billing switched off: no plan restricts anything
     assert await CorePlanSource(lambda: off).plan_of(organisation, "token") is None
+    assert await CorePlanSource(lambda: off).plan_of(organisation, None) is None
     assert off.calls == []
+    for answer in (httpx.Response(503), httpx.ConnectError("down")):  # billing's status unknown
+        with pytest.raises(PlanUnknown):
+            await CorePlanSource(partial(UnknownBilling, answer)).plan_of(organisation, "token")
+
+
+class UnknownBilling:
+    """A repti-core whose ``/billing/plans`` answers ``answer`` (raised when an exception)."""
+
+    def __init__(self, answer: httpx.Response | Exception) -> None:
+        self.answer = answer
+
+    async def get(self, service: str, path: str, **kwargs: object) -> httpx.Response:
+        assert (service, path) == ("core", "/billing/plans")
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_plan_limited_actions_are_refused_while_the_plan_cannot_be_told(
+    make_settings: Callable[..., Settings],
+) -> None:
+    unknown = FixedPlans(PlanUnknown("The plan cannot be told just now.", retry_after=30))
+    with media_client(make_settings(), plans=unknown) as test_client:
+        member = Member(test_client)
+        refused = member.upload(b"%PDF-" + b"0" * (11 * 1024 * 1024), "big.pdf")
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.headers["retry-after"] == "30"
+        assert "at most 10 MiB is accepted" in refused.json()["detail"]
+        assert member.upload(photo(), "small.jpg").status_code == 201

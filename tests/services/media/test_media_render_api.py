@@ -16,6 +16,7 @@ from media_testkit import EVIL_NAME, FakeLineageSource, FixedPlans, Member, medi
 from PIL import Image
 from pypdf import PdfReader
 
+from reptidex.domain.errors import PlanUnknown
 from reptidex.domain.events.envelope import DomainEvent, new_event
 from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
@@ -241,3 +242,10 @@ def test_certificates_need_a_plan_that_prints_them(
         assert member.get(f"/render/pedigree/{source.animal_id}").status_code == 200
     with media_client(make_settings(), lineage=source, plans=FixedPlans("keeper")) as test_client:
         assert Member(test_client).get(f"/render/certificate/{source.animal_id}").status_code == 200
+    unknown = FixedPlans(PlanUnknown("The plan cannot be told just now.", retry_after=30))
+    with media_client(make_settings(), lineage=source, plans=unknown) as test_client:
+        refused = Member(test_client).get(f"/render/certificate/{source.animal_id}")
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.headers["retry-after"] == "30"
+        assert "cannot be told" in refused.json()["detail"]

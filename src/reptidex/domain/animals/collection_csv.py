@@ -22,6 +22,7 @@ from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, Vis
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, AnimalDraft, add_animal, require_writer
 from reptidex.domain.errors import InvalidInput
+from reptidex.domain.plausible_dates import implausible
 from reptidex.domain.spreadsheet_text import defused, restored
 from reptidex.engine import pedigree as ped
 
@@ -118,6 +119,11 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
             hatch_date = dt.date.fromisoformat(cell("hatch_date"))
         except ValueError:
             errors["hatch_date"] = f"{cell('hatch_date')!r} is not a date (YYYY-MM-DD)"
+        else:
+            reason = implausible(hatch_date)
+            if reason is not None:
+                errors["hatch_date"] = f"{cell('hatch_date')!r} is {reason}"
+                hatch_date = None
     morph = cell("morph") or "Normal"
     if not species:
         errors["species"] = "required"

@@ -18,6 +18,7 @@ from reptidex.domain.animals.ports import HusbandryUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
 from reptidex.domain.audit import snapshot
 from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.plausible_dates import check_plausible
 
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
@@ -65,6 +66,7 @@ class Medication(
     drug: Short
     dose: Annotated[str, msgspec.Meta(max_length=80)] | None = None
     until: dt.date | None = None
+    """Checked against :mod:`reptidex.domain.plausible_dates` by :func:`add_log`."""
 
 
 class PairingEvent(
@@ -125,6 +127,8 @@ async def add_log(
             "A log entry cannot be before the animal hatched.",
             field_errors={"occurred_on": "before the hatch date"},
         )
+    if isinstance(details, Medication) and details.until is not None:
+        check_plausible(details.until, "details.until", today)
     if isinstance(details, PairingEvent) and details.partner_id is not None:
         partner = await uow.animals.get(actor.organisation_id, details.partner_id)
         if partner is None or partner.id == animal.id:

@@ -73,6 +73,12 @@ class IdentityPolicy:
     unlock_ttl: dt.timedelta = dt.timedelta(hours=1)
     """How long the mailed unlock token works (once)."""
     register_per_address: Limit = Limit(attempts=10, window=60 * 60)
+    service_token_per_address: Limit = Limit(attempts=20, window=60)
+    """Every service-token request from one address, whichever service it names."""
+    service_token_per_service: Limit = Limit(attempts=60, window=60)
+    """Tokens issued to one service (every replica together; each caches its token for most
+    of its lifetime): bounds what a leaked or looping secret can mint, and cannot be used up
+    by a caller without the secret."""
     mail_per_account: Limit = Limit(attempts=3, window=60 * 60)
     password_failures_per_user: Limit = Limit(attempts=5, window=15 * 60)
     require_verified_email: bool = True

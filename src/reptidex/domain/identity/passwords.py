@@ -5,6 +5,11 @@ bound high enough for passphrases (and low enough that hashing stays cheap), and
 a list of passwords known to be common. The list ships with the package
 (``common-passwords.txt``); a password is refused when it, or it with leading/trailing digits
 and punctuation stripped, is on the list — ``dragon2024!`` is as weak as ``dragon``.
+
+The rules read the password as it shows (:func:`visible_text`): characters that print nothing
+(zero-width spaces and joiners, soft hyphens, byte-order marks and other format or control
+characters) do not count toward its length nor hide a common password, and whitespace counts
+once per run, none at either end. What is hashed is the whole normalised password.
 """
 
 from __future__ import annotations
@@ -40,6 +45,23 @@ def normalise_password(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Cs"})
+"""Control, format (zero-width, soft hyphen, BOM, bidirectional marks), unassigned, surrogate."""
+
+
+def visible_text(password: str) -> str:
+    """``password`` (normalised) as a reader sees it: invisible characters dropped, whitespace
+    runs made one space, none at either end; what the length and common-password rules read.
+
+    >>> visible_text("pass\u200bword\u00ad")
+    'password'
+    >>> visible_text("  correct   horse\u2003battery  ")
+    'correct horse battery'
+    """
+    shown = "".join(ch for ch in password if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
+    return " ".join(shown.split())
+
+
 @dataclass(frozen=True, slots=True)
 class PasswordPolicy:
     """Checks a new password; :meth:`check` returns the normalised password or raises."""
@@ -61,12 +83,16 @@ class PasswordPolicy:
         reptidex.domain.errors.InvalidInput: This password is too common; choose another.
         """
         normalised = normalise_password(password)
-        length = len(normalised)
-        if length < self.min_length:
-            self._refuse(f"Use at least {self.min_length} characters.", field_name)
-        if length > self.max_length:
+        visible = visible_text(normalised)
+        if len(visible) < self.min_length:
+            self._refuse(
+                f"Use at least {self.min_length} visible characters (invisible ones and extra "
+                "spaces do not count).",
+                field_name,
+            )
+        if len(normalised) > self.max_length:
             self._refuse(f"Use at most {self.max_length} characters.", field_name)
-        lowered = normalised.lower()
+        lowered = visible.lower()
         core = lowered.strip(_DECORATION)
         if lowered in self.refused or core in self.refused or len(set(lowered)) < 3:
             self._refuse("This password is too common; choose another.", field_name)

@@ -335,14 +335,24 @@ class Sessions:
         )
 
     async def service_token(
-        self, service: str, secret: str, secrets: ServiceSecrets
+        self, service: str, secret: str, secrets: ServiceSecrets, *, address: str
     ) -> tuple[str, dt.datetime]:
-        """A token for ``service`` calling other services, given its shared secret."""
+        """A token for ``service`` calling other services, given its shared secret.
+
+        Every request counts against ``address``; every token issued against ``service``
+        (:class:`RateLimited` past either limit)."""
+        policy = self.context.policy
+        await self.context.count(
+            f"service-token:address:{address}", policy.service_token_per_address
+        )
         expected = secrets(service)
         if expected is None or not hmac.compare_digest(
             expected.encode("utf-8"), secret.encode("utf-8")
         ):
             raise NotAuthenticated("The service name or secret is wrong.")
+        await self.context.count(
+            f"service-token:service:{service}", policy.service_token_per_service
+        )
         return await self.context.sign_access_token(
             f"{SERVICE_SUBJECT_PREFIX}{service}", None, None
         )

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reptidex.domain.errors import InvalidInput, NotFound
+from reptidex.domain.errors import InvalidInput, NotFound, PlanUnknown
 from reptidex.domain.media.sniffing import ACCEPTED, EXTENSIONS, GIF, PDF, SVG, sniff
 
 MiB = 1024 * 1024
@@ -55,6 +55,16 @@ def size_limit(content_type: str, plan: str | None) -> int:
     return PLAN_SIZE_LIMITS.get(plan or "", SIZE_LIMITS).get(
         content_type, SIZE_LIMITS[content_type]
     )
+
+
+def size_limit_on_any_plan(content_type: str) -> int:
+    """The largest upload of a type that every plan accepts (what is accepted while the plan
+    cannot be told).
+
+    >>> size_limit_on_any_plan("image/gif") // MiB
+    5
+    """
+    return min(size_limit(content_type, plan) for plan in (None, *PLAN_SIZE_LIMITS))
 
 
 THUMBNAIL_SIZES: tuple[int, ...] = (128, 256, 512)
@@ -159,8 +169,14 @@ def clean_filename(name: str | None, content_type: str) -> str:
     return base or f"file.{EXTENSIONS[content_type]}"
 
 
-def check_upload(data: bytes, plan: str | None = None) -> str:
-    """The sniffed content type of an upload, or the reason it is refused."""
+def check_upload(
+    data: bytes, plan: str | None = None, *, plan_unknown: PlanUnknown | None = None
+) -> str:
+    """The sniffed content type of an upload, or the reason it is refused.
+
+    ``plan`` is the organisation's plan (``None``: no plan restricts, the general limits);
+    ``plan_unknown`` says why it cannot be told: then only what every plan accepts is, and a
+    larger file is refused with that reason (HTTP 503), never allowed on a guess."""
     if not data:
         raise InvalidInput("The file is empty.", field_errors={"file": "empty"})
     content_type = sniff(data[:4096])
@@ -174,6 +190,14 @@ def check_upload(data: bytes, plan: str | None = None) -> str:
             "The file is not a JPEG, PNG, WebP, GIF or PDF (told from its bytes).",
             field_errors={"file": "unsupported type"},
         )
+    if plan_unknown is not None:
+        safe = size_limit_on_any_plan(content_type)
+        if len(data) > safe:
+            raise PlanUnknown(
+                f"{plan_unknown.detail} Meanwhile a {content_type} file of at most "
+                f"{safe // MiB} MiB is accepted; this one has {len(data) / MiB:.1f} MiB.",
+                retry_after=plan_unknown.retry_after,
+            )
     limit = size_limit(content_type, plan)
     if len(data) > limit:
         on_plan = f" on the {plan} plan" if plan in PLAN_SIZE_LIMITS else ""

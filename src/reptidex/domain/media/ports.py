@@ -438,7 +438,8 @@ class PlanSource(Protocol):
     """Which plan an organisation is on (repti-core's billing)."""
 
     async def plan_of(self, organisation_id: uuid.UUID, credential: str | None) -> str | None:
-        """The plan's code, or ``None`` when it cannot be told now."""
+        """The plan's code; ``None`` when no plan restricts anything (billing is off);
+        :class:`~reptidex.domain.errors.PlanUnknown` when it cannot be told now."""
         ...
 
 

@@ -226,8 +226,9 @@ def clutch_text(snapshot: LineageSnapshot) -> str | None:
 
 
 def check_certificate_entitlement(plan: str | None) -> None:
-    """Certificates are printed on plans that entitle to it; an unknown plan (repti-core not
-    reachable) is given the benefit of the doubt.
+    """Certificates are printed on plans that entitle to it; ``None`` (billing is off: no plan
+    restricts anything) prints them. A plan that cannot be told never reaches here: its
+    :class:`~reptidex.domain.errors.PlanUnknown` refuses the certificate (503).
 
     >>> check_certificate_entitlement("keeper"), check_certificate_entitlement(None)
     (None, None)

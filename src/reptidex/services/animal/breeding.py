@@ -31,6 +31,7 @@ from reptidex.domain.animals.pairing_planner import plan_pairings
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
 from reptidex.services.animal.genetics_schemas import PredictionView, prediction_view
 from reptidex.services.animal.schemas import AnimalView, Morph, Name, Notes, animal_view
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 PairStatusName = Literal["planned", "introduced", "locked", "laid", "failed"]
 Season = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["2026"])]
@@ -99,7 +100,7 @@ def pair_summary(pair: BreedingPair) -> PairSummary:
 class ClutchCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A clutch: of a pair, or of a dam with its possible sires."""
 
-    laid_on: dt.date
+    laid_on: PlausibleDate
     eggs: Annotated[int, msgspec.Meta(ge=0, le=500)]
     pair_id: uuid.UUID | None = None
     dam_id: uuid.UUID | None = None
@@ -107,7 +108,7 @@ class ClutchCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fertile: Count | None = None
     slugs: Count | None = None
     incubation_temperature: Temperature | None = None
-    expected_hatch: dt.date | None = None
+    expected_hatch: PlausibleDate | None = None
     notes: Notes | None = None
 
 
@@ -117,8 +118,8 @@ class ClutchPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fertile: Count | msgspec.UnsetType | None = msgspec.UNSET
     slugs: Count | msgspec.UnsetType | None = msgspec.UNSET
     incubation_temperature: Temperature | msgspec.UnsetType | None = msgspec.UNSET
-    expected_hatch: dt.date | msgspec.UnsetType | None = msgspec.UNSET
-    hatched_on: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    expected_hatch: PlausibleDate | msgspec.UnsetType | None = msgspec.UNSET
+    hatched_on: PlausibleDate | msgspec.UnsetType | None = msgspec.UNSET
     hatched: Count | msgspec.UnsetType = msgspec.UNSET
     notes: Notes | msgspec.UnsetType | None = msgspec.UNSET
 
@@ -177,7 +178,7 @@ class HatchlingsCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Hatchlings of a clutch."""
 
     hatchlings: Annotated[list[HatchlingBody], msgspec.Meta(min_length=1, max_length=100)]
-    hatched_on: dt.date | None = None
+    hatched_on: PlausibleDate | None = None
 
 
 class StatisticsRow(msgspec.Struct, frozen=True):

@@ -20,13 +20,14 @@ from reptidex.domain.animals.husbandry import (
     remove_log,
 )
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 
 class LogCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A log entry: when, what (``details.kind`` is feeding, weight, shed, health, medication
     or pairing, with that kind's fields), and notes."""
 
-    occurred_on: dt.date
+    occurred_on: PlausibleDate
     details: LogDetails
     notes: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 

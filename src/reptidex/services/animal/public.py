@@ -18,6 +18,7 @@ from reptidex.services.animal.access import SECURITY, OnDemandUnitsOfWork
 from reptidex.services.animal.schemas import AnimalIdentity, PossibleHetBody, StatusName
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import requires_service
+from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 
 
 class PublicAnimalView(AnimalIdentity, frozen=True):
@@ -127,7 +128,7 @@ class PublicController(Controller):
             int, QueryParameter(ge=1, le=MAX_PAGE, description="Animals per page")
         ] = 200,
         updated_since: Annotated[
-            dt.datetime | None,
+            PlausibleDateTime | None,
             QueryParameter(description="Only animals changed since (ISO 8601 with zone)"),
         ] = None,
         organisation_id: Annotated[

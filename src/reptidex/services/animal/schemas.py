@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from reptidex.domain.animals.model import Animal, ExternalParent, GenotypeEvidence
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 SexName = Literal["male", "female", "unknown"]
 OriginName = Literal["bred", "bought", "external"]
@@ -54,7 +55,7 @@ class AnimalCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     morph: Morph = "Normal"
     name: Name | None = None
     code: Code | None = None
-    hatch_date: dt.date | None = None
+    hatch_date: PlausibleDate | None = None
     origin: OriginName = "bred"
     sire_id: uuid.UUID | None = None
     dam_id: uuid.UUID | None = None
@@ -76,7 +77,7 @@ class GenotypeSourceBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True
     lab: Label
     report_id: Label
     test: Label
-    report_date: dt.date | None = None
+    report_date: PlausibleDate | None = None
 
     def to_domain(self) -> GenotypeEvidence:
         """The domain's evidence."""
@@ -90,7 +91,7 @@ class AnimalPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Name | msgspec.UnsetType | None = msgspec.UNSET
     sex: SexName | msgspec.UnsetType = msgspec.UNSET
     morph: Morph | msgspec.UnsetType = msgspec.UNSET
-    hatch_date: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    hatch_date: PlausibleDate | msgspec.UnsetType | None = msgspec.UNSET
     origin: OriginName | msgspec.UnsetType = msgspec.UNSET
     sire_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     dam_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET

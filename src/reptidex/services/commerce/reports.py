@@ -23,6 +23,7 @@ from reptidex.domain.commerce.reports import (
 from reptidex.services.commerce.access import READ, SECURITY, CallerMember
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.csv_lines import csv_line
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 Reports: TypeAlias = Injected[ReportUnitOfWork]
 """A handler parameter ``uow``: the request's unit of work, as reports read it."""
@@ -41,11 +42,11 @@ CSV_COLUMNS = (
 )
 
 Start = Annotated[
-    dt.date | None,
+    PlausibleDate | None,
     QueryParameter(description="First day (UTC) of the report; default: a year before `end`"),
 ]
 End = Annotated[
-    dt.date | None,
+    PlausibleDate | None,
     QueryParameter(description="The day after the report's last (UTC); default: tomorrow"),
 ]
 

@@ -13,6 +13,7 @@ from reptidex.domain.commerce.listing_fields import Country, Description, Region
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, Listing
 from reptidex.domain.commerce.money import MAX_AMOUNT, Money
 from reptidex.domain.commerce.order_model import Order, OrderStep
+from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 
 ListingStateName = Literal["draft", "available", "on_hold", "sold", "hidden", "expired"]
 OrderStateName = Literal["pending", "paid", "handed_over", "completed", "cancelled", "refunded"]
@@ -77,7 +78,7 @@ class ListingCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     region: Region | None = None
     shipping_available: bool = False
     pickup_available: bool = True
-    expires_at: dt.datetime | None = None
+    expires_at: PlausibleDateTime | None = None
     publish: bool = False
     external_ref: ExternalRef | None = None
 
@@ -93,7 +94,7 @@ class ListingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     region: Region | msgspec.UnsetType | None = msgspec.UNSET
     shipping_available: bool | msgspec.UnsetType = msgspec.UNSET
     pickup_available: bool | msgspec.UnsetType = msgspec.UNSET
-    expires_at: dt.datetime | msgspec.UnsetType | None = msgspec.UNSET
+    expires_at: PlausibleDateTime | msgspec.UnsetType | None = msgspec.UNSET
     state: ListingStateName | msgspec.UnsetType = msgspec.UNSET
 
 

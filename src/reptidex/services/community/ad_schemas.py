@@ -22,6 +22,7 @@ from reptidex.domain.ads.campaigns import (
 from reptidex.domain.ads.ports import CampaignDay, CreditBalance
 from reptidex.domain.ads.serving import Outcome, SponsoredSlot
 from reptidex.domain.ads.tokens import MAX_TOKEN
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 BoostName = Literal["listings", "breeder"]
 StatusName = Literal["active", "paused"]
@@ -67,8 +68,8 @@ class CampaignCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     daily_budget: DailyBudget
     total_budget: TotalBudget
     cpm: Cpm
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: PlausibleDate
+    ends_on: PlausibleDate
     listing_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=MAX_TARGETS)] = []
     targeting: TargetingBody | None = None
     """Who sees it (absent: everyone)."""
@@ -82,8 +83,8 @@ class CampaignPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     daily_budget: DailyBudget | msgspec.UnsetType = msgspec.UNSET
     total_budget: TotalBudget | msgspec.UnsetType = msgspec.UNSET
     cpm: Cpm | msgspec.UnsetType = msgspec.UNSET
-    starts_on: dt.date | msgspec.UnsetType = msgspec.UNSET
-    ends_on: dt.date | msgspec.UnsetType = msgspec.UNSET
+    starts_on: PlausibleDate | msgspec.UnsetType = msgspec.UNSET
+    ends_on: PlausibleDate | msgspec.UnsetType = msgspec.UNSET
     targeting: TargetingBody | msgspec.UnsetType = msgspec.UNSET
 
 

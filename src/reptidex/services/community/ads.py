@@ -71,6 +71,7 @@ from reptidex.services.community.ad_schemas import (
 )
 from reptidex.services.kernel.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from reptidex.services.kernel.csv_lines import csv_line
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 from reptidex.services.kernel.rate_limits import ClientAddress
 
 MAX_PAGE = 100
@@ -79,8 +80,8 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip.")]
 CampaignId = FromPath[uuid.UUID]
-Since = Annotated[dt.date | None, QueryParameter(description="First day (UTC)")]
-Until = Annotated[dt.date | None, QueryParameter(description="Last day (UTC), included")]
+Since = Annotated[PlausibleDate | None, QueryParameter(description="First day (UTC)")]
+Until = Annotated[PlausibleDate | None, QueryParameter(description="Last day (UTC), included")]
 NOT_YOURS = {404: ResponseSpec(None, description="No such campaign of the caller's organisation")}
 REPORT_COLUMNS = ("day", "impressions", "clicks", "spent", "spent_millis", "ctr")
 

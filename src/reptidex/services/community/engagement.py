@@ -4,7 +4,6 @@ owners. Both cover a bounded range of UTC days."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, get
@@ -27,11 +26,12 @@ from reptidex.services.community.engagement_schemas import (
     platform_view,
 )
 from reptidex.services.kernel.auth import CurrentPrincipal
+from reptidex.services.kernel.plausible_dates import PlausibleDate
 
 SINCE = f"First UTC day (default: the {DEFAULT_DAYS} days up to `until`)"
-Since = Annotated[dt.date | None, QueryParameter(description=SINCE)]
+Since = Annotated[PlausibleDate | None, QueryParameter(description=SINCE)]
 Until = Annotated[
-    dt.date | None, QueryParameter(description="Last UTC day, included (default: today)")
+    PlausibleDate | None, QueryParameter(description="Last UTC day, included (default: today)")
 ]
 Top = Annotated[
     int, QueryParameter(ge=1, le=MAX_TOP, description="Queries listed per list, most first")

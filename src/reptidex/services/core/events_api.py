@@ -28,6 +28,7 @@ from reptidex.domain.events.intake import EventIntake
 from reptidex.domain.identity.model import Role
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_role
+from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 
 INTEGRATION_FAMILY = "integration"
 MAX_BODY_BYTES = 64 * 1024
@@ -42,7 +43,8 @@ class PublishEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: uuid.UUID | None = None
     """Give an id to make retries safe: the same id is accepted once (409 afterwards)."""
     organisation_id: uuid.UUID | None = None
-    occurred_at: Annotated[dt.datetime, msgspec.Meta(tz=True)] | None = None
+    occurred_at: PlausibleDateTime | None = None
+    """With its zone (422 without)."""
 
 
 class PublishedEvent(msgspec.Struct, frozen=True):
@@ -77,6 +79,9 @@ async def publish_event(
     event_intake: Injected[EventIntake],
 ) -> PublishedEvent:
     """Accept one event for publication."""
+    if data.occurred_at is not None and data.occurred_at.utcoffset() is None:
+        message = "a date-time with its zone (e.g. 2026-05-01T10:00:00Z)"
+        raise InvalidInput(f"occurred_at: {message}", field_errors={"occurred_at": message})
     try:
         family = event_family(data.type)
     except UnknownEventType as exc:

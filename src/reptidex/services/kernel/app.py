@@ -61,6 +61,7 @@ from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.peers import PeerClient
+from reptidex.services.kernel.plausible_dates import TYPE_DECODERS, PlausibleDateSchema
 from reptidex.services.kernel.problems import exception_handlers
 from reptidex.services.kernel.recent_errors import RecentErrors, errors_route
 from reptidex.services.kernel.request_context import RequestContext
@@ -302,6 +303,8 @@ def create_service_app(
         middleware=[DefineMiddleware(Authentication, authenticator=auth)],
         before_request=guard_input,
         exception_handlers=exception_handlers(kernel.errors.remember),
+        type_decoders=list(TYPE_DECODERS),
+        plugins=[PlausibleDateSchema()],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,

@@ -25,8 +25,10 @@ from reptidex.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Unavailable,
 )
 from reptidex.services.kernel.logging import get_logger
+from reptidex.services.kernel.request_context import loggable_path
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://reptidex.dev/problems/"
@@ -123,6 +125,7 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PermissionDenied, 403),
     (RateLimited, 429),
     (FeatureUnavailable, 503),
+    (Unavailable, 503),
 )
 
 
@@ -138,7 +141,7 @@ def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Respons
     status = domain_status(exc)
     errors = [FieldError(field=name, message=text) for name, text in exc.field_errors.items()]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(request, status, exc.detail, errors=errors, headers=headers)
 
@@ -153,7 +156,7 @@ def exception_handlers(on_unexpected: Unexpected | None = None) -> ExceptionHand
     unexpected error (answered 500)."""
 
     def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-        _log.exception("unhandled error", path=request.url.path, method=request.method)
+        _log.exception("unhandled error", path=loggable_path(request.scope), method=request.method)
         if on_unexpected is not None:
             on_unexpected(request, exc)
         return problem_response(request, 500, "An unexpected error occurred; it has been logged.")

@@ -16,6 +16,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from reptidex.domain.audit.correlation import current_request_id
+from reptidex.domain.secret_names import is_secret_name
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.metrics import ServiceMetrics
 
@@ -27,7 +28,35 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 _log = get_logger("reptidex.access")
 
-__all__ = ["REQUEST_ID_HEADER", "RequestContext", "current_request_id", "incoming_request_id"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "RequestContext",
+    "current_request_id",
+    "incoming_request_id",
+    "loggable_path",
+]
+
+HIDDEN_SEGMENT = "<hidden>"
+
+
+_TOKEN_SHAPED = re.compile(r"[A-Za-z0-9_-]{40,}")
+"""A path segment that may be a one-time token (they are 43 URL-safe characters)."""
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request's path as the log may show it: the value of every path parameter named like
+    a secret (an invitation's ``token``) replaced by ``<hidden>``; on a request no route
+    matched (a wrong method, a typo), every segment shaped like a token."""
+    path: str = scope["path"]
+    if "path_template" not in scope:
+        return "/".join(
+            HIDDEN_SEGMENT if _TOKEN_SHAPED.fullmatch(part) else part for part in path.split("/")
+        )
+    params = scope.get("path_params") or {}
+    hidden = {str(value) for name, value in params.items() if is_secret_name(name)}
+    if not hidden:
+        return path
+    return "/".join(HIDDEN_SEGMENT if part in hidden else part for part in path.split("/"))
 
 
 def scope_headers(scope: Scope, name: bytes) -> Iterator[str]:
@@ -88,7 +117,7 @@ class RequestContext:
                 _log.info(
                     "request",
                     method=scope["method"],
-                    path=scope["path"],
+                    path=loggable_path(scope),
                     route=route,
                     status=status,
                     duration_ms=round(duration * 1000, 2),

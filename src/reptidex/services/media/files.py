@@ -144,11 +144,15 @@ class FileController(Controller):
         description="Multipart form: `file` (required), `visibility` (`private` default, or "
         "`public`), `animal_id` (optional). The type is told from the bytes (JPEG, PNG, WebP, "
         f"GIF, PDF); SVG is refused. Limits: {_LIMITS}; on the free plan {_FREE} (413 "
-        "beyond; the plan is read from repti-core). Images are decoded and "
+        "beyond; the plan is read from repti-core: while it cannot tell, a file above the free "
+        "plan's limit gets 503 with Retry-After). Images are decoded and "
         "re-encoded, which drops EXIF metadata including the GPS position, and get thumbnails "
         f"of {', '.join(map(str, THUMBNAIL_SIZES))} px. Identical bytes in one organisation are "
         "stored once (`deduplicated`). Emits `file.uploaded`.",
-        responses={413: ResponseSpec(None, description="The file is too large")},
+        responses={
+            413: ResponseSpec(None, description="The file is too large"),
+            503: ResponseSpec(None, description="The plan cannot be told just now (Retry-After)"),
+        },
     )
     async def upload(
         self,

@@ -171,7 +171,8 @@ class RenderController(Controller):
         "recorded' for a bought-in or external animal), keeper, clutch of origin (laid date, "
         "parents, id), a 4-generation pedigree, "
         "the COI and a QR code linking to the animal's public profile. Cached like charts. Needs "
-        "a plan with certificate printing (403 on the free plan).",
+        "a plan with certificate printing (403 on the free plan; 503 with Retry-After while "
+        "repti-core cannot tell the plan).",
         responses=_RESPONSES,
     )
     async def certificate(

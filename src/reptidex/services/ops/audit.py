@@ -17,6 +17,7 @@ from reptidex.domain.audit.ports import MAX_PAGE, AuditQuery
 from reptidex.domain.audit.reading import export_trail, search_trail
 from reptidex.domain.errors import InvalidInput
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_user
+from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 from reptidex.services.ops.access import Trail, reader_of
 from reptidex.services.ops.schemas import (
     AuditPage,
@@ -37,7 +38,7 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip.")]
 Instant = Annotated[
-    dt.datetime | None,
+    PlausibleDateTime | None,
     QueryParameter(description="RFC 3339 date-time (without a zone: UTC)"),
 ]
 Format = Annotated[
@@ -107,8 +108,8 @@ class AuditController(Controller):
         format: Format = None,
     ) -> AuditPage | Stream:
         """A page of the trail, or its export."""
-        since, until = _utc(since), _utc(until)
-        if since is not None and until is not None and until <= since:
+        start, end = _utc(since), _utc(until)
+        if start is not None and end is not None and end <= start:
             raise InvalidInput(
                 "`until` must be later than `since`.", field_errors={"until": "not after since"}
             )
@@ -119,8 +120,8 @@ class AuditController(Controller):
             resource_id=resource_id,
             action=action,
             service=service,
-            since=since,
-            until=until,
+            since=start,
+            until=end,
             limit=limit,
             offset=offset,
         )

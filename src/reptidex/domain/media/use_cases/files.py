@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from reptidex.domain.cpu_work import CpuRunner, run_here
-from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied
+from reptidex.domain.errors import InvalidInput, NotFound, PermissionDenied, PlanUnknown
 from reptidex.domain.events.envelope import new_event
 from reptidex.domain.media.audit import audit, file_fields
 from reptidex.domain.media.events import PRODUCER, FileDeleted, FileUploaded
@@ -64,8 +64,13 @@ async def receive_upload(
     """An upload as it arrives: the organisation's plan is asked of repti-core (with the
     uploader's ``credential``) and the owner of ``animal_id`` looked up in media's copy of
     animals, then :func:`upload_file` stores it (its image work through ``cpu``). Returns the
-    record and whether its bytes were there already."""
-    plan = await plans.plan_of(uploader.organisation_id, credential)
+    record and whether its bytes were there already. While the plan cannot be told, only a file
+    every plan accepts is stored (:class:`PlanUnknown` for a larger one)."""
+    plan_unknown: PlanUnknown | None = None
+    try:
+        plan = await plans.plan_of(uploader.organisation_id, credential)
+    except PlanUnknown as unknown:
+        plan, plan_unknown = None, unknown
     animal = await uow.animals.get(animal_id) if animal_id is not None else None
     # a row made by a lineage event before the animal's summary has no organisation yet
     # (the nil id): its owner is unknown, not another organisation
@@ -81,6 +86,7 @@ async def receive_upload(
         animal_id=animal_id,
         now=now,
         plan=plan,
+        plan_unknown=plan_unknown,
         animal_owner=owner,
         cpu=cpu,
     )
@@ -98,12 +104,14 @@ async def upload_file(
     animal_id: uuid.UUID | None = None,
     now: dt.datetime,
     plan: str | None = None,
+    plan_unknown: PlanUnknown | None = None,
     animal_owner: uuid.UUID | None = None,
     cpu: CpuRunner = run_here,
 ) -> tuple[StoredFile, bool]:
     """Store an upload; returns the record and whether its bytes were there already.
 
-    ``plan`` is the organisation's plan code (its limits apply), ``None`` when unknown;
+    ``plan`` is the organisation's plan code (its limits apply), ``None`` when no plan
+    restricts; ``plan_unknown`` why it cannot be told (see :func:`check_upload`);
     ``animal_owner`` the organisation ``animal_id`` belongs to, when known: a file may only be
     attached to the uploader's own animals. Processing an image runs through ``cpu``.
     """
@@ -114,7 +122,7 @@ async def upload_file(
             "Files can only be attached to your organisation's animals.",
             field_errors={"animal_id": "not an animal of your organisation"},
         )
-    content_type = check_upload(data, plan)
+    content_type = check_upload(data, plan, plan_unknown=plan_unknown)
     source_sha = sha256_hex(data)  # ~20 ms at the 25 MiB limit: not worth a wait for a worker
     existing = await uow.files.find_source(uploader.organisation_id, source_sha)
     if existing is not None:

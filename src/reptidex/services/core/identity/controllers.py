@@ -291,14 +291,17 @@ class AuthController(Controller):
         "/service-token",
         status_code=HTTP_200_OK,
         summary="A token for a service calling other services (client credentials)",
-        description="`sub` is `service:<name>`; the secret is the service's own.",
-        responses=_problems(401),
+        description=(
+            "`sub` is `service:<name>`; the secret is the service's own. Limited per client "
+            "address (every request) and per service (tokens issued): 429 with Retry-After."
+        ),
+        responses=_problems(401, 429),
     )
     async def service_token(
-        self, data: JSONBody[ServiceTokenRequest], identity: Identity
+        self, data: JSONBody[ServiceTokenRequest], client_address: ClientAddress, identity: Identity
     ) -> ServiceTokenResponse:
         token, expires_at = await identity.sessions.service_token(
-            data.service, data.secret, identity.service_secret
+            data.service, data.secret, identity.service_secret, address=client_address
         )
         return ServiceTokenResponse(
             access_token=token, expires_in=_seconds_until(expires_at, identity.context.now())

@@ -35,6 +35,7 @@ from reptidex.domain.errors import (
     PermissionDenied,
     RateLimited,
 )
+from reptidex.domain.plausible_dates import check_plausible
 from reptidex.services.kernel.rate_limits import ClientAddress
 from reptidex.services.ops.dashboard.core_api import CoreUnreachable
 from reptidex.services.ops.dashboard.desk import ADMIN_STATE, Admin, Desk, SignInRequired
@@ -174,6 +175,7 @@ def _utc(text: str, name: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{name} is not a date and time.") from None
+    check_plausible(moment, name)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
@@ -190,9 +192,11 @@ def _day(text: str, name: str, default: dt.date) -> dt.date:
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{name} is not a date (YYYY-MM-DD).") from None
+    check_plausible(day, name)
+    return day
 
 
 class DashboardController(Controller):
