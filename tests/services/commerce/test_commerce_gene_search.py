@@ -22,10 +22,12 @@ import pytest
 from commerce_testkit import FakeAnimals, Trader, commerce_client
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import insert, inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 from test_commerce_animal_follow import publish, updated
 
-from reptidex.adapters.sql.commerce.listings import SqlListings
+from reptidex.adapters.sql.commerce.mapping import listing_columns
+from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.migrations import downgrade, upgrade
 from reptidex.domain.commerce.listing_model import (
     AnimalSnapshot,
@@ -292,12 +294,22 @@ def test_the_migrations_write_the_rows_of_the_listings_already_there(
         )
 
     async def add_listings() -> None:
+        # the rows as the adapter writes them, in the columns the table has at that revision
         engine = create_async_engine(postgres_database)
         try:
-            async with AsyncSession(engine) as session:
+            async with engine.begin() as connection:
+                present = await connection.run_sync(
+                    lambda sync: {column["name"] for column in inspect(sync).get_columns("listing")}
+                )
                 for n in range(20):
-                    await SqlListings(session).add(listing(n))
-                await session.commit()
+                    made = listing(n)
+                    values = {"id": made.id, "version": made.version, "created_at": now,
+                              "updated_at": now, **listing_columns(made)}  # fmt: skip
+                    await connection.execute(
+                        insert(ListingRow).values(
+                            {name: value for name, value in values.items() if name in present}
+                        )
+                    )
         finally:
             await engine.dispose()
 
