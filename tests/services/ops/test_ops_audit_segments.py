@@ -11,7 +11,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reptidex.domain.audit import GENESIS, AuditRecord, ChainPoint
+from reptidex.domain.audit import GENESIS, AuditRecord, Break, ChainPoint
 from reptidex.domain.audit.chain import (
     CanonicalRecord,
     ChainLink,
@@ -36,6 +36,7 @@ class MemoryTrail:
 
     def __init__(self, links: list[ChainLink], start: ChainPoint, head: ChainPoint) -> None:
         self.links = sorted(links, key=lambda link: link.seq)
+        self.reads: list[tuple[int, int | None]] = []
         self._start = start
         self._head = head
 
@@ -51,6 +52,9 @@ class MemoryTrail:
     async def batch(
         self, after_seq: int, size: int, until_seq: int | None = None
     ) -> list[ChainLink]:
+        assert isinstance(size, int), size
+        assert size >= 1, size
+        self.reads.append((after_seq, until_seq))
         kept = [
             link
             for link in self.links
@@ -172,23 +176,18 @@ def test_a_break_where_two_segments_meet_is_named() -> None:
     assert verdict.broken is not None
     assert (verdict.broken.seq, verdict.checked) == (7, 6)
     assert verdict.broken.record_id == str(uuid.UUID(int=8))
-    assert "previous hash" in verdict.broken.reason
+    assert verdict.broken.reason == "its previous hash is not the hash of the record before it"
     assert verdict.last == ChainPoint(6, links[5].hash)
 
 
 def test_split_covers_the_chain_once() -> None:
     segments = split(ChainPoint(10, "c"), ChainPoint(110, "h"), 4)
-    assert segments == [
-        Segment(10, 35, "c"),
-        Segment(35, 60),
-        Segment(60, 85),
-        Segment(85, None),
-    ]
-    assert split(ChainPoint(3, "c"), ChainPoint(3, "c"), 4) == [Segment(3, None, "c")]
-    assert split(ChainPoint(0, "g"), ChainPoint(2, "h"), 8) == [
-        Segment(0, 1, "g"),
-        Segment(1, None),
-    ]
+    assert segments == [Segment(10, 35), Segment(35, 60), Segment(60, 85), Segment(85, None)]
+    assert split(ChainPoint(3, "c"), ChainPoint(3, "c"), 4) == [Segment(3, None)]
+    assert split(ChainPoint(0, "g"), ChainPoint(2, "h"), 8) == [Segment(0, 1), Segment(1, None)]
+    assert split(ChainPoint(0, "g"), ChainPoint(9, "h"), 2) == [Segment(0, 4), Segment(4, None)]
+    assert split(ChainPoint(0, "g"), ChainPoint(9, "h"), 1) == [Segment(0, None)]
+    assert split(ChainPoint(0, "g"), ChainPoint(9, "h"), 0) == [Segment(0, None)]
 
 
 def test_the_canonical_form_is_the_hashed_one() -> None:
@@ -200,3 +199,38 @@ def test_the_canonical_form_is_the_hashed_one() -> None:
     assert content.occurred_at == "2026-03-01T12:00:01.123456Z"
     assert content.id == "00000000-0000-0000-0000-000000000002"
     assert canonical(record, 4, "a" * 64).startswith(b'{"action":"updated","actor_id":null,')
+
+
+def test_one_pass_reads_in_batches_and_tells_its_progress() -> None:
+    links = _chain(5)
+    trail = MemoryTrail(links, START, ChainPoint(5, links[-1].hash))
+    told: list[tuple[int, int]] = []
+    verdict = asyncio.run(verify_trail(trail, batch=2, progress=lambda *at: told.append(at)))
+    assert verdict == Verdict(5, None, ChainPoint(5, links[-1].hash))
+    assert told == [(2, 5), (4, 5), (5, 5)]
+    assert trail.reads == [(0, None), (2, None), (4, None), (5, None)]
+
+
+def test_a_segment_reads_its_own_records_and_tells_its_progress() -> None:
+    links = _chain(9)
+    trail = MemoryTrail(links, START, ChainPoint(9, links[-1].hash))
+    told: list[int] = []
+    verdict = asyncio.run(verify_segment(trail, Segment(3, 7), batch=3, progress=told.append))
+    assert (verdict.checked, verdict.broken) == (4, None)
+    assert verdict.last == ChainPoint(7, links[6].hash)
+    assert verdict.entry is not None
+    assert (verdict.entry.seq, verdict.entry.previous_hash) == (4, links[2].hash)
+    assert told == [3, 4]
+    assert trail.reads == [(3, 7), (6, 7), (7, 7)]
+
+
+def test_records_missing_at_the_end_leave_the_head_ahead() -> None:
+    links = _chain(7)
+    trail = MemoryTrail(links[:5], START, ChainPoint(7, links[-1].hash))
+    verdict = asyncio.run(_segmented(trail, 2, 2))
+    assert verdict == Verdict(
+        5,
+        Break(6, "(missing)", "the chain ends at record 5 but its head names record 7"),
+        ChainPoint(5, links[4].hash),
+    )
+    assert asyncio.run(verify_trail(trail, batch=2)) == verdict

@@ -50,13 +50,12 @@ class Verdict:
 class Segment:
     """The records after ``after`` up to ``until`` (to the end when ``None``).
 
-    A segment checked on its own does not know the record before it (``after_hash``
-    ``None``): its first record is taken as it reads, and :func:`join` checks that it follows
-    the segment before."""
+    A segment is checked on its own, without the record before it: its first record is taken
+    as it reads, and :func:`join` checks that it follows the segment before (or the chain's
+    start)."""
 
     after: int
     until: int | None
-    after_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +89,13 @@ async def verify_segment(
     told the records checked so far after each batch)."""
     entry: Entry | None = None
     point: ChainPoint | None = None
-    if segment.after_hash is not None:
-        point = ChainPoint(segment.after, segment.after_hash)
     after = segment.after
     checked = 0
     while links := await source.batch(after, batch, segment.until):
-        if entry is None:
+        if point is None:
             first = links[0].content
             entry = Entry(first.seq, first.id, first.previous_hash)
-            point = point or ChainPoint(first.seq - 1, first.previous_hash)
-        assert point is not None  # set from the segment or its first record
+            point = ChainPoint(first.seq - 1, first.previous_hash)
         outcome = verify_chain(links, point)
         if isinstance(outcome, Break):
             good = next(i for i, link in enumerate(links) if link.seq == outcome.seq)
@@ -116,20 +112,17 @@ async def verify_segment(
 
 def split(start: ChainPoint, head: ChainPoint, parts: int) -> list[Segment]:
     """The kept chain from ``start`` cut into ``parts`` consecutive segments of about equal
-    size; the first knows ``start``'s hash and the last runs to the end (past the head, so
-    that records appended behind the head's back are found).
+    size; the last runs to the end (past the head, so that records appended behind the head's
+    back are found).
 
     >>> [(s.after, s.until) for s in split(ChainPoint(0, "g"), ChainPoint(10, "h"), 3)]
     [(0, 3), (3, 6), (6, None)]
     """
-    if head.seq <= start.seq or parts <= 1:
-        return [Segment(start.seq, None, start.hash)]
-    size = max(1, (head.seq - start.seq) // parts)
-    bounds = list(range(start.seq, head.seq, size))[:parts]
-    ends: list[int | None] = [*bounds[1:], None]
+    size = max(1, (head.seq - start.seq) // max(1, parts))
+    bounds = list(range(start.seq, head.seq, size))[: max(1, parts)] or [start.seq]
     return [
-        Segment(after, until, start.hash if after == start.seq else None)
-        for after, until in zip(bounds, ends, strict=True)
+        Segment(after, bounds[i + 1] if i + 1 < len(bounds) else None)
+        for i, after in enumerate(bounds)
     ]
 
 
@@ -179,7 +172,5 @@ async def verify_trail(
         if progress is not None:
             progress(checked, total)
 
-    verdict = await verify_segment(
-        source, Segment(start.seq, None, start.hash), batch=batch, progress=told
-    )
+    verdict = await verify_segment(source, Segment(start.seq, None), batch=batch, progress=told)
     return join(start, [verdict], await source.head())
