@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 
 from reptidex.domain.audit.compliance import ReportQuery, personal_data_report
 from reptidex.services.kernel.auth import BEARER, CurrentPrincipal, requires_user
+from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 from reptidex.services.kernel.problems import PROBLEM_MEDIA_TYPE, Problem
 from reptidex.services.ops.access import Trail, reader_of
 from reptidex.services.ops.audit import CSV, Limit, Offset
@@ -23,7 +24,7 @@ from reptidex.services.ops.compliance_schemas import (
 )
 
 Bound = Annotated[
-    dt.datetime,
+    PlausibleDateTime,
     QueryParameter(description="RFC 3339 date-time (without a zone: UTC)"),
 ]
 Id = Annotated[uuid.UUID | None, QueryParameter()]
