@@ -29,21 +29,7 @@ EXPORT_BATCH = 500
 def entry_of(row: AuditRecordRow, pseudonymised_hash: str | None = None) -> ChainedRecord:
     """The chained record a row holds (``pseudonymised_hash``: see
     :class:`~reptidex.domain.audit.ChainedRecord`)."""
-    record = AuditRecord(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        service=row.service,
-        actor_id=row.actor_id,
-        organisation_id=row.organisation_id,
-        request_id=row.request_id,
-        resource_kind=row.resource_kind,
-        resource_id=row.resource_id,
-        action=row.action,
-        before=row.before,
-        after=row.after,
-        withheld=list(row.withheld),
-    )
-    return ChainedRecord(row.seq, record, row.previous_hash, row.hash, pseudonymised_hash)
+    return _stored_entry([getattr(row, name) for name in _STORED], pseudonymised_hash)
 
 
 async def append_record(session: AsyncSession, record: AuditRecord) -> ChainedRecord:
@@ -130,9 +116,9 @@ def _stored(entry: ChainedRecord) -> tuple[Any, ...]:
 _STORED_COLUMNS = [AuditRecordRow.__table__.c[name] for name in _STORED]
 
 
-def _stored_entry(row: Sequence[Any]) -> ChainedRecord:
-    """The chained record of a row of :data:`_STORED_COLUMNS` (read as plain values: loading
-    entities was most of a page's time)."""
+def _stored_entry(row: Sequence[Any], pseudonymised_hash: str | None = None) -> ChainedRecord:
+    """The chained record of a row of :data:`_STORED_COLUMNS` (a page reads plain values:
+    loading entities was most of its time)."""
     ident, seq, occurred_at, service, actor_id, organisation_id, request_id = row[:7]
     resource_kind, resource_id, action, before, after, withheld, previous_hash, digest = row[7:15]
     record = AuditRecord(
@@ -149,7 +135,7 @@ def _stored_entry(row: Sequence[Any]) -> ChainedRecord:
         after=after,
         withheld=list(withheld),
     )
-    return ChainedRecord(seq, record, previous_hash, digest)
+    return ChainedRecord(seq, record, previous_hash, digest, pseudonymised_hash)
 
 
 _POSTGRES_INSERT = """
