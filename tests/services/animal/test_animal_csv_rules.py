@@ -25,6 +25,7 @@ from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, Vis
 from reptidex.domain.animals.ports import AnimalQuery
 from reptidex.domain.animals.use_cases import Actor, AnimalDraft, add_animal
 from reptidex.domain.errors import InvalidInput, PermissionDenied
+from reptidex.domain.plausible_dates import implausible
 
 ORG = uuid.uuid4()
 ACTOR = Actor(ORG, uuid.uuid4())
@@ -172,6 +173,22 @@ def test_a_hatch_date_must_be_iso(cell: str) -> None:
     (row,) = read_rows(f"species,hatch_date\nball_python,{cell}\n")
     assert row.problems.errors == {"hatch_date": f"{cell!r} is not a date (YYYY-MM-DD)"}
     assert row.draft.hatch_date is None
+
+
+@pytest.mark.parametrize("cell", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_hatch_date_must_be_plausible(cell: str) -> None:
+    (row,) = read_rows(f"species,hatch_date\nball_python,{cell}\n")
+    reason = implausible(dt.date.fromisoformat(cell))
+    assert reason is not None
+    assert reason.startswith("not a plausible date: use one from 1900-01-01 to ")
+    assert row.problems.errors == {"hatch_date": f"{cell!r} is {reason}"}
+    assert row.draft.hatch_date is None
+
+
+def test_the_earliest_plausible_hatch_date_is_kept() -> None:
+    (row,) = read_rows("species,hatch_date\nball_python,1900-01-01\n")
+    assert row.problems.errors == {}
+    assert row.draft.hatch_date == dt.date(1900, 1, 1)
 
 
 def test_species_is_required_and_must_be_known() -> None:
