@@ -60,10 +60,12 @@ from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
+from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.kernel.slow_clients import BodyDeadline
 
 _T = TypeVar("_T")
 
@@ -207,14 +209,19 @@ class ServiceApp(Litestar):
     :func:`kernel_of`); requests get what they need by dependency injection.
 
     The request context (request id, access log, metrics) wraps the whole app, so that requests
-    to unknown routes and wrong methods are logged and counted too.
+    to unknown routes and wrong methods are logged and counted too; inside it, the body deadline
+    (:mod:`~reptidex.services.kernel.slow_clients`) bounds the time a request's body may take.
     """
 
     def __init__(self, kernel: Kernel, components: object, **config: Any) -> None:
         super().__init__(**config)
         self.kernel = kernel
         self.components = components
-        self._outermost = RequestContext(super().__call__, kernel.spec.name, kernel.metrics)
+        self._outermost = RequestContext(
+            BodyDeadline(super().__call__, kernel.settings.body_timeout),
+            kernel.spec.name,
+            kernel.metrics,
+        )
 
     async def __call__(
         self,
@@ -280,12 +287,17 @@ def create_service_app(
             await events.stop()
 
     probes = {**resources.checks(), "events": events.check, **(checks or {})}
+    operators = OperationsAccess(
+        settings.operations_networks, settings.operations_token, kernel.client_addresses
+    )
     return ServiceApp(
         kernel,
         components,
         route_handlers=[
-            *health_routes(spec.name, lambda: probes, settings.health_timeout),
-            metrics_route(kernel.metrics),
+            *health_routes(
+                spec.name, lambda: probes, settings.health_timeout, [operators.guard]
+            ),
+            metrics_route(kernel.metrics, [operators.guard]),
             *route_handlers,
         ],
         lifespan=[kernel_lifespan, *lifespan, events_lifespan],
