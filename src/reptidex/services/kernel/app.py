@@ -46,6 +46,7 @@ from litestar.types import (
 )
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reptidex import __version__
@@ -56,9 +57,11 @@ from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authentication, Authenticator
 from reptidex.services.kernel.catalog import ServiceSpec
 from reptidex.services.kernel.client_address import ClientAddresses
+from reptidex.services.kernel.database_role import UnsafeDatabaseRole, refuse_unsafe_roles
 from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
+from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
@@ -68,6 +71,7 @@ from reptidex.services.kernel.settings import Settings
 from reptidex.services.kernel.slow_clients import BodyDeadline
 
 _T = TypeVar("_T")
+_log = get_logger("reptidex.kernel")
 
 
 def _revisions(revisions: frozenset[str]) -> str:
@@ -88,6 +92,8 @@ class ServiceResources:
         self.engine: AsyncEngine = create_engine(
             self.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
+        if not settings.database_owner_allowed:
+            refuse_unsafe_roles(self.engine, spec.name)
         self.redis: aioredis.Redis | None = (
             aioredis.from_url(settings.redis_url) if settings.redis_url else None
         )
@@ -100,6 +106,20 @@ class ServiceResources:
     def expected_revisions(self) -> frozenset[str]:
         """The heads of this service's migration history (read from disk once)."""
         return head_revisions(self.spec.name)
+
+    async def check_role(self) -> None:
+        """At start: open a connection, so that an unsafe database role stops the service
+        (:mod:`~reptidex.services.kernel.database_role`); a database that does not answer yet
+        is checked at its first connection."""
+        if self.engine.dialect.name != "postgresql" or self.settings.database_owner_allowed:
+            return
+        try:
+            async with self.engine.connect():
+                pass
+        except UnsafeDatabaseRole:
+            raise
+        except (OSError, SQLAlchemyError) as exc:
+            _log.warning("database role not checked at start", error=repr(exc))
 
     async def close(self) -> None:
         """Close the connections and the engine's pool."""
@@ -271,6 +291,7 @@ def create_service_app(
     @asynccontextmanager
     async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
+            await resources.check_role()
             yield
         finally:
             await auth.aclose()
