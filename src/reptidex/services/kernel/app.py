@@ -65,6 +65,7 @@ from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
 from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
+from reptidex.services.kernel.problem_responses import document_problems
 from reptidex.services.kernel.problems import EXCEPTION_HANDLERS
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
@@ -311,7 +312,7 @@ def create_service_app(
     operators = OperationsAccess(
         settings.operations_networks, settings.operations_token, kernel.client_addresses
     )
-    return ServiceApp(
+    app = ServiceApp(
         kernel,
         components,
         route_handlers=[
@@ -354,6 +355,8 @@ def create_service_app(
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )
+    document_problems(app)
+    return app
 
 
 def kernel_of(app: Litestar) -> Kernel:
