@@ -28,7 +28,9 @@ TABLES = (
 
 
 @pytest.fixture(params=SERVICE_NAMES)
-def database(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[tuple[str, str, str]]:
+def database(
+    request: pytest.FixtureRequest, postgres_server: str
+) -> Iterator[tuple[str, str, str]]:
     """A service's migrated database: (service, owner URL, non-owner role URL)."""
     with non_owner_database(postgres_server, request.param) as (owner_url, role_url):
         yield request.param, owner_url, role_url

@@ -90,9 +90,7 @@ def test_the_development_setting_lets_the_owner_run(
     make_settings: Callable[..., Settings], postgres_database: str
 ) -> None:
     upgrade("animal", postgres_database)
-    settings = make_settings(
-        animal_database_url=postgres_database, database_owner_allowed="true"
-    )
+    settings = make_settings(animal_database_url=postgres_database, database_owner_allowed="true")
     assert _start(settings, "animal") == 200
 
 

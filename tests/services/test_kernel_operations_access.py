@@ -9,11 +9,10 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from threaded_server import served
-
 from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
+from threaded_server import served
 
 TOKEN = "operations-token-for-the-scraper"
 OPERATIONS = ("/metrics", "/health/deep")
@@ -59,7 +58,9 @@ def test_networks_admit_their_addresses(
         assert httpx.get(f"{base}/metrics").status_code == expected
 
 
-def test_a_trusted_proxy_forwards_the_client_address(make_settings: Callable[..., Settings]) -> None:
+def test_a_trusted_proxy_forwards_the_client_address(
+    make_settings: Callable[..., Settings],
+) -> None:
     settings = make_settings(operations_networks="10.1.0.0/16", trusted_proxies="127.0.0.1")
     with served(APP_FACTORIES["media"](settings)) as base:
         inside = httpx.get(f"{base}/metrics", headers={"X-Forwarded-For": "10.1.2.3"})

@@ -29,7 +29,6 @@ from reptidex.services.kernel.settings import Settings, load_settings
 from rls_mutation import non_owner_database, require_policies_needed
 from service_database import assert_row_security_applies, asyncpg_dsn
 
-
 TENANT_TABLES = (
     "animal",
     "animal_id_code",

@@ -316,9 +316,7 @@ def create_service_app(
         kernel,
         components,
         route_handlers=[
-            *health_routes(
-                spec.name, lambda: probes, settings.health_timeout, [operators.guard]
-            ),
+            *health_routes(spec.name, lambda: probes, settings.health_timeout, [operators.guard]),
             metrics_route(kernel.metrics, [operators.guard]),
             *route_handlers,
         ],

@@ -110,7 +110,10 @@ def every_row_visible(tables: Iterable[str]) -> Iterator[None]:
 RELAY = "current_setting('reptidex.outbox_relay', true) = 'on'"
 """The policy condition of the outbox relay's transactions."""
 
-OUTBOX_POLICIES = (("outbox_message_stage", "outbox_message"), ("outbox_message_relay", "outbox_message"))
+OUTBOX_POLICIES = (
+    ("outbox_message_stage", "outbox_message"),
+    ("outbox_message_relay", "outbox_message"),
+)
 
 
 def secure_outbox(role: str) -> None:
