@@ -339,6 +339,7 @@ class MediaServer:
     def __init__(self, settings: Settings, **options: Any) -> None:
         upgrade("media", settings.database_url("media"))
         options.setdefault("plans", FixedPlans())
+        options.setdefault("animals", EveryAnimal())
         options.setdefault("backfill_on_start", False)
         self.app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
         self.port = _free_port()

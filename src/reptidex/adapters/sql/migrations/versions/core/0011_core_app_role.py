@@ -3,8 +3,8 @@ security (no-op on SQLite).
 
 repti-core connects as a login role in ``reptidex_core_app`` (made here, NOLOGIN), as every
 service does, so that it is never the tables' owner (it refuses to start so on PostgreSQL).
-The role is granted the tables listed here, each by name; a later migration grants its own
-tables. The outbox joins row-level security, FORCEd: any transaction may stage an event, only
+The role is granted the tables listed here, each by name, and may read ``alembic_version``
+(``/health/deep`` reports the schema's revision); a later migration grants its own tables. The outbox joins row-level security, FORCEd: any transaction may stage an event, only
 the relay (``reptidex.outbox_relay`` on) reads, stamps and prunes them. This revision follows
 every head of the history, so that all the tables it grants exist.
 
@@ -55,6 +55,7 @@ def upgrade() -> None:
         return
     create_app_role(APP_ROLE)
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(TABLES)} TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")  # /health/deep reads it
     secure_outbox(APP_ROLE)
 
 
@@ -64,7 +65,8 @@ def downgrade() -> None:
         return
     unsecure_outbox()
     op.execute(
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON outbox_message, {', '.join(TABLES)} "
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON alembic_version, outbox_message, "
+        f"{', '.join(TABLES)} "
         f"FROM {APP_ROLE}"
     )
     op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")

@@ -4,6 +4,7 @@ FORCE makes the tables' owner subject to the policies as well (a superuser still
 them): a service connected as the owner by mistake sees nothing without its organisation set
 (it refuses to start so anyway). The outbox joins row-level security: any transaction may
 stage an event, only the relay (``reptidex.outbox_relay`` on) reads, stamps and prunes them.
+The role may also read ``alembic_version``: ``/health/deep`` reports the schema's revision.
 
 Revision ID: ops_0009
 Revises: ops_0006
@@ -11,6 +12,8 @@ Create Date: 2026-12-07
 """
 
 from __future__ import annotations
+
+from alembic import op
 
 from reptidex.adapters.sql.migrations.app_role import (
     force_row_level_security,
@@ -41,11 +44,14 @@ def upgrade() -> None:
         return
     force_row_level_security(TABLES)
     secure_outbox(APP_ROLE)
+    # the service's /health/deep reads the schema's revision as the role
+    op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")
 
 
 def downgrade() -> None:
     """Take the outbox out of row-level security and lift FORCE from the tenant tables."""
     if not on_postgres():
         return
+    op.execute(f"REVOKE SELECT ON alembic_version FROM {APP_ROLE}")
     unsecure_outbox()
     unforce_row_level_security(TABLES)
