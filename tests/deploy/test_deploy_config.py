@@ -39,7 +39,7 @@ INFRA = ("postgres", "redis", "prometheus", "grafana")
 DB_USER = "reptidex"
 DB_PASSWORD = "reptidex"
 # repti-animal runs as a login role that does not own its tables, so row-level security applies.
-APP_CREDENTIALS = {"animal": ("reptidex_animal", "reptidex_animal")}
+APP_CREDENTIALS = {name: (f"reptidex_{name}", f"reptidex_{name}") for name in SERVICES}
 REQUESTS_METRIC = "reptidex_http_requests_total"
 DURATION_BUCKETS = "reptidex_http_request_duration_seconds_bucket"
 
@@ -331,16 +331,15 @@ def test_migrations_run_once_as_the_owner_before_the_services(
         assert condition == "service_completed_successfully", name
 
 
-def test_the_animal_role_is_a_non_owner_member_of_the_rls_role() -> None:
-    migration = next(
-        (ROOT / "src/reptidex/adapters/sql/migrations/versions/animal").glob("*row_level*.py")
-    ).read_text()
-    role = re.search(r'APP_ROLE = "(\w+)"', migration)
-    assert role, "the RLS migration names its role"
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_role_is_a_non_owner_member_of_its_rls_role(name: str) -> None:
+    role = f"reptidex_{name}_app"
+    migrations = (ROOT / f"src/reptidex/adapters/sql/migrations/versions/{name}").glob("*.py")
+    assert any(f'APP_ROLE = "{role}"' in m.read_text() for m in migrations), "no migration grants it"
     script = (DEPLOY / "postgres" / "init-databases.sql").read_text()
-    user, password = APP_CREDENTIALS["animal"]
-    assert f"CREATE ROLE {role.group(1)} NOLOGIN" in script
-    assert f"CREATE ROLE {user} LOGIN PASSWORD '{password}' IN ROLE {role.group(1)}" in script
+    user, password = APP_CREDENTIALS[name]
+    assert f"CREATE ROLE {role} NOLOGIN" in script
+    assert f"CREATE ROLE {user} LOGIN PASSWORD '{password}' IN ROLE {role}" in script
     assert f"OWNER {user}" not in script
 
 
