@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -191,3 +192,35 @@ def test_every_outbox_policy_is_needed(postgres_server: str) -> None:
         "outbox_message: row level security disabled",
         "outbox_message_relay USING (true)",
     ]
+
+
+def test_a_data_migration_sees_every_row_inside_every_row_visible(postgres_server: str) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from reptidex.adapters.sql.migrations.app_role import every_row_visible
+
+    def forced(connection: Any) -> bool:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'outbox_message'"
+            ).scalar()
+        )
+
+    def migrate(connection: Any) -> tuple[bool, bool, bool]:
+        with Operations.context(MigrationContext.configure(connection)):
+            before = forced(connection)
+            with every_row_visible(["outbox_message"]):
+                during = forced(connection)
+            return before, during, forced(connection)
+
+    async def run(url: str) -> tuple[bool, bool, bool]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(migrate)
+        finally:
+            await engine.dispose()
+
+    with non_owner_database(postgres_server, "animal") as (owner_url, _):
+        assert asyncio.run(run(owner_url)) == (True, False, True)

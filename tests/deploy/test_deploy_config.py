@@ -335,7 +335,9 @@ def test_migrations_run_once_as_the_owner_before_the_services(
 def test_each_service_role_is_a_non_owner_member_of_its_rls_role(name: str) -> None:
     role = f"reptidex_{name}_app"
     migrations = (ROOT / f"src/reptidex/adapters/sql/migrations/versions/{name}").glob("*.py")
-    assert any(f'APP_ROLE = "{role}"' in m.read_text() for m in migrations), "no migration grants it"
+    assert any(f'APP_ROLE = "{role}"' in m.read_text() for m in migrations), (
+        "no migration grants it"
+    )
     script = (DEPLOY / "postgres" / "init-databases.sql").read_text()
     user, password = APP_CREDENTIALS[name]
     assert f"CREATE ROLE {role} NOLOGIN" in script
