@@ -19,7 +19,9 @@ umask 077
 {
     echo "# Made by deploy/new-env.sh: the compose stack's secrets. Keep it out of version control."
     echo "POSTGRES_PASSWORD=$(random)"
-    echo "ANIMAL_DB_PASSWORD=$(random)"
+    for service in CORE ANIMAL COMMERCE MEDIA COMMUNITY OPS; do
+        echo "${service}_DB_PASSWORD=$(random)"
+    done
     echo "GRAFANA_ADMIN_PASSWORD=$(random)"
     echo "REPTIDEX_SIGNING_KEY_SECRET=$(random)"
     for service in CORE ANIMAL COMMERCE MEDIA COMMUNITY OPS; do

@@ -149,10 +149,18 @@ def aws_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Build validated settings from ``REPTIDEX_*`` overrides, with a private data folder."""
+    """Build validated settings from ``REPTIDEX_*`` overrides, with a private data folder.
+
+    A service may connect to PostgreSQL as the tables' owner here (the superuser that made and
+    migrated the test's database) unless ``database_owner_allowed="false"``: the start-up refusal
+    is proven in ``test_kernel_database_role.py``, isolation by the RLS tests' non-owner role."""
 
     def build(**overrides: str) -> Settings:
-        environ = {"REPTIDEX_DATA_DIR": str(tmp_path / "data"), "REPTIDEX_LOG_FORMAT": "json"}
+        environ = {
+            "REPTIDEX_DATA_DIR": str(tmp_path / "data"),
+            "REPTIDEX_LOG_FORMAT": "json",
+            "REPTIDEX_DATABASE_OWNER_ALLOWED": "true",
+        }
         environ.update({f"REPTIDEX_{key.upper()}": value for key, value in overrides.items()})
         return load_settings(environ)
 

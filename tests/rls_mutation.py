@@ -5,9 +5,9 @@ mutmut cannot mutate an Alembic migration (Alembic loads it by file path) and it
 mutations say nothing about what a policy's SQL admits. This harness mutates the policies in
 the database instead: for every policy on the schema's tables (``pg_policies``) it loosens one
 expression at a time to ``true`` (``USING`` and ``WITH CHECK`` separately), for every table
-under row-level security it disables RLS (and, where forced, ``FORCE``), runs the service's
-tenant-isolation checks as the non-owner role, and counts the mutant killed when they fail (an
-``AssertionError`` or a pytest failure). The owner restores every mutation before the next, and
+under row-level security it disables RLS (``FORCE``, which binds the owner only, is proven
+apart), runs the service's tenant-isolation checks as the non-owner role, and counts the
+mutant killed when they fail (an ``AssertionError`` or a pytest failure). The owner restores every mutation before the next, and
 the harness proves it did: the policies, the tables' RLS flags and the data must read exactly
 as they did before.
 
@@ -106,12 +106,8 @@ def _table_mutants(table: asyncpg.Record) -> Iterator[Mutant]:
             plant=f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY",
             restore=f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY",
         )
-    if table["relforcerowsecurity"]:
-        yield Mutant(
-            name=f"{table['relname']}: FORCE row level security off",
-            plant=f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY",
-            restore=f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY",
-        )
+    # FORCE binds the owner only, and the checks run as the non-owner role: lifting it cannot
+    # change what they see. tests/adapters/test_sql_row_security_forced.py proves it as an owner.
 
 
 POLICIES = (

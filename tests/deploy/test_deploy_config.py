@@ -43,7 +43,8 @@ INFRA = ("postgres", "redis", "prometheus", "grafana")
 DB_USER = "reptidex"
 DB_PASSWORD_VAR = "POSTGRES_PASSWORD"
 # repti-animal runs as a login role that does not own its tables, so row-level security applies.
-APP_CREDENTIALS = {"animal": ("reptidex_animal", "ANIMAL_DB_PASSWORD")}
+# Every service runs as a login role that does not own its tables, so row-level security applies.
+APP_CREDENTIALS = {name: (f"reptidex_{name}", f"{name.upper()}_DB_PASSWORD") for name in SERVICES}
 # An environment variable whose value is a credential: it must come from the operator.
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY$|API_?KEY|PRIVATE|CREDENTIAL")
 # What a secret's value must be: one required reference to the operator's environment.
@@ -398,26 +399,27 @@ def test_migrations_run_once_as_the_owner_before_the_services(
         assert condition == "service_completed_successfully", name
 
 
-def test_the_animal_role_is_a_non_owner_member_of_the_rls_role() -> None:
-    migration = next(
-        (ROOT / "src/reptidex/adapters/sql/migrations/versions/animal").glob("*row_level*.py")
-    ).read_text()
-    role = re.search(r'APP_ROLE = "(\w+)"', migration)
-    assert role, "the RLS migration names its role"
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_role_is_a_non_owner_member_of_its_rls_role(name: str) -> None:
+    role = f"reptidex_{name}_app"
+    migrations = (ROOT / f"src/reptidex/adapters/sql/migrations/versions/{name}").glob("*.py")
+    assert any(f'APP_ROLE = "{role}"' in m.read_text() for m in migrations), (
+        "no migration grants it"
+    )
     script = INIT_SCRIPT.read_text()
-    user, password_var = APP_CREDENTIALS["animal"]
-    assert f"CREATE ROLE {role.group(1)} NOLOGIN" in script
-    assert f"CREATE ROLE {user} LOGIN PASSWORD :'animal_password' IN ROLE {role.group(1)}" in script
-    assert f'-v animal_password="${password_var}"' in script
+    user, password_var = APP_CREDENTIALS[name]
+    assert f"CREATE ROLE {role} NOLOGIN" in script
+    assert f"CREATE ROLE {user} LOGIN PASSWORD :'{name}_password' IN ROLE {role}" in script
+    assert f'-v {name}_password="${password_var}"' in script
     assert f"OWNER {user}" not in script
 
 
-def test_the_postgres_container_gets_the_animal_role_password(
+def test_the_postgres_container_gets_every_role_password(
     services: dict[str, dict[str, Any]], operator_env: dict[str, str]
 ) -> None:
-    _, password_var = APP_CREDENTIALS["animal"]
     env = _environment(services["postgres"])
-    assert env.get(password_var) == operator_env[password_var]
+    for _, password_var in APP_CREDENTIALS.values():
+        assert env.get(password_var) == operator_env[password_var]
     assert INIT_SCRIPT.stat().st_mode & stat.S_IXUSR, "the entrypoint runs executable scripts"
 
 

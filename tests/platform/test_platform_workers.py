@@ -46,7 +46,13 @@ def test_workers_share_a_port_are_replaced_and_stop_together(
     tmp_path: Path, postgres_database: str
 ) -> None:
     port = free_port()
-    environ = clean_environment(tmp_path, {"REPTIDEX_ANIMAL_DATABASE_URL": postgres_database})
+    environ = clean_environment(
+        tmp_path,
+        {
+            "REPTIDEX_ANIMAL_DATABASE_URL": postgres_database,
+            "REPTIDEX_DATABASE_OWNER_ALLOWED": "true",  # the test's superuser database
+        },
+    )
     log = (tmp_path / "serve.log").open("w+")
     process = subprocess.Popen(
         [*REPTIDEX, "serve", "animal", "--port", str(port), "--workers", "2"],

@@ -21,6 +21,7 @@ from reptidex.services.kernel.events import share_event_bus
 from reptidex.services.kernel.heap import settle_heap
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.kernel.slow_clients import MAX_HEADER_BYTES, header_deadline_protocol
 from reptidex.services.registry import APP_FACTORIES
 
 _log = get_logger("reptidex.runner")
@@ -87,11 +88,16 @@ def server_config(app: Litestar, host: str, port: int, settings: Settings) -> uv
     """How uvicorn serves a service. ``proxy_headers`` is off: uvicorn would otherwise take the
     client address from ``X-Forwarded-For`` sent from the loopback, whoever wrote it, and the
     per-address rate limits would believe it; the kernel reads the header itself, from
-    ``REPTIDEX_TRUSTED_PROXIES`` only (:mod:`~reptidex.services.kernel.client_address`)."""
+    ``REPTIDEX_TRUSTED_PROXIES`` only (:mod:`~reptidex.services.kernel.client_address`).
+    Slow clients are cut off by the header deadline and the keep-alive timeout (and, in the
+    app, the body deadline: :mod:`~reptidex.services.kernel.slow_clients`)."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=header_deadline_protocol(settings.header_timeout),
+        timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_config=None,
         access_log=False,
         lifespan="on",

@@ -189,6 +189,10 @@ def commerce_app(settings: Settings, animals: AnimalCatalogue) -> Litestar:
     )
 
 
+RELAY_READS = "SELECT set_config('reptidex.outbox_relay', 'on', false)"
+"""What lets a connection read the outbox under row-level security (as the relay does)."""
+
+
 def outbox_events(client: TestClient[Litestar]) -> list[tuple[str, dict[str, Any]]]:
     """The events in repti-commerce's outbox, oldest first: (type, payload)."""
     url = kernel_of(client.app).resources.database_url
@@ -197,6 +201,8 @@ def outbox_events(client: TestClient[Litestar]) -> list[tuple[str, dict[str, Any
         engine = create_engine(url)
         try:
             async with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":  # read as the relay (the role's RLS)
+                    await connection.execute(text(RELAY_READS))
                 rows = await connection.execute(
                     text(
                         "SELECT event_type, payload FROM outbox_message "

@@ -44,6 +44,7 @@ def community_settings(database_url: str, data_dir: Path, **extra: str) -> Setti
             "REPTIDEX_DATA_DIR": str(data_dir),
             "REPTIDEX_LOG_FORMAT": "json",
             "REPTIDEX_COMMUNITY_DATABASE_URL": database_url,
+            "REPTIDEX_DATABASE_OWNER_ALLOWED": "true",  # the superuser's database, or the role's
             **extra,
         }
     )

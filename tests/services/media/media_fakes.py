@@ -390,6 +390,20 @@ class FixedPlans:
         return self.plan
 
 
+class HeldAnimals:
+    """repti-animal's answer to "is this animal yours?": yes for the ids given (every id when
+    ``everything``); remembers the credentials it was asked with."""
+
+    def __init__(self, *held: uuid.UUID, everything: bool = False) -> None:
+        self.held = set(held)
+        self.everything = everything
+        self.credentials: list[str | None] = []
+
+    async def holds(self, animal_id: uuid.UUID, credential: str | None) -> bool:
+        self.credentials.append(credential)
+        return self.everything or animal_id in self.held
+
+
 class TextWidgets:
     """A widget renderer whose HTML says what it shows."""
 

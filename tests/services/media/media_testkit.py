@@ -77,6 +77,14 @@ class Member:
         return self.client.get(url, headers={**self.headers, **headers})
 
 
+class EveryAnimal:
+    """repti-animal answering "yours" for every animal (media's own copy still refuses
+    another organisation's)."""
+
+    async def holds(self, animal_id: uuid.UUID, credential: str | None) -> bool:
+        return True
+
+
 class FixedPlans:
     """Every organisation on one plan (``None``: billing off, no plan restricts; ``PlanUnknown``:
     raised, as when repti-core is unreachable)."""
@@ -96,6 +104,8 @@ def media_app(settings: Settings, **options: Any) -> Litestar:
     upgrade("media", settings.database_url("media"))
     plans: PlanSource = FixedPlans()
     options.setdefault("plans", plans)
+    # no repti-animal: the caller holds every animal unless a test says otherwise
+    options.setdefault("animals", EveryAnimal())
     options.setdefault("backfill_on_start", False)  # no repti-animal to ask in most tests
     return create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
 
@@ -333,6 +343,7 @@ class MediaServer:
     def __init__(self, settings: Settings, **options: Any) -> None:
         upgrade("media", settings.database_url("media"))
         options.setdefault("plans", FixedPlans())
+        options.setdefault("animals", EveryAnimal())
         options.setdefault("backfill_on_start", False)
         self.app = create_app(settings, authenticator=Authenticator(StaticKeys()), **options)
         self.port = _free_port()

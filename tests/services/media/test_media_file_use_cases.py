@@ -15,6 +15,7 @@ from media_fakes import (
     FakeImages,
     FakeMediaUnitOfWork,
     FixedPlans,
+    HeldAnimals,
     MediaTables,
     RecordingRunner,
     public_animal,
@@ -46,6 +47,7 @@ async def upload(
     blobs: FakeBlobs | None = None,
     fail: str | None = None,
     animal_id: uuid.UUID | None = None,
+    animals: HeldAnimals | None = None,
     visibility: Visibility = Visibility.PRIVATE,
     cpu: RecordingRunner | None = None,
 ) -> tuple[StoredFile, bool]:
@@ -63,6 +65,7 @@ async def upload(
             filename="nyx.jpg",
             visibility=visibility,
             animal_id=animal_id,
+            animals=animals or HeldAnimals(everything=True),
             now=NOW,
             cpu=cpu,
         )
@@ -122,6 +125,28 @@ async def test_files_attach_only_to_the_organisations_own_animals() -> None:
     for allowed in (own.id, pending.id, uuid.uuid4()):
         record, _ = await upload(state, photo(), animal_id=allowed)
         assert record.animal_id == allowed
+
+
+async def test_an_animal_repti_animal_does_not_show_the_caller_is_refused() -> None:
+    # Unknown to media's copy (private, or its events not arrived yet), or known as the
+    # caller's there while repti-animal says otherwise (transferred since): repti-animal decides.
+    own, hidden = public_animal(ORG, "Nyx"), uuid.uuid4()
+    state, animals = MediaTables(), HeldAnimals(own.id)
+    state.tables.animals[own.id] = own
+    moved = public_animal(ORG, "Sold")
+    state.tables.animals[moved.id] = moved
+    for refused in (hidden, moved.id):
+        with pytest.raises(InvalidInput, match="your organisation's animals") as caught:
+            await upload(state, photo(), animal_id=refused, animals=animals)
+        assert caught.value.field_errors == {
+            "animal_id": "not an animal of your organisation that you may see"
+        }
+    record, _ = await upload(state, photo(), animal_id=own.id, animals=animals)
+    assert record.animal_id == own.id
+    assert state.tables.files.keys() == {record.id}
+    assert animals.credentials == ["token"] * 3  # asked with the uploader's own token
+    await upload(state, photo(), animals=animals)  # no animal: nothing to ask
+    assert len(animals.credentials) == 3
 
 
 @pytest.mark.parametrize("step", ["stage", "commit"])

@@ -141,3 +141,46 @@ def test_the_expire_command_follows_the_retention_setting(
     assert "expired records 1 to 2" in capsys.readouterr().out
     assert _cli("audit", "verify", "--database-url", ops_database) == 0
     assert "intact: 3 records, last 5" in capsys.readouterr().out
+
+
+def test_expiry_and_verification_run_as_a_non_superuser_owner(
+    postgres_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # audit_record's row-level security is FORCEd: its owner is bound by the policies too
+    from reptidex.adapters.sql.migrations import upgrade
+    from reptidex.adapters.sql.ops import audit_expiry
+
+    upgrade("ops", postgres_database)
+    monkeypatch.setattr(audit_expiry, "SEGMENT_SIZE", 2)
+    _consume(postgres_database, 3)
+    _run_sql(
+        postgres_database,
+        "UPDATE audit_record SET created_at = created_at - interval '10 days' WHERE seq <= 2",
+    )
+    owner = f"owner_{uuid.uuid4().hex[:10]}"
+    tables = (
+        "audit_record",
+        "audit_checkpoint",
+        "audit_chain_head",
+        "audit_pseudonymised",
+        "privacy_request",
+        "privacy_task",
+    )
+    _run_sql(
+        postgres_database,
+        f"CREATE ROLE {owner} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+        *(f"ALTER TABLE {table} OWNER TO {owner}" for table in tables),
+    )
+    try:
+        owner_url = f"postgresql+asyncpg://{owner}:pw@{postgres_database.split('@', 1)[1]}"
+        monkeypatch.setenv("REPTIDEX_AUDIT_RETENTION_DAYS", "5")
+        assert _cli("audit", "expire", "--database-url", owner_url) == 0
+        assert "expired records 1 to 2" in capsys.readouterr().out
+        assert _cli("audit", "verify", "--database-url", owner_url) == 0
+        assert "intact: 1 records, last 3" in capsys.readouterr().out
+    finally:
+        _run_sql(
+            postgres_database,
+            *(f"ALTER TABLE {table} OWNER TO postgres" for table in tables),
+            f"DROP ROLE {owner}",
+        )

@@ -72,6 +72,10 @@ def test_every_policy_is_needed(trail: Trail) -> None:
                     "its WITH CHECK (the whole-trail scope) still refuses every row the "
                     "loosened USING lets an update reach, so no row can be rewritten"
                 ),
+                "audit_record_expiry USING (true)": (
+                    "the role has no DELETE privilege: only the owner deletes, in the expiry "
+                    "(test_ops_audit_cli.py runs it as a non-superuser owner)"
+                ),
                 "audit_record_pseudonymise WITH CHECK (true)": (
                     "its USING tests the same transaction-wide setting, not the row: a row "
                     "an update reaches passes the original check as well"

@@ -13,6 +13,11 @@ read ``FOR UPDATE SKIP LOCKED``. On SQLite, writes are serialised by the databas
 A failed publish increments the row's ``attempts``, ends the pass (later rows wait, to keep the
 order) and the relay backs off exponentially before trying again.
 
+On PostgreSQL the outbox is under row-level security: a service's transactions may add rows
+but not read them; the relay's transactions set ``reptidex.outbox_relay`` to ``on``
+(:data:`RELAY_SETTING`, transaction-scoped), which the outbox's policy admits to read, stamp
+and prune every row.
+
 Housekeeping: once an hour the relay deletes published outbox rows and idempotent consumers'
 marks (``processed_event``) older than ``retention`` (7 days by default, as long as the Redis
 idempotency marks live; a redelivery older than that is not expected).
@@ -38,6 +43,10 @@ from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
 from reptidex.domain.events import DomainEvent, EventPublisher
 
 _log = structlog.get_logger("reptidex.events.relay")
+
+
+RELAY_SETTING = "reptidex.outbox_relay"
+"""The setting whose value ``on`` lets a transaction read and change the outbox's rows."""
 
 
 def outbox_lock_key(service: str) -> int:
@@ -113,6 +122,11 @@ class OutboxRelay(Poller):
         self._lock_key = outbox_lock_key(service)
         self._pass_lock = asyncio.Lock()
 
+    async def _as_relay(self, session: AsyncSession) -> None:
+        """Admit ``session``'s transaction to the outbox's rows (PostgreSQL's policy)."""
+        if self._postgres:
+            await session.execute(select(func.set_config(RELAY_SETTING, "on", True)))
+
     async def relay_once(self) -> int:
         """Publish the oldest unpublished rows (up to a batch); return how many were published.
 
@@ -126,6 +140,7 @@ class OutboxRelay(Poller):
         model = self._model
         published = 0
         async with AsyncSession(self.engine) as session, session.begin():
+            await self._as_relay(session)
             if self._postgres:
                 locked = await session.scalar(
                     select(func.pg_try_advisory_xact_lock(self._lock_key))
@@ -165,6 +180,7 @@ class OutboxRelay(Poller):
         """Refresh the pending count and the age of the oldest unpublished event."""
         model = self._model
         async with AsyncSession(self.engine) as session:
+            await self._as_relay(session)
             count, oldest = (
                 await session.execute(
                     select(func.count(), func.min(model.occurred_at)).where(
@@ -182,6 +198,7 @@ class OutboxRelay(Poller):
         cutoff = (now or dt.datetime.now(dt.UTC)) - self.retention
         outbox, processed = self._model, self._processed
         async with AsyncSession(self.engine) as session, session.begin():
+            await self._as_relay(session)
             # an unpublished row has no published_at, and NULL < cutoff is never true
             published = await session.execute(delete(outbox).where(outbox.published_at < cutoff))
             marks = await session.execute(delete(processed).where(processed.created_at < cutoff))

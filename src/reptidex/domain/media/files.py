@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reptidex.domain.errors import InvalidInput, NotFound, PlanUnknown
+from reptidex.domain.errors import FeatureUnavailable, InvalidInput, NotFound, PlanUnknown
 from reptidex.domain.media.sniffing import ACCEPTED, EXTENSIONS, GIF, PDF, SVG, sniff
 
 MiB = 1024 * 1024
@@ -80,6 +80,10 @@ class Visibility(enum.Enum):
 
 class FileTooLarge(InvalidInput):
     """The upload exceeds the limit of its type."""
+
+
+class AnimalsUnavailable(FeatureUnavailable):
+    """repti-animal could not be asked whether the caller holds an animal (HTTP 503)."""
 
 
 class UnsupportedMedia(InvalidInput):

@@ -434,6 +434,20 @@ class OrganisationNames(Protocol):
         ...
 
 
+class CallerAnimals(Protocol):
+    """Which animals the caller may attach files to, as repti-animal (their record) tells it."""
+
+    async def holds(self, animal_id: uuid.UUID, credential: str | None) -> bool:
+        """Whether repti-animal shows ``animal_id`` to the caller (``credential``, the bearer
+        token) as an animal of the caller's organisation.
+
+        Raises:
+            ~reptidex.domain.media.files.AnimalsUnavailable: repti-animal could not be asked.
+            NotAuthenticated: repti-animal refused the credential.
+        """
+        ...
+
+
 class PlanSource(Protocol):
     """Which plan an organisation is on (repti-core's billing)."""
 

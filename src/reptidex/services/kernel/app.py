@@ -46,6 +46,7 @@ from litestar.types import (
 )
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reptidex import __version__
@@ -56,18 +57,24 @@ from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.kernel.auth import AUTH_DEPENDENCIES, Authentication, Authenticator
 from reptidex.services.kernel.catalog import ServiceSpec
 from reptidex.services.kernel.client_address import ClientAddresses
+from reptidex.services.kernel.database_role import UnsafeDatabaseRole, refuse_unsafe_roles
 from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
+from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
+from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.plausible_dates import TYPE_DECODERS, PlausibleDateSchema
+from reptidex.services.kernel.problem_responses import document_problems
 from reptidex.services.kernel.problems import exception_handlers
 from reptidex.services.kernel.recent_errors import RecentErrors, errors_route
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.kernel.slow_clients import BodyDeadline
 
 _T = TypeVar("_T")
+_log = get_logger("reptidex.kernel")
 
 
 def _revisions(revisions: frozenset[str]) -> str:
@@ -88,6 +95,8 @@ class ServiceResources:
         self.engine: AsyncEngine = create_engine(
             self.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
+        if not settings.database_owner_allowed:
+            refuse_unsafe_roles(self.engine, spec.name)
         self.redis: aioredis.Redis | None = (
             aioredis.from_url(settings.redis_url) if settings.redis_url else None
         )
@@ -100,6 +109,20 @@ class ServiceResources:
     def expected_revisions(self) -> frozenset[str]:
         """The heads of this service's migration history (read from disk once)."""
         return head_revisions(self.spec.name)
+
+    async def check_role(self) -> None:
+        """At start: open a connection, so that an unsafe database role stops the service
+        (:mod:`~reptidex.services.kernel.database_role`); a database that does not answer yet
+        is checked at its first connection."""
+        if self.engine.dialect.name != "postgresql" or self.settings.database_owner_allowed:
+            return
+        try:
+            async with self.engine.connect():
+                pass
+        except UnsafeDatabaseRole:
+            raise
+        except (OSError, SQLAlchemyError) as exc:
+            _log.warning("database role not checked at start", error=repr(exc))
 
     async def close(self) -> None:
         """Close the connections and the engine's pool."""
@@ -212,14 +235,19 @@ class ServiceApp(Litestar):
     :func:`kernel_of`); requests get what they need by dependency injection.
 
     The request context (request id, access log, metrics) wraps the whole app, so that requests
-    to unknown routes and wrong methods are logged and counted too.
+    to unknown routes and wrong methods are logged and counted too; inside it, the body deadline
+    (:mod:`~reptidex.services.kernel.slow_clients`) bounds the time a request's body may take.
     """
 
     def __init__(self, kernel: Kernel, components: object, **config: Any) -> None:
         super().__init__(**config)
         self.kernel = kernel
         self.components = components
-        self._outermost = RequestContext(super().__call__, kernel.spec.name, kernel.metrics)
+        self._outermost = RequestContext(
+            BodyDeadline(super().__call__, kernel.settings.body_timeout),
+            kernel.spec.name,
+            kernel.metrics,
+        )
 
     async def __call__(
         self,
@@ -269,6 +297,7 @@ def create_service_app(
     @asynccontextmanager
     async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
+            await resources.check_role()
             yield
         finally:
             await auth.aclose()
@@ -285,13 +314,16 @@ def create_service_app(
             await events.stop()
 
     probes = {**resources.checks(), "events": events.check, **(checks or {})}
-    return ServiceApp(
+    operators = OperationsAccess(
+        settings.operations_networks, settings.operations_token, kernel.client_addresses
+    )
+    app = ServiceApp(
         kernel,
         components,
         route_handlers=[
-            *health_routes(spec.name, lambda: probes, settings.health_timeout),
+            *health_routes(spec.name, lambda: probes, settings.health_timeout, [operators.guard]),
             errors_route(spec.name, kernel.errors),
-            metrics_route(kernel.metrics),
+            metrics_route(kernel.metrics, [operators.guard]),
             *route_handlers,
         ],
         lifespan=[kernel_lifespan, *lifespan, events_lifespan],
@@ -329,6 +361,8 @@ def create_service_app(
         logging_config=None,  # the process configures structlog once (kernel.logging)
         debug=debug,
     )
+    document_problems(app)
+    return app
 
 
 def kernel_of(app: Litestar) -> Kernel:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Literal
 
 import msgspec
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Guard
 
 from reptidex import __version__
 
@@ -59,9 +60,14 @@ async def run_check(name: str, check: DependencyCheck, within: float) -> CheckRe
 
 
 def health_routes(
-    service: str, checks: Callable[[], Mapping[str, DependencyCheck]], timeout: float
+    service: str,
+    checks: Callable[[], Mapping[str, DependencyCheck]],
+    timeout: float,
+    guards: Sequence[Guard] = (),
 ) -> list[HTTPRouteHandler]:
-    """The two health endpoints of ``service``; ``checks()`` lists the probes at request time."""
+    """The two health endpoints of ``service``; ``checks()`` lists the probes at request time.
+    ``guards`` restrict ``/health/deep`` (the kernel's operations access); ``/health`` stays
+    open for load balancers."""
 
     @get(
         "/health",
@@ -77,6 +83,7 @@ def health_routes(
         tags=["operations"],
         summary="Readiness: database, Redis and peer services",
         description="200 when every dependency answers within the timeout, 503 otherwise.",
+        guards=list(guards),
         responses={
             503: ResponseSpec(DeepHealth, description="A dependency is failing or too slow.")
         },

@@ -6,11 +6,12 @@ never mix their figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
+from litestar.types import Guard
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -93,8 +94,9 @@ class _PoolCollector(Collector):
             yield family
 
 
-def metrics_route(metrics: ServiceMetrics) -> HTTPRouteHandler:
-    """A ``GET /metrics`` handler serving ``metrics`` in Prometheus text format."""
+def metrics_route(metrics: ServiceMetrics, guards: Sequence[Guard] = ()) -> HTTPRouteHandler:
+    """A ``GET /metrics`` handler serving ``metrics`` in Prometheus text format, behind
+    ``guards`` (the kernel's operations access)."""
 
     @get(
         "/metrics",
@@ -102,6 +104,7 @@ def metrics_route(metrics: ServiceMetrics) -> HTTPRouteHandler:
         summary="Prometheus metrics",
         description="Request counts and latency by route, method and status; database pool figures.",
         include_in_schema=True,
+        guards=list(guards),
         sync_to_thread=False,
     )
     def serve_metrics() -> Response[bytes]:

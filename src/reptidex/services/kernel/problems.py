@@ -44,8 +44,8 @@ class FieldError(msgspec.Struct, frozen=True, omit_defaults=True):
     source: str | None = None
 
 
-class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
-    """An RFC 9457 problem document."""
+class ProblemDetails(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An RFC 9457 problem document (``ProblemDetails`` in the OpenAPI documents)."""
 
     type: str
     title: str
@@ -54,6 +54,10 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldError] | None = None
+
+
+Problem = ProblemDetails
+"""The problem document's short name."""
 
 
 def problem_type(status: int) -> str:
@@ -71,7 +75,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     """Build a problem+json response for ``request``."""
-    problem = Problem(
+    problem = ProblemDetails(
         type=problem_type(status),
         title=HTTPStatus(status).phrase,
         status=status,

@@ -199,6 +199,49 @@ class Settings:
     shutdown_timeout: float = setting(
         10.0, SECONDS, "seconds in-flight requests get on shutdown", section=PLATFORM
     )
+    keep_alive_timeout: float = setting(
+        5.0,
+        SECONDS,
+        "seconds an idle keep-alive connection stays open between requests",
+        section=PLATFORM,
+    )
+    header_timeout: float = setting(
+        10.0,
+        SECONDS,
+        "seconds a client has to send a request's line and headers before the connection is"
+        " closed (slow clients)",
+        section=PLATFORM,
+    )
+    body_timeout: float = setting(
+        30.0,
+        SECONDS,
+        "seconds a client has to send a request's body once its headers arrived; a slower one"
+        " gets a 408 and the connection is closed",
+        section=PLATFORM,
+    )
+    operations_networks: tuple[str, ...] = setting(
+        (),
+        networks,
+        "networks (addresses or CIDRs) allowed to read `/metrics` and `/health/deep`; with it or"
+        " the operations token set, other callers get a 403",
+        section=PLATFORM,
+        shown_default="any caller",
+    )
+    operations_token: str | None = setting(
+        None,
+        text,
+        "a bearer token (`Authorization: Bearer <token>`) that admits a caller to `/metrics` and"
+        " `/health/deep` from any address",
+        section=PLATFORM,
+        secret=True,
+    )
+    database_owner_allowed: bool = setting(
+        False,
+        boolean,
+        "let a service connect to PostgreSQL as its tables' owner or a superuser (row-level"
+        " security does not bind them); off, such a service refuses to start",
+        section=PLATFORM,
+    )
     db_pool_size: int = setting(
         10,
         # the event relay holds one connection while a consumer of the same service writes

@@ -20,6 +20,7 @@ from reptidex.domain.media.files import Uploader
 from reptidex.domain.media.ports import (
     BlobStore,
     BreederBackfill,
+    CallerAnimals,
     ChartRenderer,
     ImageProcessor,
     LineageSource,
@@ -52,6 +53,8 @@ class MediaAdapters:
     widgets: WidgetRenderer
     recent: RecentRenders
     plans: PlanSource
+    animals: CallerAnimals
+    """Whether the caller's organisation holds an animal (repti-animal, the caller's token)."""
     organisations: OrganisationNames
     backfill: BreederBackfill
     """Fills the widgets' copy of a breeder's animals that media knows nothing of yet."""

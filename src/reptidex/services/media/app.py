@@ -15,6 +15,7 @@ from litestar import Litestar
 
 from reptidex.domain.media.ports import (
     BlobStore,
+    CallerAnimals,
     ChartRenderer,
     ImageProcessor,
     LineageSource,
@@ -47,6 +48,7 @@ def create_app(
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
+    animals: CallerAnimals | None = None,
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
     images: ImageProcessor | None = None,
@@ -56,8 +58,9 @@ def create_app(
     """Build repti-media from settings (default: the environment).
 
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``blobs``,
-    ``lineage``, ``plans``, ``organisations``, ``shared``, ``images`` and ``renderers``
-    replace the blob store, lineage source, plan source, organisation names, repti-animal's
+    ``lineage``, ``plans``, ``animals``, ``organisations``, ``shared``, ``images`` and
+    ``renderers`` replace the blob store, lineage source, plan source, the caller's animals
+    (repti-animal's answer to "is this animal yours?"), organisation names, repti-animal's
     listing, image processor and chart renderers (by format) the settings choose.
     ``backfill_on_start`` runs a backfill of the widgets' copy of animals in the background.
     """
@@ -67,6 +70,7 @@ def create_app(
         blobs=blobs,
         lineage=lineage,
         plans=plans,
+        animals=animals,
         organisations=organisations,
         shared=shared,
         images=images,

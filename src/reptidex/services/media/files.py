@@ -176,6 +176,7 @@ class FileController(Controller):
                     filename=data.file.filename,
                     visibility=Visibility(data.visibility),
                     animal_id=data.animal_id,
+                    animals=media.animals,
                     now=dt.datetime.now(dt.UTC),
                     cpu=media.cpu,
                 )

@@ -21,6 +21,7 @@ from reptidex.adapters.blobs.disk import DiskBlobStore
 from reptidex.adapters.blobs.s3 import S3BlobStore
 from reptidex.adapters.images.pillow_processor import PillowImageProcessor
 from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
+from reptidex.adapters.lineage.animal_holdings_http import HttpCallerAnimals
 from reptidex.adapters.lineage.animal_http import HttpLineageSource
 from reptidex.adapters.lineage.core_organisations import HttpOrganisationNames
 from reptidex.adapters.plans.core_http import CorePlanSource
@@ -35,6 +36,7 @@ from reptidex.adapters.sql.media.unit_of_work import SqlMediaUnitOfWork
 from reptidex.domain.events.envelope import DomainEvent
 from reptidex.domain.media.ports import (
     BlobStore,
+    CallerAnimals,
     ChartRenderer,
     ImageProcessor,
     LineageSource,
@@ -131,6 +133,7 @@ def build_media(
     blobs: BlobStore | None = None,
     lineage: LineageSource | None = None,
     plans: PlanSource | None = None,
+    animals: CallerAnimals | None = None,
     organisations: OrganisationNames | None = None,
     shared: SharedAnimalSource | None = None,
     images: ImageProcessor | None = None,
@@ -165,6 +168,7 @@ def build_media(
         widgets=HtmlWidgets(),
         recent=RecentRenders(),
         plans=plans or CorePlanSource(lambda: peers),
+        animals=animals or HttpCallerAnimals(lambda: peers),
         organisations=organisations or HttpOrganisationNames(lambda: peers, tokens.headers),
         backfill=backfill,
         public_url=settings.peer_url("media"),

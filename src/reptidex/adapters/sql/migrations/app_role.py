@@ -1,13 +1,24 @@
 """A service's application role on PostgreSQL, shared by the migrations that secure its tables.
 
 The service connects as a login role that is not the tables' owner and is a member of the
-application role (NOLOGIN), so that row-level security applies to it. The role is shared by
-every database of the cluster that names it, so a downgrade takes back its rights but leaves it.
+application role (NOLOGIN), so that row-level security applies to it (the service refuses to
+start as the owner: ``services/kernel/database_role.py``). The role is shared by every database
+of the cluster that names it, so a downgrade takes back its rights but leaves it.
+
+Every table under row-level security is also FORCEd: its owner (who runs the migrations) is
+bound by the policies too, unless a superuser. A data migration that must see every
+organisation's rows does its work inside :func:`every_row_visible`, which lifts FORCE for its
+own transaction only.
+
+The outbox (``outbox_message``) is under row-level security in every service: a transaction may
+stage events (insert), but only the relay, whose transactions set ``reptidex.outbox_relay`` to
+``on`` (:data:`RELAY`), reads, stamps and prunes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from alembic import op
 
@@ -68,3 +79,55 @@ def drop_policies(policies: Iterable[tuple[str, str]]) -> None:
     """Drop each ``(policy, table)`` that exists."""
     for policy, table in policies:
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+
+
+def force_row_level_security(tables: Iterable[str]) -> None:
+    """Bind ``tables``' owner by their policies too (superusers still bypass them)."""
+    for table in tables:
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+
+
+def unforce_row_level_security(tables: Iterable[str]) -> None:
+    """Let ``tables``' owner bypass their policies again."""
+    for table in tables:
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+
+
+@contextmanager
+def every_row_visible(tables: Iterable[str]) -> Iterator[None]:
+    """Within a migration: lift FORCE on ``tables`` while the block works on every
+    organisation's rows as the owner, then put it back (all in the migration's transaction;
+    no-op outside PostgreSQL)."""
+    tables = tuple(tables)
+    if not on_postgres():
+        yield
+        return
+    unforce_row_level_security(tables)
+    yield
+    force_row_level_security(tables)
+
+
+RELAY = "current_setting('reptidex.outbox_relay', true) = 'on'"
+"""The policy condition of the outbox relay's transactions."""
+
+OUTBOX_POLICIES = (
+    ("outbox_message_stage", "outbox_message"),
+    ("outbox_message_relay", "outbox_message"),
+)
+
+
+def secure_outbox(role: str) -> None:
+    """Grant ``role`` the outbox and put it under (forced) row-level security: anyone may
+    stage an event, only the relay reads, stamps and deletes them."""
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_message TO {role}")
+    enable_row_level_security(("outbox_message",))
+    force_row_level_security(("outbox_message",))
+    op.execute("CREATE POLICY outbox_message_stage ON outbox_message FOR INSERT WITH CHECK (true)")
+    op.execute(f"CREATE POLICY outbox_message_relay ON outbox_message USING ({RELAY})")
+
+
+def unsecure_outbox() -> None:
+    """Undo :func:`secure_outbox`'s row-level security (the grant stays with the role's others)."""
+    drop_policies(OUTBOX_POLICIES)
+    unforce_row_level_security(("outbox_message",))
+    disable_row_level_security(("outbox_message",))

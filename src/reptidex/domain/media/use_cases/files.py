@@ -36,6 +36,7 @@ from reptidex.domain.media.files import (
 )
 from reptidex.domain.media.ports import (
     BlobWriter,
+    CallerAnimals,
     FileRepository,
     FileUnitOfWork,
     ImageProcessor,
@@ -58,19 +59,27 @@ async def receive_upload(
     filename: str | None,
     visibility: Visibility = Visibility.PRIVATE,
     animal_id: uuid.UUID | None = None,
+    animals: CallerAnimals,
     now: dt.datetime,
     cpu: CpuRunner = run_here,
 ) -> tuple[StoredFile, bool]:
     """An upload as it arrives: the organisation's plan is asked of repti-core (with the
-    uploader's ``credential``) and the owner of ``animal_id`` looked up in media's copy of
-    animals, then :func:`upload_file` stores it (its image work through ``cpu``). Returns the
-    record and whether its bytes were there already. While the plan cannot be told, only a file
-    every plan accepts is stored (:class:`PlanUnknown` for a larger one)."""
+    uploader's ``credential``), repti-animal is asked whether the caller's organisation holds
+    ``animal_id`` (``animals``, with the same credential: an animal the caller cannot see, or
+    another organisation's, is refused), the owner is looked up in media's copy of animals too,
+    then :func:`upload_file` stores it (its image work through ``cpu``). Returns the record and
+    whether its bytes were there already. While the plan cannot be told, only a file every plan
+    accepts is stored (:class:`PlanUnknown` for a larger one)."""
     plan_unknown: PlanUnknown | None = None
     try:
         plan = await plans.plan_of(uploader.organisation_id, credential)
     except PlanUnknown as unknown:
         plan, plan_unknown = None, unknown
+    if animal_id is not None and not await animals.holds(animal_id, credential):
+        raise InvalidInput(
+            "Files can only be attached to your organisation's animals.",
+            field_errors={"animal_id": "not an animal of your organisation that you may see"},
+        )
     animal = await uow.animals.get(animal_id) if animal_id is not None else None
     # a row made by a lineage event before the animal's summary has no organisation yet
     # (the nil id): its owner is unknown, not another organisation

@@ -1,0 +1,65 @@
+"""repti-media: an application role that does not own the tables, and the outbox under row-level
+security (no-op on SQLite).
+
+repti-media connects as a login role in ``reptidex_media_app`` (made here, NOLOGIN), as every
+service does, so that it is never the tables' owner (it refuses to start so on PostgreSQL).
+The role is granted the tables listed here, each by name, and may read ``alembic_version``
+(``/health/deep`` reports the schema's revision); a later migration grants its own tables. The outbox joins row-level security, FORCEd: any transaction may stage an event, only
+the relay (``reptidex.outbox_relay`` on) reads, stamps and prunes them. This revision follows
+every head of the history, so that all the tables it grants exist.
+
+Revision ID: media_0006
+Revises: media_0002e, media_0005
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from reptidex.adapters.sql.migrations.app_role import (
+    create_app_role,
+    on_postgres,
+    secure_outbox,
+    unsecure_outbox,
+)
+
+revision = "media_0006"
+down_revision = ("media_0002e", "media_0005")
+branch_labels = None
+depends_on = None
+
+APP_ROLE = "reptidex_media_app"
+TABLES = (
+    "media_animal_backfill",
+    "media_embed_settings",
+    "media_embed_view",
+    "media_file",
+    "media_public_animal",
+    "media_render",
+    "processed_event",
+)
+"""repti-media's tables (the outbox aside), which the service reads and writes."""
+
+
+def upgrade() -> None:
+    """Make the role, grant it the tables and the outbox, and secure the outbox."""
+    if not on_postgres():
+        return
+    create_app_role(APP_ROLE)
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(TABLES)} TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")  # /health/deep reads it
+    secure_outbox(APP_ROLE)
+
+
+def downgrade() -> None:
+    """Take the outbox out of row-level security and the grants back (the role stays)."""
+    if not on_postgres():
+        return
+    unsecure_outbox()
+    op.execute(
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON alembic_version, outbox_message, "
+        f"{', '.join(TABLES)} "
+        f"FROM {APP_ROLE}"
+    )
+    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
