@@ -22,6 +22,7 @@ from reptidex.domain.integrations.events import (
     LabConfigured,
     LabResultsImported,
 )
+from reptidex.domain.integrations.imports import PRODUCER, record_import
 from reptidex.domain.integrations.keys import KeyManagement
 from reptidex.domain.integrations.labs.model import (
     COLUMN_ROLES,
@@ -49,7 +50,6 @@ from reptidex.engine.genetics import Catalog, load_catalog
 from reptidex.engine.genetics.catalog import CatalogError
 from reptidex.engine.genetics.model import Allele
 
-PRODUCER = "ops"
 MAX_LABS = 20
 """Lab integrations an organisation may have."""
 LOOKUPS_AT_ONCE = 8
@@ -371,30 +371,15 @@ async def import_results(
 async def _record(
     desk: LabImport, manager: Manager, integration: LabIntegration, report: ImportReport
 ) -> None:
-    now, import_id = desk.clock(), uuid.uuid4()
     summary = report.summary()
-    async with desk.unit_of_work(manager.organisation_id) as uow:
-        record_change(
-            uow.outbox,
-            service=PRODUCER,
-            resource_kind="lab_import",
-            resource_id=import_id,
-            action="imported",
-            actor_id=manager.user_id,
-            organisation_id=manager.organisation_id,
-            occurred_at=now,
-            after={"integration_id": str(integration.id), "lab": integration.lab, **summary},
-        )
-        uow.outbox.add(
-            new_event(
-                LAB_RESULTS_IMPORTED,
-                producer=PRODUCER,
-                payload=LabResultsImported(
-                    str(import_id), str(integration.id), integration.lab, summary
-                ),
-                organisation_id=manager.organisation_id,
-                actor_id=manager.user_id,
-                occurred_at=now,
-            )
-        )
-        await uow.commit()
+    await record_import(
+        desk.unit_of_work(manager.organisation_id),
+        manager,
+        desk.clock(),
+        resource_kind="lab_import",
+        event_type=LAB_RESULTS_IMPORTED,
+        details={"integration_id": str(integration.id), "lab": integration.lab, **summary},
+        payload=lambda import_id: LabResultsImported(
+            str(import_id), str(integration.id), integration.lab, summary
+        ),
+    )

@@ -24,6 +24,7 @@ from reptidex.domain.integrations.events import (
     MarketplaceFeedConfigured,
     MarketplaceListingsImported,
 )
+from reptidex.domain.integrations.imports import PRODUCER, record_import
 from reptidex.domain.integrations.labs.model import LabAnimal
 from reptidex.domain.integrations.labs.ports import LabAnimals
 from reptidex.domain.integrations.marketplaces.checks import against_animal, check_row
@@ -46,7 +47,6 @@ from reptidex.domain.integrations.marketplaces.ports import (
 )
 from reptidex.domain.integrations.subscriptions import Manager
 
-PRODUCER = "ops"
 MAX_FEEDS = 20
 """Partner marketplaces an organisation may have."""
 FEED_PAGE = 100
@@ -303,30 +303,15 @@ async def _apply(
 async def _record(
     desk: FeedDesk, manager: Manager, feed: MarketplaceFeed, report: ImportReport
 ) -> None:
-    now, import_id = desk.clock(), uuid.uuid4()
     summary = report.summary()
-    async with desk.unit_of_work(manager.organisation_id) as uow:
-        record_change(
-            uow.outbox,
-            service=PRODUCER,
-            resource_kind="marketplace_import",
-            resource_id=import_id,
-            action="imported",
-            actor_id=manager.user_id,
-            organisation_id=manager.organisation_id,
-            occurred_at=now,
-            after={"feed_id": str(feed.id), "partner": feed.partner, **summary},
-        )
-        uow.outbox.add(
-            new_event(
-                MARKETPLACE_LISTINGS_IMPORTED,
-                producer=PRODUCER,
-                payload=MarketplaceListingsImported(
-                    str(import_id), str(feed.id), feed.partner, summary
-                ),
-                organisation_id=manager.organisation_id,
-                actor_id=manager.user_id,
-                occurred_at=now,
-            )
-        )
-        await uow.commit()
+    await record_import(
+        desk.unit_of_work(manager.organisation_id),
+        manager,
+        desk.clock(),
+        resource_kind="marketplace_import",
+        event_type=MARKETPLACE_LISTINGS_IMPORTED,
+        details={"feed_id": str(feed.id), "partner": feed.partner, **summary},
+        payload=lambda import_id: MarketplaceListingsImported(
+            str(import_id), str(feed.id), feed.partner, summary
+        ),
+    )
