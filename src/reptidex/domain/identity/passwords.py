@@ -96,9 +96,7 @@ class PasswordPolicy:
         core = lowered.strip(_DECORATION)
         if lowered in self.refused or core in self.refused or len(set(lowered)) < 3:
             self._refuse("This password is too common; choose another.", field_name)
-        if email is not None and (
-            lowered == email.value or core in (email.local_part, email.value)
-        ):
+        if email is not None and not {lowered, core}.isdisjoint((email.local_part, email.value)):
             self._refuse("The password must not be your email address.", field_name)
         return normalised
 

@@ -24,8 +24,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + HIDDEN),
     # a JWT (three base64url segments, the first a JSON header)
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), HIDDEN),
-    # an Argon2 (or other modular crypt) password hash
-    (re.compile(r"\$argon2(id|i|d)\$[^\s'\",)]+"), HIDDEN),
+    # an Argon2 password hash, its parameters (m=...,t=...,p=...), salt and digest
+    (re.compile(r"\$argon2(id|i|d)\$(?:[^\s'\",)]|,(?=[a-z]=))+"), HIDDEN),
     # the password of a URL: scheme://user:password@host
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:)[^\s@/'\"]+@"), r"\1***@"),
     # Stripe keys and webhook secrets
