@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
@@ -111,6 +112,30 @@ def test_the_relay_publishes_as_the_non_owner_role(database: tuple[str, str, str
         _fetch(owner_url, "SELECT event_id FROM outbox_message WHERE published_at IS NOT NULL")
     )
     assert sorted(published) == sorted(r["event_id"] for r in stamped)
+
+
+def test_the_relays_admission_ends_with_its_transaction(database: tuple[str, str, str]) -> None:
+    service, _, role_url = database
+
+    async def relay_then_read() -> tuple[int, str | None, int]:
+        # one pooled connection: what the relay set must not outlive its own transaction
+        engine = create_async_engine(role_url, pool_size=1, max_overflow=0)
+        try:
+            relayed = await OutboxRelay(engine, service, Recorder()).relay_once()
+            async with engine.connect() as connection:
+                setting = await connection.scalar(
+                    text("SELECT current_setting('reptidex.outbox_relay', true)")
+                )
+                visible = await connection.scalar(text("SELECT count(*) FROM outbox_message"))
+            return relayed, setting, int(visible or 0)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_stage(role_url, service, 2))
+    relayed, setting, visible = asyncio.run(relay_then_read())
+    assert relayed == 2
+    assert setting in (None, "")
+    assert visible == 0
 
 
 def test_a_non_superuser_owner_is_bound_by_the_policies(database: tuple[str, str, str]) -> None:
