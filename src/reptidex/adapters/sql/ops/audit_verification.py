@@ -78,14 +78,16 @@ async def verify_database(
                 session = AsyncSession(bind=isolated)
                 await scope_session(session, None)
                 source = SqlChainSource(session)
-                total = await source.count()
-                jobs = min(jobs, total // max(1, min_segment))
-                if jobs <= 1 or is_sqlite(url):
+                # counted only when workers could share it (one pass counts for itself)
+                shared = jobs > 1 and not is_sqlite(url)
+                total = await source.count() if shared else 0
+                workers = min(jobs, total // max(1, min_segment))
+                if workers <= 1:
                     with _no_cycle_collection():
                         return await verify_trail(source, batch=batch, progress=progress)
                 snapshot = await _export_snapshot(isolated)
                 start, head = await source.start(), await source.head()
-                segments = split(start, head, jobs)
+                segments = split(start, head, workers)
                 verdicts = await _in_workers(url, snapshot, segments, batch, total, progress)
                 return join(start, verdicts, head)
     finally:
