@@ -120,3 +120,8 @@ def test_the_inverse_relationship_matrix_is_read_only() -> None:
     assert np.allclose(inverse.to_dense() @ matrices.relationship_matrix(pedigree), np.eye(5))
     for array in (inverse.rows, inverse.cols, inverse.values):
         assert not array.flags.writeable
+
+
+def test_the_relationship_matrix_of_chosen_animals_only() -> None:
+    pedigree = parse_csv(FULL_SIB_MATING)
+    assert matrices.relationship_matrix(pedigree, ["K", "S"]).tolist() == [[1.25, 0.5], [0.5, 1.0]]
