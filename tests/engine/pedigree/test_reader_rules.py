@@ -231,3 +231,15 @@ def test_from_graph_names_every_parent_it_cannot_place() -> None:
         PedigreeProblem("bad-row", "cannot tell whether X is sire or dam of K", ()),
         PedigreeProblem("bad-row", "L has two parents recorded as sire", ()),
     ]
+
+
+def test_only_a_byte_order_mark_is_taken_off_the_header() -> None:
+    records = parse_records(["Xtra,id,sire,dam", "1,A,,"])
+    assert records[0].attributes == {"Xtra": "1"}
+    assert parse_csv("Xtra,id,sire,dam\n1,A,,\n").animals[0].attributes == {"Xtra": "1"}
+
+
+def test_from_graph_ignores_a_hatch_value_that_is_no_date() -> None:
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_node("A", hatched=2020)
+    assert from_graph(graph).animals[0].hatched is None
