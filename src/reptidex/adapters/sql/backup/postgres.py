@@ -1,0 +1,142 @@
+"""A PostgreSQL service database backed up with ``pg_dump -Fc`` and restored with
+``pg_restore``, owners and grants included, so the restore keeps the split between the
+tables' owner and the service's role.
+
+Connect as the databases' owner (who runs the migrations; a superuser in the compose stack)
+or a role with ``BYPASSRLS``: the tables' row-level security is FORCEd, so any other role
+would see only some rows, and ``pg_dump`` refuses rather than write a partial backup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from reptidex.adapters.sql.backup.clients import (
+    BackupError,
+    ClientRunner,
+    Connection,
+    client_environment,
+    require_client,
+    run_client,
+    with_database,
+)
+from reptidex.adapters.sql.backup.inventory import Inventory, quoted, read_postgres
+
+MAX_NAME = 63
+"""PostgreSQL's longest identifier, in bytes."""
+
+
+def asyncpg_dsn(url: str) -> str:
+    """``url`` (``postgresql+asyncpg://``) as asyncpg takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def backup(
+    url: str, service: str, target: Path, *, runner: ClientRunner = run_client
+) -> Inventory:
+    """Dump the database at ``url`` into ``target`` (custom format, mode 0600); return its
+    inventory, read in the same snapshot as the dump. ``target`` appears only once complete."""
+    connection = Connection.of(url)
+    pg_dump = require_client("pg_dump")
+    partial = target.with_name(target.name + ".partial")
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    try:
+        database = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            async with database.transaction(isolation="repeatable_read", readonly=True):
+                snapshot = await database.fetchval("SELECT pg_export_snapshot()")
+                inventory = await read_postgres(database, service)
+                argv = [
+                    str(pg_dump),
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    f"--file={partial}",
+                    *connection.arguments(),
+                    f"--dbname={connection.database}",
+                ]
+                with client_environment(connection) as environment:
+                    await runner(argv, environment)
+        finally:
+            await database.close()
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return inventory
+
+
+async def restore(
+    url: str, source: Path, *, clean: bool = False, runner: ClientRunner = run_client
+) -> None:
+    """Restore the dump ``source`` into the database at ``url`` in one transaction (nothing
+    changes if it fails). The database must hold no table unless ``clean``, which drops the
+    dump's objects first."""
+    connection = Connection.of(url)
+    pg_restore = require_client("pg_restore")
+    if not await asyncio.to_thread(source.is_file):
+        raise BackupError(f"no backup at {source}")
+    if not clean:
+        tables = await inventory_of(url, "", count=False)
+        if tables.rows:
+            raise BackupError(
+                f"database {connection.database} already has {len(tables.rows)} tables:"
+                " restore into an empty database, or pass --clean to replace them"
+            )
+    argv = [
+        str(pg_restore),
+        "--exit-on-error",
+        "--single-transaction",
+        *(["--clean", "--if-exists"] if clean else []),
+        *connection.arguments(),
+        f"--dbname={connection.database}",
+        str(source),
+    ]
+    with client_environment(connection) as environment:
+        await runner(argv, environment)
+
+
+async def inventory_of(url: str, service: str, *, count: bool = True) -> Inventory:
+    """The inventory of the database at ``url`` (only its table names when not ``count``)."""
+    database = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        if not count:
+            names = await database.fetch(
+                "SELECT relname FROM pg_class"
+                " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')"
+            )
+            return Inventory(revisions=frozenset(), rows={name[0]: 0 for name in names})
+        async with database.transaction(isolation="repeatable_read", readonly=True):
+            return await read_postgres(database, service)
+    finally:
+        await database.close()
+
+
+async def create_scratch(url: str, now: dt.datetime | None = None) -> str:
+    """Create an empty database beside the one at ``url``, named
+    ``<name>_drill_<UTC timestamp>``; its URL."""
+    name = make_url(url).database or "reptidex"
+    suffix = f"_drill_{(now or dt.datetime.now(dt.UTC)):%Y%m%d%H%M%S}"
+    scratch = name.encode()[: MAX_NAME - len(suffix)].decode(errors="ignore") + suffix
+    database = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await database.execute(f"CREATE DATABASE {quoted(scratch)}")
+    finally:
+        await database.close()
+    return with_database(url, scratch)
+
+
+async def drop_scratch(scratch_url: str, via_url: str) -> None:
+    """Drop the scratch database at ``scratch_url``, connected through ``via_url``."""
+    name = make_url(scratch_url).database or ""
+    if "_drill_" not in name:
+        raise BackupError(f"refusing to drop {name!r}: not a drill's scratch database")
+    database = await asyncpg.connect(asyncpg_dsn(via_url))
+    try:
+        await database.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
+    finally:
+        await database.close()
