@@ -110,6 +110,8 @@ async def drill(
             checks = "revision and row counts" if is_sqlite(url) else _POSTGRES_CHECKS
             report(f"{label}: verifying {checks}")
             restored = await inventory_of(scratch, service)
+            if not is_sqlite(url):
+                source = await postgres.as_parsed_in(scratch, source)
             problems = differences(source, restored, head_revisions(service))
             if service == "ops":
                 problems += await _audit_chain(scratch, label, report)

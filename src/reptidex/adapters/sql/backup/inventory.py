@@ -109,17 +109,7 @@ async def read_postgres(connection: asyncpg.Connection, service: str) -> Invento
             record[0]
             for record in await connection.fetch("SELECT version_num FROM alembic_version")
         )
-    policies: dict[str, set[Policy]] = {}
-    for record in await connection.fetch(_POLICIES):
-        policy: Policy = (
-            record[1],
-            record[2],
-            tuple(sorted(record[3])),
-            record[4],
-            record[5],
-            record[6],
-        )
-        policies.setdefault(record[0], set()).add(policy)
+    policies = await read_policies(connection)
     grants: dict[str, set[str]] = {}
     for name, privilege in await connection.fetch(_GRANTS, role):
         grants.setdefault(name, set()).add(privilege)
@@ -134,13 +124,29 @@ async def read_postgres(connection: asyncpg.Connection, service: str) -> Invento
         revisions=revisions,
         rows=rows,
         row_security={table[0]: (table[1], table[2]) for table in tables},
-        policies={name: frozenset(found) for name, found in policies.items()},
+        policies=policies,
         grants={name: frozenset(found) for name, found in grants.items()},
         owners={table[0]: table[3] for table in tables},
         schema_usage=bool(usage),
         default_privileges=frozenset(record[0] for record in defaults),
         owned_by_service=frozenset(record[0] for record in owned),
     )
+
+
+async def read_policies(connection: asyncpg.Connection) -> dict[str, frozenset[Policy]]:
+    """The row-level-security policies of every table of the public schema."""
+    policies: dict[str, set[Policy]] = {}
+    for record in await connection.fetch(_POLICIES):
+        policy: Policy = (
+            record[1],
+            record[2],
+            tuple(sorted(record[3])),
+            record[4],
+            record[5],
+            record[6],
+        )
+        policies.setdefault(record[0], set()).add(policy)
+    return {name: frozenset(found) for name, found in policies.items()}
 
 
 def read_sqlite(connection: sqlite3.Connection) -> Inventory:

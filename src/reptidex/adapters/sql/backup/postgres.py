@@ -10,6 +10,7 @@ would see only some rows, and ``pg_dump`` refuses rather than write a partial ba
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -26,7 +27,13 @@ from reptidex.adapters.sql.backup.clients import (
     run_client,
     with_database,
 )
-from reptidex.adapters.sql.backup.inventory import Inventory, quoted, read_postgres
+from reptidex.adapters.sql.backup.inventory import (
+    Inventory,
+    Policy,
+    quoted,
+    read_policies,
+    read_postgres,
+)
 
 MAX_NAME = 63
 """PostgreSQL's longest identifier, in bytes."""
@@ -100,8 +107,11 @@ async def restore(
         await runner(argv, environment)
 
 
-async def inventory_of(url: str, service: str, *, count: bool = True) -> Inventory:
-    """The inventory of the database at ``url`` (only its table names when not ``count``)."""
+async def inventory_of(
+    url: str, service: str, *, count: bool = True, policies: bool = False
+) -> Inventory:
+    """The inventory of the database at ``url`` (when not ``count``, only its table names and,
+    with ``policies``, their policies)."""
     database = await asyncpg.connect(asyncpg_dsn(url))
     try:
         if not count:
@@ -109,7 +119,10 @@ async def inventory_of(url: str, service: str, *, count: bool = True) -> Invento
                 "SELECT relname FROM pg_class"
                 " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')"
             )
-            return Inventory(revisions=frozenset(), rows={name[0]: 0 for name in names})
+            found = await read_policies(database) if policies else {}
+            return Inventory(
+                revisions=frozenset(), rows={name[0]: 0 for name in names}, policies=found
+            )
         async with database.transaction(isolation="repeatable_read", readonly=True):
             return await read_postgres(database, service)
     finally:
@@ -140,3 +153,59 @@ async def drop_scratch(scratch_url: str, via_url: str) -> None:
         await database.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
     finally:
         await database.close()
+
+
+_PROBE = "reptidex_drill_probe"
+
+
+async def as_parsed_in(url: str, source: Inventory) -> Inventory:
+    """``source`` with each policy's expressions as the database at ``url`` parses them.
+
+    PostgreSQL prints a parsed expression in a form that does not always parse back to the same
+    text (``ARRAY[...]::text[]`` returns as ``ARRAY[(...)::text, ...]``), so a restored policy
+    can read differently from its source while meaning the same. Where a policy of the same
+    name reads differently, its source expressions are parsed once more in a probe policy on
+    the restored table (rolled back), as ``pg_restore`` parsed them.
+    """
+    restored = await inventory_of(url, "", count=False, policies=True)
+    policies: dict[str, frozenset[Policy]] = {}
+    database = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for table, found in source.policies.items():
+            there = {policy[0]: policy for policy in restored.policies.get(table, frozenset())}
+            policies[table] = frozenset(
+                [
+                    policy
+                    if policy[0] not in there or there[policy[0]] == policy
+                    else await _parsed(database, table, policy)
+                    for policy in found
+                ]
+            )
+    finally:
+        await database.close()
+    return dataclasses.replace(source, policies=policies)
+
+
+async def _parsed(database: asyncpg.Connection, table: str, policy: Policy) -> Policy:
+    name, permissive, roles, command, using, check = policy
+    to = ", ".join("PUBLIC" if role == "public" else quoted(role) for role in roles)
+    statement = (
+        f"CREATE POLICY {_PROBE} ON {quoted(table)} AS {permissive} FOR {command} TO {to}"
+        + (f" USING ({using})" if using is not None else "")
+        + (f" WITH CHECK ({check})" if check is not None else "")
+    )
+    transaction = database.transaction()
+    await transaction.start()
+    try:
+        await database.execute(statement)
+        row = await database.fetchrow(
+            "SELECT qual, with_check FROM pg_policies"
+            " WHERE schemaname = 'public' AND tablename = $1 AND policyname = $2",
+            table,
+            _PROBE,
+        )
+    except asyncpg.PostgresError:
+        return policy  # the restored table cannot take it: the comparison reports the policy
+    finally:
+        await transaction.rollback()
+    return (name, permissive, roles, command, row[0], row[1])
