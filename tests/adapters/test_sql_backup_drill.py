@@ -29,7 +29,7 @@ from reptidex.adapters.sql.backup.drill import (
 from reptidex.adapters.sql.backup.postgres import asyncpg_dsn
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.catalog import SERVICE_NAMES
-from service_database import migrated_database_url, run_sql
+from service_database import assert_row_security_applies, migrated_database_url, run_sql
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -248,3 +248,53 @@ def test_missing_client_programs_fail_under_ci_and_skip_elsewhere(
     monkeypatch.setattr(clients, "CLIENT_FOLDERS", f"{tmp_path}/*/bin")
     monkeypatch.setenv("CI", ci)
     assert outcome_of(require_postgres_clients) == outcome
+
+
+def test_a_restored_database_still_binds_the_service_role(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """After a restore the tables' owner is still not the service's role, and row-level
+    security filters what a login role of ``reptidex_core_app`` reads (the outbox: only the
+    relay's transactions see its events)."""
+    require_postgres_clients()
+    upgrade("core", postgres_database)
+    seed("core", postgres_database)
+    file = tmp_path / "core.backup"
+    asyncio.run(backup(postgres_database, "core", file))
+    copy = f"{postgres_database.rsplit('/', 1)[1]}_copy"
+    role = f"drill_app_{os.getpid()}"
+    asyncio.run(
+        run_sql(
+            postgres_database,
+            f'CREATE DATABASE "{copy}"',
+            f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+            f"GRANT reptidex_core_app TO {role}",
+        )
+    )
+    restored = with_database(postgres_database, copy)
+    try:
+        asyncio.run(restore(restored, file))
+
+        async def read_as_service() -> tuple[int, int]:
+            connection = await asyncpg.connect(
+                asyncpg_dsn(restored.replace("postgres@", f"{role}:pw@", 1))
+            )
+            try:
+                await assert_row_security_applies(connection, "outbox_message")
+                outside = await connection.fetchval("SELECT count(*) FROM outbox_message")
+                async with connection.transaction():
+                    await connection.execute("SET LOCAL reptidex.outbox_relay = 'on'")
+                    relay = await connection.fetchval("SELECT count(*) FROM outbox_message")
+            finally:
+                await connection.close()
+            return outside, relay
+
+        assert asyncio.run(read_as_service()) == (0, OUTBOX_ROWS)
+    finally:
+        asyncio.run(
+            run_sql(
+                postgres_database,
+                f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+                f"DROP ROLE IF EXISTS {role}",
+            )
+        )
