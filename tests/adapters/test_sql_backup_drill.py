@@ -29,7 +29,11 @@ from reptidex.adapters.sql.backup.drill import (
 from reptidex.adapters.sql.backup.postgres import asyncpg_dsn
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.kernel.catalog import SERVICE_NAMES
-from service_database import assert_row_security_applies, migrated_database_url, run_sql
+from service_database import (
+    assert_row_security_applies,
+    non_owner_url,
+    run_sql,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -41,8 +45,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def _database(request: pytest.FixtureRequest, tmp_path: Path, service: str, backend: str) -> str:
-    request.param = backend  # migrated_database_url reads the backend from the request
-    url = migrated_database_url(request, tmp_path, service)
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    upgrade(service, url)
     seed(service, url)
     return url
 
@@ -130,13 +137,24 @@ POSTGRES_TAMPERING = {
 }
 
 
-@pytest.mark.parametrize("tampering", [*TAMPERING, *POSTGRES_TAMPERING])
+@pytest.mark.parametrize("tampering", TAMPERING)
 def test_a_tampered_restore_fails_the_drill_naming_what_it_lost(
     request: pytest.FixtureRequest, tmp_path: Path, backend: str, tampering: str
 ) -> None:
-    if tampering in POSTGRES_TAMPERING and backend == "sqlite":
-        pytest.skip("SQLite has no roles, grants or row-level security")
-    statement, expected = {**TAMPERING, **POSTGRES_TAMPERING}[tampering]
+    _assert_tampering_fails(request, tmp_path, backend, *TAMPERING[tampering])
+
+
+@pytest.mark.parametrize("tampering", POSTGRES_TAMPERING)
+def test_a_restore_that_lost_what_secures_the_tables_fails_the_drill(
+    request: pytest.FixtureRequest, tmp_path: Path, tampering: str
+) -> None:
+    require_postgres_clients()
+    _assert_tampering_fails(request, tmp_path, "postgres", *POSTGRES_TAMPERING[tampering])
+
+
+def _assert_tampering_fails(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str, statement: str, expected: str
+) -> None:
     # repti-animal's migrations grant its future tables by default privileges too
     url = _database(request, tmp_path, "animal", backend)
 
@@ -298,3 +316,14 @@ def test_a_restored_database_still_binds_the_service_role(
                 f"DROP ROLE IF EXISTS {role}",
             )
         )
+
+
+def test_the_service_role_cannot_take_a_backup(postgres_database: str, tmp_path: Path) -> None:
+    """Row security binds the service's role: its backup would miss rows, so it is refused,
+    saying whom to connect as, and leaves no file."""
+    require_postgres_clients()
+    with non_owner_url(postgres_database, "core") as service_url:
+        seed("core", postgres_database)
+        with pytest.raises(BackupError, match="databases' owner, or a role with BYPASSRLS"):
+            asyncio.run(backup(service_url, "core", tmp_path / "core.backup"))
+    assert list(tmp_path.iterdir()) == []

@@ -13,6 +13,8 @@ import asyncio
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -25,6 +27,7 @@ from reptidex.adapters.sql.backup.clients import (
     client_environment,
     require_client,
     run_client,
+    shown,
     with_database,
 )
 from reptidex.adapters.sql.backup.inventory import (
@@ -44,6 +47,26 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the database at ``url``; the server's refusals become
+    :class:`BackupError` (without the URL's password)."""
+    try:
+        database = await asyncpg.connect(asyncpg_dsn(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise BackupError(f"cannot connect to {shown(url)}: {exc}") from exc
+    try:
+        yield database
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise BackupError(
+            f"{exc} (connect as the databases' owner, or a role with BYPASSRLS)"
+        ) from exc
+    except asyncpg.PostgresError as exc:
+        raise BackupError(str(exc)) from exc
+    finally:
+        await database.close()
+
+
 async def backup(
     url: str, service: str, target: Path, *, runner: ClientRunner = run_client
 ) -> Inventory:
@@ -54,23 +77,22 @@ async def backup(
     partial = target.with_name(target.name + ".partial")
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
-        database = await asyncpg.connect(asyncpg_dsn(url))
-        try:
-            async with database.transaction(isolation="repeatable_read", readonly=True):
-                snapshot = await database.fetchval("SELECT pg_export_snapshot()")
-                inventory = await read_postgres(database, service)
-                argv = [
-                    str(pg_dump),
-                    "--format=custom",
-                    f"--snapshot={snapshot}",
-                    f"--file={partial}",
-                    *connection.arguments(),
-                    f"--dbname={connection.database}",
-                ]
-                with client_environment(connection) as environment:
-                    await runner(argv, environment)
-        finally:
-            await database.close()
+        async with (
+            connected(url) as database,
+            database.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            snapshot = await database.fetchval("SELECT pg_export_snapshot()")
+            inventory = await read_postgres(database, service)
+            argv = [
+                str(pg_dump),
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={partial}",
+                *connection.arguments(),
+                f"--dbname={connection.database}",
+            ]
+            with client_environment(connection) as environment:
+                await runner(argv, environment)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -112,8 +134,7 @@ async def inventory_of(
 ) -> Inventory:
     """The inventory of the database at ``url`` (when not ``count``, only its table names and,
     with ``policies``, their policies)."""
-    database = await asyncpg.connect(asyncpg_dsn(url))
-    try:
+    async with connected(url) as database:
         if not count:
             names = await database.fetch(
                 "SELECT relname FROM pg_class"
@@ -125,8 +146,6 @@ async def inventory_of(
             )
         async with database.transaction(isolation="repeatable_read", readonly=True):
             return await read_postgres(database, service)
-    finally:
-        await database.close()
 
 
 async def create_scratch(url: str, now: dt.datetime | None = None) -> str:
@@ -135,11 +154,8 @@ async def create_scratch(url: str, now: dt.datetime | None = None) -> str:
     name = make_url(url).database or "reptidex"
     suffix = f"_drill_{(now or dt.datetime.now(dt.UTC)):%Y%m%d%H%M%S}"
     scratch = name.encode()[: MAX_NAME - len(suffix)].decode(errors="ignore") + suffix
-    database = await asyncpg.connect(asyncpg_dsn(url))
-    try:
+    async with connected(url) as database:
         await database.execute(f"CREATE DATABASE {quoted(scratch)}")
-    finally:
-        await database.close()
     return with_database(url, scratch)
 
 
@@ -148,11 +164,8 @@ async def drop_scratch(scratch_url: str, via_url: str) -> None:
     name = make_url(scratch_url).database or ""
     if "_drill_" not in name:
         raise BackupError(f"refusing to drop {name!r}: not a drill's scratch database")
-    database = await asyncpg.connect(asyncpg_dsn(via_url))
-    try:
+    async with connected(via_url) as database:
         await database.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
-    finally:
-        await database.close()
 
 
 _PROBE = "reptidex_drill_probe"
@@ -169,8 +182,7 @@ async def as_parsed_in(url: str, source: Inventory) -> Inventory:
     """
     restored = await inventory_of(url, "", count=False, policies=True)
     policies: dict[str, frozenset[Policy]] = {}
-    database = await asyncpg.connect(asyncpg_dsn(url))
-    try:
+    async with connected(url) as database:
         for table, found in source.policies.items():
             there = {policy[0]: policy for policy in restored.policies.get(table, frozenset())}
             policies[table] = frozenset(
@@ -181,8 +193,6 @@ async def as_parsed_in(url: str, source: Inventory) -> Inventory:
                     for policy in found
                 ]
             )
-    finally:
-        await database.close()
     return dataclasses.replace(source, policies=policies)
 
 
