@@ -40,6 +40,7 @@ DOCUMENTS = [
     ROOT / "README.md",
     ROOT / "deploy" / "README.md",
     *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "docs" / "runbooks").glob("*.md")),
 ]
 
 NOT_RUN = {"docs/identity.md": 1}

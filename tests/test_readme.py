@@ -24,7 +24,13 @@ def test_the_configuration_table_is_generated_from_the_declarations() -> None:
 
 
 @pytest.mark.parametrize(
-    "page", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))], ids=lambda p: p.name
+    "page",
+    [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted((ROOT / "docs" / "runbooks").glob("*.md")),
+    ],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
 )
 def test_every_setting_named_is_a_known_one(page: Path) -> None:
     # A name with a placeholder (`REPTIDEX_<SERVICE>_URL`, `REPTIDEX_STRIPE_PRICE_*`) is not matched.

@@ -16,6 +16,8 @@ from reptidex.services.kernel.settings import Settings, SettingsError, load_sett
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the platform commands."""
+    from reptidex.cli import backup
+
     up = subparsers.add_parser(
         "up",
         help="start all six services in one process (embedded default: SQLite, local files)",
@@ -68,7 +70,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     serve.set_defaults(func=_serve)
 
-    db = subparsers.add_parser("db", help="database migrations of each service")
+    db = subparsers.add_parser(
+        "db", help="database migrations, backups and restores of each service"
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
     db_upgrade.add_argument("services", nargs="*", type=_service_name, metavar="SERVICE")
@@ -76,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     db_current = db_commands.add_parser("current", help="show each database's schema revision")
     db_current.add_argument("services", nargs="*", type=_service_name, metavar="SERVICE")
     db_current.set_defaults(func=_db_current)
+    backup.register(db_commands)
 
 
 def _service_name(name: str) -> str:
