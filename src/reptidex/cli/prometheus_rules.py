@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prometheus_client.utils import floatToGoString
 
 from reptidex.services.kernel.metrics import LATENCY_BUCKETS
 
@@ -189,6 +188,15 @@ def load_slos(path: Path) -> Slos:
 # -- expressions -------------------------------------------------------------------------------
 
 
+def bucket_label(bound: float) -> str:
+    """A histogram bucket's ``le`` label as the services' client writes it.
+
+    >>> bucket_label(0.5), bucket_label(1)
+    ('0.5', '1.0')
+    """
+    return repr(float(bound))
+
+
 def regex_literal(text: str) -> str:
     r"""``text`` as a regular expression matching it alone, inside a PromQL string.
 
@@ -217,7 +225,7 @@ def bad_ratio(objective: Objective, window: str, excluded: Sequence[str]) -> str
             f"sum(rate({REQUESTS}{errors}[{window}]))\n/\nsum(rate({REQUESTS}{requests}[{window}]))"
         )
     assert objective.threshold_seconds is not None
-    fast = _selector(service, excluded, f'le="{floatToGoString(objective.threshold_seconds)}"')
+    fast = _selector(service, excluded, f'le="{bucket_label(objective.threshold_seconds)}"')
     return (
         f"1 - (\n  sum(rate({DURATION}_bucket{fast}[{window}]))\n  /\n"
         f"  sum(rate({DURATION}_count{requests}[{window}]))\n)"
@@ -318,7 +326,7 @@ def operational_alerts(slos: Slos) -> dict[str, Any]:
     database pools, signing keys."""
     limits = slos.thresholds
     jobs = "|".join(slos.services)
-    rules = [
+    rules: list[dict[str, Any]] = [
         {
             "alert": "ServiceDown",
             # the job's name as ``service`` too, as the other alerts have it (inhibitions)
