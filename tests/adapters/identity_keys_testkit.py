@@ -81,6 +81,9 @@ class MemoryKeys:
     async def add(self, row: SigningKeyRow) -> None:
         self.rows.append(copy_row(row))
 
+    async def newest_created_at(self) -> dt.datetime | None:
+        return max((row.created_at for row in self.rows), default=None)
+
     async def retire(self, kid: str, now: dt.datetime) -> None:
         for row in self.rows:
             if row.kid == kid and row.signs_until > now:

@@ -28,7 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.sire, args.dam, args.viable_only
     ('Pastel het Clown', 'Clown', False)
     """
-    from reptidex.cli import admin, audit, billing, genetics, pedigree, platform, search, settings
+    from reptidex.cli import (
+        admin,
+        audit,
+        billing,
+        genetics,
+        monitoring,
+        pedigree,
+        platform,
+        search,
+        settings,
+    )
 
     parser = argparse.ArgumentParser(
         prog="reptidex",
@@ -36,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reptidex {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for area in (platform, settings, admin, billing, audit, search, genetics, pedigree):
+    for area in (platform, settings, admin, billing, audit, search, monitoring, genetics, pedigree):
         area.register(subparsers)
     return parser
 

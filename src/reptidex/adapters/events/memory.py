@@ -127,6 +127,10 @@ class InProcessEventBus:
         if found is not None and found.in_flight:
             await asyncio.gather(*found.in_flight, return_exceptions=True)
 
+    async def dead_letter_count(self) -> int:
+        """The dead letters this process's bus keeps (:attr:`dead_letters`)."""
+        return len(self.dead_letters)
+
     async def close(self) -> None:
         """Refuse further events and wait for deliveries in progress."""
         self._closed = True

@@ -175,6 +175,10 @@ class RedisStreamBus:
         """Where entries that could not be handled end up."""
         return f"{self.prefix}:dead"
 
+    async def dead_letter_count(self) -> int:
+        """The length of the dead-letter stream (shared by every group and replica)."""
+        return int(await self.redis.xlen(self.dead_letter_stream))
+
     # -- publishing ----------------------------------------------------------------------------
 
     async def publish(self, event: DomainEvent) -> None:

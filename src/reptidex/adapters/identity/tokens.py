@@ -114,6 +114,9 @@ class SigningKeyStore(Protocol):
     async def add(self, row: SigningKeyRow) -> None:
         """Store a new key pair."""
 
+    async def newest_created_at(self) -> dt.datetime | None:
+        """When the newest key was made, published or not (None: there is no key)."""
+
     async def retire(self, kid: str, now: dt.datetime) -> None:
         """Stop ``kid`` signing from ``now``."""
 
@@ -252,6 +255,15 @@ class KeyRing:
             await self._reload()
         assert self._signing is not None
         return self._signing.kid
+
+    async def newest_key_age(self) -> float | None:
+        """Seconds since the newest key was made, read from the store (not the cache); None
+        when there is no key. Above :attr:`key_lifetime`, rotation is late: a new key is made
+        at the first signature after the current one stops signing."""
+        newest = await self._store.newest_created_at()
+        if newest is None:
+            return None
+        return max((self._clock.now() - newest).total_seconds(), 0.0)
 
     async def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The JSON Web Key Set of every published key."""

@@ -568,6 +568,14 @@ class SqlSigningKeys:
             session.add(row)
             await session.commit()
 
+    async def newest_created_at(self) -> dt.datetime | None:
+        """When the newest key was made, published or not (None: there is no key)."""
+        async with self._session_factory() as session:
+            newest: dt.datetime | None = await session.scalar(
+                select(func.max(SigningKeyRow.created_at))
+            )
+            return newest
+
     async def retire(self, kid: str, now: dt.datetime) -> None:
         """Stop ``kid`` signing from ``now`` (it stays published until its tokens expire)."""
         async with self._session_factory() as session:

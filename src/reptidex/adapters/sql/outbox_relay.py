@@ -10,6 +10,9 @@ On PostgreSQL a pass first takes a transaction-scoped advisory lock for the serv
 of several replicas only one relays at a time and the order holds across them; the rows are also
 read ``FOR UPDATE SKIP LOCKED``. On SQLite, writes are serialised by the database itself.
 
+Once a pass has committed, each event it published is counted by type (:attr:`RelayStats.by_type`)
+and handed to the relay's ``observers`` (a service's business metrics: orders paid, their amounts).
+
 A failed publish increments the row's ``attempts``, ends the pass (later rows wait, to keep the
 order) and the relay backs off exponentially before trying again.
 
@@ -29,8 +32,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import structlog
@@ -79,6 +83,8 @@ class RelayStats:
     """What the relay has done, for metrics and health."""
 
     published: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    """Events published, by event type (committed passes only)."""
     failures: int = 0
     pending: int = 0
     oldest_pending_age: float = 0.0
@@ -104,6 +110,7 @@ class OutboxRelay(Poller):
         retention: dt.timedelta = dt.timedelta(days=7),
         prune_interval: float = 3600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        observers: Sequence[Callable[[DomainEvent], None]] = (),
     ) -> None:
         super().__init__(
             batch_size=batch_size, poll_interval=poll_interval, max_backoff=max_backoff
@@ -114,6 +121,7 @@ class OutboxRelay(Poller):
         self.retention = retention
         self.prune_interval = prune_interval
         self.stats = RelayStats()
+        self.observers = tuple(observers)
         self._model: Any = OUTBOX_MODELS[service]
         self._processed: Any = PROCESSED_EVENT_MODELS[service]
         self._monotonic = monotonic
@@ -138,7 +146,7 @@ class OutboxRelay(Poller):
 
     async def _pass(self) -> int:
         model = self._model
-        published = 0
+        published: list[DomainEvent] = []
         async with AsyncSession(self.engine) as session, session.begin():
             await self._as_relay(session)
             if self._postgres:
@@ -156,8 +164,9 @@ class OutboxRelay(Poller):
             if self._postgres:
                 query = query.with_for_update(skip_locked=True)
             for row in (await session.scalars(query)).all():
+                event = row_to_event(row)
                 try:
-                    await self.publisher.publish(row_to_event(row))
+                    await self.publisher.publish(event)
                 except Exception as exc:
                     row.attempts = (row.attempts or 0) + 1
                     self.stats.failures += 1
@@ -172,9 +181,25 @@ class OutboxRelay(Poller):
                     )
                     break
                 row.published_at = dt.datetime.now(dt.UTC)
-                published += 1
-        self.stats.published += published
-        return published
+                published.append(event)
+        self._count(published)
+        return len(published)
+
+    def _count(self, published: list[DomainEvent]) -> None:
+        """Count a committed pass's events and show them to the observers."""
+        self.stats.published += len(published)
+        self.stats.by_type.update(event.type for event in published)
+        for event in published:
+            for observe in self.observers:
+                try:
+                    observe(event)
+                except Exception as exc:  # a metric must never stop the relay
+                    _log.warning(
+                        "outbox observer failed",
+                        service=self.service,
+                        event_type=event.type,
+                        error=repr(exc),
+                    )
 
     async def measure(self) -> RelayStats:
         """Refresh the pending count and the age of the oldest unpublished event."""

@@ -75,3 +75,6 @@ class EventBus(EventPublisher, Protocol):
 
     async def close(self) -> None:
         """Stop every delivery and release the bus's connections."""
+
+    async def dead_letter_count(self) -> int:
+        """How many events the bus holds as dead letters (given up after their deliveries)."""

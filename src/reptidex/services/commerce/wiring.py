@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reptidex.adapters.commerce.animal_handover_http import HttpAnimalHandover
 from reptidex.adapters.commerce.animal_http import HttpAnimalCatalogue
+from reptidex.adapters.metrics.order_revenue import PaidOrderRevenue
 from reptidex.adapters.payments.paypal_marketplace import PayPalConfig, PayPalMarketplace
 from reptidex.adapters.payments.stripe_marketplace import (
     StripeMarketplace,
@@ -138,6 +139,8 @@ class CommerceComponents:
     reservation_expiry: ReservationExpiryWorker
     personal_data: PersonalDataHolder
     search: MarketplaceSearch
+    revenue: PaidOrderRevenue
+    """The paid orders' amounts by currency, counted as the relay publishes ``order.paid``."""
     notices_url: str | None = None
     """The PostgreSQL database whose listing notices keep the search cache (``None``: SQLite,
     nothing kept)."""
@@ -176,8 +179,8 @@ class CommerceComponents:
             yield
 
     def collectors(self, service: str) -> list[Collector]:
-        """The search cache's figures on ``/metrics``."""
-        return [SearchCacheMetrics(self.search.cache, service)]
+        """The search cache's figures and the paid orders' amounts on ``/metrics``."""
+        return [SearchCacheMetrics(self.search.cache, service), self.revenue]
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``member``, ``uow``, ``units``, ``catalogue``,
@@ -214,6 +217,8 @@ def build_commerce(
         kernel.events.subscribe(
             event_type, kernel.events.idempotent(follow_animal_event, purpose="listings")
         )
+    revenue = PaidOrderRevenue("commerce")
+    kernel.events.observe_published(revenue.observe)
     return CommerceComponents(
         units=units,
         catalogue=animals or HttpAnimalCatalogue(lambda: peers),
@@ -227,6 +232,7 @@ def build_commerce(
         ),
         personal_data=SqlCommercePersonalData(kernel.sessions),
         search=MarketplaceSearch(units),
+        revenue=revenue,
         notices_url=(
             kernel.resources.database_url if kernel.engine.dialect.name == "postgresql" else None
         ),

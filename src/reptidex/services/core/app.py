@@ -63,4 +63,5 @@ def create_app(
         authenticator=Authenticator(core.identity.keys, leeway=kernel.settings.token_leeway),
         checks={"mail": core.mail.check},
         collectors=core.collectors(),
+        samplers=core.samplers(),
     )

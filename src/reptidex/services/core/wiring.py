@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar.di import Provide
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from reptidex.adapters.metrics.telemetry_collector import TelemetryCollector
@@ -31,6 +32,7 @@ from reptidex.services.core.identity.wiring import (
     build_identity,
 )
 from reptidex.services.kernel.app import Kernel, provide_value
+from reptidex.services.kernel.metrics import Sampler
 from reptidex.services.kernel.settings import Settings
 
 
@@ -64,6 +66,30 @@ class CoreComponents:
     def collectors(self) -> list[Collector]:
         """The telemetry reported by clients, on ``/metrics``."""
         return [self.telemetry_metrics]
+
+    def samplers(self) -> dict[str, Sampler]:
+        """What ``/metrics`` reads at each scrape: the signing keys' age."""
+        return {"signing_keys": self.sample_signing_keys}
+
+    async def sample_signing_keys(self) -> list[Metric]:
+        """The age of the newest signing key and the lifetime after which it is replaced."""
+        keys = self.identity.keys
+        age = await keys.newest_key_age()
+        lifetime = GaugeMetricFamily(
+            "reptidex_signing_key_lifetime_seconds",
+            "How long a signing key signs before a new one replaces it.",
+            labels=["service"],
+        )
+        lifetime.add_metric(["core"], keys.key_lifetime.total_seconds())
+        if age is None:
+            return [lifetime]
+        newest = GaugeMetricFamily(
+            "reptidex_signing_key_age_seconds",
+            "Age of the newest published signing key (above the lifetime: rotation is late).",
+            labels=["service"],
+        )
+        newest.add_metric(["core"], age)
+        return [lifetime, newest]
 
 
 def stripe_config(settings: Settings) -> StripeConfig | None:

@@ -62,7 +62,7 @@ from reptidex.services.kernel.events import ServiceEvents
 from reptidex.services.kernel.health import DependencyCheck, health_routes
 from reptidex.services.kernel.input_guard import guard_input
 from reptidex.services.kernel.logging import get_logger
-from reptidex.services.kernel.metrics import ServiceMetrics, metrics_route
+from reptidex.services.kernel.metrics import Sampler, ServiceMetrics, metrics_route
 from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.plausible_dates import TYPE_DECODERS, PlausibleDateSchema
@@ -204,6 +204,7 @@ def build_kernel(spec: ServiceSpec, settings: Settings) -> Kernel:
     metrics.watch_pool(lambda: resources.engine)
     events = ServiceEvents(spec.name, settings, resources.engine)
     metrics.registry.register(events.metrics())
+    metrics.sample_at_scrape("event_bus", events.sample_bus)
     return Kernel(
         spec=spec,
         settings=settings,
@@ -270,6 +271,7 @@ def create_service_app(
     authenticator: Authenticator | None = None,
     checks: Mapping[str, DependencyCheck] | None = None,
     collectors: Sequence[Collector] = (),
+    samplers: Mapping[str, Sampler] | None = None,
     template_config: TemplateConfig[Any] | None = None,
     debug: bool = False,
 ) -> Litestar:
@@ -282,7 +284,7 @@ def create_service_app(
     kernel's resources are ready (and stop before them); ``authenticator`` verifies access
     tokens (default: against repti-core's JWKS); ``checks`` are extra probes of
     ``/health/deep`` (the kernel's: database, Redis, peers, events); ``collectors`` report on
-    ``/metrics``; ``template_config`` renders a service's HTML pages (repti-ops' dashboard).
+    ``/metrics``, and ``samplers`` (by name) too, read at each scrape; ``template_config`` renders a service's HTML pages (repti-ops' dashboard).
     """
     spec, settings, resources, events = (
         kernel.spec,
@@ -293,6 +295,8 @@ def create_service_app(
     auth = authenticator or Authenticator.from_settings(settings)
     for collector in collectors:
         kernel.metrics.registry.register(collector)
+    for name, sampler in (samplers or {}).items():
+        kernel.metrics.sample_at_scrape(name, sampler)
 
     @asynccontextmanager
     async def kernel_lifespan(app: Litestar) -> AsyncIterator[None]:

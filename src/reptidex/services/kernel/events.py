@@ -108,6 +108,7 @@ class ServiceEvents:
         self.settings = settings
         self.engine = engine
         self._subscriptions: list[tuple[str, EventHandler]] = []
+        self._observers: list[Callable[[DomainEvent], None]] = []
         self._shared: SharedEventBus | None = None
         self._bus: EventBus | None = None
         self._relay: OutboxRelay | None = None
@@ -127,6 +128,13 @@ class ServiceEvents:
         self._subscriptions.append((pattern, handler))
         if self._bus is not None:
             self._bus.subscribe(self.group, pattern, handler)
+
+    def observe_published(self, observer: Callable[[DomainEvent], None]) -> None:
+        """Show ``observer`` every event the relay publishes, once its pass has committed (call
+        before start-up; for metrics: it must be quick and must not fail)."""
+        if self._relay is not None:
+            raise RuntimeError("observe the published events before the service starts")
+        self._observers.append(observer)
 
     def idempotent(
         self, handler: TransactionalHandler, *, purpose: str | None = None
@@ -179,7 +187,11 @@ class ServiceEvents:
         await bus.start()
         self._bus = bus
         self._relay = OutboxRelay(
-            self.engine, self.service, bus, poll_interval=self.settings.outbox_poll_interval
+            self.engine,
+            self.service,
+            bus,
+            poll_interval=self.settings.outbox_poll_interval,
+            observers=self._observers,
         )
         # Any commit in this process that wrote this service's outbox wakes the relay at once.
         self._unwake = on_outbox_commit(self.service, self._relay.wake)
@@ -248,6 +260,22 @@ class ServiceEvents:
         """A Prometheus collector of this service's relay figures."""
         return _RelayCollector(self)
 
+    async def sample_bus(self) -> list[Metric]:
+        """The bus's figures, read at a scrape: its dead letters (the Redis bus's stream is
+        shared by every service; the in-process bus keeps this process's)."""
+        bus = self._bus
+        if bus is None:
+            return []
+        family = GaugeMetricFamily(
+            "reptidex_event_dead_letters",
+            "Events the bus gave up delivering, kept in its dead letters.",
+            labels=["service", "bus"],
+        )
+        family.add_metric(
+            [self.service, event_bus_kind(self.settings)], float(await bus.dead_letter_count())
+        )
+        return [family]
+
 
 class _RelayCollector(Collector):
     def __init__(self, events: ServiceEvents) -> None:
@@ -296,6 +324,14 @@ class _RelayCollector(Collector):
         for family, value in figures:
             family.add_metric(service, float(value))
             yield family
+        by_type = CounterMetricFamily(
+            "reptidex_events_published",
+            "Domain events published to the bus, by event type.",
+            labels=["service", "type"],
+        )
+        for event_type, count in sorted(stats.by_type.items()):
+            by_type.add_metric([*service, event_type], float(count))
+        yield by_type
 
 
 def share_event_bus(services: Iterable[ServiceEvents], settings: Settings) -> SharedEventBus:
