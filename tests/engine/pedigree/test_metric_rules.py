@@ -125,3 +125,22 @@ def test_the_inverse_relationship_matrix_is_read_only() -> None:
 def test_the_relationship_matrix_of_chosen_animals_only() -> None:
     pedigree = parse_csv(FULL_SIB_MATING)
     assert matrices.relationship_matrix(pedigree, ["K", "S"]).tolist() == [[1.25, 0.5], [0.5, 1.0]]
+
+
+def test_the_completeness_index_looks_five_generations_back_by_default() -> None:
+    rows = ["id,sire,dam", "X,,"]
+    rows += line_of_ancestors("P", "K", "X", 6) + line_of_ancestors("Q", "K", "X", 6)
+    rows.append("K,P1,Q1")
+    pedigree = parse_csv("\n".join(rows) + "\n")
+    default = metrics.completeness_index(pedigree)["K"]
+    assert default == metrics.completeness_index(pedigree, 5)["K"]
+    assert default != metrics.completeness_index(pedigree, 6)["K"]
+
+
+def test_the_most_inbred_animal_need_not_be_the_last_one() -> None:
+    summary = summarize(parse_csv(FULL_SIB_MATING + "E,,\nZ,K,E\n"))
+    assert (summary.highest_inbreeding, summary.most_inbred) == (0.25, "K")
+
+
+def test_equivalent_generations_of_an_empty_pedigree() -> None:
+    assert metrics.equivalent_generations(Pedigree([])).array.tolist() == []
