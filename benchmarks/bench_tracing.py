@@ -151,7 +151,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 workloads.append(Workload(name, port, [request("GET", "/ping")]))
             for work in workloads:
-                await wait_for(work.port, "/ping")
+                await wait_for(work.port, "/ping", within=180)
             rng = random.Random(7)
             print(f"baseline: the code at {rev}")
             print(f"warming up, then {args.rounds} rounds of {args.seconds:g} s per server")
