@@ -802,3 +802,53 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
         assert not _dockerignored(needed), f".dockerignore excludes {needed}"
     for unwanted in (".git", ".venv", "tests", "data"):
         assert _dockerignored(unwanted), f".dockerignore lets {unwanted} into the context"
+
+
+TEMPO_FILE = DEPLOY / "tempo" / "tempo.yaml"
+
+
+def _tempo() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(TEMPO_FILE.read_text())
+    return document
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_sends_its_spans_to_tempos_otlp_http_receiver(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    receiver = _tempo()["distributor"]["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
+    port = receiver.rsplit(":", 1)[1]
+    assert _environment(services[name]).get("REPTIDEX_OTLP_ENDPOINT") == (
+        f"http://tempo:{port}/v1/traces"
+    )
+
+
+def test_tempo_reads_its_config_and_keeps_traces_in_a_volume(
+    services: dict[str, dict[str, Any]], raw_compose: dict[str, Any]
+) -> None:
+    tempo = services["tempo"]
+    mounts = dict(_bind_mounts(tempo))
+    target = mounts.get(TEMPO_FILE.resolve())
+    assert target, "tempo does not mount deploy/tempo/tempo.yaml"
+    assert tempo["command"] == [f"-config.file={target}"]
+    storage = _tempo()["storage"]["trace"]
+    volume_targets = {
+        str(entry).split(":")[1] for entry in tempo["volumes"] if not str(entry).startswith(".")
+    }
+    assert volume_targets == {"/var/tempo"}
+    assert storage["wal"]["path"].startswith("/var/tempo/")
+    assert storage["local"]["path"].startswith("/var/tempo/")
+    assert "tempo-data" in raw_compose["volumes"]
+
+
+def test_grafana_datasource_reads_traces_from_tempo() -> None:
+    port = _tempo()["server"]["http_listen_port"]
+    datasources = [
+        source
+        for document in _provisioning("datasources")
+        for source in document.get("datasources", [])
+    ]
+    assert any(
+        source.get("type") == "tempo" and source.get("url") == f"http://tempo:{port}"
+        for source in datasources
+    )

@@ -104,3 +104,26 @@ def test_patterns_are_checked_against_the_registry() -> None:
             check_pattern(bad)
     assert pattern_families("lineage.*") == {"lineage"}
     assert pattern_families("*") == EVENT_FAMILIES
+
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_an_event_stored_before_trace_context_decodes_without_one() -> None:
+    older = msgspec.json.encode(
+        {
+            "id": str(uuid.uuid4()),
+            "type": "animal.created",
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+            "producer": "animal",
+            "payload": {"name": "Aurora"},
+        }
+    )
+    assert decode_event(older).trace_context == {}
+
+
+def test_the_trace_context_travels_with_the_event() -> None:
+    event = msgspec.structs.replace(
+        new_event("animal.created", producer="animal"), trace_context={"traceparent": TRACEPARENT}
+    )
+    assert decode_event(encode_event(event)).trace_context == {"traceparent": TRACEPARENT}

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import format_trace_id
 from outbox_testkit import Recorder, hatchling_events, stage
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -189,3 +191,20 @@ async def test_old_published_rows_and_consumer_marks_are_pruned(engine: AsyncEng
     assert await relay.prune(now=later) == 3  # two published rows and one mark
     assert await unpublished(engine) == 1  # an unpublished row is never pruned
     assert not await was_processed(engine, SERVICE, "animal", events[0])
+
+
+async def test_an_event_staged_in_a_traced_request_is_relayed_with_its_trace_context(
+    engine: AsyncEngine,
+) -> None:
+    traced, untraced = hatchling_events(2)
+    with TracerProvider().get_tracer("test").start_as_current_span("POST /animals") as span:
+        await stage(engine, [traced])
+    await stage(engine, [untraced])
+    publisher = Recorder()
+    assert await OutboxRelay(engine, SERVICE, publisher).relay_once() == 2
+    relayed_traced, relayed_untraced = publisher.events
+    trace_id = format_trace_id(span.get_span_context().trace_id)
+    assert relayed_traced.id == traced.id
+    assert relayed_traced.trace_context["traceparent"].split("-")[1] == trace_id
+    assert relayed_untraced == untraced
+    assert relayed_untraced.trace_context == {}

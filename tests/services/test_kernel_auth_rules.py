@@ -383,10 +383,10 @@ async def test_the_memory_keeps_a_token_for_a_minute_at_most() -> None:
 async def test_from_settings_verifies_against_cores_jwks_with_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[tuple[str, float]] = []
+    made: list[tuple[str, float, object]] = []
 
-    def jwks(url: str, *, timeout: float) -> OneKey:
-        made.append((url, timeout))
+    def jwks(url: str, *, timeout: float, transport: object) -> OneKey:
+        made.append((url, timeout, transport))
         return OneKey()
 
     monkeypatch.setattr(auth, "JwksKeySource", jwks)
@@ -399,9 +399,12 @@ async def test_from_settings_verifies_against_cores_jwks_with_the_settings(
         }
     )
     authenticator = Authenticator.from_settings(settings)
-    assert made == [("http://core.example:8000/.well-known/jwks.json", 7.5)]
+    assert made == [("http://core.example:8000/.well-known/jwks.json", 7.5, None)]
     assert isinstance(authenticator.keys, OneKey)
     assert authenticator.verifier.leeway == 12
+    traced = httpx.AsyncHTTPTransport()  # the kernel passes its traced transport this way
+    Authenticator.from_settings(settings, transport=traced)
+    assert made[-1][2] is traced
 
 
 async def test_aclose_closes_the_key_source_when_it_holds_connections() -> None:
@@ -747,7 +750,10 @@ class OwnClients:
         self.core = Core()
         self.made: list[tuple[float, httpx.AsyncClient]] = []
 
-    def __call__(self, *, timeout: float) -> httpx.AsyncClient:
+    def __call__(
+        self, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    ) -> httpx.AsyncClient:
+        assert transport is None  # tracing off: httpx's own transport
         client = RealAsyncClient(transport=httpx.MockTransport(self.core), timeout=timeout)
         self.made.append((timeout, client))
         return client

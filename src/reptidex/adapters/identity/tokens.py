@@ -451,6 +451,7 @@ class JwksKeySource:
         url: str,
         *,
         client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
         max_age: float = 600.0,
         min_interval: float = 5.0,
@@ -459,6 +460,7 @@ class JwksKeySource:
         self.url = url
         self._client = client
         self._owns_client = client is None
+        self._transport = transport
         self._timeout = timeout
         self._max_age = max_age
         self._min_interval = min_interval
@@ -471,7 +473,7 @@ class JwksKeySource:
 
     def _client_now(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
         return self._client
 
     async def _fetch(self) -> None:

@@ -33,6 +33,8 @@ class OutboxColumns:
         DateTimeUTC(timezone=True), default=None
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JsonB, default=None)
+    """The producer's W3C trace context, when the event was created in a traced request."""
 
     @declared_attr.directive
     @classmethod

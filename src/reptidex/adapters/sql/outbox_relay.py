@@ -75,6 +75,7 @@ def row_to_event(row: Any) -> DomainEvent:
         organisation_id=row.organisation_id,
         actor_id=row.actor_id,
         payload=dict(row.payload or {}),
+        trace_context=dict(row.trace_context or {}),
     )
 
 

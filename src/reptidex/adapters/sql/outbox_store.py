@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from reptidex.adapters.events.trace_context import with_trace_context
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.unit_of_work import SqlUnitOfWork
 from reptidex.domain.events import DomainEvent
@@ -63,7 +64,9 @@ class SqlOutbox:
         self._model = OUTBOX_MODELS[service]
 
     def add(self, event: DomainEvent) -> None:
-        """Stage ``event`` in the current transaction."""
+        """Stage ``event`` in the current transaction, with the current span's trace context
+        when it was created inside a traced request."""
+        event = with_trace_context(event)
         self._session.add(
             self._model(
                 event_id=event.id,
@@ -76,6 +79,7 @@ class SqlOutbox:
                 payload=event.payload,
                 published_at=None,
                 attempts=0,
+                trace_context=event.trace_context or None,
             )
         )
         wake_after_commit(self._session, self._service)

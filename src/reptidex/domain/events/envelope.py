@@ -53,7 +53,9 @@ class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One thing that happened, as every service publishes and consumes it.
 
     ``version`` is the version of the payload's shape for this ``type``; consumers that know
-    only older versions can tell. ``id`` makes handling idempotent.
+    only older versions can tell. ``id`` makes handling idempotent. ``trace_context`` holds the
+    W3C ``traceparent`` (and ``tracestate``) of the request that produced the event, when that
+    request was traced; events without it (tracing off, stored before) decode the same.
     """
 
     id: uuid.UUID
@@ -64,6 +66,7 @@ class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
     organisation_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None
     payload: dict[str, Any] = msgspec.field(default_factory=dict)
+    trace_context: dict[str, str] = msgspec.field(default_factory=dict)
 
     @property
     def family(self) -> str:

@@ -10,6 +10,7 @@ export, transfer offers and transfers.
 from __future__ import annotations
 
 from litestar import Litestar
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.domain.animals.ports import OrganisationDirectory
 from reptidex.services.animal.animals import AnimalController
@@ -57,14 +58,19 @@ def create_app(
     genetics_per_minute: int = 120,
     authenticator: Authenticator | None = None,
     organisations: OrganisationDirectory | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-animal from settings (default: the environment).
 
     ``genetics_per_minute`` limits the public genetics endpoints per client address (0: off);
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``organisations``
     says which organisations exist (default: repti-core, asked with the service's token).
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("animal"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("animal"), settings or load_settings(), span_exporter=span_exporter
+    )
     animal = build_animal(
         kernel, genetics_per_minute=genetics_per_minute, organisations=organisations
     )

@@ -299,7 +299,9 @@ def build_animal(
     units = AnimalUnitsOfWork(kernel.sessions)
     if organisations is None:
         peers = kernel.resources.peers
-        tokens = ServiceTokenClient.from_settings(kernel.settings, "animal")
+        tokens = ServiceTokenClient.from_settings(
+            kernel.settings, "animal", transport=kernel.resources.http_transport()
+        )
         organisations = HttpOrganisationDirectory(lambda: peers, tokens.headers)
     return AnimalComponents(
         units=units,

@@ -15,6 +15,7 @@ their buyers, expire ended listings and release reservations held past their end
 from __future__ import annotations
 
 from litestar import Litestar
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.domain.commerce.ownership import AnimalHandover
 from reptidex.domain.commerce.ports import AnimalCatalogue
@@ -65,6 +66,7 @@ def create_app(
     animals: AnimalCatalogue | None = None,
     handover: AnimalHandover | None = None,
     fee_basis_points: int = 0,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-commerce from settings (default: the environment).
 
@@ -72,8 +74,12 @@ def create_app(
     the sellers' animals and ``handover`` transfers sold ones to their buyers (default:
     repti-animal over HTTP); ``fee_basis_points`` is the
     platform's fee on each sale (default none).
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("commerce"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("commerce"), settings or load_settings(), span_exporter=span_exporter
+    )
     commerce = build_commerce(
         kernel, animals=animals, handover=handover, fee_basis_points=fee_basis_points
     )

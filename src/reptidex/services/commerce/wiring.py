@@ -211,7 +211,9 @@ def build_commerce(
     peers = kernel.resources.peers
     units = CommerceUnitsOfWork(kernel.sessions)
     if handover is None:
-        tokens = ServiceTokenClient.from_settings(kernel.settings, "commerce")
+        tokens = ServiceTokenClient.from_settings(
+            kernel.settings, "commerce", transport=kernel.resources.http_transport()
+        )
         handover = HttpAnimalHandover(lambda: peers, tokens.headers)
     for event_type in FOLLOWED_EVENTS:
         kernel.events.subscribe(

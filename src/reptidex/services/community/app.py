@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from litestar import Litestar
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.domain.ads.ports import ListingOwners
 from reptidex.domain.community.search.ports import SearchIndex
@@ -76,6 +77,7 @@ def create_app(
     ad_record_per_minute: int | None = None,
     engagement_clock: Callable[[], dt.datetime] | None = None,
     engagement_interval: float = 10.0,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-community from settings (default: the environment).
 
@@ -90,8 +92,12 @@ def create_app(
     advertising, ``ad_clock`` its time, and the two ``ad_*_per_minute`` limits its public
     endpoints' requests per address and minute; ``engagement_clock`` is the analytics' time
     and ``engagement_interval`` how often their searches are written.
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("community"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("community"), settings or load_settings(), span_exporter=span_exporter
+    )
     community = build_community(
         kernel,
         search_index=search_index,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.types import ControllerRouterHandler
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.services.core.billing_api import BillingAccountController, BillingPlansController
 from reptidex.services.core.config_api import FeaturesController, FlagAdminController
@@ -38,14 +39,21 @@ PLATFORM_ROUTES: list[ControllerRouterHandler] = [
 
 
 def create_app(
-    settings: Settings | None = None, *, identity: IdentityOverrides | None = None
+    settings: Settings | None = None,
+    *,
+    identity: IdentityOverrides | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-core from settings (default: the environment).
 
     ``identity`` replaces some of identity's adapters (tests pass a fast hasher, a fake clock
     or notifier, a recording rate limiter).
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("core"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("core"), settings or load_settings(), span_exporter=span_exporter
+    )
     core = build_core(kernel, identity=identity)
     return create_service_app(
         kernel,

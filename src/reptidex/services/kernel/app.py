@@ -25,6 +25,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
+import httpx
 import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
@@ -44,6 +45,7 @@ from litestar.types import (
     Scope,
     Send,
 )
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,6 +74,7 @@ from reptidex.services.kernel.recent_errors import RecentErrors, errors_route
 from reptidex.services.kernel.request_context import RequestContext
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.kernel.slow_clients import BodyDeadline
+from reptidex.services.kernel.tracing import Tracing, name_span_by_route, service_tracing
 
 _T = TypeVar("_T")
 _log = get_logger("reptidex.kernel")
@@ -86,15 +89,21 @@ class ServiceResources:
 
     All three are made here, before the app, so that adapters can be given them; each opens
     its connections at first use, and :meth:`close` closes them (a later use opens them
-    again, so an app may be started more than once)."""
+    again, so an app may be started more than once). With ``tracing``, the engine's
+    statements and the calls to peers make spans."""
 
-    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+    def __init__(
+        self, spec: ServiceSpec, settings: Settings, tracing: Tracing | None = None
+    ) -> None:
         self.spec = spec
         self.settings = settings
+        self.tracing = tracing
         self.database_url = settings.database_url(spec.name)
         self.engine: AsyncEngine = create_engine(
             self.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
+        if tracing is not None:
+            tracing.watch_engine(self.engine)
         if not settings.database_owner_allowed:
             refuse_unsafe_roles(self.engine, spec.name)
         self.redis: aioredis.Redis | None = (
@@ -103,7 +112,13 @@ class ServiceResources:
         self.peers = PeerClient(
             {name: settings.peer_url(name) for name in spec.peers},
             timeout=settings.http_timeout,
+            transport=self.http_transport(),
         )
+
+    def http_transport(self) -> httpx.AsyncBaseTransport | None:
+        """The transport for calls to other services: traced (a client span, the W3C
+        ``traceparent`` header) when tracing is on; ``None`` (httpx's own) when it is off."""
+        return None if self.tracing is None else self.tracing.transport()
 
     @functools.cached_property
     def expected_revisions(self) -> frozenset[str]:
@@ -190,6 +205,8 @@ class Kernel:
     """The client address of a request, ``X-Forwarded-For`` believed from trusted proxies only."""
     errors: RecentErrors
     """The process's recent unhandled errors (``GET /health/errors``)."""
+    tracing: Tracing | None = None
+    """The service's tracing (:mod:`~reptidex.services.kernel.tracing`); ``None`` when off."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -197,12 +214,18 @@ class Kernel:
         return self.resources.engine
 
 
-def build_kernel(spec: ServiceSpec, settings: Settings) -> Kernel:
-    """The kernel of ``spec`` from ``settings``: connections are opened at first use."""
-    resources = ServiceResources(spec, settings)
+def build_kernel(
+    spec: ServiceSpec, settings: Settings, *, span_exporter: SpanExporter | None = None
+) -> Kernel:
+    """The kernel of ``spec`` from ``settings``: connections are opened at first use.
+
+    Tracing is on when ``settings.otlp_endpoint`` is set, or when ``span_exporter`` is given
+    (tests read the spans from it); else nothing of it is installed."""
+    tracing = service_tracing(f"repti-{spec.name}", settings, span_exporter)
+    resources = ServiceResources(spec, settings, tracing)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
-    events = ServiceEvents(spec.name, settings, resources.engine)
+    events = ServiceEvents(spec.name, settings, resources.engine, tracing)
     metrics.registry.register(events.metrics())
     metrics.sample_at_scrape("event_bus", events.sample_bus)
     return Kernel(
@@ -215,6 +238,7 @@ def build_kernel(spec: ServiceSpec, settings: Settings) -> Kernel:
         rate_limiter=FallbackRateLimiter(resources.redis),
         client_addresses=ClientAddresses(settings.trusted_proxies),
         errors=RecentErrors(),
+        tracing=tracing,
     )
 
 
@@ -292,7 +316,10 @@ def create_service_app(
         kernel.resources,
         kernel.events,
     )
-    auth = authenticator or Authenticator.from_settings(settings)
+    auth = authenticator or Authenticator.from_settings(
+        settings, transport=resources.http_transport()
+    )
+    tracing = kernel.tracing
     for collector in collectors:
         kernel.metrics.registry.register(collector)
     for name, sampler in (samplers or {}).items():
@@ -306,6 +333,8 @@ def create_service_app(
         finally:
             await auth.aclose()
             await resources.close()
+            if tracing is not None:
+                await tracing.flush()
 
     @asynccontextmanager
     async def events_lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -338,9 +367,10 @@ def create_service_app(
         },
         middleware=[DefineMiddleware(Authentication, authenticator=auth)],
         before_request=guard_input,
+        before_send=[name_span_by_route] if tracing is not None else [],
         exception_handlers=exception_handlers(kernel.errors.remember),
         type_decoders=list(TYPE_DECODERS),
-        plugins=[PlausibleDateSchema()],
+        plugins=[PlausibleDateSchema(), *([tracing.plugin()] if tracing is not None else [])],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,

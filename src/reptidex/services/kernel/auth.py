@@ -130,10 +130,17 @@ class Authenticator:
         self.verified = VerifiedTokens[Principal](clock=clock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Authenticator:
-        """Verify against core's JWKS at ``settings.peer_url("core")``."""
+    def from_settings(
+        cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> Authenticator:
+        """Verify against core's JWKS at ``settings.peer_url("core")``, fetched through
+        ``transport`` (default: httpx's own)."""
         return cls(
-            JwksKeySource(settings.peer_url("core") + JWKS_PATH, timeout=settings.http_timeout),
+            JwksKeySource(
+                settings.peer_url("core") + JWKS_PATH,
+                transport=transport,
+                timeout=settings.http_timeout,
+            ),
             leeway=settings.token_leeway,
         )
 
@@ -345,10 +352,12 @@ class ServiceTokenClient:
         core_url: str,
         *,
         client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.service = service
+        self._transport = transport
         self._secret = secret
         self._url = core_url.rstrip("/") + SERVICE_TOKEN_PATH
         self._client = client
@@ -360,11 +369,24 @@ class ServiceTokenClient:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, service: str) -> ServiceTokenClient:
-        """A client for ``service`` using its configured (or embedded-derived) secret."""
+    def from_settings(
+        cls,
+        settings: Settings,
+        service: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> ServiceTokenClient:
+        """A client for ``service`` using its configured (or embedded-derived) secret,
+        calling core through ``transport`` (default: httpx's own)."""
         secret = service_secret(settings, service)
         assert secret is not None
-        return cls(service, secret, settings.peer_url("core"), timeout=settings.http_timeout)
+        return cls(
+            service,
+            secret,
+            settings.peer_url("core"),
+            transport=transport,
+            timeout=settings.http_timeout,
+        )
 
     def _fresh(self) -> bool:
         """Whether the cached token has more than a minute left."""
@@ -376,7 +398,9 @@ class ServiceTokenClient:
             async with self._lock:
                 if not self._fresh():  # unless a caller it waited for has just renewed it
                     if self._client is None:
-                        self._client = httpx.AsyncClient(timeout=self._timeout)
+                        self._client = httpx.AsyncClient(
+                            timeout=self._timeout, transport=self._transport
+                        )
                     response = await self._client.post(
                         self._url, json={"service": self.service, "secret": self._secret}
                     )

@@ -30,6 +30,7 @@ from reptidex.adapters.sql.outbox_store import on_outbox_commit
 from reptidex.domain.events import DomainEvent, EventBus, EventHandler, check_pattern
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.settings import Settings
+from reptidex.services.kernel.tracing import Tracing
 
 _log = get_logger("reptidex.events")
 T = TypeVar("T")
@@ -103,10 +104,18 @@ class SharedEventBus:
 class ServiceEvents:
     """The events of one service: subscriptions (group = service name), relay, bus."""
 
-    def __init__(self, service: str, settings: Settings, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        service: str,
+        settings: Settings,
+        engine: AsyncEngine,
+        tracing: Tracing | None = None,
+    ) -> None:
         self.service = service
         self.settings = settings
         self.engine = engine
+        self.tracing = tracing
+        """When tracing is on, each handler runs in a span that joins the event's producer."""
         self._subscriptions: list[tuple[str, EventHandler]] = []
         self._observers: list[Callable[[DomainEvent], None]] = []
         self._shared: SharedEventBus | None = None
@@ -125,6 +134,8 @@ class ServiceEvents:
     def subscribe(self, pattern: str, handler: EventHandler) -> None:
         """Deliver events matching ``pattern`` to ``handler`` (before or after start-up)."""
         check_pattern(pattern)
+        if self.tracing is not None:
+            handler = self.tracing.consumer(self.group, handler)
         self._subscriptions.append((pattern, handler))
         if self._bus is not None:
             self._bus.subscribe(self.group, pattern, handler)

@@ -31,6 +31,7 @@ _log = get_logger("reptidex.access")
 __all__ = [
     "REQUEST_ID_HEADER",
     "RequestContext",
+    "adopt_request_id",
     "current_request_id",
     "incoming_request_id",
     "loggable_path",
@@ -75,6 +76,16 @@ def incoming_request_id(scope: Scope) -> str:
     return secrets.token_hex(16)  # 32 hex digits, as uuid4().hex, at a fifth of its cost
 
 
+def adopt_request_id(scope: Scope, request_id: str) -> None:
+    """Make ``request_id`` the id of the request in progress (a traced request takes its trace
+    id): the log lines, the ``X-Request-ID`` response header, the calls to other services and
+    the audit records from here on carry it. Called inside :class:`RequestContext`, which
+    restores the previous values when the request ends."""
+    scope.setdefault("state", {})["request_id"] = request_id
+    current_request_id.set(request_id)
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
 class RequestContext:
     """ASGI wrapper that gives each HTTP request an id, logs it once and records its metrics."""
 
@@ -91,7 +102,8 @@ class RequestContext:
 
     async def _handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         request_id = incoming_request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         status = 500
         started = time.perf_counter()
 
@@ -100,7 +112,7 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
-                headers.append((_REQUEST_ID_NAME, request_id.encode()))
+                headers.append((_REQUEST_ID_NAME, state["request_id"].encode()))
                 message["headers"] = headers
             await send(message)
 

@@ -196,6 +196,14 @@ class Settings:
     http_timeout: float = setting(
         5.0, SECONDS, "seconds for calls to other services", section=PLATFORM
     )
+    otlp_endpoint: str | None = setting(
+        None,
+        http_url,
+        "OTLP/HTTP traces endpoint (`http://tempo:4318/v1/traces`): each service exports its"
+        " spans there; unset, tracing is off",
+        section=PLATFORM,
+        shown_default="off",
+    )
     shutdown_timeout: float = setting(
         10.0, SECONDS, "seconds in-flight requests get on shutdown", section=PLATFORM
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from litestar import Litestar
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.domain.media.ports import (
     BlobStore,
@@ -54,6 +55,7 @@ def create_app(
     images: ImageProcessor | None = None,
     renderers: Mapping[str, ChartRenderer] | None = None,
     backfill_on_start: bool = True,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-media from settings (default: the environment).
 
@@ -63,8 +65,12 @@ def create_app(
     (repti-animal's answer to "is this animal yours?"), organisation names, repti-animal's
     listing, image processor and chart renderers (by format) the settings choose.
     ``backfill_on_start`` runs a backfill of the widgets' copy of animals in the background.
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("media"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("media"), settings or load_settings(), span_exporter=span_exporter
+    )
     media = build_media(
         kernel,
         blobs=blobs,

@@ -145,7 +145,9 @@ def build_media(
     processing and drawing run on :data:`CPU_WORKERS` threads of their own."""
     settings, sessions = kernel.settings, kernel.sessions
     peers = kernel.resources.peers
-    tokens = ServiceTokenClient.from_settings(settings, "media")
+    tokens = ServiceTokenClient.from_settings(
+        settings, "media", transport=kernel.resources.http_transport()
+    )
     blob_store = blobs or blob_store_from(settings)
     cpu = CpuPool(CPU_WORKERS, name="media-cpu")
 

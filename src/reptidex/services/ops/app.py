@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 from litestar import Litestar
 from litestar.types import ControllerRouterHandler
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from reptidex.domain.integrations.destinations import AddressResolver
 from reptidex.domain.integrations.keys import KeyManagement
@@ -53,6 +54,7 @@ def create_app(
     webhook_policy: DeliveryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     peers: PeerClient | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
     """Build repti-ops from settings (default: the environment).
 
@@ -61,8 +63,12 @@ def create_app(
     ops' own service token client; ``keys``, ``resolver``, ``webhook_policy`` and ``clock``
     the webhooks' key management, host resolver, retry policy and time; ``peers`` the
     admin dashboard's client of the other services.
+    ``span_exporter`` turns tracing on with spans going there (tests); otherwise
+    ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
-    kernel = build_kernel(service_spec("ops"), settings or load_settings())
+    kernel = build_kernel(
+        service_spec("ops"), settings or load_settings(), span_exporter=span_exporter
+    )
     ops = build_ops(
         kernel,
         holders=holders,

@@ -224,7 +224,9 @@ def build_ops(
     fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
     for family in sorted(WEBHOOK_FAMILIES):
         events.subscribe(f"{family}.*", fanning)
-    tokens = tokens or ServiceTokenClient.from_settings(kernel.settings, "ops")
+    tokens = tokens or ServiceTokenClient.from_settings(
+        kernel.settings, "ops", transport=kernel.resources.http_transport()
+    )
     kernel_peers = kernel.resources.peers
     chosen: dict[str, PersonalDataHolder] = {
         service: HttpPersonalData(service, lambda: kernel_peers, tokens.headers)

@@ -36,3 +36,14 @@ def drop_outbox_table() -> None:
     """Drop ``outbox_message``."""
     op.drop_index("ix_outbox_message_unpublished", table_name="outbox_message")
     op.drop_table("outbox_message")
+
+
+def add_outbox_trace_context() -> None:
+    """Give ``outbox_message`` the producer's W3C trace context (empty on older rows)."""
+    op.add_column("outbox_message", sa.Column("trace_context", JsonB, nullable=True))
+
+
+def drop_outbox_trace_context() -> None:
+    """Remove the outbox's trace context column."""
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_column("trace_context")

@@ -1,0 +1,29 @@
+"""repti-commerce: the outbox keeps each event's trace context (W3C ``traceparent``), so that its
+consumers' work joins the trace of the request that produced it.
+
+Revision ID: commerce_0018
+Revises: commerce_0017
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from reptidex.adapters.sql.migrations.outbox_table import (
+    add_outbox_trace_context,
+    drop_outbox_trace_context,
+)
+
+revision = "commerce_0018"
+down_revision = "commerce_0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Add ``outbox_message.trace_context``."""
+    add_outbox_trace_context()
+
+
+def downgrade() -> None:
+    """Drop ``outbox_message.trace_context``."""
+    drop_outbox_trace_context()
