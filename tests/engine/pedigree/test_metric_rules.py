@@ -93,7 +93,7 @@ def test_a_given_inbreeding_table_saves_computing_it_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pedigree = parse_csv(FULL_SIB_MATING)
-    table = metrics.inbreeding(pedigree)
+    table = INBREEDING_MODULE.inbreeding(pedigree)
     expected = (
         summarize(pedigree),
         mean_kinship(pedigree).array.tolist(),
