@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from litestar import Litestar
@@ -37,6 +37,7 @@ from reptidex.adapters.sql.ops.labs import SqlLabUnitOfWork
 from reptidex.adapters.sql.ops.marketplaces import SqlFeedUnitOfWork
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
+from reptidex.adapters.sql.ops.uptime import SqlUptimeLog
 from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
 from reptidex.adapters.sql.ops.webhooks import (
     WEBHOOK_QUEUE,
@@ -61,7 +62,10 @@ from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
+from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.events import event_bus_kind
+from reptidex.services.kernel.health import DependencyCheck
+from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.access import LabDesk, PrivacyDesk, WebhookDesk
@@ -69,6 +73,7 @@ from reptidex.services.ops.dashboard.core_api import CoreAdmin
 from reptidex.services.ops.dashboard.desk import DashboardDesk
 from reptidex.services.ops.dashboard.platform import PlatformWatch
 from reptidex.services.ops.dashboard.sessions import SessionStore
+from reptidex.services.ops.monitor import SERVICES, Monitoring, PlatformProbe, StatusBoard
 
 GDPR_SERVICES = ("core", "animal", "media", "commerce", "community", "ops")
 """The services every GDPR request asks (``docs/ops.md``)."""
@@ -88,10 +93,13 @@ class OpsComponents:
     dashboard: DashboardDesk
     labs: LabDesk
     marketplaces: FeedDesk
+    monitoring: Monitoring
+    operators: OperationsAccess
+    """Who may read the operations endpoints (and ``/monitoring``) without a user's token."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``trail``, ``privacy``, ``integrations``,
-        ``dashboard``, ``labs`` and ``marketplaces``."""
+        ``dashboard``, ``labs``, ``marketplaces`` and ``monitoring``."""
         return {
             "trail": provide_value(self.trail),
             "privacy": provide_value(self.privacy),
@@ -99,7 +107,12 @@ class OpsComponents:
             "dashboard": provide_value(self.dashboard),
             "labs": provide_value(self.labs),
             "marketplaces": provide_value(self.marketplaces),
+            "monitoring": provide_value(self.monitoring),
         }
+
+    def run_uptime_sampler(self, app: Litestar) -> AbstractAsyncContextManager[None]:
+        """Sample the platform's status into the uptime history while the app runs."""
+        return in_background(self.monitoring.sample_every_interval(), "reptidex-ops-uptime")
 
     @asynccontextmanager
     async def run_worker(self, app: Litestar) -> AsyncIterator[None]:
@@ -178,10 +191,10 @@ def build_dashboard(
     client (``peers`` replaces it), health and backlogs bounded by twice the health timeout."""
     settings, resources = kernel.settings, kernel.resources
     chosen = peers or resources.peers
-    own_checks = {**resources.checks(), "events": kernel.events.check}
+    checks = own_checks(kernel)
     watch = PlatformWatch(
         lambda: chosen,
-        lambda: own_checks,
+        lambda: checks,
         kernel.metrics.registry,
         # a peer's own probes take up to the health timeout: allow it that twice
         2 * settings.health_timeout,
@@ -197,6 +210,41 @@ def build_dashboard(
         trail=trail,
         activity=SqlActivityRecords(kernel.sessions),
         limiter=kernel.rate_limiter,
+    )
+
+
+def own_checks(kernel: Kernel) -> Mapping[str, DependencyCheck]:
+    """The probes of ops' own ``/health/deep`` (database, Redis, peers, events)."""
+    return {**kernel.resources.checks(), "events": kernel.events.check}
+
+
+def build_monitoring(
+    kernel: Kernel,
+    peers: PeerClient | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Monitoring:
+    """The platform's status and uptime on ``kernel``: the other services through the peer
+    client (``peers`` replaces it), ops' own checks in process, the time from ``clock``."""
+    settings = kernel.settings
+    chosen = peers or kernel.resources.peers
+    checks = own_checks(kernel)
+    clock = clock or _now
+    probe = PlatformProbe(
+        lambda: chosen,
+        lambda: checks,
+        timeout=settings.monitoring_timeout,
+        check_timeout=settings.health_timeout,
+        slow_ms=settings.monitoring_slow * 1000,
+        operations_token=settings.operations_token,
+        clock=clock,
+    )
+    return Monitoring(
+        board=StatusBoard(probe, settings.monitoring_cache),
+        log=SqlUptimeLog(kernel.sessions),
+        services=SERVICES,
+        clock=clock,
+        interval=settings.monitoring_interval,
+        retention_days=settings.monitoring_retention_days,
     )
 
 
@@ -218,7 +266,8 @@ def build_ops(
     handled once). ``holders`` replace services' personal data (by name), ``retry`` the GDPR
     retry policy, ``tokens`` ops' service token client, ``keys`` the key management,
     ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries, ``clock``
-    the webhooks' time and ``peers`` the dashboard's client of the other services."""
+    the webhooks' and the monitoring's time and ``peers`` the dashboard's and the
+    monitoring's client of the other services."""
     events, sessions, settings = kernel.events, kernel.sessions, kernel.settings
     events.subscribe(AUDIT_EVENT, AuditIngest(events.engine, f"{events.group}:audit"))
     fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
@@ -283,4 +332,8 @@ def build_ops(
         build_dashboard(kernel, trail, peers),
         labs,
         marketplaces,
+        build_monitoring(kernel, peers, clock),
+        OperationsAccess(
+            settings.operations_networks, settings.operations_token, kernel.client_addresses
+        ),
     )
