@@ -14,11 +14,11 @@ from monitoring_testkit import HANG, LEAKED, PEERS, StandIns, stand_ins
 from platform_process import free_port
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.services.core.app import create_app as create_core
+from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.health import DependencyCheck
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.monitor import (
-    SERVICES,
     GradedService,
     PlatformProbe,
     PlatformStatus,
@@ -57,7 +57,7 @@ def probe(
     timeout: float = 2.0,
     slow_ms: float = 10_000.0,  # only the slow test's answers are slow, however busy the machine
     operations_token: str | None = None,
-    services: tuple[str, ...] = SERVICES,
+    services: tuple[str, ...] = SERVICE_NAMES,
 ) -> PlatformProbe:
     checks = own or {"database": fine, "events": fine}
     return PlatformProbe(

@@ -22,13 +22,11 @@ from reptidex.domain.monitoring.status import (
     worst,
 )
 from reptidex.domain.monitoring.uptime import UptimeLog, record_sample
+from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.health import DeepHealth, DependencyCheck, run_check
 from reptidex.services.kernel.logging import get_logger
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.redaction import redact_text
-
-SERVICES = ("core", "animal", "commerce", "media", "community", "ops")
-"""Every service of the platform, in the catalogue's order."""
 
 MAX_ERROR = 200
 """The longest error or detail text kept from a service (longer ones are cut)."""
@@ -79,7 +77,7 @@ class PlatformProbe:
         slow_ms: float,
         operations_token: str | None = None,
         clock: Callable[[], dt.datetime] = _utc_now,
-        services: Sequence[str] = SERVICES,
+        services: Sequence[str] = SERVICE_NAMES,
     ) -> None:
         self._peers = peers
         self._own_checks = own_checks

@@ -63,8 +63,8 @@ from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
 from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.events import event_bus_kind
-from reptidex.services.kernel.health import DependencyCheck
 from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
@@ -73,7 +73,7 @@ from reptidex.services.ops.dashboard.core_api import CoreAdmin
 from reptidex.services.ops.dashboard.desk import DashboardDesk
 from reptidex.services.ops.dashboard.platform import PlatformWatch
 from reptidex.services.ops.dashboard.sessions import SessionStore
-from reptidex.services.ops.monitor import SERVICES, Monitoring, PlatformProbe, StatusBoard
+from reptidex.services.ops.monitor import Monitoring, PlatformProbe, StatusBoard
 
 GDPR_SERVICES = ("core", "animal", "media", "commerce", "community", "ops")
 """The services every GDPR request asks (``docs/ops.md``)."""
@@ -185,16 +185,18 @@ def dashboard_sessions(kernel: Kernel) -> SessionStore:
 
 
 def build_dashboard(
-    kernel: Kernel, trail: AuditTrail, peers: PeerClient | None = None
+    kernel: Kernel,
+    trail: AuditTrail,
+    monitoring: Monitoring,
+    peers: PeerClient | None = None,
 ) -> DashboardDesk:
     """The admin dashboard on ``kernel``: repti-core and the other services through the peer
-    client (``peers`` replaces it), health and backlogs bounded by twice the health timeout."""
+    client (``peers`` replaces it), errors and backlogs bounded by twice the health timeout,
+    the platform's status and uptime from ``monitoring``."""
     settings, resources = kernel.settings, kernel.resources
     chosen = peers or resources.peers
-    checks = own_checks(kernel)
     watch = PlatformWatch(
         lambda: chosen,
-        lambda: checks,
         kernel.metrics.registry,
         # a peer's own probes take up to the health timeout: allow it that twice
         2 * settings.health_timeout,
@@ -207,15 +209,11 @@ def build_dashboard(
         sessions=dashboard_sessions(kernel),
         core=CoreAdmin(lambda: chosen),
         watch=watch,
+        monitoring=monitoring,
         trail=trail,
         activity=SqlActivityRecords(kernel.sessions),
         limiter=kernel.rate_limiter,
     )
-
-
-def own_checks(kernel: Kernel) -> Mapping[str, DependencyCheck]:
-    """The probes of ops' own ``/health/deep`` (database, Redis, peers, events)."""
-    return {**kernel.resources.checks(), "events": kernel.events.check}
 
 
 def build_monitoring(
@@ -227,7 +225,7 @@ def build_monitoring(
     client (``peers`` replaces it), ops' own checks in process, the time from ``clock``."""
     settings = kernel.settings
     chosen = peers or kernel.resources.peers
-    checks = own_checks(kernel)
+    checks = {**kernel.resources.checks(), "events": kernel.events.check}  # its /health/deep's
     clock = clock or _now
     probe = PlatformProbe(
         lambda: chosen,
@@ -241,7 +239,7 @@ def build_monitoring(
     return Monitoring(
         board=StatusBoard(probe, settings.monitoring_cache),
         log=SqlUptimeLog(kernel.sessions),
-        services=SERVICES,
+        services=SERVICE_NAMES,
         clock=clock,
         interval=settings.monitoring_interval,
         retention_days=settings.monitoring_retention_days,
@@ -321,6 +319,7 @@ def build_ops(
         animals,
         clock,
     )
+    monitoring = build_monitoring(kernel, peers, clock)
     return OpsComponents(
         trail,
         desk,
@@ -329,10 +328,10 @@ def build_ops(
         integrations,
         webhook_worker,
         sender,
-        build_dashboard(kernel, trail, peers),
+        build_dashboard(kernel, trail, monitoring, peers),
         labs,
         marketplaces,
-        build_monitoring(kernel, peers, clock),
+        monitoring,
         OperationsAccess(
             settings.operations_networks, settings.operations_token, kernel.client_addresses
         ),
