@@ -207,7 +207,7 @@ async def test_health_shows_every_service_graded_and_bounded(platform: Dashboard
     assert set(rows) == {"core", "animal", "commerce", "media", "community", "ops"}
     assert rows["core"].startswith("green")
     assert rows["animal"].startswith("red")
-    assert "connection refused: animal is down" in rows["animal"]
+    assert "cannot connect: animal is down" in rows["animal"]
     assert rows["ops"].startswith("amber")  # its peers but core are down; its database works
     assert "<strong>database</strong>: ok" in rows["ops"]
 

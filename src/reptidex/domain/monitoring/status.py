@@ -1,6 +1,6 @@
 """How a probe of a service's ``/health/deep`` grades, and the platform's grade.
 
-A service is **red** when it cannot be asked (no answer in time, connection refused, an answer
+A service is **red** when it cannot be asked (no answer in time, no connection, an answer
 that is not its deep health) or when a critical dependency fails (its database: without it the
 service serves nothing); **amber** when another dependency fails (Redis, a peer, the event
 relay) or when it answered more slowly than the slow mark; **green** otherwise. The platform

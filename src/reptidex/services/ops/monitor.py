@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,7 +114,7 @@ class PlatformProbe:
         try:
             response = await self._peers().get(service, "/health/deep", headers=self._headers)
         except httpx.ConnectError as exc:
-            raise _Unreadable(f"connection refused: {exc}") from exc
+            raise _Unreadable(f"cannot connect: {_reason(exc)}") from exc
         except httpx.HTTPError as exc:
             raise _Unreadable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code not in (200, 503):
@@ -137,6 +139,21 @@ class PlatformProbe:
             DependencyState(r.name, r.status == "ok", _clean(r.detail), r.duration_ms)
             for r in results
         )
+
+
+def _reason(exc: BaseException) -> str:
+    """The system's reason for a failed connection (``Connection refused``, a name not
+    found) when the exception carries one, else its message."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # the OS error lies a few causes down (httpx, httpcore, anyio)
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror) and seen.strerror:
+            return seen.strerror  # its errno is the resolver's, not the system's
+        if isinstance(seen, OSError) and seen.errno:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc)
 
 
 class _Unreadable(Exception):

@@ -42,7 +42,7 @@ class ServiceStatusView(msgspec.Struct, frozen=True, kw_only=True):
         str | None,
         msgspec.Meta(
             description="Why the service could not be read: `timeout: ...`, "
-            "`connection refused: ...`, `bad status: ...`, `bad answer: ...`."
+            "`cannot connect: ...` (refused, no such host), `bad status: ...`, `bad answer: ...`."
         ),
     ] = None
 
