@@ -78,7 +78,7 @@ def create_app(
     )
     return create_service_app(
         kernel,
-        [*CONTROLLERS, monitoring_router(ops.operators)],
+        [*CONTROLLERS, monitoring_router(kernel.operators)],
         components=ops,
         dependencies=ops.dependencies(),
         lifespan=[ops.run_worker, ops.run_webhooks, ops.run_uptime_sampler],

@@ -65,7 +65,6 @@ from reptidex.services.kernel.auth import ServiceTokenClient
 from reptidex.services.kernel.background import in_background
 from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.events import event_bus_kind
-from reptidex.services.kernel.operations_access import OperationsAccess
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.ops.access import LabDesk, PrivacyDesk, WebhookDesk
@@ -94,8 +93,6 @@ class OpsComponents:
     labs: LabDesk
     marketplaces: FeedDesk
     monitoring: Monitoring
-    operators: OperationsAccess
-    """Who may read the operations endpoints (and ``/monitoring``) without a user's token."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``trail``, ``privacy``, ``integrations``,
@@ -332,7 +329,4 @@ def build_ops(
         labs,
         marketplaces,
         monitoring,
-        OperationsAccess(
-            settings.operations_networks, settings.operations_token, kernel.client_addresses
-        ),
     )
