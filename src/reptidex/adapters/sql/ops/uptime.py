@@ -1,4 +1,4 @@
-"""repti-ops' uptime counts (``service_uptime_day``, migration ``ops_0009``): one row per
+"""repti-ops' uptime counts (``service_uptime_day``, migration ``ops_0010``): one row per
 service and day, its samples and up samples, added to by ``INSERT ... ON CONFLICT DO UPDATE``
 (one statement per sample, whatever the number of replicas sampling)."""
 

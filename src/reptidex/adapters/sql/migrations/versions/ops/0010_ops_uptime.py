@@ -7,8 +7,8 @@ trigger refuses any update that lowers a count or adds more up samples than samp
 role can add to the history but never rewrite it. A CHECK keeps every row sensible on both
 databases.
 
-Revision ID: ops_0009
-Revises: ops_0008
+Revision ID: ops_0010
+Revises: ops_0009
 Create Date: 2026-12-07
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from reptidex.adapters.sql.migrations.app_role import on_postgres
 
-revision = "ops_0009"
-down_revision = "ops_0008"
+revision = "ops_0010"
+down_revision = "ops_0009"
 branch_labels = None
 depends_on = None
 
