@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_trail import append_record
+from reptidex.adapters.sql.ops.uptime import SqlUptimeLog
 from reptidex.domain.audit import AuditRecord
+from reptidex.domain.monitoring.uptime import record_sample
 from reptidex.services.core.wiring import CoreComponents
 from reptidex.services.kernel.app import components_of, kernel_of
 from reptidex.services.kernel.settings import Settings
@@ -192,20 +194,45 @@ async def test_organisations_page(platform: DashboardPlatform) -> None:
     assert "Sunny Scales" in page.text
 
 
-async def test_health_shows_every_service_bounded(platform: DashboardPlatform) -> None:
+async def test_health_shows_every_service_graded_and_bounded(platform: DashboardPlatform) -> None:
     await platform.admin_signed_in()
     page = await platform.ops.get(HOME)
     assert page.status_code == 200
+    assert '<p id="platform-status" class="status-red">' in page.text
+    table = page.text.split('<table id="health">', 1)[1].split("</table>", 1)[0]
     rows = {
         chunk.split("<td>", 1)[1].split("</td>", 1)[0]: chunk
-        for chunk in page.text.split('<tr class="status-')[1:]
+        for chunk in table.split('<tr class="status-')[1:]
     }
     assert set(rows) == {"core", "animal", "commerce", "media", "community", "ops"}
-    assert rows["core"].startswith("ok")
-    assert rows["animal"].startswith("unreachable")
-    assert "ConnectError" in rows["animal"]
-    assert rows["ops"].startswith("failing")  # its peers but core are down
-    assert "database" in rows["ops"]
+    assert rows["core"].startswith("green")
+    assert rows["animal"].startswith("red")
+    assert "cannot connect: animal is down" in rows["animal"]
+    assert rows["ops"].startswith("amber")  # its peers but core are down; its database works
+    assert "<strong>database</strong>: ok" in rows["ops"]
+
+
+async def test_health_shows_uptime_per_day(platform: DashboardPlatform) -> None:
+    await platform.admin_signed_in()
+    now = dt.datetime.now(dt.UTC)
+    engine = create_engine(platform.settings.database_url("ops"))
+    try:
+        log = SqlUptimeLog(async_sessionmaker(engine))
+        for light in ("green", "amber", "red", "green"):  # 3 of 4 up
+            await record_sample(log, now, {"core": light}, 90)
+        await record_sample(log, now - dt.timedelta(days=1), {"core": "red"}, 90)
+    finally:
+        await engine.dispose()
+    page = await platform.ops.get(HOME)
+    assert page.status_code == 200
+    table = page.text.split('<table id="uptime">', 1)[1].split("</table>", 1)[0]
+    rows = {row.split("<td>", 2)[1].split("</td>")[0]: row for row in table.split("<tr>")[2:]}
+    assert list(rows) == ["core", "animal", "commerce", "media", "community", "ops"]
+    cells = [c.split("</td>")[0] for c in rows["core"].split("<td>")[2:]]
+    assert cells[0] == "60.00 %"  # 3 of 5 over the 14 days
+    assert cells[-2:] == ["0.0", "75.0"]  # yesterday, today
+    assert set(cells[1:-2]) == {"–"}  # no samples
+    assert "–" in rows["animal"]
 
 
 async def test_recent_errors_of_every_service_filtered_by_service(

@@ -1,15 +1,13 @@
-"""What the dashboard reads from the services: deep health and outbox figures, each answer
+"""What the dashboard reads from the services: recent errors and outbox figures, each answer
 bounded by the timeout (a hanging service never holds the page)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 from prometheus_client.registry import CollectorRegistry
 
-from reptidex.services.kernel.health import DependencyCheck
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.recent_errors import RecentErrors
 from reptidex.services.ops.dashboard.platform import PlatformWatch
@@ -24,17 +22,6 @@ reptidex_outbox_lag_seconds{service="core"} 1.5
 # TYPE reptidex_outbox_failures_total counter
 reptidex_outbox_failures_total{service="core"} 2.0
 """
-
-DEEP = {
-    "status": "failing",
-    "service": "core",
-    "version": "0",
-    "checks": [
-        {"name": "database", "status": "ok", "duration_ms": 1.0, "detail": "sqlite"},
-        {"name": "mail", "status": "failing", "duration_ms": 2.0, "detail": "mail stuck"},
-    ],
-}
-
 
 ERRORS = {
     "service": "core",
@@ -63,11 +50,7 @@ async def answer(request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization") != "Bearer admin-token":
             return httpx.Response(401, json={"status": 401})
         return httpx.Response(200, json=ERRORS)
-    return httpx.Response(503, json=DEEP)
-
-
-async def own_probe() -> str:
-    return "fine"
+    return httpx.Response(404)
 
 
 def watch(own_errors: RecentErrors | None = None) -> PlatformWatch:
@@ -76,28 +59,14 @@ def watch(own_errors: RecentErrors | None = None) -> PlatformWatch:
         timeout=60,
         transport=httpx.MockTransport(answer),
     )
-    checks: dict[str, DependencyCheck] = {"database": own_probe}
     return PlatformWatch(
         lambda: peers,
-        lambda: checks,
         CollectorRegistry(),
         0.2,
         own_errors=own_errors,
         bus_kind="memory",
         stream_prefix="unused",
     )
-
-
-async def test_health_is_read_side_by_side_and_bounded() -> None:
-    started = time.monotonic()
-    core, animal, ops = await watch().health(("core", "animal", "ops"))
-    assert time.monotonic() - started < 5
-    assert (core.status, [(c.name, c.status) for c in core.checks]) == (
-        "failing",
-        [("database", "ok"), ("mail", "failing")],
-    )
-    assert (animal.status, animal.detail) == ("unreachable", "no answer within 0.2 s")
-    assert (ops.status, ops.checks[0].detail) == ("ok", "fine")
 
 
 async def test_outbox_figures_from_metrics() -> None:

@@ -70,7 +70,6 @@ async def test_the_bus_backlog_per_consumer_group(redis: aioredis.Redis) -> None
     await redis.xadd(f"{prefix}:dead", {"n": "x"})
     watch = PlatformWatch(
         lambda: PeerClient({}, timeout=1.0),
-        dict,
         CollectorRegistry(),
         2.0,
         bus_kind="redis",
@@ -83,7 +82,7 @@ async def test_the_bus_backlog_per_consumer_group(redis: aioredis.Redis) -> None
     (group,) = backlog.groups
     assert (group.stream, group.group, group.pending, group.lag) == (stream, "ops:audit", 2, 1)
     in_process = PlatformWatch(
-        lambda: PeerClient({}, timeout=1.0), dict, CollectorRegistry(), 2.0,
+        lambda: PeerClient({}, timeout=1.0), CollectorRegistry(), 2.0,
         bus_kind="memory", stream_prefix=prefix,
     )  # fmt: skip
     assert (await in_process.bus()).groups == []

@@ -4,7 +4,7 @@ A service's composition root (``services/<name>/app.py::create_app``) has one sh
 
 1. :func:`build_kernel` makes what every service shares: the database engine and its session
    factory, the Redis client, the peer client, the metrics registry, the events (subscriptions,
-   outbox relay, bus), the rate limiter and the client-address reader;
+   outbox relay, bus), the rate limiter, the client-address reader and the operations access;
 2. the service's wiring builds its adapters and use cases on the kernel (and subscribes to
    events), choosing every adapter from the settings in that one place;
 3. :func:`create_service_app` builds the Litestar app around the service's routes: health,
@@ -205,6 +205,9 @@ class Kernel:
     """The client address of a request, ``X-Forwarded-For`` believed from trusted proxies only."""
     errors: RecentErrors
     """The process's recent unhandled errors (``GET /health/errors``)."""
+    operators: OperationsAccess
+    """Who may read ``/metrics`` and ``/health/deep`` (``REPTIDEX_OPERATIONS_NETWORKS`` and
+    ``REPTIDEX_OPERATIONS_TOKEN``)."""
     tracing: Tracing | None = None
     """The service's tracing (:mod:`~reptidex.services.kernel.tracing`); ``None`` when off."""
 
@@ -223,6 +226,7 @@ def build_kernel(
     (tests read the spans from it); else nothing of it is installed."""
     tracing = service_tracing(f"repti-{spec.name}", settings, span_exporter)
     resources = ServiceResources(spec, settings, tracing)
+    addresses = ClientAddresses(settings.trusted_proxies)
     metrics = ServiceMetrics(spec.name)
     metrics.watch_pool(lambda: resources.engine)
     events = ServiceEvents(spec.name, settings, resources.engine, tracing)
@@ -236,8 +240,11 @@ def build_kernel(
         metrics=metrics,
         events=events,
         rate_limiter=FallbackRateLimiter(resources.redis),
-        client_addresses=ClientAddresses(settings.trusted_proxies),
+        client_addresses=addresses,
         errors=RecentErrors(),
+        operators=OperationsAccess(
+            settings.operations_networks, settings.operations_token, addresses
+        ),
         tracing=tracing,
     )
 
@@ -347,9 +354,7 @@ def create_service_app(
             await events.stop()
 
     probes = {**resources.checks(), "events": events.check, **(checks or {})}
-    operators = OperationsAccess(
-        settings.operations_networks, settings.operations_token, kernel.client_addresses
-    )
+    operators = kernel.operators
     app = ServiceApp(
         kernel,
         components,

@@ -231,15 +231,17 @@ class Settings:
         (),
         networks,
         "networks (addresses or CIDRs) allowed to read `/metrics` and `/health/deep`; with it or"
-        " the operations token set, other callers get a 403",
+        " the operations token set, other callers get a 403 (repti-ops' `/monitoring` admits"
+        " the same callers, and platform administrators)",
         section=PLATFORM,
         shown_default="any caller",
     )
     operations_token: str | None = setting(
         None,
         text,
-        "a bearer token (`Authorization: Bearer <token>`) that admits a caller to `/metrics` and"
-        " `/health/deep` from any address",
+        "a bearer token (`Authorization: Bearer <token>`) that admits a caller to `/metrics`,"
+        " `/health/deep` and repti-ops' `/monitoring` from any address; repti-ops sends it to"
+        " read the others' `/health/deep`",
         section=PLATFORM,
         secret=True,
     )
@@ -529,6 +531,34 @@ class Settings:
     )
     kms_region: str | None = setting(
         None, text, "the KMS key's region", section=OPS, shown_default="boto3's"
+    )
+    monitoring_timeout: float = setting(
+        3.0,
+        SECONDS,
+        "seconds repti-ops waits for each service's `/health/deep` in `GET /monitoring/health`"
+        " (a service's own probes take up to `REPTIDEX_HEALTH_TIMEOUT`)",
+        section=OPS,
+    )
+    monitoring_slow: float = setting(
+        1.0,
+        SECONDS,
+        "seconds after which a service's `/health/deep` answer counts as slow (amber)",
+        section=OPS,
+    )
+    monitoring_cache: float = setting(
+        5.0,
+        SECONDS_OR_ZERO,
+        "seconds the platform's status is kept and shared before it is probed again",
+        section=OPS,
+    )
+    monitoring_interval: float = setting(
+        60.0, SECONDS, "seconds between two uptime samples of the platform's status", section=OPS
+    )
+    monitoring_retention_days: int = setting(
+        90,
+        Bounded(int, "must be a whole number of days from 1 to 3660", at_least=1, at_most=3660),
+        "days of uptime history kept",
+        section=OPS,
     )
 
     def __repr__(self) -> str:

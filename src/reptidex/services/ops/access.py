@@ -1,5 +1,5 @@
-"""Who reads repti-ops' audit trail and manages webhooks, lab integrations and partner
-marketplaces, and what its controllers are given."""
+"""Who reads repti-ops' audit trail and the platform's status, and manages webhooks, lab
+integrations and partner marketplaces, and what its controllers are given."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 
 from reptidex.domain.audit.ports import AuditTrail
 from reptidex.domain.audit.reading import AuditReader
@@ -20,7 +23,9 @@ from reptidex.domain.integrations.ports import WebhookUnitOfWork
 from reptidex.domain.integrations.subscriptions import Destinations, Manager
 from reptidex.domain.privacy.ports import PrivacyUnitOfWork
 from reptidex.services.kernel.app import Injected
-from reptidex.services.kernel.auth import Principal
+from reptidex.services.kernel.auth import Guard, Principal, requires_platform_admin
+from reptidex.services.kernel.operations_access import OperationsAccess
+from reptidex.services.ops.monitor import Monitoring
 
 Trail: TypeAlias = Injected[AuditTrail]
 """The ``trail`` dependency: the stored audit trail."""
@@ -87,3 +92,21 @@ Labs: TypeAlias = Injected[LabDesk]
 
 Marketplaces: TypeAlias = Injected[FeedDesk]
 """The ``marketplaces`` dependency: partner marketplace feeds and imports."""
+
+MonitoringDesk: TypeAlias = Injected[Monitoring]
+"""The ``monitoring`` dependency: the platform's status and uptime."""
+
+
+def operators_or_admins(operators: OperationsAccess) -> Guard:
+    """Guard: a caller ``operators`` admits (as ``/health/deep`` does), or else a platform
+    administrator's token (401 without a valid token, 403 for anyone else)."""
+    admins = requires_platform_admin()
+
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        if operators.allows(connection):
+            return
+        await admins(connection, handler)
+
+    return guard

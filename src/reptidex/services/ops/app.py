@@ -1,6 +1,6 @@
 """The repti-ops app: the audit trail of every service's data changes, GDPR export and
-erasure, outgoing webhooks, genetics lab integrations and partner marketplaces
-(``docs/ops.md``)."""
+erasure, outgoing webhooks, genetics lab integrations, partner marketplaces and the platform's
+status and uptime (``docs/ops.md``)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from reptidex.services.ops.dashboard.templating import dashboard_templates
 from reptidex.services.ops.gdpr import GdprController
 from reptidex.services.ops.labs import LabController
 from reptidex.services.ops.marketplaces import MarketplaceController
+from reptidex.services.ops.monitoring import monitoring_router
 from reptidex.services.ops.webhooks import WebhookController
 from reptidex.services.ops.wiring import build_ops
 
@@ -61,8 +62,9 @@ def create_app(
     ``authenticator`` verifies tokens (default: against repti-core's JWKS); ``holders``
     replace services' personal data by name, ``retry`` the GDPR retry policy, ``tokens``
     ops' own service token client; ``keys``, ``resolver``, ``webhook_policy`` and ``clock``
-    the webhooks' key management, host resolver, retry policy and time; ``peers`` the
-    admin dashboard's client of the other services.
+    the webhooks' key management, host resolver, retry policy and time (``clock`` is the
+    monitoring's time too); ``peers`` the admin dashboard's and the monitoring's client of the
+    other services.
     ``span_exporter`` turns tracing on with spans going there (tests); otherwise
     ``REPTIDEX_OTLP_ENDPOINT`` decides.
     """
@@ -82,10 +84,10 @@ def create_app(
     )
     return create_service_app(
         kernel,
-        CONTROLLERS,
+        [*CONTROLLERS, monitoring_router(kernel.operators)],
         components=ops,
         dependencies=ops.dependencies(),
-        lifespan=[ops.run_worker, ops.run_webhooks],
+        lifespan=[ops.run_worker, ops.run_webhooks, ops.run_uptime_sampler],
         authenticator=authenticator,
         template_config=dashboard_templates(),
     )

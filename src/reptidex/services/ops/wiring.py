@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from litestar import Litestar
@@ -37,6 +37,7 @@ from reptidex.adapters.sql.ops.labs import SqlLabUnitOfWork
 from reptidex.adapters.sql.ops.marketplaces import SqlFeedUnitOfWork
 from reptidex.adapters.sql.ops.privacy_requests import PRIVACY_QUEUE, SqlPrivacyUnitOfWork
 from reptidex.adapters.sql.ops.privacy_worker import PrivacyWorker
+from reptidex.adapters.sql.ops.uptime import SqlUptimeLog
 from reptidex.adapters.sql.ops.webhook_worker import WebhookWorker
 from reptidex.adapters.sql.ops.webhooks import (
     WEBHOOK_QUEUE,
@@ -61,6 +62,8 @@ from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.domain.privacy.use_cases import RetryPolicy
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import ServiceTokenClient
+from reptidex.services.kernel.background import in_background
+from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.events import event_bus_kind
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.settings import Settings
@@ -69,6 +72,7 @@ from reptidex.services.ops.dashboard.core_api import CoreAdmin
 from reptidex.services.ops.dashboard.desk import DashboardDesk
 from reptidex.services.ops.dashboard.platform import PlatformWatch
 from reptidex.services.ops.dashboard.sessions import SessionStore
+from reptidex.services.ops.monitor import Monitoring, PlatformProbe, StatusBoard
 
 GDPR_SERVICES = ("core", "animal", "media", "commerce", "community", "ops")
 """The services every GDPR request asks (``docs/ops.md``)."""
@@ -88,10 +92,11 @@ class OpsComponents:
     dashboard: DashboardDesk
     labs: LabDesk
     marketplaces: FeedDesk
+    monitoring: Monitoring
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``trail``, ``privacy``, ``integrations``,
-        ``dashboard``, ``labs`` and ``marketplaces``."""
+        ``dashboard``, ``labs``, ``marketplaces`` and ``monitoring``."""
         return {
             "trail": provide_value(self.trail),
             "privacy": provide_value(self.privacy),
@@ -99,7 +104,12 @@ class OpsComponents:
             "dashboard": provide_value(self.dashboard),
             "labs": provide_value(self.labs),
             "marketplaces": provide_value(self.marketplaces),
+            "monitoring": provide_value(self.monitoring),
         }
+
+    def run_uptime_sampler(self, app: Litestar) -> AbstractAsyncContextManager[None]:
+        """Sample the platform's status into the uptime history while the app runs."""
+        return in_background(self.monitoring.sample_every_interval(), "reptidex-ops-uptime")
 
     @asynccontextmanager
     async def run_worker(self, app: Litestar) -> AsyncIterator[None]:
@@ -172,16 +182,18 @@ def dashboard_sessions(kernel: Kernel) -> SessionStore:
 
 
 def build_dashboard(
-    kernel: Kernel, trail: AuditTrail, peers: PeerClient | None = None
+    kernel: Kernel,
+    trail: AuditTrail,
+    monitoring: Monitoring,
+    peers: PeerClient | None = None,
 ) -> DashboardDesk:
     """The admin dashboard on ``kernel``: repti-core and the other services through the peer
-    client (``peers`` replaces it), health and backlogs bounded by twice the health timeout."""
+    client (``peers`` replaces it), errors and backlogs bounded by twice the health timeout,
+    the platform's status and uptime from ``monitoring``."""
     settings, resources = kernel.settings, kernel.resources
     chosen = peers or resources.peers
-    own_checks = {**resources.checks(), "events": kernel.events.check}
     watch = PlatformWatch(
         lambda: chosen,
-        lambda: own_checks,
         kernel.metrics.registry,
         # a peer's own probes take up to the health timeout: allow it that twice
         2 * settings.health_timeout,
@@ -194,9 +206,40 @@ def build_dashboard(
         sessions=dashboard_sessions(kernel),
         core=CoreAdmin(lambda: chosen),
         watch=watch,
+        monitoring=monitoring,
         trail=trail,
         activity=SqlActivityRecords(kernel.sessions),
         limiter=kernel.rate_limiter,
+    )
+
+
+def build_monitoring(
+    kernel: Kernel,
+    peers: PeerClient | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Monitoring:
+    """The platform's status and uptime on ``kernel``: the other services through the peer
+    client (``peers`` replaces it), ops' own checks in process, the time from ``clock``."""
+    settings = kernel.settings
+    chosen = peers or kernel.resources.peers
+    checks = {**kernel.resources.checks(), "events": kernel.events.check}  # its /health/deep's
+    clock = clock or _now
+    probe = PlatformProbe(
+        lambda: chosen,
+        lambda: checks,
+        timeout=settings.monitoring_timeout,
+        check_timeout=settings.health_timeout,
+        slow_ms=settings.monitoring_slow * 1000,
+        operations_token=settings.operations_token,
+        clock=clock,
+    )
+    return Monitoring(
+        board=StatusBoard(probe, settings.monitoring_cache),
+        log=SqlUptimeLog(kernel.sessions),
+        services=SERVICE_NAMES,
+        clock=clock,
+        interval=settings.monitoring_interval,
+        retention_days=settings.monitoring_retention_days,
     )
 
 
@@ -218,7 +261,8 @@ def build_ops(
     handled once). ``holders`` replace services' personal data (by name), ``retry`` the GDPR
     retry policy, ``tokens`` ops' service token client, ``keys`` the key management,
     ``resolver`` the webhooks' host resolver, ``webhook_policy`` their retries, ``clock``
-    the webhooks' time and ``peers`` the dashboard's client of the other services."""
+    the webhooks' and the monitoring's time and ``peers`` the dashboard's and the
+    monitoring's client of the other services."""
     events, sessions, settings = kernel.events, kernel.sessions, kernel.settings
     events.subscribe(AUDIT_EVENT, AuditIngest(events.engine, f"{events.group}:audit"))
     fanning = _deliverable(events.idempotent(deliveries_of, purpose="webhooks"))
@@ -274,6 +318,7 @@ def build_ops(
         animals,
         clock,
     )
+    monitoring = build_monitoring(kernel, peers, clock)
     return OpsComponents(
         trail,
         desk,
@@ -282,7 +327,8 @@ def build_ops(
         integrations,
         webhook_worker,
         sender,
-        build_dashboard(kernel, trail, peers),
+        build_dashboard(kernel, trail, monitoring, peers),
         labs,
         marketplaces,
+        monitoring,
     )

@@ -1,5 +1,6 @@
-"""What the dashboard's pages are given: the session store, repti-core, the platform watch and
-the audit trail; and who is looking at a page (a signed-in platform administrator, or not)."""
+"""What the dashboard's pages are given: the session store, repti-core, the platform watch, the
+platform's status and uptime, and the audit trail; and who is looking at a page (a signed-in
+platform administrator, or not)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from reptidex.services.ops.dashboard.sessions import (
     new_csrf_token,
     session_id_of,
 )
+from reptidex.services.ops.monitor import Monitoring
 
 REFRESH_BEFORE = 30.0
 """Seconds before its access token expires that a session refreshes it."""
@@ -87,6 +89,7 @@ class DashboardDesk:
     sessions: SessionStore
     core: CoreAdmin
     watch: PlatformWatch
+    monitoring: Monitoring
     trail: AuditTrail
     activity: ActivityRecords
     limiter: RateLimiter

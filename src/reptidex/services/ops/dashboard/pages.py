@@ -35,6 +35,7 @@ from reptidex.domain.errors import (
     PermissionDenied,
     RateLimited,
 )
+from reptidex.domain.monitoring.uptime import ServiceUptime, uptime_history
 from reptidex.domain.plausible_dates import check_plausible
 from reptidex.services.kernel.rate_limits import ClientAddress
 from reptidex.services.ops.dashboard.core_api import CoreUnreachable
@@ -56,6 +57,8 @@ HOME = "/admin/dashboard"
 SIGN_IN = f"{HOME}/sign-in"
 STYLESHEET = Path(__file__).parent / "static" / "dashboard.css"
 PAGE = 20
+UPTIME_DAYS = 14
+"""Days of uptime the health page shows."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -188,6 +191,22 @@ def _uuid(text: str, name: str) -> uuid.UUID | None:
         raise InvalidInput(f"{name} is not an id.") from None
 
 
+def _uptime(history: list[ServiceUptime], days: list[dt.date]) -> list[dict[str, Any]]:
+    """The uptime table's rows: each service's percent over the period and per day (None
+    where there was no sample)."""
+    rows = []
+    for service in history:
+        by_day = {day.day: day.percent for day in service.days}
+        rows.append(
+            {
+                "service": service.service,
+                "percent": service.percent if service.samples else None,
+                "cells": [by_day.get(day) for day in days],
+            }
+        )
+    return rows
+
+
 def _day(text: str, name: str, default: dt.date) -> dt.date:
     if not text:
         return default
@@ -283,10 +302,22 @@ class DashboardController(Controller):
 
     @get("/")
     async def health(self, request: Request[Any, Any, Any], dashboard: Desk) -> Response[Any]:
-        """Every service's deep health."""
+        """The platform's status (every service's deep health, graded) and each service's
+        uptime on the last :data:`UPTIME_DAYS` days."""
         admin = await dashboard.admin(request)
-        services = await dashboard.watch.health()
-        return _page("health.html", admin, services=services)
+        monitoring = dashboard.monitoring
+        status = await monitoring.board.current()
+        today = monitoring.clock().astimezone(dt.UTC).date()
+        days = [today - dt.timedelta(days=back) for back in range(UPTIME_DAYS - 1, -1, -1)]
+        history = await uptime_history(monitoring.log, today, UPTIME_DAYS, monitoring.services)
+        return _page(
+            "health.html",
+            admin,
+            status=status,
+            days=days,
+            uptime=_uptime(history, days),
+            interval=monitoring.interval,
+        )
 
     @get("/errors")
     async def errors(

@@ -1,6 +1,6 @@
-"""What the dashboard reads from every service: its deep health, its recent unhandled errors,
-and its outbox backlog (from its Prometheus metrics); the event bus's backlog from Redis
-Streams when that is the bus.
+"""What the dashboard reads from every service: its recent unhandled errors and its outbox
+backlog (from its Prometheus metrics); the event bus's backlog from Redis Streams when that is
+the bus. (Every service's deep health, graded: ``services/ops/monitor.py``.)
 
 Every service is asked side by side and each answer is bounded by a timeout, so one service
 that hangs shows as unreachable and never holds the page."""
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import msgspec
@@ -20,7 +20,6 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
-from reptidex.services.kernel.health import DependencyCheck, run_check
 from reptidex.services.kernel.peers import PeerClient
 from reptidex.services.kernel.recent_errors import RecentErrors, RecentErrorsView, errors_view
 
@@ -31,31 +30,6 @@ MAX_STREAMS = 200
 """The most event-bus streams the backlog page reads."""
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One dependency of a service."""
-
-    name: str
-    status: str
-    detail: str | None
-    duration_ms: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceHealth:
-    """A service's deep health: ``ok``, ``failing`` (a check fails) or ``unreachable``."""
-
-    service: str
-    status: str
-    checks: list[Check] = field(default_factory=list)
-    detail: str | None = None
-
-
-class _DeepHealth(msgspec.Struct):
-    status: str
-    checks: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +112,11 @@ def _text(value: bytes | str) -> str:
 
 
 class PlatformWatch:
-    """Reads health and backlogs from every service, each within ``timeout`` seconds."""
+    """Reads recent errors and backlogs from every service, each within ``timeout`` seconds."""
 
     def __init__(
         self,
         peers: Callable[[], PeerClient],
-        own_checks: Callable[[], Mapping[str, DependencyCheck]],
         own_metrics: CollectorRegistry,
         timeout: float,
         *,
@@ -153,7 +126,6 @@ class PlatformWatch:
         redis: aioredis.Redis | None = None,
     ) -> None:
         self._peers = peers
-        self._own_checks = own_checks
         self._own_metrics = own_metrics
         self._own_errors = own_errors if own_errors is not None else RecentErrors()
         self._timeout = timeout
@@ -163,44 +135,6 @@ class PlatformWatch:
 
     async def _bounded(self, work: Awaitable[_T]) -> _T:
         return await asyncio.wait_for(work, self._timeout)
-
-    async def _peer_health(self, service: str) -> ServiceHealth:
-        try:
-            response = await self._bounded(self._peers().get(service, "/health/deep"))
-            body = msgspec.json.decode(response.content, type=_DeepHealth)
-        except (TimeoutError, httpx.HTTPError, msgspec.DecodeError, KeyError) as exc:
-            return ServiceHealth(service, "unreachable", detail=_why(exc, self._timeout))
-        checks = [
-            Check(
-                str(check.get("name", "?")),
-                str(check.get("status", "?")),
-                check.get("detail"),
-                check.get("duration_ms"),
-            )
-            for check in body.checks
-        ]
-        status = "ok" if body.status == "ok" and response.status_code == 200 else "failing"
-        return ServiceHealth(service, status, checks)
-
-    async def _own_health(self) -> ServiceHealth:
-        probes = self._own_checks()
-        results = await asyncio.gather(
-            *(run_check(name, probe, self._timeout) for name, probe in probes.items())
-        )
-        checks = [Check(r.name, r.status, r.detail, r.duration_ms) for r in results]
-        healthy = all(check.status == "ok" for check in checks)
-        return ServiceHealth("ops", "ok" if healthy else "failing", checks)
-
-    async def health(self, services: Sequence[str] = SERVICES) -> list[ServiceHealth]:
-        """Every service's deep health, asked side by side."""
-        return list(
-            await asyncio.gather(
-                *(
-                    self._own_health() if service == "ops" else self._peer_health(service)
-                    for service in services
-                )
-            )
-        )
 
     async def _peer_errors(self, service: str, token: str) -> ServiceErrors:
         try:
