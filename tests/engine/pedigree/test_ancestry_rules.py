@@ -154,3 +154,10 @@ def test_pedigree_tree_depth_defaults_to_four_and_is_bounded() -> None:
     assert pedigree_tree(pedigree, "a", 20).generations == 20
     with pytest.raises(ValueError, match=r"^generations must be between 0 and 20$"):
         pedigree_tree(pedigree, "a", 21)
+
+
+def test_generations_bound_each_animal_on_its_own() -> None:
+    """An aunt: the grandparents are two generations from ``a`` and one from ``b``."""
+    assert common_ancestors(two_lines(2, 1), "a", "b", generations=1) == ()
+    assert common_ancestors(two_lines(1, 2), "a", "b", generations=1) == ()
+    assert [c.id for c in common_ancestors(two_lines(2, 1), "a", "b", generations=2)] == ["X", "Y"]
