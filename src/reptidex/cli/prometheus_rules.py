@@ -326,91 +326,94 @@ def operational_alerts(slos: Slos) -> dict[str, Any]:
     database pools, signing keys."""
     limits = slos.thresholds
     jobs = "|".join(slos.services)
-    rules: list[dict[str, Any]] = [
-        {
-            "alert": "ServiceDown",
+    rules = [
+        _alert(
+            "ServiceDown",
+            "page",
+            limits["service_down_for"],
             # the job's name as ``service`` too, as the other alerts have it (inhibitions)
-            "expr": f'label_replace(up{{job=~"{jobs}"}}, "service", "$1", "job", "(.*)") == 0',
-            "for": str(limits["service_down_for"]),
-            "labels": {"severity": "page"},
-            "annotations": {
-                "summary": "{{ $labels.job }} is down ({{ $labels.instance }})",
-                "description": (
-                    "Prometheus has not scraped {{ $labels.job }}'s /metrics at "
-                    f"{{{{ $labels.instance }}}} for {limits['service_down_for']}."
-                ),
-            },
-        },
-        {
-            "alert": "OutboxBacklogGrowing",
-            "expr": (
+            expr=f'label_replace(up{{job=~"{jobs}"}}, "service", "$1", "job", "(.*)") == 0',
+            summary="{{ $labels.job }} is down ({{ $labels.instance }})",
+            description=(
+                "Prometheus has not scraped {{ $labels.job }}'s /metrics at "
+                f"{{{{ $labels.instance }}}} for {limits['service_down_for']}."
+            ),
+        ),
+        _alert(
+            "OutboxBacklogGrowing",
+            "ticket",
+            limits["outbox_for"],
+            expr=(
                 f"reptidex_outbox_lag_seconds > {limits['outbox_oldest_age_seconds']}\n"
                 f"and\n"
                 f"delta(reptidex_outbox_pending[{limits['outbox_growth_window']}]) >= 0"
             ),
-            "for": str(limits["outbox_for"]),
-            "labels": {"severity": "ticket"},
-            "annotations": {
-                "summary": "{{ $labels.service }}'s outbox is not keeping up",
-                "description": (
-                    "{{ $labels.service }}'s oldest unpublished event is "
-                    "{{ $value | humanizeDuration }} old and the backlog has not gone down "
-                    f"over {limits['outbox_growth_window']}: its relay does not publish events "
-                    "as fast as they are written, or not at all."
-                ),
-            },
-        },
-        {
-            "alert": "EventDeadLetters",
-            "expr": "max by (bus) (reptidex_event_dead_letters) > 0",
-            "for": str(limits["dead_letters_for"]),
-            "labels": {"severity": "ticket"},
-            "annotations": {
-                "summary": "The event bus holds {{ $value }} dead letters",
-                "description": (
-                    "Events that a consumer failed to handle after every delivery are kept in "
-                    "the {{ $labels.bus }} bus's dead letters: some service missed them."
-                ),
-            },
-        },
-        {
-            "alert": "DatabasePoolExhausted",
-            "expr": (
+            summary="{{ $labels.service }}'s outbox is not keeping up",
+            description=(
+                "{{ $labels.service }}'s oldest unpublished event is "
+                "{{ $value | humanizeDuration }} old and the backlog has not gone down "
+                f"over {limits['outbox_growth_window']}: its relay does not publish events "
+                "as fast as they are written, or not at all."
+            ),
+        ),
+        _alert(
+            "EventDeadLetters",
+            "ticket",
+            limits["dead_letters_for"],
+            expr="max by (bus) (reptidex_event_dead_letters) > 0",
+            summary="The event bus holds {{ $value }} dead letters",
+            description=(
+                "Events that a consumer failed to handle after every delivery are kept in "
+                "the {{ $labels.bus }} bus's dead letters: some service missed them."
+            ),
+        ),
+        _alert(
+            "DatabasePoolExhausted",
+            "page",
+            limits["db_pool_for"],
+            expr=(
                 "reptidex_db_pool_checkedout >= reptidex_db_pool_size\n"
                 "and\n"
                 "reptidex_db_pool_checkedin == 0"
             ),
-            "for": str(limits["db_pool_for"]),
-            "labels": {"severity": "page"},
-            "annotations": {
-                "summary": "{{ $labels.service }}'s database connections are all in use",
-                "description": (
-                    "Every connection of {{ $labels.service }}'s pool ({{ $labels.instance }}) "
-                    f"has been checked out for {limits['db_pool_for']}: requests queue for one."
-                ),
-            },
-        },
-        {
-            "alert": "SigningKeyRotationOverdue",
-            "expr": (
+            summary="{{ $labels.service }}'s database connections are all in use",
+            description=(
+                "Every connection of {{ $labels.service }}'s pool ({{ $labels.instance }}) "
+                f"has been checked out for {limits['db_pool_for']}: requests queue for one."
+            ),
+        ),
+        _alert(
+            "SigningKeyRotationOverdue",
+            "ticket",
+            limits["signing_key_for"],
+            expr=(
                 "reptidex_signing_key_age_seconds\n"
                 "> reptidex_signing_key_lifetime_seconds "
                 f"+ {limits['signing_key_grace_seconds']}"
             ),
-            "for": str(limits["signing_key_for"]),
-            "labels": {"severity": "ticket"},
-            "annotations": {
-                "summary": "repti-core's signing key was not rotated",
-                "description": (
-                    "The newest signing key is {{ $value | humanizeDuration }} old, longer than "
-                    "its lifetime and the grace after it: no new key has been made."
-                ),
-            },
-        },
+            summary="repti-core's signing key was not rotated",
+            description=(
+                "The newest signing key is {{ $value | humanizeDuration }} old, longer than "
+                "its lifetime and the grace after it: no new key has been made."
+            ),
+        ),
     ]
     for rule in rules:
         rule["annotations"]["runbook_url"] = slos.runbook_url(str(rule["alert"]))
     return {"name": "reptidex-operations", "rules": rules}
+
+
+def _alert(
+    name: str, severity: str, duration: object, *, expr: str, summary: str, description: str
+) -> dict[str, Any]:
+    """One alerting rule (its ``runbook_url`` is added with the others')."""
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": str(duration),
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "description": description},
+    }
 
 
 def rules_document(slos: Slos) -> dict[str, Any]:
