@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import msgspec
@@ -20,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from reptidex.adapters.events import InProcessEventBus
 from reptidex.adapters.metrics.order_revenue import PaidOrderRevenue
-from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
 from reptidex.adapters.sql.outbox_store import SqlOutbox
@@ -31,7 +29,6 @@ from reptidex.services.kernel.app import kernel_of
 from reptidex.services.kernel.metrics import ServiceMetrics
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
-from service_database import migrated_database_url
 
 SERVICE = "animal"
 
@@ -66,18 +63,6 @@ async def wait_for(condition: Callable[[], object], seconds: float = 5.0) -> Non
 
 
 # -- the relay counts what it published ------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return migrated_database_url(request, tmp_path, SERVICE)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 class FailsOn:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from reptidex.adapters.sql.idempotent_consumer import idempotent_handler, was_pr
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.outbox_relay import OutboxRelay
 from reptidex.domain.events import DomainEvent
-from service_database import migrated_database_url
 
 SERVICE = "animal"
 Outbox: Any = OUTBOX_MODELS[SERVICE]  # built per service: its columns are not in its type
@@ -29,18 +26,6 @@ Outbox: Any = OUTBOX_MODELS[SERVICE]  # built per service: its columns are not i
 
 class ProcessDied(BaseException):
     """Stands for the process dying: not an Exception, so nothing on the way catches it."""
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return migrated_database_url(request, tmp_path, SERVICE)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def unpublished(engine: AsyncEngine) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +21,10 @@ from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.outbox_relay import OutboxRelay, outbox_lock_key
 from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
 from reptidex.domain.events import DomainEvent, new_event
-from service_database import migrated_database_url
 
 SERVICE = "animal"
 Outbox: Any = OUTBOX_MODELS[SERVICE]
 Processed: Any = PROCESSED_EVENT_MODELS[SERVICE]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return migrated_database_url(request, tmp_path, SERVICE)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 def test_the_documented_defaults(tmp_path: Path) -> None:
