@@ -254,6 +254,7 @@ async def test_a_source_without_a_client_makes_one_with_its_timeout_and_closes_i
     real_client = httpx.AsyncClient
 
     def make(**options: Any) -> httpx.AsyncClient:
+        assert options.pop("transport") is None  # httpx's own transport
         client = real_client(transport=httpx.MockTransport(core.handle), **options)
         made.append((options, client))
         return client
@@ -288,3 +289,17 @@ async def test_a_client_handed_in_is_left_open() -> None:
     await source.aclose()
     assert not client.is_closed
     assert await source.public_key(kid) is not None
+
+
+async def test_a_source_given_a_transport_fetches_through_it() -> None:
+    """The transport a service hands over (tracing's, which sends the trace context) carries
+    every fetch of the key set."""
+    kid, jwk = _published()
+    core = Core(jwk)
+    transport = httpx.MockTransport(core.handle)
+    source = JwksKeySource(URL, transport=transport, monotonic=Ticker(1_000.0))
+    try:
+        assert await source.public_key(kid) is not None
+    finally:
+        await source.aclose()
+    assert core.requests == [f"GET {URL}"]

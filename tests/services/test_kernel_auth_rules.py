@@ -906,6 +906,28 @@ async def test_the_client_makes_its_own_http_client_and_closes_only_that(
     assert len(own_clients.made) == 2
 
 
+async def test_an_own_http_client_calls_through_the_given_transport(tmp_path: Path) -> None:
+    """The transport a service hands over (tracing's, which sends the trace context) carries
+    the token request, whether the client is made directly or from the settings."""
+    core = Core()
+    direct = ServiceTokenClient(
+        "animal", "secret", "http://core", transport=httpx.MockTransport(core)
+    )
+    settings = load_settings(
+        {"REPTIDEX_DATA_DIR": str(tmp_path), "REPTIDEX_CORE_URL": "http://core"}
+    )
+    configured = ServiceTokenClient.from_settings(
+        settings, "media", transport=httpx.MockTransport(core)
+    )
+    try:
+        assert await direct.token() == "t1"
+        assert await configured.token() == "t2"
+    finally:
+        await direct.aclose()
+        await configured.aclose()
+    assert [str(request.url) for request in core.requests] == ["http://core/auth/service-token"] * 2
+
+
 async def test_an_own_http_client_waits_five_seconds_by_default(own_clients: OwnClients) -> None:
     await ServiceTokenClient("animal", "secret", "http://core").token()
     assert [timeout for timeout, _ in own_clients.made] == [5.0]
