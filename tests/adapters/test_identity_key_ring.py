@@ -276,3 +276,17 @@ async def test_a_ring_that_only_read_keys_makes_one_when_asked_to_sign() -> None
     key = await ring.signing_key()
     assert key.kid != old
     assert len(store.rows) == 2
+
+
+async def test_the_newest_key_age_is_read_from_the_store_in_seconds() -> None:
+    store, clock = MemoryKeys(), WallClock()
+    ring = key_ring(store, clock)
+    assert await ring.newest_key_age() is None  # no key yet
+    await ring.signing_key()  # made at START
+    clock.advance(seconds=90.5)
+    assert await ring.newest_key_age() == 90.5
+    other = key_ring(store, clock)  # another replica rotates: the store, not the cache, tells
+    await other.rotate()
+    assert await ring.newest_key_age() == 0.0
+    clock.current = START - dt.timedelta(seconds=30)  # a clock behind the key's: never negative
+    assert await ring.newest_key_age() == 0.0
