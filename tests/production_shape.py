@@ -13,12 +13,11 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,15 +131,23 @@ class ProductionShape:
         self.redis = subprocess.Popen(
             [
                 "redis-server",
-                "--port", str(self.redis_port),
-                "--bind", "127.0.0.1",
-                "--dir", str(self.redis_dir),
-                "--save", "",
-                "--appendonly", "yes",
-                "--appendfsync", "always",
-                "--daemonize", "no",
-                "--logfile", str(self.workdir / "redis.log"),
-            ],  # fmt: skip
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.redis_dir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str(self.workdir / "redis.log"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -185,7 +192,7 @@ class ProductionShape:
         replica.process.wait()
         return replica
 
-    def wait_healthy(self, replicas: Sequence[Replica], within: float = 120.0) -> float:
+    def wait_healthy(self, replicas: Sequence[Replica], within: float = 300.0) -> float:
         """Seconds until every one of ``replicas`` answers ``/health`` itself."""
 
         def all_up() -> bool:
@@ -198,7 +205,11 @@ class ProductionShape:
                     )
             return all(_healthy(replica.port) for replica in replicas)
 
-        return wait_until(all_up, "the replicas did not become healthy", within)
+        try:
+            return wait_until(all_up, "the replicas did not become healthy", within)
+        except RuntimeError as exc:
+            down = [f"{r.service} on {r.port}" for r in replicas if not _healthy(r.port)]
+            raise RuntimeError(f"{exc}: {', '.join(down)}") from None
 
     # --- nginx ------------------------------------------------------------------------------
 
@@ -252,9 +263,7 @@ class ProductionShape:
 
     def stop_all(self) -> None:
         """Stop nginx, every replica (SIGTERM, then SIGKILL) and Redis."""
-        processes = [self.nginx] + [
-            r.process for group in self.replicas.values() for r in group
-        ]
+        processes = [self.nginx] + [r.process for group in self.replicas.values() for r in group]
         for process in processes:
             if process is not None and process.poll() is None:
                 process.terminate()
@@ -306,14 +315,20 @@ def _drop_databases(shape: ProductionShape) -> None:
 
 @contextlib.contextmanager
 def production_shape(
-    workdir: Path, services: Sequence[str], *, replicas: int = 2, nginx: str | None = None
+    workdir: Path,
+    services: Sequence[str],
+    *,
+    replicas: int | Mapping[str, int] = 2,
+    nginx: str | None = None,
 ) -> Iterator[ProductionShape]:
-    """The shape running with ``replicas`` of each of ``services``; all stopped and dropped
-    afterwards. ``nginx``: the binary (default: the one installed)."""
+    """The shape running with ``replicas`` of each of ``services`` (a number, or one per
+    service); all stopped and dropped afterwards. ``nginx``: the binary (default: the one
+    installed)."""
     binary = nginx or nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
-    ports = _free_ports(len(services) * (replicas + 1) + 1)
+    counts = {s: replicas if isinstance(replicas, int) else replicas[s] for s in services}
+    ports = _free_ports(sum(counts.values()) + len(services) + 1)
     front = {service: ports.pop() for service in services}
     environ = {k: v for k, v in os.environ.items() if not k.startswith("REPTIDEX_")}
     shape = ProductionShape(
@@ -324,7 +339,7 @@ def production_shape(
         replicas={
             service: [
                 Replica(service, ports.pop(), workdir / f"{service}-{n}.log")
-                for n in range(replicas)
+                for n in range(counts[service])
             ]
             for service in services
         },
@@ -354,12 +369,6 @@ def production_shape(
     finally:
         shape.stop_all()
         _drop_databases(shape)
-
-
-def signal_name(process: subprocess.Popen[bytes]) -> str:
-    """How a stopped process ended, for a failure message."""
-    code = process.returncode
-    return f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else str(code)
 
 
 # --- the breeder's journey, over HTTP through nginx ------------------------------------------
@@ -442,7 +451,10 @@ class Breeder:
         started = time.monotonic()
         try:
             response = await self.client.request(
-                method, self.shape.url(service) + path, headers=headers, **kw  # type: ignore[arg-type]
+                method,
+                self.shape.url(service) + path,
+                headers=headers,
+                **kw,  # type: ignore[arg-type]
             )
         except httpx.HTTPError as exc:
             self.ledger.calls.append(Call(step, started, time.monotonic() - started, 0, False))
@@ -459,9 +471,13 @@ class Breeder:
         """Register, verify the address, log in, create an organisation and switch to it."""
         self.token = ""
         await self.call(
-            "register", "core", "POST", "/auth/register", 202,
+            "register",
+            "core",
+            "POST",
+            "/auth/register",
+            202,
             json={"email": self.email, "password": PASSWORD},
-        )  # fmt: skip
+        )
         mail = await asyncio.to_thread(
             mailed_token, self.shape.data_dir, "verify_email", self.email
         )
@@ -482,17 +498,25 @@ class Breeder:
 
     async def _login(self) -> None:
         login = await self.call(
-            "login", "core", "POST", "/auth/login", 200,
+            "login",
+            "core",
+            "POST",
+            "/auth/login",
+            200,
             json={"email": self.email, "password": PASSWORD},
-        )  # fmt: skip
+        )
         self.token = login.json()["access_token"]
         organisation = await self.call(
             "organisation", "core", "POST", "/orgs", 201, json={"name": f"Farm {self.address}"}
         )
         switched = await self.call(
-            "switch", "core", "POST", "/auth/switch-organisation", 200,
+            "switch",
+            "core",
+            "POST",
+            "/auth/switch-organisation",
+            200,
             json={"organisation_id": organisation.json()["id"]},
-        )  # fmt: skip
+        )
         self.token = switched.json()["access_token"]
 
     def acknowledged(self, kind: str, service: str, path: str) -> None:
@@ -504,28 +528,56 @@ class Breeder:
         animals = []
         for sex, name, morph in (("male", "Zeus", "Pastel het Clown"), ("female", "Hera", "Clown")):
             created = await self.call(
-                "add animal", "animal", "POST", "/animals/", 201,
-                json={"species": "ball_python", "name": name, "sex": sex, "morph": morph,
-                      "hatch_date": "2021-05-01"},
-            )  # fmt: skip
+                "add animal",
+                "animal",
+                "POST",
+                "/animals/",
+                201,
+                json={
+                    "species": "ball_python",
+                    "name": name,
+                    "sex": sex,
+                    "morph": morph,
+                    "hatch_date": "2021-05-01",
+                },
+            )
             animals.append(created.json()["id"])
             self.acknowledged("animal", "animal", f"/animals/{animals[-1]}")
         pair = await self.call(
-            "pair", "animal", "POST", "/breeding/pairs", 201,
+            "pair",
+            "animal",
+            "POST",
+            "/breeding/pairs",
+            201,
             json={"sire_id": animals[0], "dam_id": animals[1], "season": str(2000 + season % 99)},
-        )  # fmt: skip
+        )
         self.acknowledged("pair", "animal", f"/breeding/pairs/{pair.json()['id']}")
         clutch = await self.call(
-            "clutch", "animal", "POST", "/breeding/clutches", 201,
-            json={"pair_id": pair.json()["id"], "laid_on": "2026-04-02", "eggs": 4,
-                  "fertile": 3, "slugs": 1},
-        )  # fmt: skip
+            "clutch",
+            "animal",
+            "POST",
+            "/breeding/clutches",
+            201,
+            json={
+                "pair_id": pair.json()["id"],
+                "laid_on": "2026-04-02",
+                "eggs": 4,
+                "fertile": 3,
+                "slugs": 1,
+            },
+        )
         self.acknowledged("clutch", "animal", f"/breeding/clutches/{clutch.json()['id']}")
         hatched = await self.call(
-            "hatch", "animal", "POST", f"/breeding/clutches/{clutch.json()['id']}/hatchlings",
-            201, json={"hatched_on": "2026-05-30",
-                       "hatchlings": [{"morph": "Clown"}, {"morph": "Pastel"}]},
-        )  # fmt: skip
+            "hatch",
+            "animal",
+            "POST",
+            f"/breeding/clutches/{clutch.json()['id']}/hatchlings",
+            201,
+            json={
+                "hatched_on": "2026-05-30",
+                "hatchlings": [{"morph": "Clown"}, {"morph": "Pastel"}],
+            },
+        )
         babies = [baby["id"] for baby in hatched.json()]
         for baby in babies:
             self.acknowledged("animal", "animal", f"/animals/{baby}")
@@ -534,9 +586,13 @@ class Breeder:
             "render", "media", "GET", f"/render/pedigree/{babies[0]}?generations=3", 200
         )
         await self.call(
-            "predict", "animal", "POST", "/genetics/predict", 200,
+            "predict",
+            "animal",
+            "POST",
+            "/genetics/predict",
+            200,
             json={"species": "ball_python", "sire": "Pastel het Clown", "dam": "Clown"},
-        )  # fmt: skip
+        )
 
 
 async def run_breeders(
