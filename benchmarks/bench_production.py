@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,9 +238,9 @@ async def exercise(shape: ProductionShape, args: argparse.Namespace) -> Outcome:
     ]
     if not args.no_postgres_restart:
         plan.append(("PostgreSQL restarted", lambda: asyncio.to_thread(restart_postgres)))
-    total = args.duration + args.gap * len(plan)
+    stop = asyncio.Event()
     load_started = time.monotonic()
-    load = asyncio.create_task(run_breeders(shape, ledger, args.users, load_started + total))
+    load = asyncio.create_task(run_breeders(shape, ledger, args.users, stop))
     await asyncio.sleep(args.duration)
     for name, action in plan:
         fault = Fault(name, time.monotonic())
@@ -248,6 +249,7 @@ async def exercise(shape: ProductionShape, args: argparse.Namespace) -> Outcome:
         note = await action()
         fault.notes = note if isinstance(note, str) else ""
         await asyncio.sleep(max(0.0, fault.at + args.gap - time.monotonic()))
+    stop.set()
     await load
     load_ended = time.monotonic()
     lost = await lost_writes(shape, ledger.writes)
@@ -320,6 +322,10 @@ def run(args: argparse.Namespace) -> int:
         f"({everything['error_rate']:.2%}), p95 {everything['p95_ms']} ms, p99 "
         f"{everything['p99_ms']} ms"
     )
+    failures = Counter(f"{c.step} {c.status or 'no answer'}" for c in calls if not c.ok)
+    print("failed requests by step and status:", dict(failures) or "none")
+    for detail in list(dict.fromkeys(c.detail for c in calls if not c.ok))[:6]:
+        print(f"  e.g. {detail}")
     print(f"writes acknowledged: {len(writes)}; lost: {len(lost)}")
     return 1 if lost else 0
 

@@ -386,6 +386,8 @@ class Call:
     seconds: float
     status: int
     ok: bool
+    detail: str = ""
+    """What a failed call got (the start of its body, or the transport error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,11 +459,20 @@ class Breeder:
                 **kw,  # type: ignore[arg-type]
             )
         except httpx.HTTPError as exc:
-            self.ledger.calls.append(Call(step, started, time.monotonic() - started, 0, False))
+            self.ledger.calls.append(
+                Call(step, started, time.monotonic() - started, 0, False, repr(exc)[:160])
+            )
             raise JourneyFailed(f"{step}: {exc!r}") from exc
         ok = response.status_code == expect
         self.ledger.calls.append(
-            Call(step, started, time.monotonic() - started, response.status_code, ok)
+            Call(
+                step,
+                started,
+                time.monotonic() - started,
+                response.status_code,
+                ok,
+                "" if ok else response.text[:160],
+            )
         )
         if not ok:
             raise JourneyFailed(f"{step}: {response.status_code} {response.text[:300]}")
@@ -596,17 +607,17 @@ class Breeder:
 
 
 async def run_breeders(
-    shape: ProductionShape, ledger: Ledger, users: int, until: float, pause: float = 0.0
+    shape: ProductionShape, ledger: Ledger, users: int, until: asyncio.Event, pause: float = 0.0
 ) -> None:
-    """``users`` breeders each registering, then breeding round after round until the
-    monotonic time ``until``; a failed step starts the user's round again (after logging in
-    again if it lost its token on the way)."""
+    """``users`` breeders each registering, then breeding round after round until ``until``
+    is set; a failed step starts the user's round again (after logging in again if it lost
+    its token on the way)."""
 
     async def one(number: int) -> None:
         breeder = Breeder(shape, ledger, number)
         rounds = 0
         try:
-            while time.monotonic() < until:
+            while not until.is_set():
                 try:
                     if not breeder.registered:
                         await breeder.register()
