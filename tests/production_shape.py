@@ -235,7 +235,10 @@ class ProductionShape:
                 for r in self.replicas[service]
             )
             lines += [
-                f"  upstream reptidex_{service} {{ {servers} keepalive 16; }}",
+                # idle connections close before the services' own keep-alive timeout (5 s):
+                # nginx never sends a POST on a connection the replica is closing
+                f"  upstream reptidex_{service} {{ {servers} keepalive 16; "
+                "keepalive_timeout 4s; }",
                 f"  server {{ listen 127.0.0.1:{self.front[service]};",
                 f"    location / {{ proxy_pass http://reptidex_{service}; "
                 f"include {PROXY_INCLUDE}; }} }}",
