@@ -26,7 +26,11 @@ def test_a_killed_replica_loses_no_acknowledged_write(tmp_path: Path, postgres_s
     binary = nginx_binary()
     if binary is None:
         pytest.fail("nginx is not installed (apt-get install nginx; .ci/run installs it)")
-    with production_shape(tmp_path, ("core", "animal", "media"), nginx=binary) as shape:
+    # two replicas of the service whose replica is killed; one of its peers, to stay short
+    replicas = {"core": 1, "animal": 2, "media": 1}
+    with production_shape(
+        tmp_path, ("core", "animal", "media"), replicas=replicas, nginx=binary
+    ) as shape:
         ledger = Ledger()
 
         async def journey() -> tuple[int, list[str]]:
