@@ -270,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
             outcome = asyncio.run(exercise(shape, args))
+            errors = (shape.workdir / "nginx" / "error.log").read_text(errors="replace")
+    upstream = [line for line in errors.splitlines() if "upstream" in line]
     ledger, faults, floor, lost = outcome.ledger, outcome.faults, outcome.floor, outcome.lost
     steady_until, load_started, load_ended = (
         outcome.steady_until, outcome.load_started, outcome.load_ended,
@@ -326,6 +328,9 @@ def run(args: argparse.Namespace) -> int:
     print("failed requests by step and status:", dict(failures) or "none")
     for detail in list(dict.fromkeys(c.detail for c in calls if not c.ok))[:6]:
         print(f"  e.g. {detail}")
+    print(f"nginx's error log on its upstreams: {len(upstream)} lines")
+    for line in upstream[:8]:
+        print(f"  {line[:300]}")
     print(f"writes acknowledged: {len(writes)}; lost: {len(lost)}")
     return 1 if lost else 0
 
