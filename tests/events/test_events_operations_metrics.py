@@ -16,6 +16,7 @@ from outbox_testkit import hatchling_events, stage
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from structlog.testing import capture_logs
 
 from reptidex.adapters.events import InProcessEventBus
 from reptidex.adapters.metrics.order_revenue import PaidOrderRevenue
@@ -133,9 +134,18 @@ async def test_an_observer_that_fails_does_not_stop_the_relay(engine: AsyncEngin
 
     seen: list[DomainEvent] = []
     relay = OutboxRelay(engine, SERVICE, FailsOn(None), observers=[broken, seen.append])
-    assert await relay.relay_once() == 2
+    with capture_logs() as logs:
+        assert await relay.relay_once() == 2
     assert len(seen) == 2
     assert relay.stats.by_type == {"animal.created": 2}
+    failure = {
+        "event": "outbox observer failed",
+        "log_level": "warning",
+        "service": SERVICE,
+        "event_type": "animal.created",
+        "error": "ValueError('not an order')",
+    }
+    assert [entry for entry in logs if entry["event"] == failure["event"]] == [failure] * 2
 
 
 # -- scrape-time samplers ----------------------------------------------------------------------
