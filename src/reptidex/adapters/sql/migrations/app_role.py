@@ -63,6 +63,23 @@ def revoke_every_table(role: str) -> None:
     op.execute(f"REVOKE USAGE ON SCHEMA public FROM {role}")
 
 
+def grant_tables(role: str, tables: Iterable[str]) -> None:
+    """Let ``role`` read and write ``tables``, and read the migration revision (its
+    ``/health/deep`` compares it with the code's)."""
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {role}")
+    op.execute(f"GRANT SELECT ON alembic_version TO {role}")
+
+
+def revoke_tables(role: str, tables: Iterable[str]) -> None:
+    """Take back what :func:`grant_tables`, :func:`secure_outbox` and :func:`create_app_role`
+    gave ``role``."""
+    op.execute(
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON alembic_version, outbox_message, "
+        f"{', '.join(tables)} FROM {role}"
+    )
+    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {role}")
+
+
 def enable_row_level_security(tables: Iterable[str]) -> None:
     """Turn row-level security on for ``tables``: the role sees only what a policy lets it."""
     for table in tables:

@@ -15,11 +15,11 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-from alembic import op
-
 from reptidex.adapters.sql.migrations.app_role import (
     create_app_role,
+    grant_tables,
     on_postgres,
+    revoke_tables,
     secure_outbox,
     unsecure_outbox,
 )
@@ -47,8 +47,7 @@ def upgrade() -> None:
     if not on_postgres():
         return
     create_app_role(APP_ROLE)
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(TABLES)} TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")  # /health/deep reads it
+    grant_tables(APP_ROLE, TABLES)
     secure_outbox(APP_ROLE)
 
 
@@ -57,9 +56,4 @@ def downgrade() -> None:
     if not on_postgres():
         return
     unsecure_outbox()
-    op.execute(
-        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON alembic_version, outbox_message, "
-        f"{', '.join(TABLES)} "
-        f"FROM {APP_ROLE}"
-    )
-    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
+    revoke_tables(APP_ROLE, TABLES)
