@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from ops_testkit import change
-from sqlalchemy import text
 
+from backup_testkit import execute
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.ops.audit_expiry import expire_segments
 from reptidex.adapters.sql.ops.audit_ingest import AuditIngest
@@ -22,16 +22,7 @@ ORG = uuid.uuid4()
 
 
 def _run_sql(url: str, *statements: str) -> None:
-    async def run() -> None:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                for statement in statements:
-                    await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    asyncio.run(execute(url, *statements))
 
 
 def _consume(url: str, count: int) -> None:
