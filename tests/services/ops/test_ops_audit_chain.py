@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 import uuid
 
 import msgspec
@@ -131,6 +132,27 @@ def test_verify_in_worker_processes_names_the_same_record(
     assert reason in verdict.broken.reason
     assert seen
     assert all(0 <= done <= total for done, total in seen)
+
+
+def test_one_pass_reads_one_state_while_a_record_arrives(ops_database: str) -> None:
+    asyncio.run(_consume(ops_database, [change(ORG, resource_id=f"s{i}") for i in range(5)]))
+    appended: list[int] = []
+
+    def append_once(checked: int, _total: int) -> None:
+        # another connection appends while the verification is between its reads
+        if not appended:
+            appended.append(checked)
+            writer = threading.Thread(
+                target=asyncio.run, args=(_consume(ops_database, [change(ORG, resource_id="x")]),)
+            )
+            writer.start()
+            writer.join()
+
+    during = asyncio.run(verify_database(ops_database, batch=1, progress=append_once))
+    assert appended
+    assert (during.intact, during.checked) == (True, 5)
+    after = asyncio.run(verify_database(ops_database))
+    assert (after.intact, after.checked) == (True, 6)
 
 
 def test_verify_in_workers_reads_one_state_while_records_arrive(ops_database: str) -> None:

@@ -75,6 +75,7 @@ async def verify_database(
         async with engine.connect() as connection:
             isolated = await _repeatable(connection, url)
             async with isolated.begin():
+                await _hold_one_state(isolated, url)
                 session = AsyncSession(bind=isolated)
                 await scope_session(session, None)
                 source = SqlChainSource(session)
@@ -95,10 +96,18 @@ async def verify_database(
 
 
 async def _repeatable(connection: AsyncConnection, url: str) -> AsyncConnection:
-    # SQLite's transaction reads one state of the file from its first read on
     if is_sqlite(url):
         return connection
     return await connection.execution_options(isolation_level="REPEATABLE READ")
+
+
+async def _hold_one_state(connection: AsyncConnection, url: str) -> None:
+    """On SQLite, open the transaction in the database itself: the driver begins one only
+    before a write, so each read would otherwise see the file as it is at that moment (a
+    head read after the records could name a record appended in between). A SQLite
+    transaction reads one state of the file from its first read on."""
+    if is_sqlite(url):
+        await connection.exec_driver_sql("BEGIN")
 
 
 async def _export_snapshot(connection: AsyncConnection) -> str:
