@@ -26,6 +26,12 @@ Acknowledgement and redelivery
     it again. Set ``claim_idle`` above the slowest handler's running time, or a slow handler's
     entry is handed to another consumer while still running (handlers are idempotent anyway).
 
+Losing its data
+    A Redis restarted without its data loses the entries nobody had consumed. Each publishing
+    service keeps an epoch on the bus (``<prefix>:epoch:<service>``, a random value set once):
+    a new epoch tells the outbox relay the data is gone, and :meth:`RedisStreamBus.consumed_until`
+    tells it from when to publish again (see :mod:`reptidex.adapters.sql.bus_loss`).
+
 Dead letters
     When an entry has been delivered ``max_deliveries`` times (``XPENDING``'s delivery count) and
     still not acknowledged, or cannot be read as an event, it is copied to ``<prefix>:dead`` with
@@ -35,13 +41,14 @@ Dead letters
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import socket
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 import structlog
@@ -84,6 +91,11 @@ def _entries(reply: Any) -> Iterable[tuple[str, list[tuple[Any, Any]]]]:
             entries = entries[0]
         found.append((_text(stream), list(entries)))
     return found
+
+
+def _milliseconds(entry_id: bytes | str) -> int:
+    """The Redis clock's milliseconds an entry id starts with (``1700000000000-3``)."""
+    return int(_text(entry_id).split("-", 1)[0])
 
 
 def _raise_first(outcomes: list[Any]) -> None:
@@ -189,6 +201,39 @@ class RedisStreamBus:
             maxlen=self.maxlen,
             approximate=True,
         )
+
+    # -- telling a loss of data -----------------------------------------------------------------
+
+    def epoch_key(self, owner: str) -> str:
+        """Where ``owner``'s epoch is kept."""
+        return f"{self.prefix}:epoch:{owner}"
+
+    async def epoch(self, owner: str) -> tuple[str, bool]:
+        """``owner``'s epoch, set now (to a random value) if Redis has none; and whether it was
+        set now: at the first start, or because Redis lost its data."""
+        fresh = uuid.uuid4().hex
+        earlier = await self.redis.set(self.epoch_key(owner), fresh, nx=True, get=True)
+        return (fresh, True) if earlier is None else (_text(cast(bytes, earlier)), False)
+
+    async def consumed_until(self, families: Iterable[str]) -> dt.datetime | None:
+        """The time (Redis's clock) up to which every group reading these families' streams
+        has acknowledged every entry; ``None`` when no group reads them."""
+        marks: list[int] = []
+        for family in families:
+            stream = self.stream(family)
+            try:
+                groups = await self.redis.xinfo_groups(stream)
+            except ResponseError:  # no such stream (yet)
+                continue
+            for group in groups:
+                if int(group["pending"]):
+                    oldest = (await self.redis.xpending(stream, _text(group["name"])))["min"]
+                    marks.append(_milliseconds(oldest) - 1)
+                else:
+                    marks.append(_milliseconds(group["last-delivered-id"]))
+        if not marks:
+            return None
+        return dt.datetime.fromtimestamp(min(marks) / 1000, dt.UTC)
 
     # -- subscribing ---------------------------------------------------------------------------
 

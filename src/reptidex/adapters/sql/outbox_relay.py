@@ -21,6 +21,10 @@ but not read them; the relay's transactions set ``reptidex.outbox_relay`` to ``o
 (:data:`RELAY_SETTING`, transaction-scoped), which the outbox's policy admits to read, stamp
 and prune every row.
 
+A bus that lost its data (a Redis restarted without it) is noticed by its epoch
+(:mod:`reptidex.adapters.sql.bus_loss`): the rows it may not have delivered are marked
+unpublished again and go out first, in their order.
+
 Housekeeping: once an hour the relay deletes published outbox rows and idempotent consumers'
 marks (``processed_event``) older than ``retention`` (7 days by default, as long as the Redis
 idempotency marks live; a redelivery older than that is not expected).
@@ -38,13 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import CursorResult, Result, delete, func, select
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from reptidex.adapters.sql.bus_loss import BusLossWatch, RecoverableBus
 from reptidex.adapters.sql.outbox import OUTBOX_MODELS
 from reptidex.adapters.sql.poller import Poller
 from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
-from reptidex.domain.events import DomainEvent, EventPublisher
+from reptidex.domain.events import DomainEvent, EventPublisher, event_family
 
 _log = structlog.get_logger("reptidex.events.relay")
 
@@ -90,6 +95,8 @@ class RelayStats:
     pending: int = 0
     oldest_pending_age: float = 0.0
     last_error: str | None = None
+    republished: int = 0
+    """Rows marked unpublished again after the bus lost its data."""
 
 
 class OutboxRelay(Poller):
@@ -130,6 +137,11 @@ class OutboxRelay(Poller):
         self._postgres = engine.dialect.name == "postgresql"
         self._lock_key = outbox_lock_key(service)
         self._pass_lock = asyncio.Lock()
+        self.loss_watch = (
+            BusLossWatch(publisher, service, monotonic=monotonic)
+            if isinstance(publisher, RecoverableBus)
+            else None
+        )
 
     async def _as_relay(self, session: AsyncSession) -> None:
         """Admit ``session``'s transaction to the outbox's rows (PostgreSQL's policy)."""
@@ -234,8 +246,34 @@ class OutboxRelay(Poller):
         """Relay until :meth:`stop`: full batches back to back, then wait for a wake or a poll."""
         await self._loop(self._guarded_pass)
 
+    async def recover(self) -> int:
+        """If the bus lost its data since the last look, mark the rows it may not have
+        delivered unpublished again (they go out first, in order); return how many."""
+        if self.loss_watch is None:
+            return 0
+        families = {event_family(kind) for kind in self.stats.by_type}
+        since = await self.loss_watch.replay_since(families)
+        if since is None:
+            return 0
+        model = self._model
+        async with AsyncSession(self.engine) as session, session.begin():
+            await self._as_relay(session)
+            result = await session.execute(
+                update(model).where(model.published_at >= since).values(published_at=None)
+            )
+        again = _rowcount(result)
+        self.stats.republished += again
+        _log.warning("outbox rows to publish again", service=self.service, rows=again)
+        return again
+
     async def _guarded_pass(self) -> tuple[int, bool]:
         errors_before = self.stats.failures
+        try:
+            await self.recover()
+        except Exception as exc:  # the bus is away: publishing fails and counts below
+            _log.warning(
+                "outbox relay could not look at the bus", service=self.service, error=repr(exc)
+            )
         try:
             published = await self.relay_once()
             await self.measure()
