@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from structlog.testing import capture_logs
+
 from reptidex.adapters.events import RedisStreamBus
 from reptidex.adapters.events.memory import InProcessEventBus
 from reptidex.adapters.sql.bus_loss import BusLossWatch, RecoverableBus
@@ -152,3 +154,30 @@ async def test_an_unknown_watermark_keeps_the_last_one() -> None:
     clock.seconds = 5
     await watched.replay_since(["animal"])
     assert watched.watermark == NOW
+
+
+def test_by_default_the_epoch_is_looked_at_every_second_and_the_watermark_every_five() -> None:
+    watched = BusLossWatch(FakeBus(), "animal")
+    assert (watched.check_interval, watched.watermark_interval) == (1.0, 5.0)
+    assert (watched.window, watched.margin) == (dt.timedelta(days=1), dt.timedelta(seconds=5))
+
+
+async def test_the_epoch_asked_for_is_the_services_own() -> None:
+    bus = FakeBus()
+    watched = watch(bus)
+    await watched.replay_since([])
+    assert watched.owner == "animal"
+    assert watched.epoch == "animal-1"
+
+
+async def test_a_loss_is_logged_with_the_service_and_the_time_republishing_starts() -> None:
+    with capture_logs() as logs:
+        await watch(FakeBus()).replay_since([])
+    assert logs == [
+        {
+            "event": "the event bus lost its data: publishing again what it may not have delivered",
+            "log_level": "warning",
+            "service": "animal",
+            "since": (NOW - dt.timedelta(hours=1)).isoformat(),
+        }
+    ]

@@ -3,10 +3,12 @@ Mendelian sampling factors with inbred parents (known answers)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
 import pytest
+from pedigree_testkit import random_records
 
 from reptidex.engine.pedigree import (
     Animal,
@@ -19,8 +21,11 @@ from reptidex.engine.pedigree import (
     update_inbreeding,
 )
 from reptidex.engine.pedigree.inbreeding import CoefficientTable, mendelian_sampling_factors
+from reptidex.engine.pedigree.tabular import tabular_kinship_matrix
 
 MALE, FEMALE = Sex.MALE, Sex.FEMALE
+# the module, which the package's ``inbreeding`` function hides
+inbreeding_module = importlib.import_module("reptidex.engine.pedigree.inbreeding")
 
 
 def exact(pattern: str) -> str:
@@ -174,3 +179,73 @@ def test_coefficient_table_is_a_read_only_copy() -> None:
         table.array[0] = 1.0
     with pytest.raises(ValueError, match=exact("one value per animal of the pedigree is needed")):
         CoefficientTable(ped, np.zeros(4))
+
+
+def test_coefficient_table_holds_floats_whatever_it_was_given() -> None:
+    table = CoefficientTable(line_bred(), np.array([0, 0, 0, 1, 0]))
+    assert table.array.dtype == np.float64
+    assert table.array.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_an_animal_with_one_parent_added_by_an_update_is_not_inbred() -> None:
+    """Z has a sire only; the animal added after it (L) is shallower than Z, so a one-parent
+    animal taken for a family would be given the kinship of two unrelated positions."""
+    old = Pedigree(
+        [
+            Animal("S"),
+            Animal("D"),
+            Animal("K", "S", "D"),
+            Animal("B", "S", "D"),
+            Animal("C", "K", "D"),
+        ]
+    )
+    new = old.extend([Animal("Z", "C", None), Animal("L", "K", "B"), Animal("Y", None, "B")])
+    assert dict(update_inbreeding(inbreeding(old), new)) == {
+        "S": 0.0, "D": 0.0, "K": 0.0, "B": 0.0, "C": 0.25, "Z": 0.0, "L": 0.25, "Y": 0.0,
+    }  # fmt: skip
+
+
+def test_rounding_never_leaves_a_negative_coefficient() -> None:
+    # unclamped, this pedigree's sums leave 37 animals a little below zero (about -8e-16)
+    values = inbreeding(Pedigree(random_records(0, 4000, founders=20))).array
+    assert values.min() == 0.0
+
+
+def sib_matings(pairs: int) -> Pedigree:
+    """``pairs`` founder pairs, two full sibs of each, and the sibs mated: ``pairs``
+    families in each of the two generations, the second generation inbred to 1/4."""
+    rows = []
+    for i in range(pairs):
+        rows += [Animal(f"s{i}", sex=MALE), Animal(f"d{i}", sex=FEMALE)]
+        rows += [Animal(f"b{i}", f"s{i}", f"d{i}", MALE), Animal(f"g{i}", f"s{i}", f"d{i}", FEMALE)]
+        rows.append(Animal(f"x{i}", f"b{i}", f"g{i}"))
+    return Pedigree(rows)
+
+
+def test_a_small_memory_budget_splits_the_work_into_blocks_with_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ped = sib_matings(1100)  # more families in a generation than the first block's 1,024
+    expected = {ident: 0.25 if ident.startswith("x") else 0.0 for ident in ped.ids}
+    assert dict(inbreeding(ped)) == expected
+    monkeypatch.setattr(inbreeding_module, "_ENTRY_BUDGET", 1)
+    calls: list[tuple[int, int]] = []
+    assert dict(inbreeding(ped, progress=lambda done, total: calls.append((done, total)))) == (
+        expected
+    )
+    # 1,024 families first, then blocks of 64 (the smallest): 3 blocks, then 18
+    assert calls[:4] == [(1024, 2200), (1088, 2200), (1100, 2200), (1164, 2200)]
+    assert (len(calls), calls[-1]) == (21, (2200, 2200))
+
+
+def test_a_small_memory_budget_builds_the_kinship_matrix_in_column_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ped = Pedigree(random_records(4, 200))
+    ids = list(ped.ids[::3])
+    positions = [ped.index(ident) for ident in ids]
+    expected = tabular_kinship_matrix(ped)[np.ix_(positions, positions)]
+    assert np.allclose(kinship_matrix(ped, ids), expected, rtol=0, atol=1e-12)
+    for columns in (1, 3, 50):
+        monkeypatch.setattr(inbreeding_module, "_ENTRY_BUDGET", 4 * len(ids) * columns)
+        assert np.allclose(kinship_matrix(ped, ids), expected, rtol=0, atol=1e-12), columns
