@@ -4,6 +4,7 @@ transport: caching, refetching on age or an unknown kid, rate of requests, and e
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -12,7 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from identity_keys_testkit import Ticker, raw
 from structlog.testing import capture_logs
 
-from reptidex.adapters.identity.tokens import JwksKeySource, public_jwk, public_key_from_jwk
+from reptidex.adapters.identity.tokens import (
+    JwksKeySource,
+    KeysUnavailable,
+    public_jwk,
+    public_key_from_jwk,
+)
 
 URL = "http://127.0.0.1:9/.well-known/jwks.json"  # never reached: a mock transport answers
 
@@ -156,16 +162,37 @@ async def test_the_last_good_set_is_kept_while_core_is_down() -> None:
     assert source.fetches == 3
 
 
-async def test_without_a_set_yet_a_failed_fetch_knows_no_key() -> None:
+async def test_without_a_set_yet_a_failed_fetch_cannot_judge_a_key() -> None:
     kid, jwk = _published()
     core, ticker = Core(jwk), Ticker(1_000.0)
     core.down = True
     source = core.source(ticker)
-    with capture_logs():
-        assert await source.public_key(kid) is None
+    with capture_logs(), pytest.raises(KeysUnavailable, match=re.escape(URL)):
+        await source.public_key(kid)
+    ticker.now = 1_004.9  # too soon to ask again: still not judged
+    with pytest.raises(KeysUnavailable):
+        await source.public_key(kid)
+    assert source.fetches == 1
     core.down = False
     ticker.now = 1_005.0
     assert await source.public_key(kid) is not None
+    assert await source.public_key("made-up") is None  # a set in hand that lacks it
+
+
+async def test_while_core_is_down_a_key_missing_from_the_last_set_cannot_be_judged() -> None:
+    kid, jwk = _published()
+    core, ticker = Core(jwk), Ticker(1_000.0)
+    source = core.source(ticker)
+    await source.public_key(kid)
+    assert await source.public_key("made-up") is None  # refetched: still unknown
+    core.down = True
+    ticker.now = 1_010.0
+    with capture_logs(), pytest.raises(KeysUnavailable):
+        await source.public_key("rotated")  # perhaps a new key: core cannot say
+    assert await source.public_key(kid) is not None  # the last good set still serves
+    core.down = False
+    ticker.now = 1_020.0
+    assert await source.public_key("rotated") is None
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,9 @@ from reptidex.adapters.identity.tokens import (
     DEFAULT_LEEWAY,
     ISSUER,
     TOKEN_TYPE,
+    KeysUnavailable,
 )
-from reptidex.domain.errors import NotAuthenticated, PermissionDenied
+from reptidex.domain.errors import NotAuthenticated, PermissionDenied, Unavailable
 from reptidex.domain.identity.model import Role
 from reptidex.domain.identity.tokens import AccessClaims
 from reptidex.services.kernel import auth
@@ -75,6 +76,10 @@ BAD_HEADER = "Send the access token as 'Authorization: Bearer <token>'."
 NOT_A_SERVICE = "This needs a user's token, not a service's."
 NO_ORGANISATION = "Choose an organisation first (POST /auth/switch-organisation) or create one."
 NO_MIDDLEWARE = "no Authentication middleware: build the app with create_service_app"
+KEYS_AWAY = (
+    "The access token cannot be checked now: repti-core's signing keys could not be fetched. "
+    "Try again shortly."
+)
 
 
 class Clock:
@@ -405,6 +410,44 @@ async def test_from_settings_verifies_against_cores_jwks_with_the_settings(
     traced = httpx.AsyncHTTPTransport()  # the kernel passes its traced transport this way
     Authenticator.from_settings(settings, transport=traced)
     assert made[-1][2] is traced
+
+
+class KeysAway(OneKey):
+    """Core's keys cannot be fetched: the signer's key is not in hand."""
+
+    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        self.asked += 1
+        raise KeysUnavailable("the signing keys could not be fetched from http://core")
+
+
+async def test_a_token_is_not_refused_but_put_off_while_cores_keys_cannot_be_fetched() -> None:
+    keys = KeysAway()
+    authenticator = Authenticator(keys, clock=Clock())
+    for _ in range(2):  # not remembered: asked again each time
+        with pytest.raises(Unavailable) as away:
+            await authenticator.verify(sign())
+        assert away.value.detail == KEYS_AWAY
+        assert away.value.retry_after == 5
+    assert keys.asked == 2
+
+
+async def test_a_request_while_cores_keys_cannot_be_fetched_gets_a_503_with_retry_after() -> None:
+    @get("/mine", guards=[requires_auth], security=BEARER)
+    async def mine() -> str:
+        return "ok"
+
+    app = Litestar(
+        [mine],
+        middleware=[DefineMiddleware(Authentication, authenticator=Authenticator(KeysAway()))],
+        dependencies=AUTH_DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/mine", headers={"Authorization": f"Bearer {sign()}"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"] == KEYS_AWAY
 
 
 async def test_aclose_closes_the_key_source_when_it_holds_connections() -> None:

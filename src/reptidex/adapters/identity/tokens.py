@@ -47,6 +47,11 @@ class InvalidToken(Exception):
     """The token is malformed, expired, tampered with, or signed by no key we know."""
 
 
+class KeysUnavailable(Exception):
+    """The issuer's keys could not be fetched, and the token names a key not in hand: it can
+    be neither accepted nor refused until they can."""
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -468,6 +473,7 @@ class JwksKeySource:
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
+        self._failing = False
         self._lock = asyncio.Lock()
         self.fetches = 0
 
@@ -484,8 +490,10 @@ class JwksKeySource:
             response.raise_for_status()
             document = response.json()
         except (httpx.HTTPError, ValueError) as exc:
+            self._failing = True
             _log.warning("could not fetch the JWKS", url=self.url, error=str(exc))
             return
+        self._failing = False
         keys: dict[str, Ed25519PublicKey] = {}
         for jwk in document.get("keys", []) if isinstance(document, dict) else []:
             if isinstance(jwk, dict) and isinstance(jwk.get("kid"), str):
@@ -502,13 +510,20 @@ class JwksKeySource:
         )
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        """The key with ``kid`` from the cached set, refetching it when allowed and needed."""
+        """The key with ``kid`` from the cached set, refetching it when allowed and needed.
+
+        Raises:
+            KeysUnavailable: the set lacks ``kid`` and the last fetch failed.
+        """
         expired = self._fetched_at is None or self._monotonic() - self._fetched_at > self._max_age
         if (expired or kid not in self._keys) and self._may_fetch():
             async with self._lock:
                 if self._may_fetch():  # another task may have just fetched
                     await self._fetch()
-        return self._keys.get(kid)
+        key = self._keys.get(kid)
+        if key is None and self._failing:
+            raise KeysUnavailable(f"the signing keys could not be fetched from {self.url}")
+        return key
 
     async def aclose(self) -> None:
         """Close the HTTP client if this source made it."""

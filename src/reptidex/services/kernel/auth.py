@@ -35,10 +35,11 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from reptidex.adapters.identity.tokens import (
     InvalidToken,
     JwksKeySource,
+    KeysUnavailable,
     PublicKeySource,
     TokenVerifier,
 )
-from reptidex.domain.errors import NotAuthenticated, PermissionDenied
+from reptidex.domain.errors import NotAuthenticated, PermissionDenied, Unavailable
 from reptidex.domain.identity.model import Role
 from reptidex.domain.identity.tokens import AccessClaims
 from reptidex.services.kernel.request_context import scope_headers
@@ -49,6 +50,10 @@ JWKS_PATH = "/.well-known/jwks.json"
 SERVICE_TOKEN_PATH = "/auth/service-token"  # noqa: S105 (a path, not a secret)
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 """``security=BEARER`` on a route documents in OpenAPI that it takes a bearer token."""
+
+KEYS_RETRY_AFTER = 5
+"""Seconds a caller is told to wait when core's keys cannot be fetched (the key source's
+shortest interval between two fetches)."""
 
 _STATE_KEY = "reptidex_principal"
 _NO_PRINCIPAL = object()
@@ -145,7 +150,8 @@ class Authenticator:
         )
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a raw token; :class:`NotAuthenticated` says why it is refused.
+        """The principal of a raw token; :class:`NotAuthenticated` says why it is refused,
+        :class:`Unavailable` that it cannot be judged now (core's keys cannot be fetched).
 
         A token verified in the last minute is not checked again (see
         :mod:`~reptidex.services.kernel.verified_tokens`); it still stops at its expiry."""
@@ -156,6 +162,12 @@ class Authenticator:
             principal = Principal.from_claims(await self.verifier.verify(token))
         except InvalidToken as exc:
             raise NotAuthenticated(f"The access token is refused: {exc}.") from None
+        except KeysUnavailable:
+            raise Unavailable(
+                "The access token cannot be checked now: repti-core's signing keys could not "
+                "be fetched. Try again shortly.",
+                retry_after=KEYS_RETRY_AFTER,
+            ) from None
         expires = principal.expires_at.timestamp() + self.verifier.leeway
         self.verified.keep(token, principal, expires_at=expires)
         return principal
