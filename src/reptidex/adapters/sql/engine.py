@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from reptidex.adapters.sql.fair_pool import FairAsyncPool
@@ -29,6 +31,30 @@ def is_sqlite(url: str) -> bool:
     False
     """
     return make_url(url).get_backend_name() == "sqlite"
+
+
+_UNREACHABLE = (
+    ConnectionError,  # refused or reset while connecting: the server is down
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached now (down, restarting, the
+    connection lost) rather than that a statement went wrong: a connection SQLAlchemy found
+    dead (it then renews the pool), or the driver failing to connect.
+
+    >>> database_unreachable(ConnectionRefusedError(111, "Connect call failed"))
+    True
+    >>> database_unreachable(ValueError("a bug"))
+    False
+    """
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, _UNREACHABLE)
 
 
 def ensure_sqlite_folder(url: str) -> None:

@@ -1,8 +1,9 @@
 """Every failure as an RFC 9457 problem document (``application/problem+json``).
 
 Domain errors raised by use cases map to HTTP here, in one place: not found → 404, conflict → 409,
-permission → 403, validation → 422. Unexpected errors become a 500 without a stack trace in the
-response; the trace goes to the log with the request id.
+permission → 403, validation → 422. A database that cannot be reached (down, restarting, the
+connection lost) is a 503 with ``Retry-After``. Unexpected errors become a 500 without a stack
+trace in the response; the trace goes to the log with the request id.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from reptidex.adapters.sql.engine import database_unreachable
 from reptidex.domain.errors import (
     Conflict,
     DomainError,
@@ -150,6 +152,12 @@ def _handle_domain(request: Request[Any, Any, Any], exc: DomainError) -> Respons
     return problem_response(request, status, exc.detail, errors=errors, headers=headers)
 
 
+DATABASE_RETRY_AFTER = 2
+"""Seconds a caller is told to wait when the database cannot be reached: a restart, or a
+connection lost (the pool is renewed at once)."""
+
+DATABASE_UNREACHABLE = "The service's database cannot be reached now; try again shortly."
+
 Unexpected = Callable[[Request[Any, Any, Any], Exception], None]
 """What else is done with an unexpected error, after it is logged (the service's recent
 errors keep it)."""
@@ -160,6 +168,15 @@ def exception_handlers(on_unexpected: Unexpected | None = None) -> ExceptionHand
     unexpected error (answered 500)."""
 
     def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+        if database_unreachable(exc):
+            _log.warning(
+                "database unreachable",
+                path=loggable_path(request.scope),
+                method=request.method,
+                error=type(exc).__name__,
+            )
+            headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+            return problem_response(request, 503, DATABASE_UNREACHABLE, headers=headers)
         _log.exception("unhandled error", path=loggable_path(request.scope), method=request.method)
         if on_unexpected is not None:
             on_unexpected(request, exc)
