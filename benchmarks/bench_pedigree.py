@@ -76,7 +76,7 @@ from reptidex.engine.pedigree import (
     update_inbreeding,
 )
 
-GENEA140 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genea140.csv"
+GENEA140 = Path(__file__).resolve().parents[1] / "tests" / "data" / "genea140.csv"
 
 
 # --- the baseline -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """One rule for what a missing prerequisite does to a test: skip outside CI, fail under CI.
 
-A prerequisite is a server (PostgreSQL, Redis), a program (Chromium) or a data file (genea140).
+A prerequisite is a server (PostgreSQL, Redis) or a program (Chromium); the data the tests
+read is in the repository (tests/data/).
 CI counts as on for any true value of the ``CI`` environment variable (``true``, ``1``, ``yes``,
 ``on``, in any case), so a suite that skipped what it needs never passes as green there.
 """

@@ -9,7 +9,6 @@ import pedigree_testkit
 import pytest
 from pedigree_testkit import read_genea140
 
-from ci_gate import outcome_of
 from reptidex.engine.pedigree import (
     Pedigree,
     inbreeding,
@@ -23,13 +22,11 @@ def genea140() -> Pedigree:
     return read_genea140()
 
 
-@pytest.mark.parametrize(("ci", "outcome"), [("true", "fail"), ("1", "fail"), ("", "skip")])
-def test_without_the_data_file_ci_fails_and_elsewhere_it_skips(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str, outcome: str
-) -> None:
-    monkeypatch.setattr(pedigree_testkit, "GENEA140", tmp_path / "absent.csv")
-    monkeypatch.setenv("CI", ci)
-    assert outcome_of(read_genea140) == outcome
+def test_the_data_file_is_in_the_repository_with_its_licence() -> None:
+    data = Path(__file__).resolve().parents[2] / "data"
+    assert data / "genea140.csv" == pedigree_testkit.GENEA140
+    assert (data / "genea140.LICENSE").read_text().startswith("MIT License")
+    assert "genea140.LICENSE" in (data / "README.md").read_text()
 
 
 def ancestors_of(ped: Pedigree, ident: str) -> Pedigree:
