@@ -9,10 +9,12 @@ from typing import Any
 from reptidex.engine.genetics import (
     Catalog,
     MorphParseError,
+    Sex,
     available_species,
     cross_morphs,
     load_catalog,
     outcomes_to_json,
+    read_morph,
 )
 
 
@@ -112,6 +114,10 @@ def _cross(args: argparse.Namespace) -> int:
         message = error.args[0] if error.args else str(error)
         print(f"error: {message}", file=sys.stderr)
         return 1
+    has_sex = catalog.sex_block is not None
+    for parent, text, sex in (("sire", args.sire, Sex.MALE), ("dam", args.dam, Sex.FEMALE)):
+        for note in read_morph(catalog, text, sex if has_sex else None).notes:
+            print(f"note: the {parent} morph: {note}", file=sys.stderr)
     if args.json:
         print(outcomes_to_json(result))
         return 0

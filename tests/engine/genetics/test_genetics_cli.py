@@ -86,3 +86,18 @@ def test_species_and_genes(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "Tremper Albino: recessive" in out
     assert "Enigma syndrome" in out
+
+
+def test_a_morph_read_as_a_double_het_is_noted_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "cross", "--species", "ball_python", "het Clown Pied", "Clown")
+    assert code == 0
+    phenotypes = {line.split("  ")[0] for line in out.splitlines()[1:]}
+    assert phenotypes == {"Normal", "Clown"}  # a double het sire: no visual Piebald
+    assert err == (
+        "note: the sire morph: 'Piebald' after 'het Clown' is read as het Piebald, not a visual "
+        "Piebald: write 'Piebald het Clown' for a visual Piebald\n"
+    )
+    code, _, err = run(capsys, "cross", "--species", "ball_python", "Piebald het Clown", "Clown")
+    assert (code, err) == (0, "")

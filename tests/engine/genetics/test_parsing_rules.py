@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reptidex.engine.genetics.catalog import load_catalog
 from reptidex.engine.genetics.genotype import Genotype
 from reptidex.engine.genetics.model import (
     Allele,
@@ -33,6 +34,7 @@ from reptidex.engine.genetics.parsing import (
     _phrases,
     name_genotype,
     parse_genotype,
+    read_morph,
     visual_traits,
 )
 from reptidex.engine.genetics.phenotype import Diplotype
@@ -417,9 +419,9 @@ def test_what_a_locus_shows_must_be_what_is_written() -> None:
     assert _error("Stripe het Motley") == (
         "'Stripe het Motley': Motley, Stripe at the Motley locus looks Motley, not as written"
     )
-    assert _error("50% het Amel 50% het Ultra Amel") == (
-        "'50% het Amel 50% het Ultra Amel': Amel, Ultra at the Albino locus looks Ultramel, "
-        "not as written"
+    assert _error("50% het Amel 50% het Ultra Pastel Amel") == (
+        "'50% het Amel 50% het Ultra Pastel Amel': Amel, Ultra at the Albino locus looks "
+        "Ultramel, not as written"
     )
 
 
@@ -604,3 +606,47 @@ def test_visual_traits_ignore_hets_and_need_no_sex() -> None:
         (_gene("clown", "Clown"), _gene("pastel", "Pastel", INCOMPLETE)),
     )
     assert visual_traits(temperature, "Pastel het Clown") == {"Pastel"}
+
+
+# --- A het carries over the recessive genes after it ------------------------------------------
+
+
+def _bp_name(text: str) -> tuple[str, tuple[str, ...]]:
+    reading = read_morph(load_catalog("ball_python"), text)
+    return name_genotype(reading.genotype), reading.notes
+
+
+def _carried(gene: str, first: str) -> str:
+    return (
+        f"'{gene}' after 'het {first}' is read as het {gene}, not a visual {gene}: "
+        f"write '{gene} het {first}' for a visual {gene}"
+    )
+
+
+def test_a_het_carries_over_the_recessive_genes_that_follow_it() -> None:
+    """Breeders write a double het as 'het Clown Pied' or 'het Clown, Pied': never a visual
+    Piebald, which is written first ('Piebald het Clown')."""
+    double = ("Bumblebee het Clown het Piebald", (_carried("Piebald", "Clown"),))
+    for text in ("Pastel Spider het Clown, Pied", "Pastel Spider het Clown Pied"):
+        assert _bp_name(text) == double, text
+    assert _bp_name("het Clown Pied") == (
+        "Normal het Clown het Piebald",
+        (_carried("Piebald", "Clown"),),
+    )
+    assert _bp_name("het Clown Pied Hypo") == (  # Hypo is the Orange Ghost of ball pythons
+        "Normal het Clown het Piebald het Orange Ghost",
+        (_carried("Piebald", "Clown"), _carried("Orange Ghost", "Clown")),
+    )
+    assert _bp_name("66% het Clown Pied")[0] == "Normal 66% het Clown 66% het Piebald"
+    assert _bp_name("ph Clown Pied")[0] == "Normal 50% het Clown 50% het Piebald"
+    assert _bp_name("Piebald het Clown") == ("Piebald het Clown", ())
+
+
+def test_the_carry_ends_at_a_gene_that_is_not_recessive_or_a_new_qualifier() -> None:
+    assert _bp_name("Pastel het Clown Spider Pied") == ("Bumblebee Piebald het Clown", ())
+    assert _bp_name("het Clown 66% het Pied") == ("Normal het Clown 66% het Piebald", ())
+    assert _bp_name("het Clown ph Pied") == ("Normal het Clown 50% het Piebald", ())
+    assert _bp_name("het Clown Normal Pied") == ("Piebald het Clown", ())
+    # a count says how many: the gene after them is visual
+    assert _bp_name("double het Clown Pied Hypo") == ("Orange Ghost het Clown het Piebald", ())
+    assert _bp_name("dh Clown Pied") == ("Normal het Clown het Piebald", ())

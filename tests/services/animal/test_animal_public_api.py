@@ -78,8 +78,32 @@ def test_predict_returns_the_engine_contract(client: TestClient[Litestar]) -> No
     expected = cross_morphs(
         load_catalog("ball_python"), "Pastel Spider het Clown", "Pastel het Clown"
     ).to_dict()
-    listed = {"clutch": None, "outcome_count": 12, "omitted_probability": "0"}
+    listed: dict[str, object] = {
+        "clutch": None,
+        "outcome_count": 12,
+        "omitted_probability": "0",
+        "notes": [],
+    }
     assert response.json() | {"clutch": None} == expected | listed
+
+
+def test_predict_echoes_each_parent_as_read_and_notes_a_second_reading(
+    client: TestClient[Litestar],
+) -> None:
+    """'het Clown Pied' is a double het as breeders write it, never silently a visual Pied:
+    the answer names each parent as read and says what else the words could have meant."""
+    response = client.post(
+        "/genetics/predict",
+        json={"species": "ball_python", "sire": "Pastel Spider het Clown, Pied", "dam": "Clown"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["sire"], body["dam"]) == ("Bumblebee het Clown het Piebald", "Clown")
+    assert body["notes"] == [
+        "The sire morph: 'Piebald' after 'het Clown' is read as het Piebald, not a visual "
+        "Piebald: write 'Piebald het Clown' for a visual Piebald"
+    ]
+    assert not any("Piebald" in o["traits"] for o in body["outcomes"])
 
 
 def test_predict_viable_only_and_clutch_odds(client: TestClient[Litestar]) -> None:

@@ -7,6 +7,7 @@ for a morph, the word and the closest gene names the engine suggests.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,6 +19,7 @@ from reptidex.engine.genetics import (
     CrossResult,
     Genotype,
     MorphParseError,
+    MorphReading,
     Outcome,
     Outcomes,
     Sex,
@@ -28,6 +30,7 @@ from reptidex.engine.genetics import (
     load_catalog,
     parse_genotype,
     prove_out,
+    read_morph,
     visual_traits,
 )
 from reptidex.engine.genetics import (
@@ -72,8 +75,13 @@ def read_genotype(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -
     ...
     reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' in 'Pastle'; did you mean Pastel...?
     """
+    return read_morph_as(catalog, text, sex, field=field).genotype
+
+
+def read_morph_as(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -> MorphReading:
+    """:func:`read_genotype`, with the notes on words that could be read another way."""
     try:
-        return parse_genotype(catalog, text, catalog_sex(catalog, sex))
+        return read_morph(catalog, text, catalog_sex(catalog, sex))
     except MorphParseError as error:
         raise InvalidInput(
             f"The {field} morph cannot be read: {error}", field_errors={field: str(error)}
@@ -172,6 +180,8 @@ class Prediction:
     outcomes: Outcomes
     omitted_probability: Fraction = Fraction(0)
     """The probability of the outcomes not listed (0 when all are)."""
+    notes: tuple[str, ...] = ()
+    """How the parents' morphs were read where they could be read another way."""
 
     @property
     def outcome_count(self) -> int:
@@ -263,19 +273,25 @@ def predict_morphs(
     >>> p = predict_morphs("ball_python", "Pastel het Clown", "het Clown")
     >>> [(o.phenotype, str(o.probability)) for o in p.result.outcomes()][:2]
     [('Normal', '3/8'), ('Pastel', '3/8')]
+    >>> predict_morphs("ball_python", "het Clown Pied", "Clown").notes
+    ("The sire morph: 'Piebald' after 'het Clown' is read as het Piebald, not a visual Piebald: write 'Piebald het Clown' for a visual Piebald",)
     """
     catalog = species_catalog(species)
     problems: dict[str, str] = {}
     genotypes: list[Genotype] = []
+    notes: list[str] = []
     for field, text, sex in (("sire", sire, Sex.MALE), ("dam", dam, Sex.FEMALE)):
         try:
-            genotypes.append(read_genotype(catalog, text, sex, field=field))
+            reading = read_morph_as(catalog, text, sex, field=field)
         except InvalidInput as error:
             problems.update(error.field_errors)
+            continue
+        genotypes.append(reading.genotype)
+        notes += [f"The {field} morph: {note}" for note in reading.notes]
     if problems:
         words = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise InvalidInput(f"A morph cannot be read ({words}).", field_errors=problems)
-    return predict_genotypes(
+    prediction = predict_genotypes(
         genotypes[0],
         genotypes[1],
         viable_only=viable_only,
@@ -283,6 +299,7 @@ def predict_morphs(
         top=top,
         limits=limits,
     )
+    return dataclasses.replace(prediction, notes=tuple(notes))
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,8 +61,10 @@ from reptidex.engine.genetics.model import (
 )
 from reptidex.engine.genetics.parsing import (
     MorphParseError,
+    MorphReading,
     name_genotype,
     parse_genotype,
+    read_morph,
     visual_traits,
 )
 from reptidex.engine.genetics.phenotype import block_phenotype, locus_phenotype, morph_name
@@ -83,6 +85,7 @@ __all__ = [
     "LinkageGroup",
     "Locus",
     "MorphParseError",
+    "MorphReading",
     "Outcome",
     "Outcomes",
     "PairRanking",
@@ -112,6 +115,7 @@ __all__ = [
     "posterior_genotypes",
     "prove_out",
     "rank_pairs",
+    "read_morph",
     "trait_target",
     "visual_traits",
 ]

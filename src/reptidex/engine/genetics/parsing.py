@@ -7,6 +7,11 @@ genotype back so that parsing the name gives the same genotype.
 
 Conventions: ``poss het`` / ``ph`` without a percentage means 50%; ``66%`` and ``67%`` mean
 exactly 2/3 and ``33%`` means 1/3 (the hobby's rounding); ``double het A B`` makes both hets.
+A ``het`` (``ph``, ``66% het``) carries over the recessive genes that follow it, as breeders
+write a double het: ``"Pastel het Clown Pied"`` and ``"het Clown, Pied"`` are het Clown and het
+Piebald, until a gene that is not recessive or a new qualifier; a visual recessive is written
+before its hets (``"Piebald het Clown"``). :func:`read_morph` says when a gene was read this way,
+since a breeder may have meant the other reading.
 For a sex-linked gene in a heterogametic animal (e.g. a male ball python's Banana) ``male
 maker`` puts the mutant allele on the Y (or Z) and ``female maker`` on the X (or W); without
 either, both phases are taken as equally likely.
@@ -138,6 +143,15 @@ def _suggest(catalog: Catalog, word: str) -> str:
     return f"; did you mean {', '.join(labels)}?" if labels else ""
 
 
+@dataclass(frozen=True)
+class MorphReading:
+    """A morph description read: the genotype, and notes on words that could be read
+    another way (each names the reading chosen and the alternative)."""
+
+    genotype: Genotype
+    notes: tuple[str, ...] = ()
+
+
 def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Genotype:
     """Read a breeder's morph description into a genotype of ``catalog``'s species.
 
@@ -160,6 +174,45 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     ...
     reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastel Jungle?
     """
+    return read_morph(catalog, text, sex).genotype
+
+
+def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> MorphReading:
+    """:func:`parse_genotype`, with notes on what could have been read another way.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The species' genes.
+    text : str
+        The morph as a breeder writes it.
+    sex : Sex or str, optional
+        Needed when the description has a sex-linked gene.
+
+    Returns
+    -------
+    MorphReading
+        The genotype and the notes (empty when the reading is the only one).
+
+    Raises
+    ------
+    MorphParseError
+        As :func:`parse_genotype`.
+
+    Examples
+    --------
+    A ``het`` carries over the recessive genes after it (a double het, as breeders write it):
+
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> bp = load_catalog("ball_python")
+    >>> reading = read_morph(bp, "Pastel Spider het Clown, Pied")
+    >>> name_genotype(reading.genotype)
+    'Bumblebee het Clown het Piebald'
+    >>> reading.notes
+    ("'Piebald' after 'het Clown' is read as het Piebald, not a visual Piebald: write 'Piebald het Clown' for a visual Piebald",)
+    >>> read_morph(bp, "Piebald het Clown").notes
+    ()
+    """
     if isinstance(sex, str):
         sex = Sex(sex)
     table = _phrases(catalog)
@@ -170,21 +223,23 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     possible = False
     het_left = 0
     het_probability: Fraction  # set with het_left
+    carrying: str | None = None  # after a plain het: the first gene it named, while it carries
+    notes: list[str] = []
     i = 0
     while i < len(tokens):
         word = tokens[i]
         number = _percent(word)
         if number is not None:
-            pending = number
+            pending, carrying = number, None
             i += 1
             continue
         if word in _POSSIBLE_WORDS:
-            possible = True
+            possible, carrying = True, None
             i += 1
             continue
         if word in _COUNT_WORDS and i + 1 < len(tokens) and tokens[i + 1] == "het":
             het_left, het_probability = _COUNT_WORDS[word], _het_probability(pending, possible)
-            pending, possible = None, False
+            pending, possible, carrying = None, False, None
             i += 2
             continue
         if word == "het" or word in _SHORT_HETS:
@@ -192,10 +247,11 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
             het_left = count
             het_probability = _het_probability(pending, possible or is_possible)
             pending, possible = None, False
+            carrying = "" if count == 1 else None  # a plain het carries on; its gene comes next
             i += 1
             continue
         if word in {"male", "female"} and i + 1 < len(tokens) and tokens[i + 1] == "maker":
-            maker = word
+            maker, carrying = word, None
             i += 2
             continue
         if pending is not None or possible:
@@ -203,10 +259,23 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
         found = _longest_phrase(table, tokens, i)
         if found is None:
             if word in _NORMAL_WORDS:
+                carrying = None
                 i += 1
                 continue
             raise MorphParseError(f"unknown word {word!r} in {text!r}{_suggest(catalog, word)}")
         phrase, i = found
+        gene = phrase.traits[0] if len(phrase.traits) == 1 else phrase.label
+        if not het_left and carrying:
+            if all(catalog.traits[name].recessive_visual for name in phrase.traits):
+                het_left = 1  # carried over: a double het as breeders write it
+                notes.append(
+                    f"'{gene}' after 'het {carrying}' is read as het {gene}, not a visual "
+                    f"{gene}: write '{gene} het {carrying}' for a visual {gene}"
+                )
+            else:
+                carrying = None
+        elif het_left and carrying == "":
+            carrying = gene
         for trait_name in phrase.traits:
             trait = catalog.traits[trait_name]
             slot = words.setdefault(trait.locus, _LocusWords())
@@ -228,7 +297,7 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
         raise MorphParseError(f"a probability must be followed by 'het' and a gene in {text!r}")
     if het_left:
         raise MorphParseError(f"'het' must be followed by the gene(s) it names in {text!r}")
-    return _build(catalog, text, words, sex, maker)
+    return MorphReading(_build(catalog, text, words, sex, maker), tuple(notes))
 
 
 def _longest_phrase(

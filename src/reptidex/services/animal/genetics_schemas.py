@@ -99,6 +99,13 @@ class PredictionView(msgspec.Struct, frozen=True):
     outcome_count: int
     omitted_probability: Ratio
     clutch: list[ClutchOddsView] | None = None
+    notes: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="How the parents' morphs were read where a breeder may have meant "
+            "another reading (e.g. 'het Clown Pied' read as a double het, not a visual Piebald)."
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 def prediction_view(prediction: Prediction) -> PredictionView:
@@ -107,6 +114,7 @@ def prediction_view(prediction: Prediction) -> PredictionView:
     body["outcomes"] = prediction.outcomes.to_dicts()
     body["outcome_count"] = prediction.outcome_count
     body["omitted_probability"] = str(prediction.omitted_probability)
+    body["notes"] = list(prediction.notes)
     if prediction.clutch is not None:
         body["clutch"] = [
             {
