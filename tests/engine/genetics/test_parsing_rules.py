@@ -176,7 +176,7 @@ def test_every_name_of_a_gene_reads_as_that_gene() -> None:
 def test_a_recessive_has_no_super() -> None:
     """``Super`` names the homozygous form of a (incompletely) dominant gene only."""
     assert _error("Super Amel") == (
-        "unknown word 'super' in 'Super Amel'; did you mean super, Spider, super Past?"
+        "unknown word 'super' (did you mean Spider, super Past, Super Lemon?) in 'Super Amel'"
     )
 
 
@@ -365,7 +365,7 @@ def test_keywords_anywhere_in_the_name() -> None:
 def test_count_and_maker_words_need_their_partner() -> None:
     """``double`` without ``het`` and ``male`` without ``maker`` are unknown words."""
     assert _error("Pastel double") == "unknown word 'double' in 'Pastel double'"
-    assert _error("Pastel male") == ("unknown word 'male' in 'Pastel male'; did you mean Motley?")
+    assert _error("Pastel male") == "unknown word 'male' (did you mean Motley?) in 'Pastel male'"
 
 
 def test_het_must_be_followed_by_its_genes() -> None:
@@ -529,23 +529,28 @@ def test_a_refusal_of_the_genotype_model_is_a_parse_error(
     ("text", "message"),
     [
         ("Xyzzy", "unknown word 'xyzzy' in 'Xyzzy'"),
-        ("Pastle", "unknown word 'pastle' in 'Pastle'; did you mean Pastel, Past?"),
-        ("Bumbelbee", "unknown word 'bumbelbee' in 'Bumbelbee'; did you mean Bumblebee?"),
+        ("Pastle", "unknown word 'pastle' (did you mean Pastel, Past?) in 'Pastle'"),
+        ("Bumbelbee", "unknown word 'bumbelbee' (did you mean Bumblebee?) in 'Bumbelbee'"),
         (
             "Ultramelanstic",
-            "unknown word 'ultramelanstic' in 'Ultramelanstic'; did you mean Ultramelanistic, "
-            "Amelanistic, Ultramel?",
+            "unknown word 'ultramelanstic' (did you mean Ultramelanistic, Amelanistic, "
+            "Ultramel?) in 'Ultramelanstic'",
         ),
         (
             "Homozygus Pastel",
-            "unknown word 'homozygus' in 'Homozygus Pastel'; did you mean homozygous, "
-            "homozygous Lemon, homozygous Spider?",
+            "unknown word 'homozygus' (did you mean homozygous Lemon, homozygous Spider, "
+            "homozygous Pastel?) in 'Homozygus Pastel'",
+        ),
+        (
+            "Pastle Xyzzy Bumbelbee",
+            "unknown words 'pastle' (did you mean Pastel, Past?), 'xyzzy', 'bumbelbee' (did you "
+            "mean Bumblebee?) in 'Pastle Xyzzy Bumbelbee'",
         ),
     ],
 )
 def test_an_unknown_word_suggests_the_closest_names(text: str, message: str) -> None:
-    """Up to three of the closest names and single words of names, each once, as written in
-    the catalog (a word that is only part of a name as it is)."""
+    """Every unknown word at once, each with up to three of the closest names, each once, as
+    written in the catalog; never a keyword (``super``, ``het``) alone."""
     assert _error(text) == message
 
 
@@ -650,3 +655,23 @@ def test_the_carry_ends_at_a_gene_that_is_not_recessive_or_a_new_qualifier() -> 
     # a count says how many: the gene after them is visual
     assert _bp_name("double het Clown Pied Hypo") == ("Orange Ghost het Clown het Piebald", ())
     assert _bp_name("dh Clown Pied") == ("Normal het Clown het Piebald", ())
+
+
+def test_a_gene_of_another_species_is_named_as_such() -> None:
+    assert _error("Tremper Clown", catalog=load_catalog("leopard_gecko")) == (
+        "unknown word 'clown' (a gene of Ball python, not of Leopard gecko) in 'Tremper Clown'"
+    )
+
+
+@pytest.mark.parametrize("text", ["", "   ", ", ;"])
+def test_an_empty_morph_is_refused_not_read_as_normal(text: str) -> None:
+    assert _error(text) == "a morph is needed: write 'Normal' for the wild type"
+
+
+def test_abbreviations_with_a_dot_are_read() -> None:
+    bp = load_catalog("ball_python")
+    assert parse_genotype(bp, "het. Clown") == parse_genotype(bp, "het Clown")
+    assert parse_genotype(bp, "poss. het Pied") == parse_genotype(bp, "poss het Pied")
+    assert parse_genotype(bp, "Pastel 66.7% het Clown").carrier_probability("Clown") == Fraction(
+        667, 1000
+    )

@@ -204,7 +204,7 @@ def test_the_morph_is_read_with_the_rows_sex() -> None:
         "ball_python,m,Banana\nball_python,f,Banana\n"
     )
     assert list(misspelt) == ["morph"]
-    assert misspelt["morph"].startswith("unknown word 'pastle' in 'Pastle'")
+    assert misspelt["morph"].startswith("unknown word 'pastle' (did you mean Pastel")
     assert unsexed == {"morph": "'Banana' has a sex-linked gene: give the animal's sex"}
     assert male == female == {}
 

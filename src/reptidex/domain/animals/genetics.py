@@ -73,7 +73,7 @@ def read_genotype(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' in 'Pastle'; did you mean Pastel...?
+    reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' (did you mean Pastel...?) in 'Pastle'
     """
     return read_morph_as(catalog, text, sex, field=field).genotype
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from reptidex.engine.genetics.catalog import available_species, load_catalog
 from reptidex.engine.genetics.genotype import Genotype, sex_pair
 from reptidex.engine.genetics.model import SEX_LOCUS, Catalog, Sex, SexSystem, TraitDefinition
 from reptidex.engine.genetics.phenotype import (
@@ -101,7 +102,7 @@ def _phrases(catalog: Catalog) -> dict[str, _Phrase]:
 
 def _tokens(text: str) -> list[str]:
     text = text.lower().replace("%", "% ")
-    text = re.sub(r"(?<!\d)/|/(?!\d)", " ", text)
+    text = re.sub(r"(?<!\d)[/.]|[/.](?!\d)", " ", text)  # "het." and "poss.": abbreviations
     text = re.sub(r"[,;+&()\[\]]", " ", text)
     text = text.replace("-", " ").replace("'", "")
     return text.split()
@@ -131,16 +132,25 @@ class _LocusWords:
 
 
 def _suggest(catalog: Catalog, word: str) -> str:
+    """The closest gene names to ``word`` (never a keyword such as "super"), or where else
+    the word is a gene: another species' catalog."""
     table = _phrases(catalog)
-    words = {w for key in table for w in key.split()}
     # difflib's defaults: the three closest, with a similarity of at least 0.6
-    close = difflib.get_close_matches(word, sorted(words | set(table)))
-    labels = []
-    for guess in close:
-        label = table[guess].label if guess in table else guess
-        if label not in labels:
-            labels.append(label)
-    return f"; did you mean {', '.join(labels)}?" if labels else ""
+    labels = list(
+        dict.fromkeys(
+            table[guess].label for guess in difflib.get_close_matches(word, sorted(table))
+        )
+    )
+    if labels:
+        return f" (did you mean {', '.join(labels)}?)"
+    elsewhere = [
+        other.name
+        for species in available_species()
+        if (other := load_catalog(species)).id != catalog.id and word in _phrases(other)
+    ]
+    if elsewhere:
+        return f" (a gene of {', '.join(elsewhere)}, not of {catalog.name})"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +182,17 @@ def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) ->
     >>> parse_genotype(bp, "Pastle")
     Traceback (most recent call last):
     ...
-    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' in 'Pastle'; did you mean Pastel, Pastel Jungle?
+    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'pastle' (did you mean Pastel, Pastel Jungle?) in 'Pastle'
+    >>> parse_genotype(bp, "Pastle Spyder Xyzzy")
+    Traceback (most recent call last):
+    ...
+    reptidex.engine.genetics.parsing.MorphParseError: unknown words 'pastle' (did you mean Pastel, Pastel Jungle?), 'spyder' (did you mean Spider, Spectre, Specter?), 'xyzzy' in 'Pastle Spyder Xyzzy'
+    >>> parse_genotype(load_catalog("leopard_gecko"), "Clown")
+    Traceback (most recent call last):
+    ...
+    reptidex.engine.genetics.parsing.MorphParseError: unknown word 'clown' (a gene of Ball python, not of Leopard gecko) in 'Clown'
+    >>> parse_genotype(bp, "het. Clown") == parse_genotype(bp, "het Clown")
+    True
     """
     return read_morph(catalog, text, sex).genotype
 
@@ -225,6 +245,9 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
     het_probability: Fraction  # set with het_left
     carrying: str | None = None  # after a plain het: the first gene it named, while it carries
     notes: list[str] = []
+    unknown: list[str] = []  # every unknown word, reported at once
+    if not tokens:
+        raise MorphParseError("a morph is needed: write 'Normal' for the wild type")
     i = 0
     while i < len(tokens):
         word = tokens[i]
@@ -262,7 +285,9 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
                 carrying = None
                 i += 1
                 continue
-            raise MorphParseError(f"unknown word {word!r} in {text!r}{_suggest(catalog, word)}")
+            unknown.append(f"{word!r}{_suggest(catalog, word)}")
+            i += 1
+            continue
         phrase, i = found
         gene = phrase.traits[0] if len(phrase.traits) == 1 else phrase.label
         if not het_left and carrying:
@@ -293,6 +318,9 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
                 slot.visual.append(trait)
         if het_left:
             het_left -= 1
+    if unknown:
+        words_ = "unknown word" if len(unknown) == 1 else "unknown words"
+        raise MorphParseError(f"{words_} {', '.join(unknown)} in {text!r}")
     if pending is not None or possible:
         raise MorphParseError(f"a probability must be followed by 'het' and a gene in {text!r}")
     if het_left:
