@@ -141,7 +141,7 @@ def test_metrics_are_prometheus_text_by_route_template(client: TestClient[Litest
     client.get("/nowhere")
     response = client.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
     families = {family.name: family for family in text_string_to_metric_families(response.text)}
     requests = families["reptidex_http_requests"]
     labels = [sample.labels for sample in requests.samples if sample.name.endswith("_total")]

@@ -161,7 +161,7 @@ def test_csv_import_then_export_round_trips(breeder: Breeder) -> None:
     assert sire["code"] == "S1"
     exported = breeder.get("/animals/export")
     assert exported.status_code == 200
-    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 50
     k10 = next(r for r in rows if r["code"] == "K10")

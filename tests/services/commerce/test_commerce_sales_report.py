@@ -77,7 +77,7 @@ def test_the_csv_has_one_line_per_sale_with_formulas_defused(seller: Trader, buy
     order_id = sell(seller, buyer, 15000, morph="Pastel", title='=HYPERLINK("x")')
     response = seller.get("/marketplace/reports/sales.csv", params=RANGE)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"].startswith('attachment; filename="sales-')
     header, line = list(csv.reader(io.StringIO(response.text)))
     assert header == [

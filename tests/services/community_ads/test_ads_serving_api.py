@@ -183,7 +183,7 @@ def test_impressions_and_clicks_are_filtered_charged_and_reported(
         f"/ads/campaigns/{campaign['id']}/report.csv",
         {"since": "2026-12-06", "until": "2026-12-06"},
     )
-    assert csv_report.headers["content-type"].startswith("text/csv")
+    assert csv_report.headers["content-type"] == "text/csv; charset=utf-8"
     assert list(csv.reader(io.StringIO(csv_report.text))) == [
         ["day", "impressions", "clicks", "spent", "spent_millis", "ctr"],
         ["2026-12-06", "3", "2", "0", "750", "0.6667"],

@@ -115,7 +115,7 @@ def test_profile_card_shows_public_animals_escaped(
     eventually(lambda: EVIL in parsed(embed_client.get(f"/embed/profile/{animal}").text).text)
     page = embed_client.get(f"/embed/profile/{animal}")
     assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
     document = parsed(page.text)
     assert "script" not in document.tags
     assert "&lt;script&gt;" in page.text
@@ -275,7 +275,7 @@ def test_catalog_loader_and_bad_input(embed_client: TestClient[Litestar]) -> Non
     assert any(o["name"] == "generations" for o in widgets["pedigree"]["options"])
     assert embed_client.get("/embed/widgets").json()["widgets"][0]["iframe_snippet"] is None
     loader = embed_client.get("/embed/loader.js")
-    assert loader.headers["content-type"].startswith("text/javascript")
+    assert loader.headers["content-type"] == "text/javascript; charset=utf-8"
     assert "attachShadow" in loader.text
     for url in (
         f"/embed/gallery/{animal}",

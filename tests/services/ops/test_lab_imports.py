@@ -304,7 +304,7 @@ def test_the_csv_answer_defuses_formulas(platform: Platform) -> None:
         format="csv",
     )
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     lines = answer.text.splitlines()
     assert lines[0].startswith("line,outcome,detail,animal")
     assert "'=HYPERLINK" in lines[1]

@@ -63,7 +63,7 @@ def stored_digests(platform: Market) -> list[str]:
 
 def feed_rows(answer: Any) -> list[dict[str, str]]:
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     reader = csv.DictReader(io.StringIO(answer.text))
     assert tuple(reader.fieldnames or ()) == FEED_COLUMNS
     return list(reader)

@@ -157,7 +157,7 @@ def test_only_owners_and_platform_admins_read(
 def test_exports_stream_csv_and_json_lines(client: TestClient[Litestar]) -> None:
     as_csv = client.get("/audit/logs", headers=OWNER, params={"format": "csv"})
     assert as_csv.status_code == 200
-    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == 4
     assert {r["organisation_id"] for r in rows} == {str(ALPHA)}

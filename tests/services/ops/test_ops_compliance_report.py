@@ -194,7 +194,7 @@ def test_csv_has_a_line_per_actor_and_resource(client: TestClient[Litestar]) -> 
         "/audit/reports/personal-data", headers=ADMIN, params={**PERIOD, "format": "csv"}
     )
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == 6
     access = next(r for r in rows if r["actor_id"] == str(ADMIN_USER))

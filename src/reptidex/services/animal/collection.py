@@ -173,6 +173,6 @@ class CollectionController(Controller):
         text = await export_collection(uow, actor)
         return Response(
             text,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="collection.csv"'},
         )

@@ -181,7 +181,7 @@ class SalesReportController(Controller):
         "each, oldest first: order, completion time, listing, title, species, morph, "
         "currency, price and platform fee in minor units. Text a spreadsheet would read as a "
         "formula is prefixed with an apostrophe. 422 as for the report.",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
     )
     async def sales_csv(
         self, member: CallerMember, uow: Reports, start: Start = None, end: End = None
@@ -193,6 +193,6 @@ class SalesReportController(Controller):
         name = f"sales-{since.isoformat()}-{until.isoformat()}.csv"
         return Response(
             body,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

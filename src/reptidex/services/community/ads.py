@@ -263,7 +263,7 @@ class AdCampaignController(Controller):
         description="The days of the report, one line each: `day`, `impressions`, `clicks`, "
         "`spent`, `spent_millis`, `ctr` (no cell a spreadsheet would run as a formula).",
         responses=NOT_YOURS,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
     )
     async def report_csv(
         self,
@@ -279,7 +279,7 @@ class AdCampaignController(Controller):
         name = f"campaign-{campaign.id}-{first.isoformat()}-{last.isoformat()}.csv"
         return Response(
             body,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 

@@ -229,7 +229,7 @@ class EmbedController(Controller):
         """The loader."""
         return Response(
             media.widgets.loader_js,
-            media_type="text/javascript; charset=utf-8",
+            media_type="text/javascript",
             headers={
                 "Cache-Control": "public, max-age=3600",
                 "Access-Control-Allow-Origin": "*",
@@ -276,7 +276,7 @@ class EmbedController(Controller):
         }
         if not_modified(etag, dt.datetime.now(dt.UTC), request.headers.get("if-none-match"), None):
             return Response("", status_code=304, headers=headers)
-        return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(body, media_type="text/html", headers=headers)
 
     @get(
         "/{widget:str}/{subject_id:uuid}/fragment",

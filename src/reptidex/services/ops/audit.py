@@ -27,7 +27,7 @@ from reptidex.services.ops.schemas import (
     view_of,
 )
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv; charset=utf-8"  # streamed: Litestar adds no charset to a stream
 JSONL = "application/jsonl"
 _ACCEPTED = {"text/csv": "csv", "application/jsonl": "jsonl", "application/x-ndjson": "jsonl"}
 

@@ -192,5 +192,5 @@ class LabController(Controller):
             credential=_bearer(request),
         )
         if format == "csv":
-            return Response(import_csv(report), media_type="text/csv; charset=utf-8")
+            return Response(import_csv(report), media_type="text/csv")
         return import_view(report)

@@ -43,7 +43,7 @@ from reptidex.services.ops.marketplace_schemas import (
     marketplace_view,
 )
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv; charset=utf-8"  # streamed: Litestar adds no charset to a stream
 ADMIN = [requires_role(Role.ADMIN)]
 
 
