@@ -228,6 +228,18 @@ async def test_the_jwks_publishes_every_key_until_its_last_token_has_expired() -
     assert [key["kid"] for key in (await ring.jwks())["keys"]][1:] == [new_kid]
 
 
+async def test_the_jwks_is_read_from_the_store_with_a_key_another_replica_just_made() -> None:
+    """Two replicas starting together each make a key; either one's JWKS, asked a moment
+    later, publishes both, within its cache period."""
+    store, clock, ticker = MemoryKeys(), WallClock(), Ticker()
+    ring = key_ring(store, clock, ticker, cache_for=60)
+    with capture_logs():
+        mine = (await ring.signing_key()).kid
+    other = store_key(store, created=START, signs_until=START + LIFETIME)
+    ticker.now += 1  # well within the cache period
+    assert {key["kid"] for key in (await ring.jwks())["keys"]} == {mine, other}
+
+
 async def test_a_public_key_is_served_from_memory_and_an_unknown_kid_reloads_at_once() -> None:
     store, clock, ticker = MemoryKeys(), WallClock(), Ticker(100.0)
     ring = key_ring(store, clock, ticker, cache_for=10)

@@ -231,13 +231,17 @@ class KeyRing:
         if not self._stale() and self._signing_current():
             assert self._signing is not None
             return self._signing
+        await self._reload_with_a_signing_key()
+        assert self._signing is not None
+        return self._signing
+
+    async def _reload_with_a_signing_key(self) -> None:
+        """Read the keys from the store, making one when none signs now."""
         async with self._lock:
             await self._reload()
             if self._signing is None:
                 await self._create()
                 await self._reload()
-        assert self._signing is not None
-        return self._signing
 
     def _signing_current(self) -> bool:
         if self._signing is None:
@@ -271,8 +275,11 @@ class KeyRing:
         return max((self._clock.now() - newest).total_seconds(), 0.0)
 
     async def jwks(self) -> dict[str, list[dict[str, str]]]:
-        """The JSON Web Key Set of every published key."""
-        await self.signing_key()  # a fresh installation publishes its first key at once
+        """The JSON Web Key Set of every published key, read from the store rather than the
+        cache: a key another replica made a moment ago (two replicas starting together each
+        make one) is in it, so a service fetching the set for a token that key signed finds
+        it. A fresh installation publishes its first key at once."""
+        await self._reload_with_a_signing_key()
         return {"keys": [json.loads(row.public_jwk) for row in self._rows]}
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
