@@ -362,7 +362,9 @@ def bench_authenticator(public_text: str) -> Any:
     key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_text))
 
     class OneKey:
-        async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        async def public_key(
+            self, kid: str, issued_at: float | None = None
+        ) -> Ed25519PublicKey | None:
             return key if kid == "bench" else None
 
     return Authenticator(OneKey())

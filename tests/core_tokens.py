@@ -19,7 +19,7 @@ _KID = "service-tests"
 class StaticKeys:
     """One known public key, as if fetched from core's JWKS."""
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         return _KEY.public_key() if kid == _KID else None
 
 

@@ -25,7 +25,7 @@ def principal(subject: str, **fields: Any) -> Principal:
 
 
 class _NoKeys:
-    async def public_key(self, kid: str) -> None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> None:
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import httpx
@@ -116,6 +117,49 @@ async def test_an_unknown_kid_refetches_at_most_every_five_seconds_by_default() 
     ticker.now = 1_009.9
     assert await source.public_key("made-up") is None
     assert source.fetches == 2
+
+
+async def test_a_token_signed_after_the_set_was_fetched_gets_a_fresh_set() -> None:
+    """Two core replicas starting together each make a key: a token signed by the second,
+    arriving just after a fetch that did not have it, is judged on a set fetched again at
+    once (at most every second), not refused as signed by an unknown key; a token signed
+    before the fetch names a key that is simply unknown."""
+    kid, jwk = _published()
+    new_kid, new_jwk = _published()
+    core, ticker, wall = Core(jwk), Ticker(1_000.0), Ticker(1_700_000_000.5)
+    source = JwksKeySource(URL, client=core.client(), monotonic=ticker, clock=wall)
+    await source.public_key(kid)  # fetched at 1_700_000_000.5 on the wall clock
+    core.document = {"keys": [jwk, new_jwk]}
+    ticker.now, wall.now = 1_002.0, 1_700_000_002.0  # too soon for an unknown kid's refetch
+    assert await source.public_key(new_kid, 1_699_999_999.0) is None  # signed before: unknown
+    assert await source.public_key(new_kid) is None  # no claim: unknown
+    assert source.fetches == 1
+    # iat counts whole seconds: signed in the second of the fetch may be after it
+    assert await source.public_key(new_kid, 1_700_000_000.0) is not None
+    assert source.fetches == 2
+    # the set fetched after the token was signed lacks its key: unknown, no more fetches
+    ticker.now, wall.now = 1_003.5, 1_700_000_003.5
+    assert await source.public_key("made-up", 1_700_000_001.0) is None
+    assert source.fetches == 2
+
+
+async def test_fetches_for_tokens_newer_than_the_set_wait_their_interval() -> None:
+    """A flood of made-up kids claiming to be signed just now costs core one fetch per
+    ``newer_interval`` at most, and each is refused once a set fetched after it lacks it."""
+    kid, jwk = _published()
+    core, wall = Core(jwk), Ticker(5_000.0)
+    source = JwksKeySource(
+        URL, client=core.client(), clock=wall, skew=10, newer_interval=0.2, min_interval=60
+    )
+    await source.public_key(kid)  # fetched at 5,000
+    assert await source.public_key("made-up", 4_990.0) is None  # 10 s before: not newer
+    assert source.fetches == 1
+    started = time.monotonic()
+    assert await source.public_key("made-up", 4_990.5) is None  # newer (skew): fetched again
+    wall.now = 5_001.0
+    assert await source.public_key("made-up", 4_995.0) is None  # newer than the last fetch
+    assert source.fetches == 3
+    assert time.monotonic() - started >= 0.4  # each waited its interval
 
 
 async def test_a_min_interval_can_be_set() -> None:

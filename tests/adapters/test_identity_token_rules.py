@@ -185,9 +185,11 @@ class OneKey:
     def __init__(self, key: Ed25519PublicKey = PUBLIC) -> None:
         self.key = key
         self.asked: list[object] = []
+        self.issued: list[float | None] = []
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         self.asked.append(kid)
+        self.issued.append(issued_at)
         return self.key if kid == KID else None
 
 
@@ -233,6 +235,16 @@ async def _refusal(token: str, **options: Any) -> str:
     with pytest.raises(InvalidToken) as refused:
         await _verify(token, **options)
     return str(refused.value)
+
+
+async def test_the_key_source_is_told_when_the_token_says_it_was_signed() -> None:
+    """Unverified, only so that a copy of the keys can tell a key newer than itself from an
+    unknown one; a token without a readable ``iat`` tells nothing."""
+    keys = OneKey()
+    await _verify(_token(iat=NOW - 5), keys)
+    await _refusal(_token(iat="soon"), keys=keys)
+    await _refusal(_token(iat=...), keys=keys)
+    assert keys.issued == [float(NOW - 5), None, None]
 
 
 async def test_a_valid_token_gives_all_its_claims() -> None:

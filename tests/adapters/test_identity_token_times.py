@@ -33,7 +33,7 @@ class OneKey:
     def __init__(self, key: Ed25519PublicKey) -> None:
         self.key = key
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         return self.key if kid == "k" else None
 
 

@@ -99,7 +99,7 @@ class OneKey:
         self.key = key or SIGNER.public_key()
         self.asked = 0
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         self.asked += 1
         return self.key if kid == "k" else None
 
@@ -415,7 +415,7 @@ async def test_from_settings_verifies_against_cores_jwks_with_the_settings(
 class KeysAway(OneKey):
     """Core's keys cannot be fetched: the signer's key is not in hand."""
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         self.asked += 1
         raise KeysUnavailable("the signing keys could not be fetched from http://core")
 

@@ -82,7 +82,7 @@ class CountingKeys:
         self.key = key
         self.asked = 0
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         self.asked += 1
         return self.key if kid == "k" else None
 

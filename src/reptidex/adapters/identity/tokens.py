@@ -106,8 +106,11 @@ class SigningKey:
 class PublicKeySource(Protocol):
     """Where a verifier finds the public key of a ``kid``."""
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        """The key with ``kid``, or None when there is none."""
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
+        """The key with ``kid``, or None when there is none. ``issued_at`` (seconds since
+        the epoch, unverified) is when the token naming it says it was signed: a source that
+        holds a copy of the keys may answer that the key is newer than its copy
+        (:class:`KeysUnavailable`) rather than unknown."""
 
 
 class SigningKeyStore(Protocol):
@@ -282,8 +285,9 @@ class KeyRing:
         await self._reload_with_a_signing_key()
         return {"keys": [json.loads(row.public_jwk) for row in self._rows]}
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
-        """The published key with ``kid`` (reloading once when it is not known yet)."""
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
+        """The published key with ``kid`` (reloading once when it is not known yet: the
+        table itself says whether it exists, whenever the token was signed)."""
         if self._stale() or kid not in self._public:
             async with self._lock:
                 await self._reload()
@@ -374,7 +378,7 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("the token names no signing key")
-        key = await self._keys.public_key(kid)
+        key = await self._keys.public_key(kid, _claimed_issue(token))
         if key is None:
             raise InvalidToken("the token is signed by an unknown key")
         try:
@@ -424,6 +428,16 @@ class TokenVerifier:
             raise InvalidToken("the token has expired")
 
 
+def _claimed_issue(token: str) -> float | None:
+    """The ``iat`` a token claims, unverified (it only tells a key newer than a copy of the
+    keys from an unknown one; the token is still checked in full)."""
+    try:
+        claimed = jwt.decode(token, options={"verify_signature": False}).get("iat")
+    except jwt.InvalidTokenError:
+        return None
+    return float(claimed) if isinstance(claimed, int | float) else None
+
+
 _CLAIM_NAMES = {"exp": "Expiration Time", "nbf": "Not Before", "iat": "Issued At"}
 
 
@@ -468,6 +482,9 @@ class JwksKeySource:
         max_age: float = 600.0,
         min_interval: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        skew: float = 1.0,
+        newer_interval: float = 1.0,
     ) -> None:
         self.url = url
         self._client = client
@@ -477,8 +494,12 @@ class JwksKeySource:
         self._max_age = max_age
         self._min_interval = min_interval
         self._monotonic = monotonic
+        self._clock = clock
+        self._skew = skew
+        self._newer_interval = newer_interval
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at: float | None = None
+        self._fetched_on: float | None = None  # the same moment, seconds since the epoch
         self._attempted_at: float | None = None
         self._failing = False
         self._lock = asyncio.Lock()
@@ -509,6 +530,7 @@ class JwksKeySource:
                     keys[jwk["kid"]] = key
         self._keys = keys
         self._fetched_at = self._monotonic()
+        self._fetched_on = self._clock()
 
     def _may_fetch(self) -> bool:
         return (
@@ -516,8 +538,14 @@ class JwksKeySource:
             or self._monotonic() - self._attempted_at >= self._min_interval
         )
 
-    async def public_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def public_key(self, kid: str, issued_at: float | None = None) -> Ed25519PublicKey | None:
         """The key with ``kid`` from the cached set, refetching it when allowed and needed.
+
+        A token signed after the set was fetched (``issued_at``, whole seconds, within
+        ``skew`` seconds after the fetch counting as after) may name a key newer than the set:
+        two core replicas starting together each make one. The set is then fetched again at
+        once, at most every ``newer_interval`` seconds (waiting for that), so such a token is
+        judged on a set fetched after it was signed.
 
         Raises:
             KeysUnavailable: the set lacks ``kid`` and the last fetch failed.
@@ -527,10 +555,21 @@ class JwksKeySource:
             async with self._lock:
                 if self._may_fetch():  # another task may have just fetched
                     await self._fetch()
+        elif kid not in self._keys and self._newer_than_the_set(issued_at):
+            async with self._lock:
+                if self._newer_than_the_set(issued_at):  # not fetched meanwhile
+                    assert self._attempted_at is not None  # a set was fetched
+                    since = self._monotonic() - self._attempted_at
+                    await asyncio.sleep(max(self._newer_interval - since, 0.0))
+                    await self._fetch()
         key = self._keys.get(kid)
         if key is None and self._failing:
             raise KeysUnavailable(f"the signing keys could not be fetched from {self.url}")
         return key
+
+    def _newer_than_the_set(self, issued_at: float | None) -> bool:
+        fetched = self._fetched_on
+        return issued_at is not None and fetched is not None and fetched < issued_at + self._skew
 
     async def aclose(self) -> None:
         """Close the HTTP client if this source made it."""
