@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -48,3 +49,46 @@ async def stage(engine: AsyncEngine, events: list[DomainEvent], *, commit: bool 
             await session.commit()
         else:
             await session.rollback()
+
+
+class LosingBus(Recorder):
+    """A recording bus that can lose its data: an epoch per service that the test can wipe
+    (:meth:`lose_data`), a watermark the test sets, and a switch that puts it out of reach."""
+
+    def __init__(self, stored: str | None = None) -> None:
+        super().__init__()
+        self.stored = stored
+        self.created = 0
+        self.looks = 0
+        self.owners: list[str] = []
+        self.asked: list[list[str]] = []
+        self.watermark: dt.datetime | None = None
+        self.away = False
+
+    def lose_data(self) -> None:
+        self.stored = None
+
+    async def epoch(self, owner: str) -> tuple[str, bool]:
+        if self.away:
+            raise ConnectionError("the bus is away")
+        self.looks += 1
+        self.owners.append(owner)
+        if self.stored is None:
+            self.created += 1
+            self.stored = f"{owner}-{self.created}"
+            return self.stored, True
+        return self.stored, False
+
+    async def consumed_until(self, families: Iterable[str]) -> dt.datetime | None:
+        self.asked.append(list(families))
+        return self.watermark
+
+
+class Clock:
+    """Seconds, set by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now

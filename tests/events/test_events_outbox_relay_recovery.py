@@ -5,10 +5,9 @@ reach. The real Redis case is test_events_redis_data_loss.py's."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
-from outbox_testkit import Recorder, hatchling_events, stage
+from outbox_testkit import Clock, LosingBus, Recorder, hatchling_events, stage
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from structlog.testing import capture_logs
@@ -20,39 +19,6 @@ from reptidex.domain.events import DomainEvent
 SERVICE = "animal"
 Outbox: Any = OUTBOX_MODELS[SERVICE]
 STAMPED = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
-
-
-class LosingBus(Recorder):
-    """A recording bus whose epoch the test can wipe, with a watermark the test sets."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.epochs = 0
-        self.stored: str | None = "first"
-        self.owners: list[str] = []
-        self.watermark: dt.datetime | None = None
-        self.away = False
-
-    async def epoch(self, owner: str) -> tuple[str, bool]:
-        if self.away:
-            raise ConnectionError("the bus is away")
-        self.owners.append(owner)
-        if self.stored is None:
-            self.epochs += 1
-            self.stored = f"epoch-{self.epochs}"
-            return self.stored, True
-        return self.stored, False
-
-    async def consumed_until(self, families: Iterable[str]) -> dt.datetime | None:
-        return self.watermark
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def as_relay(session: AsyncSession) -> None:
@@ -96,7 +62,7 @@ async def test_a_bus_that_cannot_lose_data_is_not_watched(engine: AsyncEngine) -
 async def test_rows_stamped_at_or_after_the_watermark_are_published_again(
     engine: AsyncEngine,
 ) -> None:
-    bus, clock = LosingBus(), Clock()
+    bus, clock = LosingBus(stored="first"), Clock()
     relay = relay_on(engine, bus, clock)
     assert relay.loss_watch is not None
     assert relay.loss_watch.owner == SERVICE
@@ -127,7 +93,7 @@ async def test_rows_stamped_at_or_after_the_watermark_are_published_again(
 async def test_a_bus_it_cannot_look_at_is_logged_and_the_pass_goes_on(
     engine: AsyncEngine,
 ) -> None:
-    bus = LosingBus()
+    bus = LosingBus(stored="first")
     bus.away = True
     relay = OutboxRelay(engine, SERVICE, bus)
     await stage(engine, hatchling_events(2))
@@ -144,7 +110,7 @@ async def test_a_bus_it_cannot_look_at_is_logged_and_the_pass_goes_on(
 
 
 async def test_rows_published_again_go_out_before_newer_ones(engine: AsyncEngine) -> None:
-    bus, clock = LosingBus(), Clock()
+    bus, clock = LosingBus(stored="first"), Clock()
     relay = relay_on(engine, bus, clock)
     await stamp(engine, [0, 10])
     relay.stats.by_type["animal.created"] = 2
