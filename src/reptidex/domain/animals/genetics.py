@@ -74,6 +74,10 @@ def read_genotype(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -
     Traceback (most recent call last):
     ...
     reptidex.domain.errors.InvalidInput: The sire morph cannot be read: unknown word 'pastle' (did you mean Pastel...?) in 'Pastle'
+    >>> read_genotype(load_catalog("ball_python"), "Banana", None, field="morph")
+    Traceback (most recent call last):
+    ...
+    reptidex.domain.errors.InvalidInput: The morph cannot be read: 'Banana' has a sex-linked gene: give the animal's sex
     """
     return read_morph_as(catalog, text, sex, field=field).genotype
 
@@ -83,8 +87,9 @@ def read_morph_as(catalog: Catalog, text: str, sex: Sex | None, *, field: str) -
     try:
         return read_morph(catalog, text, catalog_sex(catalog, sex))
     except MorphParseError as error:
+        whose = "The morph" if field == "morph" else f"The {field} morph"
         raise InvalidInput(
-            f"The {field} morph cannot be read: {error}", field_errors={field: str(error)}
+            f"{whose} cannot be read: {error}", field_errors={field: str(error)}
         ) from error
 
 
