@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from fractions import Fraction
 from typing import Any
 
 from reptidex.engine.genetics import (
@@ -11,6 +13,7 @@ from reptidex.engine.genetics import (
     MorphParseError,
     Sex,
     available_species,
+    catalog_to_mapping,
     cross_morphs,
     load_catalog,
     outcomes_to_json,
@@ -27,10 +30,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(func=lambda args: _help(parser))
 
     species = commands.add_parser("species", help="list the built-in species catalogs")
+    species.add_argument("--json", action="store_true", help="print them as JSON")
     species.set_defaults(func=_species)
 
     genes = commands.add_parser("genes", help="list a species' genes")
     genes.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    genes.add_argument(
+        "--json", action="store_true", help="print the whole catalog as JSON (its TOML layout)"
+    )
     genes.set_defaults(func=_genes)
 
     cross = commands.add_parser("cross", help="predict the offspring of a pairing")
@@ -39,9 +46,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--viable-only", action="store_true", help="renormalise over viable offspring"
     )
     cross.add_argument("--json", action="store_true", help="print the JSON contract")
+    cross.add_argument(
+        "--top",
+        type=_positive,
+        metavar="N",
+        help="list only the N most likely outcomes (found without making the others)",
+    )
     cross.add_argument("sire", metavar="SIRE", help='male morph, e.g. "Pastel Spider het Clown"')
     cross.add_argument("dam", metavar="DAM", help='female morph, e.g. "Pastel het Clown"')
     cross.set_defaults(func=_cross)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -58,10 +81,26 @@ def _catalog(species: str) -> Catalog | None:
 
 
 def _species(args: argparse.Namespace) -> int:
+    rows = []
     for species in available_species():
         catalog = load_catalog(species)
         count = sum(len(locus.alleles) for locus in catalog.loci)
-        print(f"{catalog.id:<18} {catalog.name:<18} {catalog.scientific_name:<26} {count:>3} genes")
+        rows.append(
+            {
+                "id": catalog.id,
+                "name": catalog.name,
+                "scientific_name": catalog.scientific_name,
+                "genes": count,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['id']:<18} {row['name']:<18} {row['scientific_name']:<26} "
+            f"{row['genes']:>3} genes"
+        )
     return 0
 
 
@@ -69,6 +108,9 @@ def _genes(args: argparse.Namespace) -> int:
     catalog = _catalog(args.species)
     if catalog is None:
         return 1
+    if args.json:
+        print(json.dumps(catalog_to_mapping(catalog), indent=2, default=str))
+        return 0
     for locus in catalog.loci:
         complex_note = f" [{locus.name}]" if len(locus.alleles) > 1 else ""
         for allele in locus.alleles:
@@ -109,7 +151,9 @@ def _cross(args: argparse.Namespace) -> int:
         return 1
     try:
         result = cross_morphs(catalog, args.sire, args.dam, viable_only=args.viable_only)
-        outcomes = result.outcomes()
+        count = result.outcome_count
+        top = args.top if args.top is not None and args.top < count else None
+        outcomes = result.outcomes() if top is None else result.most_likely(top)
     except (MorphParseError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else str(error)
         print(f"error: {message}", file=sys.stderr)
@@ -118,8 +162,14 @@ def _cross(args: argparse.Namespace) -> int:
     for parent, text, sex in (("sire", args.sire, Sex.MALE), ("dam", args.dam, Sex.FEMALE)):
         for note in read_morph(catalog, text, sex if has_sex else None).notes:
             print(f"note: the {parent} morph: {note}", file=sys.stderr)
+    omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
     if args.json:
-        print(outcomes_to_json(result))
+        if top is None:
+            print(outcomes_to_json(result))
+        else:
+            body = {**result.summary(), "outcomes": outcomes.to_dicts()}
+            body |= {"outcome_count": count, "omitted_probability": str(omitted)}
+            print(json.dumps(body, indent=2))
         return 0
     rows = [("phenotype", "chance", "percent", "sex", "hets", "possible hets", "warnings")]
     for o in outcomes:
@@ -138,4 +188,17 @@ def _cross(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in keep]
     for row in rows:
         print("  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip())
+    print(_summary(result.summary(), outcomes, count, omitted))
     return 0
+
+
+def _summary(parents: dict[str, Any], outcomes: Any, count: int, omitted: Fraction) -> str:
+    """The line under the table: how many outcomes, what is not listed, the lethal share."""
+    listed = len(outcomes)
+    line = f"{listed:,} outcome{'s' if listed != 1 else ''}"
+    if listed < count:
+        line += f" of {count:,} listed; the others weigh {omitted} ({float(omitted) * 100:.2f}%)"
+    lethal = Fraction(parents["lethal_probability"])
+    if lethal:
+        line += f"; lethal {lethal} ({float(lethal) * 100:.2f}%)"
+    return line

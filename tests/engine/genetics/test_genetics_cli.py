@@ -51,6 +51,7 @@ def test_plain_table_and_viable_only(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     assert "Super Spider (LETHAL)" in out
     assert "1/4" in out
+    assert out.splitlines()[-1] == "3 outcomes; lethal 1/4 (25.00%)"
     code, out, _ = run(
         capsys, "cross", "--species", "ball_python", "--viable-only", "Spider", "Spider"
     )
@@ -93,7 +94,7 @@ def test_a_morph_read_as_a_double_het_is_noted_on_stderr(
 ) -> None:
     code, out, err = run(capsys, "cross", "--species", "ball_python", "het Clown Pied", "Clown")
     assert code == 0
-    phenotypes = {line.split("  ")[0] for line in out.splitlines()[1:]}
+    phenotypes = {line.split("  ")[0] for line in out.splitlines()[1:-1]}
     assert phenotypes == {"Normal", "Clown"}  # a double het sire: no visual Piebald
     assert err == (
         "note: the sire morph: 'Piebald' after 'het Clown' is read as het Piebald, not a visual "
@@ -101,3 +102,46 @@ def test_a_morph_read_as_a_double_het_is_noted_on_stderr(
     )
     code, _, err = run(capsys, "cross", "--species", "ball_python", "Piebald het Clown", "Clown")
     assert (code, err) == (0, "")
+
+
+def test_top_lists_the_most_likely_and_says_what_the_rest_weigh(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parents = ("Pastel Spider Mojave het Clown", "Pastel Enchi het Clown")
+    code, out, _ = run(capsys, "cross", "--species", "ball_python", "--top", "3", *parents)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1 + 3 + 1
+    assert lines[-1] == "3 outcomes of 48 listed; the others weigh 55/64 (85.94%)"
+    code, out, _ = run(
+        capsys, "cross", "--species", "ball_python", "--top", "3", "--json", *parents
+    )
+    data = json.loads(out)
+    assert (len(data["outcomes"]), data["outcome_count"]) == (3, 48)
+    assert data["omitted_probability"] == "55/64"
+    # asking for more than there are lists them all
+    code, out, _ = run(
+        capsys, "cross", "--species", "ball_python", "--top", "100", "Spider", "Normal"
+    )
+    assert out.splitlines()[-1] == "2 outcomes"
+
+
+@pytest.mark.parametrize("top", ["0", "-2", "many"])
+def test_top_must_be_a_positive_whole_number(capsys: pytest.CaptureFixture[str], top: str) -> None:
+    code, _, err = run(
+        capsys, "cross", "--species", "ball_python", "--top", top, "Spider", "Normal"
+    )
+    assert code == 2
+    assert "argument --top" in err
+
+
+def test_species_and_genes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "species", "--json")
+    rows = json.loads(out)
+    ball = next(row for row in rows if row["id"] == "ball_python")
+    assert ball["name"] == "Ball python"
+    assert ball["genes"] > 50
+    _, out, _ = run(capsys, "genes", "--species", "leopard_gecko", "--json")
+    catalog = json.loads(out)
+    assert catalog["species"]["id"] == "leopard_gecko"
+    assert any(locus.get("name") for locus in catalog["loci"])
