@@ -180,7 +180,7 @@ def _cross(args: argparse.Namespace) -> int:
                 f"{float(o.probability) * 100:.2f}%",
                 o.sex.value if o.sex else "",
                 ", ".join(o.hets),
-                ", ".join(f"{p.probability} {p.gene}" for p in o.possible_hets),
+                ", ".join(_possible_het(p.probability, p.gene) for p in o.possible_hets),
                 "; ".join(o.warnings),
             )
         )
@@ -190,6 +190,15 @@ def _cross(args: argparse.Namespace) -> int:
         print("  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip())
     print(_summary(result.summary(), outcomes, count, omitted))
     return 0
+
+
+def _possible_het(probability: Fraction, gene: str) -> str:
+    """A possible het as breeders write it, with the exact chance: ``66% het Clown (2/3)``
+    (the hobby rounds thirds down, 2/3 to 66% and 1/3 to 33%)."""
+    percent = probability * 100
+    shown = percent.numerator // percent.denominator if percent.denominator in (1, 3) else None
+    label = f"{shown}%" if shown is not None else f"{float(percent):.1f}%"
+    return f"{label} het {gene} ({probability})"
 
 
 def _summary(parents: dict[str, Any], outcomes: Any, count: int, omitted: Fraction) -> str:

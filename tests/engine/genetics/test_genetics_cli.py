@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import pytest
 
 from reptidex.cli import main
+from reptidex.cli.genetics import _possible_het
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -145,3 +147,13 @@ def test_species_and_genes_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     catalog = json.loads(out)
     assert catalog["species"]["id"] == "leopard_gecko"
     assert any(locus.get("name") for locus in catalog["loci"])
+
+
+def test_possible_hets_read_as_breeders_write_them_beside_the_exact_chance(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "cross", "--species", "ball_python", "Pastel het Clown", "het Clown")
+    assert "Pastel        3/8     37.50%   66% het Clown (2/3)" in out.splitlines()
+    assert _possible_het(Fraction(1, 3), "Pied") == "33% het Pied (1/3)"
+    assert _possible_het(Fraction(1, 2), "Pied") == "50% het Pied (1/2)"
+    assert _possible_het(Fraction(4, 7), "Clown") == "57.1% het Clown (4/7)"
