@@ -14,9 +14,12 @@ from reptidex.engine.genetics import (
     Sex,
     available_species,
     catalog_to_mapping,
+    clutch_probability,
     cross_morphs,
     load_catalog,
     outcomes_to_json,
+    parse_genotype,
+    prove_out,
     read_morph,
 )
 
@@ -55,6 +58,37 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     cross.add_argument("sire", metavar="SIRE", help='male morph, e.g. "Pastel Spider het Clown"')
     cross.add_argument("dam", metavar="DAM", help='female morph, e.g. "Pastel het Clown"')
     cross.set_defaults(func=_cross)
+
+    clutch = commands.add_parser(
+        "clutch", help="the odds of at least one hatchling of a morph in a clutch"
+    )
+    clutch.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    clutch.add_argument("--eggs", required=True, type=_positive, help="eggs in the clutch")
+    clutch.add_argument("--target", required=True, help='the morph wanted, e.g. "Clown"')
+    clutch.add_argument("--viable-only", action="store_true", help="count viable eggs only")
+    clutch.add_argument("sire", metavar="SIRE", help="male morph")
+    clutch.add_argument("dam", metavar="DAM", help="female morph")
+    clutch.set_defaults(func=_clutch)
+
+    proof = commands.add_parser(
+        "prove-out", help="how likely a possible het is het, after the hatchlings it produced"
+    )
+    proof.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    proof.add_argument("--gene", required=True, help='the recessive gene, e.g. "Clown"')
+    proof.add_argument(
+        "--hatchling",
+        dest="offspring",
+        action="append",
+        required=True,
+        metavar="MORPH",
+        help="how one hatchling looks; once per hatchling (e.g. --hatchling Normal)",
+    )
+    proof.add_argument(
+        "--dam", action="store_true", help="the animal is the dam (default: the sire)"
+    )
+    proof.add_argument("animal", metavar="ANIMAL", help='its morph, e.g. "66%% het Clown"')
+    proof.add_argument("mate", metavar="MATE", help='its mate\'s morph, e.g. "Clown"')
+    proof.set_defaults(func=_prove_out)
 
 
 def _positive(text: str) -> int:
@@ -189,6 +223,52 @@ def _cross(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip())
     print(_summary(result.summary(), outcomes, count, omitted))
+    return 0
+
+
+def _sexes(catalog: Catalog) -> tuple[Sex | None, Sex | None]:
+    return (Sex.MALE, Sex.FEMALE) if catalog.sex_block is not None else (None, None)
+
+
+def _ratio(value: Fraction) -> str:
+    return f"{value} ({float(value) * 100:.2f}%)"
+
+
+def _clutch(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.species)
+    if catalog is None:
+        return 1
+    male, female = _sexes(catalog)
+    try:
+        sire, dam = (
+            parse_genotype(catalog, args.sire, male),
+            parse_genotype(catalog, args.dam, female),
+        )
+        chance = clutch_probability(sire, dam, args.target, args.eggs, viable_only=args.viable_only)
+    except (MorphParseError, ValueError, KeyError) as error:
+        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 1
+    print(f"at least one {args.target} in {args.eggs} eggs: {_ratio(chance)}")
+    return 0
+
+
+def _prove_out(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.species)
+    if catalog is None:
+        return 1
+    male, female = _sexes(catalog)
+    own, other = (female, male) if args.dam else (male, female)
+    try:
+        animal = parse_genotype(catalog, args.animal, own)
+        mate = parse_genotype(catalog, args.mate, other)
+        before = animal.carrier_probability(args.gene)
+        after = prove_out(animal, mate, args.offspring, args.gene, animal_is_sire=not args.dam)
+    except (MorphParseError, ValueError, KeyError) as error:
+        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 1
+    count = len(args.offspring)
+    print(f"het {args.gene} before: {_ratio(before)}")
+    print(f"het {args.gene} after {count} hatchling{'s' if count != 1 else ''}: {_ratio(after)}")
     return 0
 
 

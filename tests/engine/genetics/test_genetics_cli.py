@@ -157,3 +157,35 @@ def test_possible_hets_read_as_breeders_write_them_beside_the_exact_chance(
     assert _possible_het(Fraction(1, 3), "Pied") == "33% het Pied (1/3)"
     assert _possible_het(Fraction(1, 2), "Pied") == "50% het Pied (1/2)"
     assert _possible_het(Fraction(4, 7), "Clown") == "57.1% het Clown (4/7)"
+
+
+def test_prove_out_a_possible_het_from_its_hatchlings(capsys: pytest.CaptureFixture[str]) -> None:
+    six_normals = [arg for _ in range(6) for arg in ("--hatchling", "Normal")]
+    code, out, _ = run(
+        capsys, "prove-out", "--species", "ball_python", "--gene", "Clown", *six_normals,
+        "66% het Clown", "Clown",
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines() == [
+        "het Clown before: 2/3 (66.67%)",
+        "het Clown after 6 hatchlings: 1/33 (3.03%)",
+    ]
+    code, out, _ = run(
+        capsys, "prove-out", "--species", "ball_python", "--gene", "Clown", "--dam",
+        "--hatchling", "Clown", "66% het Clown", "Clown",
+    )  # fmt: skip
+    assert out.splitlines()[-1] == "het Clown after 1 hatchling: 1 (100.00%)"
+
+
+def test_clutch_odds_of_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "clutch", "--species", "ball_python", "--eggs", "6", "--target", "Clown",
+        "het Clown", "het Clown",
+    )  # fmt: skip
+    assert (code, out) == (0, "at least one Clown in 6 eggs: 3367/4096 (82.20%)\n")
+    code, _, err = run(
+        capsys, "clutch", "--species", "ball_python", "--eggs", "6", "--target", "Clwon",
+        "het Clown", "het Clown",
+    )  # fmt: skip
+    assert code == 1
+    assert err == "error: unknown word 'clwon' (did you mean Clown?) in 'Clwon'\n"
