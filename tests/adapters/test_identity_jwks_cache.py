@@ -162,6 +162,42 @@ async def test_fetches_for_tokens_newer_than_the_set_wait_their_interval() -> No
     assert time.monotonic() - started >= 0.4  # each waited its interval
 
 
+async def test_a_refetch_for_a_newer_token_waits_only_what_is_left_of_its_interval() -> None:
+    kid, jwk = _published()
+    core, ticker, wall = Core(jwk), Ticker(1_000.0), Ticker(5_000.0)
+    source = JwksKeySource(URL, client=core.client(), monotonic=ticker, clock=wall)
+    assert source.newer_interval == 1.0  # the default
+    await source.public_key(kid)
+    ticker.now, wall.now = 1_003.0, 5_003.0  # 3 s since the fetch: no wait left
+    started = time.monotonic()
+    await asyncio.wait_for(source.public_key("made-up", 5_002.0), 0.5)
+    assert time.monotonic() - started < 0.5
+    assert source.fetches == 2
+
+
+async def test_a_known_key_signed_after_the_fetch_needs_no_new_fetch() -> None:
+    kid, jwk = _published()
+    core, ticker, wall = Core(jwk), Ticker(1_000.0), Ticker(5_000.0)
+    source = JwksKeySource(URL, client=core.client(), monotonic=ticker, clock=wall)
+    await source.public_key(kid)
+    ticker.now, wall.now = 1_002.0, 5_002.0
+    assert await source.public_key(kid, 5_001.0) is not None
+    assert source.fetches == 1
+
+
+async def test_a_first_fetch_that_failed_cannot_judge_a_newer_token_either() -> None:
+    kid, jwk = _published()
+    core, ticker, wall = Core(jwk), Ticker(1_000.0), Ticker(5_000.0)
+    core.down = True
+    source = JwksKeySource(URL, client=core.client(), monotonic=ticker, clock=wall)
+    with capture_logs(), pytest.raises(KeysUnavailable):
+        await source.public_key(kid, 4_999.0)
+    ticker.now, wall.now = 1_001.0, 5_001.0  # too soon to fetch again
+    with pytest.raises(KeysUnavailable):
+        await source.public_key(kid, 5_000.5)
+    assert source.fetches == 1
+
+
 async def test_a_min_interval_can_be_set() -> None:
     kid, jwk = _published()
     core, ticker = Core(jwk), Ticker(1_000.0)

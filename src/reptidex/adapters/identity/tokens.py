@@ -496,7 +496,7 @@ class JwksKeySource:
         self._monotonic = monotonic
         self._clock = clock
         self._skew = skew
-        self._newer_interval = newer_interval
+        self.newer_interval = newer_interval
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at: float | None = None
         self._fetched_on: float | None = None  # the same moment, seconds since the epoch
@@ -560,7 +560,7 @@ class JwksKeySource:
                 if self._newer_than_the_set(issued_at):  # not fetched meanwhile
                     assert self._attempted_at is not None  # a set was fetched
                     since = self._monotonic() - self._attempted_at
-                    await asyncio.sleep(max(self._newer_interval - since, 0.0))
+                    await asyncio.sleep(max(self.newer_interval - since, 0.0))
                     await self._fetch()
         key = self._keys.get(kid)
         if key is None and self._failing:
