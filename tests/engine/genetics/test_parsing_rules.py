@@ -655,11 +655,22 @@ def test_the_carry_ends_at_a_gene_that_is_not_recessive_or_a_new_qualifier() -> 
     # a count says how many: the gene after them is visual
     assert _bp_name("double het Clown Pied Hypo") == ("Orange Ghost het Clown het Piebald", ())
     assert _bp_name("dh Clown Pied") == ("Normal het Clown het Piebald", ())
+    assert _bp_name("dh Clown Pied Hypo") == ("Orange Ghost het Clown het Piebald", ())
+
+
+def test_a_combo_carried_over_is_named_as_a_combo() -> None:
+    reading = read_morph(load_catalog("corn_snake"), "het Motley Snow")
+    assert name_genotype(reading.genotype) == "Normal het Anery het Amel het Motley"
+    assert reading.notes == (_carried("Snow", "Motley"),)
 
 
 def test_a_gene_of_another_species_is_named_as_such() -> None:
     assert _error("Tremper Clown", catalog=load_catalog("leopard_gecko")) == (
         "unknown word 'clown' (a gene of Ball python, not of Leopard gecko) in 'Tremper Clown'"
+    )
+    assert _error("Motley", catalog=load_catalog("ball_python")) == (
+        "unknown word 'motley' (a gene of Boa constrictor, Corn snake, not of Ball python) "
+        "in 'Motley'"
     )
 
 
