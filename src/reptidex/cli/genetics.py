@@ -15,7 +15,7 @@ from reptidex.engine.genetics import (
     available_species,
     catalog_to_mapping,
     clutch_probability,
-    cross_morphs,
+    cross,
     load_catalog,
     outcomes_to_json,
     parse_genotype,
@@ -183,18 +183,17 @@ def _cross(args: argparse.Namespace) -> int:
     catalog = _catalog(args.species)
     if catalog is None:
         return 1
+    male, female = _sexes(catalog)
     try:
-        result = cross_morphs(catalog, args.sire, args.dam, viable_only=args.viable_only)
+        sire, dam = read_morph(catalog, args.sire, male), read_morph(catalog, args.dam, female)
+        result = cross(sire.genotype, dam.genotype, viable_only=args.viable_only)
         count = result.outcome_count
         top = args.top if args.top is not None and args.top < count else None
         outcomes = result.outcomes() if top is None else result.most_likely(top)
     except (MorphParseError, ValueError, KeyError) as error:
-        message = error.args[0] if error.args else str(error)
-        print(f"error: {message}", file=sys.stderr)
-        return 1
-    has_sex = catalog.sex_block is not None
-    for parent, text, sex in (("sire", args.sire, Sex.MALE), ("dam", args.dam, Sex.FEMALE)):
-        for note in read_morph(catalog, text, sex if has_sex else None).notes:
+        return _failed(error)
+    for parent, reading in (("sire", sire), ("dam", dam)):
+        for note in reading.notes:
             print(f"note: the {parent} morph: {note}", file=sys.stderr)
     omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
     if args.json:
@@ -226,6 +225,12 @@ def _cross(args: argparse.Namespace) -> int:
     return 0
 
 
+def _failed(error: Exception) -> int:
+    """Say on standard error why a morph or a cross could not be read; the exit status."""
+    print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+    return 1
+
+
 def _sexes(catalog: Catalog) -> tuple[Sex | None, Sex | None]:
     return (Sex.MALE, Sex.FEMALE) if catalog.sex_block is not None else (None, None)
 
@@ -246,8 +251,7 @@ def _clutch(args: argparse.Namespace) -> int:
         )
         chance = clutch_probability(sire, dam, args.target, args.eggs, viable_only=args.viable_only)
     except (MorphParseError, ValueError, KeyError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 1
+        return _failed(error)
     print(f"at least one {args.target} in {args.eggs} eggs: {_ratio(chance)}")
     return 0
 
@@ -264,8 +268,7 @@ def _prove_out(args: argparse.Namespace) -> int:
         before = animal.carrier_probability(args.gene)
         after = prove_out(animal, mate, args.offspring, args.gene, animal_is_sire=not args.dam)
     except (MorphParseError, ValueError, KeyError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 1
+        return _failed(error)
     count = len(args.offspring)
     print(f"het {args.gene} before: {_ratio(before)}")
     print(f"het {args.gene} after {count} hatchling{'s' if count != 1 else ''}: {_ratio(after)}")
