@@ -137,12 +137,32 @@ async def test_the_epoch_asked_for_is_the_services_own() -> None:
 
 
 async def test_a_loss_is_logged_with_the_service_and_the_time_republishing_starts() -> None:
+    bus, clock = LosingBus(), Clock()
+    watched = watch(bus, clock)
+    await watched.replay_since([])
+    bus.lose_data()
+    clock.now = 1
     with capture_logs() as logs:
-        await watch(LosingBus()).replay_since([])
+        await watched.replay_since([])
     assert logs == [
         {
             "event": "the event bus lost its data: publishing again what it may not have delivered",
             "log_level": "warning",
+            "service": "animal",
+            "since": (NOW - dt.timedelta(hours=1)).isoformat(),
+        }
+    ]
+
+
+async def test_a_missing_first_epoch_is_news_not_a_warning() -> None:
+    # a first start and a bus that lost its data while no relay watched look the same
+    with capture_logs() as logs:
+        await watch(LosingBus()).replay_since([])
+    assert logs == [
+        {
+            "event": "no epoch of this service on the event bus (a new bus, or one that lost "
+            "its data): publishing again what it may not have delivered",
+            "log_level": "info",
             "service": "animal",
             "since": (NOW - dt.timedelta(hours=1)).isoformat(),
         }

@@ -90,6 +90,21 @@ async def test_rows_stamped_at_or_after_the_watermark_are_published_again(
     assert relay.stats.republished == 7
 
 
+async def test_a_loss_with_nothing_to_publish_again_is_logged_as_news(
+    engine: AsyncEngine,
+) -> None:
+    bus, clock = LosingBus(stored="first"), Clock()
+    relay = relay_on(engine, bus, clock)
+    assert await relay.recover() == 0
+    bus.stored, clock.now = None, 1.0
+    with capture_logs() as logs:
+        assert await relay.recover() == 0
+    assert {"event": "outbox rows to publish again", "log_level": "info"} | {
+        "service": SERVICE,
+        "rows": 0,
+    } in logs
+
+
 async def test_a_bus_it_cannot_look_at_is_logged_and_the_pass_goes_on(
     engine: AsyncEngine,
 ) -> None:

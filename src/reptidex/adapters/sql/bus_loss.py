@@ -104,9 +104,17 @@ class BusLossWatch:
         since = horizon if self.watermark is None else max(self.watermark - self.margin, horizon)
         self.losses += 1
         self.watermark = None
-        _log.warning(
-            "the event bus lost its data: publishing again what it may not have delivered",
-            service=self.owner,
-            since=since.isoformat(),
-        )
+        if known is None:  # a first start finds no epoch too: a loss is only one reading
+            _log.info(
+                "no epoch of this service on the event bus (a new bus, or one that lost its "
+                "data): publishing again what it may not have delivered",
+                service=self.owner,
+                since=since.isoformat(),
+            )
+        else:
+            _log.warning(
+                "the event bus lost its data: publishing again what it may not have delivered",
+                service=self.owner,
+                since=since.isoformat(),
+            )
         return since

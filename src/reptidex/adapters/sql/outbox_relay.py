@@ -263,7 +263,8 @@ class OutboxRelay(Poller):
             )
         again = _rowcount(result)
         self.stats.republished += again
-        _log.warning("outbox rows to publish again", service=self.service, rows=again)
+        log = _log.warning if again else _log.info  # nothing to send again is no news
+        log("outbox rows to publish again", service=self.service, rows=again)
         return again
 
     async def _guarded_pass(self) -> tuple[int, bool]:
