@@ -243,3 +243,15 @@ def test_phenotypes_are_the_product_of_independent_blocks(
     }
     assert sum(animal.phenotypes().values()) == 1
     assert animal.carrier_probability("Clown") == c[1] + c[2]
+
+
+@pytest.mark.parametrize("sex", [None, Sex.MALE, Sex.FEMALE])
+def test_a_gene_an_animal_does_not_carry_is_wild_type_whatever_its_chromosome(
+    sex: Sex | None,
+) -> None:
+    """An animal of unknown sex without sex-linked genes carries no Banana (not an error)."""
+    animal = parse_genotype(BP, "Pastel het Clown", sex)
+    assert animal.carrier_probability("Banana") == 0
+    banana = BP.locate_allele(BP.allele_by_name("Banana").id)[0]
+    assert animal.locus_distribution(banana) == {(0, 0): 1}
+    assert animal.carrier_probability("Clown") == 1

@@ -222,3 +222,13 @@ def test_case_folding_follows_unicode_lowercase() -> None:
     allele = Allele("angstrom", "\u212bngstr\u00f6m", RECESSIVE)
     catalog = Catalog("u", "U", "U demo", SexSystem.XY, (_locus("angstrom", allele),))
     assert catalog.allele_by_name("\u00e5ngstr\u00f6m") is allele
+
+
+def test_pretty_printers_show_a_catalog_by_its_short_repr() -> None:
+    """IPython and Hypothesis print dataclasses field by field (40 kB for the ball python)."""
+    from hypothesis.vendor.pretty import pretty
+
+    from reptidex.engine.genetics import load_catalog
+
+    bp = load_catalog("ball_python")
+    assert pretty(bp) == repr(bp) == "Catalog(id='ball_python', loci=54, combos=6)"

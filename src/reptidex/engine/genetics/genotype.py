@@ -148,8 +148,18 @@ class Genotype:
         return out
 
     def locus_distribution(self, locus: int) -> dict[tuple[int, int], Fraction]:
-        """The marginal distribution over the unordered allele pair at ``locus`` (an index)."""
+        """The marginal distribution over the unordered allele pair at ``locus`` (an index).
+
+        A locus the genotype does not carry is wild type, sex-linked or not, sex known or not:
+
+        >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+        >>> bp = load_catalog("ball_python")
+        >>> parse_genotype(bp, "Pastel").carrier_probability("Banana")
+        Fraction(0, 1)
+        """
         index, position = self.catalog.block_of_locus[locus]
+        if all(i != index for i, _ in self.blocks):
+            return {(0, 0): Fraction(1)}
         out: dict[tuple[int, int], Fraction] = {}
         for (first, second), p in self.block(index):
             a, b = sorted((first[position], second[position]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 
 
 class Expression(StrEnum):
@@ -315,6 +316,10 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"Catalog(id={self.id!r}, loci={len(self.loci)}, combos={len(self.combos)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Pretty printers (IPython's, Hypothesis's) show the short repr, not every field."""
+        printer.text(repr(self))
 
     @property
     def sex_block(self) -> Block | None:
