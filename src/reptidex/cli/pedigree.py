@@ -1,8 +1,10 @@
-"""``reptidex pedigree`` commands: check, inbreeding, kinship, stats."""
+"""``reptidex pedigree`` commands: check, inbreeding, kinship, stats (and, from
+:mod:`reptidex.cli.pedigree_relatives`, the commands about relatives and charts)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -65,7 +67,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "stats", help="size, depth, founders, completeness, mean and highest inbreeding"
     )
     stats.add_argument("file")
+    stats.add_argument("--json", action="store_true", help="write a JSON object instead")
     stats.set_defaults(func=_pipe_safe(run_stats))
+
+    from reptidex.cli.pedigree_relatives import register as register_relatives
+
+    register_relatives(commands)
 
 
 def _pipe_safe(command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
@@ -269,12 +276,16 @@ def run_kinship(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    """``reptidex pedigree stats FILE``."""
+    """``reptidex pedigree stats FILE [--json]``."""
     pedigree = _load(args.file)
     if pedigree is None:
         return 1
     table = inbreeding(pedigree, progress=_progress(pedigree, "inbreeding"))
     s = summarize(pedigree, inbreeding=table)
+    if args.json:
+        json.dump(dataclasses.asdict(s), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
     rows = [
         ("animals", str(s.animals)),
         ("founders", str(s.founders)),

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from reptidex.domain.errors import FeatureUnavailable
-from reptidex.engine.pedigree import PedigreeTree, TreeNode
+from reptidex.engine.pedigree import Pedigree, PedigreeTree, Sex, TreeNode, pedigree_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +131,53 @@ class LineageSnapshot:
 
 class LineageUnavailable(FeatureUnavailable):
     """repti-animal could not be asked (down, slow, or answering nonsense)."""
+
+
+_SEX_OF_LINE = {"S": "male", "D": "female"}  # a parent's place in the tree tells its sex
+
+
+def snapshot_of_pedigree(
+    pedigree: Pedigree, ident: str, generations: int, *, coefficient: float
+) -> LineageSnapshot:
+    """The lineage of ``ident`` in an engine pedigree (a file's, a scientist's), to draw it.
+
+    A file's animals have no record id: the snapshot's ``animal_id`` is derived from
+    ``ident`` (UUID 5), the same for the same id. A ``name`` attribute (a column of the file)
+    is the box's title with the id as its code; ``morph`` and ``hets`` (comma-separated)
+    attributes are drawn too. ``coefficient`` is the animal's inbreeding coefficient.
+
+    >>> from reptidex.engine.pedigree import parse_csv
+    >>> ped = parse_csv("id,sire,dam,name\\nS,,,Zeus\\nD,,,\\nK,S,D,\\n")
+    >>> snap = snapshot_of_pedigree(ped, "K", 1, coefficient=0.0)
+    >>> [(p.position, p.animal.label, p.animal.sex) for p in snap.positions]
+    [(1, 'K', None), (2, 'Zeus', 'male'), (3, 'D', 'female')]
+    """
+    tree = pedigree_tree(pedigree, ident, generations)
+    positions = []
+    for node in tree.nodes:
+        animal = pedigree.animal(node.id)
+        extra = animal.attributes
+        name = extra.get("name") or None
+        sex = (
+            animal.sex.value if animal.sex is not Sex.UNKNOWN else _SEX_OF_LINE.get(node.line[-1:])
+        )
+        hets = tuple(h.strip() for h in extra.get("hets", "").split(",") if h.strip())
+        chart_animal = ChartAnimal(
+            id=node.id,
+            code=node.id if name else None,
+            name=name or node.id,
+            sex=sex,
+            morph=extra.get("morph") or None,
+            hets=hets,
+            hatch_date=animal.hatched,
+        )
+        positions.append(
+            LineagePosition(node.position, node.generation, node.line, node.repeat_of, chart_animal)
+        )
+    return LineageSnapshot(
+        animal_id=uuid.uuid5(uuid.NAMESPACE_URL, f"reptidex:pedigree:{ident}"),
+        generations=generations,
+        positions=tuple(positions),
+        coefficient=coefficient,
+        coefficient_generations=int(pedigree.depth[pedigree.index(ident)]),
+    )
