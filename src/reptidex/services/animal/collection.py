@@ -18,6 +18,7 @@ from reptidex.domain.animals.collection_csv import (
 )
 from reptidex.domain.errors import InvalidInput
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.kernel.input_guard import check_text
 from reptidex.services.kernel.problems import FieldError
 
 
@@ -156,6 +157,7 @@ class CollectionController(Controller):
                 "The file is not UTF-8 text; save the CSV as UTF-8.",
                 field_errors={"file": f"not UTF-8 (byte {error.start})"},
             ) from None
+        check_text(text, "file")
         if not text.strip():
             raise InvalidInput("The file is empty.", field_errors={"file": "empty"})
         return await _import(uow, actor, text, dry_run=data.dry_run)

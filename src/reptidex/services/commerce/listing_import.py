@@ -41,6 +41,7 @@ from reptidex.services.commerce.schemas import (
     animal_view,
     money_view,
 )
+from reptidex.services.kernel.input_guard import check_text
 from reptidex.services.kernel.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem
 
 MAX_CSV_BYTES = 2_000_000
@@ -141,6 +142,7 @@ async def _text_of(upload: UploadFile) -> str:
             "The file is not UTF-8 text; save the CSV as UTF-8.",
             field_errors={"file": f"not UTF-8 (byte {error.start})"},
         ) from None
+    check_text(text, "file")
     if not text.strip():
         raise InvalidInput("The file is empty.", field_errors={"file": "empty"})
     return text

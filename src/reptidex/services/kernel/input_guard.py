@@ -85,6 +85,21 @@ def check_json_body(body: bytes) -> None:
         raise _refuse("JSON body")
 
 
+def check_text(text: str, where: str) -> None:
+    """Refuse text a handler decoded from the request itself (an uploaded CSV file: the guard
+    leaves ``multipart/form-data`` alone, where a NUL byte may be an image's data) when it
+    holds a NUL character.
+
+    >>> check_text("name,notes\\nAnn,calm", "file")
+    >>> check_text("name,notes\\nA\\x00nn,calm", "file")
+    Traceback (most recent call last):
+    ...
+    litestar.exceptions.http_exceptions.ClientException: 400: The file contains a NUL character, which text fields cannot hold.
+    """
+    if "\x00" in text:
+        raise _refuse(where)
+
+
 async def guard_input(request: Request[Any, Any, Any]) -> None:
     """The ``before_request`` hook of every service (see the module docstring)."""
     if "\x00" in request.scope["path"]:
