@@ -21,7 +21,6 @@ from reptidex.services.kernel.catalog import SERVICE_NAMES
 from rls_mutation import non_owner_database, require_policies_needed
 from service_database import asyncpg_dsn, run_sql
 
-UNFORCED = {"commerce": {"supply"}}  # the owner's SECURITY DEFINER triggers move its counts
 RELAY = "SELECT set_config('reptidex.outbox_relay', 'on', true)"
 TABLES = (
     "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
@@ -77,7 +76,7 @@ def test_every_table_under_row_level_security_is_forced(database: tuple[str, str
     secured = {t["relname"] for t in tables if t["relrowsecurity"]}
     forced = {t["relname"] for t in tables if t["relforcerowsecurity"]}
     assert "outbox_message" in secured
-    assert secured - forced == UNFORCED.get(service, set())
+    assert secured - forced == set()
 
 
 def test_the_role_stages_events_that_only_the_relay_reads(database: tuple[str, str, str]) -> None:

@@ -29,7 +29,7 @@ from reptidex.adapters.sql.engine import create_engine
 from reptidex.services.commerce.wiring import CommerceUnitsOfWork
 from reptidex.services.kernel.settings import load_settings
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import assert_row_security_applies, asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn, run_sql
 
 TABLES = ("supply", "supply_reservation")
 
@@ -131,14 +131,95 @@ def test_isolation_through_the_api_and_directly(stockroom: Stockroom) -> None:
     asyncio.run(stockroom.checks())
 
 
+OWNERS_ONLY = (
+    "for the owner of the trigger functions only (the role that migrates), which alone runs "
+    "with reptidex.supply_counts on: the checks run as the service's role, which it does not "
+    "admit; test_the_owner_moves_counts_only_through_the_trigger_functions loosens it as the owner"
+)
+
+
 def test_every_policy_is_needed(stockroom: Stockroom) -> None:
     result = asyncio.run(
-        require_policies_needed(stockroom.owner_url, stockroom.checks, tables=TABLES)
+        require_policies_needed(
+            stockroom.owner_url,
+            stockroom.checks,
+            tables=TABLES,
+            equivalent={
+                "supply_counts USING (true)": OWNERS_ONLY,
+                "supply_counts WITH CHECK (true)": OWNERS_ONLY,
+            },
+        )
     )
     # 15 policy expressions (migration 0011, the GDPR port's among them; supply_read admits
-    # everyone: nothing to loosen) and 2 tables under RLS, all killed
-    assert (len(result.killed), result.survived) == (17, []), result
+    # everyone: nothing to loosen) and 2 tables under RLS, all killed; the owner's policy of
+    # migration 0019 (2 expressions) is proven as the owner below
+    assert (len(result.killed), len(result.survived)) == (17, 2), result
     assert result.admitting == ["supply_read"]
+
+
+def test_the_owner_moves_counts_only_through_the_trigger_functions(stockroom: Stockroom) -> None:
+    """``supply`` is FORCEd: its owner, when it is no superuser, is bound by the policies too.
+    A buyer's reservation still moves the seller's counts (the trigger functions run as the
+    owner with ``reptidex.supply_counts`` on), while the owner's own updates outside them
+    move nothing; without the owner's policy the reservation fails."""
+    owner = f"owner_{uuid.uuid4().hex[:10]}"
+    name = stockroom.owner_url.rsplit("/", 1)[1]
+    handover = [
+        f"CREATE ROLE {owner} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS",
+        f'GRANT ALL ON DATABASE "{name}" TO {owner}',
+        *(f"ALTER TABLE {table} OWNER TO {owner}" for table in TABLES),
+        *(f"ALTER FUNCTION {f} OWNER TO {owner}" for f in TRIGGER_FUNCTIONS),
+        f"ALTER POLICY supply_counts ON supply TO {owner}",
+    ]
+    back = [
+        "ALTER POLICY supply_counts ON supply TO postgres",
+        *(f"ALTER FUNCTION {f} OWNER TO postgres" for f in TRIGGER_FUNCTIONS),
+        *(f"ALTER TABLE {table} OWNER TO postgres" for table in TABLES),
+        f'REVOKE ALL ON DATABASE "{name}" FROM {owner}',
+        f"DROP ROLE {owner}",
+    ]
+    asyncio.run(run_sql(stockroom.owner_url, *handover))
+    try:
+        owner_url = f"postgresql+asyncpg://{owner}:pw@{stockroom.owner_url.split('@', 1)[1]}"
+        asyncio.run(_owner_checks(stockroom, owner_url))
+    finally:
+        asyncio.run(run_sql(stockroom.owner_url, *back))
+
+
+TRIGGER_FUNCTIONS = ("commerce_supply_hold()", "commerce_supply_settle()")
+
+
+async def _owner_checks(room: Stockroom, owner_url: str) -> None:
+    counts = f"SELECT available, reserved, sold FROM supply WHERE id = '{room.feeders}'"
+    reserve = (room.feeders, room.seller, room.buyer, 1, "held")
+    role = await asyncpg.connect(asyncpg_dsn(room.role_url))
+    owner = await asyncpg.connect(asyncpg_dsn(owner_url))
+    try:
+        assert await _outcome(role, room.buyer, RESERVE, *reserve, then=counts) == (
+            "INSERT 0 1",
+            (2, 3, 1),
+        )
+        held = "UPDATE supply_reservation SET status = 'released' WHERE status = 'held'"
+        assert await _outcome(role, room.buyer, held, then=counts) == ("UPDATE 1", (5, 0, 1))
+        restock = "UPDATE supply SET available = available + 100"
+        assert await _outcome(owner, None, restock) == "UPDATE 0"  # FORCE binds the owner
+        assert await _outcome(owner, room.buyer, restock) == "UPDATE 0"
+        # the flag is the owner's key, but only the functions set it: the role gains nothing
+        flagged = "SELECT set_config('reptidex.supply_counts', 'on', true)"
+        assert await _outcome(role, room.buyer, f"{flagged}; {restock}") == "UPDATE 0"
+        await owner.execute("ALTER POLICY supply_counts ON supply USING (false)")
+        try:
+            assert await _outcome(role, room.buyer, RESERVE, *reserve) == (
+                "check: insufficient_stock"
+            )
+        finally:
+            await owner.execute(
+                "ALTER POLICY supply_counts ON supply "
+                "USING (current_setting('reptidex.supply_counts', true) = 'on')"
+            )
+    finally:
+        await role.close()
+        await owner.close()
 
 
 async def _outcome(

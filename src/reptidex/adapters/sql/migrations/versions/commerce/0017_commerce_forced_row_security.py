@@ -5,9 +5,7 @@ them): a service connected as the owner by mistake sees nothing without its orga
 (it refuses to start so anyway). The outbox joins row-level security: any transaction may
 stage an event, only the relay (``reptidex.outbox_relay`` on) reads, stamps and prunes them.
 
-``supply`` stays unforced: its counts are moved by the owner's ``SECURITY DEFINER`` trigger
-functions of ``supply_reservation`` (migration ``commerce_0011``), which act on the seller's
-row for the buyer by design, within their own checks.
+``supply`` is FORCEd by ``commerce_0019``, with the policy its owner's trigger functions need.
 
 Revision ID: commerce_0017
 Revises: commerce_0016
