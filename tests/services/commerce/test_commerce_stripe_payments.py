@@ -228,3 +228,35 @@ def test_without_stripe_keys_payments_are_off_and_offline_sales_work(
         problem(buyer.post("/transactions", json=body), 503)
         problem(client.post("/transactions/webhooks/stripe", content=b"{}"), 503)
         assert ok(seller.post(f"/orders/{order['id']}/paid"))["state"] == "paid"
+
+
+PUBLIC_TRANSACTION_OPERATIONS = {
+    ("get", "/transactions/providers"),
+    ("post", "/transactions/webhooks/stripe"),
+    ("post", "/transactions/webhooks/paypal"),
+}
+
+
+def test_the_provider_list_and_the_webhooks_are_documented_public(make_settings: Any) -> None:
+    """The providers a buyer may choose (shown before sign-in) and the providers' webhooks
+    (verified by their signature) take no bearer token, and the document says so; every other
+    operation under ``/transactions`` needs one."""
+    from commerce_testkit import commerce_client
+
+    with commerce_client(make_settings(), FakeAnimals()) as client:
+        paths = client.get("/schema/openapi.json").json()["paths"]
+        operations = {
+            (method, path): operation
+            for path, item in paths.items()
+            if path.startswith("/transactions")
+            for method, operation in item.items()
+            if method in {"get", "post", "put", "patch", "delete"}
+        }
+        assert set(operations) > PUBLIC_TRANSACTION_OPERATIONS  # and the others
+        for key, operation in operations.items():
+            if key in PUBLIC_TRANSACTION_OPERATIONS:
+                assert "security" not in operation, key
+                assert "401" not in operation["responses"], key
+            else:
+                assert operation["security"] == [{"bearer": []}], key
+        assert ok(client.get("/transactions/providers")) == {"providers": []}

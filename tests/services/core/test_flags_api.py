@@ -120,6 +120,24 @@ async def test_flag_lifecycle_on_postgres(
     await run_flag_lifecycle(make_settings(core_database_url=postgres_database))
 
 
+async def test_the_callers_flags_take_an_optional_token(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """``GET /config/features`` is documented as open to anonymous callers (``{}``) or with a
+    bearer token; a token that is sent is verified."""
+    app = build_app(make_settings())
+    async with AsyncTestClient(app) as client:
+        schema = (await client.get("/schema/openapi.json")).json()
+        operation = schema["paths"]["/config/features"]["get"]
+        assert operation["security"] == [{}, {"bearer": []}]
+        assert "401" in operation["responses"]
+        assert (await client.get("/config/features")).status_code == 200
+        assert (await client.get("/config/features", headers=bearer("viewer"))).status_code == 200
+        refused = await client.get("/config/features", headers=bearer("forged"))
+        assert refused.status_code == 401
+        assert refused.headers["content-type"].startswith(PROBLEM)
+
+
 async def test_only_the_admin_service_manages_flags(make_settings: Callable[..., Settings]) -> None:
     app = build_app(make_settings())
     async with AsyncTestClient(app) as client:

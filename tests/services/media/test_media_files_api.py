@@ -249,6 +249,11 @@ def test_openapi_documents_the_file_endpoints(client: TestClient[Litestar]) -> N
     assert {"206", "304", "416"} <= set(fetch["responses"])
     upload = schema["paths"]["/upload"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
+    # A public file needs no token; one that is sent is verified: the token is optional.
+    optional: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+    assert fetch["security"] == optional
+    assert schema["paths"]["/media/{file_id}/info"]["get"]["security"] == optional
+    assert upload["security"] == [{"bearer": []}]
 
 
 def test_files_on_postgresql(

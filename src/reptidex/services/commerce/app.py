@@ -27,7 +27,10 @@ from reptidex.services.commerce.orders import OrderController
 from reptidex.services.commerce.ownership import OwnershipTransferController
 from reptidex.services.commerce.reports import SalesReportController
 from reptidex.services.commerce.reputation import OrderRatingController, SellerController
-from reptidex.services.commerce.transactions import TransactionController
+from reptidex.services.commerce.transactions import (
+    PublicTransactionController,
+    TransactionController,
+)
 from reptidex.services.commerce.wiring import build_commerce, build_payments
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.auth import Authenticator
@@ -49,6 +52,7 @@ CONTROLLERS = [
     ListingImportController,
     OrderController,
     TransactionController,
+    PublicTransactionController,
     OwnershipTransferController,
     SellerController,
     OrderRatingController,

@@ -58,17 +58,6 @@ class TransactionController(Controller):
     tags = ("transactions",)
     security = SECURITY
 
-    @get(
-        "/providers",
-        summary="The payment providers",
-        description="The providers a buyer may choose at checkout; empty when none is "
-        "configured (sales are then recorded offline by the seller).",
-        security=[],
-    )
-    async def providers(self, providers: Providers) -> ProvidersView:
-        """The configured providers."""
-        return ProvidersView([name.value for name in providers.names()])
-
     @post(
         "/",
         guards=WRITE,
@@ -271,10 +260,30 @@ class TransactionController(Controller):
         account, shown = await refresh_payout_status(payment_units.open, providers, member)
         return payout_status_view(account, shown)
 
+
+class PublicTransactionController(Controller):
+    """What is open to anyone under ``/transactions``: the providers a buyer may choose, shown
+    before sign-in, and the providers' webhooks, verified by the provider's signature, never a
+    bearer token. Apart from :class:`TransactionController` because Litestar adds up the
+    ``security`` of every layer: a handler's ``security=[]`` cannot take away its controller's
+    bearer token in the OpenAPI document."""
+
+    path = "/transactions"
+    tags = ("transactions",)
+
+    @get(
+        "/providers",
+        summary="The payment providers",
+        description="The providers a buyer may choose at checkout; empty when none is "
+        "configured (sales are then recorded offline by the seller).",
+    )
+    async def providers(self, providers: Providers) -> ProvidersView:
+        """The configured providers."""
+        return ProvidersView([name.value for name in providers.names()])
+
     @post(
         "/webhooks/stripe",
         status_code=200,
-        security=[],
         summary="Stripe webhook",
         description="`checkout.session.completed`, `payment_intent.succeeded`, "
         "`charge.refunded` and (Connect) `payout.paid` and `account.updated` (the account "
@@ -294,7 +303,6 @@ class TransactionController(Controller):
     @post(
         "/webhooks/paypal",
         status_code=200,
-        security=[],
         summary="PayPal webhook",
         description="`CHECKOUT.ORDER.APPROVED` (the order is captured), "
         "`PAYMENT.CAPTURE.COMPLETED` and `PAYMENT.CAPTURE.REFUNDED`, verified by PayPal's "

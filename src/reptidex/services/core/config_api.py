@@ -23,6 +23,7 @@ from reptidex.domain.flags import (
 from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import (
     BEARER,
+    OPTIONAL_BEARER,
     CurrentPrincipal,
     OptionalPrincipal,
     requires_platform_admin,
@@ -121,7 +122,14 @@ class FeaturesController(Controller):
     path = "/config"
     tags = ("configuration",)
 
-    @get("/features", summary="The caller's evaluated feature flags", security=BEARER)
+    @get(
+        "/features",
+        summary="The caller's evaluated feature flags",
+        description="Without a token, the flags' defaults and the free plan; with one "
+        "(verified: 401 if it fails), the flags as they apply to the caller and the plan of "
+        "the caller's organisation.",
+        security=OPTIONAL_BEARER,
+    )
     async def features(
         self, flags: FlagsDep, billing: BillingDep, optional_principal: OptionalPrincipal
     ) -> FeaturesResponse:

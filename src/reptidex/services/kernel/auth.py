@@ -50,6 +50,14 @@ JWKS_PATH = "/.well-known/jwks.json"
 SERVICE_TOKEN_PATH = "/auth/service-token"  # noqa: S105 (a path, not a secret)
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 """``security=BEARER`` on a route documents in OpenAPI that it takes a bearer token."""
+OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, *BEARER]
+"""``security=OPTIONAL_BEARER`` documents that a bearer token may be sent but need not be (the
+empty requirement admits anonymous callers), on a route that reads ``OptionalPrincipal``: an
+anonymous caller gets the public answer, a token that is sent is verified (401 if it fails).
+
+Litestar adds up the ``security`` of every layer (app, router, controller, handler), so a
+handler cannot take away its controller's: a public route (``security`` empty) or one of these
+belongs in a controller that declares none."""
 
 KEYS_RETRY_AFTER = 5
 """Seconds a caller is told to wait when core's keys cannot be fetched (the key source's

@@ -35,6 +35,7 @@ from reptidex.domain.media.use_cases.files import (
 )
 from reptidex.services.kernel.auth import (
     BEARER,
+    OPTIONAL_BEARER,
     CurrentPrincipal,
     OptionalPrincipal,
     requires_role,
@@ -186,7 +187,7 @@ class FileController(Controller):
 
     @get(
         "/media/{file_id:uuid}/info",
-        security=BEARER,
+        security=OPTIONAL_BEARER,
         summary="Describe a file",
         description="The record of a file: public files for anyone, private ones for the "
         "organisation's members (any role).",
@@ -246,7 +247,7 @@ class FileController(Controller):
         "sha256), `Last-Modified`, `Cache-Control` and `Accept-Ranges`; honours "
         "`If-None-Match` / `If-Modified-Since` (304), a single `Range` (206, or 416 outside the "
         "file) and `If-Range`.",
-        security=[*BEARER, {}],
+        security=OPTIONAL_BEARER,
         responses={
             206: ResponseSpec(None, description="Part of the file (Range)"),
             304: ResponseSpec(None, description="The client's copy is current"),
