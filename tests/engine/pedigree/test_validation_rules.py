@@ -106,3 +106,20 @@ def test_cycles_are_reported_by_smallest_id_each_from_its_smallest_id() -> None:
     problems = find_cycles(listed)
     assert [p.animals[0] for p in problems] == [f"g{group}-00" for group in range(8)]
     assert problems[0].animals == tuple(f"g0-{k:02d}" for k in range(12))
+
+
+def test_hatch_order_is_by_day_whether_dates_or_datetimes() -> None:
+    """A parent hatched the same day as its offspring is not older, whatever the time of day,
+    and a date beside a datetime is compared, not a TypeError."""
+    import datetime as dt
+
+    morning, evening = dt.datetime(2020, 1, 1, 8), dt.datetime(2020, 1, 1, 20)
+    for parent, kid in (
+        (morning, evening),
+        (dt.date(2020, 1, 1), evening),
+        (morning, dt.date(2020, 1, 1)),
+    ):
+        problems = find_problems([Animal("S", hatched=parent), Animal("K", "S", None, hatched=kid)])
+        assert [p.code for p in problems] == ["hatch-order"], (parent, kid)
+    older = [Animal("S", hatched=dt.date(2019, 12, 31)), Animal("K", "S", None, hatched=evening)]
+    assert find_problems(older) == []

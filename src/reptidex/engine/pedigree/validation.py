@@ -57,7 +57,7 @@ def find_problems(animals: Sequence[Animal]) -> list[PedigreeProblem]:
     list of PedigreeProblem
         Duplicate ids, animals recorded as their own parent, animals used both as sire
         and as dam, sires recorded as female and dams as male, parents hatched on or after
-        their offspring, and cycles (each naming the animals on it).
+        the day of their offspring, and cycles (each naming the animals on it).
 
     Examples
     --------
@@ -100,7 +100,14 @@ def find_problems(animals: Sequence[Animal]) -> list[PedigreeProblem]:
                         (parent, a.id),
                     )
                 )
-            if a.hatched is not None and record.hatched is not None and record.hatched >= a.hatched:
+            kid_day = None if a.hatched is None else a.hatched.toordinal()
+            if (
+                kid_day is not None
+                and record.hatched is not None
+                and (
+                    record.hatched.toordinal() >= kid_day  # by day: a datetime is a date too
+                )
+            ):
                 problems.append(
                     PedigreeProblem(
                         "hatch-order",
