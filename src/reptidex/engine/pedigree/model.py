@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from operator import is_
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -139,12 +139,51 @@ def _missing_parents_option(value: str) -> None:
         raise ValueError(f"missing_parents must be 'warn', 'founders' or 'unknown', not {value!r}")
 
 
+def _missing(value: object) -> bool:
+    """Whether a cell means "unknown": ``None``, ``""``, a NaN, or pandas' ``NA``/``NaT``."""
+    try:
+        return value is None or value != value or value == ""
+    except TypeError:  # pandas.NA answers a comparison with NA, which has no truth value
+        return True
+
+
+def _label(value: object) -> str | None:
+    """An identifier as text, ``None`` when missing; whole numbers (a pandas column of ids
+    with gaps is read as floats: ``3.0``) are written as integers.
+
+    >>> _label(3), _label(3.0), _label(float("nan")), _label(""), _label("S")
+    ('3', '3', None, None, 'S')
+    """
+    if _missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_TEXT_OR_NONE = {str, type(None)}
+_DATE_OR_NONE = {_dt.date, _dt.datetime, type(None)}
+
+
+def _labels(values: Sequence[Any]) -> Sequence[str | None]:
+    """A column of identifiers as :func:`_label` reads them (as it is when already text)."""
+    if set(map(type, values)) <= _TEXT_OR_NONE and "" not in values:  # in C: fast for a million
+        return values
+    return [_label(value) for value in values]
+
+
+def _sex_of(value: object) -> Sex:
+    return value if isinstance(value, Sex) else Sex.parse(None if _missing(value) else str(value))
+
+
 def _coerce(record: Animal | Mapping[str, Any]) -> Animal:
     if isinstance(record, Animal):
         return record
     data = dict(record)
-    ident = str(data.pop("id"))
-    sire = data.pop("sire", data.pop("father", None))
+    ident = _label(data.pop("id"))
+    if ident is None:
+        raise ValueError("a record without an id")
+    sire = data.pop("sire", data.pop("father", None))  # sire wins over father, dam over mother
     dam = data.pop("dam", data.pop("mother", None))
     sex = data.pop("sex", None)
     hatched = data.pop("hatched", None)
@@ -152,10 +191,10 @@ def _coerce(record: Animal | Mapping[str, Any]) -> Animal:
         hatched = _dt.date.fromisoformat(hatched) if hatched.strip() else None
     return Animal(
         ident,
-        None if sire in (None, "") else str(sire),
-        None if dam in (None, "") else str(dam),
-        sex if isinstance(sex, Sex) else Sex.parse(None if sex is None else str(sex)),
-        hatched,
+        _label(sire),
+        _label(dam),
+        _sex_of(sex),
+        None if _missing(hatched) else hatched,
         MappingProxyType({str(k): str(v) for k, v in data.items()}),
     )
 
@@ -217,7 +256,10 @@ class Pedigree:
     """An immutable, validated pedigree.
 
     Build it from records (:class:`Animal` objects or mappings with ``id``, ``sire``,
-    ``dam`` and optional ``sex``, ``hatched`` and further keys) in any order. A parent that
+    ``dam`` and optional ``sex``, ``hatched`` and further keys; ``father`` and ``mother``
+    where ``sire`` and ``dam`` are absent) in any order. In a mapping, identifiers may be
+    numbers, an unknown parent ``None``, ``""`` or NaN, and a sex text that
+    :meth:`Sex.parse` reads. A parent that
     is referenced but not listed becomes a founder (a sire male, a dam female), with a
     :class:`MissingParentWarning` unless ``missing_parents`` says otherwise.
 
@@ -459,11 +501,11 @@ class Pedigree:
     @classmethod
     def from_columns(
         cls,
-        ids: Sequence[str],
-        sires: Sequence[str | None],
-        dams: Sequence[str | None],
-        sexes: Sequence[Sex] | None = None,
-        hatched: Sequence[_dt.date | None] | None = None,
+        ids: Sequence[Any],
+        sires: Sequence[Any],
+        dams: Sequence[Any],
+        sexes: Sequence[Any] | None = None,
+        hatched: Sequence[Any] | None = None,
         attributes: Sequence[Mapping[str, str]] | None = None,
         *,
         missing_parents: MissingParents = "warn",
@@ -476,15 +518,23 @@ class Pedigree:
         check fails, the records are examined one by one so that
         :class:`PedigreeError` lists every problem with the usual messages.
 
+        The columns of a pandas DataFrame go in as they are (``df["id"]``, ...): ids and
+        parents may be numbers (a column of integer ids with gaps, read as floats, matches
+        the integer ids: ``3.0`` is ``"3"``), a missing parent ``None``, ``""``, NaN or
+        ``pd.NA``, and sexes are read as :meth:`Sex.parse` reads them.
+
         Parameters
         ----------
-        ids : sequence of str
-            The animals, in record order.
-        sires, dams : sequence of str or None
-            The parents of each animal (``None`` when unknown), already cleaned of
-            unknown-parent spellings such as ``0`` or ``NA``.
-        sexes : sequence of Sex, optional
+        ids : sequence of str or int
+            The animals, in record order; none missing.
+        sires, dams : sequence of str, int or None
+            The parents of each animal (``None``, ``""`` or NaN when unknown); other
+            unknown-parent spellings, such as ``0`` or ``NA`` in a file, are the reader's
+            to clean.
+        sexes : sequence of Sex or str, optional
+            ``Sex`` members, or text such as ``"male"``/``"F"``/``"1"`` (missing: unknown).
         hatched : sequence of datetime.date or None, optional
+            Missing values may be NaN or ``pd.NaT`` too.
         attributes : sequence of mapping, optional
             Further columns of each record.
         missing_parents : {"warn", "founders", "unknown"}
@@ -498,8 +548,8 @@ class Pedigree:
         Raises
         ------
         ValueError
-            If the columns have different lengths, or ``missing_parents`` is none of its
-            values.
+            If the columns have different lengths, an id is missing, or
+            ``missing_parents`` is none of its values.
         PedigreeError
             With every problem of the records (see :class:`Pedigree`).
 
@@ -521,6 +571,14 @@ class Pedigree:
         if lengths - {n}:
             raise ValueError("every column must have one entry per animal")
         _missing_parents_option(missing_parents)
+        names, sires, dams = _labels(ids), _labels(sires), _labels(dams)
+        if any(name is None for name in names):
+            raise ValueError(f"animal {list(names).index(None) + 1} has no id")
+        ids = cast(Sequence[str], names)
+        if sexes is not None and not set(map(type, sexes)) <= {Sex}:
+            sexes = [_sex_of(s) for s in sexes]
+        if hatched is not None and not set(map(type, hatched)) <= _DATE_OR_NONE:
+            hatched = [None if _missing(h) else h for h in hatched]  # NaT is a datetime too
 
         self = cls.__new__(cls)
         if not self._fill(ids, sires, dams, sexes, hatched, attributes, missing_parents):
