@@ -8,6 +8,7 @@ import sys
 from fractions import Fraction
 from typing import Any
 
+from reptidex.domain.het_labels import possible_het_label
 from reptidex.engine.genetics import (
     Catalog,
     MorphParseError,
@@ -276,12 +277,8 @@ def _prove_out(args: argparse.Namespace) -> int:
 
 
 def _possible_het(probability: Fraction, gene: str) -> str:
-    """A possible het as breeders write it, with the exact chance: ``66% het Clown (2/3)``
-    (the hobby rounds thirds down, 2/3 to 66% and 1/3 to 33%)."""
-    percent = probability * 100
-    shown = percent.numerator // percent.denominator if percent.denominator in (1, 3) else None
-    label = f"{shown}%" if shown is not None else f"{float(percent):.1f}%"
-    return f"{label} het {gene} ({probability})"
+    """A possible het as breeders write it, with the exact chance: ``66% het Clown (2/3)``."""
+    return possible_het_label(probability, gene, exact=True)
 
 
 def _summary(parents: dict[str, Any], outcomes: Any, count: int, omitted: Fraction) -> str:

@@ -19,7 +19,7 @@ from reptidex.adapters.render.svg import SvgRenderer
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from reptidex.domain.media.lineage import LineageUnavailable
-from reptidex.domain.media.rendering import Theme, pedigree_drawing
+from reptidex.domain.media.rendering import CertificateDrawing, Theme, pedigree_drawing
 from reptidex.services.kernel.auth import Authenticator
 from reptidex.services.kernel.settings import Settings
 
@@ -109,7 +109,14 @@ def test_contract_with_repti_animal_lineage(make_settings: Callable[..., Setting
         granddam = add(name="Old Dam", sex="female")
         sire = add(name="Sire", sex="male", sire_id=grandsire, dam_id=granddam)
         dam = add(name="Dam", sex="female", sire_id=grandsire, morph="Clown")
-        root = add(name=EVIL, sex="female", sire_id=sire, dam_id=dam, hatch_date="2024-05-01")
+        root = add(
+            name=EVIL,
+            sex="female",
+            sire_id=sire,
+            dam_id=dam,
+            hatch_date="2024-05-01",
+            morph="Pastel het Clown 66% het Pied",
+        )
         source = HttpLineageSource(lambda: InProcessPeer(animal), _service_headers)
         lineage = asyncio.run(source.lineage(uuid.UUID(root), 3, credential=token))
         with pytest.raises(NotFound):
@@ -123,6 +130,11 @@ def test_contract_with_repti_animal_lineage(make_settings: Callable[..., Setting
     document = SvgRenderer().pedigree(pedigree_drawing(lineage, 3, Theme()))
     assert b"Old Sire" in document
     assert b"&lt;b&gt;" in document
+    # possible hets as breeders read them, on the chart and on the certificate
+    assert (lineage.root.hets, lineage.root.possible_hets) == (("Clown",), ("66% het Piebald",))
+    assert b"het Clown, 66% het Piebald" in document
+    certificate = CertificateDrawing(pedigree_drawing(lineage, 3, Theme()), "a4", "", "today")
+    assert ("Genetics", "het Clown, 66% het Piebald") in certificate.facts()
 
 
 EVIL = "<b>Evil</b>"

@@ -16,6 +16,7 @@ import msgspec
 
 from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
 from reptidex.domain.errors import NotAuthenticated, NotFound, PermissionDenied
+from reptidex.domain.het_labels import read_possible_het
 from reptidex.domain.media.lineage import (
     AnimalOrigin,
     ChartAnimal,
@@ -38,6 +39,8 @@ class LineageAnimalBody(msgspec.Struct, frozen=True):
     phenotype: str | None = None
     hatch_date: dt.date | None = None
     hets: list[str] | None = None
+    possible_hets: list[str] | None = None
+    """As repti-animal lists them: ``"2/3 Clown"``."""
 
 
 class TreePositionBody(msgspec.Struct, frozen=True):
@@ -110,6 +113,7 @@ def chart_animal(body: LineageAnimalBody) -> ChartAnimal:
         sex=body.sex,
         morph=body.phenotype,
         hets=tuple(body.hets or ()),
+        possible_hets=tuple(read_possible_het(share) for share in body.possible_hets or ()),
         hatch_date=body.hatch_date,
     )
 

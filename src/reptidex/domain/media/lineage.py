@@ -24,6 +24,8 @@ class ChartAnimal:
     sex: str | None = None
     morph: str | None = None
     hets: tuple[str, ...] = ()
+    possible_hets: tuple[str, ...] = ()
+    """As breeders read them: ``66% het Clown``."""
     hatch_date: dt.date | None = None
     public: bool = False
     photo_url: str | None = None
@@ -34,6 +36,11 @@ class ChartAnimal:
         if self.restricted:
             return "Private animal"
         return self.name or self.code or "Unnamed"
+
+    @property
+    def genetics(self) -> str:
+        """The hets, then the possible hets: ``het Clown, 66% het Pied`` (empty if none)."""
+        return ", ".join([*(f"het {h}" for h in self.hets), *self.possible_hets])
 
     @property
     def hatch_year(self) -> int | None:

@@ -115,8 +115,8 @@ def box_lines(snapshot: LineageSnapshot, box: ChartBox, width: int = 34) -> tupl
         lines.append(_clip(" · ".join(details), width))
     if animal.morph:
         lines.append(_clip(animal.morph, width))
-    if animal.hets:
-        lines.append(_clip("het " + ", ".join(animal.hets), width))
+    if animal.genetics:
+        lines.append(_clip(animal.genetics, width))
     if box.repeat_of is not None:
         lines = [*lines[:3], f"↻ repeat of #{box.repeat_of}"]
     return tuple(lines[:4])
@@ -186,7 +186,7 @@ class CertificateDrawing:
             ("Species", (animal.species or "-").replace("_", " ")),
             ("Sex", animal.sex or "unknown"),
             ("Morph", animal.morph or "-"),
-            ("Genetics", ", ".join(f"het {h}" for h in animal.hets) or "-"),
+            ("Genetics", animal.genetics or "-"),
             ("Hatch date", animal.hatch_date.isoformat() if animal.hatch_date else "-"),
             ("Breeder", snapshot.breeder or "-"),
             ("Keeper", snapshot.keeper or "-"),
