@@ -16,6 +16,7 @@ taken on integer numerators over a common denominator with numpy.
 from __future__ import annotations
 
 import heapq
+import html
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -40,6 +41,9 @@ from reptidex.engine.genetics.phenotype import (
     block_phenotype,
     sort_traits,
 )
+
+HTML_ROWS = 50
+"""The most outcomes a notebook's table of a cross shows."""
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,41 @@ class CrossResult:
         """The probability that an offspring is lethal (before any renormalisation)."""
         self._blocks = blocks
         self._outcomes: Outcomes | None = None
+
+    def __repr__(self) -> str:
+        """The cross as breeders say it, with how many outcome groups it has.
+
+        >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+        >>> bp = load_catalog("ball_python")
+        >>> cross(parse_genotype(bp, "Pastel het Clown"), parse_genotype(bp, "Clown"))
+        <CrossResult ball_python: Pastel het Clown × Clown, 4 outcomes>
+        """
+        summary = self.summary()
+        parents = f"{summary['sire'] or '?'} × {summary['dam'] or '?'}"
+        return f"<CrossResult {self.catalog.id}: {parents}, {self.outcome_count:,} outcomes>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's table of the most likely outcomes (at most :data:`HTML_ROWS`)."""
+        shown = self.most_likely(min(HTML_ROWS, self.outcome_count))
+        rows = "".join(
+            "<tr>"
+            f"<td>{o.probability}</td><td>{float(o.probability) * 100:.2f}%</td>"
+            f"<td>{html.escape(o.phenotype)}</td>"
+            f"<td>{html.escape(', '.join(o.hets))}</td>"
+            f"<td>{html.escape(', '.join(f'{h.probability} {h.gene}' for h in o.possible_hets))}</td>"
+            f"<td>{'' if o.sex is None else o.sex.value}</td>"
+            f"<td>{'lethal' if o.lethal else ''}</td>"
+            "</tr>"
+            for o in shown
+        )
+        more = self.outcome_count - len(shown)
+        note = f"<p>{more:,} less likely outcomes not shown</p>" if more else ""
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("probability", "%", "phenotype", "het", "possible het", "sex", "")
+        )
+        title = html.escape(repr(self))
+        return f"<p>{title}</p><table><tr>{head}</tr>{rows}</table>{note}"
 
     def outcomes(self) -> Outcomes:
         """The phenotype groups, most likely first (ties: viable first, then by name, then by

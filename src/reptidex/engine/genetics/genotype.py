@@ -78,6 +78,22 @@ class Genotype:
     def __post_init__(self) -> None:
         object.__setattr__(self, "species", self.catalog.id)
 
+    def __repr__(self) -> str:
+        """The species and the breeder's name of the genotype, not its block indexes.
+
+        >>> from reptidex.engine.genetics import Sex, load_catalog, parse_genotype
+        >>> parse_genotype(load_catalog("ball_python"), "pastel 66% het clown", Sex.MALE)
+        <Genotype ball_python male: Pastel 66% het Clown>
+        """
+        from reptidex.engine.genetics.parsing import name_genotype  # parsing builds genotypes
+
+        sex = "" if self.sex is None else f" {self.sex.value}"
+        try:
+            name = name_genotype(self)
+        except ValueError:  # a phase or complex no name says: the blocks as they are
+            name = f"blocks {self.blocks!r}"
+        return f"<Genotype {self.species}{sex}: {name}>"
+
     @classmethod
     def from_blocks(
         cls,
