@@ -43,7 +43,7 @@ def test_a_notebook_table_lists_outcomes_most_likely_first_escaped() -> None:
     assert len(rows) == result.outcome_count == 4
     first = result.outcomes()[0]
     assert rows[0].startswith(f"<td>{first.probability}</td>")
-    assert "<td>2/3 Clown</td>" in page  # the normal-looking ones may carry Clown
+    assert "<td>66% het Clown</td>" in page  # the normal-looking ones may carry Clown
     assert "not shown" not in page
 
 
@@ -53,3 +53,47 @@ def test_a_big_cross_shows_only_its_most_likely_rows() -> None:
     page = result._repr_html_()
     assert len(page.split("<tr>")[2:]) == HTML_ROWS
     assert f"<p>{result.outcome_count - HTML_ROWS:,} less likely outcomes not shown</p>" in page
+
+
+HEAD = (
+    "<tr><th>probability</th><th>%</th><th>phenotype</th><th>het</th>"
+    "<th>possible het</th><th>sex</th><th></th></tr>"
+)
+
+
+def test_a_notebook_table_is_exactly_what_a_breeder_reads() -> None:
+    result = cross(
+        parse_genotype(BP, "Spider Clown Pied"),
+        parse_genotype(BP, "Spider het Lavender Albino het Hypo"),
+    )
+    carried = "<td>Clown, Piebald</td><td>50% het Lavender Albino, 50% het Orange Ghost</td>"
+    assert result._repr_html_() == (
+        "<p>&lt;CrossResult ball_python: Spider Clown Piebald × Spider het Lavender Albino "
+        "het Orange Ghost, 3 outcomes&gt;</p><table>"
+        + HEAD
+        + f"<tr><td>1/2</td><td>50.00%</td><td>Spider</td>{carried}<td></td><td></td></tr>"
+        + f"<tr><td>1/4</td><td>25.00%</td><td>Normal</td>{carried}<td></td><td></td></tr>"
+        + f"<tr><td>1/4</td><td>25.00%</td><td>Super Spider</td>{carried}<td></td>"
+        + "<td>lethal</td></tr></table>"
+    )
+
+
+def test_a_notebook_table_says_the_sex_where_it_matters() -> None:
+    result = cross(parse_genotype(BP, "Banana", Sex.MALE), parse_genotype(BP, "Normal", Sex.FEMALE))
+    rows = result._repr_html_().split("</table>")[0].split("<tr>")[2:]
+    assert rows[:2] == [
+        "<td>1/4</td><td>25.00%</td><td>Banana</td><td></td><td></td><td>female</td><td></td></tr>",
+        "<td>1/4</td><td>25.00%</td><td>Banana</td><td></td><td></td><td>male</td><td></td></tr>",
+    ]
+
+
+def test_parents_no_name_says_show_as_a_question_mark() -> None:
+    pastel = BP.block_of_locus[BP.locate_allele(BP.allele_by_name("Pastel").id)[0]][0]
+    maybe: dict[Diplotype, Fraction] = {
+        ((0,), (0,)): Fraction(1, 2),
+        ((0,), (1,)): Fraction(1, 2),
+    }
+    unnamed = Genotype.from_blocks(BP, {pastel: maybe})
+    normal = parse_genotype(BP, "Normal")
+    assert repr(cross(unnamed, normal)) == "<CrossResult ball_python: ? × Normal, 2 outcomes>"
+    assert repr(cross(normal, unnamed)) == "<CrossResult ball_python: Normal × ?, 2 outcomes>"

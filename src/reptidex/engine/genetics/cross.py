@@ -34,6 +34,7 @@ from reptidex.engine.genetics.grouped import Outcome as Outcome
 from reptidex.engine.genetics.grouped import Outcomes as Outcomes
 from reptidex.engine.genetics.grouped import PossibleHet as PossibleHet
 from reptidex.engine.genetics.model import Block, Catalog, Sex
+from reptidex.engine.genetics.parsing import _format_probability as format_probability
 from reptidex.engine.genetics.parsing import name_genotype, parse_genotype
 from reptidex.engine.genetics.phenotype import (
     Diplotype,
@@ -44,6 +45,11 @@ from reptidex.engine.genetics.phenotype import (
 
 HTML_ROWS = 50
 """The most outcomes a notebook's table of a cross shows."""
+
+
+def _possible_het(het: PossibleHet) -> str:
+    """``66% het Clown``, as the morph names write possible hets."""
+    return f"{format_probability(het.probability)} het {het.gene}"
 
 
 @dataclass(frozen=True)
@@ -323,7 +329,7 @@ class CrossResult:
             f"<td>{o.probability}</td><td>{float(o.probability) * 100:.2f}%</td>"
             f"<td>{html.escape(o.phenotype)}</td>"
             f"<td>{html.escape(', '.join(o.hets))}</td>"
-            f"<td>{html.escape(', '.join(f'{h.probability} {h.gene}' for h in o.possible_hets))}</td>"
+            f"<td>{html.escape(', '.join(_possible_het(h) for h in o.possible_hets))}</td>"
             f"<td>{'' if o.sex is None else o.sex.value}</td>"
             f"<td>{'lethal' if o.lethal else ''}</td>"
             "</tr>"
