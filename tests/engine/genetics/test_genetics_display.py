@@ -97,3 +97,13 @@ def test_parents_no_name_says_show_as_a_question_mark() -> None:
     normal = parse_genotype(BP, "Normal")
     assert repr(cross(unnamed, normal)) == "<CrossResult ball_python: ? × Normal, 2 outcomes>"
     assert repr(cross(normal, unnamed)) == "<CrossResult ball_python: Normal × ?, 2 outcomes>"
+
+
+def test_viable_only_genotypes_are_renormalised_with_their_groups() -> None:
+    """Spider x Spider loses a quarter as Super Spider: each surviving genotype's chance is
+    divided by the 3/4 that live, so they sum to one again."""
+    spider = parse_genotype(BP, "Spider")
+    result = cross(spider, spider, viable_only=True)
+    chances = sorted(p for _, p in result.genotypes())
+    assert chances == [Fraction(1, 3), Fraction(2, 3)]
+    assert [o.probability for o in result.outcomes()] == [Fraction(2, 3), Fraction(1, 3)]
