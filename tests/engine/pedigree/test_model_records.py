@@ -450,3 +450,20 @@ def test_children_come_in_the_order_of_ids(seed: int) -> None:
         expected = np.flatnonzero((ped.sire == i) | (ped.dam == i)).tolist()
         assert mine == expected
         assert ped.children(ident) == tuple(ped.ids[k] for k in expected)
+
+
+def test_an_animal_needs_an_id_and_an_empty_parent_is_unknown() -> None:
+    with pytest.raises(ValueError, match="an animal needs an id"):
+        Animal("")
+    assert Animal("k", "", "") == Animal("k")
+    assert Pedigree([Animal("k", "S", "")], missing_parents="founders").parents("k") == ("S", None)
+
+
+def test_extend_orders_new_parents_first_whatever_their_ids() -> None:
+    """A new animal's new parent precedes it, as when the pedigree is built at once."""
+    base = Pedigree([Animal("S", sex=Sex.MALE), Animal("D", sex=Sex.FEMALE)])
+    clutch = [Animal("k", "S", "0"), Animal("0", "S", "D", Sex.FEMALE)]
+    grown = base.extend(clutch)
+    whole = Pedigree([*base.animals, *clutch])
+    assert grown.ids == ("S", "D", "0", "k") == whole.ids
+    assert grown.depth.tolist() == [0, 0, 1, 2] == whole.depth.tolist()

@@ -83,9 +83,9 @@ class Animal:
     Parameters
     ----------
     id : str
-        The animal's identifier, unique within a pedigree.
+        The animal's identifier, unique within a pedigree; not empty.
     sire, dam : str or None
-        Identifiers of the father and mother; ``None`` when unknown.
+        Identifiers of the father and mother; ``None`` (or ``""``) when unknown.
     sex : Sex
         Recorded sex (``Sex.UNKNOWN`` by default).
     hatched : datetime.date or None
@@ -97,6 +97,8 @@ class Animal:
     --------
     >>> Animal("B1", sire="S", dam="D").dam
     'D'
+    >>> Animal("B2", sire="S", dam="").dam is None
+    True
     """
 
     id: str
@@ -107,6 +109,14 @@ class Animal:
     attributes: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), hash=False, compare=True
     )
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("an animal needs an id")
+        if self.sire == "":  # an empty cell is an unknown parent, as in files and mappings
+            object.__setattr__(self, "sire", None)
+        if self.dam == "":
+            object.__setattr__(self, "dam", None)
 
 
 class PedigreeError(ValueError):
@@ -761,8 +771,8 @@ class Pedigree:
             raise PedigreeError(problems)
         # order the new animals among themselves; every old animal precedes them
         local = {a.id: i for i, a in enumerate(new)}
-        loc_s = np.array([local.get(a.sire, -1) if a.sire else -1 for a in new], dtype=np.int64)
-        loc_d = np.array([local.get(a.dam, -1) if a.dam else -1 for a in new], dtype=np.int64)
+        loc_s = np.array([-1 if a.sire is None else local.get(a.sire, -1) for a in new], np.int64)
+        loc_d = np.array([-1 if a.dam is None else local.get(a.dam, -1) for a in new], np.int64)
         _, order = _layered_order(loc_s, loc_d)
         ordered = [new[i] for i in order.tolist()]
         result = Pedigree.__new__(Pedigree)
