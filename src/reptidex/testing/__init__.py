@@ -29,6 +29,7 @@ except ImportError as missing:  # pragma: no cover - depends on the installed ex
 from reptidex.testing.genetics import (
     autosomal_loci,
     catalogs,
+    diplotypes,
     genotypes,
     morphs,
     parent_pairs,
@@ -42,6 +43,7 @@ __all__ = [
     "PROFILES",
     "autosomal_loci",
     "catalogs",
+    "diplotypes",
     "genotypes",
     "morphs",
     "parent_pairs",

@@ -40,6 +40,7 @@ Diplotype = tuple[tuple[int, ...], tuple[int, ...]]
 __all__ = [
     "autosomal_loci",
     "catalogs",
+    "diplotypes",
     "genotypes",
     "morphs",
     "parent_pairs",
@@ -94,7 +95,9 @@ def _allele_pair(draw: st.DrawFn, catalog: Catalog, locus: int) -> tuple[int, in
 
 
 @st.composite
-def _diplotype(draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None) -> Diplotype:
+def diplotypes(draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None) -> Diplotype:
+    """Two phased haplotypes of ``block``; a sex-linked block carries the sex chromosomes of
+    ``sex``, with either allele on either chromosome (a male maker or a female maker)."""
     first: list[int] = []
     second: list[int] = []
     for locus in block.loci:
@@ -115,7 +118,7 @@ def _distribution(
     draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None, options: int
 ) -> dict[Diplotype, Fraction]:
     drawn = draw(
-        st.lists(_diplotype(catalog, block, sex), min_size=1, max_size=options, unique=True)
+        st.lists(diplotypes(catalog, block, sex), min_size=1, max_size=options, unique=True)
     )
     weights = draw(st.lists(st.integers(1, 5), min_size=len(drawn), max_size=len(drawn)))
     total = sum(weights)

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_genetics_properties import FAST, genotypes, outcome_key
+from test_genetics_properties import FAST, outcome_key
 
 from reptidex.engine.genetics import (
     Genotype,
@@ -20,12 +20,13 @@ from reptidex.engine.genetics import (
     load_catalog,
     parse_genotype,
 )
+from reptidex.testing import genotypes
 
 BP = load_catalog("ball_python")
 
 
 @FAST
-@given(genotypes(max_loci=4), genotypes(max_loci=4), st.integers(1, 40), st.booleans())
+@given(genotypes(BP, max_loci=4), genotypes(BP, max_loci=4), st.integers(1, 40), st.booleans())
 def test_outcome_count_is_the_length_of_the_outcomes(
     sire: Genotype, dam: Genotype, count: int, viable_only: bool
 ) -> None:
@@ -38,7 +39,7 @@ def test_outcome_count_is_the_length_of_the_outcomes(
 
 
 @FAST
-@given(genotypes(max_loci=4), genotypes(max_loci=4), st.integers(1, 40))
+@given(genotypes(BP, max_loci=4), genotypes(BP, max_loci=4), st.integers(1, 40))
 def test_most_likely_are_the_head_of_the_outcomes_up_to_ties(
     sire: Genotype, dam: Genotype, count: int
 ) -> None:
@@ -81,7 +82,9 @@ def test_most_likely_needs_a_positive_count() -> None:
 
 @FAST
 @given(
-    genotypes(max_loci=2, sex=Sex.MALE), genotypes(max_loci=2, sex=Sex.FEMALE), st.integers(0, 8)
+    genotypes(BP, max_loci=2, sex=Sex.MALE),
+    genotypes(BP, max_loci=2, sex=Sex.FEMALE),
+    st.integers(0, 8),
 )
 def test_clutch_odds_agree_with_the_odds_of_each_group(
     sire: Genotype, dam: Genotype, eggs: int

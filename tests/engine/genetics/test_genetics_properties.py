@@ -25,9 +25,15 @@ from reptidex.engine.genetics import (
     name_genotype,
     parse_genotype,
 )
-from reptidex.engine.genetics.genotype import canonical, sex_pair
-from reptidex.engine.genetics.model import SEX_LOCUS
+from reptidex.engine.genetics.genotype import sex_pair
 from reptidex.engine.genetics.phenotype import Diplotype
+from reptidex.testing import (
+    autosomal_loci,
+    diplotypes,
+    genotypes,
+    parent_pairs,
+    sex_linked_loci,
+)
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BP = load_catalog("ball_python")  # XY, with a sex-linked gene (Banana) and three complexes
@@ -49,120 +55,16 @@ SPECIES = (BP, CORN, ZW_LINKED)
 PROBABILITIES = st.sampled_from([Fraction(1, 2), Fraction(2, 3), Fraction(1, 3), Fraction(1, 4)])
 
 
-def autosomal(catalog: Catalog) -> list[int]:
-    """The loci of ``catalog`` not on the sex chromosomes."""
-    return [
-        li
-        for li in range(len(catalog.loci))
-        if not catalog.blocks[catalog.block_of_locus[li][0]].sex_linked
-    ]
-
-
-def sex_linked(catalog: Catalog) -> list[int]:
-    """The loci of ``catalog`` on the sex chromosomes."""
-    return [li for li in range(len(catalog.loci)) if li not in autosomal(catalog)]
-
-
+autosomal = autosomal_loci
+sex_linked = sex_linked_loci
 AUTOSOMAL = autosomal(BP)
 
 
-def compound_pairs(catalog: Catalog, locus: int) -> list[tuple[int, int]]:
-    """The allele pairs of ``locus`` that the catalog names as compounds."""
-    spec = catalog.loci[locus]
-    return [
-        (spec.allele_index(c.alleles[0]), spec.allele_index(c.alleles[1])) for c in spec.compounds
-    ]
-
-
-@st.composite
-def allele_pairs(draw: st.DrawFn, catalog: Catalog, locus: int) -> tuple[int, int]:
-    """An unordered allele pair at ``locus``; at an allelic complex, often two different
-    mutant alleles, and often a pair the catalog names as a compound."""
-    count = len(catalog.loci[locus].alleles)
-    options = [st.tuples(st.integers(0, count), st.integers(0, count))]
-    if count > 1:
-        different = st.lists(st.integers(1, count), min_size=2, max_size=2, unique=True)
-        options.append(different.map(lambda pair: (pair[0], pair[1])))
-    if compound_pairs(catalog, locus):
-        options.append(st.sampled_from(compound_pairs(catalog, locus)))
-    a, b = draw(st.one_of(options))
-    return (a, b) if a <= b else (b, a)
-
-
-@st.composite
-def diplotypes(draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None) -> Diplotype:
-    """Two phased haplotypes of ``block``; a sex-linked block carries the sex chromosomes of
-    ``sex``, with either allele on either chromosome (a male maker or a female maker)."""
-    first: list[int] = []
-    second: list[int] = []
-    for locus in block.loci:
-        if locus == SEX_LOCUS:
-            assert sex is not None
-            a, b = sex_pair(catalog.sex_system, sex)
-        else:
-            a, b = draw(allele_pairs(catalog, locus))
-            if draw(st.booleans()):
-                a, b = b, a
-        first.append(a)
-        second.append(b)
-    return tuple(first), tuple(second)
-
-
-@st.composite
-def block_distributions(
-    draw: st.DrawFn, catalog: Catalog, block: Block, sex: Sex | None, options: int = 3
-) -> dict[Diplotype, Fraction]:
-    """Any distribution over one to ``options`` diplotypes of ``block``."""
-    choices = st.lists(diplotypes(catalog, block, sex), min_size=1, max_size=options, unique=True)
-    drawn = draw(choices)
-    weights = draw(st.lists(st.integers(1, 5), min_size=len(drawn), max_size=len(drawn)))
-    total = sum(weights)
-    merged: dict[Diplotype, Fraction] = {}
-    for diplotype, weight in zip(drawn, weights, strict=True):
-        key = canonical(diplotype)
-        merged[key] = merged.get(key, Fraction(0)) + Fraction(weight, total)
-    return merged
-
-
-@st.composite
-def genotypes(
-    draw: st.DrawFn,
-    catalog: Catalog = BP,
-    loci: list[int] | None = None,
-    sex: Sex | None = None,
-    max_loci: int = 3,
-    certain: bool = False,
-) -> Genotype:
-    """A random genotype over a few loci of ``catalog`` (``certain``: one diplotype per block,
-    else possibly uncertain).
-
-    By default the loci are drawn from the autosomal ones and an animal of known sex carries
-    its species' sex-linked loci half the time; allelic complexes and named compounds come up
-    often.
-    """
-    if loci is None:
-        chosen = draw(st.lists(st.sampled_from(autosomal(catalog)), max_size=max_loci, unique=True))
-        if sex is not None and draw(st.booleans()):
-            chosen += sex_linked(catalog)
-    else:
-        chosen = draw(st.lists(st.sampled_from(loci), max_size=max_loci, unique=True))
-    blocks: dict[int, dict[Diplotype, Fraction]] = {}
-    for locus in chosen:
-        block = catalog.blocks[catalog.block_of_locus[locus][0]]
-        blocks[block.index] = draw(block_distributions(catalog, block, sex, 1 if certain else 3))
-    return Genotype.from_blocks(catalog, blocks, sex)
-
-
-@st.composite
 def parents(
-    draw: st.DrawFn, /, species: Sequence[Catalog] = SPECIES, sexed: bool | None = None, **kw: Any
-) -> tuple[Genotype, Genotype]:
-    """A sire and a dam of one species, sexed (and then possibly with sex-linked genes) or not."""
-    catalog = draw(st.sampled_from(species))
-    if sexed is None:
-        sexed = draw(st.booleans())
-    male, female = (Sex.MALE, Sex.FEMALE) if sexed else (None, None)
-    return draw(genotypes(catalog, sex=male, **kw)), draw(genotypes(catalog, sex=female, **kw))
+    species: Sequence[Catalog] = SPECIES, **options: Any
+) -> st.SearchStrategy[tuple[Genotype, Genotype]]:
+    """A sire and a dam of one of these tests' species (the kit's :func:`parent_pairs`)."""
+    return parent_pairs(species, **options)
 
 
 def outcome_key(o: Outcome) -> tuple[object, ...]:
