@@ -312,8 +312,9 @@ def one_by_one(records: list[Animal], missing: MissingParents = "warn") -> Pedig
 def test_reference_path_warns_at_the_callers_line() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        ped = Pedigree.__new__(Pedigree)
         line = next_line()
-        ped = one_by_one([Animal("K", "S", "D")])
+        ped._one_by_one([Animal("K", "S", "D")])
     assert where(caught) == [(MissingParentWarning, __file__, line)]
     assert ped.ids == ("S", "D", "K")
     assert ped.children("D") == ("K",)

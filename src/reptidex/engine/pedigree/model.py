@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -209,14 +210,25 @@ def _coerce(record: Animal | Mapping[str, Any]) -> Animal:
     )
 
 
-def _warn_missing(missing: Mapping[str, Sex], *, stacklevel: int) -> None:
+def _warn_missing(missing: Mapping[str, Sex]) -> None:
     shown = ", ".join(sorted(missing)[:10])
     more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
     warnings.warn(
         f"{len(missing)} parent(s) referenced but not listed, taken as founders: {shown}{more}",
         MissingParentWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=_outside_this_module(),
     )
+
+
+def _outside_this_module() -> int:
+    """The ``stacklevel``, for a ``warnings.warn`` called here, of the first frame outside this
+    module: the line that built the pedigree, however many of this module's frames (and of
+    wrappers placed in it) lie between."""
+    frame = sys._getframe(1)  # the function that calls warnings.warn
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _SEX_CODE = {Sex.UNKNOWN: 0, Sex.MALE: 1, Sex.FEMALE: 2}
@@ -388,7 +400,7 @@ class Pedigree:
             if a.dam is not None and a.dam not in listed:
                 missing.setdefault(a.dam, Sex.FEMALE)
         if missing and missing_parents == "warn":
-            _warn_missing(missing, stacklevel=3)
+            _warn_missing(missing)
         all_animals = [Animal(m, sex=s) for m, s in missing.items()] + animals
         self._setup(all_animals, tuple(a.id for a in animals))
 
@@ -684,7 +696,7 @@ class Pedigree:
         if trouble or order.shape[0] != total:
             return False
         if missing and missing_parents == "warn":
-            _warn_missing(missing, stacklevel=3)
+            _warn_missing(missing)
         names = [*missing, *ids]
         rank = np.empty(total, dtype=np.int64)
         rank[order] = own
