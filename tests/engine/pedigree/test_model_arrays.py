@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pedigree_testkit import random_records
+from pedigree_testkit import random_records, warned_at
 
 from reptidex.engine.pedigree import (
     Animal,
@@ -239,7 +239,7 @@ def test_missing_parent_warning_names_the_calling_line() -> None:
         line = frame.f_lineno + 1
         Pedigree([Animal("k", "S", "D")])
         Pedigree.from_columns(["k"], ["S"], ["D"])
-    assert [(w.category, w.filename, w.lineno) for w in caught] == [
+    assert warned_at(caught) == [
         (MissingParentWarning, __file__, line),
         (MissingParentWarning, __file__, line + 1),
     ]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pedigree_testkit import random_records
+from pedigree_testkit import random_records, warned_at
 
 from reptidex.engine.pedigree import (
     Animal,
@@ -39,9 +39,7 @@ def next_line() -> int:
     return frame.f_back.f_lineno + 1
 
 
-def where(caught: list[warnings.WarningMessage]) -> list[tuple[type[Warning], str, int]]:
-    """Category, file and line of each warning caught."""
-    return [(w.category, w.filename, w.lineno) for w in caught]
+where = warned_at
 
 
 # --- Sex.parse ----------------------------------------------------------------------
