@@ -35,18 +35,12 @@ def fibonacci_line(length: int, first: int = 0) -> Columns:
 
 
 def longest_line(sire: list[int], dam: list[int], animal: int) -> int:
-    """Generations from ``animal`` to its oldest ancestor (a plain walk, for the tests)."""
-    memo: dict[int, int] = {}
-
-    def depth(here: int) -> int:
-        if here not in memo:
-            memo[here] = max((depth(p) + 1 for p in (sire[here], dam[here]) if p >= 0), default=0)
-        return memo[here]
-
-    order = sorted(range(len(sire)), key=lambda k: max(sire[k], dam[k]))
-    for here in order:  # parents numbered below their offspring here: no deep recursion
-        depth(here)
-    return depth(animal)
+    """Generations from ``animal`` to its oldest ancestor, for parents numbered below their
+    offspring (a plain walk in number order, for the tests)."""
+    depth = [0] * len(sire)
+    for here, parents in enumerate(zip(sire, dam, strict=True)):
+        depth[here] = max((depth[p] + 1 for p in parents if p >= 0), default=0)
+    return depth[animal]
 
 
 # Two unrelated Fibonacci lines, A (0 … 220) and B (221 … 281), and X (282), the offspring of
@@ -99,9 +93,9 @@ def test_an_answer_stays_when_a_deeper_descendant_is_computed_by_the_vectorised_
     assert links.inbreeding(X) == first == 0.0
 
 
-def test_a_related_question_does_not_disturb_the_answer_for_another_animal() -> None:
-    """Asking the kinship of X and its sire first (pairs of related animals to expand)
-    leaves X's own inbreeding to be answered by the recursion: exactly 0."""
+def test_a_question_the_recursion_answers_leaves_other_animals_to_it() -> None:
+    """The kinship of X and its sire (some 400 related pairs to expand, within the budget)
+    is answered by the recursion, which leaves X's own inbreeding to it: exactly 0."""
     links = two_lines()
     assert links.kinship(X, 200) == pytest.approx(0.25 * (1 + links.inbreeding(200)), abs=1e-15)
     assert links.inbreeding(X) == 0.0
@@ -172,15 +166,16 @@ def test_a_line_deeper_than_the_recursion_walks_takes_the_vectorised_way(through
     sire, dam = dam_line()
     if through == "sires":
         sire, dam = dam, sire
-    links = PedigreeLinks(sire, dam)
-    assert links.kinship(0, DEEP) == pytest.approx(0.25, abs=1e-12)
-    assert links.kinship(DEEP, 0) == pytest.approx(0.25, abs=1e-12)
-    assert links.inbreeding(DEEP + 1) == pytest.approx(0.25, abs=1e-12)
+    # each on links of its own: the vectorised method keeps what it computed
+    assert PedigreeLinks(sire, dam).inbreeding(DEEP + 1) == pytest.approx(0.25, abs=1e-12)
+    assert PedigreeLinks(sire, dam).kinship(0, DEEP) == pytest.approx(0.25, abs=1e-12)
+    assert PedigreeLinks(sire, dam).kinship(DEEP, 0) == pytest.approx(0.25, abs=1e-12)
 
 
 def test_a_coefficient_of_the_vectorised_way_is_kept_for_its_own_pair_only() -> None:
-    """1 and 204 are the last full sibs of 210 generations of full-sib mating (past the
-    recursion's depth); 0 is a founder apart and 2 its offspring (kinship 1/4)."""
+    """1 and n - 2 are the last full sibs of 210 generations of full-sib mating (past the
+    recursion's depth, so the vectorised method answers); 0 is a founder apart and 2 its
+    offspring (kinship 1/4), whose pair the recursion looks up among those it keeps."""
     sire_fs, dam_fs = full_sib_columns(210)
     n = len(sire_fs) + 2
     # number the full-sib animals so that the last sire is n - 2 and the last dam 1
@@ -244,3 +239,33 @@ def test_a_coefficient_does_not_depend_on_the_questions_before_it(
         assert answers[a, b] == pytest.approx(alone, abs=1e-12)
     for (a, b), value in answers.items():
         assert links.kinship(a, b) == value
+
+
+def test_a_question_within_the_budget_leaves_other_animals_to_the_recursion() -> None:
+    """M (134), the offspring of two unrelated Fibonacci lines 101 generations deep, is
+    mated into a herd of 1,500 animals, 150 generations of relatives mated (some 52,000
+    related pairs for the kinship below, well within RECURSION_BUDGET * 150**2): the
+    recursion answers it, and M's inbreeding stays the recursion's exact 0."""
+    a_sire, a_dam = fibonacci_line(101)
+    b_sire, b_dam = fibonacci_line(33, first=101)
+    sire, dam = [*a_sire, *b_sire, 100], [*a_dam, *b_dam, 133]
+    rng = random.Random(1)
+    first = len(sire)
+    for k in range(1500):
+        here = first + k
+        if k < 10:
+            sire.append(-1)
+            dam.append(-1)
+            continue
+        window = range(max(first, here - 40), here)
+        s, d = rng.choice(window), rng.choice(window)
+        sire.append(s)
+        dam.append(d if d != s else -1)
+    sire.append(134)  # the offspring of M and the herd's last animal
+    dam.append(len(dam) - 1)
+    a, b = len(sire) - 1, len(sire) - 3
+    with mock.patch.object(links_module, "RECURSION_GENERATIONS", 0):  # the vectorised way
+        expected = PedigreeLinks(sire, dam).kinship(a, b)
+    links = PedigreeLinks(sire, dam)
+    assert links.kinship(a, b) == pytest.approx(expected, abs=1e-12)
+    assert links.inbreeding(134) == 0.0

@@ -4,7 +4,11 @@ who may send."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import string
 import uuid
 
 import pytest
@@ -96,10 +100,58 @@ def test_unsubscribe_tokens_verify_only_as_signed() -> None:
         "a.b.c",
         "x" * 500,
     ):
-        with pytest.raises(InvalidInput):
-            verify(key, forged)
-    with pytest.raises(InvalidInput):
-        verify(b"j" * 32, token)
+        _refused(key, forged)
+    _refused(b"j" * 32, token)
+
+
+def _refused(key: bytes, token: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        verify(key, token)
+    assert refused.value.detail == "This unsubscribe link is not valid."
+
+
+def _unpadded(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _documented_token(key: bytes, payload: str) -> str:
+    """``<payload>.<signature>`` as the module's docstring writes it, built without it."""
+    data = payload.encode()
+    return f"{_unpadded(data)}.{_unpadded(hmac.new(key, data, hashlib.sha256).digest())}"
+
+
+def test_unsubscribe_tokens_keep_their_documented_form_so_mailed_links_keep_working() -> None:
+    key, user = b"k" * 32, uuid.UUID(int=7)
+    for kind in KINDS:
+        for channel in Channel:
+            what = Unsubscription(user, kind, channel)
+            token = _documented_token(key, f"v1|{user}|{kind}|{channel.value}")
+            assert sign(key, what) == token
+            assert verify(key, token) == what
+
+
+def test_only_the_very_token_signed_unsubscribes() -> None:
+    key, user = b"k" * 32, uuid.UUID(int=5)
+    payload, mac = sign(key, Unsubscription(user, "order.paid", Channel.EMAIL)).split(".")
+    # both parts end in a character with unused low bits: the next one decodes the same
+    assert len(payload) % 4 == len(mac) % 4 == 3
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+
+    def unused_bit_set(part: str) -> str:
+        return part[:-1] + alphabet[alphabet.index(part[-1]) ^ 1]
+
+    for forged in (
+        f"{payload}=.{mac}",  # padded
+        f"{payload}.{mac}=",
+        f"{unused_bit_set(payload)}.{mac}",
+        f"{payload}.{unused_bit_set(mac)}",
+        f"{payload[:8]} {payload[8:]}.{mac}",  # a stray character
+    ):
+        _refused(key, forged)
+    # signed with the key, but not a kind this service sends, or not version 1
+    _refused(key, sign(key, Unsubscription(user, "no.such.kind", Channel.EMAIL)))
+    _refused(key, _documented_token(key, f"v2|{user}|order.paid|email"))
+    assert verify(key, _documented_token(key, f"v1|{user}|order.paid|email")).user_id == user
 
 
 def test_channel_defaults_and_choices() -> None:

@@ -3,9 +3,14 @@ the tables the migration makes matching the models."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import time
 from collections.abc import Callable
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -15,7 +20,7 @@ from reptidex.adapters.sql.bases import service_metadata
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.ads.campaigns import MAX_DAYS, CampaignTerms, Targeting, check_terms
 from reptidex.domain.ads.pacing import allowed_by
-from reptidex.domain.ads.tokens import AdTicket, TicketSigner
+from reptidex.domain.ads.tokens import MAX_TOKEN, AdTicket, TicketSigner
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.errors import InvalidInput
 from reptidex.services.kernel.settings import Settings
@@ -73,6 +78,27 @@ def test_the_burst_is_at_least_one_impression() -> None:
     assert allowed_by(1_000_000, 250, elsewhere) == 550_000  # noon UTC
 
 
+def test_pacing_counts_every_second_of_the_day_in_whole_millis() -> None:
+    at = dt.datetime(2026, 12, 6, 12, 34, 56, tzinfo=dt.UTC)  # 45,296 s into the day
+    assert allowed_by(86_400_000, 1, at) == 45_296_000 + 4_320_000
+    # rounded down to integers: 1010 // 20 + 1010 * 1 // 86400
+    allowed = allowed_by(1_010, 1, dt.datetime(2026, 12, 6, 0, 0, 1, tzinfo=dt.UTC))
+    assert (allowed, type(allowed)) == (50, int)
+
+
+def test_pacing_follows_the_utc_day_whatever_the_servers_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "XST-14")  # POSIX for UTC+14: local 02:00 the next day
+    time.tzset()
+    try:
+        noon = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
+        assert allowed_by(1_000_000, 250, noon) == 550_000
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_targeting_needs_every_non_empty_list_met() -> None:
     targeting = Targeting(species=("ball_python",), genes=("clown",), countries=("DE", "AT"))
     assert targeting.matches("ball_python", frozenset({"clown", "pastel"}), "AT")
@@ -88,10 +114,67 @@ def test_tokens_hold_only_under_their_key() -> None:
         TicketSigner(b"j" * 16).read(token)
     body, mac = token.split(".")
     for broken in ("", ".", "abc", body + mac, "e30." + mac, f"{body}.é{mac[1:]}", "ü.ü"):
-        with pytest.raises(InvalidInput):
-            TicketSigner(b"k" * 16).read(broken)
-    with pytest.raises(ValueError, match="16 bytes"):
+        _refused(TicketSigner(b"k" * 16), broken)
+    with pytest.raises(ValueError, match=r"^an ad token key has at least 16 bytes$"):
         TicketSigner(b"short")
+
+
+KEY = b"k" * 16
+
+
+def _refused(signer: TicketSigner, token: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        signer.read(token)
+    assert refused.value.detail == "The ad token is not valid."
+    assert refused.value.field_errors == {"token": "invalid"}
+
+
+def _unpadded(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _mac(text: str) -> str:
+    return _unpadded(hmac.new(KEY, text.encode(), hashlib.sha256).digest())
+
+
+def _ticket(target: str = "t", kind: str = "impression") -> AdTicket:
+    return AdTicket(kind, "c", "o", 0, target, 10)  # type: ignore[arg-type]
+
+
+def test_tokens_have_the_documented_form_at_every_length() -> None:
+    # the compact JSON in unpadded base64url, a dot, the HMAC-SHA256 of that text; targets of
+    # 0 to 19 characters give bodies of every length modulo 3, 4 and 5
+    signer = TicketSigner(KEY)
+    for size in range(20):
+        ticket = _ticket("t" * size)
+        body = _unpadded(msgspec.json.encode(ticket))
+        assert signer.sign(ticket) == f"{body}.{_mac(body)}"
+        assert signer.read(f"{body}.{_mac(body)}") == ticket
+
+
+def test_a_signature_holds_for_its_own_body_only() -> None:
+    signer = TicketSigner(KEY)
+    impression = signer.sign(_ticket(kind="impression"))
+    click = signer.sign(_ticket(kind="click"))
+    _refused(signer, f"{click.partition('.')[0]}.{impression.partition('.')[2]}")
+
+
+def test_a_token_is_cut_at_its_first_dot() -> None:
+    # a body is base64url, which has no dot: a text with one is no body, even under a MAC
+    # made with the key (the decoder would skip the dot)
+    signer = TicketSigner(KEY)
+    body = next(
+        b for n in range(4) if len(b := signer.sign(_ticket("t" * n)).split(".")[0]) % 4 == 0
+    )
+    dotted = f"{body[:8]}.{body[8:]}"
+    _refused(signer, f"{dotted}.{_mac(dotted)}")
+
+
+def test_the_longest_token_is_read_and_a_longer_one_refused() -> None:
+    signer = TicketSigner(KEY)
+    tokens = {len(t): t for t in (signer.sign(_ticket("t" * n)) for n in range(300, 340))}
+    assert signer.read(tokens[MAX_TOKEN]).target.startswith("t")
+    _refused(signer, tokens[min(n for n in tokens if n > MAX_TOKEN)])
 
 
 def test_migrations_match_the_models(make_settings: Callable[..., Settings]) -> None:

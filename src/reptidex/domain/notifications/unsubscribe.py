@@ -69,6 +69,8 @@ def verify(key: bytes, token: str) -> Unsubscription:
         payload, mac = _unb64(encoded), _unb64(signature)
     except ValueError as exc:
         raise refused from exc
+    if _b64(payload) != encoded or _b64(mac) != signature:
+        raise refused  # padding, a stray character or unused bits set: not what sign wrote
     if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
         raise refused
     try:
