@@ -71,7 +71,7 @@ async def _stage(url: str, service: str, count: int) -> None:
 
 
 def test_every_table_under_row_level_security_is_forced(database: tuple[str, str, str]) -> None:
-    service, owner_url, _ = database
+    _, owner_url, _ = database
     tables = asyncio.run(_fetch(owner_url, TABLES))
     secured = {t["relname"] for t in tables if t["relrowsecurity"]}
     forced = {t["relname"] for t in tables if t["relforcerowsecurity"]}

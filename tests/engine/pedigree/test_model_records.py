@@ -452,7 +452,7 @@ def test_children_come_in_the_order_of_ids(seed: int) -> None:
 
 
 def test_an_animal_needs_an_id_and_an_empty_parent_is_unknown() -> None:
-    with pytest.raises(ValueError, match="^an animal needs an id$"):
+    with pytest.raises(ValueError, match=r"^an animal needs an id$"):
         Animal("")
     assert Animal("k", "", "") == Animal("k")
     assert Pedigree([Animal("k", "S", "")], missing_parents="founders").parents("k") == ("S", None)

@@ -92,7 +92,7 @@ def test_the_same_checks_whatever_the_spelling() -> None:
 def test_an_animal_without_an_id_is_refused(missing: object) -> None:
     with pytest.raises(ValueError, match="animal 2 has no id"):
         Pedigree.from_columns(["a", missing, "c"], [None] * 3, [None] * 3)
-    with pytest.raises(ValueError, match="^a record without an id$"):
+    with pytest.raises(ValueError, match=r"^a record without an id$"):
         Pedigree([{"id": missing}])
 
 
