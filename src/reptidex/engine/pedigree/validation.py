@@ -100,19 +100,17 @@ def find_problems(animals: Sequence[Animal]) -> list[PedigreeProblem]:
                         (parent, a.id),
                     )
                 )
-            kid_day = None if a.hatched is None else a.hatched.toordinal()
+            hatched = a.hatched
             if (
-                kid_day is not None
+                hatched is not None
                 and record.hatched is not None
-                and (
-                    record.hatched.toordinal() >= kid_day  # by day: a datetime is a date too
-                )
+                and record.hatched.toordinal() >= hatched.toordinal()  # by day: datetimes too
             ):
                 problems.append(
                     PedigreeProblem(
                         "hatch-order",
                         f"{parent} ({role}, hatched {record.hatched.isoformat()}) is not "
-                        f"older than its offspring {a.id} (hatched {a.hatched.isoformat()})",
+                        f"older than its offspring {a.id} (hatched {hatched.isoformat()})",
                         (parent, a.id),
                     )
                 )
