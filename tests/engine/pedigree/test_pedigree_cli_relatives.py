@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from test_pedigree_cli import run
 
-from reptidex.cli import main
 from reptidex.domain.media.rendering import Theme
 
 # S x D gives the full sibs B and G, whose son K is inbred (F = 1/4); S x E gives L.
@@ -18,14 +18,6 @@ FAMILY = (
     "K,B,G,,,,\nS,,,male,Zeus,Pastel,Clown\nD,,,female,,Clown,\nE,,,female,,,\n"
     "B,S,D,male,,,\nG,S,D,female,,,\nL,S,E,,,,\n"
 )
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture
