@@ -221,8 +221,7 @@ def run_inbreeding(args: argparse.Namespace) -> int:
     values = table.array[pedigree.record_index].tolist()
     out = sys.stdout
     if args.json:
-        json.dump(dict(zip(order, values, strict=True)), out, indent=1)
-        out.write("\n")
+        _write_json(dict(zip(order, values, strict=True)))
         return 0
     names = _csv_cells(order)
     out.write("id,F\n")
@@ -231,6 +230,11 @@ def run_inbreeding(args: argparse.Namespace) -> int:
         rows = map("{},{!r}\n".format, names[start:stop], values[start:stop])
         out.write("".join(rows))
     return 0
+
+
+def _write_json(value: object) -> None:
+    json.dump(value, sys.stdout, indent=1)
+    sys.stdout.write("\n")
 
 
 def _csv_cells(texts: tuple[str, ...]) -> list[str]:
@@ -283,8 +287,7 @@ def run_stats(args: argparse.Namespace) -> int:
     table = inbreeding(pedigree, progress=_progress(pedigree, "inbreeding"))
     s = summarize(pedigree, inbreeding=table)
     if args.json:
-        json.dump(dataclasses.asdict(s), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        _write_json(dataclasses.asdict(s))
         return 0
     rows = [
         ("animals", str(s.animals)),

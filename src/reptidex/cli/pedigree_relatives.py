@@ -4,12 +4,12 @@ relationship, founders, mean-kinship, chart."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reptidex.cli.pedigree import _csv_cell, _error, _load, _pipe_safe, _progress
+from reptidex.cli.pedigree import _csv_cell, _error, _load, _pipe_safe, _progress, _write_json
 from reptidex.engine.pedigree import (
     Pedigree,
     ancestors,
@@ -94,9 +94,14 @@ def _animals(pedigree: Pedigree, ids: list[str], path: str) -> bool:
     return not unknown
 
 
-def _write_json(value: object) -> None:
-    json.dump(value, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+def _write_column(column: str, rows: Iterable[tuple[str, object]], *, as_json: bool) -> int:
+    """One value per animal: a JSON object, or CSV ``id,<column>`` (values as ``repr``)."""
+    if as_json:
+        _write_json(dict(rows))
+        return 0
+    lines = [f"id,{column}", *(f"{_csv_cell(x)},{value!r}" for x, value in rows)]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
 
 
 def run_walk(args: argparse.Namespace) -> int:
@@ -111,12 +116,7 @@ def run_walk(args: argparse.Namespace) -> int:
     walk = ancestors if args.direction == "ancestors" else descendants
     found = walk(pedigree, args.animal, args.generations)
     ordered = sorted(found.items(), key=lambda item: (item[1], pedigree.index(item[0])))
-    if args.json:
-        _write_json(dict(ordered))
-        return 0
-    lines = ["id,generation", *(f"{_csv_cell(x)},{g}" for x, g in ordered)]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return _write_column("generation", ordered, as_json=args.json)
 
 
 def run_relationship(args: argparse.Namespace) -> int:
@@ -146,12 +146,7 @@ def run_founders(args: argparse.Namespace) -> int:
     shares = founder_contributions(pedigree) if len(pedigree) else {}
     rows = dict.fromkeys(founders(pedigree), 0.0) | shares
     ordered = sorted(rows.items(), key=lambda item: (-item[1], pedigree.index(item[0])))
-    if args.json:
-        _write_json(dict(ordered))
-        return 0
-    lines = ["id,contribution", *(f"{_csv_cell(x)},{share!r}" for x, share in ordered)]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return _write_column("contribution", ordered, as_json=args.json)
 
 
 def run_mean_kinship(args: argparse.Namespace) -> int:
@@ -169,17 +164,10 @@ def run_mean_kinship(args: argparse.Namespace) -> int:
             return 1
     table = inbreeding(pedigree, progress=_progress(pedigree, "inbreeding"))
     values = mean_kinship(pedigree, population, inbreeding=table).array
-    order = pedigree.record_order
     column = values[pedigree.record_index].tolist()
-    if args.json:
-        _write_json(dict(zip(order, column, strict=True)))
-        return 0
-    lines = [
-        "id,mean_kinship",
-        *(f"{_csv_cell(x)},{v!r}" for x, v in zip(order, column, strict=True)),
-    ]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return _write_column(
+        "mean_kinship", zip(pedigree.record_order, column, strict=True), as_json=args.json
+    )
 
 
 def run_chart(args: argparse.Namespace) -> int:
