@@ -1,0 +1,398 @@
+"""Het odds from the whole pedigree: the public entry points of exact inference.
+
+:func:`het_odds` gives every animal's exact posterior genotype distribution at one locus, given
+the whole recorded pedigree and every record (see :mod:`.junction` for the method and its
+literature). :func:`het_odds_many` does several loci at once, sharing the structure and
+batching the numbers; :class:`CarrierModel` keeps a calibrated result so that a new clutch is
+added without starting again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from reptidex.engine.carriers.contradictions import describe, explaining_records
+from reptidex.engine.carriers.errors import ContradictionError, TooComplexError
+from reptidex.engine.carriers.factors import RowInputs, Table, row_inputs
+from reptidex.engine.carriers.junction import (
+    Calibration,
+    Plan,
+    calibrate,
+    clique_potential,
+    distribute,
+    expand,
+    leaf_factors,
+    loners_feasible,
+    plan,
+    posteriors,
+)
+from reptidex.engine.carriers.locus import Evidence, Observation
+from reptidex.engine.carriers.montecarlo import monte_carlo
+from reptidex.engine.carriers.results import CarrierAnalysis, Method, build_odds
+from reptidex.engine.pedigree import Pedigree
+
+MAX_CLIQUE_STATES = 2**22
+"""The default limit on the joint genotypes of one clique (about 4 million table entries)."""
+
+
+def _batches(evidences: Sequence[Evidence]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for k, evidence in enumerate(evidences):
+        groups.setdefault(len(evidence.locus.alleles), []).append(k)
+    return groups
+
+
+def _analysis(
+    pedigree: Pedigree,
+    evidence: Evidence,
+    posterior: Table,
+    method: Method,
+    largest: int,
+    errors: Table | None = None,
+) -> CarrierAnalysis:
+    odds = {
+        animal: build_odds(
+            evidence.locus,
+            animal,
+            posterior[i],
+            method,
+            None if errors is None else float(errors[i]),
+        )
+        for i, animal in enumerate(pedigree.ids)
+    }
+    return CarrierAnalysis(evidence.locus, odds, method, largest)
+
+
+def _contradiction(plan_: Plan, pedigree: Pedigree, evidence: Evidence) -> ContradictionError:
+    records = explaining_records(plan_, pedigree, evidence)
+    return ContradictionError([describe(evidence, r) for r in records], evidence.locus.name)
+
+
+class CarrierModel:
+    """Calibrated exact inference of several loci on one pedigree, kept for updates.
+
+    Parameters
+    ----------
+    pedigree : Pedigree
+        The recorded pedigree.
+    evidences : sequence of Evidence
+        One per locus (loci with the same number of alleles are computed as one batch).
+    max_clique_states : int
+        The largest clique table allowed (joint genotypes).
+
+    Raises
+    ------
+    TooComplexError
+        If the largest clique would hold more joint genotypes than allowed.
+    ContradictionError
+        If the records of a locus are impossible together, naming a small explaining set.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> from reptidex.engine.pedigree import Animal, Pedigree
+    >>> from reptidex.engine.carriers import Evidence, carrier_locus
+    >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+    >>> ped = Pedigree([Animal("S", sex="male"), Animal("D", sex="female"),
+    ...                 Animal("K1", "S", "D"), Animal("K2", "S", "D")])
+    >>> normal = clown.shows("Normal")
+    >>> model = CarrierModel(ped, [Evidence.build(clown, {"S": normal, "D": normal,
+    ...                                                   "K1": clown.shows("Clown")})])
+    >>> model.analyses[0]["S"].proven
+    True
+    >>> bigger = ped.extend([Animal("K3", "S", "D")])
+    >>> later = model.add_clutch(bigger, [{"K3": normal}])
+    >>> later.analyses[0]["K3"].carrier, later.reused
+    (Fraction(2, 3), True)
+    """
+
+    def __init__(
+        self,
+        pedigree: Pedigree,
+        evidences: Sequence[Evidence],
+        *,
+        max_clique_states: int = MAX_CLIQUE_STATES,
+        _plan: Plan | None = None,
+    ) -> None:
+        self.pedigree = pedigree
+        self.evidences = tuple(evidences)
+        self.max_clique_states = max_clique_states
+        self.plan = plan(pedigree) if _plan is None else _plan
+        self.reused = False
+        self._check_size()
+        self._inputs: dict[int, RowInputs] = {}
+        self._calibrations: dict[int, Calibration] = {}
+        self._groups = _batches(self.evidences)
+        for alleles, members in self._groups.items():
+            inputs = row_inputs(pedigree, [self.evidences[k] for k in members])
+            self._inputs[alleles] = inputs
+            self._calibrations[alleles] = calibrate(self.plan, pedigree, inputs)
+        self._check_feasible()
+        self.analyses = self._analyses()
+
+    def _check_size(self) -> None:
+        for evidence in self.evidences:
+            states = self.plan.states(evidence.locus.size)
+            if states > self.max_clique_states:
+                raise TooComplexError(self.plan.largest_clique, states, self.max_clique_states)
+
+    def _check_feasible(self) -> None:
+        for alleles, members in self._groups.items():
+            feasible = self._calibrations[alleles].feasible
+            for row, k in enumerate(members):
+                if not feasible[row]:
+                    raise _contradiction(self.plan, self.pedigree, self.evidences[k])
+
+    def _analyses(self) -> tuple[CarrierAnalysis, ...]:
+        out: list[CarrierAnalysis | None] = [None] * len(self.evidences)
+        for alleles, members in self._groups.items():
+            post = self._calibrations[alleles].posterior
+            for row, k in enumerate(members):
+                out[k] = _analysis(
+                    self.pedigree,
+                    self.evidences[k],
+                    post[row],
+                    Method.JUNCTION_TREE,
+                    self.plan.largest_clique,
+                )
+        return tuple(a for a in out if a is not None)
+
+    def add_clutch(
+        self,
+        pedigree: Pedigree,
+        observations: Sequence[Mapping[str, Observation | Sequence[Observation]]],
+    ) -> CarrierModel:
+        """This model with a new clutch: ``pedigree`` is this model's pedigree extended with
+        the hatchlings (:meth:`Pedigree.extend`), ``observations[k]`` the hatchlings' records
+        at the ``k``-th locus.
+
+        When every hatchling is new, has no offspring and its parents already have a family
+        of leaves in the tree (a repeat pairing's clutch), the structure is reused: the new
+        leaves multiply into their family's factor, the messages are collected again along the
+        path from that family's clique to its root only, then distributed (``reused`` is True
+        on the result). Otherwise the model is built again from scratch.
+        """
+        if len(observations) != len(self.evidences):
+            raise ValueError("give the hatchlings' observations for every locus")
+        n_old = len(self.pedigree)
+        evidences = [
+            Evidence.build(
+                e.locus,
+                {**e.observations, **observations[k]},
+                e.priors,
+                e.allele_frequency,
+            )
+            for k, e in enumerate(self.evidences)
+        ]
+        new = range(n_old, len(pedigree))
+        same_start = pedigree.ids[:n_old] == self.pedigree.ids
+        families = {(int(pedigree.sire[i]), int(pedigree.dam[i])) for i in new}
+        reusable = (
+            same_start
+            and len(new) > 0
+            and all(f in self.plan.family_index for f in families)
+            and not any(
+                int(pedigree.sire[i]) >= n_old or int(pedigree.dam[i]) >= n_old for i in new
+            )
+        )
+        if not reusable:
+            return CarrierModel(pedigree, evidences, max_clique_states=self.max_clique_states)
+        return self._extended(pedigree, evidences, list(new))
+
+    def _extended(
+        self, pedigree: Pedigree, evidences: list[Evidence], new: list[int]
+    ) -> CarrierModel:
+        old = self.plan
+        family_of_new = np.array(
+            [old.family_index[(int(pedigree.sire[i]), int(pedigree.dam[i]))] for i in new],
+            dtype=np.int64,
+        )
+        n = len(pedigree)
+        var_of = np.full(n, -1, dtype=np.int64)
+        var_of[: len(old.var_of)] = old.var_of
+        new_plan = replace(
+            old,
+            var_of=var_of,
+            leaves=np.concatenate([old.leaves, np.array(new, dtype=np.int64)]),
+            leaf_family=np.concatenate([old.leaf_family, family_of_new]),
+        )
+        model = CarrierModel.__new__(CarrierModel)
+        model.pedigree = pedigree
+        model.evidences = tuple(evidences)
+        model.max_clique_states = self.max_clique_states
+        model.plan = new_plan
+        model.reused = True
+        model._groups = self._groups
+        model._inputs = {}
+        model._calibrations = {}
+        touched = sorted({int(old.family_clique[f]) for f in family_of_new.tolist()})
+        for alleles, members in self._groups.items():
+            inputs = row_inputs(pedigree, [evidences[k] for k in members])
+            model._inputs[alleles] = inputs
+            before = self._calibrations[alleles]
+            lam, family = leaf_factors(new_plan, inputs)
+            pot = list(before.pot)
+            for c in touched:  # the potentials holding a changed family, made again
+                pot[c] = clique_potential(new_plan, pedigree, inputs, family, c)
+            up = list(before.up)
+            collected = list(before.collected)
+            path: list[int] = []
+            for c in touched:
+                while c >= 0 and c not in path:
+                    path.append(c)
+                    c = old.parent[c]
+            for v in sorted(path):  # children before parents: elimination order
+                table = pot[v]
+                for child in old.children[v]:
+                    table = table * expand(up[child], old.cliques[child][1:], old.cliques[v])
+                message = table.sum(axis=1)
+                if message.dtype != object and message.ndim > 1:
+                    top = message.reshape(message.shape[0], -1).max(axis=1)
+                    message = message / np.where(top > 0, top, 1).reshape(
+                        (-1,) + (1,) * (message.ndim - 1)
+                    )
+                up[v] = message
+                collected[v] = table
+            feasible = loners_feasible(new_plan, inputs)
+            for v, p in enumerate(old.parent):
+                if p < 0:
+                    feasible &= np.asarray(up[v] != 0, dtype=bool).reshape(inputs.rows)
+            belief = distribute(new_plan, up, collected)
+            post = posteriors(new_plan, inputs, belief, lam)
+            model._calibrations[alleles] = Calibration(
+                pot, up, collected, belief, lam, family, feasible, post
+            )
+        model._check_feasible()
+        model.analyses = model._analyses()
+        return model
+
+
+def het_odds_many(
+    pedigree: Pedigree,
+    evidences: Sequence[Evidence],
+    *,
+    approximate: bool = False,
+    max_clique_states: int = MAX_CLIQUE_STATES,
+    samples: int = 4000,
+    seed: int = 0,
+) -> tuple[CarrierAnalysis, ...]:
+    """:func:`het_odds` of several loci at once (one structure; loci with the same number
+    of alleles computed as one batch along a leading array axis).
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> from reptidex.engine.pedigree import Animal, Pedigree
+    >>> from reptidex.engine.carriers import carrier_locus, evidence_from_morphs
+    >>> bp = load_catalog("ball_python")
+    >>> ped = Pedigree([Animal("S", sex="male"), Animal("D", sex="female"),
+    ...                 Animal("K", "S", "D")])
+    >>> morphs = {"S": "Pastel", "D": "Normal", "K": "Clown Piebald"}
+    >>> loci = [carrier_locus(bp, gene) for gene in ("Clown", "Piebald")]
+    >>> clown, pied = het_odds_many(ped, [evidence_from_morphs(ped, l, morphs) for l in loci])
+    >>> clown["S"].proven, pied["D"].proven
+    (True, True)
+    """
+    try:
+        return CarrierModel(pedigree, evidences, max_clique_states=max_clique_states).analyses
+    except TooComplexError:
+        if not approximate:
+            raise
+    out: list[CarrierAnalysis] = []
+    for evidence in evidences:
+        inputs = row_inputs(pedigree, [evidence], exact=False)
+        post, errors, ok = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
+        if not ok[0]:
+            raise _contradiction(plan(pedigree), pedigree, evidence)
+        out.append(_analysis(pedigree, evidence, post[0], Method.MONTE_CARLO, 0, errors[0]))
+    return tuple(out)
+
+
+def het_odds(
+    pedigree: Pedigree,
+    evidence: Evidence,
+    *,
+    approximate: bool = False,
+    max_clique_states: int = MAX_CLIQUE_STATES,
+    samples: int = 4000,
+    seed: int = 0,
+) -> CarrierAnalysis:
+    """Every animal's exact posterior genotype distribution at one locus, given the whole
+    pedigree and every record.
+
+    Parameters
+    ----------
+    pedigree : Pedigree
+        The recorded pedigree (loops allowed: inbreeding, repeat and half-sibling pairings).
+    evidence : Evidence
+        The locus, the observations per animal, founders' entered priors and the population
+        allele frequency (founders without a prior and the unknown parent of an animal with
+        one recorded parent come from it, under Hardy–Weinberg).
+    approximate : bool
+        When exact inference is too large, estimate by Monte Carlo (likelihood weighting;
+        each animal's ``standard_error`` set) instead of raising :class:`TooComplexError`.
+    max_clique_states : int
+        The largest clique table allowed for exact inference.
+    samples, seed : int
+        The Monte Carlo sample size and seed (used only with ``approximate``).
+
+    Returns
+    -------
+    CarrierAnalysis
+        Per animal a :class:`CarrierOdds`: exact Fractions when every input is a Fraction,
+        floats otherwise.
+
+    Raises
+    ------
+    ContradictionError
+        If the records cannot all be true, naming a small set that explains why.
+    TooComplexError
+        If exact inference is too large and ``approximate`` is False.
+    ValueError
+        If a prior is given for an animal with a recorded parent.
+
+    Examples
+    --------
+    The issue's family: founders GS×GD have Sire and two daughters; Sire × Dam (an outside
+    female) have a visual Clown grandson and two normal-looking siblings:
+
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> from reptidex.engine.pedigree import Animal, Pedigree
+    >>> from reptidex.engine.carriers import carrier_locus, evidence_from_morphs
+    >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+    >>> ped = Pedigree([
+    ...     Animal("GS", sex="male"), Animal("GD", sex="female"),
+    ...     Animal("Sire", "GS", "GD", "male"), Animal("Aunt", "GS", "GD", "female"),
+    ...     Animal("Dam", sex="female"),
+    ...     Animal("Grandson", "Sire", "Dam", "male"),
+    ...     Animal("Sib1", "Sire", "Dam"), Animal("Sib2", "Sire", "Dam"),
+    ... ])
+    >>> seen = {a: "Normal" for a in ped.ids} | {"Grandson": "Clown"}
+    >>> result = het_odds(ped, evidence_from_morphs(ped, clown, seen))
+    >>> result["Sire"].proven, result["Dam"].proven
+    (True, True)
+    >>> result["Sib1"].carrier
+    Fraction(2, 3)
+    >>> result["GS"].carrier, result["Aunt"].carrier
+    (Fraction(41, 79), Fraction(40, 79))
+
+    References
+    ----------
+    Elston & Stewart (1971); Lange & Elston (1975); Cannings, Thompson & Skolnick (1978);
+    Lauritzen & Spiegelhalter (1988): see :mod:`reptidex.engine.carriers.junction`.
+    """
+    (result,) = het_odds_many(
+        pedigree,
+        [evidence],
+        approximate=approximate,
+        max_clique_states=max_clique_states,
+        samples=samples,
+        seed=seed,
+    )
+    return result
+
+
+__all__ = ["MAX_CLIQUE_STATES", "CarrierModel", "het_odds", "het_odds_many"]
