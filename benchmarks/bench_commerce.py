@@ -14,7 +14,8 @@ What it does:
    prices from the genes in USD, EUR, GBP, CAD and AUD by the seller's country, 3,000 sellers
    of very different sizes, 82% available (the rest on hold, sold, drafts, hidden, expired),
    a third with an end date. The rows are made by the adapter's own mapping
-   (``listing_columns``), so they are what the service would have stored; the table is then
+   (``listing_columns``) with the service's documents, so they are what the service would
+   have stored; the table is then
    vacuumed and analysed, as autovacuum would have done.
 2. Starts repti-commerce on uvicorn (connected as a non-owner role under row-level security,
    as in production) and, once it answers, a *baseline*: a bare Litestar app whose one
@@ -314,10 +315,13 @@ def _listing(rng: random.Random, seller: Seller, now: dt.datetime) -> Any:
     )
 
 
-def _row(listing: Any, columns: list[str]) -> tuple[Any, ...]:
+def _row(listing: Any, columns: list[str], documents: Any) -> tuple[Any, ...]:
     from reptidex.adapters.sql.commerce.mapping import listing_columns
 
     values = listing_columns(listing)
+    values |= documents.columns(
+        listing.id, listing.version, listing.created_at, listing.updated_at, values
+    )
     values["animal"] = json.dumps(values["animal"])
     values.update(
         id=listing.id,
@@ -338,6 +342,9 @@ async def fill(url: str, count: int, seed: int) -> None:
     """Copy ``count`` listings into the ``listing`` table, printing the progress."""
     import asyncpg
 
+    from reptidex.services.commerce.listing_documents import listing_documents
+
+    documents = listing_documents()
     rng = random.Random(seed)
     sellers, weights = _sellers(rng)
     now = dt.datetime.now(dt.UTC)
@@ -355,7 +362,7 @@ async def fill(url: str, count: int, seed: int) -> None:
         while done < count:
             size = min(CHUNK, count - done)
             batch = [
-                _row(_listing(rng, seller, now), columns)
+                _row(_listing(rng, seller, now), columns, documents)
                 for seller in rng.choices(sellers, weights, k=size)
             ]
             await connection.copy_records_to_table("listing", records=batch, columns=columns)

@@ -356,3 +356,67 @@ def test_a_lost_listener_stops_the_cache_until_it_is_back(
     wait_until(lambda: cache.trusted, "the listener did not reconnect")
     comes_from_memory(postgres_client, "")
     assert len(cache) == 1
+
+
+class EndReads:
+    """A reader of the next end that counts its reads and can change the market meanwhile."""
+
+    def __init__(self, end: dt.datetime | None, during: Callable[[], None] | None = None) -> None:
+        self.end = end
+        self.during = during
+        self.asked: list[dt.datetime] = []
+
+    async def __call__(self, after: dt.datetime) -> dt.datetime | None:
+        self.asked.append(after)
+        if self.during is not None:
+            self.during()
+        return self.end
+
+
+def test_the_next_end_is_read_once_per_change_while_it_is_ahead() -> None:
+    cache = trusted_cache()
+    end = NOW + dt.timedelta(hours=2)
+    reads = EndReads(end)
+
+    async def ends(*times: dt.datetime) -> list[dt.datetime | None]:
+        return [await cache.next_end(at, reads) for at in times]
+
+    later = NOW + dt.timedelta(hours=1)
+    assert asyncio.run(ends(NOW, later, NOW + dt.timedelta(minutes=5))) == [end] * 3
+    assert reads.asked == [NOW]
+    asyncio.run(ends(NOW - dt.timedelta(seconds=1)))  # before the time it was read for
+    assert len(reads.asked) == 2
+    asyncio.run(ends(end))  # the end came: the next one is read
+    assert reads.asked[-1] == end
+    cache.changed()
+    asyncio.run(ends(end))
+    assert len(reads.asked) == 4
+
+
+def test_no_end_is_remembered_until_a_change() -> None:
+    cache = trusted_cache()
+    reads = EndReads(None)
+    far = NOW + dt.timedelta(days=3650)
+    assert asyncio.run(cache.next_end(NOW, reads)) is None
+    assert asyncio.run(cache.next_end(far, reads)) is None
+    assert len(reads.asked) == 1
+    cache.changed()
+    asyncio.run(cache.next_end(far, reads))
+    assert len(reads.asked) == 2
+
+
+def test_an_end_read_across_a_change_is_not_remembered() -> None:
+    cache = trusted_cache()
+    reads = EndReads(NOW + dt.timedelta(hours=1), during=cache.changed)
+    asyncio.run(cache.next_end(NOW, reads))
+    reads.during = None
+    asyncio.run(cache.next_end(NOW, reads))
+    asyncio.run(cache.next_end(NOW, reads))
+    assert len(reads.asked) == 2
+
+
+def test_without_the_listener_no_end_is_read() -> None:
+    cache = SearchCache()
+    reads = EndReads(NOW + dt.timedelta(hours=1))
+    assert asyncio.run(cache.next_end(NOW, reads)) is None
+    assert reads.asked == []

@@ -381,10 +381,17 @@ def _check_page(limit: int, offset: int) -> None:
         )
 
 
-async def search_listings(
+async def search_listing_documents(
     uow: CommerceUnitOfWork, query: ListingQuery
-) -> tuple[list[Listing], int]:
-    """One page of the open listings matching ``query``, and the total."""
+) -> tuple[list[bytes], int]:
+    """One page of the open listings matching ``query`` as their public documents, and the
+    total."""
+    _check_query(query)
+    return await uow.listings.search_documents(query)
+
+
+def _check_query(query: ListingQuery) -> None:
+    """A search's page and price bounds, or :class:`InvalidInput`."""
     _check_page(query.limit, query.offset)
     if (
         query.min_price is not None
@@ -394,7 +401,6 @@ async def search_listings(
         raise InvalidInput(
             "min_price is above max_price.", field_errors={"min_price": "at most max_price"}
         )
-    return await uow.listings.search(query)
 
 
 async def imported_listings(

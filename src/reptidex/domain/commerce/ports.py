@@ -70,6 +70,10 @@ class Listings(Protocol):
         """One page of the open listings (available, not past their end) matching ``query``,
         and the total count."""
 
+    async def search_documents(self, query: ListingQuery) -> tuple[list[bytes], int]:
+        """The page of :meth:`search` as each listing's public document (the bytes of its
+        JSON, as the service renders it), and the total count."""
+
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing (``None``: none ends): until
         then, time alone changes no search's results."""

@@ -24,7 +24,7 @@ from reptidex.domain.commerce.listings import (
     delete_listing,
     imported_listings,
     listed_animal,
-    search_listings,
+    search_listing_documents,
     seller_listings,
     show_listing,
 )
@@ -48,6 +48,7 @@ from reptidex.services.commerce.schemas import (
     ListingStateName,
     ListingView,
     PriceBody,
+    listing_page_body,
     listing_view,
 )
 from reptidex.services.commerce.search_cache import MarketplaceSearch
@@ -61,7 +62,6 @@ Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items t
 Price = Annotated[
     int | None, QueryParameter(ge=0, le=MAX_AMOUNT, description="Integer minor units")
 ]
-_ENCODER = msgspec.json.Encoder()
 
 
 def draft_of(data: ListingCreate) -> ListingDraft:
@@ -143,7 +143,7 @@ class ListingController(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response[bytes]:
-        """Search the open listings (encoded by msgspec straight to bytes) through the search
+        """Search the open listings (their documents, kept as bytes) through the search
         cache: a page of this query string kept since the last change, or one read for it
         (and for the requests asking for it meanwhile)."""
         now = dt.datetime.now(dt.UTC)
@@ -168,10 +168,9 @@ class ListingController(Controller):
                 offset=offset,
             )
             async with marketplace.units.open(None) as uow:
-                listings, total = await search_listings(uow, query)
-                until = await uow.listings.next_end(now) if cache.trusted else None
-            page = ListingPage([listing_view(x) for x in listings], total, limit, offset)
-            return _ENCODER.encode(page), until
+                documents, total = await search_listing_documents(uow, query)
+                until = await cache.next_end(now, uow.listings.next_end)
+            return listing_page_body(documents, total, limit, offset), until
 
         body = await cache.page(request.scope["query_string"], now, read)
         return Response(body, media_type=MediaType.JSON)

@@ -192,6 +192,13 @@ class ListingPage(msgspec.Struct, frozen=True):
     offset: int
 
 
+def listing_page_body(documents: list[bytes], total: int, limit: int, offset: int) -> bytes:
+    """The bytes msgspec encodes a :class:`ListingPage` to, made of its listings' encoded
+    views (``documents``)."""
+    items = b",".join(documents)
+    return b'{"items":[%b],"total":%d,"limit":%d,"offset":%d}' % (items, total, limit, offset)
+
+
 class OrderCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """An order of a listing, with a note to the seller."""
 

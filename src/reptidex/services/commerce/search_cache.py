@@ -39,6 +39,8 @@ ASKED = 10_000
 query asked only once (a crawler's, one of many price bounds) takes no room from the pages
 asked again and again."""
 
+EndReader: TypeAlias = Callable[[dt.datetime], Awaitable[dt.datetime | None]]
+"""Reads the next end of an available listing after a time."""
 PageReader: TypeAlias = Callable[[], Awaitable[tuple[bytes, dt.datetime | None]]]
 """Reads a page from the database: its body, and the time until which it holds (the next end
 of a listing; ``None``: until a listing changes)."""
@@ -73,6 +75,9 @@ class SearchCache:
         self._notices = 0
         self._trusted = False
         self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        self._end: tuple[int, dt.datetime, dt.datetime | None] | None = None
+        """The next end last read: the notice count when read, the time it was read for, and
+        the end."""
         self._asked: OrderedDict[bytes, None] = OrderedDict()
         """The query strings read lately: a page is kept the second time it is read."""
         """The pages being read: the notice count when each read began, and its outcome."""
@@ -137,6 +142,27 @@ class SearchCache:
             if self._flights.get(key, (0, None))[1] is future:
                 del self._flights[key]
             future.set_result(body)  # None when the read failed: each waiter reads itself
+
+    async def next_end(self, now: dt.datetime, read: EndReader) -> dt.datetime | None:
+        """The next end of an available listing after ``now`` (until which a page read now
+        holds), read once per change: the end read last still answers while no listing
+        changed since and it is after ``now``; ``None`` while the cache is not trusted (no
+        page is kept)."""
+        if not self._trusted:
+            return None
+        known = self._end
+        if (
+            known is not None
+            and known[0] == self._notices
+            and known[1] <= now
+            and (known[2] is None or now < known[2])
+        ):
+            return known[2]
+        ticket = self._notices
+        end = await read(now)
+        if ticket == self._notices:
+            self._end = (ticket, now, end)
+        return end
 
     def _asked_before(self, key: bytes) -> bool:
         """Whether ``key`` was read before (among the last :data:`ASKED` read); remember it."""

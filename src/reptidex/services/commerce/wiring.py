@@ -43,8 +43,9 @@ from reptidex.adapters.payments.stripe_marketplace import (
     StripeMarketplace,
     StripeMarketplaceConfig,
 )
-from reptidex.adapters.sql.commerce.animal_follower import follow_animal_event
+from reptidex.adapters.sql.commerce.animal_follower import animal_follower
 from reptidex.adapters.sql.commerce.listing_changes import CHANNEL, CommittedListingChanges
+from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
@@ -65,6 +66,7 @@ from reptidex.domain.commerce.payment_ports import (
 from reptidex.domain.commerce.ports import AnimalCatalogue
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
+from reptidex.services.commerce.listing_documents import listing_documents
 from reptidex.services.commerce.search_cache import MarketplaceSearch, SearchCacheMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.auth import Principal, ServiceTokenClient
@@ -77,17 +79,24 @@ worker."""
 
 
 class CommerceUnitsOfWork:
-    """The commerce use cases' units of work, each on a session of its own."""
+    """The commerce use cases' units of work, each on a session of its own, keeping the
+    listings' documents with ``documents`` (the service's renderer by default)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        documents: ListingDocuments | None = None,
+    ) -> None:
         self._sessions = sessions
+        self.documents = documents or listing_documents()
+        """How listings written through these units keep their documents."""
 
     @contextlib.asynccontextmanager
     async def open(self, organisation_id: uuid.UUID | None) -> AsyncIterator[SqlCommerceUnitOfWork]:
         """A unit of work scoped to ``organisation_id`` (``None``: public listings only);
         rolled back unless committed."""
         async with self._sessions() as session:
-            uow = SqlCommerceUnitOfWork(session)
+            uow = SqlCommerceUnitOfWork(session, self.documents)
             if organisation_id is not None:
                 await uow.bind_organisation(organisation_id)
             yield uow
@@ -96,7 +105,7 @@ class CommerceUnitsOfWork:
     async def open_expiry(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
         """A unit of work of the listing expiry worker (every organisation's ended listings)."""
         async with self._sessions() as session:
-            uow = SqlCommerceUnitOfWork(session)
+            uow = SqlCommerceUnitOfWork(session, self.documents)
             await uow.ended.bind_worker()
             yield uow
 
@@ -105,7 +114,7 @@ class CommerceUnitsOfWork:
         """A unit of work of the reservation expiry worker (every organisation's held
         reservations)."""
         async with self._sessions() as session:
-            uow = SqlCommerceUnitOfWork(session)
+            uow = SqlCommerceUnitOfWork(session, self.documents)
             await uow.due_reservations.bind_worker()
             yield uow
 
@@ -113,7 +122,7 @@ class CommerceUnitsOfWork:
     async def open_worker(self) -> AsyncIterator[SqlCommerceUnitOfWork]:
         """A unit of work of the ownership transfer worker (every organisation's requests)."""
         async with self._sessions() as session:
-            uow = SqlCommerceUnitOfWork(session)
+            uow = SqlCommerceUnitOfWork(session, self.documents)
             await uow.ownership.bind_worker()
             yield uow
 
@@ -209,7 +218,8 @@ def build_commerce(
     platform's fee on each sale, ``expiry_interval`` the seconds between two passes of the
     listing and reservation expiry workers."""
     peers = kernel.resources.peers
-    units = CommerceUnitsOfWork(kernel.sessions)
+    documents = listing_documents()
+    units = CommerceUnitsOfWork(kernel.sessions, documents)
     if handover is None:
         tokens = ServiceTokenClient.from_settings(
             kernel.settings, "commerce", transport=kernel.resources.http_transport()
@@ -217,7 +227,7 @@ def build_commerce(
         handover = HttpAnimalHandover(lambda: peers, tokens.headers)
     for event_type in FOLLOWED_EVENTS:
         kernel.events.subscribe(
-            event_type, kernel.events.idempotent(follow_animal_event, purpose="listings")
+            event_type, kernel.events.idempotent(animal_follower(documents), purpose="listings")
         )
     revenue = PaidOrderRevenue("commerce")
     kernel.events.observe_published(revenue.observe)
@@ -301,8 +311,14 @@ def providers_of(settings: Settings) -> ConfiguredProviders:
 class PaymentUnits:
     """Units of work with payments, each on a session of its own."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        documents: ListingDocuments | None = None,
+    ) -> None:
         self._sessions = sessions
+        self.documents = documents or listing_documents()
+        """How listings written through these units keep their documents."""
 
     @contextlib.asynccontextmanager
     async def open(self, organisation_id: uuid.UUID | None) -> AsyncIterator[SqlPaymentUnitOfWork]:

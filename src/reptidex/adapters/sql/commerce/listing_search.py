@@ -55,6 +55,10 @@ its zygosities and ``any``, and with the gene ``""`` (``any``) for every search 
 (PostgreSQL)."""
 LISTING = ListingRow.__table__.c
 """The listing table's columns: a search reads its rows without the ORM's bookkeeping."""
+DOCUMENT = (LISTING.id, LISTING.document, LISTING.document_tag)
+"""What a search for documents reads of a listing."""
+FIELDS = tuple(c for c in LISTING if c.key not in ("document", "document_tag"))
+"""What a search for listings reads of a listing: all but its document."""
 INDEX_COLUMNS = {
     "visual": LISTING.visual_index,
     "het": LISTING.het_index,
@@ -88,10 +92,13 @@ class Shape:
     zygosity: str
     text: bool
     sort: str
+    documents: bool = False
+    """Whether the page reads the rows' documents (their ids, documents and tags) rather than
+    every column."""
 
 
-def shape_of(query: ListingQuery, postgres: bool) -> Shape:
-    """The shape of ``query``'s statement."""
+def shape_of(query: ListingQuery, postgres: bool, documents: bool = False) -> Shape:
+    """The shape of ``query``'s statement (reading the rows' documents with ``documents``)."""
     return Shape(
         postgres=postgres,
         filters=tuple(name for name in FILTERS if _given(getattr(query, name))),
@@ -100,6 +107,7 @@ def shape_of(query: ListingQuery, postgres: bool) -> Shape:
         zygosity="" if postgres else query.zygosity,
         text=bool(query.text),
         sort=query.sort,
+        documents=documents,
     )
 
 
@@ -166,6 +174,7 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
     if not shape.postgres:
         return _listing_statements(shape)
     by = SEARCH.c
+    wanted = DOCUMENT if shape.documents else FIELDS
     found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
     found += _filters(shape, by)
     order = _order(shape, by, by.listing_id)
@@ -174,7 +183,7 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
         found += [LISTING.state == ListingState.AVAILABLE.value, _text()]
         joined = SEARCH.join(ListingRow, LISTING.id == by.listing_id)
         count = select(func.count()).select_from(joined).where(*found)
-        page = select(*LISTING).select_from(joined).where(*found).order_by(*order)
+        page = select(*wanted).select_from(joined).where(*found).order_by(*order)
         page = page.limit(bindparam("limit")).offset(bindparam("offset"))
     else:
         count = select(func.count()).select_from(SEARCH).where(*found)
@@ -187,7 +196,7 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
             .subquery("page")
         )
         page = (
-            select(*LISTING)
+            select(*wanted)
             .join_from(ListingRow, ids, LISTING.id == ids.c.listing_id)
             .order_by(*_order(shape, ids.c, ids.c.listing_id))
         )
@@ -204,7 +213,7 @@ def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
         found.append(_text())
     count = select(func.count()).select_from(ListingRow).where(*found)
     page = (
-        select(*LISTING)
+        select(*FIELDS)
         .where(*found)
         .order_by(*_order(shape, LISTING, LISTING.id))
         .limit(bindparam("limit"))
@@ -214,11 +223,12 @@ def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
 
 
 async def search_rows(
-    session: AsyncSession, query: ListingQuery, postgres: bool
+    session: AsyncSession, query: ListingQuery, postgres: bool, *, documents: bool = False
 ) -> tuple[list[Row[Any]], int]:
     """The rows of ``query``'s page and the total, read together in one statement (one
-    snapshot, one round trip); the count alone only for a page past the end."""
-    page, count = statements(shape_of(query, postgres))
+    snapshot, one round trip); the count alone only for a page past the end. With
+    ``documents`` (PostgreSQL) a row holds only the listing's id, document and tag."""
+    page, count = statements(shape_of(query, postgres, documents))
     values = values_of(query)
     rows = list(await session.execute(page, values))
     if rows:

@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.commerce.listing_search import search_rows
+from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
+from reptidex.adapters.sql.commerce.listing_search import FIELDS, LISTING, search_rows
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
@@ -21,10 +22,12 @@ from reptidex.domain.errors import Conflict
 
 
 class SqlListings:
-    """The :class:`~reptidex.domain.commerce.ports.Listings` port on one session."""
+    """The :class:`~reptidex.domain.commerce.ports.Listings` port on one session; with
+    ``documents``, every listing written keeps its public document beside its row."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, documents: ListingDocuments | None = None) -> None:
         self.session = session
+        self.documents = documents
 
     async def get(self, listing_id: uuid.UUID) -> Listing | None:
         """The listing, if the transaction may see it."""
@@ -33,9 +36,12 @@ class SqlListings:
 
     async def add(self, listing: Listing) -> Listing:
         """Store a new listing."""
-        row = ListingRow(id=listing.id, version=listing.version, **listing_columns(listing))
-        if listing.created_at is not None:
-            row.created_at = row.updated_at = listing.created_at
+        at = listing.created_at or dt.datetime.now(dt.UTC)
+        columns = listing_columns(listing)
+        if self.documents is not None:
+            columns |= self.documents.columns(listing.id, listing.version, at, at, columns)
+        row = ListingRow(id=listing.id, version=listing.version, **columns)
+        row.created_at = row.updated_at = at
         self.session.add(row)
         try:
             await self.session.flush()
@@ -47,10 +53,15 @@ class SqlListings:
 
     async def update(self, listing: Listing) -> Listing:
         """Store a changed listing if nobody changed it since it was read."""
+        at = dt.datetime.now(dt.UTC)
+        columns = listing_columns(listing)
+        if self.documents is not None:
+            columns |= self.documents.columns(
+                listing.id, listing.version + 1, listing.created_at, at, columns
+            )
         version = await compare_and_set(
-            self.session, ListingRow, listing.id, listing.version, listing_columns(listing),
-            "listing",
-        )  # fmt: skip
+            self.session, ListingRow, listing.id, listing.version, columns, "listing", at=at
+        )
         return dataclasses.replace(listing, version=version)
 
     async def remove(self, listing: Listing) -> None:
@@ -62,6 +73,32 @@ class SqlListings:
         postgres = self.session.bind.dialect.name == "postgresql"
         rows, total = await search_rows(self.session, query, postgres)
         return [listing_of(r) for r in rows], total
+
+    async def search_documents(self, query: ListingQuery) -> tuple[list[bytes], int]:
+        """A page of the open listings matching ``query`` as their public documents, and
+        the total: the kept documents of the rows (PostgreSQL), the others rendered from
+        their rows."""
+        documents = self.documents
+        if documents is None:
+            raise RuntimeError("the listings were opened without the service's renderer")
+        postgres = self.session.bind.dialect.name == "postgresql"
+        if not postgres:
+            listings, total = await self.search(query)
+            return [documents.render(listing) for listing in listings], total
+        rows, total = await search_rows(self.session, query, postgres, documents=True)
+        found = [documents.current(row.document, row.document_tag) for row in rows]
+        stale = [row.id for row, document in zip(rows, found, strict=True) if document is None]
+        if stale:
+            fresh = {
+                row.id: documents.render(listing_of(row))
+                for row in await self.session.execute(select(*FIELDS).where(LISTING.id.in_(stale)))
+            }
+            # a row changed since the page was read is left out, as a later read would
+            found = [
+                fresh.get(row.id) if document is None else document
+                for row, document in zip(rows, found, strict=True)
+            ]
+        return [document for document in found if document is not None], total
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing."""

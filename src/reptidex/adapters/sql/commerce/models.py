@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -67,6 +68,11 @@ class ListingRow(CommerceModel):
     possible_het_index: Mapped[str] = mapped_column(String(2000))
     external_ref: Mapped[str | None] = mapped_column(String(200), default=None)
     """Where an import took the listing from (a partner's row id), unique per seller."""
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    """The listing's public JSON as the service rendered it when it wrote the row
+    (:mod:`~reptidex.adapters.sql.commerce.listing_documents`); read only by searches."""
+    document_tag: Mapped[str | None] = mapped_column(String(40), default=None, deferred=True)
+    """The tag of the renderer that made :attr:`document`."""
 
 
 class OrderRow(CommerceModel):

@@ -15,6 +15,7 @@ from reptidex.adapters.sql.commerce.breeder_listings import SqlBreederListings
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
+from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
@@ -28,11 +29,12 @@ from reptidex.domain.errors import Conflict
 
 
 class SqlCommerceUnitOfWork:
-    """The commerce use cases' unit of work on one session: the use case commits it."""
+    """The commerce use cases' unit of work on one session: the use case commits it. With
+    ``documents``, listings written keep their public documents."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, documents: ListingDocuments | None = None) -> None:
         self.session = session
-        self.listings = SqlListings(session)
+        self.listings = SqlListings(session, documents)
         self.orders = SqlOrders(session)
         self.ledger = SqlLedger(session)
         self.idempotency = SqlIdempotencyKeys(session)

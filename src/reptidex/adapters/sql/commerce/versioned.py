@@ -20,8 +20,11 @@ async def compare_and_set(
     version: int,
     columns: dict[str, Any],
     what: str,
+    *,
+    at: dt.datetime | None = None,
 ) -> int:
     """Write ``columns`` to the row if it is still at ``version``; return the next version.
+    ``at``: the row's new ``updated_at`` (now by default).
 
     On PostgreSQL a transaction that finds the row locked by another waits for it and then
     re-checks the version: of two racing writers, exactly one matches. :class:`Conflict` for
@@ -30,7 +33,7 @@ async def compare_and_set(
     statement = (
         update(model)
         .where(model.id == row_id, model.version == version)  # type: ignore[attr-defined]
-        .values(**columns, version=version + 1, updated_at=dt.datetime.now(dt.UTC))
+        .values(**columns, version=version + 1, updated_at=at or dt.datetime.now(dt.UTC))
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(statement)
