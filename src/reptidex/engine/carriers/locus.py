@@ -217,7 +217,7 @@ class CarrierLocus:
                 raise ValueError("a probability cannot be negative")
             distribution[self.genotype_index(genotype)] += value
         total: Probability = sum(distribution, Fraction(0))
-        if abs(total - 1) > 1e-9:
+        if total != 1 and not (isinstance(total, float) and abs(total - 1.0) <= 1e-9):
             raise ValueError(f"a prior must sum to 1, not {total}")
         return Prior(label or _describe(self, distribution), tuple(distribution))
 
