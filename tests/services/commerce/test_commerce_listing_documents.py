@@ -111,6 +111,10 @@ def test_search_pages_show_each_listing_as_its_own_page_does(seller: Trader, buy
     paged = search(buyer, sort="price", limit=2, offset=1)
     assert (paged["total"], paged["limit"], paged["offset"]) == (4, 2, 1)
     assert paged["items"] == page["items"][1:3]
+    past = search(buyer, sort="price", offset=10)
+    assert (past["items"], past["total"]) == ([], 4)
+    found = search(buyer, q="renamed")  # the text search joins the listings' own rows
+    assert [item["id"] for item in found["items"]] == [made[1]["id"]]
 
 
 def test_each_write_keeps_the_document_of_the_row_as_written(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import operator
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
@@ -76,6 +77,8 @@ FILTERS: dict[str, tuple[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
     "shipping_available": ("shipping_available", operator.eq),
 }
 """Each optional filter of :class:`ListingQuery`: the column it compares, and how."""
+ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+"""The dialect the statements asyncpg runs itself are compiled for."""
 ESCAPE = "/"
 """The escape character of the text search's ``LIKE`` pattern."""
 
@@ -223,12 +226,11 @@ def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
 
 
 async def search_rows(
-    session: AsyncSession, query: ListingQuery, postgres: bool, *, documents: bool = False
+    session: AsyncSession, query: ListingQuery, postgres: bool
 ) -> tuple[list[Row[Any]], int]:
     """The rows of ``query``'s page and the total, read together in one statement (one
-    snapshot, one round trip); the count alone only for a page past the end. With
-    ``documents`` (PostgreSQL) a row holds only the listing's id, document and tag."""
-    page, count = statements(shape_of(query, postgres, documents))
+    snapshot, one round trip); the count alone only for a page past the end."""
+    page, count = statements(shape_of(query, postgres))
     values = values_of(query)
     rows = list(await session.execute(page, values))
     if rows:
@@ -236,3 +238,49 @@ async def search_rows(
     if query.offset == 0:
         return rows, 0
     return rows, int(await session.scalar(count, values) or 0)
+
+
+@functools.lru_cache(maxsize=512)
+def driver_statements(shape: Shape) -> tuple[DriverStatement, DriverStatement]:
+    """The page and count statements of ``shape`` as asyncpg runs them."""
+    page, count = (DriverStatement.of(s) for s in statements(shape))
+    return page, count
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A statement as asyncpg runs it: PostgreSQL's text with ``$n`` parameters, the names of
+    the parameters in their order, and the values the statement itself fixes."""
+
+    text: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> DriverStatement:
+        """``statement`` compiled for asyncpg."""
+        compiled = statement.compile(dialect=ASYNCPG)
+        return cls(str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        """The parameters' values, from ``values`` or fixed by the statement."""
+        return [values[n] if n in values else self.fixed[n] for n in self.names]
+
+
+async def search_documents_rows(
+    session: AsyncSession, query: ListingQuery
+) -> tuple[list[Mapping[str, Any]], int]:
+    """:func:`search_rows` of the listings' documents on PostgreSQL, run by asyncpg itself on
+    the session's connection: the page needs neither the ORM's result processing nor a
+    transaction of its own (one statement is one snapshot), so it is one round trip."""
+    page, count = driver_statements(shape_of(query, True, True))
+    values = values_of(query)
+    connection = await (await session.connection()).get_raw_connection()
+    driver = connection.driver_connection
+    assert driver is not None, "a pooled connection has its driver's"
+    rows: list[Mapping[str, Any]] = await driver.fetch(page.text, *page.arguments(values))
+    if rows:
+        return rows, int(rows[0]["total"])
+    if query.offset == 0:
+        return rows, 0
+    return rows, int(await driver.fetchval(count.text, *count.arguments(values)) or 0)

@@ -12,7 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
-from reptidex.adapters.sql.commerce.listing_search import FIELDS, LISTING, search_rows
+from reptidex.adapters.sql.commerce.listing_search import (
+    FIELDS,
+    LISTING,
+    search_documents_rows,
+    search_rows,
+)
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
@@ -85,9 +90,9 @@ class SqlListings:
         if not postgres:
             listings, total = await self.search(query)
             return [documents.render(listing) for listing in listings], total
-        rows, total = await search_rows(self.session, query, postgres, documents=True)
-        found = [documents.current(row.document, row.document_tag) for row in rows]
-        stale = [row.id for row, document in zip(rows, found, strict=True) if document is None]
+        rows, total = await search_documents_rows(self.session, query)
+        found = [documents.current(row["document"], row["document_tag"]) for row in rows]
+        stale = [row["id"] for row, document in zip(rows, found, strict=True) if document is None]
         if stale:
             fresh = {
                 row.id: documents.render(listing_of(row))
@@ -95,7 +100,7 @@ class SqlListings:
             }
             # a row changed since the page was read is left out, as a later read would
             found = [
-                fresh.get(row.id) if document is None else document
+                fresh.get(row["id"]) if document is None else document
                 for row, document in zip(rows, found, strict=True)
             ]
         return [document for document in found if document is not None], total
