@@ -16,7 +16,7 @@ is exact; otherwise they are float64.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -166,16 +166,56 @@ def row_inputs(
             prior[r, i] = _vector(entry, exact)
             given.add(i)
         entered.append(frozenset(given))
+        vectors: dict[int, Table] = {}  # records shared by many animals made into numbers once
         for animal, listed in evidence.observations.items():
             i = animal_index(pedigree, animal)
             for k, observation in enumerate(listed):
                 if (animal, k) not in dropped:
-                    psi[r, i] = psi[r, i] * _vector(observation, exact)
+                    vector = vectors.get(id(observation))
+                    if vector is None:
+                        vector = vectors[id(observation)] = _vector(observation, exact)
+                    psi[r, i] = psi[r, i] * vector
         psi[r][:, ~alive] = Fraction(0) if exact else 0.0
         # a parent of genotype g passes passes[g]; an unknown one passes the population's
         sending = np.concatenate([passes, freq[None, :]], axis=0)
         kernel[r] = np.einsum("sx,dy,xyc->sdc", sending, sending, making)
     return RowInputs(exact, psi, prior, kernel, tuple(entered))
+
+
+def extend_inputs(
+    before: RowInputs,
+    evidences: Sequence[Evidence],
+    added: Sequence[Mapping[str, Sequence[Observation]]],
+    new_ids: Sequence[str],
+) -> RowInputs | None:
+    """``before`` with rows for new animals (``new_ids``, each with a recorded parent) whose
+    records are ``added[r]`` for row ``r``; None when the new records are not as exact as the
+    old ones (the caller computes again)."""
+    values = [
+        v for records in added for listed in records.values() for o in listed for v in o.likelihood
+    ]
+    if before.exact and not is_exact(values):
+        return None
+    exact = before.exact
+    dtype: Any = object if exact else np.float64
+    rows, _, size = before.psi.shape
+    position = {animal: k for k, animal in enumerate(new_ids)}
+    psi = np.full((rows, len(new_ids), size), Fraction(1) if exact else 1.0, dtype=dtype)
+    for r, records in enumerate(added):
+        for animal, listed in records.items():
+            for observation in listed:
+                k = position[animal]
+                psi[r, k] = psi[r, k] * _vector(observation, exact)
+    alive = np.array([not lethal for lethal in evidences[0].locus.lethal])
+    psi[:, :, ~alive] = Fraction(0) if exact else 0.0
+    prior = np.repeat(before.kernel[:, size, size, None, :], len(new_ids), axis=1)
+    return RowInputs(
+        exact,
+        np.concatenate([before.psi, psi], axis=1),
+        np.concatenate([before.prior, prior], axis=1),
+        before.kernel,
+        before.entered,
+    )
 
 
 def _number(value: Probability, exact: bool) -> Probability:

@@ -16,7 +16,7 @@ import numpy as np
 
 from reptidex.engine.carriers.contradictions import describe, explaining_records
 from reptidex.engine.carriers.errors import ContradictionError, TooComplexError
-from reptidex.engine.carriers.factors import RowInputs, Table, row_inputs
+from reptidex.engine.carriers.factors import RowInputs, Table, extend_inputs, row_inputs
 from reptidex.engine.carriers.junction import (
     Calibration,
     Plan,
@@ -24,14 +24,14 @@ from reptidex.engine.carriers.junction import (
     clique_potential,
     distribute,
     expand,
-    leaf_factors,
+    grow_leaf_factors,
     loners_feasible,
     plan,
     posteriors,
 )
 from reptidex.engine.carriers.locus import Evidence, Observation
 from reptidex.engine.carriers.montecarlo import monte_carlo
-from reptidex.engine.carriers.results import CarrierAnalysis, Method, build_odds
+from reptidex.engine.carriers.results import CarrierAnalysis, Method
 from reptidex.engine.pedigree import Pedigree
 
 MAX_CLIQUE_STATES = 2**22
@@ -53,17 +53,7 @@ def _analysis(
     largest: int,
     errors: Table | None = None,
 ) -> CarrierAnalysis:
-    odds = {
-        animal: build_odds(
-            evidence.locus,
-            animal,
-            posterior[i],
-            method,
-            None if errors is None else float(errors[i]),
-        )
-        for i, animal in enumerate(pedigree.ids)
-    }
-    return CarrierAnalysis(evidence.locus, odds, method, largest)
+    return CarrierAnalysis(evidence.locus, pedigree.ids, posterior, method, largest, errors)
 
 
 def _contradiction(plan_: Plan, pedigree: Pedigree, evidence: Evidence) -> ContradictionError:
@@ -178,16 +168,15 @@ class CarrierModel:
         if len(observations) != len(self.evidences):
             raise ValueError("give the hatchlings' observations for every locus")
         n_old = len(self.pedigree)
-        evidences = [
-            Evidence.build(
-                e.locus,
-                {**e.observations, **observations[k]},
-                e.priors,
-                e.allele_frequency,
-            )
-            for k, e in enumerate(self.evidences)
-        ]
+        evidences = [e.with_observations(observations[k]) for k, e in enumerate(self.evidences)]
         new = range(n_old, len(pedigree))
+        hatchlings = set(pedigree.ids[n_old:])
+        for records in observations:
+            for animal in records:
+                if animal not in hatchlings:
+                    raise ValueError(
+                        f"{animal} is not a new animal: add_clutch takes the records of the clutch only"
+                    )
         same_start = pedigree.ids[:n_old] == self.pedigree.ids
         families = {(int(pedigree.sire[i]), int(pedigree.dam[i])) for i in new}
         reusable = (
@@ -229,11 +218,29 @@ class CarrierModel:
         model._inputs = {}
         model._calibrations = {}
         touched = sorted({int(old.family_clique[f]) for f in family_of_new.tolist()})
+        new_ids = [pedigree.ids[i] for i in new]
         for alleles, members in self._groups.items():
-            inputs = row_inputs(pedigree, [evidences[k] for k in members])
-            model._inputs[alleles] = inputs
             before = self._calibrations[alleles]
-            lam, family = leaf_factors(new_plan, inputs)
+            grown = extend_inputs(
+                self._inputs[alleles],
+                [evidences[k] for k in members],
+                [
+                    {
+                        a: evidences[k].observations[a]
+                        for a in new_ids
+                        if a in evidences[k].observations
+                    }
+                    for k in members
+                ],
+                new_ids,
+            )
+            if grown is None:
+                return CarrierModel(pedigree, evidences, max_clique_states=self.max_clique_states)
+            inputs = grown
+            model._inputs[alleles] = inputs
+            lam, family = grow_leaf_factors(
+                before.leaf_factor, before.family_factor, inputs, new, family_of_new
+            )
             pot = list(before.pot)
             for c in touched:  # the potentials holding a changed family, made again
                 pot[c] = clique_potential(new_plan, pedigree, inputs, family, c)

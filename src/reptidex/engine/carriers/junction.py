@@ -239,9 +239,11 @@ def safe_divide(top: Table, bottom: Table) -> Table:
         mask = bottom != 0
         out[mask] = top[mask] / bottom[mask]
         return out
-    out_f: Table = np.divide(
-        top, bottom, out=np.zeros(np.broadcast_shapes(top.shape, bottom.shape)), where=bottom != 0
-    )
+    zero = bottom == 0
+    if not zero.any():
+        quotient: Table = top / bottom
+        return quotient
+    out_f: Table = np.where(zero, 0.0, top / np.where(zero, 1.0, bottom))
     return out_f
 
 
@@ -302,6 +304,22 @@ def leaf_factors(plan_: Plan, inputs: RowInputs, boolean: bool = False) -> tuple
     family = np.multiply.reduceat(lam[order], starts, axis=0)
     family = _rescale(family.reshape(-1, size + 1, size + 1)).reshape(family.shape)
     return lam, family
+
+
+def grow_leaf_factors(
+    lam: Table, family: Table, inputs: RowInputs, new: list[int], family_of_new: IntArray
+) -> tuple[Table, Table]:
+    """:func:`leaf_factors` after new leaves (animals ``new``, last in ``inputs``, of existing
+    families ``family_of_new``) are added: only theirs are computed, and multiplied into
+    their families."""
+    size = inputs.size
+    psi = inputs.psi[:, new, :]
+    added = np.einsum("gsdc,glc->lgsd", inputs.kernel, psi)
+    added = _rescale(added.reshape(-1, size + 1, size + 1)).reshape(added.shape)
+    grown = family.copy()
+    for k, f in enumerate(family_of_new.tolist()):
+        grown[f] = _rescale(grown[f] * added[k])
+    return np.concatenate([lam, added], axis=0), grown
 
 
 def family_table(plan_: Plan, family: Table, f: int, size: int) -> tuple[tuple[int, ...], Table]:

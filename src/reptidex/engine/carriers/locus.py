@@ -402,6 +402,17 @@ class Evidence:
             if len(prior.distribution) != self.locus.size:
                 raise ValueError(f"the prior of {animal} is not of locus {self.locus.id}")
 
+    def with_observations(self, added: Observations) -> Evidence:
+        """This evidence with more observations (an animal's list replaced by the one given;
+        only the records added are checked)."""
+        grown = Evidence.__new__(Evidence)
+        checked = Evidence(self.locus, dict(added))  # type: ignore[arg-type]
+        object.__setattr__(grown, "locus", self.locus)
+        object.__setattr__(grown, "observations", {**self.observations, **checked.observations})
+        object.__setattr__(grown, "priors", self.priors)
+        object.__setattr__(grown, "allele_frequency", self.allele_frequency)
+        return grown
+
     @classmethod
     def build(
         cls,

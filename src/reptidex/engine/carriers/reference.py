@@ -20,7 +20,7 @@ import numpy as np
 from reptidex.engine.carriers.errors import ContradictionError
 from reptidex.engine.carriers.factors import Table, own_factor, row_inputs
 from reptidex.engine.carriers.locus import Evidence, Probability
-from reptidex.engine.carriers.results import CarrierAnalysis, Method, build_odds
+from reptidex.engine.carriers.results import CarrierAnalysis, Method
 from reptidex.engine.pedigree import Pedigree
 
 MAX_ASSIGNMENTS = 200_000
@@ -111,9 +111,8 @@ def brute_force_het_odds(
             for observation in listed
         ]
         raise ContradictionError(records, evidence.locus.name)
-    odds = {}
-    for i, animal in enumerate(pedigree.ids):
+    rows = []
+    for i in range(n):
         axes = tuple(k for k in range(n) if k != i)
-        posterior = (joint.sum(axis=axes) if axes else joint) / total
-        odds[animal] = build_odds(evidence.locus, animal, np.asarray(posterior), Method.BRUTE_FORCE)
-    return CarrierAnalysis(evidence.locus, odds, Method.BRUTE_FORCE, 0)
+        rows.append(np.asarray(joint.sum(axis=axes) if axes else joint) / total)
+    return CarrierAnalysis(evidence.locus, pedigree.ids, np.stack(rows), Method.BRUTE_FORCE, 0)

@@ -4,7 +4,7 @@ and the odds of carrying, with the method that produced them."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
@@ -49,27 +49,68 @@ class CarrierOdds:
 
 @dataclass(frozen=True)
 class CarrierAnalysis:
-    """Every animal's posterior at one locus (``analysis["Hera"]``, in pedigree order when
-    iterated); ``largest_clique`` is the number of animals in the largest clique the exact
-    method needed (0 for other methods)."""
+    """Every animal's posterior at one locus.
+
+    ``posterior`` holds the numbers, one row per animal in the order of ``ids`` (the
+    pedigree's) and one column per genotype of the locus; ``analysis["Hera"]`` reads one
+    animal as a :class:`CarrierOdds` (made when asked, so that a large collection costs no
+    Python objects it does not use), ``odds`` all of them. ``largest_clique`` is the number of
+    animals in the largest clique the exact method needed (0 for other methods);
+    ``standard_errors`` (of each animal's probability of carrying) is set by the Monte Carlo
+    approximation only.
+    """
 
     locus: CarrierLocus
-    odds: Mapping[str, CarrierOdds]
+    ids: tuple[str, ...]
+    posterior: Table
     method: Method
     largest_clique: int = 0
+    standard_errors: Table | None = None
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def _position(self, animal: str) -> int:
+        if not self._index:  # made on the first look-up, not for every result
+            self._index.update({a: i for i, a in enumerate(self.ids)})
+        return self._index[animal]
 
     def __getitem__(self, animal: str) -> CarrierOdds:
-        return self.odds[animal]
+        i = self._position(animal)
+        error = None if self.standard_errors is None else float(self.standard_errors[i])
+        return build_odds(self.locus, animal, self.posterior[i], self.method, error)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.odds)
+        return iter(self.ids)
 
     def __len__(self) -> int:
-        return len(self.odds)
+        return len(self.ids)
+
+    def __contains__(self, animal: object) -> bool:
+        if not isinstance(animal, str):
+            return False
+        try:
+            self._position(animal)
+        except KeyError:
+            return False
+        return True
+
+    @property
+    def odds(self) -> dict[str, CarrierOdds]:
+        """Every animal's :class:`CarrierOdds`, in pedigree order."""
+        return {animal: self[animal] for animal in self.ids}
 
     def carrier(self, animal: str) -> Probability:
         """The probability that ``animal`` carries a mutant allele of the locus."""
-        return self.odds[animal].carrier
+        return self[animal].carrier
+
+    def carrier_probabilities(self) -> dict[str, Probability]:
+        """Every animal's probability of carrying a mutant allele, without building a
+        :class:`CarrierOdds` per animal."""
+        exact = self.posterior.dtype == object
+        values = (1 - self.posterior[:, 0]).tolist()
+        return {
+            animal: (Fraction(v) if exact else float(v))
+            for animal, v in zip(self.ids, values, strict=True)
+        }
 
 
 def build_odds(
