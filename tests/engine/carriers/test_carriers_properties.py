@@ -16,6 +16,7 @@ from reptidex.engine.carriers import (
     Evidence,
     Observation,
     Prior,
+    Probability,
     brute_force_het_odds,
     carrier_locus,
     evidence_probability,
@@ -189,8 +190,10 @@ def test_float_inputs_give_the_exact_figures_as_floats(case: tuple[Pedigree, Evi
     ped, evidence = case
     assume(evidence_probability(ped, evidence) != 0)
     exact = het_odds(ped, evidence)
+    frequency = evidence.allele_frequency
+    assert isinstance(frequency, Fraction)
     floats = Evidence.build(
-        evidence.locus, evidence.observations, evidence.priors, float(evidence.allele_frequency)
+        evidence.locus, evidence.observations, evidence.priors, float(frequency)
     )
     approx = het_odds(ped, floats)
     for animal in ped.ids:
@@ -256,7 +259,8 @@ def test_the_planner_agrees_with_brute_force_over_every_clutch(
         assume(False)
         return
     total = evidence_probability(ped, evidence)
-    settles = proves = Fraction(0)
+    settles: Probability = Fraction(0)
+    proves: Probability = Fraction(0)
     looks = sorted(set(CLOWN.looks), key=sorted)
     for outcome in itertools.product(looks, repeat=eggs):
         seen = {f"egg{k}": CLOWN.shows(look) for k, look in enumerate(outcome)}
