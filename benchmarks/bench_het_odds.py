@@ -49,6 +49,8 @@ from reptidex.engine.carriers import (
     het_odds,
     het_odds_many,
 )
+from reptidex.engine.carriers.inference import MAX_CLIQUE_STATES
+from reptidex.engine.carriers.junction import plan as make_plan
 from reptidex.engine.genetics import load_catalog
 from reptidex.engine.pedigree import Animal, Pedigree
 
@@ -224,8 +226,6 @@ def main() -> None:
         f"all posteriors, 5 genes          {seconds * 1000:9.1f} ms   (target < 1000 ms: {target})",
         flush=True,
     )
-    from reptidex.engine.carriers.junction import plan as make_plan
-
     structure_s, _ = best(lambda: make_plan(ped), repeat)
     print(f"  of which the structure         {structure_s * 1000:9.1f} ms", flush=True)
     # a new clutch of a repeat pairing: a family of leaves that already exists
@@ -276,6 +276,26 @@ def main() -> None:
                 f"   agree: {agree}",
                 flush=True,
             )
+    print(
+        "the structure decides the cost: the same collection, more crosses between lines",
+        flush=True,
+    )
+    harder_structure(animals)
+
+
+def harder_structure(animals: int) -> None:
+    """The same collection with more pairings across lines: the largest clique, and whether
+    exact inference refuses."""
+    for outcross in (0.02, 0.05):
+        ped, _ = simulate(animals, outcross=outcross)
+        structure = make_plan(ped)
+        states = structure.states(3)
+        verdict = "exact" if states <= MAX_CLIQUE_STATES else "refused (TooComplexError)"
+        print(
+            f"  {outcross:.0%} of pairings across lines: largest clique "
+            f"{structure.largest_clique} animals ({states:,} joint genotypes): {verdict}",
+            flush=True,
+        )
 
 
 def family_block(ped: Pedigree, size: int) -> tuple[Pedigree, list[int]]:

@@ -313,7 +313,11 @@ def het_odds_many(
         inputs = row_inputs(pedigree, [evidence], exact=False)
         post, errors, ok = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
         if not ok[0]:
-            raise _contradiction(plan(pedigree), pedigree, evidence)
+            # exact inference is too large here, so impossibility cannot be proven either
+            raise ValueError(
+                f"no Monte Carlo draw at {evidence.locus.name} was consistent with the records: "
+                "they may contradict each other (or more samples are needed)"
+            )
         out.append(_analysis(pedigree, evidence, post[0], Method.MONTE_CARLO, 0, errors[0]))
     return tuple(out)
 

@@ -1,12 +1,16 @@
 """The stated approximation, used only when asked: likelihood-weighted Monte Carlo.
 
 Genotypes are drawn founders first (priors), then offspring from their parents' drawn
-genotypes (Mendel), and each joint draw is weighted by the likelihood of every record
-(likelihood weighting: Fung & Chang 1990; Shachter & Peot 1990). A posterior is the
+genotypes (Mendel), each animal's draw tilted towards its own records and each joint draw
+weighted by what that tilt left out (likelihood weighting with a local proposal: Fung &
+Chang 1990; Shachter & Peot 1990; sequential importance sampling as in Kong, Liu & Wong
+1994). A posterior is the
 self-normalised weighted frequency; its standard error is the delta-method one,
 ``sqrt(sum w_i^2 (x_i - p)^2) / sum w_i`` (Kong 1992 on importance-sampling precision; Owen
 2013, §9.2). The effective sample size ``(sum w)^2 / sum w^2`` shrinks when records are many,
-so the standard errors say how far to trust each figure.
+so the standard errors say how far to trust each figure: on a large pedigree with many
+records the weights degenerate (few draws carry all the weight), which the standard errors
+show. It is a stated fallback, never used unless asked for.
 """
 
 from __future__ import annotations
@@ -46,12 +50,16 @@ def monte_carlo(
                 gs = drawn[s] if s >= 0 else np.full(samples, size)
                 gd = drawn[d] if d >= 0 else np.full(samples, size)
                 p = kernel[r, gs, gd, :]
-            cumulative = np.cumsum(p, axis=1)
-            u = rng.random(samples) * cumulative[:, -1]
+            # drawn from the transmission times the animal's own records (a proposal that
+            # never contradicts them); the weight takes the normaliser
+            q = p * psi[r, i]
+            cumulative = np.cumsum(q, axis=1)
+            mass = cumulative[:, -1]
+            u = rng.random(samples) * mass
             g = np.minimum((cumulative < u[:, None]).sum(axis=1), size - 1)
             drawn[i] = g
             with np.errstate(divide="ignore"):
-                log_w += np.log(psi[r, i, g])
+                log_w += np.log(mass)
         if not np.isfinite(log_w).any():
             ok[r] = False
             continue
@@ -60,8 +68,7 @@ def monte_carlo(
         for i in range(n):
             counts = np.bincount(drawn[i], weights=w, minlength=size)
             post[r, i] = counts / total
-            carrier = (drawn[i] > 0) & (drawn[i] != 0)
-            x = carrier.astype(np.float64)
+            x = (drawn[i] > 0).astype(np.float64)  # genotype 0 is the only non-carrier
             p_hat = float((w * x).sum() / total)
             errors[r, i] = float(np.sqrt((w**2 * (x - p_hat) ** 2).sum()) / total)
     return post, errors, ok
