@@ -382,12 +382,12 @@ def _check_page(limit: int, offset: int) -> None:
 
 
 async def search_listing_documents(
-    uow: CommerceUnitOfWork, query: ListingQuery
-) -> tuple[list[bytes], int]:
+    uow: CommerceUnitOfWork, query: ListingQuery, *, counted: bool = True
+) -> tuple[list[bytes], int | None]:
     """One page of the open listings matching ``query`` as their public documents, and the
-    total."""
+    total (``None`` unless ``counted``: the caller counts it)."""
     _check_query(query)
-    return await uow.listings.search_documents(query)
+    return await uow.listings.search_documents(query, counted=counted)
 
 
 def _check_query(query: ListingQuery) -> None:

@@ -70,9 +70,20 @@ class Listings(Protocol):
         """One page of the open listings (available, not past their end) matching ``query``,
         and the total count."""
 
-    async def search_documents(self, query: ListingQuery) -> tuple[list[bytes], int]:
+    async def search_documents(
+        self, query: ListingQuery, *, counted: bool = True
+    ) -> tuple[list[bytes], int | None]:
         """The page of :meth:`search` as each listing's public document (the bytes of its
-        JSON, as the service renders it), and the total count."""
+        JSON, as the service renders it), and the total count (``None`` unless
+        ``counted``)."""
+
+    async def prices(
+        self, query: ListingQuery, at_most: int
+    ) -> list[tuple[int, dt.datetime | None]]:
+        """The price and end of every available listing matching ``query``'s filters but its
+        price bounds (``query`` has no text), cheapest first, at most ``at_most`` of them:
+        what the totals of searches that differ only in their price bounds are counted
+        from."""
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing (``None``: none ends): until

@@ -59,6 +59,15 @@ TEMPLATES: dict[str, dict[str, Template]] = {
         "en": Template("New inquiry", "Someone asked about listing {listing_id}."),
         "de": Template("Neue Anfrage", "Jemand hat zum Inserat {listing_id} eine Frage gestellt."),
     },
+    "inquiry.answered": {
+        "en": Template(
+            "Your inquiry was answered", "The seller answered your inquiry about {listing_id}."
+        ),
+        "de": Template(
+            "Deine Anfrage wurde beantwortet",
+            "Der Verkäufer hat deine Anfrage zum Inserat {listing_id} beantwortet.",
+        ),
+    },
     "clutch.due": {
         "en": Template(
             "Clutch due to hatch",

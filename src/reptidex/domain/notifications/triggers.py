@@ -7,6 +7,7 @@ event                       kind                                     recipients
 ``order.paid``              ``order.paid``                           the seller organisation's
 ``order.handed_over``       ``order.shipped``                        the buyer organisation's
 ``listing.inquiry_received``  ``inquiry.received``                   the seller organisation's
+``listing.inquiry_answered``  ``inquiry.answered``                   the buyer organisation's
 ``listing.updated`` (price  ``listing.price_dropped``                everyone who saved it
 lower, same currency)
 ``community.post_created``  ``thread.reply``                         the thread's followers but
@@ -76,13 +77,28 @@ def order_trigger(
     return None
 
 
-def inquiry_trigger(event_id: uuid.UUID, payload: Mapping[str, Any]) -> Trigger:
-    """``listing.inquiry_received``: the seller hears of it (the message stays in commerce)."""
+def inquiry_trigger(
+    event_type: str, event_id: uuid.UUID, payload: Mapping[str, Any]
+) -> Trigger | None:
+    """``listing.inquiry_received``: the seller hears of it; ``listing.inquiry_answered``: the
+    buyer hears of the answer (else ``None``). The message and the answer stay in commerce.
+
+    >>> body = {"listing_id": "L-1", "seller_organisation_id": str(uuid.UUID(int=1)),
+    ...         "buyer_organisation_id": str(uuid.UUID(int=2))}
+    >>> answered = inquiry_trigger("listing.inquiry_answered", uuid.UUID(int=3), body)
+    >>> answered.organisation_id.int, answered.request.kind
+    (2, 'inquiry.answered')
+    """
+    kinds = {
+        "listing.inquiry_received": ("inquiry.received", "seller_organisation_id"),
+        "listing.inquiry_answered": ("inquiry.answered", "buyer_organisation_id"),
+    }
+    if event_type not in kinds:
+        return None
+    kind, recipient = kinds[event_type]
     listing = str(payload["listing_id"])
-    request = Request(
-        "inquiry.received", {"listing_id": listing}, event_id, f"/listings/{listing}/inquiries"
-    )
-    return ForOrganisation(uuid.UUID(str(payload["seller_organisation_id"])), request)
+    request = Request(kind, {"listing_id": listing}, event_id, f"/listings/{listing}/inquiries")
+    return ForOrganisation(uuid.UUID(str(payload[recipient])), request)
 
 
 def price_drop_trigger(event_id: uuid.UUID, payload: Mapping[str, Any]) -> Trigger | None:

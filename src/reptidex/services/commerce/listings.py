@@ -168,8 +168,14 @@ class ListingController(Controller):
                 offset=offset,
             )
             async with marketplace.units.open(None) as uow:
-                documents, total = await search_listing_documents(uow, query)
+                table = await cache.price_table(
+                    query, lambda at_most: uow.listings.prices(query, at_most)
+                )
+                documents, total = await search_listing_documents(uow, query, counted=table is None)
                 until = await cache.next_end(now, uow.listings.next_end)
+            if table is not None:
+                total = table.count(query.min_price, query.max_price, now)
+            assert total is not None, "a search is counted by the database or by its table"
             return listing_page_body(documents, total, limit, offset), until
 
         body = await cache.page(request.scope["query_string"], now, read)

@@ -28,7 +28,9 @@ from typing import Any, TypeAlias
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from reptidex.domain.commerce.ports import ListingQuery
 from reptidex.services.commerce.access import CommerceUnits
+from reptidex.services.commerce.search_counts import MAX_ROWS, PriceTable, filters_of
 from reptidex.services.kernel.metrics import metric_families
 
 DEFAULT_BYTES = 32 * 2**20
@@ -39,8 +41,12 @@ ASKED = 10_000
 query asked only once (a crawler's, one of many price bounds) takes no room from the pages
 asked again and again."""
 
+PriceReader: TypeAlias = Callable[[int], Awaitable[list[tuple[int, dt.datetime | None]]]]
+"""Reads the price and end of (at most so many) listings of a search's filters."""
 EndReader: TypeAlias = Callable[[dt.datetime], Awaitable[dt.datetime | None]]
 """Reads the next end of an available listing after a time."""
+TABLE_SHARE = 8
+"""The price tables may take an eighth of the cache's bytes beside the pages."""
 PageReader: TypeAlias = Callable[[], Awaitable[tuple[bytes, dt.datetime | None]]]
 """Reads a page from the database: its body, and the time until which it holds (the next end
 of a listing; ``None``: until a listing changes)."""
@@ -75,6 +81,11 @@ class SearchCache:
         self._notices = 0
         self._trusted = False
         self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        self._tables: OrderedDict[ListingQuery, PriceTable | None] = OrderedDict()
+        """The price tables kept, by filters (``None``: too many listings to keep)."""
+        self._table_bytes = 0
+        self._filters_asked: OrderedDict[ListingQuery, None] = OrderedDict()
+        """The filters searched lately: a table is read the second time they are searched."""
         self._end: tuple[int, dt.datetime, dt.datetime | None] | None = None
         """The next end last read: the notice count when read, the time it was read for, and
         the end."""
@@ -143,6 +154,31 @@ class SearchCache:
                 del self._flights[key]
             future.set_result(body)  # None when the read failed: each waiter reads itself
 
+    async def price_table(self, query: ListingQuery, read: PriceReader) -> PriceTable | None:
+        """The table that counts the total of ``query`` (:mod:`.search_counts`): the one kept
+        for its filters, or one ``read`` now the second time they are searched; ``None``
+        when the database counts it (the first time, a text search, broader filters than a
+        table holds, a change while reading, or the cache not trusted)."""
+        key = filters_of(query) if self._trusted else None
+        if key is None:
+            return None
+        if key in self._tables:
+            self._tables.move_to_end(key)
+            return self._tables[key]
+        if not _seen_before(self._filters_asked, key):
+            return None
+        ticket = self._notices
+        rows = await read(MAX_ROWS + 1)
+        if ticket != self._notices:
+            return None
+        table = PriceTable.of(rows) if len(rows) <= MAX_ROWS else None
+        self._tables[key] = table
+        self._table_bytes += 0 if table is None else table.nbytes
+        while self._table_bytes > self._max_bytes // TABLE_SHARE:
+            _, dropped = self._tables.popitem(last=False)
+            self._table_bytes -= 0 if dropped is None else dropped.nbytes
+        return table
+
     async def next_end(self, now: dt.datetime, read: EndReader) -> dt.datetime | None:
         """The next end of an available listing after ``now`` (until which a page read now
         holds), read once per change: the end read last still answers while no listing
@@ -166,13 +202,7 @@ class SearchCache:
 
     def _asked_before(self, key: bytes) -> bool:
         """Whether ``key`` was read before (among the last :data:`ASKED` read); remember it."""
-        if key in self._asked:
-            self._asked.move_to_end(key)
-            return True
-        self._asked[key] = None
-        if len(self._asked) > ASKED:
-            self._asked.popitem(last=False)
-        return False
+        return _seen_before(self._asked, key)
 
     def _kept(self, key: bytes, now: dt.datetime) -> bytes | None:
         stored = self._entries.get(key) if self._trusted else None
@@ -196,10 +226,12 @@ class SearchCache:
             self._drop(next(iter(self._entries)))
 
     def changed(self) -> None:
-        """A notice: some listing changed; every page is stale."""
+        """A notice: some listing changed; every page and price table is stale."""
         self._notices += 1
         self._entries.clear()
         self._bytes = 0
+        self._tables.clear()
+        self._table_bytes = 0
 
     def _drop(self, key: bytes) -> None:
         stored = self._entries.pop(key, None)
@@ -215,6 +247,22 @@ class SearchCache:
         """Bytes of pages kept."""
         return self._bytes
 
+    @property
+    def tables(self) -> int:
+        """Price tables kept (filters too broad for one count too)."""
+        return len(self._tables)
+
+
+def _seen_before(seen: OrderedDict[Any, None], key: Any) -> bool:
+    """Whether ``key`` is among the last :data:`ASKED` keys of ``seen``; remember it."""
+    if key in seen:
+        seen.move_to_end(key)
+        return True
+    seen[key] = None
+    if len(seen) > ASKED:
+        seen.popitem(last=False)
+    return False
+
 
 @dataclass(frozen=True, slots=True)
 class MarketplaceSearch:
@@ -226,8 +274,8 @@ class MarketplaceSearch:
 
 
 class SearchCacheMetrics(Collector):
-    """The cache's figures on ``/metrics``: hits and misses since start, pages, bytes, and
-    whether it is in use (1 while the change listener is connected)."""
+    """The cache's figures on ``/metrics``: hits and misses since start, pages, bytes, price
+    tables, and whether it is in use (1 while the change listener is connected)."""
 
     def __init__(self, cache: SearchCache, service: str) -> None:
         self._cache = cache
@@ -246,6 +294,7 @@ class SearchCacheMetrics(Collector):
             (CounterMetricFamily, "misses", "Searches read from the database.", cache.misses),
             (GaugeMetricFamily, "entries", "Search pages kept.", len(cache)),
             (GaugeMetricFamily, "bytes", "Bytes of search pages kept.", cache.size_bytes),
+            (GaugeMetricFamily, "tables", "Price tables kept for totals.", cache.tables),
             (GaugeMetricFamily, "in_use", "1 while change notices are heard.", cache.trusted),
         )
         yield from metric_families("reptidex_search_cache_", self._service, figures)

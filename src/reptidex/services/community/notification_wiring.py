@@ -237,7 +237,8 @@ def subscribe_triggers(
     handlers: dict[str, Callable[[DomainEvent], Trigger | None]] = {
         "order.paid": lambda e: order_trigger(e.type, e.id, e.payload),
         "order.handed_over": lambda e: order_trigger(e.type, e.id, e.payload),
-        "listing.inquiry_received": lambda e: inquiry_trigger(e.id, e.payload),
+        "listing.inquiry_received": lambda e: inquiry_trigger(e.type, e.id, e.payload),
+        "listing.inquiry_answered": lambda e: inquiry_trigger(e.type, e.id, e.payload),
         "listing.updated": lambda e: price_drop_trigger(e.id, e.payload),
         "community.post_created": lambda e: reply_trigger(e.id, e.payload),
     }

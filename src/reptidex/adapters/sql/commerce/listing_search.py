@@ -4,6 +4,7 @@ sort) with its values as parameters, so a search only binds them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import operator
 import uuid
@@ -98,10 +99,15 @@ class Shape:
     documents: bool = False
     """Whether the page reads the rows' documents (their ids, documents and tags) rather than
     every column."""
+    counted: bool = True
+    """Whether the page carries the ``total`` (else the caller counts it)."""
 
 
-def shape_of(query: ListingQuery, postgres: bool, documents: bool = False) -> Shape:
-    """The shape of ``query``'s statement (reading the rows' documents with ``documents``)."""
+def shape_of(
+    query: ListingQuery, postgres: bool, documents: bool = False, counted: bool = True
+) -> Shape:
+    """The shape of ``query``'s statement (reading the rows' documents with ``documents``,
+    without the total unless ``counted``)."""
     return Shape(
         postgres=postgres,
         filters=tuple(name for name in FILTERS if _given(getattr(query, name))),
@@ -111,6 +117,7 @@ def shape_of(query: ListingQuery, postgres: bool, documents: bool = False) -> Sh
         text=bool(query.text),
         sort=query.sort,
         documents=documents,
+        counted=counted,
     )
 
 
@@ -139,9 +146,9 @@ def values_of(query: ListingQuery) -> dict[str, Any]:
     return values
 
 
-def _filters(shape: Shape, of: Columns) -> list[ColumnElement[bool]]:
-    """The end and the optional filters, on the columns ``of``."""
-    found = [or_(of.expires_at.is_(None), of.expires_at > bindparam("now"))]
+def _filters(shape: Shape, of: Columns, *, ends: bool = True) -> list[ColumnElement[bool]]:
+    """The end (unless not ``ends``) and the optional filters, on the columns ``of``."""
+    found = [or_(of.expires_at.is_(None), of.expires_at > bindparam("now"))] if ends else []
     for name in shape.filters:
         column_name, compare = FILTERS[name]
         found.append(compare(of[column_name], bindparam(name)))
@@ -203,7 +210,12 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
             .join_from(ListingRow, ids, LISTING.id == ids.c.listing_id)
             .order_by(*_order(shape, ids.c, ids.c.listing_id))
         )
-    return page.add_columns(count.scalar_subquery().label("total")), count
+    return _with_total(shape, page, count), count
+
+
+def _with_total(shape: Shape, page: Select[Any], count: Select[tuple[int]]) -> Select[Any]:
+    """``page`` with the ``total`` column if ``shape`` is counted."""
+    return page.add_columns(count.scalar_subquery().label("total")) if shape.counted else page
 
 
 def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
@@ -222,7 +234,40 @@ def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    return page.add_columns(count.scalar_subquery().label("total")), count
+    return _with_total(shape, page, count), count
+
+
+PRICE_BOUNDS = ("min_price", "max_price")
+"""The filters a table of prices leaves to its counts."""
+
+
+def prices_shape(query: ListingQuery, postgres: bool) -> Shape:
+    """The shape of the prices of ``query``'s listings: its filters but the price bounds."""
+    shape = shape_of(query, postgres)
+    kept = tuple(name for name in shape.filters if name not in PRICE_BOUNDS)
+    return Shape(shape.postgres, kept, shape.gene, shape.zygosity, False, "price")
+
+
+@functools.lru_cache(maxsize=512)
+def prices_statement(shape: Shape) -> Select[tuple[int, dt.datetime | None]]:
+    """The price and end of every available listing that ``shape``'s filters (not the end,
+    not a text) let through, cheapest first, at most ``rows`` of them."""
+    if shape.postgres:
+        by = SEARCH.c
+        found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
+        found += _filters(shape, by, ends=False)
+        prices = select(by.price_amount, by.expires_at).where(*found).order_by(by.price_amount)
+        return prices.limit(bindparam("rows"))
+    found = [LISTING.state == ListingState.AVAILABLE.value, *_filters(shape, LISTING, ends=False)]
+    if shape.gene:
+        zygosities = list(INDEX_COLUMNS) if shape.zygosity == "any" else [shape.zygosity]
+        found.append(or_(*(INDEX_COLUMNS[z].like(bindparam("needle")) for z in zygosities)))
+    return (
+        select(LISTING.price_amount, LISTING.expires_at)
+        .where(*found)
+        .order_by(LISTING.price_amount)
+        .limit(bindparam("rows"))
+    )
 
 
 async def search_rows(
@@ -268,17 +313,20 @@ class DriverStatement:
 
 
 async def search_documents_rows(
-    session: AsyncSession, query: ListingQuery
-) -> tuple[list[Mapping[str, Any]], int]:
+    session: AsyncSession, query: ListingQuery, counted: bool = True
+) -> tuple[list[Mapping[str, Any]], int | None]:
     """:func:`search_rows` of the listings' documents on PostgreSQL, run by asyncpg itself on
     the session's connection: the page needs neither the ORM's result processing nor a
-    transaction of its own (one statement is one snapshot), so it is one round trip."""
-    page, count = driver_statements(shape_of(query, True, True))
+    transaction of its own (one statement is one snapshot), so it is one round trip. Without
+    the total (``None``) unless ``counted``."""
+    page, count = driver_statements(shape_of(query, True, True, counted))
     values = values_of(query)
     connection = await (await session.connection()).get_raw_connection()
     driver = connection.driver_connection
     assert driver is not None, "a pooled connection has its driver's"
     rows: list[Mapping[str, Any]] = await driver.fetch(page.text, *page.arguments(values))
+    if not counted:
+        return rows, None
     if rows:
         return rows, int(rows[0]["total"])
     if query.offset == 0:

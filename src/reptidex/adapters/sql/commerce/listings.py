@@ -15,8 +15,11 @@ from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.listing_search import (
     FIELDS,
     LISTING,
+    prices_shape,
+    prices_statement,
     search_documents_rows,
     search_rows,
+    values_of,
 )
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
@@ -79,18 +82,19 @@ class SqlListings:
         rows, total = await search_rows(self.session, query, postgres)
         return [listing_of(r) for r in rows], total
 
-    async def search_documents(self, query: ListingQuery) -> tuple[list[bytes], int]:
+    async def search_documents(
+        self, query: ListingQuery, *, counted: bool = True
+    ) -> tuple[list[bytes], int | None]:
         """A page of the open listings matching ``query`` as their public documents, and
-        the total: the kept documents of the rows (PostgreSQL), the others rendered from
-        their rows."""
+        the total (``None`` unless ``counted``): the kept documents of the rows
+        (PostgreSQL), the others rendered from their rows."""
         documents = self.documents
         if documents is None:
             raise RuntimeError("the listings were opened without the service's renderer")
-        postgres = self.session.bind.dialect.name == "postgresql"
-        if not postgres:
+        if self.session.bind.dialect.name != "postgresql":
             listings, total = await self.search(query)
-            return [documents.render(listing) for listing in listings], total
-        rows, total = await search_documents_rows(self.session, query)
+            return [documents.render(listing) for listing in listings], total if counted else None
+        rows, counted_total = await search_documents_rows(self.session, query, counted)
         found = [documents.current(row["document"], row["document_tag"]) for row in rows]
         stale = [row["id"] for row, document in zip(rows, found, strict=True) if document is None]
         if stale:
@@ -103,7 +107,17 @@ class SqlListings:
                 fresh.get(row["id"]) if document is None else document
                 for row, document in zip(rows, found, strict=True)
             ]
-        return [document for document in found if document is not None], total
+        return [document for document in found if document is not None], counted_total
+
+    async def prices(
+        self, query: ListingQuery, at_most: int
+    ) -> list[tuple[int, dt.datetime | None]]:
+        """The price and end of every available listing matching ``query`` but its price
+        bounds (not its text), cheapest first, at most ``at_most`` of them."""
+        postgres = self.session.bind.dialect.name == "postgresql"
+        statement = prices_statement(prices_shape(query, postgres))
+        rows = await self.session.execute(statement, {**values_of(query), "rows": at_most})
+        return [(row.price_amount, row.expires_at) for row in rows]
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing."""
