@@ -215,7 +215,7 @@ def test_the_explanation_ranks_by_effect_and_words_it() -> None:
     reasons = explain(ped, evidence, "Zeus")
     result = het_odds(ped, evidence)
     top = reasons[0]
-    assert top.description == "2 normal-looking at Clown offspring with Hera"
+    assert top.description == "2 normal-looking offspring with Hera"
     assert top.carrier == result["Zeus"].carrier
     assert top.effect < 0
     assert top.text.startswith("lowered from ")
@@ -226,6 +226,29 @@ def test_the_explanation_ranks_by_effect_and_words_it() -> None:
     assert top.without == without["Zeus"].carrier
     effects = [abs(float(r.effect)) for r in reasons]
     assert effects == sorted(effects, reverse=True)
+
+
+def test_the_explanation_of_a_possible_het_with_a_clutch() -> None:
+    ped = Pedigree(
+        [
+            Animal("Hera", sex=Sex.FEMALE),
+            Animal("GS", sex=Sex.MALE),
+            Animal("GD", sex=Sex.FEMALE),
+            Animal("Sis", "GS", "GD", Sex.FEMALE),
+            Animal("Bro", "GS", "GD", Sex.MALE),
+            *(Animal(f"K{i}", "Bro", "Hera") for i in range(3)),
+        ]
+    )
+    records = {"Sis": "Clown", "GS": "Normal", "GD": "Normal", "Bro": "Normal", "Hera": "Clown"}
+    records |= {f"K{i}": "Normal" for i in range(3)}
+    texts = [r.text for r in explain(ped, evidence_from_morphs(ped, CLOWN, records), "Bro")]
+    assert texts == [
+        "lowered from 67% to 20% by 3 normal-looking offspring with Hera",
+        "lowered from 65% to 20% by its mate Hera (visual Clown)",
+        "raised from 1% to 20% by 1 sibling (visual Clown): Sis",
+        "lowered from 21% to 20% by its sire GS (normal-looking)",
+        "lowered from 21% to 20% by its dam GD (normal-looking)",
+    ]
 
 
 def test_the_planner_ranks_the_visual_mate_first() -> None:

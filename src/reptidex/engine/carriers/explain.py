@@ -1,8 +1,8 @@
 """Why an animal has the odds it has: which records moved them, and by how much.
 
 The records of the animal's relatives are put in groups as a breeder reads them (its own
-records; its offspring by mate and by look; each parent; its siblings by look; each other
-relative within a few links), and each group is left out in turn: the difference between the
+records; each parent; its offspring by mate and by look; each mate; its siblings by look; each
+other relative within a few links), and each group is left out in turn: the difference between the
 animal's odds with every record and without that group is the group's effect. All the
 leave-one-group-out computations run as one batch on one junction tree, and at most
 ``max_groups`` groups (the nearest) are tried, so the work is bounded.
@@ -67,13 +67,14 @@ def _groups(
     for record in records:
         by_animal.setdefault(record[0], []).append(record)
 
+    normal = f"normal-looking at {evidence.locus.name}"
+
     def label(record: Record) -> str:
         who, k = record
-        return (
-            f"entered as {evidence.priors[who].label}"
-            if k < 0
-            else evidence.observations[who][k].label
-        )
+        if k < 0:
+            return f"entered as {evidence.priors[who].label}"
+        text = evidence.observations[who][k].label
+        return "normal-looking" if text == normal else text
 
     groups: list[tuple[str, list[Record]]] = []
     placed: set[str] = set()
@@ -96,9 +97,17 @@ def _groups(
         mate = kd if ks == animal else ks
         what = ", ".join(label(r) for r in by_animal[kid])
         offspring.setdefault((what, mate or "an unknown mate"), []).append(kid)
+    mates: list[str] = []
     for (what, mate), kids in offspring.items():
         listed = [r for kid in kids for r in by_animal[kid]]
         groups.append((f"{len(kids)} {what} offspring with {mate}", listed))
+        if mate not in mates:
+            mates.append(mate)
+    for mate in mates:
+        if mate not in placed and mate in by_animal:
+            placed.add(mate)
+            what = ", ".join(label(r) for r in by_animal[mate])
+            groups.append((f"its mate {mate} ({what})", by_animal[mate]))
     siblings: dict[str, list[str]] = {}
     for parent in (sire, dam):
         if parent is None:
