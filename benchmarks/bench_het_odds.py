@@ -42,12 +42,15 @@ import numpy as np
 
 from reptidex.engine.carriers import (
     CarrierModel,
+    ContradictionError,
     Evidence,
     Observation,
     brute_force_het_odds,
     carrier_locus,
+    explain,
     het_odds,
     het_odds_many,
+    plan_test_breeding,
 )
 from reptidex.engine.carriers.inference import MAX_CLIQUE_STATES
 from reptidex.engine.carriers.junction import plan as make_plan
@@ -257,6 +260,7 @@ def main() -> None:
         f"  computing again instead        {full_s * 1000:9.1f} ms   (x{full_s / update_s:,.0f})",
         flush=True,
     )
+    on_demand(ped, data, model, repeat)
     print(
         "baseline: brute-force enumeration, one gene, a family block of the collection", flush=True
     )
@@ -281,6 +285,57 @@ def main() -> None:
         flush=True,
     )
     harder_structure(animals)
+
+
+def on_demand(ped: Pedigree, data: list[Evidence], model: CarrierModel, repeat: int) -> None:
+    """What an animal page asks for, one gene on the whole collection: the explanation of
+    one animal, a test-breeding plan, and a planted contradiction found and named."""
+    clown = data[0]
+    odds = model.analyses[0]
+    sires = set(ped.sire[ped.sire >= 0].tolist())
+    uncertain = [
+        a
+        for a, p in odds.carrier_probabilities().items()
+        if 0.2 < p < 0.8 and ped.index(a) in sires
+    ]
+    animal = uncertain[0]
+    seconds, reasons = best(lambda: explain(ped, clown, animal), max(1, repeat // 2))
+    print(
+        f"explanation of one animal         {seconds * 1000:9.1f} ms   ({len(reasons)} reasons; "
+        f"first: {reasons[0].text if reasons else 'none'})",
+        flush=True,
+    )
+    females = [ped.ids[i] for i in np.unique(ped.dam[ped.dam >= 0]).tolist()][:200]
+    seconds, ranked = best(
+        lambda: plan_test_breeding(ped, clown, animal, eggs=6, candidates=females),
+        max(1, repeat // 2),
+    )
+    print(
+        f"test-breeding plan, 200 females   {seconds * 1000:9.1f} ms   (best mate settles with "
+        f"{float(ranked[0].settles):.0%})",
+        flush=True,
+    )
+    # a visual Clown hatchling recorded under a sire lab-tested as not carrying
+    kid = next(
+        i for i in range(len(ped)) if int(ped.sire[i]) >= 0 and ped.ids[i] in clown.observations
+    )
+    sire = ped.ids[int(ped.sire[kid])]
+    wrong = clown.with_observations(
+        {
+            ped.ids[kid]: clown.locus.shows("Clown"),
+            sire: clown.locus.genotype_is("Normal", "lab-tested: no Clown"),
+        }
+    )
+    start = time.perf_counter()
+    try:
+        het_odds(ped, wrong)
+    except ContradictionError as error:
+        seconds = time.perf_counter() - start
+        print(
+            f"a planted contradiction named     {seconds * 1000:9.1f} ms   "
+            f"({len(clown.observations):,} records; named: {'; '.join(f'{a}: {w}' for a, w in error.records)})",
+            flush=True,
+        )
 
 
 def harder_structure(animals: int) -> None:
