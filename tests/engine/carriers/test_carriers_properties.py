@@ -20,7 +20,9 @@ from reptidex.engine.carriers import (
     brute_force_het_odds,
     carrier_locus,
     evidence_probability,
+    explain,
     het_odds,
+    het_odds_many,
     plan_test_breeding,
 )
 from reptidex.engine.genetics import load_catalog
@@ -276,3 +278,60 @@ def test_the_planner_agrees_with_brute_force_over_every_clutch(
             proves += p / total if carrier == 1 else 0
     assert plan.settles == settles
     assert plan.proves == proves
+
+
+@FAST
+@given(cases(), cases(), st.data())
+def test_loci_computed_together_equal_each_alone(
+    first: tuple[Pedigree, Evidence], second: tuple[Pedigree, Evidence], data: st.DataObject
+) -> None:
+    ped, evidence = first
+    other = Evidence.build(
+        evidence.locus,
+        {
+            a: o
+            for a, o in second[1].observations.items()
+            if a in ped and evidence.locus is second[1].locus
+        },
+        {},
+        second[1].allele_frequency,
+    )
+    batch = [evidence, other, Evidence.build(MOTLEY, {}, {}, Fraction(1, 7))]
+    try:
+        together = het_odds_many(ped, batch)
+    except ContradictionError:
+        assert any(evidence_probability(ped, e) == 0 for e in batch[:2])
+        return
+    for result, alone in zip(together, batch, strict=True):
+        single = het_odds(ped, alone)
+        for animal in ped.ids:
+            assert result[animal].genotypes == single[animal].genotypes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(max_animals=6, records=0.7), st.data())
+def test_each_reason_is_the_odds_without_its_records(
+    case: tuple[Pedigree, Evidence], data: st.DataObject
+) -> None:
+    ped, evidence = case
+    assume(evidence_probability(ped, evidence) != 0)
+    animal = data.draw(st.sampled_from(ped.ids))
+    carrier = brute_force_het_odds(ped, evidence)[animal].carrier
+    for reason in explain(ped, evidence, animal):
+        assert reason.carrier == carrier
+        assert reason.effect == reason.carrier - reason.without != 0
+        # leave out the animals' records of this group: the reference gives ``without``
+        left = Evidence.build(
+            evidence.locus,
+            {
+                a: [o for o in listed if not (a in reason.animals and o.label in reason.records)]
+                for a, listed in evidence.observations.items()
+            },
+            {
+                a: p
+                for a, p in evidence.priors.items()
+                if not (a in reason.animals and p.label in reason.records)
+            },
+            evidence.allele_frequency,
+        )
+        assert brute_force_het_odds(ped, left)[animal].carrier == reason.without
