@@ -32,7 +32,9 @@ What it does:
    - the front page: every open listing, newest first;
    - the issue's search with a ``max_price`` new at every request: each read from the
      database (the path of a search nobody asked since the last listing change);
-   - the same by one client alone (the database path's latency without queueing).
+   - the same by one client alone (the database path's latency without queueing);
+   - the same with other price bounds while a listing changes every 100 ms (each change, a
+     price written as the listing's organisation, drops every page and price table kept).
 
 4. Prints requests per second and latency percentiles of each, the search cache's figures,
    and for the issue's search, cached and not, the ratio of its throughput to the baseline's
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -54,6 +57,7 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -82,6 +86,10 @@ BASELINE = "baseline (fixed JSON)"
 ISSUE = "gene=clown&zygosity=het&sort=price"
 UNCACHED = "  the same, a new max_price each time"
 ALONE = "  the same, one client alone"
+CHURN = "  the same, while listings change"
+CHANGE_INTERVAL = 0.1
+"""Seconds between two listing changes during the churn workload (every change drops every
+page and price table the search cache keeps)."""
 TARGET_P95_MS = 50.0
 CHUNK = 10_000
 """Listings copied at a time (and between two progress lines)."""
@@ -333,6 +341,44 @@ def _row(listing: Any, columns: list[str], documents: Any) -> tuple[Any, ...]:
     return tuple(values[c] for c in columns)
 
 
+@contextlib.asynccontextmanager
+async def changing(owner_url: str, rng: random.Random) -> AsyncIterator[list[int]]:
+    """Change an available listing's price every :data:`CHANGE_INTERVAL` seconds (as its
+    organisation, a new version: the row's document is cleared) while the block runs; yields
+    a list whose one item counts the changes."""
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn(owner_url))
+    picked = await connection.fetch(
+        "SELECT id, organisation_id FROM listing WHERE state = 'available' ORDER BY id LIMIT 1000"
+    )
+    count = [0]
+
+    async def change() -> None:
+        while True:
+            ident, organisation = rng.choice(picked)
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
+                )
+                await connection.execute(
+                    "UPDATE listing SET price_amount = price_amount + 1, version = version + 1 "
+                    "WHERE id = $1",
+                    ident,
+                )
+            count[0] += 1
+            await asyncio.sleep(CHANGE_INTERVAL)
+
+    task = asyncio.create_task(change())
+    try:
+        yield count
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await connection.close()
+
+
 def progress(message: str) -> None:
     """A progress line (on stderr: stdout is the report)."""
     print(message, file=sys.stderr, flush=True)
@@ -392,8 +438,8 @@ def _gene_searches(rng: random.Random, count: int) -> list[bytes]:
 def _workloads(port: int, baseline: int, rng: random.Random, fresh: int) -> list[Workload]:
     """The baseline, the searches (the same few asked again and again, as a marketplace's
     visitors do) and the issue's search with a price bound new at each request (``fresh`` of
-    them: never from the cache)."""
-    bounds = rng.sample(range(50_000, 2_000_000, 50), fresh)
+    them: never a page from the cache), then as many again while listings change."""
+    bounds = rng.sample(range(50_000, 2_000_000, 50), 2 * fresh)
     return [
         Workload(BASELINE, baseline, [request("GET", "/fixed")]),
         Workload(ISSUE, port, [request("GET", SEARCH)]),
@@ -413,7 +459,13 @@ def _workloads(port: int, baseline: int, rng: random.Random, fresh: int) -> list
         Workload(
             UNCACHED,
             port,
-            [request("GET", f"{SEARCH}&max_price={bound}") for bound in bounds],
+            [request("GET", f"{SEARCH}&max_price={bound}") for bound in bounds[:fresh]],
+            fresh=True,
+        ),
+        Workload(
+            CHURN,
+            port,
+            [request("GET", f"{SEARCH}&max_price={bound}") for bound in bounds[fresh:]],
             fresh=True,
         ),
     ]
@@ -478,21 +530,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             workloads = _workloads(
                 ports["commerce"], ports["baseline"], rng, args.requests + alone_count
             )
-            uncached = workloads[-1]
+            uncached = next(work for work in workloads if work.name == UNCACHED)
             alone = Workload(ALONE, uncached.port, uncached.requests[args.requests :], fresh=True)
             del uncached.requests[args.requests :]
+            del next(work for work in workloads if work.name == CHURN).requests[args.requests :]
             progress("warming up")
             for work in workloads:
                 if not work.fresh:
                     warm = Workload(work.name, work.port, work.requests)
                     await drive(warm, args.clients, 1.0, rng)
             per_round = -(-args.requests // args.rounds)
+            changed = 0
             for done in range(args.rounds):
                 progress(f"round {done + 1} of {args.rounds}")
                 for work in workloads:
                     if work.fresh:
                         work.share(args.rounds - done)
-                    await drive(work, args.clients, float("inf"), rng, requests=per_round)
+                    if work.name == CHURN:
+                        async with changing(database.owner_url, rng) as changes:
+                            await drive(work, args.clients, float("inf"), rng, requests=per_round)
+                        changed += changes[0]
+                    else:
+                        await drive(work, args.clients, float("inf"), rng, requests=per_round)
                 alone.share(args.rounds - done)
                 await drive(alone, 1, float("inf"), rng)
             cache = await _cache_figures(ports["commerce"])
@@ -506,6 +565,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "fill_seconds": round(fill_seconds, 2),
         "search_cache": cache,
+        "changes": changed,
         "workloads": {w.name: w.figures() for w in [*workloads, alone]},
     }
 
@@ -541,6 +601,9 @@ def report(figures: dict[str, Any]) -> str:
             f"{TARGET_P95_MS:.0f} ms):",
             against_baseline(ISSUE),
             against_baseline(UNCACHED),
+            against_baseline(CHURN),
+            f"    ({figures['changes']:,} listing changes, one every "
+            f"{CHANGE_INTERVAL * 1000:.0f} ms, each dropping every page and price table kept)",
         ]
     )
 

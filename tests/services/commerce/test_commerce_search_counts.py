@@ -210,3 +210,28 @@ def test_totals_counted_in_memory_are_the_databases(
     assert cache.tables == 0
     assert total(max_price=999) == 2
     assert total(min_price=600, max_price=800) == 1
+
+
+def test_while_one_request_reads_a_table_the_others_count_in_the_database() -> None:
+    cache = trusted()
+
+    async def scenario() -> tuple[Any, Any, Any]:
+        release = asyncio.Event()
+        reads = 0
+
+        async def slow(at_most: int) -> list[tuple[int, dt.datetime | None]]:
+            nonlocal reads
+            reads += 1
+            await release.wait()
+            return [(1, None)]
+
+        await cache.price_table(QUERY, slow)  # the first search: remembered
+        first = asyncio.create_task(cache.price_table(QUERY, slow))
+        await asyncio.sleep(0)
+        second = await cache.price_table(QUERY, slow)
+        release.set()
+        return await first, second, reads
+
+    first, second, reads = asyncio.run(scenario())
+    assert (first is not None, second, reads) == (True, None, 1)
+    assert cache.tables == 1

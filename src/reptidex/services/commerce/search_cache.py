@@ -84,6 +84,8 @@ class SearchCache:
         self._tables: OrderedDict[ListingQuery, PriceTable | None] = OrderedDict()
         """The price tables kept, by filters (``None``: too many listings to keep)."""
         self._table_bytes = 0
+        self._reading: set[ListingQuery] = set()
+        """The filters whose tables are being read."""
         self._filters_asked: OrderedDict[ListingQuery, None] = OrderedDict()
         """The filters searched lately: a table is read the second time they are searched."""
         self._end: tuple[int, dt.datetime, dt.datetime | None] | None = None
@@ -158,17 +160,22 @@ class SearchCache:
         """The table that counts the total of ``query`` (:mod:`.search_counts`): the one kept
         for its filters, or one ``read`` now the second time they are searched; ``None``
         when the database counts it (the first time, a text search, broader filters than a
-        table holds, a change while reading, or the cache not trusted)."""
+        table holds, a change while reading, another request reading the table, or the
+        cache not trusted)."""
         key = filters_of(query) if self._trusted else None
         if key is None:
             return None
         if key in self._tables:
             self._tables.move_to_end(key)
             return self._tables[key]
-        if not _seen_before(self._filters_asked, key):
-            return None
+        if not _seen_before(self._filters_asked, key) or key in self._reading:
+            return None  # while one request reads a table, the others count in the database
         ticket = self._notices
-        rows = await read(MAX_ROWS + 1)
+        self._reading.add(key)
+        try:
+            rows = await read(MAX_ROWS + 1)
+        finally:
+            self._reading.discard(key)
         if ticket != self._notices:
             return None
         table = PriceTable.of(rows) if len(rows) <= MAX_ROWS else None

@@ -321,9 +321,7 @@ async def search_documents_rows(
     the total (``None``) unless ``counted``."""
     page, count = driver_statements(shape_of(query, True, True, counted))
     values = values_of(query)
-    connection = await (await session.connection()).get_raw_connection()
-    driver = connection.driver_connection
-    assert driver is not None, "a pooled connection has its driver's"
+    driver = await driver_of(session)
     rows: list[Mapping[str, Any]] = await driver.fetch(page.text, *page.arguments(values))
     if not counted:
         return rows, None
@@ -332,3 +330,33 @@ async def search_documents_rows(
     if query.offset == 0:
         return rows, 0
     return rows, int(await driver.fetchval(count.text, *count.arguments(values)) or 0)
+
+
+async def driver_of(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session``'s (statements run on it directly start no
+    transaction of their own)."""
+    connection = await (await session.connection()).get_raw_connection()
+    driver = connection.driver_connection
+    assert driver is not None, "a pooled connection has its driver's"
+    return driver
+
+
+async def price_rows(
+    session: AsyncSession, query: ListingQuery, at_most: int
+) -> list[tuple[int, dt.datetime | None]]:
+    """The rows of :func:`prices_statement` for ``query``; on PostgreSQL run by asyncpg
+    itself."""
+    postgres = session.bind.dialect.name == "postgresql"
+    statement = prices_statement(prices_shape(query, postgres))
+    values = {**values_of(query), "rows": at_most}
+    if not postgres:
+        return [(row[0], row[1]) for row in await session.execute(statement, values)]
+    prices = price_statements(prices_shape(query, postgres))
+    driver = await driver_of(session)
+    return [(row[0], row[1]) for row in await driver.fetch(prices.text, *prices.arguments(values))]
+
+
+@functools.lru_cache(maxsize=512)
+def price_statements(shape: Shape) -> DriverStatement:
+    """:func:`prices_statement` of ``shape`` as asyncpg runs it."""
+    return DriverStatement.of(prices_statement(shape))

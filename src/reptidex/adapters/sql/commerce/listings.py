@@ -15,11 +15,9 @@ from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.listing_search import (
     FIELDS,
     LISTING,
-    prices_shape,
-    prices_statement,
+    price_rows,
     search_documents_rows,
     search_rows,
-    values_of,
 )
 from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
@@ -114,10 +112,7 @@ class SqlListings:
     ) -> list[tuple[int, dt.datetime | None]]:
         """The price and end of every available listing matching ``query`` but its price
         bounds (not its text), cheapest first, at most ``at_most`` of them."""
-        postgres = self.session.bind.dialect.name == "postgresql"
-        statement = prices_statement(prices_shape(query, postgres))
-        rows = await self.session.execute(statement, {**values_of(query), "rows": at_most})
-        return [(row.price_amount, row.expires_at) for row in rows]
+        return await price_rows(self.session, query, at_most)
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         """The earliest end after ``after`` of an available listing."""
