@@ -324,3 +324,30 @@ def test_the_min_fill_order_eliminates_a_cycle_with_one_fill_edge() -> None:
     eliminated = min_fill_order(cycle)
     assert max(len(nbrs) for _, nbrs in eliminated) == 2
     assert [v for v, _ in eliminated] == [0, 1, 2, 3]
+
+
+def test_a_new_clutch_hatches_no_lethal_genotype() -> None:
+    lilly = carrier_locus(load_catalog("crested_gecko"), "lilly_white")
+    ped = Pedigree(
+        [
+            Animal("S", sex=Sex.MALE),
+            Animal("D", sex=Sex.FEMALE),
+            Animal("K1", "S", "D"),
+        ]
+    )
+    looks = {"S": lilly.shows("Lilly White"), "D": lilly.shows("Lilly White")}
+    model = CarrierModel(ped, [Evidence.build(lilly, looks)])
+    bigger = ped.extend([Animal("K2", "S", "D")])
+    updated = model.add_clutch(bigger, [{}])
+    assert updated.reused
+    odds = updated.analyses[0]["K2"]
+    assert odds.genotypes[("lilly_white", "lilly_white")] == 0
+    assert odds.genotypes == het_odds(bigger, Evidence.build(lilly, looks))["K2"].genotypes
+
+
+def test_the_min_fill_order_prefers_a_simplicial_node_to_a_low_degree_one() -> None:
+    # a 4-cycle (degree 2, one fill edge each) beside a 4-clique (degree 3, no fill)
+    graph = {0: {1, 3}, 1: {0, 2}, 2: {1, 3}, 3: {2, 0}}
+    graph |= {v: {4, 5, 6, 7} - {v} for v in (4, 5, 6, 7)}
+    eliminated = min_fill_order(graph)
+    assert eliminated[0] == (4, (5, 6, 7))

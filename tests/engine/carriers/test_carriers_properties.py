@@ -64,12 +64,17 @@ def priors(draw: st.DrawFn, locus: CarrierLocus) -> Prior:
 
 
 @st.composite
-def cases(draw: st.DrawFn, max_animals: int = 7, records: float = 0.6) -> tuple[Pedigree, Evidence]:
-    locus = draw(st.sampled_from([CLOWN, CLOWN, LILLY, MOTLEY]))
+def cases(
+    draw: st.DrawFn,
+    max_animals: int = 7,
+    records: float = 0.6,
+    loci: tuple[CarrierLocus, ...] = (CLOWN, CLOWN, LILLY, MOTLEY),
+    min_animals: int = 1,
+) -> tuple[Pedigree, Evidence]:
+    locus = draw(st.sampled_from(loci))
     most = max_animals if locus.size == 3 else min(max_animals, 5)
-    ped = draw(
-        pedigrees(1, most, inbred=draw(st.sampled_from([None, True])) if most >= 5 else None)
-    )
+    inbred = draw(st.sampled_from([None, True])) if most >= 5 else None
+    ped = draw(pedigrees(min_animals, most, inbred=inbred))
     observed: dict[str, list[Observation]] = {}
     entered: dict[str, Prior] = {}
     for animal in ped.ids:
@@ -237,29 +242,25 @@ def test_adding_a_clutch_equals_computing_again(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases(max_animals=4, records=0.5), st.integers(1, 2), st.data())
+@given(
+    cases(max_animals=4, records=0.4, loci=(CLOWN,), min_animals=2), st.integers(1, 2), st.data()
+)
 def test_the_planner_agrees_with_brute_force_over_every_clutch(
     case: tuple[Pedigree, Evidence], eggs: int, data: st.DataObject
 ) -> None:
     ped, evidence = case
-    assume(evidence.locus is CLOWN)
     assume(evidence_probability(ped, evidence) != 0)
     now = het_odds(ped, evidence)
     uncertain = [a for a in ped.ids if 0 < now[a].carrier < 1]
     assume(uncertain)
     animal = data.draw(st.sampled_from(uncertain))
     i = ped.index(animal)
-    others = [a for a in ped.ids if a != animal]
-    assume(others)
+    others = [a for k, a in enumerate(ped.ids) if ped.sexes[k] is not ped.sexes[i]]
     mate = data.draw(st.sampled_from(others))
     (plan,) = plan_test_breeding(ped, evidence, animal, eggs=eggs, candidates=[mate])
     # the reference: every look of every hatchling enumerated, each settled or not by brute force
     parents = (animal, mate) if ped.sexes[i] is Sex.MALE else (mate, animal)
-    try:
-        bigger = ped.extend([Animal(f"egg{k}", *parents) for k in range(eggs)])
-    except ValueError:
-        assume(False)
-        return
+    bigger = ped.extend([Animal(f"egg{k}", *parents) for k in range(eggs)])
     total = evidence_probability(ped, evidence)
     settles: Probability = Fraction(0)
     proves: Probability = Fraction(0)
