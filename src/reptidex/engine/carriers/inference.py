@@ -267,8 +267,10 @@ class CarrierModel:
             for v, p in enumerate(old.parent):
                 if p < 0:
                     feasible &= np.asarray(up[v] != 0, dtype=bool).reshape(inputs.rows)
-            belief = distribute(new_plan, up, collected)
-            post = posteriors(new_plan, inputs, belief, lam)
+            # only the trees holding the clutch's family change
+            roots = frozenset(old.root[c] for c in touched)
+            belief = distribute(new_plan, up, collected, roots, before.belief)
+            post = posteriors(new_plan, inputs, belief, lam, roots, before.posterior)
             model._calibrations[alleles] = Calibration(
                 pot, up, collected, belief, lam, family, feasible, post
             )

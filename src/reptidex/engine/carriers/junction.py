@@ -77,6 +77,10 @@ class Plan:
     leaf_family: IntArray
     loners: IntArray
     family_index: dict[tuple[int, int], int] = field(compare=False)
+    down_axes: tuple[tuple[int, ...], ...] = ()
+    root: tuple[int, ...] = ()
+    family_axes: tuple[tuple[int, ...], ...] = ()
+    family_swap: tuple[bool, ...] = ()
 
     @property
     def largest_clique(self) -> int:
@@ -204,7 +208,36 @@ def plan(pedigree: Pedigree) -> Plan:
         leaf_family=leaf_family,
         loners=loners,
         family_index={(int(s), int(d)): f for f, (s, d) in enumerate(unique_pairs.tolist())},
+        root=_roots(parent),
+        # the axes summed out, precomputed: a clique's separator with its parent, a family's
+        # parents within their clique
+        down_axes=tuple(
+            tuple(k + 1 for k, x in enumerate(cliques[p]) if x not in set(cliques[v][1:]))
+            if p >= 0
+            else ()
+            for v, p in enumerate(parent)
+        ),
+        family_axes=tuple(
+            tuple(
+                k + 1
+                for k, x in enumerate(cliques[int(family_clique[f])])
+                if x not in {int(var_of[a]) for a in (s, d) if a >= 0}
+            )
+            for f, (s, d) in enumerate(unique_pairs.tolist())
+        ),
+        family_swap=tuple(
+            bool(s >= 0 and d >= 0 and var_of[s] > var_of[d]) for s, d in unique_pairs.tolist()
+        ),
     )
+
+
+def _roots(parent: list[int]) -> tuple[int, ...]:
+    """The root of each clique's tree (parents come later in elimination order)."""
+    root = list(range(len(parent)))
+    for v in range(len(parent) - 1, -1, -1):
+        if parent[v] >= 0:
+            root[v] = root[parent[v]]
+    return tuple(root)
 
 
 # --- table helpers ------------------------------------------------------------------------
@@ -397,19 +430,39 @@ def collect(
     return up, collected, feasible
 
 
-def distribute(plan_: Plan, up: list[Table], collected: list[Table]) -> list[Table]:
+def distribute(
+    plan_: Plan,
+    up: list[Table],
+    collected: list[Table],
+    roots: frozenset[int] | None = None,
+    previous: list[Table] | None = None,
+) -> list[Table]:
     """The downward pass: every clique's belief, normalised (the joint posterior of its
-    animals)."""
-    belief: list[Table] = [np.empty(0)] * len(plan_.cliques)
+    animals). With ``roots``, only the trees of those roots are passed through; the other
+    cliques keep their ``previous`` beliefs."""
+    belief: list[Table] = [np.empty(0)] * len(plan_.cliques) if previous is None else list(previous)
     for v in range(len(plan_.cliques) - 1, -1, -1):
+        if roots is not None and plan_.root[v] not in roots:
+            continue
         table = collected[v]
         p = plan_.parent[v]
         if p >= 0:
-            separator = plan_.cliques[v][1:]
-            down = safe_divide(marginal(belief[p], plan_.cliques[p], separator), up[v])
-            table = table * expand(down, separator, plan_.cliques[v])
-        belief[v], _ = normalise(table)
+            axes = plan_.down_axes[v]
+            # the separator is this clique less its own animal, in the same (ascending) order
+            down = safe_divide(belief[p].sum(axis=axes) if axes else belief[p], up[v])
+            table = table * down[:, None]
+        belief[v] = _normalised(table)
     return belief
+
+
+def _normalised(table: Table) -> Table:
+    if table.dtype == object:
+        return normalise(table)[0]
+    rows = table.shape[0]
+    total = table.reshape(rows, -1).sum(axis=1)
+    total[total == 0] = 1.0
+    scaled: Table = table / total.reshape((rows,) + (1,) * (table.ndim - 1))
+    return scaled
 
 
 def posteriors(
@@ -417,8 +470,12 @@ def posteriors(
     inputs: RowInputs,
     belief: list[Table],
     lam: Table,
+    roots: frozenset[int] | None = None,
+    previous: Table | None = None,
 ) -> Table:
-    """Every animal's posterior genotype distribution, shape (rows, animals, size)."""
+    """Every animal's posterior genotype distribution, shape (rows, animals, size). With
+    ``roots``, only the animals of those trees (and their leaves) are computed; the others
+    are taken from ``previous`` (the same animals first, new ones after)."""
     size = inputs.size
     rows = inputs.rows
     n = inputs.psi.shape[1]
@@ -426,35 +483,51 @@ def posteriors(
     out = np.zeros((rows, n, size), dtype=dtype)
     if inputs.exact:
         out[...] = Fraction(0)
-    for v, clique in enumerate(plan_.cliques):
-        out[:, int(plan_.core[v]), :] = marginal(belief[v], clique, (v,))
+    if previous is not None:
+        out[:, : previous.shape[1], :] = previous
+    root = plan_.root
+
+    def wanted(clique: int) -> bool:
+        return roots is None or root[clique] in roots
+
+    for v in range(len(plan_.cliques)):
+        if wanted(v):
+            out[:, int(plan_.core[v]), :] = belief[v].reshape(rows, size, -1).sum(axis=2)
     if plan_.leaves.size:
         pair = np.zeros((len(plan_.family_sire), rows, size + 1, size + 1), dtype=dtype)
         if inputs.exact:
             pair[...] = Fraction(0)
-        for f in range(len(plan_.family_sire)):
-            c = int(plan_.family_clique[f])
-            s, d = int(plan_.family_sire[f]), int(plan_.family_dam[f])
+        sires = plan_.family_sire.tolist()
+        dams = plan_.family_dam.tolist()
+        cliques = plan_.family_clique.tolist()
+        for f, (s, d, c) in enumerate(zip(sires, dams, cliques, strict=True)):
+            if not wanted(c):
+                continue
+            axes = plan_.family_axes[f]
+            m = belief[c].sum(axis=axes) if axes else belief[c]
             if s >= 0 and d >= 0:
-                vs, vd = int(plan_.var_of[s]), int(plan_.var_of[d])
-                m = marginal(belief[c], plan_.cliques[c], tuple(sorted((vs, vd))))
-                pair[f, :, :size, :size] = m if vs < vd else np.transpose(m, (0, 2, 1))
+                pair[f, :, :size, :size] = np.transpose(m, (0, 2, 1)) if plan_.family_swap[f] else m
             elif s >= 0:
-                pair[f, :, :size, size] = marginal(
-                    belief[c], plan_.cliques[c], (int(plan_.var_of[s]),)
-                )
+                pair[f, :, :size, size] = m
             else:
-                pair[f, :, size, :size] = marginal(
-                    belief[c], plan_.cliques[c], (int(plan_.var_of[d]),)
-                )
-        ratio = safe_divide(pair[plan_.leaf_family], lam)
-        leaf = np.einsum("lgsd,gsdc->glc", ratio, inputs.kernel) * inputs.psi[:, plan_.leaves, :]
-        out[:, plan_.leaves, :] = leaf
-    if plan_.loners.size:
+                pair[f, :, size, :size] = m
+        chosen: Any = slice(None)
+        if roots is not None:
+            in_tree = np.isin(np.asarray(root)[plan_.family_clique], list(roots))
+            chosen = np.flatnonzero(in_tree[plan_.leaf_family])
+        leaves = plan_.leaves[chosen]
+        ratio = safe_divide(pair[plan_.leaf_family[chosen]], lam[chosen])
+        leaf = np.einsum("lgsd,gsdc->glc", ratio, inputs.kernel) * inputs.psi[:, leaves, :]
+        out[:, leaves, :] = safe_divide(leaf, leaf.sum(axis=2)[:, :, None])
+    for v in range(len(plan_.cliques)):
+        if wanted(v):
+            i = int(plan_.core[v])
+            out[:, i, :] = safe_divide(out[:, i, :], out[:, i, :].sum(axis=1)[:, None])
+    if plan_.loners.size and previous is None:
         idx = plan_.loners
-        out[:, idx, :] = inputs.prior[:, idx, :] * inputs.psi[:, idx, :]
-    total = out.sum(axis=2)
-    return safe_divide(out, total[:, :, None])
+        mass = inputs.prior[:, idx, :] * inputs.psi[:, idx, :]
+        out[:, idx, :] = safe_divide(mass, mass.sum(axis=2)[:, :, None])
+    return out
 
 
 def loners_feasible(plan_: Plan, inputs: RowInputs) -> npt.NDArray[np.bool_]:
