@@ -73,6 +73,15 @@ class CarrierModel:
     max_clique_states : int
         The largest clique table allowed (joint genotypes).
 
+    Attributes
+    ----------
+    analyses : tuple of CarrierAnalysis
+        One per evidence, in the order given.
+    plan : Plan
+        The structure: elimination order, cliques and junction tree (``plan.largest_clique``).
+    reused : bool
+        True on a model made by :meth:`add_clutch` without building the structure again.
+
     Raises
     ------
     TooComplexError
@@ -105,12 +114,11 @@ class CarrierModel:
         evidences: Sequence[Evidence],
         *,
         max_clique_states: int = MAX_CLIQUE_STATES,
-        _plan: Plan | None = None,
     ) -> None:
         self.pedigree = pedigree
         self.evidences = tuple(evidences)
         self.max_clique_states = max_clique_states
-        self.plan = plan(pedigree) if _plan is None else _plan
+        self.plan = plan(pedigree)
         self.reused = False
         self._check_size()
         self._inputs: dict[int, RowInputs] = {}

@@ -116,7 +116,13 @@ class CarrierLocus:
 
     def genotype_index(self, genotype: str | GenotypeKey) -> int:
         """The index of a genotype written as breeders do (``"het Clown"``,
-        case-insensitively) or as two allele ids (``("+", "clown")``)."""
+        case-insensitively) or as two allele ids (``("+", "clown")``).
+
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+        >>> clown.genotype_index("HET clown"), clown.genotype_index(("clown", "+"))
+        (1, 1)
+        """
         if isinstance(genotype, tuple):
             try:
                 a, b = sorted(self.alleles.index(x) for x in genotype)
@@ -132,7 +138,14 @@ class CarrierLocus:
 
     def carries(self, genotype: int, allele: str | None = None) -> bool:
         """Whether genotype ``genotype`` (an index) has at least one copy of ``allele`` (an
-        allele id or name), or of any mutant allele when ``allele`` is None."""
+        allele id or name), or of any mutant allele when ``allele`` is None.
+
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> albino = carrier_locus(load_catalog("ball_python"), "albino")
+        >>> g = albino.genotype_index("Candino")
+        >>> albino.carries(g, "Candy"), albino.carries(g, "toffee"), albino.carries(0)
+        (True, False, False)
+        """
         a, b = self.pairs[genotype]
         if allele is None:
             return b > 0
@@ -192,7 +205,16 @@ class CarrierLocus:
         self, values: Mapping[str | GenotypeKey, Probability], label: str
     ) -> Observation:
         """A generic observation: the probability of the record under each genotype
-        (genotypes left out have likelihood 0), e.g. a lab test with an error rate."""
+        (genotypes left out have likelihood 0), e.g. a lab test with an error rate.
+
+        >>> from fractions import Fraction
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+        >>> test = clown.likelihood({"Normal": Fraction(1, 100), "het Clown": Fraction(99, 100),
+        ...                          "Clown": Fraction(99, 100)}, "lab: carrier (1% false)")
+        >>> test.likelihood
+        (Fraction(1, 100), Fraction(99, 100), Fraction(99, 100))
+        """
         likelihood: list[Probability] = [Fraction(0)] * self.size
         for genotype, value in values.items():
             if value < 0:
