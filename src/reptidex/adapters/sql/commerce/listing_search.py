@@ -29,11 +29,11 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from reptidex.adapters.sql.commerce.models import ListingRow
+from reptidex.adapters.sql.driver import DriverStatement, driver_of
 from reptidex.domain.commerce.listing_model import ListingState
 from reptidex.domain.commerce.ports import ListingQuery
 
@@ -78,8 +78,6 @@ FILTERS: dict[str, tuple[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
     "shipping_available": ("shipping_available", operator.eq),
 }
 """Each optional filter of :class:`ListingQuery`: the column it compares, and how."""
-ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
-"""The dialect the statements asyncpg runs itself are compiled for."""
 ESCAPE = "/"
 """The escape character of the text search's ``LIKE`` pattern."""
 
@@ -292,26 +290,6 @@ def driver_statements(shape: Shape) -> tuple[DriverStatement, DriverStatement]:
     return page, count
 
 
-@dataclass(frozen=True, slots=True)
-class DriverStatement:
-    """A statement as asyncpg runs it: PostgreSQL's text with ``$n`` parameters, the names of
-    the parameters in their order, and the values the statement itself fixes."""
-
-    text: str
-    names: tuple[str, ...]
-    fixed: dict[str, Any]
-
-    @classmethod
-    def of(cls, statement: Select[Any]) -> DriverStatement:
-        """``statement`` compiled for asyncpg."""
-        compiled = statement.compile(dialect=ASYNCPG)
-        return cls(str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
-
-    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
-        """The parameters' values, from ``values`` or fixed by the statement."""
-        return [values[n] if n in values else self.fixed[n] for n in self.names]
-
-
 async def search_documents_rows(
     session: AsyncSession, query: ListingQuery, counted: bool = True
 ) -> tuple[list[Mapping[str, Any]], int | None]:
@@ -330,15 +308,6 @@ async def search_documents_rows(
     if query.offset == 0:
         return rows, 0
     return rows, int(await driver.fetchval(count.text, *count.arguments(values)) or 0)
-
-
-async def driver_of(session: AsyncSession) -> Any:
-    """The asyncpg connection under ``session``'s (statements run on it directly start no
-    transaction of their own)."""
-    connection = await (await session.connection()).get_raw_connection()
-    driver = connection.driver_connection
-    assert driver is not None, "a pooled connection has its driver's"
-    return driver
 
 
 async def price_rows(

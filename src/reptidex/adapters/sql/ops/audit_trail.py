@@ -4,14 +4,17 @@ organisation's scope (or the whole trail), and walking the chain for verificatio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, and_, func, insert, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.sql.driver import DriverStatement, driver_of
 from reptidex.adapters.sql.ops.models import (
     AUDIT_CHAIN,
     AuditRecordRow,
@@ -154,8 +157,7 @@ async def _insert(session: AsyncSession, chained: Sequence[ChainedRecord]) -> No
     time), elsewhere one executed with every row."""
     rows = [_stored(entry) for entry in chained]
     if session.bind.dialect.name == "postgresql":
-        raw = await (await session.connection()).get_raw_connection()
-        driver: Any = raw.driver_connection
+        driver = await driver_of(session)
         encode = msgspec.json.encode
         now = dt.datetime.now(dt.UTC)
         await driver.executemany(
@@ -186,35 +188,100 @@ async def scope_session(session: AsyncSession, scope: uuid.UUID | None) -> None:
         )
 
 
-def _filtered(query: AuditQuery, scope: uuid.UUID | None, *columns: Any) -> Select[Any]:
+_EQUALS = (
+    ("scope", AuditRecordRow.organisation_id),
+    ("organisation_id", AuditRecordRow.organisation_id),
+    ("actor_id", AuditRecordRow.actor_id),
+    ("resource_kind", AuditRecordRow.resource_kind),
+    ("resource_id", AuditRecordRow.resource_id),
+    ("action", AuditRecordRow.action),
+    ("service", AuditRecordRow.service),
+)
+"""The equality filters of a read: the scope (one organisation) and the query's."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a read's statement depends on besides its values: which filters it has, how many
+    (service, kind) pairs, and whether it continues below a ``seq`` (an export's batches)."""
+
+    given: frozenset[str]
+    kinds: int | None
+    below: bool = False
+
+
+def _shape(query: AuditQuery, scope: uuid.UUID | None, below: bool = False) -> _Shape:
+    values = _values(query, scope)
+    kinds = None if query.kinds_or_access is None else len(query.kinds_or_access)
+    return _Shape(frozenset(values), kinds, below)
+
+
+def _values(query: AuditQuery, scope: uuid.UUID | None) -> dict[str, Any]:
+    """The filters' values of a read (those given)."""
+    values: dict[str, Any] = {
+        "scope": scope,
+        "organisation_id": query.organisation_id,
+        "actor_id": query.actor_id,
+        "resource_kind": query.resource_kind,
+        "resource_id": query.resource_id,
+        "action": query.action,
+        "service": query.service,
+        "since": query.since,
+        "until": query.until,
+    }
+    for n, (service, kind) in enumerate(query.kinds_or_access or ()):
+        values[f"kind_service_{n}"] = service
+        values[f"kind_{n}"] = kind
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@functools.lru_cache(maxsize=256)
+def _filtered(shape: _Shape, *columns: Any) -> Select[Any]:
+    """The records a read of ``shape`` selects (``columns``, or the rows), its values bound
+    by name (:func:`_values`, ``below``)."""
     statement = select(*(columns or [AuditRecordRow]))
-    conditions = [
-        (AuditRecordRow.organisation_id, scope),
-        (AuditRecordRow.organisation_id, query.organisation_id),
-        (AuditRecordRow.actor_id, query.actor_id),
-        (AuditRecordRow.resource_kind, query.resource_kind),
-        (AuditRecordRow.resource_id, query.resource_id),
-        (AuditRecordRow.action, query.action),
-        (AuditRecordRow.service, query.service),
-    ]
-    for column, value in conditions:
-        if value is not None:
-            statement = statement.where(column == value)
-    if query.since is not None:
-        statement = statement.where(AuditRecordRow.occurred_at >= query.since)
-    if query.until is not None:
-        statement = statement.where(AuditRecordRow.occurred_at < query.until)
-    if query.kinds_or_access is not None:
+    for name, column in _EQUALS:
+        if name in shape.given:
+            statement = statement.where(column == bindparam(name))
+    if "since" in shape.given:
+        statement = statement.where(AuditRecordRow.occurred_at >= bindparam("since"))
+    if "until" in shape.given:
+        statement = statement.where(AuditRecordRow.occurred_at < bindparam("until"))
+    if shape.kinds is not None:
         statement = statement.where(
             or_(
                 AuditRecordRow.action == ACCESSED,
                 *(
-                    and_(AuditRecordRow.service == service, AuditRecordRow.resource_kind == kind)
-                    for service, kind in query.kinds_or_access
+                    and_(
+                        AuditRecordRow.service == bindparam(f"kind_service_{n}"),
+                        AuditRecordRow.resource_kind == bindparam(f"kind_{n}"),
+                    )
+                    for n in range(shape.kinds)
                 ),
             )
         )
+    if shape.below:
+        statement = statement.where(AuditRecordRow.seq < bindparam("below"))
     return statement
+
+
+@functools.lru_cache(maxsize=256)
+def _page(shape: _Shape) -> Select[Any]:
+    """A page of ``shape``, newest first, each row with the total as a window count."""
+    statement = _filtered(shape, *_STORED_COLUMNS, func.count().over())
+    ordered = statement.order_by(AuditRecordRow.seq.desc())
+    return ordered.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@functools.lru_cache(maxsize=256)
+def _count(shape: _Shape) -> Select[tuple[int]]:
+    """The count of ``shape``'s records (a page past the end carries none)."""
+    return select(func.count()).select_from(_filtered(shape).subquery())
+
+
+@functools.lru_cache(maxsize=256)
+def _driver_page(shape: _Shape) -> DriverStatement:
+    return DriverStatement.of(_page(shape))
 
 
 class SqlAuditTrail:
@@ -226,26 +293,28 @@ class SqlAuditTrail:
     async def search(
         self, query: AuditQuery, scope: uuid.UUID | None
     ) -> tuple[list[ChainedRecord], int]:
-        """One page, newest first, and the total."""
-        statement = _filtered(query, scope, *_STORED_COLUMNS, func.count().over())
+        """One page, newest first, and the total: one statement in the scoped transaction,
+        on PostgreSQL run by asyncpg itself (SQLAlchemy's execution and result processing
+        were most of a page's time)."""
+        shape = _shape(query, scope)
+        values = {**_values(query, scope), "limit": query.limit, "offset": query.offset}
         async with self._sessions() as session, session.begin():
             await scope_session(session, scope)
-            rows = (
-                await session.execute(
-                    statement.order_by(AuditRecordRow.seq.desc())
-                    .limit(query.limit)
-                    .offset(query.offset)
+            if session.bind.dialect.name == "postgresql":
+                page = _driver_page(shape)
+                driver = await driver_of(session)
+                rows: Sequence[Sequence[Any]] = await driver.fetch(
+                    page.text, *page.arguments(values)
                 )
-            ).all()
+            else:
+                rows = (await session.execute(_page(shape), values)).all()
             if rows:
                 total = rows[0][-1]
             elif query.offset == 0:
                 total = 0
             else:  # past the end: the page holds no row to carry the count
-                total = await session.scalar(
-                    select(func.count()).select_from(_filtered(query, scope).subquery())
-                )
-            return [_stored_entry(row) for row in rows], int(total or 0)
+                total = await session.scalar(_count(shape), values)
+            return [_stored_entry(tuple(row)) for row in rows], int(total or 0)
 
     async def export(
         self, query: AuditQuery, scope: uuid.UUID | None
@@ -253,15 +322,15 @@ class SqlAuditTrail:
         """Every matching record, newest first, read :data:`EXPORT_BATCH` at a time (keyset
         on ``seq``, so a long export holds no transaction open between batches)."""
         below: int | None = None
+        values = _values(query, scope)
         while True:
-            statement = _filtered(query, scope)
-            if below is not None:
-                statement = statement.where(AuditRecordRow.seq < below)
+            statement = _filtered(_shape(query, scope, below is not None))
             async with self._sessions() as session, session.begin():
                 await scope_session(session, scope)
                 rows = list(
                     await session.scalars(
-                        statement.order_by(AuditRecordRow.seq.desc()).limit(EXPORT_BATCH)
+                        statement.order_by(AuditRecordRow.seq.desc()).limit(EXPORT_BATCH),
+                        {**values, "below": below},
                     )
                 )
             for row in rows:
