@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from reptidex.engine.carriers import (
+    ApproximationError,
     CarrierModel,
     ContradictionError,
     Evidence,
@@ -286,6 +287,8 @@ def test_too_large_cliques_are_refused_and_the_approximation_is_stated() -> None
     estimate = het_odds(ped, floats, max_clique_states=8, approximate=True, samples=20000)
     exact = het_odds(ped, floats)
     assert estimate.method is Method.MONTE_CARLO
+    assert estimate.effective_samples is not None
+    assert estimate.effective_samples >= 100
     for animal in ped.ids:
         odds = estimate[animal]
         assert odds.standard_error is not None
@@ -293,6 +296,25 @@ def test_too_large_cliques_are_refused_and_the_approximation_is_stated() -> None
             abs(float(odds.carrier) - float(exact[animal].carrier))
             <= 5 * odds.standard_error + 1e-12
         )
+
+
+def test_a_degenerate_approximation_gives_no_figure() -> None:
+    # 40 normal-looking hatchlings: the draws' weights differ (a pair of carriers rarely
+    # gives 40 normal-looking young), and fewer than 100 effective samples are refused
+    ped = Pedigree(
+        [
+            Animal("S", sex=Sex.MALE),
+            Animal("D", sex=Sex.FEMALE),
+            *(Animal(f"K{i}", "S", "D") for i in range(40)),
+        ]
+    )
+    looks = {f"K{i}": CLOWN.shows("Normal") for i in range(40)}
+    evidence = Evidence.build(CLOWN, looks, {}, 0.3)
+    with pytest.raises(ApproximationError) as caught:
+        het_odds(ped, evidence, max_clique_states=2, approximate=True, samples=60)
+    assert caught.value.samples == 60
+    assert caught.value.effective_samples < 60
+    assert "effective sample size" in str(caught.value)
 
 
 def test_several_loci_share_one_structure_and_match_one_at_a_time() -> None:

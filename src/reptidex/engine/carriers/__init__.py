@@ -31,6 +31,7 @@ Examples
 """
 
 from reptidex.engine.carriers.errors import (
+    ApproximationError,
     ContradictionError,
     SexLinkedLocusError,
     TooComplexError,
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_ALLELE_FREQUENCY",
     "MAX_ASSIGNMENTS",
     "MAX_CLIQUE_STATES",
+    "ApproximationError",
     "CarrierAnalysis",
     "CarrierLocus",
     "CarrierModel",

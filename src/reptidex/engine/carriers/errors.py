@@ -39,6 +39,22 @@ class TooComplexError(ValueError):
         )
 
 
+class ApproximationError(ValueError):
+    """The Monte Carlo fallback did not reach enough effective samples to be trusted: its
+    weights degenerated (a few draws carry all the weight), so its standard errors would
+    mean nothing. ``effective_samples`` and ``samples`` say how far off it was."""
+
+    def __init__(self, locus: str, effective_samples: float, samples: int, wanted: int) -> None:
+        self.effective_samples = effective_samples
+        self.samples = samples
+        self.wanted = wanted
+        super().__init__(
+            f"the Monte Carlo estimate at {locus} has an effective sample size of "
+            f"{effective_samples:,.1f} from {samples:,} draws (at least {wanted:,} wanted): "
+            "its weights degenerate on this pedigree, so no figure is given"
+        )
+
+
 class ContradictionError(ValueError):
     """The observations (and breeder-entered priors) cannot all be true under Mendelian
     inheritance.

@@ -15,7 +15,11 @@ from dataclasses import replace
 import numpy as np
 
 from reptidex.engine.carriers.contradictions import describe, explaining_records
-from reptidex.engine.carriers.errors import ContradictionError, TooComplexError
+from reptidex.engine.carriers.errors import (
+    ApproximationError,
+    ContradictionError,
+    TooComplexError,
+)
 from reptidex.engine.carriers.factors import RowInputs, Table, extend_inputs, row_inputs
 from reptidex.engine.carriers.junction import (
     Calibration,
@@ -295,6 +299,7 @@ def het_odds_many(
     max_clique_states: int = MAX_CLIQUE_STATES,
     samples: int = 4000,
     seed: int = 0,
+    min_effective_samples: int = 100,
 ) -> tuple[CarrierAnalysis, ...]:
     """:func:`het_odds` of several loci at once (one structure; loci with the same number
     of alleles computed as one batch along a leading array axis).
@@ -321,14 +326,28 @@ def het_odds_many(
     out: list[CarrierAnalysis] = []
     for evidence in evidences:
         inputs = row_inputs(pedigree, [evidence], exact=False)
-        post, errors, ok = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
+        post, errors, ok, effective = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
         if not ok[0]:
             # exact inference is too large here, so impossibility cannot be proven either
             raise ValueError(
                 f"no Monte Carlo draw at {evidence.locus.name} was consistent with the records: "
                 "they may contradict each other (or more samples are needed)"
             )
-        out.append(_analysis(pedigree, evidence, post[0], Method.MONTE_CARLO, 0, errors[0]))
+        if effective[0] < min_effective_samples:
+            raise ApproximationError(
+                evidence.locus.name, float(effective[0]), samples, min_effective_samples
+            )
+        out.append(
+            CarrierAnalysis(
+                evidence.locus,
+                pedigree.ids,
+                post[0],
+                Method.MONTE_CARLO,
+                0,
+                errors[0],
+                float(effective[0]),
+            )
+        )
     return tuple(out)
 
 
@@ -340,6 +359,7 @@ def het_odds(
     max_clique_states: int = MAX_CLIQUE_STATES,
     samples: int = 4000,
     seed: int = 0,
+    min_effective_samples: int = 100,
 ) -> CarrierAnalysis:
     """Every animal's exact posterior genotype distribution at one locus, given the whole
     pedigree and every record.
@@ -359,6 +379,9 @@ def het_odds(
         The largest clique table allowed for exact inference.
     samples, seed : int
         The Monte Carlo sample size and seed (used only with ``approximate``).
+    min_effective_samples : int
+        The least effective sample size (``(sum w)^2 / sum w^2``) a Monte Carlo estimate
+        must reach to be returned (used only with ``approximate``).
 
     Returns
     -------
@@ -372,6 +395,9 @@ def het_odds(
         If the records cannot all be true, naming a small set that explains why.
     TooComplexError
         If exact inference is too large and ``approximate`` is False.
+    ApproximationError
+        If the Monte Carlo estimate's weights degenerate (effective sample size below
+        ``min_effective_samples``): no figure rather than one that cannot be trusted.
     ValueError
         If a prior is given for an animal with a recorded parent.
 
@@ -412,6 +438,7 @@ def het_odds(
         max_clique_states=max_clique_states,
         samples=samples,
         seed=seed,
+        min_effective_samples=min_effective_samples,
     )
     return result
 

@@ -9,8 +9,10 @@ self-normalised weighted frequency; its standard error is the delta-method one,
 ``sqrt(sum w_i^2 (x_i - p)^2) / sum w_i`` (Kong 1992 on importance-sampling precision; Owen
 2013, §9.2). The effective sample size ``(sum w)^2 / sum w^2`` shrinks when records are many,
 so the standard errors say how far to trust each figure: on a large pedigree with many
-records the weights degenerate (few draws carry all the weight), which the standard errors
-show. It is a stated fallback, never used unless asked for.
+records the weights degenerate (few draws carry all the weight) and the delta-method standard
+errors become meaningless (a single draw gives them all 0): :func:`~.inference.het_odds`
+therefore refuses an estimate whose effective sample size is below ``min_effective_samples``
+(:class:`~.errors.ApproximationError`). It is a stated fallback, never used unless asked for.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from reptidex.engine.pedigree import Pedigree
 
 def monte_carlo(
     pedigree: Pedigree, inputs: RowInputs, *, samples: int, seed: int
-) -> tuple[Table, Table, npt.NDArray[np.bool_]]:
+) -> tuple[Table, Table, npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
     """Per row: posteriors (rows, animals, size), the standard error of each animal's
-    probability of carrying (rows, animals), and whether any draw was consistent with the
-    records (a row with none gets no estimate)."""
+    probability of carrying (rows, animals), whether any draw was consistent with the
+    records (a row with none gets no estimate), and the effective sample size
+    ``(sum w)^2 / sum w^2``."""
     if samples < 2:
         raise ValueError("Monte Carlo needs at least 2 samples")
     rng = np.random.default_rng(seed)
@@ -38,6 +41,7 @@ def monte_carlo(
     post = np.zeros((rows, n, size))
     errors = np.zeros((rows, n))
     ok = np.ones(rows, dtype=bool)
+    effective = np.zeros(rows)
     sire, dam = pedigree.sire, pedigree.dam
     for r in range(rows):
         drawn = np.empty((n, samples), dtype=np.int64)
@@ -65,10 +69,11 @@ def monte_carlo(
             continue
         w = np.exp(log_w - log_w.max())
         total = w.sum()
+        effective[r] = float(total**2 / (w**2).sum())
         for i in range(n):
             counts = np.bincount(drawn[i], weights=w, minlength=size)
             post[r, i] = counts / total
             x = (drawn[i] > 0).astype(np.float64)  # genotype 0 is the only non-carrier
             p_hat = float((w * x).sum() / total)
             errors[r, i] = float(np.sqrt((w**2 * (x - p_hat) ** 2).sum()) / total)
-    return post, errors, ok
+    return post, errors, ok, effective

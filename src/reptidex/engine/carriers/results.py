@@ -56,8 +56,8 @@ class CarrierAnalysis:
     animal as a :class:`CarrierOdds` (made when asked, so that a large collection costs no
     Python objects it does not use), ``odds`` all of them. ``largest_clique`` is the number of
     animals in the largest clique the exact method needed (0 for other methods);
-    ``standard_errors`` (of each animal's probability of carrying) is set by the Monte Carlo
-    approximation only.
+    ``standard_errors`` (of each animal's probability of carrying) and ``effective_samples``
+    are set by the Monte Carlo approximation only.
     """
 
     locus: CarrierLocus
@@ -66,6 +66,7 @@ class CarrierAnalysis:
     method: Method
     largest_clique: int = 0
     standard_errors: Table | None = None
+    effective_samples: float | None = None
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def _position(self, animal: str) -> int:
