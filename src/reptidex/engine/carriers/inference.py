@@ -20,7 +20,7 @@ from reptidex.engine.carriers.errors import (
     ContradictionError,
     TooComplexError,
 )
-from reptidex.engine.carriers.factors import RowInputs, Table, extend_inputs, row_inputs
+from reptidex.engine.carriers.factors import RowInputs, extend_inputs, row_inputs
 from reptidex.engine.carriers.junction import (
     Calibration,
     Plan,
@@ -47,17 +47,6 @@ def _batches(evidences: Sequence[Evidence]) -> dict[int, list[int]]:
     for k, evidence in enumerate(evidences):
         groups.setdefault(len(evidence.locus.alleles), []).append(k)
     return groups
-
-
-def _analysis(
-    pedigree: Pedigree,
-    evidence: Evidence,
-    posterior: Table,
-    method: Method,
-    largest: int,
-    errors: Table | None = None,
-) -> CarrierAnalysis:
-    return CarrierAnalysis(evidence.locus, pedigree.ids, posterior, method, largest, errors)
 
 
 def _contradiction(plan_: Plan, pedigree: Pedigree, evidence: Evidence) -> ContradictionError:
@@ -153,9 +142,9 @@ class CarrierModel:
         for alleles, members in self._groups.items():
             post = self._calibrations[alleles].posterior
             for row, k in enumerate(members):
-                out[k] = _analysis(
-                    self.pedigree,
-                    self.evidences[k],
+                out[k] = CarrierAnalysis(
+                    self.evidences[k].locus,
+                    self.pedigree.ids,
                     post[row],
                     Method.JUNCTION_TREE,
                     self.plan.largest_clique,

@@ -257,13 +257,6 @@ def expand(table: Table, scope: tuple[int, ...], clique: tuple[int, ...]) -> Tab
     return table.reshape(shape)
 
 
-def marginal(table: Table, clique: tuple[int, ...], keep: tuple[int, ...]) -> Table:
-    """Sum ``table`` over the variables of ``clique`` not in ``keep`` (both ascending)."""
-    wanted = set(keep)
-    axes = tuple(k + 1 for k, v in enumerate(clique) if v not in wanted)
-    return table.sum(axis=axes) if axes else table
-
-
 def safe_divide(top: Table, bottom: Table) -> Table:
     """``top / bottom`` with 0/0 (and x/0) read as 0, as the Hugin update needs."""
     if top.dtype == object or bottom.dtype == object:
