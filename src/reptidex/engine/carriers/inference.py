@@ -163,8 +163,10 @@ class CarrierModel:
         When every hatchling is new, has no offspring and its parents already have a family
         of leaves in the tree (a repeat pairing's clutch), the structure is reused: the new
         leaves multiply into their family's factor, the messages are collected again along the
-        path from that family's clique to its root only, then distributed (``reused`` is True
-        on the result). Otherwise the model is built again from scratch.
+        path from that family's clique to its root only, then distributed down that tree of the
+        junction forest only (the other trees cannot change); ``reused`` is True on the result.
+        Otherwise (a new pairing, a hatchling's parent itself new, the old animals' parents
+        changed) the model is built again from scratch.
         """
         if len(observations) != len(self.evidences):
             raise ValueError("give the hatchlings' observations for every locus")
@@ -178,7 +180,11 @@ class CarrierModel:
                     raise ValueError(
                         f"{animal} is not a new animal: add_clutch takes the records of the clutch only"
                     )
-        same_start = pedigree.ids[:n_old] == self.pedigree.ids
+        same_start = (
+            pedigree.ids[:n_old] == self.pedigree.ids
+            and np.array_equal(pedigree.sire[:n_old], self.pedigree.sire)
+            and np.array_equal(pedigree.dam[:n_old], self.pedigree.dam)
+        )
         families = {(int(pedigree.sire[i]), int(pedigree.dam[i])) for i in new}
         reusable = (
             same_start
