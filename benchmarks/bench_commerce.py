@@ -327,8 +327,10 @@ def _row(listing: Any, columns: list[str], documents: Any) -> tuple[Any, ...]:
     from reptidex.adapters.sql.commerce.mapping import listing_columns
 
     values = listing_columns(listing)
-    values |= documents.columns(
-        listing.id, listing.version, listing.created_at, listing.updated_at, values
+    from reptidex.adapters.sql.commerce.listing_documents import document_columns
+
+    values |= document_columns(
+        documents, listing.id, listing.version, listing.created_at, listing.updated_at, values
     )
     values["animal"] = json.dumps(values["animal"])
     values.update(

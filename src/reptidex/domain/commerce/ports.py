@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 ListingSort = Literal["newest", "price", "-price", "ending_soon"]
 Zygosity = Literal["any", "visual", "het", "possible_het"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRenderer:
+    """How the service renders a listing's public document (the bytes of its JSON), and the
+    tag that tells this renderer's documents from another release's."""
+
+    render: Callable[[Listing], bytes]
+    tag: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from fractions import Fraction
 
 import msgspec
 
-from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.domain.commerce.listing_model import (
     AnimalSnapshot,
     Listing,
@@ -23,6 +22,7 @@ from reptidex.domain.commerce.listing_model import (
     PossibleHet,
 )
 from reptidex.domain.commerce.money import Money
+from reptidex.domain.commerce.ports import ListingRenderer
 from reptidex.services.commerce.schemas import ListingView, listing_view
 
 _ENCODER = msgspec.json.Encoder()
@@ -70,6 +70,6 @@ def renderer_tag() -> str:
     return digest.hexdigest()[:32]
 
 
-def listing_documents() -> ListingDocuments:
+def listing_documents() -> ListingRenderer:
     """The renderer the adapter keeps documents with."""
-    return ListingDocuments(listing_document, renderer_tag())
+    return ListingRenderer(listing_document, renderer_tag())

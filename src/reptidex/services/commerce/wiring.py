@@ -45,7 +45,6 @@ from reptidex.adapters.payments.stripe_marketplace import (
 )
 from reptidex.adapters.sql.commerce.animal_follower import animal_follower
 from reptidex.adapters.sql.commerce.listing_changes import CHANNEL, CommittedListingChanges
-from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
@@ -63,7 +62,7 @@ from reptidex.domain.commerce.payment_ports import (
     PaymentProvider,
     ProviderUnavailable,
 )
-from reptidex.domain.commerce.ports import AnimalCatalogue
+from reptidex.domain.commerce.ports import AnimalCatalogue, ListingRenderer
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
 from reptidex.services.commerce.listing_documents import listing_documents
@@ -85,7 +84,7 @@ class CommerceUnitsOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        documents: ListingDocuments | None = None,
+        documents: ListingRenderer | None = None,
     ) -> None:
         self._sessions = sessions
         self.documents = documents or listing_documents()
@@ -314,7 +313,7 @@ class PaymentUnits:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        documents: ListingDocuments | None = None,
+        documents: ListingRenderer | None = None,
     ) -> None:
         self._sessions = sessions
         self.documents = documents or listing_documents()

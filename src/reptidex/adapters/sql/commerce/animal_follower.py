@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.unit_of_work import SqlCommerceUnitOfWork
 from reptidex.domain.commerce.animal_follow import follow_animal
+from reptidex.domain.commerce.ports import ListingRenderer
 from reptidex.domain.events import DomainEvent
 
 
 def animal_follower(
-    documents: ListingDocuments | None = None,
+    documents: ListingRenderer | None = None,
 ) -> Callable[[DomainEvent, AsyncSession], Awaitable[None]]:
     """The consumer, keeping the documents of the listings it changes with ``documents``."""
 

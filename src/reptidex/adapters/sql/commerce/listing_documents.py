@@ -1,10 +1,10 @@
 """Listings' public documents kept beside their rows (migration ``commerce_0020``).
 
-The service gives the adapter its renderer (a listing to the bytes of its JSON) and the
-renderer's tag. Every write of a listing through :class:`~.listings.SqlListings` stores the
+The service gives the adapter its renderer (:class:`~reptidex.domain.commerce.ports.
+ListingRenderer`). Every write of a listing through :class:`~.listings.SqlListings` stores the
 document of the row as written; a search reads the bytes of a page's rows and renders only
 those whose document is missing (a row changed some other way: PostgreSQL's trigger cleared
-it) or carries another tag (written by another version of the service). On SQLite, which has
+it) or carries another tag (written by another release of the service). On SQLite, which has
 no such trigger, every document is rendered when read.
 """
 
@@ -13,40 +13,30 @@ from __future__ import annotations
 import datetime as dt
 import types
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
 from reptidex.adapters.sql.commerce.mapping import listing_of
-from reptidex.domain.commerce.listing_model import Listing
-
-Renderer = Callable[[Listing], bytes]
-"""A listing to the bytes of its public JSON."""
+from reptidex.domain.commerce.ports import ListingRenderer
 
 
-@dataclass(frozen=True, slots=True)
-class ListingDocuments:
-    """How the service renders a listing, and the tag that tells its documents apart."""
+def document_columns(
+    renderer: ListingRenderer,
+    listing_id: uuid.UUID,
+    version: int,
+    created_at: dt.datetime | None,
+    updated_at: dt.datetime,
+    columns: dict[str, Any],
+) -> dict[str, Any]:
+    """The document columns of a row about to be written with ``columns`` and these keys:
+    the listing is read back from exactly those values, as a search would."""
+    row = types.SimpleNamespace(
+        id=listing_id, version=version, created_at=created_at, updated_at=updated_at, **columns
+    )
+    return {"document": renderer.render(listing_of(cast(Any, row))), "document_tag": renderer.tag}
 
-    render: Renderer
-    tag: str
 
-    def columns(
-        self,
-        listing_id: uuid.UUID,
-        version: int,
-        created_at: dt.datetime | None,
-        updated_at: dt.datetime,
-        columns: dict[str, Any],
-    ) -> dict[str, Any]:
-        """The document columns of a row about to be written with ``columns`` and these
-        keys: the listing is read back from exactly those values, as a search would."""
-        row = types.SimpleNamespace(
-            id=listing_id, version=version, created_at=created_at, updated_at=updated_at,
-            **columns,
-        )  # fmt: skip
-        return {"document": self.render(listing_of(cast(Any, row))), "document_tag": self.tag}
-
-    def current(self, document: bytes | None, tag: str | None) -> bytes | None:
-        """``document`` if this renderer made it, else ``None`` (render it again)."""
-        return document if document is not None and tag == self.tag else None
+def current_document(
+    renderer: ListingRenderer, document: bytes | None, tag: str | None
+) -> bytes | None:
+    """``document`` if ``renderer`` made it, else ``None`` (render it again)."""
+    return document if document is not None and tag == renderer.tag else None

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
+from reptidex.adapters.sql.commerce.listing_documents import current_document, document_columns
 from reptidex.adapters.sql.commerce.listing_search import (
     FIELDS,
     LISTING,
@@ -23,7 +23,7 @@ from reptidex.adapters.sql.commerce.mapping import listing_columns, listing_of
 from reptidex.adapters.sql.commerce.models import ListingRow
 from reptidex.adapters.sql.commerce.versioned import compare_and_set
 from reptidex.domain.commerce.listing_model import Listing, ListingState
-from reptidex.domain.commerce.ports import ListingQuery
+from reptidex.domain.commerce.ports import ListingQuery, ListingRenderer
 from reptidex.domain.errors import Conflict
 
 
@@ -31,7 +31,7 @@ class SqlListings:
     """The :class:`~reptidex.domain.commerce.ports.Listings` port on one session; with
     ``documents``, every listing written keeps its public document beside its row."""
 
-    def __init__(self, session: AsyncSession, documents: ListingDocuments | None = None) -> None:
+    def __init__(self, session: AsyncSession, documents: ListingRenderer | None = None) -> None:
         self.session = session
         self.documents = documents
 
@@ -45,7 +45,9 @@ class SqlListings:
         at = listing.created_at or dt.datetime.now(dt.UTC)
         columns = listing_columns(listing)
         if self.documents is not None:
-            columns |= self.documents.columns(listing.id, listing.version, at, at, columns)
+            columns |= document_columns(
+                self.documents, listing.id, listing.version, at, at, columns
+            )
         row = ListingRow(id=listing.id, version=listing.version, **columns)
         row.created_at = row.updated_at = at
         self.session.add(row)
@@ -62,8 +64,8 @@ class SqlListings:
         at = dt.datetime.now(dt.UTC)
         columns = listing_columns(listing)
         if self.documents is not None:
-            columns |= self.documents.columns(
-                listing.id, listing.version + 1, listing.created_at, at, columns
+            columns |= document_columns(
+                self.documents, listing.id, listing.version + 1, listing.created_at, at, columns
             )
         version = await compare_and_set(
             self.session, ListingRow, listing.id, listing.version, columns, "listing", at=at
@@ -93,7 +95,7 @@ class SqlListings:
             listings, total = await self.search(query)
             return [documents.render(listing) for listing in listings], total if counted else None
         rows, counted_total = await search_documents_rows(self.session, query, counted)
-        found = [documents.current(row["document"], row["document_tag"]) for row in rows]
+        found = [current_document(documents, row["document"], row["document_tag"]) for row in rows]
         stale = [row["id"] for row, document in zip(rows, found, strict=True) if document is None]
         if stale:
             fresh = {

@@ -15,7 +15,6 @@ from reptidex.adapters.sql.commerce.breeder_listings import SqlBreederListings
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
-from reptidex.adapters.sql.commerce.listing_documents import ListingDocuments
 from reptidex.adapters.sql.commerce.listing_expiry import SqlEndedListings
 from reptidex.adapters.sql.commerce.listings import SqlListings
 from reptidex.adapters.sql.commerce.orders import SqlOrders
@@ -25,6 +24,7 @@ from reptidex.adapters.sql.commerce.reservations import SqlDueReservations, SqlR
 from reptidex.adapters.sql.commerce.sales_records import SqlSalesRecords
 from reptidex.adapters.sql.commerce.supplies import SqlSupplies
 from reptidex.adapters.sql.outbox_store import SqlOutbox
+from reptidex.domain.commerce.ports import ListingRenderer
 from reptidex.domain.errors import Conflict
 
 
@@ -32,7 +32,7 @@ class SqlCommerceUnitOfWork:
     """The commerce use cases' unit of work on one session: the use case commits it. With
     ``documents``, listings written keep their public documents."""
 
-    def __init__(self, session: AsyncSession, documents: ListingDocuments | None = None) -> None:
+    def __init__(self, session: AsyncSession, documents: ListingRenderer | None = None) -> None:
         self.session = session
         self.listings = SqlListings(session, documents)
         self.orders = SqlOrders(session)
