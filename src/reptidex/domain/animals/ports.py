@@ -256,6 +256,19 @@ class LineageRecords(Protocol):
         lineage-only and public animals); one query."""
 
 
+class Families(Protocol):
+    """The read behind het odds: an animal's whole recorded family."""
+
+    async def family(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID, *, limit: int
+    ) -> list[Animal]:
+        """The animal and every relative connected to it by parent links (through parents
+        and offspring, any number of links away) that the organisation may see (its own
+        animals, other organisations' lineage-only and public ones; a hidden animal ends the
+        walk there), at most ``limit`` animals; one query."""
+        ...
+
+
 class SharedAnimals(Protocol):
     """The read behind the listing of shared (lineage-only and public) animals."""
 
@@ -317,6 +330,14 @@ class TransferOfferUnitOfWork(TransferUnitOfWork, Protocol):
     async def act_for(self, organisation_id: uuid.UUID) -> None:
         """Carry on this transaction as ``organisation_id`` (an accepted offer's sender, whose
         animal moves): what it reads and writes from now on is that organisation's."""
+
+
+class HetOddsUnitOfWork(AnimalUnitOfWork, Protocol):
+    """The animal unit of work with the family read of het odds."""
+
+    @property
+    def families(self) -> Families:
+        """Whole recorded families."""
 
 
 class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):

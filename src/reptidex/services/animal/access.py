@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import uuid
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
 from litestar.di import NamedDependency
 
+from reptidex.domain.animals.het_odds import HetOddsLimits
 from reptidex.domain.animals.ports import (
     BreedingUnitOfWork,
+    HetOddsUnitOfWork,
     OrganisationDirectory,
     TransferOfferUnitOfWork,
 )
@@ -56,9 +58,11 @@ async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
     return actor_of(principal)
 
 
-class CollectionUnitOfWork(BreedingUnitOfWork, TransferOfferUnitOfWork, Protocol):
+class CollectionUnitOfWork(
+    BreedingUnitOfWork, TransferOfferUnitOfWork, HetOddsUnitOfWork, Protocol
+):
     """One transaction of the collection: animals, codes, breeding, husbandry, transfers,
-    transfer offers and the outbox; a use case that writes commits it."""
+    transfer offers, families (het odds) and the outbox; a use case that writes commits it."""
 
 
 class UnitsOfWork(Protocol):
@@ -84,6 +88,9 @@ class Genetics:
     """The public endpoints' limit per client address."""
     units: UnitsOfWork
     """Units of work for predictions from the caller's animals."""
+    het_odds: HetOddsLimits = field(default_factory=HetOddsLimits)
+    """How large a family one answer of ``/animals/{id}/het-odds`` computes (on the same
+    threads as predictions)."""
 
 
 CallerActor: TypeAlias = NamedDependency[Actor]

@@ -17,6 +17,7 @@ from reptidex.services.animal.animals import AnimalController
 from reptidex.services.animal.breeding import BreedingController
 from reptidex.services.animal.collection import CollectionController
 from reptidex.services.animal.genetics import GeneticsController
+from reptidex.services.animal.het_odds import HetOddsController
 from reptidex.services.animal.husbandry import HusbandryController
 from reptidex.services.animal.lineage import LineageController
 from reptidex.services.animal.public import PublicController
@@ -44,6 +45,7 @@ CONTROLLERS = [
     TransferController,
     AnimalController,
     HusbandryController,
+    HetOddsController,
     LineageController,
     BreedingController,
     PublicController,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.animal.animals import SqlAnimalRepository
 from reptidex.adapters.sql.animal.breeding import SqlBreeding
+from reptidex.adapters.sql.animal.families import SqlFamilies
 from reptidex.adapters.sql.animal.husbandry import SqlHusbandry
 from reptidex.adapters.sql.animal.id_codes import SqlIdCodes
 from reptidex.adapters.sql.animal.transfer_offers import SqlTransferOffers
@@ -29,6 +30,7 @@ class SqlAnimalUnitOfWork:
         self.husbandry = SqlHusbandry(session)
         self.transfers = SqlTransfers(session)
         self.transfer_offers = SqlTransferOffers(session)
+        self.families = SqlFamilies(session)
 
     async def commit(self) -> None:
         """Commit the changes and the staged events together."""

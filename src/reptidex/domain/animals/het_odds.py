@@ -1,0 +1,319 @@
+"""Het odds from the whole recorded family: every recessive an animal's relatives show or
+carry, and the animal's posterior genotype at each, with why.
+
+The family is the animal's connected relatives as the caller may see them (parents,
+grandparents, siblings, offspring, mates and their offspring, and so on along every parent
+link), read in one query and bounded before any work (:class:`HetOddsLimits`). The genes are
+those named in the family's morphs whose carriers can look normal (recessive genes, allelic
+complexes with a recessive allele). The figures are the carrier engine's
+(:mod:`reptidex.engine.carriers`): each recorded morph read as evidence
+(:func:`~reptidex.engine.carriers.evidence_from_morph`), exact inference on the whole family
+(:func:`~reptidex.engine.carriers.het_odds_many`) and the records that moved the animal's odds
+(:func:`~reptidex.engine.carriers.explain`). Exact :class:`~fractions.Fraction` figures up to
+``HetOddsLimits.exact_animals`` animals, floats (stated as such) beyond, since exact
+denominators grow with the family.
+
+Impossible records are :class:`~reptidex.domain.errors.Conflict` naming the animals and what
+was recorded; a family whose exact inference would be too large is
+:class:`~reptidex.domain.errors.InvalidInput` saying so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from reptidex.domain.animals.model import Animal
+from reptidex.domain.animals.ports import HetOddsUnitOfWork
+from reptidex.domain.animals.use_cases import Actor, get_animal
+from reptidex.domain.cpu_work import CpuRunner
+from reptidex.domain.errors import Conflict, InvalidInput
+from reptidex.engine.carriers import (
+    MAX_CLIQUE_STATES,
+    CarrierLocus,
+    ContradictionError,
+    Evidence,
+    Observation,
+    Prior,
+    Probability,
+    SexLinkedLocusError,
+    TooComplexError,
+    carrier_locus,
+    evidence_from_morph,
+    explain,
+    het_odds_many,
+)
+from reptidex.engine.genetics import Catalog, MorphParseError, Sex, load_catalog
+from reptidex.engine.pedigree import Animal as PedigreeAnimal
+from reptidex.engine.pedigree import Pedigree, PedigreeError
+
+FLOAT_ALLELE_FREQUENCY = 0.05
+"""The population's mutant allele frequency in float figures (the engine's default, 1/20)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HetOddsLimits:
+    """How large a family one answer computes.
+
+    ``family_animals``: the most relatives read and computed (beyond it the request is
+    refused before any work); ``exact_animals``: up to this many, exact Fractions (the
+    engine's exact denominators grow with the family: one gene of 1,000 animals takes a
+    quarter of a second, of 10,000 animals 16 s); beyond it floats, said so in the answer;
+    ``max_clique_states``: the engine's bound on exact inference (the joint genotypes of its
+    largest clique), beyond which the family is refused as too interbred.
+    """
+
+    family_animals: int = 5_000
+    exact_animals: int = 250
+    max_clique_states: int = MAX_CLIQUE_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class GenotypeOdds:
+    """One genotype of a locus and its posterior probability."""
+
+    name: str
+    alleles: tuple[str, str]
+    probability: Probability
+
+
+@dataclass(frozen=True, slots=True)
+class OddsReason:
+    """A group of relatives' records that moved the odds, as the engine words it."""
+
+    text: str
+    effect: Probability
+    animal_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GeneOdds:
+    """The animal's posterior at one locus: genotypes, carrying, proven, method and why."""
+
+    locus: str
+    name: str
+    genotypes: tuple[GenotypeOdds, ...]
+    carrier: Probability
+    proven: bool
+    method: str
+    reasons: tuple[OddsReason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HetOdds:
+    """An animal's het odds from its family: one :class:`GeneOdds` per locus that matters."""
+
+    animal: Animal
+    family_size: int
+    exact: bool
+    genes: tuple[GeneOdds, ...]
+    notes: tuple[str, ...]
+
+
+def _labels(family: Sequence[Animal]) -> dict[uuid.UUID, str]:
+    """Each animal's name as the engine's texts show it (its label, made unique)."""
+    counts: dict[str, int] = {}
+    for animal in family:
+        counts[animal.label] = counts.get(animal.label, 0) + 1
+    return {
+        a.id: a.label if counts[a.label] == 1 else f"{a.label} #{str(a.id)[:8]}" for a in family
+    }
+
+
+def _external_key(role: str, name: str) -> str:
+    return f"{' '.join(name.split())} (external {role})"
+
+
+def family_pedigree(
+    family: Sequence[Animal], labels: dict[uuid.UUID, str]
+) -> tuple[Pedigree, dict[str, str]]:
+    """The engine's pedigree of the family (ids are the labels) and the morph recorded per
+    label. An external parent (known by name) is one founder per name and role, so siblings
+    of the same outside sire share it; a parent not read (private to another organisation) is
+    unknown."""
+    records: list[PedigreeAnimal] = []
+    morphs: dict[str, str] = {}
+    externals: dict[str, str | None] = {}
+    for animal in family:
+        me = labels[animal.id]
+        parents: list[str | None] = []
+        for role, parent_id, external in (
+            ("sire", animal.sire_id, animal.external_sire),
+            ("dam", animal.dam_id, animal.external_dam),
+        ):
+            if parent_id is not None:
+                parents.append(labels.get(parent_id))
+            elif external is not None:
+                key = _external_key(role, external.name)
+                if externals.get(key) is None:
+                    externals[key] = external.morph
+                parents.append(key)
+            else:
+                parents.append(None)
+        records.append(PedigreeAnimal(me, parents[0], parents[1]))
+        morphs[me] = animal.genotype.morph
+    records += [PedigreeAnimal(key) for key in externals]
+    morphs.update({key: morph for key, morph in externals.items() if morph})
+    try:
+        pedigree = Pedigree(records, missing_parents="unknown")
+    except PedigreeError as error:
+        raise Conflict(f"The family's parent links cannot be used: {error}") from error
+    return pedigree, morphs
+
+
+def family_loci(catalog: Catalog, family: Sequence[Animal]) -> tuple[list[CarrierLocus], list[str]]:
+    """The loci named in the family's morphs whose carriers can look normal, in catalog
+    order, and notes on those left out (sex-linked loci are not modelled by the engine)."""
+    indexes: set[int] = set()
+    for animal in family:
+        for allele in animal.genotype.genes:
+            try:
+                indexes.add(catalog.locate_allele(allele)[0])
+            except KeyError:
+                continue
+    loci: list[CarrierLocus] = []
+    notes: list[str] = []
+    for index in sorted(indexes):
+        try:
+            locus = carrier_locus(catalog, catalog.loci[index].id)
+        except SexLinkedLocusError:
+            notes.append(
+                f"{catalog.loci[index].name} is sex-linked: het odds are computed for "
+                "autosomal genes only."
+            )
+            continue
+        hidden = any(
+            locus.carries(g) and locus.looks[g] == locus.looks[0] for g in range(locus.size)
+        )
+        if hidden:
+            loci.append(locus)
+    return loci, notes
+
+
+def family_evidence(
+    pedigree: Pedigree,
+    locus: CarrierLocus,
+    morphs: dict[str, str],
+    sexes: dict[str, Sex | None],
+    *,
+    exact: bool,
+    notes: list[str],
+) -> Evidence:
+    """Every recorded morph of the family read as evidence at ``locus`` (a possible het's
+    odds are kept as the prior of a founder only: an animal with a recorded parent has the
+    odds its family gives). A morph that no longer reads is left out, with a note."""
+    observations: dict[str, Observation] = {}
+    priors: dict[str, Prior] = {}
+    for who, morph in morphs.items():
+        try:
+            read = evidence_from_morph(locus, morph, sexes.get(who))
+        except (MorphParseError, ValueError) as error:
+            note = f"The morph of {who} ({morph!r}) cannot be read ({error}); it is left out."
+            if note not in notes:
+                notes.append(note)
+            continue
+        observations[who] = read.observation
+        if read.prior is not None and pedigree.parents(who) == (None, None):
+            priors[who] = read.prior
+    frequency: Probability = Fraction(1, 20) if exact else FLOAT_ALLELE_FREQUENCY
+    return Evidence.build(locus, observations, priors, frequency)
+
+
+def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimits) -> HetOdds:
+    """The het odds of ``animal`` (one of ``family``) at every locus that matters: pure CPU
+    work, run off the event loop by :func:`het_odds_of`."""
+    catalog = load_catalog(animal.species)
+    family = [a for a in family if a.species == animal.species]
+    labels = _labels(family)
+    ids_of = {label: animal_id for animal_id, label in labels.items()}
+    pedigree, morphs = family_pedigree(family, labels)
+    sexes = {labels[a.id]: a.sex.genetic for a in family}
+    exact = len(pedigree) <= limits.exact_animals
+    loci, skipped = family_loci(catalog, family)
+    notes = list(skipped)
+    if not exact:
+        notes.append(
+            f"The family has {len(pedigree):,} animals, more than {limits.exact_animals:,}: "
+            "the odds are floats (double precision), not exact fractions."
+        )
+    evidences = [
+        family_evidence(pedigree, locus, morphs, sexes, exact=exact, notes=notes) for locus in loci
+    ]
+    me = labels[animal.id]
+    try:
+        analyses = het_odds_many(pedigree, evidences, max_clique_states=limits.max_clique_states)
+        genes = []
+        for evidence, analysis in zip(evidences, analyses, strict=True):
+            odds = analysis[me]
+            locus = evidence.locus
+            reasons = explain(pedigree, evidence, me)
+            genes.append(
+                GeneOdds(
+                    locus=locus.id,
+                    name=locus.name,
+                    genotypes=tuple(
+                        GenotypeOdds(locus.names[i], locus.keys[i], p)
+                        for i, p in enumerate(odds.genotypes.values())
+                    ),
+                    carrier=odds.carrier,
+                    proven=odds.proven,
+                    method=odds.method.value,
+                    reasons=tuple(
+                        OddsReason(
+                            r.text,
+                            r.effect,
+                            tuple(ids_of[a] for a in r.animals if a in ids_of),
+                        )
+                        for r in reasons
+                    ),
+                )
+            )
+    except ContradictionError as error:
+        listed = "; ".join(f"{who}: {what}" for who, what in error.records)
+        raise Conflict(
+            f"The family's records at {error.locus} cannot all be true under Mendelian "
+            f"inheritance: {listed}. Correct one of these animals' morphs or parents.",
+            field_errors={
+                f"animals.{ids_of.get(who, who)}": f"{who}: {what}" for who, what in error.records
+            },
+        ) from error
+    except TooComplexError as error:
+        raise InvalidInput(
+            f"The family of {animal.label} ({len(pedigree):,} animals) is too interbred for "
+            f"exact het odds: {error}. No approximation is given.",
+            field_errors={"animal_id": "family too interbred for exact het odds"},
+        ) from error
+    return HetOdds(animal, len(pedigree), exact, tuple(genes), tuple(notes))
+
+
+async def het_odds_of(
+    uow: HetOddsUnitOfWork,
+    actor: Actor,
+    animal_id: uuid.UUID,
+    *,
+    compute: CpuRunner,
+    limits: HetOddsLimits | None = None,
+) -> HetOdds:
+    """The het odds of the actor's animal from its whole recorded family (see the module).
+
+    :class:`~reptidex.domain.errors.NotFound` when the animal is not the actor's;
+    :class:`InvalidInput` when the family is larger than ``limits.family_animals`` (refused
+    before any computation) or too interbred for exact inference; :class:`Conflict` when the
+    family's records contradict each other, naming the animals."""
+    limits = limits or HetOddsLimits()
+    animal = await get_animal(uow, actor, animal_id)
+    family = await uow.families.family(
+        actor.organisation_id, animal.id, limit=limits.family_animals + 1
+    )
+    if len(family) > limits.family_animals:
+        raise InvalidInput(
+            f"The family of {animal.label} has more than {limits.family_animals:,} recorded "
+            "animals; het odds are computed for families up to that size.",
+            field_errors={"animal_id": f"family above {limits.family_animals:,} animals"},
+        )
+    if not any(a.id == animal.id for a in family):
+        family = [animal, *family]
+    work: Callable[[], HetOdds] = lambda: analyse_family(animal, family, limits)  # noqa: E731
+    return await compute(work)

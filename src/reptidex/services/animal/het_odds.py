@@ -1,0 +1,163 @@
+"""``/animals/{id}/het-odds``: an animal's odds of carrying each recessive of its family,
+from the whole recorded pedigree, with why."""
+
+from __future__ import annotations
+
+import uuid
+from fractions import Fraction
+
+import msgspec
+from litestar import Controller, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
+
+from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, het_odds_of
+from reptidex.engine.carriers import Probability
+from reptidex.services.animal.access import (
+    READ,
+    SECURITY,
+    CallerActor,
+    GeneticsDependency,
+    UnitOfWork,
+)
+from reptidex.services.kernel.problems import Problem
+
+
+class GenotypeOddsView(msgspec.Struct, frozen=True):
+    """One genotype of the locus and its posterior probability."""
+
+    genotype: str
+    """As breeders write it: ``Normal``, ``het Clown``, ``Clown``, ``Albino/Candy``."""
+    alleles: tuple[str, str]
+    """Two allele ids, the wild type ``+``."""
+    probability: str
+    """Exact (``"2/3"``) when the answer is ``exact``, else a decimal number."""
+
+
+class ReasonView(msgspec.Struct, frozen=True):
+    """A group of relatives' records that moved the animal's odds of carrying."""
+
+    text: str
+    """E.g. ``proven by 2 visual Clown offspring with Hera (BP-26-0002)``."""
+    effect: str
+    """Its effect on the probability of carrying (with every record minus without it)."""
+    animal_ids: list[uuid.UUID]
+    """The relatives whose records these are."""
+
+
+class GeneOddsView(msgspec.Struct, frozen=True):
+    """The animal's posterior at one locus (a recessive gene or an allelic complex)."""
+
+    locus: str
+    name: str
+    genotypes: list[GenotypeOddsView]
+    carrier: str
+    """The probability of carrying at least one mutant allele."""
+    carrier_percent: float
+    proven: bool
+    """True when ``carrier`` is 1: every non-carrier genotype is ruled out."""
+    method: str
+    """``junction_tree``: exact inference on the whole family."""
+    explanation: list[ReasonView]
+    """The records that moved the odds, largest effect first."""
+
+
+class HetOddsView(msgspec.Struct, frozen=True):
+    """An animal's het odds from its whole recorded family."""
+
+    animal_id: uuid.UUID
+    code: str
+    species: str
+    family_size: int
+    """The animals the odds are computed from (the animal, its relatives the organisation
+    may see, and external parents named on records)."""
+    exact: bool
+    """True: probabilities are exact fractions. False: the family is larger than the exact
+    bound and they are floats (double precision)."""
+    genes: list[GeneOddsView]
+    notes: list[str]
+
+
+def _text(p: Probability) -> str:
+    return str(p) if isinstance(p, Fraction) else repr(float(p))
+
+
+def _gene_view(gene: GeneOdds) -> GeneOddsView:
+    return GeneOddsView(
+        locus=gene.locus,
+        name=gene.name,
+        genotypes=[
+            GenotypeOddsView(g.name, g.alleles, _text(g.probability)) for g in gene.genotypes
+        ],
+        carrier=_text(gene.carrier),
+        carrier_percent=round(float(gene.carrier) * 100, 4),
+        proven=gene.proven,
+        method=gene.method,
+        explanation=[ReasonView(r.text, _text(r.effect), list(r.animal_ids)) for r in gene.reasons],
+    )
+
+
+def het_odds_view(odds: HetOdds) -> HetOddsView:
+    """The response body of the het odds."""
+    return HetOddsView(
+        animal_id=odds.animal.id,
+        code=odds.animal.code,
+        species=odds.animal.species,
+        family_size=odds.family_size,
+        exact=odds.exact,
+        genes=[_gene_view(g) for g in odds.genes],
+        notes=list(odds.notes),
+    )
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type="application/problem+json"
+    )
+
+
+class HetOddsController(Controller):
+    """Het odds from the whole pedigree."""
+
+    path = "/animals/{animal_id:uuid}"
+    tags = ("animals",)
+    security = SECURITY
+
+    @get(
+        "/het-odds",
+        guards=READ,
+        summary="Het odds from the whole pedigree",
+        description="For every recessive gene (and allelic complex with a recessive allele) "
+        "named in the morphs of the animal's family (its relatives connected by parent links "
+        "that the organisation may see: parents, grandparents, siblings, offspring, mates' "
+        "offspring, external parents by name), the animal's posterior genotype distribution "
+        "given every recorded morph of the family, the probability of carrying, `proven` when "
+        "it is 1, the method, and the explanation (which relatives' records moved the odds). "
+        'Exact fractions (`"2/3"`) for families up to 250 animals; larger families get '
+        "floats, with `exact` false and a note. A family above 5,000 animals is a 422, refused "
+        "before any work, as is one too interbred for exact inference. Records that cannot "
+        "all be true (a visual from a parent recorded as not carrying) are a 409 naming the "
+        "animals (`errors[]`, field `animals.<id>`). 404 for an animal not in the caller's "
+        "organisation. Computed off the event loop, on the genetics threads.",
+        responses={
+            200: ResponseSpec(data_container=HetOddsView, description="The het odds."),
+            409: _problem("The family's records contradict each other; the animals are named."),
+            422: _problem("The family is too large or too interbred for het odds."),
+        },
+    )
+    async def het_odds(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        genetics: GeneticsDependency,
+        animal_id: FromPath[uuid.UUID],
+    ) -> HetOddsView:
+        """An animal's het odds."""
+        odds = await het_odds_of(
+            uow,
+            actor,
+            animal_id,
+            compute=genetics.predictions.compute,
+            limits=genetics.het_odds,
+        )
+        return het_odds_view(odds)
