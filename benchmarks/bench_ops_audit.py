@@ -141,6 +141,7 @@ class Trail:
     def record(self) -> Any:
         """The next record."""
         from reptidex.domain.audit import AuditRecord
+        from reptidex.domain.time_ordered_ids import time_ordered_id
 
         rng = self.rng
         service = rng.choices(list(SERVICES), list(SERVICES.values()))[0]
@@ -151,9 +152,11 @@ class Trail:
         before = {} if action == "created" else {**changed, "notes": "was"}
         after = {} if action == "deleted" else {**fields, **changed}
         self.count += 1
+        occurred = self.start + self.step * self.count
         return AuditRecord(
-            id=uuid.UUID(int=rng.getrandbits(128), version=4),
-            occurred_at=self.start + self.step * self.count,
+            # time-ordered, as the platform makes them (``domain/time_ordered_ids.py``)
+            id=time_ordered_id(int(occurred.timestamp() * 1e9), rng.getrandbits(74)),
+            occurred_at=occurred,
             service=service,
             actor_id=rng.choice(self.members[organisation]),
             organisation_id=organisation,

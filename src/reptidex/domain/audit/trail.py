@@ -20,6 +20,7 @@ from reptidex.domain.audit.changes import diff
 from reptidex.domain.audit.correlation import current_request_id
 from reptidex.domain.audit.record import ACCESSED, AuditRecord, audit_event
 from reptidex.domain.events import Outbox
+from reptidex.domain.time_ordered_ids import time_ordered_id
 
 
 def record_change(
@@ -46,7 +47,7 @@ def record_change(
     """
     change = diff(before, after, withhold=withhold)
     record = AuditRecord(
-        id=uuid.uuid4(),
+        id=time_ordered_id(),
         occurred_at=occurred_at or dt.datetime.now(dt.UTC),
         service=service,
         actor_id=actor_id,

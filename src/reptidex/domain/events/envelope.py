@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from reptidex.domain.time_ordered_ids import time_ordered_id
+
 EVENT_FAMILIES: frozenset[str] = frozenset(
     {
         "user", "auth", "config", "billing", "animal", "lineage", "breeding", "genetics",
@@ -101,7 +103,7 @@ def new_event(
     else:
         body = dict(payload)
     return DomainEvent(
-        id=uuid.uuid4(),
+        id=time_ordered_id(),
         type=event_type,
         version=version,
         occurred_at=occurred_at or dt.datetime.now(dt.UTC),
