@@ -5,14 +5,16 @@ contradictions, and the bounds of the work."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from animal_testkit import Breeder, transfer
+from animal_testkit import Breeder, animal_client, transfer
 
 from reptidex.engine.carriers import brute_force_het_odds, carrier_locus, evidence_from_morphs
 from reptidex.engine.genetics import load_catalog
 from reptidex.engine.pedigree import Animal, Pedigree
+from reptidex.services.kernel.settings import Settings
 
 CLOWN = carrier_locus(load_catalog("ball_python"), "Clown")
 
@@ -139,6 +141,20 @@ def test_tenancy_and_roles(breeder: Breeder, rival: Breeder) -> None:
 def test_a_bought_animals_shared_ancestry_counts_and_private_relatives_do_not(
     breeder: Breeder, rival: Breeder
 ) -> None:
+    check_shared_ancestry(breeder, rival)
+
+
+def test_the_family_is_read_under_row_level_security(
+    make_settings: Callable[..., Settings], app_role_url: str
+) -> None:
+    # the service connected as a non-owner role: the policies bind the family's statement
+    with animal_client(make_settings(animal_database_url=app_role_url)) as client:
+        check_shared_ancestry(Breeder(client, uuid.uuid4()), Breeder(client, uuid.uuid4()))
+
+
+def check_shared_ancestry(breeder: Breeder, rival: Breeder) -> None:
+    """A bought animal's ancestry shared by its seller is part of its family; the seller's
+    private animals are not."""
     # the rival bred Kid from a visual Clown sire and sells it with its ancestry shared
     # (Zeus and Hera become lineage-only); Kid's full sibling stays private to the rival
     zeus = rival.add(name="Zeus", sex="male", morph="Clown")

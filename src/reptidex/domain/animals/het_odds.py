@@ -21,7 +21,7 @@ was recorded; a family whose exact inference would be too large is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,7 +45,7 @@ from reptidex.engine.carriers import (
     explain,
     het_odds_many,
 )
-from reptidex.engine.genetics import Catalog, MorphParseError, Sex, load_catalog
+from reptidex.engine.genetics import Catalog, MorphParseError, Sex, load_catalog, read_morph
 from reptidex.engine.pedigree import Animal as PedigreeAnimal
 from reptidex.engine.pedigree import Pedigree, PedigreeError
 
@@ -163,9 +163,12 @@ def family_pedigree(
     return pedigree, morphs
 
 
-def family_loci(catalog: Catalog, family: Sequence[Animal]) -> tuple[list[CarrierLocus], list[str]]:
-    """The loci named in the family's morphs whose carriers can look normal, in catalog
-    order, and notes on those left out (sex-linked loci are not modelled by the engine)."""
+def family_loci(
+    catalog: Catalog, family: Sequence[Animal], external_morphs: Iterable[str] = ()
+) -> tuple[list[CarrierLocus], list[str]]:
+    """The loci named in the family's morphs (the animals' and external parents') whose
+    carriers can look normal, in catalog order, and notes on those left out (sex-linked
+    loci are not modelled by the engine)."""
     indexes: set[int] = set()
     for animal in family:
         for allele in animal.genotype.genes:
@@ -173,6 +176,17 @@ def family_loci(catalog: Catalog, family: Sequence[Animal]) -> tuple[list[Carrie
                 indexes.add(catalog.locate_allele(allele)[0])
             except KeyError:
                 continue
+    for morph in external_morphs:
+        try:
+            genotype = read_morph(catalog, morph).genotype
+        except (MorphParseError, ValueError):
+            continue  # its evidence is left out with a note (family_evidence)
+        for block, _ in genotype.iter_blocks():
+            indexes.update(
+                locus
+                for locus in block.loci
+                if locus >= 0 and any(any(pair) for pair in genotype.locus_distribution(locus))
+            )
     loci: list[CarrierLocus] = []
     notes: list[str] = []
     for index in sorted(indexes):
@@ -231,7 +245,8 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
     pedigree, morphs = family_pedigree(family, labels)
     sexes = {labels[a.id]: a.sex.genetic for a in family}
     exact = len(pedigree) <= limits.exact_animals
-    loci, skipped = family_loci(catalog, family)
+    external = [morphs[who] for who in pedigree.ids if who not in sexes and who in morphs]
+    loci, skipped = family_loci(catalog, family, external)
     notes = list(skipped)
     if not exact:
         notes.append(
