@@ -58,15 +58,20 @@ class HetOddsLimits:
     """How large a family one answer computes.
 
     ``family_animals``: the most relatives read and computed (beyond it the request is
-    refused before any work); ``exact_animals``: up to this many, exact Fractions (the
-    engine's exact denominators grow with the family: one gene of 1,000 animals takes a
-    quarter of a second, of 10,000 animals 16 s); beyond it floats, said so in the answer;
-    ``max_clique_states``: the engine's bound on exact inference (the joint genotypes of its
-    largest clique), beyond which the family is refused as too interbred.
+    refused before any work); ``exact_animals``: up to this many, exact Fractions, beyond
+    it floats, said so in the answer; ``max_clique_states``: the engine's bound on exact
+    inference (the joint genotypes of its largest clique), beyond which the family is
+    refused as too interbred.
+
+    Measured on simulated collections (every animal's look recorded, 3 recessives, the
+    explanation of the animal with most offspring; one run on the shared 2-core machine):
+    exact Fractions take 0.33 s for 100 animals, 1.1 s for 254, 3.3 s for 501 and 18 s for
+    1,002 (the explanation's leave-one-group-out batch is most of it: denominators grow
+    with the family); floats take 0.03 s for 254 animals and 0.67 s for 5,001.
     """
 
     family_animals: int = 5_000
-    exact_animals: int = 250
+    exact_animals: int = 100
     max_clique_states: int = MAX_CLIQUE_STATES
 
 

@@ -11,7 +11,7 @@ from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
-from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, het_odds_of
+from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, HetOddsLimits, het_odds_of
 from reptidex.engine.carriers import Probability
 from reptidex.services.animal.access import (
     READ,
@@ -78,6 +78,10 @@ class HetOddsView(msgspec.Struct, frozen=True):
     notes: list[str]
 
 
+LIMITS = HetOddsLimits()
+"""The default bounds, as the operation's description states them."""
+
+
 def _text(p: Probability) -> str:
     return str(p) if isinstance(p, Fraction) else repr(float(p))
 
@@ -133,10 +137,11 @@ class HetOddsController(Controller):
         "offspring, external parents by name), the animal's posterior genotype distribution "
         "given every recorded morph of the family, the probability of carrying, `proven` when "
         "it is 1, the method, and the explanation (which relatives' records moved the odds). "
-        'Exact fractions (`"2/3"`) for families up to 250 animals; larger families get '
-        "floats, with `exact` false and a note. A family above 5,000 animals is a 422, refused "
-        "before any work, as is one too interbred for exact inference. Records that cannot "
-        "all be true (a visual from a parent recorded as not carrying) are a 409 naming the "
+        f'Exact fractions (`"2/3"`) for families up to {LIMITS.exact_animals:,} animals; '
+        "larger families get floats, with `exact` false and a note. A family above "
+        f"{LIMITS.family_animals:,} animals is a 422, refused before any work, as is one too "
+        "interbred for exact inference (no approximation is given). Records that cannot "
+        "all be true (a normal-looking hatchling of two visual Clowns) are a 409 naming the "
         "animals (`errors[]`, field `animals.<id>`). 404 for an animal not in the caller's "
         "organisation. Computed off the event loop, on the genetics threads.",
         responses={
