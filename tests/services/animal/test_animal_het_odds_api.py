@@ -95,9 +95,9 @@ def test_a_visual_clown_grandson_moves_the_whole_family(breeder: Breeder) -> Non
         "het Clown": "1",
         "Clown": "0",
     }
-    grandson = f"Dam ({family['Dam']['code']})"
+    mate = f"Dam ({family['Dam']['code']})"
     assert [r["text"] for r in sire["explanation"]] == [
-        f"proven by 1 visual Clown offspring with {grandson}"
+        f"proven by 1 visual Clown offspring with {mate}"
     ]
     assert sire["explanation"][0]["animal_ids"] == [family["Grandson"]["id"]]
     sib = clown_odds(breeder, family["Sib1"])
