@@ -34,9 +34,9 @@ REFERENCE = Pedigree(
 )
 
 
-def brute_force(grandson: str) -> dict[str, Fraction]:
+def brute_force(grandson: str, **recorded: str) -> dict[str, Fraction]:
     """Every animal's odds of carrying Clown by enumerating every genotype assignment."""
-    morphs = {a: "Normal" for a in REFERENCE.ids} | {"Grandson": grandson}
+    morphs = {a: "Normal" for a in REFERENCE.ids} | {"Grandson": grandson} | recorded
     result = brute_force_het_odds(REFERENCE, evidence_from_morphs(REFERENCE, CLOWN, morphs))
     return {a: Fraction(result[a].carrier) for a in REFERENCE.ids}
 
@@ -84,6 +84,7 @@ def test_a_visual_clown_grandson_moves_the_whole_family(breeder: Breeder) -> Non
         assert odds["proven"] is (expected[name] == 1)
         if name not in ("Grandson", "Sire", "Dam"):
             assert expected[name] > before[name], name  # every relative's odds rose
+        assert odds["explanation"], name  # and each says why
     # his parents are proven, his normal-looking siblings 2/3, as breeders know it
     assert expected["Sire"] == expected["Dam"] == 1
     assert expected["Sib1"] == expected["Sib2"] == Fraction(2, 3)
@@ -108,6 +109,25 @@ def test_a_visual_clown_grandson_moves_the_whole_family(breeder: Breeder) -> Non
     assert aunt["explanation"], aunt
     assert family["Grandson"]["id"] in {i for r in aunt["explanation"] for i in r["animal_ids"]}
     assert clown_odds(breeder, family["Grandson"])["proven"] is True
+
+
+def test_a_lab_result_imported_counts(breeder: Breeder) -> None:
+    family = record_family(breeder)
+    breeder.patch(f"/animals/{family['Grandson']['id']}", json={"morph": "Clown"})
+    lab = {"lab": "Reptigen", "report_id": "R-1", "test": "Clown"}
+    imported = breeder.patch(
+        f"/animals/{family['Aunt']['id']}",
+        json={"morph": "het Clown", "genotype_source": lab, "expected_morph": "Normal"},
+    )
+    assert imported.status_code == 200, imported.text
+    expected = brute_force("Clown", Aunt="het Clown")
+    for name in ("GS", "GD", "Aunt", "Sib1"):
+        odds = clown_odds(breeder, family[name])
+        assert Fraction(odds["carrier"]) == expected[name], name
+    aunt = clown_odds(breeder, family["Aunt"])
+    assert aunt["proven"] is True
+    assert aunt["explanation"][0]["text"] == "proven by its own record"
+    assert expected["GS"] > brute_force("Clown")["GS"]
 
 
 def test_a_new_hatchling_is_counted(breeder: Breeder) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from reptidex.domain.animals.genetics import catalog_sex
 from reptidex.domain.animals.model import Animal
 from reptidex.domain.animals.ports import HetOddsUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, get_animal
@@ -248,7 +249,8 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
     labels = _labels(family)
     ids_of = {label: animal_id for animal_id, label in labels.items()}
     pedigree, morphs = family_pedigree(family, labels)
-    sexes = {labels[a.id]: a.sex.genetic for a in family}
+    # only species with sex chromosomes read a morph with the sex (as the genetics does)
+    sexes = {labels[a.id]: catalog_sex(catalog, a.sex.genetic) for a in family}
     exact = len(pedigree) <= limits.exact_animals
     external = [morphs[who] for who in pedigree.ids if who not in sexes and who in morphs]
     loci, skipped = family_loci(catalog, family, external)
