@@ -152,3 +152,16 @@ def test_another_organisations_animal_is_not_found() -> None:
     )
     with pytest.raises(NotFound):
         run(FakeUnitOfWork([other]), other.id, HetOddsLimits())
+
+
+def test_a_founders_possible_het_is_its_prior_in_exact_and_float_figures() -> None:
+    sire = animal("S", "66% het Clown", sex="male")
+    dam = animal("D", "het Clown", sex="female")
+    kid = animal("K", "66% het Clown", sire_id=sire.id, dam_id=dam.id)
+    exact = analyse_family(kid, [sire, dam, kid], HetOddsLimits()).genes[0]
+    floats = analyse_family(kid, [sire, dam, kid], HetOddsLimits(exact_animals=2)).genes[0]
+    # the sire's entered 2/3 counts; the kid's own "66%" does not: its parents give its odds
+    # (Clown from the dam 1/2, from the sire 1/3; normal-looking carrier 1 - 1/3 - 1/6 of 5/6)
+    assert exact.carrier == Fraction(3, 5)
+    assert floats.carrier == pytest.approx(0.6, abs=1e-12)
+    assert "entered as 66% het Clown" in exact.reasons[1].text

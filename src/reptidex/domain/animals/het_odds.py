@@ -23,7 +23,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from reptidex.domain.animals.genetics import catalog_sex
 from reptidex.domain.animals.model import Animal
@@ -32,6 +31,7 @@ from reptidex.domain.animals.use_cases import Actor, get_animal
 from reptidex.domain.cpu_work import CpuRunner
 from reptidex.domain.errors import Conflict, InvalidInput
 from reptidex.engine.carriers import (
+    DEFAULT_ALLELE_FREQUENCY,
     MAX_CLIQUE_STATES,
     CarrierLocus,
     ContradictionError,
@@ -237,7 +237,7 @@ def family_evidence(
         observations[who] = read.observation
         if read.prior is not None and pedigree.parents(who) == (None, None):
             priors[who] = read.prior
-    frequency: Probability = Fraction(1, 20) if exact else FLOAT_ALLELE_FREQUENCY
+    frequency: Probability = DEFAULT_ALLELE_FREQUENCY if exact else FLOAT_ALLELE_FREQUENCY
     return Evidence.build(locus, observations, priors, frequency)
 
 
