@@ -23,16 +23,19 @@ takes them in any order (:attr:`BatchedConsumer.any_order`).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from reptidex.adapters.sql.driver import driver_of
 from reptidex.adapters.sql.processed_event import PROCESSED_EVENT_MODELS
 from reptidex.domain.events import DomainEvent
+from reptidex.domain.time_ordered_ids import time_ordered_id
 
 T = TypeVar("T")
 
@@ -105,15 +108,21 @@ class BatchedConsumer(Generic[T]):
                         waiting.done.set_result(None)
 
     async def _write(self, batch: list[_Waiting[T]]) -> None:
-        model = self._model
+        model: Any = self._model
         async with AsyncSession(self._engine) as session, session.begin():
+            postgres = session.bind.dialect.name == "postgresql"
             ids = [w.event.id for w in batch]
+            # On PostgreSQL one statement for any batch (the ids as one array: a list of
+            # them made a new statement, prepared and planned, for every batch size).
+            found = (
+                model.event_id == any_(bindparam("ids", type_=ARRAY(Uuid())))
+                if postgres
+                else model.event_id.in_(ids)
+            )
             seen: set[uuid.UUID] = set(
                 await session.scalars(
-                    select(model.event_id).where(  # type: ignore[attr-defined]
-                        model.consumer_group == self._group,  # type: ignore[attr-defined]
-                        model.event_id.in_(ids),  # type: ignore[attr-defined]
-                    )
+                    select(model.event_id).where(model.consumer_group == self._group, found),
+                    {"ids": ids} if postgres else {},
                 )
             )
             fresh: list[_Waiting[T]] = []
@@ -124,16 +133,32 @@ class BatchedConsumer(Generic[T]):
             if not fresh:
                 return
             # The marks first (a concurrent consumer's fail the batch here), in one statement
-            # executed with every row rather than through the ORM's unit of work.
-            await session.execute(
-                insert(model),
-                [
-                    {"consumer_group": self._group, "event_id": w.event.id,
-                     "event_type": w.event.type}
-                    for w in fresh
-                ],
-            )  # fmt: skip
+            # executed with every row rather than through the ORM's unit of work: on
+            # PostgreSQL by asyncpg itself, in the transaction the read above began.
+            marks = [(self._group, w.event.id, w.event.type) for w in fresh]
+            if postgres:
+                now = dt.datetime.now(dt.UTC)
+                driver = await driver_of(session)
+                await driver.executemany(
+                    _MARK.format(table=model.__tablename__),
+                    [(time_ordered_id(), *mark, now) for mark in marks],
+                )
+            else:
+                await session.execute(
+                    insert(model),
+                    [
+                        dict(zip(("consumer_group", "event_id", "event_type"), m, strict=True))
+                        for m in marks
+                    ],
+                )
             await self._handle_batch([w.prepared for w in fresh], session)
+
+
+_MARK = (
+    "INSERT INTO {table} (id, consumer_group, event_id, event_type, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $5)"
+)
+"""A mark of the inbox as asyncpg runs it with every row (``{table}``: the service's)."""
 
 
 def _the_event(event: DomainEvent) -> DomainEvent:
