@@ -42,6 +42,15 @@ def any_client(
 
 
 @pytest.fixture
+def pg_client(
+    make_settings: Callable[..., Settings], animals: FakeAnimals, postgres_database: str
+) -> Iterator[TestClient[Litestar]]:
+    """repti-commerce on a fresh PostgreSQL database only (for what SQLite does not do)."""
+    with commerce_client(make_settings(commerce_database_url=postgres_database), animals) as c:
+        yield c
+
+
+@pytest.fixture
 def seller(any_client: TestClient[Litestar], animals: FakeAnimals) -> Trader:
     """A member of a selling organisation."""
     return Trader(any_client, uuid.uuid4(), animals)

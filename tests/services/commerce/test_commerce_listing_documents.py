@@ -9,13 +9,12 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
 import msgspec
 import pytest
-from commerce_testkit import FakeAnimals, Trader, commerce_client
+from commerce_testkit import FakeAnimals, Trader
 from hypothesis import given
 from hypothesis import strategies as st
 from litestar import Litestar
@@ -30,7 +29,6 @@ from reptidex.services.commerce.schemas import (
     listing_view,
 )
 from reptidex.services.kernel.app import kernel_of
-from reptidex.services.kernel.settings import Settings
 from service_database import asyncpg_dsn
 
 SEARCH = "/marketplace/listings"
@@ -48,15 +46,6 @@ def owner_sql(client: TestClient[Litestar], statement: str, *args: Any) -> list[
             await connection.close()
 
     return asyncio.run(run())
-
-
-@pytest.fixture
-def pg_client(
-    make_settings: Callable[..., Settings], animals: FakeAnimals, postgres_database: str
-) -> Iterator[TestClient[Litestar]]:
-    """repti-commerce on a fresh PostgreSQL database (where documents are kept)."""
-    with commerce_client(make_settings(commerce_database_url=postgres_database), animals) as c:
-        yield c
 
 
 @pytest.fixture

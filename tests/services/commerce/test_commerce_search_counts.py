@@ -8,11 +8,10 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from commerce_testkit import FakeAnimals, Trader, commerce_client
+from commerce_testkit import FakeAnimals, Trader
 from hypothesis import given
 from hypothesis import strategies as st
 from litestar import Litestar
@@ -28,7 +27,6 @@ from reptidex.services.commerce.search_counts import (
 )
 from reptidex.services.commerce.wiring import CommerceComponents
 from reptidex.services.kernel.app import components_of
-from reptidex.services.kernel.settings import Settings
 
 NOW = dt.datetime(2030, 6, 1, 12, tzinfo=dt.UTC)
 ends = st.one_of(
@@ -161,14 +159,6 @@ def test_no_table_without_the_listener_or_for_a_text_search() -> None:
         assert table_of(untrusted, reads) is None
         assert table_of(trusted(), reads, ListingQuery(now=NOW, text="pied")) is None
     assert reads.asked == []
-
-
-@pytest.fixture
-def pg_client(
-    make_settings: Callable[..., Settings], animals: FakeAnimals, postgres_database: str
-) -> Iterator[TestClient[Litestar]]:
-    with commerce_client(make_settings(commerce_database_url=postgres_database), animals) as c:
-        yield c
 
 
 def test_totals_counted_in_memory_are_the_databases(

@@ -91,44 +91,36 @@ def test_orders_and_inquiries_notify_the_acting_members(client_factory: Any) -> 
             role="member",
             removed_by=kim,
         ),
-        new_event(
-            "listing.inquiry_received",
-            producer="commerce",
-            payload={
-                "inquiry_id": str(uuid.uuid4()),
-                "listing_id": "L-1",
-                "seller_organisation_id": str(seller),
-                "buyer_organisation_id": str(buyer),
-                "message": "Is she eating?",
-                "answer": None,
-            },
-        ),
+        _inquiry("listing.inquiry_received", seller, buyer),
     )
     assert _titles(client, sam) == ["New inquiry", "Order paid"]
     assert _titles(client, kim) == ["Order paid"]
     inquiry = client.get("/notifications", headers=user_token(sam)).json()["items"][0]
     assert "Is she eating?" not in inquiry["body"]  # the message stays with commerce
 
-    _publish(
-        client,
-        new_event(
-            "listing.inquiry_answered",
-            producer="commerce",
-            payload={
-                "inquiry_id": str(uuid.uuid4()),
-                "listing_id": "L-1",
-                "seller_organisation_id": str(seller),
-                "buyer_organisation_id": str(buyer),
-                "message": "Is she eating?",
-                "answer": "Weekly, frozen/thawed.",
-            },
-        ),
-    )
+    _publish(client, _inquiry("listing.inquiry_answered", seller, buyer, "Weekly, frozen/thawed."))
     assert _titles(client, bea) == ["Your inquiry was answered", "Order on its way"]
     assert _titles(client, sam) == ["New inquiry", "Order paid"]  # the seller hears nothing
     answered = client.get("/notifications", headers=user_token(bea)).json()["items"][0]
     assert answered["body"] == "The seller answered your inquiry about L-1."
     assert answered["link"] == "/listings/L-1/inquiries"
+
+
+def _inquiry(
+    kind: str, seller: uuid.UUID, buyer: uuid.UUID, answer: str | None = None
+) -> DomainEvent:
+    return new_event(
+        kind,
+        producer="commerce",
+        payload={
+            "inquiry_id": str(uuid.uuid4()),
+            "listing_id": "L-1",
+            "seller_organisation_id": str(seller),
+            "buyer_organisation_id": str(buyer),
+            "message": "Is she eating?",
+            "answer": answer,
+        },
+    )
 
 
 def _price_change(
