@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from reptidex.domain.audit import AUDIT_EVENT, AuditRecord, record_of
 from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.listing_model import Listing, ListingState
@@ -65,6 +67,24 @@ class FakeListings:
     async def search(self, query: ListingQuery) -> tuple[list[Listing], int]:
         found = [x for x in self.store.listings.values() if x.is_open(query.now)]
         return found[query.offset : query.offset + query.limit], len(found)
+
+    async def search_documents(
+        self, query: ListingQuery, *, counted: bool = True
+    ) -> tuple[list[bytes], int | None]:
+        found, total = await self.search(query)
+        return [msgspec.json.encode({"id": x.id, "title": x.title}) for x in found], (
+            total if counted else None
+        )
+
+    async def prices(
+        self, query: ListingQuery, at_most: int
+    ) -> list[tuple[int, dt.datetime | None]]:
+        found = [
+            (x.price.amount, x.expires_at)
+            for x in self.store.listings.values()
+            if x.status is ListingState.AVAILABLE
+        ]
+        return sorted(found, key=lambda row: row[0])[:at_most]
 
     async def next_end(self, after: dt.datetime) -> dt.datetime | None:
         ends = [
