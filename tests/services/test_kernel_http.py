@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from reptidex.domain.errors import Conflict, NotFound, RateLimited
 from reptidex.services.kernel.app import build_kernel, create_service_app
 from reptidex.services.kernel.catalog import SERVICES, service_spec
 from reptidex.services.kernel.logging import configure_logging, get_logger
+from reptidex.services.kernel.schema_viewer import ASSET_FILES, ASSETS
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
 
@@ -161,6 +163,23 @@ def test_openapi_is_titled_per_service(client: TestClient[Litestar]) -> None:
     page = client.get("/schema")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
+
+
+def test_the_schema_viewer_needs_no_internet(client: TestClient[Litestar]) -> None:
+    page = client.get("/schema").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources, page
+    assert all(not source.startswith(("http:", "https:", "//")) for source in sources), sources
+    for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert f"{ASSETS}/{name}" in sources
+        asset = client.get(f"{ASSETS}/{name}")
+        assert asset.status_code == 200, name
+        assert asset.content == (ASSET_FILES / name).read_bytes()
+    assert client.get("/schema/swagger").text == page
+    assert client.get(f"{ASSETS}/../../../etc/passwd").status_code == 404
+    assert not any(
+        path.startswith(ASSETS) for path in client.get("/schema/openapi.json").json()["paths"]
+    )
 
 
 def test_cors_follows_the_setting(client: TestClient[Litestar]) -> None:

@@ -32,7 +32,6 @@ from litestar.config.cors import CORSConfig
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import SkipValidation
 from litestar.template import TemplateConfig
@@ -72,6 +71,7 @@ from reptidex.services.kernel.problem_responses import document_problems
 from reptidex.services.kernel.problems import exception_handlers
 from reptidex.services.kernel.recent_errors import RecentErrors, errors_route
 from reptidex.services.kernel.request_context import RequestContext
+from reptidex.services.kernel.schema_viewer import schema_assets, schema_viewer
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.kernel.slow_clients import BodyDeadline
 from reptidex.services.kernel.tracing import Tracing, name_span_by_route, service_tracing
@@ -362,6 +362,7 @@ def create_service_app(
             *health_routes(spec.name, lambda: probes, settings.health_timeout, [operators.guard]),
             errors_route(spec.name, kernel.errors),
             metrics_route(kernel.metrics, [operators.guard]),
+            schema_assets(),
             *route_handlers,
         ],
         lifespan=[kernel_lifespan, *lifespan, events_lifespan],
@@ -384,7 +385,7 @@ def create_service_app(
             version=__version__,
             description=description or spec.summary,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            render_plugins=[schema_viewer()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
