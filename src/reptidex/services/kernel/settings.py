@@ -346,6 +346,14 @@ class Settings:
         "sender of the platform's mail",
         section=IDENTITY,
     )
+    public_url: str | None = setting(
+        None,
+        http_url,
+        "where people reach the platform: the links in its mail (confirm the address, reset"
+        " the password, unlock the account, accept an invitation) open pages under it",
+        section=IDENTITY,
+        shown_default="`REPTIDEX_CORE_URL` (the embedded core's `http://127.0.0.1:8001`)",
+    )
 
     # billing and flags
     stripe_secret_key: str | None = setting(
