@@ -42,9 +42,12 @@ from reptidex.domain.identity.administration import PlatformAdministration
 from reptidex.domain.identity.model import OrganisationSummary
 from reptidex.domain.identity.ports import MailMessage
 from reptidex.services.core.identity import IdentityOverrides
+from reptidex.services.core.identity.page_links import AccountPageLinks
 
 STRONG_PASSWORD = "basking-under-the-heat-lamp"
 OTHER_PASSWORD = "cool-side-of-the-vivarium"
+PUBLIC_URL = "https://reptidex.example"
+"""Where the fake identity's mails link to."""
 
 
 @dataclass
@@ -403,6 +406,7 @@ def fake_identity(policy: IdentityPolicy | None = None) -> FakeIdentity:
         notifier=notifier,
         rate_limiter=limiter,
         clock=clock,
+        links=AccountPageLinks(PUBLIC_URL),
         policy=policy or IdentityPolicy(),
     )
     return FakeIdentity(

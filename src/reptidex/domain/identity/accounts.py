@@ -16,7 +16,7 @@ from reptidex.domain.identity.events import (
     UserRegistered,
 )
 from reptidex.domain.identity.model import Email, TokenPurpose, User
-from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
+from reptidex.domain.identity.ports import ActionLinks, IdentityUnitOfWork, MailMessage
 from reptidex.domain.identity.tokens import digest
 
 INVALID_LINK = "This link is invalid, already used or expired; ask for a new one."
@@ -29,13 +29,15 @@ class Registration:
     email: Email
 
 
-def _verification_mail(email: Email, secret: str) -> MailMessage:
+def _verification_mail(email: Email, secret: str, links: ActionLinks) -> MailMessage:
     return MailMessage(
         to=email,
         subject="Confirm your ReptiDex email address",
         body=(
             "Welcome to ReptiDex.\n\n"
-            "Confirm this address by sending the token below to POST /auth/verify-email.\n\n"
+            "Confirm this address on this page:\n\n"
+            f"{links.verify_email(secret)}\n\n"
+            "(From a program: send the token below to POST /auth/verify-email.)\n\n"
             f"Token: {secret}\n\n"
             "If you did not register, ignore this message.\n"
         ),
@@ -56,12 +58,15 @@ def _already_registered_mail(email: Email) -> MailMessage:
     )
 
 
-def _reset_mail(email: Email, secret: str) -> MailMessage:
+def _reset_mail(email: Email, secret: str, links: ActionLinks) -> MailMessage:
     return MailMessage(
         to=email,
         subject="Reset your ReptiDex password",
         body=(
-            "Send the token below with your new password to POST /auth/password/reset.\n\n"
+            "Choose a new password on this page:\n\n"
+            f"{links.reset_password(secret)}\n\n"
+            "(From a program: send the token below with the new password to "
+            "POST /auth/password/reset.)\n\n"
             f"Token: {secret}\n\n"
             "It works once, within the hour. If you did not ask for it, ignore this message.\n"
         ),
@@ -134,7 +139,7 @@ class Accounts:
                     UserRegistered(user_id=user.id, email=normalised.value),
                     actor_id=user.id,
                 )
-                message = _verification_mail(normalised, secret)
+                message = _verification_mail(normalised, secret, context.links)
             uow.mail.add(message)
             await uow.commit()
         return Registration(email=normalised)
@@ -150,7 +155,7 @@ class Accounts:
             if user is None or user.email_verified:
                 return
             secret = await self._store_one_time_token(user, TokenPurpose.VERIFY_EMAIL, uow)
-            uow.mail.add(_verification_mail(normalised, secret))
+            uow.mail.add(_verification_mail(normalised, secret, context.links))
             await uow.commit()
 
     async def verify_email(self, token: str) -> User:
@@ -247,7 +252,7 @@ class Accounts:
                 UserPasswordResetRequested(user_id=user.id),
                 actor_id=user.id,
             )
-            uow.mail.add(_reset_mail(normalised, secret))
+            uow.mail.add(_reset_mail(normalised, secret, context.links))
             await uow.commit()
 
     async def reset_password(self, token: str, new_password: str) -> None:

@@ -20,6 +20,7 @@ from reptidex.domain.identity.model import (
 )
 from reptidex.domain.identity.passwords import PasswordPolicy
 from reptidex.domain.identity.ports import (
+    ActionLinks,
     Clock,
     IdentityUnitOfWork,
     Notifier,
@@ -96,6 +97,8 @@ class IdentityContext:
     """Delivers the mail that units of work queued (the mail dispatcher sends through it)."""
     rate_limiter: RateLimiter
     clock: Clock
+    links: ActionLinks
+    """Where the mailed tokens are used in a browser (the pages under the public URL)."""
     policy: IdentityPolicy = field(default_factory=IdentityPolicy)
 
     def now(self) -> dt.datetime:
@@ -216,6 +219,7 @@ class IdentityContext:
             refresh_token=refresh_secret,
             refresh_expires_at=refresh.expires_at,
             session_id=session.id,
+            user_id=session.user_id,
             organisation_id=session.organisation_id if role else None,
             role=role,
         )

@@ -25,7 +25,7 @@ from reptidex.domain.identity.model import (
     Organisation,
     Role,
 )
-from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
+from reptidex.domain.identity.ports import ActionLinks, IdentityUnitOfWork, MailMessage
 from reptidex.domain.identity.tokens import digest, new_secret
 
 MAX_ORGANISATION_NAME = 120
@@ -41,15 +41,18 @@ class IssuedInvitation:
 
 
 def _invitation_mail(
-    email: Email, organisation: Organisation, role: Role, secret: str
+    email: Email, organisation: Organisation, role: Role, secret: str, links: ActionLinks
 ) -> MailMessage:
     return MailMessage(
         to=email,
         subject=f"You are invited to join {organisation.name} on ReptiDex",
         body=(
             f"You have been invited to join {organisation.name} as {role.value}.\n\n"
-            "Log in (or register with this address first), then accept with\n"
-            f"POST /invitations/{secret}/accept\n\n"
+            "Accept on this page, signing in with this address (register with it first if "
+            "you have no account yet):\n\n"
+            f"{links.accept_invitation(secret)}\n\n"
+            "(From a program: log in, then POST /invitations/{token}/accept with the token "
+            "below.)\n\n"
             f"Token: {secret}\n"
         ),
         kind="invitation",
@@ -164,7 +167,7 @@ class Organisations:
                 actor_id=actor_id,
                 organisation_id=organisation_id,
             )
-            uow.mail.add(_invitation_mail(invitee, organisation, role, secret))
+            uow.mail.add(_invitation_mail(invitee, organisation, role, secret, context.links))
             await uow.commit()
         return IssuedInvitation(invitation=invitation, organisation=organisation)
 

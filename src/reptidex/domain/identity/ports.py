@@ -250,6 +250,23 @@ class Notifier(Protocol):
         """Deliver ``message``."""
 
 
+class ActionLinks(Protocol):
+    """Where a person completes, in a browser, what a mailed one-time token is for: each link
+    opens a page that shows what will happen and does it only once its form is sent."""
+
+    def verify_email(self, token: str) -> str:
+        """The link that confirms an email address with ``token``."""
+
+    def reset_password(self, token: str) -> str:
+        """The link that sets a new password with ``token``."""
+
+    def unlock_account(self, token: str) -> str:
+        """The link that lifts an account's ceiling of failed logins with ``token``."""
+
+    def accept_invitation(self, token: str) -> str:
+        """The link that accepts an invitation with ``token``."""
+
+
 class Clock(Protocol):
     """The current time (UTC)."""
 

@@ -28,7 +28,7 @@ from reptidex.domain.identity.model import (
     TokenPurpose,
     User,
 )
-from reptidex.domain.identity.ports import IdentityUnitOfWork, MailMessage
+from reptidex.domain.identity.ports import ActionLinks, IdentityUnitOfWork, MailMessage
 from reptidex.domain.identity.tokens import SERVICE_SUBJECT_PREFIX, TokenPair, digest
 
 WRONG_CREDENTIALS = "The email address or the password is wrong."
@@ -61,7 +61,7 @@ def _minutes(seconds: float) -> int:
 
 
 def _unlock_mail(
-    email: Email, secret: str, locked_for: int, valid_for: dt.timedelta
+    email: Email, secret: str, locked_for: int, valid_for: dt.timedelta, links: ActionLinks
 ) -> MailMessage:
     return MailMessage(
         to=email,
@@ -70,7 +70,9 @@ def _unlock_mail(
             "Many wrong passwords were tried for your ReptiDex account, so logging in to it is "
             f"paused for up to {_minutes(locked_for)} minutes. Your password has not been "
             "changed.\n\n"
-            "To log in now, send the token below to POST /auth/unlock, then log in as usual.\n\n"
+            "To log in now, unlock the account on this page, then log in as usual:\n\n"
+            f"{links.unlock_account(secret)}\n\n"
+            "(From a program: send the token below to POST /auth/unlock.)\n\n"
             f"Token: {secret}\n\n"
             f"It works once, within {_minutes(valid_for.total_seconds())} minutes. If someone "
             "may know your password, reset it through POST /auth/password/reset-request.\n"
@@ -179,7 +181,11 @@ class Sessions:
             secret = await context.store_one_time_token(
                 uow, user.id, TokenPurpose.UNLOCK_ACCOUNT, context.policy.unlock_ttl
             )
-            uow.mail.add(_unlock_mail(user.email, secret, locked_for, context.policy.unlock_ttl))
+            uow.mail.add(
+                _unlock_mail(
+                    user.email, secret, locked_for, context.policy.unlock_ttl, context.links
+                )
+            )
             context.emit(
                 uow,
                 "auth.login_locked",

@@ -55,6 +55,7 @@ class TokenPair:
     refresh_token: str
     refresh_expires_at: dt.datetime
     session_id: uuid.UUID
+    user_id: uuid.UUID
     organisation_id: uuid.UUID | None
     role: Role | None
 

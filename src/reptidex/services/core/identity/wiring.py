@@ -35,6 +35,7 @@ from reptidex.domain.identity import (
 from reptidex.domain.identity.administration import PlatformAdministration
 from reptidex.domain.identity.ports import Clock, Notifier, PasswordHasher
 from reptidex.domain.rate_limits import RateLimiter
+from reptidex.services.core.identity.page_links import AccountPageLinks
 from reptidex.services.kernel.auth import service_secret
 from reptidex.services.kernel.catalog import SERVICE_NAMES
 from reptidex.services.kernel.settings import Settings
@@ -112,6 +113,7 @@ def build_identity(
         notifier=overrides.notifier or build_notifier(settings),
         rate_limiter=_first_given(overrides.rate_limiter, rate_limiter, MemoryRateLimiter()),
         clock=clock,
+        links=AccountPageLinks(settings.public_url or settings.peer_url("core")),
         policy=policy,
     )
     return IdentityComponents(
