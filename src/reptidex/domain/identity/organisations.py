@@ -30,6 +30,7 @@ from reptidex.domain.identity.tokens import digest, new_secret
 
 MAX_ORGANISATION_NAME = 120
 _NOT_A_MEMBER = "You are not a member of that organisation."
+INVITATION_GONE = "This invitation is invalid, already accepted or expired."
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,23 @@ class Organisations:
             await uow.commit()
         return IssuedInvitation(invitation=invitation, organisation=organisation)
 
+    async def invitation(self, token: str) -> IssuedInvitation:
+        """The open invitation whose token this is, and its organisation: what accepting it
+        would do, for the page its mail links to (reading it changes nothing).
+
+        Raises :class:`NotFound` when the token is unknown, or the invitation accepted,
+        revoked or expired.
+        """
+        context = self.context
+        async with context.unit_of_work() as uow:
+            invitation = await uow.invitations.by_digest(digest(token))
+            if invitation is None or not invitation.is_open(context.now()):
+                raise NotFound(INVITATION_GONE)
+            organisation = await uow.organisations.get(invitation.organisation_id)
+            if organisation is None:  # pragma: no cover - the foreign key keeps this
+                raise NotFound(INVITATION_GONE)
+        return IssuedInvitation(invitation=invitation, organisation=organisation)
+
     async def accept(self, user_id: uuid.UUID, token: str) -> MembershipView:
         """Join the organisation of the invitation; it must have been sent to the user's address."""
         context = self.context
@@ -178,7 +196,7 @@ class Organisations:
             invitation = await uow.invitations.by_digest(digest(token))
             now = context.now()
             if invitation is None or not invitation.is_open(now):
-                raise NotFound("This invitation is invalid, already accepted or expired.")
+                raise NotFound(INVITATION_GONE)
             user = await uow.users.get(user_id)
             if user is None or user.email != invitation.email:
                 raise PermissionDenied(

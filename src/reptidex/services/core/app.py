@@ -1,6 +1,7 @@
 """The repti-core app: the composition root of the core service.
 
-Routes: identity (``/auth``, ``/orgs``, ``/invitations``, ``/.well-known/jwks.json``),
+Routes: identity (``/auth``, ``/orgs``, ``/invitations``, ``/.well-known/jwks.json``, and
+the ``/account`` pages the identity mails link to),
 ``/orgs/{id}/public``, billing (``/billing``), configuration and feature flags (``/config``),
 telemetry ingest (``/telemetry``), ``POST /events/publish`` and the GDPR port
 (``/internal/personal-data``, for repti-ops).
@@ -16,6 +17,7 @@ from reptidex.services.core.billing_api import BillingAccountController, Billing
 from reptidex.services.core.config_api import FeaturesController, FlagAdminController
 from reptidex.services.core.events_api import EVENT_ROUTES
 from reptidex.services.core.identity import IDENTITY_ROUTES
+from reptidex.services.core.identity.account_pages import ACCOUNT_PAGES, account_templates
 from reptidex.services.core.identity.administration_api import PlatformAdminController
 from reptidex.services.core.identity.wiring import IdentityOverrides
 from reptidex.services.core.organisation_profiles import organisation_public
@@ -59,6 +61,7 @@ def create_app(
         kernel,
         [
             *IDENTITY_ROUTES,
+            ACCOUNT_PAGES,
             organisation_public,
             *PLATFORM_ROUTES,
             *EVENT_ROUTES,
@@ -72,4 +75,5 @@ def create_app(
         checks={"mail": core.mail.check},
         collectors=core.collectors(),
         samplers=core.samplers(),
+        template_config=account_templates(),
     )

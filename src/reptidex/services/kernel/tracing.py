@@ -44,8 +44,10 @@ from reptidex.domain.events import DomainEvent, EventHandler
 from reptidex.services.kernel.request_context import adopt_request_id
 from reptidex.services.kernel.settings import Settings
 
-UNTRACED_PATHS = ["^/health$", "^/metrics$"]
-"""Paths probed every few seconds by orchestrators and Prometheus: not worth a trace each."""
+UNTRACED_PATHS = ["^/health$", "^/metrics$", "^/account/"]
+"""Paths probed every few seconds by orchestrators and Prometheus: not worth a trace each; and
+repti-core's account pages, whose links carry a one-time token in the query string (a span
+would record it in ``http.url``)."""
 
 FLUSH_TIMEOUT_MS = 5000
 """How long a stopping service waits for its last spans to be exported."""
