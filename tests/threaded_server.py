@@ -16,9 +16,9 @@ from platform_process import free_port
 
 
 @contextlib.contextmanager
-def served(app: Litestar) -> Iterator[str]:
-    """``app`` served until the block ends; its base URL."""
-    port = free_port()
+def served(app: Litestar, port: int | None = None) -> Iterator[str]:
+    """``app`` served until the block ends (on ``port``, default a free one); its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)

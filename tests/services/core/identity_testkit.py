@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import email
+import email.policy
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -454,6 +457,28 @@ def mail_token(data_dir: Path, kind: str, to: str, *, within: float = 5.0) -> st
         if time.monotonic() > deadline:
             raise AssertionError(f"no {kind} mail to {to} in {folder}")
         time.sleep(0.02)
+
+
+def mail_body(path: Path) -> str:
+    """The text of a mail file as a mail program shows it (quoted-printable decoded)."""
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    content: str = message.get_content()
+    return content
+
+
+def mail_link(data_dir: Path, kind: str, to: str, *, within: float = 5.0) -> str:
+    """The link (to an account page) in the newest ``kind`` mail to ``to`` in the local mail
+    outbox folder; it carries that mail's token."""
+    token = mail_token(data_dir, kind, to, within=within)
+    for path in sorted((data_dir / "mail-outbox").glob(f"*-{kind}-*.eml"), reverse=True):
+        body = mail_body(path)
+        if f"Token: {token}\n" in body:
+            links = re.findall(r"^(https?://\S+/account/\S+)$", body, re.MULTILINE)
+            assert len(links) == 1, body
+            link: str = links[0]
+            return link
+    raise AssertionError(f"no {kind} mail to {to}")
 
 
 def mails(data_dir: Path, kind: str, count: int, *, within: float = 5.0) -> list[Path]:

@@ -5,11 +5,8 @@ is refused with the reason (issue 18)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from collections.abc import Callable, Iterator
-from email.message import EmailMessage
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,8 @@ from identity_testkit import (
     bearer,
     fast_identity,
     login,
+    mail_body,
+    mail_link,
     mail_token,
     register_and_verify,
 )
@@ -53,25 +52,13 @@ def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
         yield client
 
 
-def mail_link(data_dir: Path, kind: str, to: str) -> str:
-    """The path and query of the link in the newest ``kind`` mail to ``to``."""
-    token = mail_token(data_dir, kind, to)
-    for path in sorted((data_dir / "mail-outbox").glob(f"*-{kind}-*.eml"), reverse=True):
-        text = mail_body(path)
-        if token in text:
-            match = re.search(rf"^({re.escape(PUBLIC)}/account/\S+)$", text, re.MULTILINE)
-            assert match is not None, text
-            link = urlsplit(match.group(1))
-            return f"{link.path}?{link.query}"
-    raise AssertionError(f"no {kind} mail to {to}")
-
-
-def mail_body(path: Path) -> str:
-    """The text of a mail file as a mail program shows it (quoted-printable decoded)."""
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    content: str = message.get_content()
-    return content
+def link_path(data_dir: Path, kind: str, to: str) -> str:
+    """The path and query of the link in the newest ``kind`` mail to ``to`` (under the
+    public URL)."""
+    link = mail_link(data_dir, kind, to)
+    assert link.startswith(f"{PUBLIC}/account/"), link
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
 
 
 def text_of(response: httpx.Response) -> str:
@@ -98,7 +85,7 @@ def test_confirming_the_address_from_the_mail(
     client: TestClient[Litestar], settings: Settings
 ) -> None:
     assert client.post("/auth/register", json={"email": "ann@example.org", "password": STRONG_PASSWORD}).status_code == 202  # fmt: skip
-    link = mail_link(settings.data_dir, "verify_email", "ann@example.org")
+    link = link_path(settings.data_dir, "verify_email", "ann@example.org")
     assert link.startswith("/account/verify-email?token=")
 
     shown = client.get(link)
@@ -162,7 +149,7 @@ def test_resetting_the_password_from_the_mail(
     session = login(client, "ann@example.org")
     requested = client.post("/auth/password/reset-request", json={"email": "ann@example.org"})
     assert requested.status_code == 202
-    link = mail_link(settings.data_dir, "reset_password", "ann@example.org")
+    link = link_path(settings.data_dir, "reset_password", "ann@example.org")
     assert link.startswith("/account/reset-password?token=")
 
     shown = client.get(link)
@@ -210,7 +197,7 @@ def test_unlocking_logging_in_from_the_mail(
         assert client.post("/auth/login", json=wrong).status_code in (401, 429)
     locked = client.post("/auth/login", json={"email": "ann@example.org", "password": STRONG_PASSWORD})  # fmt: skip
     assert locked.status_code == 429  # the ceiling, from an address never logged in from
-    link = mail_link(settings.data_dir, "unlock_account", "ann@example.org")
+    link = link_path(settings.data_dir, "unlock_account", "ann@example.org")
     assert link.startswith("/account/unlock?token=")
 
     shown = client.get(link)
@@ -233,7 +220,7 @@ def _invite(client: TestClient[Litestar], settings: Settings, email: str) -> tup
     org = client.post("/orgs", json={"name": "Scales & Tails"}, headers=owner).json()["id"]
     invited = client.post(f"/orgs/{org}/invitations", json={"email": email}, headers=owner)
     assert invited.status_code == 201, invited.text
-    return mail_link(settings.data_dir, "invitation", email), org
+    return link_path(settings.data_dir, "invitation", email), org
 
 
 def test_accepting_an_invitation_from_the_mail(
