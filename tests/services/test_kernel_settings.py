@@ -151,3 +151,15 @@ def test_the_pedigree_mirror_limit_is_a_count_of_animals() -> None:
         load_settings({"REPTIDEX_LINEAGE_MIRROR_ANIMALS": "-1"})
     with pytest.raises(SettingsError, match="REPTIDEX_LINEAGE_MIRROR_ANIMALS"):
         load_settings({"REPTIDEX_LINEAGE_MIRROR_ANIMALS": "lots"})
+
+
+def test_the_public_url_is_an_http_url_without_a_trailing_slash() -> None:
+    assert load_settings({}).public_url is None  # the mails then link to core's URL
+    public = load_settings({"REPTIDEX_PUBLIC_URL": "https://reptidex.example/"})
+    assert public.public_url == "https://reptidex.example"
+    for bad in ("reptidex.example", "ftp://reptidex.example", "https://"):
+        with pytest.raises(SettingsError) as caught:
+            load_settings({"REPTIDEX_PUBLIC_URL": bad})
+        assert caught.value.problems == [
+            f"REPTIDEX_PUBLIC_URL={bad!r}: expected an http:// or https:// URL"
+        ]
