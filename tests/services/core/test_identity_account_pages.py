@@ -5,6 +5,8 @@ is refused with the reason (issue 18)."""
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from collections.abc import Callable, Iterator
 from html import unescape
@@ -32,6 +34,7 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import IdentityPolicy, Limit
 from reptidex.services.core.app import create_app
 from reptidex.services.core.identity.account_pages import SECURITY_HEADERS
+from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.settings import Settings
 
 PUBLIC = "https://reptidex.example"
@@ -286,3 +289,31 @@ def test_links_default_to_cores_url(make_settings: Callable[..., Settings]) -> N
         mail_token(settings.data_dir, "verify_email", "ann@example.org")
         (mail,) = (settings.data_dir / "mail-outbox").glob("*-verify_email-*.eml")
         assert "\nhttp://core.internal:8001/account/verify-email?token=" in mail_body(mail)
+
+
+def test_the_pages_never_log_the_token(
+    make_settings: Callable[..., Settings], captured_log: io.StringIO
+) -> None:
+    settings = make_settings(public_url=PUBLIC)
+    upgrade("core", settings.database_url("core"))
+    with TestClient(create_app(settings, identity=fast_identity())) as client:
+        register = {"email": "ann@example.org", "password": STRONG_PASSWORD}
+        assert client.post("/auth/register", json=register).status_code == 202
+        link = link_path(settings.data_dir, "verify_email", "ann@example.org")
+        token = hidden_token(client.get(link))
+        assert client.post("/account/verify-email", data={"token": token}).status_code == 200
+        assert client.post("/account/verify-email", data={"token": token}).status_code == 404
+        assert client.put(link).status_code == 405  # no route: logged all the same
+    logged = captured_log.getvalue()
+    assert logged.count("/account/verify-email") >= 4  # the four requests, their paths only
+    assert token not in logged
+
+
+@pytest.fixture(params=["json", "console"])
+def captured_log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("INFO", request.param, stream=stream)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().handlers[:] = []
