@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 import json
 from pathlib import Path
 
@@ -137,6 +138,29 @@ async def test_mail_outbox_folder(tmp_path: Path) -> None:
     assert parsed["To"] == "ann@example.org"
     assert parsed["X-ReptiDex-Kind"] == "verify_email"
     assert "Token: abc" in parsed.get_payload()
+
+
+async def test_the_outbox_shows_a_long_link_whole_on_one_line(tmp_path: Path) -> None:
+    link = "http://127.0.0.1:8001/account/verify-email?token=" + "x" * 120
+    notifier = MailOutboxNotifier(tmp_path / "mail-outbox")
+    await notifier.send(
+        MailMessage(
+            to=Email.parse("ann@example.org"),
+            subject="Confirm your ReptiDex email address",
+            body=f"Open {link}\nMerci, Schöne Grüße.\n",
+            kind="verify_email",
+        )
+    )
+    (path,) = (tmp_path / "mail-outbox").glob("*-verify_email-*.eml")
+    lines = path.read_text("utf-8").splitlines()
+    assert f"Open {link}" in lines
+    assert "Merci, Schöne Grüße." in lines
+    assert (
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)[
+            "Content-Transfer-Encoding"
+        ]
+        == "8bit"
+    )
 
 
 def test_smtp_url_is_checked() -> None:

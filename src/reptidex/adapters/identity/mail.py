@@ -20,8 +20,10 @@ DEFAULT_SENDER = "ReptiDex <no-reply@reptidex.invalid>"
 _log = structlog.get_logger("reptidex.mail")
 
 
-def to_email_message(message: MailMessage, sender: str) -> EmailMessage:
-    """The RFC 5322 form of ``message``."""
+def to_email_message(message: MailMessage, sender: str, *, readable: bool = False) -> EmailMessage:
+    """The RFC 5322 form of ``message``; ``readable``: the body as 8-bit text, so that a file
+    of it shows each line, links whole, in any text editor (sent mail keeps the encoding the
+    standard library chooses for any server)."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = message.to.value
@@ -31,7 +33,10 @@ def to_email_message(message: MailMessage, sender: str) -> EmailMessage:
     mail["X-ReptiDex-Kind"] = message.kind
     for name, value in message.headers:
         mail[name] = value
-    mail.set_content(message.body)
+    if readable:
+        mail.set_content(message.body, cte="8bit")
+    else:
+        mail.set_content(message.body)
     return mail
 
 
@@ -49,7 +54,7 @@ class MailOutboxNotifier:
 
     async def send(self, message: MailMessage) -> None:
         """Write ``message`` to the outbox folder."""
-        mail = to_email_message(message, self.sender)
+        mail = to_email_message(message, self.sender, readable=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         name = (message.id or uuid.uuid4()).hex
         path = self.folder / f"{stamp}-{message.kind}-{name}.eml"
