@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
@@ -45,6 +44,7 @@ from reptidex.services.core.identity.page_links import (
 )
 from reptidex.services.core.identity.wiring import IdentityComponents
 from reptidex.services.kernel.app import Injected
+from reptidex.services.kernel.page_templates import page_templates
 from reptidex.services.kernel.rate_limits import ClientAddress
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -110,13 +110,7 @@ class InvitationForm(msgspec.Struct, kw_only=True):
 
 def account_templates() -> TemplateConfig[JinjaTemplateEngine]:
     """The account pages' templates (every value escaped, an unknown name an error)."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        auto_reload=False,
-    )
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+    return page_templates(TEMPLATES)
 
 
 def secured(response: Response[Any]) -> Response[Any]:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
+
+from reptidex.services.kernel.page_templates import page_templates
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def dashboard_templates() -> TemplateConfig[JinjaTemplateEngine]:
     """The template configuration of repti-ops (autoescape on for every template)."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        auto_reload=False,
-    )
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+    return page_templates(TEMPLATES)
