@@ -9,6 +9,8 @@ with ``TEST_POSTGRES_URL`` and ``TEST_REDIS_URL``.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 
 from ci_gate import unavailable
+from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.settings import Settings, load_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -197,3 +200,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for server, counts in _server_outcomes.items():
         figures = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
         terminalreporter.write_line(f"tests against the real {server} server: {figures or 'none'}")
+
+
+@pytest.fixture(params=["json", "console"])
+def captured_log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    """The platform's logging, in each format, written to a buffer."""
+    stream = io.StringIO()
+    configure_logging("INFO", request.param, stream=stream)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().handlers[:] = []

@@ -6,8 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity.model import Email
 from reptidex.domain.identity.ports import MailMessage
 from reptidex.services.kernel.app import kernel_of
-from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.redaction import redact, redact_text
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.registry import APP_FACTORIES
@@ -45,17 +43,6 @@ SECRETS = (
     TOKEN,
     ARGON2_HASH,
 )
-
-
-@pytest.fixture(params=["json", "console"])
-def captured_log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
-    """The platform's logging, in each format, written to a buffer."""
-    stream = io.StringIO()
-    configure_logging("INFO", request.param, stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().handlers[:] = []
 
 
 @pytest.fixture

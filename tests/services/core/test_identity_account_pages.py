@@ -6,7 +6,6 @@ is refused with the reason (issue 18)."""
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Callable, Iterator
 from html import unescape
@@ -34,7 +33,6 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import IdentityPolicy, Limit
 from reptidex.services.core.app import create_app
 from reptidex.services.core.identity.account_pages import SECURITY_HEADERS
-from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.settings import Settings
 
 PUBLIC = "https://reptidex.example"
@@ -307,13 +305,3 @@ def test_the_pages_never_log_the_token(
     logged = captured_log.getvalue()
     assert logged.count("/account/verify-email") >= 4  # the four requests, their paths only
     assert token not in logged
-
-
-@pytest.fixture(params=["json", "console"])
-def captured_log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", request.param, stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().handlers[:] = []

@@ -4,8 +4,7 @@ reset, invitation, unlock) run over HTTP with the log captured; the mail outbox 
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +22,8 @@ from litestar.testing import TestClient
 from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.identity import IdentityPolicy, Limit
 from reptidex.services.core.app import create_app
-from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.request_context import loggable_path
 from reptidex.services.kernel.settings import Settings
-
-
-@pytest.fixture(params=["json", "console"])
-def captured_log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", request.param, stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().handlers[:] = []
 
 
 def _outbox_text(data_dir: Path) -> str:
