@@ -5,11 +5,13 @@ and submit forms and read what the browser shows, with no driver library."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -27,6 +29,21 @@ def require_chromium() -> None:
         unavailable("chromium is not installed (apt-get install chromium)")
 
 
+def _remove(folder: str, within: float = 10.0) -> None:
+    """Remove ``folder``, trying again while files still appear in it."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            shutil.rmtree(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _high(fd: int) -> int:
     """``fd`` moved above the descriptors the child will use (3 and 4)."""
     moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
@@ -41,7 +58,7 @@ class Browser:
         require_chromium()
         assert CHROMIUM is not None
         self.timeout = timeout
-        self._profile = tempfile.TemporaryDirectory(prefix="reptidex-chromium-")
+        self._profile = tempfile.mkdtemp(prefix="reptidex-chromium-")
         commands_read, self._commands = (_high(fd) for fd in os.pipe())
         self._replies, replies_write = (_high(fd) for fd in os.pipe())
 
@@ -51,11 +68,12 @@ class Browser:
 
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
         self._process = subprocess.Popen(
-            [CHROMIUM, *flags, "--remote-debugging-pipe", f"--user-data-dir={self._profile.name}"],
+            [CHROMIUM, *flags, "--remote-debugging-pipe", f"--user-data-dir={self._profile}"],
             preexec_fn=wire_pipe,
             pass_fds=(3, 4, commands_read, replies_write),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes in a group of their own
         )
         os.close(commands_read)
         os.close(replies_write)
@@ -148,7 +166,8 @@ class Browser:
         return int(self.evaluate("performance.getEntriesByType('navigation')[0].responseStatus"))
 
     def close(self) -> None:
-        """Stop Chromium and remove its profile."""
+        """Stop Chromium and every helper process it started, then remove its profile (which
+        a helper may still be writing for a moment)."""
         try:
             self._process.terminate()
             self._process.wait(timeout=10)
@@ -156,9 +175,11 @@ class Browser:
             self._process.kill()
             self._process.wait(timeout=10)
         finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             os.close(self._commands)
             os.close(self._replies)
-            self._profile.cleanup()
+            _remove(self._profile)
 
     def __enter__(self) -> Browser:
         return self
