@@ -20,8 +20,9 @@ was recorded; a family whose exact inference would be too large is
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reptidex.domain.animals.genetics import catalog_sex
@@ -337,5 +338,4 @@ async def het_odds_of(
         )
     if not any(a.id == animal.id for a in family):
         family = [animal, *family]
-    work: Callable[[], HetOdds] = lambda: analyse_family(animal, family, limits)  # noqa: E731
-    return await compute(work)
+    return await compute(functools.partial(analyse_family, animal, family, limits))

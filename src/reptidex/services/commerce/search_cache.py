@@ -81,6 +81,7 @@ class SearchCache:
         self._notices = 0
         self._trusted = False
         self._flights: dict[bytes, tuple[int, asyncio.Future[bytes | None]]] = {}
+        """The pages being read: the notice count when each read began, and its outcome."""
         self._tables: OrderedDict[ListingQuery, PriceTable | None] = OrderedDict()
         """The price tables kept, by filters (``None``: too many listings to keep)."""
         self._table_bytes = 0
@@ -93,7 +94,6 @@ class SearchCache:
         the end."""
         self._asked: OrderedDict[bytes, None] = OrderedDict()
         """The query strings read lately: a page is kept the second time it is read."""
-        """The pages being read: the notice count when each read began, and its outcome."""
         self.hits = 0
         """Pages served without reading the database (kept, or read for another request)."""
         self.misses = 0

@@ -183,8 +183,7 @@ def statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
         return _listing_statements(shape)
     by = SEARCH.c
     wanted = DOCUMENT if shape.documents else FIELDS
-    found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
-    found += _filters(shape, by)
+    found = _let_through(shape)
     order = _order(shape, by, by.listing_id)
     if shape.text:
         # the text is in the listing: join it, with its state as a guard
@@ -216,12 +215,24 @@ def _with_total(shape: Shape, page: Select[Any], count: Select[tuple[int]]) -> S
     return page.add_columns(count.scalar_subquery().label("total")) if shape.counted else page
 
 
-def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
-    """The statements in ``listing`` itself (SQLite): the gene in its index columns."""
-    found = [LISTING.state == ListingState.AVAILABLE.value, *_filters(shape, LISTING)]
+def _let_through(shape: Shape, *, ends: bool = True) -> list[ColumnElement[bool]]:
+    """What a search of ``shape`` lets through but its text: on PostgreSQL the rows of
+    ``listing_search`` of its gene and zygosity, on SQLite the available rows of ``listing``
+    with the gene in its index columns; then the end (unless not ``ends``) and the filters."""
+    if shape.postgres:
+        by = SEARCH.c
+        found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
+        return found + _filters(shape, by, ends=ends)
+    found = [LISTING.state == ListingState.AVAILABLE.value, *_filters(shape, LISTING, ends=ends)]
     if shape.gene:
         zygosities = list(INDEX_COLUMNS) if shape.zygosity == "any" else [shape.zygosity]
         found.append(or_(*(INDEX_COLUMNS[z].like(bindparam("needle")) for z in zygosities)))
+    return found
+
+
+def _listing_statements(shape: Shape) -> tuple[Select[Any], Select[tuple[int]]]:
+    """The statements in ``listing`` itself (SQLite): the gene in its index columns."""
+    found = _let_through(shape)
     if shape.text:
         found.append(_text())
     count = select(func.count()).select_from(ListingRow).where(*found)
@@ -250,20 +261,11 @@ def prices_shape(query: ListingQuery, postgres: bool) -> Shape:
 def prices_statement(shape: Shape) -> Select[tuple[int, dt.datetime | None]]:
     """The price and end of every available listing that ``shape``'s filters (not the end,
     not a text) let through, cheapest first, at most ``rows`` of them."""
-    if shape.postgres:
-        by = SEARCH.c
-        found = [by.gene == bindparam("gene"), by.zygosity == bindparam("zygosity")]
-        found += _filters(shape, by, ends=False)
-        prices = select(by.price_amount, by.expires_at).where(*found).order_by(by.price_amount)
-        return prices.limit(bindparam("rows"))
-    found = [LISTING.state == ListingState.AVAILABLE.value, *_filters(shape, LISTING, ends=False)]
-    if shape.gene:
-        zygosities = list(INDEX_COLUMNS) if shape.zygosity == "any" else [shape.zygosity]
-        found.append(or_(*(INDEX_COLUMNS[z].like(bindparam("needle")) for z in zygosities)))
+    of = SEARCH.c if shape.postgres else LISTING
     return (
-        select(LISTING.price_amount, LISTING.expires_at)
-        .where(*found)
-        .order_by(LISTING.price_amount)
+        select(of.price_amount, of.expires_at)
+        .where(*_let_through(shape, ends=False))
+        .order_by(of.price_amount)
         .limit(bindparam("rows"))
     )
 
@@ -316,11 +318,11 @@ async def price_rows(
     """The rows of :func:`prices_statement` for ``query``; on PostgreSQL run by asyncpg
     itself."""
     postgres = session.bind.dialect.name == "postgresql"
-    statement = prices_statement(prices_shape(query, postgres))
+    shape = prices_shape(query, postgres)
     values = {**values_of(query), "rows": at_most}
     if not postgres:
-        return [(row[0], row[1]) for row in await session.execute(statement, values)]
-    prices = price_statements(prices_shape(query, postgres))
+        return [(row[0], row[1]) for row in await session.execute(prices_statement(shape), values)]
+    prices = price_statements(shape)
     driver = await driver_of(session)
     return [(row[0], row[1]) for row in await driver.fetch(prices.text, *prices.arguments(values))]
 

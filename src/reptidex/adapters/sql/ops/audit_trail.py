@@ -210,8 +210,8 @@ class _Shape:
     below: bool = False
 
 
-def _shape(query: AuditQuery, scope: uuid.UUID | None, below: bool = False) -> _Shape:
-    values = _values(query, scope)
+def _shape(query: AuditQuery, values: dict[str, Any], below: bool = False) -> _Shape:
+    """The shape of a read of ``query`` whose filters' values are ``values``."""
     kinds = None if query.kinds_or_access is None else len(query.kinds_or_access)
     return _Shape(frozenset(values), kinds, below)
 
@@ -296,8 +296,9 @@ class SqlAuditTrail:
         """One page, newest first, and the total: one statement in the scoped transaction,
         on PostgreSQL run by asyncpg itself (SQLAlchemy's execution and result processing
         were most of a page's time)."""
-        shape = _shape(query, scope)
-        values = {**_values(query, scope), "limit": query.limit, "offset": query.offset}
+        filters = _values(query, scope)
+        shape = _shape(query, filters)
+        values = {**filters, "limit": query.limit, "offset": query.offset}
         async with self._sessions() as session, session.begin():
             await scope_session(session, scope)
             if session.bind.dialect.name == "postgresql":
@@ -324,7 +325,7 @@ class SqlAuditTrail:
         below: int | None = None
         values = _values(query, scope)
         while True:
-            statement = _filtered(_shape(query, scope, below is not None))
+            statement = _filtered(_shape(query, values, below is not None))
             async with self._sessions() as session, session.begin():
                 await scope_session(session, scope)
                 rows = list(
