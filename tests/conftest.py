@@ -156,13 +156,17 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
     A service may connect to PostgreSQL as the tables' owner here (the superuser that made and
     migrated the test's database) unless ``database_owner_allowed="false"``: the start-up refusal
-    is proven in ``test_kernel_database_role.py``, isolation by the RLS tests' non-owner role."""
+    is proven in ``test_kernel_database_role.py``, isolation by the RLS tests' non-owner role.
+    A search serves no page found before the index's last change (``search_refresh`` 0): a
+    test searches for what it stored a moment ago; ``test_search_kept_pages.py`` covers the
+    refresh interval."""
 
     def build(**overrides: str) -> Settings:
         environ = {
             "REPTIDEX_DATA_DIR": str(tmp_path / "data"),
             "REPTIDEX_LOG_FORMAT": "json",
             "REPTIDEX_DATABASE_OWNER_ALLOWED": "true",
+            "REPTIDEX_SEARCH_REFRESH": "0",
         }
         environ.update({f"REPTIDEX_{key.upper()}": value for key, value in overrides.items()})
         return load_settings(environ)

@@ -140,13 +140,17 @@ class Sighting:
     window: int
 
 
-class AdServing(Protocol):
-    """What serving and recording read and write across every advertiser's campaigns, in
-    one transaction."""
+class CandidateSource(Protocol):
+    """Where serving finds the campaigns a page may show."""
 
     async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
         """Up to ``limit`` campaigns running on ``day`` with budget left, highest bid first."""
         ...
+
+
+class AdServing(CandidateSource, Protocol):
+    """What serving and recording read and write across every advertiser's campaigns, in
+    one transaction."""
 
     async def campaign(self, campaign_id: uuid.UUID) -> Campaign | None:
         """A campaign of any organisation, or ``None``."""

@@ -22,7 +22,7 @@ from typing import Literal
 
 from reptidex.domain.ads.campaigns import BoostKind, Campaign, cost_of_impression, to_millis
 from reptidex.domain.ads.pacing import allowed_by
-from reptidex.domain.ads.ports import AdServing, Charge, Sighting
+from reptidex.domain.ads.ports import AdServing, CandidateSource, Charge, Sighting
 from reptidex.domain.ads.tokens import AdTicket, TicketSigner
 from reptidex.domain.errors import InvalidInput
 
@@ -95,7 +95,7 @@ def _token(
 
 
 async def choose_sponsored(
-    serving: AdServing,
+    serving: CandidateSource,
     signer: TicketSigner,
     context: AdContext,
     now: dt.datetime,

@@ -16,6 +16,7 @@ from typing import TypeAlias
 from litestar.di import NamedDependency
 
 from reptidex.domain.community.search.genes import GeneNames
+from reptidex.domain.community.search.kept_pages import KeptPages
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.sponsored import Sponsors
 from reptidex.domain.identity.model import Role
@@ -71,12 +72,13 @@ Actor: TypeAlias = NamedDependency[Neighbour]
 
 @dataclass(frozen=True, slots=True)
 class SearchDesk:
-    """What the search endpoints need: the index, the catalogs' gene names, and advertising
-    for the sponsored slots."""
+    """What the search endpoints need: the index, the catalogs' gene names, advertising for
+    the sponsored slots, and the pages of results kept between changes of the index."""
 
     index: SearchIndex
     genes: GeneNames
     sponsors: Sponsors
+    pages: KeptPages
 
 
 Search: TypeAlias = Injected[SearchDesk]

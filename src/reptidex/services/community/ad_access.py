@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeAlias
 from litestar import Request
 
 from reptidex.domain.ads.management import Advertiser
-from reptidex.domain.ads.ports import AdServing, AdUnitOfWork, ListingOwners
+from reptidex.domain.ads.ports import AdServing, AdUnitOfWork, CandidateSource, ListingOwners
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.domain.identity.model import Role
 from reptidex.services.community.ad_metrics import AdMetrics
@@ -48,8 +48,8 @@ def advertiser_of(principal: Principal, credential: str | None = None) -> Advert
     )
 
 
-class AdUnits(Protocol):
-    """Opens the advertising units of work."""
+class AdUnits(CandidateSource, Protocol):
+    """Opens the advertising units of work, and reads the campaigns a page may show."""
 
     def open(self, organisation_id: uuid.UUID) -> AbstractAsyncContextManager[AdUnitOfWork]:
         """A unit of work scoped to ``organisation_id``; rolled back unless committed."""

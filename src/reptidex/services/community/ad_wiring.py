@@ -27,7 +27,7 @@ from reptidex.adapters.sql.community.ad_personal_data import SqlAdPersonalData
 from reptidex.adapters.sql.community.ad_serving import SqlAdServing
 from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.domain.ads.events import CREDITS_PURCHASED
-from reptidex.domain.ads.ports import ListingOwners
+from reptidex.domain.ads.ports import Candidate, ListingOwners
 from reptidex.domain.ads.serving import AdContext, SponsoredSlot, choose_sponsored
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.domain.privacy.ports import PersonalDataHolder
@@ -59,6 +59,12 @@ class AdUnitsOfWork:
             uow = SqlAdUnitOfWork(session)
             await uow.bind_organisation(organisation_id)
             yield uow
+
+    async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
+        """The campaigns a page may show (a :class:`~reptidex.domain.ads.ports.CandidateSource`),
+        read by the ad server in a transaction of their own."""
+        async with self._sessions() as session:
+            return await SqlAdServing(session).server_candidates(day, limit)
 
     @contextlib.asynccontextmanager
     async def serving(self) -> AsyncIterator[SqlAdServing]:
@@ -117,10 +123,9 @@ class SearchSponsors:
 
     async def choose(self, context: AdContext, slots: int) -> list[SponsoredSlot]:
         """Up to ``slots`` slots for ``context``, now."""
-        async with self.desk.units.serving() as serving:
-            chosen = await choose_sponsored(
-                serving, self.desk.signer, context, self.desk.clock(), slots
-            )
+        chosen = await choose_sponsored(
+            self.desk.units, self.desk.signer, context, self.desk.clock(), slots
+        )
         self.desk.metrics.served(len(chosen))
         return chosen
 

@@ -362,8 +362,7 @@ class AdServingController(Controller):
             if optional_principal is None
             else optional_principal.organisation_id,
         )
-        async with ads.units.serving() as serving:
-            chosen = await choose_sponsored(serving, ads.signer, context, ads.clock(), slots)
+        chosen = await choose_sponsored(ads.units, ads.signer, context, ads.clock(), slots)
         ads.metrics.served(len(chosen))
         return ServeView([slot_view(s) for s in chosen])
 

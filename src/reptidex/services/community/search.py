@@ -92,7 +92,7 @@ class SearchController(Controller):
             limit,
             offset,
         )
-        results = await use_cases.search(search.index, search.genes, request)
+        results = await search.pages.search(request)
         engagement.searched(results, q)
         viewer = None if optional_principal is None else optional_principal.organisation_id
         context = ad_context(request.filters, results.facets, viewer)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.di import Provide
+from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +19,13 @@ from reptidex.adapters.sql.community.search_index import SqlSearchIndex, SqlSear
 from reptidex.domain.community.search.documents import IndexChange
 from reptidex.domain.community.search.feed import INDEXED_EVENTS, change_of
 from reptidex.domain.community.search.genes import builtin_gene_names
+from reptidex.domain.community.search.kept_pages import KeptPages
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.sponsored import Sponsors
 from reptidex.domain.community.search.use_cases import index_articles
 from reptidex.domain.events import DomainEvent
 from reptidex.services.community.access import SearchDesk
+from reptidex.services.community.search_metrics import KeptPagesMetrics
 from reptidex.services.kernel.app import Kernel, provide_value
 from reptidex.services.kernel.logging import get_logger
 
@@ -48,10 +51,15 @@ class SearchComponents:
     """What the search area builds."""
 
     desk: SearchDesk
+    metrics: KeptPagesMetrics
 
     def dependencies(self) -> Mapping[str, Provide]:
         """``search``."""
         return {"search": provide_value(self.desk)}
+
+    def collectors(self) -> list[Collector]:
+        """The kept pages' figures on ``/metrics``."""
+        return [self.metrics]
 
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """Store the catalogs' articles at start-up."""
@@ -73,13 +81,17 @@ class SearchComponents:
 def build_search(
     kernel: Kernel, *, sponsors: Sponsors, index: SearchIndex | None = None
 ) -> SearchComponents:
-    """The search area on ``kernel``: the index (``index`` replaces it), advertising's
-    ``sponsors`` and a batching idempotent consumer of
+    """The search area on ``kernel``: the index (``index`` replaces it) with its pages kept
+    between changes (for the ``search_refresh`` setting), advertising's ``sponsors`` and a
+    batching idempotent consumer of
     :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
     events = kernel.events
     consumer = events.batched(index_changes, indexed_change, purpose="search")
     for event_type in INDEXED_EVENTS:
         events.subscribe(event_type, consumer)
+    index = index or SqlSearchIndex(kernel.sessions)
+    genes = builtin_gene_names()
+    pages = KeptPages(index, genes, refresh=kernel.settings.search_refresh)
     return SearchComponents(
-        SearchDesk(index or SqlSearchIndex(kernel.sessions), builtin_gene_names(), sponsors)
+        SearchDesk(index, genes, sponsors, pages), KeptPagesMetrics(kernel.spec.name, pages)
     )

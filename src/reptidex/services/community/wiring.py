@@ -104,6 +104,7 @@ class CommunityComponents:
     def collectors(self) -> list[Collector]:
         """The metrics the areas add to ``/metrics``."""
         return [
+            *self.search.collectors(),
             *self.notifications.collectors(),
             *self.ads.collectors(),
             *self.engagement.collectors(),

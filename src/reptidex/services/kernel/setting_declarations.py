@@ -52,9 +52,10 @@ IDENTITY = Section("identity", "docs/identity.md")
 BILLING = Section("billing and flags", "docs/billing.md")
 COMMERCE = Section("marketplace payments", "docs/commerce.md")
 MEDIA = Section("media", "docs/media.md")
+SEARCH = Section("community search", "docs/community.md")
 COMMUNITY = Section("community notifications", "docs/community-notifications.md")
 OPS = Section("ops", "docs/ops.md")
-SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, COMMERCE, MEDIA, COMMUNITY, OPS)
+SECTIONS = (PLATFORM, EVENTS, IDENTITY, BILLING, COMMERCE, MEDIA, SEARCH, COMMUNITY, OPS)
 """The README table's sections, in its order."""
 
 

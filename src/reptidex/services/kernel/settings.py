@@ -30,6 +30,7 @@ from reptidex.services.kernel.setting_declarations import (
     MEDIA,
     OPS,
     PLATFORM,
+    SEARCH,
     SECONDS,
     SECONDS_OR_ZERO,
     Bounded,
@@ -462,6 +463,14 @@ class Settings:
     )
     s3_region: str | None = setting(
         None, text, "the bucket's region", section=MEDIA, shown_default="boto3's"
+    )
+
+    # community search
+    search_refresh: float = setting(
+        0.5,
+        SECONDS_OR_ZERO,
+        "seconds a search's kept page may still be served after the index changed (0: none)",
+        section=SEARCH,
     )
 
     # community notifications

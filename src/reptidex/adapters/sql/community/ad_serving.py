@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy import Date, Integer, Select, Table, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.community.ad_campaigns import campaign_of, insert_ignoring
@@ -33,6 +34,7 @@ from reptidex.adapters.sql.community.ad_models import (
     AdCreditAccountRow,
     AdSightingRow,
 )
+from reptidex.adapters.sql.driver import DriverStatement, driver_of
 from reptidex.domain.ads.campaigns import Campaign, CampaignStatus
 from reptidex.domain.ads.ports import Candidate, Charge, Refusal, Sighting
 
@@ -44,6 +46,47 @@ def _table(model: type[object]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+_CAMPAIGN_COLUMNS = tuple(
+    column.key for column in _table(AdCampaignRow).columns if column.key != "sa_orm_sentinel"
+)
+
+
+def _candidates_statement() -> Select[Any]:
+    """Running campaigns on ``:day`` with budget and credits left, highest bid first, at most
+    ``:limit``, with the day's spend (``day_spent``) and the credits left (``credits``)."""
+    campaign, days, credits = (
+        _table(AdCampaignRow),
+        _table(AdCampaignDayRow),
+        _table(AdCreditAccountRow),
+    )
+    day = bindparam("day", type_=Date())
+    return (
+        select(
+            *[campaign.c[name] for name in _CAMPAIGN_COLUMNS],
+            days.c.spent_millis.label("day_spent"),
+            credits.c.balance_millis.label("credits"),
+        )
+        .outerjoin(days, (days.c.campaign_id == campaign.c.id) & (days.c.day == day))
+        .outerjoin(
+            credits,
+            (credits.c.organisation_id == campaign.c.organisation_id)
+            & (credits.c.currency == campaign.c.currency),
+        )
+        .where(
+            campaign.c.status == CampaignStatus.ACTIVE.value,
+            campaign.c.starts_on <= day,
+            campaign.c.ends_on >= day,
+            campaign.c.spent_millis + campaign.c.cpm <= campaign.c.total_budget_amount * 1000,
+            credits.c.balance_millis >= campaign.c.cpm,
+        )
+        .order_by(campaign.c.cpm.desc(), campaign.c.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+_CANDIDATES = DriverStatement.of(_candidates_statement())
 
 
 class SqlAdServing:
@@ -61,32 +104,33 @@ class SqlAdServing:
             )
 
     async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
-        """Running campaigns with budget left, with today's spend and the credits left."""
-        rows = await self.session.execute(
-            select(AdCampaignRow, AdCampaignDayRow.spent_millis, AdCreditAccountRow.balance_millis)
-            .outerjoin(
-                AdCampaignDayRow,
-                (AdCampaignDayRow.campaign_id == AdCampaignRow.id) & (AdCampaignDayRow.day == day),
-            )
-            .outerjoin(
-                AdCreditAccountRow,
-                (AdCreditAccountRow.organisation_id == AdCampaignRow.organisation_id)
-                & (AdCreditAccountRow.currency == AdCampaignRow.currency),
-            )
-            .where(
-                AdCampaignRow.status == CampaignStatus.ACTIVE.value,
-                AdCampaignRow.starts_on <= day,
-                AdCampaignRow.ends_on >= day,
-                AdCampaignRow.spent_millis + AdCampaignRow.cpm
-                <= AdCampaignRow.total_budget_amount * 1000,
-                AdCreditAccountRow.balance_millis >= AdCampaignRow.cpm,
-            )
-            .order_by(AdCampaignRow.cpm.desc(), AdCampaignRow.id)
-            .limit(limit)
-        )
+        """Running campaigns with budget left, with today's spend and the credits left (every
+        search asks: on PostgreSQL one statement compiled once, run by asyncpg)."""
+        values = {"day": day, "limit": limit}
+        if self.session.bind.dialect.name == "postgresql":
+            driver = await driver_of(self.session)
+            rows = await driver.fetch(_CANDIDATES.text, *_CANDIDATES.arguments(values))
+        else:
+            rows = (await self.session.execute(_candidates_statement(), values)).mappings().all()
         return [
-            Candidate(campaign_of(row), spent or 0, credits or 0) for row, spent, credits in rows
+            Candidate(
+                campaign_of(AdCampaignRow(**{name: row[name] for name in _CAMPAIGN_COLUMNS})),
+                row["day_spent"] or 0,
+                row["credits"] or 0,
+            )
+            for row in rows
         ]
+
+    async def server_candidates(self, day: dt.date, limit: int) -> list[Candidate]:
+        """:meth:`candidates` in a read-only transaction of the ad server's own (the session
+        must not be in one; on PostgreSQL run by asyncpg from start to end)."""
+        if self.session.bind.dialect.name != "postgresql":
+            await self.bind_server()
+            return await self.candidates(day, limit)
+        driver = await driver_of(self.session)
+        async with driver.transaction(readonly=True):
+            await driver.execute(f"SELECT set_config('reptidex.worker', '{SERVER_WORKER}', true)")
+            return await self.candidates(day, limit)
 
     async def campaign(self, campaign_id: uuid.UUID) -> Campaign | None:
         """A campaign of any organisation."""

@@ -21,6 +21,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reptidex.adapters.sql.driver import driver_of
 from reptidex.adapters.sql.outbox_store import SqlOutbox
 from reptidex.domain.community.search.documents import (
     IndexChange,
@@ -67,6 +68,13 @@ search_document = sa.Table(
     sa.Column("changed_at", DateTimeUTC(timezone=True), nullable=False),
     sa.Column("fts_rowid", sa.BigInteger()),
 )
+search_generation = sa.Table(
+    "search_generation",
+    _metadata,
+    sa.Column("id", sa.SmallInteger(), primary_key=True),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+)
+_GENERATION_TEXT = "SELECT value FROM search_generation"
 search_word = sa.Table(
     "search_word", _metadata, sa.Column("word", sa.String(100), primary_key=True)
 )
@@ -302,6 +310,7 @@ class SqlSearchStore:
                 if isinstance(c, SearchDocument)
                 for w in f"{c.title_terms} {c.body_terms}".split()
             )
+            await self._grow_generation()
         return written
 
     async def _upsert(self, rows: list[dict[str, Any]]) -> int:
@@ -310,6 +319,17 @@ class SqlSearchStore:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             written += await self._upsert_rows(rows[start : start + ROWS_PER_STATEMENT])
         return written
+
+    async def _grow_generation(self) -> None:
+        """Add one to the index's generation (the transaction's last step in the index: its
+        row stays locked until the commit, so that concurrent writers count one by one)."""
+        await self.session.execute(
+            sa.update(search_generation).values(value=search_generation.c.value + 1)
+        )
+
+    async def generation(self) -> int:
+        """The index's generation as this transaction sees it."""
+        return int(await self.session.scalar(sa.select(search_generation.c.value)) or 0)
 
     async def _upsert_rows(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
@@ -422,7 +442,9 @@ class SqlSearchStore:
 
         The matching rows are read once (a materialised CTE of their ids, facets and
         score): one statement returns the page's ids and every facet's counts; the page's
-        documents are then read by id."""
+        documents are then read by id. The generation is read first: a change stored after
+        it may be in them, none stored before it is missing."""
+        generation = await self.generation()
         groups = await self.resolve_typos(groups)
         t = search_document.c
         conditions = _filters(filters, self.postgres)
@@ -474,7 +496,7 @@ class SqlSearchStore:
         documents = await self._documents([i for i, _ in page])
         hits_found = [StoredHit(documents[i], r) for i, r in page if i in documents]
         total = sum(count for _, count in facets["kind"])
-        return Matches(hits_found, total, facets, groups)
+        return Matches(hits_found, total, facets, groups, generation)
 
     async def _documents(self, ids: Sequence[Any]) -> dict[Any, SearchDocument]:
         if not ids:
@@ -554,6 +576,8 @@ class SqlSearchStore:
         removed = await self._upsert(
             [_tombstone(kind, i, at, now) for i in dict.fromkeys(source_ids)]
         )
+        if removed:
+            await self._grow_generation()
         if event is not None:
             SqlOutbox(self.session, "community").add(event)
         return removed
@@ -602,6 +626,15 @@ class SqlSearchIndex:
         """How many listed documents there are."""
         async with self._store() as store:
             return await store.count()
+
+    async def generation(self) -> int:
+        """The index's generation (grows with every committed change): every search asks, so
+        on PostgreSQL asyncpg reads it alone, without a transaction."""
+        async with self._sessions() as session:
+            if session.bind.dialect.name != "postgresql":
+                return await SqlSearchStore(session).generation()
+            driver = await driver_of(session)
+            return int(await driver.fetchval(_GENERATION_TEXT))
 
     async def listed_ids(self, kind: str, changed_before: dt.datetime) -> set[str]:
         """The source ids of the listed documents of ``kind`` last changed before then."""

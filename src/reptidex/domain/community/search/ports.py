@@ -25,13 +25,15 @@ class StoredHit:
 @dataclass(frozen=True, slots=True)
 class Matches:
     """A page of matches, how many match in all, the facet counts over all of them
-    (``facet -> [(value, count)]``, most frequent first), and the groups as matched (with
-    the stored words that stood in for typos)."""
+    (``facet -> [(value, count)]``, most frequent first), the groups as matched (with
+    the stored words that stood in for typos), and the index's generation before they were
+    found (no change stored since then is missing from them)."""
 
     hits: Sequence[StoredHit]
     total: int
     facets: Mapping[str, Sequence[tuple[str, int]]]
     groups: Sequence[TermGroup]
+    generation: int = 0
 
 
 class SearchIndex(Protocol):
@@ -63,6 +65,10 @@ class SearchIndex(Protocol):
 
     async def get(self, kind: str, source_id: str) -> SearchDocument | None:
         """One searchable document."""
+        ...
+
+    async def generation(self) -> int:
+        """A number that grows with every change stored in the index (and only then)."""
         ...
 
     async def count(self) -> int:

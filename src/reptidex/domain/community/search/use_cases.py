@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from reptidex.domain.community.search.documents import KINDS, SearchDocument, words
 from reptidex.domain.community.search.genes import GeneNames, builtin_articles
 from reptidex.domain.community.search.ports import SearchIndex
-from reptidex.domain.community.search.query import SearchRequest, matched_words, term_groups
+from reptidex.domain.community.search.query import (
+    SearchRequest,
+    TermGroup,
+    matched_words,
+    term_groups,
+)
 from reptidex.domain.community.search.snippets import highlight
 from reptidex.domain.errors import InvalidInput, NotFound
 
@@ -44,6 +49,8 @@ class SearchResults:
     offset: int
     facets: Mapping[str, Sequence[tuple[str, int]]]
     matched: frozenset[str]
+    generation: int = 0
+    """The index's generation before the results were found."""
 
 
 def _snippet_source(document: SearchDocument, marked: frozenset[str]) -> str:
@@ -57,7 +64,13 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
     """Run ``request`` (checked first): gene names and aliases matched by all their names,
     words no document holds by the stored words closest to them."""
     request.check()
-    groups = term_groups(request.text, genes)
+    return await search_groups(index, term_groups(request.text, genes), request)
+
+
+async def search_groups(
+    index: SearchIndex, groups: Sequence[TermGroup], request: SearchRequest
+) -> SearchResults:
+    """Run a checked ``request`` whose words make ``groups``."""
     found = await index.match(groups, request.filters, limit=request.limit, offset=request.offset)
     marked = matched_words(tuple(found.groups))
     hits = [
@@ -77,7 +90,9 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
         for h in found.hits
         for d in (h.document,)
     ]
-    return SearchResults(hits, found.total, request.limit, request.offset, found.facets, marked)
+    return SearchResults(
+        hits, found.total, request.limit, request.offset, found.facets, marked, found.generation
+    )
 
 
 async def index_document(index: SearchIndex, document: SearchDocument) -> bool:

@@ -1,0 +1,281 @@
+"""Pages of matches kept between changes of the index (``KeptPages``): served while the index
+is unchanged or for the refresh interval after a change, never older; one lookup of a query
+at a time; bounded. Then the generation on SQLite and PostgreSQL: every committed change
+grows it, a page found before a change is not served after it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from reptidex.adapters.sql.community.search_index import SqlSearchIndex
+from reptidex.adapters.sql.engine import create_engine
+from reptidex.adapters.sql.migrations import upgrade
+from reptidex.domain.community.search.documents import IndexChange, SearchDocument
+from reptidex.domain.community.search.genes import builtin_gene_names
+from reptidex.domain.community.search.kept_pages import KeptPages
+from reptidex.domain.community.search.ports import Matches
+from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup
+from reptidex.domain.errors import InvalidInput
+
+NOW = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+
+
+class CountingIndex:
+    """An index whose answer to any query is as many results as its generation then,
+    counting its lookups by their first word; ``changed()`` is a stored change."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.lookups: list[str] = []
+        self.gate: asyncio.Event | None = None
+        self.fail = False
+
+    def changed(self) -> None:
+        self.now += 1
+
+    async def generation(self) -> int:
+        return self.now
+
+    async def match(
+        self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
+    ) -> Matches:
+        at = self.now
+        self.lookups.append(min(groups[0].phrases)[0])
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail:
+            raise RuntimeError("the database went away")
+        return Matches([], at, {}, groups, at)
+
+    async def upsert(self, documents: Sequence[SearchDocument]) -> int:
+        raise NotImplementedError
+
+    async def remove(self, kind: str, source_id: str, at: dt.datetime) -> bool:
+        raise NotImplementedError
+
+    async def apply(self, changes: Sequence[IndexChange]) -> int:
+        raise NotImplementedError
+
+    async def get(self, kind: str, source_id: str) -> SearchDocument | None:
+        raise NotImplementedError
+
+    async def count(self) -> int:
+        raise NotImplementedError
+
+
+def _pages(index: CountingIndex | SqlSearchIndex, **options: Any) -> KeptPages:
+    return KeptPages(index, builtin_gene_names(), **options)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _total(pages: KeptPages, word: str, *, offset: int = 0) -> int:
+    return (await pages.search(SearchRequest(word, offset=offset))).total
+
+
+async def test_a_query_asked_again_while_nothing_changed_is_not_looked_up_again() -> None:
+    index = CountingIndex()
+    pages = _pages(index, refresh=0)
+    assert [await _total(pages, "moonbeam") for _ in range(3)] == [0, 0, 0]
+    assert await _total(pages, " MoonBeam! ") == 0, "the same words: the same query"
+    assert index.lookups == ["moonbeam"]
+    assert (pages.found, pages.served) == (1, 3)
+    await _total(pages, "moonbeam", offset=20)
+    await pages.search(SearchRequest("moonbeam", Filters(species="ball_python")))
+    assert index.lookups == ["moonbeam"] * 3, "another page or filter is another query"
+
+
+async def test_a_request_out_of_bounds_is_refused_before_any_lookup() -> None:
+    index = CountingIndex()
+    with pytest.raises(InvalidInput):
+        await _pages(index).search(SearchRequest("moonbeam", limit=51))
+    assert index.lookups == []
+
+
+async def test_without_a_refresh_interval_a_change_is_found_at_once() -> None:
+    index = CountingIndex()
+    pages = _pages(index, refresh=0)
+    assert await _total(pages, "moonbeam") == 0
+    index.changed()
+    assert await _total(pages, "moonbeam") == 1
+    assert index.lookups == ["moonbeam", "moonbeam"]
+
+
+async def test_after_a_change_a_page_is_served_for_the_refresh_interval_only() -> None:
+    index, clock = CountingIndex(), Clock()
+    pages = _pages(index, refresh=0.5, clock=clock)
+    assert await _total(pages, "moonbeam") == 0
+    index.changed()
+    clock.now += 0.49
+    assert await _total(pages, "moonbeam") == 0, "within the interval: the kept page"
+    clock.now += 0.01
+    assert await _total(pages, "moonbeam") == 1, "the interval over: looked up again"
+    clock.now += 10
+    assert await _total(pages, "moonbeam") == 1, "unchanged since: kept however old"
+    assert len(index.lookups) == 2
+
+
+async def test_requests_for_a_query_under_way_wait_for_its_one_lookup() -> None:
+    index = CountingIndex()
+    index.gate = asyncio.Event()
+    pages = _pages(index, refresh=0)
+    waiting = [asyncio.create_task(_total(pages, "zorblax")) for _ in range(20)]
+    await asyncio.sleep(0.01)
+    assert index.lookups == ["zorblax"]
+    index.gate.set()
+    assert await asyncio.gather(*waiting) == [0] * 20
+    assert index.lookups == ["zorblax"]
+
+
+async def test_a_cancelled_request_leaves_the_lookup_to_the_others() -> None:
+    index = CountingIndex()
+    index.gate = asyncio.Event()
+    pages = _pages(index, refresh=0)
+    first = asyncio.create_task(_total(pages, "zorblax"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(_total(pages, "zorblax"))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    index.gate.set()
+    assert await second == 0
+    assert index.lookups == ["zorblax"]
+
+
+async def test_a_failed_lookup_is_not_kept() -> None:
+    index = CountingIndex()
+    index.fail = True
+    pages = _pages(index, refresh=10)
+    with pytest.raises(RuntimeError):
+        await _total(pages, "moonbeam")
+    index.fail = False
+    assert await _total(pages, "moonbeam") == 0
+    assert len(pages) == 1
+    assert index.lookups == ["moonbeam", "moonbeam"]
+
+
+async def test_the_least_recently_served_pages_go_first() -> None:
+    index = CountingIndex()
+    pages = _pages(index, refresh=0, capacity=2)
+    for word in ("alpha", "bravo", "alpha", "charlie"):
+        await _total(pages, word)
+    assert len(pages) == 2
+    await _total(pages, "alpha")
+    await _total(pages, "bravo")
+    assert index.lookups == ["alpha", "bravo", "charlie", "bravo"]
+
+
+def test_bounds_are_checked() -> None:
+    with pytest.raises(ValueError, match="refresh"):
+        _pages(CountingIndex(), refresh=-1)
+    with pytest.raises(ValueError, match="capacity"):
+        _pages(CountingIndex(), capacity=0)
+
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("ask"), st.sampled_from(["alpha", "bravo", "charlie"])),
+        st.tuples(st.just("change"), st.just("")),
+        st.tuples(st.just("wait"), st.sampled_from(["0.1", "0.3", "1"])),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=steps, refresh=st.sampled_from([0.0, 0.5]))
+def test_a_served_page_is_current_or_found_within_the_refresh_interval(
+    steps: list[tuple[str, str]], refresh: float
+) -> None:
+    """Whatever the order of questions, changes and time: an answer is the index's answer now,
+    or one found before a change stored less than ``refresh`` seconds ago."""
+
+    async def run() -> None:
+        index, clock = CountingIndex(), Clock()
+        pages = _pages(index, refresh=refresh, clock=clock)
+        changed_at: dict[int, float] = {0: clock.now}
+        for action, value in steps:
+            if action == "change":
+                index.changed()
+                changed_at[index.now] = clock.now
+            elif action == "wait":
+                clock.now += float(value)
+            else:
+                served = await _total(pages, value)
+                if served != index.now:
+                    # the page's generation was current until the next change, which was
+                    # stored less than the refresh interval ago
+                    assert clock.now - changed_at[served + 1] < refresh
+
+    asyncio.run(run())
+
+
+# --- the generation on the databases ----------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_database")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'community.sqlite3'}"
+    upgrade("community", url)
+    return url
+
+
+def _listing(title: str, at: dt.datetime = NOW) -> SearchDocument:
+    source = str(uuid.uuid4())
+    return SearchDocument(
+        kind="listing", source_id=source, title=title, link=f"/l/{source}", changed_at=at
+    )
+
+
+async def test_every_committed_change_grows_the_generation(database_url: str) -> None:
+    engine = create_engine(database_url)
+    index = SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False))
+    try:
+        start = await index.generation()
+        document = _listing("Pastel Clown")
+        assert await index.upsert([document]) == 1
+        assert await index.generation() == start + 1
+        stale = replace(document, title="Old News", changed_at=NOW - dt.timedelta(days=1))
+        assert await index.upsert([stale]) == 0
+        assert await index.generation() == start + 1, "nothing written: unchanged"
+        assert await index.remove("listing", document.source_id, NOW + dt.timedelta(days=1))
+        assert await index.generation() == start + 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_page_found_before_a_change_is_not_served_after_it(database_url: str) -> None:
+    engine = create_engine(database_url)
+    index = SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False))
+    pages = _pages(index, refresh=0)
+    try:
+        query = SearchRequest("moonbeam")
+        assert (await pages.search(query)).total == 0
+        document = _listing("Moonbeam")
+        await index.upsert([document])
+        found = await pages.search(query)
+        assert [h.id for h in found.hits] == [document.source_id]
+        assert await pages.search(query) is found
+        await index.remove("listing", document.source_id, NOW + dt.timedelta(days=1))
+        assert (await pages.search(query)).total == 0
+    finally:
+        await engine.dispose()
