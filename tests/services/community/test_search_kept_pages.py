@@ -118,18 +118,65 @@ async def test_without_a_refresh_interval_a_change_is_found_at_once() -> None:
     assert index.lookups == ["moonbeam", "moonbeam"]
 
 
-async def test_after_a_change_a_page_is_served_for_the_refresh_interval_only() -> None:
+async def test_after_a_change_a_page_is_served_for_the_refresh_interval_then_refreshed() -> None:
     index, clock = CountingIndex(), Clock()
     pages = _pages(index, refresh=0.5, clock=clock)
     assert await _total(pages, "moonbeam") == 0
     index.changed()
     clock.now += 0.49
     assert await _total(pages, "moonbeam") == 0, "within the interval: the kept page"
+    assert index.lookups == ["moonbeam"], "and no lookup"
     clock.now += 0.01
-    assert await _total(pages, "moonbeam") == 1, "the interval over: looked up again"
+    assert await _total(pages, "moonbeam") == 0, "the interval over: kept while looked up"
+    await asyncio.sleep(0)
+    assert index.lookups == ["moonbeam", "moonbeam"]
+    assert await _total(pages, "moonbeam") == 1, "the new page"
     clock.now += 10
     assert await _total(pages, "moonbeam") == 1, "unchanged since: kept however old"
     assert len(index.lookups) == 2
+
+
+async def test_a_page_as_old_as_the_limit_is_not_served_after_a_change() -> None:
+    index, clock = CountingIndex(), Clock()
+    pages = _pages(index, refresh=0.5, stale_limit=3.0, clock=clock)
+    assert await _total(pages, "moonbeam") == 0
+    index.changed()
+    clock.now += 3.0
+    index.gate = asyncio.Event()
+    waiting = asyncio.create_task(_total(pages, "moonbeam"))
+    await asyncio.sleep(0.01)
+    assert not waiting.done(), "it waits for the lookup"
+    index.gate.set()
+    assert await waiting == 1
+
+
+async def test_while_lookups_fail_the_kept_page_is_served_up_to_the_limit() -> None:
+    index, clock = CountingIndex(), Clock()
+    pages = _pages(index, refresh=0.5, stale_limit=2.0, clock=clock)
+    assert await _total(pages, "moonbeam") == 0
+    index.changed()
+    index.fail = True
+    for _ in range(3):
+        clock.now += 0.6
+        assert await _total(pages, "moonbeam") == 0, "kept while a new lookup is tried"
+        await asyncio.sleep(0)
+    assert len(index.lookups) == 4, "each request after a failure tries again"
+    clock.now += 0.3
+    with pytest.raises(RuntimeError):
+        await _total(pages, "moonbeam")
+
+
+async def test_at_most_so_many_queries_are_looked_up_at_once() -> None:
+    index = CountingIndex()
+    index.gate = asyncio.Event()
+    pages = _pages(index, refresh=0, lookups=2)
+    words = ["alpha", "bravo", "charlie", "delta", "echo"]
+    waiting = [asyncio.create_task(_total(pages, word)) for word in words]
+    await asyncio.sleep(0.01)
+    assert len(index.lookups) == 2
+    index.gate.set()
+    assert await asyncio.gather(*waiting) == [0] * 5
+    assert sorted(index.lookups) == words
 
 
 async def test_requests_for_a_query_under_way_wait_for_its_one_lookup() -> None:
@@ -186,6 +233,8 @@ def test_bounds_are_checked() -> None:
         _pages(CountingIndex(), refresh=-1)
     with pytest.raises(ValueError, match="capacity"):
         _pages(CountingIndex(), capacity=0)
+    with pytest.raises(ValueError, match="lookups"):
+        _pages(CountingIndex(), lookups=0)
 
 
 steps = st.lists(
@@ -199,17 +248,19 @@ steps = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps=steps, refresh=st.sampled_from([0.0, 0.5]))
+@given(steps=steps, refresh=st.sampled_from([0.0, 0.5]), stale_limit=st.sampled_from([0.5, 2.0]))
 def test_a_served_page_is_current_or_found_within_the_refresh_interval(
-    steps: list[tuple[str, str]], refresh: float
+    steps: list[tuple[str, str]], refresh: float, stale_limit: float
 ) -> None:
     """Whatever the order of questions, changes and time: an answer is the index's answer now,
-    or one found before a change stored less than ``refresh`` seconds ago."""
+    or one found less than ``stale_limit`` seconds ago before a change stored less than
+    ``refresh`` seconds before the page's new lookup started."""
 
     async def run() -> None:
         index, clock = CountingIndex(), Clock()
-        pages = _pages(index, refresh=refresh, clock=clock)
+        pages = _pages(index, refresh=refresh, stale_limit=stale_limit, clock=clock)
         changed_at: dict[int, float] = {0: clock.now}
+        found_at: dict[int, float] = {}
         for action, value in steps:
             if action == "change":
                 index.changed()
@@ -217,11 +268,16 @@ def test_a_served_page_is_current_or_found_within_the_refresh_interval(
             elif action == "wait":
                 clock.now += float(value)
             else:
+                found = len(index.lookups)
                 served = await _total(pages, value)
+                if len(index.lookups) > found:
+                    found_at[served] = clock.now
                 if served != index.now:
-                    # the page's generation was current until the next change, which was
-                    # stored less than the refresh interval ago
-                    assert clock.now - changed_at[served + 1] < refresh
+                    # a page found before the last change: served only with a refresh
+                    # interval and no older than the limit
+                    assert refresh > 0
+                    assert clock.now - found_at[served] < stale_limit
+                await asyncio.sleep(0)  # a lookup started in the background ends
 
     asyncio.run(run())
 

@@ -122,15 +122,9 @@ class SqlAdServing:
         ]
 
     async def server_candidates(self, day: dt.date, limit: int) -> list[Candidate]:
-        """:meth:`candidates` in a read-only transaction of the ad server's own (the session
-        must not be in one; on PostgreSQL run by asyncpg from start to end)."""
-        if self.session.bind.dialect.name != "postgresql":
-            await self.bind_server()
-            return await self.candidates(day, limit)
-        driver = await driver_of(self.session)
-        async with driver.transaction(readonly=True):
-            await driver.execute(f"SELECT set_config('reptidex.worker', '{SERVER_WORKER}', true)")
-            return await self.candidates(day, limit)
+        """:meth:`candidates` read as the ad server, in the session's transaction."""
+        await self.bind_server()
+        return await self.candidates(day, limit)
 
     async def campaign(self, campaign_id: uuid.UUID) -> Campaign | None:
         """A campaign of any organisation."""

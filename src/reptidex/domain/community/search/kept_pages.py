@@ -4,11 +4,22 @@ Finding the documents of a query and counting its facets reads every document it
 a million documents, a common word's tens of thousands); the same query asked again while the
 index has not changed finds the same page. :class:`KeptPages` keeps each query's page of
 results (snippets marked) by its term groups, filters and page bounds, with the index's
-generation it was found at, and serves it again while the generation is the same. While the
-index changes, a kept page is served for at most ``refresh`` seconds after it was found (the
-index's refresh interval: a change is searchable at the latest that long after it was
-stored); ``refresh`` 0 serves no page found before the last change. A query is looked up
-once at a time: requests that find its lookup under way wait for it instead of repeating it.
+generation it was found at, and serves it again while the generation is the same.
+
+While the index changes, a kept page is served as it is for ``refresh`` seconds after it was
+found; then the first request for it starts a new lookup, and until that lookup ends the kept
+page is still served (the requests wait for the lookup only once the page is ``stale_limit``
+seconds old). A change is thus searchable the refresh interval and one lookup after its
+commit: when lookups keep up, within twice the interval; when a burst of changes and popular
+queries asks more lookups than the database answers, later (never past the limit), while
+every request is still answered at once. A popular query is looked up at most about once
+per interval however often it is asked. ``refresh`` 0 serves no page found before the last
+change.
+
+A query is looked up once at a time: requests that find its lookup under way wait for it (or
+take the kept page) instead of repeating it. At most ``lookups`` queries are looked up at
+once (each reads its matches for up to a few hundred milliseconds on a large index), so that
+a burst of new queries leaves the database's connections to the rest of the service.
 """
 
 from __future__ import annotations
@@ -24,11 +35,15 @@ from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup, term_groups
 from reptidex.domain.community.search.use_cases import SearchResults, search_groups
 
+LOOKUPS = 4
+"""Queries looked up at once, at most."""
 KEPT_PAGES = 1_024
 """Pages kept at most (the least recently served go first; a page is at most 50 results and
 its facets, a few tens of kilobytes)."""
 REFRESH_SECONDS = 0.5
-"""How long a kept page may be served after the index changed."""
+"""How long a kept page is served as it is after the index changed."""
+STALE_LIMIT_SECONDS = 10.0
+"""How old a kept page may be while its query's new lookup is under way."""
 
 _Key = tuple[tuple[TermGroup, ...], Filters, int, int]
 
@@ -37,6 +52,13 @@ _Key = tuple[tuple[TermGroup, ...], Filters, int, int]
 class _Kept:
     results: SearchResults
     found_at: float
+
+
+def _retrieved(lookup: asyncio.Task[SearchResults]) -> None:
+    """Retrieve the outcome of a lookup no request waited for (a failure is raised to the
+    requests that wait for the query's next lookup)."""
+    if not lookup.cancelled():
+        lookup.exception()
 
 
 class KeptPages:
@@ -50,17 +72,21 @@ class KeptPages:
         *,
         refresh: float = REFRESH_SECONDS,
         capacity: int = KEPT_PAGES,
+        lookups: int = LOOKUPS,
+        stale_limit: float = STALE_LIMIT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if refresh < 0 or capacity < 1:
-            raise ValueError("refresh is at least 0 and capacity at least 1")
+        if refresh < 0 or capacity < 1 or lookups < 1:
+            raise ValueError("refresh is at least 0, capacity and lookups at least 1")
         self.index = index
         self.genes = genes
         self.refresh = refresh
+        self.stale_limit = stale_limit if refresh else 0.0
         self.capacity = capacity
         self._clock = clock
         self._kept: OrderedDict[_Key, _Kept] = OrderedDict()
         self._lookups: dict[_Key, asyncio.Task[SearchResults]] = {}
+        self._lookup_slots = asyncio.Semaphore(lookups)
         self.served = 0
         """Searches a kept page answered."""
         self.found = 0
@@ -70,31 +96,38 @@ class KeptPages:
         return len(self._kept)
 
     async def search(self, request: SearchRequest) -> SearchResults:
-        """The results of ``request`` (checked first): its kept page when current, else the
-        index's (one lookup of a query at a time)."""
+        """The results of ``request`` (checked first): its kept page while current (see the
+        module), else the index's."""
         request.check()
         groups = term_groups(request.text, self.genes)
         key = (groups, request.filters, request.limit, request.offset)
         kept = self._kept.get(key)
-        if kept is not None and self._current(kept, await self.index.generation()):
-            self._kept.move_to_end(key)
-            self.served += 1
-            return kept.results
+        if kept is not None and (
+            self._age(kept) < self.refresh
+            or kept.results.generation >= await self.index.generation()
+        ):
+            return self._serve(key, kept)
         lookup = self._lookups.get(key)
         if lookup is None:
             lookup = asyncio.create_task(self._look_up(key, request))
+            lookup.add_done_callback(_retrieved)
             self._lookups[key] = lookup
+        if kept is not None and self._age(kept) < self.stale_limit:
+            return self._serve(key, kept)
         return await asyncio.shield(lookup)
 
-    def _current(self, kept: _Kept, generation: int) -> bool:
-        """Whether ``kept`` may be served while the index is at ``generation``."""
-        return kept.results.generation >= generation or (
-            self._clock() - kept.found_at < self.refresh
-        )
+    def _age(self, kept: _Kept) -> float:
+        return self._clock() - kept.found_at
+
+    def _serve(self, key: _Key, kept: _Kept) -> SearchResults:
+        self._kept.move_to_end(key)
+        self.served += 1
+        return kept.results
 
     async def _look_up(self, key: _Key, request: SearchRequest) -> SearchResults:
         try:
-            results = await search_groups(self.index, key[0], request)
+            async with self._lookup_slots:
+                results = await search_groups(self.index, key[0], request)
         finally:
             del self._lookups[key]
         self.found += 1
