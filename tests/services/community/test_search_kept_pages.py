@@ -335,3 +335,26 @@ async def test_a_page_found_before_a_change_is_not_served_after_it(database_url:
         assert (await pages.search(query)).total == 0
     finally:
         await engine.dispose()
+
+
+async def test_with_a_refresh_interval_requests_share_a_generation_read() -> None:
+    index, clock = CountingIndex(), Clock()
+    pages = _pages(index, refresh=0.5, clock=clock)
+    await _total(pages, "moonbeam")
+    clock.now += 1
+    reads = [0]
+    gate = asyncio.Event()
+
+    async def generation() -> int:
+        reads[0] += 1
+        await gate.wait()
+        return index.now
+
+    index.generation = generation  # type: ignore[method-assign]
+    waiting = [asyncio.create_task(_total(pages, "moonbeam")) for _ in range(10)]
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert await asyncio.gather(*waiting) == [0] * 10
+    assert reads == [1]
+    assert await _total(pages, "moonbeam") == 0
+    assert reads == [2], "a request after the read reads again"

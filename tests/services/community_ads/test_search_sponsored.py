@@ -1,12 +1,14 @@
 """Sponsored results beside ``GET /search``: campaigns targeting the search's species, genes
 and country fill them, apart from the results and marked ``sponsored``, with tokens that
 record their impressions; bounded; a failing or slow ad lookup leaves them empty and the
-search answers. On SQLite and PostgreSQL (fixtures: conftest.py)."""
+search answers; the campaigns are read once a second unless they change. On SQLite and PostgreSQL (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,12 +16,13 @@ from ads_testkit import Advertiser, FakeListings, campaign_body, publish, purcha
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from reptidex.domain.ads.ports import Candidate
 from reptidex.domain.ads.serving import AdContext, SponsoredSlot
 from reptidex.domain.community.search import sponsored
 from reptidex.domain.community.search.query import Filters
 from reptidex.domain.community.search.sponsored import ad_context, sponsored_slots
 from reptidex.domain.events import new_event
-from reptidex.services.community.ad_wiring import SearchSponsors
+from reptidex.services.community.ad_wiring import KeptCandidates, SearchSponsors
 
 
 def listed(client: TestClient[Litestar], seller: uuid.UUID, listing_id: uuid.UUID) -> None:
@@ -166,3 +169,38 @@ def test_the_context_comes_from_the_filters_then_the_facets() -> None:
         "corn_snake", frozenset({"pastel", "het_clown", "clown"}), "DE", viewer
     )
     assert ad_context(Filters(), {}) == AdContext()
+
+
+class CountedUnits:
+    """Campaigns read from a list, counting the reads; ``changes`` as the units count them."""
+
+    def __init__(self) -> None:
+        self.changes = 0
+        self.reads = 0
+        self.during_read: Callable[[], None] = lambda: None
+
+    async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
+        self.reads += 1
+        self.during_read()
+        return []
+
+
+async def test_the_search_reads_the_campaigns_once_a_second_unless_they_change() -> None:
+    units, now = CountedUnits(), [100.0]
+    kept = KeptCandidates(units, keep_for=1.0, clock=lambda: now[0])
+    day = dt.date(2026, 12, 7)
+    for _ in range(3):
+        await kept.candidates(day, 10)
+    assert units.reads == 1
+    now[0] += 1.0
+    await kept.candidates(day, 10)
+    assert units.reads == 2, "a second later: read again"
+    units.changes += 1  # a campaign changed, an impression was recorded in this process
+    await kept.candidates(day, 10)
+    assert units.reads == 3
+    await kept.candidates(day + dt.timedelta(days=1), 10)
+    assert units.reads == 4, "another day: read again"
+    units.during_read = lambda: setattr(units, "changes", units.changes + 1)
+    await kept.candidates(day, 10)
+    await kept.candidates(day, 10)
+    assert units.reads == 6, "what was read while advertising changed is not kept"

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -27,7 +29,7 @@ from reptidex.adapters.sql.community.ad_personal_data import SqlAdPersonalData
 from reptidex.adapters.sql.community.ad_serving import SqlAdServing
 from reptidex.adapters.sql.community.ad_workers import SightingPurge
 from reptidex.domain.ads.events import CREDITS_PURCHASED
-from reptidex.domain.ads.ports import Candidate, ListingOwners
+from reptidex.domain.ads.ports import Candidate, CandidateSource, ListingOwners
 from reptidex.domain.ads.serving import AdContext, SponsoredSlot, choose_sponsored
 from reptidex.domain.ads.tokens import TicketSigner
 from reptidex.domain.privacy.ports import PersonalDataHolder
@@ -46,19 +48,29 @@ RECORD_PER_MINUTE = 240
 minute."""
 
 
+CANDIDATES_SECONDS = 1.0
+"""How long the search's sponsored slots use the campaigns they read."""
+
+
 class AdUnitsOfWork:
     """The advertising units of work, each on a session of its own."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self.changes = 0
+        """Units of work and ad server transactions this process has closed (each may have
+        changed the campaigns, their spend or their credits)."""
 
     @contextlib.asynccontextmanager
     async def open(self, organisation_id: uuid.UUID) -> AsyncIterator[SqlAdUnitOfWork]:
         """A unit of work scoped to ``organisation_id``; rolled back unless committed."""
-        async with self._sessions() as session:
-            uow = SqlAdUnitOfWork(session)
-            await uow.bind_organisation(organisation_id)
-            yield uow
+        try:
+            async with self._sessions() as session:
+                uow = SqlAdUnitOfWork(session)
+                await uow.bind_organisation(organisation_id)
+                yield uow
+        finally:
+            self.changes += 1
 
     async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
         """The campaigns a page may show (a :class:`~reptidex.domain.ads.ports.CandidateSource`),
@@ -69,10 +81,52 @@ class AdUnitsOfWork:
     @contextlib.asynccontextmanager
     async def serving(self) -> AsyncIterator[SqlAdServing]:
         """A transaction of the ad server; rolled back unless committed."""
-        async with self._sessions() as session:
-            serving = SqlAdServing(session)
-            await serving.bind_server()
-            yield serving
+        try:
+            async with self._sessions() as session:
+                serving = SqlAdServing(session)
+                await serving.bind_server()
+                yield serving
+        finally:
+            self.changes += 1
+
+
+class CountedCandidates(CandidateSource, Protocol):
+    """A source of candidates that counts this process's changes of advertising."""
+
+    changes: int
+
+
+class KeptCandidates:
+    """The campaigns the search's sponsored slots may show
+    (:class:`~reptidex.domain.ads.ports.CandidateSource`), read from ``units`` and kept for
+    ``keep_for`` seconds unless this process changes advertising meanwhile.
+
+    Every search asks; the campaigns change seldom. What a slot shows is charged only when its
+    impression is recorded, which checks the budgets, the pacing and the credits in the
+    database again: a campaign that ran out a moment ago in another process may be shown for
+    up to ``keep_for`` seconds, and its impressions are then refused, never charged."""
+
+    def __init__(
+        self,
+        units: CountedCandidates,
+        keep_for: float = CANDIDATES_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.units = units
+        self.keep_for = keep_for
+        self._clock = clock
+        self._kept: tuple[tuple[dt.date, int, int], float, list[Candidate]] | None = None
+
+    async def candidates(self, day: dt.date, limit: int) -> list[Candidate]:
+        """The kept campaigns for ``day`` while fresh, else those read now."""
+        key = (day, limit, self.units.changes)
+        kept = self._kept
+        if kept is not None and kept[0] == key and self._clock() - kept[1] < self.keep_for:
+            return kept[2]
+        found = await self.units.candidates(day, limit)
+        if self.units.changes == key[2]:
+            self._kept = (key, self._clock(), found)
+        return found
 
 
 def ticket_signer(settings: Settings) -> TicketSigner:
@@ -88,12 +142,13 @@ def _now() -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class AdComponents:
-    """What the advertising controllers are given, the worker that runs beside them, and
-    advertising's answer to GDPR requests."""
+    """What the advertising controllers are given, the worker that runs beside them,
+    advertising's answer to GDPR requests, and the sponsored slots of the search."""
 
     desk: AdDesk
     purge: SightingPurge
     personal_data: PersonalDataHolder
+    search_sponsors: SearchSponsors
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependency ``ads``."""
@@ -117,14 +172,15 @@ class AdComponents:
 class SearchSponsors:
     """Advertising as ``GET /search`` asks it for sponsored slots
     (:class:`~reptidex.domain.community.search.sponsored.Sponsors`): the serving of
-    ``GET /ads/serve``, in a transaction of the ad server, counted on ``/metrics``."""
+    ``GET /ads/serve`` from the ``candidates`` kept for searches, counted on ``/metrics``."""
 
     desk: AdDesk
+    candidates: CandidateSource
 
     async def choose(self, context: AdContext, slots: int) -> list[SponsoredSlot]:
         """Up to ``slots`` slots for ``context``, now."""
         chosen = await choose_sponsored(
-            self.desk.units, self.desk.signer, context, self.desk.clock(), slots
+            self.candidates, self.desk.signer, context, self.desk.clock(), slots
         )
         self.desk.metrics.served(len(chosen))
         return chosen
@@ -147,16 +203,18 @@ def build_ads(
     peers = kernel.resources.peers
     limiter, addresses = kernel.rate_limiter, kernel.client_addresses
     units = AdUnitsOfWork(kernel.sessions)
+    desk = AdDesk(
+        units=units,
+        listings=listings or HttpListingOwners(lambda: peers),
+        signer=ticket_signer(kernel.settings),
+        clock=clock or _now,
+        serve_limit=AddressLimit("ads-serve", serve_per_minute, limiter, addresses),
+        record_limit=AddressLimit("ads-record", record_per_minute, limiter, addresses),
+        metrics=AdMetrics(kernel.spec.name),
+    )
     return AdComponents(
-        AdDesk(
-            units=units,
-            listings=listings or HttpListingOwners(lambda: peers),
-            signer=ticket_signer(kernel.settings),
-            clock=clock or _now,
-            serve_limit=AddressLimit("ads-serve", serve_per_minute, limiter, addresses),
-            record_limit=AddressLimit("ads-record", record_per_minute, limiter, addresses),
-            metrics=AdMetrics(kernel.spec.name),
-        ),
+        desk,
         SightingPurge(units.serving),
         SqlAdPersonalData(kernel.sessions),
+        SearchSponsors(desk, KeptCandidates(units)),
     )

@@ -29,7 +29,7 @@ from reptidex.domain.notifications.push import PUSH_SERVICES
 from reptidex.domain.privacy.areas import AreasPersonalData
 from reptidex.domain.rate_limits import RateLimiter
 from reptidex.services.community.access import provide_actor
-from reptidex.services.community.ad_wiring import AdComponents, SearchSponsors, build_ads
+from reptidex.services.community.ad_wiring import AdComponents, build_ads
 from reptidex.services.community.engagement_wiring import (
     EngagementComponents,
     build_engagement,
@@ -142,7 +142,7 @@ def build_community(
     }
     ads = build_ads(kernel, listings=ad_listings, clock=ad_clock, **limits)
     return CommunityComponents(
-        search=build_search(kernel, index=search_index, sponsors=SearchSponsors(ads.desk)),
+        search=build_search(kernel, index=search_index, sponsors=ads.search_sponsors),
         notifications=build_notifications(
             kernel,
             senders=notification_senders,

@@ -17,7 +17,8 @@ per interval however often it is asked. ``refresh`` 0 serves no page found befor
 change.
 
 A query is looked up once at a time: requests that find its lookup under way wait for it (or
-take the kept page) instead of repeating it. At most ``lookups`` queries are looked up at
+take the kept page) instead of repeating it; with a refresh interval, requests that arrive
+while the generation is being read share the read. At most ``lookups`` queries are looked up at
 once (each reads its matches for up to a few hundred milliseconds on a large index), so that
 a burst of new queries leaves the database's connections to the rest of the service.
 """
@@ -29,6 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from reptidex.domain.community.search.genes import GeneNames
 from reptidex.domain.community.search.ports import SearchIndex
@@ -54,11 +56,11 @@ class _Kept:
     found_at: float
 
 
-def _retrieved(lookup: asyncio.Task[SearchResults]) -> None:
-    """Retrieve the outcome of a lookup no request waited for (a failure is raised to the
-    requests that wait for the query's next lookup)."""
-    if not lookup.cancelled():
-        lookup.exception()
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Retrieve the outcome of a shared read no request waited for to its end (a failed
+    lookup is tried again by the next request)."""
+    if not task.cancelled():
+        task.exception()
 
 
 class KeptPages:
@@ -87,6 +89,7 @@ class KeptPages:
         self._kept: OrderedDict[_Key, _Kept] = OrderedDict()
         self._lookups: dict[_Key, asyncio.Task[SearchResults]] = {}
         self._lookup_slots = asyncio.Semaphore(lookups)
+        self._generation_read: asyncio.Task[int] | None = None
         self.served = 0
         """Searches a kept page answered."""
         self.found = 0
@@ -103,8 +106,7 @@ class KeptPages:
         key = (groups, request.filters, request.limit, request.offset)
         kept = self._kept.get(key)
         if kept is not None and (
-            self._age(kept) < self.refresh
-            or kept.results.generation >= await self.index.generation()
+            self._age(kept) < self.refresh or kept.results.generation >= await self._generation()
         ):
             return self._serve(key, kept)
         lookup = self._lookups.get(key)
@@ -115,6 +117,24 @@ class KeptPages:
         if kept is not None and self._age(kept) < self.stale_limit:
             return self._serve(key, kept)
         return await asyncio.shield(lookup)
+
+    async def _generation(self) -> int:
+        """The index's generation; with a refresh interval, the requests that arrive while it
+        is being read share that read (one round trip older at most)."""
+        if not self.refresh:
+            return await self.index.generation()
+        read = self._generation_read
+        if read is None:
+            read = asyncio.create_task(self._read_generation())
+            read.add_done_callback(_retrieved)
+            self._generation_read = read
+        return await asyncio.shield(read)
+
+    async def _read_generation(self) -> int:
+        try:
+            return await self.index.generation()
+        finally:
+            self._generation_read = None
 
     def _age(self, kept: _Kept) -> float:
         return self._clock() - kept.found_at
