@@ -77,6 +77,8 @@ WARM_SECONDS = 3.0
 """Seconds the popular queries are asked unmeasured before each round: the other workloads'
 changes and the naive scan's long pause leave every kept page stale, where steady traffic
 would have kept them found (the churn workload measures a changing index)."""
+CHURN_SECONDS = 10.0
+"""Seconds of the churn workload in each round."""
 CHANGE_INTERVAL = 0.1
 """Seconds between two stored changes during the churn workload (each one grows the index's
 generation: a kept page is served for the refresh interval after it, then found again)."""
@@ -556,8 +558,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await drive(search, args.clients, float("inf"), rng,
                             requests=-(-args.requests // args.rounds))  # fmt: skip
                 async with changing(database.app_url, rng, genes) as changes:
-                    await drive(churn, args.clients, float("inf"), rng,
-                                requests=-(-few // args.rounds))  # fmt: skip
+                    await drive(churn, args.clients, CHURN_SECONDS, rng)
                 changed += changes[0]
                 fresh.share(args.rounds - done)
                 await drive(fresh, args.clients, float("inf"), rng)

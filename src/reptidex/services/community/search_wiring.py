@@ -82,7 +82,8 @@ def build_search(
     kernel: Kernel, *, sponsors: Sponsors, index: SearchIndex | None = None
 ) -> SearchComponents:
     """The search area on ``kernel``: the index (``index`` replaces it) with its pages kept
-    between changes (for the ``search_refresh`` setting), advertising's ``sponsors`` and a
+    between changes (the ``search_refresh`` and ``search_lookups`` settings), advertising's
+    ``sponsors`` and a
     batching idempotent consumer of
     :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
     events = kernel.events
@@ -91,7 +92,10 @@ def build_search(
         events.subscribe(event_type, consumer)
     index = index or SqlSearchIndex(kernel.sessions)
     genes = builtin_gene_names()
-    pages = KeptPages(index, genes, refresh=kernel.settings.search_refresh)
+    settings = kernel.settings
+    pages = KeptPages(
+        index, genes, refresh=settings.search_refresh, lookups=settings.search_lookups
+    )
     return SearchComponents(
         SearchDesk(index, genes, sponsors, pages), KeptPagesMetrics(kernel.spec.name, pages)
     )

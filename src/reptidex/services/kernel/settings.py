@@ -472,6 +472,13 @@ class Settings:
         "seconds a search's kept page may still be served after the index changed (0: none)",
         section=SEARCH,
     )
+    search_lookups: int = setting(
+        1,
+        COUNT,
+        "new searches each process looks up in the index at once (each keeps a database core"
+        " busy for a few hundred milliseconds on a large index)",
+        section=SEARCH,
+    )
 
     # community notifications
     twilio_account_sid: str | None = setting(

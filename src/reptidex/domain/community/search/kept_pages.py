@@ -19,8 +19,9 @@ change.
 A query is looked up once at a time: requests that find its lookup under way wait for it (or
 take the kept page) instead of repeating it; with a refresh interval, requests that arrive
 while the generation is being read share the read. At most ``lookups`` queries are looked up at
-once (each reads its matches for up to a few hundred milliseconds on a large index), so that
-a burst of new queries leaves the database's connections to the rest of the service.
+once (each keeps a database core busy for up to a few hundred milliseconds on a large index),
+so that a burst of new queries or of changes leaves the database and its connections to the
+searches a kept page answers and to the rest of the service.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup, term_groups
 from reptidex.domain.community.search.use_cases import SearchResults, search_groups
 
-LOOKUPS = 4
+LOOKUPS = 1
 """Queries looked up at once, at most."""
 KEPT_PAGES = 1_024
 """Pages kept at most (the least recently served go first; a page is at most 50 results and
