@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,13 +32,24 @@ from reptidex.domain.errors import InvalidInput
 NOW = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class CountingIndex:
     """An index whose answer to any query is as many results as its generation then,
     counting its lookups by their first word; ``changed()`` is a stored change."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.now = 0
         self.lookups: list[str] = []
+        self.found_at: dict[tuple[str, int], float] = {}
+        """When each query's page of each generation was looked up (with ``clock``)."""
+        self.clock = clock
         self.gate: asyncio.Event | None = None
         self.fail = False
 
@@ -51,7 +63,10 @@ class CountingIndex:
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
     ) -> Matches:
         at = self.now
-        self.lookups.append(min(groups[0].phrases)[0])
+        word = min(groups[0].phrases)[0]
+        self.lookups.append(word)
+        if self.clock is not None:
+            self.found_at[(word, at)] = self.clock.now
         if self.gate is not None:
             await self.gate.wait()
         if self.fail:
@@ -78,14 +93,6 @@ def _pages(index: CountingIndex | SqlSearchIndex, **options: Any) -> KeptPages:
     return KeptPages(index, builtin_gene_names(), **options)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def _total(pages: KeptPages, word: str, *, offset: int = 0) -> int:
     return (await pages.search(SearchRequest(word, offset=offset))).total
 
@@ -100,6 +107,7 @@ async def test_a_query_asked_again_while_nothing_changed_is_not_looked_up_again(
     await _total(pages, "moonbeam", offset=20)
     await pages.search(SearchRequest("moonbeam", Filters(species="ball_python")))
     assert index.lookups == ["moonbeam"] * 3, "another page or filter is another query"
+    assert pages.found == 3
 
 
 async def test_a_request_out_of_bounds_is_refused_before_any_lookup() -> None:
@@ -166,6 +174,28 @@ async def test_while_lookups_fail_the_kept_page_is_served_up_to_the_limit() -> N
         await _total(pages, "moonbeam")
 
 
+async def test_a_lookup_or_a_read_no_request_waited_for_leaves_no_error_behind() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        index, clock = CountingIndex(), Clock()
+        pages = _pages(index, refresh=0.5, clock=clock)
+        assert await _total(pages, "moonbeam") == 0
+        index.changed()
+        index.fail = True
+        clock.now += 0.6
+        assert await _total(pages, "moonbeam") == 0, "kept while a failing lookup runs"
+        for _ in range(3):
+            await asyncio.sleep(0)
+        del pages
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert reported == []
+
+
 async def test_at_most_so_many_queries_are_looked_up_at_once() -> None:
     index = CountingIndex()
     index.gate = asyncio.Event()
@@ -229,12 +259,10 @@ async def test_the_least_recently_served_pages_go_first() -> None:
 
 
 def test_bounds_are_checked() -> None:
-    with pytest.raises(ValueError, match="refresh"):
-        _pages(CountingIndex(), refresh=-1)
-    with pytest.raises(ValueError, match="capacity"):
-        _pages(CountingIndex(), capacity=0)
-    with pytest.raises(ValueError, match="lookups"):
-        _pages(CountingIndex(), lookups=0)
+    for wrong in ({"refresh": -1}, {"capacity": 0}, {"lookups": 0}):
+        with pytest.raises(ValueError, match=r"^refresh is at least 0, capacity and lookups"):
+            _pages(CountingIndex(), **wrong)
+    assert _pages(CountingIndex(), refresh=0, capacity=1, lookups=1).capacity == 1
 
 
 steps = st.lists(
@@ -257,26 +285,21 @@ def test_a_served_page_is_current_or_found_within_the_refresh_interval(
     ``refresh`` seconds before the page's new lookup started."""
 
     async def run() -> None:
-        index, clock = CountingIndex(), Clock()
+        clock = Clock()
+        index = CountingIndex(clock)
         pages = _pages(index, refresh=refresh, stale_limit=stale_limit, clock=clock)
-        changed_at: dict[int, float] = {0: clock.now}
-        found_at: dict[int, float] = {}
         for action, value in steps:
             if action == "change":
                 index.changed()
-                changed_at[index.now] = clock.now
             elif action == "wait":
                 clock.now += float(value)
             else:
-                found = len(index.lookups)
                 served = await _total(pages, value)
-                if len(index.lookups) > found:
-                    found_at[served] = clock.now
                 if served != index.now:
                     # a page found before the last change: served only with a refresh
                     # interval and no older than the limit
                     assert refresh > 0
-                    assert clock.now - found_at[served] < stale_limit
+                    assert clock.now - index.found_at[(value, served)] < stale_limit
                 await asyncio.sleep(0)  # a lookup started in the background ends
 
     asyncio.run(run())
