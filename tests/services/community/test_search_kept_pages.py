@@ -25,7 +25,7 @@ from reptidex.adapters.sql.migrations import upgrade
 from reptidex.domain.community.search.documents import IndexChange, SearchDocument
 from reptidex.domain.community.search.genes import builtin_gene_names
 from reptidex.domain.community.search.kept_pages import KeptPages
-from reptidex.domain.community.search.ports import Matches
+from reptidex.domain.community.search.ports import Generation, Matches
 from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup
 from reptidex.domain.errors import InvalidInput
 
@@ -46,6 +46,7 @@ class CountingIndex:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.now = 0
+        self.removed = 0
         self.lookups: list[str] = []
         self.found_at: dict[tuple[str, int], float] = {}
         """When each query's page of each generation was looked up (with ``clock``)."""
@@ -53,16 +54,17 @@ class CountingIndex:
         self.gate: asyncio.Event | None = None
         self.fail = False
 
-    def changed(self) -> None:
+    def changed(self, *, removal: bool = False) -> None:
         self.now += 1
+        self.removed += removal
 
-    async def generation(self) -> int:
-        return self.now
+    async def generation(self) -> Generation:
+        return Generation(self.now, self.removed)
 
     async def match(
         self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
     ) -> Matches:
-        at = self.now
+        at, removed = self.now, self.removed
         word = min(groups[0].phrases)[0]
         self.lookups.append(word)
         if self.clock is not None:
@@ -71,7 +73,7 @@ class CountingIndex:
             await self.gate.wait()
         if self.fail:
             raise RuntimeError("the database went away")
-        return Matches([], at, {}, groups, at)
+        return Matches([], at, {}, groups, Generation(at, removed))
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
         raise NotImplementedError
@@ -142,6 +144,18 @@ async def test_after_a_change_a_page_is_served_for_the_refresh_interval_then_ref
     clock.now += 10
     assert await _total(pages, "moonbeam") == 1, "unchanged since: kept however old"
     assert len(index.lookups) == 2
+
+
+async def test_a_page_found_before_a_removal_is_never_served() -> None:
+    index, clock = CountingIndex(), Clock()
+    pages = _pages(index, refresh=0.5, clock=clock)
+    assert await _total(pages, "moonbeam") == 0
+    index.changed(removal=True)
+    assert await _total(pages, "moonbeam") == 1, "at once, within the refresh interval"
+    clock.now += 2
+    index.changed(removal=True)
+    assert await _total(pages, "moonbeam") == 2, "nor while a lookup would be under way"
+    assert len(index.lookups) == 3
 
 
 async def test_a_page_as_old_as_the_limit_is_not_served_after_a_change() -> None:
@@ -269,6 +283,7 @@ steps = st.lists(
     st.one_of(
         st.tuples(st.just("ask"), st.sampled_from(["alpha", "bravo", "charlie"])),
         st.tuples(st.just("change"), st.just("")),
+        st.tuples(st.just("remove"), st.just("")),
         st.tuples(st.just("wait"), st.sampled_from(["0.1", "0.3", "1"])),
     ),
     max_size=40,
@@ -280,21 +295,23 @@ steps = st.lists(
 def test_a_served_page_is_current_or_found_within_the_refresh_interval(
     steps: list[tuple[str, str]], refresh: float, stale_limit: float
 ) -> None:
-    """Whatever the order of questions, changes and time: an answer is the index's answer now,
-    or one found less than ``stale_limit`` seconds ago before a change stored less than
-    ``refresh`` seconds before the page's new lookup started."""
+    """Whatever the order of questions, changes, removals and time: an answer is the index's
+    answer now, or (with a refresh interval) one found after the last removal and less than
+    ``stale_limit`` seconds ago."""
 
     async def run() -> None:
         clock = Clock()
         index = CountingIndex(clock)
         pages = _pages(index, refresh=refresh, stale_limit=stale_limit, clock=clock)
         for action, value in steps:
-            if action == "change":
-                index.changed()
+            if action in ("change", "remove"):
+                index.changed(removal=action == "remove")
             elif action == "wait":
                 clock.now += float(value)
             else:
-                served = await _total(pages, value)
+                results = await pages.search(SearchRequest(value))
+                assert results.generation.removals == index.removed, "never before a removal"
+                served = results.total
                 if served != index.now:
                     # a page found before the last change: served only with a refresh
                     # interval and no older than the limit
@@ -332,12 +349,14 @@ async def test_every_committed_change_grows_the_generation(database_url: str) ->
         start = await index.generation()
         document = _listing("Pastel Clown")
         assert await index.upsert([document]) == 1
-        assert await index.generation() == start + 1
+        assert await index.generation() == Generation(start.changes + 1, start.removals)
         stale = replace(document, title="Old News", changed_at=NOW - dt.timedelta(days=1))
         assert await index.upsert([stale]) == 0
-        assert await index.generation() == start + 1, "nothing written: unchanged"
+        assert await index.generation() == Generation(start.changes + 1, start.removals), (
+            "nothing written: unchanged"
+        )
         assert await index.remove("listing", document.source_id, NOW + dt.timedelta(days=1))
-        assert await index.generation() == start + 2
+        assert await index.generation() == Generation(start.changes + 2, start.removals + 1)
     finally:
         await engine.dispose()
 
@@ -368,10 +387,10 @@ async def test_with_a_refresh_interval_requests_share_a_generation_read() -> Non
     reads = [0]
     gate = asyncio.Event()
 
-    async def generation() -> int:
+    async def generation() -> Generation:
         reads[0] += 1
         await gate.wait()
-        return index.now
+        return Generation(index.now, index.removed)
 
     index.generation = generation  # type: ignore[method-assign]
     waiting = [asyncio.create_task(_total(pages, "moonbeam")) for _ in range(10)]

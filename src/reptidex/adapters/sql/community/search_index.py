@@ -29,7 +29,7 @@ from reptidex.domain.community.search.documents import (
     SearchDocument,
     newest_changes,
 )
-from reptidex.domain.community.search.ports import FACETS, Matches, StoredHit
+from reptidex.domain.community.search.ports import FACETS, Generation, Matches, StoredHit
 from reptidex.domain.community.search.query import Filters, TermGroup
 from reptidex.domain.events import DomainEvent
 
@@ -72,9 +72,10 @@ search_generation = sa.Table(
     "search_generation",
     _metadata,
     sa.Column("id", sa.SmallInteger(), primary_key=True),
-    sa.Column("value", sa.BigInteger(), nullable=False),
+    sa.Column("changes", sa.BigInteger(), nullable=False),
+    sa.Column("removals", sa.BigInteger(), nullable=False),
 )
-_GENERATION_TEXT = "SELECT value FROM search_generation"
+_GENERATION_TEXT = "SELECT changes, removals FROM search_generation"
 search_word = sa.Table(
     "search_word", _metadata, sa.Column("word", sa.String(100), primary_key=True)
 )
@@ -310,7 +311,7 @@ class SqlSearchStore:
                 if isinstance(c, SearchDocument)
                 for w in f"{c.title_terms} {c.body_terms}".split()
             )
-            await self._grow_generation()
+            await self._grow_generation(removed=any(isinstance(c, Removal) for c in kept))
         return written
 
     async def _upsert(self, rows: list[dict[str, Any]]) -> int:
@@ -320,16 +321,22 @@ class SqlSearchStore:
             written += await self._upsert_rows(rows[start : start + ROWS_PER_STATEMENT])
         return written
 
-    async def _grow_generation(self) -> None:
-        """Add one to the index's generation (the transaction's last step in the index: its
-        row stays locked until the commit, so that concurrent writers count one by one)."""
+    async def _grow_generation(self, *, removed: bool) -> None:
+        """Count one change, and one removal if it ``removed`` documents (the transaction's
+        last step in the index: the row stays locked until the commit, so that concurrent
+        writers count one by one)."""
+        t = search_generation.c
         await self.session.execute(
-            sa.update(search_generation).values(value=search_generation.c.value + 1)
+            sa.update(search_generation).values(
+                changes=t.changes + 1, removals=t.removals + int(removed)
+            )
         )
 
-    async def generation(self) -> int:
+    async def generation(self) -> Generation:
         """The index's generation as this transaction sees it."""
-        return int(await self.session.scalar(sa.select(search_generation.c.value)) or 0)
+        t = search_generation.c
+        row = (await self.session.execute(sa.select(t.changes, t.removals))).one()
+        return Generation(int(row.changes), int(row.removals))
 
     async def _upsert_rows(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
@@ -577,7 +584,7 @@ class SqlSearchStore:
             [_tombstone(kind, i, at, now) for i in dict.fromkeys(source_ids)]
         )
         if removed:
-            await self._grow_generation()
+            await self._grow_generation(removed=True)
         if event is not None:
             SqlOutbox(self.session, "community").add(event)
         return removed
@@ -627,14 +634,15 @@ class SqlSearchIndex:
         async with self._store() as store:
             return await store.count()
 
-    async def generation(self) -> int:
-        """The index's generation (grows with every committed change): every search asks, so
-        on PostgreSQL asyncpg reads it alone, without a transaction."""
+    async def generation(self) -> Generation:
+        """The index's generation (its committed changes and removals): searches ask, so on
+        PostgreSQL asyncpg reads it alone, without a transaction."""
         async with self._sessions() as session:
             if session.bind.dialect.name != "postgresql":
                 return await SqlSearchStore(session).generation()
             driver = await driver_of(session)
-            return int(await driver.fetchval(_GENERATION_TEXT))
+            changes, removals = await driver.fetchrow(_GENERATION_TEXT)
+            return Generation(int(changes), int(removals))
 
     async def listed_ids(self, kind: str, changed_before: dt.datetime) -> set[str]:
         """The source ids of the listed documents of ``kind`` last changed before then."""

@@ -6,7 +6,10 @@ index has not changed finds the same page. :class:`KeptPages` keeps each query's
 results (snippets marked) by its term groups, filters and page bounds, with the index's
 generation it was found at, and serves it again while the generation is the same.
 
-While the index changes, a kept page is served as it is for ``refresh`` seconds after it was
+A page found before a document was taken out (made private, hidden by a moderator, deleted)
+is never served again: the next request for it waits for a new lookup. Other changes (a new
+or edited document) follow the refresh interval:
+while the index changes, a kept page is served as it is for ``refresh`` seconds after it was
 found; then the first request for it starts a new lookup, and until that lookup ends the kept
 page is still served (the requests wait for the lookup only once the page is ``stale_limit``
 seconds old). A change is thus searchable the refresh interval and one lookup after its
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reptidex.domain.community.search.genes import GeneNames
-from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.community.search.ports import Generation, SearchIndex
 from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup, term_groups
 from reptidex.domain.community.search.use_cases import SearchResults, search_groups
 
@@ -90,7 +93,7 @@ class KeptPages:
         self._kept: OrderedDict[_Key, _Kept] = OrderedDict()
         self._lookups: dict[_Key, asyncio.Task[SearchResults]] = {}
         self._lookup_slots = asyncio.Semaphore(lookups)
-        self._generation_read: asyncio.Task[int] | None = None
+        self._generation_read: asyncio.Task[Generation] | None = None
         self.served = 0
         """Searches a kept page answered."""
         self.found = 0
@@ -106,20 +109,24 @@ class KeptPages:
         groups = term_groups(request.text, self.genes)
         key = (groups, request.filters, request.limit, request.offset)
         kept = self._kept.get(key)
-        if kept is not None and (
-            self._age(kept) < self.refresh or kept.results.generation >= await self._generation()
-        ):
-            return self._serve(key, kept)
+        stale = None
+        if kept is not None:
+            found, now = kept.results.generation, await self._generation()
+            if found.removals >= now.removals:
+                if found.changes >= now.changes or self._age(kept) < self.refresh:
+                    return self._serve(key, kept)
+                if self._age(kept) < self.stale_limit:
+                    stale = kept
         lookup = self._lookups.get(key)
         if lookup is None:
             lookup = asyncio.create_task(self._look_up(key, request))
             lookup.add_done_callback(_retrieved)
             self._lookups[key] = lookup
-        if kept is not None and self._age(kept) < self.stale_limit:
-            return self._serve(key, kept)
+        if stale is not None:
+            return self._serve(key, stale)
         return await asyncio.shield(lookup)
 
-    async def _generation(self) -> int:
+    async def _generation(self) -> Generation:
         """The index's generation; with a refresh interval, the requests that arrive while it
         is being read share that read (one round trip older at most)."""
         if not self.refresh:
@@ -131,7 +138,7 @@ class KeptPages:
             self._generation_read = read
         return await asyncio.shield(read)
 
-    async def _read_generation(self) -> int:
+    async def _read_generation(self) -> Generation:
         try:
             return await self.index.generation()
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from reptidex.domain.community.search.documents import IndexChange, SearchDocument
@@ -12,6 +12,15 @@ from reptidex.domain.community.search.query import Filters, TermGroup
 
 FACETS: tuple[str, ...] = ("kind", "species", "genes", "price_band", "country")
 """The facets every search counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """How many changes the index has committed, and how many of those took documents out
+    (each grows with every such commit, and only then)."""
+
+    changes: int = 0
+    removals: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +42,7 @@ class Matches:
     total: int
     facets: Mapping[str, Sequence[tuple[str, int]]]
     groups: Sequence[TermGroup]
-    generation: int = 0
+    generation: Generation = field(default_factory=Generation)
 
 
 class SearchIndex(Protocol):
@@ -67,8 +76,8 @@ class SearchIndex(Protocol):
         """One searchable document."""
         ...
 
-    async def generation(self) -> int:
-        """A number that grows with every change stored in the index (and only then)."""
+    async def generation(self) -> Generation:
+        """The index's generation: its committed changes and removals so far."""
         ...
 
     async def count(self) -> int:

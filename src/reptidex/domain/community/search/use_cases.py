@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reptidex.domain.community.search.documents import KINDS, SearchDocument, words
 from reptidex.domain.community.search.genes import GeneNames, builtin_articles
-from reptidex.domain.community.search.ports import SearchIndex
+from reptidex.domain.community.search.ports import Generation, SearchIndex
 from reptidex.domain.community.search.query import (
     SearchRequest,
     TermGroup,
@@ -49,7 +49,7 @@ class SearchResults:
     offset: int
     facets: Mapping[str, Sequence[tuple[str, int]]]
     matched: frozenset[str]
-    generation: int = 0
+    generation: Generation = field(default_factory=Generation)
     """The index's generation before the results were found."""
 
 
