@@ -70,6 +70,7 @@ from loadkit import (
     dsn,
     fetch,
     free_port,
+    repeating,
     request,
     scratch_database,
     serve_app,
@@ -354,30 +355,24 @@ async def changing(owner_url: str, rng: random.Random) -> AsyncIterator[list[int
     picked = await connection.fetch(
         "SELECT id, organisation_id FROM listing WHERE state = 'available' ORDER BY id LIMIT 1000"
     )
-    count = [0]
 
-    async def change() -> None:
-        while True:
-            ident, organisation = rng.choice(picked)
-            async with connection.transaction():
-                await connection.execute(
-                    "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
-                )
-                await connection.execute(
-                    "UPDATE listing SET price_amount = price_amount + 1, version = version + 1 "
-                    "WHERE id = $1",
-                    ident,
-                )
-            count[0] += 1
-            await asyncio.sleep(CHANGE_INTERVAL)
+    async def change() -> int:
+        ident, organisation = rng.choice(picked)
+        async with connection.transaction():
+            await connection.execute(
+                "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
+            )
+            await connection.execute(
+                "UPDATE listing SET price_amount = price_amount + 1, version = version + 1 "
+                "WHERE id = $1",
+                ident,
+            )
+        return 1
 
-    task = asyncio.create_task(change())
     try:
-        yield count
+        async with repeating(change, CHANGE_INTERVAL) as count:
+            yield count
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await connection.close()
 
 

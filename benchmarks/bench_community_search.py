@@ -60,6 +60,7 @@ from loadkit import (
     fetch,
     free_port,
     redis_reachable,
+    repeating,
     request,
     scratch_database,
     serve_app,
@@ -491,20 +492,14 @@ async def changing(
 
     engine = create_engine(url, pool_size=1)
     index = SqlSearchIndex(async_sessionmaker(engine, expire_on_commit=False))
-    count = [0]
 
-    async def change() -> None:
-        while True:
-            count[0] += await index.upsert([_document(rng, genes, dt.datetime.now(dt.UTC))])
-            await asyncio.sleep(CHANGE_INTERVAL)
+    async def change() -> int:
+        return await index.upsert([_document(rng, genes, dt.datetime.now(dt.UTC))])
 
-    task = asyncio.create_task(change())
     try:
-        yield count
+        async with repeating(change, CHANGE_INTERVAL) as count:
+            yield count
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await engine.dispose()
 
 

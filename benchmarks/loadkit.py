@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -408,3 +408,25 @@ async def redis_reachable(redis_url: str) -> bool:
         return False
     finally:
         await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def repeating(
+    action: Callable[[], Awaitable[int]], interval: float
+) -> AsyncIterator[list[int]]:
+    """Run ``action`` every ``interval`` seconds while the block runs (a change during a
+    workload); yields a list whose one item sums what the runs returned."""
+    done = [0]
+
+    async def repeat() -> None:
+        while True:
+            done[0] += await action()
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(repeat())
+    try:
+        yield done
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
