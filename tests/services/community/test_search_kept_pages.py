@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from reptidex.adapters.sql.community.search_index import SqlSearchIndex
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.community.search.documents import IndexChange, SearchDocument
+from reptidex.domain.community.search.documents import SearchDocument
 from reptidex.domain.community.search.genes import builtin_gene_names
 from reptidex.domain.community.search.kept_pages import KeptPages
 from reptidex.domain.community.search.ports import Generation, Matches
@@ -74,21 +74,6 @@ class CountingIndex:
         if self.fail:
             raise RuntimeError("the database went away")
         return Matches([], at, {}, groups, Generation(at, removed))
-
-    async def upsert(self, documents: Sequence[SearchDocument]) -> int:
-        raise NotImplementedError
-
-    async def remove(self, kind: str, source_id: str, at: dt.datetime) -> bool:
-        raise NotImplementedError
-
-    async def apply(self, changes: Sequence[IndexChange]) -> int:
-        raise NotImplementedError
-
-    async def get(self, kind: str, source_id: str) -> SearchDocument | None:
-        raise NotImplementedError
-
-    async def count(self) -> int:
-        raise NotImplementedError
 
 
 def _pages(index: CountingIndex | SqlSearchIndex, **options: Any) -> KeptPages:

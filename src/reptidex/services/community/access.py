@@ -15,7 +15,6 @@ from typing import TypeAlias
 
 from litestar.di import NamedDependency
 
-from reptidex.domain.community.search.genes import GeneNames
 from reptidex.domain.community.search.kept_pages import KeptPages
 from reptidex.domain.community.search.ports import SearchIndex
 from reptidex.domain.community.search.sponsored import Sponsors
@@ -72,11 +71,11 @@ Actor: TypeAlias = NamedDependency[Neighbour]
 
 @dataclass(frozen=True, slots=True)
 class SearchDesk:
-    """What the search endpoints need: the index, the catalogs' gene names, advertising for
-    the sponsored slots, and the pages of results kept between changes of the index."""
+    """What the search endpoints need: the index, advertising for the sponsored slots, and the
+    pages of results kept between changes of the index (which read the words with the
+    catalogs' gene names)."""
 
     index: SearchIndex
-    genes: GeneNames
     sponsors: Sponsors
     pages: KeptPages
 

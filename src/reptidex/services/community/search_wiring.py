@@ -83,19 +83,20 @@ def build_search(
 ) -> SearchComponents:
     """The search area on ``kernel``: the index (``index`` replaces it) with its pages kept
     between changes (the ``search_refresh`` and ``search_lookups`` settings), advertising's
-    ``sponsors`` and a
-    batching idempotent consumer of
+    ``sponsors`` and a batching idempotent consumer of
     :data:`~reptidex.domain.community.search.feed.INDEXED_EVENTS`."""
     events = kernel.events
     consumer = events.batched(index_changes, indexed_change, purpose="search")
     for event_type in INDEXED_EVENTS:
         events.subscribe(event_type, consumer)
     index = index or SqlSearchIndex(kernel.sessions)
-    genes = builtin_gene_names()
     settings = kernel.settings
     pages = KeptPages(
-        index, genes, refresh=settings.search_refresh, lookups=settings.search_lookups
+        index,
+        builtin_gene_names(),
+        refresh=settings.search_refresh,
+        lookups=settings.search_lookups,
     )
     return SearchComponents(
-        SearchDesk(index, genes, sponsors, pages), KeptPagesMetrics(kernel.spec.name, pages)
+        SearchDesk(index, sponsors, pages), KeptPagesMetrics(kernel.spec.name, pages)
     )

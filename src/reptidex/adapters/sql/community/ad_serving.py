@@ -86,7 +86,8 @@ def _candidates_statement() -> Select[Any]:
     )
 
 
-_CANDIDATES = DriverStatement.of(_candidates_statement())
+_CANDIDATES_STATEMENT = _candidates_statement()
+_CANDIDATES = DriverStatement.of(_CANDIDATES_STATEMENT)
 
 
 class SqlAdServing:
@@ -111,7 +112,7 @@ class SqlAdServing:
             driver = await driver_of(self.session)
             rows = await driver.fetch(_CANDIDATES.text, *_CANDIDATES.arguments(values))
         else:
-            rows = (await self.session.execute(_candidates_statement(), values)).mappings().all()
+            rows = (await self.session.execute(_CANDIDATES_STATEMENT, values)).mappings().all()
         return [
             Candidate(
                 campaign_of(AdCampaignRow(**{name: row[name] for name in _CAMPAIGN_COLUMNS})),

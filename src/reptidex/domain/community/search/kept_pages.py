@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reptidex.domain.community.search.genes import GeneNames
-from reptidex.domain.community.search.ports import Generation, SearchIndex
+from reptidex.domain.community.search.ports import Generation, PageSource
 from reptidex.domain.community.search.query import Filters, SearchRequest, TermGroup, term_groups
 from reptidex.domain.community.search.use_cases import SearchResults, search_groups
 
@@ -73,7 +73,7 @@ class KeptPages:
 
     def __init__(
         self,
-        index: SearchIndex,
+        index: PageSource,
         genes: GeneNames,
         *,
         refresh: float = REFRESH_SECONDS,

@@ -45,7 +45,23 @@ class Matches:
     generation: Generation = field(default_factory=Generation)
 
 
-class SearchIndex(Protocol):
+class PageSource(Protocol):
+    """What a search reads of the index: a page of matches, and the index's generation."""
+
+    async def match(
+        self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
+    ) -> Matches:
+        """The documents matching every group and the filters, best first. A group's
+        ``typo_word`` that no document holds is also matched by the stored words closest to
+        it (trigram similarity of at least 0.3, the three closest)."""
+        ...
+
+    async def generation(self) -> Generation:
+        """The index's generation: its committed changes and removals so far."""
+        ...
+
+
+class SearchIndex(PageSource, Protocol):
     """The stored documents and their full-text index (one transaction per call)."""
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
@@ -64,20 +80,8 @@ class SearchIndex(Protocol):
         the other would leave them); how many were written."""
         ...
 
-    async def match(
-        self, groups: Sequence[TermGroup], filters: Filters, *, limit: int, offset: int
-    ) -> Matches:
-        """The documents matching every group and the filters, best first. A group's
-        ``typo_word`` that no document holds is also matched by the stored words closest to
-        it (trigram similarity of at least 0.3, the three closest)."""
-        ...
-
     async def get(self, kind: str, source_id: str) -> SearchDocument | None:
         """One searchable document."""
-        ...
-
-    async def generation(self) -> Generation:
-        """The index's generation: its committed changes and removals so far."""
         ...
 
     async def count(self) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from reptidex.domain.community.search.documents import KINDS, SearchDocument, words
 from reptidex.domain.community.search.genes import GeneNames, builtin_articles
-from reptidex.domain.community.search.ports import Generation, SearchIndex
+from reptidex.domain.community.search.ports import Generation, PageSource, SearchIndex
 from reptidex.domain.community.search.query import (
     SearchRequest,
     TermGroup,
@@ -68,7 +68,7 @@ async def search(index: SearchIndex, genes: GeneNames, request: SearchRequest) -
 
 
 async def search_groups(
-    index: SearchIndex, groups: Sequence[TermGroup], request: SearchRequest
+    index: PageSource, groups: Sequence[TermGroup], request: SearchRequest
 ) -> SearchResults:
     """Run a checked ``request`` whose words make ``groups``."""
     found = await index.match(groups, request.filters, limit=request.limit, offset=request.offset)
