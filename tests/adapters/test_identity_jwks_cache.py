@@ -410,3 +410,30 @@ async def test_a_source_given_a_transport_fetches_through_it() -> None:
     finally:
         await source.aclose()
     assert core.requests == [f"GET {URL}"]
+
+
+async def test_tokens_arriving_during_a_fetch_are_judged_on_its_set() -> None:
+    """A replica that has just started gets a burst of tokens before its first set arrives:
+    none of them is refused as signed by an unknown key while that fetch is under way."""
+    kid, jwk = _published()
+    started, release = asyncio.Event(), asyncio.Event()
+    requests: list[httpx.Request] = []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        started.set()
+        await release.wait()
+        return httpx.Response(200, json={"keys": [jwk]})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handle))
+    source = JwksKeySource(URL, client=client, monotonic=Ticker(1_000.0))
+    first = asyncio.create_task(source.public_key(kid))
+    await started.wait()
+    burst = [asyncio.create_task(source.public_key(kid)) for _ in range(4)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not any(task.done() for task in burst)  # they wait for the set under way
+    release.set()
+    keys = await asyncio.gather(first, *burst)
+    assert all(key is not None for key in keys)
+    assert len(requests) == 1

@@ -545,7 +545,8 @@ class JwksKeySource:
         ``skew`` seconds after the fetch counting as after) may name a key newer than the set:
         two core replicas starting together each make one. The set is then fetched again at
         once, at most every ``newer_interval`` seconds (waiting for that), so such a token is
-        judged on a set fetched after it was signed.
+        judged on a set fetched after it was signed. A key missing while a fetch is under way
+        (a replica's first, or one for another token) is looked for in that fetch's set.
 
         Raises:
             KeysUnavailable: the set lacks ``kid`` and the last fetch failed.
@@ -555,13 +556,17 @@ class JwksKeySource:
             async with self._lock:
                 if self._may_fetch():  # another task may have just fetched
                     await self._fetch()
-        elif kid not in self._keys and self._newer_than_the_set(issued_at):
-            async with self._lock:
-                if self._newer_than_the_set(issued_at):  # not fetched meanwhile
-                    assert self._attempted_at is not None  # a set was fetched
-                    since = self._monotonic() - self._attempted_at
-                    await asyncio.sleep(max(self.newer_interval - since, 0.0))
-                    await self._fetch()
+        elif kid not in self._keys:
+            if self._lock.locked():
+                async with self._lock:  # a fetch is under way: the key may be in its set
+                    pass
+            if kid not in self._keys and self._newer_than_the_set(issued_at):
+                async with self._lock:
+                    if self._newer_than_the_set(issued_at):  # not fetched meanwhile
+                        assert self._attempted_at is not None  # a set was fetched
+                        since = self._monotonic() - self._attempted_at
+                        await asyncio.sleep(max(self.newer_interval - since, 0.0))
+                        await self._fetch()
         key = self._keys.get(kid)
         if key is None and self._failing:
             raise KeysUnavailable(f"the signing keys could not be fetched from {self.url}")
