@@ -91,7 +91,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         )
         event.listen(engine.sync_engine, "connect", _enable_sqlite_integrity)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         hide_parameters=True,
@@ -102,3 +102,15 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_recycle=1800,
         connect_args={"server_settings": dict(SERVER_SETTINGS)},
     )
+    event.listen(engine.sync_engine.pool, "reset", _end_driver_transaction)
+    return engine
+
+
+def _end_driver_transaction(dbapi_connection: Any, _record: Any, _state: Any) -> None:
+    """Roll back a transaction begun on the asyncpg connection itself (the fast paths that
+    bypass SQLAlchemy) before the pool hands the connection out again: SQLAlchemy's own
+    rollback on return ends only the transactions it began, so one interrupted mid-way (a
+    cancelled request) would otherwise go on with its settings to the next user."""
+    driver = dbapi_connection.driver_connection
+    if driver is not None and not driver.is_closed() and driver.is_in_transaction():
+        dbapi_connection.await_(driver.execute("ROLLBACK"))
