@@ -429,7 +429,8 @@ async def test_tokens_arriving_during_a_fetch_are_judged_on_its_set() -> None:
     source = JwksKeySource(URL, client=client, monotonic=Ticker(1_000.0))
     first = asyncio.create_task(source.public_key(kid))
     await started.wait()
-    burst = [asyncio.create_task(source.public_key(kid)) for _ in range(4)]
+    signed = float(int(time.time()))  # this second: were the key missing, another fetch
+    burst = [asyncio.create_task(source.public_key(kid, signed)) for _ in range(4)]
     for _ in range(5):
         await asyncio.sleep(0)
     assert not any(task.done() for task in burst)  # they wait for the set under way
