@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -377,3 +377,58 @@ class MediaServer:
         )
         bus = kernel_of(self.app).events.bus
         asyncio.run_coroutine_threadsafe(bus.publish(event), self.loop).result(timeout=10)
+
+
+class Breeding:
+    """An organisation whose animals repti-animal announces by events."""
+
+    def __init__(self, client: TestClient[Litestar]) -> None:
+        self.client = client
+        self.organisation_id = uuid.uuid4()
+
+    def publish(self, event_type: str, payload: dict[str, Any]) -> None:
+        event = new_event(
+            event_type, producer="animal", payload=payload, organisation_id=self.organisation_id
+        )
+        with self.client.portal() as portal:
+            portal.call(kernel_of(self.client.app).events.bus.publish, event)
+
+    def animal(
+        self,
+        name: str | None,
+        *,
+        visibility: str = "public",
+        status: str = "active",
+        sire: str | None = None,
+        dam: str | None = None,
+        event: str = "animal.created",
+        animal_id: str | None = None,
+    ) -> str:
+        animal_id = animal_id or str(uuid.uuid4())
+        self.publish(
+            event,
+            {
+                "animal_id": animal_id,
+                "code": f"RX-{animal_id[:4]}",
+                "name": name,
+                "species": "ball_python",
+                "sex": "female",
+                "phenotype": "Pastel Clown",
+                "status": status,
+                "visibility": visibility,
+            },
+        )
+        if sire or dam:
+            self.publish(
+                "lineage.changed",
+                {"animal_id": animal_id, "sire_id": sire, "dam_id": dam,
+                 "previous_sire_id": None, "previous_dam_id": None},
+            )  # fmt: skip
+        return animal_id
+
+
+def eventually(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not check():
+        assert time.monotonic() < deadline, "the events were not applied in time"
+        time.sleep(0.02)

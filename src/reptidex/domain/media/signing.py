@@ -19,6 +19,8 @@ class UrlSigner:
     >>> file_id = uuid.UUID(int=1)
     >>> signature = signer.sign(file_id, "original", 2_000)
     >>> signer.check(file_id, "original", 2_000, signature, now=1_000)
+    >>> signer.is_valid(file_id, "thumb-128", 2_000, signature, now=1_000)
+    False
     >>> signer.check(file_id, "original", 2_000, signature, now=3_000)
     Traceback (most recent call last):
     ...
@@ -44,3 +46,13 @@ class UrlSigner:
             raise NotAuthenticated("The signed URL is not valid.")
         if now >= expires:
             raise NotAuthenticated("The signed URL has expired.")
+
+    def is_valid(
+        self, file_id: uuid.UUID, variant: str, expires: int, signature: str, *, now: float
+    ) -> bool:
+        """Whether :meth:`check` would pass."""
+        try:
+            self.check(file_id, variant, expires, signature, now=now)
+        except NotAuthenticated:
+            return False
+        return True

@@ -8,9 +8,10 @@ use case they call, and never name an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from litestar import Request
 
@@ -35,12 +36,23 @@ from reptidex.services.kernel.app import Injected
 from reptidex.services.kernel.auth import Principal
 
 
+class MediaUnits(Protocol):
+    """Opens a media unit of work as ``organisation_id`` (``None``: anonymous) that may also
+    read ``signed_file``, a file whose signed URL was checked (row-level security admits
+    what these allow, on PostgreSQL)."""
+
+    def __call__(
+        self, organisation_id: uuid.UUID | None = None, *, signed_file: uuid.UUID | None = None
+    ) -> MediaUnitOfWork: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MediaAdapters:
     """What the media controllers use."""
 
-    unit_of_work: Callable[[], MediaUnitOfWork]
-    """Opens a transaction on the media database (with the outbox) for one use case."""
+    unit_of_work: MediaUnits
+    """Opens a transaction on the media database (with the outbox) for one use case, as the
+    caller's organisation."""
     blobs: BlobStore
     images: ImageProcessor
     cpu: CpuRunner

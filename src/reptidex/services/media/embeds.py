@@ -327,8 +327,9 @@ class EmbedController(Controller):
     )
     async def show_settings(self, media: Media, principal: CurrentPrincipal) -> EmbedSettingsBody:
         """The settings."""
-        async with media.unit_of_work() as uow:
-            rules = await embed_settings(uow.embed_settings, principal.require_organisation())
+        organisation = principal.require_organisation()
+        async with media.unit_of_work(organisation) as uow:
+            rules = await embed_settings(uow.embed_settings, organisation)
         return EmbedSettingsBody(list(rules.allowed_origins))
 
     @put(
@@ -347,10 +348,11 @@ class EmbedController(Controller):
         data: JSONBody[EmbedSettingsBody],
     ) -> EmbedSettingsBody:
         """Change the settings."""
-        async with media.unit_of_work() as uow:
+        organisation = principal.require_organisation()
+        async with media.unit_of_work(organisation) as uow:
             rules = await change_embed_settings(
                 uow,
-                principal.require_organisation(),
+                organisation,
                 data.allowed_origins,
                 actor_id=principal.user_id,
             )
@@ -371,10 +373,11 @@ class EmbedController(Controller):
         days: Annotated[int, QueryParameter(ge=1, le=366, description="Days back")] = 30,
     ) -> EmbedStats:
         """View statistics."""
-        async with media.unit_of_work() as uow:
+        organisation = principal.require_organisation()
+        async with media.unit_of_work(organisation) as uow:
             views = await widget_views(
                 uow.embed_views,
-                principal.require_organisation(),
+                organisation,
                 days=days,
                 today=dt.datetime.now(dt.UTC).date(),
             )

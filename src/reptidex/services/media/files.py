@@ -165,7 +165,7 @@ class FileController(Controller):
         """Store an upload."""
         content = await data.file.read()
         try:
-            async with media.unit_of_work() as uow:
+            async with media.unit_of_work(principal.organisation_id) as uow:
                 record, deduplicated = await receive_upload(
                     uow,
                     media.blobs,
@@ -200,7 +200,7 @@ class FileController(Controller):
     ) -> FileView:
         """A file's record."""
         organisation = optional_principal.organisation_id if optional_principal else None
-        async with media.unit_of_work() as uow:
+        async with media.unit_of_work(organisation) as uow:
             record = await find_file(uow.files, file_id, organisation)
         return file_view(record)
 
@@ -222,7 +222,7 @@ class FileController(Controller):
         variant: Annotated[VariantName, QueryParameter(description="Which bytes")] = "original",
     ) -> SignedUrlView:
         """A signed URL."""
-        async with media.unit_of_work() as uow:
+        async with media.unit_of_work(principal.organisation_id) as uow:
             signed = await sign_file(
                 uow.files,
                 media.signer,
@@ -270,16 +270,25 @@ class FileController(Controller):
         ] = None,
     ) -> Response[Any]:
         """A file's bytes."""
-        async with media.unit_of_work() as uow:
+        organisation = optional_principal.organisation_id if optional_principal else None
+        now = time.time()
+        admitted = (
+            expires is not None
+            and signature is not None
+            and media.signer.is_valid(file_id, variant, expires, signature, now=now)
+        )
+        async with media.unit_of_work(
+            organisation, signed_file=file_id if admitted else None
+        ) as uow:
             found = await file_bytes(
                 uow.files,
                 media.signer,
                 file_id,
                 variant,
-                organisation_id=optional_principal.organisation_id if optional_principal else None,
+                organisation_id=organisation,
                 expires=expires,
                 signature=signature,
-                now=time.time(),
+                now=now,
             )
         record, key, content_type, size = found.record, found.key, found.content_type, found.size
         etag = f'"{found.sha256}"'
@@ -338,7 +347,7 @@ class FileController(Controller):
         file_id: FromPath[uuid.UUID],
     ) -> None:
         """Delete a file."""
-        async with media.unit_of_work() as uow:
+        async with media.unit_of_work(principal.organisation_id) as uow:
             await delete_file(uow, media.blobs, uploader_of(principal), file_id)
 
 

@@ -60,7 +60,8 @@ async def _respond(
     accent: str,
     logo: uuid.UUID | None,
 ) -> Response[bytes]:
-    async with media.unit_of_work() as uow:
+    organisation = None if principal is None else principal.organisation_id
+    async with media.unit_of_work(organisation) as uow:
         result = await render_chart(
             kind,
             animal_id,
@@ -70,7 +71,7 @@ async def _respond(
             mode=theme,
             accent=accent,
             logo=logo,
-            organisation_id=None if principal is None else principal.organisation_id,
+            organisation_id=organisation,
             credential=_credential(request, principal),
             token=bearer_of(request),
             uow=uow,

@@ -9,6 +9,7 @@ kernel's sessions, and the consumers of repti-animal's events.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -151,8 +152,10 @@ def build_media(
     blob_store = blobs or blob_store_from(settings)
     cpu = CpuPool(CPU_WORKERS, name="media-cpu")
 
-    def unit_of_work() -> SqlMediaUnitOfWork:
-        return SqlMediaUnitOfWork(sessions, blob_store)
+    def unit_of_work(
+        organisation_id: uuid.UUID | None = None, *, signed_file: uuid.UUID | None = None
+    ) -> SqlMediaUnitOfWork:
+        return SqlMediaUnitOfWork(sessions, blob_store, organisation_id, signed_file=signed_file)
 
     backfill = AnimalBackfill(
         shared or HttpSharedAnimals(lambda: peers, tokens.headers),

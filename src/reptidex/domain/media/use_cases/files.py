@@ -378,9 +378,12 @@ async def file_bytes(
     with a signed URL (``expires`` and ``signature``) that is right and not expired.
     """
     record = await files.get(file_id)
-    if record is None:
-        raise NotFound("No such file.")
     signed = expires is not None or signature is not None
+    if record is None:
+        if expires is not None and signature is not None:
+            # a wrong signature says so, whether or not the record could be read
+            signer.check(file_id, variant, expires, signature, now=now)
+        raise NotFound("No such file.")
     if signed and not record.is_public:
         if expires is None or signature is None:
             raise InvalidInput(
