@@ -10,6 +10,25 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "reptidex"
 
 ENGINE_ALLOWED_THIRD_PARTY = {"numpy", "networkx"}
+ENGINE_OPTIONAL_EXTRAS = {"pandas", "matplotlib"}
+"""Imported by the engine in one module, ``engine/_optional.py``, when a caller asks for them,
+and named elsewhere only for the type checker (under ``if TYPE_CHECKING:``)."""
+
+
+def type_checking_lines(path: Path) -> set[int]:
+    """Lines of the imports under ``if TYPE_CHECKING:``, which never run."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        inner.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        for inner in node.body
+        if isinstance(inner, ast.Import | ast.ImportFrom)
+    }
+
+
 FORBIDDEN_INSIDE = {
     "engine": ("reptidex.domain", "reptidex.adapters", "reptidex.services", "reptidex.cli"),
     "domain": ("reptidex.adapters", "reptidex.services", "reptidex.cli"),
@@ -50,13 +69,29 @@ def test_engine_uses_only_the_standard_library_numpy_and_networkx() -> None:
 
     breaches = []
     for path in modules_of("engine"):
+        unused_at_run_time = type_checking_lines(path)
         for line, module in imported_modules(path):
             top = module.split(".")[0]
             if top in ("reptidex", "__future__") or top in sys.stdlib_module_names:
                 continue
+            if top in ENGINE_OPTIONAL_EXTRAS and (
+                path == PACKAGE / "engine" / "_optional.py" or line in unused_at_run_time
+            ):
+                continue
             if top not in ENGINE_ALLOWED_THIRD_PARTY:
                 breaches.append(f"{path.relative_to(PACKAGE)}:{line} imports {module}")
     assert not breaches, "\n".join(breaches)
+
+
+def test_the_engine_imports_its_optional_extras_only_when_asked() -> None:
+    """pandas and matplotlib are imported inside the functions of ``engine/_optional.py``, never
+    at a module's top level, so ``import reptidex.engine`` works without them."""
+    path = PACKAGE / "engine" / "_optional.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    top_level = [
+        alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+    ] + [node.module or "" for node in tree.body if isinstance(node, ast.ImportFrom)]
+    assert not [m for m in top_level if m.split(".")[0] in ENGINE_OPTIONAL_EXTRAS]
 
 
 def test_nothing_outside_the_entry_points_imports_services() -> None:

@@ -22,6 +22,7 @@ from reptidex.engine.pedigree.ancestry import (
     relationship,
 )
 from reptidex.engine.pedigree.chart import ChartBox, ChartLayout, ChartLine, chart_layout
+from reptidex.engine.pedigree.frames import coefficient_series, kinship_frame
 from reptidex.engine.pedigree.inbreeding import (
     CoefficientTable,
     inbreeding,
@@ -105,6 +106,7 @@ __all__ = [
     "ancestor_loss",
     "ancestors",
     "chart_layout",
+    "coefficient_series",
     "common_ancestors",
     "completeness",
     "completeness_index",
@@ -121,6 +123,7 @@ __all__ = [
     "gene_diversity",
     "inbreeding",
     "kinship",
+    "kinship_frame",
     "kinship_matrix",
     "mean_kinship",
     "mendelian_sampling_factors",

@@ -38,11 +38,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.pedigree.model import Pedigree
+
+if TYPE_CHECKING:  # pandas is an optional extra: only its name is needed to check the types
+    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -108,6 +112,21 @@ class CoefficientTable(Mapping[str, float]):
 
     def __repr__(self) -> str:
         return f"<CoefficientTable of {len(self)} animals>"
+
+    def to_pandas(self, name: str | None = None) -> pd.Series[Any]:
+        """The coefficients as a pandas Series indexed by animal id (needs the
+        ``reptidex[pandas]`` extra); see :func:`~reptidex.engine.pedigree.frames.coefficient_series`.
+
+        Examples
+        --------
+        >>> from reptidex.engine.pedigree import Pedigree, Animal
+        >>> ped = Pedigree([Animal("S"), Animal("D"), Animal("K", "S", "D")])
+        >>> inbreeding(ped).to_pandas("F").to_dict()
+        {'S': 0.0, 'D': 0.0, 'K': 0.0}
+        """
+        from reptidex.engine.pedigree.frames import coefficient_series  # frames imports us
+
+        return coefficient_series(self, name)
 
 
 def mendelian_sampling_factors(sire: IntArray, dam: IntArray, f: FloatArray) -> FloatArray:
