@@ -59,13 +59,16 @@ def test_acceptance_pastel_spider_het_clown_by_pastel_het_clown() -> None:
 
 
 def test_lesser_by_mojave_gives_blue_eyed_leucistic() -> None:
+    """The compound is named as the hobby sees it: a Blue-Eyed Leucistic, with its pairing."""
     result = cross_morphs(load_catalog("ball_python"), "Lesser", "Mojave")
     assert table(result) == {
         "Lesser": F("1/4"),
         "Mojave": F("1/4"),
-        "Lesser Mojave": F("1/4"),
+        "Lesser Mojave Blue-Eyed Leucistic (BEL)": F("1/4"),
         "Normal": F("1/4"),
     }
+    bel = next(o for o in result.outcomes() if o.traits == ("Lesser Mojave",))
+    assert bel.to_dict()["phenotype"] == "Lesser Mojave Blue-Eyed Leucistic (BEL)"
 
 
 def test_bel_alias_reads_as_lesser_mojave() -> None:
@@ -199,8 +202,9 @@ def test_bel_complex_pairings_are_blue_eyed_leucistics_and_named_compounds() -> 
         ("Super Pastel Enchi poss het Hypo", "Super Pastel Enchi 50% het Orange Ghost"),
         ("50% het Albino", "Normal 50% het Albino"),
         ("ph Clown", "Normal 50% het Clown"),
-        ("Lesser Mojave", "Lesser Mojave"),
-        ("BEL", "Lesser Mojave"),
+        ("Lesser Mojave", "Lesser Mojave Blue-Eyed Leucistic (BEL)"),
+        ("BEL", "Lesser Mojave Blue-Eyed Leucistic (BEL)"),
+        ("Lesser BEL", "Super Lesser Blue-Eyed Leucistic (BEL)"),
         ("Killer Bee", "Killer Bee"),
         ("Normal", "Normal"),
         ("PASTEL SPIDER", "Bumblebee"),

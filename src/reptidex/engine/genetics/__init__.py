@@ -30,6 +30,7 @@ from reptidex.engine.genetics.catalog import (
     extend_catalog,
     load_catalog,
     load_catalog_file,
+    species_id,
 )
 from reptidex.engine.genetics.cross import (
     CrossResult,
@@ -116,6 +117,7 @@ __all__ = [
     "prove_out",
     "rank_pairs",
     "read_morph",
+    "species_id",
     "trait_target",
     "visual_traits",
 ]

@@ -5,8 +5,8 @@ load their own file with :func:`load_catalog_file`, build one from a mapping wit
 :func:`catalog_from_mapping`, or add genes and combos to a built-in one with
 :func:`extend_catalog`. The format is documented in ``docs/genetics.md``.
 
-Built-in catalogs are parsed once and memoised by :func:`load_catalog` (an ``lru_cache`` of
-immutable values: the only module-level state in the engine).
+Built-in catalogs are parsed once and memoised by :func:`load_catalog` (caches of immutable
+values, with the species' names: the only module-level state in the engine).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reptidex.engine.genetics.model import (
     HealthNote,
     LinkageGroup,
     Locus,
+    Look,
     Severity,
     SexSystem,
 )
@@ -52,9 +53,66 @@ def available_species() -> tuple[str, ...]:
     )
 
 
+def species_id(species: str) -> str:
+    """The id of the built-in species that ``species`` names: its id (``ball_python``) or its
+    display name (``Ball python``), case-insensitively, with ``_``, ``-`` and spaces alike.
+
+    Parameters
+    ----------
+    species : str
+        A species id or display name.
+
+    Returns
+    -------
+    str
+        The species id, as :func:`available_species` lists it.
+
+    Raises
+    ------
+    KeyError
+        When no built-in catalog has that id or name; the message lists the known species.
+
+    Examples
+    --------
+    >>> species_id("Ball python"), species_id("BALL-PYTHON"), species_id("corn_snake")
+    ('ball_python', 'ball_python', 'corn_snake')
+    >>> species_id("dragon snake")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown species 'dragon snake'; known species: ball_python (Ball python), ..."
+    """
+    if species in available_species():
+        return species
+    found = _species_names().get(_fold_species(species))
+    if found is None:
+        known = ", ".join(f"{id_} ({name})" for id_, name in _species_labels())
+        raise KeyError(f"unknown species {species!r}; known species: {known}")
+    return found
+
+
+def _fold_species(text: str) -> str:
+    return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+
+
 @functools.cache
+def _species_labels() -> tuple[tuple[str, str], ...]:
+    """Each built-in species' id and display name, in id order."""
+    return tuple((species, _load_builtin(species).name) for species in available_species())
+
+
+@functools.cache
+def _species_names() -> dict[str, str]:
+    """Every built-in species' folded id and display name, to its id."""
+    names: dict[str, str] = {}
+    for species, name in _species_labels():
+        names[_fold_species(species)] = species
+        names[_fold_species(name)] = species
+    return names
+
+
 def load_catalog(species: str) -> Catalog:
-    """The built-in catalog of ``species`` (memoised; catalogs are immutable).
+    """The built-in catalog of ``species``, given by id or display name (memoised; catalogs are
+    immutable).
 
     Raises :class:`KeyError` naming the known species if there is no such catalog.
 
@@ -62,10 +120,14 @@ def load_catalog(species: str) -> Catalog:
     --------
     >>> load_catalog("leopard_gecko").name
     'Leopard gecko'
+    >>> load_catalog("Leopard gecko") is load_catalog("leopard_gecko")
+    True
     """
-    if species not in available_species():
-        known = ", ".join(available_species())
-        raise KeyError(f"unknown species {species!r}; known species: {known}")
+    return _load_builtin(species_id(species))
+
+
+@functools.cache
+def _load_builtin(species: str) -> Catalog:
     resource = resources.files("reptidex.engine.genetics") / "catalogs" / f"{species}.toml"
     return catalog_from_toml(resource.read_text(encoding="utf-8"))
 
@@ -167,6 +229,7 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
                 name=_text(entry, "name", where),
                 alleles=alleles,
                 compounds=compounds,
+                looks=tuple(_look(x, where) for x in _tables(entry, "looks")),
                 notes=_strings(entry, "notes"),
                 sources=_strings(entry, "sources"),
                 disputes=_disputes(entry, where),
@@ -212,6 +275,7 @@ def catalog_from_mapping(data: Mapping[str, Any]) -> Catalog:
             raise CatalogError(f"combo {combo.name!r}: unknown traits {', '.join(unknown)}")
         if combo.name in names:
             raise CatalogError(f"combo {combo.name!r} has the name of a trait")
+    _check_looks(catalog)
     _check_aliases(catalog)
     return catalog
 
@@ -268,6 +332,19 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
             out["looks_like"] = c.looks_like
         return out
 
+    def look(x: Look) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": x.name,
+            "traits": list(x.traits),
+            "aliases": list(x.aliases),
+            "notes": list(x.notes),
+            "sources": list(x.sources),
+            "disputes": disputes(x.disputes),
+        }
+        if x.abbreviation:
+            out["abbreviation"] = x.abbreviation
+        return out
+
     return {
         "species": {
             "id": catalog.id,
@@ -286,6 +363,7 @@ def catalog_to_mapping(catalog: Catalog) -> dict[str, Any]:
                 "disputes": disputes(locus.disputes),
                 "alleles": [allele(a) for a in locus.alleles],
                 "compounds": [compound(c) for c in locus.compounds],
+                "looks": [look(x) for x in locus.looks],
             }
             for locus in catalog.loci
         ],
@@ -422,6 +500,42 @@ def _compound(entry: Mapping[str, Any], where: str, alleles: tuple[Allele, ...])
     )
 
 
+def _look(entry: Mapping[str, Any], where: str) -> Look:
+    where = f"{where} look {entry.get('name')!r}"
+    traits = entry.get("traits")
+    if not (isinstance(traits, list) and traits and all(isinstance(t, str) for t in traits)):
+        raise CatalogError(f"{where}: 'traits' must list the trait names that look this way")
+    abbreviation = entry.get("abbreviation")
+    if abbreviation is not None and not isinstance(abbreviation, str):
+        raise CatalogError(f"{where}: 'abbreviation' is a name")
+    return Look(
+        name=_text(entry, "name", where),
+        traits=tuple(traits),
+        abbreviation=abbreviation,
+        aliases=_strings(entry, "aliases"),
+        notes=_strings(entry, "notes"),
+        sources=_strings(entry, "sources"),
+        disputes=_disputes(entry, where),
+    )
+
+
+def _check_looks(catalog: Catalog) -> None:
+    """A look's traits are traits of its own locus, and each trait has at most one look."""
+    seen: set[str] = set()
+    for index, locus in enumerate(catalog.loci):
+        for look in locus.looks:
+            for name in look.traits:
+                trait = catalog.traits.get(name)
+                if trait is None or trait.locus != index:
+                    raise CatalogError(
+                        f"locus {locus.id!r} look {look.name!r}: {name!r} is not a trait of "
+                        "this locus"
+                    )
+                if name in seen:
+                    raise CatalogError(f"trait {name!r} has more than one look")
+                seen.add(name)
+
+
 def _fraction(value: Any, where: str) -> Fraction:
     try:
         fraction = Fraction(str(value))
@@ -494,6 +608,13 @@ def _check_aliases(catalog: Catalog) -> None:
         for compound in locus.compounds:
             for alias in compound.aliases:
                 claim(alias, f"trait {compound.name}")
+        for look in locus.looks:
+            for name in (
+                look.name,
+                *([look.abbreviation] if look.abbreviation else []),
+                *look.aliases,
+            ):
+                claim(name, f"look {look.name}")
     for combo in catalog.combos:
         for name in (combo.name, *combo.aliases):
             claim(name, f"combo {combo.name}")

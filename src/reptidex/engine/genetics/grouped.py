@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.genetics.model import Catalog, Sex
-from reptidex.engine.genetics.phenotype import morph_name, sort_traits
+from reptidex.engine.genetics.phenotype import morph_name, sort_traits, trait_label
 
 T = TypeVar("T")
 Objects = npt.NDArray[np.object_]
@@ -283,7 +283,13 @@ class GroupedView:
     ) -> list[str]:
         """Morph names of all groups: the traits of each class written once, the combos that
         apply found with boolean masks, and only the groups that use a combo re-spelt."""
-        spelt = combined([["".join(f" {t}" for t in c.traits) for c in cs] for cs in blocks], "")
+        spelt = combined(
+            [
+                ["".join(f" {trait_label(catalog, t)}" for t in c.traits) for c in cs]
+                for cs in blocks
+            ],
+            "",
+        )
         where: dict[str, int] = {}
         for b, classes in enumerate(blocks):
             for c in classes:
@@ -316,7 +322,10 @@ class GroupedView:
                 members = np.flatnonzero(signature == value)
                 acc = np.full(len(members), "".join(f" {c.name}" for c in chosen), dtype=object)
                 for b, classes in enumerate(blocks):
-                    rest = ["".join(f" {t}" for t in c.traits if t not in used) for c in classes]
+                    rest = [
+                        "".join(f" {trait_label(catalog, t)}" for t in c.traits if t not in used)
+                        for c in classes
+                    ]
                     if any(rest):
                         acc = acc + _objects(rest)[codes(b)[members]]
                 spelt[members] = acc

@@ -169,6 +169,30 @@ class Compound:
 
 
 @dataclass(frozen=True)
+class Look:
+    """A look that several genotypes of one locus share, named as such by the hobby: a
+    Blue-Eyed Leucistic (``BEL``) is a Super Lesser, a Lesser Mojave, a Mojave Russo, ....
+
+    ``traits`` are the trait names (super forms, named compounds) that look this way; the first
+    is what the look's name alone is read as. A morph name shows the look beside the trait
+    (``Lesser Mojave Blue-Eyed Leucistic (BEL)``).
+    """
+
+    name: str
+    traits: tuple[str, ...]
+    abbreviation: str | None = None
+    aliases: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The look as morph names show it: ``Blue-Eyed Leucistic (BEL)``."""
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+
+@dataclass(frozen=True)
 class Locus:
     """A locus: a wild-type allele and one or more mutant alleles (an allelic complex if more)."""
 
@@ -176,6 +200,7 @@ class Locus:
     name: str
     alleles: tuple[Allele, ...]
     compounds: tuple[Compound, ...] = ()
+    looks: tuple[Look, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     disputes: tuple[Dispute, ...] = ()
@@ -291,6 +316,8 @@ class Catalog:
     blocks: tuple[Block, ...] = field(init=False, repr=False, compare=False)
     block_of_locus: dict[int, tuple[int, int]] = field(init=False, repr=False, compare=False)
     traits: dict[str, TraitDefinition] = field(init=False, repr=False, compare=False)
+    looks: dict[str, Look] = field(init=False, repr=False, compare=False)
+    """Each trait that has a shared look (:class:`Look`), to that look."""
 
     def __post_init__(self) -> None:
         locus_index = {locus.id: i for i, locus in enumerate(self.loci)}
@@ -313,6 +340,10 @@ class Catalog:
         object.__setattr__(self, "blocks", numbered)
         object.__setattr__(self, "block_of_locus", where)
         object.__setattr__(self, "traits", _trait_table(self.loci))
+        looks = {
+            trait: look for locus in self.loci for look in locus.looks for trait in look.traits
+        }
+        object.__setattr__(self, "looks", looks)
 
     def __repr__(self) -> str:
         return f"Catalog(id={self.id!r}, loci={len(self.loci)}, combos={len(self.combos)})"

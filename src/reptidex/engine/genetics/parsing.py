@@ -29,7 +29,14 @@ from fractions import Fraction
 
 from reptidex.engine.genetics.catalog import available_species, load_catalog
 from reptidex.engine.genetics.genotype import Genotype, sex_pair
-from reptidex.engine.genetics.model import SEX_LOCUS, Catalog, Sex, SexSystem, TraitDefinition
+from reptidex.engine.genetics.model import (
+    SEX_LOCUS,
+    Catalog,
+    Look,
+    Sex,
+    SexSystem,
+    TraitDefinition,
+)
 from reptidex.engine.genetics.phenotype import (
     Diplotype,
     block_phenotype,
@@ -59,6 +66,7 @@ _HOBBY_PERCENTS = {  # the hobby's rounded thirds
 class _Phrase:
     traits: tuple[str, ...]
     label: str
+    look: Look | None = None  # a shared look's name: read as its first trait unless one is named
 
 
 def _fold(text: str) -> str:
@@ -93,6 +101,13 @@ def _phrases(catalog: Catalog) -> dict[str, _Phrase]:
             if compound.name:
                 for alias in compound.aliases:
                     add(alias, (compound.name,))
+        for look in locus.looks:
+            for name in (
+                look.name,
+                *([look.abbreviation] if look.abbreviation else []),
+                *look.aliases,
+            ):
+                table.setdefault(_fold(name), _Phrase((look.traits[0],), name, look))
     for combo in catalog.combos:
         for name in (combo.name, *combo.aliases):
             add(name, tuple(sorted(combo.traits)))
@@ -246,11 +261,35 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
     carrying: str | None = None  # after a plain het: the first gene it named, while it carries
     notes: list[str] = []
     unknown: list[str] = []  # every unknown word, reported at once
+    deferred: _Phrase | None = (
+        None  # a look's name, unless its pairing follows ("BEL Super Lesser")
+    )
+    previous: str | None = None  # the visual trait just read, whose look may follow ("... BEL")
+
+    def assume(phrase: _Phrase) -> str:
+        """Read a look's name alone as its first trait, noting the other genotypes it may be."""
+        assert phrase.look is not None
+        trait = catalog.traits[phrase.look.traits[0]]
+        words.setdefault(trait.locus, _LocusWords()).visual.append(trait)
+        if others := phrase.look.traits[1:]:
+            notes.append(
+                f"'{phrase.label}' is read as {trait.name}; a {phrase.look.name} may also be "
+                f"{', '.join(others[:-1])}{' or ' if len(others) > 1 else ''}{others[-1]}: "
+                "write the pairing for another"
+            )
+        return trait.name
+
     if not tokens:
         raise MorphParseError("a morph is needed: write 'Normal' for the wild type")
     i = 0
     while i < len(tokens):
         word = tokens[i]
+        last, previous = previous, None
+        if deferred is not None:
+            following = _longest_phrase(table, tokens, i)
+            if following is None or not _names_a_pairing(following[0], deferred):
+                last = assume(deferred)
+            deferred = None
         number = _percent(word)
         if number is not None:
             pending, carrying = number, None
@@ -289,6 +328,13 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
             i += 1
             continue
         phrase, i = found
+        if phrase.look is not None and not het_left:
+            carrying = None
+            if last in phrase.look.traits:  # "Lesser Mojave BEL": the look of the trait just read
+                previous = last
+            else:
+                deferred = phrase
+            continue
         gene = phrase.traits[0] if len(phrase.traits) == 1 else phrase.label
         if not het_left and carrying:
             if all(catalog.traits[name].recessive_visual for name in phrase.traits):
@@ -301,6 +347,8 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
                 carrying = None
         elif het_left and carrying == "":
             carrying = gene
+        if not het_left and len(phrase.traits) == 1:
+            previous = phrase.traits[0]
         for trait_name in phrase.traits:
             trait = catalog.traits[trait_name]
             slot = words.setdefault(trait.locus, _LocusWords())
@@ -318,6 +366,8 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
                 slot.visual.append(trait)
         if het_left:
             het_left -= 1
+    if deferred is not None:
+        assume(deferred)
     if unknown:
         words_ = "unknown word" if len(unknown) == 1 else "unknown words"
         raise MorphParseError(f"{words_} {', '.join(unknown)} in {text!r}")
@@ -326,6 +376,16 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
     if het_left:
         raise MorphParseError(f"'het' must be followed by the gene(s) it names in {text!r}")
     return MorphReading(_build(catalog, text, words, sex, maker), tuple(notes))
+
+
+def _names_a_pairing(phrase: _Phrase, look_name: _Phrase) -> bool:
+    """Whether ``phrase`` names one of the genotypes of the look ``look_name`` names."""
+    assert look_name.look is not None
+    return (
+        phrase.look is None
+        and len(phrase.traits) == 1
+        and phrase.traits[0] in look_name.look.traits
+    )
 
 
 def _longest_phrase(

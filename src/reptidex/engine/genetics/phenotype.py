@@ -145,7 +145,9 @@ def sort_traits(catalog: Catalog, traits: Iterable[str]) -> tuple[str, ...]:
 
 def morph_name(catalog: Catalog, traits: Iterable[str]) -> str:
     """The breeder's name for a set of visual traits: the most specific combo names, then the
-    remaining traits in catalog order; ``"Normal"`` for none.
+    remaining traits in catalog order, each followed by the look it shares with other genotypes
+    when the catalog names one (:class:`~reptidex.engine.genetics.model.Look`); ``"Normal"``
+    for none.
 
     Combos are applied greedily, largest first, without sharing a trait.
 
@@ -159,6 +161,8 @@ def morph_name(catalog: Catalog, traits: Iterable[str]) -> str:
     'Bumblebee Clown'
     >>> morph_name(bp, [])
     'Normal'
+    >>> morph_name(bp, ["Lesser Mojave", "Pastel"])
+    'Pastel Lesser Mojave Blue-Eyed Leucistic (BEL)'
     """
     remaining = set(traits)
     if not remaining:
@@ -168,5 +172,20 @@ def morph_name(catalog: Catalog, traits: Iterable[str]) -> str:
         if combo.traits <= remaining:
             names.append(combo.name)
             remaining -= combo.traits
-    names.extend(sort_traits(catalog, remaining))
+    names.extend(trait_label(catalog, trait) for trait in sort_traits(catalog, remaining))
     return " ".join(names)
+
+
+def trait_label(catalog: Catalog, trait: str) -> str:
+    """A trait as a morph name writes it: followed by the look it shares with other genotypes,
+    when the catalog names one.
+
+    Examples
+    --------
+    >>> from reptidex.engine.genetics import load_catalog
+    >>> bp = load_catalog("ball_python")
+    >>> trait_label(bp, "Super Mojave"), trait_label(bp, "Mojave")
+    ('Super Mojave Blue-Eyed Leucistic (BEL)', 'Mojave')
+    """
+    look = catalog.looks.get(trait)
+    return trait if look is None else f"{trait} {look.label}"
