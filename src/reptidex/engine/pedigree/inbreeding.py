@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from reptidex.engine import _html
 from reptidex.engine.pedigree.model import Pedigree
 
 if TYPE_CHECKING:  # pandas is an optional extra: only its name is needed to check the types
@@ -112,6 +113,17 @@ class CoefficientTable(Mapping[str, float]):
 
     def __repr__(self) -> str:
         return f"<CoefficientTable of {len(self)} animals>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's table of the first animals (in ``pedigree.ids`` order) and values.
+
+        >>> from reptidex.engine.pedigree import Pedigree, Animal
+        >>> inbreeding(Pedigree([Animal("S")]))._repr_html_()
+        '<p>&lt;CoefficientTable of 1 animals&gt;</p><table><tr><th>id</th><th>value</th></tr><tr><td>S</td><td>0.0</td></tr></table>'
+        """
+        values = self._values.tolist()
+        shown = [(ident, values[k]) for k, ident in enumerate(self._pedigree.ids[: _html.ROWS])]
+        return _html.table(repr(self), ("id", "value"), shown, len(self))
 
     def to_pandas(self, name: str | None = None) -> pd.Series[Any]:
         """The coefficients as a pandas Series indexed by animal id (needs the
