@@ -121,7 +121,7 @@ class CoefficientTable(Mapping[str, float]):
         >>> inbreeding(Pedigree([Animal("S")]))._repr_html_()
         '<p>&lt;CoefficientTable of 1 animals&gt;</p><table><tr><th>id</th><th>value</th></tr><tr><td>S</td><td>0.0</td></tr></table>'
         """
-        values = self._values.tolist()
+        values = self._values[: _html.ROWS].tolist()
         shown = [(ident, values[k]) for k, ident in enumerate(self._pedigree.ids[: _html.ROWS])]
         return _html.table(repr(self), ("id", "value"), shown, len(self))
 
