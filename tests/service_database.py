@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -42,6 +43,38 @@ async def run_sql(url: str, *statements: str) -> None:
             await connection.execute(statement)
     finally:
         await connection.close()
+
+
+async def statement_outcome(
+    connection: asyncpg.Connection,
+    statement: str,
+    *args: Any,
+    settings: Mapping[str, object] | None = None,
+    constraints: bool = False,
+) -> Any:
+    """What ``statement`` does in a transaction with ``settings`` (each ``reptidex.<name>``
+    set to its value), rolled back: a ``SELECT``'s value, another statement's status
+    (``UPDATE 0``), ``refused`` by row-level security, ``denied: ...`` by a privilege, and with
+    ``constraints`` the check or unique constraint that refused it."""
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        for name, value in (settings or {}).items():
+            await connection.execute(
+                "SELECT set_config($1, $2, true)", f"reptidex.{name}", str(value)
+            )
+        try:
+            if statement.startswith("SELECT"):
+                return await connection.fetchval(statement, *args)
+            return await connection.execute(statement, *args)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            return "refused" if "row-level security" in str(exc) else f"denied: {exc}"
+        except (asyncpg.CheckViolationError, asyncpg.UniqueViolationError) as exc:
+            if not constraints:
+                raise
+            return f"constraint: {exc.constraint_name or exc.args[0]}"
+    finally:
+        await transaction.rollback()
 
 
 async def assert_row_security_applies(connection: asyncpg.Connection, table: str) -> None:

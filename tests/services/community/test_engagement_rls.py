@@ -25,7 +25,7 @@ from reptidex.domain.events import new_event
 from reptidex.services.community.wiring import CommunityComponents
 from reptidex.services.kernel.app import components_of
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import assert_row_security_applies, asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn, statement_outcome
 
 TABLES = ("search_day", "search_query_day", "search_showing_day")
 ANALYTICS = "search_analytics"
@@ -113,25 +113,10 @@ async def _outcome(
     organisation: uuid.UUID | None = None,
     worker: str | None = None,
 ) -> Any:
-    """What ``statement`` does in a transaction of ``organisation`` (and of a ``worker``),
-    rolled back: its value or status, or ``refused`` by row-level security."""
-    transaction = connection.transaction()
-    await transaction.start()
-    try:
-        if organisation is not None:
-            await connection.execute(
-                "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
-            )
-        if worker is not None:
-            await connection.execute("SELECT set_config('reptidex.worker', $1, true)", worker)
-        try:
-            if statement.startswith("SELECT"):
-                return await connection.fetchval(statement, *args)
-            return await connection.execute(statement, *args)
-        except asyncpg.InsufficientPrivilegeError as exc:
-            return "refused" if "row-level security" in str(exc) else f"denied: {exc}"
-    finally:
-        await transaction.rollback()
+    """What ``statement`` does in a transaction of ``organisation`` (and of a ``worker``)."""
+    chosen = {"organisation_id": organisation, "worker": worker}
+    settings = {name: value for name, value in chosen.items() if value is not None}
+    return await statement_outcome(connection, statement, *args, settings=settings)
 
 
 INSERTS = {

@@ -27,7 +27,7 @@ from ads_testkit import (
 
 from reptidex.services.kernel.settings import load_settings
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import assert_row_security_applies, asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn, statement_outcome
 
 TABLES = (
     "ad_campaign",
@@ -114,27 +114,12 @@ async def _outcome(
     worker: str | None = None,
 ) -> Any:
     """What ``statement`` does in a transaction of ``organisation`` (and of a ``worker``),
-    rolled back: its status, ``refused`` by row-level security, or the constraint that
-    refused it."""
-    transaction = connection.transaction()
-    await transaction.start()
-    try:
-        if organisation is not None:
-            await connection.execute(
-                "SELECT set_config('reptidex.organisation_id', $1, true)", str(organisation)
-            )
-        if worker is not None:
-            await connection.execute("SELECT set_config('reptidex.worker', $1, true)", worker)
-        try:
-            if statement.startswith("SELECT"):
-                return await connection.fetchval(statement, *args)
-            return await connection.execute(statement, *args)
-        except asyncpg.InsufficientPrivilegeError as exc:
-            return "refused" if "row-level security" in str(exc) else f"denied: {exc}"
-        except (asyncpg.CheckViolationError, asyncpg.UniqueViolationError) as exc:
-            return f"constraint: {exc.constraint_name or exc.args[0]}"
-    finally:
-        await transaction.rollback()
+    the constraint that refused it included."""
+    chosen = {"organisation_id": organisation, "worker": worker}
+    settings = {name: value for name, value in chosen.items() if value is not None}
+    return await statement_outcome(
+        connection, statement, *args, settings=settings, constraints=True
+    )
 
 
 async def _direct_checks(room: Advertising) -> None:

@@ -34,7 +34,7 @@ from reptidex.services.kernel.settings import load_settings
 from reptidex.services.media.app import create_app
 from reptidex.services.media.wiring import MediaComponents
 from rls_mutation import non_owner_database, require_policies_needed
-from service_database import assert_row_security_applies, asyncpg_dsn
+from service_database import assert_row_security_applies, asyncpg_dsn, statement_outcome
 
 TABLES = ("media_file", "media_embed_settings", "media_embed_view")
 
@@ -175,28 +175,9 @@ def test_every_policy_is_needed(files: Files) -> None:
 
 
 async def _outcome(
-    connection: asyncpg.Connection,
-    statement: str,
-    *args: Any,
-    **settings: uuid.UUID | str,
+    connection: asyncpg.Connection, statement: str, *args: Any, **settings: uuid.UUID | str
 ) -> Any:
-    """What ``statement`` does in a transaction with ``settings`` (``reptidex.<name>``),
-    rolled back: its value or status, or ``refused`` by row-level security."""
-    transaction = connection.transaction()
-    await transaction.start()
-    try:
-        for name, value in settings.items():
-            await connection.execute(
-                "SELECT set_config($1, $2, true)", f"reptidex.{name}", str(value)
-            )
-        try:
-            if statement.startswith("SELECT"):
-                return await connection.fetchval(statement, *args)
-            return await connection.execute(statement, *args)
-        except asyncpg.InsufficientPrivilegeError as exc:
-            return "refused" if "row-level security" in str(exc) else f"denied: {exc}"
-    finally:
-        await transaction.rollback()
+    return await statement_outcome(connection, statement, *args, settings=settings)
 
 
 async def _direct_checks(data: Files) -> None:
