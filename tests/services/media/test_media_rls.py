@@ -8,6 +8,7 @@ needed: loosened in turn (``rls_mutation``), each fails the direct checks."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,9 +122,9 @@ def _through_the_api(client: TestClient[Any], uploader: uuid.UUID) -> dict[str, 
     for organisation in (alpha.organisation_id, beta.organisation_id):
         breeding = Breeding(client)
         breeding.organisation_id = organisation
-        animal = breeding.animal(f"Shown {organisation.hex[:4]}")
-        eventually(lambda a=animal: client.get(f"/embed/profile/{a}").status_code == 200)
-        client.get(f"/embed/profile/{animal}")
+        profile = f"/embed/profile/{breeding.animal(f'Shown {organisation.hex[:4]}')}"
+        eventually(functools.partial(_shown, client, profile))
+        client.get(profile)
     alpha_viewer = _headers(alpha.organisation_id, role="viewer")
     for headers in (alpha_viewer, beta_viewer):
         views = client.get("/embed/stats", headers=headers).json()["views"]
@@ -140,6 +141,10 @@ def _through_the_api(client: TestClient[Any], uploader: uuid.UUID) -> dict[str, 
         "beta_private": beta_private,
         "beta_public": beta_public,
     }
+
+
+def _shown(client: TestClient[Any], url: str) -> bool:
+    return bool(client.get(url).status_code == 200)
 
 
 def _headers(organisation: uuid.UUID, role: str = "member", **claims: str) -> dict[str, str]:
