@@ -203,3 +203,48 @@ def test_viewers_cannot_breed(breeder: Breeder) -> None:
     refused = viewer.post("/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"]})
     assert refused.status_code == 403
     assert viewer.get("/breeding/pairs").json() == []
+
+
+def test_hatchlings_of_unknown_sex_keep_their_sex_linked_odds(breeder: Breeder) -> None:
+    sire = breeder.add(sex="male", morph="Banana female maker het Clown", hatch_date="2020-05-01")
+    dam = breeder.add(sex="female", morph="het Clown", hatch_date="2020-06-01")
+    pair = ok(
+        breeder.post("/breeding/pairs", json={"sire_id": sire["id"], "dam_id": dam["id"]}), 201
+    )
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches", json={"pair_id": pair["id"], "laid_on": "2026-04-01", "eggs": 4}
+        ),
+        201,
+    )
+    banana, normal = ok(
+        breeder.post(
+            f"/breeding/clutches/{clutch['id']}/hatchlings",
+            json={"hatched_on": "2026-05-30", "hatchlings": [{"morph": "Banana"}, {}]},
+        ),
+        201,
+    )
+    assert banana["sex"] == "unknown"
+    genotype = banana["genotype"]
+    assert (genotype["phenotype"], genotype["awaits_sex"]) == ("Banana", True)
+    assert genotype["possible_hets"][0] == {
+        "gene": "Clown",
+        "probability": "2/3",
+        "percent": 66.6667,
+    }
+    assert normal["genotype"]["awaits_sex"] is False
+    # pairing it needs the sex
+    mate = breeder.add(sex="female", hatch_date="2020-01-01")
+    pairing = {"sire_id": banana["id"], "dam_id": mate["id"]}
+    refused = breeder.post("/genetics/predict", json=pairing)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in refused.json()["errors"]} == {"sire_id"}
+    # a Banana son of a "female maker" had the sire's Y cross over to the Banana: he is a
+    # male maker (from the clutch, which re-reading "Banana" as a male would not know)
+    son = ok(breeder.patch(f"/animals/{banana['id']}", json={"sex": "male"}))
+    assert son["genotype"]["awaits_sex"] is False
+    assert son["genotype"]["possible_hets"] == genotype["possible_hets"]
+    outcomes = ok(breeder.post("/genetics/predict", json=pairing))["outcomes"]
+    chances = {(o["phenotype"], o["sex"]): o["probability"] for o in outcomes}
+    assert chances[("Banana", "male")] == "39/80"

@@ -63,12 +63,41 @@ def test_bad_morph_names_the_word(breeder: Breeder) -> None:
     assert "species" in field_errors(body)
 
 
-def test_sex_linked_gene_needs_a_sex(breeder: Breeder) -> None:
-    body = problem(
-        breeder.post("/animals", json={"species": "ball_python", "morph": "Banana"}), 422
-    )
-    assert "sex" in field_errors(body)["morph"]
-    assert breeder.add(sex="male", morph="Banana")["genotype"]["phenotype"] == "Banana"
+def test_an_animal_of_unknown_sex_is_recorded_with_a_sex_linked_gene(breeder: Breeder) -> None:
+    kid = breeder.add(morph="Banana het Clown")
+    genotype = kid["genotype"]
+    assert kid["sex"] == "unknown"
+    assert (genotype["phenotype"], genotype["hets"]) == ("Banana", ["Clown"])
+    assert genotype["awaits_sex"] is True
+    assert breeder.get(f"/animals/{kid['id']}").json() == kid
+    found = breeder.get("/animals", params={"gene": "banana"}).json()["items"]
+    assert [a["id"] for a in found] == [kid["id"]]
+    # a prediction needs the sex: a 422 naming the field, never a 500
+    dam = breeder.add(sex="female", morph="Clown")
+    pairing = {"sire_id": kid["id"], "dam_id": dam["id"]}
+    body = problem(breeder.post("/genetics/predict", json=pairing), 422)
+    assert "no recorded sex" in field_errors(body)["sire_id"]
+    # once the sex is set, the genotype of that sex is the record
+    response = breeder.patch(f"/animals/{kid['id']}", json={"sex": "male"})
+    assert response.status_code == 200, response.text
+    male = response.json()["genotype"]
+    assert (male["phenotype"], male["hets"], male["awaits_sex"]) == ("Banana", ["Clown"], False)
+    predicted = breeder.post("/genetics/predict", json=pairing)
+    assert predicted.status_code == 200, predicted.text
+    assert breeder.add(sex="female", morph="Banana")["genotype"]["awaits_sex"] is False
+
+
+def test_an_unreadable_morph_is_named_once(breeder: Breeder) -> None:
+    for sex in ("unknown", "male"):
+        body = problem(
+            breeder.post(
+                "/animals", json={"species": "ball_python", "morph": "Banana Pastle", "sex": sex}
+            ),
+            422,
+        )
+        assert "pastle" in field_errors(body)["morph"]
+        assert str(body["detail"]).startswith("The morph cannot be read: unknown word 'pastle'")
+        assert "morph morph" not in str(body)
 
 
 def test_parents_are_validated(breeder: Breeder) -> None:

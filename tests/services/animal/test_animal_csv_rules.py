@@ -199,14 +199,17 @@ def test_species_is_required_and_must_be_known() -> None:
 
 
 def test_the_morph_is_read_with_the_rows_sex() -> None:
-    misspelt, unsexed, male, female = errors_of(
+    misspelt, unsexed, male, female, maker, unsexed_misspelt = errors_of(
         "species,sex,morph\nball_python,m,Pastle\nball_python,,Banana\n"
-        "ball_python,m,Banana\nball_python,f,Banana\n"
+        "ball_python,m,Banana\nball_python,f,Banana\nball_python,f,Banana male maker\n"
+        "ball_python,,Banana Pastle\n"
     )
     assert list(misspelt) == ["morph"]
     assert misspelt["morph"].startswith("unknown word 'pastle' (did you mean Pastel")
-    assert unsexed == {"morph": "'Banana' has a sex-linked gene: give the animal's sex"}
-    assert male == female == {}
+    # an animal of unknown sex records its sex-linked genes (resolved once its sex is set)
+    assert unsexed == male == female == {}
+    assert list(maker) == ["morph"]
+    assert unsexed_misspelt["morph"] == misspelt["morph"].replace("'Pastle'", "'Banana Pastle'")
 
 
 @pytest.mark.parametrize(

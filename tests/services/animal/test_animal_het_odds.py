@@ -165,3 +165,26 @@ def test_a_founders_possible_het_is_its_prior_in_exact_and_float_figures() -> No
     assert exact.carrier == Fraction(3, 5)
     assert floats.carrier == pytest.approx(0.6, abs=1e-12)
     assert "entered as 66% het Clown" in exact.reasons[1].text
+
+
+def test_a_hatchling_of_unknown_sex_with_a_sex_linked_gene_is_evidence() -> None:
+    from reptidex.domain.animals.genetics import read_record
+
+    sire, dam = animal("Sire", sex="male"), animal("Dam", sex="female")
+    morph = "Banana Clown"
+    visual = Animal(
+        uuid.uuid4(),
+        ORG,
+        "K1",
+        None,
+        "ball_python",
+        AnimalSex.UNKNOWN,
+        read_record(BP, morph, None, field="morph"),
+        sire_id=sire.id,
+        dam_id=dam.id,
+    )
+    odds = analyse_family(sire, [sire, dam, visual], HetOddsLimits())
+    (clown,) = odds.genes
+    assert clown.proven
+    assert not any("cannot be read" in note for note in odds.notes)
+    assert any("Banana is sex-linked" in note for note in odds.notes)

@@ -264,6 +264,48 @@ async def test_predict_pairing_uses_stored_genotypes(uow: FakeUnitOfWork) -> Non
         await predict_pairing(uow, ACTOR, dam.id, sire.id)
 
 
+async def test_an_animal_of_unknown_sex_is_recorded_with_sex_linked_genes(
+    uow: FakeUnitOfWork,
+) -> None:
+    from reptidex.domain.animals.genetics import animal_genotype
+    from reptidex.engine.genetics import Sex, load_catalog
+
+    catalog = load_catalog("ball_python")
+    kid = await register_animal(uow, ACTOR, AnimalDraft("ball_python", morph="Banana het Pied"))
+    record = kid.genotype
+    assert (record.phenotype, record.hets, record.awaits_sex) == ("Banana", ("Piebald",), True)
+    assert set(record.genes) == {"banana", "piebald"}
+    for sex in Sex:
+        assert str(animal_genotype(kid, catalog, sex)) == str(
+            animal_genotype(
+                await register_animal(
+                    uow, ACTOR, AnimalDraft("ball_python", AnimalSex(sex.value), "Banana het Pied")
+                ),
+                catalog,
+                sex,
+            )
+        )
+    dam = await register_animal(uow, ACTOR, AnimalDraft("ball_python", AnimalSex.FEMALE))
+    with pytest.raises(InvalidInput) as refused:
+        await predict_pairing(uow, ACTOR, kid.id, dam.id)
+    assert list(refused.value.field_errors) == ["sire_id"]
+    assert "no recorded sex" in refused.value.field_errors["sire_id"]
+    female = await update_animal(uow, ACTOR, kid.id, AnimalChanges(sex=AnimalSex.FEMALE))
+    assert (female.genotype.awaits_sex, female.genotype.hets) == (False, ("Piebald",))
+    assert female.genotype.genotype(catalog, Sex.FEMALE).sex is Sex.FEMALE
+
+
+async def test_a_sex_the_morph_rules_out_is_refused_on_the_morph(uow: FakeUnitOfWork) -> None:
+    # a "male maker" is a male's phase: unsexed, the record is the male's
+    maker = await register_animal(uow, ACTOR, AnimalDraft("ball_python", morph="Banana male maker"))
+    assert maker.genotype.awaits_sex
+    with pytest.raises(InvalidInput) as refused:
+        await update_animal(uow, ACTOR, maker.id, AnimalChanges(sex=AnimalSex.FEMALE))
+    assert list(refused.value.field_errors) == ["morph"]
+    male = await update_animal(uow, ACTOR, maker.id, AnimalChanges(sex=AnimalSex.MALE))
+    assert not male.genotype.awaits_sex
+
+
 async def test_a_stale_stored_genotype_is_read_again_from_its_morph(uow: FakeUnitOfWork) -> None:
     from reptidex.domain.animals.genetics import animal_genotype
     from reptidex.engine.genetics import Sex, load_catalog

@@ -24,11 +24,11 @@ from reptidex.domain.animals.genetics import (
     Prediction,
     animal_genotype,
     catalog_sex,
-    hatchling_genotype,
+    hatchling_record,
     predict_genotypes,
     species_catalog,
 )
-from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, describe_genotype
+from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status
 from reptidex.domain.animals.ports import AnimalUnitOfWork, BreedingUnitOfWork
 from reptidex.domain.animals.use_cases import (
     Actor,
@@ -46,7 +46,6 @@ from reptidex.engine.genetics import (
     Genotype,
     MorphParseError,
     Sex,
-    name_genotype,
     parse_genotype,
 )
 
@@ -430,7 +429,7 @@ async def register_hatchlings(
         record = None
         if sire is not None:
             try:
-                genotype = hatchling_genotype(
+                record = hatchling_record(
                     catalog,
                     animal_genotype(sire, catalog, Sex.MALE),
                     animal_genotype(dam, catalog, Sex.FEMALE),
@@ -444,11 +443,6 @@ async def register_hatchlings(
                         f"hatchlings[{number}].{k}": v for k, v in error.field_errors.items()
                     },
                 ) from error
-            try:
-                morph = name_genotype(genotype)
-            except (ValueError, MorphParseError):
-                morph = hatchling.morph
-            record = describe_genotype(catalog, genotype, morph)
         created.append(
             await add_animal(
                 uow,

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from reptidex.domain.animals.genetics import read_genotype, species_catalog
+from reptidex.domain.animals.genetics import read_record, species_catalog
 from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status, Visibility
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.animals.use_cases import Actor, AnimalDraft, add_animal, require_writer
@@ -130,7 +130,8 @@ def _parse_row(line: int, raw: dict[str, str]) -> _Row:
     else:
         try:
             catalog = species_catalog(species)
-            read_genotype(catalog, morph, AnimalSex(values["sex"]).genetic, field="morph")
+            species = catalog.id  # a species written by name ("Ball python") is kept by id
+            read_record(catalog, morph, AnimalSex(values["sex"]).genetic, field="morph")
         except InvalidInput as error:
             errors.update(error.field_errors)
     for name, limit in (("code", 60), ("name", 120), ("morph", 300), ("notes", 5000)):

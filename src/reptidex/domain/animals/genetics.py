@@ -12,7 +12,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from reptidex.domain.animals.model import Animal
+from reptidex.domain.animals.model import (
+    Animal,
+    GenotypeRecord,
+    describe_by_sex,
+    describe_genotype,
+    of_sex,
+    sex_of,
+)
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.engine.genetics import (
     Catalog,
@@ -28,6 +35,7 @@ from reptidex.engine.genetics import (
     cross,
     cross_block,
     load_catalog,
+    name_genotype,
     parse_genotype,
     prove_out,
     read_morph,
@@ -416,7 +424,8 @@ def hatchling_genotype(
 ) -> Genotype:
     """A hatchling's genotype: the distribution the cross predicts for one offspring,
     narrowed to the diplotypes that look as the breeder sees it (``observed``, a morph whose
-    hets are ignored) and, for sex-linked genes, to its sex.
+    hets are ignored) and, for sex-linked genes, to its sex (see :func:`hatchling_record`
+    for a hatchling of unknown sex).
 
     Blocks are inherited independently and each visual trait belongs to one block, so the
     condition splits into one per block (the engine's :func:`cross_block` and
@@ -429,6 +438,61 @@ def hatchling_genotype(
     >>> str(kid.carrier_probability("Clown")), str(kid.carrier_probability("Pastel"))
     ('2/3', '1')
     """
+    blocks = _hatchling_blocks(catalog, sire, dam, observed, sex)
+    needs_sex = any(catalog.blocks[i].sex_linked for i in blocks)
+    if needs_sex and sex is None:
+        raise InvalidInput(
+            "This pairing has sex-linked genes: give the hatchling's sex.",
+            field_errors={"sex": "required for sex-linked genes"},
+        )
+    return Genotype.from_blocks(catalog, blocks, sex if needs_sex else None)
+
+
+def hatchling_record(
+    catalog: Catalog, sire: Genotype, dam: Genotype, observed: str, sex: Sex | None
+) -> GenotypeRecord:
+    """The stored record of a hatchling (:func:`hatchling_genotype`), named as breeders write
+    it. A hatchling of unknown sex from parents with sex-linked genes keeps its genotype for
+    each sex it may be, weighted by how likely that sex is given its look (a Banana of a
+    "female maker" sire is most likely female); setting its sex later picks one.
+
+    >>> bp = load_catalog("ball_python")
+    >>> sire = parse_genotype(bp, "Banana het Clown", Sex.MALE)
+    >>> dam = parse_genotype(bp, "het Clown", Sex.FEMALE)
+    >>> kid = hatchling_record(bp, sire, dam, "Banana", None)
+    >>> kid.phenotype, kid.awaits_sex, [(h.gene, str(h.probability)) for h in kid.possible_hets]
+    ('Banana', True, [('Clown', '2/3')])
+    """
+    blocks = _hatchling_blocks(catalog, sire, dam, observed, sex)
+    sexed = catalog.sex_block
+    if sex is not None or sexed is None or sexed.index not in blocks:
+        genotype = hatchling_genotype(catalog, sire, dam, observed, sex)
+        return describe_genotype(catalog, genotype, _name(genotype, observed))
+    by_sex: dict[Sex, tuple[Fraction, Genotype]] = {}
+    for each in Sex:
+        weight = sum(
+            (p for d, p in blocks[sexed.index].items() if sex_of(catalog, d) is each),
+            Fraction(0),
+        )
+        if weight:
+            given = {**blocks, sexed.index: of_sex(catalog, blocks[sexed.index], each)}
+            by_sex[each] = (weight, Genotype.from_blocks(catalog, given, each))
+    names = {_name(genotype, observed) for _, genotype in by_sex.values()}
+    return describe_by_sex(catalog, by_sex, names.pop() if len(names) == 1 else observed)
+
+
+def _name(genotype: Genotype, fallback: str) -> str:
+    try:
+        return name_genotype(genotype)
+    except (ValueError, MorphParseError):
+        return fallback
+
+
+def _hatchling_blocks(
+    catalog: Catalog, sire: Genotype, dam: Genotype, observed: str, sex: Sex | None
+) -> dict[int, dict[Diplotype, Fraction]]:
+    """Per block, the offspring's distribution given its look (and its sex, when known: with
+    the sex unknown, the sex-linked block keeps the diplotypes of both sexes)."""
     try:
         wanted = visual_traits(catalog, observed)
     except MorphParseError as error:
@@ -438,16 +502,8 @@ def hatchling_genotype(
     present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
     blocks: dict[int, dict[Diplotype, Fraction]] = {}
     covered: set[str] = set()
-    needs_sex = False
     for index in present:
         block = catalog.blocks[index]
-        if block.sex_linked:
-            needs_sex = True
-            if sex is None:
-                raise InvalidInput(
-                    "This pairing has sex-linked genes: give the hatchling's sex.",
-                    field_errors={"sex": "required for sex-linked genes"},
-                )
         offspring = cross_block(block, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE))
         looks = {d: block_phenotype(catalog, block, d) for d in offspring}
         possible = {t for look in looks.values() for t in look.traits}
@@ -457,7 +513,7 @@ def hatchling_genotype(
             for d, p in offspring.items()
             if not looks[d].lethal
             and frozenset(looks[d].traits) == allowed
-            and (not block.sex_linked or looks[d].sex is sex)
+            and (not block.sex_linked or sex is None or looks[d].sex is sex)
         }
         if not kept:
             raise InvalidInput(
@@ -473,7 +529,7 @@ def hatchling_genotype(
             f"A hatchling of this pairing cannot show {missing}.",
             field_errors={"morph": "not a possible outcome of the cross"},
         )
-    return Genotype.from_blocks(catalog, blocks, sex if needs_sex else None)
+    return blocks
 
 
 def animal_genotype(animal: Animal, catalog: Catalog, sex: Sex) -> Genotype:
@@ -493,3 +549,39 @@ def animal_genotype(animal: Animal, catalog: Catalog, sex: Sex) -> Genotype:
                 f"The stored genotype of {animal.label} no longer reads in the {catalog.name} "
                 f"catalog ({error}); enter its morph again."
             ) from error
+
+
+def read_record(catalog: Catalog, morph: str, sex: Sex | None, *, field: str) -> GenotypeRecord:
+    """The stored record of ``morph`` for an animal of ``sex``; an unreadable morph is
+    :class:`InvalidInput` on ``field`` (see :func:`read_genotype`).
+
+    An animal of unknown sex may be written with sex-linked genes: its record then holds its
+    genotype if male and if female, each with probability 1/2 (or the one sex the morph
+    allows, e.g. a "female maker" is a male), until its sex is set.
+
+    >>> bp = load_catalog("ball_python")
+    >>> r = read_record(bp, "Banana", None, field="morph")
+    >>> r.phenotype, r.awaits_sex
+    ('Banana', True)
+    >>> read_record(bp, "Banana", Sex.MALE, field="morph").awaits_sex
+    False
+    """
+    if sex is not None or catalog.sex_block is None:
+        return describe_genotype(catalog, read_genotype(catalog, morph, sex, field=field), morph)
+    try:
+        genotype = read_genotype(catalog, morph, None, field=field)
+    except InvalidInput:
+        readings: dict[Sex, Genotype] = {}
+        refusals: list[InvalidInput] = []
+        for each in Sex:
+            try:
+                readings[each] = read_genotype(catalog, morph, each, field=field)
+            except InvalidInput as error:
+                refusals.append(error)
+        if not readings:
+            # not a question of sex: the morph reads for neither (an unknown word)
+            raise refusals[0] from None
+        share = Fraction(1, len(readings))
+        by_sex = {each: (share, genotype) for each, genotype in readings.items()}
+        return describe_by_sex(catalog, by_sex, morph)
+    return describe_genotype(catalog, genotype, morph)

@@ -242,6 +242,22 @@ def family_evidence(
     return Evidence.build(locus, observations, priors, frequency)
 
 
+def reading_sex(catalog: Catalog, animal: Animal) -> Sex | None:
+    """The sex to read ``animal``'s morph with: its own, in a species with sex chromosomes
+    (as the genetics does). An animal of unknown sex whose morph names sex-linked genes is
+    read as a sex its morph allows: the evidence at an autosomal locus, the only kind
+    computed, is the same for either."""
+    sex = catalog_sex(catalog, animal.sex.genetic)
+    if sex is None and animal.genotype.awaits_sex:
+        for each in Sex:
+            try:
+                read_morph(catalog, animal.genotype.morph, each)
+            except MorphParseError:
+                continue
+            return each
+    return sex
+
+
 def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimits) -> HetOdds:
     """The het odds of ``animal`` (one of ``family``) at every locus that matters: pure CPU
     work, run off the event loop by :func:`het_odds_of`."""
@@ -250,8 +266,7 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
     labels = _labels(family)
     ids_of = {label: animal_id for animal_id, label in labels.items()}
     pedigree, morphs = family_pedigree(family, labels)
-    # only species with sex chromosomes read a morph with the sex (as the genetics does)
-    sexes = {labels[a.id]: catalog_sex(catalog, a.sex.genetic) for a in family}
+    sexes = {labels[a.id]: reading_sex(catalog, a) for a in family}
     exact = len(pedigree) <= limits.exact_animals
     external = [morphs[who] for who in pedigree.ids if who not in sexes and who in morphs]
     loci, skipped = family_loci(catalog, family, external)

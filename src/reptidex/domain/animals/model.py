@@ -4,6 +4,11 @@ An :class:`Animal` is an immutable value; use cases make changed copies with
 :func:`dataclasses.replace`. Its :class:`GenotypeRecord` is what the genetics engine read from the
 morph the breeder typed: the structured distribution (possible hets kept as exact probabilities),
 and the derived visual phenotype, hets and genes that lists and filters use.
+
+An animal whose sex is unknown (most hatchlings) may still carry sex-linked genes (Banana in
+ball pythons): its record then holds the genotype it has if male and if female, each with the
+probability of that sex (:func:`describe_by_sex`), and :meth:`GenotypeRecord.genotype` gives
+the one of the sex asked for. Setting the sex resolves it (:meth:`GenotypeRecord.given_sex`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from fractions import Fraction
 from typing import Any
 
 from reptidex.engine.genetics import Catalog, Genotype, Sex, locus_phenotype, morph_name
-from reptidex.engine.genetics.phenotype import sort_traits
+from reptidex.engine.genetics.genotype import sex_pair
+from reptidex.engine.genetics.phenotype import Diplotype, sort_traits
 
 
 class AnimalSex(enum.StrEnum):
@@ -84,6 +90,11 @@ class GenotypeRecord:
     ``blocks`` is the engine's distribution per block in plain data (``[block, [[first, second,
     "p"], …]]``) so that it survives JSON; ``genes`` are the ids of every allele the animal may
     carry (visual, het or possible het), for filtering.
+
+    ``awaits_sex``: the animal's sex is unknown and it may carry sex-linked genes, whose
+    genotype depends on the sex. Its sex-linked block then holds the diplotypes of both sexes
+    (each with the sex chromosomes of its sex), weighted by the probability of that sex; the
+    derived fields average over the sexes.
     """
 
     morph: str
@@ -94,19 +105,69 @@ class GenotypeRecord:
     genes: tuple[str, ...]
     blocks: tuple[tuple[int, tuple[tuple[tuple[int, ...], tuple[int, ...], str], ...]], ...]
     certain_phenotype: bool = True
+    awaits_sex: bool = False
 
     def to_data(self) -> list[Any]:
         """The ``blocks`` as JSON-ready lists."""
         return [[i, [[list(a), list(b), p] for a, b, p in d]] for i, d in self.blocks]
 
     def genotype(self, catalog: Catalog, sex: Sex | None) -> Genotype:
-        """The engine's :class:`Genotype` back from the stored blocks."""
-        blocks = {
-            index: {(tuple(a), tuple(b)): Fraction(p) for a, b, p in distribution}
-            for index, distribution in self.blocks
-        }
+        """The engine's :class:`Genotype` back from the stored blocks, for an animal of
+        ``sex``: a record that :attr:`awaits_sex` gives the genotype it has if of that sex.
+
+        :class:`ValueError` when sex-linked genes need a sex that is not given, or when the
+        record rules that sex out (a look only one sex can have from its parents).
+
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> from reptidex.engine.genetics import parse_genotype as read
+        >>> bp = load_catalog("ball_python")
+        >>> male, female = read(bp, "Banana", Sex.MALE), read(bp, "Banana", Sex.FEMALE)
+        >>> half = Fraction(1, 2)
+        >>> r = describe_by_sex(bp, {Sex.MALE: (half, male), Sex.FEMALE: (half, female)}, "Banana")
+        >>> r.awaits_sex, r.phenotype, r.genotype(bp, Sex.FEMALE) == female
+        (True, 'Banana', True)
+        >>> r.genotype(bp, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: a genotype with sex-linked genes needs the animal's sex
+        """
+        blocks: dict[int, dict[Diplotype, Fraction]] = {}
+        for index, distribution in self.blocks:
+            entries = {(tuple(a), tuple(b)): Fraction(p) for a, b, p in distribution}
+            if catalog.blocks[index].sex_linked and sex is not None:
+                entries = of_sex(catalog, entries, sex)
+            blocks[index] = entries
         needs_sex = any(catalog.blocks[i].sex_linked for i in blocks)
         return Genotype.from_blocks(catalog, blocks, sex if needs_sex else None)
+
+    def given_sex(self, catalog: Catalog, sex: Sex) -> GenotypeRecord:
+        """The record once the animal's sex is known: the genotype of that sex, which keeps
+        what the record knew beyond its morph (a hatchling's odds from its parents).
+
+        :class:`ValueError` when the record rules that sex out.
+        """
+        return describe_genotype(catalog, self.genotype(catalog, sex), self.morph)
+
+
+def sex_of(catalog: Catalog, diplotype: Diplotype) -> Sex:
+    """The sex whose sex chromosomes a diplotype of the sex-linked block carries."""
+    pair = tuple(sorted((diplotype[0][0], diplotype[1][0])))
+    return next(s for s in Sex if sex_pair(catalog.sex_system, s) == pair)
+
+
+def of_sex(
+    catalog: Catalog, distribution: dict[Diplotype, Fraction], sex: Sex
+) -> dict[Diplotype, Fraction]:
+    """A sex-linked block's distribution given the animal's ``sex`` (a record of known sex
+    holds that sex's diplotypes only, so this is then the distribution itself).
+
+    :class:`ValueError` when no diplotype of the block is of that sex.
+    """
+    kept = {d: p for d, p in distribution.items() if sex_of(catalog, d) is sex}
+    total = sum(kept.values(), Fraction(0))
+    if not total:
+        raise ValueError(f"the recorded genotype rules out a {sex.value}")
+    return {d: p / total for d, p in kept.items()}
 
 
 def blocks_from_data(
@@ -128,21 +189,63 @@ def describe_genotype(catalog: Catalog, genotype: Genotype, morph: str) -> Genot
     >>> r.phenotype, r.traits, r.hets, [(h.gene, str(h.probability)) for h in r.possible_hets]
     ('Bumblebee', ('Pastel', 'Spider'), (), [('Clown', '2/3')])
     """
-    phenotypes = genotype.phenotypes()
-    traits, _ = max(phenotypes.items(), key=lambda item: (item[1], item[0]))
+    return _describe(catalog, [(Fraction(1), genotype)], morph, awaits_sex=False)
+
+
+def describe_by_sex(
+    catalog: Catalog, by_sex: dict[Sex, tuple[Fraction, Genotype]], morph: str
+) -> GenotypeRecord:
+    """The record of an animal of unknown sex: ``by_sex`` maps each sex it may be to the
+    probability of that sex and its genotype if so. Blocks other than the sex-linked one are
+    the same whatever the sex (they are inherited independently of it).
+
+    The derived fields weigh each sex by its probability: a visual trait both sexes show is
+    certain, a het of one sex only is a possible het.
+
+    >>> from reptidex.engine.genetics import load_catalog, parse_genotype
+    >>> bp = load_catalog("ball_python")
+    >>> half = Fraction(1, 2)
+    >>> r = describe_by_sex(
+    ...     bp,
+    ...     {s: (half, parse_genotype(bp, "Banana het Clown", s)) for s in Sex},
+    ...     "Banana het Clown",
+    ... )
+    >>> r.phenotype, r.hets, r.awaits_sex, r.certain_phenotype
+    ('Banana', ('Clown',), True, True)
+    """
+    weighted = [(weight, genotype) for weight, genotype in by_sex.values() if weight]
+    if sum((w for w, _ in weighted), Fraction(0)) != 1:
+        raise ValueError("the probabilities of the sexes do not sum to 1")
+    return _describe(catalog, weighted, morph, awaits_sex=True)
+
+
+def _describe(
+    catalog: Catalog, weighted: list[tuple[Fraction, Genotype]], morph: str, *, awaits_sex: bool
+) -> GenotypeRecord:
+    phenotypes: dict[tuple[str, ...], Fraction] = {}
     carried: dict[str, Fraction] = {}
     genes: list[str] = []
-    for block, _ in genotype.iter_blocks():
-        for locus in block.loci:
-            if locus < 0:
-                continue
-            spec = catalog.loci[locus]
-            for pair, p in genotype.locus_distribution(locus).items():
-                for index in pair:
-                    if index and spec.allele(index).id not in genes:
-                        genes.append(spec.allele(index).id)
-                for name in locus_phenotype(spec, *pair).hidden:
-                    carried[name] = carried.get(name, Fraction(0)) + p
+    merged: dict[int, dict[Diplotype, Fraction]] = {}
+    for weight, genotype in weighted:
+        for look, p in genotype.phenotypes().items():
+            phenotypes[look] = phenotypes.get(look, Fraction(0)) + weight * p
+        for block, _ in genotype.iter_blocks():
+            for locus in block.loci:
+                if locus < 0:
+                    continue
+                spec = catalog.loci[locus]
+                for pair, p in genotype.locus_distribution(locus).items():
+                    for index in pair:
+                        if index and spec.allele(index).id not in genes:
+                            genes.append(spec.allele(index).id)
+                    for name in locus_phenotype(spec, *pair).hidden:
+                        carried[name] = carried.get(name, Fraction(0)) + weight * p
+        for index in {i for _, g in weighted for i, _ in g.blocks}:
+            # a block absent for this sex is wild type with this sex's chromosomes
+            for diplotype, p in genotype.block(index):
+                into = merged.setdefault(index, {})
+                into[diplotype] = into.get(diplotype, Fraction(0)) + weight * p
+    traits, _ = max(phenotypes.items(), key=lambda item: (item[1], item[0]))
     ordered = sort_traits(catalog, traits)
     return GenotypeRecord(
         morph=morph,
@@ -152,10 +255,11 @@ def describe_genotype(catalog: Catalog, genotype: Genotype, morph: str) -> Genot
         possible_hets=tuple(PossibleHetShare(n, p) for n, p in carried.items() if p < 1),
         genes=tuple(genes),
         blocks=tuple(
-            (index, tuple((a, b, str(p)) for (a, b), p in distribution))
-            for index, distribution in genotype.blocks
+            (index, tuple((a, b, str(p)) for (a, b), p in sorted(merged[index].items())))
+            for index in sorted(merged)
         ),
         certain_phenotype=len(phenotypes) == 1,
+        awaits_sex=awaits_sex and any(catalog.blocks[i].sex_linked for i in merged),
     )
 
 

@@ -37,6 +37,7 @@ from reptidex.domain.animals.genetics import (
     compute_here,
     predict_genotypes,
     read_genotype,
+    read_record,
     species_catalog,
 )
 from reptidex.domain.animals.model import (
@@ -48,7 +49,6 @@ from reptidex.domain.animals.model import (
     Origin,
     Status,
     Visibility,
-    describe_genotype,
 )
 from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -199,9 +199,22 @@ def _lineage_event(before: Animal | None, after: Animal) -> LineageChanged | Non
 
 
 def _read_genotype(species: str, morph: str, sex: AnimalSex) -> GenotypeRecord:
-    catalog = species_catalog(species)
-    genotype = read_genotype(catalog, morph, sex.genetic, field="morph")
-    return describe_genotype(catalog, genotype, morph)
+    return read_record(species_catalog(species), morph, sex.genetic, field="morph")
+
+
+def _with_sex(before: Animal, after: Animal, morph: str) -> GenotypeRecord:
+    """The genotype of ``after`` once its sex or morph changed: the morph read again, except
+    when an unknown sex is set on an unchanged morph whose sex-linked genes awaited it (the
+    record's genotype of that sex then keeps what the record knew beyond the morph, e.g. a
+    hatchling's odds from its parents; the morph is read again if the record ruled that sex
+    out)."""
+    sex = after.sex.genetic
+    if before.genotype.awaits_sex and sex is not None and morph == before.genotype.morph:
+        try:
+            return before.genotype.given_sex(species_catalog(after.species), sex)
+        except ValueError:
+            pass
+    return _read_genotype(after.species, morph, after.sex)
 
 
 async def _check_parents(uow: AnimalUnitOfWork, actor: Actor, animal: Animal) -> None:
@@ -408,10 +421,7 @@ async def update_animal(
     after = replace(before, **values)
     if "morph" in given or "sex" in given:
         after = replace(
-            after,
-            genotype=_read_genotype(
-                after.species, given.get("morph", before.genotype.morph), after.sex
-            ),
+            after, genotype=_with_sex(before, after, given.get("morph", before.genotype.morph))
         )
     if (
         "sex" in given
@@ -514,6 +524,8 @@ async def pairing_parents(
         animal = await uow.animals.get(actor.organisation_id, animal_id)
         if animal is None:
             problems[field] = "no such animal in this collection"
+        elif animal.sex is AnimalSex.UNKNOWN:
+            problems[field] = f"{animal.label} has no recorded sex; set it to pair the animal"
         elif animal.sex is not sex:
             problems[field] = f"{animal.label} is {animal.sex.value}, not {sex.value}"
         else:

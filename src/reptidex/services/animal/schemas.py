@@ -126,6 +126,15 @@ class GenotypeBody(msgspec.Struct, frozen=True):
     possible_hets: list[PossibleHetBody]
     genes: list[str]
     certain_phenotype: bool
+    awaits_sex: Annotated[
+        bool,
+        msgspec.Meta(
+            description="The sex is unknown and the animal may carry sex-linked genes (Banana "
+            "in ball pythons), whose genotype depends on it: what the record says averages "
+            "over the sexes it may be, and setting the sex resolves it. An animal pairs only "
+            "once its sex is set."
+        ),
+    ] = False
 
 
 class ExternalParentView(msgspec.Struct, frozen=True):
@@ -193,6 +202,7 @@ def animal_view(animal: Animal) -> AnimalView:
             ],
             genes=list(g.genes),
             certain_phenotype=g.certain_phenotype,
+            awaits_sex=g.awaits_sex,
         ),
         sire_id=animal.sire_id,
         dam_id=animal.dam_id,

@@ -48,6 +48,7 @@ def genotype_data(record: GenotypeRecord) -> dict[str, Any]:
         "possible_hets": [[h.gene, str(h.probability)] for h in record.possible_hets],
         "genes": list(record.genes),
         "certain": record.certain_phenotype,
+        "awaits_sex": record.awaits_sex,
     }
 
 
@@ -99,6 +100,7 @@ def to_animal(row: Any) -> Animal:
             genes=tuple(data.get("genes", ())),
             blocks=blocks_from_data(data.get("blocks", ())),
             certain_phenotype=bool(data.get("certain", True)),
+            awaits_sex=bool(data.get("awaits_sex", False)),
         ),
         hatch_date=row.hatch_date,
         origin=Origin(row.origin),
@@ -124,6 +126,7 @@ class _GenotypeJson(msgspec.Struct):
     possible_hets: tuple[tuple[str, str], ...] = ()
     genes: tuple[str, ...] = ()
     certain: bool = True
+    awaits_sex: bool = False
 
 
 class _ExternalJson(msgspec.Struct):
@@ -165,6 +168,7 @@ def to_animal_from_text(row: Any) -> Animal:
             genes=data.genes,
             blocks=data.blocks,
             certain_phenotype=data.certain,
+            awaits_sex=data.awaits_sex,
         ),
         hatch_date=row.hatch_date,
         origin=Origin(row.origin),
