@@ -38,14 +38,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     species.set_defaults(func=_species)
 
     genes = commands.add_parser("genes", help="list a species' genes")
-    genes.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    genes.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
     genes.add_argument(
         "--json", action="store_true", help="print the whole catalog as JSON (its TOML layout)"
     )
     genes.set_defaults(func=_genes)
 
     cross = commands.add_parser("cross", help="predict the offspring of a pairing")
-    cross.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    cross.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
     cross.add_argument(
         "--viable-only", action="store_true", help="renormalise over viable offspring"
     )
@@ -63,7 +67,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     clutch = commands.add_parser(
         "clutch", help="the odds of at least one hatchling of a morph in a clutch"
     )
-    clutch.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    clutch.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
     clutch.add_argument("--eggs", required=True, type=_positive, help="eggs in the clutch")
     clutch.add_argument("--target", required=True, help='the morph wanted, e.g. "Clown"')
     clutch.add_argument("--viable-only", action="store_true", help="count viable eggs only")
@@ -74,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     proof = commands.add_parser(
         "prove-out", help="how likely a possible het is het, after the hatchlings it produced"
     )
-    proof.add_argument("--species", required=True, help="species id, e.g. ball_python")
+    proof.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
     proof.add_argument("--gene", required=True, help='the recessive gene, e.g. "Clown"')
     proof.add_argument(
         "--hatchling",
@@ -169,6 +177,8 @@ def _genes(args: argparse.Namespace) -> int:
                 or f"looks {locus.allele(locus.allele_index(compound.looks_like or '')).name}"
             )
             print(f"{a}/{b}: {look}" + (" (lethal)" if compound.lethal else ""))
+        for shared in locus.looks:
+            print(f"look {shared.label}: {', '.join(shared.traits)}")
         for text in locus.notes:
             print(f"    locus note: {text}")
     for group in catalog.linkage_groups:

@@ -189,3 +189,41 @@ def test_clutch_odds_of_at_least_one(capsys: pytest.CaptureFixture[str]) -> None
     )  # fmt: skip
     assert code == 1
     assert err == "error: unknown word 'clwon' (did you mean Clown?) in 'Clwon'\n"
+
+
+def test_bel_alone_says_which_pairing_it_was_read_as_and_the_others(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "cross", "--species", "ball_python", "--json", "BEL", "Normal")
+    assert code == 0
+    data = json.loads(out)
+    assert data["sire"] == "Lesser Mojave Blue-Eyed Leucistic (BEL)"
+    assert [o["phenotype"] for o in data["outcomes"]] == ["Lesser", "Mojave"]
+    assert err == (
+        "note: the sire morph: 'BEL' is read as Lesser Mojave; a Blue-Eyed Leucistic may also "
+        "be Super Lesser, Super Butter, Super Mojave, Super Russo, Lesser Butter, Butter Mojave, "
+        "Mojave Russo, Lesser Russo or Butter Russo: write the pairing for another\n"
+    )
+    code, out, err = run(capsys, "cross", "--species", "ball_python", "Lesser", "Mojave")
+    assert (code, err) == (0, "")
+    assert "Lesser Mojave Blue-Eyed Leucistic (BEL)" in out
+    code, out, _ = run(capsys, "genes", "--species", "ball_python")
+    assert (
+        "look Blue-Eyed Leucistic (BEL): Lesser Mojave, Super Lesser, Super Butter, Super Mojave"
+        in out
+    )
+
+
+def test_a_species_may_be_given_by_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "cross", "--species", "Ball python", "--json", "Clown", "Clown")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["species"] == "ball_python"
+    code, out, _ = run(capsys, "genes", "--species", "LEOPARD GECKO")
+    assert code == 0
+    assert "Tremper Albino: recessive" in out
+    code, out, err = run(capsys, "cross", "--species", "dodo", "Normal", "Normal")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "error: unknown species 'dodo'; known species: ball_python (Ball python), "
+        "bearded_dragon (Bearded dragon)"
+    )

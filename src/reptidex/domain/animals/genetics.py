@@ -48,25 +48,27 @@ from reptidex.engine.genetics.phenotype import Diplotype
 
 
 def species_catalog(species: str, *, field: str = "species") -> Catalog:
-    """The catalog of ``species``; :class:`InvalidInput` naming the known species otherwise.
+    """The catalog of ``species`` (an id or a display name, case-insensitively);
+    :class:`InvalidInput` naming the known species otherwise.
 
-    >>> species_catalog("corn_snake").name
-    'Corn snake'
+    >>> species_catalog("corn_snake").name, species_catalog("Ball python").id
+    ('Corn snake', 'ball_python')
     """
-    if species not in available_species():
-        known = ", ".join(available_species())
+    try:
+        return load_catalog(species)
+    except KeyError as error:
         raise InvalidInput(
-            f"Unknown species {species!r}.",
-            field_errors={field: f"unknown species {species!r}; known species: {known}"},
-        )
-    return load_catalog(species)
+            f"Unknown species {species!r}.", field_errors={field: error.args[0]}
+        ) from error
 
 
 def catalog_or_404(species: str) -> Catalog:
-    """The catalog of ``species`` for a path lookup: :class:`NotFound` when there is none."""
-    if species not in available_species():
-        raise NotFound(f"No species {species!r}; known species: {', '.join(available_species())}.")
-    return load_catalog(species)
+    """The catalog of ``species`` (an id or a display name) for a path lookup:
+    :class:`NotFound` naming the known species when there is none."""
+    try:
+        return load_catalog(species)
+    except KeyError as error:
+        raise NotFound(f"{error.args[0][0].upper()}{error.args[0][1:]}.") from error
 
 
 def catalog_sex(catalog: Catalog, sex: Sex | None) -> Sex | None:

@@ -23,8 +23,9 @@ SpeciesId = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=60,
-        pattern=r"^[a-z0-9_]+$",
-        description="A species id from GET /taxonomy/species.",
+        pattern=r"^[A-Za-z0-9_ -]+$",
+        description="A species from GET /taxonomy/species: its id or its name, "
+        "case-insensitively ('ball_python' or 'Ball python').",
         examples=["ball_python"],
     ),
 ]
@@ -103,7 +104,8 @@ class PredictionView(msgspec.Struct, frozen=True):
         list[str],
         msgspec.Meta(
             description="How the parents' morphs were read where a breeder may have meant "
-            "another reading (e.g. 'het Clown Pied' read as a double het, not a visual Piebald)."
+            "another reading (e.g. 'het Clown Pied' read as a double het, not a visual Piebald; "
+            "'BEL' read as Lesser Mojave, one of several Blue-Eyed Leucistic pairings)."
         ),
     ] = msgspec.field(default_factory=list)
 
