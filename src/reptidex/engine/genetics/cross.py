@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,15 @@ from reptidex.engine.genetics.phenotype import (
     block_phenotype,
     sort_traits,
 )
+from reptidex.engine.genetics.tables import (
+    genotype_columns,
+    genotype_frame,
+    genotype_table_html,
+    outcomes_frame,
+)
+
+if TYPE_CHECKING:  # pandas is an optional extra: only its name is needed to check the types
+    import pandas as pd
 
 HTML_ROWS = 50
 """The most outcomes a notebook's table of a cross shows."""
@@ -255,9 +264,58 @@ class GenotypeTable:
     def __len__(self) -> int:
         return len(self.numerators)
 
+    def __repr__(self) -> str:
+        """The species, how many genotypes and over which loci.
+
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> cross_morphs(load_catalog("ball_python"), "Pastel het Clown", "het Clown").genotype_table()
+        <GenotypeTable ball_python: 6 genotypes over Pastel, Clown>
+        """
+        loci = ", ".join(c.name for c in genotype_columns(self) if not c.phase) or "no loci"
+        return f"<GenotypeTable {self.catalog.id}: {len(self):,} genotypes over {loci}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's table of the first genotypes by locus, with exact probabilities."""
+        return genotype_table_html(self)
+
+    @property
+    def probabilities(self) -> npt.NDArray[np.float64]:
+        """Each genotype's probability as a float, in table order (``numerators /
+        denominator``; :meth:`probability` gives one exactly).
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> result = cross_morphs(load_catalog("ball_python"), "het Clown", "het Clown")
+        >>> result.genotype_table().probabilities.tolist()
+        [0.25, 0.5, 0.25]
+        """
+        floats: npt.NDArray[np.float64] = np.divide(
+            self.numerators, self.denominator, dtype=np.float64
+        )
+        return floats
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a pandas DataFrame, a categorical column per locus (needs the
+        ``reptidex[pandas]`` extra); see :func:`~reptidex.engine.genetics.tables.genotype_frame`.
+        """
+        return genotype_frame(self)
+
     @property
     def codes(self) -> npt.NDArray[np.intp]:
-        """The diplotype index of each block for each genotype (rows in table order)."""
+        """The diplotype index of each block for each genotype (rows in table order).
+
+        With :attr:`numerators` and :attr:`denominator` it is the whole table as arrays, read
+        without making a :class:`Genotype` per row (as iterating the table does); the
+        diplotype of block ``blocks[b]`` in row ``i`` is ``diplotypes[b][codes[i, b]]``.
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> table = cross_morphs(load_catalog("ball_python"), "Pastel", "het Clown").genotype_table()
+        >>> table.codes.tolist(), table.numerators.tolist(), table.denominator
+        ([[0, 0], [0, 1], [1, 0], [1, 1]], [1, 1, 1, 1], 4)
+        """
         shape = tuple(len(d) for d in self.diplotypes)
         if not shape:
             return np.zeros((1, 0), dtype=np.intp)
@@ -343,6 +401,19 @@ class CrossResult:
         )
         title = html.escape(repr(self))
         return f"<p>{title}</p><table><tr>{head}</tr>{rows}</table>{note}"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The outcomes as a pandas DataFrame, one row per phenotype group (needs the
+        ``reptidex[pandas]`` extra); see :func:`~reptidex.engine.genetics.tables.outcomes_frame`.
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> frame = cross_morphs(load_catalog("ball_python"), "Pastel", "Pastel").to_frame()
+        >>> frame[["phenotype", "probability"]].values.tolist()
+        [['Pastel', 0.5], ['Normal', 0.25], ['Super Pastel', 0.25]]
+        """
+        return outcomes_frame(self.outcomes())
 
     def outcomes(self) -> Outcomes:
         """The phenotype groups, most likely first (ties: viable first, then by name, then by
