@@ -56,6 +56,21 @@ def test_services_page_through_shared_animals(breeder: Breeder, rival: Breeder) 
     check_listing(breeder.client, breeder, rival)
 
 
+def test_public_animals_are_listed_with_what_they_carry(breeder: Breeder) -> None:
+    # repti-media's widgets show it, as the public profile does; a lineage-only animal's
+    # genetics stay unlisted
+    breeder.add(name="Quiet", visibility="lineage_only", morph="Pastel 66% het Clown")
+    breeder.add(name="Shown", visibility="public", morph="Pastel het Albino 66% het Clown")
+    breeder.add(name="Plain", visibility="public", morph="Pastel")
+    items = {a["name"]: a for page in pages(breeder.client) for a in page}
+    shown = items["Shown"]
+    assert shown["hets"] == ["Albino"]
+    assert shown["possible_hets"] == [{"gene": "Clown", "probability": "2/3", "percent": 66.6667}]
+    assert (items["Plain"]["hets"], items["Plain"]["possible_hets"]) == ([], [])
+    assert "hets" not in items["Quiet"]
+    assert "possible_hets" not in items["Quiet"]
+
+
 def test_the_listing_is_for_services_only(breeder: Breeder) -> None:
     client = breeder.client
     anonymous = client.get("/public/animals")

@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from reptidex.domain.animals.model import PossibleHetShare
 from reptidex.domain.animals.ports import SharedAnimals
 from reptidex.domain.errors import InvalidInput
 
@@ -20,7 +21,9 @@ MAX_PAGE = 500
 
 @dataclass(frozen=True, slots=True)
 class SharedAnimal:
-    """An animal's public summary, its parent links and when it last changed."""
+    """An animal's public summary, its parent links and when it last changed; for a public
+    animal also what it carries (``hets``, ``possible_hets``), as its public profile shows it
+    (``None`` for a lineage-only one: not shown)."""
 
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -34,6 +37,8 @@ class SharedAnimal:
     sire_id: uuid.UUID | None
     dam_id: uuid.UUID | None
     updated_at: dt.datetime
+    hets: tuple[str, ...] | None = None
+    possible_hets: tuple[PossibleHetShare, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

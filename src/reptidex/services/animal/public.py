@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from fractions import Fraction
 from typing import Annotated, Literal
 
 import msgspec
@@ -37,7 +38,8 @@ class PublicAnimalView(AnimalIdentity, frozen=True):
 
 class SharedAnimalView(AnimalIdentity, frozen=True):
     """An animal other organisations may see: its public summary, parent links (ids only)
-    and when it last changed."""
+    and when it last changed; a public animal's hets and possible hets (absent for a
+    lineage-only one)."""
 
     phenotype: str
     status: StatusName
@@ -45,6 +47,8 @@ class SharedAnimalView(AnimalIdentity, frozen=True):
     sire_id: uuid.UUID | None
     dam_id: uuid.UUID | None
     updated_at: dt.datetime
+    hets: list[str] | msgspec.UnsetType = msgspec.UNSET
+    possible_hets: list[PossibleHetBody] | msgspec.UnsetType = msgspec.UNSET
 
 
 class SharedAnimalPage(msgspec.Struct, frozen=True):
@@ -55,14 +59,24 @@ class SharedAnimalPage(msgspec.Struct, frozen=True):
     next_after: uuid.UUID | None
 
 
+def _possible_het(gene: str, probability: Fraction) -> PossibleHetBody:
+    return PossibleHetBody(gene, str(probability), round(float(probability * 100), 4))
+
+
 def _shared_view(animal: SharedAnimal) -> SharedAnimalView:
+    hets = msgspec.UNSET if animal.hets is None else list(animal.hets)
+    possible = (
+        msgspec.UNSET
+        if animal.possible_hets is None
+        else [_possible_het(h.gene, h.probability) for h in animal.possible_hets]
+    )
     return SharedAnimalView(
         animal.id, animal.organisation_id, animal.code, animal.name, animal.species,
         animal.sex,  # type: ignore[arg-type]  # the column holds male/female/unknown
         animal.phenotype,
         animal.status,  # type: ignore[arg-type]  # the column holds a Status
         animal.visibility,  # type: ignore[arg-type]  # the query keeps lineage-only/public
-        animal.sire_id, animal.dam_id, animal.updated_at,
+        animal.sire_id, animal.dam_id, animal.updated_at, hets, possible,
     )  # fmt: skip
 
 
@@ -99,10 +113,7 @@ class PublicController(Controller):
             phenotype=g.phenotype,
             traits=list(g.traits),
             hets=list(g.hets),
-            possible_hets=[
-                PossibleHetBody(h.gene, str(h.probability), round(float(h.probability * 100), 4))
-                for h in g.possible_hets
-            ],
+            possible_hets=[_possible_het(h.gene, h.probability) for h in g.possible_hets],
             photo_ids=list(animal.photo_ids),
         )
 
@@ -115,8 +126,10 @@ class PublicController(Controller):
         f"`limit` (1-{MAX_PAGE}, default 200) per page: ask for the next page with "
         "`after=next_after` until `next_after` is null. `updated_since` lists only animals "
         "changed since then (a catch-up), `organisation_id` one breeder's. Public summary, "
-        "parent ids and `updated_at` only (never notes, tags, hets or private animals). For "
-        "services' read models (repti-media's widgets backfill from it); service tokens only.",
+        "parent ids and `updated_at` only, and for `public` animals their `hets` and "
+        "`possible_hets` as their public profile shows them (absent for `lineage_only` "
+        "ones; never notes, tags or private animals). For services' read models "
+        "(repti-media's widgets backfill from it); service tokens only.",
     )
     async def list_shared(
         self,
