@@ -403,7 +403,10 @@ class Breeding:
         dam: str | None = None,
         event: str = "animal.created",
         animal_id: str | None = None,
+        **genetics: Any,
     ) -> str:
+        """Announce an animal; ``genetics`` adds payload fields such as ``hets`` and
+        ``possible_hets`` (``[[gene, "2/3"], …]``), which events before 2026-12-06 lack."""
         animal_id = animal_id or str(uuid.uuid4())
         self.publish(
             event,
@@ -416,6 +419,7 @@ class Breeding:
                 "phenotype": "Pastel Clown",
                 "status": status,
                 "visibility": visibility,
+                **genetics,
             },
         )
         if sire or dam:

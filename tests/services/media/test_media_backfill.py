@@ -10,19 +10,26 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from media_testkit import media_client, media_token
 
 from core_tokens import StaticKeys
-from reptidex.adapters.lineage.animal_catalogue_http import HttpSharedAnimals
+from reptidex.adapters.lineage.animal_catalogue_http import (
+    HttpSharedAnimals,
+    SharedAnimalBody,
+    shared_animal,
+)
 from reptidex.adapters.sql.engine import create_engine
 from reptidex.adapters.sql.media.embeds import SqlPublicAnimals, backfill_transaction
 from reptidex.adapters.sql.migrations import upgrade
-from reptidex.domain.media.embeds import PublicAnimal
+from reptidex.domain.media.embeds import PossibleHet, PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
 from reptidex.domain.media.ports import SharedAnimal, SharedPage
 from reptidex.domain.media.use_cases.animal_copy import apply_animal_event, apply_page, backfill
@@ -144,6 +151,24 @@ def test_an_on_demand_fill_needs_no_second_connection(
             assert "Early 0" in page.text
 
 
+def test_backfilled_animals_show_what_they_carry(make_settings: Callable[..., Settings]) -> None:
+    organisation = uuid.uuid4()
+    settings = make_settings()
+    with animal_with_animals(settings, organisation, 0) as animal:
+        headers = {"Authorization": f"Bearer {media_token(organisation, 'member')}"}
+        carrier = {"species": "ball_python", "name": "Carrier", "visibility": "public",
+                   "status": "for_sale", "morph": "Pastel het Albino 66% het Clown"}  # fmt: skip
+        made = animal.post("/animals", json=carrier, headers=headers)
+        assert made.status_code == 201, made.text
+        peer = InProcessAnimal(animal)
+        shared = HttpSharedAnimals(lambda: peer, _media_service_headers)
+        with media_client(make_settings(), shared=shared) as media:
+            listing = media.get(f"/embed/available/{organisation}").text
+            profile = media.get(f"/embed/profile/{made.json()['id']}").text
+    assert "het Albino, 66% het Clown" in listing
+    assert "het Albino, 66% het Clown" in profile
+
+
 def test_a_breeder_page_survives_an_unreachable_repti_animal(
     make_settings: Callable[..., Settings],
 ) -> None:
@@ -263,6 +288,76 @@ def test_events_and_a_backfill_interleave_and_the_newer_news_wins(media_url: str
     assert result[stale].name == "Fresh"
     assert result[deleted] is None
     assert sorted(a.name for a in result[organisation]) == ["Fresh", "Renamed"]
+
+
+def test_a_pass_keeps_genetics_of_public_animals_only_and_what_it_is_not_told(
+    media_url: str,
+) -> None:
+    organisation = uuid.uuid4()
+    public, quiet = uuid.uuid4(), uuid.uuid4()
+    hets, possible = ("Albino",), (PossibleHet("Clown", Fraction(2, 3)),)
+
+    async def scenario() -> dict[uuid.UUID, PublicAnimal]:
+        engine = create_engine(media_url, pool_size=2)
+        try:
+            async with backfill_transaction(engine) as store:
+                told = summary(public, organisation, "Carrier")
+                hidden = replace(summary(quiet, organisation, "Quiet"), visibility="lineage_only")
+                await apply_page(
+                    store.animals,
+                    [
+                        SharedAnimal(replace(told, hets=hets, possible_hets=possible), T0),
+                        SharedAnimal(replace(hidden, hets=hets, possible_hets=possible), T0),
+                    ],
+                )
+                # a later listing from a repti-animal that does not list genetics
+                renamed = summary(public, organisation, "Renamed")
+                later = T0 + dt.timedelta(seconds=1)
+                await apply_page(store.animals, [SharedAnimal(renamed, later, False)])
+                await store.commit()
+            async with backfill_transaction(engine) as store:
+                return await store.animals.many([public, quiet])
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(scenario())
+    assert found[public].name == "Renamed"
+    assert found[public].genetics == "het Albino, 66% het Clown"
+    assert (found[quiet].hets, found[quiet].possible_hets) == ((), ())
+
+
+def test_the_listing_of_a_public_animal_reads_its_genetics() -> None:
+    body = msgspec.json.decode(
+        msgspec.json.encode(
+            {
+                "id": str(uuid.uuid4()),
+                "organisation_id": str(uuid.uuid4()),
+                "code": "RX-1",
+                "name": None,
+                "species": "ball_python",
+                "sex": "male",
+                "phenotype": "Pastel",
+                "status": "for_sale",
+                "visibility": "public",
+                "sire_id": None,
+                "dam_id": None,
+                "updated_at": T0.isoformat(),
+                "hets": ["Albino"],
+                "possible_hets": [
+                    {"gene": "Clown", "probability": "2/3", "percent": 66.6667},
+                    {"gene": "Pied", "probability": "one half"},
+                    {"gene": "Ghost", "probability": "1/0"},
+                    {"gene": "Lavender", "probability": "1"},
+                ],
+            }
+        ),
+        type=SharedAnimalBody,
+    )
+    item = shared_animal(body)
+    assert item.genetics_listed
+    assert item.summary.genetics == "het Albino, 66% het Clown"
+    silent = shared_animal(msgspec.structs.replace(body, hets=None, possible_hets=None))
+    assert not silent.genetics_listed
 
 
 class Pages:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -130,6 +131,97 @@ def test_available_animals_of_a_breeder(
     assert "Kept" not in page
     assert "Private Sale" not in page
     assert "No animals" in embed_client.get(f"/embed/available/{uuid.uuid4()}").text
+
+
+CARRIES: dict[str, Any] = {"hets": ["Albino"], "possible_hets": [["Clown", "2/3"], ["Pied", "1/2"]]}
+"""What an animal.created/updated payload says of a double possible het, het Albino."""
+
+
+def test_every_widget_shows_possible_hets_as_breeders_read_them(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    quiet = breeding.animal(
+        "Quiet Dam", visibility="lineage_only", possible_hets=[["Ghost", "1/2"]], hets=["Lavender"]
+    )
+    sire = breeding.animal("Sire One", possible_hets=[["Pied", "1/3"]])
+    root = breeding.animal("Offer", status="for_sale", sire=sire, dam=quiet, **CARRIES)
+    genetics = "het Albino, 66% het Clown, 50% het Pied"
+    profile = f"/embed/profile/{root}"
+    eventually(lambda: "Offer" in embed_client.get(profile).text)
+    assert genetics in "".join(parsed(embed_client.get(profile).text).text)
+    assert genetics in embed_client.get(f"{profile}/fragment").json()["html"]
+    listing = f"/embed/available/{breeding.organisation_id}"
+    assert genetics in "".join(parsed(embed_client.get(listing).text).text)
+    assert genetics in embed_client.get(f"{listing}/fragment").json()["html"]
+    eventually(lambda: "Quiet Dam" in embed_client.get(f"/embed/pedigree/{root}").text)
+    for tree in (
+        embed_client.get(f"/embed/pedigree/{root}").text,
+        embed_client.get(f"/embed/pedigree/{root}/fragment").json()["html"],
+    ):
+        text = "".join(parsed(tree).text)
+        assert genetics in text  # the root's
+        assert "33% het Pied" in text  # the public sire's
+        assert "Ghost" not in text  # a lineage-only ancestor: name and code only
+        assert "Lavender" not in text
+    # made lineage-only itself, then public again by an event that carries no genetics: what
+    # it carried while it was not public was never kept
+    breeding.animal("Offer", visibility="lineage_only", event="animal.updated", animal_id=root)
+    eventually(lambda: "not public" in embed_client.get(profile).text)
+    breeding.animal("Offer", event="animal.updated", animal_id=root)
+    eventually(lambda: "not public" not in embed_client.get(profile).text)
+    assert "het" not in "".join(parsed(embed_client.get(profile).text).text)
+
+
+def test_an_event_without_genetics_keeps_what_the_copy_holds(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    animal = breeding.animal("Carrier", **CARRIES)
+    profile = f"/embed/profile/{animal}"
+    eventually(lambda: "66% het Clown" in embed_client.get(profile).text)
+    # an event from before animal.updated carried the genotype says nothing of it
+    breeding.animal("Carrier II", event="animal.updated", animal_id=animal)
+    eventually(lambda: "Carrier II" in embed_client.get(profile).text)
+    assert "het Albino, 66% het Clown, 50% het Pied" in embed_client.get(profile).text
+    # one that says "none" clears them; odd entries are skipped, never fatal
+    odd = [
+        ["Clown", "x"],
+        ["Pied", "1/0"],
+        ["Lavender", "1"],
+        ["Ghost"],
+        "Spider",
+        ["Desert", "1/4"],
+    ]
+    breeding.animal(
+        "Carrier III", event="animal.updated", animal_id=animal, hets=[], possible_hets=odd
+    )
+    eventually(lambda: "Carrier III" in embed_client.get(profile).text)
+    text = "".join(parsed(embed_client.get(profile).text).text)
+    assert "25% het Desert" in text
+    for gone in ("Albino", "Clown", "Pied", "Lavender", "Ghost", "Spider"):
+        assert f"het {gone}" not in text
+
+
+def test_hostile_gene_names_are_escaped_in_every_widget(
+    embed_client: TestClient[Litestar], breeding: Breeding
+) -> None:
+    sire = breeding.animal("Sire", hets=[EVIL], possible_hets=[[EVIL, "1/2"]])
+    root = breeding.animal(
+        "Hostile", status="for_sale", sire=sire, hets=[EVIL], possible_hets=[[EVIL, "2/3"]]
+    )
+    eventually(lambda: "Sire" in embed_client.get(f"/embed/pedigree/{root}").text)
+    for url in (
+        f"/embed/profile/{root}",
+        f"/embed/pedigree/{root}",
+        f"/embed/available/{breeding.organisation_id}",
+    ):
+        for html in (
+            embed_client.get(url).text,
+            embed_client.get(f"{url}/fragment").json()["html"],
+        ):
+            document = parsed(html)
+            assert "script" not in document.tags, url
+            assert f"66% het {EVIL}" in "".join(document.text), url
+            assert "&lt;script&gt;" in html, url
 
 
 def test_allowed_sites_drive_frame_ancestors_and_cors(

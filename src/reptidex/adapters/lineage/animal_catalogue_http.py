@@ -1,22 +1,33 @@
 """repti-animal's ``GET /public/animals`` (lineage-only and public animals, page by page) with
-the media service's own token, over the kernel's peer client (timeouts, request id)."""
+the media service's own token, over the kernel's peer client (timeouts, request id).
+
+A public animal comes with its hets and possible hets; a listing without them (a lineage-only
+animal, or a repti-animal from before they were listed) says nothing of what it carries."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import httpx
 import msgspec
 
 from reptidex.adapters.peer_calls import PeerGetter, ServiceHeaders
-from reptidex.domain.media.embeds import PublicAnimal
+from reptidex.domain.media.embeds import PossibleHet, PublicAnimal
 from reptidex.domain.media.lineage import LineageUnavailable
 from reptidex.domain.media.ports import SharedAnimal, SharedPage
 
 PAGE_SIZE = 200
+
+
+class PossibleHetBody(msgspec.Struct, frozen=True):
+    """A gene a listed animal may carry: ``probability`` an exact fraction (``"2/3"``)."""
+
+    gene: str
+    probability: str
 
 
 class SharedAnimalBody(msgspec.Struct, frozen=True):
@@ -34,6 +45,8 @@ class SharedAnimalBody(msgspec.Struct, frozen=True):
     sire_id: uuid.UUID | None
     dam_id: uuid.UUID | None
     updated_at: dt.datetime
+    hets: list[str] | None = None
+    possible_hets: list[PossibleHetBody] | None = None
 
 
 class SharedPageBody(msgspec.Struct, frozen=True):
@@ -43,8 +56,18 @@ class SharedPageBody(msgspec.Struct, frozen=True):
     next_after: uuid.UUID | None
 
 
+def _possible_het(body: PossibleHetBody) -> PossibleHet | None:
+    try:
+        probability = Fraction(body.probability)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return PossibleHet(body.gene, probability) if 0 < probability < 1 else None
+
+
 def shared_animal(body: SharedAnimalBody) -> SharedAnimal:
-    """The domain's view of a listed animal."""
+    """The domain's view of a listed animal (a possible het whose probability does not read
+    as one is left out)."""
+    possible = (_possible_het(h) for h in body.possible_hets or ())
     return SharedAnimal(
         PublicAnimal(
             body.id,
@@ -58,8 +81,11 @@ def shared_animal(body: SharedAnimalBody) -> SharedAnimal:
             body.visibility,
             body.sire_id,
             body.dam_id,
+            tuple(body.hets or ()),
+            tuple(h for h in possible if h is not None),
         ),
         body.updated_at,
+        genetics_listed=body.hets is not None or body.possible_hets is not None,
     )
 
 

@@ -76,6 +76,7 @@ def profile_html(animal: PublicAnimal, photo_url: str | None) -> str:
         ("Species", animal.species.replace("_", " ")),
         ("Sex", animal.sex),
         ("Morph", animal.phenotype),
+        ("Genetics", animal.genetics),
         ("Status", "available" if animal.status == "for_sale" else animal.status.replace("_", " ")),
     ]
     facts = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows if v)
@@ -93,8 +94,8 @@ def _node(entry: PedigreeEntry | None, role: str, repeat_of: int | None = None) 
         return f'<div class="node hidden">{label}Not public</div>'
     animal = entry.animal
     details = [animal.code]
-    if entry.full and animal.phenotype:
-        details.append(animal.phenotype)
+    if entry.full:  # a lineage-only ancestor shows name and code only
+        details += [animal.phenotype, animal.genetics]
     repeat = f" · repeat of #{repeat_of}" if repeat_of else ""
     css = "node repeat" if repeat_of else "node"
     return (
@@ -125,9 +126,10 @@ def pedigree_html(pedigree: WidgetPedigree) -> str:
     root = pedigree.root
     tree = branch(2, 1) + branch(3, 1)
     coi = f"COI {pedigree.coefficient * 100:.2f}% over {pedigree.generations} generations"
+    about = " · ".join(d for d in (root.code, root.phenotype, root.genetics, coi) if d)
     return (
         f'<div class="rdx" data-widget="pedigree"><h2>{_e(root.label)}</h2>'
-        f'<div class="muted">{_e(root.code)} · {_e(root.phenotype)} · {_e(coi)}</div>'
+        f'<div class="muted">{_e(about)}</div>'
         f'<ul class="tree">{tree}</ul>{_FOOTER}</div>'
     )
 
@@ -141,7 +143,9 @@ def available_html(animals: list[PublicAnimal]) -> str:
             '<ul class="list">'
             + "".join(
                 f"<li><strong>{_e(a.label)}</strong><br>"
-                f'<span class="muted">{_e(a.code)} · {_e(a.sex)} · {_e(a.phenotype)}</span></li>'
+                f'<span class="muted">{_e(a.code)} · {_e(a.sex)} · {_e(a.phenotype)}</span>'
+                + (f'<br><span class="genetics">{_e(a.genetics)}</span>' if a.genetics else "")
+                + "</li>"
                 for a in animals
             )
             + "</ul>"

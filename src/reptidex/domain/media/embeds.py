@@ -13,10 +13,12 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Literal
 from urllib.parse import urlsplit
 
 from reptidex.domain.errors import InvalidInput
+from reptidex.domain.het_labels import possible_het_label
 
 WidgetType = Literal["profile", "pedigree", "available"]
 WIDGET_TYPES: tuple[WidgetType, ...] = ("profile", "pedigree", "available")
@@ -55,14 +57,16 @@ WIDGETS: Mapping[str, WidgetKind] = {
     "profile": WidgetKind(
         "profile",
         "Profile card",
-        "An animal's public profile: photo, name, code, species, sex, morph, status.",
+        "An animal's public profile: photo, name, code, species, sex, morph, genetics "
+        "(hets and possible hets), status.",
         "animal",
         _LOOK,
     ),
     "pedigree": WidgetKind(
         "pedigree",
         "Pedigree tree",
-        "An animal's ancestors with the inbreeding coefficient, stacked to fit a phone.",
+        "An animal's ancestors with the inbreeding coefficient (the public ones with their "
+        "morph and genetics), stacked to fit a phone.",
         "animal",
         (
             WidgetOption("generations", "Generations shown", f"1-{MAX_WIDGET_GENERATIONS}", "3"),
@@ -72,7 +76,7 @@ WIDGETS: Mapping[str, WidgetKind] = {
     "available": WidgetKind(
         "available",
         "Available animals",
-        "A breeder's public animals marked for sale.",
+        "A breeder's public animals marked for sale, with their morph and genetics.",
         "organisation",
         (WidgetOption("limit", "Most animals listed", "1-50", "12"), *_LOOK),
     ),
@@ -81,8 +85,28 @@ WIDGETS: Mapping[str, WidgetKind] = {
 
 
 @dataclass(frozen=True, slots=True)
+class PossibleHet:
+    """A gene an animal may carry, with the exact probability that it does."""
+
+    gene: str
+    probability: Fraction
+
+    @property
+    def label(self) -> str:
+        """As breeders read it.
+
+        >>> PossibleHet("Clown", Fraction(2, 3)).label
+        '66% het Clown'
+        """
+        return possible_het_label(self.probability, self.gene)
+
+
+@dataclass(frozen=True, slots=True)
 class PublicAnimal:
-    """repti-media's copy of an animal's summary (from repti-animal's events)."""
+    """repti-media's copy of an animal's summary (from repti-animal's events).
+
+    ``hets`` and ``possible_hets`` are kept for public animals only (a breeder shows what a
+    public animal carries, as its public profile does; nothing of the others)."""
 
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -95,6 +119,8 @@ class PublicAnimal:
     visibility: str
     sire_id: uuid.UUID | None = None
     dam_id: uuid.UUID | None = None
+    hets: tuple[str, ...] = ()
+    possible_hets: tuple[PossibleHet, ...] = ()
 
     @property
     def is_public(self) -> bool:
@@ -110,6 +136,21 @@ class PublicAnimal:
     def label(self) -> str:
         """Name, else code."""
         return self.name or self.code
+
+    @property
+    def genetics(self) -> str:
+        """What it carries as breeders read it, the hets first (empty when nothing is known,
+        and for an animal that is not public).
+
+        >>> animal = PublicAnimal(uuid.UUID(int=1), uuid.UUID(int=2), "RX-1", None,
+        ...     "ball_python", "male", "Pastel", "for_sale", "public", hets=("Albino",),
+        ...     possible_hets=(PossibleHet("Clown", Fraction(2, 3)),))
+        >>> animal.genetics
+        'het Albino, 66% het Clown'
+        """
+        if not self.is_public:
+            return ""
+        return ", ".join([*(f"het {h}" for h in self.hets), *(h.label for h in self.possible_hets)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -459,10 +459,14 @@ class PlanSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SharedAnimal:
-    """An animal of repti-animal's listing: its summary, parents and last change."""
+    """An animal of repti-animal's listing: its summary, parents and last change.
+
+    ``genetics_listed`` is false when the listing says nothing of what the animal carries (a
+    repti-animal that does not list it yet): the copy keeps what it holds."""
 
     summary: PublicAnimal
     updated_at: dt.datetime
+    genetics_listed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from fractions import Fraction
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Date, Integer, String, UniqueConstraint, func, select, update
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import MediaModel
-from reptidex.domain.media.embeds import EmbedSettings, PublicAnimal
+from reptidex.domain.media.embeds import EmbedSettings, PossibleHet, PublicAnimal
 
 
 class PublicAnimalRow(MediaModel):
@@ -34,6 +35,10 @@ class PublicAnimalRow(MediaModel):
     visibility: Mapped[str] = mapped_column(String(14), default="private")
     sire_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     dam_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    hets: Mapped[list[str] | None] = mapped_column(JsonB, default=None)
+    """Genes it carries for certain (public animals only; ``media_0009``)."""
+    possible_hets: Mapped[list[list[str]] | None] = mapped_column(JsonB, default=None)
+    """``[gene, "2/3"]`` pairs, the probability an exact fraction (public animals only)."""
     summary_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, default=None)
     """When the summary last changed in repti-animal (an event's time, a listing's
     ``updated_at``): older news is ignored."""
@@ -111,6 +116,8 @@ def _animal(row: PublicAnimalRow) -> PublicAnimal | None:
         visibility=row.visibility,
         sire_id=row.sire_id,
         dam_id=row.dam_id,
+        hets=tuple(row.hets or ()),
+        possible_hets=tuple(PossibleHet(g, Fraction(p)) for g, p in row.possible_hets or ()),
     )
 
 
@@ -163,6 +170,8 @@ class SqlPublicAnimals:
         row.code, row.name, row.species = summary.code, summary.name, summary.species
         row.sex, row.phenotype, row.status = summary.sex, summary.phenotype, summary.status
         row.visibility = summary.visibility
+        row.hets = list(summary.hets)
+        row.possible_hets = [[h.gene, str(h.probability)] for h in summary.possible_hets]
         row.summary_at = _latest(at, row.summary_at)
         await self.session.flush()
         return True
@@ -188,6 +197,7 @@ class SqlPublicAnimals:
         row = await self._row(animal_id)
         row.deleted_at = at or dt.datetime.now(dt.UTC)
         row.visibility, row.status, row.name, row.code = "private", "", None, ""
+        row.hets = row.possible_hets = None
         await self.session.flush()
 
     async def count(self, organisation_id: uuid.UUID) -> int:

@@ -2,6 +2,10 @@
 backfilled from its listing for animals whose events media never received (created before it
 first ran, or while it was down).
 
+What an animal carries (hets, possible hets) is kept for public animals only. News that says
+nothing of it (an event from before ``animal.*`` carried the genotype, a listing from a
+repti-animal that does not list it) keeps what the copy holds.
+
 Each row keeps when its summary and its parent links last changed (an event's time, the
 listing's ``updated_at``): events and a pass may interleave in any order, the newer news wins
 and a deleted animal stays deleted (see :class:`~reptidex.domain.media.ports.PublicAnimals`).
@@ -17,9 +21,10 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
-from reptidex.domain.media.embeds import PublicAnimal
+from reptidex.domain.media.embeds import PossibleHet, PublicAnimal
 from reptidex.domain.media.ports import (
     BackfillLedger,
     BackfillStore,
@@ -39,6 +44,45 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None if value in (None, "") else uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def _hets(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(h for h in value if isinstance(h, str) and h)
+
+
+def _possible_het(entry: Any) -> PossibleHet | None:
+    """``[gene, "2/3"]`` as repti-animal announces it; anything else is ``None``."""
+    if not isinstance(entry, list | tuple) or len(entry) != 2:
+        return None
+    gene, probability = entry
+    try:
+        value = Fraction(str(probability))
+    except (ValueError, ZeroDivisionError):
+        return None
+    if not isinstance(gene, str) or not gene or not 0 < value < 1:
+        return None
+    return PossibleHet(gene, value)
+
+
+def _possible_hets(value: Any) -> tuple[PossibleHet, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(h for h in map(_possible_het, value) if h is not None)
+
+
+async def _carrying(animals: PublicAnimals, summary: PublicAnimal, *, told: bool) -> PublicAnimal:
+    """The summary to store: what it carries as told, or (``told`` false) as the copy holds
+    it; nothing for an animal that is not public."""
+    if not summary.is_public:
+        return replace(summary, hets=(), possible_hets=())
+    if told:
+        return summary
+    known = await animals.get(summary.id)
+    if known is None:
+        return summary
+    return replace(summary, hets=known.hets, possible_hets=known.possible_hets)
 
 
 async def apply_animal_event(
@@ -76,20 +120,22 @@ async def apply_animal_event(
             animal_id, _uuid(payload.get("sire_id")), _uuid(payload.get("dam_id")), occurred_at
         )
     elif event_type in ("animal.created", "animal.updated") and organisation_id is not None:
-        await animals.upsert_summary(
-            PublicAnimal(
-                id=animal_id,
-                organisation_id=organisation_id,
-                code=str(payload.get("code") or ""),
-                name=payload.get("name"),
-                species=str(payload.get("species") or ""),
-                sex=str(payload.get("sex") or "unknown"),
-                phenotype=str(payload.get("phenotype") or ""),
-                status=str(payload.get("status") or ""),
-                visibility=str(payload.get("visibility") or "private"),
-            ),
-            occurred_at,
+        summary = PublicAnimal(
+            id=animal_id,
+            organisation_id=organisation_id,
+            code=str(payload.get("code") or ""),
+            name=payload.get("name"),
+            species=str(payload.get("species") or ""),
+            sex=str(payload.get("sex") or "unknown"),
+            phenotype=str(payload.get("phenotype") or ""),
+            status=str(payload.get("status") or ""),
+            visibility=str(payload.get("visibility") or "private"),
+            hets=_hets(payload.get("hets")),
+            possible_hets=_possible_hets(payload.get("possible_hets")),
         )
+        # events since 2026-12-06 carry the genotype; older ones lack both fields
+        told = "hets" in payload or "possible_hets" in payload
+        await animals.upsert_summary(await _carrying(animals, summary, told=told), occurred_at)
 
 
 async def apply_page(animals: PublicAnimals, items: Sequence[SharedAnimal]) -> int:
@@ -97,7 +143,7 @@ async def apply_page(animals: PublicAnimals, items: Sequence[SharedAnimal]) -> i
     how many animals changed the read model."""
     changed = 0
     for item in items:
-        summary = item.summary
+        summary = await _carrying(animals, item.summary, told=item.genetics_listed)
         wrote = await animals.upsert_summary(summary, item.updated_at)
         linked = await animals.set_parents(
             summary.id, summary.sire_id, summary.dam_id, item.updated_at
