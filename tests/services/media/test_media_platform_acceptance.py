@@ -5,7 +5,8 @@ pedigree (repti-animal), uploads a photo and fetches it back with a Range reques
 pedigree as SVG, PNG and PDF and the certificate (repti-media drawing repti-animal's real
 lineage with the breeder's token), then opens a page served from another port that embeds the
 profile card and pedigree widgets by iframe and by script tag in headless Chromium. The animal
-is named ``<script>alert(1)</script>`` and must show as text.
+is named ``<script>alert(1)</script>`` and must show as text, and its possible het as breeders
+read it ("66% het Clown").
 """
 
 from __future__ import annotations
@@ -104,7 +105,14 @@ def test_a_breeder_uploads_renders_and_embeds(platform: Running, tmp_path: Path)
     grandsire = add(name="Old Sunny", sex="male", morph="Pastel")
     sire = add(name="Sire Sunny", sex="male", sire_id=grandsire, morph="Clown")
     dam = add(name="Dam Dusk", sex="female", sire_id=grandsire, visibility="lineage_only")
-    snake = add(name=EVIL, sex="female", sire_id=sire, dam_id=dam, hatch_date="2024-06-01")
+    snake = add(
+        name=EVIL,
+        sex="female",
+        sire_id=sire,
+        dam_id=dam,
+        hatch_date="2024-06-01",
+        morph="Pastel 66% het Clown",
+    )
 
     # a photo, fetched back whole and by range
     original = photo((1024, 768))
@@ -149,12 +157,15 @@ def test_a_breeder_uploads_renders_and_embeds(platform: Running, tmp_path: Path)
         time.sleep(0.1)
     profile = httpx.get(f"{platform.url(3)}/embed/profile/{snake}").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in profile
+    assert "66% het Clown" in profile  # the possible het, from repti-animal's own event
     assert f"/media/{uploaded.json()['id']}" in profile
     if CHROMIUM is None:
         require_chromium()
     with HostPage(widgets_page(platform.url(3), snake)) as url:  # type: ignore[arg-type]
         lines, report = chromium_report(url, tmp_path / "breeder.png")
     assert EVIL in lines["s1"]
+    assert "66% het Clown" in lines["s1"]
+    assert "66% het Clown" in lines["s2"]  # the pedigree's header
     assert "Sire Sunny" in lines["s2"]
     assert "Dam Dusk" in lines["s2"]
     assert "ALERT FIRED" not in report
