@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reptidex.domain.community.search.documents import ARTICLE, SearchDocument, words
 from reptidex.engine.genetics import available_species, load_catalog
-from reptidex.engine.genetics.model import Catalog
+from reptidex.engine.genetics.model import Catalog, Look
 
 Phrase = tuple[str, ...]
 """A name as words (``("blue", "eyed", "leucistic")``)."""
@@ -63,15 +63,33 @@ def _name_sets(catalog: Catalog) -> Iterator[tuple[str, ...]]:
         yield (combo.name, *combo.aliases)
 
 
+def _look_names(look: Look) -> tuple[str, ...]:
+    return (look.name, *([look.abbreviation] if look.abbreviation else []), *look.aliases)
+
+
 def gene_names_of(catalogs: Iterable[Catalog]) -> GeneNames:
     """The names of ``catalogs``' traits (names shared by several traits or species are
-    synonyms of all their names)."""
+    synonyms of all their names). A look that several traits share (a Blue-Eyed Leucistic)
+    is a name of each of them: ``BEL`` finds a Super Lesser or a Lesser Mojave, whereas
+    ``Lesser Mojave`` does not find every other BEL."""
+    catalogs = list(catalogs)
     synonyms: dict[Phrase, set[Phrase]] = {}
     for catalog in catalogs:
         for names in _name_sets(catalog):
             phrases = {p for p in map(_phrase, names) if p}
             for phrase in phrases:
                 synonyms.setdefault(phrase, set()).update(phrases)
+    for catalog in catalogs:
+        for locus in catalog.loci:
+            for look in locus.looks:
+                own = {p for p in map(_phrase, _look_names(look)) if p}
+                shown = set(own)
+                for trait in look.traits:
+                    phrase = _phrase(trait)
+                    shown.add(phrase)
+                    shown.update(synonyms.get(phrase, ()))
+                for phrase in own:
+                    synonyms.setdefault(phrase, set()).update(shown)
     frozen = {phrase: frozenset(found) for phrase, found in synonyms.items()}
     return GeneNames(frozen, max((len(p) for p in frozen), default=1))
 
@@ -103,8 +121,8 @@ def _article(article_id: str, title: str, body: Iterable[str], keywords: Iterabl
 
 
 def articles_of(catalog: Catalog) -> Iterator[SearchDocument]:
-    """The knowledge articles of one catalog: the species, and each gene, named compound and
-    combination (their notes, how they are inherited, their aliases)."""
+    """The knowledge articles of one catalog: the species, and each gene, named compound,
+    shared look and combination (their notes, how they are inherited, their aliases)."""
     species = catalog.id
     yield _article(
         species,
@@ -141,6 +159,16 @@ def articles_of(catalog: Catalog) -> Iterator[SearchDocument]:
                     species,
                     (compound.name,),
                 )
+        for look in locus.looks:
+            yield _article(
+                f"{species}.{_slug(look.name)}",
+                look.label,
+                (f"{look.label}: the look of {', '.join(look.traits)} in the {catalog.name}.",
+                 *look.notes),
+                _look_names(look)[1:],
+                species,
+                look.traits,
+            )  # fmt: skip
     for combo in catalog.combos:
         yield _article(
             f"{species}.{_slug(combo.name)}",
