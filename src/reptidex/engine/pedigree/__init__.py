@@ -63,6 +63,7 @@ from reptidex.engine.pedigree.model import (
     PedigreeError,
     Sex,
 )
+from reptidex.engine.pedigree.plot import box_label, draw_chart, plot_pedigree
 from reptidex.engine.pedigree.readers import (
     from_graph,
     parse_csv,
@@ -105,12 +106,14 @@ __all__ = [
     "TreeNode",
     "ancestor_loss",
     "ancestors",
+    "box_label",
     "chart_layout",
     "coefficient_series",
     "common_ancestors",
     "completeness",
     "completeness_index",
     "descendants",
+    "draw_chart",
     "equivalent_generations",
     "exact_inbreeding",
     "exact_kinship",
@@ -131,6 +134,7 @@ __all__ = [
     "parse_csv",
     "parse_records",
     "pedigree_tree",
+    "plot_pedigree",
     "prospective_inbreeding",
     "read_csv",
     "read_records",
