@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from reptidex.cli.progress import Progress, wanted
 from reptidex.domain.het_labels import possible_het_label
 from reptidex.engine.genetics import (
     Catalog,
     MorphParseError,
+    Outcome,
     Sex,
     available_species,
     catalog_to_mapping,
@@ -59,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=_positive,
         metavar="N",
         help="list only the N most likely outcomes (found without making the others)",
+    )
+    cross.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show (or never show) a progress line on standard error when the cross takes "
+        "more than a second (default: when standard error is a terminal)",
     )
     cross.add_argument("sire", metavar="SIRE", help='male morph, e.g. "Pastel Spider het Clown"')
     cross.add_argument("dam", metavar="DAM", help='female morph, e.g. "Pastel het Clown"')
@@ -195,26 +205,39 @@ def _cross(args: argparse.Namespace) -> int:
     if catalog is None:
         return 1
     male, female = _sexes(catalog)
-    try:
-        sire, dam = read_morph(catalog, args.sire, male), read_morph(catalog, args.dam, female)
-        result = cross(sire.genotype, dam.genotype, viable_only=args.viable_only)
-        count = result.outcome_count
-        top = args.top if args.top is not None and args.top < count else None
-        outcomes = result.outcomes() if top is None else result.most_likely(top)
-    except (MorphParseError, ValueError, KeyError) as error:
-        return _failed(error)
+    enabled = wanted(args.progress, sys.stderr)
+    with Progress(sys.stderr, enabled=enabled, label="crossing") as progress:
+        try:
+            sire, dam = read_morph(catalog, args.sire, male), read_morph(catalog, args.dam, female)
+            result = cross(sire.genotype, dam.genotype, viable_only=args.viable_only)
+            count = result.outcome_count
+            top = args.top if args.top is not None and args.top < count else None
+            outcomes = result.outcomes() if top is None else result.most_likely(top)
+        except (MorphParseError, ValueError, KeyError) as error:
+            progress.close()
+            return _failed(error)
+        omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
+        if args.json:
+            progress.stage("writing JSON")
+            if top is None:
+                text = outcomes_to_json(result)
+            else:
+                body = {**result.summary(), "outcomes": outcomes.to_dicts()}
+                body |= {"outcome_count": count, "omitted_probability": str(omitted)}
+                text = json.dumps(body, indent=2)
+        else:
+            progress.stage("writing", total=len(outcomes))
+            table = _table(outcomes, progress)
+            summary = _summary(result.summary(), outcomes, count, omitted)
     for parent, reading in (("sire", sire), ("dam", dam)):
         for note in reading.notes:
             print(f"note: the {parent} morph: {note}", file=sys.stderr)
-    omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
-    if args.json:
-        if top is None:
-            print(outcomes_to_json(result))
-        else:
-            body = {**result.summary(), "outcomes": outcomes.to_dicts()}
-            body |= {"outcome_count": count, "omitted_probability": str(omitted)}
-            print(json.dumps(body, indent=2))
-        return 0
+    print(text if args.json else f"{table}\n{summary}")
+    return 0
+
+
+def _table(outcomes: Sequence[Outcome], progress: Progress) -> str:
+    """The outcomes as aligned columns (those with nothing in them left out)."""
     rows = [("phenotype", "chance", "percent", "sex", "hets", "possible hets", "warnings")]
     for o in outcomes:
         rows.append(
@@ -228,12 +251,14 @@ def _cross(args: argparse.Namespace) -> int:
                 "; ".join(o.warnings),
             )
         )
+        progress.advance()
+    progress.stage("aligning columns")
     keep = [i for i in range(len(rows[0])) if i < 3 or any(row[i] for row in rows[1:])]
     widths = [max(len(row[i]) for row in rows) for i in keep]
-    for row in rows:
-        print("  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip())
-    print(_summary(result.summary(), outcomes, count, omitted))
-    return 0
+    return "\n".join(
+        "  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 def _failed(error: Exception) -> int:
@@ -291,8 +316,12 @@ def _possible_het(probability: Fraction, gene: str) -> str:
     return possible_het_label(probability, gene, exact=True)
 
 
-def _summary(parents: dict[str, Any], outcomes: Any, count: int, omitted: Fraction) -> str:
-    """The line under the table: how many outcomes, what is not listed, the lethal share."""
+def _summary(
+    parents: dict[str, Any], outcomes: Sequence[Outcome], count: int, omitted: Fraction
+) -> str:
+    """The line under the table: how many outcomes, what is not listed, the lethal share,
+    and the chance of a visual (a hatchling showing any gene) and of a het of each gene
+    (proven or possible, weighted by its odds), over the viable outcomes listed."""
     listed = len(outcomes)
     line = f"{listed:,} outcome{'s' if listed != 1 else ''}"
     if listed < count:
@@ -300,4 +329,19 @@ def _summary(parents: dict[str, Any], outcomes: Any, count: int, omitted: Fracti
     lethal = Fraction(parents["lethal_probability"])
     if lethal:
         line += f"; lethal {lethal} ({float(lethal) * 100:.2f}%)"
-    return line
+    visual = Fraction(0)
+    hets: dict[str, Fraction] = {}
+    for o in outcomes:
+        if o.lethal:
+            continue
+        if o.traits:
+            visual += o.probability
+        for gene in o.hets:
+            hets[gene] = hets.get(gene, Fraction(0)) + o.probability
+        for possible in o.possible_hets:
+            share = o.probability * possible.probability
+            hets[possible.gene] = hets.get(possible.gene, Fraction(0)) + share
+    masses = [f"visual {_ratio(visual)}", *(f"het {g} {_ratio(p)}" for g, p in hets.items())]
+    if listed < count:
+        return f"{line}; among those listed: {', '.join(masses)}"
+    return "; ".join([line, *masses])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from fractions import Fraction
 
 import pytest
 
-from reptidex.cli import main
+from reptidex.cli import main, progress
 from reptidex.cli.genetics import _possible_het
 
 
@@ -53,7 +55,7 @@ def test_plain_table_and_viable_only(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     assert "Super Spider (LETHAL)" in out
     assert "1/4" in out
-    assert out.splitlines()[-1] == "3 outcomes; lethal 1/4 (25.00%)"
+    assert out.splitlines()[-1] == "3 outcomes; lethal 1/4 (25.00%); visual 1/2 (50.00%)"
     code, out, _ = run(
         capsys, "cross", "--species", "ball_python", "--viable-only", "Spider", "Spider"
     )
@@ -114,7 +116,10 @@ def test_top_lists_the_most_likely_and_says_what_the_rest_weigh(
     assert code == 0
     lines = out.splitlines()
     assert len(lines) == 1 + 3 + 1
-    assert lines[-1] == "3 outcomes of 48 listed; the others weigh 55/64 (85.94%)"
+    assert lines[-1] == (
+        "3 outcomes of 48 listed; the others weigh 55/64 (85.94%); "
+        "among those listed: visual 9/64 (14.06%), het Clown 3/32 (9.38%)"
+    )
     code, out, _ = run(
         capsys, "cross", "--species", "ball_python", "--top", "3", "--json", *parents
     )
@@ -125,7 +130,68 @@ def test_top_lists_the_most_likely_and_says_what_the_rest_weigh(
     code, out, _ = run(
         capsys, "cross", "--species", "ball_python", "--top", "100", "Spider", "Normal"
     )
-    assert out.splitlines()[-1] == "2 outcomes"
+    assert out.splitlines()[-1] == "2 outcomes; visual 1/2 (50.00%)"
+
+
+def test_the_summary_line_gives_the_chance_of_a_visual_and_of_each_het(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "cross", "--species", "ball_python", "Pastel het Clown", "het Clown")
+    assert out.splitlines()[-1] == "4 outcomes; visual 5/8 (62.50%); het Clown 1/2 (50.00%)"
+    # a 66% het sire: each possible het weighs its odds; lethal outcomes are no hatchlings
+    _, out, _ = run(
+        capsys, "cross", "--species", "ball_python", "Spider 66% het Pied", "Spider het Pied"
+    )
+    assert out.splitlines()[-1] == (
+        "6 outcomes; lethal 1/4 (25.00%); visual 13/24 (54.17%); het Piebald 3/8 (37.50%)"
+    )
+
+
+def test_a_progress_line_only_when_asked_or_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parents = ("Pastel Spider het Clown", "Pastel het Clown")
+    _, plain, err = run(capsys, "cross", "--species", "ball_python", *parents)
+    assert err == ""  # standard error is no terminal here
+    # asked for, but a small cross ends before the first second: nothing is drawn
+    _, out, err = run(capsys, "cross", "--species", "ball_python", "--progress", *parents)
+    assert (out, err) == (plain, "")
+    # a cross taking longer (each row waits here until the line has been drawn)
+    monkeypatch.setattr(progress, "DELAY", 0)
+    monkeypatch.setattr(progress, "INTERVAL", 0.001)
+    advance, draw = progress.Progress.advance, progress.Progress.draw
+    drawn: list[str] = []
+
+    def drawing(self: progress.Progress) -> None:
+        draw(self)
+        drawn.append(self.label)
+
+    def slow(self: progress.Progress, steps: int = 1) -> None:
+        advance(self, steps)
+        deadline = time.monotonic() + 10
+        while "writing" not in drawn and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    monkeypatch.setattr(progress.Progress, "draw", drawing)
+    monkeypatch.setattr(progress.Progress, "advance", slow)
+    _, out, err = run(capsys, "cross", "--species", "ball_python", "--progress", *parents)
+    assert out == plain
+    assert "\rwriting [" in err
+    assert set(drawn) <= {"crossing", "writing", "aligning columns"}
+    assert err.endswith("\r\x1b[K")  # cleared before the table
+    _, out, err = run(capsys, "cross", "--species", "ball_python", "--no-progress", *parents)
+    assert (out, err) == (plain, "")
+
+
+def test_progress_is_shown_on_a_terminal_unless_refused() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert progress.wanted(None, Terminal())
+    assert not progress.wanted(False, Terminal())
+    assert not progress.wanted(None, io.StringIO())
+    assert progress.wanted(True, io.StringIO())
 
 
 @pytest.mark.parametrize("top", ["0", "-2", "many"])
