@@ -163,6 +163,35 @@ def test_other_organisations_animals_show_only_public_fields(
     assert seen["descendants"] == []
 
 
+def test_another_organisations_public_animal_shows_what_it_carries(
+    breeder: Breeder, rival: Breeder, any_client: TestClient[Litestar]
+) -> None:
+    """As its public profile does: hets and possible hets (a lineage-only one shows none)."""
+    family = inbred_family(breeder)
+    breeder.patch(
+        f"/animals/{family['S']['id']}",
+        json={"visibility": "public", "morph": "het Clown 66% het Pied"},
+    )
+    engine = kernel_of(any_client.app).engine
+
+    async def move() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(AnimalRow)
+                .where(AnimalRow.id == uuid.UUID(str(family["S"]["id"])))
+                .values(organisation_id=rival.organisation_id)
+            )
+
+    with any_client.portal() as portal:
+        portal.call(move)
+    body = breeder.get(f"/lineage/{family['K']['id']}", params={"generations": 2}).json()
+    shown = {p["position"]: p["animal"] for p in body["tree"]}
+    assert (shown[4]["name"], shown[4]["own"]) == ("S", False)
+    assert shown[4]["hets"] == ["Clown"]
+    assert shown[4]["possible_hets"] == ["2/3 Piebald"]
+    assert shown[4]["status"] is None  # still only what the public profile shows
+
+
 def test_a_parent_change_changes_the_lineage(breeder: Breeder) -> None:
     family = inbred_family(breeder)
     response = breeder.patch(

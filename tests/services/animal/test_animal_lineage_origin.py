@@ -53,9 +53,10 @@ def test_a_service_sees_the_public_view_only(breeder: Breeder) -> None:
     assert shown[1]["name"] == "Star"
     assert shown[1]["own"] is False
     assert shown[1]["status"] is None  # public fields only, never the owner's
-    assert shown[1]["hets"] is None
+    assert shown[1]["hets"] == []  # what its public profile shows: the hets it has (none)
     assert shown[2]["name"] == "Sire"
     assert shown[2]["own"] is False
+    assert shown[2]["hets"] is None  # lineage-only: not what it carries
     assert shown[3]["restricted"] is True
     assert shown[3]["name"] is None
     # the sire's descendants as a service sees them: no private offspring

@@ -20,6 +20,7 @@ from reptidex.domain.animals.lineage import (
     LineageRecord,
     lineage,
 )
+from reptidex.domain.animals.model import Visibility
 from reptidex.domain.animals.ports import LineageRecords
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.services.animal.access import READ_OR_SERVICE, SECURITY
@@ -29,7 +30,9 @@ from reptidex.services.kernel.app import Injected
 
 class LineageAnimal(msgspec.Struct, frozen=True):
     """An animal in a lineage. Animals of other organisations show only public fields
-    (``own`` false); a private one shows nothing but ``restricted``."""
+    (``own`` false): a ``public`` one also what it carries (``hets``, ``possible_hets``), as
+    its public profile shows it, a ``lineage_only`` one not; a private one shows nothing but
+    ``restricted``."""
 
     restricted: bool
     own: bool
@@ -141,6 +144,7 @@ def lineage_animal(entry: LineageEntry) -> LineageAnimal:
             list(animal.possible_hets),
             animal.status,
         )
+    public = animal.visibility == Visibility.PUBLIC.value  # as its public profile shows it
     return LineageAnimal(
         False,
         False,
@@ -151,6 +155,8 @@ def lineage_animal(entry: LineageEntry) -> LineageAnimal:
         animal.sex,  # type: ignore[arg-type]
         animal.phenotype,
         animal.hatch_date,
+        list(animal.hets) if public else None,
+        list(animal.possible_hets) if public else None,
     )
 
 
