@@ -306,14 +306,25 @@ def _prove_out(args: argparse.Namespace) -> int:
     except (MorphParseError, ValueError, KeyError) as error:
         return _failed(error)
     count = len(args.offspring)
-    print(f"het {args.gene} before: {_ratio(before)}")
-    print(f"het {args.gene} after {count} hatchling{'s' if count != 1 else ''}: {_ratio(after)}")
+    gene = catalog.allele_by_name(args.gene).name
+    print(f"before: {_het_odds(before, gene)}")
+    print(f"after {count} hatchling{'s' if count != 1 else ''}: {_het_odds(after, gene)}")
     return 0
 
 
 def _possible_het(probability: Fraction, gene: str) -> str:
     """A possible het as breeders write it, with the exact chance: ``66% het Clown (2/3)``."""
     return possible_het_label(probability, gene, exact=True)
+
+
+def _het_odds(probability: Fraction, gene: str) -> str:
+    """How likely an animal is het, as breeders say it, with the exact chance:
+    ``66% het Clown (2/3)``, ``proven het Clown (1)``, ``not het Clown (0)``."""
+    if probability == 1:
+        return f"proven het {gene} (1)"
+    if probability == 0:
+        return f"not het {gene} (0)"
+    return _possible_het(probability, gene)
 
 
 def _summary(

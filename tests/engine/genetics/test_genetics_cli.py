@@ -233,14 +233,17 @@ def test_prove_out_a_possible_het_from_its_hatchlings(capsys: pytest.CaptureFixt
     )  # fmt: skip
     assert code == 0
     assert out.splitlines() == [
-        "het Clown before: 2/3 (66.67%)",
-        "het Clown after 6 hatchlings: 1/33 (3.03%)",
+        "before: 66% het Clown (2/3)",
+        "after 6 hatchlings: 3.0% het Clown (1/33)",
     ]
     code, out, _ = run(
-        capsys, "prove-out", "--species", "ball_python", "--gene", "Clown", "--dam",
+        capsys, "prove-out", "--species", "ball_python", "--gene", "clown", "--dam",
         "--hatchling", "Clown", "66% het Clown", "Clown",
     )  # fmt: skip
-    assert out.splitlines()[-1] == "het Clown after 1 hatchling: 1 (100.00%)"
+    assert out.splitlines() == [
+        "before: 66% het Clown (2/3)",
+        "after 1 hatchling: proven het Clown (1)",
+    ]
 
 
 def test_clutch_odds_of_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
