@@ -4,6 +4,7 @@ writes."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from fractions import Fraction
 
@@ -73,6 +74,17 @@ def test_other_hets_and_their_exact_odds_are_kept() -> None:
     )
     verdict = judge(BP, record, CLOWN, Finding.HET)
     assert verdict.morph == "Bumblebee het Clown het Piebald 33% het Orange Ghost"
+
+
+def test_a_hatchling_of_unknown_sex_with_a_sex_linked_gene_takes_its_lab_result() -> None:
+    hatchling = dataclasses.replace(
+        animal(("Banana",), possible={"Clown": Fraction(2, 3)}), sex="unknown"
+    )
+    verdict = judge(BP, hatchling, CLOWN, Finding.HET)
+    assert (verdict.outcome, verdict.morph) == (Outcome.APPLIED, "Banana het Clown")
+    assert judge(BP, hatchling, CLOWN, Finding.NEGATIVE).morph == "Banana"
+    male = judge(BP, dataclasses.replace(hatchling, sex="male"), CLOWN, Finding.HET)
+    assert male.morph == "Banana het Clown"
 
 
 def test_a_het_test_of_a_gene_that_shows_is_bad() -> None:

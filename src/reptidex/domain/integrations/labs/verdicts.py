@@ -10,7 +10,9 @@ from fractions import Fraction
 from reptidex.domain.integrations.labs.model import Finding, LabAnimal, Outcome
 from reptidex.engine.genetics import (
     Catalog,
+    Genotype,
     MorphParseError,
+    Sex,
     morph_name,
     name_genotype,
     parse_genotype,
@@ -49,15 +51,32 @@ def _rewritten(
             *(f"{_ratio(p)} het {g}" for g, p in possible.items()),
         ]
     )
+    sex = None if animal.sex == "unknown" else Sex(animal.sex)
     try:
-        genotype = parse_genotype(catalog, text, animal.sex if animal.sex != "unknown" else None)
+        return _written(parse_genotype(catalog, text, sex))
+    except (MorphParseError, ValueError):
+        if sex is not None or catalog.sex_block is None:
+            return None
+    # an animal of unknown sex with sex-linked genes (a Banana hatchling): the morph must be
+    # written the same whichever sex it reads as, so that setting the sex later loses nothing
+    names: set[str | None] = set()
+    for each in Sex:
+        try:
+            genotype = parse_genotype(catalog, text, each)
+        except (MorphParseError, ValueError):
+            continue
+        names.add(_written(genotype))
+    return names.pop() if len(names) == 1 else None
+
+
+def _written(genotype: Genotype) -> str | None:
+    """The engine's name of ``genotype`` if it reads back as the same genotype."""
+    try:
         written = name_genotype(genotype)
-        again = parse_genotype(catalog, written, genotype.sex)
+        again = parse_genotype(genotype.catalog, written, genotype.sex)
     except (MorphParseError, ValueError):
         return None
-    if again != genotype:
-        return None
-    return written
+    return written if again == genotype else None
 
 
 def judge(catalog: Catalog, animal: LabAnimal, allele: Allele, finding: Finding) -> Verdict:
