@@ -174,9 +174,45 @@ def test_every_name_of_a_gene_reads_as_that_gene() -> None:
 
 
 def test_a_recessive_has_no_super() -> None:
-    """``Super`` names the homozygous form of a (incompletely) dominant gene only."""
+    """``Super`` names the homozygous form of a (incompletely) dominant gene only: the error
+    says so instead of suggesting names that look like the keyword."""
     assert _error("Super Amel") == (
-        "unknown word 'super' (did you mean Spider, super Past, Super Lemon?) in 'Super Amel'"
+        "unknown word 'super' (Amel is recessive: two copies are written 'Amel') in 'Super Amel'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "homozygous Amelanistic",
+            "unknown word 'homozygous' (Amel is recessive: two copies are written 'Amel')",
+        ),
+        ("Super Ultramel", "unknown word 'super' (Ultramel has no super form)"),
+        ("Super Bee", "unknown word 'super' (Bee has no super form)"),
+        (
+            "Pastel super",
+            "unknown word 'super' (write it before a gene that shows in one copy, e.g. "
+            "'Super Pastel')",
+        ),
+        (
+            "Pastel homozygous",
+            "unknown word 'homozygous' (write it before a gene that shows in one copy, e.g. "
+            "'Homozygous Pastel')",
+        ),
+    ],
+)
+def test_a_super_no_gene_takes_says_why(text: str, message: str) -> None:
+    assert _error(text) == f"{message} in {text!r}"
+
+
+def test_a_super_hint_names_a_combo_of_recessives_and_needs_a_gene_to_show() -> None:
+    assert _error("Super Snow", catalog=load_catalog("corn_snake")) == (
+        "unknown word 'super' (Snow has no super form) in 'Super Snow'"
+    )
+    recessive_only = Catalog("d", "D", "", SexSystem.XY, (_gene("albino", "Albino"),))
+    assert _error("Albino super", catalog=recessive_only) == (
+        "unknown word 'super' (write it before a gene that shows in one copy) in 'Albino super'"
     )
 
 

@@ -146,10 +146,25 @@ class _LocusWords:
     possible: list[tuple[int, Fraction]] = field(default_factory=list)
 
 
-def _suggest(catalog: Catalog, word: str) -> str:
+_TWO_COPIES = frozenset({"super", "homozygous"})
+
+
+def _suggest(catalog: Catalog, word: str, after: Sequence[str] = ()) -> str:
     """The closest gene names to ``word`` (never a keyword such as "super"), or where else
-    the word is a gene: another species' catalog."""
+    the word is a gene: another species' catalog. A "super" that no gene takes (``after`` are
+    the words that follow it) says which gene has no super form, or where it belongs."""
     table = _phrases(catalog)
+    if word in _TWO_COPIES:
+        following = _longest_phrase(table, list(after), 0)
+        if following is not None:
+            phrase = following[0]
+            if len(phrase.traits) == 1 and catalog.traits[phrase.traits[0]].recessive_visual:
+                name = phrase.traits[0]
+                return f" ({name} is recessive: two copies are written '{name}')"
+            return f" ({phrase.label} has no {word} form)"
+        shown = [a.name for _, _, a in catalog.alleles() if not a.expression.is_recessive]
+        example = f", e.g. '{word.capitalize()} {shown[0]}'" if shown else ""
+        return f" (write it before a gene that shows in one copy{example})"
     # difflib's defaults: the three closest, with a similarity of at least 0.6
     labels = list(
         dict.fromkeys(
@@ -324,7 +339,7 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
                 carrying = None
                 i += 1
                 continue
-            unknown.append(f"{word!r}{_suggest(catalog, word)}")
+            unknown.append(f"{word!r}{_suggest(catalog, word, tokens[i + 1 :])}")
             i += 1
             continue
         phrase, i = found
