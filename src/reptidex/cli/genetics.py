@@ -24,6 +24,7 @@ from reptidex.engine.genetics import (
     outcomes_to_json,
     parse_genotype,
     prove_out,
+    rank_pairs,
     read_morph,
 )
 
@@ -86,6 +87,35 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     clutch.add_argument("sire", metavar="SIRE", help="male morph")
     clutch.add_argument("dam", metavar="DAM", help="female morph")
     clutch.set_defaults(func=_clutch)
+
+    rank = commands.add_parser(
+        "rank", help="rank every male x female pairing by the chance of a target hatchling"
+    )
+    rank.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
+    rank.add_argument("--target", required=True, help='the morph wanted, e.g. "Clown"')
+    rank.add_argument(
+        "--male",
+        dest="males",
+        action="append",
+        required=True,
+        type=_named_morph,
+        metavar="NAME=MORPH",
+        help='a male and his morph, e.g. --male "Zeus=Pastel het Clown"; once per male',
+    )
+    rank.add_argument(
+        "--female",
+        dest="females",
+        action="append",
+        required=True,
+        type=_named_morph,
+        metavar="NAME=MORPH",
+        help='a female and her morph, e.g. --female "Hera=het Clown"; once per female',
+    )
+    rank.add_argument("--viable-only", action="store_true", help="among viable hatchlings")
+    rank.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    rank.set_defaults(func=_rank)
 
     proof = commands.add_parser(
         "prove-out", help="how likely a possible het is het, after the hatchlings it produced"
@@ -309,6 +339,43 @@ def _prove_out(args: argparse.Namespace) -> int:
     gene = catalog.allele_by_name(args.gene).name
     print(f"before: {_het_odds(before, gene)}")
     print(f"after {count} hatchling{'s' if count != 1 else ''}: {_het_odds(after, gene)}")
+    return 0
+
+
+def _named_morph(text: str) -> tuple[str, str]:
+    name, equals, morph = text.partition("=")
+    if not equals or not name.strip() or not morph.strip():
+        raise argparse.ArgumentTypeError(f"not NAME=MORPH: {text!r}")
+    return name.strip(), morph.strip()
+
+
+def _rank(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.species)
+    if catalog is None:
+        return 1
+    for sex, animals in (("male", args.males), ("female", args.females)):
+        names = [name for name, _ in animals]
+        if len(set(names)) != len(names):
+            return _failed(ValueError(f"each {sex} needs a name of its own"))
+    male, female = _sexes(catalog)
+    try:
+        sires = {name: parse_genotype(catalog, morph, male) for name, morph in args.males}
+        dams = {name: parse_genotype(catalog, morph, female) for name, morph in args.females}
+        ranking = rank_pairs(sires, dams, args.target, viable_only=args.viable_only)
+    except (MorphParseError, ValueError, KeyError) as error:
+        return _failed(error)
+    if args.json:
+        rows = [
+            {"male": r.sire, "female": r.dam, "probability": str(r.probability),
+             "percent": float(r.probability) * 100}
+            for r in ranking
+        ]  # fmt: skip
+        print(json.dumps({"target": args.target, "pairings": rows}, indent=2))
+        return 0
+    width = max(len("pairing"), *(len(f"{r.sire} x {r.dam}") for r in ranking))
+    print(f"{'pairing':<{width}}  chance of {args.target}")
+    for r in ranking:
+        print(f"{r.sire + ' x ' + r.dam:<{width}}  {_ratio(r.probability)}")
     return 0
 
 

@@ -304,3 +304,53 @@ def test_an_empty_parent_is_refused_not_read_as_normal(
     code, out, err = run(capsys, "cross", "--species", "ball_python", "", "Clown")
     assert (code, out) == (1, "")
     assert err == "error: a morph is needed: write 'Normal' for the wild type\n"
+
+
+def test_rank_orders_every_pairing_by_the_chance_of_the_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    animals = ("--male", "Zeus=Clown", "--male", "Ares=Pastel het Clown",
+               "--female", "Hera=het Clown", "--female", "Io=66% het Clown")  # fmt: skip
+    code, out, _ = run(capsys, "rank", "--species", "Ball python", "--target", "Clown", *animals)
+    assert code == 0
+    assert out.splitlines() == [
+        "pairing      chance of Clown",
+        "Zeus x Hera  1/2 (50.00%)",
+        "Zeus x Io    1/3 (33.33%)",
+        "Ares x Hera  1/4 (25.00%)",
+        "Ares x Io    1/6 (16.67%)",
+    ]
+    code, out, _ = run(
+        capsys, "rank", "--species", "ball_python", "--target", "Clown", "--json", *animals
+    )
+    ranked = json.loads(out)
+    assert ranked["target"] == "Clown"
+    assert [(p["male"], p["female"], p["probability"]) for p in ranked["pairings"]] == [
+        ("Zeus", "Hera", "1/2"), ("Zeus", "Io", "1/3"), ("Ares", "Hera", "1/4"), ("Ares", "Io", "1/6"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--male", "Zeus=Clwn", "--female", "Hera=het Clown"), "Clwn"),
+        (
+            ("--male", "Zeus=Clown", "--male", "Zeus=het Clown", "--female", "Hera=Clown"),
+            "each male needs a name of its own",
+        ),
+    ],
+)
+def test_rank_refuses_what_it_cannot_read(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(capsys, "rank", "--species", "ball_python", "--target", "Clown", *argv)
+    assert (code, out) == (1, "")
+    assert message in err
+
+
+def test_rank_needs_name_and_morph(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main(["genetics", "rank", "--species", "ball_python", "--target", "Clown",
+              "--male", "Zeus", "--female", "Hera=Clown"])  # fmt: skip
+    assert ended.value.code == 2
+    assert "not NAME=MORPH: 'Zeus'" in capsys.readouterr().err
