@@ -45,6 +45,13 @@ from reptidex.engine.genetics.cross import (
     outcomes_to_json,
 )
 from reptidex.engine.genetics.genotype import Genotype
+from reptidex.engine.genetics.makers import (
+    MakerCross,
+    MakerPhase,
+    MakerSplit,
+    maker_phases,
+    split_by_maker,
+)
 from reptidex.engine.genetics.model import (
     Allele,
     Block,
@@ -85,6 +92,9 @@ __all__ = [
     "HealthNote",
     "LinkageGroup",
     "Locus",
+    "MakerCross",
+    "MakerPhase",
+    "MakerSplit",
     "MorphParseError",
     "MorphReading",
     "Outcome",
@@ -109,6 +119,7 @@ __all__ = [
     "load_catalog",
     "load_catalog_file",
     "locus_phenotype",
+    "maker_phases",
     "morph_name",
     "name_genotype",
     "outcomes_to_json",
@@ -118,6 +129,7 @@ __all__ = [
     "rank_pairs",
     "read_morph",
     "species_id",
+    "split_by_maker",
     "trait_target",
     "visual_traits",
 ]
