@@ -23,12 +23,14 @@ from reptidex.engine.genetics import (
     available_species,
     catalog_from_mapping,
     catalog_to_mapping,
+    clutch_probability,
     cross_morphs,
     load_catalog,
     name_genotype,
     parse_genotype,
     read_morph,
     species_id,
+    trait_target,
 )
 from reptidex.engine.genetics.model import Catalog, Look
 from reptidex.engine.genetics.phenotype import morph_name, trait_label
@@ -154,6 +156,48 @@ def test_the_bel_share_of_a_cross_is_the_chance_both_parents_pass_a_bel_allele(
     assert share == passes(sire) * passes(dam)
     for o in result.outcomes():
         assert o.phenotype.endswith(BEL) == bool(set(o.traits) & set(PAIRINGS))
+
+
+@settings(max_examples=30, deadline=None)
+@given(BEL_PAIRS, BEL_PAIRS)
+def test_a_bel_target_counts_every_pairing_that_looks_so(
+    sire: tuple[str, str], dam: tuple[str, str]
+) -> None:
+    """Asked for a "BEL", the odds are those of any BEL (the same rule as above), never only
+    of the Lesser Mojave the name alone is read as."""
+    bp = fresh_ball_python()
+    result = cross_morphs(bp, pair_genes(sire), pair_genes(dam))
+
+    def passes(pair: tuple[str, str]) -> Fraction:
+        return Fraction(sum(1 for g in pair if g), 2)
+
+    assert result.probability(trait_target(bp, "BEL")) == passes(sire) * passes(dam)
+    assert result.probability(trait_target(bp, "BEL", exact=True)) == passes(sire) * passes(dam)
+
+
+def test_a_bel_target_with_other_genes() -> None:
+    bp = fresh_ball_python()
+    result = cross_morphs(bp, "Pastel Lesser", "Mojave Russo")
+    # a BEL in half, Pastel in half: a Pastel BEL in a quarter, and a BEL without Pastel too
+    assert result.probability(trait_target(bp, "Pastel BEL")) == Fraction(1, 4)
+    assert result.probability(trait_target(bp, "BEL")) == Fraction(1, 2)
+    assert result.probability(trait_target(bp, "BEL", exact=True)) == Fraction(1, 4)
+    assert result.probability(trait_target(bp, "Pastel BEL", exact=True)) == Fraction(1, 4)
+    assert result.probability(trait_target(bp, "Pastel Lesser Mojave BEL")) == Fraction(1, 8)
+    sire, dam = parse_genotype(bp, "Super Lesser"), parse_genotype(bp, "Normal")
+    assert clutch_probability(sire, dam, "BEL", 3) == 0
+    sire = parse_genotype(bp, "Super Lesser")
+    dam = parse_genotype(bp, "Mojave", "female")
+    assert clutch_probability(sire, dam, "BEL", 2) == Fraction(3, 4)
+
+
+def test_a_reading_lists_the_looks_named_alone() -> None:
+    bp = fresh_ball_python()
+    look = bp.looks["Lesser Mojave"]
+    assert read_morph(bp, "Pastel BEL").looks == (look,)
+    assert read_morph(bp, "BEL BEL").looks == (look,)
+    assert read_morph(bp, "Lesser Mojave BEL").looks == ()
+    assert read_morph(bp, "BEL Super Lesser").looks == ()
 
 
 # ------------------------------------------------------------------ reading "BEL"

@@ -15,7 +15,7 @@ from fractions import Fraction
 from reptidex.engine.genetics.cross import Outcome, cross
 from reptidex.engine.genetics.genotype import Genotype
 from reptidex.engine.genetics.model import Catalog, Sex
-from reptidex.engine.genetics.parsing import visual_traits
+from reptidex.engine.genetics.parsing import read_morph, visual_traits
 
 Target = Callable[[Outcome], bool]
 """A predicate on offspring groups: does this group count as the animal we want?"""
@@ -32,12 +32,25 @@ def trait_target(catalog: Catalog, text: str, *, exact: bool = False) -> Target:
     >>> result = cross_morphs(bp, "Pastel het Clown", "Pastel het Clown")
     >>> result.probability(trait_target(bp, "Pastel Clown"))
     Fraction(1, 8)
+
+    A look named alone matches every genotype that looks so: a Lesser and a Mojave Russo give
+    Lesser Mojaves and Lesser Russos, both Blue-Eyed Leucistics:
+
+    >>> result = cross_morphs(bp, "Lesser", "Mojave Russo")
+    >>> bel, lesser_mojave = trait_target(bp, "BEL"), trait_target(bp, "Lesser Mojave")
+    >>> result.probability(bel), result.probability(lesser_mojave)
+    (Fraction(1, 2), Fraction(1, 4))
     """
-    wanted = visual_traits(catalog, text)
+    # A look named alone ("BEL") is any of its traits, not the one the name is read as.
+    looks = read_morph(catalog, text, Sex.MALE).looks
+    either = frozenset(trait for look in looks for trait in look.traits)
+    wanted = visual_traits(catalog, text) - either
 
     def matches(outcome: Outcome) -> bool:
         shown = frozenset(outcome.traits)
-        return not outcome.lethal and (shown == wanted if exact else wanted <= shown)
+        if outcome.lethal or any(shown.isdisjoint(look.traits) for look in looks):
+            return False
+        return shown - either == wanted if exact else wanted <= shown
 
     return matches
 

@@ -186,10 +186,12 @@ def _suggest(catalog: Catalog, word: str, after: Sequence[str] = ()) -> str:
 @dataclass(frozen=True)
 class MorphReading:
     """A morph description read: the genotype, and notes on words that could be read
-    another way (each names the reading chosen and the alternative)."""
+    another way (each names the reading chosen and the alternative); ``looks`` are the looks
+    named alone (``BEL``), each read as its first trait though it may be any of them."""
 
     genotype: Genotype
     notes: tuple[str, ...] = ()
+    looks: tuple[Look, ...] = ()
 
 
 def parse_genotype(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Genotype:
@@ -280,10 +282,12 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
         None  # a look's name, unless its pairing follows ("BEL Super Lesser")
     )
     previous: str | None = None  # the visual trait just read, whose look may follow ("... BEL")
+    alone: list[Look] = []  # the looks named alone
 
     def assume(phrase: _Phrase) -> str:
         """Read a look's name alone as its first trait, noting the other genotypes it may be."""
         assert phrase.look is not None
+        alone.append(phrase.look)
         trait = catalog.traits[phrase.look.traits[0]]
         words.setdefault(trait.locus, _LocusWords()).visual.append(trait)
         if others := phrase.look.traits[1:]:
@@ -390,7 +394,7 @@ def read_morph(catalog: Catalog, text: str, sex: Sex | str | None = None) -> Mor
         raise MorphParseError(f"a probability must be followed by 'het' and a gene in {text!r}")
     if het_left:
         raise MorphParseError(f"'het' must be followed by the gene(s) it names in {text!r}")
-    return MorphReading(_build(catalog, text, words, sex, maker), tuple(notes))
+    return MorphReading(_build(catalog, text, words, sex, maker), tuple(notes), tuple(alone))
 
 
 def _names_a_pairing(phrase: _Phrase, look_name: _Phrase) -> bool:
