@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reptidex.cli import main
 from reptidex.engine.genetics import (
     CatalogError,
     MorphParseError,
@@ -376,3 +377,13 @@ def test_species_ids_and_names_never_collide() -> None:
     ids = [s.replace("_", " ") for s in available_species()]
     for (a, name_a), (b, name_b) in itertools.combinations(zip(ids, names, strict=True), 2):
         assert {a, name_a}.isdisjoint({b, name_b})
+
+
+def test_the_cli_counts_any_bel_as_a_clutch_target(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["genetics", "clutch", "--species", "Ball python", "--eggs", "2", "--target", "BEL"]
+            + ["Super Lesser", "Mojave"]
+        )
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == "at least one BEL in 2 eggs: 3/4 (75.00%)\n"
