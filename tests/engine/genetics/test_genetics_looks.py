@@ -382,8 +382,10 @@ def test_species_ids_and_names_never_collide() -> None:
 def test_the_cli_counts_any_bel_as_a_clutch_target(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(
-            ["genetics", "clutch", "--species", "Ball python", "--eggs", "2", "--target", "BEL"]
-            + ["Super Lesser", "Mojave"]
+            [
+                *("genetics", "clutch", "--species", "Ball python", "--eggs", "2"),
+                *("--target", "BEL", "Super Lesser", "Mojave"),
+            ]
         )
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == "at least one BEL in 2 eggs: 3/4 (75.00%)\n"
