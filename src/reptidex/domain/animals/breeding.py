@@ -9,6 +9,7 @@ the cross); the coefficient of inbreeding is the pedigree engine's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,14 @@ import msgspec
 
 from reptidex.domain.animals.audit import audit
 from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
-from reptidex.domain.animals.events import PRODUCER, ClutchRecorded, Hatched, PairCreated
+from reptidex.domain.animals.clutch_evidence import settle_clutch
+from reptidex.domain.animals.events import (
+    PRODUCER,
+    ClutchRecorded,
+    Hatched,
+    PairCreated,
+    ParentSuggestion,
+)
 from reptidex.domain.animals.genetics import (
     Prediction,
     animal_genotype,
@@ -34,10 +42,12 @@ from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
     add_animal,
+    narrow_genotype,
     pairing_parents,
     require_writer,
 )
 from reptidex.domain.audit import snapshot
+from reptidex.domain.cpu_work import CpuRunner, run_here
 from reptidex.domain.errors import Conflict, InvalidInput, NotFound
 from reptidex.domain.events import new_event
 from reptidex.domain.pedigree import engine_pedigree
@@ -400,12 +410,21 @@ async def register_hatchlings(
     hatchlings: Sequence[HatchlingDraft],
     *,
     hatched_on: dt.date | None = None,
+    compute: CpuRunner = run_here,
 ) -> list[Animal]:
     """Register hatchlings of a clutch: parents set (the sire only when the clutch has one),
     genotype the cross's distribution narrowed by how each looks. Stages ``animal.created``
-    and ``lineage.changed`` per hatchling and ``breeding.hatched``."""
+    and ``lineage.changed`` per hatchling and ``breeding.hatched``.
+
+    With one sire, every hatchling of the clutch (those registered before too) is then
+    weighed with the whole clutch (:func:`~reptidex.domain.animals.clutch_evidence.settle_clutch`,
+    through ``compute``): each record it narrows is stored with ``animal.updated`` naming the
+    clutch as its ``genotype_source``, and ``breeding.hatched`` lists them with the genes the
+    clutch settled for a parent, as suggestions (a parent's record is never changed).
+    :class:`Conflict` when the clutch's records cannot all be true."""
     require_writer(actor)
     clutch = await get_clutch(uow, actor, clutch_id)
+    earlier = await uow.animals.in_clutches(actor.organisation_id, [clutch.id])
     dam = await _clutch_parent(uow, actor, clutch.dam_id, "dam")
     sire = (
         await _clutch_parent(uow, actor, clutch.sire_ids[0], "sire")
@@ -463,6 +482,38 @@ async def register_hatchlings(
                 ),
             )
         )
+    narrowed: list[Animal] = []
+    suggestions: list[ParentSuggestion] = []
+    if sire is not None:
+        mates = [a for a in earlier if (a.sire_id, a.dam_id) == (sire.id, dam.id)] + created
+        settled = await compute(functools.partial(settle_clutch, catalog, sire, dam, mates))
+        source = {
+            "kind": "clutch",
+            "clutch_id": str(clutch.id),
+            "hatchlings": len(mates),
+            "reason": settled.reason,
+        }
+        for animal in mates:
+            if animal.id in settled.records:
+                narrowed.append(
+                    await narrow_genotype(uow, actor, animal, settled.records[animal.id], source)
+                )
+        parents = {"sire": sire, "dam": dam}
+        suggestions = [
+            ParentSuggestion(
+                s.role,
+                str(parents[s.role].id),
+                s.gene,
+                str(s.before),
+                str(s.after),
+                s.suggestion,
+                s.morph,
+                [str(i) for i in s.proven_by],
+            )
+            for s in settled.settled
+        ]
+    now = {a.id: a for a in narrowed}
+    created = [now.get(a.id, a) for a in created]
     await _store_change(
         uow,
         actor,
@@ -475,7 +526,13 @@ async def register_hatchlings(
         uow,
         actor,
         "breeding.hatched",
-        Hatched(str(clutch.id), [str(a.id) for a in created], clutch.hatched + len(created)),
+        Hatched(
+            str(clutch.id),
+            [str(a.id) for a in created],
+            clutch.hatched + len(created),
+            [str(a.id) for a in narrowed],
+            suggestions,
+        ),
     )
     await uow.commit()
     return created

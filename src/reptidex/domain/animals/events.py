@@ -81,12 +81,37 @@ class ClutchRecorded(msgspec.Struct, frozen=True):
     """The breeder's own expected hatch date, when given."""
 
 
+class ParentSuggestion(msgspec.Struct, frozen=True):
+    """A gene of a clutch's parent that the whole clutch settled (its odds of carrying
+    became 1 or 0), suggested to the breeder: the parent's record is never changed."""
+
+    role: str
+    """``sire`` or ``dam``."""
+    animal_id: str
+    gene: str
+    before: str
+    """The odds of carrying in the parent's record, an exact fraction (``"1/2"``)."""
+    after: str
+    """``"1"`` (proven het) or ``"0"`` (ruled out)."""
+    suggestion: str
+    """E.g. ``mark as proven het Clown``."""
+    morph: str | None
+    """The parent's morph with what the clutch ruled out removed, when a name says it."""
+    proven_by: list[str]
+    """The ids of the hatchlings that show it."""
+
+
 class Hatched(msgspec.Struct, frozen=True):
     """``breeding.hatched``: hatchlings registered from a clutch."""
 
     clutch_id: str
     hatchling_ids: list[str]
     hatched: int
+    narrowed_ids: list[str] = []
+    """The hatchlings of the clutch (registered now or before) whose genotype the whole
+    clutch narrowed (each with its ``animal.updated``)."""
+    suggestions: list[ParentSuggestion] = []
+    """The parents' genes the clutch settled."""
 
 
 class AnimalTransferred(msgspec.Struct, frozen=True):

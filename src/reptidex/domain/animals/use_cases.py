@@ -361,6 +361,28 @@ async def add_animal(
     return stored
 
 
+async def narrow_genotype(
+    uow: AnimalUnitOfWork,
+    actor: Actor,
+    animal: Animal,
+    genotype: GenotypeRecord,
+    source: dict[str, Any],
+) -> Animal:
+    """Store a genotype computed from new evidence about ``animal`` (its clutch, weighed
+    whole), without a commit: ``animal.updated`` and the audit record name the ``source``
+    (``genotype_source``), as a lab's evidence is named."""
+    require_writer(actor)
+    stored = await uow.animals.update(replace(animal, genotype=genotype))
+    summary = msgspec.structs.replace(_summary(stored, ["morph"], animal), genotype_source=source)
+    _stage(uow, actor, "animal.updated", summary)
+    before, after = animal_fields(animal), animal_fields(stored)
+    before["genotype_source"], after["genotype_source"] = None, source
+    before["possible_hets"] = [[h.gene, str(h.probability)] for h in animal.genotype.possible_hets]
+    after["possible_hets"] = [[h.gene, str(h.probability)] for h in stored.genotype.possible_hets]
+    audit(uow, actor, "animal", stored.id, "updated", before=before, after=after)
+    return stored
+
+
 def _tags(tags: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
 

@@ -28,7 +28,14 @@ from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairSta
 from reptidex.domain.animals.breeding_statistics import breeding_statistics
 from reptidex.domain.animals.model import AnimalSex
 from reptidex.domain.animals.pairing_planner import plan_pairings
-from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.animal.access import (
+    READ,
+    SECURITY,
+    WRITE,
+    CallerActor,
+    GeneticsDependency,
+    UnitOfWork,
+)
 from reptidex.services.animal.genetics_schemas import PredictionView, prediction_view
 from reptidex.services.animal.schemas import AnimalView, Morph, Name, Notes, animal_view
 from reptidex.services.kernel.plausible_dates import PlausibleDate
@@ -452,14 +459,23 @@ class BreedingController(Controller):
         description="Add hatchlings of a clutch to the collection with their parents set (the "
         "sire only when the clutch has one) and, for a clutch of one sire, their genotype as "
         "the distribution the cross predicts narrowed by how each looks (e.g. a Pastel from "
-        "Pastel het Clown × het Clown is Pastel 66% het Clown). Emits `animal.created`, "
-        "`lineage.changed` per hatchling and `breeding.hatched`. 422 for a morph the cross "
-        "cannot give, or more hatchlings than eggs.",
+        "Pastel het Clown × het Clown is Pastel 66% het Clown). Then every hatchling of the "
+        "clutch (registered now or before) is weighed with the whole clutch, exactly: a "
+        "visual Clown proves a 50% het Clown dam het, so its normal-looking siblings from a "
+        "het Clown sire are 66% (2/3) het Clown, not 57% (4/7). Each record this changes is "
+        "stored with an `animal.updated` whose `genotype_source` (kind `clutch`) says why; the "
+        "response lists the new hatchlings as stored. The parents' records are never changed: "
+        "`breeding.hatched` carries the genes the clutch settled for them as `suggestions` "
+        "(e.g. dam: `mark as proven het Clown`). Emits `animal.created`, `lineage.changed` per "
+        "hatchling and `breeding.hatched`. 422 for a morph the cross cannot give, or more "
+        "hatchlings than eggs; 409 when the clutch's records cannot all be true (naming the "
+        "hatchlings). Computed off the event loop, on the genetics threads.",
     )
     async def register_hatchlings(
         self,
         actor: CallerActor,
         uow: UnitOfWork,
+        genetics: GeneticsDependency,
         clutch_id: FromPath[uuid.UUID],
         data: JSONBody[HatchlingsCreate],
     ) -> list[AnimalView]:
@@ -470,6 +486,7 @@ class BreedingController(Controller):
             clutch_id,
             [HatchlingDraft(h.morph, AnimalSex(h.sex), h.name, h.code) for h in data.hatchlings],
             hatched_on=data.hatched_on,
+            compute=genetics.predictions.compute,
         )
         return [animal_view(a) for a in animals]
 
