@@ -117,6 +117,18 @@ def test_a_visual_clown_proves_the_dam_and_narrows_every_sibling(breeder: Breede
     assert audits[-1]["after"]["possible_hets"] == [["Clown", "2/3"]]
     assert audits[-1]["after"]["genotype_source"] == source
     assert sire["genotype"]["hets"] == ["Clown"]
+    # the clutch's evidence, on request: the suggestion stands until the dam's record says it
+    evidence = ok(breeder.get(f"/breeding/clutches/{clutch['id']}/evidence"))
+    assert (evidence["weighed"], evidence["hatchlings"]) == (True, 3)
+    assert evidence["unsettled_ids"] == []
+    assert evidence["parents"] == [
+        {"role": "dam", "animal_id": dam["id"], "gene": "Clown", "before": "1/2", "after": "1"}
+    ]
+    assert [s["suggestion"] for s in evidence["suggestions"]] == ["mark as proven het Clown"]
+    assert evidence["reason"] == source["reason"]
+    ok(breeder.patch(f"/animals/{dam['id']}", json={"morph": evidence["suggestions"][0]["morph"]}))
+    after = ok(breeder.get(f"/breeding/clutches/{clutch['id']}/evidence"))
+    assert (after["parents"], after["suggestions"], after["unsettled_ids"]) == ([], [], [])
 
 
 def test_one_batch_is_weighed_whole_and_a_lone_look_is_unchanged(breeder: Breeder) -> None:
@@ -140,6 +152,33 @@ def test_records_that_cannot_all_be_true_are_a_409_and_write_nothing(breeder: Br
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in refused.json()["errors"]] == [f"animals.{first['id']}"]
     assert ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))["hatched"] == before
+    shown = breeder.get(f"/breeding/clutches/{clutch['id']}/evidence")
+    assert shown.status_code == 409, shown.text
+    assert [e["field"] for e in shown.json()["errors"]] == [f"animals.{first['id']}"]
+
+
+def test_a_clutch_of_several_sires_is_not_weighed(breeder: Breeder) -> None:
+    sires = [breeder.add(sex="male", morph="het Clown", hatch_date="2020-05-01") for _ in "ab"]
+    dam = breeder.add(sex="female", morph="50% het Clown", hatch_date="2020-06-01")
+    clutch = ok(
+        breeder.post(
+            "/breeding/clutches",
+            json={
+                "dam_id": dam["id"],
+                "sire_ids": [s["id"] for s in sires],
+                "laid_on": "2026-04-01",
+                "eggs": 3,
+            },
+        ),
+        201,
+    )
+    url = f"/breeding/clutches/{clutch['id']}/hatchlings"
+    ok(breeder.post(url, json={"hatchlings": [{"morph": "Clown"}, {"morph": "Normal"}]}), 201)
+    evidence = ok(breeder.get(f"/breeding/clutches/{clutch['id']}/evidence"))
+    assert (evidence["weighed"], evidence["suggestions"]) == (False, [])
+    assert staged(breeder, "breeding.hatched")[-1]["suggestions"] == []
+    other = Breeder(breeder.client, uuid.uuid4())
+    assert other.get(f"/breeding/clutches/{clutch['id']}/evidence").status_code == 404
 
 
 # --- the stored odds against brute force -------------------------------------------------

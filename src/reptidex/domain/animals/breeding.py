@@ -20,7 +20,7 @@ import msgspec
 
 from reptidex.domain.animals.audit import audit
 from reptidex.domain.animals.breeding_model import BreedingPair, Clutch, PairStatus
-from reptidex.domain.animals.clutch_evidence import settle_clutch
+from reptidex.domain.animals.clutch_evidence import ClutchSettlement, settle_clutch
 from reptidex.domain.animals.events import (
     PRODUCER,
     ClutchRecorded,
@@ -536,6 +536,50 @@ async def register_hatchlings(
     )
     await uow.commit()
     return created
+
+
+@dataclass(frozen=True, slots=True)
+class ClutchEvidence:
+    """What a clutch's hatchlings, weighed together, say now: ``settlement`` is ``None`` for
+    a clutch that is not weighed (several possible sires, or no hatchling yet)."""
+
+    clutch: Clutch
+    sire: Animal | None
+    dam: Animal | None
+    settlement: ClutchSettlement | None
+
+
+async def clutch_evidence(
+    uow: BreedingUnitOfWork,
+    actor: Actor,
+    clutch_id: uuid.UUID,
+    *,
+    compute: CpuRunner = run_here,
+) -> ClutchEvidence:
+    """The actor's clutch weighed whole from the records as they are (nothing is written):
+    the parents' odds it moves, the genes it settles (suggestions while a parent's record
+    does not say them yet) and the hatchlings whose stored records it would narrow (none
+    once registered through the clutch, unless a record was edited since).
+    :class:`Conflict` when the clutch's records cannot all be true."""
+    clutch = await get_clutch(uow, actor, clutch_id)
+    dam = await uow.animals.get(actor.organisation_id, clutch.dam_id)
+    sire = (
+        await uow.animals.get(actor.organisation_id, clutch.sire_ids[0])
+        if len(clutch.sire_ids) == 1
+        else None
+    )
+    if sire is None or dam is None:
+        return ClutchEvidence(clutch, sire, dam, None)
+    hatchlings = [
+        a
+        for a in await uow.animals.in_clutches(actor.organisation_id, [clutch.id])
+        if (a.sire_id, a.dam_id) == (sire.id, dam.id)
+    ]
+    if not hatchlings:
+        return ClutchEvidence(clutch, sire, dam, None)
+    catalog = species_catalog(dam.species)
+    settled = await compute(functools.partial(settle_clutch, catalog, sire, dam, hatchlings))
+    return ClutchEvidence(clutch, sire, dam, settled)
 
 
 @dataclass(frozen=True, slots=True)

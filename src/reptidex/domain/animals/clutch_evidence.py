@@ -307,6 +307,10 @@ class ClutchSettlement:
     records: dict[uuid.UUID, GenotypeRecord]
     reason: str
     settled: tuple[ParentSettlement, ...]
+    changes: tuple[OddsChange, ...] = ()
+    """The parents' odds of carrying that the clutch moves (settled or not)."""
+    counted: int = 0
+    """The hatchlings weighed (those whose look is certain)."""
 
 
 def settle_clutch(
@@ -353,4 +357,4 @@ def settle_clutch(
     reason = f"Weighed with the whole clutch ({len(counted)} hatchlings)" + (
         ": " + "; ".join(said) + "." if said else "."
     )
-    return ClutchSettlement(records, reason, weighing.settled)
+    return ClutchSettlement(records, reason, weighing.settled, weighing.changes, len(counted))

@@ -12,9 +12,11 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from reptidex.domain.animals.breeding import (
     ClutchDraft,
+    ClutchEvidence,
     HatchlingDraft,
     change_clutch,
     change_pair,
+    clutch_evidence,
     create_pair,
     get_clutch,
     list_clutches,
@@ -169,6 +171,85 @@ def clutch_view(clutch: Clutch) -> ClutchView:
         clutch.hatched,
         clutch.hatch_rate,
         clutch.notes,
+    )
+
+
+class ParentOddsView(msgspec.Struct, frozen=True):
+    """A parent's odds of carrying a gene: from its record, and given the whole clutch."""
+
+    role: str
+    """``sire`` or ``dam``."""
+    animal_id: uuid.UUID
+    gene: str
+    before: str
+    """Exact (``"1/2"``)."""
+    after: str
+
+
+class ParentSuggestionView(msgspec.Struct, frozen=True):
+    """A gene of a parent the clutch settled (odds of carrying 1 or 0), not yet in its record."""
+
+    role: str
+    """``sire`` or ``dam``."""
+    animal_id: uuid.UUID
+    gene: str
+    before: str
+    after: str
+    suggestion: str
+    """E.g. ``mark as proven het Clown``."""
+    morph: str | None
+    """The parent's morph with only what the clutch ruled out removed (``PATCH`` it as is)."""
+    proven_by: list[uuid.UUID]
+    """The hatchlings that show it."""
+
+
+class ClutchEvidenceView(msgspec.Struct, frozen=True):
+    """A clutch's hatchlings weighed together, from the records as they are."""
+
+    clutch_id: uuid.UUID
+    weighed: bool
+    """False for a clutch of several possible sires or with no hatchling registered."""
+    hatchlings: int
+    """The hatchlings weighed."""
+    reason: str | None
+    parents: list[ParentOddsView]
+    """The parents' odds the clutch moves."""
+    suggestions: list[ParentSuggestionView]
+    """The genes the clutch settles for a parent."""
+    unsettled_ids: list[uuid.UUID]
+    """Hatchlings whose stored record the clutch would narrow (edited since they were
+    weighed); registering hatchlings of the clutch narrows them."""
+
+
+def clutch_evidence_view(evidence: ClutchEvidence) -> ClutchEvidenceView:
+    """The response body of a clutch's evidence."""
+    settled = evidence.settlement
+    if settled is None or evidence.sire is None or evidence.dam is None:
+        return ClutchEvidenceView(evidence.clutch.id, False, 0, None, [], [], [])
+    ids = {"sire": evidence.sire.id, "dam": evidence.dam.id}
+    return ClutchEvidenceView(
+        evidence.clutch.id,
+        True,
+        settled.counted,
+        settled.reason,
+        [
+            ParentOddsView(c.role, ids[c.role], c.gene, str(c.before), str(c.after))
+            for c in settled.changes
+        ],
+        [
+            ParentSuggestionView(
+                s.role,
+                ids[s.role],
+                s.gene,
+                str(s.before),
+                str(s.after),
+                s.suggestion,
+                s.morph,
+                list(s.proven_by),
+            )
+            for s in settled.settled
+        ],
+        list(settled.records),
     )
 
 
@@ -429,6 +510,34 @@ class BreedingController(Controller):
     ) -> ClutchView:
         """One clutch."""
         return clutch_view(await get_clutch(uow, actor, clutch_id))
+
+    @get(
+        "/clutches/{clutch_id:uuid}/evidence",
+        guards=READ,
+        summary="What a clutch's hatchlings say about their parents",
+        description="The clutch's hatchlings (of its one sire and its dam, still in the "
+        "collection) weighed together from the records as they are, exactly (Bayes' rule over "
+        "the parents' genotypes): the parents' odds of carrying that the clutch moves "
+        "(`parents`, exact fractions), the genes it settles for a parent as `suggestions` "
+        '(e.g. dam: "mark as proven het Clown", with the morph to write; a suggestion goes once '
+        "the parent's record says it), why (`reason`), and `unsettled_ids`, hatchlings whose "
+        "stored record the clutch would narrow (edited since). Nothing is written. `weighed` "
+        "is false for a clutch of several possible sires or without hatchlings. 409 when the "
+        "clutch's records cannot all be true (naming the hatchlings); 404 for another "
+        "organisation's clutch. Computed off the event loop, on the genetics threads.",
+    )
+    async def show_clutch_evidence(
+        self,
+        actor: CallerActor,
+        uow: UnitOfWork,
+        genetics: GeneticsDependency,
+        clutch_id: FromPath[uuid.UUID],
+    ) -> ClutchEvidenceView:
+        """A clutch's evidence."""
+        evidence = await clutch_evidence(
+            uow, actor, clutch_id, compute=genetics.predictions.compute
+        )
+        return clutch_evidence_view(evidence)
 
     @patch(
         "/clutches/{clutch_id:uuid}",
