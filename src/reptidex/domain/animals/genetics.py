@@ -25,6 +25,7 @@ from reptidex.engine.genetics import (
     Catalog,
     CrossResult,
     Genotype,
+    MakerSplit,
     MorphParseError,
     MorphReading,
     Outcome,
@@ -39,6 +40,7 @@ from reptidex.engine.genetics import (
     parse_genotype,
     prove_out,
     read_morph,
+    split_by_maker,
     visual_traits,
 )
 from reptidex.engine.genetics import (
@@ -197,6 +199,9 @@ class Prediction:
     """The probability of the outcomes not listed (0 when all are)."""
     notes: tuple[str, ...] = ()
     """How the parents' morphs were read where they could be read another way."""
+    makers: tuple[MakerSplit, ...] = ()
+    """The clutch under each phase of a parent's sex-linked genes when it is unknown (a
+    Banana male written without "male maker"/"female maker"), listed as the outcomes are."""
 
     @property
     def outcome_count(self) -> int:
@@ -237,6 +242,12 @@ def predict_genotypes(
     >>> p = predict_genotypes(sire, dam, top=2, limits=PredictionLimits())
     >>> len(p.outcomes), p.outcome_count, str(p.omitted_probability)
     (2, 19683, '1021/1024')
+
+    A male whose Banana's phase is unknown: the clutch if he is a male maker, if a female maker.
+
+    >>> banana = predict_genotypes(parse_genotype(bp, "Banana", Sex.MALE), dam, top=2)
+    >>> [(p.maker, len(p.outcomes)) for p in banana.makers[0].phases]
+    [('male maker', 2), ('female maker', 2)]
     """
     try:
         result = cross(sire, dam, viable_only=viable_only)
@@ -270,7 +281,9 @@ def predict_genotypes(
                 f"{options * count:,} outcome computations; at most {work:,}",
             )
         odds = clutch_odds(sire, dam, outcomes, clutch_size, viable_only=viable_only)
-    return Prediction(result, odds, outcomes, omitted)
+    # Each phase has at most the marginal's outcomes, listed alike: at most three times the work.
+    makers = split_by_maker(result, top=top)
+    return Prediction(result, odds, outcomes, omitted, makers=makers)
 
 
 def predict_morphs(

@@ -74,7 +74,11 @@ class GeneticsController(Controller):
         f"{MAX_OUTCOMES:,} outcomes needs `top`: the most likely outcomes are listed, with "
         "`outcome_count` and the `omitted_probability` of the rest; work beyond the limits "
         "(outcomes, the parents' possible-het combinations, clutch odds) is a 422 saying how "
-        "to ask for less, refused before it starts. Public and rate-limited per address (429 "
+        "to ask for less, refused before it starts. A parent whose sex-linked gene's phase is "
+        "unknown (a ball python male written 'Banana', without 'male maker' or 'female "
+        "maker') adds `maker_phases`: the clutch under each phase beside the marginal "
+        "`outcomes` (their average), with a note that one male's real clutch follows one "
+        "phase. Public and rate-limited per address (429 "
         "with Retry-After). An unreadable morph is a 422 naming the word and the closest genes.",
         status_code=200,
         responses={

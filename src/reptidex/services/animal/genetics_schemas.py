@@ -87,6 +87,45 @@ class ClutchOddsView(msgspec.Struct, frozen=True):
     percent: float
 
 
+class MakerPhaseView(msgspec.Struct, frozen=True):
+    """The clutch if the parent's sex-linked genes are of one phase: the cross of the parent
+    written with ``maker`` (its outcomes listed as the marginal's are)."""
+
+    maker: Annotated[
+        Literal["male maker", "female maker"],
+        msgspec.Meta(
+            description="'male maker': the gene on the male-determining chromosome (a ball "
+            "python male's Y); 'female maker': on the other (his X)."
+        ),
+    ]
+    probability: Annotated[
+        str, msgspec.Meta(description="The chance of this phase, e.g. '1/2'.", examples=["1/2"])
+    ]
+    sire: str | None
+    dam: str | None
+    lethal_probability: Ratio
+    outcome_count: int
+    omitted_probability: Ratio
+    outcomes: list[OutcomeView]
+
+
+class MakerSplitView(msgspec.Struct, frozen=True):
+    """A parent whose sex-linked genes' phase is unknown: the clutch under each phase."""
+
+    parent: Literal["sire", "dam"]
+    genes: Annotated[list[str], msgspec.Meta(examples=[["Banana"]])]
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            description="What to read from the phases: one animal's real clutch follows one "
+            "of them, skewed by its phase, not the marginal `outcomes` (their average)."
+        ),
+    ]
+    phases: Annotated[
+        list[MakerPhaseView], msgspec.Meta(description="Male maker first, then female maker.")
+    ]
+
+
 class PredictionView(msgspec.Struct, frozen=True):
     """A predicted clutch: the engine's JSON contract, how many outcomes there are and what
     the unlisted ones weigh (with ``top``), plus the clutch odds when asked."""
@@ -108,6 +147,17 @@ class PredictionView(msgspec.Struct, frozen=True):
             "'BEL' read as Lesser Mojave, one of several Blue-Eyed Leucistic pairings)."
         ),
     ] = msgspec.field(default_factory=list)
+    maker_phases: Annotated[
+        list[MakerSplitView],
+        msgspec.Meta(
+            description="For a parent whose sex-linked gene may lie on either sex chromosome "
+            "(a ball python male written 'Banana', neither 'male maker' nor 'female maker'): "
+            "the clutch if he is a male maker and if he is a female maker, each with its "
+            "chance and listed as `outcomes` are (the same `top`), and a note. The `outcomes` "
+            "above are their average; one male's real clutch follows one phase. Empty when "
+            "no parent has such a gene."
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 def prediction_view(prediction: Prediction) -> PredictionView:
@@ -117,6 +167,7 @@ def prediction_view(prediction: Prediction) -> PredictionView:
     body["outcome_count"] = prediction.outcome_count
     body["omitted_probability"] = str(prediction.omitted_probability)
     body["notes"] = list(prediction.notes)
+    body["maker_phases"] = [split.to_dict() for split in prediction.makers]
     if prediction.clutch is not None:
         body["clutch"] = [
             {
