@@ -13,6 +13,7 @@ from reptidex.cli.progress import Progress, wanted
 from reptidex.domain.het_labels import possible_het_label
 from reptidex.engine.genetics import (
     Catalog,
+    MakerSplit,
     MorphParseError,
     Outcome,
     Sex,
@@ -21,11 +22,11 @@ from reptidex.engine.genetics import (
     clutch_probability,
     cross,
     load_catalog,
-    outcomes_to_json,
     parse_genotype,
     prove_out,
     rank_pairs,
     read_morph,
+    split_by_maker,
 )
 
 
@@ -243,6 +244,7 @@ def _cross(args: argparse.Namespace) -> int:
             count = result.outcome_count
             top = args.top if args.top is not None and args.top < count else None
             outcomes = result.outcomes() if top is None else result.most_likely(top)
+            makers = split_by_maker(result, top=top)
         except (MorphParseError, ValueError, KeyError) as error:
             progress.close()
             return _failed(error)
@@ -250,15 +252,18 @@ def _cross(args: argparse.Namespace) -> int:
         if args.json:
             progress.stage("writing JSON")
             if top is None:
-                text = outcomes_to_json(result)
+                body = result.to_dict()
             else:
                 body = {**result.summary(), "outcomes": outcomes.to_dicts()}
                 body |= {"outcome_count": count, "omitted_probability": str(omitted)}
-                text = json.dumps(body, indent=2)
+            body["maker_phases"] = [split.to_dict() for split in makers]
+            text = json.dumps(body, indent=2)
         else:
             progress.stage("writing", total=len(outcomes))
-            table = _table(outcomes, progress)
-            summary = _summary(result.summary(), outcomes, count, omitted)
+            table = _table(outcomes, progress, makers)
+            summary = "\n".join(
+                [_summary(result.summary(), outcomes, count, omitted), *_maker_lines(makers)]
+            )
     for parent, reading in (("sire", sire), ("dam", dam)):
         for note in reading.notes:
             print(f"note: the {parent} morph: {note}", file=sys.stderr)
@@ -266,15 +271,26 @@ def _cross(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(outcomes: Sequence[Outcome], progress: Progress) -> str:
-    """The outcomes as aligned columns (those with nothing in them left out)."""
-    rows = [("phenotype", "chance", "percent", "sex", "hets", "possible hets", "warnings")]
+def _table(
+    outcomes: Sequence[Outcome], progress: Progress, makers: Sequence[MakerSplit] = ()
+) -> str:
+    """The outcomes as aligned columns (those with nothing in them left out), with the chance
+    of each under each maker phase beside the marginal one (``-``: not among that phase's
+    listed outcomes)."""
+    phases = [
+        (f"if {split.parent} {phase.maker}", {_key(o): o.probability for o in phase.outcomes})
+        for split in makers
+        for phase in split.phases
+    ]
+    head = ("phenotype", "chance", "percent", *(heading for heading, _ in phases))
+    rows = [(*head, "sex", "hets", "possible hets", "warnings")]
     for o in outcomes:
         rows.append(
             (
                 o.phenotype + (" (LETHAL)" if o.lethal else ""),
                 str(o.probability),
                 f"{float(o.probability) * 100:.2f}%",
+                *(_ratio(chances[_key(o)]) if _key(o) in chances else "-" for _, chances in phases),
                 o.sex.value if o.sex else "",
                 ", ".join(o.hets),
                 ", ".join(_possible_het(p.probability, p.gene) for p in o.possible_hets),
@@ -289,6 +305,26 @@ def _table(outcomes: Sequence[Outcome], progress: Progress) -> str:
         "  ".join(row[i].ljust(w) for i, w in zip(keep, widths, strict=True)).rstrip()
         for row in rows
     )
+
+
+def _key(outcome: Outcome) -> tuple[str, Sex | None, bool]:
+    return outcome.phenotype, outcome.sex, outcome.lethal
+
+
+def _maker_lines(makers: Sequence[MakerSplit]) -> list[str]:
+    """Under the table: each maker phase's summary line, and what to read from them."""
+    lines = []
+    for split in makers:
+        for phase in split.phases:
+            line = _summary(
+                phase.result.summary(),
+                phase.outcomes,
+                phase.result.outcome_count,
+                phase.omitted_probability,
+            )
+            lines.append(f"if the {split.parent} is a {phase.maker} ({phase.probability}): {line}")
+        lines.append(f"note: {split.note}")
+    return lines
 
 
 def _failed(error: Exception) -> int:
