@@ -183,13 +183,15 @@ def test_a_clutch_of_several_sires_is_not_weighed(breeder: Breeder) -> None:
 
 # --- the stored odds against brute force -------------------------------------------------
 
-GENES = ("Clown", "Piebald")
+GENES = ("Clown", "Piebald", "Spider", "Pastel")
 PARENT = st.sampled_from(["", "het {}", "50% het {}", "66% het {}", "{}"])
+DOMINANT = st.sampled_from(["", "Spider", "Pastel", "Pastel Spider"])
+"""Spider: a super Spider dies in the egg, so the hatchlings' likelihoods are of living ones."""
 
 
-def _morph(parts: list[str]) -> str:
-    words = [p.format(g) for p, g in zip(parts, GENES, strict=True) if p]
-    return " ".join(words) or "Normal"
+def _morph(parts: list[str], dominant: str) -> str:
+    words = [p.format(g) for p, g in zip(parts, GENES, strict=False) if p]
+    return " ".join([dominant, *words]).strip() or "Normal"
 
 
 def _animal(morph: str, sex: AnimalSex, **fields: Any) -> Animal:
@@ -243,17 +245,23 @@ def _brute_force(
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     sire_parts=st.lists(PARENT, min_size=2, max_size=2),
     dam_parts=st.lists(PARENT, min_size=2, max_size=2),
+    sire_dominant=DOMINANT,
+    dam_dominant=DOMINANT,
     picks=st.lists(st.integers(min_value=0, max_value=63), min_size=1, max_size=5),
 )
 def test_stored_odds_equal_brute_force_over_the_parents(
-    sire_parts: list[str], dam_parts: list[str], picks: list[int]
+    sire_parts: list[str],
+    dam_parts: list[str],
+    sire_dominant: str,
+    dam_dominant: str,
+    picks: list[int],
 ) -> None:
-    sire = _animal(_morph(sire_parts), AnimalSex.MALE)
-    dam = _animal(_morph(dam_parts), AnimalSex.FEMALE)
+    sire = _animal(_morph(sire_parts, sire_dominant), AnimalSex.MALE)
+    dam = _animal(_morph(dam_parts, dam_dominant), AnimalSex.FEMALE)
     sire_g = sire.genotype.genotype(BP, Sex.MALE)
     dam_g = dam.genotype.genotype(BP, Sex.FEMALE)
     looks = sorted({o.phenotype for o in cross(sire_g, dam_g, viable_only=True).outcomes()})
@@ -299,3 +307,28 @@ def test_a_hatchling_of_a_visual_parent_stays_as_it_was() -> None:
     )
     assert settle_clutch(BP, sire, dam, [kid]).records == {}
     assert parse_genotype(BP, "het Clown").carrier_probability("Clown") == 1
+
+
+def test_a_lab_proven_het_sibling_is_evidence_and_stays_proven() -> None:
+    sire = _animal("Normal", AnimalSex.MALE)
+    dam = _animal("50% het Clown", AnimalSex.FEMALE)
+    sire_g, dam_g = sire.genotype.genotype(BP, Sex.MALE), dam.genotype.genotype(BP, Sex.FEMALE)
+    lab = _animal("het Clown", AnimalSex.FEMALE, sire_id=sire.id, dam_id=dam.id)
+    kid = _animal(
+        "Normal",
+        AnimalSex.UNKNOWN,
+        genotype=hatchling_record(BP, sire_g, dam_g, "Normal", None),
+        sire_id=sire.id,
+        dam_id=dam.id,
+    )
+    assert [(h.gene, str(h.probability)) for h in kid.genotype.possible_hets] == [("Clown", "1/4")]
+    settled = settle_clutch(BP, sire, dam, [lab, kid])
+    assert lab.id not in settled.records  # its lab's het is kept, not widened to odds
+    narrowed = settled.records[kid.id]
+    assert [(h.gene, str(h.probability)) for h in narrowed.possible_hets] == [("Clown", "1/2")]
+    (proof,) = settled.settled
+    assert (proof.role, proof.suggestion, proof.proven_by) == (
+        "dam",
+        "mark as proven het Clown",
+        (lab.id,),
+    )
