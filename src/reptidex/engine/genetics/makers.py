@@ -166,10 +166,12 @@ def maker_phases(genotype: Genotype) -> tuple[MakerPhase, ...]:
     ()
     """
     catalog = genotype.catalog
-    block = catalog.sex_block
-    if block is None or not _is_heterogametic(catalog, genotype.sex):
+    # A genotype holds only its blocks that are not wild type: a few, looked at first.
+    linked = [(catalog.blocks[i], d) for i, d in genotype.blocks if catalog.blocks[i].sex_linked]
+    if not linked or not _is_heterogametic(catalog, genotype.sex):
         return ()
-    distribution = dict(genotype.block(block.index))
+    ((block, present),) = linked  # a catalog has one sex-linked block
+    distribution = dict(present)
     split = _split(distribution, _male_allele(catalog.sex_system))
     if split is None:
         return ()
@@ -314,13 +316,12 @@ def split_by_maker(result: CrossResult, *, top: int | None = None) -> tuple[Make
     if top is not None and top < 1:
         raise ValueError("top must be at least 1")
     splits: list[MakerSplit] = []
-    block = result.catalog.sex_block
-    if block is None:
-        return ()
     for parent, genotype in (("sire", result.sire), ("dam", result.dam)):
         phases = maker_phases(genotype)
         if not phases:
             continue
+        block = result.catalog.sex_block
+        assert block is not None  # a split is of the sex-linked block
         crosses = []
         for phase in phases:
             sire, dam = (
