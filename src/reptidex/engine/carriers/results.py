@@ -7,9 +7,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
+from reptidex.engine import _html, _optional
 from reptidex.engine.carriers.factors import Table
 from reptidex.engine.carriers.locus import CarrierLocus, GenotypeKey, Probability
+
+if TYPE_CHECKING:  # pandas is an optional extra: only its name is needed to check the types
+    import pandas as pd
 
 
 class Method(StrEnum):
@@ -68,6 +73,66 @@ class CarrierAnalysis:
     standard_errors: Table | None = None
     effective_samples: float | None = None
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        """The locus, how many animals and the method, not the arrays.
+
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> from reptidex.engine.pedigree import Animal, Pedigree
+        >>> from reptidex.engine.carriers import carrier_locus, evidence_from_morphs, het_odds
+        >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+        >>> ped = Pedigree([Animal("Zeus"), Animal("Hera"), Animal("K1", "Zeus", "Hera")])
+        >>> het_odds(ped, evidence_from_morphs(ped, clown, {"K1": "Clown"}))
+        <CarrierAnalysis ball_python:clown (Clown) of 3 animals, junction_tree>
+        """
+        where = f"{self.locus.catalog.id}:{self.locus.id} ({self.locus.name})"
+        return f"<CarrierAnalysis {where} of {len(self)} animals, {self.method}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's table of the first animals: each genotype's posterior and the odds
+        of carrying, exact where the analysis is."""
+        headers = ["id", *self.locus.names, "carrier"]
+        rows = [
+            [animal, *self.posterior[i].tolist(), 1 - self.posterior[i, 0]]
+            for i, animal in enumerate(self.ids[: _html.ROWS])
+        ]
+        return _html.table(repr(self), headers, rows, len(self))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The posteriors as a pandas DataFrame (the ``reptidex[pandas]`` extra): one row per
+        animal (index ``id``, pedigree order), one column per genotype of the locus named as
+        breeders write it, then ``carrier`` (and ``standard_error`` from Monte Carlo). Exact
+        analyses hold :class:`~fractions.Fraction` values, approximate ones floats.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install 'reptidex[pandas]'``).
+
+        Examples
+        --------
+        >>> from reptidex.engine.genetics import load_catalog
+        >>> from reptidex.engine.pedigree import Animal, Pedigree
+        >>> from reptidex.engine.carriers import carrier_locus, evidence_from_morphs, het_odds
+        >>> clown = carrier_locus(load_catalog("ball_python"), "Clown")
+        >>> ped = Pedigree([Animal("Zeus"), Animal("Hera"), Animal("K1", "Zeus", "Hera"),
+        ...                 Animal("K2", "Zeus", "Hera")])
+        >>> morphs = {"Zeus": "Normal", "Hera": "Normal", "K1": "Clown", "K2": "Normal"}
+        >>> odds = het_odds(ped, evidence_from_morphs(ped, clown, morphs))
+        >>> frame = odds.to_frame()
+        >>> list(frame.columns), str(frame.loc["K2", "carrier"])
+        (['Normal', 'het Clown', 'Clown', 'carrier'], '2/3')
+        """
+        pd = _optional.pandas()
+        frame = pd.DataFrame(
+            self.posterior.copy(),
+            index=pd.Index(self.ids, name="id", dtype=object),
+            columns=list(self.locus.names),
+        )
+        frame["carrier"] = 1 - self.posterior[:, 0]
+        if self.standard_errors is not None:
+            frame["standard_error"] = self.standard_errors.astype(float)
+        return frame
 
     def _position(self, animal: str) -> int:
         if not self._index:  # made on the first look-up, not for every result
