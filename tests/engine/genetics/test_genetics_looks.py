@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -22,10 +23,12 @@ from reptidex.engine.genetics import (
     CatalogError,
     MorphParseError,
     available_species,
+    catalog,
     catalog_from_mapping,
     catalog_to_mapping,
     clutch_probability,
     cross_morphs,
+    grouped,
     load_catalog,
     name_genotype,
     parse_genotype,
@@ -389,3 +392,75 @@ def test_the_cli_counts_any_bel_as_a_clutch_target(capsys: pytest.CaptureFixture
         )
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == "at least one BEL in 2 eggs: 3/4 (75.00%)\n"
+
+
+# ------------------------------------------------------------------ rules one by one
+
+
+@pytest.mark.parametrize("small", [0, 10_000])
+def test_the_bulk_and_the_small_view_both_name_the_look(small: int) -> None:
+    """Groups named in bulk (numpy) and one by one spell a look alike, with or without a
+    combo beside it."""
+    bp = fresh_ball_python()
+    with patch.object(grouped, "_SMALL", small):
+        names = {o.phenotype for o in cross_morphs(bp, "Pastel Spider Lesser", "Mojave").outcomes()}
+    assert f"Bumblebee Lesser Mojave {BEL}" in names
+    assert f"Pastel Lesser Mojave {BEL}" in names
+    assert f"Lesser Mojave {BEL}" in names
+
+
+def test_a_look_of_two_names_its_one_alternative() -> None:
+    demo = catalog_from_mapping(with_looks([{"name": "Pale", "traits": ["XY", "Super X"]}]))
+    assert read_morph(demo, "Pale").notes == (
+        "'Pale' is read as XY; a Pale may also be Super X: write the pairing for another",
+    )
+
+
+def test_a_look_after_a_het_of_one_of_its_traits_is_not_that_het() -> None:
+    """Only a visual trait takes the look after it: after "het R", "Pale" still names a
+    visual (read as R, with a note), never silently nothing."""
+    data = with_looks([{"name": "Pale", "traits": ["R", "XY"]}])
+    data["loci"][0]["alleles"].append({"id": "r", "name": "R", "inheritance": "recessive"})
+    demo = catalog_from_mapping(data)
+    reading = read_morph(demo, "het R Pale")
+    assert reading.genotype == parse_genotype(demo, "R")
+    assert reading.notes == (
+        "'Pale' is read as R; a Pale may also be XY: write the pairing for another",
+    )
+    assert read_morph(demo, "R Pale").notes == ()
+
+
+def test_a_combo_after_a_look_is_not_its_pairing() -> None:
+    """A look's pairing is one trait; a combo holding that trait beside another is not it."""
+    data = with_looks([{"name": "Pale", "traits": ["XY"]}])
+    data["combos"] = [{"name": "Zed", "traits": ["XY", "Z"]}]
+    demo = catalog_from_mapping(data)
+    with pytest.raises(MorphParseError, match="more than two alleles"):
+        parse_genotype(demo, "Pale Zed")
+    assert parse_genotype(demo, "Zed") == parse_genotype(demo, "XY Z")
+
+
+def test_every_field_of_a_look_round_trips() -> None:
+    look = {
+        "name": "Pale",
+        "traits": ["XY"],
+        "aliases": ["Pallid"],
+        "notes": ["a note"],
+        "sources": ["a source"],
+        "disputes": [{"note": "argued", "sources": ["a page"]}],
+    }
+    demo = catalog_from_mapping(with_looks([look]))
+    assert looks_of(demo) == [look]
+
+
+def test_a_species_id_is_found_without_reading_every_catalog() -> None:
+    with patch.object(catalog, "_species_names", side_effect=AssertionError("read them all")):
+        assert species_id("corn_snake") == "corn_snake"
+
+
+def test_a_species_id_is_found_even_when_its_name_differs() -> None:
+    labels = (("ball_python", "Royal python"),)
+    with patch.object(catalog, "_species_labels", return_value=labels):
+        names = catalog._species_names.__wrapped__()
+    assert names == {"ball python": "ball_python", "royal python": "ball_python"}
+    assert catalog._fold_species("  Ball_Royal-Python ") == "ball royal python"
