@@ -10,6 +10,7 @@ def test_a_coefficient_table_shows_its_first_animals_and_counts_the_rest() -> No
     ped = Pedigree([Animal(f"a{i}") for i in range(_html.ROWS + 5)])
     shown = inbreeding(ped)._repr_html_()
     assert shown.count("<tr>") == 1 + _html.ROWS
+    assert "<tr><th>id</th><th>value</th></tr>" in shown
     assert "<td>a0</td><td>0.0</td>" in shown
     assert f"<td>a{_html.ROWS - 1}</td>" in shown
     assert f"<td>a{_html.ROWS}</td>" not in shown
