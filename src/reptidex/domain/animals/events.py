@@ -34,7 +34,9 @@ class AnimalChanged(msgspec.Struct, frozen=True):
     """``[gene, probability]`` pairs, the probability an exact fraction (``"2/3"``)."""
     genotype_source: dict[str, Any] | None = None
     """For a genotype changed on a lab's evidence: ``kind`` (``lab``), ``lab``,
-    ``report_id``, ``test`` and ``report_date``."""
+    ``report_id``, ``test`` and ``report_date``; on its clutch's (every hatchling weighed
+    together): ``kind`` (``clutch``), ``clutch_id``, ``hatchlings`` (how many were weighed)
+    and ``reason`` (why, in words)."""
 
 
 class AnimalDeleted(msgspec.Struct, frozen=True):
