@@ -76,6 +76,12 @@ from reptidex.engine.genetics.parsing import (
     visual_traits,
 )
 from reptidex.engine.genetics.phenotype import block_phenotype, locus_phenotype, morph_name
+from reptidex.engine.genetics.tables import (
+    LocusColumn,
+    genotype_columns,
+    genotype_frame,
+    outcomes_frame,
+)
 
 __all__ = [
     "Allele",
@@ -92,6 +98,7 @@ __all__ = [
     "HealthNote",
     "LinkageGroup",
     "Locus",
+    "LocusColumn",
     "MakerCross",
     "MakerPhase",
     "MakerSplit",
@@ -116,12 +123,15 @@ __all__ = [
     "cross_morphs",
     "extend_catalog",
     "gametes",
+    "genotype_columns",
+    "genotype_frame",
     "load_catalog",
     "load_catalog_file",
     "locus_phenotype",
     "maker_phases",
     "morph_name",
     "name_genotype",
+    "outcomes_frame",
     "outcomes_to_json",
     "parse_genotype",
     "posterior_genotypes",
