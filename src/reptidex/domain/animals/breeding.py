@@ -490,7 +490,7 @@ async def register_hatchlings(
         source = {
             "kind": "clutch",
             "clutch_id": str(clutch.id),
-            "hatchlings": len(mates),
+            "hatchlings": settled.counted,
             "reason": settled.reason,
         }
         for animal in mates:
