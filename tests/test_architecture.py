@@ -188,3 +188,17 @@ def test_handlers_reach_nothing_through_the_app() -> None:
             if alias.name in getters
         ]
     assert not breaches, "\n".join(breaches)
+
+
+def test_importing_the_engine_imports_no_optional_extra() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, reptidex.engine.genetics, reptidex.engine.pedigree, reptidex.engine.carriers\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
