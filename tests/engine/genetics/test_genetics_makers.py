@@ -312,7 +312,7 @@ def test_top_lists_each_phase_s_most_likely() -> None:
     (everything,) = split_by_maker(result, top=10_000)
     assert all(p.omitted_probability == 0 for p in everything.phases)
     assert len(everything.phases[0].outcomes) == everything.phases[0].result.outcome_count
-    with pytest.raises(ValueError, match="top must be at least 1"):
+    with pytest.raises(ValueError, match=r"^top must be at least 1$"):
         split_by_maker(result, top=0)
 
 
@@ -342,3 +342,30 @@ def test_viable_only_weighs_each_phase_by_its_survivors() -> None:
     assert "which is their average." in split.note
     assert _by_look(result) == _average(split, _by_look)
     assert len(split_by_maker(cross(sire, dam))) == 1
+
+
+def test_a_homozygous_gene_beside_a_het_one_leaves_the_het_to_split() -> None:
+    sire = parse_genotype(TWO_LINKED, "Super Alpha Beta", Sex.MALE)
+    phases = maker_phases(sire)
+    assert [p.genotype for p in phases] == [
+        parse_genotype(TWO_LINKED, f"{maker} Super Alpha Beta", Sex.MALE)
+        for maker in ("male maker", "female maker")
+    ]
+    (split,) = split_by_maker(cross(sire, parse_genotype(TWO_LINKED, "Normal", Sex.FEMALE)))
+    assert split.genes == ("Beta",)
+
+
+def test_the_note_lists_genes_as_a_sentence() -> None:
+    from reptidex.engine.genetics.makers import _listing
+
+    assert _listing(("Banana",)) == "Banana"
+    assert _listing(("A", "B")) == "A and B"
+    assert _listing(("A", "B", "C")) == "A, B and C"
+    assert _listing(("A", "B", "C", "D")) == "A, B, C and D"
+
+
+def test_top_of_one_lists_each_phase_s_likeliest() -> None:
+    (split,) = split_by_maker(cross_morphs(BP, "Banana", "Normal"), top=1)
+    # one of the two groups of 39/80 (ties keep the earlier class)
+    assert [[str(o.probability) for o in p.outcomes] for p in split.phases] == [["39/80"]] * 2
+    assert [p.omitted_probability for p in split.phases] == [Fraction(41, 80)] * 2

@@ -32,7 +32,7 @@ from typing import Any
 
 from reptidex.engine.genetics.cross import CrossResult, Outcomes, cross
 from reptidex.engine.genetics.genotype import Genotype, canonical, sex_pair
-from reptidex.engine.genetics.model import Block, Catalog, Sex, SexSystem
+from reptidex.engine.genetics.model import Block, Catalog, SexSystem
 from reptidex.engine.genetics.phenotype import Diplotype
 
 MALE_MAKER = "male maker"
@@ -110,31 +110,27 @@ class MakerSplit:
 
 def _male_allele(system: SexSystem) -> int:
     """The sex-chromosome allele that makes a male: the Y (1) in XY, the Z (0) in ZW."""
-    return 1 if system is SexSystem.XY else 0
+    return int(system is SexSystem.XY)
 
 
-def _rephase(diplotype: Diplotype, male_allele: int, on_male: bool) -> Diplotype | None:
-    """``diplotype`` with every mutant allele of a het position moved to the haplotype that
-    carries the male-determining chromosome (``on_male``) or to the other one; ``None`` when
-    a position holds two different mutant alleles (no maker phase says where each lies)."""
+def _rephase(diplotype: Diplotype, male_allele: int) -> tuple[Diplotype, Diplotype] | None:
+    """``diplotype`` with every mutant allele of a het position on the haplotype that carries
+    the male-determining chromosome, then on the other one; ``None`` when a position holds two
+    different mutant alleles (no maker phase says where each lies)."""
     first, second = diplotype
     male, other = (first, second) if first[0] == male_allele else (second, first)
-    moved_male, moved_other = [male[0]], [other[0]]
-    for a, b in zip(male[1:], other[1:], strict=True):
-        if a == b:
-            moved_male.append(a)
-            moved_other.append(b)
-        elif a and b:
+    together: list[int] = []  # each position's mutant allele, or the allele both share
+    shared: list[int] = []  # the allele both share, or the wild type
+    for position in range(1, len(male)):
+        a, b = male[position], other[position]
+        if a and b and a != b:
             return None
-        else:
-            mutant = a or b
-            moved_male.append(mutant if on_male else 0)
-            moved_other.append(0 if on_male else mutant)
-    return canonical((tuple(moved_male), tuple(moved_other)))
-
-
-def _is_heterogametic(catalog: Catalog, sex: Sex | None) -> bool:
-    return sex is not None and sex_pair(catalog.sex_system, sex) == (0, 1)
+        together.append(a or b)
+        shared.append(a if a == b else 0)
+    carrying = (male[0], *together)
+    wild = (other[0], *shared)
+    opposite = (male[0], *shared), (other[0], *together)
+    return canonical((carrying, wild)), canonical(opposite)
 
 
 def maker_phases(genotype: Genotype) -> tuple[MakerPhase, ...]:
@@ -168,8 +164,11 @@ def maker_phases(genotype: Genotype) -> tuple[MakerPhase, ...]:
     catalog = genotype.catalog
     # A genotype holds only its blocks that are not wild type: a few, looked at first.
     linked = [(catalog.blocks[i], d) for i, d in genotype.blocks if catalog.blocks[i].sex_linked]
-    if not linked or not _is_heterogametic(catalog, genotype.sex):
+    if not linked:
         return ()
+    assert genotype.sex is not None  # a genotype with sex-linked genes has a sex
+    if sex_pair(catalog.sex_system, genotype.sex) != (0, 1):
+        return ()  # the homogametic sex: both chromosomes alike
     ((block, present),) = linked  # a catalog has one sex-linked block
     distribution = dict(present)
     split = _split(distribution, _male_allele(catalog.sex_system))
@@ -196,25 +195,30 @@ def _split(
     """The chance of the male-maker phase and the distribution under each phase, when
     ``distribution`` is a mixture of the two (with both phases possible); ``None`` otherwise."""
     phased: list[dict[Diplotype, Fraction]] = [{}, {}]
-    phase_mass = [Fraction(0), Fraction(0)]  # the mass already in each phase, of a het
     for diplotype, p in distribution.items():
-        moved = [_rephase(diplotype, male_allele, on_male) for on_male in (True, False)]
-        if moved[0] is None or moved[1] is None:
+        moved = _rephase(diplotype, male_allele)
+        if moved is None:
             return None
         for side, target in enumerate(moved):
-            assert target is not None
             phased[side][target] = phased[side].get(target, Fraction(0)) + p
-            if moved[0] != moved[1] and diplotype == target:
-                phase_mass[side] += p
-    total = phase_mass[0] + phase_mass[1]
-    if not total or not phase_mass[0] or not phase_mass[1]:
-        return None  # homozygous or of known phase: nothing to split
-    chance = phase_mass[0] / total
-    keys = set(distribution) | set(phased[0]) | set(phased[1])
+    # A diplotype with a mutant allele on the male-determining chromosome only: the share of
+    # its phase that is there is the male maker's chance (the same for every such diplotype
+    # when the distribution is a mixture of the two phases, as checked below).
+    only_male = [key for key in phased[0] if key not in phased[1]]
+    if not only_male:
+        return None  # homozygous: no phase to split
+    first = only_male[0]
+    if first not in distribution:
+        return None  # every gene on the other chromosome: a female maker
+    chance = distribution[first] / phased[0][first]
+    if chance == 1:
+        return None  # a male maker
+    # Mass in mixed phases (in neither) leaves the phased diplotypes short: a mismatch below.
+    keys = set(phased[0]) | set(phased[1])
     for key in keys:
         mixed = chance * phased[0].get(key, Fraction(0))
         mixed += (1 - chance) * phased[1].get(key, Fraction(0))
-        if distribution.get(key, Fraction(0)) != mixed:
+        if distribution.get(key) != mixed:
             return None  # genes in independent phases: no maker names them
     return chance, (phased[0], phased[1])
 
@@ -330,7 +334,7 @@ def split_by_maker(result: CrossResult, *, top: int | None = None) -> tuple[Make
             phased = cross(sire, dam, viable_only=result.viable_only)
             if top is not None and top < phased.outcome_count:
                 outcomes = phased.most_likely(top)
-                omitted = 1 - sum((o.probability for o in outcomes), Fraction(0))
+                omitted = Fraction(1) - sum(o.probability for o in outcomes)
             else:
                 outcomes, omitted = phased.outcomes(), Fraction(0)
             crosses.append(MakerCross(phase.maker, phase.probability, phased, outcomes, omitted))
