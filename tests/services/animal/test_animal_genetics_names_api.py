@@ -101,3 +101,12 @@ def test_a_collection_row_may_name_its_species_and_is_kept_by_id() -> None:
     (row,) = read_rows("species,morph\nBall python,Pastel\n")
     assert row.problems.errors == {}
     assert row.draft.species == "ball_python"
+
+
+def test_a_blank_parent_is_refused_not_read_as_normal(client: TestClient[Litestar]) -> None:
+    response = client.post(
+        "/genetics/predict", json={"species": "Ball python", "sire": "   ", "dam": "Clown"}
+    )
+    assert response.status_code == 422, response.text
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert errors == {"sire": "a morph is needed: write 'Normal' for the wild type"}
