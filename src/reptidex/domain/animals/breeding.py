@@ -36,7 +36,7 @@ from reptidex.domain.animals.genetics import (
     predict_genotypes,
     species_catalog,
 )
-from reptidex.domain.animals.model import Animal, AnimalSex, Origin, Status
+from reptidex.domain.animals.model import Animal, AnimalSex, GenotypeRecord, Origin, Status
 from reptidex.domain.animals.ports import AnimalUnitOfWork, BreedingUnitOfWork
 from reptidex.domain.animals.use_cases import (
     Actor,
@@ -53,6 +53,7 @@ from reptidex.domain.events import new_event
 from reptidex.domain.pedigree import engine_pedigree
 from reptidex.engine import pedigree as ped
 from reptidex.engine.genetics import (
+    Catalog,
     Genotype,
     MorphParseError,
     Sex,
@@ -443,25 +444,12 @@ async def register_hatchlings(
             f"The clutch had {base} eggs that could hatch; {clutch.hatched} are registered.",
             field_errors={"hatchlings": "more hatchlings than eggs"},
         )
+    records: list[GenotypeRecord | None] = [None] * len(hatchlings)
+    if sire is not None:
+        read = functools.partial(_hatchling_records, catalog, sire, dam, hatchlings)
+        records = list(await compute(read))
     created: list[Animal] = []
-    for number, hatchling in enumerate(hatchlings):
-        record = None
-        if sire is not None:
-            try:
-                record = hatchling_record(
-                    catalog,
-                    animal_genotype(sire, catalog, Sex.MALE),
-                    animal_genotype(dam, catalog, Sex.FEMALE),
-                    hatchling.morph,
-                    hatchling.sex.genetic,
-                )
-            except InvalidInput as error:
-                raise InvalidInput(
-                    f"Hatchling {number + 1}: {error.detail}",
-                    field_errors={
-                        f"hatchlings[{number}].{k}": v for k, v in error.field_errors.items()
-                    },
-                ) from error
+    for hatchling, record in zip(hatchlings, records, strict=True):
         created.append(
             await add_animal(
                 uow,
@@ -536,6 +524,31 @@ async def register_hatchlings(
     )
     await uow.commit()
     return created
+
+
+def _hatchling_records(
+    catalog: Catalog, sire: Animal, dam: Animal, hatchlings: Sequence[HatchlingDraft]
+) -> list[GenotypeRecord | None]:
+    """Each hatchling's record from the cross and its look (CPU work: off the event loop);
+    :class:`InvalidInput` naming the hatchling whose look the cross cannot give."""
+    sire_genotype = animal_genotype(sire, catalog, Sex.MALE)
+    dam_genotype = animal_genotype(dam, catalog, Sex.FEMALE)
+    records: list[GenotypeRecord | None] = []
+    for number, hatchling in enumerate(hatchlings):
+        try:
+            records.append(
+                hatchling_record(
+                    catalog, sire_genotype, dam_genotype, hatchling.morph, hatchling.sex.genetic
+                )
+            )
+        except InvalidInput as error:
+            raise InvalidInput(
+                f"Hatchling {number + 1}: {error.detail}",
+                field_errors={
+                    f"hatchlings[{number}].{k}": v for k, v in error.field_errors.items()
+                },
+            ) from error
+    return records
 
 
 @dataclass(frozen=True, slots=True)
