@@ -8,6 +8,7 @@ stored odds against brute-force enumeration over the parents' genotypes (Hypothe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from fractions import Fraction
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from reptidex.domain.animals import breeding
 from reptidex.domain.animals.clutch_evidence import settle_clutch
 from reptidex.domain.animals.genetics import hatchling_record, read_record
 from reptidex.domain.animals.model import Animal, AnimalSex
@@ -332,3 +334,28 @@ def test_a_lab_proven_het_sibling_is_evidence_and_stays_proven() -> None:
         "mark as proven het Clown",
         (lab.id,),
     )
+
+
+def test_the_weighing_runs_off_the_event_loop(
+    breeder: Breeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_loop: list[bool] = []
+
+    def spying(real: Any) -> Any:
+        def work(*args: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(True)
+            except RuntimeError:
+                on_loop.append(False)
+            return real(*args)
+
+        return work
+
+    for name in ("settle_clutch", "_hatchling_records"):
+        monkeypatch.setattr(breeding, name, spying(getattr(breeding, name)))
+    _, _, clutch = clutch_of(breeder, "het Clown", "50% het Clown")
+    url = f"/breeding/clutches/{clutch['id']}/hatchlings"
+    ok(breeder.post(url, json={"hatchlings": [{"morph": "Clown"}]}), 201)
+    ok(breeder.get(f"/breeding/clutches/{clutch['id']}/evidence"))
+    assert on_loop == [False, False, False]
