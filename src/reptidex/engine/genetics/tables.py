@@ -70,11 +70,15 @@ class LocusColumn:
         return [self.labels[c] for c in self.codes.tolist()]
 
 
+def _allele_name(catalog: Catalog, locus: int, allele: int) -> str:
+    """An allele as a locus table writes it: its name, or :data:`WILD` for the wild type."""
+    return WILD if allele == 0 else catalog.loci[locus].allele(allele).name
+
+
 def _allele_pair(catalog: Catalog, locus: int, first: int, second: int) -> str:
     """``"Pastel/+"``, ``"Lesser/Mojave"``: the allele of the higher index first."""
-    names = catalog.loci[locus]
     high, low = max(first, second), min(first, second)
-    return "/".join(WILD if a == 0 else names.allele(a).name for a in (high, low))
+    return f"{_allele_name(catalog, locus, high)}/{_allele_name(catalog, locus, low)}"
 
 
 def _haplotype(catalog: Catalog, block: Block, haplotype: tuple[int, ...]) -> str:
@@ -82,7 +86,7 @@ def _haplotype(catalog: Catalog, block: Block, haplotype: tuple[int, ...]) -> st
     return "-".join(
         catalog.sex_system.value[allele]
         if locus == SEX_LOCUS
-        else (WILD if allele == 0 else catalog.loci[locus].allele(allele).name)
+        else _allele_name(catalog, locus, allele)
         for locus, allele in zip(block.loci, haplotype, strict=True)
     )
 
