@@ -157,8 +157,9 @@ def genotype_frame(table: GenotypeTable) -> pd.DataFrame:
     where sex-linkage makes it matter), then ``probability`` (float) and ``numerator`` (the
     exact probability is ``numerator / frame.attrs["denominator"]``).
 
-    No Python object is made per genotype: a 10-gene cross's 59,049 genotypes take a few
-    milliseconds, where iterating :class:`Genotype` objects takes seconds.
+    No Python object is made per genotype: the 59,049 genotypes of a 10-gene cross take
+    about 0.03 s (measured on a busy 2-core machine), where iterating them as
+    :class:`Genotype` objects takes about 10 s.
 
     Parameters
     ----------
