@@ -369,3 +369,19 @@ def test_top_of_one_lists_each_phase_s_likeliest() -> None:
     # one of the two groups of 39/80 (ties keep the earlier class)
     assert [[str(o.probability) for o in p.outcomes] for p in split.phases] == [["39/80"]] * 2
     assert [p.omitted_probability for p in split.phases] == [Fraction(41, 80)] * 2
+
+
+def test_mixed_phases_beside_maker_phases_have_no_split() -> None:
+    # Alpha alone in either phase, 1/4 each; both genes on the X 1/4; both on the Y 1/8 and
+    # Alpha on the Y with Beta on the X 1/8: the female maker's diplotypes fit a 1/2 mixture,
+    # the male maker's do not (1/8 where 1/4 would be).
+    sire = _two_linked_sire(
+        {
+            ((0, 0, 0), (1, 1, 0)): 2,
+            ((0, 1, 0), (1, 0, 0)): 2,
+            ((0, 0, 0), (1, 1, 1)): 1,
+            ((0, 0, 1), (1, 1, 0)): 1,
+            ((0, 1, 1), (1, 0, 0)): 2,
+        }
+    )
+    assert maker_phases(sire) == ()

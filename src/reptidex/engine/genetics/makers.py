@@ -211,15 +211,15 @@ def _split(
     if first not in distribution:
         return None  # every gene on the other chromosome: a female maker
     chance = distribution[first] / phased[0][first]
-    if chance == 1:
-        return None  # a male maker
     # Mass in mixed phases (in neither) leaves the phased diplotypes short: a mismatch below.
+    # So does a male maker (chance 1): the female maker's diplotypes, which it lacks (None),
+    # get a mixture of 0.
     keys = set(phased[0]) | set(phased[1])
     for key in keys:
         mixed = chance * phased[0].get(key, Fraction(0))
         mixed += (1 - chance) * phased[1].get(key, Fraction(0))
         if distribution.get(key) != mixed:
-            return None  # genes in independent phases: no maker names them
+            return None  # known phase, or genes in independent phases: no maker names them
     return chance, (phased[0], phased[1])
 
 
