@@ -78,6 +78,8 @@ def test_locus_columns_are_categorical_and_probabilities_sum_to_one(
     for column in columns:
         assert isinstance(frame[column.name].dtype, pd.CategoricalDtype)
         assert frame[column.name].tolist() == column.values()
+        assert all(type(label) is str for label in column.labels)
+        assert repr(column) == f"<LocusColumn {column.name}: {', '.join(column.labels)}>"
     assert frame["probability"].sum() == pytest.approx(1.0)
     np.testing.assert_array_equal(table.probabilities, frame["probability"].to_numpy())
 
@@ -187,7 +189,22 @@ def test_some_outcomes_make_a_frame_too() -> None:
     result = cross_morphs(BP, "Pastel Spider het Clown", "Pastel het Clown")
     top = outcomes_frame(result.most_likely(3))
     assert top["phenotype"].tolist() == [o.phenotype for o in result.most_likely(3)]
-    assert outcomes_frame([]).shape == (0, 7)
+    empty = outcomes_frame([])
+    assert empty.shape == (0, 7)
+    assert empty["probability"].dtype == np.float64
+    assert empty["lethal"].dtype == bool
+
+
+def test_certain_hets_are_listed_together_and_sex_stays_text_or_none() -> None:
+    frame = cross_morphs(BP, "Clown Pied", "Normal").to_frame()
+    assert frame[["phenotype", "hets", "possible_hets"]].values.tolist() == [
+        ["Normal", "Clown, Piebald", ""]
+    ]
+    assert frame["sex"].dtype == object
+    sexed = cross_morphs(BP, "Banana", "Normal").to_frame()
+    assert sexed["sex"].dtype == object
+    assert sorted(sexed["sex"]) == ["female", "female", "male", "male"]
+    assert all(type(sex) is str for sex in sexed["sex"])
 
 
 def test_a_genotype_table_shows_in_a_notebook_as_a_bounded_table() -> None:

@@ -84,10 +84,10 @@ def _allele_pair(catalog: Catalog, locus: int, first: int, second: int) -> str:
 def _haplotype(catalog: Catalog, block: Block, haplotype: tuple[int, ...]) -> str:
     """``"Y-Banana"``, ``"X-+"``: a linked block's alleles along one chromosome."""
     return "-".join(
-        catalog.sex_system.value[allele]
+        catalog.sex_system.value[haplotype[position]]
         if locus == SEX_LOCUS
-        else _allele_name(catalog, locus, allele)
-        for locus, allele in zip(block.loci, haplotype, strict=True)
+        else _allele_name(catalog, locus, haplotype[position])
+        for position, locus in enumerate(block.loci)
     )
 
 
@@ -116,7 +116,7 @@ def _block_columns(
 def _column(name: str, texts: list[str], codes: Codes, *, phase: bool = False) -> LocusColumn:
     """The column of labels ``texts`` (one per diplotype) for rows of diplotype ``codes``."""
     labels = tuple(dict.fromkeys(texts))
-    per_diplotype = np.array([labels.index(t) for t in texts], dtype=np.intp)
+    per_diplotype = np.array([labels.index(t) for t in texts])
     return LocusColumn(name, labels, per_diplotype[codes], phase=phase)
 
 
@@ -201,10 +201,9 @@ def genotype_table_html(table: GenotypeTable) -> str:
     """A notebook's table of the first genotypes (at most :data:`reptidex.engine._html.ROWS`)
     of a genotype table, each with its exact probability."""
     columns = genotype_columns(table)
-    rows = [
-        [*(c.labels[int(c.codes[i])] for c in columns), table.probability(i)]
-        for i in range(min(len(table), _html.ROWS))
-    ]
+    shown = min(len(table), _html.ROWS)
+    labels = [[c.labels[code] for code in c.codes[:shown].tolist()] for c in columns]
+    rows = [[*(column[i] for column in labels), table.probability(i)] for i in range(shown)]
     headers = [*(c.name for c in columns), "probability"]
     return _html.table(repr(table), headers, rows, len(table))
 
@@ -249,17 +248,17 @@ def outcomes_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
     '1'
     """
     pd = _optional.pandas()
+    # sex stays an object column (None or text) where pandas would make text its str dtype
     return pd.DataFrame(
         {
             "phenotype": [o.phenotype for o in outcomes],
-            "probability": np.array([float(o.probability) for o in outcomes], dtype=np.float64),
-            "fraction": pd.Series([o.probability for o in outcomes], dtype=object),
+            "probability": np.array([float(o.probability) for o in outcomes]),
+            "fraction": [o.probability for o in outcomes],
             "hets": [", ".join(o.hets) for o in outcomes],
             "possible_hets": [_possible(o) for o in outcomes],
             "sex": pd.Series(
                 [None if o.sex is None else str(o.sex) for o in outcomes], dtype=object
             ),
             "lethal": np.array([o.lethal for o in outcomes], dtype=bool),
-        },
-        columns=["phenotype", "probability", "fraction", "hets", "possible_hets", "sex", "lethal"],
+        }
     )
