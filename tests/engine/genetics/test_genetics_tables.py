@@ -21,6 +21,7 @@ from reptidex.engine.genetics import (
 from reptidex.engine.genetics.model import SEX_LOCUS
 from reptidex.engine.genetics.tables import (
     WILD,
+    LocusColumn,
     genotype_columns,
     genotype_frame,
     outcomes_frame,
@@ -230,3 +231,10 @@ def test_without_pandas_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatc
     # what needs no pandas still works
     assert [c.name for c in genotype_columns(result.genotype_table())] == ["Pastel"]
     assert "Pastel" in repr(result.genotype_table())
+
+
+def test_a_locus_column_is_of_one_locus_unless_it_says_it_is_a_phase() -> None:
+    column = LocusColumn("Clown", ("+/+", "Clown/+"), np.array([1, 0, 1]))
+    assert column.phase is False
+    assert column.values() == ["Clown/+", "+/+", "Clown/+"]
+    assert repr(column) == "<LocusColumn Clown: +/+, Clown/+>"
