@@ -323,6 +323,10 @@ def test_a_look_round_trips_through_the_mapping() -> None:
         ),
         ([{"traits": ["XY"]}], "locus 'l' look None: 'name' must be a non-empty string"),
         (
+            [{"name": "Pale", "traits": ["XY"], "disputes": [{"note": "argued"}]}],
+            "locus 'l' look 'Pale': a dispute needs at least one source",
+        ),
+        (
             [{"name": "Super Y", "traits": ["XY"]}],
             "the name 'Super Y' means both trait Super Y and look Super Y",
         ),
