@@ -241,3 +241,12 @@ def test_a_mate_possibility_without_viable_offspring_is_skipped_not_the_end() ->
         F(1, 2),
         F(1, 2),
     ]
+
+
+def test_a_sex_linked_gene_is_a_target_like_any_other() -> None:
+    """A target names traits, whatever the sex: a Banana (sex-linked) is counted in sons and
+    daughters alike."""
+    bp = load_catalog("ball_python")
+    result = cross_morphs(bp, "Banana", "Normal")
+    assert result.probability(trait_target(bp, "Banana")) == Fraction(1, 2)
+    assert result.probability(trait_target(bp, "Super Banana")) == 0
