@@ -420,6 +420,13 @@ def test_a_look_of_two_names_its_one_alternative() -> None:
     )
 
 
+def test_a_look_of_three_names_its_two_alternatives() -> None:
+    demo = catalog_from_mapping(with_looks([{"name": "Pale", "traits": ["XY", "Super X", "Y"]}]))
+    assert read_morph(demo, "Pale").notes == (
+        "'Pale' is read as XY; a Pale may also be Super X or Y: write the pairing for another",
+    )
+
+
 def test_a_look_after_a_het_of_one_of_its_traits_is_not_that_het() -> None:
     """Only a visual trait takes the look after it: after "het R", "Pale" still names a
     visual (read as R, with a note), never silently nothing."""
