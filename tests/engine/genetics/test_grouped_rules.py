@@ -23,6 +23,7 @@ from reptidex.engine.genetics import (
     catalog_from_mapping,
     cross,
     grouped,
+    load_catalog,
     morph_name,
     parse_genotype,
 )
@@ -204,6 +205,17 @@ def test_names_join_combos_and_remaining_traits_with_single_spaces() -> None:
     assert names["Albeta Gadelta"] is False
     assert names["Gadelta Super Alpha Beta"] is True
     assert names["Albeta Super Gamma Delta"] is True
+
+
+def test_the_larger_of_two_overlapping_combos_names_a_group_in_bulk() -> None:
+    """Kingspin (Lesser, Pinstripe, Spider) holds Kingpin (Lesser, Pinstripe): spelt in bulk,
+    a group with all three is a Kingspin, never a Kingpin Spider."""
+    bp = load_catalog("ball_python")
+    result = cross(parse_genotype(bp, "Lesser Pinstripe Spider"), parse_genotype(bp, "Normal"))
+    with patch.object(grouped, "_SMALL", 0):
+        names = {o.phenotype for o in result.outcomes()}
+    assert {"Kingspin", "Kingpin"} <= names
+    assert "Kingpin Spider" not in names
 
 
 def test_a_denominator_beyond_int64_gives_the_same_groups() -> None:
