@@ -27,6 +27,7 @@ from reptidex.engine.genetics import (
     catalog_from_mapping,
     catalog_to_mapping,
     clutch_probability,
+    cross,
     cross_morphs,
     grouped,
     load_catalog,
@@ -475,3 +476,12 @@ def test_a_species_id_is_found_even_when_its_name_differs() -> None:
         names = catalog._species_names.__wrapped__()
     assert names == {"ball python": "ball_python", "royal python": "ball_python"}
     assert catalog._fold_species("  Ball_Royal-Python ") == "ball royal python"
+
+
+def test_a_bel_target_with_a_sex_linked_gene() -> None:
+    """A target is read whatever the sex: its sex-linked genes count as shown."""
+    bp = fresh_ball_python()
+    sire = parse_genotype(bp, "Banana Super Lesser", "male")
+    dam = parse_genotype(bp, "Mojave", "female")
+    result = cross(sire, dam)
+    assert result.probability(trait_target(bp, "Banana BEL")) == Fraction(1, 4)
