@@ -43,18 +43,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     species.set_defaults(func=_species)
 
     genes = commands.add_parser("genes", help="list a species' genes")
-    genes.add_argument(
-        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
-    )
+    _species_argument(genes)
     genes.add_argument(
         "--json", action="store_true", help="print the whole catalog as JSON (its TOML layout)"
     )
     genes.set_defaults(func=_genes)
 
     cross = commands.add_parser("cross", help="predict the offspring of a pairing")
-    cross.add_argument(
-        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
-    )
+    _species_argument(cross)
     cross.add_argument(
         "--viable-only", action="store_true", help="renormalise over viable offspring"
     )
@@ -79,9 +75,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     clutch = commands.add_parser(
         "clutch", help="the odds of at least one hatchling of a morph in a clutch"
     )
-    clutch.add_argument(
-        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
-    )
+    _species_argument(clutch)
     clutch.add_argument("--eggs", required=True, type=_positive, help="eggs in the clutch")
     clutch.add_argument("--target", required=True, help='the morph wanted, e.g. "Clown"')
     clutch.add_argument("--viable-only", action="store_true", help="count viable eggs only")
@@ -92,9 +86,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     rank = commands.add_parser(
         "rank", help="rank every male x female pairing by the chance of a target hatchling"
     )
-    rank.add_argument(
-        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
-    )
+    _species_argument(rank)
     rank.add_argument("--target", required=True, help='the morph wanted, e.g. "Clown"')
     rank.add_argument(
         "--male",
@@ -121,9 +113,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     proof = commands.add_parser(
         "prove-out", help="how likely a possible het is het, after the hatchlings it produced"
     )
-    proof.add_argument(
-        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
-    )
+    _species_argument(proof)
     proof.add_argument("--gene", required=True, help='the recessive gene, e.g. "Clown"')
     proof.add_argument(
         "--hatchling",
@@ -139,6 +129,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     proof.add_argument("animal", metavar="ANIMAL", help='its morph, e.g. "66%% het Clown"')
     proof.add_argument("mate", metavar="MATE", help='its mate\'s morph, e.g. "Clown"')
     proof.set_defaults(func=_prove_out)
+
+
+def _species_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--species", required=True, help="species id or name, e.g. ball_python or 'Ball python'"
+    )
 
 
 def _positive(text: str) -> int:
