@@ -3,15 +3,13 @@ transaction, so a change and its record commit together or not at all (SQLite an
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 from animal_testkit import Breeder, transfer
-from sqlalchemy import text
 
+from outbox_payloads import staged_payloads
 from reptidex.domain.audit import AUDIT_EVENT
-from reptidex.services.kernel.app import kernel_of
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -21,24 +19,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 def audit_payloads(breeder: Breeder) -> list[dict[str, Any]]:
     """The audit records in repti-animal's outbox, oldest first."""
-    engine = kernel_of(breeder.client.app).engine
-
-    async def read() -> list[dict[str, Any]]:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT payload FROM outbox_message WHERE event_type = :kind "
-                    "ORDER BY occurred_at"
-                ),
-                {"kind": AUDIT_EVENT},
-            )
-            payloads = []
-            for (payload,) in rows:
-                payloads.append(json.loads(payload) if isinstance(payload, str) else payload)
-            return payloads
-
-    with breeder.client.portal() as portal:
-        return portal.call(read)
+    return staged_payloads(breeder.client, AUDIT_EVENT)
 
 
 def test_a_genotype_change_is_recorded_with_its_request(breeder: Breeder) -> None:

@@ -9,7 +9,6 @@ stored odds against brute-force enumeration over the parents' genotypes (Hypothe
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from fractions import Fraction
 from typing import Any
@@ -19,15 +18,14 @@ import pytest
 from animal_testkit import Breeder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
+from outbox_payloads import staged_payloads
 from reptidex.domain.animals import breeding
 from reptidex.domain.animals.clutch_evidence import settle_clutch
 from reptidex.domain.animals.genetics import hatchling_record, read_record
 from reptidex.domain.animals.model import Animal, AnimalSex
 from reptidex.domain.errors import Conflict
 from reptidex.engine.genetics import Genotype, Sex, cross, load_catalog, parse_genotype
-from reptidex.services.kernel.app import kernel_of
 
 BP = load_catalog("ball_python")
 
@@ -39,21 +37,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 def staged(breeder: Breeder, kind: str) -> list[dict[str, Any]]:
     """The payloads of ``kind`` in repti-animal's outbox, oldest first."""
-    engine = kernel_of(breeder.client.app).engine
-
-    async def read() -> list[dict[str, Any]]:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT payload FROM outbox_message WHERE event_type = :kind "
-                    "ORDER BY occurred_at"
-                ),
-                {"kind": kind},
-            )
-            return [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
-
-    with breeder.client.portal() as portal:
-        return portal.call(read)
+    return staged_payloads(breeder.client, kind)
 
 
 def clutch_of(breeder: Breeder, sire_morph: str, dam_morph: str) -> tuple[Any, Any, Any]:

@@ -15,6 +15,7 @@ import pytest
 from lab_testkit import Platform, lab_platform
 from sqlalchemy import text
 
+from outbox_payloads import staged_payloads
 from reptidex.domain.integrations.labs.model import api_key_context
 from reptidex.domain.integrations.labs.reading import MAX_ROWS
 from reptidex.services.kernel.app import components_of, kernel_of
@@ -40,21 +41,7 @@ def platform(make_settings: Callable[..., Settings], ops_database: str) -> Itera
 
 def outbox(platform: Platform, kind: str) -> list[dict[str, Any]]:
     """Payloads of ``kind`` in repti-ops' outbox, oldest first."""
-    engine = kernel_of(platform.ops.app).engine
-
-    async def read() -> list[dict[str, Any]]:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT payload FROM outbox_message WHERE event_type = :kind "
-                    "ORDER BY occurred_at"
-                ),
-                {"kind": kind},
-            )
-            return [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
-
-    with platform.ops.portal() as portal:
-        return portal.call(read)
+    return staged_payloads(platform.ops, kind)
 
 
 def animal_audits(platform: Platform) -> list[dict[str, Any]]:
