@@ -5,34 +5,19 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from animal_testkit import Breeder
-from sqlalchemy import text
 from test_animal_audit import audit_payloads
 
-from reptidex.services.kernel.app import kernel_of
+from outbox_payloads import staged_payloads
 
 SOURCE = {"lab": "Example Genetics", "report_id": "R-1001", "test": "Clown"}
 
 
 def updated_events(breeder: Breeder) -> list[dict[str, Any]]:
     """The ``animal.updated`` payloads in repti-animal's outbox, oldest first."""
-    engine = kernel_of(breeder.client.app).engine
-
-    async def read() -> list[dict[str, Any]]:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT payload FROM outbox_message WHERE event_type = 'animal.updated' "
-                    "ORDER BY occurred_at"
-                )
-            )
-            return [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
-
-    with breeder.client.portal() as portal:
-        return portal.call(read)
+    return staged_payloads(breeder.client, "animal.updated")
 
 
 def test_a_lab_proven_het_is_audited_and_published_with_its_source(breeder: Breeder) -> None:

@@ -17,6 +17,7 @@ import pytest
 from marketplace_testkit import Market, market
 from sqlalchemy import text
 
+from outbox_payloads import staged_payloads
 from reptidex.domain.integrations.marketplaces.layout import FEED_COLUMNS, MAX_ROWS
 from reptidex.domain.integrations.marketplaces.model import token_digest
 from reptidex.services.kernel.app import kernel_of
@@ -32,21 +33,7 @@ def platform(make_settings: Callable[..., Settings], ops_database: str) -> Itera
 
 def outbox(platform: Market, kind: str) -> list[dict[str, Any]]:
     """Payloads of ``kind`` in repti-ops' outbox, oldest first."""
-    engine = kernel_of(platform.ops.app).engine
-
-    async def read() -> list[dict[str, Any]]:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                text(
-                    "SELECT payload FROM outbox_message WHERE event_type = :kind "
-                    "ORDER BY occurred_at"
-                ),
-                {"kind": kind},
-            )
-            return [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
-
-    with platform.ops.portal() as portal:
-        return portal.call(read)
+    return staged_payloads(platform.ops, kind)
 
 
 def stored_digests(platform: Market) -> list[str]:
