@@ -34,7 +34,8 @@ async def test_a_transaction_begun_on_the_driver_ends_before_the_connection_is_r
         async with engine.connect() as connection:  # the pool's only connection
             raw = await connection.get_raw_connection()
             assert raw.driver_connection is driver
-            assert driver is not None and not driver.is_in_transaction()
+            assert driver is not None
+            assert not driver.is_in_transaction()
             setting = "SELECT current_setting('reptidex.organisation_id', true)"
             assert (await connection.execute(text(setting))).scalar() in (None, "")
             assert (await connection.execute(text("SHOW transaction_read_only"))).scalar() == "off"
