@@ -15,6 +15,7 @@ from reptidex.engine.genetics import (
     Catalog,
     MakerSplit,
     MorphParseError,
+    MorphReading,
     Outcome,
     Sex,
     available_species,
@@ -235,7 +236,7 @@ def _cross(args: argparse.Namespace) -> int:
     enabled = wanted(args.progress, sys.stderr)
     with Progress(sys.stderr, enabled=enabled, label="crossing") as progress:
         try:
-            sire, dam = read_morph(catalog, args.sire, male), read_morph(catalog, args.dam, female)
+            sire, dam = _read_parents(catalog, (args.sire, male), (args.dam, female))
             result = cross(sire.genotype, dam.genotype, viable_only=args.viable_only)
             count = result.outcome_count
             top = args.top if args.top is not None and args.top < count else None
@@ -265,6 +266,21 @@ def _cross(args: argparse.Namespace) -> int:
             print(f"note: the {parent} morph: {note}", file=sys.stderr)
     print(text if args.json else f"{table}\n{summary}")
     return 0
+
+
+def _read_parents(
+    catalog: Catalog, sire: tuple[str, Sex | None], dam: tuple[str, Sex | None]
+) -> tuple[MorphReading, MorphReading]:
+    """Both parents read; what cannot be read in either is said at once, parent by parent."""
+    readings, problems = [], []
+    for parent, (text, sex) in (("sire", sire), ("dam", dam)):
+        try:
+            readings.append(read_morph(catalog, text, sex))
+        except MorphParseError as error:
+            problems.append(f"the {parent} morph: {error.args[0] if error.args else error}")
+    if problems:
+        raise MorphParseError("; ".join(problems))
+    return readings[0], readings[1]
 
 
 def _table(

@@ -303,7 +303,7 @@ def test_an_empty_parent_is_refused_not_read_as_normal(
 ) -> None:
     code, out, err = run(capsys, "cross", "--species", "ball_python", "", "Clown")
     assert (code, out) == (1, "")
-    assert err == "error: a morph is needed: write 'Normal' for the wild type\n"
+    assert err == "error: the sire morph: a morph is needed: write 'Normal' for the wild type\n"
 
 
 def test_rank_orders_every_pairing_by_the_chance_of_the_target(
@@ -354,3 +354,13 @@ def test_rank_needs_name_and_morph(capsys: pytest.CaptureFixture[str]) -> None:
               "--male", "Zeus", "--female", "Hera=Clown"])  # fmt: skip
     assert ended.value.code == 2
     assert "not NAME=MORPH: 'Zeus'" in capsys.readouterr().err
+
+
+def test_every_unknown_word_of_both_parents_is_said_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "cross", "--species", "ball_python", "Pastl het Clwn", "Spidr")
+    assert (code, out) == (1, "")
+    assert "the sire morph: unknown words 'pastl'" in err
+    assert "'clwn' (did you mean Clown?)" in err
+    assert "the dam morph: unknown word 'spidr'" in err
