@@ -521,26 +521,35 @@ def _hatchling_blocks(
     the sex unknown, the sex-linked block keeps the diplotypes of both sexes)."""
     try:
         wanted = visual_traits(catalog, observed)
+        # a look named alone ("BEL") is any trait that looks so, not the one it is read as
+        shared = read_morph(catalog, observed, Sex.MALE).looks
     except MorphParseError as error:
         raise InvalidInput(
             f"The hatchling's morph cannot be read: {error}", field_errors={"morph": str(error)}
         ) from error
+    either = frozenset(trait for look in shared for trait in look.traits)
+    wanted = wanted - either
     present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
     blocks: dict[int, dict[Diplotype, Fraction]] = {}
     covered: set[str] = set()
+    shown: set[str] = set()
     for index in present:
         block = catalog.blocks[index]
         offspring = cross_block(block, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE))
         looks = {d: block_phenotype(catalog, block, d) for d in offspring}
         possible = {t for look in looks.values() for t in look.traits}
         allowed = frozenset(wanted & possible)
+        # the shared looks this block can show: one of their traits it must show
+        here = [look for look in shared if not possible.isdisjoint(look.traits)]
         kept = {
             d: p
             for d, p in offspring.items()
             if not looks[d].lethal
-            and frozenset(looks[d].traits) == allowed
+            and frozenset(looks[d].traits) - either == allowed
+            and all(not frozenset(looks[d].traits).isdisjoint(look.traits) for look in here)
             and (not block.sex_linked or sex is None or looks[d].sex is sex)
         }
+        shown.update(look.name for look in here)
         if not kept:
             raise InvalidInput(
                 f"A hatchling of this pairing cannot look {observed!r}.",
@@ -549,8 +558,9 @@ def _hatchling_blocks(
         total = sum(kept.values(), Fraction(0))
         blocks[index] = {d: p / total for d, p in kept.items()}
         covered |= allowed
-    if wanted - covered:
-        missing = ", ".join(sorted(wanted - covered))
+    unshown = [look.label for look in shared if look.name not in shown]
+    if wanted - covered or unshown:
+        missing = ", ".join([*sorted(wanted - covered), *unshown])
         raise InvalidInput(
             f"A hatchling of this pairing cannot show {missing}.",
             field_errors={"morph": "not a possible outcome of the cross"},
