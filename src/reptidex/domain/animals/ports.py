@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # these modules' use cases take the ports: importing them her
     from reptidex.domain.animals.husbandry import LogEntry
     from reptidex.domain.animals.lineage import LineageRecord
     from reptidex.domain.animals.shared import SharedAnimal
+    from reptidex.domain.animals.stored_het_odds import StoredGeneOdds, StoredHetOdds
     from reptidex.domain.animals.transfer import Transfer
     from reptidex.domain.animals.transfer_offers import OfferStatus, TransferOffer
 
@@ -269,6 +270,51 @@ class Families(Protocol):
         ...
 
 
+class HetOddsStore(Protocol):
+    """Every animal's kept het odds (:mod:`reptidex.domain.animals.stored_het_odds`) and the
+    requests to compute them again, of the organisation the transaction is bound to (the
+    upkeep worker alone sees every organisation's requests)."""
+
+    async def for_animals(
+        self, organisation_id: uuid.UUID, animal_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[StoredGeneOdds]]:
+        """The kept odds of these animals of the organisation, by animal (an animal with
+        none kept is left out), genes in catalog order; one query."""
+        ...
+
+    async def state_of(
+        self, organisation_id: uuid.UUID, animal_id: uuid.UUID
+    ) -> StoredHetOdds | None:
+        """Everything kept of the animal's het odds (outcome, note, genes, a pending
+        request), ``None`` when nothing was ever computed or asked."""
+        ...
+
+    async def replace(
+        self,
+        organisation_id: uuid.UUID,
+        results: Sequence[StoredHetOdds],
+        *,
+        requested_before: dt.datetime,
+    ) -> list[StoredHetOdds]:
+        """Keep ``results`` (the organisation's animals of one family) instead of what was
+        kept of them; clear their requests made at or before ``requested_before`` (a later
+        one waits for the next computation). The results whose genes changed."""
+        ...
+
+    async def request(
+        self, organisation_id: uuid.UUID, animal_ids: Sequence[uuid.UUID], at: dt.datetime
+    ) -> None:
+        """Ask for the odds of the families of these animals of the organisation to be
+        computed again (an animal already asked keeps its earlier time, so repeated changes
+        coalesce; ids of animals that no longer exist are skipped)."""
+        ...
+
+    async def requested(self, before: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """Up to ``limit`` ``(organisation_id, animal_id)`` asked at or before ``before``,
+        earliest first (the upkeep worker's read, of every organisation)."""
+        ...
+
+
 class SharedAnimals(Protocol):
     """The read behind the listing of shared (lineage-only and public) animals."""
 
@@ -338,6 +384,18 @@ class HetOddsUnitOfWork(AnimalUnitOfWork, Protocol):
     @property
     def families(self) -> Families:
         """Whole recorded families."""
+
+
+class StoredHetOddsUnitOfWork(HetOddsUnitOfWork, Protocol):
+    """The het odds unit of work with the kept odds."""
+
+    @property
+    def het_odds(self) -> HetOddsStore:
+        """Kept het odds and the requests to compute them again."""
+
+    async def bind_organisation(self, organisation_id: uuid.UUID) -> None:
+        """Carry on this transaction as ``organisation_id`` (the upkeep worker computes one
+        organisation's families at a time)."""
 
 
 class BreedingUnitOfWork(AnimalUnitOfWork, Protocol):
