@@ -16,6 +16,7 @@ from reptidex.domain.commerce.ledger import Posting
 from reptidex.domain.commerce.listing_model import Listing, ListingState
 from reptidex.domain.commerce.order_model import Order, OrderState, OrderStep, Party
 from reptidex.domain.commerce.ownership import OwnershipTransfer, TransferStatus
+from reptidex.domain.commerce.pedigree_odds import HetOddsChange, PedigreeOdds
 from reptidex.domain.commerce.ports import KeptRequest, ListingQuery
 from reptidex.domain.errors import Conflict
 from reptidex.domain.events import DomainEvent
@@ -34,11 +35,13 @@ class Store:
     transfers: dict[uuid.UUID, OwnershipTransfer] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     """The audit records staged beside the events (``audit.recorded``), kept apart."""
+    het_odds: dict[tuple[uuid.UUID, uuid.UUID], PedigreeOdds] = field(default_factory=dict)
 
     def copy(self) -> Store:
         return Store(
             dict(self.listings), dict(self.orders), list(self.steps), list(self.postings),
             dict(self.keys), list(self.events), dict(self.transfers), list(self.audit),
+            dict(self.het_odds),
         )  # fmt: skip
 
 
@@ -223,6 +226,17 @@ class FakeOwnership:
         self.store.transfers[request.order_id] = request
 
 
+class FakeHetOdds:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> PedigreeOdds | None:
+        return self.store.het_odds.get((organisation_id, animal_id))
+
+    async def keep(self, change: HetOddsChange) -> None:
+        self.store.het_odds[(change.organisation_id, change.animal_id)] = change.odds
+
+
 class FakeOutbox:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -246,6 +260,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedger(self.working)
         self.idempotency = FakeKeys(self.working)
         self.ownership = FakeOwnership(self.working)
+        self.het_odds = FakeHetOdds(self.working)
         self.outbox = FakeOutbox(self.working)
 
     async def commit(self) -> None:

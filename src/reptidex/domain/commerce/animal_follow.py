@@ -100,13 +100,15 @@ def _plain(snapshot: AnimalSnapshot, field: str) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _stage(
+def stage_change(
     outbox: Outbox,
     kind: str,
     listing: Listing,
     changed: Mapping[str, tuple[object, object]],
     event: DomainEvent,
 ) -> None:
+    """Stage ``kind`` (``listing.updated`` or ``listing.state_changed``) of ``listing`` and its
+    audit record, for the ``changed`` fields (before and after) that ``event`` changed."""
     outbox.add(
         new_event(
             kind,
@@ -152,7 +154,7 @@ async def follow_animal(listings: Listings, outbox: Outbox, event: DomainEvent) 
             return None
         moved = await listings.update(listing.moved_to(ListingState.HIDDEN, event.occurred_at))
         state = {"state": (listing.status.value, moved.status.value)}
-        _stage(outbox, "listing.state_changed", moved, state, event)
+        stage_change(outbox, "listing.state_changed", moved, state, event)
         return moved
     if event.type != "animal.updated" or listing.status is ListingState.SOLD:
         return None
@@ -167,5 +169,5 @@ async def follow_animal(listings: Listings, outbox: Outbox, event: DomainEvent) 
     refreshed = await listings.update(
         replace(listing, animal=snapshot, updated_at=event.occurred_at)
     )
-    _stage(outbox, "listing.updated", refreshed, changed, event)
+    stage_change(outbox, "listing.updated", refreshed, changed, event)
     return refreshed

@@ -19,9 +19,13 @@ import enum
 import uuid
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.errors import Conflict
+
+if TYPE_CHECKING:
+    from reptidex.domain.commerce.pedigree_odds import PedigreeOdds
 
 
 class ListingState(enum.StrEnum):
@@ -57,10 +61,12 @@ REMOVABLE_STATES = EDITABLE_STATES
 
 @dataclass(frozen=True, slots=True)
 class PossibleHet:
-    """A gene the animal may carry, with its exact probability."""
+    """A gene the animal may carry, with its exact probability and where the probability
+    comes from: the seller's record, or the animal's whole pedigree."""
 
     gene: str
     probability: Fraction
+    source: str = "seller"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,9 @@ class AnimalSnapshot:
     possible_hets: tuple[PossibleHet, ...] = ()
     name: str | None = None
     code: str | None = None
+    pedigree_odds: PedigreeOdds | None = None
+    """The carrier odds repti-animal computed from the animal's whole pedigree, if any
+    (:mod:`~reptidex.domain.commerce.pedigree_odds`): shown in place of typed possible hets."""
 
 
 def gene_key(name: str) -> str:

@@ -32,6 +32,7 @@ from reptidex.domain.commerce.listing_model import (
 from reptidex.domain.commerce.members import Member
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.order_model import Order
+from reptidex.domain.commerce.pedigree_odds import shown_hets, with_kept_odds
 from reptidex.domain.commerce.ports import (
     AnimalCatalogue,
     CatalogueAnimal,
@@ -120,7 +121,7 @@ def searchable_fields(listing: Listing) -> dict[str, Any]:
         "sex": animal.sex,
         "morph": animal.morph,
         "traits": list(animal.traits),
-        "hets": list(animal.hets),
+        "hets": list(shown_hets(animal)),
     }
 
 
@@ -251,7 +252,10 @@ async def require_unlisted(uow: CommerceUnitOfWork, actor: Member, animal_id: uu
 
 async def add_listing(uow: CommerceUnitOfWork, actor: Member, listing: Listing) -> Listing:
     """Store a listing of :func:`new_listing` and stage ``listing.created`` with its audit
-    record; the use case around it commits."""
+    record; the use case around it commits. The animal's kept pedigree carrier odds, if any,
+    come into the listing's snapshot."""
+    odds = await uow.het_odds.get(listing.organisation_id, listing.animal.animal_id)
+    listing = replace(listing, animal=with_kept_odds(listing.animal, odds))
     stored = await uow.listings.add(listing)
     stage_listing_event(uow, actor, "listing.created", stored)
     return stored

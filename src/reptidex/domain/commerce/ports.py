@@ -18,6 +18,7 @@ from reptidex.domain.events import Outbox
 
 if TYPE_CHECKING:
     from reptidex.domain.commerce.ownership import OwnershipTransfers
+    from reptidex.domain.commerce.pedigree_odds import HetOddsChange, PedigreeOdds
 
 ListingSort = Literal["newest", "price", "-price", "ending_soon"]
 Zygosity = Literal["any", "visual", "het", "possible_het"]
@@ -181,6 +182,19 @@ class IdempotencyKeys(Protocol):
         (by a request running at the same time)."""
 
 
+class KeptHetOdds(Protocol):
+    """The animals' pedigree carrier odds as repti-animal last announced them, kept per
+    animal so that a listing made later shows them too."""
+
+    async def get(self, organisation_id: uuid.UUID, animal_id: uuid.UUID) -> PedigreeOdds | None:
+        """The odds kept for the organisation's animal, if any."""
+        ...
+
+    async def keep(self, change: HetOddsChange) -> None:
+        """Keep the change's odds for its animal, in place of any kept before."""
+        ...
+
+
 class CommerceUnitOfWork(Protocol):
     """What one commerce use case works with, all inside one transaction."""
 
@@ -203,6 +217,10 @@ class CommerceUnitOfWork(Protocol):
     @property
     def ownership(self) -> OwnershipTransfers:
         """The requests to transfer sold animals to their buyers."""
+
+    @property
+    def het_odds(self) -> KeptHetOdds:
+        """The animals' pedigree carrier odds."""
 
     @property
     def outbox(self) -> Outbox:

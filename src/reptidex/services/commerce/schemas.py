@@ -13,6 +13,13 @@ from reptidex.domain.commerce.listing_fields import Country, Description, Region
 from reptidex.domain.commerce.listing_model import AnimalSnapshot, Listing
 from reptidex.domain.commerce.money import MAX_AMOUNT, Money
 from reptidex.domain.commerce.order_model import Order, OrderStep
+from reptidex.domain.commerce.pedigree_odds import (
+    PEDIGREE,
+    PedigreeOdds,
+    het_label,
+    shown_hets,
+    shown_possible_hets,
+)
 from reptidex.services.kernel.plausible_dates import PlausibleDateTime
 
 ListingStateName = Literal["draft", "available", "on_hold", "sold", "hidden", "expired"]
@@ -99,15 +106,38 @@ class ListingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class PossibleHetView(msgspec.Struct, frozen=True):
-    """A gene the animal may carry, with its exact probability."""
+    """A gene the animal may carry, with its exact probability, how a breeder reads it
+    (``67% het Clown``) and where the odds come from: ``pedigree`` (computed by repti-animal
+    from the animal's whole pedigree) or ``seller`` (as the seller typed them)."""
 
     gene: str
     probability: str
     percent: float
+    label: str = ""
+    source: Literal["seller", "pedigree"] = "seller"
+
+
+class PedigreeHetView(msgspec.Struct, frozen=True):
+    """One gene of the animal's pedigree carrier odds."""
+
+    locus: str
+    gene: str
+    probability: str
+    percent: float
+    proven: bool
+    label: str
+
+
+class PedigreeOddsView(msgspec.Struct, frozen=True):
+    """The carrier odds repti-animal computed from the animal's whole pedigree."""
+
+    computed_at: dt.datetime
+    genes: list[PedigreeHetView]
 
 
 class ListedAnimalView(msgspec.Struct, frozen=True):
-    """The animal's public data as it was when listed."""
+    """The animal's public data as it was when listed; ``hets`` and ``possible_hets`` show the
+    pedigree carrier odds in place of the seller's typed possible hets where there are any."""
 
     animal_id: uuid.UUID
     name: str | None
@@ -120,6 +150,19 @@ class ListedAnimalView(msgspec.Struct, frozen=True):
     traits: list[str]
     hets: list[str]
     possible_hets: list[PossibleHetView]
+    pedigree_odds: PedigreeOddsView | None = None
+
+
+def _pedigree_view(odds: PedigreeOdds | None) -> PedigreeOddsView | None:
+    if odds is None:
+        return None
+    return PedigreeOddsView(
+        computed_at=odds.computed_at,
+        genes=[
+            PedigreeHetView(g.locus, g.gene, str(g.probability), g.percent, g.proven, g.label)
+            for g in odds.genes
+        ],
+    )
 
 
 def animal_view(snapshot: AnimalSnapshot) -> ListedAnimalView:
@@ -134,11 +177,18 @@ def animal_view(snapshot: AnimalSnapshot) -> ListedAnimalView:
         morph=snapshot.morph,
         phenotype=snapshot.phenotype,
         traits=list(snapshot.traits),
-        hets=list(snapshot.hets),
+        hets=list(shown_hets(snapshot)),
         possible_hets=[
-            PossibleHetView(h.gene, str(h.probability), round(float(h.probability * 100), 4))
-            for h in snapshot.possible_hets
+            PossibleHetView(
+                h.gene,
+                str(h.probability),
+                round(float(h.probability * 100), 4),
+                het_label(h.gene, h.probability),
+                "pedigree" if h.source == PEDIGREE else "seller",
+            )
+            for h in shown_possible_hets(snapshot)
         ],
+        pedigree_odds=_pedigree_view(snapshot.pedigree_odds),
     )
 
 

@@ -44,6 +44,7 @@ from reptidex.adapters.payments.stripe_marketplace import (
     StripeMarketplaceConfig,
 )
 from reptidex.adapters.sql.commerce.animal_follower import animal_follower
+from reptidex.adapters.sql.commerce.het_odds_follower import het_odds_follower
 from reptidex.adapters.sql.commerce.listing_changes import CHANNEL, CommittedListingChanges
 from reptidex.adapters.sql.commerce.payment_unit_of_work import SqlPaymentUnitOfWork
 from reptidex.adapters.sql.commerce.personal_data import SqlCommercePersonalData
@@ -62,6 +63,7 @@ from reptidex.domain.commerce.payment_ports import (
     PaymentProvider,
     ProviderUnavailable,
 )
+from reptidex.domain.commerce.pedigree_odds import HET_ODDS_CHANGED
 from reptidex.domain.commerce.ports import AnimalCatalogue, ListingRenderer
 from reptidex.domain.privacy.ports import PersonalDataHolder
 from reptidex.services.commerce.access import MarketplaceTerms, provide_member
@@ -228,6 +230,10 @@ def build_commerce(
         kernel.events.subscribe(
             event_type, kernel.events.idempotent(animal_follower(documents), purpose="listings")
         )
+    kernel.events.subscribe(
+        HET_ODDS_CHANGED,
+        kernel.events.idempotent(het_odds_follower(documents), purpose="listing_het_odds"),
+    )
     revenue = PaidOrderRevenue("commerce")
     kernel.events.observe_published(revenue.observe)
     return CommerceComponents(

@@ -19,6 +19,13 @@ from reptidex.domain.commerce.listing_model import (
 )
 from reptidex.domain.commerce.money import Money
 from reptidex.domain.commerce.order_model import Order, OrderState
+from reptidex.domain.commerce.pedigree_odds import (
+    PedigreeHet,
+    PedigreeOdds,
+    odds_plain,
+    shown_hets,
+    shown_possible_hets,
+)
 
 
 def gene_index(names: tuple[str, ...] | list[str]) -> str:
@@ -43,7 +50,30 @@ def snapshot_json(snapshot: AnimalSnapshot) -> dict[str, Any]:
         ],
         "name": snapshot.name,
         "code": snapshot.code,
+        "pedigree_odds": odds_json(snapshot.pedigree_odds),
     }
+
+
+def odds_json(odds: PedigreeOdds | None) -> dict[str, Any] | None:
+    """Pedigree odds as a snapshot keeps them: when computed, and each gene."""
+    if odds is None:
+        return None
+    return {"computed_at": odds.computed_at.isoformat(), "genes": odds_plain(odds)}
+
+
+def odds_genes(genes: list[dict[str, Any]]) -> tuple[PedigreeHet, ...]:
+    """The genes :func:`~reptidex.domain.commerce.pedigree_odds.odds_plain` wrote."""
+    return tuple(
+        PedigreeHet(g["locus"], g["gene"], Fraction(g["probability"]), bool(g["proven"]))
+        for g in genes
+    )
+
+
+def odds_of(data: dict[str, Any] | None) -> PedigreeOdds | None:
+    """The pedigree odds :func:`odds_json` wrote."""
+    if data is None:
+        return None
+    return PedigreeOdds(dt.datetime.fromisoformat(data["computed_at"]), odds_genes(data["genes"]))
 
 
 def snapshot_of(data: dict[str, Any]) -> AnimalSnapshot:
@@ -64,6 +94,7 @@ def snapshot_of(data: dict[str, Any]) -> AnimalSnapshot:
         ),
         name=data.get("name"),
         code=data.get("code"),
+        pedigree_odds=odds_of(data.get("pedigree_odds")),
     )
 
 
@@ -112,8 +143,9 @@ def listing_columns(listing: Listing) -> dict[str, Any]:
         "hatch_date": snapshot.hatch_date,
         "animal": snapshot_json(snapshot),
         "visual_index": gene_index(snapshot.traits),
-        "het_index": gene_index(snapshot.hets),
-        "possible_het_index": gene_index([h.gene for h in snapshot.possible_hets]),
+        # searches find what the listing shows: the pedigree's odds over the typed ones
+        "het_index": gene_index(shown_hets(snapshot)),
+        "possible_het_index": gene_index([h.gene for h in shown_possible_hets(snapshot)]),
         "external_ref": listing.external_ref,
     }
 

@@ -1,4 +1,5 @@
-"""repti-commerce's tables: listings, orders and their steps, ledger entries, idempotency keys.
+"""repti-commerce's tables: listings, the animals' pedigree carrier odds, orders and their
+steps, ledger entries, idempotency keys.
 
 Listings filter genes on ``visual_index``, ``het_index`` and ``possible_het_index``: gene keys
 between bars (``|pastel|clown|``), so that ``LIKE '%|clown|%'`` works the same on SQLite and
@@ -73,6 +74,24 @@ class ListingRow(CommerceModel):
     (:mod:`~reptidex.adapters.sql.commerce.listing_documents`); read only by searches."""
     document_tag: Mapped[str | None] = mapped_column(String(40), default=None, deferred=True)
     """The tag of the renderer that made :attr:`document`."""
+
+
+class AnimalHetOddsRow(CommerceModel):
+    """An animal's pedigree carrier odds as repti-animal last announced them (migration
+    ``commerce_0021``): one row per organisation and animal."""
+
+    __tablename__ = "animal_het_odds"
+    __table_args__ = (
+        Index("uq_animal_het_odds_animal", "organisation_id", "animal_id", unique=True),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column()
+    animal_id: Mapped[uuid.UUID] = mapped_column()
+    species: Mapped[str] = mapped_column(String(60))
+    genes: Mapped[list[dict[str, Any]]] = mapped_column(JsonB)
+    """Each gene's ``locus``, ``gene``, exact ``probability`` and ``proven``."""
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    """When repti-animal computed them (its event's time)."""
 
 
 class OrderRow(CommerceModel):

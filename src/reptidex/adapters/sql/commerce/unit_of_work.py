@@ -1,7 +1,7 @@
 """The commerce use cases' unit of work in SQL: listings, orders, ledger, idempotency keys,
 ownership transfer requests, the listings past their end, seller profiles, ratings,
-inquiries, listing views, supplies and their reservations, a breeder's listings by state and
-the outbox on one session."""
+inquiries, listing views, supplies and their reservations, a breeder's listings by state, the
+animals' pedigree carrier odds and the outbox on one session."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reptidex.adapters.sql.commerce.breeder_listings import SqlBreederListings
+from reptidex.adapters.sql.commerce.het_odds import SqlKeptHetOdds
 from reptidex.adapters.sql.commerce.idempotency import SqlIdempotencyKeys
 from reptidex.adapters.sql.commerce.inquiries import SqlInquiries, SqlListingViews
 from reptidex.adapters.sql.commerce.ledger import SqlLedger
@@ -49,6 +50,7 @@ class SqlCommerceUnitOfWork:
         self.reservations = SqlReservations(session)
         self.due_reservations = SqlDueReservations(session)
         self.breeder_listings = SqlBreederListings(session)
+        self.het_odds = SqlKeptHetOdds(session)
         self.outbox = SqlOutbox(session, "commerce")
 
     async def commit(self) -> None:
