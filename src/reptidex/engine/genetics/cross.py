@@ -35,7 +35,12 @@ from reptidex.engine.genetics.grouped import Outcomes as Outcomes
 from reptidex.engine.genetics.grouped import PossibleHet as PossibleHet
 from reptidex.engine.genetics.model import Block, Catalog, Sex
 from reptidex.engine.genetics.parsing import _format_probability as format_probability
-from reptidex.engine.genetics.parsing import name_genotype, parse_genotype
+from reptidex.engine.genetics.parsing import (
+    catalog_memo,
+    name_genotype,
+    parse_genotype,
+    remember,
+)
 from reptidex.engine.genetics.phenotype import (
     Diplotype,
     Haplotype,
@@ -70,6 +75,7 @@ class _Class:
     probability: Fraction
     hidden: tuple[tuple[str, Fraction], ...]
     diplotypes: tuple[tuple[Diplotype, Fraction], ...]
+    view: ClassView
 
 
 def gametes(diplotype: Diplotype, recombination: tuple[Fraction, ...]) -> dict[Haplotype, Fraction]:
@@ -155,19 +161,18 @@ def _classes(catalog: Catalog, block: Block, offspring: dict[Diplotype, Fraction
                 if warning not in warnings:
                     warnings.append(warning)
         hidden = tuple((name, p / total) for name, p in carried.items())
-        classes.append(_Class(traits, lethal, sex, tuple(warnings), total, hidden, tuple(members)))
+        view = ClassView(
+            traits=sort_traits(catalog, traits),
+            hets=tuple(name for name, p in hidden if p == 1),
+            possible=tuple(PossibleHet(name, p) for name, p in hidden if p != 1),
+            warnings=tuple(warnings),
+            lethal=lethal,
+            sex=sex,
+        )
+        classes.append(
+            _Class(traits, lethal, sex, tuple(warnings), total, hidden, tuple(members), view)
+        )
     return classes
-
-
-def _view(catalog: Catalog, cls: _Class) -> ClassView:
-    return ClassView(
-        traits=sort_traits(catalog, cls.traits),
-        hets=tuple(name for name, p in cls.hidden if p == 1),
-        possible=tuple(PossibleHet(name, p) for name, p in cls.hidden if p != 1),
-        warnings=cls.warnings,
-        lethal=cls.lethal,
-        sex=cls.sex,
-    )
 
 
 def _viable(classes: list[_Class]) -> list[_Class]:
@@ -354,7 +359,7 @@ class CrossResult:
         catalog: Catalog,
         sire: Genotype,
         dam: Genotype,
-        blocks: list[tuple[Block, list[_Class]]],
+        blocks: list[tuple[Block, tuple[_Class, ...]]],
         viable_only: bool,
         lethal_probability: Fraction,
     ) -> None:
@@ -474,13 +479,13 @@ class CrossResult:
         cells, numerators, denominator = _most_likely_cells(
             [[c.probability for c in cs] for cs in classes], count
         )
-        views = [[_view(self.catalog, c) for c in cs] for cs in classes]
+        views = [[c.view for c in cs] for cs in classes]
         return Outcomes(GroupedView(self.catalog, views, numerators, denominator, cells))
 
     def _grouped(self) -> GroupedView:
         classes = [c for _, c in self._blocks]
         numerators, denominator = _joint([[c.probability for c in cs] for cs in classes])
-        views = [[_view(self.catalog, c) for c in cs] for cs in classes]
+        views = [[c.view for c in cs] for cs in classes]
         return GroupedView(self.catalog, views, numerators, denominator)
 
     def genotype_table(self) -> GenotypeTable:
@@ -551,19 +556,38 @@ def cross(sire: Genotype, dam: Genotype, *, viable_only: bool = False) -> CrossR
         raise ValueError("the sire must be male and the dam female")
     catalog = sire.catalog
     present = sorted({i for i, _ in sire.blocks} | {i for i, _ in dam.blocks})
-    blocks: list[tuple[Block, list[_Class]]] = []
+    blocks: list[tuple[Block, tuple[_Class, ...]]] = []
     alive = Fraction(1)
+    # Crosses share blocks (a Pastel het Clown pairing has the Pastel block of every Pastel
+    # pairing), so each block's classes are kept on the catalog, by the parents' distributions.
+    memo = catalog_memo(catalog, "_block_classes")
     for index in present:
         block = catalog.blocks[index]
-        offspring = cross_block(block, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE))
-        classes = _classes(catalog, block, offspring)
-        block_alive = sum((c.probability for c in classes if not c.lethal), Fraction(0))
+        key = (index, sire.block(index, Sex.MALE), dam.block(index, Sex.FEMALE), viable_only)
+        found = memo.get(key)
+        if found is None:
+            found = remember(memo, key, _block_classes(catalog, block, *key[1:]))
+        classes, block_alive = found
         alive *= block_alive
-        if viable_only:
-            classes = _viable(classes)
         blocks.append((block, classes))
     lethal = 1 - alive
     return CrossResult(catalog, sire, dam, blocks, viable_only, lethal)
+
+
+def _block_classes(
+    catalog: Catalog,
+    block: Block,
+    sire: BlockDistribution,
+    dam: BlockDistribution,
+    viable_only: bool,
+) -> tuple[tuple[_Class, ...], Fraction]:
+    """The phenotype classes of one block of a cross (renormalised over the viable ones when
+    ``viable_only``) and the probability that the block is viable."""
+    classes = _classes(catalog, block, cross_block(block, sire, dam))
+    block_alive = sum((c.probability for c in classes if not c.lethal), Fraction(0))
+    if viable_only:
+        classes = _viable(classes)
+    return tuple(classes), block_alive
 
 
 def cross_morphs(

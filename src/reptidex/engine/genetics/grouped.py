@@ -8,7 +8,8 @@ its lethality an "or", its sex the sex of its sex-linked class. :class:`GroupedV
 these per-class values once and combines them for all groups at the same time with numpy
 (``np.add.outer`` on object arrays concatenates the tuples and strings in C loops), so no
 Python work is repeated per group except the final, unavoidable creation of what a caller
-reads.
+reads. A view of a few groups (a typical small cross) is put together in plain Python
+instead, where numpy's cost per call would outweigh the work.
 
 Probabilities stay integer numerators over one shared denominator until a caller reads an
 :class:`Outcome`, whose :class:`fractions.Fraction` is made on demand by :class:`Outcomes`.
@@ -29,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.genetics.model import Catalog, Sex
+from reptidex.engine.genetics.parsing import catalog_memo, remember
 from reptidex.engine.genetics.phenotype import morph_name, sort_traits, trait_label
 
 T = TypeVar("T")
@@ -105,6 +107,17 @@ class ClassView:
 
 _SEX_RANK = {None: 0, Sex.FEMALE: 1, Sex.MALE: 2}
 """Sorting rank of a group's sex: the order of ``sex or ""`` as text."""
+_SEXES = {rank: sex for sex, rank in _SEX_RANK.items()}
+
+
+def _morph_name(catalog: Catalog, traits: tuple[str, ...]) -> str:
+    """:func:`~reptidex.engine.genetics.phenotype.morph_name`, kept on the catalog: crosses
+    name the same trait sets again and again."""
+    memo = catalog_memo(catalog, "_morph_names")
+    name = memo.get(traits)
+    if name is None:
+        name = remember(memo, traits, morph_name(catalog, traits))
+    return name  # type: ignore[no-any-return]
 
 
 @contextlib.contextmanager
@@ -217,6 +230,9 @@ class GroupedView:
         if len(numerators) != count:
             raise ValueError("one probability per group is needed")
         strides = [math.prod(sizes[b + 1 :]) for b in range(len(sizes))]
+        if count <= _SMALL:
+            self._build_small(catalog, blocks, rows.tolist(), strides, numerators, denominator)
+            return
 
         def codes(b: int) -> npt.NDArray[np.intp]:
             """The class of block ``b`` of every group."""
@@ -242,7 +258,7 @@ class GroupedView:
             # each group directly.
             if not in_order:
                 traits = _objects([sort_traits(catalog, t) for t in traits.tolist()])
-            names = [morph_name(catalog, t) for t in traits.tolist()]
+            names = [_morph_name(catalog, t) for t in traits.tolist()]
         lethal = np.zeros(count, dtype=bool)
         sex_rank = np.zeros(count, dtype=np.int8)
         for b, classes in enumerate(blocks):
@@ -270,8 +286,60 @@ class GroupedView:
             [[c.warnings for c in cs] for cs in blocks], ()
         )[order].tolist()
         self.lethal: list[bool] = lethal[order].tolist()
-        sexes = {rank: sex for sex, rank in _SEX_RANK.items()}
-        self.sexes: list[Sex | None] = [sexes[r] for r in sex_rank[order].tolist()]
+        self.sexes: list[Sex | None] = [_SEXES[r] for r in sex_rank[order].tolist()]
+
+    def _build_small(
+        self,
+        catalog: Catalog,
+        blocks: Sequence[Sequence[ClassView]],
+        rows: list[int],
+        strides: list[int],
+        numerators: npt.NDArray[Any],
+        denominator: int,
+    ) -> None:
+        """:meth:`_build` for at most :data:`_SMALL` groups, in plain Python: the same columns
+        in the same order, without numpy's cost per call, which would dominate."""
+        in_order = _traits_in_block_order(catalog, blocks)
+        sexed = [any(c.sex for c in classes) for classes in blocks]
+        groups = [
+            [
+                classes[row // stride % len(classes)]
+                for classes, stride in zip(blocks, strides, strict=True)
+            ]
+            for row in rows
+        ]
+        traits: list[tuple[str, ...]] = []
+        names: list[str] = []
+        lethal: list[bool] = []
+        sex_rank: list[int] = []
+        for group in groups:
+            shown = tuple(t for c in group for t in c.traits)
+            if not in_order:
+                shown = sort_traits(catalog, shown)
+            traits.append(shown)
+            names.append(_morph_name(catalog, shown))
+            lethal.append(any(c.lethal for c in group))
+            rank = 0
+            for c, has_sex in zip(group, sexed, strict=True):
+                if has_sex:
+                    rank = _SEX_RANK[c.sex]
+            sex_rank.append(rank)
+        values: list[int] = numerators.tolist()
+        order = sorted(
+            range(len(rows)), key=lambda i: (-values[i], lethal[i], names[i], sex_rank[i])
+        )
+        chosen = [groups[i] for i in order]
+        self._numbers = [values[i] for i in order]
+        self._fractions = {}
+        self.denominator = denominator
+        self.numerators = numerators[order]
+        self.names = [names[i] for i in order]
+        self.traits = [traits[i] for i in order]
+        self.hets = [tuple(h for c in group for h in c.hets) for group in chosen]
+        self.possible = [tuple(h for c in group for h in c.possible) for group in chosen]
+        self.warnings = [tuple(w for c in group for w in c.warnings) for group in chosen]
+        self.lethal = [lethal[i] for i in order]
+        self.sexes = [_SEXES[sex_rank[i]] for i in order]
 
     @staticmethod
     def _names(
@@ -363,34 +431,37 @@ class GroupedView:
             return self._dicts()
 
     def _dicts(self) -> list[dict[str, Any]]:
+        if self._numbers is None:
+            self._numbers = self.numerators.tolist()
         # Many groups share a probability: format each distinct one once.
-        values, where = np.unique(self.numerators, return_inverse=True)
         denominator = self.denominator
-        texts: list[str] = []
-        percents: list[float] = []
-        for numerator in values.tolist():
+        texts: dict[int, str] = {}
+        percents: dict[int, float] = {}
+        for numerator in set(self._numbers):
             probability = Fraction(numerator, denominator)
-            texts.append(str(probability))
-            percents.append(round(float(probability * 100), 4))
-        rows = where.ravel().tolist()
-        het_texts: dict[PossibleHet, dict[str, str]] = {}
-        for possible in set(self.possible):
+            texts[numerator] = str(probability)
+            percents[numerator] = round(float(probability * 100), 4)
+        # Groups share their classes' PossibleHet objects: each is written once (found by
+        # identity, cheaper than hashing its Fraction).
+        het_texts: dict[int, dict[str, str]] = {}
+        for possible in self.possible:
             for h in possible:
-                het_texts.setdefault(h, {"gene": h.gene, "probability": str(h.probability)})
+                if id(h) not in het_texts:
+                    het_texts[id(h)] = {"gene": h.gene, "probability": str(h.probability)}
         return [
             {
-                "probability": texts[row],
-                "percent": percents[row],
+                "probability": texts[numerator],
+                "percent": percents[numerator],
                 "phenotype": name,
                 "traits": list(traits),
                 "hets": list(hets),
-                "possible_hets": [dict(het_texts[h]) for h in possible] if possible else [],
+                "possible_hets": [dict(het_texts[id(h)]) for h in possible] if possible else [],
                 "sex": sex,
                 "lethal": lethal,
                 "warnings": list(warnings),
             }
-            for row, name, traits, hets, possible, sex, lethal, warnings in zip(
-                rows,
+            for numerator, name, traits, hets, possible, sex, lethal, warnings in zip(
+                self._numbers,
                 self.names,
                 self.traits,
                 self.hets,

@@ -26,9 +26,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any, TypeVar
 
 from reptidex.engine.genetics.catalog import available_species, load_catalog
-from reptidex.engine.genetics.genotype import Genotype, sex_pair
+from reptidex.engine.genetics.genotype import BlockDistribution, Genotype, sex_pair
 from reptidex.engine.genetics.model import (
     SEX_LOCUS,
     Catalog,
@@ -43,6 +44,40 @@ from reptidex.engine.genetics.phenotype import (
     locus_phenotype,
     morph_name,
 )
+
+T = TypeVar("T")
+
+MEMO_SIZE = 1024
+"""The most entries each memo of a catalog keeps (see :func:`catalog_memo`)."""
+
+
+def catalog_memo(catalog: Catalog, name: str) -> dict[Any, Any]:
+    """The memo called ``name`` of ``catalog``: a dict kept on the catalog instance itself, so
+    that nothing computed for one catalog is ever read for another, and freed with it. Add to
+    it with :func:`remember`, which keeps it to :data:`MEMO_SIZE` entries."""
+    memo = catalog.__dict__.get(name)
+    if memo is None:
+        memo = {}
+        object.__setattr__(catalog, name, memo)
+    return memo
+
+
+def remember(memo: dict[Any, T], key: object, value: T) -> T:
+    """Store ``value`` under ``key`` in ``memo`` and return it, emptying the memo first when
+    it holds :data:`MEMO_SIZE` entries already (one step, safe when threads share a catalog).
+
+    Examples
+    --------
+    >>> memo = {}
+    >>> for n in range(MEMO_SIZE + 5):
+    ...     _ = remember(memo, n, n * n)
+    >>> len(memo), min(memo), memo[MEMO_SIZE + 4]
+    (5, 1024, 1056784)
+    """
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 class MorphParseError(ValueError):
@@ -479,33 +514,63 @@ def _build(
     per_block: dict[int, list[int]] = {}
     for locus in words:
         per_block.setdefault(catalog.block_of_locus[locus][0], []).append(locus)
-    blocks: dict[int, dict[Diplotype, Fraction]] = {}
+    # Descriptions share blocks ("Pastel" is the same block in every morph that names it): each
+    # block's distribution is kept on the catalog, by what was written at its loci.
+    memo = catalog_memo(catalog, "_parsed_blocks")
+    present: list[tuple[int, BlockDistribution]] = []
     for index, loci in per_block.items():
-        block = catalog.blocks[index]
-        options: list[list[tuple[tuple[int, int], Fraction]]] = []
-        for locus in block.loci:
-            if locus == SEX_LOCUS:
-                if sex is None:
-                    raise MorphParseError(f"{text!r} has a sex-linked gene: give the animal's sex")
-                options.append([(sex_pair(catalog.sex_system, sex), Fraction(1))])
-            elif locus in loci:
-                options.append(list(_locus_pairs(catalog, text, locus, words[locus]).items()))
-            else:
-                options.append([((0, 0), Fraction(1))])
-        distribution: dict[Diplotype, Fraction] = {}
-        for combo in itertools.product(*options):
-            weight = Fraction(1)
-            for _, p in combo:
-                weight *= p
-            for diplotype, share in _phases(
-                catalog, [pair for pair, _ in combo], block.sex_linked, maker, text
-            ):
-                distribution[diplotype] = distribution.get(diplotype, Fraction(0)) + weight * share
-        blocks[index] = distribution
-    if maker is not None and not any(catalog.blocks[i].sex_linked for i in blocks):
+        written = tuple(
+            (
+                locus,
+                tuple(trait.name for trait in words[locus].visual),
+                tuple(words[locus].hets),
+                tuple(words[locus].possible),
+            )
+            for locus in sorted(loci)
+        )
+        key = (index, written, sex, maker)
+        found = memo.get(key)
+        if found is None:
+            found = remember(memo, key, _block(catalog, text, index, loci, words, sex, maker))
+        present.extend(found)
+    if maker is not None and not any(catalog.blocks[i].sex_linked for i in per_block):
         raise MorphParseError(f"{text!r}: 'maker' applies only to a sex-linked gene")
+    return Genotype(catalog, tuple(sorted(present, key=lambda entry: entry[0])), sex)
+
+
+def _block(
+    catalog: Catalog,
+    text: str,
+    index: int,
+    loci: list[int],
+    words: dict[int, _LocusWords],
+    sex: Sex | None,
+    maker: str | None,
+) -> tuple[tuple[int, BlockDistribution], ...]:
+    """Block ``index`` of a genotype from the words written at its ``loci``, as
+    :meth:`Genotype.from_blocks` keeps it: no entry for a block that is certainly wild type."""
+    block = catalog.blocks[index]
+    options: list[list[tuple[tuple[int, int], Fraction]]] = []
+    for locus in block.loci:
+        if locus == SEX_LOCUS:
+            if sex is None:
+                raise MorphParseError(f"{text!r} has a sex-linked gene: give the animal's sex")
+            options.append([(sex_pair(catalog.sex_system, sex), Fraction(1))])
+        elif locus in loci:
+            options.append(list(_locus_pairs(catalog, text, locus, words[locus]).items()))
+        else:
+            options.append([((0, 0), Fraction(1))])
+    distribution: dict[Diplotype, Fraction] = {}
+    for combo in itertools.product(*options):
+        weight = Fraction(1)
+        for _, p in combo:
+            weight *= p
+        for diplotype, share in _phases(
+            catalog, [pair for pair, _ in combo], block.sex_linked, maker, text
+        ):
+            distribution[diplotype] = distribution.get(diplotype, Fraction(0)) + weight * share
     try:
-        return Genotype.from_blocks(catalog, blocks, sex)
+        return Genotype.from_blocks(catalog, {index: distribution}, sex).blocks
     except ValueError as error:
         raise MorphParseError(f"{text!r}: {error}") from error
 
@@ -582,6 +647,24 @@ def name_genotype(genotype: Genotype) -> str:
     >>> name_genotype(parse_genotype(bp, "normal"))
     'Normal'
     """
+    # The name is checked by parsing it back, which costs more than the cross of a small
+    # pairing: each genotype's name (or why it has none) is kept on its catalog.
+    memo = catalog_memo(genotype.catalog, "_genotype_names")
+    key = (genotype.blocks, genotype.sex)
+    found = memo.get(key)
+    if found is None:
+        try:
+            found = (True, _name_genotype(genotype))
+        except ValueError as error:
+            found = (False, str(error))
+        remember(memo, key, found)
+    named, text = found
+    if not named:
+        raise ValueError(text)
+    return text
+
+
+def _name_genotype(genotype: Genotype) -> str:
     catalog = genotype.catalog
     traits: list[str] = []
     hets: list[str] = []
