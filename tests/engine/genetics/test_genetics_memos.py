@@ -182,3 +182,13 @@ def test_a_catalog_memo_is_one_dict_per_name_and_catalog() -> None:
     assert catalog_memo(catalog, "_other_memo") is not memo
     assert catalog_memo(other, "_test_memo") is not memo
     assert catalog == other  # memos are not part of what a catalog is
+
+
+def test_a_memo_holds_at_most_1024_entries() -> None:
+    """The documented bound: 1024 entries fit, the 1025th empties the memo first."""
+    memo: dict[Any, Any] = {}
+    for n in range(1024):
+        remember(memo, n, n)
+    assert len(memo) == 1024
+    remember(memo, 1024, 1024)
+    assert memo == {1024: 1024}

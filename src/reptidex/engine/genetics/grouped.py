@@ -302,10 +302,7 @@ class GroupedView:
         in_order = _traits_in_block_order(catalog, blocks)
         sexed = [any(c.sex for c in classes) for classes in blocks]
         groups = [
-            [
-                classes[row // stride % len(classes)]
-                for classes, stride in zip(blocks, strides, strict=True)
-            ]
+            [classes[row // strides[b] % len(classes)] for b, classes in enumerate(blocks)]
             for row in rows
         ]
         traits: list[tuple[str, ...]] = []
@@ -320,8 +317,8 @@ class GroupedView:
             names.append(_morph_name(catalog, shown))
             lethal.append(any(c.lethal for c in group))
             rank = 0
-            for c, has_sex in zip(group, sexed, strict=True):
-                if has_sex:
+            for b, c in enumerate(group):
+                if sexed[b]:
                     rank = _SEX_RANK[c.sex]
             sex_rank.append(rank)
         values: list[int] = numerators.tolist()
@@ -329,7 +326,7 @@ class GroupedView:
             range(len(rows)), key=lambda i: (-values[i], lethal[i], names[i], sex_rank[i])
         )
         chosen = [groups[i] for i in order]
-        self._numbers = [values[i] for i in order]
+        self._numbers = None
         self._fractions = {}
         self.denominator = denominator
         self.numerators = numerators[order]

@@ -528,14 +528,14 @@ def _build(
             )
             for locus in sorted(loci)
         )
-        key = (index, written, sex, maker)
+        key = (written, sex, maker)  # the loci written name the block
         found = memo.get(key)
         if found is None:
             found = remember(memo, key, _block(catalog, text, index, loci, words, sex, maker))
         present.extend(found)
     if maker is not None and not any(catalog.blocks[i].sex_linked for i in per_block):
         raise MorphParseError(f"{text!r}: 'maker' applies only to a sex-linked gene")
-    return Genotype(catalog, tuple(sorted(present, key=lambda entry: entry[0])), sex)
+    return Genotype(catalog, tuple(sorted(present)), sex)  # one entry per block index
 
 
 def _block(
