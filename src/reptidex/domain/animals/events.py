@@ -40,10 +40,12 @@ class AnimalChanged(msgspec.Struct, frozen=True):
 
 
 class AnimalDeleted(msgspec.Struct, frozen=True):
-    """``animal.deleted``."""
+    """``animal.deleted`` (with the parents it had, whose family changed)."""
 
     animal_id: str
     code: str
+    sire_id: str | None = None
+    dam_id: str | None = None
 
 
 class LineageChanged(msgspec.Struct, frozen=True):
@@ -139,3 +141,26 @@ class TransferOfferChanged(msgspec.Struct, frozen=True):
     status: str
     expires_at: str
     """ISO date and time (UTC)."""
+
+
+class HetOddsGene(msgspec.Struct, frozen=True):
+    """One locus of ``animal.het_odds.changed``."""
+
+    locus: str
+    name: str
+    carrier: str
+    """The probability of carrying: exact (``"2/3"``), or a decimal number for a family too
+    large for exact figures."""
+    percent: float
+    """``carrier`` in percent, rounded to one decimal."""
+    proven: bool
+
+
+class HetOddsChanged(msgspec.Struct, frozen=True):
+    """``animal.het_odds.changed``: an animal's kept het odds after a relative's change
+    (``genes`` empty when none are kept any more: its family could not be computed)."""
+
+    animal_id: str
+    organisation_id: str
+    species: str
+    genes: list[HetOddsGene]

@@ -261,8 +261,21 @@ def reading_sex(catalog: Catalog, animal: Animal) -> Sex | None:
 def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimits) -> HetOdds:
     """The het odds of ``animal`` (one of ``family``) at every locus that matters: pure CPU
     work, run off the event loop by :func:`het_odds_of`."""
-    catalog = load_catalog(animal.species)
-    family = [a for a in family if a.species == animal.species]
+    return analyse_members(family, [animal], limits)[animal.id]
+
+
+def analyse_members(
+    family: Sequence[Animal], members: Sequence[Animal], limits: HetOddsLimits
+) -> dict[uuid.UUID, HetOdds]:
+    """The het odds of each of ``members`` (animals of ``family``, of one species) at every
+    locus that matters, from one inference on the family: pure CPU work. :class:`Conflict`
+    when the family's records contradict each other, :class:`InvalidInput` when it is too
+    interbred for exact inference (for every member alike)."""
+    if not members:
+        return {}
+    first = members[0]
+    catalog = load_catalog(first.species)
+    family = [a for a in family if a.species == first.species]
     labels = _labels(family)
     ids_of = {label: animal_id for animal_id, label in labels.items()}
     pedigree, morphs = family_pedigree(family, labels)
@@ -279,9 +292,26 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
     evidences = [
         family_evidence(pedigree, locus, morphs, sexes, exact=exact, notes=notes) for locus in loci
     ]
-    me = labels[animal.id]
     try:
         analyses = het_odds_many(pedigree, evidences, max_clique_states=limits.max_clique_states)
+    except ContradictionError as error:
+        listed = "; ".join(f"{who}: {what}" for who, what in error.records)
+        raise Conflict(
+            f"The family's records at {error.locus} cannot all be true under Mendelian "
+            f"inheritance: {listed}. Correct one of these animals' morphs or parents.",
+            field_errors={
+                f"animals.{ids_of.get(who, who)}": f"{who}: {what}" for who, what in error.records
+            },
+        ) from error
+    except TooComplexError as error:
+        raise InvalidInput(
+            f"The family of {first.label} ({len(pedigree):,} animals) is too interbred for "
+            f"exact het odds: {error}. No approximation is given.",
+            field_errors={"animal_id": "family too interbred for exact het odds"},
+        ) from error
+    answers: dict[uuid.UUID, HetOdds] = {}
+    for animal in members:
+        me = labels[animal.id]
         genes = []
         for evidence, analysis in zip(evidences, analyses, strict=True):
             odds = analysis[me]
@@ -308,22 +338,8 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
                     ),
                 )
             )
-    except ContradictionError as error:
-        listed = "; ".join(f"{who}: {what}" for who, what in error.records)
-        raise Conflict(
-            f"The family's records at {error.locus} cannot all be true under Mendelian "
-            f"inheritance: {listed}. Correct one of these animals' morphs or parents.",
-            field_errors={
-                f"animals.{ids_of.get(who, who)}": f"{who}: {what}" for who, what in error.records
-            },
-        ) from error
-    except TooComplexError as error:
-        raise InvalidInput(
-            f"The family of {animal.label} ({len(pedigree):,} animals) is too interbred for "
-            f"exact het odds: {error}. No approximation is given.",
-            field_errors={"animal_id": "family too interbred for exact het odds"},
-        ) from error
-    return HetOdds(animal, len(pedigree), exact, tuple(genes), tuple(notes))
+        answers[animal.id] = HetOdds(animal, len(pedigree), exact, tuple(genes), tuple(notes))
+    return answers
 
 
 async def het_odds_of(

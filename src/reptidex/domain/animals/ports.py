@@ -309,6 +309,10 @@ class HetOddsStore(Protocol):
         coalesce; ids of animals that no longer exist are skipped)."""
         ...
 
+    async def forget(self, organisation_id: uuid.UUID, animal_ids: Sequence[uuid.UUID]) -> None:
+        """Drop what is kept of these animals of the organisation (an animal that left it)."""
+        ...
+
     async def requested(self, before: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """Up to ``limit`` ``(organisation_id, animal_id)`` asked at or before ``before``,
         earliest first (the upkeep worker's read, of every organisation)."""

@@ -18,9 +18,9 @@ from typing import Literal
 from reptidex.domain.animals.het_odds import GenotypeOdds, OddsReason
 from reptidex.engine.carriers import Probability
 
-HetOddsStatus = Literal["computed", "too_large", "too_complex", "contradiction"]
+HetOddsStatus = Literal["pending", "computed", "too_large", "too_complex", "contradiction"]
 """How the last computation of an animal's family went: ``computed`` (its odds are kept),
-else why none are kept."""
+``pending`` (asked, never computed yet), else why none are kept."""
 
 
 def probability_text(p: Probability) -> str:

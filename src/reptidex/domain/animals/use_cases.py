@@ -497,7 +497,12 @@ async def delete_animal(uow: AnimalUnitOfWork, actor: Actor, animal_id: uuid.UUI
             field_errors={"animal_id": named},
         )
     await uow.animals.remove(animal)
-    _stage(uow, actor, "animal.deleted", AnimalDeleted(str(animal.id), animal.code))
+    _stage(
+        uow,
+        actor,
+        "animal.deleted",
+        AnimalDeleted(str(animal.id), animal.code, _id(animal.sire_id), _id(animal.dam_id)),
+    )
     audit(uow, actor, "animal", animal.id, "deleted", before=animal_fields(animal))
     await uow.commit()
 

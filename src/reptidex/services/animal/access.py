@@ -18,8 +18,8 @@ from litestar.di import NamedDependency
 from reptidex.domain.animals.het_odds import HetOddsLimits
 from reptidex.domain.animals.ports import (
     BreedingUnitOfWork,
-    HetOddsUnitOfWork,
     OrganisationDirectory,
+    StoredHetOddsUnitOfWork,
     TransferOfferUnitOfWork,
 )
 from reptidex.domain.animals.use_cases import Actor
@@ -59,10 +59,11 @@ async def provide_actor(principal: NamedDependency[Principal]) -> Actor:
 
 
 class CollectionUnitOfWork(
-    BreedingUnitOfWork, TransferOfferUnitOfWork, HetOddsUnitOfWork, Protocol
+    BreedingUnitOfWork, TransferOfferUnitOfWork, StoredHetOddsUnitOfWork, Protocol
 ):
     """One transaction of the collection: animals, codes, breeding, husbandry, transfers,
-    transfer offers, families (het odds) and the outbox; a use case that writes commits it."""
+    transfer offers, families and kept het odds, and the outbox; a use case that writes
+    commits it."""
 
 
 class UnitsOfWork(Protocol):

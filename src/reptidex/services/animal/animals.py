@@ -10,8 +10,10 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from reptidex.domain.animals.genetics import gene_filter, trait_filter
+from reptidex.domain.animals.het_odds_upkeep import kept_het_odds, kept_state
 from reptidex.domain.animals.model import AnimalSex, Origin, Status, Visibility
 from reptidex.domain.animals.ports import AnimalQuery, SortKey
+from reptidex.domain.animals.stored_het_odds import StoredGeneOdds
 from reptidex.domain.animals.use_cases import (
     AnimalChanges,
     AnimalDraft,
@@ -24,13 +26,16 @@ from reptidex.domain.animals.use_cases import (
     update_animal,
 )
 from reptidex.services.animal.access import READ, SECURITY, WRITE, CallerActor, UnitOfWork
+from reptidex.services.animal.het_odds import KeptHetOddsView, kept_het_odds_view
 from reptidex.services.animal.pages import Limit, Offset
 from reptidex.services.animal.schemas import (
     AnimalCreate,
+    AnimalListItem,
     AnimalPage,
     AnimalPatch,
     AnimalView,
     ExternalParentBody,
+    HetOddsSummaryView,
     IdCodeTemplate,
     animal_view,
 )
@@ -38,6 +43,23 @@ from reptidex.services.animal.schemas import (
 _PRECONDITIONS = ("genotype_source", "expected_morph")
 """Fields of a patch that say how to change, not what."""
 _ENUMS = {"sex": AnimalSex, "origin": Origin, "status": Status, "visibility": Visibility}
+
+
+class AnimalDetailView(AnimalView, frozen=True):
+    """An animal of the caller's collection with its kept het odds."""
+
+    het_odds: KeptHetOddsView | None = None
+
+
+def list_item(view: AnimalView, kept: list[StoredGeneOdds]) -> AnimalListItem:
+    """A listed animal with its kept het odds in short."""
+    return AnimalListItem(
+        **msgspec.structs.asdict(view),
+        het_odds=[
+            HetOddsSummaryView(g.locus, g.name, g.summary, g.carrier_text, g.percent, g.proven)
+            for g in kept
+        ],
+    )
 
 
 def draft_of(data: AnimalCreate) -> AnimalDraft:
@@ -144,7 +166,10 @@ class AnimalController(Controller):
             offset=offset,
         )
         animals, total = await list_animals(uow, actor, query)
-        return AnimalPage([animal_view(a) for a in animals], total, limit, offset)
+        kept = await kept_het_odds(uow, actor, [a.id for a in animals])
+        return AnimalPage(
+            [list_item(animal_view(a), kept.get(a.id, [])) for a in animals], total, limit, offset
+        )
 
     @post(
         "/",
@@ -191,13 +216,23 @@ class AnimalController(Controller):
         "/{animal_id:uuid}",
         guards=READ,
         summary="Show an animal",
-        description="One animal of the collection; 404 if it is not in the caller's organisation.",
+        description="One animal of the collection; 404 if it is not in the caller's "
+        "organisation. `het_odds` is what the background upkeep keeps of its odds of carrying "
+        "each recessive of its family (computed from the whole recorded family whenever a "
+        "relative's record changes: `proven het Clown` when the posterior is 1, else e.g. "
+        "`66% het Clown` with the exact fraction), with the explanation; `null` until first "
+        "computed, `up_to_date` false while a change waits.",
     )
     async def show_animal(
         self, actor: CallerActor, uow: UnitOfWork, animal_id: FromPath[uuid.UUID]
-    ) -> AnimalView:
+    ) -> AnimalDetailView:
         """One animal."""
-        return animal_view(await get_animal(uow, actor, animal_id))
+        animal = await get_animal(uow, actor, animal_id)
+        state = await kept_state(uow, actor, animal.id)
+        return AnimalDetailView(
+            **msgspec.structs.asdict(animal_view(animal)),
+            het_odds=None if state is None else kept_het_odds_view(state),
+        )
 
     @patch(
         "/{animal_id:uuid}",

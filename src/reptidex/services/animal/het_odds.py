@@ -3,16 +3,19 @@ from the whole recorded pedigree, with why."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from fractions import Fraction
+from typing import Literal
 
 import msgspec
 from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
-from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, HetOddsLimits, het_odds_of
-from reptidex.engine.carriers import Probability
+from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, HetOddsLimits
+from reptidex.domain.animals.het_odds_upkeep import current_het_odds
+from reptidex.domain.animals.stored_het_odds import StoredGeneOdds, StoredHetOdds
+from reptidex.domain.animals.stored_het_odds import probability_text as _text
 from reptidex.services.animal.access import (
     READ,
     SECURITY,
@@ -76,14 +79,50 @@ class HetOddsView(msgspec.Struct, frozen=True):
     bound and they are floats (double precision)."""
     genes: list[GeneOddsView]
     notes: list[str]
+    source: Literal["kept", "computed"] = "computed"
+    """``kept``: the odds the upkeep keeps, up to date with every record of the family;
+    ``computed``: computed for this answer (a change not taken into account yet)."""
+    computed_at: dt.datetime | None = None
+    """When these odds were computed."""
+
+
+class KeptGeneOddsView(msgspec.Struct, frozen=True):
+    """An animal's kept posterior at one locus, as its page shows it."""
+
+    locus: str
+    name: str
+    summary: str
+    """``proven het Clown`` when the posterior is 1, else e.g. ``66% het Clown``."""
+    carrier: str
+    """Exact (``"2/3"``) when ``exact``, else a decimal number."""
+    carrier_percent: float
+    """Rounded to one decimal."""
+    proven: bool
+    genotypes: list[GenotypeOddsView]
+    explanation: list[ReasonView]
+    method: str
+    exact: bool
+
+
+class KeptHetOddsView(msgspec.Struct, frozen=True):
+    """What repti-animal keeps of an animal's het odds, computed in the background from its
+    whole recorded family whenever a relative's record changes."""
+
+    status: Literal["pending", "computed", "too_large", "too_complex", "contradiction"]
+    """``computed``: ``genes`` holds the odds; ``pending``: never computed yet; otherwise why
+    no odds are kept (the family too large, too interbred, or its records contradicting
+    each other: ``note`` says which)."""
+    note: str | None
+    family_size: int
+    exact: bool
+    computed_at: dt.datetime | None
+    up_to_date: bool
+    """False while a relative's change waits to be computed."""
+    genes: list[KeptGeneOddsView]
 
 
 LIMITS = HetOddsLimits()
 """The default bounds, as the operation's description states them."""
-
-
-def _text(p: Probability) -> str:
-    return str(p) if isinstance(p, Fraction) else repr(float(p))
 
 
 def _gene_view(gene: GeneOdds) -> GeneOddsView:
@@ -101,7 +140,9 @@ def _gene_view(gene: GeneOdds) -> GeneOddsView:
     )
 
 
-def het_odds_view(odds: HetOdds) -> HetOddsView:
+def het_odds_view(
+    odds: HetOdds, *, kept: bool = False, computed_at: dt.datetime | None = None
+) -> HetOddsView:
     """The response body of the het odds."""
     return HetOddsView(
         animal_id=odds.animal.id,
@@ -111,6 +152,39 @@ def het_odds_view(odds: HetOdds) -> HetOddsView:
         exact=odds.exact,
         genes=[_gene_view(g) for g in odds.genes],
         notes=list(odds.notes),
+        source="kept" if kept else "computed",
+        computed_at=computed_at,
+    )
+
+
+def kept_gene_view(gene: StoredGeneOdds) -> KeptGeneOddsView:
+    """One kept locus as an animal's page shows it."""
+    return KeptGeneOddsView(
+        locus=gene.locus,
+        name=gene.name,
+        summary=gene.summary,
+        carrier=gene.carrier_text,
+        carrier_percent=gene.percent,
+        proven=gene.proven,
+        genotypes=[
+            GenotypeOddsView(g.name, g.alleles, _text(g.probability)) for g in gene.genotypes
+        ],
+        explanation=[ReasonView(r.text, _text(r.effect), list(r.animal_ids)) for r in gene.reasons],
+        method=gene.method,
+        exact=gene.exact,
+    )
+
+
+def kept_het_odds_view(state: StoredHetOdds) -> KeptHetOddsView:
+    """What is kept of an animal's het odds."""
+    return KeptHetOddsView(
+        status=state.status,
+        note=state.note,
+        family_size=state.family_size,
+        exact=state.exact,
+        computed_at=state.computed_at,
+        up_to_date=state.fresh,
+        genes=[kept_gene_view(g) for g in state.genes],
     )
 
 
@@ -143,7 +217,10 @@ class HetOddsController(Controller):
         "interbred for exact inference (no approximation is given). Records that cannot "
         "all be true (a normal-looking hatchling of two visual Clowns) are a 409 naming the "
         "animals (`errors[]`, field `animals.<id>`). 404 for an animal not in the caller's "
-        "organisation. Computed off the event loop, on the genetics threads.",
+        "organisation. `source` says where the answer comes from: `kept` when the odds the "
+        "background upkeep keeps are up to date with every record of the family (computed "
+        "after each of its animals last changed, no change waiting), else `computed` for "
+        "this answer, off the event loop, on the genetics threads; `computed_at` says when.",
         responses={
             200: ResponseSpec(data_container=HetOddsView, description="The het odds."),
             409: _problem("The family's records contradict each other; the animals are named."),
@@ -158,11 +235,12 @@ class HetOddsController(Controller):
         animal_id: FromPath[uuid.UUID],
     ) -> HetOddsView:
         """An animal's het odds."""
-        odds = await het_odds_of(
+        answer = await current_het_odds(
             uow,
             actor,
             animal_id,
             compute=genetics.predictions.compute,
             limits=genetics.het_odds,
+            now=dt.datetime.now(dt.UTC),
         )
-        return het_odds_view(odds)
+        return het_odds_view(answer.odds, kept=answer.kept, computed_at=answer.computed_at)

@@ -219,10 +219,32 @@ def animal_view(animal: Animal) -> AnimalView:
     )
 
 
+class HetOddsSummaryView(msgspec.Struct, frozen=True):
+    """An animal's kept odds of carrying one recessive, in short (its page has the
+    genotypes and the explanation)."""
+
+    locus: str
+    name: str
+    summary: str
+    """``proven het Clown`` when the posterior is 1, else e.g. ``66% het Clown``."""
+    carrier: str
+    """Exact (``"2/3"``), or a decimal number for a family too large for exact figures."""
+    carrier_percent: float
+    proven: bool
+
+
+class AnimalListItem(AnimalView, frozen=True):
+    """An animal of a collection listing, with its kept het odds in short."""
+
+    het_odds: list[HetOddsSummaryView] = []
+    """The odds of carrying each recessive its family makes matter, as kept by the
+    background upkeep (empty until computed)."""
+
+
 class AnimalPage(msgspec.Struct, frozen=True):
     """A page of the collection."""
 
-    items: list[AnimalView]
+    items: list[AnimalListItem]
     total: int
     limit: int
     offset: int

@@ -14,11 +14,16 @@ injection (the composition root, :func:`~reptidex.services.animal.app.create_app
   genetics endpoints' rate limit, on the kernel's limiter.
 - Transfer offers: the directory of organisations is repti-core's (asked with repti-animal's
   own service token), and a worker expires the offers past their end.
+- Het odds: repti-animal consumes its own events (an idempotent consumer, purpose
+  ``het_odds``) to ask for the changed families' odds to be computed again, and a worker
+  computes them on the prediction threads and keeps them
+  (:mod:`reptidex.domain.animals.het_odds_upkeep`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -39,9 +44,15 @@ from reptidex.adapters.sql.animal.lineage import SqlLineageRecords
 from reptidex.adapters.sql.animal.pedigree_mirror import MirroredLineageRecords, SqlPedigreeMirror
 from reptidex.adapters.sql.animal.shared import SqlSharedAnimals
 from reptidex.adapters.sql.animal.unit_of_work import SqlAnimalUnitOfWork
-from reptidex.adapters.sql.animal.workers import TransferOfferExpiryWorker
+from reptidex.adapters.sql.animal.workers import HetOddsUpkeepWorker, TransferOfferExpiryWorker
+from reptidex.domain.animals.het_odds_upkeep import (
+    UPKEEP_EVENTS,
+    animals_to_upkeep,
+    request_family_upkeep,
+)
 from reptidex.domain.animals.ports import LineageRecords, OrganisationDirectory
 from reptidex.domain.animals.use_cases import Actor
+from reptidex.domain.events import DomainEvent
 from reptidex.domain.privacy.ports import HoldsNothing
 from reptidex.services.animal.access import Genetics, provide_actor, viewer_of
 from reptidex.services.animal.lineage import AnimalViewCache
@@ -68,6 +79,20 @@ class AnimalUnitsOfWork:
         async with self._sessions() as session:
             uow = SqlAnimalUnitOfWork(session)
             if organisation_id is not None:
+                await uow.bind_organisation(organisation_id)
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def open_upkeep(
+        self, organisation_id: uuid.UUID | None
+    ) -> AsyncIterator[SqlAnimalUnitOfWork]:
+        """A unit of work of the het odds upkeep worker: scoped to ``organisation_id`` to
+        compute its families, or (``None``) reading every organisation's requests."""
+        async with self._sessions() as session:
+            uow = SqlAnimalUnitOfWork(session)
+            if organisation_id is None:
+                await uow.het_odds.bind_worker()
+            else:
                 await uow.bind_organisation(organisation_id)
             yield uow
 
@@ -240,6 +265,8 @@ class AnimalComponents:
     """Which organisations exist (a transfer is offered only to one that does)."""
     offer_expiry: TransferOfferExpiryWorker
     """Expires the transfer offers past their end."""
+    het_odds_upkeep: HetOddsUpkeepWorker
+    """Computes again the het odds of the families changes asked for."""
 
     def dependencies(self) -> Mapping[str, Provide]:
         """The controllers' dependencies: ``actor``, ``uow``, ``units``, ``shared_animals_source``,
@@ -259,11 +286,21 @@ class AnimalComponents:
     def lifespans(self) -> list[Callable[[Litestar], AbstractAsyncContextManager[None]]]:
         """What runs while the app does: the lineage copies' listener, the prediction threads,
         the transfer offer expiry worker."""
-        return [self.lineage.listen_for_changes, self._prediction_threads, self._offer_expiry]
+        return [
+            self.lineage.listen_for_changes,
+            self._prediction_threads,
+            self._offer_expiry,
+            self._het_odds_upkeep,
+        ]
 
     @contextlib.asynccontextmanager
     async def _offer_expiry(self, app: Litestar) -> AsyncIterator[None]:
         async with in_background(self.offer_expiry.run(), "reptidex-animal-offer-expiry"):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _het_odds_upkeep(self, app: Litestar) -> AsyncIterator[None]:
+        async with in_background(self.het_odds_upkeep.run(), "reptidex-animal-het-odds"):
             yield
 
     @contextlib.asynccontextmanager
@@ -284,6 +321,29 @@ class AnimalComponents:
 OFFER_EXPIRY_INTERVAL = 60.0
 """Seconds between two passes of the transfer offer expiry worker."""
 
+HET_ODDS_DELAY = 2.0
+"""Seconds a request for a family's het odds waits, so that a burst of changes to one family
+(a clutch's hatchlings, a CSV import) is computed once."""
+
+
+def subscribe_het_odds_upkeep(kernel: Kernel, worker: HetOddsUpkeepWorker) -> None:
+    """Consume repti-animal's own events that change a family, asking for its het odds to be
+    computed again (in one transaction with the event's mark), and wake the worker."""
+
+    async def ask(event: DomainEvent, session: AsyncSession) -> None:
+        wanted = animals_to_upkeep(event.type, event.payload, event.organisation_id)
+        uow = SqlAnimalUnitOfWork(session)
+        for organisation_id, animal_ids in wanted.items():
+            await uow.bind_organisation(organisation_id)
+            await request_family_upkeep(
+                uow.het_odds, organisation_id, animal_ids, dt.datetime.now(dt.UTC)
+            )
+        worker.wake()
+
+    handler = kernel.events.idempotent(ask, purpose="het_odds")
+    for event_type in UPKEEP_EVENTS:
+        kernel.events.subscribe(event_type, handler)
+
 
 def build_animal(
     kernel: Kernel,
@@ -291,11 +351,13 @@ def build_animal(
     genetics_per_minute: int,
     organisations: OrganisationDirectory | None = None,
     offer_expiry_interval: float = OFFER_EXPIRY_INTERVAL,
+    het_odds_delay: float = HET_ODDS_DELAY,
 ) -> AnimalComponents:
     """repti-animal's adapters on ``kernel``; ``genetics_per_minute`` limits the public
     genetics endpoints per client address (0: no limit); ``organisations`` replaces
     repti-core's directory over HTTP; ``offer_expiry_interval`` is the seconds between two
-    passes of the transfer offer expiry worker."""
+    passes of the transfer offer expiry worker; ``het_odds_delay`` the seconds a request for
+    a family's het odds waits before it is computed."""
     units = AnimalUnitsOfWork(kernel.sessions)
     if organisations is None:
         peers = kernel.resources.peers
@@ -303,18 +365,25 @@ def build_animal(
             kernel.settings, "animal", transport=kernel.resources.http_transport()
         )
         organisations = HttpOrganisationDirectory(lambda: peers, tokens.headers)
+    genetics = Genetics(
+        Predictions(),
+        AddressLimit("genetics", genetics_per_minute, kernel.rate_limiter, kernel.client_addresses),
+        units,
+    )
+    upkeep = HetOddsUpkeepWorker(
+        units.open_upkeep,
+        genetics.predictions.compute,
+        limits=genetics.het_odds,
+        delay=het_odds_delay,
+    )
+    subscribe_het_odds_upkeep(kernel, upkeep)
     return AnimalComponents(
         units=units,
         lineage=LineageSources(kernel),
-        genetics=Genetics(
-            Predictions(),
-            AddressLimit(
-                "genetics", genetics_per_minute, kernel.rate_limiter, kernel.client_addresses
-            ),
-            units,
-        ),
+        genetics=genetics,
         organisations=organisations,
         offer_expiry=TransferOfferExpiryWorker(
             units.open_expiry, poll_interval=offer_expiry_interval
         ),
+        het_odds_upkeep=upkeep,
     )

@@ -12,7 +12,20 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reptidex.adapters.sql.bases import AnimalModel
@@ -161,3 +174,38 @@ class TransferOfferRow(AnimalModel):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     status: Mapped[str] = mapped_column(String(12))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+het_odds_table = Table(
+    "animal_het_odds",
+    AnimalModel.metadata,
+    Column("animal_id", ForeignKey("animal.id", ondelete="CASCADE"), primary_key=True),
+    Column("locus", String(60), primary_key=True),
+    Column("organisation_id", AnimalRow.__table__.c.organisation_id.type, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("carrier", Text, nullable=False),
+    Column("carrier_float", Float, nullable=False),
+    Column("proven", Boolean, nullable=False),
+    Column("genotypes", JsonB, nullable=False),
+    Column("reasons", JsonB, nullable=False),
+    Column("method", String(30), nullable=False),
+    Column("exact", Boolean, nullable=False),
+    Column("family_size", Integer, nullable=False),
+    Column("computed_at", DateTimeUTC(timezone=True), nullable=False),
+)
+"""Each animal's kept het odds, one row per locus (migration ``animal_0013``)."""
+
+het_odds_state_table = Table(
+    "animal_het_odds_state",
+    AnimalModel.metadata,
+    Column("animal_id", ForeignKey("animal.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", AnimalRow.__table__.c.organisation_id.type, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("family_size", Integer, nullable=False),
+    Column("exact", Boolean, nullable=False),
+    Column("computed_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("requested_at", DateTimeUTC(timezone=True), nullable=True),
+)
+"""How each animal's family's last het odds computation went, and a request for the next."""

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reptidex.adapters.sql.animal.het_odds_store import SqlHetOddsStore
 from reptidex.adapters.sql.animal.mapping import fill_row, to_animal
 from reptidex.adapters.sql.animal.models import AnimalRow, HusbandryLogRow, TransferRow
 from reptidex.domain.animals.model import Animal
@@ -53,6 +54,8 @@ class SqlTransfers:
             .where(HusbandryLogRow.animal_id == animal.id)
             .values(organisation_id=to_organisation_id)
         )
+        # its het odds were the seller's view of its family: the buyer's are computed anew
+        await SqlHetOddsStore(self._session).forget(animal.organisation_id, [animal.id])
         return to_animal(row)
 
     async def record(self, transfer: Transfer) -> None:

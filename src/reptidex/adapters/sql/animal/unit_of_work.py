@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reptidex.adapters.sql.animal.animals import SqlAnimalRepository
 from reptidex.adapters.sql.animal.breeding import SqlBreeding
 from reptidex.adapters.sql.animal.families import SqlFamilies
+from reptidex.adapters.sql.animal.het_odds_store import SqlHetOddsStore
 from reptidex.adapters.sql.animal.husbandry import SqlHusbandry
 from reptidex.adapters.sql.animal.id_codes import SqlIdCodes
 from reptidex.adapters.sql.animal.transfer_offers import SqlTransferOffers
@@ -31,6 +32,7 @@ class SqlAnimalUnitOfWork:
         self.transfers = SqlTransfers(session)
         self.transfer_offers = SqlTransferOffers(session)
         self.families = SqlFamilies(session)
+        self.het_odds = SqlHetOddsStore(session)
 
     async def commit(self) -> None:
         """Commit the changes and the staged events together."""
