@@ -2,8 +2,10 @@
 hatchlings, and a pair's hatchlings against its prediction.
 
 The genetics are the genetics engine's (:func:`cross`, the hatchling's genotype narrowed from
-the cross); the coefficient of inbreeding is the pedigree engine's
-(:func:`prospective_inbreeding`) on ancestry read in one query.
+the cross); a pair's predicted clutch takes each parent's kept pedigree posterior in place of
+its typed odds (:mod:`~reptidex.domain.animals.posterior_genotypes`). The coefficient of
+inbreeding is the pedigree engine's (:func:`prospective_inbreeding`) on ancestry read in one
+query.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -37,7 +39,8 @@ from reptidex.domain.animals.genetics import (
     species_catalog,
 )
 from reptidex.domain.animals.model import Animal, AnimalSex, GenotypeRecord, Origin, Status
-from reptidex.domain.animals.ports import AnimalUnitOfWork, BreedingUnitOfWork
+from reptidex.domain.animals.ports import AnimalUnitOfWork, BreedingUnitOfWork, HetOddsStore
+from reptidex.domain.animals.posterior_genotypes import with_posterior
 from reptidex.domain.animals.use_cases import (
     Actor,
     AnimalDraft,
@@ -62,6 +65,14 @@ from reptidex.engine.genetics import (
 
 COI_ANCESTRY = 30
 """Generations of ancestry read for a coefficient of inbreeding."""
+
+
+class PairUnitOfWork(BreedingUnitOfWork, Protocol):
+    """The breeding unit of work with the kept het odds a pair's prediction reads."""
+
+    @property
+    def het_odds(self) -> HetOddsStore:
+        """Kept het odds."""
 
 
 def _stage(uow: AnimalUnitOfWork, actor: Actor, kind: str, payload: msgspec.Struct) -> None:
@@ -120,18 +131,39 @@ class PairPrediction:
     pair: BreedingPair
     prediction: Prediction
     transferred: tuple[uuid.UUID, ...] = ()
+    sire_from_pedigree: tuple[str, ...] = ()
+    """The loci (names) at which the sire's odds are its kept pedigree posterior."""
+    dam_from_pedigree: tuple[str, ...] = ()
+    """The loci (names) at which the dam's odds are its kept pedigree posterior."""
+
+
+async def parent_genotype(
+    uow: PairUnitOfWork, actor: Actor, animal: Animal, sex: Sex
+) -> tuple[Genotype, tuple[str, ...]]:
+    """``animal`` as a parent of ``sex``: its engine genotype with its kept pedigree
+    posteriors in place of its typed odds, and the loci they replaced."""
+    kept = await uow.het_odds.for_animals(actor.organisation_id, [animal.id])
+    found = with_posterior(
+        animal_genotype(animal, species_catalog(animal.species), sex), kept.get(animal.id, ())
+    )
+    return found.genotype, found.from_pedigree
 
 
 async def _parent_genotype(
-    uow: BreedingUnitOfWork, actor: Actor, animal_id: uuid.UUID, sex: Sex
-) -> tuple[Genotype, bool]:
-    """A pair's parent as the engine's genotype, and whether it has been transferred away.
+    uow: PairUnitOfWork, actor: Actor, animal_id: uuid.UUID, sex: Sex, *, posterior: bool = True
+) -> tuple[Genotype, bool, tuple[str, ...]]:
+    """A pair's parent as the engine's genotype (with its kept pedigree posteriors), whether
+    it has been transferred away, and the loci whose odds came from the pedigree.
 
     A parent no longer in the collection is looked up in the organisation's transfers (its
-    morph as sold); :class:`NotFound` when it is in neither (which deletion prevents)."""
+    morph as sold, typed odds); :class:`NotFound` when it is in neither (which deletion
+    prevents). Without ``posterior``, the typed odds alone."""
     animal = await uow.animals.get(actor.organisation_id, animal_id)
+    if animal is not None and not posterior:
+        return animal_genotype(animal, species_catalog(animal.species), sex), False, ()
     if animal is not None:
-        return animal_genotype(animal, species_catalog(animal.species), sex), False
+        genotype, from_pedigree = await parent_genotype(uow, actor, animal, sex)
+        return genotype, False, from_pedigree
     for transfer in await uow.transfers.involving(actor.organisation_id):
         if transfer.animal_id == animal_id and transfer.from_organisation_id == (
             actor.organisation_id
@@ -140,7 +172,7 @@ async def _parent_genotype(
             morph = str((sold.get("genotype") or {}).get("morph") or "Normal")
             catalog = species_catalog(str(sold.get("species") or "ball_python"))
             try:
-                return parse_genotype(catalog, morph, catalog_sex(catalog, sex)), True
+                return parse_genotype(catalog, morph, catalog_sex(catalog, sex)), True, ()
             except MorphParseError as error:
                 raise Conflict(
                     f"The transferred parent {animal_id} no longer reads ({error})."
@@ -169,17 +201,15 @@ async def _clutch_parent(
     raise NotFound(f"No animal {animal_id} in this collection.")
 
 
-async def _predict(
-    uow: BreedingUnitOfWork, actor: Actor, pair: BreedingPair
-) -> tuple[Prediction, tuple[uuid.UUID, ...]]:
-    sire, sire_gone = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE)
-    dam, dam_gone = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE)
+async def _predict(uow: PairUnitOfWork, actor: Actor, pair: BreedingPair) -> PairPrediction:
+    sire, sire_gone, sire_posterior = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE)
+    dam, dam_gone, dam_posterior = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE)
     gone = tuple(i for i, g in ((pair.sire_id, sire_gone), (pair.dam_id, dam_gone)) if g)
-    return predict_genotypes(sire, dam), gone
+    return PairPrediction(pair, predict_genotypes(sire, dam), gone, sire_posterior, dam_posterior)
 
 
 async def create_pair(
-    uow: BreedingUnitOfWork,
+    uow: PairUnitOfWork,
     actor: Actor,
     sire_id: uuid.UUID,
     dam_id: uuid.UUID,
@@ -194,10 +224,9 @@ async def create_pair(
     sire, dam = await pairing_parents(uow, actor, sire_id, dam_id)
     if await uow.breeding.find_pair(actor.organisation_id, sire.id, dam.id, season):
         raise Conflict(f"{sire.label} and {dam.label} are already paired in {season}.")
-    catalog = species_catalog(sire.species)
-    prediction = predict_genotypes(
-        animal_genotype(sire, catalog, Sex.MALE), animal_genotype(dam, catalog, Sex.FEMALE)
-    )
+    sire_genotype, sire_posterior = await parent_genotype(uow, actor, sire, Sex.MALE)
+    dam_genotype, dam_posterior = await parent_genotype(uow, actor, dam, Sex.FEMALE)
+    prediction = predict_genotypes(sire_genotype, dam_genotype)
     coi = await prospective_coi(uow, sire, dam)
     pair = await uow.breeding.add_pair(
         BreedingPair(
@@ -212,7 +241,7 @@ async def create_pair(
     )
     audit(uow, actor, "breeding_pair", pair.id, "created", after=_pair_fields(pair))
     await uow.commit()
-    return PairPrediction(pair, prediction)
+    return PairPrediction(pair, prediction, (), sire_posterior, dam_posterior)
 
 
 async def get_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> BreedingPair:
@@ -234,11 +263,10 @@ async def list_pairs(
     return await uow.breeding.list_pairs(actor.organisation_id, season=season, status=status)
 
 
-async def show_pair(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairPrediction:
-    """A pair with its predicted clutch (from the parents' current genotypes)."""
-    pair = await get_pair(uow, actor, pair_id)
-    prediction, transferred = await _predict(uow, actor, pair)
-    return PairPrediction(pair, prediction, transferred)
+async def show_pair(uow: PairUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairPrediction:
+    """A pair with its predicted clutch (from the parents' current genotypes, with their kept
+    pedigree posteriors)."""
+    return await _predict(uow, actor, await get_pair(uow, actor, pair_id))
 
 
 async def change_pair(
@@ -616,12 +644,13 @@ class PairOutcomes:
     outcomes: list[OutcomeTally]
 
 
-async def pair_outcomes(uow: BreedingUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairOutcomes:
+async def pair_outcomes(uow: PairUnitOfWork, actor: Actor, pair_id: uuid.UUID) -> PairOutcomes:
     """Compare the visual phenotypes of a pair's registered hatchlings with the prediction of
-    the cross (viable offspring, sexes merged), phenotype by phenotype."""
+    the cross (viable offspring, sexes merged), phenotype by phenotype. The parents' typed
+    odds are used, not their pedigree posteriors: those already weigh these hatchlings."""
     pair = await get_pair(uow, actor, pair_id)
-    sire, _ = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE)
-    dam, _ = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE)
+    sire, _, _ = await _parent_genotype(uow, actor, pair.sire_id, Sex.MALE, posterior=False)
+    dam, _, _ = await _parent_genotype(uow, actor, pair.dam_id, Sex.FEMALE, posterior=False)
     prediction = predict_genotypes(sire, dam, viable_only=True)
     clutches = await uow.breeding.list_clutches(actor.organisation_id, pair_id=pair.id)
     hatchlings = await uow.animals.in_clutches(actor.organisation_id, [c.id for c in clutches])

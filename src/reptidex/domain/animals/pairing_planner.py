@@ -1,21 +1,30 @@
 """The pairing planner: every male × female pairing of a species ranked by the odds of a
 target morph per egg (the genetics engine's :func:`rank_pairs`), without the pairings whose
 prospective COI exceeds a limit (kinship from the pedigree engine's :func:`kinship_matrix`).
+
+Each animal's genotype holds, at every locus whose het odds repti-animal keeps, the posterior
+its whole recorded family gives in place of the breeder's typed odds
+(:func:`~reptidex.domain.animals.posterior_genotypes.with_posterior`): a sibling of a visual
+Clown typed ``50% het Clown`` is ranked as het with 2/3. Animals without kept odds keep their
+typed ones; each planned pair says which of its parents' odds came from the pedigree.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from reptidex.domain.animals.breeding import COI_ANCESTRY, _pedigree
 from reptidex.domain.animals.genetics import animal_genotype, species_catalog
 from reptidex.domain.animals.model import Animal, AnimalSex, Status
-from reptidex.domain.animals.ports import AnimalQuery, AnimalUnitOfWork
+from reptidex.domain.animals.ports import AnimalQuery, StoredHetOddsUnitOfWork
+from reptidex.domain.animals.posterior_genotypes import PosteriorGenotype, with_posterior
 from reptidex.domain.animals.use_cases import Actor
 from reptidex.domain.errors import InvalidInput
 from reptidex.engine import pedigree as ped
-from reptidex.engine.genetics import MorphParseError, Sex, rank_pairs, trait_target
+from reptidex.engine.genetics import Catalog, MorphParseError, Sex, rank_pairs, trait_target
 
 MAX_PLAN_PAIRS = 5000
 """The most sire × dam combinations one planner request crosses."""
@@ -29,6 +38,10 @@ class PlannedPair:
     dam: Animal
     probability: Fraction
     coi: float
+    sire_from_pedigree: tuple[str, ...] = ()
+    """The loci (names) at which the sire's odds are its pedigree posterior."""
+    dam_from_pedigree: tuple[str, ...] = ()
+    """The loci (names) at which the dam's odds are its pedigree posterior."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +53,22 @@ class Plan:
     over_coi_limit: int
 
 
+async def posterior_genotypes(
+    uow: StoredHetOddsUnitOfWork,
+    organisation_id: uuid.UUID,
+    animals: Sequence[Animal],
+    catalog: Catalog,
+    sex: Sex,
+) -> dict[uuid.UUID, PosteriorGenotype]:
+    """The genotypes of ``animals`` (all of ``sex``) with their kept posteriors (one read)."""
+    kept = await uow.het_odds.for_animals(organisation_id, [a.id for a in animals])
+    return {
+        a.id: with_posterior(animal_genotype(a, catalog, sex), kept.get(a.id, ())) for a in animals
+    }
+
+
 async def plan_pairings(
-    uow: AnimalUnitOfWork,
+    uow: StoredHetOddsUnitOfWork,
     actor: Actor,
     *,
     species: str,
@@ -53,7 +80,8 @@ async def plan_pairings(
     """Rank every male × female pairing of the actor's active animals of ``species`` by the
     probability per egg of the ``target`` morph (the engine's :func:`rank_pairs`), leaving out
     pairings whose prospective COI exceeds ``max_coi`` (kinship from the pedigree engine).
-    Equal odds rank the less inbred pairing first, then by name."""
+    Each animal's kept pedigree posteriors stand in for its typed odds. Equal odds rank the
+    less inbred pairing first, then by name."""
     catalog = species_catalog(species)
     try:
         wanted = trait_target(catalog, target)
@@ -84,9 +112,11 @@ async def plan_pairings(
     if not males or not females:
         return Plan([], 0, 0)
     by_id = {str(a.id): a for a in animals}
+    sires = await posterior_genotypes(uow, actor.organisation_id, males, catalog, Sex.MALE)
+    dams = await posterior_genotypes(uow, actor.organisation_id, females, catalog, Sex.FEMALE)
     ranking = rank_pairs(
-        {str(m.id): animal_genotype(m, catalog, Sex.MALE) for m in males},
-        {str(f.id): animal_genotype(f, catalog, Sex.FEMALE) for f in females},
+        {str(i): g.genotype for i, g in sires.items()},
+        {str(i): g.genotype for i, g in dams.items()},
         wanted,
         viable_only=viable_only,
     )
@@ -103,7 +133,17 @@ async def plan_pairings(
         if coi > max_coi + 1e-12:
             over += 1
             continue
-        kept.append(PlannedPair(by_id[entry.sire], by_id[entry.dam], entry.probability, coi))
+        sire, dam = by_id[entry.sire], by_id[entry.dam]
+        kept.append(
+            PlannedPair(
+                sire,
+                dam,
+                entry.probability,
+                coi,
+                sires[sire.id].from_pedigree,
+                dams[dam.id].from_pedigree,
+            )
+        )
     # equal odds: the less inbred pairing first, then by the breeder's names
     kept.sort(key=lambda p: (-p.probability, p.coi, p.sire.label, p.dam.label))
     return Plan(kept[:limit], len(ranking), over)

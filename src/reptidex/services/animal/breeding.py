@@ -91,6 +91,11 @@ class PairView(msgspec.Struct, frozen=True):
     transferred: list[uuid.UUID] = []
     """Parents sold to another organisation since: the pair stays in the seller's history and
     its prediction uses the genotype each had when it left."""
+    sire_odds_from_pedigree: list[str] = []
+    """The genes at which the prediction took the sire's kept pedigree posterior (its het
+    odds from the whole recorded family) in place of its typed odds."""
+    dam_odds_from_pedigree: list[str] = []
+    """The same for the dam."""
 
 
 def pair_summary(pair: BreedingPair) -> PairSummary:
@@ -322,6 +327,11 @@ class PlannedPairView(msgspec.Struct, frozen=True):
     probability: str
     percent: float
     prospective_coi: float
+    sire_odds_from_pedigree: list[str] = []
+    """The genes at which the sire was ranked by its kept pedigree posterior (its het odds
+    from the whole recorded family) rather than its typed odds."""
+    dam_odds_from_pedigree: list[str] = []
+    """The same for the dam."""
 
 
 class PlanView(msgspec.Struct, frozen=True):
@@ -366,6 +376,8 @@ class BreedingController(Controller):
         return PairView(
             **msgspec.structs.asdict(pair_summary(result.pair)),
             prediction=prediction_view(result.prediction),
+            sire_odds_from_pedigree=list(result.sire_from_pedigree),
+            dam_odds_from_pedigree=list(result.dam_from_pedigree),
         )
 
     @get(
@@ -391,9 +403,11 @@ class BreedingController(Controller):
         "/pairs/{pair_id:uuid}",
         guards=READ,
         summary="Show a pair",
-        description="A pair with its predicted clutch from the parents' current genotypes. A "
-        "parent sold to another organisation since is listed in `transferred` (the pair stays "
-        "in the seller's history; its prediction uses the genotype the parent had when sold).",
+        description="A pair with its predicted clutch from the parents' current genotypes, "
+        "each with its het odds from the whole recorded pedigree where repti-animal keeps them "
+        "(named in `sire_odds_from_pedigree` and `dam_odds_from_pedigree`). A parent sold to "
+        "another organisation since is listed in `transferred` (the pair stays in the "
+        "seller's history; its prediction uses the genotype the parent had when sold).",
     )
     async def show_pair(
         self, actor: CallerActor, uow: UnitOfWork, pair_id: FromPath[uuid.UUID]
@@ -404,6 +418,8 @@ class BreedingController(Controller):
             **msgspec.structs.asdict(pair_summary(result.pair)),
             prediction=prediction_view(result.prediction),
             transferred=list(result.transferred),
+            sire_odds_from_pedigree=list(result.sire_from_pedigree),
+            dam_odds_from_pedigree=list(result.dam_from_pedigree),
         )
 
     @patch(
@@ -629,7 +645,11 @@ class BreedingController(Controller):
         description="Rank every male × female pairing of the organisation's active and "
         "holdback animals of a species by the probability per egg of the target morph (e.g. "
         "`Banana Pied Clown`: offspring showing at least those traits), with each pairing's "
-        "prospective COI; pairings over `max_coi` are left out (and counted).",
+        "prospective COI; pairings over `max_coi` are left out (and counted). Each animal is "
+        "ranked with its het odds from the whole recorded pedigree where repti-animal keeps "
+        "them (a sibling of a visual Clown typed `50% het Clown` counts as 2/3), its typed "
+        "odds elsewhere; `sire_odds_from_pedigree` and `dam_odds_from_pedigree` name the genes "
+        "taken from the pedigree.",
     )
     async def plan(
         self, actor: CallerActor, uow: UnitOfWork, data: JSONBody[PlanRequest]
@@ -658,6 +678,8 @@ class BreedingController(Controller):
                     str(p.probability),
                     round(float(p.probability * 100), 4),
                     round(p.coi, 10),
+                    list(p.sire_from_pedigree),
+                    list(p.dam_from_pedigree),
                 )
                 for p in plan.pairs
             ],
