@@ -1,0 +1,184 @@
+"""The kept het odds under row-level security in PostgreSQL, as repti-animal's non-owner role.
+
+Through the API first, the service connected as that role: its consumer asks for the
+changed families and its upkeep worker reads every organisation's requests and keeps each
+organisation's odds (the policies of migration ``animal_0013`` let it). Then by connecting
+as the role: an organisation reads and writes its own kept odds and states only; the
+worker's setting reads the states that wait for a computation and nothing else. Every policy
+is needed: loosened one at a time (``rls_mutation``), each fails the direct checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+from animal_testkit import Breeder, animal_client, animal_components
+from test_animal_het_odds_api import record_family
+
+from reptidex.services.kernel.settings import load_settings
+from rls_mutation import non_owner_database, require_policies_needed
+from service_database import assert_row_security_applies, asyncpg_dsn
+
+TABLES = ("animal_het_odds", "animal_het_odds_state")
+WORKER = "worker"
+
+
+@dataclass(frozen=True)
+class KeptOdds:
+    """Two organisations' families, their odds kept by the service as the role."""
+
+    owner_url: str
+    role_url: str
+    alpha: uuid.UUID
+    beta: uuid.UUID
+    alpha_sire: uuid.UUID
+    """Alpha's animal whose state waits for a computation (set as the owner)."""
+
+    async def checks(self) -> None:
+        """The direct checks on this data."""
+        await _direct_checks(self)
+
+
+def _settled(breeder: Breeder, animal: dict[str, Any]) -> bool:
+    odds = breeder.get(f"/animals/{animal['id']}").json()["het_odds"]
+    return odds is not None and odds["up_to_date"] and bool(odds["genes"])
+
+
+@pytest.fixture(scope="module")
+def kept_odds(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeptOdds]:
+    with non_owner_database(postgres_server, "animal") as (owner_url, role_url):
+        settings = load_settings(
+            {
+                "REPTIDEX_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+                "REPTIDEX_LOG_FORMAT": "json",
+                "REPTIDEX_ANIMAL_DATABASE_URL": role_url,
+            }
+        )
+        with animal_client(settings) as client:
+            animal_components(client.app).het_odds_upkeep.delay = dt.timedelta(0)
+            alpha, beta = Breeder(client, uuid.uuid4()), Breeder(client, uuid.uuid4())
+            families = {}
+            for breeder in (alpha, beta):
+                family = record_family(breeder)
+                breeder.patch(f"/animals/{family['Grandson']['id']}", json={"morph": "Clown"})
+                families[breeder.organisation_id] = family
+            deadline = time.monotonic() + 30
+            for breeder in (alpha, beta):
+                for animal in families[breeder.organisation_id].values():
+                    while not _settled(breeder, animal):
+                        assert time.monotonic() < deadline, "the odds were never kept"
+                        time.sleep(0.05)
+            # neither organisation sees the other's kept odds through the API
+            assert (
+                beta.get(f"/animals/{families[alpha.organisation_id]['Sire']['id']}").status_code
+                == 404
+            )
+        sire = uuid.UUID(families[alpha.organisation_id]["Sire"]["id"])
+        asyncio.run(_ask_again(owner_url, sire))
+        yield KeptOdds(owner_url, role_url, alpha.organisation_id, beta.organisation_id, sire)
+
+
+async def _ask_again(owner_url: str, animal_id: uuid.UUID) -> None:
+    """As the owner (the service stopped): one state of alpha waits for a computation."""
+    connection = await asyncpg.connect(asyncpg_dsn(owner_url))
+    try:
+        await connection.execute(
+            "UPDATE animal_het_odds_state SET requested_at = now() WHERE animal_id = $1",
+            animal_id,
+        )
+    finally:
+        await connection.close()
+
+
+def test_isolation_through_the_api_and_directly(kept_odds: KeptOdds) -> None:
+    asyncio.run(kept_odds.checks())
+
+
+def test_every_policy_is_needed(kept_odds: KeptOdds) -> None:
+    result = asyncio.run(
+        require_policies_needed(kept_odds.owner_url, kept_odds.checks, tables=TABLES)
+    )
+    # 5 policy expressions and 2 tables under row-level security, all killed
+    assert (len(result.killed), result.survived) == (7, []), result
+
+
+async def _in(
+    connection: asyncpg.Connection, who: uuid.UUID | str | None, statement: str, *args: Any
+) -> Any:
+    """``statement``'s rows (a read) or status (a write) in a transaction of ``who`` (an
+    organisation, :data:`WORKER` or ``None``), rolled back; ``refused`` when row-level
+    security refused it."""
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        if who == WORKER:
+            await connection.execute(
+                "SELECT set_config('reptidex.worker', 'het_odds_upkeep', true)"
+            )
+        elif who is not None:
+            await connection.execute(
+                "SELECT set_config('reptidex.organisation_id', $1, true)", str(who)
+            )
+        try:
+            if statement.startswith("SELECT"):
+                return [tuple(r) for r in await connection.fetch(statement, *args)]
+            return await connection.execute(statement, *args)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            return "refused" if "row-level security" in str(exc) else f"denied: {exc}"
+    finally:
+        await transaction.rollback()
+
+
+ORGS = "SELECT DISTINCT organisation_id FROM {table} ORDER BY 1"
+COPY_ODDS = (
+    "INSERT INTO animal_het_odds SELECT (jsonb_populate_record(NULL::animal_het_odds, "
+    "to_jsonb(o) || jsonb_build_object('locus', 'copy', 'organisation_id', $1::uuid))).* "
+    "FROM animal_het_odds o"
+)
+NEW_STATE = (
+    "INSERT INTO animal_het_odds_state (animal_id, organisation_id, status, family_size, exact) "
+    "SELECT o.animal_id, $1::uuid, 'pending', 0, false FROM animal_het_odds o LIMIT 1 "
+    "ON CONFLICT (animal_id) DO NOTHING"
+)
+
+
+async def _direct_checks(data: KeptOdds) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(data.role_url))
+    alpha, beta = data.alpha, data.beta
+    try:
+        for table in TABLES:
+            await assert_row_security_applies(connection, table)
+            query = ORGS.format(table=table)
+            # each organisation reads its own rows only; no organisation, none
+            assert await _in(connection, alpha, query) == [(alpha,)], table
+            assert await _in(connection, beta, query) == [(beta,)], table
+            assert await _in(connection, None, query) == [], table
+        # the worker reads the states that wait, of every organisation, and no kept odds
+        waiting = "SELECT animal_id, organisation_id FROM animal_het_odds_state"
+        assert await _in(connection, WORKER, waiting) == [(data.alpha_sire, alpha)]
+        assert await _in(connection, WORKER, "SELECT locus FROM animal_het_odds") == []
+        assert await _in(connection, WORKER, "UPDATE animal_het_odds_state SET note = 'x'") == (
+            "UPDATE 0"
+        )
+        # an organisation writes rows of its own only (its own rows copied under another)
+        assert await _in(connection, beta, COPY_ODDS, str(beta)) != "refused"
+        assert await _in(connection, beta, COPY_ODDS, str(alpha)) == "refused"
+        assert await _in(connection, beta, NEW_STATE, str(alpha)) == "refused"
+        assert await _in(connection, beta, NEW_STATE, str(beta)) == "INSERT 0 0"
+        assert await _in(connection, beta, "DELETE FROM animal_het_odds_state") != "DELETE 0"
+        cleared = "UPDATE animal_het_odds_state SET requested_at = NULL"
+        assert await _in(connection, beta, cleared) == "UPDATE 8"
+        # (reading no column, so that only the update policies apply)
+        for table in TABLES:
+            moved = f"UPDATE {table} SET organisation_id = $1"
+            assert await _in(connection, beta, moved, str(alpha)) == "refused", table
+    finally:
+        await connection.close()
