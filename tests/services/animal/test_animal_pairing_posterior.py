@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from animal_testkit import Breeder, animal_components
 from test_animal_het_odds import ORG, animal
+from test_animal_het_odds_kept import settled_on
 
 from reptidex.domain.animals.breeding import pair_outcomes, show_pair
 from reptidex.domain.animals.breeding_model import BreedingPair, PairStatus
@@ -200,3 +202,35 @@ def test_what_the_posterior_cannot_stand_in_for_stays_typed() -> None:
     read = with_posterior(typed, [floats])
     assert read.genotype.carrier_probability("Clown") == Fraction(3, 5)
     assert read.genotype.carrier_probability("Pastel") == 1
+
+
+def test_over_http_the_planner_and_a_pair_use_the_kept_posterior(breeder: Breeder) -> None:
+    """The same family recorded through the API: once the upkeep has kept every animal's
+    odds, the planner ranks Sib by 2/3 and a pair of Sib predicts 1/3 Clown."""
+    animal_components(breeder.client.app).het_odds_upkeep.delay = dt.timedelta(0)
+    sire = breeder.add(name="Sire", sex="male", morph="Normal", status="on_loan")
+    dam = breeder.add(name="Dam", sex="female", morph="Normal", status="on_loan")
+    kids = {"sire_id": sire["id"], "dam_id": dam["id"]}
+    breeder.add(name="Clown", sex="female", morph="Clown", status="on_loan", **kids)
+    sib = breeder.add(name="Sib", sex="male", morph="50% het Clown", **kids)
+    rival = breeder.add(name="Rival", sex="male", morph="60% het Clown")
+    vis = breeder.add(name="Vis", sex="female", morph="Clown")
+    settled_on(
+        breeder,
+        {"Sib": sib, "Rival": rival},
+        {"Sib": Fraction(2, 3), "Rival": Fraction(3, 5)},
+    )
+    response = breeder.post("/breeding/plan", json={"species": "ball_python", "target": "Clown"})
+    assert response.status_code == 200, response.text
+    ranked = [
+        (p["sire"].split(" (")[0], p["probability"], p["sire_odds_from_pedigree"])
+        for p in response.json()["pairs"]
+    ]
+    assert ranked == [("Sib", "1/3", ["Clown"]), ("Rival", "3/10", ["Clown"])]
+    created = breeder.post("/breeding/pairs", json={"sire_id": sib["id"], "dam_id": vis["id"]})
+    assert created.status_code == 201, created.text
+    shown = breeder.get(f"/breeding/pairs/{created.json()['id']}").json()
+    for pair in (created.json(), shown):
+        assert pair["sire_odds_from_pedigree"] == ["Clown"]
+        clown = [o for o in pair["prediction"]["outcomes"] if o["phenotype"] == "Clown"]
+        assert [o["probability"] for o in clown] == ["1/3"], pair["prediction"]
