@@ -151,6 +151,28 @@ def test_an_older_computation_never_replaces_a_newer_one() -> None:
     assert len(store.events) == events
 
 
+def test_odds_no_longer_kept_leave_the_typed_ones() -> None:
+    store = Store()
+    listing = pied_listing(store)
+    animal_id = listing.animal.animal_id
+    first = het_odds_event(SELLER.organisation_id, animal_id, [], EARLIER)
+    assert follow(store, first) is None  # nothing kept yet, nothing shown: no change
+    assert store.het_odds[(SELLER.organisation_id, animal_id)].genes == ()
+    follow(store, het_odds_event(SELLER.organisation_id, animal_id, [gene("Pied", "2/3")]))
+    later = LATER + dt.timedelta(hours=1)
+    assert follow(store, het_odds_event(SELLER.organisation_id, animal_id, [], later))
+    animal = store.listings[listing.id].animal
+    assert animal.pedigree_odds is None
+    assert shown_possible_hets(animal) == listing.animal.possible_hets
+    assert store.events[-1].payload["after"] == {"pedigree_odds": None}
+    # a listing made now takes no odds either
+    fresh = AnimalSnapshot(animal_id, "ball_python", "male", None, "Normal", "Normal")
+    draft = ListingDraft(animal_id, "Normal", Money.of(100, "EUR"), "de", publish=True)
+    other = Store(het_odds=dict(store.het_odds))
+    made = run(create_listing(FakeUnitOfWork(other), SELLER, fresh, draft, now=NOW))
+    assert made.animal.pedigree_odds is None
+
+
 def test_odds_kept_before_the_listing_come_with_it() -> None:
     store = Store()
     animal_id = uuid.uuid4()

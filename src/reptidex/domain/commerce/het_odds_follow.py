@@ -3,6 +3,8 @@
 (neither sold nor expired) takes it into its snapshot, which its public document, its search
 indexes and its ``listing.updated`` follow.
 
+An event without genes (repti-animal keeps no odds of the animal any more: its family could
+not be computed) takes the odds off the listing, which shows the seller's typed ones again.
 An event computed no later than the odds already kept (redelivered, or overtaken by a newer
 computation) changes nothing; an unreadable payload is logged and changes nothing, so that the
 consumer neither fails nor retries it. The caller runs it once per event (an idempotent
@@ -49,13 +51,17 @@ async def follow_het_odds(
     if listing is None or listing.status is ListingState.SOLD:
         return None
     shown = listing.animal.pedigree_odds
+    # no genes: the family could not be computed any more, the typed odds are shown again
+    odds = change.odds if change.odds.genes else None
+    if shown is None and odds is None:
+        return None
     refreshed = await listings.update(
         replace(
             listing,
-            animal=replace(listing.animal, pedigree_odds=change.odds),
+            animal=replace(listing.animal, pedigree_odds=odds),
             updated_at=event.occurred_at,
         )
     )
-    changed = {"pedigree_odds": (odds_plain(shown), odds_plain(change.odds))}
+    changed = {"pedigree_odds": (odds_plain(shown), odds_plain(odds))}
     stage_change(outbox, "listing.updated", refreshed, changed, event)
     return refreshed

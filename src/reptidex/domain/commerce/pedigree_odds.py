@@ -215,5 +215,5 @@ def odds_plain(odds: PedigreeOdds | None) -> list[dict[str, Any]] | None:
 
 
 def with_kept_odds(snapshot: AnimalSnapshot, odds: PedigreeOdds | None) -> AnimalSnapshot:
-    """``snapshot`` carrying the odds kept for its animal (unchanged without any)."""
-    return snapshot if odds is None else replace(snapshot, pedigree_odds=odds)
+    """``snapshot`` carrying the odds kept for its animal (unchanged without any genes)."""
+    return snapshot if odds is None or not odds.genes else replace(snapshot, pedigree_odds=odds)
