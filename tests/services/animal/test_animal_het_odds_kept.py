@@ -14,11 +14,12 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from animal_testkit import Breeder, animal_components
+from animal_testkit import Breeder, animal_components, transfer
 from test_animal_het_odds_api import brute_force, record_family
 from test_animal_lineage_origin import hatch
 
 from outbox_payloads import staged_payloads
+from reptidex.domain.animals.het_odds import HetOddsLimits
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +121,10 @@ def test_the_acceptance_family_keeps_its_odds(breeder: Breeder) -> None:
     assert kept_clown(breeder, baby)["carrier"] == "2/3"  # type: ignore[index]
     # a visual Clown of the Aunt with an outside male recorded: the Aunt is proven, her
     # parents' odds rise by what brute force gives
-    mate = breeder.add(name="Mate", sex="male")
-    breeder.add(name="Aunt's kid", morph="Clown", sire_id=mate["id"], dam_id=family["Aunt"]["id"])
+    outside = breeder.add(name="Mate", sex="male")
+    breeder.add(
+        name="Aunt's kid", morph="Clown", sire_id=outside["id"], dam_id=family["Aunt"]["id"]
+    )
     after = brute_force("Clown", Aunt="het Clown")
     settled_on(breeder, {"Aunt": family["Aunt"], "GS": family["GS"], "GD": family["GD"]}, after)
     assert kept_clown(breeder, family["Aunt"])["summary"] == "proven het Clown"  # type: ignore[index]
@@ -215,3 +218,34 @@ def test_the_pages_are_documented(breeder: Breeder) -> None:
     assert "KeptHetOddsView" in components
     assert "HetOddsSummaryView" in components
     assert "source" in components["HetOddsView"]["properties"]
+
+
+def test_a_family_too_large_keeps_no_odds_and_says_why(breeder: Breeder) -> None:
+    upkeep = animal_components(breeder.client.app).het_odds_upkeep
+    upkeep.limits = HetOddsLimits(family_animals=3)
+    family = record_family(breeder)
+    breeder.patch(f"/animals/{family['Grandson']['id']}", json={"morph": "Clown"})
+
+    def refused() -> bool:
+        odds = kept(breeder, family["Sire"])
+        return odds is not None and odds["status"] == "too_large" and odds["up_to_date"]
+
+    eventually(refused, "the family refused as too large")
+    odds = kept(breeder, family["Sire"])
+    assert odds is not None
+    assert odds["genes"] == []
+    assert "more than 3 recorded animals" in odds["note"]
+
+
+def test_a_bought_animal_gets_the_buyers_odds(breeder: Breeder, rival: Breeder) -> None:
+    zeus = rival.add(name="Zeus", sex="male", morph="Clown")
+    hera = rival.add(name="Hera", sex="female")
+    kid = rival.add(name="Kid", sex="female", sire_id=zeus["id"], dam_id=hera["id"])
+    eventually(lambda: kept_clown(rival, kid) is not None, "the seller's odds")
+    transfer(rival, kid, breeder, share_lineage=True)
+    # the seller's kept odds went with the sale; the buyer's are computed from its view
+    eventually(lambda: kept_clown(breeder, kid) is not None, "the buyer's odds")
+    clown = kept_clown(breeder, kid)
+    assert clown is not None
+    assert clown["proven"] is True
+    assert clown["explanation"][0]["text"].startswith("proven by its sire Zeus")

@@ -1,0 +1,122 @@
+"""The het odds upkeep's passes on the real SQL adapter (SQLite and PostgreSQL): a request
+waits its delay, requests for animals of one family are computed once, a request made
+while its family computes waits for the next pass, and which animals each event asks for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from animal_testkit import Breeder, animal_components
+from test_animal_het_odds_api import record_family
+
+from reptidex.domain.animals.het_odds import HetOddsLimits
+from reptidex.domain.animals.het_odds_upkeep import animals_to_upkeep, upkeep_pass
+
+T = TypeVar("T")
+HOUR = dt.timedelta(hours=1)
+
+
+class CountingRunner:
+    """Runs CPU work at once and counts it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, work: Callable[[], T]) -> T:
+        self.calls += 1
+        return work()
+
+
+def _pass(breeder: Breeder, runner: CountingRunner, now: dt.datetime, delay: dt.timedelta) -> int:
+    units = animal_components(breeder.client.app).units
+
+    async def run() -> int:
+        return await upkeep_pass(
+            units.open_upkeep,
+            compute=runner,
+            limits=HetOddsLimits(),
+            now=now,
+            delay=delay,
+            batch_size=50,
+        )
+
+    with breeder.client.portal() as portal:
+        return portal.call(run)
+
+
+def _waiting(breeder: Breeder, animal: dict[str, Any]) -> bool:
+    odds = breeder.get(f"/animals/{animal['id']}").json()["het_odds"]
+    return odds is not None and not odds["up_to_date"]
+
+
+def _eventually(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def family(breeder: Breeder) -> dict[str, dict[str, Any]]:
+    """The acceptance family, every animal's request made and none computed (the service's
+    own worker waits an hour)."""
+    animal_components(breeder.client.app).het_odds_upkeep.delay = HOUR
+    recorded = record_family(breeder)
+    for animal in recorded.values():
+        _eventually(lambda a=animal: _waiting(breeder, a))  # type: ignore[misc]
+    return recorded
+
+
+def test_a_family_asked_for_many_times_is_computed_once(
+    breeder: Breeder, family: dict[str, dict[str, Any]]
+) -> None:
+    runner = CountingRunner()
+    now = dt.datetime.now(dt.UTC)
+    # within the delay nothing is taken
+    assert _pass(breeder, runner, now, HOUR) == 0
+    assert runner.calls == 0
+    # eight requests (one per animal) of one family: one computation keeps all eight
+    assert _pass(breeder, runner, now, dt.timedelta(0)) == 8
+    assert runner.calls == 1
+    for animal in family.values():
+        odds = breeder.get(f"/animals/{animal['id']}").json()["het_odds"]
+        assert (odds["status"], odds["up_to_date"], odds["family_size"]) == ("computed", True, 8)
+    assert _pass(breeder, runner, now, dt.timedelta(0)) == 0
+    assert runner.calls == 1
+
+
+def test_a_request_made_while_computing_waits_for_the_next_pass(
+    breeder: Breeder, family: dict[str, dict[str, Any]]
+) -> None:
+    runner = CountingRunner()
+    before = dt.datetime.now(dt.UTC) - HOUR  # the pass started before the requests
+    assert _pass(breeder, runner, before, -2 * HOUR) == 8
+    assert runner.calls == 1
+    for animal in family.values():
+        assert _waiting(breeder, animal)  # computed, yet asked again after the pass began
+    assert _pass(breeder, runner, dt.datetime.now(dt.UTC), dt.timedelta(0)) == 8
+    assert not any(_waiting(breeder, a) for a in family.values())
+
+
+def test_the_animals_each_event_asks_for() -> None:
+    org, other = uuid.UUID(int=1), uuid.UUID(int=2)
+    a, b, c = (str(uuid.UUID(int=n)) for n in (10, 11, 12))
+    ids = [uuid.UUID(a), uuid.UUID(b), uuid.UUID(c)]
+    assert animals_to_upkeep("animal.created", {"animal_id": a}, org) == {org: ids[:1]}
+    assert animals_to_upkeep("animal.updated", {"animal_id": a}, org) == {org: ids[:1]}
+    deleted = {"animal_id": a, "sire_id": b, "dam_id": c}
+    assert animals_to_upkeep("animal.deleted", deleted, org) == {org: ids[1:]}
+    assert animals_to_upkeep("animal.deleted", {"animal_id": a}, org) == {}
+    lineage = {"animal_id": a, "sire_id": None, "previous_sire_id": b, "previous_dam_id": "x"}
+    assert animals_to_upkeep("lineage.changed", lineage, org) == {org: ids[:2]}
+    hatched = {"hatchling_ids": [a], "narrowed_ids": [b, c]}
+    assert animals_to_upkeep("breeding.hatched", hatched, org) == {org: ids}
+    moved = {"animal_id": a, "from_organisation_id": str(org), "to_organisation_id": str(other)}
+    assert animals_to_upkeep("animal.transferred", moved, org) == {other: ids[:1]}
+    assert animals_to_upkeep("animal.created", {"animal_id": a}, None) == {}
+    assert animals_to_upkeep("animal.het_odds.changed", {"animal_id": a}, org) == {}
