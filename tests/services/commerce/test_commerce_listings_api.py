@@ -63,7 +63,16 @@ def test_a_listing_keeps_the_animals_public_data_and_money_in_minor_units(
     assert animal["species"] == "ball_python"
     assert animal["morph"] == "Pastel 66% het Clown"
     assert animal["hatch_date"] == "2025-06-01"
-    assert animal["possible_hets"] == [{"gene": "Clown", "probability": "2/3", "percent": 66.6667}]
+    assert animal["possible_hets"] == [
+        {
+            "gene": "Clown",
+            "probability": "2/3",
+            "percent": 66.6667,
+            "label": "67% het Clown",
+            "source": "seller",
+        }
+    ]
+    assert animal["pedigree_odds"] is None
     # public: no token needed
     shown = any_client.get(f"/marketplace/listings/{listing['id']}")
     assert shown.status_code == 200
