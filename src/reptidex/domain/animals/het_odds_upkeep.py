@@ -39,7 +39,7 @@ from reptidex.domain.animals.het_odds import (
 from reptidex.domain.animals.model import Animal
 from reptidex.domain.animals.ports import HetOddsStore, StoredHetOddsUnitOfWork
 from reptidex.domain.animals.stored_het_odds import HetOddsStatus, StoredGeneOdds, StoredHetOdds
-from reptidex.domain.animals.use_cases import Actor, get_animal
+from reptidex.domain.animals.use_cases import Actor, get_animal, require_writer
 from reptidex.domain.cpu_work import CpuRunner
 from reptidex.domain.errors import Conflict, InvalidInput
 from reptidex.domain.events import new_event
@@ -340,3 +340,20 @@ async def kept_state(
 ) -> StoredHetOdds | None:
     """Everything kept of the actor's animal's het odds (``None``: nothing yet)."""
     return await uow.het_odds.state_of(actor.organisation_id, animal_id)
+
+
+async def ask_for_upkeep(
+    uow: StoredHetOddsUnitOfWork, actor: Actor, animal_id: uuid.UUID, now: dt.datetime
+) -> StoredHetOdds:
+    """Ask for the family of the actor's animal to be computed again (a relative of another
+    organisation changed, which asks for that organisation's animals only), and commit;
+    what is kept of the animal, now waiting. :class:`~reptidex.domain.errors.NotFound` when
+    the animal is not the actor's; :class:`~reptidex.domain.errors.PermissionDenied` for a
+    viewer."""
+    require_writer(actor)
+    animal = await get_animal(uow, actor, animal_id)
+    await request_family_upkeep(uow.het_odds, actor.organisation_id, [animal.id], now)
+    state = await uow.het_odds.state_of(actor.organisation_id, animal.id)
+    assert state is not None  # just asked, in this transaction
+    await uow.commit()
+    return state

@@ -8,17 +8,18 @@ import uuid
 from typing import Literal
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from reptidex.domain.animals.het_odds import GeneOdds, HetOdds, HetOddsLimits
-from reptidex.domain.animals.het_odds_upkeep import current_het_odds
+from reptidex.domain.animals.het_odds_upkeep import ask_for_upkeep, current_het_odds
 from reptidex.domain.animals.stored_het_odds import StoredGeneOdds, StoredHetOdds
 from reptidex.domain.animals.stored_het_odds import probability_text as _text
 from reptidex.services.animal.access import (
     READ,
     SECURITY,
+    WRITE,
     CallerActor,
     GeneticsDependency,
     UnitOfWork,
@@ -244,3 +245,26 @@ class HetOddsController(Controller):
             now=dt.datetime.now(dt.UTC),
         )
         return het_odds_view(answer.odds, kept=answer.kept, computed_at=answer.computed_at)
+
+    @post(
+        "/het-odds/refresh",
+        guards=WRITE,
+        status_code=202,
+        summary="Compute the kept het odds again",
+        description="Ask for the odds repti-animal keeps of the animal's family to be computed "
+        "again by the background upkeep (the answer: what is kept, `up_to_date` false until "
+        "then). Changes to the organisation's own animals ask for it themselves; a change "
+        "recorded by another organisation (the offspring of an animal sold with its ancestry "
+        "shared) asks for that organisation's animals only, so this is how the seller's kept "
+        "odds take it in before the seller's next change. 404 for an animal not in the "
+        "caller's organisation, 403 for a viewer.",
+        responses={
+            202: ResponseSpec(data_container=KeptHetOddsView, description="Asked."),
+        },
+    )
+    async def refresh_het_odds(
+        self, actor: CallerActor, uow: UnitOfWork, animal_id: FromPath[uuid.UUID]
+    ) -> KeptHetOddsView:
+        """Ask for the animal's family's het odds to be computed again."""
+        state = await ask_for_upkeep(uow, actor, animal_id, dt.datetime.now(dt.UTC))
+        return kept_het_odds_view(state)
