@@ -13,6 +13,7 @@ from reptidex.engine.carriers import (
     ContradictionError,
     Evidence,
     Method,
+    Sampler,
     SexLinkedLocusError,
     TooComplexError,
     brute_force_het_odds,
@@ -273,7 +274,13 @@ def test_the_planner_ranks_the_visual_mate_first() -> None:
         plan_test_breeding(ped, evidence, "Vis", eggs=6)
 
 
-def test_too_large_cliques_are_refused_and_the_approximation_is_stated() -> None:
+@pytest.mark.parametrize(
+    ("sampler", "method"),
+    [("gibbs", Method.GIBBS), ("likelihood_weighting", Method.MONTE_CARLO)],
+)
+def test_too_large_cliques_are_refused_and_the_approximation_is_stated(
+    sampler: Sampler, method: Method
+) -> None:
     ped = acceptance_family()
     evidence = evidence_from_morphs(
         ped, CLOWN, {a: "Normal" for a in ped.ids} | {"Grandson": "Clown"}
@@ -284,9 +291,11 @@ def test_too_large_cliques_are_refused_and_the_approximation_is_stated() -> None
     assert caught.value.states == 27
     assert "clique of 3 animals" in str(caught.value)
     floats = Evidence.build(CLOWN, evidence.observations, evidence.priors, 0.05)
-    estimate = het_odds(ped, floats, max_clique_states=8, approximate=True, samples=20000)
+    estimate = het_odds(
+        ped, floats, max_clique_states=8, approximate=True, sampler=sampler, samples=20000
+    )
     exact = het_odds(ped, floats)
-    assert estimate.method is Method.MONTE_CARLO
+    assert estimate.method is method
     assert estimate.effective_samples is not None
     assert estimate.effective_samples >= 100
     for animal in ped.ids:
@@ -311,7 +320,14 @@ def test_a_degenerate_approximation_gives_no_figure() -> None:
     looks = {f"K{i}": CLOWN.shows("Normal") for i in range(40)}
     evidence = Evidence.build(CLOWN, looks, {}, 0.3)
     with pytest.raises(ApproximationError) as caught:
-        het_odds(ped, evidence, max_clique_states=2, approximate=True, samples=60)
+        het_odds(
+            ped,
+            evidence,
+            max_clique_states=2,
+            approximate=True,
+            sampler="likelihood_weighting",
+            samples=60,
+        )
     assert caught.value.samples == 60
     assert caught.value.effective_samples < 60
     assert "effective sample size" in str(caught.value)

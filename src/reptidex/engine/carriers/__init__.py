@@ -7,7 +7,8 @@ and every record: which animals were visual, which normal-looking, which proven 
 lab-tested, and the odds breeders entered for founders. Pedigrees with loops (inbreeding,
 repeat and half-sibling pairings) are computed exactly by peeling and a junction tree
 (:mod:`.junction`); impossible records raise :class:`ContradictionError` naming a small
-explaining set; :func:`explain` says which records moved an animal's odds;
+explaining set; a pedigree too interbred for exact inference is refused, or estimated by
+Gibbs sampling with a standard error per animal when asked (:mod:`.gibbs`); :func:`explain` says which records moved an animal's odds;
 :func:`plan_test_breeding` ranks mates by the chance one clutch settles an animal's status;
 :func:`brute_force_het_odds` is the reference everything is tested against.
 
@@ -40,6 +41,7 @@ from reptidex.engine.carriers.explain import Reason, explain
 from reptidex.engine.carriers.inference import (
     MAX_CLIQUE_STATES,
     CarrierModel,
+    Sampler,
     het_odds,
     het_odds_many,
 )
@@ -84,6 +86,7 @@ __all__ = [
     "Prior",
     "Probability",
     "Reason",
+    "Sampler",
     "SexLinkedLocusError",
     "TestMating",
     "TooComplexError",

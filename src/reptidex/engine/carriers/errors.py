@@ -34,25 +34,49 @@ class TooComplexError(ValueError):
         self.limit = limit
         super().__init__(
             f"exact het odds need a clique of {clique_size} animals ({states:,} joint "
-            f"genotypes, the limit is {limit:,}): pass approximate=True for a Monte Carlo "
+            f"genotypes, the limit is {limit:,}): pass approximate=True for a Gibbs sampling "
             "estimate with standard errors, or raise max_clique_states"
         )
 
 
 class ApproximationError(ValueError):
-    """The Monte Carlo fallback did not reach enough effective samples to be trusted: its
-    weights degenerated (a few draws carry all the weight), so its standard errors would
-    mean nothing. ``effective_samples`` and ``samples`` say how far off it was."""
+    """A sampling approximation did not reach the precision to be trusted, so no figure is
+    given: likelihood weighting's weights degenerated (a few draws carry all the weight),
+    or Gibbs chains have too few effective samples or did not agree (``r_hat`` above
+    :data:`~reptidex.engine.carriers.gibbs.MAX_R_HAT`), or the Gibbs sampler is not proven
+    to reach every possible state on these records (``reason`` says why).
+    ``effective_samples``, ``samples`` and ``r_hat`` say how far off it was."""
 
-    def __init__(self, locus: str, effective_samples: float, samples: int, wanted: int) -> None:
+    def __init__(
+        self,
+        locus: str,
+        effective_samples: float,
+        samples: int,
+        wanted: int,
+        r_hat: float | None = None,
+        reason: str | None = None,
+    ) -> None:
         self.effective_samples = effective_samples
         self.samples = samples
         self.wanted = wanted
-        super().__init__(
-            f"the Monte Carlo estimate at {locus} has an effective sample size of "
-            f"{effective_samples:,.1f} from {samples:,} draws (at least {wanted:,} wanted): "
-            "its weights degenerate on this pedigree, so no figure is given"
-        )
+        self.r_hat = r_hat
+        self.reason = reason
+        if reason is not None:
+            message = f"no Gibbs estimate at {locus}: {reason}"
+        elif r_hat is None:
+            message = (
+                f"the Monte Carlo estimate at {locus} has an effective sample size of "
+                f"{effective_samples:,.1f} from {samples:,} draws (at least {wanted:,} "
+                "wanted): its weights degenerate on this pedigree, so no figure is given"
+            )
+        else:
+            message = (
+                f"the Gibbs estimate at {locus} has not converged after {samples:,} sweeps "
+                f"per chain (potential scale reduction {r_hat:.3f}, least effective sample "
+                f"size {effective_samples:,.1f}, at least {wanted:,} wanted): ask for more "
+                "samples, so no figure is given"
+            )
+        super().__init__(message)
 
 
 class ContradictionError(ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from reptidex.engine.carriers.errors import (
     TooComplexError,
 )
 from reptidex.engine.carriers.factors import RowInputs, extend_inputs, row_inputs
+from reptidex.engine.carriers.gibbs import MAX_R_HAT, gibbs, mixes
 from reptidex.engine.carriers.junction import (
     Calibration,
     Plan,
@@ -37,6 +39,14 @@ from reptidex.engine.carriers.locus import Evidence, Observation
 from reptidex.engine.carriers.montecarlo import monte_carlo
 from reptidex.engine.carriers.results import CarrierAnalysis, Method
 from reptidex.engine.pedigree import Pedigree
+
+Sampler = Literal["gibbs", "likelihood_weighting"]
+"""The approximations :func:`het_odds` may fall back to when asked."""
+
+UNPROVEN_MIXING = (
+    "the sampler is proven to reach every possible genotype assignment only for a locus of "
+    "two alleles whose records each allow the heterozygote or a single genotype"
+)
 
 MAX_CLIQUE_STATES = 2**22
 """The default limit on the joint genotypes of one clique (about 4 million table entries)."""
@@ -292,7 +302,9 @@ def het_odds_many(
     *,
     approximate: bool = False,
     max_clique_states: int = MAX_CLIQUE_STATES,
+    sampler: Sampler = "gibbs",
     samples: int = 4000,
+    chains: int = 4,
     seed: int = 0,
     min_effective_samples: int = 100,
 ) -> tuple[CarrierAnalysis, ...]:
@@ -318,32 +330,86 @@ def het_odds_many(
     except TooComplexError:
         if not approximate:
             raise
-    out: list[CarrierAnalysis] = []
-    for evidence in evidences:
-        inputs = row_inputs(pedigree, [evidence], exact=False)
-        post, errors, ok, effective = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
-        if not ok[0]:
-            # exact inference is too large here, so impossibility cannot be proven either
-            raise ValueError(
-                f"no Monte Carlo draw at {evidence.locus.name} was consistent with the records: "
-                "they may contradict each other (or more samples are needed)"
-            )
-        if effective[0] < min_effective_samples:
-            raise ApproximationError(
-                evidence.locus.name, float(effective[0]), samples, min_effective_samples
-            )
-        out.append(
-            CarrierAnalysis(
+    if sampler == "likelihood_weighting":
+        return tuple(
+            _weighted_estimate(pedigree, e, samples, seed, min_effective_samples) for e in evidences
+        )
+    if sampler != "gibbs":
+        raise ValueError(f"unknown sampler {sampler!r}: 'gibbs' or 'likelihood_weighting'")
+    by_size: dict[tuple[int, int], list[int]] = {}
+    for k, evidence in enumerate(evidences):
+        key = (evidence.locus.size, len(evidence.locus.alleles))
+        by_size.setdefault(key, []).append(k)
+    out: dict[int, CarrierAnalysis] = {}
+    for members in by_size.values():
+        batch = [evidences[k] for k in members]
+        inputs = row_inputs(pedigree, batch, exact=False)
+        locus = batch[0].locus
+        het = locus.pairs.index((0, 1)) if len(locus.alleles) == 2 else None
+        for evidence, proven in zip(batch, mixes(pedigree, inputs, het), strict=True):
+            if not proven:
+                raise ApproximationError(
+                    evidence.locus.name,
+                    0.0,
+                    samples,
+                    min_effective_samples,
+                    reason=UNPROVEN_MIXING,
+                )
+        estimate = gibbs(
+            pedigree,
+            inputs,
+            samples=samples,
+            chains=chains,
+            seed=seed,
+        )
+        for row, (k, evidence) in enumerate(zip(members, batch, strict=True)):
+            least = float(estimate.effective_samples[row].min())
+            r_hat = float(estimate.r_hat[row])
+            if r_hat > MAX_R_HAT or least < min_effective_samples:
+                raise ApproximationError(
+                    evidence.locus.name, least, samples, min_effective_samples, r_hat
+                )
+            out[k] = CarrierAnalysis(
                 evidence.locus,
                 pedigree.ids,
-                post[0],
-                Method.MONTE_CARLO,
+                estimate.posterior[row],
+                Method.GIBBS,
                 0,
-                errors[0],
-                float(effective[0]),
+                estimate.standard_errors[row],
+                least,
             )
+    return tuple(out[k] for k in range(len(evidences)))
+
+
+def _weighted_estimate(
+    pedigree: Pedigree,
+    evidence: Evidence,
+    samples: int,
+    seed: int,
+    min_effective_samples: int,
+) -> CarrierAnalysis:
+    """One locus estimated by likelihood weighting, refused when its weights degenerate."""
+    inputs = row_inputs(pedigree, [evidence], exact=False)
+    post, errors, ok, effective = monte_carlo(pedigree, inputs, samples=samples, seed=seed)
+    if not ok[0]:
+        # exact inference is too large here, so impossibility cannot be proven either
+        raise ValueError(
+            f"no Monte Carlo draw at {evidence.locus.name} was consistent with the records: "
+            "they may contradict each other (or more samples are needed)"
         )
-    return tuple(out)
+    if effective[0] < min_effective_samples:
+        raise ApproximationError(
+            evidence.locus.name, float(effective[0]), samples, min_effective_samples
+        )
+    return CarrierAnalysis(
+        evidence.locus,
+        pedigree.ids,
+        post[0],
+        Method.MONTE_CARLO,
+        0,
+        errors[0],
+        float(effective[0]),
+    )
 
 
 def het_odds(
@@ -352,7 +418,9 @@ def het_odds(
     *,
     approximate: bool = False,
     max_clique_states: int = MAX_CLIQUE_STATES,
+    sampler: Sampler = "gibbs",
     samples: int = 4000,
+    chains: int = 4,
     seed: int = 0,
     min_effective_samples: int = 100,
 ) -> CarrierAnalysis:
@@ -368,15 +436,22 @@ def het_odds(
         allele frequency (founders without a prior and the unknown parent of an animal with
         one recorded parent come from it, under Hardy–Weinberg).
     approximate : bool
-        When exact inference is too large, estimate by Monte Carlo (likelihood weighting;
-        each animal's ``standard_error`` set) instead of raising :class:`TooComplexError`.
+        When exact inference is too large, estimate by sampling (``sampler``; each animal's
+        ``standard_error`` set) instead of raising :class:`TooComplexError`.
     max_clique_states : int
         The largest clique table allowed for exact inference.
-    samples, seed : int
-        The Monte Carlo sample size and seed (used only with ``approximate``).
+    sampler : {"gibbs", "likelihood_weighting"}
+        The approximation (used only with ``approximate``): Gibbs sampling over ``chains``
+        chains of ``samples`` sweeps each, hatchlings without offspring summed out
+        (:mod:`~reptidex.engine.carriers.gibbs`), or likelihood weighting with ``samples``
+        draws (:mod:`~reptidex.engine.carriers.montecarlo`), which degenerates when records
+        are many.
+    samples, chains, seed : int
+        The sample size, the number of Gibbs chains and the seed (used only with
+        ``approximate``).
     min_effective_samples : int
-        The least effective sample size (``(sum w)^2 / sum w^2``) a Monte Carlo estimate
-        must reach to be returned (used only with ``approximate``).
+        The least effective sample size an estimate must reach for every animal to be
+        returned (used only with ``approximate``).
 
     Returns
     -------
@@ -391,8 +466,10 @@ def het_odds(
     TooComplexError
         If exact inference is too large and ``approximate`` is False.
     ApproximationError
-        If the Monte Carlo estimate's weights degenerate (effective sample size below
-        ``min_effective_samples``): no figure rather than one that cannot be trusted.
+        If the estimate's effective sample size is below ``min_effective_samples`` for
+        some animal, or Gibbs chains disagree (potential scale reduction above
+        :data:`~reptidex.engine.carriers.gibbs.MAX_R_HAT`): no figure rather than one that
+        cannot be trusted.
     ValueError
         If a prior is given for an animal with a recorded parent.
 
@@ -431,11 +508,13 @@ def het_odds(
         [evidence],
         approximate=approximate,
         max_clique_states=max_clique_states,
+        sampler=sampler,
         samples=samples,
+        chains=chains,
         seed=seed,
         min_effective_samples=min_effective_samples,
     )
     return result
 
 
-__all__ = ["MAX_CLIQUE_STATES", "CarrierModel", "het_odds", "het_odds_many"]
+__all__ = ["MAX_CLIQUE_STATES", "CarrierModel", "Sampler", "het_odds", "het_odds_many"]

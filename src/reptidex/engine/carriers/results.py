@@ -26,6 +26,8 @@ class Method(StrEnum):
     """Exact: every joint genotype assignment enumerated (the reference)."""
     MONTE_CARLO = "monte_carlo"
     """Approximate: likelihood-weighted sampling, with a standard error per animal."""
+    GIBBS = "gibbs"
+    """Approximate: Gibbs sampling over several chains, with a standard error per animal."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class CarrierOdds:
     ``genotypes`` maps each genotype (two allele ids, ``"+"`` the wild type) to its posterior
     probability; ``carrier`` is the probability of at least one mutant allele, ``carriers``
     the same per mutant allele id; ``proven`` is True when ``carrier`` is exactly 1 (every
-    non-carrier genotype ruled out). ``standard_error`` (of ``carrier``) is set by the Monte
-    Carlo approximation only.
+    non-carrier genotype ruled out). ``standard_error`` (of ``carrier``) is set by the
+    sampling approximations only.
     """
 
     animal: str
@@ -62,7 +64,7 @@ class CarrierAnalysis:
     Python objects it does not use), ``odds`` all of them. ``largest_clique`` is the number of
     animals in the largest clique the exact method needed (0 for other methods);
     ``standard_errors`` (of each animal's probability of carrying) and ``effective_samples``
-    are set by the Monte Carlo approximation only.
+    (the least over the animals) are set by the sampling approximations only.
     """
 
     locus: CarrierLocus
