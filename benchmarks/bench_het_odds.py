@@ -355,12 +355,11 @@ def on_demand(ped: Pedigree, data: list[Evidence], model: CarrierModel, repeat: 
     clown = data[0]
     odds = model.analyses[0]
     sires = set(ped.sire[ped.sire >= 0].tolist())
-    uncertain = [
-        a
-        for a, p in odds.carrier_probabilities().items()
-        if 0.2 < p < 0.8 and ped.index(a) in sires
-    ]
-    animal = uncertain[0]
+    carriers = odds.carrier_probabilities()
+    # the sire whose status is least settled
+    animal = min(
+        (a for a in carriers if ped.index(a) in sires), key=lambda a: abs(carriers[a] - 0.5)
+    )
     seconds, reasons = best(lambda: explain(ped, clown, animal), max(1, repeat // 2))
     print(
         f"explanation of one animal         {seconds * 1000:9.1f} ms   ({len(reasons)} reasons; "
