@@ -21,7 +21,12 @@ from reptidex.engine.genetics import (
     parse_genotype,
     parsing,
 )
-from reptidex.engine.genetics.parsing import catalog_memo, name_genotype, remember
+from reptidex.engine.genetics.parsing import (
+    catalog_memo,
+    forget_memos,
+    name_genotype,
+    remember,
+)
 from reptidex.engine.genetics.phenotype import Diplotype
 
 BP = load_catalog("ball_python")
@@ -192,3 +197,28 @@ def test_a_memo_holds_at_most_1024_entries() -> None:
     assert len(memo) == 1024
     remember(memo, 1024, 1024)
     assert memo == {1024: 1024}
+
+
+def test_forgetting_empties_every_memo_of_one_catalog_only() -> None:
+    """After forget_memos a catalog computes again (new objects, the same answers); another
+    catalog keeps what it remembers."""
+    catalog, other = dataclasses.replace(BP), dataclasses.replace(BP)
+    first, kept = (
+        cross(parse_genotype(c, "Pastel het Clown"), parse_genotype(c, "het Clown")).outcomes()
+        for c in (catalog, other)
+    )
+    remembered = catalog_memo(catalog, "_block_classes")
+    assert remembered
+    forget_memos(catalog)
+    assert catalog_memo(catalog, "_block_classes") == {}
+    assert catalog_memo(catalog, "_block_classes") is not remembered
+    again = cross(
+        parse_genotype(catalog, "Pastel het Clown"), parse_genotype(catalog, "het Clown")
+    ).outcomes()
+    assert list(again) == list(first)
+    assert again[0].possible_hets[0] is not first[0].possible_hets[0]
+    same = cross(
+        parse_genotype(other, "Pastel het Clown"), parse_genotype(other, "het Clown")
+    ).outcomes()
+    assert same[0].possible_hets[0] is kept[0].possible_hets[0]
+    forget_memos(dataclasses.replace(BP))  # a catalog that never remembered anything

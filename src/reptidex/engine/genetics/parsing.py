@@ -54,12 +54,19 @@ MEMO_SIZE = 1024
 def catalog_memo(catalog: Catalog, name: str) -> dict[Any, Any]:
     """The memo called ``name`` of ``catalog``: a dict kept on the catalog instance itself, so
     that nothing computed for one catalog is ever read for another, and freed with it. Add to
-    it with :func:`remember`, which keeps it to :data:`MEMO_SIZE` entries."""
-    memo = catalog.__dict__.get(name)
-    if memo is None:
-        memo = {}
-        object.__setattr__(catalog, name, memo)
-    return memo
+    it with :func:`remember`, which keeps it to :data:`MEMO_SIZE` entries; :func:`forget_memos`
+    empties them all."""
+    memos = catalog.__dict__.get("_memos")
+    if memos is None:
+        memos = {}
+        object.__setattr__(catalog, "_memos", memos)
+    return memos.setdefault(name, {})  # type: ignore[no-any-return]
+
+
+def forget_memos(catalog: Catalog) -> None:
+    """Empty every memo of ``catalog`` (what it remembers of the morphs and crosses it has
+    seen): answers stay the same, only slower until the memos fill again."""
+    catalog.__dict__.pop("_memos", None)
 
 
 def remember(memo: dict[Any, T], key: object, value: T) -> T:
