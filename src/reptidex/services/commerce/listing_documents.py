@@ -22,6 +22,7 @@ from reptidex.domain.commerce.listing_model import (
     PossibleHet,
 )
 from reptidex.domain.commerce.money import Money
+from reptidex.domain.commerce.pedigree_odds import PedigreeHet, PedigreeOdds
 from reptidex.domain.commerce.ports import ListingRenderer
 from reptidex.services.commerce.schemas import ListingView, listing_view
 
@@ -39,9 +40,16 @@ SAMPLE = Listing(
         phenotype="Pastel",
         traits=("Pastel",),
         hets=("Clown",),
-        possible_hets=(PossibleHet("Pied", Fraction(2, 3)),),
+        possible_hets=(PossibleHet("Pied", Fraction(2, 3)), PossibleHet("Ghost", Fraction(1, 2))),
         name="Hera",
         code="BP-1",
+        pedigree_odds=PedigreeOdds(
+            dt.datetime(2029, 1, 1, tzinfo=dt.UTC),
+            (
+                PedigreeHet("pied", "Pied", Fraction(3, 4)),
+                PedigreeHet("lavender", "Lavender", Fraction(1), proven=True),
+            ),
+        ),
     ),
     title="Pastel het Clown",
     description="A sample.",
