@@ -282,7 +282,7 @@ def test_the_listing_its_search_and_document_show_the_posterior(
             "gene": "Clown",
             "probability": "2/3",
             "percent": 66.6667,
-            "label": "67% het Clown",
+            "label": "66% het Clown",
             "source": "pedigree",
         }
     ]
@@ -294,7 +294,7 @@ def test_the_listing_its_search_and_document_show_the_posterior(
             "probability": "2/3",
             "percent": 66.7,
             "proven": False,
-            "label": "67% het Clown",
+            "label": "66% het Clown",
         },
         {
             "locus": "pied",

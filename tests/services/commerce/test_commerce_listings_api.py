@@ -68,7 +68,7 @@ def test_a_listing_keeps_the_animals_public_data_and_money_in_minor_units(
             "gene": "Clown",
             "probability": "2/3",
             "percent": 66.6667,
-            "label": "67% het Clown",
+            "label": "66% het Clown",
             "source": "seller",
         }
     ]

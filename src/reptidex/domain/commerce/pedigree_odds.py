@@ -6,7 +6,7 @@ The payload names the animal, its organisation and species, and each recessive g
 exact probability that the animal carries it (``"2/3"``, or a decimal string) and whether a
 test-breeding proved it. A listing shows, for each gene of the posterior:
 
-- ``het Clown (proven)`` when proven, ``het Clown`` when certain, ``67% het Clown`` when
+- ``het Clown (proven)`` when proven, ``het Clown`` when certain, ``66% het Clown`` when
   possible (the exact fraction beside the percentage), nothing when ruled out;
 - a gene the seller records as visual or as a certain het stays as the seller records it;
 - the seller's possible hets of genes the posterior does not name stay as typed.
@@ -35,11 +35,11 @@ class InvalidHetOdds(ValueError):
 
 def het_label(gene: str, probability: Fraction, *, proven: bool = False) -> str:
     """How a breeder reads a carrier probability: ``het Clown (proven)``, ``het Clown``,
-    ``67% het Clown`` (half up, never 0% nor 100% for odds strictly between), ``not het
-    Clown``.
+    ``66% het Clown`` (whole percent rounded down, as breeders write 2/3 and as repti-animal
+    shows it; never 0% nor 100% for odds strictly between), ``not het Clown``.
 
     >>> het_label("Clown", Fraction(2, 3)), het_label("Pied", Fraction(1, 200))
-    ('67% het Clown', '1% het Pied')
+    ('66% het Clown', '1% het Pied')
     >>> het_label("Clown", Fraction(1), proven=True), het_label("Clown", Fraction(1))
     ('het Clown (proven)', 'het Clown')
     >>> het_label("Clown", Fraction(0))
@@ -51,7 +51,7 @@ def het_label(gene: str, probability: Fraction, *, proven: bool = False) -> str:
         return f"het {gene}"
     if probability == 0:
         return f"not het {gene}"
-    whole = int(probability * 100 + Fraction(1, 2))
+    whole = int(probability * 100)
     return f"{min(99, max(1, whole))}% het {gene}"
 
 
@@ -153,7 +153,7 @@ def read_het_odds(
     ...      "genes": [{"locus": "clown", "name": "Clown", "carrier": "2/3", "percent": 66.7,
     ...                 "proven": False}]}, org, at)
     >>> change.odds.genes[0].probability, change.odds.genes[0].label
-    (Fraction(2, 3), '67% het Clown')
+    (Fraction(2, 3), '66% het Clown')
     """
     organisation = _uuid(payload.get("organisation_id"), "organisation_id")
     if organisation_id != organisation:

@@ -107,7 +107,7 @@ class ListingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PossibleHetView(msgspec.Struct, frozen=True):
     """A gene the animal may carry, with its exact probability, how a breeder reads it
-    (``67% het Clown``) and where the odds come from: ``pedigree`` (computed by repti-animal
+    (``66% het Clown``) and where the odds come from: ``pedigree`` (computed by repti-animal
     from the animal's whole pedigree) or ``seller`` (as the seller typed them)."""
 
     gene: str
