@@ -68,12 +68,11 @@ def _possible_het(het: PossibleHet) -> str:
 
 @dataclass(frozen=True)
 class _Class:
-    traits: tuple[str, ...]
+    """One phenotype class of a block: its probability, its diplotypes with theirs, and how
+    the grouped view shows it (traits, hets, possible hets, warnings, lethality, sex)."""
+
     lethal: bool
-    sex: Sex | None
-    warnings: tuple[str, ...]
     probability: Fraction
-    hidden: tuple[tuple[str, Fraction], ...]
     diplotypes: tuple[tuple[Diplotype, Fraction], ...]
     view: ClassView
 
@@ -169,9 +168,7 @@ def _classes(catalog: Catalog, block: Block, offspring: dict[Diplotype, Fraction
             lethal=lethal,
             sex=sex,
         )
-        classes.append(
-            _Class(traits, lethal, sex, tuple(warnings), total, hidden, tuple(members), view)
-        )
+        classes.append(_Class(lethal, total, tuple(members), view))
     return classes
 
 
