@@ -22,7 +22,7 @@ from reptidex.engine.carriers import (
     het_odds,
 )
 from reptidex.engine.carriers.factors import row_inputs
-from reptidex.engine.carriers.gibbs import MAX_R_HAT, gibbs, mixes
+from reptidex.engine.carriers.gibbs import MAX_R_HAT, _structure, gibbs, mixes
 from reptidex.engine.carriers.gibbs import _r_hat as r_hat
 from reptidex.engine.genetics import load_catalog
 from reptidex.engine.pedigree import Animal, Pedigree, Sex
@@ -65,11 +65,70 @@ def test_the_estimate_agrees_with_the_exact_odds_on_a_looped_family() -> None:
     for animal in ped.ids:
         odds = estimate[animal]
         assert odds.standard_error is not None
-        assert abs(odds.carrier - exact[animal].carrier) <= 5 * odds.standard_error + 1e-9
+        assert (
+            abs(float(odds.carrier) - float(exact[animal].carrier))
+            <= 5 * odds.standard_error + 1e-9
+        )
     # parents of a visual are proven in every draw, so exactly
     assert estimate["Son"].carrier == 1
     assert estimate["Dam"].carrier == 1
     assert estimate["Son"].standard_error == 0
+
+
+def swap_family() -> Pedigree:
+    """A pair with 30 hatchlings and a holdback son whose two visual young with a visual
+    female prove him het: one of his parents carried, the records do not say which."""
+    return Pedigree(
+        [
+            Animal("S", sex=Sex.MALE),
+            Animal("D", sex=Sex.FEMALE),
+            Animal("Son", "S", "D", Sex.MALE),
+            Animal("Mate", sex=Sex.FEMALE),
+            *(Animal(f"K{i}", "S", "D") for i in range(30)),
+            Animal("V1", "Son", "Mate"),
+            Animal("V2", "Son", "Mate"),
+        ]
+    )
+
+
+def test_a_pair_moves_together_between_its_two_explanations() -> None:
+    ped = swap_family()
+    morphs = {a: "Normal" for a in ped.ids} | {"Mate": "Clown", "V1": "Clown", "V2": "Clown"}
+    evidence = floats(evidence_from_morphs(ped, CLOWN, morphs))
+    exact = het_odds(ped, evidence)
+    assert 0.4 < float(exact["S"].carrier) < 0.6  # either parent, equally
+    estimate = het_odds(ped, evidence, max_clique_states=2, approximate=True, seed=11)
+    for animal in ("S", "D", "Son", "K0"):
+        odds = estimate[animal]
+        assert odds.standard_error is not None
+        # both parents carrying has odds of about 1e-6: no draw need visit it
+        assert (
+            abs(float(odds.carrier) - float(exact[animal].carrier))
+            <= 5 * odds.standard_error + 1e-4
+        )
+    assert estimate["S"].standard_error
+
+
+def test_pairs_redrawn_at_once_share_no_animal_or_neighbour() -> None:
+    ped = looped_family()
+    structure = _structure(ped)
+    graph: dict[int, set[int]] = {int(a): set() for a in structure.breeders}
+    for child in range(len(ped)):
+        s, d = int(ped.sire[child]), int(ped.dam[child])
+        for a, b in ((child, s), (child, d), (s, d)):
+            if a in graph and b in graph and min(a, b) >= 0:
+                graph[a].add(b)
+                graph[b].add(a)
+    mated = {(int(s), int(d)) for s, d in zip(ped.sire, ped.dam, strict=True) if s >= 0 <= d}
+    seen: set[tuple[int, int]] = set()
+    for block in structure.mates:
+        pairs = list(zip(block.sires.tolist(), block.dams.tolist(), strict=True))
+        seen.update(pairs)
+        for k, first in enumerate(pairs):
+            near = set(first).union(*(graph[a] for a in first))
+            for second in pairs[k + 1 :]:
+                assert not near & set(second)
+    assert seen == mated
 
 
 def test_many_records_do_not_degenerate_it() -> None:
@@ -88,7 +147,10 @@ def test_many_records_do_not_degenerate_it() -> None:
     for animal in ("S", "D", "K0"):
         odds = estimate[animal]
         assert odds.standard_error is not None
-        assert abs(odds.carrier - exact[animal].carrier) <= 5 * odds.standard_error + 1e-9
+        assert (
+            abs(float(odds.carrier) - float(exact[animal].carrier))
+            <= 5 * odds.standard_error + 1e-9
+        )
 
 
 def test_an_estimate_short_of_its_effective_samples_is_refused() -> None:
@@ -176,7 +238,7 @@ def estimate_or_refusal(ped: Pedigree, evidence: Evidence) -> CarrierAnalysis | 
         return refused
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(max_animals=6))
 def test_an_accepted_estimate_lies_within_its_error_of_the_exact_odds(
     case: tuple[Pedigree, Evidence],
@@ -202,4 +264,7 @@ def test_an_accepted_estimate_lies_within_its_error_of_the_exact_odds(
         assert odds.standard_error is not None
         total = sum(odds.genotypes.values())
         assert total == pytest.approx(1)
-        assert abs(odds.carrier - exact[animal].carrier) <= 5 * odds.standard_error + 0.02
+        assert (
+            abs(float(odds.carrier) - float(exact[animal].carrier))
+            <= 5 * odds.standard_error + 0.02
+        )

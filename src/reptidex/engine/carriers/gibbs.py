@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reptidex.engine.carriers.factors import RowInputs, Table
+from reptidex.engine.carriers.mate_moves import MateBlock, mate_blocks, redraw_mates
 from reptidex.engine.pedigree import Pedigree
 
 MAX_R_HAT = 1.05
@@ -108,6 +109,7 @@ class _Structure:
     pair_dams: IntArray
     lone: IntArray
     colours: tuple[_Colour, ...]
+    mates: tuple[MateBlock, ...]
 
 
 def _columns(terms: list[tuple[int, int, int, int]]) -> tuple[IntArray, ...]:
@@ -178,6 +180,14 @@ def _structure(pedigree: Pedigree) -> _Structure:
         pair_keys[:, 1].astype(np.int64) if len(pair_keys) else np.zeros(0, dtype=np.int64),
         lone,
         tuple(colours),
+        mate_blocks(
+            sire,
+            dam,
+            graph,
+            (pair_keys[:, 0], pair_keys[:, 1])
+            if len(pair_keys)
+            else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)),
+        ),
     )
 
 
@@ -391,6 +401,15 @@ def gibbs(
         np.stack([log_k, np.swapaxes(log_k, 1, 2)]),
         _pair_tables(structure, psi, kernel),
     )
+    mate_logs = (log_prior, log_psi, log_k, logs[3][0])
+    founder = (np.asarray(pedigree.sire) < 0) & (np.asarray(pedigree.dam) < 0)
+
+    def sweep() -> None:
+        for colour in structure.colours:
+            _redraw(state, colour, rows, logs, rng)
+        for block in structure.mates:
+            redraw_mates(state, block, rows, founder, mate_logs, rng)
+
     rows = np.repeat(np.arange(n_rows), chains)
     state = _starts(pedigree, (prior, psi, kernel), rows, rng)
     if not np.isfinite(_log_joint(state, rows, pedigree, log_prior, log_psi, log_k)).all():
@@ -399,8 +418,7 @@ def gibbs(
             "contradict each other"
         )
     for _ in range(samples // 4 if burn_in is None else burn_in):
-        for colour in structure.colours:
-            _redraw(state, colour, rows, logs, rng)
+        sweep()
     per_batch = samples // BATCHES
     kept = per_batch * BATCHES
     counts = np.zeros((len(rows), n, size))
@@ -416,8 +434,7 @@ def gibbs(
     for batch in range(BATCHES):
         seen = parents[:, batch]
         for _ in range(per_batch):
-            for colour in structure.colours:
-                _redraw(state, colour, rows, logs, rng)
+            sweep()
             drawn = state[:, structure.breeders]
             counts[walker, breeders, drawn] += 1
             batch_means[:, batch, structure.breeders] += drawn > 0
