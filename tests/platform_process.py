@@ -1,7 +1,7 @@
 """`reptidex up` as a real process, for the tests that drive the whole platform over HTTP.
 
 A block of free ports, an environment without the caller's ``REPTIDEX_*`` settings, the start,
-the wait until all six services answer ``/health``, and the stop.
+the wait until all six services and the web application answer ``/health``, and the stop.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import pytest
 
 REPTIDEX = [sys.executable, "-m", "reptidex"]
 SERVICE_COUNT = 6
+WEB_OFFSET = SERVICE_COUNT
+"""repti-web listens just after the six (``--port web=base+6``), inside the block of free ports."""
 
 
 def free_port() -> int:
@@ -30,7 +32,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def free_port_block(size: int = SERVICE_COUNT) -> int:
+def free_port_block(size: int = SERVICE_COUNT + 1) -> int:
     """A port such that it and the next ``size - 1`` are free right now."""
     for _ in range(50):
         with socket.socket() as probe:
@@ -64,9 +66,9 @@ def clean_environment(data_dir: Path, extra: Mapping[str, str] | None = None) ->
 def start_up(
     base: int, environ: dict[str, str], *, stdout: int | IO[str], stderr: int | IO[str]
 ) -> subprocess.Popen[str]:
-    """``reptidex up --port-base base`` in the background."""
+    """``reptidex up --port-base base`` in the background (repti-web on ``base + 6``)."""
     return subprocess.Popen(
-        [*REPTIDEX, "up", "--port-base", str(base)],
+        [*REPTIDEX, "up", "--port-base", str(base), "--port", f"web={base + WEB_OFFSET}"],
         env=environ,
         stdout=stdout,
         stderr=stderr,
@@ -82,7 +84,7 @@ def wait_until_ready(process: subprocess.Popen[str], base: int, *, within: float
         try:
             ready = all(
                 httpx.get(f"http://127.0.0.1:{base + i}/health", timeout=1).status_code == 200
-                for i in range(SERVICE_COUNT)
+                for i in range(SERVICE_COUNT + 1)
             )
         except httpx.HTTPError:
             ready = False

@@ -143,9 +143,25 @@ def attribute_reads(path: Path, name: str) -> list[int]:
 
 def test_the_services_are_found() -> None:
     names = {path.relative_to(SERVICES).parts[0] for path in service_modules()}
-    assert names == {"animal", "commerce", "community", "core", "media", "ops"}
+    assert names == {"animal", "commerce", "community", "core", "media", "ops", "web"}
     assert SERVICES / "animal" / "genetics.py" in controller_modules()
     assert SERVICES / "media" / "wiring.py" not in controller_modules()
+
+
+def test_the_web_application_reaches_the_services_only_over_http() -> None:
+    """repti-web owns no database and calls the six only through their public APIs: it imports
+    no domain, adapter or other service's module (the kernel's HTTP plumbing only)."""
+    web = SERVICES / "web"
+    modules = sorted(web.rglob("*.py"))
+    assert web / "app.py" in modules
+    allowed = ("reptidex.services.web", "reptidex.services.kernel", "reptidex.__")
+    breaches = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {module}"
+        for path in modules
+        for line, module in imported_modules(path)
+        if module.startswith("reptidex") and not module.startswith(allowed) and module != "reptidex"
+    ]
+    assert not breaches, "\n".join(breaches)
 
 
 def test_controllers_import_no_adapters() -> None:

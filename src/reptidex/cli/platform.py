@@ -9,9 +9,12 @@ import os
 import sys
 from typing import Any
 
-from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, service_spec
+from reptidex.services.kernel.catalog import SERVICE_NAMES, SERVICES, WEB, service_spec
 from reptidex.services.kernel.logging import configure_logging
 from reptidex.services.kernel.settings import Settings, SettingsError, load_settings
+
+UP_NAMES = (WEB.name, *SERVICE_NAMES)
+"""What `reptidex up` can start: the web application and the six services."""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -20,30 +23,32 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     up = subparsers.add_parser(
         "up",
-        help="start all six services in one process (embedded default: SQLite, local files)",
-        description="Start the whole platform in one process, one port per service.",
+        help="start the web application and all six services in one process (embedded default)",
+        description="Start the whole platform in one process, one port per service; the web"
+        " application (repti-web) on the port before repti-core's (8000 by default).",
     )
     up.add_argument("--host", help="address to listen on (default: REPTIDEX_HOST or 127.0.0.1)")
     up.add_argument(
         "--port-base",
         type=int,
         default=8001,
-        help="port of repti-core; the others follow in order (default: 8001)",
+        help="port of repti-core; the others follow in order, repti-web is one below"
+        " (default: 8001, so repti-web on 8000)",
     )
     up.add_argument(
         "--port",
         action="append",
         default=[],
         metavar="SERVICE=PORT",
-        help="override one service's port, e.g. --port media=9004 (repeatable)",
+        help="override one service's port, e.g. --port media=9004 or --port web=8080 (repeatable)",
     )
     up.add_argument(
         "--data-dir", help="folder for the SQLite databases and files (default: ./data)"
     )
     up.add_argument(
         "--services",
-        default=",".join(SERVICE_NAMES),
-        help="comma-separated subset of services to start (default: all six)",
+        default=",".join(UP_NAMES),
+        help="comma-separated subset of services to start (default: web and all six)",
     )
     up.set_defaults(func=_up)
 
@@ -52,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="run one service alone (what a container runs)",
         description="Run one service; its database, Redis and peers' URLs come from REPTIDEX_* variables.",
     )
-    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("service", choices=UP_NAMES)
     serve.add_argument("--host", help="address to listen on (default: REPTIDEX_HOST or 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, help="port (default: REPTIDEX_PORT or the service's own)"
@@ -95,6 +100,10 @@ def _settings(data_dir: str | None = None, ports: dict[str, int] | None = None) 
     if data_dir:
         environ["REPTIDEX_DATA_DIR"] = data_dir
     for name, port in (ports or {}).items():
+        if name == WEB.name:
+            # The links in the platform's mail open the web application started with it.
+            environ.setdefault("REPTIDEX_PUBLIC_URL", f"http://127.0.0.1:{port}")
+            continue
         # Services started together find each other on the ports chosen for this run.
         environ.setdefault(f"REPTIDEX_{name.upper()}_URL", f"http://127.0.0.1:{port}")
     settings = load_settings(environ)
@@ -109,6 +118,7 @@ def _fail(message: str) -> int:
 
 def _ports(args: argparse.Namespace, services: list[str]) -> dict[str, int]:
     ports = {spec.name: args.port_base + index for index, spec in enumerate(SERVICES)}
+    ports[WEB.name] = args.port_base - 1
     for override in args.port:
         name, sep, value = override.partition("=")
         if not sep or name not in ports or not value.isdigit():
@@ -129,7 +139,8 @@ def _up(args: argparse.Namespace) -> int:
     try:
         services = [name.strip() for name in args.services.split(",") if name.strip()]
         for name in services:
-            service_spec(name)
+            if name != WEB.name:
+                service_spec(name)
         ports = _ports(args, services)
         settings = _settings(args.data_dir, ports)
         host = args.host or settings.host
@@ -138,14 +149,22 @@ def _up(args: argparse.Namespace) -> int:
         return _fail(str(exc).strip("'\""))
     # The banner below says where everything is; uvicorn's six start-up stories would repeat it.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-    migrate(services, settings)
-    apps = build_apps(services, settings)
+    backends = [name for name in services if name != WEB.name]
+    migrate(backends, settings)
+    apps = build_apps(backends, settings)
+    if WEB.name in services:
+        from reptidex.services.web.app import create_app as create_web_app
+
+        apps = {WEB.name: create_web_app(settings), **apps}
 
     def announce() -> None:
         lines = ["", "ReptiDex is running:"]
-        for name in services:
+        for name in apps:
             url = f"http://{host}:{ports[name]}"
-            lines.append(f"  repti-{name:<10} {url:<24} docs {url}/schema")
+            if name == WEB.name:
+                lines.append(f"  repti-{name:<10} {url:<24} open this in a browser")
+            else:
+                lines.append(f"  repti-{name:<10} {url:<24} docs {url}/schema")
         lines += [f"Data folder: {settings.data_dir.resolve()}", "Press Ctrl-C to stop.", ""]
         print("\n".join(lines), flush=True)
 
@@ -167,11 +186,20 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         settings = _settings()
         host = args.host or settings.host
-        ports = {args.service: args.port or settings.port or service_spec(args.service).port}
-        check_workers(args.service, settings, args.workers)
+        spec = WEB if args.service == WEB.name else service_spec(args.service)
+        ports = {args.service: args.port or settings.port or spec.port}
+        if spec is WEB and args.workers != 1:
+            raise WorkersRefused("repti-web runs one worker a process; run more containers")
+        if spec is not WEB:
+            check_workers(args.service, settings, args.workers)
         ensure_ports_free(host, ports)
     except (SettingsError, PortInUseError, WorkersRefused) as exc:
         return _fail(str(exc))
+    if spec is WEB:
+        from reptidex.services.web.app import create_app as create_web_app
+
+        asyncio.run(serve_apps({WEB.name: create_web_app(settings)}, host, ports, settings))
+        return 0
     if not args.no_migrate:
         migrate([args.service], settings)
     if args.workers > 1:

@@ -70,6 +70,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
 )
 
+WEB = ServiceSpec(
+    "web",
+    8000,
+    "repti-web",
+    "The breeders' web application: server-rendered pages over the six services' APIs.",
+    peers=tuple(spec.name for spec in SERVICES),
+)
+"""repti-web, in front of the six: it owns no database and serves no API of its own."""
+
 SERVICE_NAMES: tuple[str, ...] = tuple(spec.name for spec in SERVICES)
 
 

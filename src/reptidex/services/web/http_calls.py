@@ -1,0 +1,94 @@
+"""The services' APIs over HTTP (httpx), with timeouts and the request id carried on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from reptidex.services.kernel.peers import PeerClient
+from reptidex.services.web.api import ServiceAnswer, ServiceProblem, ServiceUnreachable
+
+_FILENAME = re.compile(r'filename="?([^";]+)"?')
+
+
+def field_name(location: str) -> str:
+    """The form field a problem's ``field`` names: its last segment (``$.sire.morph`` and
+    ``body.morph`` are the ``morph`` field), without list indexes.
+
+    >>> field_name("$.hatchlings[0].morph")
+    'morph'
+    >>> field_name("password")
+    'password'
+    """
+    last = re.split(r"[.]", location.strip())[-1]
+    return re.sub(r"\[\d+\]", "", last).lstrip("$")
+
+
+def problem_of(response: httpx.Response) -> ServiceProblem:
+    """The :class:`ServiceProblem` of a refused ``response`` (problem+json or not)."""
+    title = response.reason_phrase or "Refused"
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return ServiceProblem(response.status_code, title, title)
+    errors: dict[str, str] = {}
+    for item in document.get("errors") or ():
+        if isinstance(item, dict) and item.get("message"):
+            errors.setdefault(field_name(str(item.get("field") or "")), str(item["message"]))
+    errors.pop("", None)
+    detail = str(document.get("detail") or document.get("title") or title)
+    return ServiceProblem(response.status_code, str(document.get("title") or title), detail, errors)
+
+
+class HttpServiceCalls:
+    """:class:`~reptidex.services.web.api.ServiceCalls` over the kernel's peer client."""
+
+    def __init__(
+        self,
+        base_urls: Mapping[str, str],
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.peers = PeerClient(base_urls, timeout=timeout, transport=transport)
+
+    async def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ServiceAnswer:
+        """``method path`` on ``service``, as the holder of ``token``."""
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        try:
+            response = await self.peers.request(
+                method, service, path, json=json, params=dict(params or {}), headers=sent
+            )
+        except httpx.TimeoutException as exc:
+            raise ServiceUnreachable(service, "timed out") from exc
+        except httpx.TransportError as exc:
+            raise ServiceUnreachable(service, type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise problem_of(response)
+        disposition = _FILENAME.search(response.headers.get("content-disposition", ""))
+        return ServiceAnswer(
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            content=response.content,
+            filename=disposition.group(1) if disposition else None,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.peers.aclose()

@@ -1,0 +1,194 @@
+"""The marketplace (repti-commerce): listing an animal for sale, finding listings, a listing's
+page, buying, and the breeder's orders."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath
+
+from reptidex.services.web.api import ServiceProblem
+from reptidex.services.web.pages import FORM, FormState, QueryText, form_values, page, see_other
+from reptidex.services.web.visitor import CurrentVisitor
+
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
+ORDER_NOTICES = {"ordered": "Your order is placed. The seller is told and answers here."}
+
+
+class ListingForm(msgspec.Struct, kw_only=True):
+    """Listing an animal for sale."""
+
+    title: Text = ""
+    description: Text = ""
+    price: Text = ""
+    currency: Text = "EUR"
+    country: Text = ""
+    shipping_available: Text = ""
+
+
+class BuyForm(msgspec.Struct, kw_only=True):
+    """The buy button: the key that makes a repeated click one order."""
+
+    idempotency_key: Text = ""
+
+
+def minor_units(price: str) -> int | None:
+    """A price as typed (``350``, ``349.99``, ``1,200.50``) in cents, or ``None`` if it is
+    not a positive amount with at most two decimals.
+
+    >>> minor_units("349.99"), minor_units("1,200"), minor_units("abc"), minor_units("1.234")
+    (34999, 120000, None, None)
+    """
+    try:
+        amount = Decimal(price.replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    cents = amount * 100
+    if not amount.is_finite() or amount <= 0 or cents != cents.to_integral_value():
+        return None
+    return int(cents)
+
+
+class MarketplacePages(Controller):
+    """The marketplace pages."""
+
+    path = "/marketplace"
+    include_in_schema = False
+
+    @get("/")
+    async def search(self, visitor: CurrentVisitor, q: QueryText = "") -> Response[Any]:
+        """Listings on sale, found by words of their title, morph or genes (public)."""
+        params: dict[str, str | int] = {"limit": 50}
+        if q.strip():
+            params["q"] = q.strip()
+        found = (
+            await visitor.call(
+                "GET", "commerce", "/marketplace/listings", params=params, anonymous=True
+            )
+        ).json()
+        return page(
+            visitor, "marketplace/search.html", q=q, listings=found["items"], total=found["total"]
+        )
+
+    @get("/listings/{listing_id:uuid}")
+    async def listing(
+        self, visitor: CurrentVisitor, listing_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        """A listing's page, with the buy button for signed-in breeders of other organisations."""
+        shown = (
+            await visitor.call(
+                "GET", "commerce", f"/marketplace/listings/{listing_id}", anonymous=True
+            )
+        ).json()
+        return page(
+            visitor, "marketplace/listing.html", listing=shown, idempotency_key=uuid.uuid4().hex
+        )
+
+    @post("/listings/{listing_id:uuid}/buy", status_code=200)
+    async def buy(
+        self,
+        visitor: CurrentVisitor,
+        listing_id: FromPath[uuid.UUID],
+        data: Annotated[BuyForm, FORM],
+    ) -> Response[Any]:
+        """Order the listing (a second click with the same form places no second order)."""
+        key = data.idempotency_key or uuid.uuid4().hex
+        ordered = (
+            await visitor.call(
+                "POST", "commerce", "/orders", json={"listing_id": str(listing_id)},
+                headers={"Idempotency-Key": key[:200]},
+            )
+        ).json()  # fmt: skip
+        return see_other(visitor, f"/orders/{ordered['id']}?done=ordered")
+
+    @get("/sell/{animal_id:uuid}")
+    async def sell_form(
+        self, visitor: CurrentVisitor, animal_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        """The form listing an animal of the collection for sale."""
+        animal = (await visitor.call("GET", "animal", f"/animals/{animal_id}")).json()
+        title = " ".join(
+            part for part in (animal["genotype"]["phenotype"], animal["sex"]) if part != "unknown"
+        )
+        form = FormState(values={"title": title, "currency": "EUR"})
+        return page(
+            visitor, "marketplace/sell.html", animal=animal, form=form, currencies=CURRENCIES
+        )
+
+    @post("/sell/{animal_id:uuid}", status_code=200)
+    async def sell(
+        self,
+        visitor: CurrentVisitor,
+        animal_id: FromPath[uuid.UUID],
+        data: Annotated[ListingForm, FORM],
+    ) -> Response[Any]:
+        """Publish the listing."""
+        amount = minor_units(data.price)
+        problem: ServiceProblem | None = None
+        if amount is None:
+            problem = ServiceProblem(
+                422, "Not valid", "The listing is not valid.",
+                {"amount": "Write the price as an amount, e.g. 350 or 349.99."},
+            )  # fmt: skip
+        else:
+            body = {
+                "animal_id": str(animal_id),
+                "title": data.title.strip(),
+                "description": data.description.strip(),
+                "price": {"amount": amount, "currency": data.currency},
+                "country": data.country.strip().upper(),
+                "shipping_available": data.shipping_available == "on",
+                "publish": True,
+            }
+            try:
+                listed = (
+                    await visitor.call("POST", "commerce", "/marketplace/listings", json=body)
+                ).json()
+            except ServiceProblem as refused:
+                problem = refused
+        if problem is not None:
+            animal = (await visitor.call("GET", "animal", f"/animals/{animal_id}")).json()
+            fields = {
+                "title": "title", "description": "description", "amount": "price",
+                "price": "price", "currency": "currency", "country": "country",
+            }  # fmt: skip
+            form = FormState.refused(form_values(data), problem, fields)
+            return page(
+                visitor, "marketplace/sell.html", status_code=problem.status, animal=animal,
+                form=form, currencies=CURRENCIES,
+            )  # fmt: skip
+        return see_other(visitor, f"/marketplace/listings/{listed['id']}")
+
+
+class OrderPages(Controller):
+    """The breeder's orders."""
+
+    path = "/orders"
+    include_in_schema = False
+
+    @get("/")
+    async def orders(self, visitor: CurrentVisitor) -> Response[Any]:
+        """The organisation's orders, bought and sold."""
+        listed = (await visitor.call("GET", "commerce", "/orders")).json()
+        return page(visitor, "marketplace/orders.html", orders=listed["items"])
+
+    @get("/{order_id:uuid}")
+    async def order(
+        self, visitor: CurrentVisitor, order_id: FromPath[uuid.UUID], done: QueryText = ""
+    ) -> Response[Any]:
+        """An order: its listing, price, state and history."""
+        shown = (await visitor.call("GET", "commerce", f"/orders/{order_id}")).json()
+        listing = (
+            await visitor.call(
+                "GET", "commerce", f"/marketplace/listings/{shown['listing_id']}", anonymous=True
+            )
+        ).json()
+        return page(
+            visitor, "marketplace/order.html", order=shown, listing=listing,
+            notice=ORDER_NOTICES.get(done),
+        )  # fmt: skip
