@@ -27,6 +27,39 @@ def field_name(location: str) -> str:
     return re.sub(r"\[\d+\]", "", last).lstrip("$")
 
 
+_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Invalid RFC3339 encoded date"), "Enter a date (year-month-day)."),
+    (re.compile(r"^Invalid RFC3339 encoded datetime"), "Enter a date and time."),
+    (re.compile(r"^Expected `int`"), "Enter a whole number."),
+    (re.compile(r"^Expected `int` >= (\d+)"), "Enter {0} or more."),
+    (re.compile(r"^Expected `int` <= (\d+)"), "Enter {0} or less."),
+    (re.compile(r"^Expected `str` of length >= 1"), "Fill this in."),
+    (re.compile(r"^Expected `str` of length <= (\d+)"), "Use at most {0} characters."),
+    (re.compile(r"^Expected `str` matching regex"), "This is not in the expected form."),
+    (re.compile(r"^Invalid enum value"), "Choose one of the options."),
+    (re.compile(r"^Invalid UUID"), "Choose one of the options."),
+)
+"""Validation messages of the services' request decoding, as a person reads them (the
+services' own messages, written for people, pass unchanged)."""
+
+
+def readable(message: str) -> str:
+    """``message`` of a field error, for a person.
+
+    >>> readable("Invalid RFC3339 encoded date")
+    'Enter a date (year-month-day).'
+    >>> readable("Expected `int` >= 0")
+    'Enter 0 or more.'
+    >>> readable("unknown word 'pastle' (did you mean Pastel?)")
+    "unknown word 'pastle' (did you mean Pastel?)"
+    """
+    for pattern, text in sorted(_PLAIN, key=lambda item: -len(item[0].pattern)):
+        found = pattern.match(message)
+        if found:
+            return text.format(*found.groups())
+    return message
+
+
 def problem_of(response: httpx.Response) -> ServiceProblem:
     """The :class:`ServiceProblem` of a refused ``response`` (problem+json or not)."""
     title = response.reason_phrase or "Refused"
@@ -39,7 +72,8 @@ def problem_of(response: httpx.Response) -> ServiceProblem:
     errors: dict[str, str] = {}
     for item in document.get("errors") or ():
         if isinstance(item, dict) and item.get("message"):
-            errors.setdefault(field_name(str(item.get("field") or "")), str(item["message"]))
+            name = field_name(str(item.get("field") or ""))
+            errors.setdefault(name, readable(str(item["message"])))
     errors.pop("", None)
     detail = str(document.get("detail") or document.get("title") or title)
     return ServiceProblem(response.status_code, str(document.get("title") or title), detail, errors)
