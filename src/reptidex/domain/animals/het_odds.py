@@ -265,12 +265,20 @@ def analyse_family(animal: Animal, family: Sequence[Animal], limits: HetOddsLimi
 
 
 def analyse_members(
-    family: Sequence[Animal], members: Sequence[Animal], limits: HetOddsLimits
+    family: Sequence[Animal],
+    members: Sequence[Animal],
+    limits: HetOddsLimits,
+    *,
+    float_reasons: bool = False,
 ) -> dict[uuid.UUID, HetOdds]:
     """The het odds of each of ``members`` (animals of ``family``, of one species) at every
     locus that matters, from one inference on the family: pure CPU work. :class:`Conflict`
     when the family's records contradict each other, :class:`InvalidInput` when it is too
-    interbred for exact inference (for every member alike)."""
+    interbred for exact inference (for every member alike).
+
+    ``float_reasons``: the explanations' effects in floats even where the odds are exact
+    (an explanation is a batch of inferences per member: in exact Fractions it is most of
+    the work, which matters when every member of a family is explained)."""
     if not members:
         return {}
     first = members[0]
@@ -309,14 +317,19 @@ def analyse_members(
             f"exact het odds: {error}. No approximation is given.",
             field_errors={"animal_id": "family too interbred for exact het odds"},
         ) from error
+    explained = evidences
+    if float_reasons and exact:
+        explained = [
+            family_evidence(pedigree, locus, morphs, sexes, exact=False, notes=[]) for locus in loci
+        ]
     answers: dict[uuid.UUID, HetOdds] = {}
     for animal in members:
         me = labels[animal.id]
         genes = []
-        for evidence, analysis in zip(evidences, analyses, strict=True):
+        for evidence, why, analysis in zip(evidences, explained, analyses, strict=True):
             odds = analysis[me]
             locus = evidence.locus
-            reasons = explain(pedigree, evidence, me)
+            reasons = explain(pedigree, why, me)
             genes.append(
                 GeneOdds(
                     locus=locus.id,

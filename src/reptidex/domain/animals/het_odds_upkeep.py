@@ -152,14 +152,16 @@ def family_odds(
     at: dt.datetime,
 ) -> list[StoredHetOdds]:
     """The kept odds of every animal of ``organisation_id`` in ``family`` (one inference per
-    species of the family): pure CPU work. A family whose records contradict each other or
-    that is too interbred keeps no odds, each animal's state saying why."""
+    species of the family, and each animal's explanation, whose effects are floats: exact
+    ones for every animal of a family would cost many times the odds): pure CPU work. A
+    family whose records contradict each other or that is too interbred keeps no odds, each
+    animal's state saying why."""
     results: list[StoredHetOdds] = []
     for species in sorted({a.species for a in family}):
         kin = [a for a in family if a.species == species]
         members = [a for a in kin if a.organisation_id == organisation_id]
         try:
-            answers = analyse_members(kin, members, limits)
+            answers = analyse_members(kin, members, limits, float_reasons=True)
         except Conflict as error:
             results += _refused(members, organisation_id, "contradiction", str(error), len(kin), at)
             continue

@@ -33,7 +33,11 @@ STATE = het_odds_state_table
 
 
 def _probability(value: str, exact: bool) -> Probability:
-    return Fraction(value) if exact else float(value)
+    """A kept probability: a Fraction when kept as one (``"2/3"``, ``"1"``), else a float
+    (the odds of a family past the exact bound, an explanation's effects)."""
+    if exact and not any(c in value for c in ".eEn"):
+        return Fraction(value)
+    return float(value)
 
 
 def _gene_row(organisation_id: uuid.UUID, odds: StoredGeneOdds, position: int) -> dict[str, Any]:
