@@ -1,6 +1,7 @@
 """The het odds upkeep's passes on the real SQL adapter (SQLite and PostgreSQL): a request
 waits its delay, requests for animals of one family are computed once, a request made
-while its family computes waits for the next pass, and which animals each event asks for."""
+while its family computes waits for the next pass, which animals each event asks for, and
+the kept explanations' effects in floats."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any, TypeVar
 
 import pytest
 from animal_testkit import Breeder, animal_components
+from test_animal_het_odds import acceptance_family
 from test_animal_het_odds_api import record_family
 
-from reptidex.domain.animals.het_odds import HetOddsLimits
+from reptidex.domain.animals.het_odds import HetOddsLimits, analyse_members
 from reptidex.domain.animals.het_odds_upkeep import animals_to_upkeep, upkeep_pass
 
 T = TypeVar("T")
@@ -120,3 +123,17 @@ def test_the_animals_each_event_asks_for() -> None:
     assert animals_to_upkeep("animal.transferred", moved, org) == {other: ids[:1]}
     assert animals_to_upkeep("animal.created", {"animal_id": a}, None) == {}
     assert animals_to_upkeep("animal.het_odds.changed", {"animal_id": a}, org) == {}
+
+
+def test_the_kept_explanations_effects_are_floats_the_odds_exact() -> None:
+    family = list(acceptance_family().values())
+    exact = analyse_members(family, family, HetOddsLimits())
+    kept = analyse_members(family, family, HetOddsLimits(), float_reasons=True)
+    for animal in family:
+        for mine, theirs in zip(kept[animal.id].genes, exact[animal.id].genes, strict=True):
+            assert mine.carrier == theirs.carrier
+            assert isinstance(mine.carrier, Fraction)
+            assert [r.text for r in mine.reasons] == [r.text for r in theirs.reasons]
+            for float_reason, exact_reason in zip(mine.reasons, theirs.reasons, strict=True):
+                assert isinstance(float_reason.effect, float)
+                assert float_reason.effect == pytest.approx(float(exact_reason.effect))
