@@ -24,6 +24,7 @@ umask 077
     done
     echo "GRAFANA_ADMIN_PASSWORD=$(random)"
     echo "REPTIDEX_SIGNING_KEY_SECRET=$(random)"
+    echo "REPTIDEX_WEB_SECRET=$(random)"
     for service in CORE ANIMAL COMMERCE MEDIA COMMUNITY OPS; do
         echo "REPTIDEX_${service}_SERVICE_SECRET=$(random)"
     done

@@ -5,6 +5,7 @@ where it is, access tokens refreshed before they expire, health like every servi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -342,3 +343,23 @@ def test_a_price_that_is_not_an_amount_is_refused_beside_the_price(
     assert shown.status_code == 422
     assert field_error(shown.text, "price") == "Write the price as an amount, e.g. 350 or 349.99."
     assert services.made("POST commerce /marketplace/listings") == []
+
+
+def test_replicas_given_the_same_web_secret_accept_each_others_forms(
+    make_settings: Callable[..., Settings], services: StandInServices, tmp_path: Path
+) -> None:
+    services.on("POST core /auth/password/reset-request", answer(None, 202))
+    secret = "a-secret-every-replica-shares"
+
+    def replica(web_secret: str, folder: str) -> Any:
+        settings = make_settings(web_secret=web_secret, data_dir=str(tmp_path / folder))
+        return create_app(settings, calls=services)
+
+    with TestClient(replica(secret, "one")) as first:
+        token = csrf_token(first.get("/account/forgot-password").text)
+        cookie = first.cookies.get("reptidex_csrf")
+    form = {"email": "ada@example.org", "_csrf_token": token}
+    for other_secret, status in ((secret, 200), ("another-secret-altogether", 403)):
+        with TestClient(replica(other_secret, "two")) as second:
+            second.cookies.set("reptidex_csrf", cookie or "")
+            assert second.post("/account/forgot-password", data=form).status_code == status

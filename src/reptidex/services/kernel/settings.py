@@ -163,6 +163,15 @@ class Settings:
         secret=True,
         shown_default="derived from `<data dir>/service-master.key`",
     )
+    web_secret: str | None = setting(
+        None,
+        _service_secret,
+        "signs repti-web's form (CSRF) tokens (16+ characters); give every replica of the web"
+        " application the same value",
+        section=PLATFORM,
+        secret=True,
+        shown_default="derived from `<data dir>/service-master.key`",
+    )
     redis_url: str | None = setting(
         None,
         redis_server,

@@ -110,7 +110,7 @@ def create_app(
         finally:
             await calls.aclose()
 
-    secret = service_secret(settings, WEB.name)
+    secret = settings.web_secret or service_secret(settings, WEB.name)
     assert secret is not None  # derived from the data folder's master key when not set
     return WebApp(
         settings,
