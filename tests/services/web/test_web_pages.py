@@ -363,3 +363,116 @@ def test_replicas_given_the_same_web_secret_accept_each_others_forms(
         with TestClient(replica(other_secret, "two")) as second:
             second.cookies.set("reptidex_csrf", cookie or "")
             assert second.post("/account/forgot-password", data=form).status_code == status
+
+
+def test_the_confirmation_link_confirms_only_when_the_button_is_pressed(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on("POST core /auth/verify-email", answer({"email_verified": True}))
+    page = client.get("/account/verify-email?token=tok-123").text
+    assert services.calls == []  # opening the link (or a mail scanner) changes nothing
+    assert 'name="token" value="tok-123"' in page
+    confirmed = client.post(
+        "/account/verify-email", data={"token": "tok-123", "_csrf_token": csrf_token(page)}
+    )
+    assert "Your address is confirmed" in confirmed.text
+    assert services.made("POST core /auth/verify-email")[0]["json"] == {"token": "tok-123"}
+    services.on(
+        "POST core /auth/verify-email",
+        ServiceProblem(400, "Bad Request", "The link is invalid or has expired."),
+    )
+    again = client.post(
+        "/account/verify-email", data={"token": "tok-123", "_csrf_token": csrf_token(page)}
+    )
+    assert again.status_code == 400
+    assert "The link is invalid or has expired." in again.text
+
+
+def test_a_forgotten_password_is_mailed_and_set_anew(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on("POST core /auth/password/reset-request", answer(None, 202))
+    token = csrf_token(client.get("/account/forgot-password").text)
+    asked = client.post(
+        "/account/forgot-password", data={"email": " ada@example.org ", "_csrf_token": token}
+    )
+    assert "Check your mail" in asked.text
+    assert services.made("POST core /auth/password/reset-request")[0]["json"] == {
+        "email": "ada@example.org"
+    }
+    services.on(
+        "POST core /auth/password/reset",
+        ServiceProblem(422, "Unprocessable Entity", "Not valid.",
+                       {"new_password": "Use at least 10 visible characters."}),
+    )  # fmt: skip
+    form = client.get("/account/reset-password?token=r-1").text
+    assert 'name="token" value="r-1"' in form
+    refused = client.post(
+        "/account/reset-password",
+        data={"token": "r-1", "new_password": "short", "_csrf_token": csrf_token(form)},
+    )
+    assert field_error(refused.text, "new_password") == "Use at least 10 visible characters."
+    assert 'name="token" value="r-1"' in refused.text  # the link's token is kept for the retry
+    services.on("POST core /auth/password/reset", answer(None, 204))
+    done = client.post(
+        "/account/reset-password",
+        data={"token": "r-1", "new_password": PASSWORD, "_csrf_token": csrf_token(form)},
+    )
+    assert "Your new password is set." in done.text
+
+
+def test_an_account_is_unlocked_from_its_mail(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on("POST core /auth/unlock", answer(None, 204))
+    page = client.get("/account/unlock?token=u-1").text
+    done = client.post("/account/unlock", data={"token": "u-1", "_csrf_token": csrf_token(page)})
+    assert "You can sign in again." in done.text
+    assert services.made("POST core /auth/unlock")[0]["json"] == {"token": "u-1"}
+
+
+def test_an_organisation_is_created_and_acted_in(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on("POST core /auth/login", answer(tokens()))
+    services.on("GET core /auth/me", answer(me()))
+    token = csrf_token(client.get("/sign-in").text)
+    client.post("/sign-in", data={"email": "a@example.org", "password": PASSWORD,
+                                  "_csrf_token": token})  # fmt: skip
+    assert "Create an organisation" in client.get("/").text
+    services.on(
+        "POST core /orgs/",
+        ServiceProblem(422, "Unprocessable Entity", "Not valid.", {"name": "Fill this in."}),
+    )
+    form = client.get("/organisations/new").text
+    refused = client.post("/organisations", data={"name": "", "_csrf_token": csrf_token(form)})
+    assert field_error(refused.text, "name") == "Fill this in."
+    services.on("POST core /orgs/", answer({"id": ORG, "name": "Ada Pythons"}, 201))
+    services.on("GET core /auth/me", answer(me([{"organisation_id": ORG, "name": "Ada Pythons",
+                                                 "role": "owner"}])))  # fmt: skip
+    services.on("POST core /auth/switch-organisation",
+                answer({"access_token": "access-org", "expires_in": 900,
+                        "organisation_id": ORG}))  # fmt: skip
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    created = client.post(
+        "/organisations", data={"name": "Ada Pythons", "_csrf_token": csrf_token(form)}
+    )
+    assert "Your organisation is created" in created.text
+    assert '<option value="' + ORG + '" selected>Ada Pythons</option>' in created.text
+
+
+def test_an_invitation_is_accepted_by_a_signed_in_breeder(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sent = client.get("/account/invitation?token=inv/1", follow_redirects=False)
+    assert sent.headers["location"] == "/sign-in?next=%2Faccount%2Finvitation%3Ftoken%3Dinv%2F1"
+    sign_in(client, services)
+    other = "5b0c5a8e-0000-4000-8000-0000000000dd"
+    services.on("POST core /invitations/inv%2F1/accept", answer({"organisation_id": other}))
+    page = client.get("/account/invitation?token=inv/1").text
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    client.post("/account/invitation", data={"token": "inv/1", "_csrf_token": csrf_token(page)})
+    switched = services.made("POST core /auth/switch-organisation")[-1]
+    assert switched["json"] == {"organisation_id": other}
