@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from platform_process import (
     REPTIDEX,
+    WEB_OFFSET,
     clean_environment,
     free_port_block,
     start_up,
@@ -48,6 +49,20 @@ def test_all_six_services_answer_health(platform: tuple[int, subprocess.Popen[st
         response = httpx.get(f"http://127.0.0.1:{base + index}/health")
         assert response.status_code == 200
         assert response.json()["service"] == spec.name
+
+
+def test_the_web_application_answers_beside_them(
+    platform: tuple[int, subprocess.Popen[str]],
+) -> None:
+    base, _ = platform
+    web = f"http://127.0.0.1:{base + WEB_OFFSET}"
+    assert httpx.get(f"{web}/health").json()["service"] == "web"
+    deep = httpx.get(f"{web}/health/deep", timeout=10)
+    assert deep.status_code == 200, deep.text
+    assert len(deep.json()["checks"]) == len(SERVICES)
+    front = httpx.get(web)
+    assert front.status_code == 200
+    assert "<h1" in front.text
 
 
 def test_services_are_ready_and_find_each_other(
