@@ -240,7 +240,7 @@ def test_openapi_documents_every_endpoint(client: TestClient[Litestar]) -> None:
         if path.startswith(mine)
         for method, operation in methods.items()
     ]
-    assert len(operations) == 42
+    assert len(operations) == 43
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert operation.get("description"), (path, method)
