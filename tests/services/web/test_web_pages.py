@@ -476,3 +476,29 @@ def test_an_invitation_is_accepted_by_a_signed_in_breeder(
     client.post("/account/invitation", data={"token": "inv/1", "_csrf_token": csrf_token(page)})
     switched = services.made("POST core /auth/switch-organisation")[-1]
     assert switched["json"] == {"organisation_id": other}
+
+
+@pytest.mark.redis
+def test_replicas_share_the_sessions_kept_in_redis(
+    make_settings: Callable[..., Settings],
+    services: StandInServices,
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    def replica(folder: str) -> Any:
+        settings = make_settings(
+            redis_url=redis_url, web_secret="a-secret-every-replica-shares",
+            data_dir=str(tmp_path / folder),
+        )  # fmt: skip
+        return create_app(settings, calls=services)
+
+    with TestClient(replica("one")) as first:
+        sign_in(first, services)
+        session = first.cookies.get(COOKIE)
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    with TestClient(replica("two")) as second:
+        assert second.get("/animals", follow_redirects=False).status_code == 303  # no cookie
+        second.cookies.set(COOKIE, session or "")
+        assert "Ada Pythons" in second.get("/").text
+        assert services.made("GET animal /animals")[-1]["token"] == "access-org"
