@@ -12,11 +12,14 @@ from litestar.params import FromPath
 
 from reptidex.services.web.api import ServiceProblem
 from reptidex.services.web.pages import FORM, FormState, QueryText, form_values, page, see_other
-from reptidex.services.web.visitor import CurrentVisitor
+from reptidex.services.web.visitor import CurrentVisitor, Visitor
 
 Text = Annotated[str, msgspec.Meta(max_length=1024)]
 HATCHLING_ROWS = 6
 """Rows of the hatchlings form (blank rows are skipped)."""
+PICKABLE = 500
+"""Animals the pair form offers of each sex, and the newest animals a clutch's page looks
+through for its hatchlings (repti-animal lists no animals by clutch)."""
 
 
 class PairForm(msgspec.Struct, kw_only=True):
@@ -54,9 +57,11 @@ def percent(probability: str) -> str:
     return f"{text}%"
 
 
-async def _animals(visitor: CurrentVisitor) -> dict[str, dict[str, Any]]:
-    listed = (await visitor.call("GET", "animal", "/animals", params={"limit": 200})).json()
-    return {str(animal["id"]): animal for animal in listed["items"]}
+async def _animals(visitor: Visitor, **params: str | int) -> list[dict[str, Any]]:
+    """Up to :data:`PICKABLE` animals of the collection, filtered and sorted by ``params``."""
+    found = await visitor.call("GET", "animal", "/animals", params={"limit": PICKABLE, **params})
+    items: list[dict[str, Any]] = found.json()["items"]
+    return items
 
 
 class BreedingPages(Controller):
@@ -71,15 +76,14 @@ class BreedingPages(Controller):
         return await self._pairs_page(visitor, FormState())
 
     async def _pairs_page(
-        self, visitor: CurrentVisitor, form: FormState, status_code: int = 200
+        self, visitor: Visitor, form: FormState, status_code: int = 200
     ) -> Response[Any]:
-        animals = await _animals(visitor)
+        males = await _animals(visitor, sex="male", sort="name")
+        females = await _animals(visitor, sex="female", sort="name")
         pairs = (await visitor.call("GET", "animal", "/breeding/pairs")).json()
         return page(
             visitor, "breeding/pairs.html", status_code=status_code, form=form, pairs=pairs,
-            animals=animals,
-            males=[a for a in animals.values() if a["sex"] == "male"],
-            females=[a for a in animals.values() if a["sex"] == "female"],
+            animals={str(a["id"]): a for a in (*males, *females)}, males=males, females=females,
         )  # fmt: skip
 
     @post("/pairs", status_code=200)
@@ -107,8 +111,8 @@ class BreedingPages(Controller):
 
     async def _pair_page(
         self,
-        visitor: CurrentVisitor,
-        pair_id: FromPath[uuid.UUID],
+        visitor: Visitor,
+        pair_id: uuid.UUID,
         form: FormState,
         status_code: int = 200,
     ) -> Response[Any]:
@@ -153,15 +157,14 @@ class BreedingPages(Controller):
 
     async def _clutch_page(
         self,
-        visitor: CurrentVisitor,
-        clutch_id: FromPath[uuid.UUID],
+        visitor: Visitor,
+        clutch_id: uuid.UUID,
         form: FormState,
         status_code: int = 200,
     ) -> Response[Any]:
         clutch = (await visitor.call("GET", "animal", f"/breeding/clutches/{clutch_id}")).json()
-        hatchlings = [
-            a for a in (await _animals(visitor)).values() if a.get("clutch_id") == str(clutch_id)
-        ]
+        newest = await _animals(visitor, sort="created_at", order="desc")
+        hatchlings = [a for a in reversed(newest) if a.get("clutch_id") == str(clutch_id)]
         return page(
             visitor, "breeding/clutch.html", status_code=status_code, form=form, clutch=clutch,
             hatchlings=hatchlings, rows=range(HATCHLING_ROWS),

@@ -20,7 +20,7 @@ from reptidex.services.web.pages import (
     secured,
     see_other,
 )
-from reptidex.services.web.visitor import CurrentVisitor
+from reptidex.services.web.visitor import CurrentVisitor, Visitor
 
 Text = Annotated[str, msgspec.Meta(max_length=1024)]
 SPECIES = (("ball_python", "Ball python"),)
@@ -39,7 +39,7 @@ class AnimalForm(msgspec.Struct, kw_only=True):
 
 
 async def morph_reading(
-    visitor: CurrentVisitor, species: str, sex: str, morph: str
+    visitor: Visitor, species: str, sex: str, morph: str
 ) -> tuple[dict[str, Any] | None, str | None]:
     """How repti-animal reads ``morph`` (the prediction's reading of it as a parent, with
     the notes on ambiguous words), or the reason it cannot read it."""
