@@ -220,7 +220,12 @@ def expire_soon(client: TestClient[Any], services: StandInServices) -> None:
     services.on("POST core /auth/switch-organisation",
                 answer({"access_token": "old", "expires_in": 10, "organisation_id": ORG}))  # fmt: skip
     token = csrf_token(client.get("/organisations/new").text)
-    client.post("/organisations/switch", data={"organisation_id": ORG, "_csrf_token": token})
+    switched = client.post(
+        "/organisations/switch",
+        data={"organisation_id": ORG, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303
 
 
 def test_an_access_token_about_to_expire_is_refreshed_first(
@@ -232,6 +237,18 @@ def test_an_access_token_about_to_expire_is_refreshed_first(
     assert client.get("/animals").status_code == 200
     assert services.made("POST core /auth/refresh")[0]["json"] == {"refresh_token": "refresh-1"}
     assert services.made("GET animal /animals")[-1]["token"] == "fresh"
+
+
+def test_calls_made_together_refresh_the_token_once(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    expire_soon(client, services)
+    services.on("POST core /auth/refresh", answer(tokens(access="fresh", refresh="refresh-2")))
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    assert client.get("/").status_code == 200  # the overview asks for both at once
+    assert len(services.made("POST core /auth/refresh")) == 1  # core rotates refresh tokens
+    assert {call["token"] for call in services.calls[-2:]} == {"fresh"}
 
 
 def test_a_session_core_no_longer_knows_signs_the_breeder_out(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -58,6 +59,7 @@ class StandInServices:
         made = {"key": f"{method} {service} {path}", "token": token, "json": json,
                 "params": dict(params or {}), "headers": dict(headers or {})}  # fmt: skip
         self.calls.append(made)
+        await asyncio.sleep(0)  # a real call lets other tasks run while it waits
         if service in self.down:
             raise ServiceUnreachable(service, "ConnectError")
         handler = self.handlers.get(made["key"])

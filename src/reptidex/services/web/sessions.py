@@ -9,10 +9,12 @@ after :data:`IDLE` without a request, at sign-out, or when core refuses its refr
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import secrets
 import time
+import weakref
 
 import msgspec
 from litestar.datastructures import Cookie
@@ -72,6 +74,14 @@ class SessionStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, session_id: str) -> asyncio.Lock:
+        """The lock of a session's token refresh in this process (forgotten when unused)."""
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = self._locks[session_id] = asyncio.Lock()
+        return lock
 
     async def start(self, session: WebSession) -> str:
         """Keep ``session`` under a new id, returned for the cookie."""

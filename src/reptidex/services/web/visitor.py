@@ -102,6 +102,22 @@ class Visitor:
             raise
 
     async def _refresh(self, session: WebSession) -> None:
+        """Refresh the access token, once for all the requests of this session in flight in
+        this process: core rotates the refresh token and takes a second use of the old one
+        for theft."""
+        if self.session_id is None:
+            return await self._refresh_now(session)
+        async with self.sessions.lock(self.session_id):
+            kept = await self.sessions.load(self.session_id)
+            if kept is not None and not kept.needs_refresh():  # another request refreshed it
+                session.access_token = kept.access_token
+                session.access_expires_at = kept.access_expires_at
+                session.refresh_token = kept.refresh_token
+                self.current = session
+                return None
+            return await self._refresh_now(session)
+
+    async def _refresh_now(self, session: WebSession) -> None:
         try:
             answer = await self.calls.call(
                 "POST", "core", "/auth/refresh", json={"refresh_token": session.refresh_token}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from fractions import Fraction
 from typing import Annotated, Any
@@ -78,9 +79,12 @@ class BreedingPages(Controller):
     async def _pairs_page(
         self, visitor: Visitor, form: FormState, status_code: int = 200
     ) -> Response[Any]:
-        males = await _animals(visitor, sex="male", sort="name")
-        females = await _animals(visitor, sex="female", sort="name")
-        pairs = (await visitor.call("GET", "animal", "/breeding/pairs")).json()
+        males, females, paired = await asyncio.gather(
+            _animals(visitor, sex="male", sort="name"),
+            _animals(visitor, sex="female", sort="name"),
+            visitor.call("GET", "animal", "/breeding/pairs"),
+        )
+        pairs = paired.json()
         return page(
             visitor, "breeding/pairs.html", status_code=status_code, form=form, pairs=pairs,
             animals={str(a["id"]): a for a in (*males, *females)}, males=males, females=females,
@@ -117,13 +121,12 @@ class BreedingPages(Controller):
         status_code: int = 200,
     ) -> Response[Any]:
         pair = (await visitor.call("GET", "animal", f"/breeding/pairs/{pair_id}")).json()
-        sire = (await visitor.call("GET", "animal", f"/animals/{pair['sire_id']}")).json()
-        dam = (await visitor.call("GET", "animal", f"/animals/{pair['dam_id']}")).json()
-        clutches = (
-            await visitor.call(
-                "GET", "animal", "/breeding/clutches", params={"pair_id": str(pair_id)}
-            )
-        ).json()
+        answers = await asyncio.gather(
+            visitor.call("GET", "animal", f"/animals/{pair['sire_id']}"),
+            visitor.call("GET", "animal", f"/animals/{pair['dam_id']}"),
+            visitor.call("GET", "animal", "/breeding/clutches", params={"pair_id": str(pair_id)}),
+        )
+        sire, dam, clutches = (answer.json() for answer in answers)
         return page(
             visitor, "breeding/pair.html", status_code=status_code, form=form, pair=pair,
             sire=sire, dam=dam, prediction=pair.get("prediction"), percent=percent,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Controller, Response, get
@@ -32,8 +33,9 @@ class HomePage(Controller):
         animals: list[Any] = []
         pairs: list[Any] = []
         if session is not None and session.organisation_id:
-            animals = (await visitor.call("GET", "animal", "/animals", params={"limit": 5})).json()[
-                "items"
-            ]
-            pairs = (await visitor.call("GET", "animal", "/breeding/pairs")).json()[:5]
+            newest, paired = await asyncio.gather(
+                visitor.call("GET", "animal", "/animals", params={"limit": 5, "order": "desc"}),
+                visitor.call("GET", "animal", "/breeding/pairs"),
+            )
+            animals, pairs = newest.json()["items"], paired.json()[:5]
         return page(visitor, "home.html", notice=NOTICES.get(done), animals=animals, pairs=pairs)
