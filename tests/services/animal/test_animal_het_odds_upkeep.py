@@ -18,7 +18,8 @@ from test_animal_het_odds import acceptance_family
 from test_animal_het_odds_api import record_family
 
 from reptidex.domain.animals.het_odds import HetOddsLimits, analyse_members
-from reptidex.domain.animals.het_odds_upkeep import animals_to_upkeep, upkeep_pass
+from reptidex.domain.animals.het_odds_upkeep import animals_to_upkeep, family_odds, upkeep_pass
+from reptidex.domain.errors import InvalidInput
 
 T = TypeVar("T")
 HOUR = dt.timedelta(hours=1)
@@ -137,3 +138,29 @@ def test_the_kept_explanations_effects_are_floats_the_odds_exact() -> None:
             for float_reason, exact_reason in zip(mine.reasons, theirs.reasons, strict=True):
                 assert isinstance(float_reason.effect, float)
                 assert float_reason.effect == pytest.approx(float(exact_reason.effect))
+
+
+def test_a_family_too_interbred_for_exact_odds_keeps_sampled_ones() -> None:
+    family = list(acceptance_family().values())
+    organisation = family[0].organisation_id
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    exact = analyse_members(family, family, HetOddsLimits())
+    tight = HetOddsLimits(max_clique_states=2, sampled_sweeps=2_000)
+    with pytest.raises(InvalidInput, match="too interbred for exact het odds"):
+        analyse_members(family, family, tight)  # an answer on request stays exact or none
+    kept = {odds.animal_id: odds for odds in family_odds(family, organisation, tight, at)}
+    for animal in family:
+        odds = kept[animal.id]
+        assert odds.status == "computed"
+        assert not odds.exact
+        assert odds.note is not None
+        assert "estimated by Gibbs sampling (4 chains of 2,000 sweeps" in odds.note
+        for mine, theirs in zip(odds.genes, exact[animal.id].genes, strict=True):
+            assert mine.method == "gibbs"
+            assert mine.reasons == ()
+            assert isinstance(mine.carrier, float)
+            assert mine.carrier == pytest.approx(float(theirs.carrier), abs=0.05)
+    small = HetOddsLimits(max_clique_states=2, sampled_animals=3)
+    refused = family_odds(family, organisation, small, at)
+    assert {odds.status for odds in refused} == {"too_complex"}
+    assert all("No approximation is given" in (odds.note or "") for odds in refused)

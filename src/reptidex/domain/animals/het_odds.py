@@ -34,7 +34,9 @@ from reptidex.domain.errors import Conflict, InvalidInput
 from reptidex.engine.carriers import (
     DEFAULT_ALLELE_FREQUENCY,
     MAX_CLIQUE_STATES,
+    ApproximationError,
     CarrierLocus,
+    CarrierOdds,
     ContradictionError,
     Evidence,
     Observation,
@@ -63,7 +65,8 @@ class HetOddsLimits:
     refused before any work); ``exact_animals``: up to this many, exact Fractions, beyond
     it floats, said so in the answer; ``max_clique_states``: the engine's bound on exact
     inference (the joint genotypes of its largest clique), beyond which the family is
-    refused as too interbred.
+    refused as too interbred, or, where asked (the kept odds' upkeep), estimated by Gibbs
+    sampling (``sampled_animals`` animals at most, ``sampled_sweeps`` sweeps per chain).
 
     Measured on simulated collections (every animal's look recorded, 3 recessives, the
     explanation of the animal with most offspring; one run on the shared 2-core machine):
@@ -75,6 +78,8 @@ class HetOddsLimits:
     family_animals: int = 5_000
     exact_animals: int = 100
     max_clique_states: int = MAX_CLIQUE_STATES
+    sampled_animals: int = 1_000
+    sampled_sweeps: int = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +275,7 @@ def analyse_members(
     limits: HetOddsLimits,
     *,
     float_reasons: bool = False,
+    sampled: bool = False,
 ) -> dict[uuid.UUID, HetOdds]:
     """The het odds of each of ``members`` (animals of ``family``, of one species) at every
     locus that matters, from one inference on the family: pure CPU work. :class:`Conflict`
@@ -278,7 +284,12 @@ def analyse_members(
 
     ``float_reasons``: the explanations' effects in floats even where the odds are exact
     (an explanation is a batch of inferences per member: in exact Fractions it is most of
-    the work, which matters when every member of a family is explained)."""
+    the work, which matters when every member of a family is explained).
+
+    ``sampled``: a family too interbred for exact inference (and of at most
+    ``limits.sampled_animals`` animals) is estimated by Gibbs sampling instead, in floats,
+    without explanations (they need exact inference), a note giving the method and the
+    largest standard error; an estimate that has not converged is refused as too interbred."""
     if not members:
         return {}
     first = members[0]
@@ -312,11 +323,13 @@ def analyse_members(
             },
         ) from error
     except TooComplexError as error:
-        raise InvalidInput(
-            f"The family of {first.label} ({len(pedigree):,} animals) is too interbred for "
-            f"exact het odds: {error}. No approximation is given.",
-            field_errors={"animal_id": "family too interbred for exact het odds"},
-        ) from error
+        if not sampled or len(pedigree) > limits.sampled_animals:
+            raise InvalidInput(
+                f"The family of {first.label} ({len(pedigree):,} animals) is too interbred for "
+                f"exact het odds: {error}. No approximation is given.",
+                field_errors={"animal_id": "family too interbred for exact het odds"},
+            ) from error
+        return _sampled_members(pedigree, loci, morphs, sexes, members, labels, limits, notes)
     explained = evidences
     if float_reasons and exact:
         explained = [
@@ -327,21 +340,12 @@ def analyse_members(
         me = labels[animal.id]
         genes = []
         for evidence, why, analysis in zip(evidences, explained, analyses, strict=True):
-            odds = analysis[me]
-            locus = evidence.locus
             reasons = explain(pedigree, why, me)
             genes.append(
-                GeneOdds(
-                    locus=locus.id,
-                    name=locus.name,
-                    genotypes=tuple(
-                        GenotypeOdds(locus.names[i], locus.keys[i], p)
-                        for i, p in enumerate(odds.genotypes.values())
-                    ),
-                    carrier=odds.carrier,
-                    proven=odds.proven,
-                    method=odds.method.value,
-                    reasons=tuple(
+                _gene_odds(
+                    evidence,
+                    analysis[me],
+                    tuple(
                         OddsReason(
                             r.text,
                             r.effect,
@@ -353,6 +357,76 @@ def analyse_members(
             )
         answers[animal.id] = HetOdds(animal, len(pedigree), exact, tuple(genes), tuple(notes))
     return answers
+
+
+def _gene_odds(evidence: Evidence, odds: CarrierOdds, reasons: tuple[OddsReason, ...]) -> GeneOdds:
+    """One locus of an animal's answer."""
+    locus = evidence.locus
+    return GeneOdds(
+        locus=locus.id,
+        name=locus.name,
+        genotypes=tuple(
+            GenotypeOdds(locus.names[i], locus.keys[i], p)
+            for i, p in enumerate(odds.genotypes.values())
+        ),
+        carrier=odds.carrier,
+        proven=odds.proven,
+        method=odds.method.value,
+        reasons=reasons,
+    )
+
+
+def _sampled_members(
+    pedigree: Pedigree,
+    loci: Sequence[CarrierLocus],
+    morphs: dict[str, str],
+    sexes: dict[str, Sex | None],
+    members: Sequence[Animal],
+    labels: dict[uuid.UUID, str],
+    limits: HetOddsLimits,
+    notes: list[str],
+) -> dict[uuid.UUID, HetOdds]:
+    """The members' odds estimated by Gibbs sampling (the family is too interbred for exact
+    inference); :class:`InvalidInput` when the estimate is refused."""
+    evidences = [
+        family_evidence(pedigree, locus, morphs, sexes, exact=False, notes=notes) for locus in loci
+    ]
+    try:
+        analyses = het_odds_many(
+            pedigree,
+            evidences,
+            max_clique_states=limits.max_clique_states,
+            approximate=True,
+            samples=limits.sampled_sweeps,
+        )
+    except ApproximationError as error:
+        raise InvalidInput(
+            f"The family ({len(pedigree):,} animals) is too interbred for exact het odds, "
+            f"and the sampled estimate was refused: {error}.",
+            field_errors={"animal_id": "family too interbred for het odds"},
+        ) from error
+    largest = max(
+        (float(a.standard_errors.max()) for a in analyses if a.standard_errors is not None),
+        default=0.0,
+    )
+    notes.append(
+        f"The family is too interbred for exact het odds: these are estimated by Gibbs "
+        f"sampling (4 chains of {limits.sampled_sweeps:,} sweeps; standard errors up to "
+        f"{largest:.3f}), without explanations, which need exact inference."
+    )
+    return {
+        animal.id: HetOdds(
+            animal,
+            len(pedigree),
+            False,
+            tuple(
+                _gene_odds(evidence, analysis[labels[animal.id]], ())
+                for evidence, analysis in zip(evidences, analyses, strict=True)
+            ),
+            tuple(notes),
+        )
+        for animal in members
+    }
 
 
 async def het_odds_of(

@@ -155,13 +155,14 @@ def family_odds(
     species of the family, and each animal's explanation, whose effects are floats: exact
     ones for every animal of a family would cost many times the odds): pure CPU work. A
     family whose records contradict each other or that is too interbred keeps no odds, each
-    animal's state saying why."""
+    animal's state saying why; one too interbred for exact inference is estimated by Gibbs
+    sampling where it can be (:func:`analyse_members`)."""
     results: list[StoredHetOdds] = []
     for species in sorted({a.species for a in family}):
         kin = [a for a in family if a.species == species]
         members = [a for a in kin if a.organisation_id == organisation_id]
         try:
-            answers = analyse_members(kin, members, limits, float_reasons=True)
+            answers = analyse_members(kin, members, limits, float_reasons=True, sampled=True)
         except Conflict as error:
             results += _refused(members, organisation_id, "contradiction", str(error), len(kin), at)
             continue
