@@ -519,3 +519,29 @@ def test_replicas_share_the_sessions_kept_in_redis(
         second.cookies.set(COOKIE, session or "")
         assert "Ada Pythons" in second.get("/").text
         assert services.made("GET animal /animals")[-1]["token"] == "access-org"
+
+
+def test_the_pair_form_offers_the_newest_animals_or_those_searched_for(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in(client, services)
+
+    def animals(call: dict[str, Any]) -> ServiceAnswer:
+        sex = call["params"]["sex"]
+        name = {"male": "Apollo", "female": "Athena"}[str(sex)]
+        item = {"id": f"id-{name}", "name": name, "code": "BP-1", "sex": sex,
+                "genotype": {"morph": "Pastel"}}  # fmt: skip
+        return answer({"items": [item], "total": 1})
+
+    services.on("GET animal /animals", animals)
+    services.on("GET animal /breeding/pairs", answer([]))
+    html = client.get("/breeding/pairs?sire_q=apol").text
+    asked = {
+        str(call["params"]["sex"]): call["params"] for call in services.made("GET animal /animals")
+    }
+    assert asked["male"] == {"limit": 50, "sort": "created_at", "order": "desc", "sex": "male",
+                             "q": "apol"}  # fmt: skip
+    assert "q" not in asked["female"]
+    assert '<option value="id-Apollo"' in html
+    assert '<option value="id-Athena"' in html
+    assert 'id="sire_q" name="sire_q" type="search" value="apol"' in html

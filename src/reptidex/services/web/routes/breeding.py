@@ -18,9 +18,11 @@ from reptidex.services.web.visitor import CurrentVisitor, Visitor
 Text = Annotated[str, msgspec.Meta(max_length=1024)]
 HATCHLING_ROWS = 6
 """Rows of the hatchlings form (blank rows are skipped)."""
-PICKABLE = 500
-"""Animals the pair form offers of each sex, and the newest animals a clutch's page looks
-through for its hatchlings (repti-animal lists no animals by clutch)."""
+PICKABLE = 50
+"""Animals of each sex the pair form offers: the newest, or those a search finds."""
+NEWEST = 200
+"""The newest animals a clutch's page looks through for its hatchlings (repti-animal lists
+no animals by clutch)."""
 
 
 class PairForm(msgspec.Struct, kw_only=True):
@@ -59,8 +61,9 @@ def percent(probability: str) -> str:
 
 
 async def _animals(visitor: Visitor, **params: str | int) -> list[dict[str, Any]]:
-    """Up to :data:`PICKABLE` animals of the collection, filtered and sorted by ``params``."""
-    found = await visitor.call("GET", "animal", "/animals", params={"limit": PICKABLE, **params})
+    """Animals of the collection, the newest first, filtered by ``params``."""
+    query: dict[str, str | int] = {"limit": PICKABLE, "sort": "created_at", "order": "desc"}
+    found = await visitor.call("GET", "animal", "/animals", params={**query, **params})
     items: list[dict[str, Any]] = found.json()["items"]
     return items
 
@@ -72,22 +75,35 @@ class BreedingPages(Controller):
     include_in_schema = False
 
     @get("/pairs")
-    async def pairs(self, visitor: CurrentVisitor) -> Response[Any]:
-        """The organisation's pairs, and the form pairing two of its animals."""
-        return await self._pairs_page(visitor, FormState())
+    async def pairs(
+        self, visitor: CurrentVisitor, sire_q: QueryText = "", dam_q: QueryText = ""
+    ) -> Response[Any]:
+        """The organisation's pairs, and the form pairing two of its animals: the newest
+        males and females, or those the searches (name, code or morph) find."""
+        return await self._pairs_page(visitor, FormState(), sire_q=sire_q, dam_q=dam_q)
 
     async def _pairs_page(
-        self, visitor: Visitor, form: FormState, status_code: int = 200
+        self,
+        visitor: Visitor,
+        form: FormState,
+        status_code: int = 200,
+        *,
+        sire_q: str = "",
+        dam_q: str = "",
     ) -> Response[Any]:
+        def search(sex: str, text: str) -> dict[str, str]:
+            return {"sex": sex, "q": text.strip()} if text.strip() else {"sex": sex}
+
         males, females, paired = await asyncio.gather(
-            _animals(visitor, sex="male", sort="name"),
-            _animals(visitor, sex="female", sort="name"),
+            _animals(visitor, **search("male", sire_q)),
+            _animals(visitor, **search("female", dam_q)),
             visitor.call("GET", "animal", "/breeding/pairs"),
         )
         pairs = paired.json()
         return page(
             visitor, "breeding/pairs.html", status_code=status_code, form=form, pairs=pairs,
             animals={str(a["id"]): a for a in (*males, *females)}, males=males, females=females,
+            sire_q=sire_q, dam_q=dam_q, pickable=PICKABLE,
         )  # fmt: skip
 
     @post("/pairs", status_code=200)
@@ -166,7 +182,7 @@ class BreedingPages(Controller):
         status_code: int = 200,
     ) -> Response[Any]:
         clutch = (await visitor.call("GET", "animal", f"/breeding/clutches/{clutch_id}")).json()
-        newest = await _animals(visitor, sort="created_at", order="desc")
+        newest = await _animals(visitor, limit=NEWEST)
         hatchlings = [a for a in reversed(newest) if a.get("clutch_id") == str(clutch_id)]
         return page(
             visitor, "breeding/clutch.html", status_code=status_code, form=form, clutch=clutch,
