@@ -55,9 +55,12 @@ class StandInServices:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> ServiceAnswer:
         made = {"key": f"{method} {service} {path}", "token": token, "json": json,
-                "params": dict(params or {}), "headers": dict(headers or {})}  # fmt: skip
+                "params": dict(params or {}), "headers": dict(headers or {}),
+                "files": dict(files or {}), "form": dict(form or {})}  # fmt: skip
         self.calls.append(made)
         await asyncio.sleep(0)  # a real call lets other tasks run while it waits
         if service in self.down:

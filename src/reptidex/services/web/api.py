@@ -65,8 +65,11 @@ class ServiceCalls(Protocol):
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> ServiceAnswer:
-        """``method path`` on ``service``; raises :class:`ServiceProblem` when it refuses,
+        """``method path`` on ``service`` (``files``, each ``(filename, bytes, content type)``,
+        with the ``form`` fields beside them, make a ``multipart/form-data`` body); raises :class:`ServiceProblem` when it refuses,
         :class:`ServiceUnreachable` when it does not answer."""
         ...
 

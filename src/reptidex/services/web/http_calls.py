@@ -100,15 +100,21 @@ class HttpServiceCalls:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> ServiceAnswer:
         """``method path`` on ``service``, as the holder of ``token``."""
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {token}"
+        multipart: dict[str, object] = (
+            {"files": dict(files), "data": dict(form or {})} if files else {}
+        )
         try:
             response = await self.peers.request(
-                method, service, path, json=json, params=dict(params or {}), headers=sent
-            )
+                method, service, path, json=json, params=dict(params or {}), headers=sent,
+                **multipart,
+            )  # fmt: skip
         except httpx.TimeoutException as exc:
             raise ServiceUnreachable(service, "timed out") from exc
         except httpx.TransportError as exc:

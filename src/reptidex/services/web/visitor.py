@@ -82,6 +82,8 @@ class Visitor:
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         anonymous: bool = False,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> ServiceAnswer:
         """``method path`` on ``service`` as the signed-in breeder (``anonymous``: without a
         token, for public operations and visitors)."""
@@ -93,8 +95,9 @@ class Visitor:
             token = session.access_token
         try:
             return await self.calls.call(
-                method, service, path, token=token, json=json, params=params, headers=headers
-            )
+                method, service, path, token=token, json=json, params=params, headers=headers,
+                files=files, form=form,
+            )  # fmt: skip
         except ServiceProblem as problem:
             if problem.status == 401 and not anonymous:
                 await self.sign_out()  # core no longer knows the session: sign in again
