@@ -251,13 +251,14 @@ def test_a_bought_animal_gets_the_buyers_odds(breeder: Breeder, rival: Breeder) 
     assert clown["explanation"][0]["text"].startswith("proven by its sire Zeus")
 
 
-def test_the_seller_takes_in_the_buyers_records_when_asked(
+def test_the_seller_takes_in_the_buyers_records_without_asking(
     breeder: Breeder, rival: Breeder
 ) -> None:
     zeus = rival.add(name="Zeus", sex="male")
     hera = rival.add(name="Hera", sex="female")
     kid = rival.add(name="Kid", sex="female", sire_id=zeus["id"], dam_id=hera["id"])
     eventually(lambda: (kept(rival, zeus) or {}).get("status") == "computed", "computed")
+    assert kept(rival, zeus)["genes"] == []  # type: ignore[index]
     transfer(rival, kid, breeder, share_lineage=True)
     # the buyer shows Kid and her visual Clown daughter to everyone
     assert breeder.patch(f"/animals/{kid['id']}", json={"visibility": "public"}).status_code == 200
@@ -266,19 +267,25 @@ def test_the_seller_takes_in_the_buyers_records_when_asked(
         name="Daughter", morph="Clown", sire_id=mate["id"], dam_id=kid["id"], visibility="public"
     )
     eventually(lambda: (kept_clown(breeder, kid) or {}).get("proven") is True, "Kid proven")
-    # the seller's answer on request counts the buyer's shared records at once...
-    answer = rival.get(f"/animals/{zeus['id']}/het-odds").json()
-    assert answer["source"] == "computed"
-    (clown,) = answer["genes"]
+    # the buyer's change asked for the seller's animals too: its kept odds follow, unasked,
+    # and agree with its answer on request
+    eventually(lambda: kept_clown(rival, zeus) is not None, "the seller's kept odds")
+    clown = kept_clown(rival, zeus)
+    assert clown is not None
     assert Fraction(clown["carrier"]) > 0
-    # ...while its kept odds wait for its own change, or for it to ask
-    assert kept(rival, zeus)["genes"] == []  # type: ignore[index]
+    answer = rival.get(f"/animals/{zeus['id']}/het-odds").json()
+    assert answer["source"] == "kept"
+    assert answer["genes"][0]["carrier"] == clown["carrier"]
+    # asking is still possible (a writer of the animal's organisation only)
     viewer = Breeder(rival.client, rival.organisation_id, role="viewer")
     assert viewer.post(f"/animals/{zeus['id']}/het-odds/refresh").status_code == 403
     assert breeder.post(f"/animals/{zeus['id']}/het-odds/refresh").status_code == 404
     asked = rival.post(f"/animals/{zeus['id']}/het-odds/refresh")
     assert asked.status_code == 202, asked.text
     assert asked.json()["up_to_date"] is False
-    eventually(lambda: kept_clown(rival, zeus) is not None, "the seller's kept odds")
+    eventually(
+        lambda: rival.get(f"/animals/{zeus['id']}/het-odds").json()["source"] == "kept", "kept"
+    )
     assert kept_clown(rival, zeus)["carrier"] == clown["carrier"]  # type: ignore[index]
-    assert rival.get(f"/animals/{zeus['id']}/het-odds").json()["source"] == "kept"
+    # the buyer learnt nothing of the seller's animals on the way
+    assert breeder.get(f"/animals/{zeus['id']}").status_code == 404

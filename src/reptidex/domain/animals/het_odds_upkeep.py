@@ -2,8 +2,11 @@
 
 A change to an animal's record (created, its morph, sex or parents changed, deleted, a
 hatchling registered, a lab result or a CSV import applied, a transfer) asks for the odds of
-the changed animal's family to be computed again (:func:`request_family_upkeep`, from the
-service's own events). The upkeep worker takes the requests older than a short delay
+the changed animal's family to be computed again (:func:`request_upkeep_after_change`, from
+the service's own events): its organisation's animal, and every other organisation's animals
+connected to it by parent links (a seller's animals whose records the buyer extends), which
+are asked for without the organisation reading them. Only record changes ask: the upkeep's
+own results (``animal.het_odds.changed``) ask for nothing, so requests cannot loop. The upkeep worker takes the requests older than a short delay
 (so that a burst of changes to one family, such as a clutch of hatchlings, is computed once),
 and for each computes the whole family once (:func:`recompute_family`): every animal of the
 organisation in it gets its posterior at each locus, its explanation and ``proven`` kept
@@ -194,6 +197,23 @@ async def request_family_upkeep(
     """Ask for the families of these animals of the organisation to be computed again (the
     animals of other organisations and those deleted since are skipped)."""
     await store.request(organisation_id, sorted(set(animal_ids)), at)
+
+
+async def request_upkeep_after_change(
+    store: HetOddsStore,
+    organisation_id: uuid.UUID,
+    animal_ids: Sequence[uuid.UUID],
+    at: dt.datetime,
+    limits: HetOddsLimits,
+) -> None:
+    """After a change of these animals' records by the organisation: ask for their families
+    to be computed again (:func:`request_family_upkeep`), and for the animals of other
+    organisations in those families, walked up to ``limits.family_animals`` animals (a
+    larger family keeps no odds anyway)."""
+    await request_family_upkeep(store, organisation_id, animal_ids, at)
+    await store.request_relatives(
+        organisation_id, sorted(set(animal_ids)), at, limit=limits.family_animals + 1
+    )
 
 
 async def recompute_family(

@@ -309,6 +309,20 @@ class HetOddsStore(Protocol):
         coalesce; ids of animals that no longer exist are skipped)."""
         ...
 
+    async def request_relatives(
+        self,
+        organisation_id: uuid.UUID,
+        animal_ids: Sequence[uuid.UUID],
+        at: dt.datetime,
+        *,
+        limit: int,
+    ) -> None:
+        """Ask for the odds of the animals of other organisations connected to these
+        animals by parent links (walked over every organisation's animals, at most ``limit``
+        animals) to be computed again, as :meth:`request` does; it says nothing back, so the
+        organisation learns nothing of the others' animals."""
+        ...
+
     async def forget(self, organisation_id: uuid.UUID, animal_ids: Sequence[uuid.UUID]) -> None:
         """Drop what is kept of these animals of the organisation (an animal that left it)."""
         ...

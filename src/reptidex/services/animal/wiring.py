@@ -48,7 +48,7 @@ from reptidex.adapters.sql.animal.workers import HetOddsUpkeepWorker, TransferOf
 from reptidex.domain.animals.het_odds_upkeep import (
     UPKEEP_EVENTS,
     animals_to_upkeep,
-    request_family_upkeep,
+    request_upkeep_after_change,
 )
 from reptidex.domain.animals.ports import LineageRecords, OrganisationDirectory
 from reptidex.domain.animals.use_cases import Actor
@@ -335,8 +335,8 @@ def subscribe_het_odds_upkeep(kernel: Kernel, worker: HetOddsUpkeepWorker) -> No
         uow = SqlAnimalUnitOfWork(session)
         for organisation_id, animal_ids in wanted.items():
             await uow.bind_organisation(organisation_id)
-            await request_family_upkeep(
-                uow.het_odds, organisation_id, animal_ids, dt.datetime.now(dt.UTC)
+            await request_upkeep_after_change(
+                uow.het_odds, organisation_id, animal_ids, dt.datetime.now(dt.UTC), worker.limits
             )
         worker.wake()
 

@@ -1,16 +1,19 @@
 """:class:`~reptidex.domain.animals.ports.HetOddsStore` in SQL: the tables of migration
 ``animal_0013`` (``animal_het_odds``, ``animal_het_odds_state``), the same statements on
-SQLite and PostgreSQL (upserts through each dialect's ``ON CONFLICT``)."""
+SQLite and PostgreSQL (upserts through each dialect's ``ON CONFLICT``), except the request
+for other organisations' relatives: on PostgreSQL the function of migration ``animal_0014``
+(row-level security hides their animals from the caller), on SQLite the same walk here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import case, delete, literal, select, text
+from sqlalchemy import Insert, bindparam, case, delete, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +33,62 @@ requests (the policy of migration ``animal_0013``)."""
 
 ODDS = het_odds_table
 STATE = het_odds_state_table
+MOST_STARTS = 1_000
+"""The most starting animals one request for relatives walks from (as the function of
+migration ``animal_0014``)."""
+MOST_ANIMALS = 10_000
+"""The walk's hard bound (as the function of migration ``animal_0014``)."""
+
+
+@functools.cache
+def relatives_statement() -> Insert:
+    """SQLite's request for relatives (PostgreSQL's is migration ``animal_0014``'s function): the family of the starting
+    animals over every organisation's animals, walked both ways through the parent links
+    (``UNION`` drops the animals already reached, so the walk ends), its first ``limit``
+    ids; their state rows of organisations other than ``organisation`` asked for (the
+    earliest ask kept)."""
+    animal = AnimalRow.__table__
+    reached = animal.alias("reached")
+    relative = animal.alias("relative")
+    family = (
+        select(animal.c.id.label("id"))
+        .where(animal.c.id.in_(bindparam("starts", expanding=True, type_=animal.c.id.type)))
+        .cte("family", recursive=True)
+    )
+    family = family.union(
+        select(relative.c.id).select_from(
+            family.join(reached, reached.c.id == family.c.id).join(
+                relative,
+                or_(
+                    relative.c.sire_id == family.c.id,
+                    relative.c.dam_id == family.c.id,
+                    relative.c.id == reached.c.sire_id,
+                    relative.c.id == reached.c.dam_id,
+                ),
+            )
+        )
+    )
+    bounded = select(family.c.id).limit(bindparam("limit")).scalar_subquery()
+    wanted = select(
+        animal.c.id,
+        animal.c.organisation_id,
+        literal("pending"),
+        literal(0),
+        literal(False),
+        bindparam("at", type_=STATE.c.requested_at.type),
+    ).where(
+        animal.c.id.in_(bounded),
+        animal.c.organisation_id != bindparam("organisation", type_=animal.c.organisation_id.type),
+    )
+    insert = sqlite.insert(STATE)
+    statement: Insert = insert.from_select(
+        ["animal_id", "organisation_id", "status", "family_size", "exact", "requested_at"],
+        wanted,
+    ).on_conflict_do_update(
+        index_elements=[STATE.c.animal_id],
+        set_={"requested_at": func.coalesce(STATE.c.requested_at, insert.excluded.requested_at)},
+    )
+    return statement
 
 
 def _probability(value: str, exact: bool) -> Probability:
@@ -247,6 +306,37 @@ class SqlHetOddsStore:
             },
         )
         await self._session.execute(statement)
+
+    async def request_relatives(
+        self,
+        organisation_id: uuid.UUID,
+        animal_ids: Sequence[uuid.UUID],
+        at: dt.datetime,
+        *,
+        limit: int,
+    ) -> None:
+        """Ask for the animals of other organisations in these animals' families (walked
+        over every organisation's animals, at most ``limit`` of them) to be computed again;
+        nothing is read back. On PostgreSQL through ``animal_request_family_upkeep``, which
+        alone may see and ask for other organisations' animals."""
+        starts = sorted(set(animal_ids))[:MOST_STARTS]
+        if not starts:
+            return
+        if self._postgres:
+            await self._session.execute(
+                text("SELECT animal_request_family_upkeep(CAST(:starts AS uuid[]), :at, :limit)"),
+                {"starts": starts, "at": at, "limit": limit},
+            )
+            return
+        await self._session.execute(
+            relatives_statement(),
+            {
+                "starts": starts,
+                "at": at,
+                "limit": max(0, min(limit, MOST_ANIMALS)),
+                "organisation": organisation_id,
+            },
+        )
 
     async def forget(self, organisation_id: uuid.UUID, animal_ids: Sequence[uuid.UUID]) -> None:
         """Drop what is kept of these animals of the organisation."""
