@@ -1,0 +1,161 @@
+"""Breeding beside the pairs: the pairing planner for a target morph and the season
+statistics with their charts (repti-animal's ``POST /breeding/plan`` and
+``GET /breeding/statistics``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Response, get
+from litestar.params import QueryParameter
+
+from reptidex.services.web.api import ServiceProblem
+from reptidex.services.web.charts import Series, bar_chart
+from reptidex.services.web.pages import FormState, QueryText, page
+from reptidex.services.web.routes.breeding import percent
+from reptidex.services.web.routes.genetics import gene_names, species_options
+from reptidex.services.web.visitor import CurrentVisitor, Visitor
+
+NAMED = 500
+"""Animals (the newest) whose names label the statistics per female or per pair."""
+GROUPS = (("season", "Season"), ("female", "Female"), ("pair", "Pair"))
+COI_MESSAGE = "Give the COI limit as a percentage from 0 to 100, e.g. 12.5."
+
+
+def coi_limit(text: str) -> float | None:
+    """The COI limit typed as a percentage, as the fraction repti-animal takes (``None`` when
+    it is not a percentage).
+
+    >>> coi_limit("12.5")
+    0.125
+    >>> coi_limit("6,25")
+    0.0625
+    >>> coi_limit("101") is None, coi_limit("a lot") is None
+    (True, True)
+    """
+    try:
+        value = float(text.strip().rstrip("%").replace(",", "."))
+    except ValueError:
+        return None
+    return value / 100 if 0 <= value <= 100 else None
+
+
+async def _names(visitor: Visitor) -> dict[str, str]:
+    """The newest animals' names (or codes) by id."""
+    found = await visitor.call(
+        "GET", "animal", "/animals",
+        params={"limit": NAMED, "sort": "created_at", "order": "desc"},
+    )  # fmt: skip
+    return {str(a["id"]): a.get("name") or a["code"] for a in found.json()["items"]}
+
+
+def _label(row: dict[str, Any], group: str, names: dict[str, str], pairs: dict[str, Any]) -> str:
+    key = str(row["key"])
+    if group == "female":
+        return names.get(key, key[:8])
+    if group == "pair":
+        pair = pairs.get(key)
+        if pair is None:
+            return key[:8]
+        sire = names.get(str(pair["sire_id"]), "sire")
+        dam = names.get(str(pair["dam_id"]), "dam")
+        return f"{sire} × {dam} ({pair['season']})"
+    return key
+
+
+def statistics_charts(rows: list[dict[str, Any]], labels: list[str], by: str) -> list[str]:
+    """The two charts of the statistics: eggs, fertile eggs and hatchlings per group; the
+    hatch rate per group."""
+    eggs = bar_chart(
+        "eggs-chart", f"Eggs and hatchlings per {by}",
+        f"Bars of eggs, fertile eggs and hatchlings for each {by}; the table below has the "
+        "same numbers.",
+        labels,
+        [Series("Eggs", tuple(r["eggs"] for r in rows)),
+         Series("Fertile", tuple(r["fertile"] for r in rows)),
+         Series("Hatched", tuple(r["hatched"] for r in rows))],
+    )  # fmt: skip
+    rates = bar_chart(
+        "hatch-rate-chart", f"Hatch rate per {by}",
+        f"Bars of the hatch rate (hatched over fertile eggs) for each {by}, in percent; the "
+        "table below has the same numbers.",
+        labels,
+        [Series("Hatch rate", tuple(100 * (r["hatch_rate"] or 0) for r in rows))],
+        unit="%", ceiling=100,
+    )  # fmt: skip
+    return [eggs, rates]
+
+
+class PlanningPages(Controller):
+    """The pairing planner and the breeding statistics."""
+
+    path = "/breeding"
+    include_in_schema = False
+
+    @get("/plan")
+    async def plan(
+        self,
+        visitor: CurrentVisitor,
+        species: QueryText = "ball_python",
+        target: QueryText = "",
+        max_coi: QueryText = "12.5",
+        viable: QueryText = "",
+    ) -> Response[Any]:
+        """The planner: the organisation's pairings ranked by their odds per egg of the
+        target morph, within the COI limit."""
+        visitor.session  # noqa: B018 - signed-in breeders only
+        values = {"species": species, "target": target, "max_coi": max_coi, "viable": viable}
+        form = FormState(values=values)
+        options, names = await asyncio.gather(
+            species_options(visitor), gene_names(visitor, species)
+        )
+        plan, status = None, 200
+        if target.strip():
+            limit = coi_limit(max_coi)
+            if limit is None:
+                form = FormState(values=values, errors={"max_coi": COI_MESSAGE})
+                status = 422
+            else:
+                body = {"species": species, "target": target.strip(), "max_coi": limit,
+                        "viable_only": bool(viable)}  # fmt: skip
+                try:
+                    plan = (
+                        await visitor.call("POST", "animal", "/breeding/plan", json=body)
+                    ).json()
+                except ServiceProblem as problem:
+                    fields = {"species": "species", "target": "target", "max_coi": "max_coi",
+                              "viable_only": "viable"}  # fmt: skip
+                    form = FormState.refused(values, problem, fields)
+                    status = problem.status
+        return page(
+            visitor, "breeding/plan.html", status_code=status, form=form, species=options,
+            genes=names, plan=plan, percent=percent,
+        )  # fmt: skip
+
+    @get("/statistics")
+    async def statistics(
+        self,
+        visitor: CurrentVisitor,
+        group: Annotated[Literal["season", "female", "pair"], QueryParameter()] = "season",
+    ) -> Response[Any]:
+        """Pairs, clutches, eggs, fertility and hatch rate per season, female or pair, with
+        charts and the same numbers in a table."""
+        answered = await visitor.call(
+            "GET", "animal", "/breeding/statistics", params={"group": group}
+        )
+        rows: list[dict[str, Any]] = answered.json()
+        names: dict[str, str] = {}
+        pairs: dict[str, Any] = {}
+        if rows and group != "season":
+            named, paired = await asyncio.gather(
+                _names(visitor), visitor.call("GET", "animal", "/breeding/pairs")
+            )
+            names, pairs = named, {str(p["id"]): p for p in paired.json()}
+        labels = [_label(r, group, names, pairs) for r in rows]
+        by = dict(GROUPS)[group].lower()
+        charts = statistics_charts(rows, labels, by) if rows else []
+        return page(
+            visitor, "breeding/statistics.html", rows=list(zip(rows, labels, strict=True)),
+            charts=charts, group=group, groups=GROUPS, by=by,
+        )  # fmt: skip
