@@ -4,8 +4,11 @@ Through the API first, the service connected as that role: its consumer asks for
 changed families and its upkeep worker reads every organisation's requests and keeps each
 organisation's odds (the policies of migration ``animal_0013`` let it). Then by connecting
 as the role: an organisation reads and writes its own kept odds and states only; the
-worker's setting reads the states that wait for a computation and nothing else. Every policy
-is needed: loosened one at a time (``rls_mutation``), each fails the direct checks.
+worker's setting reads the states that wait for a computation and nothing else; an
+organisation asks for another's animals in a family through migration ``animal_0014``'s
+function only (granted to the role alone, bounded, saying nothing back), and its setting of
+the function's flag gains it nothing. Every policy is needed: loosened one at a time
+(``rls_mutation``), each fails the direct checks.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,15 +109,19 @@ def test_every_policy_is_needed(kept_odds: KeptOdds) -> None:
     result = asyncio.run(
         require_policies_needed(kept_odds.owner_url, kept_odds.checks, tables=TABLES)
     )
-    # 5 policy expressions and 2 tables under row-level security, all killed
-    assert (len(result.killed), result.survived) == (7, []), result
+    # 7 policy expressions and 2 tables under row-level security, all killed
+    assert (len(result.killed), result.survived) == (9, []), result
 
 
 async def _in(
-    connection: asyncpg.Connection, who: uuid.UUID | str | None, statement: str, *args: Any
+    connection: asyncpg.Connection,
+    who: uuid.UUID | str | None,
+    statement: str,
+    *args: Any,
+    setup: Sequence[tuple[str, tuple[Any, ...]]] = (),
 ) -> Any:
     """``statement``'s rows (a read) or status (a write) in a transaction of ``who`` (an
-    organisation, :data:`WORKER` or ``None``), rolled back; ``refused`` when row-level
+    organisation, :data:`WORKER` or ``None``), after ``setup``'s statements, rolled back; ``refused`` when row-level
     security refused it."""
     transaction = connection.transaction()
     await transaction.start()
@@ -128,6 +135,8 @@ async def _in(
                 "SELECT set_config('reptidex.organisation_id', $1, true)", str(who)
             )
         try:
+            for first, first_args in setup:  # in the same transaction, before
+                await connection.execute(first, *first_args)
             if statement.startswith("SELECT"):
                 return [tuple(r) for r in await connection.fetch(statement, *args)]
             return await connection.execute(statement, *args)
@@ -148,6 +157,52 @@ NEW_STATE = (
     "SELECT o.animal_id, $1::uuid, 'pending', 0, false FROM animal_het_odds o LIMIT 1 "
     "ON CONFLICT (animal_id) DO NOTHING"
 )
+
+
+ASK = "SELECT animal_request_family_upkeep(ARRAY[$1::uuid], now(), $2)"
+WORKER_READ = ("SELECT set_config('reptidex.worker', 'het_odds_upkeep', true)", ())
+WAITING = (
+    "SELECT organisation_id, count(*) FROM animal_het_odds_state "
+    "WHERE requested_at IS NOT NULL GROUP BY 1"
+)
+FLAG = "SELECT set_config('reptidex.family_upkeep', 'on', true)"
+FUNCTION = (
+    "SELECT p.prosecdef, p.proconfig, "
+    "has_function_privilege('public', p.oid, 'EXECUTE'), "
+    "has_function_privilege('reptidex_animal_app', p.oid, 'EXECUTE') "
+    "FROM pg_proc p WHERE p.proname = 'animal_request_family_upkeep'"
+)
+
+
+async def _asking_checks(connection: asyncpg.Connection, data: KeptOdds) -> None:
+    """Beta asks for alpha's family through the function: it says nothing back, beta reads
+    none of alpha's rows, the walk is bounded; beta's own setting of the flag gains it
+    nothing."""
+    alpha, beta, sire = data.alpha, data.beta, data.alpha_sire
+    ((definer, config, public, role),) = await connection.fetch(FUNCTION)
+    assert (definer, public, role) == (True, False, True)
+    assert "search_path=pg_catalog, pg_temp" in config
+    assert await _in(connection, beta, ASK, sire, 100) == [(None,)]
+    # beta reads its own rows only, though alpha's whole family now waits
+    asked = ((ASK, (sire, 100)),)
+    assert await _in(connection, beta, ORGS.format(table=TABLES[1]), setup=asked) == [(beta,)]
+    for limit, count in ((100, 8), (2, 2), (1, 1), (0, 1)):  # the sire waited already
+        found = await _in(connection, beta, WAITING, setup=((ASK, (sire, limit)), WORKER_READ))
+        assert found == [(alpha, count)], limit
+    # its own animals are asked for by the event, not the function: nothing of beta waits
+    (beta_animal,) = (await _in(connection, beta, "SELECT animal_id FROM animal_het_odds"))[0]
+    found = await _in(connection, beta, WAITING, setup=((ASK, (beta_animal, 100)), WORKER_READ))
+    assert found == [(alpha, 1)]
+    # the flag set by the role: still beta's rows only, alpha's untouched
+    flag = ((FLAG, ()),)
+    for query in (ORGS.format(table=TABLES[1]), "SELECT DISTINCT organisation_id FROM animal"):
+        assert await _in(connection, beta, query, setup=flag) == [(beta,)], query
+    others = "FROM animal_het_odds_state WHERE organisation_id <> $1::uuid"
+    ask_all = (
+        "UPDATE animal_het_odds_state SET requested_at = now() WHERE organisation_id <> $1::uuid"
+    )
+    assert await _in(connection, beta, ask_all, beta, setup=flag) == "UPDATE 0"
+    assert await _in(connection, beta, f"DELETE {others}", beta, setup=flag) == "DELETE 0"
 
 
 async def _direct_checks(data: KeptOdds) -> None:
@@ -180,5 +235,6 @@ async def _direct_checks(data: KeptOdds) -> None:
         for table in TABLES:
             moved = f"UPDATE {table} SET organisation_id = $1"
             assert await _in(connection, beta, moved, str(alpha)) == "refused", table
+        await _asking_checks(connection, data)
     finally:
         await connection.close()
