@@ -11,9 +11,11 @@ from litestar.types import ControllerRouterHandler
 from reptidex.services.web.routes.accounts import AccountPages
 from reptidex.services.web.routes.breeding import BreedingPages
 from reptidex.services.web.routes.collection import CollectionPages
+from reptidex.services.web.routes.genetics import GeneticsPages
 from reptidex.services.web.routes.home import HomePage
 from reptidex.services.web.routes.marketplace import MarketplacePages, OrderPages
 from reptidex.services.web.routes.organisations import OrganisationPages
+from reptidex.services.web.routes.planning import PlanningPages
 
 AREAS: list[ControllerRouterHandler] = [
     HomePage,
@@ -21,6 +23,8 @@ AREAS: list[ControllerRouterHandler] = [
     OrganisationPages,
     CollectionPages,
     BreedingPages,
+    PlanningPages,
+    GeneticsPages,
     MarketplacePages,
     OrderPages,
 ]
