@@ -238,3 +238,52 @@ async def _direct_checks(data: KeptOdds) -> None:
         await _asking_checks(connection, data)
     finally:
         await connection.close()
+
+
+OWNED = "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+
+
+async def _as_a_plain_owner(data: KeptOdds) -> None:
+    """Tables and function owned by a role that is not a superuser (bound by the FORCEd
+    policies): the function still asks for alpha's family, the policies of migration
+    ``animal_0014`` admitting its owner within the call; outside it, that owner reads no
+    organisation's rows, even with the flag."""
+    owner = f"owner_{uuid.uuid4().hex[:10]}"
+    name = data.owner_url.rsplit("/", 1)[1]
+    superuser = await asyncpg.connect(asyncpg_dsn(data.owner_url))
+    tables = [r["relname"] for r in await superuser.fetch(OWNED)]
+    function = "animal_request_family_upkeep(uuid[], timestamptz, integer)"
+
+    async def own(role: str) -> None:
+        for table in tables:
+            await superuser.execute(f"ALTER TABLE {table} OWNER TO {role}")
+        await superuser.execute(f"ALTER FUNCTION {function} OWNER TO {role}")
+
+    await superuser.execute(f"CREATE ROLE {owner} LOGIN PASSWORD 'pw' NOSUPERUSER NOBYPASSRLS")
+    await superuser.execute(f'GRANT ALL ON DATABASE "{name}" TO {owner}')
+    try:
+        await own(owner)
+        role = await asyncpg.connect(asyncpg_dsn(data.role_url))
+        try:
+            ask = ((ASK, (data.alpha_sire, 100)), WORKER_READ)
+            assert await _in(role, data.beta, WAITING, setup=ask) == [(data.alpha, 8)]
+        finally:
+            await role.close()
+        as_owner = f"postgresql+asyncpg://{owner}:pw@{data.owner_url.split('@', 1)[1]}"
+        plain = await asyncpg.connect(asyncpg_dsn(as_owner))
+        try:
+            for setup in ((), ((FLAG, ()),)):
+                for table in (*TABLES, "animal"):
+                    query = f"SELECT count(*) FROM {table}"
+                    assert await _in(plain, None, query, setup=setup) == [(0,)], (table, setup)
+        finally:
+            await plain.close()
+    finally:
+        await own("postgres")
+        await superuser.execute(f'REVOKE ALL ON DATABASE "{name}" FROM {owner}')
+        await superuser.execute(f"DROP ROLE {owner}")
+        await superuser.close()
+
+
+def test_the_function_works_for_an_owner_bound_by_the_policies(kept_odds: KeptOdds) -> None:
+    asyncio.run(_as_a_plain_owner(kept_odds))

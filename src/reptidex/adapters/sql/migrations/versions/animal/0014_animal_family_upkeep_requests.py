@@ -14,8 +14,9 @@ The function is ``SECURITY DEFINER`` (it runs as its owner, who owns the tables)
 turns ``reptidex.family_upkeep`` on for the call alone; two policies admit the walk's read of
 every animal and its write of every state row when that setting is on AND the current user
 is (a member of) the table's owner, which the service's role never is
-(``services/kernel/database_role.py``): the role setting the flag itself gains nothing, and
-the owner outside the function stays bound by the FORCEd policies.
+(``services/kernel/database_role.py``), AND not the session's user (the definer called by
+another role): the role setting the flag itself gains nothing, and the owner's own session
+stays bound by the FORCEd policies, flag or not.
 
 Revision ID: animal_0014
 Revises: animal_0013
@@ -43,9 +44,10 @@ FLAG = "(current_setting('reptidex.family_upkeep', true) = 'on')"
 
 
 def _owner_only(table: str) -> str:
-    """The flag, and the current user a member of ``table``'s owner (the definer)."""
+    """The flag, and the current user a member of ``table``'s owner other than the session's
+    (the definer, called by another role)."""
     return (
-        f"({FLAG} AND pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c "  # noqa: S608 - constants
+        f"({FLAG} AND current_user <> session_user AND pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c "  # noqa: S608 - constants
         f"WHERE c.oid = 'public.{table}'::regclass), 'USAGE'))"
     )
 
