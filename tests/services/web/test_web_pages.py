@@ -545,3 +545,13 @@ def test_the_pair_form_offers_the_newest_animals_or_those_searched_for(
     assert '<option value="id-Apollo"' in html
     assert '<option value="id-Athena"' in html
     assert 'id="sire_q" name="sire_q" type="search" value="apol"' in html
+
+
+def test_the_services_are_told_whose_request_it_is(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on("GET commerce /marketplace/listings", answer({"items": [], "total": 0}))
+    client.get("/marketplace", headers={"X-Forwarded-For": "203.0.113.7"})
+    forwarded = services.made("GET commerce /marketplace/listings")[0]["headers"]
+    # the chain, then the address repti-web got the request from (the test client's)
+    assert forwarded["X-Forwarded-For"] == "203.0.113.7, testclient"

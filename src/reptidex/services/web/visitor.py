@@ -57,6 +57,16 @@ class Visitor:
         self.cookies: list[Cookie] = []
         """Cookies the response must set (a session started or ended during the request)."""
 
+    @property
+    def forwarded_for(self) -> str:
+        """The ``X-Forwarded-For`` the services get: the chain this request came with, then
+        the address it came from. A service believes it only from the proxies it trusts
+        (``REPTIDEX_TRUSTED_PROXIES``, which should name repti-web's address): then its
+        per-address limits count each browser, not all of them as one."""
+        hops = [*self.request.headers.getall("x-forwarded-for", [])]
+        hops.append(self.request.client.host if self.request.client else "unknown")
+        return ", ".join(hop.strip() for hop in hops if hop.strip())
+
     async def load(self) -> Visitor:
         """Read the session named by the cookie, if it is still alive."""
         if self.session_id:
@@ -93,9 +103,10 @@ class Visitor:
             if session.needs_refresh():
                 await self._refresh(session)
             token = session.access_token
+        sent = {**(headers or {}), "X-Forwarded-For": self.forwarded_for}
         try:
             return await self.calls.call(
-                method, service, path, token=token, json=json, params=params, headers=headers,
+                method, service, path, token=token, json=json, params=params, headers=sent,
                 files=files, form=form,
             )  # fmt: skip
         except ServiceProblem as problem:
