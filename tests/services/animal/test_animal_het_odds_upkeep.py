@@ -1,7 +1,8 @@
 """The het odds upkeep's passes on the real SQL adapter (SQLite and PostgreSQL): a request
 waits its delay, requests for animals of one family are computed once, a request made
-while its family computes waits for the next pass, which animals each event asks for, and
-the kept explanations' effects in floats."""
+while its family computes waits for the next pass, which animals each event asks for, the
+request for other organisations' relatives (bounded, never the asker's own), and the kept
+explanations' effects in floats."""
 
 from __future__ import annotations
 
@@ -105,6 +106,51 @@ def test_a_request_made_while_computing_waits_for_the_next_pass(
         assert _waiting(breeder, animal)  # computed, yet asked again after the pass began
     assert _pass(breeder, runner, dt.datetime.now(dt.UTC), dt.timedelta(0)) == 8
     assert not any(_waiting(breeder, a) for a in family.values())
+
+
+def _ask_relatives(
+    breeder: Breeder, animal: dict[str, Any], limit: int, organisation: uuid.UUID
+) -> None:
+    """``organisation`` asks for the other organisations' animals of ``animal``'s family."""
+    units = animal_components(breeder.client.app).units
+
+    async def run() -> None:
+        async with units.open_upkeep(organisation) as uow:
+            at = dt.datetime.now(dt.UTC)
+            await uow.het_odds.request_relatives(
+                organisation, [uuid.UUID(animal["id"])], at, limit=limit
+            )
+            await uow.commit()
+
+    with breeder.client.portal() as portal:
+        portal.call(run)
+
+
+def test_other_organisations_relatives_are_asked_for_within_the_bound(
+    breeder: Breeder, rival: Breeder
+) -> None:
+    upkeep = animal_components(breeder.client.app).het_odds_upkeep
+    upkeep.delay = dt.timedelta(0)
+    line = [rival.add(name="A0", sex="female")]
+    for index in range(1, 4):  # a line of four generations of the rival's
+        line.append(rival.add(name=f"A{index}", sex="female", dam_id=line[-1]["id"]))
+    own = breeder.add(name="Own", sex="male")
+    for who, animal in [(rival, a) for a in line] + [(breeder, own)]:
+        _eventually(
+            lambda w=who, a=animal: (
+                (w.get(f"/animals/{a['id']}").json()["het_odds"] or {}).get("up_to_date") is True
+            )
+        )  # type: ignore[misc]
+    upkeep.delay = HOUR  # the requests stay to be seen
+    _ask_relatives(breeder, own, 10, breeder.organisation_id)
+    assert not _waiting(breeder, own)  # its own animals are its own request's
+    _ask_relatives(breeder, line[0], 2, breeder.organisation_id)
+    assert [_waiting(rival, a) for a in line] == [True, True, False, False]
+    _ask_relatives(breeder, line[0], 10, breeder.organisation_id)
+    assert all(_waiting(rival, a) for a in line)
+    # asked for by the rival itself, its own line is left to its own request
+    _ask_relatives(rival, own, 10, rival.organisation_id)
+    assert _waiting(breeder, own)
 
 
 def test_the_animals_each_event_asks_for() -> None:
