@@ -11,11 +11,14 @@ from litestar.types import ControllerRouterHandler
 from reptidex.services.web.routes.accounts import AccountPages
 from reptidex.services.web.routes.breeding import BreedingPages
 from reptidex.services.web.routes.collection import CollectionPages
+from reptidex.services.web.routes.community import CommunityPages, ForumPages
 from reptidex.services.web.routes.genetics import GeneticsPages
 from reptidex.services.web.routes.home import HomePage
 from reptidex.services.web.routes.marketplace import MarketplacePages, OrderPages
 from reptidex.services.web.routes.organisations import OrganisationPages
 from reptidex.services.web.routes.planning import PlanningPages
+from reptidex.services.web.routes.settings import SettingsPages
+from reptidex.services.web.routes.store import StorePages
 
 AREAS: list[ControllerRouterHandler] = [
     HomePage,
@@ -27,5 +30,9 @@ AREAS: list[ControllerRouterHandler] = [
     GeneticsPages,
     MarketplacePages,
     OrderPages,
+    StorePages,
+    CommunityPages,
+    ForumPages,
+    SettingsPages,
 ]
 """Every area's routes, in the order of the navigation."""

@@ -2,6 +2,8 @@
 // - data-preview="URL" on a field: as the breeder types, GET URL?field=value (plus the fields
 //   named in data-preview-with) and put the answer (a partial page) into data-preview-target.
 // - data-autosubmit on a select: changing it sends its form.
+// - data-poll="URL" on an element: put GET URL's answer (a partial) into it now and every
+//   data-poll-every seconds (default 30) while the page is visible.
 (function () {
   "use strict";
 
@@ -37,7 +39,24 @@
     });
   }
 
+  function poll(element) {
+    var every = 1000 * (parseInt(element.dataset.pollEvery, 10) || 30);
+    function refresh() {
+      if (document.hidden) { return; }
+      fetch(element.dataset.poll, { headers: { "X-Partial": "1" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.text() : null; })
+        .then(function (html) {
+          if (html !== null && element.innerHTML !== html.trim()) { element.innerHTML = html.trim(); }
+        })
+        .catch(function () { /* the link still works without the count */ });
+    }
+    refresh();
+    setInterval(refresh, every);
+    document.addEventListener("visibilitychange", refresh);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll]").forEach(poll);
     document.querySelectorAll("[data-preview]").forEach(preview);
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.requestSubmit(); });
