@@ -20,6 +20,43 @@ CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
 ORDER_NOTICES = {"ordered": "Your order is placed. The seller is told and answers here."}
 
 
+ZYGOSITIES = (("any", "Any"), ("visual", "Visual"), ("het", "Het"),
+              ("possible_het", "Possible het"))  # fmt: skip
+SEXES = (("", "Any"), ("male", "Male"), ("female", "Female"), ("unknown", "Unknown"))
+SORTS = (("newest", "Newest first"), ("price", "Price, lowest first"),
+         ("-price", "Price, highest first"), ("ending_soon", "Ending soon"))  # fmt: skip
+BROWSE_FIELDS = {name: name for name in ("q", "species", "gene", "zygosity", "sex",
+                                         "min_price", "max_price", "currency", "sort")}  # fmt: skip
+"""The browse form's fields, named as commerce's search parameters."""
+
+
+def browse_params(filters: dict[str, str]) -> tuple[dict[str, str | int], dict[str, str]]:
+    """Commerce's search parameters for the browse form's ``filters``, and the errors of the
+    prices that are not amounts (the other refusals are commerce's).
+
+    >>> browse_params({"q": " clown ", "min_price": "100", "max_price": "x", "sort": "price"})
+    ({'limit': 50, 'q': 'clown', 'sort': 'price', 'min_price': 10000}, \
+{'max_price': 'Write the price as an amount, e.g. 350 or 349.99.'})
+    """
+    params: dict[str, str | int] = {"limit": 50}
+    errors: dict[str, str] = {}
+    for name in ("q", "species", "gene", "sex", "currency", "sort"):
+        value = filters.get(name, "").strip()
+        if value:
+            params[name] = value
+    if params.get("gene") and filters.get("zygosity", "any") not in ("", "any"):
+        params["zygosity"] = filters["zygosity"]
+    for name in ("min_price", "max_price"):
+        typed = filters.get(name, "").strip()
+        if typed:
+            amount = minor_units(typed)
+            if amount is None:
+                errors[name] = "Write the price as an amount, e.g. 350 or 349.99."
+            else:
+                params[name] = amount
+    return params, errors
+
+
 class ListingForm(msgspec.Struct, kw_only=True):
     """Listing an animal for sale."""
 
@@ -61,19 +98,39 @@ class MarketplacePages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def search(self, visitor: CurrentVisitor, q: QueryText = "") -> Response[Any]:
-        """Listings on sale, found by words of their title, morph or genes (public)."""
-        params: dict[str, str | int] = {"limit": 50}
-        if q.strip():
-            params["q"] = q.strip()
-        found = (
-            await visitor.call(
-                "GET", "commerce", "/marketplace/listings", params=params, anonymous=True
-            )
-        ).json()
+    async def search(
+        self, visitor: CurrentVisitor, q: QueryText = "", species: QueryText = "",
+        gene: QueryText = "", zygosity: QueryText = "any", sex: QueryText = "",
+        min_price: QueryText = "", max_price: QueryText = "", currency: QueryText = "",
+        sort: QueryText = "newest",
+    ) -> Response[Any]:  # fmt: skip
+        """Listings on sale, found by words of their title, morph or genes and narrowed by
+        species, gene (visual, het or possible het), sex, price and sort (public)."""
+        filters = {"q": q, "species": species, "gene": gene, "zygosity": zygosity, "sex": sex,
+                   "min_price": min_price, "max_price": max_price, "currency": currency,
+                   "sort": sort}  # fmt: skip
+        params, errors = browse_params(filters)
+        found: Any = {"items": [], "total": 0}
+        message = None
+        if not errors:
+            try:
+                found = (
+                    await visitor.call(
+                        "GET", "commerce", "/marketplace/listings", params=params,
+                        anonymous=True,
+                    )
+                ).json()  # fmt: skip
+            except ServiceProblem as refused:
+                if refused.status >= 500:
+                    raise
+                form = FormState.refused(filters, refused, BROWSE_FIELDS)
+                errors, message = form.errors, form.message
         return page(
-            visitor, "marketplace/search.html", q=q, listings=found["items"], total=found["total"]
-        )
+            visitor, "marketplace/search.html", status_code=422 if errors or message else 200,
+            q=q, filters=filters, listings=found["items"], total=found["total"],
+            form=FormState(values=filters, errors=errors, message=message),
+            zygosities=ZYGOSITIES, sexes=SEXES, sorts=SORTS, currencies=CURRENCIES,
+        )  # fmt: skip
 
     @get("/listings/{listing_id:uuid}")
     async def listing(
