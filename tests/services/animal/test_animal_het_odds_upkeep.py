@@ -7,6 +7,7 @@ explanations' effects in floats."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -108,6 +109,11 @@ def test_a_request_made_while_computing_waits_for_the_next_pass(
     assert not any(_waiting(breeder, a) for a in family.values())
 
 
+def _up_to_date(breeder: Breeder, animal: dict[str, Any]) -> bool:
+    odds = breeder.get(f"/animals/{animal['id']}").json()["het_odds"]
+    return odds is not None and bool(odds["up_to_date"])
+
+
 def _ask_relatives(
     breeder: Breeder, animal: dict[str, Any], limit: int, organisation: uuid.UUID
 ) -> None:
@@ -136,11 +142,7 @@ def test_other_organisations_relatives_are_asked_for_within_the_bound(
         line.append(rival.add(name=f"A{index}", sex="female", dam_id=line[-1]["id"]))
     own = breeder.add(name="Own", sex="male")
     for who, animal in [(rival, a) for a in line] + [(breeder, own)]:
-        _eventually(
-            lambda w=who, a=animal: (
-                (w.get(f"/animals/{a['id']}").json()["het_odds"] or {}).get("up_to_date") is True
-            )
-        )  # type: ignore[misc]
+        _eventually(functools.partial(_up_to_date, who, animal))
     upkeep.delay = HOUR  # the requests stay to be seen
     _ask_relatives(breeder, own, 10, breeder.organisation_id)
     assert not _waiting(breeder, own)  # its own animals are its own request's
