@@ -368,8 +368,8 @@ async def kept_state(
 async def ask_for_upkeep(
     uow: StoredHetOddsUnitOfWork, actor: Actor, animal_id: uuid.UUID, now: dt.datetime
 ) -> StoredHetOdds:
-    """Ask for the family of the actor's animal to be computed again (a relative of another
-    organisation changed, which asks for that organisation's animals only), and commit;
+    """Ask for the family of the actor's animal to be computed again (every recorded change
+    asks already: this is the breeder's own ask, at once), and commit;
     what is kept of the animal, now waiting. :class:`~reptidex.domain.errors.NotFound` when
     the animal is not the actor's; :class:`~reptidex.domain.errors.PermissionDenied` for a
     viewer."""

@@ -253,10 +253,10 @@ class HetOddsController(Controller):
         summary="Compute the kept het odds again",
         description="Ask for the odds repti-animal keeps of the animal's family to be computed "
         "again by the background upkeep (the answer: what is kept, `up_to_date` false until "
-        "then). Changes to the organisation's own animals ask for it themselves; a change "
-        "recorded by another organisation (the offspring of an animal sold with its ancestry "
-        "shared) asks for that organisation's animals only, so this is how the seller's kept "
-        "odds take it in before the seller's next change. 404 for an animal not in the "
+        "then). Every recorded change asks for it already, the organisation's own and other "
+        "organisations' changes in the same family alike (the offspring of an animal sold "
+        "with its ancestry shared); this asks at once, e.g. after a change of what the "
+        "organisation may see that recorded nothing new. 404 for an animal not in the "
         "caller's organisation, 403 for a viewer.",
         responses={
             202: ResponseSpec(data_container=KeptHetOddsView, description="Asked."),
