@@ -355,6 +355,8 @@ def test_photos_and_the_pedigree_chart_come_from_media_with_the_breeders_token(
     assert call["params"] == {"variant": "thumb-128"}
     assert call["token"] == "access-org"
     assert client.get(f"/animals/{ANIMAL}/photos/{PHOTO}?variant=huge").status_code == 400
+    services.on(f"GET media /media/{PHOTO}", ServiceAnswer(200, "application/pdf", b"%PDF"))
+    assert client.get(f"/animals/{ANIMAL}/photos/{PHOTO}").status_code == 404  # not a photo
     chart = client.get(f"/animals/{ANIMAL}/pedigree.svg")
     assert chart.content == b"<svg>chart</svg>"
     assert chart.headers["content-type"].startswith("image/svg+xml")

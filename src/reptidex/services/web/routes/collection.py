@@ -15,6 +15,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 
 from reptidex.services.web.api import ServiceAnswer, ServiceProblem
@@ -430,11 +431,14 @@ class CollectionPages(Controller):
             Literal["original", "thumb-128", "thumb-256", "thumb-512"], QueryParameter()
         ] = "thumb-256",
     ) -> Response[Any]:
-        """A photo's bytes (or a thumbnail's) from repti-media, with the breeder's rights."""
+        """A photo's bytes (or a thumbnail's) from repti-media, with the breeder's rights;
+        only images (a PDF kept in repti-media is not served as a photo of this site)."""
         visitor.session  # noqa: B018 - signed-in breeders only
         answer = await visitor.call(
             "GET", "media", f"/media/{file_id}", params={"variant": variant}
         )
+        if not answer.content_type.startswith("image/"):
+            raise NotFoundException("This file is not a photo.")
         return _file_answer(answer, "image/jpeg")
 
     @get("/{animal_id:uuid}/pedigree.svg")
