@@ -7,7 +7,9 @@ as the role: an organisation reads and writes its own kept odds and states only;
 worker's setting reads the states that wait for a computation and nothing else; an
 organisation asks for another's animals in a family through migration ``animal_0014``'s
 function only (granted to the role alone, bounded, saying nothing back), and its setting of
-the function's flag gains it nothing. Every policy is needed: loosened one at a time
+the function's flag gains it nothing; it works for an owner bound by the policies too, and a
+buyer's record moves the seller's kept odds through it with the service as the role. Every
+policy is needed: loosened one at a time
 (``rls_mutation``), each fails the direct checks.
 """
 
@@ -19,12 +21,15 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from animal_testkit import Breeder, animal_client, animal_components
+from animal_testkit import Breeder, animal_client, animal_components, transfer
 from test_animal_het_odds_api import record_family
+from test_animal_het_odds_kept import eventually, kept, kept_clown
 
 from reptidex.services.kernel.settings import load_settings
 from rls_mutation import non_owner_database, require_policies_needed
@@ -287,3 +292,39 @@ async def _as_a_plain_owner(data: KeptOdds) -> None:
 
 def test_the_function_works_for_an_owner_bound_by_the_policies(kept_odds: KeptOdds) -> None:
     asyncio.run(_as_a_plain_owner(kept_odds))
+
+
+def test_the_sellers_odds_follow_the_buyers_records_as_the_role(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    """The service as the non-owner role: the buyer's record of a visual daughter asks, through
+    the function, for the seller's animals, whose kept odds follow unasked."""
+    with non_owner_database(postgres_server, "animal") as (_, role_url):
+        settings = load_settings(
+            {
+                "REPTIDEX_DATA_DIR": str(tmp_path),
+                "REPTIDEX_LOG_FORMAT": "json",
+                "REPTIDEX_ANIMAL_DATABASE_URL": role_url,
+            }
+        )
+        with animal_client(settings) as client:
+            animal_components(client.app).het_odds_upkeep.delay = dt.timedelta(0)
+            seller, buyer = Breeder(client, uuid.uuid4()), Breeder(client, uuid.uuid4())
+            zeus = seller.add(name="Zeus", sex="male")
+            hera = seller.add(name="Hera", sex="female")
+            kid = seller.add(name="Kid", sex="female", sire_id=zeus["id"], dam_id=hera["id"])
+            eventually(lambda: (kept(seller, zeus) or {}).get("status") == "computed", "kept")
+            transfer(seller, kid, buyer, share_lineage=True)
+            shown = buyer.patch(f"/animals/{kid['id']}", json={"visibility": "public"})
+            assert shown.status_code == 200, shown.text
+            mate = buyer.add(name="Mate", sex="male")
+            buyer.add(
+                name="Daughter",
+                morph="Clown",
+                sire_id=mate["id"],
+                dam_id=kid["id"],
+                visibility="public",
+            )
+            eventually(lambda: kept_clown(seller, zeus) is not None, "the seller's kept odds")
+            assert Fraction(kept_clown(seller, zeus)["carrier"]) > 0  # type: ignore[index]
+            assert buyer.get(f"/animals/{zeus['id']}").status_code == 404
