@@ -9,8 +9,7 @@ organisation asks for another's animals in a family through migration ``animal_0
 function only (granted to the role alone, bounded, saying nothing back), and its setting of
 the function's flag gains it nothing; it works for an owner bound by the policies too, and a
 buyer's record moves the seller's kept odds through it with the service as the role. Every
-policy is needed: loosened one at a time
-(``rls_mutation``), each fails the direct checks.
+policy is needed: loosened one at a time (``rls_mutation``), each fails the direct checks.
 """
 
 from __future__ import annotations
