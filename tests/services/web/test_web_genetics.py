@@ -390,6 +390,7 @@ def test_season_statistics_are_charted_and_tabled(
         ["2026", "1", "1", "6", "0", "6", "0", "none yet"],
     ]
     assert html.count('role="img"') == 2
+    assert 'font-size="11" fill="#1b1f1d">none</text>' in html  # 2026 has no hatch rate yet
     assert '<title id="eggs-chart-title">Eggs and hatchlings per season</title>' in html
     assert '<title id="hatch-rate-chart-title">Hatch rate per season</title>' in html
     assert services.made("GET animal /animals") == []  # seasons need no names
@@ -451,7 +452,7 @@ def test_a_chart_scales_its_bars_and_escapes_its_labels() -> None:
     assert "&lt;b&gt;" in svg
     assert "Eggs &lt;per&gt; season" in svg
     heights = [
-        float(h) for h in re.findall(r'<rect x="[^"]+" y="[^"]+" width="19" height="([^"]+)"', svg)
+        float(h) for h in re.findall(r'<rect x="[^"]+" y="[^"]+" width="23" height="([^"]+)"', svg)
     ]
     assert heights == [90.0, 45.0]  # half and a quarter of the 180-unit scale
     assert ">10%</text>" in svg

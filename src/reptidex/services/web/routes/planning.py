@@ -81,7 +81,8 @@ def statistics_charts(rows: list[dict[str, Any]], labels: list[str], by: str) ->
         f"Bars of the hatch rate (hatched over fertile eggs) for each {by}, in percent; the "
         "table below has the same numbers.",
         labels,
-        [Series("Hatch rate", tuple(100 * (r["hatch_rate"] or 0) for r in rows))],
+        [Series("Hatch rate", tuple(None if r["hatch_rate"] is None else 100 * r["hatch_rate"]
+                                    for r in rows))],
         unit="%", ceiling=100,
     )  # fmt: skip
     return [eggs, rates]
