@@ -8,6 +8,7 @@ Every page passes the automated accessibility check and fits a phone's screen.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from test_web_acceptance import Journey, Platform, cells
@@ -79,6 +80,13 @@ def test_a_visitor_crosses_two_morphs_and_shares_the_result(platform: Platform) 
             "1/33 (3.03%)"
         )
 
+        big = "Pastel Enchi Fire Yellow Belly Mojave Cinnamon het Clown het Pied het Axanthic"
+        journey.open("/genetics?" + urlencode({"sire": big, "dam": big}))
+        capped = browser.evaluate("document.querySelector('#capped').innerText")
+        assert capped.startswith("This pairing has 5,832 possible outcomes; one prediction lists")
+        assert "The 100 most likely are shown; the other 5,732 together weigh" in capped
+        assert len(cells(browser, "#prediction")) == 100
+
         journey.open("/genetics?sire=Pastel&dam=Clwn")
         assert "did you mean Clown?" in browser.evaluate(
             "document.querySelector('#dam-error').innerText"
@@ -94,7 +102,8 @@ def test_a_breeder_plans_a_pairing_and_reads_the_season(platform: Platform) -> N
         journey.add_animal("Apollo", "male", "Pastel het Clown", "Pastel het Clown")
         journey.add_animal("Athena", "female", "Clown", "Clown")
 
-        journey.open("/breeding/plan")
+        journey.open("/breeding/pairs")
+        journey.click("#plan-link")
         journey.fill(target="Pastel Clown")
         journey.click("#plan-button")
         ranked = cells(browser, "#plan")
@@ -109,7 +118,8 @@ def test_a_breeder_plans_a_pairing_and_reads_the_season(platform: Platform) -> N
         journey.fill(laid_on="2026-05-01", eggs="6")
         journey.click("#record-clutch")
 
-        journey.open("/breeding/statistics")
+        journey.open("/breeding/pairs")
+        journey.click("#statistics-link")
         season = cells(browser, "#statistics")
         assert len(season) == 1
         assert season[0][1:4] == ["1", "1", "6"]

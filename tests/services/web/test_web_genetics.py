@@ -474,3 +474,14 @@ def test_the_pair_button_of_the_planner_posts_to_the_pair_form(
     assert paired.status_code == 303
     assert services.made("POST animal /breeding/pairs")[0]["json"] == {
         "sire_id": SIRE, "dam_id": DAM}  # fmt: skip
+
+
+def test_the_pairs_page_leads_to_the_planner_and_the_statistics(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in(client, services)
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    html = client.get("/breeding/pairs").text
+    assert '<a href="/breeding/plan" id="plan-link">' in html
+    assert '<a href="/breeding/statistics" id="statistics-link">' in html
