@@ -16,6 +16,7 @@ from web_testkit import StandInServices, answer, csrf_token, field_error
 from reptidex.services.kernel.settings import Settings
 from reptidex.services.web.api import ServiceAnswer, ServiceProblem
 from reptidex.services.web.app import create_app
+from reptidex.services.web.routes.collection import log_summary
 from reptidex.services.web.weight_chart import Weighing, weight_chart
 
 ANIMAL = "5b0c5a8e-0000-4000-8000-0000000000b1"
@@ -557,3 +558,46 @@ def test_the_weight_chart_runs_from_zero_to_the_heaviest_and_escapes_its_label()
     assert "2 weighings from 2026-01-01 (100 g) to 2026-01-11 (200 g); heaviest 200 g." in svg
     single = weight_chart([Weighing(date(2026, 1, 1), 50.0)], label="one")
     assert 'cx="344.0"' in single  # one weighing in the middle
+
+
+@pytest.mark.parametrize(
+    ("details", "said"),
+    [
+        ({"kind": "weight", "grams": 312.5}, "312.5 g"),
+        ({"kind": "feeding", "prey": "small rat", "result": "accepted"}, "small rat: accepted"),
+        ({"kind": "shed", "complete": False}, "incomplete shed"),
+        ({"kind": "shed", "complete": True}, "complete shed"),
+        ({"kind": "health", "note": "stuck shed on the tail"}, "stuck shed on the tail"),
+        ({"kind": "medication", "drug": "meloxicam", "dose": "0.2 mg"}, "meloxicam 0.2 mg"),
+        ({"kind": "pairing", "event": "pre_lay_shed"}, "pre lay shed"),
+        ({"kind": "moult"}, ""),
+    ],
+)
+def test_each_kind_of_log_entry_is_said_in_a_few_words(details: dict[str, Any], said: str) -> None:
+    assert log_summary({"kind": details["kind"], "details": details}) == said
+
+
+def test_a_viewer_is_refused_the_edit_the_photo_and_the_import(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    refusal = ServiceProblem(403, "Forbidden", "A viewer cannot change the collection.")
+    animal_page(services)
+    services.on("POST animal /genetics/predict", answer({"sire": "Normal", "dam": "x"}))
+    services.on(f"PATCH animal /animals/{ANIMAL}", refusal)
+    services.on("POST media /upload", refusal)
+    services.on("POST animal /animals/import", refusal)
+    token = csrf_token(client.get(f"/animals/{ANIMAL}").text)
+    edited = client.post(
+        f"/animals/{ANIMAL}/edit",
+        data={"sex": "female", "morph": "Pastel", "status": "active", "_csrf_token": token},
+    )
+    photo = client.post(
+        f"/animals/{ANIMAL}/photos",
+        data={"_csrf_token": token},
+        files={"photo": ("a.png", b"\x89PNG", "image/png")},
+    )
+    imported = client.post("/animals/import", data={"step": "check", "_csrf_token": token},
+                           files={"file": ("c.csv", CSV.encode(), "text/csv")})  # fmt: skip
+    for shown in (edited, photo, imported):
+        assert shown.status_code == 403
+        assert "A viewer cannot change the collection." in shown.text
