@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 from litestar.testing import TestClient
-from test_web_pages import sign_in
+from test_web_pages import ORG, PASSWORD, me, sign_in, tokens
 from web_testkit import StandInServices, answer, csrf_token, field_error
 
 from reptidex.services.kernel.settings import Settings
@@ -303,6 +303,7 @@ def test_the_planner_ranks_pairings_with_odds_coi_and_the_pedigree_odds(
     assert rows(html, "plan") == [
         ["1", "Apollo", "Athena", "1/8", "12.5%", "6.25%", "sire: Clown", "Pair Apollo with Athena"]
     ]
+    assert 'id="viewer-note"' not in html
     assert "4 pairings considered, 1 left out over the COI limit of 12.50%." in html
     pair_form = html.split('<table id="plan"')[1]
     assert f'name="sire_id" value="{SIRE}"' in pair_form
@@ -485,3 +486,41 @@ def test_the_pairs_page_leads_to_the_planner_and_the_statistics(
     html = client.get("/breeding/pairs").text
     assert '<a href="/breeding/plan" id="plan-link">' in html
     assert '<a href="/breeding/statistics" id="statistics-link">' in html
+
+
+def sign_in_as_viewer(client: TestClient[Any], services: StandInServices) -> None:
+    services.on("POST core /auth/login", answer(tokens()))
+    services.on("GET core /auth/me", answer(me([{"organisation_id": ORG, "name": "Ada Pythons",
+                                                 "role": "viewer"}])))  # fmt: skip
+    services.on("POST core /auth/switch-organisation",
+                answer({"access_token": "access-org", "expires_in": 900,
+                        "organisation_id": ORG, "role": "viewer"}))  # fmt: skip
+    token = csrf_token(client.get("/sign-in").text)
+    signed = client.post(
+        "/sign-in",
+        data={"email": "ada@example.org", "password": PASSWORD, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+
+
+def test_a_viewer_plans_but_is_offered_no_pairing_and_refused_one(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in_as_viewer(client, services)
+    services.on("POST animal /breeding/plan", answer(plan_answer()))
+    html = client.get("/breeding/plan?target=Pastel+Clown").text
+    assert rows(html, "plan")[0][:3] == ["1", "Apollo", "Athena"]
+    assert 'id="pair-1"' not in html
+    assert 'id="viewer-note"' in html
+    services.on(
+        "POST animal /breeding/pairs",
+        ServiceProblem(403, "Forbidden", "This needs the member role or higher."),
+    )
+    services.on("GET animal /animals", answer({"items": [], "total": 0}))
+    services.on("GET animal /breeding/pairs", answer([]))
+    refused = client.post(
+        "/breeding/pairs", data={"sire_id": SIRE, "dam_id": DAM, "_csrf_token": csrf_token(html)}
+    )
+    assert refused.status_code == 403
+    assert "This needs the member role or higher." in refused.text

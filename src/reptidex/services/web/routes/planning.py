@@ -105,7 +105,8 @@ class PlanningPages(Controller):
     ) -> Response[Any]:
         """The planner: the organisation's pairings ranked by their odds per egg of the
         target morph, within the COI limit."""
-        visitor.session  # noqa: B018 - signed-in breeders only
+        membership = visitor.session.organisation
+        can_pair = membership is not None and membership.role != "viewer"  # repti-animal's rule
         values = {"species": species, "target": target, "max_coi": max_coi, "viable": viable}
         form = FormState(values=values)
         options, names = await asyncio.gather(
@@ -131,7 +132,7 @@ class PlanningPages(Controller):
                     status = problem.status
         return page(
             visitor, "breeding/plan.html", status_code=status, form=form, species=options,
-            genes=names, plan=plan, percent=percent,
+            genes=names, plan=plan, percent=percent, can_pair=can_pair,
         )  # fmt: skip
 
     @get("/statistics")
