@@ -212,3 +212,28 @@ def test_community_forms_need_their_csrf_token(make_settings: Callable[..., Sett
                        f"/community/forums/threads/{THREAD}/posts"):  # fmt: skip
             assert client.post(action, data={"body": "x"}).status_code == 403, action
         assert not [c for c in services.calls if "community" in c["key"]]
+
+
+def test_the_count_is_left_out_when_community_does_not_answer(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    services.down.add("community")
+    with breeder_client(make_settings, services) as client:
+        partial = client.get("/notifications/unread")
+        assert partial.status_code == 200
+        assert partial.text.strip() == ""
+
+
+def test_a_notification_never_links_to_another_site(make_settings: Callable[..., Settings]) -> None:
+    services = StandInServices()
+    note = {"kind": "k", "body": "", "language": "en", "created_at": "2026-12-07T10:00:00Z",
+            "read_at": "2026-12-07T11:00:00Z", "event_id": "e"}  # fmt: skip
+    services.on("GET community /notifications", answer({
+        "items": [{**note, "id": "n1", "title": "Elsewhere", "link": "//evil.example/x"},
+                  {**note, "id": "n2", "title": "Here", "link": "/orders/o2"}],
+        "total": 2, "unread": 0, "limit": 20, "offset": 0}))  # fmt: skip
+    with breeder_client(make_settings, services) as client:
+        html = client.get("/notifications").text
+        assert "evil.example" not in html
+        assert '<a href="/orders/o2">Here</a>' in html

@@ -11,8 +11,16 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
-from reptidex.services.web.api import ServiceProblem
-from reptidex.services.web.pages import FORM, FormState, QueryText, form_values, page, see_other
+from reptidex.services.web.api import ServiceProblem, ServiceUnreachable
+from reptidex.services.web.pages import (
+    FORM,
+    FormState,
+    QueryText,
+    form_values,
+    page,
+    safe_next,
+    see_other,
+)
 from reptidex.services.web.visitor import CurrentVisitor, Visitor
 
 Text = Annotated[str, msgspec.Meta(max_length=20000)]
@@ -144,8 +152,7 @@ class CommunityPages(Controller):
         if unread:
             params["unread"] = "true"
         listed = (await visitor.call("GET", "community", "/notifications", params=params)).json()
-        items = [{**n, "web_link": n["link"] if (n.get("link") or "").startswith("/") else None}
-                 for n in listed["items"]]  # fmt: skip
+        items = [{**n, "web_link": safe_next(n.get("link"), "") or None} for n in listed["items"]]
         return page(
             visitor, "community/notifications.html", listed=listed, items=items,
             unread_only=bool(unread), offset=offset, per_page=PER_PAGE,
@@ -157,9 +164,11 @@ class CommunityPages(Controller):
         a visitor who is not signed in)."""
         count = None
         if visitor.current is not None:
-            count = (await visitor.call("GET", "community", "/notifications/unread-count")).json()[
-                "unread"
-            ]
+            try:
+                answered = await visitor.call("GET", "community", "/notifications/unread-count")
+                count = answered.json()["unread"]
+            except (ServiceProblem, ServiceUnreachable):
+                count = None  # the header goes without the count; the page says what is wrong
         return page(visitor, "community/_unread.html", count=count)
 
     @post("/notifications/{notification_id:uuid}/read", status_code=200)
