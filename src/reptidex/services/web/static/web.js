@@ -44,7 +44,7 @@
     function refresh() {
       if (document.hidden) { return; }
       fetch(element.dataset.poll, { headers: { "X-Partial": "1" }, credentials: "same-origin" })
-        .then(function (answer) { return answer.ok ? answer.text() : null; })
+        .then(function (answer) { return answer.ok && !answer.redirected ? answer.text() : null; })
         .then(function (html) {
           if (html !== null && element.innerHTML !== html.trim()) { element.innerHTML = html.trim(); }
         })
