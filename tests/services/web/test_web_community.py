@@ -179,6 +179,13 @@ def test_a_signed_in_breeder_opens_a_thread_and_replies(
         replied = post_form(client, f"/community/forums/threads/{THREAD}",
                             f"/community/forums/threads/{THREAD}/posts", {"body": "Yes."})  # fmt: skip
         assert replied.headers["location"] == f"/community/forums/threads/{THREAD}#post-p2"
+        reading = services.handlers[f"GET community /community/forums/threads/{THREAD}"]({}).json()
+        services.on(f"GET community /community/forums/threads/{THREAD}",
+                    answer({**reading, "total": 41}))  # fmt: skip
+        later = post_form(client, f"/community/forums/threads/{THREAD}",
+                          f"/community/forums/threads/{THREAD}/posts", {"body": "Again."})  # fmt: skip
+        assert later.headers["location"] == (
+            f"/community/forums/threads/{THREAD}?offset=40#post-p2")  # fmt: skip
         assert services.made(f"GET community /community/forums/threads/{THREAD}")[0]["token"]
 
 

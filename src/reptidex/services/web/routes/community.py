@@ -274,4 +274,12 @@ class ForumPages(Controller):
             return await self._thread_page(
                 visitor, thread_id, 0, status_code=problem.status, form=form
             )
-        return see_other(visitor, f"/community/forums/threads/{thread_id}#post-{posted['id']}")
+        # The reply is the thread's newest post: open the page that shows it.
+        total = (await _as_reader(visitor, f"/community/forums/threads/{thread_id}", limit=1))[
+            "total"
+        ]
+        last = max(total - 1, 0) // PER_PAGE * PER_PAGE
+        where = f"?offset={last}" if last else ""
+        return see_other(
+            visitor, f"/community/forums/threads/{thread_id}{where}#post-{posted['id']}"
+        )
