@@ -101,7 +101,10 @@ class KeptGeneOddsView(msgspec.Struct, frozen=True):
     proven: bool
     genotypes: list[GenotypeOddsView]
     explanation: list[ReasonView]
+    """Empty for odds estimated by sampling (an explanation needs exact inference)."""
     method: str
+    """``junction_tree``: exact inference; ``gibbs``: estimated by Gibbs sampling, for a
+    family too interbred for exact inference (``note`` gives the largest standard error)."""
     exact: bool
 
 
