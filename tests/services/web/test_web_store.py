@@ -251,3 +251,16 @@ def test_a_browse_price_that_is_not_an_amount_is_shown_beside_it(
         refused = client.get("/marketplace?species=dragon")
         assert refused.status_code == 422
         assert field_error(refused.text, "species") == "No such species."
+
+
+def test_the_store_pages_through_many_listings(make_settings: Callable[..., Settings]) -> None:
+    services = StandInServices()
+    services.on("GET commerce /marketplace/seller/listings", answer({
+        "items": [listing(LISTING, "hidden", "Clown male")], "total": 120, "limit": 50,
+        "offset": 50}))  # fmt: skip
+    with breeder_client(make_settings, services) as client:
+        html = client.get("/store?state=hidden&offset=50").text
+        assert services.made("GET commerce /marketplace/seller/listings")[0]["params"] == {
+            "limit": 50, "state": "hidden", "offset": 50}  # fmt: skip
+        assert '<a href="/store?state=hidden&amp;offset=0" rel="prev">' in html
+        assert '<a href="/store?state=hidden&amp;offset=100" rel="next">' in html

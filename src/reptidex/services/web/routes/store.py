@@ -41,6 +41,7 @@ NOTICES = {
     "released": "The reservation is released: its units are available again.",
 }
 PER_PAGE = 50
+Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
 StateQuery = Annotated[str, QueryParameter(name="state", max_length=20)]
 """The ``state`` query parameter (Litestar reserves the name ``state`` for itself)."""
 PRICE_ERROR = "Write the price as an amount, e.g. 350 or 349.99."
@@ -99,10 +100,12 @@ class StorePages(Controller):
     include_in_schema = False
 
     async def _store_page(
-        self, visitor: Visitor, state: str, *, status_code: int = 200,
+        self, visitor: Visitor, state: str, offset: int = 0, *, status_code: int = 200,
         forms: dict[str, FormState] | None = None, notice: str | None = None,
     ) -> Response[Any]:  # fmt: skip
         params: dict[str, str | int] = {"limit": PER_PAGE}
+        if offset:
+            params["offset"] = offset
         if state:
             params["state"] = state
         listed = (
@@ -111,16 +114,19 @@ class StorePages(Controller):
         return page(
             visitor, "store/listings.html", status_code=status_code, listed=listed,
             state=state, states=STATES, moves=MOVES, currencies=CURRENCIES,
-            forms=forms or {}, notice=notice,
+            forms=forms or {}, notice=notice, offset=offset, per_page=PER_PAGE,
+            base="/store?" + (f"state={state}&" if state else ""),
         )  # fmt: skip
 
     @get("/")
     async def listings(
-        self, visitor: CurrentVisitor, shown: StateQuery = "", done: QueryText = ""
-    ) -> Response[Any]:
-        """The organisation's listings in every state (or one), newest first."""
+        self, visitor: CurrentVisitor, shown: StateQuery = "", done: QueryText = "",
+        offset: Offset = 0,
+    ) -> Response[Any]:  # fmt: skip
+        """The organisation's listings in every state (or one), newest first, a page at a
+        time."""
         wanted = shown if shown in {value for value, _ in STATES} else ""
-        return await self._store_page(visitor, wanted, notice=NOTICES.get(done))
+        return await self._store_page(visitor, wanted, offset, notice=NOTICES.get(done))
 
     @post("/listings/{listing_id:uuid}/price", status_code=200)
     async def change_price(
