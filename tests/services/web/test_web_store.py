@@ -264,3 +264,19 @@ def test_the_store_pages_through_many_listings(make_settings: Callable[..., Sett
             "limit": 50, "state": "hidden", "offset": 50}  # fmt: skip
         assert '<a href="/store?state=hidden&amp;offset=0" rel="prev">' in html
         assert '<a href="/store?state=hidden&amp;offset=100" rel="next">' in html
+
+
+def test_the_marketplace_pages_through_its_listings_with_the_filters_kept(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    services.on("GET commerce /marketplace/listings", answer({
+        "items": [listing(LISTING, "available", "Clown male")], "total": 75, "limit": 50,
+        "offset": 50}))  # fmt: skip
+    with breeder_client(make_settings, services, signed_in=False) as client:
+        html = client.get("/marketplace?gene=clown&offset=50").text
+        assert services.made("GET commerce /marketplace/listings")[0]["params"]["offset"] == 50
+        assert (
+            'href="/marketplace?gene=clown&amp;zygosity=any&amp;sort=newest&amp;offset=0"' in html
+        )
+        assert 'rel="next"' not in html

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 
 from reptidex.services.web.api import ServiceProblem
 from reptidex.services.web.pages import FORM, FormState, QueryText, form_values, page, see_other
@@ -102,7 +103,7 @@ class MarketplacePages(Controller):
         self, visitor: CurrentVisitor, q: QueryText = "", species: QueryText = "",
         gene: QueryText = "", zygosity: QueryText = "any", sex: QueryText = "",
         min_price: QueryText = "", max_price: QueryText = "", currency: QueryText = "",
-        sort: QueryText = "newest",
+        sort: QueryText = "newest", offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
     ) -> Response[Any]:  # fmt: skip
         """Listings on sale, found by words of their title, morph or genes and narrowed by
         species, gene (visual, het or possible het), sex, price and sort (public)."""
@@ -110,6 +111,8 @@ class MarketplacePages(Controller):
                    "min_price": min_price, "max_price": max_price, "currency": currency,
                    "sort": sort}  # fmt: skip
         params, errors = browse_params(filters)
+        if offset:
+            params["offset"] = offset
         found: Any = {"items": [], "total": 0}
         message = None
         if not errors:
@@ -130,6 +133,8 @@ class MarketplacePages(Controller):
             q=q, filters=filters, listings=found["items"], total=found["total"],
             form=FormState(values=filters, errors=errors, message=message),
             zygosities=ZYGOSITIES, sexes=SEXES, sorts=SORTS, currencies=CURRENCIES,
+            offset=offset, per_page=params["limit"],
+            base="/marketplace?" + urlencode({k: v for k, v in filters.items() if v}) + "&",
         )  # fmt: skip
 
     @get("/listings/{listing_id:uuid}")
