@@ -55,9 +55,9 @@ class PriceForm(msgspec.Struct, kw_only=True):
 
 
 class MoveForm(msgspec.Struct, kw_only=True):
-    """A listing's next state."""
+    """A listing's next state (the form's field ``state``)."""
 
-    state: Text = ""
+    target: Text = msgspec.field(default="", name="state")
 
 
 class SupplyForm(msgspec.Struct, kw_only=True):
@@ -162,7 +162,7 @@ class StorePages(Controller):
         try:
             await visitor.call(
                 "PATCH", "commerce", f"/marketplace/listings/{listing_id}",
-                json={"state": data.state},
+                json={"state": data.target},
             )  # fmt: skip
         except ServiceProblem as problem:
             form = FormState(message=problem.detail)
@@ -170,7 +170,7 @@ class StorePages(Controller):
                 visitor, "", status_code=problem.status, forms={str(listing_id): form}
             )
         return see_other(
-            visitor, f"/store?done={'hidden' if data.state == 'hidden' else 'available'}"
+            visitor, f"/store?done={'hidden' if data.target == 'hidden' else 'available'}"
         )
 
     async def _inventory_page(
