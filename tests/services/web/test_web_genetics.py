@@ -401,14 +401,16 @@ def test_statistics_per_female_name_each_female(
     client: TestClient[Any], services: StandInServices
 ) -> None:
     sign_in(client, services)
-    services.on("GET animal /breeding/statistics", answer([stats_row(DAM, 6, 6, 5)]))
+    gone = "3f1b0c5a-0000-4000-8000-000000000009"
     services.on(
-        "GET animal /animals",
-        answer({"items": [{"id": DAM, "name": "Athena", "code": "BP-2"}], "total": 1}),
+        "GET animal /breeding/statistics",
+        answer([stats_row(DAM, 6, 6, 5), stats_row(gone, 4, 4, 4)]),
     )
-    services.on("GET animal /breeding/pairs", answer([]))
+    services.on(f"GET animal /animals/{DAM}", answer({"id": DAM, "name": "Athena", "code": "BP-2"}))
+    services.on(f"GET animal /animals/{gone}", ServiceProblem(404, "Not Found", "No animal."))
     html = client.get("/breeding/statistics?group=female").text
-    assert rows(html, "statistics")[0][0] == "Athena"
+    assert [row[0] for row in rows(html, "statistics")] == ["Athena", "3f1b0c5a"]
+    assert services.made("GET animal /animals") == []  # two females: asked one by one
     assert f'<a href="/animals/{DAM}">Athena</a>' in html
     assert ">Athena</text>" in html  # the chart's label
 
@@ -420,10 +422,9 @@ def test_statistics_per_pair_name_sire_and_dam(
     pair_id = "3f1b0c5a-0000-4000-8000-0000000000p1".replace("p", "f")
     services.on("GET animal /breeding/statistics", answer([stats_row(pair_id, 6, 6, 5)]))
     services.on(
-        "GET animal /animals",
-        answer({"items": [{"id": SIRE, "name": "Apollo", "code": "BP-1"},
-                          {"id": DAM, "name": None, "code": "BP-2"}], "total": 2}),
-    )  # fmt: skip
+        f"GET animal /animals/{SIRE}", answer({"id": SIRE, "name": "Apollo", "code": "BP-1"})
+    )
+    services.on(f"GET animal /animals/{DAM}", answer({"id": DAM, "name": None, "code": "BP-2"}))
     services.on(
         "GET animal /breeding/pairs",
         answer([{"id": pair_id, "sire_id": SIRE, "dam_id": DAM, "season": "2026"}]),
@@ -524,3 +525,35 @@ def test_a_viewer_plans_but_is_offered_no_pairing_and_refused_one(
     )
     assert refused.status_code == 403
     assert "This needs the member role or higher." in refused.text
+
+
+def test_too_many_candidates_are_refused_with_their_count(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in(client, services)
+    detail = "500 males × 500 females is more than 5000 pairings; narrow the candidates."
+    services.on(
+        "POST animal /breeding/plan",
+        ServiceProblem(422, "Unprocessable Entity", detail, {"species": "too many candidates"}),
+    )
+    shown = client.get("/breeding/plan?target=Clown")
+    assert shown.status_code == 422
+    assert field_error(shown.text, "species") == "too many candidates"
+    assert f'<div class="alert" role="alert"><p>{detail}</p></div>' in shown.text
+
+
+def test_statistics_of_many_females_find_their_names_in_one_list(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in(client, services)
+    dams = [f"3f1b0c5a-0000-4000-8000-0000000001{n:02d}" for n in range(13)]
+    services.on("GET animal /breeding/statistics", answer([stats_row(d, 6, 6, 5) for d in dams]))
+    services.on(
+        "GET animal /animals",
+        answer({"items": [{"id": d, "name": f"Dam {n}", "code": "c"} for n, d in enumerate(dams)],
+                "total": 13}),
+    )  # fmt: skip
+    html = client.get("/breeding/statistics?group=female").text
+    assert [row[0] for row in rows(html, "statistics")] == [f"Dam {n}" for n in range(13)]
+    assert len(services.made("GET animal /animals")) == 1
+    assert [c for c in services.calls if c["key"].startswith("GET animal /animals/")] == []

@@ -17,8 +17,10 @@ from reptidex.services.web.routes.breeding import percent
 from reptidex.services.web.routes.genetics import gene_names, species_options
 from reptidex.services.web.visitor import CurrentVisitor, Visitor
 
+ONE_BY_ONE = 12
+"""Animals the statistics per female or per pair name by asking for each."""
 NAMED = 500
-"""Animals (the newest) whose names label the statistics per female or per pair."""
+"""Animals (the newest) among which the statistics look for more names than that."""
 GROUPS = (("season", "Season"), ("female", "Female"), ("pair", "Pair"))
 COI_MESSAGE = "Give the COI limit as a percentage from 0 to 100, e.g. 12.5."
 
@@ -41,13 +43,25 @@ def coi_limit(text: str) -> float | None:
     return value / 100 if 0 <= value <= 100 else None
 
 
-async def _names(visitor: Visitor) -> dict[str, str]:
-    """The newest animals' names (or codes) by id."""
-    found = await visitor.call(
-        "GET", "animal", "/animals",
-        params={"limit": NAMED, "sort": "created_at", "order": "desc"},
-    )  # fmt: skip
-    return {str(a["id"]): a.get("name") or a["code"] for a in found.json()["items"]}
+async def _names(visitor: Visitor, ids: set[str]) -> dict[str, str]:
+    """The names (or codes) of the animals ``ids``: asked one by one when they are a few
+    (repti-animal lists no animals by id), else found among the newest animals."""
+
+    async def one(animal_id: str) -> list[dict[str, Any]]:
+        try:
+            return [(await visitor.call("GET", "animal", f"/animals/{animal_id}")).json()]
+        except ServiceProblem:  # gone from the collection (sold): its id stands in
+            return []
+
+    if len(ids) <= ONE_BY_ONE:
+        found = [a for some in await asyncio.gather(*map(one, sorted(ids))) for a in some]
+    else:
+        listed = await visitor.call(
+            "GET", "animal", "/animals",
+            params={"limit": NAMED, "sort": "created_at", "order": "desc"},
+        )  # fmt: skip
+        found = listed.json()["items"]
+    return {str(a["id"]): a.get("name") or a["code"] for a in found}
 
 
 def _label(row: dict[str, Any], group: str, names: dict[str, str], pairs: dict[str, Any]) -> str:
@@ -129,6 +143,8 @@ class PlanningPages(Controller):
                     fields = {"species": "species", "target": "target", "max_coi": "max_coi",
                               "viable_only": "viable"}  # fmt: skip
                     form = FormState.refused(values, problem, fields)
+                    if "species" in form.errors:  # e.g. too many candidates: say how many
+                        form.message = problem.detail
                     status = problem.status
         return page(
             visitor, "breeding/plan.html", status_code=status, form=form, species=options,
@@ -149,11 +165,15 @@ class PlanningPages(Controller):
         rows: list[dict[str, Any]] = answered.json()
         names: dict[str, str] = {}
         pairs: dict[str, Any] = {}
-        if rows and group != "season":
-            named, paired = await asyncio.gather(
-                _names(visitor), visitor.call("GET", "animal", "/breeding/pairs")
+        if group == "female" and rows:
+            names = await _names(visitor, {str(r["key"]) for r in rows})
+        elif group == "pair" and rows:
+            paired = (await visitor.call("GET", "animal", "/breeding/pairs")).json()
+            pairs = {str(p["id"]): p for p in paired}
+            kept = [pairs[str(r["key"])] for r in rows if str(r["key"]) in pairs]
+            names = await _names(
+                visitor, {str(p[role]) for p in kept for role in ("sire_id", "dam_id")}
             )
-            names, pairs = named, {str(p["id"]): p for p in paired.json()}
         labels = [_label(r, group, names, pairs) for r in rows]
         by = dict(GROUPS)[group].lower()
         charts = statistics_charts(rows, labels, by) if rows else []
