@@ -259,6 +259,8 @@ def widgets(services: StandInServices) -> StandInServices:
              "script_snippet": None},
         ]}))  # fmt: skip
     services.on("GET media /embed/settings", answer({"allowed_origins": ["https://shop.example"]}))
+    services.on("GET animal /animals", answer({"items": [
+        {"id": "a1", "name": "Apollo", "code": "AP-1", "visibility": "public"}], "total": 1}))  # fmt: skip
     return services
 
 
@@ -282,6 +284,21 @@ def test_the_widgets_show_their_snippets_and_a_live_preview(
         assert page.headers["content-security-policy"].endswith("frame-src http://127.0.0.1:8004")
         assert ">https://shop.example</textarea>" in html
         assert widgets.made("GET media /embed/widgets")[0]["params"] == {"organisation_id": ORG}
+
+
+def test_an_animal_and_a_theme_are_chosen_for_the_widgets(
+    make_settings: Callable[..., Settings], widgets: StandInServices
+) -> None:
+    with breeder_client(make_settings, widgets) as client:
+        html = client.get("/settings/embeds?animal=a1&theme=dark").text
+        assert widgets.made("GET media /embed/widgets")[0]["params"] == {
+            "organisation_id": ORG, "animal_id": "a1"}  # fmt: skip
+        assert f'src="http://127.0.0.1:8004/embed/available/{ORG}?theme=dark"' in html
+        assert f"/embed/available/{ORG}?theme=dark&#34;&gt;&lt;/iframe&gt;" in html  # the snippet
+        assert '<option value="a1" selected>Apollo (public)</option>' in html
+        assert '<option value="dark" selected>' in html
+        unknown = client.get("/settings/embeds?theme=neon").text
+        assert "theme=neon" not in unknown
 
 
 def test_the_allowed_sites_are_saved_one_per_line(

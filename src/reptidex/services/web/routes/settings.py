@@ -99,6 +99,20 @@ def _with_policy(response: Response[Any], directive: str, sources: str) -> Respo
     return response
 
 
+THEMES = (("light", "Light"), ("dark", "Dark"))
+
+
+def themed(url: str, theme: str) -> str:
+    """The widget address ``url`` with media's ``theme`` option (light is the default).
+
+    >>> themed("http://m/embed/profile/a", "dark"), themed("http://m/embed/profile/a", "light")
+    ('http://m/embed/profile/a?theme=dark', 'http://m/embed/profile/a')
+    """
+    if theme == "light":
+        return url
+    return f"{url}{'&' if '?' in url else '?'}theme={theme}"
+
+
 def _origin(url: str) -> str:
     """The scheme and host of ``url``.
 
@@ -304,28 +318,46 @@ class SettingsPages(Controller):
 
     async def _embeds_page(
         self, visitor: Visitor, *, status_code: int = 200, form: FormState | None = None,
-        notice: str | None = None,
+        notice: str | None = None, animal: str = "", theme: str = "light",
     ) -> Response[Any]:  # fmt: skip
         organisation_id = _organisation(visitor)
-        catalog, allowed = await asyncio.gather(
-            visitor.call("GET", "media", "/embed/widgets", anonymous=True,
-                         params={"organisation_id": organisation_id}),
+        params: dict[str, str | int] = {"organisation_id": organisation_id}
+        if animal:
+            params["animal_id"] = animal
+        catalog, allowed, animals = await asyncio.gather(
+            visitor.call("GET", "media", "/embed/widgets", anonymous=True, params=params),
             visitor.call("GET", "media", "/embed/settings"),
+            visitor.call("GET", "animal", "/animals",
+                         params={"limit": 50, "sort": "updated_at", "order": "desc"}),
         )  # fmt: skip
-        widgets = [w for w in catalog.json()["widgets"] if w.get("iframe_url")]
+        theme = theme if theme in dict(THEMES) else "light"
+        widgets = []
+        for widget in catalog.json()["widgets"]:
+            if not widget.get("iframe_url"):
+                continue  # a widget of an animal, before one is chosen
+            url = themed(widget["iframe_url"], theme)
+            snippet = (widget.get("iframe_snippet") or "").replace(widget["iframe_url"], url, 1)
+            widgets.append({**widget, "iframe_url": url, "iframe_snippet": snippet})
         origins = "\n".join(allowed.json()["allowed_origins"])
         response = page(
             visitor, "settings/embeds.html", status_code=status_code, widgets=widgets,
             form=form or FormState(values={"allowed_origins": origins}), notice=notice,
+            animals=animals.json()["items"], animal=animal, theme=theme, themes=THEMES,
         )  # fmt: skip
         frames = " ".join(sorted({_origin(w["iframe_url"]) for w in widgets}))
         # The preview shows the widget from repti-media's own address.
         return _with_policy(response, "frame-src", frames) if frames else response
 
     @get("/embeds")
-    async def embeds(self, visitor: CurrentVisitor, done: QueryText = "") -> Response[Any]:
-        """The organisation's widgets: copy-paste snippets and a live preview of each."""
-        return await self._embeds_page(visitor, notice=NOTICES.get(done))
+    async def embeds(
+        self, visitor: CurrentVisitor, done: QueryText = "", animal: QueryText = "",
+        theme: QueryText = "light",
+    ) -> Response[Any]:  # fmt: skip
+        """The organisation's widgets (and an animal's, when one is chosen): copy-paste
+        snippets and a live preview of each in the chosen theme."""
+        return await self._embeds_page(
+            visitor, notice=NOTICES.get(done), animal=animal.strip(), theme=theme
+        )
 
     @post("/embeds", status_code=200)
     async def save_origins(
