@@ -336,3 +336,15 @@ def test_settings_forms_need_their_csrf_token(make_settings: Callable[..., Setti
             assert client.post(action, data={"plan": "pro"}).status_code == 403, action
         assert not [c for c in services.calls if c["key"].split()[0] != "GET"
                     and "/auth/" not in c["key"]]  # fmt: skip
+
+
+def test_a_member_is_refused_the_allowed_sites_as_media_refuses_them(
+    make_settings: Callable[..., Settings], widgets: StandInServices
+) -> None:
+    widgets.on("PUT media /embed/settings",
+               ServiceProblem(403, "Forbidden", "Only admins choose the sites."))  # fmt: skip
+    with breeder_client(make_settings, widgets, role="member") as client:
+        shown = post_form(client, "/settings/embeds", "/settings/embeds",
+                          {"allowed_origins": "https://a.example"})  # fmt: skip
+        assert shown.status_code == 403
+        assert "Only admins choose the sites." in shown.text

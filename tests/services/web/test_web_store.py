@@ -280,3 +280,22 @@ def test_the_marketplace_pages_through_its_listings_with_the_filters_kept(
             'href="/marketplace?gene=clown&amp;zygosity=any&amp;sort=newest&amp;offset=0"' in html
         )
         assert 'rel="next"' not in html
+
+
+def test_a_viewer_is_refused_where_commerce_refuses_them(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    store(services)
+    inventory(services)
+    refusal = ServiceProblem(403, "Forbidden", "Viewers cannot change the store.")
+    services.on(f"PATCH commerce /marketplace/listings/{LISTING}", refusal)
+    services.on("POST commerce /inventory/supplies", refusal)
+    with breeder_client(make_settings, services, role="viewer") as client:
+        priced = post_form(client, "/store", f"/store/listings/{LISTING}/price", {"price": "300"})
+        assert priced.status_code == 403
+        assert "Viewers cannot change the store." in priced.text
+        added = post_form(client, "/store/inventory", "/store/inventory/supplies",
+                          {"name": "Rack", "kind": "enclosure", "price": "5"})  # fmt: skip
+        assert added.status_code == 403
+        assert "Viewers cannot change the store." in added.text
