@@ -13,8 +13,9 @@ What it does:
 3. Asks for each page ``--requests`` times (200) from one client, one request after the
    other, interleaving the pages round by round: the front page (the overview), the collection,
    an animal, the breeding page (its forms list every male and female), a pair with its
-   predicted clutch, the marketplace, and, as a baseline, the web application's ``/health``
-   (no call to any service).
+   predicted clutch, the marketplace, the genetics calculator with a cross and its clutch
+   odds, the breeding statistics per female (with their charts), and, as a baseline, the web
+   application's ``/health`` (no call to any service).
 4. Asks repti-animal's API directly for what the heaviest pages ask it (the collection's first
    100 animals, an animal, a pair with its prediction), to tell the web application's share
    of a page's time from the services'.
@@ -174,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 "breeding /breeding/pairs": "/breeding/pairs",
                 "a pair with its prediction": f"/breeding/pairs/{ids['pair']}",
                 "marketplace": "/marketplace",
+                "calculator with a cross": "/genetics?sire=Pastel+het+Clown&dam=66%25+het+Clown"
+                "&eggs=6",
+                "statistics per female": "/breeding/statistics?group=female",
             }
             times = measure(web, pages, requests)
             api = httpx.Client(base_url=f"http://127.0.0.1:{base + 1}", headers=auth, timeout=30)
