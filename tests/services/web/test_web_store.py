@@ -115,13 +115,15 @@ def inventory(services: StandInServices) -> None:
              "stock": 30, "available": 25, "reserved": 5, "sold": 12,
              "created_at": None, "updated_at": None}]},
     }))  # fmt: skip
-    services.on("GET commerce /inventory/reservations", answer({
+    held = {
         "items": [{"id": RESERVATION, "supply_id": SUPPLY, "supply_name": "Frozen rats, M",
                    "seller_organisation_id": ORG, "buyer_organisation_id": "b", "buyer_user_id": None,
                    "quantity": 5, "unit_price": {"display": "€2.50"}, "total": {"display": "€12.50"},
                    "status": "held", "reserved_at": "2026-12-07T10:00:00Z",
                    "expires_at": "2026-12-07T11:00:00Z", "settled_at": None, "settled_by": None}],
-        "total": 1, "limit": 20, "offset": 0}))  # fmt: skip
+        "total": 1, "limit": 20, "offset": 0}  # fmt: skip
+    services.on("GET commerce /inventory/reservations", lambda call: answer(
+        held if call["params"]["side"] == "seller" else {**held, "items": []}))  # fmt: skip
 
 
 def test_the_inventory_shows_the_animals_supplies_and_reservations(
@@ -136,8 +138,9 @@ def test_the_inventory_shows_the_animals_supplies_and_reservations(
         assert "Frozen rats, M" in html
         assert "€2.50" in html
         assert "5 × Frozen rats, M (€12.50)" in html
-        assert services.made("GET commerce /inventory/reservations")[0]["params"] == {
-            "side": "seller", "status": "held"}  # fmt: skip
+        assert [c["params"] for c in services.made("GET commerce /inventory/reservations")] == [
+            {"side": "seller", "status": "held"}, {"side": "buyer", "status": "held"}]  # fmt: skip
+        assert 'id="holding"' not in html
         assert services.made(f"GET commerce /inventory/{ORG}")[0]["token"]
 
 
@@ -299,3 +302,109 @@ def test_a_viewer_is_refused_where_commerce_refuses_them(
                           {"name": "Rack", "kind": "enclosure", "price": "5"})  # fmt: skip
         assert added.status_code == 403
         assert "Viewers cannot change the store." in added.text
+
+
+SELLER = "5b0c5a8e-0000-4000-8000-0000000000bb"
+
+
+def storefront(services: StandInServices) -> None:
+    services.on(f"GET commerce /marketplace/sellers/{SELLER}", answer({
+        "organisation_id": SELLER, "display_name": "Bea's Balls", "about": "Small breeder.",
+        "country": "NL", "region": None, "updated_at": None,
+        "policy": {"shipping": "Fridays only", "returns": None, "payment": None},
+        "as_seller": {"count": 2, "average": 4.5}, "as_buyer": {"count": 0, "average": None}}))  # fmt: skip
+    shelf = {"count": 0, "items": []}
+    services.on(f"GET commerce /inventory/{SELLER}", answer({
+        "breeder_id": SELLER, "limit": 100, "offset": 0,
+        "animals": {"available": {"count": 1, "items": [
+            {"listing_id": LISTING, "title": "Banana female", "morph": "Banana", "sex": "female",
+             "species": "ball_python", "updated_at": None,
+             "price": {"amount": 20000, "currency": "EUR", "exponent": 2, "display": "200.00 EUR"}}]},
+            "on_hold": shelf, "sold": shelf, "draft": None, "hidden": None, "expired": None},
+        "supplies": {"total": 1, "items": [
+            {"id": SUPPLY, "seller_organisation_id": SELLER, "name": "Frozen mice, S",
+             "kind": "feeder", "sku": None,
+             "unit_price": {"amount": 90, "currency": "EUR", "exponent": 2, "display": "0.90 EUR"},
+             "stock": 10, "available": 10, "reserved": 0, "sold": None,
+             "created_at": None, "updated_at": None}]},
+    }))  # fmt: skip
+
+
+def test_a_sellers_storefront_shows_their_profile_animals_and_supplies(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    storefront(services)
+    with breeder_client(make_settings, services, signed_in=False) as client:
+        html = client.get(f"/marketplace/sellers/{SELLER}").text
+        assert "<h1>Bea&#39;s Balls</h1>" in html
+        assert "4.5 of 5 (2)" in html
+        assert f'<a href="/marketplace/listings/{LISTING}">Banana female</a>' in html
+        assert "Frozen mice, S" in html
+        assert "Sign in to reserve supplies" in html
+        assert all(call["token"] is None for call in services.calls)
+
+
+def test_a_seller_without_a_profile_still_has_a_storefront(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    storefront(services)
+    services.on(f"GET commerce /marketplace/sellers/{SELLER}",
+                ServiceProblem(404, "Not Found", "No profile."))  # fmt: skip
+    with breeder_client(make_settings, services, signed_in=False) as client:
+        shown = client.get(f"/marketplace/sellers/{SELLER}")
+        assert shown.status_code == 200
+        assert "A breeder&#39;s store" in shown.text
+
+
+def test_another_breeder_reserves_units_and_sees_them_held(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    storefront(services)
+    inventory(services)
+    services.on(f"POST commerce /inventory/supplies/{SUPPLY}/reservations", answer({}, 201))
+    with breeder_client(make_settings, services) as client:
+        page = f"/marketplace/sellers/{SELLER}"
+        sent = post_form(client, page, f"{page}/supplies/{SUPPLY}/reserve", {"quantity": "3"})
+        assert sent.headers["location"] == "/store/inventory?done=reserved"
+        assert services.made(f"POST commerce /inventory/supplies/{SUPPLY}/reservations")[0][
+            "json"
+        ] == {"quantity": 3}
+
+
+def test_a_reservation_commerce_refuses_is_shown_beside_the_quantity(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    storefront(services)
+    services.on(f"POST commerce /inventory/supplies/{SUPPLY}/reservations", ServiceProblem(
+        409, "Conflict", "Only 10 units are available.", {"quantity": "Only 10 units are available."}))  # fmt: skip
+    with breeder_client(make_settings, services) as client:
+        page = f"/marketplace/sellers/{SELLER}"
+        shown = post_form(client, page, f"{page}/supplies/{SUPPLY}/reserve", {"quantity": "30"})
+        assert shown.status_code == 409
+        assert field_error(shown.text, f"quantity-{SUPPLY}") == "Only 10 units are available."
+        typed = post_form(client, page, f"{page}/supplies/{SUPPLY}/reserve", {"quantity": "0"})
+        assert typed.status_code == 422
+        assert field_error(typed.text, f"quantity-{SUPPLY}") == "Write how many units, e.g. 2."
+
+
+def test_the_inventory_lists_the_units_held_at_other_breeders_to_release(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = StandInServices()
+    inventory(services)
+    seller_side = services.handlers["GET commerce /inventory/reservations"]
+    services.on("GET commerce /inventory/reservations", lambda call: (
+        seller_side({"params": {"side": "seller"}}) if call["params"]["side"] == "buyer"
+        else answer({"items": [], "total": 0, "limit": 20, "offset": 0})))  # fmt: skip
+    services.on(f"POST commerce /inventory/reservations/{RESERVATION}/release", answer({}))
+    with breeder_client(make_settings, services) as client:
+        html = client.get("/store/inventory").text
+        assert 'id="holding"' in html
+        assert 'id="reservations"' not in html
+        released = post_form(client, "/store/inventory",
+                             f"/store/inventory/reservations/{RESERVATION}/release", {})  # fmt: skip
+        assert released.headers["location"] == "/store/inventory?done=released"

@@ -36,7 +36,7 @@ FACET_LABELS = (
 )
 """The search's facets: the answer's name, the query parameter, what the page calls it."""
 PER_PAGE = 20
-WEB_LINKS = ("/marketplace/listings/", "/community/forums/threads/")
+WEB_LINKS = ("/marketplace/listings/", "/marketplace/sellers/", "/community/forums/threads/")
 """Search results whose link is also a page here (the others live on the services)."""
 
 

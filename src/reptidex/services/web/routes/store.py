@@ -39,6 +39,7 @@ NOTICES = {
     "stock": "The stock is changed.",
     "confirmed": "The reservation is confirmed: its units are sold.",
     "released": "The reservation is released: its units are available again.",
+    "reserved": "The units are reserved for you; the seller confirms the sale.",
 }
 PER_PAGE = 50
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
@@ -69,6 +70,12 @@ class SupplyForm(msgspec.Struct, kw_only=True):
     price: Text = ""
     currency: Text = "EUR"
     stock: Text = "0"
+
+
+class ReserveForm(msgspec.Struct, kw_only=True):
+    """Units of another breeder's supply to hold."""
+
+    quantity: Text = "1"
 
 
 class StockForm(msgspec.Struct, kw_only=True):
@@ -180,15 +187,18 @@ class StorePages(Controller):
         organisation_id = visitor.session.organisation_id
         if organisation_id is None:
             raise ServiceProblem(409, "No organisation", "Create or join an organisation first.")
-        inventory, reservations = await asyncio.gather(
+        inventory, reservations, holding = await asyncio.gather(
             visitor.call("GET", "commerce", f"/inventory/{organisation_id}",
                          params={"limit": 100}),
             visitor.call("GET", "commerce", "/inventory/reservations",
                          params={"side": "seller", "status": "held"}),
+            visitor.call("GET", "commerce", "/inventory/reservations",
+                         params={"side": "buyer", "status": "held"}),
         )  # fmt: skip
         return page(
             visitor, "store/inventory.html", status_code=status_code,
             inventory=inventory.json(), reservations=reservations.json()["items"],
+            holding=holding.json()["items"],
             kinds=SUPPLY_KINDS, currencies=CURRENCIES,
             form=form or FormState(values={"kind": "feeder", "currency": "EUR", "stock": "0"}),
             stock_forms=stock_forms or {}, notice=notice,
@@ -264,3 +274,68 @@ class StorePages(Controller):
         return see_other(
             visitor, f"/store/inventory?done={'confirmed' if action == 'confirm' else 'released'}"
         )
+
+
+class SellerPages(Controller):
+    """A breeder's public storefront: their profile, animals on sale and supplies, with the
+    form that reserves units of a supply."""
+
+    path = "/marketplace/sellers"
+    include_in_schema = False
+
+    async def _seller_page(
+        self, visitor: Visitor, organisation_id: uuid.UUID, *, status_code: int = 200,
+        forms: dict[str, FormState] | None = None,
+    ) -> Response[Any]:  # fmt: skip
+        profile_answer, inventory = await asyncio.gather(
+            self._profile(visitor, organisation_id),
+            visitor.call("GET", "commerce", f"/inventory/{organisation_id}",
+                         params={"limit": 100}, anonymous=True),
+        )  # fmt: skip
+        return page(
+            visitor, "store/seller.html", status_code=status_code, profile=profile_answer,
+            seller_id=str(organisation_id), inventory=inventory.json(), forms=forms or {},
+        )  # fmt: skip
+
+    @staticmethod
+    async def _profile(visitor: Visitor, organisation_id: uuid.UUID) -> Any:
+        """The seller's profile, or ``None`` when they have written none."""
+        try:
+            return (
+                await visitor.call("GET", "commerce", f"/marketplace/sellers/{organisation_id}",
+                                   anonymous=True)
+            ).json()  # fmt: skip
+        except ServiceProblem as problem:
+            if problem.status == 404:
+                return None
+            raise
+
+    @get("/{organisation_id:uuid}")
+    async def seller(
+        self, visitor: CurrentVisitor, organisation_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        """The seller's storefront (public)."""
+        return await self._seller_page(visitor, organisation_id)
+
+    @post("/{organisation_id:uuid}/supplies/{supply_id:uuid}/reserve", status_code=200)
+    async def reserve(
+        self, visitor: CurrentVisitor, organisation_id: FromPath[uuid.UUID],
+        supply_id: FromPath[uuid.UUID], data: Annotated[ReserveForm, FORM],
+    ) -> Response[Any]:  # fmt: skip
+        """Hold units of the supply until the seller confirms the sale (commerce never
+        reserves more than are available)."""
+        quantity = _whole(data.quantity)
+        try:
+            if quantity is None or quantity < 1:
+                raise _refusal("quantity", "Write how many units, e.g. 2.")
+            await visitor.call(
+                "POST", "commerce", f"/inventory/supplies/{supply_id}/reservations",
+                json={"quantity": quantity},
+            )  # fmt: skip
+        except ServiceProblem as problem:
+            form = FormState.refused(form_values(data), problem, ("quantity",))
+            return await self._seller_page(
+                visitor, organisation_id, status_code=problem.status,
+                forms={str(supply_id): form},
+            )  # fmt: skip
+        return see_other(visitor, "/store/inventory?done=reserved")
