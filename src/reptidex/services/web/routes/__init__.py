@@ -18,7 +18,7 @@ from reptidex.services.web.routes.marketplace import MarketplacePages, OrderPage
 from reptidex.services.web.routes.organisations import OrganisationPages
 from reptidex.services.web.routes.planning import PlanningPages
 from reptidex.services.web.routes.settings import SettingsPages
-from reptidex.services.web.routes.store import StorePages
+from reptidex.services.web.routes.store import SellerPages, StorePages
 
 AREAS: list[ControllerRouterHandler] = [
     HomePage,
@@ -31,6 +31,7 @@ AREAS: list[ControllerRouterHandler] = [
     MarketplacePages,
     OrderPages,
     StorePages,
+    SellerPages,
     CommunityPages,
     ForumPages,
     SettingsPages,
