@@ -74,6 +74,15 @@ def test_a_breeder_keeps_a_store_reads_the_community_and_sets_up(platform: Platf
         journey.click("#supplies form button")
         assert cells(browser, "#supplies")[0][2] == "25"
 
+        organisation = browser.evaluate(
+            "document.querySelector('#organisation-switcher option:checked').value"
+        )
+        journey.open(f"/marketplace/sellers/{organisation}")  # the public storefront
+        assert cells(browser, "#seller-supplies")[0][1:] == ["2.50 EUR", "25"]
+        assert browser.evaluate(
+            "[...document.querySelectorAll('#seller-listings a')].map(a => a.pathname)"
+        ) == [f"/marketplace/listings/{listing_id}"]
+
         journey.open("/marketplace")
         journey.fill(gene="clown", zygosity="visual", sort="-price")
         journey.click("#filter-button")
