@@ -408,3 +408,12 @@ def test_the_inventory_lists_the_units_held_at_other_breeders_to_release(
         released = post_form(client, "/store/inventory",
                              f"/store/inventory/reservations/{RESERVATION}/release", {})  # fmt: skip
         assert released.headers["location"] == "/store/inventory?done=released"
+
+
+def test_a_listing_links_to_its_sellers_storefront(make_settings: Callable[..., Settings]) -> None:
+    services = StandInServices()
+    services.on(f"GET commerce /marketplace/listings/{LISTING}",
+                answer(listing(LISTING, "available", "Clown male")))  # fmt: skip
+    with breeder_client(make_settings, services, signed_in=False) as client:
+        html = client.get(f"/marketplace/listings/{LISTING}").text
+        assert f'<a href="/marketplace/sellers/{ORG}" id="seller-store">' in html
