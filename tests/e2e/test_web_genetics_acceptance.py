@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from test_web_acceptance import Journey, Platform, cells
 
+from accessibility import violations
 from chromium import Browser, require_chromium
 from platform_process import WEB_OFFSET, clean_environment, free_port_block, running_platform
 
@@ -86,6 +87,11 @@ def test_a_visitor_crosses_two_morphs_and_shares_the_result(platform: Platform) 
         assert capped.startswith("This pairing has 5,832 possible outcomes; one prediction lists")
         assert "The 100 most likely are shown; the other 5,732 together weigh" in capped
         assert len(cells(browser, "#prediction")) == 100
+
+        journey.open("/genetics?sire=Banana&dam=Normal")  # a male of unknown maker phase
+        assert len(cells(browser, "#phase-sire-1")) > 0
+        assert len(cells(browser, "#phase-sire-2")) > 0
+        journey.problems += violations(browser)
 
         journey.open("/genetics?sire=Pastel&dam=Clwn")
         assert "did you mean Clown?" in browser.evaluate(
