@@ -557,3 +557,14 @@ def test_statistics_of_many_females_find_their_names_in_one_list(
     assert [row[0] for row in rows(html, "statistics")] == [f"Dam {n}" for n in range(13)]
     assert len(services.made("GET animal /animals")) == 1
     assert [c for c in services.calls if c["key"].startswith("GET animal /animals/")] == []
+
+
+def test_a_species_from_the_address_stays_one_path_segment(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    services.on(
+        "GET animal /taxonomy/species/..%2Fanimals/genes",
+        ServiceProblem(404, "Not Found", "No catalog."),
+    )
+    assert client.get("/genetics/suggestions?species=../animals&sire=Cl").status_code == 200
+    assert services.made("GET animal /taxonomy/species/..%2Fanimals/genes") != []

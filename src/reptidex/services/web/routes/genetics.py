@@ -13,6 +13,7 @@ import math
 import re
 from fractions import Fraction
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
@@ -108,7 +109,7 @@ async def gene_names(visitor: Visitor, species: str) -> list[str]:
     """The names of a species' genes and of their super forms (none for an unknown species)."""
     try:
         found = await visitor.call(
-            "GET", "animal", f"/taxonomy/species/{species}/genes",
+            "GET", "animal", f"/taxonomy/species/{quote(species, safe='')}/genes",
             params={"limit": GENES_PER_SPECIES}, anonymous=True,
         )  # fmt: skip
     except ServiceProblem:
