@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -68,6 +69,11 @@ def test_pair_clutch_and_hatchlings(breeder: Breeder) -> None:
     assert normal["genotype"]["possible_hets"][0]["probability"] == "2/3"
     assert (pastel["sire_id"], pastel["dam_id"]) == (sire["id"], dam["id"])
     assert pastel["clutch_id"] == clutch["id"]
+    listed = ok(breeder.get("/animals", params={"clutch_id": clutch["id"], "sort": "created_at"}))
+    assert [a["id"] for a in listed["items"]] == [pastel["id"], clown["id"], normal["id"]]
+    assert listed["total"] == 3
+    assert ok(breeder.get("/animals", params={"clutch_id": str(uuid.uuid4())}))["total"] == 0
+    assert breeder.get("/animals", params={"clutch_id": "not-an-id"}).status_code == 422
     lineage = ok(breeder.get(f"/lineage/{pastel['id']}", params={"generations": 3}))
     assert [p["animal"]["name"] for p in lineage["tree"]] == [None, "Zeus", "Hera"]
     shown = ok(breeder.get(f"/breeding/clutches/{clutch['id']}"))

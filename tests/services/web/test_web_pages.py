@@ -555,3 +555,22 @@ def test_the_services_are_told_whose_request_it_is(
     forwarded = services.made("GET commerce /marketplace/listings")[0]["headers"]
     # the chain, then the address repti-web got the request from (the test client's)
     assert forwarded["X-Forwarded-For"] == "203.0.113.7, testclient"
+
+
+def test_a_clutch_page_lists_its_hatchlings_by_the_clutch(
+    client: TestClient[Any], services: StandInServices
+) -> None:
+    sign_in(client, services)
+    clutch_id = "0b9a4d3e-1c2f-4a5b-8c7d-6e5f4a3b2c1d"
+    clutch = {"id": clutch_id, "pair_id": "p-1", "season": "2026", "laid_on": "2026-03-01",
+              "eggs": 6, "hatched": 1, "hatched_on": None}  # fmt: skip
+    services.on(f"GET animal /breeding/clutches/{clutch_id}", answer(clutch))
+    kid = {"id": "id-Kid", "name": "Kid", "code": "BP-9", "sex": "female", "clutch_id": clutch_id,
+           "genotype": {"morph": "Clown"}}  # fmt: skip
+    services.on("GET animal /animals", answer({"items": [kid], "total": 1}))
+    response = client.get(f"/breeding/clutches/{clutch_id}")
+    assert response.status_code == 200, response.text
+    (asked,) = services.made("GET animal /animals")
+    assert asked["params"]["clutch_id"] == clutch_id
+    assert asked["params"]["order"] == "asc"
+    assert "Kid" in response.text

@@ -34,7 +34,8 @@ class AnimalQuery:
 
     ``genes`` lists, per wanted gene, the allele ids it may mean; the animal must carry one of
     each (visually, as het or as possible het). ``traits``
-    visual traits it must show; ``text`` matches code, name, morph or notes.
+    visual traits it must show; ``text`` matches code, name, morph or notes; ``clutch_id``
+    the clutch it hatched from.
     """
 
     species: str | None = None
@@ -44,6 +45,7 @@ class AnimalQuery:
     traits: tuple[str, ...] = ()
     tag: str | None = None
     text: str | None = None
+    clutch_id: uuid.UUID | None = None
     sort: SortKey = "created_at"
     descending: bool = False
     limit: int = 50

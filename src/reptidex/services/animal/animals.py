@@ -118,7 +118,7 @@ class AnimalController(Controller):
         description="The collection of the caller's organisation, filtered (every filter "
         "narrows): `species`, `sex`, `status`, `gene` (carried visually, as het or possible "
         "het; repeat for several), `morph` (shows these visual traits; needs `species`), `tag`, "
-        "`q` (code, name, morph or notes contain). Sorted by `sort` and `order`; paged with "
+        "`q` (code, name, morph or notes contain), `clutch_id` (hatched from that clutch). Sorted by `sort` and `order`; paged with "
         "`limit`/`offset`, with the `total` count.",
     )
     async def list_animals(
@@ -139,6 +139,9 @@ class AnimalController(Controller):
         ] = None,
         tag: Text = None,
         q: Text = None,
+        clutch_id: Annotated[
+            uuid.UUID | None, QueryParameter(description="Hatched from this clutch")
+        ] = None,
         sort: Annotated[
             Literal[
                 "code", "name", "species", "phenotype", "hatch_date", "created_at", "updated_at"
@@ -160,6 +163,7 @@ class AnimalController(Controller):
             traits=trait_filter(species, morph) if morph else (),
             tag=tag,
             text=q,
+            clutch_id=clutch_id,
             sort=sort_key,
             descending=order == "desc",
             limit=limit,

@@ -172,6 +172,8 @@ class SqlAnimalRepository:
         where.extend(_contains(AnimalRow.trait_index, bar_index([t])) for t in query.traits)
         if query.tag:
             where.append(_contains(AnimalRow.tag_index, bar_index([query.tag])))
+        if query.clutch_id:
+            where.append(AnimalRow.clutch_id == query.clutch_id)
         if query.text:
             where.append(
                 or_(

@@ -20,9 +20,9 @@ HATCHLING_ROWS = 6
 """Rows of the hatchlings form (blank rows are skipped)."""
 PICKABLE = 50
 """Animals of each sex the pair form offers: the newest, or those a search finds."""
-NEWEST = 200
-"""The newest animals a clutch's page looks through for its hatchlings (repti-animal lists
-no animals by clutch)."""
+HATCHLINGS_SHOWN = 200
+"""The most hatchlings a clutch's page lists (repti-animal's collection filtered by the
+clutch, in the order they were registered)."""
 
 
 class PairForm(msgspec.Struct, kw_only=True):
@@ -182,8 +182,9 @@ class BreedingPages(Controller):
         status_code: int = 200,
     ) -> Response[Any]:
         clutch = (await visitor.call("GET", "animal", f"/breeding/clutches/{clutch_id}")).json()
-        newest = await _animals(visitor, limit=NEWEST)
-        hatchlings = [a for a in reversed(newest) if a.get("clutch_id") == str(clutch_id)]
+        hatchlings = await _animals(
+            visitor, clutch_id=str(clutch_id), limit=HATCHLINGS_SHOWN, order="asc"
+        )
         return page(
             visitor, "breeding/clutch.html", status_code=status_code, form=form, clutch=clutch,
             hatchlings=hatchlings, rows=range(HATCHLING_ROWS),
