@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from tests.engine.carriers.test_carriers_properties import cases
+from test_carriers_properties import cases
 
 from reptidex.engine.carriers import (
     ApproximationError,
