@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
@@ -174,6 +175,8 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 QueryText = Annotated[str, QueryParameter(max_length=300)]
 """A query parameter holding text (a search, a token, where to go next)."""
+FieldText = Annotated[str, msgspec.Meta(max_length=1024)]
+"""A form field's text, bounded (a form's longer fields declare their own bound)."""
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 """The body of a page's form (``Annotated[SomeForm, FORM]``)."""

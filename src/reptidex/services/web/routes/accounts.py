@@ -15,6 +15,7 @@ from litestar import Controller, Response, get, post
 from reptidex.services.web.api import ServiceProblem
 from reptidex.services.web.pages import (
     FORM,
+    FieldText,
     FormState,
     QueryText,
     form_values,
@@ -24,42 +25,40 @@ from reptidex.services.web.pages import (
 )
 from reptidex.services.web.visitor import CurrentVisitor
 
-Text = Annotated[str, msgspec.Meta(max_length=1024)]
-
 
 class SignUpForm(msgspec.Struct, kw_only=True):
     """The sign-up form."""
 
-    email: Text = ""
-    display_name: Text = ""
-    password: Text = ""
+    email: FieldText = ""
+    display_name: FieldText = ""
+    password: FieldText = ""
 
 
 class SignInForm(msgspec.Struct, kw_only=True):
     """The sign-in form."""
 
-    email: Text = ""
-    password: Text = ""
-    next: Text = "/"
+    email: FieldText = ""
+    password: FieldText = ""
+    next: FieldText = "/"
 
 
 class TokenForm(msgspec.Struct, kw_only=True):
     """A form that sends on the token of a mailed link."""
 
-    token: Text = ""
+    token: FieldText = ""
 
 
 class EmailForm(msgspec.Struct, kw_only=True):
     """A form asking for an address."""
 
-    email: Text = ""
+    email: FieldText = ""
 
 
 class NewPasswordForm(msgspec.Struct, kw_only=True):
     """Setting a new password with the mailed token."""
 
-    token: Text = ""
-    new_password: Text = ""
+    token: FieldText = ""
+    new_password: FieldText = ""
 
 
 class AccountPages(Controller):

@@ -12,10 +12,17 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 
 from reptidex.services.web.api import ServiceProblem
-from reptidex.services.web.pages import FORM, FormState, QueryText, form_values, page, see_other
+from reptidex.services.web.pages import (
+    FORM,
+    FieldText,
+    FormState,
+    QueryText,
+    form_values,
+    page,
+    see_other,
+)
 from reptidex.services.web.visitor import CurrentVisitor, Visitor
 
-Text = Annotated[str, msgspec.Meta(max_length=1024)]
 HATCHLING_ROWS = 6
 """Rows of the hatchlings form (blank rows are skipped)."""
 PICKABLE = 50
@@ -28,23 +35,23 @@ clutch, in the order they were registered)."""
 class PairForm(msgspec.Struct, kw_only=True):
     """Pairing a sire and a dam."""
 
-    sire_id: Text = ""
-    dam_id: Text = ""
+    sire_id: FieldText = ""
+    dam_id: FieldText = ""
 
 
 class ClutchForm(msgspec.Struct, kw_only=True):
     """Recording a clutch of a pair."""
 
-    laid_on: Text = ""
-    eggs: Text = ""
+    laid_on: FieldText = ""
+    eggs: FieldText = ""
 
 
 class HatchlingsForm(msgspec.Struct, kw_only=True):
     """Registering hatchlings: the hatch date and one morph and sex per row."""
 
-    hatched_on: Text = ""
-    morph: list[Text] = msgspec.field(default_factory=list)
-    sex: list[Text] = msgspec.field(default_factory=list)
+    hatched_on: FieldText = ""
+    morph: list[FieldText] = msgspec.field(default_factory=list)
+    sex: list[FieldText] = msgspec.field(default_factory=list)
 
 
 def percent(probability: str) -> str:

@@ -21,6 +21,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from reptidex.services.web.api import ServiceAnswer, ServiceProblem
 from reptidex.services.web.pages import (
     FORM,
+    FieldText,
     FormState,
     QueryText,
     form_values,
@@ -31,7 +32,6 @@ from reptidex.services.web.pages import (
 from reptidex.services.web.visitor import CurrentVisitor, Visitor
 from reptidex.services.web.weight_chart import Weighing, weight_chart
 
-Text = Annotated[str, msgspec.Meta(max_length=1024)]
 LongText = Annotated[str, msgspec.Meta(max_length=2_100_000)]
 SPECIES = (("ball_python", "Ball python"),)
 """The species the add form offers (value, label)."""
@@ -61,36 +61,36 @@ NOTICES = {
 class AnimalForm(msgspec.Struct, kw_only=True):
     """Adding an animal."""
 
-    name: Text = ""
-    species: Text = "ball_python"
-    sex: Text = "unknown"
-    morph: Text = ""
-    hatch_date: Text = ""
+    name: FieldText = ""
+    species: FieldText = "ball_python"
+    sex: FieldText = "unknown"
+    morph: FieldText = ""
+    hatch_date: FieldText = ""
 
 
 class AnimalChangeForm(msgspec.Struct, kw_only=True):
     """Changing an animal (the species cannot change)."""
 
-    name: Text = ""
-    species: Text = "ball_python"
-    sex: Text = "unknown"
-    morph: Text = ""
-    hatch_date: Text = ""
-    status: Text = "active"
-    notes: Text = ""
-    expected_morph: Text = ""
+    name: FieldText = ""
+    species: FieldText = "ball_python"
+    sex: FieldText = "unknown"
+    morph: FieldText = ""
+    hatch_date: FieldText = ""
+    status: FieldText = "active"
+    notes: FieldText = ""
+    expected_morph: FieldText = ""
 
 
 class LogForm(msgspec.Struct, kw_only=True):
     """A husbandry log entry: the kind and the fields of that kind."""
 
-    kind: Text = "weight"
-    occurred_on: Text = ""
-    grams: Text = ""
-    prey: Text = ""
-    result: Text = "accepted"
-    note: Text = ""
-    notes: Text = ""
+    kind: FieldText = "weight"
+    occurred_on: FieldText = ""
+    grams: FieldText = ""
+    prey: FieldText = ""
+    result: FieldText = "accepted"
+    note: FieldText = ""
+    notes: FieldText = ""
 
 
 class PhotoForm(msgspec.Struct, kw_only=True):
@@ -105,7 +105,7 @@ class ImportForm(msgspec.Struct, kw_only=True):
 
     file: UploadFile | None = None
     csv: LongText = ""
-    step: Text = "check"
+    step: FieldText = "check"
 
 
 async def morph_reading(

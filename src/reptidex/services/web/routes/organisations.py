@@ -11,6 +11,7 @@ from litestar import Controller, Response, get, post
 from reptidex.services.web.api import ServiceProblem
 from reptidex.services.web.pages import (
     FORM,
+    FieldText,
     FormState,
     QueryText,
     form_values,
@@ -20,26 +21,24 @@ from reptidex.services.web.pages import (
 )
 from reptidex.services.web.visitor import CurrentVisitor
 
-Text = Annotated[str, msgspec.Meta(max_length=1024)]
-
 
 class NewOrganisationForm(msgspec.Struct, kw_only=True):
     """Creating an organisation."""
 
-    name: Text = ""
+    name: FieldText = ""
 
 
 class SwitchForm(msgspec.Struct, kw_only=True):
     """The organisation switcher."""
 
-    organisation_id: Text = ""
-    next: Text = "/"
+    organisation_id: FieldText = ""
+    next: FieldText = "/"
 
 
 class InvitationForm(msgspec.Struct, kw_only=True):
     """Accepting an invitation."""
 
-    token: Text = ""
+    token: FieldText = ""
 
 
 class OrganisationPages(Controller):
