@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from typing import Any
 
-from animal_testkit import Breeder
+from animal_testkit import Breeder, animal_components
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import event, update
@@ -63,6 +64,8 @@ def test_lineage_is_the_engines_tree(breeder: Breeder) -> None:
 
 
 def test_lineage_is_one_query(breeder: Breeder) -> None:
+    # the het odds upkeep reads families in the background on the same engine: held off here
+    animal_components(breeder.client.app).het_odds_upkeep.delay = dt.timedelta(hours=1)
     family = inbred_family(breeder)
     engine = kernel_of(breeder.client.app).engine.sync_engine
     statements: list[str] = []
@@ -76,6 +79,8 @@ def test_lineage_is_one_query(breeder: Breeder) -> None:
         # engine does not query animals
         if " ".join(statement.split()) in mirror:
             return
+        if "animal_het_odds" in statement:
+            return  # the events of the family's records asking for its het odds upkeep
         if re.search(r"\bFROM animal\b", statement) and "outbox_message" not in statement:
             statements.append(statement)
 
