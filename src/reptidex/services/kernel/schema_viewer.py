@@ -28,6 +28,8 @@ def schema_viewer() -> SwaggerRenderPlugin:
         css_url=f"{ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
         path="/swagger",
+        # Litestar's default icon comes from a CDN; the bundle ships its own
+        favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
     )
 
 
